@@ -1,0 +1,110 @@
+# wijknet — build, test, check (ASan+UBSan), demo and bench.
+# `make` builds everything into build/; `make check` rebuilds into build/asan.
+
+CC      ?= cc
+SAN     ?= 0
+BUILD   ?= build
+PKGS    := openssl jansson sqlite3
+CFLAGS_WARN := -std=c11 -Wall -Wextra -Wpedantic -Werror
+CFLAGS_BASE := $(CFLAGS_WARN) -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O2 \
+	-fPIC -pthread -Iinclude -Icommon -Ibroker -Inode
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lssl -lcrypto -ljansson -lsqlite3)
+# Debian 12 ships nng without a .pc file
+NNG_LIBS   := $(shell pkg-config --libs nng 2>/dev/null || echo -lnng)
+CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
+
+ifeq ($(SAN),1)
+BUILD    := build/asan
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -O1
+endif
+
+CFLAGS  := $(CFLAGS_BASE) $(PKG_CFLAGS) $(SANFLAGS) $(EXTRA_CFLAGS)
+LDLIBS  := $(NNG_LIBS) $(PKG_LIBS) -lpthread
+LDFLAGS := $(SANFLAGS)
+
+COMMON_SRC := $(wildcard common/*.c)
+BROKER_SRC := $(filter-out broker/main.c,$(wildcard broker/*.c))
+NODE_SRC   := $(filter-out node/main.c node/client.c node/cli.c node/cli_%.c,$(wildcard node/*.c))
+LIB_SRC    := node/client.c
+
+OBJ = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+
+COMMON_A  := $(BUILD)/libwncommon.a
+WIJKNET_A := $(BUILD)/libwijknet.a
+WIJKNET_SO := $(BUILD)/libwijknet.so
+BROKER_A  := $(BUILD)/libwnbroker.a
+NODE_A    := $(BUILD)/libwnnode.a
+
+BINS := $(BUILD)/wijknet-broker $(BUILD)/wijknet-node $(BUILD)/wijknet
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+ITEST_SRC := $(wildcard tests/integration/test_*.c)
+HARNESS_SRC := $(wildcard tests/harness/*.c)
+TEST_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC)) \
+	     $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(ITEST_SRC))
+BENCH_BIN := $(BUILD)/wijknet-bench
+
+.PHONY: all deps test check demo bench clean install-deps
+all: $(BINS) $(WIJKNET_A) $(WIJKNET_SO) $(TEST_BINS)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC  $<"
+	@$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(COMMON_A): $(call OBJ,$(COMMON_SRC))
+	@rm -f $@; ar rcs $@ $^
+$(BROKER_A): $(call OBJ,$(BROKER_SRC))
+	@rm -f $@; ar rcs $@ $^
+$(NODE_A): $(call OBJ,$(NODE_SRC))
+	@rm -f $@; ar rcs $@ $^
+$(WIJKNET_A): $(call OBJ,$(LIB_SRC) $(COMMON_SRC))
+	@rm -f $@; ar rcs $@ $^
+$(WIJKNET_SO): $(call OBJ,$(LIB_SRC) $(COMMON_SRC))
+	$(CC) -shared $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/wijknet-broker: $(call OBJ,broker/main.c) $(BROKER_A) $(COMMON_A)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(BUILD)/wijknet-node: $(call OBJ,node/main.c) $(NODE_A) $(COMMON_A)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(BUILD)/wijknet: $(call OBJ,node/cli.c $(wildcard node/cli_*.c)) $(WIJKNET_A)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(call OBJ,$(HARNESS_SRC)) $(WIJKNET_A) $(BROKER_A) $(NODE_A) $(COMMON_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests/harness $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(LDLIBS)
+$(BUILD)/tests/%: tests/integration/%.c $(call OBJ,$(HARNESS_SRC)) $(WIJKNET_A) $(BROKER_A) $(NODE_A) $(COMMON_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests/harness $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(LDLIBS)
+$(BUILD)/obj/tests/harness/%.o: tests/harness/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests/harness -MMD -MP -c $< -o $@
+
+$(BENCH_BIN): tests/bench/bench.c $(call OBJ,$(HARNESS_SRC)) $(WIJKNET_A) $(NODE_A) $(COMMON_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests/harness $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+deps install-deps:
+	@sh scripts/install-deps
+
+test: deps
+	@$(MAKE) --no-print-directory all
+	@WN_BUILD=$(BUILD) sh tests/run-tests
+
+check: deps
+	@$(MAKE) --no-print-directory SAN=1 all
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		WN_BUILD=build/asan sh tests/run-tests
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@WN_BUILD=$(BUILD) sh scripts/demo
+
+bench: deps
+	@$(MAKE) --no-print-directory all $(BENCH_BIN)
+	@WN_BUILD=$(BUILD) $(BENCH_BIN)
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,254 @@
+/*
+ * broker.c — configuration, start-up and the inbound pipeline every node
+ * request passes: size and schema, known and usable sender, signature
+ * (naming a forged sender), addressing, replay and skew, then dispatch.
+ * Every refusal is answered with a signed error, logged and recorded.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wijknet.h"
+#include "broker.h"
+#include "context.h"
+#include "envelope.h"
+#include "ids.h"
+#include "log.h"
+#include "replay.h"
+#include "secevent.h"
+#include "store.h"
+
+static const struct schema_field broker_fields[] = {
+	{ "id", SCHEMA_STRING, 1, 63 },
+	{ "listen", SCHEMA_STRING, 1, 256 },
+	{ "certificate", SCHEMA_STRING, 1, 1024 },
+	{ "ca", SCHEMA_STRING, 1, 1024 },
+	{ "crl", SCHEMA_STRING, 0, 1024 },
+	{ "database", SCHEMA_STRING, 1, 1024 },
+	{ "skew_seconds", SCHEMA_INT, 0, 3600 },
+	{ "deadline_ms", SCHEMA_INT, 0, 60000 },
+	{ "workers", SCHEMA_INT, 0, 64 },
+	{ "log_level", SCHEMA_STRING, 0, 8 },
+	{ "partners", SCHEMA_ARRAY, 1, 1000 },
+	{ NULL, 0, 0, 0 },
+};
+
+int broker_sign(struct broker *b, json_t *env)
+{
+	return envelope_sign(env, b->ident->key);
+}
+
+int broker_open(const char *config_file_path, broker **out, char *err, size_t errcap)
+{
+	int rc;
+	struct broker *b = calloc(1, sizeof(*b));
+	if (b == NULL)
+		return WN_ENOMEM;
+	if ((rc = config_load(config_file_path, &b->cfg, err, errcap)) != 0)
+		goto fail;
+	json_t *root = config_root(b->cfg);
+	if ((rc = config_check(b->cfg, root, NULL, broker_fields, err, errcap)) != 0)
+		goto fail;
+	if (config_str(root, "log_level", NULL) &&
+	    log_set_level_name(config_str(root, "log_level", NULL)) != 0) {
+		snprintf(err, errcap, "%s: key 'log_level': expected debug, info, warn or error",
+			 config_file(b->cfg));
+		rc = WN_ECONFIG;
+		goto fail;
+	}
+	const char *id = config_str(root, "id", NULL);
+	if (schema_valid_partner_id(id) != 0) {
+		snprintf(err, errcap, "%s: key 'id': '%s' is not a valid id", config_file(b->cfg), id);
+		rc = WN_ECONFIG;
+		goto fail;
+	}
+	log_init("broker", id);
+	b->listen = strdup(config_str(root, "listen", ""));
+	b->cert_path = config_path(b->cfg, config_str(root, "certificate", NULL));
+	b->ca_path = config_path(b->cfg, config_str(root, "ca", NULL));
+	b->crl_path = config_path(b->cfg, config_str(root, "crl", NULL));
+	b->db_path = config_path(b->cfg, config_str(root, "database", NULL));
+	b->skew_ms = config_int(root, "skew_seconds", 30) * 1000;
+	b->deadline_ms = (int)config_int(root, "deadline_ms", 2000);
+	b->workers = (int)config_int(root, "workers", 8);
+	if (b->workers < 1)
+		b->workers = 1;
+	if ((rc = pki_identity_load(b->cert_path, &b->ident, err, errcap)) != 0)
+		goto fail;
+	if (strcmp(b->ident->id, id) != 0) {
+		snprintf(err, errcap, "%s: key 'certificate': certificate is for '%s', but 'id' is '%s'",
+			 config_file(b->cfg), b->ident->id, id);
+		rc = WN_ECONFIG;
+		goto fail;
+	}
+	if ((rc = pki_trust_load(b->ca_path, b->crl_path, &b->trust, err, errcap)) != 0)
+		goto fail;
+	char why[256];
+	if ((rc = pki_trust_verify(b->trust, b->ident->cert, id, why, sizeof(why))) != 0) {
+		snprintf(err, errcap, "%s: own certificate: %s", b->cert_path, why);
+		goto fail;
+	}
+	if ((rc = store_open(b->db_path, &b->db, err, errcap)) != 0)
+		goto fail;
+	if ((rc = registry_load(b->cfg, json_object_get(root, "partners"), b->trust, b->db, &b->reg,
+				err, errcap)) != 0)
+		goto fail;
+	*out = b;
+	return 0;
+fail:
+	broker_close(b);
+	return rc;
+}
+
+/* Records and answers a refusal. */
+static int broker_refuse(struct broker *b, const json_t *env, const char *peer, int code,
+			 const char *detail, char **resp, size_t *resplen)
+{
+	json_t *reply = NULL;
+	secevent_record(b->db, code, peer, env ? envelope_str(env, "id") : NULL, detail);
+	int rc = envelope_error(&reply, env, b->ident->id, b->ident->key, code, detail);
+	if (rc == 0)
+		rc = envelope_encode(reply, resp, resplen);
+	json_decref(reply);
+	return rc;
+}
+
+/* Names the real signer of an envelope whose signature fails for its
+ * claimed sender (bounded by the registry size; failure path only). */
+static const char *broker_find_signer(struct broker *b, const json_t *env)
+{
+	for (size_t i = 0; i < registry_count(b->reg); i++) {
+		struct registry_partner *p = registry_at(b->reg, i);
+		if (envelope_verify(env, p->cert) == 0)
+			return p->id;
+	}
+	return NULL;
+}
+
+static int broker_handle(void *arg, const void *req, size_t len, char **resp, size_t *resplen)
+{
+	struct broker *b = arg;
+	json_t *env = NULL, *reply = NULL;
+	char err[512];
+	int rc = envelope_parse(req, len, &env, err, sizeof(err));
+	if (rc != 0) {
+		rc = broker_refuse(b, NULL, NULL, rc, err, resp, resplen);
+		goto out;
+	}
+	const char *from = envelope_str(env, "from");
+	struct registry_partner *p = registry_find(b->reg, from);
+	if (p == NULL) {
+		snprintf(err, sizeof(err), "sender '%s' is not a partner in the registry", from);
+		rc = broker_refuse(b, env, from, WN_EUNKNOWN_PARTNER, err, resp, resplen);
+		goto out;
+	}
+	if (envelope_verify(env, p->cert) != 0) {
+		const char *signer = broker_find_signer(b, env);
+		if (signer != NULL) {
+			snprintf(err, sizeof(err), "envelope claims sender '%s' but is signed by '%s'",
+				 from, signer);
+			rc = broker_refuse(b, env, signer, WN_EFORGED, err, resp, resplen);
+		} else {
+			snprintf(err, sizeof(err), "signature does not verify for sender '%s'", from);
+			rc = broker_refuse(b, env, from, WN_ESIG, err, resp, resplen);
+		}
+		goto out;
+	}
+	if (!registry_usable(p)) {
+		int code = p->cert_error ? p->cert_error : WN_EREVOKED;
+		snprintf(err, sizeof(err), "partner '%s' may not send: %s", from,
+			 p->cert_error ? wn_strerror(p->cert_error) : p->status);
+		rc = broker_refuse(b, env, from, code, err, resp, resplen);
+		goto out;
+	}
+	if (!envelope_addressed_to(env, b->ident->id)) {
+		snprintf(err, sizeof(err), "envelope is not addressed to the broker '%s'", b->ident->id);
+		rc = broker_refuse(b, env, from, WN_EPROTO, err, resp, resplen);
+		goto out;
+	}
+	rc = replay_check(b->db, envelope_str(env, "id"), envelope_ts(env), b->skew_ms);
+	if (rc != 0) {
+		if (rc == WN_ESKEW)
+			snprintf(err, sizeof(err), "timestamp %lld is outside the window of %lld ms",
+				 (long long)envelope_ts(env), (long long)b->skew_ms);
+		else
+			snprintf(err, sizeof(err), "message id %s was seen before",
+				 envelope_str(env, "id"));
+		rc = broker_refuse(b, env, from, rc, err, resp, resplen);
+		goto out;
+	}
+	struct broker_request rq = { env, p };
+	const char *type = envelope_str(env, "type");
+	if (strcmp(type, "health") == 0)
+		rc = broker_handle_health(b, &rq, &reply);
+	else if (strcmp(type, "directory.get") == 0)
+		rc = broker_handle_directory(b, &rq, &reply);
+	else if (strcmp(type, "seal.publish") == 0)
+		rc = broker_handle_seal_publish(b, &rq, &reply);
+	else
+		rc = WN_EPROTO;
+	if (rc != 0) {
+		json_decref(reply);
+		reply = NULL;
+		snprintf(err, sizeof(err), "cannot handle '%s': %s", type, wn_strerror(rc));
+		if (rc == WN_EPROTO || rc == WN_ESCHEMA || rc == WN_ESIG)
+			rc = broker_refuse(b, env, from, rc, err, resp, resplen);
+		else {
+			log_msg(WN_LOG_ERROR, "request_failed", "%s", err);
+			rc = envelope_error(&reply, env, b->ident->id, b->ident->key, rc, err);
+			if (rc == 0)
+				rc = envelope_encode(reply, resp, resplen);
+		}
+		goto out;
+	}
+	rc = envelope_encode(reply, resp, resplen);
+out:
+	json_decref(env);
+	json_decref(reply);
+	return rc;
+}
+
+int broker_start(broker *b, char *err, size_t errcap)
+{
+	int rc = transport_tls_config(&b->server_tls, 1, b->cert_path, b->ca_path, b->crl_path,
+				      NULL, err, errcap);
+	if (rc != 0)
+		return rc;
+	rc = rpc_server_start(&b->server, b->listen, b->server_tls, b->workers, broker_handle, b,
+			      err, errcap);
+	if (rc != 0)
+		return rc;
+	rc = registry_connect(b->reg, b->cert_path, b->ca_path, b->crl_path);
+	if (rc != 0) {
+		snprintf(err, errcap, "cannot set up connections to the partners' nodes");
+		return rc;
+	}
+	size_t usable = 0;
+	for (size_t i = 0; i < registry_count(b->reg); i++)
+		usable += registry_usable(registry_at(b->reg, i));
+	log_emit(WN_LOG_INFO, "broker_started",
+		 json_pack("{s:s,s:i,s:i,s:s}", "listen", b->listen, "partners",
+			   (int)registry_count(b->reg), "usable", (int)usable, "version",
+			   WN_VERSION_STRING));
+	return 0;
+}
+
+void broker_close(broker *b)
+{
+	if (b == NULL)
+		return;
+	rpc_server_stop(b->server);
+	registry_free(b->reg);
+	if (b->server_tls)
+		nng_tls_config_free(b->server_tls);
+	db_close(b->db);
+	pki_trust_free(b->trust);
+	pki_identity_free(b->ident);
+	free(b->listen);
+	free(b->cert_path);
+	free(b->ca_path);
+	free(b->crl_path);
+	free(b->db_path);
+	config_free(b->cfg);
+	free(b);
+}

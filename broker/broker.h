@@ -1,0 +1,22 @@
+/*
+ * broker.h — wijknet-broker: the municipality's router. It verifies every
+ * envelope against the partner registry, keeps the metadata audit log,
+ * serves the signed directory and health, and fans requests out to nodes.
+ */
+#ifndef WN_BROKER_H
+#define WN_BROKER_H
+
+#include <stddef.h>
+
+typedef struct broker broker;
+
+/* Loads config_path and everything it names. *out: broker_close(). */
+int broker_open(const char *config_file_path, broker **out, char *err, size_t errcap);
+
+/* Starts listening for nodes and dials every active partner. */
+int broker_start(broker *b, char *err, size_t errcap);
+
+/* Stops listeners and connections and frees everything. */
+void broker_close(broker *b);
+
+#endif

@@ -1,0 +1,46 @@
+/*
+ * context.h — the broker's shared state, seen by its request handlers.
+ */
+#ifndef WN_BROKER_CONTEXT_H
+#define WN_BROKER_CONTEXT_H
+
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "config.h"
+#include "db.h"
+#include "pki.h"
+#include "registry.h"
+#include "transport.h"
+
+struct broker {
+	config *cfg;
+	char *listen;
+	char *cert_path, *ca_path, *crl_path, *db_path;
+	int64_t skew_ms;
+	int deadline_ms;
+	int workers;
+	pki_identity *ident;
+	pki_trust *trust;
+	db *db;
+	registry *reg;
+	nng_tls_config *server_tls;
+	rpc_server *server;
+};
+
+/* A verified request from a partner, handed to a type handler. */
+struct broker_request {
+	const json_t *env;
+	struct registry_partner *from;
+};
+
+/* Type handlers: set *reply to a signed envelope (owned by the caller). */
+int broker_handle_health(struct broker *b, const struct broker_request *rq, json_t **reply);
+int broker_handle_directory(struct broker *b, const struct broker_request *rq, json_t **reply);
+int broker_handle_seal_publish(struct broker *b, const struct broker_request *rq, json_t **reply);
+
+/* Signs env as the broker. */
+int broker_sign(struct broker *b, json_t *env);
+
+#endif

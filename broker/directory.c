@@ -1,0 +1,80 @@
+/*
+ * directory.c — the signed directory (partners, node addresses, certificates
+ * and sealing keys) and the publication of a node's sealing key.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "wijknet.h"
+#include "context.h"
+#include "encoding.h"
+#include "envelope.h"
+#include "log.h"
+#include "schema.h"
+
+static const struct schema_field seal_publish_fields[] = {
+	{ "key", SCHEMA_STRING, 1, 64 },
+	{ "sig", SCHEMA_STRING, 1, 256 },
+	{ NULL, 0, 0, 0 },
+};
+
+int broker_handle_directory(struct broker *b, const struct broker_request *rq, json_t **reply)
+{
+	json_t *partners = json_array(), *env = NULL;
+	for (size_t i = 0; i < registry_count(b->reg); i++) {
+		struct registry_partner *p = registry_at(b->reg, i);
+		const char *status = p->cert_error == WN_EREVOKED ? "revoked"
+				     : p->cert_error != 0 ? "invalid" : p->status;
+		json_t *e = json_pack("{s:s,s:s,s:s,s:s,s:O,s:s}", "id", p->id, "name", p->name,
+				      "address", p->address, "status", status, "clusters",
+				      p->clusters, "cert", p->cert_pem);
+		uint8_t pk[32];
+		char *sig = NULL, *kb64 = NULL;
+		if (registry_get_seal(b->reg, p, pk, &sig) == 0 && b64_encode(pk, 32, &kb64) == 0) {
+			json_object_set_new(e, "seal_key", json_string(kb64));
+			json_object_set_new(e, "seal_sig", json_string(sig));
+		}
+		free(sig);
+		free(kb64);
+		json_array_append_new(partners, e);
+	}
+	int rc = envelope_new1(&env, "directory", b->ident->id, envelope_str(rq->env, "from"));
+	if (rc != 0) {
+		json_decref(partners);
+		return rc;
+	}
+	envelope_set_str(env, "re", envelope_str(rq->env, "id"));
+	json_object_set_new(env, "body", json_pack("{s:{s:s,s:s},s:o}", "broker", "id",
+						   b->ident->id, "cert", b->ident->cert_pem,
+						   "partners", partners));
+	if ((rc = broker_sign(b, env)) != 0) {
+		json_decref(env);
+		return rc;
+	}
+	*reply = env;
+	return 0;
+}
+
+int broker_handle_seal_publish(struct broker *b, const struct broker_request *rq, json_t **reply)
+{
+	char err[256];
+	json_t *body = envelope_body(rq->env);
+	int rc = schema_check(body, seal_publish_fields, err, sizeof(err));
+	if (rc != 0)
+		return WN_ESCHEMA;
+	rc = registry_set_seal_key(b->reg, rq->from, json_string_value(json_object_get(body, "key")),
+				   json_string_value(json_object_get(body, "sig")));
+	if (rc != 0)
+		return rc == WN_ESIG ? WN_ESIG : rc;
+	log_emit(WN_LOG_INFO, "seal_key_published", json_pack("{s:s}", "partner", rq->from->id));
+	json_t *env = NULL;
+	if ((rc = envelope_new1(&env, "ok", b->ident->id, rq->from->id)) != 0)
+		return rc;
+	envelope_set_str(env, "re", envelope_str(rq->env, "id"));
+	if ((rc = broker_sign(b, env)) != 0) {
+		json_decref(env);
+		return rc;
+	}
+	*reply = env;
+	return 0;
+}

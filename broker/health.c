@@ -1,0 +1,102 @@
+/*
+ * health.c — federation health: the broker pings every usable partner's
+ * node at once (signed `health`, answered by a signed `health.answer`) and
+ * reports who is up, with round-trip times, within one deadline.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "wijknet.h"
+#include "context.h"
+#include "envelope.h"
+#include "log.h"
+#include "secevent.h"
+
+/* Checks a node's answer to a ping: parses, signer, binding to the ping. */
+static int health_check_answer(struct broker *b, struct registry_partner *p, const char *ping_id,
+			       const char *resp, size_t len)
+{
+	json_t *env = NULL;
+	char err[256];
+	int rc = envelope_parse(resp, len, &env, err, sizeof(err));
+	if (rc != 0)
+		return rc;
+	const char *re = envelope_str(env, "re");
+	if (strcmp(envelope_str(env, "from"), p->id) != 0 || re == NULL || strcmp(re, ping_id) != 0) {
+		rc = WN_EPROTO;
+	} else if (envelope_verify(env, p->cert) != 0) {
+		rc = WN_ESIG;
+		secevent_record(b->db, WN_ESIG, p->id, envelope_str(env, "id"),
+				"health answer with an invalid signature");
+	} else if (strcmp(envelope_str(env, "type"), "health.answer") != 0) {
+		rc = WN_EPROTO;
+	}
+	json_decref(env);
+	return rc;
+}
+
+int broker_handle_health(struct broker *b, const struct broker_request *rq, json_t **reply)
+{
+	size_t n = registry_count(b->reg);
+	struct rpc_fan_item *items = calloc(n ? n : 1, sizeof(*items));
+	char **pings = calloc(n ? n : 1, sizeof(char *));
+	char (*ids)[33] = calloc(n ? n : 1, sizeof(*ids));
+	json_t *list = json_array(), *env = NULL;
+	int rc = WN_ENOMEM;
+	if (items == NULL || pings == NULL || ids == NULL)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		struct registry_partner *p = registry_at(b->reg, i);
+		json_t *ping = NULL;
+		size_t len = 0;
+		if (!registry_usable(p) || p->client == NULL)
+			continue;
+		if (envelope_new1(&ping, "health", b->ident->id, p->id) == 0 &&
+		    broker_sign(b, ping) == 0 && envelope_encode(ping, &pings[i], &len) == 0) {
+			snprintf(ids[i], sizeof(ids[i]), "%s", envelope_str(ping, "id"));
+			items[i].client = p->client;
+			items[i].req = pings[i];
+			items[i].len = len;
+		}
+		json_decref(ping);
+	}
+	rpc_fanout(items, n, b->deadline_ms);
+	for (size_t i = 0; i < n; i++) {
+		struct registry_partner *p = registry_at(b->reg, i);
+		const char *state = "down";
+		const char *status = p->cert_error == WN_EREVOKED ? "revoked"
+				     : p->cert_error != 0 ? "invalid" : p->status;
+		int arc = items[i].rc;
+		if (arc == 0)
+			arc = health_check_answer(b, p, ids[i], items[i].resp, items[i].resplen);
+		if (arc == 0 && items[i].client != NULL)
+			state = "up";
+		json_t *e = json_pack("{s:s,s:s,s:s,s:s,s:b}", "id", p->id, "name", p->name, "status",
+				      status, "state", state, "seal_key", p->has_seal);
+		json_object_set_new(e, "rtt_us", json_integer(arc == 0 && items[i].client
+							      ? (json_int_t)(items[i].elapsed_ms * 1000)
+							      : -1));
+		if (arc != 0 && items[i].client != NULL)
+			json_object_set_new(e, "reason", json_string(wn_errname(arc)));
+		json_array_append_new(list, e);
+		free(items[i].resp);
+		free(pings[i]);
+	}
+	if ((rc = envelope_new1(&env, "health.answer", b->ident->id,
+				envelope_str(rq->env, "from"))) != 0)
+		goto out;
+	envelope_set_str(env, "re", envelope_str(rq->env, "id"));
+	json_object_set_new(env, "body", json_pack("{s:s,s:O}", "broker", b->ident->id,
+						   "partners", list));
+	if ((rc = broker_sign(b, env)) != 0)
+		goto out;
+	*reply = env;
+	env = NULL;
+out:
+	json_decref(env);
+	json_decref(list);
+	free(items);
+	free(pings);
+	free(ids);
+	return rc;
+}

@@ -1,0 +1,69 @@
+/*
+ * main.c — wijknet-broker: parses the command line and wires the broker's
+ * parts together; runs until SIGINT or SIGTERM.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "wijknet.h"
+#include "broker.h"
+#include "log.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: wijknet-broker --config FILE\n"
+		   "       wijknet-broker --version\n"
+		   "Runs the federation broker: partner registry, directory, routing and the\n"
+		   "metadata audit log. Logs JSON lines to stderr.\n");
+}
+
+int main(int argc, char **argv)
+{
+	const char *config = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
+			config = argv[++i];
+		} else if (strcmp(argv[i], "--version") == 0) {
+			printf("wijknet-broker %s\n", WN_VERSION_STRING);
+			return 0;
+		} else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			usage(stdout);
+			return 0;
+		} else {
+			fprintf(stderr, "wijknet-broker: unknown argument '%s'\n", argv[i]);
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (config == NULL) {
+		usage(stderr);
+		return 2;
+	}
+	log_init("broker", NULL);
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+
+	broker *b = NULL;
+	char err[1024] = "";
+	int rc = broker_open(config, &b, err, sizeof(err));
+	if (rc == 0)
+		rc = broker_start(b, err, sizeof(err));
+	if (rc != 0) {
+		log_msg(WN_LOG_ERROR, "startup_failed", "%s", err[0] ? err : wn_strerror(rc));
+		fprintf(stderr, "wijknet-broker: %s\n", err[0] ? err : wn_strerror(rc));
+		broker_close(b);
+		return 1;
+	}
+	int sig = 0;
+	do {
+		sigwait(&set, &sig);
+	} while (sig == SIGPIPE);
+	log_msg(WN_LOG_INFO, "broker_stopping", "signal %d", sig);
+	broker_close(b);
+	return 0;
+}

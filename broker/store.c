@@ -1,0 +1,73 @@
+/*
+ * store.c — broker schema and audit log appends.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "wijknet.h"
+#include "canon.h"
+#include "encoding.h"
+#include "ids.h"
+#include "pki.h"
+#include "replay.h"
+#include "secevent.h"
+#include "store.h"
+
+static const struct db_migration broker_migrations[] = {
+	{ 1, SECEVENT_SCHEMA REPLAY_SCHEMA
+	  "CREATE TABLE partner_keys (partner TEXT PRIMARY KEY, seal_key TEXT NOT NULL,"
+	  " seal_sig TEXT NOT NULL, updated_at INTEGER NOT NULL);"
+	  "CREATE TABLE audit_log (idx INTEGER PRIMARY KEY, ts INTEGER NOT NULL,"
+	  " type TEXT NOT NULL, msg_id TEXT, entry TEXT NOT NULL, leaf BLOB NOT NULL);" },
+};
+
+int store_open(const char *path, db **out, char *err, size_t errcap)
+{
+	return db_open(path, broker_migrations,
+		       sizeof(broker_migrations) / sizeof(broker_migrations[0]), out, err, errcap);
+}
+
+int store_audit_append(db *d, const json_t *entry, int64_t *index, char leaf_hex[65])
+{
+	char *canon = NULL;
+	size_t len = 0;
+	uint8_t leaf[32];
+	sqlite3_stmt *st = NULL;
+	int rc = canon_dump(entry, &canon, &len);
+	if (rc != 0)
+		return rc;
+	uint8_t *buf = malloc(len + 1);
+	if (buf == NULL) {
+		free(canon);
+		return WN_ENOMEM;
+	}
+	buf[0] = 0x00; /* RFC 9162 leaf prefix */
+	memcpy(buf + 1, canon, len);
+	rc = pki_sha256(buf, len + 1, leaf);
+	free(buf);
+	if (rc != 0)
+		goto out;
+	db_lock(d);
+	rc = db_prepare(d, "INSERT INTO audit_log(ts, type, msg_id, entry, leaf) VALUES (?,?,?,?,?)",
+			&st);
+	if (rc == 0) {
+		sqlite3_bind_int64(st, 1, time_now_ms());
+		sqlite3_bind_text(st, 2, json_string_value(json_object_get(entry, "type")), -1,
+				  SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 3, json_string_value(json_object_get(entry, "id")), -1,
+				  SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 4, canon, (int)len, SQLITE_TRANSIENT);
+		sqlite3_bind_blob(st, 5, leaf, 32, SQLITE_TRANSIENT);
+		if (sqlite3_step(st) == SQLITE_DONE) {
+			*index = sqlite3_last_insert_rowid(db_handle(d));
+			hex_encode(leaf, 32, leaf_hex);
+		} else {
+			rc = WN_EDB;
+		}
+	}
+	sqlite3_finalize(st);
+	db_unlock(d);
+out:
+	free(canon);
+	return rc;
+}

@@ -1,0 +1,38 @@
+/*
+ * config.h — JSON configuration files with precise errors: every message
+ * names the file, the key and what was expected. Relative paths in a config
+ * are resolved against the directory of the config file.
+ */
+#ifndef WN_CONFIG_H
+#define WN_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "schema.h"
+
+typedef struct config config;
+
+/* Parses path. On error err reads "FILE:LINE:COL: …". *out: config_free(). */
+int config_load(const char *path, config **out, char *err, size_t errcap);
+void config_free(config *c);
+
+json_t *config_root(config *c);
+const char *config_file(config *c);
+
+/* Validates obj (the root or a nested object called `where`) against fields;
+ * err reads "FILE: key 'x' in 'where': expected a string". */
+int config_check(config *c, const json_t *obj, const char *where,
+		 const struct schema_field *fields, char *err, size_t errcap);
+
+/* String value of key or def. Borrowed. */
+const char *config_str(const json_t *obj, const char *key, const char *def);
+int64_t config_int(const json_t *obj, const char *key, int64_t def);
+
+/* Resolves a path value against the config file's directory; NULL if value
+ * is NULL. Malloc'd (caller frees). */
+char *config_path(config *c, const char *value);
+
+#endif

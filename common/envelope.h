@@ -1,0 +1,83 @@
+/*
+ * envelope.h — the signed message every party exchanges (DESIGN "Messages").
+ *
+ * Header (readable by the broker): v, id, ts, type, from, to, and where a
+ * type needs them case, purpose, ground, actor, re (the id answered). A plain
+ * `body` carries non-personal content (directory, health); `sealed` maps a
+ * partner id to an HPKE ciphertext only that partner can open, with the
+ * routing header as additional data. `sig` is the sender's ECDSA P-256
+ * signature over the canonical form of everything else; `receipt` is the
+ * broker's countersignature, binding its audit-log entry to the envelope.
+ */
+#ifndef WN_ENVELOPE_H
+#define WN_ENVELOPE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#define ENVELOPE_VERSION 1
+#define ENVELOPE_MAX_BYTES (256 * 1024) /* whole message on the wire */
+#define ENVELOPE_MAX_TO 64              /* recipients of one message */
+#define ENVELOPE_MAX_SEALED (16 * 1024) /* one sealed body, decoded */
+#define ENVELOPE_PAD 1024               /* sealed bodies padded to a multiple */
+
+/* Parses raw wire bytes with the strict header schema: size limit, JSON
+ * syntax, unknown/missing/mistyped fields, version, known type. *out is
+ * owned by the caller (json_decref). err names what was wrong. */
+int envelope_parse(const void *buf, size_t len, json_t **out, char *err, size_t errcap);
+
+/* Creates an unsigned envelope with a fresh id and the current time.
+ * *out: json_decref(). */
+int envelope_new(json_t **out, const char *type, const char *from, const char *const *to,
+		 size_t nto);
+
+/* Shorthand for one recipient. */
+int envelope_new1(json_t **out, const char *type, const char *from, const char *to);
+
+/* Signs env with key (sets "sig", drops any old "sig" and "receipt"). */
+int envelope_sign(json_t *env, EVP_PKEY *key);
+
+/* Verifies "sig" with the sender's certificate: 0 or WN_ESIG. */
+int envelope_verify(const json_t *env, X509 *cert);
+
+/* SHA-256 of the canonical envelope without its receipt (hex, 65 bytes). */
+int envelope_hash_hex(const json_t *env, char out[65]);
+
+/* Adds the broker's receipt: audit index, leaf hash, time, and status
+ * (consent status seen or NULL), signed with the broker key. */
+int envelope_countersign(json_t *env, EVP_PKEY *key, const char *broker_id, int64_t index,
+			 const char *leaf_hex, const char *status);
+
+/* Verifies the receipt against the broker's certificate and that it binds
+ * this exact envelope: 0 or WN_ENORECEIPT. */
+int envelope_verify_receipt(const json_t *env, X509 *broker_cert, const char *broker_id);
+
+/* Canonical wire form; *out malloc'd (caller frees). */
+int envelope_encode(const json_t *env, char **out, size_t *len);
+
+/* Seals body (canonical JSON, padded) to recipient's X25519 public key. */
+int envelope_seal(json_t *env, const char *recipient, const uint8_t pk[32], const json_t *body);
+
+/* Opens the part sealed to self with its private key. *body: json_decref().
+ * WN_ESEAL when nothing is sealed to self or it does not authenticate. */
+int envelope_open(const json_t *env, const char *self, const uint8_t sk[32], json_t **body);
+
+/* Header accessors (borrowed strings; NULL when absent). */
+const char *envelope_str(const json_t *env, const char *field);
+int64_t envelope_ts(const json_t *env);
+json_t *envelope_body(const json_t *env);
+/* 1 if id is among the recipients. */
+int envelope_addressed_to(const json_t *env, const char *id);
+
+/* Sets a string header field (case, purpose, ground, re). */
+int envelope_set_str(json_t *env, const char *field, const char *value);
+
+/* Builds a signed error reply to req (may be NULL) with code and text. */
+int envelope_error(json_t **out, const json_t *req, const char *from, EVP_PKEY *key, int code,
+		   const char *text);
+
+#endif

@@ -1,0 +1,97 @@
+/*
+ * log.c — JSON-lines logger. Each line is built in memory and written with a
+ * single write(2) so that lines from concurrent threads never interleave.
+ */
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "ids.h"
+
+static char log_component[32] = "wijknet";
+static char log_self[64] = "";
+static enum log_level log_min = WN_LOG_INFO;
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static const char *const level_names[] = { "debug", "info", "warn", "error" };
+
+void log_init(const char *component, const char *self_id)
+{
+	snprintf(log_component, sizeof(log_component), "%s", component ? component : "wijknet");
+	snprintf(log_self, sizeof(log_self), "%s", self_id ? self_id : "");
+	const char *env = getenv("WIJKNET_LOG_LEVEL");
+	if (env != NULL)
+		(void)log_set_level_name(env);
+}
+
+void log_set_level(enum log_level level)
+{
+	log_min = level;
+}
+
+int log_set_level_name(const char *name)
+{
+	for (int i = 0; i < 4; i++) {
+		if (name != NULL && strcmp(name, level_names[i]) == 0) {
+			log_min = (enum log_level)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+void log_emit(enum log_level level, const char *event, json_t *fields)
+{
+	if (level < log_min) {
+		json_decref(fields);
+		return;
+	}
+	json_t *line = json_object();
+	if (line == NULL) {
+		json_decref(fields);
+		return;
+	}
+	char ts[40];
+	time_format_iso(time_now_ms(), ts, sizeof(ts));
+	json_object_set_new(line, "ts", json_string(ts));
+	json_object_set_new(line, "level", json_string(level_names[level]));
+	json_object_set_new(line, "component", json_string(log_component));
+	if (log_self[0])
+		json_object_set_new(line, "self", json_string(log_self));
+	json_object_set_new(line, "event", json_string(event ? event : "log"));
+	if (fields != NULL && json_is_object(fields))
+		json_object_update_missing(line, fields);
+	json_decref(fields);
+	char *text = json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(line);
+	if (text == NULL)
+		return;
+	size_t n = strlen(text);
+	text[n] = '\n';
+	pthread_mutex_lock(&log_lock);
+	ssize_t off = 0;
+	while ((size_t)off < n + 1) {
+		ssize_t w = write(STDERR_FILENO, text + off, n + 1 - (size_t)off);
+		if (w <= 0)
+			break;
+		off += w;
+	}
+	pthread_mutex_unlock(&log_lock);
+	free(text);
+}
+
+void log_msg(enum log_level level, const char *event, const char *fmt, ...)
+{
+	if (level < log_min)
+		return;
+	char buf[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	log_emit(level, event, json_pack("{s:s}", "msg", buf));
+}

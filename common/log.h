@@ -1,0 +1,27 @@
+/*
+ * log.h — structured logging: one JSON object per line on stderr, so that
+ * operators can ship daemon logs to any collector without parsing prose.
+ */
+#ifndef WN_LOG_H
+#define WN_LOG_H
+
+#include <jansson.h>
+
+enum log_level { WN_LOG_DEBUG = 0, WN_LOG_INFO, WN_LOG_WARN, WN_LOG_ERROR };
+
+/* Names the emitting component ("broker", "node") and partner id. */
+void log_init(const char *component, const char *self_id);
+
+/* Sets the lowest level written; from "debug", "info", "warn", "error". */
+int log_set_level_name(const char *name);
+void log_set_level(enum log_level level);
+
+/* Writes {"ts","level","component","self","event", ...fields}. Takes
+ * ownership of fields (may be NULL). */
+void log_emit(enum log_level level, const char *event, json_t *fields);
+
+/* Convenience: fields {"msg": formatted text}. */
+void log_msg(enum log_level level, const char *event, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+#endif

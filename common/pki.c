@@ -1,0 +1,297 @@
+/*
+ * pki.c — OpenSSL 3.0 EVP and X509 glue for identities, trust and signatures.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+
+#include "wijknet.h"
+#include "pki.h"
+#include "schema.h"
+
+struct pki_trust {
+	X509_STORE *store;
+};
+
+static int pki_is_p256(EVP_PKEY *key)
+{
+	char group[64];
+	size_t glen = 0;
+	if (EVP_PKEY_get_base_id(key) != EVP_PKEY_EC)
+		return 0;
+	if (EVP_PKEY_get_utf8_string_param(key, "group", group, sizeof(group), &glen) != 1)
+		return 0;
+	return strcmp(group, "prime256v1") == 0 || strcmp(group, "P-256") == 0;
+}
+
+int pki_cert_cn(X509 *cert, char *out, size_t cap)
+{
+	X509_NAME *name = X509_get_subject_name(cert);
+	if (name == NULL)
+		return WN_ECERT;
+	int n = X509_NAME_get_text_by_NID(name, NID_commonName, out, (int)cap);
+	if (n <= 0 || (size_t)n >= cap)
+		return WN_ECERT;
+	return 0;
+}
+
+int pki_identity_load(const char *pem_path, pki_identity **out, char *err, size_t errcap)
+{
+	int rc = WN_ECERT;
+	pki_identity *id = calloc(1, sizeof(*id));
+	BIO *bio = NULL;
+	if (id == NULL)
+		return WN_ENOMEM;
+	bio = BIO_new_file(pem_path, "r");
+	if (bio == NULL) {
+		snprintf(err, errcap, "%s: cannot open certificate file", pem_path);
+		rc = WN_EIO;
+		goto out;
+	}
+	id->cert = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+	if (id->cert == NULL) {
+		snprintf(err, errcap, "%s: no PEM certificate found", pem_path);
+		goto out;
+	}
+	id->key = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
+	if (id->key == NULL) {
+		snprintf(err, errcap, "%s: no private key after the certificate", pem_path);
+		goto out;
+	}
+	if (!pki_is_p256(id->key)) {
+		snprintf(err, errcap, "%s: key is not ECDSA P-256", pem_path);
+		goto out;
+	}
+	if (X509_check_private_key(id->cert, id->key) != 1) {
+		snprintf(err, errcap, "%s: private key does not match the certificate", pem_path);
+		goto out;
+	}
+	if (pki_cert_cn(id->cert, id->id, sizeof(id->id)) != 0 ||
+	    schema_valid_partner_id(id->id) != 0) {
+		snprintf(err, errcap, "%s: certificate CN is not a partner id", pem_path);
+		goto out;
+	}
+	rc = pki_cert_to_pem(id->cert, &id->cert_pem);
+	if (rc != 0)
+		goto out;
+	*out = id;
+	id = NULL;
+	rc = 0;
+out:
+	ERR_clear_error();
+	BIO_free(bio);
+	pki_identity_free(id);
+	return rc;
+}
+
+void pki_identity_free(pki_identity *id)
+{
+	if (id == NULL)
+		return;
+	X509_free(id->cert);
+	EVP_PKEY_free(id->key); /* OpenSSL clears key material on free */
+	free(id->cert_pem);
+	free(id);
+}
+
+int pki_trust_load(const char *ca_path, const char *crl_path, pki_trust **out, char *err,
+		   size_t errcap)
+{
+	int rc = WN_ECERT;
+	pki_trust *t = calloc(1, sizeof(*t));
+	BIO *bio = NULL;
+	X509 *ca = NULL;
+	X509_CRL *crl = NULL;
+	if (t == NULL)
+		return WN_ENOMEM;
+	t->store = X509_STORE_new();
+	if (t->store == NULL) {
+		rc = WN_ENOMEM;
+		goto out;
+	}
+	bio = BIO_new_file(ca_path, "r");
+	if (bio == NULL || (ca = PEM_read_bio_X509(bio, NULL, NULL, NULL)) == NULL) {
+		snprintf(err, errcap, "%s: cannot read the CA certificate", ca_path);
+		goto out;
+	}
+	if (X509_STORE_add_cert(t->store, ca) != 1) {
+		snprintf(err, errcap, "%s: cannot use the CA certificate", ca_path);
+		goto out;
+	}
+	if (crl_path != NULL) {
+		BIO_free(bio);
+		bio = BIO_new_file(crl_path, "r");
+		if (bio == NULL || (crl = PEM_read_bio_X509_CRL(bio, NULL, NULL, NULL)) == NULL) {
+			snprintf(err, errcap, "%s: cannot read the CRL", crl_path);
+			goto out;
+		}
+		EVP_PKEY *capub = X509_get0_pubkey(ca);
+		if (capub == NULL || X509_CRL_verify(crl, capub) != 1) {
+			snprintf(err, errcap, "%s: CRL is not signed by the federation CA", crl_path);
+			goto out;
+		}
+		const ASN1_TIME *next = X509_CRL_get0_nextUpdate(crl);
+		if (next != NULL && X509_cmp_current_time(next) < 0) {
+			snprintf(err, errcap, "%s: CRL is past its nextUpdate; reissue it (wijknet-ca crl)",
+				 crl_path);
+			rc = WN_EEXPIRED;
+			goto out;
+		}
+		if (X509_STORE_add_crl(t->store, crl) != 1) {
+			snprintf(err, errcap, "%s: cannot use the CRL", crl_path);
+			goto out;
+		}
+		X509_STORE_set_flags(t->store, X509_V_FLAG_CRL_CHECK);
+	}
+	*out = t;
+	t = NULL;
+	rc = 0;
+out:
+	ERR_clear_error();
+	BIO_free(bio);
+	X509_free(ca);
+	X509_CRL_free(crl);
+	pki_trust_free(t);
+	return rc;
+}
+
+void pki_trust_free(pki_trust *t)
+{
+	if (t == NULL)
+		return;
+	X509_STORE_free(t->store);
+	free(t);
+}
+
+int pki_trust_verify(pki_trust *t, X509 *cert, const char *expect_id, char *err,
+		     size_t errcap)
+{
+	int rc = WN_ECERT;
+	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+	if (ctx == NULL)
+		return WN_ENOMEM;
+	if (X509_STORE_CTX_init(ctx, t->store, cert, NULL) != 1)
+		goto out;
+	if (X509_verify_cert(ctx) != 1) {
+		int e = X509_STORE_CTX_get_error(ctx);
+		snprintf(err, errcap, "certificate refused: %s", X509_verify_cert_error_string(e));
+		if (e == X509_V_ERR_CERT_REVOKED)
+			rc = WN_EREVOKED;
+		else if (e == X509_V_ERR_CERT_HAS_EXPIRED || e == X509_V_ERR_CERT_NOT_YET_VALID)
+			rc = WN_EEXPIRED;
+		goto out;
+	}
+	if (expect_id != NULL) {
+		char cn[PKI_ID_MAX];
+		if (pki_cert_cn(cert, cn, sizeof(cn)) != 0 || strcmp(cn, expect_id) != 0) {
+			snprintf(err, errcap, "certificate is for '%s', not '%s'", cn, expect_id);
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	ERR_clear_error();
+	X509_STORE_CTX_free(ctx);
+	return rc;
+}
+
+int pki_cert_from_pem(const char *pem, X509 **out)
+{
+	BIO *bio = BIO_new_mem_buf(pem, -1);
+	if (bio == NULL)
+		return WN_ENOMEM;
+	X509 *c = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+	BIO_free(bio);
+	ERR_clear_error();
+	if (c == NULL)
+		return WN_ECERT;
+	*out = c;
+	return 0;
+}
+
+int pki_cert_to_pem(X509 *cert, char **out)
+{
+	BIO *bio = BIO_new(BIO_s_mem());
+	int rc = WN_ENOMEM;
+	if (bio == NULL)
+		return WN_ENOMEM;
+	if (PEM_write_bio_X509(bio, cert) == 1) {
+		char *p;
+		long n = BIO_get_mem_data(bio, &p);
+		char *s = malloc((size_t)n + 1);
+		if (s != NULL) {
+			memcpy(s, p, (size_t)n);
+			s[n] = '\0';
+			*out = s;
+			rc = 0;
+		}
+	}
+	BIO_free(bio);
+	return rc;
+}
+
+int pki_cert_seconds_left(X509 *cert, long *out)
+{
+	int days = 0, secs = 0;
+	if (ASN1_TIME_diff(&days, &secs, NULL, X509_get0_notAfter(cert)) != 1)
+		return WN_ECERT;
+	*out = (long)days * 86400 + secs;
+	return 0;
+}
+
+int pki_sign(EVP_PKEY *key, const void *msg, size_t len, uint8_t **sig, size_t *siglen)
+{
+	int rc = WN_ECRYPTO;
+	uint8_t *buf = NULL;
+	size_t n = 0;
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	if (md == NULL)
+		return WN_ENOMEM;
+	if (EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, key) != 1 ||
+	    EVP_DigestSign(md, NULL, &n, msg, len) != 1)
+		goto out;
+	buf = malloc(n);
+	if (buf == NULL) {
+		rc = WN_ENOMEM;
+		goto out;
+	}
+	if (EVP_DigestSign(md, buf, &n, msg, len) != 1)
+		goto out;
+	*sig = buf;
+	*siglen = n;
+	buf = NULL;
+	rc = 0;
+out:
+	ERR_clear_error();
+	free(buf);
+	EVP_MD_CTX_free(md);
+	return rc;
+}
+
+int pki_verify(X509 *cert, const void *msg, size_t len, const uint8_t *sig, size_t siglen)
+{
+	int rc = WN_ESIG;
+	EVP_PKEY *pub = X509_get0_pubkey(cert);
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	if (md == NULL)
+		return WN_ENOMEM;
+	if (pub != NULL && EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, pub) == 1 &&
+	    EVP_DigestVerify(md, sig, siglen, msg, len) == 1)
+		rc = 0;
+	ERR_clear_error();
+	EVP_MD_CTX_free(md);
+	return rc;
+}
+
+int pki_sha256(const void *data, size_t len, uint8_t out[32])
+{
+	unsigned int n = 0;
+	if (EVP_Digest(data, len, out, &n, EVP_sha256(), NULL) != 1 || n != 32)
+		return WN_ECRYPTO;
+	return 0;
+}

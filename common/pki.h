@@ -1,0 +1,63 @@
+/*
+ * pki.h — the federation's certificates: a partner's own identity (cert +
+ * P-256 key from one PEM), the trust store (federation CA + CRL) every
+ * signature check consults, and ECDSA P-256 signatures over byte strings.
+ */
+#ifndef WN_PKI_H
+#define WN_PKI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#define PKI_ID_MAX 64
+
+typedef struct pki_identity {
+	X509 *cert;
+	EVP_PKEY *key;
+	char id[PKI_ID_MAX];   /* the certificate's CN = partner id */
+	char *cert_pem;        /* certificate only, for publishing */
+} pki_identity;
+
+typedef struct pki_trust pki_trust;
+
+/* Loads certificate and private key from one PEM file; checks that the key
+ * matches and the CN is a partner id. *out: pki_identity_free(). */
+int pki_identity_load(const char *pem_path, pki_identity **out, char *err, size_t errcap);
+void pki_identity_free(pki_identity *id);
+
+/* Builds a trust store from the CA file and (optional) CRL file, checking
+ * the CRL's signature and freshness. *out: pki_trust_free(). */
+int pki_trust_load(const char *ca_path, const char *crl_path, pki_trust **out, char *err,
+		   size_t errcap);
+void pki_trust_free(pki_trust *t);
+
+/* Verifies cert against the CA and CRL and that its CN is expect_id (if not
+ * NULL). WN_ECERT (untrusted or wrong name), WN_EREVOKED, WN_EEXPIRED. */
+int pki_trust_verify(pki_trust *t, X509 *cert, const char *expect_id, char *err,
+		     size_t errcap);
+
+/* Parses one PEM certificate. *out: X509_free(). */
+int pki_cert_from_pem(const char *pem, X509 **out);
+
+/* PEM text of cert; *out malloc'd (caller frees). */
+int pki_cert_to_pem(X509 *cert, char **out);
+
+/* Copies the certificate's CN into out. */
+int pki_cert_cn(X509 *cert, char *out, size_t cap);
+
+/* Seconds until notAfter (negative when expired). */
+int pki_cert_seconds_left(X509 *cert, long *out);
+
+/* ECDSA P-256 / SHA-256 signature over msg; *sig malloc'd DER (caller frees). */
+int pki_sign(EVP_PKEY *key, const void *msg, size_t len, uint8_t **sig, size_t *siglen);
+
+/* Verifies a DER ECDSA signature with the certificate's public key: 0 or WN_ESIG. */
+int pki_verify(X509 *cert, const void *msg, size_t len, const uint8_t *sig, size_t siglen);
+
+/* SHA-256 of data into out[32]. */
+int pki_sha256(const void *data, size_t len, uint8_t out[32]);
+
+#endif

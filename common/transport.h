@@ -1,0 +1,76 @@
+/*
+ * transport.h — nng REQ/REP over mutual TLS (or ipc:// for local clients).
+ *
+ * rpc_server: a REP listener with a pool of worker threads, each with its own
+ * context, so slow requests do not block others. rpc_client: a REQ dialer
+ * with reconnect backoff; each call opens its own context, so many calls may
+ * run at once on one connection. Request resend is off: a resent request
+ * would be refused as a replay anyway.
+ */
+#ifndef WN_TRANSPORT_H
+#define WN_TRANSPORT_H
+
+#include <stddef.h>
+
+#include <nng/nng.h>
+#include <nng/supplemental/tls/tls.h>
+
+#define TRANSPORT_RECV_MAX (1024 * 1024) /* hard cap; the codec enforces the real limit */
+
+/* Builds a TLS config: server (auth required) or client (auth required,
+ * server_name pinned). cert_key_path holds cert + key; the CA and CRL files
+ * are loaded into the chain. *out: nng_tls_config_free(). */
+int transport_tls_config(nng_tls_config **out, int server, const char *cert_key_path,
+			 const char *ca_path, const char *crl_path, const char *server_name,
+			 char *err, size_t errcap);
+
+/* Handles one request; sets *resp (malloc'd, freed by the server) or
+ * returns non-zero to answer nothing (the caller then times out). */
+typedef int (*rpc_handler)(void *arg, const void *req, size_t len, char **resp, size_t *resplen);
+
+typedef struct rpc_server rpc_server;
+
+/* Listens on url (tls may be NULL for ipc://; ipc sockets are made 0600). */
+int rpc_server_start(rpc_server **out, const char *url, nng_tls_config *tls, int workers,
+		     rpc_handler handler, void *arg, char *err, size_t errcap);
+void rpc_server_stop(rpc_server *s);
+
+typedef struct rpc_client rpc_client;
+
+/* Dials url. The first attempt is synchronous so that a refused handshake is
+ * reported (*first_error, may be NULL, gets the nng error or 0); afterwards
+ * the dialer keeps reconnecting in the background with backoff. */
+int rpc_client_open(rpc_client **out, const char *url, nng_tls_config *tls, int *first_error,
+		    char *err, size_t errcap);
+void rpc_client_close(rpc_client *c);
+
+/* Sends req and waits up to timeout_ms for the reply (*resp malloc'd,
+ * caller frees). WN_ETIMEOUT when no answer came in time. */
+int rpc_call(rpc_client *c, const void *req, size_t len, int timeout_ms, char **resp,
+	     size_t *resplen);
+
+/* 1 while at least one connection is established. */
+int rpc_client_connected(rpc_client *c);
+
+/* Maps an nng error to a WN_E… code. */
+int transport_error(int nng_rv);
+
+
+
+/* One leg of a concurrent fan-out: client NULL means "not connected". */
+struct rpc_fan_item {
+	rpc_client *client;
+	const void *req;
+	size_t len;
+	char *resp;          /* malloc'd reply (caller frees) */
+	size_t resplen;
+	int rc;              /* 0 or WN_E… (WN_ETIMEOUT past the deadline) */
+	double elapsed_ms;   /* time to the reply */
+	/* private */
+	void *priv;
+};
+
+/* Sends every item's request at once and waits until all answered or the
+ * deadline passed; each item gets its own result. */
+int rpc_fanout(struct rpc_fan_item *items, size_t n, int deadline_ms);
+#endif

@@ -1,0 +1,115 @@
+/*
+ * wijknet.h — the public C API of libwijknet, the only header an integrator
+ * (a partner's case-management system) includes. A client talks to its own
+ * partner's wijknet-node over the node's local ipc:// socket; the node does
+ * the signing, sealing and routing through the broker.
+ *
+ * Error idiom: every call returns 0 or a negative WN_E… code; results come
+ * back through out-parameters. wn_strerror() turns a code into a sentence.
+ */
+#ifndef WIJKNET_H
+#define WIJKNET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define WN_VERSION_STRING "0.1.0"
+
+/* Error codes. Values are stable: they appear in logs and on the wire. */
+enum wn_error {
+	WN_OK = 0,
+	WN_EINVAL = -1,          /* invalid argument */
+	WN_ENOMEM = -2,          /* out of memory */
+	WN_EIO = -3,             /* file or system I/O failed */
+	WN_EJSON = -4,           /* malformed JSON */
+	WN_ESCHEMA = -5,         /* message violates its schema */
+	WN_ETOOBIG = -6,         /* message or field over its size limit */
+	WN_ESIG = -7,            /* signature missing or invalid */
+	WN_ECERT = -8,           /* certificate not issued by the federation CA */
+	WN_EREVOKED = -9,        /* certificate or partner revoked */
+	WN_EEXPIRED = -10,       /* certificate expired or not yet valid */
+	WN_EREPLAY = -11,        /* message id seen before */
+	WN_ESKEW = -12,          /* timestamp outside the accepted window */
+	WN_ESEAL = -13,          /* sealed body absent or cannot be opened */
+	WN_ENORECEIPT = -14,     /* broker countersignature missing or invalid */
+	WN_EUNKNOWN_PARTNER = -15, /* partner id not in the registry */
+	WN_ECONFIG = -16,        /* configuration invalid */
+	WN_EDB = -17,            /* database error */
+	WN_ECRYPTO = -18,        /* cryptographic operation failed */
+	WN_ETRANSPORT = -19,     /* network transport failed */
+	WN_ETIMEOUT = -20,       /* no answer before the deadline */
+	WN_EBSN = -21,           /* BSN fails the 11-proef */
+	WN_ENOTFOUND = -22,      /* no such object */
+	WN_EDENIED = -23,        /* refused by policy */
+	WN_EPROTO = -24,         /* unexpected message for this protocol step */
+	WN_EPURPOSE = -25,       /* unknown purpose code */
+	WN_ECLUSTER = -26,       /* unknown cluster */
+	WN_ECATEGORY = -27,      /* unknown data category */
+	WN_ELIMIT = -28,         /* a count limit was exceeded */
+	WN_EUNAVAILABLE = -29,   /* partner or service unavailable */
+	WN_ESTATE = -30,         /* not ready (e.g. directory not yet fetched) */
+	WN_EFORGED = -31,        /* sender field does not match the signer */
+	WN_ECODE_MIN = -31
+};
+
+/* A sentence describing an error code; never NULL, static storage. */
+const char *wn_strerror(int code);
+
+/* Short stable name of an error code ("replay", "signature", …), for logs
+ * and for machine-readable refusals; static storage. */
+const char *wn_errname(int code);
+
+/* ---- client handle -------------------------------------------------- */
+
+typedef struct wn_client wn_client;
+
+/* Opens a client to the local node at url (e.g. "ipc:///var/run/wijknet/
+ * node.sock"). On success *out is owned by the caller: wn_client_close(). */
+int wn_client_open(wn_client **out, const char *url);
+
+/* Sets the deadline (ms) for each call on this client; default 10000. */
+int wn_client_set_timeout(wn_client *c, int timeout_ms);
+
+/* The node's message for the last failed call on this client (e.g. why the
+ * broker refused), or "" — valid until the next call on c. */
+const char *wn_client_errmsg(const wn_client *c);
+
+void wn_client_close(wn_client *c);
+
+/* ---- health and directory ------------------------------------------- */
+
+typedef struct wn_partner {
+	const char *id;       /* partner id, e.g. "alcander" */
+	const char *name;     /* display name */
+	const char *address;  /* node's inbound URL */
+	const char *status;   /* registry status: active, suspended, revoked */
+	const char *state;    /* health only: "up" or "down" */
+	int has_seal_key;     /* a verified sealing key is published */
+	double rtt_ms;        /* health only: round trip, or -1 */
+} wn_partner;
+
+typedef struct wn_partner_list {
+	size_t count;
+	wn_partner *items;
+	const char *self;     /* the local node's partner id */
+	const char *broker;   /* the broker's id */
+	int broker_up;        /* health only: the node reaches the broker */
+} wn_partner_list;
+
+/* Asks the node for the federation's health: the broker pings every active
+ * partner. *out is owned by the caller: wn_partner_list_free(). */
+int wn_health(wn_client *c, wn_partner_list **out);
+
+/* The signed directory as the node verified it. *out: wn_partner_list_free(). */
+int wn_directory(wn_client *c, wn_partner_list **out);
+
+void wn_partner_list_free(wn_partner_list *l);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* WIJKNET_H */

@@ -1,0 +1,184 @@
+/*
+ * cli.c — the `wijknet` command-line tool for a partner's professionals and
+ * IT staff. Built on the public libwijknet API only: every command is a call
+ * to the local node.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "wijknet.h"
+#include "cli.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: wijknet [--socket URL | --config NODE.json] COMMAND [ARGS]\n"
+		"\n"
+		"The local node is found through --socket, else --config (its \"local\" key),\n"
+		"else $WIJKNET_SOCKET, else $WIJKNET_CONFIG.\n"
+		"\n"
+		"commands:\n"
+		"  health [--json]       the broker pings every partner's node; who is up\n"
+		"  directory [--json]    the partners in the verified directory\n"
+		"  version               print the version\n");
+}
+
+int cli_fail(const char *what, int rc, wn_client *c)
+{
+	const char *detail = c ? wn_client_errmsg(c) : "";
+	if (detail != NULL && detail[0])
+		fprintf(stderr, "wijknet: %s: %s (%s)\n", what, detail, wn_errname(rc));
+	else
+		fprintf(stderr, "wijknet: %s: %s (%s)\n", what, wn_strerror(rc), wn_errname(rc));
+	return rc == WN_EINVAL || rc == WN_ESCHEMA ? 2 : 1;
+}
+
+/* Reads the "local" key of a node config. Caller frees. */
+static char *cli_socket_from_config(const char *path)
+{
+	json_error_t jerr;
+	json_t *root = json_load_file(path, 0, &jerr);
+	if (root == NULL) {
+		fprintf(stderr, "wijknet: %s:%d: %s\n", path, jerr.line, jerr.text);
+		return NULL;
+	}
+	const char *local = json_string_value(json_object_get(root, "local"));
+	char *s = local ? strdup(local) : NULL;
+	if (s == NULL)
+		fprintf(stderr, "wijknet: %s: key 'local': expected the node's ipc:// address\n", path);
+	json_decref(root);
+	return s;
+}
+
+static int cmd_partners(wn_client *c, int health, int argc, char **argv)
+{
+	int json = 0;
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			json = 1;
+		else {
+			fprintf(stderr, "wijknet: unknown option '%s'\n", argv[i]);
+			return 2;
+		}
+	}
+	wn_partner_list *l = NULL;
+	int rc = health ? wn_health(c, &l) : wn_directory(c, &l);
+	if (rc != 0)
+		return cli_fail(health ? "health" : "directory", rc, c);
+	if (json) {
+		json_t *arr = json_array();
+		for (size_t i = 0; i < l->count; i++) {
+			wn_partner *p = &l->items[i];
+			json_t *e = json_pack("{s:s,s:s,s:s,s:b}", "id", p->id, "name", p->name,
+					      "status", p->status, "seal_key", p->has_seal_key);
+			if (health) {
+				json_object_set_new(e, "state", json_string(p->state));
+				json_object_set_new(e, "rtt_ms", json_real(p->rtt_ms));
+			} else {
+				json_object_set_new(e, "address", json_string(p->address));
+			}
+			json_array_append_new(arr, e);
+		}
+		json_t *o = json_pack("{s:s,s:s,s:o}", "self", l->self, "broker", l->broker,
+				      "partners", arr);
+		if (health)
+			json_object_set_new(o, "broker_up", json_boolean(l->broker_up));
+		char *s = json_dumps(o, JSON_INDENT(2));
+		puts(s ? s : "{}");
+		free(s);
+		json_decref(o);
+	} else if (health) {
+		printf("node %s — broker %s %s\n", l->self, l->broker,
+		       l->broker_up ? "up" : "DOWN (unreachable)");
+		printf("%-26s %-6s %9s  %-10s %s\n", "PARTNER", "STATE", "RTT", "STATUS", "SEAL KEY");
+		size_t up = 0;
+		for (size_t i = 0; i < l->count; i++) {
+			wn_partner *p = &l->items[i];
+			char rtt[32] = "-";
+			if (p->rtt_ms >= 0)
+				snprintf(rtt, sizeof(rtt), "%.1f ms", p->rtt_ms);
+			printf("%-26s %-6s %9s  %-10s %s\n", p->id, p->state, rtt, p->status,
+			       p->has_seal_key ? "yes" : "no");
+			up += strcmp(p->state, "up") == 0;
+		}
+		printf("%zu of %zu partners up\n", up, l->count);
+	} else {
+		printf("%-26s %-10s %-8s %s\n", "PARTNER", "STATUS", "SEAL KEY", "ADDRESS");
+		for (size_t i = 0; i < l->count; i++) {
+			wn_partner *p = &l->items[i];
+			printf("%-26s %-10s %-8s %s\n", p->id, p->status, p->has_seal_key ? "yes" : "no",
+			       p->address);
+		}
+	}
+	int down = health && !l->broker_up;
+	wn_partner_list_free(l);
+	return down ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *socket = NULL, *config = NULL;
+	int i = 1;
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if ((strcmp(argv[i], "--socket") == 0 || strcmp(argv[i], "-s") == 0) && i + 1 < argc)
+			socket = argv[++i];
+		else if ((strcmp(argv[i], "--config") == 0 || strcmp(argv[i], "-c") == 0) && i + 1 < argc)
+			config = argv[++i];
+		else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			usage(stdout);
+			return 0;
+		} else {
+			fprintf(stderr, "wijknet: unknown option '%s'\n", argv[i]);
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (i >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	const char *cmd = argv[i++];
+	if (strcmp(cmd, "version") == 0) {
+		printf("wijknet %s\n", WN_VERSION_STRING);
+		return 0;
+	}
+	if (strcmp(cmd, "help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	int offline = cli_offline_command(cmd, argc - i, argv + i);
+	if (offline != CLI_NOT_OFFLINE)
+		return offline;
+	char *owned = NULL;
+	if (socket == NULL && config == NULL) {
+		socket = getenv("WIJKNET_SOCKET");
+		if (socket == NULL)
+			config = getenv("WIJKNET_CONFIG");
+	}
+	if (socket == NULL && config != NULL)
+		socket = owned = cli_socket_from_config(config);
+	if (socket == NULL) {
+		fprintf(stderr, "wijknet: no node given: use --socket ipc://PATH or --config NODE.json\n");
+		return 2;
+	}
+	wn_client *c = NULL;
+	int rc = wn_client_open(&c, socket);
+	if (rc != 0) {
+		fprintf(stderr, "wijknet: cannot reach the node at %s: %s\n", socket, wn_strerror(rc));
+		free(owned);
+		return 1;
+	}
+	int status;
+	if (strcmp(cmd, "health") == 0)
+		status = cmd_partners(c, 1, argc - i, argv + i);
+	else if (strcmp(cmd, "directory") == 0)
+		status = cmd_partners(c, 0, argc - i, argv + i);
+	else
+		status = cli_online_command(c, cmd, argc - i, argv + i);
+	wn_client_close(c);
+	free(owned);
+	return status;
+}

@@ -1,0 +1,62 @@
+/*
+ * context.h — the node's shared state, seen by its handlers.
+ */
+#ifndef WN_NODE_CONTEXT_H
+#define WN_NODE_CONTEXT_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "config.h"
+#include "db.h"
+#include "directory.h"
+#include "keys.h"
+#include "pki.h"
+#include "transport.h"
+
+struct node {
+	config *cfg;
+	char *cert_path, *ca_path, *crl_path, *db_path, *keys_path;
+	char *listen, *local, *broker_url;
+	char broker_id[PKI_ID_MAX];
+	int64_t skew_ms;
+	int workers;
+	int call_timeout_ms;
+	int refresh_ms;
+	pki_identity *ident;
+	pki_trust *trust;
+	struct node_keys keys;
+	db *db;
+	nng_tls_config *server_tls, *client_tls;
+	rpc_client *broker;
+	rpc_server *inbound;
+	rpc_server *localsrv;
+
+	pthread_mutex_t lock;     /* guards dir, seal_published, stopping */
+	pthread_cond_t wake;
+	struct directory *dir;
+	int seal_published;
+	int stopping;
+	pthread_t refresher;
+	int refresher_started;
+};
+
+/* The current verified directory with a reference (directory_release), or NULL. */
+struct directory *node_directory(struct node *n);
+
+/* Signs env, sends it to the broker, verifies the broker-signed reply
+ * (bound to env by "re"). An `error` reply becomes its code, with the
+ * broker's message in err. *reply: json_decref(). */
+int node_call_broker(struct node *n, json_t *env, int timeout_ms, json_t **reply, char *err,
+		     size_t errcap);
+
+/* Fetches and verifies the directory now. */
+int node_refresh_directory(struct node *n, char *err, size_t errcap);
+
+/* Handlers wired by node.c. */
+int node_inbound_handle(void *arg, const void *req, size_t len, char **resp, size_t *resplen);
+int node_local_handle(void *arg, const void *req, size_t len, char **resp, size_t *resplen);
+
+#endif

@@ -1,0 +1,166 @@
+/*
+ * directory.c — verification of the broker's directory.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wijknet.h"
+#include "directory.h"
+#include "envelope.h"
+#include "ids.h"
+#include "log.h"
+#include "sealkey.h"
+#include "schema.h"
+
+static const struct schema_field dir_body_fields[] = {
+	{ "broker", SCHEMA_OBJECT, 1, 0 },
+	{ "partners", SCHEMA_ARRAY, 1, 1000 },
+	{ NULL, 0, 0, 0 },
+};
+
+static const struct schema_field dir_broker_fields[] = {
+	{ "id", SCHEMA_STRING, 1, 63 },
+	{ "cert", SCHEMA_STRING, 1, 16384 },
+	{ NULL, 0, 0, 0 },
+};
+
+static const struct schema_field dir_peer_fields[] = {
+	{ "id", SCHEMA_STRING, 1, 63 },
+	{ "name", SCHEMA_STRING, 1, 200 },
+	{ "address", SCHEMA_STRING, 1, 256 },
+	{ "status", SCHEMA_STRING, 1, 16 },
+	{ "clusters", SCHEMA_ARRAY, 1, 8 },
+	{ "cert", SCHEMA_STRING, 1, 16384 },
+	{ "seal_key", SCHEMA_STRING, 0, 64 },
+	{ "seal_sig", SCHEMA_STRING, 0, 256 },
+	{ NULL, 0, 0, 0 },
+};
+
+static void directory_free(struct directory *d)
+{
+	for (size_t i = 0; i < d->count; i++) {
+		struct dir_peer *p = &d->peers[i];
+		free(p->name);
+		free(p->address);
+		free(p->status);
+		X509_free(p->cert);
+		json_decref(p->clusters);
+	}
+	free(d->peers);
+	X509_free(d->broker_cert);
+	free(d);
+}
+
+void directory_retain(struct directory *d)
+{
+	if (d)
+		atomic_fetch_add(&d->refs, 1);
+}
+
+void directory_release(struct directory *d)
+{
+	if (d && atomic_fetch_sub(&d->refs, 1) == 1)
+		directory_free(d);
+}
+
+struct dir_peer *directory_find(struct directory *d, const char *id)
+{
+	if (d == NULL || id == NULL)
+		return NULL;
+	for (size_t i = 0; i < d->count; i++)
+		if (strcmp(d->peers[i].id, id) == 0)
+			return &d->peers[i];
+	return NULL;
+}
+
+static int directory_peer(struct dir_peer *p, const json_t *e, pki_trust *trust, char *err,
+			  size_t errcap)
+{
+	int rc = schema_check(e, dir_peer_fields, err, errcap);
+	if (rc != 0)
+		return rc;
+	const char *id = json_string_value(json_object_get(e, "id"));
+	if (schema_valid_partner_id(id) != 0) {
+		snprintf(err, errcap, "directory: invalid partner id");
+		return WN_ESCHEMA;
+	}
+	snprintf(p->id, sizeof(p->id), "%s", id);
+	p->name = strdup(json_string_value(json_object_get(e, "name")));
+	p->address = strdup(json_string_value(json_object_get(e, "address")));
+	p->status = strdup(json_string_value(json_object_get(e, "status")));
+	p->clusters = json_incref(json_object_get(e, "clusters"));
+	if (p->name == NULL || p->address == NULL || p->status == NULL)
+		return WN_ENOMEM;
+	if (pki_cert_from_pem(json_string_value(json_object_get(e, "cert")), &p->cert) != 0) {
+		snprintf(err, errcap, "directory: certificate of '%s' cannot be parsed", id);
+		return WN_ECERT;
+	}
+	char why[256];
+	int crc = pki_trust_verify(trust, p->cert, id, why, sizeof(why));
+	if (crc != 0)
+		log_emit(WN_LOG_WARN, "directory_partner_refused",
+			 json_pack("{s:s,s:s}", "partner", id, "reason", why));
+	p->usable = crc == 0 && strcmp(p->status, "active") == 0;
+	const char *k = json_string_value(json_object_get(e, "seal_key"));
+	const char *s = json_string_value(json_object_get(e, "seal_sig"));
+	if (crc == 0 && k != NULL && s != NULL) {
+		if (sealkey_verify(p->cert, id, k, s, p->seal_pk) == 0)
+			p->has_seal = 1;
+		else
+			log_emit(WN_LOG_WARN, "directory_seal_key_refused",
+				 json_pack("{s:s}", "partner", id));
+	}
+	return 0;
+}
+
+int directory_from_envelope(const json_t *env, const char *broker_id, pki_trust *trust,
+			    struct directory **out, char *err, size_t errcap)
+{
+	json_t *body = envelope_body(env);
+	int rc = schema_check(body, dir_body_fields, err, errcap);
+	if (rc != 0)
+		return rc;
+	json_t *bro = json_object_get(body, "broker");
+	if ((rc = schema_check(bro, dir_broker_fields, err, errcap)) != 0)
+		return rc;
+	struct directory *d = calloc(1, sizeof(*d));
+	if (d == NULL)
+		return WN_ENOMEM;
+	atomic_init(&d->refs, 1);
+	snprintf(d->broker_id, sizeof(d->broker_id), "%s", broker_id);
+	rc = WN_ECERT;
+	if (pki_cert_from_pem(json_string_value(json_object_get(bro, "cert")), &d->broker_cert) != 0) {
+		snprintf(err, errcap, "directory: broker certificate cannot be parsed");
+		goto fail;
+	}
+	char why[256];
+	if ((rc = pki_trust_verify(trust, d->broker_cert, broker_id, why, sizeof(why))) != 0) {
+		snprintf(err, errcap, "directory: broker certificate refused: %s", why);
+		goto fail;
+	}
+	if (strcmp(envelope_str(env, "from"), broker_id) != 0 ||
+	    envelope_verify(env, d->broker_cert) != 0) {
+		snprintf(err, errcap, "directory: not signed by the broker '%s'", broker_id);
+		rc = WN_ESIG;
+		goto fail;
+	}
+	json_t *partners = json_object_get(body, "partners");
+	d->peers = calloc(json_array_size(partners) + 1, sizeof(*d->peers));
+	if (d->peers == NULL) {
+		rc = WN_ENOMEM;
+		goto fail;
+	}
+	for (size_t i = 0; i < json_array_size(partners); i++) {
+		d->count = i + 1;
+		if ((rc = directory_peer(&d->peers[i], json_array_get(partners, i), trust, err,
+					 errcap)) != 0)
+			goto fail;
+	}
+	d->fetched_at = time_now_ms();
+	*out = d;
+	return 0;
+fail:
+	directory_free(d);
+	return rc;
+}

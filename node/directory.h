@@ -1,0 +1,51 @@
+/*
+ * directory.h — the node's verified copy of the broker's directory. The node
+ * checks every certificate against the federation CA and CRL itself and
+ * every sealing key against its partner's signature, so a compromised
+ * broker cannot substitute keys. Readers hold a reference while they use it.
+ */
+#ifndef WN_NODE_DIRECTORY_H
+#define WN_NODE_DIRECTORY_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include <jansson.h>
+#include <openssl/x509.h>
+
+#include "pki.h"
+
+struct dir_peer {
+	char id[PKI_ID_MAX];
+	char *name;
+	char *address;
+	char *status;        /* as the broker reports it */
+	int usable;          /* status active and certificate verified here */
+	X509 *cert;
+	uint8_t seal_pk[32];
+	int has_seal;        /* key present and its signature verified */
+	json_t *clusters;
+};
+
+struct directory {
+	atomic_int refs;
+	struct dir_peer *peers;
+	size_t count;
+	X509 *broker_cert;
+	char broker_id[PKI_ID_MAX];
+	int64_t fetched_at;
+};
+
+/* Builds a directory from the body of a `directory` envelope and verifies
+ * the envelope's signature with the broker certificate it carries (which
+ * must chain to trust and be named broker_id). *out: directory_release(). */
+int directory_from_envelope(const json_t *env, const char *broker_id, pki_trust *trust,
+			    struct directory **out, char *err, size_t errcap);
+
+void directory_retain(struct directory *d);
+void directory_release(struct directory *d);
+
+/* NULL when unknown. */
+struct dir_peer *directory_find(struct directory *d, const char *id);
+
+#endif

@@ -1,0 +1,141 @@
+/*
+ * inbound.c — what the node accepts from the federation. Its listener takes
+ * any federation certificate, so every message must prove itself: from the
+ * broker, the broker's signature; from a partner, the broker's receipt
+ * (countersignature) *and* the partner's own signature, checked against the
+ * node's verified directory. Partners cannot query each other around the
+ * broker.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wijknet.h"
+#include "context.h"
+#include "envelope.h"
+#include "log.h"
+#include "replay.h"
+#include "secevent.h"
+
+static int inbound_refuse(struct node *n, const json_t *env, const char *peer, int code,
+			  const char *detail, char **resp, size_t *resplen)
+{
+	json_t *reply = NULL;
+	if (code != WN_ESTATE)
+		secevent_record(n->db, code, peer, env ? envelope_str(env, "id") : NULL, detail);
+	else
+		log_msg(WN_LOG_WARN, "inbound_not_ready", "%s", detail);
+	int rc = envelope_error(&reply, env, n->ident->id, n->ident->key, code, detail);
+	if (rc == 0)
+		rc = envelope_encode(reply, resp, resplen);
+	json_decref(reply);
+	return rc;
+}
+
+static int inbound_health(struct node *n, const json_t *env, json_t **reply)
+{
+	json_t *r = NULL;
+	int rc = envelope_new1(&r, "health.answer", n->ident->id, envelope_str(env, "from"));
+	if (rc != 0)
+		return rc;
+	envelope_set_str(r, "re", envelope_str(env, "id"));
+	json_object_set_new(r, "body", json_pack("{s:s}", "state", "up"));
+	if ((rc = envelope_sign(r, n->ident->key)) != 0) {
+		json_decref(r);
+		return rc;
+	}
+	*reply = r;
+	return 0;
+}
+
+/* Checks who sent env; on success *sender is the directory entry of a
+ * partner, or NULL for the broker itself. */
+static int inbound_authenticate(struct node *n, struct directory *d, const json_t *env,
+				struct dir_peer **sender, char *err, size_t errcap)
+{
+	const char *from = envelope_str(env, "from");
+	*sender = NULL;
+	if (strcmp(from, n->broker_id) == 0) {
+		if (envelope_verify(env, d->broker_cert) != 0) {
+			snprintf(err, errcap, "message claims to come from the broker but its "
+				 "signature does not verify");
+			return WN_ESIG;
+		}
+		return 0;
+	}
+	if (envelope_verify_receipt(env, d->broker_cert, n->broker_id) != 0) {
+		snprintf(err, errcap, "message from '%s' lacks a valid countersignature of the "
+			 "broker '%s'; partners may not query each other directly", from, n->broker_id);
+		return WN_ENORECEIPT;
+	}
+	struct dir_peer *p = directory_find(d, from);
+	if (p == NULL) {
+		snprintf(err, errcap, "sender '%s' is not in the directory", from);
+		return WN_EUNKNOWN_PARTNER;
+	}
+	if (!p->usable) {
+		snprintf(err, errcap, "sender '%s' is not an active partner (%s)", from, p->status);
+		return WN_EREVOKED;
+	}
+	if (envelope_verify(env, p->cert) != 0) {
+		snprintf(err, errcap, "signature does not verify for sender '%s'", from);
+		return WN_ESIG;
+	}
+	*sender = p;
+	return 0;
+}
+
+int node_inbound_handle(void *arg, const void *req, size_t len, char **resp, size_t *resplen)
+{
+	struct node *n = arg;
+	json_t *env = NULL, *reply = NULL;
+	struct directory *d = NULL;
+	struct dir_peer *sender = NULL;
+	char err[512];
+	int rc = envelope_parse(req, len, &env, err, sizeof(err));
+	if (rc != 0) {
+		rc = inbound_refuse(n, NULL, NULL, rc, err, resp, resplen);
+		goto out;
+	}
+	const char *from = envelope_str(env, "from");
+	if ((d = node_directory(n)) == NULL) {
+		snprintf(err, sizeof(err), "node has no verified directory yet");
+		rc = inbound_refuse(n, env, from, WN_ESTATE, err, resp, resplen);
+		goto out;
+	}
+	if ((rc = inbound_authenticate(n, d, env, &sender, err, sizeof(err))) != 0) {
+		rc = inbound_refuse(n, env, from, rc, err, resp, resplen);
+		goto out;
+	}
+	if (!envelope_addressed_to(env, n->ident->id)) {
+		snprintf(err, sizeof(err), "message is not addressed to '%s'", n->ident->id);
+		rc = inbound_refuse(n, env, from, WN_EPROTO, err, resp, resplen);
+		goto out;
+	}
+	if ((rc = replay_check(n->db, envelope_str(env, "id"), envelope_ts(env), n->skew_ms)) != 0) {
+		snprintf(err, sizeof(err), rc == WN_ESKEW ? "timestamp outside the accepted window"
+							  : "message id was seen before");
+		rc = inbound_refuse(n, env, from, rc, err, resp, resplen);
+		goto out;
+	}
+	const char *type = envelope_str(env, "type");
+	if (sender == NULL && strcmp(type, "health") == 0) {
+		rc = inbound_health(n, env, &reply);
+	} else {
+		snprintf(err, sizeof(err), "message type '%s' is not accepted here from '%s'", type,
+			 from);
+		rc = inbound_refuse(n, env, from, WN_EPROTO, err, resp, resplen);
+		goto out;
+	}
+	if (rc != 0) {
+		snprintf(err, sizeof(err), "cannot answer '%s': %s", type, wn_strerror(rc));
+		rc = inbound_refuse(n, env, from, rc, err, resp, resplen);
+		goto out;
+	}
+	rc = envelope_encode(reply, resp, resplen);
+out:
+	directory_release(d);
+	json_decref(env);
+	json_decref(reply);
+	return rc;
+}

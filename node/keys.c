@@ -1,0 +1,106 @@
+/*
+ * keys.c — node-local key file.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <jansson.h>
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include "wijknet.h"
+#include "encoding.h"
+#include "fileio.h"
+#include "hpke.h"
+#include "keys.h"
+#include "log.h"
+
+static int keys_decode(json_t *root, const char *name, uint8_t out[32])
+{
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	const char *s = json_string_value(json_object_get(root, name));
+	if (s == NULL || b64_decode(s, 32, &buf, &len) != 0 || len != 32) {
+		free(buf);
+		return WN_ECONFIG;
+	}
+	memcpy(out, buf, 32);
+	OPENSSL_cleanse(buf, len);
+	free(buf);
+	return 0;
+}
+
+static int keys_create(const char *path, struct node_keys *k)
+{
+	char *a = NULL, *b = NULL, *c = NULL, *text = NULL;
+	int rc = hpke_keypair_generate(k->seal_sk, k->seal_pk);
+	if (rc != 0)
+		return rc;
+	if (RAND_bytes(k->index_key, 32) != 1 || RAND_bytes(k->store_key, 32) != 1)
+		return WN_ECRYPTO;
+	if ((rc = b64_encode(k->seal_sk, 32, &a)) == 0 && (rc = b64_encode(k->index_key, 32, &b)) == 0 &&
+	    (rc = b64_encode(k->store_key, 32, &c)) == 0) {
+		json_t *root = json_pack("{s:i,s:s,s:s,s:s}", "version", 1, "seal_sk", a, "index_key",
+					 b, "store_key", c);
+		text = json_dumps(root, JSON_INDENT(2));
+		json_decref(root);
+		rc = text ? file_write_private(path, text, strlen(text)) : WN_ENOMEM;
+	}
+	char *all[] = { a, b, c, text };
+	for (size_t i = 0; i < 4; i++) {
+		if (all[i])
+			OPENSSL_cleanse(all[i], strlen(all[i]));
+		free(all[i]);
+	}
+	if (rc == 0)
+		log_msg(WN_LOG_INFO, "keys_created", "generated node keys in %s", path);
+	return rc;
+}
+
+int keys_load_or_create(const char *path, struct node_keys *out, char *err, size_t errcap)
+{
+	struct stat st;
+	memset(out, 0, sizeof(*out));
+	if (stat(path, &st) != 0) {
+		int rc = keys_create(path, out);
+		if (rc != 0)
+			snprintf(err, errcap, "%s: cannot create the node key file: %s", path,
+				 wn_strerror(rc));
+		return rc;
+	}
+	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+		snprintf(err, errcap, "%s: key file is accessible by group or others (mode %03o); "
+			 "chmod 600 it", path, (unsigned)(st.st_mode & 0777));
+		return WN_ECONFIG;
+	}
+	char *text = NULL;
+	size_t len = 0;
+	if (file_read_all(path, 64 * 1024, &text, &len) != 0) {
+		snprintf(err, errcap, "%s: cannot read the node key file", path);
+		return WN_EIO;
+	}
+	json_error_t jerr;
+	json_t *root = json_loadb(text, len, 0, &jerr);
+	OPENSSL_cleanse(text, len);
+	free(text);
+	int rc = WN_ECONFIG;
+	if (root != NULL && keys_decode(root, "seal_sk", out->seal_sk) == 0 &&
+	    keys_decode(root, "index_key", out->index_key) == 0 &&
+	    keys_decode(root, "store_key", out->store_key) == 0 &&
+	    hpke_public_from_private(out->seal_sk, out->seal_pk) == 0)
+		rc = 0;
+	json_decref(root);
+	if (rc != 0) {
+		snprintf(err, errcap, "%s: node key file is damaged (expected seal_sk, index_key, "
+			 "store_key as base64 of 32 bytes)", path);
+		keys_wipe(out);
+	}
+	return rc;
+}
+
+void keys_wipe(struct node_keys *k)
+{
+	OPENSSL_cleanse(k, sizeof(*k));
+}

@@ -1,0 +1,26 @@
+/*
+ * keys.h — the node's own secrets, kept in a 0600 file beside its database
+ * and never sent anywhere: the X25519 sealing key pair, the HMAC key that
+ * turns a BSN into the node's local record index, and the key that encrypts
+ * BSNs at rest. Generated at first start.
+ */
+#ifndef WN_NODE_KEYS_H
+#define WN_NODE_KEYS_H
+
+#include <stdint.h>
+
+struct node_keys {
+	uint8_t seal_sk[32];
+	uint8_t seal_pk[32];
+	uint8_t index_key[32];
+	uint8_t store_key[32];
+};
+
+/* Loads path, or creates it (mode 0600) with fresh keys. Refuses a file that
+ * group or others can read. */
+int keys_load_or_create(const char *path, struct node_keys *out, char *err, size_t errcap);
+
+/* Wipes the keys from memory. */
+void keys_wipe(struct node_keys *k);
+
+#endif

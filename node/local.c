@@ -1,0 +1,105 @@
+/*
+ * local.c — the node's local API for its own partner's systems (libwijknet
+ * and the wijknet CLI), over an ipc:// socket with mode 0600: access is
+ * granted by file permissions on the node's host. Requests and replies are
+ * JSON objects: {"op": …} → {"ok": true, "result": …} or
+ * {"ok": false, "error": name, "code": n, "message": text}.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wijknet.h"
+#include "context.h"
+#include "envelope.h"
+#include "ids.h"
+#include "local.h"
+#include "log.h"
+
+#define LOCAL_MAX_REQUEST (4 * 1024 * 1024)
+
+static int local_reply(json_t *reply, char **resp, size_t *resplen)
+{
+	char *s = json_dumps(reply, JSON_COMPACT);
+	json_decref(reply);
+	if (s == NULL)
+		return WN_ENOMEM;
+	*resp = s;
+	*resplen = strlen(s);
+	return 0;
+}
+
+json_t *local_error(int code, const char *message)
+{
+	return json_pack("{s:b,s:s,s:i,s:s}", "ok", 0, "error", wn_errname(code), "code", code,
+			 "message", message && message[0] ? message : wn_strerror(code));
+}
+
+static json_t *local_health(struct node *n)
+{
+	json_t *env = NULL, *reply = NULL, *result;
+	char err[512] = "";
+	int rc = envelope_new1(&env, "health", n->ident->id, n->broker_id);
+	if (rc == 0)
+		rc = node_call_broker(n, env, n->call_timeout_ms, &reply, err, sizeof(err));
+	json_decref(env);
+	result = json_pack("{s:s,s:s,s:b}", "self", n->ident->id, "broker", n->broker_id,
+			   "broker_up", rc == 0);
+	if (rc == 0) {
+		json_object_set(result, "partners",
+				json_object_get(envelope_body(reply), "partners"));
+	} else {
+		json_object_set_new(result, "partners", json_array());
+		json_object_set_new(result, "broker_error", json_string(err));
+	}
+	json_decref(reply);
+	return json_pack("{s:b,s:o}", "ok", 1, "result", result);
+}
+
+static json_t *local_directory(struct node *n)
+{
+	struct directory *d = node_directory(n);
+	if (d == NULL)
+		return local_error(WN_ESTATE, "the node has no verified directory yet "
+					      "(is the broker reachable?)");
+	json_t *list = json_array();
+	for (size_t i = 0; i < d->count; i++) {
+		struct dir_peer *p = &d->peers[i];
+		json_array_append_new(list, json_pack("{s:s,s:s,s:s,s:s,s:b,s:b,s:O}", "id", p->id,
+						      "name", p->name, "address", p->address,
+						      "status", p->status, "usable", p->usable,
+						      "seal_key", p->has_seal, "clusters",
+						      p->clusters));
+	}
+	json_t *r = json_pack("{s:b,s:{s:s,s:s,s:I,s:o}}", "ok", 1, "result", "self", n->ident->id,
+			      "broker", d->broker_id, "fetched_at", (json_int_t)d->fetched_at,
+			      "partners", list);
+	directory_release(d);
+	return r;
+}
+
+int node_local_handle(void *arg, const void *req, size_t len, char **resp, size_t *resplen)
+{
+	struct node *n = arg;
+	json_error_t jerr;
+	json_t *reply;
+	if (len > LOCAL_MAX_REQUEST)
+		return local_reply(local_error(WN_ETOOBIG, "request too large"), resp, resplen);
+	json_t *rq = json_loadb(req, len, JSON_REJECT_DUPLICATES, &jerr);
+	const char *op = json_string_value(json_object_get(rq, "op"));
+	if (rq == NULL || !json_is_object(rq)) {
+		char msg[256];
+		snprintf(msg, sizeof(msg), "malformed request: %s", jerr.text);
+		reply = local_error(WN_EJSON, msg);
+	} else if (op == NULL) {
+		reply = local_error(WN_ESCHEMA, "missing field 'op' (string)");
+	} else if (strcmp(op, "health") == 0) {
+		reply = local_health(n);
+	} else if (strcmp(op, "directory") == 0) {
+		reply = local_directory(n);
+	} else {
+		reply = local_dispatch(n, op, rq);
+	}
+	json_decref(rq);
+	return local_reply(reply, resp, resplen);
+}

@@ -1,0 +1,69 @@
+/*
+ * main.c — wijknet-node: parses the command line and wires the node's parts
+ * together; runs until SIGINT or SIGTERM.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "wijknet.h"
+#include "log.h"
+#include "node.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: wijknet-node --config FILE\n"
+		   "       wijknet-node --version\n"
+		   "Runs a partner's node: its own records, its disclosure profile and log, the\n"
+		   "inbound listener for the broker and the local API socket. Logs JSON to stderr.\n");
+}
+
+int main(int argc, char **argv)
+{
+	const char *config = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
+			config = argv[++i];
+		} else if (strcmp(argv[i], "--version") == 0) {
+			printf("wijknet-node %s\n", WN_VERSION_STRING);
+			return 0;
+		} else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			usage(stdout);
+			return 0;
+		} else {
+			fprintf(stderr, "wijknet-node: unknown argument '%s'\n", argv[i]);
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (config == NULL) {
+		usage(stderr);
+		return 2;
+	}
+	log_init("node", NULL);
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+
+	node *n = NULL;
+	char err[1024] = "";
+	int rc = node_open(config, &n, err, sizeof(err));
+	if (rc == 0)
+		rc = node_start(n, err, sizeof(err));
+	if (rc != 0) {
+		log_msg(WN_LOG_ERROR, "startup_failed", "%s", err[0] ? err : wn_strerror(rc));
+		fprintf(stderr, "wijknet-node: %s\n", err[0] ? err : wn_strerror(rc));
+		node_close(n);
+		return 1;
+	}
+	int sig = 0;
+	do {
+		sigwait(&set, &sig);
+	} while (sig == SIGPIPE);
+	log_msg(WN_LOG_INFO, "node_stopping", "signal %d", sig);
+	node_close(n);
+	return 0;
+}

@@ -1,0 +1,369 @@
+/*
+ * node.c — node configuration, start-up, the broker connection and the
+ * background refresher that keeps the directory current and the sealing
+ * key published.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "wijknet.h"
+#include "context.h"
+#include "encoding.h"
+#include "envelope.h"
+#include "error.h"
+#include "ids.h"
+#include "log.h"
+#include "node.h"
+#include "nodedb.h"
+#include "sealkey.h"
+#include "secevent.h"
+
+static const struct schema_field node_fields[] = {
+	{ "id", SCHEMA_STRING, 1, 63 },
+	{ "certificate", SCHEMA_STRING, 1, 1024 },
+	{ "ca", SCHEMA_STRING, 1, 1024 },
+	{ "crl", SCHEMA_STRING, 0, 1024 },
+	{ "broker", SCHEMA_STRING, 1, 256 },
+	{ "broker_id", SCHEMA_STRING, 0, 63 },
+	{ "listen", SCHEMA_STRING, 1, 256 },
+	{ "local", SCHEMA_STRING, 1, 1024 },
+	{ "database", SCHEMA_STRING, 1, 1024 },
+	{ "keys", SCHEMA_STRING, 0, 1024 },
+	{ "skew_seconds", SCHEMA_INT, 0, 3600 },
+	{ "workers", SCHEMA_INT, 0, 64 },
+	{ "timeout_ms", SCHEMA_INT, 0, 120000 },
+	{ "refresh_seconds", SCHEMA_INT, 0, 86400 },
+	{ "log_level", SCHEMA_STRING, 0, 8 },
+	{ "profile", SCHEMA_OBJECT, 0, 0 },
+	{ NULL, 0, 0, 0 },
+};
+
+struct directory *node_directory(struct node *n)
+{
+	pthread_mutex_lock(&n->lock);
+	struct directory *d = n->dir;
+	directory_retain(d);
+	pthread_mutex_unlock(&n->lock);
+	return d;
+}
+
+int node_call_broker(struct node *n, json_t *env, int timeout_ms, json_t **reply, char *err,
+		     size_t errcap)
+{
+	char *buf = NULL, *resp = NULL;
+	size_t len = 0, resplen = 0;
+	json_t *r = NULL;
+	struct directory *d = NULL;
+	int rc = envelope_sign(env, n->ident->key);
+	if (rc == 0)
+		rc = envelope_encode(env, &buf, &len);
+	if (rc != 0) {
+		snprintf(err, errcap, "cannot build the message: %s", wn_strerror(rc));
+		goto out;
+	}
+	rc = rpc_call(n->broker, buf, len, timeout_ms, &resp, &resplen);
+	if (rc != 0) {
+		snprintf(err, errcap, "broker %s: %s", n->broker_id,
+			 rc == WN_ETIMEOUT ? "no answer before the deadline (unreachable?)"
+					   : wn_strerror(rc));
+		goto out;
+	}
+	if ((rc = envelope_parse(resp, resplen, &r, err, errcap)) != 0)
+		goto out;
+	const char *re = envelope_str(r, "re");
+	if (strcmp(envelope_str(r, "from"), n->broker_id) != 0 || re == NULL ||
+	    strcmp(re, envelope_str(env, "id")) != 0) {
+		snprintf(err, errcap, "reply is not the broker's answer to this message");
+		rc = WN_EPROTO;
+		goto out;
+	}
+	if (strcmp(envelope_str(r, "type"), "directory") != 0) {
+		d = node_directory(n);
+		if (d == NULL || envelope_verify(r, d->broker_cert) != 0) {
+			snprintf(err, errcap, "reply does not carry the broker's signature");
+			rc = d ? WN_ESIG : WN_ESTATE;
+			if (d)
+				secevent_record(n->db, WN_ESIG, n->broker_id, envelope_str(r, "id"), err);
+			goto out;
+		}
+	}
+	if (strcmp(envelope_str(r, "type"), "error") == 0) {
+		json_t *b = envelope_body(r);
+		rc = error_from_name(json_string_value(json_object_get(b, "error")));
+		snprintf(err, errcap, "%s", json_string_value(json_object_get(b, "message"))
+						    ? json_string_value(json_object_get(b, "message"))
+						    : wn_strerror(rc));
+		goto out;
+	}
+	*reply = r;
+	r = NULL;
+	rc = 0;
+out:
+	directory_release(d);
+	json_decref(r);
+	free(buf);
+	free(resp);
+	return rc;
+}
+
+int node_refresh_directory(struct node *n, char *err, size_t errcap)
+{
+	json_t *env = NULL, *reply = NULL;
+	struct directory *d = NULL;
+	int rc = envelope_new1(&env, "directory.get", n->ident->id, n->broker_id);
+	if (rc != 0)
+		return rc;
+	rc = node_call_broker(n, env, n->call_timeout_ms, &reply, err, errcap);
+	if (rc == 0 && strcmp(envelope_str(reply, "type"), "directory") != 0) {
+		snprintf(err, errcap, "broker answered directory.get with '%s'",
+			 envelope_str(reply, "type"));
+		rc = WN_EPROTO;
+	}
+	if (rc == 0)
+		rc = directory_from_envelope(reply, n->broker_id, n->trust, &d, err, errcap);
+	if (rc == WN_ESIG || rc == WN_ECERT || rc == WN_EREVOKED)
+		secevent_record(n->db, rc, n->broker_id, reply ? envelope_str(reply, "id") : NULL, err);
+	if (rc == 0) {
+		struct dir_peer *self = directory_find(d, n->ident->id);
+		pthread_mutex_lock(&n->lock);
+		struct directory *old = n->dir;
+		n->dir = d;
+		/* the broker forgot or never had our key: publish it again */
+		if (self == NULL || !self->has_seal || memcmp(self->seal_pk, n->keys.seal_pk, 32) != 0)
+			n->seal_published = 0;
+		pthread_mutex_unlock(&n->lock);
+		directory_release(old);
+	}
+	json_decref(env);
+	json_decref(reply);
+	return rc;
+}
+
+static int node_publish_seal_key(struct node *n, char *err, size_t errcap)
+{
+	char *key = NULL, *sig = NULL;
+	json_t *env = NULL, *reply = NULL;
+	int rc = b64_encode(n->keys.seal_pk, 32, &key);
+	if (rc == 0)
+		rc = sealkey_sign(n->ident->key, n->ident->id, n->keys.seal_pk, &sig);
+	if (rc == 0)
+		rc = envelope_new1(&env, "seal.publish", n->ident->id, n->broker_id);
+	if (rc == 0) {
+		json_object_set_new(env, "body", json_pack("{s:s,s:s}", "key", key, "sig", sig));
+		rc = node_call_broker(n, env, n->call_timeout_ms, &reply, err, errcap);
+	}
+	if (rc == 0)
+		log_msg(WN_LOG_INFO, "seal_key_published", "sealing key published to %s",
+			n->broker_id);
+	free(key);
+	free(sig);
+	json_decref(env);
+	json_decref(reply);
+	return rc;
+}
+
+static void *node_refresher_main(void *arg)
+{
+	struct node *n = arg;
+	int64_t next_refresh = 0;
+	int last_rc = 1; /* so the first outcome is logged */
+	pthread_mutex_lock(&n->lock);
+	while (!n->stopping) {
+		int have_dir = n->dir != NULL, published = n->seal_published;
+		int64_t now = time_mono_ms();
+		pthread_mutex_unlock(&n->lock);
+		char err[512] = "";
+		int rc = 0;
+		if (!have_dir || now >= next_refresh) {
+			rc = node_refresh_directory(n, err, sizeof(err));
+			next_refresh = now + (rc == 0 ? n->refresh_ms : 0);
+		}
+		if (rc == 0 && !published) {
+			if ((rc = node_publish_seal_key(n, err, sizeof(err))) == 0) {
+				pthread_mutex_lock(&n->lock);
+				n->seal_published = 1;
+				pthread_mutex_unlock(&n->lock);
+				rc = node_refresh_directory(n, err, sizeof(err));
+			}
+		}
+		if (rc != last_rc) {
+			if (rc != 0)
+				log_msg(WN_LOG_WARN, "broker_unavailable", "%s", err);
+			else
+				log_msg(WN_LOG_INFO, "broker_connected", "directory verified from %s",
+					n->broker_id);
+			last_rc = rc;
+		}
+		pthread_mutex_lock(&n->lock);
+		if (n->stopping)
+			break;
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		long wait_ms = (rc == 0 && n->seal_published) ? 1000 : 250;
+		ts.tv_nsec += wait_ms * 1000000L;
+		ts.tv_sec += ts.tv_nsec / 1000000000L;
+		ts.tv_nsec %= 1000000000L;
+		pthread_cond_timedwait(&n->wake, &n->lock, &ts);
+	}
+	pthread_mutex_unlock(&n->lock);
+	return NULL;
+}
+
+int node_open(const char *config_file_path, node **out, char *err, size_t errcap)
+{
+	int rc;
+	struct node *n = calloc(1, sizeof(*n));
+	if (n == NULL)
+		return WN_ENOMEM;
+	pthread_mutex_init(&n->lock, NULL);
+	pthread_cond_init(&n->wake, NULL);
+	if ((rc = config_load(config_file_path, &n->cfg, err, errcap)) != 0)
+		goto fail;
+	json_t *root = config_root(n->cfg);
+	if ((rc = config_check(n->cfg, root, NULL, node_fields, err, errcap)) != 0)
+		goto fail;
+	const char *id = config_str(root, "id", NULL);
+	if (schema_valid_partner_id(id) != 0) {
+		snprintf(err, errcap, "%s: key 'id': '%s' is not a partner id", config_file(n->cfg), id);
+		rc = WN_ECONFIG;
+		goto fail;
+	}
+	log_init("node", id);
+	if (config_str(root, "log_level", NULL) &&
+	    log_set_level_name(config_str(root, "log_level", NULL)) != 0) {
+		snprintf(err, errcap, "%s: key 'log_level': expected debug, info, warn or error",
+			 config_file(n->cfg));
+		rc = WN_ECONFIG;
+		goto fail;
+	}
+	const char *bid = config_str(root, "broker_id", "broker");
+	if (schema_valid_partner_id(bid) != 0) {
+		snprintf(err, errcap, "%s: key 'broker_id': '%s' is not a valid id", config_file(n->cfg),
+			 bid);
+		rc = WN_ECONFIG;
+		goto fail;
+	}
+	snprintf(n->broker_id, sizeof(n->broker_id), "%s", bid);
+	n->cert_path = config_path(n->cfg, config_str(root, "certificate", NULL));
+	n->ca_path = config_path(n->cfg, config_str(root, "ca", NULL));
+	n->crl_path = config_path(n->cfg, config_str(root, "crl", NULL));
+	n->db_path = config_path(n->cfg, config_str(root, "database", NULL));
+	const char *kp = config_str(root, "keys", NULL);
+	if (kp != NULL) {
+		n->keys_path = config_path(n->cfg, kp);
+	} else if (n->db_path != NULL && (n->keys_path = malloc(strlen(n->db_path) + 6)) != NULL) {
+		sprintf(n->keys_path, "%s.keys", n->db_path);
+	}
+	n->listen = strdup(config_str(root, "listen", ""));
+	n->broker_url = strdup(config_str(root, "broker", ""));
+	const char *local = config_str(root, "local", "");
+	if (strncmp(local, "ipc://", 6) != 0) {
+		snprintf(err, errcap, "%s: key 'local': expected an ipc:// address for the local API",
+			 config_file(n->cfg));
+		rc = WN_ECONFIG;
+		goto fail;
+	}
+	n->local = strdup(local);
+	n->skew_ms = config_int(root, "skew_seconds", 30) * 1000;
+	n->workers = (int)config_int(root, "workers", 4);
+	if (n->workers < 1)
+		n->workers = 1;
+	n->call_timeout_ms = (int)config_int(root, "timeout_ms", 5000);
+	n->refresh_ms = (int)config_int(root, "refresh_seconds", 30) * 1000;
+	if ((rc = pki_identity_load(n->cert_path, &n->ident, err, errcap)) != 0)
+		goto fail;
+	if (strcmp(n->ident->id, id) != 0) {
+		snprintf(err, errcap, "%s: key 'certificate': certificate is for '%s', but 'id' is '%s'",
+			 config_file(n->cfg), n->ident->id, id);
+		rc = WN_ECONFIG;
+		goto fail;
+	}
+	if ((rc = pki_trust_load(n->ca_path, n->crl_path, &n->trust, err, errcap)) != 0)
+		goto fail;
+	if ((rc = nodedb_open(n->db_path, &n->db, err, errcap)) != 0)
+		goto fail;
+	char why[256];
+	if ((rc = pki_trust_verify(n->trust, n->ident->cert, id, why, sizeof(why))) != 0) {
+		snprintf(err, errcap, "%s: own certificate refused: %s", n->cert_path, why);
+		secevent_record(n->db, rc, id, NULL, err);
+		goto fail;
+	}
+	if ((rc = keys_load_or_create(n->keys_path, &n->keys, err, errcap)) != 0)
+		goto fail;
+	*out = n;
+	return 0;
+fail:
+	node_close(n);
+	return rc;
+}
+
+int node_start(node *n, char *err, size_t errcap)
+{
+	int rc, first = 0;
+	if ((rc = transport_tls_config(&n->server_tls, 1, n->cert_path, n->ca_path, n->crl_path, NULL,
+				       err, errcap)) != 0 ||
+	    (rc = transport_tls_config(&n->client_tls, 0, n->cert_path, n->ca_path, n->crl_path,
+				       n->broker_id, err, errcap)) != 0)
+		return rc;
+	if ((rc = rpc_server_start(&n->inbound, n->listen, n->server_tls, n->workers,
+				   node_inbound_handle, n, err, errcap)) != 0)
+		return rc;
+	if ((rc = rpc_server_start(&n->localsrv, n->local, NULL, n->workers, node_local_handle, n,
+				   err, errcap)) != 0)
+		return rc;
+	if ((rc = rpc_client_open(&n->broker, n->broker_url, n->client_tls, &first, err, errcap)) != 0)
+		return rc;
+	if (first == NNG_EPEERAUTH || first == NNG_ECRYPTO) {
+		char detail[512];
+		snprintf(detail, sizeof(detail), "TLS handshake with broker at %s failed: %s "
+			 "(certificate refused by either side)", n->broker_url, nng_strerror(first));
+		secevent_record(n->db, WN_ECERT, n->broker_id, NULL, detail);
+	} else if (first != 0) {
+		log_msg(WN_LOG_WARN, "broker_unavailable", "%s: %s (will keep retrying)",
+			n->broker_url, nng_strerror(first));
+	}
+	if (pthread_create(&n->refresher, NULL, node_refresher_main, n) != 0) {
+		snprintf(err, errcap, "cannot start the refresher thread");
+		return WN_ENOMEM;
+	}
+	n->refresher_started = 1;
+	log_emit(WN_LOG_INFO, "node_started",
+		 json_pack("{s:s,s:s,s:s,s:s}", "listen", n->listen, "local", n->local, "broker",
+			   n->broker_url, "version", WN_VERSION_STRING));
+	return 0;
+}
+
+void node_close(node *n)
+{
+	if (n == NULL)
+		return;
+	pthread_mutex_lock(&n->lock);
+	n->stopping = 1;
+	pthread_cond_broadcast(&n->wake);
+	pthread_mutex_unlock(&n->lock);
+	if (n->refresher_started)
+		pthread_join(n->refresher, NULL);
+	rpc_server_stop(n->localsrv);
+	rpc_server_stop(n->inbound);
+	rpc_client_close(n->broker);
+	if (n->server_tls)
+		nng_tls_config_free(n->server_tls);
+	if (n->client_tls)
+		nng_tls_config_free(n->client_tls);
+	directory_release(n->dir);
+	db_close(n->db);
+	pki_trust_free(n->trust);
+	pki_identity_free(n->ident);
+	keys_wipe(&n->keys);
+	char *strs[] = { n->cert_path, n->ca_path, n->crl_path, n->db_path, n->keys_path,
+			 n->listen, n->local, n->broker_url };
+	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
+		free(strs[i]);
+	config_free(n->cfg);
+	pthread_cond_destroy(&n->wake);
+	pthread_mutex_destroy(&n->lock);
+	free(n);
+}

@@ -1,0 +1,22 @@
+/*
+ * node.h — wijknet-node: one per partner organisation. It keeps the
+ * partner's records, answers the broker's queries under its own disclosure
+ * profile, and serves its own professionals' systems over a local socket.
+ */
+#ifndef WN_NODE_H
+#define WN_NODE_H
+
+#include <stddef.h>
+
+typedef struct node node;
+
+/* Loads config_file_path and everything it names. *out: node_close(). */
+int node_open(const char *config_file_path, node **out, char *err, size_t errcap);
+
+/* Dials the broker, starts the inbound and local listeners and the
+ * background refresher. */
+int node_start(node *n, char *err, size_t errcap);
+
+void node_close(node *n);
+
+#endif

@@ -1,0 +1,17 @@
+/*
+ * nodedb.c — node schema migrations.
+ */
+#include "wijknet.h"
+#include "nodedb.h"
+#include "replay.h"
+#include "secevent.h"
+
+static const struct db_migration node_migrations[] = {
+	{ 1, SECEVENT_SCHEMA REPLAY_SCHEMA },
+};
+
+int nodedb_open(const char *path, db **out, char *err, size_t errcap)
+{
+	return db_open(path, node_migrations, sizeof(node_migrations) / sizeof(node_migrations[0]),
+		       out, err, errcap);
+}

@@ -1,0 +1,207 @@
+#!/usr/bin/env bash
+# Integration test for certs/wijknet-ca (the federation CA script).
+# Prints "ok - ..." / "not ok - ..." per check and "N passed, M failed" last;
+# exits non-zero if any check failed.
+set -u
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+CA="$HERE/../../certs/wijknet-ca"
+PARTNERS="gemeente-heerlen alcander gastenhof-koraalgroep meander-groep mondriaan
+sevagram bureau-jeugdzorg-limburg radar mee-zuid-limburg xonar"
+ALL="broker $PARTNERS"
+
+PASS=0
+FAIL=0
+ok() { PASS=$((PASS + 1)); echo "ok - $*"; }
+notok() { FAIL=$((FAIL + 1)); echo "not ok - $*"; }
+# check DESCRIPTION CMD...: passes when CMD exits 0
+check() {
+    local what=$1
+    shift
+    if "$@"; then ok "$what"; else notok "$what"; fi
+}
+# check_rc DESCRIPTION WANT_RC CMD...: passes when CMD exits with WANT_RC
+check_rc() {
+    local what=$1 want=$2 rc
+    shift 2
+    "$@" >"$T/out" 2>"$T/err"
+    rc=$?
+    if [ "$rc" -eq "$want" ]; then
+        ok "$what"
+    else
+        notok "$what (exit $rc, wanted $want)"
+        sed 's/^/#   /' "$T/err" "$T/out"
+    fi
+}
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/wijknet-ca-test.XXXXXX") || { echo "not ok - mktemp"; exit 1; }
+trap 'rm -rf "$T"' EXIT
+D="$T/demo"
+
+if ! command -v openssl >/dev/null 2>&1; then
+    echo "not ok - openssl is not installed"
+    echo "0 passed, 1 failed"
+    exit 1
+fi
+
+# --- the script itself ----------------------------------------------------
+check "wijknet-ca exists and is executable" test -x "$CA"
+check "wijknet-ca passes sh -n" sh -n "$CA"
+if command -v dash >/dev/null 2>&1; then
+    check "wijknet-ca passes dash -n" dash -n "$CA"
+    SH=dash     # run it under dash, the Debian /bin/sh
+else
+    SH="sh"
+fi
+run_ca() { "$SH" "$CA" "$@"; }
+
+check_rc "--help exits 0" 0 run_ca --help
+check "--help prints usage" grep -q '^usage: wijknet-ca' "$T/out"
+check_rc "no arguments prints usage, exit 0" 0 run_ca
+check_rc "unknown command exits 2" 2 run_ca --dir "$T/x" frobnicate
+check "unknown command message on stderr" grep -q '^wijknet-ca: unknown command' "$T/err"
+check_rc "unknown global option exits 2" 2 run_ca --bogus list
+check_rc "unknown issue option exits 2" 2 run_ca --dir "$D" issue radar --bogus
+
+# --- demo ---------------------------------------------------------------------
+check_rc "demo succeeds" 0 run_ca demo "$D"
+check "demo prints one line per issued identity" \
+    test "$(grep -c '^issued ' "$T/out")" -eq 11
+check "demo is quiet on stderr" test ! -s "$T/err"
+for f in ca.crt ca.key crl.pem openssl.cnf index.txt; do
+    check "demo made $f" test -s "$D/$f"
+done
+check "ca.key is mode 600" test "$(stat -c %a "$D/ca.key")" = 600
+check "CA is self-signed with CN 'wijknet federation CA'" \
+    sh -c "openssl x509 -in '$D/ca.crt' -noout -subject -nameopt RFC2253 | grep -qx 'subject=CN=wijknet federation CA'"
+check "CA has basicConstraints critical CA:TRUE" \
+    sh -c "openssl x509 -in '$D/ca.crt' -noout -text | grep -A1 'Basic Constraints: critical' | grep -q 'CA:TRUE'"
+check "CA keyUsage is keyCertSign,cRLSign" \
+    sh -c "openssl x509 -in '$D/ca.crt' -noout -text | grep -A1 'Key Usage: critical' | grep -q 'Certificate Sign, CRL Sign'"
+check "CRL is PEM and signed by the CA" \
+    sh -c "openssl crl -in '$D/crl.pem' -CAfile '$D/ca.crt' -noout 2>&1 | grep -q 'verify OK'"
+
+for id in $ALL; do
+    pem="$D/$id.pem" crt="$D/$id.crt"
+    if [ -s "$pem" ] && [ -s "$crt" ]; then ok "$id: .pem and .crt exist"; else notok "$id: .pem and .crt exist"; continue; fi
+    check "$id: .pem is mode 600" test "$(stat -c %a "$pem")" = 600
+    check "$id: .crt is mode 644" test "$(stat -c %a "$crt")" = 644
+    check "$id: verifies against ca.crt" sh -c "openssl verify -CAfile '$D/ca.crt' '$crt' >/dev/null 2>&1"
+    check "$id: subject is CN=$id" \
+        sh -c "openssl x509 -in '$crt' -noout -subject -nameopt RFC2253 | grep -qx 'subject=CN=$id'"
+    text=$(openssl x509 -in "$crt" -noout -text)
+    check "$id: DNS SAN is $id" grep -qx "[[:space:]]*DNS:$id" <<<"$text"
+    check "$id: EKU serverAuth+clientAuth" \
+        grep -q 'TLS Web Server Authentication, TLS Web Client Authentication' <<<"$text"
+    check "$id: key is P-256 (prime256v1)" grep -q 'ASN1 OID: prime256v1' <<<"$text"
+    check "$id: signed with ecdsa-with-SHA256" grep -q 'Signature Algorithm: ecdsa-with-SHA256' <<<"$text"
+    check "$id: not a CA" grep -q 'CA:FALSE' <<<"$text"
+    check "$id: .pem starts with the certificate" \
+        test "$(head -n1 "$pem")" = "-----BEGIN CERTIFICATE-----"
+    check "$id: .pem holds an unencrypted PKCS#8 key" grep -q '^-----BEGIN PRIVATE KEY-----$' "$pem"
+    check "$id: .pem certificate equals .crt" \
+        test "$(openssl x509 -in "$pem" -outform DER | od -An -tx1)" = "$(openssl x509 -in "$crt" -outform DER | od -An -tx1)"
+    kpub=$(openssl pkey -in "$pem" -pubout 2>/dev/null)
+    cpub=$(openssl x509 -in "$pem" -noout -pubkey 2>/dev/null)
+    check "$id: private key matches the certificate" test -n "$kpub" -a "$kpub" = "$cpub"
+done
+
+# --- idempotent demo ----------------------------------------------------------
+sums() { (cd "$D" && sha256sum ./*.pem ./*.crt ca.key crl.pem index.txt); }
+before=$(sums)
+check_rc "second demo run succeeds" 0 run_ca demo "$D"
+check "second demo run issues nothing" test "$(grep -c '^issued ' "$T/out")" -eq 0
+check "second demo run leaves certificates, keys and database unchanged" test "$before" = "$(sums)"
+
+# --- list -----------------------------------------------------------------------
+check_rc "list succeeds" 0 run_ca --dir "$D" list
+check "list has one line per certificate" test "$(wc -l <"$T/out")" -eq 11
+check "list shows alcander valid" grep -Eq '^alcander +[0-9A-F]+ +valid +20[0-9-]+T' "$T/out"
+check_rc "WIJKNET_CA_DIR selects the CA" 0 env WIJKNET_CA_DIR="$D" "$SH" "$CA" list
+
+# --- revoke -----------------------------------------------------------------------
+check "alcander passes the CRL check before revocation" \
+    sh -c "openssl verify -crl_check -CRLfile '$D/crl.pem' -CAfile '$D/ca.crt' '$D/alcander.crt' >/dev/null 2>&1"
+check_rc "revoke alcander succeeds" 0 run_ca --dir "$D" revoke alcander
+check "revoked alcander fails verify -crl_check" \
+    sh -c "! openssl verify -crl_check -CRLfile '$D/crl.pem' -CAfile '$D/ca.crt' '$D/alcander.crt' >'$T/v' 2>&1"
+check "failure reason is 'certificate revoked'" grep -q 'certificate revoked' "$T/v"
+check "radar still verifies with -crl_check" \
+    sh -c "openssl verify -crl_check -CRLfile '$D/crl.pem' -CAfile '$D/ca.crt' '$D/radar.crt' >/dev/null 2>&1"
+check "CRL still signed by the CA" \
+    sh -c "openssl crl -in '$D/crl.pem' -CAfile '$D/ca.crt' -noout 2>&1 | grep -q 'verify OK'"
+check_rc "list after revoke" 0 run_ca --dir "$D" list
+check "list shows alcander revoked" grep -Eq '^alcander +[0-9A-F]+ +revoked ' "$T/out"
+check_rc "revoking an unknown id exits 2" 2 run_ca --dir "$D" revoke nobody-here
+check_rc "revoking alcander again exits 2" 2 run_ca --dir "$D" revoke alcander
+
+# --- expired certificate -----------------------------------------------------
+check_rc "issue with --not-before/--not-after in the past" 0 \
+    run_ca --dir "$D" issue old-partner --not-before 20200101000000Z --not-after 20210101000000Z
+check "past certificate fails verify" \
+    sh -c "! openssl verify -CAfile '$D/ca.crt' '$D/old-partner.crt' >'$T/v' 2>&1"
+check "failure reason is 'certificate has expired'" grep -q 'certificate has expired' "$T/v"
+check_rc "list after expired issue" 0 run_ca --dir "$D" list
+check "list shows old-partner expired, notAfter 2021-01-01" \
+    grep -Eq '^old-partner +[0-9A-F]+ +expired +2021-01-01T00:00:00Z$' "$T/out"
+check_rc "re-issuing an id whose certificate expired needs no --force" 0 \
+    run_ca --dir "$D" issue old-partner --days 30
+check_rc "malformed --not-after exits 2" 2 run_ca --dir "$D" issue foo --not-after 2021-01-01
+
+# --- bad ids -------------------------------------------------------------------------
+for bad in Bad_ID 1abc -abc 'a b' "$(printf 'a%.0s' $(seq 64))" ''; do
+    check_rc "bad id '${bad:0:20}' exits 2" 2 run_ca --dir "$D" issue "$bad"
+done
+run_ca --dir "$D" issue Bad_ID 2>"$T/err" >/dev/null
+check "bad id message names the rule" grep -q '^wijknet-ca: invalid id .Bad_ID.' "$T/err"
+check_rc "longest allowed id (63 chars) is accepted" 0 \
+    run_ca --dir "$D" issue "$(printf 'a%.0s' $(seq 63))"
+
+# --- init twice ------------------------------------------------------------------------
+check_rc "init in the demo dir refuses" 2 run_ca --dir "$D" init
+check "init refusal says so on stderr" grep -q '^wijknet-ca: .*already holds a CA' "$T/err"
+check_rc "init in a fresh dir" 0 run_ca --dir "$T/fresh" init --days 100 --crl-days 7
+check "fresh ca.key is mode 600" test "$(stat -c %a "$T/fresh/ca.key")" = 600
+check_rc "second init refuses" 2 run_ca --dir "$T/fresh" init
+check_rc "issue in a dir without CA exits 2" 2 run_ca --dir "$T/none" issue radar
+
+# nextUpdate helper: seconds from now to the CRL's nextUpdate
+next_in() {
+    local nu
+    nu=$(openssl crl -in "$1" -noout -nextupdate) || return 1
+    echo $(($(date -u -d "${nu#nextUpdate=}" +%s) - $(date -u +%s)))
+}
+near() { [ "$1" -ge $(($2 - 3600)) ] && [ "$1" -le $(($2 + 60)) ]; }
+check "init --crl-days 7 gives nextUpdate ~7 days ahead" near "$(next_in "$T/fresh/crl.pem")" $((7 * 86400))
+
+# --- crl --days -------------------------------------------------------------------------------
+check_rc "crl --days 2" 0 run_ca --dir "$D" crl --days 2
+check "CRL nextUpdate is about 2 days ahead" near "$(next_in "$D/crl.pem")" $((2 * 86400))
+check "new CRL still lists alcander" \
+    sh -c "! openssl verify -crl_check -CRLfile '$D/crl.pem' -CAfile '$D/ca.crt' '$D/alcander.crt' >/dev/null 2>&1"
+check_rc "crl without --days" 0 run_ca --dir "$D" crl
+check "default CRL nextUpdate is about 30 days ahead" near "$(next_in "$D/crl.pem")" $((30 * 86400))
+check_rc "crl --days 0 exits 2" 2 run_ca --dir "$D" crl --days 0
+
+# --- reissue with and without --force ---------------------------------------------------------
+old=$(sha256sum <"$D/radar.pem")
+old_serial=$(openssl x509 -in "$D/radar.crt" -noout -serial | cut -d= -f2)
+check_rc "issue radar again without --force refuses" 2 run_ca --dir "$D" issue radar
+check "refusal mentions --force" grep -q -- '--force' "$T/err"
+check "refused issue left radar.pem untouched" test "$old" = "$(sha256sum <"$D/radar.pem")"
+cp "$D/radar.crt" "$T/radar-old.crt"
+check_rc "issue radar --force succeeds" 0 run_ca --dir "$D" issue radar --force
+new_serial=$(openssl x509 -in "$D/radar.crt" -noout -serial | cut -d= -f2)
+check "radar has a new serial" test -n "$new_serial" -a "$new_serial" != "$old_serial"
+check "new radar passes verify -crl_check" \
+    sh -c "openssl verify -crl_check -CRLfile '$D/crl.pem' -CAfile '$D/ca.crt' '$D/radar.crt' >/dev/null 2>&1"
+check "old radar certificate is now revoked in the CRL" \
+    sh -c "! openssl verify -crl_check -CRLfile '$D/crl.pem' -CAfile '$D/ca.crt' '$T/radar-old.crt' >/dev/null 2>&1"
+check_rc "list after --force" 0 run_ca --dir "$D" list
+check "list shows old radar revoked" grep -Eq "^radar +$old_serial +revoked " "$T/out"
+check "list shows new radar valid" grep -Eq "^radar +$new_serial +valid " "$T/out"
+check "no scratch or lock files left behind" \
+    test -z "$(find "$D" -maxdepth 1 -name '.*' ! -name . -print)"
+
+echo "$PASS passed, $FAIL failed"
+[ "$FAIL" -eq 0 ]
