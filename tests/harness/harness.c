@@ -1,0 +1,318 @@
+/*
+ * harness.c — see harness.h.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "wijknet.h"
+#include "envelope.h"
+#include "fileio.h"
+#include "harness.h"
+
+static int fed_counter;
+
+void fed_bin(const char *name, char *out, size_t cap)
+{
+	const char *b = getenv("WN_BUILD");
+	char cwd[200];
+	if (getcwd(cwd, sizeof(cwd)) == NULL)
+		strcpy(cwd, ".");
+	snprintf(out, cap, "%s/%s/%s", cwd, b ? b : "build", name);
+}
+
+static void sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	nanosleep(&ts, NULL);
+}
+
+int fed_sh(struct fed *f, const char *fmt, ...)
+{
+	char cmd[4096], full[4400];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	snprintf(full, sizeof(full), "cd '%s' && %s", f->dir, cmd);
+	int st = system(full);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+int fed_setup(struct fed *f, const char *const *ids, size_t n)
+{
+	memset(f, 0, sizeof(*f));
+	snprintf(f->dir, sizeof(f->dir), "/tmp/wn-test-XXXXXX");
+	if (mkdtemp(f->dir) == NULL || n > FED_MAX)
+		return -1;
+	f->n = n;
+	/* distinct ports per process and per federation within it */
+	f->base_port = 20000 + (int)((getpid() * 7 + fed_counter++ * 131) % 400) * 100;
+	char cmd[4096], cwd[256];
+	if (getcwd(cwd, sizeof(cwd)) == NULL)
+		return -1;
+	int off = snprintf(cmd, sizeof(cmd), "'%s/scripts/mkfederation' '%s' %d", cwd, f->dir,
+			   f->base_port);
+	for (size_t i = 0; i < n; i++) {
+		snprintf(f->ids[i], sizeof(f->ids[i]), "%s", ids[i]);
+		off += snprintf(cmd + off, sizeof(cmd) - (size_t)off, " %s", ids[i]);
+	}
+	return fed_sh(f, "%s", cmd);
+}
+
+static pid_t fed_spawn(struct fed *f, const char *prog, const char *config, const char *logname)
+{
+	char bin[512], log[512], cfg[512];
+	fed_bin(prog, bin, sizeof(bin));
+	snprintf(log, sizeof(log), "%s/logs/%s.log", f->dir, logname);
+	snprintf(cfg, sizeof(cfg), "%s/%s", f->dir, config);
+	pid_t pid = fork();
+	if (pid == 0) {
+		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+		if (fd >= 0) {
+			dup2(fd, STDERR_FILENO);
+			close(fd);
+		}
+		execl(bin, prog, "--config", cfg, (char *)NULL);
+		_exit(127);
+	}
+	return pid;
+}
+
+int fed_start_broker(struct fed *f)
+{
+	f->broker = fed_spawn(f, "wijknet-broker", "broker.json", "broker");
+	return f->broker > 0 ? 0 : -1;
+}
+
+int fed_start_node(struct fed *f, size_t i)
+{
+	char cfg[128];
+	snprintf(cfg, sizeof(cfg), "%s.json", f->ids[i]);
+	f->nodes[i] = fed_spawn(f, "wijknet-node", cfg, f->ids[i]);
+	return f->nodes[i] > 0 ? 0 : -1;
+}
+
+void fed_socket(struct fed *f, size_t i, char *out, size_t cap)
+{
+	snprintf(out, cap, "ipc://%s/run/%s.sock", f->dir, f->ids[i]);
+}
+
+void fed_file(struct fed *f, const char *rel, char *out, size_t cap)
+{
+	snprintf(out, cap, "%s/%s", f->dir, rel);
+}
+
+int fed_port(struct fed *f, size_t i)
+{
+	return f->base_port + (int)i + 1;
+}
+
+int fed_wait_up(struct fed *f, size_t i, size_t up, int timeout_ms)
+{
+	char url[512];
+	fed_socket(f, i, url, sizeof(url));
+	for (int waited = 0; waited <= timeout_ms; waited += 50) {
+		wn_client *c = NULL;
+		if (wn_client_open(&c, url) == 0) {
+			wn_partner_list *l = NULL;
+			wn_client_set_timeout(c, 3000);
+			if (wn_health(c, &l) == 0) {
+				size_t n = 0;
+				for (size_t k = 0; k < l->count; k++)
+					n += strcmp(l->items[k].state, "up") == 0 &&
+					     l->items[k].has_seal_key;
+				int ok = l->broker_up && n >= up;
+				wn_partner_list_free(l);
+				if (ok) {
+					wn_client_close(c);
+					return 0;
+				}
+			}
+			wn_client_close(c);
+		}
+		sleep_ms(50);
+	}
+	return -1;
+}
+
+int fed_start_all(struct fed *f, int timeout_ms)
+{
+	if (fed_start_broker(f) != 0)
+		return -1;
+	for (size_t i = 0; i < f->n; i++)
+		if (fed_start_node(f, i) != 0)
+			return -1;
+	return fed_wait_up(f, 0, f->n, timeout_ms);
+}
+
+void fed_stop(pid_t *pid, int sig)
+{
+	if (*pid <= 0)
+		return;
+	kill(*pid, sig);
+	int st;
+	while (waitpid(*pid, &st, 0) < 0 && errno == EINTR)
+		;
+	*pid = 0;
+}
+
+long fed_db_count(struct fed *f, const char *db_rel, const char *sql)
+{
+	char path[512];
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	long n = -1;
+	fed_file(f, db_rel, path, sizeof(path));
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return n;
+}
+
+int fed_log_contains(struct fed *f, const char *name, const char *needle)
+{
+	char path[512], *text = NULL;
+	snprintf(path, sizeof(path), "%s/logs/%s.log", f->dir, name);
+	if (file_read_all(path, 64 << 20, &text, NULL) != 0)
+		return 0;
+	int found = strstr(text, needle) != NULL;
+	free(text);
+	return found;
+}
+
+void fed_teardown(struct fed *f)
+{
+	fed_stop(&f->broker, SIGTERM);
+	for (size_t i = 0; i < f->n; i++)
+		fed_stop(&f->nodes[i], SIGTERM);
+	if (getenv("WN_KEEP_TEST_DIR") == NULL && strncmp(f->dir, "/tmp/wn-test-", 13) == 0) {
+		char cmd[400];
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "harness: could not remove %s\n", f->dir);
+	} else {
+		fprintf(stderr, "harness: kept %s\n", f->dir);
+	}
+}
+
+int raw_open(struct fed *f, struct raw_peer *p, const char *cert_rel, const char *ca_rel,
+	     const char *url, const char *server_name)
+{
+	char cert[512], ca[512], err[512];
+	int rv;
+	memset(p, 0, sizeof(*p));
+	fed_file(f, ca_rel ? ca_rel : "ca/ca.crt", ca, sizeof(ca));
+	if (cert_rel != NULL) {
+		fed_file(f, cert_rel, cert, sizeof(cert));
+		if (pki_identity_load(cert, &p->ident, err, sizeof(err)) != 0)
+			return -1;
+		if (transport_tls_config(&p->tls, 0, cert, ca, NULL, server_name, err, sizeof(err)) != 0)
+			return -1;
+	} else {
+		/* a client with no certificate at all */
+		char *capem = NULL;
+		if ((rv = nng_tls_config_alloc(&p->tls, NNG_TLS_MODE_CLIENT)) != 0 ||
+		    file_read_all(ca, 1 << 20, &capem, NULL) != 0 ||
+		    nng_tls_config_ca_chain(p->tls, capem, NULL) != 0 ||
+		    nng_tls_config_auth_mode(p->tls, NNG_TLS_AUTH_MODE_REQUIRED) != 0 ||
+		    nng_tls_config_server_name(p->tls, server_name) != 0) {
+			free(capem);
+			return -1;
+		}
+		free(capem);
+	}
+	return rpc_client_open(&p->client, url, p->tls, &p->first_error, err, sizeof(err));
+}
+
+void raw_close(struct raw_peer *p)
+{
+	rpc_client_close(p->client);
+	if (p->tls)
+		nng_tls_config_free(p->tls);
+	pki_identity_free(p->ident);
+	memset(p, 0, sizeof(*p));
+}
+
+int raw_call(struct raw_peer *p, const char *buf, size_t len, int timeout_ms, json_t **reply)
+{
+	char *resp = NULL, err[256];
+	size_t rlen = 0;
+	*reply = NULL;
+	int rc = rpc_call(p->client, buf, len, timeout_ms, &resp, &rlen);
+	if (rc != 0)
+		return rc;
+	rc = envelope_parse(resp, rlen, reply, err, sizeof(err));
+	free(resp);
+	return rc;
+}
+
+int raw_send_env(struct raw_peer *p, json_t *env, int timeout_ms, json_t **reply)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	int rc = envelope_sign(env, p->ident->key);
+	if (rc == 0)
+		rc = envelope_encode(env, &buf, &len);
+	if (rc == 0)
+		rc = raw_call(p, buf, len, timeout_ms, reply);
+	free(buf);
+	return rc;
+}
+
+const char *reply_error(const json_t *reply)
+{
+	if (reply == NULL || strcmp(envelope_str(reply, "type"), "error") != 0)
+		return "";
+	const char *e = json_string_value(json_object_get(envelope_body(reply), "error"));
+	return e ? e : "";
+}
+
+int fed_config_edit(struct fed *f, const char *file_rel, const char *key, const char *value)
+{
+	char path[512];
+	json_error_t jerr;
+	fed_file(f, file_rel, path, sizeof(path));
+	json_t *root = json_load_file(path, 0, &jerr);
+	if (root == NULL)
+		return -1;
+	if (value == NULL) {
+		json_object_del(root, key);
+	} else {
+		json_t *v = json_loads(value, JSON_DECODE_ANY, &jerr);
+		if (v == NULL) {
+			json_decref(root);
+			return -1;
+		}
+		json_object_set_new(root, key, v);
+	}
+	int rc = json_dump_file(root, path, JSON_INDENT(2));
+	json_decref(root);
+	return rc;
+}
+
+int fed_wait_exit(pid_t *pid, int timeout_ms)
+{
+	for (int waited = 0; waited <= timeout_ms; waited += 20) {
+		int st;
+		pid_t r = waitpid(*pid, &st, WNOHANG);
+		if (r == *pid) {
+			*pid = 0;
+			return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+		}
+		sleep_ms(20);
+	}
+	return -1;
+}

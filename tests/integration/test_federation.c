@@ -1,0 +1,474 @@
+/*
+ * test_federation.c — the foundation under real conditions: a broker and
+ * partner nodes as separate processes over mutual TLS on 127.0.0.1, with
+ * certificates from certs/wijknet-ca. Every refusal must be a specific error,
+ * a JSON log line and a row in the security_events table (breach register).
+ */
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "wijknet.h"
+#include "envelope.h"
+#include "harness.h"
+#include "ids.h"
+
+static const char *const three[] = { "alcander", "radar", "xonar" };
+
+static void broker_url(struct fed *f, char *out, size_t cap)
+{
+	snprintf(out, cap, "tls+tcp://127.0.0.1:%d", f->base_port);
+}
+
+static void node_url(struct fed *f, size_t i, char *out, size_t cap)
+{
+	snprintf(out, cap, "tls+tcp://127.0.0.1:%d", fed_port(f, i));
+}
+
+/* ---- a running federation shared by the refusal tests --------------- */
+
+static int group_setup(void **state)
+{
+	struct fed *f = calloc(1, sizeof(*f));
+	if (f == NULL || fed_setup(f, three, 3) != 0 || fed_start_all(f, 15000) != 0)
+		return -1;
+	*state = f;
+	return 0;
+}
+
+static int group_teardown(void **state)
+{
+	struct fed *f = *state;
+	fed_teardown(f);
+	free(f);
+	return 0;
+}
+
+/* Connects to the broker as radar, a valid member. */
+static void radar_to_broker(struct fed *f, struct raw_peer *p)
+{
+	char url[128];
+	broker_url(f, url, sizeof(url));
+	assert_int_equal(raw_open(f, p, "ca/radar.pem", NULL, url, "broker"), 0);
+	assert_int_equal(p->first_error, 0);
+}
+
+static json_t *radar_directory_get(void)
+{
+	json_t *env = NULL;
+	assert_int_equal(envelope_new1(&env, "directory.get", "radar", "broker"), 0);
+	return env;
+}
+
+static void expect_refusal(struct fed *f, const char *db, const char *log, json_t *reply,
+			   const char *kind)
+{
+	char sql[256];
+	assert_non_null(reply);
+	assert_string_equal(reply_error(reply), kind);
+	snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM security_events WHERE kind = '%s'", kind);
+	assert_true(fed_db_count(f, db, sql) >= 1);
+	assert_true(fed_log_contains(f, log, "\"event\":\"security_event\""));
+	char needle[96];
+	snprintf(needle, sizeof(needle), "\"kind\":\"%s\"", kind);
+	assert_true(fed_log_contains(f, log, needle));
+}
+
+static void test_r02_known_federation_health_all_up(void **state)
+{
+	struct fed *f = *state;
+	char url[512];
+	wn_client *c = NULL;
+	wn_partner_list *l = NULL;
+	fed_socket(f, 1, url, sizeof(url));
+	assert_int_equal(wn_client_open(&c, url), 0);
+	assert_int_equal(wn_health(c, &l), 0);
+	assert_true(l->broker_up);
+	assert_int_equal(l->count, 3);
+	for (size_t i = 0; i < l->count; i++) {
+		assert_string_equal(l->items[i].state, "up");
+		assert_string_equal(l->items[i].status, "active");
+		assert_true(l->items[i].rtt_ms >= 0);
+	}
+	wn_partner_list_free(l);
+	assert_int_equal(wn_directory(c, &l), 0);
+	assert_int_equal(l->count, 3);
+	assert_string_equal(l->self, "radar");
+	wn_partner_list_free(l);
+	wn_client_close(c);
+	/* the CLI is built on the same API */
+	char bin[512];
+	fed_bin("wijknet", bin, sizeof(bin));
+	assert_int_equal(fed_sh(f, "'%s' --config radar.json health > health.txt", bin), 0);
+	assert_int_equal(fed_sh(f, "grep -q '3 of 3 partners up' health.txt"), 0);
+	assert_int_equal(fed_sh(f, "'%s' --config radar.json health --json | grep -q '\"broker_up\": true'", bin), 0);
+}
+
+static void test_r21_breach_forged_sender(void **state)
+{
+	struct fed *f = *state;
+	struct raw_peer p;
+	json_t *env = NULL, *reply = NULL;
+	radar_to_broker(f, &p);
+	/* radar claims to be alcander but can only sign as radar */
+	assert_int_equal(envelope_new1(&env, "directory.get", "alcander", "broker"), 0);
+	assert_int_equal(raw_send_env(&p, env, 5000, &reply), 0);
+	expect_refusal(f, "data/broker.db", "broker", reply, "forged_sender");
+	assert_true(fed_db_count(f, "data/broker.db",
+				 "SELECT COUNT(*) FROM security_events WHERE kind='forged_sender'"
+				 " AND peer='radar' AND detail LIKE '%alcander%'") >= 1);
+	json_decref(env);
+	json_decref(reply);
+	raw_close(&p);
+}
+
+static void test_r20_integrity_replay_refused(void **state)
+{
+	struct fed *f = *state;
+	struct raw_peer p;
+	json_t *env = radar_directory_get(), *reply = NULL;
+	char *buf = NULL;
+	size_t len = 0;
+	radar_to_broker(f, &p);
+	assert_int_equal(envelope_sign(env, p.ident->key), 0);
+	assert_int_equal(envelope_encode(env, &buf, &len), 0);
+	assert_int_equal(raw_call(&p, buf, len, 5000, &reply), 0);
+	assert_string_equal(envelope_str(reply, "type"), "directory");
+	json_decref(reply);
+	assert_int_equal(raw_call(&p, buf, len, 5000, &reply), 0);
+	expect_refusal(f, "data/broker.db", "broker", reply, "replay");
+	free(buf);
+	json_decref(env);
+	json_decref(reply);
+	raw_close(&p);
+}
+
+static void test_r20_integrity_timestamp_outside_window(void **state)
+{
+	struct fed *f = *state;
+	struct raw_peer p;
+	json_t *env = radar_directory_get(), *reply = NULL;
+	radar_to_broker(f, &p);
+	json_object_set_new(env, "ts", json_integer(time_now_ms() - 10 * 60 * 1000));
+	assert_int_equal(raw_send_env(&p, env, 5000, &reply), 0);
+	expect_refusal(f, "data/broker.db", "broker", reply, "clock_skew");
+	json_decref(reply);
+	json_object_set_new(env, "ts", json_integer(time_now_ms() + 10 * 60 * 1000));
+	assert_int_equal(raw_send_env(&p, env, 5000, &reply), 0);
+	assert_string_equal(reply_error(reply), "clock_skew");
+	json_decref(env);
+	json_decref(reply);
+	raw_close(&p);
+}
+
+static void test_r20_integrity_oversize_refused(void **state)
+{
+	struct fed *f = *state;
+	struct raw_peer p;
+	json_t *env = radar_directory_get(), *reply = NULL;
+	radar_to_broker(f, &p);
+	char *pad = malloc(ENVELOPE_MAX_BYTES + 100);
+	memset(pad, 'x', ENVELOPE_MAX_BYTES + 99);
+	pad[ENVELOPE_MAX_BYTES + 99] = '\0';
+	json_object_set_new(env, "body", json_pack("{s:s}", "pad", pad));
+	free(pad);
+	/* encode without the codec's own limit, as a hostile peer would */
+	assert_int_equal(envelope_sign(env, p.ident->key), 0);
+	char *buf = json_dumps(env, JSON_COMPACT);
+	assert_int_equal(raw_call(&p, buf, strlen(buf), 5000, &reply), 0);
+	expect_refusal(f, "data/broker.db", "broker", reply, "too_big");
+	free(buf);
+	json_decref(env);
+	json_decref(reply);
+	raw_close(&p);
+}
+
+static void test_r20_integrity_malformed_json_refused(void **state)
+{
+	struct fed *f = *state;
+	struct raw_peer p;
+	json_t *reply = NULL;
+	radar_to_broker(f, &p);
+	const char *junk = "{\"v\":1,\"id\":";
+	assert_int_equal(raw_call(&p, junk, strlen(junk), 5000, &reply), 0);
+	expect_refusal(f, "data/broker.db", "broker", reply, "malformed_json");
+	json_decref(reply);
+	raw_close(&p);
+}
+
+static void test_r20_integrity_unknown_field_refused(void **state)
+{
+	struct fed *f = *state;
+	struct raw_peer p;
+	json_t *env = radar_directory_get(), *reply = NULL;
+	radar_to_broker(f, &p);
+	json_object_set_new(env, "bsn_hint", json_string("x"));
+	assert_int_equal(raw_send_env(&p, env, 5000, &reply), 0);
+	expect_refusal(f, "data/broker.db", "broker", reply, "schema");
+	const char *msg = json_string_value(json_object_get(envelope_body(reply), "message"));
+	assert_non_null(strstr(msg, "unknown field 'bsn_hint'"));
+	assert_true(fed_db_count(f, "data/broker.db",
+				 "SELECT COUNT(*) FROM security_events WHERE detail LIKE "
+				 "'%unknown field ''bsn_hint''%'") == 1);
+	json_decref(env);
+	json_decref(reply);
+	raw_close(&p);
+}
+
+static void test_r20_integrity_query_without_broker_receipt(void **state)
+{
+	struct fed *f = *state;
+	struct raw_peer p;
+	json_t *env = NULL, *reply = NULL;
+	char url[128];
+	/* radar dials alcander's node directly, around the broker */
+	node_url(f, 0, url, sizeof(url));
+	assert_int_equal(raw_open(f, &p, "ca/radar.pem", NULL, url, "alcander"), 0);
+	assert_int_equal(envelope_new1(&env, "lookup", "radar", "alcander"), 0);
+	envelope_set_str(env, "purpose", "signalering");
+	assert_int_equal(raw_send_env(&p, env, 5000, &reply), 0);
+	expect_refusal(f, "data/alcander.db", "alcander", reply, "no_receipt");
+	json_decref(reply);
+	/* a receipt radar made itself does not pass either */
+	assert_int_equal(envelope_sign(env, p.ident->key), 0);
+	assert_int_equal(envelope_countersign(env, p.ident->key, "broker", 1,
+					      "0000000000000000000000000000000000000000000000000000000000000000",
+					      NULL), 0);
+	char *buf = NULL;
+	size_t len = 0;
+	assert_int_equal(envelope_encode(env, &buf, &len), 0);
+	assert_int_equal(raw_call(&p, buf, len, 5000, &reply), 0);
+	assert_string_equal(reply_error(reply), "no_receipt");
+	assert_true(fed_db_count(f, "data/alcander.db",
+				 "SELECT COUNT(*) FROM security_events WHERE kind='no_receipt'") >= 2);
+	free(buf);
+	json_decref(env);
+	json_decref(reply);
+	raw_close(&p);
+}
+
+/* ---- certificate refusals, each with its own federation ------------- */
+
+static void test_r20_integrity_foreign_ca_refused(void **state)
+{
+	(void)state;
+	struct fed f;
+	struct raw_peer p;
+	char url[128], ca[512];
+	const char *const ids[] = { "alcander", "radar" };
+	assert_int_equal(fed_setup(&f, ids, 2), 0);
+	fed_file(&f, "certs/wijknet-ca", ca, sizeof(ca));
+	char cwd[256];
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	/* a second CA issues its own "alcander" */
+	assert_int_equal(fed_sh(&f, "'%s/certs/wijknet-ca' --dir rogue init >/dev/null && "
+				    "'%s/certs/wijknet-ca' --dir rogue issue alcander >/dev/null",
+				cwd, cwd), 0);
+	assert_int_equal(fed_config_edit(&f, "alcander.json", "certificate", "\"rogue/alcander.pem\""), 0);
+	assert_int_equal(fed_config_edit(&f, "alcander.json", "ca", "\"rogue/ca.crt\""), 0);
+	assert_int_equal(fed_config_edit(&f, "alcander.json", "crl", "\"rogue/crl.pem\""), 0);
+	/* the impostor listens first, so the broker's first dial meets it */
+	assert_int_equal(fed_start_node(&f, 0), 0);
+	struct timespec ts = { 0, 300 * 1000000L };
+	nanosleep(&ts, NULL);
+	assert_int_equal(fed_start_broker(&f), 0);
+	assert_int_equal(fed_start_node(&f, 1), 0);
+	assert_int_equal(fed_wait_up(&f, 1, 1, 10000), 0);
+	/* the broker refused the handshake and recorded it */
+	assert_true(fed_db_count(&f, "data/broker.db",
+				 "SELECT COUNT(*) FROM security_events WHERE kind='certificate'"
+				 " AND peer='alcander'") >= 1);
+	assert_true(fed_log_contains(&f, "broker", "\"kind\":\"certificate\""));
+	/* a client with the foreign certificate cannot reach the broker */
+	broker_url(&f, url, sizeof(url));
+	assert_int_equal(raw_open(&f, &p, "rogue/alcander.pem", NULL, url, "broker"), 0);
+	assert_int_not_equal(p.first_error, 0);
+	json_t *env = NULL, *reply = NULL;
+	assert_int_equal(envelope_new1(&env, "directory.get", "alcander", "broker"), 0);
+	assert_int_not_equal(raw_send_env(&p, env, 1000, &reply), 0);
+	json_decref(env);
+	raw_close(&p);
+	/* the impostor node, restarted while the broker runs, records its refusal */
+	fed_stop(&f.nodes[0], SIGTERM);
+	assert_int_equal(fed_start_node(&f, 0), 0);
+	nanosleep(&ts, NULL);
+	assert_true(fed_db_count(&f, "data/alcander.db",
+				 "SELECT COUNT(*) FROM security_events WHERE kind='certificate'") >= 1);
+	/* and radar sees alcander down */
+	char sock[512];
+	wn_client *c = NULL;
+	wn_partner_list *l = NULL;
+	fed_socket(&f, 1, sock, sizeof(sock));
+	assert_int_equal(wn_client_open(&c, sock), 0);
+	assert_int_equal(wn_health(c, &l), 0);
+	assert_string_equal(l->items[0].id, "alcander");
+	assert_string_equal(l->items[0].state, "down");
+	wn_partner_list_free(l);
+	wn_client_close(c);
+	fed_teardown(&f);
+}
+
+static void test_r20_integrity_revoked_certificate_refused(void **state)
+{
+	(void)state;
+	struct fed f;
+	struct raw_peer p;
+	char url[128], cwd[256];
+	const char *const ids[] = { "alcander", "radar" };
+	assert_int_equal(fed_setup(&f, ids, 2), 0);
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	assert_int_equal(fed_sh(&f, "'%s/certs/wijknet-ca' --dir ca revoke alcander >/dev/null", cwd), 0);
+	assert_int_equal(fed_start_broker(&f), 0);
+	assert_int_equal(fed_start_node(&f, 1), 0);
+	assert_int_equal(fed_wait_up(&f, 1, 1, 10000), 0);
+	assert_true(fed_db_count(&f, "data/broker.db",
+				 "SELECT COUNT(*) FROM security_events WHERE kind='revoked'"
+				 " AND peer='alcander'") == 1);
+	/* the revoked node refuses to start, with a clear reason */
+	assert_int_equal(fed_start_node(&f, 0), 0);
+	assert_int_equal(fed_wait_exit(&f.nodes[0], 10000), 1);
+	assert_true(fed_log_contains(&f, "alcander", "revoked"));
+	assert_true(fed_db_count(&f, "data/alcander.db",
+				 "SELECT COUNT(*) FROM security_events WHERE kind='revoked'") == 1);
+	/* its certificate no longer opens a TLS connection to the broker */
+	broker_url(&f, url, sizeof(url));
+	assert_int_equal(raw_open(&f, &p, "ca/alcander.pem", NULL, url, "broker"), 0);
+	assert_int_not_equal(p.first_error, 0);
+	raw_close(&p);
+	/* the directory marks it revoked */
+	char sock[512];
+	wn_client *c = NULL;
+	wn_partner_list *l = NULL;
+	fed_socket(&f, 1, sock, sizeof(sock));
+	assert_int_equal(wn_client_open(&c, sock), 0);
+	assert_int_equal(wn_health(c, &l), 0);
+	assert_string_equal(l->items[0].status, "revoked");
+	assert_string_equal(l->items[0].state, "down");
+	wn_partner_list_free(l);
+	wn_client_close(c);
+	fed_teardown(&f);
+}
+
+static void test_r20_integrity_expired_certificate_refused(void **state)
+{
+	(void)state;
+	struct fed f;
+	struct raw_peer p;
+	char url[128], cwd[256];
+	const char *const ids[] = { "alcander", "radar" };
+	assert_int_equal(fed_setup(&f, ids, 2), 0);
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	assert_int_equal(fed_sh(&f, "'%s/certs/wijknet-ca' --dir ca issue alcander --force "
+				    "--not-before 20200101000000Z --not-after 20200201000000Z >/dev/null",
+				cwd), 0);
+	assert_int_equal(fed_start_broker(&f), 0);
+	assert_int_equal(fed_start_node(&f, 1), 0);
+	assert_int_equal(fed_wait_up(&f, 1, 1, 10000), 0);
+	assert_true(fed_db_count(&f, "data/broker.db",
+				 "SELECT COUNT(*) FROM security_events WHERE kind='expired'"
+				 " AND peer='alcander'") == 1);
+	assert_int_equal(fed_start_node(&f, 0), 0);
+	assert_int_equal(fed_wait_exit(&f.nodes[0], 10000), 1);
+	assert_true(fed_log_contains(&f, "alcander", "expired"));
+	broker_url(&f, url, sizeof(url));
+	assert_int_equal(raw_open(&f, &p, "ca/alcander.pem", NULL, url, "broker"), 0);
+	assert_int_not_equal(p.first_error, 0);
+	raw_close(&p);
+	fed_teardown(&f);
+}
+
+static void test_r20_integrity_no_certificate_refused(void **state)
+{
+	(void)state;
+	struct fed f;
+	struct raw_peer p;
+	char url[128];
+	const char *const ids[] = { "alcander", "radar" };
+	assert_int_equal(fed_setup(&f, ids, 2), 0);
+	assert_int_equal(fed_start_broker(&f), 0);
+	assert_int_equal(fed_start_node(&f, 1), 0);
+	assert_int_equal(fed_wait_up(&f, 1, 1, 10000), 0);
+	/* a TLS client without a certificate is refused by the broker */
+	broker_url(&f, url, sizeof(url));
+	assert_int_equal(raw_open(&f, &p, NULL, NULL, url, "broker"), 0);
+	assert_int_not_equal(p.first_error, 0);
+	json_t *reply = NULL;
+	const char *hello = "{}";
+	assert_int_not_equal(raw_call(&p, hello, 2, 1000, &reply), 0);
+	raw_close(&p);
+	/* and a node configured without one will not start */
+	assert_int_equal(fed_config_edit(&f, "alcander.json", "certificate", NULL), 0);
+	assert_int_equal(fed_start_node(&f, 0), 0);
+	assert_int_equal(fed_wait_exit(&f.nodes[0], 10000), 1);
+	assert_true(fed_log_contains(&f, "alcander", "missing field 'certificate'"));
+	fed_teardown(&f);
+}
+
+/* ---- restarts ------------------------------------------------------- */
+
+static void test_r20_integrity_node_restart_reconnects(void **state)
+{
+	(void)state;
+	struct fed f;
+	assert_int_equal(fed_setup(&f, three, 3), 0);
+	assert_int_equal(fed_start_all(&f, 15000), 0);
+	fed_stop(&f.nodes[2], SIGKILL);
+	int64_t t0 = time_mono_ms();
+	assert_int_equal(fed_start_node(&f, 2), 0);
+	assert_int_equal(fed_wait_up(&f, 0, 3, 2000), 0);
+	int64_t took = time_mono_ms() - t0;
+	print_message("node restart: all up again after %lld ms\n", (long long)took);
+	assert_true(took <= 2000);
+	fed_teardown(&f);
+}
+
+static void test_r20_integrity_broker_restart_reconnects(void **state)
+{
+	(void)state;
+	struct fed f;
+	assert_int_equal(fed_setup(&f, three, 3), 0);
+	assert_int_equal(fed_start_all(&f, 15000), 0);
+	fed_stop(&f.broker, SIGKILL);
+	int64_t t0 = time_mono_ms();
+	assert_int_equal(fed_start_broker(&f), 0);
+	assert_int_equal(fed_wait_up(&f, 1, 3, 2000), 0);
+	int64_t took = time_mono_ms() - t0;
+	print_message("broker restart: all up again after %lld ms\n", (long long)took);
+	assert_true(took <= 2000);
+	fed_teardown(&f);
+}
+
+int main(void)
+{
+	signal(SIGPIPE, SIG_IGN);
+	const struct CMUnitTest running[] = {
+		cmocka_unit_test(test_r02_known_federation_health_all_up),
+		cmocka_unit_test(test_r21_breach_forged_sender),
+		cmocka_unit_test(test_r20_integrity_replay_refused),
+		cmocka_unit_test(test_r20_integrity_timestamp_outside_window),
+		cmocka_unit_test(test_r20_integrity_oversize_refused),
+		cmocka_unit_test(test_r20_integrity_malformed_json_refused),
+		cmocka_unit_test(test_r20_integrity_unknown_field_refused),
+		cmocka_unit_test(test_r20_integrity_query_without_broker_receipt),
+	};
+	const struct CMUnitTest own[] = {
+		cmocka_unit_test(test_r20_integrity_foreign_ca_refused),
+		cmocka_unit_test(test_r20_integrity_revoked_certificate_refused),
+		cmocka_unit_test(test_r20_integrity_expired_certificate_refused),
+		cmocka_unit_test(test_r20_integrity_no_certificate_refused),
+		cmocka_unit_test(test_r20_integrity_node_restart_reconnects),
+		cmocka_unit_test(test_r20_integrity_broker_restart_reconnects),
+	};
+	int failed = cmocka_run_group_tests_name("federation_running", running, group_setup,
+						 group_teardown);
+	failed += cmocka_run_group_tests_name("federation_certificates_and_restarts", own, NULL, NULL);
+	return failed ? 1 : 0;
+}
