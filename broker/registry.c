@@ -15,6 +15,7 @@
 #include "registry.h"
 #include "sealkey.h"
 #include "secevent.h"
+#include "vocab.h"
 
 struct registry {
 	struct registry_partner *items;
@@ -33,15 +34,6 @@ static const struct schema_field partner_fields[] = {
 	{ NULL, 0, 0, 0 },
 };
 
-static const char *const known_clusters[] = { "jeugd", "volwassenen", "multiprobleem", NULL };
-
-static int registry_valid_cluster(const char *c)
-{
-	for (size_t i = 0; known_clusters[i]; i++)
-		if (c && strcmp(c, known_clusters[i]) == 0)
-			return 1;
-	return 0;
-}
 
 static void registry_partner_clear(struct registry_partner *p)
 {
@@ -117,7 +109,7 @@ static int registry_load_one(registry *r, config *cfg, const json_t *obj, size_t
 	size_t i;
 	json_t *c;
 	json_array_foreach(p->clusters, i, c) {
-		if (!registry_valid_cluster(json_string_value(c))) {
+		if (!vocab_cluster(json_string_value(c))) {
 			snprintf(err, errcap, "%s: in '%s': key 'clusters': item %zu is not one of "
 				 "jeugd, volwassenen, multiprobleem", config_file(cfg), where, i);
 			return WN_ECONFIG;

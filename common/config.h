@@ -23,7 +23,7 @@ json_t *config_root(config *c);
 const char *config_file(config *c);
 
 /* Validates obj (the root or a nested object called `where`) against fields;
- * err reads "FILE: key 'x' in 'where': expected a string". */
+ * err reads "FILE: in 'where': field 'x': expected a string". */
 int config_check(config *c, const json_t *obj, const char *where,
 		 const struct schema_field *fields, char *err, size_t errcap);
 

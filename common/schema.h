@@ -26,7 +26,7 @@ struct schema_field {
 
 /* Checks obj against fields (terminated by {NULL}). On failure writes a
  * sentence naming the field to err and returns WN_ESCHEMA (unknown, missing,
- * wrong type) or WN_ETOOBIG (over max). */
+ * wrong type, integer out of range) or WN_ETOOBIG (string or array over max). */
 int schema_check(const json_t *obj, const struct schema_field *fields, char *err,
 		 size_t errcap);
 

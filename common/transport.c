@@ -280,7 +280,7 @@ void rpc_client_close(rpc_client *c)
 
 int rpc_client_connected(rpc_client *c)
 {
-	return atomic_load(&c->pipes) > 0;
+	return c != NULL && atomic_load(&c->pipes) > 0;
 }
 
 int rpc_call(rpc_client *c, const void *req, size_t len, int timeout_ms, char **resp,
@@ -290,6 +290,8 @@ int rpc_call(rpc_client *c, const void *req, size_t len, int timeout_ms, char **
 	nng_aio *aio = NULL;
 	nng_msg *msg = NULL;
 	int rv, rc;
+	if (c == NULL)
+		return WN_EUNAVAILABLE;
 	if ((rv = nng_ctx_open(&ctx, c->sock)) != 0)
 		return transport_error(rv);
 	nng_ctx_set_ms(ctx, NNG_OPT_REQ_RESENDTIME, NNG_DURATION_INFINITE);

@@ -308,12 +308,6 @@ int node_start(node *n, char *err, size_t errcap)
 	    (rc = transport_tls_config(&n->client_tls, 0, n->cert_path, n->ca_path, n->crl_path,
 				       n->broker_id, err, errcap)) != 0)
 		return rc;
-	if ((rc = rpc_server_start(&n->inbound, n->listen, n->server_tls, n->workers,
-				   node_inbound_handle, n, err, errcap)) != 0)
-		return rc;
-	if ((rc = rpc_server_start(&n->localsrv, n->local, NULL, n->workers, node_local_handle, n,
-				   err, errcap)) != 0)
-		return rc;
 	if ((rc = rpc_client_open(&n->broker, n->broker_url, n->client_tls, &first, err, errcap)) != 0)
 		return rc;
 	if (first == NNG_EPEERAUTH || first == NNG_ECRYPTO) {
@@ -325,6 +319,13 @@ int node_start(node *n, char *err, size_t errcap)
 		log_msg(WN_LOG_WARN, "broker_unavailable", "%s: %s (will keep retrying)",
 			n->broker_url, nng_strerror(first));
 	}
+	/* servers last: their handlers use the broker connection */
+	if ((rc = rpc_server_start(&n->inbound, n->listen, n->server_tls, n->workers,
+				   node_inbound_handle, n, err, errcap)) != 0)
+		return rc;
+	if ((rc = rpc_server_start(&n->localsrv, n->local, NULL, n->workers, node_local_handle, n,
+				   err, errcap)) != 0)
+		return rc;
 	if (pthread_create(&n->refresher, NULL, node_refresher_main, n) != 0) {
 		snprintf(err, errcap, "cannot start the refresher thread");
 		return WN_ENOMEM;

@@ -19,6 +19,7 @@
 #include "envelope.h"
 #include "fileio.h"
 #include "harness.h"
+#include "ids.h"
 
 static int fed_counter;
 
@@ -122,11 +123,13 @@ int fed_wait_up(struct fed *f, size_t i, size_t up, int timeout_ms)
 {
 	char url[512];
 	fed_socket(f, i, url, sizeof(url));
-	for (int waited = 0; waited <= timeout_ms; waited += 50) {
+	int64_t end = time_mono_ms() + timeout_ms;
+	while (time_mono_ms() <= end) {
 		wn_client *c = NULL;
 		if (wn_client_open(&c, url) == 0) {
 			wn_partner_list *l = NULL;
-			wn_client_set_timeout(c, 3000);
+			int64_t left = end - time_mono_ms();
+			wn_client_set_timeout(c, left > 100 ? (int)left : 100);
 			if (wn_health(c, &l) == 0) {
 				size_t n = 0;
 				for (size_t k = 0; k < l->count; k++)
@@ -161,10 +164,16 @@ void fed_stop(pid_t *pid, int sig)
 	if (*pid <= 0)
 		return;
 	kill(*pid, sig);
-	int st;
-	while (waitpid(*pid, &st, 0) < 0 && errno == EINTR)
-		;
-	*pid = 0;
+	/* a daemon that does not stop within 10 s is a bug: say so, then kill it */
+	if (fed_wait_exit(pid, 10000) < 0) {
+		fprintf(stderr, "harness: process %d ignored signal %d for 10 s; killing it\n",
+			(int)*pid, sig);
+		kill(*pid, SIGKILL);
+		int st;
+		while (waitpid(*pid, &st, 0) < 0 && errno == EINTR)
+			;
+		*pid = 0;
+	}
 }
 
 long fed_db_count(struct fed *f, const char *db_rel, const char *sql)

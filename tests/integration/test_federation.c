@@ -257,39 +257,53 @@ static void test_r20_integrity_query_without_broker_receipt(void **state)
 
 /* ---- certificate refusals, each with its own federation ------------- */
 
+static int own_setup(void **state)
+{
+	*state = calloc(1, sizeof(struct fed));
+	return *state ? 0 : -1;
+}
+
+static int own_teardown(void **state)
+{
+	struct fed *f = *state;
+	if (f->dir[0])
+		fed_teardown(f);
+	free(f);
+	return 0;
+}
+
 static void test_r20_integrity_foreign_ca_refused(void **state)
 {
-	(void)state;
-	struct fed f;
+	struct fed *f = *state;
 	struct raw_peer p;
 	char url[128], ca[512];
 	const char *const ids[] = { "alcander", "radar" };
-	assert_int_equal(fed_setup(&f, ids, 2), 0);
-	fed_file(&f, "certs/wijknet-ca", ca, sizeof(ca));
+	assert_int_equal(fed_setup(f, ids, 2), 0);
+	fed_file(f, "certs/wijknet-ca", ca, sizeof(ca));
 	char cwd[256];
 	assert_non_null(getcwd(cwd, sizeof(cwd)));
 	/* a second CA issues its own "alcander" */
-	assert_int_equal(fed_sh(&f, "'%s/certs/wijknet-ca' --dir rogue init >/dev/null && "
+	assert_int_equal(fed_sh(f, "'%s/certs/wijknet-ca' --dir rogue init >/dev/null && "
 				    "'%s/certs/wijknet-ca' --dir rogue issue alcander >/dev/null",
 				cwd, cwd), 0);
-	assert_int_equal(fed_config_edit(&f, "alcander.json", "certificate", "\"rogue/alcander.pem\""), 0);
-	assert_int_equal(fed_config_edit(&f, "alcander.json", "ca", "\"rogue/ca.crt\""), 0);
-	assert_int_equal(fed_config_edit(&f, "alcander.json", "crl", "\"rogue/crl.pem\""), 0);
+	assert_int_equal(fed_config_edit(f, "alcander.json", "certificate", "\"rogue/alcander.pem\""), 0);
+	assert_int_equal(fed_config_edit(f, "alcander.json", "ca", "\"rogue/ca.crt\""), 0);
+	assert_int_equal(fed_config_edit(f, "alcander.json", "crl", "\"rogue/crl.pem\""), 0);
 	/* the impostor listens first, so the broker's first dial meets it */
-	assert_int_equal(fed_start_node(&f, 0), 0);
+	assert_int_equal(fed_start_node(f, 0), 0);
 	struct timespec ts = { 0, 300 * 1000000L };
 	nanosleep(&ts, NULL);
-	assert_int_equal(fed_start_broker(&f), 0);
-	assert_int_equal(fed_start_node(&f, 1), 0);
-	assert_int_equal(fed_wait_up(&f, 1, 1, 10000), 0);
+	assert_int_equal(fed_start_broker(f), 0);
+	assert_int_equal(fed_start_node(f, 1), 0);
+	assert_int_equal(fed_wait_up(f, 1, 1, 10000), 0);
 	/* the broker refused the handshake and recorded it */
-	assert_true(fed_db_count(&f, "data/broker.db",
+	assert_true(fed_db_count(f, "data/broker.db",
 				 "SELECT COUNT(*) FROM security_events WHERE kind='certificate'"
 				 " AND peer='alcander'") >= 1);
-	assert_true(fed_log_contains(&f, "broker", "\"kind\":\"certificate\""));
+	assert_true(fed_log_contains(f, "broker", "\"kind\":\"certificate\""));
 	/* a client with the foreign certificate cannot reach the broker */
-	broker_url(&f, url, sizeof(url));
-	assert_int_equal(raw_open(&f, &p, "rogue/alcander.pem", NULL, url, "broker"), 0);
+	broker_url(f, url, sizeof(url));
+	assert_int_equal(raw_open(f, &p, "rogue/alcander.pem", NULL, url, "broker"), 0);
 	assert_int_not_equal(p.first_error, 0);
 	json_t *env = NULL, *reply = NULL;
 	assert_int_equal(envelope_new1(&env, "directory.get", "alcander", "broker"), 0);
@@ -297,158 +311,149 @@ static void test_r20_integrity_foreign_ca_refused(void **state)
 	json_decref(env);
 	raw_close(&p);
 	/* the impostor node, restarted while the broker runs, records its refusal */
-	fed_stop(&f.nodes[0], SIGTERM);
-	assert_int_equal(fed_start_node(&f, 0), 0);
+	fed_stop(&f->nodes[0], SIGTERM);
+	assert_int_equal(fed_start_node(f, 0), 0);
 	nanosleep(&ts, NULL);
-	assert_true(fed_db_count(&f, "data/alcander.db",
+	assert_true(fed_db_count(f, "data/alcander.db",
 				 "SELECT COUNT(*) FROM security_events WHERE kind='certificate'") >= 1);
 	/* and radar sees alcander down */
 	char sock[512];
 	wn_client *c = NULL;
 	wn_partner_list *l = NULL;
-	fed_socket(&f, 1, sock, sizeof(sock));
+	fed_socket(f, 1, sock, sizeof(sock));
 	assert_int_equal(wn_client_open(&c, sock), 0);
 	assert_int_equal(wn_health(c, &l), 0);
 	assert_string_equal(l->items[0].id, "alcander");
 	assert_string_equal(l->items[0].state, "down");
 	wn_partner_list_free(l);
 	wn_client_close(c);
-	fed_teardown(&f);
 }
 
 static void test_r20_integrity_revoked_certificate_refused(void **state)
 {
-	(void)state;
-	struct fed f;
+	struct fed *f = *state;
 	struct raw_peer p;
 	char url[128], cwd[256];
 	const char *const ids[] = { "alcander", "radar" };
-	assert_int_equal(fed_setup(&f, ids, 2), 0);
+	assert_int_equal(fed_setup(f, ids, 2), 0);
 	assert_non_null(getcwd(cwd, sizeof(cwd)));
-	assert_int_equal(fed_sh(&f, "'%s/certs/wijknet-ca' --dir ca revoke alcander >/dev/null", cwd), 0);
-	assert_int_equal(fed_start_broker(&f), 0);
-	assert_int_equal(fed_start_node(&f, 1), 0);
-	assert_int_equal(fed_wait_up(&f, 1, 1, 10000), 0);
-	assert_true(fed_db_count(&f, "data/broker.db",
+	assert_int_equal(fed_sh(f, "'%s/certs/wijknet-ca' --dir ca revoke alcander >/dev/null", cwd), 0);
+	assert_int_equal(fed_start_broker(f), 0);
+	assert_int_equal(fed_start_node(f, 1), 0);
+	assert_int_equal(fed_wait_up(f, 1, 1, 10000), 0);
+	assert_true(fed_db_count(f, "data/broker.db",
 				 "SELECT COUNT(*) FROM security_events WHERE kind='revoked'"
 				 " AND peer='alcander'") == 1);
 	/* the revoked node refuses to start, with a clear reason */
-	assert_int_equal(fed_start_node(&f, 0), 0);
-	assert_int_equal(fed_wait_exit(&f.nodes[0], 10000), 1);
-	assert_true(fed_log_contains(&f, "alcander", "revoked"));
-	assert_true(fed_db_count(&f, "data/alcander.db",
+	assert_int_equal(fed_start_node(f, 0), 0);
+	assert_int_equal(fed_wait_exit(&f->nodes[0], 10000), 1);
+	assert_true(fed_log_contains(f, "alcander", "revoked"));
+	assert_true(fed_db_count(f, "data/alcander.db",
 				 "SELECT COUNT(*) FROM security_events WHERE kind='revoked'") == 1);
 	/* its certificate no longer opens a TLS connection to the broker */
-	broker_url(&f, url, sizeof(url));
-	assert_int_equal(raw_open(&f, &p, "ca/alcander.pem", NULL, url, "broker"), 0);
+	broker_url(f, url, sizeof(url));
+	assert_int_equal(raw_open(f, &p, "ca/alcander.pem", NULL, url, "broker"), 0);
 	assert_int_not_equal(p.first_error, 0);
 	raw_close(&p);
 	/* the directory marks it revoked */
 	char sock[512];
 	wn_client *c = NULL;
 	wn_partner_list *l = NULL;
-	fed_socket(&f, 1, sock, sizeof(sock));
+	fed_socket(f, 1, sock, sizeof(sock));
 	assert_int_equal(wn_client_open(&c, sock), 0);
 	assert_int_equal(wn_health(c, &l), 0);
 	assert_string_equal(l->items[0].status, "revoked");
 	assert_string_equal(l->items[0].state, "down");
 	wn_partner_list_free(l);
 	wn_client_close(c);
-	fed_teardown(&f);
 }
 
 static void test_r20_integrity_expired_certificate_refused(void **state)
 {
-	(void)state;
-	struct fed f;
+	struct fed *f = *state;
 	struct raw_peer p;
 	char url[128], cwd[256];
 	const char *const ids[] = { "alcander", "radar" };
-	assert_int_equal(fed_setup(&f, ids, 2), 0);
+	assert_int_equal(fed_setup(f, ids, 2), 0);
 	assert_non_null(getcwd(cwd, sizeof(cwd)));
-	assert_int_equal(fed_sh(&f, "'%s/certs/wijknet-ca' --dir ca issue alcander --force "
+	assert_int_equal(fed_sh(f, "'%s/certs/wijknet-ca' --dir ca issue alcander --force "
 				    "--not-before 20200101000000Z --not-after 20200201000000Z >/dev/null",
 				cwd), 0);
-	assert_int_equal(fed_start_broker(&f), 0);
-	assert_int_equal(fed_start_node(&f, 1), 0);
-	assert_int_equal(fed_wait_up(&f, 1, 1, 10000), 0);
-	assert_true(fed_db_count(&f, "data/broker.db",
+	assert_int_equal(fed_start_broker(f), 0);
+	assert_int_equal(fed_start_node(f, 1), 0);
+	assert_int_equal(fed_wait_up(f, 1, 1, 10000), 0);
+	assert_true(fed_db_count(f, "data/broker.db",
 				 "SELECT COUNT(*) FROM security_events WHERE kind='expired'"
 				 " AND peer='alcander'") == 1);
-	assert_int_equal(fed_start_node(&f, 0), 0);
-	assert_int_equal(fed_wait_exit(&f.nodes[0], 10000), 1);
-	assert_true(fed_log_contains(&f, "alcander", "expired"));
-	broker_url(&f, url, sizeof(url));
-	assert_int_equal(raw_open(&f, &p, "ca/alcander.pem", NULL, url, "broker"), 0);
+	assert_int_equal(fed_start_node(f, 0), 0);
+	assert_int_equal(fed_wait_exit(&f->nodes[0], 10000), 1);
+	assert_true(fed_log_contains(f, "alcander", "expired"));
+	broker_url(f, url, sizeof(url));
+	assert_int_equal(raw_open(f, &p, "ca/alcander.pem", NULL, url, "broker"), 0);
 	assert_int_not_equal(p.first_error, 0);
 	raw_close(&p);
-	fed_teardown(&f);
 }
 
 static void test_r20_integrity_no_certificate_refused(void **state)
 {
-	(void)state;
-	struct fed f;
+	struct fed *f = *state;
 	struct raw_peer p;
 	char url[128];
 	const char *const ids[] = { "alcander", "radar" };
-	assert_int_equal(fed_setup(&f, ids, 2), 0);
-	assert_int_equal(fed_start_broker(&f), 0);
-	assert_int_equal(fed_start_node(&f, 1), 0);
-	assert_int_equal(fed_wait_up(&f, 1, 1, 10000), 0);
+	assert_int_equal(fed_setup(f, ids, 2), 0);
+	assert_int_equal(fed_start_broker(f), 0);
+	assert_int_equal(fed_start_node(f, 1), 0);
+	assert_int_equal(fed_wait_up(f, 1, 1, 10000), 0);
 	/* a TLS client without a certificate is refused by the broker */
-	broker_url(&f, url, sizeof(url));
-	assert_int_equal(raw_open(&f, &p, NULL, NULL, url, "broker"), 0);
+	broker_url(f, url, sizeof(url));
+	assert_int_equal(raw_open(f, &p, NULL, NULL, url, "broker"), 0);
 	assert_int_not_equal(p.first_error, 0);
 	json_t *reply = NULL;
 	const char *hello = "{}";
 	assert_int_not_equal(raw_call(&p, hello, 2, 1000, &reply), 0);
 	raw_close(&p);
 	/* and a node configured without one will not start */
-	assert_int_equal(fed_config_edit(&f, "alcander.json", "certificate", NULL), 0);
-	assert_int_equal(fed_start_node(&f, 0), 0);
-	assert_int_equal(fed_wait_exit(&f.nodes[0], 10000), 1);
-	assert_true(fed_log_contains(&f, "alcander", "missing field 'certificate'"));
-	fed_teardown(&f);
+	assert_int_equal(fed_config_edit(f, "alcander.json", "certificate", NULL), 0);
+	assert_int_equal(fed_start_node(f, 0), 0);
+	assert_int_equal(fed_wait_exit(&f->nodes[0], 10000), 1);
+	assert_true(fed_log_contains(f, "alcander", "missing field 'certificate'"));
 }
 
 /* ---- restarts ------------------------------------------------------- */
 
 static void test_r20_integrity_node_restart_reconnects(void **state)
 {
-	(void)state;
-	struct fed f;
-	assert_int_equal(fed_setup(&f, three, 3), 0);
-	assert_int_equal(fed_start_all(&f, 15000), 0);
-	fed_stop(&f.nodes[2], SIGKILL);
+	struct fed *f = *state;
+	assert_int_equal(fed_setup(f, three, 3), 0);
+	assert_int_equal(fed_start_all(f, 15000), 0);
+	fed_stop(&f->nodes[2], SIGKILL);
 	int64_t t0 = time_mono_ms();
-	assert_int_equal(fed_start_node(&f, 2), 0);
-	assert_int_equal(fed_wait_up(&f, 0, 3, 2000), 0);
+	assert_int_equal(fed_start_node(f, 2), 0);
+	assert_int_equal(fed_wait_up(f, 0, 3, 2000), 0);
 	int64_t took = time_mono_ms() - t0;
 	print_message("node restart: all up again after %lld ms\n", (long long)took);
 	assert_true(took <= 2000);
-	fed_teardown(&f);
 }
 
 static void test_r20_integrity_broker_restart_reconnects(void **state)
 {
-	(void)state;
-	struct fed f;
-	assert_int_equal(fed_setup(&f, three, 3), 0);
-	assert_int_equal(fed_start_all(&f, 15000), 0);
-	fed_stop(&f.broker, SIGKILL);
+	struct fed *f = *state;
+	assert_int_equal(fed_setup(f, three, 3), 0);
+	assert_int_equal(fed_start_all(f, 15000), 0);
+	fed_stop(&f->broker, SIGKILL);
 	int64_t t0 = time_mono_ms();
-	assert_int_equal(fed_start_broker(&f), 0);
-	assert_int_equal(fed_wait_up(&f, 1, 3, 2000), 0);
+	assert_int_equal(fed_start_broker(f), 0);
+	assert_int_equal(fed_wait_up(f, 1, 3, 2000), 0);
 	int64_t took = time_mono_ms() - t0;
 	print_message("broker restart: all up again after %lld ms\n", (long long)took);
 	assert_true(took <= 2000);
-	fed_teardown(&f);
 }
 
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN);
+	if (getenv("WN_TEST_FILTER"))
+		cmocka_set_test_filter(getenv("WN_TEST_FILTER"));
 	const struct CMUnitTest running[] = {
 		cmocka_unit_test(test_r02_known_federation_health_all_up),
 		cmocka_unit_test(test_r21_breach_forged_sender),
@@ -460,12 +465,12 @@ int main(void)
 		cmocka_unit_test(test_r20_integrity_query_without_broker_receipt),
 	};
 	const struct CMUnitTest own[] = {
-		cmocka_unit_test(test_r20_integrity_foreign_ca_refused),
-		cmocka_unit_test(test_r20_integrity_revoked_certificate_refused),
-		cmocka_unit_test(test_r20_integrity_expired_certificate_refused),
-		cmocka_unit_test(test_r20_integrity_no_certificate_refused),
-		cmocka_unit_test(test_r20_integrity_node_restart_reconnects),
-		cmocka_unit_test(test_r20_integrity_broker_restart_reconnects),
+		cmocka_unit_test_setup_teardown(test_r20_integrity_foreign_ca_refused, own_setup, own_teardown),
+		cmocka_unit_test_setup_teardown(test_r20_integrity_revoked_certificate_refused, own_setup, own_teardown),
+		cmocka_unit_test_setup_teardown(test_r20_integrity_expired_certificate_refused, own_setup, own_teardown),
+		cmocka_unit_test_setup_teardown(test_r20_integrity_no_certificate_refused, own_setup, own_teardown),
+		cmocka_unit_test_setup_teardown(test_r20_integrity_node_restart_reconnects, own_setup, own_teardown),
+		cmocka_unit_test_setup_teardown(test_r20_integrity_broker_restart_reconnects, own_setup, own_teardown),
 	};
 	int failed = cmocka_run_group_tests_name("federation_running", running, group_setup,
 						 group_teardown);

@@ -1,0 +1,55 @@
+/*
+ * vocab.h — the federation's fixed, versioned vocabulary (r05, r26): data
+ * categories (Heerlen art. 6.1 life domains a–h, the ZRM domains with the
+ * four youth domains of Groningen 3.5c, the Heerlen Bijlage 2 data-set items
+ * a–f and provisions), purposes, clusters and lawful grounds. Anything not
+ * listed here is refused by broker and nodes alike.
+ */
+#ifndef WN_VOCAB_H
+#define WN_VOCAB_H
+
+#include <stddef.h>
+
+#define VOCAB_VERSION 1
+
+enum vocab_special {
+	VOCAB_ORDINARY = 0,
+	VOCAB_HEALTH,   /* health, mental health, addiction: special category */
+	VOCAB_CRIMINAL, /* criminal-law data */
+};
+
+/* Clusters of Heerlen Bijlage 2 (2a–2c) as bit flags. */
+enum vocab_cluster {
+	VOCAB_JEUGD = 1,
+	VOCAB_VOLWASSENEN = 2,
+	VOCAB_MULTIPROBLEEM = 4,
+	VOCAB_ALL_CLUSTERS = 7,
+};
+
+struct vocab_category {
+	const char *code;    /* e.g. "leefgebied.huisvesting" */
+	const char *label;   /* Dutch label for people */
+	const char *source;  /* covenant article it comes from */
+	enum vocab_special special;
+	unsigned clusters;   /* clusters in whose data set it lies */
+};
+
+/* NULL when code is not in the vocabulary. */
+const struct vocab_category *vocab_category(const char *code);
+size_t vocab_category_count(void);
+const struct vocab_category *vocab_category_at(size_t i);
+
+/* Cluster flag for a code ("jeugd", "volwassenen", "multiprobleem"), or 0. */
+unsigned vocab_cluster(const char *code);
+const char *vocab_cluster_name(unsigned flag);
+
+/* 1 when code is a known purpose / lawful ground. */
+int vocab_purpose_known(const char *code);
+int vocab_ground_known(const char *code);
+
+/* NULL-terminated lists, for help texts and validation messages. */
+extern const char *const vocab_purposes[];
+extern const char *const vocab_grounds[];
+extern const char *const vocab_clusters[];
+
+#endif

@@ -1,0 +1,357 @@
+/*
+ * store.c — records: validation, pseudonymous index, encryption at rest,
+ * upserts and the staged all-or-nothing import.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+
+#include "wijknet.h"
+#include "bsn.h"
+#include "ids.h"
+#include "schema.h"
+#include "store.h"
+#include "vocab.h"
+
+#define BSN_SEALED_LEN (12 + BSN_LEN + 16)
+static const char BSN_AAD[] = "wijknet-bsn-at-rest-v1";
+
+static const struct schema_field record_fields[] = {
+	{ "bsn", SCHEMA_STRING, 1, 16 },
+	{ "category", SCHEMA_STRING, 1, 64 },
+	{ "content", SCHEMA_OBJECT, 1, 0 },
+	{ "professional", SCHEMA_STRING, 1, 128 },
+	{ "retention", SCHEMA_STRING, 0, 10 },
+	{ NULL, 0, 0, 0 },
+};
+
+int store_subject_index(const struct node_keys *k, const char *bsn, uint8_t out[STORE_INDEX_LEN])
+{
+	unsigned int n = 0;
+	if (HMAC(EVP_sha256(), k->index_key, sizeof(k->index_key), (const uint8_t *)bsn,
+		 strlen(bsn), out, &n) == NULL || n != STORE_INDEX_LEN)
+		return WN_ECRYPTO;
+	return 0;
+}
+
+int store_seal_bsn(const struct node_keys *k, const char *bsn, uint8_t *out, size_t *outlen)
+{
+	int len = 0, rc = WN_ECRYPTO;
+	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+	if (c == NULL)
+		return WN_ENOMEM;
+	if (RAND_bytes(out, 12) != 1 ||
+	    EVP_EncryptInit_ex(c, EVP_aes_256_gcm(), NULL, k->store_key, out) != 1 ||
+	    EVP_EncryptUpdate(c, NULL, &len, (const uint8_t *)BSN_AAD, sizeof(BSN_AAD) - 1) != 1 ||
+	    EVP_EncryptUpdate(c, out + 12, &len, (const uint8_t *)bsn, BSN_LEN) != 1 ||
+	    EVP_EncryptFinal_ex(c, out + 12 + len, &len) != 1 ||
+	    EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, 16, out + 12 + BSN_LEN) != 1)
+		goto out;
+	*outlen = BSN_SEALED_LEN;
+	rc = 0;
+out:
+	EVP_CIPHER_CTX_free(c);
+	return rc;
+}
+
+int store_open_bsn(const struct node_keys *k, const uint8_t *in, size_t inlen, char out[16])
+{
+	int len = 0, rc = WN_ECRYPTO;
+	uint8_t tag[16];
+	if (inlen != BSN_SEALED_LEN)
+		return WN_ECRYPTO;
+	memcpy(tag, in + 12 + BSN_LEN, 16);
+	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+	if (c == NULL)
+		return WN_ENOMEM;
+	if (EVP_DecryptInit_ex(c, EVP_aes_256_gcm(), NULL, k->store_key, in) != 1 ||
+	    EVP_DecryptUpdate(c, NULL, &len, (const uint8_t *)BSN_AAD, sizeof(BSN_AAD) - 1) != 1 ||
+	    EVP_DecryptUpdate(c, (uint8_t *)out, &len, in + 12, BSN_LEN) != 1 ||
+	    EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, 16, tag) != 1 ||
+	    EVP_DecryptFinal_ex(c, (uint8_t *)out + len, &len) != 1) {
+		OPENSSL_cleanse(out, 16);
+		goto out;
+	}
+	out[BSN_LEN] = '\0';
+	rc = 0;
+out:
+	EVP_CIPHER_CTX_free(c);
+	return rc;
+}
+
+/* "YYYY-MM-DD" of a real calendar day. */
+static int store_valid_date(const char *s)
+{
+	int y, m, dd;
+	char tail;
+	if (s == NULL || strlen(s) != 10 || s[4] != '-' || s[7] != '-' ||
+	    sscanf(s, "%4d-%2d-%2d%c", &y, &m, &dd, &tail) != 3)
+		return 0;
+	static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	if (y < 1900 || y > 9999 || m < 1 || m > 12 || dd < 1)
+		return 0;
+	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	return dd <= days[m - 1] + (m == 2 && leap);
+}
+
+/* Default retention: two years from today (the partner's import may set it). */
+static void store_default_retention(char out[11])
+{
+	time_t t = time(NULL) + (time_t)2 * 365 * 86400;
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(out, 11, "%Y-%m-%d", &tm);
+}
+
+int store_validate_record(const json_t *rec, char *err, size_t errcap)
+{
+	int rc = schema_check(rec, record_fields, err, errcap);
+	if (rc != 0)
+		return rc;
+	if (bsn_validate(json_string_value(json_object_get(rec, "bsn"))) != 0) {
+		snprintf(err, errcap, "field 'bsn': not a valid BSN (9 digits passing the 11-proef)");
+		return WN_EBSN;
+	}
+	const char *cat = json_string_value(json_object_get(rec, "category"));
+	if (vocab_category(cat) == NULL) {
+		snprintf(err, errcap, "field 'category': '%.64s' is not in the vocabulary", cat);
+		return WN_ECATEGORY;
+	}
+	const char *ret = json_string_value(json_object_get(rec, "retention"));
+	if (ret != NULL && !store_valid_date(ret)) {
+		snprintf(err, errcap, "field 'retention': expected a date YYYY-MM-DD");
+		return WN_ESCHEMA;
+	}
+	char *content = json_dumps(json_object_get(rec, "content"), JSON_COMPACT);
+	size_t clen = content ? strlen(content) : 0;
+	free(content);
+	if (clen > STORE_CONTENT_MAX) {
+		snprintf(err, errcap, "field 'content': larger than %d bytes", STORE_CONTENT_MAX);
+		return WN_ETOOBIG;
+	}
+	return 0;
+}
+
+/* Binds the common columns of a validated record from the given position. */
+static int store_bind_record(sqlite3_stmt *st, int pos, const struct node_keys *k,
+			     const json_t *rec)
+{
+	uint8_t index[STORE_INDEX_LEN], sealed[BSN_SEALED_LEN];
+	size_t slen = 0;
+	char retention[11];
+	const char *bsn = json_string_value(json_object_get(rec, "bsn"));
+	int rc = store_subject_index(k, bsn, index);
+	if (rc == 0)
+		rc = store_seal_bsn(k, bsn, sealed, &slen);
+	if (rc != 0)
+		return rc;
+	const char *ret = json_string_value(json_object_get(rec, "retention"));
+	if (ret == NULL)
+		store_default_retention(retention);
+	else
+		snprintf(retention, sizeof(retention), "%s", ret);
+	char *content = json_dumps(json_object_get(rec, "content"), JSON_COMPACT | JSON_SORT_KEYS);
+	if (content == NULL)
+		return WN_ENOMEM;
+	sqlite3_bind_blob(st, pos, index, STORE_INDEX_LEN, SQLITE_TRANSIENT);
+	sqlite3_bind_blob(st, pos + 1, sealed, (int)slen, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, pos + 2, json_string_value(json_object_get(rec, "category")), -1,
+			  SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, pos + 3, content, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, pos + 4, json_string_value(json_object_get(rec, "professional")), -1,
+			  SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, pos + 5, retention, -1, SQLITE_TRANSIENT);
+	free(content);
+	OPENSSL_cleanse(index, sizeof(index));
+	return 0;
+}
+
+static const char UPSERT_SQL[] =
+	"INSERT INTO records(subject_index, subject_enc, category, content, professional,"
+	" retention_until, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)"
+	" ON CONFLICT(subject_index, category) DO UPDATE SET subject_enc = ?2, content = ?4,"
+	" professional = ?5, retention_until = ?6, updated_at = ?7";
+
+int store_put_record(db *d, const struct node_keys *k, const json_t *rec, char *err,
+		     size_t errcap)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = store_validate_record(rec, err, errcap);
+	if (rc != 0)
+		return rc;
+	db_lock(d);
+	rc = db_prepare(d, UPSERT_SQL, &st);
+	if (rc == 0 && (rc = store_bind_record(st, 1, k, rec)) == 0) {
+		sqlite3_bind_int64(st, 7, time_now_ms());
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			snprintf(err, errcap, "cannot store the record: %s",
+				 sqlite3_errmsg(db_handle(d)));
+			rc = WN_EDB;
+		}
+	}
+	sqlite3_finalize(st);
+	db_unlock(d);
+	return rc;
+}
+
+int store_delete_record(db *d, const struct node_keys *k, const char *bsn, const char *category,
+			int *deleted)
+{
+	uint8_t index[STORE_INDEX_LEN];
+	sqlite3_stmt *st = NULL;
+	if (bsn_validate(bsn) != 0)
+		return WN_EBSN;
+	if (vocab_category(category) == NULL)
+		return WN_ECATEGORY;
+	int rc = store_subject_index(k, bsn, index);
+	if (rc != 0)
+		return rc;
+	db_lock(d);
+	rc = db_prepare(d, "DELETE FROM records WHERE subject_index = ? AND category = ?", &st);
+	if (rc == 0) {
+		sqlite3_bind_blob(st, 1, index, STORE_INDEX_LEN, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 2, category, -1, SQLITE_TRANSIENT);
+		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
+		*deleted = sqlite3_changes(db_handle(d));
+	}
+	sqlite3_finalize(st);
+	db_unlock(d);
+	return rc;
+}
+
+int store_subject_known(db *d, const uint8_t index[STORE_INDEX_LEN], int *known)
+{
+	sqlite3_stmt *st = NULL;
+	db_lock(d);
+	int rc = db_prepare(d, "SELECT 1 FROM records WHERE subject_index = ? LIMIT 1", &st);
+	if (rc == 0) {
+		sqlite3_bind_blob(st, 1, index, STORE_INDEX_LEN, SQLITE_TRANSIENT);
+		int s = sqlite3_step(st);
+		if (s == SQLITE_ROW || s == SQLITE_DONE)
+			*known = s == SQLITE_ROW;
+		else
+			rc = WN_EDB;
+	}
+	sqlite3_finalize(st);
+	db_unlock(d);
+	return rc;
+}
+
+int store_import_stage(db *d, const struct node_keys *k, const char *import_id,
+		       const json_t *lines, char *err, size_t errcap)
+{
+	size_t i;
+	json_t *item;
+	char detail[256];
+	int rc = 0;
+	/* validate the whole chunk before touching the database */
+	json_array_foreach(lines, i, item) {
+		json_int_t line = json_integer_value(json_object_get(item, "line"));
+		json_t *rec = json_object_get(item, "record");
+		if (line <= 0 || rec == NULL) {
+			snprintf(err, errcap, "import item %zu: expected {line, record}", i);
+			return WN_ESCHEMA;
+		}
+		if ((rc = store_validate_record(rec, detail, sizeof(detail))) != 0) {
+			snprintf(err, errcap, "line %lld: %s", (long long)line, detail);
+			return rc;
+		}
+	}
+	sqlite3_stmt *st = NULL;
+	db_lock(d);
+	if ((rc = db_begin(d)) != 0)
+		goto out;
+	rc = db_prepare(d, "INSERT INTO import_staging(subject_index, subject_enc, category, content,"
+			   " professional, retention_until, import_id, line)"
+			   " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)", &st);
+	json_array_foreach(lines, i, item) {
+		if (rc != 0)
+			break;
+		sqlite3_reset(st);
+		rc = store_bind_record(st, 1, k, json_object_get(item, "record"));
+		sqlite3_bind_text(st, 7, import_id, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(st, 8, json_integer_value(json_object_get(item, "line")));
+		if (rc == 0 && sqlite3_step(st) != SQLITE_DONE) {
+			snprintf(err, errcap, "line %lld: cannot stage: %s",
+				 (long long)json_integer_value(json_object_get(item, "line")),
+				 sqlite3_errmsg(db_handle(d)));
+			rc = WN_EDB;
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc == 0)
+		rc = db_commit(d);
+	else
+		db_rollback(d);
+out:
+	db_unlock(d);
+	return rc;
+}
+
+int store_import_commit(db *d, const char *import_id, long *count)
+{
+	sqlite3_stmt *st = NULL;
+	db_lock(d);
+	int rc = db_begin(d);
+	if (rc != 0)
+		goto out;
+	/* later lines of the file win over earlier ones for the same record */
+	rc = db_prepare(d, "INSERT INTO records(subject_index, subject_enc, category, content,"
+			   " professional, retention_until, created_at, updated_at)"
+			   " SELECT subject_index, subject_enc, category, content, professional,"
+			   " retention_until, ?2, ?2 FROM import_staging WHERE import_id = ?1"
+			   " AND true ORDER BY line"
+			   " ON CONFLICT(subject_index, category) DO UPDATE SET"
+			   " subject_enc = excluded.subject_enc, content = excluded.content,"
+			   " professional = excluded.professional,"
+			   " retention_until = excluded.retention_until, updated_at = excluded.updated_at",
+			&st);
+	if (rc == 0) {
+		sqlite3_bind_text(st, 1, import_id, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(st, 2, time_now_ms());
+		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
+		*count = sqlite3_changes(db_handle(d));
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (rc == 0 && (rc = db_prepare(d, "DELETE FROM import_staging WHERE import_id = ?", &st)) == 0) {
+		sqlite3_bind_text(st, 1, import_id, -1, SQLITE_TRANSIENT);
+		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
+	}
+	sqlite3_finalize(st);
+	if (rc == 0)
+		rc = db_commit(d);
+	else
+		db_rollback(d);
+out:
+	db_unlock(d);
+	return rc;
+}
+
+void store_import_abort(db *d, const char *import_id)
+{
+	sqlite3_stmt *st = NULL;
+	db_lock(d);
+	if (db_prepare(d, "DELETE FROM import_staging WHERE import_id = ?", &st) == 0) {
+		sqlite3_bind_text(st, 1, import_id, -1, SQLITE_TRANSIENT);
+		sqlite3_step(st);
+	}
+	sqlite3_finalize(st);
+	db_unlock(d);
+}
+
+void store_import_cleanup(db *d)
+{
+	sqlite3_stmt *st = NULL;
+	db_lock(d);
+	if (db_prepare(d, "DELETE FROM import_staging", &st) == 0)
+		sqlite3_step(st);
+	sqlite3_finalize(st);
+	db_unlock(d);
+}

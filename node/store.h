@@ -1,0 +1,64 @@
+/*
+ * store.h — the partner's own records (Heerlen art. 11.1), in the node's
+ * SQLite file. A record is one person's data in one vocabulary category:
+ * indexed by HMAC-SHA256(node-local key, BSN), the BSN itself encrypted at
+ * rest (AES-256-GCM, node key), content as JSON, the source professional,
+ * timestamps and a retention date.
+ */
+#ifndef WN_NODE_STORE_H
+#define WN_NODE_STORE_H
+
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "db.h"
+#include "keys.h"
+
+#define STORE_CONTENT_MAX (64 * 1024)
+#define STORE_INDEX_LEN 32
+
+#define STORE_SCHEMA                                                                  \
+	"CREATE TABLE records (id INTEGER PRIMARY KEY, subject_index BLOB NOT NULL,"  \
+	" subject_enc BLOB NOT NULL, category TEXT NOT NULL, content TEXT NOT NULL,"  \
+	" professional TEXT NOT NULL, created_at INTEGER NOT NULL,"                   \
+	" updated_at INTEGER NOT NULL, retention_until TEXT NOT NULL,"                \
+	" UNIQUE (subject_index, category));"                                         \
+	"CREATE TABLE import_staging (import_id TEXT NOT NULL, line INTEGER NOT NULL,"\
+	" subject_index BLOB NOT NULL, subject_enc BLOB NOT NULL,"                    \
+	" category TEXT NOT NULL, content TEXT NOT NULL, professional TEXT NOT NULL," \
+	" retention_until TEXT NOT NULL, PRIMARY KEY (import_id, line));"
+
+/* The node's pseudonym of a BSN: HMAC-SHA256(index_key, bsn). */
+int store_subject_index(const struct node_keys *k, const char *bsn, uint8_t out[STORE_INDEX_LEN]);
+
+/* Validates one record object {bsn, category, content, professional,
+ * retention?}; err names the field. WN_EBSN, WN_ECATEGORY, WN_ESCHEMA, … */
+int store_validate_record(const json_t *rec, char *err, size_t errcap);
+
+/* Inserts or replaces the record of (bsn, category). */
+int store_put_record(db *d, const struct node_keys *k, const json_t *rec, char *err,
+		     size_t errcap);
+
+/* Deletes the record of (bsn, category); *deleted = rows removed. */
+int store_delete_record(db *d, const struct node_keys *k, const char *bsn, const char *category,
+			int *deleted);
+
+/* 1 in *known when the node holds any record for the subject. */
+int store_subject_known(db *d, const uint8_t index[STORE_INDEX_LEN], int *known);
+
+/* Import in stages: every chunk is validated (line numbers in err) and
+ * staged; commit moves all staged rows of import_id into records in one
+ * transaction; abort drops them. Nothing reaches records half-way. */
+int store_import_stage(db *d, const struct node_keys *k, const char *import_id,
+		       const json_t *lines, char *err, size_t errcap);
+int store_import_commit(db *d, const char *import_id, long *count);
+void store_import_abort(db *d, const char *import_id);
+/* Drops staging rows left by an interrupted import (at start-up). */
+void store_import_cleanup(db *d);
+
+/* Encrypts / decrypts a BSN with the node's store key. */
+int store_seal_bsn(const struct node_keys *k, const char *bsn, uint8_t *out, size_t *outlen);
+int store_open_bsn(const struct node_keys *k, const uint8_t *in, size_t inlen, char out[16]);
+
+#endif

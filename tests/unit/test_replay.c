@@ -1,0 +1,388 @@
+/*
+ * test_replay.c — unit tests for common/replay.c (seen-id cache and skew
+ * window, persisted across restarts), common/db.c (versioned migrations)
+ * and common/secevent.c (the breach register).
+ *
+ * Each test opens its own SQLite file in a mkdtemp() directory under /tmp
+ * and removes it (with the WAL side files) at the end.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "wijknet.h"
+#include "db.h"
+#include "ids.h"
+#include "log.h"
+#include "replay.h"
+#include "secevent.h"
+
+#define SKEW_MS 300000 /* five minutes */
+
+static const struct db_migration migrations[] = {
+	{ 1, REPLAY_SCHEMA },
+	{ 2, SECEVENT_SCHEMA },
+};
+#define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
+
+struct tdb {
+	char dir[64];
+	char path[128];
+	db *d;
+};
+
+static void tdb_open_with(struct tdb *t, const struct db_migration *m, size_t n)
+{
+	char err[256] = "";
+	t->d = NULL;
+	int rc = db_open(t->path, m, n, &t->d, err, sizeof(err));
+	if (rc != 0)
+		print_error("db_open(%s): %d %s\n", t->path, rc, err);
+	assert_int_equal(rc, 0);
+	assert_non_null(t->d);
+}
+
+static int setup(void **state)
+{
+	struct tdb *t = calloc(1, sizeof(*t));
+	if (t == NULL)
+		return -1;
+	snprintf(t->dir, sizeof(t->dir), "/tmp/wn-replay-XXXXXX");
+	if (mkdtemp(t->dir) == NULL) {
+		free(t);
+		return -1;
+	}
+	snprintf(t->path, sizeof(t->path), "%s/test.db", t->dir);
+	*state = t;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct tdb *t = *state;
+	char p[160];
+	db_close(t->d);
+	static const char *const suffixes[] = { "", "-wal", "-shm", "-journal" };
+	for (size_t i = 0; i < 4; i++) {
+		snprintf(p, sizeof(p), "%s%s", t->path, suffixes[i]);
+		unlink(p);
+	}
+	int rc = rmdir(t->dir);
+	free(t);
+	return rc;
+}
+
+static int setup_open(void **state)
+{
+	if (setup(state) != 0)
+		return -1;
+	struct tdb *t = *state;
+	char err[256] = "";
+	if (db_open(t->path, migrations, NMIGRATIONS, &t->d, err, sizeof(err)) != 0) {
+		fprintf(stderr, "db_open: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* Single integer result of sql on d. */
+static long long query_int(db *d, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	assert_int_equal(sqlite3_prepare_v2(db_handle(d), sql, -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	long long v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static void fresh_id(char id[ID_HEX_LEN + 1])
+{
+	assert_int_equal(id_generate(id), 0);
+	assert_int_equal(id_validate(id), 0);
+}
+
+/* ---- replay ------------------------------------------------------------ */
+
+static void test_r20_integrity_replay_fresh_then_refused(void **state)
+{
+	struct tdb *t = *state;
+	char id[ID_HEX_LEN + 1], other[ID_HEX_LEN + 1];
+	fresh_id(id);
+	fresh_id(other);
+	int64_t now = time_now_ms();
+	assert_int_equal(replay_check(t->d, id, now, SKEW_MS), 0);
+	assert_int_equal(replay_check(t->d, id, now, SKEW_MS), WN_EREPLAY);
+	/* a different timestamp does not make the same id new */
+	assert_int_equal(replay_check(t->d, id, now + 1000, SKEW_MS), WN_EREPLAY);
+	/* another id with the same timestamp is fine */
+	assert_int_equal(replay_check(t->d, other, now, SKEW_MS), 0);
+	assert_int_equal(replay_check(t->d, other, now, SKEW_MS), WN_EREPLAY);
+	assert_int_equal(query_int(t->d, "SELECT COUNT(*) FROM replay_seen"), 2);
+}
+
+static void test_r20_integrity_replay_skew_window(void **state)
+{
+	struct tdb *t = *state;
+	char id[ID_HEX_LEN + 1];
+	int64_t now = time_now_ms();
+	fresh_id(id);
+	assert_int_equal(replay_check(t->d, id, now - SKEW_MS - 5000, SKEW_MS), WN_ESKEW);
+	assert_int_equal(replay_check(t->d, id, now + SKEW_MS + 5000, SKEW_MS), WN_ESKEW);
+	assert_int_equal(replay_check(t->d, id, 0, SKEW_MS), WN_ESKEW);
+	assert_int_equal(replay_check(t->d, id, INT64_C(1) << 52, SKEW_MS), WN_ESKEW);
+	/* refused timestamps do not consume the id */
+	assert_int_equal(query_int(t->d, "SELECT COUNT(*) FROM replay_seen"), 0);
+	/* inside the window, early and late, it is accepted */
+	assert_int_equal(replay_check(t->d, id, now - SKEW_MS + 5000, SKEW_MS), 0);
+	fresh_id(id);
+	assert_int_equal(replay_check(t->d, id, now + SKEW_MS - 5000, SKEW_MS), 0);
+	/* a replay with a skewed timestamp is refused too */
+	assert_int_equal(replay_check(t->d, id, now + SKEW_MS + 5000, SKEW_MS), WN_ESKEW);
+	assert_int_equal(replay_check(t->d, id, now, SKEW_MS), WN_EREPLAY);
+	/* a narrower window refuses what a wider one accepts */
+	fresh_id(id);
+	assert_int_equal(replay_check(t->d, id, now - 10000, 1000), WN_ESKEW);
+	assert_int_equal(replay_check(t->d, id, now - 10000, 60000), 0);
+}
+
+static void test_r20_integrity_replay_survives_restart(void **state)
+{
+	struct tdb *t = *state;
+	char id[ID_HEX_LEN + 1], id2[ID_HEX_LEN + 1];
+	fresh_id(id);
+	fresh_id(id2);
+	int64_t now = time_now_ms();
+	assert_int_equal(replay_check(t->d, id, now, SKEW_MS), 0);
+	db_close(t->d);
+	t->d = NULL;
+	tdb_open_with(t, migrations, NMIGRATIONS);
+	assert_int_equal(replay_check(t->d, id, now, SKEW_MS), WN_EREPLAY);
+	assert_int_equal(replay_check(t->d, id2, now, SKEW_MS), 0);
+	/* and once more */
+	db_close(t->d);
+	t->d = NULL;
+	tdb_open_with(t, migrations, NMIGRATIONS);
+	assert_int_equal(replay_check(t->d, id, now, SKEW_MS), WN_EREPLAY);
+	assert_int_equal(replay_check(t->d, id2, now, SKEW_MS), WN_EREPLAY);
+}
+
+/* Many ids in a row: every one accepted once (also exercises the pruning
+ * that runs every 1024 inserts), recent ids never pruned. */
+static void test_r20_integrity_replay_many_ids(void **state)
+{
+	struct tdb *t = *state;
+	enum { N = 1100 };
+	static char ids[N][ID_HEX_LEN + 1];
+	int64_t now = time_now_ms();
+	for (int i = 0; i < N; i++) {
+		fresh_id(ids[i]);
+		assert_int_equal(replay_check(t->d, ids[i], now, SKEW_MS), 0);
+	}
+	assert_int_equal(query_int(t->d, "SELECT COUNT(*) FROM replay_seen"), N);
+	for (int i = 0; i < N; i += 97)
+		assert_int_equal(replay_check(t->d, ids[i], now, SKEW_MS), WN_EREPLAY);
+}
+
+/* ---- db migrations ------------------------------------------------------ */
+
+static void test_db_schema_version_recorded(void **state)
+{
+	struct tdb *t = *state;
+	int v = -1;
+	assert_null(t->d);
+	/* a new file without migrations is version 0 */
+	tdb_open_with(t, NULL, 0);
+	assert_int_equal(db_schema_version(t->d, &v), 0);
+	assert_int_equal(v, 0);
+	assert_string_equal(db_path(t->d), t->path);
+	db_close(t->d);
+	t->d = NULL;
+
+	tdb_open_with(t, migrations, NMIGRATIONS);
+	assert_int_equal(db_schema_version(t->d, &v), 0);
+	assert_int_equal(v, 2);
+	assert_int_equal(query_int(t->d, "SELECT COUNT(*) FROM schema_version"), 2);
+	assert_int_equal(query_int(t->d, "SELECT COUNT(*) FROM sqlite_master WHERE type='table'"
+					 " AND name IN ('replay_seen','security_events')"),
+			 2);
+	long long applied = query_int(t->d, "SELECT applied_at FROM schema_version WHERE version=1");
+	assert_true(applied > 1600000000LL);
+	/* WAL mode and foreign keys are on */
+	sqlite3_stmt *st = NULL;
+	assert_int_equal(sqlite3_prepare_v2(db_handle(t->d), "PRAGMA journal_mode", -1, &st, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(st, 0), "wal");
+	sqlite3_finalize(st);
+	assert_int_equal(query_int(t->d, "PRAGMA foreign_keys"), 1);
+}
+
+static void test_db_reopen_does_not_reapply(void **state)
+{
+	struct tdb *t = *state;
+	int v = -1;
+	tdb_open_with(t, migrations, NMIGRATIONS);
+	/* mark the data so a re-created table would be noticed */
+	assert_int_equal(sqlite3_exec(db_handle(t->d),
+				      "INSERT INTO replay_seen(id, ts) VALUES ('marker', 1)", NULL,
+				      NULL, NULL),
+			 SQLITE_OK);
+	db_close(t->d);
+	t->d = NULL;
+	/* reopening applies nothing (CREATE TABLE again would fail) */
+	tdb_open_with(t, migrations, NMIGRATIONS);
+	assert_int_equal(db_schema_version(t->d, &v), 0);
+	assert_int_equal(v, 2);
+	assert_int_equal(query_int(t->d, "SELECT COUNT(*) FROM schema_version"), 2);
+	assert_int_equal(query_int(t->d, "SELECT COUNT(*) FROM replay_seen WHERE id='marker'"), 1);
+	db_close(t->d);
+	t->d = NULL;
+
+	/* a new migration is applied on its own */
+	static const struct db_migration more[] = {
+		{ 1, REPLAY_SCHEMA },
+		{ 2, SECEVENT_SCHEMA },
+		{ 3, "CREATE TABLE extra (x INTEGER);" },
+	};
+	tdb_open_with(t, more, 3);
+	assert_int_equal(db_schema_version(t->d, &v), 0);
+	assert_int_equal(v, 3);
+	assert_int_equal(query_int(t->d, "SELECT COUNT(*) FROM schema_version"), 3);
+	assert_int_equal(query_int(t->d, "SELECT COUNT(*) FROM extra"), 0);
+	assert_int_equal(query_int(t->d, "SELECT COUNT(*) FROM replay_seen WHERE id='marker'"), 1);
+}
+
+static void test_db_failed_migration_rolls_back(void **state)
+{
+	struct tdb *t = *state;
+	static const struct db_migration bad[] = {
+		{ 1, REPLAY_SCHEMA },
+		{ 2, "CREATE TABLE half (x INTEGER); THIS IS NOT SQL;" },
+	};
+	char err[256] = "";
+	db *d = NULL;
+	assert_int_equal(db_open(t->path, bad, 2, &d, err, sizeof(err)), WN_EDB);
+	assert_null(d);
+	assert_non_null(strstr(err, t->path));
+	/* version 1 was committed, version 2 (and its table) rolled back */
+	int v = -1;
+	tdb_open_with(t, NULL, 0);
+	assert_int_equal(db_schema_version(t->d, &v), 0);
+	assert_int_equal(v, 1);
+	assert_int_equal(query_int(t->d, "SELECT COUNT(*) FROM sqlite_master WHERE name='half'"), 0);
+}
+
+/* ---- breach register ---------------------------------------------------- */
+
+static void test_r21_breach_register_row(void **state)
+{
+	struct tdb *t = *state;
+	long n = -1;
+	char id[ID_HEX_LEN + 1];
+	fresh_id(id);
+	assert_int_equal(secevent_count(t->d, NULL, &n), 0);
+	assert_int_equal(n, 0);
+	int64_t before = time_now_ms();
+	assert_int_equal(secevent_record(t->d, WN_ESIG, "mallory", id, "bad signature on request"),
+			 0);
+	assert_int_equal(secevent_count(t->d, "signature", &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(secevent_count(t->d, NULL, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(secevent_count(t->d, "replay", &n), 0);
+	assert_int_equal(n, 0);
+
+	/* the row holds what was recorded */
+	sqlite3_stmt *st = NULL;
+	assert_int_equal(sqlite3_prepare_v2(db_handle(t->d),
+					    "SELECT ts, kind, code, peer, msg_id, detail"
+					    " FROM security_events ORDER BY seq",
+					    -1, &st, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	int64_t ts = sqlite3_column_int64(st, 0);
+	assert_true(ts >= before && ts <= time_now_ms());
+	assert_string_equal((const char *)sqlite3_column_text(st, 1), "signature");
+	assert_int_equal(sqlite3_column_int(st, 2), WN_ESIG);
+	assert_string_equal((const char *)sqlite3_column_text(st, 3), "mallory");
+	assert_string_equal((const char *)sqlite3_column_text(st, 4), id);
+	assert_string_equal((const char *)sqlite3_column_text(st, 5), "bad signature on request");
+	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+	sqlite3_finalize(st);
+
+	/* more kinds; NULL peer, msg_id and detail */
+	assert_int_equal(secevent_record(t->d, WN_EREPLAY, "alcander", id, "seen before"), 0);
+	assert_int_equal(secevent_record(t->d, WN_EREPLAY, NULL, NULL, NULL), 0);
+	assert_int_equal(secevent_record(t->d, WN_EREVOKED, "bartok", NULL, "revoked cert"), 0);
+	assert_int_equal(secevent_count(t->d, "replay", &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(secevent_count(t->d, "revoked", &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(secevent_count(t->d, "signature", &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(secevent_count(t->d, NULL, &n), 0);
+	assert_int_equal(n, 4);
+	assert_int_equal(secevent_count(t->d, "no_such_kind", &n), 0);
+	assert_int_equal(n, 0);
+
+	assert_int_equal(sqlite3_prepare_v2(db_handle(t->d),
+					    "SELECT peer IS NULL, msg_id IS NULL, detail"
+					    " FROM security_events WHERE seq = 3",
+					    -1, &st, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), 1);
+	assert_int_equal(sqlite3_column_int(st, 1), 1);
+	assert_string_equal((const char *)sqlite3_column_text(st, 2), wn_strerror(WN_EREPLAY));
+	sqlite3_finalize(st);
+}
+
+static void test_r21_breach_register_survives_restart(void **state)
+{
+	struct tdb *t = *state;
+	long n = -1;
+	tdb_open_with(t, migrations, NMIGRATIONS);
+	assert_int_equal(secevent_record(t->d, WN_ECERT, "eve", NULL, "untrusted cert"), 0);
+	db_close(t->d);
+	t->d = NULL;
+	tdb_open_with(t, migrations, NMIGRATIONS);
+	assert_int_equal(secevent_count(t->d, "certificate", &n), 0);
+	assert_int_equal(n, 1);
+	/* without a database the event is only logged */
+	assert_int_equal(secevent_record(NULL, WN_ECERT, "eve", NULL, "untrusted cert"), 0);
+	assert_int_equal(secevent_count(t->d, NULL, &n), 0);
+	assert_int_equal(n, 1);
+}
+
+int main(void)
+{
+	/* keep the JSON log lines of db/secevent off the test output */
+	log_set_level(WN_LOG_ERROR);
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_r20_integrity_replay_fresh_then_refused,
+						setup_open, teardown),
+		cmocka_unit_test_setup_teardown(test_r20_integrity_replay_skew_window, setup_open,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_r20_integrity_replay_survives_restart,
+						setup_open, teardown),
+		cmocka_unit_test_setup_teardown(test_r20_integrity_replay_many_ids, setup_open,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_db_schema_version_recorded, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_db_reopen_does_not_reapply, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_db_failed_migration_rolls_back, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_r21_breach_register_row, setup_open, teardown),
+		cmocka_unit_test_setup_teardown(test_r21_breach_register_survives_restart, setup,
+						teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
