@@ -28,6 +28,8 @@ static const struct schema_field broker_fields[] = {
 	{ "skew_seconds", SCHEMA_INT, 0, 3600 },
 	{ "deadline_ms", SCHEMA_INT, 0, 60000 },
 	{ "workers", SCHEMA_INT, 0, 64 },
+	{ "max_partners", SCHEMA_INT, 0, ENVELOPE_MAX_TO },
+	{ "durable_log", SCHEMA_BOOL, 0, 0 },
 	{ "log_level", SCHEMA_STRING, 0, 8 },
 	{ "partners", SCHEMA_ARRAY, 1, 1000 },
 	{ NULL, 0, 0, 0 },
@@ -73,6 +75,8 @@ int broker_open(const char *config_file_path, broker **out, char *err, size_t er
 	b->workers = (int)config_int(root, "workers", 8);
 	if (b->workers < 1)
 		b->workers = 1;
+	b->max_partners = (int)config_int(root, "max_partners", ENVELOPE_MAX_TO);
+	b->durable_log = !json_is_false(json_object_get(root, "durable_log"));
 	if ((rc = pki_identity_load(b->cert_path, &b->ident, err, errcap)) != 0)
 		goto fail;
 	if (strcmp(b->ident->id, id) != 0) {
@@ -90,6 +94,10 @@ int broker_open(const char *config_file_path, broker **out, char *err, size_t er
 	}
 	if ((rc = store_open(b->db_path, &b->db, err, errcap)) != 0)
 		goto fail;
+	if ((rc = db_writer_open(b->db, b->durable_log, &b->writer)) != 0) {
+		snprintf(err, errcap, "cannot start the audit log writer");
+		goto fail;
+	}
 	if ((rc = registry_load(b->cfg, json_object_get(root, "partners"), b->trust, b->db, &b->reg,
 				err, errcap)) != 0)
 		goto fail;
@@ -161,7 +169,9 @@ static int broker_handle(void *arg, const void *req, size_t len, char **resp, si
 		rc = broker_refuse(b, env, from, code, err, resp, resplen);
 		goto out;
 	}
-	if (!envelope_addressed_to(env, b->ident->id)) {
+	const char *type = envelope_str(env, "type");
+	int routed = strcmp(type, "lookup") == 0;
+	if (!routed && !envelope_addressed_to(env, b->ident->id)) {
 		snprintf(err, sizeof(err), "envelope is not addressed to the broker '%s'", b->ident->id);
 		rc = broker_refuse(b, env, from, WN_EPROTO, err, resp, resplen);
 		goto out;
@@ -178,8 +188,10 @@ static int broker_handle(void *arg, const void *req, size_t len, char **resp, si
 		goto out;
 	}
 	struct broker_request rq = { env, p };
-	const char *type = envelope_str(env, "type");
-	if (strcmp(type, "health") == 0)
+	err[0] = '\0';
+	if (routed)
+		rc = broker_handle_lookup(b, &rq, &reply, err, sizeof(err));
+	else if (strcmp(type, "health") == 0)
 		rc = broker_handle_health(b, &rq, &reply);
 	else if (strcmp(type, "directory.get") == 0)
 		rc = broker_handle_directory(b, &rq, &reply);
@@ -190,8 +202,9 @@ static int broker_handle(void *arg, const void *req, size_t len, char **resp, si
 	if (rc != 0) {
 		json_decref(reply);
 		reply = NULL;
-		snprintf(err, sizeof(err), "cannot handle '%s': %s", type, wn_strerror(rc));
-		if (rc == WN_EPROTO || rc == WN_ESCHEMA || rc == WN_ESIG)
+		if (err[0] == '\0')
+			snprintf(err, sizeof(err), "cannot handle '%s': %s", type, wn_strerror(rc));
+		if (rc != WN_EDB && rc != WN_ENOMEM && rc != WN_ECRYPTO)
 			rc = broker_refuse(b, env, from, rc, err, resp, resplen);
 		else {
 			log_msg(WN_LOG_ERROR, "request_failed", "%s", err);
@@ -239,6 +252,7 @@ void broker_close(broker *b)
 		return;
 	rpc_server_stop(b->server);
 	registry_free(b->reg);
+	db_writer_close(b->writer);
 	if (b->server_tls)
 		nng_tls_config_free(b->server_tls);
 	db_close(b->db);

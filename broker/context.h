@@ -21,9 +21,12 @@ struct broker {
 	int64_t skew_ms;
 	int deadline_ms;
 	int workers;
+	int max_partners;
+	int durable_log;
 	pki_identity *ident;
 	pki_trust *trust;
 	db *db;
+	db_writer *writer; /* group commit of audit entries */
 	registry *reg;
 	nng_tls_config *server_tls;
 	rpc_server *server;
@@ -39,6 +42,10 @@ struct broker_request {
 int broker_handle_health(struct broker *b, const struct broker_request *rq, json_t **reply);
 int broker_handle_directory(struct broker *b, const struct broker_request *rq, json_t **reply);
 int broker_handle_seal_publish(struct broker *b, const struct broker_request *rq, json_t **reply);
+
+/* Routes a lookup to its recipients; err explains a refusal. */
+int broker_handle_lookup(struct broker *b, const struct broker_request *rq, json_t **reply,
+			 char *err, size_t errcap);
 
 /* Signs env as the broker. */
 int broker_sign(struct broker *b, json_t *env);

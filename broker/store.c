@@ -27,12 +27,40 @@ int store_open(const char *path, db **out, char *err, size_t errcap)
 		       sizeof(broker_migrations) / sizeof(broker_migrations[0]), out, err, errcap);
 }
 
-int store_audit_append(db *d, const json_t *entry, int64_t *index, char leaf_hex[65])
+struct audit_append {
+	const char *canon;
+	size_t len;
+	const char *type, *msg_id;
+	const uint8_t *leaf;
+	int64_t index;
+};
+
+static int store_audit_insert(db *d, void *arg)
+{
+	struct audit_append *a = arg;
+	sqlite3_stmt *st = NULL;
+	int rc = db_prepare(d, "INSERT INTO audit_log(ts, type, msg_id, entry, leaf) VALUES (?,?,?,?,?)",
+			    &st);
+	if (rc == 0) {
+		sqlite3_bind_int64(st, 1, time_now_ms());
+		sqlite3_bind_text(st, 2, a->type, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, a->msg_id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, a->canon, (int)a->len, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 5, a->leaf, 32, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_DONE)
+			a->index = sqlite3_last_insert_rowid(db_handle(d));
+		else
+			rc = WN_EDB;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int store_audit_append(db_writer *w, const json_t *entry, int64_t *index, char leaf_hex[65])
 {
 	char *canon = NULL;
 	size_t len = 0;
 	uint8_t leaf[32];
-	sqlite3_stmt *st = NULL;
 	int rc = canon_dump(entry, &canon, &len);
 	if (rc != 0)
 		return rc;
@@ -45,29 +73,16 @@ int store_audit_append(db *d, const json_t *entry, int64_t *index, char leaf_hex
 	memcpy(buf + 1, canon, len);
 	rc = pki_sha256(buf, len + 1, leaf);
 	free(buf);
-	if (rc != 0)
-		goto out;
-	db_lock(d);
-	rc = db_prepare(d, "INSERT INTO audit_log(ts, type, msg_id, entry, leaf) VALUES (?,?,?,?,?)",
-			&st);
 	if (rc == 0) {
-		sqlite3_bind_int64(st, 1, time_now_ms());
-		sqlite3_bind_text(st, 2, json_string_value(json_object_get(entry, "type")), -1,
-				  SQLITE_TRANSIENT);
-		sqlite3_bind_text(st, 3, json_string_value(json_object_get(entry, "id")), -1,
-				  SQLITE_TRANSIENT);
-		sqlite3_bind_text(st, 4, canon, (int)len, SQLITE_TRANSIENT);
-		sqlite3_bind_blob(st, 5, leaf, 32, SQLITE_TRANSIENT);
-		if (sqlite3_step(st) == SQLITE_DONE) {
-			*index = sqlite3_last_insert_rowid(db_handle(d));
+		struct audit_append a = { canon, len,
+					  json_string_value(json_object_get(entry, "type")),
+					  json_string_value(json_object_get(entry, "id")), leaf, 0 };
+		rc = db_writer_run(w, store_audit_insert, &a);
+		if (rc == 0) {
+			*index = a.index;
 			hex_encode(leaf, 32, leaf_hex);
-		} else {
-			rc = WN_EDB;
 		}
 	}
-	sqlite3_finalize(st);
-	db_unlock(d);
-out:
 	free(canon);
 	return rc;
 }

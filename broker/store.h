@@ -16,7 +16,8 @@
 int store_open(const char *path, db **out, char *err, size_t errcap);
 
 /* Appends one metadata entry (canonical JSON); returns its index and leaf
- * hash SHA-256(0x00 || entry) in hex. Durable when it returns 0. */
-int store_audit_append(db *d, const json_t *entry, int64_t *index, char leaf_hex[65]);
+ * hash SHA-256(0x00 || entry) in hex. Durable (group commit) when it
+ * returns 0. */
+int store_audit_append(db_writer *w, const json_t *entry, int64_t *index, char leaf_hex[65]);
 
 #endif

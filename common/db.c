@@ -64,7 +64,7 @@ int db_open(const char *path, const struct db_migration *migrations, size_t coun
 		goto out;
 	}
 	sqlite3_busy_timeout(d->conn, 5000);
-	if ((rc = db_exec(d, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+	if ((rc = db_exec(d, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
 			     "PRAGMA foreign_keys=ON;"
 			     "CREATE TABLE IF NOT EXISTS schema_version ("
 			     " version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL);",
@@ -151,6 +151,10 @@ void db_rollback(db *d)
 	db_exec(d, "ROLLBACK", NULL, 0);
 }
 
+/* Durability policy: the connection runs with synchronous=NORMAL (WAL: safe
+ * against a process crash); writes that must survive power loss — audit and
+ * disclosure logs — go through a db_writer, which commits with FULL. */
+
 int db_prepare(db *d, const char *sql, sqlite3_stmt **out)
 {
 	if (sqlite3_prepare_v2(d->conn, sql, -1, out, NULL) != SQLITE_OK) {
@@ -159,4 +163,133 @@ int db_prepare(db *d, const char *sql, sqlite3_stmt **out)
 		return WN_EDB;
 	}
 	return 0;
+}
+
+/* ---- group commit --------------------------------------------------- */
+
+struct db_write {
+	db_write_fn fn;
+	void *arg;
+	int rc;
+	int done;
+	struct db_write *next;
+};
+
+struct db_writer {
+	db *d;
+	int durable;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t work, done;
+	struct db_write *head, *tail;
+	int stopping;
+};
+
+static void db_writer_batch(db_writer *w, struct db_write *batch)
+{
+	db *d = w->d;
+	db_lock(d);
+	int rc = db_exec(d, w->durable ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=OFF",
+			 NULL, 0);
+	if (rc == 0)
+		rc = db_exec(d, "BEGIN IMMEDIATE", NULL, 0);
+	for (struct db_write *x = batch; rc == 0 && x != NULL; x = x->next) {
+		if (db_exec(d, "SAVEPOINT w", NULL, 0) != 0) {
+			x->rc = WN_EDB;
+			continue;
+		}
+		x->rc = x->fn(d, x->arg);
+		if (x->rc != 0)
+			db_exec(d, "ROLLBACK TO w", NULL, 0);
+		db_exec(d, "RELEASE w", NULL, 0);
+	}
+	if (rc == 0 && db_exec(d, "COMMIT", NULL, 0) != 0) {
+		db_exec(d, "ROLLBACK", NULL, 0);
+		rc = WN_EDB;
+	}
+	db_exec(d, "PRAGMA synchronous=NORMAL", NULL, 0);
+	db_unlock(d);
+	if (rc != 0) {
+		log_msg(WN_LOG_ERROR, "db_commit_failed", "%s: batch could not be committed: %s",
+			d->path, sqlite3_errmsg(d->conn));
+		for (struct db_write *x = batch; x != NULL; x = x->next)
+			x->rc = WN_EDB;
+	}
+}
+
+static void *db_writer_main(void *arg)
+{
+	db_writer *w = arg;
+	pthread_mutex_lock(&w->lock);
+	for (;;) {
+		while (w->head == NULL && !w->stopping)
+			pthread_cond_wait(&w->work, &w->lock);
+		if (w->head == NULL && w->stopping)
+			break;
+		struct db_write *batch = w->head;
+		w->head = w->tail = NULL;
+		pthread_mutex_unlock(&w->lock);
+		db_writer_batch(w, batch);
+		pthread_mutex_lock(&w->lock);
+		for (struct db_write *x = batch, *next; x != NULL; x = next) {
+			next = x->next;
+			x->done = 1;
+		}
+		pthread_cond_broadcast(&w->done);
+	}
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
+int db_writer_open(db *d, int durable, db_writer **out)
+{
+	db_writer *w = calloc(1, sizeof(*w));
+	if (w == NULL)
+		return WN_ENOMEM;
+	w->d = d;
+	w->durable = durable;
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_cond_init(&w->work, NULL);
+	pthread_cond_init(&w->done, NULL);
+	if (pthread_create(&w->thread, NULL, db_writer_main, w) != 0) {
+		free(w);
+		return WN_ENOMEM;
+	}
+	*out = w;
+	return 0;
+}
+
+int db_writer_run(db_writer *w, db_write_fn fn, void *arg)
+{
+	struct db_write x = { fn, arg, 0, 0, NULL };
+	pthread_mutex_lock(&w->lock);
+	if (w->stopping) {
+		pthread_mutex_unlock(&w->lock);
+		return WN_ESTATE;
+	}
+	if (w->tail)
+		w->tail->next = &x;
+	else
+		w->head = &x;
+	w->tail = &x;
+	pthread_cond_signal(&w->work);
+	while (!x.done)
+		pthread_cond_wait(&w->done, &w->lock);
+	pthread_mutex_unlock(&w->lock);
+	return x.rc;
+}
+
+void db_writer_close(db_writer *w)
+{
+	if (w == NULL)
+		return;
+	pthread_mutex_lock(&w->lock);
+	w->stopping = 1;
+	pthread_cond_signal(&w->work);
+	pthread_mutex_unlock(&w->lock);
+	pthread_join(w->thread, NULL);
+	pthread_cond_destroy(&w->work);
+	pthread_cond_destroy(&w->done);
+	pthread_mutex_destroy(&w->lock);
+	free(w);
 }

@@ -40,4 +40,26 @@ int db_prepare(db *d, const char *sql, sqlite3_stmt **out);
 /* Current schema version (0 for a new file). */
 int db_schema_version(db *d, int *out);
 
+
+
+/* ---- group commit --------------------------------------------------- */
+
+/* A writer thread that runs the writes of concurrent callers in one
+ * transaction and one fsync (group commit), so durability costs one disk
+ * flush per batch rather than per request. Each write runs in its own
+ * savepoint: one failing write does not undo the others. */
+typedef struct db_writer db_writer;
+
+/* Runs inside the batch transaction with the connection already locked:
+ * it must not call db_lock. */
+typedef int (*db_write_fn)(db *d, void *arg);
+
+/* durable: commit with synchronous=FULL (else OFF, for benchmarks only). */
+int db_writer_open(db *d, int durable, db_writer **out);
+
+/* Queues fn and waits until its batch is committed. Returns fn's result,
+ * or WN_EDB when the batch could not be committed (then nothing of it is). */
+int db_writer_run(db_writer *w, db_write_fn fn, void *arg);
+
+void db_writer_close(db_writer *w);
 #endif

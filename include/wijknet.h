@@ -109,6 +109,74 @@ int wn_directory(wn_client *c, wn_partner_list **out);
 
 void wn_partner_list_free(wn_partner_list *l);
 
+/* ---- the partner's own records --------------------------------------- */
+
+typedef struct wn_record {
+	const char *bsn;          /* nine digits, 11-proef */
+	const char *category;     /* vocabulary code, e.g. "leefgebied.huisvesting" */
+	const char *content_json; /* a JSON object */
+	const char *professional; /* the source professional's id */
+	const char *retention;    /* "YYYY-MM-DD", or NULL for the default */
+} wn_record;
+
+/* Stores (or replaces) the record of (bsn, category) in the node. */
+int wn_record_put(wn_client *c, const wn_record *r);
+
+/* Deletes the record of (bsn, category); WN_ENOTFOUND if there is none. */
+int wn_record_delete(wn_client *c, const char *bsn, const char *category);
+
+/* Import of many records, all or nothing: records are validated and staged
+ * in chunks; wn_import_commit makes them visible in one transaction. */
+typedef struct wn_import wn_import;
+
+/* *out: ended by wn_import_commit or wn_import_abort (which free it). */
+int wn_import_begin(wn_client *c, wn_import **out);
+
+/* Adds one JSON line {"bsn","category","content","professional","retention"?};
+ * line is its number in the source file, used in error messages. */
+int wn_import_add(wn_import *im, long line, const char *json_line);
+
+/* Commits everything added; *imported = records written. Frees im. */
+int wn_import_commit(wn_import *im, long *imported);
+
+/* Drops everything staged. Frees im. */
+void wn_import_abort(wn_import *im);
+
+/* ---- known / not-known lookups --------------------------------------- */
+
+typedef struct wn_actor {
+	const char *id;   /* the acting professional's user id at this partner */
+	const char *role; /* their role, e.g. "wijkcoach" */
+} wn_actor;
+
+typedef struct wn_lookup_params {
+	const char *bsn;
+	const char *purpose;          /* e.g. "intake", "signalering" */
+	const char *cluster;          /* jeugd, volwassenen, multiprobleem; NULL: all */
+	const char *const *partners;  /* NULL: every active partner in the cluster */
+	size_t npartners;
+	wn_actor actor;
+	int deadline_ms;              /* 0: the default (2000) */
+} wn_lookup_params;
+
+typedef struct wn_lookup_answer {
+	const char *partner;
+	const char *name;
+	const char *outcome;  /* known, not_known, refused, unavailable, invalid, error */
+	const char *reason;   /* e.g. consent_required; NULL when none */
+} wn_lookup_answer;
+
+typedef struct wn_lookup_result {
+	const char *request_id;
+	size_t count;
+	wn_lookup_answer *answers;
+} wn_lookup_result;
+
+/* Asks the partners in scope whether they know the person. *out is owned
+ * by the caller: wn_lookup_result_free(). */
+int wn_lookup(wn_client *c, const wn_lookup_params *p, wn_lookup_result **out);
+void wn_lookup_result_free(wn_lookup_result *r);
+
 #ifdef __cplusplus
 }
 #endif

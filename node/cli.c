@@ -23,6 +23,11 @@ static void usage(FILE *f)
 		"commands:\n"
 		"  health [--json]       the broker pings every partner's node; who is up\n"
 		"  directory [--json]    the partners in the verified directory\n"
+		"  lookup --bsn BSN --purpose CODE [--cluster C] [--partners a,b,...]\n"
+		"         [--actor ID --role ROLE] [--deadline MS] [--json]\n"
+		"                        known / not-known at the partners in scope\n"
+		"  records import FILE   import records (JSON lines), all or nothing\n"
+		"  records put|delete    store or delete one record\n"
 		"  version               print the version\n");
 }
 

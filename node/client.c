@@ -187,3 +187,207 @@ void wn_partner_list_free(wn_partner_list *l)
 	free(l->items);
 	free(impl);
 }
+
+/* ---- records -------------------------------------------------------- */
+
+static json_t *client_record_json(const wn_record *r, char *err, size_t errcap)
+{
+	json_error_t jerr;
+	json_t *content = json_loads(r->content_json ? r->content_json : "", 0, &jerr);
+	if (!json_is_object(content)) {
+		snprintf(err, errcap, "content: expected a JSON object (%s)", jerr.text);
+		json_decref(content);
+		return NULL;
+	}
+	json_t *rec = json_pack("{s:s?,s:s?,s:o,s:s?}", "bsn", r->bsn, "category", r->category,
+				"content", content, "professional", r->professional);
+	if (rec != NULL && r->retention != NULL)
+		json_object_set_new(rec, "retention", json_string(r->retention));
+	return rec;
+}
+
+int wn_record_put(wn_client *c, const wn_record *r)
+{
+	if (c == NULL || r == NULL)
+		return WN_EINVAL;
+	json_t *rec = client_record_json(r, c->errmsg, sizeof(c->errmsg));
+	if (rec == NULL)
+		return WN_ESCHEMA;
+	json_t *req = json_pack("{s:s,s:o}", "op", "record.put", "record", rec), *result = NULL;
+	int rc = client_call(c, req, &result);
+	json_decref(req);
+	json_decref(result);
+	return rc;
+}
+
+int wn_record_delete(wn_client *c, const char *bsn, const char *category)
+{
+	if (c == NULL || bsn == NULL || category == NULL)
+		return WN_EINVAL;
+	json_t *req = json_pack("{s:s,s:s,s:s}", "op", "record.delete", "bsn", bsn, "category",
+				category), *result = NULL;
+	int rc = client_call(c, req, &result);
+	json_decref(req);
+	json_decref(result);
+	return rc;
+}
+
+#define IMPORT_CHUNK 1000
+
+struct wn_import {
+	wn_client *c;
+	char id[33];
+	json_t *lines;
+};
+
+int wn_import_begin(wn_client *c, wn_import **out)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char raw[16];
+	if (c == NULL || out == NULL)
+		return WN_EINVAL;
+	wn_import *im = calloc(1, sizeof(*im));
+	if (im == NULL)
+		return WN_ENOMEM;
+	FILE *f = fopen("/dev/urandom", "rb");
+	if (f == NULL || fread(raw, 1, sizeof(raw), f) != sizeof(raw)) {
+		if (f)
+			fclose(f);
+		free(im);
+		return WN_EIO;
+	}
+	fclose(f);
+	for (int i = 0; i < 16; i++) {
+		im->id[2 * i] = hex[raw[i] >> 4];
+		im->id[2 * i + 1] = hex[raw[i] & 15];
+	}
+	im->c = c;
+	im->lines = json_array();
+	*out = im;
+	return 0;
+}
+
+static int client_import_send(wn_import *im, int commit)
+{
+	json_t *req = json_pack("{s:s,s:s,s:O,s:b}", "op", "records.import", "import", im->id,
+				"lines", im->lines, "commit", commit), *result = NULL;
+	int rc = client_call(im->c, req, &result);
+	json_decref(req);
+	json_decref(result);
+	json_array_clear(im->lines);
+	return rc;
+}
+
+int wn_import_add(wn_import *im, long line, const char *json_line)
+{
+	json_error_t jerr;
+	if (im == NULL || json_line == NULL)
+		return WN_EINVAL;
+	json_t *rec = json_loads(json_line, JSON_REJECT_DUPLICATES, &jerr);
+	if (!json_is_object(rec)) {
+		snprintf(im->c->errmsg, sizeof(im->c->errmsg), "line %ld: %s", line,
+			 rec ? "expected a JSON object" : jerr.text);
+		json_decref(rec);
+		return WN_EJSON;
+	}
+	json_array_append_new(im->lines, json_pack("{s:I,s:o}", "line", (json_int_t)line,
+						   "record", rec));
+	if (json_array_size(im->lines) >= IMPORT_CHUNK)
+		return client_import_send(im, 0);
+	return 0;
+}
+
+int wn_import_commit(wn_import *im, long *imported)
+{
+	if (im == NULL)
+		return WN_EINVAL;
+	json_t *req = json_pack("{s:s,s:s,s:O,s:b}", "op", "records.import", "import", im->id,
+				"lines", im->lines, "commit", 1), *result = NULL;
+	int rc = client_call(im->c, req, &result);
+	if (rc == 0 && imported != NULL)
+		*imported = (long)json_integer_value(json_object_get(result, "imported"));
+	json_decref(req);
+	json_decref(result);
+	json_decref(im->lines);
+	free(im);
+	return rc;
+}
+
+void wn_import_abort(wn_import *im)
+{
+	if (im == NULL)
+		return;
+	json_t *req = json_pack("{s:s,s:s,s:b}", "op", "records.import", "import", im->id, "abort", 1),
+	       *result = NULL;
+	char keep[sizeof(im->c->errmsg)];
+	memcpy(keep, im->c->errmsg, sizeof(keep)); /* keep the error that caused the abort */
+	client_call(im->c, req, &result);
+	memcpy(im->c->errmsg, keep, sizeof(keep));
+	json_decref(req);
+	json_decref(result);
+	json_decref(im->lines);
+	free(im);
+}
+
+/* ---- lookups -------------------------------------------------------- */
+
+struct lookup_result_impl {
+	wn_lookup_result pub;
+	json_t *keep;
+};
+
+int wn_lookup(wn_client *c, const wn_lookup_params *p, wn_lookup_result **out)
+{
+	if (c == NULL || p == NULL || out == NULL || p->bsn == NULL || p->purpose == NULL)
+		return WN_EINVAL;
+	json_t *req = json_pack("{s:s,s:s,s:s,s:{s:s?,s:s?}}", "op", "lookup", "bsn", p->bsn,
+				"purpose", p->purpose, "actor", "id", p->actor.id, "role",
+				p->actor.role);
+	if (req == NULL)
+		return WN_ENOMEM;
+	if (p->cluster != NULL)
+		json_object_set_new(req, "cluster", json_string(p->cluster));
+	if (p->deadline_ms > 0)
+		json_object_set_new(req, "deadline_ms", json_integer(p->deadline_ms));
+	if (p->partners != NULL) {
+		json_t *arr = json_array();
+		for (size_t i = 0; i < p->npartners; i++)
+			json_array_append_new(arr, json_string(p->partners[i]));
+		json_object_set_new(req, "partners", arr);
+	}
+	json_t *result = NULL;
+	int rc = client_call(c, req, &result);
+	json_decref(req);
+	if (rc != 0)
+		return rc;
+	json_t *arr = json_object_get(result, "answers");
+	size_t n = json_array_size(arr);
+	struct lookup_result_impl *r = calloc(1, sizeof(*r));
+	if (r == NULL || (r->pub.answers = calloc(n ? n : 1, sizeof(wn_lookup_answer))) == NULL) {
+		free(r);
+		json_decref(result);
+		return WN_ENOMEM;
+	}
+	r->keep = result;
+	r->pub.request_id = str_or(result, "request_id", "");
+	r->pub.count = n;
+	for (size_t i = 0; i < n; i++) {
+		json_t *e = json_array_get(arr, i);
+		r->pub.answers[i].partner = str_or(e, "partner", "");
+		r->pub.answers[i].name = str_or(e, "name", "");
+		r->pub.answers[i].outcome = str_or(e, "outcome", "error");
+		r->pub.answers[i].reason = json_string_value(json_object_get(e, "reason"));
+	}
+	*out = &r->pub;
+	return 0;
+}
+
+void wn_lookup_result_free(wn_lookup_result *r)
+{
+	if (r == NULL)
+		return;
+	struct lookup_result_impl *impl = (struct lookup_result_impl *)r;
+	json_decref(impl->keep);
+	free(r->answers);
+	free(impl);
+}

@@ -14,6 +14,7 @@
 #include "directory.h"
 #include "keys.h"
 #include "pki.h"
+#include "profile.h"
 #include "transport.h"
 
 struct node {
@@ -29,6 +30,9 @@ struct node {
 	pki_trust *trust;
 	struct node_keys keys;
 	db *db;
+	db_writer *writer;        /* group commit: disclosure and sent logs */
+	int durable_log;
+	struct profile profile;
 	nng_tls_config *server_tls, *client_tls;
 	rpc_client *broker;
 	rpc_server *inbound;
@@ -38,6 +42,7 @@ struct node {
 	pthread_cond_t wake;
 	struct directory *dir;
 	int seal_published;
+	int64_t last_refresh;     /* monotonic ms of the last verified directory */
 	int stopping;
 	pthread_t refresher;
 	int refresher_started;
@@ -54,6 +59,10 @@ int node_call_broker(struct node *n, json_t *env, int timeout_ms, json_t **reply
 
 /* Fetches and verifies the directory now. */
 int node_refresh_directory(struct node *n, char *err, size_t errcap);
+
+/* Refreshes unless that was done in the last 500 ms (so a burst of queries
+ * from a partner that just joined causes one fetch, not one each). */
+void node_refresh_directory_soon(struct node *n);
 
 /* Handlers wired by node.c. */
 int node_inbound_handle(void *arg, const void *req, size_t len, char **resp, size_t *resplen);

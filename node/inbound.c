@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "wijknet.h"
+#include "answer.h"
 #include "context.h"
 #include "envelope.h"
 #include "log.h"
@@ -103,7 +104,19 @@ int node_inbound_handle(void *arg, const void *req, size_t len, char **resp, siz
 		rc = inbound_refuse(n, env, from, WN_ESTATE, err, resp, resplen);
 		goto out;
 	}
-	if ((rc = inbound_authenticate(n, d, env, &sender, err, sizeof(err))) != 0) {
+	rc = inbound_authenticate(n, d, env, &sender, err, sizeof(err));
+	if (rc == WN_EUNKNOWN_PARTNER || (rc == 0 && sender != NULL && !sender->has_seal)) {
+		/* a partner that joined or published its key after our last fetch */
+		directory_release(d);
+		node_refresh_directory_soon(n);
+		if ((d = node_directory(n)) == NULL) {
+			rc = inbound_refuse(n, env, from, WN_ESTATE, "no verified directory", resp,
+					    resplen);
+			goto out;
+		}
+		rc = inbound_authenticate(n, d, env, &sender, err, sizeof(err));
+	}
+	if (rc != 0) {
 		rc = inbound_refuse(n, env, from, rc, err, resp, resplen);
 		goto out;
 	}
@@ -119,8 +132,11 @@ int node_inbound_handle(void *arg, const void *req, size_t len, char **resp, siz
 		goto out;
 	}
 	const char *type = envelope_str(env, "type");
+	err[0] = '\0';
 	if (sender == NULL && strcmp(type, "health") == 0) {
 		rc = inbound_health(n, env, &reply);
+	} else if (sender != NULL && strcmp(type, "lookup") == 0) {
+		rc = answer_lookup(n, env, sender, &reply, err, sizeof(err));
 	} else {
 		snprintf(err, sizeof(err), "message type '%s' is not accepted here from '%s'", type,
 			 from);
@@ -128,8 +144,19 @@ int node_inbound_handle(void *arg, const void *req, size_t len, char **resp, siz
 		goto out;
 	}
 	if (rc != 0) {
-		snprintf(err, sizeof(err), "cannot answer '%s': %s", type, wn_strerror(rc));
-		rc = inbound_refuse(n, env, from, rc, err, resp, resplen);
+		if (err[0] == '\0')
+			snprintf(err, sizeof(err), "cannot answer '%s': %s", type, wn_strerror(rc));
+		if (rc == WN_EDB || rc == WN_ENOMEM || rc == WN_ECRYPTO) {
+			/* an internal failure, not the sender's fault: no breach entry */
+			log_msg(WN_LOG_ERROR, "answer_failed", "%s", err);
+			json_t *er = NULL;
+			rc = envelope_error(&er, env, n->ident->id, n->ident->key, rc, err);
+			if (rc == 0)
+				rc = envelope_encode(er, resp, resplen);
+			json_decref(er);
+		} else {
+			rc = inbound_refuse(n, env, from, rc, err, resp, resplen);
+		}
 		goto out;
 	}
 	rc = envelope_encode(reply, resp, resplen);

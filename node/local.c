@@ -87,6 +87,8 @@ int node_local_handle(void *arg, const void *req, size_t len, char **resp, size_
 		return local_reply(local_error(WN_ETOOBIG, "request too large"), resp, resplen);
 	json_t *rq = json_loadb(req, len, JSON_REJECT_DUPLICATES, &jerr);
 	const char *op = json_string_value(json_object_get(rq, "op"));
+	char opname[49];
+	snprintf(opname, sizeof(opname), "%s", op ? op : "?");
 	if (rq == NULL || !json_is_object(rq)) {
 		char msg[256];
 		snprintf(msg, sizeof(msg), "malformed request: %s", jerr.text);
@@ -100,6 +102,11 @@ int node_local_handle(void *arg, const void *req, size_t len, char **resp, size_
 	} else {
 		reply = local_dispatch(n, op, rq);
 	}
+	if (!json_is_true(json_object_get(reply, "ok")))
+		log_emit(WN_LOG_WARN, "local_refused",
+			 json_pack("{s:s,s:O,s:O}", "op", opname, "error",
+				   json_object_get(reply, "error"), "message",
+				   json_object_get(reply, "message")));
 	json_decref(rq);
 	return local_reply(reply, resp, resplen);
 }

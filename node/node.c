@@ -19,6 +19,7 @@
 #include "node.h"
 #include "nodedb.h"
 #include "sealkey.h"
+#include "store.h"
 #include "secevent.h"
 
 static const struct schema_field node_fields[] = {
@@ -38,6 +39,7 @@ static const struct schema_field node_fields[] = {
 	{ "refresh_seconds", SCHEMA_INT, 0, 86400 },
 	{ "log_level", SCHEMA_STRING, 0, 8 },
 	{ "profile", SCHEMA_OBJECT, 0, 0 },
+	{ "durable_log", SCHEMA_BOOL, 0, 0 },
 	{ NULL, 0, 0, 0 },
 };
 
@@ -131,6 +133,7 @@ int node_refresh_directory(struct node *n, char *err, size_t errcap)
 		pthread_mutex_lock(&n->lock);
 		struct directory *old = n->dir;
 		n->dir = d;
+		n->last_refresh = time_mono_ms();
 		/* the broker forgot or never had our key: publish it again */
 		if (self == NULL || !self->has_seal || memcmp(self->seal_pk, n->keys.seal_pk, 32) != 0)
 			n->seal_published = 0;
@@ -140,6 +143,16 @@ int node_refresh_directory(struct node *n, char *err, size_t errcap)
 	json_decref(env);
 	json_decref(reply);
 	return rc;
+}
+
+void node_refresh_directory_soon(struct node *n)
+{
+	char err[256];
+	pthread_mutex_lock(&n->lock);
+	int recent = n->dir != NULL && time_mono_ms() - n->last_refresh < 500;
+	pthread_mutex_unlock(&n->lock);
+	if (!recent)
+		(void)node_refresh_directory(n, err, sizeof(err));
 }
 
 static int node_publish_seal_key(struct node *n, char *err, size_t errcap)
@@ -272,7 +285,7 @@ int node_open(const char *config_file_path, node **out, char *err, size_t errcap
 	if (n->workers < 1)
 		n->workers = 1;
 	n->call_timeout_ms = (int)config_int(root, "timeout_ms", 5000);
-	n->refresh_ms = (int)config_int(root, "refresh_seconds", 30) * 1000;
+	n->refresh_ms = (int)config_int(root, "refresh_seconds", 10) * 1000;
 	if ((rc = pki_identity_load(n->cert_path, &n->ident, err, errcap)) != 0)
 		goto fail;
 	if (strcmp(n->ident->id, id) != 0) {
@@ -293,6 +306,15 @@ int node_open(const char *config_file_path, node **out, char *err, size_t errcap
 	}
 	if ((rc = keys_load_or_create(n->keys_path, &n->keys, err, errcap)) != 0)
 		goto fail;
+	if ((rc = profile_load(n->cfg, json_object_get(root, "profile"), &n->profile, err,
+			       errcap)) != 0)
+		goto fail;
+	n->durable_log = !json_is_false(json_object_get(root, "durable_log"));
+	if ((rc = db_writer_open(n->db, n->durable_log, &n->writer)) != 0) {
+		snprintf(err, errcap, "cannot start the log writer");
+		goto fail;
+	}
+	store_import_cleanup(n->db);
 	*out = n;
 	return 0;
 fail:
@@ -355,6 +377,8 @@ void node_close(node *n)
 	if (n->client_tls)
 		nng_tls_config_free(n->client_tls);
 	directory_release(n->dir);
+	db_writer_close(n->writer);
+	profile_free(&n->profile);
 	db_close(n->db);
 	pki_trust_free(n->trust);
 	pki_identity_free(n->ident);

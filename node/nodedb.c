@@ -3,11 +3,14 @@
  */
 #include "wijknet.h"
 #include "nodedb.h"
+#include "disclog.h"
 #include "replay.h"
+#include "store.h"
 #include "secevent.h"
 
 static const struct db_migration node_migrations[] = {
 	{ 1, SECEVENT_SCHEMA REPLAY_SCHEMA },
+	{ 2, STORE_SCHEMA DISCLOG_SCHEMA },
 };
 
 int nodedb_open(const char *path, db **out, char *err, size_t errcap)

@@ -1,17 +1,97 @@
 /*
- * ops.c — the local API operations on records and lookups.
+ * ops.c — local API operations beyond health and directory: lookups and the
+ * partner's own records (put, delete, staged import).
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "wijknet.h"
 #include "context.h"
+#include "ids.h"
 #include "local.h"
+#include "log.h"
+#include "schema.h"
+#include "store.h"
+
+json_t *local_lookup(struct node *n, json_t *rq);
+
+static json_t *local_ok(json_t *result)
+{
+	return json_pack("{s:b,s:o}", "ok", 1, "result", result ? result : json_object());
+}
+
+static json_t *op_record_put(struct node *n, json_t *rq)
+{
+	char err[256] = "";
+	int rc = store_put_record(n->db, &n->keys, json_object_get(rq, "record"), err, sizeof(err));
+	if (rc != 0)
+		return local_error(rc, err);
+	return local_ok(NULL);
+}
+
+static json_t *op_record_delete(struct node *n, json_t *rq)
+{
+	int deleted = 0;
+	int rc = store_delete_record(n->db, &n->keys, json_string_value(json_object_get(rq, "bsn")),
+				     json_string_value(json_object_get(rq, "category")), &deleted);
+	if (rc != 0)
+		return local_error(rc, NULL);
+	if (deleted == 0)
+		return local_error(WN_ENOTFOUND, "no record of that person in that category");
+	return local_ok(json_pack("{s:i}", "deleted", deleted));
+}
+
+static const struct schema_field import_fields[] = {
+	{ "op", SCHEMA_STRING, 1, 32 },
+	{ "import", SCHEMA_STRING, 1, 32 },
+	{ "lines", SCHEMA_ARRAY, 0, 10000 },
+	{ "commit", SCHEMA_BOOL, 0, 0 },
+	{ "abort", SCHEMA_BOOL, 0, 0 },
+	{ NULL, 0, 0, 0 },
+};
+
+/* One chunk of an import; the last call commits (or aborts) the whole file. */
+static json_t *op_records_import(struct node *n, json_t *rq)
+{
+	char err[512] = "";
+	int rc = schema_check(rq, import_fields, err, sizeof(err));
+	const char *id = json_string_value(json_object_get(rq, "import"));
+	if (rc != 0)
+		return local_error(rc, err);
+	if (id_validate(id) != 0)
+		return local_error(WN_ESCHEMA, "field 'import': expected 32 lowercase hex digits");
+	if (json_is_true(json_object_get(rq, "abort"))) {
+		store_import_abort(n->db, id);
+		return local_ok(NULL);
+	}
+	json_t *lines = json_object_get(rq, "lines");
+	if (lines != NULL && (rc = store_import_stage(n->db, &n->keys, id, lines, err,
+						      sizeof(err))) != 0) {
+		store_import_abort(n->db, id);
+		log_msg(WN_LOG_WARN, "import_refused", "%s", err);
+		return local_error(rc, err);
+	}
+	if (!json_is_true(json_object_get(rq, "commit")))
+		return local_ok(json_pack("{s:i}", "staged", (int)json_array_size(lines)));
+	long count = 0;
+	if ((rc = store_import_commit(n->db, id, &count)) != 0) {
+		store_import_abort(n->db, id);
+		return local_error(rc, "the import could not be committed; nothing was imported");
+	}
+	log_emit(WN_LOG_INFO, "records_imported", json_pack("{s:I}", "records", (json_int_t)count));
+	return local_ok(json_pack("{s:I}", "imported", (json_int_t)count));
+}
 
 json_t *local_dispatch(struct node *n, const char *op, json_t *rq)
 {
-	(void)n;
-	(void)rq;
+	if (strcmp(op, "lookup") == 0)
+		return local_lookup(n, rq);
+	if (strcmp(op, "record.put") == 0)
+		return op_record_put(n, rq);
+	if (strcmp(op, "record.delete") == 0)
+		return op_record_delete(n, rq);
+	if (strcmp(op, "records.import") == 0)
+		return op_records_import(n, rq);
 	char msg[128];
 	snprintf(msg, sizeof(msg), "unknown operation '%.48s'", op);
 	return local_error(WN_EPROTO, msg);

@@ -1,0 +1,104 @@
+/*
+ * disclog.c — disclosure and sent logs, written through group commit.
+ */
+#include <sqlite3.h>
+
+#include "wijknet.h"
+#include "disclog.h"
+#include "ids.h"
+
+static void bind_opt_text(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s != NULL)
+		sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+static int disclog_insert(db *d, void *arg)
+{
+	const struct disclosure *e = arg;
+	sqlite3_stmt *st = NULL;
+	int rc = db_prepare(d, "INSERT INTO disclosures(ts, request_id, type, requester, actor_id,"
+			       " actor_role, purpose, cluster, subject_index, outcome, reason,"
+			       " broker_index) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", &st);
+	if (rc != 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, time_now_ms());
+	bind_opt_text(st, 2, e->request_id);
+	bind_opt_text(st, 3, e->type);
+	bind_opt_text(st, 4, e->requester);
+	bind_opt_text(st, 5, e->actor_id);
+	bind_opt_text(st, 6, e->actor_role);
+	bind_opt_text(st, 7, e->purpose);
+	bind_opt_text(st, 8, e->cluster);
+	if (e->subject_index)
+		sqlite3_bind_blob(st, 9, e->subject_index, 32, SQLITE_STATIC);
+	bind_opt_text(st, 10, e->outcome);
+	bind_opt_text(st, 11, e->reason);
+	sqlite3_bind_int64(st, 12, e->broker_index);
+	int s = sqlite3_step(st);
+	rc = s == SQLITE_DONE ? 0 : (s == SQLITE_CONSTRAINT ? WN_EREPLAY : WN_EDB);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int disclog_write(db_writer *w, const struct disclosure *e)
+{
+	return db_writer_run(w, disclog_insert, (void *)e);
+}
+
+static int sentlog_insert(db *d, void *arg)
+{
+	const struct sent_entry *e = arg;
+	sqlite3_stmt *st = NULL;
+	int rc = db_prepare(d, "INSERT INTO sent_log(ts, request_id, type, actor_id, actor_role,"
+			       " purpose, cluster, partners, subject_index)"
+			       " VALUES (?,?,?,?,?,?,?,?,?)", &st);
+	if (rc != 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, time_now_ms());
+	bind_opt_text(st, 2, e->request_id);
+	bind_opt_text(st, 3, e->type);
+	bind_opt_text(st, 4, e->actor_id);
+	bind_opt_text(st, 5, e->actor_role);
+	bind_opt_text(st, 6, e->purpose);
+	bind_opt_text(st, 7, e->cluster);
+	bind_opt_text(st, 8, e->partners);
+	if (e->subject_index)
+		sqlite3_bind_blob(st, 9, e->subject_index, 32, SQLITE_STATIC);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int sentlog_write(db_writer *w, const struct sent_entry *e)
+{
+	return db_writer_run(w, sentlog_insert, (void *)e);
+}
+
+struct sent_completion {
+	const char *request_id, *outcomes;
+};
+
+static int sentlog_update(db *d, void *arg)
+{
+	const struct sent_completion *c = arg;
+	sqlite3_stmt *st = NULL;
+	int rc = db_prepare(d, "UPDATE sent_log SET outcomes = ?, completed_at = ? WHERE request_id = ?",
+			    &st);
+	if (rc != 0)
+		return rc;
+	sqlite3_bind_text(st, 1, c->outcomes, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, time_now_ms());
+	sqlite3_bind_text(st, 3, c->request_id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int sentlog_complete(db_writer *w, const char *request_id, const char *outcomes)
+{
+	struct sent_completion c = { request_id, outcomes };
+	return db_writer_run(w, sentlog_update, &c);
+}

@@ -1,0 +1,79 @@
+/*
+ * profile.c — disclosure profile loading and the lookup decision.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "wijknet.h"
+#include "profile.h"
+#include "vocab.h"
+
+static const struct schema_field profile_fields[] = {
+	{ "lookups", SCHEMA_STRING, 0, 32 },
+	{ "share", SCHEMA_ARRAY, 0, 64 },
+	{ NULL, 0, 0, 0 },
+};
+
+static const char *const lookups_names[] = { "answer", "consent_required", "never" };
+
+const char *profile_lookups_name(enum profile_lookups l)
+{
+	return lookups_names[l];
+}
+
+int profile_load(config *cfg, const json_t *obj, struct profile *out, char *err, size_t errcap)
+{
+	memset(out, 0, sizeof(*out));
+	out->lookups = PROFILE_LOOKUPS_ANSWER;
+	if (obj == NULL) {
+		out->share = json_array();
+		return 0;
+	}
+	int rc = config_check(cfg, obj, "profile", profile_fields, err, errcap);
+	if (rc != 0)
+		return rc;
+	const char *l = config_str(obj, "lookups", "answer");
+	size_t i;
+	for (i = 0; i < 3; i++)
+		if (strcmp(l, lookups_names[i]) == 0)
+			break;
+	if (i == 3) {
+		snprintf(err, errcap, "%s: in 'profile': field 'lookups': expected answer, "
+			 "consent_required or never", config_file(cfg));
+		return WN_ECONFIG;
+	}
+	out->lookups = (enum profile_lookups)i;
+	json_t *share = json_object_get(obj, "share"), *x;
+	json_array_foreach(share, i, x) {
+		if (vocab_category(json_string_value(x)) == NULL) {
+			snprintf(err, errcap, "%s: in 'profile': field 'share': item %zu is not a "
+				 "category of the vocabulary", config_file(cfg), i);
+			return WN_ECONFIG;
+		}
+	}
+	out->share = share ? json_incref(share) : json_array();
+	return 0;
+}
+
+void profile_free(struct profile *p)
+{
+	json_decref(p->share);
+	p->share = NULL;
+}
+
+int profile_lookup_decision(const struct profile *p, const json_t *consent, const char **reason)
+{
+	switch (p->lookups) {
+	case PROFILE_LOOKUPS_ANSWER:
+		return 0;
+	case PROFILE_LOOKUPS_CONSENT:
+		if (consent != NULL)
+			return 0;
+		*reason = "consent_required";
+		return WN_EDENIED;
+	case PROFILE_LOOKUPS_NEVER:
+	default:
+		*reason = "not_shared";
+		return WN_EDENIED;
+	}
+}

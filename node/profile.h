@@ -1,0 +1,38 @@
+/*
+ * profile.h — the partner's own disclosure profile (r06, r15), set in its
+ * node's config and enforced by the node, whatever the broker allowed:
+ * whether it answers lookups at all, whether "known" needs a consent that
+ * names it (mental-health and addiction care, Heerlen Bijlage 2: "al dan
+ * niet bekend … na specifieke toestemming"), and which categories it shares.
+ */
+#ifndef WN_NODE_PROFILE_H
+#define WN_NODE_PROFILE_H
+
+#include <jansson.h>
+
+#include "config.h"
+
+enum profile_lookups {
+	PROFILE_LOOKUPS_ANSWER = 0,   /* known / not_known */
+	PROFILE_LOOKUPS_CONSENT,      /* only with a consent naming this partner */
+	PROFILE_LOOKUPS_NEVER,        /* refuses every lookup */
+};
+
+struct profile {
+	enum profile_lookups lookups;
+	json_t *share;                /* categories this partner discloses (array) */
+};
+
+/* Reads the "profile" object (may be NULL: answer lookups, share nothing). */
+int profile_load(config *cfg, const json_t *obj, struct profile *out, char *err, size_t errcap);
+void profile_free(struct profile *p);
+
+/* What a lookup may be told, decided before any record is read, so that a
+ * refusal reveals nothing: 0 = answer from the records; otherwise *reason is
+ * the refusal code. consent is the verified consent presented with the
+ * lookup, or NULL (consents arrive with the consent registry). */
+int profile_lookup_decision(const struct profile *p, const json_t *consent, const char **reason);
+
+const char *profile_lookups_name(enum profile_lookups l);
+
+#endif
