@@ -39,10 +39,10 @@ struct node {
 	rpc_server *localsrv;
 
 	pthread_mutex_t lock;     /* guards dir, seal_published, stopping */
+	pthread_mutex_t refresh_lock; /* one on-demand refresh at a time */
 	pthread_cond_t wake;
 	struct directory *dir;
 	int seal_published;
-	int64_t last_refresh;     /* monotonic ms of the last verified directory */
 	int stopping;
 	pthread_t refresher;
 	int refresher_started;
@@ -60,9 +60,10 @@ int node_call_broker(struct node *n, json_t *env, int timeout_ms, json_t **reply
 /* Fetches and verifies the directory now. */
 int node_refresh_directory(struct node *n, char *err, size_t errcap);
 
-/* Refreshes unless that was done in the last 500 ms (so a burst of queries
- * from a partner that just joined causes one fetch, not one each). */
-void node_refresh_directory_soon(struct node *n);
+/* Refreshes when the verified directory is older than ts (the time a query
+ * was made: the sender may have joined or published its key since). One
+ * refresh at a time; queries that waited for it do not fetch again. */
+void node_refresh_directory_before(struct node *n, int64_t ts);
 
 /* Handlers wired by node.c. */
 int node_inbound_handle(void *arg, const void *req, size_t len, char **resp, size_t *resplen);

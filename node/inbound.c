@@ -108,7 +108,7 @@ int node_inbound_handle(void *arg, const void *req, size_t len, char **resp, siz
 	if (rc == WN_EUNKNOWN_PARTNER || (rc == 0 && sender != NULL && !sender->has_seal)) {
 		/* a partner that joined or published its key after our last fetch */
 		directory_release(d);
-		node_refresh_directory_soon(n);
+		node_refresh_directory_before(n, envelope_ts(env));
 		if ((d = node_directory(n)) == NULL) {
 			rc = inbound_refuse(n, env, from, WN_ESTATE, "no verified directory", resp,
 					    resplen);

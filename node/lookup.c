@@ -19,6 +19,7 @@
 #include "disclog.h"
 #include "envelope.h"
 #include "error.h"
+#include "ids.h"
 #include "local.h"
 #include "log.h"
 #include "replay.h"
@@ -222,9 +223,11 @@ json_t *local_lookup(struct node *n, json_t *rq)
 	int missing = 0;
 	json_array_foreach(scope, i, x)
 		missing += !directory_find(d, json_string_value(x))->has_seal;
-	if (missing && node_refresh_directory(n, err, sizeof(err)) == 0) {
+	if (missing) {
 		directory_release(d);
-		d = node_directory(n);
+		node_refresh_directory_before(n, time_now_ms());
+		if ((d = node_directory(n)) == NULL)
+			return local_error(WN_ESTATE, "no verified directory");
 	}
 	if ((rc = envelope_new1(&env, "lookup", n->ident->id, n->ident->id)) != 0)
 		goto fail;

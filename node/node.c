@@ -133,7 +133,6 @@ int node_refresh_directory(struct node *n, char *err, size_t errcap)
 		pthread_mutex_lock(&n->lock);
 		struct directory *old = n->dir;
 		n->dir = d;
-		n->last_refresh = time_mono_ms();
 		/* the broker forgot or never had our key: publish it again */
 		if (self == NULL || !self->has_seal || memcmp(self->seal_pk, n->keys.seal_pk, 32) != 0)
 			n->seal_published = 0;
@@ -145,14 +144,16 @@ int node_refresh_directory(struct node *n, char *err, size_t errcap)
 	return rc;
 }
 
-void node_refresh_directory_soon(struct node *n)
+void node_refresh_directory_before(struct node *n, int64_t ts)
 {
 	char err[256];
-	pthread_mutex_lock(&n->lock);
-	int recent = n->dir != NULL && time_mono_ms() - n->last_refresh < 500;
-	pthread_mutex_unlock(&n->lock);
-	if (!recent)
+	pthread_mutex_lock(&n->refresh_lock);
+	struct directory *d = node_directory(n);
+	int stale = d == NULL || d->fetched_at < ts;
+	directory_release(d);
+	if (stale)
 		(void)node_refresh_directory(n, err, sizeof(err));
+	pthread_mutex_unlock(&n->refresh_lock);
 }
 
 static int node_publish_seal_key(struct node *n, char *err, size_t errcap)
@@ -232,6 +233,7 @@ int node_open(const char *config_file_path, node **out, char *err, size_t errcap
 	if (n == NULL)
 		return WN_ENOMEM;
 	pthread_mutex_init(&n->lock, NULL);
+	pthread_mutex_init(&n->refresh_lock, NULL);
 	pthread_cond_init(&n->wake, NULL);
 	if ((rc = config_load(config_file_path, &n->cfg, err, errcap)) != 0)
 		goto fail;
@@ -390,5 +392,6 @@ void node_close(node *n)
 	config_free(n->cfg);
 	pthread_cond_destroy(&n->wake);
 	pthread_mutex_destroy(&n->lock);
+	pthread_mutex_destroy(&n->refresh_lock);
 	free(n);
 }
