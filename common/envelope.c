@@ -77,7 +77,7 @@ int envelope_parse(const void *buf, size_t len, json_t **out, char *err, size_t 
 	json_error_t jerr;
 	json_t *env = NULL;
 	int rc;
-	if (buf == NULL || out == NULL)
+	if (buf == NULL || out == NULL || err == NULL)
 		return WN_EINVAL;
 	if (len > ENVELOPE_MAX_BYTES) {
 		snprintf(err, errcap, "message of %zu bytes exceeds the limit of %d", len,
@@ -89,7 +89,17 @@ int envelope_parse(const void *buf, size_t len, json_t **out, char *err, size_t 
 		snprintf(err, errcap, "malformed JSON at byte %d: %s", jerr.position, jerr.text);
 		return WN_EJSON;
 	}
-	rc = schema_check(env, header_fields, err, errcap);
+	if ((rc = envelope_check(env, err, errcap)) != 0) {
+		json_decref(env);
+		return rc;
+	}
+	*out = env;
+	return 0;
+}
+
+int envelope_check(const json_t *env, char *err, size_t errcap)
+{
+	int rc = schema_check(env, header_fields, err, errcap);
 	if (rc != 0)
 		goto fail;
 	rc = WN_ESCHEMA;
@@ -150,12 +160,10 @@ int envelope_parse(const void *buf, size_t len, json_t **out, char *err, size_t 
 			goto fail;
 		}
 	}
-	*out = env;
 	return 0;
 fail:
 	if (rc == 0)
 		rc = WN_ESCHEMA;
-	json_decref(env);
 	return rc;
 }
 

@@ -30,6 +30,10 @@
  * owned by the caller (json_decref). err names what was wrong. */
 int envelope_parse(const void *buf, size_t len, json_t **out, char *err, size_t errcap);
 
+/* The same header checks on an already parsed object (e.g. an answer
+ * relayed inside another message). */
+int envelope_check(const json_t *env, char *err, size_t errcap);
+
 /* Creates an unsigned envelope with a fresh id and the current time.
  * *out: json_decref(). */
 int envelope_new(json_t **out, const char *type, const char *from, const char *const *to,

@@ -10,6 +10,7 @@
 #include "hpke.h"
 
 #include <limits.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,6 +35,18 @@ static const uint8_t hpke_suite_id[10] = {
 	'H', 'P', 'K', 'E', 0x00, 0x20, 0x00, 0x01, 0x00, 0x01
 };
 
+/* Algorithms are fetched once: an OpenSSL 3.0 fetch per call costs more
+ * than the HKDF itself. Fetched objects are immutable and thread-safe. */
+static pthread_once_t hpke_fetch_once = PTHREAD_ONCE_INIT;
+static EVP_KDF *hpke_kdf;
+static EVP_CIPHER *hpke_aead;
+
+static void hpke_fetch(void)
+{
+	hpke_kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
+	hpke_aead = EVP_CIPHER_fetch(NULL, "AES-128-GCM", NULL);
+}
+
 /* One HKDF step (extract-only or expand-only) through EVP_KDF "HKDF". */
 static int hpke_hkdf(int mode, const uint8_t *salt, size_t saltlen,
                      const uint8_t *key, size_t keylen,
@@ -47,7 +60,8 @@ static int hpke_hkdf(int mode, const uint8_t *salt, size_t saltlen,
 	size_t n = 0;
 	int rc = WN_ECRYPTO;
 
-	kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
+	pthread_once(&hpke_fetch_once, hpke_fetch);
+	kdf = hpke_kdf;
 	if (kdf == NULL)
 		goto out;
 	kctx = EVP_KDF_CTX_new(kdf);
@@ -81,7 +95,6 @@ out:
 	if (rc != WN_OK)
 		OPENSSL_cleanse(out, outlen);
 	EVP_KDF_CTX_free(kctx);
-	EVP_KDF_free(kdf);
 	return rc;
 }
 
@@ -327,7 +340,8 @@ static int hpke_aead_seal(const uint8_t key[HPKE_AEAD_KEY_LEN],
 	ctx = EVP_CIPHER_CTX_new();
 	if (ctx == NULL)
 		return WN_ENOMEM;
-	if (EVP_EncryptInit_ex(ctx, EVP_aes_128_gcm(), NULL, NULL, NULL) != 1 ||
+	if ((pthread_once(&hpke_fetch_once, hpke_fetch), hpke_aead == NULL) ||
+	    EVP_EncryptInit_ex(ctx, hpke_aead, NULL, NULL, NULL) != 1 ||
 	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, HPKE_NONCE_LEN,
 	                        NULL) != 1 ||
 	    EVP_EncryptInit_ex(ctx, NULL, NULL, key, nonce) != 1)
@@ -377,7 +391,8 @@ static int hpke_aead_open(const uint8_t key[HPKE_AEAD_KEY_LEN],
 		rc = WN_ENOMEM;
 		goto out;
 	}
-	if (EVP_DecryptInit_ex(ctx, EVP_aes_128_gcm(), NULL, NULL, NULL) != 1 ||
+	if ((pthread_once(&hpke_fetch_once, hpke_fetch), hpke_aead == NULL) ||
+	    EVP_DecryptInit_ex(ctx, hpke_aead, NULL, NULL, NULL) != 1 ||
 	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, HPKE_NONCE_LEN,
 	                        NULL) != 1 ||
 	    EVP_DecryptInit_ex(ctx, NULL, NULL, key, nonce) != 1)

@@ -1,6 +1,7 @@
 /*
  * pki.c — OpenSSL 3.0 EVP and X509 glue for identities, trust and signatures.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,21 @@
 #include "wijknet.h"
 #include "pki.h"
 #include "schema.h"
+
+/* SHA-256 fetched once (a fetch per signature is measurable in OpenSSL 3). */
+static pthread_once_t pki_md_once = PTHREAD_ONCE_INIT;
+static EVP_MD *pki_md;
+
+static void pki_md_fetch(void)
+{
+	pki_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
+static const EVP_MD *pki_sha256_md(void)
+{
+	pthread_once(&pki_md_once, pki_md_fetch);
+	return pki_md ? pki_md : EVP_sha256();
+}
 
 struct pki_trust {
 	X509_STORE *store;
@@ -252,7 +268,7 @@ int pki_sign(EVP_PKEY *key, const void *msg, size_t len, uint8_t **sig, size_t *
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	if (md == NULL)
 		return WN_ENOMEM;
-	if (EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, key) != 1 ||
+	if (EVP_DigestSignInit(md, NULL, pki_sha256_md(), NULL, key) != 1 ||
 	    EVP_DigestSign(md, NULL, &n, msg, len) != 1)
 		goto out;
 	buf = malloc(n);
@@ -280,7 +296,7 @@ int pki_verify(X509 *cert, const void *msg, size_t len, const uint8_t *sig, size
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	if (md == NULL)
 		return WN_ENOMEM;
-	if (pub != NULL && EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, pub) == 1 &&
+	if (pub != NULL && EVP_DigestVerifyInit(md, NULL, pki_sha256_md(), NULL, pub) == 1 &&
 	    EVP_DigestVerify(md, sig, siglen, msg, len) == 1)
 		rc = 0;
 	ERR_clear_error();
@@ -291,7 +307,7 @@ int pki_verify(X509 *cert, const void *msg, size_t len, const uint8_t *sig, size
 int pki_sha256(const void *data, size_t len, uint8_t out[32])
 {
 	unsigned int n = 0;
-	if (EVP_Digest(data, len, out, &n, EVP_sha256(), NULL) != 1 || n != 32)
+	if (EVP_Digest(data, len, out, &n, pki_sha256_md(), NULL) != 1 || n != 32)
 		return WN_ECRYPTO;
 	return 0;
 }

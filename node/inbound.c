@@ -14,6 +14,7 @@
 #include "answer.h"
 #include "context.h"
 #include "envelope.h"
+#include "ids.h"
 #include "log.h"
 #include "replay.h"
 #include "secevent.h"
@@ -93,6 +94,7 @@ int node_inbound_handle(void *arg, const void *req, size_t len, char **resp, siz
 	struct directory *d = NULL;
 	struct dir_peer *sender = NULL;
 	char err[512];
+	int64_t start = time_mono_us();
 	int rc = envelope_parse(req, len, &env, err, sizeof(err));
 	if (rc != 0) {
 		rc = inbound_refuse(n, NULL, NULL, rc, err, resp, resplen);
@@ -160,6 +162,9 @@ int node_inbound_handle(void *arg, const void *req, size_t len, char **resp, siz
 		goto out;
 	}
 	rc = envelope_encode(reply, resp, resplen);
+	log_emit(WN_LOG_DEBUG, "inbound_answered",
+		 json_pack("{s:s,s:s,s:I}", "type", type, "re", envelope_str(env, "id"), "duration_us",
+			   (json_int_t)(time_mono_us() - start)));
 out:
 	directory_release(d);
 	json_decref(env);

@@ -120,19 +120,17 @@ static int lookup_scope(struct node *n, struct directory *d, json_t *rq, const c
 static const char *lookup_open_answer(struct node *n, struct directory *d, const json_t *a,
 				      const char *query_id, const char **reason, const char **from)
 {
-	char err[256], *buf = NULL;
-	size_t len = 0;
-	json_t *env = NULL, *body = NULL;
+	char err[256];
+	json_t *body = NULL;
+	const json_t *env = a;
 	const char *outcome = "invalid";
 	*reason = NULL;
 	*from = NULL;
-	/* re-parse strictly: the answer is held to the same schema as any message */
-	if (envelope_encode(a, &buf, &len) != 0 || envelope_parse(buf, len, &env, err, sizeof(err)) != 0) {
-		free(buf);
+	/* the answer is held to the same schema as any message */
+	if (envelope_check(env, err, sizeof(err)) != 0) {
 		*reason = "malformed";
 		return outcome;
 	}
-	free(buf);
 	struct dir_peer *p = directory_find(d, envelope_str(env, "from"));
 	*from = p ? p->id : NULL;
 	const char *re = envelope_str(env, "re");
@@ -180,7 +178,6 @@ static const char *lookup_open_answer(struct node *n, struct directory *d, const
 	}
 out:
 	json_decref(body);
-	json_decref(env);
 	return outcome;
 }
 

@@ -1,0 +1,347 @@
+/*
+ * bench.c — `make bench`: lookup performance of a real federation on
+ * loopback (broker + requester + N partner nodes, mutual TLS, durable logs)
+ * for N = 1, 10, 50: unloaded latency, throughput under load, partner
+ * answers per second; the crypto ceiling measured in the same run on this
+ * machine and the ratio of achieved throughput to it; and the same run
+ * with durable logging off. A program that prints figures, not a test.
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "wijknet.h"
+#include "envelope.h"
+#include "harness.h"
+#include "hpke.h"
+#include "ids.h"
+#include "pki.h"
+
+#define MAX_SAMPLES 200000
+
+static const char *const bench_bsns[] = { "999990019", "999990020", "999990032", "999990044",
+					  "999990056", "999990068", "111222333", "123456782" };
+
+struct load {
+	char url[512];
+	int64_t until_us;
+	double *lat_ms;
+	size_t n, cap;
+	long errors;
+	pthread_mutex_t *lock;
+	double *all;
+	size_t *nall;
+};
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+static double pct(double *v, size_t n, double p)
+{
+	if (n == 0)
+		return 0;
+	size_t i = (size_t)(p * (double)(n - 1) + 0.5);
+	return v[i];
+}
+
+static int one_lookup(wn_client *c, unsigned k)
+{
+	wn_lookup_params p = { 0 };
+	wn_lookup_result *r = NULL;
+	p.bsn = bench_bsns[k % 8];
+	p.purpose = "intake";
+	p.actor.id = "bench";
+	p.actor.role = "wijkcoach";
+	int rc = wn_lookup(c, &p, &r);
+	if (rc == 0) {
+		for (size_t i = 0; i < r->count; i++)
+			if (strcmp(r->answers[i].outcome, "known") != 0 &&
+			    strcmp(r->answers[i].outcome, "not_known") != 0)
+				rc = WN_EUNAVAILABLE;
+		wn_lookup_result_free(r);
+	}
+	return rc;
+}
+
+static void *load_main(void *arg)
+{
+	struct load *l = arg;
+	wn_client *c = NULL;
+	if (wn_client_open(&c, l->url) != 0)
+		return NULL;
+	unsigned k = (unsigned)(uintptr_t)l;
+	while (time_mono_us() < l->until_us) {
+		int64_t t0 = time_mono_us();
+		int rc = one_lookup(c, k++);
+		double ms = (double)(time_mono_us() - t0) / 1000.0;
+		if (rc != 0) {
+			l->errors++;
+			continue;
+		}
+		pthread_mutex_lock(l->lock);
+		if (*l->nall < MAX_SAMPLES)
+			l->all[(*l->nall)++] = ms;
+		pthread_mutex_unlock(l->lock);
+	}
+	wn_client_close(c);
+	return NULL;
+}
+
+/* ---- crypto ceiling ------------------------------------------------- */
+
+struct crypto_rates {
+	double sign, verify, seal, open; /* operations per second, one core */
+};
+
+static double rate_of(void (*fn)(void *), void *arg)
+{
+	int64_t t0 = time_mono_us();
+	long n = 0;
+	while (time_mono_us() - t0 < 400000) {
+		for (int i = 0; i < 20; i++)
+			fn(arg);
+		n += 20;
+	}
+	return (double)n * 1e6 / (double)(time_mono_us() - t0);
+}
+
+struct cctx {
+	EVP_PKEY *key;
+	X509 *cert;
+	uint8_t msg[600], sig[128], sk[32], pk[32], pt[1024], ct[1024 + HPKE_OVERHEAD];
+	size_t siglen, ctlen;
+};
+
+static void do_sign(void *a)
+{
+	struct cctx *c = a;
+	uint8_t *s = NULL;
+	size_t n = 0;
+	pki_sign(c->key, c->msg, sizeof(c->msg), &s, &n);
+	free(s);
+}
+
+static void do_verify(void *a)
+{
+	struct cctx *c = a;
+	pki_verify(c->cert, c->msg, sizeof(c->msg), c->sig, c->siglen);
+}
+
+static void do_seal(void *a)
+{
+	struct cctx *c = a;
+	size_t n;
+	hpke_seal(c->pk, (const uint8_t *)"i", 1, c->msg, 200, c->pt, sizeof(c->pt), c->ct,
+		  sizeof(c->ct), &n);
+}
+
+static void do_open(void *a)
+{
+	struct cctx *c = a;
+	uint8_t out[1024];
+	size_t n;
+	hpke_open(c->sk, (const uint8_t *)"i", 1, c->msg, 200, c->ct, c->ctlen, out, sizeof(out), &n);
+}
+
+static int crypto_measure(const char *pem, struct crypto_rates *r)
+{
+	struct cctx c;
+	char err[256];
+	pki_identity *id = NULL;
+	memset(&c, 7, sizeof(c));
+	if (pki_identity_load(pem, &id, err, sizeof(err)) != 0)
+		return -1;
+	c.key = id->key;
+	c.cert = id->cert;
+	uint8_t *s = NULL;
+	pki_sign(c.key, c.msg, sizeof(c.msg), &s, &c.siglen);
+	memcpy(c.sig, s, c.siglen);
+	free(s);
+	hpke_keypair_generate(c.sk, c.pk);
+	hpke_seal(c.pk, (const uint8_t *)"i", 1, c.msg, 200, c.pt, sizeof(c.pt), c.ct, sizeof(c.ct),
+		  &c.ctlen);
+	r->sign = rate_of(do_sign, &c);
+	r->verify = rate_of(do_verify, &c);
+	r->seal = rate_of(do_seal, &c);
+	r->open = rate_of(do_open, &c);
+	pki_identity_free(id);
+	return 0;
+}
+
+/* CPU seconds of crypto per lookup with n partners, over all processes. */
+static double crypto_cost(const struct crypto_rates *r, int n)
+{
+	double req = 1 / r->sign + n / r->seal + (1 + n) / r->verify + n / r->open;
+	double broker = 1 / r->verify + 2 / r->sign + n / r->verify;
+	double sources = n * (2 / r->verify + 1 / r->open + 1 / r->seal + 1 / r->sign);
+	return req + broker + sources;
+}
+
+/* ---- one federation run --------------------------------------------- */
+
+struct result {
+	double p50, p95, p99, lps, p50_load, p99_load;
+	long errors;
+};
+
+static int run(int n, int durable, int threads, int seconds, const struct crypto_rates *cr,
+	       struct result *res)
+{
+	struct fed f;
+	const char **ids = calloc((size_t)n + 1, sizeof(char *));
+	char (*names)[24] = calloc((size_t)n + 1, 24);
+	ids[0] = "requester";
+	for (int i = 1; i <= n; i++) {
+		snprintf(names[i], 24, "partner-%02d", i);
+		ids[i] = names[i];
+	}
+	int rc = -1;
+	if (fed_setup(&f, ids, (size_t)n + 1) != 0)
+		goto out;
+	for (size_t i = 0; i < f.n; i++) {
+		char cfg[128];
+		snprintf(cfg, sizeof(cfg), "%s.json", f.ids[i]);
+		fed_config_edit(&f, cfg, "durable_log", durable ? "true" : "false");
+		fed_config_edit(&f, cfg, "log_level", "\"warn\"");
+	}
+	fed_config_edit(&f, "broker.json", "durable_log", durable ? "true" : "false");
+	fed_config_edit(&f, "broker.json", "log_level", "\"warn\"");
+	if (fed_start_all(&f, 60000) != 0) {
+		fprintf(stderr, "bench: federation of %d did not come up (%s)\n", n, f.dir);
+		goto out;
+	}
+	/* every partner knows half of the people */
+	for (size_t i = 1; i < f.n; i++) {
+		char url[512];
+		wn_client *c = NULL;
+		fed_socket(&f, i, url, sizeof(url));
+		if (wn_client_open(&c, url) != 0)
+			goto out;
+		for (int k = 0; k < 8; k += 2) {
+			wn_record r = { bench_bsns[(k + i) % 8], "leefgebied.huisvesting",
+					"{\"bench\":true}", "bench", NULL };
+			wn_record_put(c, &r);
+		}
+		wn_client_close(c);
+	}
+	char url[512];
+	fed_socket(&f, 0, url, sizeof(url));
+	wn_client *c = NULL;
+	if (wn_client_open(&c, url) != 0)
+		goto out;
+	for (int k = 0; k < 20; k++) /* warm-up */
+		one_lookup(c, (unsigned)k);
+	int samples = n >= 50 ? 100 : 300;
+	double *lat = calloc((size_t)samples, sizeof(double));
+	int got = 0;
+	for (int k = 0; k < samples; k++) {
+		int64_t t0 = time_mono_us();
+		if (one_lookup(c, (unsigned)k) == 0)
+			lat[got++] = (double)(time_mono_us() - t0) / 1000.0;
+	}
+	wn_client_close(c);
+	qsort(lat, (size_t)got, sizeof(double), cmp_double);
+	res->p50 = pct(lat, (size_t)got, 0.50);
+	res->p95 = pct(lat, (size_t)got, 0.95);
+	res->p99 = pct(lat, (size_t)got, 0.99);
+	free(lat);
+
+	pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	double *all = calloc(MAX_SAMPLES, sizeof(double));
+	size_t nall = 0;
+	struct load *loads = calloc((size_t)threads, sizeof(*loads));
+	pthread_t *tids = calloc((size_t)threads, sizeof(pthread_t));
+	int64_t start = time_mono_us();
+	for (int t = 0; t < threads; t++) {
+		snprintf(loads[t].url, sizeof(loads[t].url), "%s", url);
+		loads[t].until_us = start + (int64_t)seconds * 1000000;
+		loads[t].lock = &lock;
+		loads[t].all = all;
+		loads[t].nall = &nall;
+		pthread_create(&tids[t], NULL, load_main, &loads[t]);
+	}
+	res->errors = 0;
+	for (int t = 0; t < threads; t++) {
+		pthread_join(tids[t], NULL);
+		res->errors += loads[t].errors;
+	}
+	double elapsed = (double)(time_mono_us() - start) / 1e6;
+	qsort(all, nall, sizeof(double), cmp_double);
+	res->lps = (double)nall / elapsed;
+	res->p50_load = pct(all, nall, 0.50);
+	res->p99_load = pct(all, nall, 0.99);
+	free(all);
+	free(loads);
+	free(tids);
+	(void)cr;
+	rc = 0;
+out:
+	fed_teardown(&f);
+	free(ids);
+	free(names);
+	return rc;
+}
+
+int main(void)
+{
+	signal(SIGPIPE, SIG_IGN);
+	int threads = getenv("WN_BENCH_THREADS") ? atoi(getenv("WN_BENCH_THREADS")) : 8;
+	int seconds = getenv("WN_BENCH_SECONDS") ? atoi(getenv("WN_BENCH_SECONDS")) : 4;
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	printf("wijknet bench — lookups over mutual TLS on 127.0.0.1, %ld cores, %d client threads, "
+	       "%d s under load\n", cores, threads, seconds);
+
+	/* the crypto ceiling on this machine, with a real P-256 key of the CA tool */
+	struct fed tmp;
+	const char *one[] = { "ceiling" };
+	struct crypto_rates cr = { 0 };
+	char pem[512];
+	if (fed_setup(&tmp, one, 1) != 0)
+		return 1;
+	fed_file(&tmp, "ca/ceiling.pem", pem, sizeof(pem));
+	if (crypto_measure(pem, &cr) != 0)
+		return 1;
+	fed_teardown(&tmp);
+	printf("\ncrypto on one core: sign %.0f/s  verify %.0f/s  seal %.0f/s  open %.0f/s "
+	       "(ECDSA P-256, HPKE X25519/AES-128-GCM)\n", cr.sign, cr.verify, cr.seal, cr.open);
+
+	const int sizes[] = { 1, 10, 50 };
+	struct result durable[3], fast;
+	printf("\n%-4s %-8s %9s %9s %9s | %10s %12s %10s %10s | %10s %7s\n", "N", "logs", "p50 ms",
+	       "p95 ms", "p99 ms", "lookups/s", "answers/s", "p50 load", "p99 load", "ceiling/s",
+	       "ratio");
+	for (int i = 0; i < 3; i++) {
+		int n = sizes[i];
+		if (run(n, 1, threads, seconds, &cr, &durable[i]) != 0)
+			return 1;
+		double ceiling = (double)cores / crypto_cost(&cr, n);
+		printf("%-4d %-8s %9.2f %9.2f %9.2f | %10.1f %12.1f %10.2f %10.2f | %10.1f %6.0f%%\n",
+		       n, "durable", durable[i].p50, durable[i].p95, durable[i].p99, durable[i].lps,
+		       durable[i].lps * n, durable[i].p50_load, durable[i].p99_load, ceiling,
+		       100.0 * durable[i].lps / ceiling);
+		if (durable[i].errors)
+			printf("     (%ld lookups failed or had unavailable partners)\n", durable[i].errors);
+	}
+	if (run(10, 0, threads, seconds, &cr, &fast) != 0)
+		return 1;
+	double ceiling10 = (double)cores / crypto_cost(&cr, 10);
+	printf("%-4d %-8s %9.2f %9.2f %9.2f | %10.1f %12.1f %10.2f %10.2f | %10.1f %6.0f%%\n", 10,
+	       "off", fast.p50, fast.p95, fast.p99, fast.lps, fast.lps * 10, fast.p50_load,
+	       fast.p99_load, ceiling10, 100.0 * fast.lps / ceiling10);
+	printf("\ndurable / non-durable throughput at N=10: %.2f\n", durable[1].lps / fast.lps);
+	printf("targets at N=10 on 2 cores: p50 <= 4 ms (%s), p99 <= 10 ms (%s), >= 200 lookups/s "
+	       "under load (%s)\n", durable[1].p50 <= 4 ? "met" : "NOT met",
+	       durable[1].p99 <= 10 ? "met" : "NOT met", durable[1].lps >= 200 ? "met" : "NOT met");
+	printf("ceiling = cores / crypto CPU time of one lookup across requester, broker and "
+	       "N sources (sign, verify, seal, open counts per hop)\n");
+	return 0;
+}
