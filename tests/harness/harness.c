@@ -202,11 +202,33 @@ int fed_log_contains(struct fed *f, const char *name, const char *needle)
 	return found;
 }
 
+int fed_sanitizer_reports;
+
+/* Daemons run under ASan/UBSan in `make check`: their reports land in their
+ * logs, which a test must not throw away unread. */
+static void fed_scan_logs(struct fed *f)
+{
+	static const char *const marks[] = { "ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
+					      "runtime error:", NULL };
+	for (size_t i = 0; i <= f->n; i++) {
+		const char *name = i == f->n ? "broker" : f->ids[i];
+		for (size_t m = 0; marks[m]; m++) {
+			if (fed_log_contains(f, name, marks[m])) {
+				fprintf(stderr, "harness: sanitizer report in %s/logs/%s.log (%s)\n",
+					f->dir, name, marks[m]);
+				fed_sanitizer_reports++;
+				setenv("WN_KEEP_TEST_DIR", "1", 1);
+			}
+		}
+	}
+}
+
 void fed_teardown(struct fed *f)
 {
 	fed_stop(&f->broker, SIGTERM);
 	for (size_t i = 0; i < f->n; i++)
 		fed_stop(&f->nodes[i], SIGTERM);
+	fed_scan_logs(f);
 	if (getenv("WN_KEEP_TEST_DIR") == NULL && strncmp(f->dir, "/tmp/wn-test-", 13) == 0) {
 		char cmd[400];
 		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);

@@ -59,6 +59,10 @@ long fed_db_count(struct fed *f, const char *db_rel, const char *sql);
 /* 1 if logs/NAME.log contains needle. */
 int fed_log_contains(struct fed *f, const char *name, const char *needle);
 
+/* Count of sanitizer reports found in daemon logs at teardown; a test
+ * program must fail when it is not zero. */
+extern int fed_sanitizer_reports;
+
 /* Kills everything and removes the dir (kept when WN_KEEP_TEST_DIR is set). */
 void fed_teardown(struct fed *f);
 

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -89,6 +90,9 @@ static void test_r02_known_federation_health_all_up(void **state)
 	wn_client *c = NULL;
 	wn_partner_list *l = NULL;
 	fed_socket(f, 1, url, sizeof(url));
+	struct stat st;
+	assert_int_equal(stat(url + strlen("ipc://"), &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600); /* the local API is the partner's own */
 	assert_int_equal(wn_client_open(&c, url), 0);
 	assert_int_equal(wn_health(c, &l), 0);
 	assert_true(l->broker_up);
@@ -475,5 +479,7 @@ int main(void)
 	int failed = cmocka_run_group_tests_name("federation_running", running, group_setup,
 						 group_teardown);
 	failed += cmocka_run_group_tests_name("federation_certificates_and_restarts", own, NULL, NULL);
-	return failed ? 1 : 0;
+	if (fed_sanitizer_reports)
+		fprintf(stderr, "%d sanitizer report(s) from the daemons\n", fed_sanitizer_reports);
+	return failed || fed_sanitizer_reports ? 1 : 0;
 }
