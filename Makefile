@@ -45,6 +45,7 @@ TEST_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC)) \
 BENCH_BIN := $(BUILD)/wijknet-bench
 
 .PHONY: all deps test check demo bench clean install-deps
+.SECONDARY:
 all: $(BINS) $(WIJKNET_A) $(WIJKNET_SO) $(TEST_BINS)
 
 $(BUILD)/obj/%.o: %.c
@@ -80,7 +81,7 @@ $(BUILD)/obj/tests/harness/%.o: tests/harness/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/harness -MMD -MP -c $< -o $@
 
-$(BENCH_BIN): tests/bench/bench.c $(call OBJ,$(HARNESS_SRC)) $(WIJKNET_A) $(NODE_A) $(COMMON_A)
+$(BENCH_BIN): tests/bench/bench.c $(BUILD)/obj/tests/harness/harness.o $(WIJKNET_A) $(NODE_A) $(COMMON_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/harness $(LDFLAGS) -o $@ $^ $(LDLIBS)
 

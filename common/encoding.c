@@ -19,6 +19,16 @@ void hex_encode(const uint8_t *in, size_t len, char *out)
 	out[2 * len] = '\0';
 }
 
+int hex_validate(const char *s, size_t len)
+{
+	if (s == NULL || strlen(s) != len)
+		return WN_EINVAL;
+	for (size_t i = 0; i < len; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return WN_EINVAL;
+	return 0;
+}
+
 static int hex_value(char c)
 {
 	if (c >= '0' && c <= '9')

@@ -11,6 +11,9 @@
 /* Writes 2*len lowercase hex digits plus NUL; out must hold 2*len+1. */
 void hex_encode(const uint8_t *in, size_t len, char *out);
 
+/* 0 if s is exactly len lowercase hex digits (ids, hashes on the wire). */
+int hex_validate(const char *s, size_t len);
+
 /* Decodes exactly outlen bytes from a hex string of length 2*outlen. */
 int hex_decode(const char *in, uint8_t *out, size_t outlen);
 

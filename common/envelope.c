@@ -32,6 +32,8 @@ static const struct schema_field header_fields[] = {
 	{ "purpose", SCHEMA_STRING, 0, 48 },
 	{ "ground", SCHEMA_STRING, 0, 48 },
 	{ "actor", SCHEMA_OBJECT, 0, 0 },
+	{ "consent", SCHEMA_OBJECT, 0, 0 },
+	{ "approval", SCHEMA_STRING, 0, 32 },
 	{ "body", SCHEMA_OBJECT, 0, 0 },
 	{ "sealed", SCHEMA_OBJECT, 0, 0 },
 	{ "sig", SCHEMA_STRING, 0, 256 },
@@ -52,15 +54,25 @@ static const struct schema_field receipt_fields[] = {
 	{ "env", SCHEMA_STRING, 1, 64 },
 	{ "ts", SCHEMA_INT, 1, 0 },
 	{ "status", SCHEMA_STRING, 0, 32 },
+	{ "cluster", SCHEMA_STRING, 0, 32 },
+	{ "approval", SCHEMA_STRING, 0, 32 },
 	{ "sig", SCHEMA_STRING, 1, 256 },
+	{ NULL, 0, 0, 0 },
+};
+
+static const struct schema_field consent_ref_fields[] = {
+	{ "id", SCHEMA_STRING, 1, 32 },
+	{ "version", SCHEMA_STRING, 1, 64 },
 	{ NULL, 0, 0, 0 },
 };
 
 /* Every message type of the protocol; anything else is refused. */
 static const char *const known_types[] = {
 	"health", "health.answer", "directory.get", "directory", "seal.publish", "ok", "error",
-	"lookup", "lookup.answer", "lookup.result", "request", "request.answer",
+	"lookup", "lookup.answer", "lookup.result", "request", "request.answer", "request.result",
 	"consent.register", "consent.revoke", "case.open", "case.join", "case.leave",
+	"case.close", "case.list", "thirdparty.propose", "thirdparty.declare",
+	"thirdparty.approve", "thirdparty.reject", "thirdparty.list",
 	"report.access", "report.rights", NULL,
 };
 
@@ -111,10 +123,14 @@ int envelope_check(const json_t *env, char *err, size_t errcap)
 		snprintf(err, errcap, "field 'id': expected 32 lowercase hex digits");
 		goto fail;
 	}
-	const char *re = envelope_str(env, "re");
-	if (re != NULL && id_validate(re) != 0) {
-		snprintf(err, errcap, "field 're': expected 32 lowercase hex digits");
-		goto fail;
+	static const char *const id_fields[] = { "re", "case", "approval" };
+	for (size_t f = 0; f < sizeof(id_fields) / sizeof(id_fields[0]); f++) {
+		const char *v = envelope_str(env, id_fields[f]);
+		if (v != NULL && id_validate(v) != 0) {
+			snprintf(err, errcap, "field '%s': expected 32 lowercase hex digits",
+				 id_fields[f]);
+			goto fail;
+		}
 	}
 	if (!envelope_type_known(envelope_str(env, "type"))) {
 		snprintf(err, errcap, "field 'type': unknown message type '%.48s'",
@@ -148,6 +164,18 @@ int envelope_check(const json_t *env, char *err, size_t errcap)
 	json_t *actor = json_object_get(env, "actor");
 	if (actor != NULL && (rc = schema_check(actor, actor_fields, err, errcap)) != 0)
 		goto fail;
+	json_t *consent = json_object_get(env, "consent");
+	if (consent != NULL) {
+		if ((rc = schema_check(consent, consent_ref_fields, err, errcap)) != 0)
+			goto fail;
+		rc = WN_ESCHEMA;
+		if (id_validate(json_string_value(json_object_get(consent, "id"))) != 0 ||
+		    hex_validate(json_string_value(json_object_get(consent, "version")), 64) != 0) {
+			snprintf(err, errcap, "field 'consent': expected an id of 32 and a version of "
+				 "64 lowercase hex digits");
+			goto fail;
+		}
+	}
 	json_t *receipt = json_object_get(env, "receipt");
 	if (receipt != NULL && (rc = schema_check(receipt, receipt_fields, err, errcap)) != 0)
 		goto fail;

@@ -20,9 +20,9 @@
 #include <openssl/x509.h>
 
 #define ENVELOPE_VERSION 1
-#define ENVELOPE_MAX_BYTES (256 * 1024) /* whole message on the wire */
+#define ENVELOPE_MAX_BYTES (512 * 1024) /* whole message on the wire */
 #define ENVELOPE_MAX_TO 64              /* recipients of one message */
-#define ENVELOPE_MAX_SEALED (16 * 1024) /* one sealed body, decoded */
+#define ENVELOPE_MAX_SEALED (320 * 1024) /* one sealed body, decoded (a request's answer) */
 #define ENVELOPE_PAD 1024               /* sealed bodies padded to a multiple */
 
 /* Parses raw wire bytes with the strict header schema: size limit, JSON

@@ -46,6 +46,10 @@ static const struct error_entry error_table[] = {
 	{ WN_EUNAVAILABLE, "unavailable", "partner or service unavailable" },
 	{ WN_ESTATE, "not_ready", "not ready for this operation yet" },
 	{ WN_EFORGED, "forged_sender", "sender field does not match the signer" },
+	{ WN_ECONSENT, "consent", "consent missing, not active, or not covering this request" },
+	{ WN_EMOTIVATION, "motivation", "the lawful ground's motivation is missing or incomplete" },
+	{ WN_ENOTMEMBER, "not_case_member", "partner does not take part in the case" },
+	{ WN_EGROUND, "unknown_ground", "unknown lawful ground" },
 };
 
 static const struct error_entry *error_find(int code)

@@ -22,12 +22,7 @@ int id_generate(char out[ID_HEX_LEN + 1])
 
 int id_validate(const char *s)
 {
-	if (s == NULL || strlen(s) != ID_HEX_LEN)
-		return WN_EINVAL;
-	for (size_t i = 0; i < ID_HEX_LEN; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-			return WN_EINVAL;
-	return 0;
+	return hex_validate(s, ID_HEX_LEN);
 }
 
 int64_t time_now_ms(void)

@@ -15,8 +15,8 @@ static const struct vocab_category categories[] = {
 	{ "leefgebied.werk_opleiding", "werk, dagbesteding en opleiding", "H 6.1b", VOCAB_ORDINARY, ALL },
 	{ "leefgebied.inkomen_schulden", "inkomen, schulden", "H 6.1c", VOCAB_ORDINARY, ALL },
 	{ "leefgebied.sociale_relaties", "sociale relaties", "H 6.1d", VOCAB_ORDINARY, ALL },
-	{ "leefgebied.verslaving", "verslaving, middelengebruik", "H 6.1e", VOCAB_HEALTH, ALL },
-	{ "leefgebied.psychisch", "psychisch functioneren", "H 6.1f", VOCAB_HEALTH, ALL },
+	{ "leefgebied.verslaving", "verslaving, middelengebruik", "H 6.1e", VOCAB_ADDICTION, ALL },
+	{ "leefgebied.psychisch", "psychisch functioneren", "H 6.1f", VOCAB_MENTAL_HEALTH, ALL },
 	{ "leefgebied.lichamelijk", "lichamelijk functioneren", "H 6.1g", VOCAB_HEALTH, ALL },
 	{ "leefgebied.denkwereld_gedrag", "denkwereld, gedrag en vaardigheden", "H 6.1h", VOCAB_ORDINARY, ALL },
 	/* Groningen privacy protocol 3.5c: ZRM, eleven domains */
@@ -24,9 +24,9 @@ static const struct vocab_category categories[] = {
 	{ "zrm.dagbesteding", "ZRM dagbesteding", "G-P 3.5c", VOCAB_ORDINARY, ALL },
 	{ "zrm.huisvesting", "ZRM huisvesting", "G-P 3.5c", VOCAB_ORDINARY, ALL },
 	{ "zrm.huiselijke_relaties", "ZRM huiselijke relaties", "G-P 3.5c", VOCAB_ORDINARY, ALL },
-	{ "zrm.geestelijke_gezondheid", "ZRM geestelijke gezondheid", "G-P 3.5c", VOCAB_HEALTH, ALL },
+	{ "zrm.geestelijke_gezondheid", "ZRM geestelijke gezondheid", "G-P 3.5c", VOCAB_MENTAL_HEALTH, ALL },
 	{ "zrm.lichamelijke_gezondheid", "ZRM lichamelijke gezondheid", "G-P 3.5c", VOCAB_HEALTH, ALL },
-	{ "zrm.verslaving", "ZRM verslaving", "G-P 3.5c", VOCAB_HEALTH, ALL },
+	{ "zrm.verslaving", "ZRM verslaving", "G-P 3.5c", VOCAB_ADDICTION, ALL },
 	{ "zrm.adl", "ZRM activiteiten dagelijks leven", "G-P 3.5c", VOCAB_ORDINARY, ALL },
 	{ "zrm.sociaal_netwerk", "ZRM sociaal netwerk", "G-P 3.5c", VOCAB_ORDINARY, ALL },
 	{ "zrm.maatschappelijke_participatie", "ZRM maatschappelijke participatie", "G-P 3.5c", VOCAB_ORDINARY, ALL },
@@ -83,6 +83,29 @@ size_t vocab_category_count(void)
 const struct vocab_category *vocab_category_at(size_t i)
 {
 	return i < vocab_category_count() ? &categories[i] : NULL;
+}
+
+static const char *const special_names[] = { NULL, "health", "mental_health", "addiction",
+					      "criminal" };
+
+const char *vocab_special_name(enum vocab_special s)
+{
+	return (unsigned)s < sizeof(special_names) / sizeof(special_names[0]) ? special_names[s]
+										: NULL;
+}
+
+enum vocab_special vocab_special_from_name(const char *name)
+{
+	for (size_t i = 1; name != NULL && i < sizeof(special_names) / sizeof(special_names[0]); i++)
+		if (strcmp(special_names[i], name) == 0)
+			return (enum vocab_special)i;
+	return VOCAB_ORDINARY;
+}
+
+int vocab_category_in_cluster(const struct vocab_category *c, const char *cluster)
+{
+	unsigned flag = vocab_cluster(cluster);
+	return c != NULL && flag != 0 && (c->clusters & flag) != 0;
 }
 
 static int vocab_in(const char *const *list, const char *code)

@@ -12,10 +12,14 @@
 
 #define VOCAB_VERSION 1
 
+/* Special categories of personal data (GDPR art. 9–10): shared on consent
+ * only when the consent names the class explicitly (Heerlen 8.3, r12). */
 enum vocab_special {
 	VOCAB_ORDINARY = 0,
-	VOCAB_HEALTH,   /* health, mental health, addiction: special category */
-	VOCAB_CRIMINAL, /* criminal-law data */
+	VOCAB_HEALTH,        /* physical health */
+	VOCAB_MENTAL_HEALTH, /* mental health */
+	VOCAB_ADDICTION,     /* addiction, substance use */
+	VOCAB_CRIMINAL,      /* criminal-law data */
 };
 
 /* Clusters of Heerlen Bijlage 2 (2a–2c) as bit flags. */
@@ -38,6 +42,14 @@ struct vocab_category {
 const struct vocab_category *vocab_category(const char *code);
 size_t vocab_category_count(void);
 const struct vocab_category *vocab_category_at(size_t i);
+
+/* Name of a special class ("health", "mental_health", "addiction",
+ * "criminal"; NULL for ordinary data) and back (VOCAB_ORDINARY if unknown). */
+const char *vocab_special_name(enum vocab_special s);
+enum vocab_special vocab_special_from_name(const char *name);
+
+/* 1 when the category belongs to the data set of the cluster (r26). */
+int vocab_category_in_cluster(const struct vocab_category *c, const char *cluster);
 
 /* Cluster flag for a code ("jeugd", "volwassenen", "multiprobleem"), or 0. */
 unsigned vocab_cluster(const char *code);

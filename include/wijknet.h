@@ -53,7 +53,11 @@ enum wn_error {
 	WN_EUNAVAILABLE = -29,   /* partner or service unavailable */
 	WN_ESTATE = -30,         /* not ready (e.g. directory not yet fetched) */
 	WN_EFORGED = -31,        /* sender field does not match the signer */
-	WN_ECODE_MIN = -31
+	WN_ECONSENT = -32,       /* consent missing, not active, or not covering the request */
+	WN_EMOTIVATION = -33,    /* lawful-ground motivation missing or incomplete */
+	WN_ENOTMEMBER = -34,     /* partner does not take part in the case */
+	WN_EGROUND = -35,        /* unknown lawful ground */
+	WN_ECODE_MIN = -35
 };
 
 /* A sentence describing an error code; never NULL, static storage. */

@@ -32,7 +32,7 @@ void fed_bin(const char *name, char *out, size_t cap)
 	snprintf(out, cap, "%s/%s/%s", cwd, b ? b : "build", name);
 }
 
-static void sleep_ms(int ms)
+void sleep_ms(int ms)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
 	nanosleep(&ts, NULL);

@@ -63,6 +63,9 @@ int fed_log_contains(struct fed *f, const char *name, const char *needle);
  * program must fail when it is not zero. */
 extern int fed_sanitizer_reports;
 
+/* Sleeps ms milliseconds. */
+void sleep_ms(int ms);
+
 /* Kills everything and removes the dir (kept when WN_KEEP_TEST_DIR is set). */
 void fed_teardown(struct fed *f);
 

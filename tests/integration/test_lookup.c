@@ -28,6 +28,7 @@
 #include "encoding.h"
 #include "envelope.h"
 #include "fileio.h"
+#include "fedcheck.h"
 #include "harness.h"
 #include "hpke.h"
 #include "ids.h"
@@ -44,25 +45,6 @@ static const char *const ids[NNODES] = { "alcander", "radar", "xonar", "mondriaa
 #define MARKER "WNTEST-dossier-geheim-7731" /* record content, never outside the node */
 
 /* ---- small helpers -------------------------------------------------- */
-
-static void sleep_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-	nanosleep(&ts, NULL);
-}
-
-/* fed_db_count with a formatted query. */
-static long dbq(struct fed *f, const char *db_rel, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static long dbq(struct fed *f, const char *db_rel, const char *fmt, ...)
-{
-	char sql[2048];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(sql, sizeof(sql), fmt, ap);
-	va_end(ap);
-	return fed_db_count(f, db_rel, sql);
-}
 
 static void node_db(const char *id, char *out, size_t cap)
 {
@@ -81,130 +63,6 @@ static long disclosures_count(struct fed *f, const char *id)
 	char db[128];
 	node_db(id, db, sizeof(db));
 	return fed_db_count(f, db, "SELECT COUNT(*) FROM disclosures");
-}
-
-/* A valid BSN from an eight-digit prefix, or 0 when no check digit fits. */
-static int bsn_from_prefix(long prefix, char out[10])
-{
-	snprintf(out, 10, "%08ld", prefix);
-	int sum = 0;
-	for (int i = 0; i < 8; i++)
-		sum += (out[i] - '0') * (9 - i);
-	int d9 = sum % 11;
-	if (d9 > 9 || prefix <= 0 || prefix > 99999999)
-		return 0;
-	out[8] = (char)('0' + d9);
-	out[9] = '\0';
-	return 1;
-}
-
-/* The first valid BSN at or after prefix (eight digits). */
-static void bsn_at(long prefix, char out[10])
-{
-	while (!bsn_from_prefix(prefix, out))
-		prefix++;
-}
-
-/* Reads a whole file; *len = 0 and buf = NULL when it does not exist. */
-static char *slurp(struct fed *f, const char *rel, size_t *len)
-{
-	char path[512], *buf = NULL;
-	fed_file(f, rel, path, sizeof(path));
-	*len = 0;
-	if (file_read_all(path, 512 << 20, &buf, len) != 0)
-		return NULL;
-	return buf;
-}
-
-static int bytes_contain(const char *hay, size_t hlen, const void *needle, size_t nlen)
-{
-	if (hay == NULL || nlen == 0 || nlen > hlen)
-		return 0;
-	for (size_t i = 0; i + nlen <= hlen; i++)
-		if (hay[i] == *(const char *)needle && memcmp(hay + i, needle, nlen) == 0)
-			return 1;
-	return 0;
-}
-
-/* Number of lines of logs/NAME.log containing both needles. */
-static int log_count(struct fed *f, const char *name, const char *n1, const char *n2)
-{
-	char rel[128];
-	size_t len;
-	snprintf(rel, sizeof(rel), "logs/%s.log", name);
-	char *text = slurp(f, rel, &len), *line, *save = NULL;
-	int count = 0;
-	if (text == NULL)
-		return 0;
-	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-		count += strstr(line, n1) != NULL && (n2 == NULL || strstr(line, n2) != NULL);
-	free(text);
-	return count;
-}
-
-/* One base64 key of a node's key file (data/ID.db.keys). */
-static void node_key(struct fed *f, const char *id, const char *name, uint8_t out[32])
-{
-	char path[512];
-	json_error_t jerr;
-	snprintf(path, sizeof(path), "%s/data/%s.db.keys", f->dir, id);
-	json_t *root = json_load_file(path, 0, &jerr);
-	if (root == NULL)
-		print_error("cannot read %s: %s\n", path, jerr.text);
-	assert_non_null(root);
-	const char *b64 = json_string_value(json_object_get(root, name));
-	assert_non_null(b64);
-	uint8_t *raw = NULL;
-	size_t rawlen = 0;
-	assert_int_equal(b64_decode(b64, 64, &raw, &rawlen), 0);
-	assert_int_equal(rawlen, 32);
-	memcpy(out, raw, 32);
-	free(raw);
-	json_decref(root);
-}
-
-/* The node's pseudonym of a BSN, as the design defines it. */
-static void pseudonym(const uint8_t key[32], const char *bsn, uint8_t out[32])
-{
-	unsigned int len = 0;
-	assert_non_null(HMAC(EVP_sha256(), key, 32, (const unsigned char *)bsn, strlen(bsn), out,
-			     &len));
-	assert_int_equal(len, 32);
-}
-
-/* Sets key of the broker registry entry of partner id (value: JSON text). */
-static int broker_partner_set(struct fed *f, const char *id, const char *key, const char *value)
-{
-	char path[512];
-	json_error_t jerr;
-	size_t i;
-	json_t *p, *root;
-	int found = 0;
-	fed_file(f, "broker.json", path, sizeof(path));
-	if ((root = json_load_file(path, 0, &jerr)) == NULL)
-		return -1;
-	json_array_foreach(json_object_get(root, "partners"), i, p) {
-		if (strcmp(json_string_value(json_object_get(p, "id")), id) == 0) {
-			json_t *v = json_loads(value, JSON_DECODE_ANY, &jerr);
-			if (v == NULL)
-				break;
-			json_object_set_new(p, key, v);
-			found = 1;
-		}
-	}
-	int rc = found ? json_dump_file(root, path, JSON_INDENT(2)) : -1;
-	json_decref(root);
-	return rc;
-}
-
-static wn_client *client_of(struct fed *f, size_t i)
-{
-	char url[512];
-	wn_client *c = NULL;
-	fed_socket(f, i, url, sizeof(url));
-	assert_int_equal(wn_client_open(&c, url), 0);
-	assert_int_equal(wn_client_set_timeout(c, 20000), 0);
-	return c;
 }
 
 static wn_lookup_params params_for(const char *bsn)
@@ -285,37 +143,6 @@ static void expect_answer(const wn_lookup_result *r, const char *id, const char 
 	}
 }
 
-/* Runs the CLI as node's professional; stdout in cli.out, stderr in cli.err. */
-static int cli(struct fed *f, const char *node, const char *args)
-{
-	char bin[512];
-	fed_bin("wijknet", bin, sizeof(bin));
-	int st = fed_sh(f, "'%s' --config %s.json %s >cli.out 2>cli.err", bin, node, args);
-	/* under `make check` the CLI's own sanitizer reports land in cli.err */
-	if (fed_sh(f, "grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' cli.err") == 0) {
-		fprintf(stderr, "sanitizer report from: wijknet %s\n", args);
-		fed_sh(f, "cat cli.err >&2");
-		fed_sanitizer_reports++;
-	}
-	return st;
-}
-
-static int cli_err_has(struct fed *f, const char *needle)
-{
-	return fed_sh(f, "grep -qF -- '%s' cli.err", needle) == 0;
-}
-
-static int write_file(struct fed *f, const char *rel, const char *text)
-{
-	char path[512];
-	fed_file(f, rel, path, sizeof(path));
-	FILE *fp = fopen(path, "w");
-	if (fp == NULL)
-		return -1;
-	fputs(text, fp);
-	return fclose(fp);
-}
-
 static void record_line(char *out, size_t cap, const char *bsn, const char *category,
 			const char *note)
 {
@@ -323,11 +150,6 @@ static void record_line(char *out, size_t cap, const char *bsn, const char *cate
 		 "{\"bsn\":\"%s\",\"category\":\"%s\",\"content\":{\"notitie\":\"%s\"},"
 		 "\"professional\":\"prof-17\"}",
 		 bsn, category, note);
-}
-
-static void broker_url(struct fed *f, char *out, size_t cap)
-{
-	snprintf(out, cap, "tls+tcp://127.0.0.1:%d", f->base_port);
 }
 
 /* Connects to the broker as radar, a valid member. */

@@ -714,7 +714,7 @@ static json_t *sealed_request(const json_t *body)
 	json_t *env = NULL;
 	assert_int_equal(envelope_new1(&env, "request", "bartok", "alcander"), 0);
 	assert_int_equal(envelope_set_str(env, "purpose", "care.coordination"), 0);
-	assert_int_equal(envelope_set_str(env, "case", "case-7"), 0);
+	assert_int_equal(envelope_set_str(env, "case", "c0ffee00c0ffee00c0ffee00c0ffee07"), 0);
 	assert_int_equal(envelope_seal(env, "alcander", fx.pk_a, body), 0);
 	return env;
 }

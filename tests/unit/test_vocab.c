@@ -112,10 +112,21 @@ static void test_r05_categories_special_marked(void **state)
 	for (size_t i = 0; i < sizeof(health_codes) / sizeof(health_codes[0]); i++) {
 		const struct vocab_category *c = vocab_category(health_codes[i]);
 		assert_non_null(c);
-		if (c->special != VOCAB_HEALTH)
+		if (c->special != VOCAB_HEALTH && c->special != VOCAB_MENTAL_HEALTH &&
+		    c->special != VOCAB_ADDICTION)
 			print_error("%s is not marked as health data\n", health_codes[i]);
-		assert_int_equal(c->special, VOCAB_HEALTH);
+		assert_true(c->special == VOCAB_HEALTH || c->special == VOCAB_MENTAL_HEALTH ||
+			    c->special == VOCAB_ADDICTION);
 	}
+	/* each class has its name, which a consent must use to name it (r12) */
+	assert_int_equal(vocab_category("leefgebied.psychisch")->special, VOCAB_MENTAL_HEALTH);
+	assert_int_equal(vocab_category("zrm.verslaving")->special, VOCAB_ADDICTION);
+	assert_int_equal(vocab_category("leefgebied.lichamelijk")->special, VOCAB_HEALTH);
+	assert_string_equal(vocab_special_name(VOCAB_MENTAL_HEALTH), "mental_health");
+	assert_int_equal(vocab_special_from_name("addiction"), VOCAB_ADDICTION);
+	assert_int_equal(vocab_special_from_name("criminal"), VOCAB_CRIMINAL);
+	assert_int_equal(vocab_special_from_name("medical"), VOCAB_ORDINARY);
+	assert_null(vocab_special_name(VOCAB_ORDINARY));
 	const struct vocab_category *j = vocab_category("zrm.justitie");
 	assert_non_null(j);
 	assert_int_equal(j->special, VOCAB_CRIMINAL);

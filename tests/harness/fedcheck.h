@@ -1,0 +1,62 @@
+/*
+ * fedcheck.h — cmocka-based helpers shared by the integration tests: they
+ * read a running federation's databases and logs, run the `wijknet` CLI as a
+ * partner's professional would, and open C API clients to nodes. Failures
+ * are cmocka assertion failures.
+ */
+#ifndef WN_FEDCHECK_H
+#define WN_FEDCHECK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "wijknet.h"
+#include "harness.h"
+
+/* fed_db_count with a formatted query. */
+long dbq(struct fed *f, const char *db_rel, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* A valid BSN from an eight-digit prefix, or 0 when no check digit fits. */
+int bsn_from_prefix(long prefix, char out[10]);
+
+/* The first valid BSN at or after prefix (eight digits). */
+void bsn_at(long prefix, char out[10]);
+
+/* Reads a file of the federation dir (rel path); NULL when it does not
+ * exist. The buffer is malloc'd (caller frees). */
+char *slurp(struct fed *f, const char *rel, size_t *len);
+
+/* 1 when needle occurs in the first hlen bytes of hay. */
+int bytes_contain(const char *hay, size_t hlen, const void *needle, size_t nlen);
+
+/* Number of lines of logs/NAME.log containing n1 and (if not NULL) n2. */
+int log_count(struct fed *f, const char *name, const char *n1, const char *n2);
+
+/* One base64 key of a node's key file (data/ID.db.keys), e.g. "seal_sk". */
+void node_key(struct fed *f, const char *id, const char *name, uint8_t out[32]);
+
+/* The node's pseudonym of a BSN, as the design defines it. */
+void pseudonym(const uint8_t key[32], const char *bsn, uint8_t out[32]);
+
+/* Sets key of the broker registry entry of partner id (value: JSON text). */
+int broker_partner_set(struct fed *f, const char *id, const char *key, const char *value);
+
+/* A client of node i's local API with a 20 s deadline; wn_client_close(). */
+wn_client *client_of(struct fed *f, size_t i);
+
+/* Runs `wijknet --config NODE.json ARGS`; stdout lands in cli.out and
+ * stderr in cli.err (in the dir). Returns the exit status. */
+int cli(struct fed *f, const char *node, const char *args);
+
+/* 1 when cli.err / cli.out contains needle. */
+int cli_err_has(struct fed *f, const char *needle);
+int cli_out_has(struct fed *f, const char *needle);
+
+/* Writes text to a file of the dir; 0 or -1. */
+int write_file(struct fed *f, const char *rel, const char *text);
+
+/* The broker's listen URL. */
+void broker_url(struct fed *f, char *out, size_t cap);
+
+#endif
