@@ -25,8 +25,8 @@ LDFLAGS := $(SANFLAGS)
 
 COMMON_SRC := $(wildcard common/*.c)
 BROKER_SRC := $(filter-out broker/main.c,$(wildcard broker/*.c))
-NODE_SRC   := $(filter-out node/main.c node/client.c node/cli.c node/cli_%.c,$(wildcard node/*.c))
-LIB_SRC    := node/client.c
+NODE_SRC   := $(filter-out node/main.c node/client%.c node/cli.c node/cli_%.c,$(wildcard node/*.c))
+LIB_SRC    := $(wildcard node/client*.c)
 
 OBJ = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 

@@ -40,6 +40,26 @@ int broker_sign(struct broker *b, json_t *env)
 	return envelope_sign(env, b->ident->key);
 }
 
+int broker_reply(struct broker *b, const struct broker_request *rq, const char *type,
+		 json_t *body, json_t **reply)
+{
+	json_t *env = NULL;
+	int rc = envelope_new1(&env, type, b->ident->id, envelope_str(rq->env, "from"));
+	if (rc != 0) {
+		json_decref(body);
+		return rc;
+	}
+	envelope_set_str(env, "re", envelope_str(rq->env, "id"));
+	if (body != NULL)
+		json_object_set_new(env, "body", body);
+	if ((rc = broker_sign(b, env)) != 0) {
+		json_decref(env);
+		return rc;
+	}
+	*reply = env;
+	return 0;
+}
+
 int broker_open(const char *config_file_path, broker **out, char *err, size_t errcap)
 {
 	int rc;
@@ -197,6 +217,8 @@ static int broker_handle(void *arg, const void *req, size_t len, char **resp, si
 		rc = broker_handle_directory(b, &rq, &reply);
 	else if (strcmp(type, "seal.publish") == 0)
 		rc = broker_handle_seal_publish(b, &rq, &reply);
+	else if (strncmp(type, "case.", 5) == 0)
+		rc = broker_handle_case(b, &rq, &reply, err, sizeof(err));
 	else
 		rc = WN_EPROTO;
 	if (rc != 0) {

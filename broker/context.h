@@ -47,7 +47,15 @@ int broker_handle_seal_publish(struct broker *b, const struct broker_request *rq
 int broker_handle_lookup(struct broker *b, const struct broker_request *rq, json_t **reply,
 			 char *err, size_t errcap);
 
+/* Handles case.open, case.join, case.leave, case.close and case.list. */
+int broker_handle_case(struct broker *b, const struct broker_request *rq, json_t **reply,
+		       char *err, size_t errcap);
+
 /* Signs env as the broker. */
 int broker_sign(struct broker *b, json_t *env);
+
+/* A signed reply of type to rq carrying body (owned: taken even on error). */
+int broker_reply(struct broker *b, const struct broker_request *rq, const char *type,
+		 json_t *body, json_t **reply);
 
 #endif

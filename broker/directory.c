@@ -20,7 +20,7 @@ static const struct schema_field seal_publish_fields[] = {
 
 int broker_handle_directory(struct broker *b, const struct broker_request *rq, json_t **reply)
 {
-	json_t *partners = json_array(), *env = NULL;
+	json_t *partners = json_array();
 	for (size_t i = 0; i < registry_count(b->reg); i++) {
 		struct registry_partner *p = registry_at(b->reg, i);
 		const char *status = p->cert_error == WN_EREVOKED ? "revoked"
@@ -38,21 +38,10 @@ int broker_handle_directory(struct broker *b, const struct broker_request *rq, j
 		free(kb64);
 		json_array_append_new(partners, e);
 	}
-	int rc = envelope_new1(&env, "directory", b->ident->id, envelope_str(rq->env, "from"));
-	if (rc != 0) {
-		json_decref(partners);
-		return rc;
-	}
-	envelope_set_str(env, "re", envelope_str(rq->env, "id"));
-	json_object_set_new(env, "body", json_pack("{s:{s:s,s:s},s:o}", "broker", "id",
-						   b->ident->id, "cert", b->ident->cert_pem,
-						   "partners", partners));
-	if ((rc = broker_sign(b, env)) != 0) {
-		json_decref(env);
-		return rc;
-	}
-	*reply = env;
-	return 0;
+	return broker_reply(b, rq, "directory",
+			    json_pack("{s:{s:s,s:s},s:o}", "broker", "id", b->ident->id, "cert",
+				      b->ident->cert_pem, "partners", partners),
+			    reply);
 }
 
 int broker_handle_seal_publish(struct broker *b, const struct broker_request *rq, json_t **reply)
@@ -67,14 +56,5 @@ int broker_handle_seal_publish(struct broker *b, const struct broker_request *rq
 	if (rc != 0)
 		return rc == WN_ESIG ? WN_ESIG : rc;
 	log_emit(WN_LOG_INFO, "seal_key_published", json_pack("{s:s}", "partner", rq->from->id));
-	json_t *env = NULL;
-	if ((rc = envelope_new1(&env, "ok", b->ident->id, rq->from->id)) != 0)
-		return rc;
-	envelope_set_str(env, "re", envelope_str(rq->env, "id"));
-	if ((rc = broker_sign(b, env)) != 0) {
-		json_decref(env);
-		return rc;
-	}
-	*reply = env;
-	return 0;
+	return broker_reply(b, rq, "ok", NULL, reply);
 }

@@ -19,6 +19,20 @@ static const struct db_migration broker_migrations[] = {
 	  " seal_sig TEXT NOT NULL, updated_at INTEGER NOT NULL);"
 	  "CREATE TABLE audit_log (idx INTEGER PRIMARY KEY, ts INTEGER NOT NULL,"
 	  " type TEXT NOT NULL, msg_id TEXT, entry TEXT NOT NULL, leaf BLOB NOT NULL);" },
+	/* cases and the consent registry: opaque ids, partner ids, codes, dates */
+	{ 2, "CREATE TABLE cases (id TEXT PRIMARY KEY, cluster TEXT NOT NULL,"
+	     " director TEXT NOT NULL, opened_by TEXT NOT NULL, opened_at INTEGER NOT NULL,"
+	     " status TEXT NOT NULL CHECK (status IN ('open', 'closed')), closed_at INTEGER,"
+	     " retention_until TEXT NOT NULL);"
+	     "CREATE TABLE case_members (case_id TEXT NOT NULL REFERENCES cases(id),"
+	     " partner TEXT NOT NULL, joined_at INTEGER NOT NULL, added_by TEXT NOT NULL,"
+	     " left_at INTEGER, PRIMARY KEY (case_id, partner));"
+	     "CREATE INDEX case_members_partner ON case_members(partner);"
+	     "CREATE TABLE consents (id TEXT PRIMARY KEY, registered_by TEXT NOT NULL,"
+	     " version TEXT NOT NULL, status TEXT NOT NULL"
+	     " CHECK (status IN ('active', 'revoked', 'refused')),"
+	     " valid_from TEXT NOT NULL, valid_until TEXT NOT NULL,"
+	     " registered_at INTEGER NOT NULL, revoked_at INTEGER);" },
 };
 
 int store_open(const char *path, db **out, char *err, size_t errcap)
@@ -56,7 +70,30 @@ static int store_audit_insert(db *d, void *arg)
 	return rc;
 }
 
+struct audit_with {
+	db_write_fn fn;
+	void *arg;
+	struct audit_append *a;
+};
+
+/* The state change first: when it fails, its savepoint (and so the audit
+ * entry) is rolled back with it. */
+static int store_audit_with_run(db *d, void *arg)
+{
+	struct audit_with *x = arg;
+	int rc = x->fn != NULL ? x->fn(d, x->arg) : 0;
+	if (rc == 0)
+		rc = store_audit_insert(d, x->a);
+	return rc;
+}
+
 int store_audit_append(db_writer *w, const json_t *entry, int64_t *index, char leaf_hex[65])
+{
+	return store_audit_with(w, NULL, NULL, entry, index, leaf_hex);
+}
+
+int store_audit_with(db_writer *w, db_write_fn fn, void *arg, const json_t *entry,
+		     int64_t *index, char leaf_hex[65])
 {
 	char *canon = NULL;
 	size_t len = 0;
@@ -77,7 +114,8 @@ int store_audit_append(db_writer *w, const json_t *entry, int64_t *index, char l
 		struct audit_append a = { canon, len,
 					  json_string_value(json_object_get(entry, "type")),
 					  json_string_value(json_object_get(entry, "id")), leaf, 0 };
-		rc = db_writer_run(w, store_audit_insert, &a);
+		struct audit_with x = { fn, arg, &a };
+		rc = db_writer_run(w, store_audit_with_run, &x);
 		if (rc == 0) {
 			*index = a.index;
 			hex_encode(leaf, 32, leaf_hex);

@@ -20,4 +20,53 @@ int store_open(const char *path, db **out, char *err, size_t errcap);
  * returns 0. */
 int store_audit_append(db_writer *w, const json_t *entry, int64_t *index, char leaf_hex[65]);
 
+/* Runs the state change fn (may be NULL) and appends entry in the same
+ * durable transaction: both happen or neither does. fn's error is returned
+ * as is (its err text is the caller's business). */
+int store_audit_with(db_writer *w, db_write_fn fn, void *arg, const json_t *entry,
+		     int64_t *index, char leaf_hex[65]);
+
+/* ---- cases (store_case.c) ------------------------------------------- */
+
+#define STORE_ID_LEN 32
+
+struct store_case {
+	char id[STORE_ID_LEN + 1];
+	char cluster[32];
+	char director[64];
+	char status[8];           /* open, closed */
+	int64_t opened_at;
+	char retention[11];       /* YYYY-MM-DD */
+};
+
+/* Reads a case: 0, WN_ENOTFOUND or WN_EDB. */
+int store_case_get(db *d, const char *id, struct store_case *out);
+
+/* *member = 1 when partner currently takes part in the case. */
+int store_case_is_member(db *d, const char *case_id, const char *partner, int *member);
+
+/* The cases partner currently takes part in, newest first, at most limit:
+ * [{id, cluster, director, status, opened_at, retention, members: [...]}].
+ * *out: json_decref(). */
+int store_case_list(db *d, const char *partner, int limit, json_t **out);
+
+/* One case as JSON, members included. *out: json_decref(). */
+int store_case_json(db *d, const char *id, json_t **out);
+
+/* Changes to a case, each written with its audit entry (store_audit_with).
+ * The rules are checked inside the transaction, so concurrent changes cannot
+ * both pass them; on refusal err says which rule and nothing is written. */
+struct store_case_change {
+	const char *case_id;
+	const char *by;           /* the partner asking */
+	const char *partner;      /* join/leave: the partner concerned */
+	const struct store_case *open; /* open: the new case */
+	char *err;
+	size_t errcap;
+};
+int store_case_open(db *d, void *change);
+int store_case_join(db *d, void *change);
+int store_case_leave(db *d, void *change);
+int store_case_close(db *d, void *change);
+
 #endif

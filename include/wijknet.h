@@ -181,6 +181,47 @@ typedef struct wn_lookup_result {
 int wn_lookup(wn_client *c, const wn_lookup_params *p, wn_lookup_result **out);
 void wn_lookup_result_free(wn_lookup_result *r);
 
+/* ---- cases (r07, r26) -------------------------------------------------- */
+
+#define WN_ID_LEN 32 /* ids of requests, cases, consents: 32 lowercase hex digits */
+
+typedef struct wn_case {
+	const char *id;
+	const char *cluster;     /* jeugd, volwassenen, multiprobleem */
+	const char *director;    /* partner id of the case director */
+	const char *status;      /* open, closed */
+	const char *retention;   /* YYYY-MM-DD */
+	int64_t opened_at;       /* ms since the epoch */
+	size_t nmembers;
+	const char **members;    /* partner ids that take part now */
+} wn_case;
+
+typedef struct wn_case_list {
+	size_t count;
+	wn_case *items;
+} wn_case_list;
+
+/* Opens a case in cluster; this partner takes part and is its director
+ * unless director names another partner (NULL: this one). The new case id
+ * is written to case_id. */
+int wn_case_open(wn_client *c, const char *cluster, const char *director, const wn_actor *actor,
+		 char case_id[WN_ID_LEN + 1]);
+
+/* The case director adds partner to the case. */
+int wn_case_join(wn_client *c, const char *case_id, const char *partner, const wn_actor *actor);
+
+/* Ends partner's part in the case (NULL: this partner's own); the director
+ * may end another partner's part. */
+int wn_case_leave(wn_client *c, const char *case_id, const char *partner, const wn_actor *actor);
+
+/* The director closes the case: no more data requests within it. */
+int wn_case_close(wn_client *c, const char *case_id, const wn_actor *actor);
+
+/* The cases this partner takes part in, newest first. *out is owned by the
+ * caller: wn_case_list_free(). */
+int wn_cases(wn_client *c, wn_case_list **out);
+void wn_case_list_free(wn_case_list *l);
+
 #ifdef __cplusplus
 }
 #endif

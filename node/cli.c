@@ -28,6 +28,8 @@ static void usage(FILE *f)
 		"                        known / not-known at the partners in scope\n"
 		"  records import FILE   import records (JSON lines), all or nothing\n"
 		"  records put|delete    store or delete one record\n"
+		"  case open|join|leave|close|list\n"
+		"                        cases and the partners that take part in them\n"
 		"  version               print the version\n");
 }
 
@@ -91,10 +93,7 @@ static int cmd_partners(wn_client *c, int health, int argc, char **argv)
 				      "partners", arr);
 		if (health)
 			json_object_set_new(o, "broker_up", json_boolean(l->broker_up));
-		char *s = json_dumps(o, JSON_INDENT(2));
-		puts(s ? s : "{}");
-		free(s);
-		json_decref(o);
+		cli_print_json(o);
 	} else if (health) {
 		printf("node %s — broker %s %s\n", l->self, l->broker,
 		       l->broker_up ? "up" : "DOWN (unreachable)");

@@ -4,12 +4,35 @@
 #ifndef WN_NODE_CLI_H
 #define WN_NODE_CLI_H
 
+#include <jansson.h>
+
 #include "wijknet.h"
 
 #define CLI_NOT_OFFLINE (-1000)
 
 /* Prints "wijknet: what: detail (name)" and returns the exit status. */
 int cli_fail(const char *what, int rc, wn_client *c);
+
+/* Value of "--name VALUE" at argv[*i] (advancing *i), or NULL when argv[*i]
+ * is not --name; exits with status 2 when the value is missing. */
+const char *cli_opt(int argc, char **argv, int *i, const char *name);
+
+/* Prints the refusal of an unknown option; returns exit status 2. */
+int cli_unknown_option(const char *cmd, const char *opt);
+
+/* Splits "a,b,c" in place into a malloc'd array of n pointers into s
+ * (caller frees the array). */
+const char **cli_split(char *s, size_t *n);
+
+/* Access is personal (r16): an actor not given on the command line is the
+ * logged-in user, in the role "professional". */
+void cli_default_actor(wn_actor *a);
+
+/* Prints JSON to stdout, indented. Takes ownership of v. */
+void cli_print_json(json_t *v);
+
+/* wijknet case … (cli_case.c). */
+int cli_case(wn_client *c, int argc, char **argv);
 
 /* Commands that work on files without a node; CLI_NOT_OFFLINE otherwise. */
 int cli_offline_command(const char *cmd, int argc, char **argv);

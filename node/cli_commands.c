@@ -11,8 +11,7 @@
 
 #include "cli.h"
 
-/* Value of "--name VALUE" at argv[*i]; advances *i. */
-static const char *cli_opt(int argc, char **argv, int *i, const char *name)
+const char *cli_opt(int argc, char **argv, int *i, const char *name)
 {
 	if (strcmp(argv[*i], name) != 0)
 		return NULL;
@@ -23,14 +22,13 @@ static const char *cli_opt(int argc, char **argv, int *i, const char *name)
 	return argv[++*i];
 }
 
-static int cli_unknown_option(const char *cmd, const char *opt)
+int cli_unknown_option(const char *cmd, const char *opt)
 {
 	fprintf(stderr, "wijknet %s: unknown option '%s'\n", cmd, opt);
 	return 2;
 }
 
-/* Splits "a,b,c" into a NULL-terminated array (strings point into s). */
-static const char **cli_split(char *s, size_t *n)
+const char **cli_split(char *s, size_t *n)
 {
 	size_t cap = 1;
 	for (char *p = s; *p; p++)
@@ -79,11 +77,7 @@ static int cmd_lookup(wn_client *c, int argc, char **argv)
 		free(partners);
 		return 2;
 	}
-	/* access is personal (r16): default to the logged-in user */
-	if (p.actor.id == NULL)
-		p.actor.id = getenv("USER") ? getenv("USER") : "unknown";
-	if (p.actor.role == NULL)
-		p.actor.role = "professional";
+	cli_default_actor(&p.actor);
 	const char **list = NULL;
 	if (partners != NULL)
 		list = cli_split(partners, &p.npartners);
@@ -104,10 +98,7 @@ static int cmd_lookup(wn_client *c, int argc, char **argv)
 			json_array_append_new(arr, e);
 		}
 		json_t *o = json_pack("{s:s,s:o}", "request_id", r->request_id, "answers", arr);
-		char *s = json_dumps(o, JSON_INDENT(2));
-		puts(s ? s : "{}");
-		free(s);
-		json_decref(o);
+		cli_print_json(o);
 	} else {
 		printf("lookup %s (purpose %s, %zu partners asked)\n", r->request_id, p.purpose,
 		       r->count);
@@ -216,6 +207,22 @@ static int cmd_records(wn_client *c, int argc, char **argv)
 	return 2;
 }
 
+void cli_print_json(json_t *v)
+{
+	char *s = v ? json_dumps(v, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
+	puts(s ? s : "{}");
+	free(s);
+	json_decref(v);
+}
+
+void cli_default_actor(wn_actor *a)
+{
+	if (a->id == NULL)
+		a->id = getenv("USER") ? getenv("USER") : "unknown";
+	if (a->role == NULL)
+		a->role = "professional";
+}
+
 int cli_offline_command(const char *cmd, int argc, char **argv)
 {
 	(void)cmd;
@@ -230,6 +237,8 @@ int cli_online_command(wn_client *c, const char *cmd, int argc, char **argv)
 		return cmd_lookup(c, argc, argv);
 	if (strcmp(cmd, "records") == 0)
 		return cmd_records(c, argc, argv);
+	if (strcmp(cmd, "case") == 0)
+		return cli_case(c, argc, argv);
 	fprintf(stderr, "wijknet: unknown command '%s' (see wijknet --help)\n", cmd);
 	return 2;
 }

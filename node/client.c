@@ -114,10 +114,31 @@ struct partner_list_impl {
 	json_t *keep; /* the parsed reply owns the strings */
 };
 
-static const char *str_or(json_t *o, const char *k, const char *def)
+const char *client_str(const json_t *o, const char *k, const char *def)
 {
 	const char *s = json_string_value(json_object_get(o, k));
 	return s ? s : def;
+}
+
+json_t *client_actor(const wn_actor *a)
+{
+	if (a == NULL || a->id == NULL || a->role == NULL)
+		return NULL;
+	return json_pack("{s:s,s:s}", "id", a->id, "role", a->role);
+}
+
+int client_op(wn_client *c, json_t *req, json_t **result)
+{
+	json_t *r = NULL;
+	if (req == NULL)
+		return WN_ENOMEM;
+	int rc = client_call(c, req, &r);
+	json_decref(req);
+	if (result != NULL)
+		*result = r;
+	else
+		json_decref(r);
+	return rc;
 }
 
 static int client_partner_list(json_t *result, int health, wn_partner_list **out)
@@ -134,17 +155,17 @@ static int client_partner_list(json_t *result, int health, wn_partner_list **out
 	}
 	l->keep = json_incref(result);
 	l->pub.count = n;
-	l->pub.self = str_or(result, "self", "");
-	l->pub.broker = str_or(result, "broker", "");
+	l->pub.self = client_str(result, "self", "");
+	l->pub.broker = client_str(result, "broker", "");
 	l->pub.broker_up = health ? json_is_true(json_object_get(result, "broker_up")) : 1;
 	for (size_t i = 0; i < n; i++) {
 		json_t *e = json_array_get(arr, i);
 		wn_partner *p = &l->pub.items[i];
-		p->id = str_or(e, "id", "");
-		p->name = str_or(e, "name", "");
-		p->address = str_or(e, "address", "");
-		p->status = str_or(e, "status", "");
-		p->state = health ? str_or(e, "state", "down") : "";
+		p->id = client_str(e, "id", "");
+		p->name = client_str(e, "name", "");
+		p->address = client_str(e, "address", "");
+		p->status = client_str(e, "status", "");
+		p->state = health ? client_str(e, "state", "down") : "";
 		p->has_seal_key = json_is_true(json_object_get(e, "seal_key"));
 		json_t *rtt = json_object_get(e, "rtt_us");
 		p->rtt_ms = json_is_integer(rtt) && json_integer_value(rtt) >= 0
@@ -369,13 +390,13 @@ int wn_lookup(wn_client *c, const wn_lookup_params *p, wn_lookup_result **out)
 		return WN_ENOMEM;
 	}
 	r->keep = result;
-	r->pub.request_id = str_or(result, "request_id", "");
+	r->pub.request_id = client_str(result, "request_id", "");
 	r->pub.count = n;
 	for (size_t i = 0; i < n; i++) {
 		json_t *e = json_array_get(arr, i);
-		r->pub.answers[i].partner = str_or(e, "partner", "");
-		r->pub.answers[i].name = str_or(e, "name", "");
-		r->pub.answers[i].outcome = str_or(e, "outcome", "error");
+		r->pub.answers[i].partner = client_str(e, "partner", "");
+		r->pub.answers[i].name = client_str(e, "name", "");
+		r->pub.answers[i].outcome = client_str(e, "outcome", "error");
 		r->pub.answers[i].reason = json_string_value(json_object_get(e, "reason"));
 	}
 	*out = &r->pub;

@@ -11,4 +11,14 @@
 /* Sends req to the node; on {"ok": true} sets *result (json_decref). */
 int client_call(wn_client *c, json_t *req, json_t **result);
 
+/* client_call that takes ownership of req (NULL req: WN_ENOMEM); result may
+ * be NULL when only success matters. */
+int client_op(wn_client *c, json_t *req, json_t **result);
+
+/* String member k of o, or def. Borrowed. */
+const char *client_str(const json_t *o, const char *k, const char *def);
+
+/* {id, role} of an actor; NULL when a is NULL or incomplete. */
+json_t *client_actor(const wn_actor *a);
+
 #endif

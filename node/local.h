@@ -4,12 +4,20 @@
 #ifndef WN_NODE_LOCAL_H
 #define WN_NODE_LOCAL_H
 
+#include <stddef.h>
+
 #include <jansson.h>
 
 struct node;
 
 /* {"ok": false, …} reply for code (message may be NULL). */
 json_t *local_error(int code, const char *message);
+
+/* Checks an actor object {id, role} (r16: access is personal). */
+int local_check_actor(const json_t *actor, char *err, size_t errcap);
+
+/* case.open, case.join, case.leave, case.close, case.list (cases.c). */
+json_t *local_case(struct node *n, const char *op, json_t *rq);
 
 /* Operations beyond health and directory (records, lookups, …); returns a
  * reply object. Unknown operations get an error reply. */

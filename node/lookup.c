@@ -41,12 +41,6 @@ static const struct schema_field lookup_rq_fields[] = {
 	{ NULL, 0, 0, 0 },
 };
 
-static const struct schema_field actor_fields[] = {
-	{ "id", SCHEMA_STRING, 1, 64 },
-	{ "role", SCHEMA_STRING, 1, 64 },
-	{ NULL, 0, 0, 0 },
-};
-
 static int peer_in_cluster(const struct dir_peer *p, const char *cluster)
 {
 	if (cluster == NULL)
@@ -191,7 +185,7 @@ json_t *local_lookup(struct node *n, json_t *rq)
 	if (rc != 0)
 		return local_error(rc, err);
 	json_t *actor = json_object_get(rq, "actor");
-	if ((rc = schema_check(actor, actor_fields, err, sizeof(err))) != 0)
+	if ((rc = local_check_actor(actor, err, sizeof(err))) != 0)
 		return local_error(rc, err);
 	const char *bsn = json_string_value(json_object_get(rq, "bsn"));
 	const char *purpose = json_string_value(json_object_get(rq, "purpose"));

@@ -15,6 +15,30 @@
 
 json_t *local_lookup(struct node *n, json_t *rq);
 
+static const struct schema_field actor_fields[] = {
+	{ "id", SCHEMA_STRING, 1, 64 },
+	{ "role", SCHEMA_STRING, 1, 64 },
+	{ NULL, 0, 0, 0 },
+};
+
+int local_check_actor(const json_t *actor, char *err, size_t errcap)
+{
+	char detail[200];
+	if (actor == NULL) {
+		snprintf(err, errcap, "missing field 'actor': name the professional (id and role)");
+		return WN_ESCHEMA;
+	}
+	int rc = schema_check(actor, actor_fields, detail, sizeof(detail));
+	if (rc != 0)
+		snprintf(err, errcap, "field 'actor': %s", detail);
+	else if (json_string_length(json_object_get(actor, "id")) == 0 ||
+		 json_string_length(json_object_get(actor, "role")) == 0) {
+		snprintf(err, errcap, "field 'actor': id and role must not be empty");
+		rc = WN_ESCHEMA;
+	}
+	return rc;
+}
+
 static json_t *local_ok(json_t *result)
 {
 	return json_pack("{s:b,s:o}", "ok", 1, "result", result ? result : json_object());
@@ -92,6 +116,8 @@ json_t *local_dispatch(struct node *n, const char *op, json_t *rq)
 		return op_record_delete(n, rq);
 	if (strcmp(op, "records.import") == 0)
 		return op_records_import(n, rq);
+	if (strncmp(op, "case.", 5) == 0)
+		return local_case(n, op, rq);
 	char msg[128];
 	snprintf(msg, sizeof(msg), "unknown operation '%.48s'", op);
 	return local_error(WN_EPROTO, msg);

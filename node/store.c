@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -14,6 +13,7 @@
 
 #include "wijknet.h"
 #include "bsn.h"
+#include "date.h"
 #include "ids.h"
 #include "schema.h"
 #include "store.h"
@@ -85,28 +85,10 @@ out:
 	return rc;
 }
 
-/* "YYYY-MM-DD" of a real calendar day. */
-static int store_valid_date(const char *s)
-{
-	int y, m, dd;
-	char tail;
-	if (s == NULL || strlen(s) != 10 || s[4] != '-' || s[7] != '-' ||
-	    sscanf(s, "%4d-%2d-%2d%c", &y, &m, &dd, &tail) != 3)
-		return 0;
-	static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	if (y < 1900 || y > 9999 || m < 1 || m > 12 || dd < 1)
-		return 0;
-	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-	return dd <= days[m - 1] + (m == 2 && leap);
-}
-
 /* Default retention: two years from today (the partner's import may set it). */
-static void store_default_retention(char out[11])
+static void store_default_retention(char out[DATE_LEN + 1])
 {
-	time_t t = time(NULL) + (time_t)2 * 365 * 86400;
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(out, 11, "%Y-%m-%d", &tm);
+	date_today_plus(2 * 365, out);
 }
 
 int store_validate_record(const json_t *rec, char *err, size_t errcap)
@@ -124,7 +106,7 @@ int store_validate_record(const json_t *rec, char *err, size_t errcap)
 		return WN_ECATEGORY;
 	}
 	const char *ret = json_string_value(json_object_get(rec, "retention"));
-	if (ret != NULL && !store_valid_date(ret)) {
+	if (ret != NULL && !date_valid(ret)) {
 		snprintf(err, errcap, "field 'retention': expected a date YYYY-MM-DD");
 		return WN_ESCHEMA;
 	}
@@ -144,7 +126,7 @@ static int store_bind_record(sqlite3_stmt *st, int pos, const struct node_keys *
 {
 	uint8_t index[STORE_INDEX_LEN], sealed[BSN_SEALED_LEN];
 	size_t slen = 0;
-	char retention[11];
+	char retention[DATE_LEN + 1];
 	const char *bsn = json_string_value(json_object_get(rec, "bsn"));
 	int rc = store_subject_index(k, bsn, index);
 	if (rc == 0)

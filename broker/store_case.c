@@ -1,0 +1,287 @@
+/*
+ * store_case.c — cases at the broker (Heerlen art. 7.1, Bijlage 2): an opaque
+ * id, the cluster, the case director and the partners that take part. No
+ * personal data: who the case is about is known only to the partners.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "wijknet.h"
+#include "ids.h"
+#include "store.h"
+
+static void copy_text(char *dst, size_t cap, sqlite3_stmt *st, int col)
+{
+	const char *s = (const char *)sqlite3_column_text(st, col);
+	snprintf(dst, cap, "%s", s ? s : "");
+}
+
+/* store_case_get with the connection already locked (inside a write). */
+static int case_get_locked(db *d, const char *id, struct store_case *out)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = db_prepare(d, "SELECT id, cluster, director, status, opened_at, retention_until"
+			       " FROM cases WHERE id = ?", &st);
+	if (rc != 0)
+		return rc;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+	int s = sqlite3_step(st);
+	if (s == SQLITE_ROW) {
+		copy_text(out->id, sizeof(out->id), st, 0);
+		copy_text(out->cluster, sizeof(out->cluster), st, 1);
+		copy_text(out->director, sizeof(out->director), st, 2);
+		copy_text(out->status, sizeof(out->status), st, 3);
+		out->opened_at = sqlite3_column_int64(st, 4);
+		copy_text(out->retention, sizeof(out->retention), st, 5);
+		rc = 0;
+	} else {
+		rc = s == SQLITE_DONE ? WN_ENOTFOUND : WN_EDB;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int member_locked(db *d, const char *case_id, const char *partner, int *member)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = db_prepare(d, "SELECT 1 FROM case_members WHERE case_id = ? AND partner = ?"
+			       " AND left_at IS NULL", &st);
+	if (rc != 0)
+		return rc;
+	sqlite3_bind_text(st, 1, case_id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, partner, -1, SQLITE_TRANSIENT);
+	int s = sqlite3_step(st);
+	if (s == SQLITE_ROW || s == SQLITE_DONE)
+		*member = s == SQLITE_ROW;
+	else
+		rc = WN_EDB;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int store_case_get(db *d, const char *id, struct store_case *out)
+{
+	db_lock(d);
+	int rc = case_get_locked(d, id, out);
+	db_unlock(d);
+	return rc;
+}
+
+int store_case_is_member(db *d, const char *case_id, const char *partner, int *member)
+{
+	db_lock(d);
+	int rc = member_locked(d, case_id, partner, member);
+	db_unlock(d);
+	return rc;
+}
+
+/* {id, cluster, director, status, opened_at, retention, members} of a case. */
+static int case_json_locked(db *d, const char *id, json_t **out)
+{
+	struct store_case c;
+	sqlite3_stmt *st = NULL;
+	int rc = case_get_locked(d, id, &c);
+	if (rc != 0)
+		return rc;
+	json_t *members = json_array();
+	if ((rc = db_prepare(d, "SELECT partner, joined_at FROM case_members WHERE case_id = ?"
+				" AND left_at IS NULL ORDER BY joined_at, partner", &st)) != 0) {
+		json_decref(members);
+		return rc;
+	}
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+	int s;
+	while ((s = sqlite3_step(st)) == SQLITE_ROW)
+		json_array_append_new(members,
+				      json_pack("{s:s,s:I}", "partner",
+						(const char *)sqlite3_column_text(st, 0), "joined_at",
+						(json_int_t)sqlite3_column_int64(st, 1)));
+	sqlite3_finalize(st);
+	if (s != SQLITE_DONE) {
+		json_decref(members);
+		return WN_EDB;
+	}
+	*out = json_pack("{s:s,s:s,s:s,s:s,s:I,s:s,s:o}", "id", c.id, "cluster", c.cluster,
+			 "director", c.director, "status", c.status, "opened_at",
+			 (json_int_t)c.opened_at, "retention", c.retention, "members", members);
+	return *out ? 0 : WN_ENOMEM;
+}
+
+int store_case_json(db *d, const char *id, json_t **out)
+{
+	db_lock(d);
+	int rc = case_json_locked(d, id, out);
+	db_unlock(d);
+	return rc;
+}
+
+int store_case_list(db *d, const char *partner, int limit, json_t **out)
+{
+	sqlite3_stmt *st = NULL;
+	json_t *list = json_array();
+	db_lock(d);
+	int rc = db_prepare(d, "SELECT c.id FROM cases c JOIN case_members m ON m.case_id = c.id"
+			       " WHERE m.partner = ? AND m.left_at IS NULL"
+			       " ORDER BY c.opened_at DESC, c.id LIMIT ?", &st);
+	if (rc == 0) {
+		sqlite3_bind_text(st, 1, partner, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int(st, 2, limit);
+		int s;
+		/* ids first: case_json_locked prepares statements of its own */
+		json_t *ids = json_array();
+		while ((s = sqlite3_step(st)) == SQLITE_ROW)
+			json_array_append_new(ids, json_string((const char *)sqlite3_column_text(st, 0)));
+		sqlite3_finalize(st);
+		rc = s == SQLITE_DONE ? 0 : WN_EDB;
+		size_t i;
+		json_t *x;
+		json_array_foreach(ids, i, x) {
+			json_t *c = NULL;
+			if (rc == 0 && (rc = case_json_locked(d, json_string_value(x), &c)) == 0)
+				json_array_append_new(list, c);
+		}
+		json_decref(ids);
+	}
+	db_unlock(d);
+	if (rc != 0) {
+		json_decref(list);
+		return rc;
+	}
+	*out = list;
+	return 0;
+}
+
+static int member_insert(db *d, const char *case_id, const char *partner, const char *by)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = db_prepare(d, "INSERT INTO case_members(case_id, partner, joined_at, added_by)"
+			       " VALUES (?1, ?2, ?3, ?4) ON CONFLICT(case_id, partner) DO UPDATE"
+			       " SET joined_at = ?3, added_by = ?4, left_at = NULL", &st);
+	if (rc != 0)
+		return rc;
+	sqlite3_bind_text(st, 1, case_id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, partner, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 3, time_now_ms());
+	sqlite3_bind_text(st, 4, by, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int store_case_open(db *d, void *arg)
+{
+	struct store_case_change *ch = arg;
+	const struct store_case *c = ch->open;
+	sqlite3_stmt *st = NULL;
+	int rc = db_prepare(d, "INSERT INTO cases(id, cluster, director, opened_by, opened_at,"
+			       " status, retention_until) VALUES (?, ?, ?, ?, ?, 'open', ?)", &st);
+	if (rc != 0)
+		return rc;
+	sqlite3_bind_text(st, 1, c->id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, c->cluster, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, c->director, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 4, ch->by, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 5, c->opened_at);
+	sqlite3_bind_text(st, 6, c->retention, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
+	sqlite3_finalize(st);
+	if (rc == 0)
+		rc = member_insert(d, c->id, ch->by, ch->by);
+	if (rc == 0 && strcmp(c->director, ch->by) != 0)
+		rc = member_insert(d, c->id, c->director, ch->by);
+	return rc;
+}
+
+/* The case of a change, which must exist and be open. */
+static int change_case(db *d, struct store_case_change *ch, struct store_case *c)
+{
+	int rc = case_get_locked(d, ch->case_id, c);
+	if (rc == WN_ENOTFOUND)
+		snprintf(ch->err, ch->errcap, "there is no case '%s'", ch->case_id);
+	else if (rc == 0 && strcmp(c->status, "open") != 0) {
+		snprintf(ch->err, ch->errcap, "case '%s' is closed", ch->case_id);
+		rc = WN_EDENIED;
+	}
+	return rc;
+}
+
+int store_case_join(db *d, void *arg)
+{
+	struct store_case_change *ch = arg;
+	struct store_case c;
+	int member = 0;
+	int rc = change_case(d, ch, &c);
+	if (rc != 0)
+		return rc;
+	if (strcmp(c.director, ch->by) != 0) {
+		snprintf(ch->err, ch->errcap, "only the case director '%s' adds partners to the case",
+			 c.director);
+		return WN_EDENIED;
+	}
+	if ((rc = member_locked(d, c.id, ch->partner, &member)) != 0)
+		return rc;
+	if (member) {
+		snprintf(ch->err, ch->errcap, "'%s' already takes part in the case", ch->partner);
+		return WN_EINVAL;
+	}
+	return member_insert(d, c.id, ch->partner, ch->by);
+}
+
+int store_case_leave(db *d, void *arg)
+{
+	struct store_case_change *ch = arg;
+	struct store_case c;
+	int member = 0;
+	int rc = change_case(d, ch, &c);
+	if (rc != 0)
+		return rc;
+	if ((rc = member_locked(d, c.id, ch->partner, &member)) != 0)
+		return rc;
+	if (!member) {
+		snprintf(ch->err, ch->errcap, "'%s' does not take part in the case", ch->partner);
+		return WN_ENOTMEMBER;
+	}
+	if (strcmp(ch->partner, c.director) == 0) {
+		snprintf(ch->err, ch->errcap, "the case director cannot leave the case; close it "
+			 "(case close) when the work is done");
+		return WN_EDENIED;
+	}
+	if (strcmp(ch->by, ch->partner) != 0 && strcmp(ch->by, c.director) != 0) {
+		snprintf(ch->err, ch->errcap, "only '%s' itself or the case director '%s' can end "
+			 "its part in the case", ch->partner, c.director);
+		return WN_EDENIED;
+	}
+	sqlite3_stmt *st = NULL;
+	if ((rc = db_prepare(d, "UPDATE case_members SET left_at = ? WHERE case_id = ? AND"
+				" partner = ?", &st)) != 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, time_now_ms());
+	sqlite3_bind_text(st, 2, c.id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, ch->partner, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int store_case_close(db *d, void *arg)
+{
+	struct store_case_change *ch = arg;
+	struct store_case c;
+	int rc = change_case(d, ch, &c);
+	if (rc != 0)
+		return rc;
+	if (strcmp(c.director, ch->by) != 0) {
+		snprintf(ch->err, ch->errcap, "only the case director '%s' closes the case",
+			 c.director);
+		return WN_EDENIED;
+	}
+	sqlite3_stmt *st = NULL;
+	if ((rc = db_prepare(d, "UPDATE cases SET status = 'closed', closed_at = ? WHERE id = ?",
+			     &st)) != 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, time_now_ms());
+	sqlite3_bind_text(st, 2, c.id, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
+	sqlite3_finalize(st);
+	return rc;
+}

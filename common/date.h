@@ -1,0 +1,27 @@
+/*
+ * date.h — calendar dates as the covenants use them ("YYYY-MM-DD", UTC):
+ * retention dates, consent validity, birth dates and ages.
+ */
+#ifndef WN_DATE_H
+#define WN_DATE_H
+
+#include <stdint.h>
+
+#define DATE_LEN 10 /* "YYYY-MM-DD" */
+
+/* 1 when s is "YYYY-MM-DD" of a real calendar day (years 1900–9999). */
+int date_valid(const char *s);
+
+/* Today (UTC) plus days into out[DATE_LEN + 1]. */
+void date_today_plus(int days, char out[DATE_LEN + 1]);
+
+/* The UTC date of a millisecond timestamp. */
+void date_of_ms(int64_t ms, char out[DATE_LEN + 1]);
+
+/* Whole years from birth to on (both valid dates); negative when on is
+ * before birth. */
+int date_age_years(const char *birth, const char *on);
+
+/* Months are compared as text: "YYYY-MM-DD" sorts like the dates it names. */
+
+#endif

@@ -1,0 +1,132 @@
+/*
+ * client_case.c — libwijknet: cases (wn_case_*).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "wijknet.h"
+#include "client.h"
+
+/* {"op": op, "case": id?, "actor": …?} */
+static json_t *case_req(const char *op, const char *case_id, const wn_actor *actor)
+{
+	json_t *req = json_pack("{s:s}", "op", op);
+	if (req != NULL && case_id != NULL)
+		json_object_set_new(req, "case", json_string(case_id));
+	if (req != NULL && actor != NULL) {
+		json_t *a = client_actor(actor);
+		if (a != NULL)
+			json_object_set_new(req, "actor", a);
+	}
+	return req;
+}
+
+int wn_case_open(wn_client *c, const char *cluster, const char *director, const wn_actor *actor,
+		 char case_id[WN_ID_LEN + 1])
+{
+	if (c == NULL || cluster == NULL || case_id == NULL)
+		return WN_EINVAL;
+	json_t *req = case_req("case.open", NULL, actor), *result = NULL;
+	if (req != NULL) {
+		json_object_set_new(req, "cluster", json_string(cluster));
+		if (director != NULL)
+			json_object_set_new(req, "director", json_string(director));
+	}
+	int rc = client_op(c, req, &result);
+	if (rc == 0) {
+		const char *id = client_str(json_object_get(result, "case"), "id", NULL);
+		if (id == NULL || strlen(id) != WN_ID_LEN)
+			rc = WN_EPROTO;
+		else
+			memcpy(case_id, id, WN_ID_LEN + 1);
+	}
+	json_decref(result);
+	return rc;
+}
+
+static int case_partner_op(wn_client *c, const char *op, const char *case_id,
+			   const char *partner, const wn_actor *actor)
+{
+	if (c == NULL || case_id == NULL)
+		return WN_EINVAL;
+	json_t *req = case_req(op, case_id, actor);
+	if (req != NULL && partner != NULL)
+		json_object_set_new(req, "partner", json_string(partner));
+	return client_op(c, req, NULL);
+}
+
+int wn_case_join(wn_client *c, const char *case_id, const char *partner, const wn_actor *actor)
+{
+	if (partner == NULL)
+		return WN_EINVAL;
+	return case_partner_op(c, "case.join", case_id, partner, actor);
+}
+
+int wn_case_leave(wn_client *c, const char *case_id, const char *partner, const wn_actor *actor)
+{
+	return case_partner_op(c, "case.leave", case_id, partner, actor);
+}
+
+int wn_case_close(wn_client *c, const char *case_id, const wn_actor *actor)
+{
+	return case_partner_op(c, "case.close", case_id, NULL, actor);
+}
+
+struct case_list_impl {
+	wn_case_list pub;
+	json_t *keep; /* owns the strings */
+};
+
+int wn_cases(wn_client *c, wn_case_list **out)
+{
+	if (c == NULL || out == NULL)
+		return WN_EINVAL;
+	json_t *result = NULL;
+	int rc = client_op(c, json_pack("{s:s}", "op", "case.list"), &result);
+	if (rc != 0)
+		return rc;
+	json_t *arr = json_object_get(result, "cases");
+	size_t n = json_array_size(arr);
+	struct case_list_impl *l = calloc(1, sizeof(*l));
+	if (l == NULL || (l->pub.items = calloc(n ? n : 1, sizeof(wn_case))) == NULL) {
+		free(l);
+		json_decref(result);
+		return WN_ENOMEM;
+	}
+	l->keep = result;
+	l->pub.count = n;
+	for (size_t i = 0; i < n; i++) {
+		json_t *e = json_array_get(arr, i), *members = json_object_get(e, "members");
+		wn_case *k = &l->pub.items[i];
+		k->id = client_str(e, "id", "");
+		k->cluster = client_str(e, "cluster", "");
+		k->director = client_str(e, "director", "");
+		k->status = client_str(e, "status", "");
+		k->retention = client_str(e, "retention", "");
+		k->opened_at = (int64_t)json_integer_value(json_object_get(e, "opened_at"));
+		k->nmembers = json_array_size(members);
+		k->members = calloc(k->nmembers ? k->nmembers : 1, sizeof(char *));
+		if (k->members == NULL) {
+			wn_case_list_free(&l->pub);
+			return WN_ENOMEM;
+		}
+		for (size_t m = 0; m < k->nmembers; m++)
+			k->members[m] = client_str(json_array_get(members, m), "partner", "");
+	}
+	*out = &l->pub;
+	return 0;
+}
+
+void wn_case_list_free(wn_case_list *l)
+{
+	if (l == NULL)
+		return;
+	struct case_list_impl *impl = (struct case_list_impl *)l;
+	for (size_t i = 0; i < l->count; i++)
+		free((void *)l->items[i].members);
+	free(l->items);
+	json_decref(impl->keep);
+	free(impl);
+}
