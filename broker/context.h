@@ -51,6 +51,14 @@ int broker_handle_lookup(struct broker *b, const struct broker_request *rq, json
 int broker_handle_case(struct broker *b, const struct broker_request *rq, json_t **reply,
 		       char *err, size_t errcap);
 
+/* Handles consent.register and consent.revoke. */
+int broker_handle_consent(struct broker *b, const struct broker_request *rq, json_t **reply,
+			  char *err, size_t errcap);
+
+/* Whether the consent ref ({id, version}) names is registered, that version,
+ * active and valid today: 0 or WN_ECONSENT with err saying why. */
+int broker_consent_check(struct broker *b, const json_t *ref, char *err, size_t errcap);
+
 /* Signs env as the broker. */
 int broker_sign(struct broker *b, json_t *env);
 

@@ -69,4 +69,29 @@ int store_case_join(db *d, void *change);
 int store_case_leave(db *d, void *change);
 int store_case_close(db *d, void *change);
 
+/* ---- the consent registry (store_consent.c) -------------------------- */
+
+/* No personal data: an opaque id, who registered it, the hash of the
+ * document kept at that partner's node, its status and validity. */
+struct store_consent {
+	char id[STORE_ID_LEN + 1];
+	char registered_by[64];
+	char version[65];
+	char status[16];          /* active, revoked, refused */
+	char valid_from[11], valid_until[11];
+	int64_t revoked_at;       /* 0 while not revoked */
+};
+
+/* 0, WN_ENOTFOUND or WN_EDB. */
+int store_consent_get(db *d, const char *id, struct store_consent *out);
+
+struct store_consent_change {
+	const struct store_consent *c; /* register: the new entry; revoke: id + by */
+	const char *by;
+	char *err;
+	size_t errcap;
+};
+int store_consent_register(db *d, void *change);
+int store_consent_revoke(db *d, void *change);
+
 #endif

@@ -286,22 +286,30 @@ static const char *const drop_sig[] = { "sig", "receipt", NULL };
 static const char *const drop_receipt[] = { "receipt", NULL };
 static const char *const drop_rsig[] = { "sig", NULL };
 
-int envelope_sign(json_t *env, EVP_PKEY *key)
+int envelope_sign_object(const json_t *obj, const char *context, const char *const *drop,
+			 EVP_PKEY *key, char **sig_b64)
 {
-	char *input = NULL, *b64 = NULL;
+	char *input = NULL;
 	uint8_t *sig = NULL;
 	size_t len = 0, siglen = 0;
-	json_object_del(env, "sig");
-	json_object_del(env, "receipt");
-	int rc = envelope_signing_input(env, SIG_CONTEXT, drop_sig, &input, &len);
+	int rc = envelope_signing_input(obj, context, drop, &input, &len);
 	if (rc == 0)
 		rc = pki_sign(key, input, len, &sig, &siglen);
 	if (rc == 0)
-		rc = b64_encode(sig, siglen, &b64);
-	if (rc == 0)
-		json_object_set_new(env, "sig", json_string(b64));
+		rc = b64_encode(sig, siglen, sig_b64);
 	free(input);
 	free(sig);
+	return rc;
+}
+
+int envelope_sign(json_t *env, EVP_PKEY *key)
+{
+	char *b64 = NULL;
+	json_object_del(env, "sig");
+	json_object_del(env, "receipt");
+	int rc = envelope_sign_object(env, SIG_CONTEXT, drop_sig, key, &b64);
+	if (rc == 0)
+		json_object_set_new(env, "sig", json_string(b64));
 	free(b64);
 	return rc;
 }
@@ -330,17 +338,18 @@ out:
 	return rc;
 }
 
-int envelope_verify(const json_t *env, X509 *cert)
+int envelope_verify_object(const json_t *obj, const char *context, const char *const *drop,
+			   X509 *cert)
 {
-	return envelope_check_sig(env, SIG_CONTEXT, drop_sig, cert, WN_ESIG);
+	return envelope_check_sig(obj, context, drop, cert, WN_ESIG);
 }
 
-int envelope_hash_hex(const json_t *env, char out[65])
+int envelope_hash_object(const json_t *obj, const char *const *drop, char out[65])
 {
 	char *input = NULL;
 	size_t len = 0;
 	uint8_t h[32];
-	int rc = envelope_signing_input(env, "", drop_receipt, &input, &len);
+	int rc = envelope_signing_input(obj, "", drop, &input, &len);
 	if (rc == 0)
 		rc = pki_sha256(input, len, h);
 	if (rc == 0)
@@ -349,12 +358,20 @@ int envelope_hash_hex(const json_t *env, char out[65])
 	return rc;
 }
 
-int envelope_countersign(json_t *env, EVP_PKEY *key, const char *broker_id, int64_t index,
-			 const char *leaf_hex, const char *status)
+int envelope_verify(const json_t *env, X509 *cert)
 {
-	char hash[65], *input = NULL, *b64 = NULL;
-	uint8_t *sig = NULL;
-	size_t len = 0, siglen = 0;
+	return envelope_check_sig(env, SIG_CONTEXT, drop_sig, cert, WN_ESIG);
+}
+
+int envelope_hash_hex(const json_t *env, char out[65])
+{
+	return envelope_hash_object(env, drop_receipt, out);
+}
+
+int envelope_countersign(json_t *env, EVP_PKEY *key, const char *broker_id, int64_t index,
+			 const char *leaf_hex, const struct receipt_attest *attest)
+{
+	char hash[65], *b64 = NULL;
 	int rc = envelope_hash_hex(env, hash);
 	if (rc != 0)
 		return rc;
@@ -362,20 +379,18 @@ int envelope_countersign(json_t *env, EVP_PKEY *key, const char *broker_id, int6
 			      "leaf", leaf_hex, "env", hash, "ts", (json_int_t)time_now_ms());
 	if (r == NULL)
 		return WN_ENOMEM;
-	if (status != NULL)
-		json_object_set_new(r, "status", json_string(status));
-	rc = envelope_signing_input(r, RECEIPT_CONTEXT, drop_rsig, &input, &len);
-	if (rc == 0)
-		rc = pki_sign(key, input, len, &sig, &siglen);
-	if (rc == 0)
-		rc = b64_encode(sig, siglen, &b64);
+	if (attest != NULL && attest->status != NULL)
+		json_object_set_new(r, "status", json_string(attest->status));
+	if (attest != NULL && attest->cluster != NULL)
+		json_object_set_new(r, "cluster", json_string(attest->cluster));
+	if (attest != NULL && attest->approval != NULL)
+		json_object_set_new(r, "approval", json_string(attest->approval));
+	rc = envelope_sign_object(r, RECEIPT_CONTEXT, drop_rsig, key, &b64);
 	if (rc == 0) {
 		json_object_set_new(r, "sig", json_string(b64));
 		json_object_set(env, "receipt", r);
 	}
 	json_decref(r);
-	free(input);
-	free(sig);
 	free(b64);
 	return rc;
 }

@@ -45,16 +45,38 @@ int envelope_new1(json_t **out, const char *type, const char *from, const char *
 /* Signs env with key (sets "sig", drops any old "sig" and "receipt"). */
 int envelope_sign(json_t *env, EVP_PKEY *key);
 
+/* Signs any JSON object the way envelopes are signed: the canonical form of
+ * obj without the fields named in drop (NULL-terminated), prefixed by
+ * context. *sig_b64 is malloc'd (caller frees). */
+int envelope_sign_object(const json_t *obj, const char *context, const char *const *drop,
+			 EVP_PKEY *key, char **sig_b64);
+
+/* Verifies obj's "sig" member likewise: 0 or WN_ESIG. */
+int envelope_verify_object(const json_t *obj, const char *context, const char *const *drop,
+			   X509 *cert);
+
+/* SHA-256 (hex) of the canonical form of obj without the fields in drop. */
+int envelope_hash_object(const json_t *obj, const char *const *drop, char out[65]);
+
 /* Verifies "sig" with the sender's certificate: 0 or WN_ESIG. */
 int envelope_verify(const json_t *env, X509 *cert);
 
 /* SHA-256 of the canonical envelope without its receipt (hex, 65 bytes). */
 int envelope_hash_hex(const json_t *env, char out[65]);
 
-/* Adds the broker's receipt: audit index, leaf hash, time, and status
- * (consent status seen or NULL), signed with the broker key. */
+/* What the broker attests in a receipt beyond the audit entry (any may be
+ * NULL): the consent status it saw, the case's cluster, the third-party
+ * approval status it saw. */
+struct receipt_attest {
+	const char *status;
+	const char *cluster;
+	const char *approval;
+};
+
+/* Adds the broker's receipt: audit index, leaf hash, time and attest (may
+ * be NULL), signed with the broker key. */
 int envelope_countersign(json_t *env, EVP_PKEY *key, const char *broker_id, int64_t index,
-			 const char *leaf_hex, const char *status);
+			 const char *leaf_hex, const struct receipt_attest *attest);
 
 /* Verifies the receipt against the broker's certificate and that it binds
  * this exact envelope: 0 or WN_ENORECEIPT. */

@@ -222,6 +222,49 @@ int wn_case_close(wn_client *c, const char *case_id, const wn_actor *actor);
 int wn_cases(wn_client *c, wn_case_list **out);
 void wn_case_list_free(wn_case_list *l);
 
+/* ---- consent (r10, r11, r12) ------------------------------------------ */
+
+/* Registers the client's signed consent declaration (Heerlen Bijlage 5),
+ * given as a JSON document:
+ *   {"subject": {"bsn", "birth_date", "name"?}, "purposes": [...],
+ *    "recipients": [partner ids], "sources": [partner ids],
+ *    "categories": [...], "special": ["health", "mental_health",
+ *    "addiction", "criminal"]?, "signers": [{"name", "role": subject|parent|
+ *    guardian}], "signed_on": "YYYY-MM-DD", "valid_until": "YYYY-MM-DD"}
+ * The node checks it (signers valid for the subject's age, special
+ * categories named), signs and keeps it encrypted, and registers its status
+ * at the broker. Its id is written to consent_id. */
+int wn_consent_register(wn_client *c, const char *document_json, const wn_actor *actor,
+			char consent_id[WN_ID_LEN + 1]);
+
+/* Records that the client refused consent (Heerlen 10.3); the same document
+ * shape, without categories, signers or end date needed. */
+int wn_consent_refuse(wn_client *c, const char *document_json, const wn_actor *actor,
+		      char consent_id[WN_ID_LEN + 1]);
+
+/* Revokes a consent this node registered. Every later request on it is
+ * refused at once; disclosures logged before stay as they were. */
+int wn_consent_revoke(wn_client *c, const char *consent_id, const wn_actor *actor);
+
+typedef struct wn_consent_info {
+	const char *id;
+	const char *kind;        /* consent, refusal */
+	const char *status;      /* active, revoked, refused, pending */
+	const char *valid_from;  /* YYYY-MM-DD */
+	const char *valid_until; /* YYYY-MM-DD, or NULL for a refusal */
+	int64_t registered_at, revoked_at; /* ms; revoked_at 0 when not revoked */
+} wn_consent_info;
+
+typedef struct wn_consent_list {
+	size_t count;
+	wn_consent_info *items;
+} wn_consent_list;
+
+/* The consents this node holds, newest first; bsn (may be NULL) limits them
+ * to one person. *out: wn_consent_list_free(). */
+int wn_consents(wn_client *c, const char *bsn, wn_consent_list **out);
+void wn_consent_list_free(wn_consent_list *l);
+
 #ifdef __cplusplus
 }
 #endif

@@ -30,6 +30,8 @@ static void usage(FILE *f)
 		"  records put|delete    store or delete one record\n"
 		"  case open|join|leave|close|list\n"
 		"                        cases and the partners that take part in them\n"
+		"  consent register|refuse FILE, consent revoke --consent ID, consent list\n"
+		"                        the client's consents, kept at this node\n"
 		"  version               print the version\n");
 }
 

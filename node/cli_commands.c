@@ -239,6 +239,8 @@ int cli_online_command(wn_client *c, const char *cmd, int argc, char **argv)
 		return cmd_records(c, argc, argv);
 	if (strcmp(cmd, "case") == 0)
 		return cli_case(c, argc, argv);
+	if (strcmp(cmd, "consent") == 0)
+		return cli_consent(c, argc, argv);
 	fprintf(stderr, "wijknet: unknown command '%s' (see wijknet --help)\n", cmd);
 	return 2;
 }

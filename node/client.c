@@ -3,6 +3,7 @@
  * request/reply with the local node over its ipc:// socket; the node does
  * all signing, sealing and routing.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,6 +114,14 @@ struct partner_list_impl {
 	wn_partner_list pub;
 	json_t *keep; /* the parsed reply owns the strings */
 };
+
+void client_set_error(wn_client *c, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(c->errmsg, sizeof(c->errmsg), fmt, ap);
+	va_end(ap);
+}
 
 const char *client_str(const json_t *o, const char *k, const char *def)
 {

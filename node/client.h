@@ -15,6 +15,9 @@ int client_call(wn_client *c, json_t *req, json_t **result);
  * be NULL when only success matters. */
 int client_op(wn_client *c, json_t *req, json_t **result);
 
+/* Sets the message wn_client_errmsg() returns. */
+void client_set_error(wn_client *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* String member k of o, or def. Borrowed. */
 const char *client_str(const json_t *o, const char *k, const char *def);
 

@@ -2,12 +2,14 @@
  * keys.c — node-local key file.
  */
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include <jansson.h>
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include "wijknet.h"
@@ -97,6 +99,50 @@ int keys_load_or_create(const char *path, struct node_keys *out, char *err, size
 			 "store_key as base64 of 32 bytes)", path);
 		keys_wipe(out);
 	}
+	return rc;
+}
+
+int keys_seal(const struct node_keys *k, const char *aad, const void *in, size_t len,
+	      uint8_t *out)
+{
+	int n = 0, rc = WN_ECRYPTO;
+	if (len > INT32_MAX)
+		return WN_ETOOBIG;
+	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+	if (c == NULL)
+		return WN_ENOMEM;
+	if (RAND_bytes(out, 12) == 1 &&
+	    EVP_EncryptInit_ex(c, EVP_aes_256_gcm(), NULL, k->store_key, out) == 1 &&
+	    EVP_EncryptUpdate(c, NULL, &n, (const uint8_t *)aad, (int)strlen(aad)) == 1 &&
+	    EVP_EncryptUpdate(c, out + 12, &n, in, (int)len) == 1 &&
+	    EVP_EncryptFinal_ex(c, out + 12 + n, &n) == 1 &&
+	    EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, 16, out + 12 + len) == 1)
+		rc = 0;
+	EVP_CIPHER_CTX_free(c);
+	return rc;
+}
+
+int keys_open(const struct node_keys *k, const char *aad, const uint8_t *in, size_t len,
+	      uint8_t *out)
+{
+	int n = 0, rc = WN_ECRYPTO;
+	uint8_t tag[16];
+	if (len < KEYS_SEAL_OVERHEAD || len > INT32_MAX)
+		return WN_ECRYPTO;
+	size_t plen = len - KEYS_SEAL_OVERHEAD;
+	memcpy(tag, in + 12 + plen, 16);
+	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+	if (c == NULL)
+		return WN_ENOMEM;
+	if (EVP_DecryptInit_ex(c, EVP_aes_256_gcm(), NULL, k->store_key, in) == 1 &&
+	    EVP_DecryptUpdate(c, NULL, &n, (const uint8_t *)aad, (int)strlen(aad)) == 1 &&
+	    EVP_DecryptUpdate(c, out, &n, in + 12, (int)plen) == 1 &&
+	    EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, 16, tag) == 1 &&
+	    EVP_DecryptFinal_ex(c, out + n, &n) == 1)
+		rc = 0;
+	else
+		OPENSSL_cleanse(out, plen);
+	EVP_CIPHER_CTX_free(c);
 	return rc;
 }
 

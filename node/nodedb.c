@@ -3,6 +3,7 @@
  */
 #include "wijknet.h"
 #include "nodedb.h"
+#include "consent.h"
 #include "disclog.h"
 #include "replay.h"
 #include "store.h"
@@ -11,6 +12,7 @@
 static const struct db_migration node_migrations[] = {
 	{ 1, SECEVENT_SCHEMA REPLAY_SCHEMA },
 	{ 2, STORE_SCHEMA DISCLOG_SCHEMA },
+	{ 3, CONSENT_SCHEMA },
 };
 
 int nodedb_open(const char *path, db **out, char *err, size_t errcap)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "wijknet.h"
+#include "consent.h"
 #include "context.h"
 #include "ids.h"
 #include "local.h"
@@ -118,6 +119,8 @@ json_t *local_dispatch(struct node *n, const char *op, json_t *rq)
 		return op_records_import(n, rq);
 	if (strncmp(op, "case.", 5) == 0)
 		return local_case(n, op, rq);
+	if (strncmp(op, "consent.", 8) == 0)
+		return local_consent(n, op, rq);
 	char msg[128];
 	snprintf(msg, sizeof(msg), "unknown operation '%.48s'", op);
 	return local_error(WN_EPROTO, msg);

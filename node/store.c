@@ -9,7 +9,6 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
-#include <openssl/rand.h>
 
 #include "wijknet.h"
 #include "bsn.h"
@@ -19,7 +18,7 @@
 #include "store.h"
 #include "vocab.h"
 
-#define BSN_SEALED_LEN (12 + BSN_LEN + 16)
+#define BSN_SEALED_LEN (BSN_LEN + KEYS_SEAL_OVERHEAD)
 static const char BSN_AAD[] = "wijknet-bsn-at-rest-v1";
 
 static const struct schema_field record_fields[] = {
@@ -42,46 +41,21 @@ int store_subject_index(const struct node_keys *k, const char *bsn, uint8_t out[
 
 int store_seal_bsn(const struct node_keys *k, const char *bsn, uint8_t *out, size_t *outlen)
 {
-	int len = 0, rc = WN_ECRYPTO;
-	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
-	if (c == NULL)
-		return WN_ENOMEM;
-	if (RAND_bytes(out, 12) != 1 ||
-	    EVP_EncryptInit_ex(c, EVP_aes_256_gcm(), NULL, k->store_key, out) != 1 ||
-	    EVP_EncryptUpdate(c, NULL, &len, (const uint8_t *)BSN_AAD, sizeof(BSN_AAD) - 1) != 1 ||
-	    EVP_EncryptUpdate(c, out + 12, &len, (const uint8_t *)bsn, BSN_LEN) != 1 ||
-	    EVP_EncryptFinal_ex(c, out + 12 + len, &len) != 1 ||
-	    EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, 16, out + 12 + BSN_LEN) != 1)
-		goto out;
-	*outlen = BSN_SEALED_LEN;
-	rc = 0;
-out:
-	EVP_CIPHER_CTX_free(c);
+	if (strlen(bsn) != BSN_LEN)
+		return WN_EBSN;
+	int rc = keys_seal(k, BSN_AAD, bsn, BSN_LEN, out);
+	if (rc == 0)
+		*outlen = BSN_SEALED_LEN;
 	return rc;
 }
 
 int store_open_bsn(const struct node_keys *k, const uint8_t *in, size_t inlen, char out[16])
 {
-	int len = 0, rc = WN_ECRYPTO;
-	uint8_t tag[16];
 	if (inlen != BSN_SEALED_LEN)
 		return WN_ECRYPTO;
-	memcpy(tag, in + 12 + BSN_LEN, 16);
-	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
-	if (c == NULL)
-		return WN_ENOMEM;
-	if (EVP_DecryptInit_ex(c, EVP_aes_256_gcm(), NULL, k->store_key, in) != 1 ||
-	    EVP_DecryptUpdate(c, NULL, &len, (const uint8_t *)BSN_AAD, sizeof(BSN_AAD) - 1) != 1 ||
-	    EVP_DecryptUpdate(c, (uint8_t *)out, &len, in + 12, BSN_LEN) != 1 ||
-	    EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, 16, tag) != 1 ||
-	    EVP_DecryptFinal_ex(c, (uint8_t *)out + len, &len) != 1) {
-		OPENSSL_cleanse(out, 16);
-		goto out;
-	}
-	out[BSN_LEN] = '\0';
-	rc = 0;
-out:
-	EVP_CIPHER_CTX_free(c);
+	int rc = keys_open(k, BSN_AAD, in, inlen, (uint8_t *)out);
+	if (rc == 0)
+		out[BSN_LEN] = '\0';
 	return rc;
 }
 

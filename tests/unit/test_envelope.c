@@ -615,9 +615,10 @@ static void test_envelope_parse_bad_codes_and_sealed(void **state)
 static json_t *receipted_request(void)
 {
 	json_t *env = signed_request();
+	const struct receipt_attest attest = { "active", "multiprobleem", NULL };
 	assert_int_equal(envelope_countersign(env, fx.broker.key, "broker", 42,
 					      "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
-					      "granted"),
+					      &attest),
 			 0);
 	return env;
 }
@@ -630,7 +631,8 @@ static void test_r20_integrity_receipt_ok(void **state)
 	assert_non_null(r);
 	assert_string_equal(json_string_value(json_object_get(r, "by")), "broker");
 	assert_int_equal(json_integer_value(json_object_get(r, "index")), 42);
-	assert_string_equal(json_string_value(json_object_get(r, "status")), "granted");
+	assert_string_equal(json_string_value(json_object_get(r, "status")), "active");
+	assert_string_equal(json_string_value(json_object_get(r, "cluster")), "multiprobleem");
 	char hash[65];
 	assert_int_equal(envelope_hash_hex(env, hash), 0);
 	assert_string_equal(json_string_value(json_object_get(r, "env")), hash);

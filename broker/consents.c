@@ -1,0 +1,160 @@
+/*
+ * consents.c — the broker's consent registry (r10): partners register the
+ * consents and refusals they collected (id, version hash, status, validity;
+ * never the document) and revoke them. Routing asks it whether the consent a
+ * request names is active now, and the receipt attests what it saw.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "wijknet.h"
+#include "context.h"
+#include "date.h"
+#include "encoding.h"
+#include "envelope.h"
+#include "ids.h"
+#include "log.h"
+#include "schema.h"
+#include "store.h"
+
+static const struct schema_field register_fields[] = {
+	{ "consent", SCHEMA_STRING, 1, 32 },
+	{ "version", SCHEMA_STRING, 1, 64 },
+	{ "status", SCHEMA_STRING, 1, 16 },
+	{ "valid_from", SCHEMA_STRING, 1, 10 },
+	{ "valid_until", SCHEMA_STRING, 1, 10 },
+	{ NULL, 0, 0, 0 },
+};
+
+static const struct schema_field revoke_fields[] = {
+	{ "consent", SCHEMA_STRING, 1, 32 },
+	{ NULL, 0, 0, 0 },
+};
+
+int broker_consent_check(struct broker *b, const json_t *ref, char *err, size_t errcap)
+{
+	struct store_consent c;
+	char today[DATE_LEN + 1];
+	const char *id = json_string_value(json_object_get(ref, "id"));
+	const char *version = json_string_value(json_object_get(ref, "version"));
+	int rc = store_consent_get(b->db, id, &c);
+	if (rc == WN_ENOTFOUND) {
+		snprintf(err, errcap, "consent %s is not in the consent registry", id);
+		return WN_ECONSENT;
+	}
+	if (rc != 0)
+		return rc;
+	if (strcmp(c.version, version) != 0) {
+		snprintf(err, errcap, "consent %s: the version named is not the version registered",
+			 id);
+		return WN_ECONSENT;
+	}
+	if (strcmp(c.status, "active") != 0) {
+		snprintf(err, errcap, "consent %s is %s", id,
+			 strcmp(c.status, "refused") == 0 ? "a recorded refusal" : c.status);
+		return WN_ECONSENT;
+	}
+	date_today_plus(0, today);
+	if (strcmp(today, c.valid_from) < 0 || strcmp(today, c.valid_until) > 0) {
+		snprintf(err, errcap, "consent %s is valid from %s until %s, not today", id,
+			 c.valid_from, c.valid_until);
+		return WN_ECONSENT;
+	}
+	return 0;
+}
+
+static int consents_register(struct broker *b, const struct broker_request *rq,
+			     json_t **reply, char *err, size_t errcap)
+{
+	json_t *body = envelope_body(rq->env);
+	struct store_consent c;
+	memset(&c, 0, sizeof(c));
+	const char *id = json_string_value(json_object_get(body, "consent"));
+	const char *version = json_string_value(json_object_get(body, "version"));
+	const char *status = json_string_value(json_object_get(body, "status"));
+	const char *from = json_string_value(json_object_get(body, "valid_from"));
+	const char *until = json_string_value(json_object_get(body, "valid_until"));
+	if (id_validate(id) != 0 || hex_validate(version, 64) != 0) {
+		snprintf(err, errcap, "a consent has an id of 32 and a version of 64 hex digits");
+		return WN_ESCHEMA;
+	}
+	if (strcmp(status, "active") != 0 && strcmp(status, "refused") != 0) {
+		snprintf(err, errcap, "field 'status': a consent is registered active or refused");
+		return WN_ESCHEMA;
+	}
+	if (!date_valid(from) || !date_valid(until) || strcmp(from, until) > 0) {
+		snprintf(err, errcap, "fields 'valid_from', 'valid_until': dates YYYY-MM-DD, in order");
+		return WN_ESCHEMA;
+	}
+	snprintf(c.id, sizeof(c.id), "%s", id);
+	snprintf(c.version, sizeof(c.version), "%s", version);
+	snprintf(c.status, sizeof(c.status), "%s", status);
+	snprintf(c.valid_from, sizeof(c.valid_from), "%s", from);
+	snprintf(c.valid_until, sizeof(c.valid_until), "%s", until);
+	struct store_consent_change ch = { &c, rq->from->id, err, errcap };
+	json_t *entry = json_pack("{s:s,s:s,s:s,s:s,s:O,s:s,s:s,s:s,s:I}", "type",
+				  "consent.register", "id", envelope_str(rq->env, "id"), "consent",
+				  id, "by", rq->from->id, "actor", json_object_get(rq->env, "actor"),
+				  "status", status, "valid_from", from, "valid_until", until, "ts",
+				  (json_int_t)envelope_ts(rq->env));
+	int64_t index = 0;
+	char leaf[65];
+	err[0] = '\0';
+	int rc = store_audit_with(b->writer, store_consent_register, &ch, entry, &index, leaf);
+	json_decref(entry);
+	if (rc != 0)
+		return rc;
+	log_emit(WN_LOG_INFO, "consent_registered",
+		 json_pack("{s:s,s:s,s:s}", "consent", id, "by", rq->from->id, "status", status));
+	return broker_reply(b, rq, "ok", json_pack("{s:s,s:s,s:I}", "consent", id, "status", status,
+						   "audit_index", (json_int_t)index), reply);
+}
+
+static int consents_revoke(struct broker *b, const struct broker_request *rq, json_t **reply,
+			   char *err, size_t errcap)
+{
+	const char *id = json_string_value(json_object_get(envelope_body(rq->env), "consent"));
+	struct store_consent c;
+	memset(&c, 0, sizeof(c));
+	if (id_validate(id) != 0) {
+		snprintf(err, errcap, "field 'consent': expected 32 lowercase hex digits");
+		return WN_ESCHEMA;
+	}
+	snprintf(c.id, sizeof(c.id), "%s", id);
+	struct store_consent_change ch = { &c, rq->from->id, err, errcap };
+	json_t *entry = json_pack("{s:s,s:s,s:s,s:s,s:O,s:I}", "type", "consent.revoke", "id",
+				  envelope_str(rq->env, "id"), "consent", id, "by", rq->from->id,
+				  "actor", json_object_get(rq->env, "actor"), "ts",
+				  (json_int_t)envelope_ts(rq->env));
+	int64_t index = 0;
+	char leaf[65];
+	err[0] = '\0';
+	int rc = store_audit_with(b->writer, store_consent_revoke, &ch, entry, &index, leaf);
+	json_decref(entry);
+	if (rc != 0)
+		return rc;
+	log_emit(WN_LOG_INFO, "consent_revoked", json_pack("{s:s,s:s}", "consent", id, "by",
+							   rq->from->id));
+	return broker_reply(b, rq, "ok", json_pack("{s:s,s:s,s:I}", "consent", id, "status",
+						   "revoked", "audit_index", (json_int_t)index),
+			    reply);
+}
+
+int broker_handle_consent(struct broker *b, const struct broker_request *rq, json_t **reply,
+			  char *err, size_t errcap)
+{
+	const char *type = envelope_str(rq->env, "type");
+	int reg = strcmp(type, "consent.register") == 0;
+	char detail[256];
+	if (json_object_get(rq->env, "actor") == NULL) {
+		snprintf(err, errcap, "missing field 'actor': the professional who records it");
+		return WN_ESCHEMA;
+	}
+	if (schema_check(envelope_body(rq->env), reg ? register_fields : revoke_fields, detail,
+			 sizeof(detail)) != 0) {
+		snprintf(err, errcap, "body of '%s': %s", type, detail);
+		return WN_ESCHEMA;
+	}
+	return reg ? consents_register(b, rq, reply, err, errcap)
+		   : consents_revoke(b, rq, reply, err, errcap);
+}

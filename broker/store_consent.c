@@ -1,0 +1,106 @@
+/*
+ * store_consent.c — the broker's consent registry: status only (r10). The
+ * document itself stays at the node that registered it.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "wijknet.h"
+#include "ids.h"
+#include "store.h"
+
+static void copy_col(char *dst, size_t cap, sqlite3_stmt *st, int col)
+{
+	const char *s = (const char *)sqlite3_column_text(st, col);
+	snprintf(dst, cap, "%s", s ? s : "");
+}
+
+static int consent_get_locked(db *d, const char *id, struct store_consent *out)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = db_prepare(d, "SELECT id, registered_by, version, status, valid_from, valid_until,"
+			       " COALESCE(revoked_at, 0) FROM consents WHERE id = ?", &st);
+	if (rc != 0)
+		return rc;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+	int s = sqlite3_step(st);
+	if (s == SQLITE_ROW) {
+		copy_col(out->id, sizeof(out->id), st, 0);
+		copy_col(out->registered_by, sizeof(out->registered_by), st, 1);
+		copy_col(out->version, sizeof(out->version), st, 2);
+		copy_col(out->status, sizeof(out->status), st, 3);
+		copy_col(out->valid_from, sizeof(out->valid_from), st, 4);
+		copy_col(out->valid_until, sizeof(out->valid_until), st, 5);
+		out->revoked_at = sqlite3_column_int64(st, 6);
+	} else {
+		rc = s == SQLITE_DONE ? WN_ENOTFOUND : WN_EDB;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int store_consent_get(db *d, const char *id, struct store_consent *out)
+{
+	db_lock(d);
+	int rc = consent_get_locked(d, id, out);
+	db_unlock(d);
+	return rc;
+}
+
+int store_consent_register(db *d, void *arg)
+{
+	struct store_consent_change *ch = arg;
+	const struct store_consent *c = ch->c;
+	struct store_consent old;
+	int rc = consent_get_locked(d, c->id, &old);
+	if (rc == 0) {
+		snprintf(ch->err, ch->errcap, "consent %s is registered already", c->id);
+		return WN_EINVAL;
+	}
+	if (rc != WN_ENOTFOUND)
+		return rc;
+	sqlite3_stmt *st = NULL;
+	if ((rc = db_prepare(d, "INSERT INTO consents(id, registered_by, version, status,"
+				" valid_from, valid_until, registered_at) VALUES (?,?,?,?,?,?,?)",
+			     &st)) != 0)
+		return rc;
+	sqlite3_bind_text(st, 1, c->id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, ch->by, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, c->version, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 4, c->status, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 5, c->valid_from, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 6, c->valid_until, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 7, time_now_ms());
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int store_consent_revoke(db *d, void *arg)
+{
+	struct store_consent_change *ch = arg;
+	struct store_consent old;
+	int rc = consent_get_locked(d, ch->c->id, &old);
+	if (rc == WN_ENOTFOUND)
+		snprintf(ch->err, ch->errcap, "there is no consent %s in the registry", ch->c->id);
+	if (rc != 0)
+		return rc;
+	if (strcmp(old.registered_by, ch->by) != 0) {
+		snprintf(ch->err, ch->errcap, "consent %s was registered by '%s', which alone "
+			 "records its revocation", old.id, old.registered_by);
+		return WN_EDENIED;
+	}
+	if (strcmp(old.status, "active") != 0) {
+		snprintf(ch->err, ch->errcap, "consent %s is %s, not active", old.id, old.status);
+		return WN_ECONSENT;
+	}
+	sqlite3_stmt *st = NULL;
+	if ((rc = db_prepare(d, "UPDATE consents SET status = 'revoked', revoked_at = ?"
+				" WHERE id = ?", &st)) != 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, time_now_ms());
+	sqlite3_bind_text(st, 2, old.id, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
+	sqlite3_finalize(st);
+	return rc;
+}

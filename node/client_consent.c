@@ -1,0 +1,113 @@
+/*
+ * client_consent.c — libwijknet: consents (wn_consent_*).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "wijknet.h"
+#include "client.h"
+
+static int consent_submit(wn_client *c, const char *op, const char *document_json,
+			  const wn_actor *actor, char consent_id[WN_ID_LEN + 1])
+{
+	json_error_t jerr;
+	if (c == NULL || document_json == NULL || consent_id == NULL)
+		return WN_EINVAL;
+	json_t *doc = json_loads(document_json, JSON_REJECT_DUPLICATES, &jerr);
+	if (!json_is_object(doc)) {
+		client_set_error(c, "consent document: %s",
+				 doc ? "expected a JSON object" : jerr.text);
+		json_decref(doc);
+		return WN_EJSON;
+	}
+	json_t *req = json_pack("{s:s,s:o}", "op", op, "document", doc), *result = NULL;
+	json_t *a = client_actor(actor);
+	if (req != NULL && a != NULL)
+		json_object_set_new(req, "actor", a);
+	int rc = client_op(c, req, &result);
+	if (rc == 0) {
+		const char *id = client_str(result, "consent", NULL);
+		if (id == NULL || strlen(id) != WN_ID_LEN)
+			rc = WN_EPROTO;
+		else
+			memcpy(consent_id, id, WN_ID_LEN + 1);
+	}
+	json_decref(result);
+	return rc;
+}
+
+int wn_consent_register(wn_client *c, const char *document_json, const wn_actor *actor,
+			char consent_id[WN_ID_LEN + 1])
+{
+	return consent_submit(c, "consent.register", document_json, actor, consent_id);
+}
+
+int wn_consent_refuse(wn_client *c, const char *document_json, const wn_actor *actor,
+		      char consent_id[WN_ID_LEN + 1])
+{
+	return consent_submit(c, "consent.refuse", document_json, actor, consent_id);
+}
+
+int wn_consent_revoke(wn_client *c, const char *consent_id, const wn_actor *actor)
+{
+	if (c == NULL || consent_id == NULL)
+		return WN_EINVAL;
+	json_t *req = json_pack("{s:s,s:s}", "op", "consent.revoke", "consent", consent_id);
+	json_t *a = client_actor(actor);
+	if (req != NULL && a != NULL)
+		json_object_set_new(req, "actor", a);
+	return client_op(c, req, NULL);
+}
+
+struct consent_list_impl {
+	wn_consent_list pub;
+	json_t *keep;
+};
+
+int wn_consents(wn_client *c, const char *bsn, wn_consent_list **out)
+{
+	if (c == NULL || out == NULL)
+		return WN_EINVAL;
+	json_t *req = json_pack("{s:s}", "op", "consent.list"), *result = NULL;
+	if (req != NULL && bsn != NULL)
+		json_object_set_new(req, "bsn", json_string(bsn));
+	int rc = client_op(c, req, &result);
+	if (rc != 0)
+		return rc;
+	json_t *arr = json_object_get(result, "consents");
+	size_t n = json_array_size(arr);
+	struct consent_list_impl *l = calloc(1, sizeof(*l));
+	if (l == NULL || (l->pub.items = calloc(n ? n : 1, sizeof(wn_consent_info))) == NULL) {
+		free(l);
+		json_decref(result);
+		return WN_ENOMEM;
+	}
+	l->keep = result;
+	l->pub.count = n;
+	for (size_t i = 0; i < n; i++) {
+		json_t *e = json_array_get(arr, i);
+		wn_consent_info *k = &l->pub.items[i];
+		k->id = client_str(e, "id", "");
+		k->kind = client_str(e, "kind", "");
+		k->status = client_str(e, "status", "");
+		k->valid_from = client_str(e, "valid_from", "");
+		k->valid_until = client_str(e, "valid_until", NULL);
+		k->registered_at = (int64_t)json_integer_value(json_object_get(e, "registered_at"));
+		k->revoked_at = (int64_t)json_integer_value(json_object_get(e, "revoked_at"));
+	}
+	*out = &l->pub;
+	return 0;
+}
+
+void wn_consent_list_free(wn_consent_list *l)
+{
+	if (l == NULL)
+		return;
+	struct consent_list_impl *impl = (struct consent_list_impl *)l;
+	free(l->items);
+	json_decref(impl->keep);
+	free(impl);
+}

@@ -1,0 +1,400 @@
+/*
+ * consent.c — the node's consent store and its local API: register a
+ * consent or a refusal (checked, signed by this node, stored encrypted,
+ * registered at the broker), revoke one (at the broker first), list them.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "wijknet.h"
+#include "bsn.h"
+#include "canon.h"
+#include "consent.h"
+#include "context.h"
+#include "date.h"
+#include "envelope.h"
+#include "ids.h"
+#include "local.h"
+#include "log.h"
+#include "schema.h"
+#include "store.h"
+
+static const char CONSENT_AAD[] = "wijknet-consent-at-rest-v1";
+#define CONSENT_OBJECT_MAX (64 * 1024)
+
+static const struct schema_field consent_rq_fields[] = {
+	{ "op", SCHEMA_STRING, 1, 32 },
+	{ "document", SCHEMA_OBJECT, 0, 0 },
+	{ "consent", SCHEMA_STRING, 0, 32 },
+	{ "bsn", SCHEMA_STRING, 0, 16 },
+	{ "actor", SCHEMA_OBJECT, 0, 0 },
+	{ NULL, 0, 0, 0 },
+};
+
+struct consent_row {
+	const char *id, *version, *kind, *status, *valid_from, *valid_until;
+	const char *actor_id, *actor_role;
+	uint8_t index[STORE_INDEX_LEN];
+	uint8_t *enc;
+	size_t enclen;
+	int64_t now;
+};
+
+static int consent_insert(db *d, void *arg)
+{
+	const struct consent_row *r = arg;
+	sqlite3_stmt *st = NULL;
+	int rc = db_prepare(d, "INSERT INTO consents(id, version, kind, subject_index, status,"
+			       " valid_from, valid_until, registered_at, actor_id, actor_role,"
+			       " object_enc) VALUES (?,?,?,?,?,?,?,?,?,?,?)", &st);
+	if (rc != 0)
+		return rc;
+	sqlite3_bind_text(st, 1, r->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, r->version, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, r->kind, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 4, r->index, STORE_INDEX_LEN, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, r->status, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, r->valid_from, -1, SQLITE_STATIC);
+	if (r->valid_until)
+		sqlite3_bind_text(st, 7, r->valid_until, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 8, r->now);
+	sqlite3_bind_text(st, 9, r->actor_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 10, r->actor_role, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 11, r->enc, (int)r->enclen, SQLITE_STATIC);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+struct consent_status_change {
+	const char *id, *status;
+	int64_t revoked_at; /* 0: leave as is */
+	int drop;           /* delete the row (a registration the broker refused) */
+};
+
+static int consent_update(db *d, void *arg)
+{
+	const struct consent_status_change *c = arg;
+	sqlite3_stmt *st = NULL;
+	int rc = db_prepare(d, c->drop ? "DELETE FROM consents WHERE id = ?1"
+				       : "UPDATE consents SET status = ?2, revoked_at ="
+					 " COALESCE(NULLIF(?3, 0), revoked_at) WHERE id = ?1",
+			    &st);
+	if (rc != 0)
+		return rc;
+	sqlite3_bind_text(st, 1, c->id, -1, SQLITE_STATIC);
+	if (!c->drop) {
+		sqlite3_bind_text(st, 2, c->status, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, c->revoked_at);
+	}
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Sends a consent message to the broker; err gets the broker's refusal. */
+static int consent_tell_broker(struct node *n, const char *type, const json_t *actor,
+			       json_t *body, char *err, size_t errcap)
+{
+	json_t *env = NULL, *reply = NULL;
+	int rc = envelope_new1(&env, type, n->ident->id, n->broker_id);
+	if (rc != 0) {
+		json_decref(body);
+		return rc;
+	}
+	json_object_set_new(env, "body", body);
+	json_object_set(env, "actor", (json_t *)actor);
+	rc = node_call_broker(n, env, n->call_timeout_ms, &reply, err, errcap);
+	json_decref(env);
+	json_decref(reply);
+	return rc;
+}
+
+/* consent.register and consent.refuse */
+static json_t *consent_register(struct node *n, json_t *rq, int refusal)
+{
+	char err[512] = "", today[DATE_LEN + 1], id[33], version[CONSENT_VERSION_LEN + 1];
+	json_t *doc = json_object_get(rq, "document"), *actor = json_object_get(rq, "actor");
+	json_t *object = NULL, *result = NULL;
+	char *canon = NULL;
+	size_t clen = 0;
+	struct consent_row row;
+	memset(&row, 0, sizeof(row));
+	int rc = local_check_actor(actor, err, sizeof(err));
+	if (rc != 0)
+		return local_error(rc, err);
+	if (doc == NULL)
+		return local_error(WN_EINVAL, "field 'document': the signed declaration (JSON)");
+	date_today_plus(0, today);
+	if ((rc = consentdoc_check(doc, refusal, today, err, sizeof(err))) != 0)
+		return local_error(rc, err);
+	/* the partners it names must exist: a typo would make it useless */
+	struct directory *d = node_directory(n);
+	if (d == NULL)
+		return local_error(WN_ESTATE, "no verified directory yet: is the broker reachable?");
+	static const char *const lists[] = { "recipients", "sources" };
+	for (size_t l = 0; l < 2 && rc == 0; l++) {
+		size_t i;
+		json_t *x;
+		json_array_foreach(json_object_get(doc, lists[l]), i, x) {
+			if (directory_find(d, json_string_value(x)) == NULL) {
+				snprintf(err, sizeof(err), "field '%s': '%s' is not a partner in the "
+					 "directory", lists[l], json_string_value(x));
+				rc = WN_EUNKNOWN_PARTNER;
+				break;
+			}
+		}
+	}
+	directory_release(d);
+	if (rc != 0)
+		return local_error(rc, err);
+	const char *bsn = json_string_value(json_object_get(json_object_get(doc, "subject"), "bsn"));
+	const char *signed_on = json_string_value(json_object_get(doc, "signed_on"));
+	const char *until = json_string_value(json_object_get(doc, "valid_until"));
+	if ((rc = consentdoc_make(doc, refusal, n->ident->id, n->ident->key, &object, id,
+				  version)) != 0 ||
+	    (rc = canon_dump(object, &canon, &clen)) != 0)
+		goto fail;
+	if (clen > CONSENT_OBJECT_MAX) {
+		snprintf(err, sizeof(err), "the consent document is larger than %d bytes",
+			 CONSENT_OBJECT_MAX);
+		rc = WN_ETOOBIG;
+		goto fail;
+	}
+	row.enclen = clen + KEYS_SEAL_OVERHEAD;
+	if ((row.enc = malloc(row.enclen)) == NULL) {
+		rc = WN_ENOMEM;
+		goto fail;
+	}
+	if ((rc = keys_seal(&n->keys, CONSENT_AAD, canon, clen, row.enc)) != 0 ||
+	    (rc = store_subject_index(&n->keys, bsn, row.index)) != 0)
+		goto fail;
+	row.id = id;
+	row.version = version;
+	row.kind = refusal ? "refusal" : "consent";
+	row.status = "pending";
+	row.valid_from = signed_on;
+	row.valid_until = refusal ? NULL : until;
+	row.actor_id = json_string_value(json_object_get(actor, "id"));
+	row.actor_role = json_string_value(json_object_get(actor, "role"));
+	row.now = time_now_ms();
+	/* kept here first (unusable while pending), then registered at the broker */
+	if ((rc = db_writer_run(n->writer, consent_insert, &row)) != 0) {
+		snprintf(err, sizeof(err), "the consent could not be stored; nothing was registered");
+		goto fail;
+	}
+	const char *status = refusal ? "refused" : "active";
+	json_t *body = json_pack("{s:s,s:s,s:s,s:s,s:s}", "consent", id, "version", version,
+				 "status", status, "valid_from", signed_on, "valid_until",
+				 refusal ? signed_on : until);
+	if ((rc = consent_tell_broker(n, "consent.register", actor, body, err, sizeof(err))) != 0) {
+		struct consent_status_change drop = { id, NULL, 0, 1 };
+		db_writer_run(n->writer, consent_update, &drop);
+		goto fail;
+	}
+	struct consent_status_change ch = { id, status, 0, 0 };
+	if ((rc = db_writer_run(n->writer, consent_update, &ch)) != 0) {
+		snprintf(err, sizeof(err), "consent %s is registered at the broker but could not be "
+			 "marked %s here; it stays unusable from this node", id, status);
+		goto fail;
+	}
+	log_emit(WN_LOG_INFO, refusal ? "consent_refusal_registered" : "consent_registered",
+		 json_pack("{s:s,s:s}", "consent", id, "version", version));
+	result = json_pack("{s:b,s:{s:s,s:s,s:s}}", "ok", 1, "result", "consent", id, "version",
+			   version, "status", status);
+	goto out;
+fail:
+	result = local_error(rc, err);
+out:
+	if (canon != NULL)
+		OPENSSL_cleanse(canon, clen);
+	free(canon);
+	free(row.enc);
+	OPENSSL_cleanse(row.index, sizeof(row.index));
+	json_decref(object);
+	return result;
+}
+
+/* Reads a consent row: status and the decrypted object (may be NULL). */
+static int consent_read(struct node *n, const char *id, char status[16], json_t **object)
+{
+	sqlite3_stmt *st = NULL;
+	uint8_t *plain = NULL;
+	size_t plen = 0;
+	int rc;
+	db_lock(n->db);
+	if ((rc = db_prepare(n->db, "SELECT status, object_enc FROM consents WHERE id = ?", &st)) != 0)
+		goto out;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+	int s = sqlite3_step(st);
+	if (s != SQLITE_ROW) {
+		rc = s == SQLITE_DONE ? WN_ENOTFOUND : WN_EDB;
+		goto out;
+	}
+	snprintf(status, 16, "%s", (const char *)sqlite3_column_text(st, 0));
+	if (object != NULL) {
+		const uint8_t *enc = sqlite3_column_blob(st, 1);
+		size_t elen = (size_t)sqlite3_column_bytes(st, 1);
+		if (elen < KEYS_SEAL_OVERHEAD || (plain = malloc(elen)) == NULL) {
+			rc = elen < KEYS_SEAL_OVERHEAD ? WN_ECRYPTO : WN_ENOMEM;
+			goto out;
+		}
+		plen = elen - KEYS_SEAL_OVERHEAD;
+		if ((rc = keys_open(&n->keys, CONSENT_AAD, enc, elen, plain)) != 0)
+			goto out;
+		json_error_t jerr;
+		*object = json_loadb((const char *)plain, plen, JSON_REJECT_DUPLICATES, &jerr);
+		rc = *object ? 0 : WN_EDB;
+	}
+out:
+	sqlite3_finalize(st);
+	db_unlock(n->db);
+	if (plain != NULL)
+		OPENSSL_cleanse(plain, plen);
+	free(plain);
+	return rc;
+}
+
+int consent_load(struct node *n, const char *id, json_t **object, char *err, size_t errcap)
+{
+	char status[16];
+	if (id_validate(id) != 0) {
+		snprintf(err, errcap, "a consent id is 32 lowercase hex digits");
+		return WN_ECONSENT;
+	}
+	int rc = consent_read(n, id, status, NULL);
+	if (rc == WN_ENOTFOUND) {
+		snprintf(err, errcap, "consent %s is not held by this node: a request on consent is "
+			 "made by the partner that registered it", id);
+		return WN_ECONSENT;
+	}
+	if (rc != 0)
+		return rc;
+	if (strcmp(status, "active") != 0) {
+		snprintf(err, errcap, "consent %s is %s", id,
+			 strcmp(status, "refused") == 0 ? "a recorded refusal, not a consent"
+			 : strcmp(status, "pending") == 0 ? "not registered at the broker"
+							  : status);
+		return WN_ECONSENT;
+	}
+	return consent_read(n, id, status, object);
+}
+
+static json_t *consent_revoke(struct node *n, json_t *rq)
+{
+	char err[512] = "", status[16];
+	const char *id = json_string_value(json_object_get(rq, "consent"));
+	json_t *actor = json_object_get(rq, "actor");
+	int rc = local_check_actor(actor, err, sizeof(err));
+	if (rc != 0)
+		return local_error(rc, err);
+	if (id_validate(id) != 0)
+		return local_error(WN_EINVAL, "field 'consent': a consent id of 32 hex digits");
+	if ((rc = consent_read(n, id, status, NULL)) == WN_ENOTFOUND) {
+		snprintf(err, sizeof(err), "consent %s is not held by this node; the partner that "
+			 "registered it revokes it", id);
+		return local_error(WN_ENOTFOUND, err);
+	}
+	if (rc != 0)
+		return local_error(rc, NULL);
+	if (strcmp(status, "active") != 0) {
+		snprintf(err, sizeof(err), "consent %s is %s, not active", id, status);
+		return local_error(WN_ECONSENT, err);
+	}
+	/* the broker first: from its answer on, every request on it is refused */
+	if ((rc = consent_tell_broker(n, "consent.revoke", actor,
+				      json_pack("{s:s}", "consent", id), err, sizeof(err))) != 0)
+		return local_error(rc, err);
+	int64_t now = time_now_ms();
+	struct consent_status_change ch = { id, "revoked", now, 0 };
+	if (db_writer_run(n->writer, consent_update, &ch) != 0)
+		log_msg(WN_LOG_ERROR, "consent_revoke_local", "consent %s is revoked at the broker "
+			"but could not be marked here", id);
+	log_emit(WN_LOG_INFO, "consent_revoked", json_pack("{s:s}", "consent", id));
+	return json_pack("{s:b,s:{s:s,s:s,s:I}}", "ok", 1, "result", "consent", id, "status",
+			 "revoked", "revoked_at", (json_int_t)now);
+}
+
+static json_t *consent_list(struct node *n, json_t *rq)
+{
+	const char *bsn = json_string_value(json_object_get(rq, "bsn"));
+	uint8_t index[STORE_INDEX_LEN];
+	sqlite3_stmt *st = NULL;
+	json_t *list = json_array();
+	if (bsn != NULL && bsn_validate(bsn) != 0) {
+		json_decref(list);
+		return local_error(WN_EBSN, "the BSN is not valid (11-proef)");
+	}
+	if (bsn != NULL)
+		store_subject_index(&n->keys, bsn, index);
+	db_lock(n->db);
+	int rc = db_prepare(n->db, "SELECT id, kind, status, valid_from, valid_until,"
+				   " registered_at, revoked_at, actor_role FROM consents"
+				   " WHERE ?1 IS NULL OR subject_index = ?1"
+				   " ORDER BY registered_at DESC LIMIT 1000", &st);
+	if (rc == 0) {
+		if (bsn != NULL)
+			sqlite3_bind_blob(st, 1, index, STORE_INDEX_LEN, SQLITE_TRANSIENT);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			json_t *e = json_pack("{s:s,s:s,s:s,s:s,s:I,s:s}", "id",
+					      sqlite3_column_text(st, 0), "kind",
+					      sqlite3_column_text(st, 1), "status",
+					      sqlite3_column_text(st, 2), "valid_from",
+					      sqlite3_column_text(st, 3), "registered_at",
+					      (json_int_t)sqlite3_column_int64(st, 5), "taken_by_role",
+					      sqlite3_column_text(st, 7));
+			if (sqlite3_column_type(st, 4) != SQLITE_NULL)
+				json_object_set_new(e, "valid_until",
+						    json_string((const char *)sqlite3_column_text(st, 4)));
+			if (sqlite3_column_type(st, 6) != SQLITE_NULL)
+				json_object_set_new(e, "revoked_at",
+						    json_integer(sqlite3_column_int64(st, 6)));
+			json_array_append_new(list, e);
+		}
+	}
+	sqlite3_finalize(st);
+	db_unlock(n->db);
+	OPENSSL_cleanse(index, sizeof(index));
+	/* what each covers, from the decrypted document (never the person) */
+	size_t i;
+	json_t *e;
+	json_array_foreach(list, i, e) {
+		char status[16];
+		json_t *object = NULL;
+		if (consent_read(n, json_string_value(json_object_get(e, "id")), status, &object) != 0)
+			continue;
+		json_t *doc = json_object_get(object, "document");
+		static const char *const keep[] = { "purposes", "recipients", "sources", "categories",
+						    "special", NULL };
+		for (size_t k = 0; keep[k]; k++)
+			if (json_object_get(doc, keep[k]))
+				json_object_set(e, keep[k], json_object_get(doc, keep[k]));
+		json_decref(object);
+	}
+	if (rc != 0) {
+		json_decref(list);
+		return local_error(rc, NULL);
+	}
+	return json_pack("{s:b,s:{s:o}}", "ok", 1, "result", "consents", list);
+}
+
+json_t *local_consent(struct node *n, const char *op, json_t *rq)
+{
+	char err[256];
+	int rc = schema_check(rq, consent_rq_fields, err, sizeof(err));
+	if (rc != 0)
+		return local_error(rc, err);
+	if (strcmp(op, "consent.register") == 0)
+		return consent_register(n, rq, 0);
+	if (strcmp(op, "consent.refuse") == 0)
+		return consent_register(n, rq, 1);
+	if (strcmp(op, "consent.revoke") == 0)
+		return consent_revoke(n, rq);
+	if (strcmp(op, "consent.list") == 0)
+		return consent_list(n, rq);
+	snprintf(err, sizeof(err), "unknown operation '%.48s'", op);
+	return local_error(WN_EPROTO, err);
+}

@@ -1,0 +1,36 @@
+/*
+ * consent.h — the consents a partner collected (r10–r12). The full signed
+ * declaration stays at the node whose professional took it, encrypted at
+ * rest; the broker's registry learns only id, version hash, status and
+ * validity. A consent becomes usable once the broker has registered it, and
+ * a revocation reaches the broker first: from then on every request on it is
+ * refused there, while disclosures logged before it stay as they are.
+ */
+#ifndef WN_NODE_CONSENT_H
+#define WN_NODE_CONSENT_H
+
+#include <jansson.h>
+
+#include "consentdoc.h"
+
+struct node;
+
+#define CONSENT_SCHEMA                                                                 \
+	"CREATE TABLE consents (id TEXT PRIMARY KEY, version TEXT NOT NULL,"           \
+	" kind TEXT NOT NULL CHECK (kind IN ('consent', 'refusal')),"                  \
+	" subject_index BLOB NOT NULL, status TEXT NOT NULL"                           \
+	" CHECK (status IN ('pending', 'active', 'revoked', 'refused')),"              \
+	" valid_from TEXT NOT NULL, valid_until TEXT, registered_at INTEGER NOT NULL," \
+	" revoked_at INTEGER, actor_id TEXT NOT NULL, actor_role TEXT NOT NULL,"       \
+	" object_enc BLOB NOT NULL);"                                                  \
+	"CREATE INDEX consents_subject ON consents(subject_index);"
+
+/* Local API: consent.register, consent.refuse, consent.revoke, consent.list. */
+json_t *local_consent(struct node *n, const char *op, json_t *rq);
+
+/* The signed object of an active consent this node registered, for a
+ * request or lookup made on it. WN_ECONSENT (with err) when it is not held
+ * here or not active. *object: json_decref(). */
+int consent_load(struct node *n, const char *id, json_t **object, char *err, size_t errcap);
+
+#endif

@@ -1,0 +1,347 @@
+/*
+ * consentdoc.c — consent declarations: validation, coverage of a use, and
+ * the registering node's signed object.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wijknet.h"
+#include "bsn.h"
+#include "consentdoc.h"
+#include "date.h"
+#include "envelope.h"
+#include "ids.h"
+#include "schema.h"
+#include "vocab.h"
+
+static const char CONSENT_CONTEXT[] = "wijknet-consent-v1\n";
+static const char *const drop_sig[] = { "sig", NULL };
+
+static const struct schema_field doc_fields[] = {
+	{ "subject", SCHEMA_OBJECT, 1, 0 },
+	{ "purposes", SCHEMA_ARRAY, 1, 8 },
+	{ "recipients", SCHEMA_ARRAY, 1, 64 },
+	{ "sources", SCHEMA_ARRAY, 1, 64 },
+	{ "categories", SCHEMA_ARRAY, 0, 64 },
+	{ "special", SCHEMA_ARRAY, 0, 4 },
+	{ "signers", SCHEMA_ARRAY, 0, 8 },
+	{ "signed_on", SCHEMA_STRING, 1, 10 },
+	{ "valid_until", SCHEMA_STRING, 0, 10 },
+	{ "place", SCHEMA_STRING, 0, 100 },
+	{ "note", SCHEMA_STRING, 0, 2000 },
+	{ NULL, 0, 0, 0 },
+};
+
+static const struct schema_field subject_fields[] = {
+	{ "bsn", SCHEMA_STRING, 1, 16 },
+	{ "birth_date", SCHEMA_STRING, 1, 10 },
+	{ "name", SCHEMA_STRING, 0, 200 },
+	{ NULL, 0, 0, 0 },
+};
+
+static const struct schema_field signer_fields[] = {
+	{ "name", SCHEMA_STRING, 1, 200 },
+	{ "role", SCHEMA_STRING, 1, 16 },
+	{ NULL, 0, 0, 0 },
+};
+
+static const struct schema_field object_fields[] = {
+	{ "v", SCHEMA_INT, 1, 0 },
+	{ "id", SCHEMA_STRING, 1, 32 },
+	{ "kind", SCHEMA_STRING, 1, 16 },
+	{ "registered_by", SCHEMA_STRING, 1, 63 },
+	{ "registered_at", SCHEMA_INT, 1, 0 },
+	{ "document", SCHEMA_OBJECT, 1, 0 },
+	{ "sig", SCHEMA_STRING, 1, 256 },
+	{ NULL, 0, 0, 0 },
+};
+
+/* 1 when the array of strings holds s. */
+static int array_has(const json_t *arr, const char *s)
+{
+	size_t i;
+	json_t *x;
+	json_array_foreach(arr, i, x)
+		if (json_is_string(x) && strcmp(json_string_value(x), s) == 0)
+			return 1;
+	return 0;
+}
+
+/* Every item a string accepted by valid, no duplicates. */
+static int check_list(const json_t *arr, const char *field, int (*valid)(const char *),
+		      const char *what, int code, char *err, size_t errcap)
+{
+	size_t i, j;
+	json_t *x;
+	json_array_foreach(arr, i, x) {
+		const char *s = json_string_value(x);
+		if (s == NULL || !valid(s)) {
+			snprintf(err, errcap, "field '%s': item %zu is not %s", field, i, what);
+			return code;
+		}
+		for (j = 0; j < i; j++) {
+			if (strcmp(json_string_value(json_array_get(arr, j)), s) == 0) {
+				snprintf(err, errcap, "field '%s': '%.64s' appears twice", field, s);
+				return WN_ESCHEMA;
+			}
+		}
+	}
+	return 0;
+}
+
+static int is_purpose(const char *s) { return vocab_purpose_known(s); }
+static int is_partner(const char *s) { return schema_valid_partner_id(s) == 0; }
+static int is_category(const char *s) { return vocab_category(s) != NULL; }
+static int is_special(const char *s) { return vocab_special_from_name(s) != VOCAB_ORDINARY; }
+
+int consentdoc_check_signers(const json_t *doc, char *err, size_t errcap)
+{
+	const json_t *subject = json_object_get(doc, "subject");
+	const char *birth = json_string_value(json_object_get(subject, "birth_date"));
+	const char *signed_on = json_string_value(json_object_get(doc, "signed_on"));
+	int age = date_age_years(birth, signed_on), self = 0, parent = 0;
+	size_t i;
+	json_t *s;
+	if (!date_valid(birth) || !date_valid(signed_on) || age < 0) {
+		snprintf(err, errcap, "the birth date must be a date before the day of signing");
+		return WN_ECONSENT;
+	}
+	json_array_foreach(json_object_get(doc, "signers"), i, s) {
+		const char *role = json_string_value(json_object_get(s, "role"));
+		self |= role != NULL && strcmp(role, "subject") == 0;
+		parent |= role != NULL && (strcmp(role, "parent") == 0 || strcmp(role, "guardian") == 0);
+	}
+	if (age >= 16 && !self) {
+		snprintf(err, errcap, "the subject is %d on the day of signing and signs personally "
+			 "(Heerlen Bijlage 8)", age);
+		return WN_ECONSENT;
+	}
+	if (age >= 12 && age < 16 && !(self && parent)) {
+		snprintf(err, errcap, "the subject is %d on the day of signing: the child co-signs "
+			 "together with a parent or guardian (Heerlen Bijlage 8)", age);
+		return WN_ECONSENT;
+	}
+	if (age < 12 && !parent) {
+		snprintf(err, errcap, "the subject is %d on the day of signing: a parent or guardian "
+			 "signs (Heerlen Bijlage 8)", age);
+		return WN_ECONSENT;
+	}
+	return 0;
+}
+
+/* Special categories must be named by class, not only listed (r12). */
+static int check_special_named(const json_t *doc, const json_t *categories, char *err,
+			       size_t errcap)
+{
+	const json_t *special = json_object_get(doc, "special");
+	size_t i;
+	json_t *x;
+	json_array_foreach(categories, i, x) {
+		const struct vocab_category *c = vocab_category(json_string_value(x));
+		const char *cls = c ? vocab_special_name(c->special) : NULL;
+		if (cls != NULL && !array_has(special, cls)) {
+			snprintf(err, errcap, "category '%s' is %s data: the consent must name '%s' "
+				 "in 'special' (Heerlen 8.3)", c->code, cls, cls);
+			return WN_ECONSENT;
+		}
+	}
+	return 0;
+}
+
+int consentdoc_check(const json_t *doc, int refusal, const char *today, char *err, size_t errcap)
+{
+	char detail[200];
+	int rc = schema_check(doc, doc_fields, detail, sizeof(detail));
+	if (rc != 0) {
+		snprintf(err, errcap, "consent document: %s", detail);
+		return rc;
+	}
+	const json_t *subject = json_object_get(doc, "subject");
+	if ((rc = schema_check(subject, subject_fields, detail, sizeof(detail))) != 0) {
+		snprintf(err, errcap, "consent document: field 'subject': %s", detail);
+		return rc;
+	}
+	if (bsn_validate(json_string_value(json_object_get(subject, "bsn"))) != 0) {
+		snprintf(err, errcap, "field 'subject.bsn': not a valid BSN (11-proef)");
+		return WN_EBSN;
+	}
+	const char *birth = json_string_value(json_object_get(subject, "birth_date"));
+	const char *signed_on = json_string_value(json_object_get(doc, "signed_on"));
+	const char *until = json_string_value(json_object_get(doc, "valid_until"));
+	if (!date_valid(birth)) {
+		snprintf(err, errcap, "field 'subject.birth_date': expected a date YYYY-MM-DD");
+		return WN_ESCHEMA;
+	}
+	if (!date_valid(signed_on) || strcmp(signed_on, today) > 0) {
+		snprintf(err, errcap, "field 'signed_on': expected a date YYYY-MM-DD, not after today");
+		return WN_ESCHEMA;
+	}
+	const json_t *purposes = json_object_get(doc, "purposes");
+	const json_t *categories = json_object_get(doc, "categories");
+	const json_t *signers = json_object_get(doc, "signers");
+	if (json_array_size(purposes) == 0 || json_array_size(json_object_get(doc, "recipients")) == 0 ||
+	    json_array_size(json_object_get(doc, "sources")) == 0) {
+		snprintf(err, errcap, "a consent names its purposes, recipients and sources "
+			 "explicitly (Heerlen 8.2): none may be empty");
+		return WN_ECONSENT;
+	}
+	if ((rc = check_list(purposes, "purposes", is_purpose, "a known purpose", WN_EPURPOSE, err,
+			     errcap)) != 0 ||
+	    (rc = check_list(json_object_get(doc, "recipients"), "recipients", is_partner,
+			     "a partner id", WN_ESCHEMA, err, errcap)) != 0 ||
+	    (rc = check_list(json_object_get(doc, "sources"), "sources", is_partner, "a partner id",
+			     WN_ESCHEMA, err, errcap)) != 0 ||
+	    (rc = check_list(categories, "categories", is_category, "a category of the vocabulary",
+			     WN_ECATEGORY, err, errcap)) != 0 ||
+	    (rc = check_list(json_object_get(doc, "special"), "special", is_special,
+			     "health, mental_health, addiction or criminal", WN_ESCHEMA, err,
+			     errcap)) != 0)
+		return rc;
+	size_t i;
+	json_t *s;
+	json_array_foreach(signers, i, s) {
+		if ((rc = schema_check(s, signer_fields, detail, sizeof(detail))) != 0) {
+			snprintf(err, errcap, "field 'signers': item %zu: %s", i, detail);
+			return rc;
+		}
+		const char *role = json_string_value(json_object_get(s, "role"));
+		if (strcmp(role, "subject") != 0 && strcmp(role, "parent") != 0 &&
+		    strcmp(role, "guardian") != 0) {
+			snprintf(err, errcap, "field 'signers': item %zu: role must be subject, parent "
+				 "or guardian", i);
+			return WN_ESCHEMA;
+		}
+	}
+	if (refusal)
+		return 0;
+	if (json_array_size(categories) == 0) {
+		snprintf(err, errcap, "a consent names the categories it covers (Heerlen 8.2)");
+		return WN_ECONSENT;
+	}
+	if (json_array_size(signers) == 0) {
+		snprintf(err, errcap, "a consent is signed: 'signers' is empty");
+		return WN_ECONSENT;
+	}
+	if (!date_valid(until) || strcmp(until, signed_on) < 0) {
+		snprintf(err, errcap, "field 'valid_until': expected a date YYYY-MM-DD, not before "
+			 "'signed_on'");
+		return WN_ESCHEMA;
+	}
+	if (strcmp(until, today) < 0) {
+		snprintf(err, errcap, "the consent expired on %s", until);
+		return WN_ECONSENT;
+	}
+	if ((rc = check_special_named(doc, categories, err, errcap)) != 0)
+		return rc;
+	return consentdoc_check_signers(doc, err, errcap);
+}
+
+int consentdoc_covers(const json_t *doc, const struct consent_use *use, char *err,
+		      size_t errcap)
+{
+	const json_t *subject = json_object_get(doc, "subject");
+	const char *bsn = json_string_value(json_object_get(subject, "bsn"));
+	const char *signed_on = json_string_value(json_object_get(doc, "signed_on"));
+	const char *until = json_string_value(json_object_get(doc, "valid_until"));
+	size_t i;
+	json_t *x;
+	if (bsn == NULL || use->bsn == NULL || strcmp(bsn, use->bsn) != 0) {
+		snprintf(err, errcap, "the consent is about another person");
+		return WN_ECONSENT;
+	}
+	if (!array_has(json_object_get(doc, "purposes"), use->purpose)) {
+		snprintf(err, errcap, "the consent does not cover the purpose '%s'", use->purpose);
+		return WN_ECONSENT;
+	}
+	if (!array_has(json_object_get(doc, "recipients"), use->requester)) {
+		snprintf(err, errcap, "the consent does not name '%s' as a recipient", use->requester);
+		return WN_ECONSENT;
+	}
+	if (!array_has(json_object_get(doc, "sources"), use->source)) {
+		snprintf(err, errcap, "the consent does not name '%s' as a source", use->source);
+		return WN_ECONSENT;
+	}
+	json_array_foreach(use->categories, i, x) {
+		if (!array_has(json_object_get(doc, "categories"), json_string_value(x))) {
+			snprintf(err, errcap, "the consent does not cover the category '%s'",
+				 json_string_value(x));
+			return WN_ECONSENT;
+		}
+	}
+	int rc = use->categories ? check_special_named(doc, use->categories, err, errcap) : 0;
+	if (rc != 0)
+		return rc;
+	if (!date_valid(signed_on) || strcmp(use->today, signed_on) < 0) {
+		snprintf(err, errcap, "the consent is not valid before %s", signed_on ? signed_on : "?");
+		return WN_ECONSENT;
+	}
+	if (!date_valid(until) || strcmp(use->today, until) > 0) {
+		snprintf(err, errcap, "the consent expired on %s", until ? until : "?");
+		return WN_ECONSENT;
+	}
+	return consentdoc_check_signers(doc, err, errcap);
+}
+
+int consentdoc_version(const json_t *object, char version[CONSENT_VERSION_LEN + 1])
+{
+	return envelope_hash_object(object, drop_sig, version);
+}
+
+int consentdoc_make(const json_t *doc, int refusal, const char *registrar, EVP_PKEY *key,
+		    json_t **object, char id[33], char version[CONSENT_VERSION_LEN + 1])
+{
+	char *sig = NULL;
+	int rc = id_generate(id);
+	if (rc != 0)
+		return rc;
+	json_t *o = json_pack("{s:i,s:s,s:s,s:s,s:I,s:O}", "v", 1, "id", id, "kind",
+			      refusal ? "refusal" : "consent", "registered_by", registrar,
+			      "registered_at", (json_int_t)time_now_ms(), "document", doc);
+	if (o == NULL)
+		return WN_ENOMEM;
+	if ((rc = consentdoc_version(o, version)) == 0 &&
+	    (rc = envelope_sign_object(o, CONSENT_CONTEXT, drop_sig, key, &sig)) == 0)
+		json_object_set_new(o, "sig", json_string(sig));
+	free(sig);
+	if (rc != 0) {
+		json_decref(o);
+		return rc;
+	}
+	*object = o;
+	return 0;
+}
+
+int consentdoc_verify(const json_t *object, const json_t *ref, X509 *registrar_cert, char *err,
+		      size_t errcap)
+{
+	char detail[200], version[CONSENT_VERSION_LEN + 1];
+	int rc = schema_check(object, object_fields, detail, sizeof(detail));
+	if (rc != 0) {
+		snprintf(err, errcap, "consent object: %s", detail);
+		return WN_ECONSENT;
+	}
+	const char *id = json_string_value(json_object_get(ref, "id"));
+	const char *want = json_string_value(json_object_get(ref, "version"));
+	if (id == NULL || strcmp(id, json_string_value(json_object_get(object, "id"))) != 0) {
+		snprintf(err, errcap, "the consent presented is not the consent named in the header");
+		return WN_ECONSENT;
+	}
+	if (strcmp(json_string_value(json_object_get(object, "kind")), "consent") != 0) {
+		snprintf(err, errcap, "consent %s records a refusal, not a consent", id);
+		return WN_ECONSENT;
+	}
+	if ((rc = consentdoc_version(object, version)) != 0)
+		return rc;
+	if (want == NULL || strcmp(version, want) != 0) {
+		snprintf(err, errcap, "consent %s was altered: its version hash does not match", id);
+		return WN_ECONSENT;
+	}
+	if (registrar_cert == NULL ||
+	    envelope_verify_object(object, CONSENT_CONTEXT, drop_sig, registrar_cert) != 0) {
+		snprintf(err, errcap, "consent %s does not carry a valid signature of '%s'", id,
+			 json_string_value(json_object_get(object, "registered_by")));
+		return WN_ESIG;
+	}
+	return 0;
+}

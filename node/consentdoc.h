@@ -1,0 +1,68 @@
+/*
+ * consentdoc.h — the client's consent declaration (Heerlen Bijlage 5, art.
+ * 8.2–8.3; Bijlage 8 for who signs) as a document the software can check
+ * (r10, r11, r12): who it is about, for which purposes, which partners may
+ * disclose (sources) and receive (recipients), which categories — special
+ * categories named explicitly — who signed, when, and until when. A refusal
+ * is recorded with the same document (art. 10.3).
+ *
+ * The registering node wraps the document in a signed object
+ *   {v, id, kind: consent|refusal, registered_by, registered_at, document, sig}
+ * whose version is the SHA-256 of its canonical form without "sig". Requests
+ * carry {id, version} in the header and the object sealed to the source,
+ * which checks it again before it answers.
+ */
+#ifndef WN_NODE_CONSENTDOC_H
+#define WN_NODE_CONSENTDOC_H
+
+#include <stdint.h>
+
+#include <jansson.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#define CONSENT_VERSION_LEN 64
+
+/* Checks a declaration: fields, vocabulary, dates (signed on or before
+ * today, valid until today or later), special categories named, and signers
+ * valid for the subject's age on the day of signing. A refusal needs no
+ * categories, signers or end date. 0 or WN_ESCHEMA/WN_EBSN/WN_ECATEGORY/
+ * WN_EPURPOSE/WN_ECONSENT; err names the field and the rule. */
+int consentdoc_check(const json_t *doc, int refusal, const char *today, char *err, size_t errcap);
+
+/* The signers rule of Heerlen Bijlage 8 alone: 16 or older signs
+ * personally; 12 to 15 signs together with a parent or guardian; under 12 a
+ * parent or guardian signs. 0 or WN_ECONSENT. */
+int consentdoc_check_signers(const json_t *doc, char *err, size_t errcap);
+
+/* One use of a consent: a disclosure from source to requester. */
+struct consent_use {
+	const char *bsn;
+	const char *purpose;
+	const char *requester;     /* the partner that receives */
+	const char *source;        /* the partner that discloses */
+	const json_t *categories;  /* array of codes; NULL for a known/not-known lookup */
+	const char *today;         /* YYYY-MM-DD */
+};
+
+/* 0 when the document covers use; otherwise WN_ECONSENT and err says what
+ * is not covered (another person, purpose, recipient, source, category,
+ * unnamed special category, not valid today, signers). */
+int consentdoc_covers(const json_t *doc, const struct consent_use *use, char *err,
+		      size_t errcap);
+
+/* Wraps doc in a new object registered by registrar now, signed with key.
+ * *object: json_decref(); id and version are written. */
+int consentdoc_make(const json_t *doc, int refusal, const char *registrar, EVP_PKEY *key,
+		    json_t **object, char id[33], char version[CONSENT_VERSION_LEN + 1]);
+
+/* Checks a presented object: its shape, that it is the consent ref names
+ * ({id, version}), and the registrar's signature with cert. 0, WN_ESIG (the
+ * signature does not verify: forged or altered) or WN_ECONSENT. */
+int consentdoc_verify(const json_t *object, const json_t *ref, X509 *registrar_cert, char *err,
+		      size_t errcap);
+
+/* The version (SHA-256 hex) of an object. */
+int consentdoc_version(const json_t *object, char version[CONSENT_VERSION_LEN + 1]);
+
+#endif
