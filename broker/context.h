@@ -47,6 +47,10 @@ int broker_handle_seal_publish(struct broker *b, const struct broker_request *rq
 int broker_handle_lookup(struct broker *b, const struct broker_request *rq, json_t **reply,
 			 char *err, size_t errcap);
 
+/* Routes a data request to its source within a case; err explains a refusal. */
+int broker_handle_request(struct broker *b, const struct broker_request *rq, json_t **reply,
+			  char *err, size_t errcap);
+
 /* Handles case.open, case.join, case.leave, case.close and case.list. */
 int broker_handle_case(struct broker *b, const struct broker_request *rq, json_t **reply,
 		       char *err, size_t errcap);

@@ -1,7 +1,8 @@
 /*
- * route.c — routing of a partner's query to other partners (lookups now;
- * data requests later). The broker checks what it can see — membership,
- * cluster scope, purpose, limits — appends the metadata to its audit log,
+ * route.c — routing of a partner's query to other partners: lookups and
+ * data requests. The broker checks what it can see — membership, case
+ * membership, cluster scope, purpose, ground, consent status, limits —
+ * appends the metadata to its audit log,
  * countersigns (its receipt: log index + leaf hash), fans out to every
  * recipient at once with one deadline, verifies each answer's signature and
  * relays the answers it cannot read. It records per partner only how
@@ -20,6 +21,16 @@
 #include "secevent.h"
 #include "store.h"
 #include "vocab.h"
+
+static const struct schema_field request_body_fields[] = {
+	{ "deadline_ms", SCHEMA_INT, 0, 60000 },
+	{ NULL, 0, 0, 0 },
+};
+
+static int ground_is_consent_code(const char *ground)
+{
+	return ground != NULL && strcmp(ground, "consent") == 0;
+}
 
 static const struct schema_field lookup_body_fields[] = {
 	{ "cluster", SCHEMA_STRING, 0, 32 },
@@ -134,42 +145,34 @@ static const char *route_check_answer(struct broker *b, struct registry_partner 
 	return "answered";
 }
 
-int broker_handle_lookup(struct broker *b, const struct broker_request *rq, json_t **reply,
+/* Appends the query's metadata to the audit log, countersigns (attest may
+ * be NULL), sends it to every recipient at once with one deadline and checks
+ * each answer. *answers: the verified answer envelopes; *delivery: partner →
+ * answered, unavailable or rejected. The delivery is logged as well; when a
+ * log write fails nothing is forwarded or nothing is relayed. */
+static int route_forward(struct broker *b, const struct broker_request *rq, const json_t *entry,
+			 const struct receipt_attest *attest, const char *answer_type,
+			 int deadline, json_t **answers, json_t **delivery, int64_t *index,
 			 char *err, size_t errcap)
 {
 	const json_t *env = rq->env;
-	int rc = route_check_lookup(b, rq, err, errcap);
-	if (rc != 0)
-		return rc;
 	const char *id = envelope_str(env, "id");
 	json_t *to = json_object_get(env, "to");
-	json_t *body = envelope_body(env);
-	int deadline = (int)json_integer_value(json_object_get(body, "deadline_ms"));
-	if (deadline <= 0 || deadline > b->deadline_ms)
-		deadline = b->deadline_ms;
 	size_t n = json_array_size(to);
 	int64_t start = time_mono_us();
-
-	/* metadata only: ids, codes, partners, sizes, times */
-	json_t *fwd = json_deep_copy(env), *entry = NULL, *answers = json_array(),
-	       *delivery = json_object(), *result = NULL;
-	struct rpc_fan_item *items = calloc(n, sizeof(*items));
+	json_t *fwd = json_deep_copy(env), *list = json_array(), *dv = json_object();
+	json_t *counts = json_object();
+	struct rpc_fan_item *items = calloc(n ? n : 1, sizeof(*items));
 	char leaf[65], *wire = NULL;
 	size_t wlen = 0;
-	int64_t index = 0;
-	rc = WN_ENOMEM;
-	if (fwd == NULL || answers == NULL || delivery == NULL || items == NULL)
+	int rc = WN_ENOMEM;
+	if (fwd == NULL || list == NULL || dv == NULL || counts == NULL || items == NULL)
 		goto out;
-	entry = json_pack("{s:s,s:s,s:s,s:O,s:O,s:s,s:I}", "type", "lookup", "id", id, "from",
-			  rq->from->id, "actor", json_object_get(env, "actor"), "to", to, "purpose",
-			  envelope_str(env, "purpose"), "ts", (json_int_t)envelope_ts(env));
-	if (json_object_get(body, "cluster"))
-		json_object_set(entry, "cluster", json_object_get(body, "cluster"));
-	if ((rc = store_audit_append(b->writer, entry, &index, leaf)) != 0) {
+	if ((rc = store_audit_append(b->writer, entry, index, leaf)) != 0) {
 		snprintf(err, errcap, "audit log write failed; query not forwarded");
 		goto out;
 	}
-	if ((rc = envelope_countersign(fwd, b->ident->key, b->ident->id, index, leaf, NULL)) != 0 ||
+	if ((rc = envelope_countersign(fwd, b->ident->key, b->ident->id, *index, leaf, attest)) != 0 ||
 	    (rc = envelope_encode(fwd, &wire, &wlen)) != 0)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
@@ -179,51 +182,216 @@ int broker_handle_lookup(struct broker *b, const struct broker_request *rq, json
 		items[i].len = wlen;
 	}
 	rpc_fanout(items, n, deadline);
-	json_t *counts = json_object();
 	for (size_t i = 0; i < n; i++) {
 		struct registry_partner *p = registry_find(b->reg, json_string_value(json_array_get(to, i)));
 		json_t *answer = NULL;
-		const char *outcome = route_check_answer(b, p, id, "lookup.answer", &items[i], &answer);
-		json_object_set_new(delivery, p->id, json_string(outcome));
+		const char *outcome = route_check_answer(b, p, id, answer_type, &items[i], &answer);
+		json_object_set_new(dv, p->id, json_string(outcome));
 		json_object_set_new(counts, outcome,
 				    json_integer(json_integer_value(json_object_get(counts, outcome)) + 1));
 		if (answer != NULL)
-			json_array_append_new(answers, answer);
+			json_array_append_new(list, answer);
 		free(items[i].resp);
+		items[i].resp = NULL;
 	}
-	json_t *outcome_entry = json_pack("{s:s,s:s,s:O,s:I,s:I}", "type", "lookup.delivery", "id",
-					  id, "delivery", delivery, "request_bytes", (json_int_t)wlen,
+	char dtype[48];
+	snprintf(dtype, sizeof(dtype), "%s.delivery", envelope_str(env, "type"));
+	json_t *outcome_entry = json_pack("{s:s,s:s,s:O,s:I,s:I}", "type", dtype, "id", id,
+					  "delivery", dv, "request_bytes", (json_int_t)wlen,
 					  "duration_us", (json_int_t)(time_mono_us() - start));
 	int64_t oindex = 0;
 	char oleaf[65];
 	rc = store_audit_append(b->writer, outcome_entry, &oindex, oleaf);
 	json_decref(outcome_entry);
 	if (rc != 0) {
-		json_decref(counts);
 		snprintf(err, errcap, "audit log write failed; answers withheld");
 		goto out;
 	}
-	log_emit(WN_LOG_INFO, "lookup_routed",
-		 json_pack("{s:s,s:s,s:i,s:o,s:I}", "id", id, "from", rq->from->id, "partners",
+	char event[48];
+	snprintf(event, sizeof(event), "%s_routed", envelope_str(env, "type"));
+	log_emit(WN_LOG_INFO, event,
+		 json_pack("{s:s,s:s,s:i,s:O,s:I}", "id", id, "from", rq->from->id, "partners",
 			   (int)n, "delivery", counts, "duration_us",
 			   (json_int_t)(time_mono_us() - start)));
-	if ((rc = envelope_new1(&result, "lookup.result", b->ident->id, rq->from->id)) != 0)
-		goto out;
-	envelope_set_str(result, "re", id);
-	json_object_set_new(result, "body", json_pack("{s:O,s:O,s:I}", "answers", answers,
-						      "delivery", delivery, "audit_index",
-						      (json_int_t)index));
-	if ((rc = broker_sign(b, result)) != 0)
-		goto out;
-	*reply = result;
-	result = NULL;
+	*answers = list;
+	*delivery = dv;
+	list = dv = NULL;
 out:
-	json_decref(result);
 	json_decref(fwd);
-	json_decref(entry);
-	json_decref(answers);
-	json_decref(delivery);
+	json_decref(list);
+	json_decref(dv);
+	json_decref(counts);
 	free(items);
 	free(wire);
 	return rc;
+}
+
+/* The deadline a query asks for, within the broker's own. */
+static int route_deadline(struct broker *b, const json_t *env)
+{
+	int deadline = (int)json_integer_value(json_object_get(envelope_body(env), "deadline_ms"));
+	return deadline <= 0 || deadline > b->deadline_ms ? b->deadline_ms : deadline;
+}
+
+int broker_handle_lookup(struct broker *b, const struct broker_request *rq, json_t **reply,
+			 char *err, size_t errcap)
+{
+	const json_t *env = rq->env;
+	int rc = route_check_lookup(b, rq, err, errcap);
+	if (rc != 0)
+		return rc;
+	json_t *body = envelope_body(env), *consent = json_object_get(env, "consent");
+	/* a lookup may present a consent (to partners that answer only on one) */
+	if (consent != NULL && (rc = broker_consent_check(b, consent, err, errcap)) != 0)
+		return rc;
+	/* metadata only: ids, codes, partners, sizes, times */
+	json_t *entry = json_pack("{s:s,s:s,s:s,s:O,s:O,s:s,s:I}", "type", "lookup", "id",
+				  envelope_str(env, "id"), "from", rq->from->id, "actor",
+				  json_object_get(env, "actor"), "to", json_object_get(env, "to"),
+				  "purpose", envelope_str(env, "purpose"), "ts",
+				  (json_int_t)envelope_ts(env));
+	if (json_object_get(body, "cluster"))
+		json_object_set(entry, "cluster", json_object_get(body, "cluster"));
+	if (consent != NULL)
+		json_object_set(entry, "consent", json_object_get(consent, "id"));
+	const struct receipt_attest attest = { consent ? "active" : NULL, NULL, NULL };
+	json_t *answers = NULL, *delivery = NULL;
+	int64_t index = 0;
+	rc = route_forward(b, rq, entry, &attest, "lookup.answer", route_deadline(b, env), &answers,
+			   &delivery, &index, err, errcap);
+	json_decref(entry);
+	if (rc != 0)
+		return rc;
+	return broker_reply(b, rq, "lookup.result",
+			    json_pack("{s:o,s:o,s:I}", "answers", answers, "delivery", delivery,
+				      "audit_index", (json_int_t)index),
+			    reply);
+}
+
+/* Policy checks on a data request (r07, r26, r10); *c gets its case. */
+static int route_check_request(struct broker *b, const struct broker_request *rq,
+			       struct store_case *c, char *err, size_t errcap)
+{
+	const json_t *env = rq->env;
+	const char *ground = envelope_str(env, "ground"), *case_id = envelope_str(env, "case");
+	json_t *to = json_object_get(env, "to"), *sealed = json_object_get(env, "sealed");
+	char detail[256];
+	int member = 0, rc;
+	if (json_object_get(env, "actor") == NULL) {
+		snprintf(err, errcap, "missing field 'actor': every request names the professional (r16)");
+		return WN_ESCHEMA;
+	}
+	if (!vocab_purpose_known(envelope_str(env, "purpose"))) {
+		snprintf(err, errcap, "purpose '%s' is not in the vocabulary",
+			 envelope_str(env, "purpose") ? envelope_str(env, "purpose") : "");
+		return WN_EPURPOSE;
+	}
+	if (!vocab_ground_known(ground)) {
+		snprintf(err, errcap, "lawful ground '%s' is not one of the covenant's grounds",
+			 ground ? ground : "");
+		return WN_EGROUND;
+	}
+	json_t *body = envelope_body(env);
+	if (body != NULL && schema_check(body, request_body_fields, detail, sizeof(detail)) != 0) {
+		snprintf(err, errcap, "body: %s", detail);
+		return WN_ESCHEMA;
+	}
+	if (json_array_size(to) != 1 || json_object_size(sealed) != 1) {
+		snprintf(err, errcap, "a data request goes to one partner, with one sealed body");
+		return WN_ESCHEMA;
+	}
+	const char *source = json_string_value(json_array_get(to, 0));
+	struct registry_partner *p = registry_find(b->reg, source);
+	if (p == NULL) {
+		snprintf(err, errcap, "recipient '%s' is not a partner in the registry", source);
+		return WN_EUNKNOWN_PARTNER;
+	}
+	if (p == rq->from) {
+		snprintf(err, errcap, "a partner does not request its own records through the broker");
+		return WN_EPROTO;
+	}
+	if (!registry_usable(p)) {
+		snprintf(err, errcap, "recipient '%s' is not an active partner", source);
+		return WN_EREVOKED;
+	}
+	if (json_object_get(sealed, source) == NULL) {
+		snprintf(err, errcap, "no sealed body for recipient '%s'", source);
+		return WN_ESCHEMA;
+	}
+	if (case_id == NULL) {
+		snprintf(err, errcap, "a data request names the case it serves (r07)");
+		return WN_ESCHEMA;
+	}
+	if ((rc = store_case_get(b->db, case_id, c)) == WN_ENOTFOUND) {
+		snprintf(err, errcap, "there is no case '%s'", case_id);
+		return WN_ENOTMEMBER;
+	}
+	if (rc != 0)
+		return rc;
+	if (strcmp(c->status, "open") != 0) {
+		snprintf(err, errcap, "case '%s' is closed", case_id);
+		return WN_EDENIED;
+	}
+	const char *who[2] = { rq->from->id, source };
+	for (int i = 0; i < 2; i++) {
+		if ((rc = store_case_is_member(b->db, case_id, who[i], &member)) != 0)
+			return rc;
+		if (!member) {
+			snprintf(err, errcap, "'%s' does not take part in case %s: only partners involved "
+				 "in a case exchange data about it (r07)", who[i], case_id);
+			return WN_ENOTMEMBER;
+		}
+		if (!registry_in_cluster(registry_find(b->reg, who[i]), c->cluster)) {
+			snprintf(err, errcap, "'%s' does not take part in cluster '%s' of the case (r26)",
+				 who[i], c->cluster);
+			return WN_ECLUSTER;
+		}
+	}
+	json_t *consent = json_object_get(env, "consent");
+	if (ground_is_consent_code(ground) && consent == NULL) {
+		snprintf(err, errcap, "a request on consent names the consent (id and version)");
+		return WN_ECONSENT;
+	}
+	if (!ground_is_consent_code(ground) && consent != NULL) {
+		snprintf(err, errcap, "a consent is named only with the ground 'consent'");
+		return WN_ESCHEMA;
+	}
+	if (consent != NULL)
+		return broker_consent_check(b, consent, err, errcap);
+	return 0;
+}
+
+int broker_handle_request(struct broker *b, const struct broker_request *rq, json_t **reply,
+			  char *err, size_t errcap)
+{
+	const json_t *env = rq->env;
+	struct store_case c;
+	int rc = route_check_request(b, rq, &c, err, errcap);
+	if (rc != 0)
+		return rc;
+	json_t *consent = json_object_get(env, "consent");
+	json_t *entry = json_pack("{s:s,s:s,s:s,s:O,s:O,s:s,s:s,s:s,s:s,s:I}", "type", "request",
+				  "id", envelope_str(env, "id"), "from", rq->from->id, "actor",
+				  json_object_get(env, "actor"), "to", json_object_get(env, "to"),
+				  "case", c.id, "cluster", c.cluster, "purpose",
+				  envelope_str(env, "purpose"), "ground", envelope_str(env, "ground"),
+				  "ts", (json_int_t)envelope_ts(env));
+	if (consent != NULL)
+		json_object_set(entry, "consent", json_object_get(consent, "id"));
+	const struct receipt_attest attest = { consent ? "active" : NULL, c.cluster, NULL };
+	json_t *answers = NULL, *delivery = NULL;
+	int64_t index = 0;
+	rc = route_forward(b, rq, entry, &attest, "request.answer", route_deadline(b, env), &answers,
+			   &delivery, &index, err, errcap);
+	json_decref(entry);
+	if (rc != 0)
+		return rc;
+	const char *source = json_string_value(json_array_get(json_object_get(env, "to"), 0));
+	json_t *body = json_pack("{s:O,s:I}", "delivery", json_object_get(delivery, source),
+				 "audit_index", (json_int_t)index);
+	if (json_array_size(answers) == 1)
+		json_object_set(body, "answer", json_array_get(answers, 0));
+	json_decref(answers);
+	json_decref(delivery);
+	return broker_reply(b, rq, "request.result", body, reply);
 }

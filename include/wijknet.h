@@ -181,9 +181,9 @@ typedef struct wn_lookup_result {
 int wn_lookup(wn_client *c, const wn_lookup_params *p, wn_lookup_result **out);
 void wn_lookup_result_free(wn_lookup_result *r);
 
-/* ---- cases (r07, r26) -------------------------------------------------- */
-
 #define WN_ID_LEN 32 /* ids of requests, cases, consents: 32 lowercase hex digits */
+
+/* ---- cases (r07, r26) -------------------------------------------------- */
 
 typedef struct wn_case {
 	const char *id;
@@ -221,6 +221,51 @@ int wn_case_close(wn_client *c, const char *case_id, const wn_actor *actor);
  * caller: wn_case_list_free(). */
 int wn_cases(wn_client *c, wn_case_list **out);
 void wn_case_list_free(wn_case_list *l);
+
+/* ---- data requests (r04–r16) ------------------------------------------ */
+
+typedef struct wn_request_params {
+	const char *case_id;        /* the case both partners take part in */
+	const char *to;             /* the source partner */
+	const char *bsn;
+	const char *const *categories; /* vocabulary codes: exactly what is needed */
+	size_t ncategories;
+	const char *purpose;
+	const char *ground;         /* consent, legal_obligation, vital_interest, … */
+	const char *consent_id;     /* ground consent: a consent this node holds */
+	const char *motivation_json;/* other grounds: the Bijlage 3 motivation, a JSON object
+				     * {interest, subsidiarity, proportionality, exception?,
+				     * legal_reference?, explanation?} */
+	const char *note;           /* free text for the source professional, or NULL */
+	const char *request_id;     /* NULL: a fresh id; else the caller's id, used once */
+	const char *approval;       /* a third party's approved disclosure (r08), or NULL */
+	wn_actor actor;
+	int deadline_ms;            /* 0: the default (5000) */
+} wn_request_params;
+
+typedef struct wn_disclosed_record {
+	const char *category;
+	const char *content_json;   /* a JSON object */
+	const char *professional;   /* the source professional */
+	int64_t updated_at;         /* ms since the epoch */
+} wn_disclosed_record;
+
+typedef struct wn_request_result {
+	const char *request_id;
+	const char *partner;
+	const char *outcome;  /* disclosed, not_known, refused, unavailable, invalid, error */
+	const char *reason;   /* why it was refused (e.g. not_shared, consent_invalid), or NULL */
+	const char *detail;   /* the source's explanation of a refusal, or NULL */
+	size_t count;
+	wn_disclosed_record *records;
+} wn_request_result;
+
+/* Asks one partner for the categories of one person within a case, on a
+ * lawful ground. A refusal by the source is a result (outcome "refused"), a
+ * refusal by this node or the broker an error code. *out is owned by the
+ * caller: wn_request_result_free(). */
+int wn_request(wn_client *c, const wn_request_params *p, wn_request_result **out);
+void wn_request_result_free(wn_request_result *r);
 
 /* ---- consent (r10, r11, r12) ------------------------------------------ */
 

@@ -13,4 +13,10 @@
 int answer_lookup(struct node *n, const json_t *query, const struct dir_peer *requester,
 		  json_t **reply, char *err, size_t errcap);
 
+/* Answers a verified data request from requester (disclose.c): decides,
+ * logs the disclosure or refusal durably, then builds the sealed answer. On
+ * failure err says why and no answer is built. */
+int answer_request(struct node *n, const json_t *query, const struct dir_peer *requester,
+		   json_t **reply, char *err, size_t errcap);
+
 #endif

@@ -34,6 +34,7 @@ void cli_print_json(json_t *v);
 /* wijknet case … (cli_case.c), wijknet consent … (cli_consent.c). */
 int cli_case(wn_client *c, int argc, char **argv);
 int cli_consent(wn_client *c, int argc, char **argv);
+int cli_request(wn_client *c, int argc, char **argv);
 
 /* Commands that work on files without a node; CLI_NOT_OFFLINE otherwise. */
 int cli_offline_command(const char *cmd, int argc, char **argv);

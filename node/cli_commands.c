@@ -241,6 +241,8 @@ int cli_online_command(wn_client *c, const char *cmd, int argc, char **argv)
 		return cli_case(c, argc, argv);
 	if (strcmp(cmd, "consent") == 0)
 		return cli_consent(c, argc, argv);
+	if (strcmp(cmd, "request") == 0)
+		return cli_request(c, argc, argv);
 	fprintf(stderr, "wijknet: unknown command '%s' (see wijknet --help)\n", cmd);
 	return 2;
 }

@@ -15,13 +15,15 @@ static void bind_opt_text(sqlite3_stmt *st, int i, const char *s)
 		sqlite3_bind_null(st, i);
 }
 
-static int disclog_insert(db *d, void *arg)
+int disclog_insert(db *d, void *arg)
 {
 	const struct disclosure *e = arg;
 	sqlite3_stmt *st = NULL;
 	int rc = db_prepare(d, "INSERT INTO disclosures(ts, request_id, type, requester, actor_id,"
 			       " actor_role, purpose, cluster, subject_index, outcome, reason,"
-			       " broker_index) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", &st);
+			       " broker_index, case_id, ground, ground_detail_hash, consent_id,"
+			       " consent_version, categories, approval)"
+			       " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", &st);
 	if (rc != 0)
 		return rc;
 	sqlite3_bind_int64(st, 1, time_now_ms());
@@ -37,6 +39,13 @@ static int disclog_insert(db *d, void *arg)
 	bind_opt_text(st, 10, e->outcome);
 	bind_opt_text(st, 11, e->reason);
 	sqlite3_bind_int64(st, 12, e->broker_index);
+	bind_opt_text(st, 13, e->case_id);
+	bind_opt_text(st, 14, e->ground);
+	bind_opt_text(st, 15, e->ground_detail_hash);
+	bind_opt_text(st, 16, e->consent_id);
+	bind_opt_text(st, 17, e->consent_version);
+	bind_opt_text(st, 18, e->categories);
+	bind_opt_text(st, 19, e->approval);
 	int s = sqlite3_step(st);
 	rc = s == SQLITE_DONE ? 0 : (s == SQLITE_CONSTRAINT ? WN_EREPLAY : WN_EDB);
 	sqlite3_finalize(st);
@@ -53,8 +62,8 @@ static int sentlog_insert(db *d, void *arg)
 	const struct sent_entry *e = arg;
 	sqlite3_stmt *st = NULL;
 	int rc = db_prepare(d, "INSERT INTO sent_log(ts, request_id, type, actor_id, actor_role,"
-			       " purpose, cluster, partners, subject_index)"
-			       " VALUES (?,?,?,?,?,?,?,?,?)", &st);
+			       " purpose, cluster, partners, subject_index, case_id, ground,"
+			       " consent_id, categories) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", &st);
 	if (rc != 0)
 		return rc;
 	sqlite3_bind_int64(st, 1, time_now_ms());
@@ -67,8 +76,30 @@ static int sentlog_insert(db *d, void *arg)
 	bind_opt_text(st, 8, e->partners);
 	if (e->subject_index)
 		sqlite3_bind_blob(st, 9, e->subject_index, 32, SQLITE_STATIC);
-	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
+	bind_opt_text(st, 10, e->case_id);
+	bind_opt_text(st, 11, e->ground);
+	bind_opt_text(st, 12, e->consent_id);
+	bind_opt_text(st, 13, e->categories);
+	int s = sqlite3_step(st);
+	rc = s == SQLITE_DONE ? 0 : (s == SQLITE_CONSTRAINT ? WN_EREPLAY : WN_EDB);
 	sqlite3_finalize(st);
+	return rc;
+}
+
+int sentlog_find(db *d, const char *request_id, int *sent, int64_t *ts)
+{
+	sqlite3_stmt *st = NULL;
+	db_lock(d);
+	int rc = db_prepare(d, "SELECT ts FROM sent_log WHERE request_id = ?", &st);
+	if (rc == 0) {
+		sqlite3_bind_text(st, 1, request_id, -1, SQLITE_TRANSIENT);
+		int s = sqlite3_step(st);
+		*sent = s == SQLITE_ROW;
+		*ts = *sent ? sqlite3_column_int64(st, 0) : 0;
+		rc = s == SQLITE_ROW || s == SQLITE_DONE ? 0 : WN_EDB;
+	}
+	sqlite3_finalize(st);
+	db_unlock(d);
 	return rc;
 }
 
@@ -78,27 +109,29 @@ int sentlog_write(db_writer *w, const struct sent_entry *e)
 }
 
 struct sent_completion {
-	const char *request_id, *outcomes;
+	const char *request_id, *outcomes, *received;
 };
 
 static int sentlog_update(db *d, void *arg)
 {
 	const struct sent_completion *c = arg;
 	sqlite3_stmt *st = NULL;
-	int rc = db_prepare(d, "UPDATE sent_log SET outcomes = ?, completed_at = ? WHERE request_id = ?",
-			    &st);
+	int rc = db_prepare(d, "UPDATE sent_log SET outcomes = ?, completed_at = ?, received = ?"
+			       " WHERE request_id = ?", &st);
 	if (rc != 0)
 		return rc;
 	sqlite3_bind_text(st, 1, c->outcomes, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, time_now_ms());
-	sqlite3_bind_text(st, 3, c->request_id, -1, SQLITE_STATIC);
+	bind_opt_text(st, 3, c->received);
+	sqlite3_bind_text(st, 4, c->request_id, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
 	sqlite3_finalize(st);
 	return rc;
 }
 
-int sentlog_complete(db_writer *w, const char *request_id, const char *outcomes)
+int sentlog_complete(db_writer *w, const char *request_id, const char *outcomes,
+		     const char *received)
 {
-	struct sent_completion c = { request_id, outcomes };
+	struct sent_completion c = { request_id, outcomes, received };
 	return db_writer_run(w, sentlog_update, &c);
 }

@@ -25,6 +25,29 @@
 	" partners TEXT NOT NULL, subject_index BLOB, outcomes TEXT,"                \
 	" completed_at INTEGER);"
 
+/* Data requests (r04, r09, r12, r14): what the requester logs beside the
+ * lookup columns, the third-party approval a disclosure relied on, the
+ * client notifications a disclosure requires, and the source professionals'
+ * own conflict-of-duties assertions. */
+#define REQUEST_LOG_SCHEMA                                                            \
+	"ALTER TABLE sent_log ADD COLUMN case_id TEXT;"                               \
+	"ALTER TABLE sent_log ADD COLUMN ground TEXT;"                                \
+	"ALTER TABLE sent_log ADD COLUMN categories TEXT;"                            \
+	"ALTER TABLE sent_log ADD COLUMN consent_id TEXT;"                            \
+	"ALTER TABLE sent_log ADD COLUMN received TEXT;"                              \
+	"ALTER TABLE disclosures ADD COLUMN approval TEXT;"                           \
+	"CREATE TABLE client_notifications (seq INTEGER PRIMARY KEY,"                 \
+	" ts INTEGER NOT NULL, request_id TEXT NOT NULL, kind TEXT NOT NULL,"         \
+	" recipient TEXT NOT NULL, subject_index BLOB NOT NULL, categories TEXT,"     \
+	" ground TEXT NOT NULL, legal_reference TEXT,"                                \
+	" status TEXT NOT NULL DEFAULT 'pending', notified_at INTEGER);"              \
+	"CREATE TABLE duty_assertions (id TEXT PRIMARY KEY, case_id TEXT NOT NULL,"   \
+	" subject_index BLOB NOT NULL, recipient TEXT NOT NULL,"                      \
+	" categories TEXT NOT NULL, motivation TEXT NOT NULL,"                        \
+	" motivation_hash TEXT NOT NULL, actor_id TEXT NOT NULL,"                     \
+	" actor_role TEXT NOT NULL, created_at INTEGER NOT NULL,"                     \
+	" valid_until INTEGER NOT NULL, used_by TEXT);"
+
 struct disclosure {
 	const char *request_id;
 	const char *type;       /* lookup, request */
@@ -36,11 +59,21 @@ struct disclosure {
 	const char *outcome;    /* known, not_known, refused, disclosed */
 	const char *reason;     /* refusal reason or NULL */
 	int64_t broker_index;   /* the broker's audit index from its receipt */
+	/* data requests (NULL for lookups) */
+	const char *case_id;
+	const char *ground;
+	const char *ground_detail_hash; /* consent version or motivation hash */
+	const char *consent_id, *consent_version;
+	const char *categories;  /* JSON array of the categories disclosed */
+	const char *approval;    /* third-party approval relied on */
 };
 
 /* Durable write through the group-commit writer. WN_EREPLAY when the
  * request id was logged before (no second disclosure for one request). */
 int disclog_write(db_writer *w, const struct disclosure *e);
+
+/* The same insert for a caller already inside a writer transaction. */
+int disclog_insert(db *d, void *disclosure);
 
 struct sent_entry {
 	const char *request_id;
@@ -50,12 +83,21 @@ struct sent_entry {
 	const char *cluster;
 	const char *partners;   /* JSON array text */
 	const uint8_t *subject_index;
+	/* data requests (NULL for lookups) */
+	const char *case_id, *ground, *consent_id;
+	const char *categories; /* JSON array text */
 };
+
+/* 1 in *sent (and the time in *ts) when request_id was logged as sent. */
+int sentlog_find(db *d, const char *request_id, int *sent, int64_t *ts);
 
 /* Logs an outgoing query before it is sent. */
 int sentlog_write(db_writer *w, const struct sent_entry *e);
 
-/* Records what came back (JSON object text partner → outcome). */
-int sentlog_complete(db_writer *w, const char *request_id, const char *outcomes);
+/* Records what came back: outcomes (JSON object text partner → outcome)
+ * and, for a data request, the categories received (JSON array text or
+ * NULL). */
+int sentlog_complete(db_writer *w, const char *request_id, const char *outcomes,
+		     const char *received);
 
 #endif

@@ -139,6 +139,8 @@ int node_inbound_handle(void *arg, const void *req, size_t len, char **resp, siz
 		rc = inbound_health(n, env, &reply);
 	} else if (sender != NULL && strcmp(type, "lookup") == 0) {
 		rc = answer_lookup(n, env, sender, &reply, err, sizeof(err));
+	} else if (sender != NULL && strcmp(type, "request") == 0) {
+		rc = answer_request(n, env, sender, &reply, err, sizeof(err));
 	} else {
 		snprintf(err, sizeof(err), "message type '%s' is not accepted here from '%s'", type,
 			 from);

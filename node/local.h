@@ -19,6 +19,9 @@ int local_check_actor(const json_t *actor, char *err, size_t errcap);
 /* case.open, case.join, case.leave, case.close, case.list (cases.c). */
 json_t *local_case(struct node *n, const char *op, json_t *rq);
 
+/* A data request to one partner within a case (request.c). */
+json_t *local_request(struct node *n, json_t *rq);
+
 /* Operations beyond health and directory (records, lookups, …); returns a
  * reply object. Unknown operations get an error reply. */
 json_t *local_dispatch(struct node *n, const char *op, json_t *rq);

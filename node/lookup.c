@@ -23,6 +23,7 @@
 #include "local.h"
 #include "log.h"
 #include "replay.h"
+#include "reply.h"
 #include "schema.h"
 #include "secevent.h"
 #include "store.h"
@@ -110,53 +111,17 @@ static int lookup_scope(struct node *n, struct directory *d, json_t *rq, const c
 	return 0;
 }
 
-/* Verifies and opens one answer relayed by the broker; the outcome of p. */
+/* Verifies and opens one answer relayed by the broker; the outcome of its
+ * sender. */
 static const char *lookup_open_answer(struct node *n, struct directory *d, const json_t *a,
 				      const char *query_id, const char **reason, const char **from)
 {
-	char err[256];
 	json_t *body = NULL;
-	const json_t *env = a;
+	int refused = 0;
 	const char *outcome = "invalid";
-	*reason = NULL;
-	*from = NULL;
-	/* the answer is held to the same schema as any message */
-	if (envelope_check(env, err, sizeof(err)) != 0) {
-		*reason = "malformed";
-		return outcome;
-	}
-	struct dir_peer *p = directory_find(d, envelope_str(env, "from"));
-	*from = p ? p->id : NULL;
-	const char *re = envelope_str(env, "re");
-	if (p == NULL || re == NULL || strcmp(re, query_id) != 0) {
-		*reason = "protocol";
-		goto out;
-	}
-	if (envelope_verify(env, p->cert) != 0) {
-		*reason = "signature";
-		secevent_record(n->db, WN_ESIG, p->id, envelope_str(env, "id"),
-				"lookup answer with an invalid signature");
-		goto out;
-	}
-	int rc = replay_check(n->db, envelope_str(env, "id"), envelope_ts(env), n->skew_ms);
-	if (rc != 0) {
-		*reason = wn_errname(rc);
-		secevent_record(n->db, rc, p->id, envelope_str(env, "id"), "lookup answer refused");
-		goto out;
-	}
-	if (strcmp(envelope_str(env, "type"), "error") == 0) {
-		outcome = "error";
-		/* static name: env is freed before the caller reads reason */
-		*reason = wn_errname(error_from_name(
-			json_string_value(json_object_get(envelope_body(env), "error"))));
-		goto out;
-	}
-	if (envelope_open(env, n->ident->id, n->keys.seal_sk, &body) != 0) {
-		*reason = "seal";
-		secevent_record(n->db, WN_ESEAL, p->id, envelope_str(env, "id"),
-				"lookup answer not sealed to this node");
-		goto out;
-	}
+	*reason = reply_open(n, d, a, query_id, "lookup.answer", from, &body, &refused);
+	if (*reason != NULL)
+		return refused ? "error" : outcome;
 	const char *o = json_string_value(json_object_get(body, "outcome"));
 	if (o != NULL && (strcmp(o, "known") == 0 || strcmp(o, "not_known") == 0 ||
 			  strcmp(o, "refused") == 0)) {
@@ -165,12 +130,13 @@ static const char *lookup_open_answer(struct node *n, struct directory *d, const
 		const char *r = json_string_value(json_object_get(body, "reason"));
 		if (r != NULL && strcmp(r, "consent_required") == 0)
 			*reason = "consent_required";
+		else if (r != NULL && strcmp(r, "consent_invalid") == 0)
+			*reason = "consent_invalid";
 		else if (r != NULL)
 			*reason = "not_shared";
 	} else {
 		*reason = "protocol";
 	}
-out:
 	json_decref(body);
 	return outcome;
 }
@@ -244,9 +210,17 @@ json_t *local_lookup(struct node *n, json_t *rq)
 	if ((rc = store_subject_index(&n->keys, bsn, index)) != 0)
 		goto fail;
 	char *partners_text = json_dumps(scope, JSON_COMPACT);
-	struct sent_entry se = { qid, "lookup", json_string_value(json_object_get(actor, "id")),
-				 json_string_value(json_object_get(actor, "role")), purpose, cluster,
-				 partners_text, index };
+	struct sent_entry se = {
+		.request_id = qid,
+		.type = "lookup",
+		.actor_id = json_string_value(json_object_get(actor, "id")),
+		.actor_role = json_string_value(json_object_get(actor, "role")),
+		.purpose = purpose,
+		.cluster = cluster,
+		.partners = partners_text,
+		.subject_index = index,
+		.consent_id = json_string_value(json_object_get(rq, "consent")),
+	};
 	rc = sentlog_write(n->writer, &se);
 	free(partners_text);
 	OPENSSL_cleanse(index, sizeof(index));
@@ -308,7 +282,7 @@ json_t *local_lookup(struct node *n, json_t *rq)
 		json_object_set(summary, id, json_object_get(a, "outcome"));
 	}
 	char *stext = json_dumps(summary, JSON_COMPACT | JSON_SORT_KEYS);
-	if (stext == NULL || sentlog_complete(n->writer, qid, stext) != 0)
+	if (stext == NULL || sentlog_complete(n->writer, qid, stext, NULL) != 0)
 		log_msg(WN_LOG_ERROR, "sent_log_failed", "could not record the answers of %s", qid);
 	free(stext);
 	json_decref(summary);

@@ -111,6 +111,8 @@ json_t *local_dispatch(struct node *n, const char *op, json_t *rq)
 {
 	if (strcmp(op, "lookup") == 0)
 		return local_lookup(n, rq);
+	if (strcmp(op, "request") == 0)
+		return local_request(n, rq);
 	if (strcmp(op, "record.put") == 0)
 		return op_record_put(n, rq);
 	if (strcmp(op, "record.delete") == 0)

@@ -11,6 +11,7 @@
 static const struct schema_field profile_fields[] = {
 	{ "lookups", SCHEMA_STRING, 0, 32 },
 	{ "share", SCHEMA_ARRAY, 0, 64 },
+	{ "grounds", SCHEMA_ARRAY, 0, 16 },
 	{ NULL, 0, 0, 0 },
 };
 
@@ -51,14 +52,60 @@ int profile_load(config *cfg, const json_t *obj, struct profile *out, char *err,
 			return WN_ECONFIG;
 		}
 	}
+	json_t *grounds = json_object_get(obj, "grounds");
+	json_array_foreach(grounds, i, x) {
+		if (!vocab_ground_known(json_string_value(x))) {
+			snprintf(err, errcap, "%s: in 'profile': field 'grounds': item %zu is not a "
+				 "lawful ground (%s)", config_file(cfg), i,
+				 "consent, legal_obligation, vital_interest, public_task, "
+				 "legitimate_interest, contract, conflict_of_duties");
+			return WN_ECONFIG;
+		}
+	}
 	out->share = share ? json_incref(share) : json_array();
+	out->grounds = grounds ? json_incref(grounds) : NULL;
 	return 0;
 }
 
 void profile_free(struct profile *p)
 {
 	json_decref(p->share);
+	json_decref(p->grounds);
 	p->share = NULL;
+	p->grounds = NULL;
+}
+
+static int profile_lists(const json_t *arr, const char *s)
+{
+	size_t i;
+	json_t *x;
+	json_array_foreach(arr, i, x)
+		if (strcmp(json_string_value(x), s) == 0)
+			return 1;
+	return 0;
+}
+
+int profile_request_decision(const struct profile *p, const json_t *categories,
+			     const char *ground, const char **reason, char *detail,
+			     size_t detailcap)
+{
+	size_t i;
+	json_t *x;
+	if (p->grounds != NULL && !profile_lists(p->grounds, ground)) {
+		*reason = "ground_not_accepted";
+		snprintf(detail, detailcap, "this partner does not disclose on the ground '%s'",
+			 ground);
+		return WN_EDENIED;
+	}
+	json_array_foreach(categories, i, x) {
+		if (!profile_lists(p->share, json_string_value(x))) {
+			*reason = "not_shared";
+			snprintf(detail, detailcap, "this partner does not share the category '%s'",
+				 json_string_value(x));
+			return WN_EDENIED;
+		}
+	}
+	return 0;
 }
 
 int profile_lookup_decision(const struct profile *p, const json_t *consent, const char **reason)

@@ -21,6 +21,7 @@ enum profile_lookups {
 struct profile {
 	enum profile_lookups lookups;
 	json_t *share;                /* categories this partner discloses (array) */
+	json_t *grounds;              /* lawful grounds it discloses on (array) */
 };
 
 /* Reads the "profile" object (may be NULL: answer lookups, share nothing). */
@@ -34,5 +35,12 @@ void profile_free(struct profile *p);
 int profile_lookup_decision(const struct profile *p, const json_t *consent, const char **reason);
 
 const char *profile_lookups_name(enum profile_lookups l);
+
+/* Whether the partner's own rules let it disclose categories (array) on
+ * ground (r06, r15), whatever the broker allowed: 0, or WN_EDENIED with
+ * *reason "not_shared" or "ground_not_accepted" and detail naming what. */
+int profile_request_decision(const struct profile *p, const json_t *categories,
+			     const char *ground, const char **reason, char *detail,
+			     size_t detailcap);
 
 #endif

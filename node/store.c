@@ -199,6 +199,48 @@ int store_subject_known(db *d, const uint8_t index[STORE_INDEX_LEN], int *known)
 	return rc;
 }
 
+int store_read_records_locked(db *d, const uint8_t index[STORE_INDEX_LEN],
+			      const json_t *categories, json_t **out)
+{
+	sqlite3_stmt *st = NULL;
+	json_t *list = json_array(), *x;
+	size_t i;
+	int rc = db_prepare(d, "SELECT content, professional, updated_at FROM records"
+			       " WHERE subject_index = ? AND category = ?", &st);
+	json_array_foreach(categories, i, x) {
+		if (rc != 0)
+			break;
+		sqlite3_reset(st);
+		sqlite3_bind_blob(st, 1, index, STORE_INDEX_LEN, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 2, json_string_value(x), -1, SQLITE_TRANSIENT);
+		int s = sqlite3_step(st);
+		if (s == SQLITE_DONE)
+			continue;
+		if (s != SQLITE_ROW) {
+			rc = WN_EDB;
+			break;
+		}
+		json_error_t jerr;
+		json_t *content = json_loads((const char *)sqlite3_column_text(st, 0), 0, &jerr);
+		if (content == NULL) {
+			rc = WN_EDB;
+			break;
+		}
+		json_array_append_new(list, json_pack("{s:O,s:o,s:s,s:I}", "category", x, "content",
+						      content, "professional",
+						      (const char *)sqlite3_column_text(st, 1),
+						      "updated_at",
+						      (json_int_t)sqlite3_column_int64(st, 2)));
+	}
+	sqlite3_finalize(st);
+	if (rc != 0) {
+		json_decref(list);
+		return rc;
+	}
+	*out = list;
+	return 0;
+}
+
 int store_import_stage(db *d, const struct node_keys *k, const char *import_id,
 		       const json_t *lines, char *err, size_t errcap)
 {

@@ -47,6 +47,13 @@ int store_delete_record(db *d, const struct node_keys *k, const char *bsn, const
 /* 1 in *known when the node holds any record for the subject. */
 int store_subject_known(db *d, const uint8_t index[STORE_INDEX_LEN], int *known);
 
+/* The person's records in the given categories (array of codes), for a
+ * disclosure: [{category, content, professional, updated_at}] in the order
+ * asked, categories without a record left out. Runs inside a writer
+ * transaction (the connection is locked by the caller). *out: json_decref(). */
+int store_read_records_locked(db *d, const uint8_t index[STORE_INDEX_LEN],
+			      const json_t *categories, json_t **out);
+
 /* Import in stages: every chunk is validated (line numbers in err) and
  * staged; commit moves all staged rows of import_id into records in one
  * transaction; abort drops them. Nothing reaches records half-way. */

@@ -1,0 +1,155 @@
+/*
+ * cli_request.c — `wijknet request`: ask one partner, within a case, for
+ * the categories of one person on a lawful ground.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+#define MOTIVATION_FILE_MAX (16 * 1024)
+
+static int request_usage(void)
+{
+	fprintf(stderr,
+		"usage: wijknet request --case ID --to PARTNER --bsn BSN --categories a,b,...\n"
+		"         --purpose CODE --ground CODE [--consent ID | --motivation FILE.json]\n"
+		"         [--note TEXT] [--request-id ID] [--approval ID] [--actor ID --role ROLE]\n"
+		"         [--deadline MS] [--json]\n"
+		"grounds: consent, legal_obligation, vital_interest, public_task,\n"
+		"         legitimate_interest, contract, conflict_of_duties\n");
+	return 2;
+}
+
+static char *read_motivation(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	if (f == NULL) {
+		fprintf(stderr, "wijknet: %s: cannot open\n", path);
+		return NULL;
+	}
+	char *buf = malloc(MOTIVATION_FILE_MAX + 1);
+	size_t n = buf ? fread(buf, 1, MOTIVATION_FILE_MAX + 1, f) : 0;
+	fclose(f);
+	if (buf == NULL || n > MOTIVATION_FILE_MAX) {
+		fprintf(stderr, "wijknet: %s: larger than %d bytes\n", path, MOTIVATION_FILE_MAX);
+		free(buf);
+		return NULL;
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
+static void request_print(const wn_request_result *r, int json)
+{
+	if (json) {
+		json_t *recs = json_array();
+		for (size_t i = 0; i < r->count; i++) {
+			json_error_t jerr;
+			const wn_disclosed_record *d = &r->records[i];
+			json_array_append_new(recs, json_pack("{s:s,s:o,s:s,s:I}", "category",
+							      d->category, "content",
+							      json_loads(d->content_json, 0, &jerr),
+							      "professional", d->professional,
+							      "updated_at", (json_int_t)d->updated_at));
+		}
+		json_t *o = json_pack("{s:s,s:s,s:s,s:o}", "request_id", r->request_id, "partner",
+				      r->partner, "outcome", r->outcome, "records", recs);
+		if (r->reason)
+			json_object_set_new(o, "reason", json_string(r->reason));
+		if (r->detail)
+			json_object_set_new(o, "detail", json_string(r->detail));
+		cli_print_json(o);
+		return;
+	}
+	printf("request %s to %s: %s", r->request_id, r->partner, r->outcome);
+	if (r->reason)
+		printf(" (%s)", r->reason);
+	printf("\n");
+	if (r->detail)
+		printf("  %s\n", r->detail);
+	for (size_t i = 0; i < r->count; i++) {
+		const wn_disclosed_record *d = &r->records[i];
+		printf("  %-34s by %-12s %s\n", d->category, d->professional, d->content_json);
+	}
+}
+
+int cli_request(wn_client *c, int argc, char **argv)
+{
+	wn_request_params p;
+	memset(&p, 0, sizeof(p));
+	char *cats = NULL, *motivation = NULL;
+	const char *v, *motivation_file = NULL;
+	int json = 0, status = 2;
+	for (int i = 0; i < argc; i++) {
+		if ((v = cli_opt(argc, argv, &i, "--case")))
+			p.case_id = v;
+		else if ((v = cli_opt(argc, argv, &i, "--to")))
+			p.to = v;
+		else if ((v = cli_opt(argc, argv, &i, "--bsn")))
+			p.bsn = v;
+		else if ((v = cli_opt(argc, argv, &i, "--categories"))) {
+			free(cats);
+			cats = strdup(v);
+		} else if ((v = cli_opt(argc, argv, &i, "--purpose")))
+			p.purpose = v;
+		else if ((v = cli_opt(argc, argv, &i, "--ground")))
+			p.ground = v;
+		else if ((v = cli_opt(argc, argv, &i, "--consent")))
+			p.consent_id = v;
+		else if ((v = cli_opt(argc, argv, &i, "--motivation")))
+			motivation_file = v;
+		else if ((v = cli_opt(argc, argv, &i, "--note")))
+			p.note = v;
+		else if ((v = cli_opt(argc, argv, &i, "--request-id")))
+			p.request_id = v;
+		else if ((v = cli_opt(argc, argv, &i, "--approval")))
+			p.approval = v;
+		else if ((v = cli_opt(argc, argv, &i, "--actor")))
+			p.actor.id = v;
+		else if ((v = cli_opt(argc, argv, &i, "--role")))
+			p.actor.role = v;
+		else if ((v = cli_opt(argc, argv, &i, "--deadline")))
+			p.deadline_ms = atoi(v);
+		else if (strcmp(argv[i], "--json") == 0)
+			json = 1;
+		else {
+			free(cats);
+			return cli_unknown_option("request", argv[i]);
+		}
+	}
+	if (p.case_id == NULL || p.to == NULL || p.bsn == NULL || cats == NULL ||
+	    p.purpose == NULL || p.ground == NULL) {
+		free(cats);
+		return request_usage();
+	}
+	cli_default_actor(&p.actor);
+	const char **list = cli_split(cats, &p.ncategories);
+	p.categories = list;
+	if (motivation_file != NULL && (motivation = read_motivation(motivation_file)) == NULL) {
+		status = 1;
+		goto out;
+	}
+	p.motivation_json = motivation;
+	wn_request_result *r = NULL;
+	int rc = wn_request(c, &p, &r);
+	if (rc != 0) {
+		status = cli_fail("request", rc, c);
+		goto out;
+	}
+	request_print(r, json);
+	status = 0;
+	if (strcmp(r->outcome, "disclosed") != 0 && strcmp(r->outcome, "not_known") != 0) {
+		fprintf(stderr, "wijknet: request: %s by %s: %s%s%s\n", r->outcome, r->partner,
+			r->reason ? r->reason : r->outcome, r->detail ? ": " : "",
+			r->detail ? r->detail : "");
+		status = 1;
+	}
+	wn_request_result_free(r);
+out:
+	free(list);
+	free(cats);
+	free(motivation);
+	return status;
+}

@@ -1,0 +1,105 @@
+/*
+ * client_request.c — libwijknet: data requests (wn_request).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "wijknet.h"
+#include "client.h"
+
+struct request_result_impl {
+	wn_request_result pub;
+	json_t *keep;
+	char **contents; /* the records' content as JSON text */
+};
+
+static json_t *request_json(wn_client *c, const wn_request_params *p)
+{
+	json_t *req = json_pack("{s:s,s:s?,s:s?,s:s?,s:s?,s:s?}", "op", "request", "case",
+				p->case_id, "to", p->to, "bsn", p->bsn, "purpose", p->purpose,
+				"ground", p->ground);
+	if (req == NULL)
+		return NULL;
+	json_t *cats = json_array();
+	for (size_t i = 0; i < p->ncategories; i++)
+		json_array_append_new(cats, json_string(p->categories[i]));
+	json_object_set_new(req, "categories", cats);
+	json_t *a = client_actor(&p->actor);
+	if (a != NULL)
+		json_object_set_new(req, "actor", a);
+	const char *opt[][2] = { { "consent", p->consent_id }, { "note", p->note },
+				 { "request_id", p->request_id }, { "approval", p->approval } };
+	for (size_t i = 0; i < sizeof(opt) / sizeof(opt[0]); i++)
+		if (opt[i][1] != NULL)
+			json_object_set_new(req, opt[i][0], json_string(opt[i][1]));
+	if (p->deadline_ms > 0)
+		json_object_set_new(req, "deadline_ms", json_integer(p->deadline_ms));
+	if (p->motivation_json != NULL) {
+		json_error_t jerr;
+		json_t *m = json_loads(p->motivation_json, JSON_REJECT_DUPLICATES, &jerr);
+		if (!json_is_object(m)) {
+			client_set_error(c, "motivation: %s", m ? "expected a JSON object" : jerr.text);
+			json_decref(m);
+			json_decref(req);
+			return NULL;
+		}
+		json_object_set_new(req, "motivation", m);
+	}
+	return req;
+}
+
+int wn_request(wn_client *c, const wn_request_params *p, wn_request_result **out)
+{
+	if (c == NULL || p == NULL || out == NULL)
+		return WN_EINVAL;
+	json_t *req = request_json(c, p), *result = NULL;
+	if (req == NULL)
+		return p->motivation_json ? WN_EJSON : WN_ENOMEM;
+	int rc = client_op(c, req, &result);
+	if (rc != 0)
+		return rc;
+	json_t *recs = json_object_get(result, "records");
+	size_t n = json_array_size(recs);
+	struct request_result_impl *r = calloc(1, sizeof(*r));
+	if (r == NULL || (r->pub.records = calloc(n ? n : 1, sizeof(wn_disclosed_record))) == NULL ||
+	    (r->contents = calloc(n ? n : 1, sizeof(char *))) == NULL) {
+		if (r != NULL)
+			free(r->pub.records);
+		free(r);
+		json_decref(result);
+		return WN_ENOMEM;
+	}
+	r->keep = result;
+	r->pub.request_id = client_str(result, "request_id", "");
+	r->pub.partner = client_str(result, "partner", "");
+	r->pub.outcome = client_str(result, "outcome", "error");
+	r->pub.reason = client_str(result, "reason", NULL);
+	r->pub.detail = client_str(result, "detail", NULL);
+	r->pub.count = n;
+	for (size_t i = 0; i < n; i++) {
+		json_t *e = json_array_get(recs, i);
+		wn_disclosed_record *d = &r->pub.records[i];
+		r->contents[i] = json_dumps(json_object_get(e, "content"), JSON_COMPACT | JSON_SORT_KEYS);
+		d->category = client_str(e, "category", "");
+		d->content_json = r->contents[i] ? r->contents[i] : "{}";
+		d->professional = client_str(e, "professional", "");
+		d->updated_at = (int64_t)json_integer_value(json_object_get(e, "updated_at"));
+	}
+	*out = &r->pub;
+	return 0;
+}
+
+void wn_request_result_free(wn_request_result *r)
+{
+	if (r == NULL)
+		return;
+	struct request_result_impl *impl = (struct request_result_impl *)r;
+	for (size_t i = 0; i < r->count; i++)
+		free(impl->contents[i]);
+	free(impl->contents);
+	free(r->records);
+	json_decref(impl->keep);
+	free(impl);
+}

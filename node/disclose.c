@@ -1,0 +1,391 @@
+/*
+ * disclose.c — the source side of a data request; the source decides last
+ * (Heerlen art. 8.8, r15). After the inbound checks (requester's signature,
+ * broker's receipt), it opens the part sealed to it and checks everything
+ * again with what only it can see: categories in the vocabulary (r05) and in
+ * the case's cluster (r26), its own profile (r06, r15), the lawful ground —
+ * the consent document itself (r10–r12), the Bijlage 3 motivation (r13), its
+ * own professional's conflict-of-duties assertion (r12). Then, in one
+ * transaction, it reads exactly the categories asked for (r04), writes the
+ * disclosure entry — or the refusal and its reason — and any client
+ * notification (r09, r14). Only after that commit does an answer leave:
+ * signed, sealed to the requester, padded.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "wijknet.h"
+#include "answer.h"
+#include "bsn.h"
+#include "canon.h"
+#include "consentdoc.h"
+#include "date.h"
+#include "disclog.h"
+#include "envelope.h"
+#include "ground.h"
+#include "ids.h"
+#include "log.h"
+#include "schema.h"
+#include "secevent.h"
+#include "store.h"
+#include "vocab.h"
+
+#define DISCLOSE_MAX_BYTES (256 * 1024) /* records in one answer, as canonical JSON */
+
+static const struct schema_field request_sealed_fields[] = {
+	{ "bsn", SCHEMA_STRING, 1, 16 },
+	{ "categories", SCHEMA_ARRAY, 1, 32 },
+	{ "consent", SCHEMA_OBJECT, 0, 0 },
+	{ "motivation", SCHEMA_OBJECT, 0, 0 },
+	{ "note", SCHEMA_STRING, 0, 2000 },
+	{ NULL, 0, 0, 0 },
+};
+
+/* One request as the source sees it, and what it decided. */
+struct disclose_ctx {
+	struct node *n;
+	const json_t *query;
+	const struct dir_peer *requester;
+	const char *bsn;
+	const json_t *categories;
+	const json_t *motivation;
+	uint8_t index[STORE_INDEX_LEN];
+	const char *reason;        /* NULL while nothing refuses */
+	char detail[256];
+	char detail_hash[65];      /* consent version or motivation hash */
+	/* filled inside the transaction */
+	json_t *records;
+	const char *outcome;
+};
+
+static void refuse(struct disclose_ctx *c, const char *reason, const char *detail)
+{
+	c->reason = reason;
+	snprintf(c->detail, sizeof(c->detail), "%s", detail);
+}
+
+/* The categories asked for: known (r05), in the case's cluster (r26). */
+static void disclose_check_categories(struct disclose_ctx *c, const char *cluster)
+{
+	size_t i;
+	json_t *x;
+	json_array_foreach(c->categories, i, x) {
+		const struct vocab_category *v = vocab_category(json_string_value(x));
+		if (v == NULL) {
+			snprintf(c->detail, sizeof(c->detail), "category '%.64s' is not in the "
+				 "vocabulary", json_string_value(x));
+			c->reason = "unknown_category";
+			secevent_record(c->n->db, WN_ECATEGORY, c->requester->id,
+					envelope_str(c->query, "id"), c->detail);
+			return;
+		}
+		if (!vocab_category_in_cluster(v, cluster)) {
+			snprintf(c->detail, sizeof(c->detail), "category '%s' is not in the data set "
+				 "of cluster '%s'", v->code, cluster);
+			c->reason = "outside_cluster";
+			return;
+		}
+	}
+}
+
+/* r12: special categories only on a consent naming them, or on the source
+ * professional's own judgement of a conflict of duties. */
+static int disclose_has_special(const json_t *categories, const char **which)
+{
+	size_t i;
+	json_t *x;
+	json_array_foreach(categories, i, x) {
+		const struct vocab_category *v = vocab_category(json_string_value(x));
+		if (v != NULL && v->special != VOCAB_ORDINARY) {
+			*which = v->code;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* The lawful ground, checked with the sealed detail (r09–r13). */
+static void disclose_check_ground(struct disclose_ctx *c, const json_t *sealed)
+{
+	const json_t *q = c->query;
+	const char *ground = envelope_str(q, "ground");
+	const char *special = NULL;
+	char err[256];
+	if (ground_is_consent(ground)) {
+		const json_t *ref = json_object_get(q, "consent");
+		const json_t *object = json_object_get(sealed, "consent");
+		const char *seen = json_string_value(json_object_get(json_object_get(q, "receipt"),
+								     "status"));
+		char today[DATE_LEN + 1];
+		if (ref == NULL || seen == NULL || strcmp(seen, "active") != 0) {
+			refuse(c, "consent_inactive", "the broker did not attest an active consent");
+			return;
+		}
+		if (object == NULL) {
+			refuse(c, "consent_invalid", "the consent document is not enclosed");
+			return;
+		}
+		const char *registrar = json_string_value(json_object_get(object, "registered_by"));
+		struct directory *d = node_directory(c->n);
+		struct dir_peer *reg = d && registrar ? directory_find(d, registrar) : NULL;
+		int rc = consentdoc_verify(object, ref, reg ? reg->cert : NULL, err, sizeof(err));
+		directory_release(d);
+		if (rc != 0) {
+			refuse(c, "consent_invalid", err);
+			if (rc == WN_ESIG)
+				secevent_record(c->n->db, WN_ESIG, c->requester->id,
+						envelope_str(q, "id"), err);
+			return;
+		}
+		date_today_plus(0, today);
+		struct consent_use use = { c->bsn, envelope_str(q, "purpose"), c->requester->id,
+					   c->n->ident->id, c->categories, today };
+		if (consentdoc_covers(json_object_get(object, "document"), &use, err, sizeof(err)) != 0) {
+			refuse(c, "consent_invalid", err);
+			return;
+		}
+		snprintf(c->detail_hash, sizeof(c->detail_hash), "%s",
+			 json_string_value(json_object_get(ref, "version")));
+		return;
+	}
+	if (ground_check_motivation(ground, c->motivation, err, sizeof(err)) != 0) {
+		refuse(c, "motivation_incomplete", err);
+		return;
+	}
+	ground_detail_hash(c->motivation, c->detail_hash);
+	if (strcmp(ground, "conflict_of_duties") != 0 &&
+	    disclose_has_special(c->categories, &special)) {
+		snprintf(c->detail, sizeof(c->detail), "category '%s' is special-category data: it "
+			 "is disclosed on a consent that names it, or on this partner's own "
+			 "judgement of a conflict of duties", special);
+		c->reason = "special_category";
+	}
+}
+
+/* Takes this node's own conflict-of-duties assertion for the request, once
+ * (inside the transaction, so one assertion serves one disclosure). */
+static int disclose_take_assertion(db *d, struct disclose_ctx *c, int *found)
+{
+	sqlite3_stmt *st = NULL;
+	char *cats = json_dumps(c->categories, JSON_COMPACT);
+	*found = 0;
+	if (cats == NULL)
+		return WN_ENOMEM;
+	/* every category asked must be among the asserted ones */
+	int rc = db_prepare(d, "UPDATE duty_assertions SET used_by = ?1 WHERE id = ("
+			       " SELECT a.id FROM duty_assertions a WHERE a.used_by IS NULL"
+			       " AND a.case_id = ?2 AND a.subject_index = ?3 AND a.recipient = ?4"
+			       " AND a.valid_until > ?5 AND NOT EXISTS (SELECT 1 FROM json_each(?6) r"
+			       " WHERE r.value NOT IN (SELECT value FROM json_each(a.categories)))"
+			       " ORDER BY a.created_at LIMIT 1)", &st);
+	if (rc == 0) {
+		sqlite3_bind_text(st, 1, envelope_str(c->query, "id"), -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 2, envelope_str(c->query, "case"), -1, SQLITE_TRANSIENT);
+		sqlite3_bind_blob(st, 3, c->index, STORE_INDEX_LEN, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 4, c->requester->id, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(st, 5, time_now_ms());
+		sqlite3_bind_text(st, 6, cats, -1, SQLITE_TRANSIENT);
+		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
+		*found = rc == 0 && sqlite3_changes(db_handle(d)) == 1;
+	}
+	sqlite3_finalize(st);
+	free(cats);
+	return rc;
+}
+
+static int disclose_notify(db *d, struct disclose_ctx *c, const char *kind, const char *cats)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = db_prepare(d, "INSERT INTO client_notifications(ts, request_id, kind, recipient,"
+			       " subject_index, categories, ground, legal_reference)"
+			       " VALUES (?,?,?,?,?,?,?,?)", &st);
+	if (rc != 0)
+		return rc;
+	const char *ref = json_string_value(json_object_get(c->motivation, "legal_reference"));
+	sqlite3_bind_int64(st, 1, time_now_ms());
+	sqlite3_bind_text(st, 2, envelope_str(c->query, "id"), -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, c->requester->id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_blob(st, 5, c->index, STORE_INDEX_LEN, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 6, cats, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 7, envelope_str(c->query, "ground"), -1, SQLITE_TRANSIENT);
+	if (ref != NULL)
+		sqlite3_bind_text(st, 8, ref, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* The decision's last, stateful part and its log entry, in one transaction. */
+static int disclose_commit(db *d, void *arg)
+{
+	struct disclose_ctx *c = arg;
+	const json_t *q = c->query;
+	const char *ground = envelope_str(q, "ground");
+	char *cats = NULL, *body = NULL;
+	size_t blen = 0;
+	int rc = 0, found = 0;
+	if (c->reason == NULL && strcmp(ground, "conflict_of_duties") == 0) {
+		if ((rc = disclose_take_assertion(d, c, &found)) != 0)
+			return rc;
+		if (!found)
+			refuse(c, "conflict_of_duties_not_asserted", "no professional of this partner "
+			       "has asserted a conflict of duties for this case, person, recipient "
+			       "and these categories");
+	}
+	if (c->reason == NULL) {
+		if ((rc = store_read_records_locked(d, c->index, c->categories, &c->records)) != 0)
+			return rc;
+		if ((rc = canon_dump(c->records, &body, &blen)) != 0)
+			return rc;
+		OPENSSL_cleanse(body, blen);
+		free(body);
+		if (blen > DISCLOSE_MAX_BYTES) {
+			json_decref(c->records);
+			c->records = NULL;
+			refuse(c, "too_large", "the records asked for exceed one answer; ask for "
+			       "fewer categories at a time");
+		}
+	}
+	json_t *disclosed = json_array(), *x;
+	size_t i;
+	json_array_foreach(c->records, i, x)
+		json_array_append(disclosed, json_object_get(x, "category"));
+	cats = json_dumps(disclosed, JSON_COMPACT);
+	json_decref(disclosed);
+	if (cats == NULL)
+		return WN_ENOMEM;
+	c->outcome = c->reason ? "refused" : json_array_size(c->records) ? "disclosed" : "not_known";
+	const json_t *receipt = json_object_get(q, "receipt"), *actor = json_object_get(q, "actor");
+	const json_t *consent = json_object_get(q, "consent");
+	struct disclosure e = {
+		.request_id = envelope_str(q, "id"),
+		.type = "request",
+		.requester = c->requester->id,
+		.actor_id = json_string_value(json_object_get(actor, "id")),
+		.actor_role = json_string_value(json_object_get(actor, "role")),
+		.purpose = envelope_str(q, "purpose"),
+		.cluster = json_string_value(json_object_get(receipt, "cluster")),
+		.subject_index = c->index,
+		.outcome = c->outcome,
+		.reason = c->reason,
+		.broker_index = (int64_t)json_integer_value(json_object_get(receipt, "index")),
+		.case_id = envelope_str(q, "case"),
+		.ground = ground,
+		.ground_detail_hash = c->detail_hash[0] ? c->detail_hash : NULL,
+		.consent_id = json_string_value(json_object_get(consent, "id")),
+		.consent_version = json_string_value(json_object_get(consent, "version")),
+		.categories = cats,
+		.approval = envelope_str(q, "approval"),
+	};
+	rc = disclog_insert(d, &e);
+	/* the client is told of a disclosure required by law (r09) */
+	if (rc == 0 && strcmp(c->outcome, "disclosed") == 0 && strcmp(ground, "legal_obligation") == 0)
+		rc = disclose_notify(d, c, "legal_obligation", cats);
+	free(cats);
+	return rc;
+}
+
+/* The signed answer, sealed to the requester. */
+static int disclose_answer(struct disclose_ctx *c, json_t **reply)
+{
+	json_t *r = NULL;
+	int rc = envelope_new1(&r, "request.answer", c->n->ident->id, c->requester->id);
+	if (rc != 0)
+		return rc;
+	envelope_set_str(r, "re", envelope_str(c->query, "id"));
+	json_t *body = json_pack("{s:s,s:o}", "outcome", c->outcome, "records",
+				 c->records ? json_incref(c->records) : json_array());
+	if (c->reason != NULL) {
+		json_object_set_new(body, "reason", json_string(c->reason));
+		json_object_set_new(body, "detail", json_string(c->detail));
+	}
+	rc = envelope_seal(r, c->requester->id, c->requester->seal_pk, body);
+	json_decref(body);
+	if (rc == 0)
+		rc = envelope_sign(r, c->n->ident->key);
+	if (rc != 0) {
+		json_decref(r);
+		return rc;
+	}
+	*reply = r;
+	return 0;
+}
+
+int answer_request(struct node *n, const json_t *query, const struct dir_peer *requester,
+		   json_t **reply, char *err, size_t errcap)
+{
+	json_t *sealed = NULL;
+	char detail[200];
+	int rc;
+	struct disclose_ctx c;
+	memset(&c, 0, sizeof(c));
+	c.n = n;
+	c.query = query;
+	c.requester = requester;
+	const char *cluster = json_string_value(json_object_get(json_object_get(query, "receipt"),
+								"cluster"));
+	if (json_object_get(query, "actor") == NULL || !vocab_purpose_known(envelope_str(query, "purpose")) ||
+	    !vocab_ground_known(envelope_str(query, "ground")) || envelope_str(query, "case") == NULL) {
+		snprintf(err, errcap, "a data request names actor, purpose, lawful ground and case");
+		return WN_ESCHEMA;
+	}
+	if (cluster == NULL) {
+		snprintf(err, errcap, "the broker's receipt does not attest the case's cluster");
+		return WN_ENORECEIPT;
+	}
+	if (!requester->has_seal) {
+		snprintf(err, errcap, "requester '%s' has no verified sealing key", requester->id);
+		return WN_ESEAL;
+	}
+	if (envelope_open(query, n->ident->id, n->keys.seal_sk, &sealed) != 0) {
+		snprintf(err, errcap, "the body sealed to '%s' is absent or cannot be opened",
+			 n->ident->id);
+		return WN_ESEAL;
+	}
+	if ((rc = schema_check(sealed, request_sealed_fields, detail, sizeof(detail))) != 0) {
+		snprintf(err, errcap, "sealed body: %s", detail);
+		goto out;
+	}
+	c.bsn = json_string_value(json_object_get(sealed, "bsn"));
+	c.categories = json_object_get(sealed, "categories");
+	c.motivation = json_object_get(sealed, "motivation");
+	if (bsn_validate(c.bsn) != 0) {
+		snprintf(err, errcap, "sealed body: BSN fails the 11-proef");
+		rc = WN_EBSN;
+		goto out;
+	}
+	if ((rc = store_subject_index(&n->keys, c.bsn, c.index)) != 0)
+		goto out;
+	/* the checks that need no state; each may set the refusal */
+	disclose_check_categories(&c, cluster);
+	const char *reason = NULL;
+	if (c.reason == NULL &&
+	    profile_request_decision(&n->profile, c.categories, envelope_str(query, "ground"),
+				     &reason, c.detail, sizeof(c.detail)) != 0)
+		c.reason = reason;
+	if (c.reason == NULL)
+		disclose_check_ground(&c, sealed);
+	/* no entry, no answer */
+	if ((rc = db_writer_run(n->writer, disclose_commit, &c)) != 0) {
+		snprintf(err, errcap, rc == WN_EREPLAY ? "this request was answered before"
+						       : "the disclosure log cannot be written; no answer");
+		goto out;
+	}
+	log_emit(WN_LOG_INFO, "request_answered",
+		 json_pack("{s:s,s:s,s:s,s:s}", "re", envelope_str(query, "id"), "requester",
+			   requester->id, "outcome", c.outcome, "reason", c.reason ? c.reason : ""));
+	rc = disclose_answer(&c, reply);
+out:
+	OPENSSL_cleanse(c.index, sizeof(c.index));
+	const char *b = json_string_value(json_object_get(sealed, "bsn"));
+	if (b != NULL)
+		OPENSSL_cleanse((char *)(uintptr_t)b, strlen(b));
+	json_decref(c.records);
+	json_decref(sealed);
+	return rc;
+}
