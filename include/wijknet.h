@@ -161,6 +161,8 @@ typedef struct wn_lookup_params {
 	size_t npartners;
 	wn_actor actor;
 	int deadline_ms;              /* 0: the default (2000) */
+	const char *consent_id;       /* a consent this node holds, shown to the partners it
+				       * names that answer only on consent; or NULL */
 } wn_lookup_params;
 
 typedef struct wn_lookup_answer {
@@ -266,6 +268,16 @@ typedef struct wn_request_result {
  * caller: wn_request_result_free(). */
 int wn_request(wn_client *c, const wn_request_params *p, wn_request_result **out);
 void wn_request_result_free(wn_request_result *r);
+
+/* Records this partner's professional's judgement that a conflict of duties
+ * justifies disclosing special-category data without consent (Heerlen 8.7,
+ * r12): for one case, person, recipient and set of categories, valid for
+ * hours (0: 7 days), used by at most one request on the ground
+ * conflict_of_duties. motivation_json is the Bijlage 3 motivation.
+ * assertion_id gets its id. */
+int wn_duty_assert(wn_client *c, const char *case_id, const char *bsn, const char *to,
+		   const char *const *categories, size_t ncategories, const char *motivation_json,
+		   int hours, const wn_actor *actor, char assertion_id[WN_ID_LEN + 1]);
 
 /* ---- consent (r10, r11, r12) ------------------------------------------ */
 

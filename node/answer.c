@@ -14,6 +14,7 @@
 #include "wijknet.h"
 #include "answer.h"
 #include "bsn.h"
+#include "consent.h"
 #include "disclog.h"
 #include "envelope.h"
 #include "log.h"
@@ -23,6 +24,7 @@
 
 static const struct schema_field lookup_sealed_fields[] = {
 	{ "bsn", SCHEMA_STRING, 1, 16 },
+	{ "consent", SCHEMA_OBJECT, 0, 0 },
 	{ NULL, 0, 0, 0 },
 };
 
@@ -87,7 +89,18 @@ int answer_lookup(struct node *n, const json_t *query, const struct dir_peer *re
 	if ((rc = store_subject_index(&n->keys, bsn, index)) != 0)
 		goto out;
 	have_index = 1;
-	if (profile_lookup_decision(&n->profile, NULL, &reason) == 0) {
+	/* a partner that answers only on consent checks the one presented (r06) */
+	const json_t *consent = json_object_get(sealed, "consent");
+	int consent_ok = 0;
+	if (consent != NULL && n->profile.lookups == PROFILE_LOOKUPS_CONSENT) {
+		char why[256];
+		consent_ok = consent_verify_presented(n, query, consent, requester->id, bsn, NULL,
+						      why, sizeof(why)) == 0;
+		if (!consent_ok)
+			log_emit(WN_LOG_INFO, "lookup_consent_refused",
+				 json_pack("{s:s,s:s}", "re", envelope_str(query, "id"), "why", why));
+	}
+	if (profile_lookup_decision(&n->profile, consent_ok ? consent : NULL, &reason) == 0) {
 		if ((rc = store_subject_known(n->db, index, &known)) != 0) {
 			snprintf(err, errcap, "record store unavailable");
 			goto out;
@@ -95,6 +108,8 @@ int answer_lookup(struct node *n, const json_t *query, const struct dir_peer *re
 		outcome = known ? "known" : "not_known";
 	} else {
 		outcome = "refused";
+		if (consent != NULL && n->profile.lookups == PROFILE_LOOKUPS_CONSENT)
+			reason = "consent_invalid";
 	}
 	struct disclosure e = {
 		.request_id = envelope_str(query, "id"),
@@ -109,6 +124,12 @@ int answer_lookup(struct node *n, const json_t *query, const struct dir_peer *re
 		.reason = reason,
 		.broker_index = (int64_t)json_integer_value(
 			json_object_get(json_object_get(query, "receipt"), "index")),
+		.consent_id = consent_ok ? json_string_value(json_object_get(
+						   json_object_get(query, "consent"), "id"))
+					 : NULL,
+		.consent_version = consent_ok ? json_string_value(json_object_get(
+							json_object_get(query, "consent"), "version"))
+					      : NULL,
 	};
 	/* no entry, no answer */
 	if ((rc = disclog_write(n->writer, &e)) != 0) {

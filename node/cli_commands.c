@@ -63,6 +63,8 @@ static int cmd_lookup(wn_client *c, int argc, char **argv)
 			p.actor.role = v;
 		else if ((v = cli_opt(argc, argv, &i, "--deadline")))
 			p.deadline_ms = atoi(v);
+		else if ((v = cli_opt(argc, argv, &i, "--consent")))
+			p.consent_id = v;
 		else if (strcmp(argv[i], "--json") == 0)
 			json = 1;
 		else {
@@ -73,7 +75,7 @@ static int cmd_lookup(wn_client *c, int argc, char **argv)
 	if (p.bsn == NULL || p.purpose == NULL) {
 		fprintf(stderr, "usage: wijknet lookup --bsn BSN --purpose CODE [--cluster jeugd|"
 				"volwassenen|multiprobleem] [--partners a,b,...] [--actor ID --role ROLE]"
-				" [--deadline MS] [--json]\n");
+				" [--consent ID] [--deadline MS] [--json]\n");
 		free(partners);
 		return 2;
 	}
@@ -243,6 +245,8 @@ int cli_online_command(wn_client *c, const char *cmd, int argc, char **argv)
 		return cli_consent(c, argc, argv);
 	if (strcmp(cmd, "request") == 0)
 		return cli_request(c, argc, argv);
+	if (strcmp(cmd, "duty") == 0)
+		return cli_duty(c, argc, argv);
 	fprintf(stderr, "wijknet: unknown command '%s' (see wijknet --help)\n", cmd);
 	return 2;
 }

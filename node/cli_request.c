@@ -153,3 +153,70 @@ out:
 	free(motivation);
 	return status;
 }
+
+static int duty_usage(void)
+{
+	fprintf(stderr,
+		"usage: wijknet duty assert --case ID --bsn BSN --to PARTNER --categories a,b,...\n"
+		"         --motivation FILE.json [--hours N] [--actor ID --role ROLE]\n"
+		"Records this partner's own judgement that a conflict of duties justifies\n"
+		"disclosing special-category data without consent, for one request.\n");
+	return 2;
+}
+
+int cli_duty(wn_client *c, int argc, char **argv)
+{
+	const char *case_id = NULL, *bsn = NULL, *to = NULL, *file = NULL, *v;
+	char *cats = NULL, *motivation = NULL;
+	wn_actor actor = { NULL, NULL };
+	int hours = 0, status = 2;
+	if (argc < 1 || strcmp(argv[0], "assert") != 0)
+		return duty_usage();
+	for (int i = 1; i < argc; i++) {
+		if ((v = cli_opt(argc, argv, &i, "--case")))
+			case_id = v;
+		else if ((v = cli_opt(argc, argv, &i, "--bsn")))
+			bsn = v;
+		else if ((v = cli_opt(argc, argv, &i, "--to")))
+			to = v;
+		else if ((v = cli_opt(argc, argv, &i, "--categories"))) {
+			free(cats);
+			cats = strdup(v);
+		} else if ((v = cli_opt(argc, argv, &i, "--motivation")))
+			file = v;
+		else if ((v = cli_opt(argc, argv, &i, "--hours")))
+			hours = atoi(v);
+		else if ((v = cli_opt(argc, argv, &i, "--actor")))
+			actor.id = v;
+		else if ((v = cli_opt(argc, argv, &i, "--role")))
+			actor.role = v;
+		else {
+			free(cats);
+			return cli_unknown_option("duty", argv[i]);
+		}
+	}
+	if (case_id == NULL || bsn == NULL || to == NULL || cats == NULL || file == NULL) {
+		free(cats);
+		return duty_usage();
+	}
+	cli_default_actor(&actor);
+	size_t n = 0;
+	const char **list = cli_split(cats, &n);
+	char id[WN_ID_LEN + 1];
+	if ((motivation = read_motivation(file)) == NULL) {
+		status = 1;
+	} else {
+		int rc = wn_duty_assert(c, case_id, bsn, to, list, n, motivation, hours, &actor, id);
+		if (rc != 0) {
+			status = cli_fail("duty assert", rc, c);
+		} else {
+			printf("conflict of duties asserted (%s): one request from %s may receive "
+			       "these categories\n", id, to);
+			status = 0;
+		}
+	}
+	free(list);
+	free(cats);
+	free(motivation);
+	return status;
+}

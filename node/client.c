@@ -379,6 +379,8 @@ int wn_lookup(wn_client *c, const wn_lookup_params *p, wn_lookup_result **out)
 		json_object_set_new(req, "cluster", json_string(p->cluster));
 	if (p->deadline_ms > 0)
 		json_object_set_new(req, "deadline_ms", json_integer(p->deadline_ms));
+	if (p->consent_id != NULL)
+		json_object_set_new(req, "consent", json_string(p->consent_id));
 	if (p->partners != NULL) {
 		json_t *arr = json_array();
 		for (size_t i = 0; i < p->npartners; i++)

@@ -103,3 +103,39 @@ void wn_request_result_free(wn_request_result *r)
 	json_decref(impl->keep);
 	free(impl);
 }
+
+int wn_duty_assert(wn_client *c, const char *case_id, const char *bsn, const char *to,
+		   const char *const *categories, size_t ncategories, const char *motivation_json,
+		   int hours, const wn_actor *actor, char assertion_id[WN_ID_LEN + 1])
+{
+	json_error_t jerr;
+	if (c == NULL || case_id == NULL || bsn == NULL || to == NULL || categories == NULL ||
+	    motivation_json == NULL || assertion_id == NULL)
+		return WN_EINVAL;
+	json_t *m = json_loads(motivation_json, JSON_REJECT_DUPLICATES, &jerr);
+	if (!json_is_object(m)) {
+		client_set_error(c, "motivation: %s", m ? "expected a JSON object" : jerr.text);
+		json_decref(m);
+		return WN_EJSON;
+	}
+	json_t *cats = json_array(), *result = NULL;
+	for (size_t i = 0; i < ncategories; i++)
+		json_array_append_new(cats, json_string(categories[i]));
+	json_t *req = json_pack("{s:s,s:s,s:s,s:s,s:o,s:o}", "op", "duty.assert", "case", case_id,
+				"bsn", bsn, "to", to, "categories", cats, "motivation", m);
+	json_t *a = client_actor(actor);
+	if (req != NULL && a != NULL)
+		json_object_set_new(req, "actor", a);
+	if (req != NULL && hours > 0)
+		json_object_set_new(req, "hours", json_integer(hours));
+	int rc = client_op(c, req, &result);
+	if (rc == 0) {
+		const char *id = client_str(result, "assertion", NULL);
+		if (id == NULL || strlen(id) != WN_ID_LEN)
+			rc = WN_EPROTO;
+		else
+			memcpy(assertion_id, id, WN_ID_LEN + 1);
+	}
+	json_decref(result);
+	return rc;
+}

@@ -20,6 +20,7 @@
 #include "local.h"
 #include "log.h"
 #include "schema.h"
+#include "secevent.h"
 #include "store.h"
 
 static const char CONSENT_AAD[] = "wijknet-consent-at-rest-v1";
@@ -281,6 +282,37 @@ int consent_load(struct node *n, const char *id, json_t **object, char *err, siz
 		return WN_ECONSENT;
 	}
 	return consent_read(n, id, status, object);
+}
+
+int consent_verify_presented(struct node *n, const json_t *query, const json_t *object,
+			     const char *requester, const char *bsn, const json_t *categories,
+			     char *err, size_t errcap)
+{
+	const json_t *ref = json_object_get(query, "consent");
+	const char *seen = json_string_value(json_object_get(json_object_get(query, "receipt"),
+							     "status"));
+	char today[DATE_LEN + 1];
+	if (ref == NULL || seen == NULL || strcmp(seen, "active") != 0) {
+		snprintf(err, errcap, "the broker did not attest an active consent");
+		return WN_ECONSENT;
+	}
+	if (object == NULL) {
+		snprintf(err, errcap, "the consent document is not enclosed");
+		return WN_ECONSENT;
+	}
+	const char *registrar = json_string_value(json_object_get(object, "registered_by"));
+	struct directory *d = node_directory(n);
+	struct dir_peer *reg = d && registrar ? directory_find(d, registrar) : NULL;
+	int rc = consentdoc_verify(object, ref, reg ? reg->cert : NULL, err, errcap);
+	directory_release(d);
+	if (rc == WN_ESIG)
+		secevent_record(n->db, WN_ESIG, requester, envelope_str(query, "id"), err);
+	if (rc != 0)
+		return rc;
+	date_today_plus(0, today);
+	struct consent_use use = { bsn, envelope_str(query, "purpose"), requester, n->ident->id,
+				   categories, today };
+	return consentdoc_covers(json_object_get(object, "document"), &use, err, errcap);
 }
 
 static json_t *consent_revoke(struct node *n, json_t *rq)

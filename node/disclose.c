@@ -22,7 +22,7 @@
 #include "answer.h"
 #include "bsn.h"
 #include "canon.h"
-#include "consentdoc.h"
+#include "consent.h"
 #include "date.h"
 #include "disclog.h"
 #include "envelope.h"
@@ -116,40 +116,14 @@ static void disclose_check_ground(struct disclose_ctx *c, const json_t *sealed)
 	const char *special = NULL;
 	char err[256];
 	if (ground_is_consent(ground)) {
-		const json_t *ref = json_object_get(q, "consent");
-		const json_t *object = json_object_get(sealed, "consent");
-		const char *seen = json_string_value(json_object_get(json_object_get(q, "receipt"),
-								     "status"));
-		char today[DATE_LEN + 1];
-		if (ref == NULL || seen == NULL || strcmp(seen, "active") != 0) {
-			refuse(c, "consent_inactive", "the broker did not attest an active consent");
-			return;
-		}
-		if (object == NULL) {
-			refuse(c, "consent_invalid", "the consent document is not enclosed");
-			return;
-		}
-		const char *registrar = json_string_value(json_object_get(object, "registered_by"));
-		struct directory *d = node_directory(c->n);
-		struct dir_peer *reg = d && registrar ? directory_find(d, registrar) : NULL;
-		int rc = consentdoc_verify(object, ref, reg ? reg->cert : NULL, err, sizeof(err));
-		directory_release(d);
-		if (rc != 0) {
-			refuse(c, "consent_invalid", err);
-			if (rc == WN_ESIG)
-				secevent_record(c->n->db, WN_ESIG, c->requester->id,
-						envelope_str(q, "id"), err);
-			return;
-		}
-		date_today_plus(0, today);
-		struct consent_use use = { c->bsn, envelope_str(q, "purpose"), c->requester->id,
-					   c->n->ident->id, c->categories, today };
-		if (consentdoc_covers(json_object_get(object, "document"), &use, err, sizeof(err)) != 0) {
+		if (consent_verify_presented(c->n, q, json_object_get(sealed, "consent"),
+					     c->requester->id, c->bsn, c->categories, err,
+					     sizeof(err)) != 0) {
 			refuse(c, "consent_invalid", err);
 			return;
 		}
 		snprintf(c->detail_hash, sizeof(c->detail_hash), "%s",
-			 json_string_value(json_object_get(ref, "version")));
+			 json_string_value(json_object_get(json_object_get(q, "consent"), "version")));
 		return;
 	}
 	if (ground_check_motivation(ground, c->motivation, err, sizeof(err)) != 0) {

@@ -22,6 +22,9 @@ json_t *local_case(struct node *n, const char *op, json_t *rq);
 /* A data request to one partner within a case (request.c). */
 json_t *local_request(struct node *n, json_t *rq);
 
+/* A conflict-of-duties assertion by this partner's professional (duty.c). */
+json_t *local_duty(struct node *n, json_t *rq);
+
 /* Operations beyond health and directory (records, lookups, …); returns a
  * reply object. Unknown operations get an error reply. */
 json_t *local_dispatch(struct node *n, const char *op, json_t *rq);

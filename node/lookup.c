@@ -15,7 +15,9 @@
 
 #include "wijknet.h"
 #include "bsn.h"
+#include "consent.h"
 #include "context.h"
+#include "date.h"
 #include "disclog.h"
 #include "envelope.h"
 #include "error.h"
@@ -39,8 +41,19 @@ static const struct schema_field lookup_rq_fields[] = {
 	{ "partners", SCHEMA_ARRAY, 0, 1000 },
 	{ "actor", SCHEMA_OBJECT, 1, 0 },
 	{ "deadline_ms", SCHEMA_INT, 0, 60000 },
+	{ "consent", SCHEMA_STRING, 0, 32 },
 	{ NULL, 0, 0, 0 },
 };
+
+static int json_array_has(const json_t *arr, const char *s)
+{
+	size_t i;
+	json_t *x;
+	json_array_foreach(arr, i, x)
+		if (strcmp(json_string_value(x), s) == 0)
+			return 1;
+	return 0;
+}
 
 static int peer_in_cluster(const struct dir_peer *p, const char *cluster)
 {
@@ -145,6 +158,7 @@ json_t *local_lookup(struct node *n, json_t *rq)
 {
 	char err[512] = "";
 	json_t *reply = NULL, *env = NULL, *result = NULL, *scope = NULL, *answers = NULL;
+	json_t *consent_obj = NULL;
 	struct directory *d = NULL;
 	uint8_t index[STORE_INDEX_LEN];
 	int rc = schema_check(rq, lookup_rq_fields, err, sizeof(err));
@@ -186,6 +200,20 @@ json_t *local_lookup(struct node *n, json_t *rq)
 		if ((d = node_directory(n)) == NULL)
 			return local_error(WN_ESTATE, "no verified directory");
 	}
+	/* a consent presented to the partners that answer only on consent (r06) */
+	const char *consent_id = json_string_value(json_object_get(rq, "consent"));
+	if (consent_id != NULL) {
+		char today[DATE_LEN + 1];
+		if ((rc = consent_load(n, consent_id, &consent_obj, err, sizeof(err))) != 0)
+			goto fail;
+		const json_t *doc = json_object_get(consent_obj, "document");
+		json_t *srcs = json_object_get(doc, "sources");
+		date_today_plus(0, today);
+		struct consent_use use = { bsn, purpose, n->ident->id,
+					   json_string_value(json_array_get(srcs, 0)), NULL, today };
+		if ((rc = consentdoc_covers(doc, &use, err, sizeof(err))) != 0)
+			goto fail;
+	}
 	if ((rc = envelope_new1(&env, "lookup", n->ident->id, n->ident->id)) != 0)
 		goto fail;
 	json_t *to = json_array();
@@ -204,6 +232,13 @@ json_t *local_lookup(struct node *n, json_t *rq)
 	envelope_set_str(env, "purpose", purpose);
 	json_object_set(env, "actor", actor);
 	json_object_set_new(env, "body", json_pack("{s:i}", "deadline_ms", deadline));
+	if (consent_obj != NULL) {
+		char version[CONSENT_VERSION_LEN + 1];
+		if ((rc = consentdoc_version(consent_obj, version)) != 0)
+			goto fail;
+		json_object_set_new(env, "consent", json_pack("{s:s,s:s}", "id", consent_id,
+							      "version", version));
+	}
 	if (cluster != NULL)
 		json_object_set_new(envelope_body(env), "cluster", json_string(cluster));
 	const char *qid = envelope_str(env, "id");
@@ -230,14 +265,23 @@ json_t *local_lookup(struct node *n, json_t *rq)
 	}
 	if (json_array_size(to) > 0) {
 		json_t *sealed = json_pack("{s:s}", "bsn", bsn);
+		json_t *with_consent = json_pack("{s:s,s:O?}", "bsn", bsn, "consent", consent_obj);
+		json_t *sources = json_object_get(json_object_get(consent_obj, "document"), "sources");
 		json_array_foreach(to, i, x) {
 			struct dir_peer *p = directory_find(d, json_string_value(x));
-			if ((rc = envelope_seal(env, p->id, p->seal_pk, sealed)) != 0)
+			/* the consent goes only to the partners it names: need-to-know */
+			int named = consent_obj != NULL && json_array_has(sources, p->id);
+			if ((rc = envelope_seal(env, p->id, p->seal_pk,
+						named ? with_consent : sealed)) != 0)
 				break;
 		}
-		const char *b = json_string_value(json_object_get(sealed, "bsn"));
-		OPENSSL_cleanse((char *)(uintptr_t)b, strlen(b));
-		json_decref(sealed);
+		json_t *both[] = { sealed, with_consent };
+		for (size_t k = 0; k < 2; k++) {
+			const char *b = json_string_value(json_object_get(both[k], "bsn"));
+			if (b != NULL)
+				OPENSSL_cleanse((char *)(uintptr_t)b, strlen(b));
+			json_decref(both[k]);
+		}
 		if (rc != 0)
 			goto fail;
 		rc = node_call_broker(n, env, deadline + n->call_timeout_ms, &reply, err, sizeof(err));
@@ -298,6 +342,7 @@ out:
 	json_decref(env);
 	json_decref(scope);
 	json_decref(answers);
+	json_decref(consent_obj);
 	directory_release(d);
 	return result;
 }

@@ -113,6 +113,8 @@ json_t *local_dispatch(struct node *n, const char *op, json_t *rq)
 		return local_lookup(n, rq);
 	if (strcmp(op, "request") == 0)
 		return local_request(n, rq);
+	if (strcmp(op, "duty.assert") == 0)
+		return local_duty(n, rq);
 	if (strcmp(op, "record.put") == 0)
 		return op_record_put(n, rq);
 	if (strcmp(op, "record.delete") == 0)
