@@ -223,6 +223,8 @@ static int broker_handle(void *arg, const void *req, size_t len, char **resp, si
 		rc = broker_handle_case(b, &rq, &reply, err, sizeof(err));
 	else if (strncmp(type, "consent.", 8) == 0)
 		rc = broker_handle_consent(b, &rq, &reply, err, sizeof(err));
+	else if (strncmp(type, "thirdparty.", 11) == 0)
+		rc = broker_handle_thirdparty(b, &rq, &reply, err, sizeof(err));
 	else
 		rc = WN_EPROTO;
 	if (rc != 0) {

@@ -52,6 +52,11 @@ static int cases_check_partner(struct broker *b, const char *id, const char *clu
 		snprintf(err, errcap, "'%s' is not an active partner", id);
 		return WN_EREVOKED;
 	}
+	if (!registry_member(p)) {
+		snprintf(err, errcap, "'%s' is an incidental partner: it receives data only through "
+			 "an approved third-party disclosure, not as a case member", id);
+		return WN_EDENIED;
+	}
 	if (!registry_in_cluster(p, cluster)) {
 		snprintf(err, errcap, "'%s' does not take part in cluster '%s'", id, cluster);
 		return WN_ECLUSTER;

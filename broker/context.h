@@ -55,6 +55,10 @@ int broker_handle_request(struct broker *b, const struct broker_request *rq, jso
 int broker_handle_case(struct broker *b, const struct broker_request *rq, json_t **reply,
 		       char *err, size_t errcap);
 
+/* Handles thirdparty.propose, .declare, .approve, .reject and .list. */
+int broker_handle_thirdparty(struct broker *b, const struct broker_request *rq, json_t **reply,
+			     char *err, size_t errcap);
+
 /* Handles consent.register and consent.revoke. */
 int broker_handle_consent(struct broker *b, const struct broker_request *rq, json_t **reply,
 			  char *err, size_t errcap);

@@ -25,9 +25,10 @@ int broker_handle_directory(struct broker *b, const struct broker_request *rq, j
 		struct registry_partner *p = registry_at(b->reg, i);
 		const char *status = p->cert_error == WN_EREVOKED ? "revoked"
 				     : p->cert_error != 0 ? "invalid" : p->status;
-		json_t *e = json_pack("{s:s,s:s,s:s,s:s,s:O,s:s}", "id", p->id, "name", p->name,
+		json_t *e = json_pack("{s:s,s:s,s:s,s:s,s:O,s:s,s:s}", "id", p->id, "name", p->name,
 				      "address", p->address, "status", status, "clusters",
-				      p->clusters, "cert", p->cert_pem);
+				      p->clusters, "cert", p->cert_pem, "role",
+				      p->incidental ? "incidental" : "member");
 		uint8_t pk[32];
 		char *sig = NULL, *kb64 = NULL;
 		if (registry_get_seal(b->reg, p, pk, &sig) == 0 && b64_encode(pk, 32, &kb64) == 0) {

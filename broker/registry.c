@@ -31,6 +31,7 @@ static const struct schema_field partner_fields[] = {
 	{ "certificate", SCHEMA_STRING, 1, 1024 },
 	{ "status", SCHEMA_STRING, 0, 16 },
 	{ "clusters", SCHEMA_ARRAY, 0, 8 },
+	{ "role", SCHEMA_STRING, 0, 16 },
 	{ NULL, 0, 0, 0 },
 };
 
@@ -99,6 +100,13 @@ static int registry_load_one(registry *r, config *cfg, const json_t *obj, size_t
 		return WN_ECONFIG;
 	}
 	snprintf(p->status, sizeof(p->status), "%s", status);
+	const char *role = config_str(obj, "role", "member");
+	if (strcmp(role, "member") != 0 && strcmp(role, "incidental") != 0) {
+		snprintf(err, errcap, "%s: in '%s': key 'role': expected member or incidental",
+			 config_file(cfg), where);
+		return WN_ECONFIG;
+	}
+	p->incidental = strcmp(role, "incidental") == 0;
 	p->name = strdup(config_str(obj, "name", id));
 	p->address = strdup(config_str(obj, "address", ""));
 	p->clusters = json_object_get(obj, "clusters");
@@ -236,6 +244,11 @@ struct registry_partner *registry_find(registry *r, const char *id)
 int registry_usable(const struct registry_partner *p)
 {
 	return p != NULL && strcmp(p->status, "active") == 0 && p->cert_error == 0;
+}
+
+int registry_member(const struct registry_partner *p)
+{
+	return p != NULL && !p->incidental;
 }
 
 int registry_in_cluster(const struct registry_partner *p, const char *cluster)

@@ -23,6 +23,7 @@ struct registry_partner {
 	char *name;
 	char *address;
 	char status[16];      /* active, suspended, revoked (registry decision) */
+	int incidental;       /* role "incidental": a third party (Heerlen 7.2, Bijlage 6) */
 	int cert_error;       /* 0, or why the certificate is refused */
 	X509 *cert;
 	char *cert_pem;
@@ -53,6 +54,9 @@ struct registry_partner *registry_find(registry *r, const char *id);
 
 /* 1 when the partner may send and receive (status active, certificate ok). */
 int registry_usable(const struct registry_partner *p);
+
+/* 1 when the partner is a covenant member (not an incidental third party). */
+int registry_member(const struct registry_partner *p);
 
 /* 1 when the partner takes part in cluster (NULL cluster: any). */
 int registry_in_cluster(const struct registry_partner *p, const char *cluster);

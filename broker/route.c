@@ -64,6 +64,11 @@ static int route_check_lookup(struct broker *b, const struct broker_request *rq,
 			 cluster);
 		return WN_ECLUSTER;
 	}
+	if (!registry_member(rq->from)) {
+		snprintf(err, errcap, "'%s' is an incidental partner and makes no lookups",
+			 rq->from->id);
+		return WN_EDENIED;
+	}
 	if (!registry_in_cluster(rq->from, cluster)) {
 		snprintf(err, errcap, "requester '%s' does not take part in cluster '%s'",
 			 rq->from->id, cluster);
@@ -94,6 +99,10 @@ static int route_check_lookup(struct broker *b, const struct broker_request *rq,
 		if (!registry_usable(p)) {
 			snprintf(err, errcap, "recipient '%s' is not an active partner", id);
 			return WN_EREVOKED;
+		}
+		if (!registry_member(p)) {
+			snprintf(err, errcap, "recipient '%s' is an incidental partner", id);
+			return WN_EDENIED;
 		}
 		if (!registry_in_cluster(p, cluster)) {
 			snprintf(err, errcap, "recipient '%s' does not take part in cluster '%s'", id,
@@ -152,8 +161,8 @@ static const char *route_check_answer(struct broker *b, struct registry_partner 
  * log write fails nothing is forwarded or nothing is relayed. */
 static int route_forward(struct broker *b, const struct broker_request *rq, const json_t *entry,
 			 const struct receipt_attest *attest, const char *answer_type,
-			 int deadline, json_t **answers, json_t **delivery, int64_t *index,
-			 char *err, size_t errcap)
+			 int deadline, struct store_thirdparty_change *tp, json_t **answers,
+			 json_t **delivery, int64_t *index, char *err, size_t errcap)
 {
 	const json_t *env = rq->env;
 	const char *id = envelope_str(env, "id");
@@ -168,8 +177,16 @@ static int route_forward(struct broker *b, const struct broker_request *rq, cons
 	int rc = WN_ENOMEM;
 	if (fwd == NULL || list == NULL || dv == NULL || counts == NULL || items == NULL)
 		goto out;
-	if ((rc = store_audit_append(b->writer, entry, index, leaf)) != 0) {
-		snprintf(err, errcap, "audit log write failed; query not forwarded");
+	/* a third party's approval is taken with the audit entry, atomically */
+	if (tp != NULL) {
+		tp->err = err;
+		tp->errcap = errcap;
+		err[0] = '\0';
+	}
+	if ((rc = store_audit_with(b->writer, tp ? store_thirdparty_take : NULL, tp, entry, index,
+				   leaf)) != 0) {
+		if (err[0] == '\0')
+			snprintf(err, errcap, "audit log write failed; query not forwarded");
 		goto out;
 	}
 	if ((rc = envelope_countersign(fwd, b->ident->key, b->ident->id, *index, leaf, attest)) != 0 ||
@@ -201,7 +218,11 @@ static int route_forward(struct broker *b, const struct broker_request *rq, cons
 					  "duration_us", (json_int_t)(time_mono_us() - start));
 	int64_t oindex = 0;
 	char oleaf[65];
-	rc = store_audit_append(b->writer, outcome_entry, &oindex, oleaf);
+	if (tp != NULL) /* used once answered; otherwise it may be tried again */
+		tp->answered = n == 1 && strcmp(json_string_value(json_object_get(
+			dv, json_string_value(json_array_get(to, 0)))), "answered") == 0;
+	rc = store_audit_with(b->writer, tp ? store_thirdparty_release : NULL, tp, outcome_entry,
+			      &oindex, oleaf);
 	json_decref(outcome_entry);
 	if (rc != 0) {
 		snprintf(err, errcap, "audit log write failed; answers withheld");
@@ -257,8 +278,8 @@ int broker_handle_lookup(struct broker *b, const struct broker_request *rq, json
 	const struct receipt_attest attest = { consent ? "active" : NULL, NULL, NULL };
 	json_t *answers = NULL, *delivery = NULL;
 	int64_t index = 0;
-	rc = route_forward(b, rq, entry, &attest, "lookup.answer", route_deadline(b, env), &answers,
-			   &delivery, &index, err, errcap);
+	rc = route_forward(b, rq, entry, &attest, "lookup.answer", route_deadline(b, env), NULL,
+			   &answers, &delivery, &index, err, errcap);
 	json_decref(entry);
 	if (rc != 0)
 		return rc;
@@ -266,6 +287,38 @@ int broker_handle_lookup(struct broker *b, const struct broker_request *rq, json
 			    json_pack("{s:o,s:o,s:I}", "answers", answers, "delivery", delivery,
 				      "audit_index", (json_int_t)index),
 			    reply);
+}
+
+/* A third party's request (r08): it relies on a proposal for this case,
+ * party, source, purpose and ground; whether that is approved and unused is
+ * decided when it is taken, with the audit entry. */
+static int route_check_approval(struct broker *b, const struct broker_request *rq,
+				const struct store_case *c, const char *source, const char *id,
+				char *err, size_t errcap)
+{
+	const json_t *env = rq->env;
+	struct store_thirdparty t;
+	int rc = store_thirdparty_get(b->db, id, &t);
+	if (rc == WN_ENOTFOUND) {
+		snprintf(err, errcap, "there is no third-party disclosure %s", id);
+		return WN_EDENIED;
+	}
+	if (rc != 0)
+		return rc;
+	if (strcmp(t.case_id, c->id) != 0 || strcmp(t.party, rq->from->id) != 0 ||
+	    strcmp(t.source, source) != 0 || strcmp(t.purpose, envelope_str(env, "purpose")) != 0 ||
+	    strcmp(t.ground, envelope_str(env, "ground")) != 0) {
+		snprintf(err, errcap, "third-party disclosure %s was approved for party '%s', source "
+			 "'%s', purpose '%s' and ground '%s' in case %s; this request differs", id,
+			 t.party, t.source, t.purpose, t.ground, t.case_id);
+		rc = WN_EDENIED;
+	}
+	store_thirdparty_clear(&t);
+	if (rc == 0 && json_object_get(env, "consent") != NULL) {
+		snprintf(err, errcap, "a third party's request names no consent");
+		rc = WN_ESCHEMA;
+	}
+	return rc;
 }
 
 /* Policy checks on a data request (r07, r26, r10); *c gets its case. */
@@ -332,6 +385,14 @@ static int route_check_request(struct broker *b, const struct broker_request *rq
 		snprintf(err, errcap, "case '%s' is closed", case_id);
 		return WN_EDENIED;
 	}
+	const char *approval = envelope_str(env, "approval");
+	if (approval != NULL)
+		return route_check_approval(b, rq, c, source, approval, err, errcap);
+	if (!registry_member(rq->from)) {
+		snprintf(err, errcap, "'%s' is an incidental partner: it requests data only on an "
+			 "approved third-party disclosure", rq->from->id);
+		return WN_EDENIED;
+	}
 	const char *who[2] = { rq->from->id, source };
 	for (int i = 0; i < 2; i++) {
 		if ((rc = store_case_is_member(b->db, case_id, who[i], &member)) != 0)
@@ -378,11 +439,17 @@ int broker_handle_request(struct broker *b, const struct broker_request *rq, jso
 				  "ts", (json_int_t)envelope_ts(env));
 	if (consent != NULL)
 		json_object_set(entry, "consent", json_object_get(consent, "id"));
-	const struct receipt_attest attest = { consent ? "active" : NULL, c.cluster, NULL };
+	const char *approval = envelope_str(env, "approval");
+	if (approval != NULL)
+		json_object_set_new(entry, "approval", json_string(approval));
+	const struct receipt_attest attest = { consent ? "active" : NULL, c.cluster,
+					       approval ? "approved" : NULL };
+	struct store_thirdparty_change tp = { .id = approval, .by = rq->from->id,
+					      .request_id = envelope_str(env, "id") };
 	json_t *answers = NULL, *delivery = NULL;
 	int64_t index = 0;
-	rc = route_forward(b, rq, entry, &attest, "request.answer", route_deadline(b, env), &answers,
-			   &delivery, &index, err, errcap);
+	rc = route_forward(b, rq, entry, &attest, "request.answer", route_deadline(b, env),
+			   approval ? &tp : NULL, &answers, &delivery, &index, err, errcap);
 	json_decref(entry);
 	if (rc != 0)
 		return rc;

@@ -33,6 +33,20 @@ static const struct db_migration broker_migrations[] = {
 	     " CHECK (status IN ('active', 'revoked', 'refused')),"
 	     " valid_from TEXT NOT NULL, valid_until TEXT NOT NULL,"
 	     " registered_at INTEGER NOT NULL, revoked_at INTEGER);" },
+	/* third-party disclosures (Heerlen 7.2, Bijlage 6): proposal, the third
+	 * party's declaration, every case member's vote */
+	{ 3, "CREATE TABLE third_party (id TEXT PRIMARY KEY,"
+	     " case_id TEXT NOT NULL REFERENCES cases(id), party TEXT NOT NULL,"
+	     " source TEXT NOT NULL, categories TEXT NOT NULL, purpose TEXT NOT NULL,"
+	     " ground TEXT NOT NULL, motivation_hash TEXT NOT NULL,"
+	     " proposed_by TEXT NOT NULL, proposed_at INTEGER NOT NULL,"
+	     " declaration TEXT, declared_at INTEGER, status TEXT NOT NULL CHECK (status IN"
+	     " ('proposed', 'approved', 'rejected', 'in_use', 'used')),"
+	     " used_at INTEGER, used_by TEXT);"
+	     "CREATE TABLE third_party_votes (id TEXT NOT NULL REFERENCES third_party(id),"
+	     " partner TEXT NOT NULL, decision TEXT NOT NULL"
+	     " CHECK (decision IN ('approved', 'rejected')), decided_at INTEGER NOT NULL,"
+	     " actor_id TEXT, actor_role TEXT, PRIMARY KEY (id, partner));" },
 };
 
 int store_open(const char *path, db **out, char *err, size_t errcap)

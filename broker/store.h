@@ -94,4 +94,51 @@ struct store_consent_change {
 int store_consent_register(db *d, void *change);
 int store_consent_revoke(db *d, void *change);
 
+/* ---- third-party disclosures (store_thirdparty.c) ----------------------- */
+
+struct store_thirdparty {
+	char id[STORE_ID_LEN + 1];
+	char case_id[STORE_ID_LEN + 1];
+	char party[64], source[64], proposed_by[64];
+	char purpose[49], ground[49];
+	char status[16];          /* proposed, approved, rejected, in_use, used */
+	char motivation_hash[65];
+	json_t *categories;       /* owned: store_thirdparty_clear() */
+	int declared;
+};
+
+void store_thirdparty_clear(struct store_thirdparty *t);
+
+/* 0, WN_ENOTFOUND or WN_EDB; out must be cleared by the caller. */
+int store_thirdparty_get(db *d, const char *id, struct store_thirdparty *out);
+
+/* The proposals of the cases partner takes part in, or addressed to it as
+ * the third party: [{id, case, party, source, categories, purpose, ground,
+ * status, declared, votes: {partner: decision}}]. *out: json_decref(). */
+int store_thirdparty_list(db *d, const char *partner, json_t **out);
+
+/* One proposal as JSON (the shape of the list). */
+int store_thirdparty_json(db *d, const char *id, json_t **out);
+
+/* Changes, each inside the writer transaction with its audit entry. */
+struct store_thirdparty_change {
+	const struct store_thirdparty *t; /* propose: the new proposal */
+	const char *id;
+	const char *by;                   /* the partner acting */
+	const char *decision;             /* approved / rejected */
+	const char *declaration;          /* declare: canonical JSON */
+	const json_t *actor;
+	const char *request_id;           /* use / release */
+	int answered;                     /* release: 1 = used, 0 = back to approved */
+	char *err;
+	size_t errcap;
+};
+int store_thirdparty_propose(db *d, void *change);
+int store_thirdparty_declare(db *d, void *change);
+int store_thirdparty_vote(db *d, void *change);
+/* approved → in_use, at forwarding: one request at a time, once */
+int store_thirdparty_take(db *d, void *change);
+/* in_use → used (answered) or back to approved */
+int store_thirdparty_release(db *d, void *change);
+
 #endif

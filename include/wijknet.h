@@ -279,6 +279,51 @@ int wn_duty_assert(wn_client *c, const char *case_id, const char *bsn, const cha
 		   const char *const *categories, size_t ncategories, const char *motivation_json,
 		   int hours, const wn_actor *actor, char assertion_id[WN_ID_LEN + 1]);
 
+/* ---- third-party disclosure (r08; Heerlen 7.2, Bijlage 6) -------------- */
+
+typedef struct wn_thirdparty_proposal {
+	const char *case_id;        /* the case whose progress needs it */
+	const char *party;          /* the incidental partner that is to receive */
+	const char *source;         /* the partner of the case that discloses (NULL: this one) */
+	const char *const *categories;
+	size_t ncategories;
+	const char *purpose;
+	const char *ground;         /* not consent: a third party cannot show the document */
+	const char *motivation_json;/* the Bijlage 3 motivation, kept at this node */
+	wn_actor actor;
+} wn_thirdparty_proposal;
+
+/* Proposes a third-party disclosure; proposing is this partner's approval.
+ * approval_id gets its id. */
+int wn_thirdparty_propose(wn_client *c, const wn_thirdparty_proposal *p,
+			  char approval_id[WN_ID_LEN + 1]);
+
+/* As the third party: signs the confidentiality declaration of Bijlage 6. */
+int wn_thirdparty_declare(wn_client *c, const char *approval_id, const char *name,
+			  const char *organisation, const char *place, const char *signed_on,
+			  const wn_actor *actor);
+
+/* As a partner of the case: approve (approve = 1) or reject (0). */
+int wn_thirdparty_decide(wn_client *c, const char *approval_id, int approve,
+			 const wn_actor *actor);
+
+typedef struct wn_thirdparty_info {
+	const char *id, *case_id, *party, *source, *purpose, *ground;
+	const char *categories;     /* comma-separated codes */
+	const char *status;         /* proposed, approved, rejected, in_use, used */
+	int declared;               /* the declaration is signed */
+} wn_thirdparty_info;
+
+typedef struct wn_thirdparty_list {
+	size_t count;
+	wn_thirdparty_info *items;
+} wn_thirdparty_list;
+
+/* The proposals of this partner's cases, or addressed to it as the third
+ * party. *out: wn_thirdparty_list_free(). */
+int wn_thirdparties(wn_client *c, wn_thirdparty_list **out);
+void wn_thirdparty_list_free(wn_thirdparty_list *l);
+
 /* ---- consent (r10, r11, r12) ------------------------------------------ */
 
 /* Registers the client's signed consent declaration (Heerlen Bijlage 5),

@@ -31,6 +31,8 @@ static void usage(FILE *f)
 		"                        ask one partner for data within a case (see: request)\n"
 		"  duty assert --case ID --bsn BSN --to P --categories a,b --motivation FILE\n"
 		"                        this partner's own conflict-of-duties judgement\n"
+		"  thirdparty propose|declare|approve|reject|list\n"
+		"                        disclosure to an incidental partner (Bijlage 6)\n"
 		"  records import FILE   import records (JSON lines), all or nothing\n"
 		"  records put|delete    store or delete one record\n"
 		"  case open|join|leave|close|list\n"

@@ -36,6 +36,7 @@ int cli_case(wn_client *c, int argc, char **argv);
 int cli_consent(wn_client *c, int argc, char **argv);
 int cli_request(wn_client *c, int argc, char **argv);
 int cli_duty(wn_client *c, int argc, char **argv);
+int cli_thirdparty(wn_client *c, int argc, char **argv);
 
 /* Commands that work on files without a node; CLI_NOT_OFFLINE otherwise. */
 int cli_offline_command(const char *cmd, int argc, char **argv);

@@ -31,6 +31,7 @@ static const struct schema_field dir_peer_fields[] = {
 	{ "address", SCHEMA_STRING, 1, 256 },
 	{ "status", SCHEMA_STRING, 1, 16 },
 	{ "clusters", SCHEMA_ARRAY, 1, 8 },
+	{ "role", SCHEMA_STRING, 0, 16 },
 	{ "cert", SCHEMA_STRING, 1, 16384 },
 	{ "seal_key", SCHEMA_STRING, 0, 64 },
 	{ "seal_sig", SCHEMA_STRING, 0, 256 },
@@ -90,6 +91,8 @@ static int directory_peer(struct dir_peer *p, const json_t *e, pki_trust *trust,
 	p->address = strdup(json_string_value(json_object_get(e, "address")));
 	p->status = strdup(json_string_value(json_object_get(e, "status")));
 	p->clusters = json_incref(json_object_get(e, "clusters"));
+	const char *role = json_string_value(json_object_get(e, "role"));
+	p->incidental = role != NULL && strcmp(role, "incidental") == 0;
 	if (p->name == NULL || p->address == NULL || p->status == NULL)
 		return WN_ENOMEM;
 	if (pki_cert_from_pem(json_string_value(json_object_get(e, "cert")), &p->cert) != 0) {

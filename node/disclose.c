@@ -32,6 +32,7 @@
 #include "schema.h"
 #include "secevent.h"
 #include "store.h"
+#include "thirdparty.h"
 #include "vocab.h"
 
 #define DISCLOSE_MAX_BYTES (256 * 1024) /* records in one answer, as canonical JSON */
@@ -113,8 +114,31 @@ static void disclose_check_ground(struct disclose_ctx *c, const json_t *sealed)
 {
 	const json_t *q = c->query;
 	const char *ground = envelope_str(q, "ground");
-	const char *special = NULL;
+	const char *special = NULL, *approval = envelope_str(q, "approval");
 	char err[256];
+	/* a third party (r08): what this partner approved, with the broker's word
+	 * that every partner of the case did and that it is unused */
+	if (approval != NULL) {
+		const char *seen = json_string_value(json_object_get(json_object_get(q, "receipt"),
+								     "approval"));
+		if (seen == NULL || strcmp(seen, "approved") != 0) {
+			refuse(c, "approval_invalid", "the broker did not attest an approved "
+			       "third-party disclosure");
+			return;
+		}
+		if (thirdparty_check_use(c->n, approval, c->requester->id, envelope_str(q, "purpose"),
+					 ground, c->categories, c->detail_hash, err,
+					 sizeof(err)) != 0) {
+			refuse(c, "approval_invalid", err);
+			return;
+		}
+		if (disclose_has_special(c->categories, &special)) {
+			snprintf(c->detail, sizeof(c->detail), "category '%s' is special-category data, "
+				 "which is not disclosed to third parties", special);
+			c->reason = "special_category";
+		}
+		return;
+	}
 	if (ground_is_consent(ground)) {
 		if (consent_verify_presented(c->n, q, json_object_get(sealed, "consent"),
 					     c->requester->id, c->bsn, c->categories, err,
@@ -257,8 +281,12 @@ static int disclose_commit(db *d, void *arg)
 		.approval = envelope_str(q, "approval"),
 	};
 	rc = disclog_insert(d, &e);
-	/* the client is told of a disclosure required by law (r09) */
-	if (rc == 0 && strcmp(c->outcome, "disclosed") == 0 && strcmp(ground, "legal_obligation") == 0)
+	/* the client is told of a disclosure required by law (r09) or made to a
+	 * third party (r08, Heerlen 7.2) */
+	if (rc == 0 && strcmp(c->outcome, "disclosed") == 0 && e.approval != NULL)
+		rc = disclose_notify(d, c, "third_party", cats);
+	else if (rc == 0 && strcmp(c->outcome, "disclosed") == 0 &&
+		 strcmp(ground, "legal_obligation") == 0)
 		rc = disclose_notify(d, c, "legal_obligation", cats);
 	free(cats);
 	return rc;

@@ -100,12 +100,19 @@ static int lookup_scope(struct node *n, struct directory *d, json_t *rq, const c
 				json_decref(list);
 				return WN_EREVOKED;
 			}
+			if (p->incidental) {
+				snprintf(err, errcap, "'%s' is an incidental partner: it is not asked "
+					 "whether a person is known", id);
+				json_decref(list);
+				return WN_EDENIED;
+			}
 			json_array_append(list, x);
 		}
 	} else {
 		for (i = 0; i < d->count; i++) {
 			struct dir_peer *p = &d->peers[i];
-			if (p->usable && strcmp(p->id, n->ident->id) != 0 && peer_in_cluster(p, cluster))
+			if (p->usable && !p->incidental && strcmp(p->id, n->ident->id) != 0 &&
+			    peer_in_cluster(p, cluster))
 				json_array_append_new(list, json_string(p->id));
 		}
 	}

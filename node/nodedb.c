@@ -8,12 +8,14 @@
 #include "replay.h"
 #include "store.h"
 #include "secevent.h"
+#include "thirdparty.h"
 
 static const struct db_migration node_migrations[] = {
 	{ 1, SECEVENT_SCHEMA REPLAY_SCHEMA },
 	{ 2, STORE_SCHEMA DISCLOG_SCHEMA },
 	{ 3, CONSENT_SCHEMA },
 	{ 4, REQUEST_LOG_SCHEMA },
+	{ 5, THIRDPARTY_SCHEMA },
 };
 
 int nodedb_open(const char *path, db **out, char *err, size_t errcap)

@@ -13,6 +13,7 @@
 #include "log.h"
 #include "schema.h"
 #include "store.h"
+#include "thirdparty.h"
 
 json_t *local_lookup(struct node *n, json_t *rq);
 
@@ -115,6 +116,8 @@ json_t *local_dispatch(struct node *n, const char *op, json_t *rq)
 		return local_request(n, rq);
 	if (strcmp(op, "duty.assert") == 0)
 		return local_duty(n, rq);
+	if (strncmp(op, "thirdparty.", 11) == 0)
+		return local_thirdparty(n, op, rq);
 	if (strcmp(op, "record.put") == 0)
 		return op_record_put(n, rq);
 	if (strcmp(op, "record.delete") == 0)

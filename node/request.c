@@ -122,9 +122,15 @@ static int request_check_input(struct node *n, json_t *rq, char *err, size_t err
 				return WN_EINVAL;
 			}
 	}
-	if ((rc = ground_check_motivation(ground, json_object_get(rq, "motivation"), err,
+	/* a third party relies on the proposal's motivation, kept by its proposer */
+	if (json_object_get(rq, "approval") == NULL &&
+	    (rc = ground_check_motivation(ground, json_object_get(rq, "motivation"), err,
 					  errcap)) != 0)
 		return rc;
+	if (json_object_get(rq, "approval") != NULL && !vocab_ground_known(ground)) {
+		snprintf(err, errcap, "unknown lawful ground '%s'", ground);
+		return WN_EGROUND;
+	}
 	const char *consent = json_string_value(json_object_get(rq, "consent"));
 	if (ground_is_consent(ground) && consent == NULL) {
 		snprintf(err, errcap, "ground consent: name the consent (--consent ID)");
