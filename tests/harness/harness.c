@@ -334,6 +334,32 @@ int fed_config_edit(struct fed *f, const char *file_rel, const char *key, const 
 	return rc;
 }
 
+/* A P-256 key and a self-signed certificate with CN = cn. */
+int harness_make_ident(const char *cn, EVP_PKEY **key, X509 **cert)
+{
+	EVP_PKEY *k = EVP_EC_gen("P-256");
+	X509 *x = X509_new();
+	if (k == NULL || x == NULL)
+		goto fail;
+	if (X509_set_version(x, 2) != 1 ||
+	    ASN1_INTEGER_set(X509_get_serialNumber(x), 1) != 1 ||
+	    X509_gmtime_adj(X509_getm_notBefore(x), -60) == NULL ||
+	    X509_gmtime_adj(X509_getm_notAfter(x), 3600) == NULL || X509_set_pubkey(x, k) != 1)
+		goto fail;
+	X509_NAME *name = X509_get_subject_name(x);
+	if (X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1,
+				       -1, 0) != 1 ||
+	    X509_set_issuer_name(x, name) != 1 || X509_sign(x, k, EVP_sha256()) <= 0)
+		goto fail;
+	*key = k;
+	*cert = x;
+	return 0;
+fail:
+	EVP_PKEY_free(k);
+	X509_free(x);
+	return -1;
+}
+
 int fed_wait_exit(pid_t *pid, int timeout_ms)
 {
 	for (int waited = 0; waited <= timeout_ms; waited += 20) {

@@ -100,6 +100,10 @@ const char *reply_error(const json_t *reply);
  * the dir. value is a JSON text (e.g. "\"ca/x.pem\""). */
 int fed_config_edit(struct fed *f, const char *file_rel, const char *key, const char *value);
 
+/* A P-256 key and a self-signed certificate with CN = cn, for unit tests
+ * that sign without a federation. 0 or -1. */
+int harness_make_ident(const char *cn, EVP_PKEY **key, X509 **cert);
+
 /* Waits for a process to exit by itself; its exit status, or -1 on timeout. */
 int fed_wait_exit(pid_t *pid, int timeout_ms);
 #endif

@@ -27,6 +27,7 @@
 #include "envelope.h"
 #include "hpke.h"
 #include "ids.h"
+#include "harness.h"
 #include "pki.h"
 #include "schema.h"
 #include "sealkey.h"
@@ -46,30 +47,9 @@ struct fixture {
 
 static struct fixture fx;
 
-/* A P-256 key and a self-signed certificate with CN = cn. */
 static int make_ident(const char *cn, struct ident *out)
 {
-	EVP_PKEY *k = EVP_EC_gen("P-256");
-	X509 *x = X509_new();
-	if (k == NULL || x == NULL)
-		goto fail;
-	if (X509_set_version(x, 2) != 1 ||
-	    ASN1_INTEGER_set(X509_get_serialNumber(x), 1) != 1 ||
-	    X509_gmtime_adj(X509_getm_notBefore(x), -60) == NULL ||
-	    X509_gmtime_adj(X509_getm_notAfter(x), 3600) == NULL || X509_set_pubkey(x, k) != 1)
-		goto fail;
-	X509_NAME *name = X509_get_subject_name(x);
-	if (X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1,
-				       -1, 0) != 1 ||
-	    X509_set_issuer_name(x, name) != 1 || X509_sign(x, k, EVP_sha256()) <= 0)
-		goto fail;
-	out->key = k;
-	out->cert = x;
-	return 0;
-fail:
-	EVP_PKEY_free(k);
-	X509_free(x);
-	return -1;
+	return harness_make_ident(cn, &out->key, &out->cert);
 }
 
 static void free_ident(struct ident *id)

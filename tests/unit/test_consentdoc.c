@@ -1,0 +1,328 @@
+/*
+ * test_consentdoc.c — the consent declaration's rules without a federation:
+ * explicit purposes, recipients, sources and categories (r10), signers
+ * valid for the subject's age on the day of signing (r11, Heerlen Bijlage
+ * 8), special categories named by class (r12), coverage of one use, and the
+ * registering node's signature over the document.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "wijknet.h"
+#include "consentdoc.h"
+#include "harness.h"
+
+#define TODAY "2026-11-20"
+
+static EVP_PKEY *key_a;
+static X509 *cert_a, *cert_b;
+
+static int group_setup(void **state)
+{
+	EVP_PKEY *key_b = NULL;
+	(void)state;
+	int rc = harness_make_ident("gemeente-heerlen", &key_a, &cert_a) ||
+		 harness_make_ident("radar", &key_b, &cert_b);
+	EVP_PKEY_free(key_b);
+	return rc ? -1 : 0;
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	EVP_PKEY_free(key_a);
+	X509_free(cert_a);
+	X509_free(cert_b);
+	return 0;
+}
+
+/* A valid declaration of an adult; the tests change one thing at a time. */
+static json_t *doc_adult(void)
+{
+	json_error_t jerr;
+	json_t *d = json_loads(
+		"{\"subject\": {\"bsn\": \"111222333\", \"birth_date\": \"1980-04-01\","
+		" \"name\": \"J. Jansen\"},"
+		" \"purposes\": [\"plan_van_aanpak\", \"intake\"],"
+		" \"recipients\": [\"gemeente-heerlen\", \"alcander\"],"
+		" \"sources\": [\"radar\", \"mondriaan\"],"
+		" \"categories\": [\"leefgebied.huisvesting\", \"leefgebied.psychisch\"],"
+		" \"special\": [\"mental_health\"],"
+		" \"signers\": [{\"name\": \"J. Jansen\", \"role\": \"subject\"}],"
+		" \"signed_on\": \"2026-11-01\", \"valid_until\": \"2027-11-01\"}",
+		0, &jerr);
+	assert_non_null(d);
+	return d;
+}
+
+static void set_birth(json_t *d, const char *birth)
+{
+	json_object_set_new(json_object_get(d, "subject"), "birth_date", json_string(birth));
+}
+
+static void set_signers(json_t *d, const char *roles)
+{
+	json_t *arr = json_array();
+	char buf[64];
+	snprintf(buf, sizeof(buf), "%s", roles);
+	for (char *r = strtok(buf, ","); r != NULL; r = strtok(NULL, ","))
+		json_array_append_new(arr, json_pack("{s:s,s:s}", "name", "N. N.", "role", r));
+	json_object_set_new(d, "signers", arr);
+}
+
+static void doc_expect(json_t *d, int refusal, int want, const char *needle)
+{
+	char err[512] = "";
+	int rc = consentdoc_check(d, refusal, TODAY, err, sizeof(err));
+	if (rc != want || (needle && strstr(err, needle) == NULL))
+		print_error("consentdoc_check: %d '%s', want %d containing '%s'\n", rc, err, want,
+			    needle ? needle : "");
+	assert_int_equal(rc, want);
+	if (needle)
+		assert_non_null(strstr(err, needle));
+}
+
+static void test_r10_consent_document_valid(void **state)
+{
+	(void)state;
+	json_t *d = doc_adult();
+	doc_expect(d, 0, 0, NULL);
+	json_decref(d);
+}
+
+static void test_r10_consent_explicit_lists(void **state)
+{
+	(void)state;
+	static const char *const lists[] = { "purposes", "recipients", "sources", "categories" };
+	for (size_t i = 0; i < 4; i++) {
+		json_t *d = doc_adult();
+		json_object_set_new(d, lists[i], json_array());
+		doc_expect(d, 0, WN_ECONSENT, NULL);
+		json_decref(d);
+	}
+	json_t *d = doc_adult();
+	json_array_append_new(json_object_get(d, "purposes"), json_string("spionage"));
+	doc_expect(d, 0, WN_EPURPOSE, "purposes");
+	json_decref(d);
+	d = doc_adult();
+	json_array_append_new(json_object_get(d, "categories"), json_string("leefgebied.onbekend"));
+	doc_expect(d, 0, WN_ECATEGORY, "categories");
+	json_decref(d);
+	d = doc_adult();
+	json_array_append_new(json_object_get(d, "recipients"), json_string("Not A Partner"));
+	doc_expect(d, 0, WN_ESCHEMA, "recipients");
+	json_decref(d);
+	d = doc_adult();
+	json_array_append_new(json_object_get(d, "sources"), json_string("radar"));
+	doc_expect(d, 0, WN_ESCHEMA, "twice");
+	json_decref(d);
+	d = doc_adult();
+	json_object_set_new(d, "extra", json_true());
+	doc_expect(d, 0, WN_ESCHEMA, "extra");
+	json_decref(d);
+	d = doc_adult();
+	json_object_set_new(json_object_get(d, "subject"), "bsn", json_string("111222334"));
+	doc_expect(d, 0, WN_EBSN, "bsn");
+	json_decref(d);
+}
+
+static void test_r10_consent_dates(void **state)
+{
+	(void)state;
+	json_t *d = doc_adult();
+	json_object_set_new(d, "signed_on", json_string("2026-12-01")); /* after today */
+	doc_expect(d, 0, WN_ESCHEMA, "signed_on");
+	json_object_set_new(d, "signed_on", json_string("2025-02-30"));
+	doc_expect(d, 0, WN_ESCHEMA, "signed_on");
+	json_object_set_new(d, "signed_on", json_string("2025-01-01"));
+	json_object_set_new(d, "valid_until", json_string("2024-12-31")); /* before signing */
+	doc_expect(d, 0, WN_ESCHEMA, "valid_until");
+	json_object_set_new(d, "valid_until", json_string("2026-11-19")); /* expired */
+	doc_expect(d, 0, WN_ECONSENT, "expired");
+	json_object_set_new(d, "valid_until", json_string(TODAY)); /* the last day */
+	doc_expect(d, 0, 0, NULL);
+	json_decref(d);
+}
+
+/* Heerlen Bijlage 8: over 16 signs; 12–16 co-signs with a parent; under 12 parents. */
+static void test_r11_consent_age_signers(void **state)
+{
+	(void)state;
+	struct {
+		const char *birth, *roles;
+		int ok;
+	} cases[] = {
+		{ "1980-04-01", "subject", 1 },
+		{ "1980-04-01", "parent", 0 },             /* an adult signs personally */
+		{ "2010-11-01", "subject", 1 },            /* 16 on the day of signing */
+		{ "2010-11-02", "subject", 0 },            /* 15: one day short */
+		{ "2012-06-01", "subject", 0 },            /* 14 alone: refused */
+		{ "2012-06-01", "parent", 0 },             /* 14: the child co-signs */
+		{ "2012-06-01", "subject,parent", 1 },
+		{ "2012-06-01", "guardian,subject", 1 },
+		{ "2014-11-01", "subject,parent", 1 },     /* 12 */
+		{ "2014-11-02", "subject", 0 },            /* 11 */
+		{ "2014-11-02", "parent", 1 },
+		{ "2020-01-01", "guardian", 1 },
+		{ "2026-12-01", "parent", 0 },             /* born after signing */
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		json_t *d = doc_adult();
+		set_birth(d, cases[i].birth);
+		set_signers(d, cases[i].roles);
+		char err[512] = "";
+		int rc = consentdoc_check(d, 0, TODAY, err, sizeof(err));
+		if ((rc == 0) != cases[i].ok)
+			print_error("born %s signed by %s: %d (%s)\n", cases[i].birth, cases[i].roles,
+				    rc, err);
+		assert_int_equal(rc == 0, cases[i].ok);
+		if (!cases[i].ok && rc == WN_ECONSENT && strcmp(cases[i].birth, "2026-12-01") != 0)
+			assert_non_null(strstr(err, "Bijlage 8"));
+		json_decref(d);
+	}
+	/* an unknown role is a schema error, not a signer */
+	json_t *d = doc_adult();
+	set_signers(d, "subject,notaris");
+	doc_expect(d, 0, WN_ESCHEMA, "role");
+	json_decref(d);
+}
+
+static void test_r12_medical_special_must_be_named(void **state)
+{
+	(void)state;
+	json_t *d = doc_adult();
+	json_object_del(d, "special");
+	doc_expect(d, 0, WN_ECONSENT, "mental_health");
+	json_object_set_new(d, "special", json_pack("[s]", "health")); /* the wrong class */
+	doc_expect(d, 0, WN_ECONSENT, "mental_health");
+	json_object_set_new(d, "special", json_pack("[s]", "medical"));
+	doc_expect(d, 0, WN_ESCHEMA, "special");
+	json_object_set_new(d, "special", json_pack("[s]", "mental_health"));
+	json_array_append_new(json_object_get(d, "categories"), json_string("zrm.justitie"));
+	doc_expect(d, 0, WN_ECONSENT, "criminal");
+	json_array_append_new(json_object_get(d, "special"), json_string("criminal"));
+	doc_expect(d, 0, 0, NULL);
+	json_decref(d);
+}
+
+static void test_r10_consent_refusal_needs_less(void **state)
+{
+	(void)state;
+	json_t *d = doc_adult();
+	json_object_del(d, "categories");
+	json_object_del(d, "signers");
+	json_object_del(d, "valid_until");
+	json_object_del(d, "special");
+	doc_expect(d, 1, 0, NULL);
+	doc_expect(d, 0, WN_ECONSENT, NULL); /* as a consent it is incomplete */
+	json_decref(d);
+}
+
+static void cover_expect(const json_t *d, struct consent_use *u, int want, const char *needle)
+{
+	char err[512] = "";
+	int rc = consentdoc_covers(d, u, err, sizeof(err));
+	if (rc != want || (needle && strstr(err, needle) == NULL))
+		print_error("consentdoc_covers: %d '%s', want %d containing '%s'\n", rc, err, want,
+			    needle ? needle : "");
+	assert_int_equal(rc, want);
+	if (needle)
+		assert_non_null(strstr(err, needle));
+}
+
+static void test_r10_consent_covers_one_use(void **state)
+{
+	(void)state;
+	json_t *d = doc_adult(), *cats = json_pack("[s]", "leefgebied.huisvesting");
+	struct consent_use u = { "111222333", "plan_van_aanpak", "gemeente-heerlen", "radar",
+				 cats, TODAY };
+	cover_expect(d, &u, 0, NULL);
+	u.bsn = "123456782";
+	cover_expect(d, &u, WN_ECONSENT, "another person");
+	u.bsn = "111222333";
+	u.purpose = "signalering";
+	cover_expect(d, &u, WN_ECONSENT, "purpose");
+	u.purpose = "plan_van_aanpak";
+	u.requester = "xonar";
+	cover_expect(d, &u, WN_ECONSENT, "recipient");
+	u.requester = "gemeente-heerlen";
+	u.source = "xonar";
+	cover_expect(d, &u, WN_ECONSENT, "source");
+	u.source = "radar";
+	json_array_append_new(cats, json_string("zrm.financien"));
+	cover_expect(d, &u, WN_ECONSENT, "zrm.financien");
+	json_array_remove(cats, 1);
+	u.today = "2027-11-02";
+	cover_expect(d, &u, WN_ECONSENT, "expired");
+	u.today = "2026-10-31";
+	cover_expect(d, &u, WN_ECONSENT, "not valid before");
+	u.today = TODAY;
+	/* a lookup names no categories */
+	u.categories = NULL;
+	cover_expect(d, &u, 0, NULL);
+	/* a document whose signers do not hold, however it got here */
+	set_birth(d, "2012-06-01");
+	cover_expect(d, &u, WN_ECONSENT, "Bijlage 8");
+	json_decref(cats);
+	json_decref(d);
+}
+
+static void test_r20_integrity_consent_object_signed(void **state)
+{
+	(void)state;
+	json_t *d = doc_adult(), *o = NULL;
+	char id[33], version[65], err[512];
+	assert_int_equal(consentdoc_make(d, 0, "gemeente-heerlen", key_a, &o, id, version), 0);
+	json_t *ref = json_pack("{s:s,s:s}", "id", id, "version", version);
+	assert_int_equal(consentdoc_verify(o, ref, cert_a, err, sizeof(err)), 0);
+	/* another partner's key: forged */
+	assert_int_equal(consentdoc_verify(o, ref, cert_b, err, sizeof(err)), WN_ESIG);
+	/* a changed document: another version */
+	json_t *copy = json_deep_copy(o);
+	json_array_append_new(json_object_get(json_object_get(copy, "document"), "categories"),
+			      json_string("zrm.financien"));
+	assert_int_equal(consentdoc_verify(copy, ref, cert_a, err, sizeof(err)), WN_ECONSENT);
+	assert_non_null(strstr(err, "altered"));
+	json_decref(copy);
+	/* a replaced signature over the same document */
+	copy = json_deep_copy(o);
+	json_object_set_new(copy, "sig", json_string("MEUCIQDxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"));
+	assert_int_equal(consentdoc_verify(copy, ref, cert_a, err, sizeof(err)), WN_ESIG);
+	json_decref(copy);
+	/* another consent's id */
+	json_object_set_new(ref, "id", json_string("00000000000000000000000000000000"));
+	assert_int_equal(consentdoc_verify(o, ref, cert_a, err, sizeof(err)), WN_ECONSENT);
+	json_decref(ref);
+	/* a refusal is no consent */
+	json_t *r = NULL;
+	assert_int_equal(consentdoc_make(d, 1, "gemeente-heerlen", key_a, &r, id, version), 0);
+	ref = json_pack("{s:s,s:s}", "id", id, "version", version);
+	assert_int_equal(consentdoc_verify(r, ref, cert_a, err, sizeof(err)), WN_ECONSENT);
+	assert_non_null(strstr(err, "refusal"));
+	json_decref(ref);
+	json_decref(r);
+	json_decref(o);
+	json_decref(d);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_r10_consent_document_valid),
+		cmocka_unit_test(test_r10_consent_explicit_lists),
+		cmocka_unit_test(test_r10_consent_dates),
+		cmocka_unit_test(test_r11_consent_age_signers),
+		cmocka_unit_test(test_r12_medical_special_must_be_named),
+		cmocka_unit_test(test_r10_consent_refusal_needs_less),
+		cmocka_unit_test(test_r10_consent_covers_one_use),
+		cmocka_unit_test(test_r20_integrity_consent_object_signed),
+	};
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
