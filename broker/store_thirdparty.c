@@ -178,7 +178,7 @@ static int tp_vote_insert(db *d, const struct store_thirdparty_change *ch, const
 	sqlite3_bind_text(st, 6, json_string_value(json_object_get(ch->actor, "role")), -1,
 			  SQLITE_TRANSIENT);
 	int s = sqlite3_step(st);
-	rc = s == SQLITE_DONE ? 0 : s == SQLITE_CONSTRAINT ? WN_EINVAL : WN_EDB;
+	rc = s == SQLITE_DONE ? 0 : db_is_duplicate(d) ? WN_EINVAL : WN_EDB;
 	if (rc == WN_EINVAL)
 		snprintf(ch->err, ch->errcap, "'%s' has decided on proposal %s already", ch->by, id);
 	sqlite3_finalize(st);

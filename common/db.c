@@ -28,6 +28,12 @@ static int db_exec(db *d, const char *sql, char *err, size_t errcap)
 	return 0;
 }
 
+int db_is_duplicate(db *d)
+{
+	int x = sqlite3_extended_errcode(d->conn);
+	return x == SQLITE_CONSTRAINT_UNIQUE || x == SQLITE_CONSTRAINT_PRIMARYKEY;
+}
+
 int db_schema_version(db *d, int *out)
 {
 	sqlite3_stmt *st = NULL;

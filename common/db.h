@@ -37,6 +37,10 @@ void db_rollback(db *d);
 /* Prepares sql; on failure logs the SQLite message and returns WN_EDB. */
 int db_prepare(db *d, const char *sql, sqlite3_stmt **out);
 
+/* 1 when the last statement on d failed on a UNIQUE or PRIMARY KEY
+ * constraint (a duplicate), not on anything else (a trigger, a full disk). */
+int db_is_duplicate(db *d);
+
 /* Current schema version (0 for a new file). */
 int db_schema_version(db *d, int *out);
 

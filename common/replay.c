@@ -22,7 +22,7 @@ int replay_check(db *d, const char *id, int64_t ts, int64_t skew_ms)
 		sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
 		sqlite3_bind_int64(st, 2, ts);
 		int s = sqlite3_step(st);
-		rc = s == SQLITE_DONE ? 0 : (s == SQLITE_CONSTRAINT ? WN_EREPLAY : WN_EDB);
+		rc = s == SQLITE_DONE ? 0 : db_is_duplicate(d) ? WN_EREPLAY : WN_EDB;
 	}
 	sqlite3_finalize(st);
 	if (rc == 0 && ++prune_counter % 1024 == 0) {

@@ -15,6 +15,16 @@ static void bind_opt_text(sqlite3_stmt *st, int i, const char *s)
 		sqlite3_bind_null(st, i);
 }
 
+/* Steps an insert keyed by request id: WN_EREPLAY when that id is logged
+ * already, WN_EDB for any other failure (a full disk, a read-only file). */
+static int disclog_step(db *d, sqlite3_stmt *st)
+{
+	int s = sqlite3_step(st);
+	if (s == SQLITE_DONE)
+		return 0;
+	return db_is_duplicate(d) ? WN_EREPLAY : WN_EDB;
+}
+
 int disclog_insert(db *d, void *arg)
 {
 	const struct disclosure *e = arg;
@@ -46,8 +56,7 @@ int disclog_insert(db *d, void *arg)
 	bind_opt_text(st, 17, e->consent_version);
 	bind_opt_text(st, 18, e->categories);
 	bind_opt_text(st, 19, e->approval);
-	int s = sqlite3_step(st);
-	rc = s == SQLITE_DONE ? 0 : (s == SQLITE_CONSTRAINT ? WN_EREPLAY : WN_EDB);
+	rc = disclog_step(d, st);
 	sqlite3_finalize(st);
 	return rc;
 }
@@ -80,8 +89,7 @@ static int sentlog_insert(db *d, void *arg)
 	bind_opt_text(st, 11, e->ground);
 	bind_opt_text(st, 12, e->consent_id);
 	bind_opt_text(st, 13, e->categories);
-	int s = sqlite3_step(st);
-	rc = s == SQLITE_DONE ? 0 : (s == SQLITE_CONSTRAINT ? WN_EREPLAY : WN_EDB);
+	rc = disclog_step(d, st);
 	sqlite3_finalize(st);
 	return rc;
 }

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <sqlite3.h>
 
 #include "wijknet.h"
 #include "encoding.h"
@@ -194,4 +195,26 @@ void broker_url(struct fed *f, char *out, size_t cap)
 int cli_out_has(struct fed *f, const char *needle)
 {
 	return fed_sh(f, "grep -qF -- '%s' cli.out", needle) == 0;
+}
+
+int dbq_text(struct fed *f, const char *db_rel, char *out, size_t cap, const char *fmt, ...)
+{
+	char sql[2048], path[512];
+	va_list ap;
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+	va_start(ap, fmt);
+	vsnprintf(sql, sizeof(sql), fmt, ap);
+	va_end(ap);
+	fed_file(f, db_rel, path, sizeof(path));
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW &&
+	    sqlite3_column_text(st, 0) != NULL) {
+		snprintf(out, cap, "%s", (const char *)sqlite3_column_text(st, 0));
+		rc = 0;
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return rc;
 }

@@ -17,6 +17,11 @@
 long dbq(struct fed *f, const char *db_rel, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* The text of the first column of the first row of a formatted query on a
+ * database of the dir into out; 0, or -1 when there is no row. */
+int dbq_text(struct fed *f, const char *db_rel, char *out, size_t cap, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
 /* A valid BSN from an eight-digit prefix, or 0 when no check digit fits. */
 int bsn_from_prefix(long prefix, char out[10]);
 

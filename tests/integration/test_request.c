@@ -1,0 +1,1187 @@
+/*
+ * test_request.c — scoped data requests on a lawful ground, under real
+ * conditions: a broker and partner nodes as separate processes over mutual
+ * TLS on 127.0.0.1, real SQLite files, the CLI and the C API.
+ *
+ * The shared federation: gemeente-heerlen (the requester and case
+ * director), radar (a source sharing the Bijlage 2 data set), sevagram (a
+ * source whose own profile shares housing only, on consent or legal
+ * obligation only), mondriaan (answers lookups only on consent), xonar
+ * (cluster volwassenen only), alcander (in no case) and weller (an
+ * incidental partner: a third party).
+ */
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "wijknet.h"
+#include "consentdoc.h"
+#include "encoding.h"
+#include "envelope.h"
+#include "fedcheck.h"
+#include "fileio.h"
+#include "harness.h"
+#include "hpke.h"
+#include "ids.h"
+#include "keys.h"
+#include "pki.h"
+
+enum { GEMEENTE, RADAR, SEVAGRAM, MONDRIAAN, XONAR, ALCANDER, WELLER, NNODES };
+static const char *const ids[NNODES] = { "gemeente-heerlen", "radar", "sevagram", "mondriaan",
+					 "xonar", "alcander", "weller" };
+
+#define BSN_A "111222333"        /* radar, sevagram and mondriaan hold records */
+#define BSN_B "123456782"        /* nobody holds records */
+#define MARK "WNTEST-dossier-7741" /* record content: never outside a node but in an answer */
+
+static char case_main[WN_ID_LEN + 1];    /* multiprobleem: gemeente, radar, sevagram */
+static char consent_main[WN_ID_LEN + 1]; /* BSN_A, recipients gemeente, sources radar,
+					  * mondriaan, sevagram */
+
+static const char MOTIVATION[] =
+	"{\"interest\":\"serious_harm\",\"subsidiarity\":\"Een gesprek met de client is "
+	"niet mogelijk gebleken\",\"proportionality\":\"Alleen de huisvestingssituatie is nodig "
+	"voor het plan\",\"exception\":\"client_protection\"}";
+
+/* ---- helpers -------------------------------------------------------- */
+
+static const wn_actor ACTOR = { "wk-0042", "wijkcoach" };
+
+static wn_request_params params(const char *to, const char *bsn, const char *const *cats,
+				size_t n, const char *ground)
+{
+	wn_request_params p;
+	memset(&p, 0, sizeof(p));
+	p.case_id = case_main;
+	p.to = to;
+	p.bsn = bsn;
+	p.categories = cats;
+	p.ncategories = n;
+	p.purpose = "plan_van_aanpak";
+	p.ground = ground;
+	p.actor = ACTOR;
+	if (strcmp(ground, "consent") == 0)
+		p.consent_id = consent_main;
+	else if (strcmp(ground, "conflict_of_duties") != 0)
+		p.motivation_json = MOTIVATION;
+	return p;
+}
+
+static wn_request_result *request_ok(struct fed *f, size_t node, const wn_request_params *p)
+{
+	wn_client *c = client_of(f, node);
+	wn_request_result *r = NULL;
+	int rc = wn_request(c, p, &r);
+	if (rc != 0)
+		print_error("wn_request: %s: %s\n", wn_errname(rc), wn_client_errmsg(c));
+	wn_client_close(c);
+	assert_int_equal(rc, 0);
+	return r;
+}
+
+/* wn_request must fail with want and errmsg containing needle (if given). */
+static void request_fails(struct fed *f, size_t node, const wn_request_params *p, int want,
+			  const char *needle)
+{
+	wn_client *c = client_of(f, node);
+	wn_request_result *r = NULL;
+	int rc = wn_request(c, p, &r);
+	if (rc != want || (needle && strstr(wn_client_errmsg(c), needle) == NULL))
+		print_error("wn_request: got %s (%s), want %s with '%s'\n", wn_errname(rc),
+			    wn_client_errmsg(c), wn_errname(want), needle ? needle : "");
+	int has = needle == NULL || strstr(wn_client_errmsg(c), needle) != NULL;
+	if (rc == 0)
+		wn_request_result_free(r);
+	wn_client_close(c);
+	assert_int_equal(rc, want);
+	assert_true(has);
+}
+
+static void expect_outcome(const wn_request_result *r, const char *outcome, const char *reason)
+{
+	if (strcmp(r->outcome, outcome) != 0 || (reason && (!r->reason || strcmp(r->reason, reason))))
+		print_error("outcome %s (%s: %s), want %s (%s)\n", r->outcome,
+			    r->reason ? r->reason : "-", r->detail ? r->detail : "-", outcome,
+			    reason ? reason : "-");
+	assert_string_equal(r->outcome, outcome);
+	if (reason != NULL) {
+		assert_non_null(r->reason);
+		assert_string_equal(r->reason, reason);
+	}
+}
+
+/* COUNT(*) of a node's disclosures WHERE the formatted condition. */
+static long disclosures(struct fed *f, const char *node, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static long disclosures(struct fed *f, const char *node, const char *fmt, ...)
+{
+	char where[1536];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(where, sizeof(where), fmt, ap);
+	va_end(ap);
+	return dbq(f, node, "SELECT COUNT(*) FROM disclosures WHERE %s", where);
+}
+
+static const char *node_db(const char *id)
+{
+	static char buf[4][96];
+	static int k;
+	k = (k + 1) % 4;
+	snprintf(buf[k], sizeof(buf[k]), "data/%s.db", id);
+	return buf[k];
+}
+
+static int put(struct fed *f, size_t node, const char *bsn, const char *category, const char *tag)
+{
+	char content[128];
+	wn_client *c = NULL;
+	char url[512];
+	fed_socket(f, node, url, sizeof(url));
+	if (wn_client_open(&c, url) != 0)
+		return -1;
+	snprintf(content, sizeof(content), "{\"notitie\":\"%s-%s\"}", MARK, tag);
+	wn_record r = { bsn, category, content, "prof-7", NULL };
+	int rc = wn_record_put(c, &r);
+	wn_client_close(c);
+	return rc;
+}
+
+static int consent_file(struct fed *f, const char *rel, const char *bsn, const char *birth,
+			const char *recipients, const char *sources, const char *categories,
+			const char *special, const char *signers)
+{
+	char text[2048];
+	snprintf(text, sizeof(text),
+		 "{\"subject\": {\"bsn\": \"%s\", \"birth_date\": \"%s\", \"name\": \"Test\"},"
+		 " \"purposes\": [\"plan_van_aanpak\", \"intake\"], \"recipients\": [%s],"
+		 " \"sources\": [%s], \"categories\": [%s], \"special\": [%s],"
+		 " \"signers\": [%s], \"signed_on\": \"2026-01-05\", \"valid_until\": \"2099-01-01\"}",
+		 bsn, birth, recipients, sources, categories, special, signers);
+	return write_file(f, rel, text);
+}
+
+/* Registers a consent file through the C API at node; 0 or the error. */
+static int register_consent(struct fed *f, size_t node, const char *rel, char id[WN_ID_LEN + 1])
+{
+	size_t len = 0;
+	char *doc = slurp(f, rel, &len);
+	wn_client *c = client_of(f, node);
+	int rc = doc ? wn_consent_register(c, doc, &ACTOR, id) : WN_EIO;
+	if (rc != 0)
+		print_message("consent register: %s: %s\n", wn_errname(rc), wn_client_errmsg(c));
+	wn_client_close(c);
+	free(doc);
+	return rc;
+}
+
+static int open_case(struct fed *f, const char *cluster, const char *const *members, size_t n,
+		     char id[WN_ID_LEN + 1])
+{
+	wn_client *c = client_of(f, GEMEENTE);
+	int rc = wn_case_open(c, cluster, NULL, &ACTOR, id);
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		rc = wn_case_join(c, id, members[i], &ACTOR);
+	if (rc != 0)
+		print_message("open case: %s: %s\n", wn_errname(rc), wn_client_errmsg(c));
+	wn_client_close(c);
+	return rc;
+}
+
+/* ---- raw requests, for what a tampering requester could send --------- */
+
+static void seal_pk(struct fed *f, const char *id, uint8_t pk[32])
+{
+	uint8_t sk[32];
+	node_key(f, id, "seal_sk", sk);
+	assert_int_equal(hpke_public_from_private(sk, pk), 0);
+}
+
+/* A request from gemeente-heerlen to radar in case_main, not yet sealed. */
+static json_t *raw_request(const char *ground)
+{
+	json_t *env = NULL;
+	assert_int_equal(envelope_new1(&env, "request", "gemeente-heerlen", "radar"), 0);
+	envelope_set_str(env, "case", case_main);
+	envelope_set_str(env, "purpose", "plan_van_aanpak");
+	envelope_set_str(env, "ground", ground);
+	json_object_set_new(env, "actor", json_pack("{s:s,s:s}", "id", "raw-1", "role", "tester"));
+	json_object_set_new(env, "body", json_pack("{s:i}", "deadline_ms", 3000));
+	return env;
+}
+
+/* Sends env (sealing body to radar) as gemeente-heerlen; the opened answer. */
+static json_t *raw_exchange(struct fed *f, json_t *env, json_t *body, json_t **reply_out)
+{
+	struct raw_peer peer;
+	char url[128];
+	uint8_t pk[32], sk[32];
+	json_t *reply = NULL, *opened = NULL;
+	seal_pk(f, "radar", pk);
+	assert_int_equal(envelope_seal(env, "radar", pk, body), 0);
+	broker_url(f, url, sizeof(url));
+	assert_int_equal(raw_open(f, &peer, "ca/gemeente-heerlen.pem", NULL, url, "broker"), 0);
+	assert_int_equal(raw_send_env(&peer, env, 8000, &reply), 0);
+	raw_close(&peer);
+	assert_non_null(reply);
+	if (strcmp(envelope_str(reply, "type"), "request.result") != 0)
+		print_error("raw request: %s %s\n", envelope_str(reply, "type"), reply_error(reply));
+	assert_string_equal(envelope_str(reply, "type"), "request.result");
+	json_t *a = json_object_get(envelope_body(reply), "answer");
+	assert_non_null(a);
+	node_key(f, "gemeente-heerlen", "seal_sk", sk);
+	assert_string_equal(envelope_str(a, "type"), "request.answer");
+	assert_int_equal(envelope_open(a, "gemeente-heerlen", sk, &opened), 0);
+	if (reply_out != NULL)
+		*reply_out = reply;
+	else
+		json_decref(reply);
+	return opened;
+}
+
+/* ---- the shared federation -------------------------------------------- */
+
+static int group_setup(void **state)
+{
+	struct fed *f = calloc(1, sizeof(*f));
+	if (f == NULL)
+		return -1;
+	*state = f;
+	if (fed_setup(f, ids, NNODES) != 0 ||
+	    fed_config_edit(f, "sevagram.json", "profile",
+			    "{\"share\":[\"leefgebied.huisvesting\"],"
+			    "\"grounds\":[\"consent\",\"legal_obligation\"]}") != 0 ||
+	    broker_partner_set(f, "xonar", "clusters", "[\"volwassenen\"]") != 0 ||
+	    broker_partner_set(f, "weller", "role", "\"incidental\"") != 0 ||
+	    fed_start_all(f, 20000) != 0) {
+		fprintf(stderr, "group setup: federation did not come up\n");
+		return -1;
+	}
+	static const char *const members[] = { "radar", "sevagram" };
+	if (put(f, RADAR, BSN_A, "leefgebied.huisvesting", "huis") != 0 ||
+	    put(f, RADAR, BSN_A, "leefgebied.psychisch", "psych") != 0 ||
+	    put(f, RADAR, BSN_A, "zrm.financien", "fin") != 0 ||
+	    put(f, RADAR, BSN_A, "leefgebied.inkomen_schulden", "schuld") != 0 ||
+	    put(f, SEVAGRAM, BSN_A, "leefgebied.huisvesting", "sev-huis") != 0 ||
+	    put(f, SEVAGRAM, BSN_A, "zrm.financien", "sev-fin") != 0 ||
+	    put(f, MONDRIAAN, BSN_A, "leefgebied.psychisch", "mon") != 0 ||
+	    open_case(f, "multiprobleem", members, 2, case_main) != 0 ||
+	    consent_file(f, "consent-main.json", BSN_A, "1980-04-01", "\"gemeente-heerlen\"",
+			 "\"radar\", \"mondriaan\", \"sevagram\"",
+			 "\"leefgebied.huisvesting\", \"leefgebied.psychisch\", \"zrm.financien\"",
+			 "\"mental_health\"", "{\"name\": \"Test\", \"role\": \"subject\"}") != 0 ||
+	    register_consent(f, GEMEENTE, "consent-main.json", consent_main) != 0)
+		return -1;
+	return 0;
+}
+
+static int group_teardown(void **state)
+{
+	struct fed *f = *state;
+	if (f != NULL && f->dir[0])
+		fed_teardown(f);
+	free(f);
+	return 0;
+}
+
+/* ---- r04, r05: exactly the categories asked, from the vocabulary ------ */
+
+static void test_r04_need_to_know_only_categories_asked(void **state)
+{
+	struct fed *f = *state;
+	const char *const cats[] = { "leefgebied.huisvesting" };
+	wn_request_params p = params("radar", BSN_A, cats, 1, "consent");
+	wn_request_result *r = request_ok(f, GEMEENTE, &p);
+	expect_outcome(r, "disclosed", NULL);
+	assert_int_equal(r->count, 1);
+	assert_string_equal(r->records[0].category, "leefgebied.huisvesting");
+	assert_non_null(strstr(r->records[0].content_json, MARK "-huis"));
+	assert_string_equal(r->records[0].professional, "prof-7");
+	/* the source logged what it disclosed: that category and no other */
+	assert_int_equal(disclosures(f, node_db("radar"),
+				     "request_id='%s' AND outcome='disclosed' AND categories="
+				     "'[\"leefgebied.huisvesting\"]'", r->request_id), 1);
+	/* the requester's log: asked and received that one category */
+	assert_int_equal(dbq(f, node_db("gemeente-heerlen"), "SELECT COUNT(*) FROM sent_log WHERE "
+			     "request_id='%s' AND received='[\"leefgebied.huisvesting\"]'",
+			     r->request_id), 1);
+	wn_request_result_free(r);
+}
+
+static void test_r05_categories_unknown_refused(void **state)
+{
+	struct fed *f = *state;
+	const char *const cats[] = { "leefgebied.huisvesting", "leefgebied.geheimen" };
+	long sent = fed_db_count(f, node_db("gemeente-heerlen"), "SELECT COUNT(*) FROM sent_log");
+	long audit = fed_db_count(f, "data/broker.db", "SELECT COUNT(*) FROM audit_log");
+	wn_request_params p = params("radar", BSN_A, cats, 2, "consent");
+	request_fails(f, GEMEENTE, &p, WN_ECATEGORY, "leefgebied.geheimen");
+	/* refused before anything was logged as sent or reached the broker */
+	assert_int_equal(fed_db_count(f, node_db("gemeente-heerlen"), "SELECT COUNT(*) FROM sent_log"),
+			 sent);
+	assert_int_equal(fed_db_count(f, "data/broker.db", "SELECT COUNT(*) FROM audit_log"), audit);
+	/* a requester that skips its node's checks meets the source's */
+	json_t *env = raw_request("vital_interest");
+	json_error_t jerr;
+	json_t *body = json_pack("{s:s,s:[s],s:o}", "bsn", BSN_A, "categories", "leefgebied.geheimen",
+				 "motivation", json_loads(MOTIVATION, 0, &jerr));
+	json_t *opened = raw_exchange(f, env, body, NULL);
+	assert_string_equal(json_string_value(json_object_get(opened, "outcome")), "refused");
+	assert_string_equal(json_string_value(json_object_get(opened, "reason")), "unknown_category");
+	assert_int_equal(json_array_size(json_object_get(opened, "records")), 0);
+	assert_int_equal(disclosures(f, node_db("radar"), "request_id='%s' AND outcome='refused' AND "
+				     "reason='unknown_category'", envelope_str(env, "id")), 1);
+	assert_true(dbq(f, node_db("radar"), "SELECT COUNT(*) FROM security_events WHERE "
+			"kind='unknown_category' AND msg_id='%s'", envelope_str(env, "id")) == 1);
+	json_decref(opened);
+	json_decref(body);
+	json_decref(env);
+	/* the CLI names the category too */
+	char args[512];
+	snprintf(args, sizeof(args), "request --case %s --to radar --bsn " BSN_A " --categories "
+		 "leefgebied.onbekend --purpose plan_van_aanpak --ground consent --consent %s",
+		 case_main, consent_main);
+	assert_int_not_equal(cli(f, "gemeente-heerlen", args), 0);
+	assert_true(cli_err_has(f, "leefgebied.onbekend"));
+}
+
+/* ---- r06, r15: the source's own profile decides last ------------------- */
+
+static void test_r06_partner_profile_not_shared(void **state)
+{
+	struct fed *f = *state;
+	const char *const cats[] = { "zrm.financien" };
+	wn_request_params p = params("sevagram", BSN_A, cats, 1, "consent");
+	wn_request_result *r = request_ok(f, GEMEENTE, &p);
+	expect_outcome(r, "refused", "not_shared");
+	assert_int_equal(r->count, 0);
+	assert_non_null(strstr(r->detail, "zrm.financien"));
+	assert_int_equal(disclosures(f, node_db("sevagram"), "request_id='%s' AND outcome='refused'"
+				     " AND reason='not_shared' AND categories='[]'", r->request_id), 1);
+	wn_request_result_free(r);
+	/* what the profile shares, it shares */
+	const char *const housing[] = { "leefgebied.huisvesting" };
+	p = params("sevagram", BSN_A, housing, 1, "consent");
+	r = request_ok(f, GEMEENTE, &p);
+	expect_outcome(r, "disclosed", NULL);
+	assert_non_null(strstr(r->records[0].content_json, MARK "-sev-huis"));
+	wn_request_result_free(r);
+}
+
+static void test_r15_own_rules_refuse_what_broker_allowed(void **state)
+{
+	struct fed *f = *state;
+	const char *const cats[] = { "leefgebied.huisvesting" };
+	wn_request_params p = params("sevagram", BSN_A, cats, 1, "vital_interest");
+	wn_request_result *r = request_ok(f, GEMEENTE, &p);
+	expect_outcome(r, "refused", "ground_not_accepted");
+	/* the broker allowed and routed it; the source decided */
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM audit_log WHERE msg_id='%s'"
+			     " AND type='request'", r->request_id), 1);
+	assert_int_equal(disclosures(f, node_db("sevagram"), "request_id='%s' AND outcome='refused'"
+				     " AND reason='ground_not_accepted'", r->request_id), 1);
+	wn_request_result_free(r);
+}
+
+/* ---- r07, r26: cases and clusters -------------------------------------- */
+
+static void test_r07_recipients_case_members_only(void **state)
+{
+	struct fed *f = *state;
+	const char *const cats[] = { "leefgebied.huisvesting" };
+	long before = disclosures(f, node_db("radar"), "1");
+	/* no such case */
+	wn_request_params p = params("radar", BSN_A, cats, 1, "vital_interest");
+	p.case_id = "0123456789abcdef0123456789abcdef";
+	request_fails(f, GEMEENTE, &p, WN_ENOTMEMBER, "no case");
+	/* a requester outside the case */
+	p = params("radar", BSN_A, cats, 1, "vital_interest");
+	request_fails(f, ALCANDER, &p, WN_ENOTMEMBER, "alcander");
+	/* a source outside the case */
+	p = params("mondriaan", BSN_A, cats, 1, "vital_interest");
+	request_fails(f, GEMEENTE, &p, WN_ENOTMEMBER, "mondriaan");
+	assert_true(fed_db_count(f, "data/broker.db", "SELECT COUNT(*) FROM security_events WHERE "
+				 "kind='not_case_member'") >= 3);
+	/* a partner that left the case no longer receives */
+	wn_client *c = client_of(f, GEMEENTE);
+	assert_int_equal(wn_case_leave(c, case_main, "radar", &ACTOR), 0);
+	p = params("radar", BSN_A, cats, 1, "vital_interest");
+	request_fails(f, GEMEENTE, &p, WN_ENOTMEMBER, "radar");
+	assert_int_equal(wn_case_join(c, case_main, "radar", &ACTOR), 0);
+	/* only the director adds partners */
+	wn_client *r = client_of(f, RADAR);
+	assert_int_equal(wn_case_join(r, case_main, "alcander", &ACTOR), WN_EDENIED);
+	assert_non_null(strstr(wn_client_errmsg(r), "director"));
+	wn_client_close(r);
+	/* nothing reached the source */
+	assert_int_equal(disclosures(f, node_db("radar"), "1"), before);
+	/* a closed case takes no more requests */
+	char closed[WN_ID_LEN + 1];
+	static const char *const members[] = { "radar" };
+	assert_int_equal(open_case(f, "multiprobleem", members, 1, closed), 0);
+	assert_int_equal(wn_case_close(c, closed, &ACTOR), 0);
+	p = params("radar", BSN_A, cats, 1, "vital_interest");
+	p.case_id = closed;
+	request_fails(f, GEMEENTE, &p, WN_EDENIED, "closed");
+	/* the cases this partner takes part in */
+	wn_case_list *l = NULL;
+	assert_int_equal(wn_cases(c, &l), 0);
+	int found = 0;
+	for (size_t i = 0; i < l->count; i++) {
+		if (strcmp(l->items[i].id, case_main) != 0)
+			continue;
+		found = 1;
+		assert_string_equal(l->items[i].director, "gemeente-heerlen");
+		assert_string_equal(l->items[i].cluster, "multiprobleem");
+		assert_int_equal(l->items[i].nmembers, 3);
+	}
+	assert_true(found);
+	wn_case_list_free(l);
+	wn_client_close(c);
+}
+
+static void test_r26_clusters_limit_partners_and_categories(void **state)
+{
+	struct fed *f = *state;
+	char youth[WN_ID_LEN + 1], adults[WN_ID_LEN + 1];
+	wn_client *c = client_of(f, GEMEENTE);
+	/* xonar takes part in cluster volwassenen only */
+	assert_int_equal(wn_case_open(c, "jeugd", NULL, &ACTOR, youth), 0);
+	assert_int_equal(wn_case_join(c, youth, "xonar", &ACTOR), WN_ECLUSTER);
+	assert_non_null(strstr(wn_client_errmsg(c), "jeugd"));
+	/* an incidental partner is never a case member */
+	assert_int_equal(wn_case_join(c, youth, "weller", &ACTOR), WN_EDENIED);
+	assert_int_equal(wn_case_open(c, "onbekend", NULL, &ACTOR, youth), WN_ECLUSTER);
+	/* the school is in the data set of youth and multi-problem, not adults */
+	assert_int_equal(wn_case_open(c, "volwassenen", NULL, &ACTOR, adults), 0);
+	assert_int_equal(wn_case_join(c, adults, "radar", &ACTOR), 0);
+	wn_client_close(c);
+	const char *const cats[] = { "dataset.school" };
+	wn_request_params p = params("radar", BSN_A, cats, 1, "vital_interest");
+	p.case_id = adults;
+	wn_request_result *r = request_ok(f, GEMEENTE, &p);
+	expect_outcome(r, "refused", "outside_cluster");
+	assert_non_null(strstr(r->detail, "volwassenen"));
+	wn_request_result_free(r);
+}
+
+/* ---- r10, r11, r12: consent ------------------------------------------- */
+
+static void test_r10_consent_purpose_recipient_person(void **state)
+{
+	struct fed *f = *state;
+	const char *const cats[] = { "leefgebied.huisvesting" };
+	wn_request_params p = params("radar", BSN_A, cats, 1, "consent");
+	p.purpose = "signalering";
+	request_fails(f, GEMEENTE, &p, WN_ECONSENT, "purpose");
+	p = params("radar", BSN_B, cats, 1, "consent");
+	request_fails(f, GEMEENTE, &p, WN_ECONSENT, "another person");
+	/* a consent naming another recipient */
+	char other[WN_ID_LEN + 1];
+	assert_int_equal(consent_file(f, "consent-alc.json", BSN_A, "1980-04-01", "\"alcander\"",
+				      "\"radar\"", "\"leefgebied.huisvesting\"", "",
+				      "{\"name\": \"Test\", \"role\": \"subject\"}"), 0);
+	assert_int_equal(register_consent(f, GEMEENTE, "consent-alc.json", other), 0);
+	p = params("radar", BSN_A, cats, 1, "consent");
+	p.consent_id = other;
+	request_fails(f, GEMEENTE, &p, WN_ECONSENT, "recipient");
+	/* a consent another partner holds is not this node's to present */
+	p = params("radar", BSN_A, cats, 1, "consent");
+	request_fails(f, SEVAGRAM, &p, WN_ECONSENT, "not held");
+	/* a category the consent does not cover */
+	const char *const debt[] = { "leefgebied.inkomen_schulden" };
+	p = params("radar", BSN_A, debt, 1, "consent");
+	request_fails(f, GEMEENTE, &p, WN_ECONSENT, "leefgebied.inkomen_schulden");
+}
+
+static void test_r10_consent_revoked_stops_later_requests_only(void **state)
+{
+	struct fed *f = *state;
+	char id[WN_ID_LEN + 1];
+	assert_int_equal(consent_file(f, "consent-rev.json", BSN_A, "1980-04-01",
+				      "\"gemeente-heerlen\"", "\"radar\"", "\"zrm.financien\"", "",
+				      "{\"name\": \"Test\", \"role\": \"subject\"}"), 0);
+	assert_int_equal(register_consent(f, GEMEENTE, "consent-rev.json", id), 0);
+	const char *const cats[] = { "zrm.financien" };
+	wn_request_params p = params("radar", BSN_A, cats, 1, "consent");
+	p.consent_id = id;
+	wn_request_result *r = request_ok(f, GEMEENTE, &p);
+	expect_outcome(r, "disclosed", NULL);
+	char before_id[WN_ID_LEN + 1];
+	snprintf(before_id, sizeof(before_id), "%s", r->request_id);
+	wn_request_result_free(r);
+	/* revoked by the partner that registered it, through the CLI */
+	char args[256];
+	snprintf(args, sizeof(args), "consent revoke --consent %s", id);
+	assert_int_equal(cli(f, "gemeente-heerlen", args), 0);
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM consents WHERE id='%s' AND "
+			     "status='revoked' AND revoked_at IS NOT NULL", id), 1);
+	/* the next request is refused at once, by the broker */
+	long audit = fed_db_count(f, "data/broker.db",
+				  "SELECT COUNT(*) FROM audit_log WHERE type='request'");
+	request_fails(f, GEMEENTE, &p, WN_ECONSENT, "revoked");
+	assert_int_equal(fed_db_count(f, "data/broker.db",
+				      "SELECT COUNT(*) FROM audit_log WHERE type='request'"), audit);
+	/* what was disclosed before stays logged as it was */
+	assert_int_equal(disclosures(f, node_db("radar"), "request_id='%s' AND outcome='disclosed' "
+				     "AND consent_id='%s'", before_id, id), 1);
+	/* only its registrar revokes it, once */
+	wn_client *c = client_of(f, RADAR);
+	assert_int_equal(wn_consent_revoke(c, id, &ACTOR), WN_ENOTFOUND);
+	wn_client_close(c);
+	c = client_of(f, GEMEENTE);
+	assert_int_equal(wn_consent_revoke(c, id, &ACTOR), WN_ECONSENT);
+	wn_client_close(c);
+}
+
+static void test_r10_consent_expired_and_refusal(void **state)
+{
+	struct fed *f = *state;
+	char id[WN_ID_LEN + 1];
+	assert_int_equal(consent_file(f, "consent-exp.json", BSN_A, "1980-04-01",
+				      "\"gemeente-heerlen\"", "\"radar\"", "\"zrm.financien\"", "",
+				      "{\"name\": \"Test\", \"role\": \"subject\"}"), 0);
+	assert_int_equal(register_consent(f, GEMEENTE, "consent-exp.json", id), 0);
+	/* the registry's validity ends: the broker refuses */
+	char path[512];
+	sqlite3 *db = NULL;
+	fed_file(f, "data/broker.db", path, sizeof(path));
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	char sql[256];
+	snprintf(sql, sizeof(sql), "UPDATE consents SET valid_until='2026-01-06' WHERE id='%s'", id);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	const char *const cats[] = { "zrm.financien" };
+	wn_request_params p = params("radar", BSN_A, cats, 1, "consent");
+	p.consent_id = id;
+	request_fails(f, GEMEENTE, &p, WN_ECONSENT, "valid");
+	/* a refusal is recorded, and is no consent */
+	size_t len;
+	char *doc = slurp(f, "consent-exp.json", &len), rid[WN_ID_LEN + 1];
+	wn_client *c = client_of(f, GEMEENTE);
+	assert_int_equal(wn_consent_refuse(c, doc, &ACTOR, rid), 0);
+	free(doc);
+	wn_consent_list *l = NULL;
+	assert_int_equal(wn_consents(c, BSN_A, &l), 0);
+	int seen = 0;
+	for (size_t i = 0; i < l->count; i++)
+		if (strcmp(l->items[i].id, rid) == 0) {
+			seen = 1;
+			assert_string_equal(l->items[i].kind, "refusal");
+			assert_string_equal(l->items[i].status, "refused");
+		}
+	assert_true(seen);
+	wn_consent_list_free(l);
+	wn_client_close(c);
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM consents WHERE id='%s' AND "
+			     "status='refused'", rid), 1);
+	p.consent_id = rid;
+	request_fails(f, GEMEENTE, &p, WN_ECONSENT, "refusal");
+}
+
+static void test_r11_consent_age_signers(void **state)
+{
+	struct fed *f = *state;
+	char id[WN_ID_LEN + 1];
+	/* 14 on the day of signing, alone: refused with the rule named */
+	assert_int_equal(consent_file(f, "consent-14.json", BSN_B, "2011-06-01",
+				      "\"gemeente-heerlen\"", "\"radar\"", "\"zrm.financien\"", "",
+				      "{\"name\": \"Kind\", \"role\": \"subject\"}"), 0);
+	long before = fed_db_count(f, "data/broker.db", "SELECT COUNT(*) FROM consents");
+	assert_int_not_equal(cli(f, "gemeente-heerlen", "consent register consent-14.json"), 0);
+	assert_true(cli_err_has(f, "Bijlage 8"));
+	assert_int_equal(fed_db_count(f, "data/broker.db", "SELECT COUNT(*) FROM consents"), before);
+	assert_int_equal(fed_db_count(f, node_db("gemeente-heerlen"),
+				      "SELECT COUNT(*) FROM consents WHERE status='pending'"), 0);
+	/* co-signed with a parent it holds */
+	assert_int_equal(consent_file(f, "consent-14p.json", BSN_B, "2011-06-01",
+				      "\"gemeente-heerlen\"", "\"radar\"", "\"zrm.financien\"", "",
+				      "{\"name\": \"Kind\", \"role\": \"subject\"}, "
+				      "{\"name\": \"Ouder\", \"role\": \"parent\"}"), 0);
+	assert_int_equal(register_consent(f, GEMEENTE, "consent-14p.json", id), 0);
+	/* under 12: a parent signs */
+	assert_int_equal(consent_file(f, "consent-9.json", BSN_B, "2017-02-01",
+				      "\"gemeente-heerlen\"", "\"radar\"", "\"zrm.financien\"", "",
+				      "{\"name\": \"Ouder\", \"role\": \"guardian\"}"), 0);
+	assert_int_equal(register_consent(f, GEMEENTE, "consent-9.json", id), 0);
+}
+
+static void test_r12_medical_needs_consent_naming_it(void **state)
+{
+	struct fed *f = *state;
+	const char *const cats[] = { "leefgebied.psychisch" };
+	/* without consent: refused by the source, nothing of it leaves */
+	wn_request_params p = params("radar", BSN_A, cats, 1, "vital_interest");
+	wn_request_result *r = request_ok(f, GEMEENTE, &p);
+	expect_outcome(r, "refused", "special_category");
+	assert_int_equal(r->count, 0);
+	wn_request_result_free(r);
+	/* on the consent that names mental health */
+	p = params("radar", BSN_A, cats, 1, "consent");
+	r = request_ok(f, GEMEENTE, &p);
+	expect_outcome(r, "disclosed", NULL);
+	assert_non_null(strstr(r->records[0].content_json, MARK "-psych"));
+	wn_request_result_free(r);
+	/* a consent that lists the category but does not name the class is refused */
+	assert_int_equal(consent_file(f, "consent-unnamed.json", BSN_A, "1980-04-01",
+				      "\"gemeente-heerlen\"", "\"radar\"", "\"leefgebied.psychisch\"",
+				      "", "{\"name\": \"Test\", \"role\": \"subject\"}"), 0);
+	char id[WN_ID_LEN + 1];
+	assert_int_equal(register_consent(f, GEMEENTE, "consent-unnamed.json", id), WN_ECONSENT);
+}
+
+static void test_r12_medical_conflict_of_duties_asserted_by_source(void **state)
+{
+	struct fed *f = *state;
+	const char *const cats[] = { "leefgebied.psychisch" };
+	wn_request_params p = params("radar", BSN_A, cats, 1, "conflict_of_duties");
+	wn_request_result *r = request_ok(f, GEMEENTE, &p);
+	expect_outcome(r, "refused", "conflict_of_duties_not_asserted");
+	wn_request_result_free(r);
+	/* radar's own professional judges it, through radar's node */
+	assert_int_equal(write_file(f, "duty.json",
+				    "{\"interest\":\"urgent_health\",\"subsidiarity\":\"De client "
+				    "is niet bereikbaar en er is acuut gevaar\",\"proportionality\":"
+				    "\"Alleen het psychisch functioneren wordt gedeeld\"}"), 0);
+	char args[512];
+	snprintf(args, sizeof(args), "duty assert --case %s --bsn " BSN_A " --to gemeente-heerlen "
+		 "--categories leefgebied.psychisch --motivation duty.json --actor arts-3 --role "
+		 "psychiater", case_main);
+	if (cli(f, "radar", args) != 0)
+		fed_sh(f, "cat cli.err >&2");
+	r = request_ok(f, GEMEENTE, &p);
+	expect_outcome(r, "disclosed", NULL);
+	assert_int_equal(disclosures(f, node_db("radar"), "request_id='%s' AND ground="
+				     "'conflict_of_duties' AND outcome='disclosed'", r->request_id), 1);
+	assert_int_equal(dbq(f, node_db("radar"), "SELECT COUNT(*) FROM duty_assertions WHERE "
+			     "used_by='%s' AND actor_role='psychiater'", r->request_id), 1);
+	wn_request_result_free(r);
+	/* one judgement, one disclosure */
+	r = request_ok(f, GEMEENTE, &p);
+	expect_outcome(r, "refused", "conflict_of_duties_not_asserted");
+	wn_request_result_free(r);
+}
+
+/* ---- r09, r13: grounds without consent --------------------------------- */
+
+static void test_r13_no_consent_needs_motivation(void **state)
+{
+	struct fed *f = *state;
+	const char *const cats[] = { "leefgebied.huisvesting" };
+	long sent = fed_db_count(f, node_db("gemeente-heerlen"), "SELECT COUNT(*) FROM sent_log");
+	wn_request_params p = params("radar", BSN_A, cats, 1, "vital_interest");
+	p.motivation_json = NULL;
+	request_fails(f, GEMEENTE, &p, WN_EMOTIVATION, "Bijlage 3");
+	p.motivation_json = "{\"interest\":\"serious_harm\",\"subsidiarity\":\"Geen andere weg "
+			    "beschikbaar gebleken\"}";
+	request_fails(f, GEMEENTE, &p, WN_EMOTIVATION, "proportionality");
+	assert_int_equal(fed_db_count(f, node_db("gemeente-heerlen"), "SELECT COUNT(*) FROM sent_log"),
+			 sent);
+	/* the source checks it again */
+	json_t *env = raw_request("public_task");
+	json_t *body = json_pack("{s:s,s:[s],s:{s:s}}", "bsn", BSN_A, "categories",
+				 "leefgebied.huisvesting", "motivation", "interest", "serious_harm");
+	json_t *opened = raw_exchange(f, env, body, NULL);
+	assert_string_equal(json_string_value(json_object_get(opened, "reason")),
+			    "motivation_incomplete");
+	assert_int_equal(json_array_size(json_object_get(opened, "records")), 0);
+	json_decref(opened);
+	json_decref(body);
+	json_decref(env);
+	/* with the full motivation the ground holds; its hash is logged */
+	p = params("radar", BSN_A, cats, 1, "vital_interest");
+	wn_request_result *r = request_ok(f, GEMEENTE, &p);
+	expect_outcome(r, "disclosed", NULL);
+	assert_int_equal(disclosures(f, node_db("radar"), "request_id='%s' AND "
+				     "length(ground_detail_hash)=64", r->request_id), 1);
+	wn_request_result_free(r);
+}
+
+static void test_r09_legal_obligation_notifies_client(void **state)
+{
+	struct fed *f = *state;
+	const char *const cats[] = { "leefgebied.huisvesting" };
+	wn_request_params p = params("radar", BSN_A, cats, 1, "legal_obligation");
+	p.motivation_json = "{\"interest\":\"serious_harm\"}";
+	request_fails(f, GEMEENTE, &p, WN_EMOTIVATION, "legal_reference");
+	p.motivation_json = "{\"legal_reference\":\"Jeugdwet art. 7.4.0 lid 1\"}";
+	wn_request_result *r = request_ok(f, GEMEENTE, &p);
+	expect_outcome(r, "disclosed", NULL);
+	assert_int_equal(dbq(f, node_db("radar"), "SELECT COUNT(*) FROM client_notifications WHERE "
+			     "request_id='%s' AND kind='legal_obligation' AND recipient="
+			     "'gemeente-heerlen' AND legal_reference='Jeugdwet art. 7.4.0 lid 1' AND "
+			     "status='pending'", r->request_id), 1);
+	wn_request_result_free(r);
+}
+
+/* ---- r14, r16: logged before anything leaves -------------------------- */
+
+static void test_r14_lawful_ground_log_r16_actor_request(void **state)
+{
+	struct fed *f = *state;
+	const char *const cats[] = { "leefgebied.huisvesting", "zrm.financien" };
+	wn_request_params p = params("radar", BSN_A, cats, 2, "consent");
+	p.actor.id = "u-5150-bakker";
+	p.actor.role = "regisseur";
+	wn_request_result *r = request_ok(f, GEMEENTE, &p);
+	expect_outcome(r, "disclosed", NULL);
+	assert_int_equal(r->count, 2);
+	const char *rid = r->request_id;
+	char version[65];
+	long bindex = dbq(f, "data/broker.db", "SELECT idx FROM audit_log WHERE msg_id='%s' AND "
+			  "type='request'", rid);
+	assert_true(bindex > 0);
+	assert_int_equal(dbq_text(f, "data/broker.db", version, sizeof(version),
+				  "SELECT version FROM consents WHERE id='%s'", consent_main), 0);
+	/* the source: who, as whom, on which ground, what, bound to the broker's entry */
+	assert_int_equal(disclosures(f, node_db("radar"),
+				     "request_id='%s' AND type='request' AND requester="
+				     "'gemeente-heerlen' AND actor_id='u-5150-bakker' AND actor_role="
+				     "'regisseur' AND purpose='plan_van_aanpak' AND case_id='%s' AND "
+				     "ground='consent' AND consent_id='%s' AND consent_version='%s' AND "
+				     "ground_detail_hash='%s' AND cluster='multiprobleem' AND "
+				     "categories='[\"leefgebied.huisvesting\",\"zrm.financien\"]' AND "
+				     "length(subject_index)=32 AND broker_index=%ld",
+				     rid, case_main, consent_main, version, version, bindex), 1);
+	/* the requester: what it asked and what came back */
+	assert_int_equal(dbq(f, node_db("gemeente-heerlen"),
+			     "SELECT COUNT(*) FROM sent_log WHERE request_id='%s' AND type='request'"
+			     " AND actor_id='u-5150-bakker' AND case_id='%s' AND ground='consent' AND"
+			     " consent_id='%s' AND categories LIKE '%%zrm.financien%%' AND received"
+			     " LIKE '%%leefgebied.huisvesting%%' AND completed_at IS NOT NULL",
+			     rid, case_main, consent_main), 1);
+	/* the broker: metadata with the actor, never the person or the answer */
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM audit_log WHERE msg_id='%s'"
+			     " AND entry LIKE '%%u-5150-bakker%%' AND entry LIKE '%%regisseur%%' AND"
+			     " entry NOT LIKE '%%" BSN_A "%%' AND entry NOT LIKE '%%" MARK "%%'", rid),
+			 1);
+	wn_request_result_free(r);
+}
+
+static void test_r14_no_entry_no_answer_request(void **state)
+{
+	struct fed *f = *state;
+	char path[512];
+	sqlite3 *db = NULL;
+	fed_file(f, "data/radar.db", path, sizeof(path));
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	assert_int_equal(sqlite3_exec(db, "CREATE TRIGGER wn_test_block BEFORE INSERT ON disclosures "
+					  "BEGIN SELECT RAISE(ABORT, 'blocked by test'); END;",
+				      NULL, NULL, NULL), SQLITE_OK);
+	const char *const cats[] = { "leefgebied.huisvesting" };
+	wn_request_params p = params("radar", BSN_A, cats, 1, "consent");
+	wn_request_result *r = request_ok(f, GEMEENTE, &p);
+	print_message("radar without its disclosure log: %s (%s)\n", r->outcome,
+		      r->reason ? r->reason : "-");
+	assert_true(strcmp(r->outcome, "error") == 0 || strcmp(r->outcome, "unavailable") == 0);
+	assert_int_equal(r->count, 0);
+	assert_int_equal(disclosures(f, node_db("radar"), "request_id='%s'", r->request_id), 0);
+	wn_request_result_free(r);
+	assert_int_equal(sqlite3_exec(db, "DROP TRIGGER wn_test_block", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	r = request_ok(f, GEMEENTE, &p);
+	expect_outcome(r, "disclosed", NULL);
+	wn_request_result_free(r);
+}
+
+/* ---- r20, r21: forged, replayed, cut off ------------------------------- */
+
+/* The signed consent object gemeente-heerlen keeps for consent_main. */
+static json_t *stored_consent(struct fed *f)
+{
+	struct node_keys k;
+	char path[512];
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	json_t *o = NULL;
+	memset(&k, 0, sizeof(k));
+	node_key(f, "gemeente-heerlen", "store_key", k.store_key);
+	fed_file(f, "data/gemeente-heerlen.db", path, sizeof(path));
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT object_enc FROM consents WHERE id = ?", -1,
+					    &st, NULL), SQLITE_OK);
+	sqlite3_bind_text(st, 1, consent_main, -1, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	size_t len = (size_t)sqlite3_column_bytes(st, 0);
+	uint8_t *plain = calloc(1, len);
+	assert_non_null(plain);
+	assert_int_equal(keys_open(&k, "wijknet-consent-at-rest-v1", sqlite3_column_blob(st, 0), len,
+				   plain), 0);
+	o = json_loadb((const char *)plain, len - KEYS_SEAL_OVERHEAD, 0, NULL);
+	assert_non_null(o);
+	free(plain);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return o;
+}
+
+static void test_r20_integrity_r21_breach_forged_consent(void **state)
+{
+	struct fed *f = *state;
+	json_t *object = stored_consent(f);
+	char version[65], err[256], *sig = NULL;
+	pki_identity *radar = NULL;
+	char pem[512];
+	assert_int_equal(consentdoc_version(object, version), 0);
+	/* the same document, signed with another partner's key */
+	fed_file(f, "ca/radar.pem", pem, sizeof(pem));
+	assert_int_equal(pki_identity_load(pem, &radar, err, sizeof(err)), 0);
+	static const char *const drop[] = { "sig", NULL };
+	assert_int_equal(envelope_sign_object(object, "wijknet-consent-v1\n", drop, radar->key, &sig),
+			 0);
+	json_object_set_new(object, "sig", json_string(sig));
+	free(sig);
+	pki_identity_free(radar);
+	json_t *env = raw_request("consent");
+	json_object_set_new(env, "consent", json_pack("{s:s,s:s}", "id", consent_main, "version",
+						      version));
+	json_t *body = json_pack("{s:s,s:[s],s:o}", "bsn", BSN_A, "categories",
+				 "leefgebied.huisvesting", "consent", object);
+	long events = fed_db_count(f, node_db("radar"),
+				   "SELECT COUNT(*) FROM security_events WHERE kind='signature'");
+	json_t *opened = raw_exchange(f, env, body, NULL);
+	assert_string_equal(json_string_value(json_object_get(opened, "outcome")), "refused");
+	assert_string_equal(json_string_value(json_object_get(opened, "reason")), "consent_invalid");
+	assert_int_equal(json_array_size(json_object_get(opened, "records")), 0);
+	assert_int_equal(fed_db_count(f, node_db("radar"),
+				      "SELECT COUNT(*) FROM security_events WHERE kind='signature'"),
+			 events + 1);
+	json_decref(opened);
+	json_decref(body);
+	json_decref(env);
+}
+
+static void test_r20_integrity_replayed_request_refused(void **state)
+{
+	struct fed *f = *state;
+	struct raw_peer peer;
+	char url[128], *buf = NULL;
+	size_t len = 0;
+	uint8_t pk[32];
+	json_t *reply = NULL;
+	json_t *env = raw_request("vital_interest");
+	json_error_t jerr;
+	json_t *body = json_pack("{s:s,s:[s],s:o}", "bsn", BSN_A, "categories",
+				 "leefgebied.huisvesting", "motivation",
+				 json_loads(MOTIVATION, 0, &jerr));
+	seal_pk(f, "radar", pk);
+	assert_int_equal(envelope_seal(env, "radar", pk, body), 0);
+	broker_url(f, url, sizeof(url));
+	assert_int_equal(raw_open(f, &peer, "ca/gemeente-heerlen.pem", NULL, url, "broker"), 0);
+	assert_int_equal(envelope_sign(env, peer.ident->key), 0);
+	assert_int_equal(envelope_encode(env, &buf, &len), 0);
+	assert_int_equal(raw_call(&peer, buf, len, 8000, &reply), 0);
+	assert_string_equal(envelope_str(reply, "type"), "request.result");
+	json_decref(reply);
+	assert_int_equal(raw_call(&peer, buf, len, 8000, &reply), 0);
+	assert_string_equal(reply_error(reply), "replay");
+	json_decref(reply);
+	/* one disclosure for one request */
+	assert_int_equal(disclosures(f, node_db("radar"), "request_id='%s'", envelope_str(env, "id")),
+			 1);
+	raw_close(&peer);
+	free(buf);
+	json_decref(body);
+	json_decref(env);
+}
+
+struct async_request {
+	struct fed *f;
+	wn_request_params p;
+	int rc;
+	char errmsg[512];
+};
+
+static void *request_thread(void *arg)
+{
+	struct async_request *a = arg;
+	char url[512];
+	wn_client *c = NULL;
+	wn_request_result *r = NULL;
+	fed_socket(a->f, GEMEENTE, url, sizeof(url));
+	a->rc = wn_client_open(&c, url);
+	if (a->rc == 0) {
+		wn_client_set_timeout(c, 30000);
+		a->rc = wn_request(c, &a->p, &r);
+		snprintf(a->errmsg, sizeof(a->errmsg), "%s", wn_client_errmsg(c));
+		wn_request_result_free(r);
+		wn_client_close(c);
+	}
+	return NULL;
+}
+
+/* The broker dies after it forwarded: the requester gets a clear error, and
+ * the request id is never sent twice, so the source discloses at most once. */
+static void test_r14_broker_killed_after_forward_no_duplicate(void **state)
+{
+	struct fed *f = *state;
+	const char *const cats[] = { "leefgebied.huisvesting" };
+	const char *rid = "5eed0000000000000000000000000042";
+	struct async_request a;
+	memset(&a, 0, sizeof(a));
+	a.f = f;
+	a.p = params("radar", BSN_A, cats, 1, "consent");
+	a.p.request_id = rid;
+	a.p.deadline_ms = 1500;
+	kill(f->nodes[RADAR], SIGSTOP);
+	pthread_t t;
+	assert_int_equal(pthread_create(&t, NULL, request_thread, &a), 0);
+	/* wait until the broker logged and forwarded it */
+	for (int i = 0; i < 200 && dbq(f, "data/broker.db", "SELECT COUNT(*) FROM audit_log WHERE "
+					"msg_id='%s' AND type='request'", rid) != 1; i++)
+		sleep_ms(25);
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM audit_log WHERE msg_id='%s'"
+			     " AND type='request'", rid), 1);
+	fed_stop(&f->broker, SIGKILL);
+	kill(f->nodes[RADAR], SIGCONT);
+	pthread_join(t, NULL);
+	print_message("requester after the broker died: %s: %s\n", wn_errname(a.rc), a.errmsg);
+	assert_int_not_equal(a.rc, 0);
+	assert_true(a.rc == WN_ETIMEOUT || a.rc == WN_EUNAVAILABLE || a.rc == WN_ETRANSPORT);
+	assert_non_null(strstr(a.errmsg, "broker"));
+	/* radar answered into the void once it ran again: one entry at most */
+	sleep_ms(500);
+	long once = disclosures(f, node_db("radar"), "request_id='%s'", rid);
+	assert_true(once <= 1);
+	/* the broker comes back; a retry with the same id is refused, not resent */
+	assert_int_equal(fed_start_broker(f), 0);
+	assert_int_equal(fed_wait_up(f, GEMEENTE, NNODES, 15000), 0);
+	wn_request_params p = a.p;
+	p.deadline_ms = 0;
+	request_fails(f, GEMEENTE, &p, WN_EREPLAY, rid);
+	assert_int_equal(disclosures(f, node_db("radar"), "request_id='%s'", rid), once);
+	/* a new request is a new id, and works */
+	p.request_id = NULL;
+	wn_request_result *r = request_ok(f, GEMEENTE, &p);
+	expect_outcome(r, "disclosed", NULL);
+	wn_request_result_free(r);
+}
+
+/* ---- r06: a partner that answers lookups only on consent --------------- */
+
+static void test_r06_partner_profile_known_on_consent(void **state)
+{
+	struct fed *f = *state;
+	const char *const named[] = { "mondriaan", "radar" };
+	wn_lookup_params p;
+	memset(&p, 0, sizeof(p));
+	p.bsn = BSN_A;
+	p.purpose = "intake";
+	p.partners = named;
+	p.npartners = 2;
+	p.actor = ACTOR;
+	wn_client *c = client_of(f, GEMEENTE);
+	wn_lookup_result *r = NULL;
+	assert_int_equal(wn_lookup(c, &p, &r), 0);
+	for (size_t i = 0; i < r->count; i++)
+		if (strcmp(r->answers[i].partner, "mondriaan") == 0) {
+			assert_string_equal(r->answers[i].outcome, "refused");
+			assert_string_equal(r->answers[i].reason, "consent_required");
+		}
+	wn_lookup_result_free(r);
+	/* with the consent that names mondriaan */
+	p.consent_id = consent_main;
+	assert_int_equal(wn_lookup(c, &p, &r), 0);
+	for (size_t i = 0; i < r->count; i++)
+		assert_string_equal(r->answers[i].outcome, "known");
+	assert_int_equal(disclosures(f, node_db("mondriaan"), "request_id='%s' AND outcome='known'"
+				     " AND consent_id='%s'", r->request_id, consent_main), 1);
+	wn_lookup_result_free(r);
+	/* a consent that does not name mondriaan does not open it */
+	char other[WN_ID_LEN + 1];
+	assert_int_equal(consent_file(f, "consent-radar.json", BSN_A, "1980-04-01",
+				      "\"gemeente-heerlen\"", "\"radar\"", "\"zrm.financien\"", "",
+				      "{\"name\": \"Test\", \"role\": \"subject\"}"), 0);
+	assert_int_equal(register_consent(f, GEMEENTE, "consent-radar.json", other), 0);
+	p.consent_id = other;
+	assert_int_equal(wn_lookup(c, &p, &r), 0);
+	for (size_t i = 0; i < r->count; i++)
+		if (strcmp(r->answers[i].partner, "mondriaan") == 0)
+			assert_string_equal(r->answers[i].reason, "consent_required");
+	wn_lookup_result_free(r);
+	wn_client_close(c);
+}
+
+/* ---- r08: a third party ----------------------------------------------- */
+
+static int tp_propose(struct fed *f, const char *const *cats, size_t n, char id[WN_ID_LEN + 1])
+{
+	wn_thirdparty_proposal p;
+	memset(&p, 0, sizeof(p));
+	p.case_id = case_main;
+	p.party = "weller";
+	p.source = "radar";
+	p.categories = cats;
+	p.ncategories = n;
+	p.purpose = "plan_van_aanpak";
+	p.ground = "legitimate_interest";
+	p.motivation_json = MOTIVATION;
+	p.actor = ACTOR;
+	wn_client *c = client_of(f, GEMEENTE);
+	int rc = wn_thirdparty_propose(c, &p, id);
+	if (rc != 0)
+		print_message("propose: %s: %s\n", wn_errname(rc), wn_client_errmsg(c));
+	wn_client_close(c);
+	return rc;
+}
+
+static int tp_decide(struct fed *f, size_t node, const char *id, int approve)
+{
+	wn_client *c = client_of(f, node);
+	int rc = wn_thirdparty_decide(c, id, approve, &ACTOR);
+	wn_client_close(c);
+	return rc;
+}
+
+static int tp_declare(struct fed *f, const char *id)
+{
+	wn_client *c = client_of(f, WELLER);
+	int rc = wn_thirdparty_declare(c, id, "A. de Vries", "Weller Wonen", "Heerlen",
+				       "2026-11-20", &ACTOR);
+	wn_client_close(c);
+	return rc;
+}
+
+static wn_request_params tp_params(const char *id, const char *const *cats, size_t n)
+{
+	wn_request_params p = params("radar", BSN_A, cats, n, "legitimate_interest");
+	p.approval = id;
+	p.motivation_json = NULL;
+	return p;
+}
+
+static void test_r08_third_party_approved_by_all_once(void **state)
+{
+	struct fed *f = *state;
+	const char *const cats[] = { "leefgebied.huisvesting" };
+	char id[WN_ID_LEN + 1];
+	assert_int_equal(tp_propose(f, cats, 1, id), 0);
+	wn_request_params p = tp_params(id, cats, 1);
+	/* not before the declaration is signed */
+	request_fails(f, WELLER, &p, WN_EDENIED, "declaration");
+	assert_int_equal(tp_declare(f, id), 0);
+	/* nor before every partner of the case approved (radar and sevagram have not) */
+	request_fails(f, WELLER, &p, WN_EDENIED, "approved");
+	assert_int_equal(tp_decide(f, RADAR, id, 1), 0);
+	request_fails(f, WELLER, &p, WN_EDENIED, "approved");
+	/* only the third party signs its declaration; only case partners decide */
+	wn_client *c = client_of(f, ALCANDER);
+	assert_int_equal(wn_thirdparty_decide(c, id, 1, &ACTOR), WN_ENOTMEMBER);
+	assert_int_equal(wn_thirdparty_declare(c, id, "X", "Y", "Z", "2026-11-20", &ACTOR),
+			 WN_EDENIED);
+	wn_client_close(c);
+	assert_int_equal(tp_decide(f, SEVAGRAM, id, 1), 0);
+	/* a third party asks only for what was approved */
+	const char *const more[] = { "leefgebied.huisvesting", "zrm.financien" };
+	wn_request_params wide = tp_params(id, more, 2);
+	wn_request_result *r = request_ok(f, WELLER, &wide);
+	expect_outcome(r, "refused", "approval_invalid");
+	wn_request_result_free(r);
+	/* that used it up: a refused answer is still an answer */
+	request_fails(f, WELLER, &p, WN_EDENIED, "used");
+	/* a fresh proposal, used properly */
+	assert_int_equal(tp_propose(f, cats, 1, id), 0);
+	assert_int_equal(tp_declare(f, id), 0);
+	assert_int_equal(tp_decide(f, RADAR, id, 1), 0);
+	assert_int_equal(tp_decide(f, SEVAGRAM, id, 1), 0);
+	p = tp_params(id, cats, 1);
+	r = request_ok(f, WELLER, &p);
+	expect_outcome(r, "disclosed", NULL);
+	assert_non_null(strstr(r->records[0].content_json, MARK "-huis"));
+	/* the client is told; the disclosure names the approval */
+	assert_int_equal(dbq(f, node_db("radar"), "SELECT COUNT(*) FROM client_notifications WHERE "
+			     "request_id='%s' AND kind='third_party' AND recipient='weller'",
+			     r->request_id), 1);
+	assert_int_equal(disclosures(f, node_db("radar"), "request_id='%s' AND approval='%s' AND "
+				     "requester='weller'", r->request_id, id), 1);
+	wn_request_result_free(r);
+	/* once */
+	request_fails(f, WELLER, &p, WN_EDENIED, "used");
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM third_party WHERE id='%s' "
+			     "AND status='used' AND declaration LIKE '%%Weller Wonen%%'", id), 1);
+}
+
+static void test_r08_third_party_rejected_by_one(void **state)
+{
+	struct fed *f = *state;
+	const char *const cats[] = { "leefgebied.huisvesting" };
+	char id[WN_ID_LEN + 1];
+	assert_int_equal(tp_propose(f, cats, 1, id), 0);
+	assert_int_equal(tp_declare(f, id), 0);
+	assert_int_equal(tp_decide(f, RADAR, id, 1), 0);
+	assert_int_equal(tp_decide(f, SEVAGRAM, id, 0), 0);
+	wn_request_params p = tp_params(id, cats, 1);
+	request_fails(f, WELLER, &p, WN_EDENIED, "rejected");
+	assert_int_equal(tp_decide(f, RADAR, id, 0), WN_EDENIED);
+	/* special-category data is never proposed to a third party */
+	const char *const psych[] = { "leefgebied.psychisch" };
+	assert_int_equal(tp_propose(f, psych, 1, id), WN_EDENIED);
+	/* the third party is asked nothing and asks nothing else */
+	wn_lookup_params lp;
+	memset(&lp, 0, sizeof(lp));
+	lp.bsn = BSN_A;
+	lp.purpose = "intake";
+	lp.actor = ACTOR;
+	wn_client *c = client_of(f, WELLER);
+	wn_lookup_result *lr = NULL;
+	assert_int_equal(wn_lookup(c, &lp, &lr), WN_EDENIED);
+	wn_client_close(c);
+	c = client_of(f, GEMEENTE);
+	assert_int_equal(wn_lookup(c, &lp, &lr), 0);
+	for (size_t i = 0; i < lr->count; i++)
+		assert_string_not_equal(lr->answers[i].partner, "weller");
+	wn_lookup_result_free(lr);
+	wn_client_close(c);
+	wn_request_params q = params("radar", BSN_A, cats, 1, "vital_interest");
+	request_fails(f, WELLER, &q, WN_EDENIED, "incidental");
+}
+
+int main(void)
+{
+	signal(SIGPIPE, SIG_IGN);
+	if (getenv("WN_TEST_FILTER"))
+		cmocka_set_test_filter(getenv("WN_TEST_FILTER"));
+	int64_t t0 = time_mono_ms();
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_r04_need_to_know_only_categories_asked),
+		cmocka_unit_test(test_r05_categories_unknown_refused),
+		cmocka_unit_test(test_r06_partner_profile_not_shared),
+		cmocka_unit_test(test_r15_own_rules_refuse_what_broker_allowed),
+		cmocka_unit_test(test_r07_recipients_case_members_only),
+		cmocka_unit_test(test_r26_clusters_limit_partners_and_categories),
+		cmocka_unit_test(test_r10_consent_purpose_recipient_person),
+		cmocka_unit_test(test_r10_consent_revoked_stops_later_requests_only),
+		cmocka_unit_test(test_r10_consent_expired_and_refusal),
+		cmocka_unit_test(test_r11_consent_age_signers),
+		cmocka_unit_test(test_r12_medical_needs_consent_naming_it),
+		cmocka_unit_test(test_r12_medical_conflict_of_duties_asserted_by_source),
+		cmocka_unit_test(test_r13_no_consent_needs_motivation),
+		cmocka_unit_test(test_r09_legal_obligation_notifies_client),
+		cmocka_unit_test(test_r14_lawful_ground_log_r16_actor_request),
+		cmocka_unit_test(test_r14_no_entry_no_answer_request),
+		cmocka_unit_test(test_r20_integrity_r21_breach_forged_consent),
+		cmocka_unit_test(test_r20_integrity_replayed_request_refused),
+		cmocka_unit_test(test_r06_partner_profile_known_on_consent),
+		cmocka_unit_test(test_r08_third_party_approved_by_all_once),
+		cmocka_unit_test(test_r08_third_party_rejected_by_one),
+		cmocka_unit_test(test_r14_broker_killed_after_forward_no_duplicate),
+	};
+	int failed = cmocka_run_group_tests_name("requests", tests, group_setup, group_teardown);
+	fprintf(stderr, "test_request: %lld ms\n", (long long)(time_mono_ms() - t0));
+	if (fed_sanitizer_reports)
+		fprintf(stderr, "%d sanitizer report(s) from the daemons or the CLI\n",
+			fed_sanitizer_reports);
+	return failed || fed_sanitizer_reports ? 1 : 0;
+}
