@@ -141,6 +141,7 @@ int cli_request(wn_client *c, int argc, char **argv)
 	request_print(r, json);
 	status = 0;
 	if (strcmp(r->outcome, "disclosed") != 0 && strcmp(r->outcome, "not_known") != 0) {
+		fflush(stdout);
 		fprintf(stderr, "wijknet: request: %s by %s: %s%s%s\n", r->outcome, r->partner,
 			r->reason ? r->reason : r->outcome, r->detail ? ": " : "",
 			r->detail ? r->detail : "");

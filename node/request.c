@@ -311,8 +311,8 @@ json_t *local_request(struct node *n, json_t *rq)
 	}
 	rc = node_call_broker(n, env, deadline + n->call_timeout_ms, &reply, err, sizeof(err));
 	if (rc == WN_ETIMEOUT || rc == WN_EUNAVAILABLE || rc == WN_ETRANSPORT) {
-		char why[256];
-		snprintf(why, sizeof(why), "%s", err);
+		char why[200];
+		snprintf(why, sizeof(why), "%.199s", err);
 		snprintf(err, sizeof(err), "no answer from the broker (%s). The source may have "
 			 "answered and logged its disclosure of request %s; that id is not sent "
 			 "again", why, qid);
