@@ -745,6 +745,131 @@ static void test_r20_integrity_replayed_lookup_refused(void **state)
 	raw_close(&peer);
 }
 
+/* ---- r20: answers a source cannot be trusted with ---------------------- */
+
+/* A rogue stands in for xonar's node, with xonar's certificate and key: it
+ * answers lookups signed as xonar, but tampered with after signing, or
+ * sealed to a key that is not the requester's. */
+enum rogue_mode { ROGUE_TAMPER, ROGUE_WRONG_SEAL };
+
+struct rogue {
+	enum rogue_mode mode;
+	pki_identity *ident;
+	uint8_t requester_pk[32];
+	nng_tls_config *tls;
+	rpc_server *srv;
+};
+
+static int rogue_handle(void *arg, const void *req, size_t len, char **resp, size_t *resplen)
+{
+	struct rogue *r = arg;
+	json_t *q = NULL, *a = NULL;
+	char err[256];
+	uint8_t sk[32], pk[32];
+	if (envelope_parse(req, len, &q, err, sizeof(err)) != 0)
+		return -1;
+	if (strcmp(envelope_str(q, "type"), "lookup") != 0 ||
+	    envelope_new1(&a, "lookup.answer", "xonar", envelope_str(q, "from")) != 0) {
+		json_decref(q);
+		return -1;
+	}
+	envelope_set_str(a, "re", envelope_str(q, "id"));
+	json_t *body = json_pack("{s:s}", "outcome", "known");
+	if (r->mode == ROGUE_WRONG_SEAL && hpke_keypair_generate(sk, pk) == 0)
+		envelope_seal(a, envelope_str(q, "from"), pk, body);
+	else
+		envelope_seal(a, envelope_str(q, "from"), r->requester_pk, body);
+	envelope_sign(a, r->ident->key);
+	if (r->mode == ROGUE_TAMPER) /* changed after signing */
+		json_object_set_new(a, "ts", json_integer(envelope_ts(a) + 1));
+	int rc = envelope_encode(a, resp, resplen);
+	json_decref(body);
+	json_decref(a);
+	json_decref(q);
+	return rc;
+}
+
+static void rogue_start(struct fed *f, struct rogue *r, enum rogue_mode mode)
+{
+	char cert[512], ca[512], crl[512], url[128], err[256], pem[512];
+	uint8_t sk[32];
+	memset(r, 0, sizeof(*r));
+	r->mode = mode;
+	fed_stop(&f->nodes[XONAR], SIGTERM);
+	fed_file(f, "ca/xonar.pem", cert, sizeof(cert));
+	fed_file(f, "ca/ca.crt", ca, sizeof(ca));
+	fed_file(f, "ca/crl.pem", crl, sizeof(crl));
+	snprintf(pem, sizeof(pem), "%s", cert);
+	assert_int_equal(pki_identity_load(pem, &r->ident, err, sizeof(err)), 0);
+	node_key(f, "alcander", "seal_sk", sk);
+	assert_int_equal(hpke_public_from_private(sk, r->requester_pk), 0);
+	assert_int_equal(transport_tls_config(&r->tls, 1, cert, ca, crl, NULL, err, sizeof(err)), 0);
+	snprintf(url, sizeof(url), "tls+tcp://127.0.0.1:%d", fed_port(f, XONAR));
+	assert_int_equal(rpc_server_start(&r->srv, url, r->tls, 2, rogue_handle, r, err,
+					  sizeof(err)), 0);
+}
+
+static void rogue_stop(struct rogue *r)
+{
+	rpc_server_stop(r->srv);
+	nng_tls_config_free(r->tls);
+	pki_identity_free(r->ident);
+}
+
+/* Lookups at xonar until the broker has re-dialled its port (the rogue). */
+static wn_lookup_result *lookup_rogue(struct fed *f)
+{
+	const char *const named[] = { "xonar" };
+	wn_lookup_params p = params_for(BSN_UNKNOWN);
+	p.partners = named;
+	p.npartners = 1;
+	p.deadline_ms = 1000;
+	for (int i = 0; i < 40; i++) {
+		wn_lookup_result *r = lookup_ok(f, ALCANDER, &p);
+		if (strcmp(r->answers[0].outcome, "unavailable") != 0)
+			return r;
+		wn_lookup_result_free(r);
+		sleep_ms(100);
+	}
+	fail_msg("the broker did not reach the rogue on xonar's port");
+	return NULL;
+}
+
+static void test_r20_integrity_tampered_answer_refused(void **state)
+{
+	struct fed *f = *state;
+	struct rogue r;
+	long rejected = fed_db_count(f, "data/broker.db", "SELECT COUNT(*) FROM security_events "
+				     "WHERE kind='signature' AND peer='xonar'");
+	rogue_start(f, &r, ROGUE_TAMPER);
+	wn_lookup_result *res = lookup_rogue(f);
+	/* the broker does not relay what xonar did not sign as it is */
+	expect_answer(res, "xonar", "invalid", "rejected");
+	assert_true(fed_db_count(f, "data/broker.db", "SELECT COUNT(*) FROM security_events WHERE "
+				 "kind='signature' AND peer='xonar'") > rejected);
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM audit_log WHERE msg_id='%s'"
+			     " AND type='lookup.delivery' AND entry LIKE '%%\"xonar\":\"rejected\"%%'",
+			     res->request_id), 1);
+	wn_lookup_result_free(res);
+	rogue_stop(&r);
+}
+
+static void test_r20_integrity_answer_sealed_to_another_refused(void **state)
+{
+	struct fed *f = *state;
+	struct rogue r;
+	long seal = fed_db_count(f, "data/alcander.db", "SELECT COUNT(*) FROM security_events WHERE "
+				 "kind='seal' AND peer='xonar'");
+	rogue_start(f, &r, ROGUE_WRONG_SEAL);
+	wn_lookup_result *res = lookup_rogue(f);
+	/* signed by xonar, relayed, but the requester cannot open it: never "known" */
+	expect_answer(res, "xonar", "invalid", "seal");
+	assert_int_equal(fed_db_count(f, "data/alcander.db", "SELECT COUNT(*) FROM security_events "
+				      "WHERE kind='seal' AND peer='xonar'"), seal + 1);
+	wn_lookup_result_free(res);
+	rogue_stop(&r);
+}
+
 /* ---- r05: records import ---------------------------------------------- */
 
 /* The CLI refuses the file: exit 1, stderr names the line and what is wrong
@@ -1124,6 +1249,9 @@ int main(void)
 		cmocka_unit_test(test_r05_categories_import_c_api),
 		cmocka_unit_test_teardown(test_r02_known_unavailable_killed_node, revive_teardown),
 		cmocka_unit_test_teardown(test_r02_known_unavailable_stopped_node_late, revive_teardown),
+		cmocka_unit_test_teardown(test_r20_integrity_tampered_answer_refused, revive_teardown),
+		cmocka_unit_test_teardown(test_r20_integrity_answer_sealed_to_another_refused,
+					  revive_teardown),
 		cmocka_unit_test(test_r01_federated_records_stay_at_node),
 		cmocka_unit_test(test_r03_pseudonym_broker_never_sees_bsn),
 	};
