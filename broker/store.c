@@ -63,12 +63,14 @@ struct audit_append {
 	int64_t index;
 };
 
+static const char SQL_AUDIT_INSERT[] =
+	"INSERT INTO audit_log(ts, type, msg_id, entry, leaf) VALUES (?,?,?,?,?)";
+
 static int store_audit_insert(db *d, void *arg)
 {
 	struct audit_append *a = arg;
 	sqlite3_stmt *st = NULL;
-	int rc = db_prepare(d, "INSERT INTO audit_log(ts, type, msg_id, entry, leaf) VALUES (?,?,?,?,?)",
-			    &st);
+	int rc = db_stmt(d, SQL_AUDIT_INSERT, &st);
 	if (rc == 0) {
 		sqlite3_bind_int64(st, 1, time_now_ms());
 		sqlite3_bind_text(st, 2, a->type, -1, SQLITE_STATIC);
@@ -79,8 +81,8 @@ static int store_audit_insert(db *d, void *arg)
 			a->index = sqlite3_last_insert_rowid(db_handle(d));
 		else
 			rc = WN_EDB;
+		db_stmt_done(d, st);
 	}
-	sqlite3_finalize(st);
 	return rc;
 }
 

@@ -10,10 +10,18 @@
 #include "db.h"
 #include "log.h"
 
+#define DB_STMT_CACHE 32
+
 struct db {
 	sqlite3 *conn;
 	pthread_mutex_t lock;
 	char *path;
+	/* prepared once, kept: the statements of the hot paths (by SQL text pointer) */
+	struct {
+		const char *sql;
+		sqlite3_stmt *st;
+	} cache[DB_STMT_CACHE];
+	size_t ncache;
 };
 
 static int db_exec(db *d, const char *sql, char *err, size_t errcap)
@@ -112,6 +120,8 @@ void db_close(db *d)
 {
 	if (d == NULL)
 		return;
+	for (size_t i = 0; i < d->ncache; i++)
+		sqlite3_finalize(d->cache[i].st);
 	if (d->conn)
 		sqlite3_close_v2(d->conn);
 	pthread_mutex_destroy(&d->lock);
@@ -171,6 +181,62 @@ int db_prepare(db *d, const char *sql, sqlite3_stmt **out)
 	return 0;
 }
 
+int db_stmt(db *d, const char *sql, sqlite3_stmt **out)
+{
+	for (size_t i = 0; i < d->ncache; i++) {
+		if (d->cache[i].sql == sql) {
+			sqlite3_reset(d->cache[i].st);
+			sqlite3_clear_bindings(d->cache[i].st);
+			*out = d->cache[i].st;
+			return 0;
+		}
+	}
+	if (d->ncache == DB_STMT_CACHE) /* not kept: db_stmt_done finalizes it */
+		return db_prepare(d, sql, out);
+	if (sqlite3_prepare_v3(d->conn, sql, -1, SQLITE_PREPARE_PERSISTENT, out, NULL) != SQLITE_OK) {
+		log_msg(WN_LOG_ERROR, "db_error", "%s: prepare failed: %s", d->path,
+			sqlite3_errmsg(d->conn));
+		return WN_EDB;
+	}
+	d->cache[d->ncache].sql = sql;
+	d->cache[d->ncache].st = *out;
+	d->ncache++;
+	return 0;
+}
+
+void db_stmt_done(db *d, sqlite3_stmt *st)
+{
+	for (size_t i = 0; st != NULL && i < d->ncache; i++) {
+		if (d->cache[i].st == st) {
+			sqlite3_reset(st);
+			return;
+		}
+	}
+	sqlite3_finalize(st);
+}
+
+/* Runs one cached statement that returns no rows. */
+static int db_run(db *d, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = db_stmt(d, sql, &st);
+	if (rc != 0)
+		return rc;
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
+	db_stmt_done(d, st);
+	return rc;
+}
+
+static const char SQL_SYNC_FULL[] = "PRAGMA synchronous=FULL";
+static const char SQL_SYNC_OFF[] = "PRAGMA synchronous=OFF";
+static const char SQL_SYNC_NORMAL[] = "PRAGMA synchronous=NORMAL";
+static const char SQL_BEGIN[] = "BEGIN IMMEDIATE";
+static const char SQL_COMMIT[] = "COMMIT";
+static const char SQL_ROLLBACK[] = "ROLLBACK";
+static const char SQL_SAVEPOINT[] = "SAVEPOINT w";
+static const char SQL_ROLLBACK_TO[] = "ROLLBACK TO w";
+static const char SQL_RELEASE[] = "RELEASE w";
+
 /* ---- group commit --------------------------------------------------- */
 
 struct db_write {
@@ -195,25 +261,24 @@ static void db_writer_batch(db_writer *w, struct db_write *batch)
 {
 	db *d = w->d;
 	db_lock(d);
-	int rc = db_exec(d, w->durable ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=OFF",
-			 NULL, 0);
+	int rc = db_run(d, w->durable ? SQL_SYNC_FULL : SQL_SYNC_OFF);
 	if (rc == 0)
-		rc = db_exec(d, "BEGIN IMMEDIATE", NULL, 0);
+		rc = db_run(d, SQL_BEGIN);
 	for (struct db_write *x = batch; rc == 0 && x != NULL; x = x->next) {
-		if (db_exec(d, "SAVEPOINT w", NULL, 0) != 0) {
+		if (db_run(d, SQL_SAVEPOINT) != 0) {
 			x->rc = WN_EDB;
 			continue;
 		}
 		x->rc = x->fn(d, x->arg);
 		if (x->rc != 0)
-			db_exec(d, "ROLLBACK TO w", NULL, 0);
-		db_exec(d, "RELEASE w", NULL, 0);
+			db_run(d, SQL_ROLLBACK_TO);
+		db_run(d, SQL_RELEASE);
 	}
-	if (rc == 0 && db_exec(d, "COMMIT", NULL, 0) != 0) {
-		db_exec(d, "ROLLBACK", NULL, 0);
+	if (rc == 0 && db_run(d, SQL_COMMIT) != 0) {
+		db_run(d, SQL_ROLLBACK);
 		rc = WN_EDB;
 	}
-	db_exec(d, "PRAGMA synchronous=NORMAL", NULL, 0);
+	db_run(d, SQL_SYNC_NORMAL);
 	db_unlock(d);
 	if (rc != 0) {
 		log_msg(WN_LOG_ERROR, "db_commit_failed", "%s: batch could not be committed: %s",

@@ -37,6 +37,14 @@ void db_rollback(db *d);
 /* Prepares sql; on failure logs the SQLite message and returns WN_EDB. */
 int db_prepare(db *d, const char *sql, sqlite3_stmt **out);
 
+/* A prepared statement for sql, kept by d for its lifetime (sql must be a
+ * string of static storage: it is the key). The lock must be held; return it
+ * with db_stmt_done, never finalize it. For the statements of hot paths. */
+int db_stmt(db *d, const char *sql, sqlite3_stmt **out);
+
+/* Resets a statement from db_stmt (or finalizes one that is not cached). */
+void db_stmt_done(db *d, sqlite3_stmt *st);
+
 /* 1 when the last statement on d failed on a UNIQUE or PRIMARY KEY
  * constraint (a duplicate), not on anything else (a trigger, a full disk). */
 int db_is_duplicate(db *d);

@@ -257,18 +257,17 @@ int envelope_set_str(json_t *env, const char *field, const char *value)
 static int envelope_signing_input(const json_t *env, const char *context, const char *const *drop,
 				  char **out, size_t *len)
 {
-	json_t *copy = json_copy((json_t *)env);
 	char *body = NULL;
 	size_t blen = 0;
-	if (copy == NULL)
-		return WN_ENOMEM;
-	for (size_t i = 0; drop[i] != NULL; i++)
-		json_object_del(copy, drop[i]);
-	int rc = canon_dump(copy, &body, &blen);
-	json_decref(copy);
+	int rc = canon_dump_without(env, drop, &body, &blen);
 	if (rc != 0)
 		return rc;
 	size_t clen = strlen(context);
+	if (clen == 0) {
+		*out = body;
+		*len = blen;
+		return 0;
+	}
 	char *buf = malloc(clen + blen + 1);
 	if (buf == NULL) {
 		free(body);

@@ -23,7 +23,7 @@
 #define ENVELOPE_MAX_BYTES (512 * 1024) /* whole message on the wire */
 #define ENVELOPE_MAX_TO 64              /* recipients of one message */
 #define ENVELOPE_MAX_SEALED (320 * 1024) /* one sealed body, decoded (a request's answer) */
-#define ENVELOPE_PAD 1024               /* sealed bodies padded to a multiple */
+#define ENVELOPE_PAD 256                /* sealed bodies padded to a multiple */
 
 /* Parses raw wire bytes with the strict header schema: size limit, JSON
  * syntax, unknown/missing/mistyped fields, version, known type. *out is

@@ -36,65 +36,83 @@ static const uint8_t hpke_suite_id[10] = {
 };
 
 /* Algorithms are fetched once: an OpenSSL 3.0 fetch per call costs more
- * than the HKDF itself. Fetched objects are immutable and thread-safe. */
+ * than the HKDF itself. Fetched objects are immutable and thread-safe; the
+ * HMAC template (SHA-256 set) is only ever duplicated, never used itself. */
 static pthread_once_t hpke_fetch_once = PTHREAD_ONCE_INIT;
-static EVP_KDF *hpke_kdf;
 static EVP_CIPHER *hpke_aead;
+static EVP_MD *hpke_sha256;
+static EVP_MAC *hpke_hmac;
+static EVP_MAC_CTX *hpke_hmac_template;
+static pthread_key_t hpke_recipient_key;
+static void hpke_recipient_free(void *arg);
 
 static void hpke_fetch(void)
 {
-	hpke_kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
+	static const uint8_t zero[HPKE_HASH_LEN] = { 0 };
+	OSSL_PARAM params[2];
+	pthread_key_create(&hpke_recipient_key, hpke_recipient_free);
 	hpke_aead = EVP_CIPHER_fetch(NULL, "AES-128-GCM", NULL);
+	hpke_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+	hpke_hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	if (hpke_hmac == NULL || (hpke_hmac_template = EVP_MAC_CTX_new(hpke_hmac)) == NULL)
+		return;
+	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0);
+	params[1] = OSSL_PARAM_construct_end();
+	if (EVP_MAC_init(hpke_hmac_template, zero, sizeof(zero), params) != 1) {
+		EVP_MAC_CTX_free(hpke_hmac_template);
+		hpke_hmac_template = NULL;
+	}
 }
 
-/* One HKDF step (extract-only or expand-only) through EVP_KDF "HKDF". */
+/* HMAC-SHA256(key, a || b) into out[32]. */
+static int hpke_hmac_sha256(const uint8_t *key, size_t keylen, const uint8_t *a, size_t alen,
+			    const uint8_t *b, size_t blen, uint8_t out[HPKE_HASH_LEN])
+{
+	size_t n = 0;
+	int rc = WN_ECRYPTO;
+	pthread_once(&hpke_fetch_once, hpke_fetch);
+	EVP_MAC_CTX *ctx = hpke_hmac_template ? EVP_MAC_CTX_dup(hpke_hmac_template) : NULL;
+	if (ctx == NULL)
+		return WN_ECRYPTO;
+	if (EVP_MAC_init(ctx, key, keylen, NULL) == 1 &&
+	    (alen == 0 || EVP_MAC_update(ctx, a, alen) == 1) &&
+	    (blen == 0 || EVP_MAC_update(ctx, b, blen) == 1) &&
+	    EVP_MAC_final(ctx, out, &n, HPKE_HASH_LEN) == 1 && n == HPKE_HASH_LEN)
+		rc = WN_OK;
+	EVP_MAC_CTX_free(ctx); /* wipes the keyed state */
+	return rc;
+}
+
+/* HKDF (RFC 5869) with SHA-256: extract-only, or expand-only for at most
+ * one hash length (every HPKE output here is 32 bytes or shorter). */
 static int hpke_hkdf(int mode, const uint8_t *salt, size_t saltlen,
                      const uint8_t *key, size_t keylen,
                      const uint8_t *info, size_t infolen,
                      uint8_t *out, size_t outlen)
 {
 	static const uint8_t zero_salt[HPKE_HASH_LEN] = { 0 };
-	EVP_KDF *kdf = NULL;
-	EVP_KDF_CTX *kctx = NULL;
-	OSSL_PARAM params[6];
-	size_t n = 0;
-	int rc = WN_ECRYPTO;
-
-	pthread_once(&hpke_fetch_once, hpke_fetch);
-	kdf = hpke_kdf;
-	if (kdf == NULL)
-		goto out;
-	kctx = EVP_KDF_CTX_new(kdf);
-	if (kctx == NULL) {
-		rc = WN_ENOMEM;
-		goto out;
-	}
-	params[n++] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST,
-	                                               (char *)"SHA256", 0);
-	params[n++] = OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode);
-	params[n++] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY,
-	                                                (void *)key, keylen);
+	static const uint8_t one = 0x01;
+	uint8_t t[HPKE_HASH_LEN];
+	int rc;
 	if (mode == EVP_KDF_HKDF_MODE_EXTRACT_ONLY) {
-		/* RFC 5869: an absent salt is HashLen zero bytes (same HMAC key). */
+		/* RFC 5869: an absent salt is HashLen zero bytes. */
 		if (saltlen == 0) {
 			salt = zero_salt;
 			saltlen = sizeof(zero_salt);
 		}
-		params[n++] = OSSL_PARAM_construct_octet_string(
-			OSSL_KDF_PARAM_SALT, (void *)salt, saltlen);
-	} else if (infolen > 0) {
-		params[n++] = OSSL_PARAM_construct_octet_string(
-			OSSL_KDF_PARAM_INFO, (void *)info, infolen);
+		if (outlen != HPKE_HASH_LEN)
+			return WN_EINVAL;
+		return hpke_hmac_sha256(salt, saltlen, key, keylen, NULL, 0, out);
 	}
-	params[n] = OSSL_PARAM_construct_end();
-
-	if (EVP_KDF_derive(kctx, out, outlen, params) <= 0)
-		goto out;
-	rc = WN_OK;
-out:
-	if (rc != WN_OK)
+	/* T(1) = HMAC(PRK, info || 0x01) */
+	if (outlen == 0 || outlen > HPKE_HASH_LEN)
+		return WN_EINVAL;
+	rc = hpke_hmac_sha256(key, keylen, info, infolen, &one, 1, t);
+	if (rc == WN_OK)
+		memcpy(out, t, outlen);
+	else
 		OPENSSL_cleanse(out, outlen);
-	EVP_KDF_CTX_free(kctx);
+	OPENSSL_cleanse(t, sizeof(t));
 	return rc;
 }
 
@@ -170,44 +188,54 @@ static int hpke_labeled_expand(const uint8_t *suite_id, size_t suite_len,
 	return rc;
 }
 
-/* X25519(sk, pk) into dh; refuses an all-zero result (low-order peer key). */
-static int hpke_dh(const uint8_t sk[HPKE_KEY_LEN],
-                   const uint8_t pk[HPKE_KEY_LEN],
-                   uint8_t dh[HPKE_KEY_LEN])
+/* X25519 through a derive context set up for the private key: imports the
+ * peer's key without OpenSSL's check (RFC 9180 needs only the all-zero test
+ * below, and the check costs as much as the multiplication). */
+static int hpke_dh_ctx(EVP_PKEY_CTX *ctx, const uint8_t pk[HPKE_KEY_LEN],
+		       uint8_t dh[HPKE_KEY_LEN])
 {
-	EVP_PKEY *priv = NULL;
-	EVP_PKEY *peer = NULL;
-	EVP_PKEY_CTX *ctx = NULL;
 	size_t dhlen = HPKE_KEY_LEN;
 	uint8_t acc = 0;
-	size_t i;
 	int rc = WN_ECRYPTO;
-
-	priv = EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, NULL, sk,
-	                                    HPKE_KEY_LEN);
-	peer = EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, NULL, pk,
-	                                   HPKE_KEY_LEN);
-	if (priv == NULL || peer == NULL)
+	EVP_PKEY *peer = EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, NULL, pk, HPKE_KEY_LEN);
+	if (peer == NULL)
 		goto out;
-	ctx = EVP_PKEY_CTX_new_from_pkey(NULL, priv, NULL);
-	if (ctx == NULL)
-		goto out;
-	if (EVP_PKEY_derive_init(ctx) <= 0 ||
-	    EVP_PKEY_derive_set_peer(ctx, peer) <= 0 ||
+	if (EVP_PKEY_derive_set_peer_ex(ctx, peer, 0) <= 0 ||
 	    EVP_PKEY_derive(ctx, dh, &dhlen) <= 0 || dhlen != HPKE_KEY_LEN)
 		goto out;
-	for (i = 0; i < HPKE_KEY_LEN; i++)
+	for (size_t i = 0; i < HPKE_KEY_LEN; i++)
 		acc |= dh[i];
-	if (acc == 0)
+	if (acc == 0) /* low-order peer key */
 		goto out;
 	rc = WN_OK;
 out:
 	if (rc != WN_OK)
 		OPENSSL_cleanse(dh, HPKE_KEY_LEN);
-	EVP_PKEY_CTX_free(ctx);
 	EVP_PKEY_free(peer);
-	EVP_PKEY_free(priv); /* OpenSSL wipes the raw private key on free */
 	return rc;
+}
+
+/* A derive context for a private key (and its public key into pk, may be
+ * NULL). Importing a raw X25519 private key computes its public key too. */
+static EVP_PKEY_CTX *hpke_derive_ctx(EVP_PKEY *key, uint8_t *pk)
+{
+	size_t pklen = HPKE_KEY_LEN;
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL);
+	if (ctx == NULL || EVP_PKEY_derive_init(ctx) <= 0 ||
+	    (pk != NULL && (EVP_PKEY_get_raw_public_key(key, pk, &pklen) != 1 ||
+			    pklen != HPKE_KEY_LEN))) {
+		EVP_PKEY_CTX_free(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+static EVP_PKEY_CTX *hpke_derive_ctx_raw(const uint8_t sk[HPKE_KEY_LEN], uint8_t *pk)
+{
+	EVP_PKEY *key = EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, NULL, sk, HPKE_KEY_LEN);
+	EVP_PKEY_CTX *ctx = key ? hpke_derive_ctx(key, pk) : NULL;
+	EVP_PKEY_free(key); /* the context holds its own reference */
+	return ctx;
 }
 
 /* ExtractAndExpand(dh, kem_context) with kem_context = enc || pkR. */
@@ -238,25 +266,66 @@ out:
 	return rc;
 }
 
-/* DHKEM Encap with a given ephemeral key: enc = pk(skE), shared_secret. */
-static int hpke_encap(const uint8_t skE[HPKE_KEY_LEN],
+/* DHKEM Encap with the ephemeral key's derive context and public key. */
+static int hpke_encap(EVP_PKEY_CTX *ectx, const uint8_t pkE[HPKE_KEY_LEN],
                       const uint8_t pkR[HPKE_KEY_LEN],
                       uint8_t enc[HPKE_ENC_LEN],
                       uint8_t shared_secret[HPKE_SECRET_LEN])
 {
 	uint8_t dh[HPKE_KEY_LEN];
-	int rc;
-
-	rc = hpke_public_from_private(skE, enc);
-	if (rc != WN_OK)
-		goto out;
-	rc = hpke_dh(skE, pkR, dh);
-	if (rc != WN_OK)
-		goto out;
-	rc = hpke_extract_and_expand(dh, enc, pkR, shared_secret);
-out:
+	memcpy(enc, pkE, HPKE_ENC_LEN);
+	int rc = hpke_dh_ctx(ectx, pkR, dh);
+	if (rc == WN_OK)
+		rc = hpke_extract_and_expand(dh, enc, pkR, shared_secret);
 	OPENSSL_cleanse(dh, sizeof(dh));
 	return rc;
+}
+
+/* The derive context and public key of the last private key this thread
+ * opened with: a node opens with one key, and importing it costs a scalar
+ * multiplication. Keyed by a hash of the key, so nothing secret is kept
+ * beside the context; freed when the thread ends. */
+struct hpke_recipient {
+	uint8_t skhash[HPKE_HASH_LEN];
+	uint8_t pk[HPKE_KEY_LEN];
+	EVP_PKEY_CTX *ctx;
+};
+
+static void hpke_recipient_free(void *arg)
+{
+	struct hpke_recipient *r = arg;
+	EVP_PKEY_CTX_free(r->ctx);
+	OPENSSL_cleanse(r, sizeof(*r));
+	free(r);
+}
+
+static struct hpke_recipient *hpke_recipient(const uint8_t skR[HPKE_KEY_LEN])
+{
+	uint8_t h[HPKE_HASH_LEN];
+	unsigned int hlen = 0;
+	pthread_once(&hpke_fetch_once, hpke_fetch);
+	if (hpke_sha256 == NULL || EVP_Digest(skR, HPKE_KEY_LEN, h, &hlen, hpke_sha256, NULL) != 1)
+		return NULL;
+	struct hpke_recipient *r = pthread_getspecific(hpke_recipient_key);
+	if (r != NULL && memcmp(r->skhash, h, sizeof(h)) == 0)
+		return r;
+	EVP_PKEY_CTX *ctx = hpke_derive_ctx_raw(skR, NULL);
+	if (ctx == NULL)
+		return NULL;
+	if (r == NULL && (r = calloc(1, sizeof(*r))) == NULL) {
+		EVP_PKEY_CTX_free(ctx);
+		return NULL;
+	}
+	EVP_PKEY_CTX_free(r->ctx);
+	r->ctx = ctx;
+	memcpy(r->skhash, h, sizeof(h));
+	if (hpke_public_from_private(skR, r->pk) != WN_OK ||
+	    pthread_setspecific(hpke_recipient_key, r) != 0) {
+		hpke_recipient_free(r);
+		pthread_setspecific(hpke_recipient_key, NULL);
+		return NULL;
+	}
+	return r;
 }
 
 /* DHKEM Decap: shared_secret from enc and skR. */
@@ -265,21 +334,22 @@ static int hpke_decap(const uint8_t enc[HPKE_ENC_LEN],
                       uint8_t shared_secret[HPKE_SECRET_LEN])
 {
 	uint8_t dh[HPKE_KEY_LEN];
-	uint8_t pkR[HPKE_KEY_LEN];
-	int rc;
-
-	rc = hpke_dh(skR, enc, dh);
-	if (rc != WN_OK)
-		goto out;
-	rc = hpke_public_from_private(skR, pkR);
-	if (rc != WN_OK)
-		goto out;
-	rc = hpke_extract_and_expand(dh, enc, pkR, shared_secret);
-out:
+	struct hpke_recipient *r = hpke_recipient(skR);
+	if (r == NULL)
+		return WN_ECRYPTO;
+	int rc = hpke_dh_ctx(r->ctx, enc, dh);
+	if (rc == WN_OK)
+		rc = hpke_extract_and_expand(dh, enc, r->pk, shared_secret);
 	OPENSSL_cleanse(dh, sizeof(dh));
-	OPENSSL_cleanse(pkR, sizeof(pkR));
 	return rc;
 }
+
+static _Thread_local struct {
+	int valid;
+	size_t infolen;
+	uint8_t info[64];
+	uint8_t hashes[2 * HPKE_HASH_LEN]; /* psk_id_hash || info_hash */
+} hpke_ks_cache;
 
 /* KeySchedule(mode_base, shared_secret, info, psk="", psk_id="") -> key, base_nonce. */
 static int hpke_key_schedule(const uint8_t shared_secret[HPKE_SECRET_LEN],
@@ -292,15 +362,28 @@ static int hpke_key_schedule(const uint8_t shared_secret[HPKE_SECRET_LEN],
 	int rc;
 
 	ks_context[0] = HPKE_MODE_BASE;
-	rc = hpke_labeled_extract(hpke_suite_id, sizeof(hpke_suite_id), NULL, 0,
-	                          "psk_id_hash", NULL, 0, ks_context + 1);
-	if (rc != WN_OK)
-		goto out;
-	rc = hpke_labeled_extract(hpke_suite_id, sizeof(hpke_suite_id), NULL, 0,
-	                          "info_hash", info, infolen,
-	                          ks_context + 1 + HPKE_HASH_LEN);
-	if (rc != WN_OK)
-		goto out;
+	/* psk_id_hash and info_hash depend on public constants only: this
+	 * thread keeps the last ones (every seal here uses one info) */
+	if (!hpke_ks_cache.valid || hpke_ks_cache.infolen != infolen ||
+	    (infolen > 0 && memcmp(hpke_ks_cache.info, info, infolen) != 0)) {
+		hpke_ks_cache.valid = 0;
+		rc = hpke_labeled_extract(hpke_suite_id, sizeof(hpke_suite_id), NULL, 0,
+		                          "psk_id_hash", NULL, 0, hpke_ks_cache.hashes);
+		if (rc != WN_OK)
+			goto out;
+		rc = hpke_labeled_extract(hpke_suite_id, sizeof(hpke_suite_id), NULL, 0,
+		                          "info_hash", info, infolen,
+		                          hpke_ks_cache.hashes + HPKE_HASH_LEN);
+		if (rc != WN_OK)
+			goto out;
+		if (infolen <= sizeof(hpke_ks_cache.info)) {
+			if (infolen > 0)
+				memcpy(hpke_ks_cache.info, info, infolen);
+			hpke_ks_cache.infolen = infolen;
+			hpke_ks_cache.valid = 1;
+		}
+	}
+	memcpy(ks_context + 1, hpke_ks_cache.hashes, 2 * HPKE_HASH_LEN);
 	rc = hpke_labeled_extract(hpke_suite_id, sizeof(hpke_suite_id),
 	                          shared_secret, HPKE_SECRET_LEN, "secret",
 	                          NULL, 0, secret);
@@ -480,26 +563,14 @@ out:
 	return rc;
 }
 
-int hpke_setup_base_s_with_ephemeral(const uint8_t skE[HPKE_KEY_LEN],
-                                     const uint8_t pkR[HPKE_KEY_LEN],
-                                     const uint8_t *info, size_t infolen,
-                                     uint8_t enc[HPKE_ENC_LEN],
-                                     uint8_t shared_secret[HPKE_SECRET_LEN],
-                                     uint8_t key[HPKE_AEAD_KEY_LEN],
-                                     uint8_t base_nonce[HPKE_NONCE_LEN])
+static int hpke_setup_s(EVP_PKEY_CTX *ectx, const uint8_t pkE[HPKE_KEY_LEN],
+			const uint8_t pkR[HPKE_KEY_LEN], const uint8_t *info, size_t infolen,
+			uint8_t enc[HPKE_ENC_LEN], uint8_t shared_secret[HPKE_SECRET_LEN],
+			uint8_t key[HPKE_AEAD_KEY_LEN], uint8_t base_nonce[HPKE_NONCE_LEN])
 {
-	int rc;
-
-	if (skE == NULL || pkR == NULL || (info == NULL && infolen > 0) ||
-	    enc == NULL || shared_secret == NULL || key == NULL ||
-	    base_nonce == NULL)
-		return WN_EINVAL;
-
-	rc = hpke_encap(skE, pkR, enc, shared_secret);
-	if (rc != WN_OK)
-		goto out;
-	rc = hpke_key_schedule(shared_secret, info, infolen, key, base_nonce);
-out:
+	int rc = hpke_encap(ectx, pkE, pkR, enc, shared_secret);
+	if (rc == WN_OK)
+		rc = hpke_key_schedule(shared_secret, info, infolen, key, base_nonce);
 	if (rc != WN_OK) {
 		OPENSSL_cleanse(enc, HPKE_ENC_LEN);
 		OPENSSL_cleanse(shared_secret, HPKE_SECRET_LEN);
@@ -509,12 +580,32 @@ out:
 	return rc;
 }
 
-int hpke_seal_with_ephemeral(const uint8_t skE[HPKE_KEY_LEN],
-                             const uint8_t pkR[HPKE_KEY_LEN],
-                             const uint8_t *info, size_t infolen,
-                             const uint8_t *aad, size_t aadlen,
-                             const uint8_t *pt, size_t ptlen,
-                             uint8_t *out, size_t outcap, size_t *outlen)
+int hpke_setup_base_s_with_ephemeral(const uint8_t skE[HPKE_KEY_LEN],
+                                     const uint8_t pkR[HPKE_KEY_LEN],
+                                     const uint8_t *info, size_t infolen,
+                                     uint8_t enc[HPKE_ENC_LEN],
+                                     uint8_t shared_secret[HPKE_SECRET_LEN],
+                                     uint8_t key[HPKE_AEAD_KEY_LEN],
+                                     uint8_t base_nonce[HPKE_NONCE_LEN])
+{
+	uint8_t pkE[HPKE_KEY_LEN];
+	if (skE == NULL || pkR == NULL || (info == NULL && infolen > 0) ||
+	    enc == NULL || shared_secret == NULL || key == NULL || base_nonce == NULL)
+		return WN_EINVAL;
+	EVP_PKEY_CTX *ectx = hpke_derive_ctx_raw(skE, pkE);
+	int rc = ectx ? hpke_setup_s(ectx, pkE, pkR, info, infolen, enc, shared_secret, key,
+				     base_nonce)
+		      : WN_ECRYPTO;
+	EVP_PKEY_CTX_free(ectx);
+	return rc;
+}
+
+/* Seal with an ephemeral key's derive context and public key. */
+static int hpke_seal_ephemeral(EVP_PKEY_CTX *ectx, const uint8_t pkE[HPKE_KEY_LEN],
+			       const uint8_t pkR[HPKE_KEY_LEN], const uint8_t *info,
+			       size_t infolen, const uint8_t *aad, size_t aadlen,
+			       const uint8_t *pt, size_t ptlen, uint8_t *out, size_t outcap,
+			       size_t *outlen)
 {
 	uint8_t shared_secret[HPKE_SECRET_LEN];
 	uint8_t key[HPKE_AEAD_KEY_LEN];
@@ -524,20 +615,17 @@ int hpke_seal_with_ephemeral(const uint8_t skE[HPKE_KEY_LEN],
 
 	if (outlen != NULL)
 		*outlen = 0;
-	if (skE == NULL || pkR == NULL || (info == NULL && infolen > 0) ||
-	    (aad == NULL && aadlen > 0) || (pt == NULL && ptlen > 0) ||
-	    out == NULL || outlen == NULL)
+	if (pkR == NULL || (info == NULL && infolen > 0) || (aad == NULL && aadlen > 0) ||
+	    (pt == NULL && ptlen > 0) || out == NULL || outlen == NULL)
 		return WN_EINVAL;
-	if (ptlen > SIZE_MAX - HPKE_OVERHEAD || ptlen > INT_MAX ||
-	    aadlen > INT_MAX)
+	if (ptlen > SIZE_MAX - HPKE_OVERHEAD || ptlen > INT_MAX || aadlen > INT_MAX)
 		return WN_ETOOBIG;
 	need = ptlen + HPKE_OVERHEAD;
 	if (outcap < need)
 		return WN_ETOOBIG;
 
 	/* Single-shot: sequence number 0, so the nonce is base_nonce. */
-	rc = hpke_setup_base_s_with_ephemeral(skE, pkR, info, infolen, out,
-	                                      shared_secret, key, base_nonce);
+	rc = hpke_setup_s(ectx, pkE, pkR, info, infolen, out, shared_secret, key, base_nonce);
 	if (rc != WN_OK)
 		goto out;
 	rc = hpke_aead_seal(key, base_nonce, aad, aadlen, pt, ptlen,
@@ -554,15 +642,36 @@ out:
 	return rc;
 }
 
+int hpke_seal_with_ephemeral(const uint8_t skE[HPKE_KEY_LEN],
+                             const uint8_t pkR[HPKE_KEY_LEN],
+                             const uint8_t *info, size_t infolen,
+                             const uint8_t *aad, size_t aadlen,
+                             const uint8_t *pt, size_t ptlen,
+                             uint8_t *out, size_t outcap, size_t *outlen)
+{
+	uint8_t pkE[HPKE_KEY_LEN];
+	if (outlen != NULL)
+		*outlen = 0;
+	if (skE == NULL)
+		return WN_EINVAL;
+	EVP_PKEY_CTX *ectx = hpke_derive_ctx_raw(skE, pkE);
+	int rc = ectx ? hpke_seal_ephemeral(ectx, pkE, pkR, info, infolen, aad, aadlen, pt, ptlen,
+					    out, outcap, outlen)
+		      : WN_ECRYPTO;
+	EVP_PKEY_CTX_free(ectx);
+	return rc;
+}
+
 int hpke_seal(const uint8_t pkR[HPKE_KEY_LEN],
               const uint8_t *info, size_t infolen,
               const uint8_t *aad, size_t aadlen,
               const uint8_t *pt, size_t ptlen,
               uint8_t *out, size_t outcap, size_t *outlen)
 {
-	uint8_t skE[HPKE_KEY_LEN];
 	uint8_t pkE[HPKE_KEY_LEN];
-	int rc;
+	EVP_PKEY_CTX *gen = NULL, *ectx = NULL;
+	EVP_PKEY *eph = NULL;
+	int rc = WN_ECRYPTO;
 
 	if (outlen != NULL)
 		*outlen = 0;
@@ -573,15 +682,18 @@ int hpke_seal(const uint8_t pkR[HPKE_KEY_LEN],
 	if (ptlen > SIZE_MAX - HPKE_OVERHEAD || ptlen > INT_MAX ||
 	    aadlen > INT_MAX || outcap < ptlen + HPKE_OVERHEAD)
 		return WN_ETOOBIG;
-
-	rc = hpke_keypair_generate(skE, pkE);
-	if (rc != WN_OK)
+	/* the ephemeral key is used as generated: never exported, freed (and
+	 * wiped by OpenSSL) when the context goes */
+	if ((gen = EVP_PKEY_CTX_new_id(EVP_PKEY_X25519, NULL)) == NULL ||
+	    EVP_PKEY_keygen_init(gen) <= 0 || EVP_PKEY_keygen(gen, &eph) <= 0 ||
+	    (ectx = hpke_derive_ctx(eph, pkE)) == NULL)
 		goto out;
-	rc = hpke_seal_with_ephemeral(skE, pkR, info, infolen, aad, aadlen,
-	                              pt, ptlen, out, outcap, outlen);
+	rc = hpke_seal_ephemeral(ectx, pkE, pkR, info, infolen, aad, aadlen, pt, ptlen, out,
+				 outcap, outlen);
 out:
-	OPENSSL_cleanse(skE, sizeof(skE));
-	OPENSSL_cleanse(pkE, sizeof(pkE));
+	EVP_PKEY_CTX_free(ectx);
+	EVP_PKEY_free(eph);
+	EVP_PKEY_CTX_free(gen);
 	return rc;
 }
 

@@ -7,6 +7,18 @@
 #include "disclog.h"
 #include "ids.h"
 
+static const char SQL_DISCLOSURE_INSERT[] =
+	"INSERT INTO disclosures(ts, request_id, type, requester, actor_id, actor_role, purpose,"
+	" cluster, subject_index, outcome, reason, broker_index, case_id, ground,"
+	" ground_detail_hash, consent_id, consent_version, categories, approval)"
+	" VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+static const char SQL_SENT_INSERT[] =
+	"INSERT INTO sent_log(ts, request_id, type, actor_id, actor_role, purpose, cluster,"
+	" partners, subject_index, case_id, ground, consent_id, categories)"
+	" VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)";
+static const char SQL_SENT_COMPLETE[] =
+	"UPDATE sent_log SET outcomes = ?, completed_at = ?, received = ? WHERE request_id = ?";
+
 static void bind_opt_text(sqlite3_stmt *st, int i, const char *s)
 {
 	if (s != NULL)
@@ -29,11 +41,7 @@ int disclog_insert(db *d, void *arg)
 {
 	const struct disclosure *e = arg;
 	sqlite3_stmt *st = NULL;
-	int rc = db_prepare(d, "INSERT INTO disclosures(ts, request_id, type, requester, actor_id,"
-			       " actor_role, purpose, cluster, subject_index, outcome, reason,"
-			       " broker_index, case_id, ground, ground_detail_hash, consent_id,"
-			       " consent_version, categories, approval)"
-			       " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", &st);
+	int rc = db_stmt(d, SQL_DISCLOSURE_INSERT, &st);
 	if (rc != 0)
 		return rc;
 	sqlite3_bind_int64(st, 1, time_now_ms());
@@ -57,7 +65,7 @@ int disclog_insert(db *d, void *arg)
 	bind_opt_text(st, 18, e->categories);
 	bind_opt_text(st, 19, e->approval);
 	rc = disclog_step(d, st);
-	sqlite3_finalize(st);
+	db_stmt_done(d, st);
 	return rc;
 }
 
@@ -70,9 +78,7 @@ static int sentlog_insert(db *d, void *arg)
 {
 	const struct sent_entry *e = arg;
 	sqlite3_stmt *st = NULL;
-	int rc = db_prepare(d, "INSERT INTO sent_log(ts, request_id, type, actor_id, actor_role,"
-			       " purpose, cluster, partners, subject_index, case_id, ground,"
-			       " consent_id, categories) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", &st);
+	int rc = db_stmt(d, SQL_SENT_INSERT, &st);
 	if (rc != 0)
 		return rc;
 	sqlite3_bind_int64(st, 1, time_now_ms());
@@ -90,7 +96,7 @@ static int sentlog_insert(db *d, void *arg)
 	bind_opt_text(st, 12, e->consent_id);
 	bind_opt_text(st, 13, e->categories);
 	rc = disclog_step(d, st);
-	sqlite3_finalize(st);
+	db_stmt_done(d, st);
 	return rc;
 }
 
@@ -124,8 +130,7 @@ static int sentlog_update(db *d, void *arg)
 {
 	const struct sent_completion *c = arg;
 	sqlite3_stmt *st = NULL;
-	int rc = db_prepare(d, "UPDATE sent_log SET outcomes = ?, completed_at = ?, received = ?"
-			       " WHERE request_id = ?", &st);
+	int rc = db_stmt(d, SQL_SENT_COMPLETE, &st);
 	if (rc != 0)
 		return rc;
 	sqlite3_bind_text(st, 1, c->outcomes, -1, SQLITE_STATIC);
@@ -133,7 +138,7 @@ static int sentlog_update(db *d, void *arg)
 	bind_opt_text(st, 3, c->received);
 	sqlite3_bind_text(st, 4, c->request_id, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
-	sqlite3_finalize(st);
+	db_stmt_done(d, st);
 	return rc;
 }
 

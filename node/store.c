@@ -181,11 +181,13 @@ int store_delete_record(db *d, const struct node_keys *k, const char *bsn, const
 	return rc;
 }
 
+static const char SQL_SUBJECT_KNOWN[] = "SELECT 1 FROM records WHERE subject_index = ? LIMIT 1";
+
 int store_subject_known(db *d, const uint8_t index[STORE_INDEX_LEN], int *known)
 {
 	sqlite3_stmt *st = NULL;
 	db_lock(d);
-	int rc = db_prepare(d, "SELECT 1 FROM records WHERE subject_index = ? LIMIT 1", &st);
+	int rc = db_stmt(d, SQL_SUBJECT_KNOWN, &st);
 	if (rc == 0) {
 		sqlite3_bind_blob(st, 1, index, STORE_INDEX_LEN, SQLITE_TRANSIENT);
 		int s = sqlite3_step(st);
@@ -193,8 +195,8 @@ int store_subject_known(db *d, const uint8_t index[STORE_INDEX_LEN], int *known)
 			*known = s == SQLITE_ROW;
 		else
 			rc = WN_EDB;
+		db_stmt_done(d, st);
 	}
-	sqlite3_finalize(st);
 	db_unlock(d);
 	return rc;
 }

@@ -315,12 +315,18 @@ int main(void)
 	       "(ECDSA P-256, HPKE X25519/AES-128-GCM)\n", cr.sign, cr.verify, cr.seal, cr.open);
 
 	const int sizes[] = { 1, 10, 50 };
+	/* WN_BENCH_ONLY=N runs one federation size, e.g. under a profiler */
+	int only = getenv("WN_BENCH_ONLY") ? atoi(getenv("WN_BENCH_ONLY")) : 0;
 	struct result durable[3], fast;
 	printf("\n%-4s %-8s %9s %9s %9s | %10s %12s %10s %10s | %10s %7s\n", "N", "logs", "p50 ms",
 	       "p95 ms", "p99 ms", "lookups/s", "answers/s", "p50 load", "p99 load", "ceiling/s",
 	       "ratio");
 	for (int i = 0; i < 3; i++) {
 		int n = sizes[i];
+		if (only > 0 && n != only) {
+			durable[i] = (struct result){ 0 };
+			continue;
+		}
 		if (run(n, 1, threads, seconds, &cr, &durable[i]) != 0)
 			return 1;
 		double ceiling = (double)cores / crypto_cost(&cr, n);
@@ -331,6 +337,8 @@ int main(void)
 		if (durable[i].errors)
 			printf("     (%ld lookups failed or had unavailable partners)\n", durable[i].errors);
 	}
+	if (only > 0)
+		return 0;
 	if (run(10, 0, threads, seconds, &cr, &fast) != 0)
 		return 1;
 	double ceiling10 = (double)cores / crypto_cost(&cr, 10);
