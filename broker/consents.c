@@ -31,12 +31,35 @@ static const struct schema_field revoke_fields[] = {
 	{ NULL, 0, 0, 0 },
 };
 
-int broker_consent_check(struct broker *b, const json_t *ref, char *err, size_t errcap)
+int broker_consent_status(const struct store_consent *c, const json_t *ref, char *err,
+			  size_t errcap)
 {
-	struct store_consent c;
 	char today[DATE_LEN + 1];
 	const char *id = json_string_value(json_object_get(ref, "id"));
 	const char *version = json_string_value(json_object_get(ref, "version"));
+	if (version == NULL || strcmp(c->version, version) != 0) {
+		snprintf(err, errcap, "consent %s: the version named is not the version registered",
+			 c->id);
+		return WN_ECONSENT;
+	}
+	if (strcmp(c->status, "active") != 0) {
+		snprintf(err, errcap, "consent %s is %s", id,
+			 strcmp(c->status, "refused") == 0 ? "a recorded refusal" : c->status);
+		return WN_ECONSENT;
+	}
+	date_today_plus(0, today);
+	if (strcmp(today, c->valid_from) < 0 || strcmp(today, c->valid_until) > 0) {
+		snprintf(err, errcap, "consent %s is valid from %s until %s, not today", id,
+			 c->valid_from, c->valid_until);
+		return WN_ECONSENT;
+	}
+	return 0;
+}
+
+int broker_consent_check(struct broker *b, const json_t *ref, char *err, size_t errcap)
+{
+	struct store_consent c;
+	const char *id = json_string_value(json_object_get(ref, "id"));
 	int rc = store_consent_get(b->db, id, &c);
 	if (rc == WN_ENOTFOUND) {
 		snprintf(err, errcap, "consent %s is not in the consent registry", id);
@@ -44,23 +67,7 @@ int broker_consent_check(struct broker *b, const json_t *ref, char *err, size_t 
 	}
 	if (rc != 0)
 		return rc;
-	if (strcmp(c.version, version) != 0) {
-		snprintf(err, errcap, "consent %s: the version named is not the version registered",
-			 id);
-		return WN_ECONSENT;
-	}
-	if (strcmp(c.status, "active") != 0) {
-		snprintf(err, errcap, "consent %s is %s", id,
-			 strcmp(c.status, "refused") == 0 ? "a recorded refusal" : c.status);
-		return WN_ECONSENT;
-	}
-	date_today_plus(0, today);
-	if (strcmp(today, c.valid_from) < 0 || strcmp(today, c.valid_until) > 0) {
-		snprintf(err, errcap, "consent %s is valid from %s until %s, not today", id,
-			 c.valid_from, c.valid_until);
-		return WN_ECONSENT;
-	}
-	return 0;
+	return broker_consent_status(&c, ref, err, errcap);
 }
 
 static int consents_register(struct broker *b, const struct broker_request *rq,
@@ -140,12 +147,55 @@ static int consents_revoke(struct broker *b, const struct broker_request *rq, js
 			    reply);
 }
 
+/* The broker's signed, dated word that a consent is active: what a lookup
+ * carries sealed to the partners the consent names, so that the lookup
+ * itself names no consent. Logged: who asked about which consent. */
+static int consents_status(struct broker *b, const struct broker_request *rq, json_t **reply,
+			   char *err, size_t errcap)
+{
+	json_t *body = envelope_body(rq->env);
+	json_t *ref = json_pack("{s:O,s:O}", "id", json_object_get(body, "consent"), "version",
+				json_object_get(body, "version"));
+	int rc = ref ? broker_consent_check(b, ref, err, errcap) : WN_ENOMEM;
+	json_decref(ref);
+	if (rc != 0)
+		return rc;
+	json_t *entry = json_pack("{s:s,s:s,s:O,s:s,s:I}", "type", "consent.status", "id",
+				  envelope_str(rq->env, "id"), "consent",
+				  json_object_get(body, "consent"), "by", rq->from->id, "ts",
+				  (json_int_t)envelope_ts(rq->env));
+	int64_t index = 0;
+	char leaf[65];
+	rc = store_audit_append(b->writer, entry, &index, leaf);
+	json_decref(entry);
+	if (rc != 0)
+		return rc;
+	return broker_reply(b, rq, "consent.status",
+			    json_pack("{s:O,s:O,s:s}", "consent", json_object_get(body, "consent"),
+				      "version", json_object_get(body, "version"), "status",
+				      "active"),
+			    reply);
+}
+
+static const struct schema_field status_fields[] = {
+	{ "consent", SCHEMA_STRING, 1, 32 },
+	{ "version", SCHEMA_STRING, 1, 64 },
+	{ NULL, 0, 0, 0 },
+};
+
 int broker_handle_consent(struct broker *b, const struct broker_request *rq, json_t **reply,
 			  char *err, size_t errcap)
 {
 	const char *type = envelope_str(rq->env, "type");
 	int reg = strcmp(type, "consent.register") == 0;
 	char detail[256];
+	if (strcmp(type, "consent.status") == 0) {
+		if (schema_check(envelope_body(rq->env), status_fields, detail, sizeof(detail)) != 0) {
+			snprintf(err, errcap, "body of '%s': %s", type, detail);
+			return WN_ESCHEMA;
+		}
+		return consents_status(b, rq, reply, err, errcap);
+	}
 	if (json_object_get(rq->env, "actor") == NULL) {
 		snprintf(err, errcap, "missing field 'actor': the professional who records it");
 		return WN_ESCHEMA;

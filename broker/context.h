@@ -67,6 +67,11 @@ int broker_handle_consent(struct broker *b, const struct broker_request *rq, jso
  * active and valid today: 0 or WN_ECONSENT with err saying why. */
 int broker_consent_check(struct broker *b, const json_t *ref, char *err, size_t errcap);
 
+/* The same judgement on a registry entry already read. */
+struct store_consent;
+int broker_consent_status(const struct store_consent *c, const json_t *ref, char *err,
+			  size_t errcap);
+
 /* Signs env as the broker. */
 int broker_sign(struct broker *b, json_t *env);
 

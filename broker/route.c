@@ -154,6 +154,60 @@ static const char *route_check_answer(struct broker *b, struct registry_partner 
 	return "answered";
 }
 
+/* What must still hold when a query is logged and forwarded, checked again
+ * inside the audit entry's transaction: a revocation, a partner leaving or
+ * a case closing that committed a moment before cannot slip through. */
+struct route_admit {
+	const char *case_id;      /* data requests: the open case */
+	const char *members[2];   /* …in which these take part (NULL: not checked) */
+	const json_t *consent;    /* a consent ref that must be active, or NULL */
+	struct store_thirdparty_change *tp; /* a third party's approval, taken */
+	char *err;
+	size_t errcap;
+};
+
+static int route_admit_locked(db *d, void *arg)
+{
+	struct route_admit *a = arg;
+	int rc, member = 0;
+	if (a->consent != NULL) {
+		struct store_consent c;
+		const char *id = json_string_value(json_object_get(a->consent, "id"));
+		if ((rc = store_consent_get_locked(d, id, &c)) == WN_ENOTFOUND) {
+			snprintf(a->err, a->errcap, "consent %s is not in the consent registry", id);
+			return WN_ECONSENT;
+		}
+		if (rc != 0 || (rc = broker_consent_status(&c, a->consent, a->err, a->errcap)) != 0)
+			return rc;
+	}
+	if (a->case_id != NULL) {
+		struct store_case c;
+		if ((rc = store_case_get_locked(d, a->case_id, &c)) != 0)
+			return rc == WN_ENOTFOUND ? WN_ENOTMEMBER : rc;
+		if (strcmp(c.status, "open") != 0) {
+			snprintf(a->err, a->errcap, "case '%s' is closed", a->case_id);
+			return WN_EDENIED;
+		}
+		for (int i = 0; i < 2; i++) {
+			if (a->members[i] == NULL)
+				continue;
+			if ((rc = store_case_is_member_locked(d, a->case_id, a->members[i], &member)) != 0)
+				return rc;
+			if (!member) {
+				snprintf(a->err, a->errcap, "'%s' does not take part in case %s",
+					 a->members[i], a->case_id);
+				return WN_ENOTMEMBER;
+			}
+		}
+	}
+	if (a->tp != NULL) {
+		a->tp->err = a->err;
+		a->tp->errcap = a->errcap;
+		return store_thirdparty_take(d, a->tp);
+	}
+	return 0;
+}
+
 /* Appends the query's metadata to the audit log, countersigns (attest may
  * be NULL), sends it to every recipient at once with one deadline and checks
  * each answer. *answers: the verified answer envelopes; *delivery: partner →
@@ -161,9 +215,10 @@ static const char *route_check_answer(struct broker *b, struct registry_partner 
  * log write fails nothing is forwarded or nothing is relayed. */
 static int route_forward(struct broker *b, const struct broker_request *rq, const json_t *entry,
 			 const struct receipt_attest *attest, const char *answer_type,
-			 int deadline, struct store_thirdparty_change *tp, json_t **answers,
+			 int deadline, struct route_admit *admit, json_t **answers,
 			 json_t **delivery, int64_t *index, char *err, size_t errcap)
 {
+	struct store_thirdparty_change *tp = admit ? admit->tp : NULL;
 	const json_t *env = rq->env;
 	const char *id = envelope_str(env, "id");
 	json_t *to = json_object_get(env, "to");
@@ -177,21 +232,32 @@ static int route_forward(struct broker *b, const struct broker_request *rq, cons
 	int rc = WN_ENOMEM;
 	if (fwd == NULL || list == NULL || dv == NULL || counts == NULL || items == NULL)
 		goto out;
-	/* a third party's approval is taken with the audit entry, atomically */
-	if (tp != NULL) {
-		tp->err = err;
-		tp->errcap = errcap;
+	/* admitted in the audit entry's own transaction */
+	if (admit != NULL) {
+		admit->err = err;
+		admit->errcap = errcap;
 		err[0] = '\0';
 	}
-	if ((rc = store_audit_with(b->writer, tp ? store_thirdparty_take : NULL, tp, entry, index,
-				   leaf)) != 0) {
+	if ((rc = store_audit_with(b->writer, admit ? route_admit_locked : NULL, admit, entry,
+				   index, leaf)) != 0) {
 		if (err[0] == '\0')
 			snprintf(err, errcap, "audit log write failed; query not forwarded");
 		goto out;
 	}
 	if ((rc = envelope_countersign(fwd, b->ident->key, b->ident->id, *index, leaf, attest)) != 0 ||
-	    (rc = envelope_encode(fwd, &wire, &wlen)) != 0)
+	    (rc = envelope_encode(fwd, &wire, &wlen)) != 0) {
+		if (tp != NULL) { /* never sent: the approval stands */
+			json_t *unsent = json_pack("{s:s,s:s}", "type", "request.unsent", "id",
+						   envelope_str(env, "id"));
+			int64_t uindex = 0;
+			char uleaf[65];
+			tp->consumed = 0;
+			store_audit_with(b->writer, store_thirdparty_release, tp, unsent, &uindex,
+					 uleaf);
+			json_decref(unsent);
+		}
 		goto out;
+	}
 	for (size_t i = 0; i < n; i++) {
 		struct registry_partner *p = registry_find(b->reg, json_string_value(json_array_get(to, i)));
 		items[i].client = rpc_client_connected(p->client) ? p->client : NULL;
@@ -218,9 +284,10 @@ static int route_forward(struct broker *b, const struct broker_request *rq, cons
 					  "duration_us", (json_int_t)(time_mono_us() - start));
 	int64_t oindex = 0;
 	char oleaf[65];
-	if (tp != NULL) /* used once answered; otherwise it may be tried again */
-		tp->answered = n == 1 && strcmp(json_string_value(json_object_get(
-			dv, json_string_value(json_array_get(to, 0)))), "answered") == 0;
+	/* an approval is used once it was sent: a source that answers too late
+	 * may still have disclosed, so only a request never sent gives it back */
+	if (tp != NULL)
+		tp->consumed = !(n == 1 && items[0].client == NULL);
 	rc = store_audit_with(b->writer, tp ? store_thirdparty_release : NULL, tp, outcome_entry,
 			      &oindex, oleaf);
 	json_decref(outcome_entry);
@@ -248,10 +315,16 @@ out:
 }
 
 /* The deadline a query asks for, within the broker's own. */
+#define ROUTE_MIN_DEADLINE_MS 250
+
+/* The deadline a query asks for, within the broker's own and not so short
+ * that sources can never answer in time. */
 static int route_deadline(struct broker *b, const json_t *env)
 {
 	int deadline = (int)json_integer_value(json_object_get(envelope_body(env), "deadline_ms"));
-	return deadline <= 0 || deadline > b->deadline_ms ? b->deadline_ms : deadline;
+	if (deadline <= 0 || deadline > b->deadline_ms)
+		return b->deadline_ms;
+	return deadline < ROUTE_MIN_DEADLINE_MS ? ROUTE_MIN_DEADLINE_MS : deadline;
 }
 
 int broker_handle_lookup(struct broker *b, const struct broker_request *rq, json_t **reply,
@@ -261,10 +334,14 @@ int broker_handle_lookup(struct broker *b, const struct broker_request *rq, json
 	int rc = route_check_lookup(b, rq, err, errcap);
 	if (rc != 0)
 		return rc;
-	json_t *body = envelope_body(env), *consent = json_object_get(env, "consent");
-	/* a lookup may present a consent (to partners that answer only on one) */
-	if (consent != NULL && (rc = broker_consent_check(b, consent, err, errcap)) != 0)
-		return rc;
+	json_t *body = envelope_body(env);
+	/* a consent shown to partners that answer only on one travels sealed,
+	 * with the broker's status attestation: a lookup's header names none */
+	if (json_object_get(env, "consent") != NULL) {
+		snprintf(err, errcap, "a lookup names no consent in its header; seal the consent "
+			 "and its status attestation to the partners it names");
+		return WN_ESCHEMA;
+	}
 	/* metadata only: ids, codes, partners, sizes, times */
 	json_t *entry = json_pack("{s:s,s:s,s:s,s:O,s:O,s:s,s:I}", "type", "lookup", "id",
 				  envelope_str(env, "id"), "from", rq->from->id, "actor",
@@ -273,12 +350,9 @@ int broker_handle_lookup(struct broker *b, const struct broker_request *rq, json
 				  (json_int_t)envelope_ts(env));
 	if (json_object_get(body, "cluster"))
 		json_object_set(entry, "cluster", json_object_get(body, "cluster"));
-	if (consent != NULL)
-		json_object_set(entry, "consent", json_object_get(consent, "id"));
-	const struct receipt_attest attest = { consent ? "active" : NULL, NULL, NULL };
 	json_t *answers = NULL, *delivery = NULL;
 	int64_t index = 0;
-	rc = route_forward(b, rq, entry, &attest, "lookup.answer", route_deadline(b, env), NULL,
+	rc = route_forward(b, rq, entry, NULL, "lookup.answer", route_deadline(b, env), NULL,
 			   &answers, &delivery, &index, err, errcap);
 	json_decref(entry);
 	if (rc != 0)
@@ -446,14 +520,17 @@ int broker_handle_request(struct broker *b, const struct broker_request *rq, jso
 					       approval ? "approved" : NULL };
 	struct store_thirdparty_change tp = { .id = approval, .by = rq->from->id,
 					      .request_id = envelope_str(env, "id") };
+	const char *source = json_string_value(json_array_get(json_object_get(env, "to"), 0));
+	struct route_admit admit = { .case_id = c.id, .consent = consent,
+				     .members = { approval ? NULL : rq->from->id, source },
+				     .tp = approval ? &tp : NULL };
 	json_t *answers = NULL, *delivery = NULL;
 	int64_t index = 0;
-	rc = route_forward(b, rq, entry, &attest, "request.answer", route_deadline(b, env),
-			   approval ? &tp : NULL, &answers, &delivery, &index, err, errcap);
+	rc = route_forward(b, rq, entry, &attest, "request.answer", route_deadline(b, env), &admit,
+			   &answers, &delivery, &index, err, errcap);
 	json_decref(entry);
 	if (rc != 0)
 		return rc;
-	const char *source = json_string_value(json_array_get(json_object_get(env, "to"), 0));
 	json_t *body = json_pack("{s:O,s:I}", "delivery", json_object_get(delivery, source),
 				 "audit_index", (json_int_t)index);
 	if (json_array_size(answers) == 1)

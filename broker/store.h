@@ -45,6 +45,10 @@ int store_case_get(db *d, const char *id, struct store_case *out);
 /* *member = 1 when partner currently takes part in the case. */
 int store_case_is_member(db *d, const char *case_id, const char *partner, int *member);
 
+/* The same two inside a writer transaction (connection already locked). */
+int store_case_get_locked(db *d, const char *id, struct store_case *out);
+int store_case_is_member_locked(db *d, const char *case_id, const char *partner, int *member);
+
 /* The cases partner currently takes part in, newest first, at most limit:
  * [{id, cluster, director, status, opened_at, retention, members: [...]}].
  * *out: json_decref(). */
@@ -82,8 +86,9 @@ struct store_consent {
 	int64_t revoked_at;       /* 0 while not revoked */
 };
 
-/* 0, WN_ENOTFOUND or WN_EDB. */
+/* 0, WN_ENOTFOUND or WN_EDB; the _locked form inside a writer transaction. */
 int store_consent_get(db *d, const char *id, struct store_consent *out);
+int store_consent_get_locked(db *d, const char *id, struct store_consent *out);
 
 struct store_consent_change {
 	const struct store_consent *c; /* register: the new entry; revoke: id + by */
@@ -129,7 +134,7 @@ struct store_thirdparty_change {
 	const char *declaration;          /* declare: canonical JSON */
 	const json_t *actor;
 	const char *request_id;           /* use / release */
-	int answered;                     /* release: 1 = used, 0 = back to approved */
+	int consumed;                     /* release: 1 = used, 0 = back to approved */
 	char *err;
 	size_t errcap;
 };

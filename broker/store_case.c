@@ -16,8 +16,7 @@ static void copy_text(char *dst, size_t cap, sqlite3_stmt *st, int col)
 	snprintf(dst, cap, "%s", s ? s : "");
 }
 
-/* store_case_get with the connection already locked (inside a write). */
-static int case_get_locked(db *d, const char *id, struct store_case *out)
+int store_case_get_locked(db *d, const char *id, struct store_case *out)
 {
 	sqlite3_stmt *st = NULL;
 	int rc = db_prepare(d, "SELECT id, cluster, director, status, opened_at, retention_until"
@@ -41,7 +40,7 @@ static int case_get_locked(db *d, const char *id, struct store_case *out)
 	return rc;
 }
 
-static int member_locked(db *d, const char *case_id, const char *partner, int *member)
+int store_case_is_member_locked(db *d, const char *case_id, const char *partner, int *member)
 {
 	sqlite3_stmt *st = NULL;
 	int rc = db_prepare(d, "SELECT 1 FROM case_members WHERE case_id = ? AND partner = ?"
@@ -62,7 +61,7 @@ static int member_locked(db *d, const char *case_id, const char *partner, int *m
 int store_case_get(db *d, const char *id, struct store_case *out)
 {
 	db_lock(d);
-	int rc = case_get_locked(d, id, out);
+	int rc = store_case_get_locked(d, id, out);
 	db_unlock(d);
 	return rc;
 }
@@ -70,7 +69,7 @@ int store_case_get(db *d, const char *id, struct store_case *out)
 int store_case_is_member(db *d, const char *case_id, const char *partner, int *member)
 {
 	db_lock(d);
-	int rc = member_locked(d, case_id, partner, member);
+	int rc = store_case_is_member_locked(d, case_id, partner, member);
 	db_unlock(d);
 	return rc;
 }
@@ -80,7 +79,7 @@ static int case_json_locked(db *d, const char *id, json_t **out)
 {
 	struct store_case c;
 	sqlite3_stmt *st = NULL;
-	int rc = case_get_locked(d, id, &c);
+	int rc = store_case_get_locked(d, id, &c);
 	if (rc != 0)
 		return rc;
 	json_t *members = json_array();
@@ -195,7 +194,7 @@ int store_case_open(db *d, void *arg)
 /* The case of a change, which must exist and be open. */
 static int change_case(db *d, struct store_case_change *ch, struct store_case *c)
 {
-	int rc = case_get_locked(d, ch->case_id, c);
+	int rc = store_case_get_locked(d, ch->case_id, c);
 	if (rc == WN_ENOTFOUND)
 		snprintf(ch->err, ch->errcap, "there is no case '%s'", ch->case_id);
 	else if (rc == 0 && strcmp(c->status, "open") != 0) {
@@ -218,7 +217,7 @@ int store_case_join(db *d, void *arg)
 			 c.director);
 		return WN_EDENIED;
 	}
-	if ((rc = member_locked(d, c.id, ch->partner, &member)) != 0)
+	if ((rc = store_case_is_member_locked(d, c.id, ch->partner, &member)) != 0)
 		return rc;
 	if (member) {
 		snprintf(ch->err, ch->errcap, "'%s' already takes part in the case", ch->partner);
@@ -235,7 +234,7 @@ int store_case_leave(db *d, void *arg)
 	int rc = change_case(d, ch, &c);
 	if (rc != 0)
 		return rc;
-	if ((rc = member_locked(d, c.id, ch->partner, &member)) != 0)
+	if ((rc = store_case_is_member_locked(d, c.id, ch->partner, &member)) != 0)
 		return rc;
 	if (!member) {
 		snprintf(ch->err, ch->errcap, "'%s' does not take part in the case", ch->partner);

@@ -15,7 +15,7 @@ static void copy_col(char *dst, size_t cap, sqlite3_stmt *st, int col)
 	snprintf(dst, cap, "%s", s ? s : "");
 }
 
-static int consent_get_locked(db *d, const char *id, struct store_consent *out)
+int store_consent_get_locked(db *d, const char *id, struct store_consent *out)
 {
 	sqlite3_stmt *st = NULL;
 	int rc = db_prepare(d, "SELECT id, registered_by, version, status, valid_from, valid_until,"
@@ -42,7 +42,7 @@ static int consent_get_locked(db *d, const char *id, struct store_consent *out)
 int store_consent_get(db *d, const char *id, struct store_consent *out)
 {
 	db_lock(d);
-	int rc = consent_get_locked(d, id, out);
+	int rc = store_consent_get_locked(d, id, out);
 	db_unlock(d);
 	return rc;
 }
@@ -52,7 +52,7 @@ int store_consent_register(db *d, void *arg)
 	struct store_consent_change *ch = arg;
 	const struct store_consent *c = ch->c;
 	struct store_consent old;
-	int rc = consent_get_locked(d, c->id, &old);
+	int rc = store_consent_get_locked(d, c->id, &old);
 	if (rc == 0) {
 		snprintf(ch->err, ch->errcap, "consent %s is registered already", c->id);
 		return WN_EINVAL;
@@ -80,7 +80,7 @@ int store_consent_revoke(db *d, void *arg)
 {
 	struct store_consent_change *ch = arg;
 	struct store_consent old;
-	int rc = consent_get_locked(d, ch->c->id, &old);
+	int rc = store_consent_get_locked(d, ch->c->id, &old);
 	if (rc == WN_ENOTFOUND)
 		snprintf(ch->err, ch->errcap, "there is no consent %s in the registry", ch->c->id);
 	if (rc != 0)

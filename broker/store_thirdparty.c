@@ -309,7 +309,7 @@ int store_thirdparty_take(db *d, void *arg)
 int store_thirdparty_release(db *d, void *arg)
 {
 	struct store_thirdparty_change *ch = arg;
-	if (ch->answered)
+	if (ch->consumed)
 		return tp_exec(d, "UPDATE third_party SET status = 'used', used_at = ?3 WHERE"
 				  " id = ?1 AND used_by = ?2 AND status = 'in_use'",
 			       ch->id, ch->request_id, time_now_ms());

@@ -70,7 +70,7 @@ static const struct schema_field consent_ref_fields[] = {
 static const char *const known_types[] = {
 	"health", "health.answer", "directory.get", "directory", "seal.publish", "ok", "error",
 	"lookup", "lookup.answer", "lookup.result", "request", "request.answer", "request.result",
-	"consent.register", "consent.revoke", "case.open", "case.join", "case.leave",
+	"consent.register", "consent.revoke", "consent.status", "case.open", "case.join", "case.leave",
 	"case.close", "case.list", "thirdparty.propose", "thirdparty.declare",
 	"thirdparty.approve", "thirdparty.reject", "thirdparty.list",
 	"report.access", "report.rights", NULL,

@@ -25,8 +25,23 @@
 static const struct schema_field lookup_sealed_fields[] = {
 	{ "bsn", SCHEMA_STRING, 1, 16 },
 	{ "consent", SCHEMA_OBJECT, 0, 0 },
+	{ "consent_status", SCHEMA_OBJECT, 0, 0 },
 	{ NULL, 0, 0, 0 },
 };
+
+/* Being known at a partner that answers only on consent (mental-health,
+ * addiction care) is itself health data: the consent names such a class. */
+static int answer_consent_names_health(const json_t *object)
+{
+	size_t i;
+	json_t *x;
+	json_array_foreach(json_object_get(json_object_get(object, "document"), "special"), i, x) {
+		enum vocab_special s = vocab_special_from_name(json_string_value(x));
+		if (s == VOCAB_HEALTH || s == VOCAB_MENTAL_HEALTH || s == VOCAB_ADDICTION)
+			return 1;
+	}
+	return 0;
+}
 
 /* Seals {outcome, reason} to the requester and signs. */
 static int answer_build(struct node *n, const json_t *query, const struct dir_peer *requester,
@@ -94,12 +109,22 @@ int answer_lookup(struct node *n, const json_t *query, const struct dir_peer *re
 	int consent_ok = 0;
 	if (consent != NULL && n->profile.lookups == PROFILE_LOOKUPS_CONSENT) {
 		char why[256];
-		consent_ok = consent_verify_presented(n, query, consent, requester->id, bsn, NULL,
-						      why, sizeof(why)) == 0;
+		consent_ok = consent_verify_presented(n, query, consent,
+						      json_object_get(sealed, "consent_status"),
+						      requester->id, bsn, NULL, why,
+						      sizeof(why)) == 0;
+		if (consent_ok && !answer_consent_names_health(consent)) {
+			snprintf(why, sizeof(why), "the consent names no health, mental-health or "
+				 "addiction data");
+			consent_ok = 0;
+		}
 		if (!consent_ok)
 			log_emit(WN_LOG_INFO, "lookup_consent_refused",
 				 json_pack("{s:s,s:s}", "re", envelope_str(query, "id"), "why", why));
 	}
+	char consent_version[CONSENT_VERSION_LEN + 1] = "";
+	if (consent_ok && consentdoc_version(consent, consent_version) != 0)
+		consent_ok = 0;
 	if (profile_lookup_decision(&n->profile, consent_ok ? consent : NULL, &reason) == 0) {
 		if ((rc = store_subject_known(n->db, index, &known)) != 0) {
 			snprintf(err, errcap, "record store unavailable");
@@ -124,12 +149,8 @@ int answer_lookup(struct node *n, const json_t *query, const struct dir_peer *re
 		.reason = reason,
 		.broker_index = (int64_t)json_integer_value(
 			json_object_get(json_object_get(query, "receipt"), "index")),
-		.consent_id = consent_ok ? json_string_value(json_object_get(
-						   json_object_get(query, "consent"), "id"))
-					 : NULL,
-		.consent_version = consent_ok ? json_string_value(json_object_get(
-							json_object_get(query, "consent"), "version"))
-					      : NULL,
+		.consent_id = consent_ok ? json_string_value(json_object_get(consent, "id")) : NULL,
+		.consent_version = consent_ok ? consent_version : NULL,
 	};
 	/* no entry, no answer */
 	if ((rc = disclog_write(n->writer, &e)) != 0) {

@@ -192,8 +192,18 @@ static json_t *consent_register(struct node *n, json_t *rq, int refusal)
 				 "status", status, "valid_from", signed_on, "valid_until",
 				 refusal ? signed_on : until);
 	if ((rc = consent_tell_broker(n, "consent.register", actor, body, err, sizeof(err))) != 0) {
-		struct consent_status_change drop = { id, NULL, 0, 1 };
-		db_writer_run(n->writer, consent_update, &drop);
+		if (rc == WN_ETIMEOUT || rc == WN_EUNAVAILABLE || rc == WN_ETRANSPORT) {
+			/* the broker may have registered it: keep it (unusable) so that
+			 * it can still be revoked */
+			char why[200];
+			snprintf(why, sizeof(why), "%.199s", err);
+			snprintf(err, sizeof(err), "%s; consent %s is kept here as pending and is not "
+				 "usable: revoke it if it must not stay registered, or register the "
+				 "document again", why, id);
+		} else {
+			struct consent_status_change drop = { id, NULL, 0, 1 };
+			db_writer_run(n->writer, consent_update, &drop);
+		}
 		goto fail;
 	}
 	struct consent_status_change ch = { id, status, 0, 0 };
@@ -284,35 +294,87 @@ int consent_load(struct node *n, const char *id, json_t **object, char *err, siz
 	return consent_read(n, id, status, object);
 }
 
-int consent_verify_presented(struct node *n, const json_t *query, const json_t *object,
-			     const char *requester, const char *bsn, const json_t *categories,
-			     char *err, size_t errcap)
+/* The broker's signed word that a consent is active, fresh: a lookup
+ * carries it sealed, so its header names no consent (lookups stay
+ * unlinkable). *ref gets {id, version} (json_decref). */
+static int consent_check_status(struct node *n, const json_t *status, json_t **ref, char *err,
+				size_t errcap)
 {
-	const json_t *ref = json_object_get(query, "consent");
-	const char *seen = json_string_value(json_object_get(json_object_get(query, "receipt"),
-							     "status"));
-	char today[DATE_LEN + 1];
-	if (ref == NULL || seen == NULL || strcmp(seen, "active") != 0) {
+	struct directory *d = node_directory(n);
+	json_t *body = envelope_body(status);
+	char detail[200];
+	int rc = WN_ECONSENT;
+	int64_t age = time_now_ms() - envelope_ts(status);
+	if (d == NULL || envelope_check(status, detail, sizeof(detail)) != 0 ||
+	    strcmp(envelope_str(status, "type"), "consent.status") != 0 ||
+	    strcmp(envelope_str(status, "from"), n->broker_id) != 0) {
+		snprintf(err, errcap, "the consent's status is not the broker's attestation");
+		goto out;
+	}
+	if (envelope_verify(status, d->broker_cert) != 0) {
+		snprintf(err, errcap, "the consent's status attestation does not carry the broker's "
+			 "signature");
+		rc = WN_ESIG;
+		goto out;
+	}
+	if (age > 2 * n->skew_ms || age < -n->skew_ms) {
+		snprintf(err, errcap, "the consent's status attestation is not fresh");
+		goto out;
+	}
+	const char *st = json_string_value(json_object_get(body, "status"));
+	if (st == NULL || strcmp(st, "active") != 0) {
 		snprintf(err, errcap, "the broker did not attest an active consent");
-		return WN_ECONSENT;
+		goto out;
+	}
+	*ref = json_pack("{s:O,s:O}", "id", json_object_get(body, "consent"), "version",
+			 json_object_get(body, "version"));
+	rc = *ref ? 0 : WN_ECONSENT;
+out:
+	directory_release(d);
+	return rc;
+}
+
+int consent_verify_presented(struct node *n, const json_t *query, const json_t *object,
+			     const json_t *status, const char *requester, const char *bsn,
+			     const json_t *categories, char *err, size_t errcap)
+{
+	char today[DATE_LEN + 1];
+	json_t *ref = NULL;
+	int rc;
+	if (status != NULL) {
+		if ((rc = consent_check_status(n, status, &ref, err, errcap)) != 0)
+			goto out;
+	} else {
+		const char *seen = json_string_value(
+			json_object_get(json_object_get(query, "receipt"), "status"));
+		ref = json_incref(json_object_get(query, "consent"));
+		if (ref == NULL || seen == NULL || strcmp(seen, "active") != 0) {
+			snprintf(err, errcap, "the broker did not attest an active consent");
+			rc = WN_ECONSENT;
+			goto out;
+		}
 	}
 	if (object == NULL) {
 		snprintf(err, errcap, "the consent document is not enclosed");
-		return WN_ECONSENT;
+		rc = WN_ECONSENT;
+		goto out;
 	}
 	const char *registrar = json_string_value(json_object_get(object, "registered_by"));
 	struct directory *d = node_directory(n);
 	struct dir_peer *reg = d && registrar ? directory_find(d, registrar) : NULL;
-	int rc = consentdoc_verify(object, ref, reg ? reg->cert : NULL, err, errcap);
+	rc = consentdoc_verify(object, ref, reg ? reg->cert : NULL, err, errcap);
 	directory_release(d);
 	if (rc == WN_ESIG)
 		secevent_record(n->db, WN_ESIG, requester, envelope_str(query, "id"), err);
 	if (rc != 0)
-		return rc;
+		goto out;
 	date_today_plus(0, today);
 	struct consent_use use = { bsn, envelope_str(query, "purpose"), requester, n->ident->id,
 				   categories, today };
-	return consentdoc_covers(json_object_get(object, "document"), &use, err, errcap);
+	rc = consentdoc_covers(json_object_get(object, "document"), &use, err, errcap);
+out:
+	json_decref(ref);
+	return rc;
 }
 
 static json_t *consent_revoke(struct node *n, json_t *rq)
@@ -332,13 +394,16 @@ static json_t *consent_revoke(struct node *n, json_t *rq)
 	}
 	if (rc != 0)
 		return local_error(rc, NULL);
-	if (strcmp(status, "active") != 0) {
+	int pending = strcmp(status, "pending") == 0;
+	if (strcmp(status, "active") != 0 && !pending) {
 		snprintf(err, sizeof(err), "consent %s is %s, not active", id, status);
 		return local_error(WN_ECONSENT, err);
 	}
-	/* the broker first: from its answer on, every request on it is refused */
+	/* the broker first: from its answer on, every request on it is refused
+	 * (a pending one the broker never registered is simply withdrawn) */
 	if ((rc = consent_tell_broker(n, "consent.revoke", actor,
-				      json_pack("{s:s}", "consent", id), err, sizeof(err))) != 0)
+				      json_pack("{s:s}", "consent", id), err, sizeof(err))) != 0 &&
+	    !(pending && rc == WN_ENOTFOUND))
 		return local_error(rc, err);
 	int64_t now = time_now_ms();
 	struct consent_status_change ch = { id, "revoked", now, 0 };

@@ -33,13 +33,15 @@ json_t *local_consent(struct node *n, const char *op, json_t *rq);
  * here or not active. *object: json_decref(). */
 int consent_load(struct node *n, const char *id, json_t **object, char *err, size_t errcap);
 
-/* The source's check of a consent presented with a query (lookup or data
- * request) from requester about bsn for categories (NULL for a lookup): the
- * header names it, the broker's receipt attests it active, the registering
- * partner's signature holds (a forged one is a security event), and it
- * covers this use today. 0, WN_ECONSENT or WN_ESIG, with err. */
+/* The source's check of a consent presented with a query from requester
+ * about bsn for categories (NULL for a lookup): the broker attests it
+ * active — a data request's header names it and the receipt attests the
+ * status; a lookup carries the broker's signed, fresh status attestation
+ * (status) sealed instead — the registering partner's signature holds (a
+ * forged one is a security event), and it covers this use today. 0,
+ * WN_ECONSENT or WN_ESIG, with err. */
 int consent_verify_presented(struct node *n, const json_t *query, const json_t *object,
-			     const char *requester, const char *bsn, const json_t *categories,
-			     char *err, size_t errcap);
+			     const json_t *status, const char *requester, const char *bsn,
+			     const json_t *categories, char *err, size_t errcap);
 
 #endif

@@ -78,7 +78,7 @@ static void disclose_check_categories(struct disclose_ctx *c, const char *cluste
 		const struct vocab_category *v = vocab_category(json_string_value(x));
 		if (v == NULL) {
 			snprintf(c->detail, sizeof(c->detail), "category '%.64s' is not in the "
-				 "vocabulary", json_string_value(x));
+				 "vocabulary", json_string_value(x) ? json_string_value(x) : "?");
 			c->reason = "unknown_category";
 			secevent_record(c->n->db, WN_ECATEGORY, c->requester->id,
 					envelope_str(c->query, "id"), c->detail);
@@ -140,7 +140,7 @@ static void disclose_check_ground(struct disclose_ctx *c, const json_t *sealed)
 		return;
 	}
 	if (ground_is_consent(ground)) {
-		if (consent_verify_presented(c->n, q, json_object_get(sealed, "consent"),
+		if (consent_verify_presented(c->n, q, json_object_get(sealed, "consent"), NULL,
 					     c->requester->id, c->bsn, c->categories, err,
 					     sizeof(err)) != 0) {
 			refuse(c, "consent_invalid", err);
@@ -164,22 +164,50 @@ static void disclose_check_ground(struct disclose_ctx *c, const json_t *sealed)
 	}
 }
 
-/* Takes this node's own conflict-of-duties assertion for the request, once
- * (inside the transaction, so one assertion serves one disclosure). */
-static int disclose_take_assertion(db *d, struct disclose_ctx *c, int *found)
+static const char *e_approval(const struct disclose_ctx *c)
+{
+	return envelope_str(c->query, "approval");
+}
+
+/* *unused = 1 when nothing was disclosed on this approval before. */
+static int disclose_approval_unused(db *d, struct disclose_ctx *c, int *unused)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = db_prepare(d, "SELECT 1 FROM disclosures WHERE approval = ? AND"
+			       " outcome = 'disclosed' LIMIT 1", &st);
+	if (rc != 0)
+		return rc;
+	sqlite3_bind_text(st, 1, e_approval(c), -1, SQLITE_TRANSIENT);
+	int s = sqlite3_step(st);
+	*unused = s == SQLITE_DONE;
+	rc = s == SQLITE_ROW || s == SQLITE_DONE ? 0 : WN_EDB;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* An unused, unexpired assertion for this case, person and recipient that
+ * covers every category asked. */
+#define DUTY_MATCH                                                                     \
+	" FROM duty_assertions a WHERE a.used_by IS NULL AND a.case_id = ?2"          \
+	" AND a.subject_index = ?3 AND a.recipient = ?4 AND a.valid_until > ?5"      \
+	" AND NOT EXISTS (SELECT 1 FROM json_each(?6) r WHERE r.value NOT IN"        \
+	" (SELECT value FROM json_each(a.categories)))"
+static const char SQL_DUTY_PEEK[] = "SELECT ?1" DUTY_MATCH " LIMIT 1";
+static const char SQL_DUTY_TAKE[] =
+	"UPDATE duty_assertions SET used_by = ?1 WHERE id = (SELECT a.id" DUTY_MATCH
+	" ORDER BY a.created_at LIMIT 1)";
+
+/* This node's own conflict-of-duties assertion for the request: whether
+ * one is there (take = 0), or takes it (take = 1), inside the transaction,
+ * so one assertion serves one disclosure. */
+static int disclose_assertion(db *d, struct disclose_ctx *c, int take, int *found)
 {
 	sqlite3_stmt *st = NULL;
 	char *cats = json_dumps(c->categories, JSON_COMPACT);
 	*found = 0;
 	if (cats == NULL)
 		return WN_ENOMEM;
-	/* every category asked must be among the asserted ones */
-	int rc = db_prepare(d, "UPDATE duty_assertions SET used_by = ?1 WHERE id = ("
-			       " SELECT a.id FROM duty_assertions a WHERE a.used_by IS NULL"
-			       " AND a.case_id = ?2 AND a.subject_index = ?3 AND a.recipient = ?4"
-			       " AND a.valid_until > ?5 AND NOT EXISTS (SELECT 1 FROM json_each(?6) r"
-			       " WHERE r.value NOT IN (SELECT value FROM json_each(a.categories)))"
-			       " ORDER BY a.created_at LIMIT 1)", &st);
+	int rc = db_prepare(d, take ? SQL_DUTY_TAKE : SQL_DUTY_PEEK, &st);
 	if (rc == 0) {
 		sqlite3_bind_text(st, 1, envelope_str(c->query, "id"), -1, SQLITE_TRANSIENT);
 		sqlite3_bind_text(st, 2, envelope_str(c->query, "case"), -1, SQLITE_TRANSIENT);
@@ -187,8 +215,14 @@ static int disclose_take_assertion(db *d, struct disclose_ctx *c, int *found)
 		sqlite3_bind_text(st, 4, c->requester->id, -1, SQLITE_TRANSIENT);
 		sqlite3_bind_int64(st, 5, time_now_ms());
 		sqlite3_bind_text(st, 6, cats, -1, SQLITE_TRANSIENT);
-		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
-		*found = rc == 0 && sqlite3_changes(db_handle(d)) == 1;
+		int s = sqlite3_step(st);
+		if (take) {
+			rc = s == SQLITE_DONE ? 0 : WN_EDB;
+			*found = rc == 0 && sqlite3_changes(db_handle(d)) == 1;
+		} else {
+			rc = s == SQLITE_DONE || s == SQLITE_ROW ? 0 : WN_EDB;
+			*found = s == SQLITE_ROW;
+		}
 	}
 	sqlite3_finalize(st);
 	free(cats);
@@ -227,8 +261,18 @@ static int disclose_commit(db *d, void *arg)
 	char *cats = NULL, *body = NULL;
 	size_t blen = 0;
 	int rc = 0, found = 0;
-	if (c->reason == NULL && strcmp(ground, "conflict_of_duties") == 0) {
-		if ((rc = disclose_take_assertion(d, c, &found)) != 0)
+	/* an approval allows one disclosure; a professional's judgement is used
+	 * by what it discloses: both decided in the transaction that logs it */
+	if (c->reason == NULL && e_approval(c) != NULL) {
+		if ((rc = disclose_approval_unused(d, c, &found)) != 0)
+			return rc;
+		if (!found)
+			refuse(c, "approval_used", "this third-party disclosure was made before: it "
+			       "allows one disclosure");
+	}
+	int duty = c->reason == NULL && strcmp(ground, "conflict_of_duties") == 0;
+	if (duty) {
+		if ((rc = disclose_assertion(d, c, 0, &found)) != 0)
 			return rc;
 		if (!found)
 			refuse(c, "conflict_of_duties_not_asserted", "no professional of this partner "
@@ -242,12 +286,16 @@ static int disclose_commit(db *d, void *arg)
 			return rc;
 		OPENSSL_cleanse(body, blen);
 		free(body);
-		if (blen > DISCLOSE_MAX_BYTES) {
-			json_decref(c->records);
-			c->records = NULL;
+		if (blen > DISCLOSE_MAX_BYTES)
 			refuse(c, "too_large", "the records asked for exceed one answer; ask for "
 			       "fewer categories at a time");
-		}
+	}
+	if (c->reason == NULL && duty && json_array_size(c->records) > 0 &&
+	    (rc = disclose_assertion(d, c, 1, &found)) != 0)
+		return rc;
+	if (c->reason != NULL) {
+		json_decref(c->records);
+		c->records = NULL;
 	}
 	json_t *disclosed = json_array(), *x;
 	size_t i;
@@ -355,6 +403,11 @@ int answer_request(struct node *n, const json_t *query, const struct dir_peer *r
 	}
 	c.bsn = json_string_value(json_object_get(sealed, "bsn"));
 	c.categories = json_object_get(sealed, "categories");
+	if (json_array_size(c.categories) == 0) {
+		snprintf(err, errcap, "sealed body: a request names at least one category");
+		rc = WN_ESCHEMA;
+		goto out;
+	}
 	c.motivation = json_object_get(sealed, "motivation");
 	if (bsn_validate(c.bsn) != 0) {
 		snprintf(err, errcap, "sealed body: BSN fails the 11-proef");

@@ -161,11 +161,31 @@ static const char *lookup_open_answer(struct node *n, struct directory *d, const
 	return outcome;
 }
 
+/* Asks the broker to attest that a consent is active now; *status is its
+ * signed answer (json_decref). */
+static int lookup_consent_status(struct node *n, const json_t *object, json_t **status,
+				 char *err, size_t errcap)
+{
+	char version[CONSENT_VERSION_LEN + 1];
+	json_t *env = NULL;
+	int rc = consentdoc_version(object, version);
+	if (rc == 0)
+		rc = envelope_new1(&env, "consent.status", n->ident->id, n->broker_id);
+	if (rc != 0)
+		return rc;
+	json_object_set_new(env, "body", json_pack("{s:O,s:s}", "consent",
+						   json_object_get(object, "id"), "version",
+						   version));
+	rc = node_call_broker(n, env, n->call_timeout_ms, status, err, errcap);
+	json_decref(env);
+	return rc;
+}
+
 json_t *local_lookup(struct node *n, json_t *rq)
 {
 	char err[512] = "";
 	json_t *reply = NULL, *env = NULL, *result = NULL, *scope = NULL, *answers = NULL;
-	json_t *consent_obj = NULL;
+	json_t *consent_obj = NULL, *consent_status = NULL;
 	struct directory *d = NULL;
 	uint8_t index[STORE_INDEX_LEN];
 	int rc = schema_check(rq, lookup_rq_fields, err, sizeof(err));
@@ -239,13 +259,10 @@ json_t *local_lookup(struct node *n, json_t *rq)
 	envelope_set_str(env, "purpose", purpose);
 	json_object_set(env, "actor", actor);
 	json_object_set_new(env, "body", json_pack("{s:i}", "deadline_ms", deadline));
-	if (consent_obj != NULL) {
-		char version[CONSENT_VERSION_LEN + 1];
-		if ((rc = consentdoc_version(consent_obj, version)) != 0)
-			goto fail;
-		json_object_set_new(env, "consent", json_pack("{s:s,s:s}", "id", consent_id,
-							      "version", version));
-	}
+	/* the broker's word that the consent is active, sealed with it */
+	if (consent_obj != NULL && (rc = lookup_consent_status(n, consent_obj, &consent_status, err,
+							       sizeof(err))) != 0)
+		goto fail;
 	if (cluster != NULL)
 		json_object_set_new(envelope_body(env), "cluster", json_string(cluster));
 	const char *qid = envelope_str(env, "id");
@@ -272,7 +289,8 @@ json_t *local_lookup(struct node *n, json_t *rq)
 	}
 	if (json_array_size(to) > 0) {
 		json_t *sealed = json_pack("{s:s}", "bsn", bsn);
-		json_t *with_consent = json_pack("{s:s,s:O?}", "bsn", bsn, "consent", consent_obj);
+		json_t *with_consent = json_pack("{s:s,s:O?,s:O?}", "bsn", bsn, "consent", consent_obj,
+						 "consent_status", consent_status);
 		json_t *sources = json_object_get(json_object_get(consent_obj, "document"), "sources");
 		json_array_foreach(to, i, x) {
 			struct dir_peer *p = directory_find(d, json_string_value(x));
@@ -350,6 +368,7 @@ out:
 	json_decref(scope);
 	json_decref(answers);
 	json_decref(consent_obj);
+	json_decref(consent_status);
 	directory_release(d);
 	return result;
 }

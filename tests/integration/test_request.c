@@ -998,6 +998,10 @@ static void test_r06_partner_profile_known_on_consent(void **state)
 		assert_string_equal(r->answers[i].outcome, "known");
 	assert_int_equal(disclosures(f, node_db("mondriaan"), "request_id='%s' AND outcome='known'"
 				     " AND consent_id='%s'", r->request_id, consent_main), 1);
+	/* the lookup itself names no consent: lookups of one person stay unlinkable */
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM audit_log WHERE msg_id='%s'"
+			     " AND type='lookup' AND entry NOT LIKE '%%%s%%'", r->request_id,
+			     consent_main), 1);
 	wn_lookup_result_free(r);
 	/* a consent that does not name mondriaan does not open it */
 	char other[WN_ID_LEN + 1];
@@ -1113,6 +1117,33 @@ static void test_r08_third_party_approved_by_all_once(void **state)
 			     "AND status='used' AND declaration LIKE '%%Weller Wonen%%'", id), 1);
 }
 
+/* A source that answers too late may still have disclosed: the approval is
+ * used once it was sent, and the source itself allows one disclosure. */
+static void test_r08_third_party_late_answer_not_reused(void **state)
+{
+	struct fed *f = *state;
+	const char *const cats[] = { "leefgebied.huisvesting" };
+	char id[WN_ID_LEN + 1];
+	assert_int_equal(tp_propose(f, cats, 1, id), 0);
+	assert_int_equal(tp_declare(f, id), 0);
+	assert_int_equal(tp_decide(f, RADAR, id, 1), 0);
+	assert_int_equal(tp_decide(f, SEVAGRAM, id, 1), 0);
+	wn_request_params p = tp_params(id, cats, 1);
+	p.deadline_ms = 1; /* the broker gives at least a few hundred ms */
+	kill(f->nodes[RADAR], SIGSTOP);
+	wn_request_result *r = request_ok(f, WELLER, &p);
+	kill(f->nodes[RADAR], SIGCONT);
+	expect_outcome(r, "unavailable", NULL);
+	wn_request_result_free(r);
+	sleep_ms(500);
+	p.deadline_ms = 0;
+	request_fails(f, WELLER, &p, WN_EDENIED, "used");
+	assert_true(disclosures(f, node_db("radar"), "approval='%s' AND outcome='disclosed'", id) <=
+		    1);
+	assert_true(dbq(f, node_db("radar"), "SELECT COUNT(*) FROM client_notifications n JOIN "
+			"disclosures d ON d.request_id = n.request_id WHERE d.approval='%s'", id) <= 1);
+}
+
 static void test_r08_third_party_rejected_by_one(void **state)
 {
 	struct fed *f = *state;
@@ -1175,6 +1206,7 @@ int main(void)
 		cmocka_unit_test(test_r20_integrity_replayed_request_refused),
 		cmocka_unit_test(test_r06_partner_profile_known_on_consent),
 		cmocka_unit_test(test_r08_third_party_approved_by_all_once),
+		cmocka_unit_test(test_r08_third_party_late_answer_not_reused),
 		cmocka_unit_test(test_r08_third_party_rejected_by_one),
 		cmocka_unit_test(test_r14_broker_killed_after_forward_no_duplicate),
 	};
