@@ -17,6 +17,7 @@
 #include "replay.h"
 #include "secevent.h"
 #include "store.h"
+#include "tlog.h"
 
 static const struct schema_field broker_fields[] = {
 	{ "id", SCHEMA_STRING, 1, 63 },
@@ -30,6 +31,7 @@ static const struct schema_field broker_fields[] = {
 	{ "workers", SCHEMA_INT, 0, 64 },
 	{ "max_partners", SCHEMA_INT, 0, ENVELOPE_MAX_TO },
 	{ "durable_log", SCHEMA_BOOL, 0, 0 },
+	{ "checkpoint_seconds", SCHEMA_INT, 0, 86400 },
 	{ "log_level", SCHEMA_STRING, 0, 8 },
 	{ "partners", SCHEMA_ARRAY, 1, 1000 },
 	{ NULL, 0, 0, 0 },
@@ -66,6 +68,8 @@ int broker_open(const char *config_file_path, broker **out, char *err, size_t er
 	struct broker *b = calloc(1, sizeof(*b));
 	if (b == NULL)
 		return WN_ENOMEM;
+	pthread_mutex_init(&b->cp_lock, NULL);
+	pthread_cond_init(&b->cp_wake, NULL);
 	if ((rc = config_load(config_file_path, &b->cfg, err, errcap)) != 0)
 		goto fail;
 	json_t *root = config_root(b->cfg);
@@ -97,6 +101,9 @@ int broker_open(const char *config_file_path, broker **out, char *err, size_t er
 		b->workers = 1;
 	b->max_partners = (int)config_int(root, "max_partners", ENVELOPE_MAX_TO);
 	b->durable_log = !json_is_false(json_object_get(root, "durable_log"));
+	b->checkpoint_ms = (int)config_int(root, "checkpoint_seconds", 60) * 1000;
+	if (b->checkpoint_ms < 1000)
+		b->checkpoint_ms = 1000;
 	if ((rc = pki_identity_load(b->cert_path, &b->ident, err, errcap)) != 0)
 		goto fail;
 	if (strcmp(b->ident->id, id) != 0) {
@@ -118,6 +125,14 @@ int broker_open(const char *config_file_path, broker **out, char *err, size_t er
 		snprintf(err, errcap, "cannot start the audit log writer");
 		goto fail;
 	}
+	char origin[PKI_ID_MAX + 32];
+	snprintf(origin, sizeof(origin), "wijknet:%s:audit_log", id);
+	if ((rc = tlog_open(b->db, "audit_log", origin, &b->audit.log)) != 0) {
+		snprintf(err, errcap, "%s: the audit log cannot be opened: it is damaged (run "
+			 "'wijknet audit verify --db %s')", b->db_path, b->db_path);
+		goto fail;
+	}
+	b->audit.w = b->writer;
 	if ((rc = registry_load(b->cfg, json_object_get(root, "partners"), b->trust, b->db, &b->reg,
 				err, errcap)) != 0)
 		goto fail;
@@ -225,6 +240,8 @@ static int broker_handle(void *arg, const void *req, size_t len, char **resp, si
 		rc = broker_handle_consent(b, &rq, &reply, err, sizeof(err));
 	else if (strncmp(type, "thirdparty.", 11) == 0)
 		rc = broker_handle_thirdparty(b, &rq, &reply, err, sizeof(err));
+	else if (strncmp(type, "checkpoint.", 11) == 0)
+		rc = broker_handle_checkpoint(b, &rq, &reply, err, sizeof(err));
 	else
 		rc = WN_EPROTO;
 	if (rc != 0) {
@@ -259,6 +276,10 @@ int broker_start(broker *b, char *err, size_t errcap)
 			      err, errcap);
 	if (rc != 0)
 		return rc;
+	if ((rc = broker_checkpoints_start(b)) != 0) {
+		snprintf(err, errcap, "cannot start the checkpoint timer");
+		return rc;
+	}
 	rc = registry_connect(b->reg, b->cert_path, b->ca_path, b->crl_path);
 	if (rc != 0) {
 		snprintf(err, errcap, "cannot set up connections to the partners' nodes");
@@ -279,8 +300,11 @@ void broker_close(broker *b)
 	if (b == NULL)
 		return;
 	rpc_server_stop(b->server);
+	if (b->audit.log != NULL)
+		broker_checkpoints_stop(b);
 	registry_free(b->reg);
 	db_writer_close(b->writer);
+	tlog_close(b->audit.log);
 	if (b->server_tls)
 		nng_tls_config_free(b->server_tls);
 	db_close(b->db);
@@ -292,5 +316,7 @@ void broker_close(broker *b)
 	free(b->crl_path);
 	free(b->db_path);
 	config_free(b->cfg);
+	pthread_cond_destroy(&b->cp_wake);
+	pthread_mutex_destroy(&b->cp_lock);
 	free(b);
 }

@@ -80,7 +80,7 @@ static int cases_commit(struct broker *b, const struct broker_request *rq, db_wr
 	ch->err = err;
 	ch->errcap = errcap;
 	err[0] = '\0';
-	int rc = store_audit_with(b->writer, fn, ch, entry, &index, leaf);
+	int rc = store_audit_with(&b->audit, fn, ch, entry, &index, leaf);
 	json_decref(entry);
 	if (rc != 0)
 		return rc;

@@ -107,7 +107,7 @@ static int consents_register(struct broker *b, const struct broker_request *rq,
 	int64_t index = 0;
 	char leaf[65];
 	err[0] = '\0';
-	int rc = store_audit_with(b->writer, store_consent_register, &ch, entry, &index, leaf);
+	int rc = store_audit_with(&b->audit, store_consent_register, &ch, entry, &index, leaf);
 	json_decref(entry);
 	if (rc != 0)
 		return rc;
@@ -136,7 +136,7 @@ static int consents_revoke(struct broker *b, const struct broker_request *rq, js
 	int64_t index = 0;
 	char leaf[65];
 	err[0] = '\0';
-	int rc = store_audit_with(b->writer, store_consent_revoke, &ch, entry, &index, leaf);
+	int rc = store_audit_with(&b->audit, store_consent_revoke, &ch, entry, &index, leaf);
 	json_decref(entry);
 	if (rc != 0)
 		return rc;
@@ -166,7 +166,7 @@ static int consents_status(struct broker *b, const struct broker_request *rq, js
 				  (json_int_t)envelope_ts(rq->env));
 	int64_t index = 0;
 	char leaf[65];
-	rc = store_audit_append(b->writer, entry, &index, leaf);
+	rc = store_audit_append(&b->audit, entry, &index, leaf);
 	json_decref(entry);
 	if (rc != 0)
 		return rc;

@@ -4,6 +4,7 @@
 #ifndef WN_BROKER_CONTEXT_H
 #define WN_BROKER_CONTEXT_H
 
+#include <pthread.h>
 #include <stdint.h>
 
 #include <jansson.h>
@@ -12,6 +13,7 @@
 #include "db.h"
 #include "pki.h"
 #include "registry.h"
+#include "store.h"
 #include "transport.h"
 
 struct broker {
@@ -27,6 +29,13 @@ struct broker {
 	pki_trust *trust;
 	db *db;
 	db_writer *writer; /* group commit of audit entries */
+	struct audit audit; /* writer + the Merkle log of audit_log */
+	int checkpoint_ms;
+	pthread_t checkpointer;
+	int checkpointer_started;
+	pthread_mutex_t cp_lock;
+	pthread_cond_t cp_wake;
+	int stopping;
 	registry *reg;
 	nng_tls_config *server_tls;
 	rpc_server *server;
@@ -54,6 +63,15 @@ int broker_handle_request(struct broker *b, const struct broker_request *rq, jso
 /* Handles case.open, case.join, case.leave, case.close and case.list. */
 int broker_handle_case(struct broker *b, const struct broker_request *rq, json_t **reply,
 		       char *err, size_t errcap);
+
+/* Checkpoints of the audit log (checkpoint.c): one now; the timer thread
+ * (a first one at start, a last one at stop); checkpoint.get and
+ * checkpoint.cosign. */
+int broker_checkpoint_now(struct broker *b);
+int broker_checkpoints_start(struct broker *b);
+void broker_checkpoints_stop(struct broker *b);
+int broker_handle_checkpoint(struct broker *b, const struct broker_request *rq, json_t **reply,
+			     char *err, size_t errcap);
 
 /* Handles thirdparty.propose, .declare, .approve, .reject and .list. */
 int broker_handle_thirdparty(struct broker *b, const struct broker_request *rq, json_t **reply,

@@ -238,7 +238,7 @@ static int route_forward(struct broker *b, const struct broker_request *rq, cons
 		admit->errcap = errcap;
 		err[0] = '\0';
 	}
-	if ((rc = store_audit_with(b->writer, admit ? route_admit_locked : NULL, admit, entry,
+	if ((rc = store_audit_with(&b->audit, admit ? route_admit_locked : NULL, admit, entry,
 				   index, leaf)) != 0) {
 		if (err[0] == '\0')
 			snprintf(err, errcap, "audit log write failed; query not forwarded");
@@ -252,7 +252,7 @@ static int route_forward(struct broker *b, const struct broker_request *rq, cons
 			int64_t uindex = 0;
 			char uleaf[65];
 			tp->consumed = 0;
-			store_audit_with(b->writer, store_thirdparty_release, tp, unsent, &uindex,
+			store_audit_with(&b->audit, store_thirdparty_release, tp, unsent, &uindex,
 					 uleaf);
 			json_decref(unsent);
 		}
@@ -288,7 +288,7 @@ static int route_forward(struct broker *b, const struct broker_request *rq, cons
 	 * may still have disclosed, so only a request never sent gives it back */
 	if (tp != NULL)
 		tp->consumed = !(n == 1 && items[0].client == NULL);
-	rc = store_audit_with(b->writer, tp ? store_thirdparty_release : NULL, tp, outcome_entry,
+	rc = store_audit_with(&b->audit, tp ? store_thirdparty_release : NULL, tp, outcome_entry,
 			      &oindex, oleaf);
 	json_decref(outcome_entry);
 	if (rc != 0) {

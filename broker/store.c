@@ -12,6 +12,7 @@
 #include "replay.h"
 #include "secevent.h"
 #include "store.h"
+#include "tlog.h"
 
 static const struct db_migration broker_migrations[] = {
 	{ 1, SECEVENT_SCHEMA REPLAY_SCHEMA
@@ -47,6 +48,12 @@ static const struct db_migration broker_migrations[] = {
 	     " partner TEXT NOT NULL, decision TEXT NOT NULL"
 	     " CHECK (decision IN ('approved', 'rejected')), decided_at INTEGER NOT NULL,"
 	     " actor_id TEXT, actor_role TEXT, PRIMARY KEY (id, partner));" },
+	/* the audit log as a Merkle tree, its signed checkpoints, and the
+	 * partners' co-signatures of them */
+	{ 4, TLOG_TREE_SCHEMA("audit_log")
+	     "CREATE TABLE audit_log_cosignatures (size INTEGER NOT NULL,"
+	     " partner TEXT NOT NULL, root TEXT NOT NULL, sig TEXT NOT NULL,"
+	     " ts INTEGER NOT NULL, PRIMARY KEY (size, partner));" },
 };
 
 int store_open(const char *path, db **out, char *err, size_t errcap)
@@ -56,86 +63,49 @@ int store_open(const char *path, db **out, char *err, size_t errcap)
 }
 
 struct audit_append {
+	tlog *log;
 	const char *canon;
 	size_t len;
 	const char *type, *msg_id;
-	const uint8_t *leaf;
+	uint8_t leaf[MERKLE_HASH_LEN];
 	int64_t index;
-};
-
-static const char SQL_AUDIT_INSERT[] =
-	"INSERT INTO audit_log(ts, type, msg_id, entry, leaf) VALUES (?,?,?,?,?)";
-
-static int store_audit_insert(db *d, void *arg)
-{
-	struct audit_append *a = arg;
-	sqlite3_stmt *st = NULL;
-	int rc = db_stmt(d, SQL_AUDIT_INSERT, &st);
-	if (rc == 0) {
-		sqlite3_bind_int64(st, 1, time_now_ms());
-		sqlite3_bind_text(st, 2, a->type, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, a->msg_id, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 4, a->canon, (int)a->len, SQLITE_STATIC);
-		sqlite3_bind_blob(st, 5, a->leaf, 32, SQLITE_STATIC);
-		if (sqlite3_step(st) == SQLITE_DONE)
-			a->index = sqlite3_last_insert_rowid(db_handle(d));
-		else
-			rc = WN_EDB;
-		db_stmt_done(d, st);
-	}
-	return rc;
-}
-
-struct audit_with {
 	db_write_fn fn;
 	void *arg;
-	struct audit_append *a;
 };
 
 /* The state change first: when it fails, its savepoint (and so the audit
  * entry) is rolled back with it. */
-static int store_audit_with_run(db *d, void *arg)
+static int store_audit_run(db *d, void *arg)
 {
-	struct audit_with *x = arg;
-	int rc = x->fn != NULL ? x->fn(d, x->arg) : 0;
+	struct audit_append *a = arg;
+	int rc = a->fn != NULL ? a->fn(d, a->arg) : 0;
 	if (rc == 0)
-		rc = store_audit_insert(d, x->a);
+		rc = tlog_append_locked(a->log, a->type, a->msg_id, a->canon, a->len, &a->index,
+					a->leaf);
 	return rc;
 }
 
-int store_audit_append(db_writer *w, const json_t *entry, int64_t *index, char leaf_hex[65])
+int store_audit_append(struct audit *au, const json_t *entry, int64_t *index, char leaf_hex[65])
 {
-	return store_audit_with(w, NULL, NULL, entry, index, leaf_hex);
+	return store_audit_with(au, NULL, NULL, entry, index, leaf_hex);
 }
 
-int store_audit_with(db_writer *w, db_write_fn fn, void *arg, const json_t *entry,
+int store_audit_with(struct audit *au, db_write_fn fn, void *arg, const json_t *entry,
 		     int64_t *index, char leaf_hex[65])
 {
 	char *canon = NULL;
 	size_t len = 0;
-	uint8_t leaf[32];
 	int rc = canon_dump(entry, &canon, &len);
 	if (rc != 0)
 		return rc;
-	uint8_t *buf = malloc(len + 1);
-	if (buf == NULL) {
-		free(canon);
-		return WN_ENOMEM;
-	}
-	buf[0] = 0x00; /* RFC 9162 leaf prefix */
-	memcpy(buf + 1, canon, len);
-	rc = pki_sha256(buf, len + 1, leaf);
-	free(buf);
+	struct audit_append a = { .log = au->log, .canon = canon, .len = len,
+				  .type = json_string_value(json_object_get(entry, "type")),
+				  .msg_id = json_string_value(json_object_get(entry, "id")),
+				  .fn = fn, .arg = arg };
+	rc = db_writer_run(au->w, store_audit_run, &a);
 	if (rc == 0) {
-		struct audit_append a = { canon, len,
-					  json_string_value(json_object_get(entry, "type")),
-					  json_string_value(json_object_get(entry, "id")), leaf, 0 };
-		struct audit_with x = { fn, arg, &a };
-		rc = db_writer_run(w, store_audit_with_run, &x);
-		if (rc == 0) {
-			*index = a.index;
-			hex_encode(leaf, 32, leaf_hex);
-		}
+		*index = a.index;
+		hex_encode(a.leaf, MERKLE_HASH_LEN, leaf_hex);
 	}
 	free(canon);
 	return rc;

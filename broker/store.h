@@ -11,19 +11,28 @@
 #include <jansson.h>
 
 #include "db.h"
+#include "tlog.h"
 
 /* Opens the broker database at path with its migrations. *out: db_close(). */
 int store_open(const char *path, db **out, char *err, size_t errcap);
 
+/* The audit log: the group-commit writer of the broker's database and the
+ * Merkle log in its table audit_log. */
+struct audit {
+	db_writer *w;
+	tlog *log;
+};
+
 /* Appends one metadata entry (canonical JSON); returns its index and leaf
  * hash SHA-256(0x00 || entry) in hex. Durable (group commit) when it
  * returns 0. */
-int store_audit_append(db_writer *w, const json_t *entry, int64_t *index, char leaf_hex[65]);
+int store_audit_append(struct audit *au, const json_t *entry, int64_t *index,
+		       char leaf_hex[65]);
 
 /* Runs the state change fn (may be NULL) and appends entry in the same
  * durable transaction: both happen or neither does. fn's error is returned
  * as is (its err text is the caller's business). */
-int store_audit_with(db_writer *w, db_write_fn fn, void *arg, const json_t *entry,
+int store_audit_with(struct audit *au, db_write_fn fn, void *arg, const json_t *entry,
 		     int64_t *index, char leaf_hex[65]);
 
 /* ---- cases (store_case.c) ------------------------------------------- */

@@ -70,7 +70,7 @@ static int tp_commit(struct broker *b, const struct broker_request *rq, db_write
 	ch->errcap = errcap;
 	ch->actor = json_object_get(rq->env, "actor");
 	err[0] = '\0';
-	int rc = store_audit_with(b->writer, fn, ch, entry, &index, leaf);
+	int rc = store_audit_with(&b->audit, fn, ch, entry, &index, leaf);
 	json_decref(entry);
 	if (rc != 0)
 		return rc;

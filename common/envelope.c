@@ -73,6 +73,7 @@ static const char *const known_types[] = {
 	"consent.register", "consent.revoke", "consent.status", "case.open", "case.join", "case.leave",
 	"case.close", "case.list", "thirdparty.propose", "thirdparty.declare",
 	"thirdparty.approve", "thirdparty.reject", "thirdparty.list",
+	"checkpoint.get", "checkpoint.cosign",
 	"report.access", "report.rights", NULL,
 };
 

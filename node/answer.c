@@ -137,6 +137,7 @@ int answer_lookup(struct node *n, const json_t *query, const struct dir_peer *re
 			reason = "consent_invalid";
 	}
 	struct disclosure e = {
+		.ledger = n->ledger,
 		.request_id = envelope_str(query, "id"),
 		.type = "lookup",
 		.requester = requester->id,

@@ -38,6 +38,9 @@ int cli_request(wn_client *c, int argc, char **argv);
 int cli_duty(wn_client *c, int argc, char **argv);
 int cli_thirdparty(wn_client *c, int argc, char **argv);
 
+/* wijknet audit … (cli_audit.c): offline, on a database file. */
+int cli_audit(int argc, char **argv);
+
 /* Commands that work on files without a node; CLI_NOT_OFFLINE otherwise. */
 int cli_offline_command(const char *cmd, int argc, char **argv);
 

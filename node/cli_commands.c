@@ -227,9 +227,8 @@ void cli_default_actor(wn_actor *a)
 
 int cli_offline_command(const char *cmd, int argc, char **argv)
 {
-	(void)cmd;
-	(void)argc;
-	(void)argv;
+	if (strcmp(cmd, "audit") == 0)
+		return cli_audit(argc, argv);
 	return CLI_NOT_OFFLINE;
 }
 

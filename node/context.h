@@ -15,6 +15,7 @@
 #include "keys.h"
 #include "pki.h"
 #include "profile.h"
+#include "tlog.h"
 #include "transport.h"
 
 struct node {
@@ -31,6 +32,9 @@ struct node {
 	struct node_keys keys;
 	db *db;
 	db_writer *writer;        /* group commit: disclosure and sent logs */
+	tlog *ledger;             /* the tamper-evident log of disclosures and decisions */
+	int checkpoint_ms;
+	int64_t next_checkpoint;  /* monotonic ms: own checkpoint and witnessing */
 	int durable_log;
 	struct profile profile;
 	nng_tls_config *server_tls, *client_tls;
@@ -64,6 +68,11 @@ int node_refresh_directory(struct node *n, char *err, size_t errcap);
  * was made: the sender may have joined or published its key since). One
  * refresh at a time; queries that waited for it do not fetch again. */
 void node_refresh_directory_before(struct node *n, int64_t ts);
+
+/* Checkpoints (witness.c): a signed checkpoint of the ledger; the broker's
+ * latest checkpoint checked against the last one seen, kept and co-signed. */
+int node_checkpoint_own(struct node *n);
+int node_witness_broker(struct node *n, char *err, size_t errcap);
 
 /* Handlers wired by node.c. */
 int node_inbound_handle(void *arg, const void *req, size_t len, char **resp, size_t *resplen);

@@ -1,17 +1,21 @@
 /*
  * disclog.c — disclosure and sent logs, written through group commit.
  */
+#include <stdlib.h>
+
 #include <sqlite3.h>
 
 #include "wijknet.h"
+#include "canon.h"
 #include "disclog.h"
+#include "encoding.h"
 #include "ids.h"
 
 static const char SQL_DISCLOSURE_INSERT[] =
 	"INSERT INTO disclosures(ts, request_id, type, requester, actor_id, actor_role, purpose,"
 	" cluster, subject_index, outcome, reason, broker_index, case_id, ground,"
-	" ground_detail_hash, consent_id, consent_version, categories, approval)"
-	" VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+	" ground_detail_hash, consent_id, consent_version, categories, approval, ledger_idx)"
+	" VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
 static const char SQL_SENT_INSERT[] =
 	"INSERT INTO sent_log(ts, request_id, type, actor_id, actor_role, purpose, cluster,"
 	" partners, subject_index, case_id, ground, consent_id, categories)"
@@ -37,14 +41,69 @@ static int disclog_step(db *d, sqlite3_stmt *st)
 	return db_is_duplicate(d) ? WN_EREPLAY : WN_EDB;
 }
 
+static void json_opt(json_t *o, const char *k, const char *v)
+{
+	if (v != NULL)
+		json_object_set_new(o, k, json_string(v));
+}
+
+/* The ledger entry of a disclosure: the same fields as its row. */
+static json_t *disclog_entry(const struct disclosure *e, int64_t ts)
+{
+	char idx[2 * 32 + 1] = "";
+	json_t *o = json_pack("{s:s,s:I,s:I}", "type", "disclosure", "ts", (json_int_t)ts,
+			      "broker_index", (json_int_t)e->broker_index);
+	if (o == NULL)
+		return NULL;
+	if (e->subject_index != NULL) {
+		hex_encode(e->subject_index, 32, idx);
+		json_object_set_new(o, "subject_index", json_string(idx));
+	}
+	const char *k[] = { "request_id", "kind", "requester", "actor_id", "actor_role", "purpose",
+			    "cluster", "outcome", "reason", "case_id", "ground",
+			    "ground_detail_hash", "consent_id", "consent_version", "categories",
+			    "approval" };
+	const char *v[] = { e->request_id, e->type, e->requester, e->actor_id, e->actor_role,
+			    e->purpose, e->cluster, e->outcome, e->reason, e->case_id, e->ground,
+			    e->ground_detail_hash, e->consent_id, e->consent_version,
+			    e->categories, e->approval };
+	for (size_t i = 0; i < sizeof(k) / sizeof(k[0]); i++)
+		json_opt(o, k[i], v[i]);
+	return o;
+}
+
+int ledger_append_locked(tlog *ledger, const char *type, const char *ref, json_t *fields,
+			 int64_t *index)
+{
+	char *canon = NULL;
+	size_t len = 0;
+	uint8_t leaf[MERKLE_HASH_LEN];
+	json_object_set_new(fields, "type", json_string(type));
+	int rc = canon_dump(fields, &canon, &len);
+	if (rc == 0)
+		rc = tlog_append_locked(ledger, type, ref, canon, len, index, leaf);
+	free(canon);
+	return rc;
+}
+
 int disclog_insert(db *d, void *arg)
 {
 	const struct disclosure *e = arg;
 	sqlite3_stmt *st = NULL;
-	int rc = db_stmt(d, SQL_DISCLOSURE_INSERT, &st);
+	int64_t ts = time_now_ms(), lidx = 0;
+	json_t *entry = disclog_entry(e, ts);
+	if (entry == NULL)
+		return WN_ENOMEM;
+	/* the ledger first: a duplicate request id below rolls both back */
+	int rc = e->ledger ? ledger_append_locked(e->ledger, "disclosure", e->request_id, entry,
+						  &lidx)
+			   : WN_EINVAL;
+	json_decref(entry);
 	if (rc != 0)
 		return rc;
-	sqlite3_bind_int64(st, 1, time_now_ms());
+	if ((rc = db_stmt(d, SQL_DISCLOSURE_INSERT, &st)) != 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, ts);
 	bind_opt_text(st, 2, e->request_id);
 	bind_opt_text(st, 3, e->type);
 	bind_opt_text(st, 4, e->requester);
@@ -64,6 +123,7 @@ int disclog_insert(db *d, void *arg)
 	bind_opt_text(st, 17, e->consent_version);
 	bind_opt_text(st, 18, e->categories);
 	bind_opt_text(st, 19, e->approval);
+	sqlite3_bind_int64(st, 20, lidx);
 	rc = disclog_step(d, st);
 	db_stmt_done(d, st);
 	return rc;

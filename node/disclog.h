@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "db.h"
+#include "tlog.h"
 
 #define DISCLOG_SCHEMA                                                               \
 	"CREATE TABLE disclosures (seq INTEGER PRIMARY KEY, ts INTEGER NOT NULL,"    \
@@ -48,7 +49,20 @@
 	" actor_role TEXT NOT NULL, created_at INTEGER NOT NULL,"                     \
 	" valid_until INTEGER NOT NULL, used_by TEXT);"
 
+/* The ledger: the node's tamper-evident log (tlog.h) of every disclosure,
+ * refusal, purge, deletion and rights decision; the disclosures table is its
+ * queryable index (ledger_idx). */
+#define LEDGER_SCHEMA                                                                  \
+	"CREATE TABLE ledger (idx INTEGER PRIMARY KEY, ts INTEGER NOT NULL,"          \
+	" type TEXT NOT NULL, msg_id TEXT, entry TEXT NOT NULL, leaf BLOB NOT NULL);" \
+	TLOG_TREE_SCHEMA("ledger")                                                    \
+	"ALTER TABLE disclosures ADD COLUMN ledger_idx INTEGER;"                      \
+	"CREATE TABLE broker_checkpoints (size INTEGER PRIMARY KEY, root TEXT NOT NULL," \
+	" ts INTEGER NOT NULL, origin TEXT NOT NULL, sig TEXT NOT NULL,"              \
+	" seen_at INTEGER NOT NULL, cosigned INTEGER NOT NULL DEFAULT 0);"
+
 struct disclosure {
+	tlog *ledger;           /* where the entry is appended too */
 	const char *request_id;
 	const char *type;       /* lookup, request */
 	const char *requester;  /* partner id */
@@ -68,12 +82,18 @@ struct disclosure {
 	const char *approval;    /* third-party approval relied on */
 };
 
-/* Durable write through the group-commit writer. WN_EREPLAY when the
- * request id was logged before (no second disclosure for one request). */
+/* Durable write through the group-commit writer, in the disclosures table
+ * and the ledger. WN_EREPLAY when the request id was logged before (no
+ * second disclosure for one request). */
 int disclog_write(db_writer *w, const struct disclosure *e);
 
 /* The same insert for a caller already inside a writer transaction. */
 int disclog_insert(db *d, void *disclosure);
+
+/* Appends a non-disclosure event (purge, deletion, rights decision) to the
+ * ledger inside a writer transaction: {type, …fields}. *index: its place. */
+int ledger_append_locked(tlog *ledger, const char *type, const char *ref, json_t *fields,
+			 int64_t *index);
 
 struct sent_entry {
 	const char *request_id;

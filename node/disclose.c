@@ -309,6 +309,7 @@ static int disclose_commit(db *d, void *arg)
 	const json_t *receipt = json_object_get(q, "receipt"), *actor = json_object_get(q, "actor");
 	const json_t *consent = json_object_get(q, "consent");
 	struct disclosure e = {
+		.ledger = c->n->ledger,
 		.request_id = envelope_str(q, "id"),
 		.type = "request",
 		.requester = c->requester->id,

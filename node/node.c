@@ -40,6 +40,7 @@ static const struct schema_field node_fields[] = {
 	{ "log_level", SCHEMA_STRING, 0, 8 },
 	{ "profile", SCHEMA_OBJECT, 0, 0 },
 	{ "durable_log", SCHEMA_BOOL, 0, 0 },
+	{ "checkpoint_seconds", SCHEMA_INT, 0, 86400 },
 	{ NULL, 0, 0, 0 },
 };
 
@@ -203,6 +204,13 @@ static void *node_refresher_main(void *arg)
 				rc = node_refresh_directory(n, err, sizeof(err));
 			}
 		}
+		if (rc == 0 && now >= n->next_checkpoint) {
+			char werr[512] = "";
+			node_checkpoint_own(n);
+			if (node_witness_broker(n, werr, sizeof(werr)) != 0)
+				log_msg(WN_LOG_WARN, "witness_failed", "%s", werr);
+			n->next_checkpoint = now + n->checkpoint_ms;
+		}
 		if (rc != last_rc) {
 			if (rc != 0)
 				log_msg(WN_LOG_WARN, "broker_unavailable", "%s", err);
@@ -316,6 +324,16 @@ int node_open(const char *config_file_path, node **out, char *err, size_t errcap
 		snprintf(err, errcap, "cannot start the log writer");
 		goto fail;
 	}
+	char origin[PKI_ID_MAX + 32];
+	snprintf(origin, sizeof(origin), "wijknet:%s:ledger", id);
+	if ((rc = tlog_open(n->db, "ledger", origin, &n->ledger)) != 0) {
+		snprintf(err, errcap, "%s: the ledger cannot be opened: it is damaged (run "
+			 "'wijknet audit verify --db %s')", n->db_path, n->db_path);
+		goto fail;
+	}
+	n->checkpoint_ms = (int)config_int(root, "checkpoint_seconds", 60) * 1000;
+	if (n->checkpoint_ms < 1000)
+		n->checkpoint_ms = 1000;
 	store_import_cleanup(n->db);
 	*out = n;
 	return 0;
@@ -379,7 +397,10 @@ void node_close(node *n)
 	if (n->client_tls)
 		nng_tls_config_free(n->client_tls);
 	directory_release(n->dir);
+	if (n->ledger != NULL && n->writer != NULL)
+		node_checkpoint_own(n); /* the last one, at shutdown */
 	db_writer_close(n->writer);
+	tlog_close(n->ledger);
 	profile_free(&n->profile);
 	db_close(n->db);
 	pki_trust_free(n->trust);

@@ -16,6 +16,7 @@ static const struct db_migration node_migrations[] = {
 	{ 3, CONSENT_SCHEMA },
 	{ 4, REQUEST_LOG_SCHEMA },
 	{ 5, THIRDPARTY_SCHEMA },
+	{ 6, LEDGER_SCHEMA },
 };
 
 int nodedb_open(const char *path, db **out, char *err, size_t errcap)

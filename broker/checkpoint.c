@@ -1,0 +1,215 @@
+/*
+ * checkpoint.c — the broker's signed checkpoints of its audit log (r20): one
+ * at start-up when entries came after the last (a crash between an append
+ * and its checkpoint), one at least every checkpoint_seconds while entries
+ * come in, one at shutdown. Partners fetch the latest with a consistency
+ * proof from the one they saw before, check it, and co-sign it; the broker
+ * keeps those co-signatures, so that history cannot be rewritten without
+ * the partners' copies disagreeing.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "wijknet.h"
+#include "context.h"
+#include "encoding.h"
+#include "envelope.h"
+#include "ids.h"
+#include "log.h"
+#include "schema.h"
+#include "secevent.h"
+#include "tlog.h"
+
+static const struct schema_field get_fields[] = {
+	{ "from", SCHEMA_INT, 0, 0 },
+	{ NULL, 0, 0, 0 },
+};
+
+static const struct schema_field cosign_fields[] = {
+	{ "size", SCHEMA_INT, 1, 0 },
+	{ "root", SCHEMA_STRING, 1, 64 },
+	{ "sig", SCHEMA_STRING, 1, 256 },
+	{ NULL, 0, 0, 0 },
+};
+
+int broker_checkpoint_now(struct broker *b)
+{
+	struct tlog_checkpoint_job job = { b->audit.log, b->ident->key, NULL };
+	int rc = db_writer_run(b->writer, tlog_checkpoint_locked, &job);
+	if (rc != 0) {
+		log_msg(WN_LOG_ERROR, "checkpoint_failed", "audit log checkpoint: %s",
+			wn_strerror(rc));
+		return rc;
+	}
+	if (job.made != NULL)
+		log_emit(WN_LOG_INFO, "checkpoint",
+			 json_pack("{s:O,s:O}", "size", json_object_get(job.made, "size"), "root",
+				   json_object_get(job.made, "root")));
+	json_decref(job.made);
+	return 0;
+}
+
+static void *checkpoint_main(void *arg)
+{
+	struct broker *b = arg;
+	pthread_mutex_lock(&b->cp_lock);
+	while (!b->stopping) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += b->checkpoint_ms / 1000;
+		ts.tv_nsec += (long)(b->checkpoint_ms % 1000) * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&b->cp_wake, &b->cp_lock, &ts);
+		if (b->stopping)
+			break;
+		pthread_mutex_unlock(&b->cp_lock);
+		broker_checkpoint_now(b);
+		pthread_mutex_lock(&b->cp_lock);
+	}
+	pthread_mutex_unlock(&b->cp_lock);
+	return NULL;
+}
+
+int broker_checkpoints_start(struct broker *b)
+{
+	/* whatever was appended before a crash is checkpointed now */
+	broker_checkpoint_now(b);
+	if (pthread_create(&b->checkpointer, NULL, checkpoint_main, b) != 0)
+		return WN_ENOMEM;
+	b->checkpointer_started = 1;
+	return 0;
+}
+
+void broker_checkpoints_stop(struct broker *b)
+{
+	if (!b->checkpointer_started)
+		return;
+	pthread_mutex_lock(&b->cp_lock);
+	b->stopping = 1;
+	pthread_cond_broadcast(&b->cp_wake);
+	pthread_mutex_unlock(&b->cp_lock);
+	pthread_join(b->checkpointer, NULL);
+	b->checkpointer_started = 0;
+	broker_checkpoint_now(b); /* the last one, at shutdown */
+}
+
+/* The stored checkpoint of a size, or NULL. */
+static json_t *checkpoint_of(struct broker *b, json_int_t size)
+{
+	sqlite3_stmt *st = NULL;
+	json_t *cp = NULL;
+	db_lock(b->db);
+	if (db_prepare(b->db, "SELECT size, root, ts, origin, sig FROM audit_log_checkpoints"
+			      " WHERE size = ?", &st) == 0) {
+		sqlite3_bind_int64(st, 1, size);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			cp = json_pack("{s:I,s:s,s:I,s:s,s:s}", "size",
+				       (json_int_t)sqlite3_column_int64(st, 0), "root",
+				       (const char *)sqlite3_column_text(st, 1), "ts",
+				       (json_int_t)sqlite3_column_int64(st, 2), "origin",
+				       (const char *)sqlite3_column_text(st, 3), "sig",
+				       (const char *)sqlite3_column_text(st, 4));
+	}
+	sqlite3_finalize(st);
+	db_unlock(b->db);
+	return cp;
+}
+
+static int checkpoint_get(struct broker *b, const struct broker_request *rq, json_t **reply,
+			  char *err, size_t errcap)
+{
+	json_t *cp = NULL, *proof = NULL;
+	json_int_t from = json_integer_value(json_object_get(envelope_body(rq->env), "from"));
+	int rc = tlog_latest(b->audit.log, &cp);
+	if (rc != 0)
+		return rc;
+	if (cp == NULL) /* an empty log: nothing to witness yet */
+		return broker_reply(b, rq, "ok", json_object(), reply);
+	json_int_t size = json_integer_value(json_object_get(cp, "size"));
+	if (from > size) {
+		snprintf(err, errcap, "a checkpoint of size %lld was never made here: the latest is "
+			 "%lld", (long long)from, (long long)size);
+		json_decref(cp);
+		return WN_EINVAL;
+	}
+	if (from > 0 && (rc = tlog_consistency(b->audit.log, (uint64_t)from, (uint64_t)size,
+					       &proof)) != 0) {
+		json_decref(cp);
+		return rc;
+	}
+	json_t *body = json_pack("{s:o}", "checkpoint", cp);
+	if (proof != NULL)
+		json_object_set_new(body, "proof", proof);
+	return broker_reply(b, rq, "ok", body, reply);
+}
+
+static int checkpoint_cosign(struct broker *b, const struct broker_request *rq, json_t **reply,
+			     char *err, size_t errcap)
+{
+	json_t *body = envelope_body(rq->env);
+	json_int_t size = json_integer_value(json_object_get(body, "size"));
+	const char *root = json_string_value(json_object_get(body, "root"));
+	const char *sig = json_string_value(json_object_get(body, "sig"));
+	json_t *cp = checkpoint_of(b, size);
+	int rc = 0;
+	if (cp == NULL) {
+		snprintf(err, errcap, "there is no checkpoint of size %lld to co-sign", (long long)size);
+		return WN_ENOTFOUND;
+	}
+	/* a partner that co-signs another tree saw another history: recorded */
+	if (strcmp(json_string_value(json_object_get(cp, "root")), root) != 0) {
+		snprintf(err, errcap, "co-signature of '%s' over root %.16s… at size %lld, but the "
+			 "checkpoint of that size has root %.16s…: the trees are not consistent",
+			 rq->from->id, root, (long long)size,
+			 json_string_value(json_object_get(cp, "root")));
+		rc = WN_ECRYPTO;
+		goto out;
+	}
+	if (tlog_cosign_verify(cp, sig, rq->from->cert) != 0) {
+		snprintf(err, errcap, "the co-signature of '%s' does not verify", rq->from->id);
+		rc = WN_ESIG;
+		goto out;
+	}
+	sqlite3_stmt *st = NULL;
+	db_lock(b->db);
+	if ((rc = db_prepare(b->db, "INSERT OR REPLACE INTO audit_log_cosignatures(size, partner,"
+				    " root, sig, ts) VALUES (?, ?, ?, ?, ?)", &st)) == 0) {
+		sqlite3_bind_int64(st, 1, size);
+		sqlite3_bind_text(st, 2, rq->from->id, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 3, root, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 4, sig, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(st, 5, time_now_ms());
+		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
+	}
+	sqlite3_finalize(st);
+	db_unlock(b->db);
+	if (rc == 0) {
+		log_emit(WN_LOG_INFO, "checkpoint_cosigned",
+			 json_pack("{s:s,s:I}", "partner", rq->from->id, "size", size));
+		rc = broker_reply(b, rq, "ok", json_pack("{s:I}", "size", size), reply);
+	}
+out:
+	json_decref(cp);
+	return rc;
+}
+
+int broker_handle_checkpoint(struct broker *b, const struct broker_request *rq, json_t **reply,
+			     char *err, size_t errcap)
+{
+	const char *type = envelope_str(rq->env, "type");
+	json_t *body = envelope_body(rq->env);
+	char detail[200];
+	int get = strcmp(type, "checkpoint.get") == 0;
+	if ((body != NULL || !get) &&
+	    schema_check(body, get ? get_fields : cosign_fields, detail, sizeof(detail)) != 0) {
+		snprintf(err, errcap, "body of '%s': %s", type, body ? detail : "missing");
+		return WN_ESCHEMA;
+	}
+	return get ? checkpoint_get(b, rq, reply, err, errcap)
+		   : checkpoint_cosign(b, rq, reply, err, errcap);
+}

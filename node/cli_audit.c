@@ -1,0 +1,297 @@
+/*
+ * cli_audit.c — `wijknet audit`: offline checks of a tamper-evident log in a
+ * database file (the broker's audit log or a node's ledger), for an auditor
+ * who holds a copy. verify recomputes the whole Merkle tree and every
+ * checkpoint and names the first fault; prove prints an inclusion proof of
+ * one entry; check verifies such a proof. The database is opened read-only.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "cli.h"
+#include "fileio.h"
+#include "pki.h"
+#include "tlog.h"
+
+static int audit_usage(void)
+{
+	fprintf(stderr,
+		"usage: wijknet audit verify --db FILE [--cert OWNER.crt] [--witness NODE.db]... [--json]\n"
+		"       wijknet audit prove --db FILE --entry N [--size S] [> proof.json]\n"
+		"       wijknet audit check PROOF.json [--cert OWNER.crt]\n"
+		"FILE is the broker's database (its audit log) or a node's (its ledger); the\n"
+		"certificate of the log's owner checks the checkpoint signatures; a node's\n"
+		"database witnesses the broker's checkpoints it co-signed.\n");
+	return 2;
+}
+
+static sqlite3 *audit_open(const char *path, const char **table)
+{
+	sqlite3 *conn = NULL;
+	sqlite3_stmt *st = NULL;
+	if (access(path, R_OK) != 0) {
+		fprintf(stderr, "wijknet: %s: cannot read the database\n", path);
+		return NULL;
+	}
+	if (sqlite3_open_v2(path, &conn, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+		fprintf(stderr, "wijknet: %s: %s\n", path, conn ? sqlite3_errmsg(conn) : "cannot open");
+		sqlite3_close(conn);
+		return NULL;
+	}
+	*table = NULL;
+	if (sqlite3_prepare_v2(conn, "SELECT name FROM sqlite_master WHERE type = 'table' AND"
+				     " name IN ('audit_log_tree', 'ledger_tree')", -1, &st,
+			       NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		*table = strcmp((const char *)sqlite3_column_text(st, 0), "audit_log_tree") == 0
+				 ? "audit_log"
+				 : "ledger";
+	sqlite3_finalize(st);
+	if (*table == NULL) {
+		fprintf(stderr, "wijknet: %s: holds neither a broker's audit log nor a node's ledger\n",
+			path);
+		sqlite3_close(conn);
+		return NULL;
+	}
+	return conn;
+}
+
+static X509 *audit_cert(const char *path)
+{
+	char *pem = NULL;
+	X509 *cert = NULL;
+	if (file_read_all(path, 64 * 1024, &pem, NULL) != 0 || pki_cert_from_pem(pem, &cert) != 0)
+		fprintf(stderr, "wijknet: %s: cannot read a PEM certificate\n", path);
+	free(pem);
+	return cert;
+}
+
+/* Roots others saw: the broker's co-signatures, or a node's kept copies of
+ * the broker's checkpoints. */
+static void audit_witnesses(sqlite3 *conn, const char *sql, const char *by, json_t *out)
+{
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(conn, sql, -1, &st, NULL) != SQLITE_OK)
+		return;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		char who[128];
+		snprintf(who, sizeof(who), "%s", by ? by : (const char *)sqlite3_column_text(st, 2));
+		json_array_append_new(out, json_pack("{s:I,s:s,s:s}", "size",
+						     (json_int_t)sqlite3_column_int64(st, 0), "root",
+						     (const char *)sqlite3_column_text(st, 1), "by",
+						     who));
+	}
+	sqlite3_finalize(st);
+}
+
+/* A node's disclosures must say what its ledger says (the table is an index). */
+static json_t *audit_cross_check(sqlite3 *conn)
+{
+	sqlite3_stmt *st = NULL;
+	json_t *fault = NULL;
+	if (sqlite3_prepare_v2(conn, "SELECT d.*, l.entry FROM disclosures d LEFT JOIN ledger l"
+				     " ON l.idx = d.ledger_idx ORDER BY d.seq", -1, &st,
+			       NULL) != SQLITE_OK)
+		return NULL;
+	int cols = sqlite3_column_count(st);
+	while (fault == NULL && sqlite3_step(st) == SQLITE_ROW) {
+		json_error_t jerr;
+		const char *text = (const char *)sqlite3_column_text(st, cols - 1);
+		json_t *entry = text ? json_loads(text, 0, &jerr) : NULL;
+		const char *rid = (const char *)sqlite3_column_text(st, 2);
+		for (int i = 0; entry != NULL && i < cols - 1 && fault == NULL; i++) {
+			const char *col = sqlite3_column_name(st, i);
+			const char *key = strcmp(col, "type") == 0 ? "kind" : col;
+			json_t *v = json_object_get(entry, key);
+			if (v == NULL || strcmp(col, "seq") == 0 || strcmp(col, "ledger_idx") == 0)
+				continue;
+			int same = json_is_integer(v) ? sqlite3_column_int64(st, i) == json_integer_value(v)
+				   : json_is_string(v) && sqlite3_column_type(st, i) == SQLITE_TEXT &&
+					     strcmp((const char *)sqlite3_column_text(st, i),
+						    json_string_value(v)) == 0;
+			if (strcmp(col, "subject_index") == 0)
+				same = 1; /* a blob; its hex is in the entry */
+			if (!same)
+				fault = json_pack("{s:s,s:s,s:s}", "kind", "index_altered", "message",
+						  "a disclosure's row no longer says what its ledger "
+						  "entry says", "field", col);
+		}
+		if (entry == NULL && fault == NULL)
+			fault = json_pack("{s:s,s:s}", "kind", "index_altered", "message",
+					  "a disclosure has no ledger entry");
+		if (fault != NULL && rid != NULL)
+			json_object_set_new(fault, "request_id", json_string(rid));
+		json_decref(entry);
+	}
+	sqlite3_finalize(st);
+	return fault;
+}
+
+static void audit_progress(void *arg, uint64_t done, uint64_t total)
+{
+	(void)arg;
+	if (total >= 100000 || isatty(STDERR_FILENO))
+		fprintf(stderr, "\rwijknet: %llu of %llu entries checked", (unsigned long long)done,
+			(unsigned long long)total);
+	if (done == total && (total >= 100000 || isatty(STDERR_FILENO)))
+		fprintf(stderr, "\n");
+}
+
+static int audit_verify(const char *dbpath, const char *certpath, const char *const *wit,
+			size_t nwit, int json)
+{
+	const char *table = NULL;
+	X509 *cert = NULL;
+	json_t *report = NULL, *witnesses = json_array();
+	sqlite3 *conn = audit_open(dbpath, &table);
+	int status = 1;
+	if (conn == NULL)
+		goto out;
+	if (certpath != NULL && (cert = audit_cert(certpath)) == NULL)
+		goto out;
+	if (strcmp(table, "audit_log") == 0)
+		audit_witnesses(conn, "SELECT size, root, 'partner ' || partner FROM"
+				      " audit_log_cosignatures", NULL, witnesses);
+	for (size_t i = 0; i < nwit; i++) {
+		const char *t = NULL;
+		sqlite3 *w = audit_open(wit[i], &t);
+		if (w == NULL)
+			goto out;
+		audit_witnesses(w, "SELECT size, root FROM broker_checkpoints", wit[i], witnesses);
+		sqlite3_close(w);
+	}
+	if (tlog_verify(conn, table, cert, witnesses, audit_progress, NULL, &report) != 0) {
+		fprintf(stderr, "wijknet: audit verify: %s: cannot read the log\n", dbpath);
+		goto out;
+	}
+	if (json_is_true(json_object_get(report, "ok")) && strcmp(table, "ledger") == 0) {
+		json_t *fault = audit_cross_check(conn);
+		if (fault != NULL) {
+			json_object_set_new(report, "ok", json_false());
+			json_object_set_new(report, "error", fault);
+		}
+	}
+	json_object_set_new(report, "log", json_string(table));
+	json_object_set_new(report, "signatures_checked", json_boolean(cert != NULL));
+	json_object_set_new(report, "witnessed", json_integer((json_int_t)json_array_size(witnesses)));
+	int ok = json_is_true(json_object_get(report, "ok"));
+	if (json) {
+		cli_print_json(json_incref(report));
+	} else {
+		json_t *e = json_object_get(report, "error");
+		printf("%s: %s of %lld entries, %lld checkpoints%s, %zu witnessed roots: %s\n", dbpath,
+		       table, (long long)json_integer_value(json_object_get(report, "entries")),
+		       (long long)json_integer_value(json_object_get(report, "checkpoints")),
+		       cert ? " (signatures checked)" : " (signatures not checked: give --cert)",
+		       json_array_size(witnesses), ok ? "OK" : "FAILED");
+		if (e != NULL)
+			printf("first fault (%s) at entry %lld: %s\n",
+			       json_string_value(json_object_get(e, "kind")),
+			       (long long)json_integer_value(json_object_get(e, "index")),
+			       json_string_value(json_object_get(e, "message")));
+	}
+	status = ok ? 0 : 1;
+out:
+	json_decref(report);
+	json_decref(witnesses);
+	X509_free(cert);
+	sqlite3_close(conn);
+	return status;
+}
+
+static int audit_prove(const char *dbpath, long long entry, long long size)
+{
+	const char *table = NULL;
+	json_t *proof = NULL;
+	sqlite3 *conn = audit_open(dbpath, &table);
+	if (conn == NULL)
+		return 1;
+	int rc = entry > 0 && size >= 0 ? tlog_prove(conn, table, (uint64_t)entry, (uint64_t)size,
+						   &proof)
+					 : WN_EINVAL;
+	sqlite3_close(conn);
+	if (rc != 0) {
+		fprintf(stderr, "wijknet: audit prove: entry %lld %s\n", entry,
+			rc == WN_EINVAL ? "is not in the log (or not yet under a checkpoint)"
+					: wn_strerror(rc));
+		return 1;
+	}
+	cli_print_json(proof);
+	return 0;
+}
+
+static int audit_check(const char *path, const char *certpath)
+{
+	json_error_t jerr;
+	char err[256];
+	X509 *cert = NULL;
+	json_t *proof = json_load_file(path, 0, &jerr);
+	int status = 1;
+	if (proof == NULL) {
+		fprintf(stderr, "wijknet: %s:%d: %s\n", path, jerr.line, jerr.text);
+		return 1;
+	}
+	if (certpath != NULL && (cert = audit_cert(certpath)) == NULL)
+		goto out;
+	if (tlog_check_proof(proof, cert, err, sizeof(err)) != 0) {
+		printf("%s: FAILED: %s\n", path, err);
+		goto out;
+	}
+	printf("%s: OK: entry %lld is in the %s of %lld entries with root %s%s\n", path,
+	       (long long)json_integer_value(json_object_get(proof, "index")),
+	       json_string_value(json_object_get(proof, "log")),
+	       (long long)json_integer_value(json_object_get(proof, "size")),
+	       json_string_value(json_object_get(proof, "root")),
+	       json_object_get(proof, "checkpoint") == NULL ? " (no checkpoint in the proof)"
+	       : cert ? ", signed by the log's owner"
+		      : " (checkpoint signature not checked: give --cert)");
+	status = 0;
+out:
+	X509_free(cert);
+	json_decref(proof);
+	return status;
+}
+
+int cli_audit(int argc, char **argv)
+{
+	if (argc < 1)
+		return audit_usage();
+	const char *sub = argv[0], *dbpath = NULL, *cert = NULL, *file = NULL, *v;
+	const char *wit[16];
+	size_t nwit = 0;
+	long long entry = 0, size = 0;
+	int json = 0;
+	for (int i = 1; i < argc; i++) {
+		if ((v = cli_opt(argc, argv, &i, "--db")))
+			dbpath = v;
+		else if ((v = cli_opt(argc, argv, &i, "--cert")))
+			cert = v;
+		else if ((v = cli_opt(argc, argv, &i, "--entry")))
+			entry = atoll(v);
+		else if ((v = cli_opt(argc, argv, &i, "--size")))
+			size = atoll(v);
+		else if ((v = cli_opt(argc, argv, &i, "--witness"))) {
+			if (nwit == sizeof(wit) / sizeof(wit[0])) {
+				fprintf(stderr, "wijknet: at most %zu witnesses\n", nwit);
+				return 2;
+			}
+			wit[nwit++] = v;
+		} else if (strcmp(argv[i], "--json") == 0)
+			json = 1;
+		else if (argv[i][0] != '-' && file == NULL)
+			file = argv[i];
+		else
+			return cli_unknown_option("audit", argv[i]);
+	}
+	if (strcmp(sub, "verify") == 0 && dbpath != NULL)
+		return audit_verify(dbpath, cert, wit, nwit, json);
+	if (strcmp(sub, "prove") == 0 && dbpath != NULL && entry > 0)
+		return audit_prove(dbpath, entry, size);
+	if (strcmp(sub, "check") == 0 && file != NULL)
+		return audit_check(file, cert);
+	return audit_usage();
+}

@@ -1,0 +1,173 @@
+/*
+ * witness.c — the node's checkpoints (r20): it signs checkpoints of its own
+ * ledger, and it witnesses the broker's audit log: it fetches the latest
+ * checkpoint with a consistency proof from the one it saw before, checks
+ * the broker's signature and the proof, keeps the checkpoint and co-signs
+ * it. A checkpoint that does not extend what was seen — a rewritten or
+ * truncated history — is a security event and is not co-signed.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wijknet.h"
+#include "context.h"
+#include "envelope.h"
+#include "ids.h"
+#include "log.h"
+#include "schema.h"
+#include "secevent.h"
+#include "tlog.h"
+
+static const struct schema_field cp_fields[] = {
+	{ "origin", SCHEMA_STRING, 1, 128 },
+	{ "size", SCHEMA_INT, 1, 0 },
+	{ "root", SCHEMA_STRING, 1, 64 },
+	{ "ts", SCHEMA_INT, 1, 0 },
+	{ "sig", SCHEMA_STRING, 1, 256 },
+	{ NULL, 0, 0, 0 },
+};
+
+int node_checkpoint_own(struct node *n)
+{
+	struct tlog_checkpoint_job job = { n->ledger, n->ident->key, NULL };
+	int rc = db_writer_run(n->writer, tlog_checkpoint_locked, &job);
+	if (rc != 0)
+		log_msg(WN_LOG_ERROR, "checkpoint_failed", "ledger checkpoint: %s", wn_strerror(rc));
+	else if (job.made != NULL)
+		log_emit(WN_LOG_INFO, "checkpoint",
+			 json_pack("{s:O,s:O}", "size", json_object_get(job.made, "size"), "root",
+				   json_object_get(job.made, "root")));
+	json_decref(job.made);
+	return rc;
+}
+
+/* The latest broker checkpoint this node kept, or NULL. */
+static json_t *witness_last(struct node *n)
+{
+	sqlite3_stmt *st = NULL;
+	json_t *cp = NULL;
+	db_lock(n->db);
+	if (db_prepare(n->db, "SELECT size, root, ts, origin, sig FROM broker_checkpoints"
+			      " ORDER BY size DESC LIMIT 1", &st) == 0 &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		cp = json_pack("{s:I,s:s,s:I,s:s,s:s}", "size",
+			       (json_int_t)sqlite3_column_int64(st, 0), "root",
+			       (const char *)sqlite3_column_text(st, 1), "ts",
+			       (json_int_t)sqlite3_column_int64(st, 2), "origin",
+			       (const char *)sqlite3_column_text(st, 3), "sig",
+			       (const char *)sqlite3_column_text(st, 4));
+	sqlite3_finalize(st);
+	db_unlock(n->db);
+	return cp;
+}
+
+static int witness_keep(struct node *n, const json_t *cp, int cosigned)
+{
+	sqlite3_stmt *st = NULL;
+	db_lock(n->db);
+	int rc = db_prepare(n->db, "INSERT INTO broker_checkpoints(size, root, ts, origin, sig,"
+				   " seen_at, cosigned) VALUES (?,?,?,?,?,?,?) ON CONFLICT(size)"
+				   " DO UPDATE SET cosigned = MAX(cosigned, excluded.cosigned)", &st);
+	if (rc == 0) {
+		sqlite3_bind_int64(st, 1, json_integer_value(json_object_get(cp, "size")));
+		sqlite3_bind_text(st, 2, json_string_value(json_object_get(cp, "root")), -1,
+				  SQLITE_TRANSIENT);
+		sqlite3_bind_int64(st, 3, json_integer_value(json_object_get(cp, "ts")));
+		sqlite3_bind_text(st, 4, json_string_value(json_object_get(cp, "origin")), -1,
+				  SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 5, json_string_value(json_object_get(cp, "sig")), -1,
+				  SQLITE_TRANSIENT);
+		sqlite3_bind_int64(st, 6, time_now_ms());
+		sqlite3_bind_int(st, 7, cosigned);
+		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
+	}
+	sqlite3_finalize(st);
+	db_unlock(n->db);
+	return rc;
+}
+
+/* Sends env to the broker; *body: its answer's body (json_decref). */
+static int witness_call(struct node *n, const char *type, json_t *body, json_t **out, char *err,
+			size_t errcap)
+{
+	json_t *env = NULL, *reply = NULL;
+	int rc = envelope_new1(&env, type, n->ident->id, n->broker_id);
+	if (rc != 0) {
+		json_decref(body);
+		return rc;
+	}
+	json_object_set_new(env, "body", body);
+	rc = node_call_broker(n, env, n->call_timeout_ms, &reply, err, errcap);
+	if (rc == 0 && out != NULL)
+		*out = json_incref(envelope_body(reply));
+	json_decref(env);
+	json_decref(reply);
+	return rc;
+}
+
+int node_witness_broker(struct node *n, char *err, size_t errcap)
+{
+	json_t *last = witness_last(n), *rb = NULL;
+	struct directory *d = NULL;
+	char detail[256], *sig = NULL;
+	json_int_t from = last ? json_integer_value(json_object_get(last, "size")) : 0;
+	json_t *body = from > 0 ? json_pack("{s:I}", "from", from) : json_object();
+	int rc = witness_call(n, "checkpoint.get", body, &rb, err, errcap);
+	if (rc != 0)
+		goto out;
+	json_t *cp = json_object_get(rb, "checkpoint");
+	if (cp == NULL) /* nothing to witness yet */
+		goto out;
+	rc = WN_ESCHEMA;
+	if (cp == NULL || schema_check(cp, cp_fields, detail, sizeof(detail)) != 0) {
+		snprintf(err, errcap, "the broker's checkpoint is malformed");
+		goto out;
+	}
+	json_int_t size = json_integer_value(json_object_get(cp, "size"));
+	if ((d = node_directory(n)) == NULL) {
+		rc = WN_ESTATE;
+		goto out;
+	}
+	if (tlog_checkpoint_verify(cp, d->broker_cert) != 0) {
+		snprintf(err, errcap, "the broker's checkpoint of size %lld does not carry its "
+			 "signature", (long long)size);
+		secevent_record(n->db, WN_ESIG, n->broker_id, NULL, err);
+		rc = WN_ESIG;
+		goto out;
+	}
+	if (last != NULL) {
+		int consistent = size > from
+				 ? tlog_consistency_verify(last, cp, json_object_get(rb, "proof")) == 0
+				 : size == from && strcmp(json_string_value(json_object_get(last, "root")),
+							  json_string_value(json_object_get(cp, "root"))) == 0;
+		if (!consistent) {
+			snprintf(err, errcap, "the broker's audit log at size %lld does not extend the "
+				 "checkpoint of size %lld seen before: its history was rewritten or "
+				 "truncated; not co-signed", (long long)size, (long long)from);
+			secevent_record(n->db, WN_ECRYPTO, n->broker_id, NULL, err);
+			rc = WN_ECRYPTO;
+			goto out;
+		}
+		if (size == from) { /* seen and co-signed before */
+			rc = 0;
+			goto out;
+		}
+	}
+	if ((rc = witness_keep(n, cp, 0)) != 0 || (rc = tlog_cosign(cp, n->ident->key, &sig)) != 0)
+		goto out;
+	rc = witness_call(n, "checkpoint.cosign",
+			  json_pack("{s:I,s:O,s:s}", "size", size, "root",
+				    json_object_get(cp, "root"), "sig", sig),
+			  NULL, err, errcap);
+	if (rc == 0) {
+		witness_keep(n, cp, 1);
+		log_emit(WN_LOG_INFO, "checkpoint_witnessed", json_pack("{s:I}", "size", size));
+	}
+out:
+	free(sig);
+	directory_release(d);
+	json_decref(last);
+	json_decref(rb);
+	return rc;
+}
