@@ -32,6 +32,7 @@ static const struct schema_field broker_fields[] = {
 	{ "max_partners", SCHEMA_INT, 0, ENVELOPE_MAX_TO },
 	{ "durable_log", SCHEMA_BOOL, 0, 0 },
 	{ "checkpoint_seconds", SCHEMA_INT, 0, 86400 },
+	{ "purge_seconds", SCHEMA_INT, 0, 7 * 86400 },
 	{ "log_level", SCHEMA_STRING, 0, 8 },
 	{ "partners", SCHEMA_ARRAY, 1, 1000 },
 	{ NULL, 0, 0, 0 },
@@ -104,6 +105,7 @@ int broker_open(const char *config_file_path, broker **out, char *err, size_t er
 	b->checkpoint_ms = (int)config_int(root, "checkpoint_seconds", 60) * 1000;
 	if (b->checkpoint_ms < 1000)
 		b->checkpoint_ms = 1000;
+	b->purge_ms = config_int(root, "purge_seconds", 3600) * 1000;
 	if ((rc = pki_identity_load(b->cert_path, &b->ident, err, errcap)) != 0)
 		goto fail;
 	if (strcmp(b->ident->id, id) != 0) {

@@ -68,6 +68,10 @@ static void *checkpoint_main(void *arg)
 		if (b->stopping)
 			break;
 		pthread_mutex_unlock(&b->cp_lock);
+		if (time_mono_ms() >= b->next_purge) {
+			broker_purge_now(b);
+			b->next_purge = time_mono_ms() + b->purge_ms;
+		}
 		broker_checkpoint_now(b);
 		pthread_mutex_lock(&b->cp_lock);
 	}
@@ -75,8 +79,22 @@ static void *checkpoint_main(void *arg)
 	return NULL;
 }
 
+int broker_purge_now(struct broker *b)
+{
+	struct store_case_purge p = { b->audit.log, 0 };
+	int rc = db_writer_run(b->writer, store_case_purge, &p);
+	if (rc != 0)
+		log_msg(WN_LOG_ERROR, "purge_failed", "cases past their retention date: %s",
+			wn_strerror(rc));
+	else if (p.purged > 0)
+		log_emit(WN_LOG_INFO, "cases_purged", json_pack("{s:I}", "cases", (json_int_t)p.purged));
+	return rc;
+}
+
 int broker_checkpoints_start(struct broker *b)
 {
+	broker_purge_now(b);
+	b->next_purge = time_mono_ms() + b->purge_ms;
 	/* whatever was appended before a crash is checkpointed now */
 	broker_checkpoint_now(b);
 	if (pthread_create(&b->checkpointer, NULL, checkpoint_main, b) != 0)

@@ -31,6 +31,7 @@ struct broker {
 	db_writer *writer; /* group commit of audit entries */
 	struct audit audit; /* writer + the Merkle log of audit_log */
 	int checkpoint_ms;
+	int64_t purge_ms, next_purge; /* cases past their retention date */
 	pthread_t checkpointer;
 	int checkpointer_started;
 	pthread_mutex_t cp_lock;
@@ -68,6 +69,7 @@ int broker_handle_case(struct broker *b, const struct broker_request *rq, json_t
  * (a first one at start, a last one at stop); checkpoint.get and
  * checkpoint.cosign. */
 int broker_checkpoint_now(struct broker *b);
+int broker_purge_now(struct broker *b);
 int broker_checkpoints_start(struct broker *b);
 void broker_checkpoints_stop(struct broker *b);
 int broker_handle_checkpoint(struct broker *b, const struct broker_request *rq, json_t **reply,

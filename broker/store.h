@@ -78,6 +78,15 @@ struct store_case_change {
 	size_t errcap;
 };
 int store_case_open(db *d, void *change);
+
+/* Removes the cases whose retention date lies before today, with their
+ * members and third-party proposals, each with a "case.purge" audit entry
+ * (arg: struct store_case_purge). */
+struct store_case_purge {
+	tlog *log;
+	long purged;
+};
+int store_case_purge(db *d, void *arg);
 int store_case_join(db *d, void *change);
 int store_case_leave(db *d, void *change);
 int store_case_close(db *d, void *change);

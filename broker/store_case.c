@@ -4,10 +4,13 @@
  * personal data: who the case is about is known only to the partners.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "wijknet.h"
 #include "ids.h"
+#include "canon.h"
+#include "date.h"
 #include "store.h"
 
 static void copy_text(char *dst, size_t cap, sqlite3_stmt *st, int col)
@@ -282,5 +285,58 @@ int store_case_close(db *d, void *arg)
 	sqlite3_bind_text(st, 2, c.id, -1, SQLITE_TRANSIENT);
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
 	sqlite3_finalize(st);
+	return rc;
+}
+
+int store_case_purge(db *d, void *arg)
+{
+	struct store_case_purge *p = arg;
+	char today[DATE_LEN + 1];
+	sqlite3_stmt *st = NULL;
+	json_t *ids = json_array(), *x;
+	size_t i;
+	date_today_plus(0, today);
+	int rc = db_prepare(d, "SELECT id, retention_until FROM cases WHERE retention_until < ?"
+			       " LIMIT 1000", &st);
+	if (rc == 0) {
+		sqlite3_bind_text(st, 1, today, -1, SQLITE_TRANSIENT);
+		while (sqlite3_step(st) == SQLITE_ROW)
+			json_array_append_new(ids, json_pack("{s:s,s:s}", "case",
+							     (const char *)sqlite3_column_text(st, 0),
+							     "retention_until",
+							     (const char *)sqlite3_column_text(st, 1)));
+		sqlite3_finalize(st);
+	}
+	static const char *const sql[] = {
+		"DELETE FROM third_party_votes WHERE id IN (SELECT id FROM third_party WHERE"
+		" case_id = ?)",
+		"DELETE FROM third_party WHERE case_id = ?",
+		"DELETE FROM case_members WHERE case_id = ?",
+		"DELETE FROM cases WHERE id = ?",
+	};
+	json_array_foreach(ids, i, x) {
+		const char *id = json_string_value(json_object_get(x, "case"));
+		for (size_t k = 0; rc == 0 && k < sizeof(sql) / sizeof(sql[0]); k++) {
+			st = NULL;
+			if ((rc = db_prepare(d, sql[k], &st)) == 0) {
+				sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+				rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
+			}
+			sqlite3_finalize(st);
+		}
+		char *canon = NULL;
+		size_t len = 0;
+		int64_t idx = 0;
+		uint8_t leaf[MERKLE_HASH_LEN];
+		json_object_set_new(x, "type", json_string("case.purge"));
+		json_object_set_new(x, "ts", json_integer((json_int_t)time_now_ms()));
+		if (rc == 0 && (rc = canon_dump(x, &canon, &len)) == 0)
+			rc = tlog_append_locked(p->log, "case.purge", NULL, canon, len, &idx, leaf);
+		free(canon);
+		if (rc != 0)
+			break;
+		p->purged++;
+	}
+	json_decref(ids);
 	return rc;
 }

@@ -129,6 +129,10 @@ int wn_record_put(wn_client *c, const wn_record *r);
 /* Deletes the record of (bsn, category); WN_ENOTFOUND if there is none. */
 int wn_record_delete(wn_client *c, const char *bsn, const char *category);
 
+/* Removes now the records whose retention date has passed (the node also
+ * does this on a timer); each removal is logged without content. */
+int wn_records_purge(wn_client *c, long *purged);
+
 /* Import of many records, all or nothing: records are validated and staged
  * in chunks; wn_import_commit makes them visible in one transaction. */
 typedef struct wn_import wn_import;

@@ -172,6 +172,14 @@ static int cmd_records(wn_client *c, int argc, char **argv)
 {
 	if (argc >= 1 && strcmp(argv[0], "import") == 0)
 		return cmd_records_import(c, argc - 1, argv + 1);
+	if (argc == 1 && strcmp(argv[0], "purge") == 0) {
+		long purged = 0;
+		int rc = wn_records_purge(c, &purged);
+		if (rc != 0)
+			return cli_fail("records purge", rc, c);
+		printf("purged %ld record(s) past their retention date\n", purged);
+		return 0;
+	}
 	if (argc >= 1 && (strcmp(argv[0], "put") == 0 || strcmp(argv[0], "delete") == 0)) {
 		wn_record r = { 0 };
 		const char *v;
@@ -205,7 +213,8 @@ static int cmd_records(wn_client *c, int argc, char **argv)
 	fprintf(stderr, "usage: wijknet records import FILE.jsonl\n"
 			"       wijknet records put --bsn BSN --category CODE --content JSON"
 			" [--professional ID] [--retention YYYY-MM-DD]\n"
-			"       wijknet records delete --bsn BSN --category CODE\n");
+			"       wijknet records delete --bsn BSN --category CODE\n"
+			"       wijknet records purge\n");
 	return 2;
 }
 

@@ -262,6 +262,18 @@ int wn_record_delete(wn_client *c, const char *bsn, const char *category)
 	return rc;
 }
 
+int wn_records_purge(wn_client *c, long *purged)
+{
+	json_t *result = NULL;
+	if (c == NULL)
+		return WN_EINVAL;
+	int rc = client_op(c, json_pack("{s:s}", "op", "records.purge"), &result);
+	if (rc == 0 && purged != NULL)
+		*purged = (long)json_integer_value(json_object_get(result, "purged"));
+	json_decref(result);
+	return rc;
+}
+
 #define IMPORT_CHUNK 1000
 
 struct wn_import {

@@ -35,6 +35,7 @@ struct node {
 	tlog *ledger;             /* the tamper-evident log of disclosures and decisions */
 	int checkpoint_ms;
 	int64_t next_checkpoint;  /* monotonic ms: own checkpoint and witnessing */
+	int64_t purge_ms, next_purge; /* records past their retention date */
 	int durable_log;
 	struct profile profile;
 	nng_tls_config *server_tls, *client_tls;

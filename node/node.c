@@ -18,6 +18,7 @@
 #include "log.h"
 #include "node.h"
 #include "nodedb.h"
+#include "purge.h"
 #include "sealkey.h"
 #include "store.h"
 #include "secevent.h"
@@ -41,6 +42,7 @@ static const struct schema_field node_fields[] = {
 	{ "profile", SCHEMA_OBJECT, 0, 0 },
 	{ "durable_log", SCHEMA_BOOL, 0, 0 },
 	{ "checkpoint_seconds", SCHEMA_INT, 0, 86400 },
+	{ "purge_seconds", SCHEMA_INT, 0, 7 * 86400 },
 	{ NULL, 0, 0, 0 },
 };
 
@@ -204,6 +206,11 @@ static void *node_refresher_main(void *arg)
 				rc = node_refresh_directory(n, err, sizeof(err));
 			}
 		}
+		if (now >= n->next_purge) {
+			long purged = 0;
+			purge_expired(n, &purged);
+			n->next_purge = now + n->purge_ms;
+		}
 		if (rc == 0 && now >= n->next_checkpoint) {
 			char werr[512] = "";
 			node_checkpoint_own(n);
@@ -332,6 +339,9 @@ int node_open(const char *config_file_path, node **out, char *err, size_t errcap
 		goto fail;
 	}
 	n->checkpoint_ms = (int)config_int(root, "checkpoint_seconds", 60) * 1000;
+	n->purge_ms = (int64_t)config_int(root, "purge_seconds", 3600) * 1000;
+	if (n->purge_ms < 1000)
+		n->purge_ms = 1000;
 	if (n->checkpoint_ms < 1000)
 		n->checkpoint_ms = 1000;
 	store_import_cleanup(n->db);

@@ -12,7 +12,10 @@
 #include "local.h"
 #include "log.h"
 #include "schema.h"
+#include "bsn.h"
+#include "purge.h"
 #include "store.h"
+#include "vocab.h"
 #include "thirdparty.h"
 
 json_t *local_lookup(struct node *n, json_t *rq);
@@ -55,16 +58,27 @@ static json_t *op_record_put(struct node *n, json_t *rq)
 	return local_ok(NULL);
 }
 
+/* A deletion is logged in the ledger (without content), like a purge. */
 static json_t *op_record_delete(struct node *n, json_t *rq)
 {
-	int deleted = 0;
-	int rc = store_delete_record(n->db, &n->keys, json_string_value(json_object_get(rq, "bsn")),
-				     json_string_value(json_object_get(rq, "category")), &deleted);
+	const char *bsn = json_string_value(json_object_get(rq, "bsn"));
+	const char *category = json_string_value(json_object_get(rq, "category"));
+	uint8_t index[STORE_INDEX_LEN];
+	long deleted = 0;
+	if (bsn_validate(bsn) != 0)
+		return local_error(WN_EBSN, "the BSN is not valid (11-proef)");
+	if (vocab_category(category) == NULL)
+		return local_error(WN_ECATEGORY, "the category is not in the vocabulary");
+	json_t *cats = json_pack("[s]", category);
+	int rc = store_subject_index(&n->keys, bsn, index);
+	if (rc == 0)
+		rc = purge_delete(n, index, cats, "deleted", NULL, &deleted);
+	json_decref(cats);
 	if (rc != 0)
 		return local_error(rc, NULL);
 	if (deleted == 0)
 		return local_error(WN_ENOTFOUND, "no record of that person in that category");
-	return local_ok(json_pack("{s:i}", "deleted", deleted));
+	return local_ok(json_pack("{s:I}", "deleted", (json_int_t)deleted));
 }
 
 static const struct schema_field import_fields[] = {
@@ -124,6 +138,8 @@ json_t *local_dispatch(struct node *n, const char *op, json_t *rq)
 		return op_record_delete(n, rq);
 	if (strcmp(op, "records.import") == 0)
 		return op_records_import(n, rq);
+	if (strcmp(op, "records.purge") == 0)
+		return local_purge(n, rq);
 	if (strncmp(op, "case.", 5) == 0)
 		return local_case(n, op, rq);
 	if (strncmp(op, "consent.", 8) == 0)

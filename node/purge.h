@@ -1,0 +1,27 @@
+/*
+ * purge.h — removing records: past their retention date, or deleted; each
+ * removal logged in the ledger without content.
+ */
+#ifndef WN_NODE_PURGE_H
+#define WN_NODE_PURGE_H
+
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "store.h"
+
+struct node;
+
+/* Removes the records whose retention date lies before today. */
+int purge_expired(struct node *n, long *purged);
+
+/* Deletes the person's records (in categories, or all when NULL), each
+ * with a ledger entry naming reason and ref (a rights request, or NULL). */
+int purge_delete(struct node *n, const uint8_t index[STORE_INDEX_LEN], const json_t *categories,
+		 const char *reason, const char *ref, long *deleted);
+
+/* Local API: records.purge. */
+json_t *local_purge(struct node *n, json_t *rq);
+
+#endif
