@@ -207,7 +207,8 @@ static int broker_handle(void *arg, const void *req, size_t len, char **resp, si
 		goto out;
 	}
 	const char *type = envelope_str(env, "type");
-	int routed = strcmp(type, "lookup") == 0 || strcmp(type, "request") == 0;
+	int routed = strcmp(type, "lookup") == 0 || strcmp(type, "request") == 0 ||
+		     strcmp(type, "rights.request") == 0 || strcmp(type, "report.access") == 0;
 	if (!routed && !envelope_addressed_to(env, b->ident->id)) {
 		snprintf(err, sizeof(err), "envelope is not addressed to the broker '%s'", b->ident->id);
 		rc = broker_refuse(b, env, from, WN_EPROTO, err, resp, resplen);
@@ -230,6 +231,8 @@ static int broker_handle(void *arg, const void *req, size_t len, char **resp, si
 		rc = broker_handle_lookup(b, &rq, &reply, err, sizeof(err));
 	else if (strcmp(type, "request") == 0)
 		rc = broker_handle_request(b, &rq, &reply, err, sizeof(err));
+	else if (strcmp(type, "rights.request") == 0 || strcmp(type, "report.access") == 0)
+		rc = broker_handle_broadcast(b, &rq, &reply, err, sizeof(err));
 	else if (strcmp(type, "health") == 0)
 		rc = broker_handle_health(b, &rq, &reply);
 	else if (strcmp(type, "directory.get") == 0)

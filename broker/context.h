@@ -61,6 +61,11 @@ int broker_handle_lookup(struct broker *b, const struct broker_request *rq, json
 int broker_handle_request(struct broker *b, const struct broker_request *rq, json_t **reply,
 			  char *err, size_t errcap);
 
+/* Routes a rights request or an access report to the partners named; err
+ * explains a refusal. */
+int broker_handle_broadcast(struct broker *b, const struct broker_request *rq, json_t **reply,
+			    char *err, size_t errcap);
+
 /* Handles case.open, case.join, case.leave, case.close and case.list. */
 int broker_handle_case(struct broker *b, const struct broker_request *rq, json_t **reply,
 		       char *err, size_t errcap);

@@ -539,3 +539,81 @@ int broker_handle_request(struct broker *b, const struct broker_request *rq, jso
 	json_decref(delivery);
 	return broker_reply(b, rq, "request.result", body, reply);
 }
+
+/* A query a partner sends, sealed, to several partners that are not asked
+ * about a case: a client's rights request (r18) or access report (r17). */
+static int route_check_broadcast(struct broker *b, const struct broker_request *rq, char *err,
+				 size_t errcap)
+{
+	const json_t *env = rq->env;
+	json_t *to = json_object_get(env, "to"), *sealed = json_object_get(env, "sealed"), *x;
+	size_t i;
+	char detail[200];
+	if (json_object_get(env, "actor") == NULL) {
+		snprintf(err, errcap, "missing field 'actor': every request names the professional (r16)");
+		return WN_ESCHEMA;
+	}
+	if (!registry_member(rq->from)) {
+		snprintf(err, errcap, "'%s' is an incidental partner", rq->from->id);
+		return WN_EDENIED;
+	}
+	json_t *body = envelope_body(env);
+	if (body != NULL && schema_check(body, request_body_fields, detail, sizeof(detail)) != 0) {
+		snprintf(err, errcap, "body: %s", detail);
+		return WN_ESCHEMA;
+	}
+	if (json_array_size(to) > (size_t)b->max_partners) {
+		snprintf(err, errcap, "%zu recipients exceed the federation limit of %d",
+			 json_array_size(to), b->max_partners);
+		return WN_ELIMIT;
+	}
+	if (json_object_size(sealed) != json_array_size(to)) {
+		snprintf(err, errcap, "every recipient needs exactly one sealed body");
+		return WN_ESCHEMA;
+	}
+	json_array_foreach(to, i, x) {
+		const char *id = json_string_value(x);
+		struct registry_partner *p = registry_find(b->reg, id);
+		if (p == NULL) {
+			snprintf(err, errcap, "recipient '%s' is not a partner in the registry", id);
+			return WN_EUNKNOWN_PARTNER;
+		}
+		if (p == rq->from || !registry_usable(p) || !registry_member(p)) {
+			snprintf(err, errcap, "recipient '%s' is not another active covenant partner", id);
+			return p == rq->from ? WN_EPROTO : WN_EREVOKED;
+		}
+		if (json_object_get(sealed, id) == NULL) {
+			snprintf(err, errcap, "no sealed body for recipient '%s'", id);
+			return WN_ESCHEMA;
+		}
+	}
+	return 0;
+}
+
+int broker_handle_broadcast(struct broker *b, const struct broker_request *rq, json_t **reply,
+			    char *err, size_t errcap)
+{
+	const json_t *env = rq->env;
+	const char *type = envelope_str(env, "type");
+	int rights = strcmp(type, "rights.request") == 0;
+	int rc = route_check_broadcast(b, rq, err, errcap);
+	if (rc != 0)
+		return rc;
+	json_t *entry = json_pack("{s:s,s:s,s:s,s:O,s:O,s:I}", "type", type, "id",
+				  envelope_str(env, "id"), "from", rq->from->id, "actor",
+				  json_object_get(env, "actor"), "to", json_object_get(env, "to"),
+				  "ts", (json_int_t)envelope_ts(env));
+	if (envelope_str(env, "purpose") != NULL)
+		json_object_set_new(entry, "purpose", json_string(envelope_str(env, "purpose")));
+	json_t *answers = NULL, *delivery = NULL;
+	int64_t index = 0;
+	rc = route_forward(b, rq, entry, NULL, rights ? "rights.answer" : "report.answer",
+			   route_deadline(b, env), NULL, &answers, &delivery, &index, err, errcap);
+	json_decref(entry);
+	if (rc != 0)
+		return rc;
+	return broker_reply(b, rq, rights ? "rights.result" : "report.result",
+			    json_pack("{s:o,s:o,s:I}", "answers", answers, "delivery", delivery,
+				      "audit_index", (json_int_t)index),
+			    reply);
+}

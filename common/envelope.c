@@ -74,7 +74,9 @@ static const char *const known_types[] = {
 	"case.close", "case.list", "thirdparty.propose", "thirdparty.declare",
 	"thirdparty.approve", "thirdparty.reject", "thirdparty.list",
 	"checkpoint.get", "checkpoint.cosign",
-	"report.access", "report.rights", NULL,
+	"report.access", "report.answer", "report.result", "report.metadata",
+	"rights.request", "rights.answer", "rights.result",
+	"stats.get", "stats.month", "stats.answer", NULL,
 };
 
 static int envelope_type_known(const char *t)

@@ -328,6 +328,61 @@ typedef struct wn_thirdparty_list {
 int wn_thirdparties(wn_client *c, wn_thirdparty_list **out);
 void wn_thirdparty_list_free(wn_thirdparty_list *l);
 
+/* ---- the client's rights (r17, r18) ------------------------------------ */
+
+typedef struct wn_rights_params {
+	const char *bsn;
+	const char *kind;             /* correction, completion, deletion, shielding */
+	const char *const *categories;/* NULL: every category */
+	size_t ncategories;
+	const char *text;             /* what the client asks, for the partners */
+	const char *const *partners;  /* NULL: every covenant partner */
+	size_t npartners;
+	wn_actor actor;
+} wn_rights_params;
+
+typedef struct wn_rights_answer {
+	const char *partner;
+	const char *status;   /* registered, not_known, unavailable, invalid, error */
+	const char *deadline; /* YYYY-MM-DD when registered, else NULL */
+} wn_rights_answer;
+
+typedef struct wn_rights_result {
+	const char *request_id;
+	size_t count;
+	wn_rights_answer *answers;
+} wn_rights_result;
+
+/* Routes a client's rights request to the partners; those that hold records
+ * of the person register it with a four-week deadline. *out:
+ * wn_rights_result_free(). */
+int wn_rights_request(wn_client *c, const wn_rights_params *p, wn_rights_result **out);
+void wn_rights_result_free(wn_rights_result *r);
+
+typedef struct wn_rights_item {
+	const char *id, *kind, *requester, *deadline, *status; /* status: open, done, refused */
+	const char *categories;  /* JSON array text, or NULL: every category */
+	const char *motivation;  /* of a refusal, or NULL */
+	int64_t received_at, decided_at;
+	int overdue;
+} wn_rights_item;
+
+typedef struct wn_rights_list {
+	size_t count;
+	wn_rights_item *items;
+} wn_rights_list;
+
+/* The rights requests this node registered: open and overdue ones first.
+ * *out: wn_rights_list_free(). */
+int wn_rights_pending(wn_client *c, wn_rights_list **out);
+void wn_rights_list_free(wn_rights_list *l);
+
+/* Decides a rights request: decision "done" (a deletion removes the
+ * records, a shielding stops their disclosure) or "refused" with a
+ * motivation. */
+int wn_rights_decide(wn_client *c, const char *id, const char *decision, const char *motivation,
+		     const wn_actor *actor);
+
 /* ---- consent (r10, r11, r12) ------------------------------------------ */
 
 /* Registers the client's signed consent declaration (Heerlen Bijlage 5),

@@ -33,6 +33,8 @@ static void usage(FILE *f)
 		"                        this partner's own conflict-of-duties judgement\n"
 		"  thirdparty propose|declare|approve|reject|list\n"
 		"                        disclosure to an incidental partner (Bijlage 6)\n"
+		"  rights request|list|decide\n"
+		"                        a client's correction, completion, deletion, shielding\n"
 		"  audit verify|prove|check\n"
 		"                        offline checks of a tamper-evident log (a database file)\n"
 		"  records import FILE   import records (JSON lines), all or nothing\n"

@@ -37,6 +37,7 @@ int cli_consent(wn_client *c, int argc, char **argv);
 int cli_request(wn_client *c, int argc, char **argv);
 int cli_duty(wn_client *c, int argc, char **argv);
 int cli_thirdparty(wn_client *c, int argc, char **argv);
+int cli_rights(wn_client *c, int argc, char **argv);
 
 /* wijknet audit … (cli_audit.c): offline, on a database file. */
 int cli_audit(int argc, char **argv);

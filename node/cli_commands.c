@@ -257,6 +257,8 @@ int cli_online_command(wn_client *c, const char *cmd, int argc, char **argv)
 		return cli_duty(c, argc, argv);
 	if (strcmp(cmd, "thirdparty") == 0)
 		return cli_thirdparty(c, argc, argv);
+	if (strcmp(cmd, "rights") == 0)
+		return cli_rights(c, argc, argv);
 	fprintf(stderr, "wijknet: unknown command '%s' (see wijknet --help)\n", cmd);
 	return 2;
 }

@@ -279,6 +279,14 @@ static int disclose_commit(db *d, void *arg)
 			       "has asserted a conflict of duties for this case, person, recipient "
 			       "and these categories");
 	}
+	/* shielded on the client's request (r18): no longer disclosed */
+	if (c->reason == NULL) {
+		int shielded = 0;
+		if ((rc = store_shielded_locked(d, c->index, c->categories, &shielded)) != 0)
+			return rc;
+		if (shielded)
+			refuse(c, "shielded", "the client has had these records shielded");
+	}
 	if (c->reason == NULL) {
 		if ((rc = store_read_records_locked(d, c->index, c->categories, &c->records)) != 0)
 			return rc;

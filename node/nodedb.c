@@ -6,6 +6,7 @@
 #include "consent.h"
 #include "disclog.h"
 #include "replay.h"
+#include "rights.h"
 #include "store.h"
 #include "secevent.h"
 #include "thirdparty.h"
@@ -17,6 +18,7 @@ static const struct db_migration node_migrations[] = {
 	{ 4, REQUEST_LOG_SCHEMA },
 	{ 5, THIRDPARTY_SCHEMA },
 	{ 6, LEDGER_SCHEMA },
+	{ 7, RIGHTS_SCHEMA },
 };
 
 int nodedb_open(const char *path, db **out, char *err, size_t errcap)

@@ -243,6 +243,27 @@ int store_read_records_locked(db *d, const uint8_t index[STORE_INDEX_LEN],
 	return 0;
 }
 
+int store_shielded_locked(db *d, const uint8_t index[STORE_INDEX_LEN], const json_t *categories,
+			  int *shielded)
+{
+	sqlite3_stmt *st = NULL;
+	char *cats = json_dumps(categories, JSON_COMPACT);
+	if (cats == NULL)
+		return WN_ENOMEM;
+	int rc = db_prepare(d, "SELECT 1 FROM records WHERE subject_index = ? AND shielded = 1 AND"
+			       " category IN (SELECT value FROM json_each(?)) LIMIT 1", &st);
+	if (rc == 0) {
+		sqlite3_bind_blob(st, 1, index, STORE_INDEX_LEN, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 2, cats, -1, SQLITE_TRANSIENT);
+		int s = sqlite3_step(st);
+		*shielded = s == SQLITE_ROW;
+		rc = s == SQLITE_ROW || s == SQLITE_DONE ? 0 : WN_EDB;
+	}
+	sqlite3_finalize(st);
+	free(cats);
+	return rc;
+}
+
 int store_import_stage(db *d, const struct node_keys *k, const char *import_id,
 		       const json_t *lines, char *err, size_t errcap)
 {

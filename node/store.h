@@ -54,6 +54,11 @@ int store_subject_known(db *d, const uint8_t index[STORE_INDEX_LEN], int *known)
 int store_read_records_locked(db *d, const uint8_t index[STORE_INDEX_LEN],
 			      const json_t *categories, json_t **out);
 
+/* *shielded = 1 when a record of the person in one of categories is
+ * shielded (inside a writer transaction). */
+int store_shielded_locked(db *d, const uint8_t index[STORE_INDEX_LEN], const json_t *categories,
+			  int *shielded);
+
 /* Import in stages: every chunk is validated (line numbers in err) and
  * staged; commit moves all staged rows of import_id into records in one
  * transaction; abort drops them. Nothing reaches records half-way. */

@@ -1,0 +1,164 @@
+/*
+ * cli_rights.c — `wijknet rights`: route a client's rights request to the
+ * partners, list the requests this partner registered (open and overdue
+ * first), and decide one.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+
+static int rights_usage(void)
+{
+	fprintf(stderr,
+		"usage: wijknet rights request --bsn BSN --kind correction|completion|deletion|shielding\n"
+		"                 [--categories a,b] [--text TEXT] [--partners a,b] [--json]\n"
+		"       wijknet rights list [--json]\n"
+		"       wijknet rights decide --id ID --decision done|refused [--motivation TEXT]\n"
+		"(each with [--actor ID --role ROLE])\n");
+	return 2;
+}
+
+static void date_of(int64_t ms, char out[11])
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(out, 11, "%Y-%m-%d", &tm);
+}
+
+static int rights_list(wn_client *c, int json)
+{
+	wn_rights_list *l = NULL;
+	int rc = wn_rights_pending(c, &l);
+	if (rc != 0)
+		return cli_fail("rights list", rc, c);
+	if (json) {
+		json_t *arr = json_array();
+		for (size_t i = 0; i < l->count; i++) {
+			wn_rights_item *t = &l->items[i];
+			json_t *e = json_pack("{s:s,s:s,s:s,s:s,s:s,s:b,s:I}", "id", t->id, "kind",
+					      t->kind, "requester", t->requester, "deadline",
+					      t->deadline, "status", t->status, "overdue", t->overdue,
+					      "received_at", (json_int_t)t->received_at);
+			if (t->categories)
+				json_object_set_new(e, "categories", json_string(t->categories));
+			if (t->motivation)
+				json_object_set_new(e, "motivation", json_string(t->motivation));
+			if (t->decided_at)
+				json_object_set_new(e, "decided_at", json_integer(t->decided_at));
+			json_array_append_new(arr, e);
+		}
+		cli_print_json(json_pack("{s:o}", "requests", arr));
+	} else {
+		printf("%-32s  %-10s  %-18s  %-10s  %-10s  %-8s  %s\n", "REQUEST", "KIND", "FROM",
+		       "RECEIVED", "DEADLINE", "STATUS", "");
+		for (size_t i = 0; i < l->count; i++) {
+			wn_rights_item *t = &l->items[i];
+			char rec[11];
+			date_of(t->received_at, rec);
+			printf("%-32s  %-10s  %-18s  %-10s  %-10s  %-8s  %s\n", t->id, t->kind,
+			       t->requester, rec, t->deadline, t->status,
+			       t->overdue ? "OVERDUE" : "");
+		}
+		printf("%zu request(s)\n", l->count);
+	}
+	wn_rights_list_free(l);
+	return 0;
+}
+
+int cli_rights(wn_client *c, int argc, char **argv)
+{
+	if (argc < 1)
+		return rights_usage();
+	wn_rights_params p;
+	memset(&p, 0, sizeof(p));
+	const char *sub = argv[0], *v, *id = NULL, *decision = NULL, *motivation = NULL;
+	char *cats = NULL, *partners = NULL;
+	const char **clist = NULL, **plist = NULL;
+	int json = 0, status = 2;
+	for (int i = 1; i < argc; i++) {
+		if ((v = cli_opt(argc, argv, &i, "--bsn")))
+			p.bsn = v;
+		else if ((v = cli_opt(argc, argv, &i, "--kind")))
+			p.kind = v;
+		else if ((v = cli_opt(argc, argv, &i, "--categories"))) {
+			free(cats);
+			cats = strdup(v);
+		} else if ((v = cli_opt(argc, argv, &i, "--partners"))) {
+			free(partners);
+			partners = strdup(v);
+		} else if ((v = cli_opt(argc, argv, &i, "--text")))
+			p.text = v;
+		else if ((v = cli_opt(argc, argv, &i, "--id")))
+			id = v;
+		else if ((v = cli_opt(argc, argv, &i, "--decision")))
+			decision = v;
+		else if ((v = cli_opt(argc, argv, &i, "--motivation")))
+			motivation = v;
+		else if ((v = cli_opt(argc, argv, &i, "--actor")))
+			p.actor.id = v;
+		else if ((v = cli_opt(argc, argv, &i, "--role")))
+			p.actor.role = v;
+		else if (strcmp(argv[i], "--json") == 0)
+			json = 1;
+		else {
+			status = cli_unknown_option("rights", argv[i]);
+			goto out;
+		}
+	}
+	cli_default_actor(&p.actor);
+	if (strcmp(sub, "list") == 0) {
+		status = rights_list(c, json);
+	} else if (strcmp(sub, "decide") == 0 && id != NULL && decision != NULL) {
+		int rc = wn_rights_decide(c, id, decision, motivation, &p.actor);
+		if (rc != 0)
+			status = cli_fail("rights decide", rc, c);
+		else {
+			printf("rights request %s: %s\n", id, decision);
+			status = 0;
+		}
+	} else if (strcmp(sub, "request") == 0 && p.bsn != NULL && p.kind != NULL) {
+		if (cats != NULL)
+			p.categories = clist = cli_split(cats, &p.ncategories);
+		if (partners != NULL)
+			p.partners = plist = cli_split(partners, &p.npartners);
+		wn_rights_result *r = NULL;
+		int rc = wn_rights_request(c, &p, &r);
+		if (rc != 0) {
+			status = cli_fail("rights request", rc, c);
+			goto out;
+		}
+		if (json) {
+			json_t *arr = json_array();
+			for (size_t i = 0; i < r->count; i++) {
+				json_t *e = json_pack("{s:s,s:s}", "partner", r->answers[i].partner,
+						      "status", r->answers[i].status);
+				if (r->answers[i].deadline)
+					json_object_set_new(e, "deadline",
+							    json_string(r->answers[i].deadline));
+				json_array_append_new(arr, e);
+			}
+			cli_print_json(json_pack("{s:s,s:o}", "request_id", r->request_id, "answers",
+						 arr));
+		} else {
+			printf("rights request %s (%s)\n", r->request_id, p.kind);
+			printf("%-26s %-12s %s\n", "PARTNER", "STATUS", "DEADLINE");
+			for (size_t i = 0; i < r->count; i++)
+				printf("%-26s %-12s %s\n", r->answers[i].partner, r->answers[i].status,
+				       r->answers[i].deadline ? r->answers[i].deadline : "");
+		}
+		wn_rights_result_free(r);
+		status = 0;
+	} else {
+		status = rights_usage();
+	}
+out:
+	free(clist);
+	free(plist);
+	free(cats);
+	free(partners);
+	return status;
+}

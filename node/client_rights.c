@@ -1,0 +1,140 @@
+/*
+ * client_rights.c — libwijknet: the client's rights requests (wn_rights_*).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "wijknet.h"
+#include "client.h"
+
+static json_t *strings(const char *const *v, size_t n)
+{
+	json_t *arr = json_array();
+	for (size_t i = 0; arr != NULL && i < n; i++)
+		json_array_append_new(arr, json_string(v[i]));
+	return arr;
+}
+
+struct rights_result_impl {
+	wn_rights_result pub;
+	json_t *keep;
+};
+
+int wn_rights_request(wn_client *c, const wn_rights_params *p, wn_rights_result **out)
+{
+	if (c == NULL || p == NULL || out == NULL || p->bsn == NULL || p->kind == NULL)
+		return WN_EINVAL;
+	json_t *req = json_pack("{s:s,s:s,s:s}", "op", "rights.request", "bsn", p->bsn, "kind",
+				p->kind), *result = NULL;
+	json_t *a = client_actor(&p->actor);
+	if (req != NULL) {
+		if (a != NULL)
+			json_object_set_new(req, "actor", a);
+		if (p->categories != NULL)
+			json_object_set_new(req, "categories", strings(p->categories, p->ncategories));
+		if (p->partners != NULL)
+			json_object_set_new(req, "partners", strings(p->partners, p->npartners));
+		if (p->text != NULL)
+			json_object_set_new(req, "text", json_string(p->text));
+	}
+	int rc = client_op(c, req, &result);
+	if (rc != 0)
+		return rc;
+	json_t *arr = json_object_get(result, "answers");
+	size_t n = json_array_size(arr);
+	struct rights_result_impl *r = calloc(1, sizeof(*r));
+	if (r == NULL || (r->pub.answers = calloc(n ? n : 1, sizeof(wn_rights_answer))) == NULL) {
+		free(r);
+		json_decref(result);
+		return WN_ENOMEM;
+	}
+	r->keep = result;
+	r->pub.request_id = client_str(result, "request_id", "");
+	r->pub.count = n;
+	for (size_t i = 0; i < n; i++) {
+		json_t *e = json_array_get(arr, i);
+		r->pub.answers[i].partner = client_str(e, "partner", "");
+		r->pub.answers[i].status = client_str(e, "status", "error");
+		r->pub.answers[i].deadline = client_str(e, "deadline", NULL);
+	}
+	*out = &r->pub;
+	return 0;
+}
+
+void wn_rights_result_free(wn_rights_result *r)
+{
+	if (r == NULL)
+		return;
+	struct rights_result_impl *impl = (struct rights_result_impl *)r;
+	free(r->answers);
+	json_decref(impl->keep);
+	free(impl);
+}
+
+struct rights_list_impl {
+	wn_rights_list pub;
+	json_t *keep;
+};
+
+int wn_rights_pending(wn_client *c, wn_rights_list **out)
+{
+	if (c == NULL || out == NULL)
+		return WN_EINVAL;
+	json_t *result = NULL;
+	int rc = client_op(c, json_pack("{s:s}", "op", "rights.list"), &result);
+	if (rc != 0)
+		return rc;
+	json_t *arr = json_object_get(result, "requests");
+	size_t n = json_array_size(arr);
+	struct rights_list_impl *l = calloc(1, sizeof(*l));
+	if (l == NULL || (l->pub.items = calloc(n ? n : 1, sizeof(wn_rights_item))) == NULL) {
+		free(l);
+		json_decref(result);
+		return WN_ENOMEM;
+	}
+	l->keep = result;
+	l->pub.count = n;
+	for (size_t i = 0; i < n; i++) {
+		json_t *e = json_array_get(arr, i);
+		wn_rights_item *t = &l->pub.items[i];
+		t->id = client_str(e, "id", "");
+		t->kind = client_str(e, "kind", "");
+		t->requester = client_str(e, "requester", "");
+		t->deadline = client_str(e, "deadline", "");
+		t->status = client_str(e, "status", "");
+		t->categories = client_str(e, "categories", NULL);
+		t->motivation = client_str(e, "motivation", NULL);
+		t->received_at = (int64_t)json_integer_value(json_object_get(e, "received_at"));
+		t->decided_at = (int64_t)json_integer_value(json_object_get(e, "decided_at"));
+		t->overdue = json_is_true(json_object_get(e, "overdue"));
+	}
+	*out = &l->pub;
+	return 0;
+}
+
+void wn_rights_list_free(wn_rights_list *l)
+{
+	if (l == NULL)
+		return;
+	struct rights_list_impl *impl = (struct rights_list_impl *)l;
+	free(l->items);
+	json_decref(impl->keep);
+	free(impl);
+}
+
+int wn_rights_decide(wn_client *c, const char *id, const char *decision, const char *motivation,
+		     const wn_actor *actor)
+{
+	if (c == NULL || id == NULL || decision == NULL)
+		return WN_EINVAL;
+	json_t *req = json_pack("{s:s,s:s,s:s}", "op", "rights.decide", "id", id, "decision",
+				decision);
+	json_t *a = client_actor(actor);
+	if (req != NULL && a != NULL)
+		json_object_set_new(req, "actor", a);
+	if (req != NULL && motivation != NULL)
+		json_object_set_new(req, "motivation", json_string(motivation));
+	return client_op(c, req, NULL);
+}

@@ -1,0 +1,472 @@
+/*
+ * rights.c — a client's rights requests (r18; Heerlen 9.1, G-P 8):
+ * correction, completion, deletion or shielding. The node the client turned
+ * to routes the request, sealed, to the partners; each partner that holds
+ * records of the person registers it with its four-week deadline, and its
+ * professional decides — done, or refused with a motivation — on the date
+ * the node records. A deletion removes the records (the ledger keeps that it
+ * happened, not what was removed); a shielding stops their disclosure.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "wijknet.h"
+#include "answer.h"
+#include "bsn.h"
+#include "context.h"
+#include "date.h"
+#include "disclog.h"
+#include "envelope.h"
+#include "fanout.h"
+#include "ground.h"
+#include "ids.h"
+#include "local.h"
+#include "log.h"
+#include "purge.h"
+#include "rights.h"
+#include "schema.h"
+#include "store.h"
+#include "vocab.h"
+
+#define RIGHTS_DEADLINE_DAYS 28 /* four weeks (G-P 8) */
+#define RIGHTS_DEADLINE_MS 5000
+
+static const char *const kinds[] = { "correction", "completion", "deletion", "shielding", NULL };
+
+static const struct schema_field rights_sealed_fields[] = {
+	{ "bsn", SCHEMA_STRING, 1, 16 },
+	{ "kind", SCHEMA_STRING, 1, 16 },
+	{ "categories", SCHEMA_ARRAY, 0, 32 },
+	{ "text", SCHEMA_STRING, 0, 4000 },
+	{ NULL, 0, 0, 0 },
+};
+
+static const struct schema_field rights_rq_fields[] = {
+	{ "op", SCHEMA_STRING, 1, 32 },
+	{ "bsn", SCHEMA_STRING, 0, 16 },
+	{ "kind", SCHEMA_STRING, 0, 16 },
+	{ "categories", SCHEMA_ARRAY, 0, 32 },
+	{ "text", SCHEMA_STRING, 0, 4000 },
+	{ "partners", SCHEMA_ARRAY, 0, 64 },
+	{ "actor", SCHEMA_OBJECT, 0, 0 },
+	{ "id", SCHEMA_STRING, 0, 32 },
+	{ "decision", SCHEMA_STRING, 0, 16 },
+	{ "motivation", SCHEMA_STRING, 0, 4000 },
+	{ "deadline_ms", SCHEMA_INT, 0, 60000 },
+	{ NULL, 0, 0, 0 },
+};
+
+static int kind_known(const char *k)
+{
+	for (size_t i = 0; k != NULL && kinds[i] != NULL; i++)
+		if (strcmp(kinds[i], k) == 0)
+			return 1;
+	return 0;
+}
+
+/* Categories: each from the vocabulary. */
+static int categories_ok(const json_t *cats, char *err, size_t errcap)
+{
+	size_t i;
+	json_t *x;
+	json_array_foreach(cats, i, x) {
+		if (vocab_category(json_string_value(x)) == NULL) {
+			snprintf(err, errcap, "category '%.64s' is not in the vocabulary",
+				 json_string_value(x) ? json_string_value(x) : "?");
+			return WN_ECATEGORY;
+		}
+	}
+	return 0;
+}
+
+/* ---- at the partner: register and answer ----------------------------- */
+
+struct rights_receive {
+	struct node *n;
+	const json_t *query;
+	const struct dir_peer *requester;
+	const json_t *sealed;
+	uint8_t index[STORE_INDEX_LEN];
+	char deadline[DATE_LEN + 1];
+	const char *status; /* out: registered, not_known */
+};
+
+static int rights_receive_run(db *d, void *arg)
+{
+	struct rights_receive *r = arg;
+	const json_t *q = r->query, *actor = json_object_get(q, "actor");
+	sqlite3_stmt *st = NULL;
+	int known = 0;
+	int rc = db_prepare(d, "SELECT 1 FROM records WHERE subject_index = ? LIMIT 1", &st);
+	if (rc != 0)
+		return rc;
+	sqlite3_bind_blob(st, 1, r->index, STORE_INDEX_LEN, SQLITE_TRANSIENT);
+	known = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	r->status = known ? "registered" : "not_known";
+	char *cats = json_dumps(json_object_get(r->sealed, "categories"), JSON_COMPACT);
+	struct disclosure e = {
+		.ledger = r->n->ledger,
+		.request_id = envelope_str(q, "id"),
+		.type = "rights",
+		.requester = r->requester->id,
+		.actor_id = json_string_value(json_object_get(actor, "id")),
+		.actor_role = json_string_value(json_object_get(actor, "role")),
+		.purpose = "inzage",
+		.subject_index = r->index,
+		.outcome = r->status,
+		.reason = json_string_value(json_object_get(r->sealed, "kind")),
+		.broker_index = (int64_t)json_integer_value(
+			json_object_get(json_object_get(q, "receipt"), "index")),
+		.categories = cats,
+	};
+	rc = disclog_insert(d, &e);
+	if (rc == 0 && known &&
+	    (rc = db_prepare(d, "INSERT INTO rights_requests(id, received_at, deadline, kind,"
+				" categories, text, requester, actor_role, subject_index)"
+				" VALUES (?,?,?,?,?,?,?,?,?)", &st)) == 0) {
+		sqlite3_bind_text(st, 1, envelope_str(q, "id"), -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(st, 2, time_now_ms());
+		sqlite3_bind_text(st, 3, r->deadline, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 4, json_string_value(json_object_get(r->sealed, "kind")), -1,
+				  SQLITE_TRANSIENT);
+		if (cats != NULL && strcmp(cats, "null") != 0)
+			sqlite3_bind_text(st, 5, cats, -1, SQLITE_TRANSIENT);
+		if (json_object_get(r->sealed, "text") != NULL)
+			sqlite3_bind_text(st, 6, json_string_value(json_object_get(r->sealed, "text")),
+					  -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 7, r->requester->id, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 8, json_string_value(json_object_get(actor, "role")), -1,
+				  SQLITE_TRANSIENT);
+		sqlite3_bind_blob(st, 9, r->index, STORE_INDEX_LEN, SQLITE_TRANSIENT);
+		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
+		sqlite3_finalize(st);
+	}
+	free(cats);
+	return rc;
+}
+
+int rights_receive(struct node *n, const json_t *query, const struct dir_peer *requester,
+		   json_t **reply, char *err, size_t errcap)
+{
+	json_t *sealed = NULL;
+	char detail[200];
+	int rc;
+	struct rights_receive r;
+	memset(&r, 0, sizeof(r));
+	if (json_object_get(query, "actor") == NULL) {
+		snprintf(err, errcap, "a rights request names the professional");
+		return WN_ESCHEMA;
+	}
+	if (envelope_open(query, n->ident->id, n->keys.seal_sk, &sealed) != 0) {
+		snprintf(err, errcap, "the body sealed to '%s' is absent or cannot be opened",
+			 n->ident->id);
+		return WN_ESEAL;
+	}
+	if ((rc = schema_check(sealed, rights_sealed_fields, detail, sizeof(detail))) != 0) {
+		snprintf(err, errcap, "sealed body: %s", detail);
+		goto out;
+	}
+	const char *bsn = json_string_value(json_object_get(sealed, "bsn"));
+	if (bsn_validate(bsn) != 0 || !kind_known(json_string_value(json_object_get(sealed, "kind"))) ||
+	    categories_ok(json_object_get(sealed, "categories"), detail, sizeof(detail)) != 0) {
+		snprintf(err, errcap, "sealed body: a valid BSN, a known kind and categories of the "
+			 "vocabulary are needed");
+		rc = WN_ESCHEMA;
+		goto out;
+	}
+	r.n = n;
+	r.query = query;
+	r.requester = requester;
+	r.sealed = sealed;
+	date_today_plus(RIGHTS_DEADLINE_DAYS, r.deadline);
+	if ((rc = store_subject_index(&n->keys, bsn, r.index)) != 0)
+		goto out;
+	if ((rc = db_writer_run(n->writer, rights_receive_run, &r)) != 0) {
+		snprintf(err, errcap, rc == WN_EREPLAY ? "this request was answered before"
+						       : "the request cannot be registered; no answer");
+		goto out;
+	}
+	log_emit(WN_LOG_INFO, "rights_request_received",
+		 json_pack("{s:s,s:s,s:s}", "id", envelope_str(query, "id"), "from", requester->id,
+			   "status", r.status));
+	json_t *body = json_pack("{s:s}", "status", r.status);
+	if (strcmp(r.status, "registered") == 0)
+		json_object_set_new(body, "deadline", json_string(r.deadline));
+	json_t *a = NULL;
+	if ((rc = envelope_new1(&a, "rights.answer", n->ident->id, requester->id)) == 0) {
+		envelope_set_str(a, "re", envelope_str(query, "id"));
+		rc = envelope_seal(a, requester->id, requester->seal_pk, body);
+		if (rc == 0)
+			rc = envelope_sign(a, n->ident->key);
+		if (rc == 0) {
+			*reply = a;
+			a = NULL;
+		}
+	}
+	json_decref(a);
+	json_decref(body);
+out:
+	OPENSSL_cleanse(r.index, sizeof(r.index));
+	const char *b = json_string_value(json_object_get(sealed, "bsn"));
+	if (b != NULL)
+		OPENSSL_cleanse((char *)(uintptr_t)b, strlen(b));
+	json_decref(sealed);
+	return rc;
+}
+
+/* ---- at the node the client turned to -------------------------------- */
+
+static json_t *rights_send(struct node *n, json_t *rq)
+{
+	char err[512] = "", qid[ID_HEX_LEN + 1];
+	const char *bsn = json_string_value(json_object_get(rq, "bsn"));
+	const char *kind = json_string_value(json_object_get(rq, "kind"));
+	json_t *actor = json_object_get(rq, "actor"), *scope = NULL, *answers = NULL;
+	json_t *sealed = NULL, *result = NULL;
+	struct directory *d = NULL;
+	int rc = local_check_actor(actor, err, sizeof(err));
+	if (rc != 0)
+		return local_error(rc, err);
+	if (bsn_validate(bsn) != 0)
+		return local_error(WN_EBSN, "the BSN is not valid: nine digits passing the 11-proef");
+	if (!kind_known(kind))
+		return local_error(WN_EINVAL, "kind: correction, completion, deletion or shielding");
+	if ((rc = categories_ok(json_object_get(rq, "categories"), err, sizeof(err))) != 0)
+		return local_error(rc, err);
+	if ((d = node_directory(n)) == NULL)
+		return local_error(WN_ESTATE, "no verified directory yet: is the broker reachable?");
+	if ((rc = fanout_scope(n, &d, json_object_get(rq, "partners"), &scope, err, sizeof(err))) != 0)
+		goto fail;
+	sealed = json_pack("{s:s,s:s}", "bsn", bsn, "kind", kind);
+	static const char *const opt[] = { "categories", "text" };
+	for (size_t i = 0; i < 2; i++)
+		if (json_object_get(rq, opt[i]) != NULL)
+			json_object_set(sealed, opt[i], json_object_get(rq, opt[i]));
+	int deadline = (int)json_integer_value(json_object_get(rq, "deadline_ms"));
+	struct fanout_query q = { "rights.request", "rights.answer", scope, sealed, actor, "inzage",
+				  deadline > 0 ? deadline : RIGHTS_DEADLINE_MS };
+	if ((rc = fanout_query(n, d, &q, qid, &answers, err, sizeof(err))) != 0)
+		goto fail;
+	json_t *list = json_array(), *x;
+	size_t i;
+	json_array_foreach(scope, i, x) {
+		json_t *a = json_object_get(answers, json_string_value(x));
+		const char *outcome = json_string_value(json_object_get(a, "outcome"));
+		json_t *body = json_object_get(a, "body");
+		const char *status = strcmp(outcome, "answered") == 0
+					     ? json_string_value(json_object_get(body, "status"))
+					     : outcome;
+		json_t *e = json_pack("{s:O,s:s}", "partner", x, "status", status ? status : "invalid");
+		if (json_object_get(body, "deadline"))
+			json_object_set(e, "deadline", json_object_get(body, "deadline"));
+		json_array_append_new(list, e);
+	}
+	log_emit(WN_LOG_INFO, "rights_request_sent", json_pack("{s:s,s:s}", "id", qid, "kind", kind));
+	result = json_pack("{s:b,s:{s:s,s:s,s:o}}", "ok", 1, "result", "request_id", qid, "kind",
+			   kind, "answers", list);
+	goto out;
+fail:
+	result = local_error(rc, err);
+out:
+	if (sealed != NULL) {
+		const char *b = json_string_value(json_object_get(sealed, "bsn"));
+		if (b != NULL)
+			OPENSSL_cleanse((char *)(uintptr_t)b, strlen(b));
+	}
+	json_decref(sealed);
+	json_decref(scope);
+	json_decref(answers);
+	directory_release(d);
+	return result;
+}
+
+/* ---- the partner's professionals: list and decide -------------------- */
+
+static json_t *rights_list(struct node *n)
+{
+	char today[DATE_LEN + 1];
+	sqlite3_stmt *st = NULL;
+	json_t *list = json_array();
+	date_today_plus(0, today);
+	db_lock(n->db);
+	/* open and overdue first, then open by deadline, then decided */
+	int rc = db_prepare(n->db, "SELECT id, kind, categories, requester, actor_role,"
+				   " received_at, deadline, status, decided_at, decision_motivation,"
+				   " status = 'open' AND deadline < ?1 AS overdue FROM rights_requests"
+				   " ORDER BY status != 'open', overdue DESC, deadline, received_at"
+				   " LIMIT 1000", &st);
+	if (rc == 0) {
+		sqlite3_bind_text(st, 1, today, -1, SQLITE_TRANSIENT);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			json_t *e = json_pack("{s:s,s:s,s:s,s:s,s:I,s:s,s:s,s:b}", "id",
+					      sqlite3_column_text(st, 0), "kind",
+					      sqlite3_column_text(st, 1), "requester",
+					      sqlite3_column_text(st, 3), "requester_role",
+					      sqlite3_column_text(st, 4), "received_at",
+					      (json_int_t)sqlite3_column_int64(st, 5), "deadline",
+					      sqlite3_column_text(st, 6), "status",
+					      sqlite3_column_text(st, 7), "overdue",
+					      sqlite3_column_int(st, 10));
+			if (sqlite3_column_type(st, 2) != SQLITE_NULL)
+				json_object_set_new(e, "categories",
+						    json_string((const char *)sqlite3_column_text(st, 2)));
+			if (sqlite3_column_type(st, 8) != SQLITE_NULL)
+				json_object_set_new(e, "decided_at",
+						    json_integer(sqlite3_column_int64(st, 8)));
+			if (sqlite3_column_type(st, 9) != SQLITE_NULL)
+				json_object_set_new(e, "motivation",
+						    json_string((const char *)sqlite3_column_text(st, 9)));
+			json_array_append_new(list, e);
+		}
+	}
+	sqlite3_finalize(st);
+	db_unlock(n->db);
+	if (rc != 0) {
+		json_decref(list);
+		return local_error(rc, NULL);
+	}
+	return json_pack("{s:b,s:{s:o}}", "ok", 1, "result", "requests", list);
+}
+
+struct rights_decision {
+	struct node *n;
+	const char *id, *decision, *motivation, *role;
+	char kind[16];
+	json_t *categories;
+	uint8_t index[STORE_INDEX_LEN];
+	char *err;
+	size_t errcap;
+};
+
+/* Reads the open request and records the decision with its ledger entry. */
+static int rights_decide_run(db *d, void *arg)
+{
+	struct rights_decision *x = arg;
+	sqlite3_stmt *st = NULL;
+	int rc = db_prepare(d, "SELECT kind, categories, subject_index, status FROM rights_requests"
+			       " WHERE id = ?", &st);
+	if (rc != 0)
+		return rc;
+	sqlite3_bind_text(st, 1, x->id, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		snprintf(x->err, x->errcap, "there is no rights request %s", x->id);
+		rc = WN_ENOTFOUND;
+	} else if (strcmp((const char *)sqlite3_column_text(st, 3), "open") != 0) {
+		snprintf(x->err, x->errcap, "rights request %s was decided before", x->id);
+		rc = WN_EINVAL;
+	} else {
+		json_error_t jerr;
+		snprintf(x->kind, sizeof(x->kind), "%s", (const char *)sqlite3_column_text(st, 0));
+		if (sqlite3_column_type(st, 1) != SQLITE_NULL)
+			x->categories = json_loads((const char *)sqlite3_column_text(st, 1), 0, &jerr);
+		if (sqlite3_column_bytes(st, 2) == STORE_INDEX_LEN)
+			memcpy(x->index, sqlite3_column_blob(st, 2), STORE_INDEX_LEN);
+	}
+	sqlite3_finalize(st);
+	if (rc != 0)
+		return rc;
+	if ((rc = db_prepare(d, "UPDATE rights_requests SET status = ?, decided_at = ?,"
+				" decision_motivation = ?, decided_by_role = ? WHERE id = ?", &st)) != 0)
+		return rc;
+	sqlite3_bind_text(st, 1, x->decision, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, time_now_ms());
+	if (x->motivation != NULL)
+		sqlite3_bind_text(st, 3, x->motivation, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, x->role, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, x->id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
+	sqlite3_finalize(st);
+	/* shielding: the records stay, but are no longer disclosed */
+	if (rc == 0 && strcmp(x->decision, "done") == 0 && strcmp(x->kind, "shielding") == 0 &&
+	    (rc = db_prepare(d, "UPDATE records SET shielded = 1 WHERE subject_index = ?1 AND"
+				" (?2 IS NULL OR category IN (SELECT value FROM json_each(?2)))",
+			     &st)) == 0) {
+		char *cats = x->categories ? json_dumps(x->categories, JSON_COMPACT) : NULL;
+		sqlite3_bind_blob(st, 1, x->index, STORE_INDEX_LEN, SQLITE_TRANSIENT);
+		if (cats != NULL)
+			sqlite3_bind_text(st, 2, cats, -1, SQLITE_TRANSIENT);
+		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
+		sqlite3_finalize(st);
+		free(cats);
+	}
+	if (rc == 0) {
+		int64_t lidx = 0;
+		char mhash[65] = "";
+		json_t *m = x->motivation ? json_pack("{s:s}", "explanation", x->motivation) : NULL;
+		if (m != NULL)
+			ground_detail_hash(m, mhash);
+		json_decref(m);
+		json_t *entry = json_pack("{s:s,s:s,s:s,s:s}", "rights_request", x->id, "kind", x->kind,
+					  "decision", x->decision, "decided_by_role", x->role);
+		if (entry != NULL && mhash[0])
+			json_object_set_new(entry, "motivation_hash", json_string(mhash));
+		rc = entry ? ledger_append_locked(x->n->ledger, "rights.decision", x->id, entry, &lidx)
+			   : WN_ENOMEM;
+		json_decref(entry);
+	}
+	return rc;
+}
+
+static json_t *rights_decide(struct node *n, json_t *rq)
+{
+	char err[512] = "";
+	json_t *actor = json_object_get(rq, "actor");
+	struct rights_decision x;
+	memset(&x, 0, sizeof(x));
+	x.n = n;
+	x.id = json_string_value(json_object_get(rq, "id"));
+	x.decision = json_string_value(json_object_get(rq, "decision"));
+	x.motivation = json_string_value(json_object_get(rq, "motivation"));
+	x.err = err;
+	x.errcap = sizeof(err);
+	int rc = local_check_actor(actor, err, sizeof(err));
+	if (rc != 0)
+		return local_error(rc, err);
+	x.role = json_string_value(json_object_get(actor, "role"));
+	if (id_validate(x.id) != 0)
+		return local_error(WN_EINVAL, "field 'id': the rights request, 32 hex digits");
+	if (x.decision == NULL || (strcmp(x.decision, "done") != 0 && strcmp(x.decision, "refused") != 0))
+		return local_error(WN_EINVAL, "decision: done or refused");
+	/* a refusal is motivated (G-P 8) */
+	if (strcmp(x.decision, "refused") == 0 && (x.motivation == NULL || strlen(x.motivation) < 10))
+		return local_error(WN_EMOTIVATION, "a refusal is motivated: give --motivation");
+	if ((rc = db_writer_run(n->writer, rights_decide_run, &x)) != 0) {
+		json_decref(x.categories);
+		return local_error(rc, err[0] ? err : NULL);
+	}
+	long deleted = 0;
+	/* deletion: the records go, each removal logged without content */
+	if (strcmp(x.decision, "done") == 0 && strcmp(x.kind, "deletion") == 0 &&
+	    (rc = purge_delete(n, x.index, x.categories, "rights_request", x.id, &deleted)) != 0)
+		log_msg(WN_LOG_ERROR, "rights_deletion_failed", "rights request %s: the records could "
+			"not be deleted: %s", x.id, wn_strerror(rc));
+	OPENSSL_cleanse(x.index, sizeof(x.index));
+	json_decref(x.categories);
+	log_emit(WN_LOG_INFO, "rights_request_decided",
+		 json_pack("{s:s,s:s,s:s}", "id", x.id, "kind", x.kind, "decision", x.decision));
+	if (rc != 0)
+		return local_error(rc, "the decision is recorded, but the records could not be deleted");
+	return json_pack("{s:b,s:{s:s,s:s,s:s,s:I}}", "ok", 1, "result", "id", x.id, "kind", x.kind,
+			 "decision", x.decision, "deleted", (json_int_t)deleted);
+}
+
+json_t *local_rights(struct node *n, const char *op, json_t *rq)
+{
+	char err[256];
+	int rc = schema_check(rq, rights_rq_fields, err, sizeof(err));
+	if (rc != 0)
+		return local_error(rc, err);
+	if (strcmp(op, "rights.request") == 0)
+		return rights_send(n, rq);
+	if (strcmp(op, "rights.list") == 0)
+		return rights_list(n);
+	if (strcmp(op, "rights.decide") == 0)
+		return rights_decide(n, rq);
+	snprintf(err, sizeof(err), "unknown operation '%.48s'", op);
+	return local_error(WN_EPROTO, err);
+}
