@@ -28,7 +28,9 @@ int broker_handle_directory(struct broker *b, const struct broker_request *rq, j
 		json_t *e = json_pack("{s:s,s:s,s:s,s:s,s:O,s:s,s:s}", "id", p->id, "name", p->name,
 				      "address", p->address, "status", status, "clusters",
 				      p->clusters, "cert", p->cert_pem, "role",
-				      p->incidental ? "incidental" : "member");
+				      p->incidental     ? "incidental"
+				      : p->municipality ? "municipality"
+							: "member");
 		uint8_t pk[32];
 		char *sig = NULL, *kb64 = NULL;
 		if (registry_get_seal(b->reg, p, pk, &sig) == 0 && b64_encode(pk, 32, &kb64) == 0) {

@@ -101,12 +101,15 @@ static int registry_load_one(registry *r, config *cfg, const json_t *obj, size_t
 	}
 	snprintf(p->status, sizeof(p->status), "%s", status);
 	const char *role = config_str(obj, "role", "member");
-	if (strcmp(role, "member") != 0 && strcmp(role, "incidental") != 0) {
-		snprintf(err, errcap, "%s: in '%s': key 'role': expected member or incidental",
+	if (strcmp(role, "member") != 0 && strcmp(role, "incidental") != 0 &&
+	    strcmp(role, "municipality") != 0) {
+		snprintf(err, errcap, "%s: in '%s': key 'role': expected member, municipality or "
+			 "incidental",
 			 config_file(cfg), where);
 		return WN_ECONFIG;
 	}
 	p->incidental = strcmp(role, "incidental") == 0;
+	p->municipality = strcmp(role, "municipality") == 0;
 	p->name = strdup(config_str(obj, "name", id));
 	p->address = strdup(config_str(obj, "address", ""));
 	p->clusters = json_object_get(obj, "clusters");

@@ -24,6 +24,7 @@ struct registry_partner {
 	char *address;
 	char status[16];      /* active, suspended, revoked (registry decision) */
 	int incidental;       /* role "incidental": a third party (Heerlen 7.2, Bijlage 6) */
+	int municipality;     /* role "municipality": answers to the client (Heerlen 9.1) */
 	int cert_error;       /* 0, or why the certificate is refused */
 	X509 *cert;
 	char *cert_pem;

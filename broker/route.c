@@ -553,8 +553,10 @@ static int route_check_broadcast(struct broker *b, const struct broker_request *
 		snprintf(err, errcap, "missing field 'actor': every request names the professional (r16)");
 		return WN_ESCHEMA;
 	}
-	if (!registry_member(rq->from)) {
-		snprintf(err, errcap, "'%s' is an incidental partner", rq->from->id);
+	if (!rq->from->municipality) {
+		snprintf(err, errcap, "'%s' is not the municipality: access reports and rights "
+			 "requests go through the municipality, which answers to the client "
+			 "(Heerlen 9.1)", rq->from->id);
 		return WN_EDENIED;
 	}
 	json_t *body = envelope_body(env);

@@ -383,6 +383,31 @@ void wn_rights_list_free(wn_rights_list *l);
 int wn_rights_decide(wn_client *c, const char *id, const char *decision, const char *motivation,
 		     const wn_actor *actor);
 
+/* ---- the client's access report (r17) ----------------------------------- */
+
+typedef struct wn_report_params {
+	const char *bsn;
+	const char *const *partners;  /* NULL: every covenant partner */
+	size_t npartners;
+	int own;                      /* 1: only this partner's own part (Heerlen 9.3) */
+	int deadline_ms;              /* for the partners' answers; 0: 5 s */
+	wn_actor actor;
+} wn_report_params;
+
+/* Builds the client's access report: what every partner holds of the person
+ * (categories, dates, origin), who asked or received what, when, for which
+ * purpose and on which ground (roles only), rights requests and removals,
+ * merged with the broker's metadata by request id. Only the municipality's
+ * node asks the partners (Heerlen 9.1); a partner that does not answer is
+ * listed under "missing" and "complete" is false. The report is logged at
+ * every partner that answers. *json_out: the report as JSON text, release
+ * with free(). */
+int wn_report_access(wn_client *c, const wn_report_params *p, char **json_out);
+
+/* Renders a report from wn_report_access() as a page in Dutch for the
+ * client. WN_EJSON when report_json is not a report. *html_out: free(). */
+int wn_report_html(const char *report_json, char **html_out);
+
 /* ---- consent (r10, r11, r12) ------------------------------------------ */
 
 /* Registers the client's signed consent declaration (Heerlen Bijlage 5),

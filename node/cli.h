@@ -38,6 +38,10 @@ int cli_request(wn_client *c, int argc, char **argv);
 int cli_duty(wn_client *c, int argc, char **argv);
 int cli_thirdparty(wn_client *c, int argc, char **argv);
 int cli_rights(wn_client *c, int argc, char **argv);
+int cli_report(wn_client *c, int argc, char **argv);
+
+/* wijknet report html (offline); CLI_NOT_OFFLINE for the other subcommands. */
+int cli_report_offline(int argc, char **argv);
 
 /* wijknet audit … (cli_audit.c): offline, on a database file. */
 int cli_audit(int argc, char **argv);

@@ -238,6 +238,8 @@ int cli_offline_command(const char *cmd, int argc, char **argv)
 {
 	if (strcmp(cmd, "audit") == 0)
 		return cli_audit(argc, argv);
+	if (strcmp(cmd, "report") == 0)
+		return cli_report_offline(argc, argv);
 	return CLI_NOT_OFFLINE;
 }
 
@@ -259,6 +261,8 @@ int cli_online_command(wn_client *c, const char *cmd, int argc, char **argv)
 		return cli_thirdparty(c, argc, argv);
 	if (strcmp(cmd, "rights") == 0)
 		return cli_rights(c, argc, argv);
+	if (strcmp(cmd, "report") == 0)
+		return cli_report(c, argc, argv);
 	fprintf(stderr, "wijknet: unknown command '%s' (see wijknet --help)\n", cmd);
 	return 2;
 }

@@ -93,6 +93,7 @@ static int directory_peer(struct dir_peer *p, const json_t *e, pki_trust *trust,
 	p->clusters = json_incref(json_object_get(e, "clusters"));
 	const char *role = json_string_value(json_object_get(e, "role"));
 	p->incidental = role != NULL && strcmp(role, "incidental") == 0;
+	p->municipality = role != NULL && strcmp(role, "municipality") == 0;
 	if (p->name == NULL || p->address == NULL || p->status == NULL)
 		return WN_ENOMEM;
 	if (pki_cert_from_pem(json_string_value(json_object_get(e, "cert")), &p->cert) != 0) {

@@ -22,6 +22,7 @@ struct dir_peer {
 	char *status;        /* as the broker reports it */
 	int usable;          /* status active and certificate verified here */
 	int incidental;      /* an incidental partner (Heerlen Bijlage 6): third party only */
+	int municipality;    /* answers to the client for reports and rights (Heerlen 9.1) */
 	X509 *cert;
 	uint8_t seal_pk[32];
 	int has_seal;        /* key present and its signature verified */

@@ -7,15 +7,18 @@
  */
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
 
 #include "wijknet.h"
 #include "context.h"
+#include "disclog.h"
 #include "envelope.h"
 #include "fanout.h"
 #include "ids.h"
+#include "log.h"
 #include "reply.h"
 
 int fanout_scope(struct node *n, struct directory **dp, const json_t *named, json_t **out,
@@ -24,6 +27,14 @@ int fanout_scope(struct node *n, struct directory **dp, const json_t *named, jso
 	json_t *list = json_array(), *x;
 	struct directory *d = *dp;
 	size_t i;
+	struct dir_peer *self = directory_find(d, n->ident->id);
+	if (self == NULL || !self->municipality) {
+		snprintf(err, errcap, "'%s' is not the municipality: a client's access report or "
+			 "rights request goes through the municipality, which answers to the client "
+			 "(Heerlen 9.1); each partner answers for its own part", n->ident->id);
+		json_decref(list);
+		return WN_EDENIED;
+	}
 	if (named != NULL) {
 		json_array_foreach(named, i, x) {
 			struct dir_peer *p = directory_find(d, json_string_value(x));
@@ -70,6 +81,7 @@ int fanout_query(struct node *n, struct directory *d, const struct fanout_query 
 {
 	json_t *env = NULL, *reply = NULL, *to = json_array(), *out = json_object(), *x;
 	size_t i;
+	int logged = 0;
 	int rc = envelope_new1(&env, q->type, n->ident->id, n->ident->id);
 	if (rc != 0)
 		goto done;
@@ -90,11 +102,29 @@ int fanout_query(struct node *n, struct directory *d, const struct fanout_query 
 	}
 	/* the routing header is the seal's additional data: complete it first */
 	json_object_set(env, "to", to);
+	char *partners = json_dumps(q->scope, JSON_COMPACT);
+	struct sent_entry se = {
+		.request_id = qid,
+		.type = q->log_type,
+		.actor_id = json_string_value(json_object_get(q->actor, "id")),
+		.actor_role = json_string_value(json_object_get(q->actor, "role")),
+		.purpose = q->purpose,
+		.partners = partners,
+		.subject_index = q->subject_index,
+	};
+	rc = partners ? sentlog_write(n->writer, &se) : WN_ENOMEM;
+	free(partners);
+	if (rc != 0) {
+		snprintf(err, errcap, "the query cannot be logged before it is sent; nothing was sent");
+		goto done;
+	}
+	logged = 1;
 	json_array_foreach(to, i, x) {
 		struct dir_peer *p = directory_find(d, json_string_value(x));
 		if ((rc = envelope_seal(env, p->id, p->seal_pk, q->sealed)) != 0)
 			goto done;
 	}
+	const char *pid;
 	if (json_array_size(to) > 0) {
 		rc = node_call_broker(n, env, q->deadline_ms + n->call_timeout_ms, &reply, err, errcap);
 		if (rc != 0)
@@ -127,9 +157,19 @@ int fanout_query(struct node *n, struct directory *d, const struct fanout_query 
 						      "reason", dv ? dv : "no_delivery"));
 		}
 	}
+	json_t *outcomes = json_object();
+	json_object_foreach(out, pid, x)
+		json_object_set(outcomes, pid, json_object_get(x, "outcome"));
+	char *otext = json_dumps(outcomes, JSON_COMPACT);
+	json_decref(outcomes);
+	if (otext == NULL || sentlog_complete(n->writer, qid, otext, NULL) != 0)
+		log_msg(WN_LOG_ERROR, "sentlog_complete", "query %s: outcomes not recorded", qid);
+	free(otext);
 	*answers = out;
 	out = NULL;
 done:
+	if (rc != 0 && logged)
+		sentlog_complete(n->writer, qid, "{\"error\":\"not delivered\"}", NULL);
 	json_decref(out);
 	json_decref(to);
 	json_decref(env);

@@ -5,6 +5,8 @@
 #ifndef WN_NODE_FANOUT_H
 #define WN_NODE_FANOUT_H
 
+#include <stdint.h>
+
 #include <jansson.h>
 
 #include "ids.h"
@@ -20,6 +22,8 @@ struct fanout_query {
 	const json_t *actor;
 	const char *purpose;       /* or NULL */
 	int deadline_ms;
+	const char *log_type;      /* sent-log type: "report", "rights" */
+	const uint8_t *subject_index; /* the person, for the sent log */
 };
 
 /* The partners named (each another active covenant partner), or all of
@@ -28,7 +32,8 @@ struct fanout_query {
 int fanout_scope(struct node *n, struct directory **dp, const json_t *named, json_t **out,
 		 char *err, size_t errcap);
 
-/* Sends q and checks every answer. *answers: partner → {outcome: answered
+/* Logs q as sent (fail closed: nothing leaves unlogged), sends it and
+ * checks every answer; the outcomes complete the sent-log entry. *answers: partner → {outcome: answered
  * (with body: the opened answer) | unavailable | invalid | error, reason?}.
  * qid gets the query's id. */
 int fanout_query(struct node *n, struct directory *d, const struct fanout_query *q,

@@ -17,6 +17,7 @@
 #include "ids.h"
 #include "log.h"
 #include "replay.h"
+#include "report.h"
 #include "rights.h"
 #include "secevent.h"
 
@@ -142,7 +143,9 @@ int node_inbound_handle(void *arg, const void *req, size_t len, char **resp, siz
 		rc = answer_lookup(n, env, sender, &reply, err, sizeof(err));
 	} else if (sender != NULL && strcmp(type, "request") == 0) {
 		rc = answer_request(n, env, sender, &reply, err, sizeof(err));
-	} else if (sender != NULL && strcmp(type, "rights.request") == 0) {
+	} else if (sender != NULL && sender->municipality && strcmp(type, "report.access") == 0) {
+		rc = report_answer(n, env, sender, &reply, err, sizeof(err));
+	} else if (sender != NULL && sender->municipality && strcmp(type, "rights.request") == 0) {
 		rc = rights_receive(n, env, sender, &reply, err, sizeof(err));
 	} else {
 		snprintf(err, sizeof(err), "message type '%s' is not accepted here from '%s'", type,

@@ -14,6 +14,7 @@
 #include "schema.h"
 #include "bsn.h"
 #include "purge.h"
+#include "report.h"
 #include "rights.h"
 #include "store.h"
 #include "vocab.h"
@@ -135,6 +136,8 @@ json_t *local_dispatch(struct node *n, const char *op, json_t *rq)
 		return local_thirdparty(n, op, rq);
 	if (strncmp(op, "rights.", 7) == 0)
 		return local_rights(n, op, rq);
+	if (strcmp(op, "report.access") == 0)
+		return local_report(n, rq);
 	if (strcmp(op, "record.put") == 0)
 		return op_record_put(n, rq);
 	if (strcmp(op, "record.delete") == 0)

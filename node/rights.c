@@ -248,8 +248,11 @@ static json_t *rights_send(struct node *n, json_t *rq)
 		if (json_object_get(rq, opt[i]) != NULL)
 			json_object_set(sealed, opt[i], json_object_get(rq, opt[i]));
 	int deadline = (int)json_integer_value(json_object_get(rq, "deadline_ms"));
+	uint8_t index[STORE_INDEX_LEN];
+	if ((rc = store_subject_index(&n->keys, bsn, index)) != 0)
+		goto fail;
 	struct fanout_query q = { "rights.request", "rights.answer", scope, sealed, actor, "inzage",
-				  deadline > 0 ? deadline : RIGHTS_DEADLINE_MS };
+				  deadline > 0 ? deadline : RIGHTS_DEADLINE_MS, "rights", index };
 	if ((rc = fanout_query(n, d, &q, qid, &answers, err, sizeof(err))) != 0)
 		goto fail;
 	json_t *list = json_array(), *x;

@@ -1,0 +1,156 @@
+/*
+ * cli_report.c — `wijknet report`: the client's access report (r17), as
+ * JSON or as a page in Dutch for the client; and a saved JSON report
+ * rendered as that page, offline.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "fileio.h"
+
+static int report_usage(void)
+{
+	fprintf(stderr,
+		"usage: wijknet report access --bsn BSN [--partners a,b | --own] [--deadline MS]\n"
+		"                 [--json] [--html FILE|-] [--actor ID --role ROLE]\n"
+		"       wijknet report html REPORT.json [--out FILE|-]\n");
+	return 2;
+}
+
+/* Writes text to path ("-": stdout) through a temporary file, so a page is
+ * never left half-written; readable by the owner only (it is about a person). */
+static int report_write(const char *path, const char *text)
+{
+	if (strcmp(path, "-") == 0)
+		return fputs(text, stdout) < 0 ? 1 : 0;
+	int rc = file_write_private(path, text, strlen(text));
+	if (rc != 0) {
+		fprintf(stderr, "wijknet: report: cannot write '%s': %s\n", path, wn_strerror(rc));
+		return 1;
+	}
+	return 0;
+}
+
+static void report_summary(const char *text)
+{
+	json_t *r = json_loads(text, 0, NULL), *x;
+	size_t i;
+	printf("access report %s (%s)\n", json_string_value(json_object_get(r, "request_id")),
+	       json_is_true(json_object_get(r, "complete")) ? "complete" : "INCOMPLETE");
+	printf("%-28s %-6s %s\n", "ORGANISATION", "KNOWN", "RECORDS");
+	json_array_foreach(json_object_get(r, "organisations"), i, x)
+		printf("%-28s %-6s %zu\n", json_string_value(json_object_get(x, "name")),
+		       json_is_true(json_object_get(x, "known")) ? "yes" : "no",
+		       json_array_size(json_object_get(x, "records")));
+	printf("%zu disclosure(s) logged about the person\n",
+	       json_array_size(json_object_get(r, "disclosures")));
+	json_array_foreach(json_object_get(r, "missing"), i, x)
+		printf("missing: %s (%s)\n", json_string_value(json_object_get(x, "name")),
+		       json_string_value(json_object_get(x, "reason")));
+	json_decref(r);
+}
+
+static int report_html_file(int argc, char **argv)
+{
+	const char *in = NULL, *out = "-", *v;
+	for (int i = 1; i < argc; i++) {
+		if ((v = cli_opt(argc, argv, &i, "--out")))
+			out = v;
+		else if (argv[i][0] != '-' && in == NULL)
+			in = argv[i];
+		else
+			return cli_unknown_option("report html", argv[i]);
+	}
+	if (in == NULL)
+		return report_usage();
+	char *text = NULL, *html = NULL;
+	size_t len = 0;
+	int rc = file_read_all(in, 16 * 1024 * 1024, &text, &len);
+	if (rc == 0)
+		rc = wn_report_html(text, &html);
+	free(text);
+	if (rc != 0) {
+		fprintf(stderr, "wijknet: report html: %s: %s\n", in,
+			rc == WN_EJSON ? "not an access report (JSON from 'wijknet report access "
+					 "--json')"
+				       : wn_strerror(rc));
+		return 1;
+	}
+	rc = report_write(out, html);
+	free(html);
+	return rc;
+}
+
+int cli_report_offline(int argc, char **argv)
+{
+	if (argc >= 1 && strcmp(argv[0], "html") == 0)
+		return report_html_file(argc, argv);
+	return CLI_NOT_OFFLINE;
+}
+
+int cli_report(wn_client *c, int argc, char **argv)
+{
+	if (argc < 1 || strcmp(argv[0], "access") != 0)
+		return report_usage();
+	wn_report_params p;
+	memset(&p, 0, sizeof(p));
+	const char *v, *html = NULL;
+	char *partners = NULL, *text = NULL, *page = NULL;
+	const char **plist = NULL;
+	int json = 0, status = 2;
+	for (int i = 1; i < argc; i++) {
+		if ((v = cli_opt(argc, argv, &i, "--bsn")))
+			p.bsn = v;
+		else if ((v = cli_opt(argc, argv, &i, "--partners"))) {
+			free(partners);
+			partners = strdup(v);
+		} else if ((v = cli_opt(argc, argv, &i, "--deadline")))
+			p.deadline_ms = atoi(v);
+		else if ((v = cli_opt(argc, argv, &i, "--html")))
+			html = v;
+		else if ((v = cli_opt(argc, argv, &i, "--actor")))
+			p.actor.id = v;
+		else if ((v = cli_opt(argc, argv, &i, "--role")))
+			p.actor.role = v;
+		else if (strcmp(argv[i], "--own") == 0)
+			p.own = 1;
+		else if (strcmp(argv[i], "--json") == 0)
+			json = 1;
+		else {
+			status = cli_unknown_option("report", argv[i]);
+			goto out;
+		}
+	}
+	if (p.bsn == NULL) {
+		status = report_usage();
+		goto out;
+	}
+	cli_default_actor(&p.actor);
+	if (partners != NULL)
+		p.partners = plist = cli_split(partners, &p.npartners);
+	int rc = wn_report_access(c, &p, &text);
+	if (rc != 0) {
+		status = cli_fail("report access", rc, c);
+		goto out;
+	}
+	status = 0;
+	if (html != NULL) {
+		if ((rc = wn_report_html(text, &page)) != 0) {
+			status = cli_fail("report access (html)", rc, NULL);
+			goto out;
+		}
+		status = report_write(html, page);
+	}
+	if (json)
+		printf("%s\n", text);
+	else if (html == NULL || strcmp(html, "-") != 0)
+		report_summary(text);
+out:
+	free(plist);
+	free(partners);
+	free(text);
+	free(page);
+	return status;
+}

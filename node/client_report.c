@@ -1,0 +1,41 @@
+/*
+ * client_report.c — libwijknet: the client's access report (wn_report_access).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "wijknet.h"
+#include "client.h"
+
+int wn_report_access(wn_client *c, const wn_report_params *p, char **json_out)
+{
+	if (c == NULL || p == NULL || p->bsn == NULL || json_out == NULL)
+		return WN_EINVAL;
+	*json_out = NULL;
+	json_t *req = json_pack("{s:s,s:s}", "op", "report.access", "bsn", p->bsn), *result = NULL;
+	json_t *a = client_actor(&p->actor);
+	if (req != NULL) {
+		if (a != NULL)
+			json_object_set_new(req, "actor", a);
+		if (p->partners != NULL) {
+			json_t *arr = json_array();
+			for (size_t i = 0; i < p->npartners; i++)
+				json_array_append_new(arr, json_string(p->partners[i]));
+			json_object_set_new(req, "partners", arr);
+		}
+		if (p->own)
+			json_object_set_new(req, "own", json_true());
+		if (p->deadline_ms > 0)
+			json_object_set_new(req, "deadline_ms", json_integer(p->deadline_ms));
+	} else {
+		json_decref(a);
+	}
+	int rc = client_op(c, req, &result);
+	if (rc != 0)
+		return rc;
+	*json_out = json_dumps(result, JSON_INDENT(2) | JSON_SORT_KEYS);
+	json_decref(result);
+	return *json_out != NULL ? 0 : WN_ENOMEM;
+}

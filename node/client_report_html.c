@@ -1,0 +1,377 @@
+/*
+ * client_report_html.c — libwijknet: the access report as a page in Dutch
+ * for the client (wn_report_html; r17, Heerlen art. 9, G-P 7.1–7.2): which
+ * organisation holds what, where it came from, who asked or received what,
+ * when, for which purpose and on which ground. Professionals appear by role
+ * only (CJEU C-579/21). Every value from the report is HTML-escaped.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "wijknet.h"
+#include "vocab.h"
+
+struct label {
+	const char *code, *text;
+};
+
+static const struct label purposes[] = {
+	{ "intake", "intake: is uw huishouden al bekend" },
+	{ "signalering", "signalering van een zorg" },
+	{ "casusoverleg", "casusoverleg van het wijkteam" },
+	{ "plan_van_aanpak", "opstellen van het plan van aanpak (1 Gezin, 1 Plan)" },
+	{ "zorgcoordinatie", "regie en zorgcoördinatie" },
+	{ "inzage", "uw verzoek om inzage of correctie" },
+	{ NULL, NULL },
+};
+
+static const struct label grounds[] = {
+	{ "consent", "uw toestemming" },
+	{ "legal_obligation", "een wettelijke plicht" },
+	{ "vital_interest", "een vitaal belang" },
+	{ "public_task", "een taak van algemeen belang" },
+	{ "legitimate_interest", "een gerechtvaardigd belang" },
+	{ "contract", "een overeenkomst met u" },
+	{ "conflict_of_duties", "een conflict van plichten (ernstig gevaar)" },
+	{ NULL, NULL },
+};
+
+static const struct label kinds[] = {
+	{ "lookup", "vraag of u bekend bent" },
+	{ "request", "verzoek om gegevens" },
+	{ "rights", "uw verzoek over uw gegevens" },
+	{ NULL, NULL },
+};
+
+static const struct label outcomes[] = {
+	{ "known", "geantwoord: bekend" },
+	{ "not_known", "geantwoord: niet bekend" },
+	{ "refused", "geweigerd" },
+	{ "disclosed", "gegevens verstrekt" },
+	{ "registered", "verzoek geregistreerd" },
+	{ "reported", "overzicht gegeven" },
+	{ NULL, NULL },
+};
+
+static const struct label rights_kinds[] = {
+	{ "correction", "verbetering" },
+	{ "completion", "aanvulling" },
+	{ "deletion", "verwijdering" },
+	{ "shielding", "afscherming" },
+	{ NULL, NULL },
+};
+
+static const struct label rights_status[] = {
+	{ "open", "in behandeling" },
+	{ "done", "uitgevoerd" },
+	{ "refused", "afgewezen" },
+	{ NULL, NULL },
+};
+
+static const struct label missing_reasons[] = {
+	{ "unavailable", "niet bereikbaar" },
+	{ "invalid", "gaf een ongeldig antwoord" },
+	{ "error", "kon niet antwoorden" },
+	{ NULL, NULL },
+};
+
+/* The Dutch text of code, or the code itself when it has none. */
+static const char *label_of(const struct label *t, const char *code)
+{
+	if (code == NULL)
+		return "";
+	for (; t->code != NULL; t++)
+		if (strcmp(t->code, code) == 0)
+			return t->text;
+	return code;
+}
+
+static void put_escaped(FILE *f, const char *s)
+{
+	for (; s != NULL && *s; s++) {
+		switch (*s) {
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '&': fputs("&amp;", f); break;
+		case '"': fputs("&quot;", f); break;
+		case '\'': fputs("&#39;", f); break;
+		default: fputc(*s, f);
+		}
+	}
+}
+
+static const char *str(const json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k));
+}
+
+/* A date as dd-mm-jjjj: from milliseconds, or from YYYY-MM-DD text. */
+static void put_date(FILE *f, const json_t *v)
+{
+	if (json_is_integer(v) && json_integer_value(v) > 0) {
+		time_t t = (time_t)(json_integer_value(v) / 1000);
+		struct tm tm;
+		char buf[16];
+		if (localtime_r(&t, &tm) != NULL && strftime(buf, sizeof(buf), "%d-%m-%Y", &tm) > 0)
+			fputs(buf, f);
+	} else if (json_is_string(v) && strlen(json_string_value(v)) == 10) {
+		const char *d = json_string_value(v);
+		fprintf(f, "%.2s-%.2s-%.4s", d + 8, d + 5, d);
+	} else {
+		fputs("–", f);
+	}
+}
+
+static void put_category(FILE *f, const char *code)
+{
+	const struct vocab_category *c = vocab_category(code);
+	put_escaped(f, c != NULL ? c->label : code);
+}
+
+static void put_categories(FILE *f, const json_t *cats)
+{
+	size_t i;
+	json_t *x;
+	if (!json_is_array(cats) || json_array_size(cats) == 0) {
+		fputs("–", f);
+		return;
+	}
+	json_array_foreach(cats, i, x) {
+		if (i > 0)
+			fputs(", ", f);
+		put_category(f, json_string_value(x));
+	}
+}
+
+/* An organisation's name as the report knows it, else its id. */
+static void put_partner(FILE *f, const json_t *report, const char *id)
+{
+	const char *name = str(json_object_get(report, "names"), id != NULL ? id : "");
+	put_escaped(f, name != NULL ? name : id);
+}
+
+static void put_head(FILE *f)
+{
+	fputs("<!DOCTYPE html>\n<html lang=\"nl\">\n<head>\n<meta charset=\"utf-8\">\n"
+	      "<title>Overzicht van uw gegevens in het sociaal wijkteam</title>\n<style>\n"
+	      "body{font-family:sans-serif;max-width:60em;margin:2em auto;padding:0 1em;"
+	      "line-height:1.4;color:#222}\n"
+	      "table{border-collapse:collapse;width:100%;margin:.5em 0 1.5em}\n"
+	      "th,td{border:1px solid #bbb;padding:.3em .5em;text-align:left;vertical-align:top}\n"
+	      "th{background:#eef}\n.let-op{border:2px solid #c60;background:#fff4e6;padding:.5em 1em}\n"
+	      "</style>\n</head>\n<body>\n", f);
+}
+
+static void put_intro(FILE *f, const json_t *r)
+{
+	const char *bsn = str(json_object_get(r, "subject"), "bsn");
+	size_t n = bsn != NULL ? strlen(bsn) : 0;
+	fputs("<h1>Overzicht van uw gegevens</h1>\n<p>In dit overzicht ziet u welke organisaties "
+	      "van het sociaal wijkteam gegevens over u hebben en waar die vandaan komen, en wie "
+	      "gegevens over u heeft opgevraagd of ontvangen: wanneer, waarvoor en op welke grond. "
+	      "U heeft hier recht op (artikel 9 van het convenant, artikel 15 AVG).</p>\n<p>", f);
+	fputs("Opgemaakt op ", f);
+	put_date(f, json_object_get(r, "generated_at"));
+	fputs(". Kenmerk: ", f);
+	put_escaped(f, str(r, "request_id"));
+	fputs(". Betreft de persoon met het burgerservicenummer dat eindigt op ", f);
+	put_escaped(f, n >= 3 ? bsn + n - 3 : "");
+	fputs(".</p>\n", f);
+	if (str(r, "scope") != NULL && strcmp(str(r, "scope"), "own") == 0) {
+		fputs("<p>Dit overzicht gaat alleen over de gegevens van één organisatie "
+		      "(artikel 9.3). Een overzicht van alle organisaties vraagt u bij de "
+		      "gemeente.</p>\n", f);
+	}
+	json_t *missing = json_object_get(r, "missing"), *x;
+	size_t i;
+	if (json_array_size(missing) > 0) {
+		fputs("<div class=\"let-op\"><p><strong>Let op: dit overzicht is niet volledig."
+		      "</strong> Deze organisaties konden hun deel niet geven:</p>\n<ul>\n", f);
+		json_array_foreach(missing, i, x) {
+			fputs("<li>", f);
+			put_escaped(f, str(x, "name") ? str(x, "name") : str(x, "partner"));
+			fputs(" (", f);
+			put_escaped(f, label_of(missing_reasons, str(x, "reason")));
+			fputs(")</li>\n", f);
+		}
+		fputs("</ul>\n<p>Hun deel wordt opnieuw opgevraagd; u krijgt het alsnog.</p></div>\n",
+		      f);
+	}
+}
+
+static void put_records(FILE *f, const json_t *r)
+{
+	json_t *org, *rec;
+	size_t i, j;
+	fputs("<h2>Welke gegevens hebben de organisaties van u?</h2>\n", f);
+	json_array_foreach(json_object_get(r, "organisations"), i, org) {
+		fputs("<h3>", f);
+		put_escaped(f, str(org, "name"));
+		fputs("</h3>\n", f);
+		json_t *recs = json_object_get(org, "records");
+		if (json_array_size(recs) == 0) {
+			fputs("<p>Deze organisatie heeft geen gegevens over u vastgelegd.</p>\n", f);
+			continue;
+		}
+		fputs("<table>\n<tr><th>Soort gegevens</th><th>Herkomst</th><th>Vastgelegd op</th>"
+		      "<th>Laatst gewijzigd</th><th>Bewaard tot</th><th>Afgeschermd</th></tr>\n", f);
+		json_array_foreach(recs, j, rec) {
+			fputs("<tr><td>", f);
+			put_category(f, str(rec, "category"));
+			fputs("</td><td>", f);
+			if (str(rec, "origin") != NULL && strcmp(str(rec, "origin"), "own") == 0)
+				fputs("eigen registratie van de organisatie", f);
+			else
+				put_escaped(f, str(rec, "origin"));
+			fputs("</td><td>", f);
+			put_date(f, json_object_get(rec, "created_at"));
+			fputs("</td><td>", f);
+			put_date(f, json_object_get(rec, "updated_at"));
+			fputs("</td><td>", f);
+			put_date(f, json_object_get(rec, "retention_until"));
+			fputs("</td><td>", f);
+			fputs(json_integer_value(json_object_get(rec, "shielded")) ? "ja" : "nee", f);
+			fputs("</td></tr>\n", f);
+		}
+		fputs("</table>\n", f);
+	}
+}
+
+static void put_disclosures(FILE *f, const json_t *r)
+{
+	json_t *list = json_object_get(r, "disclosures"), *x;
+	size_t i;
+	fputs("<h2>Wie heeft gegevens over u opgevraagd of ontvangen?</h2>\n", f);
+	if (json_array_size(list) == 0) {
+		fputs("<p>Niemand heeft gegevens over u opgevraagd.</p>\n", f);
+		return;
+	}
+	fputs("<p>Namen van medewerkers staan hier niet in: u ziet hun organisatie en hun "
+	      "functie.</p>\n<table>\n<tr><th>Datum</th><th>Gevraagd door</th><th>Gevraagd aan</th>"
+	      "<th>Wat</th><th>Doel</th><th>Grondslag</th><th>Gegevens</th><th>Uitkomst</th></tr>\n",
+	      f);
+	json_array_foreach(list, i, x) {
+		fputs("<tr><td>", f);
+		put_date(f, json_object_get(x, "at"));
+		fputs("</td><td>", f);
+		put_partner(f, r, str(x, "requester"));
+		if (str(x, "role") != NULL) {
+			fputs(" (", f);
+			put_escaped(f, str(x, "role"));
+			fputs(")", f);
+		}
+		fputs("</td><td>", f);
+		put_escaped(f, str(x, "source_name") ? str(x, "source_name") : str(x, "source"));
+		fputs("</td><td>", f);
+		put_escaped(f, label_of(kinds, str(x, "kind")));
+		fputs("</td><td>", f);
+		put_escaped(f, label_of(purposes, str(x, "purpose")));
+		fputs("</td><td>", f);
+		put_escaped(f, str(x, "ground") ? label_of(grounds, str(x, "ground")) : "–");
+		fputs("</td><td>", f);
+		put_categories(f, json_object_get(x, "categories"));
+		fputs("</td><td>", f);
+		put_escaped(f, label_of(outcomes, str(x, "outcome")));
+		fputs("</td></tr>\n", f);
+	}
+	fputs("</table>\n", f);
+}
+
+static void put_rights(FILE *f, const json_t *r)
+{
+	json_t *org, *x;
+	size_t i, j;
+	int any = 0;
+	json_array_foreach(json_object_get(r, "organisations"), i, org) {
+		json_array_foreach(json_object_get(org, "rights"), j, x) {
+			if (!any++)
+				fputs("<h2>Uw verzoeken</h2>\n<table>\n<tr><th>Organisatie</th>"
+				      "<th>Verzoek om</th><th>Ontvangen</th><th>Beslissing uiterlijk</th>"
+				      "<th>Stand</th></tr>\n", f);
+			fputs("<tr><td>", f);
+			put_escaped(f, str(org, "name"));
+			fputs("</td><td>", f);
+			put_escaped(f, label_of(rights_kinds, str(x, "kind")));
+			fputs("</td><td>", f);
+			put_date(f, json_object_get(x, "received_at"));
+			fputs("</td><td>", f);
+			put_date(f, json_object_get(x, "deadline"));
+			fputs("</td><td>", f);
+			put_escaped(f, label_of(rights_status, str(x, "status")));
+			fputs("</td></tr>\n", f);
+		}
+	}
+	if (any)
+		fputs("</table>\n", f);
+	any = 0;
+	json_array_foreach(json_object_get(r, "organisations"), i, org) {
+		json_array_foreach(json_object_get(org, "removals"), j, x) {
+			if (!any++)
+				fputs("<h2>Verwijderde gegevens</h2>\n<table>\n<tr><th>Organisatie</th>"
+				      "<th>Soort gegevens</th><th>Verwijderd op</th><th>Waarom</th></tr>\n",
+				      f);
+			fputs("<tr><td>", f);
+			put_escaped(f, str(org, "name"));
+			fputs("</td><td>", f);
+			put_category(f, str(x, "category"));
+			fputs("</td><td>", f);
+			put_date(f, json_object_get(x, "at"));
+			fputs("</td><td>", f);
+			fputs(str(x, "kind") && strcmp(str(x, "kind"), "purge") == 0
+				      ? "de bewaartermijn was verstreken"
+				      : "op uw verzoek of na een besluit van de organisatie", f);
+			fputs("</td></tr>\n", f);
+		}
+	}
+	if (any)
+		fputs("</table>\n", f);
+}
+
+static void put_closing(FILE *f)
+{
+	fputs("<h2>Wat kunt u doen?</h2>\n<p>Kloppen uw gegevens niet, zijn ze onvolledig, of wilt "
+	      "u dat ze worden verwijderd of afgeschermd? Vraag het bij de gemeente. De "
+	      "organisaties beslissen binnen vier weken; een afwijzing wordt gemotiveerd. Bent u "
+	      "het niet eens met hoe met uw gegevens is omgegaan, dan kunt u een klacht indienen "
+	      "bij de gemeente of bij de Autoriteit Persoonsgegevens.</p>\n</body>\n</html>\n", f);
+}
+
+int wn_report_html(const char *report_json, char **html_out)
+{
+	if (report_json == NULL || html_out == NULL)
+		return WN_EINVAL;
+	*html_out = NULL;
+	json_t *r = json_loads(report_json, 0, NULL);
+	if (!json_is_object(r) || !json_is_array(json_object_get(r, "organisations")) ||
+	    !json_is_array(json_object_get(r, "disclosures"))) {
+		json_decref(r);
+		return WN_EJSON;
+	}
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	if (f == NULL) {
+		json_decref(r);
+		return WN_ENOMEM;
+	}
+	put_head(f);
+	put_intro(f, r);
+	put_records(f, r);
+	put_disclosures(f, r);
+	put_rights(f, r);
+	put_closing(f);
+	int failed = ferror(f);
+	if (fclose(f) != 0 || failed) {
+		free(buf);
+		json_decref(r);
+		return WN_ENOMEM;
+	}
+	json_decref(r);
+	*html_out = buf;
+	return 0;
+}
