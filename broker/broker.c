@@ -245,6 +245,8 @@ static int broker_handle(void *arg, const void *req, size_t len, char **resp, si
 		rc = broker_handle_consent(b, &rq, &reply, err, sizeof(err));
 	else if (strncmp(type, "thirdparty.", 11) == 0)
 		rc = broker_handle_thirdparty(b, &rq, &reply, err, sizeof(err));
+	else if (strcmp(type, "stats.get") == 0)
+		rc = broker_handle_stats(b, &rq, &reply, err, sizeof(err));
 	else if (strcmp(type, "report.metadata") == 0)
 		rc = broker_handle_report_metadata(b, &rq, &reply, err, sizeof(err));
 	else if (strncmp(type, "checkpoint.", 11) == 0)

@@ -66,6 +66,10 @@ int broker_handle_request(struct broker *b, const struct broker_request *rq, jso
 int broker_handle_broadcast(struct broker *b, const struct broker_request *rq, json_t **reply,
 			    char *err, size_t errcap);
 
+/* Monthly management information from every member (mgmtinfo.c). */
+int broker_handle_stats(struct broker *b, const struct broker_request *rq, json_t **reply,
+			char *err, size_t errcap);
+
 /* The metadata of the requests an access report names (report.c). */
 int broker_handle_report_metadata(struct broker *b, const struct broker_request *rq,
 				  json_t **reply, char *err, size_t errcap);

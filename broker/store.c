@@ -54,6 +54,9 @@ static const struct db_migration broker_migrations[] = {
 	     "CREATE TABLE audit_log_cosignatures (size INTEGER NOT NULL,"
 	     " partner TEXT NOT NULL, root TEXT NOT NULL, sig TEXT NOT NULL,"
 	     " ts INTEGER NOT NULL, PRIMARY KEY (size, partner));" },
+	/* access reports find requests by id, management information by month */
+	{ 5, "CREATE INDEX audit_log_msg ON audit_log(msg_id);"
+	     "CREATE INDEX audit_log_ts ON audit_log(ts);" },
 };
 
 int store_open(const char *path, db **out, char *err, size_t errcap)

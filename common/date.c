@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "wijknet.h"
 #include "date.h"
 
 static int date_parse(const char *s, int *y, int *m, int *d)
@@ -39,6 +40,34 @@ void date_of_ms(int64_t ms, char out[DATE_LEN + 1])
 void date_today_plus(int days, char out[DATE_LEN + 1])
 {
 	date_of_ms(((int64_t)time(NULL) + (int64_t)days * 86400) * 1000, out);
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
+ * days_from_civil): no timegm() in C11 or POSIX. */
+static int64_t date_days(int y, int m, int d)
+{
+	y -= m <= 2;
+	int64_t era = y / 400;
+	int64_t yoe = y - era * 400;
+	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+int date_month_range(const char *month, int64_t *from, int64_t *to)
+{
+	int y, m;
+	char tail;
+	if (month == NULL || strlen(month) != 7 || month[4] != '-')
+		return WN_EINVAL;
+	for (int i = 0; i < 7; i++)
+		if (i != 4 && (month[i] < '0' || month[i] > '9'))
+			return WN_EINVAL;
+	if (sscanf(month, "%4d-%2d%c", &y, &m, &tail) != 2 || y < 2000 || m < 1 || m > 12)
+		return WN_EINVAL;
+	*from = date_days(y, m, 1) * 86400000;
+	*to = (m == 12 ? date_days(y + 1, 1, 1) : date_days(y, m + 1, 1)) * 86400000;
+	return 0;
 }
 
 int date_age_years(const char *birth, const char *on)

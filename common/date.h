@@ -18,6 +18,10 @@ void date_today_plus(int days, char out[DATE_LEN + 1]);
 /* The UTC date of a millisecond timestamp. */
 void date_of_ms(int64_t ms, char out[DATE_LEN + 1]);
 
+/* A calendar month "YYYY-MM" (years 2000–9999) as the UTC milliseconds
+ * [*from, *to). 0, or WN_EINVAL when month is not such a month. */
+int date_month_range(const char *month, int64_t *from, int64_t *to);
+
 /* Whole years from birth to on (both valid dates); negative when on is
  * before birth. */
 int date_age_years(const char *birth, const char *on);

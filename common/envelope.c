@@ -76,7 +76,7 @@ static const char *const known_types[] = {
 	"checkpoint.get", "checkpoint.cosign",
 	"report.access", "report.answer", "report.result", "report.metadata",
 	"rights.request", "rights.answer", "rights.result",
-	"stats.get", "stats.month", "stats.answer", NULL,
+	"stats.get", "stats.month", "stats.answer", "stats.result", NULL,
 };
 
 static int envelope_type_known(const char *t)

@@ -408,6 +408,16 @@ int wn_report_access(wn_client *c, const wn_report_params *p, char **json_out);
  * client. WN_EJSON when report_json is not a report. *html_out: free(). */
 int wn_report_html(const char *report_json, char **html_out);
 
+/* ---- management information (r25) --------------------------------------- */
+
+/* The federation's anonymous counts for a month ("YYYY-MM", UTC) per kind,
+ * cluster, partner, ground and outcome, gathered by the broker: counts
+ * under 5 are suppressed, totals add up shown counts only, partners that
+ * did not answer are listed under "missing". *json_out: JSON text
+ * {month, threshold, rows: [{kind, cluster, partner, ground, outcome,
+ * count | suppressed}], totals, missing, complete}; release with free(). */
+int wn_stats(wn_client *c, const char *month, const wn_actor *actor, char **json_out);
+
 /* ---- consent (r10, r11, r12) ------------------------------------------ */
 
 /* Registers the client's signed consent declaration (Heerlen Bijlage 5),

@@ -39,6 +39,8 @@ static void usage(FILE *f)
 		"                        the client's access report (municipality's node)\n"
 		"  report html REPORT.json [--out FILE]\n"
 		"                        a saved report as a page in Dutch for the client\n"
+		"  stats --month YYYY-MM [--csv|--json]\n"
+		"                        anonymous management information of the federation\n"
 		"  audit verify|prove|check\n"
 		"                        offline checks of a tamper-evident log (a database file)\n"
 		"  records import FILE   import records (JSON lines), all or nothing\n"

@@ -39,6 +39,7 @@ int cli_duty(wn_client *c, int argc, char **argv);
 int cli_thirdparty(wn_client *c, int argc, char **argv);
 int cli_rights(wn_client *c, int argc, char **argv);
 int cli_report(wn_client *c, int argc, char **argv);
+int cli_stats(wn_client *c, int argc, char **argv);
 
 /* wijknet report html (offline); CLI_NOT_OFFLINE for the other subcommands. */
 int cli_report_offline(int argc, char **argv);

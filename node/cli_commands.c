@@ -263,6 +263,8 @@ int cli_online_command(wn_client *c, const char *cmd, int argc, char **argv)
 		return cli_rights(c, argc, argv);
 	if (strcmp(cmd, "report") == 0)
 		return cli_report(c, argc, argv);
+	if (strcmp(cmd, "stats") == 0)
+		return cli_stats(c, argc, argv);
 	fprintf(stderr, "wijknet: unknown command '%s' (see wijknet --help)\n", cmd);
 	return 2;
 }

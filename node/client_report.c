@@ -1,5 +1,6 @@
 /*
- * client_report.c — libwijknet: the client's access report (wn_report_access).
+ * client_report.c — libwijknet: the client's access report (wn_report_access)
+ * and the federation's management information (wn_stats): JSON documents.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,25 @@ int wn_report_access(wn_client *c, const wn_report_params *p, char **json_out)
 	} else {
 		json_decref(a);
 	}
+	int rc = client_op(c, req, &result);
+	if (rc != 0)
+		return rc;
+	*json_out = json_dumps(result, JSON_INDENT(2) | JSON_SORT_KEYS);
+	json_decref(result);
+	return *json_out != NULL ? 0 : WN_ENOMEM;
+}
+
+int wn_stats(wn_client *c, const char *month, const wn_actor *actor, char **json_out)
+{
+	if (c == NULL || month == NULL || json_out == NULL)
+		return WN_EINVAL;
+	*json_out = NULL;
+	json_t *req = json_pack("{s:s,s:s}", "op", "stats", "month", month), *result = NULL;
+	json_t *a = client_actor(actor);
+	if (req != NULL && a != NULL)
+		json_object_set_new(req, "actor", a);
+	else
+		json_decref(a);
 	int rc = client_op(c, req, &result);
 	if (rc != 0)
 		return rc;

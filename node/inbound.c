@@ -17,6 +17,7 @@
 #include "ids.h"
 #include "log.h"
 #include "replay.h"
+#include "mgmtinfo.h"
 #include "report.h"
 #include "rights.h"
 #include "secevent.h"
@@ -139,6 +140,8 @@ int node_inbound_handle(void *arg, const void *req, size_t len, char **resp, siz
 	err[0] = '\0';
 	if (sender == NULL && strcmp(type, "health") == 0) {
 		rc = inbound_health(n, env, &reply);
+	} else if (sender == NULL && strcmp(type, "stats.month") == 0) {
+		rc = stats_answer(n, env, &reply, err, sizeof(err));
 	} else if (sender != NULL && strcmp(type, "lookup") == 0) {
 		rc = answer_lookup(n, env, sender, &reply, err, sizeof(err));
 	} else if (sender != NULL && strcmp(type, "request") == 0) {

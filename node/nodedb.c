@@ -19,6 +19,9 @@ static const struct db_migration node_migrations[] = {
 	{ 5, THIRDPARTY_SCHEMA },
 	{ 6, LEDGER_SCHEMA },
 	{ 7, RIGHTS_SCHEMA },
+	/* access reports find a person's entries, management information a month's */
+	{ 8, "CREATE INDEX disclosures_subject ON disclosures(subject_index);"
+	     "CREATE INDEX disclosures_ts ON disclosures(ts);" },
 };
 
 int nodedb_open(const char *path, db **out, char *err, size_t errcap)

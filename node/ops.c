@@ -13,6 +13,7 @@
 #include "log.h"
 #include "schema.h"
 #include "bsn.h"
+#include "mgmtinfo.h"
 #include "purge.h"
 #include "report.h"
 #include "rights.h"
@@ -138,6 +139,8 @@ json_t *local_dispatch(struct node *n, const char *op, json_t *rq)
 		return local_rights(n, op, rq);
 	if (strcmp(op, "report.access") == 0)
 		return local_report(n, rq);
+	if (strcmp(op, "stats") == 0)
+		return local_stats(n, rq);
 	if (strcmp(op, "record.put") == 0)
 		return op_record_put(n, rq);
 	if (strcmp(op, "record.delete") == 0)

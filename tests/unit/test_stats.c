@@ -1,0 +1,116 @@
+/*
+ * test_stats.c — unit tests for the pure parts of the management
+ * information (r25_management_info): small counts are suppressed, rows carry
+ * vocabulary values only (an id or pseudonym of a person is refused),
+ * totals add up shown counts only, and months map to the right UTC range.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "date.h"
+#include "stats.h"
+#include "wijknet.h"
+
+static void r25_small_counts_suppressed(void **state)
+{
+	(void)state;
+	for (int64_t c = 0; c < 10; c++) {
+		json_t *row = stats_row("lookup", "jeugd", "alcander", NULL, "known", c);
+		assert_non_null(row);
+		if (c < STATS_MIN_COUNT) {
+			assert_null(json_object_get(row, "count"));
+			assert_true(json_is_true(json_object_get(row, "suppressed")));
+		} else {
+			assert_int_equal(json_integer_value(json_object_get(row, "count")), c);
+			assert_null(json_object_get(row, "suppressed"));
+		}
+		char err[200];
+		assert_int_equal(stats_row_check(row, err, sizeof(err)), 0);
+		json_decref(row);
+	}
+}
+
+static void r25_row_check_refuses_ids(void **state)
+{
+	(void)state;
+	char err[200];
+	/* a pseudonym, a request id, a BSN where a code belongs */
+	static const char *const bad[][5] = {
+		{ "lookup", "jeugd", "alcander", "", "8f14e45fceea167a5a36dedd4bea2543" },
+		{ "lookup", "0123456789abcdef0123456789abcdef", "alcander", "", "known" },
+		{ "lookup", "jeugd", "alcander", "999990019", "known" },
+		{ "999990019", "jeugd", "alcander", "", "known" },
+		{ "request", "jeugd", "Not A Partner!", "consent", "disclosed" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		json_t *row = stats_row(bad[i][0], bad[i][1], bad[i][2], bad[i][3], bad[i][4], 9);
+		assert_int_equal(stats_row_check(row, err, sizeof(err)), WN_ESCHEMA);
+		json_decref(row);
+	}
+	/* an extra field, a count under the threshold shown anyway */
+	json_t *row = stats_row("request", "volwassenen", "radar", "consent", "disclosed", 7);
+	assert_int_equal(stats_row_check(row, err, sizeof(err)), 0);
+	json_object_set_new(row, "subject_index", json_string("abcd"));
+	assert_int_equal(stats_row_check(row, err, sizeof(err)), WN_ESCHEMA);
+	json_decref(row);
+	row = stats_row("request", "volwassenen", "radar", "consent", "disclosed", 7);
+	json_object_set_new(row, "count", json_integer(2));
+	assert_int_equal(stats_row_check(row, err, sizeof(err)), WN_ESCHEMA);
+	json_object_del(row, "count");
+	assert_int_equal(stats_row_check(row, err, sizeof(err)), WN_ESCHEMA);
+	json_decref(row);
+}
+
+static void r25_totals_add_shown_counts_only(void **state)
+{
+	(void)state;
+	json_t *rows = json_array();
+	json_array_append_new(rows, stats_row("lookup", "jeugd", "alcander", "", "known", 6));
+	json_array_append_new(rows, stats_row("lookup", "jeugd", "alcander", "", "not_known", 2));
+	json_array_append_new(rows, stats_row("lookup", "jeugd", "radar", "", "known", 10));
+	json_t *t = stats_totals(rows);
+	json_t *known = json_object_get(json_object_get(t, "by_outcome"), "known");
+	assert_int_equal(json_integer_value(json_object_get(known, "count")), 16);
+	json_t *alc = json_object_get(json_object_get(t, "by_partner"), "alcander");
+	/* 6 shown, the 2 only as one suppressed cell: no subtraction reveals it */
+	assert_int_equal(json_integer_value(json_object_get(alc, "count")), 6);
+	assert_int_equal(json_integer_value(json_object_get(alc, "suppressed")), 1);
+	json_t *g = json_object_get(json_object_get(t, "by_ground"), "-");
+	assert_int_equal(json_integer_value(json_object_get(g, "count")), 16);
+	json_decref(t);
+	json_decref(rows);
+}
+
+static void r25_month_range(void **state)
+{
+	(void)state;
+	int64_t from, to;
+	assert_int_equal(date_month_range("2026-11", &from, &to), 0);
+	assert_int_equal(from, INT64_C(1793491200000)); /* 2026-11-01T00:00:00Z */
+	assert_int_equal(to, INT64_C(1796083200000));   /* 2026-12-01T00:00:00Z */
+	assert_int_equal(date_month_range("2024-02", &from, &to), 0);
+	assert_int_equal(to - from, INT64_C(29) * 86400000); /* a leap year */
+	assert_int_equal(date_month_range("2026-12", &from, &to), 0);
+	assert_int_equal(to, INT64_C(1798761600000)); /* 2027-01-01 */
+	static const char *const bad[] = { "2026-13", "2026-00", "2026-1", "26-11", "2026/11",
+					   "2026-11-01", "1999-12", "", "abcd-ef" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(date_month_range(bad[i], &from, &to), WN_EINVAL);
+	assert_int_equal(date_month_range(NULL, &from, &to), WN_EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(r25_small_counts_suppressed),
+		cmocka_unit_test(r25_row_check_refuses_ids),
+		cmocka_unit_test(r25_totals_add_shown_counts_only),
+		cmocka_unit_test(r25_month_range),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
