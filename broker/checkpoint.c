@@ -150,10 +150,12 @@ static int checkpoint_get(struct broker *b, const struct broker_request *rq, jso
 		return broker_reply(b, rq, "ok", json_object(), reply);
 	json_int_t size = json_integer_value(json_object_get(cp, "size"));
 	if (from > size) {
-		snprintf(err, errcap, "a checkpoint of size %lld was never made here: the latest is "
-			 "%lld", (long long)from, (long long)size);
+		/* the partner saw a longer log than there is now: a truncation */
+		snprintf(err, errcap, "'%s' saw a checkpoint of size %lld, but the audit log's latest "
+			 "is of size %lld: the log was truncated", rq->from->id, (long long)from,
+			 (long long)size);
 		json_decref(cp);
-		return WN_EINVAL;
+		return WN_ETAMPERED;
 	}
 	if (from > 0 && (rc = tlog_consistency(b->audit.log, (uint64_t)from, (uint64_t)size,
 					       &proof)) != 0) {
@@ -185,7 +187,7 @@ static int checkpoint_cosign(struct broker *b, const struct broker_request *rq, 
 			 "checkpoint of that size has root %.16s…: the trees are not consistent",
 			 rq->from->id, root, (long long)size,
 			 json_string_value(json_object_get(cp, "root")));
-		rc = WN_ECRYPTO;
+		rc = WN_ETAMPERED;
 		goto out;
 	}
 	if (tlog_cosign_verify(cp, sig, rq->from->cert) != 0) {

@@ -50,6 +50,8 @@ static const struct error_entry error_table[] = {
 	{ WN_EMOTIVATION, "motivation", "the lawful ground's motivation is missing or incomplete" },
 	{ WN_ENOTMEMBER, "not_case_member", "partner does not take part in the case" },
 	{ WN_EGROUND, "unknown_ground", "unknown lawful ground" },
+	{ WN_ETAMPERED, "tampered", "a tamper-evident log does not extend what was seen before "
+				    "(history rewritten or truncated)" },
 };
 
 static const struct error_entry *error_find(int code)

@@ -57,7 +57,8 @@ enum wn_error {
 	WN_EMOTIVATION = -33,    /* lawful-ground motivation missing or incomplete */
 	WN_ENOTMEMBER = -34,     /* partner does not take part in the case */
 	WN_EGROUND = -35,        /* unknown lawful ground */
-	WN_ECODE_MIN = -35
+	WN_ETAMPERED = -36,      /* a tamper-evident log does not extend what was seen */
+	WN_ECODE_MIN = -36
 };
 
 /* A sentence describing an error code; never NULL, static storage. */

@@ -114,6 +114,8 @@ int node_witness_broker(struct node *n, char *err, size_t errcap)
 	json_int_t from = last ? json_integer_value(json_object_get(last, "size")) : 0;
 	json_t *body = from > 0 ? json_pack("{s:I}", "from", from) : json_object();
 	int rc = witness_call(n, "checkpoint.get", body, &rb, err, errcap);
+	if (rc == WN_ETAMPERED) /* the broker itself found its log shorter than what we saw */
+		secevent_record(n->db, rc, n->broker_id, NULL, err);
 	if (rc != 0)
 		goto out;
 	json_t *cp = json_object_get(rb, "checkpoint");
@@ -145,8 +147,8 @@ int node_witness_broker(struct node *n, char *err, size_t errcap)
 			snprintf(err, errcap, "the broker's audit log at size %lld does not extend the "
 				 "checkpoint of size %lld seen before: its history was rewritten or "
 				 "truncated; not co-signed", (long long)size, (long long)from);
-			secevent_record(n->db, WN_ECRYPTO, n->broker_id, NULL, err);
-			rc = WN_ECRYPTO;
+			secevent_record(n->db, WN_ETAMPERED, n->broker_id, NULL, err);
+			rc = WN_ETAMPERED;
 			goto out;
 		}
 		if (size == from) { /* seen and co-signed before */
