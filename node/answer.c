@@ -72,7 +72,8 @@ int answer_lookup(struct node *n, const json_t *query, const struct dir_peer *re
 {
 	json_t *sealed = NULL;
 	uint8_t index[STORE_INDEX_LEN];
-	int have_index = 0, known = 0, rc;
+	int have_index = 0, rc;
+	enum store_known known = STORE_NOT_KNOWN;
 	const char *outcome, *reason = NULL;
 	const json_t *actor = json_object_get(query, "actor");
 	const char *purpose = envelope_str(query, "purpose");
@@ -130,7 +131,7 @@ int answer_lookup(struct node *n, const json_t *query, const struct dir_peer *re
 			snprintf(err, errcap, "record store unavailable");
 			goto out;
 		}
-		outcome = known ? "known" : "not_known";
+		outcome = profile_lookup_outcome(&n->profile, known, &reason);
 	} else {
 		outcome = "refused";
 		if (consent != NULL && n->profile.lookups == PROFILE_LOOKUPS_CONSENT)

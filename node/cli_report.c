@@ -39,11 +39,20 @@ static void report_summary(const char *text)
 	size_t i;
 	printf("access report %s (%s)\n", json_string_value(json_object_get(r, "request_id")),
 	       json_is_true(json_object_get(r, "complete")) ? "complete" : "INCOMPLETE");
-	printf("%-28s %-6s %s\n", "ORGANISATION", "KNOWN", "RECORDS");
-	json_array_foreach(json_object_get(r, "organisations"), i, x)
-		printf("%-28s %-6s %zu\n", json_string_value(json_object_get(x, "name")),
-		       json_is_true(json_object_get(x, "known")) ? "yes" : "no",
-		       json_array_size(json_object_get(x, "records")));
+	/* what each organisation holds, and how often it logged being asked about the person */
+	printf("%-28s %8s %8s %8s\n", "ORGANISATION", "RECORDS", "LOGGED", "RIGHTS");
+	json_array_foreach(json_object_get(r, "organisations"), i, x) {
+		const char *id = json_string_value(json_object_get(x, "partner"));
+		size_t logged = 0, k;
+		json_t *d;
+		json_array_foreach(json_object_get(r, "disclosures"), k, d) {
+			const char *src = json_string_value(json_object_get(d, "source"));
+			logged += id != NULL && src != NULL && strcmp(id, src) == 0;
+		}
+		printf("%-28s %8zu %8zu %8zu\n", json_string_value(json_object_get(x, "name")),
+		       json_array_size(json_object_get(x, "records")), logged,
+		       json_array_size(json_object_get(x, "rights")));
+	}
 	printf("%zu disclosure(s) logged about the person\n",
 	       json_array_size(json_object_get(r, "disclosures")));
 	json_array_foreach(json_object_get(r, "missing"), i, x)

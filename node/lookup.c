@@ -147,12 +147,14 @@ static const char *lookup_open_answer(struct node *n, struct directory *d, const
 			  strcmp(o, "refused") == 0)) {
 		outcome = strcmp(o, "known") == 0 ? "known" : strcmp(o, "not_known") == 0 ? "not_known"
 											: "refused";
+		/* a refusal's reason from the known set (static strings outlive the body) */
+		static const char *const reasons[] = { "consent_required", "consent_invalid",
+						       "shielded", NULL };
 		const char *r = json_string_value(json_object_get(body, "reason"));
-		if (r != NULL && strcmp(r, "consent_required") == 0)
-			*reason = "consent_required";
-		else if (r != NULL && strcmp(r, "consent_invalid") == 0)
-			*reason = "consent_invalid";
-		else if (r != NULL)
+		for (size_t i = 0; r != NULL && reasons[i] != NULL && *reason == NULL; i++)
+			if (strcmp(r, reasons[i]) == 0)
+				*reason = reasons[i];
+		if (r != NULL && *reason == NULL)
 			*reason = "not_shared";
 	} else {
 		*reason = "protocol";

@@ -12,10 +12,12 @@ static const struct schema_field profile_fields[] = {
 	{ "lookups", SCHEMA_STRING, 0, 32 },
 	{ "share", SCHEMA_ARRAY, 0, 64 },
 	{ "grounds", SCHEMA_ARRAY, 0, 16 },
+	{ "shielded_lookups", SCHEMA_STRING, 0, 16 },
 	{ NULL, 0, 0, 0 },
 };
 
 static const char *const lookups_names[] = { "answer", "consent_required", "never" };
+static const char *const shielded_names[] = { "known", "not_known", "refused" };
 
 const char *profile_lookups_name(enum profile_lookups l)
 {
@@ -44,6 +46,16 @@ int profile_load(config *cfg, const json_t *obj, struct profile *out, char *err,
 		return WN_ECONFIG;
 	}
 	out->lookups = (enum profile_lookups)i;
+	l = config_str(obj, "shielded_lookups", "known");
+	for (i = 0; i < 3; i++)
+		if (strcmp(l, shielded_names[i]) == 0)
+			break;
+	if (i == 3) {
+		snprintf(err, errcap, "%s: in 'profile': field 'shielded_lookups': expected known, "
+			 "not_known or refused", config_file(cfg));
+		return WN_ECONFIG;
+	}
+	out->shielded_lookups = (enum profile_shielded)i;
 	json_t *share = json_object_get(obj, "share"), *x;
 	json_array_foreach(share, i, x) {
 		if (vocab_category(json_string_value(x)) == NULL) {
@@ -65,6 +77,19 @@ int profile_load(config *cfg, const json_t *obj, struct profile *out, char *err,
 	out->share = share ? json_incref(share) : json_array();
 	out->grounds = grounds ? json_incref(grounds) : NULL;
 	return 0;
+}
+
+const char *profile_lookup_outcome(const struct profile *p, enum store_known known,
+				   const char **reason)
+{
+	if (known == STORE_NOT_KNOWN)
+		return "not_known";
+	if (known == STORE_KNOWN || p->shielded_lookups == PROFILE_SHIELDED_KNOWN)
+		return "known";
+	if (p->shielded_lookups == PROFILE_SHIELDED_NOT_KNOWN)
+		return "not_known";
+	*reason = "shielded";
+	return "refused";
 }
 
 void profile_free(struct profile *p)

@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "config.h"
+#include "store.h"
 
 enum profile_lookups {
 	PROFILE_LOOKUPS_ANSWER = 0,   /* known / not_known */
@@ -18,8 +19,16 @@ enum profile_lookups {
 	PROFILE_LOOKUPS_NEVER,        /* refuses every lookup */
 };
 
+/* A lookup about a person all of whose records here are shielded (r18). */
+enum profile_shielded {
+	PROFILE_SHIELDED_KNOWN = 0,   /* "known": the records exist, none is disclosed */
+	PROFILE_SHIELDED_NOT_KNOWN,   /* "not_known": the person is not found here */
+	PROFILE_SHIELDED_REFUSED,     /* "refused" with reason "shielded" */
+};
+
 struct profile {
 	enum profile_lookups lookups;
+	enum profile_shielded shielded_lookups;
 	json_t *share;                /* categories this partner discloses (array) */
 	json_t *grounds;              /* lawful grounds it discloses on (array) */
 };
@@ -35,6 +44,12 @@ void profile_free(struct profile *p);
 int profile_lookup_decision(const struct profile *p, const json_t *consent, const char **reason);
 
 const char *profile_lookups_name(enum profile_lookups l);
+
+/* The lookup answer for what the store holds of the person: "known" or
+ * "not_known", or "refused" with *reason "shielded", as the profile says
+ * for a person whose records are all shielded. */
+const char *profile_lookup_outcome(const struct profile *p, enum store_known known,
+				   const char **reason);
 
 /* Whether the partner's own rules let it disclose categories (array) on
  * ground (r06, r15), whatever the broker allowed: 0, or WN_EDENIED with

@@ -83,53 +83,59 @@ int purge_expired(struct node *n, long *purged)
 	return rc;
 }
 
-struct delete_job {
-	struct node *n;
-	const uint8_t *index;
-	const json_t *categories; /* NULL: every category */
-	const char *reason;       /* "deleted", "rights_request" */
-	const char *ref;          /* the rights request, or NULL */
-	long deleted;
-};
-
-static int delete_run(db *d, void *arg)
+int purge_delete_locked(db *d, struct node *n, const uint8_t index[STORE_INDEX_LEN],
+			const json_t *categories, const char *reason, const char *ref, long *deleted)
 {
-	struct delete_job *j = arg;
 	sqlite3_stmt *st = NULL, *del = NULL;
 	char idx[65];
-	hex_encode(j->index, STORE_INDEX_LEN, idx);
+	*deleted = 0;
+	hex_encode(index, STORE_INDEX_LEN, idx);
 	int rc = db_prepare(d, "SELECT id, category FROM records WHERE subject_index = ?", &st);
 	if (rc == 0)
 		rc = db_prepare(d, "DELETE FROM records WHERE id = ?", &del);
 	if (rc == 0)
-		sqlite3_bind_blob(st, 1, j->index, STORE_INDEX_LEN, SQLITE_TRANSIENT);
+		sqlite3_bind_blob(st, 1, index, STORE_INDEX_LEN, SQLITE_TRANSIENT);
 	while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
 		const char *cat = (const char *)sqlite3_column_text(st, 1);
 		size_t i;
 		json_t *x;
-		int wanted = j->categories == NULL;
-		json_array_foreach(j->categories, i, x)
+		int wanted = categories == NULL;
+		json_array_foreach(categories, i, x)
 			wanted |= strcmp(json_string_value(x), cat) == 0;
 		if (!wanted)
 			continue;
 		int64_t lidx = 0;
 		json_t *entry = json_pack("{s:s,s:s,s:s}", "subject_index", idx, "category", cat,
-					  "reason", j->reason);
-		if (entry != NULL && j->ref != NULL)
-			json_object_set_new(entry, "rights_request", json_string(j->ref));
-		rc = entry ? ledger_append_locked(j->n->ledger, "deletion", j->ref, entry, &lidx)
+					  "reason", reason);
+		if (entry != NULL && ref != NULL)
+			json_object_set_new(entry, "rights_request", json_string(ref));
+		rc = entry ? ledger_append_locked(n->ledger, "deletion", ref, entry, &lidx)
 			   : WN_ENOMEM;
 		json_decref(entry);
 		if (rc == 0) {
 			sqlite3_reset(del);
 			sqlite3_bind_int64(del, 1, sqlite3_column_int64(st, 0));
 			rc = sqlite3_step(del) == SQLITE_DONE ? 0 : WN_EDB;
-			j->deleted++;
+			(*deleted)++;
 		}
 	}
 	sqlite3_finalize(st);
 	sqlite3_finalize(del);
 	return rc;
+}
+
+struct delete_job {
+	struct node *n;
+	const uint8_t *index;
+	const json_t *categories;
+	const char *reason, *ref;
+	long deleted;
+};
+
+static int delete_run(db *d, void *arg)
+{
+	struct delete_job *j = arg;
+	return purge_delete_locked(d, j->n, j->index, j->categories, j->reason, j->ref, &j->deleted);
 }
 
 int purge_delete(struct node *n, const uint8_t index[STORE_INDEX_LEN], const json_t *categories,

@@ -9,6 +9,7 @@
 
 #include <jansson.h>
 
+#include "db.h"
 #include "store.h"
 
 struct node;
@@ -16,10 +17,18 @@ struct node;
 /* Removes the records whose retention date lies before today. */
 int purge_expired(struct node *n, long *purged);
 
-/* Deletes the person's records (in categories, or all when NULL), each
- * with a ledger entry naming reason and ref (a rights request, or NULL). */
+/* Deletes the person's records (in categories, or all when NULL) in a
+ * transaction of its own; see purge_delete_locked. */
 int purge_delete(struct node *n, const uint8_t index[STORE_INDEX_LEN], const json_t *categories,
 		 const char *reason, const char *ref, long *deleted);
+
+/* Deletes the person's records (in categories, or all when NULL), each
+ * with a ledger entry naming reason and ref (a rights request, or NULL),
+ * inside the caller's writer transaction (d locked), so that the removal
+ * and what decided it are committed together or not at all. */
+int purge_delete_locked(db *d, struct node *n, const uint8_t index[STORE_INDEX_LEN],
+			const json_t *categories, const char *reason, const char *ref,
+			long *deleted);
 
 /* Local API: records.purge. */
 json_t *local_purge(struct node *n, json_t *rq);

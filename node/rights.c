@@ -342,6 +342,7 @@ struct rights_decision {
 	char kind[16];
 	json_t *categories;
 	uint8_t index[STORE_INDEX_LEN];
+	long deleted;
 	char *err;
 	size_t errcap;
 };
@@ -397,6 +398,10 @@ static int rights_decide_run(db *d, void *arg)
 		sqlite3_finalize(st);
 		free(cats);
 	}
+	/* deletion: the records go with the decision, each removal logged without content */
+	if (rc == 0 && strcmp(x->decision, "done") == 0 && strcmp(x->kind, "deletion") == 0)
+		rc = purge_delete_locked(d, x->n, x->index, x->categories, "rights_request", x->id,
+					 &x->deleted);
 	if (rc == 0) {
 		int64_t lidx = 0;
 		char mhash[65] = "";
@@ -439,23 +444,16 @@ static json_t *rights_decide(struct node *n, json_t *rq)
 	if (strcmp(x.decision, "refused") == 0 && (x.motivation == NULL || strlen(x.motivation) < 10))
 		return local_error(WN_EMOTIVATION, "a refusal is motivated: give --motivation");
 	if ((rc = db_writer_run(n->writer, rights_decide_run, &x)) != 0) {
+		OPENSSL_cleanse(x.index, sizeof(x.index));
 		json_decref(x.categories);
 		return local_error(rc, err[0] ? err : NULL);
 	}
-	long deleted = 0;
-	/* deletion: the records go, each removal logged without content */
-	if (strcmp(x.decision, "done") == 0 && strcmp(x.kind, "deletion") == 0 &&
-	    (rc = purge_delete(n, x.index, x.categories, "rights_request", x.id, &deleted)) != 0)
-		log_msg(WN_LOG_ERROR, "rights_deletion_failed", "rights request %s: the records could "
-			"not be deleted: %s", x.id, wn_strerror(rc));
 	OPENSSL_cleanse(x.index, sizeof(x.index));
 	json_decref(x.categories);
 	log_emit(WN_LOG_INFO, "rights_request_decided",
 		 json_pack("{s:s,s:s,s:s}", "id", x.id, "kind", x.kind, "decision", x.decision));
-	if (rc != 0)
-		return local_error(rc, "the decision is recorded, but the records could not be deleted");
 	return json_pack("{s:b,s:{s:s,s:s,s:s,s:I}}", "ok", 1, "result", "id", x.id, "kind", x.kind,
-			 "decision", x.decision, "deleted", (json_int_t)deleted);
+			 "decision", x.decision, "deleted", (json_int_t)x.deleted);
 }
 
 json_t *local_rights(struct node *n, const char *op, json_t *rq)

@@ -181,18 +181,20 @@ int store_delete_record(db *d, const struct node_keys *k, const char *bsn, const
 	return rc;
 }
 
-static const char SQL_SUBJECT_KNOWN[] = "SELECT 1 FROM records WHERE subject_index = ? LIMIT 1";
+/* MIN(shielded): NULL without records, 1 when every record is shielded */
+static const char SQL_SUBJECT_KNOWN[] = "SELECT MIN(shielded) FROM records WHERE subject_index = ?";
 
-int store_subject_known(db *d, const uint8_t index[STORE_INDEX_LEN], int *known)
+int store_subject_known(db *d, const uint8_t index[STORE_INDEX_LEN], enum store_known *known)
 {
 	sqlite3_stmt *st = NULL;
 	db_lock(d);
 	int rc = db_stmt(d, SQL_SUBJECT_KNOWN, &st);
 	if (rc == 0) {
 		sqlite3_bind_blob(st, 1, index, STORE_INDEX_LEN, SQLITE_TRANSIENT);
-		int s = sqlite3_step(st);
-		if (s == SQLITE_ROW || s == SQLITE_DONE)
-			*known = s == SQLITE_ROW;
+		if (sqlite3_step(st) == SQLITE_ROW)
+			*known = sqlite3_column_type(st, 0) == SQLITE_NULL ? STORE_NOT_KNOWN
+				 : sqlite3_column_int(st, 0)		    ? STORE_KNOWN_SHIELDED
+										    : STORE_KNOWN;
 		else
 			rc = WN_EDB;
 		db_stmt_done(d, st);

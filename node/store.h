@@ -44,8 +44,13 @@ int store_put_record(db *d, const struct node_keys *k, const json_t *rec, char *
 int store_delete_record(db *d, const struct node_keys *k, const char *bsn, const char *category,
 			int *deleted);
 
-/* 1 in *known when the node holds any record for the subject. */
-int store_subject_known(db *d, const uint8_t index[STORE_INDEX_LEN], int *known);
+/* What the node holds of a subject, for a lookup answer. */
+enum store_known {
+	STORE_NOT_KNOWN = 0,
+	STORE_KNOWN,          /* at least one record that is not shielded */
+	STORE_KNOWN_SHIELDED, /* records, every one shielded on the client's request */
+};
+int store_subject_known(db *d, const uint8_t index[STORE_INDEX_LEN], enum store_known *known);
 
 /* The person's records in the given categories (array of codes), for a
  * disclosure: [{category, content, professional, updated_at}] in the order

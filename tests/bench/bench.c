@@ -17,11 +17,13 @@
 #include <openssl/evp.h>
 
 #include "wijknet.h"
+#include "db.h"
 #include "envelope.h"
 #include "harness.h"
 #include "hpke.h"
 #include "ids.h"
 #include "pki.h"
+#include "tlog.h"
 
 #define MAX_SAMPLES 200000
 
@@ -186,6 +188,108 @@ static double crypto_cost(const struct crypto_rates *r, int n)
 	return req + broker + sources;
 }
 
+/* ---- the tamper-evident log at scale ---------------------------------- */
+
+/* Appends n entries of an audit-sized size to a Merkle log in a fresh SQLite
+ * file (1,000 per transaction, as group commit batches them) and prints the
+ * rate of each tenth: flat rates show the O(1) amortised append. Then the
+ * cost of a checkpoint root and of inclusion and consistency proofs at n. */
+static int merkle_bench(const char *dir, long n, const char *pem)
+{
+	static const struct db_migration m[] = {
+		{ 1, "CREATE TABLE bench_log (idx INTEGER PRIMARY KEY, ts INTEGER NOT NULL,"
+		     " type TEXT NOT NULL, msg_id TEXT, entry TEXT NOT NULL, leaf BLOB NOT NULL);"
+		     TLOG_TREE_SCHEMA("bench_log") },
+	};
+	char path[512], err[256], entry[320], id[ID_HEX_LEN + 1];
+	db *d = NULL;
+	tlog *t = NULL;
+	pki_identity *ident = NULL;
+	int rc = -1;
+	snprintf(path, sizeof(path), "%s/merkle-bench.db", dir);
+	if (db_open(path, m, 1, &d, err, sizeof(err)) != 0 ||
+	    tlog_open(d, "bench_log", "wijknet:bench:bench_log", &t) != 0 ||
+	    pki_identity_load(pem, &ident, err, sizeof(err)) != 0) {
+		fprintf(stderr, "bench: merkle log: %s\n", err);
+		goto out;
+	}
+	long block = n / 10 > 0 ? n / 10 : 1;
+	double first = 0, last = 0;
+	printf("\nMerkle log append (RFC 9162 tree in SQLite, 1000 entries per transaction), "
+	       "%ld entries:\n", n);
+	int64_t t0 = time_mono_us();
+	for (long i = 0; i < n;) {
+		db_lock(d);
+		if (db_begin(d) != 0) {
+			db_unlock(d);
+			goto out;
+		}
+		for (long k = 0; k < 1000 && i < n; k++, i++) {
+			int64_t idx;
+			uint8_t leaf[MERKLE_HASH_LEN];
+			id_generate(id);
+			int len = snprintf(entry, sizeof(entry),
+					   "{\"actor\":{\"id\":\"bench\",\"role\":\"wijkcoach\"},"
+					   "\"cluster\":\"multiprobleem\",\"from\":\"partner-01\","
+					   "\"id\":\"%s\",\"purpose\":\"intake\",\"to\":[\"partner-02\","
+					   "\"partner-03\"],\"ts\":%ld,\"type\":\"lookup\"}", id, i);
+			if (tlog_append_locked(t, "lookup", id, entry, (size_t)len, &idx, leaf) != 0) {
+				db_rollback(d);
+				db_unlock(d);
+				goto out;
+			}
+		}
+		int crc = db_commit(d);
+		db_unlock(d);
+		if (crc != 0)
+			goto out;
+		if (i % block == 0 || i == n) {
+			int64_t now = time_mono_us();
+			double rate = (double)block * 1e6 / (double)(now - t0);
+			printf("  entries %8ld–%-8ld %10.0f appends/s\n", i - block + 1, i, rate);
+			if (first == 0)
+				first = rate;
+			last = rate;
+			t0 = now;
+		}
+	}
+	printf("  last tenth / first tenth: %.2f (1.00 = flat)\n", last / first);
+	struct tlog_checkpoint_job job = { t, ident->key, NULL };
+	json_t *proof = NULL;
+	char root[65];
+	int64_t c0 = time_mono_us();
+	db_lock(d);
+	if (db_begin(d) != 0 || tlog_checkpoint_locked(d, &job) != 0 || db_commit(d) != 0) {
+		db_unlock(d);
+		goto out;
+	}
+	db_unlock(d);
+	int64_t c1 = time_mono_us();
+	if (tlog_consistency(t, (uint64_t)n / 3, (uint64_t)n, &proof) != 0)
+		goto out;
+	int64_t c2 = time_mono_us();
+	if (tlog_root_hex(t, (uint64_t)n - 1, root) != 0)
+		goto out;
+	int64_t c3 = time_mono_us();
+	printf("  at %ld entries: signed checkpoint %.2f ms, consistency proof %.2f ms (%zu hashes),"
+	       " root of an earlier size %.2f ms\n", n, (double)(c1 - c0) / 1000.0,
+	       (double)(c2 - c1) / 1000.0, json_array_size(proof), (double)(c3 - c2) / 1000.0);
+	json_decref(proof);
+	json_decref(job.made);
+	rc = 0;
+out:
+	pki_identity_free(ident);
+	tlog_close(t);
+	db_close(d);
+	static const char *const files[] = { "", "-wal", "-shm" };
+	for (size_t i = 0; i < 3; i++) {
+		char side[600];
+		snprintf(side, sizeof(side), "%s%s", path, files[i]);
+		remove(side);
+	}
+	return rc;
+}
+
 /* ---- one federation run --------------------------------------------- */
 
 struct result {
@@ -310,9 +414,15 @@ int main(void)
 	fed_file(&tmp, "ca/ceiling.pem", pem, sizeof(pem));
 	if (crypto_measure(pem, &cr) != 0)
 		return 1;
-	fed_teardown(&tmp);
+
 	printf("\ncrypto on one core: sign %.0f/s  verify %.0f/s  seal %.0f/s  open %.0f/s "
 	       "(ECDSA P-256, HPKE X25519/AES-128-GCM)\n", cr.sign, cr.verify, cr.seal, cr.open);
+	long merkle_n = getenv("WN_BENCH_MERKLE") ? atol(getenv("WN_BENCH_MERKLE")) : 1000000;
+	if (merkle_n > 0 && merkle_bench(tmp.dir, merkle_n, pem) != 0) {
+		fprintf(stderr, "bench: the Merkle log benchmark failed\n");
+		return 1;
+	}
+	fed_teardown(&tmp);
 
 	const int sizes[] = { 1, 10, 50 };
 	/* WN_BENCH_ONLY=N runs one federation size, e.g. under a profiler */

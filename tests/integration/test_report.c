@@ -1,0 +1,802 @@
+/*
+ * test_report.c — what the client can learn and ask (r17, r18), retention
+ * (r19) and management information (r25), under real conditions: a broker
+ * and partner nodes as separate processes over mutual TLS on 127.0.0.1,
+ * real SQLite files, the CLI and the C API.
+ *
+ * The federation: gemeente-heerlen (the municipality, which answers to the
+ * client), radar and sevagram (hold records of person A; sevagram answers
+ * lookups about a shielded person with a refusal), alcander (holds nothing
+ * of A; purges on a one-second timer) and xonar.
+ */
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "wijknet.h"
+#include "fedcheck.h"
+#include "harness.h"
+#include "ids.h"
+
+enum { GEMEENTE, RADAR, SEVAGRAM, ALCANDER, XONAR, NNODES };
+static const char *const ids[NNODES] = { "gemeente-heerlen", "radar", "sevagram", "alcander",
+					 "xonar" };
+
+#define BSN_A "111222333" /* radar and sevagram hold records */
+#define BSN_B "123456782" /* nobody does */
+#define BSN_C "999990019" /* radar: two records, one deleted on request */
+#define BSN_D "999990020" /* radar: asks for shielding */
+#define BSN_E "999990032" /* records past their retention date */
+#define MARK "WNTEST-content-5531"
+#define ACTOR_ID "wk-0042-jansen" /* an employee: never in an access report */
+
+static const wn_actor ACTOR = { ACTOR_ID, "wijkcoach" };
+static const wn_actor PRIVACY = { "pv-0007-devries", "privacyfunctionaris" };
+static char case_main[WN_ID_LEN + 1];
+
+static const char MOTIVATION[] =
+	"{\"interest\":\"serious_harm\",\"subsidiarity\":\"Een gesprek met de client is "
+	"niet mogelijk gebleken\",\"proportionality\":\"Alleen de huisvestingssituatie is nodig "
+	"voor het plan\",\"exception\":\"client_protection\"}";
+
+/* ---- helpers -------------------------------------------------------- */
+
+static int put(struct fed *f, size_t node, const char *bsn, const char *cat, const char *tag,
+	       const char *retention)
+{
+	char content[128];
+	snprintf(content, sizeof(content), "{\"samenvatting\":\"%s-%s\"}", MARK, tag);
+	wn_record r = { bsn, cat, content, "prof-7-pietersen", retention };
+	wn_client *c = client_of(f, node);
+	int rc = wn_record_put(c, &r);
+	if (rc != 0)
+		print_error("wn_record_put: %s: %s\n", wn_errname(rc), wn_client_errmsg(c));
+	wn_client_close(c);
+	return rc;
+}
+
+static wn_lookup_result *lookup(struct fed *f, const char *bsn)
+{
+	wn_lookup_params p;
+	memset(&p, 0, sizeof(p));
+	p.bsn = bsn;
+	p.purpose = "intake";
+	p.actor = ACTOR;
+	wn_client *c = client_of(f, GEMEENTE);
+	wn_lookup_result *r = NULL;
+	int rc = wn_lookup(c, &p, &r);
+	if (rc != 0)
+		print_error("wn_lookup: %s: %s\n", wn_errname(rc), wn_client_errmsg(c));
+	wn_client_close(c);
+	assert_int_equal(rc, 0);
+	return r;
+}
+
+static const wn_lookup_answer *answer_of(const wn_lookup_result *r, const char *partner)
+{
+	for (size_t i = 0; i < r->count; i++)
+		if (strcmp(r->answers[i].partner, partner) == 0)
+			return &r->answers[i];
+	fail_msg("no answer of %s", partner);
+	return NULL;
+}
+
+static wn_request_result *request(struct fed *f, const char *to, const char *bsn,
+				  const char *category)
+{
+	const char *const cats[] = { category };
+	wn_request_params p;
+	memset(&p, 0, sizeof(p));
+	p.case_id = case_main;
+	p.to = to;
+	p.bsn = bsn;
+	p.categories = cats;
+	p.ncategories = 1;
+	p.purpose = "plan_van_aanpak";
+	p.ground = "vital_interest";
+	p.motivation_json = MOTIVATION;
+	p.actor = ACTOR;
+	wn_client *c = client_of(f, GEMEENTE);
+	wn_request_result *r = NULL;
+	int rc = wn_request(c, &p, &r);
+	if (rc != 0)
+		print_error("wn_request: %s: %s\n", wn_errname(rc), wn_client_errmsg(c));
+	wn_client_close(c);
+	assert_int_equal(rc, 0);
+	return r;
+}
+
+/* The access report of bsn, asked by node (0: the municipality) as JSON. */
+static json_t *report(struct fed *f, size_t node, const char *bsn, int own, char **text_out)
+{
+	wn_report_params p;
+	memset(&p, 0, sizeof(p));
+	p.bsn = bsn;
+	p.own = own;
+	p.actor = ACTOR;
+	p.deadline_ms = 2000;
+	wn_client *c = client_of(f, node);
+	char *text = NULL;
+	int rc = wn_report_access(c, &p, &text);
+	if (rc != 0)
+		print_error("wn_report_access: %s: %s\n", wn_errname(rc), wn_client_errmsg(c));
+	wn_client_close(c);
+	assert_int_equal(rc, 0);
+	json_error_t jerr;
+	json_t *r = json_loads(text, 0, &jerr);
+	assert_non_null(r);
+	if (text_out != NULL)
+		*text_out = text;
+	else
+		free(text);
+	return r;
+}
+
+/* strcmp that takes a missing string as different */
+static int same(const char *a, const char *b)
+{
+	return a != NULL && b != NULL && strcmp(a, b) == 0;
+}
+
+static const char *jstr(const json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key));
+}
+
+static json_t *org_of(json_t *report, const char *partner)
+{
+	size_t i;
+	json_t *o;
+	json_array_foreach(json_object_get(report, "organisations"), i, o)
+		if (same(jstr(o, "partner"), partner))
+			return o;
+	return NULL;
+}
+
+/* The disclosure of request rid at source in a report, or NULL. */
+static json_t *disclosure_of(json_t *report, const char *rid, const char *source)
+{
+	size_t i;
+	json_t *d;
+	json_array_foreach(json_object_get(report, "disclosures"), i, d)
+		if (same(jstr(d, "request_id"), rid) && same(jstr(d, "source"), source))
+			return d;
+	return NULL;
+}
+
+static wn_rights_result *rights(struct fed *f, const char *bsn, const char *kind,
+				const char *const *cats, size_t ncats)
+{
+	wn_rights_params p;
+	memset(&p, 0, sizeof(p));
+	p.bsn = bsn;
+	p.kind = kind;
+	p.categories = cats;
+	p.ncategories = ncats;
+	p.text = "De client vraagt dit aan de balie van de gemeente";
+	p.actor = ACTOR;
+	wn_client *c = client_of(f, GEMEENTE);
+	wn_rights_result *r = NULL;
+	int rc = wn_rights_request(c, &p, &r);
+	if (rc != 0)
+		print_error("wn_rights_request: %s: %s\n", wn_errname(rc), wn_client_errmsg(c));
+	wn_client_close(c);
+	assert_int_equal(rc, 0);
+	return r;
+}
+
+static const char *rights_status(const wn_rights_result *r, const char *partner)
+{
+	for (size_t i = 0; i < r->count; i++)
+		if (strcmp(r->answers[i].partner, partner) == 0)
+			return r->answers[i].status;
+	return "absent";
+}
+
+static int decide(struct fed *f, size_t node, const char *id, const char *decision,
+		  const char *motivation)
+{
+	wn_client *c = client_of(f, node);
+	int rc = wn_rights_decide(c, id, decision, motivation, &PRIVACY);
+	wn_client_close(c);
+	return rc;
+}
+
+static const char *node_db(const char *id)
+{
+	static char buf[4][96];
+	static int k;
+	k = (k + 1) % 4;
+	snprintf(buf[k], sizeof(buf[k]), "data/%s.db", id);
+	return buf[k];
+}
+
+/* 1 when text holds a run of at least n hexadecimal digits (an id or a
+ * pseudonym) or any of the needles. */
+static int holds_hex_run(const char *text, size_t n)
+{
+	size_t run = 0;
+	for (const char *p = text; *p; p++) {
+		int hex = (*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f');
+		run = hex ? run + 1 : 0;
+		if (run >= n)
+			return 1;
+	}
+	return 0;
+}
+
+/* ---- setup ---------------------------------------------------------- */
+
+static int group_setup(void **state)
+{
+	struct fed *f = calloc(1, sizeof(*f));
+	if (f == NULL)
+		return -1;
+	*state = f;
+	if (fed_setup(f, ids, NNODES) != 0 ||
+	    fed_config_edit(f, "sevagram.json", "profile",
+			    "{\"share\":[\"leefgebied.huisvesting\"],"
+			    "\"shielded_lookups\":\"refused\"}") != 0 ||
+	    fed_config_edit(f, "alcander.json", "purge_seconds", "1") != 0 ||
+	    fed_start_all(f, 20000) != 0) {
+		fprintf(stderr, "group setup: federation did not come up\n");
+		return -1;
+	}
+	if (put(f, RADAR, BSN_A, "leefgebied.huisvesting", "huis", NULL) != 0 ||
+	    put(f, RADAR, BSN_A, "zrm.financien", "fin", NULL) != 0 ||
+	    put(f, SEVAGRAM, BSN_A, "leefgebied.huisvesting", "sev", NULL) != 0 ||
+	    put(f, RADAR, BSN_C, "leefgebied.huisvesting", "c-huis", NULL) != 0 ||
+	    put(f, RADAR, BSN_C, "zrm.financien", "c-fin", NULL) != 0 ||
+	    put(f, RADAR, BSN_D, "leefgebied.huisvesting", "d-huis", NULL) != 0 ||
+	    put(f, SEVAGRAM, BSN_D, "leefgebied.huisvesting", "d-sev", NULL) != 0)
+		return -1;
+	wn_client *c = client_of(f, GEMEENTE);
+	int rc = wn_case_open(c, "multiprobleem", NULL, &ACTOR, case_main);
+	if (rc == 0)
+		rc = wn_case_join(c, case_main, "radar", &ACTOR);
+	if (rc == 0)
+		rc = wn_case_join(c, case_main, "sevagram", &ACTOR);
+	wn_client_close(c);
+	return rc;
+}
+
+static int group_teardown(void **state)
+{
+	struct fed *f = *state;
+	if (f != NULL && f->dir[0])
+		fed_teardown(f);
+	free(f);
+	return 0;
+}
+
+/* ---- r17: the client's access report ---------------------------------- */
+
+/* Every partner's part — what it holds, who asked what of it — merged with
+ * the broker's metadata; roles, never an employee; itself logged. */
+static void test_r17_access_report_merges_partners_and_broker(void **state)
+{
+	struct fed *f = *state;
+	wn_lookup_result *l = lookup(f, BSN_A);
+	char lookup_id[WN_ID_LEN + 1];
+	snprintf(lookup_id, sizeof(lookup_id), "%s", l->request_id);
+	wn_lookup_result_free(l);
+	wn_request_result *q = request(f, "radar", BSN_A, "leefgebied.huisvesting");
+	assert_string_equal(q->outcome, "disclosed");
+	char request_id[WN_ID_LEN + 1];
+	snprintf(request_id, sizeof(request_id), "%s", q->request_id);
+	wn_request_result_free(q);
+
+	char *text = NULL;
+	json_t *r = report(f, GEMEENTE, BSN_A, 0, &text);
+	if (getenv("WN_TEST_VERBOSE"))
+		fprintf(stderr, "%s\n", text);
+	assert_true(json_is_true(json_object_get(r, "complete")));
+	assert_int_equal(json_array_size(json_object_get(r, "missing")), 0);
+	/* what each holds: categories, origin, dates */
+	json_t *radar = org_of(r, "radar"), *sev = org_of(r, "sevagram"), *alc = org_of(r, "alcander");
+	assert_non_null(radar);
+	assert_non_null(sev);
+	assert_non_null(alc);
+	assert_int_equal(json_array_size(json_object_get(radar, "records")), 2);
+	assert_int_equal(json_array_size(json_object_get(sev, "records")), 1);
+	assert_int_equal(json_array_size(json_object_get(alc, "records")), 0);
+	json_t *rec = json_array_get(json_object_get(radar, "records"), 0);
+	assert_non_null(json_object_get(rec, "category"));
+	assert_string_equal(json_string_value(json_object_get(rec, "origin")), "own");
+	assert_non_null(json_object_get(rec, "retention_until"));
+	/* who asked: the lookup at each partner, the request at radar, with ground and
+	 * categories, merged with the broker's view of the same request */
+	json_t *d = disclosure_of(r, lookup_id, "alcander");
+	assert_non_null(d);
+	assert_string_equal(json_string_value(json_object_get(d, "outcome")), "not_known");
+	assert_string_equal(json_string_value(json_object_get(d, "requester")), "gemeente-heerlen");
+	assert_string_equal(json_string_value(json_object_get(d, "role")), "wijkcoach");
+	assert_string_equal(json_string_value(json_object_get(d, "purpose")), "intake");
+	assert_non_null(json_object_get(d, "broker"));
+	d = disclosure_of(r, request_id, "radar");
+	assert_non_null(d);
+	assert_string_equal(json_string_value(json_object_get(d, "outcome")), "disclosed");
+	assert_string_equal(json_string_value(json_object_get(d, "ground")), "vital_interest");
+	assert_string_equal(json_string_value(json_array_get(json_object_get(d, "categories"), 0)),
+			    "leefgebied.huisvesting");
+	json_t *b = json_object_get(d, "broker");
+	assert_non_null(b);
+	assert_string_equal(json_string_value(json_object_get(b, "from")), "gemeente-heerlen");
+	/* roles only: no employee of a partner, no content, no pseudonym */
+	assert_null(strstr(text, ACTOR_ID));
+	assert_null(strstr(text, "prof-7-pietersen"));
+	assert_null(strstr(text, MARK));
+	/* the page for the client, in Dutch */
+	char *html = NULL;
+	assert_int_equal(wn_report_html(text, &html), 0);
+	assert_non_null(strstr(html, "Overzicht van uw gegevens"));
+	assert_non_null(strstr(html, "Radar"));
+	assert_non_null(strstr(html, "wijkcoach"));
+	assert_non_null(strstr(html, "huisvesting"));
+	assert_null(strstr(html, ACTOR_ID));
+	assert_null(strstr(html, BSN_A)); /* only its last digits */
+	assert_null(strstr(html, MARK));
+	free(html);
+	html = NULL;
+	assert_int_equal(wn_report_html("{\"not\":\"a report\"}", &html), WN_EJSON);
+	assert_null(html);
+	/* the report itself is logged: at every partner that answered and at the broker */
+	const char *rid = json_string_value(json_object_get(r, "request_id"));
+	for (size_t i = 1; i < NNODES; i++)
+		assert_int_equal(dbq(f, node_db(ids[i]), "SELECT COUNT(*) FROM disclosures WHERE"
+				     " request_id='%s' AND type='report' AND requester="
+				     "'gemeente-heerlen'", rid), 1);
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM audit_log WHERE msg_id='%s'"
+			     " AND type='report.access'", rid), 1);
+	/* the broker's log of the report names no person */
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM audit_log WHERE entry LIKE"
+			     " '%%%s%%'", BSN_A), 0);
+	json_decref(r);
+	free(text);
+
+	/* the CLI, as the municipality's professional runs it */
+	assert_int_equal(cli(f, "gemeente-heerlen", "report access --bsn " BSN_A
+			     " --html report.html --actor wk-1 --role wijkcoach"), 0);
+	assert_true(cli_out_has(f, "(complete)"));
+	assert_true(cli_out_has(f, "Radar"));
+	char path[512];
+	struct stat st;
+	fed_file(f, "report.html", path, sizeof(path));
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 077, 0); /* personal data: not readable by others */
+	assert_int_equal(cli(f, "gemeente-heerlen", "report access --bsn " BSN_A " --json"), 0);
+	assert_true(cli_out_has(f, "\"complete\": true"));
+}
+
+/* A partner that does not answer is named; the report never claims to be
+ * complete when it is not. */
+static void test_r17_access_report_partner_unavailable(void **state)
+{
+	struct fed *f = *state;
+	kill(f->nodes[SEVAGRAM], SIGSTOP);
+	json_t *r = report(f, GEMEENTE, BSN_A, 0, NULL);
+	assert_int_equal(cli(f, "gemeente-heerlen", "report access --bsn " BSN_A), 0);
+	kill(f->nodes[SEVAGRAM], SIGCONT);
+	assert_true(json_is_false(json_object_get(r, "complete")));
+	json_t *m = json_array_get(json_object_get(r, "missing"), 0);
+	assert_int_equal(json_array_size(json_object_get(r, "missing")), 1);
+	assert_string_equal(json_string_value(json_object_get(m, "partner")), "sevagram");
+	assert_null(org_of(r, "sevagram"));
+	assert_non_null(org_of(r, "radar"));
+	assert_true(cli_out_has(f, "INCOMPLETE"));
+	assert_true(cli_out_has(f, "missing: Sevagram"));
+	char *text = json_dumps(r, 0), *html = NULL;
+	assert_int_equal(wn_report_html(text, &html), 0);
+	assert_non_null(strstr(html, "Sevagram"));
+	assert_non_null(strstr(html, "let-op")); /* the page says it is incomplete */
+	free(html);
+	free(text);
+	json_decref(r);
+}
+
+static void test_r17_access_report_bad_input(void **state)
+{
+	struct fed *f = *state;
+	wn_report_params p;
+	memset(&p, 0, sizeof(p));
+	p.bsn = "111222334"; /* fails the 11-proef */
+	p.actor = ACTOR;
+	wn_client *c = client_of(f, GEMEENTE);
+	char *text = NULL;
+	assert_int_equal(wn_report_access(c, &p, &text), WN_EBSN);
+	assert_non_null(strstr(wn_client_errmsg(c), "11-proef"));
+	p.bsn = NULL;
+	assert_int_equal(wn_report_access(c, &p, &text), WN_EINVAL);
+	wn_client_close(c);
+	assert_int_equal(cli(f, "gemeente-heerlen", "report access --bsn 12345"), 1);
+	assert_true(cli_err_has(f, "11-proef"));
+	assert_int_equal(cli(f, "gemeente-heerlen", "report access"), 2);
+	/* only the municipality asks the other partners (Heerlen 9.1) */
+	p.bsn = BSN_A;
+	c = client_of(f, RADAR);
+	assert_int_equal(wn_report_access(c, &p, &text), WN_EDENIED);
+	wn_client_close(c);
+	/* each partner may still give its own part (Heerlen 9.3) */
+	json_t *r = report(f, RADAR, BSN_A, 1, NULL);
+	assert_string_equal(json_string_value(json_object_get(r, "scope")), "own");
+	assert_int_equal(json_array_size(json_object_get(r, "organisations")), 1);
+	assert_int_equal(json_array_size(json_object_get(org_of(r, "radar"), "records")), 2);
+	json_decref(r);
+}
+
+/* ---- r18: rights requests --------------------------------------------- */
+
+/* A shielding: registered with a four-week deadline where records are held;
+ * once done, requests are refused 'shielded' and lookups answer as each
+ * partner's profile says. */
+static void test_r18_rectify_shielding(void **state)
+{
+	struct fed *f = *state;
+	wn_rights_result *r = rights(f, BSN_D, "shielding", NULL, 0);
+	assert_string_equal(rights_status(r, "radar"), "registered");
+	assert_string_equal(rights_status(r, "sevagram"), "registered");
+	assert_string_equal(rights_status(r, "alcander"), "not_known");
+	char deadline[16];
+	assert_int_equal(dbq_text(f, node_db("radar"), deadline, sizeof(deadline), "SELECT"
+				  " date('now', '+28 days')"), 0);
+	for (size_t i = 0; i < r->count; i++)
+		if (strcmp(r->answers[i].partner, "radar") == 0)
+			assert_string_equal(r->answers[i].deadline, deadline);
+	char id[WN_ID_LEN + 1];
+	snprintf(id, sizeof(id), "%s", r->request_id);
+	wn_rights_result_free(r);
+	/* before the decision the data still goes out */
+	wn_request_result *q = request(f, "radar", BSN_D, "leefgebied.huisvesting");
+	assert_string_equal(q->outcome, "disclosed");
+	wn_request_result_free(q);
+	/* a refusal must be motivated */
+	assert_int_equal(decide(f, RADAR, id, "refused", NULL), WN_EMOTIVATION);
+	assert_int_equal(decide(f, RADAR, id, "maybe", NULL), WN_EINVAL);
+	assert_int_equal(decide(f, RADAR, "00000000000000000000000000000000", "done", NULL),
+			 WN_ENOTFOUND);
+	assert_int_equal(decide(f, RADAR, id, "done", NULL), 0);
+	assert_int_equal(decide(f, RADAR, id, "done", NULL), WN_EINVAL); /* decided before */
+	assert_int_equal(cli(f, "sevagram", "rights decide --decision done"), 2);
+	char args[160];
+	snprintf(args, sizeof(args), "rights decide --id %s --decision done --actor pv-1 --role "
+		 "privacyfunctionaris", id);
+	assert_int_equal(cli(f, "sevagram", args), 0);
+	/* shielded: no longer disclosed */
+	q = request(f, "radar", BSN_D, "leefgebied.huisvesting");
+	assert_string_equal(q->outcome, "refused");
+	assert_string_equal(q->reason, "shielded");
+	assert_int_equal(q->count, 0);
+	wn_request_result_free(q);
+	assert_int_equal(dbq(f, node_db("radar"), "SELECT COUNT(*) FROM disclosures WHERE"
+			     " outcome='refused' AND reason='shielded'"), 1);
+	/* lookups: radar's profile says known (the default), sevagram's refuses */
+	wn_lookup_result *l = lookup(f, BSN_D);
+	assert_string_equal(answer_of(l, "radar")->outcome, "known");
+	assert_string_equal(answer_of(l, "sevagram")->outcome, "refused");
+	assert_string_equal(answer_of(l, "sevagram")->reason, "shielded");
+	wn_lookup_result_free(l);
+	/* the decision, with date and role, in the list and the ledger */
+	wn_client *c = client_of(f, RADAR);
+	wn_rights_list *list = NULL;
+	assert_int_equal(wn_rights_pending(c, &list), 0);
+	int found = 0;
+	for (size_t i = 0; i < list->count; i++)
+		if (strcmp(list->items[i].id, id) == 0) {
+			found = 1;
+			assert_string_equal(list->items[i].status, "done");
+			assert_true(list->items[i].decided_at > 0);
+		}
+	assert_true(found);
+	wn_rights_list_free(list);
+	wn_client_close(c);
+	assert_int_equal(dbq(f, node_db("radar"), "SELECT COUNT(*) FROM ledger WHERE"
+			     " type='rights.decision' AND msg_id='%s'", id), 1);
+}
+
+/* A deletion: the records of the categories asked are gone, each removal
+ * logged without content; the rest stays. A refusal keeps its motivation. */
+static void test_r18_rectify_deletion(void **state)
+{
+	struct fed *f = *state;
+	const char *const cats[] = { "zrm.financien" };
+	wn_rights_result *r = rights(f, BSN_C, "deletion", cats, 1);
+	assert_string_equal(rights_status(r, "radar"), "registered");
+	char id[WN_ID_LEN + 1];
+	snprintf(id, sizeof(id), "%s", r->request_id);
+	wn_rights_result_free(r);
+	long before = dbq(f, node_db("radar"), "SELECT COUNT(*) FROM records");
+	assert_int_equal(decide(f, RADAR, id, "done", NULL), 0);
+	assert_int_equal(dbq(f, node_db("radar"), "SELECT COUNT(*) FROM records"), before - 1);
+	wn_request_result *q = request(f, "radar", BSN_C, "zrm.financien");
+	assert_string_equal(q->outcome, "not_known"); /* nothing left in that category */
+	assert_int_equal(q->count, 0);
+	wn_request_result_free(q);
+	q = request(f, "radar", BSN_C, "leefgebied.huisvesting");
+	assert_int_equal(q->count, 1);
+	wn_request_result_free(q);
+	/* the deletion is logged, the content is not */
+	assert_int_equal(dbq(f, node_db("radar"), "SELECT COUNT(*) FROM ledger WHERE"
+			     " type='deletion' AND msg_id='%s' AND entry LIKE '%%zrm.financien%%'", id),
+			 1);
+	assert_int_equal(dbq(f, node_db("radar"), "SELECT COUNT(*) FROM ledger WHERE entry LIKE"
+			     " '%%%s%%'", MARK), 0);
+	/* the client's report shows the removal */
+	json_t *rep = report(f, GEMEENTE, BSN_C, 0, NULL);
+	assert_int_equal(json_array_size(json_object_get(org_of(rep, "radar"), "removals")), 1);
+	assert_int_equal(json_array_size(json_object_get(org_of(rep, "radar"), "rights")), 1);
+	json_decref(rep);
+	/* a correction refused, with its motivation */
+	r = rights(f, BSN_C, "correction", NULL, 0);
+	snprintf(id, sizeof(id), "%s", r->request_id);
+	wn_rights_result_free(r);
+	assert_int_equal(decide(f, RADAR, id, "refused", "De vastgelegde gegevens zijn juist; "
+				"zie het gesprek van 3 november"), 0);
+	assert_int_equal(dbq(f, node_db("radar"), "SELECT COUNT(*) FROM rights_requests WHERE"
+			     " id='%s' AND status='refused' AND decision_motivation LIKE '%%juist%%'",
+			     id), 1);
+}
+
+/* A person the partners do not know: every one answers not_known and no
+ * request is registered, but each logs that it was asked. */
+static void test_r18_rectify_unknown_person(void **state)
+{
+	struct fed *f = *state;
+	long before = dbq(f, node_db("radar"), "SELECT COUNT(*) FROM rights_requests");
+	wn_rights_result *r = rights(f, BSN_B, "correction", NULL, 0);
+	for (size_t i = 0; i < r->count; i++) {
+		assert_string_equal(r->answers[i].status, "not_known");
+		assert_null(r->answers[i].deadline);
+	}
+	assert_int_equal(dbq(f, node_db("radar"), "SELECT COUNT(*) FROM rights_requests"), before);
+	assert_int_equal(dbq(f, node_db("radar"), "SELECT COUNT(*) FROM disclosures WHERE"
+			     " request_id='%s' AND type='rights' AND outcome='not_known'",
+			     r->request_id), 1);
+	wn_rights_result_free(r);
+	/* bad input: a BSN failing the 11-proef, an unknown kind or category */
+	wn_rights_params p;
+	memset(&p, 0, sizeof(p));
+	p.bsn = "111222334";
+	p.kind = "correction";
+	p.actor = ACTOR;
+	wn_client *c = client_of(f, GEMEENTE);
+	assert_int_equal(wn_rights_request(c, &p, &r), WN_EBSN);
+	p.bsn = BSN_A;
+	p.kind = "forget-me";
+	assert_int_equal(wn_rights_request(c, &p, &r), WN_EINVAL);
+	const char *const bad[] = { "leefgebied.onbekend" };
+	p.kind = "deletion";
+	p.categories = bad;
+	p.ncategories = 1;
+	assert_int_equal(wn_rights_request(c, &p, &r), WN_ECATEGORY);
+	wn_client_close(c);
+}
+
+/* Open requests past their four weeks come first, marked overdue. */
+static void test_r18_rectify_overdue_first(void **state)
+{
+	struct fed *f = *state;
+	wn_rights_result *r1 = rights(f, BSN_A, "completion", NULL, 0);
+	wn_rights_result *r2 = rights(f, BSN_A, "correction", NULL, 0);
+	/* the second arrived long ago (its deadline passed) */
+	char path[512];
+	fed_file(f, node_db("radar"), path, sizeof(path));
+	sqlite3 *d = NULL;
+	assert_int_equal(sqlite3_open(path, &d), SQLITE_OK);
+	sqlite3_busy_timeout(d, 5000);
+	char sql[256];
+	snprintf(sql, sizeof(sql), "UPDATE rights_requests SET deadline='2020-01-29', received_at="
+		 "1577836800000 WHERE id='%s'", r2->request_id);
+	assert_int_equal(sqlite3_exec(d, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(d);
+	wn_client *c = client_of(f, RADAR);
+	wn_rights_list *list = NULL;
+	assert_int_equal(wn_rights_pending(c, &list), 0);
+	assert_true(list->count >= 2);
+	assert_string_equal(list->items[0].id, r2->request_id);
+	assert_true(list->items[0].overdue);
+	assert_string_equal(list->items[0].status, "open");
+	for (size_t i = 1; i < list->count; i++)
+		assert_false(list->items[i].overdue);
+	/* open ones before decided ones */
+	int seen_decided = 0;
+	for (size_t i = 0; i < list->count; i++) {
+		int open = strcmp(list->items[i].status, "open") == 0;
+		assert_false(open && seen_decided);
+		seen_decided |= !open;
+	}
+	wn_rights_list_free(list);
+	wn_client_close(c);
+	assert_int_equal(cli(f, "radar", "rights list"), 0);
+	assert_true(cli_out_has(f, "OVERDUE"));
+	assert_int_equal(fed_sh(f, "sed -n 2p cli.out | grep -q '%s.*OVERDUE'", r2->request_id), 0);
+	wn_rights_result_free(r1);
+	wn_rights_result_free(r2);
+}
+
+/* ---- r19: retention ----------------------------------------------------- */
+
+/* Records past their retention date are purged on demand and on the
+ * daemon's timer, each purge logged without content; the logs stay. */
+static void test_r19_retention_records_purged_and_logged(void **state)
+{
+	struct fed *f = *state;
+	assert_int_equal(put(f, RADAR, BSN_E, "leefgebied.huisvesting", "e-old", "2020-01-01"), 0);
+	assert_int_equal(put(f, RADAR, BSN_E, "zrm.financien", "e-new", "2099-12-31"), 0);
+	wn_lookup_result *l = lookup(f, BSN_E);
+	assert_string_equal(answer_of(l, "radar")->outcome, "known");
+	wn_lookup_result_free(l);
+	long ledger = dbq(f, node_db("radar"), "SELECT COUNT(*) FROM ledger");
+	wn_client *c = client_of(f, RADAR);
+	long purged = -1;
+	assert_int_equal(wn_records_purge(c, &purged), 0);
+	assert_int_equal(purged, 1);
+	assert_int_equal(wn_records_purge(c, &purged), 0);
+	assert_int_equal(purged, 0);
+	wn_client_close(c);
+	assert_int_equal(dbq(f, node_db("radar"), "SELECT COUNT(*) FROM records WHERE"
+			     " retention_until < date('now')"), 0);
+	assert_int_equal(dbq(f, node_db("radar"), "SELECT COUNT(*) FROM records WHERE"
+			     " retention_until = '2099-12-31'"), 1);
+	assert_int_equal(dbq(f, node_db("radar"), "SELECT COUNT(*) FROM ledger WHERE type='purge'"
+			     " AND entry LIKE '%%2020-01-01%%' AND entry LIKE '%%retention%%'"), 1);
+	assert_int_equal(dbq(f, node_db("radar"), "SELECT COUNT(*) FROM ledger WHERE entry LIKE"
+			     " '%%%s%%'", MARK), 0);
+	assert_true(dbq(f, node_db("radar"), "SELECT COUNT(*) FROM ledger") > ledger);
+	/* the earlier disclosure entries about the person stay */
+	assert_true(dbq(f, node_db("radar"), "SELECT COUNT(*) FROM disclosures") > 0);
+	/* a bad retention date is refused */
+	assert_int_not_equal(put(f, RADAR, BSN_E, "zrm.financien", "e-bad", "31-12-2099"), 0);
+	/* the CLI */
+	assert_int_equal(put(f, RADAR, BSN_E, "leefgebied.huisvesting", "e-old2", "2021-06-30"), 0);
+	assert_int_equal(cli(f, "radar", "records purge"), 0);
+	assert_true(cli_out_has(f, "1"));
+	/* the daemon's own timer (alcander: every second) */
+	assert_int_equal(put(f, ALCANDER, BSN_E, "leefgebied.huisvesting", "e-alc", "2022-02-02"), 0);
+	int64_t end = time_mono_ms() + 5000;
+	while (dbq(f, node_db("alcander"), "SELECT COUNT(*) FROM records") > 0 &&
+	       time_mono_ms() < end)
+		sleep_ms(100);
+	assert_int_equal(dbq(f, node_db("alcander"), "SELECT COUNT(*) FROM records"), 0);
+	assert_int_equal(dbq(f, node_db("alcander"), "SELECT COUNT(*) FROM ledger WHERE"
+			     " type='purge'"), 1);
+	/* the ledger is still whole after purges */
+	assert_int_equal(cli(f, "radar", "audit verify --db data/radar.db --cert ca/radar.crt"), 0);
+}
+
+/* A case past its retention date is removed at the broker, with its
+ * partners; the removal is in the audit log, which stays whole. */
+static void test_r19_retention_cases_purged(void **state)
+{
+	struct fed *f = *state;
+	char old_case[WN_ID_LEN + 1];
+	wn_client *c = client_of(f, GEMEENTE);
+	assert_int_equal(wn_case_open(c, "volwassenen", NULL, &ACTOR, old_case), 0);
+	assert_int_equal(wn_case_join(c, old_case, "radar", &ACTOR), 0);
+	wn_client_close(c);
+	fed_stop(&f->broker, SIGTERM);
+	char path[512];
+	fed_file(f, "data/broker.db", path, sizeof(path));
+	sqlite3 *d = NULL;
+	char sql[256];
+	assert_int_equal(sqlite3_open(path, &d), SQLITE_OK);
+	snprintf(sql, sizeof(sql), "UPDATE cases SET retention_until='2020-01-01' WHERE id='%s'",
+		 old_case);
+	assert_int_equal(sqlite3_exec(d, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(d);
+	assert_int_equal(fed_start_broker(f), 0);
+	assert_int_equal(fed_wait_up(f, GEMEENTE, NNODES, 10000), 0);
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM cases WHERE id='%s'",
+			     old_case), 0);
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM case_members WHERE"
+			     " case_id='%s'", old_case), 0);
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM audit_log WHERE"
+			     " type='case.purge' AND entry LIKE '%%%s%%'", old_case), 1);
+	/* the case that is still needed stays */
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM cases WHERE id='%s'",
+			     case_main), 1);
+	assert_int_equal(cli(f, "radar", "audit verify --db data/broker.db --cert ca/broker.crt"), 0);
+}
+
+/* ---- r25: management information --------------------------------------- */
+
+/* Counts per kind, cluster, partner, ground and outcome for a month, small
+ * counts suppressed, with no value that identifies a person or a request. */
+static void test_r25_management_info_anonymous_counts(void **state)
+{
+	struct fed *f = *state;
+	for (int i = 0; i < 6; i++) {
+		wn_lookup_result *l = lookup(f, BSN_B);
+		wn_lookup_result_free(l);
+	}
+	char month[8];
+	assert_int_equal(dbq_text(f, "data/broker.db", month, sizeof(month),
+				  "SELECT strftime('%%Y-%%m', 'now')"), 0);
+	wn_client *c = client_of(f, GEMEENTE);
+	char *text = NULL;
+	assert_int_equal(wn_stats(c, month, &ACTOR, &text), 0);
+	json_t *s = json_loads(text, 0, NULL);
+	assert_non_null(s);
+	assert_string_equal(json_string_value(json_object_get(s, "month")), month);
+	size_t i;
+	json_t *row;
+	int shown = 0, suppressed = 0;
+	json_array_foreach(json_object_get(s, "rows"), i, row) {
+		json_t *n = json_object_get(row, "count");
+		if (json_is_true(json_object_get(row, "suppressed"))) {
+			suppressed++;
+			assert_null(n);
+		} else {
+			assert_true(json_integer_value(n) >= 5);
+			shown++;
+		}
+	}
+	assert_true(shown >= 1);      /* at least the six lookups at each partner */
+	assert_true(suppressed >= 1); /* the single rights requests and reports */
+	/* alcander answered at least six not_known lookups this month */
+	int alcander_lookups = 0;
+	json_array_foreach(json_object_get(s, "rows"), i, row)
+		if (same(jstr(row, "partner"), "alcander") && same(jstr(row, "kind"), "lookup") &&
+		    same(jstr(row, "outcome"), "not_known"))
+			alcander_lookups = (int)json_integer_value(json_object_get(row, "count"));
+	assert_true(alcander_lookups >= 6);
+	/* nothing that identifies a person, a request, a case or an employee */
+	const char *const people[] = { BSN_A, BSN_B, BSN_C, BSN_D, BSN_E, ACTOR_ID, "prof-7",
+				       case_main, MARK };
+	for (size_t k = 0; k < sizeof(people) / sizeof(people[0]); k++)
+		assert_null(strstr(text, people[k]));
+	assert_false(holds_hex_run(text, 16));
+	json_decref(s);
+	free(text);
+	/* bad input */
+	assert_int_equal(wn_stats(c, "2026-13", &ACTOR, &text), WN_EINVAL);
+	assert_int_equal(wn_stats(c, "2026-1", &ACTOR, &text), WN_EINVAL);
+	wn_client_close(c);
+	/* the CLI: a table, CSV, JSON */
+	char args[96];
+	snprintf(args, sizeof(args), "stats --month %s --csv", month);
+	assert_int_equal(cli(f, "gemeente-heerlen", args), 0);
+	assert_true(cli_out_has(f, "month,kind,cluster,partner,ground,outcome,count,suppressed"));
+	assert_int_equal(fed_sh(f, "grep -Eq '[0-9a-f]{16}' cli.out"), 1);
+	snprintf(args, sizeof(args), "stats --month %s --json", month);
+	assert_int_equal(cli(f, "gemeente-heerlen", args), 0);
+	assert_true(cli_out_has(f, "\"rows\""));
+	snprintf(args, sizeof(args), "stats --month %s", month);
+	assert_int_equal(cli(f, "gemeente-heerlen", args), 0);
+	assert_true(cli_out_has(f, "counts under 5 are suppressed"));
+	assert_int_equal(cli(f, "gemeente-heerlen", "stats --month 2026/12"), 2);
+}
+
+int main(void)
+{
+	signal(SIGPIPE, SIG_IGN);
+	if (getenv("WN_TEST_FILTER"))
+		cmocka_set_test_filter(getenv("WN_TEST_FILTER"));
+	int64_t t0 = time_mono_ms();
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_r17_access_report_merges_partners_and_broker),
+		cmocka_unit_test(test_r17_access_report_partner_unavailable),
+		cmocka_unit_test(test_r17_access_report_bad_input),
+		cmocka_unit_test(test_r18_rectify_shielding),
+		cmocka_unit_test(test_r18_rectify_deletion),
+		cmocka_unit_test(test_r18_rectify_unknown_person),
+		cmocka_unit_test(test_r18_rectify_overdue_first),
+		cmocka_unit_test(test_r19_retention_records_purged_and_logged),
+		cmocka_unit_test(test_r19_retention_cases_purged),
+		cmocka_unit_test(test_r25_management_info_anonymous_counts),
+	};
+	int failed = cmocka_run_group_tests_name("report", tests, group_setup, group_teardown);
+	fprintf(stderr, "test_report: %lld ms\n", (long long)(time_mono_ms() - t0));
+	if (fed_sanitizer_reports)
+		fprintf(stderr, "%d sanitizer report(s) from the daemons or the CLI\n",
+			fed_sanitizer_reports);
+	return failed || fed_sanitizer_reports ? 1 : 0;
+}
