@@ -116,6 +116,13 @@ static int cases_open(struct broker *b, const struct broker_request *rq, json_t 
 		snprintf(err, errcap, "field 'retention': expected a date YYYY-MM-DD");
 		return WN_ESCHEMA;
 	}
+	char today[DATE_LEN + 1];
+	date_today_plus(0, today);
+	if (retention != NULL && strcmp(retention, today) <= 0) {
+		/* a case kept until a past date would be purged as soon as it is opened */
+		snprintf(err, errcap, "field 'retention': %s is not after today", retention);
+		return WN_EINVAL;
+	}
 	if ((rc = id_generate(c.id)) != 0)
 		return rc;
 	snprintf(c.cluster, sizeof(c.cluster), "%s", cluster);

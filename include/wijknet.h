@@ -214,6 +214,12 @@ typedef struct wn_case_list {
 int wn_case_open(wn_client *c, const char *cluster, const char *director, const wn_actor *actor,
 		 char case_id[WN_ID_LEN + 1]);
 
+/* wn_case_open with the date until which the case is kept (Heerlen 11.3):
+ * "YYYY-MM-DD" after today; NULL for the default of two years. Past it the
+ * broker removes the case and its partners, and logs that it did. */
+int wn_case_open_until(wn_client *c, const char *cluster, const char *director,
+		       const char *retention, const wn_actor *actor, char case_id[WN_ID_LEN + 1]);
+
 /* The case director adds partner to the case. */
 int wn_case_join(wn_client *c, const char *case_id, const char *partner, const wn_actor *actor);
 

@@ -172,7 +172,8 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
-	int offline = cli_offline_command(cmd, argc - i, argv + i);
+	int offline = cli_offline_command(cmd, config ? config : getenv("WIJKNET_CONFIG"),
+					  argc - i, argv + i);
 	if (offline != CLI_NOT_OFFLINE)
 		return offline;
 	char *owned = NULL;

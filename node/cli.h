@@ -44,11 +44,13 @@ int cli_stats(wn_client *c, int argc, char **argv);
 /* wijknet report html (offline); CLI_NOT_OFFLINE for the other subcommands. */
 int cli_report_offline(int argc, char **argv);
 
-/* wijknet audit … (cli_audit.c): offline, on a database file. */
-int cli_audit(int argc, char **argv);
+/* wijknet audit … (cli_audit.c): offline, on a database file; config (may
+ * be NULL) is a broker's or node's config whose database and certificate
+ * are the defaults. */
+int cli_audit(const char *config, int argc, char **argv);
 
 /* Commands that work on files without a node; CLI_NOT_OFFLINE otherwise. */
-int cli_offline_command(const char *cmd, int argc, char **argv);
+int cli_offline_command(const char *cmd, const char *config, int argc, char **argv);
 
 /* Commands that talk to the node; prints usage and returns 2 if unknown. */
 int cli_online_command(wn_client *c, const char *cmd, int argc, char **argv);

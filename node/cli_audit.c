@@ -20,12 +20,13 @@
 static int audit_usage(void)
 {
 	fprintf(stderr,
-		"usage: wijknet audit verify --db FILE [--cert OWNER.crt] [--witness NODE.db]... [--json]\n"
-		"       wijknet audit prove --db FILE --entry N [--size S] [> proof.json]\n"
+		"usage: wijknet audit verify [--db] FILE [--cert OWNER.crt] [--witness NODE.db]... [--json]\n"
+		"       wijknet audit prove [--db] FILE --entry N [--size S] [> proof.json]\n"
 		"       wijknet audit check PROOF.json [--cert OWNER.crt]\n"
 		"FILE is the broker's database (its audit log) or a node's (its ledger); the\n"
 		"certificate of the log's owner checks the checkpoint signatures; a node's\n"
-		"database witnesses the broker's checkpoints it co-signed.\n");
+		"database witnesses the broker's checkpoints it co-signed. With --config\n"
+		"BROKER.json or NODE.json, its database and certificate are the defaults.\n");
 	return 2;
 }
 
@@ -256,7 +257,28 @@ out:
 	return status;
 }
 
-int cli_audit(int argc, char **argv)
+/* The value of a path key of a config file, relative to the config's
+ * directory as the daemons read it; NULL when absent. Caller frees. */
+static char *audit_config_path(const char *config, const char *key)
+{
+	json_error_t jerr;
+	json_t *root = json_load_file(config, 0, &jerr);
+	const char *v = json_string_value(json_object_get(root, key));
+	char *out = NULL;
+	if (root == NULL)
+		fprintf(stderr, "wijknet: %s:%d: %s\n", config, jerr.line, jerr.text);
+	if (v != NULL) {
+		const char *slash = strrchr(config, '/');
+		int dirlen = v[0] == '/' || slash == NULL ? 0 : (int)(slash - config + 1);
+		size_t cap = (size_t)dirlen + strlen(v) + 1;
+		if ((out = malloc(cap)) != NULL)
+			snprintf(out, cap, "%.*s%s", dirlen, config, v);
+	}
+	json_decref(root);
+	return out;
+}
+
+int cli_audit(const char *config, int argc, char **argv)
 {
 	if (argc < 1)
 		return audit_usage();
@@ -287,11 +309,30 @@ int cli_audit(int argc, char **argv)
 		else
 			return cli_unknown_option("audit", argv[i]);
 	}
-	if (strcmp(sub, "verify") == 0 && dbpath != NULL)
-		return audit_verify(dbpath, cert, wit, nwit, json);
-	if (strcmp(sub, "prove") == 0 && dbpath != NULL && entry > 0)
-		return audit_prove(dbpath, entry, size);
-	if (strcmp(sub, "check") == 0 && file != NULL)
-		return audit_check(file, cert);
-	return audit_usage();
+	int is_check = strcmp(sub, "check") == 0;
+	if (!is_check && dbpath == NULL && file != NULL) { /* audit verify FILE */
+		dbpath = file;
+		file = NULL;
+	}
+	char *cfg_db = NULL, *cfg_cert = NULL;
+	if (!is_check && dbpath == NULL && config != NULL &&
+	    (dbpath = cfg_db = audit_config_path(config, "database")) == NULL) {
+		fprintf(stderr, "wijknet: %s: key 'database': expected the path of the database\n",
+			config);
+		return 2;
+	}
+	if (cert == NULL && cfg_db != NULL)
+		cert = cfg_cert = audit_config_path(config, "certificate");
+	int status;
+	if (strcmp(sub, "verify") == 0 && dbpath != NULL && file == NULL)
+		status = audit_verify(dbpath, cert, wit, nwit, json);
+	else if (strcmp(sub, "prove") == 0 && dbpath != NULL && file == NULL && entry > 0)
+		status = audit_prove(dbpath, entry, size);
+	else if (is_check && file != NULL)
+		status = audit_check(file, cert);
+	else
+		status = audit_usage();
+	free(cfg_db);
+	free(cfg_cert);
+	return status;
 }

@@ -11,7 +11,7 @@ static int case_usage(void)
 {
 	fprintf(stderr,
 		"usage: wijknet case open --cluster jeugd|volwassenen|multiprobleem [--director P]\n"
-		"                         [--actor ID --role ROLE] [--json]\n"
+		"                         [--retention YYYY-MM-DD] [--actor ID --role ROLE] [--json]\n"
 		"       wijknet case join --case ID --partner P [--actor ID --role ROLE]\n"
 		"       wijknet case leave --case ID [--partner P] [--actor ID --role ROLE]\n"
 		"       wijknet case close --case ID [--actor ID --role ROLE]\n"
@@ -61,6 +61,7 @@ int cli_case(wn_client *c, int argc, char **argv)
 		return case_usage();
 	const char *sub = argv[0], *v;
 	const char *cluster = NULL, *director = NULL, *case_id = NULL, *partner = NULL;
+	const char *retention = NULL;
 	wn_actor actor = { NULL, NULL };
 	int json = 0;
 	for (int i = 1; i < argc; i++) {
@@ -68,6 +69,8 @@ int cli_case(wn_client *c, int argc, char **argv)
 			cluster = v;
 		else if ((v = cli_opt(argc, argv, &i, "--director")))
 			director = v;
+		else if ((v = cli_opt(argc, argv, &i, "--retention")))
+			retention = v;
 		else if ((v = cli_opt(argc, argv, &i, "--case")))
 			case_id = v;
 		else if ((v = cli_opt(argc, argv, &i, "--partner")))
@@ -89,7 +92,7 @@ int cli_case(wn_client *c, int argc, char **argv)
 		char id[WN_ID_LEN + 1];
 		if (cluster == NULL)
 			return case_usage();
-		if ((rc = wn_case_open(c, cluster, director, &actor, id)) != 0)
+		if ((rc = wn_case_open_until(c, cluster, director, retention, &actor, id)) != 0)
 			return cli_fail("case open", rc, c);
 		if (json)
 			cli_print_json(json_pack("{s:s,s:s,s:s}", "case", id, "cluster", cluster,

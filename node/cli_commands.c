@@ -234,10 +234,10 @@ void cli_default_actor(wn_actor *a)
 		a->role = "professional";
 }
 
-int cli_offline_command(const char *cmd, int argc, char **argv)
+int cli_offline_command(const char *cmd, const char *config, int argc, char **argv)
 {
 	if (strcmp(cmd, "audit") == 0)
-		return cli_audit(argc, argv);
+		return cli_audit(config, argc, argv);
 	if (strcmp(cmd, "report") == 0)
 		return cli_report_offline(argc, argv);
 	return CLI_NOT_OFFLINE;

@@ -40,7 +40,7 @@ static void report_summary(const char *text)
 	printf("access report %s (%s)\n", json_string_value(json_object_get(r, "request_id")),
 	       json_is_true(json_object_get(r, "complete")) ? "complete" : "INCOMPLETE");
 	/* what each organisation holds, and how often it logged being asked about the person */
-	printf("%-28s %8s %8s %8s\n", "ORGANISATION", "RECORDS", "LOGGED", "RIGHTS");
+	printf("%-36s %8s %8s %8s\n", "ORGANISATION", "RECORDS", "LOGGED", "RIGHTS");
 	json_array_foreach(json_object_get(r, "organisations"), i, x) {
 		const char *id = json_string_value(json_object_get(x, "partner"));
 		size_t logged = 0, k;
@@ -49,7 +49,7 @@ static void report_summary(const char *text)
 			const char *src = json_string_value(json_object_get(d, "source"));
 			logged += id != NULL && src != NULL && strcmp(id, src) == 0;
 		}
-		printf("%-28s %8zu %8zu %8zu\n", json_string_value(json_object_get(x, "name")),
+		printf("%-36s %8zu %8zu %8zu\n", json_string_value(json_object_get(x, "name")),
 		       json_array_size(json_object_get(x, "records")), logged,
 		       json_array_size(json_object_get(x, "rights")));
 	}

@@ -26,6 +26,12 @@ static json_t *case_req(const char *op, const char *case_id, const wn_actor *act
 int wn_case_open(wn_client *c, const char *cluster, const char *director, const wn_actor *actor,
 		 char case_id[WN_ID_LEN + 1])
 {
+	return wn_case_open_until(c, cluster, director, NULL, actor, case_id);
+}
+
+int wn_case_open_until(wn_client *c, const char *cluster, const char *director,
+		       const char *retention, const wn_actor *actor, char case_id[WN_ID_LEN + 1])
+{
 	if (c == NULL || cluster == NULL || case_id == NULL)
 		return WN_EINVAL;
 	json_t *req = case_req("case.open", NULL, actor), *result = NULL;
@@ -33,6 +39,8 @@ int wn_case_open(wn_client *c, const char *cluster, const char *director, const 
 		json_object_set_new(req, "cluster", json_string(cluster));
 		if (director != NULL)
 			json_object_set_new(req, "director", json_string(director));
+		if (retention != NULL)
+			json_object_set_new(req, "retention", json_string(retention));
 	}
 	int rc = client_op(c, req, &result);
 	if (rc == 0) {

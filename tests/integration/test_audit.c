@@ -310,6 +310,13 @@ static void test_r20_integrity_checkpoints_signed_and_cosigned(void **state)
 	expect_ok(f, "data/radar.db", "--cert ca/radar.crt");
 	assert_int_equal(audit(f, "verify --db data/broker.db --cert ca/broker.crt --json"), 0);
 	assert_true(cli_out_has(f, "\"ok\": true"));
+	/* the database given by position, or by the daemon's own config */
+	assert_int_equal(audit(f, "verify data/alcander.db --cert ca/alcander.crt"), 0);
+	assert_int_equal(cli(f, "broker", "audit verify"), 0);
+	assert_true(cli_out_has(f, "data/broker.db: audit_log of"));
+	assert_true(cli_out_has(f, "(signatures checked)"));
+	assert_int_equal(cli(f, "radar", "audit prove --entry 1"), 0);
+	assert_true(cli_out_has(f, "\"log\": \"ledger\""));
 	/* a checkpoint checked against the wrong owner's certificate */
 	expect_fault(f, "data/broker.db", "--cert ca/radar.crt", "bad_signature", 0);
 	/* not a log at all */

@@ -679,9 +679,25 @@ static void test_r19_retention_cases_purged(void **state)
 	struct fed *f = *state;
 	char old_case[WN_ID_LEN + 1];
 	wn_client *c = client_of(f, GEMEENTE);
-	assert_int_equal(wn_case_open(c, "volwassenen", NULL, &ACTOR, old_case), 0);
+	/* the opener sets how long a case is kept: a date after today */
+	assert_int_equal(wn_case_open_until(c, "volwassenen", NULL, "2020-01-01", &ACTOR, old_case),
+			 WN_EINVAL);
+	assert_non_null(strstr(wn_client_errmsg(c), "not after today"));
+	assert_int_equal(wn_case_open_until(c, "volwassenen", NULL, "2031-03-31", &ACTOR, old_case),
+			 0);
+	wn_case_list *cl = NULL;
+	assert_int_equal(wn_cases(c, &cl), 0);
+	int kept = 0;
+	for (size_t i = 0; i < cl->count; i++)
+		kept |= strcmp(cl->items[i].id, old_case) == 0 &&
+			strcmp(cl->items[i].retention, "2031-03-31") == 0;
+	assert_true(kept);
+	wn_case_list_free(cl);
 	assert_int_equal(wn_case_join(c, old_case, "radar", &ACTOR), 0);
 	wn_client_close(c);
+	assert_int_equal(cli(f, "gemeente-heerlen", "case open --cluster jeugd --retention 31-12-2030"),
+			 2);
+	assert_true(cli_err_has(f, "retention"));
 	fed_stop(&f->broker, SIGTERM);
 	char path[512];
 	fed_file(f, "data/broker.db", path, sizeof(path));
