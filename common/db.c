@@ -247,13 +247,18 @@ struct db_write {
 	struct db_write *next;
 };
 
+/* Leader/follower group commit: a caller that finds no batch running
+ * becomes the leader and commits, in its own thread, every write queued so
+ * far; callers arriving meanwhile queue up and the first of them leads the
+ * next batch. Batches form under load as with a writer thread, and an
+ * uncontended write costs no hand-over between threads. */
 struct db_writer {
 	db *d;
 	int durable;
-	pthread_t thread;
 	pthread_mutex_t lock;
-	pthread_cond_t work, done;
+	pthread_cond_t done;
 	struct db_write *head, *tail;
+	int busy;     /* a leader is committing a batch */
 	int stopping;
 };
 
@@ -288,30 +293,6 @@ static void db_writer_batch(db_writer *w, struct db_write *batch)
 	}
 }
 
-static void *db_writer_main(void *arg)
-{
-	db_writer *w = arg;
-	pthread_mutex_lock(&w->lock);
-	for (;;) {
-		while (w->head == NULL && !w->stopping)
-			pthread_cond_wait(&w->work, &w->lock);
-		if (w->head == NULL && w->stopping)
-			break;
-		struct db_write *batch = w->head;
-		w->head = w->tail = NULL;
-		pthread_mutex_unlock(&w->lock);
-		db_writer_batch(w, batch);
-		pthread_mutex_lock(&w->lock);
-		for (struct db_write *x = batch, *next; x != NULL; x = next) {
-			next = x->next;
-			x->done = 1;
-		}
-		pthread_cond_broadcast(&w->done);
-	}
-	pthread_mutex_unlock(&w->lock);
-	return NULL;
-}
-
 int db_writer_open(db *d, int durable, db_writer **out)
 {
 	db_writer *w = calloc(1, sizeof(*w));
@@ -320,12 +301,7 @@ int db_writer_open(db *d, int durable, db_writer **out)
 	w->d = d;
 	w->durable = durable;
 	pthread_mutex_init(&w->lock, NULL);
-	pthread_cond_init(&w->work, NULL);
 	pthread_cond_init(&w->done, NULL);
-	if (pthread_create(&w->thread, NULL, db_writer_main, w) != 0) {
-		free(w);
-		return WN_ENOMEM;
-	}
 	*out = w;
 	return 0;
 }
@@ -343,9 +319,25 @@ int db_writer_run(db_writer *w, db_write_fn fn, void *arg)
 	else
 		w->head = &x;
 	w->tail = &x;
-	pthread_cond_signal(&w->work);
-	while (!x.done)
-		pthread_cond_wait(&w->done, &w->lock);
+	while (!x.done) {
+		if (w->busy) {
+			pthread_cond_wait(&w->done, &w->lock);
+			continue;
+		}
+		/* lead: take everything queued, this write among it */
+		struct db_write *batch = w->head;
+		w->head = w->tail = NULL;
+		w->busy = 1;
+		pthread_mutex_unlock(&w->lock);
+		db_writer_batch(w, batch);
+		pthread_mutex_lock(&w->lock);
+		for (struct db_write *y = batch, *next; y != NULL; y = next) {
+			next = y->next;
+			y->done = 1;
+		}
+		w->busy = 0;
+		pthread_cond_broadcast(&w->done);
+	}
 	pthread_mutex_unlock(&w->lock);
 	return x.rc;
 }
@@ -354,12 +346,12 @@ void db_writer_close(db_writer *w)
 {
 	if (w == NULL)
 		return;
+	/* later writes are refused; the ones queued or running finish first */
 	pthread_mutex_lock(&w->lock);
 	w->stopping = 1;
-	pthread_cond_signal(&w->work);
+	while (w->busy || w->head != NULL)
+		pthread_cond_wait(&w->done, &w->lock);
 	pthread_mutex_unlock(&w->lock);
-	pthread_join(w->thread, NULL);
-	pthread_cond_destroy(&w->work);
 	pthread_cond_destroy(&w->done);
 	pthread_mutex_destroy(&w->lock);
 	free(w);

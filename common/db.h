@@ -56,10 +56,11 @@ int db_schema_version(db *d, int *out);
 
 /* ---- group commit --------------------------------------------------- */
 
-/* A writer thread that runs the writes of concurrent callers in one
- * transaction and one fsync (group commit), so durability costs one disk
- * flush per batch rather than per request. Each write runs in its own
- * savepoint: one failing write does not undo the others. */
+/* Runs the writes of concurrent callers in one transaction and one fsync
+ * (group commit), so durability costs one disk flush per batch rather than
+ * per request: the first caller to find no batch running commits the ones
+ * queued, in its own thread. Each write runs in its own savepoint: one
+ * failing write does not undo the others. */
 typedef struct db_writer db_writer;
 
 /* Runs inside the batch transaction with the connection already locked:
@@ -73,5 +74,6 @@ int db_writer_open(db *d, int durable, db_writer **out);
  * or WN_EDB when the batch could not be committed (then nothing of it is). */
 int db_writer_run(db_writer *w, db_write_fn fn, void *arg);
 
+/* Refuses later writes (WN_ESTATE) and waits for the queued ones. */
 void db_writer_close(db_writer *w);
 #endif
