@@ -297,6 +297,21 @@ struct result {
 	long errors;
 };
 
+/* Lays out a federation with durable logging on or off and quiet logs. */
+static int fed_setup_bench(struct fed *f, const char **ids, size_t n, int durable)
+{
+	if (fed_setup(f, ids, n) != 0)
+		return -1;
+	for (size_t i = 0; i <= n; i++) {
+		char cfg[128];
+		snprintf(cfg, sizeof(cfg), "%s.json", i < n ? f->ids[i] : "broker");
+		if (fed_config_edit(f, cfg, "durable_log", durable ? "true" : "false") != 0 ||
+		    fed_config_edit(f, cfg, "log_level", "\"warn\"") != 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int run(int n, int durable, int threads, int seconds, const struct crypto_rates *cr,
 	       struct result *res)
 {
@@ -309,20 +324,20 @@ static int run(int n, int durable, int threads, int seconds, const struct crypto
 		ids[i] = names[i];
 	}
 	int rc = -1;
-	if (fed_setup(&f, ids, (size_t)n + 1) != 0)
-		goto out;
-	for (size_t i = 0; i < f.n; i++) {
-		char cfg[128];
-		snprintf(cfg, sizeof(cfg), "%s.json", f.ids[i]);
-		fed_config_edit(&f, cfg, "durable_log", durable ? "true" : "false");
-		fed_config_edit(&f, cfg, "log_level", "\"warn\"");
+	/* a federation that does not come up (a port taken meanwhile) is laid
+	 * out once more on other ports */
+	for (int attempt = 1;; attempt++) {
+		if (fed_setup_bench(&f, ids, (size_t)n + 1, durable) != 0)
+			goto out;
+		if (fed_start_all(&f, 60000) == 0)
+			break;
+		fprintf(stderr, "bench: federation of %d did not come up (%s)%s\n", n, f.dir,
+			attempt < 2 ? "; again on other ports" : "");
+		fed_teardown(&f);
+		if (attempt == 2)
+			goto out;
 	}
-	fed_config_edit(&f, "broker.json", "durable_log", durable ? "true" : "false");
-	fed_config_edit(&f, "broker.json", "log_level", "\"warn\"");
-	if (fed_start_all(&f, 60000) != 0) {
-		fprintf(stderr, "bench: federation of %d did not come up (%s)\n", n, f.dir);
-		goto out;
-	}
+
 	/* every partner knows half of the people */
 	for (size_t i = 1; i < f.n; i++) {
 		char url[512];

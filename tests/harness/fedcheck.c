@@ -4,6 +4,7 @@
  * clients of the C API. See fedcheck.h.
  */
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -20,6 +21,7 @@
 #include "encoding.h"
 #include "fedcheck.h"
 #include "fileio.h"
+#include "ids.h"
 
 /* fed_db_count with a formatted query. */
 long dbq(struct fed *f, const char *db_rel, const char *fmt, ...)
@@ -217,4 +219,30 @@ int dbq_text(struct fed *f, const char *db_rel, char *out, size_t cap, const cha
 	sqlite3_finalize(st);
 	sqlite3_close(db);
 	return rc;
+}
+
+int fed_group_teardown(void **state)
+{
+	struct fed *f = *state;
+	if (f != NULL && f->dir[0])
+		fed_teardown(f);
+	free(f);
+	return 0;
+}
+
+int64_t fed_test_begin(void)
+{
+	signal(SIGPIPE, SIG_IGN);
+	if (getenv("WN_TEST_FILTER"))
+		cmocka_set_test_filter(getenv("WN_TEST_FILTER"));
+	return time_mono_ms();
+}
+
+int fed_test_end(const char *name, int failed, int64_t t0)
+{
+	fprintf(stderr, "%s: %lld ms\n", name, (long long)(time_mono_ms() - t0));
+	if (fed_sanitizer_reports)
+		fprintf(stderr, "%d sanitizer report(s) from the daemons or the CLI\n",
+			fed_sanitizer_reports);
+	return failed || fed_sanitizer_reports ? 1 : 0;
 }

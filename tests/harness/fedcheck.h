@@ -61,6 +61,16 @@ int cli_out_has(struct fed *f, const char *needle);
 /* Writes text to a file of the dir; 0 or -1. */
 int write_file(struct fed *f, const char *rel, const char *text);
 
+/* cmocka group teardown for a struct fed * state made by a group setup:
+ * stops every process and removes the dir. */
+int fed_group_teardown(void **state);
+
+/* The start and the end of a test program's main(): SIGPIPE ignored and
+ * WN_TEST_FILTER applied; then its time, and the exit status, which fails
+ * on failed tests or on a sanitizer report from a daemon or the CLI. */
+int64_t fed_test_begin(void);
+int fed_test_end(const char *name, int failed, int64_t t0);
+
 /* The broker's listen URL. */
 void broker_url(struct fed *f, char *out, size_t cap);
 

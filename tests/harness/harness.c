@@ -57,8 +57,10 @@ int fed_setup(struct fed *f, const char *const *ids, size_t n)
 	if (mkdtemp(f->dir) == NULL || n > FED_MAX)
 		return -1;
 	f->n = n;
-	/* distinct ports per process and per federation within it */
-	f->base_port = 20000 + (int)((getpid() * 7 + fed_counter++ * 131) % 400) * 100;
+	/* distinct ports per process and per federation within it, below the
+	 * kernel's ephemeral range (32768 and up), where an outgoing connection
+	 * could hold a port a daemon wants to listen on */
+	f->base_port = 20000 + (int)((getpid() * 7 + fed_counter++ * 31) % 127) * 100;
 	char cmd[4096], cwd[256];
 	if (getcwd(cwd, sizeof(cwd)) == NULL)
 		return -1;

@@ -269,15 +269,6 @@ static int group_setup(void **state)
 	return rc;
 }
 
-static int group_teardown(void **state)
-{
-	struct fed *f = *state;
-	if (f != NULL && f->dir[0])
-		fed_teardown(f);
-	free(f);
-	return 0;
-}
-
 /* ---- checkpoints, co-signatures, verification ------------------------ */
 
 /* Checkpoints are made while entries come in, signed by the log's owner;
@@ -560,10 +551,7 @@ static void test_r20_integrity_rewritten_history_refused_by_nodes(void **state)
 
 int main(void)
 {
-	signal(SIGPIPE, SIG_IGN);
-	if (getenv("WN_TEST_FILTER"))
-		cmocka_set_test_filter(getenv("WN_TEST_FILTER"));
-	int64_t t0 = time_mono_ms();
+	int64_t t0 = fed_test_begin();
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_r20_integrity_checkpoints_signed_and_cosigned),
 		cmocka_unit_test(test_r20_integrity_inclusion_proof),
@@ -574,10 +562,6 @@ int main(void)
 		cmocka_unit_test(test_r20_integrity_broker_killed_between_append_and_checkpoint),
 		cmocka_unit_test(test_r20_integrity_rewritten_history_refused_by_nodes),
 	};
-	int failed = cmocka_run_group_tests_name("audit", tests, group_setup, group_teardown);
-	fprintf(stderr, "test_audit: %lld ms\n", (long long)(time_mono_ms() - t0));
-	if (fed_sanitizer_reports)
-		fprintf(stderr, "%d sanitizer report(s) from the daemons or the CLI\n",
-			fed_sanitizer_reports);
-	return failed || fed_sanitizer_reports ? 1 : 0;
+	int failed = cmocka_run_group_tests_name("audit", tests, group_setup, fed_group_teardown);
+	return fed_test_end("test_audit", failed, t0);
 }

@@ -19,15 +19,11 @@
 
 #include "wijknet.h"
 #include "envelope.h"
+#include "fedcheck.h"
 #include "harness.h"
 #include "ids.h"
 
 static const char *const three[] = { "alcander", "radar", "xonar" };
-
-static void broker_url(struct fed *f, char *out, size_t cap)
-{
-	snprintf(out, cap, "tls+tcp://127.0.0.1:%d", f->base_port);
-}
 
 static void node_url(struct fed *f, size_t i, char *out, size_t cap)
 {
@@ -42,14 +38,6 @@ static int group_setup(void **state)
 	if (f == NULL || fed_setup(f, three, 3) != 0 || fed_start_all(f, 15000) != 0)
 		return -1;
 	*state = f;
-	return 0;
-}
-
-static int group_teardown(void **state)
-{
-	struct fed *f = *state;
-	fed_teardown(f);
-	free(f);
 	return 0;
 }
 
@@ -455,9 +443,7 @@ static void test_r20_integrity_broker_restart_reconnects(void **state)
 
 int main(void)
 {
-	signal(SIGPIPE, SIG_IGN);
-	if (getenv("WN_TEST_FILTER"))
-		cmocka_set_test_filter(getenv("WN_TEST_FILTER"));
+	int64_t t0 = fed_test_begin();
 	const struct CMUnitTest running[] = {
 		cmocka_unit_test(test_r02_known_federation_health_all_up),
 		cmocka_unit_test(test_r21_breach_forged_sender),
@@ -477,9 +463,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_r20_integrity_broker_restart_reconnects, own_setup, own_teardown),
 	};
 	int failed = cmocka_run_group_tests_name("federation_running", running, group_setup,
-						 group_teardown);
+						 fed_group_teardown);
 	failed += cmocka_run_group_tests_name("federation_certificates_and_restarts", own, NULL, NULL);
-	if (fed_sanitizer_reports)
-		fprintf(stderr, "%d sanitizer report(s) from the daemons\n", fed_sanitizer_reports);
-	return failed || fed_sanitizer_reports ? 1 : 0;
+	return fed_test_end("test_federation", failed, t0);
 }

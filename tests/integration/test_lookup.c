@@ -237,15 +237,6 @@ static int group_setup(void **state)
 	return 0;
 }
 
-static int group_teardown(void **state)
-{
-	struct fed *f = *state;
-	if (f != NULL && f->dir[0])
-		fed_teardown(f);
-	free(f);
-	return 0;
-}
-
 /* After a test that stops or kills nodes: everything runs and is up again. */
 static int revive_teardown(void **state)
 {
@@ -1223,10 +1214,7 @@ static void test_r02_known_bad_input_over_partner_limit(void **state)
 
 int main(void)
 {
-	signal(SIGPIPE, SIG_IGN);
-	if (getenv("WN_TEST_FILTER"))
-		cmocka_set_test_filter(getenv("WN_TEST_FILTER"));
-	int64_t t0 = time_mono_ms();
+	int64_t t0 = fed_test_begin();
 	const struct CMUnitTest running[] = {
 		cmocka_unit_test(test_r02_known_r06_partner_profile_default_scope),
 		cmocka_unit_test(test_r02_known_named_partners_only),
@@ -1260,11 +1248,7 @@ int main(void)
 						own_teardown),
 	};
 	int failed = cmocka_run_group_tests_name("lookup_running", running, group_setup,
-						 group_teardown);
+						 fed_group_teardown);
 	failed += cmocka_run_group_tests_name("lookup_limits", own, NULL, NULL);
-	fprintf(stderr, "test_lookup: %lld ms\n", (long long)(time_mono_ms() - t0));
-	if (fed_sanitizer_reports)
-		fprintf(stderr, "%d sanitizer report(s) from the daemons or the CLI\n",
-			fed_sanitizer_reports);
-	return failed || fed_sanitizer_reports ? 1 : 0;
+	return fed_test_end("test_lookup", failed, t0);
 }

@@ -269,15 +269,6 @@ static int group_setup(void **state)
 	return rc;
 }
 
-static int group_teardown(void **state)
-{
-	struct fed *f = *state;
-	if (f != NULL && f->dir[0])
-		fed_teardown(f);
-	free(f);
-	return 0;
-}
-
 /* ---- r17: the client's access report ---------------------------------- */
 
 /* Every partner's part — what it holds, who asked what of it — merged with
@@ -793,10 +784,7 @@ static void test_r25_management_info_anonymous_counts(void **state)
 
 int main(void)
 {
-	signal(SIGPIPE, SIG_IGN);
-	if (getenv("WN_TEST_FILTER"))
-		cmocka_set_test_filter(getenv("WN_TEST_FILTER"));
-	int64_t t0 = time_mono_ms();
+	int64_t t0 = fed_test_begin();
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_r17_access_report_merges_partners_and_broker),
 		cmocka_unit_test(test_r17_access_report_partner_unavailable),
@@ -809,10 +797,6 @@ int main(void)
 		cmocka_unit_test(test_r19_retention_cases_purged),
 		cmocka_unit_test(test_r25_management_info_anonymous_counts),
 	};
-	int failed = cmocka_run_group_tests_name("report", tests, group_setup, group_teardown);
-	fprintf(stderr, "test_report: %lld ms\n", (long long)(time_mono_ms() - t0));
-	if (fed_sanitizer_reports)
-		fprintf(stderr, "%d sanitizer report(s) from the daemons or the CLI\n",
-			fed_sanitizer_reports);
-	return failed || fed_sanitizer_reports ? 1 : 0;
+	int failed = cmocka_run_group_tests_name("report", tests, group_setup, fed_group_teardown);
+	return fed_test_end("test_report", failed, t0);
 }

@@ -285,15 +285,6 @@ static int group_setup(void **state)
 	return 0;
 }
 
-static int group_teardown(void **state)
-{
-	struct fed *f = *state;
-	if (f != NULL && f->dir[0])
-		fed_teardown(f);
-	free(f);
-	return 0;
-}
-
 /* ---- r04, r05: exactly the categories asked, from the vocabulary ------ */
 
 static void test_r04_need_to_know_only_categories_asked(void **state)
@@ -1181,10 +1172,7 @@ static void test_r08_third_party_rejected_by_one(void **state)
 
 int main(void)
 {
-	signal(SIGPIPE, SIG_IGN);
-	if (getenv("WN_TEST_FILTER"))
-		cmocka_set_test_filter(getenv("WN_TEST_FILTER"));
-	int64_t t0 = time_mono_ms();
+	int64_t t0 = fed_test_begin();
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_r04_need_to_know_only_categories_asked),
 		cmocka_unit_test(test_r05_categories_unknown_refused),
@@ -1210,10 +1198,6 @@ int main(void)
 		cmocka_unit_test(test_r08_third_party_rejected_by_one),
 		cmocka_unit_test(test_r14_broker_killed_after_forward_no_duplicate),
 	};
-	int failed = cmocka_run_group_tests_name("requests", tests, group_setup, group_teardown);
-	fprintf(stderr, "test_request: %lld ms\n", (long long)(time_mono_ms() - t0));
-	if (fed_sanitizer_reports)
-		fprintf(stderr, "%d sanitizer report(s) from the daemons or the CLI\n",
-			fed_sanitizer_reports);
-	return failed || fed_sanitizer_reports ? 1 : 0;
+	int failed = cmocka_run_group_tests_name("requests", tests, group_setup, fed_group_teardown);
+	return fed_test_end("test_request", failed, t0);
 }
