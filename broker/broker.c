@@ -130,8 +130,10 @@ int broker_open(const char *config_file_path, broker **out, char *err, size_t er
 	char origin[PKI_ID_MAX + 32];
 	snprintf(origin, sizeof(origin), "wijknet:%s:audit_log", id);
 	if ((rc = tlog_open(b->db, "audit_log", origin, &b->audit.log)) != 0) {
-		snprintf(err, errcap, "%s: the audit log cannot be opened: it is damaged (run "
-			 "'wijknet audit verify --db %s')", b->db_path, b->db_path);
+		snprintf(err, errcap, "%s: the audit log cannot be opened: it is %s (run "
+			 "'wijknet audit verify --db %s')", b->db_path,
+			 rc == WN_ETAMPERED ? "not the one its last checkpoint signed" : "damaged",
+			 b->db_path);
 		goto fail;
 	}
 	b->audit.w = b->writer;
@@ -247,8 +249,6 @@ static int broker_handle(void *arg, const void *req, size_t len, char **resp, si
 		rc = broker_handle_thirdparty(b, &rq, &reply, err, sizeof(err));
 	else if (strcmp(type, "stats.get") == 0)
 		rc = broker_handle_stats(b, &rq, &reply, err, sizeof(err));
-	else if (strcmp(type, "report.metadata") == 0)
-		rc = broker_handle_report_metadata(b, &rq, &reply, err, sizeof(err));
 	else if (strncmp(type, "checkpoint.", 11) == 0)
 		rc = broker_handle_checkpoint(b, &rq, &reply, err, sizeof(err));
 	else

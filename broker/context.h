@@ -70,10 +70,6 @@ int broker_handle_broadcast(struct broker *b, const struct broker_request *rq, j
 int broker_handle_stats(struct broker *b, const struct broker_request *rq, json_t **reply,
 			char *err, size_t errcap);
 
-/* The metadata of the requests an access report names (report.c). */
-int broker_handle_report_metadata(struct broker *b, const struct broker_request *rq,
-				  json_t **reply, char *err, size_t errcap);
-
 /* Handles case.open, case.join, case.leave, case.close and case.list. */
 int broker_handle_case(struct broker *b, const struct broker_request *rq, json_t **reply,
 		       char *err, size_t errcap);

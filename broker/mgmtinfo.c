@@ -178,6 +178,8 @@ int broker_handle_stats(struct broker *b, const struct broker_request *rq, json_
 			}
 		}
 		json_decref(q);
+		if (items[i].req == NULL) /* not asked: its counts are missing, not zero */
+			json_array_append_new(missing, json_string(p->id));
 	}
 	int deadline = (int)json_integer_value(json_object_get(body, "deadline_ms"));
 	rpc_fanout(items, n, deadline > 0 ? deadline : b->deadline_ms);

@@ -74,7 +74,7 @@ static const char *const known_types[] = {
 	"case.close", "case.list", "thirdparty.propose", "thirdparty.declare",
 	"thirdparty.approve", "thirdparty.reject", "thirdparty.list",
 	"checkpoint.get", "checkpoint.cosign",
-	"report.access", "report.answer", "report.result", "report.metadata",
+	"report.access", "report.answer", "report.result",
 	"rights.request", "rights.answer", "rights.result",
 	"stats.get", "stats.month", "stats.answer", "stats.result", NULL,
 };

@@ -15,7 +15,7 @@ static const char *const stats_kinds[] = { "lookup", "request", "rights", "repor
 /* Every outcome a disclosure log or a delivery can record. */
 static const char *const stats_outcomes[] = {
 	"known", "not_known", "refused", "disclosed", "registered", "reported",
-	"unavailable", "rejected", "invalid", NULL,
+	"unavailable", "rejected", "invalid", "all", NULL,
 };
 
 static int in_list(const char *const *list, const char *s)
@@ -74,6 +74,70 @@ int stats_row_check(const json_t *row, char *err, size_t errcap)
 		return WN_ESCHEMA;
 	}
 	return 0;
+}
+
+static const char *cell_str(const json_t *c, const char *k)
+{
+	const char *v = json_string_value(json_object_get(c, k));
+	return v ? v : "";
+}
+
+static int same_group(const json_t *a, const json_t *b)
+{
+	static const char *const keys[] = { "kind", "cluster", "ground" };
+	for (size_t i = 0; i < 3; i++)
+		if (strcmp(cell_str(a, keys[i]), cell_str(b, keys[i])) != 0)
+			return 0;
+	return 1;
+}
+
+/* Appends the rows of the group counts[first, end) to rows. */
+static void group_rows(const char *partner, const json_t *counts, size_t first, size_t end,
+		       json_t *rows)
+{
+	int64_t total = 0;
+	size_t outcomes = 0, small = 0;
+	for (size_t i = first; i < end; i++) {
+		int64_t c = json_integer_value(json_object_get(json_array_get(counts, i), "count"));
+		if (c <= 0)
+			continue;
+		total += c;
+		outcomes++;
+		small += c < STATS_MIN_COUNT;
+	}
+	if (outcomes == 0)
+		return;
+	const json_t *g = json_array_get(counts, first);
+	int split = outcomes >= 2 && small == 0;
+	for (size_t i = split ? first : end - 1; i < end; i++) {
+		const json_t *c = json_array_get(counts, i);
+		int64_t n = split ? json_integer_value(json_object_get(c, "count")) : total;
+		char err[160];
+		if (n <= 0)
+			continue;
+		json_t *row = stats_row(cell_str(g, "kind"), cell_str(g, "cluster"), partner,
+					cell_str(g, "ground"), split ? cell_str(c, "outcome") : "all", n);
+		if (row != NULL && stats_row_check(row, err, sizeof(err)) == 0 &&
+		    json_array_size(rows) < STATS_MAX_ROWS)
+			json_array_append_new(rows, row);
+		else
+			json_decref(row);
+	}
+}
+
+json_t *stats_rows_protected(const char *partner, const json_t *counts)
+{
+	json_t *rows = json_array();
+	size_t n = json_array_size(counts), first = 0;
+	if (rows == NULL)
+		return NULL;
+	for (size_t i = 1; i <= n; i++) {
+		if (i < n && same_group(json_array_get(counts, first), json_array_get(counts, i)))
+			continue;
+		group_rows(partner, counts, first, i, rows);
+		first = i;
+	}
+	return rows;
 }
 
 static void totals_add(json_t *totals, const char *dim, const char *key, const json_t *row)

@@ -200,6 +200,8 @@ static int tlog_sync_locked(tlog *t)
 	return rc;
 }
 
+static int tlog_extends_latest_locked(tlog *t);
+
 int tlog_open(db *d, const char *name, const char *origin, tlog **out)
 {
 	char sql[256];
@@ -232,6 +234,9 @@ int tlog_open(db *d, const char *name, const char *origin, tlog **out)
 		rc = tlog_rebuild_locked(t, count); /* reports the gap */
 	else if (rc == 0 && merkle_frontier_load(tstore_node, &t->s, count, &t->f) != 0)
 		rc = tlog_rebuild_locked(t, count);
+	/* never sign over a log cut short or changed under its own last checkpoint */
+	if (rc == 0)
+		rc = tlog_extends_latest_locked(t);
 	db_unlock(d);
 	if (rc != 0) {
 		tlog_close(t);
@@ -318,6 +323,36 @@ static int tlog_latest_locked(tlog *t, json_t **out)
 	else if (s != SQLITE_DONE)
 		rc = WN_EDB;
 	db_stmt_done(t->d, st);
+	return rc;
+}
+
+/* 0 when the stored log holds its latest checkpoint's tree; WN_ETAMPERED
+ * (logged) when it is shorter or its root at that size differs. */
+static int tlog_extends_latest_locked(tlog *t)
+{
+	json_t *cp = NULL;
+	uint8_t root[MERKLE_HASH_LEN];
+	char hex[65];
+	int rc = tlog_latest_locked(t, &cp);
+	if (rc != 0 || cp == NULL)
+		return rc;
+	uint64_t size = (uint64_t)json_integer_value(json_object_get(cp, "size"));
+	const char *signed_root = json_string_value(json_object_get(cp, "root"));
+	if (size > t->f.size) {
+		log_msg(WN_LOG_ERROR, "tlog_tampered", "%s holds %llu entries but its checkpoint "
+			"was signed at %llu: the log was cut short; run 'wijknet audit verify'",
+			t->name, (unsigned long long)t->f.size, (unsigned long long)size);
+		rc = WN_ETAMPERED;
+	} else if ((rc = merkle_root(tstore_node, &t->s, size, root)) == 0) {
+		hex_encode(root, sizeof(root), hex);
+		if (signed_root == NULL || strcmp(hex, signed_root) != 0) {
+			log_msg(WN_LOG_ERROR, "tlog_tampered", "%s: the first %llu entries no longer "
+				"give the root signed in their checkpoint: they were changed; run "
+				"'wijknet audit verify'", t->name, (unsigned long long)size);
+			rc = WN_ETAMPERED;
+		}
+	}
+	json_decref(cp);
 	return rc;
 }
 
@@ -528,11 +563,14 @@ static int load_checkpoints(sqlite3 *conn, const char *name, struct cp_row **out
 		free(rows);
 		return WN_EDB;
 	}
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	int step, rc = 0;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		if (k == cap) {
 			struct cp_row *more = realloc(rows, 2 * cap * sizeof(*rows));
-			if (more == NULL)
+			if (more == NULL) {
+				rc = WN_ENOMEM;
 				break;
+			}
 			rows = more;
 			cap *= 2;
 		}
@@ -543,6 +581,15 @@ static int load_checkpoints(sqlite3 *conn, const char *name, struct cp_row **out
 		k++;
 	}
 	sqlite3_finalize(st);
+	/* a checkpoint not read is a checkpoint not checked: no report then */
+	if (rc == 0 && step != SQLITE_ROW && step != SQLITE_DONE)
+		rc = WN_EDB;
+	if (rc != 0) {
+		for (size_t i = 0; i < k; i++)
+			json_decref(rows[i].cp);
+		free(rows);
+		return rc;
+	}
 	*out = rows;
 	*n = k;
 	return 0;
@@ -609,7 +656,8 @@ int tlog_verify(sqlite3 *conn, const char *name, X509 *cert, const json_t *witne
 		rc = WN_EDB;
 		goto out;
 	}
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	int step;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		uint64_t idx = (uint64_t)sqlite3_column_int64(st, 0);
 		const char *entry = (const char *)sqlite3_column_text(st, 1);
 		size_t len = (size_t)sqlite3_column_bytes(st, 1);
@@ -654,6 +702,9 @@ int tlog_verify(sqlite3 *conn, const char *name, X509 *cert, const json_t *witne
 		if (progress != NULL && (k & 0xffff) == 0)
 			progress(arg, k, count);
 	}
+	/* an unreadable page ends the read early: that is no verification */
+	if (rc == 0 && v.error == NULL && step != SQLITE_DONE && step != SQLITE_ROW)
+		rc = WN_EDB;
 	sqlite3_finalize(st);
 	if (rc != 0)
 		goto out;
@@ -780,6 +831,11 @@ int tlog_check_proof(const json_t *proof, X509 *cert, char *err, size_t errcap)
 		snprintf(err, errcap, "entry %lld is not in the tree of %lld entries with that root",
 			 (long long)index, (long long)size);
 		return WN_ECRYPTO;
+	}
+	if (cp == NULL && cert != NULL) {
+		snprintf(err, errcap, "the proof carries no checkpoint: its root is signed by no one "
+			 "(prove at the size of a checkpoint)");
+		return WN_ESIG;
 	}
 	if (cp != NULL) {
 		if (json_integer_value(json_object_get(cp, "size")) != size ||

@@ -139,6 +139,7 @@ int answer_lookup(struct node *n, const json_t *query, const struct dir_peer *re
 	}
 	struct disclosure e = {
 		.ledger = n->ledger,
+		.query = query,
 		.request_id = envelope_str(query, "id"),
 		.type = "lookup",
 		.requester = requester->id,

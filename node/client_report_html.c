@@ -77,6 +77,9 @@ static const struct label missing_reasons[] = {
 	{ "unavailable", "niet bereikbaar" },
 	{ "invalid", "gaf een ongeldig antwoord" },
 	{ "error", "kon niet antwoorden" },
+	{ "late", "antwoordde te laat" },
+	{ "suspended", "neemt tijdelijk niet deel" },
+	{ "revoked", "neemt niet meer deel" },
 	{ NULL, NULL },
 };
 
@@ -199,9 +202,19 @@ static void put_intro(FILE *f, const json_t *r)
 			put_escaped(f, label_of(missing_reasons, str(x, "reason")));
 			fputs(")</li>\n", f);
 		}
-		fputs("</ul>\n<p>Hun deel wordt opnieuw opgevraagd; u krijgt het alsnog.</p></div>\n",
-		      f);
+		fputs("</ul>\n<p>Vraag de gemeente hun deel opnieuw op te vragen, of vraag het bij "
+		      "de organisatie zelf.</p></div>\n", f);
 	}
+	if (str(r, "scope") != NULL && strcmp(str(r, "scope"), "partners") == 0)
+		fputs("<p>Dit overzicht gaat alleen over de organisaties die hieronder staan, niet "
+		      "over alle organisaties van het sociaal wijkteam.</p>\n", f);
+	json_array_foreach(json_object_get(r, "organisations"), i, x)
+		if (json_is_true(json_object_get(x, "truncated"))) {
+			fputs("<p class=\"let-op\">Van ", f);
+			put_escaped(f, str(x, "name"));
+			fputs(" staan hier niet alle gegevens: het zijn er meer dan in één overzicht "
+			      "passen. Vraag om een volgend overzicht.</p>\n", f);
+		}
 }
 
 static void put_records(FILE *f, const json_t *r)

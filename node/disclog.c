@@ -2,6 +2,7 @@
  * disclog.c — disclosure and sent logs, written through group commit.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include <sqlite3.h>
 
@@ -14,8 +15,8 @@
 static const char SQL_DISCLOSURE_INSERT[] =
 	"INSERT INTO disclosures(ts, request_id, type, requester, actor_id, actor_role, purpose,"
 	" cluster, subject_index, outcome, reason, broker_index, case_id, ground,"
-	" ground_detail_hash, consent_id, consent_version, categories, approval, ledger_idx)"
-	" VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+	" ground_detail_hash, consent_id, consent_version, categories, approval, ledger_idx,"
+	" asked, broker_ts, broker_leaf) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
 static const char SQL_SENT_INSERT[] =
 	"INSERT INTO sent_log(ts, request_id, type, actor_id, actor_role, purpose, cluster,"
 	" partners, subject_index, case_id, ground, consent_id, categories)"
@@ -47,8 +48,31 @@ static void json_opt(json_t *o, const char *k, const char *v)
 		json_object_set_new(o, k, json_string(v));
 }
 
+/* What the broker countersigned of a query: the partners it went to (JSON
+ * text, caller frees), the receipt's time and audit leaf. */
+struct broker_meta {
+	char *asked;
+	int64_t ts;
+	const char *leaf;
+};
+
+static void broker_meta_of(const json_t *query, struct broker_meta *m)
+{
+	const json_t *r = json_object_get(query, "receipt"), *to = json_object_get(query, "to");
+	memset(m, 0, sizeof(*m));
+	if (json_is_array(to))
+		m->asked = json_dumps(to, JSON_COMPACT);
+	else if (json_is_string(to)) {
+		json_t *one = json_pack("[O]", to);
+		m->asked = one ? json_dumps(one, JSON_COMPACT) : NULL;
+		json_decref(one);
+	}
+	m->ts = (int64_t)json_integer_value(json_object_get(r, "ts"));
+	m->leaf = json_string_value(json_object_get(r, "leaf"));
+}
+
 /* The ledger entry of a disclosure: the same fields as its row. */
-static json_t *disclog_entry(const struct disclosure *e, int64_t ts)
+static json_t *disclog_entry(const struct disclosure *e, const struct broker_meta *m, int64_t ts)
 {
 	char idx[2 * 32 + 1] = "";
 	json_t *o = json_pack("{s:s,s:I,s:I}", "type", "disclosure", "ts", (json_int_t)ts,
@@ -69,6 +93,10 @@ static json_t *disclog_entry(const struct disclosure *e, int64_t ts)
 			    e->categories, e->approval };
 	for (size_t i = 0; i < sizeof(k) / sizeof(k[0]); i++)
 		json_opt(o, k[i], v[i]);
+	json_opt(o, "asked", m->asked);
+	json_opt(o, "broker_leaf", m->leaf);
+	if (m->ts > 0)
+		json_object_set_new(o, "broker_ts", json_integer((json_int_t)m->ts));
 	return o;
 }
 
@@ -91,18 +119,24 @@ int disclog_insert(db *d, void *arg)
 	const struct disclosure *e = arg;
 	sqlite3_stmt *st = NULL;
 	int64_t ts = time_now_ms(), lidx = 0;
-	json_t *entry = disclog_entry(e, ts);
-	if (entry == NULL)
+	struct broker_meta m;
+	broker_meta_of(e->query, &m);
+	json_t *entry = disclog_entry(e, &m, ts);
+	if (entry == NULL) {
+		free(m.asked);
 		return WN_ENOMEM;
+	}
 	/* the ledger first: a duplicate request id below rolls both back */
 	int rc = e->ledger ? ledger_append_locked(e->ledger, "disclosure", e->request_id, entry,
 						  &lidx)
 			   : WN_EINVAL;
 	json_decref(entry);
-	if (rc != 0)
+	if (rc == 0)
+		rc = db_stmt(d, SQL_DISCLOSURE_INSERT, &st);
+	if (rc != 0) {
+		free(m.asked);
 		return rc;
-	if ((rc = db_stmt(d, SQL_DISCLOSURE_INSERT, &st)) != 0)
-		return rc;
+	}
 	sqlite3_bind_int64(st, 1, ts);
 	bind_opt_text(st, 2, e->request_id);
 	bind_opt_text(st, 3, e->type);
@@ -124,8 +158,15 @@ int disclog_insert(db *d, void *arg)
 	bind_opt_text(st, 18, e->categories);
 	bind_opt_text(st, 19, e->approval);
 	sqlite3_bind_int64(st, 20, lidx);
+	bind_opt_text(st, 21, m.asked);
+	if (m.ts > 0)
+		sqlite3_bind_int64(st, 22, m.ts);
+	else
+		sqlite3_bind_null(st, 22);
+	bind_opt_text(st, 23, m.leaf);
 	rc = disclog_step(d, st);
 	db_stmt_done(d, st);
+	free(m.asked);
 	return rc;
 }
 

@@ -52,6 +52,12 @@
 /* The ledger: the node's tamper-evident log (tlog.h) of every disclosure,
  * refusal, purge, deletion and rights decision; the disclosures table is its
  * queryable index (ledger_idx). */
+/* The broker's metadata of a query, kept with its disclosure entry. */
+#define DISCLOG_BROKER_SCHEMA                                                          \
+	"ALTER TABLE disclosures ADD COLUMN asked TEXT;"                              \
+	"ALTER TABLE disclosures ADD COLUMN broker_ts INTEGER;"                       \
+	"ALTER TABLE disclosures ADD COLUMN broker_leaf TEXT;"
+
 #define LEDGER_SCHEMA                                                                  \
 	"CREATE TABLE ledger (idx INTEGER PRIMARY KEY, ts INTEGER NOT NULL,"          \
 	" type TEXT NOT NULL, msg_id TEXT, entry TEXT NOT NULL, leaf BLOB NOT NULL);" \
@@ -80,6 +86,11 @@ struct disclosure {
 	const char *consent_id, *consent_version;
 	const char *categories;  /* JSON array of the categories disclosed */
 	const char *approval;    /* third-party approval relied on */
+	/* the query as the broker countersigned it (may be NULL): the partners
+	 * it went to and the broker's receipt (time, audit leaf) are kept, so an
+	 * access report shows the broker's metadata without asking the broker,
+	 * which would let it link the requests about one person */
+	const json_t *query;
 };
 
 /* Durable write through the group-commit writer, in the disclosures table

@@ -318,6 +318,7 @@ static int disclose_commit(db *d, void *arg)
 	const json_t *consent = json_object_get(q, "consent");
 	struct disclosure e = {
 		.ledger = c->n->ledger,
+		.query = q,
 		.request_id = envelope_str(q, "id"),
 		.type = "request",
 		.requester = c->requester->id,

@@ -1,9 +1,11 @@
 /*
  * mgmtinfo.c — management information at a partner (r25, G-P 3.7). The broker
  * asks every partner for a month's counts; this node counts its disclosure
- * log by kind, cluster, ground and outcome and suppresses every count under
- * STATS_MIN_COUNT before the answer leaves, so the broker never learns how
- * a single request was answered. No id, pseudonym or reason travels.
+ * log by kind, cluster, ground and outcome, suppresses every count under
+ * STATS_MIN_COUNT and splits a group by outcome only where no single answer
+ * can be read off or subtracted out (stats_rows_protected), before the
+ * answer leaves: the broker never learns how a single request was answered.
+ * No id, pseudonym or reason travels.
  */
 #include <stdio.h>
 #include <string.h>
@@ -20,46 +22,54 @@
 
 #define STATS_DEADLINE_MS 5000
 
-static int stats_count(struct node *n, int64_t from, int64_t to, json_t *rows)
+/* The month's rows of this partner: its disclosure log counted by kind,
+ * cluster, ground and outcome, then protected (stats_rows_protected). */
+static int stats_count(struct node *n, int64_t from, int64_t to, json_t **rows)
 {
 	sqlite3_stmt *st = NULL;
+	json_t *counts = json_array();
 	int rc = db_prepare(n->db, "SELECT type, COALESCE(cluster, ''), COALESCE(ground, ''),"
 				   " outcome, COUNT(*) FROM disclosures WHERE ts >= ?1 AND ts < ?2"
 				   " GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4", &st);
-	if (rc != 0)
-		return rc;
+	if (rc != 0 || counts == NULL) {
+		json_decref(counts);
+		return rc ? rc : WN_ENOMEM;
+	}
 	sqlite3_bind_int64(st, 1, from);
 	sqlite3_bind_int64(st, 2, to);
 	int step;
-	char detail[200];
-	while ((step = sqlite3_step(st)) == SQLITE_ROW && json_array_size(rows) < STATS_MAX_ROWS) {
-		json_t *row = stats_row((const char *)sqlite3_column_text(st, 0),
-					(const char *)sqlite3_column_text(st, 1), n->ident->id,
-					(const char *)sqlite3_column_text(st, 2),
-					(const char *)sqlite3_column_text(st, 3),
-					sqlite3_column_int64(st, 4));
-		/* only values of the vocabularies leave, whatever the log holds */
-		if (row != NULL && stats_row_check(row, detail, sizeof(detail)) == 0)
-			json_array_append_new(rows, row);
-		else
-			json_decref(row);
-	}
+	while ((step = sqlite3_step(st)) == SQLITE_ROW &&
+	       json_array_size(counts) < STATS_MAX_ROWS)
+		json_array_append_new(counts, json_pack("{s:s,s:s,s:s,s:s,s:I}", "kind",
+							 (const char *)sqlite3_column_text(st, 0),
+							 "cluster",
+							 (const char *)sqlite3_column_text(st, 1),
+							 "ground",
+							 (const char *)sqlite3_column_text(st, 2),
+							 "outcome",
+							 (const char *)sqlite3_column_text(st, 3),
+							 "count",
+							 (json_int_t)sqlite3_column_int64(st, 4)));
 	sqlite3_finalize(st);
-	return step == SQLITE_ROW || step == SQLITE_DONE ? 0 : WN_EDB;
+	rc = step == SQLITE_ROW || step == SQLITE_DONE ? 0 : WN_EDB;
+	/* only values of the vocabularies leave, whatever the log holds */
+	if (rc == 0 && (*rows = stats_rows_protected(n->ident->id, counts)) == NULL)
+		rc = WN_ENOMEM;
+	json_decref(counts);
+	return rc;
 }
 
 int stats_answer(struct node *n, const json_t *query, json_t **reply, char *err, size_t errcap)
 {
 	const char *month = json_string_value(json_object_get(envelope_body(query), "month"));
 	int64_t from, to;
-	json_t *rows = json_array(), *a = NULL;
+	json_t *rows = NULL, *a = NULL;
 	if (date_month_range(month, &from, &to) != 0) {
 		snprintf(err, errcap, "stats.month: 'month' is YYYY-MM");
-		json_decref(rows);
 		return WN_ESCHEMA;
 	}
 	db_lock(n->db);
-	int rc = stats_count(n, from, to, rows);
+	int rc = stats_count(n, from, to, &rows);
 	db_unlock(n->db);
 	if (rc == 0 && (rc = envelope_new1(&a, "stats.answer", n->ident->id,
 					   envelope_str(query, "from"))) == 0) {

@@ -334,8 +334,10 @@ int node_open(const char *config_file_path, node **out, char *err, size_t errcap
 	char origin[PKI_ID_MAX + 32];
 	snprintf(origin, sizeof(origin), "wijknet:%s:ledger", id);
 	if ((rc = tlog_open(n->db, "ledger", origin, &n->ledger)) != 0) {
-		snprintf(err, errcap, "%s: the ledger cannot be opened: it is damaged (run "
-			 "'wijknet audit verify --db %s')", n->db_path, n->db_path);
+		snprintf(err, errcap, "%s: the ledger cannot be opened: it is %s (run "
+			 "'wijknet audit verify --db %s')", n->db_path,
+			 rc == WN_ETAMPERED ? "not the one its last checkpoint signed" : "damaged",
+			 n->db_path);
 		goto fail;
 	}
 	n->checkpoint_ms = (int)config_int(root, "checkpoint_seconds", 60) * 1000;

@@ -22,6 +22,11 @@ static const struct db_migration node_migrations[] = {
 	/* access reports find a person's entries, management information a month's */
 	{ 8, "CREATE INDEX disclosures_subject ON disclosures(subject_index);"
 	     "CREATE INDEX disclosures_ts ON disclosures(ts);" },
+	/* the broker's metadata of each query at the partner; removals of a
+	 * person's records found without reading the whole ledger */
+	{ 9, DISCLOG_BROKER_SCHEMA
+	     "CREATE INDEX ledger_removals ON ledger(json_extract(entry, '$.subject_index'))"
+	     " WHERE type IN ('purge', 'deletion');" },
 };
 
 int nodedb_open(const char *path, db **out, char *err, size_t errcap)

@@ -61,7 +61,8 @@ static int rows_json(db *d, const char *sql, const uint8_t index[STORE_INDEX_LEN
 	else
 		sqlite3_bind_blob(st, 1, index, STORE_INDEX_LEN, SQLITE_TRANSIENT);
 	sqlite3_bind_int(st, 2, REPORT_MAX_ROWS);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	int step;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		json_t *o = json_object();
 		for (int i = 0; i < sqlite3_column_count(st); i++) {
 			const char *k = sqlite3_column_name(st, i);
@@ -72,7 +73,8 @@ static int rows_json(db *d, const char *sql, const uint8_t index[STORE_INDEX_LEN
 			case SQLITE_TEXT: {
 				const char *t = (const char *)sqlite3_column_text(st, i);
 				json_t *v = NULL;
-				if (strcmp(k, "categories") == 0) /* stored as JSON text */
+				if (strcmp(k, "categories") == 0 || strcmp(k, "asked") == 0)
+					/* stored as JSON text */
 					v = json_loads(t, 0, NULL);
 				json_object_set_new(o, k, v ? v : json_string(t));
 				break;
@@ -84,7 +86,8 @@ static int rows_json(db *d, const char *sql, const uint8_t index[STORE_INDEX_LEN
 		json_array_append_new(out, o);
 	}
 	sqlite3_finalize(st);
-	return 0;
+	/* a part read only halfway is no part: the report says so rather than omit */
+	return step == SQLITE_DONE ? 0 : WN_EDB;
 }
 
 struct report_collect {
@@ -96,6 +99,7 @@ struct report_collect {
 	const char *requester;
 	const json_t *actor;
 	int64_t broker_index;
+	const json_t *query; /* the report query as the broker countersigned it, or NULL */
 };
 
 static int report_collect_run(db *d, void *arg)
@@ -111,7 +115,8 @@ static int report_collect_run(db *d, void *arg)
 	if (rc == 0)
 		rc = rows_json(d, "SELECT request_id, ts AS at, type AS kind, requester,"
 				  " actor_role AS role, purpose, ground, categories, outcome, reason,"
-				  " case_id AS 'case' FROM disclosures WHERE subject_index = ?1"
+				  " case_id AS 'case', cluster, asked, broker_index, broker_ts,"
+				  " broker_leaf FROM disclosures WHERE subject_index = ?1"
 				  " AND type != 'report' ORDER BY ts LIMIT ?2",
 			       c->index, NULL, disclosures);
 	if (rc == 0)
@@ -127,13 +132,20 @@ static int report_collect_run(db *d, void *arg)
 			       NULL, hex, removals);
 	int known = json_array_size(records) > 0 || json_array_size(disclosures) > 0 ||
 		    json_array_size(rights) > 0 || json_array_size(removals) > 0;
+	int truncated = json_array_size(records) >= REPORT_MAX_ROWS ||
+			json_array_size(disclosures) >= REPORT_MAX_ROWS ||
+			json_array_size(rights) >= REPORT_MAX_ROWS ||
+			json_array_size(removals) >= REPORT_MAX_ROWS;
 	c->body = json_pack("{s:b,s:o,s:o,s:o,s:o}", "known", known, "records", records,
 			    "disclosures", disclosures, "rights", rights, "removals", removals);
+	if (c->body != NULL && truncated) /* the rest is in a later report */
+		json_object_set_new(c->body, "truncated", json_true());
 	if (rc == 0 && c->body == NULL)
 		rc = WN_ENOMEM;
 	if (rc == 0) {
 		struct disclosure e = {
 			.ledger = c->n->ledger,
+			.query = c->query,
 			.request_id = c->request_id,
 			.type = "report",
 			.requester = c->requester,
@@ -160,6 +172,7 @@ int report_answer(struct node *n, const json_t *query, const struct dir_peer *re
 		n, index, NULL, envelope_str(query, "id"), requester->id,
 		json_object_get(query, "actor"),
 		(int64_t)json_integer_value(json_object_get(json_object_get(query, "receipt"), "index")),
+		query,
 	};
 	if (json_object_get(query, "actor") == NULL) {
 		snprintf(err, errcap, "an access report names the professional");
@@ -206,84 +219,91 @@ out:
 	return rc;
 }
 
-/* The broker's metadata of the requests named: who asked whom, when. */
-static json_t *report_metadata(struct node *n, json_t *ids, const json_t *actor)
+/* The broker's metadata of a request as the partner kept it from the
+ * countersigned query — header and receipt — taken out of the row. */
+static json_t *report_broker_part(json_t *row)
 {
-	json_t *env = NULL, *reply = NULL, *meta = NULL;
-	char err[256];
-	if (json_array_size(ids) == 0 || envelope_new1(&env, "report.metadata", n->ident->id,
-						       n->broker_id) != 0)
-		return NULL;
-	json_object_set_new(env, "body", json_pack("{s:O}", "ids", ids));
-	json_object_set(env, "actor", (json_t *)actor);
-	if (node_call_broker(n, env, n->call_timeout_ms, &reply, err, sizeof(err)) == 0)
-		meta = json_incref(json_object_get(envelope_body(reply), "requests"));
-	else
-		log_msg(WN_LOG_WARN, "report_metadata", "%s", err);
-	json_decref(env);
-	json_decref(reply);
-	return meta;
+	json_t *b = json_object();
+	static const char *const from_row[][2] = {
+		{ "requester", "from" }, { "asked", "to" },	 { "purpose", "purpose" },
+		{ "ground", "ground" },	 { "cluster", "cluster" }, { "case", "case" },
+		{ "role", "role" },	 { "broker_ts", "ts" },	   { "broker_index", "index" },
+		{ "broker_leaf", "leaf" },
+	};
+	for (size_t k = 0; k < sizeof(from_row) / sizeof(from_row[0]); k++) {
+		json_t *v = json_object_get(row, from_row[k][0]);
+		if (v != NULL && !json_is_null(v))
+			json_object_set(b, from_row[k][1], v);
+	}
+	static const char *const moved[] = { "asked", "broker_ts", "broker_index", "broker_leaf",
+					     "cluster" };
+	for (size_t k = 0; k < sizeof(moved) / sizeof(moved[0]); k++)
+		json_object_del(row, moved[k]);
+	return b;
 }
 
-/* Adds one organisation's part to the report. */
-static void report_add(json_t *report, json_t *ids, const char *partner, const char *name,
-		       json_t *body)
+/* Adds one organisation's part to the report; 0, or WN_ESCHEMA when the
+ * answer is not a report part (then nothing of it is added). */
+static int report_add(json_t *report, const char *partner, const char *name, json_t *body)
 {
+	static const char *const lists[] = { "records", "disclosures", "rights", "removals" };
 	json_t *x;
 	size_t i;
-	json_array_append_new(json_object_get(report, "organisations"),
-			      json_pack("{s:s,s:s,s:O,s:O,s:O,s:O}", "partner", partner, "name",
-					name, "known", json_object_get(body, "known"), "records",
-					json_object_get(body, "records"), "rights",
-					json_object_get(body, "rights"), "removals",
-					json_object_get(body, "removals")));
+	for (size_t k = 0; k < sizeof(lists) / sizeof(lists[0]); k++)
+		if (!json_is_array(json_object_get(body, lists[k])))
+			return WN_ESCHEMA;
+	json_t *org = json_pack("{s:s,s:s,s:b,s:O,s:O,s:O}", "partner", partner, "name", name,
+				"known", json_is_true(json_object_get(body, "known")), "records",
+				json_object_get(body, "records"), "rights",
+				json_object_get(body, "rights"), "removals",
+				json_object_get(body, "removals"));
+	if (org == NULL)
+		return WN_ENOMEM;
+	if (json_is_true(json_object_get(body, "truncated")))
+		json_object_set_new(org, "truncated", json_true());
+	json_array_append_new(json_object_get(report, "organisations"), org);
 	json_array_foreach(json_object_get(body, "disclosures"), i, x) {
+		if (!json_is_object(x))
+			continue;
 		json_t *e = json_deep_copy(x);
 		json_object_set_new(e, "source", json_string(partner));
 		json_object_set_new(e, "source_name", json_string(name));
+		/* merged by request id: the broker's metadata of the same request */
+		json_object_set_new(e, "broker", report_broker_part(e));
 		json_array_append_new(json_object_get(report, "disclosures"), e);
-		const char *rid = json_string_value(json_object_get(x, "request_id"));
-		if (rid != NULL && json_array_size(ids) < 1000)
-			json_array_append_new(ids, json_string(rid));
 	}
+	return 0;
 }
 
 json_t *local_report(struct node *n, json_t *rq)
 {
 	char err[512] = "", qid[ID_HEX_LEN + 1];
 	uint8_t index[STORE_INDEX_LEN];
-	json_t *scope = NULL, *answers = NULL, *sealed = NULL, *result = NULL;
-	json_t *ids = json_array(), *report = NULL;
+	json_t *scope = NULL, *answers = NULL, *sealed = NULL, *result = NULL, *report = NULL;
 	struct directory *d = NULL;
 	int rc = schema_check(rq, report_rq_fields, err, sizeof(err));
 	if (rc == 0)
 		rc = local_check_actor(json_object_get(rq, "actor"), err, sizeof(err));
-	if (rc != 0) {
-		json_decref(ids);
+	if (rc != 0)
 		return local_error(rc, err);
-	}
 	const char *bsn = json_string_value(json_object_get(rq, "bsn"));
 	json_t *actor = json_object_get(rq, "actor");
-	if (bsn_validate(bsn) != 0) {
-		json_decref(ids);
+	if (bsn_validate(bsn) != 0)
 		return local_error(WN_EBSN, "the BSN is not valid: nine digits passing the 11-proef");
-	}
-	if ((d = node_directory(n)) == NULL) {
-		json_decref(ids);
+	if ((d = node_directory(n)) == NULL)
 		return local_error(WN_ESTATE, "no verified directory yet: is the broker reachable?");
-	}
 	/* only this partner's part (Heerlen 9.3), or the whole report, which
 	 * only the municipality asks for (9.1) */
 	int own_only = json_is_true(json_object_get(rq, "own"));
-	if (own_only && json_object_get(rq, "partners") != NULL) {
+	const json_t *named = json_object_get(rq, "partners");
+	if (own_only && named != NULL) {
 		snprintf(err, sizeof(err), "'own' and 'partners' exclude each other");
 		rc = WN_EINVAL;
 		goto fail;
 	}
 	if (own_only)
 		scope = json_array();
-	else if ((rc = fanout_scope(n, &d, json_object_get(rq, "partners"), &scope, err,
-				    sizeof(err))) != 0)
+	else if ((rc = fanout_scope(n, &d, named, &scope, err, sizeof(err))) != 0)
 		goto fail;
 	report = json_pack("{s:{s:s},s:I,s:[],s:[],s:[]}", "subject", "bsn", bsn, "generated_at",
 			   (json_int_t)time_now_ms(), "organisations", "disclosures", "missing");
@@ -301,51 +321,55 @@ json_t *local_report(struct node *n, json_t *rq)
 		goto fail;
 	}
 	/* this node's own part, logged under the report's id */
-	struct report_collect own = { n, index, NULL, qid, n->ident->id, actor, 0 };
+	struct report_collect own = { n, index, NULL, qid, n->ident->id, actor, 0, NULL };
 	if ((rc = db_writer_run(n->writer, report_collect_run, &own)) != 0) {
 		snprintf(err, sizeof(err), "this partner's own part cannot be read or logged");
 		goto fail;
 	}
 	struct dir_peer *self = directory_find(d, n->ident->id);
-	report_add(report, ids, n->ident->id, self ? self->name : n->ident->id, own.body);
+	rc = report_add(report, n->ident->id, self ? self->name : n->ident->id, own.body);
 	json_decref(own.body);
+	if (rc != 0)
+		goto fail;
 	size_t i;
-	json_t *x;
+	json_t *x, *missing = json_object_get(report, "missing");
 	json_array_foreach(scope, i, x) {
 		const char *id = json_string_value(x);
 		struct dir_peer *p = directory_find(d, id);
 		json_t *a = json_object_get(answers, id);
 		const char *outcome = json_string_value(json_object_get(a, "outcome"));
-		if (outcome != NULL && strcmp(outcome, "answered") == 0) {
-			report_add(report, ids, id, p ? p->name : id, json_object_get(a, "body"));
-		} else {
-			json_array_append_new(json_object_get(report, "missing"),
-					      json_pack("{s:s,s:s,s:s}", "partner", id, "name",
-							p ? p->name : id, "reason",
-							outcome ? outcome : "unavailable"));
-		}
+		if (outcome != NULL && strcmp(outcome, "answered") == 0 &&
+		    report_add(report, id, p ? p->name : id, json_object_get(a, "body")) != 0)
+			outcome = "invalid"; /* an answer that is not a report part */
+		if (outcome == NULL || strcmp(outcome, "answered") != 0)
+			json_array_append_new(missing, json_pack("{s:s,s:s,s:s}", "partner", id, "name",
+								 p ? p->name : id, "reason",
+								 outcome ? outcome : "unavailable"));
 	}
+	/* covenant partners that could not be asked (suspended, revoked) may hold
+	 * data too: a report of the federation names them */
+	int whole = !own_only && named == NULL;
+	for (size_t k = 0; whole && k < d->count; k++) {
+		struct dir_peer *p = &d->peers[k];
+		if (!p->usable && !p->incidental && strcmp(p->id, n->ident->id) != 0)
+			json_array_append_new(missing, json_pack("{s:s,s:s,s:s}", "partner", p->id,
+								 "name", p->name, "reason",
+								 p->status ? p->status : "unusable"));
+	}
+	int truncated = 0;
+	json_array_foreach(json_object_get(report, "organisations"), i, x)
+		truncated |= json_is_true(json_object_get(x, "truncated"));
 	json_object_set_new(report, "request_id", json_string(qid));
-	json_object_set_new(report, "scope", json_string(own_only ? "own" : "federation"));
+	json_object_set_new(report, "scope", json_string(own_only ? "own" : named ? "partners"
+									 : "federation"));
 	/* organisations' names, for those that asked but hold nothing */
 	json_t *names = json_object();
 	for (size_t k = 0; k < d->count; k++)
 		json_object_set_new(names, d->peers[k].id, json_string(d->peers[k].name));
 	json_object_set_new(report, "names", names);
-	/* merged by request id: what the broker logged of each request */
-	json_t *meta = report_metadata(n, ids, actor);
-	json_array_foreach(json_object_get(report, "disclosures"), i, x) {
-		json_t *m = json_object_get(meta, json_string_value(json_object_get(x, "request_id")));
-		if (m != NULL)
-			json_object_set(x, "broker", m);
-	}
-	if (meta == NULL && json_array_size(ids) > 0)
-		json_array_append_new(json_object_get(report, "missing"),
-				      json_pack("{s:s,s:s,s:s}", "partner", n->broker_id, "name",
-						"broker", "reason", "unavailable"));
-	json_decref(meta);
+	/* complete only when every covenant partner gave its whole part */
 	json_object_set_new(report, "complete",
-			    json_boolean(json_array_size(json_object_get(report, "missing")) == 0));
+			    json_boolean(whole && json_array_size(missing) == 0 && !truncated));
 	log_emit(WN_LOG_INFO, "access_report",
 		 json_pack("{s:s,s:b,s:i}", "id", qid, "complete",
 			   json_is_true(json_object_get(report, "complete")), "organisations",
@@ -354,7 +378,7 @@ json_t *local_report(struct node *n, json_t *rq)
 	report = NULL;
 	goto out;
 fail:
-	result = local_error(rc, err);
+	result = local_error(rc, err[0] ? err : NULL);
 out:
 	OPENSSL_cleanse(index, sizeof(index));
 	if (sealed != NULL) {
@@ -363,10 +387,15 @@ out:
 			OPENSSL_cleanse((char *)(uintptr_t)b, strlen(b));
 	}
 	json_decref(sealed);
+	if (report != NULL) { /* the subject's BSN in it too */
+		const char *b = json_string_value(json_object_get(json_object_get(report, "subject"),
+								  "bsn"));
+		if (b != NULL)
+			OPENSSL_cleanse((char *)(uintptr_t)b, strlen(b));
+	}
 	json_decref(report);
 	json_decref(scope);
 	json_decref(answers);
-	json_decref(ids);
 	directory_release(d);
 	return result;
 }

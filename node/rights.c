@@ -111,6 +111,7 @@ static int rights_receive_run(db *d, void *arg)
 	char *cats = json_dumps(json_object_get(r->sealed, "categories"), JSON_COMPACT);
 	struct disclosure e = {
 		.ledger = r->n->ledger,
+		.query = q,
 		.request_id = envelope_str(q, "id"),
 		.type = "rights",
 		.requester = r->requester->id,
@@ -229,6 +230,8 @@ static json_t *rights_send(struct node *n, json_t *rq)
 	json_t *actor = json_object_get(rq, "actor"), *scope = NULL, *answers = NULL;
 	json_t *sealed = NULL, *result = NULL;
 	struct directory *d = NULL;
+	uint8_t index[STORE_INDEX_LEN];
+	memset(index, 0, sizeof(index));
 	int rc = local_check_actor(actor, err, sizeof(err));
 	if (rc != 0)
 		return local_error(rc, err);
@@ -248,7 +251,6 @@ static json_t *rights_send(struct node *n, json_t *rq)
 		if (json_object_get(rq, opt[i]) != NULL)
 			json_object_set(sealed, opt[i], json_object_get(rq, opt[i]));
 	int deadline = (int)json_integer_value(json_object_get(rq, "deadline_ms"));
-	uint8_t index[STORE_INDEX_LEN];
 	if ((rc = store_subject_index(&n->keys, bsn, index)) != 0)
 		goto fail;
 	struct fanout_query q = { "rights.request", "rights.answer", scope, sealed, actor, "inzage",
@@ -276,6 +278,7 @@ static json_t *rights_send(struct node *n, json_t *rq)
 fail:
 	result = local_error(rc, err);
 out:
+	OPENSSL_cleanse(index, sizeof(index));
 	if (sealed != NULL) {
 		const char *b = json_string_value(json_object_get(sealed, "bsn"));
 		if (b != NULL)

@@ -42,24 +42,31 @@ int node_checkpoint_own(struct node *n)
 	return rc;
 }
 
-/* The latest broker checkpoint this node kept, or NULL. */
-static json_t *witness_last(struct node *n)
+/* The latest broker checkpoint this node kept into *out (NULL: none yet).
+ * An error is not "none": witnessing would then accept any history. */
+static int witness_last(struct node *n, json_t **out)
 {
 	sqlite3_stmt *st = NULL;
-	json_t *cp = NULL;
+	*out = NULL;
 	db_lock(n->db);
-	if (db_prepare(n->db, "SELECT size, root, ts, origin, sig FROM broker_checkpoints"
-			      " ORDER BY size DESC LIMIT 1", &st) == 0 &&
-	    sqlite3_step(st) == SQLITE_ROW)
-		cp = json_pack("{s:I,s:s,s:I,s:s,s:s}", "size",
-			       (json_int_t)sqlite3_column_int64(st, 0), "root",
-			       (const char *)sqlite3_column_text(st, 1), "ts",
-			       (json_int_t)sqlite3_column_int64(st, 2), "origin",
-			       (const char *)sqlite3_column_text(st, 3), "sig",
-			       (const char *)sqlite3_column_text(st, 4));
+	int rc = db_prepare(n->db, "SELECT size, root, ts, origin, sig FROM broker_checkpoints"
+				   " ORDER BY size DESC LIMIT 1", &st);
+	if (rc == 0) {
+		int s = sqlite3_step(st);
+		if (s == SQLITE_ROW && sqlite3_column_type(st, 1) == SQLITE_TEXT &&
+		    sqlite3_column_type(st, 3) == SQLITE_TEXT && sqlite3_column_type(st, 4) == SQLITE_TEXT)
+			*out = json_pack("{s:I,s:s,s:I,s:s,s:s}", "size",
+					 (json_int_t)sqlite3_column_int64(st, 0), "root",
+					 (const char *)sqlite3_column_text(st, 1), "ts",
+					 (json_int_t)sqlite3_column_int64(st, 2), "origin",
+					 (const char *)sqlite3_column_text(st, 3), "sig",
+					 (const char *)sqlite3_column_text(st, 4));
+		if ((s == SQLITE_ROW && *out == NULL) || (s != SQLITE_ROW && s != SQLITE_DONE))
+			rc = WN_EDB;
+	}
 	sqlite3_finalize(st);
 	db_unlock(n->db);
-	return cp;
+	return rc;
 }
 
 static int witness_keep(struct node *n, const json_t *cp, int cosigned)
@@ -108,12 +115,17 @@ static int witness_call(struct node *n, const char *type, json_t *body, json_t *
 
 int node_witness_broker(struct node *n, char *err, size_t errcap)
 {
-	json_t *last = witness_last(n), *rb = NULL;
+	json_t *last = NULL, *rb = NULL;
 	struct directory *d = NULL;
 	char detail[256], *sig = NULL;
+	int rc = witness_last(n, &last);
+	if (rc != 0) {
+		snprintf(err, errcap, "the broker checkpoints seen before cannot be read");
+		return rc;
+	}
 	json_int_t from = last ? json_integer_value(json_object_get(last, "size")) : 0;
 	json_t *body = from > 0 ? json_pack("{s:I}", "from", from) : json_object();
-	int rc = witness_call(n, "checkpoint.get", body, &rb, err, errcap);
+	rc = witness_call(n, "checkpoint.get", body, &rb, err, errcap);
 	if (rc == WN_ETAMPERED) /* the broker itself found its log shorter than what we saw */
 		secevent_record(n->db, rc, n->broker_id, NULL, err);
 	if (rc != 0)

@@ -516,6 +516,28 @@ static void test_r20_integrity_broker_killed_between_append_and_checkpoint(void 
 	assert_int_equal(fed_wait_up(f, GEMEENTE, NNODES, 10000), 0);
 }
 
+/* A daemon does not sign over a log that lost entries under its last
+ * checkpoint: it refuses to start and says why. */
+static void test_r20_integrity_node_refuses_log_cut_short(void **state)
+{
+	struct fed *f = *state;
+	lookup(f, BSN_A, NULL);
+	fed_stop(&f->nodes[RADAR], SIGTERM); /* its last checkpoint, at shutdown */
+	db_copy(f, "data/radar.db", "radar-backup.db");
+	long n = dbq(f, "data/radar.db", "SELECT COUNT(*) FROM ledger");
+	assert_int_equal(dbq(f, "data/radar.db", "SELECT MAX(size) FROM ledger_checkpoints"), n);
+	db_exec_on(f, "data/radar.db", "DELETE FROM ledger WHERE idx > %ld", n - 2);
+	assert_int_equal(fed_start_node(f, RADAR), 0);
+	int status = fed_wait_exit(&f->nodes[RADAR], 10000);
+	assert_true(status > 0);
+	assert_true(log_count(f, "radar", "cut short", NULL) >= 1);
+	/* the backup is whole: the node comes back */
+	db_copy(f, "radar-backup.db", "data/radar.db");
+	assert_int_equal(fed_start_node(f, RADAR), 0);
+	assert_int_equal(fed_wait_up(f, GEMEENTE, NNODES, 10000), 0);
+	lookup(f, BSN_A, NULL);
+}
+
 /* The broker's history rewritten in place while it was down: the nodes
  * refuse to co-sign the new tree and record it; verification names it. */
 static void test_r20_integrity_rewritten_history_refused_by_nodes(void **state)
@@ -560,6 +582,7 @@ int main(void)
 		cmocka_unit_test(test_r20_integrity_cosignature_over_inconsistent_tree),
 		cmocka_unit_test(test_r20_integrity_bad_checkpoint_signature_refused_by_nodes),
 		cmocka_unit_test(test_r20_integrity_broker_killed_between_append_and_checkpoint),
+		cmocka_unit_test(test_r20_integrity_node_refuses_log_cut_short),
 		cmocka_unit_test(test_r20_integrity_rewritten_history_refused_by_nodes),
 	};
 	int failed = cmocka_run_group_tests_name("audit", tests, group_setup, fed_group_teardown);

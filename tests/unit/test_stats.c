@@ -104,6 +104,77 @@ static void r25_month_range(void **state)
 	assert_int_equal(date_month_range(NULL, &from, &to), WN_EINVAL);
 }
 
+static json_t *cell(const char *kind, const char *cluster, const char *outcome, int count)
+{
+	return json_pack("{s:s,s:s,s:s,s:s,s:i}", "kind", kind, "cluster", cluster, "ground", "",
+			 "outcome", outcome, "count", count);
+}
+
+/* The row of (kind, cluster, outcome) in rows, or NULL. */
+static json_t *row_of(json_t *rows, const char *kind, const char *cluster, const char *outcome)
+{
+	size_t i;
+	json_t *r;
+	json_array_foreach(rows, i, r)
+		if (strcmp(json_string_value(json_object_get(r, "kind")), kind) == 0 &&
+		    strcmp(json_string_value(json_object_get(r, "cluster")), cluster) == 0 &&
+		    strcmp(json_string_value(json_object_get(r, "outcome")), outcome) == 0)
+			return r;
+	return NULL;
+}
+
+/* The broker knows how many queries of a group it routed: the outcome split
+ * is given only where no single answer can be read off or subtracted out. */
+static void r25_outcomes_split_only_when_no_answer_shows(void **state)
+{
+	(void)state;
+	json_t *counts = json_array();
+	/* jeugd: 7 known, 6 not known — split */
+	json_array_append_new(counts, cell("lookup", "jeugd", "known", 7));
+	json_array_append_new(counts, cell("lookup", "jeugd", "not_known", 6));
+	/* multiprobleem: 9 not known and nothing else — every answer would show */
+	json_array_append_new(counts, cell("lookup", "multiprobleem", "not_known", 9));
+	/* volwassenen: 1 known beside 12 not known — 13 minus 12 would show it */
+	json_array_append_new(counts, cell("lookup", "volwassenen", "known", 1));
+	json_array_append_new(counts, cell("lookup", "volwassenen", "not_known", 12));
+	/* requests in jeugd: 2 disclosed — small */
+	json_array_append_new(counts, cell("request", "jeugd", "disclosed", 2));
+	json_t *rows = stats_rows_protected("mondriaan", counts);
+	assert_non_null(rows);
+	assert_int_equal(json_array_size(rows), 5);
+	assert_int_equal(json_integer_value(json_object_get(row_of(rows, "lookup", "jeugd",
+								   "known"), "count")), 7);
+	assert_int_equal(json_integer_value(json_object_get(row_of(rows, "lookup", "jeugd",
+								   "not_known"), "count")), 6);
+	assert_null(row_of(rows, "lookup", "multiprobleem", "not_known"));
+	assert_int_equal(json_integer_value(json_object_get(row_of(rows, "lookup", "multiprobleem",
+								   "all"), "count")), 9);
+	assert_null(row_of(rows, "lookup", "volwassenen", "known"));
+	assert_null(row_of(rows, "lookup", "volwassenen", "not_known"));
+	assert_int_equal(json_integer_value(json_object_get(row_of(rows, "lookup", "volwassenen",
+								   "all"), "count")), 13);
+	json_t *small = row_of(rows, "request", "jeugd", "all");
+	assert_non_null(small);
+	assert_true(json_is_true(json_object_get(small, "suppressed")));
+	assert_null(row_of(rows, "request", "jeugd", "disclosed"));
+	size_t i;
+	json_t *r;
+	char err[200];
+	json_array_foreach(rows, i, r) {
+		assert_int_equal(stats_row_check(r, err, sizeof(err)), 0);
+		assert_string_equal(json_string_value(json_object_get(r, "partner")), "mondriaan");
+	}
+	json_decref(rows);
+	/* a value outside the vocabularies never becomes a row */
+	json_array_clear(counts);
+	json_array_append_new(counts, cell("lookup", "jeugd", "known 123456782", 9));
+	json_array_append_new(counts, cell("lookup", "jeugd", "not_known", 9));
+	rows = stats_rows_protected("mondriaan", counts);
+	assert_int_equal(json_array_size(rows), 1);
+	json_decref(rows);
+	json_decref(counts);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -111,6 +182,7 @@ int main(void)
 		cmocka_unit_test(r25_row_check_refuses_ids),
 		cmocka_unit_test(r25_totals_add_shown_counts_only),
 		cmocka_unit_test(r25_month_range),
+		cmocka_unit_test(r25_outcomes_split_only_when_no_answer_shows),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
