@@ -26,7 +26,9 @@ static int audit_usage(void)
 		"FILE is the broker's database (its audit log) or a node's (its ledger); the\n"
 		"certificate of the log's owner checks the checkpoint signatures; a node's\n"
 		"database witnesses the broker's checkpoints it co-signed. With --config\n"
-		"BROKER.json or NODE.json, its database and certificate are the defaults.\n");
+		"BROKER.json or NODE.json, its database and certificate are the defaults; a\n"
+		"broker's config also gives the partners' certificates, which check the\n"
+		"co-signatures the broker keeps.\n");
 	return 2;
 }
 
@@ -89,6 +91,83 @@ static void audit_witnesses(sqlite3 *conn, const char *sql, const char *by, json
 	sqlite3_finalize(st);
 }
 
+/* The partners' certificates of a broker config: {id: X509 *} as an
+ * array of {id, cert} pairs (NULL when config is NULL or has no partners). */
+struct partner_cert {
+	char id[128];
+	X509 *cert;
+};
+
+static struct partner_cert *audit_partner_certs(const char *config, size_t *n)
+{
+	json_error_t jerr;
+	json_t *root = config ? json_load_file(config, 0, &jerr) : NULL, *p;
+	json_t *list = json_object_get(root, "partners");
+	struct partner_cert *out = NULL;
+	size_t i;
+	*n = 0;
+	if (json_array_size(list) > 0 && (out = calloc(json_array_size(list), sizeof(*out)))) {
+		const char *slash = strrchr(config, '/');
+		int dirlen = slash == NULL ? 0 : (int)(slash - config + 1);
+		json_array_foreach(list, i, p) {
+			const char *id = json_string_value(json_object_get(p, "id"));
+			const char *crt = json_string_value(json_object_get(p, "certificate"));
+			char path[1024];
+			if (id == NULL || crt == NULL)
+				continue;
+			snprintf(path, sizeof(path), "%.*s%s", crt[0] == '/' ? 0 : dirlen, config, crt);
+			if ((out[*n].cert = audit_cert(path)) != NULL)
+				snprintf(out[(*n)++].id, sizeof(out->id), "%s", id);
+		}
+	}
+	json_decref(root);
+	return out;
+}
+
+/* Checks every co-signature the broker keeps with the partner's own
+ * certificate: a co-signature that does not verify was not made by that
+ * partner over that checkpoint. NULL, or the first fault. */
+static json_t *audit_cosignatures(sqlite3 *conn, const struct partner_cert *pc, size_t npc,
+				  size_t *checked)
+{
+	sqlite3_stmt *st = NULL;
+	json_t *fault = NULL;
+	*checked = 0;
+	if (sqlite3_prepare_v2(conn, "SELECT c.size, c.root, c.partner, c.sig, k.origin, k.ts"
+				     " FROM audit_log_cosignatures c LEFT JOIN audit_log_checkpoints k"
+				     " ON k.size = c.size ORDER BY c.size", -1, &st, NULL) != SQLITE_OK)
+		return json_pack("{s:s,s:s}", "kind", "bad_cosignature", "message",
+				 "the co-signatures cannot be read");
+	while (fault == NULL && sqlite3_step(st) == SQLITE_ROW) {
+		const char *partner = (const char *)sqlite3_column_text(st, 2);
+		const char *origin = (const char *)sqlite3_column_text(st, 4);
+		X509 *cert = NULL;
+		for (size_t i = 0; partner != NULL && i < npc; i++)
+			if (strcmp(pc[i].id, partner) == 0)
+				cert = pc[i].cert;
+		json_int_t size = (json_int_t)sqlite3_column_int64(st, 0);
+		json_t *cp = origin ? json_pack("{s:s,s:I,s:s,s:I}", "origin", origin, "size", size,
+						"root", (const char *)sqlite3_column_text(st, 1), "ts",
+						(json_int_t)sqlite3_column_int64(st, 5))
+				    : NULL;
+		const char *sig = (const char *)sqlite3_column_text(st, 3);
+		if (cert == NULL || cp == NULL || sig == NULL || tlog_cosign_verify(cp, sig, cert) != 0) {
+			char msg[300];
+			snprintf(msg, sizeof(msg), "the co-signature of '%s' at size %lld %s",
+				 partner ? partner : "?", (long long)size,
+				 cert == NULL ? "names no partner of the registry"
+				 : cp == NULL ? "belongs to no checkpoint"
+					      : "does not verify: that partner did not sign this checkpoint");
+			fault = json_pack("{s:s,s:I,s:s}", "kind", "bad_cosignature", "index", size,
+					  "message", msg);
+		}
+		*checked += fault == NULL;
+		json_decref(cp);
+	}
+	sqlite3_finalize(st);
+	return fault;
+}
+
 /* A node's disclosures must say what its ledger says (the table is an index). */
 static json_t *audit_cross_check(sqlite3 *conn)
 {
@@ -143,8 +222,10 @@ static void audit_progress(void *arg, uint64_t done, uint64_t total)
 }
 
 static int audit_verify(const char *dbpath, const char *certpath, const char *const *wit,
-			size_t nwit, int json)
+			size_t nwit, const char *config, int json)
 {
+	size_t npc = 0, cosigned = 0;
+	struct partner_cert *pc = NULL;
 	const char *table = NULL;
 	X509 *cert = NULL;
 	json_t *report = NULL, *witnesses = json_array();
@@ -176,6 +257,16 @@ static int audit_verify(const char *dbpath, const char *certpath, const char *co
 			json_object_set_new(report, "error", fault);
 		}
 	}
+	/* the co-signatures themselves, when the partners' certificates are known */
+	pc = strcmp(table, "audit_log") == 0 ? audit_partner_certs(config, &npc) : NULL;
+	if (json_is_true(json_object_get(report, "ok")) && npc > 0) {
+		json_t *fault = audit_cosignatures(conn, pc, npc, &cosigned);
+		if (fault != NULL) {
+			json_object_set_new(report, "ok", json_false());
+			json_object_set_new(report, "error", fault);
+		}
+		json_object_set_new(report, "cosignatures_checked", json_integer((json_int_t)cosigned));
+	}
 	json_object_set_new(report, "log", json_string(table));
 	json_object_set_new(report, "signatures_checked", json_boolean(cert != NULL));
 	json_object_set_new(report, "witnessed", json_integer((json_int_t)json_array_size(witnesses)));
@@ -184,11 +275,15 @@ static int audit_verify(const char *dbpath, const char *certpath, const char *co
 		cli_print_json(json_incref(report));
 	} else {
 		json_t *e = json_object_get(report, "error");
-		printf("%s: %s of %lld entries, %lld checkpoints%s, %zu witnessed roots: %s\n", dbpath,
-		       table, (long long)json_integer_value(json_object_get(report, "entries")),
+		char cosig[96] = "";
+		if (strcmp(table, "audit_log") == 0)
+			snprintf(cosig, sizeof(cosig), npc > 0 ? " (%zu co-signatures checked)"
+				 : " (co-signatures not checked: give --config BROKER.json)", cosigned);
+		printf("%s: %s of %lld entries, %lld checkpoints%s, %zu witnessed roots%s: %s\n",
+		       dbpath, table, (long long)json_integer_value(json_object_get(report, "entries")),
 		       (long long)json_integer_value(json_object_get(report, "checkpoints")),
 		       cert ? " (signatures checked)" : " (signatures not checked: give --cert)",
-		       json_array_size(witnesses), ok ? "OK" : "FAILED");
+		       json_array_size(witnesses), cosig, ok ? "OK" : "FAILED");
 		if (e != NULL)
 			printf("first fault (%s) at entry %lld: %s\n",
 			       json_string_value(json_object_get(e, "kind")),
@@ -197,6 +292,9 @@ static int audit_verify(const char *dbpath, const char *certpath, const char *co
 	}
 	status = ok ? 0 : 1;
 out:
+	for (size_t i = 0; i < npc; i++)
+		X509_free(pc[i].cert);
+	free(pc);
 	json_decref(report);
 	json_decref(witnesses);
 	X509_free(cert);
@@ -325,7 +423,7 @@ int cli_audit(const char *config, int argc, char **argv)
 		cert = cfg_cert = audit_config_path(config, "certificate");
 	int status;
 	if (strcmp(sub, "verify") == 0 && dbpath != NULL && file == NULL)
-		status = audit_verify(dbpath, cert, wit, nwit, json);
+		status = audit_verify(dbpath, cert, wit, nwit, config, json);
 	else if (strcmp(sub, "prove") == 0 && dbpath != NULL && file == NULL && entry > 0)
 		status = audit_prove(dbpath, entry, size);
 	else if (is_check && file != NULL)

@@ -74,6 +74,8 @@ static long broker_entries(struct fed *f)
  * node co-signed it; the log size. */
 static long wait_witnessed(struct fed *f, int timeout_ms)
 {
+	if (broker_entries(f) == 0) /* run alone: something to checkpoint */
+		lookup(f, BSN_B, NULL);
 	int64_t end = time_mono_ms() + timeout_ms;
 	long n = -1;
 	while (time_mono_ms() < end) {
@@ -306,6 +308,7 @@ static void test_r20_integrity_checkpoints_signed_and_cosigned(void **state)
 	assert_int_equal(cli(f, "broker", "audit verify"), 0);
 	assert_true(cli_out_has(f, "data/broker.db: audit_log of"));
 	assert_true(cli_out_has(f, "(signatures checked)"));
+	assert_true(cli_out_has(f, " co-signatures checked)"));
 	assert_int_equal(cli(f, "radar", "audit prove --entry 1"), 0);
 	assert_true(cli_out_has(f, "\"log\": \"ledger\""));
 	/* a checkpoint checked against the wrong owner's certificate */
@@ -351,6 +354,8 @@ static void test_r20_integrity_inclusion_proof(void **state)
 static void test_r20_integrity_tampering_detected_and_named(void **state)
 {
 	struct fed *f = *state;
+	for (int i = 0; i < 4; i++)
+		lookup(f, i % 2 ? BSN_A : BSN_B, NULL);
 	long n = wait_witnessed(f, 8000);
 	assert_true(n >= 8);
 	const char *const copies[] = { "flip.db", "hole.db", "short.db", "sig.db" };
@@ -377,6 +382,23 @@ static void test_r20_integrity_tampering_detected_and_named(void **state)
 	rewrite_history(f, "rewritten.db", 1, 1);
 	expect_fault(f, "rewritten.db", "--cert ca/broker.crt", "history_rewritten", 0);
 	assert_true(cli_out_has(f, "partner "));
+	/* ...unless the co-signatures' roots are rewritten too: only the partners'
+	 * signatures over them tell then */
+	db_exec_on(f, "rewritten.db", "DELETE FROM audit_log_cosignatures WHERE size NOT IN"
+		   " (SELECT size FROM audit_log_checkpoints); UPDATE audit_log_cosignatures SET"
+		   " root = (SELECT root FROM audit_log_checkpoints WHERE size ="
+		   " audit_log_cosignatures.size)");
+	expect_ok(f, "rewritten.db", "--cert ca/broker.crt");
+	assert_int_equal(cli(f, "broker", "audit verify rewritten.db"), 1);
+	assert_true(cli_out_has(f, "first fault (bad_cosignature)"));
+	assert_true(cli_out_has(f, "did not sign this checkpoint"));
+	/* a co-signature altered in place */
+	db_copy(f, "data/broker.db", "cosig.db");
+	db_exec_on(f, "cosig.db", "UPDATE audit_log_cosignatures SET sig = " FLIP("sig", 30)
+		   " WHERE partner = 'radar'");
+	assert_int_equal(cli(f, "broker", "audit verify cosig.db"), 1);
+	assert_true(cli_out_has(f, "first fault (bad_cosignature)"));
+	assert_true(cli_out_has(f, "'radar'"));
 	db_copy(f, "data/broker.db", "rewritten2.db");
 	rewrite_history(f, "rewritten2.db", 1, 0); /* co-signatures dropped too */
 	expect_ok(f, "rewritten2.db", "--cert ca/broker.crt"); /* valid-looking */
