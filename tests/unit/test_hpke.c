@@ -4,8 +4,8 @@
  * trips, and refusal of anything that does not authenticate (r20_integrity).
  *
  * The vector is read from hpke-rfc9180-a1-1.json in $WN_VECTORS_DIR when that
- * is set, otherwise from ../shared/vectors or shared/vectors (relative to the
- * repository root, where the tests are run).
+ * is set, otherwise from tests/vectors (the published values, kept with the
+ * tests), relative to the repository root, where the tests are run.
  * A missing vector file is a failure, not a skip.
  */
 #include <stdarg.h>
@@ -83,7 +83,7 @@ static size_t get_hex(json_t *obj, const char *name, uint8_t *buf, size_t cap,
 static void load_vector(struct hpke_vector *v)
 {
 	const char *env = getenv("WN_VECTORS_DIR");
-	const char *dirs[3];
+	const char *dirs[1];
 	size_t ndirs = 0, i;
 	char path[4096];
 	json_t *root = NULL, *encs, *e0;
@@ -92,8 +92,7 @@ static void load_vector(struct hpke_vector *v)
 	if (env != NULL && env[0] != '\0') {
 		dirs[ndirs++] = env;
 	} else {
-		dirs[ndirs++] = "../shared/vectors";
-		dirs[ndirs++] = "shared/vectors";
+		dirs[ndirs++] = "tests/vectors";
 	}
 	for (i = 0; i < ndirs && root == NULL; i++) {
 		FILE *f;
