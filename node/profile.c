@@ -24,6 +24,22 @@ const char *profile_lookups_name(enum profile_lookups l)
 	return lookups_names[l];
 }
 
+/* The place in names[3] of the value of key (the first name when absent). */
+static int profile_choice(config *cfg, const json_t *obj, const char *key,
+			  const char *const names[3], int *out, char *err, size_t errcap)
+{
+	const char *v = config_str(obj, key, names[0]);
+	for (int i = 0; i < 3; i++) {
+		if (strcmp(v, names[i]) == 0) {
+			*out = i;
+			return 0;
+		}
+	}
+	snprintf(err, errcap, "%s: in 'profile': field '%s': expected %s, %s or %s",
+		 config_file(cfg), key, names[0], names[1], names[2]);
+	return WN_ECONFIG;
+}
+
 int profile_load(config *cfg, const json_t *obj, struct profile *out, char *err, size_t errcap)
 {
 	memset(out, 0, sizeof(*out));
@@ -35,27 +51,14 @@ int profile_load(config *cfg, const json_t *obj, struct profile *out, char *err,
 	int rc = config_check(cfg, obj, "profile", profile_fields, err, errcap);
 	if (rc != 0)
 		return rc;
-	const char *l = config_str(obj, "lookups", "answer");
+	int v;
+	if ((rc = profile_choice(cfg, obj, "lookups", lookups_names, &v, err, errcap)) != 0)
+		return rc;
+	out->lookups = (enum profile_lookups)v;
+	if ((rc = profile_choice(cfg, obj, "shielded_lookups", shielded_names, &v, err, errcap)) != 0)
+		return rc;
+	out->shielded_lookups = (enum profile_shielded)v;
 	size_t i;
-	for (i = 0; i < 3; i++)
-		if (strcmp(l, lookups_names[i]) == 0)
-			break;
-	if (i == 3) {
-		snprintf(err, errcap, "%s: in 'profile': field 'lookups': expected answer, "
-			 "consent_required or never", config_file(cfg));
-		return WN_ECONFIG;
-	}
-	out->lookups = (enum profile_lookups)i;
-	l = config_str(obj, "shielded_lookups", "known");
-	for (i = 0; i < 3; i++)
-		if (strcmp(l, shielded_names[i]) == 0)
-			break;
-	if (i == 3) {
-		snprintf(err, errcap, "%s: in 'profile': field 'shielded_lookups': expected known, "
-			 "not_known or refused", config_file(cfg));
-		return WN_ECONFIG;
-	}
-	out->shielded_lookups = (enum profile_shielded)i;
 	json_t *share = json_object_get(obj, "share"), *x;
 	json_array_foreach(share, i, x) {
 		if (vocab_category(json_string_value(x)) == NULL) {

@@ -158,6 +158,23 @@ wn_client *client_of(struct fed *f, size_t i)
 	return c;
 }
 
+wn_lookup_result *lookup_by(struct fed *f, size_t i, const char *bsn, const wn_actor *actor)
+{
+	wn_lookup_params p;
+	memset(&p, 0, sizeof(p));
+	p.bsn = bsn;
+	p.purpose = "intake";
+	p.actor = *actor;
+	wn_client *c = client_of(f, i);
+	wn_lookup_result *r = NULL;
+	int rc = wn_lookup(c, &p, &r);
+	if (rc != 0)
+		print_error("wn_lookup: %s: %s\n", wn_errname(rc), wn_client_errmsg(c));
+	wn_client_close(c);
+	assert_int_equal(rc, 0);
+	return r;
+}
+
 /* Runs the CLI as node's professional; stdout in cli.out, stderr in cli.err. */
 int cli(struct fed *f, const char *node, const char *args)
 {

@@ -50,6 +50,10 @@ int broker_partner_set(struct fed *f, const char *id, const char *key, const cha
 /* A client of node i's local API with a 20 s deadline; wn_client_close(). */
 wn_client *client_of(struct fed *f, size_t i);
 
+/* A lookup of bsn for purpose intake by node i's actor, in its default
+ * scope; fails the test when the call fails. wn_lookup_result_free(). */
+wn_lookup_result *lookup_by(struct fed *f, size_t i, const char *bsn, const wn_actor *actor);
+
 /* Runs `wijknet --config NODE.json ARGS`; stdout lands in cli.out and
  * stderr in cli.err (in the dir). Returns the exit status. */
 int cli(struct fed *f, const char *node, const char *args);

@@ -48,21 +48,10 @@ static const wn_actor ACTOR = { "wk-0042", "wijkcoach" };
 /* One lookup by the municipality; its request id into rid (may be NULL). */
 static void lookup(struct fed *f, const char *bsn, char rid[WN_ID_LEN + 1])
 {
-	wn_lookup_params p;
-	memset(&p, 0, sizeof(p));
-	p.bsn = bsn;
-	p.purpose = "intake";
-	p.actor = ACTOR;
-	wn_client *c = client_of(f, GEMEENTE);
-	wn_lookup_result *r = NULL;
-	int rc = wn_lookup(c, &p, &r);
-	if (rc != 0)
-		print_error("wn_lookup: %s: %s\n", wn_errname(rc), wn_client_errmsg(c));
-	assert_int_equal(rc, 0);
+	wn_lookup_result *r = lookup_by(f, GEMEENTE, bsn, &ACTOR);
 	if (rid != NULL)
 		snprintf(rid, WN_ID_LEN + 1, "%s", r->request_id);
 	wn_lookup_result_free(r);
-	wn_client_close(c);
 }
 
 static long broker_entries(struct fed *f)

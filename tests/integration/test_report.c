@@ -66,19 +66,7 @@ static int put(struct fed *f, size_t node, const char *bsn, const char *cat, con
 
 static wn_lookup_result *lookup(struct fed *f, const char *bsn)
 {
-	wn_lookup_params p;
-	memset(&p, 0, sizeof(p));
-	p.bsn = bsn;
-	p.purpose = "intake";
-	p.actor = ACTOR;
-	wn_client *c = client_of(f, GEMEENTE);
-	wn_lookup_result *r = NULL;
-	int rc = wn_lookup(c, &p, &r);
-	if (rc != 0)
-		print_error("wn_lookup: %s: %s\n", wn_errname(rc), wn_client_errmsg(c));
-	wn_client_close(c);
-	assert_int_equal(rc, 0);
-	return r;
+	return lookup_by(f, GEMEENTE, bsn, &ACTOR);
 }
 
 static const wn_lookup_answer *answer_of(const wn_lookup_result *r, const char *partner)
