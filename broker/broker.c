@@ -30,6 +30,7 @@ static const struct schema_field broker_fields[] = {
 	{ "deadline_ms", SCHEMA_INT, 0, 60000 },
 	{ "workers", SCHEMA_INT, 0, 64 },
 	{ "max_partners", SCHEMA_INT, 0, ENVELOPE_MAX_TO },
+	{ "max_consent_days", SCHEMA_INT, 0, 3650 },
 	{ "durable_log", SCHEMA_BOOL, 0, 0 },
 	{ "checkpoint_seconds", SCHEMA_INT, 0, 86400 },
 	{ "purge_seconds", SCHEMA_INT, 0, 7 * 86400 },
@@ -101,6 +102,13 @@ int broker_open(const char *config_file_path, broker **out, char *err, size_t er
 	if (b->workers < 1)
 		b->workers = 1;
 	b->max_partners = (int)config_int(root, "max_partners", ENVELOPE_MAX_TO);
+	/* a consent is asked again at least yearly by default (Heerlen note 2) */
+	b->max_consent_days = (int)config_int(root, "max_consent_days", 365);
+	if (b->max_consent_days < 1) {
+		snprintf(err, errcap, "%s: key 'max_consent_days': at least 1", config_file(b->cfg));
+		rc = WN_ECONFIG;
+		goto fail;
+	}
 	b->durable_log = !json_is_false(json_object_get(root, "durable_log"));
 	b->checkpoint_ms = (int)config_int(root, "checkpoint_seconds", 60) * 1000;
 	if (b->checkpoint_ms < 1000)

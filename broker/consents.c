@@ -93,6 +93,13 @@ static int consents_register(struct broker *b, const struct broker_request *rq,
 		snprintf(err, errcap, "fields 'valid_from', 'valid_until': dates YYYY-MM-DD, in order");
 		return WN_ESCHEMA;
 	}
+	long days = 0;
+	if (strcmp(status, "active") == 0 &&
+	    (date_days_between(from, until, &days) != 0 || days > b->max_consent_days)) {
+		snprintf(err, errcap, "consent %s is valid for %ld days, longer than the federation's "
+			 "maximum of %d days (policy max_consent_days)", id, days, b->max_consent_days);
+		return WN_ECONSENT;
+	}
 	snprintf(c.id, sizeof(c.id), "%s", id);
 	snprintf(c.version, sizeof(c.version), "%s", version);
 	snprintf(c.status, sizeof(c.status), "%s", status);

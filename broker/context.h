@@ -24,6 +24,7 @@ struct broker {
 	int deadline_ms;
 	int workers;
 	int max_partners;
+	int max_consent_days;  /* federation policy: the longest a consent is valid */
 	int durable_log;
 	pki_identity *ident;
 	pki_trust *trust;

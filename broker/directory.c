@@ -42,8 +42,9 @@ int broker_handle_directory(struct broker *b, const struct broker_request *rq, j
 		json_array_append_new(partners, e);
 	}
 	return broker_reply(b, rq, "directory",
-			    json_pack("{s:{s:s,s:s},s:o}", "broker", "id", b->ident->id, "cert",
-				      b->ident->cert_pem, "partners", partners),
+			    json_pack("{s:{s:s,s:s},s:o,s:{s:i}}", "broker", "id", b->ident->id,
+				      "cert", b->ident->cert_pem, "partners", partners, "policy",
+				      "max_consent_days", b->max_consent_days),
 			    reply);
 }
 

@@ -19,6 +19,7 @@
 #include "log.h"
 #include "schema.h"
 #include "secevent.h"
+#include "household.h"
 #include "store.h"
 #include "vocab.h"
 
@@ -52,6 +53,15 @@ static int route_check_lookup(struct broker *b, const struct broker_request *rq,
 	if (!vocab_purpose_known(purpose)) {
 		snprintf(err, errcap, "purpose '%s' is not in the vocabulary", purpose ? purpose : "");
 		return WN_EPURPOSE;
+	}
+	/* Bijlage 8: the client's consent is asked before the team checks whether
+	 * the client is known; without it, another lawful ground (r14) */
+	const char *ground = envelope_str(env, "ground");
+	if (!vocab_ground_known(ground) || strcmp(ground, "conflict_of_duties") == 0) {
+		snprintf(err, errcap, "a lookup carries a lawful ground: consent, or legal_obligation, "
+			 "vital_interest, public_task, legitimate_interest or contract with its "
+			 "motivation (got '%s')", ground ? ground : "none");
+		return WN_EGROUND;
 	}
 	json_t *body = envelope_body(env);
 	if (body != NULL && schema_check(body, lookup_body_fields, detail, sizeof(detail)) != 0) {
@@ -162,9 +172,41 @@ struct route_admit {
 	const char *members[2];   /* …in which these take part (NULL: not checked) */
 	const json_t *consent;    /* a consent ref that must be active, or NULL */
 	struct store_thirdparty_change *tp; /* a third party's approval, taken */
+	const char *person;       /* …whose person must still be in the household */
+	const json_t *key_for;    /* recipients whose case-key envelope the receipt carries */
+	json_t *people;           /* out: the household's commitments now */
+	json_t *keys;             /* out: recipient → the envelope sealing the key to it */
 	char *err;
 	size_t errcap;
 };
+
+/* The household and the recipients' key envelopes, read with the audit
+ * entry, so the receipt attests what held when the query was logged. */
+static int route_case_attest_locked(db *d, struct route_admit *a)
+{
+	size_t i;
+	json_t *x;
+	int rc = store_case_people_locked(d, a->case_id, &a->people);
+	if (rc != 0)
+		return rc;
+	if ((a->keys = json_object()) == NULL)
+		return WN_ENOMEM;
+	json_array_foreach(a->key_for, i, x) {
+		json_t *env = NULL;
+		rc = store_case_key_locked(d, a->case_id, json_string_value(x), &env);
+		if (rc == WN_ENOTFOUND)
+			continue; /* the source then refuses: it cannot check the person */
+		if (rc != 0)
+			return rc;
+		json_object_set_new(a->keys, json_string_value(x), env);
+	}
+	if (a->person != NULL && !household_has(a->people, a->person)) {
+		snprintf(a->err, a->errcap, "the person this third-party disclosure was approved for "
+			 "is no longer a member of the household of case %s", a->case_id);
+		return WN_ENOTINCASE;
+	}
+	return 0;
+}
 
 static int route_admit_locked(db *d, void *arg)
 {
@@ -200,6 +242,8 @@ static int route_admit_locked(db *d, void *arg)
 			}
 		}
 	}
+	if (a->case_id != NULL && (rc = route_case_attest_locked(d, a)) != 0)
+		return rc;
 	if (a->tp != NULL) {
 		a->tp->err = a->err;
 		a->tp->errcap = a->errcap;
@@ -225,7 +269,7 @@ static int route_forward(struct broker *b, const struct broker_request *rq, cons
 	size_t n = json_array_size(to);
 	int64_t start = time_mono_us();
 	json_t *fwd = json_deep_copy(env), *list = json_array(), *dv = json_object();
-	json_t *counts = json_object();
+	json_t *counts = json_object(), *sizes = json_object();
 	struct rpc_fan_item *items = calloc(n ? n : 1, sizeof(*items));
 	char leaf[65], *wire = NULL;
 	size_t wlen = 0;
@@ -244,7 +288,14 @@ static int route_forward(struct broker *b, const struct broker_request *rq, cons
 			snprintf(err, errcap, "audit log write failed; query not forwarded");
 		goto out;
 	}
-	if ((rc = envelope_countersign(fwd, b->ident->key, b->ident->id, *index, leaf, attest)) != 0 ||
+	struct receipt_attest at = { 0 };
+	if (attest != NULL)
+		at = *attest;
+	if (admit != NULL && admit->people != NULL) {
+		at.people = admit->people;
+		at.keys = admit->keys;
+	}
+	if ((rc = envelope_countersign(fwd, b->ident->key, b->ident->id, *index, leaf, &at)) != 0 ||
 	    (rc = envelope_encode(fwd, &wire, &wlen)) != 0) {
 		if (tp != NULL) { /* never sent: the approval stands */
 			json_t *unsent = json_pack("{s:s,s:s}", "type", "request.unsent", "id",
@@ -270,6 +321,8 @@ static int route_forward(struct broker *b, const struct broker_request *rq, cons
 		json_t *answer = NULL;
 		const char *outcome = route_check_answer(b, p, id, answer_type, &items[i], &answer);
 		json_object_set_new(dv, p->id, json_string(outcome));
+		if (answer != NULL) /* sizes say nothing of the answer: it is padded */
+			json_object_set_new(sizes, p->id, json_integer((json_int_t)items[i].resplen));
 		json_object_set_new(counts, outcome,
 				    json_integer(json_integer_value(json_object_get(counts, outcome)) + 1));
 		if (answer != NULL)
@@ -279,9 +332,10 @@ static int route_forward(struct broker *b, const struct broker_request *rq, cons
 	}
 	char dtype[48];
 	snprintf(dtype, sizeof(dtype), "%s.delivery", envelope_str(env, "type"));
-	json_t *outcome_entry = json_pack("{s:s,s:s,s:O,s:I,s:I}", "type", dtype, "id", id,
+	json_t *outcome_entry = json_pack("{s:s,s:s,s:O,s:I,s:O,s:I}", "type", dtype, "id", id,
 					  "delivery", dv, "request_bytes", (json_int_t)wlen,
-					  "duration_us", (json_int_t)(time_mono_us() - start));
+					  "answer_bytes", sizes, "duration_us",
+					  (json_int_t)(time_mono_us() - start));
 	int64_t oindex = 0;
 	char oleaf[65];
 	/* an approval is used once it was sent: a source that answers too late
@@ -305,10 +359,16 @@ static int route_forward(struct broker *b, const struct broker_request *rq, cons
 	*delivery = dv;
 	list = dv = NULL;
 out:
+	if (admit != NULL) {
+		json_decref(admit->people);
+		json_decref(admit->keys);
+		admit->people = admit->keys = NULL;
+	}
 	json_decref(fwd);
 	json_decref(list);
 	json_decref(dv);
 	json_decref(counts);
+	json_decref(sizes);
 	free(items);
 	free(wire);
 	return rc;
@@ -343,11 +403,11 @@ int broker_handle_lookup(struct broker *b, const struct broker_request *rq, json
 		return WN_ESCHEMA;
 	}
 	/* metadata only: ids, codes, partners, sizes, times */
-	json_t *entry = json_pack("{s:s,s:s,s:s,s:O,s:O,s:s,s:I}", "type", "lookup", "id",
+	json_t *entry = json_pack("{s:s,s:s,s:s,s:O,s:O,s:s,s:s,s:I}", "type", "lookup", "id",
 				  envelope_str(env, "id"), "from", rq->from->id, "actor",
 				  json_object_get(env, "actor"), "to", json_object_get(env, "to"),
-				  "purpose", envelope_str(env, "purpose"), "ts",
-				  (json_int_t)envelope_ts(env));
+				  "purpose", envelope_str(env, "purpose"), "ground",
+				  envelope_str(env, "ground"), "ts", (json_int_t)envelope_ts(env));
 	if (json_object_get(body, "cluster"))
 		json_object_set(entry, "cluster", json_object_get(body, "cluster"));
 	json_t *answers = NULL, *delivery = NULL;
@@ -365,39 +425,45 @@ int broker_handle_lookup(struct broker *b, const struct broker_request *rq, json
 
 /* A third party's request (r08): it relies on a proposal for this case,
  * party, source, purpose and ground; whether that is approved and unused is
- * decided when it is taken, with the audit entry. */
+ * decided when it is taken, with the audit entry. *t gets the proposal
+ * (store_thirdparty_clear) with the person and any consent it rests on. */
 static int route_check_approval(struct broker *b, const struct broker_request *rq,
 				const struct store_case *c, const char *source, const char *id,
-				char *err, size_t errcap)
+				struct store_thirdparty *t, char *err, size_t errcap)
 {
 	const json_t *env = rq->env;
-	struct store_thirdparty t;
-	int rc = store_thirdparty_get(b->db, id, &t);
+	int rc = store_thirdparty_get(b->db, id, t);
 	if (rc == WN_ENOTFOUND) {
 		snprintf(err, errcap, "there is no third-party disclosure %s", id);
 		return WN_EDENIED;
 	}
 	if (rc != 0)
 		return rc;
-	if (strcmp(t.case_id, c->id) != 0 || strcmp(t.party, rq->from->id) != 0 ||
-	    strcmp(t.source, source) != 0 || strcmp(t.purpose, envelope_str(env, "purpose")) != 0 ||
-	    strcmp(t.ground, envelope_str(env, "ground")) != 0) {
+	if (strcmp(t->case_id, c->id) != 0 || strcmp(t->party, rq->from->id) != 0 ||
+	    strcmp(t->source, source) != 0 || strcmp(t->purpose, envelope_str(env, "purpose")) != 0 ||
+	    strcmp(t->ground, envelope_str(env, "ground")) != 0) {
 		snprintf(err, errcap, "third-party disclosure %s was approved for party '%s', source "
 			 "'%s', purpose '%s' and ground '%s' in case %s; this request differs", id,
-			 t.party, t.source, t.purpose, t.ground, t.case_id);
-		rc = WN_EDENIED;
+			 t->party, t->source, t->purpose, t->ground, t->case_id);
+		return WN_EDENIED;
 	}
-	store_thirdparty_clear(&t);
-	if (rc == 0 && json_object_get(env, "consent") != NULL) {
+	if (t->person[0] == '\0') {
+		snprintf(err, errcap, "third-party disclosure %s names no person of the case", id);
+		return WN_EDENIED;
+	}
+	if (json_object_get(env, "consent") != NULL) {
+		/* the consent it rests on is the proposal's, checked here */
 		snprintf(err, errcap, "a third party's request names no consent");
-		rc = WN_ESCHEMA;
+		return WN_ESCHEMA;
 	}
-	return rc;
+	return 0;
 }
 
-/* Policy checks on a data request (r07, r26, r10); *c gets its case. */
+/* Policy checks on a data request (r07, r26, r10); *c gets its case and *t
+ * a third party's proposal (cleared by the caller). */
 static int route_check_request(struct broker *b, const struct broker_request *rq,
-			       struct store_case *c, char *err, size_t errcap)
+			       struct store_case *c, struct store_thirdparty *t, char *err,
+			       size_t errcap)
 {
 	const json_t *env = rq->env;
 	const char *ground = envelope_str(env, "ground"), *case_id = envelope_str(env, "case");
@@ -461,7 +527,7 @@ static int route_check_request(struct broker *b, const struct broker_request *rq
 	}
 	const char *approval = envelope_str(env, "approval");
 	if (approval != NULL)
-		return route_check_approval(b, rq, c, source, approval, err, errcap);
+		return route_check_approval(b, rq, c, source, approval, t, err, errcap);
 	if (!registry_member(rq->from)) {
 		snprintf(err, errcap, "'%s' is an incidental partner: it requests data only on an "
 			 "approved third-party disclosure", rq->from->id);
@@ -501,10 +567,20 @@ int broker_handle_request(struct broker *b, const struct broker_request *rq, jso
 {
 	const json_t *env = rq->env;
 	struct store_case c;
-	int rc = route_check_request(b, rq, &c, err, errcap);
-	if (rc != 0)
+	struct store_thirdparty t;
+	memset(&t, 0, sizeof(t));
+	int rc = route_check_request(b, rq, &c, &t, err, errcap);
+	if (rc != 0) {
+		store_thirdparty_clear(&t);
 		return rc;
-	json_t *consent = json_object_get(env, "consent");
+	}
+	const char *approval = envelope_str(env, "approval");
+	json_t *consent = json_object_get(env, "consent"), *tp_consent = NULL;
+	/* a third party on the client's consent (Heerlen 7.2): the broker checks
+	 * the consent the proposal rests on is still active */
+	if (approval != NULL && t.consent_id[0])
+		consent = tp_consent = json_pack("{s:s,s:s}", "id", t.consent_id, "version",
+						 t.consent_version);
 	json_t *entry = json_pack("{s:s,s:s,s:s,s:O,s:O,s:s,s:s,s:s,s:s,s:I}", "type", "request",
 				  "id", envelope_str(env, "id"), "from", rq->from->id, "actor",
 				  json_object_get(env, "actor"), "to", json_object_get(env, "to"),
@@ -513,22 +589,26 @@ int broker_handle_request(struct broker *b, const struct broker_request *rq, jso
 				  "ts", (json_int_t)envelope_ts(env));
 	if (consent != NULL)
 		json_object_set(entry, "consent", json_object_get(consent, "id"));
-	const char *approval = envelope_str(env, "approval");
 	if (approval != NULL)
 		json_object_set_new(entry, "approval", json_string(approval));
 	const struct receipt_attest attest = { consent ? "active" : NULL, c.cluster,
-					       approval ? "approved" : NULL };
+					       approval ? "approved" : NULL,
+					       approval ? t.person : NULL, NULL, NULL };
 	struct store_thirdparty_change tp = { .id = approval, .by = rq->from->id,
 					      .request_id = envelope_str(env, "id") };
-	const char *source = json_string_value(json_array_get(json_object_get(env, "to"), 0));
+	json_t *to = json_object_get(env, "to");
+	const char *source = json_string_value(json_array_get(to, 0));
 	struct route_admit admit = { .case_id = c.id, .consent = consent,
 				     .members = { approval ? NULL : rq->from->id, source },
-				     .tp = approval ? &tp : NULL };
+				     .tp = approval ? &tp : NULL,
+				     .person = approval ? t.person : NULL, .key_for = to };
 	json_t *answers = NULL, *delivery = NULL;
 	int64_t index = 0;
 	rc = route_forward(b, rq, entry, &attest, "request.answer", route_deadline(b, env), &admit,
 			   &answers, &delivery, &index, err, errcap);
 	json_decref(entry);
+	json_decref(tp_consent);
+	store_thirdparty_clear(&t);
 	if (rc != 0)
 		return rc;
 	json_t *body = json_pack("{s:O,s:I}", "delivery", json_object_get(delivery, source),
@@ -538,6 +618,41 @@ int broker_handle_request(struct broker *b, const struct broker_request *rq, jso
 	json_decref(answers);
 	json_decref(delivery);
 	return broker_reply(b, rq, "request.result", body, reply);
+}
+
+/* A rights request about a person of a case goes to partners of that open
+ * case only; the receipt then attests the household (r18, r07). */
+static int route_check_broadcast_case(struct broker *b, const struct broker_request *rq,
+				      char *err, size_t errcap)
+{
+	const json_t *env = rq->env;
+	const char *case_id = envelope_str(env, "case");
+	struct store_case c;
+	size_t i;
+	json_t *x;
+	int rc, member = 0;
+	if (case_id == NULL)
+		return 0;
+	if (strcmp(envelope_str(env, "type"), "rights.request") != 0) {
+		snprintf(err, errcap, "an access report is about a person, not a case");
+		return WN_ESCHEMA;
+	}
+	if ((rc = store_case_get(b->db, case_id, &c)) == WN_ENOTFOUND) {
+		snprintf(err, errcap, "there is no case '%s'", case_id);
+		return WN_ENOTMEMBER;
+	}
+	if (rc != 0)
+		return rc;
+	json_array_foreach(json_object_get(env, "to"), i, x) {
+		if ((rc = store_case_is_member(b->db, case_id, json_string_value(x), &member)) != 0)
+			return rc;
+		if (!member) {
+			snprintf(err, errcap, "'%s' does not take part in case %s", json_string_value(x),
+				 case_id);
+			return WN_ENOTMEMBER;
+		}
+	}
+	return 0;
 }
 
 /* A query a partner sends, sealed, to several partners that are not asked
@@ -589,7 +704,7 @@ static int route_check_broadcast(struct broker *b, const struct broker_request *
 			return WN_ESCHEMA;
 		}
 	}
-	return 0;
+	return route_check_broadcast_case(b, rq, err, errcap);
 }
 
 int broker_handle_broadcast(struct broker *b, const struct broker_request *rq, json_t **reply,
@@ -607,10 +722,15 @@ int broker_handle_broadcast(struct broker *b, const struct broker_request *rq, j
 				  "ts", (json_int_t)envelope_ts(env));
 	if (envelope_str(env, "purpose") != NULL)
 		json_object_set_new(entry, "purpose", json_string(envelope_str(env, "purpose")));
+	const char *case_id = envelope_str(env, "case");
+	if (case_id != NULL)
+		json_object_set_new(entry, "case", json_string(case_id));
+	struct route_admit admit = { .case_id = case_id, .key_for = json_object_get(env, "to") };
 	json_t *answers = NULL, *delivery = NULL;
 	int64_t index = 0;
 	rc = route_forward(b, rq, entry, NULL, rights ? "rights.answer" : "report.answer",
-			   route_deadline(b, env), NULL, &answers, &delivery, &index, err, errcap);
+			   route_deadline(b, env), case_id ? &admit : NULL, &answers, &delivery,
+			   &index, err, errcap);
 	json_decref(entry);
 	if (rc != 0)
 		return rc;

@@ -57,6 +57,30 @@ static const struct db_migration broker_migrations[] = {
 	/* access reports find requests by id, management information by month */
 	{ 5, "CREATE INDEX audit_log_msg ON audit_log(msg_id);"
 	     "CREATE INDEX audit_log_ts ON audit_log(ts);" },
+	/* a case is about a household (Heerlen 1.14): per member a commitment
+	 * HMAC(case key, BSN), never a BSN; per partner the signed envelope that
+	 * sealed the case key to it; the case's preconditions (Bijlage 2
+	 * "Randvoorwaarden") and its director's role-holder; a third party's
+	 * approval names the person, may rest on consent, and its signed
+	 * declaration outlives the case (Heerlen 14.3) */
+	{ 6, "CREATE TABLE case_people (case_id TEXT NOT NULL REFERENCES cases(id),"
+	     " person TEXT NOT NULL, added_at INTEGER NOT NULL, added_by TEXT NOT NULL,"
+	     " reason TEXT NOT NULL, removed_at INTEGER, removed_reason TEXT,"
+	     " PRIMARY KEY (case_id, person));"
+	     "CREATE TABLE case_keys (case_id TEXT NOT NULL REFERENCES cases(id),"
+	     " partner TEXT NOT NULL, envelope TEXT NOT NULL, added_at INTEGER NOT NULL,"
+	     " PRIMARY KEY (case_id, partner));"
+	     "ALTER TABLE cases ADD COLUMN basis TEXT;"
+	     "ALTER TABLE cases ADD COLUMN basis_detail TEXT;"
+	     "ALTER TABLE cases ADD COLUMN regisseur_id TEXT;"
+	     "ALTER TABLE cases ADD COLUMN regisseur_role TEXT;"
+	     "ALTER TABLE third_party ADD COLUMN person TEXT;"
+	     "ALTER TABLE third_party ADD COLUMN consent_id TEXT;"
+	     "ALTER TABLE third_party ADD COLUMN consent_version TEXT;"
+	     "ALTER TABLE third_party ADD COLUMN proposal TEXT;"
+	     "CREATE TABLE third_party_declarations (approval TEXT PRIMARY KEY,"
+	     " party TEXT NOT NULL, case_id TEXT NOT NULL, text_version TEXT NOT NULL,"
+	     " declaration TEXT NOT NULL, declared_at INTEGER NOT NULL);" },
 };
 
 int store_open(const char *path, db **out, char *err, size_t errcap)

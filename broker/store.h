@@ -46,6 +46,8 @@ struct store_case {
 	char status[8];           /* open, closed */
 	int64_t opened_at;
 	char retention[11];       /* YYYY-MM-DD */
+	char regisseur_id[65], regisseur_role[65]; /* the director's role-holder, or "" */
+	char basis[16];           /* consent, urgent; "" for a case opened before households */
 };
 
 /* Reads a case: 0, WN_ENOTFOUND or WN_EDB. */
@@ -58,12 +60,21 @@ int store_case_is_member(db *d, const char *case_id, const char *partner, int *m
 int store_case_get_locked(db *d, const char *id, struct store_case *out);
 int store_case_is_member_locked(db *d, const char *case_id, const char *partner, int *member);
 
+/* The commitments of the household members the case is about now, as a
+ * JSON array (inside a writer transaction). *out: json_decref(). */
+int store_case_people_locked(db *d, const char *case_id, json_t **out);
+
+/* The signed envelope that sealed the case key to partner, parsed:
+ * WN_ENOTFOUND when there is none. *out: json_decref(). */
+int store_case_key_locked(db *d, const char *case_id, const char *partner, json_t **out);
+int store_case_key(db *d, const char *case_id, const char *partner, json_t **out);
+
 /* The cases partner currently takes part in, newest first, at most limit:
- * [{id, cluster, director, status, opened_at, retention, members: [...]}].
- * *out: json_decref(). */
+ * [{id, cluster, director, regisseur, basis, status, opened_at, retention,
+ * members: [...], people: [...]}]. *out: json_decref(). */
 int store_case_list(db *d, const char *partner, int limit, json_t **out);
 
-/* One case as JSON, members included. *out: json_decref(). */
+/* One case as JSON, members and people included. *out: json_decref(). */
 int store_case_json(db *d, const char *id, json_t **out);
 
 /* Changes to a case, each written with its audit entry (store_audit_with).
@@ -72,16 +83,24 @@ int store_case_json(db *d, const char *id, json_t **out);
 struct store_case_change {
 	const char *case_id;
 	const char *by;           /* the partner asking */
-	const char *partner;      /* join/leave: the partner concerned */
+	const char *partner;      /* join/leave: the partner concerned; director: the new one */
 	const struct store_case *open; /* open: the new case */
+	const json_t *people;     /* open: the members' commitments */
+	const char *basis_detail; /* open: canonical JSON of the precondition */
+	const char *person;       /* person add/remove: a commitment */
+	const char *reason;       /* person add/remove: birth, moved_in, moved_out, … */
+	const char *key_env;      /* open, join: the signed envelope sealing the case key */
+	const char *const *key_for; /* open: the partners it seals the key to (NULL-ended) */
+	const char *regisseur_id, *regisseur_role; /* open, director: the role-holder */
 	char *err;
 	size_t errcap;
 };
 int store_case_open(db *d, void *change);
 
 /* Removes the cases whose retention date lies before today, with their
- * members and third-party proposals, each with a "case.purge" audit entry
- * (arg: struct store_case_purge). */
+ * members, people, keys and third-party proposals (signed confidentiality
+ * declarations stay: the duty outlives the case), each with a "case.purge"
+ * audit entry (arg: struct store_case_purge). */
 struct store_case_purge {
 	tlog *log;
 	long purged;
@@ -90,6 +109,9 @@ int store_case_purge(db *d, void *arg);
 int store_case_join(db *d, void *change);
 int store_case_leave(db *d, void *change);
 int store_case_close(db *d, void *change);
+int store_case_person_add(db *d, void *change);
+int store_case_person_remove(db *d, void *change);
+int store_case_set_director(db *d, void *change);
 
 /* ---- the consent registry (store_consent.c) -------------------------- */
 
@@ -126,6 +148,8 @@ struct store_thirdparty {
 	char purpose[49], ground[49];
 	char status[16];          /* proposed, approved, rejected, in_use, used */
 	char motivation_hash[65];
+	char person[65];          /* the commitment of the person it is approved for */
+	char consent_id[33], consent_version[65]; /* ground consent: the client's consent */
 	json_t *categories;       /* owned: store_thirdparty_clear() */
 	int declared;
 };
@@ -143,6 +167,9 @@ int store_thirdparty_list(db *d, const char *partner, json_t **out);
 /* One proposal as JSON (the shape of the list). */
 int store_thirdparty_json(db *d, const char *id, json_t **out);
 
+/* The proposer's signed envelope of a proposal, parsed. *out: json_decref(). */
+int store_thirdparty_proposal(db *d, const char *id, json_t **out);
+
 /* Changes, each inside the writer transaction with its audit entry. */
 struct store_thirdparty_change {
 	const struct store_thirdparty *t; /* propose: the new proposal */
@@ -150,6 +177,8 @@ struct store_thirdparty_change {
 	const char *by;                   /* the partner acting */
 	const char *decision;             /* approved / rejected */
 	const char *declaration;          /* declare: canonical JSON */
+	const char *text_version;         /* declare: the Bijlage 6 text it signs */
+	const char *proposal;             /* propose: the proposer's signed envelope */
 	const json_t *actor;
 	const char *request_id;           /* use / release */
 	int consumed;                     /* release: 1 = used, 0 = back to approved */

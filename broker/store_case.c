@@ -1,16 +1,21 @@
 /*
  * store_case.c — cases at the broker (Heerlen art. 7.1, Bijlage 2): an opaque
- * id, the cluster, the case director and the partners that take part. No
- * personal data: who the case is about is known only to the partners.
+ * id, the cluster, the case director and its role-holder, the precondition
+ * it was opened on, the partners that take part, and the household it is
+ * about (Heerlen 1.14) as commitments HMAC(case key, BSN) only the partners
+ * can compute. No personal data: who the case is about is known only to the
+ * partners, and the envelopes that carry the case key are sealed to them.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "wijknet.h"
-#include "ids.h"
 #include "canon.h"
 #include "date.h"
+#include "envelope.h"
+#include "household.h"
+#include "ids.h"
 #include "store.h"
 
 static void copy_text(char *dst, size_t cap, sqlite3_stmt *st, int col)
@@ -19,11 +24,28 @@ static void copy_text(char *dst, size_t cap, sqlite3_stmt *st, int col)
 	snprintf(dst, cap, "%s", s ? s : "");
 }
 
+/* Runs one statement with up to three text parameters (NULL: bound NULL). */
+static int exec3(db *d, const char *sql, const char *a, const char *b, const char *c)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = db_prepare(d, sql, &st);
+	if (rc != 0)
+		return rc;
+	const char *v[3] = { a, b, c };
+	for (int i = 0; i < 3 && i < sqlite3_bind_parameter_count(st); i++) {
+		if (v[i] != NULL)
+			sqlite3_bind_text(st, i + 1, v[i], -1, SQLITE_TRANSIENT);
+	}
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
+	sqlite3_finalize(st);
+	return rc;
+}
+
 int store_case_get_locked(db *d, const char *id, struct store_case *out)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = db_prepare(d, "SELECT id, cluster, director, status, opened_at, retention_until"
-			       " FROM cases WHERE id = ?", &st);
+	int rc = db_prepare(d, "SELECT id, cluster, director, status, opened_at, retention_until,"
+			       " regisseur_id, regisseur_role, basis FROM cases WHERE id = ?", &st);
 	if (rc != 0)
 		return rc;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
@@ -35,6 +57,9 @@ int store_case_get_locked(db *d, const char *id, struct store_case *out)
 		copy_text(out->status, sizeof(out->status), st, 3);
 		out->opened_at = sqlite3_column_int64(st, 4);
 		copy_text(out->retention, sizeof(out->retention), st, 5);
+		copy_text(out->regisseur_id, sizeof(out->regisseur_id), st, 6);
+		copy_text(out->regisseur_role, sizeof(out->regisseur_role), st, 7);
+		copy_text(out->basis, sizeof(out->basis), st, 8);
 		rc = 0;
 	} else {
 		rc = s == SQLITE_DONE ? WN_ENOTFOUND : WN_EDB;
@@ -77,17 +102,67 @@ int store_case_is_member(db *d, const char *case_id, const char *partner, int *m
 	return rc;
 }
 
-/* {id, cluster, director, status, opened_at, retention, members} of a case. */
-static int case_json_locked(db *d, const char *id, json_t **out)
+int store_case_people_locked(db *d, const char *case_id, json_t **out)
 {
-	struct store_case c;
 	sqlite3_stmt *st = NULL;
-	int rc = store_case_get_locked(d, id, &c);
+	json_t *people = json_array();
+	int rc = people ? db_prepare(d, "SELECT person FROM case_people WHERE case_id = ? AND"
+					" removed_at IS NULL ORDER BY added_at, person", &st)
+			: WN_ENOMEM;
+	if (rc != 0) {
+		json_decref(people);
+		return rc;
+	}
+	sqlite3_bind_text(st, 1, case_id, -1, SQLITE_TRANSIENT);
+	int s;
+	while ((s = sqlite3_step(st)) == SQLITE_ROW)
+		json_array_append_new(people, json_string((const char *)sqlite3_column_text(st, 0)));
+	sqlite3_finalize(st);
+	if (s != SQLITE_DONE) {
+		json_decref(people);
+		return WN_EDB;
+	}
+	*out = people;
+	return 0;
+}
+
+int store_case_key_locked(db *d, const char *case_id, const char *partner, json_t **out)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = db_prepare(d, "SELECT envelope FROM case_keys WHERE case_id = ? AND partner = ?",
+			    &st);
 	if (rc != 0)
 		return rc;
+	sqlite3_bind_text(st, 1, case_id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, partner, -1, SQLITE_TRANSIENT);
+	int s = sqlite3_step(st);
+	if (s == SQLITE_ROW) {
+		json_error_t jerr;
+		*out = json_loads((const char *)sqlite3_column_text(st, 0), 0, &jerr);
+		rc = *out ? 0 : WN_EDB;
+	} else {
+		rc = s == SQLITE_DONE ? WN_ENOTFOUND : WN_EDB;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int store_case_key(db *d, const char *case_id, const char *partner, json_t **out)
+{
+	db_lock(d);
+	int rc = store_case_key_locked(d, case_id, partner, out);
+	db_unlock(d);
+	return rc;
+}
+
+/* The partners that take part now: [{partner, joined_at}]. */
+static int case_members_locked(db *d, const char *id, json_t **out)
+{
+	sqlite3_stmt *st = NULL;
 	json_t *members = json_array();
-	if ((rc = db_prepare(d, "SELECT partner, joined_at FROM case_members WHERE case_id = ?"
-				" AND left_at IS NULL ORDER BY joined_at, partner", &st)) != 0) {
+	int rc = db_prepare(d, "SELECT partner, joined_at FROM case_members WHERE case_id = ?"
+			       " AND left_at IS NULL ORDER BY joined_at, partner", &st);
+	if (rc != 0) {
 		json_decref(members);
 		return rc;
 	}
@@ -103,10 +178,37 @@ static int case_json_locked(db *d, const char *id, json_t **out)
 		json_decref(members);
 		return WN_EDB;
 	}
-	*out = json_pack("{s:s,s:s,s:s,s:s,s:I,s:s,s:o}", "id", c.id, "cluster", c.cluster,
+	*out = members;
+	return 0;
+}
+
+/* {id, cluster, director, regisseur?, basis?, status, opened_at, retention,
+ * members, people} of a case. */
+static int case_json_locked(db *d, const char *id, json_t **out)
+{
+	struct store_case c;
+	json_t *members = NULL, *people = NULL;
+	int rc = store_case_get_locked(d, id, &c);
+	if (rc == 0)
+		rc = case_members_locked(d, id, &members);
+	if (rc == 0)
+		rc = store_case_people_locked(d, id, &people);
+	if (rc != 0) {
+		json_decref(members);
+		return rc;
+	}
+	*out = json_pack("{s:s,s:s,s:s,s:s,s:I,s:s,s:o,s:o}", "id", c.id, "cluster", c.cluster,
 			 "director", c.director, "status", c.status, "opened_at",
-			 (json_int_t)c.opened_at, "retention", c.retention, "members", members);
-	return *out ? 0 : WN_ENOMEM;
+			 (json_int_t)c.opened_at, "retention", c.retention, "members", members,
+			 "people", people);
+	if (*out == NULL)
+		return WN_ENOMEM;
+	if (c.regisseur_id[0])
+		json_object_set_new(*out, "regisseur", json_pack("{s:s,s:s}", "id", c.regisseur_id,
+								 "role", c.regisseur_role));
+	if (c.basis[0])
+		json_object_set_new(*out, "basis", json_string(c.basis));
+	return 0;
 }
 
 int store_case_json(db *d, const char *id, json_t **out)
@@ -170,13 +272,53 @@ static int member_insert(db *d, const char *case_id, const char *partner, const 
 	return rc;
 }
 
-int store_case_open(db *d, void *arg)
+/* The envelope that carries the case key to partner (replacing an older one,
+ * of an earlier membership). */
+static int key_insert(db *d, const char *case_id, const char *partner, const char *env)
 {
-	struct store_case_change *ch = arg;
+	sqlite3_stmt *st = NULL;
+	int rc = db_prepare(d, "INSERT INTO case_keys(case_id, partner, envelope, added_at)"
+			       " VALUES (?1, ?2, ?3, ?4) ON CONFLICT(case_id, partner) DO UPDATE"
+			       " SET envelope = ?3, added_at = ?4", &st);
+	if (rc != 0)
+		return rc;
+	sqlite3_bind_text(st, 1, case_id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, partner, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, env, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 4, time_now_ms());
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* A member of the household joins the case, or joins it again. */
+static int person_insert(db *d, const char *case_id, const char *person, const char *by,
+			 const char *reason)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = db_prepare(d, "INSERT INTO case_people(case_id, person, added_at, added_by, reason)"
+			       " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(case_id, person) DO UPDATE"
+			       " SET added_at = ?3, added_by = ?4, reason = ?5, removed_at = NULL,"
+			       " removed_reason = NULL", &st);
+	if (rc != 0)
+		return rc;
+	sqlite3_bind_text(st, 1, case_id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, person, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 3, time_now_ms());
+	sqlite3_bind_text(st, 4, by, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 5, reason, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int case_insert(db *d, const struct store_case_change *ch)
+{
 	const struct store_case *c = ch->open;
 	sqlite3_stmt *st = NULL;
 	int rc = db_prepare(d, "INSERT INTO cases(id, cluster, director, opened_by, opened_at,"
-			       " status, retention_until) VALUES (?, ?, ?, ?, ?, 'open', ?)", &st);
+			       " status, retention_until, basis, basis_detail, regisseur_id,"
+			       " regisseur_role) VALUES (?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?)", &st);
 	if (rc != 0)
 		return rc;
 	sqlite3_bind_text(st, 1, c->id, -1, SQLITE_TRANSIENT);
@@ -185,12 +327,37 @@ int store_case_open(db *d, void *arg)
 	sqlite3_bind_text(st, 4, ch->by, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 5, c->opened_at);
 	sqlite3_bind_text(st, 6, c->retention, -1, SQLITE_TRANSIENT);
-	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
+	sqlite3_bind_text(st, 7, c->basis, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 8, ch->basis_detail, -1, SQLITE_TRANSIENT);
+	if (ch->regisseur_id != NULL) {
+		sqlite3_bind_text(st, 9, ch->regisseur_id, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 10, ch->regisseur_role, -1, SQLITE_TRANSIENT);
+	}
+	int s = sqlite3_step(st);
+	rc = s == SQLITE_DONE ? 0 : db_is_duplicate(d) ? WN_EINVAL : WN_EDB;
 	sqlite3_finalize(st);
+	if (rc == WN_EINVAL)
+		snprintf(ch->err, ch->errcap, "a case with id %s exists already", c->id);
+	return rc;
+}
+
+int store_case_open(db *d, void *arg)
+{
+	struct store_case_change *ch = arg;
+	const struct store_case *c = ch->open;
+	int rc = case_insert(d, ch);
 	if (rc == 0)
 		rc = member_insert(d, c->id, ch->by, ch->by);
 	if (rc == 0 && strcmp(c->director, ch->by) != 0)
 		rc = member_insert(d, c->id, c->director, ch->by);
+	size_t i;
+	json_t *x;
+	json_array_foreach(ch->people, i, x) {
+		if (rc == 0)
+			rc = person_insert(d, c->id, json_string_value(x), ch->by, "opened");
+	}
+	for (i = 0; rc == 0 && ch->key_for != NULL && ch->key_for[i] != NULL; i++)
+		rc = key_insert(d, c->id, ch->key_for[i], ch->key_env);
 	return rc;
 }
 
@@ -207,26 +374,35 @@ static int change_case(db *d, struct store_case_change *ch, struct store_case *c
 	return rc;
 }
 
+/* The open case of a change that only its director may make. */
+static int director_case(db *d, struct store_case_change *ch, struct store_case *c,
+			 const char *what)
+{
+	int rc = change_case(d, ch, c);
+	if (rc == 0 && strcmp(c->director, ch->by) != 0) {
+		snprintf(ch->err, ch->errcap, "only the case director '%s' %s", c->director, what);
+		rc = WN_EDENIED;
+	}
+	return rc;
+}
+
 int store_case_join(db *d, void *arg)
 {
 	struct store_case_change *ch = arg;
 	struct store_case c;
 	int member = 0;
-	int rc = change_case(d, ch, &c);
+	int rc = director_case(d, ch, &c, "adds partners to the case");
 	if (rc != 0)
 		return rc;
-	if (strcmp(c.director, ch->by) != 0) {
-		snprintf(ch->err, ch->errcap, "only the case director '%s' adds partners to the case",
-			 c.director);
-		return WN_EDENIED;
-	}
 	if ((rc = store_case_is_member_locked(d, c.id, ch->partner, &member)) != 0)
 		return rc;
 	if (member) {
 		snprintf(ch->err, ch->errcap, "'%s' already takes part in the case", ch->partner);
 		return WN_EINVAL;
 	}
-	return member_insert(d, c.id, ch->partner, ch->by);
+	if ((rc = member_insert(d, c.id, ch->partner, ch->by)) != 0)
+		return rc;
+	return key_insert(d, c.id, ch->partner, ch->key_env);
 }
 
 int store_case_leave(db *d, void *arg)
@@ -244,8 +420,8 @@ int store_case_leave(db *d, void *arg)
 		return WN_ENOTMEMBER;
 	}
 	if (strcmp(ch->partner, c.director) == 0) {
-		snprintf(ch->err, ch->errcap, "the case director cannot leave the case; close it "
-			 "(case close) when the work is done");
+		snprintf(ch->err, ch->errcap, "the case director cannot leave the case; hand the "
+			 "direction over (case director) or close it (case close)");
 		return WN_EDENIED;
 	}
 	if (strcmp(ch->by, ch->partner) != 0 && strcmp(ch->by, c.director) != 0) {
@@ -262,6 +438,10 @@ int store_case_leave(db *d, void *arg)
 	sqlite3_bind_text(st, 3, ch->partner, -1, SQLITE_TRANSIENT);
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
 	sqlite3_finalize(st);
+	/* a partner that left is not handed the key again by the broker */
+	if (rc == 0)
+		rc = exec3(d, "DELETE FROM case_keys WHERE case_id = ? AND partner = ?", c.id,
+			   ch->partner, NULL);
 	return rc;
 }
 
@@ -269,20 +449,109 @@ int store_case_close(db *d, void *arg)
 {
 	struct store_case_change *ch = arg;
 	struct store_case c;
-	int rc = change_case(d, ch, &c);
+	int rc = director_case(d, ch, &c, "closes the case");
 	if (rc != 0)
 		return rc;
-	if (strcmp(c.director, ch->by) != 0) {
-		snprintf(ch->err, ch->errcap, "only the case director '%s' closes the case",
-			 c.director);
-		return WN_EDENIED;
-	}
 	sqlite3_stmt *st = NULL;
 	if ((rc = db_prepare(d, "UPDATE cases SET status = 'closed', closed_at = ? WHERE id = ?",
 			     &st)) != 0)
 		return rc;
 	sqlite3_bind_int64(st, 1, time_now_ms());
 	sqlite3_bind_text(st, 2, c.id, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int store_case_person_add(db *d, void *arg)
+{
+	struct store_case_change *ch = arg;
+	struct store_case c;
+	json_t *people = NULL;
+	int rc = director_case(d, ch, &c, "changes who the case is about");
+	if (rc == 0)
+		rc = store_case_people_locked(d, c.id, &people);
+	if (rc != 0)
+		return rc;
+	if (household_has(people, ch->person)) {
+		snprintf(ch->err, ch->errcap, "that person is a member of the household already");
+		rc = WN_EINVAL;
+	} else if (json_array_size(people) >= HOUSEHOLD_MAX) {
+		snprintf(ch->err, ch->errcap, "a case is about at most %d people", HOUSEHOLD_MAX);
+		rc = WN_ELIMIT;
+	}
+	json_decref(people);
+	if (rc == 0)
+		rc = person_insert(d, c.id, ch->person, ch->by, ch->reason);
+	return rc;
+}
+
+int store_case_person_remove(db *d, void *arg)
+{
+	struct store_case_change *ch = arg;
+	struct store_case c;
+	json_t *people = NULL;
+	int rc = director_case(d, ch, &c, "changes who the case is about");
+	if (rc == 0)
+		rc = store_case_people_locked(d, c.id, &people);
+	if (rc != 0)
+		return rc;
+	if (!household_has(people, ch->person)) {
+		snprintf(ch->err, ch->errcap, "that person is not a member of the household");
+		rc = WN_ENOTINCASE;
+	} else if (json_array_size(people) == 1) {
+		snprintf(ch->err, ch->errcap, "a case is about at least one person: close the case "
+			 "instead");
+		rc = WN_EDENIED;
+	}
+	json_decref(people);
+	if (rc != 0)
+		return rc;
+	sqlite3_stmt *st = NULL;
+	if ((rc = db_prepare(d, "UPDATE case_people SET removed_at = ?, removed_reason = ? WHERE"
+				" case_id = ? AND person = ?", &st)) != 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, time_now_ms());
+	sqlite3_bind_text(st, 2, ch->reason, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, c.id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 4, ch->person, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int store_case_set_director(db *d, void *arg)
+{
+	struct store_case_change *ch = arg;
+	struct store_case c;
+	int member = 0;
+	int rc = director_case(d, ch, &c, "hands the direction over");
+	if (rc != 0)
+		return rc;
+	const char *director = ch->partner ? ch->partner : c.director;
+	if ((rc = store_case_is_member_locked(d, c.id, director, &member)) != 0)
+		return rc;
+	if (!member) {
+		snprintf(ch->err, ch->errcap, "'%s' does not take part in the case: add it first",
+			 director);
+		return WN_ENOTMEMBER;
+	}
+	/* a new director partner names its own role-holder */
+	const char *rid = ch->regisseur_id, *rrole = ch->regisseur_role;
+	if (rid == NULL && strcmp(director, c.director) == 0) {
+		rid = c.regisseur_id[0] ? c.regisseur_id : NULL;
+		rrole = c.regisseur_role[0] ? c.regisseur_role : NULL;
+	}
+	sqlite3_stmt *st = NULL;
+	if ((rc = db_prepare(d, "UPDATE cases SET director = ?, regisseur_id = ?, regisseur_role = ?"
+				" WHERE id = ?", &st)) != 0)
+		return rc;
+	sqlite3_bind_text(st, 1, director, -1, SQLITE_TRANSIENT);
+	if (rid != NULL) {
+		sqlite3_bind_text(st, 2, rid, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 3, rrole, -1, SQLITE_TRANSIENT);
+	}
+	sqlite3_bind_text(st, 4, c.id, -1, SQLITE_TRANSIENT);
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
 	sqlite3_finalize(st);
 	return rc;
@@ -307,23 +576,20 @@ int store_case_purge(db *d, void *arg)
 							     (const char *)sqlite3_column_text(st, 1)));
 		sqlite3_finalize(st);
 	}
+	/* third_party_declarations stay: confidentiality outlives the case */
 	static const char *const sql[] = {
 		"DELETE FROM third_party_votes WHERE id IN (SELECT id FROM third_party WHERE"
 		" case_id = ?)",
 		"DELETE FROM third_party WHERE case_id = ?",
+		"DELETE FROM case_keys WHERE case_id = ?",
+		"DELETE FROM case_people WHERE case_id = ?",
 		"DELETE FROM case_members WHERE case_id = ?",
 		"DELETE FROM cases WHERE id = ?",
 	};
 	json_array_foreach(ids, i, x) {
 		const char *id = json_string_value(json_object_get(x, "case"));
-		for (size_t k = 0; rc == 0 && k < sizeof(sql) / sizeof(sql[0]); k++) {
-			st = NULL;
-			if ((rc = db_prepare(d, sql[k], &st)) == 0) {
-				sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
-				rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
-			}
-			sqlite3_finalize(st);
-		}
+		for (size_t k = 0; rc == 0 && k < sizeof(sql) / sizeof(sql[0]); k++)
+			rc = exec3(d, sql[k], id, NULL, NULL);
 		char *canon = NULL;
 		size_t len = 0;
 		int64_t idx = 0;

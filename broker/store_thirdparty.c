@@ -30,8 +30,9 @@ static int tp_get_locked(db *d, const char *id, struct store_thirdparty *t)
 	sqlite3_stmt *st = NULL;
 	memset(t, 0, sizeof(*t));
 	int rc = db_prepare(d, "SELECT id, case_id, party, source, proposed_by, purpose, ground,"
-			       " status, motivation_hash, categories, declaration IS NOT NULL"
-			       " FROM third_party WHERE id = ?", &st);
+			       " status, motivation_hash, categories, declaration IS NOT NULL,"
+			       " person, consent_id, consent_version FROM third_party WHERE id = ?",
+			    &st);
 	if (rc != 0)
 		return rc;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
@@ -49,6 +50,9 @@ static int tp_get_locked(db *d, const char *id, struct store_thirdparty *t)
 		col(t->motivation_hash, sizeof(t->motivation_hash), st, 8);
 		t->categories = json_loads((const char *)sqlite3_column_text(st, 9), 0, &jerr);
 		t->declared = sqlite3_column_int(st, 10);
+		col(t->person, sizeof(t->person), st, 11);
+		col(t->consent_id, sizeof(t->consent_id), st, 12);
+		col(t->consent_version, sizeof(t->consent_version), st, 13);
 		rc = t->categories ? 0 : WN_EDB;
 	} else {
 		rc = s == SQLITE_DONE ? WN_ENOTFOUND : WN_EDB;
@@ -81,11 +85,14 @@ static int tp_json_locked(db *d, const char *id, json_t **out)
 					    json_string((const char *)sqlite3_column_text(st, 1)));
 		sqlite3_finalize(st);
 	}
-	*out = json_pack("{s:s,s:s,s:s,s:s,s:O,s:s,s:s,s:s,s:s,s:b,s:s,s:o}", "id", t.id, "case",
-			 t.case_id, "party", t.party, "source", t.source, "categories",
+	*out = json_pack("{s:s,s:s,s:s,s:s,s:O,s:s,s:s,s:s,s:s,s:b,s:s,s:o,s:s}", "id", t.id,
+			 "case", t.case_id, "party", t.party, "source", t.source, "categories",
 			 t.categories, "purpose", t.purpose, "ground", t.ground, "proposed_by",
 			 t.proposed_by, "status", t.status, "declared", t.declared,
-			 "motivation_hash", t.motivation_hash, "votes", votes);
+			 "motivation_hash", t.motivation_hash, "votes", votes, "person", t.person);
+	if (*out != NULL && t.consent_id[0])
+		json_object_set_new(*out, "consent", json_pack("{s:s,s:s}", "id", t.consent_id,
+							       "version", t.consent_version));
 	store_thirdparty_clear(&t);
 	return rc != 0 ? rc : *out ? 0 : WN_ENOMEM;
 }
@@ -94,6 +101,27 @@ int store_thirdparty_json(db *d, const char *id, json_t **out)
 {
 	db_lock(d);
 	int rc = tp_json_locked(d, id, out);
+	db_unlock(d);
+	return rc;
+}
+
+int store_thirdparty_proposal(db *d, const char *id, json_t **out)
+{
+	sqlite3_stmt *st = NULL;
+	db_lock(d);
+	int rc = db_prepare(d, "SELECT proposal FROM third_party WHERE id = ?", &st);
+	if (rc == 0) {
+		sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+		int s = sqlite3_step(st);
+		if (s == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+			json_error_t jerr;
+			*out = json_loads((const char *)sqlite3_column_text(st, 0), 0, &jerr);
+			rc = *out ? 0 : WN_EDB;
+		} else {
+			rc = s == SQLITE_ROW || s == SQLITE_DONE ? WN_ENOTFOUND : WN_EDB;
+		}
+	}
+	sqlite3_finalize(st);
 	db_unlock(d);
 	return rc;
 }
@@ -194,14 +222,19 @@ int store_thirdparty_propose(db *d, void *arg)
 	if (cats == NULL)
 		return WN_ENOMEM;
 	int rc = db_prepare(d, "INSERT INTO third_party(id, case_id, party, source, categories,"
-			       " purpose, ground, motivation_hash, proposed_by, proposed_at, status)"
-			       " VALUES (?,?,?,?,?,?,?,?,?,?,'proposed')", &st);
+			       " purpose, ground, motivation_hash, proposed_by, proposed_at, status,"
+			       " person, consent_id, consent_version, proposal)"
+			       " VALUES (?,?,?,?,?,?,?,?,?,?,'proposed',?,?,?,?)", &st);
 	if (rc == 0) {
 		const char *v[] = { t->id, t->case_id, t->party, t->source, cats, t->purpose,
 				    t->ground, t->motivation_hash, ch->by };
 		for (int i = 0; i < 9; i++)
 			sqlite3_bind_text(st, i + 1, v[i], -1, SQLITE_TRANSIENT);
 		sqlite3_bind_int64(st, 10, time_now_ms());
+		const char *w[] = { t->person, t->consent_id, t->consent_version, ch->proposal };
+		for (int i = 0; i < 4; i++)
+			if (w[i] != NULL && w[i][0])
+				sqlite3_bind_text(st, i + 11, w[i], -1, SQLITE_TRANSIENT);
 		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
 	}
 	sqlite3_finalize(st);
@@ -245,6 +278,18 @@ int store_thirdparty_declare(db *d, void *arg)
 	if (rc == 0)
 		rc = tp_exec(d, "UPDATE third_party SET declaration = ?2, declared_at = ?3"
 				" WHERE id = ?1", ch->id, ch->declaration, time_now_ms());
+	/* the signed declaration is kept apart: the duty of confidentiality
+	 * outlives the case and its purge (Heerlen 14.3) */
+	sqlite3_stmt *st = NULL;
+	if (rc == 0 && (rc = db_prepare(d, "INSERT INTO third_party_declarations(approval, party,"
+					   " case_id, text_version, declaration, declared_at)"
+					   " SELECT id, party, case_id, ?2, declaration, declared_at"
+					   " FROM third_party WHERE id = ?1", &st)) == 0) {
+		sqlite3_bind_text(st, 1, ch->id, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 2, ch->text_version, -1, SQLITE_TRANSIENT);
+		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
+		sqlite3_finalize(st);
+	}
 	if (rc == 0)
 		rc = tp_settle(d, ch->id);
 	return rc;

@@ -16,8 +16,10 @@
 #include "canon.h"
 #include "context.h"
 #include "date.h"
+#include "declaration.h"
 #include "encoding.h"
 #include "envelope.h"
+#include "household.h"
 #include "ids.h"
 #include "log.h"
 #include "schema.h"
@@ -30,7 +32,9 @@ static const struct schema_field propose_fields[] = {
 	{ "categories", SCHEMA_ARRAY, 1, 32 },
 	{ "purpose", SCHEMA_STRING, 1, 48 },
 	{ "ground", SCHEMA_STRING, 1, 48 },
-	{ "motivation_hash", SCHEMA_STRING, 1, 64 },
+	{ "motivation_hash", SCHEMA_STRING, 0, 64 },
+	{ "person", SCHEMA_STRING, 1, 64 },
+	{ "consent", SCHEMA_OBJECT, 0, 0 },
 	{ NULL, 0, 0, 0 },
 };
 
@@ -45,6 +49,8 @@ static const struct schema_field declaration_fields[] = {
 	{ "organisation", SCHEMA_STRING, 1, 200 },
 	{ "place", SCHEMA_STRING, 1, 100 },
 	{ "signed_on", SCHEMA_STRING, 1, 10 },
+	{ "text_version", SCHEMA_STRING, 1, 48 },
+	{ "text_hash", SCHEMA_STRING, 1, 64 },
 	{ NULL, 0, 0, 0 },
 };
 
@@ -83,6 +89,82 @@ static int tp_commit(struct broker *b, const struct broker_request *rq, db_write
 						   (json_int_t)index), reply);
 }
 
+/* The proposer's signed envelope, as members read it to decide. */
+static char *tp_proposal_text(const json_t *env)
+{
+	char *canon = NULL;
+	size_t len = 0;
+	return canon_dump(env, &canon, &len) == 0 ? canon : NULL;
+}
+
+/* What a proposal rests on (Heerlen 7.2): a person of the household, the
+ * source among the sealed recipients so it can check whom it concerns, and
+ * either the client's consent — registered by the proposer, which seals the
+ * document to the source — or a motivation kept by the proposer. */
+static int tp_check_basis(struct broker *b, const struct broker_request *rq,
+			  const struct store_case *c, struct store_thirdparty *t, char *err,
+			  size_t errcap)
+{
+	json_t *body = envelope_body(rq->env), *people = NULL;
+	const char *ground = json_string_value(json_object_get(body, "ground"));
+	const char *person = json_string_value(json_object_get(body, "person"));
+	const char *mhash = json_string_value(json_object_get(body, "motivation_hash"));
+	const char *source = t->source;
+	json_t *consent = json_object_get(body, "consent");
+	int rc;
+	if (household_commit_valid(person) != 0) {
+		snprintf(err, errcap, "field 'person': the commitment of a person of the case");
+		return WN_ESCHEMA;
+	}
+	db_lock(b->db);
+	rc = store_case_people_locked(b->db, c->id, &people);
+	db_unlock(b->db);
+	if (rc != 0)
+		return rc;
+	int in_case = household_has(people, person);
+	json_decref(people);
+	if (!in_case) {
+		snprintf(err, errcap, "the person named is not a member of the household of case %s",
+			 c->id);
+		return WN_ENOTINCASE;
+	}
+	snprintf(t->person, sizeof(t->person), "%s", person);
+	if (strcmp(source, rq->from->id) != 0 &&
+	    json_object_get(json_object_get(rq->env, "sealed"), source) == NULL) {
+		snprintf(err, errcap, "the person is sealed to the source '%s', which decides whom it "
+			 "discloses about", source);
+		return WN_ESCHEMA;
+	}
+	if (strcmp(ground, "consent") != 0) {
+		if (consent != NULL || hex_validate(mhash, 64) != 0) {
+			snprintf(err, errcap, "a proposal on ground '%s' carries the SHA-256 of its "
+				 "motivation ('motivation_hash') and names no consent", ground);
+			return WN_ESCHEMA;
+		}
+		return 0;
+	}
+	/* the client's consent, asked beforehand (Heerlen 7.2) */
+	struct store_consent sc;
+	const char *id = json_string_value(json_object_get(consent, "id"));
+	if (consent == NULL || id_validate(id) != 0 ||
+	    hex_validate(json_string_value(json_object_get(consent, "version")), 64) != 0) {
+		snprintf(err, errcap, "a proposal on consent names the consent (id and version)");
+		return WN_ECONSENT;
+	}
+	if ((rc = broker_consent_check(b, consent, err, errcap)) != 0)
+		return rc;
+	if ((rc = store_consent_get(b->db, id, &sc)) != 0)
+		return rc;
+	if (strcmp(sc.registered_by, rq->from->id) != 0) {
+		snprintf(err, errcap, "consent %s is held by '%s': the partner that registered it "
+			 "proposes on it", id, sc.registered_by);
+		return WN_ECONSENT;
+	}
+	snprintf(t->consent_id, sizeof(t->consent_id), "%s", id);
+	snprintf(t->consent_version, sizeof(t->consent_version), "%s", sc.version);
+	return 0;
+}
+
 static int tp_propose(struct broker *b, const struct broker_request *rq, json_t **reply,
 		      char *err, size_t errcap)
 {
@@ -100,6 +182,11 @@ static int tp_propose(struct broker *b, const struct broker_request *rq, json_t 
 	memset(&t, 0, sizeof(t));
 	if (source == NULL)
 		source = rq->from->id;
+	if (schema_valid_partner_id(source) != 0) {
+		snprintf(err, errcap, "field 'source': not a partner id");
+		return WN_ESCHEMA;
+	}
+	snprintf(t.source, sizeof(t.source), "%s", source);
 	if (case_id == NULL) {
 		snprintf(err, errcap, "missing field 'case': the case the disclosure serves");
 		return WN_ESCHEMA;
@@ -139,15 +226,8 @@ static int tp_propose(struct broker *b, const struct broker_request *rq, json_t 
 		snprintf(err, errcap, "lawful ground '%s' is not one of the covenant's grounds", ground);
 		return WN_EGROUND;
 	}
-	if (strcmp(ground, "consent") == 0) {
-		snprintf(err, errcap, "a third party cannot present the client's consent document: "
-			 "propose on the ground the documented motivation supports");
-		return WN_EGROUND;
-	}
-	if (hex_validate(mhash, 64) != 0) {
-		snprintf(err, errcap, "field 'motivation_hash': SHA-256 of the motivation, 64 hex digits");
-		return WN_ESCHEMA;
-	}
+	if ((rc = tp_check_basis(b, rq, &c, &t, err, errcap)) != 0)
+		return rc;
 	if (json_array_size(cats) == 0) {
 		snprintf(err, errcap, "a proposal names the categories the third party needs");
 		return WN_EINVAL;
@@ -177,13 +257,21 @@ static int tp_propose(struct broker *b, const struct broker_request *rq, json_t 
 	snprintf(t.source, sizeof(t.source), "%s", source);
 	snprintf(t.purpose, sizeof(t.purpose), "%s", purpose);
 	snprintf(t.ground, sizeof(t.ground), "%s", ground);
-	snprintf(t.motivation_hash, sizeof(t.motivation_hash), "%s", mhash);
+	snprintf(t.motivation_hash, sizeof(t.motivation_hash), "%s", mhash ? mhash : "");
 	t.categories = cats;
-	struct store_thirdparty_change ch = { .t = &t, .id = t.id, .by = rq->from->id };
-	json_t *entry = json_pack("{s:s,s:s,s:s,s:O,s:s,s:s}", "case", case_id, "party", party,
+	char *proposal = tp_proposal_text(rq->env);
+	if (proposal == NULL)
+		return WN_ENOMEM;
+	struct store_thirdparty_change ch = { .t = &t, .id = t.id, .by = rq->from->id,
+					      .proposal = proposal };
+	json_t *entry = json_pack("{s:s,s:s,s:s,s:O,s:s,s:s,s:s}", "case", case_id, "party", party,
 				  "source", source, "categories", cats, "purpose", purpose, "ground",
-				  ground);
-	return tp_commit(b, rq, store_thirdparty_propose, &ch, t.id, entry, reply, err, errcap);
+				  ground, "person", t.person);
+	if (t.consent_id[0])
+		json_object_set_new(entry, "consent", json_string(t.consent_id));
+	rc = tp_commit(b, rq, store_thirdparty_propose, &ch, t.id, entry, reply, err, errcap);
+	free(proposal);
+	return rc;
 }
 
 static int tp_decide(struct broker *b, const struct broker_request *rq, const char *type,
@@ -212,6 +300,17 @@ static int tp_decide(struct broker *b, const struct broker_request *rq, const ch
 			json_decref(entry);
 			return WN_ESCHEMA;
 		}
+		char want[65];
+		ch.text_version = json_string_value(json_object_get(decl, "text_version"));
+		if (declaration_hash(ch.text_version, want) != 0 ||
+		    strcmp(want, json_string_value(json_object_get(decl, "text_hash"))) != 0) {
+			snprintf(err, errcap, "declaration: '%s' is not a published text of the "
+				 "confidentiality declaration, or its hash differs (Bijlage 6)",
+				 ch.text_version);
+			json_decref(entry);
+			return WN_EINVAL;
+		}
+		json_object_set_new(entry, "text_version", json_string(ch.text_version));
 		/* the third party's signed envelope is the signed declaration */
 		int rc = canon_dump(rq->env, &canon, &clen);
 		if (rc != 0) {
@@ -230,6 +329,50 @@ static int tp_decide(struct broker *b, const struct broker_request *rq, const ch
 	return rc;
 }
 
+/* A proposal as a partner of its case reads it to decide: the proposal, the
+ * proposer's signed envelope (the person sealed to it) and the household
+ * now. The third party gets the proposal only. */
+static int tp_get(struct broker *b, const struct broker_request *rq, json_t **reply, char *err,
+		  size_t errcap)
+{
+	const char *id = json_string_value(json_object_get(envelope_body(rq->env), "approval"));
+	struct store_thirdparty t;
+	json_t *out = NULL, *env = NULL, *people = NULL;
+	int member = 0;
+	if (id_validate(id) != 0) {
+		snprintf(err, errcap, "field 'approval': 32 lowercase hex digits");
+		return WN_ESCHEMA;
+	}
+	int rc = store_thirdparty_get(b->db, id, &t);
+	if (rc == WN_ENOTFOUND)
+		snprintf(err, errcap, "there is no third-party proposal %s", id);
+	if (rc != 0)
+		return rc;
+	if ((rc = store_case_is_member(b->db, t.case_id, rq->from->id, &member)) == 0 && !member &&
+	    strcmp(t.party, rq->from->id) != 0) {
+		snprintf(err, errcap, "'%s' does not take part in case %s", rq->from->id, t.case_id);
+		rc = WN_ENOTMEMBER;
+	}
+	if (rc == 0)
+		rc = store_thirdparty_json(b->db, id, &out);
+	if (rc == 0 && member) {
+		db_lock(b->db);
+		rc = store_case_people_locked(b->db, t.case_id, &people);
+		db_unlock(b->db);
+		if (rc == 0 && (rc = store_thirdparty_proposal(b->db, id, &env)) == WN_ENOTFOUND)
+			rc = 0;
+		json_object_set_new(out, "people", people);
+		if (env != NULL)
+			json_object_set_new(out, "proposal", env);
+	}
+	store_thirdparty_clear(&t);
+	if (rc != 0) {
+		json_decref(out);
+		return rc;
+	}
+	return broker_reply(b, rq, "ok", json_pack("{s:o}", "approval", out), reply);
+}
+
 int broker_handle_thirdparty(struct broker *b, const struct broker_request *rq, json_t **reply,
 			     char *err, size_t errcap)
 {
@@ -239,6 +382,10 @@ int broker_handle_thirdparty(struct broker *b, const struct broker_request *rq, 
 	const struct schema_field *fields = strcmp(type, "thirdparty.propose") == 0 ? propose_fields
 					    : strcmp(type, "thirdparty.list") == 0  ? list_fields
 										    : decide_fields;
+	if (strcmp(type, "thirdparty.get") == 0 && json_object_get(body, "declaration") != NULL) {
+		snprintf(err, errcap, "body of 'thirdparty.get': unknown field 'declaration'");
+		return WN_ESCHEMA;
+	}
 	if ((body != NULL || fields != list_fields) &&
 	    schema_check(body, fields, detail, sizeof(detail)) != 0) {
 		snprintf(err, errcap, "body of '%s': %s", type, body ? detail : "missing");
@@ -251,6 +398,8 @@ int broker_handle_thirdparty(struct broker *b, const struct broker_request *rq, 
 			return rc;
 		return broker_reply(b, rq, "ok", json_pack("{s:o}", "approvals", list), reply);
 	}
+	if (strcmp(type, "thirdparty.get") == 0)
+		return tp_get(b, rq, reply, err, errcap);
 	if (json_object_get(rq->env, "actor") == NULL) {
 		snprintf(err, errcap, "missing field 'actor': every decision names the professional");
 		return WN_ESCHEMA;

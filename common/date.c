@@ -80,3 +80,12 @@ int date_age_years(const char *birth, const char *on)
 		age--;
 	return age;
 }
+
+int date_days_between(const char *from, const char *to, long *days)
+{
+	int fy, fm, fd, ty, tm, td;
+	if (!date_parse(from, &fy, &fm, &fd) || !date_parse(to, &ty, &tm, &td))
+		return WN_EINVAL;
+	*days = (long)(date_days(ty, tm, td) - date_days(fy, fm, fd));
+	return 0;
+}

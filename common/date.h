@@ -26,6 +26,10 @@ int date_month_range(const char *month, int64_t *from, int64_t *to);
  * before birth. */
 int date_age_years(const char *birth, const char *on);
 
+/* Days from one valid date to another (negative when to is earlier): 0, or
+ * WN_EINVAL when either is not a date. */
+int date_days_between(const char *from, const char *to, long *days);
+
 /* Months are compared as text: "YYYY-MM-DD" sorts like the dates it names. */
 
 #endif

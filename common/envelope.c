@@ -56,6 +56,9 @@ static const struct schema_field receipt_fields[] = {
 	{ "status", SCHEMA_STRING, 0, 32 },
 	{ "cluster", SCHEMA_STRING, 0, 32 },
 	{ "approval", SCHEMA_STRING, 0, 32 },
+	{ "person", SCHEMA_STRING, 0, 64 },
+	{ "people", SCHEMA_ARRAY, 0, ENVELOPE_MAX_PEOPLE },
+	{ "keys", SCHEMA_OBJECT, 0, 0 },
 	{ "sig", SCHEMA_STRING, 1, 256 },
 	{ NULL, 0, 0, 0 },
 };
@@ -71,7 +74,8 @@ static const char *const known_types[] = {
 	"health", "health.answer", "directory.get", "directory", "seal.publish", "ok", "error",
 	"lookup", "lookup.answer", "lookup.result", "request", "request.answer", "request.result",
 	"consent.register", "consent.revoke", "consent.status", "case.open", "case.join", "case.leave",
-	"case.close", "case.list", "thirdparty.propose", "thirdparty.declare",
+	"case.close", "case.list", "case.get", "case.key", "case.person.add", "case.person.remove",
+	"case.director", "thirdparty.propose", "thirdparty.get", "thirdparty.declare",
 	"thirdparty.approve", "thirdparty.reject", "thirdparty.list",
 	"checkpoint.get", "checkpoint.cosign",
 	"report.access", "report.answer", "report.result",
@@ -387,6 +391,12 @@ int envelope_countersign(json_t *env, EVP_PKEY *key, const char *broker_id, int6
 		json_object_set_new(r, "cluster", json_string(attest->cluster));
 	if (attest != NULL && attest->approval != NULL)
 		json_object_set_new(r, "approval", json_string(attest->approval));
+	if (attest != NULL && attest->person != NULL)
+		json_object_set_new(r, "person", json_string(attest->person));
+	if (attest != NULL && attest->people != NULL)
+		json_object_set(r, "people", (json_t *)attest->people);
+	if (attest != NULL && attest->keys != NULL)
+		json_object_set(r, "keys", (json_t *)attest->keys);
 	rc = envelope_sign_object(r, RECEIPT_CONTEXT, drop_rsig, key, &b64);
 	if (rc == 0) {
 		json_object_set_new(r, "sig", json_string(b64));
@@ -434,6 +444,12 @@ static int envelope_seal_aad(const json_t *env, const char *recipient, char **ou
 
 int envelope_seal(json_t *env, const char *recipient, const uint8_t pk[32], const json_t *body)
 {
+	return envelope_seal_padded(env, recipient, pk, body, 0);
+}
+
+int envelope_seal_padded(json_t *env, const char *recipient, const uint8_t pk[32],
+			 const json_t *body, size_t pad_to)
+{
 	char *aad = NULL, *plain = NULL, *b64 = NULL;
 	uint8_t *padded = NULL, *ct = NULL;
 	size_t aadlen = 0, plen = 0, ctlen = 0;
@@ -441,6 +457,8 @@ int envelope_seal(json_t *env, const char *recipient, const uint8_t pk[32], cons
 	if (rc != 0)
 		goto out;
 	size_t padlen = (plen / ENVELOPE_PAD + 1) * ENVELOPE_PAD;
+	if (pad_to > padlen)
+		padlen = pad_to;
 	if (padlen > ENVELOPE_MAX_SEALED) {
 		rc = WN_ETOOBIG;
 		goto out;

@@ -24,6 +24,7 @@
 #define ENVELOPE_MAX_TO 64              /* recipients of one message */
 #define ENVELOPE_MAX_SEALED (320 * 1024) /* one sealed body, decoded (a request's answer) */
 #define ENVELOPE_PAD 256                /* sealed bodies padded to a multiple */
+#define ENVELOPE_MAX_PEOPLE 32          /* members of one household a receipt names */
 
 /* Parses raw wire bytes with the strict header schema: size limit, JSON
  * syntax, unknown/missing/mistyped fields, version, known type. *out is
@@ -66,11 +67,16 @@ int envelope_hash_hex(const json_t *env, char out[65]);
 
 /* What the broker attests in a receipt beyond the audit entry (any may be
  * NULL): the consent status it saw, the case's cluster, the third-party
- * approval status it saw. */
+ * approval status it saw and the person it was approved for, the household
+ * members of the case (their commitments, array), and per recipient the
+ * signed envelope that sealed the case key to it (object partner → env). */
 struct receipt_attest {
 	const char *status;
 	const char *cluster;
 	const char *approval;
+	const char *person;
+	const json_t *people;
+	const json_t *keys;
 };
 
 /* Adds the broker's receipt: audit index, leaf hash, time and attest (may
@@ -87,6 +93,11 @@ int envelope_encode(const json_t *env, char **out, size_t *len);
 
 /* Seals body (canonical JSON, padded) to recipient's X25519 public key. */
 int envelope_seal(json_t *env, const char *recipient, const uint8_t pk[32], const json_t *body);
+
+/* envelope_seal padding to at least pad_to bytes, so that bodies of one
+ * size class (a lookup answer for a household of n) all seal to one size. */
+int envelope_seal_padded(json_t *env, const char *recipient, const uint8_t pk[32],
+			 const json_t *body, size_t pad_to);
 
 /* Opens the part sealed to self with its private key. *body: json_decref().
  * WN_ESEAL when nothing is sealed to self or it does not authenticate. */

@@ -52,6 +52,8 @@ static const struct error_entry error_table[] = {
 	{ WN_EGROUND, "unknown_ground", "unknown lawful ground" },
 	{ WN_ETAMPERED, "tampered", "a tamper-evident log does not extend what was seen before "
 				    "(history rewritten or truncated)" },
+	{ WN_ENOTINCASE, "not_in_case", "the person is not a member of the household the case is "
+					"about" },
 };
 
 static const struct error_entry *error_find(int code)

@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
@@ -260,10 +262,83 @@ int pki_cert_seconds_left(X509 *cert, long *out)
 	return 0;
 }
 
+/* The order n of P-256 and n/2: a signature's s is kept at or below n/2, so
+ * that (r, n - s), which verifies too, is not a second valid encoding. */
+static const char P256_ORDER[] =
+	"FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551";
+static pthread_once_t pki_order_once = PTHREAD_ONCE_INIT;
+static BIGNUM *pki_order, *pki_half_order;
+
+static void pki_order_init(void)
+{
+	BIGNUM *n = NULL, *h = BN_new();
+	if (h != NULL && BN_hex2bn(&n, P256_ORDER) != 0 && BN_rshift1(h, n) == 1) {
+		pki_order = n;
+		pki_half_order = h;
+		return;
+	}
+	BN_free(n);
+	BN_free(h);
+}
+
+/* Writes a DER signature as r || s (32 bytes each), s normalised to low-S. */
+static int pki_sig_to_raw(const uint8_t *der, size_t len, uint8_t raw[PKI_SIG_LEN])
+{
+	const unsigned char *p = der;
+	ECDSA_SIG *es = d2i_ECDSA_SIG(NULL, &p, (long)len);
+	BIGNUM *low = NULL;
+	int rc = WN_ECRYPTO;
+	pthread_once(&pki_order_once, pki_order_init);
+	if (es == NULL || pki_order == NULL)
+		goto out;
+	const BIGNUM *r = ECDSA_SIG_get0_r(es), *s = ECDSA_SIG_get0_s(es);
+	if (BN_cmp(s, pki_half_order) > 0) {
+		if ((low = BN_new()) == NULL || BN_sub(low, pki_order, s) != 1)
+			goto out;
+		s = low;
+	}
+	if (BN_bn2binpad(r, raw, 32) == 32 && BN_bn2binpad(s, raw + 32, 32) == 32)
+		rc = 0;
+out:
+	BN_free(low);
+	ECDSA_SIG_free(es);
+	return rc;
+}
+
+/* The DER form of r || s for OpenSSL's verifier; a high s is refused. */
+static int pki_sig_from_raw(const uint8_t raw[PKI_SIG_LEN], uint8_t **der, size_t *len)
+{
+	ECDSA_SIG *es = ECDSA_SIG_new();
+	BIGNUM *r = BN_bin2bn(raw, 32, NULL), *s = BN_bin2bn(raw + 32, 32, NULL);
+	unsigned char *buf = NULL;
+	int rc = WN_ESIG, n;
+	pthread_once(&pki_order_once, pki_order_init);
+	if (es == NULL || r == NULL || s == NULL || pki_order == NULL)
+		goto out;
+	if (BN_is_zero(r) || BN_is_zero(s) || BN_cmp(r, pki_order) >= 0 ||
+	    BN_cmp(s, pki_half_order) > 0)
+		goto out;
+	if (ECDSA_SIG_set0(es, r, s) != 1)
+		goto out;
+	r = s = NULL; /* owned by es */
+	if ((n = i2d_ECDSA_SIG(es, &buf)) <= 0)
+		goto out;
+	*der = buf;
+	*len = (size_t)n;
+	buf = NULL;
+	rc = 0;
+out:
+	OPENSSL_free(buf);
+	BN_free(r);
+	BN_free(s);
+	ECDSA_SIG_free(es);
+	return rc;
+}
+
 int pki_sign(EVP_PKEY *key, const void *msg, size_t len, uint8_t **sig, size_t *siglen)
 {
 	int rc = WN_ECRYPTO;
-	uint8_t *buf = NULL;
+	uint8_t *buf = NULL, *raw = NULL;
 	size_t n = 0;
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	if (md == NULL)
@@ -272,19 +347,21 @@ int pki_sign(EVP_PKEY *key, const void *msg, size_t len, uint8_t **sig, size_t *
 	    EVP_DigestSign(md, NULL, &n, msg, len) != 1)
 		goto out;
 	buf = malloc(n);
-	if (buf == NULL) {
+	raw = malloc(PKI_SIG_LEN);
+	if (buf == NULL || raw == NULL) {
 		rc = WN_ENOMEM;
 		goto out;
 	}
-	if (EVP_DigestSign(md, buf, &n, msg, len) != 1)
+	if (EVP_DigestSign(md, buf, &n, msg, len) != 1 || pki_sig_to_raw(buf, n, raw) != 0)
 		goto out;
-	*sig = buf;
-	*siglen = n;
-	buf = NULL;
+	*sig = raw;
+	*siglen = PKI_SIG_LEN;
+	raw = NULL;
 	rc = 0;
 out:
 	ERR_clear_error();
 	free(buf);
+	free(raw);
 	EVP_MD_CTX_free(md);
 	return rc;
 }
@@ -292,14 +369,21 @@ out:
 int pki_verify(X509 *cert, const void *msg, size_t len, const uint8_t *sig, size_t siglen)
 {
 	int rc = WN_ESIG;
+	uint8_t *der = NULL;
+	size_t dlen = 0;
 	EVP_PKEY *pub = X509_get0_pubkey(cert);
+	if (sig == NULL || siglen != PKI_SIG_LEN || pki_sig_from_raw(sig, &der, &dlen) != 0)
+		return WN_ESIG;
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	if (md == NULL)
+	if (md == NULL) {
+		OPENSSL_free(der);
 		return WN_ENOMEM;
+	}
 	if (pub != NULL && EVP_DigestVerifyInit(md, NULL, pki_sha256_md(), NULL, pub) == 1 &&
-	    EVP_DigestVerify(md, sig, siglen, msg, len) == 1)
+	    EVP_DigestVerify(md, der, dlen, msg, len) == 1)
 		rc = 0;
 	ERR_clear_error();
+	OPENSSL_free(der);
 	EVP_MD_CTX_free(md);
 	return rc;
 }

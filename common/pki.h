@@ -51,10 +51,15 @@ int pki_cert_cn(X509 *cert, char *out, size_t cap);
 /* Seconds until notAfter (negative when expired). */
 int pki_cert_seconds_left(X509 *cert, long *out);
 
-/* ECDSA P-256 / SHA-256 signature over msg; *sig malloc'd DER (caller frees). */
+#define PKI_SIG_LEN 64 /* r || s, 32 bytes each (as JWS ES256) */
+
+/* ECDSA P-256 / SHA-256 signature over msg: r || s with s at most n/2 (low-S),
+ * so every signature has one encoding and one length. *sig malloc'd
+ * (PKI_SIG_LEN bytes, caller frees). */
 int pki_sign(EVP_PKEY *key, const void *msg, size_t len, uint8_t **sig, size_t *siglen);
 
-/* Verifies a DER ECDSA signature with the certificate's public key: 0 or WN_ESIG. */
+/* Verifies an r || s signature with the certificate's public key; a high-S
+ * or malformed signature is refused: 0 or WN_ESIG. */
 int pki_verify(X509 *cert, const void *msg, size_t len, const uint8_t *sig, size_t siglen);
 
 /* SHA-256 of data into out[32]. */

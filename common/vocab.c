@@ -9,43 +9,52 @@
 #define ALL VOCAB_ALL_CLUSTERS
 #define YOUTH (VOCAB_JEUGD | VOCAB_MULTIPROBLEEM)
 
+/*
+ * Every cluster's data set as Heerlen Bijlage 2 lists it. Bijlage 2a (jeugd),
+ * 2b (volwassenen) and 2c (multiprobleem) each name the same "Gegevensset"
+ * a–f, and f is described "aan de hand van de leefgebieden" (art. 6.1 a–h)
+ * and the ZRM domains of the Bijlage 2 "Kenmerken"; the four youth domains
+ * (opvoeden en opgroeien, G-P 3.5c) belong where children are: cluster jeugd
+ * (2a: "kinderen en hun gezinnen") and multiprobleem (2c: "met of zonder
+ * kinderen"), not volwassenen (2b: "volwassenen").
+ */
 static const struct vocab_category categories[] = {
-	/* Heerlen art. 6.1: leefgebieden a–h */
-	{ "leefgebied.huisvesting", "huisvesting en woonsituatie", "H 6.1a", VOCAB_ORDINARY, ALL },
-	{ "leefgebied.werk_opleiding", "werk, dagbesteding en opleiding", "H 6.1b", VOCAB_ORDINARY, ALL },
-	{ "leefgebied.inkomen_schulden", "inkomen, schulden", "H 6.1c", VOCAB_ORDINARY, ALL },
-	{ "leefgebied.sociale_relaties", "sociale relaties", "H 6.1d", VOCAB_ORDINARY, ALL },
-	{ "leefgebied.verslaving", "verslaving, middelengebruik", "H 6.1e", VOCAB_ADDICTION, ALL },
-	{ "leefgebied.psychisch", "psychisch functioneren", "H 6.1f", VOCAB_MENTAL_HEALTH, ALL },
-	{ "leefgebied.lichamelijk", "lichamelijk functioneren", "H 6.1g", VOCAB_HEALTH, ALL },
-	{ "leefgebied.denkwereld_gedrag", "denkwereld, gedrag en vaardigheden", "H 6.1h", VOCAB_ORDINARY, ALL },
-	/* Groningen privacy protocol 3.5c: ZRM, eleven domains */
-	{ "zrm.financien", "ZRM financiën", "G-P 3.5c", VOCAB_ORDINARY, ALL },
-	{ "zrm.dagbesteding", "ZRM dagbesteding", "G-P 3.5c", VOCAB_ORDINARY, ALL },
-	{ "zrm.huisvesting", "ZRM huisvesting", "G-P 3.5c", VOCAB_ORDINARY, ALL },
-	{ "zrm.huiselijke_relaties", "ZRM huiselijke relaties", "G-P 3.5c", VOCAB_ORDINARY, ALL },
-	{ "zrm.geestelijke_gezondheid", "ZRM geestelijke gezondheid", "G-P 3.5c", VOCAB_MENTAL_HEALTH, ALL },
-	{ "zrm.lichamelijke_gezondheid", "ZRM lichamelijke gezondheid", "G-P 3.5c", VOCAB_HEALTH, ALL },
-	{ "zrm.verslaving", "ZRM verslaving", "G-P 3.5c", VOCAB_ADDICTION, ALL },
-	{ "zrm.adl", "ZRM activiteiten dagelijks leven", "G-P 3.5c", VOCAB_ORDINARY, ALL },
-	{ "zrm.sociaal_netwerk", "ZRM sociaal netwerk", "G-P 3.5c", VOCAB_ORDINARY, ALL },
-	{ "zrm.maatschappelijke_participatie", "ZRM maatschappelijke participatie", "G-P 3.5c", VOCAB_ORDINARY, ALL },
-	{ "zrm.justitie", "ZRM justitie", "G-P 3.5c", VOCAB_CRIMINAL, ALL },
-	/* ... and the four youth domains (opvoeden en opgroeien) */
-	{ "zrm.lichamelijke_verzorging", "ZRM lichamelijke verzorging (jeugd)", "G-P 3.5c", VOCAB_ORDINARY, YOUTH },
-	{ "zrm.sociaal_emotionele_ondersteuning", "ZRM sociaal-emotionele ondersteuning (jeugd)", "G-P 3.5c", VOCAB_ORDINARY, YOUTH },
-	{ "zrm.scholing", "ZRM scholing (jeugd)", "G-P 3.5c", VOCAB_ORDINARY, YOUTH },
-	{ "zrm.opvang", "ZRM opvang (jeugd)", "G-P 3.5c", VOCAB_ORDINARY, YOUTH },
-	/* Heerlen Bijlage 2, gegevensset a–f */
-	{ "dataset.naw_client", "naam, adres, woonplaats en geboortedatum cliënt", "H B2 a", VOCAB_ORDINARY, ALL },
-	{ "dataset.naw_vertegenwoordiger", "NAW wettelijk vertegenwoordiger", "H B2 b", VOCAB_ORDINARY, ALL },
-	{ "dataset.naw_huishouden", "NAW huishouden", "H B2 c", VOCAB_ORDINARY, ALL },
-	{ "dataset.school", "school of opleiding", "H B2 d", VOCAB_ORDINARY, YOUTH },
-	{ "dataset.gezinsomstandigheden", "gezinsomstandigheden", "H B2 e", VOCAB_ORDINARY, YOUTH },
-	{ "dataset.risicos_vragen", "risico's, vragen en problemen (1 Gezin, 1 Plan)", "H B2 f", VOCAB_ORDINARY, ALL },
+	/* Heerlen art. 6.1: leefgebieden a–h, within data set item f of 2a, 2b, 2c */
+	{ "leefgebied.huisvesting", "huisvesting en woonsituatie", "H 6.1a", VOCAB_ORDINARY, ALL },        /* H 6.1a */
+	{ "leefgebied.werk_opleiding", "werk, dagbesteding en opleiding", "H 6.1b", VOCAB_ORDINARY, ALL }, /* H 6.1b */
+	{ "leefgebied.inkomen_schulden", "inkomen, schulden", "H 6.1c", VOCAB_ORDINARY, ALL },             /* H 6.1c */
+	{ "leefgebied.sociale_relaties", "sociale relaties", "H 6.1d", VOCAB_ORDINARY, ALL },              /* H 6.1d */
+	{ "leefgebied.verslaving", "verslaving, middelengebruik", "H 6.1e", VOCAB_ADDICTION, ALL },        /* H 6.1e */
+	{ "leefgebied.psychisch", "psychisch functioneren", "H 6.1f", VOCAB_MENTAL_HEALTH, ALL },          /* H 6.1f */
+	{ "leefgebied.lichamelijk", "lichamelijk functioneren", "H 6.1g", VOCAB_HEALTH, ALL },             /* H 6.1g */
+	{ "leefgebied.denkwereld_gedrag", "denkwereld, gedrag en vaardigheden", "H 6.1h", VOCAB_ORDINARY, ALL }, /* H 6.1h */
+	/* the ZRM domains: Heerlen Bijlage 2 "Kenmerken" 1–10, Groningen G-P 3.5c adds justitie */
+	{ "zrm.financien", "ZRM financiën", "G-P 3.5c", VOCAB_ORDINARY, ALL },                             /* H B2 1 */
+	{ "zrm.dagbesteding", "ZRM dagbesteding", "G-P 3.5c", VOCAB_ORDINARY, ALL },                       /* H B2 2 */
+	{ "zrm.huisvesting", "ZRM huisvesting", "G-P 3.5c", VOCAB_ORDINARY, ALL },                         /* H B2 3 */
+	{ "zrm.huiselijke_relaties", "ZRM huiselijke relaties", "G-P 3.5c", VOCAB_ORDINARY, ALL },         /* H B2 4 */
+	{ "zrm.geestelijke_gezondheid", "ZRM geestelijke gezondheid", "G-P 3.5c", VOCAB_MENTAL_HEALTH, ALL }, /* H B2 5 */
+	{ "zrm.lichamelijke_gezondheid", "ZRM lichamelijke gezondheid", "G-P 3.5c", VOCAB_HEALTH, ALL },   /* H B2 6 */
+	{ "zrm.verslaving", "ZRM verslaving", "G-P 3.5c", VOCAB_ADDICTION, ALL },                          /* H B2 7 */
+	{ "zrm.adl", "ZRM activiteiten dagelijks leven", "G-P 3.5c", VOCAB_ORDINARY, ALL },                /* H B2 8 */
+	{ "zrm.sociaal_netwerk", "ZRM sociaal netwerk", "G-P 3.5c", VOCAB_ORDINARY, ALL },                 /* H B2 9 */
+	{ "zrm.maatschappelijke_participatie", "ZRM maatschappelijke participatie", "G-P 3.5c", VOCAB_ORDINARY, ALL }, /* H B2 10 */
+	{ "zrm.justitie", "ZRM justitie", "G-P 3.5c", VOCAB_CRIMINAL, ALL },                               /* G-P 3.5c */
+	/* ... and the four youth domains (opvoeden en opgroeien): 2a and 2c only */
+	{ "zrm.lichamelijke_verzorging", "ZRM lichamelijke verzorging (jeugd)", "G-P 3.5c", VOCAB_ORDINARY, YOUTH },          /* G-P 3.5c */
+	{ "zrm.sociaal_emotionele_ondersteuning", "ZRM sociaal-emotionele ondersteuning (jeugd)", "G-P 3.5c", VOCAB_ORDINARY, YOUTH }, /* G-P 3.5c */
+	{ "zrm.scholing", "ZRM scholing (jeugd)", "G-P 3.5c", VOCAB_ORDINARY, YOUTH },                     /* G-P 3.5c */
+	{ "zrm.opvang", "ZRM opvang (jeugd)", "G-P 3.5c", VOCAB_ORDINARY, YOUTH },                         /* G-P 3.5c */
+	/* Heerlen Bijlage 2a, 2b and 2c, "Gedeelde informatie, Gegevensset" a–f: all three clusters */
+	{ "dataset.naw_client", "naam, adres, woonplaats en geboortedatum cliënt", "H B2 a", VOCAB_ORDINARY, ALL }, /* H B2a/b/c a */
+	{ "dataset.naw_vertegenwoordiger", "NAW wettelijk vertegenwoordiger", "H B2 b", VOCAB_ORDINARY, ALL },     /* H B2a/b/c b */
+	{ "dataset.naw_huishouden", "NAW huishouden", "H B2 c", VOCAB_ORDINARY, ALL },                             /* H B2a/b/c c */
+	{ "dataset.school", "school of opleiding", "H B2 d", VOCAB_ORDINARY, ALL },                                /* H B2a/b/c d */
+	{ "dataset.gezinsomstandigheden", "gezinsomstandigheden", "H B2 e", VOCAB_ORDINARY, ALL },                 /* H B2a/b/c e */
+	{ "dataset.risicos_vragen", "risico's, vragen en problemen (1 Gezin, 1 Plan)", "H B2 f", VOCAB_ORDINARY, ALL }, /* H B2a/b/c f */
 	/* Groningen privacy protocol 3.5d–e */
-	{ "dataset.plan_van_aanpak", "plan van aanpak", "G-P 3.5d", VOCAB_ORDINARY, ALL },
-	{ "dataset.voorzieningen", "voorzieningen en ingezette ondersteuning", "G-P 3.5e", VOCAB_ORDINARY, ALL },
+	{ "dataset.plan_van_aanpak", "plan van aanpak", "G-P 3.5d", VOCAB_ORDINARY, ALL },                 /* G-P 3.5d */
+	{ "dataset.voorzieningen", "voorzieningen en ingezette ondersteuning", "G-P 3.5e", VOCAB_ORDINARY, ALL }, /* G-P 3.5e */
 };
 
 const char *const vocab_purposes[] = {

@@ -10,7 +10,7 @@
 
 #include <stddef.h>
 
-#define VOCAB_VERSION 1
+#define VOCAB_VERSION 2 /* 2: data set items d and e in every cluster (Bijlage 2b) */
 
 /* Special categories of personal data (GDPR art. 9–10): shared on consent
  * only when the consent names the class explicitly (Heerlen 8.3, r12). */

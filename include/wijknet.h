@@ -58,7 +58,8 @@ enum wn_error {
 	WN_ENOTMEMBER = -34,     /* partner does not take part in the case */
 	WN_EGROUND = -35,        /* unknown lawful ground */
 	WN_ETAMPERED = -36,      /* a tamper-evident log does not extend what was seen */
-	WN_ECODE_MIN = -36
+	WN_ENOTINCASE = -37,     /* the person is not a member of the case's household */
+	WN_ECODE_MIN = -37
 };
 
 /* A sentence describing an error code; never NULL, static storage. */
@@ -158,33 +159,54 @@ typedef struct wn_actor {
 	const char *role; /* their role, e.g. "wijkcoach" */
 } wn_actor;
 
-typedef struct wn_lookup_params {
+/* A member of a household asked about; on the ground consent with the
+ * consent this node holds of that person (G-P 4.3a: per household member). */
+typedef struct wn_person {
 	const char *bsn;
+	const char *consent_id;
+} wn_person;
+
+typedef struct wn_lookup_params {
+	const char *bsn;              /* one person; or NULL and people */
+	const wn_person *people;      /* a household: up to 16 people, answered per person */
+	size_t npeople;
 	const char *purpose;          /* e.g. "intake", "signalering" */
+	const char *ground;           /* the lawful ground (r14, Bijlage 8): "consent", or
+				       * legal_obligation, vital_interest, public_task,
+				       * legitimate_interest, contract with motivation_json */
+	const char *motivation_json;  /* non-consent grounds: the Bijlage 3 motivation
+				       * {interest, subsidiarity, proportionality, exception,
+				       * legal_reference?, explanation?} */
 	const char *cluster;          /* jeugd, volwassenen, multiprobleem; NULL: all */
 	const char *const *partners;  /* NULL: every active partner in the cluster */
 	size_t npartners;
 	wn_actor actor;
 	int deadline_ms;              /* 0: the default (2000) */
-	const char *consent_id;       /* a consent this node holds, shown to the partners it
-				       * names that answer only on consent; or NULL */
+	const char *consent_id;       /* with bsn on the ground consent: the person's consent,
+				       * held by this node; it goes only to the partners it names */
 } wn_lookup_params;
 
 typedef struct wn_lookup_answer {
 	const char *partner;
 	const char *name;
-	const char *outcome;  /* known, not_known, refused, unavailable, invalid, error */
-	const char *reason;   /* e.g. consent_required; NULL when none */
+	size_t person;        /* the person's place in people (0 for bsn) */
+	const char *bsn;      /* the person */
+	const char *outcome;  /* known, not_known, refused, not_asked, unavailable, invalid, error */
+	const char *reason;   /* e.g. consent_required, consent_not_covering; NULL when none */
 } wn_lookup_answer;
 
 typedef struct wn_lookup_result {
 	const char *request_id;
-	size_t count;
+	size_t count;         /* partners × people */
 	wn_lookup_answer *answers;
 } wn_lookup_result;
 
-/* Asks the partners in scope whether they know the person. *out is owned
- * by the caller: wn_lookup_result_free(). */
+/* Asks the partners in scope whether they know the person, or each member of
+ * the household, on a lawful ground every partner checks and logs with its
+ * answer. A lookup without a ground is refused (WN_EGROUND); a non-consent
+ * ground without its full motivation too (WN_EMOTIVATION). A person whose
+ * consent does not name a partner is not asked there ("not_asked"). *out is
+ * owned by the caller: wn_lookup_result_free(). */
 int wn_lookup(wn_client *c, const wn_lookup_params *p, wn_lookup_result **out);
 void wn_lookup_result_free(wn_lookup_result *r);
 
@@ -196,11 +218,14 @@ typedef struct wn_case {
 	const char *id;
 	const char *cluster;     /* jeugd, volwassenen, multiprobleem */
 	const char *director;    /* partner id of the case director */
+	const char *regisseur_id, *regisseur_role; /* its casusregisseur, or NULL */
+	const char *basis;       /* consent, urgent: the precondition it was opened on */
 	const char *status;      /* open, closed */
 	const char *retention;   /* YYYY-MM-DD */
 	int64_t opened_at;       /* ms since the epoch */
 	size_t nmembers;
 	const char **members;    /* partner ids that take part now */
+	size_t npeople;          /* members of the household it is about now */
 } wn_case;
 
 typedef struct wn_case_list {
@@ -208,17 +233,47 @@ typedef struct wn_case_list {
 	wn_case *items;
 } wn_case_list;
 
-/* Opens a case in cluster; this partner takes part and is its director
- * unless director names another partner (NULL: this one). The new case id
- * is written to case_id. */
-int wn_case_open(wn_client *c, const char *cluster, const char *director, const wn_actor *actor,
-		 char case_id[WN_ID_LEN + 1]);
+/* A case is about a household (Heerlen 1.14): its members by BSN, which this
+ * node turns into commitments under a fresh case key (the broker sees no
+ * BSN, and nothing it could link to another case). It opens on a recorded
+ * precondition (Heerlen Bijlage 2, Randvoorwaarden): consents of members of
+ * the household this node holds, or an urgent interest. */
+typedef struct wn_case_params {
+	const char *cluster;          /* jeugd, volwassenen, multiprobleem */
+	const char *const *people;    /* the BSNs of the household, 1 to 16 */
+	size_t npeople;
+	const char *const *consents;  /* consents of household members held here, or NULL */
+	size_t nconsents;
+	const char *urgent_json;      /* or {"interest": urgent_health | development_delay |
+				       * serious_harm | serious_nuisance, "explanation"} */
+	const char *director;         /* the directing partner; NULL: this one */
+	const wn_actor *regisseur;    /* its casusregisseur; NULL: the actor when this
+				       * partner directs, else named later (wn_case_director) */
+	const char *retention;        /* "YYYY-MM-DD" after today; NULL: two years */
+	wn_actor actor;
+} wn_case_params;
 
-/* wn_case_open with the date until which the case is kept (Heerlen 11.3):
- * "YYYY-MM-DD" after today; NULL for the default of two years. Past it the
- * broker removes the case and its partners, and logs that it did. */
-int wn_case_open_until(wn_client *c, const char *cluster, const char *director,
-		       const char *retention, const wn_actor *actor, char case_id[WN_ID_LEN + 1]);
+/* Opens a case; this partner takes part (and directs it unless director
+ * names another, to whom the case key is sealed too). Past its retention
+ * date the broker removes the case and logs that it did. The new case id is
+ * written to case_id. */
+int wn_case_open(wn_client *c, const wn_case_params *p, char case_id[WN_ID_LEN + 1]);
+
+/* The director changes the household: a member added (reason birth,
+ * moved_in, other) or removed (moved_out, deceased, other). */
+int wn_case_person_add(wn_client *c, const char *case_id, const char *bsn, const char *reason,
+		       const wn_actor *actor);
+int wn_case_person_remove(wn_client *c, const char *case_id, const char *bsn,
+			  const char *reason, const wn_actor *actor);
+
+/* The director hands the direction to another partner of the case and/or
+ * names its casusregisseur (either may be NULL, not both). */
+int wn_case_director(wn_client *c, const char *case_id, const char *director,
+		     const wn_actor *regisseur, const wn_actor *actor);
+
+/* Whether bsn is a member of the household of a case this partner takes
+ * part in now: 0, or WN_ENOTINCASE. */
+int wn_case_has_person(wn_client *c, const char *case_id, const char *bsn);
 
 /* The case director adds partner to the case. */
 int wn_case_join(wn_client *c, const char *case_id, const char *partner, const wn_actor *actor);
@@ -240,7 +295,7 @@ void wn_case_list_free(wn_case_list *l);
 typedef struct wn_request_params {
 	const char *case_id;        /* the case both partners take part in */
 	const char *to;             /* the source partner */
-	const char *bsn;
+	const char *bsn;            /* a member of the case's household (else WN_ENOTINCASE) */
 	const char *const *categories; /* vocabulary codes: exactly what is needed */
 	size_t ncategories;
 	const char *purpose;
@@ -294,27 +349,37 @@ int wn_duty_assert(wn_client *c, const char *case_id, const char *bsn, const cha
 
 typedef struct wn_thirdparty_proposal {
 	const char *case_id;        /* the case whose progress needs it */
+	const char *bsn;            /* the person of the case it concerns */
 	const char *party;          /* the incidental partner that is to receive */
 	const char *source;         /* the partner of the case that discloses (NULL: this one) */
 	const char *const *categories;
 	size_t ncategories;
 	const char *purpose;
-	const char *ground;         /* not consent: a third party cannot show the document */
-	const char *motivation_json;/* the Bijlage 3 motivation, kept at this node */
+	const char *ground;         /* "consent" (the client's, asked beforehand: Heerlen 7.2)
+				     * or a non-consent ground with motivation_json */
+	const char *consent_id;     /* ground consent: the person's consent held by this node,
+				     * naming the third party as recipient */
+	const char *motivation_json;/* other grounds: the Bijlage 3 motivation, kept here */
 	wn_actor actor;
 } wn_thirdparty_proposal;
 
-/* Proposes a third-party disclosure; proposing is this partner's approval.
- * approval_id gets its id. */
+/* Proposes a third-party disclosure for one person of the case; proposing
+ * is this partner's approval. The person is sealed to every partner of the
+ * case, so each sees whom it decides about. approval_id gets its id. */
 int wn_thirdparty_propose(wn_client *c, const wn_thirdparty_proposal *p,
 			  char approval_id[WN_ID_LEN + 1]);
 
-/* As the third party: signs the confidentiality declaration of Bijlage 6. */
+/* As the third party: signs the confidentiality declaration of Bijlage 6 in
+ * its current published version (kept with the approval, and beyond the
+ * case: the duty of confidentiality outlives it, Heerlen 14.3). */
 int wn_thirdparty_declare(wn_client *c, const char *approval_id, const char *name,
 			  const char *organisation, const char *place, const char *signed_on,
 			  const wn_actor *actor);
 
-/* As a partner of the case: approve (approve = 1) or reject (0). */
+/* As a partner of the case: approve (approve = 1) or reject (0). Before an
+ * approval the node checks the proposal's person is the one sealed to it and
+ * a member of the household (else WN_ENOTINCASE); the source also checks
+ * the consent it rests on. */
 int wn_thirdparty_decide(wn_client *c, const char *approval_id, int approve,
 			 const wn_actor *actor);
 
@@ -338,6 +403,8 @@ void wn_thirdparty_list_free(wn_thirdparty_list *l);
 /* ---- the client's rights (r17, r18) ------------------------------------ */
 
 typedef struct wn_rights_params {
+	const char *case_id;          /* a request about a person of a case: its partners are
+				       * asked, and each checks the person belongs to it; or NULL */
 	const char *bsn;
 	const char *kind;             /* correction, completion, deletion, shielding */
 	const char *const *categories;/* NULL: every category */
@@ -350,7 +417,8 @@ typedef struct wn_rights_params {
 
 typedef struct wn_rights_answer {
 	const char *partner;
-	const char *status;   /* registered, not_known, unavailable, invalid, error */
+	const char *status;   /* registered, not_known, refused (not_in_case), unavailable,
+			       * invalid, error */
 	const char *deadline; /* YYYY-MM-DD when registered, else NULL */
 } wn_rights_answer;
 

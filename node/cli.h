@@ -17,6 +17,10 @@ int cli_fail(const char *what, int rc, wn_client *c);
  * is not --name; exits with status 2 when the value is missing. */
 const char *cli_opt(int argc, char **argv, int *i, const char *name);
 
+/* The text of a small JSON file (a motivation); NULL, with a message on
+ * stderr, when it cannot be read. Caller frees. */
+char *cli_read_json_file(const char *path);
+
 /* Prints the refusal of an unknown option; returns exit status 2. */
 int cli_unknown_option(const char *cmd, const char *opt);
 

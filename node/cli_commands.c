@@ -22,6 +22,28 @@ const char *cli_opt(int argc, char **argv, int *i, const char *name)
 	return argv[++*i];
 }
 
+#define JSON_FILE_MAX (16 * 1024) /* a motivation or an urgent interest */
+
+char *cli_read_json_file(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	if (f == NULL) {
+		fprintf(stderr, "wijknet: %s: cannot open\n", path);
+		return NULL;
+	}
+	char *buf = malloc(JSON_FILE_MAX + 1);
+	size_t n = buf ? fread(buf, 1, JSON_FILE_MAX + 1, f) : 0;
+	fclose(f);
+	if (buf == NULL || n > JSON_FILE_MAX || n == 0) {
+		fprintf(stderr, "wijknet: %s: %s\n", path,
+			n == 0 ? "empty" : "larger than 16384 bytes");
+		free(buf);
+		return NULL;
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
 int cli_unknown_option(const char *cmd, const char *opt)
 {
 	fprintf(stderr, "wijknet %s: unknown option '%s'\n", cmd, opt);
@@ -42,22 +64,87 @@ const char **cli_split(char *s, size_t *n)
 	return v;
 }
 
+static int lookup_usage(void)
+{
+	fprintf(stderr, "usage: wijknet lookup (--bsn BSN [--consent ID] | --household BSN[:CONSENT],...)\n"
+			"         --purpose CODE --ground CODE [--motivation FILE.json]\n"
+			"         [--cluster jeugd|volwassenen|multiprobleem] [--partners a,b,...]\n"
+			"         [--actor ID --role ROLE] [--deadline MS] [--json]\n"
+			"A lookup rests on a lawful ground: consent (each person's own, held by this\n"
+			"node), or legal_obligation, vital_interest, public_task, legitimate_interest\n"
+			"or contract with its Bijlage 3 motivation.\n");
+	return 2;
+}
+
+/* "BSN[:CONSENT],..." in place into people (caller frees the array). */
+static wn_person *lookup_household(char *s, size_t *n)
+{
+	const char **items = cli_split(s, n);
+	wn_person *people = items ? calloc(*n ? *n : 1, sizeof(*people)) : NULL;
+	for (size_t i = 0; people != NULL && i < *n; i++) {
+		char *colon = strchr(items[i], ':');
+		if (colon != NULL)
+			*colon = '\0';
+		people[i].bsn = items[i];
+		people[i].consent_id = colon ? colon + 1 : NULL;
+	}
+	free(items);
+	return people;
+}
+
+static void lookup_print(const wn_lookup_params *p, const wn_lookup_result *r, int json)
+{
+	if (json) {
+		json_t *arr = json_array();
+		for (size_t i = 0; i < r->count; i++) {
+			wn_lookup_answer *a = &r->answers[i];
+			json_t *e = json_pack("{s:s,s:i,s:s}", "partner", a->partner, "person",
+					      (int)a->person, "outcome", a->outcome);
+			if (a->reason)
+				json_object_set_new(e, "reason", json_string(a->reason));
+			json_array_append_new(arr, e);
+		}
+		cli_print_json(json_pack("{s:s,s:s,s:o}", "request_id", r->request_id, "ground",
+					 p->ground, "answers", arr));
+		return;
+	}
+	size_t people = p->people ? p->npeople : 1;
+	printf("lookup %s (purpose %s, ground %s, %zu partner answer(s) about %zu person(s))\n",
+	       r->request_id, p->purpose, p->ground, r->count, people);
+	printf("%-26s %-30s %-7s %-12s %s\n", "PARTNER", "NAME", "PERSON", "ANSWER", "REASON");
+	for (size_t i = 0; i < r->count; i++) {
+		wn_lookup_answer *a = &r->answers[i];
+		printf("%-26s %-30s %-7zu %-12s %s\n", a->partner, a->name, a->person + 1, a->outcome,
+		       a->reason ? a->reason : "");
+	}
+}
+
 static int cmd_lookup(wn_client *c, int argc, char **argv)
 {
-	wn_lookup_params p = { 0 };
-	int json = 0;
-	char *partners = NULL;
-	const char *v;
+	wn_lookup_params p;
+	int json = 0, status = 2;
+	char *partners = NULL, *household = NULL, *motivation = NULL;
+	const char *v, *motivation_file = NULL, **list = NULL;
+	wn_person *people = NULL;
+	memset(&p, 0, sizeof(p));
 	for (int i = 0; i < argc; i++) {
 		if ((v = cli_opt(argc, argv, &i, "--bsn")))
 			p.bsn = v;
-		else if ((v = cli_opt(argc, argv, &i, "--purpose")))
+		else if ((v = cli_opt(argc, argv, &i, "--household"))) {
+			free(household);
+			household = strdup(v);
+		} else if ((v = cli_opt(argc, argv, &i, "--purpose")))
 			p.purpose = v;
+		else if ((v = cli_opt(argc, argv, &i, "--ground")))
+			p.ground = v;
+		else if ((v = cli_opt(argc, argv, &i, "--motivation")))
+			motivation_file = v;
 		else if ((v = cli_opt(argc, argv, &i, "--cluster")))
 			p.cluster = v;
-		else if ((v = cli_opt(argc, argv, &i, "--partners")))
+		else if ((v = cli_opt(argc, argv, &i, "--partners"))) {
+			free(partners);
 			partners = strdup(v);
-		else if ((v = cli_opt(argc, argv, &i, "--actor")))
+		} else if ((v = cli_opt(argc, argv, &i, "--actor")))
 			p.actor.id = v;
 		else if ((v = cli_opt(argc, argv, &i, "--role")))
 			p.actor.role = v;
@@ -68,51 +155,40 @@ static int cmd_lookup(wn_client *c, int argc, char **argv)
 		else if (strcmp(argv[i], "--json") == 0)
 			json = 1;
 		else {
-			free(partners);
-			return cli_unknown_option("lookup", argv[i]);
+			status = cli_unknown_option("lookup", argv[i]);
+			goto out;
 		}
 	}
-	if (p.bsn == NULL || p.purpose == NULL) {
-		fprintf(stderr, "usage: wijknet lookup --bsn BSN --purpose CODE [--cluster jeugd|"
-				"volwassenen|multiprobleem] [--partners a,b,...] [--actor ID --role ROLE]"
-				" [--consent ID] [--deadline MS] [--json]\n");
-		free(partners);
-		return 2;
+	if ((p.bsn == NULL) == (household == NULL) || p.purpose == NULL || p.ground == NULL) {
+		status = lookup_usage();
+		goto out;
 	}
 	cli_default_actor(&p.actor);
-	const char **list = NULL;
+	if (household != NULL)
+		p.people = people = lookup_household(household, &p.npeople);
 	if (partners != NULL)
-		list = cli_split(partners, &p.npartners);
-	p.partners = list;
+		p.partners = list = cli_split(partners, &p.npartners);
+	if (motivation_file != NULL && (p.motivation_json = motivation =
+						cli_read_json_file(motivation_file)) == NULL) {
+		status = 1;
+		goto out;
+	}
 	wn_lookup_result *r = NULL;
 	int rc = wn_lookup(c, &p, &r);
-	free(list);
-	free(partners);
-	if (rc != 0)
-		return cli_fail("lookup", rc, c);
-	if (json) {
-		json_t *arr = json_array();
-		for (size_t i = 0; i < r->count; i++) {
-			wn_lookup_answer *a = &r->answers[i];
-			json_t *e = json_pack("{s:s,s:s}", "partner", a->partner, "outcome", a->outcome);
-			if (a->reason)
-				json_object_set_new(e, "reason", json_string(a->reason));
-			json_array_append_new(arr, e);
-		}
-		json_t *o = json_pack("{s:s,s:o}", "request_id", r->request_id, "answers", arr);
-		cli_print_json(o);
-	} else {
-		printf("lookup %s (purpose %s, %zu partners asked)\n", r->request_id, p.purpose,
-		       r->count);
-		printf("%-26s %-34s %-12s %s\n", "PARTNER", "NAME", "ANSWER", "REASON");
-		for (size_t i = 0; i < r->count; i++) {
-			wn_lookup_answer *a = &r->answers[i];
-			printf("%-26s %-34s %-12s %s\n", a->partner, a->name, a->outcome,
-			       a->reason ? a->reason : "");
-		}
+	if (rc != 0) {
+		status = cli_fail("lookup", rc, c);
+		goto out;
 	}
+	lookup_print(&p, r, json);
 	wn_lookup_result_free(r);
-	return 0;
+	status = 0;
+out:
+	free(list);
+	free(people);
+	free(partners);
+	free(household);
+	free(motivation);
+	return status;
 }
 
 static int cmd_records_import(wn_client *c, int argc, char **argv)

@@ -8,8 +8,6 @@
 
 #include "cli.h"
 
-#define MOTIVATION_FILE_MAX (16 * 1024)
-
 static int request_usage(void)
 {
 	fprintf(stderr,
@@ -20,25 +18,6 @@ static int request_usage(void)
 		"grounds: consent, legal_obligation, vital_interest, public_task,\n"
 		"         legitimate_interest, contract, conflict_of_duties\n");
 	return 2;
-}
-
-static char *read_motivation(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	if (f == NULL) {
-		fprintf(stderr, "wijknet: %s: cannot open\n", path);
-		return NULL;
-	}
-	char *buf = malloc(MOTIVATION_FILE_MAX + 1);
-	size_t n = buf ? fread(buf, 1, MOTIVATION_FILE_MAX + 1, f) : 0;
-	fclose(f);
-	if (buf == NULL || n > MOTIVATION_FILE_MAX) {
-		fprintf(stderr, "wijknet: %s: larger than %d bytes\n", path, MOTIVATION_FILE_MAX);
-		free(buf);
-		return NULL;
-	}
-	buf[n] = '\0';
-	return buf;
 }
 
 static void request_print(const wn_request_result *r, int json)
@@ -127,7 +106,7 @@ int cli_request(wn_client *c, int argc, char **argv)
 	cli_default_actor(&p.actor);
 	const char **list = cli_split(cats, &p.ncategories);
 	p.categories = list;
-	if (motivation_file != NULL && (motivation = read_motivation(motivation_file)) == NULL) {
+	if (motivation_file != NULL && (motivation = cli_read_json_file(motivation_file)) == NULL) {
 		status = 1;
 		goto out;
 	}
@@ -204,7 +183,7 @@ int cli_duty(wn_client *c, int argc, char **argv)
 	size_t n = 0;
 	const char **list = cli_split(cats, &n);
 	char id[WN_ID_LEN + 1];
-	if ((motivation = read_motivation(file)) == NULL) {
+	if ((motivation = cli_read_json_file(file)) == NULL) {
 		status = 1;
 	} else {
 		int rc = wn_duty_assert(c, case_id, bsn, to, list, n, motivation, hours, &actor, id);

@@ -14,7 +14,7 @@ static int rights_usage(void)
 {
 	fprintf(stderr,
 		"usage: wijknet rights request --bsn BSN --kind correction|completion|deletion|shielding\n"
-		"                 [--categories a,b] [--text TEXT] [--partners a,b] [--json]\n"
+		"                 [--case ID] [--categories a,b] [--text TEXT] [--partners a,b] [--json]\n"
 		"       wijknet rights list [--json]\n"
 		"       wijknet rights decide --id ID --decision done|refused [--motivation TEXT]\n"
 		"(each with [--actor ID --role ROLE])\n");
@@ -82,6 +82,8 @@ int cli_rights(wn_client *c, int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if ((v = cli_opt(argc, argv, &i, "--bsn")))
 			p.bsn = v;
+		else if ((v = cli_opt(argc, argv, &i, "--case")))
+			p.case_id = v;
 		else if ((v = cli_opt(argc, argv, &i, "--kind")))
 			p.kind = v;
 		else if ((v = cli_opt(argc, argv, &i, "--categories"))) {

@@ -10,13 +10,12 @@
 
 #include "cli.h"
 
-#define MOTIVATION_MAX (16 * 1024)
-
 static int tp_usage(void)
 {
 	fprintf(stderr,
-		"usage: wijknet thirdparty propose --case ID --party P [--source S] --categories a,b\n"
-		"                 --purpose CODE --ground CODE --motivation FILE.json\n"
+		"usage: wijknet thirdparty propose --case ID --bsn BSN --party P [--source S]\n"
+		"                 --categories a,b --purpose CODE\n"
+		"                 (--ground consent --consent ID | --ground CODE --motivation FILE.json)\n"
 		"       wijknet thirdparty declare --approval ID --name NAME --organisation ORG\n"
 		"                 --place PLACE [--signed-on YYYY-MM-DD]\n"
 		"       wijknet thirdparty approve|reject --approval ID\n"
@@ -71,6 +70,10 @@ int cli_thirdparty(wn_client *c, int argc, char **argv)
 			p.case_id = v;
 		else if ((v = cli_opt(argc, argv, &i, "--party")))
 			p.party = v;
+		else if ((v = cli_opt(argc, argv, &i, "--bsn")))
+			p.bsn = v;
+		else if ((v = cli_opt(argc, argv, &i, "--consent")))
+			p.consent_id = v;
 		else if ((v = cli_opt(argc, argv, &i, "--source")))
 			p.source = v;
 		else if ((v = cli_opt(argc, argv, &i, "--categories"))) {
@@ -109,23 +112,15 @@ int cli_thirdparty(wn_client *c, int argc, char **argv)
 		status = tp_list(c, json);
 	} else if (strcmp(sub, "propose") == 0) {
 		char out[WN_ID_LEN + 1];
-		FILE *f = file ? fopen(file, "r") : NULL;
-		if (p.case_id == NULL || p.party == NULL || cats == NULL || p.purpose == NULL ||
-		    p.ground == NULL || file == NULL) {
-			if (f)
-				fclose(f);
+		if (p.case_id == NULL || p.party == NULL || p.bsn == NULL || cats == NULL ||
+		    p.purpose == NULL || p.ground == NULL || (file == NULL) == (p.consent_id == NULL)) {
 			status = tp_usage();
 			goto out;
 		}
-		if (f == NULL || (motivation = calloc(1, MOTIVATION_MAX + 1)) == NULL ||
-		    fread(motivation, 1, MOTIVATION_MAX, f) == 0) {
-			fprintf(stderr, "wijknet: %s: cannot read the motivation\n", file);
-			if (f)
-				fclose(f);
+		if (file != NULL && (motivation = cli_read_json_file(file)) == NULL) {
 			status = 1;
 			goto out;
 		}
-		fclose(f);
 		list = cli_split(cats, &p.ncategories);
 		p.categories = list;
 		p.motivation_json = motivation;

@@ -378,15 +378,34 @@ struct lookup_result_impl {
 	json_t *keep;
 };
 
-int wn_lookup(wn_client *c, const wn_lookup_params *p, wn_lookup_result **out)
+/* The request of wn_lookup; NULL (with the client's message) on bad input. */
+static json_t *lookup_req(wn_client *c, const wn_lookup_params *p)
 {
-	if (c == NULL || p == NULL || out == NULL || p->bsn == NULL || p->purpose == NULL)
-		return WN_EINVAL;
-	json_t *req = json_pack("{s:s,s:s,s:s,s:{s:s?,s:s?}}", "op", "lookup", "bsn", p->bsn,
-				"purpose", p->purpose, "actor", "id", p->actor.id, "role",
+	json_error_t jerr;
+	json_t *req = json_pack("{s:s,s:s,s:s*,s:{s:s?,s:s?}}", "op", "lookup", "purpose",
+				p->purpose, "ground", p->ground, "actor", "id", p->actor.id, "role",
 				p->actor.role);
 	if (req == NULL)
-		return WN_ENOMEM;
+		return NULL;
+	if (p->bsn != NULL)
+		json_object_set_new(req, "bsn", json_string(p->bsn));
+	if (p->people != NULL) {
+		json_t *arr = json_array();
+		for (size_t i = 0; i < p->npeople; i++)
+			json_array_append_new(arr, json_pack("{s:s?,s:s*}", "bsn", p->people[i].bsn,
+							     "consent", p->people[i].consent_id));
+		json_object_set_new(req, "people", arr);
+	}
+	if (p->motivation_json != NULL) {
+		json_t *m = json_loads(p->motivation_json, JSON_REJECT_DUPLICATES, &jerr);
+		if (!json_is_object(m)) {
+			client_set_error(c, "motivation: %s", m ? "expected a JSON object" : jerr.text);
+			json_decref(m);
+			json_decref(req);
+			return NULL;
+		}
+		json_object_set_new(req, "motivation", m);
+	}
 	if (p->cluster != NULL)
 		json_object_set_new(req, "cluster", json_string(p->cluster));
 	if (p->deadline_ms > 0)
@@ -399,6 +418,17 @@ int wn_lookup(wn_client *c, const wn_lookup_params *p, wn_lookup_result **out)
 			json_array_append_new(arr, json_string(p->partners[i]));
 		json_object_set_new(req, "partners", arr);
 	}
+	return req;
+}
+
+int wn_lookup(wn_client *c, const wn_lookup_params *p, wn_lookup_result **out)
+{
+	if (c == NULL || p == NULL || out == NULL || p->purpose == NULL ||
+	    (p->bsn == NULL && p->people == NULL) || (p->people != NULL && p->npeople == 0))
+		return WN_EINVAL;
+	json_t *req = lookup_req(c, p);
+	if (req == NULL)
+		return WN_EJSON;
 	json_t *result = NULL;
 	int rc = client_call(c, req, &result);
 	json_decref(req);
@@ -419,6 +449,8 @@ int wn_lookup(wn_client *c, const wn_lookup_params *p, wn_lookup_result **out)
 		json_t *e = json_array_get(arr, i);
 		r->pub.answers[i].partner = client_str(e, "partner", "");
 		r->pub.answers[i].name = client_str(e, "name", "");
+		r->pub.answers[i].person = (size_t)json_integer_value(json_object_get(e, "person"));
+		r->pub.answers[i].bsn = client_str(e, "bsn", "");
 		r->pub.answers[i].outcome = client_str(e, "outcome", "error");
 		r->pub.answers[i].reason = json_string_value(json_object_get(e, "reason"));
 	}

@@ -23,25 +23,56 @@ static json_t *case_req(const char *op, const char *case_id, const wn_actor *act
 	return req;
 }
 
-int wn_case_open(wn_client *c, const char *cluster, const char *director, const wn_actor *actor,
-		 char case_id[WN_ID_LEN + 1])
+/* An array of n strings. */
+static json_t *case_strings(const char *const *v, size_t n)
 {
-	return wn_case_open_until(c, cluster, director, NULL, actor, case_id);
+	json_t *a = json_array();
+	for (size_t i = 0; a != NULL && i < n; i++)
+		json_array_append_new(a, json_string(v[i]));
+	return a;
 }
 
-int wn_case_open_until(wn_client *c, const char *cluster, const char *director,
-		       const char *retention, const wn_actor *actor, char case_id[WN_ID_LEN + 1])
+/* The request of wn_case_open; NULL (with the client's message) on bad input. */
+static json_t *case_open_req(wn_client *c, const wn_case_params *p)
 {
-	if (c == NULL || cluster == NULL || case_id == NULL)
-		return WN_EINVAL;
-	json_t *req = case_req("case.open", NULL, actor), *result = NULL;
-	if (req != NULL) {
-		json_object_set_new(req, "cluster", json_string(cluster));
-		if (director != NULL)
-			json_object_set_new(req, "director", json_string(director));
-		if (retention != NULL)
-			json_object_set_new(req, "retention", json_string(retention));
+	json_error_t jerr;
+	json_t *req = case_req("case.open", NULL, &p->actor);
+	if (req == NULL)
+		return NULL;
+	json_object_set_new(req, "cluster", json_string(p->cluster));
+	json_object_set_new(req, "people", case_strings(p->people, p->npeople));
+	if (p->consents != NULL)
+		json_object_set_new(req, "consents", case_strings(p->consents, p->nconsents));
+	if (p->urgent_json != NULL) {
+		json_t *u = json_loads(p->urgent_json, JSON_REJECT_DUPLICATES, &jerr);
+		if (!json_is_object(u)) {
+			client_set_error(c, "urgent: %s", u ? "expected a JSON object" : jerr.text);
+			json_decref(u);
+			json_decref(req);
+			return NULL;
+		}
+		json_object_set_new(req, "urgent", u);
 	}
+	if (p->director != NULL)
+		json_object_set_new(req, "director", json_string(p->director));
+	if (p->retention != NULL)
+		json_object_set_new(req, "retention", json_string(p->retention));
+	if (p->regisseur != NULL) {
+		json_t *r = client_actor(p->regisseur);
+		if (r != NULL)
+			json_object_set_new(req, "regisseur", r);
+	}
+	return req;
+}
+
+int wn_case_open(wn_client *c, const wn_case_params *p, char case_id[WN_ID_LEN + 1])
+{
+	if (c == NULL || p == NULL || p->cluster == NULL || case_id == NULL ||
+	    (p->npeople > 0 && p->people == NULL) || (p->nconsents > 0 && p->consents == NULL))
+		return WN_EINVAL;
+	json_t *req = case_open_req(c, p), *result = NULL;
+	if (req == NULL)
+		return WN_EJSON;
 	int rc = client_op(c, req, &result);
 	if (rc == 0) {
 		const char *id = client_str(json_object_get(result, "case"), "id", NULL);
@@ -52,6 +83,60 @@ int wn_case_open_until(wn_client *c, const char *cluster, const char *director,
 	}
 	json_decref(result);
 	return rc;
+}
+
+static int case_person_op(wn_client *c, const char *op, const char *case_id, const char *bsn,
+			  const char *reason, const wn_actor *actor)
+{
+	if (c == NULL || case_id == NULL || bsn == NULL || reason == NULL)
+		return WN_EINVAL;
+	json_t *req = case_req(op, case_id, actor);
+	if (req != NULL) {
+		json_object_set_new(req, "bsn", json_string(bsn));
+		json_object_set_new(req, "reason", json_string(reason));
+	}
+	return client_op(c, req, NULL);
+}
+
+int wn_case_person_add(wn_client *c, const char *case_id, const char *bsn, const char *reason,
+		       const wn_actor *actor)
+{
+	return case_person_op(c, "case.person.add", case_id, bsn, reason, actor);
+}
+
+int wn_case_person_remove(wn_client *c, const char *case_id, const char *bsn,
+			  const char *reason, const wn_actor *actor)
+{
+	return case_person_op(c, "case.person.remove", case_id, bsn, reason, actor);
+}
+
+int wn_case_director(wn_client *c, const char *case_id, const char *director,
+		     const wn_actor *regisseur, const wn_actor *actor)
+{
+	if (c == NULL || case_id == NULL || (director == NULL && regisseur == NULL))
+		return WN_EINVAL;
+	json_t *req = case_req("case.director", case_id, actor);
+	if (req != NULL && director != NULL)
+		json_object_set_new(req, "director", json_string(director));
+	if (req != NULL && regisseur != NULL) {
+		json_t *r = client_actor(regisseur);
+		if (r == NULL) {
+			json_decref(req);
+			return WN_EINVAL;
+		}
+		json_object_set_new(req, "regisseur", r);
+	}
+	return client_op(c, req, NULL);
+}
+
+int wn_case_has_person(wn_client *c, const char *case_id, const char *bsn)
+{
+	if (c == NULL || case_id == NULL || bsn == NULL)
+		return WN_EINVAL;
+	json_t *req = case_req("case.check", case_id, NULL);
+	if (req != NULL)
+		json_object_set_new(req, "bsn", json_string(bsn));
+	return client_op(c, req, NULL);
 }
 
 static int case_partner_op(wn_client *c, const char *op, const char *case_id,
@@ -111,6 +196,10 @@ int wn_cases(wn_client *c, wn_case_list **out)
 		k->id = client_str(e, "id", "");
 		k->cluster = client_str(e, "cluster", "");
 		k->director = client_str(e, "director", "");
+		k->regisseur_id = client_str(json_object_get(e, "regisseur"), "id", NULL);
+		k->regisseur_role = client_str(json_object_get(e, "regisseur"), "role", NULL);
+		k->basis = client_str(e, "basis", NULL);
+		k->npeople = json_array_size(json_object_get(e, "people"));
 		k->status = client_str(e, "status", "");
 		k->retention = client_str(e, "retention", "");
 		k->opened_at = (int64_t)json_integer_value(json_object_get(e, "opened_at"));

@@ -38,6 +38,8 @@ int wn_rights_request(wn_client *c, const wn_rights_params *p, wn_rights_result 
 			json_object_set_new(req, "partners", strings(p->partners, p->npartners));
 		if (p->text != NULL)
 			json_object_set_new(req, "text", json_string(p->text));
+		if (p->case_id != NULL)
+			json_object_set_new(req, "case", json_string(p->case_id));
 	}
 	int rc = client_op(c, req, &result);
 	if (rc != 0)

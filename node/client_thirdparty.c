@@ -21,22 +21,32 @@ int wn_thirdparty_propose(wn_client *c, const wn_thirdparty_proposal *p,
 			  char approval_id[WN_ID_LEN + 1])
 {
 	json_error_t jerr;
-	if (c == NULL || p == NULL || approval_id == NULL || p->motivation_json == NULL)
+	json_t *m = NULL;
+	if (c == NULL || p == NULL || approval_id == NULL ||
+	    (p->motivation_json == NULL && p->consent_id == NULL))
 		return WN_EINVAL;
-	json_t *m = json_loads(p->motivation_json, JSON_REJECT_DUPLICATES, &jerr);
-	if (!json_is_object(m)) {
-		client_set_error(c, "motivation: %s", m ? "expected a JSON object" : jerr.text);
-		json_decref(m);
-		return WN_EJSON;
+	if (p->motivation_json != NULL) {
+		m = json_loads(p->motivation_json, JSON_REJECT_DUPLICATES, &jerr);
+		if (!json_is_object(m)) {
+			client_set_error(c, "motivation: %s", m ? "expected a JSON object" : jerr.text);
+			json_decref(m);
+			return WN_EJSON;
+		}
 	}
 	json_t *cats = json_array(), *result = NULL;
 	for (size_t i = 0; i < p->ncategories; i++)
 		json_array_append_new(cats, json_string(p->categories[i]));
-	json_t *req = json_pack("{s:s,s:s?,s:s?,s:o,s:s?,s:s?,s:o}", "op", "thirdparty.propose",
+	json_t *req = json_pack("{s:s,s:s?,s:s?,s:o,s:s?,s:s?,s:s*}", "op", "thirdparty.propose",
 				"case", p->case_id, "party", p->party, "categories", cats,
-				"purpose", p->purpose, "ground", p->ground, "motivation", m);
+				"purpose", p->purpose, "ground", p->ground, "bsn", p->bsn);
 	if (req != NULL && p->source != NULL)
 		json_object_set_new(req, "source", json_string(p->source));
+	if (req != NULL && p->consent_id != NULL)
+		json_object_set_new(req, "consent", json_string(p->consent_id));
+	if (req != NULL && m != NULL)
+		json_object_set_new(req, "motivation", m);
+	else
+		json_decref(m);
 	int rc = client_op(c, with_actor(req, &p->actor), &result);
 	if (rc == 0) {
 		const char *id = client_str(json_object_get(result, "approval"), "id", NULL);

@@ -130,12 +130,14 @@ static json_t *consent_register(struct node *n, json_t *rq, int refusal)
 	if (doc == NULL)
 		return local_error(WN_EINVAL, "field 'document': the signed declaration (JSON)");
 	date_today_plus(0, today);
-	if ((rc = consentdoc_check(doc, refusal, today, err, sizeof(err))) != 0)
-		return local_error(rc, err);
 	/* the partners it names must exist: a typo would make it useless */
 	struct directory *d = node_directory(n);
 	if (d == NULL)
 		return local_error(WN_ESTATE, "no verified directory yet: is the broker reachable?");
+	if ((rc = consentdoc_check(doc, refusal, today, d->max_consent_days, err, sizeof(err))) != 0) {
+		directory_release(d);
+		return local_error(rc, err);
+	}
 	static const char *const lists[] = { "recipients", "sources" };
 	for (size_t l = 0; l < 2 && rc == 0; l++) {
 		size_t i;
@@ -362,6 +364,7 @@ int consent_verify_presented(struct node *n, const json_t *query, const json_t *
 	const char *registrar = json_string_value(json_object_get(object, "registered_by"));
 	struct directory *d = node_directory(n);
 	struct dir_peer *reg = d && registrar ? directory_find(d, registrar) : NULL;
+	int max_days = d ? d->max_consent_days : 0;
 	rc = consentdoc_verify(object, ref, reg ? reg->cert : NULL, err, errcap);
 	directory_release(d);
 	if (rc == WN_ESIG)
@@ -370,7 +373,7 @@ int consent_verify_presented(struct node *n, const json_t *query, const json_t *
 		goto out;
 	date_today_plus(0, today);
 	struct consent_use use = { bsn, envelope_str(query, "purpose"), requester, n->ident->id,
-				   categories, today };
+				   categories, today, max_days };
 	rc = consentdoc_covers(json_object_get(object, "document"), &use, err, errcap);
 out:
 	json_decref(ref);

@@ -43,8 +43,19 @@ static const struct schema_field subject_fields[] = {
 static const struct schema_field signer_fields[] = {
 	{ "name", SCHEMA_STRING, 1, 200 },
 	{ "role", SCHEMA_STRING, 1, 16 },
+	{ "representation", SCHEMA_STRING, 0, 16 },
 	{ NULL, 0, 0, 0 },
 };
+
+/* The kinds of legal representation of an adult (G-P 4.3a "diens wettelijke
+ * vertegenwoordiger(s)"): curatele and mentorschap (BW 1:378, 1:453), bewind
+ * (BW 1:431, financial matters) and a written authorisation (volmacht). */
+const char *const consentdoc_representations[] = { "curatele", "mentorschap", "bewind",
+						   "volmacht", NULL };
+
+#define AGE_CO_SIGN 12 /* Bijlage 8: children older than 12 sign with their parents */
+#define AGE_OWN 16     /* members of 16 and older sign for themselves */
+#define AGE_ADULT 18   /* a legal representative signs for an adult */
 
 static const struct schema_field object_fields[] = {
 	{ "v", SCHEMA_INT, 1, 0 },
@@ -56,6 +67,15 @@ static const struct schema_field object_fields[] = {
 	{ "sig", SCHEMA_STRING, 1, 256 },
 	{ NULL, 0, 0, 0 },
 };
+
+/* 1 when the NULL-terminated list holds s. */
+static int array_has_cstr(const char *const *list, const char *s)
+{
+	for (size_t i = 0; list[i] != NULL; i++)
+		if (strcmp(list[i], s) == 0)
+			return 1;
+	return 0;
+}
 
 /* 1 when the array of strings holds s. */
 static int array_has(const json_t *arr, const char *s)
@@ -95,36 +115,109 @@ static int is_partner(const char *s) { return schema_valid_partner_id(s) == 0; }
 static int is_category(const char *s) { return vocab_category(s) != NULL; }
 static int is_special(const char *s) { return vocab_special_from_name(s) != VOCAB_ORDINARY; }
 
+/* Who signed: the subject, a parent or guardian, a legal representative. */
+struct signers {
+	int self, parent, representative;
+};
+
+static struct signers signers_of(const json_t *doc)
+{
+	struct signers s = { 0, 0, 0 };
+	size_t i;
+	json_t *x;
+	json_array_foreach(json_object_get(doc, "signers"), i, x) {
+		const char *role = json_string_value(json_object_get(x, "role"));
+		if (role == NULL)
+			continue;
+		s.self |= strcmp(role, "subject") == 0;
+		s.parent |= strcmp(role, "parent") == 0 || strcmp(role, "guardian") == 0;
+		s.representative |= strcmp(role, "representative") == 0;
+	}
+	return s;
+}
+
+/* The signers rule for a subject of age (Heerlen Bijlage 8, G-P 4.3a). */
+static int signers_fit_age(struct signers s, int age, const char *when, char *err, size_t errcap)
+{
+	if (age >= AGE_ADULT && !s.self && !s.representative) {
+		snprintf(err, errcap, "the subject is %d %s and signs personally, or their legal "
+			 "representative signs (Heerlen Bijlage 8, G-P 4.3a)", age, when);
+		return WN_ECONSENT;
+	}
+	if (age >= AGE_OWN && age < AGE_ADULT && !s.self) {
+		snprintf(err, errcap, "the subject is %d %s and signs personally (Heerlen "
+			 "Bijlage 8)", age, when);
+		return WN_ECONSENT;
+	}
+	if (age >= AGE_CO_SIGN && age < AGE_OWN && !(s.self && s.parent)) {
+		snprintf(err, errcap, "the subject is %d %s: the child co-signs together with a "
+			 "parent or guardian (Heerlen Bijlage 8)", age, when);
+		return WN_ECONSENT;
+	}
+	if (age < AGE_CO_SIGN && !s.parent) {
+		snprintf(err, errcap, "the subject is %d %s: a parent or guardian signs (Heerlen "
+			 "Bijlage 8)", age, when);
+		return WN_ECONSENT;
+	}
+	if (s.representative && age < AGE_ADULT) {
+		snprintf(err, errcap, "the subject is %d %s: a minor's legal representatives sign as "
+			 "parent or guardian", age, when);
+		return WN_ECONSENT;
+	}
+	return 0;
+}
+
 int consentdoc_check_signers(const json_t *doc, char *err, size_t errcap)
 {
 	const json_t *subject = json_object_get(doc, "subject");
 	const char *birth = json_string_value(json_object_get(subject, "birth_date"));
 	const char *signed_on = json_string_value(json_object_get(doc, "signed_on"));
-	int age = date_age_years(birth, signed_on), self = 0, parent = 0;
-	size_t i;
-	json_t *s;
+	int age = date_age_years(birth, signed_on);
 	if (!date_valid(birth) || !date_valid(signed_on) || age < 0) {
 		snprintf(err, errcap, "the birth date must be a date before the day of signing");
 		return WN_ECONSENT;
 	}
-	json_array_foreach(json_object_get(doc, "signers"), i, s) {
-		const char *role = json_string_value(json_object_get(s, "role"));
-		self |= role != NULL && strcmp(role, "subject") == 0;
-		parent |= role != NULL && (strcmp(role, "parent") == 0 || strcmp(role, "guardian") == 0);
-	}
-	if (age >= 16 && !self) {
-		snprintf(err, errcap, "the subject is %d on the day of signing and signs personally "
-			 "(Heerlen Bijlage 8)", age);
+	return signers_fit_age(signers_of(doc), age, "on the day of signing", err, errcap);
+}
+
+int consentdoc_check_signers_on(const json_t *doc, const char *today, char *err, size_t errcap)
+{
+	int rc = consentdoc_check_signers(doc, err, errcap);
+	if (rc != 0)
+		return rc;
+	const json_t *subject = json_object_get(doc, "subject");
+	const char *birth = json_string_value(json_object_get(subject, "birth_date"));
+	const char *signed_on = json_string_value(json_object_get(doc, "signed_on"));
+	int then = date_age_years(birth, signed_on), now = date_age_years(birth, today);
+	/* a child's consent lasts while the child stays in the age band it signed in:
+	 * at 12 it co-signs, at 16 it signs for itself (Heerlen Bijlage 8) */
+	int band_then = then < AGE_CO_SIGN ? 0 : then < AGE_OWN ? 1 : 2;
+	int band_now = now < AGE_CO_SIGN ? 0 : now < AGE_OWN ? 1 : 2;
+	if (band_now > band_then) {
+		snprintf(err, errcap, "the consent was signed when the subject was %d and no longer "
+			 "covers them at %d: from %d the child %s, so a new consent is needed "
+			 "(Heerlen Bijlage 8)", then, now, band_then == 0 ? AGE_CO_SIGN : AGE_OWN,
+			 band_then == 0 ? "co-signs with a parent or guardian" : "signs for itself");
 		return WN_ECONSENT;
 	}
-	if (age >= 12 && age < 16 && !(self && parent)) {
-		snprintf(err, errcap, "the subject is %d on the day of signing: the child co-signs "
-			 "together with a parent or guardian (Heerlen Bijlage 8)", age);
+	return signers_fit_age(signers_of(doc), now, "today", err, errcap);
+}
+
+int consentdoc_check_validity(const json_t *doc, int max_days, char *err, size_t errcap)
+{
+	const char *signed_on = json_string_value(json_object_get(doc, "signed_on"));
+	const char *until = json_string_value(json_object_get(doc, "valid_until"));
+	long days = 0;
+	if (max_days <= 0)
+		return 0;
+	if (date_days_between(signed_on, until, &days) != 0) {
+		snprintf(err, errcap, "the consent's period is not a pair of dates");
 		return WN_ECONSENT;
 	}
-	if (age < 12 && !parent) {
-		snprintf(err, errcap, "the subject is %d on the day of signing: a parent or guardian "
-			 "signs (Heerlen Bijlage 8)", age);
+	if (days > max_days) {
+		snprintf(err, errcap, "the consent is valid for %ld days, longer than the federation's "
+			 "maximum of %d days: a consent is asked again at least that often (Heerlen "
+			 "note 2)", days, max_days);
 		return WN_ECONSENT;
 	}
 	return 0;
@@ -149,7 +242,8 @@ static int check_special_named(const json_t *doc, const json_t *categories, char
 	return 0;
 }
 
-int consentdoc_check(const json_t *doc, int refusal, const char *today, char *err, size_t errcap)
+int consentdoc_check(const json_t *doc, int refusal, const char *today, int max_days, char *err,
+		     size_t errcap)
 {
 	char detail[200];
 	int rc = schema_check(doc, doc_fields, detail, sizeof(detail));
@@ -206,10 +300,21 @@ int consentdoc_check(const json_t *doc, int refusal, const char *today, char *er
 			return rc;
 		}
 		const char *role = json_string_value(json_object_get(s, "role"));
+		const char *kind = json_string_value(json_object_get(s, "representation"));
 		if (strcmp(role, "subject") != 0 && strcmp(role, "parent") != 0 &&
-		    strcmp(role, "guardian") != 0) {
-			snprintf(err, errcap, "field 'signers': item %zu: role must be subject, parent "
-				 "or guardian", i);
+		    strcmp(role, "guardian") != 0 && strcmp(role, "representative") != 0) {
+			snprintf(err, errcap, "field 'signers': item %zu: role must be subject, parent, "
+				 "guardian or representative", i);
+			return WN_ESCHEMA;
+		}
+		if ((strcmp(role, "representative") == 0) != (kind != NULL)) {
+			snprintf(err, errcap, "field 'signers': item %zu: a representative names the kind "
+				 "of representation ('representation'), and only a representative", i);
+			return WN_ESCHEMA;
+		}
+		if (kind != NULL && !array_has_cstr(consentdoc_representations, kind)) {
+			snprintf(err, errcap, "field 'signers': item %zu: representation is curatele, "
+				 "mentorschap, bewind or volmacht", i);
 			return WN_ESCHEMA;
 		}
 	}
@@ -232,9 +337,11 @@ int consentdoc_check(const json_t *doc, int refusal, const char *today, char *er
 		snprintf(err, errcap, "the consent expired on %s", until);
 		return WN_ECONSENT;
 	}
+	if ((rc = consentdoc_check_validity(doc, max_days, err, errcap)) != 0)
+		return rc;
 	if ((rc = check_special_named(doc, categories, err, errcap)) != 0)
 		return rc;
-	return consentdoc_check_signers(doc, err, errcap);
+	return consentdoc_check_signers_on(doc, today, err, errcap);
 }
 
 int consentdoc_covers(const json_t *doc, const struct consent_use *use, char *err,
@@ -280,7 +387,9 @@ int consentdoc_covers(const json_t *doc, const struct consent_use *use, char *er
 		snprintf(err, errcap, "the consent expired on %s", until ? until : "?");
 		return WN_ECONSENT;
 	}
-	return consentdoc_check_signers(doc, err, errcap);
+	if ((rc = consentdoc_check_validity(doc, use->max_days, err, errcap)) != 0)
+		return rc;
+	return consentdoc_check_signers_on(doc, use->today, err, errcap);
 }
 
 int consentdoc_version(const json_t *object, char version[CONSENT_VERSION_LEN + 1])

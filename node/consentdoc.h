@@ -24,16 +24,33 @@
 #define CONSENT_VERSION_LEN 64
 
 /* Checks a declaration: fields, vocabulary, dates (signed on or before
- * today, valid until today or later), special categories named, and signers
- * valid for the subject's age on the day of signing. A refusal needs no
- * categories, signers or end date. 0 or WN_ESCHEMA/WN_EBSN/WN_ECATEGORY/
- * WN_EPURPOSE/WN_ECONSENT; err names the field and the rule. */
-int consentdoc_check(const json_t *doc, int refusal, const char *today, char *err, size_t errcap);
+ * today, valid until today or later, for at most max_days — the
+ * federation's maximum validity; 0: no maximum), special categories named,
+ * and signers valid for the subject's age on the day of signing and today.
+ * A refusal needs no categories, signers or end date. 0 or WN_ESCHEMA/
+ * WN_EBSN/WN_ECATEGORY/WN_EPURPOSE/WN_ECONSENT; err names the field and the
+ * rule. */
+int consentdoc_check(const json_t *doc, int refusal, const char *today, int max_days, char *err,
+		     size_t errcap);
 
-/* The signers rule of Heerlen Bijlage 8 alone: 16 or older signs
- * personally; 12 to 15 signs together with a parent or guardian; under 12 a
- * parent or guardian signs. 0 or WN_ECONSENT. */
+/* The kinds of legal representation a representative signer names. */
+extern const char *const consentdoc_representations[];
+
+/* The signers rule of Heerlen Bijlage 8 and G-P 4.3a on the day of signing:
+ * 16 or older signs personally (an adult's legal representative may sign
+ * instead, with the kind of representation recorded); 12 to 15 signs
+ * together with a parent or guardian; under 12 a parent or guardian signs.
+ * 0 or WN_ECONSENT. */
 int consentdoc_check_signers(const json_t *doc, char *err, size_t errcap);
+
+/* The same rule on the day of use as well: a consent signed by parents
+ * alone stops covering the child from its 12th birthday, one co-signed
+ * from its 16th, until the child signs anew. */
+int consentdoc_check_signers_on(const json_t *doc, const char *today, char *err, size_t errcap);
+
+/* The period signed_on..valid_until is at most max_days (0: no maximum):
+ * 0 or WN_ECONSENT. */
+int consentdoc_check_validity(const json_t *doc, int max_days, char *err, size_t errcap);
 
 /* One use of a consent: a disclosure from source to requester. */
 struct consent_use {
@@ -43,11 +60,13 @@ struct consent_use {
 	const char *source;        /* the partner that discloses */
 	const json_t *categories;  /* array of codes; NULL for a known/not-known lookup */
 	const char *today;         /* YYYY-MM-DD */
+	int max_days;              /* the federation's maximum validity; 0: none */
 };
 
 /* 0 when the document covers use; otherwise WN_ECONSENT and err says what
  * is not covered (another person, purpose, recipient, source, category,
- * unnamed special category, not valid today, signers). */
+ * unnamed special category, not valid today, longer than the maximum,
+ * signers no longer fitting the subject's age today). */
 int consentdoc_covers(const json_t *doc, const struct consent_use *use, char *err,
 		      size_t errcap);
 

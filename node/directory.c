@@ -16,6 +16,12 @@
 static const struct schema_field dir_body_fields[] = {
 	{ "broker", SCHEMA_OBJECT, 1, 0 },
 	{ "partners", SCHEMA_ARRAY, 1, 1000 },
+	{ "policy", SCHEMA_OBJECT, 0, 0 },
+	{ NULL, 0, 0, 0 },
+};
+
+static const struct schema_field dir_policy_fields[] = {
+	{ "max_consent_days", SCHEMA_INT, 0, 3650 },
 	{ NULL, 0, 0, 0 },
 };
 
@@ -125,8 +131,10 @@ int directory_from_envelope(const json_t *env, const char *broker_id, pki_trust 
 	int rc = schema_check(body, dir_body_fields, err, errcap);
 	if (rc != 0)
 		return rc;
-	json_t *bro = json_object_get(body, "broker");
+	json_t *bro = json_object_get(body, "broker"), *policy = json_object_get(body, "policy");
 	if ((rc = schema_check(bro, dir_broker_fields, err, errcap)) != 0)
+		return rc;
+	if (policy != NULL && (rc = schema_check(policy, dir_policy_fields, err, errcap)) != 0)
 		return rc;
 	struct directory *d = calloc(1, sizeof(*d));
 	if (d == NULL)
@@ -162,6 +170,7 @@ int directory_from_envelope(const json_t *env, const char *broker_id, pki_trust 
 			goto fail;
 	}
 	d->fetched_at = time_now_ms();
+	d->max_consent_days = (int)json_integer_value(json_object_get(policy, "max_consent_days"));
 	*out = d;
 	return 0;
 fail:

@@ -36,6 +36,7 @@ struct directory {
 	X509 *broker_cert;
 	char broker_id[PKI_ID_MAX];
 	int64_t fetched_at;
+	int max_consent_days;  /* federation policy; 0 when the broker names none */
 };
 
 /* Builds a directory from the body of a `directory` envelope and verifies

@@ -16,11 +16,12 @@ static const char SQL_DISCLOSURE_INSERT[] =
 	"INSERT INTO disclosures(ts, request_id, type, requester, actor_id, actor_role, purpose,"
 	" cluster, subject_index, outcome, reason, broker_index, case_id, ground,"
 	" ground_detail_hash, consent_id, consent_version, categories, approval, ledger_idx,"
-	" asked, broker_ts, broker_leaf) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+	" asked, broker_ts, broker_leaf, person)"
+	" VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
 static const char SQL_SENT_INSERT[] =
 	"INSERT INTO sent_log(ts, request_id, type, actor_id, actor_role, purpose, cluster,"
-	" partners, subject_index, case_id, ground, consent_id, categories)"
-	" VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)";
+	" partners, subject_index, case_id, ground, consent_id, categories, subjects)"
+	" VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
 static const char SQL_SENT_COMPLETE[] =
 	"UPDATE sent_log SET outcomes = ?, completed_at = ?, received = ? WHERE request_id = ?";
 
@@ -75,8 +76,8 @@ static void broker_meta_of(const json_t *query, struct broker_meta *m)
 static json_t *disclog_entry(const struct disclosure *e, const struct broker_meta *m, int64_t ts)
 {
 	char idx[2 * 32 + 1] = "";
-	json_t *o = json_pack("{s:s,s:I,s:I}", "type", "disclosure", "ts", (json_int_t)ts,
-			      "broker_index", (json_int_t)e->broker_index);
+	json_t *o = json_pack("{s:s,s:I,s:I,s:i}", "type", "disclosure", "ts", (json_int_t)ts,
+			      "broker_index", (json_int_t)e->broker_index, "person", e->person);
 	if (o == NULL)
 		return NULL;
 	if (e->subject_index != NULL) {
@@ -164,6 +165,7 @@ int disclog_insert(db *d, void *arg)
 	else
 		sqlite3_bind_null(st, 22);
 	bind_opt_text(st, 23, m.leaf);
+	sqlite3_bind_int(st, 24, e->person);
 	rc = disclog_step(d, st);
 	db_stmt_done(d, st);
 	free(m.asked);
@@ -196,6 +198,7 @@ static int sentlog_insert(db *d, void *arg)
 	bind_opt_text(st, 11, e->ground);
 	bind_opt_text(st, 12, e->consent_id);
 	bind_opt_text(st, 13, e->categories);
+	bind_opt_text(st, 14, e->subjects);
 	rc = disclog_step(d, st);
 	db_stmt_done(d, st);
 	return rc;

@@ -58,6 +58,30 @@
 	"ALTER TABLE disclosures ADD COLUMN broker_ts INTEGER;"                       \
 	"ALTER TABLE disclosures ADD COLUMN broker_leaf TEXT;"
 
+/* One row per person of a household lookup: (request, person) is unique.
+ * SQLite changes a table constraint only by building the table anew. */
+#define DISCLOG_COLUMNS                                                                \
+	"seq, ts, request_id, type, requester, actor_id, actor_role, purpose, cluster,"  \
+	" case_id, ground, ground_detail_hash, consent_id, consent_version, categories," \
+	" subject_index, outcome, reason, broker_index, approval, ledger_idx, asked,"  \
+	" broker_ts, broker_leaf"
+#define DISCLOG_PERSON_SCHEMA                                                          \
+	"CREATE TABLE disclosures_new (seq INTEGER PRIMARY KEY, ts INTEGER NOT NULL,"  \
+	" request_id TEXT NOT NULL, type TEXT NOT NULL, requester TEXT NOT NULL,"     \
+	" actor_id TEXT NOT NULL, actor_role TEXT NOT NULL, purpose TEXT NOT NULL,"    \
+	" cluster TEXT, case_id TEXT, ground TEXT, ground_detail_hash TEXT,"          \
+	" consent_id TEXT, consent_version TEXT, categories TEXT, subject_index BLOB," \
+	" outcome TEXT NOT NULL, reason TEXT, broker_index INTEGER, approval TEXT,"    \
+	" ledger_idx INTEGER, asked TEXT, broker_ts INTEGER, broker_leaf TEXT,"       \
+	" person INTEGER NOT NULL DEFAULT 0, UNIQUE (request_id, person));"           \
+	"INSERT INTO disclosures_new (" DISCLOG_COLUMNS ") SELECT " DISCLOG_COLUMNS   \
+	" FROM disclosures;"                                                            \
+	"DROP TABLE disclosures;"                                                       \
+	"ALTER TABLE disclosures_new RENAME TO disclosures;"                            \
+	"CREATE INDEX disclosures_subject ON disclosures(subject_index);"               \
+	"CREATE INDEX disclosures_ts ON disclosures(ts);"                               \
+	"ALTER TABLE sent_log ADD COLUMN subjects TEXT;"
+
 #define LEDGER_SCHEMA                                                                  \
 	"CREATE TABLE ledger (idx INTEGER PRIMARY KEY, ts INTEGER NOT NULL,"          \
 	" type TEXT NOT NULL, msg_id TEXT, entry TEXT NOT NULL, leaf BLOB NOT NULL);" \
@@ -77,6 +101,7 @@ struct disclosure {
 	const char *cluster;    /* may be NULL */
 	const uint8_t *subject_index; /* 32 bytes, may be NULL */
 	const char *outcome;    /* known, not_known, refused, disclosed */
+	int person;             /* a lookup's person: its place in the household asked */
 	const char *reason;     /* refusal reason or NULL */
 	int64_t broker_index;   /* the broker's audit index from its receipt */
 	/* data requests (NULL for lookups) */
@@ -94,8 +119,8 @@ struct disclosure {
 };
 
 /* Durable write through the group-commit writer, in the disclosures table
- * and the ledger. WN_EREPLAY when the request id was logged before (no
- * second disclosure for one request). */
+ * and the ledger. WN_EREPLAY when the request id (and person) was logged
+ * before (no second disclosure for one request). */
 int disclog_write(db_writer *w, const struct disclosure *e);
 
 /* The same insert for a caller already inside a writer transaction. */
@@ -117,6 +142,7 @@ struct sent_entry {
 	/* data requests (NULL for lookups) */
 	const char *case_id, *ground, *consent_id;
 	const char *categories; /* JSON array text */
+	const char *subjects;   /* household lookups: JSON array of the pseudonyms (hex) */
 };
 
 /* 1 in *sent (and the time in *ts) when request_id was logged as sent. */

@@ -22,11 +22,13 @@
 #include "answer.h"
 #include "bsn.h"
 #include "canon.h"
+#include "casekey.h"
 #include "consent.h"
 #include "date.h"
 #include "disclog.h"
 #include "envelope.h"
 #include "ground.h"
+#include "household.h"
 #include "ids.h"
 #include "log.h"
 #include "schema.h"
@@ -56,7 +58,8 @@ struct disclose_ctx {
 	const json_t *motivation;
 	uint8_t index[STORE_INDEX_LEN];
 	const char *reason;        /* NULL while nothing refuses */
-	char detail[256];
+	char detail[320];
+	char person[HOUSEHOLD_COMMIT_HEX + 1]; /* the person's commitment in the case */
 	char detail_hash[65];      /* consent version or motivation hash */
 	/* filled inside the transaction */
 	json_t *records;
@@ -67,6 +70,41 @@ static void refuse(struct disclose_ctx *c, const char *reason, const char *detai
 {
 	c->reason = reason;
 	snprintf(c->detail, sizeof(c->detail), "%s", detail);
+}
+
+/* The person is a member of the household the case is about, as the broker
+ * attests it now (Heerlen 7.1), and the one a third party was approved for:
+ * checked here with the case key, whatever the requester claimed. */
+static void disclose_check_person(struct disclose_ctx *c)
+{
+	const json_t *receipt = json_object_get(c->query, "receipt");
+	const json_t *people = json_object_get(receipt, "people");
+	const char *approved = json_string_value(json_object_get(receipt, "person"));
+	uint8_t key[HOUSEHOLD_KEY_LEN];
+	char why[256];
+	int rc = casekey_of_query(c->n, c->query, key, why, sizeof(why));
+	if (rc == 0)
+		rc = household_commit(key, c->bsn, c->person);
+	OPENSSL_cleanse(key, sizeof(key));
+	if (rc != 0) {
+		refuse(c, "case_key_unavailable", why);
+		return;
+	}
+	if (!json_is_array(people) || !household_has(people, c->person)) {
+		refuse(c, "not_in_case", "the person asked about is not a member of the household "
+		       "of this case: only the partners of a client's case receive information "
+		       "about that client (Heerlen 7.1)");
+		secevent_record(c->n->db, WN_ENOTINCASE, c->requester->id,
+				envelope_str(c->query, "id"), c->detail);
+		return;
+	}
+	if (envelope_str(c->query, "approval") != NULL &&
+	    (approved == NULL || strcmp(approved, c->person) != 0)) {
+		refuse(c, "person_not_approved", "the third-party disclosure was approved for "
+		       "another person of the case (Heerlen Bijlage 6)");
+		secevent_record(c->n->db, WN_ENOTINCASE, c->requester->id,
+				envelope_str(c->query, "id"), c->detail);
+	}
 }
 
 /* The categories asked for: known (r05), in the case's cluster (r26). */
@@ -126,9 +164,11 @@ static void disclose_check_ground(struct disclose_ctx *c, const json_t *sealed)
 			       "third-party disclosure");
 			return;
 		}
-		if (thirdparty_check_use(c->n, approval, c->requester->id, envelope_str(q, "purpose"),
-					 ground, c->categories, c->detail_hash, err,
-					 sizeof(err)) != 0) {
+		struct thirdparty_use use = {
+			approval, c->requester->id, envelope_str(q, "purpose"), ground, c->categories,
+			c->person, c->bsn,
+			json_string_value(json_object_get(json_object_get(q, "receipt"), "status")) };
+		if (thirdparty_check_use(c->n, &use, c->detail_hash, err, sizeof(err)) != 0) {
 			refuse(c, "approval_invalid", err);
 			return;
 		}
@@ -427,7 +467,9 @@ int answer_request(struct node *n, const json_t *query, const struct dir_peer *r
 	if ((rc = store_subject_index(&n->keys, c.bsn, c.index)) != 0)
 		goto out;
 	/* the checks that need no state; each may set the refusal */
-	disclose_check_categories(&c, cluster);
+	disclose_check_person(&c);
+	if (c.reason == NULL)
+		disclose_check_categories(&c, cluster);
 	const char *reason = NULL;
 	if (c.reason == NULL &&
 	    profile_request_decision(&n->profile, c.categories, envelope_str(query, "ground"),

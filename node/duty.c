@@ -15,6 +15,7 @@
 
 #include "wijknet.h"
 #include "bsn.h"
+#include "casekey.h"
 #include "context.h"
 #include "ground.h"
 #include "ids.h"
@@ -104,6 +105,11 @@ json_t *local_duty(struct node *n, json_t *rq)
 	/* the judgement itself: the same Bijlage 3 parts as any ground without consent */
 	if ((rc = ground_check_motivation("vital_interest", motivation, err, sizeof(err))) != 0)
 		return local_error(rc == WN_ESCHEMA ? rc : WN_EMOTIVATION, err);
+	/* about a person of the case's household only (Heerlen 7.1) */
+	char commit[HOUSEHOLD_COMMIT_HEX + 1];
+	if ((rc = casekey_check_person(n, json_string_value(json_object_get(rq, "case")), bsn,
+				       n->ident->id, commit, err, sizeof(err))) != 0)
+		return local_error(rc, err);
 	char *cats_text = json_dumps(cats, JSON_COMPACT);
 	char *mot_text = json_dumps(motivation, JSON_COMPACT | JSON_SORT_KEYS);
 	json_int_t hours = json_integer_value(json_object_get(rq, "hours"));

@@ -88,6 +88,8 @@ int fanout_query(struct node *n, struct directory *d, const struct fanout_query 
 	snprintf(qid, ID_HEX_LEN + 1, "%s", envelope_str(env, "id"));
 	if (q->purpose != NULL)
 		envelope_set_str(env, "purpose", q->purpose);
+	if (q->case_id != NULL)
+		envelope_set_str(env, "case", q->case_id);
 	json_object_set(env, "actor", (json_t *)q->actor);
 	json_object_set_new(env, "body", json_pack("{s:i}", "deadline_ms", q->deadline_ms));
 	/* partners without a sealing key cannot be asked: unavailable */
@@ -111,6 +113,7 @@ int fanout_query(struct node *n, struct directory *d, const struct fanout_query 
 		.purpose = q->purpose,
 		.partners = partners,
 		.subject_index = q->subject_index,
+		.case_id = q->case_id,
 	};
 	rc = partners ? sentlog_write(n->writer, &se) : WN_ENOMEM;
 	free(partners);

@@ -24,6 +24,7 @@ struct fanout_query {
 	int deadline_ms;
 	const char *log_type;      /* sent-log type: "report", "rights" */
 	const uint8_t *subject_index; /* the person, for the sent log */
+	const char *case_id;       /* a rights request about a person of a case, or NULL */
 };
 
 /* The partners named (each another active covenant partner), or all of

@@ -105,6 +105,13 @@ int ground_check_motivation(const char *ground, const json_t *motivation, char *
 			 "proportional to its aim (Bijlage 3 step III)");
 		return WN_EMOTIVATION;
 	}
+	/* without consent, only one of the three exceptions allows the sharing */
+	if (exception == NULL) {
+		snprintf(err, errcap, "motivation: 'exception' is missing: without the client's "
+			 "consent data are shared only for crime_prevention, client_protection or "
+			 "rights_of_others (Bijlage 3 step IV)");
+		return WN_EMOTIVATION;
+	}
 	return 0;
 }
 

@@ -5,8 +5,9 @@
  * public_task, legitimate_interest and contract carry the structured
  * motivation of Heerlen Bijlage 3 (r13): which interest is at stake (I a–c),
  * why less invasive sharing does not suffice (II, subsidiarity), why the
- * sharing is proportional (III), the exception relied on (IV a–c) and the
- * legal reference where there is one. conflict_of_duties is asserted by the
+ * sharing is proportional (III), the exception relied on — required, since
+ * without consent step IV allows sharing only on one of its three (IV a–c) —
+ * and the legal reference where there is one. conflict_of_duties is asserted by the
  * source's own professional (r12), never by the requester.
  */
 #ifndef WN_NODE_GROUND_H

@@ -3,6 +3,7 @@
  */
 #include "wijknet.h"
 #include "nodedb.h"
+#include "casekey.h"
 #include "consent.h"
 #include "disclog.h"
 #include "replay.h"
@@ -27,6 +28,9 @@ static const struct db_migration node_migrations[] = {
 	{ 9, DISCLOG_BROKER_SCHEMA
 	     "CREATE INDEX ledger_removals ON ledger(json_extract(entry, '$.subject_index'))"
 	     " WHERE type IN ('purge', 'deletion');" },
+	/* households: the case keys this node holds, one disclosure row per
+	 * person a lookup asks about, a third-party decision bound to a person */
+	{ 10, CASEKEY_SCHEMA DISCLOG_PERSON_SCHEMA THIRDPARTY_PERSON_SCHEMA },
 };
 
 int nodedb_open(const char *path, db **out, char *err, size_t errcap)

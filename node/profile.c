@@ -13,6 +13,7 @@ static const struct schema_field profile_fields[] = {
 	{ "share", SCHEMA_ARRAY, 0, 64 },
 	{ "grounds", SCHEMA_ARRAY, 0, 16 },
 	{ "shielded_lookups", SCHEMA_STRING, 0, 16 },
+	{ "lookup_grounds", SCHEMA_ARRAY, 0, 16 },
 	{ NULL, 0, 0, 0 },
 };
 
@@ -38,6 +39,24 @@ static int profile_choice(config *cfg, const json_t *obj, const char *key,
 	snprintf(err, errcap, "%s: in 'profile': field '%s': expected %s, %s or %s",
 		 config_file(cfg), key, names[0], names[1], names[2]);
 	return WN_ECONFIG;
+}
+
+/* Every item a lawful ground of the vocabulary. */
+static int profile_check_grounds(config *cfg, const json_t *grounds, const char *key, char *err,
+				 size_t errcap)
+{
+	size_t i;
+	json_t *x;
+	json_array_foreach(grounds, i, x) {
+		if (!vocab_ground_known(json_string_value(x))) {
+			snprintf(err, errcap, "%s: in 'profile': field '%s': item %zu is not a "
+				 "lawful ground (%s)", config_file(cfg), key, i,
+				 "consent, legal_obligation, vital_interest, public_task, "
+				 "legitimate_interest, contract, conflict_of_duties");
+			return WN_ECONFIG;
+		}
+	}
+	return 0;
 }
 
 int profile_load(config *cfg, const json_t *obj, struct profile *out, char *err, size_t errcap)
@@ -68,17 +87,13 @@ int profile_load(config *cfg, const json_t *obj, struct profile *out, char *err,
 		}
 	}
 	json_t *grounds = json_object_get(obj, "grounds");
-	json_array_foreach(grounds, i, x) {
-		if (!vocab_ground_known(json_string_value(x))) {
-			snprintf(err, errcap, "%s: in 'profile': field 'grounds': item %zu is not a "
-				 "lawful ground (%s)", config_file(cfg), i,
-				 "consent, legal_obligation, vital_interest, public_task, "
-				 "legitimate_interest, contract, conflict_of_duties");
-			return WN_ECONFIG;
-		}
-	}
+	json_t *lookup_grounds = json_object_get(obj, "lookup_grounds");
+	if ((rc = profile_check_grounds(cfg, grounds, "grounds", err, errcap)) != 0 ||
+	    (rc = profile_check_grounds(cfg, lookup_grounds, "lookup_grounds", err, errcap)) != 0)
+		return rc;
 	out->share = share ? json_incref(share) : json_array();
 	out->grounds = grounds ? json_incref(grounds) : NULL;
+	out->lookup_grounds = lookup_grounds ? json_incref(lookup_grounds) : NULL;
 	return 0;
 }
 
@@ -99,8 +114,10 @@ void profile_free(struct profile *p)
 {
 	json_decref(p->share);
 	json_decref(p->grounds);
+	json_decref(p->lookup_grounds);
 	p->share = NULL;
 	p->grounds = NULL;
+	p->lookup_grounds = NULL;
 }
 
 static int profile_lists(const json_t *arr, const char *s)
@@ -136,13 +153,17 @@ int profile_request_decision(const struct profile *p, const json_t *categories,
 	return 0;
 }
 
-int profile_lookup_decision(const struct profile *p, const json_t *consent, const char **reason)
+int profile_lookup_decision(const struct profile *p, const char *ground, const char **reason)
 {
+	if (p->lookup_grounds != NULL && !profile_lists(p->lookup_grounds, ground)) {
+		*reason = "ground_not_accepted";
+		return WN_EDENIED;
+	}
 	switch (p->lookups) {
 	case PROFILE_LOOKUPS_ANSWER:
 		return 0;
 	case PROFILE_LOOKUPS_CONSENT:
-		if (consent != NULL)
+		if (ground != NULL && strcmp(ground, "consent") == 0)
 			return 0;
 		*reason = "consent_required";
 		return WN_EDENIED;

@@ -31,17 +31,19 @@ struct profile {
 	enum profile_shielded shielded_lookups;
 	json_t *share;                /* categories this partner discloses (array) */
 	json_t *grounds;              /* lawful grounds it discloses on (array) */
+	json_t *lookup_grounds;       /* lawful grounds it answers lookups on (NULL: all) */
 };
 
 /* Reads the "profile" object (may be NULL: answer lookups, share nothing). */
 int profile_load(config *cfg, const json_t *obj, struct profile *out, char *err, size_t errcap);
 void profile_free(struct profile *p);
 
-/* What a lookup may be told, decided before any record is read, so that a
- * refusal reveals nothing: 0 = answer from the records; otherwise *reason is
- * the refusal code. consent is the verified consent presented with the
- * lookup, or NULL (consents arrive with the consent registry). */
-int profile_lookup_decision(const struct profile *p, const json_t *consent, const char **reason);
+/* Whether a lookup on ground may be answered at all, decided before any
+ * record is read, so that a refusal reveals nothing: 0 = answer from the
+ * records (on consent, once each person's consent is verified); otherwise
+ * *reason is the refusal code (ground_not_accepted, consent_required,
+ * not_shared). */
+int profile_lookup_decision(const struct profile *p, const char *ground, const char **reason);
 
 const char *profile_lookups_name(enum profile_lookups l);
 

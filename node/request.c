@@ -16,6 +16,7 @@
 
 #include "wijknet.h"
 #include "bsn.h"
+#include "casekey.h"
 #include "consent.h"
 #include "context.h"
 #include "date.h"
@@ -232,9 +233,25 @@ json_t *local_request(struct node *n, json_t *rq)
 		if ((rc = consent_load(n, consent_id, &consent_obj, err, sizeof(err))) != 0)
 			goto fail;
 		date_today_plus(0, today);
-		struct consent_use use = { bsn, purpose, n->ident->id, to, cats, today };
+		struct consent_use use = { bsn, purpose, n->ident->id, to, cats, today,
+					   d->max_consent_days };
 		if ((rc = consentdoc_covers(json_object_get(consent_obj, "document"), &use, err,
 					    sizeof(err))) != 0)
+			goto fail;
+	}
+	struct dir_peer *self = directory_find(d, n->ident->id);
+	if (approval == NULL && self != NULL && self->incidental) {
+		snprintf(err, sizeof(err), "'%s' is an incidental partner: it requests data only on "
+			 "an approved third-party disclosure (Heerlen 7.2)", n->ident->id);
+		rc = WN_EDENIED;
+		goto fail;
+	}
+	/* a partner of the case asks only about a person of its household (Heerlen
+	 * 7.1); a third party holds no case key, its approval names the person */
+	if (approval == NULL) {
+		char commit[HOUSEHOLD_COMMIT_HEX + 1];
+		if ((rc = casekey_check_person(n, case_id, bsn, n->ident->id, commit, err,
+					       sizeof(err))) != 0)
 			goto fail;
 	}
 	/* ids are unique: a retried id is never sent twice (no second disclosure) */

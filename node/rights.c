@@ -17,13 +17,16 @@
 #include "wijknet.h"
 #include "answer.h"
 #include "bsn.h"
+#include "casekey.h"
 #include "context.h"
 #include "date.h"
 #include "disclog.h"
 #include "envelope.h"
 #include "fanout.h"
 #include "ground.h"
+#include "household.h"
 #include "ids.h"
+#include "secevent.h"
 #include "local.h"
 #include "log.h"
 #include "purge.h"
@@ -57,6 +60,7 @@ static const struct schema_field rights_rq_fields[] = {
 	{ "decision", SCHEMA_STRING, 0, 16 },
 	{ "motivation", SCHEMA_STRING, 0, 4000 },
 	{ "deadline_ms", SCHEMA_INT, 0, 60000 },
+	{ "case", SCHEMA_STRING, 0, 32 },
 	{ NULL, 0, 0, 0 },
 };
 
@@ -92,8 +96,30 @@ struct rights_receive {
 	const json_t *sealed;
 	uint8_t index[STORE_INDEX_LEN];
 	char deadline[DATE_LEN + 1];
-	const char *status; /* out: registered, not_known */
+	const char *refusal; /* not_in_case, when the person is outside the case named */
+	const char *status;  /* out: registered, not_known, refused */
 };
+
+/* A request about a person of a case: the person must be a member of its
+ * household as the broker attests it (Heerlen 7.1); else it is refused. */
+static void rights_check_person(struct node *n, struct rights_receive *r, const char *bsn)
+{
+	uint8_t key[HOUSEHOLD_KEY_LEN];
+	char commit[HOUSEHOLD_COMMIT_HEX + 1], why[256];
+	const json_t *people = json_object_get(json_object_get(r->query, "receipt"), "people");
+	if (envelope_str(r->query, "case") == NULL)
+		return;
+	int rc = casekey_of_query(n, r->query, key, why, sizeof(why));
+	if (rc == 0)
+		rc = household_commit(key, bsn, commit);
+	OPENSSL_cleanse(key, sizeof(key));
+	if (rc == 0 && household_has(people, commit))
+		return;
+	r->refusal = "not_in_case";
+	snprintf(why, sizeof(why), "rights request about a person who is not a member of the "
+		 "household of case %s", envelope_str(r->query, "case"));
+	secevent_record(n->db, WN_ENOTINCASE, r->requester->id, envelope_str(r->query, "id"), why);
+}
 
 static int rights_receive_run(db *d, void *arg)
 {
@@ -105,9 +131,9 @@ static int rights_receive_run(db *d, void *arg)
 	if (rc != 0)
 		return rc;
 	sqlite3_bind_blob(st, 1, r->index, STORE_INDEX_LEN, SQLITE_TRANSIENT);
-	known = sqlite3_step(st) == SQLITE_ROW;
+	known = r->refusal == NULL && sqlite3_step(st) == SQLITE_ROW;
 	sqlite3_finalize(st);
-	r->status = known ? "registered" : "not_known";
+	r->status = r->refusal ? "refused" : known ? "registered" : "not_known";
 	char *cats = json_dumps(json_object_get(r->sealed, "categories"), JSON_COMPACT);
 	struct disclosure e = {
 		.ledger = r->n->ledger,
@@ -120,7 +146,8 @@ static int rights_receive_run(db *d, void *arg)
 		.purpose = "inzage",
 		.subject_index = r->index,
 		.outcome = r->status,
-		.reason = json_string_value(json_object_get(r->sealed, "kind")),
+		.reason = r->refusal ? r->refusal : json_string_value(json_object_get(r->sealed, "kind")),
+		.case_id = envelope_str(q, "case"),
 		.broker_index = (int64_t)json_integer_value(
 			json_object_get(json_object_get(q, "receipt"), "index")),
 		.categories = cats,
@@ -187,6 +214,7 @@ int rights_receive(struct node *n, const json_t *query, const struct dir_peer *r
 	date_today_plus(RIGHTS_DEADLINE_DAYS, r.deadline);
 	if ((rc = store_subject_index(&n->keys, bsn, r.index)) != 0)
 		goto out;
+	rights_check_person(n, &r, bsn);
 	if ((rc = db_writer_run(n->writer, rights_receive_run, &r)) != 0) {
 		snprintf(err, errcap, rc == WN_EREPLAY ? "this request was answered before"
 						       : "the request cannot be registered; no answer");
@@ -198,6 +226,8 @@ int rights_receive(struct node *n, const json_t *query, const struct dir_peer *r
 	json_t *body = json_pack("{s:s}", "status", r.status);
 	if (strcmp(r.status, "registered") == 0)
 		json_object_set_new(body, "deadline", json_string(r.deadline));
+	if (r.refusal != NULL)
+		json_object_set_new(body, "reason", json_string(r.refusal));
 	json_t *a = NULL;
 	if ((rc = envelope_new1(&a, "rights.answer", n->ident->id, requester->id)) == 0) {
 		envelope_set_str(a, "re", envelope_str(query, "id"));
@@ -222,6 +252,48 @@ out:
 
 /* ---- at the node the client turned to -------------------------------- */
 
+/* A request about a person of a case goes to the case's partners; where this
+ * node takes part itself it checks the person first. *members: the partners
+ * to ask, or NULL when named ones are given. */
+static int rights_case_scope(struct node *n, const char *case_id, const char *bsn,
+			     const json_t *named, json_t **members, char *err, size_t errcap)
+{
+	char commit[HOUSEHOLD_COMMIT_HEX + 1];
+	uint8_t key[HOUSEHOLD_KEY_LEN];
+	json_t *c = NULL, *x;
+	size_t i;
+	int rc = casekey_case(n, case_id, &c, err, errcap);
+	if (rc == WN_ENOTMEMBER) {
+		if (named != NULL)
+			return 0; /* not a partner of the case: each source checks the person */
+		snprintf(err, errcap, "'%s' does not take part in case %s: name the partners of "
+			 "the case to ask (--partners)", n->ident->id, case_id);
+		return WN_EINVAL;
+	}
+	if (rc == 0)
+		rc = casekey_get(n, case_id, key, err, errcap);
+	if (rc == 0)
+		rc = household_commit(key, bsn, commit);
+	OPENSSL_cleanse(key, sizeof(key));
+	/* the municipality's own users: refused before anything leaves */
+	if (rc == 0 && !household_has(json_object_get(c, "people"), commit)) {
+		snprintf(err, errcap, "the person is not a member of the household of case %s",
+			 case_id);
+		secevent_record(n->db, WN_ENOTINCASE, n->ident->id, NULL, err);
+		rc = WN_ENOTINCASE;
+	}
+	if (rc == 0 && named == NULL) {
+		*members = json_array();
+		json_array_foreach(json_object_get(c, "members"), i, x) {
+			const char *id = json_string_value(json_object_get(x, "partner"));
+			if (id != NULL && strcmp(id, n->ident->id) != 0)
+				json_array_append_new(*members, json_string(id));
+		}
+	}
+	json_decref(c);
+	return rc;
+}
+
 static json_t *rights_send(struct node *n, json_t *rq)
 {
 	char err[512] = "", qid[ID_HEX_LEN + 1];
@@ -241,9 +313,20 @@ static json_t *rights_send(struct node *n, json_t *rq)
 		return local_error(WN_EINVAL, "kind: correction, completion, deletion or shielding");
 	if ((rc = categories_ok(json_object_get(rq, "categories"), err, sizeof(err))) != 0)
 		return local_error(rc, err);
-	if ((d = node_directory(n)) == NULL)
+	const char *case_id = json_string_value(json_object_get(rq, "case"));
+	json_t *named = json_object_get(rq, "partners"), *members = NULL;
+	if (case_id != NULL && id_validate(case_id) != 0)
+		return local_error(WN_EINVAL, "field 'case': a case id of 32 lowercase hex digits");
+	if (case_id != NULL && (rc = rights_case_scope(n, case_id, bsn, named, &members, err,
+						       sizeof(err))) != 0)
+		return local_error(rc, err);
+	if ((d = node_directory(n)) == NULL) {
+		json_decref(members);
 		return local_error(WN_ESTATE, "no verified directory yet: is the broker reachable?");
-	if ((rc = fanout_scope(n, &d, json_object_get(rq, "partners"), &scope, err, sizeof(err))) != 0)
+	}
+	rc = fanout_scope(n, &d, members ? members : named, &scope, err, sizeof(err));
+	json_decref(members);
+	if (rc != 0)
 		goto fail;
 	sealed = json_pack("{s:s,s:s}", "bsn", bsn, "kind", kind);
 	static const char *const opt[] = { "categories", "text" };
@@ -254,7 +337,8 @@ static json_t *rights_send(struct node *n, json_t *rq)
 	if ((rc = store_subject_index(&n->keys, bsn, index)) != 0)
 		goto fail;
 	struct fanout_query q = { "rights.request", "rights.answer", scope, sealed, actor, "inzage",
-				  deadline > 0 ? deadline : RIGHTS_DEADLINE_MS, "rights", index };
+				  deadline > 0 ? deadline : RIGHTS_DEADLINE_MS, "rights", index,
+				  case_id };
 	if ((rc = fanout_query(n, d, &q, qid, &answers, err, sizeof(err))) != 0)
 		goto fail;
 	json_t *list = json_array(), *x;

@@ -1,38 +1,61 @@
 /*
- * thirdparty.c — the node's part in third-party disclosures (r08): propose
- * one (the motivation stays here, in the dossier, and the broker keeps its
- * hash), sign the confidentiality declaration as the third party, approve
- * or reject as a partner of the case, list them. Every decision this node
- * takes is kept, so that as a source it discloses only what it approved.
+ * thirdparty.c — the node's part in third-party disclosures (r08; Heerlen
+ * 7.2, Bijlage 6): propose one for a person of the case — on the client's
+ * consent asked beforehand, whose document goes sealed to the source, or on a
+ * motivation that stays here, in the dossier, with its hash at the broker —
+ * sign the versioned confidentiality declaration as the third party, approve
+ * or reject as a partner of the case after checking whom it concerns, list
+ * them. Every decision this node takes is kept, so that as a source it
+ * discloses only what it approved, about the person it approved.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "wijknet.h"
+#include "bsn.h"
+#include "canon.h"
+#include "casekey.h"
+#include "consent.h"
 #include "context.h"
 #include "date.h"
+#include "declaration.h"
 #include "envelope.h"
 #include "ground.h"
+#include "household.h"
 #include "ids.h"
 #include "local.h"
 #include "log.h"
 #include "schema.h"
+#include "secevent.h"
 #include "thirdparty.h"
 #include "vocab.h"
+
+static const char TP_CONSENT_AAD[] = "wijknet-thirdparty-consent-v1";
 
 static const struct schema_field tp_rq_fields[] = {
 	{ "op", SCHEMA_STRING, 1, 32 },
 	{ "case", SCHEMA_STRING, 0, 32 },
 	{ "party", SCHEMA_STRING, 0, 63 },
 	{ "source", SCHEMA_STRING, 0, 63 },
+	{ "bsn", SCHEMA_STRING, 0, 16 },
 	{ "categories", SCHEMA_ARRAY, 0, 32 },
 	{ "purpose", SCHEMA_STRING, 0, 48 },
 	{ "ground", SCHEMA_STRING, 0, 48 },
 	{ "motivation", SCHEMA_OBJECT, 0, 0 },
+	{ "consent", SCHEMA_STRING, 0, 32 },
 	{ "approval", SCHEMA_STRING, 0, 32 },
 	{ "declaration", SCHEMA_OBJECT, 0, 0 },
 	{ "actor", SCHEMA_OBJECT, 0, 0 },
+	{ NULL, 0, 0, 0 },
+};
+
+static const struct schema_field tp_sealed_fields[] = {
+	{ "bsn", SCHEMA_STRING, 1, 16 },
+	{ "consent", SCHEMA_OBJECT, 0, 0 },
 	{ NULL, 0, 0, 0 },
 };
 
@@ -41,6 +64,8 @@ struct tp_decision {
 	const char *decision;
 	const char *motivation;   /* proposer only */
 	const json_t *actor;
+	const uint8_t *consent_enc; /* source on consent: the document, encrypted */
+	size_t consent_len;
 };
 
 static int tp_decision_insert(db *d, void *arg)
@@ -53,8 +78,8 @@ static int tp_decision_insert(db *d, void *arg)
 		return WN_ENOMEM;
 	int rc = db_prepare(d, "INSERT OR REPLACE INTO third_party_decisions(id, case_id, party,"
 			       " source, categories, purpose, ground, motivation, motivation_hash,"
-			       " decision, decided_at, actor_id, actor_role)"
-			       " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", &st);
+			       " decision, decided_at, actor_id, actor_role, person, consent_enc)"
+			       " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", &st);
 	if (rc == 0) {
 		const char *f[] = { "id", "case", "party", "source" };
 		for (int i = 0; i < 4; i++)
@@ -75,6 +100,11 @@ static int tp_decision_insert(db *d, void *arg)
 				  SQLITE_TRANSIENT);
 		sqlite3_bind_text(st, 13, json_string_value(json_object_get(x->actor, "role")), -1,
 				  SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 14, json_string_value(json_object_get(t, "person")), -1,
+				  SQLITE_TRANSIENT);
+		if (x->consent_enc != NULL)
+			sqlite3_bind_blob(st, 15, x->consent_enc, (int)x->consent_len,
+					  SQLITE_TRANSIENT);
 		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
 	}
 	sqlite3_finalize(st);
@@ -82,7 +112,9 @@ static int tp_decision_insert(db *d, void *arg)
 	return rc;
 }
 
-/* Sends type with body to the broker; *reply_body: the broker's answer. */
+/* Sends type with body to the broker; *reply_body: the broker's answer. The
+ * body is taken; env_out (may be NULL) gets a prepared envelope instead of
+ * sending, for callers that seal parts to partners first. */
 static int tp_call(struct node *n, const char *type, const char *case_id, const json_t *actor,
 		   json_t *body, json_t **reply_body, char *err, size_t errcap)
 {
@@ -107,45 +139,336 @@ static int tp_call(struct node *n, const char *type, const char *case_id, const 
 	return rc;
 }
 
-static json_t *tp_propose(struct node *n, json_t *rq)
+/* What a proposal rests on, checked here before anything leaves: a person of
+ * the household, and on consent a consent this node holds that covers the
+ * third party as recipient, the source, the purpose and the categories. */
+static int tp_propose_basis(struct node *n, json_t *rq, char commit[HOUSEHOLD_COMMIT_HEX + 1],
+			    json_t **consent_obj, char *err, size_t errcap)
 {
-	char err[512] = "", hash[65];
-	json_t *actor = json_object_get(rq, "actor"), *motivation = json_object_get(rq, "motivation");
 	const char *case_id = json_string_value(json_object_get(rq, "case"));
+	const char *bsn = json_string_value(json_object_get(rq, "bsn"));
 	const char *ground = json_string_value(json_object_get(rq, "ground"));
+	const char *consent = json_string_value(json_object_get(rq, "consent"));
+	json_t *motivation = json_object_get(rq, "motivation");
 	int rc;
-	if (id_validate(case_id) != 0)
-		return local_error(WN_EINVAL, "field 'case': a case id of 32 lowercase hex digits");
-	if (json_object_get(rq, "party") == NULL || json_array_size(json_object_get(rq, "categories")) == 0 ||
-	    json_object_get(rq, "purpose") == NULL || ground == NULL)
-		return local_error(WN_EINVAL, "a proposal names the third party, the categories, the "
-					      "purpose and the ground");
-	/* Heerlen 7.2: the motivation is documented in the dossier */
-	if (motivation == NULL)
-		return local_error(WN_EMOTIVATION, "a third-party disclosure is motivated (Heerlen "
-						   "7.2): give the Bijlage 3 motivation");
-	if ((rc = ground_check_motivation(strcmp(ground, "legal_obligation") == 0 ? ground
-										 : "vital_interest",
-					  motivation, err, sizeof(err))) != 0)
-		return local_error(rc, err);
-	if ((rc = ground_detail_hash(motivation, hash)) != 0)
-		return local_error(rc, NULL);
+	if (bsn_validate(bsn) != 0) {
+		snprintf(err, errcap, "name the person the disclosure is about (a valid BSN): an "
+			 "approval names the case and the person");
+		return WN_EBSN;
+	}
+	if ((rc = casekey_check_person(n, case_id, bsn, n->ident->id, commit, err, errcap)) != 0)
+		return rc;
+	if (!ground_is_consent(ground)) {
+		/* Heerlen 7.2: the motivation is documented in the dossier */
+		if (motivation == NULL) {
+			snprintf(err, errcap, "a third-party disclosure is motivated (Heerlen 7.2): give "
+				 "the Bijlage 3 motivation, or propose on the client's consent");
+			return WN_EMOTIVATION;
+		}
+		if (consent != NULL) {
+			snprintf(err, errcap, "a consent is named only with the ground 'consent'");
+			return WN_EINVAL;
+		}
+		return ground_check_motivation(strcmp(ground, "legal_obligation") == 0
+						       ? ground : "vital_interest",
+					       motivation, err, errcap);
+	}
+	/* the client's consent, asked beforehand (Heerlen 7.2) */
+	if (consent == NULL) {
+		snprintf(err, errcap, "ground consent: name the client's consent (--consent ID)");
+		return WN_ECONSENT;
+	}
+	if ((rc = consent_load(n, consent, consent_obj, err, errcap)) != 0)
+		return rc;
+	char today[DATE_LEN + 1];
+	struct directory *d = node_directory(n);
+	const char *source = json_string_value(json_object_get(rq, "source"));
+	date_today_plus(0, today);
+	struct consent_use use = { bsn, json_string_value(json_object_get(rq, "purpose")),
+				   json_string_value(json_object_get(rq, "party")),
+				   source ? source : n->ident->id, json_object_get(rq, "categories"),
+				   today, d ? d->max_consent_days : 0 };
+	directory_release(d);
+	return consentdoc_covers(json_object_get(*consent_obj, "document"), &use, err, errcap);
+}
+
+/* Seals the person (and, to the source, the consent) to every partner of the
+ * case but this one, so that each knows whom it decides about. */
+static int tp_seal_members(struct node *n, json_t *env, const char *case_id, const char *source,
+			   const char *bsn, const json_t *consent_obj, char *err, size_t errcap)
+{
+	json_t *c = NULL, *x;
+	size_t i;
+	int rc = casekey_case(n, case_id, &c, err, errcap);
+	if (rc != 0)
+		return rc;
+	struct directory *d = node_directory(n);
+	json_array_foreach(json_object_get(c, "members"), i, x) {
+		const char *id = json_string_value(json_object_get(x, "partner"));
+		struct dir_peer *p = directory_find(d, id);
+		if (id == NULL || strcmp(id, n->ident->id) == 0)
+			continue;
+		if (p == NULL || !p->has_seal) {
+			snprintf(err, errcap, "'%s', a partner of the case, has no verified sealing key: "
+				 "it could not see whom it decides about", id);
+			rc = WN_EUNAVAILABLE;
+			break;
+		}
+		json_t *body = json_pack("{s:s}", "bsn", bsn);
+		if (consent_obj != NULL && strcmp(id, source) == 0)
+			json_object_set(body, "consent", (json_t *)consent_obj);
+		rc = body ? envelope_seal(env, id, p->seal_pk, body) : WN_ENOMEM;
+		json_decref(body);
+		if (rc != 0)
+			break;
+	}
+	directory_release(d);
+	json_decref(c);
+	return rc;
+}
+
+/* The proposal as it goes to the broker: header, body, then the seals. */
+static int tp_propose_envelope(struct node *n, json_t *rq, const char *commit,
+			       const json_t *consent_obj, const char *hash, json_t **out,
+			       char *err, size_t errcap)
+{
+	const char *case_id = json_string_value(json_object_get(rq, "case"));
+	const char *source = json_string_value(json_object_get(rq, "source"));
+	json_t *env = NULL;
+	int rc = envelope_new1(&env, "thirdparty.propose", n->ident->id, n->broker_id);
+	if (rc != 0)
+		return rc;
+	envelope_set_str(env, "case", case_id);
+	json_object_set(env, "actor", json_object_get(rq, "actor"));
 	json_t *body = json_pack("{s:O,s:O,s:O,s:O,s:s}", "party", json_object_get(rq, "party"),
 				 "categories", json_object_get(rq, "categories"), "purpose",
 				 json_object_get(rq, "purpose"), "ground",
-				 json_object_get(rq, "ground"), "motivation_hash", hash);
-	if (json_object_get(rq, "source") != NULL)
-		json_object_set(body, "source", json_object_get(rq, "source"));
-	json_t *rb = NULL;
-	if ((rc = tp_call(n, "thirdparty.propose", case_id, actor, body, &rb, err, sizeof(err))) != 0)
-		return local_error(rc, err);
-	char *mtext = json_dumps(motivation, JSON_COMPACT | JSON_SORT_KEYS);
-	struct tp_decision x = { json_object_get(rb, "approval"), "approved", mtext, actor };
-	if (mtext == NULL || db_writer_run(n->writer, tp_decision_insert, &x) != 0)
+				 json_object_get(rq, "ground"), "person", commit);
+	if (source != NULL)
+		json_object_set_new(body, "source", json_string(source));
+	if (hash != NULL)
+		json_object_set_new(body, "motivation_hash", json_string(hash));
+	if (consent_obj != NULL) {
+		char version[CONSENT_VERSION_LEN + 1];
+		if ((rc = consentdoc_version(consent_obj, version)) == 0)
+			json_object_set_new(body, "consent",
+					    json_pack("{s:O,s:s}", "id",
+						      json_object_get(consent_obj, "id"), "version",
+						      version));
+	}
+	json_object_set_new(env, "body", body);
+	if (rc == 0)
+		rc = tp_seal_members(n, env, case_id, source ? source : n->ident->id,
+				     json_string_value(json_object_get(rq, "bsn")), consent_obj, err,
+				     errcap);
+	if (rc != 0) {
+		json_decref(env);
+		return rc;
+	}
+	*out = env;
+	return 0;
+}
+
+static json_t *tp_propose(struct node *n, json_t *rq)
+{
+	char err[512] = "", hash[65], commit[HOUSEHOLD_COMMIT_HEX + 1];
+	json_t *actor = json_object_get(rq, "actor"), *motivation = json_object_get(rq, "motivation");
+	json_t *consent_obj = NULL, *env = NULL, *reply = NULL, *result = NULL;
+	char *mtext = NULL;
+	int rc;
+	if (id_validate(json_string_value(json_object_get(rq, "case"))) != 0)
+		return local_error(WN_EINVAL, "field 'case': a case id of 32 lowercase hex digits");
+	if (json_object_get(rq, "party") == NULL || json_array_size(json_object_get(rq, "categories")) == 0 ||
+	    json_object_get(rq, "purpose") == NULL || json_object_get(rq, "ground") == NULL)
+		return local_error(WN_EINVAL, "a proposal names the third party, the person, the "
+					      "categories, the purpose and the ground");
+	if ((rc = tp_propose_basis(n, rq, commit, &consent_obj, err, sizeof(err))) != 0)
+		goto fail;
+	if (motivation != NULL && (rc = ground_detail_hash(motivation, hash)) != 0)
+		goto fail;
+	if ((rc = tp_propose_envelope(n, rq, commit, consent_obj, motivation ? hash : NULL, &env,
+				      err, sizeof(err))) != 0)
+		goto fail;
+	if ((rc = node_call_broker(n, env, n->call_timeout_ms, &reply, err, sizeof(err))) != 0)
+		goto fail;
+	json_t *rb = envelope_body(reply);
+	mtext = motivation ? json_dumps(motivation, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	struct tp_decision x = { json_object_get(rb, "approval"), "approved", mtext, actor, NULL, 0 };
+	if (db_writer_run(n->writer, tp_decision_insert, &x) != 0)
 		log_msg(WN_LOG_ERROR, "thirdparty_local", "proposal %s is registered at the broker "
 			"but could not be kept here",
 			json_string_value(json_object_get(json_object_get(rb, "approval"), "id")));
+	result = json_pack("{s:b,s:O}", "ok", 1, "result", rb);
+	goto out;
+fail:
+	result = local_error(rc, err[0] ? err : NULL);
+out:
 	free(mtext);
+	json_decref(consent_obj);
+	json_decref(env);
+	json_decref(reply);
+	return result;
+}
+
+/* The consent document a source approves on, encrypted at rest. */
+static int tp_seal_consent(struct node *n, const json_t *consent, uint8_t **enc, size_t *len)
+{
+	char *canon = NULL;
+	size_t clen = 0;
+	int rc = canon_dump(consent, &canon, &clen);
+	if (rc != 0)
+		return rc;
+	*len = clen + KEYS_SEAL_OVERHEAD;
+	if ((*enc = malloc(*len)) == NULL)
+		rc = WN_ENOMEM;
+	else if ((rc = keys_seal(&n->keys, TP_CONSENT_AAD, canon, clen, *enc)) != 0) {
+		free(*enc);
+		*enc = NULL;
+	}
+	OPENSSL_cleanse(canon, clen);
+	free(canon);
+	return rc;
+}
+
+/* The consent a proposal rests on, as the source checks it: the registering
+ * partner's document, active at the broker, covering this disclosure today. */
+static int tp_check_consent(struct node *n, const json_t *t, const json_t *object,
+			    const char *bsn, char *err, size_t errcap)
+{
+	char today[DATE_LEN + 1];
+	struct directory *d = node_directory(n);
+	const char *registrar = json_string_value(json_object_get(object, "registered_by"));
+	struct dir_peer *reg = registrar ? directory_find(d, registrar) : NULL;
+	int max_days = d ? d->max_consent_days : 0;
+	int rc = consentdoc_verify(object, json_object_get(t, "consent"), reg ? reg->cert : NULL,
+				   err, errcap);
+	directory_release(d);
+	if (rc != 0)
+		return rc;
+	date_today_plus(0, today);
+	struct consent_use use = { bsn, json_string_value(json_object_get(t, "purpose")),
+				   json_string_value(json_object_get(t, "party")), n->ident->id,
+				   json_object_get(t, "categories"), today, max_days };
+	return consentdoc_covers(json_object_get(object, "document"), &use, err, errcap);
+}
+
+/* Before approving: whom the proposal concerns. The proposer's envelope,
+ * signed by it, seals the person to this partner; with the case key the node
+ * checks that it is the person the proposal names and that the person is a
+ * member of the household now. The source also checks the consent. */
+static int tp_check_approval(struct node *n, const json_t *t, uint8_t **consent_enc,
+			     size_t *consent_len, char *err, size_t errcap)
+{
+	const json_t *env = json_object_get(t, "proposal");
+	const char *case_id = json_string_value(json_object_get(t, "case"));
+	const char *proposer = json_string_value(json_object_get(t, "proposed_by"));
+	const char *person = json_string_value(json_object_get(t, "person"));
+	char detail[200], commit[HOUSEHOLD_COMMIT_HEX + 1];
+	uint8_t key[HOUSEHOLD_KEY_LEN];
+	json_t *sealed = NULL;
+	struct directory *d = node_directory(n);
+	struct dir_peer *p = directory_find(d, proposer);
+	int rc = WN_EDENIED;
+	if (env == NULL || envelope_check(env, detail, sizeof(detail)) != 0 || p == NULL ||
+	    strcmp(envelope_str(env, "from"), proposer) != 0 || envelope_verify(env, p->cert) != 0) {
+		snprintf(err, errcap, "the proposal does not carry its proposer's signature");
+		rc = WN_ESIG;
+		goto out;
+	}
+	if (envelope_open(env, n->ident->id, n->keys.seal_sk, &sealed) != 0 ||
+	    schema_check(sealed, tp_sealed_fields, detail, sizeof(detail)) != 0 ||
+	    bsn_validate(json_string_value(json_object_get(sealed, "bsn"))) != 0) {
+		snprintf(err, errcap, "the proposal seals no person to '%s'", n->ident->id);
+		rc = WN_ESEAL;
+		goto out;
+	}
+	const char *bsn = json_string_value(json_object_get(sealed, "bsn"));
+	if ((rc = casekey_get(n, case_id, key, err, errcap)) != 0 ||
+	    (rc = household_commit(key, bsn, commit)) != 0)
+		goto out;
+	if (person == NULL || strcmp(commit, person) != 0 ||
+	    !household_has(json_object_get(t, "people"), commit)) {
+		snprintf(err, errcap, "the person of this proposal is not a member of the household "
+			 "of case %s: a third party receives information only about a client of "
+			 "the case (Heerlen 7.1, 7.2)", case_id);
+		secevent_record(n->db, WN_ENOTINCASE, proposer, envelope_str(env, "id"), err);
+		rc = WN_ENOTINCASE;
+		goto out;
+	}
+	rc = 0;
+	const json_t *consent = json_object_get(sealed, "consent");
+	int source = strcmp(json_string_value(json_object_get(t, "source")), n->ident->id) == 0;
+	if (source && json_object_get(t, "consent") != NULL) {
+		if (consent == NULL) {
+			snprintf(err, errcap, "the proposal rests on consent but seals no consent "
+				 "document to the source");
+			rc = WN_ECONSENT;
+		} else if ((rc = tp_check_consent(n, t, consent, bsn, err, errcap)) == 0) {
+			rc = tp_seal_consent(n, consent, consent_enc, consent_len);
+		}
+	}
+out:
+	OPENSSL_cleanse(key, sizeof(key));
+	if (sealed != NULL) {
+		const char *b = json_string_value(json_object_get(sealed, "bsn"));
+		if (b != NULL)
+			OPENSSL_cleanse((char *)(uintptr_t)b, strlen(b));
+	}
+	json_decref(sealed);
+	directory_release(d);
+	return rc;
+}
+
+/* A partner of the case approves: only after checking whom it is about. */
+static json_t *tp_approve(struct node *n, json_t *rq, const char *id)
+{
+	char err[512] = "";
+	json_t *actor = json_object_get(rq, "actor"), *t = NULL, *rb = NULL;
+	uint8_t *consent_enc = NULL;
+	size_t consent_len = 0;
+	int rc = tp_call(n, "thirdparty.get", NULL, NULL, json_pack("{s:s}", "approval", id), &t,
+			 err, sizeof(err));
+	json_t *approval = json_object_get(t, "approval");
+	if (rc == 0)
+		rc = tp_check_approval(n, approval, &consent_enc, &consent_len, err, sizeof(err));
+	if (rc == 0)
+		rc = tp_call(n, "thirdparty.approve", NULL, actor, json_pack("{s:s}", "approval", id),
+			     &rb, err, sizeof(err));
+	if (rc == 0) {
+		struct tp_decision x = { json_object_get(rb, "approval"), "approved", NULL, actor,
+					 consent_enc, consent_len };
+		if (db_writer_run(n->writer, tp_decision_insert, &x) != 0)
+			log_msg(WN_LOG_ERROR, "thirdparty_local", "approval of %s is registered at "
+				"the broker but could not be kept here", id);
+	}
+	free(consent_enc);
+	json_decref(t);
+	json_t *result = rc == 0 ? json_pack("{s:b,s:o}", "ok", 1, "result", rb)
+				 : local_error(rc, err[0] ? err : NULL);
+	if (rc != 0)
+		json_decref(rb);
+	return result;
+}
+
+/* As the third party: the declaration of Bijlage 6 in its current version. */
+static json_t *tp_declare(struct node *n, json_t *rq, const char *id)
+{
+	char err[512] = "", hash[65];
+	json_t *decl = json_object_get(rq, "declaration"), *rb = NULL;
+	if (decl == NULL)
+		return local_error(WN_EINVAL, "the confidentiality declaration (Bijlage 6): name, "
+					      "organisation, place, signed_on");
+	if (declaration_hash(DECLARATION_VERSION, hash) != 0)
+		return local_error(WN_ECRYPTO, NULL);
+	json_t *signed_decl = json_deep_copy(decl);
+	json_object_set_new(signed_decl, "text_version", json_string(DECLARATION_VERSION));
+	json_object_set_new(signed_decl, "text_hash", json_string(hash));
+	int rc = tp_call(n, "thirdparty.declare", NULL, json_object_get(rq, "actor"),
+			 json_pack("{s:s,s:o}", "approval", id, "declaration", signed_decl), &rb,
+			 err, sizeof(err));
+	if (rc != 0)
+		return local_error(rc, err);
+	json_object_set_new(rb, "declaration_text", json_string(declaration_text(DECLARATION_VERSION)));
 	return json_pack("{s:b,s:o}", "ok", 1, "result", rb);
 }
 
@@ -156,30 +479,18 @@ static json_t *tp_decide(struct node *n, const char *op, json_t *rq)
 	const char *id = json_string_value(json_object_get(rq, "approval"));
 	if (id_validate(id) != 0)
 		return local_error(WN_EINVAL, "field 'approval': 32 lowercase hex digits");
-	json_t *body = json_pack("{s:s}", "approval", id);
-	const char *type = strcmp(op, "thirdparty.approve") == 0   ? "thirdparty.approve"
-			   : strcmp(op, "thirdparty.reject") == 0  ? "thirdparty.reject"
-								   : "thirdparty.declare";
-	if (strcmp(type, "thirdparty.declare") == 0) {
-		json_t *decl = json_object_get(rq, "declaration");
-		if (decl == NULL) {
-			json_decref(body);
-			return local_error(WN_EINVAL, "the confidentiality declaration (Bijlage 6): "
-						      "name, organisation, place, signed_on");
-		}
-		json_object_set(body, "declaration", decl);
-	}
-	int rc = tp_call(n, type, NULL, actor, body, &rb, err, sizeof(err));
+	if (strcmp(op, "thirdparty.declare") == 0)
+		return tp_declare(n, rq, id);
+	if (strcmp(op, "thirdparty.approve") == 0)
+		return tp_approve(n, rq, id);
+	int rc = tp_call(n, "thirdparty.reject", NULL, actor, json_pack("{s:s}", "approval", id),
+			 &rb, err, sizeof(err));
 	if (rc != 0)
 		return local_error(rc, err);
-	if (strcmp(type, "thirdparty.declare") != 0) {
-		struct tp_decision x = { json_object_get(rb, "approval"),
-					 strcmp(type, "thirdparty.approve") == 0 ? "approved" : "rejected",
-					 NULL, actor };
-		if (db_writer_run(n->writer, tp_decision_insert, &x) != 0)
-			log_msg(WN_LOG_ERROR, "thirdparty_local", "decision on %s is registered at "
-				"the broker but could not be kept here", id);
-	}
+	struct tp_decision x = { json_object_get(rb, "approval"), "rejected", NULL, actor, NULL, 0 };
+	if (db_writer_run(n->writer, tp_decision_insert, &x) != 0)
+		log_msg(WN_LOG_ERROR, "thirdparty_local", "decision on %s is registered at the broker "
+			"but could not be kept here", id);
 	return json_pack("{s:b,s:o}", "ok", 1, "result", rb);
 }
 
@@ -207,50 +518,132 @@ json_t *local_thirdparty(struct node *n, const char *op, json_t *rq)
 	return local_error(WN_EPROTO, err);
 }
 
-int thirdparty_check_use(struct node *n, const char *id, const char *party,
-			 const char *purpose, const char *ground, const json_t *categories,
-			 char *motivation_hash, char *err, size_t errcap)
+/* The consent a decision kept, decrypted. *out: json_decref(). */
+static int tp_open_consent(struct node *n, const void *enc, size_t len, json_t **out)
+{
+	if (len <= KEYS_SEAL_OVERHEAD)
+		return WN_ECRYPTO;
+	uint8_t *plain = malloc(len);
+	if (plain == NULL)
+		return WN_ENOMEM;
+	int rc = keys_open(&n->keys, TP_CONSENT_AAD, enc, len, plain);
+	if (rc == 0) {
+		json_error_t jerr;
+		*out = json_loadb((const char *)plain, len - KEYS_SEAL_OVERHEAD, 0, &jerr);
+		rc = *out ? 0 : WN_EDB;
+	}
+	OPENSSL_cleanse(plain, len);
+	free(plain);
+	return rc;
+}
+
+/* Every category asked is among those approved (JSON text). */
+static int tp_categories_approved(const char *approved_text, const json_t *categories,
+				  char *err, size_t errcap)
+{
+	json_error_t jerr;
+	json_t *approved = json_loads(approved_text, 0, &jerr), *x, *y;
+	size_t i, k;
+	int ok = approved != NULL;
+	json_array_foreach(categories, i, x) {
+		int found = 0;
+		json_array_foreach(approved, k, y)
+			found |= json_equal(x, y);
+		if (!found) {
+			snprintf(err, errcap, "category '%s' is not part of the approved third-party "
+				 "disclosure", json_string_value(x));
+			ok = 0;
+			break;
+		}
+	}
+	json_decref(approved);
+	return ok ? 0 : WN_EDENIED;
+}
+
+/* The decision row of a use: what was approved, checked against the use. */
+static int tp_check_row(struct node *n, sqlite3_stmt *st, const struct thirdparty_use *u,
+			json_t **consent, char *hash, char *err, size_t errcap)
+{
+	const char *id = u->approval;
+	if (strcmp((const char *)sqlite3_column_text(st, 5), "approved") != 0) {
+		snprintf(err, errcap, "this partner rejected third-party disclosure %s", id);
+		return WN_EDENIED;
+	}
+	if (strcmp((const char *)sqlite3_column_text(st, 0), u->party) != 0 ||
+	    strcmp((const char *)sqlite3_column_text(st, 1), n->ident->id) != 0 ||
+	    strcmp((const char *)sqlite3_column_text(st, 2), u->purpose) != 0 ||
+	    strcmp((const char *)sqlite3_column_text(st, 3), u->ground) != 0) {
+		snprintf(err, errcap, "third-party disclosure %s was approved for another party, "
+			 "source, purpose or ground", id);
+		return WN_EDENIED;
+	}
+	const char *person = (const char *)sqlite3_column_text(st, 7);
+	if (person == NULL || u->person == NULL || strcmp(person, u->person) != 0) {
+		snprintf(err, errcap, "this partner approved third-party disclosure %s about "
+			 "another person", id);
+		return WN_EDENIED;
+	}
+	snprintf(hash, 65, "%s", (const char *)sqlite3_column_text(st, 6));
+	if (sqlite3_column_type(st, 8) != SQLITE_NULL) {
+		int rc = tp_open_consent(n, sqlite3_column_blob(st, 8),
+					 (size_t)sqlite3_column_bytes(st, 8), consent);
+		if (rc != 0)
+			return rc;
+	}
+	return tp_categories_approved((const char *)sqlite3_column_text(st, 4), u->categories,
+				      err, errcap);
+}
+
+int thirdparty_check_use(struct node *n, const struct thirdparty_use *u, char *motivation_hash,
+			 char *err, size_t errcap)
 {
 	sqlite3_stmt *st = NULL;
-	int rc, ok = 0;
+	json_t *consent = NULL;
+	int rc;
 	db_lock(n->db);
 	rc = db_prepare(n->db, "SELECT party, source, purpose, ground, categories, decision,"
-			       " motivation_hash FROM third_party_decisions WHERE id = ?", &st);
+			       " motivation_hash, person, consent_enc FROM third_party_decisions"
+			       " WHERE id = ?", &st);
 	if (rc == 0) {
-		sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 1, u->approval, -1, SQLITE_TRANSIENT);
 		if (sqlite3_step(st) != SQLITE_ROW) {
 			snprintf(err, errcap, "this partner has not approved third-party disclosure %s",
-				 id);
-		} else if (strcmp((const char *)sqlite3_column_text(st, 5), "approved") != 0) {
-			snprintf(err, errcap, "this partner rejected third-party disclosure %s", id);
-		} else if (strcmp((const char *)sqlite3_column_text(st, 0), party) != 0 ||
-			   strcmp((const char *)sqlite3_column_text(st, 1), n->ident->id) != 0 ||
-			   strcmp((const char *)sqlite3_column_text(st, 2), purpose) != 0 ||
-			   strcmp((const char *)sqlite3_column_text(st, 3), ground) != 0) {
-			snprintf(err, errcap, "third-party disclosure %s was approved for another "
-				 "party, source, purpose or ground", id);
+				 u->approval);
+			rc = WN_EDENIED;
 		} else {
-			json_error_t jerr;
-			json_t *approved = json_loads((const char *)sqlite3_column_text(st, 4), 0, &jerr);
-			size_t i, k;
-			json_t *x, *y;
-			ok = approved != NULL;
-			json_array_foreach(categories, i, x) {
-				int found = 0;
-				json_array_foreach(approved, k, y)
-					found |= json_equal(x, y);
-				if (!found) {
-					snprintf(err, errcap, "category '%s' is not part of the approved "
-						 "third-party disclosure", json_string_value(x));
-					ok = 0;
-					break;
-				}
-			}
-			json_decref(approved);
-			snprintf(motivation_hash, 65, "%s", (const char *)sqlite3_column_text(st, 6));
+			rc = tp_check_row(n, st, u, &consent, motivation_hash, err, errcap);
 		}
 	}
 	sqlite3_finalize(st);
 	db_unlock(n->db);
-	return rc != 0 ? rc : ok ? 0 : WN_EDENIED;
+	/* on consent: active at the broker now, and still the client's consent
+	 * today (signers' ages, validity) */
+	if (rc == 0 && consent != NULL &&
+	    (u->status_seen == NULL || strcmp(u->status_seen, "active") != 0)) {
+		snprintf(err, errcap, "the broker did not attest that the consent of third-party "
+			 "disclosure %s is active", u->approval);
+		rc = WN_ECONSENT;
+	} else if (rc == 0 && consent != NULL) {
+		json_t *t = json_pack("{s:s,s:s,s:O,s:{s:O,s:O}}", "purpose", u->purpose, "party",
+				      u->party, "categories", u->categories, "consent", "id",
+				      json_object_get(consent, "id"), "version", json_null());
+		char version[CONSENT_VERSION_LEN + 1];
+		if (t != NULL && consentdoc_version(consent, version) == 0) {
+			json_object_set_new(json_object_get(t, "consent"), "version", json_string(version));
+			rc = tp_check_consent(n, t, consent, u->bsn, err, errcap);
+			if (rc == 0)
+				snprintf(motivation_hash, 65, "%s", version);
+		} else {
+			rc = WN_ENOMEM;
+		}
+		json_decref(t);
+		if (rc != 0 && rc != WN_ESIG)
+			rc = WN_ECONSENT;
+	} else if (rc == 0 && strcmp(u->ground, "consent") == 0) {
+		snprintf(err, errcap, "third-party disclosure %s rests on consent, but this partner "
+			 "kept no consent document for it", u->approval);
+		rc = WN_ECONSENT;
+	}
+	json_decref(consent);
+	return rc;
 }

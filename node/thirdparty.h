@@ -17,14 +17,32 @@ struct node;
 	" motivation_hash TEXT NOT NULL, decision TEXT NOT NULL,"                     \
 	" decided_at INTEGER NOT NULL, actor_id TEXT NOT NULL, actor_role TEXT NOT NULL);"
 
+/* A decision names the person it is about (their commitment in the case)
+ * and, on consent, keeps the client's consent the proposer sealed to it. */
+#define THIRDPARTY_PERSON_SCHEMA                                                        \
+	"ALTER TABLE third_party_decisions ADD COLUMN person TEXT;"                     \
+	"ALTER TABLE third_party_decisions ADD COLUMN consent_enc BLOB;"
+
 /* Local API: thirdparty.propose, .declare, .approve, .reject, .list. */
 json_t *local_thirdparty(struct node *n, const char *op, json_t *rq);
 
-/* As a source: whether this node approved disclosure id to party, from
- * itself, for purpose and ground, covering categories. 0 (motivation_hash,
- * 65 bytes, gets the motivation's hash) or WN_EDENIED with err. */
-int thirdparty_check_use(struct node *n, const char *id, const char *party,
-			 const char *purpose, const char *ground, const json_t *categories,
-			 char *motivation_hash, char *err, size_t errcap);
+/* One request a third party makes on an approval, as the source sees it. */
+struct thirdparty_use {
+	const char *approval;
+	const char *party;
+	const char *purpose, *ground;
+	const json_t *categories;
+	const char *person;       /* the commitment of the person asked about */
+	const char *bsn;          /* …and the BSN, for a consent's subject */
+	const char *status_seen;  /* the consent status the broker's receipt attests */
+};
+
+/* As a source: whether this node approved the disclosure to the party, from
+ * itself, for the purpose, ground and person, covering the categories — and
+ * on consent whether the consent it kept still covers it today. 0
+ * (motivation_hash, 65 bytes, gets the motivation's hash or the consent's
+ * version) or WN_EDENIED / WN_ECONSENT with err. */
+int thirdparty_check_use(struct node *n, const struct thirdparty_use *u, char *motivation_hash,
+			 char *err, size_t errcap);
 
 #endif

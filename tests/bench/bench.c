@@ -55,12 +55,20 @@ static double pct(double *v, size_t n, double p)
 	return v[i];
 }
 
+/* The lawful ground a lookup rests on, with its Bijlage 3 motivation. */
+static const char BENCH_MOTIVATION[] =
+	"{\"interest\":\"serious_harm\",\"subsidiarity\":\"Geen minder ingrijpende weg\","
+	"\"proportionality\":\"Alleen bekend of niet bekend\",\"exception\":"
+	"\"client_protection\"}";
+
 static int one_lookup(wn_client *c, unsigned k)
 {
 	wn_lookup_params p = { 0 };
 	wn_lookup_result *r = NULL;
 	p.bsn = bench_bsns[k % 8];
 	p.purpose = "intake";
+	p.ground = "public_task";
+	p.motivation_json = BENCH_MOTIVATION;
 	p.actor.id = "bench";
 	p.actor.role = "wijkcoach";
 	int rc = wn_lookup(c, &p, &r);

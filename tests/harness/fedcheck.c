@@ -158,12 +158,46 @@ wn_client *client_of(struct fed *f, size_t i)
 	return c;
 }
 
+const char FED_MOTIVATION[] =
+	"{\"interest\":\"serious_harm\",\"subsidiarity\":\"Een gesprek met de client is niet "
+	"mogelijk gebleken\",\"proportionality\":\"Alleen wat voor het plan nodig is wordt "
+	"gevraagd\",\"exception\":\"client_protection\"}";
+
+int write_lookup_motivation(struct fed *f)
+{
+	return write_file(f, "lookup-m.json", FED_MOTIVATION);
+}
+
+int open_household_case(struct fed *f, size_t i, const char *cluster, const char *const *bsns,
+			size_t n, const char *const *partners, char id[WN_ID_LEN + 1])
+{
+	static const wn_actor actor = { "wk-0042", "wijkcoach" };
+	wn_case_params p;
+	memset(&p, 0, sizeof(p));
+	p.cluster = cluster;
+	p.people = bsns;
+	p.npeople = n;
+	p.urgent_json = "{\"interest\":\"serious_harm\",\"explanation\":\"Dreigende "
+			"huisuitzetting van het gezin\"}";
+	p.actor = actor;
+	wn_client *c = client_of(f, i);
+	int rc = wn_case_open(c, &p, id);
+	for (size_t k = 0; rc == 0 && partners != NULL && partners[k] != NULL; k++)
+		rc = wn_case_join(c, id, partners[k], &actor);
+	if (rc != 0)
+		print_message("open household case: %s: %s\n", wn_errname(rc), wn_client_errmsg(c));
+	wn_client_close(c);
+	return rc;
+}
+
 wn_lookup_result *lookup_by(struct fed *f, size_t i, const char *bsn, const wn_actor *actor)
 {
 	wn_lookup_params p;
 	memset(&p, 0, sizeof(p));
 	p.bsn = bsn;
 	p.purpose = "intake";
+	p.ground = FED_LOOKUP_GROUND;
+	p.motivation_json = FED_MOTIVATION;
 	p.actor = *actor;
 	wn_client *c = client_of(f, i);
 	wn_lookup_result *r = NULL;

@@ -50,8 +50,18 @@ int broker_partner_set(struct fed *f, const char *id, const char *key, const cha
 /* A client of node i's local API with a 20 s deadline; wn_client_close(). */
 wn_client *client_of(struct fed *f, size_t i);
 
+/* A complete Bijlage 3 motivation (interest, subsidiarity, proportionality
+ * and a step IV exception) for lookups and requests on a non-consent ground. */
+extern const char FED_MOTIVATION[];
+#define FED_LOOKUP_GROUND "public_task"
+/* The CLI's options for that ground; write_lookup_motivation() writes the
+ * file they name into the federation dir. */
+#define FED_LOOKUP_ARGS "--ground public_task --motivation lookup-m.json"
+int write_lookup_motivation(struct fed *f);
+
 /* A lookup of bsn for purpose intake by node i's actor, in its default
- * scope; fails the test when the call fails. wn_lookup_result_free(). */
+ * scope, on FED_LOOKUP_GROUND; fails the test when the call fails.
+ * wn_lookup_result_free(). */
 wn_lookup_result *lookup_by(struct fed *f, size_t i, const char *bsn, const wn_actor *actor);
 
 /* Runs `wijknet --config NODE.json ARGS`; stdout lands in cli.out and
@@ -64,6 +74,12 @@ int cli_out_has(struct fed *f, const char *needle);
 
 /* Writes text to a file of the dir; 0 or -1. */
 int write_file(struct fed *f, const char *rel, const char *text);
+
+/* Opens a case at node i about a household (bsns, n of them) on an urgent
+ * interest, in cluster, with the partners named (NULL-terminated) joined;
+ * 0 or the error (printed). */
+int open_household_case(struct fed *f, size_t i, const char *cluster, const char *const *bsns,
+			size_t n, const char *const *partners, char id[WN_ID_LEN + 1]);
 
 /* cmocka group teardown for a struct fed * state made by a group setup:
  * stops every process and removes the dir. */

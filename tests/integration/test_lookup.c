@@ -71,6 +71,8 @@ static wn_lookup_params params_for(const char *bsn)
 	memset(&p, 0, sizeof(p));
 	p.bsn = bsn;
 	p.purpose = "intake";
+	p.ground = FED_LOOKUP_GROUND;
+	p.motivation_json = FED_MOTIVATION;
 	p.actor.id = "u-1001";
 	p.actor.role = "wijkcoach";
 	return p;
@@ -167,10 +169,20 @@ static json_t *raw_lookup(const char *from, const char *to, const char *cluster)
 	json_t *env = NULL;
 	assert_int_equal(envelope_new1(&env, "lookup", from, to), 0);
 	envelope_set_str(env, "purpose", "intake");
+	envelope_set_str(env, "ground", FED_LOOKUP_GROUND);
 	json_object_set_new(env, "actor", json_pack("{s:s,s:s}", "id", "raw-actor", "role", "tester"));
 	if (cluster != NULL)
 		json_object_set_new(env, "body", json_pack("{s:s}", "cluster", cluster));
 	return env;
+}
+
+/* The part sealed to a source: one person, with the lookup's motivation. */
+static json_t *raw_lookup_body(const char *bsn)
+{
+	json_error_t jerr;
+	json_t *m = json_loads(FED_MOTIVATION, 0, &jerr);
+	assert_non_null(m);
+	return json_pack("{s:[{s:s}],s:i,s:o}", "people", "bsn", bsn, "class", 1, "motivation", m);
 }
 
 /* ---- the shared federation ------------------------------------------ */
@@ -230,7 +242,8 @@ static int group_setup(void **state)
 		fprintf(stderr, "group setup: federation did not come up\n");
 		return -1;
 	}
-	if (put_record(f, RADAR, BSN_KNOWN, "leefgebied.huisvesting") != 0 ||
+	if (write_lookup_motivation(f) != 0 ||
+	    put_record(f, RADAR, BSN_KNOWN, "leefgebied.huisvesting") != 0 ||
 	    put_record(f, MONDRIAAN, BSN_KNOWN, "leefgebied.psychisch") != 0 ||
 	    import_radar_seed(f) != 0)
 		return -1;
@@ -315,7 +328,7 @@ static void test_r02_known_named_partners_only(void **state)
 	wn_lookup_result_free(r);
 
 	/* the CLI passes --partners through */
-	assert_int_equal(cli(f, "alcander", "lookup --bsn " BSN_KNOWN " --purpose intake "
+	assert_int_equal(cli(f, "alcander", "lookup --bsn " BSN_KNOWN " --purpose intake " FED_LOOKUP_ARGS " "
 				 "--partners xonar --actor u-1001 --role wijkcoach --json"), 0);
 	assert_int_equal(fed_sh(f, "grep -q '\"partner\": \"xonar\"' cli.out"), 0);
 	assert_int_not_equal(fed_sh(f, "grep -q radar cli.out"), 0);
@@ -364,7 +377,7 @@ static void test_r02_known_r26_clusters_broker_enforces_scope(void **state)
 	struct fed *f = *state;
 	struct raw_peer peer;
 	uint8_t sk[32], pk[32];
-	json_t *reply = NULL, *body = json_pack("{s:s}", "bsn", BSN_KNOWN);
+	json_t *reply = NULL, *body = raw_lookup_body(BSN_KNOWN);
 	long before = dbq(f, "data/broker.db",
 			  "SELECT COUNT(*) FROM security_events WHERE kind='unknown_cluster'");
 	long sevagram_before = disclosures_count(f, "sevagram");
@@ -582,7 +595,7 @@ static void test_r02_known_bad_input_invalid_bsn(void **state)
 		wn_lookup_params p = params_for(bad[i]);
 		lookup_fails(f, ALCANDER, &p, WN_EBSN, NULL);
 	}
-	expect_cli_refusal(f, "lookup --bsn " BSN_BAD " --purpose intake", "invalid_bsn");
+	expect_cli_refusal(f, "lookup --bsn " BSN_BAD " --purpose intake " FED_LOOKUP_ARGS "", "invalid_bsn");
 	expect_nothing_sent(f, before);
 	assert_true(fed_log_contains(f, "alcander", "invalid_bsn"));
 	/* the refusal is logged without the number */
@@ -598,7 +611,7 @@ static void test_r02_known_bad_input_unknown_purpose(void **state)
 	lookup_fails(f, ALCANDER, &p, WN_EPURPOSE, "onderzoek");
 	p.purpose = "Intake";
 	lookup_fails(f, ALCANDER, &p, WN_EPURPOSE, NULL);
-	expect_cli_refusal(f, "lookup --bsn " BSN_KNOWN " --purpose onderzoek", "unknown_purpose");
+	expect_cli_refusal(f, "lookup --bsn " BSN_KNOWN " --purpose onderzoek " FED_LOOKUP_ARGS "", "unknown_purpose");
 	expect_nothing_sent(f, before);
 }
 
@@ -609,7 +622,7 @@ static void test_r02_known_bad_input_unknown_cluster(void **state)
 	wn_lookup_params p = params_for(BSN_KNOWN);
 	p.cluster = "ouderen";
 	lookup_fails(f, ALCANDER, &p, WN_ECLUSTER, "ouderen");
-	expect_cli_refusal(f, "lookup --bsn " BSN_KNOWN " --purpose intake --cluster ouderen",
+	expect_cli_refusal(f, "lookup --bsn " BSN_KNOWN " --purpose intake " FED_LOOKUP_ARGS " --cluster ouderen",
 			   "unknown_cluster");
 	expect_nothing_sent(f, before);
 }
@@ -623,7 +636,7 @@ static void test_r02_known_bad_input_unknown_partner(void **state)
 	p.partners = named;
 	p.npartners = 2;
 	lookup_fails(f, ALCANDER, &p, WN_EUNKNOWN_PARTNER, "nobody-zorg");
-	expect_cli_refusal(f, "lookup --bsn " BSN_KNOWN " --purpose intake --partners radar,nobody-zorg",
+	expect_cli_refusal(f, "lookup --bsn " BSN_KNOWN " --purpose intake " FED_LOOKUP_ARGS " --partners radar,nobody-zorg",
 			   "unknown_partner");
 	expect_nothing_sent(f, before);
 }
@@ -637,7 +650,7 @@ static void test_r02_known_bad_input_zero_partners(void **state)
 	p.partners = none; /* an explicit, empty list: not "everyone" */
 	p.npartners = 0;
 	lookup_fails(f, ALCANDER, &p, WN_EINVAL, NULL);
-	expect_cli_refusal(f, "lookup --bsn " BSN_KNOWN " --purpose intake --partners ''",
+	expect_cli_refusal(f, "lookup --bsn " BSN_KNOWN " --purpose intake " FED_LOOKUP_ARGS " --partners ''",
 			   "invalid_argument");
 	expect_nothing_sent(f, before);
 }
@@ -649,7 +662,7 @@ static void test_r20_integrity_r21_breach_body_sealed_to_wrong_key(void **state)
 	struct fed *f = *state;
 	struct raw_peer peer;
 	uint8_t sk[32], pk[32];
-	json_t *reply = NULL, *body = json_pack("{s:s}", "bsn", BSN_KNOWN);
+	json_t *reply = NULL, *body = raw_lookup_body(BSN_KNOWN);
 	char xonar_pem[512], err[256];
 	pki_identity *xonar = NULL;
 	long seal_before = fed_db_count(f, "data/xonar.db",
@@ -698,7 +711,7 @@ static void test_r20_integrity_replayed_lookup_refused(void **state)
 	struct fed *f = *state;
 	struct raw_peer peer;
 	uint8_t xonar_sk[32], xonar_pk[32], radar_sk[32];
-	json_t *reply = NULL, *body = json_pack("{s:s}", "bsn", BSN_UNKNOWN), *opened = NULL;
+	json_t *reply = NULL, *body = raw_lookup_body(BSN_UNKNOWN), *opened = NULL;
 	char *buf = NULL;
 	size_t len = 0;
 	long disc_before = disclosures_count(f, "xonar");
@@ -717,7 +730,9 @@ static void test_r20_integrity_replayed_lookup_refused(void **state)
 	assert_non_null(a);
 	assert_string_equal(envelope_str(a, "type"), "lookup.answer");
 	assert_int_equal(envelope_open(a, "radar", radar_sk, &opened), 0);
-	assert_string_equal(json_string_value(json_object_get(opened, "outcome")), "not_known");
+	assert_string_equal(json_string_value(json_object_get(
+				    json_array_get(json_object_get(opened, "answers"), 0), "outcome")),
+			    "not_known");
 	json_decref(opened);
 	json_decref(reply);
 	assert_int_equal(disclosures_count(f, "xonar"), disc_before + 1);
@@ -765,7 +780,7 @@ static int rogue_handle(void *arg, const void *req, size_t len, char **resp, siz
 		return -1;
 	}
 	envelope_set_str(a, "re", envelope_str(q, "id"));
-	json_t *body = json_pack("{s:s}", "outcome", "known");
+	json_t *body = json_pack("{s:[{s:s}]}", "answers", "outcome", "known");
 	if (r->mode == ROGUE_WRONG_SEAL && hpke_keypair_generate(sk, pk) == 0)
 		envelope_seal(a, envelope_str(q, "from"), pk, body);
 	else
@@ -1181,6 +1196,7 @@ static void test_r02_known_bad_input_over_partner_limit(void **state)
 	assert_int_equal(fed_setup(f, four, 4), 0);
 	assert_int_equal(fed_config_edit(f, "broker.json", "max_partners", "2"), 0);
 	assert_int_equal(fed_start_all(f, 15000), 0);
+	assert_int_equal(write_lookup_motivation(f), 0);
 	const char *const three[] = { "radar", "xonar", "mondriaan" };
 	wn_lookup_params p = params_for(BSN_KNOWN);
 	p.partners = three;
@@ -1194,7 +1210,7 @@ static void test_r02_known_bad_input_over_partner_limit(void **state)
 		assert_int_equal(disclosures_count(f, four[i]), 0);
 	long events = fed_db_count(f, "data/broker.db",
 				   "SELECT COUNT(*) FROM security_events WHERE kind='limit'");
-	int st = cli(f, "alcander", "lookup --bsn " BSN_KNOWN " --purpose intake "
+	int st = cli(f, "alcander", "lookup --bsn " BSN_KNOWN " --purpose intake " FED_LOOKUP_ARGS " "
 				    "--partners radar,xonar,mondriaan");
 	if (st == 0 || !cli_err_has(f, "limit"))
 		fed_sh(f, "cat cli.err >&2");

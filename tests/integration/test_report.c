@@ -247,14 +247,10 @@ static int group_setup(void **state)
 	    put(f, RADAR, BSN_D, "leefgebied.huisvesting", "d-huis", NULL) != 0 ||
 	    put(f, SEVAGRAM, BSN_D, "leefgebied.huisvesting", "d-sev", NULL) != 0)
 		return -1;
-	wn_client *c = client_of(f, GEMEENTE);
-	int rc = wn_case_open(c, "multiprobleem", NULL, &ACTOR, case_main);
-	if (rc == 0)
-		rc = wn_case_join(c, case_main, "radar", &ACTOR);
-	if (rc == 0)
-		rc = wn_case_join(c, case_main, "sevagram", &ACTOR);
-	wn_client_close(c);
-	return rc;
+	/* the household the requests are about */
+	static const char *const household[] = { BSN_A, BSN_C, BSN_D };
+	static const char *const partners[] = { "radar", "sevagram", NULL };
+	return open_household_case(f, GEMEENTE, "multiprobleem", household, 3, partners, case_main);
 }
 
 /* ---- r17: the client's access report ---------------------------------- */
@@ -674,12 +670,21 @@ static void test_r19_retention_cases_purged(void **state)
 	struct fed *f = *state;
 	char old_case[WN_ID_LEN + 1];
 	wn_client *c = client_of(f, GEMEENTE);
+	static const char *const household[] = { BSN_E };
+	wn_case_params cp;
+	memset(&cp, 0, sizeof(cp));
+	cp.cluster = "volwassenen";
+	cp.people = household;
+	cp.npeople = 1;
+	cp.urgent_json = "{\"interest\":\"serious_nuisance\",\"explanation\":\"Ernstige "
+			 "overlast in de buurt\"}";
+	cp.actor = ACTOR;
 	/* the opener sets how long a case is kept: a date after today */
-	assert_int_equal(wn_case_open_until(c, "volwassenen", NULL, "2020-01-01", &ACTOR, old_case),
-			 WN_EINVAL);
+	cp.retention = "2020-01-01";
+	assert_int_equal(wn_case_open(c, &cp, old_case), WN_EINVAL);
 	assert_non_null(strstr(wn_client_errmsg(c), "not after today"));
-	assert_int_equal(wn_case_open_until(c, "volwassenen", NULL, "2031-03-31", &ACTOR, old_case),
-			 0);
+	cp.retention = "2031-03-31";
+	assert_int_equal(wn_case_open(c, &cp, old_case), 0);
 	wn_case_list *cl = NULL;
 	assert_int_equal(wn_cases(c, &cl), 0);
 	int kept = 0;
@@ -690,8 +695,9 @@ static void test_r19_retention_cases_purged(void **state)
 	wn_case_list_free(cl);
 	assert_int_equal(wn_case_join(c, old_case, "radar", &ACTOR), 0);
 	wn_client_close(c);
-	assert_int_equal(cli(f, "gemeente-heerlen", "case open --cluster jeugd --retention 31-12-2030"),
-			 2);
+	assert_int_equal(write_file(f, "urgent.json", cp.urgent_json), 0);
+	assert_int_equal(cli(f, "gemeente-heerlen", "case open --cluster jeugd --people " BSN_E
+				 " --urgent urgent.json --retention 31-12-2030"), 2);
 	assert_true(cli_err_has(f, "retention"));
 	fed_stop(&f->broker, SIGTERM);
 	char path[512];
@@ -708,6 +714,10 @@ static void test_r19_retention_cases_purged(void **state)
 	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM cases WHERE id='%s'",
 			     old_case), 0);
 	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM case_members WHERE"
+			     " case_id='%s'", old_case), 0);
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM case_people WHERE"
+			     " case_id='%s'", old_case), 0);
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM case_keys WHERE"
 			     " case_id='%s'", old_case), 0);
 	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM audit_log WHERE"
 			     " type='case.purge' AND entry LIKE '%%%s%%'", old_case), 1);

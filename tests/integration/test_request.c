@@ -26,6 +26,7 @@
 
 #include "wijknet.h"
 #include "consentdoc.h"
+#include "date.h"
 #include "encoding.h"
 #include "envelope.h"
 #include "fedcheck.h"
@@ -161,13 +162,16 @@ static int consent_file(struct fed *f, const char *rel, const char *bsn, const c
 			const char *recipients, const char *sources, const char *categories,
 			const char *special, const char *signers)
 {
-	char text[2048];
+	char text[2048], signed_on[DATE_LEN + 1], until[DATE_LEN + 1];
+	/* signed yesterday, valid for 300 days: within the federation's maximum */
+	date_today_plus(-1, signed_on);
+	date_today_plus(299, until);
 	snprintf(text, sizeof(text),
 		 "{\"subject\": {\"bsn\": \"%s\", \"birth_date\": \"%s\", \"name\": \"Test\"},"
 		 " \"purposes\": [\"plan_van_aanpak\", \"intake\"], \"recipients\": [%s],"
 		 " \"sources\": [%s], \"categories\": [%s], \"special\": [%s],"
-		 " \"signers\": [%s], \"signed_on\": \"2026-01-05\", \"valid_until\": \"2099-01-01\"}",
-		 bsn, birth, recipients, sources, categories, special, signers);
+		 " \"signers\": [%s], \"signed_on\": \"%s\", \"valid_until\": \"%s\"}",
+		 bsn, birth, recipients, sources, categories, special, signers, signed_on, until);
 	return write_file(f, rel, text);
 }
 
@@ -185,11 +189,30 @@ static int register_consent(struct fed *f, size_t node, const char *rel, char id
 	return rc;
 }
 
+/* The household of the cases opened here: BSN_A and a housemate (not BSN_B). */
+static char bsn_housemate[10];
+
+/* A case opening's parameters: this household, on an urgent interest. */
+static wn_case_params case_params(const char *cluster)
+{
+	static const char *people[2] = { BSN_A, bsn_housemate };
+	wn_case_params p;
+	memset(&p, 0, sizeof(p));
+	p.cluster = cluster;
+	p.people = people;
+	p.npeople = 2;
+	p.urgent_json = "{\"interest\":\"serious_harm\",\"explanation\":\"Dreigende "
+			"huisuitzetting van het gezin\"}";
+	p.actor = ACTOR;
+	return p;
+}
+
 static int open_case(struct fed *f, const char *cluster, const char *const *members, size_t n,
 		     char id[WN_ID_LEN + 1])
 {
 	wn_client *c = client_of(f, GEMEENTE);
-	int rc = wn_case_open(c, cluster, NULL, &ACTOR, id);
+	wn_case_params p = case_params(cluster);
+	int rc = wn_case_open(c, &p, id);
 	for (size_t i = 0; rc == 0 && i < n; i++)
 		rc = wn_case_join(c, id, members[i], &ACTOR);
 	if (rc != 0)
@@ -268,6 +291,7 @@ static int group_setup(void **state)
 		return -1;
 	}
 	static const char *const members[] = { "radar", "sevagram" };
+	bsn_at(31415926, bsn_housemate);
 	if (put(f, RADAR, BSN_A, "leefgebied.huisvesting", "huis") != 0 ||
 	    put(f, RADAR, BSN_A, "leefgebied.psychisch", "psych") != 0 ||
 	    put(f, RADAR, BSN_A, "zrm.financien", "fin") != 0 ||
@@ -446,23 +470,34 @@ static void test_r26_clusters_limit_partners_and_categories(void **state)
 	struct fed *f = *state;
 	char youth[WN_ID_LEN + 1], adults[WN_ID_LEN + 1];
 	wn_client *c = client_of(f, GEMEENTE);
+	wn_case_params cp = case_params("jeugd");
 	/* xonar takes part in cluster volwassenen only */
-	assert_int_equal(wn_case_open(c, "jeugd", NULL, &ACTOR, youth), 0);
+	assert_int_equal(wn_case_open(c, &cp, youth), 0);
 	assert_int_equal(wn_case_join(c, youth, "xonar", &ACTOR), WN_ECLUSTER);
 	assert_non_null(strstr(wn_client_errmsg(c), "jeugd"));
 	/* an incidental partner is never a case member */
 	assert_int_equal(wn_case_join(c, youth, "weller", &ACTOR), WN_EDENIED);
-	assert_int_equal(wn_case_open(c, "onbekend", NULL, &ACTOR, youth), WN_ECLUSTER);
-	/* the school is in the data set of youth and multi-problem, not adults */
-	assert_int_equal(wn_case_open(c, "volwassenen", NULL, &ACTOR, adults), 0);
+	cp.cluster = "onbekend";
+	assert_int_equal(wn_case_open(c, &cp, youth), WN_ECLUSTER);
+	/* the youth domains are in the data set of youth and multi-problem, not
+	 * adults (the school itself, data set item d, is in all three: Bijlage 2b) */
+	cp.cluster = "volwassenen";
+	assert_int_equal(wn_case_open(c, &cp, adults), 0);
 	assert_int_equal(wn_case_join(c, adults, "radar", &ACTOR), 0);
 	wn_client_close(c);
-	const char *const cats[] = { "dataset.school" };
+	const char *const cats[] = { "zrm.scholing" };
 	wn_request_params p = params("radar", BSN_A, cats, 1, "vital_interest");
 	p.case_id = adults;
 	wn_request_result *r = request_ok(f, GEMEENTE, &p);
 	expect_outcome(r, "refused", "outside_cluster");
 	assert_non_null(strstr(r->detail, "volwassenen"));
+	wn_request_result_free(r);
+	/* ... and school (item d) is asked in an adults' case (Bijlage 2b) */
+	const char *const school[] = { "dataset.school" };
+	p = params("radar", BSN_A, school, 1, "vital_interest");
+	p.case_id = adults;
+	r = request_ok(f, GEMEENTE, &p);
+	expect_outcome(r, "not_known", NULL);
 	wn_request_result_free(r);
 }
 
@@ -644,7 +679,8 @@ static void test_r12_medical_conflict_of_duties_asserted_by_source(void **state)
 	assert_int_equal(write_file(f, "duty.json",
 				    "{\"interest\":\"urgent_health\",\"subsidiarity\":\"De client "
 				    "is niet bereikbaar en er is acuut gevaar\",\"proportionality\":"
-				    "\"Alleen het psychisch functioneren wordt gedeeld\"}"), 0);
+				    "\"Alleen het psychisch functioneren wordt gedeeld\","
+				    "\"exception\":\"client_protection\"}"), 0);
 	char args[512];
 	snprintf(args, sizeof(args), "duty assert --case %s --bsn " BSN_A " --to gemeente-heerlen "
 		 "--categories leefgebied.psychisch --motivation duty.json --actor arts-3 --role "
@@ -970,6 +1006,8 @@ static void test_r06_partner_profile_known_on_consent(void **state)
 	memset(&p, 0, sizeof(p));
 	p.bsn = BSN_A;
 	p.purpose = "intake";
+	p.ground = FED_LOOKUP_GROUND;
+	p.motivation_json = FED_MOTIVATION;
 	p.partners = named;
 	p.npartners = 2;
 	p.actor = ACTOR;
@@ -983,6 +1021,8 @@ static void test_r06_partner_profile_known_on_consent(void **state)
 		}
 	wn_lookup_result_free(r);
 	/* with the consent that names mondriaan */
+	p.ground = "consent";
+	p.motivation_json = NULL;
 	p.consent_id = consent_main;
 	assert_int_equal(wn_lookup(c, &p, &r), 0);
 	for (size_t i = 0; i < r->count; i++)
@@ -1001,10 +1041,16 @@ static void test_r06_partner_profile_known_on_consent(void **state)
 				      "{\"name\": \"Test\", \"role\": \"subject\"}"), 0);
 	assert_int_equal(register_consent(f, GEMEENTE, "consent-radar.json", other), 0);
 	p.consent_id = other;
+	long mondriaan_before = disclosures(f, node_db("mondriaan"), "1");
 	assert_int_equal(wn_lookup(c, &p, &r), 0);
-	for (size_t i = 0; i < r->count; i++)
-		if (strcmp(r->answers[i].partner, "mondriaan") == 0)
-			assert_string_equal(r->answers[i].reason, "consent_required");
+	for (size_t i = 0; i < r->count; i++) {
+		if (strcmp(r->answers[i].partner, "mondriaan") != 0)
+			continue;
+		/* not even asked: the person's consent does not name it */
+		assert_string_equal(r->answers[i].outcome, "not_asked");
+		assert_string_equal(r->answers[i].reason, "consent_not_covering");
+	}
+	assert_int_equal(disclosures(f, node_db("mondriaan"), "1"), mondriaan_before);
 	wn_lookup_result_free(r);
 	wn_client_close(c);
 }
@@ -1016,6 +1062,7 @@ static int tp_propose(struct fed *f, const char *const *cats, size_t n, char id[
 	wn_thirdparty_proposal p;
 	memset(&p, 0, sizeof(p));
 	p.case_id = case_main;
+	p.bsn = BSN_A;
 	p.party = "weller";
 	p.source = "radar";
 	p.categories = cats;
@@ -1155,6 +1202,8 @@ static void test_r08_third_party_rejected_by_one(void **state)
 	memset(&lp, 0, sizeof(lp));
 	lp.bsn = BSN_A;
 	lp.purpose = "intake";
+	lp.ground = FED_LOOKUP_GROUND;
+	lp.motivation_json = FED_MOTIVATION;
 	lp.actor = ACTOR;
 	wn_client *c = client_of(f, WELLER);
 	wn_lookup_result *lr = NULL;

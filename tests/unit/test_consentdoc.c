@@ -1,9 +1,11 @@
 /*
  * test_consentdoc.c — the consent declaration's rules without a federation:
- * explicit purposes, recipients, sources and categories (r10), signers
- * valid for the subject's age on the day of signing (r11, Heerlen Bijlage
- * 8), special categories named by class (r12), coverage of one use, and the
- * registering node's signature over the document.
+ * explicit purposes, recipients, sources and categories (r10), a validity no
+ * longer than the federation's maximum, signers valid for the subject's age
+ * on the day of signing and on every day of use (r11, Heerlen Bijlage 8), an
+ * adult's legal representative (G-P 4.3a), special categories named by class
+ * (r12), coverage of one use, and the registering node's signature over the
+ * document.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,6 +22,7 @@
 #include "harness.h"
 
 #define TODAY "2026-11-20"
+#define MAX_DAYS 365 /* the federation's default maximum validity */
 
 static EVP_PKEY *key_a;
 static X509 *cert_a, *cert_b;
@@ -77,10 +80,12 @@ static void set_signers(json_t *d, const char *roles)
 	json_object_set_new(d, "signers", arr);
 }
 
+static void cover_expect(const json_t *d, struct consent_use *u, int want, const char *needle);
+
 static void doc_expect(json_t *d, int refusal, int want, const char *needle)
 {
 	char err[512] = "";
-	int rc = consentdoc_check(d, refusal, TODAY, err, sizeof(err));
+	int rc = consentdoc_check(d, refusal, TODAY, MAX_DAYS, err, sizeof(err));
 	if (rc != want || (needle && strstr(err, needle) == NULL))
 		print_error("consentdoc_check: %d '%s', want %d containing '%s'\n", rc, err, want,
 			    needle ? needle : "");
@@ -146,6 +151,7 @@ static void test_r10_consent_dates(void **state)
 	doc_expect(d, 0, WN_ESCHEMA, "valid_until");
 	json_object_set_new(d, "valid_until", json_string("2026-11-19")); /* expired */
 	doc_expect(d, 0, WN_ECONSENT, "expired");
+	json_object_set_new(d, "signed_on", json_string("2026-01-01"));
 	json_object_set_new(d, "valid_until", json_string(TODAY)); /* the last day */
 	doc_expect(d, 0, 0, NULL);
 	json_decref(d);
@@ -168,8 +174,9 @@ static void test_r11_consent_age_signers(void **state)
 		{ "2012-06-01", "subject,parent", 1 },
 		{ "2012-06-01", "guardian,subject", 1 },
 		{ "2014-11-01", "subject,parent", 1 },     /* 12 */
-		{ "2014-11-02", "subject", 0 },            /* 11 */
-		{ "2014-11-02", "parent", 1 },
+		{ "2014-12-02", "subject", 0 },            /* 11 */
+		{ "2014-12-02", "parent", 1 },
+		{ "2014-11-02", "parent", 0 },             /* 11 when signed, 12 today */
 		{ "2020-01-01", "guardian", 1 },
 		{ "2026-12-01", "parent", 0 },             /* born after signing */
 	};
@@ -178,7 +185,7 @@ static void test_r11_consent_age_signers(void **state)
 		set_birth(d, cases[i].birth);
 		set_signers(d, cases[i].roles);
 		char err[512] = "";
-		int rc = consentdoc_check(d, 0, TODAY, err, sizeof(err));
+		int rc = consentdoc_check(d, 0, TODAY, MAX_DAYS, err, sizeof(err));
 		if ((rc == 0) != cases[i].ok)
 			print_error("born %s signed by %s: %d (%s)\n", cases[i].birth, cases[i].roles,
 				    rc, err);
@@ -191,6 +198,87 @@ static void test_r11_consent_age_signers(void **state)
 	json_t *d = doc_adult();
 	set_signers(d, "subject,notaris");
 	doc_expect(d, 0, WN_ESCHEMA, "role");
+	json_decref(d);
+}
+
+/* Signers are checked on every day of use too: a consent signed by parents
+ * alone stops covering the child on its 12th birthday, a co-signed one on its
+ * 16th, until the child signs anew (Heerlen Bijlage 8). */
+static void test_r11_consent_age_at_use(void **state)
+{
+	(void)state;
+	json_t *d = doc_adult(), *cats = json_pack("[s]", "leefgebied.huisvesting");
+	struct consent_use u = { "111222333", "plan_van_aanpak", "gemeente-heerlen", "radar",
+				 cats, "2027-03-14", MAX_DAYS };
+	/* signed by a parent when the child was 11, it turns 12 on 2027-03-15 */
+	set_birth(d, "2015-03-15");
+	set_signers(d, "parent");
+	cover_expect(d, &u, 0, NULL);
+	u.today = "2027-03-15";
+	cover_expect(d, &u, WN_ECONSENT, "no longer covers");
+	/* co-signed at 15, the child turns 16 on 2027-01-10 */
+	set_birth(d, "2011-01-10");
+	set_signers(d, "subject,parent");
+	u.today = "2027-01-09";
+	cover_expect(d, &u, 0, NULL);
+	u.today = "2027-01-10";
+	cover_expect(d, &u, WN_ECONSENT, "signs for itself");
+	/* signed at 16 by the child itself: still covers at 18 */
+	set_birth(d, "2010-06-01");
+	set_signers(d, "subject");
+	u.today = "2027-06-01";
+	cover_expect(d, &u, 0, NULL);
+	json_decref(cats);
+	json_decref(d);
+}
+
+/* G-P 4.3a: an adult's legal representative may sign, with the kind of
+ * representation recorded; a minor's representatives sign as parents. */
+static void test_r11_consent_representative_of_adult(void **state)
+{
+	(void)state;
+	json_t *d = doc_adult();
+	json_object_set_new(d, "signers", json_pack("[{s:s,s:s,s:s}]", "name", "Mr. B. Curator",
+						     "role", "representative", "representation",
+						     "curatele"));
+	doc_expect(d, 0, 0, NULL);
+	json_object_set_new(d, "signers", json_pack("[{s:s,s:s}]", "name", "Mr. B. Curator", "role",
+						     "representative"));
+	doc_expect(d, 0, WN_ESCHEMA, "representation");
+	json_object_set_new(d, "signers", json_pack("[{s:s,s:s,s:s}]", "name", "X", "role",
+						     "representative", "representation", "buurman"));
+	doc_expect(d, 0, WN_ESCHEMA, "curatele");
+	json_object_set_new(d, "signers", json_pack("[{s:s,s:s,s:s}]", "name", "X", "role",
+						     "subject", "representation", "curatele"));
+	doc_expect(d, 0, WN_ESCHEMA, "only a representative");
+	/* a minor of 17 signs personally; a representative does not suffice */
+	set_birth(d, "2009-06-01");
+	json_object_set_new(d, "signers", json_pack("[{s:s,s:s,s:s}]", "name", "X", "role",
+						     "representative", "representation",
+						     "mentorschap"));
+	doc_expect(d, 0, WN_ECONSENT, "signs personally");
+	json_decref(d);
+}
+
+/* A consent is asked again at least as often as the federation's policy
+ * says (default one year; Heerlen note 2). */
+static void test_r10_consent_maximum_validity(void **state)
+{
+	(void)state;
+	json_t *d = doc_adult();
+	json_object_set_new(d, "valid_until", json_string("2099-01-01"));
+	doc_expect(d, 0, WN_ECONSENT, "maximum of 365 days");
+	json_object_set_new(d, "valid_until", json_string("2027-11-02")); /* 366 days */
+	doc_expect(d, 0, WN_ECONSENT, "maximum");
+	json_object_set_new(d, "valid_until", json_string("2027-11-01")); /* 365 days */
+	doc_expect(d, 0, 0, NULL);
+	/* and at the source, whatever the registering node accepted */
+	json_object_set_new(d, "valid_until", json_string("2099-01-01"));
+	json_t *cats = json_pack("[s]", "leefgebied.huisvesting");
+	struct consent_use u = { "111222333", "plan_van_aanpak", "gemeente-heerlen", "radar",
+				 cats, TODAY, MAX_DAYS };
+	cover_expect(d, &u, WN_ECONSENT, "maximum");
+	json_decref(cats);
 	json_decref(d);
 }
 
@@ -242,7 +330,7 @@ static void test_r10_consent_covers_one_use(void **state)
 	(void)state;
 	json_t *d = doc_adult(), *cats = json_pack("[s]", "leefgebied.huisvesting");
 	struct consent_use u = { "111222333", "plan_van_aanpak", "gemeente-heerlen", "radar",
-				 cats, TODAY };
+				 cats, TODAY, MAX_DAYS };
 	cover_expect(d, &u, 0, NULL);
 	u.bsn = "123456782";
 	cover_expect(d, &u, WN_ECONSENT, "another person");
@@ -319,6 +407,9 @@ int main(void)
 		cmocka_unit_test(test_r10_consent_explicit_lists),
 		cmocka_unit_test(test_r10_consent_dates),
 		cmocka_unit_test(test_r11_consent_age_signers),
+		cmocka_unit_test(test_r11_consent_age_at_use),
+		cmocka_unit_test(test_r11_consent_representative_of_adult),
+		cmocka_unit_test(test_r10_consent_maximum_validity),
 		cmocka_unit_test(test_r12_medical_special_must_be_named),
 		cmocka_unit_test(test_r10_consent_refusal_needs_less),
 		cmocka_unit_test(test_r10_consent_covers_one_use),

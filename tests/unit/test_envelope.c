@@ -18,6 +18,7 @@
 
 #include <cmocka.h>
 #include <jansson.h>
+#include <openssl/bn.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
@@ -322,6 +323,43 @@ static void test_r20_integrity_envelope_missing_or_garbled_sig(void **state)
 	assert_int_equal(envelope_verify(nosig, fx.alcander.cert), WN_ESIG);
 	json_decref(nosig);
 	json_decref(env);
+}
+
+/* ECDSA signatures are malleable: (r, n - s) verifies as well as (r, s).
+ * Signatures are made low-S and a high-S one is refused, so an envelope has
+ * one valid signature and one hash for receipts to bind; and every
+ * signature has one length, so sizes say nothing. */
+static void test_r20_integrity_signature_low_s_only(void **state)
+{
+	(void)state;
+	static const char order_hex[] =
+		"FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551";
+	for (int round = 0; round < 16; round++) {
+		json_t *env = signed_request();
+		const char *b64 = json_string_value(json_object_get(env, "sig"));
+		uint8_t *sig = NULL;
+		size_t len = 0;
+		assert_int_equal(strlen(b64), 88);
+		assert_int_equal(b64_decode(b64, 64, &sig, &len), 0);
+		assert_int_equal(len, PKI_SIG_LEN);
+		BIGNUM *n = NULL, *s = BN_bin2bn(sig + 32, 32, NULL), *hi = BN_new();
+		assert_true(BN_hex2bn(&n, order_hex) > 0);
+		assert_int_equal(BN_sub(hi, n, s), 1);
+		assert_int_equal(BN_bn2binpad(hi, sig + 32, 32), 32);
+		char *flipped = NULL;
+		assert_int_equal(b64_encode(sig, len, &flipped), 0);
+		json_t *copy = json_deep_copy(env);
+		json_object_set_new(copy, "sig", json_string(flipped));
+		assert_int_equal(envelope_verify(env, fx.alcander.cert), 0);
+		assert_int_equal(envelope_verify(copy, fx.alcander.cert), WN_ESIG);
+		BN_free(n);
+		BN_free(s);
+		BN_free(hi);
+		free(flipped);
+		free(sig);
+		json_decref(copy);
+		json_decref(env);
+	}
 }
 
 /* Applies one change to a copy of a signed envelope and expects WN_ESIG. */
@@ -637,7 +675,7 @@ static void test_envelope_parse_bad_codes_and_sealed(void **state)
 static json_t *receipted_request(void)
 {
 	json_t *env = signed_request();
-	const struct receipt_attest attest = { "active", "multiprobleem", NULL };
+	const struct receipt_attest attest = { "active", "multiprobleem", NULL, NULL, NULL, NULL };
 	assert_int_equal(envelope_countersign(env, fx.broker.key, "broker", 42,
 					      "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
 					      &attest),
@@ -1200,6 +1238,7 @@ int main(void)
 		cmocka_unit_test(test_r20_integrity_envelope_whitespace_irrelevant),
 		cmocka_unit_test(test_r20_integrity_envelope_other_cert),
 		cmocka_unit_test(test_r20_integrity_envelope_missing_or_garbled_sig),
+		cmocka_unit_test(test_r20_integrity_signature_low_s_only),
 		cmocka_unit_test(test_r20_integrity_envelope_tampered_ts),
 		cmocka_unit_test(test_r20_integrity_envelope_tampered_to),
 		cmocka_unit_test(test_r20_integrity_envelope_tampered_type),

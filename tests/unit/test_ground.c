@@ -57,6 +57,11 @@ static void test_r13_no_consent_motivation_required(void **state)
 		json_object_del(m, "proportionality");
 		expect(grounds[i], m, WN_EMOTIVATION, "proportionality");
 		json_decref(m);
+		/* Bijlage 3 step IV: without consent, one of its three exceptions */
+		m = full();
+		json_object_del(m, "exception");
+		expect(grounds[i], m, WN_EMOTIVATION, "step IV");
+		json_decref(m);
 	}
 }
 

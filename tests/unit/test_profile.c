@@ -111,18 +111,29 @@ static void r15_own_rules_lookup_decided_first(void **state)
 	char err[256];
 	const char *reason = NULL;
 	assert_int_equal(load("{\"lookups\": \"never\"}", &p, err, sizeof(err)), 0);
-	assert_int_not_equal(profile_lookup_decision(&p, NULL, &reason), 0);
+	assert_int_not_equal(profile_lookup_decision(&p, "consent", &reason), 0);
 	assert_non_null(reason);
 	profile_free(&p);
 	reason = NULL;
 	assert_int_equal(load("{\"lookups\": \"consent_required\"}", &p, err, sizeof(err)), 0);
-	assert_int_not_equal(profile_lookup_decision(&p, NULL, &reason), 0);
+	assert_int_not_equal(profile_lookup_decision(&p, "public_task", &reason), 0);
 	assert_string_equal(reason, "consent_required");
+	reason = NULL;
+	assert_int_equal(profile_lookup_decision(&p, "consent", &reason), 0);
 	profile_free(&p);
 	reason = NULL;
 	assert_int_equal(load("{\"lookups\": \"answer\"}", &p, err, sizeof(err)), 0);
-	assert_int_equal(profile_lookup_decision(&p, NULL, &reason), 0);
+	assert_int_equal(profile_lookup_decision(&p, "vital_interest", &reason), 0);
 	profile_free(&p);
+	/* r14: the partner names the grounds it answers lookups on */
+	reason = NULL;
+	assert_int_equal(load("{\"lookup_grounds\": [\"consent\"]}", &p, err, sizeof(err)), 0);
+	assert_int_not_equal(profile_lookup_decision(&p, "legitimate_interest", &reason), 0);
+	assert_string_equal(reason, "ground_not_accepted");
+	assert_int_equal(profile_lookup_decision(&p, "consent", &reason), 0);
+	profile_free(&p);
+	assert_int_not_equal(load("{\"lookup_grounds\": [\"whim\"]}", &p, err, sizeof(err)), 0);
+	assert_non_null(strstr(err, "lookup_grounds"));
 }
 
 int main(void)

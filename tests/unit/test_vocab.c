@@ -217,6 +217,18 @@ static void test_r26_clusters_youth_domains_limited(void **state)
 	}
 	/* the adult ZRM domains lie in every cluster */
 	assert_int_equal(vocab_category("zrm.financien")->clusters, VOCAB_ALL_CLUSTERS);
+	/* Bijlage 2a, 2b and 2c each list the data set a-f: school (d) and family
+	 * circumstances (e) are in cluster volwassenen too */
+	static const char *const dataset[] = { "dataset.naw_client", "dataset.naw_vertegenwoordiger",
+					       "dataset.naw_huishouden", "dataset.school",
+					       "dataset.gezinsomstandigheden", "dataset.risicos_vragen" };
+	for (size_t i = 0; i < sizeof(dataset) / sizeof(dataset[0]); i++) {
+		const struct vocab_category *c = vocab_category(dataset[i]);
+		assert_non_null(c);
+		assert_int_equal(c->clusters, VOCAB_ALL_CLUSTERS);
+		assert_true(vocab_category_in_cluster(c, "volwassenen"));
+	}
+	assert_false(vocab_category_in_cluster(vocab_category("zrm.scholing"), "volwassenen"));
 	assert_int_equal(vocab_category("zrm.justitie")->clusters, VOCAB_ALL_CLUSTERS);
 	assert_int_equal(vocab_category("leefgebied.huisvesting")->clusters, VOCAB_ALL_CLUSTERS);
 }

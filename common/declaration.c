@@ -1,0 +1,50 @@
+/*
+ * declaration.c — the texts of the confidentiality declaration (Heerlen
+ * Bijlage 6). A text once published is never changed: a new wording is a
+ * new version, so that every signed declaration keeps naming what was signed.
+ */
+#include <string.h>
+
+#include "wijknet.h"
+#include "declaration.h"
+#include "encoding.h"
+#include "pki.h"
+
+struct declaration {
+	const char *version;
+	const char *text;
+};
+
+static const struct declaration declarations[] = {
+	{ "heerlen-bijlage6-v1",
+	  "Geheimhoudingsverklaring incidentele partner (Convenant Sociale Wijkteams Heerlen, "
+	  "bijlage 6).\n"
+	  "Ondergetekende verplicht zich tegenover de bij de casus betrokken convenantpartners "
+	  "tot geheimhouding van verkregen kennis van zaken over de casuïstiek inzake de casus "
+	  "waarvoor deze verklaring is getekend.\n"
+	  "Geheimhouding geldt zowel gedurende de periode waarin hij/zij gegevens over de "
+	  "incidentele casuïstiek verwerkt als daarna.\n"
+	  "Verkregen informatie mag niet verwerkt worden op een wijze die onverenigbaar is met "
+	  "de doeleinden waarvoor ze zijn verkregen. In dit kader is het niet toegestaan enige "
+	  "informatie aan derden te verstrekken omtrent gegevens van cliënt.\n" },
+};
+
+const char *declaration_text(const char *version)
+{
+	for (size_t i = 0; version != NULL && i < sizeof(declarations) / sizeof(declarations[0]); i++)
+		if (strcmp(declarations[i].version, version) == 0)
+			return declarations[i].text;
+	return NULL;
+}
+
+int declaration_hash(const char *version, char out[65])
+{
+	const char *text = declaration_text(version);
+	uint8_t h[32];
+	if (text == NULL)
+		return WN_EINVAL;
+	int rc = pki_sha256(text, strlen(text), h);
+	if (rc == 0)
+		hex_encode(h, sizeof(h), out);
+	return rc;
+}

@@ -1,0 +1,20 @@
+/*
+ * declaration.h — the confidentiality declaration an incidental partner (a
+ * third party) signs before it receives data about a client (Heerlen art.
+ * 7.2, Bijlage 6), as versioned text. The third party's node signs the
+ * version and the hash of its text; the broker keeps the signed declaration
+ * with the approval, and apart from the case, since the duty of
+ * confidentiality lasts beyond the case and the covenant (Heerlen 14.3).
+ */
+#ifndef WN_DECLARATION_H
+#define WN_DECLARATION_H
+
+#define DECLARATION_VERSION "heerlen-bijlage6-v1" /* the text signed now */
+
+/* The text of a version (static), or NULL for an unknown version. */
+const char *declaration_text(const char *version);
+
+/* SHA-256 (hex) of a version's text: 0, or WN_EINVAL for an unknown one. */
+int declaration_hash(const char *version, char out[65]);
+
+#endif

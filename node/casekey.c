@@ -1,0 +1,259 @@
+/*
+ * casekey.c — case keys: sealed to a partner, kept encrypted at rest, taken
+ * from the broker's copy when missing, and used to test whether a person is
+ * a member of a case's household.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "wijknet.h"
+#include "casekey.h"
+#include "context.h"
+#include "encoding.h"
+#include "envelope.h"
+#include "ids.h"
+#include "log.h"
+#include "schema.h"
+#include "secevent.h"
+
+static const char CASEKEY_AAD[] = "wijknet-case-key-at-rest-v1";
+
+static const struct schema_field key_body_fields[] = {
+	{ "case", SCHEMA_STRING, 1, 32 },
+	{ "key", SCHEMA_STRING, 1, 64 },
+	{ NULL, 0, 0, 0 },
+};
+
+int casekey_seal(json_t *env, const char *case_id, const char *partner, const uint8_t pk[32],
+		 const uint8_t key[HOUSEHOLD_KEY_LEN])
+{
+	char *b64 = NULL;
+	int rc = b64_encode(key, HOUSEHOLD_KEY_LEN, &b64);
+	if (rc != 0)
+		return rc;
+	json_t *body = json_pack("{s:s,s:s}", "case", case_id, "key", b64);
+	rc = body ? envelope_seal(env, partner, pk, body) : WN_ENOMEM;
+	OPENSSL_cleanse(b64, strlen(b64));
+	free(b64);
+	if (body != NULL) {
+		const char *k = json_string_value(json_object_get(body, "key"));
+		OPENSSL_cleanse((char *)(uintptr_t)k, strlen(k));
+	}
+	json_decref(body);
+	return rc;
+}
+
+struct casekey_row {
+	const char *case_id, *sealed_by, *basis;
+	uint8_t enc[HOUSEHOLD_KEY_LEN + KEYS_SEAL_OVERHEAD];
+};
+
+static int casekey_insert(db *d, void *arg)
+{
+	const struct casekey_row *r = arg;
+	sqlite3_stmt *st = NULL;
+	int rc = db_prepare(d, "INSERT INTO case_keys(case_id, key_enc, sealed_by, received_at,"
+			       " basis) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(case_id) DO UPDATE"
+			       " SET key_enc = ?2, sealed_by = ?3, received_at = ?4,"
+			       " basis = COALESCE(?5, basis)", &st);
+	if (rc != 0)
+		return rc;
+	sqlite3_bind_text(st, 1, r->case_id, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, r->enc, sizeof(r->enc), SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, r->sealed_by, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, time_now_ms());
+	if (r->basis != NULL)
+		sqlite3_bind_text(st, 5, r->basis, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int casekey_store(struct node *n, const char *case_id, const uint8_t key[HOUSEHOLD_KEY_LEN],
+		  const char *sealed_by, const char *basis)
+{
+	struct casekey_row r = { case_id, sealed_by, basis, { 0 } };
+	int rc = keys_seal(&n->keys, CASEKEY_AAD, key, HOUSEHOLD_KEY_LEN, r.enc);
+	if (rc == 0)
+		rc = db_writer_run(n->writer, casekey_insert, &r);
+	return rc;
+}
+
+/* This node's own copy: 0, WN_ENOTFOUND, or an error. */
+static int casekey_local(struct node *n, const char *case_id, uint8_t key[HOUSEHOLD_KEY_LEN])
+{
+	sqlite3_stmt *st = NULL;
+	db_lock(n->db);
+	int rc = db_prepare(n->db, "SELECT key_enc FROM case_keys WHERE case_id = ?", &st);
+	if (rc == 0) {
+		sqlite3_bind_text(st, 1, case_id, -1, SQLITE_TRANSIENT);
+		int s = sqlite3_step(st);
+		if (s == SQLITE_ROW && sqlite3_column_bytes(st, 0) ==
+					       HOUSEHOLD_KEY_LEN + KEYS_SEAL_OVERHEAD)
+			rc = keys_open(&n->keys, CASEKEY_AAD, sqlite3_column_blob(st, 0),
+				       HOUSEHOLD_KEY_LEN + KEYS_SEAL_OVERHEAD, key);
+		else
+			rc = s == SQLITE_DONE ? WN_ENOTFOUND : s == SQLITE_ROW ? WN_ECRYPTO : WN_EDB;
+	}
+	sqlite3_finalize(st);
+	db_unlock(n->db);
+	return rc;
+}
+
+/* Opens an envelope that sealed the key of case_id to this node: signed by a
+ * partner in the directory, of a case-key type, naming this case. */
+static int casekey_open_envelope(struct node *n, const char *case_id, const json_t *kenv,
+				 uint8_t key[HOUSEHOLD_KEY_LEN], char *err, size_t errcap)
+{
+	char detail[200];
+	json_t *body = NULL;
+	uint8_t *raw = NULL;
+	size_t rawlen = 0;
+	struct directory *d = node_directory(n);
+	int rc = WN_ESEAL;
+	const char *type = envelope_str(kenv, "type"), *from = envelope_str(kenv, "from");
+	struct dir_peer *p = NULL;
+	if (envelope_check(kenv, detail, sizeof(detail)) != 0 || type == NULL ||
+	    (strcmp(type, "case.open") != 0 && strcmp(type, "case.join") != 0) ||
+	    envelope_str(kenv, "case") == NULL || strcmp(envelope_str(kenv, "case"), case_id) != 0) {
+		snprintf(err, errcap, "the case key of case %s did not come in a case envelope",
+			 case_id);
+		goto out;
+	}
+	if ((p = directory_find(d, from)) == NULL || envelope_verify(kenv, p->cert) != 0) {
+		snprintf(err, errcap, "the case key of case %s is not signed by the partner '%s' "
+			 "that sealed it", case_id, from);
+		rc = WN_ESIG;
+		goto out;
+	}
+	if (envelope_open(kenv, n->ident->id, n->keys.seal_sk, &body) != 0 ||
+	    schema_check(body, key_body_fields, detail, sizeof(detail)) != 0 ||
+	    strcmp(json_string_value(json_object_get(body, "case")), case_id) != 0 ||
+	    b64_decode(json_string_value(json_object_get(body, "key")), HOUSEHOLD_KEY_LEN, &raw,
+		       &rawlen) != 0 ||
+	    rawlen != HOUSEHOLD_KEY_LEN) {
+		snprintf(err, errcap, "the case key of case %s cannot be opened by '%s'", case_id,
+			 n->ident->id);
+		goto out;
+	}
+	memcpy(key, raw, HOUSEHOLD_KEY_LEN);
+	if ((rc = casekey_store(n, case_id, key, from, NULL)) != 0)
+		snprintf(err, errcap, "the case key of case %s cannot be kept", case_id);
+out:
+	if (raw != NULL)
+		OPENSSL_cleanse(raw, rawlen);
+	free(raw);
+	if (body != NULL) {
+		const char *k = json_string_value(json_object_get(body, "key"));
+		if (k != NULL)
+			OPENSSL_cleanse((char *)(uintptr_t)k, strlen(k));
+	}
+	json_decref(body);
+	directory_release(d);
+	if (rc == WN_ESIG)
+		secevent_record(n->db, WN_ESIG, from, envelope_str(kenv, "id"), err);
+	return rc;
+}
+
+/* Sends a case.get or case.key to the broker; *body its answer. */
+static int casekey_call(struct node *n, const char *type, const char *case_id, json_t **body,
+			char *err, size_t errcap)
+{
+	json_t *env = NULL, *reply = NULL;
+	int rc = envelope_new1(&env, type, n->ident->id, n->broker_id);
+	if (rc != 0)
+		return rc;
+	envelope_set_str(env, "case", case_id);
+	json_object_set_new(env, "body", json_object());
+	rc = node_call_broker(n, env, n->call_timeout_ms, &reply, err, errcap);
+	if (rc == 0)
+		*body = json_incref(envelope_body(reply));
+	json_decref(env);
+	json_decref(reply);
+	return rc;
+}
+
+int casekey_get(struct node *n, const char *case_id, uint8_t key[HOUSEHOLD_KEY_LEN], char *err,
+		size_t errcap)
+{
+	json_t *body = NULL;
+	int rc = casekey_local(n, case_id, key);
+	if (rc != WN_ENOTFOUND)
+		return rc;
+	if ((rc = casekey_call(n, "case.key", case_id, &body, err, errcap)) != 0)
+		return rc;
+	rc = casekey_open_envelope(n, case_id, json_object_get(body, "envelope"), key, err, errcap);
+	json_decref(body);
+	return rc;
+}
+
+int casekey_of_query(struct node *n, const json_t *query, uint8_t key[HOUSEHOLD_KEY_LEN],
+		     char *err, size_t errcap)
+{
+	const char *case_id = envelope_str(query, "case");
+	int rc = casekey_local(n, case_id, key);
+	if (rc != WN_ENOTFOUND)
+		return rc;
+	const json_t *kenv = json_object_get(json_object_get(json_object_get(query, "receipt"),
+							     "keys"), n->ident->id);
+	if (kenv == NULL) {
+		snprintf(err, errcap, "'%s' holds no key of case %s and the broker sent none",
+			 n->ident->id, case_id);
+		return WN_ENOTMEMBER;
+	}
+	return casekey_open_envelope(n, case_id, kenv, key, err, errcap);
+}
+
+int casekey_case(struct node *n, const char *case_id, json_t **out, char *err, size_t errcap)
+{
+	json_t *body = NULL;
+	int rc = casekey_call(n, "case.get", case_id, &body, err, errcap);
+	if (rc != 0)
+		return rc;
+	json_t *c = json_object_get(body, "case");
+	if (c == NULL) {
+		json_decref(body);
+		snprintf(err, errcap, "the broker's answer holds no case");
+		return WN_EPROTO;
+	}
+	*out = json_incref(c);
+	json_decref(body);
+	return 0;
+}
+
+int casekey_has_person(struct node *n, const char *case_id, const char *bsn,
+		       char commit[HOUSEHOLD_COMMIT_HEX + 1], int *member, char *err,
+		       size_t errcap)
+{
+	uint8_t key[HOUSEHOLD_KEY_LEN];
+	json_t *c = NULL;
+	int rc = casekey_get(n, case_id, key, err, errcap);
+	if (rc == 0)
+		rc = household_commit(key, bsn, commit);
+	OPENSSL_cleanse(key, sizeof(key));
+	if (rc == 0)
+		rc = casekey_case(n, case_id, &c, err, errcap);
+	if (rc == 0)
+		*member = household_has(json_object_get(c, "people"), commit);
+	json_decref(c);
+	return rc;
+}
+
+int casekey_check_person(struct node *n, const char *case_id, const char *bsn,
+			 const char *peer, char commit[HOUSEHOLD_COMMIT_HEX + 1], char *err,
+			 size_t errcap)
+{
+	int member = 0;
+	int rc = casekey_has_person(n, case_id, bsn, commit, &member, err, errcap);
+	if (rc == 0 && !member) {
+		snprintf(err, errcap, "the person is not a member of the household of case %s: only "
+			 "the partners of a client's case receive information about that client "
+			 "(Heerlen 7.1)", case_id);
+		secevent_record(n->db, WN_ENOTINCASE, peer, NULL, err);
+		rc = WN_ENOTINCASE;
+	}
+	return rc;
+}
