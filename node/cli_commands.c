@@ -111,10 +111,10 @@ static void lookup_print(const wn_lookup_params *p, const wn_lookup_result *r, i
 	size_t people = p->people ? p->npeople : 1;
 	printf("lookup %s (purpose %s, ground %s, %zu partner answer(s) about %zu person(s))\n",
 	       r->request_id, p->purpose, p->ground, r->count, people);
-	printf("%-26s %-30s %-7s %-12s %s\n", "PARTNER", "NAME", "PERSON", "ANSWER", "REASON");
+	printf("%-26s %-34s %-7s %-12s %s\n", "PARTNER", "NAME", "PERSON", "ANSWER", "REASON");
 	for (size_t i = 0; i < r->count; i++) {
 		wn_lookup_answer *a = &r->answers[i];
-		printf("%-26s %-30s %-7zu %-12s %s\n", a->partner, a->name, a->person + 1, a->outcome,
+		printf("%-26s %-34s %-7zu %-12s %s\n", a->partner, a->name, a->person + 1, a->outcome,
 		       a->reason ? a->reason : "");
 	}
 }

@@ -133,9 +133,15 @@ static int request_check_input(struct node *n, json_t *rq, char *err, size_t err
 		return WN_EGROUND;
 	}
 	const char *consent = json_string_value(json_object_get(rq, "consent"));
-	if (ground_is_consent(ground) && consent == NULL) {
+	int third = json_object_get(rq, "approval") != NULL;
+	if (ground_is_consent(ground) && consent == NULL && !third) {
 		snprintf(err, errcap, "ground consent: name the consent (--consent ID)");
 		return WN_ECONSENT;
+	}
+	if (third && consent != NULL) {
+		snprintf(err, errcap, "a third party names no consent: the approval names the one "
+			 "it rests on");
+		return WN_EINVAL;
 	}
 	if (!ground_is_consent(ground) && consent != NULL) {
 		snprintf(err, errcap, "a consent is named only with the ground 'consent'");

@@ -19,7 +19,9 @@
 
 #include "wijknet.h"
 #include "encoding.h"
+#include "envelope.h"
 #include "fedcheck.h"
+#include "hpke.h"
 #include "fileio.h"
 #include "ids.h"
 
@@ -166,6 +168,37 @@ const char FED_MOTIVATION[] =
 int write_lookup_motivation(struct fed *f)
 {
 	return write_file(f, "lookup-m.json", FED_MOTIVATION);
+}
+
+void raw_seal_to(struct fed *f, json_t *env, const char *to, const json_t *body)
+{
+	uint8_t sk[32], pk[32];
+	node_key(f, to, "seal_sk", sk);
+	assert_int_equal(hpke_public_from_private(sk, pk), 0);
+	assert_int_equal(envelope_seal(env, to, pk, body), 0);
+}
+
+json_t *raw_as(struct fed *f, const char *from, json_t *env)
+{
+	struct raw_peer peer;
+	char url[128], pem[128];
+	json_t *reply = NULL;
+	broker_url(f, url, sizeof(url));
+	snprintf(pem, sizeof(pem), "ca/%s.pem", from);
+	assert_int_equal(raw_open(f, &peer, pem, NULL, url, "broker"), 0);
+	assert_int_equal(raw_send_env(&peer, env, 10000, &reply), 0);
+	raw_close(&peer);
+	assert_non_null(reply);
+	return reply;
+}
+
+json_t *raw_open_as(struct fed *f, const char *self, const json_t *answer)
+{
+	uint8_t sk[32];
+	json_t *opened = NULL;
+	node_key(f, self, "seal_sk", sk);
+	assert_int_equal(envelope_open(answer, self, sk, &opened), 0);
+	return opened;
 }
 
 int open_household_case(struct fed *f, size_t i, const char *cluster, const char *const *bsns,

@@ -81,6 +81,16 @@ int write_file(struct fed *f, const char *rel, const char *text);
 int open_household_case(struct fed *f, size_t i, const char *cluster, const char *const *bsns,
 			size_t n, const char *const *partners, char id[WN_ID_LEN + 1]);
 
+/* Hand-made messages, as a partner that skips its own node's checks would
+ * send them. raw_seal_to seals body to partner `to` (its key from its key
+ * file) in env, whose header must be complete; raw_as signs env with
+ * partner from's certificate key, sends it to the broker over mutual TLS and
+ * returns the reply (never NULL); raw_open_as opens an answer sealed to
+ * partner self (json_decref). */
+void raw_seal_to(struct fed *f, json_t *env, const char *to, const json_t *body);
+json_t *raw_as(struct fed *f, const char *from, json_t *env);
+json_t *raw_open_as(struct fed *f, const char *self, const json_t *answer);
+
 /* cmocka group teardown for a struct fed * state made by a group setup:
  * stops every process and removes the dir. */
 int fed_group_teardown(void **state);

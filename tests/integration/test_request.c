@@ -223,13 +223,6 @@ static int open_case(struct fed *f, const char *cluster, const char *const *memb
 
 /* ---- raw requests, for what a tampering requester could send --------- */
 
-static void seal_pk(struct fed *f, const char *id, uint8_t pk[32])
-{
-	uint8_t sk[32];
-	node_key(f, id, "seal_sk", sk);
-	assert_int_equal(hpke_public_from_private(sk, pk), 0);
-}
-
 /* A request from gemeente-heerlen to radar in case_main, not yet sealed. */
 static json_t *raw_request(const char *ground)
 {
@@ -246,25 +239,15 @@ static json_t *raw_request(const char *ground)
 /* Sends env (sealing body to radar) as gemeente-heerlen; the opened answer. */
 static json_t *raw_exchange(struct fed *f, json_t *env, json_t *body, json_t **reply_out)
 {
-	struct raw_peer peer;
-	char url[128];
-	uint8_t pk[32], sk[32];
-	json_t *reply = NULL, *opened = NULL;
-	seal_pk(f, "radar", pk);
-	assert_int_equal(envelope_seal(env, "radar", pk, body), 0);
-	broker_url(f, url, sizeof(url));
-	assert_int_equal(raw_open(f, &peer, "ca/gemeente-heerlen.pem", NULL, url, "broker"), 0);
-	assert_int_equal(raw_send_env(&peer, env, 8000, &reply), 0);
-	raw_close(&peer);
-	assert_non_null(reply);
+	raw_seal_to(f, env, "radar", body);
+	json_t *reply = raw_as(f, "gemeente-heerlen", env);
 	if (strcmp(envelope_str(reply, "type"), "request.result") != 0)
 		print_error("raw request: %s %s\n", envelope_str(reply, "type"), reply_error(reply));
 	assert_string_equal(envelope_str(reply, "type"), "request.result");
 	json_t *a = json_object_get(envelope_body(reply), "answer");
 	assert_non_null(a);
-	node_key(f, "gemeente-heerlen", "seal_sk", sk);
 	assert_string_equal(envelope_str(a, "type"), "request.answer");
-	assert_int_equal(envelope_open(a, "gemeente-heerlen", sk, &opened), 0);
+	json_t *opened = raw_open_as(f, "gemeente-heerlen", a);
 	if (reply_out != NULL)
 		*reply_out = reply;
 	else
@@ -896,15 +879,13 @@ static void test_r20_integrity_replayed_request_refused(void **state)
 	struct raw_peer peer;
 	char url[128], *buf = NULL;
 	size_t len = 0;
-	uint8_t pk[32];
 	json_t *reply = NULL;
 	json_t *env = raw_request("vital_interest");
 	json_error_t jerr;
 	json_t *body = json_pack("{s:s,s:[s],s:o}", "bsn", BSN_A, "categories",
 				 "leefgebied.huisvesting", "motivation",
 				 json_loads(MOTIVATION, 0, &jerr));
-	seal_pk(f, "radar", pk);
-	assert_int_equal(envelope_seal(env, "radar", pk, body), 0);
+	raw_seal_to(f, env, "radar", body);
 	broker_url(f, url, sizeof(url));
 	assert_int_equal(raw_open(f, &peer, "ca/gemeente-heerlen.pem", NULL, url, "broker"), 0);
 	assert_int_equal(envelope_sign(env, peer.ident->key), 0);

@@ -210,7 +210,20 @@ static void test_r11_consent_age_at_use(void **state)
 	json_t *d = doc_adult(), *cats = json_pack("[s]", "leefgebied.huisvesting");
 	struct consent_use u = { "111222333", "plan_van_aanpak", "gemeente-heerlen", "radar",
 				 cats, "2027-03-14", MAX_DAYS };
+	/* signed by a parent when the child was 10, in a federation whose consents
+	 * last two years: still covers at 11, not at 12 */
+	set_birth(d, "2016-02-01");
+	set_signers(d, "parent");
+	json_object_set_new(d, "valid_until", json_string("2028-10-31"));
+	u.max_days = 730;
+	u.today = "2027-01-31";
+	cover_expect(d, &u, 0, NULL);
+	u.today = "2028-02-01";
+	cover_expect(d, &u, WN_ECONSENT, "no longer covers");
+	json_object_set_new(d, "valid_until", json_string("2027-11-01"));
+	u.max_days = MAX_DAYS;
 	/* signed by a parent when the child was 11, it turns 12 on 2027-03-15 */
+	u.today = "2027-03-14";
 	set_birth(d, "2015-03-15");
 	set_signers(d, "parent");
 	cover_expect(d, &u, 0, NULL);
