@@ -168,6 +168,20 @@ static int broker_refuse(struct broker *b, const json_t *env, const char *peer, 
 	return rc;
 }
 
+/* Answers an internal failure (a database that cannot be written, memory):
+ * logged as the broker's error, not a security event against the sender. */
+static int broker_fail(struct broker *b, const json_t *env, int code, const char *detail,
+		       char **resp, size_t *resplen)
+{
+	json_t *reply = NULL;
+	log_msg(WN_LOG_ERROR, "request_failed", "%s", detail);
+	int rc = envelope_error(&reply, env, b->ident->id, b->ident->key, code, detail);
+	if (rc == 0)
+		rc = envelope_encode(reply, resp, resplen);
+	json_decref(reply);
+	return rc;
+}
+
 /* Names the real signer of an envelope whose signature fails for its
  * claimed sender (bounded by the registry size; failure path only). */
 static const char *broker_find_signer(struct broker *b, const json_t *env)
@@ -225,6 +239,12 @@ static int broker_handle(void *arg, const void *req, size_t len, char **resp, si
 		goto out;
 	}
 	rc = replay_check(b->db, envelope_str(env, "id"), envelope_ts(env), b->skew_ms);
+	if (rc == WN_EDB) {
+		/* the broker's own failure, not the sender's: no breach entry */
+		rc = broker_fail(b, env, WN_EDB, "the broker cannot record the message id (database "
+				 "error); the message was not handled", resp, resplen);
+		goto out;
+	}
 	if (rc != 0) {
 		if (rc == WN_ESKEW)
 			snprintf(err, sizeof(err), "timestamp %lld is outside the window of %lld ms",
@@ -268,12 +288,8 @@ static int broker_handle(void *arg, const void *req, size_t len, char **resp, si
 			snprintf(err, sizeof(err), "cannot handle '%s': %s", type, wn_strerror(rc));
 		if (rc != WN_EDB && rc != WN_ENOMEM && rc != WN_ECRYPTO)
 			rc = broker_refuse(b, env, from, rc, err, resp, resplen);
-		else {
-			log_msg(WN_LOG_ERROR, "request_failed", "%s", err);
-			rc = envelope_error(&reply, env, b->ident->id, b->ident->key, rc, err);
-			if (rc == 0)
-				rc = envelope_encode(reply, resp, resplen);
-		}
+		else
+			rc = broker_fail(b, env, rc, err, resp, resplen);
 		goto out;
 	}
 	rc = envelope_encode(reply, resp, resplen);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "wijknet.h"
+#include "consentset.h"
 #include "context.h"
 #include "date.h"
 #include "encoding.h"
@@ -154,39 +155,32 @@ static int consents_revoke(struct broker *b, const struct broker_request *rq, js
 			    reply);
 }
 
-/* The broker's signed, dated word that a consent is active: what a lookup
- * carries sealed to the partners the consent names, so that the lookup
- * itself names no consent. Logged: who asked about which consent. */
-static int consents_status(struct broker *b, const struct broker_request *rq, json_t **reply,
+/* The broker's signed, dated word that a partner's consents are active: one
+ * statement over all of them (consentset.h), which the partner keeps and
+ * proves single consents against when it shows them in lookups. Asked for
+ * all at once, never per use, so the broker cannot tell which consent a
+ * lookup relies on. */
+static int consents_attest(struct broker *b, const struct broker_request *rq, json_t **reply,
 			   char *err, size_t errcap)
 {
-	json_t *body = envelope_body(rq->env);
-	json_t *ref = json_pack("{s:O,s:O}", "id", json_object_get(body, "consent"), "version",
-				json_object_get(body, "version"));
-	int rc = ref ? broker_consent_check(b, ref, err, errcap) : WN_ENOMEM;
-	json_decref(ref);
-	if (rc != 0)
+	char today[DATE_LEN + 1];
+	json_t *refs = NULL, *statement = NULL;
+	consentset *set = NULL;
+	date_today_plus(0, today);
+	int rc = store_consent_active(b->db, rq->from->id, today, &refs);
+	if (rc == 0 && (rc = consentset_build(refs, &set)) == 0)
+		rc = consentset_sign(set, rq->from->id, time_now_ms(), b->ident->key, &statement);
+	consentset_free(set);
+	if (rc != 0) {
+		snprintf(err, errcap, "cannot attest the consents of '%s'", rq->from->id);
+		json_decref(refs);
 		return rc;
-	json_t *entry = json_pack("{s:s,s:s,s:O,s:s,s:I}", "type", "consent.status", "id",
-				  envelope_str(rq->env, "id"), "consent",
-				  json_object_get(body, "consent"), "by", rq->from->id, "ts",
-				  (json_int_t)envelope_ts(rq->env));
-	int64_t index = 0;
-	char leaf[65];
-	rc = store_audit_append(&b->audit, entry, &index, leaf);
-	json_decref(entry);
-	if (rc != 0)
-		return rc;
-	return broker_reply(b, rq, "consent.status",
-			    json_pack("{s:O,s:O,s:s}", "consent", json_object_get(body, "consent"),
-				      "version", json_object_get(body, "version"), "status",
-				      "active"),
-			    reply);
+	}
+	return broker_reply(b, rq, "ok", json_pack("{s:o,s:o}", "statement", statement,
+						   "consents", refs), reply);
 }
 
-static const struct schema_field status_fields[] = {
-	{ "consent", SCHEMA_STRING, 1, 32 },
-	{ "version", SCHEMA_STRING, 1, 64 },
+static const struct schema_field attest_fields[] = {
 	{ NULL, 0, 0, 0 },
 };
 
@@ -196,12 +190,13 @@ int broker_handle_consent(struct broker *b, const struct broker_request *rq, jso
 	const char *type = envelope_str(rq->env, "type");
 	int reg = strcmp(type, "consent.register") == 0;
 	char detail[256];
-	if (strcmp(type, "consent.status") == 0) {
-		if (schema_check(envelope_body(rq->env), status_fields, detail, sizeof(detail)) != 0) {
+	if (strcmp(type, "consent.attest") == 0) {
+		json_t *body = envelope_body(rq->env);
+		if (body != NULL && schema_check(body, attest_fields, detail, sizeof(detail)) != 0) {
 			snprintf(err, errcap, "body of '%s': %s", type, detail);
 			return WN_ESCHEMA;
 		}
-		return consents_status(b, rq, reply, err, errcap);
+		return consents_attest(b, rq, reply, err, errcap);
 	}
 	if (json_object_get(rq->env, "actor") == NULL) {
 		snprintf(err, errcap, "missing field 'actor': the professional who records it");

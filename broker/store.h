@@ -137,6 +137,10 @@ struct store_consent_change {
 	size_t errcap;
 };
 int store_consent_register(db *d, void *change);
+
+/* The consents registrar registered that are active on today, ordered by
+ * id: [{id, version}]. *out: json_decref(). */
+int store_consent_active(db *d, const char *registrar, const char *today, json_t **out);
 int store_consent_revoke(db *d, void *change);
 
 /* ---- third-party disclosures (store_thirdparty.c) ----------------------- */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "wijknet.h"
+#include "consentset.h"
 #include "ids.h"
 #include "store.h"
 
@@ -103,4 +104,35 @@ int store_consent_revoke(db *d, void *arg)
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
 	sqlite3_finalize(st);
 	return rc;
+}
+
+int store_consent_active(db *d, const char *registrar, const char *today, json_t **out)
+{
+	sqlite3_stmt *st = NULL;
+	json_t *list = json_array();
+	db_lock(d);
+	int rc = list ? db_prepare(d, "SELECT id, version FROM consents WHERE registered_by = ?1"
+				      " AND status = 'active' AND valid_from <= ?2 AND"
+				      " valid_until >= ?2 ORDER BY id LIMIT ?3", &st)
+		      : WN_ENOMEM;
+	if (rc == 0) {
+		sqlite3_bind_text(st, 1, registrar, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 2, today, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int(st, 3, CONSENTSET_MAX);
+		int s;
+		while ((s = sqlite3_step(st)) == SQLITE_ROW)
+			json_array_append_new(list, json_pack("{s:s,s:s}", "id",
+							      (const char *)sqlite3_column_text(st, 0),
+							      "version",
+							      (const char *)sqlite3_column_text(st, 1)));
+		rc = s == SQLITE_DONE ? 0 : WN_EDB;
+	}
+	sqlite3_finalize(st);
+	db_unlock(d);
+	if (rc != 0) {
+		json_decref(list);
+		return rc;
+	}
+	*out = list;
+	return 0;
 }

@@ -73,7 +73,7 @@ static const struct schema_field consent_ref_fields[] = {
 static const char *const known_types[] = {
 	"health", "health.answer", "directory.get", "directory", "seal.publish", "ok", "error",
 	"lookup", "lookup.answer", "lookup.result", "request", "request.answer", "request.result",
-	"consent.register", "consent.revoke", "consent.status", "case.open", "case.join", "case.leave",
+	"consent.register", "consent.revoke", "consent.attest", "case.open", "case.join", "case.leave",
 	"case.close", "case.list", "case.get", "case.key", "case.person.add", "case.person.remove",
 	"case.director", "thirdparty.propose", "thirdparty.get", "thirdparty.declare",
 	"thirdparty.approve", "thirdparty.reject", "thirdparty.list",

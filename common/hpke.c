@@ -11,6 +11,7 @@
 
 #include <limits.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,14 +44,11 @@ static EVP_CIPHER *hpke_aead;
 static EVP_MD *hpke_sha256;
 static EVP_MAC *hpke_hmac;
 static EVP_MAC_CTX *hpke_hmac_template;
-static pthread_key_t hpke_recipient_key;
-static void hpke_recipient_free(void *arg);
 
 static void hpke_fetch(void)
 {
 	static const uint8_t zero[HPKE_HASH_LEN] = { 0 };
 	OSSL_PARAM params[2];
-	pthread_key_create(&hpke_recipient_key, hpke_recipient_free);
 	hpke_aead = EVP_CIPHER_fetch(NULL, "AES-128-GCM", NULL);
 	hpke_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
 	hpke_hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
@@ -284,19 +282,40 @@ static int hpke_encap(EVP_PKEY_CTX *ectx, const uint8_t pkE[HPKE_KEY_LEN],
 /* The derive context and public key of the last private key this thread
  * opened with: a node opens with one key, and importing it costs a scalar
  * multiplication. Keyed by a hash of the key, so nothing secret is kept
- * beside the context; freed when the thread ends. */
+ * beside the context. Every thread's context is on one list, so that
+ * hpke_forget_keys() frees them all when the node wipes its keys: no imported
+ * private key outlives keys_wipe. */
 struct hpke_recipient {
 	uint8_t skhash[HPKE_HASH_LEN];
 	uint8_t pk[HPKE_KEY_LEN];
 	EVP_PKEY_CTX *ctx;
+	struct hpke_recipient *next;
 };
 
-static void hpke_recipient_free(void *arg)
+static pthread_mutex_t hpke_cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct hpke_recipient *hpke_cache_all;
+static atomic_uint hpke_cache_epoch;
+static _Thread_local struct hpke_recipient *hpke_tls_recipient;
+static _Thread_local unsigned hpke_tls_epoch;
+
+static void hpke_recipient_free(struct hpke_recipient *r)
 {
-	struct hpke_recipient *r = arg;
 	EVP_PKEY_CTX_free(r->ctx);
 	OPENSSL_cleanse(r, sizeof(*r));
 	free(r);
+}
+
+void hpke_forget_keys(void)
+{
+	pthread_mutex_lock(&hpke_cache_lock);
+	while (hpke_cache_all != NULL) {
+		struct hpke_recipient *r = hpke_cache_all;
+		hpke_cache_all = r->next;
+		hpke_recipient_free(r);
+	}
+	/* every thread's pointer is stale from now on */
+	atomic_fetch_add(&hpke_cache_epoch, 1);
+	pthread_mutex_unlock(&hpke_cache_lock);
 }
 
 static struct hpke_recipient *hpke_recipient(const uint8_t skR[HPKE_KEY_LEN])
@@ -306,23 +325,32 @@ static struct hpke_recipient *hpke_recipient(const uint8_t skR[HPKE_KEY_LEN])
 	pthread_once(&hpke_fetch_once, hpke_fetch);
 	if (hpke_sha256 == NULL || EVP_Digest(skR, HPKE_KEY_LEN, h, &hlen, hpke_sha256, NULL) != 1)
 		return NULL;
-	struct hpke_recipient *r = pthread_getspecific(hpke_recipient_key);
+	unsigned epoch = atomic_load(&hpke_cache_epoch);
+	struct hpke_recipient *r = hpke_tls_epoch == epoch ? hpke_tls_recipient : NULL;
 	if (r != NULL && memcmp(r->skhash, h, sizeof(h)) == 0)
 		return r;
 	EVP_PKEY_CTX *ctx = hpke_derive_ctx_raw(skR, NULL);
 	if (ctx == NULL)
 		return NULL;
-	if (r == NULL && (r = calloc(1, sizeof(*r))) == NULL) {
-		EVP_PKEY_CTX_free(ctx);
-		return NULL;
+	if (r != NULL) { /* this thread's, for another key: reused in place */
+		EVP_PKEY_CTX_free(r->ctx);
+		r->ctx = ctx;
+	} else {
+		if ((r = calloc(1, sizeof(*r))) == NULL) {
+			EVP_PKEY_CTX_free(ctx);
+			return NULL;
+		}
+		r->ctx = ctx;
+		pthread_mutex_lock(&hpke_cache_lock);
+		r->next = hpke_cache_all;
+		hpke_cache_all = r;
+		pthread_mutex_unlock(&hpke_cache_lock);
+		hpke_tls_recipient = r;
+		hpke_tls_epoch = epoch;
 	}
-	EVP_PKEY_CTX_free(r->ctx);
-	r->ctx = ctx;
 	memcpy(r->skhash, h, sizeof(h));
-	if (hpke_public_from_private(skR, r->pk) != WN_OK ||
-	    pthread_setspecific(hpke_recipient_key, r) != 0) {
-		hpke_recipient_free(r);
-		pthread_setspecific(hpke_recipient_key, NULL);
+	if (hpke_public_from_private(skR, r->pk) != WN_OK) {
+		memset(r->skhash, 0, sizeof(r->skhash)); /* matches no key */
 		return NULL;
 	}
 	return r;

@@ -65,4 +65,8 @@ int hpke_setup_base_s_with_ephemeral(const uint8_t skE[HPKE_KEY_LEN],
                                      uint8_t key[HPKE_AEAD_KEY_LEN],
                                      uint8_t base_nonce[HPKE_NONCE_LEN]);
 
+/* Frees every thread's cached context of an imported private key (see
+ * hpke_open): called when the keys are wiped, once no thread opens any more. */
+void hpke_forget_keys(void);
+
 #endif /* WIJKNET_HPKE_H */

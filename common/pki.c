@@ -49,12 +49,16 @@ static int pki_is_p256(EVP_PKEY *key)
 
 int pki_cert_cn(X509 *cert, char *out, size_t cap)
 {
-	X509_NAME *name = X509_get_subject_name(cert);
-	if (name == NULL)
+	if (cap > 0)
+		out[0] = '\0'; /* no CN: an empty name, never stale bytes */
+	X509_NAME *name = cert ? X509_get_subject_name(cert) : NULL;
+	if (name == NULL || cap == 0 || cap > INT32_MAX)
 		return WN_ECERT;
 	int n = X509_NAME_get_text_by_NID(name, NID_commonName, out, (int)cap);
-	if (n <= 0 || (size_t)n >= cap)
+	if (n <= 0 || (size_t)n >= cap) {
+		out[0] = '\0';
 		return WN_ECERT;
+	}
 	return 0;
 }
 
@@ -206,7 +210,11 @@ int pki_trust_verify(pki_trust *t, X509 *cert, const char *expect_id, char *err,
 	}
 	if (expect_id != NULL) {
 		char cn[PKI_ID_MAX];
-		if (pki_cert_cn(cert, cn, sizeof(cn)) != 0 || strcmp(cn, expect_id) != 0) {
+		if (pki_cert_cn(cert, cn, sizeof(cn)) != 0) {
+			snprintf(err, errcap, "certificate has no usable CN; expected '%s'", expect_id);
+			goto out;
+		}
+		if (strcmp(cn, expect_id) != 0) {
 			snprintf(err, errcap, "certificate is for '%s', not '%s'", cn, expect_id);
 			goto out;
 		}

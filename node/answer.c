@@ -38,7 +38,7 @@ static const struct schema_field lookup_sealed_fields[] = {
 static const struct schema_field person_sealed_fields[] = {
 	{ "bsn", SCHEMA_STRING, 1, 16 },
 	{ "consent", SCHEMA_OBJECT, 0, 0 },
-	{ "consent_status", SCHEMA_OBJECT, 0, 0 },
+	{ "consent_attest", SCHEMA_OBJECT, 0, 0 },
 	{ NULL, 0, 0, 0 },
 };
 
@@ -111,7 +111,7 @@ static void answer_check_consent(struct answer_ctx *a, struct answer_person *ap,
 	char why[256] = "no consent presented for this person";
 	int ok = consent != NULL &&
 		 consent_verify_presented(a->n, a->query, consent,
-					  json_object_get(person, "consent_status"), a->requester->id,
+					  json_object_get(person, "consent_attest"), a->requester->id,
 					  ap->bsn, NULL, why, sizeof(why)) == 0;
 	if (ok && a->n->profile.lookups == PROFILE_LOOKUPS_CONSENT &&
 	    !answer_consent_names_health(consent)) {

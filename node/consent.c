@@ -13,6 +13,8 @@
 #include "bsn.h"
 #include "canon.h"
 #include "consent.h"
+#include "consentproof.h"
+#include "consentset.h"
 #include "context.h"
 #include "date.h"
 #include "envelope.h"
@@ -296,56 +298,35 @@ int consent_load(struct node *n, const char *id, json_t **object, char *err, siz
 	return consent_read(n, id, status, object);
 }
 
-/* The broker's signed word that a consent is active, fresh: a lookup
- * carries it sealed, so its header names no consent (lookups stay
- * unlinkable). *ref gets {id, version} (json_decref). */
-static int consent_check_status(struct node *n, const json_t *status, json_t **ref, char *err,
-				size_t errcap)
-{
-	struct directory *d = node_directory(n);
-	json_t *body = envelope_body(status);
-	char detail[200];
-	int rc = WN_ECONSENT;
-	int64_t age = time_now_ms() - envelope_ts(status);
-	if (d == NULL || envelope_check(status, detail, sizeof(detail)) != 0 ||
-	    strcmp(envelope_str(status, "type"), "consent.status") != 0 ||
-	    strcmp(envelope_str(status, "from"), n->broker_id) != 0) {
-		snprintf(err, errcap, "the consent's status is not the broker's attestation");
-		goto out;
-	}
-	if (envelope_verify(status, d->broker_cert) != 0) {
-		snprintf(err, errcap, "the consent's status attestation does not carry the broker's "
-			 "signature");
-		rc = WN_ESIG;
-		goto out;
-	}
-	if (age > 2 * n->skew_ms || age < -n->skew_ms) {
-		snprintf(err, errcap, "the consent's status attestation is not fresh");
-		goto out;
-	}
-	const char *st = json_string_value(json_object_get(body, "status"));
-	if (st == NULL || strcmp(st, "active") != 0) {
-		snprintf(err, errcap, "the broker did not attest an active consent");
-		goto out;
-	}
-	*ref = json_pack("{s:O,s:O}", "id", json_object_get(body, "consent"), "version",
-			 json_object_get(body, "version"));
-	rc = *ref ? 0 : WN_ECONSENT;
-out:
-	directory_release(d);
-	return rc;
-}
-
 int consent_verify_presented(struct node *n, const json_t *query, const json_t *object,
-			     const json_t *status, const char *requester, const char *bsn,
+			     const json_t *attest, const char *requester, const char *bsn,
 			     const json_t *categories, char *err, size_t errcap)
 {
-	char today[DATE_LEN + 1];
+	char today[DATE_LEN + 1], version[CONSENT_VERSION_LEN + 1];
 	json_t *ref = NULL;
 	int rc;
-	if (status != NULL) {
-		if ((rc = consent_check_status(n, status, &ref, err, errcap)) != 0)
-			goto out;
+	if (object == NULL) {
+		snprintf(err, errcap, "the consent document is not enclosed");
+		return WN_ECONSENT;
+	}
+	const char *registrar = json_string_value(json_object_get(object, "registered_by"));
+	if (attest != NULL) {
+		struct directory *d = node_directory(n);
+		rc = consentdoc_version(object, version);
+		if (rc == 0)
+			rc = consentset_verify(json_object_get(attest, "statement"),
+					       json_object_get(attest, "proof"), registrar,
+					       json_string_value(json_object_get(object, "id")),
+					       version, d ? d->broker_cert : NULL, 2 * n->skew_ms,
+					       err, errcap);
+		else
+			snprintf(err, errcap, "the consent document cannot be read");
+		directory_release(d);
+		if (rc == WN_ESIG)
+			secevent_record(n->db, WN_ESIG, requester, envelope_str(query, "id"), err);
+		if (rc != 0)
+			return rc == WN_ESIG ? WN_ESIG : WN_ECONSENT;
+		ref = json_pack("{s:O,s:s}", "id", json_object_get(object, "id"), "version", version);
 	} else {
 		const char *seen = json_string_value(
 			json_object_get(json_object_get(query, "receipt"), "status"));
@@ -356,12 +337,6 @@ int consent_verify_presented(struct node *n, const json_t *query, const json_t *
 			goto out;
 		}
 	}
-	if (object == NULL) {
-		snprintf(err, errcap, "the consent document is not enclosed");
-		rc = WN_ECONSENT;
-		goto out;
-	}
-	const char *registrar = json_string_value(json_object_get(object, "registered_by"));
 	struct directory *d = node_directory(n);
 	struct dir_peer *reg = d && registrar ? directory_find(d, registrar) : NULL;
 	int max_days = d ? d->max_consent_days : 0;
@@ -410,6 +385,7 @@ static json_t *consent_revoke(struct node *n, json_t *rq)
 		return local_error(rc, err);
 	int64_t now = time_now_ms();
 	struct consent_status_change ch = { id, "revoked", now, 0 };
+	consentproof_invalidate(n);
 	if (db_writer_run(n->writer, consent_update, &ch) != 0)
 		log_msg(WN_LOG_ERROR, "consent_revoke_local", "consent %s is revoked at the broker "
 			"but could not be marked here", id);

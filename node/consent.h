@@ -36,12 +36,13 @@ int consent_load(struct node *n, const char *id, json_t **object, char *err, siz
 /* The source's check of a consent presented with a query from requester
  * about bsn for categories (NULL for a lookup): the broker attests it
  * active — a data request's header names it and the receipt attests the
- * status; a lookup carries the broker's signed, fresh status attestation
- * (status) sealed instead — the registering partner's signature holds (a
- * forged one is a security event), and it covers this use today. 0,
- * WN_ECONSENT or WN_ESIG, with err. */
+ * status; a lookup carries, sealed, the broker's fresh signed statement of
+ * the registrar's active consents with this one's inclusion proof (attest,
+ * consentproof.h) — the registering partner's signature holds (a forged one
+ * is a security event), and it covers this use today. 0, WN_ECONSENT or
+ * WN_ESIG, with err. */
 int consent_verify_presented(struct node *n, const json_t *query, const json_t *object,
-			     const json_t *status, const char *requester, const char *bsn,
+			     const json_t *attest, const char *requester, const char *bsn,
 			     const json_t *categories, char *err, size_t errcap);
 
 #endif

@@ -51,6 +51,10 @@ struct node {
 	int stopping;
 	pthread_t refresher;
 	int refresher_started;
+
+	pthread_mutex_t proof_lock;      /* guards the two below (consentproof.c) */
+	json_t *proof_statement;         /* the broker's statement of our active consents */
+	struct consentset *proof_set;    /* the tree it signs */
 };
 
 /* The current verified directory with a reference (directory_release), or NULL. */

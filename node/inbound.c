@@ -37,6 +37,20 @@ static int inbound_refuse(struct node *n, const json_t *env, const char *peer, i
 	return rc;
 }
 
+/* Answers this node's own failure (a database that cannot be written,
+ * memory, crypto): logged as an error, not recorded against the sender. */
+static int inbound_fail(struct node *n, const json_t *env, int code, const char *detail,
+			char **resp, size_t *resplen)
+{
+	json_t *er = NULL;
+	log_msg(WN_LOG_ERROR, "answer_failed", "%s", detail);
+	int rc = envelope_error(&er, env, n->ident->id, n->ident->key, code, detail);
+	if (rc == 0)
+		rc = envelope_encode(er, resp, resplen);
+	json_decref(er);
+	return rc;
+}
+
 static int inbound_health(struct node *n, const json_t *env, json_t **reply)
 {
 	json_t *r = NULL;
@@ -130,7 +144,14 @@ int node_inbound_handle(void *arg, const void *req, size_t len, char **resp, siz
 		rc = inbound_refuse(n, env, from, WN_EPROTO, err, resp, resplen);
 		goto out;
 	}
-	if ((rc = replay_check(n->db, envelope_str(env, "id"), envelope_ts(env), n->skew_ms)) != 0) {
+	rc = replay_check(n->db, envelope_str(env, "id"), envelope_ts(env), n->skew_ms);
+	if (rc == WN_EDB) {
+		/* this node's own failure, not the sender's: no breach entry */
+		rc = inbound_fail(n, env, WN_EDB, "the node cannot record the message id (database "
+				  "error); the message was not handled", resp, resplen);
+		goto out;
+	}
+	if (rc != 0) {
 		snprintf(err, sizeof(err), rc == WN_ESKEW ? "timestamp outside the accepted window"
 							  : "message id was seen before");
 		rc = inbound_refuse(n, env, from, rc, err, resp, resplen);
@@ -161,12 +182,7 @@ int node_inbound_handle(void *arg, const void *req, size_t len, char **resp, siz
 			snprintf(err, sizeof(err), "cannot answer '%s': %s", type, wn_strerror(rc));
 		if (rc == WN_EDB || rc == WN_ENOMEM || rc == WN_ECRYPTO) {
 			/* an internal failure, not the sender's fault: no breach entry */
-			log_msg(WN_LOG_ERROR, "answer_failed", "%s", err);
-			json_t *er = NULL;
-			rc = envelope_error(&er, env, n->ident->id, n->ident->key, rc, err);
-			if (rc == 0)
-				rc = envelope_encode(er, resp, resplen);
-			json_decref(er);
+			rc = inbound_fail(n, env, rc, err, resp, resplen);
 		} else {
 			rc = inbound_refuse(n, env, from, rc, err, resp, resplen);
 		}

@@ -38,10 +38,12 @@ static int keys_create(const char *path, struct node_keys *k)
 {
 	char *a = NULL, *b = NULL, *c = NULL, *text = NULL;
 	int rc = hpke_keypair_generate(k->seal_sk, k->seal_pk);
-	if (rc != 0)
+	if (rc == 0 && (RAND_bytes(k->index_key, 32) != 1 || RAND_bytes(k->store_key, 32) != 1))
+		rc = WN_ECRYPTO;
+	if (rc != 0) {
+		keys_wipe(k);
 		return rc;
-	if (RAND_bytes(k->index_key, 32) != 1 || RAND_bytes(k->store_key, 32) != 1)
-		return WN_ECRYPTO;
+	}
 	if ((rc = b64_encode(k->seal_sk, 32, &a)) == 0 && (rc = b64_encode(k->index_key, 32, &b)) == 0 &&
 	    (rc = b64_encode(k->store_key, 32, &c)) == 0) {
 		json_t *root = json_pack("{s:i,s:s,s:s,s:s}", "version", 1, "seal_sk", a, "index_key",
@@ -57,15 +59,28 @@ static int keys_create(const char *path, struct node_keys *k)
 		free(all[i]);
 	}
 	if (rc == 0)
-		log_msg(WN_LOG_INFO, "keys_created", "generated node keys in %s", path);
+		log_msg(WN_LOG_WARN, "keys_created", "generated new node keys in %s", path);
+	else
+		keys_wipe(k); /* nothing was kept: no key lives on in memory */
 	return rc;
 }
 
-int keys_load_or_create(const char *path, struct node_keys *out, char *err, size_t errcap)
+int keys_load_or_create(const char *path, long in_use, struct node_keys *out, char *err,
+			size_t errcap)
 {
 	struct stat st;
 	memset(out, 0, sizeof(*out));
 	if (stat(path, &st) != 0) {
+		/* new keys would make every record unfindable and every sealed
+		 * secret unreadable: a node that holds data does not start */
+		if (in_use > 0) {
+			snprintf(err, errcap, "%s: the node key file is missing, but the database holds "
+				 "%ld rows made with its keys (records, consents, case keys, logs); "
+				 "restore the key file from the backup taken with the database (both "
+				 "belong together) and start again; new keys are made only for an empty "
+				 "database", path, in_use);
+			return WN_ECONFIG;
+		}
 		int rc = keys_create(path, out);
 		if (rc != 0)
 			snprintf(err, errcap, "%s: cannot create the node key file: %s", path,
@@ -149,4 +164,5 @@ int keys_open(const struct node_keys *k, const char *aad, const uint8_t *in, siz
 void keys_wipe(struct node_keys *k)
 {
 	OPENSSL_cleanse(k, sizeof(*k));
+	hpke_forget_keys(); /* the imported sealing key, cached per thread */
 }

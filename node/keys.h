@@ -17,9 +17,12 @@ struct node_keys {
 	uint8_t store_key[32];
 };
 
-/* Loads path, or creates it (mode 0600) with fresh keys. Refuses a file that
- * group or others can read. */
-int keys_load_or_create(const char *path, struct node_keys *out, char *err, size_t errcap);
+/* Loads path, or creates it (mode 0600) with fresh keys when the database is
+ * empty (in_use: rows it holds that the keys made). A missing file beside a
+ * database in use is refused (WN_ECONFIG): fail closed, restore it. Refuses
+ * a file that group or others can read. */
+int keys_load_or_create(const char *path, long in_use, struct node_keys *out, char *err,
+			size_t errcap);
 
 #define KEYS_SEAL_OVERHEAD 28 /* AES-GCM nonce (12) + tag (16) */
 

@@ -21,6 +21,7 @@
 #include "wijknet.h"
 #include "bsn.h"
 #include "consent.h"
+#include "consentproof.h"
 #include "context.h"
 #include "date.h"
 #include "disclog.h"
@@ -245,26 +246,6 @@ static int lookup_ground(struct lookup *l, char *err, size_t errcap)
 	return 0;
 }
 
-/* Asks the broker to attest that a consent is active now; *status is its
- * signed answer (json_decref). */
-static int lookup_consent_status(struct node *n, const json_t *object, json_t **status,
-				 char *err, size_t errcap)
-{
-	char version[CONSENT_VERSION_LEN + 1];
-	json_t *env = NULL;
-	int rc = consentdoc_version(object, version);
-	if (rc == 0)
-		rc = envelope_new1(&env, "consent.status", n->ident->id, n->broker_id);
-	if (rc != 0)
-		return rc;
-	json_object_set_new(env, "body", json_pack("{s:O,s:s}", "consent",
-						   json_object_get(object, "id"), "version",
-						   version));
-	rc = node_call_broker(n, env, n->call_timeout_ms, status, err, errcap);
-	json_decref(env);
-	return rc;
-}
-
 /* On consent: each person's consent, held here, covering this lookup by this
  * node (the partners it names are checked per partner), with the broker's
  * word that it is active. */
@@ -289,7 +270,8 @@ static int lookup_consents(struct lookup *l, char *err, size_t errcap)
 					   json_string_value(json_array_get(json_object_get(doc, "sources"), 0)),
 					   NULL, today, l->d->max_consent_days };
 		if ((rc = consentdoc_covers(doc, &use, err, errcap)) == 0)
-			rc = lookup_consent_status(l->n, object, &status, err, errcap);
+			rc = consentproof_get(l->n, json_string_value(json_object_get(object, "id")),
+					      &status, err, errcap);
 		if (rc != 0) {
 			json_decref(object);
 			return rc;
@@ -331,7 +313,7 @@ static json_t *lookup_sealed_for(const struct lookup *l, const char *partner, js
 		const json_t *c = json_array_get(l->consents, i);
 		if (c != NULL) {
 			json_object_set(p, "consent", json_object_get(c, "object"));
-			json_object_set(p, "consent_status", json_object_get(c, "status"));
+			json_object_set(p, "consent_attest", json_object_get(c, "status"));
 		}
 		json_array_append_new(people, p);
 		json_array_append_new(*index, json_integer((json_int_t)i));
@@ -383,7 +365,8 @@ static int lookup_envelope(struct lookup *l, json_t **envp, json_t **index, json
 		json_t *idx = NULL, *body = lookup_sealed_for(l, id, &idx), *y;
 		size_t k;
 		rc = envelope_seal_padded(env, id, p->seal_pk, body,
-					  lookupwire_request_pad(l->size_class));
+					  lookupwire_request_pad(l->size_class,
+								 ground_is_consent(l->ground)));
 		json_array_foreach(json_object_get(body, "people"), k, y) {
 			const char *b = json_string_value(json_object_get(y, "bsn"));
 			OPENSSL_cleanse((char *)(uintptr_t)b, strlen(b));

@@ -15,6 +15,9 @@ static const char *const reasons[] = { "consent_required", "consent_invalid", "s
 
 #define ANSWER_BYTES_PER_PERSON 64 /* {"outcome":"refused","reason":"motivation_incomplete"}, */
 #define REQUEST_BYTES_PER_PERSON 256
+/* a person on consent carries the signed consent and the broker's statement
+ * with its proof: the size of the consent's text must not tell one from another */
+#define CONSENT_BYTES_PER_PERSON 8192
 
 int lookupwire_ground_ok(const char *ground)
 {
@@ -26,9 +29,9 @@ int lookupwire_class_ok(long c)
 	return c == 1 || c == 2 || c == 4 || c == 8 || c == HOUSEHOLD_MAX;
 }
 
-size_t lookupwire_request_pad(size_t size_class)
+size_t lookupwire_request_pad(size_t size_class, int on_consent)
 {
-	return size_class * REQUEST_BYTES_PER_PERSON;
+	return size_class * (on_consent ? CONSENT_BYTES_PER_PERSON : REQUEST_BYTES_PER_PERSON);
 }
 
 size_t lookupwire_answer_pad(size_t size_class)

@@ -18,8 +18,9 @@ int lookupwire_ground_ok(const char *ground);
 /* 1 when c is a size class (1, 2, 4, 8, 16). */
 int lookupwire_class_ok(long c);
 
-/* The sealed size of a request and of an answer for a household class. */
-size_t lookupwire_request_pad(size_t size_class);
+/* The sealed size of a request (on consent or another ground) and of an
+ * answer for a household class. */
+size_t lookupwire_request_pad(size_t size_class, int on_consent);
 size_t lookupwire_answer_pad(size_t size_class);
 
 /* A refusal's reason as a static string of the known set ("not_shared" for

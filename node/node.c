@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "wijknet.h"
+#include "consentproof.h"
 #include "context.h"
 #include "encoding.h"
 #include "envelope.h"
@@ -249,6 +250,7 @@ int node_open(const char *config_file_path, node **out, char *err, size_t errcap
 		return WN_ENOMEM;
 	pthread_mutex_init(&n->lock, NULL);
 	pthread_mutex_init(&n->refresh_lock, NULL);
+	pthread_mutex_init(&n->proof_lock, NULL);
 	pthread_cond_init(&n->wake, NULL);
 	if ((rc = config_load(config_file_path, &n->cfg, err, errcap)) != 0)
 		goto fail;
@@ -321,7 +323,12 @@ int node_open(const char *config_file_path, node **out, char *err, size_t errcap
 		secevent_record(n->db, rc, id, NULL, err);
 		goto fail;
 	}
-	if ((rc = keys_load_or_create(n->keys_path, &n->keys, err, errcap)) != 0)
+	long in_use = 0;
+	if ((rc = nodedb_rows_in_use(n->db, &in_use)) != 0) {
+		snprintf(err, errcap, "%s: the database cannot be read", n->db_path);
+		goto fail;
+	}
+	if ((rc = keys_load_or_create(n->keys_path, in_use, &n->keys, err, errcap)) != 0)
 		goto fail;
 	if ((rc = profile_load(n->cfg, json_object_get(root, "profile"), &n->profile, err,
 			       errcap)) != 0)
@@ -426,5 +433,7 @@ void node_close(node *n)
 	pthread_cond_destroy(&n->wake);
 	pthread_mutex_destroy(&n->lock);
 	pthread_mutex_destroy(&n->refresh_lock);
+	consentproof_free(n);
+	pthread_mutex_destroy(&n->proof_lock);
 	free(n);
 }

@@ -1,6 +1,8 @@
 /*
  * nodedb.c — node schema migrations.
  */
+#include <stdio.h>
+
 #include "wijknet.h"
 #include "nodedb.h"
 #include "casekey.h"
@@ -37,4 +39,28 @@ int nodedb_open(const char *path, db **out, char *err, size_t errcap)
 {
 	return db_open(path, node_migrations, sizeof(node_migrations) / sizeof(node_migrations[0]),
 		       out, err, errcap);
+}
+
+int nodedb_rows_in_use(db *d, long *rows)
+{
+	static const char *const tables[] = { "records", "consents", "case_keys", "disclosures",
+					      "sent_log", "ledger", "duty_assertions",
+					      "rights_requests" };
+	*rows = 0;
+	db_lock(d);
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < sizeof(tables) / sizeof(tables[0]); i++) {
+		sqlite3_stmt *st = NULL;
+		char sql[96];
+		snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM %s", tables[i]);
+		if ((rc = db_prepare(d, sql, &st)) == 0) {
+			if (sqlite3_step(st) == SQLITE_ROW)
+				*rows += sqlite3_column_int64(st, 0);
+			else
+				rc = WN_EDB;
+		}
+		sqlite3_finalize(st);
+	}
+	db_unlock(d);
+	return rc;
 }

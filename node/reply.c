@@ -7,6 +7,7 @@
 #include "wijknet.h"
 #include "envelope.h"
 #include "error.h"
+#include "log.h"
 #include "replay.h"
 #include "reply.h"
 #include "secevent.h"
@@ -33,6 +34,11 @@ const char *reply_open(struct node *n, struct directory *d, const json_t *a, con
 		return "signature";
 	}
 	int rc = replay_check(n->db, envelope_str(a, "id"), envelope_ts(a), n->skew_ms);
+	if (rc == WN_EDB) {
+		log_msg(WN_LOG_ERROR, "replay_cache_failed", "cannot record the id of %s's %s",
+			p->id, want);
+		return "database";
+	}
 	if (rc != 0) {
 		snprintf(what, sizeof(what), "%s refused", want);
 		secevent_record(n->db, rc, p->id, envelope_str(a, "id"), what);

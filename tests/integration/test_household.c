@@ -928,6 +928,12 @@ static void test_r02_known_household_lookup_per_person(void **state)
 	assert_int_equal(dbq(f, node_db("alcander"), "SELECT COUNT(*) FROM disclosures WHERE "
 			     "request_id='%s' AND ground='consent' AND consent_id='%s' AND person=1",
 			     r->request_id, consent_father), 1);
+	/* the broker attested the consents as a set: nothing it logged after
+	 * registering them names a consent a lookup relied on (G-P 4.3a: the
+	 * lookups of one person stay unlinkable there) */
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM audit_log WHERE "
+			     "(instr(entry, '%s') > 0 OR instr(entry, '%s') > 0) AND type NOT IN "
+			     "('consent.register', 'case.open')", consent_mother, consent_father), 0);
 	wn_lookup_result_free(r);
 }
 
