@@ -193,6 +193,16 @@ static int route_case_attest_locked(db *d, struct route_admit *a)
 		return WN_ENOMEM;
 	json_array_foreach(a->key_for, i, x) {
 		json_t *env = NULL;
+		int member = 0;
+		/* checked again here: a partner may have left since the query was checked */
+		if ((rc = store_case_is_member_locked(d, a->case_id, json_string_value(x),
+						      &member)) != 0)
+			return rc;
+		if (!member) {
+			snprintf(a->err, a->errcap, "'%s' does not take part in case %s",
+				 json_string_value(x), a->case_id);
+			return WN_ENOTMEMBER;
+		}
 		rc = store_case_key_locked(d, a->case_id, json_string_value(x), &env);
 		if (rc == WN_ENOTFOUND)
 			continue; /* the source then refuses: it cannot check the person */
@@ -643,6 +653,15 @@ static int route_check_broadcast_case(struct broker *b, const struct broker_requ
 	}
 	if (rc != 0)
 		return rc;
+	/* only a partner of the case may ask about its household: anyone else
+	 * could learn from the answers who belongs to it */
+	if ((rc = store_case_is_member(b->db, case_id, rq->from->id, &member)) != 0)
+		return rc;
+	if (!member) {
+		snprintf(err, errcap, "'%s' does not take part in case %s: a rights request "
+			 "about a case is sent by a partner of the case", rq->from->id, case_id);
+		return WN_ENOTMEMBER;
+	}
 	json_array_foreach(json_object_get(env, "to"), i, x) {
 		if ((rc = store_case_is_member(b->db, case_id, json_string_value(x), &member)) != 0)
 			return rc;
@@ -725,7 +744,8 @@ int broker_handle_broadcast(struct broker *b, const struct broker_request *rq, j
 	const char *case_id = envelope_str(env, "case");
 	if (case_id != NULL)
 		json_object_set_new(entry, "case", json_string(case_id));
-	struct route_admit admit = { .case_id = case_id, .key_for = json_object_get(env, "to") };
+	struct route_admit admit = { .case_id = case_id, .members = { rq->from->id, NULL },
+				     .key_for = json_object_get(env, "to") };
 	json_t *answers = NULL, *delivery = NULL;
 	int64_t index = 0;
 	rc = route_forward(b, rq, entry, NULL, rights ? "rights.answer" : "report.answer",

@@ -272,8 +272,10 @@ int wn_case_director(wn_client *c, const char *case_id, const char *director,
 		     const wn_actor *regisseur, const wn_actor *actor);
 
 /* Whether bsn is a member of the household of a case this partner takes
- * part in now: 0, or WN_ENOTINCASE. */
-int wn_case_has_person(wn_client *c, const char *case_id, const char *bsn);
+ * part in now: 0, or WN_ENOTINCASE. The node logs which professional
+ * asked. */
+int wn_case_has_person(wn_client *c, const char *case_id, const char *bsn,
+		       const wn_actor *actor);
 
 /* The case director adds partner to the case. */
 int wn_case_join(wn_client *c, const char *case_id, const char *partner, const wn_actor *actor);
@@ -417,8 +419,8 @@ typedef struct wn_rights_params {
 
 typedef struct wn_rights_answer {
 	const char *partner;
-	const char *status;   /* registered, not_known, refused (not_in_case), unavailable,
-			       * invalid, error */
+	const char *status;   /* registered, not_known, refused (not_in_case,
+			       * case_key_unavailable), unavailable, invalid, error */
 	const char *deadline; /* YYYY-MM-DD when registered, else NULL */
 } wn_rights_answer;
 

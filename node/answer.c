@@ -25,6 +25,7 @@
 #include "log.h"
 #include "lookupwire.h"
 #include "schema.h"
+#include "secret.h"
 #include "store.h"
 #include "vocab.h"
 
@@ -322,9 +323,8 @@ out:
 	size_t i;
 	json_t *x;
 	json_array_foreach(json_object_get(sealed, "people"), i, x) {
-		const char *b = json_string_value(json_object_get(x, "bsn"));
-		if (b != NULL)
-			OPENSSL_cleanse((char *)(uintptr_t)b, strlen(b));
+		secret_wipe_member(x, "bsn");
+		secret_wipe_consent(json_object_get(x, "consent"));
 	}
 	json_decref(sealed);
 	return rc;

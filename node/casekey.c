@@ -17,9 +17,12 @@
 #include "ids.h"
 #include "log.h"
 #include "schema.h"
+#include "secret.h"
 #include "secevent.h"
 
 static const char CASEKEY_AAD[] = "wijknet-case-key-at-rest-v1";
+static const char BASIS_AAD[] = "wijknet-case-basis-at-rest-v1";
+#define BASIS_MAX (16 * 1024)
 
 static const struct schema_field key_body_fields[] = {
 	{ "case", SCHEMA_STRING, 1, 32 },
@@ -38,17 +41,16 @@ int casekey_seal(json_t *env, const char *case_id, const char *partner, const ui
 	rc = body ? envelope_seal(env, partner, pk, body) : WN_ENOMEM;
 	OPENSSL_cleanse(b64, strlen(b64));
 	free(b64);
-	if (body != NULL) {
-		const char *k = json_string_value(json_object_get(body, "key"));
-		OPENSSL_cleanse((char *)(uintptr_t)k, strlen(k));
-	}
+	secret_wipe_member(body, "key");
 	json_decref(body);
 	return rc;
 }
 
 struct casekey_row {
-	const char *case_id, *sealed_by, *basis;
+	const char *case_id, *sealed_by;
 	uint8_t enc[HOUSEHOLD_KEY_LEN + KEYS_SEAL_OVERHEAD];
+	uint8_t *basis_enc; /* NULL: keep what is there */
+	size_t basis_len;
 };
 
 static int casekey_insert(db *d, void *arg)
@@ -56,17 +58,17 @@ static int casekey_insert(db *d, void *arg)
 	const struct casekey_row *r = arg;
 	sqlite3_stmt *st = NULL;
 	int rc = db_prepare(d, "INSERT INTO case_keys(case_id, key_enc, sealed_by, received_at,"
-			       " basis) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(case_id) DO UPDATE"
-			       " SET key_enc = ?2, sealed_by = ?3, received_at = ?4,"
-			       " basis = COALESCE(?5, basis)", &st);
+			       " basis_enc) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(case_id) DO"
+			       " UPDATE SET key_enc = ?2, sealed_by = ?3, received_at = ?4,"
+			       " basis_enc = COALESCE(?5, basis_enc)", &st);
 	if (rc != 0)
 		return rc;
 	sqlite3_bind_text(st, 1, r->case_id, -1, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 2, r->enc, sizeof(r->enc), SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, r->sealed_by, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, time_now_ms());
-	if (r->basis != NULL)
-		sqlite3_bind_text(st, 5, r->basis, -1, SQLITE_STATIC);
+	if (r->basis_enc != NULL)
+		sqlite3_bind_blob(st, 5, r->basis_enc, (int)r->basis_len, SQLITE_STATIC);
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
 	sqlite3_finalize(st);
 	return rc;
@@ -75,11 +77,39 @@ static int casekey_insert(db *d, void *arg)
 int casekey_store(struct node *n, const char *case_id, const uint8_t key[HOUSEHOLD_KEY_LEN],
 		  const char *sealed_by, const char *basis)
 {
-	struct casekey_row r = { case_id, sealed_by, basis, { 0 } };
-	int rc = keys_seal(&n->keys, CASEKEY_AAD, key, HOUSEHOLD_KEY_LEN, r.enc);
+	struct casekey_row r = { case_id, sealed_by, { 0 }, NULL, 0 };
+	size_t len = basis ? strlen(basis) : 0;
+	int rc = len > BASIS_MAX ? WN_ETOOBIG : 0;
+	if (rc == 0 && basis != NULL) {
+		r.basis_len = len + KEYS_SEAL_OVERHEAD;
+		if ((r.basis_enc = malloc(r.basis_len)) == NULL)
+			rc = WN_ENOMEM;
+		else
+			rc = keys_seal(&n->keys, BASIS_AAD, basis, len, r.basis_enc);
+	}
+	if (rc == 0)
+		rc = keys_seal(&n->keys, CASEKEY_AAD, key, HOUSEHOLD_KEY_LEN, r.enc);
 	if (rc == 0)
 		rc = db_writer_run(n->writer, casekey_insert, &r);
+	free(r.basis_enc);
 	return rc;
+}
+
+static int casekey_delete(db *d, void *arg)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = db_prepare(d, "DELETE FROM case_keys WHERE case_id = ?", &st);
+	if (rc != 0)
+		return rc;
+	sqlite3_bind_text(st, 1, arg, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int casekey_forget(struct node *n, const char *case_id)
+{
+	return db_writer_run(n->writer, casekey_delete, (void *)(uintptr_t)case_id);
 }
 
 /* This node's own copy: 0, WN_ENOTFOUND, or an error. */
@@ -146,11 +176,7 @@ out:
 	if (raw != NULL)
 		OPENSSL_cleanse(raw, rawlen);
 	free(raw);
-	if (body != NULL) {
-		const char *k = json_string_value(json_object_get(body, "key"));
-		if (k != NULL)
-			OPENSSL_cleanse((char *)(uintptr_t)k, strlen(k));
-	}
+	secret_wipe_member(body, "key");
 	json_decref(body);
 	directory_release(d);
 	if (rc == WN_ESIG)

@@ -24,14 +24,25 @@ struct dir_peer;
 	"CREATE TABLE case_keys (case_id TEXT PRIMARY KEY, key_enc BLOB NOT NULL,"     \
 	" sealed_by TEXT NOT NULL, received_at INTEGER NOT NULL, basis TEXT);"
 
+/* The precondition the opener keeps may hold a motivation about the
+ * household: encrypted at rest like the key. */
+#define CASEKEY_BASIS_SCHEMA                                  \
+	"ALTER TABLE case_keys DROP COLUMN basis;"            \
+	"ALTER TABLE case_keys ADD COLUMN basis_enc BLOB;"
+
 /* Seals key for case_id to the partner with public key pk, in env (whose
  * header must be complete: the header is the seal's additional data). */
 int casekey_seal(json_t *env, const char *case_id, const char *partner, const uint8_t pk[32],
 		 const uint8_t key[HOUSEHOLD_KEY_LEN]);
 
-/* Keeps a key (and, for the case it opened, the precondition as JSON text). */
+/* Keeps a key (and, for the case it opened, the precondition as JSON text,
+ * encrypted). */
 int casekey_store(struct node *n, const char *case_id, const uint8_t key[HOUSEHOLD_KEY_LEN],
 		  const char *sealed_by, const char *basis);
+
+/* Forgets the key of a case this node left or closed: it has no further
+ * use here, and a copy kept is a copy that can leak. */
+int casekey_forget(struct node *n, const char *case_id);
 
 /* The key of a case this node takes part in: its own copy, or else the
  * envelope the broker kept for it. WN_ENOTMEMBER (err says why) when there

@@ -137,31 +137,62 @@ static int case_basis_keep(struct case_new *c, json_t *local)
 	return c->basis && c->basis_local ? 0 : WN_ENOMEM;
 }
 
+/* The place of bsn among the household's BSNs, or -1. */
+static long case_member_of(const json_t *bsns, const char *bsn)
+{
+	size_t k;
+	json_t *b;
+	json_array_foreach(bsns, k, b)
+		if (bsn != NULL && strcmp(json_string_value(b), bsn) == 0)
+			return (long)k;
+	return -1;
+}
+
+/* One consent of the case's precondition: held here, active, in force today
+ * (dates, signers fit the subject's age), of a member not already counted. */
+static int case_basis_consent(struct node *n, const char *id, const json_t *bsns,
+			      unsigned char *seen, char *err, size_t errcap)
+{
+	char today[DATE_LEN + 1];
+	json_t *object = NULL;
+	int rc = consent_load(n, id, &object, err, errcap);
+	if (rc != 0)
+		return rc;
+	const json_t *doc = json_object_get(object, "document");
+	long k = case_member_of(bsns, json_string_value(json_object_get(
+					      json_object_get(doc, "subject"), "bsn")));
+	struct directory *d = node_directory(n);
+	date_today_plus(0, today);
+	if (k < 0) {
+		snprintf(err, errcap, "consent %s is about someone outside the household", id);
+		rc = WN_ECONSENT;
+	} else if (seen[k]) {
+		snprintf(err, errcap, "consent %s is of a member whose consent is given already: "
+			 "one consent per member", id);
+		rc = WN_EINVAL;
+	} else if ((rc = consentdoc_in_force(doc, today, d ? d->max_consent_days : 0, err,
+					     errcap)) == 0) {
+		seen[k] = 1;
+	}
+	directory_release(d);
+	json_decref(object);
+	return rc;
+}
+
 /* A consent of the household (Bijlage 2 Randvoorwaarden): consents this node
- * holds, active, each of a member of the household. */
+ * holds, active, each of another member of the household. */
 static int case_basis_consents(struct node *n, struct case_new *c, const json_t *ids,
 			       const json_t *bsns, char *err, size_t errcap)
 {
+	unsigned char seen[HOUSEHOLD_MAX] = { 0 };
 	size_t i;
 	json_t *x;
+	if (json_array_size(bsns) > HOUSEHOLD_MAX)
+		return WN_ELIMIT;
 	json_array_foreach(ids, i, x) {
-		json_t *object = NULL;
-		int rc = consent_load(n, json_string_value(x), &object, err, errcap);
+		int rc = case_basis_consent(n, json_string_value(x), bsns, seen, err, errcap);
 		if (rc != 0)
 			return rc;
-		const char *subject = json_string_value(json_object_get(
-			json_object_get(json_object_get(object, "document"), "subject"), "bsn"));
-		size_t k;
-		json_t *b;
-		int member = 0;
-		json_array_foreach(bsns, k, b)
-			member |= subject != NULL && strcmp(json_string_value(b), subject) == 0;
-		json_decref(object);
-		if (!member) {
-			snprintf(err, errcap, "consent %s is about someone outside the household",
-				 json_string_value(x));
-			return WN_ECONSENT;
-		}
 	}
 	c->basis = json_pack("{s:s,s:i}", "kind", "consent", "consents", (int)json_array_size(ids));
 	return case_basis_keep(c, json_pack("{s:s,s:O}", "kind", "consent", "consents", ids));
@@ -354,8 +385,10 @@ static json_t *case_get(struct node *n, const char *case_id)
 }
 
 /* Whether a person is a member of the household now (a professional's
- * question; the answer names no one else). */
-static json_t *case_check(struct node *n, const char *case_id, const char *bsn)
+ * question; the answer names no one else). Who asked is logged: the answer
+ * says something about a person. */
+static json_t *case_check(struct node *n, const char *case_id, const char *bsn,
+			  const json_t *actor)
 {
 	char err[512] = "", commit[HOUSEHOLD_COMMIT_HEX + 1];
 	if (bsn_validate(bsn) != 0)
@@ -364,6 +397,9 @@ static json_t *case_check(struct node *n, const char *case_id, const char *bsn)
 	int rc = casekey_has_person(n, case_id, bsn, commit, &member, err, sizeof(err));
 	if (rc != 0)
 		return local_error(rc, err);
+	log_emit(WN_LOG_INFO, "case_person_checked",
+		 json_pack("{s:s,s:s,s:O,s:b}", "case", case_id, "person", commit, "actor", actor,
+			   "member", member));
 	if (!member)
 		return local_error(WN_ENOTINCASE, "the person is not a member of the household of "
 						  "this case");
@@ -378,6 +414,20 @@ static void copy_fields(json_t *body, json_t *rq, const char *const *names)
 		if (v != NULL)
 			json_object_set(body, names[i], v);
 	}
+}
+
+/* Once this node left a case, or closed it, its key has no further use. */
+static void case_forget_key(struct node *n, const char *op, const json_t *rq,
+			    const char *case_id, const json_t *result)
+{
+	const char *partner = json_string_value(json_object_get(rq, "partner"));
+	int self = partner == NULL || strcmp(partner, n->ident->id) == 0;
+	if (!json_is_true(json_object_get(result, "ok")) ||
+	    !(strcmp(op, "case.close") == 0 || (strcmp(op, "case.leave") == 0 && self)))
+		return;
+	if (casekey_forget(n, case_id) != 0)
+		log_msg(WN_LOG_ERROR, "case_key_forget", "the key of case %s could not be removed",
+			case_id);
 }
 
 /* leave, close, director and list: the broker decides, the node relays. */
@@ -400,6 +450,7 @@ static json_t *case_relay(struct node *n, const char *op, json_t *rq, const char
 		envelope_set_str(env, "case", case_id);
 	json_t *result = case_send(n, env, json_object_get(rq, "actor"));
 	json_decref(env);
+	case_forget_key(n, op, rq, case_id, result);
 	return result;
 }
 
@@ -412,7 +463,7 @@ json_t *local_case(struct node *n, const char *op, json_t *rq)
 	const char *case_id = json_string_value(json_object_get(rq, "case"));
 	const char *partner = json_string_value(json_object_get(rq, "partner"));
 	int is_open = strcmp(op, "case.open") == 0, is_list = strcmp(op, "case.list") == 0;
-	int is_get = strcmp(op, "case.get") == 0 || strcmp(op, "case.check") == 0;
+	int is_get = strcmp(op, "case.get") == 0;
 	if (!is_open && !is_list && id_validate(case_id) != 0)
 		return local_error(WN_EINVAL, "a case id of 32 lowercase hex digits is needed");
 	if (strcmp(op, "case.join") == 0 && partner == NULL)
@@ -425,7 +476,7 @@ json_t *local_case(struct node *n, const char *op, json_t *rq)
 	if (is_open)
 		return case_open(n, rq);
 	if (strcmp(op, "case.check") == 0)
-		return case_check(n, case_id, json_string_value(json_object_get(rq, "bsn")));
+		return case_check(n, case_id, json_string_value(json_object_get(rq, "bsn")), actor);
 	if (is_get)
 		return case_get(n, case_id);
 	if (strcmp(op, "case.join") == 0)

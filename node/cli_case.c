@@ -21,7 +21,7 @@ static int case_usage(void)
 		"       wijknet case person add --case ID --bsn BSN --reason birth|moved_in|other\n"
 		"       wijknet case person remove --case ID --bsn BSN --reason moved_out|deceased|other\n"
 		"       wijknet case director --case ID [--director P] [--regisseur ID --regisseur-role R]\n"
-		"       wijknet case check --case ID --bsn BSN\n"
+		"       wijknet case check --case ID --bsn BSN [--actor ID --role ROLE]\n"
 		"       wijknet case list [--json]\n"
 		"A case is about a household (Heerlen 1.14): --people names its members; it opens on\n"
 		"their consents held by this node, or on an urgent interest {\"interest\": urgent_health|\n"
@@ -190,7 +190,7 @@ static int case_change(wn_client *c, const char *sub, const char *sub2, struct c
 	} else if (strcmp(sub, "check") == 0) {
 		if (a->bsn == NULL)
 			return case_usage();
-		rc = wn_case_has_person(c, a->case_id, a->bsn);
+		rc = wn_case_has_person(c, a->case_id, a->bsn, &a->actor);
 		if (rc == WN_ENOTINCASE) {
 			printf("not a member of the household of case %s\n", a->case_id);
 			return 1;

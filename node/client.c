@@ -129,6 +129,18 @@ const char *client_str(const json_t *o, const char *k, const char *def)
 	return s ? s : def;
 }
 
+json_t *client_parse_object(wn_client *c, const char *what, const char *text)
+{
+	json_error_t jerr;
+	json_t *o = json_loads(text ? text : "", JSON_REJECT_DUPLICATES, &jerr);
+	if (!json_is_object(o)) {
+		client_set_error(c, "%s: %s", what, o ? "expected a JSON object" : jerr.text);
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
 json_t *client_actor(const wn_actor *a)
 {
 	if (a == NULL || a->id == NULL || a->role == NULL)
@@ -381,7 +393,6 @@ struct lookup_result_impl {
 /* The request of wn_lookup; NULL (with the client's message) on bad input. */
 static json_t *lookup_req(wn_client *c, const wn_lookup_params *p)
 {
-	json_error_t jerr;
 	json_t *req = json_pack("{s:s,s:s,s:s*,s:{s:s?,s:s?}}", "op", "lookup", "purpose",
 				p->purpose, "ground", p->ground, "actor", "id", p->actor.id, "role",
 				p->actor.role);
@@ -397,10 +408,8 @@ static json_t *lookup_req(wn_client *c, const wn_lookup_params *p)
 		json_object_set_new(req, "people", arr);
 	}
 	if (p->motivation_json != NULL) {
-		json_t *m = json_loads(p->motivation_json, JSON_REJECT_DUPLICATES, &jerr);
-		if (!json_is_object(m)) {
-			client_set_error(c, "motivation: %s", m ? "expected a JSON object" : jerr.text);
-			json_decref(m);
+		json_t *m = client_parse_object(c, "motivation", p->motivation_json);
+		if (m == NULL) {
 			json_decref(req);
 			return NULL;
 		}

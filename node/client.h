@@ -21,6 +21,10 @@ void client_set_error(wn_client *c, const char *fmt, ...) __attribute__((format(
 /* String member k of o, or def. Borrowed. */
 const char *client_str(const json_t *o, const char *k, const char *def);
 
+/* The JSON object text names, parsed (duplicate keys refused); on bad
+ * text NULL, with the error set for what. *out: json_decref(). */
+json_t *client_parse_object(wn_client *c, const char *what, const char *text);
+
 /* {id, role} of an actor; NULL when a is NULL or incomplete. */
 json_t *client_actor(const wn_actor *a);
 

@@ -35,7 +35,6 @@ static json_t *case_strings(const char *const *v, size_t n)
 /* The request of wn_case_open; NULL (with the client's message) on bad input. */
 static json_t *case_open_req(wn_client *c, const wn_case_params *p)
 {
-	json_error_t jerr;
 	json_t *req = case_req("case.open", NULL, &p->actor);
 	if (req == NULL)
 		return NULL;
@@ -44,10 +43,8 @@ static json_t *case_open_req(wn_client *c, const wn_case_params *p)
 	if (p->consents != NULL)
 		json_object_set_new(req, "consents", case_strings(p->consents, p->nconsents));
 	if (p->urgent_json != NULL) {
-		json_t *u = json_loads(p->urgent_json, JSON_REJECT_DUPLICATES, &jerr);
-		if (!json_is_object(u)) {
-			client_set_error(c, "urgent: %s", u ? "expected a JSON object" : jerr.text);
-			json_decref(u);
+		json_t *u = client_parse_object(c, "urgent", p->urgent_json);
+		if (u == NULL) {
 			json_decref(req);
 			return NULL;
 		}
@@ -129,11 +126,12 @@ int wn_case_director(wn_client *c, const char *case_id, const char *director,
 	return client_op(c, req, NULL);
 }
 
-int wn_case_has_person(wn_client *c, const char *case_id, const char *bsn)
+int wn_case_has_person(wn_client *c, const char *case_id, const char *bsn,
+		       const wn_actor *actor)
 {
-	if (c == NULL || case_id == NULL || bsn == NULL)
+	if (c == NULL || case_id == NULL || bsn == NULL || actor == NULL)
 		return WN_EINVAL;
-	json_t *req = case_req("case.check", case_id, NULL);
+	json_t *req = case_req("case.check", case_id, actor);
 	if (req != NULL)
 		json_object_set_new(req, "bsn", json_string(bsn));
 	return client_op(c, req, NULL);

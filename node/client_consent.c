@@ -13,16 +13,11 @@
 static int consent_submit(wn_client *c, const char *op, const char *document_json,
 			  const wn_actor *actor, char consent_id[WN_ID_LEN + 1])
 {
-	json_error_t jerr;
 	if (c == NULL || document_json == NULL || consent_id == NULL)
 		return WN_EINVAL;
-	json_t *doc = json_loads(document_json, JSON_REJECT_DUPLICATES, &jerr);
-	if (!json_is_object(doc)) {
-		client_set_error(c, "consent document: %s",
-				 doc ? "expected a JSON object" : jerr.text);
-		json_decref(doc);
+	json_t *doc = client_parse_object(c, "consent document", document_json);
+	if (doc == NULL)
 		return WN_EJSON;
-	}
 	json_t *req = json_pack("{s:s,s:o}", "op", op, "document", doc), *result = NULL;
 	json_t *a = client_actor(actor);
 	if (req != NULL && a != NULL)

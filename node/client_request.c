@@ -37,11 +37,8 @@ static json_t *request_json(wn_client *c, const wn_request_params *p)
 	if (p->deadline_ms > 0)
 		json_object_set_new(req, "deadline_ms", json_integer(p->deadline_ms));
 	if (p->motivation_json != NULL) {
-		json_error_t jerr;
-		json_t *m = json_loads(p->motivation_json, JSON_REJECT_DUPLICATES, &jerr);
-		if (!json_is_object(m)) {
-			client_set_error(c, "motivation: %s", m ? "expected a JSON object" : jerr.text);
-			json_decref(m);
+		json_t *m = client_parse_object(c, "motivation", p->motivation_json);
+		if (m == NULL) {
 			json_decref(req);
 			return NULL;
 		}
@@ -108,16 +105,12 @@ int wn_duty_assert(wn_client *c, const char *case_id, const char *bsn, const cha
 		   const char *const *categories, size_t ncategories, const char *motivation_json,
 		   int hours, const wn_actor *actor, char assertion_id[WN_ID_LEN + 1])
 {
-	json_error_t jerr;
 	if (c == NULL || case_id == NULL || bsn == NULL || to == NULL || categories == NULL ||
 	    motivation_json == NULL || assertion_id == NULL)
 		return WN_EINVAL;
-	json_t *m = json_loads(motivation_json, JSON_REJECT_DUPLICATES, &jerr);
-	if (!json_is_object(m)) {
-		client_set_error(c, "motivation: %s", m ? "expected a JSON object" : jerr.text);
-		json_decref(m);
+	json_t *m = client_parse_object(c, "motivation", motivation_json);
+	if (m == NULL)
 		return WN_EJSON;
-	}
 	json_t *cats = json_array(), *result = NULL;
 	for (size_t i = 0; i < ncategories; i++)
 		json_array_append_new(cats, json_string(categories[i]));

@@ -20,18 +20,13 @@ static json_t *with_actor(json_t *req, const wn_actor *actor)
 int wn_thirdparty_propose(wn_client *c, const wn_thirdparty_proposal *p,
 			  char approval_id[WN_ID_LEN + 1])
 {
-	json_error_t jerr;
 	json_t *m = NULL;
 	if (c == NULL || p == NULL || approval_id == NULL ||
 	    (p->motivation_json == NULL && p->consent_id == NULL))
 		return WN_EINVAL;
 	if (p->motivation_json != NULL) {
-		m = json_loads(p->motivation_json, JSON_REJECT_DUPLICATES, &jerr);
-		if (!json_is_object(m)) {
-			client_set_error(c, "motivation: %s", m ? "expected a JSON object" : jerr.text);
-			json_decref(m);
+		if ((m = client_parse_object(c, "motivation", p->motivation_json)) == NULL)
 			return WN_EJSON;
-		}
 	}
 	json_t *cats = json_array(), *result = NULL;
 	for (size_t i = 0; i < p->ncategories; i++)

@@ -349,8 +349,6 @@ int consentdoc_covers(const json_t *doc, const struct consent_use *use, char *er
 {
 	const json_t *subject = json_object_get(doc, "subject");
 	const char *bsn = json_string_value(json_object_get(subject, "bsn"));
-	const char *signed_on = json_string_value(json_object_get(doc, "signed_on"));
-	const char *until = json_string_value(json_object_get(doc, "valid_until"));
 	size_t i;
 	json_t *x;
 	if (bsn == NULL || use->bsn == NULL || strcmp(bsn, use->bsn) != 0) {
@@ -379,17 +377,26 @@ int consentdoc_covers(const json_t *doc, const struct consent_use *use, char *er
 	int rc = use->categories ? check_special_named(doc, use->categories, err, errcap) : 0;
 	if (rc != 0)
 		return rc;
-	if (!date_valid(signed_on) || strcmp(use->today, signed_on) < 0) {
+	return consentdoc_in_force(doc, use->today, use->max_days, err, errcap);
+}
+
+int consentdoc_in_force(const json_t *doc, const char *today, int max_days, char *err,
+			size_t errcap)
+{
+	const char *signed_on = json_string_value(json_object_get(doc, "signed_on"));
+	const char *until = json_string_value(json_object_get(doc, "valid_until"));
+	if (!date_valid(signed_on) || strcmp(today, signed_on) < 0) {
 		snprintf(err, errcap, "the consent is not valid before %s", signed_on ? signed_on : "?");
 		return WN_ECONSENT;
 	}
-	if (!date_valid(until) || strcmp(use->today, until) > 0) {
+	if (!date_valid(until) || strcmp(today, until) > 0) {
 		snprintf(err, errcap, "the consent expired on %s", until ? until : "?");
 		return WN_ECONSENT;
 	}
-	if ((rc = consentdoc_check_validity(doc, use->max_days, err, errcap)) != 0)
+	int rc = consentdoc_check_validity(doc, max_days, err, errcap);
+	if (rc != 0)
 		return rc;
-	return consentdoc_check_signers_on(doc, use->today, err, errcap);
+	return consentdoc_check_signers_on(doc, today, err, errcap);
 }
 
 int consentdoc_version(const json_t *object, char version[CONSENT_VERSION_LEN + 1])

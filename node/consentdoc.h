@@ -52,6 +52,12 @@ int consentdoc_check_signers_on(const json_t *doc, const char *today, char *err,
  * 0 or WN_ECONSENT. */
 int consentdoc_check_validity(const json_t *doc, int max_days, char *err, size_t errcap);
 
+/* 0 when the document is in force today: within its dates, its period at
+ * most max_days (0: no maximum), its signers fit for the subject's age
+ * today. Otherwise WN_ECONSENT and err says why. */
+int consentdoc_in_force(const json_t *doc, const char *today, int max_days, char *err,
+			size_t errcap);
+
 /* One use of a consent: a disclosure from source to requester. */
 struct consent_use {
 	const char *bsn;

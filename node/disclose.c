@@ -32,6 +32,7 @@
 #include "ids.h"
 #include "log.h"
 #include "schema.h"
+#include "secret.h"
 #include "secevent.h"
 #include "store.h"
 #include "thirdparty.h"
@@ -489,9 +490,7 @@ int answer_request(struct node *n, const json_t *query, const struct dir_peer *r
 	rc = disclose_answer(&c, reply);
 out:
 	OPENSSL_cleanse(c.index, sizeof(c.index));
-	const char *b = json_string_value(json_object_get(sealed, "bsn"));
-	if (b != NULL)
-		OPENSSL_cleanse((char *)(uintptr_t)b, strlen(b));
+	secret_wipe_member(sealed, "bsn");
 	json_decref(c.records);
 	json_decref(sealed);
 	return rc;

@@ -36,6 +36,7 @@
 #include "lookupwire.h"
 #include "reply.h"
 #include "schema.h"
+#include "secret.h"
 #include "secevent.h"
 #include "store.h"
 #include "vocab.h"
@@ -79,11 +80,10 @@ static void lookup_clear(struct lookup *l)
 {
 	size_t i;
 	json_t *x;
-	json_array_foreach(l->people, i, x) {
-		const char *b = json_string_value(json_object_get(x, "bsn"));
-		if (b != NULL)
-			OPENSSL_cleanse((char *)(uintptr_t)b, strlen(b));
-	}
+	json_array_foreach(l->people, i, x)
+		secret_wipe_member(x, "bsn");
+	json_array_foreach(l->consents, i, x)
+		secret_wipe_consent(json_object_get(x, "object"));
 	json_decref(l->people);
 	json_decref(l->consents);
 	json_decref(l->scope);
@@ -298,30 +298,54 @@ static int lookup_covers(const struct lookup *l, size_t i, const char *partner)
 	return 0;
 }
 
-/* What is sealed to partner: the people it may be asked about, in order,
- * with their consent and its attestation; the motivation; the size class. */
-static json_t *lookup_sealed_for(const struct lookup *l, const char *partner, json_t **index)
+/* The places, in the list asked, of the people partner may be asked about. */
+static json_t *lookup_index_for(const struct lookup *l, const char *partner)
+{
+	json_t *index = json_array();
+	for (size_t i = 0; index != NULL && i < json_array_size(l->people); i++)
+		if (lookup_covers(l, i, partner))
+			json_array_append_new(index, json_integer((json_int_t)i));
+	return index;
+}
+
+/* What is sealed to partner: the people of index, in order, with their
+ * consent and its attestation; the motivation; the size class. */
+static json_t *lookup_sealed_for(const struct lookup *l, const json_t *index)
 {
 	json_t *people = json_array(), *x;
-	size_t i;
-	*index = json_array();
-	json_array_foreach(l->people, i, x) {
-		if (!lookup_covers(l, i, partner))
-			continue;
+	size_t k;
+	json_array_foreach(index, k, x) {
+		size_t i = (size_t)json_integer_value(x);
 		/* a copy: it is wiped once sealed, the list asked stays whole */
-		json_t *p = json_pack("{s:s}", "bsn", json_string_value(json_object_get(x, "bsn")));
+		json_t *p = json_pack("{s:s}", "bsn", json_string_value(json_object_get(
+							     json_array_get(l->people, i), "bsn")));
 		const json_t *c = json_array_get(l->consents, i);
 		if (c != NULL) {
 			json_object_set(p, "consent", json_object_get(c, "object"));
 			json_object_set(p, "consent_attest", json_object_get(c, "status"));
 		}
 		json_array_append_new(people, p);
-		json_array_append_new(*index, json_integer((json_int_t)i));
 	}
 	json_t *body = json_pack("{s:o,s:i}", "people", people, "class", (int)l->size_class);
 	if (l->motivation != NULL)
 		json_object_set(body, "motivation", (json_t *)l->motivation);
 	return body;
+}
+
+/* Seals to partner id the people of index. */
+static int lookup_seal_to(struct lookup *l, json_t *env, const char *id, const json_t *index)
+{
+	struct dir_peer *p = directory_find(l->d, id);
+	json_t *body = lookup_sealed_for(l, index), *y;
+	size_t k;
+	int rc = body ? envelope_seal_padded(env, id, p->seal_pk, body,
+					     lookupwire_request_pad(l->size_class,
+								    ground_is_consent(l->ground)))
+		      : WN_ENOMEM;
+	json_array_foreach(json_object_get(body, "people"), k, y)
+		secret_wipe_member(y, "bsn");
+	json_decref(body);
+	return rc;
 }
 
 /* The lookup envelope: header, then each partner's sealed part; *index
@@ -341,7 +365,7 @@ static int lookup_envelope(struct lookup *l, json_t **envp, json_t **index, json
 	json_array_foreach(l->scope, i, x) {
 		const char *id = json_string_value(x);
 		struct dir_peer *p = directory_find(l->d, id);
-		json_t *idx = NULL, *body = lookup_sealed_for(l, id, &idx);
+		json_t *idx = lookup_index_for(l, id);
 		if (p == NULL || !p->has_seal || json_array_size(idx) == 0)
 			json_object_set_new(answers, id, json_pack("{s:s}", "missing",
 								   p && p->has_seal ? "consent_not_covering"
@@ -349,7 +373,6 @@ static int lookup_envelope(struct lookup *l, json_t **envp, json_t **index, json
 		else
 			json_array_append(to, x);
 		json_object_set_new(*index, id, idx);
-		json_decref(body);
 	}
 	json_object_set_new(env, "to", to);
 	envelope_set_str(env, "purpose", l->purpose);
@@ -361,19 +384,7 @@ static int lookup_envelope(struct lookup *l, json_t **envp, json_t **index, json
 	/* the header is every seal's additional data: it is complete now */
 	json_array_foreach(to, i, x) {
 		const char *id = json_string_value(x);
-		struct dir_peer *p = directory_find(l->d, id);
-		json_t *idx = NULL, *body = lookup_sealed_for(l, id, &idx), *y;
-		size_t k;
-		rc = envelope_seal_padded(env, id, p->seal_pk, body,
-					  lookupwire_request_pad(l->size_class,
-								 ground_is_consent(l->ground)));
-		json_array_foreach(json_object_get(body, "people"), k, y) {
-			const char *b = json_string_value(json_object_get(y, "bsn"));
-			OPENSSL_cleanse((char *)(uintptr_t)b, strlen(b));
-		}
-		json_decref(body);
-		json_decref(idx);
-		if (rc != 0)
+		if ((rc = lookup_seal_to(l, env, id, json_object_get(*index, id))) != 0)
 			break;
 	}
 	if (rc != 0) {

@@ -28,6 +28,7 @@
 #include "log.h"
 #include "report.h"
 #include "schema.h"
+#include "secret.h"
 #include "store.h"
 
 #define REPORT_DEADLINE_MS 5000
@@ -210,9 +211,7 @@ int report_answer(struct node *n, const json_t *query, const struct dir_peer *re
 		snprintf(err, errcap, "the report of this partner is too large for one answer");
 out:
 	OPENSSL_cleanse(index, sizeof(index));
-	const char *b = json_string_value(json_object_get(sealed, "bsn"));
-	if (b != NULL)
-		OPENSSL_cleanse((char *)(uintptr_t)b, strlen(b));
+	secret_wipe_member(sealed, "bsn");
 	json_decref(sealed);
 	json_decref(c.body);
 	json_decref(a);
@@ -381,18 +380,9 @@ fail:
 	result = local_error(rc, err[0] ? err : NULL);
 out:
 	OPENSSL_cleanse(index, sizeof(index));
-	if (sealed != NULL) {
-		const char *b = json_string_value(json_object_get(sealed, "bsn"));
-		if (b != NULL)
-			OPENSSL_cleanse((char *)(uintptr_t)b, strlen(b));
-	}
+	secret_wipe_member(sealed, "bsn");
 	json_decref(sealed);
-	if (report != NULL) { /* the subject's BSN in it too */
-		const char *b = json_string_value(json_object_get(json_object_get(report, "subject"),
-								  "bsn"));
-		if (b != NULL)
-			OPENSSL_cleanse((char *)(uintptr_t)b, strlen(b));
-	}
+	secret_wipe_member(json_object_get(report, "subject"), "bsn"); /* the subject's BSN too */
 	json_decref(report);
 	json_decref(scope);
 	json_decref(answers);

@@ -28,6 +28,7 @@
 #include "log.h"
 #include "reply.h"
 #include "schema.h"
+#include "secret.h"
 #include "secevent.h"
 #include "store.h"
 #include "vocab.h"
@@ -190,228 +191,312 @@ static json_t *request_records(struct node *n, const char *source, const json_t 
 	return records;
 }
 
-json_t *local_request(struct node *n, json_t *rq)
-{
-	char err[512] = "", today[DATE_LEN + 1];
-	json_t *env = NULL, *reply = NULL, *consent_obj = NULL, *sealed = NULL, *abody = NULL;
-	json_t *result = NULL, *records = NULL, *received = NULL;
-	struct directory *d = NULL;
+/* One request as the steps below share it: read once from the local
+ * request, then filled in as it is checked, logged, sent and answered. */
+struct outbound {
+	struct node *n;
+	const json_t *rq;
+	const char *bsn, *to, *case_id, *purpose, *ground, *consent_id, *approval, *rid;
+	const json_t *cats, *actor, *motivation;
+	int deadline;
+	struct directory *d;
+	struct dir_peer *peer;
+	json_t *consent_obj;      /* on consent: the document held here */
+	json_t *env;              /* the request as it goes out */
+	const char *qid;
 	uint8_t index[STORE_INDEX_LEN];
-	int have_index = 0;
-	int rc = request_check_input(n, rq, err, sizeof(err));
-	if (rc != 0)
-		return local_error(rc, err);
-	const char *bsn = json_string_value(json_object_get(rq, "bsn"));
-	const char *to = json_string_value(json_object_get(rq, "to"));
-	const char *case_id = json_string_value(json_object_get(rq, "case"));
-	const char *purpose = json_string_value(json_object_get(rq, "purpose"));
-	const char *ground = json_string_value(json_object_get(rq, "ground"));
-	const char *consent_id = json_string_value(json_object_get(rq, "consent"));
-	const char *approval = json_string_value(json_object_get(rq, "approval"));
-	const char *rid = json_string_value(json_object_get(rq, "request_id"));
-	json_t *cats = json_object_get(rq, "categories"), *actor = json_object_get(rq, "actor");
-	json_t *motivation = json_object_get(rq, "motivation");
-	int deadline = (int)json_integer_value(json_object_get(rq, "deadline_ms"));
-	if (deadline <= 0)
-		deadline = REQUEST_DEFAULT_DEADLINE_MS;
-	if ((d = node_directory(n)) == NULL)
-		return local_error(WN_ESTATE, "no verified directory yet: is the broker reachable?");
-	struct dir_peer *p = directory_find(d, to);
-	if (p != NULL && !p->has_seal) {
-		directory_release(d);
-		node_refresh_directory_before(n, time_now_ms());
-		if ((d = node_directory(n)) == NULL)
-			return local_error(WN_ESTATE, "no verified directory");
-		p = directory_find(d, to);
+	int have_index;
+	/* the answer */
+	const char *outcome, *reason, *detail;
+	json_t *abody, *records, *received;
+	char err[512];
+};
+
+static void outbound_read(struct outbound *o, struct node *n, const json_t *rq)
+{
+	o->n = n;
+	o->rq = rq;
+	o->bsn = json_string_value(json_object_get(rq, "bsn"));
+	o->to = json_string_value(json_object_get(rq, "to"));
+	o->case_id = json_string_value(json_object_get(rq, "case"));
+	o->purpose = json_string_value(json_object_get(rq, "purpose"));
+	o->ground = json_string_value(json_object_get(rq, "ground"));
+	o->consent_id = json_string_value(json_object_get(rq, "consent"));
+	o->approval = json_string_value(json_object_get(rq, "approval"));
+	o->rid = json_string_value(json_object_get(rq, "request_id"));
+	o->cats = json_object_get(rq, "categories");
+	o->actor = json_object_get(rq, "actor");
+	o->motivation = json_object_get(rq, "motivation");
+	o->deadline = (int)json_integer_value(json_object_get(rq, "deadline_ms"));
+	if (o->deadline <= 0)
+		o->deadline = REQUEST_DEFAULT_DEADLINE_MS;
+}
+
+static void outbound_clear(struct outbound *o)
+{
+	if (o->have_index)
+		OPENSSL_cleanse(o->index, sizeof(o->index));
+	secret_wipe_consent(o->consent_obj);
+	json_decref(o->consent_obj);
+	json_decref(o->abody);
+	json_decref(o->records);
+	json_decref(o->received);
+	json_decref(o->env);
+	directory_release(o->d);
+}
+
+/* The source: in the verified directory (fetched anew when its sealing key
+ * is not there yet), active, with a sealing key. */
+static int outbound_find_source(struct outbound *o)
+{
+	if ((o->d = node_directory(o->n)) == NULL) {
+		snprintf(o->err, sizeof(o->err), "no verified directory yet: is the broker reachable?");
+		return WN_ESTATE;
 	}
-	if (p == NULL) {
-		snprintf(err, sizeof(err), "partner '%s' is not in the directory", to);
-		rc = WN_EUNKNOWN_PARTNER;
-		goto fail;
+	o->peer = directory_find(o->d, o->to);
+	if (o->peer != NULL && !o->peer->has_seal) {
+		directory_release(o->d);
+		node_refresh_directory_before(o->n, time_now_ms());
+		if ((o->d = node_directory(o->n)) == NULL) {
+			snprintf(o->err, sizeof(o->err), "no verified directory");
+			return WN_ESTATE;
+		}
+		o->peer = directory_find(o->d, o->to);
 	}
-	if (!p->usable || !p->has_seal) {
-		snprintf(err, sizeof(err), "partner '%s' is not active or has no sealing key", to);
-		rc = p->usable ? WN_EUNAVAILABLE : WN_EREVOKED;
-		goto fail;
+	if (o->peer == NULL) {
+		snprintf(o->err, sizeof(o->err), "partner '%s' is not in the directory", o->to);
+		return WN_EUNKNOWN_PARTNER;
 	}
-	/* on consent: this node holds it, and it covers the request (r10–r12) */
-	if (consent_id != NULL) {
-		if ((rc = consent_load(n, consent_id, &consent_obj, err, sizeof(err))) != 0)
-			goto fail;
+	if (!o->peer->usable || !o->peer->has_seal) {
+		snprintf(o->err, sizeof(o->err), "partner '%s' is not active or has no sealing key",
+			 o->to);
+		return o->peer->usable ? WN_EUNAVAILABLE : WN_EREVOKED;
+	}
+	return 0;
+}
+
+/* What this node checks before anything leaves: the consent it holds covers
+ * the request (r10–r12); an incidental partner asks only on an approval; a
+ * partner of the case asks only about a person of its household (Heerlen
+ * 7.1; a third party holds no case key, its approval names the person); a
+ * request id is used once, so a source discloses at most once for it. */
+static int outbound_check(struct outbound *o)
+{
+	char today[DATE_LEN + 1], commit[HOUSEHOLD_COMMIT_HEX + 1];
+	int rc;
+	if (o->consent_id != NULL) {
+		if ((rc = consent_load(o->n, o->consent_id, &o->consent_obj, o->err,
+				       sizeof(o->err))) != 0)
+			return rc;
 		date_today_plus(0, today);
-		struct consent_use use = { bsn, purpose, n->ident->id, to, cats, today,
-					   d->max_consent_days };
-		if ((rc = consentdoc_covers(json_object_get(consent_obj, "document"), &use, err,
-					    sizeof(err))) != 0)
-			goto fail;
+		struct consent_use use = { o->bsn, o->purpose, o->n->ident->id, o->to, o->cats,
+					   today, o->d->max_consent_days };
+		if ((rc = consentdoc_covers(json_object_get(o->consent_obj, "document"), &use, o->err,
+					    sizeof(o->err))) != 0)
+			return rc;
 	}
-	struct dir_peer *self = directory_find(d, n->ident->id);
-	if (approval == NULL && self != NULL && self->incidental) {
-		snprintf(err, sizeof(err), "'%s' is an incidental partner: it requests data only on "
-			 "an approved third-party disclosure (Heerlen 7.2)", n->ident->id);
-		rc = WN_EDENIED;
-		goto fail;
+	struct dir_peer *self = directory_find(o->d, o->n->ident->id);
+	if (o->approval == NULL && self != NULL && self->incidental) {
+		snprintf(o->err, sizeof(o->err), "'%s' is an incidental partner: it requests data "
+			 "only on an approved third-party disclosure (Heerlen 7.2)", o->n->ident->id);
+		return WN_EDENIED;
 	}
-	/* a partner of the case asks only about a person of its household (Heerlen
-	 * 7.1); a third party holds no case key, its approval names the person */
-	if (approval == NULL) {
-		char commit[HOUSEHOLD_COMMIT_HEX + 1];
-		if ((rc = casekey_check_person(n, case_id, bsn, n->ident->id, commit, err,
-					       sizeof(err))) != 0)
-			goto fail;
-	}
-	/* ids are unique: a retried id is never sent twice (no second disclosure) */
-	if (rid != NULL) {
+	if (o->approval == NULL &&
+	    (rc = casekey_check_person(o->n, o->case_id, o->bsn, o->n->ident->id, commit, o->err,
+				       sizeof(o->err))) != 0)
+		return rc;
+	if (o->rid != NULL) {
 		int sent = 0;
 		int64_t ts = 0;
-		if ((rc = sentlog_find(n->db, rid, &sent, &ts)) != 0)
-			goto fail;
+		if ((rc = sentlog_find(o->n->db, o->rid, &sent, &ts)) != 0)
+			return rc;
 		if (sent) {
-			snprintf(err, sizeof(err), "request %s was sent before; a request id is used "
-				 "once, so the source discloses at most once for it. Make a new "
-				 "request to ask again", rid);
-			rc = WN_EREPLAY;
-			goto fail;
+			snprintf(o->err, sizeof(o->err), "request %s was sent before; a request id is "
+				 "used once, so the source discloses at most once for it. Make a new "
+				 "request to ask again", o->rid);
+			return WN_EREPLAY;
 		}
 	}
-	if ((rc = envelope_new1(&env, "request", n->ident->id, to)) != 0)
-		goto fail;
-	if (rid != NULL)
-		envelope_set_str(env, "id", rid);
-	const char *qid = envelope_str(env, "id");
-	envelope_set_str(env, "case", case_id);
-	envelope_set_str(env, "purpose", purpose);
-	envelope_set_str(env, "ground", ground);
-	json_object_set(env, "actor", actor);
-	if (approval != NULL)
-		envelope_set_str(env, "approval", approval);
-	if (consent_obj != NULL) {
+	return 0;
+}
+
+/* The envelope's header: everything but the sealed part. */
+static int outbound_envelope(struct outbound *o)
+{
+	int rc = envelope_new1(&o->env, "request", o->n->ident->id, o->to);
+	if (rc != 0)
+		return rc;
+	if (o->rid != NULL)
+		envelope_set_str(o->env, "id", o->rid);
+	o->qid = envelope_str(o->env, "id");
+	envelope_set_str(o->env, "case", o->case_id);
+	envelope_set_str(o->env, "purpose", o->purpose);
+	envelope_set_str(o->env, "ground", o->ground);
+	json_object_set(o->env, "actor", (json_t *)o->actor);
+	if (o->approval != NULL)
+		envelope_set_str(o->env, "approval", o->approval);
+	if (o->consent_obj != NULL) {
 		char version[CONSENT_VERSION_LEN + 1];
-		if ((rc = consentdoc_version(consent_obj, version)) != 0)
-			goto fail;
-		json_object_set_new(env, "consent", json_pack("{s:s,s:s}", "id", consent_id,
-							      "version", version));
+		if ((rc = consentdoc_version(o->consent_obj, version)) != 0)
+			return rc;
+		json_object_set_new(o->env, "consent", json_pack("{s:s,s:s}", "id", o->consent_id,
+								 "version", version));
 	}
-	json_object_set_new(env, "body", json_pack("{s:i}", "deadline_ms", deadline));
-	/* logged before it leaves */
-	if ((rc = store_subject_index(&n->keys, bsn, index)) != 0)
-		goto fail;
-	have_index = 1;
-	char *cats_text = json_dumps(cats, JSON_COMPACT);
+	json_object_set_new(o->env, "body", json_pack("{s:i}", "deadline_ms", o->deadline));
+	return 0;
+}
+
+/* Logged before it leaves: who asks, as whom, about whom, on which ground. */
+static int outbound_log(struct outbound *o)
+{
+	int rc = store_subject_index(&o->n->keys, o->bsn, o->index);
+	if (rc != 0)
+		return rc;
+	o->have_index = 1;
+	char *cats_text = json_dumps(o->cats, JSON_COMPACT);
 	char partners_text[80];
-	snprintf(partners_text, sizeof(partners_text), "[\"%s\"]", to);
+	snprintf(partners_text, sizeof(partners_text), "[\"%s\"]", o->to);
 	struct sent_entry se = {
-		.request_id = qid,
+		.request_id = o->qid,
 		.type = "request",
-		.actor_id = json_string_value(json_object_get(actor, "id")),
-		.actor_role = json_string_value(json_object_get(actor, "role")),
-		.purpose = purpose,
+		.actor_id = json_string_value(json_object_get(o->actor, "id")),
+		.actor_role = json_string_value(json_object_get(o->actor, "role")),
+		.purpose = o->purpose,
 		.partners = partners_text,
-		.subject_index = index,
-		.case_id = case_id,
-		.ground = ground,
-		.consent_id = consent_id,
+		.subject_index = o->index,
+		.case_id = o->case_id,
+		.ground = o->ground,
+		.consent_id = o->consent_id,
 		.categories = cats_text,
 	};
-	rc = sentlog_write(n->writer, &se);
+	rc = cats_text ? sentlog_write(o->n->writer, &se) : WN_ENOMEM;
 	free(cats_text);
-	if (rc != 0) {
-		snprintf(err, sizeof(err), rc == WN_EREPLAY ? "request %s was sent before" :
-			 "cannot log the request before sending; nothing was sent", qid);
-		goto fail;
-	}
-	sealed = json_pack("{s:s,s:O}", "bsn", bsn, "categories", cats);
-	if (consent_obj != NULL)
-		json_object_set(sealed, "consent", consent_obj);
-	if (motivation != NULL)
-		json_object_set(sealed, "motivation", motivation);
-	if (json_object_get(rq, "note") != NULL)
-		json_object_set(sealed, "note", json_object_get(rq, "note"));
-	if ((rc = envelope_seal(env, to, p->seal_pk, sealed)) != 0) {
-		snprintf(err, sizeof(err), "cannot seal the request to '%s': %s", to,
+	if (rc != 0)
+		snprintf(o->err, sizeof(o->err), rc == WN_EREPLAY ? "request %s was sent before" :
+			 "cannot log the request before sending; nothing was sent", o->qid);
+	return rc;
+}
+
+/* Seals the person, the categories and the ground's detail to the source. */
+static int outbound_seal(struct outbound *o)
+{
+	json_t *sealed = json_pack("{s:s,s:O}", "bsn", o->bsn, "categories", o->cats);
+	if (sealed == NULL)
+		return WN_ENOMEM;
+	if (o->consent_obj != NULL)
+		json_object_set(sealed, "consent", o->consent_obj);
+	if (o->motivation != NULL)
+		json_object_set(sealed, "motivation", (json_t *)o->motivation);
+	if (json_object_get(o->rq, "note") != NULL)
+		json_object_set(sealed, "note", json_object_get(o->rq, "note"));
+	int rc = envelope_seal(o->env, o->to, o->peer->seal_pk, sealed);
+	if (rc != 0)
+		snprintf(o->err, sizeof(o->err), "cannot seal the request to '%s': %s", o->to,
 			 wn_strerror(rc));
-		goto fail;
+	secret_wipe_member(sealed, "bsn");
+	json_decref(sealed);
+	return rc;
+}
+
+/* The source's sealed answer: opened, from the source, of a known outcome;
+ * its records checked against what was asked. */
+static void outbound_read_answer(struct outbound *o, const json_t *answer)
+{
+	const char *from = NULL;
+	int refused = 0;
+	char why[200];
+	o->reason = reply_open(o->n, o->d, answer, o->qid, "request.answer", &from, &o->abody,
+			       &refused);
+	if (o->reason == NULL && (from == NULL || strcmp(from, o->to) != 0))
+		o->reason = "protocol";
+	if (o->reason != NULL) {
+		o->outcome = refused ? "error" : "invalid";
+		return;
 	}
-	rc = node_call_broker(n, env, deadline + n->call_timeout_ms, &reply, err, sizeof(err));
+	const char *out = json_string_value(json_object_get(o->abody, "outcome"));
+	if (schema_check(o->abody, answer_fields, why, sizeof(why)) != 0 ||
+	    (strcmp(out, "disclosed") != 0 && strcmp(out, "not_known") != 0 &&
+	     strcmp(out, "refused") != 0)) {
+		o->outcome = "invalid";
+		o->reason = "protocol";
+		return;
+	}
+	o->outcome = out;
+	o->reason = json_string_value(json_object_get(o->abody, "reason"));
+	o->detail = json_string_value(json_object_get(o->abody, "detail"));
+	o->records = request_records(o->n, o->to, o->abody, o->cats, o->qid, &o->received);
+}
+
+/* Sends through the broker and reads what comes back. A lost answer is not
+ * retried under the same id: the source may have disclosed already. */
+static int outbound_send(struct outbound *o, json_t **reply)
+{
+	int rc = node_call_broker(o->n, o->env, o->deadline + o->n->call_timeout_ms, reply, o->err,
+				  sizeof(o->err));
 	if (rc == WN_ETIMEOUT || rc == WN_EUNAVAILABLE || rc == WN_ETRANSPORT) {
 		char why[200];
-		snprintf(why, sizeof(why), "%.199s", err);
-		snprintf(err, sizeof(err), "no answer from the broker (%s). The source may have "
-			 "answered and logged its disclosure of request %s; that id is not sent "
-			 "again", why, qid);
-		goto fail;
+		snprintf(why, sizeof(why), "%.199s", o->err);
+		snprintf(o->err, sizeof(o->err), "no answer from the broker (%s). The source may "
+			 "have answered and logged its disclosure of request %s; that id is not "
+			 "sent again", why, o->qid);
 	}
 	if (rc != 0)
-		goto fail;
-	json_t *rbody = envelope_body(reply);
+		return rc;
+	json_t *rbody = envelope_body(*reply);
 	const char *delivery = json_string_value(json_object_get(rbody, "delivery"));
-	const char *outcome = "unavailable", *reason = NULL, *detail = NULL;
 	json_t *answer = json_object_get(rbody, "answer");
+	o->outcome = "unavailable";
 	if (answer != NULL) {
-		const char *from = NULL;
-		int refused = 0;
-		reason = reply_open(n, d, answer, qid, "request.answer", &from, &abody, &refused);
-		if (reason == NULL && (from == NULL || strcmp(from, to) != 0))
-			reason = "protocol";
-		if (reason != NULL) {
-			outcome = refused ? "error" : "invalid";
-		} else {
-			char why[200];
-			const char *o = json_string_value(json_object_get(abody, "outcome"));
-			if (schema_check(abody, answer_fields, why, sizeof(why)) != 0 ||
-			    (strcmp(o, "disclosed") != 0 && strcmp(o, "not_known") != 0 &&
-			     strcmp(o, "refused") != 0)) {
-				outcome = "invalid";
-				reason = "protocol";
-			} else {
-				outcome = o;
-				reason = json_string_value(json_object_get(abody, "reason"));
-				detail = json_string_value(json_object_get(abody, "detail"));
-				records = request_records(n, to, abody, cats, qid, &received);
-			}
-		}
+		outbound_read_answer(o, answer);
 	} else if (delivery != NULL && strcmp(delivery, "rejected") == 0) {
-		outcome = "invalid";
-		reason = "rejected";
+		o->outcome = "invalid";
+		o->reason = "rejected";
 	} else {
-		reason = "unavailable";
+		o->reason = "unavailable";
 	}
-	char outcomes[160], *rtext = received ? json_dumps(received, JSON_COMPACT) : NULL;
-	snprintf(outcomes, sizeof(outcomes), "{\"%s\":\"%s\"}", to, outcome);
-	if (sentlog_complete(n->writer, qid, outcomes, rtext) != 0)
-		log_msg(WN_LOG_ERROR, "sent_log_failed", "could not record the answer to %s", qid);
+	return 0;
+}
+
+/* Records the outcome with the sent entry and shapes the local answer. */
+static json_t *outbound_result(struct outbound *o, const json_t *rbody)
+{
+	char outcomes[160], *rtext = o->received ? json_dumps(o->received, JSON_COMPACT) : NULL;
+	snprintf(outcomes, sizeof(outcomes), "{\"%s\":\"%s\"}", o->to, o->outcome);
+	if (sentlog_complete(o->n->writer, o->qid, outcomes, rtext) != 0)
+		log_msg(WN_LOG_ERROR, "sent_log_failed", "could not record the answer to %s", o->qid);
 	free(rtext);
 	log_emit(WN_LOG_INFO, "request_done",
-		 json_pack("{s:s,s:s,s:s,s:s}", "id", qid, "to", to, "outcome", outcome, "reason",
-			   reason ? reason : ""));
-	json_t *res = json_pack("{s:s,s:s,s:s,s:s,s:o}", "request_id", qid, "partner", to, "name",
-				p->name, "outcome", outcome, "records",
-				records ? json_incref(records) : json_array());
-	if (reason != NULL)
-		json_object_set_new(res, "reason", json_string(reason));
-	if (detail != NULL)
-		json_object_set_new(res, "detail", json_string(detail));
+		 json_pack("{s:s,s:s,s:s,s:s}", "id", o->qid, "to", o->to, "outcome", o->outcome,
+			   "reason", o->reason ? o->reason : ""));
+	json_t *res = json_pack("{s:s,s:s,s:s,s:s,s:o}", "request_id", o->qid, "partner", o->to,
+				"name", o->peer->name, "outcome", o->outcome, "records",
+				o->records ? json_incref(o->records) : json_array());
+	if (res == NULL)
+		return local_error(WN_ENOMEM, NULL);
+	if (o->reason != NULL)
+		json_object_set_new(res, "reason", json_string(o->reason));
+	if (o->detail != NULL)
+		json_object_set_new(res, "detail", json_string(o->detail));
 	if (json_object_get(rbody, "audit_index"))
 		json_object_set(res, "audit_index", json_object_get(rbody, "audit_index"));
-	result = json_pack("{s:b,s:o}", "ok", 1, "result", res);
-	goto out;
-fail:
-	result = local_error(rc, err);
-out:
-	if (sealed != NULL) {
-		const char *b = json_string_value(json_object_get(sealed, "bsn"));
-		if (b != NULL)
-			OPENSSL_cleanse((char *)(uintptr_t)b, strlen(b));
-	}
-	if (have_index)
-		OPENSSL_cleanse(index, sizeof(index));
-	json_decref(sealed);
-	json_decref(consent_obj);
-	json_decref(abody);
-	json_decref(records);
-	json_decref(received);
-	json_decref(env);
+	return json_pack("{s:b,s:o}", "ok", 1, "result", res);
+}
+
+json_t *local_request(struct node *n, json_t *rq)
+{
+	struct outbound o;
+	json_t *reply = NULL, *result;
+	memset(&o, 0, sizeof(o));
+	int rc = request_check_input(n, rq, o.err, sizeof(o.err));
+	if (rc != 0)
+		return local_error(rc, o.err);
+	outbound_read(&o, n, rq);
+	if ((rc = outbound_find_source(&o)) == 0 && (rc = outbound_check(&o)) == 0 &&
+	    (rc = outbound_envelope(&o)) == 0 && (rc = outbound_log(&o)) == 0 &&
+	    (rc = outbound_seal(&o)) == 0)
+		rc = outbound_send(&o, &reply);
+	result = rc == 0 ? outbound_result(&o, envelope_body(reply)) : local_error(rc, o.err);
 	json_decref(reply);
-	directory_release(d);
+	outbound_clear(&o);
 	return result;
 }

@@ -32,6 +32,7 @@
 #include "purge.h"
 #include "rights.h"
 #include "schema.h"
+#include "secret.h"
 #include "store.h"
 #include "vocab.h"
 
@@ -96,7 +97,7 @@ struct rights_receive {
 	const json_t *sealed;
 	uint8_t index[STORE_INDEX_LEN];
 	char deadline[DATE_LEN + 1];
-	const char *refusal; /* not_in_case, when the person is outside the case named */
+	const char *refusal; /* not_in_case (outside the case named), case_key_unavailable */
 	const char *status;  /* out: registered, not_known, refused */
 };
 
@@ -113,7 +114,14 @@ static void rights_check_person(struct node *n, struct rights_receive *r, const 
 	if (rc == 0)
 		rc = household_commit(key, bsn, commit);
 	OPENSSL_cleanse(key, sizeof(key));
-	if (rc == 0 && household_has(people, commit))
+	if (rc != 0) {
+		/* the person cannot be checked: refused, but no sign of a lie */
+		r->refusal = "case_key_unavailable";
+		log_emit(WN_LOG_WARN, "rights_case_key_unavailable",
+			 json_pack("{s:s,s:s}", "re", envelope_str(r->query, "id"), "why", why));
+		return;
+	}
+	if (household_has(people, commit))
 		return;
 	r->refusal = "not_in_case";
 	snprintf(why, sizeof(why), "rights request about a person who is not a member of the "
@@ -243,18 +251,16 @@ int rights_receive(struct node *n, const json_t *query, const struct dir_peer *r
 	json_decref(body);
 out:
 	OPENSSL_cleanse(r.index, sizeof(r.index));
-	const char *b = json_string_value(json_object_get(sealed, "bsn"));
-	if (b != NULL)
-		OPENSSL_cleanse((char *)(uintptr_t)b, strlen(b));
+	secret_wipe_member(sealed, "bsn");
 	json_decref(sealed);
 	return rc;
 }
 
 /* ---- at the node the client turned to -------------------------------- */
 
-/* A request about a person of a case goes to the case's partners; where this
- * node takes part itself it checks the person first. *members: the partners
- * to ask, or NULL when named ones are given. */
+/* A request about a person of a case is sent by a partner of the case, to
+ * the case's partners (or those named), after it checked the person itself.
+ * *members: the partners to ask, or NULL when named ones are given. */
 static int rights_case_scope(struct node *n, const char *case_id, const char *bsn,
 			     const json_t *named, json_t **members, char *err, size_t errcap)
 {
@@ -264,11 +270,10 @@ static int rights_case_scope(struct node *n, const char *case_id, const char *bs
 	size_t i;
 	int rc = casekey_case(n, case_id, &c, err, errcap);
 	if (rc == WN_ENOTMEMBER) {
-		if (named != NULL)
-			return 0; /* not a partner of the case: each source checks the person */
-		snprintf(err, errcap, "'%s' does not take part in case %s: name the partners of "
-			 "the case to ask (--partners)", n->ident->id, case_id);
-		return WN_EINVAL;
+		snprintf(err, errcap, "'%s' does not take part in case %s: a rights request about "
+			 "a case is sent by a partner of the case; without a case, each partner "
+			 "answers for its own records", n->ident->id, case_id);
+		return WN_ENOTMEMBER;
 	}
 	if (rc == 0)
 		rc = casekey_get(n, case_id, key, err, errcap);
@@ -363,11 +368,7 @@ fail:
 	result = local_error(rc, err);
 out:
 	OPENSSL_cleanse(index, sizeof(index));
-	if (sealed != NULL) {
-		const char *b = json_string_value(json_object_get(sealed, "bsn"));
-		if (b != NULL)
-			OPENSSL_cleanse((char *)(uintptr_t)b, strlen(b));
-	}
+	secret_wipe_member(sealed, "bsn");
 	json_decref(sealed);
 	json_decref(scope);
 	json_decref(answers);

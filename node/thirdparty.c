@@ -30,6 +30,7 @@
 #include "local.h"
 #include "log.h"
 #include "schema.h"
+#include "secret.h"
 #include "secevent.h"
 #include "thirdparty.h"
 #include "vocab.h"
@@ -218,6 +219,7 @@ static int tp_seal_members(struct node *n, json_t *env, const char *case_id, con
 		if (consent_obj != NULL && strcmp(id, source) == 0)
 			json_object_set(body, "consent", (json_t *)consent_obj);
 		rc = body ? envelope_seal(env, id, p->seal_pk, body) : WN_ENOMEM;
+		secret_wipe_member(body, "bsn");
 		json_decref(body);
 		if (rc != 0)
 			break;
@@ -269,47 +271,6 @@ static int tp_propose_envelope(struct node *n, json_t *rq, const char *commit,
 	return 0;
 }
 
-static json_t *tp_propose(struct node *n, json_t *rq)
-{
-	char err[512] = "", hash[65], commit[HOUSEHOLD_COMMIT_HEX + 1];
-	json_t *actor = json_object_get(rq, "actor"), *motivation = json_object_get(rq, "motivation");
-	json_t *consent_obj = NULL, *env = NULL, *reply = NULL, *result = NULL;
-	char *mtext = NULL;
-	int rc;
-	if (id_validate(json_string_value(json_object_get(rq, "case"))) != 0)
-		return local_error(WN_EINVAL, "field 'case': a case id of 32 lowercase hex digits");
-	if (json_object_get(rq, "party") == NULL || json_array_size(json_object_get(rq, "categories")) == 0 ||
-	    json_object_get(rq, "purpose") == NULL || json_object_get(rq, "ground") == NULL)
-		return local_error(WN_EINVAL, "a proposal names the third party, the person, the "
-					      "categories, the purpose and the ground");
-	if ((rc = tp_propose_basis(n, rq, commit, &consent_obj, err, sizeof(err))) != 0)
-		goto fail;
-	if (motivation != NULL && (rc = ground_detail_hash(motivation, hash)) != 0)
-		goto fail;
-	if ((rc = tp_propose_envelope(n, rq, commit, consent_obj, motivation ? hash : NULL, &env,
-				      err, sizeof(err))) != 0)
-		goto fail;
-	if ((rc = node_call_broker(n, env, n->call_timeout_ms, &reply, err, sizeof(err))) != 0)
-		goto fail;
-	json_t *rb = envelope_body(reply);
-	mtext = motivation ? json_dumps(motivation, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-	struct tp_decision x = { json_object_get(rb, "approval"), "approved", mtext, actor, NULL, 0 };
-	if (db_writer_run(n->writer, tp_decision_insert, &x) != 0)
-		log_msg(WN_LOG_ERROR, "thirdparty_local", "proposal %s is registered at the broker "
-			"but could not be kept here",
-			json_string_value(json_object_get(json_object_get(rb, "approval"), "id")));
-	result = json_pack("{s:b,s:O}", "ok", 1, "result", rb);
-	goto out;
-fail:
-	result = local_error(rc, err[0] ? err : NULL);
-out:
-	free(mtext);
-	json_decref(consent_obj);
-	json_decref(env);
-	json_decref(reply);
-	return result;
-}
-
 /* The consent document a source approves on, encrypted at rest. */
 static int tp_seal_consent(struct node *n, const json_t *consent, uint8_t **enc, size_t *len)
 {
@@ -328,6 +289,69 @@ static int tp_seal_consent(struct node *n, const json_t *consent, uint8_t **enc,
 	OPENSSL_cleanse(canon, clen);
 	free(canon);
 	return rc;
+}
+
+/* The motivation's hash the broker keeps, keyed with the case key: a
+ * motivation follows a form, and a plain hash of it could be guessed. */
+static int tp_motivation_hash(struct node *n, const json_t *rq, const json_t *motivation,
+			      char hash[HOUSEHOLD_COMMIT_HEX + 1], char *err, size_t errcap)
+{
+	uint8_t key[HOUSEHOLD_KEY_LEN];
+	int rc = casekey_get(n, json_string_value(json_object_get(rq, "case")), key, err, errcap);
+	if (rc == 0)
+		rc = household_keyed_hash(key, motivation, hash);
+	OPENSSL_cleanse(key, sizeof(key));
+	return rc;
+}
+
+static json_t *tp_propose(struct node *n, json_t *rq)
+{
+	char err[512] = "", hash[HOUSEHOLD_COMMIT_HEX + 1], commit[HOUSEHOLD_COMMIT_HEX + 1];
+	json_t *actor = json_object_get(rq, "actor"), *motivation = json_object_get(rq, "motivation");
+	json_t *consent_obj = NULL, *env = NULL, *reply = NULL, *result = NULL;
+	char *mtext = NULL;
+	uint8_t *consent_enc = NULL;
+	int rc;
+	if (id_validate(json_string_value(json_object_get(rq, "case"))) != 0)
+		return local_error(WN_EINVAL, "field 'case': a case id of 32 lowercase hex digits");
+	if (json_object_get(rq, "party") == NULL || json_array_size(json_object_get(rq, "categories")) == 0 ||
+	    json_object_get(rq, "purpose") == NULL || json_object_get(rq, "ground") == NULL)
+		return local_error(WN_EINVAL, "a proposal names the third party, the person, the "
+					      "categories, the purpose and the ground");
+	if ((rc = tp_propose_basis(n, rq, commit, &consent_obj, err, sizeof(err))) != 0)
+		goto fail;
+	if (motivation != NULL && (rc = tp_motivation_hash(n, rq, motivation, hash, err,
+							   sizeof(err))) != 0)
+		goto fail;
+	if ((rc = tp_propose_envelope(n, rq, commit, consent_obj, motivation ? hash : NULL, &env,
+				      err, sizeof(err))) != 0)
+		goto fail;
+	if ((rc = node_call_broker(n, env, n->call_timeout_ms, &reply, err, sizeof(err))) != 0)
+		goto fail;
+	json_t *rb = envelope_body(reply);
+	mtext = motivation ? json_dumps(motivation, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	struct tp_decision x = { json_object_get(rb, "approval"), "approved", mtext, actor, NULL, 0 };
+	/* the proposer that is the source itself keeps the consent it discloses on */
+	const char *source = json_string_value(json_object_get(rq, "source"));
+	if (consent_obj != NULL && (source == NULL || strcmp(source, n->ident->id) == 0) &&
+	    tp_seal_consent(n, consent_obj, &consent_enc, &x.consent_len) == 0)
+		x.consent_enc = consent_enc;
+	if (db_writer_run(n->writer, tp_decision_insert, &x) != 0)
+		log_msg(WN_LOG_ERROR, "thirdparty_local", "proposal %s is registered at the broker "
+			"but could not be kept here",
+			json_string_value(json_object_get(json_object_get(rb, "approval"), "id")));
+	result = json_pack("{s:b,s:O}", "ok", 1, "result", rb);
+	goto out;
+fail:
+	result = local_error(rc, err[0] ? err : NULL);
+out:
+	free(mtext);
+	free(consent_enc);
+	secret_wipe_consent(consent_obj);
+	json_decref(consent_obj);
+	json_decref(env);
+	json_decref(reply);
+	return result;
 }
 
 /* The consent a proposal rests on, as the source checks it: the registering
@@ -409,11 +433,7 @@ static int tp_check_approval(struct node *n, const json_t *t, uint8_t **consent_
 	}
 out:
 	OPENSSL_cleanse(key, sizeof(key));
-	if (sealed != NULL) {
-		const char *b = json_string_value(json_object_get(sealed, "bsn"));
-		if (b != NULL)
-			OPENSSL_cleanse((char *)(uintptr_t)b, strlen(b));
-	}
+	secret_wipe_member(sealed, "bsn");
 	json_decref(sealed);
 	directory_release(d);
 	return rc;

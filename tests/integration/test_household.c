@@ -109,14 +109,20 @@ static char *consent_doc(const char *bsn, const char *birth, const char *signers
 	return text;
 }
 
-static int consent_register(struct fed *f, const char *doc, char id[WN_ID_LEN + 1])
+static int consent_register_at(struct fed *f, size_t node, const char *doc,
+			       char id[WN_ID_LEN + 1])
 {
-	wn_client *c = client_of(f, GEMEENTE);
+	wn_client *c = client_of(f, node);
 	int rc = wn_consent_register(c, doc, &ACTOR, id);
 	if (rc != 0)
 		print_message("consent register: %s: %s\n", wn_errname(rc), wn_client_errmsg(c));
 	wn_client_close(c);
 	return rc;
+}
+
+static int consent_register(struct fed *f, const char *doc, char id[WN_ID_LEN + 1])
+{
+	return consent_register_at(f, GEMEENTE, doc, id);
 }
 
 static const char SELF[] = "{\"name\": \"Test\", \"role\": \"subject\"}";
@@ -296,8 +302,9 @@ static void test_r07_recipients_case_opened_for_household(void **state)
 	assert_true(seen);
 	wn_case_list_free(l);
 	/* ... and checks a person against it with its own key */
-	assert_int_equal(wn_case_has_person(c, case_main, child13), 0);
-	assert_int_equal(wn_case_has_person(c, case_main, outsider), WN_ENOTINCASE);
+	assert_int_equal(wn_case_has_person(c, case_main, child13, &ACTOR), 0);
+	assert_int_equal(wn_case_has_person(c, case_main, outsider, &ACTOR), WN_ENOTINCASE);
+	assert_int_equal(wn_case_has_person(c, case_main, child13, NULL), WN_EINVAL);
 	wn_client_close(c);
 }
 
@@ -323,6 +330,12 @@ static void test_r07_recipients_case_preconditions(void **state)
 	p.nconsents = 1;
 	assert_int_equal(wn_case_open(c, &p, id), WN_ECONSENT);
 	assert_non_null(strstr(wn_client_errmsg(c), "outside the household"));
+	/* one member's consent counted twice */
+	const char *twice_consent[] = { consent_mother, consent_mother };
+	p.consents = twice_consent;
+	p.nconsents = 2;
+	assert_int_equal(wn_case_open(c, &p, id), WN_EINVAL);
+	assert_non_null(strstr(wn_client_errmsg(c), "one consent per member"));
 	/* an urgent interest without its explanation */
 	p.consents = NULL;
 	p.nconsents = 0;
@@ -346,8 +359,25 @@ static void test_r07_recipients_case_preconditions(void **state)
 	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM cases WHERE id='%s' AND "
 			     "basis='urgent' AND basis_detail LIKE '%%motivation%%' AND basis_detail "
 			     "NOT LIKE '%%huisuitzetting%%'", id), 1);
+	/* ... encrypted at rest: the motivation may say much about the household */
 	assert_int_equal(dbq(f, node_db("gemeente-heerlen"), "SELECT COUNT(*) FROM case_keys WHERE "
-			     "case_id='%s' AND basis LIKE '%%huisuitzetting%%'", id), 1);
+			     "case_id='%s' AND length(basis_enc) > 40", id), 1);
+	const char *files[] = { "", "-wal" };
+	for (size_t i = 0; i < 2; i++) {
+		char rel[128];
+		size_t len = 0;
+		snprintf(rel, sizeof(rel), "%s%s", node_db("gemeente-heerlen"), files[i]);
+		char *bytes = slurp(f, rel, &len);
+		if (bytes != NULL)
+			assert_false(bytes_contain(bytes, len, "huisuitzetting", 14));
+		free(bytes);
+	}
+	/* closing the case forgets its key here */
+	c = client_of(f, GEMEENTE);
+	assert_int_equal(wn_case_close(c, id, &ACTOR), 0);
+	wn_client_close(c);
+	assert_int_equal(dbq(f, node_db("gemeente-heerlen"), "SELECT COUNT(*) FROM case_keys WHERE "
+			     "case_id='%s'", id), 0);
 }
 
 /* ---- r07: every use bound to a person of the case ---------------------- */
@@ -482,12 +512,40 @@ static void test_r18_rectify_rights_request_outside_household_refused(void **sta
 	json_decref(reply);
 	json_decref(body);
 	json_decref(env);
+	/* the municipality, outside a case, cannot ask about its household:
+	 * its own node says so, and the broker refuses it when bypassed */
+	char other_case[WN_ID_LEN + 1];
+	const char *kids[] = { child13 }, *with[] = { "alcander", NULL };
+	assert_int_equal(open_household_case(f, RADAR, "multiprobleem", kids, 1, with, other_case),
+			 0);
+	c = client_of(f, GEMEENTE);
+	p.case_id = other_case;
+	p.bsn = child13;
+	assert_int_equal(wn_rights_request(c, &p, &r), WN_ENOTMEMBER);
+	assert_non_null(strstr(wn_client_errmsg(c), "partner of the case"));
+	wn_client_close(c);
+	assert_int_equal(envelope_new(&env, "rights.request", "gemeente-heerlen", to, 1), 0);
+	envelope_set_str(env, "case", other_case);
+	envelope_set_str(env, "purpose", "inzage");
+	json_object_set_new(env, "actor", json_pack("{s:s,s:s}", "id", "raw-1", "role", "tester"));
+	json_object_set_new(env, "body", json_pack("{s:i}", "deadline_ms", 3000));
+	body = json_pack("{s:s,s:s}", "bsn", child13, "kind", "deletion");
+	raw_seal_to(f, env, "radar", body);
+	reply = raw_as(f, "gemeente-heerlen", env);
+	assert_string_equal(envelope_str(reply, "type"), "error");
+	assert_string_equal(json_string_value(json_object_get(envelope_body(reply), "error")),
+			    "not_case_member");
+	assert_int_equal(fed_db_count(f, node_db("radar"), "SELECT COUNT(*) FROM rights_requests"),
+			 rights);
+	json_decref(reply);
+	json_decref(body);
+	json_decref(env);
 }
 
 /* ---- r08: a third party, for one person, on consent too ---------------- */
 
-static int tp_propose(struct fed *f, const char *bsn, const char *ground, const char *consent,
-		      char id[WN_ID_LEN + 1])
+static int tp_propose_by(struct fed *f, size_t node, const char *bsn, const char *ground,
+			 const char *consent, char id[WN_ID_LEN + 1])
 {
 	static const char *const cats[] = { "leefgebied.huisvesting" };
 	wn_thirdparty_proposal p;
@@ -503,12 +561,18 @@ static int tp_propose(struct fed *f, const char *bsn, const char *ground, const 
 	p.consent_id = consent;
 	p.motivation_json = consent ? NULL : FED_MOTIVATION;
 	p.actor = ACTOR;
-	wn_client *c = client_of(f, GEMEENTE);
+	wn_client *c = client_of(f, node);
 	int rc = wn_thirdparty_propose(c, &p, id);
 	if (rc != 0)
 		print_message("propose: %s: %s\n", wn_errname(rc), wn_client_errmsg(c));
 	wn_client_close(c);
 	return rc;
+}
+
+static int tp_propose(struct fed *f, const char *bsn, const char *ground, const char *consent,
+		      char id[WN_ID_LEN + 1])
+{
+	return tp_propose_by(f, GEMEENTE, bsn, ground, consent, id);
 }
 
 /* Declared by the third party, approved by radar and alcander. */
@@ -645,6 +709,35 @@ static void test_r08_third_party_on_consent(void **state)
 	wn_client_close(c);
 	p = tp_params(id, mother, "consent");
 	assert_int_equal(request_rc(f, WELLER, &p, &r, "revoked"), WN_ECONSENT);
+}
+
+/* The source itself proposes, on a consent it holds: it keeps the consent
+ * it discloses on, as a source that approves another's proposal does. */
+static void test_r08_third_party_on_consent_source_proposes(void **state)
+{
+	struct fed *f = *state;
+	char consent[WN_ID_LEN + 1], id[WN_ID_LEN + 1];
+	wn_request_result *r = NULL;
+	char *doc = consent_doc(mother, "1985-02-03", SELF, NULL, 200, "\"weller\"");
+	assert_int_equal(consent_register_at(f, RADAR, doc, consent), 0);
+	free(doc);
+	assert_int_equal(tp_propose_by(f, RADAR, mother, "consent", consent, id), 0);
+	wn_client *c = client_of(f, WELLER);
+	assert_int_equal(wn_thirdparty_declare(c, id, "A. de Vries", "Weller Wonen", "Heerlen",
+					       "2026-11-20", &ACTOR), 0);
+	wn_client_close(c);
+	const size_t others[] = { GEMEENTE, ALCANDER };
+	for (size_t i = 0; i < 2; i++) {
+		c = client_of(f, others[i]);
+		assert_int_equal(wn_thirdparty_decide(c, id, 1, &ACTOR), 0);
+		wn_client_close(c);
+	}
+	assert_int_equal(dbq(f, node_db("radar"), "SELECT COUNT(*) FROM third_party_decisions "
+			     "WHERE id='%s' AND consent_enc IS NOT NULL", id), 1);
+	wn_request_params p = tp_params(id, mother, "consent");
+	assert_int_equal(request_rc(f, WELLER, &p, &r, NULL), 0);
+	expect_outcome(r, "disclosed", NULL);
+	wn_request_result_free(r);
 }
 
 /* ---- r10, r11: a consent per member, fit for the age on every use ------ */
@@ -1199,6 +1292,7 @@ int main(void)
 		cmocka_unit_test(test_r08_third_party_bound_to_person),
 		cmocka_unit_test(test_r08_third_party_approval_outside_household_refused),
 		cmocka_unit_test(test_r08_third_party_on_consent),
+		cmocka_unit_test(test_r08_third_party_on_consent_source_proposes),
 		cmocka_unit_test(test_r11_consent_age_checked_at_every_use),
 		cmocka_unit_test(test_r10_consent_validity_beyond_maximum_refused),
 		cmocka_unit_test(test_r11_consent_representative_of_adult),

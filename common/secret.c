@@ -1,0 +1,21 @@
+/*
+ * secret.c — wiping secrets held in JSON values.
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "secret.h"
+
+void secret_wipe_member(const json_t *obj, const char *key)
+{
+	const char *s = json_string_value(json_object_get(obj, key));
+	if (s != NULL)
+		OPENSSL_cleanse((char *)(uintptr_t)s, strlen(s));
+}
+
+void secret_wipe_consent(const json_t *object)
+{
+	secret_wipe_member(json_object_get(json_object_get(object, "document"), "subject"), "bsn");
+}
