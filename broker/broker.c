@@ -34,6 +34,7 @@ static const struct schema_field broker_fields[] = {
 	{ "durable_log", SCHEMA_BOOL, 0, 0 },
 	{ "checkpoint_seconds", SCHEMA_INT, 0, 86400 },
 	{ "purge_seconds", SCHEMA_INT, 0, 7 * 86400 },
+	{ "refusals_per_minute", SCHEMA_INT, 0, 1000000 },
 	{ "log_level", SCHEMA_STRING, 0, 8 },
 	{ "partners", SCHEMA_ARRAY, 1, 1000 },
 	{ NULL, 0, 0, 0 },
@@ -97,6 +98,7 @@ int broker_open(const char *config_file_path, broker **out, char *err, size_t er
 	b->crl_path = config_path(b->cfg, config_str(root, "crl", NULL));
 	b->db_path = config_path(b->cfg, config_str(root, "database", NULL));
 	b->skew_ms = config_int(root, "skew_seconds", 30) * 1000;
+	b->refusals_per_minute = config_int(root, "refusals_per_minute", 120);
 	b->deadline_ms = (int)config_int(root, "deadline_ms", 2000);
 	b->workers = (int)config_int(root, "workers", 8);
 	if (b->workers < 1)
@@ -155,12 +157,25 @@ fail:
 	return rc;
 }
 
-/* Records and answers a refusal. */
-static int broker_refuse(struct broker *b, const json_t *env, const char *peer, int code,
-			 const char *detail, char **resp, size_t *resplen)
+/* Records and answers a refusal: against the sender the message claims and
+ * the connection's address; a connection past its refusals this minute is
+ * closed after the answer. */
+static int broker_refuse(struct broker *b, const struct rpc_peer *conn, const json_t *env,
+			 const char *peer, int code, const char *detail, char **resp,
+			 size_t *resplen)
 {
 	json_t *reply = NULL;
-	secevent_record(b->db, code, peer, env ? envelope_str(env, "id") : NULL, detail);
+	long seen = 0;
+	struct secevent e = { code, peer, conn ? conn->addr : NULL,
+			      env ? envelope_str(env, "id") : NULL, detail };
+	secevent_note(b->db, &e, &seen);
+	if (conn != NULL && b->refusals_per_minute > 0 && seen > b->refusals_per_minute) {
+		log_emit(WN_LOG_WARN, "peer_disconnected",
+			 json_pack("{s:s,s:s?,s:I}", "addr", conn->addr, "claimed", peer,
+				   "refusals", (json_int_t)seen));
+		rpc_peer_disconnect(conn);
+		return WN_EDENIED;
+	}
 	int rc = envelope_error(&reply, env, b->ident->id, b->ident->key, code, detail);
 	if (rc == 0)
 		rc = envelope_encode(reply, resp, resplen);
@@ -182,52 +197,37 @@ static int broker_fail(struct broker *b, const json_t *env, int code, const char
 	return rc;
 }
 
-/* Names the real signer of an envelope whose signature fails for its
- * claimed sender (bounded by the registry size; failure path only). */
-static const char *broker_find_signer(struct broker *b, const json_t *env)
-{
-	for (size_t i = 0; i < registry_count(b->reg); i++) {
-		struct registry_partner *p = registry_at(b->reg, i);
-		if (envelope_verify(env, p->cert) == 0)
-			return p->id;
-	}
-	return NULL;
-}
-
-static int broker_handle(void *arg, const void *req, size_t len, char **resp, size_t *resplen)
+static int broker_handle(void *arg, const struct rpc_peer *conn, const void *req, size_t len,
+			 char **resp, size_t *resplen)
 {
 	struct broker *b = arg;
 	json_t *env = NULL, *reply = NULL;
 	char err[512];
 	int rc = envelope_parse(req, len, &env, err, sizeof(err));
 	if (rc != 0) {
-		rc = broker_refuse(b, NULL, NULL, rc, err, resp, resplen);
+		rc = broker_refuse(b, conn, NULL, NULL, rc, err, resp, resplen);
 		goto out;
 	}
 	const char *from = envelope_str(env, "from");
 	struct registry_partner *p = registry_find(b->reg, from);
 	if (p == NULL) {
 		snprintf(err, sizeof(err), "sender '%s' is not a partner in the registry", from);
-		rc = broker_refuse(b, env, from, WN_EUNKNOWN_PARTNER, err, resp, resplen);
+		rc = broker_refuse(b, conn, env, from, WN_EUNKNOWN_PARTNER, err, resp, resplen);
 		goto out;
 	}
+	/* only the claimed sender's key: trying every key would make each bad
+	 * message cost a verification per partner */
 	if (envelope_verify(env, p->cert) != 0) {
-		const char *signer = broker_find_signer(b, env);
-		if (signer != NULL) {
-			snprintf(err, sizeof(err), "envelope claims sender '%s' but is signed by '%s'",
-				 from, signer);
-			rc = broker_refuse(b, env, signer, WN_EFORGED, err, resp, resplen);
-		} else {
-			snprintf(err, sizeof(err), "signature does not verify for sender '%s'", from);
-			rc = broker_refuse(b, env, from, WN_ESIG, err, resp, resplen);
-		}
+		snprintf(err, sizeof(err), "signature does not verify for the claimed sender '%s'",
+			 from);
+		rc = broker_refuse(b, conn, env, from, WN_ESIG, err, resp, resplen);
 		goto out;
 	}
 	if (!registry_usable(p)) {
 		int code = p->cert_error ? p->cert_error : WN_EREVOKED;
 		snprintf(err, sizeof(err), "partner '%s' may not send: %s", from,
 			 p->cert_error ? wn_strerror(p->cert_error) : p->status);
-		rc = broker_refuse(b, env, from, code, err, resp, resplen);
+		rc = broker_refuse(b, conn, env, from, code, err, resp, resplen);
 		goto out;
 	}
 	const char *type = envelope_str(env, "type");
@@ -235,7 +235,7 @@ static int broker_handle(void *arg, const void *req, size_t len, char **resp, si
 		     strcmp(type, "rights.request") == 0 || strcmp(type, "report.access") == 0;
 	if (!routed && !envelope_addressed_to(env, b->ident->id)) {
 		snprintf(err, sizeof(err), "envelope is not addressed to the broker '%s'", b->ident->id);
-		rc = broker_refuse(b, env, from, WN_EPROTO, err, resp, resplen);
+		rc = broker_refuse(b, conn, env, from, WN_EPROTO, err, resp, resplen);
 		goto out;
 	}
 	rc = replay_check(b->db, envelope_str(env, "id"), envelope_ts(env), b->skew_ms);
@@ -252,7 +252,7 @@ static int broker_handle(void *arg, const void *req, size_t len, char **resp, si
 		else
 			snprintf(err, sizeof(err), "message id %s was seen before",
 				 envelope_str(env, "id"));
-		rc = broker_refuse(b, env, from, rc, err, resp, resplen);
+		rc = broker_refuse(b, conn, env, from, rc, err, resp, resplen);
 		goto out;
 	}
 	struct broker_request rq = { env, p };
@@ -287,7 +287,7 @@ static int broker_handle(void *arg, const void *req, size_t len, char **resp, si
 		if (err[0] == '\0')
 			snprintf(err, sizeof(err), "cannot handle '%s': %s", type, wn_strerror(rc));
 		if (rc != WN_EDB && rc != WN_ENOMEM && rc != WN_ECRYPTO)
-			rc = broker_refuse(b, env, from, rc, err, resp, resplen);
+			rc = broker_refuse(b, conn, env, from, rc, err, resp, resplen);
 		else
 			rc = broker_fail(b, env, rc, err, resp, resplen);
 		goto out;

@@ -21,6 +21,7 @@ struct broker {
 	char *listen;
 	char *cert_path, *ca_path, *crl_path, *db_path;
 	int64_t skew_ms;
+	int64_t refusals_per_minute; /* then the connection is closed */
 	int deadline_ms;
 	int workers;
 	int max_partners;

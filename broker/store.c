@@ -81,6 +81,7 @@ static const struct db_migration broker_migrations[] = {
 	     "CREATE TABLE third_party_declarations (approval TEXT PRIMARY KEY,"
 	     " party TEXT NOT NULL, case_id TEXT NOT NULL, text_version TEXT NOT NULL,"
 	     " declaration TEXT NOT NULL, declared_at INTEGER NOT NULL);" },
+	{ 7, SECEVENT_AGGREGATE_SCHEMA },
 };
 
 int store_open(const char *path, db **out, char *err, size_t errcap)

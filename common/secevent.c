@@ -8,45 +8,131 @@
 #include "log.h"
 #include "secevent.h"
 
-int secevent_record(db *d, int code, const char *peer, const char *msg_id, const char *detail)
+#define COUNTED_DETAIL "further refusals of this kind from this sender and address this minute"
+
+/* Refusals of this kind from this sender and address in this minute. */
+static int secevent_seen_locked(db *d, const struct secevent *e, int64_t minute, long *out)
 {
-	json_t *f = json_pack("{s:s,s:i,s:s}", "kind", wn_errname(code), "code", code, "detail",
-			      detail ? detail : wn_strerror(code));
-	if (f != NULL && peer != NULL)
-		json_object_set_new(f, "peer", json_string(peer));
-	if (f != NULL && msg_id != NULL)
-		json_object_set_new(f, "msg_id", json_string(msg_id));
-	log_emit(WN_LOG_WARN, "security_event", f);
-	if (d == NULL)
-		return 0;
 	sqlite3_stmt *st = NULL;
-	int rc;
-	db_lock(d);
-	rc = db_prepare(d, "INSERT INTO security_events(ts, kind, code, peer, msg_id, detail)"
-			   " VALUES (?, ?, ?, ?, ?, ?)", &st);
-	if (rc == 0) {
-		sqlite3_bind_int64(st, 1, time_now_ms());
-		sqlite3_bind_text(st, 2, wn_errname(code), -1, SQLITE_STATIC);
-		sqlite3_bind_int(st, 3, code);
-		sqlite3_bind_text(st, 4, peer, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(st, 5, msg_id, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(st, 6, detail ? detail : wn_strerror(code), -1, SQLITE_TRANSIENT);
-		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
+	int rc = db_prepare(d, "SELECT COALESCE(SUM(count), 0) FROM security_events WHERE"
+			       " minute = ?1 AND kind = ?2 AND peer IS ?3 AND addr IS ?4", &st);
+	if (rc != 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, minute);
+	sqlite3_bind_text(st, 2, wn_errname(e->code), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, e->peer, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 4, e->addr, -1, SQLITE_TRANSIENT);
+	rc = WN_EDB;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*out = (long)sqlite3_column_int64(st, 0);
+		rc = 0;
 	}
 	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Adds one to the minute's counted row; 0 when there was one to add to. */
+static int secevent_count_locked(db *d, const struct secevent *e, int64_t minute)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = db_prepare(d, "UPDATE security_events SET count = count + 1, ts = ?5 WHERE"
+			       " minute = ?1 AND kind = ?2 AND peer IS ?3 AND addr IS ?4 AND"
+			       " msg_id IS NULL AND detail = '" COUNTED_DETAIL "'", &st);
+	if (rc != 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, minute);
+	sqlite3_bind_text(st, 2, wn_errname(e->code), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, e->peer, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 4, e->addr, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 5, time_now_ms());
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
+	sqlite3_finalize(st);
+	if (rc == 0 && sqlite3_changes(db_handle(d)) == 0)
+		rc = WN_ENOTFOUND;
+	return rc;
+}
+
+static int secevent_insert_locked(db *d, const struct secevent *e, int64_t minute, int counted)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = db_prepare(d, "INSERT INTO security_events(ts, kind, code, peer, msg_id, detail,"
+			       " addr, minute, count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)", &st);
+	if (rc != 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, time_now_ms());
+	sqlite3_bind_text(st, 2, wn_errname(e->code), -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, e->code);
+	sqlite3_bind_text(st, 4, e->peer, -1, SQLITE_TRANSIENT);
+	if (!counted)
+		sqlite3_bind_text(st, 5, e->msg_id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 6, counted ? COUNTED_DETAIL : e->detail ? e->detail : wn_strerror(e->code),
+			  -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 7, e->addr, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 8, minute);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int secevent_store(db *d, const struct secevent *e, long *seen)
+{
+	int64_t minute = time_now_ms() / 60000;
+	db_lock(d);
+	int rc = secevent_seen_locked(d, e, minute, seen);
+	if (rc == 0 && *seen < SECEVENT_DETAILED_PER_MINUTE)
+		rc = secevent_insert_locked(d, e, minute, 0);
+	else if (rc == 0 && (rc = secevent_count_locked(d, e, minute)) == WN_ENOTFOUND)
+		rc = secevent_insert_locked(d, e, minute, 1);
 	db_unlock(d);
+	(*seen)++;
+	return rc;
+}
+
+static void secevent_log(const struct secevent *e, long seen)
+{
+	/* the first ones of a minute, then at 16, 32, 64, ...: a flood stays visible
+	 * without flooding the log */
+	if (seen > SECEVENT_DETAILED_PER_MINUTE && (seen & (seen - 1)) != 0)
+		return;
+	json_t *f = json_pack("{s:s,s:i,s:s,s:I}", "kind", wn_errname(e->code), "code", e->code,
+			      "detail", e->detail ? e->detail : wn_strerror(e->code),
+			      "this_minute", (json_int_t)seen);
+	if (f != NULL && e->peer != NULL)
+		json_object_set_new(f, "peer", json_string(e->peer));
+	if (f != NULL && e->addr != NULL)
+		json_object_set_new(f, "addr", json_string(e->addr));
+	if (f != NULL && e->msg_id != NULL)
+		json_object_set_new(f, "msg_id", json_string(e->msg_id));
+	log_emit(WN_LOG_WARN, "security_event", f);
+}
+
+int secevent_note(db *d, const struct secevent *e, long *seen)
+{
+	long n = 0;
+	int rc = d ? secevent_store(d, e, &n) : 0;
+	if (d == NULL)
+		n = 1;
+	secevent_log(e, n);
 	if (rc != 0)
 		log_msg(WN_LOG_ERROR, "security_event_lost", "could not store security event %s",
-			wn_errname(code));
+			wn_errname(e->code));
+	if (seen != NULL)
+		*seen = n;
 	return rc;
+}
+
+int secevent_record(db *d, int code, const char *peer, const char *msg_id, const char *detail)
+{
+	struct secevent e = { code, peer, NULL, msg_id, detail };
+	return secevent_note(d, &e, NULL);
 }
 
 int secevent_count(db *d, const char *kind, long *out)
 {
 	sqlite3_stmt *st = NULL;
 	db_lock(d);
-	int rc = db_prepare(d, "SELECT COUNT(*) FROM security_events WHERE ?1 IS NULL OR kind = ?1",
-			    &st);
+	int rc = db_prepare(d, "SELECT COALESCE(SUM(count), 0) FROM security_events WHERE"
+			       " ?1 IS NULL OR kind = ?1", &st);
 	if (rc == 0) {
 		sqlite3_bind_text(st, 1, kind, -1, SQLITE_TRANSIENT);
 		rc = WN_EDB;

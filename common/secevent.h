@@ -1,7 +1,11 @@
 /*
  * secevent.h — the breach register (Groningen privacy protocol 11.2): every
  * refused message, bad signature, revoked certificate or replay becomes a
- * row in security_events and a JSON log line for the operator.
+ * row in security_events and a JSON log line for the operator. A row names
+ * the sender a message claims and, apart from it, the address of the
+ * connection it came over. Refusals are kept one by one up to a number per
+ * sender, address, kind and minute; beyond it they are counted in one row,
+ * so that a flood neither fills the disk nor hides the first ones.
  */
 #ifndef WN_SECEVENT_H
 #define WN_SECEVENT_H
@@ -14,11 +18,36 @@
 	" kind TEXT NOT NULL, code INTEGER NOT NULL, peer TEXT, msg_id TEXT,"      \
 	" detail TEXT NOT NULL);"
 
-/* Records a refusal: kind = wn_errname(code). peer and msg_id may be NULL.
- * Always logs, even when the database write fails (which it also logs). */
+#define SECEVENT_AGGREGATE_SCHEMA                                                  \
+	"ALTER TABLE security_events ADD COLUMN addr TEXT;"                        \
+	"ALTER TABLE security_events ADD COLUMN minute INTEGER;"                   \
+	"ALTER TABLE security_events ADD COLUMN count INTEGER NOT NULL DEFAULT 1;" \
+	"CREATE INDEX security_events_minute ON security_events(minute, kind);"
+
+/* Refusals of one kind from one sender and address in one minute that get
+ * a row of their own; the rest are counted in one more. */
+#define SECEVENT_DETAILED_PER_MINUTE 10
+
+struct secevent {
+	int code;            /* kind = wn_errname(code) */
+	const char *peer;    /* the sender the message claims, or NULL */
+	const char *addr;    /* the connection's address, or NULL */
+	const char *msg_id;  /* or NULL */
+	const char *detail;  /* NULL: wn_strerror(code) */
+};
+
+/* Records a refusal. *seen (may be NULL) gets how many of this kind came
+ * from this sender and address this minute, this one included. Always logs
+ * the first ones of a minute (then at powers of two), even when the
+ * database write fails (which it also logs). */
+int secevent_note(db *d, const struct secevent *e, long *seen);
+
+/* secevent_note without an address: a refusal found past the connection,
+ * about a sender whose signature held. */
 int secevent_record(db *d, int code, const char *peer, const char *msg_id, const char *detail);
 
-/* Number of rows of a kind (NULL = all), for health and tests. */
+/* Number of refusals of a kind (NULL = all), counted rows included, for
+ * health and tests. */
 int secevent_count(db *d, const char *kind, long *out);
 
 #endif

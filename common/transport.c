@@ -1,6 +1,7 @@
 /*
  * transport.c — nng sockets, contexts and TLS configuration.
  */
+#include <arpa/inet.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -101,6 +102,56 @@ struct rpc_server {
 	struct rpc_worker *workers;
 };
 
+void rpc_peer_disconnect(const struct rpc_peer *peer)
+{
+	if (peer != NULL && nng_pipe_id(peer->pipe) > 0)
+		nng_pipe_close(peer->pipe);
+}
+
+/* The remote address of the pipe a message came over. */
+static void rpc_peer_of(nng_msg *msg, struct rpc_peer *peer)
+{
+	nng_sockaddr sa;
+	char ip[INET6_ADDRSTRLEN] = "?";
+	peer->pipe = nng_msg_get_pipe(msg);
+	snprintf(peer->addr, sizeof(peer->addr), "unknown");
+	if (nng_pipe_get_addr(peer->pipe, NNG_OPT_REMADDR, &sa) != 0)
+		return;
+	if (sa.s_family == NNG_AF_INET) {
+		inet_ntop(AF_INET, &sa.s_in.sa_addr, ip, sizeof(ip));
+		snprintf(peer->addr, sizeof(peer->addr), "%s:%u", ip, ntohs(sa.s_in.sa_port));
+	} else if (sa.s_family == NNG_AF_INET6) {
+		inet_ntop(AF_INET6, sa.s_in6.sa_addr, ip, sizeof(ip));
+		snprintf(peer->addr, sizeof(peer->addr), "[%s]:%u", ip, ntohs(sa.s_in6.sa_port));
+	} else if (sa.s_family == NNG_AF_IPC) {
+		snprintf(peer->addr, sizeof(peer->addr), "local");
+	}
+}
+
+/* A message over the limit: refused before any parsing, logged at most once
+ * a second with the count of those not logged. */
+static void rpc_log_oversized(const struct rpc_peer *peer, size_t len)
+{
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	static int64_t last;
+	static long suppressed;
+	int64_t now = time_now_ms();
+	pthread_mutex_lock(&lock);
+	int emit = now - last >= 1000;
+	long before = suppressed;
+	if (emit) {
+		last = now;
+		suppressed = 0;
+	} else {
+		suppressed++;
+	}
+	pthread_mutex_unlock(&lock);
+	if (emit)
+		log_emit(WN_LOG_WARN, "message_oversized",
+			 json_pack("{s:s,s:I,s:i,s:I}", "addr", peer->addr, "bytes", (json_int_t)len,
+				   "limit", TRANSPORT_MSG_MAX, "not_logged_before", (json_int_t)before));
+}
+
 static void *rpc_worker_main(void *p)
 {
 	struct rpc_worker *w = p;
@@ -115,8 +166,17 @@ static void *rpc_worker_main(void *p)
 		nng_msg *msg = nng_aio_get_msg(w->aio);
 		char *resp = NULL;
 		size_t resplen = 0;
-		int hr = w->server->handler(w->server->arg, nng_msg_body(msg), nng_msg_len(msg),
-					    &resp, &resplen);
+		struct rpc_peer peer;
+		rpc_peer_of(msg, &peer);
+		if (nng_msg_len(msg) > TRANSPORT_MSG_MAX) {
+			/* no answer: the sender is not worth the work; the line says who */
+			rpc_log_oversized(&peer, nng_msg_len(msg));
+			nng_msg_free(msg);
+			rpc_peer_disconnect(&peer);
+			continue;
+		}
+		int hr = w->server->handler(w->server->arg, &peer, nng_msg_body(msg),
+					    nng_msg_len(msg), &resp, &resplen);
 		nng_msg_free(msg);
 		if (hr != 0 || resp == NULL) {
 			free(resp);

@@ -15,7 +15,12 @@
 #include <nng/nng.h>
 #include <nng/supplemental/tls/tls.h>
 
-#define TRANSPORT_RECV_MAX (1024 * 1024) /* hard cap; the codec enforces the real limit */
+/* nng's cap on a message received: larger ones close the connection. Up to
+ * it the worker reads a message, and one over TRANSPORT_MSG_MAX is refused
+ * and logged there (the codec's own limit is lower still). */
+#define TRANSPORT_RECV_MAX (4 * 1024 * 1024)
+#define TRANSPORT_MSG_MAX (1024 * 1024)
+#define RPC_ADDR_MAX 64
 
 /* Builds a TLS config: server (auth required) or client (auth required,
  * server_name pinned). cert_key_path holds cert + key; the CA and CRL files
@@ -24,9 +29,20 @@ int transport_tls_config(nng_tls_config **out, int server, const char *cert_key_
 			 const char *ca_path, const char *crl_path, const char *server_name,
 			 char *err, size_t errcap);
 
+/* The connection a request came over: what the network shows, apart from
+ * whatever the message claims. */
+struct rpc_peer {
+	char addr[RPC_ADDR_MAX]; /* "ip:port"; "local" for ipc:// */
+	nng_pipe pipe;
+};
+
+/* Closes the connection a request came over (a peer past its refusals). */
+void rpc_peer_disconnect(const struct rpc_peer *peer);
+
 /* Handles one request; sets *resp (malloc'd, freed by the server) or
  * returns non-zero to answer nothing (the caller then times out). */
-typedef int (*rpc_handler)(void *arg, const void *req, size_t len, char **resp, size_t *resplen);
+typedef int (*rpc_handler)(void *arg, const struct rpc_peer *peer, const void *req, size_t len,
+			   char **resp, size_t *resplen);
 
 typedef struct rpc_server rpc_server;
 

@@ -24,6 +24,7 @@ struct node {
 	char *listen, *local, *broker_url;
 	char broker_id[PKI_ID_MAX];
 	int64_t skew_ms;
+	int64_t refusals_per_minute; /* then the connection is closed */
 	int workers;
 	int call_timeout_ms;
 	int refresh_ms;
@@ -80,7 +81,9 @@ int node_checkpoint_own(struct node *n);
 int node_witness_broker(struct node *n, char *err, size_t errcap);
 
 /* Handlers wired by node.c. */
-int node_inbound_handle(void *arg, const void *req, size_t len, char **resp, size_t *resplen);
-int node_local_handle(void *arg, const void *req, size_t len, char **resp, size_t *resplen);
+int node_inbound_handle(void *arg, const struct rpc_peer *conn, const void *req, size_t len,
+			char **resp, size_t *resplen);
+int node_local_handle(void *arg, const struct rpc_peer *conn, const void *req, size_t len,
+		      char **resp, size_t *resplen);
 
 #endif

@@ -22,14 +22,28 @@
 #include "rights.h"
 #include "secevent.h"
 
-static int inbound_refuse(struct node *n, const json_t *env, const char *peer, int code,
-			  const char *detail, char **resp, size_t *resplen)
+/* Records and answers a refusal: against the sender the message claims and
+ * the connection's address; a connection past its refusals this minute is
+ * closed after the answer. */
+static int inbound_refuse(struct node *n, const struct rpc_peer *conn, const json_t *env,
+			  const char *peer, int code, const char *detail, char **resp,
+			  size_t *resplen)
 {
 	json_t *reply = NULL;
-	if (code != WN_ESTATE)
-		secevent_record(n->db, code, peer, env ? envelope_str(env, "id") : NULL, detail);
-	else
+	long seen = 0;
+	struct secevent e = { code, peer, conn ? conn->addr : NULL,
+			      env ? envelope_str(env, "id") : NULL, detail };
+	if (code == WN_ESTATE)
 		log_msg(WN_LOG_WARN, "inbound_not_ready", "%s", detail);
+	else
+		secevent_note(n->db, &e, &seen);
+	if (conn != NULL && n->refusals_per_minute > 0 && seen > n->refusals_per_minute) {
+		log_emit(WN_LOG_WARN, "peer_disconnected",
+			 json_pack("{s:s,s:s?,s:I}", "addr", conn->addr, "claimed", peer,
+				   "refusals", (json_int_t)seen));
+		rpc_peer_disconnect(conn);
+		return WN_EDENIED;
+	}
 	int rc = envelope_error(&reply, env, n->ident->id, n->ident->key, code, detail);
 	if (rc == 0)
 		rc = envelope_encode(reply, resp, resplen);
@@ -104,7 +118,8 @@ static int inbound_authenticate(struct node *n, struct directory *d, const json_
 	return 0;
 }
 
-int node_inbound_handle(void *arg, const void *req, size_t len, char **resp, size_t *resplen)
+int node_inbound_handle(void *arg, const struct rpc_peer *conn, const void *req, size_t len,
+			char **resp, size_t *resplen)
 {
 	struct node *n = arg;
 	json_t *env = NULL, *reply = NULL;
@@ -114,13 +129,13 @@ int node_inbound_handle(void *arg, const void *req, size_t len, char **resp, siz
 	int64_t start = time_mono_us();
 	int rc = envelope_parse(req, len, &env, err, sizeof(err));
 	if (rc != 0) {
-		rc = inbound_refuse(n, NULL, NULL, rc, err, resp, resplen);
+		rc = inbound_refuse(n, conn, NULL, NULL, rc, err, resp, resplen);
 		goto out;
 	}
 	const char *from = envelope_str(env, "from");
 	if ((d = node_directory(n)) == NULL) {
 		snprintf(err, sizeof(err), "node has no verified directory yet");
-		rc = inbound_refuse(n, env, from, WN_ESTATE, err, resp, resplen);
+		rc = inbound_refuse(n, conn, env, from, WN_ESTATE, err, resp, resplen);
 		goto out;
 	}
 	rc = inbound_authenticate(n, d, env, &sender, err, sizeof(err));
@@ -129,19 +144,19 @@ int node_inbound_handle(void *arg, const void *req, size_t len, char **resp, siz
 		directory_release(d);
 		node_refresh_directory_before(n, envelope_ts(env));
 		if ((d = node_directory(n)) == NULL) {
-			rc = inbound_refuse(n, env, from, WN_ESTATE, "no verified directory", resp,
+			rc = inbound_refuse(n, conn, env, from, WN_ESTATE, "no verified directory", resp,
 					    resplen);
 			goto out;
 		}
 		rc = inbound_authenticate(n, d, env, &sender, err, sizeof(err));
 	}
 	if (rc != 0) {
-		rc = inbound_refuse(n, env, from, rc, err, resp, resplen);
+		rc = inbound_refuse(n, conn, env, from, rc, err, resp, resplen);
 		goto out;
 	}
 	if (!envelope_addressed_to(env, n->ident->id)) {
 		snprintf(err, sizeof(err), "message is not addressed to '%s'", n->ident->id);
-		rc = inbound_refuse(n, env, from, WN_EPROTO, err, resp, resplen);
+		rc = inbound_refuse(n, conn, env, from, WN_EPROTO, err, resp, resplen);
 		goto out;
 	}
 	rc = replay_check(n->db, envelope_str(env, "id"), envelope_ts(env), n->skew_ms);
@@ -154,7 +169,7 @@ int node_inbound_handle(void *arg, const void *req, size_t len, char **resp, siz
 	if (rc != 0) {
 		snprintf(err, sizeof(err), rc == WN_ESKEW ? "timestamp outside the accepted window"
 							  : "message id was seen before");
-		rc = inbound_refuse(n, env, from, rc, err, resp, resplen);
+		rc = inbound_refuse(n, conn, env, from, rc, err, resp, resplen);
 		goto out;
 	}
 	const char *type = envelope_str(env, "type");
@@ -174,7 +189,7 @@ int node_inbound_handle(void *arg, const void *req, size_t len, char **resp, siz
 	} else {
 		snprintf(err, sizeof(err), "message type '%s' is not accepted here from '%s'", type,
 			 from);
-		rc = inbound_refuse(n, env, from, WN_EPROTO, err, resp, resplen);
+		rc = inbound_refuse(n, conn, env, from, WN_EPROTO, err, resp, resplen);
 		goto out;
 	}
 	if (rc != 0) {
@@ -184,7 +199,7 @@ int node_inbound_handle(void *arg, const void *req, size_t len, char **resp, siz
 			/* an internal failure, not the sender's fault: no breach entry */
 			rc = inbound_fail(n, env, rc, err, resp, resplen);
 		} else {
-			rc = inbound_refuse(n, env, from, rc, err, resp, resplen);
+			rc = inbound_refuse(n, conn, env, from, rc, err, resp, resplen);
 		}
 		goto out;
 	}

@@ -78,8 +78,10 @@ static json_t *local_directory(struct node *n)
 	return r;
 }
 
-int node_local_handle(void *arg, const void *req, size_t len, char **resp, size_t *resplen)
+int node_local_handle(void *arg, const struct rpc_peer *conn, const void *req, size_t len,
+		      char **resp, size_t *resplen)
 {
+	(void)conn; /* the local socket is this partner's own (0600) */
 	struct node *n = arg;
 	json_error_t jerr;
 	json_t *reply;

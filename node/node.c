@@ -44,6 +44,7 @@ static const struct schema_field node_fields[] = {
 	{ "durable_log", SCHEMA_BOOL, 0, 0 },
 	{ "checkpoint_seconds", SCHEMA_INT, 0, 86400 },
 	{ "purge_seconds", SCHEMA_INT, 0, 7 * 86400 },
+	{ "refusals_per_minute", SCHEMA_INT, 0, 1000000 },
 	{ NULL, 0, 0, 0 },
 };
 
@@ -300,6 +301,7 @@ int node_open(const char *config_file_path, node **out, char *err, size_t errcap
 	}
 	n->local = strdup(local);
 	n->skew_ms = config_int(root, "skew_seconds", 30) * 1000;
+	n->refusals_per_minute = config_int(root, "refusals_per_minute", 120);
 	n->workers = (int)config_int(root, "workers", 4);
 	if (n->workers < 1)
 		n->workers = 1;

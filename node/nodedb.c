@@ -34,6 +34,7 @@ static const struct db_migration node_migrations[] = {
 	 * person a lookup asks about, a third-party decision bound to a person */
 	{ 10, CASEKEY_SCHEMA DISCLOG_PERSON_SCHEMA THIRDPARTY_PERSON_SCHEMA },
 	{ 11, CASEKEY_BASIS_SCHEMA },
+	{ 12, SECEVENT_AGGREGATE_SCHEMA },
 };
 
 int nodedb_open(const char *path, db **out, char *err, size_t errcap)

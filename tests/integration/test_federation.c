@@ -16,9 +16,14 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <sqlite3.h>
+#include <nng/nng.h>
+#include <nng/supplemental/util/platform.h>
 
 #include "wijknet.h"
 #include "envelope.h"
+#include "secevent.h"
+#include "transport.h"
 #include "fedcheck.h"
 #include "harness.h"
 #include "ids.h"
@@ -104,6 +109,9 @@ static void test_r02_known_federation_health_all_up(void **state)
 	assert_int_equal(fed_sh(f, "'%s' --config radar.json health --json | grep -q '\"broker_up\": true'", bin), 0);
 }
 
+/* A message that claims another sender is checked against that sender's
+ * key only, and logged with the claim and, apart from it, the address of
+ * the connection it came over. */
 static void test_r21_breach_forged_sender(void **state)
 {
 	struct fed *f = *state;
@@ -113,10 +121,85 @@ static void test_r21_breach_forged_sender(void **state)
 	/* radar claims to be alcander but can only sign as radar */
 	assert_int_equal(envelope_new1(&env, "directory.get", "alcander", "broker"), 0);
 	assert_int_equal(raw_send_env(&p, env, 5000, &reply), 0);
-	expect_refusal(f, "data/broker.db", "broker", reply, "forged_sender");
-	assert_true(fed_db_count(f, "data/broker.db",
-				 "SELECT COUNT(*) FROM security_events WHERE kind='forged_sender'"
-				 " AND peer='radar' AND detail LIKE '%alcander%'") >= 1);
+	expect_refusal(f, "data/broker.db", "broker", reply, "signature");
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM security_events WHERE "
+			     "kind='signature' AND msg_id='%s' AND peer='alcander' AND addr LIKE "
+			     "'127.0.0.1:%%' AND detail LIKE '%%claimed sender%%'",
+			     envelope_str(env, "id")), 1);
+	json_decref(env);
+	json_decref(reply);
+	raw_close(&p);
+}
+
+/* A database the broker cannot write is the broker's failure, answered as
+ * one: not a replay, and no security event against the sender. */
+static void test_r21_breach_database_error_is_not_a_breach(void **state)
+{
+	struct fed *f = *state;
+	struct raw_peer p;
+	json_t *env = radar_directory_get(), *reply = NULL;
+	char path[512];
+	sqlite3 *db = NULL;
+	fed_file(f, "data/broker.db", path, sizeof(path));
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "BEGIN EXCLUSIVE", NULL, NULL, NULL), SQLITE_OK);
+	radar_to_broker(f, &p);
+	int rc = raw_send_env(&p, env, 20000, &reply);
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(db);
+	assert_int_equal(rc, 0);
+	assert_string_equal(reply_error(reply), "database");
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM security_events WHERE "
+			     "msg_id='%s'", envelope_str(env, "id")), 0);
+	assert_true(fed_log_contains(f, "broker", "cannot record the message id"));
+	json_decref(env);
+	json_decref(reply);
+	raw_close(&p);
+}
+
+/* Refusals from one connection are kept one by one up to a number a
+ * minute, then counted; past refusals_per_minute the connection is closed,
+ * and everyone else is still served. */
+static void test_r21_breach_refusals_counted_then_disconnected(void **state)
+{
+	struct fed *f = *state;
+	struct raw_peer p;
+	json_t *env = NULL, *reply = NULL;
+	/* all in one minute: start early in one (a bounded wait on the clock) */
+	while (time_now_ms() % 60000 > 40000)
+		nng_msleep(200);
+	radar_to_broker(f, &p);
+	int answered = 0, rc = 0;
+	char first[ID_HEX_LEN + 1] = "";
+	for (int i = 0; i < 200 && rc == 0; i++) {
+		assert_int_equal(envelope_new1(&env, "directory.get", "alcander", "broker"), 0);
+		if (i == 0)
+			snprintf(first, sizeof(first), "%s", envelope_str(env, "id"));
+		rc = raw_send_env(&p, env, 3000, &reply);
+		if (rc == 0) {
+			assert_string_equal(reply_error(reply), "signature");
+			answered++;
+		}
+		json_decref(env);
+		json_decref(reply);
+		reply = NULL;
+	}
+	raw_close(&p);
+	print_message("%d refusals answered, then the connection was closed\n", answered);
+	assert_int_equal(answered, 120); /* refusals_per_minute: 120 by default */
+	char addr[64] = "";
+	assert_int_equal(dbq_text(f, "data/broker.db", addr, sizeof(addr), "SELECT addr FROM "
+				  "security_events WHERE msg_id='%s'", first), 0);
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM security_events WHERE "
+			     "addr='%s'", addr), SECEVENT_DETAILED_PER_MINUTE + 1);
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT SUM(count) FROM security_events WHERE "
+			     "addr='%s'", addr), 121);
+	assert_true(fed_log_contains(f, "broker", "\"event\":\"peer_disconnected\""));
+	/* a partner that behaves is served */
+	radar_to_broker(f, &p);
+	env = radar_directory_get();
+	assert_int_equal(raw_send_env(&p, env, 5000, &reply), 0);
+	assert_string_equal(envelope_str(reply, "type"), "directory");
 	json_decref(env);
 	json_decref(reply);
 	raw_close(&p);
@@ -178,6 +261,16 @@ static void test_r20_integrity_oversize_refused(void **state)
 	assert_int_equal(raw_call(&p, buf, strlen(buf), 5000, &reply), 0);
 	expect_refusal(f, "data/broker.db", "broker", reply, "too_big");
 	free(buf);
+	json_decref(reply);
+	reply = NULL;
+	/* over the transport's limit: no answer, the connection closed, a trace */
+	size_t big = TRANSPORT_MSG_MAX + 4096;
+	buf = malloc(big);
+	assert_non_null(buf);
+	memset(buf, '{', big);
+	assert_int_not_equal(raw_call(&p, buf, big, 3000, &reply), 0);
+	free(buf);
+	assert_true(fed_log_contains(f, "broker", "\"event\":\"message_oversized\""));
 	json_decref(env);
 	json_decref(reply);
 	raw_close(&p);
@@ -441,12 +534,41 @@ static void test_r20_integrity_broker_restart_reconnects(void **state)
 	assert_true(took <= 2000);
 }
 
+/* A node whose key file is gone while its database holds what those keys
+ * made refuses to start: new keys would make it answer "not known" for
+ * people it holds records on. With the file restored it starts. */
+static void test_r20_integrity_lost_key_file_refuses_start(void **state)
+{
+	struct fed *f = *state;
+	char url[512];
+	wn_client *c = NULL;
+	assert_int_equal(fed_setup(f, three, 3), 0);
+	assert_int_equal(fed_start_all(f, 15000), 0);
+	fed_socket(f, 1, url, sizeof(url));
+	assert_int_equal(wn_client_open(&c, url), 0);
+	wn_record r = { "999990019", "leefgebied.huisvesting", "{\"note\": \"x\"}", "wk-1", NULL };
+	assert_int_equal(wn_record_put(c, &r), 0);
+	wn_client_close(c);
+	fed_stop(&f->nodes[1], SIGTERM);
+	assert_int_equal(fed_sh(f, "mv data/radar.db.keys keys.bak"), 0);
+	assert_int_equal(fed_start_node(f, 1), 0);
+	assert_int_not_equal(fed_wait_exit(&f->nodes[1], 10000), 0);
+	assert_true(fed_log_contains(f, "radar", "key file is missing"));
+	assert_true(fed_log_contains(f, "radar", "restore the key file"));
+	assert_int_equal(fed_sh(f, "test ! -e data/radar.db.keys"), 0); /* none made */
+	assert_int_equal(fed_sh(f, "mv keys.bak data/radar.db.keys"), 0);
+	assert_int_equal(fed_start_node(f, 1), 0);
+	assert_int_equal(fed_wait_up(f, 1, 3, 10000), 0);
+}
+
 int main(void)
 {
 	int64_t t0 = fed_test_begin();
 	const struct CMUnitTest running[] = {
 		cmocka_unit_test(test_r02_known_federation_health_all_up),
 		cmocka_unit_test(test_r21_breach_forged_sender),
+		cmocka_unit_test(test_r21_breach_database_error_is_not_a_breach),
+		cmocka_unit_test(test_r21_breach_refusals_counted_then_disconnected),
 		cmocka_unit_test(test_r20_integrity_replay_refused),
 		cmocka_unit_test(test_r20_integrity_timestamp_outside_window),
 		cmocka_unit_test(test_r20_integrity_oversize_refused),
@@ -459,6 +581,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_r20_integrity_revoked_certificate_refused, own_setup, own_teardown),
 		cmocka_unit_test_setup_teardown(test_r20_integrity_expired_certificate_refused, own_setup, own_teardown),
 		cmocka_unit_test_setup_teardown(test_r20_integrity_no_certificate_refused, own_setup, own_teardown),
+		cmocka_unit_test_setup_teardown(test_r20_integrity_lost_key_file_refuses_start, own_setup,
+						own_teardown),
 		cmocka_unit_test_setup_teardown(test_r20_integrity_node_restart_reconnects, own_setup, own_teardown),
 		cmocka_unit_test_setup_teardown(test_r20_integrity_broker_restart_reconnects, own_setup, own_teardown),
 	};

@@ -766,9 +766,11 @@ struct rogue {
 	rpc_server *srv;
 };
 
-static int rogue_handle(void *arg, const void *req, size_t len, char **resp, size_t *resplen)
+static int rogue_handle(void *arg, const struct rpc_peer *conn, const void *req, size_t len,
+			char **resp, size_t *resplen)
 {
 	struct rogue *r = arg;
+	(void)conn;
 	json_t *q = NULL, *a = NULL;
 	char err[256];
 	uint8_t sk[32], pk[32];
