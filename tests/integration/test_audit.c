@@ -276,6 +276,12 @@ static void test_r20_integrity_checkpoints_signed_and_cosigned(void **state)
 	for (size_t i = 0; i < NNODES; i++) {
 		char rel[96];
 		snprintf(rel, sizeof(rel), "data/%s.db", ids[i]);
+		/* a node marks its co-signature sent once the broker took it: the
+		 * broker may hold it a moment before the node's row says so */
+		int64_t until = time_mono_ms() + 5000;
+		while (dbq(f, rel, "SELECT COUNT(*) FROM broker_checkpoints WHERE size=%ld AND "
+			   "cosigned=1", n) != 1 && time_mono_ms() < until)
+			sleep_ms(50);
 		assert_int_equal(dbq(f, rel, "SELECT COUNT(*) FROM broker_checkpoints WHERE size=%ld"
 				     " AND cosigned=1", n), 1);
 	}

@@ -376,8 +376,12 @@ static void test_r20_integrity_foreign_ca_refused(void **state)
 	assert_int_equal(fed_config_edit(f, "alcander.json", "crl", "\"rogue/crl.pem\""), 0);
 	/* the impostor listens first, so the broker's first dial meets it */
 	assert_int_equal(fed_start_node(f, 0), 0);
-	struct timespec ts = { 0, 300 * 1000000L };
-	nanosleep(&ts, NULL);
+	char imp[512];
+	fed_socket(f, 0, imp, sizeof(imp));
+	for (int64_t end = time_mono_ms() + 10000;
+	     access(imp + strlen("ipc://"), F_OK) != 0 && time_mono_ms() < end;)
+		sleep_ms(20);
+	assert_int_equal(access(imp + strlen("ipc://"), F_OK), 0);
 	assert_int_equal(fed_start_broker(f), 0);
 	assert_int_equal(fed_start_node(f, 1), 0);
 	assert_int_equal(fed_wait_up(f, 1, 1, 10000), 0);
@@ -398,7 +402,10 @@ static void test_r20_integrity_foreign_ca_refused(void **state)
 	/* the impostor node, restarted while the broker runs, records its refusal */
 	fed_stop(&f->nodes[0], SIGTERM);
 	assert_int_equal(fed_start_node(f, 0), 0);
-	nanosleep(&ts, NULL);
+	for (int64_t end = time_mono_ms() + 10000;
+	     fed_db_count(f, "data/alcander.db", "SELECT COUNT(*) FROM security_events WHERE "
+			  "kind='certificate'") < 1 && time_mono_ms() < end;)
+		sleep_ms(50);
 	assert_true(fed_db_count(f, "data/alcander.db",
 				 "SELECT COUNT(*) FROM security_events WHERE kind='certificate'") >= 1);
 	/* and radar sees alcander down */

@@ -444,11 +444,13 @@ static void test_r02_known_unavailable_stopped_node_late(void **state)
 	assert_true(took >= 700);
 	assert_true(took < 1900);
 	wn_lookup_result_free(r);
-	sleep_ms(100);
+	for (int64_t end = time_mono_ms() + 5000;
+	     log_count(f, "broker", "partner_late", "xonar") <= late_before && time_mono_ms() < end;)
+		sleep_ms(20);
 	assert_true(log_count(f, "broker", "partner_late", "xonar") > late_before);
 	/* continued, it answers the old query late: ignored, the next one works */
 	assert_int_equal(kill(f->nodes[XONAR], SIGCONT), 0);
-	sleep_ms(300);
+	assert_int_equal(fed_wait_up(f, ALCANDER, NNODES, 10000), 0);
 	p.deadline_ms = 0;
 	for (int round = 0; round < 2; round++) {
 		r = lookup_ok(f, ALCANDER, &p);

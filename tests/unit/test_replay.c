@@ -29,7 +29,7 @@
 
 static const struct db_migration migrations[] = {
 	{ 1, REPLAY_SCHEMA },
-	{ 2, SECEVENT_SCHEMA },
+	{ 2, SECEVENT_SCHEMA SECEVENT_AGGREGATE_SCHEMA },
 };
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
@@ -250,7 +250,7 @@ static void test_db_reopen_does_not_reapply(void **state)
 	/* a new migration is applied on its own */
 	static const struct db_migration more[] = {
 		{ 1, REPLAY_SCHEMA },
-		{ 2, SECEVENT_SCHEMA },
+		{ 2, SECEVENT_SCHEMA SECEVENT_AGGREGATE_SCHEMA },
 		{ 3, "CREATE TABLE extra (x INTEGER);" },
 	};
 	tdb_open_with(t, more, 3);
@@ -363,6 +363,36 @@ static void test_r21_breach_register_survives_restart(void **state)
 	assert_int_equal(n, 1);
 }
 
+/* A flood from one connection: the first refusals of a minute one by one,
+ * the rest counted in one row; another address or kind is kept apart. */
+static void test_r21_breach_register_aggregates_per_minute(void **state)
+{
+	struct tdb *t = *state;
+	long seen = 0, n = 0;
+	/* all in one minute (a bounded wait on the clock) */
+	while (time_now_ms() % 60000 > 55000)
+		usleep(100 * 1000);
+	for (int i = 0; i < 25; i++) {
+		char id[ID_HEX_LEN + 1];
+		fresh_id(id);
+		struct secevent e = { WN_ESIG, "alcander", "10.0.0.9:4711", id, "bad signature" };
+		assert_int_equal(secevent_note(t->d, &e, &seen), 0);
+		assert_int_equal(seen, i + 1);
+	}
+	struct secevent other = { WN_ESIG, "alcander", "10.0.0.10:4712", NULL, "bad signature" };
+	assert_int_equal(secevent_note(t->d, &other, &seen), 0);
+	assert_int_equal(seen, 1);
+	assert_int_equal(query_int(t->d, "SELECT COUNT(*) FROM security_events WHERE "
+				      "addr='10.0.0.9:4711'"), SECEVENT_DETAILED_PER_MINUTE + 1);
+	assert_int_equal(query_int(t->d, "SELECT SUM(count) FROM security_events WHERE "
+				      "addr='10.0.0.9:4711'"), 25);
+	assert_int_equal(query_int(t->d, "SELECT COUNT(*) FROM security_events WHERE "
+				      "addr='10.0.0.9:4711' AND msg_id IS NOT NULL"),
+			 SECEVENT_DETAILED_PER_MINUTE);
+	assert_int_equal(secevent_count(t->d, "signature", &n), 0);
+	assert_int_equal(n, 26);
+}
+
 int main(void)
 {
 	/* keep the JSON log lines of db/secevent off the test output */
@@ -381,6 +411,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_db_failed_migration_rolls_back, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_r21_breach_register_row, setup_open, teardown),
+		cmocka_unit_test_setup_teardown(test_r21_breach_register_aggregates_per_minute,
+						setup_open, teardown),
 		cmocka_unit_test_setup_teardown(test_r21_breach_register_survives_restart, setup,
 						teardown),
 	};

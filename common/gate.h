@@ -1,0 +1,57 @@
+/*
+ * gate.h — the door in front of a daemon's TLS listener. nng 1.5 neither
+ * times out a TCP connection that never finishes its TLS handshake nor
+ * limits how many one address holds, so a few thousand idle sockets could
+ * take every descriptor. The gate accepts connections itself and passes
+ * their bytes to nng's listener on a loopback port; until nng reports the
+ * connection established (handshake and SP negotiation done) it counts as
+ * pending: closed after handshake_ms, and an address over its share of
+ * pending connections loses its oldest one. Failed and timed-out handshakes
+ * are logged, at most a few lines a second.
+ */
+#ifndef WN_GATE_H
+#define WN_GATE_H
+
+#include <stddef.h>
+
+struct gate_limits {
+	int handshake_ms;     /* a connection not established by then is closed */
+	int pending_per_addr; /* pending connections one address may hold */
+	int pending_max;      /* pending connections in all */
+	int conns_max;        /* connections in all, established ones included */
+};
+
+/* The defaults: 10 s, 32, 256, 2000. */
+void gate_limits_default(struct gate_limits *lim);
+
+typedef struct gate gate;
+
+/* Listens on host:port (port 0: any) and will pass connections to
+ * 127.0.0.1:backend_port once started. *out: gate_close(). */
+int gate_open(gate **out, const char *host, int port, const struct gate_limits *lim,
+	      char *err, size_t errcap);
+
+/* Starts passing connections to backend_port, in a thread of its own. */
+int gate_start(gate *g, int backend_port, char *err, size_t errcap);
+
+/* The port the gate listens on. */
+int gate_port(const gate *g);
+
+/* nng reports a connection established whose far end is the gate's
+ * loopback port local_port: from now on no handshake deadline applies. */
+void gate_established(gate *g, int local_port);
+
+/* The real peer address ("ip:port") of the connection the gate passes
+ * through its loopback port local_port; 0, or -1 when it is not one. */
+int gate_peer_addr(gate *g, int local_port, char *out, size_t cap);
+
+/* Counters, for tests and health: connections now pending and established,
+ * and those closed for a timeout, a failed handshake or over a cap. */
+struct gate_stats {
+	long pending, established, timed_out, failed, evicted, refused;
+};
+void gate_get_stats(gate *g, struct gate_stats *out);
+
+void gate_close(gate *g);
+
+#endif
