@@ -35,6 +35,7 @@ static const struct schema_field broker_fields[] = {
 	{ "checkpoint_seconds", SCHEMA_INT, 0, 86400 },
 	{ "purge_seconds", SCHEMA_INT, 0, 7 * 86400 },
 	{ "refusals_per_minute", SCHEMA_INT, 0, 1000000 },
+	GATE_CONFIG_FIELDS
 	{ "log_level", SCHEMA_STRING, 0, 8 },
 	{ "partners", SCHEMA_ARRAY, 1, 1000 },
 	{ NULL, 0, 0, 0 },
@@ -99,6 +100,7 @@ int broker_open(const char *config_file_path, broker **out, char *err, size_t er
 	b->db_path = config_path(b->cfg, config_str(root, "database", NULL));
 	b->skew_ms = config_int(root, "skew_seconds", 30) * 1000;
 	b->refusals_per_minute = config_int(root, "refusals_per_minute", 120);
+	gate_limits_read(root, &b->gate_limits);
 	b->deadline_ms = (int)config_int(root, "deadline_ms", 2000);
 	b->workers = (int)config_int(root, "workers", 8);
 	if (b->workers < 1)
@@ -305,7 +307,8 @@ int broker_start(broker *b, char *err, size_t errcap)
 				      NULL, err, errcap);
 	if (rc != 0)
 		return rc;
-	rc = rpc_server_start(&b->server, b->listen, b->server_tls, b->workers, broker_handle, b,
+	rc = rpc_server_start(&b->server, b->listen, b->server_tls, &b->gate_limits, b->workers,
+			      broker_handle, b,
 			      err, errcap);
 	if (rc != 0)
 		return rc;

@@ -22,6 +22,7 @@ struct broker {
 	char *cert_path, *ca_path, *crl_path, *db_path;
 	int64_t skew_ms;
 	int64_t refusals_per_minute; /* then the connection is closed */
+	struct gate_limits gate_limits;
 	int deadline_ms;
 	int workers;
 	int max_partners;

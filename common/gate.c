@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "wijknet.h"
+#include "config.h"
 #include "gate.h"
 #include "ids.h"
 #include "log.h"
@@ -77,6 +78,23 @@ void gate_limits_default(struct gate_limits *lim)
 	lim->pending_per_addr = 32;
 	lim->pending_max = 256;
 	lim->conns_max = 2000;
+}
+
+void gate_limits_read(const json_t *config, struct gate_limits *lim)
+{
+	gate_limits_default(lim);
+	lim->handshake_ms = (int)config_int(config, "handshake_timeout_ms", lim->handshake_ms);
+	lim->pending_per_addr = (int)config_int(config, "pending_per_address",
+						 lim->pending_per_addr);
+	lim->pending_max = (int)config_int(config, "pending_max", lim->pending_max);
+	lim->conns_max = (int)config_int(config, "connections_max", lim->conns_max);
+	/* zero would refuse everyone */
+	if (lim->pending_per_addr < 1)
+		lim->pending_per_addr = 1;
+	if (lim->pending_max < 1)
+		lim->pending_max = 1;
+	if (lim->conns_max < 1)
+		lim->conns_max = 1;
 }
 
 static void gate_log(struct ratelimit *rl, const char *event, const struct conn *c)

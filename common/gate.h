@@ -14,6 +14,8 @@
 
 #include <stddef.h>
 
+#include <jansson.h>
+
 struct gate_limits {
 	int handshake_ms;     /* a connection not established by then is closed */
 	int pending_per_addr; /* pending connections one address may hold */
@@ -23,6 +25,17 @@ struct gate_limits {
 
 /* The defaults: 10 s, 32, 256, 2000. */
 void gate_limits_default(struct gate_limits *lim);
+
+/* The limits a daemon's config sets (handshake_timeout_ms,
+ * pending_per_address, pending_max, connections_max), else the defaults. */
+void gate_limits_read(const json_t *config, struct gate_limits *lim);
+
+/* The config fields of gate_limits_read, for a daemon's schema. */
+#define GATE_CONFIG_FIELDS                                     \
+	{ "handshake_timeout_ms", SCHEMA_INT, 0, 600000 },     \
+	{ "pending_per_address", SCHEMA_INT, 0, 100000 },      \
+	{ "pending_max", SCHEMA_INT, 0, 100000 },              \
+	{ "connections_max", SCHEMA_INT, 0, 1000000 },
 
 typedef struct gate gate;
 

@@ -96,6 +96,7 @@ struct rpc_worker {
 struct rpc_server {
 	nng_socket sock;
 	nng_listener listener;
+	gate *gate;        /* in front of a tls+tcp listener, else NULL */
 	rpc_handler handler;
 	void *arg;
 	int nworkers;
@@ -108,14 +109,18 @@ void rpc_peer_disconnect(const struct rpc_peer *peer)
 		nng_pipe_close(peer->pipe);
 }
 
-/* The remote address of the pipe a message came over. */
-static void rpc_peer_of(nng_msg *msg, struct rpc_peer *peer)
+/* The remote address of the pipe a message came over: through the gate,
+ * the real peer's. */
+static void rpc_peer_of(const rpc_server *s, nng_msg *msg, struct rpc_peer *peer)
 {
 	nng_sockaddr sa;
 	char ip[INET6_ADDRSTRLEN] = "?";
 	peer->pipe = nng_msg_get_pipe(msg);
 	snprintf(peer->addr, sizeof(peer->addr), "unknown");
 	if (nng_pipe_get_addr(peer->pipe, NNG_OPT_REMADDR, &sa) != 0)
+		return;
+	if (s->gate != NULL && sa.s_family == NNG_AF_INET &&
+	    gate_peer_addr(s->gate, ntohs(sa.s_in.sa_port), peer->addr, sizeof(peer->addr)) == 0)
 		return;
 	if (sa.s_family == NNG_AF_INET) {
 		inet_ntop(AF_INET, &sa.s_in.sa_addr, ip, sizeof(ip));
@@ -167,7 +172,7 @@ static void *rpc_worker_main(void *p)
 		char *resp = NULL;
 		size_t resplen = 0;
 		struct rpc_peer peer;
-		rpc_peer_of(msg, &peer);
+		rpc_peer_of(w->server, msg, &peer);
 		if (nng_msg_len(msg) > TRANSPORT_MSG_MAX) {
 			/* no answer: the sender is not worth the work; the line says who */
 			rpc_log_oversized(&peer, nng_msg_len(msg));
@@ -198,10 +203,65 @@ static void *rpc_worker_main(void *p)
 	return NULL;
 }
 
-int rpc_server_start(rpc_server **out, const char *url, nng_tls_config *tls, int workers,
-		     rpc_handler handler, void *arg, char *err, size_t errcap)
+/* A connection nng established through the gate: its far end is the
+ * gate's loopback port, which no longer needs a handshake deadline. */
+static void rpc_server_pipe_added(nng_pipe p, nng_pipe_ev ev, void *arg)
+{
+	rpc_server *s = arg;
+	nng_sockaddr sa;
+	if (ev == NNG_PIPE_EV_ADD_POST && nng_pipe_get_addr(p, NNG_OPT_REMADDR, &sa) == 0 &&
+	    sa.s_family == NNG_AF_INET)
+		gate_established(s->gate, ntohs(sa.s_in.sa_port));
+}
+
+/* tls+tcp://host:port → host and port; 0 when url is one. */
+static int rpc_split_url(const char *url, char *host, size_t hostcap, int *port)
+{
+	const char *p = url + strlen("tls+tcp://"), *colon = strrchr(p, ':');
+	if (colon == NULL || (size_t)(colon - p) >= hostcap)
+		return -1;
+	const char *h = p, *hend = colon;
+	if (*h == '[' && hend > h + 1 && hend[-1] == ']') {
+		h++;
+		hend--;
+	}
+	memcpy(host, h, (size_t)(hend - h));
+	host[hend - h] = '\0';
+	char *end = NULL;
+	long v = strtol(colon + 1, &end, 10);
+	if (end == colon + 1 || *end != '\0' || v < 0 || v > 65535)
+		return -1;
+	*port = (int)v;
+	return 0;
+}
+
+/* The gate on the url's address, nng's listener on a loopback port behind it. */
+static int rpc_server_gate(rpc_server *s, const char *url, const struct gate_limits *lim,
+			   char *backend_url, size_t cap, char *err, size_t errcap)
+{
+	char host[256];
+	int port = 0;
+	struct gate_limits def;
+	if (lim == NULL) {
+		gate_limits_default(&def);
+		lim = &def;
+	}
+	if (rpc_split_url(url, host, sizeof(host), &port) != 0) {
+		snprintf(err, errcap, "%s: not tls+tcp://host:port", url);
+		return WN_EINVAL;
+	}
+	int rc = gate_open(&s->gate, host, port, lim, err, errcap);
+	if (rc == 0)
+		snprintf(backend_url, cap, "tls+tcp://127.0.0.1:0");
+	return rc;
+}
+
+int rpc_server_start(rpc_server **out, const char *url, nng_tls_config *tls,
+		     const struct gate_limits *lim, int workers, rpc_handler handler, void *arg,
+		     char *err, size_t errcap)
 {
 	int rv, rc = WN_ETRANSPORT;
+	char listen_url[300];
 	rpc_server *s = calloc(1, sizeof(*s));
 	if (s == NULL)
 		return WN_ENOMEM;
@@ -212,8 +272,15 @@ int rpc_server_start(rpc_server **out, const char *url, nng_tls_config *tls, int
 		free(s);
 		return WN_ETRANSPORT;
 	}
+	snprintf(listen_url, sizeof(listen_url), "%s", url);
+	if (strncmp(url, "tls+tcp://", 10) == 0 &&
+	    (rc = rpc_server_gate(s, url, lim, listen_url, sizeof(listen_url), err, errcap)) != 0)
+		goto fail;
+	rc = WN_ETRANSPORT;
 	nng_socket_set_size(s->sock, NNG_OPT_RECVMAXSZ, TRANSPORT_RECV_MAX);
-	if ((rv = nng_listener_create(&s->listener, s->sock, url)) != 0) {
+	if (s->gate != NULL)
+		nng_pipe_notify(s->sock, NNG_PIPE_EV_ADD_POST, rpc_server_pipe_added, s);
+	if ((rv = nng_listener_create(&s->listener, s->sock, listen_url)) != 0) {
 		snprintf(err, errcap, "%s: cannot listen: %s", url, nng_strerror(rv));
 		goto fail;
 	}
@@ -226,6 +293,15 @@ int rpc_server_start(rpc_server **out, const char *url, nng_tls_config *tls, int
 	if ((rv = nng_listener_start(s->listener, 0)) != 0) {
 		snprintf(err, errcap, "%s: cannot listen: %s", url, nng_strerror(rv));
 		goto fail;
+	}
+	if (s->gate != NULL) {
+		int bport = 0;
+		if ((rv = nng_listener_get_int(s->listener, NNG_OPT_TCP_BOUND_PORT, &bport)) != 0 ||
+		    (rc = gate_start(s->gate, bport, err, errcap)) != 0) {
+			snprintf(err, errcap, "%s: cannot start the gate", url);
+			rc = WN_ETRANSPORT;
+			goto fail;
+		}
 	}
 	s->workers = calloc((size_t)workers, sizeof(*s->workers));
 	if (s->workers == NULL) {
@@ -252,6 +328,13 @@ fail:
 	return rc;
 }
 
+void rpc_server_gate_stats(rpc_server *s, struct gate_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (s != NULL && s->gate != NULL)
+		gate_get_stats(s->gate, out);
+}
+
 void rpc_server_stop(rpc_server *s)
 {
 	if (s == NULL)
@@ -261,6 +344,7 @@ void rpc_server_stop(rpc_server *s)
 		pthread_join(s->workers[i].thread, NULL);
 		nng_aio_free(s->workers[i].aio);
 	}
+	gate_close(s->gate); /* after nng: it reports no more connections to it */
 	free(s->workers);
 	free(s);
 }

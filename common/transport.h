@@ -15,6 +15,8 @@
 #include <nng/nng.h>
 #include <nng/supplemental/tls/tls.h>
 
+#include "gate.h"
+
 /* nng's cap on a message received: larger ones close the connection. Up to
  * it the worker reads a message, and one over TRANSPORT_MSG_MAX is refused
  * and logged there (the codec's own limit is lower still). */
@@ -46,9 +48,16 @@ typedef int (*rpc_handler)(void *arg, const struct rpc_peer *peer, const void *r
 
 typedef struct rpc_server rpc_server;
 
-/* Listens on url (tls may be NULL for ipc://; ipc sockets are made 0600). */
-int rpc_server_start(rpc_server **out, const char *url, nng_tls_config *tls, int workers,
-		     rpc_handler handler, void *arg, char *err, size_t errcap);
+/* Listens on url (tls may be NULL for ipc://; ipc sockets are made 0600).
+ * A tls+tcp:// url is served through a gate (gate.h) with limits lim (NULL:
+ * the defaults), which holds connections to a handshake deadline and a share
+ * per address; handlers see the real peer's address. */
+int rpc_server_start(rpc_server **out, const char *url, nng_tls_config *tls,
+		     const struct gate_limits *lim, int workers, rpc_handler handler, void *arg,
+		     char *err, size_t errcap);
+
+/* The gate's counters of a server (zeros for ipc://). */
+void rpc_server_gate_stats(rpc_server *s, struct gate_stats *out);
 void rpc_server_stop(rpc_server *s);
 
 typedef struct rpc_client rpc_client;

@@ -25,6 +25,7 @@ struct node {
 	char broker_id[PKI_ID_MAX];
 	int64_t skew_ms;
 	int64_t refusals_per_minute; /* then the connection is closed */
+	struct gate_limits gate_limits;
 	int workers;
 	int call_timeout_ms;
 	int refresh_ms;

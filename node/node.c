@@ -45,6 +45,7 @@ static const struct schema_field node_fields[] = {
 	{ "checkpoint_seconds", SCHEMA_INT, 0, 86400 },
 	{ "purge_seconds", SCHEMA_INT, 0, 7 * 86400 },
 	{ "refusals_per_minute", SCHEMA_INT, 0, 1000000 },
+	GATE_CONFIG_FIELDS
 	{ NULL, 0, 0, 0 },
 };
 
@@ -302,6 +303,7 @@ int node_open(const char *config_file_path, node **out, char *err, size_t errcap
 	n->local = strdup(local);
 	n->skew_ms = config_int(root, "skew_seconds", 30) * 1000;
 	n->refusals_per_minute = config_int(root, "refusals_per_minute", 120);
+	gate_limits_read(root, &n->gate_limits);
 	n->workers = (int)config_int(root, "workers", 4);
 	if (n->workers < 1)
 		n->workers = 1;
@@ -383,11 +385,11 @@ int node_start(node *n, char *err, size_t errcap)
 			n->broker_url, nng_strerror(first));
 	}
 	/* servers last: their handlers use the broker connection */
-	if ((rc = rpc_server_start(&n->inbound, n->listen, n->server_tls, n->workers,
-				   node_inbound_handle, n, err, errcap)) != 0)
+	if ((rc = rpc_server_start(&n->inbound, n->listen, n->server_tls, &n->gate_limits,
+				   n->workers, node_inbound_handle, n, err, errcap)) != 0)
 		return rc;
-	if ((rc = rpc_server_start(&n->localsrv, n->local, NULL, n->workers, node_local_handle, n,
-				   err, errcap)) != 0)
+	if ((rc = rpc_server_start(&n->localsrv, n->local, NULL, NULL, n->workers,
+				   node_local_handle, n, err, errcap)) != 0)
 		return rc;
 	if (pthread_create(&n->refresher, NULL, node_refresher_main, n) != 0) {
 		snprintf(err, errcap, "cannot start the refresher thread");

@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -81,6 +82,10 @@ static pid_t fed_spawn(struct fed *f, const char *prog, const char *config, cons
 	snprintf(cfg, sizeof(cfg), "%s/%s", f->dir, config);
 	pid_t pid = fork();
 	if (pid == 0) {
+		if (f->fd_limit > 0) {
+			struct rlimit rl = { (rlim_t)f->fd_limit, (rlim_t)f->fd_limit };
+			setrlimit(RLIMIT_NOFILE, &rl);
+		}
 		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
 		if (fd >= 0) {
 			dup2(fd, STDERR_FILENO);

@@ -24,6 +24,7 @@ struct fed {
 	char ids[FED_MAX][64];
 	pid_t broker;
 	pid_t nodes[FED_MAX];
+	int fd_limit; /* > 0: the daemons start with this many descriptors */
 };
 
 /* Creates the federation layout for ids (not started). 0 on success. */

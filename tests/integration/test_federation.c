@@ -4,6 +4,11 @@
  * certificates from certs/wijknet-ca. Every refusal must be a specific error,
  * a JSON log line and a row in the security_events table (breach register).
  */
+#include <errno.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -504,6 +509,13 @@ static void test_r20_integrity_no_certificate_refused(void **state)
 	const char *hello = "{}";
 	assert_int_not_equal(raw_call(&p, hello, 2, 1000, &reply), 0);
 	raw_close(&p);
+	/* the failed handshake leaves a trace, with the address it came from */
+	int64_t end = time_mono_ms() + 5000;
+	while (!fed_log_contains(f, "broker", "\"event\":\"tls_handshake_failed\"") &&
+	       time_mono_ms() < end)
+		sleep_ms(50);
+	assert_true(fed_log_contains(f, "broker", "\"event\":\"tls_handshake_failed\""));
+	assert_true(fed_log_contains(f, "broker", "\"addr\":\"127.0.0.1:"));
 	/* and a node configured without one will not start */
 	assert_int_equal(fed_config_edit(f, "alcander.json", "certificate", NULL), 0);
 	assert_int_equal(fed_start_node(f, 0), 0);
@@ -568,6 +580,87 @@ static void test_r20_integrity_lost_key_file_refuses_start(void **state)
 	assert_int_equal(fed_wait_up(f, 1, 3, 10000), 0);
 }
 
+/* Opens n TCP connections to port on loopback that send nothing; the
+ * descriptors go to fds. Returns how many connected. */
+static int idle_sockets(int port, int *fds, int n)
+{
+	struct sockaddr_in sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	int k = 0;
+	for (; k < n; k++) {
+		fds[k] = socket(AF_INET, SOCK_STREAM, 0);
+		if (fds[k] < 0 || connect(fds[k], (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+			if (fds[k] >= 0)
+				close(fds[k]);
+			break;
+		}
+	}
+	return k;
+}
+
+/* How many of the sockets the far end has closed. */
+static int closed_by_peer(const int *fds, int n)
+{
+	int closed = 0;
+	for (int i = 0; i < n; i++) {
+		char c;
+		ssize_t r = recv(fds[i], &c, 1, MSG_DONTWAIT);
+		closed += r == 0 || (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
+	}
+	return closed;
+}
+
+/* Thousands of connections that never start a TLS handshake, against a
+ * broker with 1,024 descriptors: the gate closes them (the oldest first,
+ * and all of them after handshake_timeout_ms), and a partner connecting
+ * among them is served. */
+static void test_r20_integrity_idle_sockets_deny_no_service(void **state)
+{
+	struct fed *f = *state;
+	enum { IDLE = 3000 };
+	struct rlimit rl;
+	getrlimit(RLIMIT_NOFILE, &rl);
+	if (rl.rlim_cur < IDLE + 256 && rl.rlim_max >= IDLE + 256) {
+		rl.rlim_cur = IDLE + 256;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	f->fd_limit = 1024;
+	assert_int_equal(fed_setup(f, three, 3), 0);
+	assert_int_equal(fed_config_edit(f, "broker.json", "handshake_timeout_ms", "3000"), 0);
+	assert_int_equal(fed_start_all(f, 15000), 0);
+	int *fds = calloc(IDLE, sizeof(int));
+	assert_non_null(fds);
+	int n = idle_sockets(f->base_port, fds, IDLE);
+	print_message("%d idle connections to the broker\n", n);
+	assert_true(n >= 2000);
+	/* a partner connects among them and gets its answer */
+	struct raw_peer p;
+	json_t *env = radar_directory_get(), *reply = NULL;
+	radar_to_broker(f, &p);
+	assert_int_equal(raw_send_env(&p, env, 10000, &reply), 0);
+	assert_string_equal(envelope_str(reply, "type"), "directory");
+	json_decref(env);
+	json_decref(reply);
+	raw_close(&p);
+	/* every idle one is closed by the handshake deadline */
+	int64_t end = time_mono_ms() + 15000;
+	int closed = 0;
+	while ((closed = closed_by_peer(fds, n)) < n && time_mono_ms() < end)
+		sleep_ms(100);
+	print_message("%d of them closed by the broker\n", closed);
+	assert_int_equal(closed, n);
+	assert_true(fed_log_contains(f, "broker", "\"event\":\"connection_evicted\""));
+	assert_true(fed_log_contains(f, "broker", "\"event\":\"tls_handshake_timeout\""));
+	for (int i = 0; i < n; i++)
+		close(fds[i]);
+	free(fds);
+	/* the nodes are served by the broker still */
+	assert_int_equal(fed_wait_up(f, 0, 3, 10000), 0);
+}
+
 int main(void)
 {
 	int64_t t0 = fed_test_begin();
@@ -590,6 +683,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_r20_integrity_no_certificate_refused, own_setup, own_teardown),
 		cmocka_unit_test_setup_teardown(test_r20_integrity_lost_key_file_refuses_start, own_setup,
 						own_teardown),
+		cmocka_unit_test_setup_teardown(test_r20_integrity_idle_sockets_deny_no_service,
+						own_setup, own_teardown),
 		cmocka_unit_test_setup_teardown(test_r20_integrity_node_restart_reconnects, own_setup, own_teardown),
 		cmocka_unit_test_setup_teardown(test_r20_integrity_broker_restart_reconnects, own_setup, own_teardown),
 	};

@@ -815,7 +815,7 @@ static void rogue_start(struct fed *f, struct rogue *r, enum rogue_mode mode)
 	assert_int_equal(hpke_public_from_private(sk, r->requester_pk), 0);
 	assert_int_equal(transport_tls_config(&r->tls, 1, cert, ca, crl, NULL, err, sizeof(err)), 0);
 	snprintf(url, sizeof(url), "tls+tcp://127.0.0.1:%d", fed_port(f, XONAR));
-	assert_int_equal(rpc_server_start(&r->srv, url, r->tls, 2, rogue_handle, r, err,
+	assert_int_equal(rpc_server_start(&r->srv, url, r->tls, NULL, 2, rogue_handle, r, err,
 					  sizeof(err)), 0);
 }
 
