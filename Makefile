@@ -18,6 +18,13 @@ ifeq ($(SAN),1)
 BUILD    := build/asan
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -O1
 endif
+# libFuzzer harnesses: clang, every object instrumented for coverage
+ifeq ($(FUZZ),1)
+CC       := clang
+BUILD    := build/fuzz
+SANFLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined \
+	-fno-omit-frame-pointer -O1
+endif
 
 CFLAGS  := $(CFLAGS_BASE) $(PKG_CFLAGS) $(SANFLAGS) $(EXTRA_CFLAGS)
 LDLIBS  := $(NNG_LIBS) $(PKG_LIBS) -lpthread
@@ -44,7 +51,12 @@ TEST_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC)) \
 	     $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(ITEST_SRC))
 BENCH_BIN := $(BUILD)/wijknet-bench
 
-.PHONY: all deps test check demo bench clean install-deps
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
+FUZZ_SECONDS ?= 30
+CHECK_FUZZ_SECONDS ?= 5
+
+.PHONY: all deps deps-fuzz test check demo bench clean install-deps fuzz fuzz-bins
 .SECONDARY:
 all: $(BINS) $(WIJKNET_A) $(WIJKNET_SO) $(TEST_BINS)
 
@@ -85,17 +97,31 @@ $(BENCH_BIN): tests/bench/bench.c $(BUILD)/obj/tests/harness/harness.o $(WIJKNET
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/harness $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(call OBJ,tests/fuzz/fuzzkit.c) $(NODE_A) $(COMMON_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests/fuzz -fsanitize=fuzzer,address,undefined -o $@ $^ $(LDLIBS)
+fuzz-bins: $(FUZZ_BINS)
+
+# Each harness for FUZZ_SECONDS, from its seed corpus (kept in the tree; what
+# the run finds goes to a scratch copy).
+fuzz: deps-fuzz
+	@$(MAKE) --no-print-directory FUZZ=1 fuzz-bins
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run build/fuzz/fuzz
+
 deps install-deps:
 	@sh scripts/install-deps
+deps-fuzz:
+	@sh scripts/install-deps fuzz
 
 test: deps
 	@$(MAKE) --no-print-directory all
 	@WN_BUILD=$(BUILD) sh tests/run-tests
 
-check: deps
+check: deps deps-fuzz
 	@$(MAKE) --no-print-directory SAN=1 all
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		WN_BUILD=build/asan sh tests/run-tests
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(CHECK_FUZZ_SECONDS)
 
 demo: deps
 	@$(MAKE) --no-print-directory all

@@ -578,8 +578,8 @@ int store_case_purge(db *d, void *arg)
 	}
 	/* third_party_declarations stay: confidentiality outlives the case */
 	static const char *const sql[] = {
-		"DELETE FROM third_party_votes WHERE id IN (SELECT id FROM third_party WHERE"
-		" case_id = ?)",
+		("DELETE FROM third_party_votes WHERE id IN (SELECT id FROM third_party WHERE"
+		 " case_id = ?)"),
 		"DELETE FROM third_party WHERE case_id = ?",
 		"DELETE FROM case_keys WHERE case_id = ?",
 		"DELETE FROM case_people WHERE case_id = ?",
