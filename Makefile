@@ -97,7 +97,7 @@ $(BENCH_BIN): tests/bench/bench.c $(BUILD)/obj/tests/harness/harness.o $(WIJKNET
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/harness $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(call OBJ,tests/fuzz/fuzzkit.c) $(NODE_A) $(COMMON_A)
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(call OBJ,tests/fuzz/fuzzkit.c) $(BROKER_A) $(NODE_A) $(COMMON_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/fuzz -fsanitize=fuzzer,address,undefined -o $@ $^ $(LDLIBS)
 fuzz-bins: $(FUZZ_BINS)

@@ -199,8 +199,8 @@ static int broker_fail(struct broker *b, const json_t *env, int code, const char
 	return rc;
 }
 
-static int broker_handle(void *arg, const struct rpc_peer *conn, const void *req, size_t len,
-			 char **resp, size_t *resplen)
+int broker_handle_message(void *arg, const struct rpc_peer *conn, const void *req, size_t len,
+			  char **resp, size_t *resplen)
 {
 	struct broker *b = arg;
 	json_t *env = NULL, *reply = NULL;
@@ -308,7 +308,7 @@ int broker_start(broker *b, char *err, size_t errcap)
 	if (rc != 0)
 		return rc;
 	rc = rpc_server_start(&b->server, b->listen, b->server_tls, &b->gate_limits, b->workers,
-			      broker_handle, b,
+			      broker_handle_message, b,
 			      err, errcap);
 	if (rc != 0)
 		return rc;

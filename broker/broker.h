@@ -16,6 +16,14 @@ int broker_open(const char *config_file_path, broker **out, char *err, size_t er
 /* Starts listening for nodes and dials every active partner. */
 int broker_start(broker *b, char *err, size_t errcap);
 
+struct rpc_peer;
+
+/* Handles one message that came over conn, as the listener does: the
+ * reply (*resp, malloc'd) or non-zero for none. For the listener and the
+ * fuzz harness. */
+int broker_handle_message(void *arg, const struct rpc_peer *conn, const void *req, size_t len,
+			  char **resp, size_t *resplen);
+
 /* Stops listeners and connections and frees everything. */
 void broker_close(broker *b);
 
