@@ -50,13 +50,15 @@ HARNESS_SRC := $(wildcard tests/harness/*.c)
 TEST_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC)) \
 	     $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(ITEST_SRC))
 BENCH_BIN := $(BUILD)/wijknet-bench
+SOAK_BIN := $(BUILD)/wijknet-soak
+SOAK_SECONDS ?= 3600
 
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 FUZZ_SECONDS ?= 30
 CHECK_FUZZ_SECONDS ?= 5
 
-.PHONY: all deps deps-fuzz test check demo bench clean install-deps fuzz fuzz-bins
+.PHONY: all deps deps-fuzz test check demo bench soak clean install-deps fuzz fuzz-bins
 .SECONDARY:
 all: $(BINS) $(WIJKNET_A) $(WIJKNET_SO) $(TEST_BINS)
 
@@ -97,6 +99,10 @@ $(BENCH_BIN): tests/bench/bench.c $(BUILD)/obj/tests/harness/harness.o $(WIJKNET
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/harness $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+$(SOAK_BIN): tests/soak/soak.c $(BUILD)/obj/tests/harness/harness.o $(WIJKNET_A) $(NODE_A) $(COMMON_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests/harness $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(call OBJ,tests/fuzz/fuzzkit.c) $(BROKER_A) $(NODE_A) $(COMMON_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/fuzz -fsanitize=fuzzer,address,undefined -o $@ $^ $(LDLIBS)
@@ -130,6 +136,11 @@ demo: deps
 bench: deps
 	@$(MAKE) --no-print-directory all $(BENCH_BIN)
 	@WN_BUILD=$(BUILD) $(BENCH_BIN)
+
+# An hour (SOAK_SECONDS) of mixed traffic with restarts; fails if a daemon grows.
+soak: deps
+	@$(MAKE) --no-print-directory all $(SOAK_BIN)
+	@WN_BUILD=$(BUILD) WN_BASE_PORT=$${WN_BASE_PORT:-15000} $(SOAK_BIN) $(SOAK_SECONDS)
 
 clean:
 	rm -rf build

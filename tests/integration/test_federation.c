@@ -627,8 +627,8 @@ static void test_r20_integrity_idle_sockets_deny_no_service(void **state)
 		rl.rlim_cur = IDLE + 256;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
-	f->fd_limit = 1024;
 	assert_int_equal(fed_setup(f, three, 3), 0);
+	f->fd_limit = 1024; /* after fed_setup, which clears f */
 	assert_int_equal(fed_config_edit(f, "broker.json", "handshake_timeout_ms", "3000"), 0);
 	assert_int_equal(fed_start_all(f, 15000), 0);
 	int *fds = calloc(IDLE, sizeof(int));
