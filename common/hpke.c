@@ -318,6 +318,16 @@ void hpke_forget_keys(void)
 	pthread_mutex_unlock(&hpke_cache_lock);
 }
 
+size_t hpke_cached_keys(void)
+{
+	size_t n = 0;
+	pthread_mutex_lock(&hpke_cache_lock);
+	for (struct hpke_recipient *r = hpke_cache_all; r != NULL; r = r->next)
+		n++;
+	pthread_mutex_unlock(&hpke_cache_lock);
+	return n;
+}
+
 static struct hpke_recipient *hpke_recipient(const uint8_t skR[HPKE_KEY_LEN])
 {
 	uint8_t h[HPKE_HASH_LEN];

@@ -69,4 +69,7 @@ int hpke_setup_base_s_with_ephemeral(const uint8_t skE[HPKE_KEY_LEN],
  * hpke_open): called when the keys are wiped, once no thread opens any more. */
 void hpke_forget_keys(void);
 
+/* How many cached key contexts are alive, for tests. */
+size_t hpke_cached_keys(void);
+
 #endif /* WIJKNET_HPKE_H */
