@@ -41,7 +41,7 @@ static void fz_init(void)
 	char *dir = fz_dir, cmd[512], path[600], err[512];
 	if (mkdtemp(dir) == NULL || atexit(fz_cleanup) != 0)
 		abort();
-	snprintf(cmd, sizeof(cmd), "sh scripts/mkfederation '%s' 29900 gemeente-heerlen radar "
+	snprintf(cmd, sizeof(cmd), "sh scripts/mkfederation '%s' 19800 gemeente-heerlen radar "
 		 "alcander >/dev/null 2>&1", dir);
 	if (system(cmd) != 0)
 		abort();
