@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -30,6 +31,8 @@
 #define GATE_BUF 16384
 #define GATE_PORTS 65536
 #define GATE_LOG_PER_SECOND 5
+#define GATE_LINGER_MS 5000   /* to pass on what one side sent before it closed */
+#define GATE_FD_RESERVE 128   /* descriptors kept for the daemon's own use */
 
 struct half {
 	uint8_t buf[GATE_BUF];
@@ -41,6 +44,8 @@ struct conn {
 	int connecting;       /* our connect to nng still in progress */
 	int established;      /* nng reported the pipe */
 	int dead;
+	int c_eof, b_eof;     /* that side closed: not read or polled any more */
+	int64_t linger_until; /* after one side closed, the other gets this long */
 	int64_t opened;       /* monotonic ms */
 	int local_port;       /* our socket's port, as nng sees the peer */
 	char ip[INET6_ADDRSTRLEN];
@@ -69,6 +74,7 @@ struct gate {
 	struct gate_stats stats;
 	struct conn **conns;  /* the loop thread's own */
 	size_t nconns, capconns;
+	int64_t accept_paused_until; /* out of descriptors: accept later */
 	struct ratelimit rl_timeout, rl_failed, rl_evicted, rl_refused;
 };
 
@@ -89,6 +95,8 @@ void gate_limits_read(const json_t *config, struct gate_limits *lim)
 	lim->pending_max = (int)config_int(config, "pending_max", lim->pending_max);
 	lim->conns_max = (int)config_int(config, "connections_max", lim->conns_max);
 	/* zero would refuse everyone */
+	if (lim->handshake_ms < 100)
+		lim->handshake_ms = 100;
 	if (lim->pending_per_addr < 1)
 		lim->pending_per_addr = 1;
 	if (lim->pending_max < 1)
@@ -122,6 +130,22 @@ static int set_nonblock(int fd)
 	return fl < 0 ? -1 : fcntl(fd, F_SETFL, fl | O_NONBLOCK);
 }
 
+/* A connection costs three descriptors (the client's, ours to nng, nng's):
+ * the caps fit the process's limit, with a reserve for the daemon. */
+static void gate_fit_descriptors(struct gate_limits *lim)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
+		return;
+	long fit = ((long)rl.rlim_cur - GATE_FD_RESERVE) / 3;
+	if (fit < 16)
+		fit = 16;
+	if (lim->conns_max > fit)
+		lim->conns_max = (int)fit;
+	if (lim->pending_max > lim->conns_max)
+		lim->pending_max = lim->conns_max;
+}
+
 int gate_open(gate **out, const char *host, int port, const struct gate_limits *lim,
 	      char *err, size_t errcap)
 {
@@ -145,6 +169,7 @@ int gate_open(gate **out, const char *host, int port, const struct gate_limits *
 	}
 	g->lfd = g->wake[0] = g->wake[1] = -1;
 	g->lim = *lim;
+	gate_fit_descriptors(&g->lim);
 	pthread_mutex_init(&g->lock, NULL);
 	if ((g->addr_of = calloc(GATE_PORTS, sizeof(char *))) == NULL) {
 		rc = WN_ENOMEM;
@@ -153,8 +178,7 @@ int gate_open(gate **out, const char *host, int port, const struct gate_limits *
 	g->lfd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (g->lfd < 0 || setsockopt(g->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
 	    bind(g->lfd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(g->lfd, 4096) != 0 ||
-	    set_nonblock(g->lfd) != 0 || pipe(g->wake) != 0 || set_nonblock(g->wake[0]) != 0 ||
-	    set_nonblock(g->wake[1]) != 0) {
+	    set_nonblock(g->lfd) != 0 || pipe2(g->wake, O_CLOEXEC | O_NONBLOCK) != 0) {
 		snprintf(err, errcap, "%s:%d: cannot listen: %s", host, port, strerror(errno));
 		goto fail;
 	}
@@ -179,16 +203,6 @@ int gate_port(const gate *g)
 
 /* ---- the connection table (loop thread only) --------------------------- */
 
-static void gate_forget_port(gate *g, int port)
-{
-	if (port <= 0 || port >= GATE_PORTS)
-		return;
-	pthread_mutex_lock(&g->lock);
-	free(g->addr_of[port]);
-	g->addr_of[port] = NULL;
-	pthread_mutex_unlock(&g->lock);
-}
-
 static void conn_kill(gate *g, struct conn *c)
 {
 	if (c->dead)
@@ -198,7 +212,8 @@ static void conn_kill(gate *g, struct conn *c)
 		close(c->cfd);
 	if (c->bfd >= 0)
 		close(c->bfd);
-	gate_forget_port(g, c->local_port);
+	/* the port's address stays until a new connection takes the port:
+	 * messages of this one may still be in nng's workers */
 	pthread_mutex_lock(&g->lock);
 	if (c->established)
 		g->stats.established--;
@@ -347,8 +362,14 @@ static void gate_accept(gate *g)
 		struct sockaddr_storage ss;
 		socklen_t sl = sizeof(ss);
 		int fd = accept4(g->lfd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0 && (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+			       errno == ENOMEM)) {
+			/* the listener stays readable: without a pause the loop spins */
+			g->accept_paused_until = time_mono_ms() + 100;
+			return;
+		}
 		if (fd < 0)
-			return; /* EAGAIN, or out of descriptors: poll again later */
+			return;
 		gate_admit(g, fd, &ss);
 	}
 }
@@ -381,11 +402,27 @@ static int half_drain(int fd, struct half *h)
 	return 0;
 }
 
-/* Events of one connection; who closed first tells a failed handshake
- * (nng closed its side) from a client that gave up. */
+/* Reads one side: its end of stream (or a hang-up with a full buffer, when
+ * nothing more can be read anyway) marks it closed. -1 on an error. */
+static int side_read(int fd, short ev, struct half *h, int *eof)
+{
+	if (*eof || !(ev & (POLLIN | POLLHUP)))
+		return 0;
+	if (h->len >= GATE_BUF) {
+		*eof = (ev & POLLHUP) != 0;
+		return 0;
+	}
+	if (half_fill(fd, h) != 0)
+		*eof = 1;
+	return 0;
+}
+
+/* Events of one connection. A side that errs ends it; a side that closes
+ * is not read again, and what it sent still reaches the other side (for at
+ * most GATE_LINGER_MS) before the connection goes. Who closed first tells a
+ * failed handshake (nng closed its side) from a client that gave up. */
 static void gate_serve(gate *g, struct conn *c, short cev, short bev)
 {
-	int client_gone = 0, backend_gone = 0;
 	if (c->connecting && (bev & (POLLOUT | POLLERR | POLLHUP))) {
 		int e = 0;
 		socklen_t el = sizeof(e);
@@ -395,21 +432,33 @@ static void gate_serve(gate *g, struct conn *c, short cev, short bev)
 			return;
 		}
 		c->connecting = 0;
+		bev = 0;
 	}
-	if (cev & (POLLIN | POLLHUP | POLLERR))
-		client_gone = half_fill(c->cfd, &c->up) != 0;
-	if (!c->connecting && (bev & (POLLIN | POLLHUP | POLLERR)))
-		backend_gone = half_fill(c->bfd, &c->down) != 0;
-	if (!c->connecting && half_drain(c->bfd, &c->up) != 0)
-		backend_gone = 1;
-	if (half_drain(c->cfd, &c->down) != 0)
-		client_gone = 1;
-	if (backend_gone && !c->established) {
+	int broken = ((cev | bev) & (POLLERR | POLLNVAL)) != 0;
+	if (!broken && !c->connecting) {
+		side_read(c->cfd, cev, &c->up, &c->c_eof);
+		side_read(c->bfd, bev, &c->down, &c->b_eof);
+		if (!c->b_eof && half_drain(c->bfd, &c->up) != 0)
+			broken = 1;
+		if (!c->c_eof && half_drain(c->cfd, &c->down) != 0)
+			broken = 1;
+	}
+	if ((broken || c->b_eof) && !c->established && !c->dead) {
 		gate_log(&g->rl_failed, "tls_handshake_failed", c);
 		gate_count(g, &g->stats.failed);
-	}
-	if (client_gone || backend_gone)
 		conn_kill(g, c);
+		return;
+	}
+	/* a closed side gets nothing more; what the other one still holds for
+	 * it is passed on first */
+	int up_done = c->b_eof || c->up.len == c->up.off;
+	int down_done = c->c_eof || c->down.len == c->down.off;
+	if (broken || (c->c_eof && up_done) || (c->b_eof && down_done)) {
+		conn_kill(g, c);
+		return;
+	}
+	if ((c->c_eof || c->b_eof) && c->linger_until == 0)
+		c->linger_until = time_mono_ms() + GATE_LINGER_MS;
 }
 
 /* Marks the connections nng reported established. */
@@ -438,6 +487,10 @@ static int gate_expire(gate *g)
 	int64_t now = time_mono_ms(), next = 1000;
 	for (size_t i = 0; i < g->nconns; i++) {
 		struct conn *c = g->conns[i];
+		if (!c->dead && c->linger_until != 0 && now >= c->linger_until) {
+			conn_kill(g, c);
+			continue;
+		}
 		if (c->dead || c->established)
 			continue;
 		int64_t left = c->opened + g->lim.handshake_ms - now;
@@ -476,6 +529,13 @@ static short conn_backend_events(const struct conn *c)
 	return (short)((c->down.len < GATE_BUF ? POLLIN : 0) | (c->up.len > c->up.off ? POLLOUT : 0));
 }
 
+/* A closed side is left out of poll(), which would report its hang-up at
+ * every call. */
+static int conn_poll_fd(int fd, int eof)
+{
+	return eof ? -1 : fd;
+}
+
 static void *gate_main(void *arg)
 {
 	gate *g = arg;
@@ -493,10 +553,16 @@ static void *gate_main(void *arg)
 			cap = need;
 		}
 		pfd[0] = (struct pollfd){ g->wake[0], POLLIN, 0 };
-		pfd[1] = (struct pollfd){ g->lfd, POLLIN, 0 };
+		int paused = time_mono_ms() < g->accept_paused_until;
+		pfd[1] = (struct pollfd){ paused ? -1 : g->lfd, POLLIN, 0 };
+		if (paused && timeout > 100)
+			timeout = 100;
 		for (size_t i = 0; i < g->nconns; i++) {
-			pfd[2 + 2 * i] = (struct pollfd){ g->conns[i]->cfd, conn_client_events(g->conns[i]), 0 };
-			pfd[3 + 2 * i] = (struct pollfd){ g->conns[i]->bfd, conn_backend_events(g->conns[i]), 0 };
+			struct conn *c = g->conns[i];
+			pfd[2 + 2 * i] = (struct pollfd){ conn_poll_fd(c->cfd, c->c_eof),
+							  conn_client_events(c), 0 };
+			pfd[3 + 2 * i] = (struct pollfd){ conn_poll_fd(c->bfd, c->b_eof),
+							  conn_backend_events(c), 0 };
 		}
 		size_t n = g->nconns;
 		if (poll(pfd, 2 + 2 * n, timeout) < 0 && errno != EINTR)

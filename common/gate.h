@@ -54,8 +54,9 @@ int gate_port(const gate *g);
  * loopback port local_port: from now on no handshake deadline applies. */
 void gate_established(gate *g, int local_port);
 
-/* The real peer address ("ip:port") of the connection the gate passes
- * through its loopback port local_port; 0, or -1 when it is not one. */
+/* The real peer address ("ip:port") of the connection the gate passes (or
+ * passed last) through its loopback port local_port; 0, or -1 when no
+ * connection of the gate ever had that port. */
 int gate_peer_addr(gate *g, int local_port, char *out, size_t cap);
 
 /* Counters, for tests and health: connections now pending and established,

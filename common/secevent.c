@@ -10,12 +10,15 @@
 
 #define COUNTED_DETAIL "further refusals of this kind from this sender and address this minute"
 
-/* Refusals of this kind from this sender and address in this minute. */
+/* Refusals this minute from the connection's address, of any kind and
+ * whatever sender they claim (a flood cannot spread itself over kinds or
+ * claimed senders); without an address, of this kind from this sender. */
 static int secevent_seen_locked(db *d, const struct secevent *e, int64_t minute, long *out)
 {
 	sqlite3_stmt *st = NULL;
 	int rc = db_prepare(d, "SELECT COALESCE(SUM(count), 0) FROM security_events WHERE"
-			       " minute = ?1 AND kind = ?2 AND peer IS ?3 AND addr IS ?4", &st);
+			       " minute = ?1 AND (addr = ?4 OR (?4 IS NULL AND addr IS NULL AND"
+			       " kind = ?2 AND peer IS ?3))", &st);
 	if (rc != 0)
 		return rc;
 	sqlite3_bind_int64(st, 1, minute);

@@ -24,8 +24,9 @@
 	"ALTER TABLE security_events ADD COLUMN count INTEGER NOT NULL DEFAULT 1;" \
 	"CREATE INDEX security_events_minute ON security_events(minute, kind);"
 
-/* Refusals of one kind from one sender and address in one minute that get
- * a row of their own; the rest are counted in one more. */
+/* Refusals from one address (or, without one, of one kind from one sender)
+ * in one minute that get a row of their own; the rest are counted, in one
+ * row per kind and claimed sender. */
 #define SECEVENT_DETAILED_PER_MINUTE 10
 
 struct secevent {
@@ -36,8 +37,9 @@ struct secevent {
 	const char *detail;  /* NULL: wn_strerror(code) */
 };
 
-/* Records a refusal. *seen (may be NULL) gets how many of this kind came
- * from this sender and address this minute, this one included. Always logs
+/* Records a refusal. *seen (may be NULL) gets how many refusals came from
+ * this address this minute, of any kind and claimed sender, this one
+ * included (without an address: of this kind from this sender). Always logs
  * the first ones of a minute (then at powers of two), even when the
  * database write fails (which it also logs). */
 int secevent_note(db *d, const struct secevent *e, long *seen);

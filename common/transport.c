@@ -138,9 +138,9 @@ static void rpc_peer_of(const rpc_server *s, nng_msg *msg, struct rpc_peer *peer
 static void rpc_log_oversized(const struct rpc_peer *peer, size_t len)
 {
 	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-	static int64_t last;
+	static int64_t last = INT64_MIN / 2;
 	static long suppressed;
-	int64_t now = time_now_ms();
+	int64_t now = time_mono_ms();
 	pthread_mutex_lock(&lock);
 	int emit = now - last >= 1000;
 	long before = suppressed;
@@ -157,10 +157,13 @@ static void rpc_log_oversized(const struct rpc_peer *peer, size_t len)
 				   "limit", TRANSPORT_MSG_MAX, "not_logged_before", (json_int_t)before));
 }
 
+#define RPC_SEND_TIMEOUT_MS 10000
+
 static void *rpc_worker_main(void *p)
 {
 	struct rpc_worker *w = p;
 	for (;;) {
+		nng_aio_set_timeout(w->aio, NNG_DURATION_INFINITE);
 		nng_ctx_recv(w->ctx, w->aio);
 		nng_aio_wait(w->aio);
 		int rv = nng_aio_result(w->aio);
@@ -195,6 +198,8 @@ static void *rpc_worker_main(void *p)
 		}
 		free(resp);
 		nng_aio_set_msg(w->aio, reply);
+		/* a peer that never reads its answers does not hold a worker */
+		nng_aio_set_timeout(w->aio, RPC_SEND_TIMEOUT_MS);
 		nng_ctx_send(w->ctx, w->aio);
 		nng_aio_wait(w->aio);
 		if (nng_aio_result(w->aio) != 0)
@@ -209,9 +214,20 @@ static void rpc_server_pipe_added(nng_pipe p, nng_pipe_ev ev, void *arg)
 {
 	rpc_server *s = arg;
 	nng_sockaddr sa;
-	if (ev == NNG_PIPE_EV_ADD_POST && nng_pipe_get_addr(p, NNG_OPT_REMADDR, &sa) == 0 &&
-	    sa.s_family == NNG_AF_INET)
-		gate_established(s->gate, ntohs(sa.s_in.sa_port));
+	char addr[RPC_ADDR_MAX];
+	if (ev != NNG_PIPE_EV_ADD_POST)
+		return;
+	/* only the gate reaches nng's loopback port: a local process that
+	 * connects to it directly, past the gate's limits, is closed */
+	if (nng_pipe_get_addr(p, NNG_OPT_REMADDR, &sa) != 0 || sa.s_family != NNG_AF_INET ||
+	    sa.s_in.sa_addr != htonl(INADDR_LOOPBACK) ||
+	    gate_peer_addr(s->gate, ntohs(sa.s_in.sa_port), addr, sizeof(addr)) != 0) {
+		log_msg(WN_LOG_WARN, "connection_bypassed_gate", "a connection reached the listener "
+			"behind the gate directly; closed");
+		nng_pipe_close(p);
+		return;
+	}
+	gate_established(s->gate, ntohs(sa.s_in.sa_port));
 }
 
 /* tls+tcp://host:port → host and port; 0 when url is one. */

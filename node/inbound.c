@@ -24,7 +24,7 @@
 
 /* Records and answers a refusal: against the sender the message claims and
  * the connection's address; a connection past its refusals this minute is
- * closed after the answer. */
+ * closed instead of answered. */
 static int inbound_refuse(struct node *n, const struct rpc_peer *conn, const json_t *env,
 			  const char *peer, int code, const char *detail, char **resp,
 			  size_t *resplen)

@@ -382,15 +382,22 @@ static void test_r21_breach_register_aggregates_per_minute(void **state)
 	struct secevent other = { WN_ESIG, "alcander", "10.0.0.10:4712", NULL, "bad signature" };
 	assert_int_equal(secevent_note(t->d, &other, &seen), 0);
 	assert_int_equal(seen, 1);
+	/* another kind or another claimed sender from the same connection adds up:
+	 * a flood cannot spread itself thin */
+	struct secevent replay = { WN_EREPLAY, "radar", "10.0.0.9:4711", NULL, "seen before" };
+	assert_int_equal(secevent_note(t->d, &replay, &seen), 0);
+	assert_int_equal(seen, 26);
 	assert_int_equal(query_int(t->d, "SELECT COUNT(*) FROM security_events WHERE "
-				      "addr='10.0.0.9:4711'"), SECEVENT_DETAILED_PER_MINUTE + 1);
+				      "addr='10.0.0.9:4711'"), SECEVENT_DETAILED_PER_MINUTE + 2);
 	assert_int_equal(query_int(t->d, "SELECT SUM(count) FROM security_events WHERE "
-				      "addr='10.0.0.9:4711'"), 25);
+				      "addr='10.0.0.9:4711'"), 26);
 	assert_int_equal(query_int(t->d, "SELECT COUNT(*) FROM security_events WHERE "
 				      "addr='10.0.0.9:4711' AND msg_id IS NOT NULL"),
 			 SECEVENT_DETAILED_PER_MINUTE);
 	assert_int_equal(secevent_count(t->d, "signature", &n), 0);
 	assert_int_equal(n, 26);
+	assert_int_equal(secevent_count(t->d, "replay", &n), 0);
+	assert_int_equal(n, 1);
 }
 
 int main(void)
