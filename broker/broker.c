@@ -199,6 +199,36 @@ static int broker_fail(struct broker *b, const json_t *env, int code, const char
 	return rc;
 }
 
+/* The handler of a message type; WN_EPROTO for a type the broker does not
+ * take. */
+static int broker_dispatch(struct broker *b, const struct broker_request *rq, const char *type,
+			   json_t **reply, char *err, size_t errcap)
+{
+	if (strcmp(type, "lookup") == 0)
+		return broker_handle_lookup(b, rq, reply, err, errcap);
+	if (strcmp(type, "request") == 0)
+		return broker_handle_request(b, rq, reply, err, errcap);
+	if (strcmp(type, "rights.request") == 0 || strcmp(type, "report.access") == 0)
+		return broker_handle_broadcast(b, rq, reply, err, errcap);
+	if (strcmp(type, "health") == 0)
+		return broker_handle_health(b, rq, reply);
+	if (strcmp(type, "directory.get") == 0)
+		return broker_handle_directory(b, rq, reply);
+	if (strcmp(type, "seal.publish") == 0)
+		return broker_handle_seal_publish(b, rq, reply);
+	if (strncmp(type, "case.", 5) == 0)
+		return broker_handle_case(b, rq, reply, err, errcap);
+	if (strncmp(type, "consent.", 8) == 0)
+		return broker_handle_consent(b, rq, reply, err, errcap);
+	if (strncmp(type, "thirdparty.", 11) == 0)
+		return broker_handle_thirdparty(b, rq, reply, err, errcap);
+	if (strcmp(type, "stats.get") == 0)
+		return broker_handle_stats(b, rq, reply, err, errcap);
+	if (strncmp(type, "checkpoint.", 11) == 0)
+		return broker_handle_checkpoint(b, rq, reply, err, errcap);
+	return WN_EPROTO;
+}
+
 int broker_handle_message(void *arg, const struct rpc_peer *conn, const void *req, size_t len,
 			  char **resp, size_t *resplen)
 {
@@ -259,30 +289,7 @@ int broker_handle_message(void *arg, const struct rpc_peer *conn, const void *re
 	}
 	struct broker_request rq = { env, p };
 	err[0] = '\0';
-	if (strcmp(type, "lookup") == 0)
-		rc = broker_handle_lookup(b, &rq, &reply, err, sizeof(err));
-	else if (strcmp(type, "request") == 0)
-		rc = broker_handle_request(b, &rq, &reply, err, sizeof(err));
-	else if (strcmp(type, "rights.request") == 0 || strcmp(type, "report.access") == 0)
-		rc = broker_handle_broadcast(b, &rq, &reply, err, sizeof(err));
-	else if (strcmp(type, "health") == 0)
-		rc = broker_handle_health(b, &rq, &reply);
-	else if (strcmp(type, "directory.get") == 0)
-		rc = broker_handle_directory(b, &rq, &reply);
-	else if (strcmp(type, "seal.publish") == 0)
-		rc = broker_handle_seal_publish(b, &rq, &reply);
-	else if (strncmp(type, "case.", 5) == 0)
-		rc = broker_handle_case(b, &rq, &reply, err, sizeof(err));
-	else if (strncmp(type, "consent.", 8) == 0)
-		rc = broker_handle_consent(b, &rq, &reply, err, sizeof(err));
-	else if (strncmp(type, "thirdparty.", 11) == 0)
-		rc = broker_handle_thirdparty(b, &rq, &reply, err, sizeof(err));
-	else if (strcmp(type, "stats.get") == 0)
-		rc = broker_handle_stats(b, &rq, &reply, err, sizeof(err));
-	else if (strncmp(type, "checkpoint.", 11) == 0)
-		rc = broker_handle_checkpoint(b, &rq, &reply, err, sizeof(err));
-	else
-		rc = WN_EPROTO;
+	rc = broker_dispatch(b, &rq, type, &reply, err, sizeof(err));
 	if (rc != 0) {
 		json_decref(reply);
 		reply = NULL;

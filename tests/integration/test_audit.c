@@ -400,10 +400,15 @@ static void test_r20_integrity_tampering_detected_and_named(void **state)
 	expect_fault(f, "rewritten2.db", "--cert ca/broker.crt --witness data/radar.db",
 		     "history_rewritten", 0);
 	assert_true(cli_out_has(f, "data/radar.db saw root"));
-	/* a truncated copy is named by the witness as well, with no checkpoint */
+	/* a truncated copy is named by the witness as well, with no checkpoint:
+	 * as cut short when the witness saw only larger logs, as rewritten when
+	 * it saw one of the first two entries (checkpoints follow the traffic) */
 	db_exec_on(f, "rewritten2.db", "DELETE FROM audit_log_checkpoints");
 	db_exec_on(f, "rewritten2.db", "DELETE FROM audit_log WHERE idx > 2");
-	expect_fault(f, "rewritten2.db", "--witness data/alcander.db", "log_truncated", 3);
+	if (dbq(f, "data/alcander.db", "SELECT COUNT(*) FROM broker_checkpoints WHERE size <= 2") == 0)
+		expect_fault(f, "rewritten2.db", "--witness data/alcander.db", "log_truncated", 3);
+	else
+		expect_fault(f, "rewritten2.db", "--witness data/alcander.db", "history_rewritten", 0);
 }
 
 /* A node's ledger: its rows and its tree must agree. */

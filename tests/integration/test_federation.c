@@ -620,22 +620,25 @@ static int closed_by_peer(const int *fds, int n)
 static void test_r20_integrity_idle_sockets_deny_no_service(void **state)
 {
 	struct fed *f = *state;
-	enum { IDLE = 3000 };
+	/* 3000, or as many as this process may hold on a machine that allows fewer */
+	int idle = 3000;
 	struct rlimit rl;
 	getrlimit(RLIMIT_NOFILE, &rl);
-	if (rl.rlim_cur < IDLE + 256 && rl.rlim_max >= IDLE + 256) {
-		rl.rlim_cur = IDLE + 256;
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < (rlim_t)idle + 256)
+		idle = (int)rl.rlim_max - 256;
+	if (rl.rlim_cur < (rlim_t)idle + 256) {
+		rl.rlim_cur = (rlim_t)idle + 256;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
 	assert_int_equal(fed_setup(f, three, 3), 0);
 	f->fd_limit = 1024; /* after fed_setup, which clears f */
 	assert_int_equal(fed_config_edit(f, "broker.json", "handshake_timeout_ms", "3000"), 0);
 	assert_int_equal(fed_start_all(f, 15000), 0);
-	int *fds = calloc(IDLE, sizeof(int));
+	int *fds = calloc((size_t)idle, sizeof(int));
 	assert_non_null(fds);
-	int n = idle_sockets(f->base_port, fds, IDLE);
+	int n = idle_sockets(f->base_port, fds, idle);
 	print_message("%d idle connections to the broker\n", n);
-	assert_true(n >= 2000);
+	assert_true(n >= idle - 16 && n >= 500);
 	/* a partner connects among them and gets its answer */
 	struct raw_peer p;
 	json_t *env = radar_directory_get(), *reply = NULL;
