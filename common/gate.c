@@ -45,6 +45,7 @@ struct conn {
 	int established;      /* nng reported the pipe */
 	int dead;
 	int c_eof, b_eof;     /* that side closed: not read or polled any more */
+	int spoke;            /* the client sent at least one byte */
 	int64_t linger_until; /* after one side closed, the other gets this long */
 	int64_t opened;       /* monotonic ms */
 	int local_port;       /* our socket's port, as nng sees the peer */
@@ -229,8 +230,9 @@ static void gate_count(gate *g, long *field)
 	pthread_mutex_unlock(&g->lock);
 }
 
-/* The oldest pending connection of ip (NULL: of anyone) and how many ip has. */
-static struct conn *gate_oldest_pending(gate *g, const char *ip, size_t *count)
+/* How many pending connections ip (NULL: anyone) holds, and the oldest of
+ * them that never sent a byte. */
+static struct conn *gate_oldest_silent(gate *g, const char *ip, size_t *count)
 {
 	struct conn *oldest = NULL;
 	*count = 0;
@@ -239,30 +241,34 @@ static struct conn *gate_oldest_pending(gate *g, const char *ip, size_t *count)
 		if (c->dead || c->established || (ip != NULL && strcmp(c->ip, ip) != 0))
 			continue;
 		(*count)++;
-		if (oldest == NULL || c->opened < oldest->opened)
+		if (!c->spoke && (oldest == NULL || c->opened < oldest->opened))
 			oldest = c;
 	}
 	return oldest;
 }
 
-/* Makes room for a new pending connection from ip: an address over its
- * share, or all of them over the cap, loses its oldest. The newest stays,
- * so a partner connecting among a flood of idle sockets gets through. */
-static void gate_make_room(gate *g, const char *ip)
+/* Makes room for a new pending connection from ip when it, or everyone,
+ * is at the cap: the oldest connection that never sent a byte goes (an idle
+ * socket holds nothing worth keeping); when all of them are handshaking,
+ * the newcomer is refused instead, since taking a handshake away halfway
+ * would let a crowd of honest partners on one address starve each other.
+ * -1: refuse the newcomer. */
+static int gate_make_room(gate *g, const char *ip)
 {
-	size_t n = 0;
-	struct conn *old = gate_oldest_pending(g, ip, &n);
-	if (old != NULL && (int)n >= g->lim.pending_per_addr) {
+	const char *scope[2] = { ip, NULL };
+	const int cap[2] = { g->lim.pending_per_addr, g->lim.pending_max };
+	for (int k = 0; k < 2; k++) {
+		size_t n = 0;
+		struct conn *old = gate_oldest_silent(g, scope[k], &n);
+		if ((int)n < cap[k])
+			continue;
+		if (old == NULL)
+			return -1;
 		gate_log(&g->rl_evicted, "connection_evicted", old);
 		gate_count(g, &g->stats.evicted);
 		conn_kill(g, old);
 	}
-	old = gate_oldest_pending(g, NULL, &n);
-	if (old != NULL && (int)n >= g->lim.pending_max) {
-		gate_log(&g->rl_evicted, "connection_evicted", old);
-		gate_count(g, &g->stats.evicted);
-		conn_kill(g, old);
-	}
+	return 0;
 }
 
 /* Our connection to nng for c; its local port names c to nng. */
@@ -347,7 +353,13 @@ static void gate_admit(gate *g, int fd, const struct sockaddr_storage *ss)
 		free(c);
 		return;
 	}
-	gate_make_room(g, c->ip);
+	if (gate_make_room(g, c->ip) != 0) {
+		gate_log(&g->rl_refused, "connection_refused_busy", c);
+		gate_count(g, &g->stats.refused);
+		close(fd);
+		free(c);
+		return;
+	}
 	pthread_mutex_lock(&g->lock);
 	g->stats.pending++;
 	pthread_mutex_unlock(&g->lock);
@@ -403,7 +415,7 @@ static int half_drain(int fd, struct half *h)
 }
 
 /* Reads one side: its end of stream (or a hang-up with a full buffer, when
- * nothing more can be read anyway) marks it closed. -1 on an error. */
+ * nothing more can be read anyway) marks it closed. 1 when bytes came. */
 static int side_read(int fd, short ev, struct half *h, int *eof)
 {
 	if (*eof || !(ev & (POLLIN | POLLHUP)))
@@ -412,9 +424,10 @@ static int side_read(int fd, short ev, struct half *h, int *eof)
 		*eof = (ev & POLLHUP) != 0;
 		return 0;
 	}
+	size_t before = h->len;
 	if (half_fill(fd, h) != 0)
 		*eof = 1;
-	return 0;
+	return h->len > before;
 }
 
 /* Events of one connection. A side that errs ends it; a side that closes
@@ -436,7 +449,8 @@ static void gate_serve(gate *g, struct conn *c, short cev, short bev)
 	}
 	int broken = ((cev | bev) & (POLLERR | POLLNVAL)) != 0;
 	if (!broken && !c->connecting) {
-		side_read(c->cfd, cev, &c->up, &c->c_eof);
+		if (side_read(c->cfd, cev, &c->up, &c->c_eof) > 0)
+			c->spoke = 1;
 		side_read(c->bfd, bev, &c->down, &c->b_eof);
 		if (!c->b_eof && half_drain(c->bfd, &c->up) != 0)
 			broken = 1;

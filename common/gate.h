@@ -5,9 +5,10 @@
  * take every descriptor. The gate accepts connections itself and passes
  * their bytes to nng's listener on a loopback port; until nng reports the
  * connection established (handshake and SP negotiation done) it counts as
- * pending: closed after handshake_ms, and an address over its share of
- * pending connections loses its oldest one. Failed and timed-out handshakes
- * are logged, at most a few lines a second.
+ * pending: closed after handshake_ms. An address over its share of pending
+ * connections (or all of them over theirs) loses its oldest one that never
+ * sent a byte, or, when all are handshaking, the newcomer is refused. Failed
+ * and timed-out handshakes are logged, at most a few lines a second.
  */
 #ifndef WN_GATE_H
 #define WN_GATE_H
