@@ -14,6 +14,7 @@
 #include "envelope.h"
 #include "ids.h"
 #include "log.h"
+#include "policy.h"
 #include "replay.h"
 #include "secevent.h"
 #include "store.h"
@@ -31,13 +32,16 @@ static const struct schema_field broker_fields[] = {
 	{ "workers", SCHEMA_INT, 0, 64 },
 	{ "max_partners", SCHEMA_INT, 0, ENVELOPE_MAX_TO },
 	{ "max_consent_days", SCHEMA_INT, 0, 3650 },
+	{ "approval_rule", SCHEMA_STRING, 0, 32 },
+	{ "notice_months", SCHEMA_INT, 0, 24 },
+	{ "admin", SCHEMA_STRING, 0, 1024 },
 	{ "durable_log", SCHEMA_BOOL, 0, 0 },
 	{ "checkpoint_seconds", SCHEMA_INT, 0, 86400 },
 	{ "purge_seconds", SCHEMA_INT, 0, 7 * 86400 },
 	{ "refusals_per_minute", SCHEMA_INT, 0, 1000000 },
 	GATE_CONFIG_FIELDS
 	{ "log_level", SCHEMA_STRING, 0, 8 },
-	{ "partners", SCHEMA_ARRAY, 1, 1000 },
+	{ "partners", SCHEMA_ARRAY, 0, REGISTRY_MAX },
 	{ NULL, 0, 0, 0 },
 };
 
@@ -74,6 +78,10 @@ int broker_open(const char *config_file_path, broker **out, char *err, size_t er
 		return WN_ENOMEM;
 	pthread_mutex_init(&b->cp_lock, NULL);
 	pthread_cond_init(&b->cp_wake, NULL);
+	pthread_mutex_init(&b->policy_lock, NULL);
+	pthread_mutex_init(&b->fed_lock, NULL);
+	pthread_cond_init(&b->fed_wake, NULL);
+	pthread_mutex_init(&b->member_lock, NULL);
 	if ((rc = config_load(config_file_path, &b->cfg, err, errcap)) != 0)
 		goto fail;
 	json_t *root = config_root(b->cfg);
@@ -98,6 +106,7 @@ int broker_open(const char *config_file_path, broker **out, char *err, size_t er
 	b->ca_path = config_path(b->cfg, config_str(root, "ca", NULL));
 	b->crl_path = config_path(b->cfg, config_str(root, "crl", NULL));
 	b->db_path = config_path(b->cfg, config_str(root, "database", NULL));
+	b->admin_url = broker_admin_url(b->cfg, root, b->db_path);
 	b->skew_ms = config_int(root, "skew_seconds", 30) * 1000;
 	b->refusals_per_minute = config_int(root, "refusals_per_minute", 120);
 	gate_limits_read(root, &b->gate_limits);
@@ -105,14 +114,6 @@ int broker_open(const char *config_file_path, broker **out, char *err, size_t er
 	b->workers = (int)config_int(root, "workers", 8);
 	if (b->workers < 1)
 		b->workers = 1;
-	b->max_partners = (int)config_int(root, "max_partners", ENVELOPE_MAX_TO);
-	/* a consent is asked again at least yearly by default (Heerlen note 2) */
-	b->max_consent_days = (int)config_int(root, "max_consent_days", 365);
-	if (b->max_consent_days < 1) {
-		snprintf(err, errcap, "%s: key 'max_consent_days': at least 1", config_file(b->cfg));
-		rc = WN_ECONFIG;
-		goto fail;
-	}
 	b->durable_log = !json_is_false(json_object_get(root, "durable_log"));
 	b->checkpoint_ms = (int)config_int(root, "checkpoint_seconds", 60) * 1000;
 	if (b->checkpoint_ms < 1000)
@@ -149,8 +150,11 @@ int broker_open(const char *config_file_path, broker **out, char *err, size_t er
 		goto fail;
 	}
 	b->audit.w = b->writer;
-	if ((rc = registry_load(b->cfg, json_object_get(root, "partners"), b->trust, b->db, &b->reg,
-				err, errcap)) != 0)
+	if ((rc = registry_load(b->cfg, json_object_get(root, "partners"), b->trust, b->db,
+				&b->audit, &b->reg, err, errcap)) != 0)
+		goto fail;
+	/* a consent is asked again at least yearly by default (Heerlen note 2) */
+	if ((rc = policy_load(b, err, errcap)) != 0)
 		goto fail;
 	*out = b;
 	return 0;
@@ -199,6 +203,28 @@ static int broker_fail(struct broker *b, const json_t *env, int code, const char
 	return rc;
 }
 
+/* Refuses a candidate's message (not yet admitted, or a join request that
+ * does not hold): not a breach; the broker's certificate travels with the
+ * answer, since the candidate has no directory to verify it with yet. */
+static int broker_answer_candidate(struct broker *b, const json_t *env, int code,
+				   const char *detail, char **resp, size_t *resplen)
+{
+	json_t *reply = NULL;
+	log_emit(code == WN_EPENDING ? WN_LOG_DEBUG : WN_LOG_WARN, "candidate_refused",
+		 json_pack("{s:s,s:s,s:s}", "candidate", envelope_str(env, "from"), "type",
+			   envelope_str(env, "type"), "reason", detail));
+	int rc = envelope_error(&reply, env, b->ident->id, b->ident->key, code, detail);
+	if (rc == 0) {
+		json_object_set_new(envelope_body(reply), "broker_cert",
+				    json_string(b->ident->cert_pem));
+		rc = broker_sign(b, reply);
+	}
+	if (rc == 0)
+		rc = envelope_encode(reply, resp, resplen);
+	json_decref(reply);
+	return rc;
+}
+
 /* The handler of a message type; WN_EPROTO for a type the broker does not
  * take. */
 static int broker_dispatch(struct broker *b, const struct broker_request *rq, const char *type,
@@ -226,6 +252,10 @@ static int broker_dispatch(struct broker *b, const struct broker_request *rq, co
 		return broker_handle_stats(b, rq, reply, err, errcap);
 	if (strncmp(type, "checkpoint.", 11) == 0)
 		return broker_handle_checkpoint(b, rq, reply, err, errcap);
+	if (strncmp(type, "member.", 7) == 0 || strncmp(type, "policy.", 7) == 0)
+		return broker_handle_member(b, rq, reply, err, errcap);
+	if (strcmp(type, "breach.report") == 0)
+		return broker_handle_breach_report(b, rq, reply, err, errcap);
 	return WN_EPROTO;
 }
 
@@ -243,8 +273,17 @@ int broker_handle_message(void *arg, const struct rpc_peer *conn, const void *re
 	const char *from = envelope_str(env, "from");
 	struct registry_partner *p = registry_find(b->reg, from);
 	if (p == NULL) {
-		snprintf(err, sizeof(err), "sender '%s' is not a partner in the registry", from);
-		rc = broker_refuse(b, conn, env, from, WN_EUNKNOWN_PARTNER, err, resp, resplen);
+		int handled = 0;
+		err[0] = '\0';
+		rc = broker_handle_candidate(b, env, &handled, &reply, err, sizeof(err));
+		if (handled && rc == 0)
+			rc = envelope_encode(reply, resp, resplen);
+		else if (handled) /* a candidate awaiting the members: no breach */
+			rc = broker_answer_candidate(b, env, rc, err, resp, resplen);
+		else
+			rc = broker_refuse(b, conn, env, from, rc ? rc : WN_EUNKNOWN_PARTNER,
+					   err[0] ? err : "sender is not a partner in the registry",
+					   resp, resplen);
 		goto out;
 	}
 	/* only the claimed sender's key: trying every key would make each bad
@@ -256,9 +295,10 @@ int broker_handle_message(void *arg, const struct rpc_peer *conn, const void *re
 		goto out;
 	}
 	if (!registry_usable(p)) {
-		int code = p->cert_error ? p->cert_error : WN_EREVOKED;
-		snprintf(err, sizeof(err), "partner '%s' may not send: %s", from,
-			 p->cert_error ? wn_strerror(p->cert_error) : p->status);
+		int ce = atomic_load(&p->cert_error);
+		int code = ce ? ce : WN_EREVOKED;
+		snprintf(err, sizeof(err), "partner '%s' may not send: it is %s", from,
+			 registry_status(p));
 		rc = broker_refuse(b, conn, env, from, code, err, resp, resplen);
 		goto out;
 	}
@@ -310,8 +350,8 @@ out:
 
 int broker_start(broker *b, char *err, size_t errcap)
 {
-	int rc = transport_tls_config(&b->server_tls, 1, b->cert_path, b->ca_path, b->crl_path,
-				      NULL, err, errcap);
+	int rc = transport_tls_config_trust(&b->server_tls, 1, b->cert_path, b->trust, NULL, err,
+					    errcap);
 	if (rc != 0)
 		return rc;
 	rc = rpc_server_start(&b->server, b->listen, b->server_tls, &b->gate_limits, b->workers,
@@ -323,11 +363,17 @@ int broker_start(broker *b, char *err, size_t errcap)
 		snprintf(err, errcap, "cannot start the checkpoint timer");
 		return rc;
 	}
-	rc = registry_connect(b->reg, b->cert_path, b->ca_path, b->crl_path);
+	rc = registry_connect(b->reg, b->cert_path, b->trust);
 	if (rc != 0) {
 		snprintf(err, errcap, "cannot set up connections to the partners' nodes");
 		return rc;
 	}
+	if ((rc = broker_federation_start(b)) != 0) {
+		snprintf(err, errcap, "cannot start the federation timer");
+		return rc;
+	}
+	if ((rc = broker_admin_start(b, err, errcap)) != 0)
+		return rc;
 	size_t usable = 0;
 	for (size_t i = 0; i < registry_count(b->reg); i++)
 		usable += registry_usable(registry_at(b->reg, i));
@@ -338,10 +384,33 @@ int broker_start(broker *b, char *err, size_t errcap)
 	return 0;
 }
 
+void broker_hangup(broker *b)
+{
+	char err[512] = "";
+	config *cfg = NULL;
+	if (config_load(config_file(b->cfg), &cfg, err, sizeof(err)) != 0) {
+		log_msg(WN_LOG_ERROR, "reload_failed", "%s (nothing changed)", err);
+		return;
+	}
+	const char *level = config_str(config_root(cfg), "log_level", "info");
+	if (log_set_level_name(level) != 0)
+		log_msg(WN_LOG_WARN, "reload_log_level", "log_level '%s' is not a level", level);
+	if (!json_equal(config_root(cfg), config_root(b->cfg)))
+		log_msg(WN_LOG_INFO, "reload_config", "the log level was applied; other changed "
+			"keys take effect at the next restart");
+	config_free(cfg);
+	int changed = 0;
+	if (broker_reload(b, &changed, err, sizeof(err)) == 0)
+		broker_federation_wake(b);
+	log_emit(WN_LOG_INFO, "reloaded", json_pack("{s:b}", "trust_changed", changed));
+}
+
 void broker_close(broker *b)
 {
 	if (b == NULL)
 		return;
+	rpc_server_stop(b->admin);
+	broker_federation_stop(b);
 	rpc_server_stop(b->server);
 	if (b->audit.log != NULL)
 		broker_checkpoints_stop(b);
@@ -358,8 +427,14 @@ void broker_close(broker *b)
 	free(b->ca_path);
 	free(b->crl_path);
 	free(b->db_path);
+	free(b->admin_url);
+	json_decref(b->policy);
 	config_free(b->cfg);
 	pthread_cond_destroy(&b->cp_wake);
 	pthread_mutex_destroy(&b->cp_lock);
+	pthread_mutex_destroy(&b->policy_lock);
+	pthread_cond_destroy(&b->fed_wake);
+	pthread_mutex_destroy(&b->fed_lock);
+	pthread_mutex_destroy(&b->member_lock);
 	free(b);
 }

@@ -24,6 +24,11 @@ struct rpc_peer;
 int broker_handle_message(void *arg, const struct rpc_peer *conn, const void *req, size_t len,
 			  char **resp, size_t *resplen);
 
+/* SIGHUP: reads the config's log level, the CA and the CRL again; the
+ * listener's TLS configuration is swapped without dropping connections.
+ * Other keys need a restart (said in the log). */
+void broker_hangup(broker *b);
+
 /* Stops listeners and connections and frees everything. */
 void broker_close(broker *b);
 

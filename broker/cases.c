@@ -106,8 +106,14 @@ static int cases_check_partner(struct broker *b, const char *id, const char *clu
 		return WN_EUNKNOWN_PARTNER;
 	}
 	if (!registry_usable(p)) {
-		snprintf(err, errcap, "'%s' is not an active partner", id);
+		snprintf(err, errcap, "'%s' is not an active partner (%s)", id, registry_status(p));
 		return WN_EREVOKED;
+	}
+	if (!registry_open_to_new(p)) {
+		/* its running cases continue; it joins no new one (Heerlen 14.2) */
+		snprintf(err, errcap, "'%s' gave notice (its membership ends): it is not added to "
+			 "a new case", id);
+		return WN_ENOTICE;
 	}
 	if (!registry_member(p)) {
 		snprintf(err, errcap, "'%s' is an incidental partner: it receives data only through "

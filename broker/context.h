@@ -5,6 +5,7 @@
 #define WN_BROKER_CONTEXT_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include <jansson.h>
@@ -25,8 +26,14 @@ struct broker {
 	struct gate_limits gate_limits;
 	int deadline_ms;
 	int workers;
-	int max_partners;
-	int max_consent_days;  /* federation policy: the longest a consent is valid */
+	/* the federation policy in force (policy.c) */
+	pthread_mutex_t policy_lock;
+	json_t *policy;
+	char approval_rule[32];
+	atomic_int policy_version;
+	atomic_int max_partners;
+	atomic_int max_consent_days;  /* the longest a consent is valid */
+	atomic_int notice_months;     /* Heerlen 14.2: two months */
 	int durable_log;
 	pki_identity *ident;
 	pki_trust *trust;
@@ -43,6 +50,17 @@ struct broker {
 	registry *reg;
 	nng_tls_config *server_tls;
 	rpc_server *server;
+	/* the living federation (federation.c) */
+	pthread_mutex_t fed_lock;
+	pthread_cond_t fed_wake;
+	pthread_t fed_thread;
+	int fed_started, fed_stopping;
+	int64_t crl_stamp;       /* the CA and CRL files as last read */
+	int64_t pushed_version;  /* the directory version nodes were told of */
+	pthread_mutex_t member_lock; /* one membership decision at a time */
+	/* the operator's local socket (admin.c) */
+	char *admin_url;
+	rpc_server *admin;
 };
 
 /* A verified request from a partner, handed to a type handler. */
@@ -53,6 +71,13 @@ struct broker_request {
 
 /* Type handlers: set *reply to a signed envelope (owned by the caller). */
 int broker_handle_health(struct broker *b, const struct broker_request *rq, json_t **reply);
+
+/* Pings every usable partner's node at once: [{id, name, status, state,
+ * rtt_us, cert_seconds_left, ...}]. *out: json_decref(). */
+int broker_health_list(struct broker *b, json_t **out);
+
+/* The open proposals and the latest decided ones, with their votes. */
+json_t *broker_member_proposals(struct broker *b);
 int broker_handle_directory(struct broker *b, const struct broker_request *rq, json_t **reply);
 int broker_handle_seal_publish(struct broker *b, const struct broker_request *rq, json_t **reply);
 
@@ -103,6 +128,34 @@ int broker_consent_check(struct broker *b, const json_t *ref, char *err, size_t 
 struct store_consent;
 int broker_consent_status(const struct store_consent *c, const json_t *ref, char *err,
 			  size_t errcap);
+
+/* member.* and policy.* (membership.c): joining, votes, notice, ending and
+ * policy changes, decided under the federation's approval rule. */
+int broker_handle_member(struct broker *b, const struct broker_request *rq, json_t **reply,
+			 char *err, size_t errcap);
+
+/* A message from a sender not (yet) in the registry: a candidate's join
+ * request or status question, verified with the certificate it carries
+ * (membership.c). Sets *handled to 0 when it is not one of these. */
+int broker_handle_candidate(struct broker *b, const json_t *env, int *handled, json_t **reply,
+			    char *err, size_t errcap);
+
+/* Reads the CA and CRL again: swaps the listener's TLS configuration and
+ * rechecks every partner (federation.c). */
+int broker_reload(struct broker *b, int *changed, char *err, size_t errcap);
+int broker_federation_start(struct broker *b);
+void broker_federation_wake(struct broker *b);
+void broker_federation_stop(struct broker *b);
+
+/* The operator's local socket (admin.c): its address from the config key
+ * "admin", by default next to the database (caller frees). */
+char *broker_admin_url(config *cfg, const json_t *root, const char *db_path);
+int broker_admin_start(struct broker *b, char *err, size_t errcap);
+
+/* breach.report: a node raises its security events to the municipality's
+ * breach register (admin.c). */
+int broker_handle_breach_report(struct broker *b, const struct broker_request *rq,
+				json_t **reply, char *err, size_t errcap);
 
 /* Signs env as the broker. */
 int broker_sign(struct broker *b, json_t *env);

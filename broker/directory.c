@@ -10,6 +10,7 @@
 #include "encoding.h"
 #include "envelope.h"
 #include "log.h"
+#include "policy.h"
 #include "schema.h"
 
 static const struct schema_field seal_publish_fields[] = {
@@ -23,8 +24,7 @@ int broker_handle_directory(struct broker *b, const struct broker_request *rq, j
 	json_t *partners = json_array();
 	for (size_t i = 0; i < registry_count(b->reg); i++) {
 		struct registry_partner *p = registry_at(b->reg, i);
-		const char *status = p->cert_error == WN_EREVOKED ? "revoked"
-				     : p->cert_error != 0 ? "invalid" : p->status;
+		const char *status = registry_status(p);
 		json_t *e = json_pack("{s:s,s:s,s:s,s:s,s:O,s:s,s:s}", "id", p->id, "name", p->name,
 				      "address", p->address, "status", status, "clusters",
 				      p->clusters, "cert", p->cert_pem, "role",
@@ -37,15 +37,24 @@ int broker_handle_directory(struct broker *b, const struct broker_request *rq, j
 			json_object_set_new(e, "seal_key", json_string(kb64));
 			json_object_set_new(e, "seal_sig", json_string(sig));
 		}
+		if (atomic_load(&p->end_at) > 0)
+			json_object_set_new(e, "end_at", json_integer(atomic_load(&p->end_at)));
 		free(sig);
 		free(kb64);
 		json_array_append_new(partners, e);
 	}
-	return broker_reply(b, rq, "directory",
-			    json_pack("{s:{s:s,s:s},s:o,s:{s:i}}", "broker", "id", b->ident->id,
-				      "cert", b->ident->cert_pem, "partners", partners, "policy",
-				      "max_consent_days", b->max_consent_days),
-			    reply);
+	/* the CRL travels with the directory: nodes take a newer one without a
+	 * hand copying it (each checks the CA's signature itself) */
+	char *ca = NULL, *crl = NULL;
+	int64_t version = registry_version(b->reg);
+	json_t *body = json_pack("{s:{s:s,s:s},s:o,s:o,s:I}", "broker", "id", b->ident->id, "cert",
+				 b->ident->cert_pem, "partners", partners, "policy",
+				 policy_current(b), "version", (json_int_t)version);
+	if (body != NULL && pki_trust_pem(b->trust, &ca, &crl) == 0 && crl != NULL)
+		json_object_set_new(body, "crl", json_string(crl));
+	free(ca);
+	free(crl);
+	return broker_reply(b, rq, "directory", body, reply);
 }
 
 int broker_handle_seal_publish(struct broker *b, const struct broker_request *rq, json_t **reply)

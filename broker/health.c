@@ -35,26 +35,27 @@ static int health_check_answer(struct broker *b, struct registry_partner *p, con
 	return rc;
 }
 
-int broker_handle_health(struct broker *b, const struct broker_request *rq, json_t **reply)
+int broker_health_list(struct broker *b, json_t **out)
 {
 	size_t n = registry_count(b->reg);
 	struct rpc_fan_item *items = calloc(n ? n : 1, sizeof(*items));
 	char **pings = calloc(n ? n : 1, sizeof(char *));
 	char (*ids)[33] = calloc(n ? n : 1, sizeof(*ids));
-	json_t *list = json_array(), *env = NULL;
+	json_t *list = json_array();
 	int rc = WN_ENOMEM;
-	if (items == NULL || pings == NULL || ids == NULL)
+	if (items == NULL || pings == NULL || ids == NULL || list == NULL)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
 		struct registry_partner *p = registry_at(b->reg, i);
+		rpc_client *c = atomic_load(&p->client);
 		json_t *ping = NULL;
 		size_t len = 0;
-		if (!registry_usable(p) || p->client == NULL)
+		if (!registry_usable(p) || c == NULL)
 			continue;
 		if (envelope_new1(&ping, "health", b->ident->id, p->id) == 0 &&
 		    broker_sign(b, ping) == 0 && envelope_encode(ping, &pings[i], &len) == 0) {
 			snprintf(ids[i], sizeof(ids[i]), "%s", envelope_str(ping, "id"));
-			items[i].client = p->client;
+			items[i].client = c;
 			items[i].req = pings[i];
 			items[i].len = len;
 		}
@@ -64,24 +65,46 @@ int broker_handle_health(struct broker *b, const struct broker_request *rq, json
 	for (size_t i = 0; i < n; i++) {
 		struct registry_partner *p = registry_at(b->reg, i);
 		const char *state = "down";
-		const char *status = p->cert_error == WN_EREVOKED ? "revoked"
-				     : p->cert_error != 0 ? "invalid" : p->status;
 		int arc = items[i].rc;
 		if (arc == 0)
 			arc = health_check_answer(b, p, ids[i], items[i].resp, items[i].resplen);
 		if (arc == 0 && items[i].client != NULL)
 			state = "up";
 		json_t *e = json_pack("{s:s,s:s,s:s,s:s,s:b}", "id", p->id, "name", p->name, "status",
-				      status, "state", state, "seal_key", p->has_seal);
+				      registry_status(p), "state", state, "seal_key", p->has_seal);
 		json_object_set_new(e, "rtt_us", json_integer(arc == 0 && items[i].client
 							      ? (json_int_t)(items[i].elapsed_ms * 1000)
 							      : -1));
 		if (arc != 0 && items[i].client != NULL)
 			json_object_set_new(e, "reason", json_string(wn_errname(arc)));
+		long left = 0;
+		if (pki_cert_seconds_left(p->cert, &left) == 0)
+			json_object_set_new(e, "cert_seconds_left", json_integer(left));
+		if (atomic_load(&p->end_at) > 0)
+			json_object_set_new(e, "end_at", json_integer(atomic_load(&p->end_at)));
 		json_array_append_new(list, e);
-		free(items[i].resp);
-		free(pings[i]);
 	}
+	*out = list;
+	list = NULL;
+	rc = 0;
+out:
+	for (size_t i = 0; i < n && items != NULL; i++)
+		free(items[i].resp);
+	for (size_t i = 0; i < n && pings != NULL; i++)
+		free(pings[i]);
+	json_decref(list);
+	free(items);
+	free(pings);
+	free(ids);
+	return rc;
+}
+
+int broker_handle_health(struct broker *b, const struct broker_request *rq, json_t **reply)
+{
+	json_t *list = NULL, *env = NULL;
+	int rc = broker_health_list(b, &list);
+	if (rc != 0)
+		return rc;
 	if ((rc = envelope_new1(&env, "health.answer", b->ident->id,
 				envelope_str(rq->env, "from"))) != 0)
 		goto out;
@@ -95,8 +118,5 @@ int broker_handle_health(struct broker *b, const struct broker_request *rq, json
 out:
 	json_decref(env);
 	json_decref(list);
-	free(items);
-	free(pings);
-	free(ids);
 	return rc;
 }

@@ -1,6 +1,6 @@
 /*
  * main.c — wijknet-broker: parses the command line and wires the broker's
- * parts together; runs until SIGINT or SIGTERM.
+ * parts together; runs until SIGINT or SIGTERM; SIGHUP reloads.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -46,6 +46,7 @@ int main(int argc, char **argv)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGPIPE);
+	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 
 	broker *b = NULL;
@@ -60,9 +61,13 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	int sig = 0;
-	do {
+	for (;;) {
 		sigwait(&set, &sig);
-	} while (sig == SIGPIPE);
+		if (sig == SIGHUP)
+			broker_hangup(b); /* reload, never stop */
+		else if (sig != SIGPIPE)
+			break;
+	}
 	log_msg(WN_LOG_INFO, "broker_stopping", "signal %d", sig);
 	broker_close(b);
 	return 0;

@@ -1,6 +1,7 @@
 /*
- * registry.c — partner registry: configuration, certificate checks, sealing
- * keys (persisted in the broker's database) and per-partner connections.
+ * registry.c — the partner registry: kept in the broker's database (seeded
+ * from the config at first start), certificate checks, membership states,
+ * sealing keys and the connection to each partner's node.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -18,10 +19,14 @@
 #include "vocab.h"
 
 struct registry {
-	struct registry_partner *items;
-	size_t count;
-	pthread_mutex_t lock;
+	struct registry_partner *items[REGISTRY_MAX];
+	atomic_size_t count;     /* items below count are complete and stay */
+	_Atomic int64_t version; /* one more at every change */
+	pthread_mutex_t lock;    /* sealing keys; one admission at a time */
 	db *db;
+	struct audit *audit;
+	pki_trust *trust;
+	char *cert_key_path;     /* set by registry_connect */
 };
 
 static const struct schema_field partner_fields[] = {
@@ -35,10 +40,26 @@ static const struct schema_field partner_fields[] = {
 	{ NULL, 0, 0, 0 },
 };
 
+static const char *const state_names[] = { "active", "notice", "suspended", "ended", "revoked" };
 
-static void registry_partner_clear(struct registry_partner *p)
+const char *registry_state_name(int state)
 {
-	rpc_client_close(p->client);
+	return state >= 0 && state <= PARTNER_REVOKED ? state_names[state] : "invalid";
+}
+
+static int registry_state_parse(const char *name)
+{
+	for (int i = 0; i <= PARTNER_REVOKED; i++)
+		if (name != NULL && strcmp(name, state_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+static void registry_partner_free(struct registry_partner *p)
+{
+	if (p == NULL)
+		return;
+	rpc_client_close(atomic_load(&p->client));
 	if (p->tls)
 		nng_tls_config_free(p->tls);
 	free(p->name);
@@ -47,6 +68,7 @@ static void registry_partner_clear(struct registry_partner *p)
 	free(p->cert_pem);
 	json_decref(p->clusters);
 	free(p->seal_sig);
+	free(p);
 }
 
 /* Restores a previously published sealing key, re-verifying its signature. */
@@ -70,56 +92,128 @@ static void registry_restore_seal(registry *r, struct registry_partner *p)
 	db_unlock(r->db);
 }
 
-static int registry_load_one(registry *r, config *cfg, const json_t *obj, size_t idx,
-			     pki_trust *trust, char *err, size_t errcap)
+/* Checks the certificate now; a refusal is a security event. */
+static void registry_check_cert(registry *r, struct registry_partner *p)
 {
-	struct registry_partner *p = &r->items[idx];
+	char why[256];
+	int rc = pki_trust_verify(r->trust, p->cert, p->id, why, sizeof(why));
+	int before = atomic_exchange(&p->cert_error, rc);
+	if (rc != 0 && rc != before) {
+		char detail[400];
+		snprintf(detail, sizeof(detail), "registry: certificate of partner '%s' refused: %s",
+			 p->id, why);
+		secevent_record(r->db, rc, p->id, NULL, detail);
+	}
+}
+
+/* A partner entry from its parts (cert in PEM); *out: registry_partner_free. */
+static int registry_partner_new(const struct registry_entry *e, int state, int64_t end_at,
+				struct registry_partner **out)
+{
+	struct registry_partner *p = calloc(1, sizeof(*p));
+	if (p == NULL)
+		return WN_ENOMEM;
+	snprintf(p->id, sizeof(p->id), "%s", e->id);
+	p->incidental = strcmp(e->role, "incidental") == 0;
+	p->municipality = strcmp(e->role, "municipality") == 0;
+	atomic_init(&p->state, state);
+	atomic_init(&p->cert_error, 0);
+	atomic_init(&p->end_at, end_at);
+	atomic_init(&p->client, NULL);
+	p->name = strdup(e->name);
+	p->address = strdup(e->address);
+	p->cert_pem = strdup(e->cert_pem);
+	p->clusters = json_deep_copy(e->clusters);
+	if (p->name == NULL || p->address == NULL || p->cert_pem == NULL || p->clusters == NULL) {
+		registry_partner_free(p);
+		return WN_ENOMEM;
+	}
+	if (pki_cert_from_pem(p->cert_pem, &p->cert) != 0) {
+		registry_partner_free(p);
+		return WN_ECERT;
+	}
+	*out = p;
+	return 0;
+}
+
+/* Appends p (complete) so that readers see it whole. */
+static int registry_append(registry *r, struct registry_partner *p)
+{
+	size_t n = atomic_load(&r->count);
+	if (n >= REGISTRY_MAX)
+		return WN_ELIMIT;
+	r->items[n] = p;
+	atomic_store(&r->count, n + 1);
+	atomic_fetch_add(&r->version, 1);
+	return 0;
+}
+
+/* ---- the partners table ---------------------------------------------- */
+
+struct registry_row {
+	const struct registry_entry *e;
+	const char *status;
+};
+
+static int registry_insert_rows(db *d, void *arg)
+{
+	const struct registry_row *rows = arg;
+	sqlite3_stmt *st = NULL;
+	int rc = db_prepare(d, "INSERT INTO partners(id, name, address, role, clusters, cert,"
+			       " status, admitted_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?8)", &st);
+	for (size_t i = 0; rc == 0 && rows[i].e != NULL; i++) {
+		const struct registry_entry *e = rows[i].e;
+		char *clusters = json_dumps(e->clusters, JSON_COMPACT);
+		sqlite3_reset(st);
+		sqlite3_bind_text(st, 1, e->id, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 2, e->name, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 3, e->address, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 4, e->role, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 5, clusters ? clusters : "[]", -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 6, e->cert_pem, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 7, rows[i].status, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(st, 8, time_now_ms());
+		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
+		free(clusters);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* One partner of the config, read into e (strings point into obj or pem). */
+static int registry_seed_one(config *cfg, const json_t *obj, size_t idx, struct registry_entry *e,
+			     const char **status, char **pem, char *err, size_t errcap)
+{
 	char where[32];
 	snprintf(where, sizeof(where), "partners[%zu]", idx);
 	int rc = config_check(cfg, obj, where, partner_fields, err, errcap);
 	if (rc != 0)
 		return rc;
-	const char *id = config_str(obj, "id", NULL);
-	if (schema_valid_partner_id(id) != 0) {
+	e->id = config_str(obj, "id", NULL);
+	if (schema_valid_partner_id(e->id) != 0) {
 		snprintf(err, errcap, "%s: in '%s': key 'id': '%s' is not a partner id "
-			 "(lowercase letters, digits, '-')", config_file(cfg), where, id);
+			 "(lowercase letters, digits, '-')", config_file(cfg), where, e->id);
 		return WN_ECONFIG;
 	}
-	for (size_t i = 0; i < idx; i++) {
-		if (strcmp(r->items[i].id, id) == 0) {
-			snprintf(err, errcap, "%s: in '%s': partner id '%s' appears twice",
-				 config_file(cfg), where, id);
-			return WN_ECONFIG;
-		}
-	}
-	snprintf(p->id, sizeof(p->id), "%s", id);
-	const char *status = config_str(obj, "status", "active");
-	if (strcmp(status, "active") && strcmp(status, "suspended") && strcmp(status, "revoked")) {
+	*status = config_str(obj, "status", "active");
+	if (strcmp(*status, "active") && strcmp(*status, "suspended") && strcmp(*status, "revoked")) {
 		snprintf(err, errcap, "%s: in '%s': key 'status': expected active, suspended or revoked",
 			 config_file(cfg), where);
 		return WN_ECONFIG;
 	}
-	snprintf(p->status, sizeof(p->status), "%s", status);
-	const char *role = config_str(obj, "role", "member");
-	if (strcmp(role, "member") != 0 && strcmp(role, "incidental") != 0 &&
-	    strcmp(role, "municipality") != 0) {
+	e->role = config_str(obj, "role", "member");
+	if (strcmp(e->role, "member") != 0 && strcmp(e->role, "incidental") != 0 &&
+	    strcmp(e->role, "municipality") != 0) {
 		snprintf(err, errcap, "%s: in '%s': key 'role': expected member, municipality or "
-			 "incidental",
-			 config_file(cfg), where);
+			 "incidental", config_file(cfg), where);
 		return WN_ECONFIG;
 	}
-	p->incidental = strcmp(role, "incidental") == 0;
-	p->municipality = strcmp(role, "municipality") == 0;
-	p->name = strdup(config_str(obj, "name", id));
-	p->address = strdup(config_str(obj, "address", ""));
-	p->clusters = json_object_get(obj, "clusters");
-	if (p->clusters == NULL)
-		p->clusters = json_pack("[sss]", "jeugd", "volwassenen", "multiprobleem");
-	else
-		json_incref(p->clusters);
+	e->name = config_str(obj, "name", e->id);
+	e->address = config_str(obj, "address", "");
+	e->clusters = json_object_get(obj, "clusters");
 	size_t i;
 	json_t *c;
-	json_array_foreach(p->clusters, i, c) {
+	json_array_foreach(e->clusters, i, c) {
 		if (!vocab_cluster(json_string_value(c))) {
 			snprintf(err, errcap, "%s: in '%s': key 'clusters': item %zu is not one of "
 				 "jeugd, volwassenen, multiprobleem", config_file(cfg), where, i);
@@ -127,55 +221,160 @@ static int registry_load_one(registry *r, config *cfg, const json_t *obj, size_t
 		}
 	}
 	char *path = config_path(cfg, config_str(obj, "certificate", NULL));
-	char *pem = NULL;
-	if (path == NULL || file_read_all(path, 64 * 1024, &pem, NULL) != 0 ||
-	    pki_cert_from_pem(pem, &p->cert) != 0) {
+	X509 *cert = NULL;
+	if (path == NULL || file_read_all(path, 64 * 1024, pem, NULL) != 0 ||
+	    pki_cert_from_pem(*pem, &cert) != 0) {
 		snprintf(err, errcap, "%s: in '%s': key 'certificate': cannot read a PEM certificate "
 			 "from %s", config_file(cfg), where, path ? path : "?");
 		free(path);
-		free(pem);
 		return WN_ECONFIG;
 	}
+	X509_free(cert);
 	free(path);
-	free(pem);
-	if (pki_cert_to_pem(p->cert, &p->cert_pem) != 0)
-		return WN_ENOMEM;
-	char why[256];
-	p->cert_error = pki_trust_verify(trust, p->cert, p->id, why, sizeof(why));
-	if (p->cert_error != 0) {
-		char detail[400];
-		snprintf(detail, sizeof(detail), "registry: certificate of partner '%s' refused: %s",
-			 p->id, why);
-		secevent_record(r->db, p->cert_error, p->id, NULL, detail);
-	}
-	registry_restore_seal(r, p);
+	e->cert_pem = *pem;
 	return 0;
 }
 
-int registry_load(config *cfg, const json_t *partners, pki_trust *trust, db *d, registry **out,
-		  char *err, size_t errcap)
+/* First start: the partners of the config become the registry (audited). */
+static int registry_seed(registry *r, config *cfg, const json_t *partners, char *err,
+			 size_t errcap)
 {
-	if (!json_is_array(partners)) {
-		snprintf(err, errcap, "%s: key 'partners': expected an array", config_file(cfg));
-		return WN_ECONFIG;
+	size_t n = json_array_size(partners);
+	struct registry_entry *es = calloc(n + 1, sizeof(*es));
+	struct registry_row *rows = calloc(n + 1, sizeof(*rows));
+	char **pems = calloc(n + 1, sizeof(char *));
+	json_t *clusters_default = json_pack("[sss]", "jeugd", "volwassenen", "multiprobleem");
+	json_t *ids = json_array();
+	int rc = es && rows && pems && clusters_default && ids ? 0 : WN_ENOMEM;
+	if (n > REGISTRY_MAX) {
+		snprintf(err, errcap, "%s: key 'partners': more than %d", config_file(cfg),
+			 REGISTRY_MAX);
+		rc = WN_ECONFIG;
 	}
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		rc = registry_seed_one(cfg, json_array_get(partners, i), i, &es[i], &rows[i].status,
+				       &pems[i], err, errcap);
+		if (rc == 0 && es[i].clusters == NULL)
+			es[i].clusters = clusters_default;
+		for (size_t j = 0; rc == 0 && j < i; j++) {
+			if (strcmp(es[j].id, es[i].id) == 0) {
+				snprintf(err, errcap, "%s: in 'partners[%zu]': partner id '%s' appears "
+					 "twice", config_file(cfg), i, es[i].id);
+				rc = WN_ECONFIG;
+			}
+		}
+		rows[i].e = &es[i];
+		if (rc == 0)
+			json_array_append_new(ids, json_string(es[i].id));
+	}
+	if (rc == 0) {
+		int64_t idx;
+		char leaf[65];
+		json_t *entry = json_pack("{s:s,s:I,s:O}", "type", "registry.seed", "ts",
+					  (json_int_t)time_now_ms(), "partners", ids);
+		rc = entry ? store_audit_with(r->audit, registry_insert_rows, rows, entry, &idx, leaf)
+			   : WN_ENOMEM;
+		json_decref(entry);
+		if (rc != 0)
+			snprintf(err, errcap, "cannot store the registry: %s", wn_strerror(rc));
+		else
+			log_emit(WN_LOG_INFO, "registry_seeded",
+				 json_pack("{s:i}", "partners", (int)n));
+	}
+	for (size_t i = 0; i < n && pems; i++)
+		free(pems[i]);
+	free(pems);
+	free(es);
+	free(rows);
+	json_decref(clusters_default);
+	json_decref(ids);
+	return rc;
+}
+
+static int registry_read_row(registry *r, sqlite3_stmt *st)
+{
+	const char *clusters = (const char *)sqlite3_column_text(st, 4);
+	json_t *cj = json_loads(clusters ? clusters : "[]", 0, NULL);
+	struct registry_entry e = {
+		(const char *)sqlite3_column_text(st, 0), (const char *)sqlite3_column_text(st, 1),
+		(const char *)sqlite3_column_text(st, 2), (const char *)sqlite3_column_text(st, 3),
+		(const char *)sqlite3_column_text(st, 5), cj
+	};
+	int state = registry_state_parse((const char *)sqlite3_column_text(st, 6));
+	struct registry_partner *p = NULL;
+	int rc = cj != NULL && state >= 0 && e.id && e.name && e.address && e.role && e.cert_pem
+			 ? registry_partner_new(&e, state, sqlite3_column_int64(st, 7), &p)
+			 : WN_EDB;
+	json_decref(cj);
+	if (rc == 0 && (rc = registry_append(r, p)) != 0)
+		registry_partner_free(p);
+	return rc;
+}
+
+static int registry_read(registry *r)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, step;
+	db_lock(r->db);
+	rc = db_prepare(r->db, "SELECT id, name, address, role, clusters, cert, status,"
+			       " COALESCE(end_at, 0) FROM partners ORDER BY rowid", &st);
+	while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW)
+		rc = registry_read_row(r, st);
+	sqlite3_finalize(st);
+	db_unlock(r->db);
+	return rc;
+}
+
+static int registry_rows(db *d, long *n)
+{
+	sqlite3_stmt *st = NULL;
+	db_lock(d);
+	int rc = db_prepare(d, "SELECT count(*) FROM partners", &st);
+	if (rc == 0)
+		rc = sqlite3_step(st) == SQLITE_ROW ? 0 : WN_EDB;
+	if (rc == 0)
+		*n = (long)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	db_unlock(d);
+	return rc;
+}
+
+int registry_load(config *cfg, const json_t *partners, pki_trust *trust, db *d,
+		  struct audit *audit, registry **out, char *err, size_t errcap)
+{
+	long rows = 0;
 	registry *r = calloc(1, sizeof(*r));
 	if (r == NULL)
 		return WN_ENOMEM;
 	pthread_mutex_init(&r->lock, NULL);
+	atomic_init(&r->count, 0);
+	atomic_init(&r->version, 1);
 	r->db = d;
-	r->count = json_array_size(partners);
-	r->items = calloc(r->count ? r->count : 1, sizeof(*r->items));
-	if (r->items == NULL) {
-		registry_free(r);
-		return WN_ENOMEM;
+	r->audit = audit;
+	r->trust = trust;
+	int rc = registry_rows(d, &rows);
+	if (rc == 0 && rows == 0 && partners != NULL && !json_is_array(partners)) {
+		snprintf(err, errcap, "%s: key 'partners': expected an array", config_file(cfg));
+		rc = WN_ECONFIG;
 	}
-	for (size_t i = 0; i < r->count; i++) {
-		int rc = registry_load_one(r, cfg, json_array_get(partners, i), i, trust, err, errcap);
-		if (rc != 0) {
-			registry_free(r);
-			return rc;
-		}
+	if (rc == 0 && rows == 0 && json_array_size(partners) > 0)
+		rc = registry_seed(r, cfg, partners, err, errcap);
+	else if (rc == 0 && rows > 0 && partners != NULL)
+		log_msg(WN_LOG_INFO, "registry_from_database",
+			"%ld partners from the database; the config's 'partners' seeded it at first "
+			"start and are not read again", rows);
+	if (rc == 0 && (rc = registry_read(r)) != 0)
+		snprintf(err, errcap, "cannot read the registry from the database: %s",
+			 wn_strerror(rc));
+	for (size_t i = 0; rc == 0 && i < registry_count(r); i++) {
+		registry_check_cert(r, r->items[i]);
+		registry_restore_seal(r, r->items[i]);
+	}
+	if (rc != 0) {
+		if (err[0] == '\0')
+			snprintf(err, errcap, "registry: %s", wn_strerror(rc));
+		registry_free(r);
+		return rc;
 	}
 	*out = r;
 	return 0;
@@ -185,68 +384,112 @@ void registry_free(registry *r)
 {
 	if (r == NULL)
 		return;
-	for (size_t i = 0; i < r->count; i++)
-		registry_partner_clear(&r->items[i]);
-	free(r->items);
+	for (size_t i = 0; i < atomic_load(&r->count); i++)
+		registry_partner_free(r->items[i]);
+	free(r->cert_key_path);
 	pthread_mutex_destroy(&r->lock);
 	free(r);
 }
 
-int registry_connect(registry *r, const char *cert_key_path, const char *ca_path,
-		     const char *crl_path)
+/* Dials one partner's node; failures are logged, the dialer retries. */
+static int registry_dial(registry *r, struct registry_partner *p)
 {
-	for (size_t i = 0; i < r->count; i++) {
-		struct registry_partner *p = &r->items[i];
-		char err[256];
-		if (!registry_usable(p) || p->address[0] == '\0')
-			continue;
-		if (transport_tls_config(&p->tls, 0, cert_key_path, ca_path, crl_path, p->id, err,
-					 sizeof(err)) != 0) {
-			log_msg(WN_LOG_ERROR, "tls_config", "%s", err);
-			return WN_ECONFIG;
-		}
-		int first = 0;
-		if (rpc_client_open(&p->client, p->address, p->tls, &first, err, sizeof(err)) != 0) {
-			log_msg(WN_LOG_ERROR, "dial_failed", "%s", err);
-			continue;
-		}
-		if (first == NNG_EPEERAUTH || first == NNG_ECRYPTO) {
-			char detail[300];
-			snprintf(detail, sizeof(detail), "TLS handshake with node of '%s' at %s refused: %s",
-				 p->id, p->address, nng_strerror(first));
-			secevent_record(r->db, WN_ECERT, p->id, NULL, detail);
-		} else if (first != 0) {
-			log_emit(WN_LOG_INFO, "partner_not_reachable",
-				 json_pack("{s:s,s:s,s:s}", "partner", p->id, "address", p->address,
-					   "reason", nng_strerror(first)));
-		}
+	char err[256];
+	if (!registry_usable(p) || p->address[0] == '\0' || atomic_load(&p->client) != NULL)
+		return 0;
+	if (p->tls == NULL && transport_tls_config_trust(&p->tls, 0, r->cert_key_path, r->trust,
+							 p->id, err, sizeof(err)) != 0) {
+		log_msg(WN_LOG_ERROR, "tls_config", "%s", err);
+		return WN_ECONFIG;
+	}
+	int first = 0;
+	rpc_client *c = NULL;
+	if (rpc_client_open(&c, p->address, p->tls, &first, err, sizeof(err)) != 0) {
+		log_msg(WN_LOG_ERROR, "dial_failed", "%s", err);
+		return 0;
+	}
+	atomic_store(&p->client, c);
+	if (first == NNG_EPEERAUTH || first == NNG_ECRYPTO) {
+		char detail[300];
+		snprintf(detail, sizeof(detail), "TLS handshake with node of '%s' at %s refused: %s",
+			 p->id, p->address, nng_strerror(first));
+		secevent_record(r->db, WN_ECERT, p->id, NULL, detail);
+	} else if (first != 0) {
+		log_emit(WN_LOG_INFO, "partner_not_reachable",
+			 json_pack("{s:s,s:s,s:s}", "partner", p->id, "address", p->address,
+				   "reason", nng_strerror(first)));
+	}
+	return 0;
+}
+
+int registry_connect(registry *r, const char *cert_key_path, pki_trust *trust)
+{
+	free(r->cert_key_path);
+	if ((r->cert_key_path = strdup(cert_key_path)) == NULL)
+		return WN_ENOMEM;
+	r->trust = trust;
+	for (size_t i = 0; i < registry_count(r); i++) {
+		int rc = registry_dial(r, r->items[i]);
+		if (rc != 0)
+			return rc;
 	}
 	return 0;
 }
 
 size_t registry_count(registry *r)
 {
-	return r->count;
+	return atomic_load(&r->count);
 }
 
 struct registry_partner *registry_at(registry *r, size_t i)
 {
-	return i < r->count ? &r->items[i] : NULL;
+	return i < registry_count(r) ? r->items[i] : NULL;
 }
 
 struct registry_partner *registry_find(registry *r, const char *id)
 {
 	if (id == NULL)
 		return NULL;
-	for (size_t i = 0; i < r->count; i++)
-		if (strcmp(r->items[i].id, id) == 0)
-			return &r->items[i];
+	size_t n = registry_count(r);
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(r->items[i]->id, id) == 0)
+			return r->items[i];
 	return NULL;
+}
+
+int64_t registry_version(registry *r)
+{
+	return atomic_load(&r->version);
+}
+
+void registry_touch(registry *r)
+{
+	atomic_fetch_add(&r->version, 1);
+}
+
+const char *registry_status(const struct registry_partner *p)
+{
+	int state = atomic_load(&p->state), ce = atomic_load(&p->cert_error);
+	if (state == PARTNER_ENDED || state == PARTNER_REVOKED)
+		return registry_state_name(state);
+	if (ce == WN_EREVOKED)
+		return "revoked";
+	if (ce != 0)
+		return "invalid";
+	return registry_state_name(state);
 }
 
 int registry_usable(const struct registry_partner *p)
 {
-	return p != NULL && strcmp(p->status, "active") == 0 && p->cert_error == 0;
+	if (p == NULL || atomic_load(&p->cert_error) != 0)
+		return 0;
+	int state = atomic_load(&p->state);
+	return state == PARTNER_ACTIVE || state == PARTNER_NOTICE;
+}
+
+int registry_open_to_new(const struct registry_partner *p)
+{
+	return registry_usable(p) && atomic_load(&p->state) == PARTNER_ACTIVE;
 }
 
 int registry_member(const struct registry_partner *p)
@@ -263,6 +506,128 @@ int registry_in_cluster(const struct registry_partner *p, const char *cluster)
 	json_array_foreach(p->clusters, i, c)
 		if (strcmp(json_string_value(c), cluster) == 0)
 			return 1;
+	return 0;
+}
+
+/* ---- changes ----------------------------------------------------------- */
+
+struct registry_state_change {
+	const char *id, *status, *reason;
+	int64_t end_at;
+};
+
+static int registry_update_row(db *d, void *arg)
+{
+	const struct registry_state_change *c = arg;
+	sqlite3_stmt *st = NULL;
+	int rc = db_prepare(d, "UPDATE partners SET status = ?2, reason = ?3, end_at = ?4,"
+			       " notice_at = CASE WHEN ?2 = 'notice' THEN ?5 ELSE notice_at END,"
+			       " updated_at = ?5 WHERE id = ?1", &st);
+	if (rc == 0) {
+		sqlite3_bind_text(st, 1, c->id, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 2, c->status, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 3, c->reason, -1, SQLITE_TRANSIENT);
+		if (c->end_at > 0)
+			sqlite3_bind_int64(st, 4, c->end_at);
+		else
+			sqlite3_bind_null(st, 4);
+		sqlite3_bind_int64(st, 5, time_now_ms());
+		rc = sqlite3_step(st) == SQLITE_DONE && sqlite3_changes(db_handle(d)) == 1
+			     ? 0
+			     : WN_EDB;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int registry_set_state(registry *r, struct registry_partner *p, int state, int64_t end_at,
+		       const char *reason, const char *by)
+{
+	struct registry_state_change c = { p->id, registry_state_name(state),
+					   reason ? reason : "", end_at };
+	json_t *entry = json_pack("{s:s,s:I,s:s,s:s,s:s,s:s}", "type", "registry.status", "ts",
+				  (json_int_t)time_now_ms(), "partner", p->id, "status", c.status,
+				  "reason", c.reason, "by", by ? by : "");
+	if (entry == NULL)
+		return WN_ENOMEM;
+	if (end_at > 0)
+		json_object_set_new(entry, "end_at", json_integer(end_at));
+	int64_t idx;
+	char leaf[65];
+	int rc = store_audit_with(r->audit, registry_update_row, &c, entry, &idx, leaf);
+	json_decref(entry);
+	if (rc != 0)
+		return rc;
+	atomic_store(&p->end_at, end_at);
+	atomic_store(&p->state, state);
+	atomic_fetch_add(&r->version, 1);
+	log_emit(WN_LOG_INFO, "partner_status",
+		 json_pack("{s:s,s:s,s:s,s:s}", "partner", p->id, "status", c.status, "reason",
+			   c.reason, "by", by ? by : ""));
+	if (state == PARTNER_ENDED || state == PARTNER_REVOKED || state == PARTNER_SUSPENDED)
+		rpc_client_hangup(atomic_load(&p->client));
+	return 0;
+}
+
+int registry_admit(registry *r, const struct registry_entry *e, const char *by,
+		   struct registry_partner **out, char *err, size_t errcap)
+{
+	struct registry_partner *p = NULL;
+	struct registry_row rows[2] = { { e, "active" }, { NULL, NULL } };
+	int rc = registry_partner_new(e, PARTNER_ACTIVE, 0, &p);
+	if (rc != 0) {
+		snprintf(err, errcap, "cannot register '%s': %s", e->id, wn_strerror(rc));
+		return rc;
+	}
+	pthread_mutex_lock(&r->lock);
+	if (registry_find(r, e->id) != NULL) {
+		snprintf(err, errcap, "'%s' is already in the registry", e->id);
+		rc = WN_EEXISTS;
+		goto out;
+	}
+	json_t *entry = json_pack("{s:s,s:I,s:s,s:s,s:s}", "type", "registry.admit", "ts",
+				  (json_int_t)time_now_ms(), "partner", e->id, "role", e->role, "by",
+				  by ? by : "");
+	int64_t idx;
+	char leaf[65];
+	rc = entry ? store_audit_with(r->audit, registry_insert_rows, rows, entry, &idx, leaf)
+		   : WN_ENOMEM;
+	json_decref(entry);
+	if (rc == 0)
+		rc = registry_append(r, p);
+	if (rc != 0) {
+		snprintf(err, errcap, "cannot register '%s': %s", e->id, wn_strerror(rc));
+		goto out;
+	}
+	registry_check_cert(r, p);
+	registry_restore_seal(r, p);
+	if (r->cert_key_path != NULL)
+		registry_dial(r, p);
+	*out = p;
+	p = NULL;
+out:
+	pthread_mutex_unlock(&r->lock);
+	registry_partner_free(p);
+	return rc;
+}
+
+int registry_recheck(registry *r, int *revoked)
+{
+	*revoked = 0;
+	for (size_t i = 0; i < registry_count(r); i++) {
+		struct registry_partner *p = r->items[i];
+		registry_check_cert(r, p);
+		int state = atomic_load(&p->state);
+		if (atomic_load(&p->cert_error) != WN_EREVOKED || state == PARTNER_REVOKED ||
+		    state == PARTNER_ENDED)
+			continue;
+		int rc = registry_set_state(r, p, PARTNER_REVOKED, 0,
+					    "certificate revoked in the federation CRL", "crl");
+		if (rc != 0)
+			return rc;
+		(*revoked)++;
+	}
+	atomic_fetch_add(&r->version, 1);
 	return 0;
 }
 

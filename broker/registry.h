@@ -1,11 +1,18 @@
 /*
  * registry.h — the broker's registry of federation partners: id, name, node
- * address, certificate, status, clusters and the published sealing key, plus
- * the connection the broker keeps to each active partner's node.
+ * address, certificate, membership status, clusters and the published
+ * sealing key, plus the connection the broker keeps to each partner's node.
+ *
+ * The registry lives in the broker's database (seeded from the config at
+ * first start) and changes while the federation runs: partners are admitted,
+ * give notice, end, are suspended or revoked. Entries are never removed from
+ * memory, so a pointer to one stays valid until registry_free; what changes
+ * (status, certificate verdict, connection) is read atomically.
  */
 #ifndef WN_BROKER_REGISTRY_H
 #define WN_BROKER_REGISTRY_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include <jansson.h>
@@ -14,53 +21,104 @@
 #include "config.h"
 #include "db.h"
 #include "pki.h"
+#include "store.h"
 #include "transport.h"
 
+#define REGISTRY_MAX 1000 /* partners a federation holds, ended ones included */
+
 typedef struct registry registry;
+
+/* Membership states (Heerlen 14, 15; Groningen 9, 10). */
+enum partner_state {
+	PARTNER_ACTIVE,    /* a member in good standing */
+	PARTNER_NOTICE,    /* gave notice: running cases continue, no new ones */
+	PARTNER_SUSPENDED, /* the operator stopped its traffic for now */
+	PARTNER_ENDED,     /* membership over (end date, exit or expulsion) */
+	PARTNER_REVOKED,   /* certificate revoked */
+};
 
 struct registry_partner {
 	char id[PKI_ID_MAX];
 	char *name;
 	char *address;
-	char status[16];      /* active, suspended, revoked (registry decision) */
 	int incidental;       /* role "incidental": a third party (Heerlen 7.2, Bijlage 6) */
 	int municipality;     /* role "municipality": answers to the client (Heerlen 9.1) */
-	int cert_error;       /* 0, or why the certificate is refused */
+	atomic_int state;     /* enum partner_state */
+	atomic_int cert_error; /* 0, or why the certificate is refused now */
+	_Atomic int64_t end_at; /* ms: the end of a notice period, 0 without one */
 	X509 *cert;
 	char *cert_pem;
 	json_t *clusters;     /* array of cluster codes */
 	uint8_t seal_pk[32];
 	char *seal_sig;       /* partner's signature over its sealing key (b64) */
 	int has_seal;
-	rpc_client *client;   /* broker → node connection, NULL when not usable */
+	_Atomic(rpc_client *) client; /* broker → node connection, NULL when not usable */
 	nng_tls_config *tls;
 };
 
-/* Loads the "partners" array from the broker config, verifies each
- * certificate against trust (revoked/expired/foreign ones are recorded as
- * security events and made unusable), restores sealing keys from the db.
- * *out: registry_free(). */
-int registry_load(config *cfg, const json_t *partners, pki_trust *trust, db *d, registry **out,
-		  char *err, size_t errcap);
+/* What a newly admitted partner is registered with. */
+struct registry_entry {
+	const char *id, *name, *address, *role, *cert_pem;
+	const json_t *clusters;
+};
+
+/* Loads the registry from the database; at first start seeds it from the
+ * "partners" array of the broker config (audited). Certificates are checked
+ * against trust (refusals recorded as security events); sealing keys
+ * restored. *out: registry_free(). */
+int registry_load(config *cfg, const json_t *partners, pki_trust *trust, db *d,
+		  struct audit *audit, registry **out, char *err, size_t errcap);
 void registry_free(registry *r);
 
-/* Dials every usable partner's node (TLS server name = partner id). */
-int registry_connect(registry *r, const char *cert_key_path, const char *ca_path,
-		     const char *crl_path);
+/* Dials every usable partner's node (TLS server name = partner id); later
+ * admissions are dialed with the same identity and trust. */
+int registry_connect(registry *r, const char *cert_key_path, pki_trust *trust);
 
 size_t registry_count(registry *r);
 struct registry_partner *registry_at(registry *r, size_t i);
 /* NULL when unknown. */
 struct registry_partner *registry_find(registry *r, const char *id);
 
-/* 1 when the partner may send and receive (status active, certificate ok). */
+/* Counts every change of the registry: the directory's version. */
+int64_t registry_version(registry *r);
+
+/* Marks the directory changed (the federation policy it carries changed). */
+void registry_touch(registry *r);
+
+/* The status as partners and operators read it: active, notice, suspended,
+ * ended, revoked, or invalid (a certificate refused for another reason). */
+const char *registry_status(const struct registry_partner *p);
+const char *registry_state_name(int state);
+
+/* 1 when the partner may send and receive: active or under notice (its
+ * running cases continue), certificate ok. */
 int registry_usable(const struct registry_partner *p);
+
+/* 1 when the partner may be added to a new case or asked in a new lookup by
+ * default: active, certificate ok (not under notice). */
+int registry_open_to_new(const struct registry_partner *p);
 
 /* 1 when the partner is a covenant member (not an incidental third party). */
 int registry_member(const struct registry_partner *p);
 
 /* 1 when the partner takes part in cluster (NULL cluster: any). */
 int registry_in_cluster(const struct registry_partner *p, const char *cluster);
+
+/* Changes a partner's state, durably and in the audit log, naming who did
+ * it and why; end_at (ms, 0 for none) is the end of a notice period. A
+ * partner leaving the federation is hung up on. */
+int registry_set_state(registry *r, struct registry_partner *p, int state, int64_t end_at,
+		       const char *reason, const char *by);
+
+/* Registers an admitted partner (audited), verifies its certificate and
+ * dials its node. *out points into the registry. */
+int registry_admit(registry *r, const struct registry_entry *e, const char *by,
+		   struct registry_partner **out, char *err, size_t errcap);
+
+/* Checks every certificate again (the CRL changed); a partner whose
+ * certificate is now revoked is marked revoked for good. *revoked gets how
+ * many were. */
+int registry_recheck(registry *r, int *revoked);
 
 /* Verifies and stores a sealing key the partner published. */
 int registry_set_seal_key(registry *r, struct registry_partner *p, const char *key_b64,

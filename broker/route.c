@@ -292,8 +292,16 @@ static int route_forward(struct broker *b, const struct broker_request *rq, cons
 		admit->errcap = errcap;
 		err[0] = '\0';
 	}
-	if ((rc = store_audit_with(&b->audit, admit ? route_admit_locked : NULL, admit, entry,
-				   index, leaf)) != 0) {
+	/* every decision names the policy it was taken under (Heerlen 17.2) */
+	int policy_version = b->policy_version;
+	json_t *logged = json_deep_copy(entry);
+	if (logged == NULL)
+		goto out;
+	json_object_set_new(logged, "policy", json_integer(policy_version));
+	rc = store_audit_with(&b->audit, admit ? route_admit_locked : NULL, admit, logged, index,
+			      leaf);
+	json_decref(logged);
+	if (rc != 0) {
 		if (err[0] == '\0')
 			snprintf(err, errcap, "audit log write failed; query not forwarded");
 		goto out;
@@ -301,6 +309,7 @@ static int route_forward(struct broker *b, const struct broker_request *rq, cons
 	struct receipt_attest at = { 0 };
 	if (attest != NULL)
 		at = *attest;
+	at.policy_version = policy_version;
 	if (admit != NULL && admit->people != NULL) {
 		at.people = admit->people;
 		at.keys = admit->keys;
@@ -603,7 +612,7 @@ int broker_handle_request(struct broker *b, const struct broker_request *rq, jso
 		json_object_set_new(entry, "approval", json_string(approval));
 	const struct receipt_attest attest = { consent ? "active" : NULL, c.cluster,
 					       approval ? "approved" : NULL,
-					       approval ? t.person : NULL, NULL, NULL };
+					       approval ? t.person : NULL, NULL, NULL, 0 };
 	struct store_thirdparty_change tp = { .id = approval, .by = rq->from->id,
 					      .request_id = envelope_str(env, "id") };
 	json_t *to = json_object_get(env, "to");

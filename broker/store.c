@@ -82,6 +82,28 @@ static const struct db_migration broker_migrations[] = {
 	     " party TEXT NOT NULL, case_id TEXT NOT NULL, text_version TEXT NOT NULL,"
 	     " declaration TEXT NOT NULL, declared_at INTEGER NOT NULL);" },
 	{ 7, SECEVENT_AGGREGATE_SCHEMA },
+	/* a federation that governs itself (Heerlen 14, 15, 17.2; Groningen 9-11):
+	 * the registry, proposals decided by the members' votes, the versioned
+	 * federation policy, and the breach register (G-P 11.2) */
+	{ 8, "CREATE TABLE partners (id TEXT PRIMARY KEY, name TEXT NOT NULL,"
+	     " address TEXT NOT NULL, role TEXT NOT NULL, clusters TEXT NOT NULL,"
+	     " cert TEXT NOT NULL, status TEXT NOT NULL, reason TEXT, notice_at INTEGER,"
+	     " end_at INTEGER, admitted_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);"
+	     "CREATE TABLE proposals (id TEXT PRIMARY KEY, kind TEXT NOT NULL,"
+	     " subject TEXT NOT NULL, document TEXT NOT NULL, proposed_by TEXT NOT NULL,"
+	     " proposed_at INTEGER NOT NULL, rule TEXT NOT NULL, status TEXT NOT NULL,"
+	     " decided_at INTEGER, outcome TEXT);"
+	     "CREATE TABLE proposal_votes (proposal TEXT NOT NULL REFERENCES proposals(id),"
+	     " partner TEXT NOT NULL, vote TEXT NOT NULL, reason TEXT, actor TEXT,"
+	     " envelope TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (proposal, partner));"
+	     "CREATE TABLE policy (version INTEGER PRIMARY KEY, document TEXT NOT NULL,"
+	     " adopted_at INTEGER NOT NULL, proposal TEXT);"
+	     "CREATE TABLE breaches (id INTEGER PRIMARY KEY AUTOINCREMENT, source TEXT NOT NULL,"
+	     " kind TEXT NOT NULL, peer TEXT NOT NULL, addr TEXT NOT NULL, day TEXT NOT NULL,"
+	     " count INTEGER NOT NULL, first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL,"
+	     " detail TEXT, risk TEXT, assessment TEXT, assessed_at INTEGER, assessed_by TEXT,"
+	     " authority_notified_at INTEGER, authority_ref TEXT, subjects_notified_at INTEGER,"
+	     " subjects_note TEXT, UNIQUE (source, kind, peer, addr, day));" },
 };
 
 int store_open(const char *path, db **out, char *err, size_t errcap)

@@ -27,6 +27,24 @@ static const struct declaration declarations[] = {
 	  "Verkregen informatie mag niet verwerkt worden op een wijze die onverenigbaar is met "
 	  "de doeleinden waarvoor ze zijn verkregen. In dit kader is het niet toegestaan enige "
 	  "informatie aan derden te verstrekken omtrent gegevens van cliënt.\n" },
+	{ "heerlen-bijlage4-v1",
+	  "Verklaring toetreding tot het convenant (Convenant Sociale Wijkteams Heerlen, "
+	  "bijlage 4).\n"
+	  "Overwegende dat deelname aan het convenant gelet op de taak, bevoegdheid en "
+	  "verantwoordelijkheid van ondergetekende noodzakelijk is voor een effectieve en goede "
+	  "vervulling van zijn taak, dan wel voor de taak van andere convenantpartners, en dat "
+	  "alle convenantpartners overeenkomstig artikel 15 van het convenant instemmen met "
+	  "toetreding van ondergetekende, verklaart ondergetekende:\n"
+	  "I. Ondergetekende onderschrijft de in het convenant geformuleerde doelstellingen en is "
+	  "in dit kader met inachtneming van de wettelijke bepalingen als vermeld in het "
+	  "convenant gerechtigd tot informatie-uitwisseling met convenantpartners, waaronder de "
+	  "uitwisseling van persoonsgegevens.\n"
+	  "II. De bestanden van ondergetekende van waaruit persoonsgegevens worden verstrekt aan "
+	  "de convenantpartners zijn overeenkomstig de waarborgen van de voor hem geldende "
+	  "(specifieke) privacy wet- en regelgeving ingericht.\n"
+	  "III. De verstrekking van de persoonsgegevens aan de convenantpartners geschiedt "
+	  "overeenkomstig het bepaalde in de voor hem geldende (specifieke) privacy wet- en "
+	  "regelgeving.\n" },
 };
 
 const char *declaration_text(const char *version)

@@ -10,6 +10,7 @@
 #define WN_DECLARATION_H
 
 #define DECLARATION_VERSION "heerlen-bijlage6-v1" /* the text signed now */
+#define DECLARATION_JOIN_VERSION "heerlen-bijlage4-v1" /* a new partner's accession */
 
 /* The text of a version (static), or NULL for an unknown version. */
 const char *declaration_text(const char *version);

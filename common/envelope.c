@@ -59,6 +59,7 @@ static const struct schema_field receipt_fields[] = {
 	{ "person", SCHEMA_STRING, 0, 64 },
 	{ "people", SCHEMA_ARRAY, 0, ENVELOPE_MAX_PEOPLE },
 	{ "keys", SCHEMA_OBJECT, 0, 0 },
+	{ "policy", SCHEMA_INT, 0, 1000000 },
 	{ "sig", SCHEMA_STRING, 1, 256 },
 	{ NULL, 0, 0, 0 },
 };
@@ -80,7 +81,9 @@ static const char *const known_types[] = {
 	"checkpoint.get", "checkpoint.cosign",
 	"report.access", "report.answer", "report.result",
 	"rights.request", "rights.answer", "rights.result",
-	"stats.get", "stats.month", "stats.answer", "stats.result", NULL,
+	"stats.get", "stats.month", "stats.answer", "stats.result",
+	"member.join", "member.status", "member.list", "member.vote", "member.notice",
+	"member.end", "policy.propose", "policy.get", "directory.changed", "breach.report", NULL,
 };
 
 static int envelope_type_known(const char *t)
@@ -397,6 +400,8 @@ int envelope_countersign(json_t *env, EVP_PKEY *key, const char *broker_id, int6
 		json_object_set(r, "people", (json_t *)attest->people);
 	if (attest != NULL && attest->keys != NULL)
 		json_object_set(r, "keys", (json_t *)attest->keys);
+	if (attest != NULL && attest->policy_version > 0)
+		json_object_set_new(r, "policy", json_integer(attest->policy_version));
 	rc = envelope_sign_object(r, RECEIPT_CONTEXT, drop_rsig, key, &b64);
 	if (rc == 0) {
 		json_object_set_new(r, "sig", json_string(b64));

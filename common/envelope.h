@@ -77,6 +77,7 @@ struct receipt_attest {
 	const char *person;
 	const json_t *people;
 	const json_t *keys;
+	int policy_version;   /* the federation policy it was decided under, 0: none */
 };
 
 /* Adds the broker's receipt: audit index, leaf hash, time and attest (may

@@ -54,6 +54,9 @@ static const struct error_entry error_table[] = {
 				    "(history rewritten or truncated)" },
 	{ WN_ENOTINCASE, "not_in_case", "the person is not a member of the household the case is "
 					"about" },
+	{ WN_EEXISTS, "exists", "the object exists already" },
+	{ WN_EPENDING, "pending", "a join request awaits the members' decision" },
+	{ WN_ENOTICE, "under_notice", "the partner gave notice: it takes no new cases or lookups" },
 };
 
 static const struct error_entry *error_find(int code)

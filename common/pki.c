@@ -15,6 +15,7 @@
 
 #include "wijknet.h"
 #include "pki.h"
+#include "fileio.h"
 #include "schema.h"
 
 /* SHA-256 fetched once (a fetch per signature is measurable in OpenSSL 3). */
@@ -33,7 +34,11 @@ static const EVP_MD *pki_sha256_md(void)
 }
 
 struct pki_trust {
+	pthread_rwlock_t lock; /* a reload swaps what is below while checks run */
 	X509_STORE *store;
+	X509 *ca;
+	X509_CRL *crl;         /* or NULL */
+	char *ca_pem, *crl_pem;
 };
 
 static int pki_is_p256(EVP_PKEY *key)
@@ -121,64 +126,206 @@ void pki_identity_free(pki_identity *id)
 	free(id);
 }
 
-int pki_trust_load(const char *ca_path, const char *crl_path, pki_trust **out, char *err,
-		   size_t errcap)
+/* Parses a PEM CRL and checks it is the CA's and not past its nextUpdate. */
+static int pki_crl_check(X509 *ca, const char *pem, const char *where, X509_CRL **out, char *err,
+			 size_t errcap)
+{
+	BIO *bio = BIO_new_mem_buf(pem, -1);
+	X509_CRL *crl = bio ? PEM_read_bio_X509_CRL(bio, NULL, NULL, NULL) : NULL;
+	int rc = WN_ECERT;
+	BIO_free(bio);
+	if (crl == NULL) {
+		snprintf(err, errcap, "%s: cannot read the CRL", where);
+		goto out;
+	}
+	EVP_PKEY *capub = X509_get0_pubkey(ca);
+	if (capub == NULL || X509_CRL_verify(crl, capub) != 1) {
+		snprintf(err, errcap, "%s: CRL is not signed by the federation CA", where);
+		goto out;
+	}
+	const ASN1_TIME *next = X509_CRL_get0_nextUpdate(crl);
+	if (next != NULL && X509_cmp_current_time(next) < 0) {
+		snprintf(err, errcap, "%s: CRL is past its nextUpdate; reissue it (wijknet-ca crl)",
+			 where);
+		rc = WN_EEXPIRED;
+		goto out;
+	}
+	*out = crl;
+	crl = NULL;
+	rc = 0;
+out:
+	ERR_clear_error();
+	X509_CRL_free(crl);
+	return rc;
+}
+
+/* A store of the CA and (if any) the CRL, checking revocation. */
+static int pki_store_build(X509 *ca, X509_CRL *crl, X509_STORE **out)
+{
+	X509_STORE *st = X509_STORE_new();
+	if (st == NULL || X509_STORE_add_cert(st, ca) != 1 ||
+	    (crl != NULL && X509_STORE_add_crl(st, crl) != 1)) {
+		X509_STORE_free(st);
+		ERR_clear_error();
+		return WN_ECERT;
+	}
+	if (crl != NULL)
+		X509_STORE_set_flags(st, X509_V_FLAG_CRL_CHECK);
+	*out = st;
+	return 0;
+}
+
+/* Builds a trust from PEM texts; *out: pki_trust_free(). */
+static int pki_trust_from_pem(const char *ca_pem, const char *crl_pem, const char *ca_where,
+			      const char *crl_where, pki_trust **out, char *err, size_t errcap)
 {
 	int rc = WN_ECERT;
 	pki_trust *t = calloc(1, sizeof(*t));
-	BIO *bio = NULL;
-	X509 *ca = NULL;
-	X509_CRL *crl = NULL;
 	if (t == NULL)
 		return WN_ENOMEM;
-	t->store = X509_STORE_new();
-	if (t->store == NULL) {
-		rc = WN_ENOMEM;
+	pthread_rwlock_init(&t->lock, NULL);
+	if (pki_cert_from_pem(ca_pem, &t->ca) != 0) {
+		snprintf(err, errcap, "%s: cannot read the CA certificate", ca_where);
 		goto out;
 	}
-	bio = BIO_new_file(ca_path, "r");
-	if (bio == NULL || (ca = PEM_read_bio_X509(bio, NULL, NULL, NULL)) == NULL) {
-		snprintf(err, errcap, "%s: cannot read the CA certificate", ca_path);
+	if (crl_pem != NULL && (rc = pki_crl_check(t->ca, crl_pem, crl_where, &t->crl, err,
+						   errcap)) != 0)
 		goto out;
-	}
-	if (X509_STORE_add_cert(t->store, ca) != 1) {
-		snprintf(err, errcap, "%s: cannot use the CA certificate", ca_path);
+	rc = WN_ENOMEM;
+	if ((t->ca_pem = strdup(ca_pem)) == NULL ||
+	    (crl_pem != NULL && (t->crl_pem = strdup(crl_pem)) == NULL))
 		goto out;
-	}
-	if (crl_path != NULL) {
-		BIO_free(bio);
-		bio = BIO_new_file(crl_path, "r");
-		if (bio == NULL || (crl = PEM_read_bio_X509_CRL(bio, NULL, NULL, NULL)) == NULL) {
-			snprintf(err, errcap, "%s: cannot read the CRL", crl_path);
-			goto out;
-		}
-		EVP_PKEY *capub = X509_get0_pubkey(ca);
-		if (capub == NULL || X509_CRL_verify(crl, capub) != 1) {
-			snprintf(err, errcap, "%s: CRL is not signed by the federation CA", crl_path);
-			goto out;
-		}
-		const ASN1_TIME *next = X509_CRL_get0_nextUpdate(crl);
-		if (next != NULL && X509_cmp_current_time(next) < 0) {
-			snprintf(err, errcap, "%s: CRL is past its nextUpdate; reissue it (wijknet-ca crl)",
-				 crl_path);
-			rc = WN_EEXPIRED;
-			goto out;
-		}
-		if (X509_STORE_add_crl(t->store, crl) != 1) {
-			snprintf(err, errcap, "%s: cannot use the CRL", crl_path);
-			goto out;
-		}
-		X509_STORE_set_flags(t->store, X509_V_FLAG_CRL_CHECK);
+	if ((rc = pki_store_build(t->ca, t->crl, &t->store)) != 0) {
+		snprintf(err, errcap, "%s: cannot use the CA certificate or CRL", ca_where);
+		goto out;
 	}
 	*out = t;
 	t = NULL;
 	rc = 0;
 out:
-	ERR_clear_error();
-	BIO_free(bio);
-	X509_free(ca);
-	X509_CRL_free(crl);
 	pki_trust_free(t);
+	return rc;
+}
+
+int pki_trust_load(const char *ca_path, const char *crl_path, pki_trust **out, char *err,
+		   size_t errcap)
+{
+	char *ca = NULL, *crl = NULL;
+	int rc = WN_ECERT;
+	if (file_read_all(ca_path, 1 << 20, &ca, NULL) != 0) {
+		snprintf(err, errcap, "%s: cannot read the CA certificate", ca_path);
+		goto out;
+	}
+	if (crl_path != NULL && file_read_all(crl_path, 16 << 20, &crl, NULL) != 0) {
+		snprintf(err, errcap, "%s: cannot read the CRL", crl_path);
+		goto out;
+	}
+	rc = pki_trust_from_pem(ca, crl, ca_path, crl_path, out, err, errcap);
+out:
+	free(ca);
+	free(crl);
+	return rc;
+}
+
+/* Moves src's contents into t under t's write lock; src is freed. */
+static void pki_trust_swap(pki_trust *t, pki_trust *src)
+{
+	pthread_rwlock_wrlock(&t->lock);
+	X509_STORE *st = t->store;
+	X509 *ca = t->ca;
+	X509_CRL *crl = t->crl;
+	char *ca_pem = t->ca_pem, *crl_pem = t->crl_pem;
+	t->store = src->store;
+	t->ca = src->ca;
+	t->crl = src->crl;
+	t->ca_pem = src->ca_pem;
+	t->crl_pem = src->crl_pem;
+	src->store = st;
+	src->ca = ca;
+	src->crl = crl;
+	src->ca_pem = ca_pem;
+	src->crl_pem = crl_pem;
+	pthread_rwlock_unlock(&t->lock);
+	pki_trust_free(src);
+}
+
+static int pki_str_differ(const char *a, const char *b)
+{
+	return (a == NULL) != (b == NULL) || (a != NULL && strcmp(a, b) != 0);
+}
+
+int pki_trust_reload(pki_trust *t, const char *ca_path, const char *crl_path, int *changed,
+		     char *err, size_t errcap)
+{
+	pki_trust *n = NULL;
+	int rc = pki_trust_load(ca_path, crl_path, &n, err, errcap);
+	if (rc != 0)
+		return rc;
+	pthread_rwlock_rdlock(&t->lock);
+	*changed = pki_str_differ(t->ca_pem, n->ca_pem) || pki_str_differ(t->crl_pem, n->crl_pem);
+	pthread_rwlock_unlock(&t->lock);
+	if (*changed)
+		pki_trust_swap(t, n);
+	else
+		pki_trust_free(n);
+	return 0;
+}
+
+int pki_trust_offer_crl(pki_trust *t, const char *crl_pem, int *changed, char *err,
+			size_t errcap)
+{
+	*changed = 0;
+	pki_trust *n = NULL;
+	pthread_rwlock_rdlock(&t->lock);
+	char *ca = strdup(t->ca_pem);
+	int newer = t->crl == NULL;
+	pthread_rwlock_unlock(&t->lock);
+	if (ca == NULL)
+		return WN_ENOMEM;
+	int rc = pki_trust_from_pem(ca, crl_pem, "federation CA", "offered CRL", &n, err, errcap);
+	free(ca);
+	if (rc != 0)
+		return rc;
+	pthread_rwlock_rdlock(&t->lock);
+	if (!newer)
+		newer = ASN1_TIME_compare(X509_CRL_get0_lastUpdate(n->crl),
+					  X509_CRL_get0_lastUpdate(t->crl)) > 0;
+	pthread_rwlock_unlock(&t->lock);
+	if (newer) {
+		pki_trust_swap(t, n); /* a CRL never goes back to an older one */
+		*changed = 1;
+	} else {
+		pki_trust_free(n);
+	}
+	return 0;
+}
+
+int pki_trust_pem(pki_trust *t, char **ca_pem, char **crl_pem)
+{
+	int rc = 0;
+	pthread_rwlock_rdlock(&t->lock);
+	*ca_pem = strdup(t->ca_pem);
+	*crl_pem = t->crl_pem ? strdup(t->crl_pem) : NULL;
+	if (*ca_pem == NULL || (t->crl_pem != NULL && *crl_pem == NULL)) {
+		free(*ca_pem);
+		free(*crl_pem);
+		*ca_pem = *crl_pem = NULL;
+		rc = WN_ENOMEM;
+	}
+	pthread_rwlock_unlock(&t->lock);
+	return rc;
+}
+
+int pki_trust_crl_seconds_left(pki_trust *t, long *out)
+{
+	int rc = WN_ENOTFOUND, days = 0, secs = 0;
+	pthread_rwlock_rdlock(&t->lock);
+	const ASN1_TIME *next = t->crl ? X509_CRL_get0_nextUpdate(t->crl) : NULL;
+	if (next != NULL && ASN1_TIME_diff(&days, &secs, NULL, next) == 1) {
+		*out = (long)days * 86400L + secs;
+		rc = 0;
+	}
+	pthread_rwlock_unlock(&t->lock);
 	return rc;
 }
 
@@ -187,6 +334,11 @@ void pki_trust_free(pki_trust *t)
 	if (t == NULL)
 		return;
 	X509_STORE_free(t->store);
+	X509_free(t->ca);
+	X509_CRL_free(t->crl);
+	free(t->ca_pem);
+	free(t->crl_pem);
+	pthread_rwlock_destroy(&t->lock);
 	free(t);
 }
 
@@ -197,6 +349,7 @@ int pki_trust_verify(pki_trust *t, X509 *cert, const char *expect_id, char *err,
 	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
 	if (ctx == NULL)
 		return WN_ENOMEM;
+	pthread_rwlock_rdlock(&t->lock); /* until ctx is freed: it points into the store */
 	if (X509_STORE_CTX_init(ctx, t->store, cert, NULL) != 1)
 		goto out;
 	if (X509_verify_cert(ctx) != 1) {
@@ -223,6 +376,7 @@ int pki_trust_verify(pki_trust *t, X509 *cert, const char *expect_id, char *err,
 out:
 	ERR_clear_error();
 	X509_STORE_CTX_free(ctx);
+	pthread_rwlock_unlock(&t->lock);
 	return rc;
 }
 

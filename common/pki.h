@@ -34,6 +34,22 @@ int pki_trust_load(const char *ca_path, const char *crl_path, pki_trust **out, c
 		   size_t errcap);
 void pki_trust_free(pki_trust *t);
 
+/* Reads the CA and CRL files again; *changed is 1 when either differs (then
+ * every later check uses them). On error the trust is left as it was. */
+int pki_trust_reload(pki_trust *t, const char *ca_path, const char *crl_path, int *changed,
+		     char *err, size_t errcap);
+
+/* Takes a CRL distributed by the broker when the federation CA signed it, it
+ * is in force and newer than the one in use (never an older one). */
+int pki_trust_offer_crl(pki_trust *t, const char *crl_pem, int *changed, char *err,
+			size_t errcap);
+
+/* Copies of the CA and CRL (NULL without one) in PEM; caller frees. */
+int pki_trust_pem(pki_trust *t, char **ca_pem, char **crl_pem);
+
+/* Seconds until the CRL's nextUpdate; WN_ENOTFOUND without a CRL. */
+int pki_trust_crl_seconds_left(pki_trust *t, long *out);
+
 /* Verifies cert against the CA and CRL and that its CN is expect_id (if not
  * NULL). WN_ECERT (untrusted or wrong name), WN_EREVOKED, WN_EEXPIRED. */
 int pki_trust_verify(pki_trust *t, X509 *cert, const char *expect_id, char *err,

@@ -148,3 +148,44 @@ int secevent_count(db *d, const char *kind, long *out)
 	db_unlock(d);
 	return rc;
 }
+
+int secevent_digest(db *d, int64_t since_ms, json_t **out)
+{
+	sqlite3_stmt *st = NULL;
+	json_t *rows = json_array();
+	if (rows == NULL)
+		return WN_ENOMEM;
+	db_lock(d);
+	int rc = db_prepare(d, "SELECT kind, COALESCE(peer, ''), COALESCE(addr, ''),"
+			       " strftime('%Y-%m-%d', ts / 1000, 'unixepoch') AS day, SUM(count),"
+			       " MIN(ts), MAX(ts), MIN(detail) FROM security_events WHERE ts >= ?"
+			       " GROUP BY kind, peer, addr, day ORDER BY MIN(ts) LIMIT ?", &st);
+	if (rc == 0) {
+		sqlite3_bind_int64(st, 1, since_ms);
+		sqlite3_bind_int(st, 2, SECEVENT_DIGEST_MAX);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			json_t *r = json_pack(
+				"{s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:s}", "kind",
+				(const char *)sqlite3_column_text(st, 0), "peer",
+				(const char *)sqlite3_column_text(st, 1), "addr",
+				(const char *)sqlite3_column_text(st, 2), "day",
+				(const char *)sqlite3_column_text(st, 3), "count",
+				(json_int_t)sqlite3_column_int64(st, 4), "first_seen",
+				(json_int_t)sqlite3_column_int64(st, 5), "last_seen",
+				(json_int_t)sqlite3_column_int64(st, 6), "detail",
+				sqlite3_column_text(st, 7) ? (const char *)sqlite3_column_text(st, 7) : "");
+			if (r == NULL || json_array_append_new(rows, r) != 0) {
+				rc = WN_ENOMEM;
+				break;
+			}
+		}
+	}
+	sqlite3_finalize(st);
+	db_unlock(d);
+	if (rc != 0) {
+		json_decref(rows);
+		return rc;
+	}
+	*out = rows;
+	return 0;
+}

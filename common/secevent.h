@@ -10,6 +10,10 @@
 #ifndef WN_SECEVENT_H
 #define WN_SECEVENT_H
 
+#include <stdint.h>
+
+#include <jansson.h>
+
 #include "db.h"
 
 #define SECEVENT_SCHEMA                                                            \
@@ -51,5 +55,12 @@ int secevent_record(db *d, int code, const char *peer, const char *msg_id, const
 /* Number of refusals of a kind (NULL = all), counted rows included, for
  * health and tests. */
 int secevent_count(db *d, const char *kind, long *out);
+
+#define SECEVENT_DIGEST_MAX 500 /* rows of one digest */
+
+/* The events since since_ms, one row per kind, claimed sender, address and
+ * day with the total count, first and last time and a detail: what a node
+ * raises to the municipality's breach register. *out: json_decref(). */
+int secevent_digest(db *d, int64_t since_ms, json_t **out);
 
 #endif

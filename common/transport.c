@@ -35,27 +35,19 @@ int transport_error(int rv)
 	}
 }
 
-int transport_tls_config(nng_tls_config **out, int server, const char *cert_key_path,
-			 const char *ca_path, const char *crl_path, const char *server_name,
-			 char *err, size_t errcap)
+/* A TLS configuration from the CA and CRL in PEM (crl may be NULL). */
+static int transport_tls_config_pem(nng_tls_config **out, int server, const char *cert_key_path,
+				    const char *ca, const char *crl, const char *server_name,
+				    char *err, size_t errcap)
 {
 	nng_tls_config *cfg = NULL;
-	char *ca = NULL, *crl = NULL;
 	int rv, rc = WN_ECONFIG;
 	if ((rv = nng_tls_config_alloc(&cfg, server ? NNG_TLS_MODE_SERVER : NNG_TLS_MODE_CLIENT)) != 0) {
 		snprintf(err, errcap, "TLS: %s", nng_strerror(rv));
 		return WN_ENOMEM;
 	}
-	if (file_read_all(ca_path, 1 << 20, &ca, NULL) != 0) {
-		snprintf(err, errcap, "%s: cannot read the CA certificate", ca_path);
-		goto out;
-	}
-	if (crl_path != NULL && file_read_all(crl_path, 16 << 20, &crl, NULL) != 0) {
-		snprintf(err, errcap, "%s: cannot read the CRL", crl_path);
-		goto out;
-	}
 	if ((rv = nng_tls_config_ca_chain(cfg, ca, crl)) != 0) {
-		snprintf(err, errcap, "%s: CA/CRL refused by TLS: %s", ca_path, nng_strerror(rv));
+		snprintf(err, errcap, "CA/CRL refused by TLS: %s", nng_strerror(rv));
 		goto out;
 	}
 	if ((rv = nng_tls_config_cert_key_file(cfg, cert_key_path, NULL)) != 0) {
@@ -77,10 +69,43 @@ int transport_tls_config(nng_tls_config **out, int server, const char *cert_key_
 	cfg = NULL;
 	rc = 0;
 out:
-	free(ca);
-	free(crl);
 	if (cfg)
 		nng_tls_config_free(cfg);
+	return rc;
+}
+
+int transport_tls_config(nng_tls_config **out, int server, const char *cert_key_path,
+			 const char *ca_path, const char *crl_path, const char *server_name,
+			 char *err, size_t errcap)
+{
+	char *ca = NULL, *crl = NULL;
+	int rc = WN_ECONFIG;
+	if (file_read_all(ca_path, 1 << 20, &ca, NULL) != 0) {
+		snprintf(err, errcap, "%s: cannot read the CA certificate", ca_path);
+		goto out;
+	}
+	if (crl_path != NULL && file_read_all(crl_path, 16 << 20, &crl, NULL) != 0) {
+		snprintf(err, errcap, "%s: cannot read the CRL", crl_path);
+		goto out;
+	}
+	rc = transport_tls_config_pem(out, server, cert_key_path, ca, crl, server_name, err, errcap);
+out:
+	free(ca);
+	free(crl);
+	return rc;
+}
+
+int transport_tls_config_trust(nng_tls_config **out, int server, const char *cert_key_path,
+			       pki_trust *trust, const char *server_name, char *err,
+			       size_t errcap)
+{
+	char *ca = NULL, *crl = NULL;
+	int rc = pki_trust_pem(trust, &ca, &crl);
+	if (rc == 0)
+		rc = transport_tls_config_pem(out, server, cert_key_path, ca, crl, server_name, err,
+					      errcap);
+	free(ca);
+	free(crl);
 	return rc;
 }
 
@@ -344,6 +369,12 @@ fail:
 	return rc;
 }
 
+int rpc_server_set_tls(rpc_server *s, nng_tls_config *tls)
+{
+	int rv = nng_listener_set_ptr(s->listener, NNG_OPT_TLS_CONFIG, tls);
+	return rv == 0 ? 0 : transport_error(rv);
+}
+
 void rpc_server_gate_stats(rpc_server *s, struct gate_stats *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -436,6 +467,12 @@ void rpc_client_close(rpc_client *c)
 		return;
 	nng_close(c->sock);
 	free(c);
+}
+
+void rpc_client_hangup(rpc_client *c)
+{
+	if (c != NULL)
+		nng_dialer_close(c->dialer);
 }
 
 int rpc_client_connected(rpc_client *c)

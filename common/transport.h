@@ -15,6 +15,8 @@
 #include <nng/nng.h>
 #include <nng/supplemental/tls/tls.h>
 
+#include "pki.h"
+
 #include "gate.h"
 
 /* nng's cap on a message received: larger ones close the connection. Up to
@@ -30,6 +32,11 @@
 int transport_tls_config(nng_tls_config **out, int server, const char *cert_key_path,
 			 const char *ca_path, const char *crl_path, const char *server_name,
 			 char *err, size_t errcap);
+
+/* The same from a trust store's CA and CRL (as they are now). */
+int transport_tls_config_trust(nng_tls_config **out, int server, const char *cert_key_path,
+			       pki_trust *trust, const char *server_name, char *err,
+			       size_t errcap);
 
 /* The connection a request came over: what the network shows, apart from
  * whatever the message claims. */
@@ -60,6 +67,11 @@ int rpc_server_start(rpc_server **out, const char *url, nng_tls_config *tls,
 void rpc_server_gate_stats(rpc_server *s, struct gate_stats *out);
 void rpc_server_stop(rpc_server *s);
 
+/* Swaps the TLS configuration of a running listener (a new CA or CRL):
+ * connections already made keep running, new ones use tls. The caller
+ * keeps and frees its own reference. */
+int rpc_server_set_tls(rpc_server *s, nng_tls_config *tls);
+
 typedef struct rpc_client rpc_client;
 
 /* Dials url. The first attempt is synchronous so that a refused handshake is
@@ -68,6 +80,10 @@ typedef struct rpc_client rpc_client;
 int rpc_client_open(rpc_client **out, const char *url, nng_tls_config *tls, int *first_error,
 		    char *err, size_t errcap);
 void rpc_client_close(rpc_client *c);
+
+/* Closes the connection and stops redialing (a partner that left or was
+ * revoked); calls on c fail from then on. c stays valid until closed. */
+void rpc_client_hangup(rpc_client *c);
 
 /* Sends req and waits up to timeout_ms for the reply (*resp malloc'd,
  * caller frees). WN_ETIMEOUT when no answer came in time. */

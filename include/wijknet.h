@@ -59,7 +59,10 @@ enum wn_error {
 	WN_EGROUND = -35,        /* unknown lawful ground */
 	WN_ETAMPERED = -36,      /* a tamper-evident log does not extend what was seen */
 	WN_ENOTINCASE = -37,     /* the person is not a member of the case's household */
-	WN_ECODE_MIN = -37
+	WN_EEXISTS = -38,        /* the object exists already */
+	WN_EPENDING = -39,       /* a join request awaits the members' decision */
+	WN_ENOTICE = -40,        /* the partner gave notice: no new cases or lookups */
+	WN_ECODE_MIN = -40
 };
 
 /* A sentence describing an error code; never NULL, static storage. */

@@ -50,7 +50,9 @@ struct node {
 	pthread_cond_t wake;
 	struct directory *dir;
 	int seal_published;
+	int refresh_now;          /* the broker said the directory changed */
 	int stopping;
+	int64_t breach_mark;      /* the security events last raised to the broker */
 	pthread_t refresher;
 	int refresher_started;
 
@@ -80,6 +82,15 @@ void node_refresh_directory_before(struct node *n, int64_t ts);
  * latest checkpoint checked against the last one seen, kept and co-signed. */
 int node_checkpoint_own(struct node *n);
 int node_witness_broker(struct node *n, char *err, size_t errcap);
+
+/* The living federation (federation.c): the trust from the CA and CRL
+ * files and the newest CRL kept from the broker; a CRL the directory
+ * carries; a refresh now (the broker's push); raising security events to
+ * the municipality's breach register. */
+int node_trust_open(struct node *n, char *err, size_t errcap);
+int node_offer_crl(struct node *n, const char *pem);
+void node_directory_changed(struct node *n);
+void node_raise_breaches(struct node *n);
 
 /* Handlers wired by node.c. */
 int node_inbound_handle(void *arg, const struct rpc_peer *conn, const void *req, size_t len,

@@ -1,6 +1,7 @@
 /*
  * directory.c — verification of the broker's directory.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,11 +18,17 @@ static const struct schema_field dir_body_fields[] = {
 	{ "broker", SCHEMA_OBJECT, 1, 0 },
 	{ "partners", SCHEMA_ARRAY, 1, 1000 },
 	{ "policy", SCHEMA_OBJECT, 0, 0 },
+	{ "version", SCHEMA_INT, 0, INT64_MAX },
+	{ "crl", SCHEMA_STRING, 0, 1 << 20 },
 	{ NULL, 0, 0, 0 },
 };
 
 static const struct schema_field dir_policy_fields[] = {
 	{ "max_consent_days", SCHEMA_INT, 0, 3650 },
+	{ "approval_rule", SCHEMA_STRING, 0, 32 },
+	{ "notice_months", SCHEMA_INT, 0, 24 },
+	{ "max_partners", SCHEMA_INT, 0, 1000 },
+	{ "version", SCHEMA_INT, 0, 1000000 },
 	{ NULL, 0, 0, 0 },
 };
 
@@ -41,6 +48,7 @@ static const struct schema_field dir_peer_fields[] = {
 	{ "cert", SCHEMA_STRING, 1, 16384 },
 	{ "seal_key", SCHEMA_STRING, 0, 64 },
 	{ "seal_sig", SCHEMA_STRING, 0, 256 },
+	{ "end_at", SCHEMA_INT, 0, INT64_MAX },
 	{ NULL, 0, 0, 0 },
 };
 
@@ -111,7 +119,10 @@ static int directory_peer(struct dir_peer *p, const json_t *e, pki_trust *trust,
 	if (crc != 0)
 		log_emit(WN_LOG_WARN, "directory_partner_refused",
 			 json_pack("{s:s,s:s}", "partner", id, "reason", why));
-	p->usable = crc == 0 && strcmp(p->status, "active") == 0;
+	/* a partner under notice keeps its running cases (Heerlen 14.2) */
+	p->notice = strcmp(p->status, "notice") == 0;
+	p->usable = crc == 0 && (strcmp(p->status, "active") == 0 || p->notice);
+	p->end_at = (int64_t)json_integer_value(json_object_get(e, "end_at"));
 	const char *k = json_string_value(json_object_get(e, "seal_key"));
 	const char *s = json_string_value(json_object_get(e, "seal_sig"));
 	if (crc == 0 && k != NULL && s != NULL) {
@@ -171,6 +182,8 @@ int directory_from_envelope(const json_t *env, const char *broker_id, pki_trust 
 	}
 	d->fetched_at = time_now_ms();
 	d->max_consent_days = (int)json_integer_value(json_object_get(policy, "max_consent_days"));
+	d->policy_version = (int)json_integer_value(json_object_get(policy, "version"));
+	d->version = (int64_t)json_integer_value(json_object_get(body, "version"));
 	*out = d;
 	return 0;
 fail:

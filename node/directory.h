@@ -20,7 +20,9 @@ struct dir_peer {
 	char *name;
 	char *address;
 	char *status;        /* as the broker reports it */
-	int usable;          /* status active and certificate verified here */
+	int usable;          /* active or under notice, certificate verified here */
+	int notice;          /* gave notice: running cases only, not asked by default */
+	int64_t end_at;      /* ms: when its notice period ends, 0 without one */
 	int incidental;      /* an incidental partner (Heerlen Bijlage 6): third party only */
 	int municipality;    /* answers to the client for reports and rights (Heerlen 9.1) */
 	X509 *cert;
@@ -37,6 +39,8 @@ struct directory {
 	char broker_id[PKI_ID_MAX];
 	int64_t fetched_at;
 	int max_consent_days;  /* federation policy; 0 when the broker names none */
+	int policy_version;    /* the federation policy's version */
+	int64_t version;       /* the registry's version when the broker signed it */
 };
 
 /* Builds a directory from the body of a `directory` envelope and verifies

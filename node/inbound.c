@@ -176,6 +176,9 @@ int node_inbound_handle(void *arg, const struct rpc_peer *conn, const void *req,
 	err[0] = '\0';
 	if (sender == NULL && strcmp(type, "health") == 0) {
 		rc = inbound_health(n, env, &reply);
+	} else if (sender == NULL && strcmp(type, "directory.changed") == 0) {
+		node_directory_changed(n); /* fetched and verified by the refresher */
+		rc = inbound_health(n, env, &reply);
 	} else if (sender == NULL && strcmp(type, "stats.month") == 0) {
 		rc = stats_answer(n, env, &reply, err, sizeof(err));
 	} else if (sender != NULL && strcmp(type, "lookup") == 0) {

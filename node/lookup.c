@@ -147,7 +147,7 @@ static int lookup_scope(struct lookup *l, const json_t *named, char *err, size_t
 	} else {
 		for (i = 0; i < l->d->count; i++) {
 			struct dir_peer *p = &l->d->peers[i];
-			if (p->usable && !p->incidental && strcmp(p->id, l->n->ident->id) != 0 &&
+			if (p->usable && !p->notice && !p->incidental && strcmp(p->id, l->n->ident->id) != 0 &&
 			    peer_in_cluster(p, l->cluster))
 				json_array_append_new(list, json_string(p->id));
 		}

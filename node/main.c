@@ -46,6 +46,7 @@ int main(int argc, char **argv)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGPIPE);
+	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 
 	node *n = NULL;
@@ -62,7 +63,9 @@ int main(int argc, char **argv)
 	int sig = 0;
 	do {
 		sigwait(&set, &sig);
-	} while (sig == SIGPIPE);
+		if (sig == SIGHUP)
+			node_hangup(n); /* reload, never stop */
+	} while (sig == SIGPIPE || sig == SIGHUP);
 	log_msg(WN_LOG_INFO, "node_stopping", "signal %d", sig);
 	node_close(n);
 	return 0;

@@ -58,6 +58,26 @@ struct directory *node_directory(struct node *n)
 	return d;
 }
 
+/* A reply's signature, with the directory's broker certificate or, before
+ * this node has a directory (a candidate awaiting admission), with the
+ * certificate the reply carries when it chains to the CA as the broker. */
+static int node_verify_broker_reply(struct node *n, struct directory *d, const json_t *r)
+{
+	if (d != NULL)
+		return envelope_verify(r, d->broker_cert) == 0 ? 0 : WN_ESIG;
+	const char *pem = json_string_value(json_object_get(envelope_body(r), "broker_cert"));
+	X509 *cert = NULL;
+	char why[256];
+	if (pem == NULL || pki_cert_from_pem(pem, &cert) != 0)
+		return WN_ESTATE;
+	int rc = pki_trust_verify(n->trust, cert, n->broker_id, why, sizeof(why)) == 0 &&
+			 envelope_verify(r, cert) == 0
+		 ? 0
+		 : WN_ESIG;
+	X509_free(cert);
+	return rc;
+}
+
 int node_call_broker(struct node *n, json_t *env, int timeout_ms, json_t **reply, char *err,
 		     size_t errcap)
 {
@@ -90,10 +110,9 @@ int node_call_broker(struct node *n, json_t *env, int timeout_ms, json_t **reply
 	}
 	if (strcmp(envelope_str(r, "type"), "directory") != 0) {
 		d = node_directory(n);
-		if (d == NULL || envelope_verify(r, d->broker_cert) != 0) {
+		if ((rc = node_verify_broker_reply(n, d, r)) != 0) {
 			snprintf(err, errcap, "reply does not carry the broker's signature");
-			rc = d ? WN_ESIG : WN_ESTATE;
-			if (d)
+			if (rc == WN_ESIG)
 				secevent_record(n->db, WN_ESIG, n->broker_id, envelope_str(r, "id"), err);
 			goto out;
 		}
@@ -132,6 +151,13 @@ int node_refresh_directory(struct node *n, char *err, size_t errcap)
 	}
 	if (rc == 0)
 		rc = directory_from_envelope(reply, n->broker_id, n->trust, &d, err, errcap);
+	const char *crl = json_string_value(json_object_get(envelope_body(reply), "crl"));
+	if (rc == 0 && crl != NULL && node_offer_crl(n, crl) == 1) {
+		/* a newer CRL: every certificate in the directory is checked again */
+		directory_release(d);
+		d = NULL;
+		rc = directory_from_envelope(reply, n->broker_id, n->trust, &d, err, errcap);
+	}
 	if (rc == WN_ESIG || rc == WN_ECERT || rc == WN_EREVOKED)
 		secevent_record(n->db, rc, n->broker_id, reply ? envelope_str(reply, "id") : NULL, err);
 	if (rc == 0) {
@@ -188,16 +214,18 @@ static int node_publish_seal_key(struct node *n, char *err, size_t errcap)
 static void *node_refresher_main(void *arg)
 {
 	struct node *n = arg;
-	int64_t next_refresh = 0;
+	int64_t next_refresh = 0, next_breaches = 0;
 	int last_rc = 1; /* so the first outcome is logged */
 	pthread_mutex_lock(&n->lock);
 	while (!n->stopping) {
 		int have_dir = n->dir != NULL, published = n->seal_published;
+		int now_wanted = n->refresh_now;
+		n->refresh_now = 0;
 		int64_t now = time_mono_ms();
 		pthread_mutex_unlock(&n->lock);
 		char err[512] = "";
 		int rc = 0;
-		if (!have_dir || now >= next_refresh) {
+		if (!have_dir || now_wanted || now >= next_refresh) {
 			rc = node_refresh_directory(n, err, sizeof(err));
 			next_refresh = now + (rc == 0 ? n->refresh_ms : 0);
 		}
@@ -213,6 +241,10 @@ static void *node_refresher_main(void *arg)
 			long purged = 0;
 			purge_expired(n, &purged);
 			n->next_purge = now + n->purge_ms;
+		}
+		if (rc == 0 && now >= next_breaches) {
+			node_raise_breaches(n);
+			next_breaches = now + n->refresh_ms;
 		}
 		if (rc == 0 && now >= n->next_checkpoint) {
 			char werr[512] = "";
@@ -234,7 +266,8 @@ static void *node_refresher_main(void *arg)
 			break;
 		struct timespec ts;
 		clock_gettime(CLOCK_REALTIME, &ts);
-		long wait_ms = (rc == 0 && n->seal_published) ? 1000 : 250;
+		/* a candidate awaiting admission asks less often */
+		long wait_ms = (rc == 0 && n->seal_published) ? 1000 : rc == WN_EPENDING ? 2000 : 250;
 		ts.tv_nsec += wait_ms * 1000000L;
 		ts.tv_sec += ts.tv_nsec / 1000000000L;
 		ts.tv_nsec %= 1000000000L;
@@ -317,9 +350,9 @@ int node_open(const char *config_file_path, node **out, char *err, size_t errcap
 		rc = WN_ECONFIG;
 		goto fail;
 	}
-	if ((rc = pki_trust_load(n->ca_path, n->crl_path, &n->trust, err, errcap)) != 0)
-		goto fail;
 	if ((rc = nodedb_open(n->db_path, &n->db, err, errcap)) != 0)
+		goto fail;
+	if ((rc = node_trust_open(n, err, errcap)) != 0)
 		goto fail;
 	char why[256];
 	if ((rc = pki_trust_verify(n->trust, n->ident->cert, id, why, sizeof(why))) != 0) {
@@ -368,10 +401,10 @@ fail:
 int node_start(node *n, char *err, size_t errcap)
 {
 	int rc, first = 0;
-	if ((rc = transport_tls_config(&n->server_tls, 1, n->cert_path, n->ca_path, n->crl_path, NULL,
-				       err, errcap)) != 0 ||
-	    (rc = transport_tls_config(&n->client_tls, 0, n->cert_path, n->ca_path, n->crl_path,
-				       n->broker_id, err, errcap)) != 0)
+	if ((rc = transport_tls_config_trust(&n->server_tls, 1, n->cert_path, n->trust, NULL, err,
+					     errcap)) != 0 ||
+	    (rc = transport_tls_config_trust(&n->client_tls, 0, n->cert_path, n->trust,
+					     n->broker_id, err, errcap)) != 0)
 		return rc;
 	if ((rc = rpc_client_open(&n->broker, n->broker_url, n->client_tls, &first, err, errcap)) != 0)
 		return rc;

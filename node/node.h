@@ -17,6 +17,11 @@ int node_open(const char *config_file_path, node **out, char *err, size_t errcap
  * background refresher. */
 int node_start(node *n, char *err, size_t errcap);
 
+/* SIGHUP: reads the log level, the CA and the CRL files again (a newer CRL
+ * from the broker stays) and swaps the listener's TLS configuration;
+ * other keys need a restart. */
+void node_hangup(node *n);
+
 void node_close(node *n);
 
 #endif

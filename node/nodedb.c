@@ -35,6 +35,9 @@ static const struct db_migration node_migrations[] = {
 	{ 10, CASEKEY_SCHEMA DISCLOG_PERSON_SCHEMA THIRDPARTY_PERSON_SCHEMA },
 	{ 11, CASEKEY_BASIS_SCHEMA },
 	{ 12, SECEVENT_AGGREGATE_SCHEMA },
+	/* the newest CRL the broker distributed (never replaced by an older one) */
+	{ 13, "CREATE TABLE federation_crl (id INTEGER PRIMARY KEY CHECK (id = 1),"
+	      " pem TEXT NOT NULL, updated_at INTEGER NOT NULL);" },
 };
 
 int nodedb_open(const char *path, db **out, char *err, size_t errcap)

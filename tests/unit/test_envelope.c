@@ -675,7 +675,7 @@ static void test_envelope_parse_bad_codes_and_sealed(void **state)
 static json_t *receipted_request(void)
 {
 	json_t *env = signed_request();
-	const struct receipt_attest attest = { "active", "multiprobleem", NULL, NULL, NULL, NULL };
+	const struct receipt_attest attest = { "active", "multiprobleem", NULL, NULL, NULL, NULL, 0 };
 	assert_int_equal(envelope_countersign(env, fx.broker.key, "broker", 42,
 					      "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
 					      &attest),

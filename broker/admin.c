@@ -1,0 +1,257 @@
+/*
+ * admin.c — the broker operator's local socket (ipc://, mode 0600): the
+ * partners and their status, pending approvals, every node's health,
+ * certificate and CRL expiry, suspending, resuming and revoking a partner,
+ * reloading the CA and CRL, and the breach register. Requests are JSON
+ * objects {"op", "operator", ...}; answers {"ok": true, ...} or {"error",
+ * "message"}. Every change is in the audit log with the operator's name.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wijknet.h"
+#include "breaches.h"
+#include "context.h"
+#include "envelope.h"
+#include "log.h"
+#include "policy.h"
+#include "schema.h"
+#include "secevent.h"
+
+#define ADMIN_REQ_MAX (64 * 1024)
+#define EXPIRY_WARN_S (7L * 86400) /* health warns a week before a lapse */
+#define BREACH_LIST_MAX 200
+
+char *broker_admin_url(config *cfg, const json_t *root, const char *db_path)
+{
+	const char *url = config_str(root, "admin", NULL);
+	(void)cfg;
+	if (url != NULL)
+		return strdup(url);
+	size_t n = strlen(db_path) + 32;
+	char *s = malloc(n);
+	if (s != NULL)
+		snprintf(s, n, "ipc://%s.admin", db_path);
+	return s;
+}
+
+static const char *req_str(const json_t *rq, const char *k)
+{
+	return json_string_value(json_object_get(rq, k));
+}
+
+/* Warnings for what lapses within a week (or has lapsed). */
+static json_t *admin_expiry(struct broker *b)
+{
+	json_t *warn = json_array();
+	long left = 0;
+	if (pki_trust_crl_seconds_left(b->trust, &left) == 0 && left < EXPIRY_WARN_S)
+		json_array_append_new(warn, json_pack("{s:s,s:I}", "what", "crl", "seconds_left",
+						      (json_int_t)left));
+	if (pki_cert_seconds_left(b->ident->cert, &left) == 0 && left < EXPIRY_WARN_S)
+		json_array_append_new(warn, json_pack("{s:s,s:I}", "what", "broker certificate",
+						      "seconds_left", (json_int_t)left));
+	for (size_t i = 0; i < registry_count(b->reg); i++) {
+		struct registry_partner *p = registry_at(b->reg, i);
+		if (registry_usable(p) && pki_cert_seconds_left(p->cert, &left) == 0 &&
+		    left < EXPIRY_WARN_S)
+			json_array_append_new(warn, json_pack("{s:s,s:s,s:I}", "what", "certificate",
+							      "partner", p->id, "seconds_left",
+							      (json_int_t)left));
+	}
+	return warn;
+}
+
+static int admin_status(struct broker *b, json_t *out)
+{
+	long crl = -1, cert = -1;
+	(void)pki_trust_crl_seconds_left(b->trust, &crl);
+	(void)pki_cert_seconds_left(b->ident->cert, &cert);
+	json_t *health = NULL;
+	int rc = broker_health_list(b, &health);
+	if (rc != 0)
+		return rc;
+	json_object_set_new(out, "broker", json_string(b->ident->id));
+	json_object_set_new(out, "version", json_string(WN_VERSION_STRING));
+	json_object_set_new(out, "policy", policy_current(b));
+	json_object_set_new(out, "crl_seconds_left", json_integer(crl));
+	json_object_set_new(out, "cert_seconds_left", json_integer(cert));
+	json_object_set_new(out, "warnings", admin_expiry(b));
+	json_object_set_new(out, "partners", health);
+	json_object_set_new(out, "proposals", broker_member_proposals(b));
+	return 0;
+}
+
+/* suspend, resume, revoke: the operator's decisions about one partner. */
+static int admin_partner_state(struct broker *b, const json_t *rq, const char *op,
+			       const char *by, char *err, size_t errcap)
+{
+	struct registry_partner *p = registry_find(b->reg, req_str(rq, "partner"));
+	const char *reason = req_str(rq, "reason");
+	if (p == NULL) {
+		snprintf(err, errcap, "no partner '%s' in the registry",
+			 req_str(rq, "partner") ? req_str(rq, "partner") : "");
+		return WN_EUNKNOWN_PARTNER;
+	}
+	if (reason == NULL || reason[0] == '\0') {
+		snprintf(err, errcap, "a reason is required (--reason)");
+		return WN_EINVAL;
+	}
+	int state = atomic_load(&p->state), to;
+	if (strcmp(op, "suspend") == 0) {
+		to = PARTNER_SUSPENDED;
+		if (state != PARTNER_ACTIVE && state != PARTNER_NOTICE)
+			goto wrong;
+	} else if (strcmp(op, "resume") == 0) {
+		to = PARTNER_ACTIVE;
+		if (state != PARTNER_SUSPENDED)
+			goto wrong;
+	} else {
+		to = PARTNER_REVOKED;
+		if (state == PARTNER_REVOKED)
+			goto wrong;
+	}
+	int rc = registry_set_state(b->reg, p, to, 0, reason, by);
+	if (rc == 0)
+		broker_federation_wake(b);
+	return rc;
+wrong:
+	snprintf(err, errcap, "'%s' is %s: cannot %s it", p->id, registry_state_name(state), op);
+	return WN_ESTATE;
+}
+
+static int admin_breaches(struct broker *b, const json_t *rq, const char *op, const char *by,
+			  json_t *out, char *err, size_t errcap)
+{
+	json_int_t id = json_integer_value(json_object_get(rq, "id"));
+	const char *a = req_str(rq, "risk") ? req_str(rq, "risk") : req_str(rq, "to");
+	const char *text = req_str(rq, "text");
+	json_t *v = NULL;
+	int rc;
+	breaches_sync_own(b->db, b->ident->id);
+	if (strcmp(op, "breaches.list") == 0) {
+		if ((rc = breaches_list(b->db, BREACH_LIST_MAX, &v)) == 0)
+			json_object_set_new(out, "breaches", v);
+		return rc;
+	}
+	if (strcmp(op, "breaches.show") == 0) {
+		if ((rc = breaches_show(b->db, id, &v)) == 0)
+			json_object_set_new(out, "breach", v);
+		else
+			snprintf(err, errcap, "no breach-register entry %lld", (long long)id);
+		return rc;
+	}
+	if (a == NULL || text == NULL || text[0] == '\0') {
+		snprintf(err, errcap, "%s needs %s and a text", op,
+			 strcmp(op, "breaches.assess") == 0 ? "--risk none|risk|high"
+							    : "--to authority|subjects");
+		return WN_EINVAL;
+	}
+	rc = strcmp(op, "breaches.assess") == 0 ? breaches_assess(b->db, id, a, text, by)
+						: breaches_notify(b->db, id, a, text, by);
+	if (rc == WN_EINVAL)
+		snprintf(err, errcap, "%s: '%s' is not one of %s", op, a,
+			 strcmp(op, "breaches.assess") == 0 ? "none, risk, high"
+							    : "authority, subjects");
+	else if (rc == WN_ENOTFOUND)
+		snprintf(err, errcap, "no breach-register entry %lld", (long long)id);
+	if (rc == 0 && (rc = breaches_show(b->db, id, &v)) == 0)
+		json_object_set_new(out, "breach", v);
+	return rc;
+}
+
+static int admin_run(struct broker *b, const json_t *rq, json_t *out, char *err, size_t errcap)
+{
+	const char *op = req_str(rq, "op");
+	char by[160];
+	snprintf(by, sizeof(by), "operator:%s", req_str(rq, "operator") ? req_str(rq, "operator")
+									: "unknown");
+	if (op == NULL) {
+		snprintf(err, errcap, "missing 'op'");
+		return WN_EINVAL;
+	}
+	log_emit(WN_LOG_INFO, "admin_request", json_pack("{s:s,s:s}", "op", op, "by", by));
+	if (strcmp(op, "status") == 0 || strcmp(op, "health") == 0 ||
+	    strcmp(op, "partners") == 0 || strcmp(op, "proposals") == 0)
+		return admin_status(b, out);
+	if (strcmp(op, "suspend") == 0 || strcmp(op, "resume") == 0 || strcmp(op, "revoke") == 0)
+		return admin_partner_state(b, rq, op, by, err, errcap);
+	if (strcmp(op, "reload") == 0) {
+		int changed = 0;
+		int rc = broker_reload(b, &changed, err, errcap);
+		json_object_set_new(out, "changed", json_boolean(changed));
+		if (rc == 0)
+			broker_federation_wake(b);
+		return rc;
+	}
+	if (strncmp(op, "breaches.", 9) == 0)
+		return admin_breaches(b, rq, op, by, out, err, errcap);
+	snprintf(err, errcap, "unknown operation '%s'", op);
+	return WN_EINVAL;
+}
+
+static int admin_handle(void *arg, const struct rpc_peer *conn, const void *req, size_t len,
+			char **resp, size_t *resplen)
+{
+	struct broker *b = arg;
+	(void)conn;
+	char err[512] = "";
+	json_error_t jerr;
+	json_t *rq = len <= ADMIN_REQ_MAX ? json_loadb(req, len, 0, &jerr) : NULL;
+	json_t *out = json_object();
+	int rc = rq == NULL ? WN_EJSON : json_is_object(rq) ? 0 : WN_EJSON;
+	if (rc != 0)
+		snprintf(err, sizeof(err), "the request is not a JSON object");
+	else
+		rc = admin_run(b, rq, out, err, sizeof(err));
+	if (rc == 0) {
+		json_object_set_new(out, "ok", json_true());
+	} else {
+		json_object_clear(out);
+		json_object_set_new(out, "error", json_string(wn_errname(rc)));
+		json_object_set_new(out, "message", json_string(err[0] ? err : wn_strerror(rc)));
+	}
+	*resp = json_dumps(out, JSON_COMPACT);
+	*resplen = *resp ? strlen(*resp) : 0;
+	json_decref(rq);
+	json_decref(out);
+	return *resp ? 0 : WN_ENOMEM;
+}
+
+int broker_handle_breach_report(struct broker *b, const struct broker_request *rq,
+				json_t **reply, char *err, size_t errcap)
+{
+	json_t *rows = json_object_get(envelope_body(rq->env), "events");
+	if (!json_is_array(rows) || json_array_size(rows) > SECEVENT_DIGEST_MAX) {
+		snprintf(err, errcap, "breach.report: 'events' is an array of at most %d",
+			 SECEVENT_DIGEST_MAX);
+		return WN_ESCHEMA;
+	}
+	size_t i;
+	json_t *r;
+	json_array_foreach(rows, i, r) {
+		if (!json_is_string(json_object_get(r, "kind")) ||
+		    !json_is_string(json_object_get(r, "day")) ||
+		    !json_is_integer(json_object_get(r, "count"))) {
+			snprintf(err, errcap, "breach.report: event %zu lacks kind, day or count", i);
+			return WN_ESCHEMA;
+		}
+	}
+	int rc = breaches_ingest(b->db, rq->from->id, rows);
+	if (rc != 0)
+		return rc;
+	return broker_reply(b, rq, "ok", NULL, reply);
+}
+
+int broker_admin_start(struct broker *b, char *err, size_t errcap)
+{
+	if (b->admin_url == NULL)
+		return WN_ENOMEM;
+	int rc = rpc_server_start(&b->admin, b->admin_url, NULL, NULL, 2, admin_handle, b, err,
+				  errcap);
+	if (rc != 0)
+		snprintf(err + strlen(err), errcap - strlen(err),
+			 " (the operator's socket, config key 'admin')");
+	return rc;
+}

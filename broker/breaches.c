@@ -1,0 +1,200 @@
+/*
+ * breaches.c — the breach register: incidents from security events, their
+ * assessment and notification, with the 72-hour clock of GDPR art. 33.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "wijknet.h"
+#include "breaches.h"
+#include "ids.h"
+#include "log.h"
+#include "secevent.h"
+
+static const char *str_of(const json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+	return s ? s : "";
+}
+
+int breaches_ingest(db *d, const char *source, const json_t *rows)
+{
+	sqlite3_stmt *st = NULL;
+	size_t i;
+	json_t *r;
+	db_lock(d);
+	int rc = db_prepare(d, "INSERT INTO breaches(source, kind, peer, addr, day, count,"
+			       " first_seen, last_seen, detail) VALUES (?,?,?,?,?,?,?,?,?)"
+			       " ON CONFLICT(source, kind, peer, addr, day) DO UPDATE SET"
+			       " count = MAX(count, excluded.count),"
+			       " last_seen = MAX(last_seen, excluded.last_seen)", &st);
+	if (rc == 0)
+		rc = db_begin(d);
+	json_array_foreach(rows, i, r) {
+		if (rc != 0)
+			break;
+		sqlite3_reset(st);
+		sqlite3_bind_text(st, 1, source, -1, SQLITE_TRANSIENT);
+		for (int k = 0; k < 4; k++) {
+			static const char *const keys[] = { "kind", "peer", "addr", "day" };
+			sqlite3_bind_text(st, 2 + k, str_of(r, keys[k]), -1, SQLITE_TRANSIENT);
+		}
+		sqlite3_bind_int64(st, 6, json_integer_value(json_object_get(r, "count")));
+		sqlite3_bind_int64(st, 7, json_integer_value(json_object_get(r, "first_seen")));
+		sqlite3_bind_int64(st, 8, json_integer_value(json_object_get(r, "last_seen")));
+		sqlite3_bind_text(st, 9, str_of(r, "detail"), -1, SQLITE_TRANSIENT);
+		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
+	}
+	if (rc == 0)
+		rc = db_commit(d);
+	else
+		db_rollback(d);
+	sqlite3_finalize(st);
+	db_unlock(d);
+	return rc;
+}
+
+void breaches_sync_own(db *d, const char *self)
+{
+	json_t *rows = NULL;
+	int rc = secevent_digest(d, time_now_ms() - 2 * 86400000LL, &rows);
+	if (rc == 0)
+		rc = breaches_ingest(d, self, rows);
+	if (rc != 0)
+		log_msg(WN_LOG_ERROR, "breach_register_failed", "%s", wn_strerror(rc));
+	json_decref(rows);
+}
+
+#define BREACH_COLUMNS                                                                      \
+	"id, source, kind, peer, addr, day, count, first_seen, last_seen, detail, risk,"    \
+	" assessment, assessed_at, assessed_by, authority_notified_at, authority_ref,"     \
+	" subjects_notified_at, subjects_note"
+
+/* Overdue: no assessment, or a risk not yet notified, 72 hours after it was
+ * first seen. */
+#define BREACH_OVERDUE                                                                      \
+	"(?1 - first_seen > 259200000 AND (risk IS NULL OR (risk != 'none' AND"       \
+	" authority_notified_at IS NULL) OR (risk = 'high' AND subjects_notified_at IS NULL)))"
+
+static json_t *breaches_row(sqlite3_stmt *st, int64_t now)
+{
+	static const char *const names[] = { "id", "source", "kind", "peer", "addr", "day", "count",
+					     "first_seen", "last_seen", "detail", "risk",
+					     "assessment", "assessed_at", "assessed_by",
+					     "authority_notified_at", "authority_ref",
+					     "subjects_notified_at", "subjects_note" };
+	json_t *o = json_object();
+	for (int c = 0; o != NULL && c < 18; c++) {
+		int t = sqlite3_column_type(st, c);
+		if (t == SQLITE_NULL)
+			continue;
+		json_object_set_new(o, names[c],
+				    t == SQLITE_INTEGER
+					    ? json_integer(sqlite3_column_int64(st, c))
+					    : json_string((const char *)sqlite3_column_text(st, c)));
+	}
+	int64_t first = sqlite3_column_int64(st, 7);
+	const char *risk = (const char *)sqlite3_column_text(st, 10);
+	int open = risk == NULL ||
+		   (strcmp(risk, "none") != 0 && sqlite3_column_type(st, 14) == SQLITE_NULL) ||
+		   (strcmp(risk, "high") == 0 && sqlite3_column_type(st, 16) == SQLITE_NULL);
+	json_object_set_new(o, "due", json_integer(first + BREACH_NOTIFY_MS));
+	json_object_set_new(o, "overdue", json_boolean(open && now - first > BREACH_NOTIFY_MS));
+	json_object_set_new(o, "state", json_string(risk == NULL ? "unassessed"
+						    : open	   ? "to_notify"
+								   : "closed"));
+	return o;
+}
+
+int breaches_list(db *d, int limit, json_t **out)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t now = time_now_ms();
+	json_t *list = json_array();
+	db_lock(d);
+	int rc = db_prepare(d, "SELECT " BREACH_COLUMNS " FROM breaches ORDER BY " BREACH_OVERDUE
+			       " DESC, (risk IS NULL) DESC, last_seen DESC LIMIT ?2", &st);
+	if (rc == 0) {
+		sqlite3_bind_int64(st, 1, now);
+		sqlite3_bind_int(st, 2, limit);
+		while (sqlite3_step(st) == SQLITE_ROW)
+			json_array_append_new(list, breaches_row(st, now));
+	}
+	sqlite3_finalize(st);
+	db_unlock(d);
+	if (rc != 0) {
+		json_decref(list);
+		return rc;
+	}
+	*out = list;
+	return 0;
+}
+
+int breaches_show(db *d, int64_t id, json_t **out)
+{
+	sqlite3_stmt *st = NULL;
+	db_lock(d);
+	int rc = db_prepare(d, "SELECT " BREACH_COLUMNS " FROM breaches WHERE id = ?", &st);
+	if (rc == 0) {
+		sqlite3_bind_int64(st, 1, id);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			*out = breaches_row(st, time_now_ms());
+		else
+			rc = WN_ENOTFOUND;
+	}
+	sqlite3_finalize(st);
+	db_unlock(d);
+	return rc;
+}
+
+static int breaches_update(db *d, const char *sql, int64_t id, const char *a, const char *b,
+			   const char *by)
+{
+	sqlite3_stmt *st = NULL;
+	db_lock(d);
+	int rc = db_prepare(d, sql, &st);
+	if (rc == 0) {
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_text(st, 2, a, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 3, b, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 4, by, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(st, 5, time_now_ms());
+		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
+		if (rc == 0 && sqlite3_changes(db_handle(d)) == 0)
+			rc = WN_ENOTFOUND;
+	}
+	sqlite3_finalize(st);
+	db_unlock(d);
+	return rc;
+}
+
+int breaches_assess(db *d, int64_t id, const char *risk, const char *text, const char *by)
+{
+	if (strcmp(risk, "none") != 0 && strcmp(risk, "risk") != 0 && strcmp(risk, "high") != 0)
+		return WN_EINVAL;
+	int rc = breaches_update(d, "UPDATE breaches SET risk = ?2, assessment = ?3,"
+				    " assessed_by = ?4, assessed_at = ?5 WHERE id = ?1",
+				 id, risk, text, by);
+	if (rc == 0)
+		log_emit(WN_LOG_INFO, "breach_assessed",
+			 json_pack("{s:I,s:s,s:s}", "id", (json_int_t)id, "risk", risk, "by", by));
+	return rc;
+}
+
+int breaches_notify(db *d, int64_t id, const char *to, const char *ref, const char *by)
+{
+	const char *sql;
+	if (strcmp(to, "authority") == 0)
+		sql = "UPDATE breaches SET authority_notified_at = ?5, authority_ref = ?2"
+		      " WHERE id = ?1";
+	else if (strcmp(to, "subjects") == 0)
+		sql = "UPDATE breaches SET subjects_notified_at = ?5, subjects_note = ?2"
+		      " WHERE id = ?1";
+	else
+		return WN_EINVAL;
+	int rc = breaches_update(d, sql, id, ref, NULL, by);
+	if (rc == 0)
+		log_emit(WN_LOG_INFO, "breach_notified",
+			 json_pack("{s:I,s:s,s:s}", "id", (json_int_t)id, "to", to, "by", by));
+	return rc;
+}

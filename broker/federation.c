@@ -1,0 +1,187 @@
+/*
+ * federation.c — keeps the running federation current without restarts: the
+ * CA and CRL are read again when their files change or on SIGHUP (the
+ * listener's TLS configuration swapped, partners rechecked), notice periods
+ * end on their date, and every node is told when the directory changed so
+ * that a revocation takes effect everywhere within seconds.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "wijknet.h"
+#include "breaches.h"
+#include "context.h"
+#include "envelope.h"
+#include "ids.h"
+#include "log.h"
+
+#define FEDERATION_TICK_MS 1000
+#define PUSH_DEADLINE_MS 1500
+
+/* A fingerprint of a file's state: changes when it is rewritten. */
+static int64_t file_stamp(const char *path)
+{
+	struct stat st;
+	if (path == NULL || stat(path, &st) != 0)
+		return 0;
+	return (int64_t)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec + st.st_size +
+	       (int64_t)st.st_ino;
+}
+
+int broker_reload(struct broker *b, int *changed, char *err, size_t errcap)
+{
+	int rc = pki_trust_reload(b->trust, b->ca_path, b->crl_path, changed, err, errcap);
+	if (rc != 0) {
+		log_msg(WN_LOG_ERROR, "reload_failed", "%s (the CA and CRL in use stay)", err);
+		return rc;
+	}
+	b->crl_stamp = file_stamp(b->crl_path) ^ file_stamp(b->ca_path);
+	if (!*changed)
+		return 0;
+	nng_tls_config *tls = NULL;
+	if ((rc = transport_tls_config_trust(&tls, 1, b->cert_path, b->trust, NULL, err,
+					     errcap)) == 0 &&
+	    (rc = rpc_server_set_tls(b->server, tls)) != 0)
+		snprintf(err, errcap, "the listener refused the new TLS configuration: %s",
+			 wn_strerror(rc));
+	if (tls != NULL)
+		nng_tls_config_free(tls); /* the listener holds its own reference */
+	if (rc != 0) {
+		log_msg(WN_LOG_ERROR, "reload_failed", "%s", err);
+		return rc;
+	}
+	int revoked = 0;
+	if ((rc = registry_recheck(b->reg, &revoked)) != 0)
+		snprintf(err, errcap, "cannot record a revocation: %s", wn_strerror(rc));
+	long left = 0;
+	log_emit(WN_LOG_INFO, "trust_reloaded",
+		 json_pack("{s:s,s:s?,s:i,s:I}", "ca", b->ca_path, "crl", b->crl_path, "revoked",
+			   revoked, "crl_seconds_left",
+			   (json_int_t)(pki_trust_crl_seconds_left(b->trust, &left) == 0 ? left : -1)));
+	return rc;
+}
+
+/* Partners whose notice period is over leave the federation (Heerlen 14.2). */
+static void federation_end_notices(struct broker *b)
+{
+	int64_t now = time_now_ms();
+	for (size_t i = 0; i < registry_count(b->reg); i++) {
+		struct registry_partner *p = registry_at(b->reg, i);
+		int64_t end = atomic_load(&p->end_at);
+		if (atomic_load(&p->state) != PARTNER_NOTICE || end <= 0 || end > now)
+			continue;
+		int rc = registry_set_state(b->reg, p, PARTNER_ENDED, 0,
+					    "the notice period ended (Heerlen 14.2)", b->ident->id);
+		if (rc != 0)
+			log_msg(WN_LOG_ERROR, "membership_end_failed", "%s: %s", p->id,
+				wn_strerror(rc));
+	}
+}
+
+/* Tells every reachable node that the directory changed; each fetches and
+ * verifies it itself. Best effort: nodes also refresh on their own timer. */
+static void federation_push(struct broker *b, int64_t version)
+{
+	size_t n = registry_count(b->reg);
+	struct rpc_fan_item *items = calloc(n ? n : 1, sizeof(*items));
+	char **bufs = calloc(n ? n : 1, sizeof(char *));
+	if (items == NULL || bufs == NULL)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		struct registry_partner *p = registry_at(b->reg, i);
+		rpc_client *c = atomic_load(&p->client);
+		json_t *env = NULL;
+		size_t len = 0;
+		if (!registry_usable(p) || !rpc_client_connected(c))
+			continue;
+		if (envelope_new1(&env, "directory.changed", b->ident->id, p->id) == 0) {
+			json_object_set_new(env, "body", json_pack("{s:I}", "version",
+								   (json_int_t)version));
+			if (broker_sign(b, env) == 0 && envelope_encode(env, &bufs[i], &len) == 0) {
+				items[i].client = c;
+				items[i].req = bufs[i];
+				items[i].len = len;
+			}
+		}
+		json_decref(env);
+	}
+	rpc_fanout(items, n, PUSH_DEADLINE_MS);
+	for (size_t i = 0; i < n; i++)
+		free(items[i].resp);
+out:
+	for (size_t i = 0; bufs != NULL && i < n; i++)
+		free(bufs[i]);
+	free(bufs);
+	free(items);
+}
+
+static void federation_tick(struct broker *b)
+{
+	int64_t stamp = file_stamp(b->crl_path) ^ file_stamp(b->ca_path);
+	if (stamp != b->crl_stamp) {
+		char err[512];
+		int changed = 0;
+		(void)broker_reload(b, &changed, err, sizeof(err));
+		b->crl_stamp = stamp; /* a bad file is reported once, not every second */
+	}
+	federation_end_notices(b);
+	breaches_sync_own(b->db, b->ident->id);
+	int64_t version = registry_version(b->reg);
+	if (version != b->pushed_version) {
+		federation_push(b, version);
+		b->pushed_version = version;
+	}
+}
+
+static void *federation_main(void *arg)
+{
+	struct broker *b = arg;
+	pthread_mutex_lock(&b->fed_lock);
+	while (!b->fed_stopping) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += FEDERATION_TICK_MS * 1000000L;
+		ts.tv_sec += ts.tv_nsec / 1000000000L;
+		ts.tv_nsec %= 1000000000L;
+		pthread_cond_timedwait(&b->fed_wake, &b->fed_lock, &ts);
+		if (b->fed_stopping)
+			break;
+		pthread_mutex_unlock(&b->fed_lock);
+		federation_tick(b);
+		pthread_mutex_lock(&b->fed_lock);
+	}
+	pthread_mutex_unlock(&b->fed_lock);
+	return NULL;
+}
+
+int broker_federation_start(struct broker *b)
+{
+	b->crl_stamp = file_stamp(b->crl_path) ^ file_stamp(b->ca_path);
+	b->pushed_version = registry_version(b->reg);
+	if (pthread_create(&b->fed_thread, NULL, federation_main, b) != 0)
+		return WN_ENOMEM;
+	b->fed_started = 1;
+	return 0;
+}
+
+void broker_federation_wake(struct broker *b)
+{
+	pthread_mutex_lock(&b->fed_lock);
+	pthread_cond_broadcast(&b->fed_wake);
+	pthread_mutex_unlock(&b->fed_lock);
+}
+
+void broker_federation_stop(struct broker *b)
+{
+	if (!b->fed_started)
+		return;
+	pthread_mutex_lock(&b->fed_lock);
+	b->fed_stopping = 1;
+	pthread_cond_broadcast(&b->fed_wake);
+	pthread_mutex_unlock(&b->fed_lock);
+	pthread_join(b->fed_thread, NULL);
+	b->fed_started = 0;
+}

@@ -1,0 +1,787 @@
+/*
+ * membership.c — a federation that governs itself. A candidate joins with a
+ * signed accession declaration (Heerlen 15, Bijlage 4; Groningen 9.1); a
+ * member gives notice, ending two months later unless every member agrees
+ * to an immediate exit (Heerlen 14.2; Groningen 10); the municipality ends a
+ * membership with its reason (Groningen 10.2); the policy changes by
+ * agreement (Heerlen 17.2; Groningen 11.4). Proposals are decided by the
+ * members' votes under the federation's approval rule; every step is in the
+ * audit log.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "wijknet.h"
+#include "context.h"
+#include "declaration.h"
+#include "envelope.h"
+#include "ids.h"
+#include "log.h"
+#include "policy.h"
+#include "replay.h"
+#include "schema.h"
+#include "secevent.h"
+#include "vocab.h"
+
+#define PROPOSAL_LIST_DECIDED 20 /* decided proposals listed after the open ones */
+
+static const struct schema_field join_fields[] = {
+	{ "name", SCHEMA_STRING, 1, 200 },
+	{ "address", SCHEMA_STRING, 1, 256 },
+	{ "role", SCHEMA_STRING, 0, 16 },
+	{ "clusters", SCHEMA_ARRAY, 1, 8 },
+	{ "cert", SCHEMA_STRING, 1, 16384 },
+	{ "declaration", SCHEMA_OBJECT, 1, 0 },
+	{ NULL, 0, 0, 0 },
+};
+
+static const struct schema_field declaration_fields[] = {
+	{ "version", SCHEMA_STRING, 1, 64 },
+	{ "text_hash", SCHEMA_STRING, 1, 64 },
+	{ "organisation", SCHEMA_STRING, 1, 200 },
+	{ "representative", SCHEMA_STRING, 1, 200 },
+	{ "function", SCHEMA_STRING, 1, 200 },
+	{ "place", SCHEMA_STRING, 1, 100 },
+	{ "date", SCHEMA_STRING, 10, 10 },
+	{ NULL, 0, 0, 0 },
+};
+
+static const struct schema_field vote_fields[] = {
+	{ "proposal", SCHEMA_STRING, 32, 32 },
+	{ "vote", SCHEMA_STRING, 1, 8 },
+	{ "reason", SCHEMA_STRING, 0, 1000 },
+	{ NULL, 0, 0, 0 },
+};
+
+static const struct schema_field notice_fields[] = {
+	{ "immediate", SCHEMA_BOOL, 0, 0 },
+	{ "reason", SCHEMA_STRING, 0, 1000 },
+	{ NULL, 0, 0, 0 },
+};
+
+static const struct schema_field end_fields[] = {
+	{ "partner", SCHEMA_STRING, 1, 63 },
+	{ "reason", SCHEMA_STRING, 1, 1000 },
+	{ NULL, 0, 0, 0 },
+};
+
+struct proposal {
+	char id[ID_HEX_LEN + 1];
+	char kind[16];       /* join, exit, policy */
+	char subject[PKI_ID_MAX];
+	char rule[32];
+	char status[16];     /* open, approved, rejected */
+	json_t *doc;         /* join: the candidate's signed request; policy: the policy */
+};
+
+/* ---- the proposals tables ---------------------------------------------- */
+
+static void proposal_clear(struct proposal *p)
+{
+	json_decref(p->doc);
+	p->doc = NULL;
+}
+
+static void col_copy(char *out, size_t cap, sqlite3_stmt *st, int c)
+{
+	const char *s = (const char *)sqlite3_column_text(st, c);
+	snprintf(out, cap, "%s", s ? s : "");
+}
+
+/* The proposal id, or (id NULL) the latest join proposal of subject. */
+static int proposal_get(db *d, const char *id, const char *subject, struct proposal *out)
+{
+	sqlite3_stmt *st = NULL;
+	memset(out, 0, sizeof(*out));
+	db_lock(d);
+	int rc = db_prepare(d, id ? "SELECT id, kind, subject, rule, status, document FROM proposals"
+				    " WHERE id = ?"
+				  : "SELECT id, kind, subject, rule, status, document FROM proposals"
+				    " WHERE subject = ? AND kind = 'join' ORDER BY proposed_at DESC"
+				    " LIMIT 1", &st);
+	if (rc == 0) {
+		sqlite3_bind_text(st, 1, id ? id : subject, -1, SQLITE_TRANSIENT);
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			col_copy(out->id, sizeof(out->id), st, 0);
+			col_copy(out->kind, sizeof(out->kind), st, 1);
+			col_copy(out->subject, sizeof(out->subject), st, 2);
+			col_copy(out->rule, sizeof(out->rule), st, 3);
+			col_copy(out->status, sizeof(out->status), st, 4);
+			out->doc = json_loads((const char *)sqlite3_column_text(st, 5), 0, NULL);
+			rc = out->doc ? 0 : WN_EDB;
+		} else {
+			rc = WN_ENOTFOUND;
+		}
+	}
+	sqlite3_finalize(st);
+	db_unlock(d);
+	return rc;
+}
+
+struct proposal_row {
+	const struct proposal *p;
+	const char *by;
+};
+
+static int proposal_insert(db *d, void *arg)
+{
+	const struct proposal_row *r = arg;
+	char *doc = json_dumps(r->p->doc, JSON_COMPACT | JSON_SORT_KEYS);
+	sqlite3_stmt *st = NULL;
+	int rc = doc ? db_prepare(d, "INSERT INTO proposals(id, kind, subject, document,"
+				     " proposed_by, proposed_at, rule, status) VALUES"
+				     " (?, ?, ?, ?, ?, ?, ?, 'open')", &st)
+		     : WN_ENOMEM;
+	if (rc == 0) {
+		sqlite3_bind_text(st, 1, r->p->id, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 2, r->p->kind, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 3, r->p->subject, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 4, doc, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 5, r->by, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(st, 6, time_now_ms());
+		sqlite3_bind_text(st, 7, r->p->rule, -1, SQLITE_TRANSIENT);
+		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
+	}
+	sqlite3_finalize(st);
+	free(doc);
+	return rc;
+}
+
+struct vote_row {
+	const char *proposal, *partner, *vote, *reason, *actor;
+	char *envelope;
+};
+
+static int vote_insert(db *d, void *arg)
+{
+	const struct vote_row *v = arg;
+	sqlite3_stmt *st = NULL;
+	int rc = db_prepare(d, "INSERT INTO proposal_votes(proposal, partner, vote, reason, actor,"
+			       " envelope, at) VALUES (?, ?, ?, ?, ?, ?, ?)", &st);
+	if (rc == 0) {
+		sqlite3_bind_text(st, 1, v->proposal, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 2, v->partner, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 3, v->vote, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 4, v->reason, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 5, v->actor, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 6, v->envelope ? v->envelope : "{}", -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(st, 7, time_now_ms());
+		int step = sqlite3_step(st);
+		rc = step == SQLITE_DONE ? 0 : step == SQLITE_CONSTRAINT ? WN_EEXISTS : WN_EDB;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+struct decide_row {
+	const char *id, *status, *outcome;
+};
+
+static int proposal_close(db *d, void *arg)
+{
+	const struct decide_row *r = arg;
+	sqlite3_stmt *st = NULL;
+	int rc = db_prepare(d, "UPDATE proposals SET status = ?2, outcome = ?3, decided_at = ?4"
+			       " WHERE id = ?1 AND status = 'open'", &st);
+	if (rc == 0) {
+		sqlite3_bind_text(st, 1, r->id, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 2, r->status, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 3, r->outcome, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(st, 4, time_now_ms());
+		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
+		if (rc == 0 && sqlite3_changes(db_handle(d)) != 1)
+			rc = WN_ESTATE;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Votes cast on a proposal: [{partner, vote, reason, actor, at}]. */
+static json_t *proposal_votes(db *d, const char *id)
+{
+	sqlite3_stmt *st = NULL;
+	json_t *votes = json_array();
+	db_lock(d);
+	if (db_prepare(d, "SELECT partner, vote, COALESCE(reason, ''), COALESCE(actor, ''), at"
+			  " FROM proposal_votes WHERE proposal = ? ORDER BY at", &st) == 0) {
+		sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+		while (sqlite3_step(st) == SQLITE_ROW)
+			json_array_append_new(
+				votes, json_pack("{s:s,s:s,s:s,s:s,s:I}", "partner",
+						 (const char *)sqlite3_column_text(st, 0), "vote",
+						 (const char *)sqlite3_column_text(st, 1), "reason",
+						 (const char *)sqlite3_column_text(st, 2), "actor",
+						 (const char *)sqlite3_column_text(st, 3), "at",
+						 (json_int_t)sqlite3_column_int64(st, 4)));
+	}
+	sqlite3_finalize(st);
+	db_unlock(d);
+	return votes;
+}
+
+/* ---- deciding ---------------------------------------------------------- */
+
+/* A member that may vote on p: a covenant member in the federation now,
+ * not the proposal's subject. */
+static int member_may_vote(const struct registry_partner *m, const struct proposal *p)
+{
+	return registry_member(m) && registry_usable(m) && strcmp(m->id, p->subject) != 0;
+}
+
+static void member_tally(struct broker *b, const struct proposal *p, const json_t *votes,
+			 struct policy_tally *t)
+{
+	memset(t, 0, sizeof(*t));
+	for (size_t i = 0; i < registry_count(b->reg); i++) {
+		struct registry_partner *m = registry_at(b->reg, i);
+		if (!member_may_vote(m, p))
+			continue;
+		t->voters++;
+		t->municipality_voters += m->municipality;
+		size_t k;
+		json_t *v;
+		json_array_foreach(votes, k, v) {
+			if (strcmp(json_string_value(json_object_get(v, "partner")), m->id) != 0)
+				continue;
+			int yes = strcmp(json_string_value(json_object_get(v, "vote")), "approve") == 0;
+			t->approvals += yes;
+			t->rejections += !yes;
+			t->municipality_approvals += yes && m->municipality;
+			t->municipality_rejections += !yes && m->municipality;
+		}
+	}
+}
+
+/* Registers an approved candidate from its signed request. */
+static int member_admit(struct broker *b, const struct proposal *p, char *err, size_t errcap)
+{
+	json_t *body = envelope_body(p->doc);
+	struct registry_entry e = {
+		p->subject,
+		json_string_value(json_object_get(body, "name")),
+		json_string_value(json_object_get(body, "address")),
+		json_string_value(json_object_get(body, "role")) ? json_string_value(json_object_get(body, "role"))
+								  : "member",
+		json_string_value(json_object_get(body, "cert")),
+		json_object_get(body, "clusters"),
+	};
+	struct registry_partner *added = NULL;
+	return registry_admit(b->reg, &e, p->id, &added, err, errcap);
+}
+
+/* Carries out an approved proposal. */
+static int member_carry_out(struct broker *b, const struct proposal *p, char *err, size_t errcap)
+{
+	if (strcmp(p->kind, "join") == 0)
+		return member_admit(b, p, err, errcap);
+	if (strcmp(p->kind, "policy") == 0)
+		return policy_adopt(b, p->doc, p->id, err, errcap);
+	struct registry_partner *m = registry_find(b->reg, p->subject);
+	if (m == NULL)
+		return WN_ENOTFOUND;
+	return registry_set_state(b->reg, m, PARTNER_ENDED, 0,
+				  "immediate exit agreed by every member (Heerlen 14.2)", p->id);
+}
+
+/* Decides p when its votes suffice under its rule. */
+static int member_decide(struct broker *b, const struct proposal *p, const char **status,
+			 char *err, size_t errcap)
+{
+	json_t *votes = proposal_votes(b->db, p->id);
+	struct policy_tally t;
+	member_tally(b, p, votes, &t);
+	json_decref(votes);
+	int d = policy_decide(p->rule, &t);
+	*status = d > 0 ? "approved" : d < 0 ? "rejected" : "open";
+	if (d == 0)
+		return 0;
+	int rc = d > 0 ? member_carry_out(b, p, err, errcap) : 0;
+	if (rc != 0)
+		return rc;
+	char outcome[160];
+	snprintf(outcome, sizeof(outcome), "%s: %d of %d members approved, %d rejected (%s)",
+		 *status, t.approvals, t.voters, t.rejections, p->rule);
+	struct decide_row row = { p->id, *status, outcome };
+	json_t *entry = json_pack("{s:s,s:I,s:s,s:s,s:s,s:s}", "type", "member.decision", "ts",
+				  (json_int_t)time_now_ms(), "proposal", p->id, "kind", p->kind,
+				  "subject", p->subject, "outcome", outcome);
+	int64_t idx;
+	char leaf[65];
+	rc = entry ? store_audit_with(&b->audit, proposal_close, &row, entry, &idx, leaf)
+		   : WN_ENOMEM;
+	json_decref(entry);
+	log_emit(WN_LOG_INFO, "proposal_decided",
+		 json_pack("{s:s,s:s,s:s,s:s}", "proposal", p->id, "kind", p->kind, "subject",
+			   p->subject, "outcome", outcome));
+	broker_federation_wake(b);
+	return rc;
+}
+
+/* Records a vote (audited) and decides when it suffices. */
+static int member_vote_cast(struct broker *b, const struct proposal *p, const char *partner,
+			    const char *vote, const char *reason, const json_t *env,
+			    const char **status, char *err, size_t errcap)
+{
+	struct vote_row v = { p->id, partner, vote, reason,
+			      env ? json_string_value(json_object_get(
+					    json_object_get(env, "actor"), "id"))
+				  : NULL,
+			      env ? json_dumps(env, JSON_COMPACT | JSON_SORT_KEYS) : NULL };
+	json_t *entry = json_pack("{s:s,s:I,s:s,s:s,s:s}", "type", "member.vote", "ts",
+				  (json_int_t)time_now_ms(), "proposal", p->id, "partner", partner,
+				  "vote", vote);
+	int64_t idx;
+	char leaf[65];
+	int rc = entry ? store_audit_with(&b->audit, vote_insert, &v, entry, &idx, leaf) : WN_ENOMEM;
+	json_decref(entry);
+	free(v.envelope);
+	if (rc == WN_EEXISTS) {
+		snprintf(err, errcap, "'%s' has already voted on proposal %s", partner, p->id);
+		return rc;
+	}
+	if (rc != 0)
+		return rc;
+	return member_decide(b, p, status, err, errcap);
+}
+
+/* Opens a proposal (audited); the proposer, when a member, approves it. */
+static int member_propose(struct broker *b, struct proposal *p, const char *by,
+			  const json_t *env, const char **status, char *err, size_t errcap)
+{
+	if (id_generate(p->id) != 0)
+		return WN_ECRYPTO;
+	struct proposal_row row = { p, by };
+	json_t *entry = json_pack("{s:s,s:I,s:s,s:s,s:s,s:s,s:s}", "type", "member.proposal", "ts",
+				  (json_int_t)time_now_ms(), "proposal", p->id, "kind", p->kind,
+				  "subject", p->subject, "rule", p->rule, "by", by);
+	int64_t idx;
+	char leaf[65];
+	int rc = entry ? store_audit_with(&b->audit, proposal_insert, &row, entry, &idx, leaf)
+		       : WN_ENOMEM;
+	json_decref(entry);
+	if (rc != 0)
+		return rc;
+	log_emit(WN_LOG_INFO, "proposal_opened",
+		 json_pack("{s:s,s:s,s:s,s:s}", "proposal", p->id, "kind", p->kind, "subject",
+			   p->subject, "by", by));
+	*status = "open";
+	struct registry_partner *m = registry_find(b->reg, by);
+	if (m != NULL && member_may_vote(m, p))
+		return member_vote_cast(b, p, by, "approve", "proposed it", env, status, err,
+					errcap);
+	return member_decide(b, p, status, err, errcap);
+}
+
+/* ---- a candidate ------------------------------------------------------- */
+
+static int member_check_declaration(const json_t *decl, char *err, size_t errcap)
+{
+	char detail[200], hash[65];
+	if (schema_check(decl, declaration_fields, detail, sizeof(detail)) != 0) {
+		snprintf(err, errcap, "the accession declaration (Heerlen Bijlage 4): %s", detail);
+		return WN_ESCHEMA;
+	}
+	const char *version = json_string_value(json_object_get(decl, "version"));
+	if (declaration_hash(version, hash) != 0 ||
+	    strcmp(version, DECLARATION_JOIN_VERSION) != 0) {
+		snprintf(err, errcap, "declaration version '%s' is not the accession text (%s)",
+			 version, DECLARATION_JOIN_VERSION);
+		return WN_ESCHEMA;
+	}
+	if (strcmp(hash, json_string_value(json_object_get(decl, "text_hash"))) != 0) {
+		snprintf(err, errcap, "the declaration's text_hash is not that of %s", version);
+		return WN_ESCHEMA;
+	}
+	return 0;
+}
+
+static int member_check_join(struct broker *b, const json_t *env, X509 *cert, char *err,
+			     size_t errcap)
+{
+	json_t *body = envelope_body(env);
+	char detail[256];
+	if (body == NULL || schema_check(body, join_fields, detail, sizeof(detail)) != 0) {
+		snprintf(err, errcap, "join request: %s", body ? detail : "missing body");
+		return WN_ESCHEMA;
+	}
+	const char *role = json_string_value(json_object_get(body, "role"));
+	if (role != NULL && strcmp(role, "member") != 0 && strcmp(role, "incidental") != 0) {
+		snprintf(err, errcap, "join request: role is member or incidental");
+		return WN_ESCHEMA;
+	}
+	size_t i;
+	json_t *c;
+	json_array_foreach(json_object_get(body, "clusters"), i, c) {
+		if (!vocab_cluster(json_string_value(c))) {
+			snprintf(err, errcap, "join request: cluster %zu is not one of jeugd, "
+				 "volwassenen, multiprobleem", i);
+			return WN_ECLUSTER;
+		}
+	}
+	(void)cert;
+	(void)b;
+	return member_check_declaration(json_object_get(body, "declaration"), err, errcap);
+}
+
+/* The certificate a candidate's message is checked with: the one in its
+ * join request (new) or in its stored one. */
+static int candidate_cert(struct broker *b, const json_t *env, const struct proposal *p,
+			  X509 **cert, char *err, size_t errcap)
+{
+	const char *from = envelope_str(env, "from");
+	const json_t *src = p->doc ? envelope_body(p->doc) : envelope_body(env);
+	const char *pem = json_string_value(json_object_get(src, "cert"));
+	char why[256];
+	if (pem == NULL || pki_cert_from_pem(pem, cert) != 0) {
+		snprintf(err, errcap, "sender '%s' is not a partner in the registry", from);
+		return WN_EUNKNOWN_PARTNER;
+	}
+	int rc = pki_trust_verify(b->trust, *cert, from, why, sizeof(why));
+	if (rc != 0) {
+		snprintf(err, errcap, "candidate '%s': %s", from, why);
+		return rc;
+	}
+	if (envelope_verify(env, *cert) != 0) {
+		snprintf(err, errcap, "signature does not verify for the candidate '%s'", from);
+		return WN_ESIG;
+	}
+	return 0;
+}
+
+/* The answer a candidate can verify without a directory: the broker's
+ * certificate travels with it. */
+static int candidate_reply(struct broker *b, const json_t *env, const struct proposal *p,
+			   const char *status, json_t **reply)
+{
+	json_t *r = NULL;
+	int rc = envelope_new1(&r, "member.status", b->ident->id, envelope_str(env, "from"));
+	if (rc != 0)
+		return rc;
+	envelope_set_str(r, "re", envelope_str(env, "id"));
+	json_object_set_new(r, "body", json_pack("{s:s,s:s,s:s,s:s}", "proposal", p->id, "status",
+						 status, "partner", p->subject, "broker_cert",
+						 b->ident->cert_pem));
+	if ((rc = broker_sign(b, r)) != 0) {
+		json_decref(r);
+		return rc;
+	}
+	*reply = r;
+	return 0;
+}
+
+static int candidate_join(struct broker *b, const json_t *env, struct proposal *prev,
+			  json_t **reply, char *err, size_t errcap)
+{
+	if (prev->doc != NULL && strcmp(prev->status, "open") == 0) {
+		snprintf(err, errcap, "a join request of '%s' is open already (proposal %s)",
+			 prev->subject, prev->id);
+		return WN_EEXISTS;
+	}
+	int rc = member_check_join(b, env, NULL, err, errcap);
+	if (rc != 0)
+		return rc;
+	struct proposal p = { .doc = json_deep_copy(env) };
+	snprintf(p.kind, sizeof(p.kind), "join");
+	snprintf(p.subject, sizeof(p.subject), "%s", envelope_str(env, "from"));
+	pthread_mutex_lock(&b->policy_lock);
+	snprintf(p.rule, sizeof(p.rule), "%s", b->approval_rule);
+	pthread_mutex_unlock(&b->policy_lock);
+	const char *status = "open";
+	pthread_mutex_lock(&b->member_lock);
+	rc = p.doc ? member_propose(b, &p, p.subject, NULL, &status, err, errcap) : WN_ENOMEM;
+	pthread_mutex_unlock(&b->member_lock);
+	if (rc == 0)
+		rc = candidate_reply(b, env, &p, status, reply);
+	proposal_clear(&p);
+	return rc;
+}
+
+int broker_handle_candidate(struct broker *b, const json_t *env, int *handled, json_t **reply,
+			    char *err, size_t errcap)
+{
+	const char *type = envelope_str(env, "type"), *from = envelope_str(env, "from");
+	struct proposal prev;
+	X509 *cert = NULL;
+	int known = proposal_get(b->db, NULL, from, &prev) == 0;
+	int join = strcmp(type, "member.join") == 0;
+	*handled = join || known;
+	if (!*handled)
+		return 0;
+	int rc = candidate_cert(b, env, join ? &(struct proposal){ 0 } : &prev, &cert, err,
+				errcap);
+	if (rc == 0 && !envelope_addressed_to(env, b->ident->id)) {
+		snprintf(err, errcap, "envelope is not addressed to the broker '%s'", b->ident->id);
+		rc = WN_EPROTO;
+	}
+	if (rc == 0 && (rc = replay_check(b->db, envelope_str(env, "id"), envelope_ts(env),
+					  b->skew_ms)) != 0)
+		snprintf(err, errcap, "%s", wn_strerror(rc));
+	if (rc != 0) {
+		*handled = 0; /* a refusal like any unknown sender's */
+	} else if (join) {
+		rc = candidate_join(b, env, &prev, reply, err, errcap);
+	} else if (strcmp(type, "member.status") == 0) {
+		rc = candidate_reply(b, env, &prev, prev.status, reply);
+	} else {
+		snprintf(err, errcap, "'%s' is not a member yet: its join request is %s (proposal "
+			 "%s)", from, prev.status, prev.id);
+		rc = WN_EPENDING;
+	}
+	X509_free(cert);
+	proposal_clear(&prev);
+	return rc;
+}
+
+/* ---- members' messages ------------------------------------------------- */
+
+static int member_vote(struct broker *b, const struct broker_request *rq, const json_t *body,
+		       json_t **reply, char *err, size_t errcap)
+{
+	const char *id = json_string_value(json_object_get(body, "proposal"));
+	const char *vote = json_string_value(json_object_get(body, "vote"));
+	if (strcmp(vote, "approve") != 0 && strcmp(vote, "reject") != 0) {
+		snprintf(err, errcap, "vote: approve or reject");
+		return WN_ESCHEMA;
+	}
+	struct proposal p;
+	int rc = proposal_get(b->db, id, NULL, &p);
+	if (rc != 0) {
+		snprintf(err, errcap, "no proposal %s", id);
+		return rc;
+	}
+	const char *status = p.status;
+	pthread_mutex_lock(&b->member_lock);
+	if (strcmp(p.status, "open") != 0) {
+		snprintf(err, errcap, "proposal %s is %s already", id, p.status);
+		rc = WN_ESTATE;
+	} else if (!member_may_vote(rq->from, &p)) {
+		snprintf(err, errcap, "'%s' does not vote on proposal %s (only covenant members "
+			 "other than its subject do)", rq->from->id, id);
+		rc = WN_EDENIED;
+	} else {
+		rc = member_vote_cast(b, &p, rq->from->id, vote,
+				      json_string_value(json_object_get(body, "reason")), rq->env,
+				      &status, err, errcap);
+	}
+	pthread_mutex_unlock(&b->member_lock);
+	if (rc == 0)
+		rc = broker_reply(b, rq, "member.status",
+				  json_pack("{s:s,s:s,s:s}", "proposal", p.id, "status", status,
+					    "partner", p.subject),
+				  reply);
+	proposal_clear(&p);
+	return rc;
+}
+
+/* now + months, on the same day of the month (UTC). */
+static int64_t months_later(int64_t now_ms, int months)
+{
+	time_t t = (time_t)(now_ms / 1000);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	tm.tm_mon += months;
+	return (int64_t)timegm(&tm) * 1000 + now_ms % 1000;
+}
+
+static int member_notice(struct broker *b, const struct broker_request *rq, const json_t *body,
+			 json_t **reply, char *err, size_t errcap)
+{
+	struct registry_partner *m = rq->from;
+	if (atomic_load(&m->state) != PARTNER_ACTIVE) {
+		snprintf(err, errcap, "'%s' is %s: only an active member gives notice", m->id,
+			 registry_status(m));
+		return WN_ESTATE;
+	}
+	const char *reason = json_string_value(json_object_get(body, "reason"));
+	int64_t end = months_later(time_now_ms(), b->notice_months);
+	int rc = registry_set_state(b->reg, m, PARTNER_NOTICE, end, reason ? reason : "notice given",
+				    m->id);
+	if (rc != 0)
+		return rc;
+	broker_federation_wake(b);
+	json_t *out = json_pack("{s:s,s:s,s:I}", "partner", m->id, "status", "notice", "end_at",
+				(json_int_t)end);
+	if (json_is_true(json_object_get(body, "immediate"))) {
+		/* an immediate exit needs every other member's agreement (Heerlen 14.2) */
+		struct proposal p = { .doc = json_pack("{s:s}", "reason", reason ? reason : "") };
+		snprintf(p.kind, sizeof(p.kind), "exit");
+		snprintf(p.subject, sizeof(p.subject), "%s", m->id);
+		snprintf(p.rule, sizeof(p.rule), POLICY_RULE_UNANIMOUS);
+		const char *status = "open";
+		pthread_mutex_lock(&b->member_lock);
+		rc = member_propose(b, &p, m->id, rq->env, &status, err, errcap);
+		pthread_mutex_unlock(&b->member_lock);
+		json_object_set_new(out, "proposal", json_string(p.id));
+		json_object_set_new(out, "exit", json_string(status));
+		proposal_clear(&p);
+	}
+	if (rc != 0) {
+		json_decref(out);
+		return rc;
+	}
+	return broker_reply(b, rq, "member.status", out, reply);
+}
+
+/* The municipality ends a membership after consultation (Groningen 10.2). */
+static int member_end(struct broker *b, const struct broker_request *rq, const json_t *body,
+		      json_t **reply, char *err, size_t errcap)
+{
+	const char *id = json_string_value(json_object_get(body, "partner"));
+	struct registry_partner *m = registry_find(b->reg, id);
+	if (!rq->from->municipality) {
+		snprintf(err, errcap, "only the municipality ends another's membership (Groningen "
+			 "10.2); a member gives notice itself");
+		return WN_EDENIED;
+	}
+	if (m == NULL || m == rq->from) {
+		snprintf(err, errcap, m ? "the municipality gives notice like any member"
+					: "'%s' is not a partner in the registry", id);
+		return m ? WN_EDENIED : WN_EUNKNOWN_PARTNER;
+	}
+	int state = atomic_load(&m->state);
+	if (state == PARTNER_ENDED || state == PARTNER_REVOKED) {
+		snprintf(err, errcap, "'%s' is %s already", id, registry_state_name(state));
+		return WN_ESTATE;
+	}
+	int rc = registry_set_state(b->reg, m, PARTNER_ENDED, 0,
+				    json_string_value(json_object_get(body, "reason")), rq->from->id);
+	if (rc != 0)
+		return rc;
+	broker_federation_wake(b);
+	return broker_reply(b, rq, "member.status",
+			    json_pack("{s:s,s:s}", "partner", id, "status", "ended"), reply);
+}
+
+json_t *broker_member_proposals(struct broker *b)
+{
+	sqlite3_stmt *st = NULL;
+	json_t *list = json_array();
+	db_lock(b->db);
+	if (db_prepare(b->db, "SELECT id, kind, subject, rule, status, proposed_by, proposed_at,"
+			      " COALESCE(outcome, ''), document FROM proposals WHERE status = 'open'"
+			      " OR id IN (SELECT id FROM proposals WHERE status != 'open' ORDER BY"
+			      " decided_at DESC LIMIT ?) ORDER BY status = 'open' DESC,"
+			      " proposed_at DESC", &st) == 0) {
+		sqlite3_bind_int(st, 1, PROPOSAL_LIST_DECIDED);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			json_t *doc = json_loads((const char *)sqlite3_column_text(st, 8), 0, NULL);
+			json_t *e = json_pack(
+				"{s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:s}", "id",
+				(const char *)sqlite3_column_text(st, 0), "kind",
+				(const char *)sqlite3_column_text(st, 1), "subject",
+				(const char *)sqlite3_column_text(st, 2), "rule",
+				(const char *)sqlite3_column_text(st, 3), "status",
+				(const char *)sqlite3_column_text(st, 4), "proposed_by",
+				(const char *)sqlite3_column_text(st, 5), "proposed_at",
+				(json_int_t)sqlite3_column_int64(st, 6), "outcome",
+				(const char *)sqlite3_column_text(st, 7));
+			const char *kind = (const char *)sqlite3_column_text(st, 1);
+			if (e != NULL && doc != NULL && strcmp(kind, "join") == 0) {
+				json_t *body = envelope_body(doc);
+				json_object_set(e, "declaration", json_object_get(body, "declaration"));
+				json_object_set(e, "name", json_object_get(body, "name"));
+				json_object_set(e, "clusters", json_object_get(body, "clusters"));
+			} else if (e != NULL && doc != NULL) {
+				json_object_set(e, "document", doc);
+			}
+			json_decref(doc);
+			json_array_append_new(list, e);
+		}
+	}
+	sqlite3_finalize(st);
+	db_unlock(b->db);
+	size_t i;
+	json_t *e;
+	json_array_foreach(list, i, e)
+		json_object_set_new(e, "votes",
+				    proposal_votes(b->db, json_string_value(json_object_get(e, "id"))));
+	return list;
+}
+
+static int member_list(struct broker *b, const struct broker_request *rq, json_t **reply)
+{
+	json_t *partners = json_array();
+	for (size_t i = 0; i < registry_count(b->reg); i++) {
+		struct registry_partner *m = registry_at(b->reg, i);
+		json_t *e = json_pack("{s:s,s:s,s:s}", "id", m->id, "name", m->name, "status",
+				      registry_status(m));
+		if (atomic_load(&m->end_at) > 0)
+			json_object_set_new(e, "end_at", json_integer(atomic_load(&m->end_at)));
+		json_array_append_new(partners, e);
+	}
+	return broker_reply(b, rq, "member.list",
+			    json_pack("{s:o,s:o,s:o}", "proposals", broker_member_proposals(b), "partners",
+				      partners, "policy", policy_current(b)),
+			    reply);
+}
+
+static int policy_propose(struct broker *b, const struct broker_request *rq, const json_t *body,
+			  json_t **reply, char *err, size_t errcap)
+{
+	json_t *doc = json_object_get(body, "policy");
+	int rc = policy_validate(doc, err, errcap);
+	if (rc != 0)
+		return rc;
+	if (!registry_member(rq->from)) {
+		snprintf(err, errcap, "only a covenant member proposes a policy change");
+		return WN_EDENIED;
+	}
+	struct proposal p = { .doc = json_deep_copy(doc) };
+	json_object_del(p.doc, "version");
+	snprintf(p.kind, sizeof(p.kind), "policy");
+	snprintf(p.subject, sizeof(p.subject), "policy-v%d", b->policy_version + 1);
+	pthread_mutex_lock(&b->policy_lock);
+	snprintf(p.rule, sizeof(p.rule), "%s", b->approval_rule);
+	pthread_mutex_unlock(&b->policy_lock);
+	const char *status = "open";
+	pthread_mutex_lock(&b->member_lock);
+	rc = member_propose(b, &p, rq->from->id, rq->env, &status, err, errcap);
+	pthread_mutex_unlock(&b->member_lock);
+	if (rc == 0)
+		rc = broker_reply(b, rq, "member.status",
+				  json_pack("{s:s,s:s,s:s}", "proposal", p.id, "status", status,
+					    "partner", p.subject),
+				  reply);
+	proposal_clear(&p);
+	return rc;
+}
+
+int broker_handle_member(struct broker *b, const struct broker_request *rq, json_t **reply,
+			 char *err, size_t errcap)
+{
+	const char *type = envelope_str(rq->env, "type");
+	json_t *body = envelope_body(rq->env);
+	char detail[256];
+	const struct schema_field *fields = strcmp(type, "member.vote") == 0	 ? vote_fields
+					    : strcmp(type, "member.notice") == 0 ? notice_fields
+					    : strcmp(type, "member.end") == 0	 ? end_fields
+										 : NULL;
+	if (fields != NULL && (body == NULL || schema_check(body, fields, detail,
+							     sizeof(detail)) != 0)) {
+		snprintf(err, errcap, "body of '%s': %s", type, body ? detail : "missing");
+		return WN_ESCHEMA;
+	}
+	if (fields != NULL && json_object_get(rq->env, "actor") == NULL) {
+		snprintf(err, errcap, "missing field 'actor': a membership decision names who "
+			 "took it");
+		return WN_ESCHEMA;
+	}
+	if (strcmp(type, "member.list") == 0 || strcmp(type, "policy.get") == 0)
+		return member_list(b, rq, reply);
+	if (strcmp(type, "member.vote") == 0)
+		return member_vote(b, rq, body, reply, err, errcap);
+	if (strcmp(type, "member.notice") == 0)
+		return member_notice(b, rq, body, reply, err, errcap);
+	if (strcmp(type, "member.end") == 0)
+		return member_end(b, rq, body, reply, err, errcap);
+	if (strcmp(type, "policy.propose") == 0)
+		return policy_propose(b, rq, body, reply, err, errcap);
+	if (strcmp(type, "member.join") == 0) {
+		snprintf(err, errcap, "'%s' is a partner already", rq->from->id);
+		return WN_EEXISTS;
+	}
+	snprintf(err, errcap, "unknown membership operation '%s'", type);
+	return WN_EPROTO;
+}

@@ -1,0 +1,200 @@
+/*
+ * policy.c — the versioned federation policy in the broker's database.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "wijknet.h"
+#include "context.h"
+#include "envelope.h"
+#include "ids.h"
+#include "log.h"
+#include "policy.h"
+#include "schema.h"
+
+static const struct schema_field policy_fields[] = {
+	{ "approval_rule", SCHEMA_STRING, 1, 32 },
+	{ "notice_months", SCHEMA_INT, 1, 24 },
+	{ "max_consent_days", SCHEMA_INT, 1, 3650 },
+	{ "max_partners", SCHEMA_INT, 1, ENVELOPE_MAX_TO },
+	{ "version", SCHEMA_INT, 0, 1000000 },
+	{ NULL, 0, 0, 0 },
+};
+
+int policy_validate(const json_t *doc, char *err, size_t errcap)
+{
+	if (!json_is_object(doc)) {
+		snprintf(err, errcap, "a policy is a JSON object");
+		return WN_ESCHEMA;
+	}
+	int rc = schema_check(doc, policy_fields, err, errcap);
+	if (rc != 0)
+		return rc;
+	const char *rule = json_string_value(json_object_get(doc, "approval_rule"));
+	if (strcmp(rule, POLICY_RULE_UNANIMOUS) != 0 && strcmp(rule, POLICY_RULE_MAJORITY) != 0) {
+		snprintf(err, errcap, "approval_rule: expected %s or %s", POLICY_RULE_UNANIMOUS,
+			 POLICY_RULE_MAJORITY);
+		return WN_ESCHEMA;
+	}
+	static const char *const ints[] = { "notice_months", "max_consent_days", "max_partners" };
+	for (size_t i = 0; i < 3; i++) {
+		json_int_t v = json_integer_value(json_object_get(doc, ints[i]));
+		if (v < 1) {
+			snprintf(err, errcap, "%s: at least 1", ints[i]);
+			return WN_ESCHEMA;
+		}
+	}
+	return 0;
+}
+
+int policy_decide(const char *rule, const struct policy_tally *t)
+{
+	if (strcmp(rule, POLICY_RULE_MAJORITY) == 0) {
+		if (t->municipality_rejections > 0 || 2 * (t->voters - t->rejections) <= t->voters)
+			return -1;
+		return t->municipality_approvals > 0 && 2 * t->approvals > t->voters ? 1 : 0;
+	}
+	if (t->rejections > 0)
+		return -1;
+	return t->voters > 0 && t->approvals >= t->voters ? 1 : 0;
+}
+
+/* Makes doc (validated, with its version) the policy b works by. */
+static void policy_apply(struct broker *b, json_t *doc)
+{
+	pthread_mutex_lock(&b->policy_lock);
+	json_t *old = b->policy;
+	b->policy = doc;
+	snprintf(b->approval_rule, sizeof(b->approval_rule), "%s",
+		 json_string_value(json_object_get(doc, "approval_rule")));
+	b->notice_months = (int)json_integer_value(json_object_get(doc, "notice_months"));
+	b->max_consent_days = (int)json_integer_value(json_object_get(doc, "max_consent_days"));
+	b->max_partners = (int)json_integer_value(json_object_get(doc, "max_partners"));
+	b->policy_version = (int)json_integer_value(json_object_get(doc, "version"));
+	pthread_mutex_unlock(&b->policy_lock);
+	json_decref(old);
+}
+
+json_t *policy_current(struct broker *b)
+{
+	pthread_mutex_lock(&b->policy_lock);
+	json_t *p = json_deep_copy(b->policy);
+	pthread_mutex_unlock(&b->policy_lock);
+	return p;
+}
+
+struct policy_row {
+	json_int_t version;
+	char *text;
+	const char *proposal;
+};
+
+static int policy_insert(db *d, void *arg)
+{
+	const struct policy_row *r = arg;
+	sqlite3_stmt *st = NULL;
+	int rc = db_prepare(d, "INSERT INTO policy(version, document, adopted_at, proposal)"
+			       " VALUES (?, ?, ?, ?)", &st);
+	if (rc == 0) {
+		sqlite3_bind_int64(st, 1, r->version);
+		sqlite3_bind_text(st, 2, r->text, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(st, 3, time_now_ms());
+		sqlite3_bind_text(st, 4, r->proposal, -1, SQLITE_TRANSIENT);
+		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Stores doc as version (durable, audited) and applies it; takes doc. */
+static int policy_store(struct broker *b, json_t *doc, json_int_t version, const char *proposal,
+			char *err, size_t errcap)
+{
+	json_object_set_new(doc, "version", json_integer(version));
+	struct policy_row row = { version, json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS),
+				  proposal };
+	json_t *entry = json_pack("{s:s,s:I,s:I,s:s?,s:O}", "type", "policy.adopt", "ts",
+				  (json_int_t)time_now_ms(), "version", version, "proposal",
+				  proposal, "policy", doc);
+	int64_t idx;
+	char leaf[65];
+	int rc = row.text && entry ? store_audit_with(&b->audit, policy_insert, &row, entry, &idx,
+						      leaf)
+				   : WN_ENOMEM;
+	free(row.text);
+	json_decref(entry);
+	if (rc != 0) {
+		snprintf(err, errcap, "cannot store policy version %lld: %s", (long long)version,
+			 wn_strerror(rc));
+		json_decref(doc);
+		return rc;
+	}
+	policy_apply(b, doc);
+	if (b->reg != NULL)
+		registry_touch(b->reg);
+	log_emit(WN_LOG_INFO, "policy_adopted",
+		 json_pack("{s:I,s:s?}", "version", version, "proposal", proposal));
+	return 0;
+}
+
+int policy_adopt(struct broker *b, const json_t *doc, const char *proposal, char *err,
+		 size_t errcap)
+{
+	int rc = policy_validate(doc, err, errcap);
+	if (rc != 0)
+		return rc;
+	json_t *copy = json_deep_copy(doc);
+	if (copy == NULL)
+		return WN_ENOMEM;
+	return policy_store(b, copy, b->policy_version + 1, proposal, err, errcap);
+}
+
+/* The newest stored version, or NULL. */
+static json_t *policy_read(db *d)
+{
+	sqlite3_stmt *st = NULL;
+	json_t *doc = NULL;
+	db_lock(d);
+	if (db_prepare(d, "SELECT document FROM policy ORDER BY version DESC LIMIT 1", &st) == 0 &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		doc = json_loads((const char *)sqlite3_column_text(st, 0), 0, NULL);
+	sqlite3_finalize(st);
+	db_unlock(d);
+	return doc;
+}
+
+int policy_load(struct broker *b, char *err, size_t errcap)
+{
+	json_t *root = config_root(b->cfg);
+	json_t *seed = json_pack("{s:s,s:I,s:I,s:I}", "approval_rule",
+				 config_str(root, "approval_rule", POLICY_RULE_UNANIMOUS), "notice_months",
+				 (json_int_t)config_int(root, "notice_months", 2), "max_consent_days",
+				 (json_int_t)config_int(root, "max_consent_days", 365), "max_partners",
+				 (json_int_t)config_int(root, "max_partners", ENVELOPE_MAX_TO));
+	json_t *stored = policy_read(b->db);
+	int rc;
+	if (seed == NULL) {
+		rc = WN_ENOMEM;
+	} else if (stored != NULL) {
+		policy_apply(b, stored);
+		stored = NULL;
+		json_object_set_new(seed, "version", json_integer(b->policy_version));
+		if (!json_equal(seed, b->policy))
+			log_msg(WN_LOG_WARN, "policy_config_ignored",
+				"federation policy version %d is in force; the policy keys of the "
+				"config seeded it at first start and are not read again (change "
+				"the policy by proposal: wijknet policy propose)", b->policy_version);
+		rc = 0;
+	} else if ((rc = policy_validate(seed, err, errcap)) != 0) {
+		char why[256];
+		snprintf(why, sizeof(why), "%s", err);
+		snprintf(err, errcap, "%s: federation policy: %s", config_file(b->cfg), why);
+		rc = WN_ECONFIG;
+	} else {
+		rc = policy_store(b, seed, 1, NULL, err, errcap);
+		seed = NULL;
+	}
+	json_decref(seed);
+	json_decref(stored);
+	return rc;
+}

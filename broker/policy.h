@@ -1,0 +1,45 @@
+/*
+ * policy.h — the federation policy (Heerlen 17.2, Groningen 11.4): one
+ * versioned document — the approval rule, the notice period, the longest a
+ * consent is valid, the most partners one message may address — seeded from
+ * the broker config at first start and afterwards changed only by a
+ * proposal the members approve. Every receipt names the version in force.
+ */
+#ifndef WN_BROKER_POLICY_H
+#define WN_BROKER_POLICY_H
+
+#include <jansson.h>
+
+struct broker;
+
+#define POLICY_RULE_UNANIMOUS "unanimous"                    /* Heerlen 15.3, 17.2 */
+#define POLICY_RULE_MAJORITY "municipality_and_majority"     /* Groningen 11.4 */
+
+/* The votes on a proposal among the members who may vote on it. */
+struct policy_tally {
+	int voters, approvals, rejections;
+	int municipality_voters, municipality_approvals, municipality_rejections;
+};
+
+/* The decision the votes make under rule: 1 approved, -1 rejected, 0 not
+ * yet. unanimous: every voter approves, one rejection rejects.
+ * municipality_and_majority: the municipality and more than half of the
+ * voters approve; rejected once the municipality rejects or a majority can
+ * no longer be reached. */
+int policy_decide(const char *rule, const struct policy_tally *t);
+
+/* Checks a proposed policy's fields and ranges (version not included). */
+int policy_validate(const json_t *doc, char *err, size_t errcap);
+
+/* Loads the policy in force from the database, or seeds version 1 from the
+ * config at first start; applies it to b. */
+int policy_load(struct broker *b, char *err, size_t errcap);
+
+/* Adopts doc as the next version (durable, audited) and applies it. */
+int policy_adopt(struct broker *b, const json_t *doc, const char *proposal, char *err,
+		 size_t errcap);
+
+/* The policy in force with its version; *out: json_decref(). */
+json_t *policy_current(struct broker *b);
+
+#endif

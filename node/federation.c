@@ -1,0 +1,178 @@
+/*
+ * federation.c — the node's side of a living federation: the CRL the broker
+ * distributes with the directory is taken when the CA signed it and it is
+ * newer (kept in the database, so a restart does not fall back to an older
+ * file), the listener's TLS configuration is swapped without dropping
+ * connections, SIGHUP reads the CA and CRL files again, and the node's
+ * security events are raised to the municipality's breach register.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wijknet.h"
+#include "context.h"
+#include "envelope.h"
+#include "ids.h"
+#include "log.h"
+#include "node.h"
+#include "secevent.h"
+
+#define BREACH_WINDOW_MS (2 * 86400000LL) /* events raised again until the day after */
+
+static char *node_stored_crl(struct node *n)
+{
+	sqlite3_stmt *st = NULL;
+	char *pem = NULL;
+	db_lock(n->db);
+	if (db_prepare(n->db, "SELECT pem FROM federation_crl WHERE id = 1", &st) == 0 &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		pem = strdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	db_unlock(n->db);
+	return pem;
+}
+
+static int node_store_crl(struct node *n, const char *pem)
+{
+	sqlite3_stmt *st = NULL;
+	db_lock(n->db);
+	int rc = db_prepare(n->db, "INSERT INTO federation_crl(id, pem, updated_at) VALUES (1, ?1,"
+				   " ?2) ON CONFLICT(id) DO UPDATE SET pem = ?1, updated_at = ?2",
+			    &st);
+	if (rc == 0) {
+		sqlite3_bind_text(st, 1, pem, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(st, 2, time_now_ms());
+		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
+	}
+	sqlite3_finalize(st);
+	db_unlock(n->db);
+	return rc;
+}
+
+int node_trust_open(struct node *n, char *err, size_t errcap)
+{
+	int rc = pki_trust_load(n->ca_path, n->crl_path, &n->trust, err, errcap);
+	char *stored = node_stored_crl(n);
+	if (rc == WN_EEXPIRED && stored != NULL) {
+		/* the file lapsed: a newer CRL the broker distributed may stand in */
+		char why[512];
+		int changed = 0;
+		if (pki_trust_load(n->ca_path, NULL, &n->trust, why, sizeof(why)) == 0 &&
+		    pki_trust_offer_crl(n->trust, stored, &changed, why, sizeof(why)) == 0) {
+			rc = 0;
+		} else {
+			pki_trust_free(n->trust);
+			n->trust = NULL;
+		}
+	} else if (rc == 0 && stored != NULL) {
+		char why[512];
+		int changed = 0;
+		(void)pki_trust_offer_crl(n->trust, stored, &changed, why, sizeof(why));
+	}
+	free(stored);
+	return rc;
+}
+
+/* The listener's TLS configuration from the trust as it is now. */
+static void node_swap_tls(struct node *n)
+{
+	nng_tls_config *tls = NULL;
+	char err[512];
+	int rc = transport_tls_config_trust(&tls, 1, n->cert_path, n->trust, NULL, err, sizeof(err));
+	if (rc == 0 && n->inbound != NULL)
+		rc = rpc_server_set_tls(n->inbound, tls);
+	if (tls != NULL)
+		nng_tls_config_free(tls);
+	if (rc != 0)
+		log_msg(WN_LOG_ERROR, "tls_reload_failed", "%s", err);
+}
+
+int node_offer_crl(struct node *n, const char *pem)
+{
+	char err[512];
+	int changed = 0;
+	int rc = pki_trust_offer_crl(n->trust, pem, &changed, err, sizeof(err));
+	if (rc != 0) {
+		log_msg(WN_LOG_WARN, "crl_refused", "the CRL the broker distributes: %s", err);
+		return rc;
+	}
+	if (!changed)
+		return 0;
+	if (node_store_crl(n, pem) != 0)
+		log_msg(WN_LOG_ERROR, "crl_not_kept", "the new CRL is in use but not stored");
+	node_swap_tls(n);
+	long left = 0;
+	log_emit(WN_LOG_INFO, "crl_updated",
+		 json_pack("{s:s,s:I}", "from", "broker", "seconds_left",
+			   (json_int_t)(pki_trust_crl_seconds_left(n->trust, &left) == 0 ? left : -1)));
+	return 1;
+}
+
+void node_hangup(node *n)
+{
+	char err[512] = "";
+	int changed = 0;
+	config *cfg = NULL;
+	if (config_load(config_file(n->cfg), &cfg, err, sizeof(err)) == 0) {
+		const char *level = config_str(config_root(cfg), "log_level", "info");
+		if (log_set_level_name(level) != 0)
+			log_msg(WN_LOG_WARN, "reload_log_level", "log_level '%s' is not a level", level);
+		config_free(cfg);
+	} else {
+		log_msg(WN_LOG_ERROR, "reload_failed", "%s", err);
+	}
+	if (pki_trust_reload(n->trust, n->ca_path, n->crl_path, &changed, err, sizeof(err)) != 0) {
+		log_msg(WN_LOG_ERROR, "reload_failed", "%s (the CA and CRL in use stay)", err);
+	} else if (changed) {
+		char *stored = node_stored_crl(n);
+		int newer = 0;
+		if (stored != NULL) /* never back to a CRL older than one already taken */
+			(void)pki_trust_offer_crl(n->trust, stored, &newer, err, sizeof(err));
+		free(stored);
+		node_swap_tls(n);
+	}
+	pthread_mutex_lock(&n->lock);
+	n->refresh_now = 1;
+	pthread_cond_broadcast(&n->wake);
+	pthread_mutex_unlock(&n->lock);
+	log_emit(WN_LOG_INFO, "reloaded", json_pack("{s:b}", "trust_changed", changed));
+}
+
+void node_directory_changed(struct node *n)
+{
+	pthread_mutex_lock(&n->lock);
+	n->refresh_now = 1;
+	pthread_cond_broadcast(&n->wake);
+	pthread_mutex_unlock(&n->lock);
+}
+
+void node_raise_breaches(struct node *n)
+{
+	json_t *rows = NULL, *env = NULL, *reply = NULL;
+	char err[512];
+	if (secevent_digest(n->db, time_now_ms() - BREACH_WINDOW_MS, &rows) != 0)
+		return;
+	int64_t mark = 0;
+	size_t i;
+	json_t *r;
+	json_array_foreach(rows, i, r)
+		mark += json_integer_value(json_object_get(r, "count")) * 31 +
+			json_integer_value(json_object_get(r, "last_seen"));
+	if (json_array_size(rows) == 0 || mark == n->breach_mark) {
+		json_decref(rows);
+		return;
+	}
+	int rc = envelope_new1(&env, "breach.report", n->ident->id, n->broker_id);
+	if (rc == 0) {
+		json_object_set_new(env, "body", json_pack("{s:O}", "events", rows));
+		rc = node_call_broker(n, env, n->call_timeout_ms, &reply, err, sizeof(err));
+	}
+	if (rc == 0)
+		n->breach_mark = mark;
+	else
+		log_msg(WN_LOG_WARN, "breach_report_failed", "%s", err);
+	json_decref(rows);
+	json_decref(env);
+	json_decref(reply);
+}
