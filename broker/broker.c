@@ -35,6 +35,8 @@ static const struct schema_field broker_fields[] = {
 	{ "approval_rule", SCHEMA_STRING, 0, 32 },
 	{ "notice_months", SCHEMA_INT, 0, 24 },
 	{ "admin", SCHEMA_STRING, 0, 1024 },
+	{ "ca_dir", SCHEMA_STRING, 0, 1024 },
+	{ "ca_tool", SCHEMA_STRING, 0, 1024 },
 	{ "durable_log", SCHEMA_BOOL, 0, 0 },
 	{ "checkpoint_seconds", SCHEMA_INT, 0, 86400 },
 	{ "purge_seconds", SCHEMA_INT, 0, 7 * 86400 },
@@ -107,6 +109,10 @@ int broker_open(const char *config_file_path, broker **out, char *err, size_t er
 	b->crl_path = config_path(b->cfg, config_str(root, "crl", NULL));
 	b->db_path = config_path(b->cfg, config_str(root, "database", NULL));
 	b->admin_url = broker_admin_url(b->cfg, root, b->db_path);
+	if (config_str(root, "ca_dir", NULL) != NULL) {
+		b->ca_dir = config_path(b->cfg, config_str(root, "ca_dir", NULL));
+		b->ca_tool = strdup(config_str(root, "ca_tool", "wijknet-ca"));
+	}
 	b->skew_ms = config_int(root, "skew_seconds", 30) * 1000;
 	b->refusals_per_minute = config_int(root, "refusals_per_minute", 120);
 	gate_limits_read(root, &b->gate_limits);
@@ -428,6 +434,8 @@ void broker_close(broker *b)
 	free(b->crl_path);
 	free(b->db_path);
 	free(b->admin_url);
+	free(b->ca_dir);
+	free(b->ca_tool);
 	json_decref(b->policy);
 	config_free(b->cfg);
 	pthread_cond_destroy(&b->cp_wake);

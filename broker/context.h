@@ -21,6 +21,7 @@ struct broker {
 	config *cfg;
 	char *listen;
 	char *cert_path, *ca_path, *crl_path, *db_path;
+	char *ca_dir, *ca_tool; /* the federation CA when this host keeps it, or NULL */
 	int64_t skew_ms;
 	int64_t refusals_per_minute; /* then the connection is closed */
 	struct gate_limits gate_limits;

@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <spawn.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 
 #include "wijknet.h"
@@ -20,6 +22,8 @@
 
 #define FEDERATION_TICK_MS 1000
 #define PUSH_DEADLINE_MS 1500
+
+extern char **environ;
 
 /* A fingerprint of a file's state: changes when it is rewritten. */
 static int64_t file_stamp(const char *path)
@@ -64,20 +68,66 @@ int broker_reload(struct broker *b, int *changed, char *err, size_t errcap)
 	return rc;
 }
 
-/* Partners whose notice period is over leave the federation (Heerlen 14.2). */
+/* Partners whose notice period is over leave the federation (Heerlen 14.2);
+ * the database holds the end dates. */
 static void federation_end_notices(struct broker *b)
 {
-	int64_t now = time_now_ms();
+	sqlite3_stmt *st = NULL;
+	json_t *due = json_array();
+	db_lock(b->db);
+	if (db_prepare(b->db, "SELECT id FROM partners WHERE status = 'notice' AND end_at <= ?",
+		       &st) == 0) {
+		sqlite3_bind_int64(st, 1, time_now_ms());
+		while (sqlite3_step(st) == SQLITE_ROW)
+			json_array_append_new(due, json_string((const char *)sqlite3_column_text(st, 0)));
+	}
+	sqlite3_finalize(st);
+	db_unlock(b->db);
+	size_t i;
+	json_t *id;
+	json_array_foreach(due, i, id) {
+		struct registry_partner *p = registry_find(b->reg, json_string_value(id));
+		int rc = p ? registry_set_state(b->reg, p, PARTNER_ENDED, 0,
+						"the notice period ended (Heerlen 14.2)",
+						b->ident->id)
+			   : WN_ENOTFOUND;
+		if (rc != 0)
+			log_msg(WN_LOG_ERROR, "membership_end_failed", "%s: %s",
+				json_string_value(id), wn_strerror(rc));
+	}
+	json_decref(due);
+}
+
+/* An ended partner's certificate is revoked by the federation CA when the
+ * broker's host keeps it (config "ca_dir"): wijknet-ca runs as a child,
+ * the CRL file changes, and the change reaches every node. */
+static void federation_revoke_ended(struct broker *b)
+{
+	if (b->ca_dir == NULL)
+		return;
 	for (size_t i = 0; i < registry_count(b->reg); i++) {
 		struct registry_partner *p = registry_at(b->reg, i);
-		int64_t end = atomic_load(&p->end_at);
-		if (atomic_load(&p->state) != PARTNER_NOTICE || end <= 0 || end > now)
+		if (atomic_load(&p->state) != PARTNER_ENDED || atomic_load(&p->cert_error) != 0 ||
+		    atomic_exchange(&p->revoke_tried, 1))
 			continue;
-		int rc = registry_set_state(b->reg, p, PARTNER_ENDED, 0,
-					    "the notice period ended (Heerlen 14.2)", b->ident->id);
-		if (rc != 0)
-			log_msg(WN_LOG_ERROR, "membership_end_failed", "%s: %s", p->id,
-				wn_strerror(rc));
+		char *argv[] = { b->ca_tool, "--dir", b->ca_dir, "revoke", p->id, "--reason",
+				 "cessationOfOperation", NULL };
+		pid_t pid;
+		int st = -1;
+		posix_spawn_file_actions_t fa;
+		posix_spawn_file_actions_init(&fa);
+		posix_spawn_file_actions_adddup2(&fa, 2, 1); /* its words land in the log */
+		if (posix_spawnp(&pid, b->ca_tool, &fa, NULL, argv, environ) == 0)
+			waitpid(pid, &st, 0);
+		posix_spawn_file_actions_destroy(&fa);
+		if (st == 0)
+			log_emit(WN_LOG_INFO, "certificate_revoked",
+				 json_pack("{s:s,s:s}", "partner", p->id, "reason",
+					   "membership ended"));
+		else
+			log_msg(WN_LOG_ERROR, "certificate_revoke_failed",
+				"%s --dir %s revoke %s did not succeed (status %d): revoke it by hand",
+				b->ca_tool, b->ca_dir, p->id, st);
 	}
 }
 
@@ -128,6 +178,7 @@ static void federation_tick(struct broker *b)
 		b->crl_stamp = stamp; /* a bad file is reported once, not every second */
 	}
 	federation_end_notices(b);
+	federation_revoke_ended(b);
 	breaches_sync_own(b->db, b->ident->id);
 	int64_t version = registry_version(b->reg);
 	if (version != b->pushed_version) {

@@ -700,6 +700,24 @@ json_t *broker_member_proposals(struct broker *b)
 	return list;
 }
 
+/* A member's own standing, and the join request that admitted it. */
+static int member_own_status(struct broker *b, const struct broker_request *rq, json_t **reply)
+{
+	struct proposal p;
+	json_t *out = json_pack("{s:s,s:s}", "partner", rq->from->id, "membership",
+				registry_status(rq->from));
+	if (out == NULL)
+		return WN_ENOMEM;
+	if (atomic_load(&rq->from->end_at) > 0)
+		json_object_set_new(out, "end_at", json_integer(atomic_load(&rq->from->end_at)));
+	if (proposal_get(b->db, NULL, rq->from->id, &p) == 0) {
+		json_object_set_new(out, "proposal", json_string(p.id));
+		json_object_set_new(out, "status", json_string(p.status));
+		proposal_clear(&p);
+	}
+	return broker_reply(b, rq, "member.status", out, reply);
+}
+
 static int member_list(struct broker *b, const struct broker_request *rq, json_t **reply)
 {
 	json_t *partners = json_array();
@@ -782,6 +800,8 @@ int broker_handle_member(struct broker *b, const struct broker_request *rq, json
 		snprintf(err, errcap, "'%s' is a partner already", rq->from->id);
 		return WN_EEXISTS;
 	}
+	if (strcmp(type, "member.status") == 0)
+		return member_own_status(b, rq, reply);
 	snprintf(err, errcap, "unknown membership operation '%s'", type);
 	return WN_EPROTO;
 }

@@ -46,6 +46,7 @@ struct registry_partner {
 	atomic_int state;     /* enum partner_state */
 	atomic_int cert_error; /* 0, or why the certificate is refused now */
 	_Atomic int64_t end_at; /* ms: the end of a notice period, 0 without one */
+	atomic_int revoke_tried; /* its certificate was put to the CA once ended */
 	X509 *cert;
 	char *cert_pem;
 	json_t *clusters;     /* array of cluster codes */

@@ -1,14 +1,20 @@
 /*
  * secevent.c — security event rows plus their log lines.
  */
+#include <pthread.h>
 #include <sqlite3.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "wijknet.h"
 #include "ids.h"
 #include "log.h"
 #include "secevent.h"
 
-#define COUNTED_DETAIL "further refusals of this kind from this sender and address this minute"
+#define RPC_HOST_MAX 64
+
+#define COUNTED_DETAIL "further refusals of this kind from this host this minute"
 
 /* Refusals this minute from the connection's address, of any kind and
  * whatever sender they claim (a flood cannot spread itself over kinds or
@@ -17,8 +23,8 @@ static int secevent_seen_locked(db *d, const struct secevent *e, int64_t minute,
 {
 	sqlite3_stmt *st = NULL;
 	int rc = db_prepare(d, "SELECT COALESCE(SUM(count), 0) FROM security_events WHERE"
-			       " minute = ?1 AND (addr = ?4 OR (?4 IS NULL AND addr IS NULL AND"
-			       " kind = ?2 AND peer IS ?3))", &st);
+			       " minute = ?1 AND kind = ?2 AND (addr = ?4 OR (?4 IS NULL AND"
+			       " addr IS NULL AND peer IS ?3))", &st);
 	if (rc != 0)
 		return rc;
 	sqlite3_bind_int64(st, 1, minute);
@@ -39,8 +45,8 @@ static int secevent_count_locked(db *d, const struct secevent *e, int64_t minute
 {
 	sqlite3_stmt *st = NULL;
 	int rc = db_prepare(d, "UPDATE security_events SET count = count + 1, ts = ?5 WHERE"
-			       " minute = ?1 AND kind = ?2 AND peer IS ?3 AND addr IS ?4 AND"
-			       " msg_id IS NULL AND detail = '" COUNTED_DETAIL "'", &st);
+			       " minute = ?1 AND kind = ?2 AND (peer IS ?3 OR ?4 IS NOT NULL) AND"
+			       " addr IS ?4 AND msg_id IS NULL AND detail = '" COUNTED_DETAIL "'", &st);
 	if (rc != 0)
 		return rc;
 	sqlite3_bind_int64(st, 1, minute);
@@ -65,7 +71,10 @@ static int secevent_insert_locked(db *d, const struct secevent *e, int64_t minut
 	sqlite3_bind_int64(st, 1, time_now_ms());
 	sqlite3_bind_text(st, 2, wn_errname(e->code), -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 3, e->code);
-	sqlite3_bind_text(st, 4, e->peer, -1, SQLITE_TRANSIENT);
+	/* counted refusals from a host are one row per kind, whatever sender
+	 * they claim: claims cannot multiply rows */
+	if (!counted || e->addr == NULL)
+		sqlite3_bind_text(st, 4, e->peer, -1, SQLITE_TRANSIENT);
 	if (!counted)
 		sqlite3_bind_text(st, 5, e->msg_id, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 6, counted ? COUNTED_DETAIL : e->detail ? e->detail : wn_strerror(e->code),
@@ -109,12 +118,64 @@ static void secevent_log(const struct secevent *e, long seen)
 	log_emit(WN_LOG_WARN, "security_event", f);
 }
 
+/* The host of "host:port": a flood over many connections from one host is
+ * one peer (the log line keeps the port). */
+static void secevent_host(const char *addr, char *out, size_t cap)
+{
+	snprintf(out, cap, "%s", addr);
+	char *colon = strrchr(out, ':');
+	if (colon == NULL || colon[1] == '\0')
+		return;
+	for (const char *p = colon + 1; *p; p++)
+		if (*p < '0' || *p > '9')
+			return;
+	*colon = '\0';
+}
+
+/* Refusals per connection this minute, kept in memory: what decides when a
+ * connection is closed. A slot shared by two connections counts both,
+ * which only closes a flooding connection sooner. */
+#define CONN_SLOTS 4096
+static struct {
+	uint64_t key;
+	int64_t minute;
+	long count;
+} conn_counts[CONN_SLOTS];
+static pthread_mutex_t conn_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static long secevent_conn_seen(const char *addr)
+{
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+	for (const char *p = addr; *p; p++)
+		h = (h ^ (uint8_t)*p) * 1099511628211ULL;
+	int64_t minute = time_now_ms() / 60000;
+	pthread_mutex_lock(&conn_lock);
+	size_t i = (size_t)(h % CONN_SLOTS);
+	if (conn_counts[i].key != h || conn_counts[i].minute != minute) {
+		conn_counts[i].key = h;
+		conn_counts[i].minute = minute;
+		conn_counts[i].count = 0;
+	}
+	long n = ++conn_counts[i].count;
+	pthread_mutex_unlock(&conn_lock);
+	return n;
+}
+
 int secevent_note(db *d, const struct secevent *e, long *seen)
 {
 	long n = 0;
-	int rc = d ? secevent_store(d, e, &n) : 0;
+	char host[RPC_HOST_MAX];
+	struct secevent stored = *e;
+	if (e->addr != NULL) {
+		secevent_host(e->addr, host, sizeof(host));
+		stored.addr = host;
+	}
+	int rc = d ? secevent_store(d, &stored, &n) : 0;
 	if (d == NULL)
 		n = 1;
+	/* per connection: what is logged and when it is closed */
+	if (e->addr != NULL)
+		n = secevent_conn_seen(e->addr);
 	secevent_log(e, n);
 	if (rc != 0)
 		log_msg(WN_LOG_ERROR, "security_event_lost", "could not store security event %s",

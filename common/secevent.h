@@ -28,9 +28,9 @@
 	"ALTER TABLE security_events ADD COLUMN count INTEGER NOT NULL DEFAULT 1;" \
 	"CREATE INDEX security_events_minute ON security_events(minute, kind);"
 
-/* Refusals from one address (or, without one, of one kind from one sender)
- * in one minute that get a row of their own; the rest are counted, in one
- * row per kind and claimed sender. */
+/* Refusals of one kind from one host (or, without one, from one sender) in
+ * one minute that get a row of their own; the rest are counted in one row
+ * per kind and host (without a host: per kind and claimed sender). */
 #define SECEVENT_DETAILED_PER_MINUTE 10
 
 struct secevent {
@@ -41,9 +41,11 @@ struct secevent {
 	const char *detail;  /* NULL: wn_strerror(code) */
 };
 
-/* Records a refusal. *seen (may be NULL) gets how many refusals came from
- * this address this minute, of any kind and claimed sender, this one
- * included (without an address: of this kind from this sender). Always logs
+/* Records a refusal. Rows are kept per host (the address without its
+ * port): a flood over many connections is one peer. *seen (may be NULL)
+ * gets how many refusals came over this connection (address with port)
+ * this minute, of any kind and claimed sender, this one included (without
+ * an address: of this kind from this sender). Always logs
  * the first ones of a minute (then at powers of two), even when the
  * database write fails (which it also logs). */
 int secevent_note(db *d, const struct secevent *e, long *seen);

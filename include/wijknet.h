@@ -107,6 +107,7 @@ typedef struct wn_partner_list {
 	const char *self;     /* the local node's partner id */
 	const char *broker;   /* the broker's id */
 	int broker_up;        /* health only: the node reaches the broker */
+	int policy_version;   /* directory only: the federation policy in force */
 } wn_partner_list;
 
 /* Asks the node for the federation's health: the broker pings every active
@@ -540,6 +541,55 @@ typedef struct wn_consent_list {
  * to one person. *out: wn_consent_list_free(). */
 int wn_consents(wn_client *c, const char *bsn, wn_consent_list **out);
 void wn_consent_list_free(wn_consent_list *l);
+
+/* ---- membership (r22, r23, r24) ----------------------------------------- */
+
+/* A candidate partner's join request (Heerlen 15, Bijlage 4; Groningen 9.1),
+ * sent by its own node, which adds its certificate and signs it.
+ * request_json: {name, address (tls+tcp:// where the broker reaches the
+ * node), clusters, role ("member" or "incidental", optional), and the
+ * accession declaration's organisation, representative, function, place,
+ * date (YYYY-MM-DD)}. The members decide under the federation's approval
+ * rule. *json_out: {proposal, status, partner}; release with free().
+ * WN_EEXISTS when a request is open already. */
+int wn_member_join(wn_client *c, const char *request_json, char **json_out);
+
+/* This node's own join request: {proposal, status (open, approved,
+ * rejected), partner}. WN_EUNKNOWN_PARTNER when it never asked. */
+int wn_member_status(wn_client *c, char **json_out);
+
+/* The federation's proposals (open first, with the votes cast), partners
+ * with their status (active, notice with end_at, suspended, ended, revoked)
+ * and the policy in force: {proposals, partners, policy}. */
+int wn_member_list(wn_client *c, char **json_out);
+
+/* This partner's vote on a proposal (a join, an immediate exit or a policy
+ * change). WN_EEXISTS when it voted already, WN_ESTATE when the proposal
+ * is decided, WN_EDENIED when this partner does not vote on it.
+ * *json_out: {proposal, status, partner}. */
+int wn_member_vote(wn_client *c, const wn_actor *actor, const char *proposal, int approve,
+		   const char *reason, char **json_out);
+
+/* This partner gives notice (Heerlen 14.2): its membership ends two months
+ * (the policy's notice_months) later; from now on it is added to no new
+ * case and asked in no new lookup by default, while its running cases
+ * continue. immediate: also asks every other member to agree to an exit
+ * now. *json_out: {partner, status, end_at, proposal?, exit?}. */
+int wn_member_notice(wn_client *c, const wn_actor *actor, int immediate, const char *reason,
+		     char **json_out);
+
+/* The municipality ends another partner's membership after consultation
+ * (Groningen 10.2), with its reason. WN_EDENIED from any other partner. */
+int wn_member_end(wn_client *c, const wn_actor *actor, const char *partner, const char *reason,
+		  char **json_out);
+
+/* Proposes a new federation policy (Heerlen 17.2; Groningen 11.4):
+ * policy_json {approval_rule (unanimous or municipality_and_majority),
+ * notice_months, max_consent_days, max_partners}; adopted as the next
+ * version once the members approve it under the rule in force.
+ * *json_out: {proposal, status, partner}. */
+int wn_policy_propose(wn_client *c, const wn_actor *actor, const char *policy_json,
+		      char **json_out);
 
 #ifdef __cplusplus
 }

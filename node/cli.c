@@ -114,6 +114,8 @@ static int cmd_partners(wn_client *c, int health, int argc, char **argv)
 				      "partners", arr);
 		if (health)
 			json_object_set_new(o, "broker_up", json_boolean(l->broker_up));
+		else
+			json_object_set_new(o, "policy_version", json_integer(l->policy_version));
 		cli_print_json(o);
 	} else if (health) {
 		printf("node %s — broker %s %s\n", l->self, l->broker,

@@ -53,6 +53,19 @@ int cli_report_offline(int argc, char **argv);
  * are the defaults. */
 int cli_audit(const char *config, int argc, char **argv);
 
+/* The value of a path key of a config file, relative to the config's
+ * directory as the daemons read it; NULL when absent. Caller frees. */
+char *cli_config_path(const char *config, const char *key);
+
+/* wijknet admin … and wijknet breaches … (cli_admin.c): the broker
+ * operator's commands over the broker's local admin socket; config is the
+ * broker's config (its "admin" key, or next to its database). */
+int cli_admin(const char *config, const char *cmd, int argc, char **argv);
+
+/* wijknet member … and wijknet policy … (cli_member.c). */
+int cli_member(wn_client *c, int argc, char **argv);
+int cli_policy(wn_client *c, int argc, char **argv);
+
 /* Commands that work on files without a node; CLI_NOT_OFFLINE otherwise. */
 int cli_offline_command(const char *cmd, const char *config, int argc, char **argv);
 

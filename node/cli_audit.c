@@ -357,7 +357,7 @@ out:
 
 /* The value of a path key of a config file, relative to the config's
  * directory as the daemons read it; NULL when absent. Caller frees. */
-static char *audit_config_path(const char *config, const char *key)
+char *cli_config_path(const char *config, const char *key)
 {
 	json_error_t jerr;
 	json_t *root = json_load_file(config, 0, &jerr);
@@ -414,13 +414,13 @@ int cli_audit(const char *config, int argc, char **argv)
 	}
 	char *cfg_db = NULL, *cfg_cert = NULL;
 	if (!is_check && dbpath == NULL && config != NULL &&
-	    (dbpath = cfg_db = audit_config_path(config, "database")) == NULL) {
+	    (dbpath = cfg_db = cli_config_path(config, "database")) == NULL) {
 		fprintf(stderr, "wijknet: %s: key 'database': expected the path of the database\n",
 			config);
 		return 2;
 	}
 	if (cert == NULL && cfg_db != NULL)
-		cert = cfg_cert = audit_config_path(config, "certificate");
+		cert = cfg_cert = cli_config_path(config, "certificate");
 	int status;
 	if (strcmp(sub, "verify") == 0 && dbpath != NULL && file == NULL)
 		status = audit_verify(dbpath, cert, wit, nwit, config, json);

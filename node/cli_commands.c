@@ -316,6 +316,8 @@ int cli_offline_command(const char *cmd, const char *config, int argc, char **ar
 		return cli_audit(config, argc, argv);
 	if (strcmp(cmd, "report") == 0)
 		return cli_report_offline(argc, argv);
+	if (strcmp(cmd, "admin") == 0 || strcmp(cmd, "breaches") == 0)
+		return cli_admin(config, cmd, argc, argv);
 	return CLI_NOT_OFFLINE;
 }
 
@@ -341,6 +343,10 @@ int cli_online_command(wn_client *c, const char *cmd, int argc, char **argv)
 		return cli_report(c, argc, argv);
 	if (strcmp(cmd, "stats") == 0)
 		return cli_stats(c, argc, argv);
+	if (strcmp(cmd, "member") == 0)
+		return cli_member(c, argc, argv);
+	if (strcmp(cmd, "policy") == 0)
+		return cli_policy(c, argc, argv);
 	fprintf(stderr, "wijknet: unknown command '%s' (see wijknet --help)\n", cmd);
 	return 2;
 }

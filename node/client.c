@@ -179,6 +179,7 @@ static int client_partner_list(json_t *result, int health, wn_partner_list **out
 	l->pub.self = client_str(result, "self", "");
 	l->pub.broker = client_str(result, "broker", "");
 	l->pub.broker_up = health ? json_is_true(json_object_get(result, "broker_up")) : 1;
+	l->pub.policy_version = (int)json_integer_value(json_object_get(result, "policy_version"));
 	for (size_t i = 0; i < n; i++) {
 		json_t *e = json_array_get(arr, i);
 		wn_partner *p = &l->pub.items[i];

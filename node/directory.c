@@ -116,7 +116,10 @@ static int directory_peer(struct dir_peer *p, const json_t *e, pki_trust *trust,
 	}
 	char why[256];
 	int crc = pki_trust_verify(trust, p->cert, id, why, sizeof(why));
-	if (crc != 0)
+	/* only news is worth a warning: the broker calls it usable, this node's
+	 * CA and CRL do not (once the broker agrees, it is a status like any) */
+	const char *st = json_string_value(json_object_get(e, "status"));
+	if (crc != 0 && (strcmp(st, "active") == 0 || strcmp(st, "notice") == 0))
 		log_emit(WN_LOG_WARN, "directory_partner_refused",
 			 json_pack("{s:s,s:s}", "partner", id, "reason", why));
 	/* a partner under notice keeps its running cases (Heerlen 14.2) */

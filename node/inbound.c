@@ -134,6 +134,10 @@ int node_inbound_handle(void *arg, const struct rpc_peer *conn, const void *req,
 	}
 	const char *from = envelope_str(env, "from");
 	if ((d = node_directory(n)) == NULL) {
+		/* a node just admitted learns it from the push: it fetches and
+		 * verifies the directory itself */
+		if (strcmp(envelope_str(env, "type"), "directory.changed") == 0)
+			node_directory_changed(n);
 		snprintf(err, sizeof(err), "node has no verified directory yet");
 		rc = inbound_refuse(n, conn, env, from, WN_ESTATE, err, resp, resplen);
 		goto out;

@@ -71,8 +71,9 @@ static json_t *local_directory(struct node *n)
 						      "seal_key", p->has_seal, "clusters",
 						      p->clusters));
 	}
-	json_t *r = json_pack("{s:b,s:{s:s,s:s,s:I,s:o}}", "ok", 1, "result", "self", n->ident->id,
-			      "broker", d->broker_id, "fetched_at", (json_int_t)d->fetched_at,
+	json_t *r = json_pack("{s:b,s:{s:s,s:s,s:I,s:i,s:o}}", "ok", 1, "result", "self",
+			      n->ident->id, "broker", d->broker_id, "fetched_at",
+			      (json_int_t)d->fetched_at, "policy_version", d->policy_version,
 			      "partners", list);
 	directory_release(d);
 	return r;

@@ -34,6 +34,10 @@ static json_t *member_send(struct node *n, const char *type, json_t *body, const
 {
 	char err[512] = "";
 	json_t *env = NULL, *reply = NULL, *result;
+	struct directory *d = node_directory(n);
+	if (d == NULL && strcmp(type, "member.join") != 0) /* admitted since the last try? */
+		(void)node_refresh_directory(n, err, sizeof(err));
+	directory_release(d);
 	int rc = envelope_new1(&env, type, n->ident->id, n->broker_id);
 	if (rc == 0) {
 		if (body != NULL)

@@ -149,6 +149,7 @@ int node_refresh_directory(struct node *n, char *err, size_t errcap)
 			 envelope_str(reply, "type"));
 		rc = WN_EPROTO;
 	}
+	int fetched = rc == 0; /* a refusal by the broker is about this node, not a breach */
 	if (rc == 0)
 		rc = directory_from_envelope(reply, n->broker_id, n->trust, &d, err, errcap);
 	const char *crl = json_string_value(json_object_get(envelope_body(reply), "crl"));
@@ -158,7 +159,7 @@ int node_refresh_directory(struct node *n, char *err, size_t errcap)
 		d = NULL;
 		rc = directory_from_envelope(reply, n->broker_id, n->trust, &d, err, errcap);
 	}
-	if (rc == WN_ESIG || rc == WN_ECERT || rc == WN_EREVOKED)
+	if (fetched && (rc == WN_ESIG || rc == WN_ECERT || rc == WN_EREVOKED))
 		secevent_record(n->db, rc, n->broker_id, reply ? envelope_str(reply, "id") : NULL, err);
 	if (rc == 0) {
 		struct dir_peer *self = directory_find(d, n->ident->id);
@@ -267,7 +268,9 @@ static void *node_refresher_main(void *arg)
 		struct timespec ts;
 		clock_gettime(CLOCK_REALTIME, &ts);
 		/* a candidate awaiting admission asks less often */
-		long wait_ms = (rc == 0 && n->seal_published) ? 1000 : rc == WN_EPENDING ? 2000 : 250;
+		long wait_ms = (rc == 0 && n->seal_published) ? 1000
+			       : rc == WN_EPENDING || rc == WN_EREVOKED ? 2000
+									  : 250;
 		ts.tv_nsec += wait_ms * 1000000L;
 		ts.tv_sec += ts.tv_nsec / 1000000000L;
 		ts.tv_nsec %= 1000000000L;

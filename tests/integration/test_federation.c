@@ -128,8 +128,8 @@ static void test_r21_breach_forged_sender(void **state)
 	assert_int_equal(raw_send_env(&p, env, 5000, &reply), 0);
 	expect_refusal(f, "data/broker.db", "broker", reply, "signature");
 	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM security_events WHERE "
-			     "kind='signature' AND msg_id='%s' AND peer='alcander' AND addr LIKE "
-			     "'127.0.0.1:%%' AND detail LIKE '%%claimed sender%%'",
+			     "kind='signature' AND msg_id='%s' AND peer='alcander' AND addr ="
+			     " '127.0.0.1' AND detail LIKE '%%claimed sender%%'",
 			     envelope_str(env, "id")), 1);
 	json_decref(env);
 	json_decref(reply);
@@ -195,10 +195,15 @@ static void test_r21_breach_refusals_counted_then_disconnected(void **state)
 	char addr[64] = "";
 	assert_int_equal(dbq_text(f, "data/broker.db", addr, sizeof(addr), "SELECT addr FROM "
 				  "security_events WHERE msg_id='%s'", first), 0);
-	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM security_events WHERE "
-			     "addr='%s'", addr), SECEVENT_DETAILED_PER_MINUTE + 1);
-	assert_int_equal(dbq(f, "data/broker.db", "SELECT SUM(count) FROM security_events WHERE "
-			     "addr='%s'", addr), 121);
+	long rows = dbq(f, "data/broker.db", "SELECT COUNT(*) FROM security_events WHERE addr='%s'"
+			" AND minute = (SELECT minute FROM security_events WHERE msg_id='%s')", addr,
+			first);
+	assert_true(rows >= SECEVENT_DETAILED_PER_MINUTE + 1 &&
+		    rows <= SECEVENT_DETAILED_PER_MINUTE + 4);
+	/* rows are per host: other connections from it this minute add up */
+	assert_true(dbq(f, "data/broker.db", "SELECT SUM(count) FROM security_events WHERE "
+			"addr='%s' AND minute = (SELECT minute FROM security_events WHERE msg_id='%s')",
+			addr, first) >= 121);
 	assert_true(fed_log_contains(f, "broker", "\"event\":\"peer_disconnected\""));
 	/* a partner that behaves is served */
 	radar_to_broker(f, &p);

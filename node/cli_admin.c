@@ -1,0 +1,233 @@
+/*
+ * cli_admin.c — wijknet admin … and wijknet breaches …: the broker
+ * operator's commands, over the broker's local socket (mode 0600): the
+ * federation's state, suspending, resuming and revoking a partner,
+ * reloading the CA and CRL, and the breach register (GDPR art. 33-34).
+ */
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <nng/nng.h>
+#include <nng/protocol/reqrep0/req.h>
+
+#include "cli.h"
+
+#define ADMIN_TIMEOUT_MS 15000
+
+static int admin_usage(void)
+{
+	fprintf(stderr,
+		"usage: wijknet --config BROKER.json admin status|partners [--json]\n"
+		"       wijknet --config BROKER.json admin suspend|resume|revoke PARTNER --reason TEXT\n"
+		"       wijknet --config BROKER.json admin reload\n"
+		"       wijknet --config BROKER.json breaches list [--json]\n"
+		"       wijknet --config BROKER.json breaches show ID\n"
+		"       wijknet --config BROKER.json breaches assess ID --risk none|risk|high --text T\n"
+		"       wijknet --config BROKER.json breaches notify ID --to authority|subjects --text T\n"
+		"The broker's admin socket: --admin ipc://PATH, else the config's \"admin\" key,\n"
+		"else next to its database.\n");
+	return 2;
+}
+
+/* The operator's name: who ran the command (sudo's caller when there). */
+static const char *admin_operator(void)
+{
+	const char *s = getenv("SUDO_USER");
+	if (s != NULL && s[0])
+		return s;
+	struct passwd *pw = getpwuid(getuid());
+	return pw ? pw->pw_name : "unknown";
+}
+
+static char *admin_url(const char *config, const char *given)
+{
+	if (given != NULL)
+		return strdup(given);
+	if (config == NULL)
+		return NULL;
+	json_t *root = json_load_file(config, 0, NULL);
+	const char *a = json_string_value(json_object_get(root, "admin"));
+	char *url = a ? strdup(a) : NULL;
+	json_decref(root);
+	if (url != NULL)
+		return url;
+	char *db = cli_config_path(config, "database");
+	if (db != NULL) {
+		size_t n = strlen(db) + 16;
+		if ((url = malloc(n)) != NULL)
+			snprintf(url, n, "ipc://%s.admin", db);
+	}
+	free(db);
+	return url;
+}
+
+/* One request to the admin socket; *out: the answer (json_decref). */
+static int admin_call(const char *url, json_t *req, json_t **out)
+{
+	nng_socket s;
+	char *text = json_dumps(req, JSON_COMPACT), *buf = NULL;
+	size_t len = 0;
+	int rv = text ? nng_req0_open(&s) : NNG_ENOMEM;
+	if (rv == 0) {
+		nng_socket_set_ms(s, NNG_OPT_RECVTIMEO, ADMIN_TIMEOUT_MS);
+		nng_socket_set_ms(s, NNG_OPT_SENDTIMEO, ADMIN_TIMEOUT_MS);
+		if ((rv = nng_dial(s, url, NULL, 0)) == 0 &&
+		    (rv = nng_send(s, text, strlen(text), 0)) == 0)
+			rv = nng_recv(s, &buf, &len, NNG_FLAG_ALLOC);
+		nng_close(s);
+	}
+	free(text);
+	if (rv != 0) {
+		fprintf(stderr, "wijknet: the broker's admin socket %s: %s\n", url, nng_strerror(rv));
+		return 1;
+	}
+	*out = json_loadb(buf, len, 0, NULL);
+	nng_free(buf, len);
+	return *out ? 0 : 1;
+}
+
+static void admin_time(json_int_t ms, char *out, size_t cap)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(out, cap, "%Y-%m-%d %H:%M", &tm);
+}
+
+static void admin_print_status(const json_t *r)
+{
+	size_t i;
+	json_t *e;
+	printf("broker %s (%s), policy version %lld, CRL lapses in %lld days\n",
+	       json_string_value(json_object_get(r, "broker")),
+	       json_string_value(json_object_get(r, "version")),
+	       (long long)json_integer_value(json_object_get(json_object_get(r, "policy"), "version")),
+	       (long long)json_integer_value(json_object_get(r, "crl_seconds_left")) / 86400);
+	json_array_foreach(json_object_get(r, "warnings"), i, e)
+		printf("WARNING: %s%s%s lapses in %lld hours\n",
+		       json_string_value(json_object_get(e, "what")),
+		       json_object_get(e, "partner") ? " of " : "",
+		       json_object_get(e, "partner") ? json_string_value(json_object_get(e, "partner")) : "",
+		       (long long)json_integer_value(json_object_get(e, "seconds_left")) / 3600);
+	printf("%-26s %-10s %-5s %-9s %s\n", "PARTNER", "STATUS", "NODE", "CERT DAYS", "END");
+	json_array_foreach(json_object_get(r, "partners"), i, e) {
+		char end[32] = "";
+		if (json_integer_value(json_object_get(e, "end_at")) > 0)
+			admin_time(json_integer_value(json_object_get(e, "end_at")), end, sizeof(end));
+		printf("%-26s %-10s %-5s %-9lld %s\n", json_string_value(json_object_get(e, "id")),
+		       json_string_value(json_object_get(e, "status")),
+		       json_string_value(json_object_get(e, "state")),
+		       (long long)json_integer_value(json_object_get(e, "cert_seconds_left")) / 86400,
+		       end);
+	}
+	json_array_foreach(json_object_get(r, "proposals"), i, e) {
+		if (strcmp(json_string_value(json_object_get(e, "status")), "open") == 0)
+			printf("pending approval: %s %s %s (%zu votes)\n",
+			       json_string_value(json_object_get(e, "id")),
+			       json_string_value(json_object_get(e, "kind")),
+			       json_string_value(json_object_get(e, "subject")),
+			       json_array_size(json_object_get(e, "votes")));
+	}
+}
+
+static void admin_print_breaches(const json_t *r)
+{
+	size_t i;
+	json_t *e;
+	printf("%-5s %-10s %-16s %-18s %-20s %-21s %7s %s\n", "ID", "STATE", "SOURCE", "KIND",
+	       "CLAIMED", "ADDRESS", "COUNT", "DUE");
+	json_array_foreach(json_object_get(r, "breaches"), i, e) {
+		char due[32];
+		admin_time(json_integer_value(json_object_get(e, "due")), due, sizeof(due));
+		printf("%-5lld %-10s %-16s %-18s %-20s %-21s %7lld %s%s\n",
+		       (long long)json_integer_value(json_object_get(e, "id")),
+		       json_string_value(json_object_get(e, "state")),
+		       json_string_value(json_object_get(e, "source")),
+		       json_string_value(json_object_get(e, "kind")),
+		       json_string_value(json_object_get(e, "peer")),
+		       json_string_value(json_object_get(e, "addr")),
+		       (long long)json_integer_value(json_object_get(e, "count")), due,
+		       json_is_true(json_object_get(e, "overdue")) ? "  OVERDUE" : "");
+	}
+}
+
+/* The request for argv (after the command), or NULL after a usage error. */
+static json_t *admin_request(const char *cmd, int argc, char **argv, const char **url, int *json)
+{
+	if (argc < 1)
+		return NULL;
+	json_t *req = json_object();
+	char op[64];
+	snprintf(op, sizeof(op), "%s%s", strcmp(cmd, "breaches") == 0 ? "breaches." : "", argv[0]);
+	json_object_set_new(req, "op", json_string(op));
+	json_object_set_new(req, "operator", json_string(admin_operator()));
+	for (int i = 1; i < argc; i++) {
+		static const char *const keys[] = { "--reason", "--risk", "--to", "--text", NULL };
+		const char *v;
+		int done = 0;
+		for (size_t k = 0; keys[k] != NULL && !done; k++) {
+			if ((v = cli_opt(argc, argv, &i, keys[k])) != NULL) {
+				json_object_set_new(req, keys[k] + 2, json_string(v));
+				done = 1;
+			}
+		}
+		if (done)
+			continue;
+		if ((v = cli_opt(argc, argv, &i, "--admin")) != NULL)
+			*url = v;
+		else if (strcmp(argv[i], "--json") == 0)
+			*json = 1;
+		else if (argv[i][0] != '-' && strcmp(cmd, "breaches") == 0)
+			json_object_set_new(req, "id", json_integer(atoll(argv[i])));
+		else if (argv[i][0] != '-')
+			json_object_set_new(req, "partner", json_string(argv[i]));
+		else {
+			json_decref(req);
+			cli_unknown_option(cmd, argv[i]);
+			return NULL;
+		}
+	}
+	return req;
+}
+
+int cli_admin(const char *config, const char *cmd, int argc, char **argv)
+{
+	const char *given = NULL;
+	int json = 0;
+	json_t *req = admin_request(cmd, argc, argv, &given, &json), *r = NULL;
+	if (req == NULL)
+		return admin_usage();
+	char *url = admin_url(config, given);
+	if (url == NULL) {
+		json_decref(req);
+		fprintf(stderr, "wijknet %s: no broker given: --config BROKER.json or --admin URL\n",
+			cmd);
+		return 2;
+	}
+	int status = admin_call(url, req, &r);
+	free(url);
+	const char *op = json_string_value(json_object_get(req, "op"));
+	if (status == 0 && !json_is_true(json_object_get(r, "ok"))) {
+		const char *err = json_string_value(json_object_get(r, "error"));
+		fprintf(stderr, "wijknet %s: %s (%s)\n", cmd,
+			json_string_value(json_object_get(r, "message")), err ? err : "error");
+		status = err && (strcmp(err, "invalid_argument") == 0) ? 2 : 1;
+	} else if (status == 0 && json) {
+		cli_print_json(json_incref(r));
+	} else if (status == 0 && (strcmp(op, "status") == 0 || strcmp(op, "partners") == 0)) {
+		admin_print_status(r);
+	} else if (status == 0 && strcmp(op, "breaches.list") == 0) {
+		admin_print_breaches(r);
+	} else if (status == 0) {
+		json_object_del(r, "ok");
+		cli_print_json(json_object_size(r) ? json_incref(r) : json_pack("{s:s}", "done", op));
+	}
+	json_decref(req);
+	json_decref(r);
+	return status;
+}

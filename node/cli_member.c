@@ -1,0 +1,194 @@
+/*
+ * cli_member.c — wijknet member … and wijknet policy …: this partner's join
+ * request, its votes, its notice; the municipality ending a membership;
+ * proposing a policy change.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "cli.h"
+
+static int member_usage(void)
+{
+	fprintf(stderr,
+		"usage: wijknet member join REQUEST.json [--json]\n"
+		"       wijknet member status [--json]\n"
+		"       wijknet member list [--json]\n"
+		"       wijknet member approve|reject PROPOSAL [--reason TEXT]\n"
+		"       wijknet member notice [--immediate] [--reason TEXT]\n"
+		"       wijknet member end PARTNER --reason TEXT      (the municipality)\n"
+		"       wijknet policy show [--json]\n"
+		"       wijknet policy propose POLICY.json\n"
+		"Decisions name the professional: --actor ID --role ROLE (default: the\n"
+		"logged-in user).\n");
+	return 2;
+}
+
+/* Prints a result: JSON as is, or one line per field of a flat object. */
+static void member_print(const char *json, int as_json)
+{
+	json_t *v = json_loads(json, 0, NULL);
+	if (as_json || !json_is_object(v)) {
+		printf("%s\n", json);
+		json_decref(v);
+		return;
+	}
+	const char *k;
+	json_t *x;
+	json_object_foreach(v, k, x) {
+		char *s = json_is_string(x) ? NULL : json_dumps(x, JSON_COMPACT | JSON_ENCODE_ANY);
+		printf("%-10s %s\n", k, s ? s : json_string_value(x));
+		free(s);
+	}
+	json_decref(v);
+}
+
+static void member_print_list(const char *json)
+{
+	json_t *v = json_loads(json, 0, NULL);
+	size_t i;
+	json_t *e;
+	printf("%-32s %-7s %-20s %-9s %s\n", "PROPOSAL", "KIND", "SUBJECT", "STATUS", "VOTES");
+	json_array_foreach(json_object_get(v, "proposals"), i, e) {
+		printf("%-32s %-7s %-20s %-9s ", json_string_value(json_object_get(e, "id")),
+		       json_string_value(json_object_get(e, "kind")),
+		       json_string_value(json_object_get(e, "subject")),
+		       json_string_value(json_object_get(e, "status")));
+		size_t k;
+		json_t *vote;
+		json_array_foreach(json_object_get(e, "votes"), k, vote)
+			printf("%s%s:%s", k ? "," : "", json_string_value(json_object_get(vote, "partner")),
+			       json_string_value(json_object_get(vote, "vote")));
+		printf("\n");
+	}
+	printf("\n%-26s %-10s %s\n", "PARTNER", "STATUS", "END");
+	json_array_foreach(json_object_get(v, "partners"), i, e) {
+		char end[32] = "";
+		json_int_t at = json_integer_value(json_object_get(e, "end_at"));
+		if (at > 0) {
+			time_t t = (time_t)(at / 1000);
+			struct tm tm;
+			gmtime_r(&t, &tm);
+			strftime(end, sizeof(end), "%Y-%m-%d", &tm);
+		}
+		printf("%-26s %-10s %s\n", json_string_value(json_object_get(e, "id")),
+		       json_string_value(json_object_get(e, "status")), end);
+	}
+	json_decref(v);
+}
+
+struct member_opts {
+	int json, immediate;
+	const char *reason, *file, *target;
+	wn_actor actor;
+};
+
+static int member_opts_read(const char *cmd, int argc, char **argv, struct member_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	for (int i = 1; i < argc; i++) {
+		const char *v;
+		if (strcmp(argv[i], "--json") == 0)
+			o->json = 1;
+		else if (strcmp(argv[i], "--immediate") == 0)
+			o->immediate = 1;
+		else if ((v = cli_opt(argc, argv, &i, "--reason")) != NULL)
+			o->reason = v;
+		else if ((v = cli_opt(argc, argv, &i, "--actor")) != NULL)
+			o->actor.id = v;
+		else if ((v = cli_opt(argc, argv, &i, "--role")) != NULL)
+			o->actor.role = v;
+		else if (strcmp(argv[i], "--help") == 0)
+			return member_usage();
+		else if (argv[i][0] != '-' && o->target == NULL)
+			o->target = argv[i];
+		else
+			return cli_unknown_option(cmd, argv[i]);
+	}
+	cli_default_actor(&o->actor);
+	return 0;
+}
+
+static char *member_read_file(const char *path)
+{
+	return path ? cli_read_json_file(path) : NULL;
+}
+
+int cli_member(wn_client *c, int argc, char **argv)
+{
+	struct member_opts o;
+	if (argc < 1)
+		return member_usage();
+	const char *sub = argv[0];
+	int rc = member_opts_read("member", argc, argv, &o);
+	if (rc != 0)
+		return rc;
+	char *out = NULL, *doc = NULL;
+	if (strcmp(sub, "join") == 0) {
+		if ((doc = member_read_file(o.target)) == NULL)
+			return o.target ? 1 : member_usage();
+		rc = wn_member_join(c, doc, &out);
+	} else if (strcmp(sub, "status") == 0) {
+		rc = wn_member_status(c, &out);
+	} else if (strcmp(sub, "list") == 0) {
+		rc = wn_member_list(c, &out);
+	} else if (strcmp(sub, "approve") == 0 || strcmp(sub, "reject") == 0) {
+		if (o.target == NULL)
+			return member_usage();
+		rc = wn_member_vote(c, &o.actor, o.target, strcmp(sub, "approve") == 0, o.reason, &out);
+	} else if (strcmp(sub, "notice") == 0) {
+		rc = wn_member_notice(c, &o.actor, o.immediate, o.reason, &out);
+	} else if (strcmp(sub, "end") == 0) {
+		if (o.target == NULL || o.reason == NULL)
+			return member_usage();
+		rc = wn_member_end(c, &o.actor, o.target, o.reason, &out);
+	} else {
+		return member_usage();
+	}
+	free(doc);
+	if (rc != 0)
+		return cli_fail(sub, rc, c);
+	if (strcmp(sub, "list") == 0 && !o.json)
+		member_print_list(out);
+	else
+		member_print(out, o.json);
+	free(out);
+	return 0;
+}
+
+int cli_policy(wn_client *c, int argc, char **argv)
+{
+	struct member_opts o;
+	if (argc < 1)
+		return member_usage();
+	int rc = member_opts_read("policy", argc, argv, &o);
+	if (rc != 0)
+		return rc;
+	char *out = NULL, *doc = NULL;
+	if (strcmp(argv[0], "show") == 0) {
+		if ((rc = wn_member_list(c, &out)) != 0)
+			return cli_fail("policy show", rc, c);
+		json_t *v = json_loads(out, 0, NULL);
+		char *p = json_dumps(json_object_get(v, "policy"), JSON_INDENT(2) | JSON_SORT_KEYS);
+		printf("%s\n", p ? p : "{}");
+		free(p);
+		json_decref(v);
+		free(out);
+		return 0;
+	}
+	if (strcmp(argv[0], "propose") != 0)
+		return member_usage();
+	if ((doc = member_read_file(o.target)) == NULL)
+		return o.target ? 1 : member_usage();
+	rc = wn_policy_propose(c, &o.actor, doc, &out);
+	free(doc);
+	if (rc != 0)
+		return cli_fail("policy propose", rc, c);
+	member_print(out, o.json);
+	free(out);
+	return 0;
+}

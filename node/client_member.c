@@ -1,0 +1,117 @@
+/*
+ * client_member.c — libwijknet: membership and policy changes, answered by
+ * the broker through this partner's node.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "wijknet.h"
+#include "client.h"
+
+/* Runs req (taken) and gives its result as JSON text. */
+static int member_call(wn_client *c, json_t *req, char **json_out)
+{
+	json_t *result = NULL;
+	*json_out = NULL;
+	int rc = client_op(c, req, &result);
+	if (rc != 0)
+		return rc;
+	*json_out = json_dumps(result, JSON_INDENT(2) | JSON_SORT_KEYS);
+	json_decref(result);
+	return *json_out != NULL ? 0 : WN_ENOMEM;
+}
+
+/* req with the actor, which every membership decision names. */
+static json_t *member_req(wn_client *c, const char *op, const wn_actor *actor)
+{
+	json_t *a = client_actor(actor);
+	if (a == NULL) {
+		client_set_error(c, "%s: the actor (id and role) who takes the decision", op);
+		return NULL;
+	}
+	json_t *req = json_pack("{s:s,s:o}", "op", op, "actor", a);
+	return req;
+}
+
+int wn_member_join(wn_client *c, const char *request_json, char **json_out)
+{
+	if (c == NULL || request_json == NULL || json_out == NULL)
+		return WN_EINVAL;
+	json_t *r = client_parse_object(c, "join request", request_json);
+	if (r == NULL)
+		return WN_EJSON;
+	return member_call(c, json_pack("{s:s,s:o}", "op", "member.join", "request", r), json_out);
+}
+
+int wn_member_status(wn_client *c, char **json_out)
+{
+	if (c == NULL || json_out == NULL)
+		return WN_EINVAL;
+	return member_call(c, json_pack("{s:s}", "op", "member.status"), json_out);
+}
+
+int wn_member_list(wn_client *c, char **json_out)
+{
+	if (c == NULL || json_out == NULL)
+		return WN_EINVAL;
+	return member_call(c, json_pack("{s:s}", "op", "member.list"), json_out);
+}
+
+int wn_member_vote(wn_client *c, const wn_actor *actor, const char *proposal, int approve,
+		   const char *reason, char **json_out)
+{
+	if (c == NULL || proposal == NULL || json_out == NULL)
+		return WN_EINVAL;
+	json_t *req = member_req(c, "member.vote", actor);
+	if (req == NULL)
+		return WN_EINVAL;
+	json_object_set_new(req, "proposal", json_string(proposal));
+	json_object_set_new(req, "vote", json_string(approve ? "approve" : "reject"));
+	if (reason != NULL)
+		json_object_set_new(req, "reason", json_string(reason));
+	return member_call(c, req, json_out);
+}
+
+int wn_member_notice(wn_client *c, const wn_actor *actor, int immediate, const char *reason,
+		     char **json_out)
+{
+	if (c == NULL || json_out == NULL)
+		return WN_EINVAL;
+	json_t *req = member_req(c, "member.notice", actor);
+	if (req == NULL)
+		return WN_EINVAL;
+	json_object_set_new(req, "immediate", json_boolean(immediate));
+	if (reason != NULL)
+		json_object_set_new(req, "reason", json_string(reason));
+	return member_call(c, req, json_out);
+}
+
+int wn_member_end(wn_client *c, const wn_actor *actor, const char *partner, const char *reason,
+		  char **json_out)
+{
+	if (c == NULL || partner == NULL || reason == NULL || json_out == NULL)
+		return WN_EINVAL;
+	json_t *req = member_req(c, "member.end", actor);
+	if (req == NULL)
+		return WN_EINVAL;
+	json_object_set_new(req, "partner", json_string(partner));
+	json_object_set_new(req, "reason", json_string(reason));
+	return member_call(c, req, json_out);
+}
+
+int wn_policy_propose(wn_client *c, const wn_actor *actor, const char *policy_json,
+		      char **json_out)
+{
+	if (c == NULL || policy_json == NULL || json_out == NULL)
+		return WN_EINVAL;
+	json_t *policy = client_parse_object(c, "policy", policy_json);
+	if (policy == NULL)
+		return WN_EJSON;
+	json_t *req = member_req(c, "policy.propose", actor);
+	if (req == NULL) {
+		json_decref(policy);
+		return WN_EINVAL;
+	}
+	json_object_set_new(req, "policy", policy);
+	return member_call(c, req, json_out);
+}
