@@ -200,6 +200,32 @@ check "old radar certificate is now revoked in the CRL" \
 check_rc "list after --force" 0 run_ca --dir "$D" list
 check "list shows old radar revoked" grep -Eq "^radar +$old_serial +revoked " "$T/out"
 check "list shows new radar valid" grep -Eq "^radar +$new_serial +valid " "$T/out"
+# --- enrolment from the partner's own key (r22): the key never leaves its house ----------------
+P="$T/partner-house"
+mkdir -p "$P"
+check_rc "request makes a key and a CSR without a CA" 0 run_ca request nieuw-partner --out "$P"
+check "the partner's key is mode 600" test "$(stat -c %a "$P/nieuw-partner.key")" = 600
+check "the CSR names the partner" \
+    sh -c "openssl req -in '$P/nieuw-partner.csr' -noout -subject | grep -q 'CN *= *nieuw-partner'"
+check_rc "request refuses to overwrite a key" 2 run_ca request nieuw-partner --out "$P"
+check_rc "sign issues from the CSR" 0 run_ca --dir "$D" sign "$P/nieuw-partner.csr"
+check "no key at the CA for the enrolled partner" test ! -e "$D/nieuw-partner.pem"
+check "the issued certificate verifies against the CA" \
+    sh -c "openssl verify -CAfile '$D/ca.crt' '$D/nieuw-partner.crt' >/dev/null 2>&1"
+check "the certificate belongs to the partner's key" test \
+    "$(openssl x509 -in "$D/nieuw-partner.crt" -noout -pubkey | sha256sum)" = \
+    "$(openssl pkey -in "$P/nieuw-partner.key" -pubout | sha256sum)"
+check "the certificate carries its id as DNS name" \
+    sh -c "openssl x509 -in '$D/nieuw-partner.crt' -noout -ext subjectAltName | grep -q 'DNS:nieuw-partner'"
+check_rc "sign refuses a second valid certificate without --force" 2 \
+    run_ca --dir "$D" sign "$P/nieuw-partner.csr"
+openssl req -new -newkey rsa:2048 -nodes -keyout "$T/rsa.key" -subj "/CN=rsa-partner" \
+    -out "$T/rsa.csr" >/dev/null 2>&1
+check_rc "sign refuses a key that is not P-256" 2 run_ca --dir "$D" sign "$T/rsa.csr"
+openssl req -new -key "$P/nieuw-partner.key" -subj "/CN=Not An Id" -out "$T/bad.csr" >/dev/null 2>&1
+check_rc "sign refuses a CN that is not a partner id" 2 run_ca --dir "$D" sign "$T/bad.csr"
+check_rc "sign refuses garbage" 2 run_ca --dir "$D" sign "$CA"
+
 check "no scratch or lock files left behind" \
     test -z "$(find "$D" -maxdepth 1 -name '.*' ! -name . -print)"
 
