@@ -12,6 +12,8 @@
 
 #include <sqlite3.h>
 
+#include <openssl/err.h>
+
 #include "cli.h"
 #include "fileio.h"
 #include "pki.h"
@@ -98,7 +100,48 @@ struct partner_cert {
 	X509 *cert;
 };
 
-static struct partner_cert *audit_partner_certs(const char *config, size_t *n)
+/* Partners admitted while the federation ran are in the broker's own
+ * registry table; their certificates count only when the federation CA
+ * (the config's "ca") signed them for that id. */
+static void audit_registry_certs(sqlite3 *conn, const char *config, struct partner_cert **out,
+				 size_t *n)
+{
+	char *ca_path = config ? cli_config_path(config, "ca") : NULL;
+	X509 *ca = ca_path ? audit_cert(ca_path) : NULL;
+	EVP_PKEY *capub = ca ? X509_get0_pubkey(ca) : NULL;
+	sqlite3_stmt *st = NULL;
+	free(ca_path);
+	if (capub == NULL || sqlite3_prepare_v2(conn, "SELECT id, cert FROM partners", -1, &st,
+						NULL) != SQLITE_OK)
+		goto out;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *id = (const char *)sqlite3_column_text(st, 0);
+		X509 *cert = NULL;
+		char cn[PKI_ID_MAX];
+		int known = 0;
+		for (size_t i = 0; i < *n; i++)
+			known |= strcmp((*out)[i].id, id) == 0;
+		if (known || pki_cert_from_pem((const char *)sqlite3_column_text(st, 1), &cert) != 0)
+			continue;
+		struct partner_cert *grown = realloc(*out, (*n + 1) * sizeof(**out));
+		if (X509_verify(cert, capub) != 1 || pki_cert_cn(cert, cn, sizeof(cn)) != 0 ||
+		    strcmp(cn, id) != 0 || grown == NULL) {
+			X509_free(cert);
+			if (grown != NULL)
+				*out = grown;
+			continue;
+		}
+		*out = grown;
+		snprintf(grown[*n].id, sizeof(grown->id), "%s", id);
+		grown[(*n)++].cert = cert;
+	}
+out:
+	ERR_clear_error();
+	sqlite3_finalize(st);
+	X509_free(ca);
+}
+
+static struct partner_cert *audit_partner_certs(sqlite3 *conn, const char *config, size_t *n)
 {
 	json_error_t jerr;
 	json_t *root = config ? json_load_file(config, 0, &jerr) : NULL, *p;
@@ -121,6 +164,8 @@ static struct partner_cert *audit_partner_certs(const char *config, size_t *n)
 		}
 	}
 	json_decref(root);
+	if (config != NULL)
+		audit_registry_certs(conn, config, &out, n);
 	return out;
 }
 
@@ -258,7 +303,7 @@ static int audit_verify(const char *dbpath, const char *certpath, const char *co
 		}
 	}
 	/* the co-signatures themselves, when the partners' certificates are known */
-	pc = strcmp(table, "audit_log") == 0 ? audit_partner_certs(config, &npc) : NULL;
+	pc = strcmp(table, "audit_log") == 0 ? audit_partner_certs(conn, config, &npc) : NULL;
 	if (json_is_true(json_object_get(report, "ok")) && npc > 0) {
 		json_t *fault = audit_cosignatures(conn, pc, npc, &cosigned);
 		if (fault != NULL) {

@@ -40,6 +40,16 @@ static void member_print(const char *json, int as_json)
 	const char *k;
 	json_t *x;
 	json_object_foreach(v, k, x) {
+		size_t kl = strlen(k);
+		if (json_is_integer(x) && kl > 3 && strcmp(k + kl - 3, "_at") == 0) {
+			char when[32];
+			time_t t = (time_t)(json_integer_value(x) / 1000);
+			struct tm tm;
+			gmtime_r(&t, &tm);
+			strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", &tm);
+			printf("%-10s %s\n", k, when);
+			continue;
+		}
 		char *s = json_is_string(x) ? NULL : json_dumps(x, JSON_COMPACT | JSON_ENCODE_ANY);
 		printf("%-10s %s\n", k, s ? s : json_string_value(x));
 		free(s);
