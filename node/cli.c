@@ -112,14 +112,24 @@ static int cmd_partners(wn_client *c, int health, int argc, char **argv)
 		}
 		json_t *o = json_pack("{s:s,s:s,s:o}", "self", l->self, "broker", l->broker,
 				      "partners", arr);
-		if (health)
+		if (health) {
 			json_object_set_new(o, "broker_up", json_boolean(l->broker_up));
-		else
+			json_object_set_new(o, "cert_seconds_left", json_integer(l->cert_seconds_left));
+			json_object_set_new(o, "crl_seconds_left", json_integer(l->crl_seconds_left));
+		} else {
 			json_object_set_new(o, "policy_version", json_integer(l->policy_version));
+		}
 		cli_print_json(o);
 	} else if (health) {
 		printf("node %s — broker %s %s\n", l->self, l->broker,
 		       l->broker_up ? "up" : "DOWN (unreachable)");
+		/* a lapsed CRL makes TLS refuse everyone: warn a week ahead */
+		if (l->crl_seconds_left >= 0 && l->crl_seconds_left < 7L * 86400)
+			printf("WARNING: the CRL lapses in %ld hours: reissue it (wijknet-ca crl)\n",
+			       l->crl_seconds_left / 3600);
+		if (l->cert_seconds_left >= 0 && l->cert_seconds_left < 7L * 86400)
+			printf("WARNING: this node's certificate lapses in %ld hours\n",
+			       l->cert_seconds_left / 3600);
 		printf("%-26s %-6s %9s  %-10s %s\n", "PARTNER", "STATE", "RTT", "STATUS", "SEAL KEY");
 		size_t up = 0;
 		for (size_t i = 0; i < l->count; i++) {

@@ -180,6 +180,10 @@ static int client_partner_list(json_t *result, int health, wn_partner_list **out
 	l->pub.broker = client_str(result, "broker", "");
 	l->pub.broker_up = health ? json_is_true(json_object_get(result, "broker_up")) : 1;
 	l->pub.policy_version = (int)json_integer_value(json_object_get(result, "policy_version"));
+	json_t *cs = json_object_get(result, "cert_seconds_left"), *rs = json_object_get(result,
+										     "crl_seconds_left");
+	l->pub.cert_seconds_left = json_is_integer(cs) ? (long)json_integer_value(cs) : -1;
+	l->pub.crl_seconds_left = json_is_integer(rs) ? (long)json_integer_value(rs) : -1;
 	for (size_t i = 0; i < n; i++) {
 		json_t *e = json_array_get(arr, i);
 		wn_partner *p = &l->pub.items[i];

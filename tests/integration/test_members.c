@@ -533,6 +533,28 @@ static void test_r20_sighup_reloads_never_kills(void **state)
 	assert_int_equal(fed_wait_up(f, GEMEENTE, 1, 10000), 0);
 }
 
+/* A CRL reissued by the CA reaches every node by itself; health warns a
+ * week before it lapses (a lapsed CRL makes TLS refuse everyone). */
+static void test_r20_crl_distributed_and_expiry_warned(void **state)
+{
+	struct fed *f = *state;
+	char cwd[512];
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	sleep_ms(1100); /* a CRL's lastUpdate has whole seconds: the new one is newer */
+	assert_int_equal(fed_sh(f, "'%s/certs/wijknet-ca' --dir ca crl --days 3 >/dev/null", cwd), 0);
+	int64_t end = time_mono_ms() + SETTLE_MS;
+	int warned = 0;
+	while (!warned && time_mono_ms() < end) {
+		warned = cli(f, "gemeente-heerlen", "health") == 0 &&
+			 cli_out_has(f, "WARNING: the CRL lapses");
+		if (!warned)
+			sleep_ms(200);
+	}
+	assert_true(warned);
+	assert_int_equal(cli(f, "broker", "admin status"), 0);
+	assert_true(cli_out_has(f, "WARNING: crl lapses"));
+}
+
 /* ---- r21: a breach register an operator can answer ------------------------ */
 
 static void test_r21_breach_flood_bounded_incident_on_top(void **state)
@@ -634,6 +656,7 @@ int main(void)
 		cmocka_unit_test(test_r23_municipality_ends_membership),
 		cmocka_unit_test(test_r20_revocation_takes_effect_everywhere),
 		cmocka_unit_test(test_r20_sighup_reloads_never_kills),
+		cmocka_unit_test(test_r20_crl_distributed_and_expiry_warned),
 		cmocka_unit_test(test_r21_breach_flood_bounded_incident_on_top),
 	};
 	int failed = cmocka_run_group_tests_name("members", tests, group_setup,
