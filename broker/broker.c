@@ -34,6 +34,7 @@ static const struct schema_field broker_fields[] = {
 	{ "max_consent_days", SCHEMA_INT, 0, 3650 },
 	{ "approval_rule", SCHEMA_STRING, 0, 32 },
 	{ "notice_months", SCHEMA_INT, 0, 24 },
+	{ "case_retention_days", SCHEMA_INT, 0, 36500 },
 	{ "admin", SCHEMA_STRING, 0, 1024 },
 	{ "ca_dir", SCHEMA_STRING, 0, 1024 },
 	{ "ca_tool", SCHEMA_STRING, 0, 1024 },

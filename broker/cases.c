@@ -29,7 +29,6 @@
 #include "vocab.h"
 
 #define CASE_LIST_DEFAULT 200
-#define CASE_RETENTION_DAYS (2 * 365) /* after opening, unless the opener sets it */
 
 static const struct schema_field case_open_fields[] = {
 	{ "cluster", SCHEMA_STRING, 1, 32 },
@@ -305,7 +304,7 @@ static int cases_new(struct broker *b, const struct broker_request *rq, struct s
 	if (retention != NULL)
 		snprintf(c->retention, sizeof(c->retention), "%s", retention);
 	else
-		date_today_plus(CASE_RETENTION_DAYS, c->retention);
+		date_today_plus(b->case_retention_days, c->retention);
 	return 0;
 }
 

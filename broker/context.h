@@ -35,6 +35,7 @@ struct broker {
 	atomic_int max_partners;
 	atomic_int max_consent_days;  /* the longest a consent is valid */
 	atomic_int notice_months;     /* Heerlen 14.2: two months */
+	atomic_int case_retention_days; /* a case's default retention after opening */
 	int durable_log;
 	pki_identity *ident;
 	pki_trust *trust;

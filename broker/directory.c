@@ -25,9 +25,9 @@ int broker_handle_directory(struct broker *b, const struct broker_request *rq, j
 	for (size_t i = 0; i < registry_count(b->reg); i++) {
 		struct registry_partner *p = registry_at(b->reg, i);
 		const char *status = registry_status(p);
-		json_t *e = json_pack("{s:s,s:s,s:s,s:s,s:O,s:s,s:s}", "id", p->id, "name", p->name,
+		json_t *e = json_pack("{s:s,s:s,s:s,s:s,s:o,s:s,s:s}", "id", p->id, "name", p->name,
 				      "address", p->address, "status", status, "clusters",
-				      p->clusters, "cert", p->cert_pem, "role",
+				      registry_clusters(p), "cert", p->cert_pem, "role",
 				      p->incidental     ? "incidental"
 				      : p->municipality ? "municipality"
 							: "member");

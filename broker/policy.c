@@ -11,12 +11,15 @@
 #include "log.h"
 #include "policy.h"
 #include "schema.h"
+#include "vocab.h"
 
 static const struct schema_field policy_fields[] = {
 	{ "approval_rule", SCHEMA_STRING, 1, 32 },
 	{ "notice_months", SCHEMA_INT, 1, 24 },
 	{ "max_consent_days", SCHEMA_INT, 1, 3650 },
 	{ "max_partners", SCHEMA_INT, 1, ENVELOPE_MAX_TO },
+	{ "case_retention_days", SCHEMA_INT, 0, 36500 },
+	{ "clusters", SCHEMA_OBJECT, 0, 0 },
 	{ "version", SCHEMA_INT, 0, 1000000 },
 	{ NULL, 0, 0, 0 },
 };
@@ -42,6 +45,30 @@ int policy_validate(const json_t *doc, char *err, size_t errcap)
 		if (v < 1) {
 			snprintf(err, errcap, "%s: at least 1", ints[i]);
 			return WN_ESCHEMA;
+		}
+	}
+	json_t *days = json_object_get(doc, "case_retention_days");
+	if (days != NULL && json_integer_value(days) < 1) {
+		snprintf(err, errcap, "case_retention_days: at least 1");
+		return WN_ESCHEMA;
+	}
+	/* clusters: {"partner-id": ["jeugd", ...]}: who takes part in which cluster */
+	const char *id;
+	json_t *list;
+	json_object_foreach(json_object_get(doc, "clusters"), id, list) {
+		size_t i;
+		json_t *c;
+		if (schema_valid_partner_id(id) != 0 || !json_is_array(list) ||
+		    json_array_size(list) > 3) {
+			snprintf(err, errcap, "clusters: '%.64s' needs a list of cluster codes", id);
+			return WN_ESCHEMA;
+		}
+		json_array_foreach(list, i, c) {
+			if (!vocab_cluster(json_string_value(c))) {
+				snprintf(err, errcap, "clusters of '%.64s': item %zu is not one of jeugd,"
+					 " volwassenen, multiprobleem", id, i);
+				return WN_ECLUSTER;
+			}
 		}
 	}
 	return 0;
@@ -71,6 +98,8 @@ static void policy_apply(struct broker *b, json_t *doc)
 	b->max_consent_days = (int)json_integer_value(json_object_get(doc, "max_consent_days"));
 	b->max_partners = (int)json_integer_value(json_object_get(doc, "max_partners"));
 	b->policy_version = (int)json_integer_value(json_object_get(doc, "version"));
+	json_t *days = json_object_get(doc, "case_retention_days");
+	b->case_retention_days = days ? (int)json_integer_value(days) : POLICY_CASE_RETENTION_DAYS;
 	pthread_mutex_unlock(&b->policy_lock);
 	json_decref(old);
 }
@@ -137,11 +166,34 @@ static int policy_store(struct broker *b, json_t *doc, json_int_t version, const
 	return 0;
 }
 
+/* A policy's cluster assignments, made so in the registry. */
+static int policy_apply_clusters(struct broker *b, const json_t *doc, char *err, size_t errcap)
+{
+	const char *id;
+	json_t *list;
+	json_object_foreach(json_object_get(doc, "clusters"), id, list) {
+		struct registry_partner *p = registry_find(b->reg, id);
+		unsigned flags = 0;
+		size_t i;
+		json_t *c;
+		json_array_foreach(list, i, c)
+			flags |= vocab_cluster(json_string_value(c));
+		int rc = p ? registry_set_clusters(b->reg, p, flags) : WN_EUNKNOWN_PARTNER;
+		if (rc != 0) {
+			snprintf(err, errcap, "clusters of '%s': %s", id, wn_strerror(rc));
+			return rc;
+		}
+	}
+	return 0;
+}
+
 int policy_adopt(struct broker *b, const json_t *doc, const char *proposal, char *err,
 		 size_t errcap)
 {
 	int rc = policy_validate(doc, err, errcap);
 	if (rc != 0)
+		return rc;
+	if ((rc = policy_apply_clusters(b, doc, err, errcap)) != 0)
 		return rc;
 	json_t *copy = json_deep_copy(doc);
 	if (copy == NULL)
@@ -166,7 +218,9 @@ static json_t *policy_read(db *d)
 int policy_load(struct broker *b, char *err, size_t errcap)
 {
 	json_t *root = config_root(b->cfg);
-	json_t *seed = json_pack("{s:s,s:I,s:I,s:I}", "approval_rule",
+	json_t *seed = json_pack("{s:I,s:s,s:I,s:I,s:I}", "case_retention_days",
+				 (json_int_t)config_int(root, "case_retention_days",
+							POLICY_CASE_RETENTION_DAYS), "approval_rule",
 				 config_str(root, "approval_rule", POLICY_RULE_UNANIMOUS), "notice_months",
 				 (json_int_t)config_int(root, "notice_months", 2), "max_consent_days",
 				 (json_int_t)config_int(root, "max_consent_days", 365), "max_partners",

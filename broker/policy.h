@@ -3,7 +3,9 @@
  * versioned document — the approval rule, the notice period, the longest a
  * consent is valid, the most partners one message may address — seeded from
  * the broker config at first start and afterwards changed only by a
- * proposal the members approve. Every receipt names the version in force.
+ * proposal the members approve: also the clusters each partner takes part in
+ * and the default retention of a case. Every receipt names the version in
+ * force.
  */
 #ifndef WN_BROKER_POLICY_H
 #define WN_BROKER_POLICY_H
@@ -14,6 +16,7 @@ struct broker;
 
 #define POLICY_RULE_UNANIMOUS "unanimous"                    /* Heerlen 15.3, 17.2 */
 #define POLICY_RULE_MAJORITY "municipality_and_majority"     /* Groningen 11.4 */
+#define POLICY_CASE_RETENTION_DAYS (2 * 365) /* a case's default retention after opening */
 
 /* The votes on a proposal among the members who may vote on it. */
 struct policy_tally {

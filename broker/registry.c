@@ -66,7 +66,6 @@ static void registry_partner_free(struct registry_partner *p)
 	free(p->address);
 	X509_free(p->cert);
 	free(p->cert_pem);
-	json_decref(p->clusters);
 	free(p->seal_sig);
 	free(p);
 }
@@ -124,8 +123,13 @@ static int registry_partner_new(const struct registry_entry *e, int state, int64
 	p->name = strdup(e->name);
 	p->address = strdup(e->address);
 	p->cert_pem = strdup(e->cert_pem);
-	p->clusters = json_deep_copy(e->clusters);
-	if (p->name == NULL || p->address == NULL || p->cert_pem == NULL || p->clusters == NULL) {
+	unsigned flags = 0;
+	size_t i;
+	json_t *c;
+	json_array_foreach(e->clusters, i, c)
+		flags |= vocab_cluster(json_string_value(c));
+	atomic_init(&p->clusters, flags);
+	if (p->name == NULL || p->address == NULL || p->cert_pem == NULL) {
 		registry_partner_free(p);
 		return WN_ENOMEM;
 	}
@@ -502,12 +506,60 @@ int registry_in_cluster(const struct registry_partner *p, const char *cluster)
 {
 	if (cluster == NULL)
 		return 1;
-	size_t i;
-	json_t *c;
-	json_array_foreach(p->clusters, i, c)
-		if (strcmp(json_string_value(c), cluster) == 0)
-			return 1;
-	return 0;
+	return (atomic_load(&p->clusters) & vocab_cluster(cluster)) != 0;
+}
+
+json_t *registry_clusters(const struct registry_partner *p)
+{
+	json_t *a = json_array();
+	unsigned flags = atomic_load(&p->clusters);
+	for (unsigned f = VOCAB_JEUGD; a != NULL && f <= VOCAB_MULTIPROBLEEM; f <<= 1)
+		if (flags & f)
+			json_array_append_new(a, json_string(vocab_cluster_name(f)));
+	return a;
+}
+
+struct registry_cluster_change {
+	const char *id;
+	char *clusters;
+};
+
+static int registry_update_clusters(db *d, void *arg)
+{
+	const struct registry_cluster_change *c = arg;
+	sqlite3_stmt *st = NULL;
+	int rc = db_prepare(d, "UPDATE partners SET clusters = ?2, updated_at = ?3 WHERE id = ?1",
+			    &st);
+	if (rc == 0) {
+		sqlite3_bind_text(st, 1, c->id, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 2, c->clusters, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(st, 3, time_now_ms());
+		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int registry_set_clusters(registry *r, struct registry_partner *p, unsigned flags)
+{
+	unsigned before = atomic_exchange(&p->clusters, flags);
+	json_t *list = registry_clusters(p);
+	struct registry_cluster_change c = { p->id, list ? json_dumps(list, JSON_COMPACT) : NULL };
+	json_t *entry = json_pack("{s:s,s:I,s:s,s:O}", "type", "registry.clusters", "ts",
+				  (json_int_t)time_now_ms(), "partner", p->id, "clusters", list);
+	int64_t idx;
+	char leaf[65];
+	int rc = c.clusters && entry ? store_audit_with(r->audit, registry_update_clusters, &c, entry,
+							&idx, leaf)
+				     : WN_ENOMEM;
+	if (rc != 0)
+		atomic_store(&p->clusters, before);
+	else
+		atomic_fetch_add(&r->version, 1);
+	free(c.clusters);
+	json_decref(list);
+	json_decref(entry);
+	return rc;
 }
 
 /* ---- changes ----------------------------------------------------------- */

@@ -49,7 +49,7 @@ struct registry_partner {
 	atomic_int revoke_tried; /* its certificate was put to the CA once ended */
 	X509 *cert;
 	char *cert_pem;
-	json_t *clusters;     /* array of cluster codes */
+	atomic_uint clusters; /* vocab_cluster flags; the federation policy may change them */
 	uint8_t seal_pk[32];
 	char *seal_sig;       /* partner's signature over its sealing key (b64) */
 	int has_seal;
@@ -104,6 +104,12 @@ int registry_member(const struct registry_partner *p);
 
 /* 1 when the partner takes part in cluster (NULL cluster: any). */
 int registry_in_cluster(const struct registry_partner *p, const char *cluster);
+
+/* The partner's clusters as an array of codes; json_decref(). */
+json_t *registry_clusters(const struct registry_partner *p);
+
+/* Sets the clusters a partner takes part in (a policy change), durably. */
+int registry_set_clusters(registry *r, struct registry_partner *p, unsigned flags);
 
 /* Changes a partner's state, durably and in the audit log, naming who did
  * it and why; end_at (ms, 0 for none) is the end of a notice period. A

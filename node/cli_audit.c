@@ -163,8 +163,10 @@ static struct partner_cert *audit_partner_certs(sqlite3 *conn, const char *confi
 				snprintf(out[(*n)++].id, sizeof(out->id), "%s", id);
 		}
 	}
+	/* a broker's config (a node's has a "local" socket): its registry too */
+	int broker = root != NULL && json_object_get(root, "local") == NULL;
 	json_decref(root);
-	if (config != NULL)
+	if (broker)
 		audit_registry_certs(conn, config, &out, n);
 	return out;
 }

@@ -29,6 +29,8 @@ static const struct schema_field dir_policy_fields[] = {
 	{ "notice_months", SCHEMA_INT, 0, 24 },
 	{ "max_partners", SCHEMA_INT, 0, 1000 },
 	{ "version", SCHEMA_INT, 0, 1000000 },
+	{ "case_retention_days", SCHEMA_INT, 0, 36500 },
+	{ "clusters", SCHEMA_OBJECT, 0, 0 },
 	{ NULL, 0, 0, 0 },
 };
 

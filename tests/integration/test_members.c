@@ -283,7 +283,8 @@ static void test_r22_join_rejected_by_one_under_unanimous(void **state)
 
 #define POLICY_MAJORITY                                                                    \
 	"{\"approval_rule\": \"municipality_and_majority\", \"notice_months\": 2,"          \
-	" \"max_consent_days\": 365, \"max_partners\": 64}"
+	" \"max_consent_days\": 365, \"max_partners\": 64, \"case_retention_days\": 400,"     \
+	" \"clusters\": {\"xonar\": [\"volwassenen\", \"multiprobleem\"]}}"
 
 static void test_r24_policy_change_lacking_approval_refused(void **state)
 {
@@ -335,6 +336,9 @@ static void test_r24_policy_change_approved_in_force_everywhere(void **state)
 			sleep_ms(100);
 	}
 	assert_int_equal(at, NNODES);
+	/* the clusters it assigns: xonar no longer takes part in youth cases */
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM partners WHERE id = 'xonar'"
+			     " AND clusters = '[\"volwassenen\",\"multiprobleem\"]'"), 1);
 	/* a receipt names the version it was decided under */
 	char bsn[10];
 	bsn_at(30000001, bsn);
