@@ -12,6 +12,8 @@
 
 #include "wijknet.h"
 #include "breaches.h"
+#include "date.h"
+#include "error.h"
 #include "context.h"
 #include "envelope.h"
 #include "log.h"
@@ -27,8 +29,8 @@ char *broker_admin_url(config *cfg, const json_t *root, const char *db_path)
 {
 	const char *url = config_str(root, "admin", NULL);
 	(void)cfg;
-	if (url != NULL)
-		return strdup(url);
+	if (url != NULL) /* a local socket only: the operator's access is the file's mode */
+		return strncmp(url, "ipc://", 6) == 0 ? strdup(url) : NULL;
 	size_t n = strlen(db_path) + 32;
 	char *s = malloc(n);
 	if (s != NULL)
@@ -98,27 +100,23 @@ static int admin_partner_state(struct broker *b, const json_t *rq, const char *o
 		snprintf(err, errcap, "a reason is required (--reason)");
 		return WN_EINVAL;
 	}
-	int state = atomic_load(&p->state), to;
-	if (strcmp(op, "suspend") == 0) {
-		to = PARTNER_SUSPENDED;
-		if (state != PARTNER_ACTIVE && state != PARTNER_NOTICE)
-			goto wrong;
-	} else if (strcmp(op, "resume") == 0) {
-		to = PARTNER_ACTIVE;
-		if (state != PARTNER_SUSPENDED)
-			goto wrong;
-	} else {
-		to = PARTNER_REVOKED;
-		if (state == PARTNER_REVOKED)
-			goto wrong;
-	}
-	int rc = registry_set_state(b->reg, p, to, 0, reason, by);
+	const unsigned live = REGISTRY_FROM(PARTNER_ACTIVE) | REGISTRY_FROM(PARTNER_NOTICE);
+	int rc, state = atomic_load(&p->state);
+	if (strcmp(op, "suspend") == 0)
+		rc = registry_set_state(b->reg, p, live, PARTNER_SUSPENDED, -1, reason, by);
+	else if (strcmp(op, "resume") == 0) /* back to its notice, when it gave one */
+		rc = registry_set_state(b->reg, p, REGISTRY_FROM(PARTNER_SUSPENDED),
+					atomic_load(&p->end_at) > 0 ? PARTNER_NOTICE : PARTNER_ACTIVE,
+					-1, reason, by);
+	else
+		rc = registry_set_state(b->reg, p, live | REGISTRY_FROM(PARTNER_SUSPENDED) |
+					REGISTRY_FROM(PARTNER_ENDED), PARTNER_REVOKED, -1, reason, by);
+	if (rc == WN_ESTATE)
+		snprintf(err, errcap, "'%s' is %s: cannot %s it", p->id, registry_state_name(state),
+			 op);
 	if (rc == 0)
 		broker_federation_wake(b);
 	return rc;
-wrong:
-	snprintf(err, errcap, "'%s' is %s: cannot %s it", p->id, registry_state_name(state), op);
-	return WN_ESTATE;
 }
 
 static int admin_breaches(struct broker *b, const json_t *rq, const char *op, const char *by,
@@ -219,6 +217,18 @@ static int admin_handle(void *arg, const struct rpc_peer *conn, const void *req,
 	return *resp ? 0 : WN_ENOMEM;
 }
 
+static const struct schema_field breach_row_fields[] = {
+	{ "kind", SCHEMA_STRING, 1, 32 },
+	{ "peer", SCHEMA_STRING, 1, 63 },
+	{ "addr", SCHEMA_STRING, 1, 64 },
+	{ "day", SCHEMA_STRING, 1, 10 },
+	{ "count", SCHEMA_INT, 1, 0 },
+	{ "first_seen", SCHEMA_INT, 1, 0 },
+	{ "last_seen", SCHEMA_INT, 1, 0 },
+	{ "detail", SCHEMA_STRING, 1, 512 },
+	{ NULL, 0, 0, 0 },
+};
+
 int broker_handle_breach_report(struct broker *b, const struct broker_request *rq,
 				json_t **reply, char *err, size_t errcap)
 {
@@ -231,10 +241,17 @@ int broker_handle_breach_report(struct broker *b, const struct broker_request *r
 	size_t i;
 	json_t *r;
 	json_array_foreach(rows, i, r) {
-		if (!json_is_string(json_object_get(r, "kind")) ||
-		    !json_is_string(json_object_get(r, "day")) ||
-		    !json_is_integer(json_object_get(r, "count"))) {
-			snprintf(err, errcap, "breach.report: event %zu lacks kind, day or count", i);
+		char detail[160] = "";
+		const char *kind = json_string_value(json_object_get(r, "kind"));
+		const char *day = json_string_value(json_object_get(r, "day"));
+		/* a partner reports what its node refused: known kinds, real days,
+		 * bounded text; nothing else reaches the register */
+		if (schema_check(r, breach_row_fields, detail, sizeof(detail)) != 0 ||
+		    (error_from_name(kind) == WN_EPROTO && strcmp(kind, "protocol") != 0) ||
+		    !date_valid(day) ||
+		    json_integer_value(json_object_get(r, "count")) < 1) {
+			snprintf(err, errcap, "breach.report: event %zu: %s", i,
+				 detail[0] ? detail : "unknown kind, bad day or count");
 			return WN_ESCHEMA;
 		}
 	}
@@ -246,8 +263,11 @@ int broker_handle_breach_report(struct broker *b, const struct broker_request *r
 
 int broker_admin_start(struct broker *b, char *err, size_t errcap)
 {
-	if (b->admin_url == NULL)
-		return WN_ENOMEM;
+	if (b->admin_url == NULL) {
+		snprintf(err, errcap, "config key 'admin': an ipc:// address (the operator's local "
+			 "socket, mode 0600)");
+		return WN_ECONFIG;
+	}
 	int rc = rpc_server_start(&b->admin, b->admin_url, NULL, NULL, 2, admin_handle, b, err,
 				  errcap);
 	if (rc != 0)

@@ -85,6 +85,7 @@ int broker_open(const char *config_file_path, broker **out, char *err, size_t er
 	pthread_mutex_init(&b->fed_lock, NULL);
 	pthread_cond_init(&b->fed_wake, NULL);
 	pthread_mutex_init(&b->member_lock, NULL);
+	pthread_mutex_init(&b->reload_lock, NULL);
 	if ((rc = config_load(config_file_path, &b->cfg, err, errcap)) != 0)
 		goto fail;
 	json_t *root = config_root(b->cfg);
@@ -361,6 +362,12 @@ int broker_start(broker *b, char *err, size_t errcap)
 					    errcap);
 	if (rc != 0)
 		return rc;
+	/* the connections first: admissions after this dial with the same identity */
+	rc = registry_connect(b->reg, b->cert_path, b->trust);
+	if (rc != 0) {
+		snprintf(err, errcap, "cannot set up connections to the partners' nodes");
+		return rc;
+	}
 	rc = rpc_server_start(&b->server, b->listen, b->server_tls, &b->gate_limits, b->workers,
 			      broker_handle_message, b,
 			      err, errcap);
@@ -368,11 +375,6 @@ int broker_start(broker *b, char *err, size_t errcap)
 		return rc;
 	if ((rc = broker_checkpoints_start(b)) != 0) {
 		snprintf(err, errcap, "cannot start the checkpoint timer");
-		return rc;
-	}
-	rc = registry_connect(b->reg, b->cert_path, b->trust);
-	if (rc != 0) {
-		snprintf(err, errcap, "cannot set up connections to the partners' nodes");
 		return rc;
 	}
 	if ((rc = broker_federation_start(b)) != 0) {
@@ -445,5 +447,6 @@ void broker_close(broker *b)
 	pthread_cond_destroy(&b->fed_wake);
 	pthread_mutex_destroy(&b->fed_lock);
 	pthread_mutex_destroy(&b->member_lock);
+	pthread_mutex_destroy(&b->reload_lock);
 	free(b);
 }

@@ -57,7 +57,9 @@ struct broker {
 	pthread_cond_t fed_wake;
 	pthread_t fed_thread;
 	int fed_started, fed_stopping;
+	pthread_mutex_t reload_lock; /* one reload at a time; guards the two below */
 	int64_t crl_stamp;       /* the CA and CRL files as last read */
+	int tls_stale;           /* the listener's TLS swap failed: retried */
 	int64_t pushed_version;  /* the directory version nodes were told of */
 	pthread_mutex_t member_lock; /* one membership decision at a time */
 	/* the operator's local socket (admin.c) */

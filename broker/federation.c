@@ -35,36 +35,49 @@ static int64_t file_stamp(const char *path)
 	       (int64_t)st.st_ino;
 }
 
-int broker_reload(struct broker *b, int *changed, char *err, size_t errcap)
+/* Swaps the listener's TLS configuration for one from the trust as it is. */
+static int broker_swap_tls(struct broker *b, char *err, size_t errcap)
 {
-	int rc = pki_trust_reload(b->trust, b->ca_path, b->crl_path, changed, err, errcap);
-	if (rc != 0) {
-		log_msg(WN_LOG_ERROR, "reload_failed", "%s (the CA and CRL in use stay)", err);
-		return rc;
-	}
-	b->crl_stamp = file_stamp(b->crl_path) ^ file_stamp(b->ca_path);
-	if (!*changed)
-		return 0;
 	nng_tls_config *tls = NULL;
-	if ((rc = transport_tls_config_trust(&tls, 1, b->cert_path, b->trust, NULL, err,
-					     errcap)) == 0 &&
-	    (rc = rpc_server_set_tls(b->server, tls)) != 0)
+	int rc = transport_tls_config_trust(&tls, 1, b->cert_path, b->trust, NULL, err, errcap);
+	if (rc == 0 && (rc = rpc_server_set_tls(b->server, tls)) != 0)
 		snprintf(err, errcap, "the listener refused the new TLS configuration: %s",
 			 wn_strerror(rc));
 	if (tls != NULL)
 		nng_tls_config_free(tls); /* the listener holds its own reference */
+	return rc;
+}
+
+int broker_reload(struct broker *b, int *changed, char *err, size_t errcap)
+{
+	pthread_mutex_lock(&b->reload_lock); /* SIGHUP, the operator and the timer */
+	int rc = pki_trust_reload(b->trust, b->ca_path, b->crl_path, changed, err, errcap);
 	if (rc != 0) {
-		log_msg(WN_LOG_ERROR, "reload_failed", "%s", err);
-		return rc;
+		log_msg(WN_LOG_ERROR, "reload_failed", "%s (the CA and CRL in use stay)", err);
+		goto out;
 	}
-	int revoked = 0;
-	if ((rc = registry_recheck(b->reg, &revoked)) != 0)
-		snprintf(err, errcap, "cannot record a revocation: %s", wn_strerror(rc));
-	long left = 0;
-	log_emit(WN_LOG_INFO, "trust_reloaded",
-		 json_pack("{s:s,s:s?,s:i,s:I}", "ca", b->ca_path, "crl", b->crl_path, "revoked",
-			   revoked, "crl_seconds_left",
-			   (json_int_t)(pki_trust_crl_seconds_left(b->trust, &left) == 0 ? left : -1)));
+	b->crl_stamp = file_stamp(b->crl_path) ^ file_stamp(b->ca_path);
+	if (*changed || b->tls_stale) {
+		/* the partners are checked again whatever the listener says: a revoked
+		 * one is refused by its signature check from now on */
+		int revoked = 0, trc = broker_swap_tls(b, err, errcap);
+		b->tls_stale = trc != 0; /* tried again on the next tick */
+		if (trc != 0)
+			log_msg(WN_LOG_ERROR, "reload_failed", "%s (retried)", err);
+		if ((rc = registry_recheck(b->reg, &revoked)) != 0)
+			snprintf(err, errcap, "cannot record a revocation: %s", wn_strerror(rc));
+		long left = 0;
+		log_emit(WN_LOG_INFO, "trust_reloaded",
+			 json_pack("{s:s,s:s?,s:i,s:I}", "ca", b->ca_path, "crl", b->crl_path,
+				   "revoked", revoked, "crl_seconds_left",
+				   (json_int_t)(pki_trust_crl_seconds_left(b->trust, &left) == 0
+							? left
+							: -1)));
+		if (rc == 0)
+			rc = trc;
+	}
+out:
+	pthread_mutex_unlock(&b->reload_lock);
 	return rc;
 }
 
@@ -87,10 +100,12 @@ static void federation_end_notices(struct broker *b)
 	json_t *id;
 	json_array_foreach(due, i, id) {
 		struct registry_partner *p = registry_find(b->reg, json_string_value(id));
-		int rc = p ? registry_set_state(b->reg, p, PARTNER_ENDED, 0,
-						"the notice period ended (Heerlen 14.2)",
+		int rc = p ? registry_set_state(b->reg, p, REGISTRY_FROM(PARTNER_NOTICE), PARTNER_ENDED,
+						0, "the notice period ended (Heerlen 14.2)",
 						b->ident->id)
 			   : WN_ENOTFOUND;
+		if (rc == WN_ESTATE)
+			continue; /* suspended meanwhile: it ends when resumed */
 		if (rc != 0)
 			log_msg(WN_LOG_ERROR, "membership_end_failed", "%s: %s",
 				json_string_value(id), wn_strerror(rc));
@@ -171,11 +186,14 @@ out:
 static void federation_tick(struct broker *b)
 {
 	int64_t stamp = file_stamp(b->crl_path) ^ file_stamp(b->ca_path);
-	if (stamp != b->crl_stamp) {
+	pthread_mutex_lock(&b->reload_lock);
+	int due = stamp != b->crl_stamp || b->tls_stale;
+	b->crl_stamp = stamp; /* a bad file is reported once, not every second */
+	pthread_mutex_unlock(&b->reload_lock);
+	if (due) {
 		char err[512];
 		int changed = 0;
 		(void)broker_reload(b, &changed, err, sizeof(err));
-		b->crl_stamp = stamp; /* a bad file is reported once, not every second */
 	}
 	federation_end_notices(b);
 	federation_revoke_ended(b);

@@ -243,9 +243,11 @@ static void member_tally(struct broker *b, const struct proposal *p, const json_
 		size_t k;
 		json_t *v;
 		json_array_foreach(votes, k, v) {
-			if (strcmp(json_string_value(json_object_get(v, "partner")), m->id) != 0)
+			const char *who = json_string_value(json_object_get(v, "partner"));
+			const char *what = json_string_value(json_object_get(v, "vote"));
+			if (who == NULL || what == NULL || strcmp(who, m->id) != 0)
 				continue;
-			int yes = strcmp(json_string_value(json_object_get(v, "vote")), "approve") == 0;
+			int yes = strcmp(what, "approve") == 0;
 			t->approvals += yes;
 			t->rejections += !yes;
 			t->municipality_approvals += yes && m->municipality;
@@ -281,11 +283,15 @@ static int member_carry_out(struct broker *b, const struct proposal *p, char *er
 	struct registry_partner *m = registry_find(b->reg, p->subject);
 	if (m == NULL)
 		return WN_ENOTFOUND;
-	return registry_set_state(b->reg, m, PARTNER_ENDED, 0,
-				  "immediate exit agreed by every member (Heerlen 14.2)", p->id);
+	int rc = registry_set_state(b->reg, m, REGISTRY_FROM(PARTNER_ACTIVE) |
+					    REGISTRY_FROM(PARTNER_NOTICE) | REGISTRY_FROM(PARTNER_SUSPENDED),
+				    PARTNER_ENDED, 0, "immediate exit agreed by every member (Heerlen 14.2)",
+				    p->id);
+	return rc == WN_ESTATE ? 0 : rc; /* ended or revoked meanwhile: nothing to do */
 }
 
-/* Decides p when its votes suffice under its rule. */
+/* Decides p when its votes suffice under its rule: closes it (once, in
+ * the audit log), then carries it out. Called under member_lock. */
 static int member_decide(struct broker *b, const struct proposal *p, const char **status,
 			 char *err, size_t errcap)
 {
@@ -297,9 +303,6 @@ static int member_decide(struct broker *b, const struct proposal *p, const char 
 	*status = d > 0 ? "approved" : d < 0 ? "rejected" : "open";
 	if (d == 0)
 		return 0;
-	int rc = d > 0 ? member_carry_out(b, p, err, errcap) : 0;
-	if (rc != 0)
-		return rc;
 	char outcome[160];
 	snprintf(outcome, sizeof(outcome), "%s: %d of %d members approved, %d rejected (%s)",
 		 *status, t.approvals, t.voters, t.rejections, p->rule);
@@ -309,12 +312,17 @@ static int member_decide(struct broker *b, const struct proposal *p, const char 
 				  "subject", p->subject, "outcome", outcome);
 	int64_t idx;
 	char leaf[65];
-	rc = entry ? store_audit_with(&b->audit, proposal_close, &row, entry, &idx, leaf)
-		   : WN_ENOMEM;
+	int rc = entry ? store_audit_with(&b->audit, proposal_close, &row, entry, &idx, leaf)
+		       : WN_ENOMEM;
 	json_decref(entry);
+	if (rc != 0)
+		return rc == WN_ESTATE ? 0 : rc; /* decided already */
 	log_emit(WN_LOG_INFO, "proposal_decided",
 		 json_pack("{s:s,s:s,s:s,s:s}", "proposal", p->id, "kind", p->kind, "subject",
 			   p->subject, "outcome", outcome));
+	if (d > 0 && (rc = member_carry_out(b, p, err, errcap)) != 0)
+		log_msg(WN_LOG_ERROR, "proposal_not_carried_out", "proposal %s (%s %s) was approved "
+			"but could not be carried out: %s", p->id, p->kind, p->subject, err);
 	broker_federation_wake(b);
 	return rc;
 }
@@ -471,14 +479,9 @@ static int candidate_reply(struct broker *b, const json_t *env, const struct pro
 	return 0;
 }
 
-static int candidate_join(struct broker *b, const json_t *env, struct proposal *prev,
-			  json_t **reply, char *err, size_t errcap)
+static int candidate_join(struct broker *b, const json_t *env, json_t **reply, char *err,
+			  size_t errcap)
 {
-	if (prev->doc != NULL && strcmp(prev->status, "open") == 0) {
-		snprintf(err, errcap, "a join request of '%s' is open already (proposal %s)",
-			 prev->subject, prev->id);
-		return WN_EEXISTS;
-	}
 	int rc = member_check_join(b, env, NULL, err, errcap);
 	if (rc != 0)
 		return rc;
@@ -489,8 +492,17 @@ static int candidate_join(struct broker *b, const json_t *env, struct proposal *
 	snprintf(p.rule, sizeof(p.rule), "%s", b->approval_rule);
 	pthread_mutex_unlock(&b->policy_lock);
 	const char *status = "open";
+	struct proposal prev;
 	pthread_mutex_lock(&b->member_lock);
-	rc = p.doc ? member_propose(b, &p, p.subject, NULL, &status, err, errcap) : WN_ENOMEM;
+	if (proposal_get(b->db, NULL, p.subject, &prev) == 0 && strcmp(prev.status, "open") == 0) {
+		snprintf(err, errcap, "a join request of '%s' is open already (proposal %s)",
+			 prev.subject, prev.id);
+		rc = WN_EEXISTS;
+	} else {
+		rc = p.doc ? member_propose(b, &p, p.subject, NULL, &status, err, errcap)
+			   : WN_ENOMEM;
+	}
+	proposal_clear(&prev);
 	pthread_mutex_unlock(&b->member_lock);
 	if (rc == 0)
 		rc = candidate_reply(b, env, &p, status, reply);
@@ -521,7 +533,7 @@ int broker_handle_candidate(struct broker *b, const json_t *env, int *handled, j
 	if (rc != 0) {
 		*handled = 0; /* a refusal like any unknown sender's */
 	} else if (join) {
-		rc = candidate_join(b, env, &prev, reply, err, errcap);
+		rc = candidate_join(b, env, reply, err, errcap);
 	} else if (strcmp(type, "member.status") == 0) {
 		rc = candidate_reply(b, env, &prev, prev.status, reply);
 	} else {
@@ -551,8 +563,13 @@ static int member_vote(struct broker *b, const struct broker_request *rq, const 
 		snprintf(err, errcap, "no proposal %s", id);
 		return rc;
 	}
-	const char *status = p.status;
 	pthread_mutex_lock(&b->member_lock);
+	proposal_clear(&p); /* read again under the lock: a vote may have decided it */
+	if ((rc = proposal_get(b->db, id, NULL, &p)) != 0) {
+		pthread_mutex_unlock(&b->member_lock);
+		return rc;
+	}
+	const char *status = p.status;
 	if (strcmp(p.status, "open") != 0) {
 		snprintf(err, errcap, "proposal %s is %s already", id, p.status);
 		rc = WN_ESTATE;
@@ -596,8 +613,11 @@ static int member_notice(struct broker *b, const struct broker_request *rq, cons
 	}
 	const char *reason = json_string_value(json_object_get(body, "reason"));
 	int64_t end = months_later(time_now_ms(), b->notice_months);
-	int rc = registry_set_state(b->reg, m, PARTNER_NOTICE, end, reason ? reason : "notice given",
-				    m->id);
+	int rc = registry_set_state(b->reg, m, REGISTRY_FROM(PARTNER_ACTIVE), PARTNER_NOTICE, end,
+				    reason ? reason : "notice given", m->id);
+	if (rc == WN_ESTATE)
+		snprintf(err, errcap, "'%s' is %s: only an active member gives notice", m->id,
+			 registry_status(m));
 	if (rc != 0)
 		return rc;
 	broker_federation_wake(b);
@@ -645,8 +665,12 @@ static int member_end(struct broker *b, const struct broker_request *rq, const j
 		snprintf(err, errcap, "'%s' is %s already", id, registry_state_name(state));
 		return WN_ESTATE;
 	}
-	int rc = registry_set_state(b->reg, m, PARTNER_ENDED, 0,
-				    json_string_value(json_object_get(body, "reason")), rq->from->id);
+	int rc = registry_set_state(b->reg, m, REGISTRY_FROM(PARTNER_ACTIVE) |
+					    REGISTRY_FROM(PARTNER_NOTICE) | REGISTRY_FROM(PARTNER_SUSPENDED),
+				    PARTNER_ENDED, 0, json_string_value(json_object_get(body, "reason")),
+				    rq->from->id);
+	if (rc == WN_ESTATE)
+		snprintf(err, errcap, "'%s' is %s already", id, registry_status(m));
 	if (rc != 0)
 		return rc;
 	broker_federation_wake(b);

@@ -77,7 +77,9 @@ int policy_validate(const json_t *doc, char *err, size_t errcap)
 int policy_decide(const char *rule, const struct policy_tally *t)
 {
 	if (strcmp(rule, POLICY_RULE_MAJORITY) == 0) {
-		if (t->municipality_rejections > 0 || 2 * (t->voters - t->rejections) <= t->voters)
+		/* without a municipality to agree it can never be approved */
+		if (t->municipality_voters == 0 || t->municipality_rejections > 0 ||
+		    2 * (t->voters - t->rejections) <= t->voters)
 			return -1;
 		return t->municipality_approvals > 0 && 2 * t->approvals > t->voters ? 1 : 0;
 	}

@@ -23,6 +23,9 @@ struct registry {
 	atomic_size_t count;     /* items below count are complete and stay */
 	_Atomic int64_t version; /* one more at every change */
 	pthread_mutex_t lock;    /* sealing keys; one admission at a time */
+	pthread_mutex_t state_lock; /* one state change at a time: check, store, apply */
+	rpc_client **retired;    /* connections replaced by a redial, freed at the end */
+	size_t nretired;
 	db *db;
 	struct audit *audit;
 	pki_trust *trust;
@@ -352,6 +355,7 @@ int registry_load(config *cfg, const json_t *partners, pki_trust *trust, db *d,
 	if (r == NULL)
 		return WN_ENOMEM;
 	pthread_mutex_init(&r->lock, NULL);
+	pthread_mutex_init(&r->state_lock, NULL);
 	atomic_init(&r->count, 0);
 	atomic_init(&r->version, 1);
 	r->db = d;
@@ -391,16 +395,22 @@ void registry_free(registry *r)
 		return;
 	for (size_t i = 0; i < atomic_load(&r->count); i++)
 		registry_partner_free(r->items[i]);
+	for (size_t i = 0; i < r->nretired; i++)
+		rpc_client_close(r->retired[i]);
+	free(r->retired);
 	free(r->cert_key_path);
 	pthread_mutex_destroy(&r->lock);
+	pthread_mutex_destroy(&r->state_lock);
 	free(r);
 }
 
-/* Dials one partner's node; failures are logged, the dialer retries. */
-static int registry_dial(registry *r, struct registry_partner *p)
+/* Dials one partner's node (again, when redial: its old connection was
+ * hung up); failures are logged, the dialer retries. */
+static int registry_dial_as(registry *r, struct registry_partner *p, int redial)
 {
 	char err[256];
-	if (!registry_usable(p) || p->address[0] == '\0' || atomic_load(&p->client) != NULL)
+	if (!registry_usable(p) || p->address[0] == '\0' ||
+	    (!redial && atomic_load(&p->client) != NULL))
 		return 0;
 	if (p->tls == NULL && transport_tls_config_trust(&p->tls, 0, r->cert_key_path, r->trust,
 							 p->id, err, sizeof(err)) != 0) {
@@ -413,7 +423,14 @@ static int registry_dial(registry *r, struct registry_partner *p)
 		log_msg(WN_LOG_ERROR, "dial_failed", "%s", err);
 		return 0;
 	}
-	atomic_store(&p->client, c);
+	rpc_client *old = atomic_exchange(&p->client, c);
+	if (old != NULL) { /* another thread may still hold it: freed at the end */
+		rpc_client **grown = realloc(r->retired, (r->nretired + 1) * sizeof(*grown));
+		if (grown != NULL) {
+			r->retired = grown;
+			r->retired[r->nretired++] = old;
+		}
+	}
 	if (first == NNG_EPEERAUTH || first == NNG_ECRYPTO) {
 		char detail[300];
 		snprintf(detail, sizeof(detail), "TLS handshake with node of '%s' at %s refused: %s",
@@ -425,6 +442,11 @@ static int registry_dial(registry *r, struct registry_partner *p)
 				   "reason", nng_strerror(first)));
 	}
 	return 0;
+}
+
+static int registry_dial(registry *r, struct registry_partner *p)
+{
+	return registry_dial_as(r, p, 0);
 }
 
 int registry_connect(registry *r, const char *cert_key_path, pki_trust *trust)
@@ -593,33 +615,44 @@ static int registry_update_row(db *d, void *arg)
 	return rc;
 }
 
-int registry_set_state(registry *r, struct registry_partner *p, int state, int64_t end_at,
-		       const char *reason, const char *by)
+int registry_set_state(registry *r, struct registry_partner *p, unsigned from, int state,
+		       int64_t end_at, const char *reason, const char *by)
 {
+	pthread_mutex_lock(&r->state_lock);
+	int cur = atomic_load(&p->state);
+	if (from != 0 && !(from & REGISTRY_FROM(cur))) {
+		pthread_mutex_unlock(&r->state_lock);
+		return WN_ESTATE;
+	}
+	if (end_at < 0) /* keep it: a suspension does not end a notice period */
+		end_at = atomic_load(&p->end_at);
 	struct registry_state_change c = { p->id, registry_state_name(state),
 					   reason ? reason : "", end_at };
 	json_t *entry = json_pack("{s:s,s:I,s:s,s:s,s:s,s:s}", "type", "registry.status", "ts",
 				  (json_int_t)time_now_ms(), "partner", p->id, "status", c.status,
 				  "reason", c.reason, "by", by ? by : "");
-	if (entry == NULL)
-		return WN_ENOMEM;
-	if (end_at > 0)
+	if (entry != NULL && end_at > 0)
 		json_object_set_new(entry, "end_at", json_integer(end_at));
 	int64_t idx;
 	char leaf[65];
-	int rc = store_audit_with(r->audit, registry_update_row, &c, entry, &idx, leaf);
+	int rc = entry ? store_audit_with(r->audit, registry_update_row, &c, entry, &idx, leaf)
+		       : WN_ENOMEM;
 	json_decref(entry);
-	if (rc != 0)
-		return rc;
-	atomic_store(&p->end_at, end_at);
-	atomic_store(&p->state, state);
-	atomic_fetch_add(&r->version, 1);
-	log_emit(WN_LOG_INFO, "partner_status",
-		 json_pack("{s:s,s:s,s:s,s:s}", "partner", p->id, "status", c.status, "reason",
-			   c.reason, "by", by ? by : ""));
-	if (state == PARTNER_ENDED || state == PARTNER_REVOKED || state == PARTNER_SUSPENDED)
-		rpc_client_hangup(atomic_load(&p->client));
-	return 0;
+	if (rc == 0) {
+		atomic_store(&p->end_at, end_at);
+		atomic_store(&p->state, state);
+		atomic_fetch_add(&r->version, 1);
+		if (state == PARTNER_ENDED || state == PARTNER_REVOKED || state == PARTNER_SUSPENDED)
+			rpc_client_hangup(atomic_load(&p->client));
+		else if (cur == PARTNER_SUSPENDED && r->cert_key_path != NULL)
+			registry_dial_as(r, p, 1); /* its connection was hung up */
+	}
+	pthread_mutex_unlock(&r->state_lock);
+	if (rc == 0)
+		log_emit(WN_LOG_INFO, "partner_status",
+			 json_pack("{s:s,s:s,s:s,s:s}", "partner", p->id, "status", c.status,
+				   "reason", c.reason, "by", by ? by : ""));
+	return rc;
 }
 
 int registry_admit(registry *r, const struct registry_entry *e, const char *by,
@@ -632,10 +665,17 @@ int registry_admit(registry *r, const struct registry_entry *e, const char *by,
 		snprintf(err, errcap, "cannot register '%s': %s", e->id, wn_strerror(rc));
 		return rc;
 	}
+	registry_check_cert(r, p); /* before anyone can see it */
+	registry_restore_seal(r, p);
 	pthread_mutex_lock(&r->lock);
 	if (registry_find(r, e->id) != NULL) {
 		snprintf(err, errcap, "'%s' is already in the registry", e->id);
 		rc = WN_EEXISTS;
+		goto out;
+	}
+	if (registry_count(r) >= REGISTRY_MAX) {
+		snprintf(err, errcap, "the registry holds %d partners, its limit", REGISTRY_MAX);
+		rc = WN_ELIMIT;
 		goto out;
 	}
 	json_t *entry = json_pack("{s:s,s:I,s:s,s:s,s:s}", "type", "registry.admit", "ts",
@@ -652,15 +692,16 @@ int registry_admit(registry *r, const struct registry_entry *e, const char *by,
 		snprintf(err, errcap, "cannot register '%s': %s", e->id, wn_strerror(rc));
 		goto out;
 	}
-	registry_check_cert(r, p);
-	registry_restore_seal(r, p);
-	if (r->cert_key_path != NULL)
-		registry_dial(r, p);
 	*out = p;
 	p = NULL;
 out:
 	pthread_mutex_unlock(&r->lock);
 	registry_partner_free(p);
+	if (rc == 0 && r->cert_key_path != NULL) {
+		pthread_mutex_lock(&r->state_lock); /* the dial outside the registry lock */
+		registry_dial(r, *out);
+		pthread_mutex_unlock(&r->state_lock);
+	}
 	return rc;
 }
 
@@ -674,8 +715,13 @@ int registry_recheck(registry *r, int *revoked)
 		if (atomic_load(&p->cert_error) != WN_EREVOKED || state == PARTNER_REVOKED ||
 		    state == PARTNER_ENDED)
 			continue;
-		int rc = registry_set_state(r, p, PARTNER_REVOKED, 0,
-					    "certificate revoked in the federation CRL", "crl");
+		int rc = registry_set_state(r, p, REGISTRY_FROM(PARTNER_ACTIVE) |
+						    REGISTRY_FROM(PARTNER_NOTICE) |
+						    REGISTRY_FROM(PARTNER_SUSPENDED),
+					    PARTNER_REVOKED, -1, "certificate revoked in the federation CRL",
+					    "crl");
+		if (rc == WN_ESTATE)
+			continue;
 		if (rc != 0)
 			return rc;
 		(*revoked)++;

@@ -112,10 +112,13 @@ json_t *registry_clusters(const struct registry_partner *p);
 int registry_set_clusters(registry *r, struct registry_partner *p, unsigned flags);
 
 /* Changes a partner's state, durably and in the audit log, naming who did
- * it and why; end_at (ms, 0 for none) is the end of a notice period. A
- * partner leaving the federation is hung up on. */
-int registry_set_state(registry *r, struct registry_partner *p, int state, int64_t end_at,
-		       const char *reason, const char *by);
+ * it and why, when it is in one of the states of from (REGISTRY_FROM bits;
+ * 0: any), else WN_ESTATE; one change at a time. end_at (ms) is the end of a
+ * notice period: 0 none, -1 keep it. A partner leaving the federation or
+ * suspended is hung up on; one resumed is dialed again. */
+#define REGISTRY_FROM(state) (1u << (state))
+int registry_set_state(registry *r, struct registry_partner *p, unsigned from, int state,
+		       int64_t end_at, const char *reason, const char *by);
 
 /* Registers an admitted partner (audited), verifies its certificate and
  * dials its node. *out points into the registry. */

@@ -227,10 +227,9 @@ out:
 	return rc;
 }
 
-/* Moves src's contents into t under t's write lock; src is freed. */
-static void pki_trust_swap(pki_trust *t, pki_trust *src)
+/* Exchanges the contents of t and src; the caller holds t's write lock. */
+static void pki_trust_exchange(pki_trust *t, pki_trust *src)
 {
-	pthread_rwlock_wrlock(&t->lock);
 	X509_STORE *st = t->store;
 	X509 *ca = t->ca;
 	X509_CRL *crl = t->crl;
@@ -245,6 +244,13 @@ static void pki_trust_swap(pki_trust *t, pki_trust *src)
 	src->crl = crl;
 	src->ca_pem = ca_pem;
 	src->crl_pem = crl_pem;
+}
+
+/* Moves src's contents into t under t's write lock; src is freed. */
+static void pki_trust_swap(pki_trust *t, pki_trust *src)
+{
+	pthread_rwlock_wrlock(&t->lock);
+	pki_trust_exchange(t, src);
 	pthread_rwlock_unlock(&t->lock);
 	pki_trust_free(src);
 }
@@ -278,25 +284,26 @@ int pki_trust_offer_crl(pki_trust *t, const char *crl_pem, int *changed, char *e
 	pki_trust *n = NULL;
 	pthread_rwlock_rdlock(&t->lock);
 	char *ca = strdup(t->ca_pem);
-	int newer = t->crl == NULL;
 	pthread_rwlock_unlock(&t->lock);
 	if (ca == NULL)
 		return WN_ENOMEM;
 	int rc = pki_trust_from_pem(ca, crl_pem, "federation CA", "offered CRL", &n, err, errcap);
-	free(ca);
-	if (rc != 0)
+	if (rc != 0) {
+		free(ca);
 		return rc;
-	pthread_rwlock_rdlock(&t->lock);
-	if (!newer)
-		newer = ASN1_TIME_compare(X509_CRL_get0_lastUpdate(n->crl),
-					  X509_CRL_get0_lastUpdate(t->crl)) > 0;
-	pthread_rwlock_unlock(&t->lock);
-	if (newer) {
-		pki_trust_swap(t, n); /* a CRL never goes back to an older one */
-		*changed = 1;
-	} else {
-		pki_trust_free(n);
 	}
+	/* compared and taken under one lock: a CRL never goes back to an older
+	 * one, and a CA changed meanwhile is not undone */
+	pthread_rwlock_wrlock(&t->lock);
+	if (strcmp(t->ca_pem, ca) == 0 &&
+	    (t->crl == NULL || ASN1_TIME_compare(X509_CRL_get0_lastUpdate(n->crl),
+						 X509_CRL_get0_lastUpdate(t->crl)) > 0)) {
+		pki_trust_exchange(t, n);
+		*changed = 1;
+	}
+	pthread_rwlock_unlock(&t->lock);
+	free(ca);
+	pki_trust_free(n);
 	return 0;
 }
 

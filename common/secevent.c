@@ -151,11 +151,11 @@ static long secevent_conn_seen(const char *addr)
 	int64_t minute = time_now_ms() / 60000;
 	pthread_mutex_lock(&conn_lock);
 	size_t i = (size_t)(h % CONN_SLOTS);
-	if (conn_counts[i].key != h || conn_counts[i].minute != minute) {
-		conn_counts[i].key = h;
+	if (conn_counts[i].minute != minute) {
 		conn_counts[i].minute = minute;
 		conn_counts[i].count = 0;
 	}
+	conn_counts[i].key = h;
 	long n = ++conn_counts[i].count;
 	pthread_mutex_unlock(&conn_lock);
 	return n;
@@ -219,8 +219,8 @@ int secevent_digest(db *d, int64_t since_ms, json_t **out)
 	db_lock(d);
 	int rc = db_prepare(d, "SELECT kind, COALESCE(peer, ''), COALESCE(addr, ''),"
 			       " strftime('%Y-%m-%d', ts / 1000, 'unixepoch') AS day, SUM(count),"
-			       " MIN(ts), MAX(ts), MIN(detail) FROM security_events WHERE ts >= ?"
-			       " GROUP BY kind, peer, addr, day ORDER BY MIN(ts) LIMIT ?", &st);
+			       " MIN(ts), MAX(ts), substr(MIN(detail), 1, 500) FROM security_events WHERE ts >= ?"
+			       " GROUP BY kind, peer, addr, day ORDER BY MAX(ts) DESC LIMIT ?", &st);
 	if (rc == 0) {
 		sqlite3_bind_int64(st, 1, since_ms);
 		sqlite3_bind_int(st, 2, SECEVENT_DIGEST_MAX);

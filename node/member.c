@@ -48,8 +48,10 @@ static json_t *member_send(struct node *n, const char *type, json_t *body, const
 	}
 	json_t *rbody = reply ? envelope_body(reply) : NULL;
 	if (rc == 0) {
-		result = json_pack("{s:b,s:O}", "ok", 1, "result", rbody ? rbody : json_object());
-		json_object_del(json_object_get(result, "result"), "broker_cert");
+		json_t *copy = rbody ? json_deep_copy(rbody) : json_object();
+		json_object_del(copy, "broker_cert");
+		result = copy ? json_pack("{s:b,s:o}", "ok", 1, "result", copy)
+			      : local_error(WN_ENOMEM, NULL);
 	} else {
 		result = local_error(rc, err);
 	}

@@ -49,6 +49,8 @@ static void test_r24_municipality_and_majority(void **state)
 	assert_int_equal(policy_decide(POLICY_RULE_MAJORITY, &t), -1);
 	t = tally(4, 1, 2, 1, 1, 0); /* 2 of 4 at most: no majority possible */
 	assert_int_equal(policy_decide(POLICY_RULE_MAJORITY, &t), -1);
+	t = tally(4, 0, 0, 0, 0, 0); /* no municipality can vote: never approved */
+	assert_int_equal(policy_decide(POLICY_RULE_MAJORITY, &t), -1);
 }
 
 static void test_r24_policy_document_checked(void **state)
