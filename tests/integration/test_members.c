@@ -159,6 +159,32 @@ static void raw_vote(struct fed *f, const char *from, const char *proposal)
 	json_decref(env);
 }
 
+/* A lookup of bsn by node i's coordinator on FED_LOOKUP_GROUND, at the
+ * partner named (NULL: the default scope): its result code; *out (may be
+ * NULL) gets the result (wn_lookup_result_free). */
+static int lookup_at(struct fed *f, size_t i, const char *bsn, const char *named,
+		     wn_lookup_result **out)
+{
+	wn_lookup_params p;
+	wn_lookup_result *r = NULL;
+	memset(&p, 0, sizeof(p));
+	p.bsn = bsn;
+	p.purpose = "intake";
+	p.ground = FED_LOOKUP_GROUND;
+	p.motivation_json = FED_MOTIVATION;
+	p.partners = named ? &named : NULL;
+	p.npartners = named ? 1 : 0;
+	p.actor = coordinator;
+	wn_client *c = client_of(f, i);
+	int rc = wn_lookup(c, &p, &r);
+	wn_client_close(c);
+	if (out != NULL)
+		*out = r;
+	else
+		wn_lookup_result_free(r);
+	return rc;
+}
+
 /* ---- setup ------------------------------------------------------------- */
 
 static int group_setup(void **state)
@@ -395,24 +421,12 @@ static void test_r23_notice_no_new_case_running_case_continues(void **state)
 	for (size_t i = 0; i < r->count; i++)
 		assert_string_not_equal(r->answers[i].partner, "alcander");
 	wn_lookup_result_free(r);
-	wn_lookup_params p;
-	memset(&p, 0, sizeof(p));
-	const char *const named[] = { "alcander" };
-	p.bsn = bsn;
-	p.purpose = "intake";
-	p.ground = FED_LOOKUP_GROUND;
-	p.motivation_json = FED_MOTIVATION;
-	p.partners = named;
-	p.npartners = 1;
-	p.actor = coordinator;
-	wn_client *c = client_of(f, RADAR);
-	assert_int_equal(wn_lookup(c, &p, &r), 0);
+	assert_int_equal(lookup_at(f, RADAR, bsn, "alcander", &r), 0);
 	assert_int_equal(r->count, 1);
 	assert_string_equal(r->answers[0].outcome, "not_known");
 	wn_lookup_result_free(r);
-	wn_client_close(c);
-	/* the running case goes on: its members can still change it */
-	c = client_of(f, GEMEENTE);
+	/* the running case goes on: its members still work in it */
+	wn_client *c = client_of(f, GEMEENTE);
 	assert_int_equal(wn_case_has_person(c, running, bsn, &coordinator), 0);
 	wn_client_close(c);
 }
@@ -446,17 +460,7 @@ static void test_r23_end_date_ends_membership_without_restart(void **state)
 	/* its own node is refused */
 	char bsn[10];
 	bsn_at(30000201, bsn);
-	wn_lookup_params p;
-	memset(&p, 0, sizeof(p));
-	p.bsn = bsn;
-	p.purpose = "intake";
-	p.ground = FED_LOOKUP_GROUND;
-	p.motivation_json = FED_MOTIVATION;
-	p.actor = coordinator;
-	wn_client *c = client_of(f, ALCANDER);
-	wn_lookup_result *r = NULL;
-	assert_int_not_equal(wn_lookup(c, &p, &r), 0);
-	wn_client_close(c);
+	assert_int_not_equal(lookup_at(f, ALCANDER, bsn, NULL, NULL), 0);
 	/* its logs stay (Heerlen 14.3) */
 	assert_true(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM audit_log WHERE entry LIKE"
 			" '%%alcander%%'") > 0);
@@ -508,17 +512,7 @@ static void test_r20_revocation_takes_effect_everywhere(void **state)
 		      (long long)(time_mono_ms() - t0));
 	char bsn[10];
 	bsn_at(30000301, bsn);
-	wn_lookup_params p;
-	memset(&p, 0, sizeof(p));
-	p.bsn = bsn;
-	p.purpose = "intake";
-	p.ground = FED_LOOKUP_GROUND;
-	p.motivation_json = FED_MOTIVATION;
-	p.actor = coordinator;
-	wn_client *c = client_of(f, WELLER);
-	wn_lookup_result *r = NULL;
-	assert_int_not_equal(wn_lookup(c, &p, &r), 0);
-	wn_client_close(c);
+	assert_int_not_equal(lookup_at(f, WELLER, bsn, NULL, NULL), 0);
 }
 
 static void test_r20_sighup_reloads_never_kills(void **state)
