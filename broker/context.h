@@ -138,6 +138,9 @@ int broker_consent_status(const struct store_consent *c, const json_t *ref, char
 int broker_handle_member(struct broker *b, const struct broker_request *rq, json_t **reply,
 			 char *err, size_t errcap);
 
+/* Counts the open proposals' votes again (the registry changed). */
+void broker_member_retally(struct broker *b);
+
 /* A message from a sender not (yet) in the registry: a candidate's join
  * request or status question, verified with the certificate it carries
  * (membership.c). Sets *handled to 0 when it is not one of these. */

@@ -200,6 +200,7 @@ static void federation_tick(struct broker *b)
 	breaches_sync_own(b->db, b->ident->id);
 	int64_t version = registry_version(b->reg);
 	if (version != b->pushed_version) {
+		broker_member_retally(b);
 		federation_push(b, version);
 		b->pushed_version = version;
 	}

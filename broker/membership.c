@@ -546,6 +546,36 @@ int broker_handle_candidate(struct broker *b, const json_t *env, int *handled, j
 	return rc;
 }
 
+/* Open proposals counted again after the registry changed: a member who
+ * left may have been the last one missing (or the last to object). */
+void broker_member_retally(struct broker *b)
+{
+	sqlite3_stmt *st = NULL;
+	json_t *open = json_array();
+	db_lock(b->db);
+	if (db_prepare(b->db, "SELECT id FROM proposals WHERE status = 'open'", &st) == 0)
+		while (sqlite3_step(st) == SQLITE_ROW)
+			json_array_append_new(open,
+					      json_string((const char *)sqlite3_column_text(st, 0)));
+	sqlite3_finalize(st);
+	db_unlock(b->db);
+	size_t i;
+	json_t *id;
+	json_array_foreach(open, i, id) {
+		struct proposal p;
+		const char *status = "open";
+		char err[256] = "";
+		pthread_mutex_lock(&b->member_lock);
+		if (proposal_get(b->db, json_string_value(id), NULL, &p) == 0 &&
+		    strcmp(p.status, "open") == 0 &&
+		    member_decide(b, &p, &status, err, sizeof(err)) != 0)
+			log_msg(WN_LOG_ERROR, "proposal_retally_failed", "%s: %s", p.id, err);
+		proposal_clear(&p);
+		pthread_mutex_unlock(&b->member_lock);
+	}
+	json_decref(open);
+}
+
 /* ---- members' messages ------------------------------------------------- */
 
 static int member_vote(struct broker *b, const struct broker_request *rq, const json_t *body,

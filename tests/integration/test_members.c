@@ -490,9 +490,30 @@ static void test_r23_municipality_ends_membership(void **state)
 	assert_int_not_equal(cli(f, "radar", "member end sevagram --reason 'niet nagekomen'"), 0);
 	assert_true(cli_err_has(f, "municipality"));
 	assert_int_not_equal(cli(f, "gemeente-heerlen", "member end sevagram"), 0);
+	/* a policy change two of four members approved: open, until a voter leaves */
+	char id[WN_ID_LEN + 1], st[16], *out = NULL;
+	wn_client *c = client_of(f, GEMEENTE);
+	assert_int_equal(wn_policy_propose(c, &coordinator, "{\"approval_rule\": "
+					   "\"municipality_and_majority\", \"notice_months\": 3,"
+					   " \"max_consent_days\": 365, \"max_partners\": 64}",
+					   &out), 0);
+	free(out);
+	wn_client_close(c);
+	proposal_of(f, "policy-v3", id);
+	assert_int_equal(vote(f, RADAR, id, 1), 0);
+	proposal_status(f, id, st, sizeof(st));
+	assert_string_equal(st, "open");
 	assert_int_equal(cli(f, "gemeente-heerlen", "member end sevagram --reason 'afspraken "
 			 "niet nagekomen, na overleg'"), 0);
 	assert_int_equal(wait_status_everywhere(f, "sevagram", "ended", NNODES), 0);
+	/* counted again without it: two of three is a majority, with the municipality */
+	int64_t end = time_mono_ms() + SETTLE_MS;
+	do {
+		proposal_status(f, id, st, sizeof(st));
+		if (strcmp(st, "approved") != 0)
+			sleep_ms(100);
+	} while (strcmp(st, "approved") != 0 && time_mono_ms() < end);
+	assert_string_equal(st, "approved");
 	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM partners WHERE id ="
 			     " 'sevagram' AND reason LIKE 'afspraken%%'"), 1);
 }
