@@ -6,6 +6,7 @@
 
 #include "wijknet.h"
 #include "context.h"
+#include "dataset.h"
 #include "envelope.h"
 #include "ids.h"
 #include "log.h"
@@ -20,6 +21,7 @@ static const struct schema_field policy_fields[] = {
 	{ "max_partners", SCHEMA_INT, 1, ENVELOPE_MAX_TO },
 	{ "case_retention_days", SCHEMA_INT, 0, 36500 },
 	{ "clusters", SCHEMA_OBJECT, 0, 0 },
+	{ "data_sets", SCHEMA_OBJECT, 0, 0 },
 	{ "version", SCHEMA_INT, 0, 1000000 },
 	{ NULL, 0, 0, 0 },
 };
@@ -52,6 +54,8 @@ int policy_validate(const json_t *doc, char *err, size_t errcap)
 		snprintf(err, errcap, "case_retention_days: at least 1");
 		return WN_ESCHEMA;
 	}
+	if ((rc = dataset_validate(json_object_get(doc, "data_sets"), err, errcap)) != 0)
+		return rc;
 	/* clusters: {"partner-id": ["jeugd", ...]}: who takes part in which cluster */
 	const char *id;
 	json_t *list;

@@ -15,6 +15,8 @@
 #include "wijknet.h"
 #include "canon.h"
 #include "context.h"
+#include "dataset.h"
+#include "policy.h"
 #include "date.h"
 #include "declaration.h"
 #include "encoding.h"
@@ -25,6 +27,15 @@
 #include "schema.h"
 #include "store.h"
 #include "vocab.h"
+
+/* In the cluster's data set as the federation policy has it (r26). */
+static int tp_in_dataset(struct broker *b, const struct vocab_category *v, const char *cluster)
+{
+	json_t *policy = policy_current(b);
+	int in = dataset_has(json_object_get(policy, "data_sets"), v, cluster);
+	json_decref(policy);
+	return in;
+}
 
 static const struct schema_field propose_fields[] = {
 	{ "party", SCHEMA_STRING, 1, 63 },
@@ -239,7 +250,7 @@ static int tp_propose(struct broker *b, const struct broker_request *rq, json_t 
 				 json_string_value(x) ? json_string_value(x) : "?");
 			return WN_ECATEGORY;
 		}
-		if (!vocab_category_in_cluster(v, c.cluster)) {
+		if (!tp_in_dataset(b, v, c.cluster)) {
 			snprintf(err, errcap, "category '%s' is not in the data set of cluster '%s'",
 				 v->code, c.cluster);
 			return WN_ECATEGORY;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "wijknet.h"
+#include "dataset.h"
 #include "directory.h"
 #include "envelope.h"
 #include "ids.h"
@@ -31,6 +32,7 @@ static const struct schema_field dir_policy_fields[] = {
 	{ "version", SCHEMA_INT, 0, 1000000 },
 	{ "case_retention_days", SCHEMA_INT, 0, 36500 },
 	{ "clusters", SCHEMA_OBJECT, 0, 0 },
+	{ "data_sets", SCHEMA_OBJECT, 0, 0 },
 	{ NULL, 0, 0, 0 },
 };
 
@@ -65,6 +67,7 @@ static void directory_free(struct directory *d)
 		json_decref(p->clusters);
 	}
 	free(d->peers);
+	json_decref(d->data_sets);
 	X509_free(d->broker_cert);
 	free(d);
 }
@@ -188,6 +191,9 @@ int directory_from_envelope(const json_t *env, const char *broker_id, pki_trust 
 	d->fetched_at = time_now_ms();
 	d->max_consent_days = (int)json_integer_value(json_object_get(policy, "max_consent_days"));
 	d->policy_version = (int)json_integer_value(json_object_get(policy, "version"));
+	json_t *sets = json_object_get(policy, "data_sets");
+	if (sets != NULL && dataset_validate(sets, err, errcap) == 0)
+		d->data_sets = json_incref(sets);
 	d->version = (int64_t)json_integer_value(json_object_get(body, "version"));
 	*out = d;
 	return 0;

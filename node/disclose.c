@@ -19,6 +19,7 @@
 #include <openssl/crypto.h>
 
 #include "wijknet.h"
+#include "dataset.h"
 #include "answer.h"
 #include "bsn.h"
 #include "canon.h"
@@ -108,6 +109,16 @@ static void disclose_check_person(struct disclose_ctx *c)
 	}
 }
 
+/* In the cluster's data set as the federation policy in force has it. */
+static int disclose_in_dataset(struct disclose_ctx *c, const struct vocab_category *v,
+			       const char *cluster)
+{
+	struct directory *d = node_directory(c->n);
+	int in = dataset_has(d ? d->data_sets : NULL, v, cluster);
+	directory_release(d);
+	return in;
+}
+
 /* The categories asked for: known (r05), in the case's cluster (r26). */
 static void disclose_check_categories(struct disclose_ctx *c, const char *cluster)
 {
@@ -123,7 +134,7 @@ static void disclose_check_categories(struct disclose_ctx *c, const char *cluste
 					envelope_str(c->query, "id"), c->detail);
 			return;
 		}
-		if (!vocab_category_in_cluster(v, cluster)) {
+		if (!disclose_in_dataset(c, v, cluster)) {
 			snprintf(c->detail, sizeof(c->detail), "category '%s' is not in the data set "
 				 "of cluster '%s'", v->code, cluster);
 			c->reason = "outside_cluster";

@@ -310,7 +310,8 @@ static void test_r22_join_rejected_by_one_under_unanimous(void **state)
 #define POLICY_MAJORITY                                                                    \
 	"{\"approval_rule\": \"municipality_and_majority\", \"notice_months\": 2,"          \
 	" \"max_consent_days\": 365, \"max_partners\": 64, \"case_retention_days\": 400,"     \
-	" \"clusters\": {\"xonar\": [\"volwassenen\", \"multiprobleem\"]}}"
+	" \"clusters\": {\"xonar\": [\"volwassenen\", \"multiprobleem\"]},"               \
+	" \"data_sets\": {\"jeugd\": [\"dataset.school\", \"leefgebied.huisvesting\"]}}"
 
 static void test_r24_policy_change_lacking_approval_refused(void **state)
 {

@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "wijknet.h"
+#include "dataset.h"
 #include "policy.h"
 
 static struct policy_tally tally(int voters, int yes, int no, int mun_voters, int mun_yes,
@@ -74,12 +75,45 @@ static void test_r24_policy_document_checked(void **state)
 	json_decref(ok);
 }
 
+/* r26: a cluster's data set is the vocabulary's until the policy sets one */
+static void test_r26_data_sets_from_policy(void **state)
+{
+	(void)state;
+	char err[256];
+	const struct vocab_category *school = vocab_category("dataset.school");
+	const struct vocab_category *housing = vocab_category("leefgebied.huisvesting");
+	assert_non_null(school);
+	assert_non_null(housing);
+	int by_vocab = vocab_category_in_cluster(school, "jeugd");
+	assert_int_equal(dataset_has(NULL, school, "jeugd"), by_vocab);
+	json_t *sets = json_pack("{s:[s]}", "jeugd", "leefgebied.huisvesting");
+	assert_int_equal(dataset_validate(sets, err, sizeof(err)), 0);
+	assert_int_equal(dataset_has(sets, housing, "jeugd"), 1);
+	assert_int_equal(dataset_has(sets, school, "jeugd"), 0);
+	/* clusters the policy does not name keep the vocabulary's set */
+	assert_int_equal(dataset_has(sets, school, "multiprobleem"),
+			 vocab_category_in_cluster(school, "multiprobleem"));
+	json_decref(sets);
+	sets = json_pack("{s:[s]}", "jeugd", "leefgebied.onbekend");
+	assert_int_equal(dataset_validate(sets, err, sizeof(err)), WN_ECATEGORY);
+	json_decref(sets);
+	sets = json_pack("{s:[]}", "ouderen");
+	assert_int_equal(dataset_validate(sets, err, sizeof(err)), WN_ECLUSTER);
+	json_decref(sets);
+	json_t *policy = json_pack("{s:s,s:i,s:i,s:i,s:{s:[s]}}", "approval_rule", "unanimous",
+				   "notice_months", 2, "max_consent_days", 365, "max_partners", 64,
+				   "data_sets", "jeugd", "no.such.category");
+	assert_int_not_equal(policy_validate(policy, err, sizeof(err)), 0);
+	json_decref(policy);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_r22_unanimous_needs_every_member),
 		cmocka_unit_test(test_r24_municipality_and_majority),
 		cmocka_unit_test(test_r24_policy_document_checked),
+		cmocka_unit_test(test_r26_data_sets_from_policy),
 	};
 	return cmocka_run_group_tests_name("policy", tests, NULL, NULL);
 }
