@@ -16,6 +16,7 @@
 #include "error.h"
 #include "context.h"
 #include "envelope.h"
+#include "ids.h"
 #include "log.h"
 #include "policy.h"
 #include "schema.h"
@@ -154,6 +155,15 @@ static int admin_breaches(struct broker *b, const json_t *rq, const char *op, co
 							    : "authority, subjects");
 	else if (rc == WN_ENOTFOUND)
 		snprintf(err, errcap, "no breach-register entry %lld", (long long)id);
+	if (rc == 0) { /* the operator's answer to an incident, in the audit log too */
+		json_t *entry = json_pack("{s:s,s:I,s:I,s:s,s:s,s:s}", "type", op, "ts",
+					  (json_int_t)time_now_ms(), "breach", id, "value", a, "text",
+					  text, "by", by);
+		int64_t idx;
+		char leaf[65];
+		rc = entry ? store_audit_append(&b->audit, entry, &idx, leaf) : WN_ENOMEM;
+		json_decref(entry);
+	}
 	if (rc == 0 && (rc = breaches_show(b->db, id, &v)) == 0)
 		json_object_set_new(out, "breach", v);
 	return rc;

@@ -68,7 +68,7 @@ void breaches_sync_own(db *d, const char *self)
 #define BREACH_COLUMNS                                                                      \
 	"id, source, kind, peer, addr, day, count, first_seen, last_seen, detail, risk,"    \
 	" assessment, assessed_at, assessed_by, authority_notified_at, authority_ref,"     \
-	" subjects_notified_at, subjects_note"
+	" subjects_notified_at, subjects_note, authority_notified_by, subjects_notified_by"
 
 /* Overdue: no assessment, or a risk not yet notified, 72 hours after it was
  * first seen. */
@@ -82,9 +82,10 @@ static json_t *breaches_row(sqlite3_stmt *st, int64_t now)
 					     "first_seen", "last_seen", "detail", "risk",
 					     "assessment", "assessed_at", "assessed_by",
 					     "authority_notified_at", "authority_ref",
-					     "subjects_notified_at", "subjects_note" };
+					     "subjects_notified_at", "subjects_note",
+					     "authority_notified_by", "subjects_notified_by" };
 	json_t *o = json_object();
-	for (int c = 0; o != NULL && c < 18; c++) {
+	for (int c = 0; o != NULL && c < 20; c++) {
 		int t = sqlite3_column_type(st, c);
 		if (t == SQLITE_NULL)
 			continue;
@@ -185,11 +186,11 @@ int breaches_notify(db *d, int64_t id, const char *to, const char *ref, const ch
 {
 	const char *sql;
 	if (strcmp(to, "authority") == 0)
-		sql = "UPDATE breaches SET authority_notified_at = ?5, authority_ref = ?2"
-		      " WHERE id = ?1";
+		sql = "UPDATE breaches SET authority_notified_at = ?5, authority_ref = ?2,"
+		      " authority_notified_by = ?4 WHERE id = ?1";
 	else if (strcmp(to, "subjects") == 0)
-		sql = "UPDATE breaches SET subjects_notified_at = ?5, subjects_note = ?2"
-		      " WHERE id = ?1";
+		sql = "UPDATE breaches SET subjects_notified_at = ?5, subjects_note = ?2,"
+		      " subjects_notified_by = ?4 WHERE id = ?1";
 	else
 		return WN_EINVAL;
 	int rc = breaches_update(d, sql, id, ref, NULL, by);

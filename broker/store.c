@@ -102,8 +102,9 @@ static const struct db_migration broker_migrations[] = {
 	     " kind TEXT NOT NULL, peer TEXT NOT NULL, addr TEXT NOT NULL, day TEXT NOT NULL,"
 	     " count INTEGER NOT NULL, first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL,"
 	     " detail TEXT, risk TEXT, assessment TEXT, assessed_at INTEGER, assessed_by TEXT,"
-	     " authority_notified_at INTEGER, authority_ref TEXT, subjects_notified_at INTEGER,"
-	     " subjects_note TEXT, UNIQUE (source, kind, peer, addr, day));" },
+	     " authority_notified_at INTEGER, authority_ref TEXT, authority_notified_by TEXT,"
+	     " subjects_notified_at INTEGER, subjects_note TEXT, subjects_notified_by TEXT,"
+	     " UNIQUE (source, kind, peer, addr, day));" },
 };
 
 int store_open(const char *path, db **out, char *err, size_t errcap)

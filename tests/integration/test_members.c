@@ -658,6 +658,8 @@ static void test_r21_breach_flood_bounded_incident_on_top(void **state)
 		 (long long)id);
 	assert_int_equal(cli(f, "broker", args), 0);
 	assert_true(cli_out_has(f, "closed"));
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM audit_log WHERE type LIKE"
+			     " 'breaches.%%'"), 3);
 }
 
 int main(void)
