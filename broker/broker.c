@@ -401,12 +401,23 @@ void broker_hangup(broker *b)
 		log_msg(WN_LOG_ERROR, "reload_failed", "%s (nothing changed)", err);
 		return;
 	}
-	const char *level = config_str(config_root(cfg), "log_level", "info");
+	json_t *root = config_root(cfg);
+	if (config_check(cfg, root, NULL, broker_fields, err, sizeof(err)) != 0) {
+		log_msg(WN_LOG_ERROR, "reload_failed", "%s (nothing changed)", err);
+		config_free(cfg);
+		return;
+	}
+	const char *level = config_str(root, "log_level", "info");
 	if (log_set_level_name(level) != 0)
 		log_msg(WN_LOG_WARN, "reload_log_level", "log_level '%s' is not a level", level);
-	if (!json_equal(config_root(cfg), config_root(b->cfg)))
-		log_msg(WN_LOG_INFO, "reload_config", "the log level was applied; other changed "
-			"keys take effect at the next restart");
+	/* what can change while connections run; listen, certificate, database
+	 * and the like need a restart */
+	b->skew_ms = config_int(root, "skew_seconds", 30) * 1000;
+	b->refusals_per_minute = config_int(root, "refusals_per_minute", 120);
+	b->deadline_ms = (int)config_int(root, "deadline_ms", 2000);
+	log_msg(WN_LOG_INFO, "reload_config", "applied log_level, skew_seconds, "
+		"refusals_per_minute, deadline_ms; listen, certificate, ca, crl, database, "
+		"workers and the gate's limits take effect at the next restart");
 	config_free(cfg);
 	int changed = 0;
 	if (broker_reload(b, &changed, err, sizeof(err)) == 0)

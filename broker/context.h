@@ -22,10 +22,11 @@ struct broker {
 	char *listen;
 	char *cert_path, *ca_path, *crl_path, *db_path;
 	char *ca_dir, *ca_tool; /* the federation CA when this host keeps it, or NULL */
-	int64_t skew_ms;
-	int64_t refusals_per_minute; /* then the connection is closed */
+	/* the keys SIGHUP applies live: read atomically */
+	_Atomic int64_t skew_ms;
+	_Atomic int64_t refusals_per_minute; /* then the connection is closed */
 	struct gate_limits gate_limits;
-	int deadline_ms;
+	atomic_int deadline_ms;
 	int workers;
 	/* the federation policy in force (policy.c) */
 	pthread_mutex_t policy_lock;

@@ -5,6 +5,7 @@
 #define WN_NODE_CONTEXT_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include <jansson.h>
@@ -23,12 +24,13 @@ struct node {
 	char *cert_path, *ca_path, *crl_path, *db_path, *keys_path;
 	char *listen, *local, *broker_url;
 	char broker_id[PKI_ID_MAX];
-	int64_t skew_ms;
-	int64_t refusals_per_minute; /* then the connection is closed */
+	/* the keys SIGHUP applies live: read atomically */
+	_Atomic int64_t skew_ms;
+	_Atomic int64_t refusals_per_minute; /* then the connection is closed */
 	struct gate_limits gate_limits;
 	int workers;
-	int call_timeout_ms;
-	int refresh_ms;
+	atomic_int call_timeout_ms;
+	atomic_int refresh_ms;
 	pki_identity *ident;
 	pki_trust *trust;
 	struct node_keys keys;
@@ -82,6 +84,9 @@ void node_refresh_directory_before(struct node *n, int64_t ts);
  * latest checkpoint checked against the last one seen, kept and co-signed. */
 int node_checkpoint_own(struct node *n);
 int node_witness_broker(struct node *n, char *err, size_t errcap);
+
+/* Checks a node config's keys (a reload reads it again). */
+int node_config_check(config *cfg, char *err, size_t errcap);
 
 /* The living federation (federation.c): the trust from the CA and CRL
  * files and the newest CRL kept from the broker; a CRL the directory

@@ -114,14 +114,24 @@ void node_hangup(node *n)
 	char err[512] = "";
 	int changed = 0;
 	config *cfg = NULL;
-	if (config_load(config_file(n->cfg), &cfg, err, sizeof(err)) == 0) {
-		const char *level = config_str(config_root(cfg), "log_level", "info");
+	if (config_load(config_file(n->cfg), &cfg, err, sizeof(err)) == 0 &&
+	    node_config_check(cfg, err, sizeof(err)) == 0) {
+		json_t *root = config_root(cfg);
+		const char *level = config_str(root, "log_level", "info");
 		if (log_set_level_name(level) != 0)
 			log_msg(WN_LOG_WARN, "reload_log_level", "log_level '%s' is not a level", level);
-		config_free(cfg);
+		/* what can change while connections run; the rest needs a restart */
+		n->skew_ms = config_int(root, "skew_seconds", 30) * 1000;
+		n->refusals_per_minute = config_int(root, "refusals_per_minute", 120);
+		n->call_timeout_ms = (int)config_int(root, "timeout_ms", 5000);
+		n->refresh_ms = (int)config_int(root, "refresh_seconds", 10) * 1000;
+		log_msg(WN_LOG_INFO, "reload_config", "applied log_level, skew_seconds, "
+			"refusals_per_minute, timeout_ms, refresh_seconds; listen, local, database, "
+			"keys, profile, workers and the gate's limits take effect at the next restart");
 	} else {
-		log_msg(WN_LOG_ERROR, "reload_failed", "%s", err);
+		log_msg(WN_LOG_ERROR, "reload_failed", "%s (the configuration in use stays)", err);
 	}
+	config_free(cfg);
 	if (pki_trust_reload(n->trust, n->ca_path, n->crl_path, &changed, err, sizeof(err)) != 0) {
 		log_msg(WN_LOG_ERROR, "reload_failed", "%s (the CA and CRL in use stay)", err);
 	} else if (changed) {

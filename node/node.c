@@ -49,6 +49,11 @@ static const struct schema_field node_fields[] = {
 	{ NULL, 0, 0, 0 },
 };
 
+int node_config_check(config *cfg, char *err, size_t errcap)
+{
+	return config_check(cfg, config_root(cfg), NULL, node_fields, err, errcap);
+}
+
 struct directory *node_directory(struct node *n)
 {
 	pthread_mutex_lock(&n->lock);

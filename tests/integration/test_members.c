@@ -548,6 +548,8 @@ static void test_r20_sighup_reloads_never_kills(void **state)
 		sleep_ms(50);
 	assert_true(fed_log_contains(f, "broker", "\"event\":\"reloaded\""));
 	assert_true(fed_log_contains(f, "radar", "\"event\":\"reloaded\""));
+	assert_true(fed_log_contains(f, "broker", "\"event\":\"reload_config\""));
+	assert_true(fed_log_contains(f, "radar", "\"event\":\"reload_config\""));
 	assert_int_equal(kill(f->broker, 0), 0);
 	assert_int_equal(kill(f->nodes[RADAR], 0), 0);
 	assert_int_equal(fed_wait_up(f, GEMEENTE, 1, 10000), 0);
