@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include "wijknet.h"
-#include "fileio.h"
 #include "ids.h"
 #include "log.h"
 #include "transport.h"
@@ -78,20 +77,12 @@ int transport_tls_config(nng_tls_config **out, int server, const char *cert_key_
 			 const char *ca_path, const char *crl_path, const char *server_name,
 			 char *err, size_t errcap)
 {
-	char *ca = NULL, *crl = NULL;
-	int rc = WN_ECONFIG;
-	if (file_read_all(ca_path, 1 << 20, &ca, NULL) != 0) {
-		snprintf(err, errcap, "%s: cannot read the CA certificate", ca_path);
-		goto out;
-	}
-	if (crl_path != NULL && file_read_all(crl_path, 16 << 20, &crl, NULL) != 0) {
-		snprintf(err, errcap, "%s: cannot read the CRL", crl_path);
-		goto out;
-	}
-	rc = transport_tls_config_pem(out, server, cert_key_path, ca, crl, server_name, err, errcap);
-out:
-	free(ca);
-	free(crl);
+	pki_trust *t = NULL; /* read and checked once, as the daemons' trust is */
+	int rc = pki_trust_load(ca_path, crl_path, &t, err, errcap);
+	if (rc == 0)
+		rc = transport_tls_config_trust(out, server, cert_key_path, t, server_name, err,
+						errcap);
+	pki_trust_free(t);
 	return rc;
 }
 

@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -562,7 +564,14 @@ static void test_r20_crl_distributed_and_expiry_warned(void **state)
 	struct fed *f = *state;
 	char cwd[512];
 	assert_non_null(getcwd(cwd, sizeof(cwd)));
-	sleep_ms(1100); /* a CRL's lastUpdate has whole seconds: the new one is newer */
+	/* a CRL's lastUpdate has whole seconds: the new one must be newer */
+	char path[512];
+	struct stat st;
+	fed_file(f, "ca/crl.pem", path, sizeof(path));
+	assert_int_equal(stat(path, &st), 0);
+	int64_t bound = time_mono_ms() + 2000;
+	while (time(NULL) <= st.st_mtim.tv_sec && time_mono_ms() < bound)
+		sleep_ms(20);
 	assert_int_equal(fed_sh(f, "'%s/certs/wijknet-ca' --dir ca crl --days 3 >/dev/null", cwd), 0);
 	int64_t end = time_mono_ms() + SETTLE_MS;
 	int warned = 0;
