@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <nng/nng.h>
+
 #include "wijknet.h"
 #include "broker.h"
 #include "log.h"
@@ -70,5 +72,8 @@ int main(int argc, char **argv)
 	}
 	log_msg(WN_LOG_INFO, "broker_stopping", "signal %d", sig);
 	broker_close(b);
+	/* connections nng is still tearing down are reaped, not left to a leak
+	 * checker as lost */
+	nng_fini();
 	return 0;
 }

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <nng/nng.h>
+
 #include "wijknet.h"
 #include "log.h"
 #include "node.h"
@@ -68,5 +70,8 @@ int main(int argc, char **argv)
 	} while (sig == SIGPIPE || sig == SIGHUP);
 	log_msg(WN_LOG_INFO, "node_stopping", "signal %d", sig);
 	node_close(n);
+	/* connections nng is still tearing down are reaped, not left to a leak
+	 * checker as lost */
+	nng_fini();
 	return 0;
 }
