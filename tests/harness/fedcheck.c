@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <nng/nng.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <sqlite3.h>
@@ -324,6 +325,8 @@ int64_t fed_test_begin(void)
 
 int fed_test_end(const char *name, int failed, int64_t t0)
 {
+	/* connections nng is still tearing down are reaped, not reported as leaks */
+	nng_fini();
 	fprintf(stderr, "%s: %lld ms\n", name, (long long)(time_mono_ms() - t0));
 	if (fed_sanitizer_reports)
 		fprintf(stderr, "%d sanitizer report(s) from the daemons or the CLI\n",
