@@ -35,6 +35,8 @@ static const struct schema_field broker_fields[] = {
 	{ "approval_rule", SCHEMA_STRING, 0, 32 },
 	{ "notice_months", SCHEMA_INT, 0, 24 },
 	{ "case_retention_days", SCHEMA_INT, 0, 36500 },
+	{ "notice_days", SCHEMA_INT, 0, 365 },
+	{ "retention_days", SCHEMA_INT, 0, 36500 },
 	{ "admin", SCHEMA_STRING, 0, 1024 },
 	{ "ca_dir", SCHEMA_STRING, 0, 1024 },
 	{ "ca_tool", SCHEMA_STRING, 0, 1024 },
@@ -244,6 +246,8 @@ static int broker_dispatch(struct broker *b, const struct broker_request *rq, co
 		return broker_handle_request(b, rq, reply, err, errcap);
 	if (strcmp(type, "rights.request") == 0 || strcmp(type, "report.access") == 0)
 		return broker_handle_broadcast(b, rq, reply, err, errcap);
+	if (strcmp(type, "notice") == 0 || strcmp(type, "rights.decision") == 0)
+		return broker_handle_to_municipality(b, rq, reply, err, errcap);
 	if (strcmp(type, "health") == 0)
 		return broker_handle_health(b, rq, reply);
 	if (strcmp(type, "directory.get") == 0)
@@ -312,7 +316,8 @@ int broker_handle_message(void *arg, const struct rpc_peer *conn, const void *re
 	}
 	const char *type = envelope_str(env, "type");
 	int routed = strcmp(type, "lookup") == 0 || strcmp(type, "request") == 0 ||
-		     strcmp(type, "rights.request") == 0 || strcmp(type, "report.access") == 0;
+		     strcmp(type, "rights.request") == 0 || strcmp(type, "report.access") == 0 ||
+		     strcmp(type, "notice") == 0 || strcmp(type, "rights.decision") == 0;
 	if (!routed && !envelope_addressed_to(env, b->ident->id)) {
 		snprintf(err, sizeof(err), "envelope is not addressed to the broker '%s'", b->ident->id);
 		rc = broker_refuse(b, conn, env, from, WN_EPROTO, err, resp, resplen);

@@ -94,6 +94,10 @@ int broker_handle_lookup(struct broker *b, const struct broker_request *rq, json
 int broker_handle_request(struct broker *b, const struct broker_request *rq, json_t **reply,
 			  char *err, size_t errcap);
 
+/* A notice or a rights decision from a partner to the municipality. */
+int broker_handle_to_municipality(struct broker *b, const struct broker_request *rq,
+				  json_t **reply, char *err, size_t errcap);
+
 /* Routes a rights request or an access report to the partners named; err
  * explains a refusal. */
 int broker_handle_broadcast(struct broker *b, const struct broker_request *rq, json_t **reply,

@@ -20,6 +20,8 @@ static const struct schema_field policy_fields[] = {
 	{ "max_consent_days", SCHEMA_INT, 1, 3650 },
 	{ "max_partners", SCHEMA_INT, 1, ENVELOPE_MAX_TO },
 	{ "case_retention_days", SCHEMA_INT, 0, 36500 },
+	{ "notice_days", SCHEMA_INT, 0, 365 },
+	{ "retention_days", SCHEMA_INT, 0, 36500 },
 	{ "clusters", SCHEMA_OBJECT, 0, 0 },
 	{ "data_sets", SCHEMA_OBJECT, 0, 0 },
 	{ "version", SCHEMA_INT, 0, 1000000 },
@@ -49,10 +51,14 @@ int policy_validate(const json_t *doc, char *err, size_t errcap)
 			return WN_ESCHEMA;
 		}
 	}
-	json_t *days = json_object_get(doc, "case_retention_days");
-	if (days != NULL && json_integer_value(days) < 1) {
-		snprintf(err, errcap, "case_retention_days: at least 1");
-		return WN_ESCHEMA;
+	static const char *const days_keys[] = { "case_retention_days", "notice_days",
+						 "retention_days" };
+	for (size_t i = 0; i < 3; i++) {
+		json_t *days = json_object_get(doc, days_keys[i]);
+		if (days != NULL && json_integer_value(days) < 1) {
+			snprintf(err, errcap, "%s: at least 1", days_keys[i]);
+			return WN_ESCHEMA;
+		}
 	}
 	if ((rc = dataset_validate(json_object_get(doc, "data_sets"), err, errcap)) != 0)
 		return rc;
@@ -224,7 +230,11 @@ static json_t *policy_read(db *d)
 int policy_load(struct broker *b, char *err, size_t errcap)
 {
 	json_t *root = config_root(b->cfg);
-	json_t *seed = json_pack("{s:I,s:s,s:I,s:I,s:I}", "case_retention_days",
+	json_t *seed = json_pack("{s:I,s:I,s:I,s:s,s:I,s:I,s:I}", "notice_days",
+				 (json_int_t)config_int(root, "notice_days", POLICY_NOTICE_DAYS),
+				 "retention_days",
+				 (json_int_t)config_int(root, "retention_days", POLICY_RETENTION_DAYS),
+				 "case_retention_days",
 				 (json_int_t)config_int(root, "case_retention_days",
 							POLICY_CASE_RETENTION_DAYS), "approval_rule",
 				 config_str(root, "approval_rule", POLICY_RULE_UNANIMOUS), "notice_months",

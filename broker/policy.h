@@ -17,6 +17,8 @@ struct broker;
 #define POLICY_RULE_UNANIMOUS "unanimous"                    /* Heerlen 15.3, 17.2 */
 #define POLICY_RULE_MAJORITY "municipality_and_majority"     /* Groningen 11.4 */
 #define POLICY_CASE_RETENTION_DAYS (2 * 365) /* a case's default retention after opening */
+#define POLICY_NOTICE_DAYS 7        /* a notice to the client is overdue after ("directly", H 7.2) */
+#define POLICY_RETENTION_DAYS 365   /* consents, refusals, notices, rights kept after they end */
 
 /* The votes on a proposal among the members who may vote on it. */
 struct policy_tally {

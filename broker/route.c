@@ -768,3 +768,66 @@ int broker_handle_broadcast(struct broker *b, const struct broker_request *rq, j
 				      "audit_index", (json_int_t)index),
 			    reply);
 }
+
+/* What a partner owes the municipality, which answers to the client: a
+ * notice of a disclosure (r08, r09) or its decision on a rights request
+ * (r18). Sealed to the municipality; the broker logs only who sent what kind
+ * to whom, and relays the signed acknowledgement. */
+static int route_check_to_municipality(struct broker *b, const struct broker_request *rq,
+				       char *err, size_t errcap)
+{
+	const json_t *env = rq->env, *to = json_object_get(env, "to");
+	char detail[200];
+	json_t *body = envelope_body(env);
+	if (body != NULL && schema_check(body, request_body_fields, detail, sizeof(detail)) != 0) {
+		snprintf(err, errcap, "body: %s", detail);
+		return WN_ESCHEMA;
+	}
+	const char *id = json_string_value(json_array_get(to, 0));
+	struct registry_partner *m = json_array_size(to) == 1 ? registry_find(b->reg, id) : NULL;
+	if (m == NULL || !m->municipality) {
+		snprintf(err, errcap, "a %s goes to the municipality alone", envelope_str(env, "type"));
+		return WN_EDENIED;
+	}
+	if (m == rq->from) {
+		snprintf(err, errcap, "the municipality keeps its own %s", envelope_str(env, "type"));
+		return WN_EPROTO;
+	}
+	if (!registry_usable(m)) {
+		snprintf(err, errcap, "the municipality '%s' is not active", id);
+		return WN_EREVOKED;
+	}
+	if (json_object_size(json_object_get(env, "sealed")) != 1 ||
+	    json_object_get(json_object_get(env, "sealed"), id) == NULL) {
+		snprintf(err, errcap, "exactly one body, sealed to the municipality");
+		return WN_ESCHEMA;
+	}
+	return 0;
+}
+
+int broker_handle_to_municipality(struct broker *b, const struct broker_request *rq,
+				  json_t **reply, char *err, size_t errcap)
+{
+	const json_t *env = rq->env;
+	const char *type = envelope_str(env, "type");
+	char answer[40], result[40];
+	int rc = route_check_to_municipality(b, rq, err, errcap);
+	if (rc != 0)
+		return rc;
+	snprintf(answer, sizeof(answer), "%s.ack", type);
+	snprintf(result, sizeof(result), "%s.result", type);
+	json_t *entry = json_pack("{s:s,s:s,s:s,s:O,s:I}", "type", type, "id",
+				  envelope_str(env, "id"), "from", rq->from->id, "to",
+				  json_object_get(env, "to"), "ts", (json_int_t)envelope_ts(env));
+	json_t *answers = NULL, *delivery = NULL;
+	int64_t index = 0;
+	rc = route_forward(b, rq, entry, NULL, answer, route_deadline(b, env), NULL, &answers,
+			   &delivery, &index, err, errcap);
+	json_decref(entry);
+	if (rc != 0)
+		return rc;
+	return broker_reply(b, rq, result,
+			    json_pack("{s:o,s:o,s:I}", "answers", answers, "delivery", delivery,
+				      "audit_index", (json_int_t)index),
+			    reply);
+}

@@ -83,7 +83,9 @@ static const char *const known_types[] = {
 	"rights.request", "rights.answer", "rights.result",
 	"stats.get", "stats.month", "stats.answer", "stats.result",
 	"member.join", "member.status", "member.list", "member.vote", "member.notice",
-	"member.end", "policy.propose", "policy.get", "directory.changed", "breach.report", NULL,
+	"member.end", "policy.propose", "policy.get", "directory.changed", "breach.report",
+	"notice", "notice.ack", "notice.result", "rights.decision", "rights.decision.ack",
+	"rights.decision.result", NULL,
 };
 
 static int envelope_type_known(const char *t)

@@ -414,7 +414,8 @@ typedef struct wn_rights_params {
 	const char *case_id;          /* a request about a person of a case: its partners are
 				       * asked, and each checks the person belongs to it; or NULL */
 	const char *bsn;
-	const char *kind;             /* correction, completion, deletion, shielding */
+	const char *kind;             /* correction, completion, deletion, shielding,
+				       * objection (recht van verzet, G-P 5) */
 	const char *const *categories;/* NULL: every category */
 	size_t ncategories;
 	const char *text;             /* what the client asks, for the partners */
@@ -460,9 +461,14 @@ typedef struct wn_rights_list {
 int wn_rights_pending(wn_client *c, wn_rights_list **out);
 void wn_rights_list_free(wn_rights_list *l);
 
-/* Decides a rights request: decision "done" (a deletion removes the
- * records, a shielding stops their disclosure) or "refused" with a
- * motivation. */
+/* Decides a rights request: "done" (granted and carried out at once: a
+ * deletion removes the records, a shielding or an objection stops their
+ * disclosure), "granted" (to be carried out, e.g. a correction in the
+ * partner's own system), "executed" (a granted one, now carried out) or
+ * "refused" with a motivation of at least 10 characters (WN_EMOTIVATION).
+ * The decision goes back, sealed, to the municipality that sent the request.
+ * WN_ENOTFOUND for an unknown id, WN_EINVAL for a decision its state does
+ * not allow. */
 int wn_rights_decide(wn_client *c, const char *id, const char *decision, const char *motivation,
 		     const wn_actor *actor);
 
@@ -490,6 +496,55 @@ int wn_report_access(wn_client *c, const wn_report_params *p, char **json_out);
 /* Renders a report from wn_report_access() as a page in Dutch for the
  * client. WN_EJSON when report_json is not a report. *html_out: free(). */
 int wn_report_html(const char *report_json, char **html_out);
+
+/* At the municipality's node: the rights requests it sent, each with one
+ * four-week deadline (G-P 8.2) and every partner's state — registered,
+ * not_known, granted, executed, refused (with its motivation) — as the
+ * partners' decisions came back. id NULL: all, newest first. *json_out:
+ * {id, kind, deadline, state: open | being_executed | answered, overdue,
+ * refusals, partners: [...]}, or {requests: [...]}; free(). WN_ENOTFOUND
+ * for an id this node did not send. */
+int wn_rights_status(wn_client *c, const char *id, const wn_actor *actor, char **json_out);
+
+/* The written answer to the client (Dutch HTML) from wn_rights_status() of
+ * one request: each organisation's decision, refusals with their
+ * motivation, and how to object. WN_EJSON when status_json is not one
+ * request. *html_out: free(). */
+int wn_rights_letter_html(const char *status_json, char **html_out);
+
+/* ---- notices to the client (r08, r09; Heerlen 7.2, 7.3, 10.3, 11.4) ------- */
+
+/* A partner that discloses to a third party, or on any ground but consent,
+ * sends a notice, sealed, to the municipality's node, which tells the client.
+ * These calls work at the municipality's node (elsewhere WN_EDENIED). */
+
+/* The queue: overdue notices first (past the policy's notice_days), then by
+ * due date; all != 0 includes those sent. *json_out: {notices: [{id, kind,
+ * source, recipient, disclosed_at, due, status: queued | sent, overdue,
+ * after_refusal, sent_on?, channel?}]}; free(). */
+int wn_notices_list(wn_client *c, int all, const wn_actor *actor, char **json_out);
+
+/* One notice with its letter: {…, letter: {bsn, source, recipient,
+ * recipient_role, categories, purpose, ground, legal_reference?, interest?,
+ * request, case?, disclosed_at, refusal?}}; free(). Reading it is logged. */
+int wn_notice_show(wn_client *c, const char *id, const wn_actor *actor, char **json_out);
+
+/* The letter for the client (Dutch HTML) from wn_notice_show(): what was
+ * shared, by whom, with whom, why and on which ground, and the client's
+ * rights. WN_EJSON when notice_json is not a notice. *html_out: free(). */
+int wn_notice_html(const char *notice_json, char **html_out);
+
+/* Records that the letter went out: on (YYYY-MM-DD, NULL: today) by channel
+ * (post, email, portal, in_person, phone). WN_ENOTFOUND when it is not
+ * queued. */
+int wn_notice_sent(wn_client *c, const char *id, const char *on, const char *channel,
+		   const wn_actor *actor);
+
+/* Records how and when the household was told of its case (G-P 5, 6):
+ * moment "before" the case opened, or "after" with the reason (at least 10
+ * characters, WN_EMOTIVATION); on YYYY-MM-DD; how as for wn_notice_sent. */
+int wn_case_informed(wn_client *c, const char *case_id, const char *moment, const char *on,
+		     const char *how, const char *reason, const wn_actor *actor);
 
 /* ---- management information (r25) --------------------------------------- */
 

@@ -42,6 +42,10 @@ int cli_request(wn_client *c, int argc, char **argv);
 int cli_duty(wn_client *c, int argc, char **argv);
 int cli_thirdparty(wn_client *c, int argc, char **argv);
 int cli_rights(wn_client *c, int argc, char **argv);
+/* wijknet notices …, rights status|answer, case informed (cli_notices.c). */
+int cli_notices(wn_client *c, int argc, char **argv);
+int cli_rights_status(wn_client *c, int argc, char **argv);
+int cli_case_informed(wn_client *c, int argc, char **argv);
 int cli_report(wn_client *c, int argc, char **argv);
 int cli_stats(wn_client *c, int argc, char **argv);
 

@@ -225,6 +225,8 @@ int cli_case(wn_client *c, int argc, char **argv)
 	if (argc < 1)
 		return case_usage();
 	const char *sub = argv[0];
+	if (strcmp(sub, "informed") == 0)
+		return cli_case_informed(c, argc, argv);
 	const char *sub2 = strcmp(sub, "person") == 0 && argc > 1 ? argv[1] : NULL;
 	int rc = case_parse(&a, argc, argv, sub2 ? 2 : 1);
 	if (rc == 0) {

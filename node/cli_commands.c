@@ -337,8 +337,13 @@ int cli_online_command(wn_client *c, const char *cmd, int argc, char **argv)
 		return cli_duty(c, argc, argv);
 	if (strcmp(cmd, "thirdparty") == 0)
 		return cli_thirdparty(c, argc, argv);
+	if (strcmp(cmd, "rights") == 0 && argc >= 1 &&
+	    (strcmp(argv[0], "status") == 0 || strcmp(argv[0], "answer") == 0))
+		return cli_rights_status(c, argc, argv);
 	if (strcmp(cmd, "rights") == 0)
 		return cli_rights(c, argc, argv);
+	if (strcmp(cmd, "notices") == 0)
+		return cli_notices(c, argc, argv);
 	if (strcmp(cmd, "report") == 0)
 		return cli_report(c, argc, argv);
 	if (strcmp(cmd, "stats") == 0)

@@ -13,10 +13,14 @@
 static int rights_usage(void)
 {
 	fprintf(stderr,
-		"usage: wijknet rights request --bsn BSN --kind correction|completion|deletion|shielding\n"
+		"usage: wijknet rights request --bsn BSN\n"
+		"                 --kind correction|completion|deletion|shielding|objection\n"
 		"                 [--case ID] [--categories a,b] [--text TEXT] [--partners a,b] [--json]\n"
 		"       wijknet rights list [--json]\n"
-		"       wijknet rights decide --id ID --decision done|refused [--motivation TEXT]\n"
+		"       wijknet rights decide --id ID --decision done|granted|executed|refused\n"
+		"                 [--motivation TEXT]\n"
+		"       wijknet rights status [--id ID]     (at the municipality: each partner's state)\n"
+		"       wijknet rights answer --id ID [--out FILE|-]   (the letter to the client)\n"
 		"(each with [--actor ID --role ROLE])\n");
 	return 2;
 }

@@ -15,12 +15,10 @@
 
 #include "wijknet.h"
 #include "vocab.h"
+#include "client_html.h"
 
-struct label {
-	const char *code, *text;
-};
 
-static const struct label purposes[] = {
+const struct label html_purposes[] = {
 	{ "intake", "intake: is uw huishouden al bekend" },
 	{ "signalering", "signalering van een zorg" },
 	{ "casusoverleg", "casusoverleg van het wijkteam" },
@@ -30,7 +28,7 @@ static const struct label purposes[] = {
 	{ NULL, NULL },
 };
 
-static const struct label grounds[] = {
+const struct label html_grounds[] = {
 	{ "consent", "uw toestemming" },
 	{ "legal_obligation", "een wettelijke plicht" },
 	{ "vital_interest", "een vitaal belang" },
@@ -58,18 +56,23 @@ static const struct label outcomes[] = {
 	{ NULL, NULL },
 };
 
-static const struct label rights_kinds[] = {
+const struct label html_rights_kinds[] = {
 	{ "correction", "verbetering" },
 	{ "completion", "aanvulling" },
 	{ "deletion", "verwijdering" },
 	{ "shielding", "afscherming" },
+	{ "objection", "bezwaar tegen het gebruik (recht van verzet)" },
 	{ NULL, NULL },
 };
 
-static const struct label rights_status[] = {
+const struct label html_rights_status[] = {
 	{ "open", "in behandeling" },
 	{ "done", "uitgevoerd" },
+	{ "granted", "toegekend, wordt uitgevoerd" },
+	{ "executed", "uitgevoerd" },
 	{ "refused", "afgewezen" },
+	{ "registered", "in behandeling" },
+	{ "not_known", "heeft geen gegevens van u" },
 	{ NULL, NULL },
 };
 
@@ -84,7 +87,7 @@ static const struct label missing_reasons[] = {
 };
 
 /* The Dutch text of code, or the code itself when it has none. */
-static const char *label_of(const struct label *t, const char *code)
+const char *html_label(const struct label *t, const char *code)
 {
 	if (code == NULL)
 		return "";
@@ -94,7 +97,7 @@ static const char *label_of(const struct label *t, const char *code)
 	return code;
 }
 
-static void put_escaped(FILE *f, const char *s)
+void html_escaped(FILE *f, const char *s)
 {
 	for (; s != NULL && *s; s++) {
 		switch (*s) {
@@ -114,7 +117,7 @@ static const char *str(const json_t *o, const char *k)
 }
 
 /* A date as dd-mm-jjjj: from milliseconds, or from YYYY-MM-DD text. */
-static void put_date(FILE *f, const json_t *v)
+void html_date(FILE *f, const json_t *v)
 {
 	if (json_is_integer(v) && json_integer_value(v) > 0) {
 		time_t t = (time_t)(json_integer_value(v) / 1000);
@@ -130,13 +133,13 @@ static void put_date(FILE *f, const json_t *v)
 	}
 }
 
-static void put_category(FILE *f, const char *code)
+void html_category(FILE *f, const char *code)
 {
 	const struct vocab_category *c = vocab_category(code);
-	put_escaped(f, c != NULL ? c->label : code);
+	html_escaped(f, c != NULL ? c->label : code);
 }
 
-static void put_categories(FILE *f, const json_t *cats)
+void html_categories(FILE *f, const json_t *cats)
 {
 	size_t i;
 	json_t *x;
@@ -147,7 +150,7 @@ static void put_categories(FILE *f, const json_t *cats)
 	json_array_foreach(cats, i, x) {
 		if (i > 0)
 			fputs(", ", f);
-		put_category(f, json_string_value(x));
+		html_category(f, json_string_value(x));
 	}
 }
 
@@ -155,7 +158,7 @@ static void put_categories(FILE *f, const json_t *cats)
 static void put_partner(FILE *f, const json_t *report, const char *id)
 {
 	const char *name = str(json_object_get(report, "names"), id != NULL ? id : "");
-	put_escaped(f, name != NULL ? name : id);
+	html_escaped(f, name != NULL ? name : id);
 }
 
 static void put_head(FILE *f)
@@ -179,11 +182,11 @@ static void put_intro(FILE *f, const json_t *r)
 	      "gegevens over u heeft opgevraagd of ontvangen: wanneer, waarvoor en op welke grond. "
 	      "U heeft hier recht op (artikel 9 van het convenant, artikel 15 AVG).</p>\n<p>", f);
 	fputs("Opgemaakt op ", f);
-	put_date(f, json_object_get(r, "generated_at"));
+	html_date(f, json_object_get(r, "generated_at"));
 	fputs(". Kenmerk: ", f);
-	put_escaped(f, str(r, "request_id"));
+	html_escaped(f, str(r, "request_id"));
 	fputs(". Betreft de persoon met het burgerservicenummer dat eindigt op ", f);
-	put_escaped(f, n >= 3 ? bsn + n - 3 : "");
+	html_escaped(f, n >= 3 ? bsn + n - 3 : "");
 	fputs(".</p>\n", f);
 	if (str(r, "scope") != NULL && strcmp(str(r, "scope"), "own") == 0) {
 		fputs("<p>Dit overzicht gaat alleen over de gegevens van één organisatie "
@@ -197,9 +200,9 @@ static void put_intro(FILE *f, const json_t *r)
 		      "</strong> Deze organisaties konden hun deel niet geven:</p>\n<ul>\n", f);
 		json_array_foreach(missing, i, x) {
 			fputs("<li>", f);
-			put_escaped(f, str(x, "name") ? str(x, "name") : str(x, "partner"));
+			html_escaped(f, str(x, "name") ? str(x, "name") : str(x, "partner"));
 			fputs(" (", f);
-			put_escaped(f, label_of(missing_reasons, str(x, "reason")));
+			html_escaped(f, html_label(missing_reasons, str(x, "reason")));
 			fputs(")</li>\n", f);
 		}
 		fputs("</ul>\n<p>Vraag de gemeente hun deel opnieuw op te vragen, of vraag het bij "
@@ -211,7 +214,7 @@ static void put_intro(FILE *f, const json_t *r)
 	json_array_foreach(json_object_get(r, "organisations"), i, x)
 		if (json_is_true(json_object_get(x, "truncated"))) {
 			fputs("<p class=\"let-op\">Van ", f);
-			put_escaped(f, str(x, "name"));
+			html_escaped(f, str(x, "name"));
 			fputs(" staan hier niet alle gegevens: het zijn er meer dan in één overzicht "
 			      "passen. Vraag om een volgend overzicht.</p>\n", f);
 		}
@@ -224,7 +227,7 @@ static void put_records(FILE *f, const json_t *r)
 	fputs("<h2>Welke gegevens hebben de organisaties van u?</h2>\n", f);
 	json_array_foreach(json_object_get(r, "organisations"), i, org) {
 		fputs("<h3>", f);
-		put_escaped(f, str(org, "name"));
+		html_escaped(f, str(org, "name"));
 		fputs("</h3>\n", f);
 		json_t *recs = json_object_get(org, "records");
 		if (json_array_size(recs) == 0) {
@@ -235,18 +238,18 @@ static void put_records(FILE *f, const json_t *r)
 		      "<th>Laatst gewijzigd</th><th>Bewaard tot</th><th>Afgeschermd</th></tr>\n", f);
 		json_array_foreach(recs, j, rec) {
 			fputs("<tr><td>", f);
-			put_category(f, str(rec, "category"));
+			html_category(f, str(rec, "category"));
 			fputs("</td><td>", f);
 			if (str(rec, "origin") != NULL && strcmp(str(rec, "origin"), "own") == 0)
 				fputs("eigen registratie van de organisatie", f);
 			else
-				put_escaped(f, str(rec, "origin"));
+				html_escaped(f, str(rec, "origin"));
 			fputs("</td><td>", f);
-			put_date(f, json_object_get(rec, "created_at"));
+			html_date(f, json_object_get(rec, "created_at"));
 			fputs("</td><td>", f);
-			put_date(f, json_object_get(rec, "updated_at"));
+			html_date(f, json_object_get(rec, "updated_at"));
 			fputs("</td><td>", f);
-			put_date(f, json_object_get(rec, "retention_until"));
+			html_date(f, json_object_get(rec, "retention_until"));
 			fputs("</td><td>", f);
 			fputs(json_integer_value(json_object_get(rec, "shielded")) ? "ja" : "nee", f);
 			fputs("</td></tr>\n", f);
@@ -270,26 +273,26 @@ static void put_disclosures(FILE *f, const json_t *r)
 	      f);
 	json_array_foreach(list, i, x) {
 		fputs("<tr><td>", f);
-		put_date(f, json_object_get(x, "at"));
+		html_date(f, json_object_get(x, "at"));
 		fputs("</td><td>", f);
 		put_partner(f, r, str(x, "requester"));
 		if (str(x, "role") != NULL) {
 			fputs(" (", f);
-			put_escaped(f, str(x, "role"));
+			html_escaped(f, str(x, "role"));
 			fputs(")", f);
 		}
 		fputs("</td><td>", f);
-		put_escaped(f, str(x, "source_name") ? str(x, "source_name") : str(x, "source"));
+		html_escaped(f, str(x, "source_name") ? str(x, "source_name") : str(x, "source"));
 		fputs("</td><td>", f);
-		put_escaped(f, label_of(kinds, str(x, "kind")));
+		html_escaped(f, html_label(kinds, str(x, "kind")));
 		fputs("</td><td>", f);
-		put_escaped(f, label_of(purposes, str(x, "purpose")));
+		html_escaped(f, html_label(html_purposes, str(x, "purpose")));
 		fputs("</td><td>", f);
-		put_escaped(f, str(x, "ground") ? label_of(grounds, str(x, "ground")) : "–");
+		html_escaped(f, str(x, "ground") ? html_label(html_grounds, str(x, "ground")) : "–");
 		fputs("</td><td>", f);
-		put_categories(f, json_object_get(x, "categories"));
+		html_categories(f, json_object_get(x, "categories"));
 		fputs("</td><td>", f);
-		put_escaped(f, label_of(outcomes, str(x, "outcome")));
+		html_escaped(f, html_label(outcomes, str(x, "outcome")));
 		fputs("</td></tr>\n", f);
 	}
 	fputs("</table>\n", f);
@@ -307,15 +310,15 @@ static void put_rights(FILE *f, const json_t *r)
 				      "<th>Verzoek om</th><th>Ontvangen</th><th>Beslissing uiterlijk</th>"
 				      "<th>Stand</th></tr>\n", f);
 			fputs("<tr><td>", f);
-			put_escaped(f, str(org, "name"));
+			html_escaped(f, str(org, "name"));
 			fputs("</td><td>", f);
-			put_escaped(f, label_of(rights_kinds, str(x, "kind")));
+			html_escaped(f, html_label(html_rights_kinds, str(x, "kind")));
 			fputs("</td><td>", f);
-			put_date(f, json_object_get(x, "received_at"));
+			html_date(f, json_object_get(x, "received_at"));
 			fputs("</td><td>", f);
-			put_date(f, json_object_get(x, "deadline"));
+			html_date(f, json_object_get(x, "deadline"));
 			fputs("</td><td>", f);
-			put_escaped(f, label_of(rights_status, str(x, "status")));
+			html_escaped(f, html_label(html_rights_status, str(x, "status")));
 			fputs("</td></tr>\n", f);
 		}
 	}
@@ -329,11 +332,11 @@ static void put_rights(FILE *f, const json_t *r)
 				      "<th>Soort gegevens</th><th>Verwijderd op</th><th>Waarom</th></tr>\n",
 				      f);
 			fputs("<tr><td>", f);
-			put_escaped(f, str(org, "name"));
+			html_escaped(f, str(org, "name"));
 			fputs("</td><td>", f);
-			put_category(f, str(x, "category"));
+			html_category(f, str(x, "category"));
 			fputs("</td><td>", f);
-			put_date(f, json_object_get(x, "at"));
+			html_date(f, json_object_get(x, "at"));
 			fputs("</td><td>", f);
 			fputs(str(x, "kind") && strcmp(str(x, "kind"), "purge") == 0
 				      ? "de bewaartermijn was verstreken"

@@ -53,6 +53,7 @@ struct node {
 	struct directory *dir;
 	int seal_published;
 	int refresh_now;          /* the broker said the directory changed */
+	int outbox_now;           /* something waits for the municipality */
 	int stopping;
 	int64_t breach_mark;      /* the security events last raised to the broker */
 	pthread_t refresher;

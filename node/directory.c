@@ -31,6 +31,8 @@ static const struct schema_field dir_policy_fields[] = {
 	{ "max_partners", SCHEMA_INT, 0, 1000 },
 	{ "version", SCHEMA_INT, 0, 1000000 },
 	{ "case_retention_days", SCHEMA_INT, 0, 36500 },
+	{ "notice_days", SCHEMA_INT, 0, 365 },
+	{ "retention_days", SCHEMA_INT, 0, 36500 },
 	{ "clusters", SCHEMA_OBJECT, 0, 0 },
 	{ "data_sets", SCHEMA_OBJECT, 0, 0 },
 	{ NULL, 0, 0, 0 },
@@ -191,6 +193,8 @@ int directory_from_envelope(const json_t *env, const char *broker_id, pki_trust 
 	d->fetched_at = time_now_ms();
 	d->max_consent_days = (int)json_integer_value(json_object_get(policy, "max_consent_days"));
 	d->policy_version = (int)json_integer_value(json_object_get(policy, "version"));
+	d->notice_days = (int)json_integer_value(json_object_get(policy, "notice_days"));
+	d->retention_days = (int)json_integer_value(json_object_get(policy, "retention_days"));
 	json_t *sets = json_object_get(policy, "data_sets");
 	if (sets != NULL && dataset_validate(sets, err, errcap) == 0)
 		d->data_sets = json_incref(sets);

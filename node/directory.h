@@ -40,6 +40,8 @@ struct directory {
 	int64_t fetched_at;
 	int max_consent_days;  /* federation policy; 0 when the broker names none */
 	int policy_version;    /* the federation policy's version */
+	int notice_days;       /* a notice to the client is overdue after (0: default) */
+	int retention_days;    /* client-duty records kept after they end (0: default) */
 	json_t *data_sets;     /* the policy's cluster data sets, or NULL (the vocabulary's) */
 	int64_t version;       /* the registry's version when the broker signed it */
 };

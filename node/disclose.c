@@ -32,6 +32,7 @@
 #include "household.h"
 #include "ids.h"
 #include "log.h"
+#include "notice.h"
 #include "schema.h"
 #include "secret.h"
 #include "secevent.h"
@@ -66,6 +67,7 @@ struct disclose_ctx {
 	/* filled inside the transaction */
 	json_t *records;
 	const char *outcome;
+	int notified;              /* a notice waits for the municipality */
 };
 
 static void refuse(struct disclose_ctx *c, const char *reason, const char *detail)
@@ -281,27 +283,27 @@ static int disclose_assertion(db *d, struct disclose_ctx *c, int take, int *foun
 	return rc;
 }
 
+/* The notice the client gets of this disclosure, queued for the
+ * municipality in the transaction that logs it (r08, r09, H 10.3). */
 static int disclose_notify(db *d, struct disclose_ctx *c, const char *kind, const char *cats)
 {
-	sqlite3_stmt *st = NULL;
-	int rc = db_prepare(d, "INSERT INTO client_notifications(ts, request_id, kind, recipient,"
-			       " subject_index, categories, ground, legal_reference)"
-			       " VALUES (?,?,?,?,?,?,?,?)", &st);
-	if (rc != 0)
-		return rc;
-	const char *ref = json_string_value(json_object_get(c->motivation, "legal_reference"));
-	sqlite3_bind_int64(st, 1, time_now_ms());
-	sqlite3_bind_text(st, 2, envelope_str(c->query, "id"), -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 3, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, c->requester->id, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_blob(st, 5, c->index, STORE_INDEX_LEN, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 6, cats, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 7, envelope_str(c->query, "ground"), -1, SQLITE_TRANSIENT);
-	if (ref != NULL)
-		sqlite3_bind_text(st, 8, ref, -1, SQLITE_TRANSIENT);
-	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
-	sqlite3_finalize(st);
-	return rc;
+	const json_t *q = c->query, *actor = json_object_get(q, "actor");
+	struct notice_draft nd = {
+		.kind = kind,
+		.bsn = c->bsn,
+		.subject_index = c->index,
+		.request_id = envelope_str(q, "id"),
+		.case_id = envelope_str(q, "case"),
+		.recipient = c->requester->id,
+		.recipient_role = json_string_value(json_object_get(actor, "role")),
+		.purpose = envelope_str(q, "purpose"),
+		.ground = envelope_str(q, "ground"),
+		.legal_reference = json_string_value(json_object_get(c->motivation, "legal_reference")),
+		.interest = json_string_value(json_object_get(c->motivation, "interest")),
+		.categories = cats,
+	};
+	c->notified = 1;
+	return notice_queue_locked(d, c->n, &nd);
 }
 
 /* The decision's last, stateful part and its log entry, in one transaction. */
@@ -391,13 +393,13 @@ static int disclose_commit(db *d, void *arg)
 		.approval = envelope_str(q, "approval"),
 	};
 	rc = disclog_insert(d, &e);
-	/* the client is told of a disclosure required by law (r09) or made to a
-	 * third party (r08, Heerlen 7.2) */
+	/* the client is told of a disclosure to a third party (r08, Heerlen 7.2)
+	 * and of one on any ground but consent: required by law (r09, H 7.3) or
+	 * made without or after refusing consent (H 10.3) */
 	if (rc == 0 && strcmp(c->outcome, "disclosed") == 0 && e.approval != NULL)
 		rc = disclose_notify(d, c, "third_party", cats);
-	else if (rc == 0 && strcmp(c->outcome, "disclosed") == 0 &&
-		 strcmp(ground, "legal_obligation") == 0)
-		rc = disclose_notify(d, c, "legal_obligation", cats);
+	else if (rc == 0 && strcmp(c->outcome, "disclosed") == 0 && strcmp(ground, "consent") != 0)
+		rc = disclose_notify(d, c, ground, cats);
 	free(cats);
 	return rc;
 }
@@ -498,6 +500,8 @@ int answer_request(struct node *n, const json_t *query, const struct dir_peer *r
 	log_emit(WN_LOG_INFO, "request_answered",
 		 json_pack("{s:s,s:s,s:s,s:s}", "re", envelope_str(query, "id"), "requester",
 			   requester->id, "outcome", c.outcome, "reason", c.reason ? c.reason : ""));
+	if (c.notified)
+		outbox_kick(n);
 	rc = disclose_answer(&c, reply);
 out:
 	OPENSSL_cleanse(c.index, sizeof(c.index));

@@ -18,6 +18,7 @@
 #include "log.h"
 #include "replay.h"
 #include "mgmtinfo.h"
+#include "notice.h"
 #include "report.h"
 #include "rights.h"
 #include "secevent.h"
@@ -193,6 +194,10 @@ int node_inbound_handle(void *arg, const struct rpc_peer *conn, const void *req,
 		rc = report_answer(n, env, sender, &reply, err, sizeof(err));
 	} else if (sender != NULL && sender->municipality && strcmp(type, "rights.request") == 0) {
 		rc = rights_receive(n, env, sender, &reply, err, sizeof(err));
+	} else if (sender != NULL && strcmp(type, "notice") == 0) {
+		rc = notice_receive(n, env, sender, &reply, err, sizeof(err));
+	} else if (sender != NULL && strcmp(type, "rights.decision") == 0) {
+		rc = rights_decision_receive(n, env, sender, &reply, err, sizeof(err));
 	} else {
 		snprintf(err, sizeof(err), "message type '%s' is not accepted here from '%s'", type,
 			 from);

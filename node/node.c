@@ -19,6 +19,7 @@
 #include "log.h"
 #include "node.h"
 #include "nodedb.h"
+#include "notice.h"
 #include "purge.h"
 #include "sealkey.h"
 #include "store.h"
@@ -227,6 +228,7 @@ static void *node_refresher_main(void *arg)
 		int have_dir = n->dir != NULL, published = n->seal_published;
 		int now_wanted = n->refresh_now;
 		n->refresh_now = 0;
+		n->outbox_now = 0;
 		int64_t now = time_mono_ms();
 		pthread_mutex_unlock(&n->lock);
 		char err[512] = "";
@@ -248,6 +250,8 @@ static void *node_refresher_main(void *arg)
 			purge_expired(n, &purged);
 			n->next_purge = now + n->purge_ms;
 		}
+		if (rc == 0)
+			outbox_flush(n);
 		if (rc == 0 && now >= next_breaches) {
 			node_raise_breaches(n);
 			next_breaches = now + n->refresh_ms;
@@ -279,7 +283,8 @@ static void *node_refresher_main(void *arg)
 		ts.tv_nsec += wait_ms * 1000000L;
 		ts.tv_sec += ts.tv_nsec / 1000000000L;
 		ts.tv_nsec %= 1000000000L;
-		pthread_cond_timedwait(&n->wake, &n->lock, &ts);
+		if (!n->outbox_now) /* a notice queued while we worked goes at once */
+			pthread_cond_timedwait(&n->wake, &n->lock, &ts);
 	}
 	pthread_mutex_unlock(&n->lock);
 	return NULL;

@@ -8,6 +8,7 @@
 #include "casekey.h"
 #include "consent.h"
 #include "disclog.h"
+#include "notice.h"
 #include "replay.h"
 #include "rights.h"
 #include "store.h"
@@ -38,6 +39,9 @@ static const struct db_migration node_migrations[] = {
 	/* the newest CRL the broker distributed (never replaced by an older one) */
 	{ 13, "CREATE TABLE federation_crl (id INTEGER PRIMARY KEY CHECK (id = 1),"
 	      " pem TEXT NOT NULL, updated_at INTEGER NOT NULL);" },
+	/* the client is told: notices and their way to the municipality, how a
+	 * household heard of its case; rights decided end to end */
+	{ 14, NOTICE_SCHEMA RIGHTS_V2_SCHEMA },
 };
 
 int nodedb_open(const char *path, db **out, char *err, size_t errcap)

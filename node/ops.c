@@ -17,6 +17,7 @@
 #include "purge.h"
 #include "report.h"
 #include "rights.h"
+#include "notice.h"
 #include "store.h"
 #include "vocab.h"
 #include "thirdparty.h"
@@ -149,6 +150,8 @@ json_t *local_dispatch(struct node *n, const char *op, json_t *rq)
 		return op_records_import(n, rq);
 	if (strcmp(op, "records.purge") == 0)
 		return local_purge(n, rq);
+	if (strncmp(op, "notices.", 8) == 0 || strcmp(op, "case.informed") == 0)
+		return local_notices(n, op, rq);
 	if (strncmp(op, "case.", 5) == 0)
 		return local_case(n, op, rq);
 	if (strncmp(op, "consent.", 8) == 0)

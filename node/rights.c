@@ -29,6 +29,7 @@
 #include "secevent.h"
 #include "local.h"
 #include "log.h"
+#include "notice.h"
 #include "purge.h"
 #include "rights.h"
 #include "schema.h"
@@ -39,7 +40,8 @@
 #define RIGHTS_DEADLINE_DAYS 28 /* four weeks (G-P 8) */
 #define RIGHTS_DEADLINE_MS 5000
 
-static const char *const kinds[] = { "correction", "completion", "deletion", "shielding", NULL };
+static const char *const kinds[] = { "correction", "completion", "deletion", "shielding",
+				     "objection", NULL };
 
 static const struct schema_field rights_sealed_fields[] = {
 	{ "bsn", SCHEMA_STRING, 1, 16 },
@@ -299,6 +301,138 @@ static int rights_case_scope(struct node *n, const char *case_id, const char *bs
 	return rc;
 }
 
+/* The request as the municipality keeps it: one clock for the client
+ * (G-P 7.1, 8.2), each partner's state, and its own part when it holds
+ * records of the person itself. */
+struct rights_record {
+	struct node *n;
+	const char *id, *kind;
+	const json_t *rq;
+	const uint8_t *index;
+	const json_t *answers;    /* [{partner, status, deadline?}] */
+	const char *own_deadline; /* out: set when registered here too */
+	char deadline[DATE_LEN + 1];
+};
+
+static int rights_record_partner(db *d, const char *id, const char *partner, const char *status,
+				 const char *deadline)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = db_prepare(d, "INSERT OR REPLACE INTO client_rights_partners(request_id, partner,"
+			       " status, deadline, updated_at) VALUES (?,?,?,?,?)", &st);
+	if (rc != 0)
+		return rc;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, partner, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, status, -1, SQLITE_STATIC);
+	if (deadline != NULL)
+		sqlite3_bind_text(st, 4, deadline, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, time_now_ms());
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int rights_record_own(db *d, struct rights_record *r, const char *deadline)
+{
+	sqlite3_stmt *st = NULL;
+	int held = 0;
+	int rc = db_prepare(d, "SELECT 1 FROM records WHERE subject_index = ? LIMIT 1", &st);
+	if (rc != 0)
+		return rc;
+	sqlite3_bind_blob(st, 1, r->index, STORE_INDEX_LEN, SQLITE_STATIC);
+	held = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	if (!held)
+		return 0;
+	const json_t *actor = json_object_get(r->rq, "actor"), *cats = json_object_get(r->rq,
+										     "categories");
+	char *ctext = cats ? json_dumps(cats, JSON_COMPACT) : NULL;
+	rc = db_prepare(d, "INSERT INTO rights_requests(id, received_at, deadline, kind, categories,"
+			   " text, requester, actor_role, subject_index) VALUES (?,?,?,?,?,?,?,?,?)",
+			&st);
+	if (rc == 0) {
+		sqlite3_bind_text(st, 1, r->id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, time_now_ms());
+		sqlite3_bind_text(st, 3, deadline, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, r->kind, -1, SQLITE_STATIC);
+		if (ctext != NULL)
+			sqlite3_bind_text(st, 5, ctext, -1, SQLITE_STATIC);
+		if (json_object_get(r->rq, "text") != NULL)
+			sqlite3_bind_text(st, 6, json_string_value(json_object_get(r->rq, "text")), -1,
+					  SQLITE_STATIC);
+		sqlite3_bind_text(st, 7, r->n->ident->id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 8, json_string_value(json_object_get(actor, "role")), -1,
+				  SQLITE_STATIC);
+		sqlite3_bind_blob(st, 9, r->index, STORE_INDEX_LEN, SQLITE_STATIC);
+		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
+		sqlite3_finalize(st);
+	}
+	free(ctext);
+	if (rc == 0)
+		rc = rights_record_partner(d, r->id, r->n->ident->id, "registered", deadline);
+	if (rc == 0)
+		r->own_deadline = deadline;
+	return rc;
+}
+
+static int rights_record_run(db *d, void *arg)
+{
+	struct rights_record *r = arg;
+	char *deadline = r->deadline;
+	const json_t *actor = json_object_get(r->rq, "actor"), *cats = json_object_get(r->rq,
+										     "categories");
+	sqlite3_stmt *st = NULL;
+	size_t i;
+	json_t *x;
+	date_today_plus(RIGHTS_DEADLINE_DAYS, deadline);
+	char *ctext = cats ? json_dumps(cats, JSON_COMPACT) : NULL;
+	int rc = db_prepare(d, "INSERT INTO client_rights(id, created_at, deadline, kind,"
+			       " subject_index, categories, text, case_id, actor_id, actor_role)"
+			       " VALUES (?,?,?,?,?,?,?,?,?,?)", &st);
+	if (rc == 0) {
+		sqlite3_bind_text(st, 1, r->id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, time_now_ms());
+		sqlite3_bind_text(st, 3, deadline, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, r->kind, -1, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 5, r->index, STORE_INDEX_LEN, SQLITE_STATIC);
+		if (ctext != NULL)
+			sqlite3_bind_text(st, 6, ctext, -1, SQLITE_STATIC);
+		static const char *const f[] = { "text", "case" };
+		for (int k = 0; k < 2; k++)
+			if (json_object_get(r->rq, f[k]) != NULL)
+				sqlite3_bind_text(st, 7 + k,
+						  json_string_value(json_object_get(r->rq, f[k])), -1,
+						  SQLITE_STATIC);
+		sqlite3_bind_text(st, 9, json_string_value(json_object_get(actor, "id")), -1,
+				  SQLITE_STATIC);
+		sqlite3_bind_text(st, 10, json_string_value(json_object_get(actor, "role")), -1,
+				  SQLITE_STATIC);
+		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
+		sqlite3_finalize(st);
+	}
+	free(ctext);
+	json_array_foreach(r->answers, i, x) {
+		if (rc != 0)
+			break;
+		rc = rights_record_partner(d, r->id, json_string_value(json_object_get(x, "partner")),
+					   json_string_value(json_object_get(x, "status")),
+					   json_string_value(json_object_get(x, "deadline")));
+	}
+	if (rc == 0)
+		rc = rights_record_own(d, r, deadline);
+	if (rc == 0) {
+		int64_t lidx = 0;
+		json_t *e = json_pack("{s:s,s:s,s:s,s:i}", "rights_request", r->id, "kind", r->kind,
+				      "deadline", deadline, "partners",
+				      (int)json_array_size(r->answers));
+		rc = e ? ledger_append_locked(r->n->ledger, "rights.request", r->id, e, &lidx)
+		       : WN_ENOMEM;
+		json_decref(e);
+	}
+	return rc;
+}
+
 static json_t *rights_send(struct node *n, json_t *rq)
 {
 	char err[512] = "", qid[ID_HEX_LEN + 1];
@@ -315,7 +449,8 @@ static json_t *rights_send(struct node *n, json_t *rq)
 	if (bsn_validate(bsn) != 0)
 		return local_error(WN_EBSN, "the BSN is not valid: nine digits passing the 11-proef");
 	if (!kind_known(kind))
-		return local_error(WN_EINVAL, "kind: correction, completion, deletion or shielding");
+		return local_error(WN_EINVAL, "kind: correction, completion, deletion, shielding or "
+				   "objection");
 	if ((rc = categories_ok(json_object_get(rq, "categories"), err, sizeof(err))) != 0)
 		return local_error(rc, err);
 	const char *case_id = json_string_value(json_object_get(rq, "case"));
@@ -360,6 +495,17 @@ static json_t *rights_send(struct node *n, json_t *rq)
 			json_object_set(e, "deadline", json_object_get(body, "deadline"));
 		json_array_append_new(list, e);
 	}
+	struct rights_record rec = { n, qid, kind, rq, index, list, NULL, "" };
+	if ((rc = db_writer_run(n->writer, rights_record_run, &rec)) != 0) {
+		json_decref(list);
+		snprintf(err, sizeof(err), "the request went out as %s but could not be recorded "
+			 "here; record it by hand", qid);
+		goto fail;
+	}
+	if (rec.own_deadline != NULL)
+		json_array_append_new(list, json_pack("{s:s,s:s,s:s}", "partner", n->ident->id,
+						      "status", "registered", "deadline",
+						      rec.own_deadline));
 	log_emit(WN_LOG_INFO, "rights_request_sent", json_pack("{s:s,s:s}", "id", qid, "kind", kind));
 	result = json_pack("{s:b,s:{s:s,s:s,s:o}}", "ok", 1, "result", "request_id", qid, "kind",
 			   kind, "answers", list);
@@ -428,56 +574,61 @@ struct rights_decision {
 	struct node *n;
 	const char *id, *decision, *motivation, *role;
 	char kind[16];
+	char requester[64];
 	json_t *categories;
 	uint8_t index[STORE_INDEX_LEN];
 	long deleted;
+	int64_t decided_at, executed_at;
 	char *err;
 	size_t errcap;
 };
 
-/* Reads the open request and records the decision with its ledger entry. */
-static int rights_decide_run(db *d, void *arg)
+/* Reads the request; the decision must follow from its state: an open one
+ * is decided, a granted one is carried out. */
+static int rights_decide_read(db *d, struct rights_decision *x)
 {
-	struct rights_decision *x = arg;
 	sqlite3_stmt *st = NULL;
-	int rc = db_prepare(d, "SELECT kind, categories, subject_index, status FROM rights_requests"
-			       " WHERE id = ?", &st);
+	int rc = db_prepare(d, "SELECT kind, categories, subject_index, status, requester,"
+			       " decided_at FROM rights_requests WHERE id = ?", &st);
 	if (rc != 0)
 		return rc;
 	sqlite3_bind_text(st, 1, x->id, -1, SQLITE_TRANSIENT);
+	int executing = strcmp(x->decision, "executed") == 0;
 	if (sqlite3_step(st) != SQLITE_ROW) {
 		snprintf(x->err, x->errcap, "there is no rights request %s", x->id);
 		rc = WN_ENOTFOUND;
-	} else if (strcmp((const char *)sqlite3_column_text(st, 3), "open") != 0) {
-		snprintf(x->err, x->errcap, "rights request %s was decided before", x->id);
+	} else if (strcmp((const char *)sqlite3_column_text(st, 3), executing ? "granted" : "open")
+		   != 0) {
+		snprintf(x->err, x->errcap, executing ? "rights request %s is not granted and "
+			 "awaiting execution" : "rights request %s was decided before", x->id);
 		rc = WN_EINVAL;
 	} else {
 		json_error_t jerr;
 		snprintf(x->kind, sizeof(x->kind), "%s", (const char *)sqlite3_column_text(st, 0));
+		snprintf(x->requester, sizeof(x->requester), "%s",
+			 (const char *)sqlite3_column_text(st, 4));
 		if (sqlite3_column_type(st, 1) != SQLITE_NULL)
 			x->categories = json_loads((const char *)sqlite3_column_text(st, 1), 0, &jerr);
 		if (sqlite3_column_bytes(st, 2) == STORE_INDEX_LEN)
 			memcpy(x->index, sqlite3_column_blob(st, 2), STORE_INDEX_LEN);
+		x->decided_at = sqlite3_column_int64(st, 5);
 	}
 	sqlite3_finalize(st);
-	if (rc != 0)
-		return rc;
-	if ((rc = db_prepare(d, "UPDATE rights_requests SET status = ?, decided_at = ?,"
-				" decision_motivation = ?, decided_by_role = ? WHERE id = ?", &st)) != 0)
-		return rc;
-	sqlite3_bind_text(st, 1, x->decision, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, time_now_ms());
-	if (x->motivation != NULL)
-		sqlite3_bind_text(st, 3, x->motivation, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, x->role, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, x->id, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
-	sqlite3_finalize(st);
-	/* shielding: the records stay, but are no longer disclosed */
-	if (rc == 0 && strcmp(x->decision, "done") == 0 && strcmp(x->kind, "shielding") == 0 &&
-	    (rc = db_prepare(d, "UPDATE records SET shielded = 1 WHERE subject_index = ?1 AND"
-				" (?2 IS NULL OR category IN (SELECT value FROM json_each(?2)))",
-			     &st)) == 0) {
+	return rc;
+}
+
+/* Carries out a granted request: a shielding or an objection stops the
+ * records' disclosure, a deletion removes them; a correction or completion
+ * is done in the partner's own system. */
+static int rights_execute(db *d, struct rights_decision *x)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = 0;
+	if (strcmp(x->kind, "shielding") == 0 || strcmp(x->kind, "objection") == 0) {
+		if ((rc = db_prepare(d, "UPDATE records SET shielded = 1 WHERE subject_index = ?1 AND"
+				       " (?2 IS NULL OR category IN (SELECT value FROM json_each(?2)))",
+				     &st)) != 0)
+			return rc;
 		char *cats = x->categories ? json_dumps(x->categories, JSON_COMPACT) : NULL;
 		sqlite3_bind_blob(st, 1, x->index, STORE_INDEX_LEN, SQLITE_TRANSIENT);
 		if (cats != NULL)
@@ -485,11 +636,86 @@ static int rights_decide_run(db *d, void *arg)
 		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
 		sqlite3_finalize(st);
 		free(cats);
-	}
-	/* deletion: the records go with the decision, each removal logged without content */
-	if (rc == 0 && strcmp(x->decision, "done") == 0 && strcmp(x->kind, "deletion") == 0)
+	} else if (strcmp(x->kind, "deletion") == 0) {
 		rc = purge_delete_locked(d, x->n, x->index, x->categories, "rights_request", x->id,
 					 &x->deleted);
+	}
+	return rc;
+}
+
+/* The decision goes back to the municipality that answers to the client:
+ * recorded directly when that is this node, else through the outbox. */
+static int rights_report_back(db *d, struct rights_decision *x)
+{
+	const char *status = strcmp(x->decision, "done") == 0 ? "executed" : x->decision;
+	if (strcmp(x->requester, x->n->ident->id) == 0) {
+		sqlite3_stmt *st = NULL;
+		int rc = db_prepare(d, "UPDATE client_rights_partners SET status = ?, decided_at = ?,"
+				       " motivation = ?, executed_at = ?, deleted = ?, updated_at = ?"
+				       " WHERE request_id = ? AND partner = ?", &st);
+		if (rc != 0)
+			return rc;
+		sqlite3_bind_text(st, 1, status, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, x->decided_at);
+		if (x->motivation != NULL)
+			sqlite3_bind_text(st, 3, x->motivation, -1, SQLITE_STATIC);
+		if (x->executed_at)
+			sqlite3_bind_int64(st, 4, x->executed_at);
+		sqlite3_bind_int64(st, 5, x->deleted);
+		sqlite3_bind_int64(st, 6, time_now_ms());
+		sqlite3_bind_text(st, 7, x->id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 8, x->n->ident->id, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
+		sqlite3_finalize(st);
+		return rc;
+	}
+	char oid[ID_HEX_LEN + 1];
+	int rc = id_generate(oid);
+	if (rc != 0)
+		return rc;
+	json_t *body = json_pack("{s:s,s:s,s:s,s:s,s:I,s:I}", "request", x->id, "partner",
+				 x->n->ident->id, "kind", x->kind, "decision", status, "decided_at",
+				 (json_int_t)x->decided_at, "deleted", (json_int_t)x->deleted);
+	if (body != NULL && x->motivation != NULL)
+		json_object_set_new(body, "motivation", json_string(x->motivation));
+	if (body != NULL && x->executed_at)
+		json_object_set_new(body, "executed_at", json_integer(x->executed_at));
+	rc = body ? outbox_put_locked(d, x->n, "rights.decision", oid, body) : WN_ENOMEM;
+	json_decref(body);
+	return rc;
+}
+
+/* Reads the request, records the decision with its ledger entry, carries it
+ * out when it says so, and reports it back, in one transaction. */
+static int rights_decide_run(db *d, void *arg)
+{
+	struct rights_decision *x = arg;
+	sqlite3_stmt *st = NULL;
+	int rc = rights_decide_read(d, x);
+	if (rc != 0)
+		return rc;
+	int64_t now = time_now_ms();
+	int executing = strcmp(x->decision, "executed") == 0 || strcmp(x->decision, "done") == 0;
+	if (strcmp(x->decision, "executed") != 0)
+		x->decided_at = now;
+	if (executing)
+		x->executed_at = now;
+	if ((rc = db_prepare(d, "UPDATE rights_requests SET status = ?, decided_at = ?,"
+				" decision_motivation = coalesce(?, decision_motivation),"
+				" decided_by_role = ?, executed_at = ? WHERE id = ?", &st)) != 0)
+		return rc;
+	sqlite3_bind_text(st, 1, x->decision, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, x->decided_at);
+	if (x->motivation != NULL)
+		sqlite3_bind_text(st, 3, x->motivation, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, x->role, -1, SQLITE_STATIC);
+	if (x->executed_at)
+		sqlite3_bind_int64(st, 5, x->executed_at);
+	sqlite3_bind_text(st, 6, x->id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
+	sqlite3_finalize(st);
+	if (rc == 0 && executing)
+		rc = rights_execute(d, x);
 	if (rc == 0) {
 		int64_t lidx = 0;
 		char mhash[65] = "";
@@ -505,6 +731,8 @@ static int rights_decide_run(db *d, void *arg)
 			   : WN_ENOMEM;
 		json_decref(entry);
 	}
+	if (rc == 0)
+		rc = rights_report_back(d, x);
 	return rc;
 }
 
@@ -526,8 +754,14 @@ static json_t *rights_decide(struct node *n, json_t *rq)
 	x.role = json_string_value(json_object_get(actor, "role"));
 	if (id_validate(x.id) != 0)
 		return local_error(WN_EINVAL, "field 'id': the rights request, 32 hex digits");
-	if (x.decision == NULL || (strcmp(x.decision, "done") != 0 && strcmp(x.decision, "refused") != 0))
-		return local_error(WN_EINVAL, "decision: done or refused");
+	static const char *const decisions[] = { "done", "granted", "executed", "refused", NULL };
+	int known = 0;
+	for (size_t i = 0; x.decision != NULL && decisions[i] != NULL; i++)
+		known |= strcmp(decisions[i], x.decision) == 0;
+	if (!known)
+		return local_error(WN_EINVAL, "decision: done (granted and carried out), granted "
+				   "(carried out later), executed (a granted one carried out) or "
+				   "refused");
 	/* a refusal is motivated (G-P 8) */
 	if (strcmp(x.decision, "refused") == 0 && (x.motivation == NULL || strlen(x.motivation) < 10))
 		return local_error(WN_EMOTIVATION, "a refusal is motivated: give --motivation");
@@ -538,10 +772,235 @@ static json_t *rights_decide(struct node *n, json_t *rq)
 	}
 	OPENSSL_cleanse(x.index, sizeof(x.index));
 	json_decref(x.categories);
+	outbox_kick(n);
 	log_emit(WN_LOG_INFO, "rights_request_decided",
 		 json_pack("{s:s,s:s,s:s}", "id", x.id, "kind", x.kind, "decision", x.decision));
 	return json_pack("{s:b,s:{s:s,s:s,s:s,s:I}}", "ok", 1, "result", "id", x.id, "kind", x.kind,
 			 "decision", x.decision, "deleted", (json_int_t)x.deleted);
+}
+
+/* ---- at the municipality: the partners' decisions come back ---------- */
+
+static const struct schema_field decision_fields[] = {
+	{ "request", SCHEMA_STRING, 1, 32 },
+	{ "partner", SCHEMA_STRING, 1, 63 },
+	{ "kind", SCHEMA_STRING, 1, 16 },
+	{ "decision", SCHEMA_STRING, 1, 16 },
+	{ "motivation", SCHEMA_STRING, 0, 4000 },
+	{ "decided_at", SCHEMA_INT, 1, INT64_MAX },
+	{ "executed_at", SCHEMA_INT, 0, INT64_MAX },
+	{ "deleted", SCHEMA_INT, 0, 1000000 },
+	{ NULL, 0, 0, 0 },
+};
+
+struct decision_in {
+	struct node *n;
+	const json_t *b;
+	const char *partner;
+	char *err;
+	size_t errcap;
+};
+
+static int rights_decision_run(db *d, void *arg)
+{
+	struct decision_in *x = arg;
+	const json_t *b = x->b;
+	const char *req = json_string_value(json_object_get(b, "request"));
+	const char *decision = json_string_value(json_object_get(b, "decision"));
+	sqlite3_stmt *st = NULL;
+	int rc = db_prepare(d, "UPDATE client_rights_partners SET status = ?, decided_at = ?,"
+			       " motivation = coalesce(?, motivation), executed_at = ?, deleted = ?,"
+			       " updated_at = ? WHERE request_id = ? AND partner = ?", &st);
+	if (rc != 0)
+		return rc;
+	sqlite3_bind_text(st, 1, decision, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, json_integer_value(json_object_get(b, "decided_at")));
+	if (json_object_get(b, "motivation") != NULL)
+		sqlite3_bind_text(st, 3, json_string_value(json_object_get(b, "motivation")), -1,
+				  SQLITE_STATIC);
+	if (json_object_get(b, "executed_at") != NULL)
+		sqlite3_bind_int64(st, 4, json_integer_value(json_object_get(b, "executed_at")));
+	sqlite3_bind_int64(st, 5, json_integer_value(json_object_get(b, "deleted")));
+	sqlite3_bind_int64(st, 6, time_now_ms());
+	sqlite3_bind_text(st, 7, req, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 8, x->partner, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
+	sqlite3_finalize(st);
+	if (rc == 0 && sqlite3_changes(db_handle(d)) != 1) {
+		snprintf(x->err, x->errcap, "'%s' was not asked in rights request %s", x->partner,
+			 req);
+		return WN_ENOTFOUND;
+	}
+	int64_t lidx = 0;
+	json_t *e = json_pack("{s:s,s:s,s:s}", "rights_request", req, "partner", x->partner,
+			      "decision", decision);
+	rc = e ? ledger_append_locked(x->n->ledger, "rights.partner_decision", req, e, &lidx)
+	       : WN_ENOMEM;
+	json_decref(e);
+	return rc;
+}
+
+/* Checks a decision as the municipality must answer for it: a refusal is
+ * motivated (G-P 8.2), and the sender decides for itself only. */
+static int rights_decision_check(const json_t *b, const char *sender, char *err, size_t errcap)
+{
+	char detail[200];
+	static const char *const ok[] = { "granted", "executed", "refused", NULL };
+	int rc = schema_check(b, decision_fields, detail, sizeof(detail));
+	if (rc != 0) {
+		snprintf(err, errcap, "decision: %s", detail);
+		return rc;
+	}
+	const char *decision = json_string_value(json_object_get(b, "decision"));
+	const char *m = json_string_value(json_object_get(b, "motivation"));
+	int known = 0;
+	for (size_t i = 0; ok[i] != NULL; i++)
+		known |= strcmp(ok[i], decision) == 0;
+	if (!known || id_validate(json_string_value(json_object_get(b, "request"))) != 0) {
+		snprintf(err, errcap, "decision: granted, executed or refused on a request id");
+		return WN_ESCHEMA;
+	}
+	if (strcmp(json_string_value(json_object_get(b, "partner")), sender) != 0) {
+		snprintf(err, errcap, "a decision by '%s' sent by '%s'",
+			 json_string_value(json_object_get(b, "partner")), sender);
+		return WN_EPROTO;
+	}
+	if (strcmp(decision, "refused") == 0 && (m == NULL || strlen(m) < 10)) {
+		snprintf(err, errcap, "a refusal without its motivation is not an answer the "
+			 "municipality can give the client (G-P 8.2)");
+		return WN_EMOTIVATION;
+	}
+	return 0;
+}
+
+int rights_decision_receive(struct node *n, const json_t *env, const struct dir_peer *sender,
+			    json_t **reply, char *err, size_t errcap)
+{
+	json_t *b = NULL, *a = NULL, *ack = NULL;
+	if (envelope_open(env, n->ident->id, n->keys.seal_sk, &b) != 0) {
+		snprintf(err, errcap, "the body sealed to '%s' is absent or cannot be opened",
+			 n->ident->id);
+		return WN_ESEAL;
+	}
+	struct decision_in x = { n, b, sender->id, err, errcap };
+	int rc = rights_decision_check(b, sender->id, err, errcap);
+	if (rc == 0)
+		rc = db_writer_run(n->writer, rights_decision_run, &x);
+	if (rc == 0 && (ack = json_pack("{s:s}", "status", "recorded")) == NULL)
+		rc = WN_ENOMEM;
+	if (rc == 0 && (rc = envelope_new1(&a, "rights.decision.ack", n->ident->id,
+					   sender->id)) == 0) {
+		envelope_set_str(a, "re", envelope_str(env, "id"));
+		rc = envelope_seal(a, sender->id, sender->seal_pk, ack);
+		if (rc == 0)
+			rc = envelope_sign(a, n->ident->key);
+	}
+	if (rc == 0) {
+		log_emit(WN_LOG_INFO, "rights_decision_received",
+			 json_pack("{s:s,s:s,s:s}", "request",
+				   json_string_value(json_object_get(b, "request")), "partner",
+				   sender->id, "decision",
+				   json_string_value(json_object_get(b, "decision"))));
+		*reply = a;
+		a = NULL;
+	}
+	json_decref(a);
+	json_decref(ack);
+	json_decref(b);
+	return rc;
+}
+
+/* One request at the municipality with each partner's state: "answered"
+ * when every partner that registered it decided (G-P 8.2). */
+static json_t *rights_status_one(struct node *n, const char *id, const char *today)
+{
+	sqlite3_stmt *st = NULL;
+	json_t *r = NULL, *parts = json_array();
+	int open = 0, refused = 0, executing = 0;
+	int rc = db_prepare(n->db, "SELECT id, created_at, deadline, kind, categories, text, case_id"
+				   " FROM client_rights WHERE id = ?", &st);
+	if (rc == 0) {
+		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			r = json_pack("{s:s,s:I,s:s,s:s}", "id", sqlite3_column_text(st, 0),
+				      "created_at", (json_int_t)sqlite3_column_int64(st, 1),
+				      "deadline", sqlite3_column_text(st, 2), "kind",
+				      sqlite3_column_text(st, 3));
+			static const char *const opt[] = { "categories", "text", "case" };
+			for (int i = 0; r != NULL && i < 3; i++)
+				if (sqlite3_column_type(st, 4 + i) != SQLITE_NULL)
+					json_object_set_new(r, opt[i], json_string((const char *)
+						sqlite3_column_text(st, 4 + i)));
+		}
+	}
+	sqlite3_finalize(st);
+	if (r == NULL) {
+		json_decref(parts);
+		return NULL;
+	}
+	if (db_prepare(n->db, "SELECT partner, status, deadline, decided_at, motivation,"
+			      " executed_at, deleted FROM client_rights_partners WHERE request_id = ?"
+			      " ORDER BY partner", &st) == 0) {
+		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			const char *status = (const char *)sqlite3_column_text(st, 1);
+			json_t *p = json_pack("{s:s,s:s}", "partner", sqlite3_column_text(st, 0),
+					      "status", status);
+			static const char *const f[] = { "deadline", "decided_at", "motivation",
+							 "executed_at", "deleted" };
+			for (int i = 0; p != NULL && i < 5; i++) {
+				int col = 2 + i;
+				if (sqlite3_column_type(st, col) == SQLITE_NULL)
+					continue;
+				json_object_set_new(p, f[i], sqlite3_column_type(st, col) ==
+							     SQLITE_INTEGER
+							     ? json_integer(sqlite3_column_int64(st, col))
+							     : json_string((const char *)
+								   sqlite3_column_text(st, col)));
+			}
+			open += strcmp(status, "registered") == 0;
+			refused += strcmp(status, "refused") == 0;
+			executing += strcmp(status, "granted") == 0;
+			json_array_append_new(parts, p);
+		}
+	}
+	sqlite3_finalize(st);
+	const char *deadline = json_string_value(json_object_get(r, "deadline"));
+	json_object_set_new(r, "partners", parts);
+	json_object_set_new(r, "state", json_string(open ? "open" : executing ? "being_executed"
+									       : "answered"));
+	json_object_set_new(r, "refusals", json_integer(refused));
+	json_object_set_new(r, "overdue", json_boolean(open && strcmp(deadline, today) < 0));
+	return r;
+}
+
+static json_t *rights_status(struct node *n, const json_t *rq)
+{
+	char today[DATE_LEN + 1];
+	const char *id = json_string_value(json_object_get(rq, "id"));
+	json_t *out = NULL;
+	date_today_plus(0, today);
+	if (id != NULL && id_validate(id) != 0)
+		return local_error(WN_EINVAL, "field 'id': the rights request, 32 hex digits");
+	db_lock(n->db);
+	if (id != NULL) {
+		out = rights_status_one(n, id, today);
+	} else {
+		sqlite3_stmt *st = NULL;
+		json_t *list = json_array();
+		if (db_prepare(n->db, "SELECT id FROM client_rights ORDER BY created_at DESC"
+				      " LIMIT 500", &st) == 0)
+			while (sqlite3_step(st) == SQLITE_ROW)
+				json_array_append_new(list, rights_status_one(
+					n, (const char *)sqlite3_column_text(st, 0), today));
+		sqlite3_finalize(st);
+		out = json_pack("{s:o}", "requests", list);
+	}
+	db_unlock(n->db);
+	if (out == NULL)
+		return local_error(WN_ENOTFOUND, "there is no such rights request at this node (the "
+				   "municipality keeps the requests it sent)");
+	return json_pack("{s:b,s:o}", "ok", 1, "result", out);
 }
 
 json_t *local_rights(struct node *n, const char *op, json_t *rq)
@@ -556,6 +1015,8 @@ json_t *local_rights(struct node *n, const char *op, json_t *rq)
 		return rights_list(n);
 	if (strcmp(op, "rights.decide") == 0)
 		return rights_decide(n, rq);
+	if (strcmp(op, "rights.status") == 0)
+		return rights_status(n, rq);
 	snprintf(err, sizeof(err), "unknown operation '%.48s'", op);
 	return local_error(WN_EPROTO, err);
 }

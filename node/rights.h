@@ -20,12 +20,46 @@ struct dir_peer;
 	" decided_at INTEGER, decision_motivation TEXT, decided_by_role TEXT);"          \
 	"ALTER TABLE records ADD COLUMN shielded INTEGER NOT NULL DEFAULT 0;"
 
-/* Local API: rights.request (send), rights.list, rights.decide. */
+/* Rights end to end (G-P 5, 7, 8): the right to object as a kind; a
+ * decision granted now and carried out later; at the municipality, one
+ * request with one clock and each partner's decision as it came back. */
+#define RIGHTS_V2_SCHEMA                                                                \
+	"CREATE TABLE rights_requests_v2 (id TEXT PRIMARY KEY, received_at INTEGER NOT NULL," \
+	" deadline TEXT NOT NULL, kind TEXT NOT NULL CHECK (kind IN ('correction',"      \
+	" 'completion', 'deletion', 'shielding', 'objection')), categories TEXT, text TEXT," \
+	" requester TEXT NOT NULL, actor_role TEXT NOT NULL, subject_index BLOB,"        \
+	" status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'done', 'granted',"\
+	" 'executed', 'refused')), decided_at INTEGER, decision_motivation TEXT,"        \
+	" decided_by_role TEXT, executed_at INTEGER, retention_until TEXT);"             \
+	"INSERT INTO rights_requests_v2(id, received_at, deadline, kind, categories, text," \
+	" requester, actor_role, subject_index, status, decided_at, decision_motivation," \
+	" decided_by_role) SELECT id, received_at, deadline, kind, categories, text,"    \
+	" requester, actor_role, subject_index, status, decided_at, decision_motivation," \
+	" decided_by_role FROM rights_requests;"                                          \
+	"DROP TABLE rights_requests;"                                                     \
+	"ALTER TABLE rights_requests_v2 RENAME TO rights_requests;"                       \
+	"CREATE TABLE client_rights (id TEXT PRIMARY KEY, created_at INTEGER NOT NULL,"   \
+	" deadline TEXT NOT NULL, kind TEXT NOT NULL, subject_index BLOB, categories TEXT,"\
+	" text TEXT, case_id TEXT, actor_id TEXT NOT NULL, actor_role TEXT NOT NULL,"    \
+	" retention_until TEXT);"                                                         \
+	"CREATE TABLE client_rights_partners (request_id TEXT NOT NULL"                   \
+	" REFERENCES client_rights(id) ON DELETE CASCADE, partner TEXT NOT NULL,"        \
+	" status TEXT NOT NULL, deadline TEXT, decided_at INTEGER, motivation TEXT,"      \
+	" executed_at INTEGER, deleted INTEGER, updated_at INTEGER NOT NULL,"            \
+	" PRIMARY KEY (request_id, partner));"
+
+/* Local API: rights.request (send), rights.list, rights.decide,
+ * rights.status (at the municipality). */
 json_t *local_rights(struct node *n, const char *op, json_t *rq);
 
 /* A rights request that reached this node through the broker: registered
  * when the node holds records of the person, answered either way. */
 int rights_receive(struct node *n, const json_t *query, const struct dir_peer *requester,
 		   json_t **reply, char *err, size_t errcap);
+
+/* At the municipality's node: a partner's decision on a request it was
+ * sent; recorded against that request, acknowledged signed. */
+int rights_decision_receive(struct node *n, const json_t *env, const struct dir_peer *sender,
+			    json_t **reply, char *err, size_t errcap);
 
 #endif

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 #include <nng/nng.h>
@@ -35,6 +36,23 @@ long dbq(struct fed *f, const char *db_rel, const char *fmt, ...)
 	vsnprintf(sql, sizeof(sql), fmt, ap);
 	va_end(ap);
 	return fed_db_count(f, db_rel, sql);
+}
+
+long dbq_wait(struct fed *f, const char *db_rel, long want, int timeout_ms, const char *fmt, ...)
+{
+	char sql[2048];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(sql, sizeof(sql), fmt, ap);
+	va_end(ap);
+	int64_t end = time_mono_ms() + timeout_ms;
+	long got = fed_db_count(f, db_rel, sql);
+	while (got != want && time_mono_ms() < end) {
+		struct timespec ts = { 0, 20 * 1000000L };
+		nanosleep(&ts, NULL);
+		got = fed_db_count(f, db_rel, sql);
+	}
+	return got;
 }
 
 /* A valid BSN from an eight-digit prefix, or 0 when no check digit fits. */

@@ -16,6 +16,10 @@
 /* fed_db_count with a formatted query. */
 long dbq(struct fed *f, const char *db_rel, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* dbq, asked again until it gives want or timeout_ms passed (a poll, not a
+ * fixed sleep); the last count. */
+long dbq_wait(struct fed *f, const char *db_rel, long want, int timeout_ms, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
 
 /* The text of the first column of the first row of a formatted query on a
  * database of the dir into out; 0, or -1 when there is no row. */

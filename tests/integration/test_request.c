@@ -718,6 +718,33 @@ static void test_r13_no_consent_needs_motivation(void **state)
 	wn_request_result_free(r);
 }
 
+/* The notice radar made for request rid reached the municipality's queue,
+ * sealed past the broker; its id is written to nid. */
+static void notice_reached_municipality(struct fed *f, const char *rid, const char *kind,
+					const char *recipient, char nid[WN_ID_LEN + 1])
+{
+	assert_int_equal(dbq_text(f, node_db("radar"), nid, WN_ID_LEN + 1, "SELECT notice_id FROM "
+				  "client_notifications WHERE request_id='%s' AND kind='%s' AND "
+				  "recipient='%s'", rid, kind, recipient), 0);
+	assert_int_equal(dbq_wait(f, node_db("gemeente-heerlen"), 1, 10000, "SELECT COUNT(*) FROM "
+				  "notices WHERE id='%s' AND source='radar' AND recipient='%s' AND "
+				  "kind='%s' AND status='queued'", nid, recipient, kind), 1);
+	assert_int_equal(dbq_wait(f, node_db("radar"), 1, 10000, "SELECT COUNT(*) FROM "
+				  "client_notifications WHERE notice_id='%s' AND status='forwarded'",
+				  nid), 1);
+	/* what it says is kept at rest only sealed, at both ends */
+	assert_int_equal(dbq(f, node_db("gemeente-heerlen"), "SELECT COUNT(*) FROM notices WHERE "
+			     "id='%s' AND CAST(body_enc AS TEXT) LIKE '%%" BSN_A "%%'", nid), 0);
+	assert_int_equal(dbq(f, node_db("radar"), "SELECT COUNT(*) FROM outbox WHERE id='%s' AND "
+			     "length(body_enc)=0 AND sent_at IS NOT NULL", nid), 1);
+	/* the broker relayed it and knows who sent a notice to whom, nothing more */
+	assert_true(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM audit_log WHERE type='notice' "
+			"AND json_extract(entry, '$.from')='radar'") >= 1);
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM audit_log WHERE "
+			     "type='notice' AND (entry LIKE '%%" BSN_A "%%' OR entry LIKE '%%%s%%' OR "
+			     "entry LIKE '%%categor%%')", nid), 0);
+}
+
 static void test_r09_legal_obligation_notifies_client(void **state)
 {
 	struct fed *f = *state;
@@ -730,9 +757,36 @@ static void test_r09_legal_obligation_notifies_client(void **state)
 	expect_outcome(r, "disclosed", NULL);
 	assert_int_equal(dbq(f, node_db("radar"), "SELECT COUNT(*) FROM client_notifications WHERE "
 			     "request_id='%s' AND kind='legal_obligation' AND recipient="
-			     "'gemeente-heerlen' AND legal_reference='Jeugdwet art. 7.4.0 lid 1' AND "
-			     "status='pending'", r->request_id), 1);
+			     "'gemeente-heerlen' AND legal_reference='Jeugdwet art. 7.4.0 lid 1'",
+			     r->request_id), 1);
+	char nid[WN_ID_LEN + 1];
+	notice_reached_municipality(f, r->request_id, "legal_obligation", "gemeente-heerlen", nid);
 	wn_request_result_free(r);
+	/* the letter: what, by whom, to whom, on which ground and the client's rights */
+	wn_client *g = client_of(f, GEMEENTE), *rd = client_of(f, RADAR);
+	char *text = NULL, *html = NULL;
+	assert_int_equal(wn_notice_show(g, nid, &ACTOR, &text), 0);
+	assert_non_null(strstr(text, "Jeugdwet art. 7.4.0 lid 1"));
+	assert_non_null(strstr(text, BSN_A));
+	assert_int_equal(wn_notice_html(text, &html), 0);
+	static const char *const facts[] = { "wettelijke plicht", "Jeugdwet art. 7.4.0 lid 1",
+					     "radar", "gemeente-heerlen", "huisvesting",
+					     "Autoriteit Persoonsgegevens", "eindigend op 333" };
+	for (size_t i = 0; i < sizeof(facts) / sizeof(facts[0]); i++)
+		if (strstr(html, facts[i]) == NULL)
+			fail_msg("the letter lacks '%s'", facts[i]);
+	free(text);
+	free(html);
+	/* only the municipality keeps the queue; a delivery is recorded once */
+	assert_int_equal(wn_notices_list(rd, 0, &ACTOR, &text), WN_EDENIED);
+	assert_int_equal(wn_notice_sent(g, nid, NULL, "pigeon", &ACTOR), WN_EINVAL);
+	assert_int_equal(wn_notice_sent(g, nid, "2999-01-01", "post", &ACTOR), WN_EINVAL);
+	assert_int_equal(wn_notice_sent(g, nid, NULL, "post", &ACTOR), 0);
+	assert_int_equal(wn_notice_sent(g, nid, NULL, "post", &ACTOR), WN_ENOTFOUND);
+	assert_int_equal(dbq(f, node_db("gemeente-heerlen"), "SELECT COUNT(*) FROM ledger WHERE "
+			     "type='notice.sent' AND msg_id='%s'", nid), 1);
+	wn_client_close(g);
+	wn_client_close(rd);
 }
 
 /* ---- r14, r16: logged before anything leaves -------------------------- */
@@ -1126,9 +1180,8 @@ static void test_r08_third_party_approved_by_all_once(void **state)
 	expect_outcome(r, "disclosed", NULL);
 	assert_non_null(strstr(r->records[0].content_json, MARK "-huis"));
 	/* the client is told; the disclosure names the approval */
-	assert_int_equal(dbq(f, node_db("radar"), "SELECT COUNT(*) FROM client_notifications WHERE "
-			     "request_id='%s' AND kind='third_party' AND recipient='weller'",
-			     r->request_id), 1);
+	char nid[WN_ID_LEN + 1];
+	notice_reached_municipality(f, r->request_id, "third_party", "weller", nid);
 	assert_int_equal(disclosures(f, node_db("radar"), "request_id='%s' AND approval='%s' AND "
 				     "requester='weller'", r->request_id, id), 1);
 	wn_request_result_free(r);

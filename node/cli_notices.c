@@ -1,0 +1,185 @@
+/*
+ * cli_notices.c — the municipality's duties to the client on the command
+ * line: `wijknet notices list|show|render|sent` (the queue of notices and
+ * their letters), `wijknet rights status|answer` (one request, each
+ * partner's decision, the written answer) and `wijknet case informed` (how
+ * the household heard of its case).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "fileio.h"
+
+struct letter_args {
+	const char *id, *on, *channel, *out, *case_id, *moment, *how, *reason;
+	wn_actor actor;
+	int json, all;
+};
+
+/* Parses the options these commands share; 2 on an unknown one. */
+static int letter_parse(struct letter_args *a, const char *cmd, int argc, char **argv, int from)
+{
+	const char *v;
+	memset(a, 0, sizeof(*a));
+	for (int i = from; i < argc; i++) {
+		if ((v = cli_opt(argc, argv, &i, "--id")))
+			a->id = v;
+		else if ((v = cli_opt(argc, argv, &i, "--on")))
+			a->on = v;
+		else if ((v = cli_opt(argc, argv, &i, "--channel")) ||
+			 (v = cli_opt(argc, argv, &i, "--how")))
+			a->channel = a->how = v;
+		else if ((v = cli_opt(argc, argv, &i, "--out")))
+			a->out = v;
+		else if ((v = cli_opt(argc, argv, &i, "--case")))
+			a->case_id = v;
+		else if ((v = cli_opt(argc, argv, &i, "--moment")))
+			a->moment = v;
+		else if ((v = cli_opt(argc, argv, &i, "--reason")))
+			a->reason = v;
+		else if ((v = cli_opt(argc, argv, &i, "--actor")))
+			a->actor.id = v;
+		else if ((v = cli_opt(argc, argv, &i, "--role")))
+			a->actor.role = v;
+		else if (strcmp(argv[i], "--json") == 0)
+			a->json = 1;
+		else if (strcmp(argv[i], "--all") == 0)
+			a->all = 1;
+		else
+			return cli_unknown_option(cmd, argv[i]);
+	}
+	cli_default_actor(&a->actor);
+	return 0;
+}
+
+static int letter_write(const char *path, const char *text)
+{
+	if (path == NULL || strcmp(path, "-") == 0)
+		return fputs(text, stdout) < 0 ? 1 : 0;
+	int rc = file_write_private(path, text, strlen(text));
+	if (rc != 0) {
+		fprintf(stderr, "wijknet: cannot write '%s': %s\n", path, wn_strerror(rc));
+		return 1;
+	}
+	printf("written: %s\n", path);
+	return 0;
+}
+
+static int notices_usage(void)
+{
+	fprintf(stderr,
+		"usage: wijknet notices list [--all] [--json]\n"
+		"       wijknet notices show --id ID [--json]\n"
+		"       wijknet notices render --id ID [--out FILE|-]   (the letter, HTML)\n"
+		"       wijknet notices sent --id ID --channel post|email|portal|in_person|phone\n"
+		"                            [--on YYYY-MM-DD]\n"
+		"(each with [--actor ID --role ROLE]; at the municipality's node)\n");
+	return 2;
+}
+
+static int notices_print(const char *text)
+{
+	json_t *r = json_loads(text, 0, NULL), *x;
+	size_t i;
+	printf("%-32s  %-18s  %-14s  %-14s  %-10s  %-6s  %s\n", "NOTICE", "KIND", "FROM", "TO",
+	       "DUE", "STATUS", "");
+	json_array_foreach(json_object_get(r, "notices"), i, x) {
+		printf("%-32s  %-18s  %-14s  %-14s  %-10s  %-6s  %s%s\n",
+		       json_string_value(json_object_get(x, "id")),
+		       json_string_value(json_object_get(x, "kind")),
+		       json_string_value(json_object_get(x, "source")),
+		       json_string_value(json_object_get(x, "recipient")),
+		       json_string_value(json_object_get(x, "due")),
+		       json_string_value(json_object_get(x, "status")),
+		       json_is_true(json_object_get(x, "overdue")) ? "OVERDUE " : "",
+		       json_is_true(json_object_get(x, "after_refusal")) ? "after-refusal" : "");
+	}
+	printf("%zu notice(s)\n", json_array_size(json_object_get(r, "notices")));
+	json_decref(r);
+	return 0;
+}
+
+int cli_notices(wn_client *c, int argc, char **argv)
+{
+	struct letter_args a;
+	char *text = NULL, *html = NULL;
+	int rc, status;
+	if (argc < 1)
+		return notices_usage();
+	if ((status = letter_parse(&a, "notices", argc, argv, 1)) != 0)
+		return status;
+	const char *sub = argv[0];
+	if (strcmp(sub, "list") == 0) {
+		if ((rc = wn_notices_list(c, a.all, &a.actor, &text)) != 0)
+			return cli_fail("notices list", rc, c);
+		status = a.json ? (puts(text) < 0) : notices_print(text);
+	} else if ((strcmp(sub, "show") == 0 || strcmp(sub, "render") == 0) && a.id != NULL) {
+		if ((rc = wn_notice_show(c, a.id, &a.actor, &text)) != 0)
+			return cli_fail("notices show", rc, c);
+		if (strcmp(sub, "show") == 0) {
+			status = puts(text) < 0;
+		} else if ((rc = wn_notice_html(text, &html)) != 0) {
+			status = cli_fail("notices render", rc, NULL);
+		} else {
+			status = letter_write(a.out, html);
+		}
+	} else if (strcmp(sub, "sent") == 0 && a.id != NULL && a.channel != NULL) {
+		if ((rc = wn_notice_sent(c, a.id, a.on, a.channel, &a.actor)) != 0)
+			return cli_fail("notices sent", rc, c);
+		printf("notice %s: sent (%s)\n", a.id, a.channel);
+	} else {
+		status = notices_usage();
+	}
+	free(text);
+	free(html);
+	return status;
+}
+
+/* wijknet rights status [--id ID] | rights answer --id ID [--out FILE] */
+int cli_rights_status(wn_client *c, int argc, char **argv)
+{
+	struct letter_args a;
+	char *text = NULL, *html = NULL;
+	int rc, status = letter_parse(&a, "rights", argc, argv, 1);
+	if (status != 0)
+		return status;
+	int answer = strcmp(argv[0], "answer") == 0;
+	if (answer && a.id == NULL) {
+		fprintf(stderr, "usage: wijknet rights answer --id ID [--out FILE|-]\n");
+		return 2;
+	}
+	if ((rc = wn_rights_status(c, a.id, &a.actor, &text)) != 0)
+		return cli_fail(answer ? "rights answer" : "rights status", rc, c);
+	if (!answer)
+		status = puts(text) < 0;
+	else if ((rc = wn_rights_letter_html(text, &html)) != 0)
+		status = cli_fail("rights answer", rc, NULL);
+	else
+		status = letter_write(a.out, html);
+	free(text);
+	free(html);
+	return status;
+}
+
+/* wijknet case informed --case ID --moment before|after --on DATE --how CHANNEL
+ * [--reason TEXT] */
+int cli_case_informed(wn_client *c, int argc, char **argv)
+{
+	struct letter_args a;
+	int status = letter_parse(&a, "case informed", argc, argv, 1);
+	if (status != 0)
+		return status;
+	if (a.case_id == NULL || a.moment == NULL || a.on == NULL || a.how == NULL) {
+		fprintf(stderr, "usage: wijknet case informed --case ID --moment before|after "
+			"--on YYYY-MM-DD --how post|email|portal|in_person|phone [--reason TEXT]\n"
+			"(told after the case opened: --reason says why, G-P 6)\n");
+		return 2;
+	}
+	int rc = wn_case_informed(c, a.case_id, a.moment, a.on, a.how, a.reason, &a.actor);
+	if (rc != 0)
+		return cli_fail("case informed", rc, c);
+	printf("case %s: household informed %s, on %s (%s)\n", a.case_id, a.moment, a.on, a.how);
+	return 0;
+}

@@ -1,0 +1,206 @@
+/*
+ * client_letters.c — libwijknet: the municipality's letters to the client,
+ * in Dutch: the notice of a disclosure (wn_notice_html; Heerlen 7.2, 7.3,
+ * 10.3) and the written, motivated answer to a rights request
+ * (wn_rights_letter_html; G-P 8.2). Every value is HTML-escaped.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "wijknet.h"
+#include "client_html.h"
+
+static const char *str(const json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k));
+}
+
+static void letter_head(FILE *f, const char *title)
+{
+	fputs("<!DOCTYPE html>\n<html lang=\"nl\">\n<head>\n<meta charset=\"utf-8\">\n<title>", f);
+	html_escaped(f, title);
+	fputs("</title>\n<style>\nbody{font-family:serif;max-width:42em;margin:2em auto;padding:0 "
+	      "1em;line-height:1.5;color:#111}\ntable{border-collapse:collapse;width:100%}\n"
+	      "th,td{border:1px solid #999;padding:.3em .5em;text-align:left;vertical-align:top}\n"
+	      "th{background:#eee}\n</style>\n</head>\n<body>\n", f);
+}
+
+/* The BSN's last three digits only: enough to match the letter to its file. */
+static void letter_bsn(FILE *f, const char *bsn)
+{
+	size_t n = bsn ? strlen(bsn) : 0;
+	fputs("<p>Betreft: uw gegevens (BSN eindigend op ", f);
+	html_escaped(f, n >= 3 ? bsn + n - 3 : "–");
+	fputs(")</p>\n", f);
+}
+
+static void letter_rights(FILE *f)
+{
+	fputs("<h2>Uw rechten</h2>\n<p>U mag inzien welke gegevens de organisaties van het "
+	      "wijkteam over u hebben, van wie zij die kregen en aan wie zij die gaven. U kunt "
+	      "vragen uw gegevens te verbeteren, aan te vullen, te verwijderen of af te schermen, en "
+	      "u kunt bezwaar maken tegen het gebruik ervan (recht van verzet). Dien uw verzoek in "
+	      "bij de gemeente; u krijgt binnen vier weken een schriftelijk antwoord, en een "
+	      "afwijzing wordt gemotiveerd. Bent u het niet eens met hoe met uw gegevens is "
+	      "omgegaan, dan kunt u een klacht indienen bij de gemeente of bij de Autoriteit "
+	      "Persoonsgegevens.</p>\n", f);
+}
+
+/* Ends the page; *buf is open_memstream's, final only after fclose. */
+static int letter_finish(FILE *f, char **buf, char **html_out)
+{
+	fputs("<p>Met vriendelijke groet,<br>het college van burgemeester en wethouders</p>\n"
+	      "</body>\n</html>\n", f);
+	int failed = ferror(f);
+	if (fclose(f) != 0 || failed) {
+		free(*buf);
+		return WN_ENOMEM;
+	}
+	*html_out = *buf;
+	return 0;
+}
+
+/* Why the client is told: the kind of disclosure in words. */
+static const char *notice_reason(const char *kind)
+{
+	if (strcmp(kind, "third_party") == 0)
+		return "Uw gegevens zijn verstrekt aan een organisatie buiten het wijkteam (een "
+		       "derde). Dat mag alleen als uw situatie dat nodig maakt, met instemming van "
+		       "alle betrokken organisaties en nadat de derde een geheimhoudingsverklaring "
+		       "tekende. U wordt daarover direct geïnformeerd.";
+	if (strcmp(kind, "legal_obligation") == 0)
+		return "Uw gegevens zijn verstrekt omdat de wet dat verplicht. U wordt daarover "
+		       "direct geïnformeerd.";
+	return "Uw gegevens zijn verstrekt zonder uw toestemming, op een andere grond die de "
+	       "wet toelaat. U wordt daarover geïnformeerd.";
+}
+
+int wn_notice_html(const char *notice_json, char **html_out)
+{
+	if (notice_json == NULL || html_out == NULL)
+		return WN_EINVAL;
+	*html_out = NULL;
+	json_t *n = json_loads(notice_json, 0, NULL);
+	const json_t *l = json_object_get(n, "letter");
+	if (!json_is_object(l) || str(n, "kind") == NULL || str(l, "source") == NULL) {
+		json_decref(n);
+		return WN_EJSON;
+	}
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	if (f == NULL) {
+		json_decref(n);
+		return WN_ENOMEM;
+	}
+	letter_head(f, "Bericht over het delen van uw gegevens");
+	fputs("<h1>Bericht over het delen van uw gegevens</h1>\n", f);
+	letter_bsn(f, str(l, "bsn"));
+	fputs("<p>", f);
+	html_escaped(f, notice_reason(str(n, "kind")));
+	fputs("</p>\n<table>\n<tr><th>Wat is gedeeld</th><td>", f);
+	html_categories(f, json_object_get(l, "categories"));
+	fputs("</td></tr>\n<tr><th>Door wie</th><td>", f);
+	html_escaped(f, str(l, "source"));
+	fputs("</td></tr>\n<tr><th>Met wie</th><td>", f);
+	html_escaped(f, str(l, "recipient"));
+	if (str(l, "recipient_role") != NULL) {
+		fputs(" (", f);
+		html_escaped(f, str(l, "recipient_role"));
+		fputs(")", f);
+	}
+	fputs("</td></tr>\n<tr><th>Wanneer</th><td>", f);
+	html_date(f, json_object_get(l, "disclosed_at"));
+	fputs("</td></tr>\n<tr><th>Waarom</th><td>", f);
+	html_escaped(f, html_label(html_purposes, str(l, "purpose")));
+	fputs("</td></tr>\n<tr><th>Op welke grond</th><td>", f);
+	html_escaped(f, html_label(html_grounds, str(l, "ground")));
+	if (str(l, "legal_reference") != NULL) {
+		fputs(" (", f);
+		html_escaped(f, str(l, "legal_reference"));
+		fputs(")", f);
+	}
+	fputs("</td></tr>\n</table>\n", f);
+	const json_t *refusal = json_object_get(l, "refusal");
+	if (json_is_object(refusal) || json_is_true(json_object_get(n, "after_refusal"))) {
+		fputs("<p>U had eerder geweigerd toestemming te geven", f);
+		if (str(refusal, "on") != NULL) {
+			fputs(" (op ", f);
+			html_date(f, json_object_get(refusal, "on"));
+			fputs(")", f);
+		}
+		fputs(". De gegevens zijn toch gedeeld, op de grond hierboven; daarom laten wij u dit "
+		      "weten.</p>\n", f);
+	}
+	letter_rights(f);
+	int rc = letter_finish(f, &buf, html_out);
+	json_decref(n);
+	return rc;
+}
+
+static void rights_partner_row(FILE *f, const json_t *p)
+{
+	const char *status = str(p, "status");
+	fputs("<tr><td>", f);
+	html_escaped(f, str(p, "partner"));
+	fputs("</td><td>", f);
+	html_escaped(f, html_label(html_rights_status, status));
+	fputs("</td><td>", f);
+	if (status != NULL && strcmp(status, "refused") == 0)
+		html_escaped(f, str(p, "motivation"));
+	else if (json_object_get(p, "executed_at") != NULL)
+		html_date(f, json_object_get(p, "executed_at"));
+	else
+		fputs("–", f);
+	fputs("</td></tr>\n", f);
+}
+
+int wn_rights_letter_html(const char *status_json, char **html_out)
+{
+	if (status_json == NULL || html_out == NULL)
+		return WN_EINVAL;
+	*html_out = NULL;
+	json_t *r = json_loads(status_json, 0, NULL);
+	const json_t *parts = json_object_get(r, "partners");
+	if (!json_is_array(parts) || str(r, "kind") == NULL || str(r, "id") == NULL) {
+		json_decref(r);
+		return WN_EJSON;
+	}
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	if (f == NULL) {
+		json_decref(r);
+		return WN_ENOMEM;
+	}
+	letter_head(f, "Antwoord op uw verzoek over uw gegevens");
+	fputs("<h1>Antwoord op uw verzoek over uw gegevens</h1>\n<p>Op ", f);
+	html_date(f, json_object_get(r, "created_at"));
+	fputs(" vroeg u om ", f);
+	html_escaped(f, html_label(html_rights_kinds, str(r, "kind")));
+	fputs(" van uw gegevens (kenmerk ", f);
+	html_escaped(f, str(r, "id"));
+	fputs("). Wij legden uw verzoek voor aan de organisaties van het wijkteam. Zo besliste "
+	      "elke organisatie:</p>\n<table>\n<tr><th>Organisatie</th><th>Besluit</th>"
+	      "<th>Toelichting of datum van uitvoering</th></tr>\n", f);
+	size_t i;
+	json_t *p;
+	json_array_foreach(parts, i, p)
+		rights_partner_row(f, p);
+	fputs("</table>\n", f);
+	if (strcmp(str(r, "state") ? str(r, "state") : "", "open") == 0) {
+		fputs("<p>Nog niet elke organisatie heeft beslist. Wij beslissen uiterlijk op ", f);
+		html_date(f, json_object_get(r, "deadline"));
+		fputs("; u hoort dan van ons.</p>\n", f);
+	}
+	if (json_integer_value(json_object_get(r, "refusals")) > 0)
+		fputs("<p>Een afwijzing is hierboven gemotiveerd. Bent u het daarmee niet eens, dan "
+		      "kunt u binnen zes weken bezwaar maken bij het college.</p>\n", f);
+	letter_rights(f);
+	int rc = letter_finish(f, &buf, html_out);
+	json_decref(r);
+	return rc;
+}

@@ -1,0 +1,78 @@
+/*
+ * notice.h — the client is told (r08, r09; Heerlen 7.2, 7.3, 10.3, 11.4):
+ * a disclosure the client must be told of makes a notice at the source,
+ * which travels sealed through the broker to the municipality's node. There
+ * it waits in a queue, overdue after the federation's notice_days, until a
+ * professional records how and when the letter went out.
+ */
+#ifndef WN_NODE_NOTICE_H
+#define WN_NODE_NOTICE_H
+
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "db.h"
+#include "store.h"
+
+struct node;
+struct dir_peer;
+
+#define NOTICE_SCHEMA                                                                   \
+	"ALTER TABLE client_notifications ADD COLUMN notice_id TEXT;"                   \
+	"ALTER TABLE client_notifications ADD COLUMN retention_until TEXT;"             \
+	"CREATE TABLE outbox (id TEXT PRIMARY KEY, type TEXT NOT NULL"                  \
+	" CHECK (type IN ('notice', 'rights.decision')), created_at INTEGER NOT NULL,"  \
+	" body_enc BLOB NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,"                 \
+	" next_at INTEGER NOT NULL, sent_at INTEGER, last_error TEXT);"                 \
+	"CREATE INDEX outbox_due ON outbox(next_at) WHERE sent_at IS NULL;"             \
+	"CREATE TABLE notices (id TEXT PRIMARY KEY, received_at INTEGER NOT NULL,"      \
+	" source TEXT NOT NULL, recipient TEXT NOT NULL, kind TEXT NOT NULL,"           \
+	" subject_index BLOB NOT NULL, disclosed_at INTEGER NOT NULL, due TEXT NOT NULL,"\
+	" body_enc BLOB NOT NULL, refusal_id TEXT, status TEXT NOT NULL DEFAULT 'queued'"\
+	" CHECK (status IN ('queued', 'sent')), sent_on TEXT, channel TEXT,"            \
+	" sent_by_role TEXT, retention_until TEXT);"                                    \
+	"CREATE INDEX notices_queue ON notices(status, due);"                           \
+	"CREATE INDEX notices_subject ON notices(subject_index);"                       \
+	"CREATE TABLE case_informed (case_id TEXT PRIMARY KEY,"                         \
+	" moment TEXT NOT NULL CHECK (moment IN ('before', 'after')),"                  \
+	" informed_on TEXT NOT NULL, how TEXT NOT NULL, reason TEXT,"                   \
+	" recorded_at INTEGER NOT NULL, actor_id TEXT NOT NULL, actor_role TEXT NOT NULL);"
+
+#define NOTICE_DAYS_DEFAULT 7 /* "directly" (Heerlen 7.2): overdue after a week */
+
+/* What a disclosure the client must be told of was. */
+struct notice_draft {
+	const char *kind;            /* third_party, or the lawful ground's code */
+	const char *bsn;
+	const uint8_t *subject_index;/* this node's pseudonym of bsn */
+	const char *request_id, *case_id, *recipient, *recipient_role;
+	const char *purpose, *ground, *legal_reference, *interest;
+	const char *categories;      /* JSON array text */
+};
+
+/* Inside a writer transaction: records the notice at the source and queues
+ * it for the municipality (sealed at rest with the node's store key). */
+int notice_queue_locked(db *d, struct node *n, const struct notice_draft *nd);
+
+/* At the municipality's node: a notice a partner sent through the broker.
+ * Stored once (a repeat is acknowledged again); *reply: the signed ack. */
+int notice_receive(struct node *n, const json_t *env, const struct dir_peer *sender,
+		   json_t **reply, char *err, size_t errcap);
+
+/* Local API: notices.list, notices.show, notices.sent, case.informed. */
+json_t *local_notices(struct node *n, const char *op, json_t *rq);
+
+/* Sends what the outbox holds to the municipality (notices, rights
+ * decisions) when due; a failure is tried again later, with backoff. */
+void outbox_flush(struct node *n);
+
+/* Queues body (a JSON object, kept sealed at rest) for the municipality as a
+ * message of type; inside a writer transaction. */
+int outbox_put_locked(db *d, struct node *n, const char *type, const char *id,
+		      const json_t *body);
+
+/* Wakes the background sender. */
+void outbox_kick(struct node *n);
+
+#endif
