@@ -131,8 +131,16 @@ typedef struct wn_record {
 	const char *retention;    /* "YYYY-MM-DD", or NULL for the default */
 } wn_record;
 
-/* Stores (or replaces) the record of (bsn, category) in the node. */
+/* Stores (or replaces) the record of (bsn, category) in the node, as
+ * registered by this partner itself. */
 int wn_record_put(wn_client *c, const wn_record *r);
+
+/* Stores a record this partner received from another in its data request
+ * request_id (wn_request): the node checks that the request brought this
+ * category about this person, and keeps where it came from — the partner,
+ * the request and the date — for the client's access report (G-P 7.2).
+ * WN_ENOTFOUND when the request did not bring it. */
+int wn_record_received(wn_client *c, const wn_record *r, const char *request_id);
 
 /* Deletes the record of (bsn, category); WN_ENOTFOUND if there is none. */
 int wn_record_delete(wn_client *c, const char *bsn, const char *category);

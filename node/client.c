@@ -267,6 +267,21 @@ int wn_record_put(wn_client *c, const wn_record *r)
 	return rc;
 }
 
+int wn_record_received(wn_client *c, const wn_record *r, const char *request_id)
+{
+	if (c == NULL || r == NULL || request_id == NULL)
+		return WN_EINVAL;
+	json_t *rec = client_record_json(r, c->errmsg, sizeof(c->errmsg));
+	if (rec == NULL)
+		return WN_ESCHEMA;
+	json_t *req = json_pack("{s:s,s:o,s:s}", "op", "record.put", "record", rec, "received_in",
+				request_id), *result = NULL;
+	int rc = client_call(c, req, &result);
+	json_decref(req);
+	json_decref(result);
+	return rc;
+}
+
 int wn_record_delete(wn_client *c, const char *bsn, const char *category)
 {
 	if (c == NULL || bsn == NULL || category == NULL)

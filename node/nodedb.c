@@ -42,6 +42,7 @@ static const struct db_migration node_migrations[] = {
 	/* the client is told: notices and their way to the municipality, how a
 	 * household heard of its case; rights decided end to end */
 	{ 14, NOTICE_SCHEMA RIGHTS_V2_SCHEMA },
+	{ 15, STORE_ORIGIN_SCHEMA },
 };
 
 int nodedb_open(const char *path, db **out, char *err, size_t errcap)

@@ -56,7 +56,11 @@ static json_t *local_ok(json_t *result)
 static json_t *op_record_put(struct node *n, json_t *rq)
 {
 	char err[256] = "";
-	int rc = store_put_record(n->db, &n->keys, json_object_get(rq, "record"), err, sizeof(err));
+	const char *rid = json_string_value(json_object_get(rq, "received_in"));
+	if (rid != NULL && id_validate(rid) != 0)
+		return local_error(WN_EINVAL, "field 'received_in': the request id, 32 hex digits");
+	int rc = store_put_record(n->db, &n->keys, json_object_get(rq, "record"), rid, err,
+				  sizeof(err));
 	if (rc != 0)
 		return local_error(rc, err);
 	return local_ok(NULL);

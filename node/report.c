@@ -109,10 +109,24 @@ static int report_collect_run(db *d, void *arg)
 	char hex[2 * STORE_INDEX_LEN + 1];
 	hex_encode(c->index, STORE_INDEX_LEN, hex);
 	json_t *records = json_array(), *disclosures = json_array(), *rights = json_array();
-	json_t *removals = json_array();
-	int rc = rows_json(d, "SELECT category, 'own' AS origin, created_at, updated_at,"
-			      " retention_until, shielded FROM records WHERE subject_index = ?1 ORDER BY category LIMIT ?2",
+	json_t *removals = json_array(), *consents = json_array(), *notices = json_array();
+	/* where each record came from: this partner, or another in a disclosure */
+	int rc = rows_json(d, "SELECT category, CASE WHEN origin_partner IS NULL THEN 'own' ELSE"
+			      " 'received' END AS origin, origin_partner AS received_from,"
+			      " origin_request AS received_in, origin_at AS received_at, created_at,"
+			      " updated_at, retention_until, shielded FROM records WHERE"
+			      " subject_index = ?1 ORDER BY category LIMIT ?2",
 			   c->index, NULL, records);
+	if (rc == 0)
+		rc = rows_json(d, "SELECT id, kind, status, valid_from, valid_until, registered_at,"
+				  " revoked_at FROM consents WHERE subject_index = ?1"
+				  " ORDER BY registered_at LIMIT ?2",
+			       c->index, NULL, consents);
+	if (rc == 0)
+		rc = rows_json(d, "SELECT kind, source, recipient, disclosed_at, due, status, sent_on,"
+				  " channel FROM notices WHERE subject_index = ?1"
+				  " ORDER BY disclosed_at LIMIT ?2",
+			       c->index, NULL, notices);
 	if (rc == 0)
 		rc = rows_json(d, "SELECT request_id, ts AS at, type AS kind, requester,"
 				  " actor_role AS role, purpose, ground, categories, outcome, reason,"
@@ -122,7 +136,8 @@ static int report_collect_run(db *d, void *arg)
 			       c->index, NULL, disclosures);
 	if (rc == 0)
 		rc = rows_json(d, "SELECT id AS request_id, kind, requester, received_at, deadline,"
-				  " status, decided_at FROM rights_requests WHERE subject_index = ?1"
+				  " status, decided_at, decision_motivation AS motivation, executed_at"
+				  " FROM rights_requests WHERE subject_index = ?1"
 				  " ORDER BY received_at LIMIT ?2",
 			       c->index, NULL, rights);
 	if (rc == 0)
@@ -137,8 +152,10 @@ static int report_collect_run(db *d, void *arg)
 			json_array_size(disclosures) >= REPORT_MAX_ROWS ||
 			json_array_size(rights) >= REPORT_MAX_ROWS ||
 			json_array_size(removals) >= REPORT_MAX_ROWS;
-	c->body = json_pack("{s:b,s:o,s:o,s:o,s:o}", "known", known, "records", records,
-			    "disclosures", disclosures, "rights", rights, "removals", removals);
+	known |= json_array_size(consents) > 0 || json_array_size(notices) > 0;
+	c->body = json_pack("{s:b,s:o,s:o,s:o,s:o,s:o,s:o}", "known", known, "records", records,
+			    "disclosures", disclosures, "rights", rights, "removals", removals,
+			    "consents", consents, "notices", notices);
 	if (c->body != NULL && truncated) /* the rest is in a later report */
 		json_object_set_new(c->body, "truncated", json_true());
 	if (rc == 0 && c->body == NULL)
@@ -260,6 +277,12 @@ static int report_add(json_t *report, const char *partner, const char *name, jso
 		return WN_ENOMEM;
 	if (json_is_true(json_object_get(body, "truncated")))
 		json_object_set_new(org, "truncated", json_true());
+	/* consents and refusals held, notices sent (parts of 0.4 and later) */
+	static const char *const more[] = { "consents", "notices" };
+	for (size_t k = 0; k < 2; k++)
+		json_object_set(org, more[k], json_is_array(json_object_get(body, more[k]))
+						      ? json_object_get(body, more[k])
+						      : json_array());
 	json_array_append_new(json_object_get(report, "organisations"), org);
 	json_array_foreach(json_object_get(body, "disclosures"), i, x) {
 		if (!json_is_object(x))

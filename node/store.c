@@ -134,15 +134,73 @@ static const char UPSERT_SQL[] =
 	" ON CONFLICT(subject_index, category) DO UPDATE SET subject_enc = ?2, content = ?4,"
 	" professional = ?5, retention_until = ?6, updated_at = ?7";
 
-int store_put_record(db *d, const struct node_keys *k, const json_t *rec, char *err,
-		     size_t errcap)
+/* The origin of a record received in request rid: the partner that
+ * disclosed its category about this person to this node, and when. */
+static int store_origin_of(db *d, const uint8_t index[STORE_INDEX_LEN], const char *category,
+			   const char *rid, char partner[64], int64_t *at, char *err, size_t errcap)
 {
 	sqlite3_stmt *st = NULL;
+	int rc = db_prepare(d, "SELECT json_extract(partners, '$[0]'), completed_at FROM sent_log"
+			       " WHERE request_id = ? AND type = 'request' AND subject_index = ? AND"
+			       " EXISTS (SELECT 1 FROM json_each(sent_log.received) WHERE value = ?)",
+			    &st);
+	if (rc != 0)
+		return rc;
+	sqlite3_bind_text(st, 1, rid, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, index, STORE_INDEX_LEN, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, category, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_TEXT) {
+		snprintf(partner, 64, "%s", (const char *)sqlite3_column_text(st, 0));
+		*at = sqlite3_column_int64(st, 1);
+	} else {
+		snprintf(err, errcap, "request %s did not bring this node category '%s' about this "
+			 "person: a received record names the request it came in", rid, category);
+		rc = WN_ENOTFOUND;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Sets (or, for the partner's own record, clears) where the record came from. */
+static int store_set_origin(db *d, const uint8_t index[STORE_INDEX_LEN], const char *category,
+			    const char *partner, const char *rid, int64_t at)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = db_prepare(d, "UPDATE records SET origin_partner = ?, origin_request = ?,"
+			       " origin_at = ? WHERE subject_index = ? AND category = ?", &st);
+	if (rc != 0)
+		return rc;
+	if (partner != NULL) {
+		sqlite3_bind_text(st, 1, partner, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, rid, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, at);
+	}
+	sqlite3_bind_blob(st, 4, index, STORE_INDEX_LEN, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, category, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int store_put_record(db *d, const struct node_keys *k, const json_t *rec, const char *received_in,
+		     char *err, size_t errcap)
+{
+	sqlite3_stmt *st = NULL;
+	uint8_t index[STORE_INDEX_LEN];
+	char partner[64] = "";
+	int64_t at = 0;
+	const char *category = json_string_value(json_object_get(rec, "category"));
 	int rc = store_validate_record(rec, err, errcap);
 	if (rc != 0)
 		return rc;
+	if ((rc = store_subject_index(k, json_string_value(json_object_get(rec, "bsn")), index)) != 0)
+		return rc;
 	db_lock(d);
-	rc = db_prepare(d, UPSERT_SQL, &st);
+	rc = db_begin(d);
+	if (rc == 0 && received_in != NULL)
+		rc = store_origin_of(d, index, category, received_in, partner, &at, err, errcap);
+	if (rc == 0)
+		rc = db_prepare(d, UPSERT_SQL, &st);
 	if (rc == 0 && (rc = store_bind_record(st, 1, k, rec)) == 0) {
 		sqlite3_bind_int64(st, 7, time_now_ms());
 		if (sqlite3_step(st) != SQLITE_DONE) {
@@ -152,7 +210,15 @@ int store_put_record(db *d, const struct node_keys *k, const json_t *rec, char *
 		}
 	}
 	sqlite3_finalize(st);
+	if (rc == 0)
+		rc = store_set_origin(d, index, category, received_in ? partner : NULL, received_in,
+				      at);
+	if (rc == 0)
+		rc = db_commit(d);
+	else
+		db_rollback(d);
 	db_unlock(d);
+	OPENSSL_cleanse(index, sizeof(index));
 	return rc;
 }
 

@@ -18,6 +18,13 @@
 #define STORE_CONTENT_MAX (64 * 1024)
 #define STORE_INDEX_LEN 32
 
+/* Where a record came from (G-P 7.2): registered by this partner itself, or
+ * received from a partner in a data request this node made. */
+#define STORE_ORIGIN_SCHEMA                                                           \
+	"ALTER TABLE records ADD COLUMN origin_partner TEXT;"                         \
+	"ALTER TABLE records ADD COLUMN origin_request TEXT;"                         \
+	"ALTER TABLE records ADD COLUMN origin_at INTEGER;"
+
 #define STORE_SCHEMA                                                                  \
 	"CREATE TABLE records (id INTEGER PRIMARY KEY, subject_index BLOB NOT NULL,"  \
 	" subject_enc BLOB NOT NULL, category TEXT NOT NULL, content TEXT NOT NULL,"  \
@@ -37,8 +44,8 @@ int store_subject_index(const struct node_keys *k, const char *bsn, uint8_t out[
 int store_validate_record(const json_t *rec, char *err, size_t errcap);
 
 /* Inserts or replaces the record of (bsn, category). */
-int store_put_record(db *d, const struct node_keys *k, const json_t *rec, char *err,
-		     size_t errcap);
+int store_put_record(db *d, const struct node_keys *k, const json_t *rec, const char *received_in,
+		     char *err, size_t errcap);
 
 /* Deletes the record of (bsn, category); *deleted = rows removed. */
 int store_delete_record(db *d, const struct node_keys *k, const char *bsn, const char *category,

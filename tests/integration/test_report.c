@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include <cmocka.h>
 #include <sqlite3.h>
@@ -25,6 +26,7 @@
 #include "wijknet.h"
 #include "fedcheck.h"
 #include "harness.h"
+#include "date.h"
 #include "ids.h"
 
 enum { GEMEENTE, RADAR, SEVAGRAM, ALCANDER, XONAR, NNODES };
@@ -613,6 +615,121 @@ static void test_r18_rectify_overdue_first(void **state)
 	wn_rights_result_free(r2);
 }
 
+/* The request's state at the municipality, once want holds of it (a poll
+ * with a bound). */
+static json_t *rights_state_when(struct fed *f, const char *id, const char *want)
+{
+	wn_client *g = client_of(f, GEMEENTE);
+	json_t *r = NULL;
+	for (int i = 0; i < 500; i++) {
+		char *text = NULL;
+		json_decref(r);
+		r = NULL;
+		assert_int_equal(wn_rights_status(g, id, &PRIVACY, &text), 0);
+		r = json_loads(text, 0, NULL);
+		free(text);
+		if (same(jstr(r, "state"), want))
+			break;
+		struct timespec ts = { 0, 20 * 1000000L };
+		nanosleep(&ts, NULL);
+	}
+	wn_client_close(g);
+	return r;
+}
+
+static json_t *rights_partner(json_t *r, const char *partner)
+{
+	size_t i;
+	json_t *x;
+	json_array_foreach(json_object_get(r, "partners"), i, x)
+		if (same(jstr(x, "partner"), partner))
+			return x;
+	return NULL;
+}
+
+/* One request, one clock at the municipality: each partner's decision comes
+ * back sealed, a refusal only with its motivation, and the client gets one
+ * written answer (G-P 7.1, 8.2, 8.3). */
+static void test_r18_rectify_answered_end_to_end(void **state)
+{
+	struct fed *f = *state;
+	const char *const cats[] = { "leefgebied.huisvesting" };
+	wn_rights_result *r = rights(f, BSN_A, "correction", cats, 1);
+	const char *id = r->request_id;
+	assert_string_equal(rights_status(r, "radar"), "registered");
+	assert_string_equal(rights_status(r, "sevagram"), "registered");
+	json_t *s = rights_state_when(f, id, "open");
+	char deadline[DATE_LEN + 1];
+	date_today_plus(28, deadline);
+	assert_string_equal(jstr(s, "deadline"), deadline);
+	assert_string_equal(jstr(rights_partner(s, "radar"), "status"), "registered");
+	assert_string_equal(jstr(rights_partner(s, "alcander"), "status"), "not_known");
+	json_decref(s);
+	/* radar grants now and corrects later; sevagram refuses, motivated */
+	assert_int_equal(decide(f, RADAR, id, "executed", NULL), WN_EINVAL);
+	assert_int_equal(decide(f, RADAR, id, "granted", NULL), 0);
+	assert_int_equal(decide(f, SEVAGRAM, id, "refused", NULL), WN_EMOTIVATION);
+	assert_int_equal(decide(f, SEVAGRAM, id, "refused", "te kort"), WN_EMOTIVATION);
+	assert_int_equal(decide(f, SEVAGRAM, id, "refused",
+				"De gegevens zijn juist: de woonsituatie is door twee bezoeken "
+				"vastgesteld"), 0);
+	s = rights_state_when(f, id, "being_executed");
+	assert_string_equal(jstr(s, "state"), "being_executed");
+	assert_string_equal(jstr(rights_partner(s, "radar"), "status"), "granted");
+	assert_string_equal(jstr(rights_partner(s, "sevagram"), "status"), "refused");
+	assert_non_null(strstr(jstr(rights_partner(s, "sevagram"), "motivation"), "twee bezoeken"));
+	assert_int_equal(json_integer_value(json_object_get(s, "refusals")), 1);
+	json_decref(s);
+	assert_int_equal(decide(f, RADAR, id, "executed", NULL), 0);
+	s = rights_state_when(f, id, "answered");
+	assert_string_equal(jstr(s, "state"), "answered");
+	assert_true(json_integer_value(json_object_get(rights_partner(s, "radar"), "executed_at"))
+		    > 0);
+	/* the written answer, refusal motivated */
+	char *text = json_dumps(s, 0), *html = NULL;
+	assert_int_equal(wn_rights_letter_html(text, &html), 0);
+	static const char *const facts[] = { "verbetering", "sevagram", "afgewezen",
+					     "twee bezoeken", "radar", "uitgevoerd", "bezwaar" };
+	for (size_t i = 0; i < sizeof(facts) / sizeof(facts[0]); i++)
+		if (strstr(html, facts[i]) == NULL)
+			fail_msg("the answer lacks '%s'", facts[i]);
+	free(text);
+	free(html);
+	json_decref(s);
+	/* the broker relayed the decisions and learnt none of them */
+	assert_true(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM audit_log WHERE "
+			"type='rights.decision'") >= 3);
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM audit_log WHERE "
+			     "type='rights.decision' AND (entry LIKE '%%bezoeken%%' OR entry LIKE "
+			     "'%%refused%%')"), 0);
+	/* the CLI shows it and writes the letter */
+	char args[160];
+	snprintf(args, sizeof(args), "rights status --id %s", id);
+	assert_int_equal(cli(f, "gemeente-heerlen", args), 0);
+	assert_true(cli_out_has(f, "\"answered\""));
+	snprintf(args, sizeof(args), "rights answer --id %s --out answer.html", id);
+	assert_int_equal(cli(f, "gemeente-heerlen", args), 0);
+	assert_true(cli_out_has(f, "written"));
+	wn_rights_result_free(r);
+}
+
+/* The right to object (recht van verzet, G-P 5): granted, the records are
+ * no longer disclosed. */
+static void test_r18_rectify_objection(void **state)
+{
+	struct fed *f = *state;
+	wn_rights_result *r = rights(f, BSN_C, "objection", NULL, 0);
+	assert_string_equal(rights_status(r, "radar"), "registered");
+	assert_int_equal(decide(f, RADAR, r->request_id, "done", NULL), 0);
+	assert_int_equal(dbq(f, node_db("radar"), "SELECT COUNT(*) FROM records WHERE shielded=0 "
+			     "AND subject_index=(SELECT subject_index FROM rights_requests WHERE "
+			     "id='%s')", r->request_id), 0);
+	json_t *s = rights_state_when(f, r->request_id, "answered");
+	assert_string_equal(jstr(rights_partner(s, "radar"), "status"), "executed");
+	json_decref(s);
+	wn_rights_result_free(r);
+}
+
 /* ---- r19: retention ----------------------------------------------------- */
 
 /* Records past their retention date are purged on demand and on the
@@ -815,6 +932,8 @@ int main(void)
 		cmocka_unit_test(test_r18_rectify_deletion),
 		cmocka_unit_test(test_r18_rectify_unknown_person),
 		cmocka_unit_test(test_r18_rectify_overdue_first),
+		cmocka_unit_test(test_r18_rectify_answered_end_to_end),
+		cmocka_unit_test(test_r18_rectify_objection),
 		cmocka_unit_test(test_r19_retention_records_purged_and_logged),
 		cmocka_unit_test(test_r19_retention_cases_purged),
 		cmocka_unit_test(test_r25_management_info_anonymous_counts),
