@@ -240,10 +240,19 @@ static void put_records(FILE *f, const json_t *r)
 			fputs("<tr><td>", f);
 			html_category(f, str(rec, "category"));
 			fputs("</td><td>", f);
-			if (str(rec, "origin") != NULL && strcmp(str(rec, "origin"), "own") == 0)
+			if (str(rec, "origin") != NULL && strcmp(str(rec, "origin"), "own") == 0) {
 				fputs("eigen registratie van de organisatie", f);
-			else
+			} else if (str(rec, "received_from") != NULL) {
+				fputs("ontvangen van ", f);
+				put_partner(f, r, str(rec, "received_from"));
+				fputs(" op ", f);
+				html_date(f, json_object_get(rec, "received_at"));
+				fputs(" (verzoek ", f);
+				html_escaped(f, str(rec, "received_in"));
+				fputs(")", f);
+			} else {
 				html_escaped(f, str(rec, "origin"));
+			}
 			fputs("</td><td>", f);
 			html_date(f, json_object_get(rec, "created_at"));
 			fputs("</td><td>", f);
@@ -319,6 +328,10 @@ static void put_rights(FILE *f, const json_t *r)
 			html_date(f, json_object_get(x, "deadline"));
 			fputs("</td><td>", f);
 			html_escaped(f, html_label(html_rights_status, str(x, "status")));
+			if (str(x, "motivation") != NULL) {
+				fputs(": ", f);
+				html_escaped(f, str(x, "motivation"));
+			}
 			fputs("</td></tr>\n", f);
 		}
 	}
@@ -341,6 +354,78 @@ static void put_rights(FILE *f, const json_t *r)
 			fputs(str(x, "kind") && strcmp(str(x, "kind"), "purge") == 0
 				      ? "de bewaartermijn was verstreken"
 				      : "op uw verzoek of na een besluit van de organisatie", f);
+			fputs("</td></tr>\n", f);
+		}
+	}
+	if (any)
+		fputs("</table>\n", f);
+}
+
+static const struct label consent_status[] = {
+	{ "active", "geldig" },
+	{ "revoked", "ingetrokken" },
+	{ "refused", "geweigerd" },
+	{ "pending", "nog niet geregistreerd" },
+	{ NULL, NULL },
+};
+
+/* The consents and refusals each organisation holds (Heerlen 10). */
+static void put_consents(FILE *f, const json_t *r)
+{
+	json_t *org, *x;
+	size_t i, j;
+	int any = 0;
+	json_array_foreach(json_object_get(r, "organisations"), i, org) {
+		json_array_foreach(json_object_get(org, "consents"), j, x) {
+			if (!any++)
+				fputs("<h2>Uw toestemmingen en weigeringen</h2>\n<table>\n<tr>"
+				      "<th>Organisatie</th><th>Wat</th><th>Stand</th><th>Vanaf</th>"
+				      "<th>Tot</th></tr>\n", f);
+			fputs("<tr><td>", f);
+			html_escaped(f, str(org, "name"));
+			fputs("</td><td>", f);
+			fputs(str(x, "kind") && strcmp(str(x, "kind"), "refusal") == 0
+				      ? "u weigerde toestemming" : "u gaf toestemming", f);
+			fputs("</td><td>", f);
+			html_escaped(f, html_label(consent_status, str(x, "status")));
+			fputs("</td><td>", f);
+			html_date(f, json_object_get(x, "valid_from"));
+			fputs("</td><td>", f);
+			html_date(f, json_object_get(x, "valid_until"));
+			fputs("</td></tr>\n", f);
+		}
+	}
+	if (any)
+		fputs("</table>\n", f);
+}
+
+/* The notices the municipality sent, or has yet to send (Heerlen 7.2, 7.3). */
+static void put_notices(FILE *f, const json_t *r)
+{
+	json_t *org, *x;
+	size_t i, j;
+	int any = 0;
+	json_array_foreach(json_object_get(r, "organisations"), i, org) {
+		json_array_foreach(json_object_get(org, "notices"), j, x) {
+			if (!any++)
+				fputs("<h2>Berichten die u kreeg over het delen van uw gegevens</h2>\n"
+				      "<table>\n<tr><th>Gedeeld op</th><th>Door</th><th>Met</th>"
+				      "<th>Grond</th><th>Bericht verstuurd</th></tr>\n", f);
+			fputs("<tr><td>", f);
+			html_date(f, json_object_get(x, "disclosed_at"));
+			fputs("</td><td>", f);
+			put_partner(f, r, str(x, "source"));
+			fputs("</td><td>", f);
+			put_partner(f, r, str(x, "recipient"));
+			fputs("</td><td>", f);
+			html_escaped(f, str(x, "kind") && strcmp(str(x, "kind"), "third_party") == 0
+						? "verstrekking aan een derde"
+						: html_label(html_grounds, str(x, "kind")));
+			fputs("</td><td>", f);
+			if (str(x, "sent_on") != NULL)
+				html_date(f, json_object_get(x, "sent_on"));
+			else
+				fputs("nog niet verstuurd", f);
 			fputs("</td></tr>\n", f);
 		}
 	}
@@ -380,6 +465,8 @@ int wn_report_html(const char *report_json, char **html_out)
 	put_records(f, r);
 	put_disclosures(f, r);
 	put_rights(f, r);
+	put_consents(f, r);
+	put_notices(f, r);
 	put_closing(f);
 	int failed = ferror(f);
 	if (fclose(f) != 0 || failed) {

@@ -426,6 +426,102 @@ static void test_r17_access_report_bad_input(void **state)
 	json_decref(r);
 }
 
+/* The client's page as a person sees it: rendered by headless Chromium to
+ * PDF, its text read back. 0 when every fact is on it, 1 when one is not,
+ * -1 when Chromium or pdftotext is absent. */
+static int page_has_facts(struct fed *f, const char *html, const char *const *facts, size_t n)
+{
+	if (fed_sh(f, "command -v chromium >/dev/null && command -v pdftotext >/dev/null") != 0)
+		return -1;
+	char path[512];
+	fed_file(f, "report.html", path, sizeof(path));
+	FILE *out = fopen(path, "w");
+	assert_non_null(out);
+	fputs(html, out);
+	fclose(out);
+	assert_int_equal(fed_sh(f, "HOME=\"$PWD\" timeout 120 chromium --headless --no-sandbox "
+			 "--disable-gpu --no-first-run --user-data-dir=\"$PWD/chromium\" "
+			 "--print-to-pdf=\"$PWD/report.pdf\" \"file://$PWD/report.html\" "
+			 ">chromium.log 2>&1 && pdftotext -layout report.pdf report.txt"), 0);
+	size_t len = 0;
+	char *text = slurp(f, "report.txt", &len);
+	assert_non_null(text);
+	int missing = 0;
+	for (size_t i = 0; i < n; i++)
+		if (strstr(text, facts[i]) == NULL) {
+			print_error("the page as Chromium prints it lacks '%s'\n", facts[i]);
+			missing = 1;
+		}
+	free(text);
+	return missing;
+}
+
+/* A record received from another partner keeps that origin; the report
+ * names it, with the consents and refusals held and the notices sent, and
+ * the page for the client shows it in a real browser (G-P 7.2). */
+static void test_r17_access_report_origin_consents_notices_page(void **state)
+{
+	struct fed *f = *state;
+	wn_request_result *q = request(f, "radar", BSN_A, "leefgebied.huisvesting");
+	assert_string_equal(q->outcome, "disclosed");
+	wn_client *g = client_of(f, GEMEENTE);
+	wn_record rec = { BSN_A, "leefgebied.huisvesting", "{\"samenvatting\":\"overgenomen\"}",
+			  "prof-9-kok", NULL };
+	/* only what that request brought, about that person */
+	assert_int_equal(wn_record_received(g, &rec, "00000000000000000000000000000000"),
+			 WN_ENOTFOUND);
+	wn_record other = rec;
+	other.category = "zrm.financien";
+	assert_int_equal(wn_record_received(g, &other, q->request_id), WN_ENOTFOUND);
+	other = rec;
+	other.bsn = BSN_D;
+	assert_int_equal(wn_record_received(g, &other, q->request_id), WN_ENOTFOUND);
+	assert_int_equal(wn_record_received(g, &rec, q->request_id), 0);
+	/* the client refused consent at the desk once */
+	char rid[WN_ID_LEN + 1];
+	assert_int_equal(wn_consent_refuse(g, "{\"subject\":{\"bsn\":\"" BSN_A "\","
+					   "\"birth_date\":\"1980-04-02\"},\"purposes\":"
+					   "[\"plan_van_aanpak\"],\"recipients\":[\"radar\"],"
+					   "\"sources\":[\"radar\"],\"signers\":[{\"name\":"
+					   "\"A. Jansen\",\"role\":\"subject\"}],\"signed_on\":"
+					   "\"2026-11-30\"}", &ACTOR, rid), 0);
+	wn_client_close(g);
+	/* the vital-interest disclosure's notice reached the municipality */
+	assert_true(dbq_wait(f, node_db("gemeente-heerlen"), 1, 10000, "SELECT COUNT(*) >= 1 FROM "
+			     "notices WHERE source='radar' AND kind='vital_interest'") == 1);
+	char *text = NULL, *html = NULL;
+	json_t *rep = report(f, GEMEENTE, BSN_A, 0, &text);
+	json_t *own = org_of(rep, "gemeente-heerlen"), *x;
+	size_t i;
+	int found = 0;
+	json_array_foreach(json_object_get(own, "records"), i, x)
+		found |= same(jstr(x, "origin"), "received") && same(jstr(x, "received_from"), "radar") &&
+			 same(jstr(x, "received_in"), q->request_id);
+	assert_true(found);
+	json_array_foreach(json_object_get(org_of(rep, "radar"), "records"), i, x)
+		assert_string_equal(jstr(x, "origin"), "own");
+	found = 0;
+	json_array_foreach(json_object_get(own, "consents"), i, x)
+		found |= same(jstr(x, "kind"), "refusal") && same(jstr(x, "status"), "refused");
+	assert_true(found);
+	assert_true(json_array_size(json_object_get(own, "notices")) >= 1);
+	json_decref(rep);
+	assert_int_equal(wn_report_html(text, &html), 0);
+	const char *const facts[] = { "ontvangen van", q->request_id, "u weigerde toestemming",
+				      "Berichten die u kreeg", "nog niet verstuurd",
+				      "Autoriteit Persoonsgegevens" };
+	int rc = page_has_facts(f, html, facts, sizeof(facts) / sizeof(facts[0]));
+	free(text);
+	free(html);
+	wn_request_result_free(q);
+	if (rc < 0) {
+		fprintf(stderr, "SKIPPED the page check: headless Chromium and pdftotext are not "
+			"installed (sh scripts/install-deps browser)\n");
+		skip();
+	}
+	assert_int_equal(rc, 0);
+}
+
 /* ---- r18: rights requests --------------------------------------------- */
 
 /* A shielding: registered with a four-week deadline where records are held;
@@ -928,6 +1024,7 @@ int main(void)
 		cmocka_unit_test(test_r17_access_report_merges_partners_and_broker),
 		cmocka_unit_test(test_r17_access_report_partner_unavailable),
 		cmocka_unit_test(test_r17_access_report_bad_input),
+		cmocka_unit_test(test_r17_access_report_origin_consents_notices_page),
 		cmocka_unit_test(test_r18_rectify_shielding),
 		cmocka_unit_test(test_r18_rectify_deletion),
 		cmocka_unit_test(test_r18_rectify_unknown_person),
