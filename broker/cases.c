@@ -479,6 +479,7 @@ static int cases_change(struct broker *b, const struct broker_request *rq, const
 	if (read)
 		return cases_read(b, rq, type, case_id, reply, err, errcap);
 	struct store_case_change ch = { .case_id = case_id, .by = rq->from->id,
+					.retention_days = b->case_retention_days,
 					.partner = partner ? partner : rq->from->id };
 	if (strcmp(type, "case.join") == 0) {
 		if (partner == NULL) {

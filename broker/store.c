@@ -105,6 +105,9 @@ static const struct db_migration broker_migrations[] = {
 	     " authority_notified_at INTEGER, authority_ref TEXT, authority_notified_by TEXT,"
 	     " subjects_notified_at INTEGER, subjects_note TEXT, subjects_notified_by TEXT,"
 	     " UNIQUE (source, kind, peer, addr, day));" },
+	/* retention (G-P 9): a purged case's person commitments leave its log
+	 * entries, whose leaves stay */
+	{ 9, TLOG_PURGE_SCHEMA("audit_log") },
 };
 
 int store_open(const char *path, db **out, char *err, size_t errcap)

@@ -92,6 +92,7 @@ struct store_case_change {
 	const char *key_env;      /* open, join: the signed envelope sealing the case key */
 	const char *const *key_for; /* open: the partners it seals the key to (NULL-ended) */
 	const char *regisseur_id, *regisseur_role; /* open, director: the role-holder */
+	int retention_days;       /* close: kept this long after closing, at least */
 	char *err;
 	size_t errcap;
 };

@@ -453,11 +453,16 @@ int store_case_close(db *d, void *arg)
 	if (rc != 0)
 		return rc;
 	sqlite3_stmt *st = NULL;
-	if ((rc = db_prepare(d, "UPDATE cases SET status = 'closed', closed_at = ? WHERE id = ?",
-			     &st)) != 0)
+	/* a case's retention clock starts when it closes (G-P 9): kept at least
+	 * case_retention_days from today, or to the date its opener set */
+	char kept[DATE_LEN + 1];
+	date_today_plus(ch->retention_days > 0 ? ch->retention_days : 1, kept);
+	if ((rc = db_prepare(d, "UPDATE cases SET status = 'closed', closed_at = ?,"
+			       " retention_until = max(retention_until, ?) WHERE id = ?", &st)) != 0)
 		return rc;
 	sqlite3_bind_int64(st, 1, time_now_ms());
-	sqlite3_bind_text(st, 2, c.id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, kept, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, c.id, -1, SQLITE_TRANSIENT);
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
 	sqlite3_finalize(st);
 	return rc;
@@ -557,6 +562,49 @@ int store_case_set_director(db *d, void *arg)
 	return rc;
 }
 
+/* The person commitments of a purged case leave its audit entries; each
+ * entry's leaf stays, so the log still verifies (G-P 9). *entries: the
+ * indexes purged, named in the case.purge entry that follows. */
+static int store_case_purge_people(db *d, tlog *log, const char *case_id, json_t **entries)
+{
+	static const char *const personal[] = { "person", "people", "household" };
+	sqlite3_stmt *st = NULL;
+	json_t *list = json_array(), *todo = json_array(), *x;
+	size_t i;
+	int rc = db_prepare(d, "SELECT idx, entry FROM audit_log WHERE purged_at IS NULL AND"
+			       " json_extract(entry, '$.case') = ? AND (json_extract(entry,"
+			       " '$.person') IS NOT NULL OR json_extract(entry, '$.people') IS NOT"
+			       " NULL)", &st);
+	if (rc == 0) {
+		sqlite3_bind_text(st, 1, case_id, -1, SQLITE_TRANSIENT);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			json_t *e = json_loads((const char *)sqlite3_column_text(st, 1), 0, NULL);
+			if (e == NULL)
+				continue;
+			json_array_append_new(todo, json_pack("{s:I,s:o}", "idx",
+							      (json_int_t)sqlite3_column_int64(st, 0),
+							      "entry", e));
+		}
+		sqlite3_finalize(st);
+	}
+	json_array_foreach(todo, i, x) {
+		json_t *e = json_object_get(x, "entry");
+		for (size_t k = 0; k < sizeof(personal) / sizeof(personal[0]); k++)
+			json_object_del(e, personal[k]);
+		json_object_set_new(e, "purged", json_true());
+		int64_t idx = (int64_t)json_integer_value(json_object_get(x, "idx"));
+		if (rc == 0 && (rc = tlog_purge_locked(log, idx, e)) == 0)
+			json_array_append_new(list, json_integer(idx));
+	}
+	json_decref(todo);
+	if (rc != 0) {
+		json_decref(list);
+		return rc;
+	}
+	*entries = list;
+	return 0;
+}
+
 int store_case_purge(db *d, void *arg)
 {
 	struct store_case_purge *p = arg;
@@ -565,8 +613,9 @@ int store_case_purge(db *d, void *arg)
 	json_t *ids = json_array(), *x;
 	size_t i;
 	date_today_plus(0, today);
-	int rc = db_prepare(d, "SELECT id, retention_until FROM cases WHERE retention_until < ?"
-			       " LIMIT 1000", &st);
+	/* a running case is never purged, whatever its date */
+	int rc = db_prepare(d, "SELECT id, retention_until FROM cases WHERE status = 'closed' AND"
+			       " retention_until < ? LIMIT 1000", &st);
 	if (rc == 0) {
 		sqlite3_bind_text(st, 1, today, -1, SQLITE_TRANSIENT);
 		while (sqlite3_step(st) == SQLITE_ROW)
@@ -590,11 +639,15 @@ int store_case_purge(db *d, void *arg)
 		const char *id = json_string_value(json_object_get(x, "case"));
 		for (size_t k = 0; rc == 0 && k < sizeof(sql) / sizeof(sql[0]); k++)
 			rc = exec3(d, sql[k], id, NULL, NULL);
+		json_t *redacted = NULL;
+		if (rc == 0 && (rc = store_case_purge_people(d, p->log, id, &redacted)) == 0)
+			json_object_set_new(x, "entries", redacted);
 		char *canon = NULL;
 		size_t len = 0;
 		int64_t idx = 0;
 		uint8_t leaf[MERKLE_HASH_LEN];
 		json_object_set_new(x, "type", json_string("case.purge"));
+		/* the log's own record of what it purged: audit verify checks it */
 		json_object_set_new(x, "ts", json_integer((json_int_t)time_now_ms()));
 		if (rc == 0 && (rc = canon_dump(x, &canon, &len)) == 0)
 			rc = tlog_append_locked(p->log, "case.purge", NULL, canon, len, &idx, leaf);

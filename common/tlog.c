@@ -11,6 +11,7 @@
 #include "wijknet.h"
 #include "encoding.h"
 #include "envelope.h"
+#include "canon.h"
 #include "ids.h"
 #include "log.h"
 #include "tlog.h"
@@ -622,6 +623,38 @@ static void verify_witnesses(struct verify_state *v, const json_t *witnesses, ui
 	}
 }
 
+/* The entries a log.purge entry names, kept as keys of logged. */
+static void verify_note_purge(json_t *logged, const char *entry)
+{
+	json_t *e = entry ? json_loads(entry, 0, NULL) : NULL, *x;
+	size_t i;
+	char key[24];
+	json_array_foreach(json_object_get(e, "entries"), i, x) {
+		snprintf(key, sizeof(key), "%lld", (long long)json_integer_value(x));
+		json_object_set_new(logged, key, json_true());
+	}
+	json_decref(e);
+}
+
+/* A purged entry that no log.purge entry names was not purged by the log's
+ * owner: someone hid it. */
+static void verify_purges_logged(struct verify_state *v, const json_t *purged,
+				 const json_t *logged)
+{
+	size_t i;
+	json_t *x;
+	char key[24];
+	json_array_foreach(purged, i, x) {
+		snprintf(key, sizeof(key), "%lld", (long long)json_integer_value(x));
+		if (json_object_get(logged, key) == NULL && v->error == NULL) {
+			verify_fault(v, (uint64_t)json_integer_value(x), "entry_altered",
+				     "entry %s is marked purged but no purge in the log names it: "
+				     "its content was replaced", key);
+			return;
+		}
+	}
+}
+
 int tlog_verify(sqlite3 *conn, const char *name, X509 *cert, const json_t *witnesses,
 		tlog_progress_fn progress, void *arg, json_t **report)
 {
@@ -651,11 +684,19 @@ int tlog_verify(sqlite3 *conn, const char *name, X509 *cert, const json_t *witne
 	if ((rc = tstore_count(&v.s, &max, &count)) != 0 ||
 	    (rc = load_checkpoints(conn, name, &cps, &ncp)) != 0)
 		goto out;
-	snprintf(sql, sizeof(sql), "SELECT idx, entry, leaf FROM %s ORDER BY idx", name);
+	/* logs from before purging (no purged_at column) hold no purged entry */
+	snprintf(sql, sizeof(sql), "SELECT idx, entry, leaf, purged_at, type FROM %s ORDER BY idx",
+		 name);
 	if (sqlite3_prepare_v2(conn, sql, -1, &st, NULL) != SQLITE_OK) {
-		rc = WN_EDB;
-		goto out;
+		snprintf(sql, sizeof(sql), "SELECT idx, entry, leaf, NULL, type FROM %s ORDER BY idx",
+			 name);
+		if (sqlite3_prepare_v2(conn, sql, -1, &st, NULL) != SQLITE_OK) {
+			rc = WN_EDB;
+			goto out;
+		}
 	}
+	uint64_t purged = 0;
+	json_t *purged_idx = json_array(), *logged_idx = json_object();
 	int step;
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		uint64_t idx = (uint64_t)sqlite3_column_int64(st, 0);
@@ -668,10 +709,27 @@ int tlog_verify(sqlite3 *conn, const char *name, X509 *cert, const json_t *witne
 				     (unsigned long long)idx);
 			break;
 		}
-		if ((rc = merkle_leaf_hash(entry ? entry : "", entry ? len : 0, leaf)) != 0)
+		int is_purged = sqlite3_column_type(st, 3) != SQLITE_NULL &&
+				sqlite3_column_bytes(st, 2) == MERKLE_HASH_LEN;
+		if (is_purged) {
+			/* its personal content went at its retention date: the leaf kept
+			 * stands for it, and the entry is reported as purged */
+			memcpy(leaf, sqlite3_column_blob(st, 2), MERKLE_HASH_LEN);
+			purged++;
+			json_array_append_new(purged_idx, json_integer((json_int_t)idx));
+		} else if (sqlite3_column_type(st, 4) == SQLITE_TEXT &&
+			   (strcmp((const char *)sqlite3_column_text(st, 4), "log.purge") == 0 ||
+			    strcmp((const char *)sqlite3_column_text(st, 4), "case.purge") == 0)) {
+			/* a purge is itself in the log: the entries it names */
+			verify_note_purge(logged_idx, entry);
+		}
+		if (is_purged) {
+			;
+		} else if ((rc = merkle_leaf_hash(entry ? entry : "", entry ? len : 0, leaf)) != 0) {
 			break;
-		if (sqlite3_column_bytes(st, 2) != MERKLE_HASH_LEN ||
-		    memcmp(sqlite3_column_blob(st, 2), leaf, MERKLE_HASH_LEN) != 0)
+		}
+		if (!is_purged && (sqlite3_column_bytes(st, 2) != MERKLE_HASH_LEN ||
+				   memcmp(sqlite3_column_blob(st, 2), leaf, MERKLE_HASH_LEN) != 0))
 			verify_fault(&v, idx, "entry_altered", "entry %llu was altered: its content "
 				     "no longer gives its leaf hash", (unsigned long long)idx);
 		if ((rc = merkle_frontier_append(&f, leaf, verify_emit, &v)) != 0)
@@ -702,6 +760,9 @@ int tlog_verify(sqlite3 *conn, const char *name, X509 *cert, const json_t *witne
 		if (progress != NULL && (k & 0xffff) == 0)
 			progress(arg, k, count);
 	}
+	verify_purges_logged(&v, purged_idx, logged_idx);
+	json_decref(purged_idx);
+	json_decref(logged_idx);
 	/* an unreadable page ends the read early: that is no verification */
 	if (rc == 0 && v.error == NULL && step != SQLITE_DONE && step != SQLITE_ROW)
 		rc = WN_EDB;
@@ -734,8 +795,8 @@ int tlog_verify(sqlite3 *conn, const char *name, X509 *cert, const json_t *witne
 	}
 	if (progress != NULL)
 		progress(arg, k, count);
-	*report = json_pack("{s:b,s:I,s:I}", "ok", v.error == NULL, "entries", (json_int_t)k,
-			    "checkpoints", (json_int_t)ncp);
+	*report = json_pack("{s:b,s:I,s:I,s:I}", "ok", v.error == NULL, "entries", (json_int_t)k,
+			    "checkpoints", (json_int_t)ncp, "purged", (json_int_t)purged);
 	if (v.error != NULL)
 		json_object_set_new(*report, "error", v.error);
 	v.error = NULL;
@@ -746,6 +807,27 @@ out:
 	free(wsizes);
 	json_decref(v.error);
 	tstore_close(&v.s);
+	return rc;
+}
+
+int tlog_purge_locked(tlog *t, int64_t index, const json_t *kept)
+{
+	char sql[160], *text = NULL;
+	size_t len = 0;
+	sqlite3_stmt *st = NULL;
+	int rc = canon_dump(kept, &text, &len);
+	if (rc != 0)
+		return rc;
+	snprintf(sql, sizeof(sql), "UPDATE %s SET entry = ?, purged_at = ? WHERE idx = ? AND"
+		 " purged_at IS NULL", t->name);
+	if ((rc = db_prepare(t->d, sql, &st)) == 0) {
+		sqlite3_bind_text(st, 1, text, (int)len, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, time_now_ms());
+		sqlite3_bind_int64(st, 3, index);
+		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
+		sqlite3_finalize(st);
+	}
+	free(text);
 	return rc;
 }
 

@@ -48,6 +48,14 @@ void tlog_close(tlog *t);
 int tlog_append_locked(tlog *t, const char *type, const char *msg_id, const char *entry,
 		       size_t len, int64_t *index, uint8_t leaf[MERKLE_HASH_LEN]);
 
+/* Purging (G-P 9): replaces entry index's content by kept (what may stay
+ * after its retention date) and marks it purged, inside the caller's writer
+ * transaction. Its leaf stays, so the tree and every checkpoint still
+ * verify; tlog_verify counts it as purged, not as altered. The table needs
+ * the column purged_at INTEGER (TLOG_PURGE_SCHEMA). */
+#define TLOG_PURGE_SCHEMA(name) "ALTER TABLE " name " ADD COLUMN purged_at INTEGER;"
+int tlog_purge_locked(tlog *t, int64_t index, const json_t *kept);
+
 /* Number of entries (locks d). */
 int tlog_size(tlog *t, uint64_t *size);
 

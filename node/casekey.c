@@ -104,6 +104,14 @@ static int casekey_delete(db *d, void *arg)
 	sqlite3_bind_text(st, 1, arg, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
 	sqlite3_finalize(st);
+	/* what this node keeps of the case has its retention clock from now on */
+	if (rc == 0 && (rc = db_prepare(d, "INSERT OR REPLACE INTO case_closed(case_id, closed_at)"
+				       " VALUES (?, ?)", &st)) == 0) {
+		sqlite3_bind_text(st, 1, arg, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, time_now_ms());
+		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
+		sqlite3_finalize(st);
+	}
 	return rc;
 }
 

@@ -331,6 +331,10 @@ static int audit_verify(const char *dbpath, const char *certpath, const char *co
 		       (long long)json_integer_value(json_object_get(report, "checkpoints")),
 		       cert ? " (signatures checked)" : " (signatures not checked: give --cert)",
 		       json_array_size(witnesses), cosig, ok ? "OK" : "FAILED");
+		json_int_t purged = json_integer_value(json_object_get(report, "purged"));
+		if (purged > 0)
+			printf("%lld entries purged at their retention date (their leaves kept, each "
+			       "purge logged)\n", (long long)purged);
 		if (e != NULL)
 			printf("first fault (%s) at entry %lld: %s\n",
 			       json_string_value(json_object_get(e, "kind")),

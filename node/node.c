@@ -246,8 +246,9 @@ static void *node_refresher_main(void *arg)
 			}
 		}
 		if (now >= n->next_purge) {
-			long purged = 0;
+			long purged = 0, pseudonyms = 0;
 			purge_expired(n, &purged);
+			retention_purge(n, retention_days(n), &purged, &pseudonyms);
 			n->next_purge = now + n->purge_ms;
 		}
 		if (rc == 0)

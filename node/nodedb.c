@@ -43,6 +43,10 @@ static const struct db_migration node_migrations[] = {
 	 * household heard of its case; rights decided end to end */
 	{ 14, NOTICE_SCHEMA RIGHTS_V2_SCHEMA },
 	{ 15, STORE_ORIGIN_SCHEMA },
+	/* retention in every store (G-P 9): purged ledger entries keep their
+	 * leaf; a case's clock starts when this node stops taking part in it */
+	{ 16, TLOG_PURGE_SCHEMA("ledger")
+	      "CREATE TABLE case_closed (case_id TEXT PRIMARY KEY, closed_at INTEGER NOT NULL);" },
 };
 
 int nodedb_open(const char *path, db **out, char *err, size_t errcap)

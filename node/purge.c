@@ -149,10 +149,14 @@ int purge_delete(struct node *n, const uint8_t index[STORE_INDEX_LEN], const jso
 
 json_t *local_purge(struct node *n, json_t *rq)
 {
-	long purged = 0;
+	long purged = 0, duties = 0, pseudonyms = 0;
 	(void)rq;
 	int rc = purge_expired(n, &purged);
 	if (rc != 0)
 		return local_error(rc, "records past their retention date could not be purged");
-	return json_pack("{s:b,s:{s:I}}", "ok", 1, "result", "purged", (json_int_t)purged);
+	if ((rc = retention_purge(n, retention_days(n), &duties, &pseudonyms)) != 0)
+		return local_error(rc, "consents, notices, rights requests and log pseudonyms past "
+				   "their retention could not be purged");
+	return json_pack("{s:b,s:{s:I,s:I,s:I}}", "ok", 1, "result", "purged", (json_int_t)purged,
+			 "duty_records", (json_int_t)duties, "pseudonyms", (json_int_t)pseudonyms);
 }

@@ -33,4 +33,12 @@ int purge_delete_locked(db *d, struct node *n, const uint8_t index[STORE_INDEX_L
 /* Local API: records.purge. */
 json_t *local_purge(struct node *n, json_t *rq);
 
+/* Purges the client-duty records that ended more than days ago and the
+ * person's pseudonym from log entries as old (retention.c); *purged and
+ * *pseudonyms say how many. A case this node takes part in keeps all. */
+int retention_purge(struct node *n, int days, long *purged, long *pseudonyms);
+
+/* The federation's retention_days, or the default of a year. */
+int retention_days(struct node *n);
+
 #endif

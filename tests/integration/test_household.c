@@ -1256,17 +1256,25 @@ static void test_r19_retention_case_purged_declaration_outlives_it(void **state)
 	long declared = dbq(f, "data/broker.db", "SELECT COUNT(*) FROM third_party_declarations "
 			    "WHERE case_id='%s'", case_main);
 	assert_true(declared >= 1);
-	fed_stop(&f->broker, SIGTERM);
 	char path[512], sql[256];
 	sqlite3 *d = NULL;
 	fed_file(f, "data/broker.db", path, sizeof(path));
-	assert_int_equal(sqlite3_open(path, &d), SQLITE_OK);
-	snprintf(sql, sizeof(sql), "UPDATE cases SET retention_until='2020-01-01' WHERE id='%s'",
-		 case_main);
-	assert_int_equal(sqlite3_exec(d, sql, NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(d);
-	assert_int_equal(fed_start_broker(f), 0);
-	assert_int_equal(fed_wait_up(f, GEMEENTE, NNODES, 15000), 0);
+	/* past its date but running: kept; closed and past it: purged (G-P 9) */
+	static const char *const change[] = { "retention_until='2020-01-01'",
+					       "status='closed', closed_at=1577836800000" };
+	for (int step = 0; step < 2; step++) {
+		fed_stop(&f->broker, SIGTERM);
+		assert_int_equal(sqlite3_open(path, &d), SQLITE_OK);
+		snprintf(sql, sizeof(sql), "UPDATE cases SET %s WHERE id='%s'", change[step],
+			 case_main);
+		assert_int_equal(sqlite3_exec(d, sql, NULL, NULL, NULL), SQLITE_OK);
+		sqlite3_close(d);
+		assert_int_equal(fed_start_broker(f), 0);
+		assert_int_equal(fed_wait_up(f, GEMEENTE, NNODES, 15000), 0);
+		if (step == 0)
+			assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM cases WHERE "
+					     "id='%s' AND status='open'", case_main), 1);
+	}
 	/* the case, its household, keys and proposals are gone */
 	static const char *const tables[] = { "case_people", "case_keys", "case_members",
 					      "third_party" };
@@ -1275,6 +1283,15 @@ static void test_r19_retention_case_purged_declaration_outlives_it(void **state)
 				     "case_id='%s'", tables[i], case_main), 0);
 	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM cases WHERE id='%s'",
 			     case_main), 0);
+	/* its household's commitments left the audit log, which still verifies */
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM audit_log WHERE "
+			     "json_extract(entry, '$.case')='%s' AND purged_at IS NULL AND "
+			     "(json_extract(entry, '$.person') IS NOT NULL OR json_extract(entry, "
+			     "'$.people') IS NOT NULL)", case_main), 0);
+	assert_true(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM audit_log WHERE "
+			"json_extract(entry, '$.case')='%s' AND purged_at IS NOT NULL",
+			case_main) >= 1);
+	assert_int_equal(cli(f, "radar", "audit verify --db data/broker.db --cert ca/broker.crt"), 0);
 	/* the signed confidentiality declarations stay (Heerlen 14.3) */
 	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM third_party_declarations "
 			     "WHERE case_id='%s'", case_main), declared);

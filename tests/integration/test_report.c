@@ -918,8 +918,10 @@ static void test_r19_retention_cases_purged(void **state)
 	sqlite3 *d = NULL;
 	char sql[256];
 	assert_int_equal(sqlite3_open(path, &d), SQLITE_OK);
-	snprintf(sql, sizeof(sql), "UPDATE cases SET retention_until='2020-01-01' WHERE id='%s'",
-		 old_case);
+	/* a closed case past its date; the running case past its date too */
+	snprintf(sql, sizeof(sql), "UPDATE cases SET retention_until='2020-01-01', status='closed',"
+		 " closed_at=1577836800000 WHERE id='%s'; UPDATE cases SET retention_until="
+		 "'2020-01-01' WHERE id='%s'", old_case, case_main);
 	assert_int_equal(sqlite3_exec(d, sql, NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(d);
 	assert_int_equal(fed_start_broker(f), 0);
@@ -934,10 +936,69 @@ static void test_r19_retention_cases_purged(void **state)
 			     " case_id='%s'", old_case), 0);
 	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM audit_log WHERE"
 			     " type='case.purge' AND entry LIKE '%%%s%%'", old_case), 1);
-	/* the case that is still needed stays */
+	/* a running case is never purged, whatever its date (G-P 9) */
 	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM cases WHERE id='%s'",
 			     case_main), 1);
 	assert_int_equal(cli(f, "radar", "audit verify --db data/broker.db --cert ca/broker.crt"), 0);
+}
+
+/* Retention in every store (G-P 9): an expired refusal of consent is gone,
+ * with a ledger entry; the person's pseudonym leaves old log entries, which
+ * still verify; what belongs to the running case stays. */
+static void test_r19_retention_duty_records_and_log_pseudonyms(void **state)
+{
+	struct fed *f = *state;
+	char rid[WN_ID_LEN + 1], path[512], sql[512];
+	wn_client *g = client_of(f, GEMEENTE);
+	assert_int_equal(wn_consent_refuse(g, "{\"subject\":{\"bsn\":\"" BSN_E "\","
+					   "\"birth_date\":\"1975-01-09\"},\"purposes\":"
+					   "[\"plan_van_aanpak\"],\"recipients\":[\"radar\"],"
+					   "\"sources\":[\"radar\"],\"signers\":[{\"name\":"
+					   "\"E. Smit\",\"role\":\"subject\"}],\"signed_on\":"
+					   "\"2026-11-30\"}", &ACTOR, rid), 0);
+	wn_client_close(g);
+	wn_request_result *q = request(f, "radar", BSN_A, "leefgebied.huisvesting");
+	wn_request_result_free(q);
+	long in_case = dbq(f, node_db("gemeente-heerlen"), "SELECT COUNT(*) FROM sent_log WHERE "
+			   "case_id='%s' AND subject_index IS NOT NULL", case_main);
+	assert_true(in_case >= 1);
+	/* it all happened long ago */
+	fed_file(f, node_db("gemeente-heerlen"), path, sizeof(path));
+	sqlite3 *d = NULL;
+	assert_int_equal(sqlite3_open(path, &d), SQLITE_OK);
+	sqlite3_busy_timeout(d, 5000);
+	snprintf(sql, sizeof(sql), "UPDATE consents SET registered_at=1577836800000 WHERE id='%s';"
+		 "UPDATE sent_log SET ts=1577836800000; UPDATE disclosures SET ts=1577836800000;"
+		 "UPDATE ledger SET ts=1577836800000;", rid);
+	assert_int_equal(sqlite3_exec(d, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(d);
+	assert_int_equal(cli(f, "gemeente-heerlen", "records purge"), 0);
+	/* the refusal, with the BSN and birth date its document held, is gone */
+	assert_int_equal(dbq(f, node_db("gemeente-heerlen"), "SELECT COUNT(*) FROM consents WHERE "
+			     "id='%s'", rid), 0);
+	assert_int_equal(dbq(f, node_db("gemeente-heerlen"), "SELECT COUNT(*) FROM ledger WHERE "
+			     "type='purge' AND json_extract(entry, '$.record')='consent' AND "
+			     "json_extract(entry, '$.id')='%s'", rid), 1);
+	/* the pseudonyms left the old entries outside the case ... */
+	assert_int_equal(dbq(f, node_db("gemeente-heerlen"), "SELECT COUNT(*) FROM sent_log WHERE "
+			     "case_id IS NULL AND subject_index IS NOT NULL"), 0);
+	assert_true(dbq(f, node_db("gemeente-heerlen"), "SELECT COUNT(*) FROM ledger WHERE "
+			"purged_at IS NOT NULL AND entry NOT LIKE '%%subject_index%%'") >= 1);
+	assert_int_equal(dbq(f, node_db("gemeente-heerlen"), "SELECT COUNT(*) FROM ledger WHERE "
+			     "type='log.purge'"), 1);
+	/* ... and the running case keeps its own */
+	assert_int_equal(dbq(f, node_db("gemeente-heerlen"), "SELECT COUNT(*) FROM sent_log WHERE "
+			     "case_id='%s' AND subject_index IS NOT NULL", case_main), in_case);
+	/* the ledger still verifies, its purged entries named as such */
+	assert_int_equal(cli(f, "gemeente-heerlen", "audit verify --db data/gemeente-heerlen.db"), 0);
+	assert_true(cli_out_has(f, "purged at their retention date"));
+	/* an entry marked purged that no purge names is tampering */
+	assert_int_equal(fed_sh(f, "sqlite3 data/gemeente-heerlen.db '.backup tamper.db' && "
+			       "sqlite3 tamper.db \"UPDATE ledger SET purged_at=1, entry='{}' WHERE "
+			       "idx=(SELECT max(idx) FROM ledger WHERE purged_at IS NULL AND "
+			       "type != 'log.purge')\""), 0);
+	assert_int_not_equal(cli(f, "gemeente-heerlen", "audit verify --db tamper.db"), 0);
+	assert_true(cli_out_has(f, "marked purged"));
 }
 
 /* ---- r25: management information --------------------------------------- */
@@ -1033,6 +1094,7 @@ int main(void)
 		cmocka_unit_test(test_r18_rectify_objection),
 		cmocka_unit_test(test_r19_retention_records_purged_and_logged),
 		cmocka_unit_test(test_r19_retention_cases_purged),
+		cmocka_unit_test(test_r19_retention_duty_records_and_log_pseudonyms),
 		cmocka_unit_test(test_r25_management_info_anonymous_counts),
 	};
 	int failed = cmocka_run_group_tests_name("report", tests, group_setup, fed_group_teardown);

@@ -1,0 +1,241 @@
+/*
+ * retention.c — retention in every store (r19; G-P 9, Heerlen 11.3): what a
+ * node keeps about the client's duties — consents and refusals, notices,
+ * rights requests, conflict-of-duties assertions, third-party decisions,
+ * how a household was told — goes when the federation's retention_days have
+ * passed since it ended, and the person's pseudonym leaves the disclosure
+ * logs after the same time. What belongs to a case this node still takes
+ * part in is never purged: its clock starts when the node leaves or closes
+ * it. Every purge is a ledger entry; purged ledger entries keep their leaf,
+ * so the ledger still verifies and `audit verify` counts them as purged.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wijknet.h"
+#include "context.h"
+#include "date.h"
+#include "disclog.h"
+#include "ids.h"
+#include "log.h"
+#include "purge.h"
+
+#define RETENTION_BATCH 5000 /* rows per table and run; the next run takes the rest */
+
+/* A case-bound row may go: the node no longer takes part in the case, and
+ * stopped taking part before the cutoff (?1: cutoff ms). */
+#define CASE_ENDED(col)                                                                  \
+	" (" col " IS NULL OR (" col " NOT IN (SELECT case_id FROM case_keys) AND"       \
+	" coalesce((SELECT closed_at FROM case_closed WHERE case_id = " col "), 0) < ?1))"
+
+/* What goes, per store: the key that names a row, the rows, and how they go. */
+struct retention_rule {
+	const char *record;   /* as the ledger names it */
+	const char *select;   /* ?1 cutoff ms, ?2 cutoff date, ?3 batch: the keys */
+	const char *remove;   /* ?1 a key */
+};
+
+static const struct retention_rule rules[] = {
+	{ "consent",
+	  "SELECT id FROM consents WHERE (kind = 'refusal' AND registered_at < ?1) OR"
+	  " (kind = 'consent' AND ((revoked_at IS NOT NULL AND revoked_at < ?1) OR"
+	  " (valid_until IS NOT NULL AND valid_until < ?2))) LIMIT ?3",
+	  "DELETE FROM consents WHERE id = ?1" },
+	{ "client_notification",
+	  "SELECT notice_id FROM client_notifications WHERE status = 'forwarded' AND ts < ?1"
+	  " AND notice_id IS NOT NULL LIMIT ?3",
+	  "DELETE FROM client_notifications WHERE notice_id = ?1" },
+	{ "outbox",
+	  "SELECT id FROM outbox WHERE sent_at IS NOT NULL AND sent_at < ?1 LIMIT ?3",
+	  "DELETE FROM outbox WHERE id = ?1" },
+	{ "notice",
+	  "SELECT id FROM notices WHERE status = 'sent' AND sent_on < ?2 LIMIT ?3",
+	  "DELETE FROM notices WHERE id = ?1" },
+	{ "rights_request",
+	  "SELECT id FROM rights_requests WHERE status IN ('done', 'executed', 'refused') AND"
+	  " coalesce(executed_at, decided_at) < ?1 LIMIT ?3",
+	  "DELETE FROM rights_requests WHERE id = ?1" },
+	{ "client_rights",
+	  "SELECT id FROM client_rights c WHERE NOT EXISTS (SELECT 1 FROM client_rights_partners"
+	  " p WHERE p.request_id = c.id AND (p.status IN ('registered', 'granted') OR"
+	  " p.updated_at >= ?1)) AND created_at < ?1 LIMIT ?3",
+	  "DELETE FROM client_rights WHERE id = ?1" },
+	{ "duty_assertion",
+	  "SELECT id FROM duty_assertions WHERE valid_until < ?1 AND" CASE_ENDED("case_id")
+	  " LIMIT ?3",
+	  "DELETE FROM duty_assertions WHERE id = ?1" },
+	{ "third_party_decision",
+	  "SELECT id FROM third_party_decisions WHERE decided_at < ?1 AND" CASE_ENDED("case_id")
+	  " LIMIT ?3",
+	  "DELETE FROM third_party_decisions WHERE id = ?1" },
+	{ "case_informed",
+	  "SELECT case_id FROM case_informed WHERE recorded_at < ?1 AND" CASE_ENDED("case_id")
+	  " LIMIT ?3",
+	  "DELETE FROM case_informed WHERE case_id = ?1" },
+};
+
+struct retention_job {
+	struct node *n;
+	int64_t cutoff_ms;
+	char cutoff_date[DATE_LEN + 1];
+	long purged, pseudonyms;
+};
+
+static void bind_cutoff(sqlite3_stmt *st, const struct retention_job *j)
+{
+	sqlite3_bind_int64(st, 1, j->cutoff_ms);
+	sqlite3_bind_text(st, 2, j->cutoff_date, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, RETENTION_BATCH);
+}
+
+/* One store's rows past their date: each removed with its ledger entry. */
+static int retention_rule_run(db *d, struct retention_job *j, const struct retention_rule *r)
+{
+	sqlite3_stmt *sel = NULL, *del = NULL;
+	json_t *keys = json_array(), *x;
+	size_t i;
+	int rc = db_prepare(d, r->select, &sel);
+	if (rc != 0) {
+		json_decref(keys);
+		return rc;
+	}
+	bind_cutoff(sel, j);
+	while (sqlite3_step(sel) == SQLITE_ROW)
+		json_array_append_new(keys, json_string((const char *)sqlite3_column_text(sel, 0)));
+	sqlite3_finalize(sel);
+	if (json_array_size(keys) > 0)
+		rc = db_prepare(d, r->remove, &del);
+	json_array_foreach(keys, i, x) {
+		if (rc != 0)
+			break;
+		sqlite3_reset(del);
+		sqlite3_bind_text(del, 1, json_string_value(x), -1, SQLITE_STATIC);
+		if ((rc = sqlite3_step(del) == SQLITE_DONE ? 0 : WN_EDB) != 0)
+			break;
+		int64_t lidx = 0;
+		json_t *e = json_pack("{s:s,s:O,s:s,s:s}", "record", r->record, "id", x, "reason",
+				      "retention", "before", j->cutoff_date);
+		rc = e ? ledger_append_locked(j->n->ledger, "purge", NULL, e, &lidx) : WN_ENOMEM;
+		json_decref(e);
+		j->purged++;
+	}
+	sqlite3_finalize(del);
+	json_decref(keys);
+	return rc;
+}
+
+/* The person's pseudonym leaves the disclosure and sent logs' rows. */
+static int retention_log_rows(db *d, struct retention_job *j)
+{
+	static const char *const sql[] = {
+		"UPDATE disclosures SET subject_index = NULL WHERE subject_index IS NOT NULL AND"
+		" ts < ?1 AND" CASE_ENDED("case_id"),
+		"UPDATE sent_log SET subject_index = NULL, subjects = NULL WHERE ts < ?1 AND"
+		" (subject_index IS NOT NULL OR subjects IS NOT NULL) AND" CASE_ENDED("case_id"),
+	};
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < sizeof(sql) / sizeof(sql[0]); i++) {
+		sqlite3_stmt *st = NULL;
+		if ((rc = db_prepare(d, sql[i], &st)) != 0)
+			break;
+		sqlite3_bind_int64(st, 1, j->cutoff_ms);
+		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
+		j->pseudonyms += sqlite3_changes(db_handle(d));
+		sqlite3_finalize(st);
+	}
+	return rc;
+}
+
+/* The same pseudonym leaves the ledger's entries: each keeps its leaf, and
+ * one log.purge entry names those purged, so a purge nobody logged shows. */
+static int retention_ledger(db *d, struct retention_job *j)
+{
+	sqlite3_stmt *st = NULL;
+	json_t *todo = json_array(), *done = json_array(), *x;
+	size_t i;
+	int rc = db_prepare(d, "SELECT idx, entry FROM ledger WHERE purged_at IS NULL AND ts < ?1"
+			       " AND json_extract(entry, '$.subject_index') IS NOT NULL AND"
+			       CASE_ENDED("json_extract(entry, '$.case_id')") " LIMIT ?3", &st);
+	if (rc == 0) {
+		bind_cutoff(st, j);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			json_t *e = json_loads((const char *)sqlite3_column_text(st, 1), 0, NULL);
+			if (e != NULL)
+				json_array_append_new(todo, json_pack("{s:I,s:o}", "idx",
+					(json_int_t)sqlite3_column_int64(st, 0), "entry", e));
+		}
+		sqlite3_finalize(st);
+	}
+	json_array_foreach(todo, i, x) {
+		json_t *e = json_object_get(x, "entry");
+		int64_t idx = (int64_t)json_integer_value(json_object_get(x, "idx"));
+		json_object_del(e, "subject_index");
+		json_object_set_new(e, "purged", json_true());
+		if (rc == 0 && (rc = tlog_purge_locked(j->n->ledger, idx, e)) == 0)
+			json_array_append_new(done, json_integer(idx));
+	}
+	if (rc == 0 && json_array_size(done) > 0) {
+		int64_t lidx = 0;
+		json_t *e = json_pack("{s:O,s:s,s:s}", "entries", done, "reason", "retention",
+				      "before", j->cutoff_date);
+		rc = e ? ledger_append_locked(j->n->ledger, "log.purge", NULL, e, &lidx) : WN_ENOMEM;
+		j->pseudonyms += (long)json_array_size(done);
+		json_decref(e);
+	}
+	json_decref(todo);
+	json_decref(done);
+	return rc;
+}
+
+static int retention_run(db *d, void *arg)
+{
+	struct retention_job *j = arg;
+	sqlite3_stmt *st = NULL;
+	/* the answers first, then the requests they answer */
+	int rc = db_prepare(d, "DELETE FROM client_rights_partners WHERE request_id IN (SELECT id"
+			       " FROM client_rights c WHERE NOT EXISTS (SELECT 1 FROM"
+			       " client_rights_partners p WHERE p.request_id = c.id AND (p.status IN"
+			       " ('registered', 'granted') OR p.updated_at >= ?1)) AND created_at < ?1)",
+			    &st);
+	if (rc == 0) {
+		sqlite3_bind_int64(st, 1, j->cutoff_ms);
+		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
+		sqlite3_finalize(st);
+	}
+	for (size_t i = 0; rc == 0 && i < sizeof(rules) / sizeof(rules[0]); i++)
+		rc = retention_rule_run(d, j, &rules[i]);
+	if (rc == 0)
+		rc = retention_log_rows(d, j);
+	if (rc == 0)
+		rc = retention_ledger(d, j);
+	return rc;
+}
+
+int retention_days(struct node *n)
+{
+	struct directory *d = node_directory(n);
+	int days = d != NULL && d->retention_days > 0 ? d->retention_days : 365;
+	directory_release(d);
+	return days;
+}
+
+int retention_purge(struct node *n, int days, long *purged, long *pseudonyms)
+{
+	struct retention_job j;
+	memset(&j, 0, sizeof(j));
+	j.n = n;
+	j.cutoff_ms = time_now_ms() - (int64_t)days * 86400000;
+	date_of_ms(j.cutoff_ms, j.cutoff_date);
+	int rc = db_writer_run(n->writer, retention_run, &j);
+	*purged = rc == 0 ? j.purged : 0;
+	*pseudonyms = rc == 0 ? j.pseudonyms : 0;
+	if (rc != 0)
+		log_msg(WN_LOG_ERROR, "retention_failed", "the client-duty records past their "
+			"retention could not be purged: %s", wn_strerror(rc));
+	else if (j.purged > 0 || j.pseudonyms > 0)
+		log_emit(WN_LOG_INFO, "retention_purged",
+			 json_pack("{s:I,s:I,s:s}", "records", (json_int_t)j.purged, "pseudonyms",
+				   (json_int_t)j.pseudonyms, "before", j.cutoff_date));
+	return rc;
+}
