@@ -17,7 +17,7 @@
 extern "C" {
 #endif
 
-#define WN_VERSION_STRING "0.3.0"
+#define WN_VERSION_STRING "0.4.0"
 
 /* Error codes. Values are stable: they appear in logs and on the wire. */
 enum wn_error {
