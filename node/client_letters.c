@@ -104,9 +104,9 @@ int wn_notice_html(const char *notice_json, char **html_out)
 	fputs("</p>\n<table>\n<tr><th>Wat is gedeeld</th><td>", f);
 	html_categories(f, json_object_get(l, "categories"));
 	fputs("</td></tr>\n<tr><th>Door wie</th><td>", f);
-	html_escaped(f, str(l, "source"));
+	html_escaped(f, str(l, "source_name") ? str(l, "source_name") : str(l, "source"));
 	fputs("</td></tr>\n<tr><th>Met wie</th><td>", f);
-	html_escaped(f, str(l, "recipient"));
+	html_escaped(f, str(l, "recipient_name") ? str(l, "recipient_name") : str(l, "recipient"));
 	if (str(l, "recipient_role") != NULL) {
 		fputs(" (", f);
 		html_escaped(f, str(l, "recipient_role"));
@@ -145,7 +145,7 @@ static void rights_partner_row(FILE *f, const json_t *p)
 {
 	const char *status = str(p, "status");
 	fputs("<tr><td>", f);
-	html_escaped(f, str(p, "partner"));
+	html_escaped(f, str(p, "name") ? str(p, "name") : str(p, "partner"));
 	fputs("</td><td>", f);
 	html_escaped(f, html_label(html_rights_status, status));
 	fputs("</td><td>", f);

@@ -617,6 +617,21 @@ static json_t *notices_list(struct node *n, const json_t *rq)
 	return json_pack("{s:b,s:{s:o}}", "ok", 1, "result", "notices", list);
 }
 
+/* The organisations' names as the directory has them, for the letter. */
+static void notice_names(struct node *n, json_t *body)
+{
+	static const char *const who[][2] = { { "source", "source_name" },
+					      { "recipient", "recipient_name" } };
+	struct directory *d = node_directory(n);
+	for (size_t i = 0; d != NULL && i < 2; i++) {
+		struct dir_peer *p = directory_find(d, json_string_value(json_object_get(body,
+											  who[i][0])));
+		if (p != NULL && p->name != NULL)
+			json_object_set_new(body, who[i][1], json_string(p->name));
+	}
+	directory_release(d);
+}
+
 /* One notice with what it says (the BSN included: the letter is addressed). */
 static json_t *notices_show(struct node *n, const json_t *rq)
 {
@@ -659,6 +674,7 @@ static json_t *notices_show(struct node *n, const json_t *rq)
 		json_decref(row);
 		return local_error(rc, rc == WN_ENOTFOUND ? "there is no such notice" : NULL);
 	}
+	notice_names(n, body);
 	json_object_set_new(row, "letter", body);
 	const json_t *actor = json_object_get(rq, "actor");
 	log_emit(WN_LOG_INFO, "notice_read",

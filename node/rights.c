@@ -974,6 +974,25 @@ static json_t *rights_status_one(struct node *n, const char *id, const char *tod
 	return r;
 }
 
+/* Each partner's name as the directory has it, for the letter. */
+static void rights_status_names(struct node *n, json_t *out)
+{
+	struct directory *d = node_directory(n);
+	json_t *reqs = json_object_get(out, "requests"), *one = json_array(), *r, *p;
+	size_t i, j;
+	if (reqs == NULL && out != NULL)
+		json_array_append(one, out);
+	json_array_foreach(reqs ? reqs : one, i, r)
+		json_array_foreach(json_object_get(r, "partners"), j, p) {
+			struct dir_peer *peer = d ? directory_find(d, json_string_value(
+							    json_object_get(p, "partner"))) : NULL;
+			if (peer != NULL && peer->name != NULL)
+				json_object_set_new(p, "name", json_string(peer->name));
+		}
+	json_decref(one);
+	directory_release(d);
+}
+
 static json_t *rights_status(struct node *n, const json_t *rq)
 {
 	char today[DATE_LEN + 1];
@@ -997,6 +1016,7 @@ static json_t *rights_status(struct node *n, const json_t *rq)
 		out = json_pack("{s:o}", "requests", list);
 	}
 	db_unlock(n->db);
+	rights_status_names(n, out);
 	if (out == NULL)
 		return local_error(WN_ENOTFOUND, "there is no such rights request at this node (the "
 				   "municipality keeps the requests it sent)");

@@ -788,8 +788,8 @@ static void test_r18_rectify_answered_end_to_end(void **state)
 	/* the written answer, refusal motivated */
 	char *text = json_dumps(s, 0), *html = NULL;
 	assert_int_equal(wn_rights_letter_html(text, &html), 0);
-	static const char *const facts[] = { "verbetering", "sevagram", "afgewezen",
-					     "twee bezoeken", "radar", "uitgevoerd", "bezwaar" };
+	static const char *const facts[] = { "verbetering", "Sevagram", "afgewezen",
+					     "twee bezoeken", "Radar", "uitgevoerd", "bezwaar" };
 	for (size_t i = 0; i < sizeof(facts) / sizeof(facts[0]); i++)
 		if (strstr(html, facts[i]) == NULL)
 			fail_msg("the answer lacks '%s'", facts[i]);

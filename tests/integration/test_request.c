@@ -770,13 +770,31 @@ static void test_r09_legal_obligation_notifies_client(void **state)
 	assert_non_null(strstr(text, BSN_A));
 	assert_int_equal(wn_notice_html(text, &html), 0);
 	static const char *const facts[] = { "wettelijke plicht", "Jeugdwet art. 7.4.0 lid 1",
-					     "radar", "gemeente-heerlen", "huisvesting",
+					     "Radar", "Gemeente Heerlen", "huisvesting",
 					     "Autoriteit Persoonsgegevens", "eindigend op 333" };
 	for (size_t i = 0; i < sizeof(facts) / sizeof(facts[0]); i++)
 		if (strstr(html, facts[i]) == NULL)
 			fail_msg("the letter lacks '%s'", facts[i]);
 	free(text);
 	free(html);
+	/* a notice not sent in time is listed first, as overdue */
+	char path[512], sql[160];
+	sqlite3 *d = NULL;
+	fed_file(f, node_db("gemeente-heerlen"), path, sizeof(path));
+	assert_int_equal(sqlite3_open(path, &d), SQLITE_OK);
+	sqlite3_busy_timeout(d, 5000);
+	snprintf(sql, sizeof(sql), "UPDATE notices SET due='2020-01-08' WHERE id='%s'", nid);
+	assert_int_equal(sqlite3_exec(d, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(d);
+	assert_int_equal(wn_notices_list(g, 0, &ACTOR, &text), 0);
+	json_t *list = json_loads(text, 0, NULL), *first = json_array_get(json_object_get(list,
+											   "notices"), 0);
+	assert_string_equal(json_string_value(json_object_get(first, "id")), nid);
+	assert_true(json_is_true(json_object_get(first, "overdue")));
+	json_decref(list);
+	free(text);
+	assert_int_equal(cli(f, "gemeente-heerlen", "notices list"), 0);
+	assert_true(cli_out_has(f, "OVERDUE"));
 	/* only the municipality keeps the queue; a delivery is recorded once */
 	assert_int_equal(wn_notices_list(rd, 0, &ACTOR, &text), WN_EDENIED);
 	assert_int_equal(wn_notice_sent(g, nid, NULL, "pigeon", &ACTOR), WN_EINVAL);
