@@ -807,6 +807,36 @@ static void test_r09_legal_obligation_notifies_client(void **state)
 	wn_client_close(rd);
 }
 
+/* How and when the household heard of its case (G-P 5, 6): before it
+ * opened, or afterwards with the reason; by a partner of the case. */
+static void test_r09_legal_obligation_household_informed_of_case(void **state)
+{
+	struct fed *f = *state;
+	char today[DATE_LEN + 1];
+	date_today_plus(0, today);
+	wn_client *g = client_of(f, GEMEENTE), *x = client_of(f, XONAR);
+	assert_int_equal(wn_case_informed(g, case_main, "after", today, "post", NULL, &ACTOR),
+			 WN_EMOTIVATION);
+	assert_int_equal(wn_case_informed(g, case_main, "later", today, "post", NULL, &ACTOR),
+			 WN_EINVAL);
+	assert_int_equal(wn_case_informed(g, case_main, "before", "2999-01-01", "post", NULL,
+					  &ACTOR), WN_EINVAL);
+	assert_int_equal(wn_case_informed(g, case_main, "before", today, "carrier-pigeon", NULL,
+					  &ACTOR), WN_EINVAL);
+	/* only a partner of the case records it */
+	assert_int_not_equal(wn_case_informed(x, case_main, "before", today, "post", NULL, &ACTOR),
+			     0);
+	assert_int_equal(wn_case_informed(g, case_main, "after", today, "in_person",
+					  "Vooraf melden bracht het kind in gevaar", &ACTOR), 0);
+	assert_int_equal(dbq(f, node_db("gemeente-heerlen"), "SELECT COUNT(*) FROM case_informed "
+			     "WHERE case_id='%s' AND moment='after' AND how='in_person' AND reason "
+			     "LIKE 'Vooraf%%'", case_main), 1);
+	assert_int_equal(dbq(f, node_db("gemeente-heerlen"), "SELECT COUNT(*) FROM ledger WHERE "
+			     "type='case.informed' AND msg_id='%s'", case_main), 1);
+	wn_client_close(g);
+	wn_client_close(x);
+}
+
 /* ---- r14, r16: logged before anything leaves -------------------------- */
 
 static void test_r14_lawful_ground_log_r16_actor_request(void **state)
@@ -1294,6 +1324,7 @@ int main(void)
 		cmocka_unit_test(test_r12_medical_conflict_of_duties_asserted_by_source),
 		cmocka_unit_test(test_r13_no_consent_needs_motivation),
 		cmocka_unit_test(test_r09_legal_obligation_notifies_client),
+		cmocka_unit_test(test_r09_legal_obligation_household_informed_of_case),
 		cmocka_unit_test(test_r14_lawful_ground_log_r16_actor_request),
 		cmocka_unit_test(test_r14_no_entry_no_answer_request),
 		cmocka_unit_test(test_r20_integrity_r21_breach_forged_consent),
