@@ -593,8 +593,10 @@ static int store_case_purge_people(db *d, tlog *log, const char *case_id, json_t
 			json_object_del(e, personal[k]);
 		json_object_set_new(e, "purged", json_true());
 		int64_t idx = (int64_t)json_integer_value(json_object_get(x, "idx"));
-		if (rc == 0 && (rc = tlog_purge_locked(log, idx, e)) == 0)
-			json_array_append_new(list, json_integer(idx));
+		char kept[65];
+		if (rc == 0 && (rc = tlog_purge_locked(log, idx, e, kept)) == 0)
+			json_array_append_new(list, json_pack("{s:I,s:s}", "idx", (json_int_t)idx,
+							      "kept", kept));
 	}
 	json_decref(todo);
 	if (rc != 0) {

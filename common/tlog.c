@@ -11,6 +11,8 @@
 #include "wijknet.h"
 #include "encoding.h"
 #include "envelope.h"
+#include <openssl/sha.h>
+
 #include "canon.h"
 #include "ids.h"
 #include "log.h"
@@ -623,31 +625,55 @@ static void verify_witnesses(struct verify_state *v, const json_t *witnesses, ui
 	}
 }
 
-/* The entries a log.purge entry names, kept as keys of logged. */
-static void verify_note_purge(json_t *logged, const char *entry)
+/* What a purged entry holds now: SHA-256 of its kept text, in hex. */
+static void verify_kept_hash(const char *entry, size_t len, char hex[65])
+{
+	uint8_t h[SHA256_DIGEST_LENGTH];
+	SHA256((const uint8_t *)(entry ? entry : ""), entry ? len : 0, h);
+	hex_encode(h, sizeof(h), hex);
+}
+
+/* A purge entry (its type read from the hashed entry, not the column) at
+ * index at: each entry it names must be an earlier purged one that holds
+ * exactly what the purge kept. purged: idx → kept hash, "named" once named. */
+static void verify_note_purge(struct verify_state *v, json_t *purged, const char *entry,
+			      uint64_t at)
 {
 	json_t *e = entry ? json_loads(entry, 0, NULL) : NULL, *x;
+	const char *type = json_string_value(json_object_get(e, "type"));
 	size_t i;
 	char key[24];
+	if (type == NULL || (strcmp(type, "log.purge") != 0 && strcmp(type, "case.purge") != 0)) {
+		json_decref(e);
+		return;
+	}
 	json_array_foreach(json_object_get(e, "entries"), i, x) {
-		snprintf(key, sizeof(key), "%lld", (long long)json_integer_value(x));
-		json_object_set_new(logged, key, json_true());
+		json_int_t idx = json_integer_value(json_object_get(x, "idx"));
+		const char *kept = json_string_value(json_object_get(x, "kept"));
+		snprintf(key, sizeof(key), "%lld", (long long)idx);
+		json_t *p = json_object_get(purged, key);
+		if (p == NULL || kept == NULL || (uint64_t)idx >= at ||
+		    strcmp(json_string_value(json_object_get(p, "kept")), kept) != 0) {
+			if (v->error == NULL)
+				verify_fault(v, (uint64_t)idx, "entry_altered", "entry %s does not hold "
+					     "what the purge at entry %llu kept of it", key,
+					     (unsigned long long)at);
+			continue;
+		}
+		json_object_set_new(p, "named", json_true());
 	}
 	json_decref(e);
 }
 
-/* A purged entry that no log.purge entry names was not purged by the log's
- * owner: someone hid it. */
-static void verify_purges_logged(struct verify_state *v, const json_t *purged,
-				 const json_t *logged)
+/* A purged entry that no purge in the log names was not purged by the log's
+ * owner: someone replaced its content. */
+static void verify_purges_logged(struct verify_state *v, const json_t *purged)
 {
-	size_t i;
-	json_t *x;
-	char key[24];
-	json_array_foreach(purged, i, x) {
-		snprintf(key, sizeof(key), "%lld", (long long)json_integer_value(x));
-		if (json_object_get(logged, key) == NULL && v->error == NULL) {
-			verify_fault(v, (uint64_t)json_integer_value(x), "entry_altered",
+	const char *key;
+	json_t *p;
+	json_object_foreach((json_t *)purged, key, p) {
+		if (!json_is_true(json_object_get(p, "named")) && v->error == NULL) {
+			verify_fault(v, (uint64_t)strtoull(key, NULL, 10), "entry_altered",
 				     "entry %s is marked purged but no purge in the log names it: "
 				     "its content was replaced", key);
 			return;
@@ -696,7 +722,7 @@ int tlog_verify(sqlite3 *conn, const char *name, X509 *cert, const json_t *witne
 		}
 	}
 	uint64_t purged = 0;
-	json_t *purged_idx = json_array(), *logged_idx = json_object();
+	json_t *purged_map = json_object();
 	int step;
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		uint64_t idx = (uint64_t)sqlite3_column_int64(st, 0);
@@ -716,17 +742,16 @@ int tlog_verify(sqlite3 *conn, const char *name, X509 *cert, const json_t *witne
 			 * stands for it, and the entry is reported as purged */
 			memcpy(leaf, sqlite3_column_blob(st, 2), MERKLE_HASH_LEN);
 			purged++;
-			json_array_append_new(purged_idx, json_integer((json_int_t)idx));
-		} else if (sqlite3_column_type(st, 4) == SQLITE_TEXT &&
-			   (strcmp((const char *)sqlite3_column_text(st, 4), "log.purge") == 0 ||
-			    strcmp((const char *)sqlite3_column_text(st, 4), "case.purge") == 0)) {
+			char key[24], kept[65];
+			snprintf(key, sizeof(key), "%llu", (unsigned long long)idx);
+			verify_kept_hash(entry, len, kept);
+			json_object_set_new(purged_map, key, json_pack("{s:s}", "kept", kept));
+		} else {
+			if ((rc = merkle_leaf_hash(entry ? entry : "", entry ? len : 0, leaf)) != 0)
+				break;
 			/* a purge is itself in the log: the entries it names */
-			verify_note_purge(logged_idx, entry);
-		}
-		if (is_purged) {
-			;
-		} else if ((rc = merkle_leaf_hash(entry ? entry : "", entry ? len : 0, leaf)) != 0) {
-			break;
+			if (entry != NULL && strstr(entry, "purge") != NULL)
+				verify_note_purge(&v, purged_map, entry, idx);
 		}
 		if (!is_purged && (sqlite3_column_bytes(st, 2) != MERKLE_HASH_LEN ||
 				   memcmp(sqlite3_column_blob(st, 2), leaf, MERKLE_HASH_LEN) != 0))
@@ -760,9 +785,8 @@ int tlog_verify(sqlite3 *conn, const char *name, X509 *cert, const json_t *witne
 		if (progress != NULL && (k & 0xffff) == 0)
 			progress(arg, k, count);
 	}
-	verify_purges_logged(&v, purged_idx, logged_idx);
-	json_decref(purged_idx);
-	json_decref(logged_idx);
+	verify_purges_logged(&v, purged_map);
+	json_decref(purged_map);
 	/* an unreadable page ends the read early: that is no verification */
 	if (rc == 0 && v.error == NULL && step != SQLITE_DONE && step != SQLITE_ROW)
 		rc = WN_EDB;
@@ -810,7 +834,7 @@ out:
 	return rc;
 }
 
-int tlog_purge_locked(tlog *t, int64_t index, const json_t *kept)
+int tlog_purge_locked(tlog *t, int64_t index, const json_t *kept, char kept_hex[65])
 {
 	char sql[160], *text = NULL;
 	size_t len = 0;
@@ -825,8 +849,12 @@ int tlog_purge_locked(tlog *t, int64_t index, const json_t *kept)
 		sqlite3_bind_int64(st, 2, time_now_ms());
 		sqlite3_bind_int64(st, 3, index);
 		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
+		if (rc == 0 && sqlite3_changes(db_handle(t->d)) != 1)
+			rc = WN_ENOTFOUND; /* purged before, or no such entry */
 		sqlite3_finalize(st);
 	}
+	if (rc == 0)
+		verify_kept_hash(text, len, kept_hex);
 	free(text);
 	return rc;
 }

@@ -50,11 +50,14 @@ int tlog_append_locked(tlog *t, const char *type, const char *msg_id, const char
 
 /* Purging (G-P 9): replaces entry index's content by kept (what may stay
  * after its retention date) and marks it purged, inside the caller's writer
- * transaction. Its leaf stays, so the tree and every checkpoint still
- * verify; tlog_verify counts it as purged, not as altered. The table needs
+ * transaction; kept_hex gets SHA-256 of the kept text. Its leaf stays, so
+ * the tree and every checkpoint still verify. The caller then appends a
+ * purge entry ({"type": "log.purge" or "case.purge", "entries": [{"idx",
+ * "kept"}]}): tlog_verify counts a purged entry as purged only when a later
+ * purge entry names it with what it holds, else as altered. The table needs
  * the column purged_at INTEGER (TLOG_PURGE_SCHEMA). */
 #define TLOG_PURGE_SCHEMA(name) "ALTER TABLE " name " ADD COLUMN purged_at INTEGER;"
-int tlog_purge_locked(tlog *t, int64_t index, const json_t *kept);
+int tlog_purge_locked(tlog *t, int64_t index, const json_t *kept, char kept_hex[65]);
 
 /* Number of entries (locks d). */
 int tlog_size(tlog *t, uint64_t *size);

@@ -116,6 +116,15 @@ static const char *str(const json_t *o, const char *k)
 	return json_string_value(json_object_get(o, k));
 }
 
+/* 1 for "DDDD-DD-DD" (digits): printed as it is, so nothing else may be. */
+static int date_shaped(const char *s)
+{
+	for (int i = 0; i < 10; i++)
+		if (s[i] == '\0' || ((i == 4 || i == 7) ? s[i] != '-' : (s[i] < '0' || s[i] > '9')))
+			return 0;
+	return s[10] == '\0';
+}
+
 /* A date as dd-mm-jjjj: from milliseconds, or from YYYY-MM-DD text. */
 void html_date(FILE *f, const json_t *v)
 {
@@ -125,7 +134,7 @@ void html_date(FILE *f, const json_t *v)
 		char buf[16];
 		if (localtime_r(&t, &tm) != NULL && strftime(buf, sizeof(buf), "%d-%m-%Y", &tm) > 0)
 			fputs(buf, f);
-	} else if (json_is_string(v) && strlen(json_string_value(v)) == 10) {
+	} else if (json_is_string(v) && date_shaped(json_string_value(v))) {
 		const char *d = json_string_value(v);
 		fprintf(f, "%.2s-%.2s-%.4s", d + 8, d + 5, d);
 	} else {

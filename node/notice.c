@@ -103,7 +103,7 @@ static json_t *notice_refusal_locked(db *d, const uint8_t index[STORE_INDEX_LEN]
 /* ---- at the source --------------------------------------------------- */
 
 int outbox_put_locked(db *d, struct node *n, const char *type, const char *id,
-		      const json_t *body)
+		      const char *recipient, const json_t *body)
 {
 	char *text = NULL;
 	size_t len = 0;
@@ -118,8 +118,8 @@ int outbox_put_locked(db *d, struct node *n, const char *type, const char *id,
 	}
 	if ((rc = keys_seal(&n->keys, NOTICE_AAD, text, len, enc)) != 0)
 		goto out;
-	if ((rc = db_prepare(d, "INSERT INTO outbox(id, type, created_at, body_enc, next_at)"
-			       " VALUES (?,?,?,?,?)", &st)) != 0)
+	if ((rc = db_prepare(d, "INSERT INTO outbox(id, type, created_at, body_enc, next_at,"
+			       " recipient) VALUES (?,?,?,?,?,?)", &st)) != 0)
 		goto out;
 	int64_t now = time_now_ms();
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
@@ -127,6 +127,8 @@ int outbox_put_locked(db *d, struct node *n, const char *type, const char *id,
 	sqlite3_bind_int64(st, 3, now);
 	sqlite3_bind_blob(st, 4, enc, (int)(len + KEYS_SEAL_OVERHEAD), SQLITE_STATIC);
 	sqlite3_bind_int64(st, 5, now);
+	if (recipient != NULL)
+		sqlite3_bind_text(st, 6, recipient, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
 	sqlite3_finalize(st);
 out:
@@ -189,7 +191,7 @@ int notice_queue_locked(db *d, struct node *n, const struct notice_draft *nd)
 		sqlite3_finalize(st);
 	}
 	if (rc == 0)
-		rc = outbox_put_locked(d, n, "notice", id, body);
+		rc = outbox_put_locked(d, n, "notice", id, NULL, body);
 	secret_wipe_member(body, "bsn");
 	json_decref(body);
 	return rc;
@@ -226,8 +228,8 @@ static int notice_store_run(db *d, void *arg)
 		rc = keys_seal(&s->n->keys, NOTICE_AAD, text, len, enc);
 	if (rc == 0)
 		rc = db_prepare(d, "INSERT OR IGNORE INTO notices(id, received_at, source, recipient,"
-				   " kind, subject_index, disclosed_at, due, body_enc, refusal_id)"
-				   " VALUES (?,?,?,?,?,?,?,?,?,?)", &st);
+				   " kind, subject_index, disclosed_at, due, body_enc, refusal_id, case_id)"
+				   " VALUES (?,?,?,?,?,?,?,?,?,?,?)", &st);
 	if (rc == 0) {
 		const char *f[] = { "id", "source", "recipient", "kind" };
 		sqlite3_bind_text(st, 1, json_string_value(json_object_get(b, f[0])), -1, SQLITE_STATIC);
@@ -241,6 +243,9 @@ static int notice_store_run(db *d, void *arg)
 		sqlite3_bind_blob(st, 9, enc, (int)(len + KEYS_SEAL_OVERHEAD), SQLITE_STATIC);
 		if (refusal != NULL)
 			sqlite3_bind_text(st, 10, json_string_value(json_object_get(refusal, "id")), -1,
+					  SQLITE_STATIC);
+		if (json_object_get(b, "case") != NULL)
+			sqlite3_bind_text(st, 11, json_string_value(json_object_get(b, "case")), -1,
 					  SQLITE_STATIC);
 		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
 		s->status = rc == 0 && sqlite3_changes(db_handle(d)) == 1 ? "stored" : "duplicate";
@@ -288,11 +293,39 @@ static int notice_check(const json_t *b, const char *sender, char *err, size_t e
 		snprintf(err, errcap, "notice: %s", detail);
 		return rc;
 	}
+	const char *kind = json_string_value(json_object_get(b, "kind"));
+	const char *ground = json_string_value(json_object_get(b, "ground"));
+	const json_t *c = json_object_get(b, "case");
 	if (bsn_validate(json_string_value(json_object_get(b, "bsn"))) != 0 ||
 	    id_validate(json_string_value(json_object_get(b, "id"))) != 0 ||
 	    id_validate(json_string_value(json_object_get(b, "request"))) != 0 ||
-	    !vocab_ground_known(json_string_value(json_object_get(b, "ground")))) {
-		snprintf(err, errcap, "notice: a valid BSN, ids and a known lawful ground are needed");
+	    (c != NULL && id_validate(json_string_value(c)) != 0) ||
+	    !vocab_ground_known(ground) ||
+	    (strcmp(kind, "third_party") != 0 && strcmp(kind, ground) != 0) ||
+	    strcmp(kind, "consent") == 0) {
+		snprintf(err, errcap, "notice: a valid BSN, ids, a known lawful ground and a kind "
+			 "(third_party or that ground, not consent) are needed");
+		return WN_ESCHEMA;
+	}
+	size_t i;
+	json_t *x;
+	json_array_foreach(json_object_get(b, "categories"), i, x)
+		if (vocab_category(json_string_value(x)) == NULL) {
+			snprintf(err, errcap, "notice: category %zu is not in the vocabulary", i);
+			return WN_ECATEGORY;
+		}
+	/* when: not ahead of this clock, and within the retention of a notice */
+	int64_t at = (int64_t)json_integer_value(json_object_get(b, "disclosed_at"));
+	int64_t now = time_now_ms();
+	if (at > now + 300000 || at < now - (int64_t)3650 * 86400000) {
+		snprintf(err, errcap, "notice: disclosed_at is not a time this notice can have");
+		return WN_ESCHEMA;
+	}
+	const json_t *r = json_object_get(b, "refusal");
+	if (r != NULL && (id_validate(json_string_value(json_object_get(r, "id"))) != 0 ||
+			  !date_valid(json_string_value(json_object_get(r, "on"))) ||
+			  json_object_size(r) != 2)) {
+		snprintf(err, errcap, "notice: refusal is {id, on}");
 		return WN_ESCHEMA;
 	}
 	if (sender != NULL && strcmp(json_string_value(json_object_get(b, "source")), sender) != 0) {
@@ -340,6 +373,13 @@ int notice_receive(struct node *n, const json_t *env, const struct dir_peer *sen
 		return WN_ESEAL;
 	}
 	int rc = notice_check(body, sender->id, err, errcap);
+	struct directory *d = rc == 0 ? node_directory(n) : NULL;
+	if (rc == 0 && (d == NULL || directory_find(d, json_string_value(json_object_get(
+						body, "recipient"))) == NULL)) {
+		snprintf(err, errcap, "notice: its recipient is not a partner in the directory");
+		rc = WN_EUNKNOWN_PARTNER;
+	}
+	directory_release(d);
 	if (rc == 0 && (rc = notice_store(n, body, days, &status)) != 0)
 		snprintf(err, errcap, "the notice cannot be stored; not acknowledged");
 	if (rc == 0 && (ack = json_pack("{s:s}", "status", status)) == NULL)
@@ -366,6 +406,7 @@ int notice_receive(struct node *n, const json_t *env, const struct dir_peer *sen
 struct outbox_item {
 	char id[ID_HEX_LEN + 1];
 	char type[24];
+	char recipient[64];    /* empty: the directory's municipality */
 	int attempts;
 	uint8_t *enc;
 	size_t len;
@@ -377,22 +418,26 @@ static size_t outbox_due(struct node *n, struct outbox_item *items, size_t cap)
 	sqlite3_stmt *st = NULL;
 	size_t count = 0;
 	db_lock(n->db);
-	if (db_prepare(n->db, "SELECT id, type, attempts, body_enc FROM outbox WHERE sent_at IS"
-			      " NULL AND next_at <= ? ORDER BY created_at LIMIT ?", &st) == 0) {
+	if (db_prepare(n->db, "SELECT id, type, attempts, body_enc, recipient FROM outbox WHERE"
+			      " sent_at IS NULL AND failed_at IS NULL AND next_at <= ?"
+			      " ORDER BY created_at LIMIT ?", &st) == 0) {
 		sqlite3_bind_int64(st, 1, time_now_ms());
 		sqlite3_bind_int(st, 2, (int)cap);
 		while (count < cap && sqlite3_step(st) == SQLITE_ROW) {
 			struct outbox_item *it = &items[count];
 			int len = sqlite3_column_bytes(st, 3);
-			if (len <= KEYS_SEAL_OVERHEAD || len > NOTICE_MAX_BYTES)
-				continue;
 			snprintf(it->id, sizeof(it->id), "%s", (const char *)sqlite3_column_text(st, 0));
 			snprintf(it->type, sizeof(it->type), "%s", (const char *)sqlite3_column_text(st, 1));
+			if (sqlite3_column_type(st, 4) == SQLITE_TEXT)
+				snprintf(it->recipient, sizeof(it->recipient), "%s",
+					 (const char *)sqlite3_column_text(st, 4));
 			it->attempts = sqlite3_column_int(st, 2);
-			if ((it->enc = malloc((size_t)len)) == NULL)
-				break;
-			memcpy(it->enc, sqlite3_column_blob(st, 3), (size_t)len);
-			it->len = (size_t)len;
+			/* an unreadable body is kept (len 0): it fails, and says so */
+			if (len > KEYS_SEAL_OVERHEAD && len <= NOTICE_MAX_BYTES &&
+			    (it->enc = malloc((size_t)len)) != NULL) {
+				memcpy(it->enc, sqlite3_column_blob(st, 3), (size_t)len);
+				it->len = (size_t)len;
+			}
 			count++;
 		}
 	}
@@ -401,37 +446,42 @@ static size_t outbox_due(struct node *n, struct outbox_item *items, size_t cap)
 	return count;
 }
 
+/* How an attempt went. */
+enum outbox_outcome { OUTBOX_DELIVERED, OUTBOX_RETRY, OUTBOX_FAILED };
+
 struct outbox_done {
 	const struct outbox_item *it;
-	const char *error; /* NULL: delivered */
+	enum outbox_outcome outcome;
+	const char *error;
 };
 
 static int outbox_done_run(db *d, void *arg)
 {
+	static const char *const sql[] = {
+		/* delivered: what it said is at the municipality now, not kept here */
+		"UPDATE outbox SET sent_at = ?1, body_enc = X'', last_error = NULL WHERE id = ?2",
+		"UPDATE outbox SET attempts = attempts + 1, next_at = ?1 + ?3, last_error = ?4"
+		" WHERE id = ?2",
+		/* refused by its recipient: trying again would be refused again */
+		"UPDATE outbox SET attempts = attempts + 1, failed_at = ?1, last_error = ?4"
+		" WHERE id = ?2",
+	};
 	struct outbox_done *o = arg;
 	sqlite3_stmt *st = NULL;
 	int64_t now = time_now_ms();
-	int rc;
-	if (o->error == NULL) {
-		/* delivered: what it said is at the municipality now, not kept here */
-		rc = db_prepare(d, "UPDATE outbox SET sent_at = ?1, body_enc = X'', last_error = NULL"
-				   " WHERE id = ?2", &st);
-	} else {
-		rc = db_prepare(d, "UPDATE outbox SET attempts = attempts + 1, next_at = ?1 + ?3,"
-				   " last_error = ?4 WHERE id = ?2", &st);
-	}
+	int rc = db_prepare(d, sql[o->outcome], &st);
 	if (rc != 0)
 		return rc;
 	int shift = o->it->attempts < 8 ? o->it->attempts : 8;
 	sqlite3_bind_int64(st, 1, now);
 	sqlite3_bind_text(st, 2, o->it->id, -1, SQLITE_STATIC);
-	if (o->error != NULL) {
+	if (o->outcome != OUTBOX_DELIVERED) {
 		sqlite3_bind_int64(st, 3, (int64_t)1000 << shift); /* 1 s doubling to 4 min */
 		sqlite3_bind_text(st, 4, o->error, -1, SQLITE_STATIC);
 	}
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
 	sqlite3_finalize(st);
-	if (rc == 0 && o->error == NULL && strcmp(o->it->type, "notice") == 0 &&
+	if (rc == 0 && o->outcome == OUTBOX_DELIVERED && strcmp(o->it->type, "notice") == 0 &&
 	    (rc = db_prepare(d, "UPDATE client_notifications SET status = 'forwarded',"
 			       " notified_at = ? WHERE notice_id = ?", &st)) == 0) {
 		sqlite3_bind_int64(st, 1, now);
@@ -442,9 +492,14 @@ static int outbox_done_run(db *d, void *arg)
 	return rc;
 }
 
-/* The municipality of the directory (usable, with its sealing key), or NULL. */
-static struct dir_peer *outbox_municipality(struct directory *d)
+/* The item's recipient: the one it names, else the directory's municipality
+ * (usable, with its sealing key); NULL when there is none now. */
+static struct dir_peer *outbox_recipient(struct directory *d, const struct outbox_item *it)
 {
+	if (it->recipient[0]) {
+		struct dir_peer *p = directory_find(d, it->recipient);
+		return p != NULL && p->municipality && p->usable && p->has_seal ? p : NULL;
+	}
 	for (size_t i = 0; i < d->count; i++)
 		if (d->peers[i].municipality && d->peers[i].usable && d->peers[i].has_seal)
 			return &d->peers[i];
@@ -452,14 +507,14 @@ static struct dir_peer *outbox_municipality(struct directory *d)
 }
 
 /* Sends one opened item to the municipality through the broker and checks
- * its signed acknowledgement. NULL when delivered, else why not. */
-static const char *outbox_send(struct node *n, struct directory *d, struct dir_peer *m,
-			       const char *type, const json_t *body)
+ * its signed acknowledgement; *error says why not. */
+static enum outbox_outcome outbox_send(struct node *n, struct directory *d, struct dir_peer *m,
+				       const char *type, const json_t *body, const char **error)
 {
-	static const char *const why[] = { "envelope", "broker", "no_answer", "not_acknowledged" };
 	json_t *env = NULL, *reply = NULL, *opened = NULL;
-	char err[512], ack[40];
-	const char *failure = why[0];
+	char err[512] = "", ack[40];
+	enum outbox_outcome out = OUTBOX_RETRY;
+	*error = "envelope";
 	snprintf(ack, sizeof(ack), "%s.ack", type);
 	int rc = envelope_new1(&env, type, n->ident->id, m->id);
 	if (rc == 0) {
@@ -468,61 +523,85 @@ static const char *outbox_send(struct node *n, struct directory *d, struct dir_p
 		rc = envelope_seal(env, m->id, m->seal_pk, body);
 	}
 	if (rc == 0) {
-		failure = why[1];
+		*error = "broker";
 		rc = node_call_broker(n, env, 2 * atomic_load(&n->call_timeout_ms), &reply, err,
 				      sizeof(err));
+		/* the broker's refusal of what it may never route ends it */
+		if (rc == WN_EDENIED || rc == WN_EPROTO || rc == WN_ESCHEMA)
+			out = OUTBOX_FAILED;
 	}
 	if (rc == 0) {
 		const char *from = NULL;
 		int refused = 0;
 		json_t *a = json_array_get(json_object_get(envelope_body(reply), "answers"), 0);
-		failure = a == NULL ? why[2] : reply_open(n, d, a, envelope_str(env, "id"),
-								  ack, &from, &opened, &refused);
-		if (failure == NULL && (from == NULL || strcmp(from, m->id) != 0))
-			failure = why[3];
-		if (failure == NULL &&
-		    json_string_value(json_object_get(opened, "status")) == NULL)
-			failure = why[3];
+		*error = a == NULL ? "no_answer" : reply_open(n, d, a, envelope_str(env, "id"), ack,
+							      &from, &opened, &refused);
+		if (*error == NULL && (from == NULL || strcmp(from, m->id) != 0 ||
+				       json_string_value(json_object_get(opened, "status")) == NULL))
+			*error = "not_acknowledged";
+		if (*error == NULL)
+			out = OUTBOX_DELIVERED;
+		else if (refused) /* the municipality itself said no */
+			out = OUTBOX_FAILED;
 	}
 	if (rc != 0)
-		log_msg(WN_LOG_WARN, "outbox_not_sent", "%s to %s: %s", type, m->id, err);
+		log_msg(WN_LOG_WARN, "outbox_not_sent", "%s to %s: %s", type, m->id,
+			err[0] ? err : wn_strerror(rc));
 	json_decref(env);
 	json_decref(reply);
 	json_decref(opened);
-	return failure;
+	return out;
 }
 
-/* Delivers one item: to the municipality, or here when this node is it. */
-static void outbox_deliver(struct node *n, struct directory *d, const struct outbox_item *it)
+/* Opens an item's body as it was kept. */
+static json_t *outbox_open(struct node *n, const struct outbox_item *it)
 {
-	uint8_t *plain = malloc(it->len - KEYS_SEAL_OVERHEAD + 1);
 	json_t *body = NULL;
-	struct outbox_done o = { it, "unreadable" };
-	struct dir_peer *self = directory_find(d, n->ident->id), *m = outbox_municipality(d);
-	if (plain != NULL &&
-	    keys_open(&n->keys, NOTICE_AAD, it->enc, it->len, plain) == 0) {
+	if (it->enc == NULL)
+		return NULL;
+	uint8_t *plain = malloc(it->len - KEYS_SEAL_OVERHEAD + 1);
+	if (plain != NULL && keys_open(&n->keys, NOTICE_AAD, it->enc, it->len, plain) == 0) {
 		json_error_t jerr;
 		body = json_loadb((const char *)plain, it->len - KEYS_SEAL_OVERHEAD, 0, &jerr);
 		OPENSSL_cleanse(plain, it->len - KEYS_SEAL_OVERHEAD);
 	}
 	free(plain);
+	return body;
+}
+
+/* Delivers one item: to the municipality, or here when this node is it.
+ * Returns its outcome, so a flush stops while the way is blocked. */
+static enum outbox_outcome outbox_deliver(struct node *n, struct directory *d,
+					  const struct outbox_item *it)
+{
+	json_t *body = outbox_open(n, it);
+	struct outbox_done o = { it, OUTBOX_FAILED, "unreadable" };
+	struct dir_peer *self = directory_find(d, n->ident->id), *m = outbox_recipient(d, it);
 	const char *status = NULL;
 	int days = d->notice_days > 0 ? d->notice_days : NOTICE_DAYS_DEFAULT;
-	if (body == NULL)
-		o.error = "unreadable";
-	else if (self != NULL && self->municipality && strcmp(it->type, "notice") == 0)
-		o.error = notice_store(n, body, days, &status) == 0 ? NULL : "database";
-	else if (m == NULL)
+	if (body == NULL) {
+		o.outcome = OUTBOX_FAILED;
+	} else if (self != NULL && self->municipality && strcmp(it->type, "notice") == 0) {
+		o.outcome = notice_store(n, body, days, &status) == 0 ? OUTBOX_DELIVERED
+								       : OUTBOX_RETRY;
+		o.error = o.outcome == OUTBOX_DELIVERED ? NULL : "database";
+	} else if (m == NULL) {
+		o.outcome = OUTBOX_RETRY;
 		o.error = "no_municipality";
-	else
-		o.error = outbox_send(n, d, m, it->type, body);
+	} else {
+		o.outcome = outbox_send(n, d, m, it->type, body, &o.error);
+	}
 	if (db_writer_run(n->writer, outbox_done_run, &o) != 0)
 		log_msg(WN_LOG_ERROR, "outbox_update_failed", "%s %s", it->type, it->id);
-	if (o.error != NULL && it->attempts == 0)
+	if (o.outcome == OUTBOX_FAILED)
+		log_msg(WN_LOG_ERROR, "outbox_refused", "%s %s was refused (%s) and is not sent "
+			"again: see the outbox table's last_error", it->type, it->id, o.error);
+	else if (o.outcome == OUTBOX_RETRY && it->attempts == 0)
 		log_msg(WN_LOG_WARN, "outbox_retry", "%s %s not delivered to the municipality "
 			"(%s); it is tried again", it->type, it->id, o.error);
 	secret_wipe_member(body, "bsn");
 	json_decref(body);
+	return o.outcome;
 }
 
 /* 1 when the directory names a municipality whose sealing key it lacks. */
@@ -546,14 +625,13 @@ void outbox_flush(struct node *n)
 		/* published since our last fetch: fetch once more */
 		directory_release(d);
 		node_refresh_directory_before(n, time_now_ms());
-		if ((d = node_directory(n)) == NULL) {
-			for (size_t i = 0; i < count; i++)
-				free(items[i].enc);
-			return;
-		}
+		d = node_directory(n);
 	}
+	/* one blocked attempt ends the round: the refresher has other work */
+	int blocked = d == NULL;
 	for (size_t i = 0; i < count; i++) {
-		outbox_deliver(n, d, &items[i]);
+		if (!blocked && outbox_deliver(n, d, &items[i]) == OUTBOX_RETRY)
+			blocked = 1;
 		free(items[i].enc);
 	}
 	directory_release(d);
@@ -632,6 +710,22 @@ static void notice_names(struct node *n, json_t *body)
 	directory_release(d);
 }
 
+struct notice_read {
+	struct node *n;
+	const char *id, *role;
+};
+
+static int notice_read_run(db *d, void *arg)
+{
+	struct notice_read *r = arg;
+	int64_t lidx = 0;
+	(void)d;
+	json_t *e = json_pack("{s:s,s:s}", "notice", r->id, "by_role", r->role);
+	int rc = e ? ledger_append_locked(r->n->ledger, "notice.read", r->id, e, &lidx) : WN_ENOMEM;
+	json_decref(e);
+	return rc;
+}
+
 /* One notice with what it says (the BSN included: the letter is addressed). */
 static json_t *notices_show(struct node *n, const json_t *rq)
 {
@@ -676,11 +770,16 @@ static json_t *notices_show(struct node *n, const json_t *rq)
 	}
 	notice_names(n, body);
 	json_object_set_new(row, "letter", body);
+	/* the letter names the client: who read it is in the ledger, by role */
 	const json_t *actor = json_object_get(rq, "actor");
+	struct notice_read nr = { n, id, json_string_value(json_object_get(actor, "role")) };
+	if ((rc = db_writer_run(n->writer, notice_read_run, &nr)) != 0) {
+		json_decref(row);
+		return local_error(rc, "the reading cannot be logged; the notice is not shown");
+	}
 	log_emit(WN_LOG_INFO, "notice_read",
 		 json_pack("{s:s,s:s?,s:s?}", "notice", id, "actor",
-			   json_string_value(json_object_get(actor, "id")), "role",
-			   json_string_value(json_object_get(actor, "role"))));
+			   json_string_value(json_object_get(actor, "id")), "role", nr.role));
 	return json_pack("{s:b,s:o}", "ok", 1, "result", row);
 }
 
@@ -839,6 +938,8 @@ json_t *local_notices(struct node *n, const char *op, json_t *rq)
 		return local_error(rc, err);
 	if (strcmp(op, "case.informed") == 0)
 		return case_informed(n, rq);
+	if ((rc = local_check_actor(json_object_get(rq, "actor"), err, sizeof(err))) != 0)
+		return local_error(rc, err);
 	if (!notice_self_municipality(n, NULL))
 		return local_error(WN_EDENIED, "notices are kept at the municipality's node, which "
 				   "tells the client (Heerlen 11.4)");

@@ -22,16 +22,18 @@ struct dir_peer;
 	"ALTER TABLE client_notifications ADD COLUMN notice_id TEXT;"                   \
 	"ALTER TABLE client_notifications ADD COLUMN retention_until TEXT;"             \
 	"CREATE TABLE outbox (id TEXT PRIMARY KEY, type TEXT NOT NULL"                  \
-	" CHECK (type IN ('notice', 'rights.decision')), created_at INTEGER NOT NULL,"  \
-	" body_enc BLOB NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,"                 \
-	" next_at INTEGER NOT NULL, sent_at INTEGER, last_error TEXT);"                 \
-	"CREATE INDEX outbox_due ON outbox(next_at) WHERE sent_at IS NULL;"             \
+	" CHECK (type IN ('notice', 'rights.decision')), recipient TEXT,"               \
+	" created_at INTEGER NOT NULL, body_enc BLOB NOT NULL,"                         \
+	" attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL,"               \
+	" sent_at INTEGER, failed_at INTEGER, last_error TEXT);"                        \
+	"CREATE INDEX outbox_due ON outbox(next_at) WHERE sent_at IS NULL AND"          \
+	" failed_at IS NULL;"                                                            \
 	"CREATE TABLE notices (id TEXT PRIMARY KEY, received_at INTEGER NOT NULL,"      \
 	" source TEXT NOT NULL, recipient TEXT NOT NULL, kind TEXT NOT NULL,"           \
 	" subject_index BLOB NOT NULL, disclosed_at INTEGER NOT NULL, due TEXT NOT NULL,"\
 	" body_enc BLOB NOT NULL, refusal_id TEXT, status TEXT NOT NULL DEFAULT 'queued'"\
 	" CHECK (status IN ('queued', 'sent')), sent_on TEXT, channel TEXT,"            \
-	" sent_by_role TEXT, retention_until TEXT);"                                    \
+	" sent_by_role TEXT, case_id TEXT, retention_until TEXT);"                      \
 	"CREATE INDEX notices_queue ON notices(status, due);"                           \
 	"CREATE INDEX notices_subject ON notices(subject_index);"                       \
 	"CREATE TABLE case_informed (case_id TEXT PRIMARY KEY,"                         \
@@ -68,9 +70,11 @@ json_t *local_notices(struct node *n, const char *op, json_t *rq);
 void outbox_flush(struct node *n);
 
 /* Queues body (a JSON object, kept sealed at rest) for the municipality as a
- * message of type; inside a writer transaction. */
+ * message of type, to recipient (NULL: the directory's municipality); inside
+ * a writer transaction. A recipient's refusal ends it (failed, logged); a
+ * failure on the way is tried again, with backoff, until delivered. */
 int outbox_put_locked(db *d, struct node *n, const char *type, const char *id,
-		      const json_t *body);
+		      const char *recipient, const json_t *body);
 
 /* Wakes the background sender. */
 void outbox_kick(struct node *n);

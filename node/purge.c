@@ -154,7 +154,12 @@ json_t *local_purge(struct node *n, json_t *rq)
 	int rc = purge_expired(n, &purged);
 	if (rc != 0)
 		return local_error(rc, "records past their retention date could not be purged");
-	if ((rc = retention_purge(n, retention_days(n), &duties, &pseudonyms)) != 0)
+	int days = retention_days(n);
+	if (days <= 0)
+		return local_error(WN_ESTATE, "records past their date were purged, but the "
+				   "federation's retention policy is not known yet (no verified "
+				   "directory): consents, notices and rights requests wait");
+	if ((rc = retention_purge(n, days, &duties, &pseudonyms)) != 0)
 		return local_error(rc, "consents, notices, rights requests and log pseudonyms past "
 				   "their retention could not be purged");
 	return json_pack("{s:b,s:{s:I,s:I,s:I}}", "ok", 1, "result", "purged", (json_int_t)purged,

@@ -15,6 +15,7 @@
 
 #include "wijknet.h"
 #include "context.h"
+#include "casekey.h"
 #include "date.h"
 #include "disclog.h"
 #include "ids.h"
@@ -37,8 +38,11 @@ struct retention_rule {
 };
 
 static const struct retention_rule rules[] = {
+	/* a refusal stands until the client consents after all (H 10.3) */
 	{ "consent",
-	  "SELECT id FROM consents WHERE (kind = 'refusal' AND registered_at < ?1) OR"
+	  "SELECT id FROM consents c WHERE (kind = 'refusal' AND EXISTS (SELECT 1 FROM consents"
+	  " l WHERE l.subject_index = c.subject_index AND l.kind = 'consent' AND"
+	  " l.registered_at > c.registered_at AND l.registered_at < ?1)) OR"
 	  " (kind = 'consent' AND ((revoked_at IS NOT NULL AND revoked_at < ?1) OR"
 	  " (valid_until IS NOT NULL AND valid_until < ?2))) LIMIT ?3",
 	  "DELETE FROM consents WHERE id = ?1" },
@@ -50,7 +54,8 @@ static const struct retention_rule rules[] = {
 	  "SELECT id FROM outbox WHERE sent_at IS NOT NULL AND sent_at < ?1 LIMIT ?3",
 	  "DELETE FROM outbox WHERE id = ?1" },
 	{ "notice",
-	  "SELECT id FROM notices WHERE status = 'sent' AND sent_on < ?2 LIMIT ?3",
+	  "SELECT id FROM notices WHERE status = 'sent' AND sent_on < ?2 AND" CASE_ENDED("case_id")
+	  " LIMIT ?3",
 	  "DELETE FROM notices WHERE id = ?1" },
 	{ "rights_request",
 	  "SELECT id FROM rights_requests WHERE status IN ('done', 'executed', 'refused') AND"
@@ -59,7 +64,7 @@ static const struct retention_rule rules[] = {
 	{ "client_rights",
 	  "SELECT id FROM client_rights c WHERE NOT EXISTS (SELECT 1 FROM client_rights_partners"
 	  " p WHERE p.request_id = c.id AND (p.status IN ('registered', 'granted') OR"
-	  " p.updated_at >= ?1)) AND created_at < ?1 LIMIT ?3",
+	  " p.updated_at >= ?1)) AND created_at < ?1 AND" CASE_ENDED("c.case_id") " LIMIT ?3",
 	  "DELETE FROM client_rights WHERE id = ?1" },
 	{ "duty_assertion",
 	  "SELECT id FROM duty_assertions WHERE valid_until < ?1 AND" CASE_ENDED("case_id")
@@ -172,13 +177,15 @@ static int retention_ledger(db *d, struct retention_job *j)
 		int64_t idx = (int64_t)json_integer_value(json_object_get(x, "idx"));
 		json_object_del(e, "subject_index");
 		json_object_set_new(e, "purged", json_true());
-		if (rc == 0 && (rc = tlog_purge_locked(j->n->ledger, idx, e)) == 0)
-			json_array_append_new(done, json_integer(idx));
+		char kept[65];
+		if (rc == 0 && (rc = tlog_purge_locked(j->n->ledger, idx, e, kept)) == 0)
+			json_array_append_new(done, json_pack("{s:I,s:s}", "idx", (json_int_t)idx,
+							      "kept", kept));
 	}
-	if (rc == 0 && json_array_size(done) > 0) {
+	if (rc == 0 && (json_array_size(done) > 0 || j->pseudonyms > 0)) {
 		int64_t lidx = 0;
-		json_t *e = json_pack("{s:O,s:s,s:s}", "entries", done, "reason", "retention",
-				      "before", j->cutoff_date);
+		json_t *e = json_pack("{s:O,s:s,s:s,s:I}", "entries", done, "reason", "retention",
+				      "before", j->cutoff_date, "log_rows", (json_int_t)j->pseudonyms);
 		rc = e ? ledger_append_locked(j->n->ledger, "log.purge", NULL, e, &lidx) : WN_ENOMEM;
 		j->pseudonyms += (long)json_array_size(done);
 		json_decref(e);
@@ -196,7 +203,8 @@ static int retention_run(db *d, void *arg)
 	int rc = db_prepare(d, "DELETE FROM client_rights_partners WHERE request_id IN (SELECT id"
 			       " FROM client_rights c WHERE NOT EXISTS (SELECT 1 FROM"
 			       " client_rights_partners p WHERE p.request_id = c.id AND (p.status IN"
-			       " ('registered', 'granted') OR p.updated_at >= ?1)) AND created_at < ?1)",
+			       " ('registered', 'granted') OR p.updated_at >= ?1)) AND created_at < ?1"
+			       " AND" CASE_ENDED("c.case_id") ")",
 			    &st);
 	if (rc == 0) {
 		sqlite3_bind_int64(st, 1, j->cutoff_ms);
@@ -215,15 +223,49 @@ static int retention_run(db *d, void *arg)
 int retention_days(struct node *n)
 {
 	struct directory *d = node_directory(n);
-	int days = d != NULL && d->retention_days > 0 ? d->retention_days : 365;
+	/* without the verified policy, nothing is purged: a purge cannot be undone */
+	int days = d == NULL ? 0 : d->retention_days > 0 ? d->retention_days : 365;
 	directory_release(d);
 	return days;
+}
+
+/* Cases this node still holds a key for but that closed, or that it no
+ * longer takes part in, as the broker says: their clock starts now. */
+static void retention_sync_cases(struct node *n)
+{
+	sqlite3_stmt *st = NULL;
+	json_t *ids = json_array(), *x;
+	size_t i;
+	db_lock(n->db);
+	if (db_prepare(n->db, "SELECT case_id FROM case_keys LIMIT 10000", &st) == 0)
+		while (sqlite3_step(st) == SQLITE_ROW)
+			json_array_append_new(ids, json_string((const char *)sqlite3_column_text(st,
+												 0)));
+	sqlite3_finalize(st);
+	db_unlock(n->db);
+	json_array_foreach(ids, i, x) {
+		char err[256];
+		json_t *c = NULL;
+		int rc = casekey_case(n, json_string_value(x), &c, err, sizeof(err));
+		const char *status = json_string_value(json_object_get(c, "status"));
+		if (rc == WN_ENOTMEMBER || rc == WN_ENOTFOUND ||
+		    (rc == 0 && status != NULL && strcmp(status, "closed") == 0))
+			casekey_forget(n, json_string_value(x));
+		json_decref(c);
+		if (rc != 0 && rc != WN_ENOTMEMBER && rc != WN_ENOTFOUND)
+			break; /* the broker is away: next time */
+	}
+	json_decref(ids);
 }
 
 int retention_purge(struct node *n, int days, long *purged, long *pseudonyms)
 {
 	struct retention_job j;
 	memset(&j, 0, sizeof(j));
+	*purged = *pseudonyms = 0;
+	if (days <= 0)
+		return 0; /* no verified policy yet */
+	retention_sync_cases(n);
 	j.n = n;
 	j.cutoff_ms = time_now_ms() - (int64_t)days * 86400000;
 	date_of_ms(j.cutoff_ms, j.cutoff_date);

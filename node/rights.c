@@ -651,8 +651,9 @@ static int rights_report_back(db *d, struct rights_decision *x)
 	if (strcmp(x->requester, x->n->ident->id) == 0) {
 		sqlite3_stmt *st = NULL;
 		int rc = db_prepare(d, "UPDATE client_rights_partners SET status = ?, decided_at = ?,"
-				       " motivation = ?, executed_at = ?, deleted = ?, updated_at = ?"
-				       " WHERE request_id = ? AND partner = ?", &st);
+				       " motivation = coalesce(?, motivation), executed_at = ?,"
+				       " deleted = ?, updated_at = ? WHERE request_id = ? AND partner = ?",
+				    &st);
 		if (rc != 0)
 			return rc;
 		sqlite3_bind_text(st, 1, status, -1, SQLITE_STATIC);
@@ -680,7 +681,8 @@ static int rights_report_back(db *d, struct rights_decision *x)
 		json_object_set_new(body, "motivation", json_string(x->motivation));
 	if (body != NULL && x->executed_at)
 		json_object_set_new(body, "executed_at", json_integer(x->executed_at));
-	rc = body ? outbox_put_locked(d, x->n, "rights.decision", oid, body) : WN_ENOMEM;
+	rc = body ? outbox_put_locked(d, x->n, "rights.decision", oid, x->requester, body)
+		  : WN_ENOMEM;
 	json_decref(body);
 	return rc;
 }
@@ -797,9 +799,23 @@ struct decision_in {
 	struct node *n;
 	const json_t *b;
 	const char *partner;
+	const char *status; /* out: recorded, repeated, stale, unknown */
 	char *err;
 	size_t errcap;
 };
+
+/* A decision only moves forward: registered to granted, executed or
+ * refused; granted to executed. A repeat (a lost acknowledgement) or an
+ * older decision arriving late changes nothing. */
+static const char *rights_decision_step(const char *from, const char *to)
+{
+	if (strcmp(from, to) == 0)
+		return "repeated";
+	if (strcmp(from, "registered") == 0 || (strcmp(from, "granted") == 0 &&
+						  strcmp(to, "executed") == 0))
+		return "recorded";
+	return "stale";
+}
 
 static int rights_decision_run(db *d, void *arg)
 {
@@ -808,7 +824,22 @@ static int rights_decision_run(db *d, void *arg)
 	const char *req = json_string_value(json_object_get(b, "request"));
 	const char *decision = json_string_value(json_object_get(b, "decision"));
 	sqlite3_stmt *st = NULL;
-	int rc = db_prepare(d, "UPDATE client_rights_partners SET status = ?, decided_at = ?,"
+	char now_status[24] = "";
+	int rc = db_prepare(d, "SELECT status FROM client_rights_partners WHERE request_id = ? AND"
+			       " partner = ?", &st);
+	if (rc != 0)
+		return rc;
+	sqlite3_bind_text(st, 1, req, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, x->partner, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		snprintf(now_status, sizeof(now_status), "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	/* not asked here (a request from before 0.4, or one not recorded):
+	 * acknowledged, so the partner does not try for ever, and logged */
+	x->status = now_status[0] ? rights_decision_step(now_status, decision) : "unknown";
+	if (strcmp(x->status, "recorded") != 0)
+		return 0;
+	rc = db_prepare(d, "UPDATE client_rights_partners SET status = ?, decided_at = ?,"
 			       " motivation = coalesce(?, motivation), executed_at = ?, deleted = ?,"
 			       " updated_at = ? WHERE request_id = ? AND partner = ?", &st);
 	if (rc != 0)
@@ -826,11 +857,8 @@ static int rights_decision_run(db *d, void *arg)
 	sqlite3_bind_text(st, 8, x->partner, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
 	sqlite3_finalize(st);
-	if (rc == 0 && sqlite3_changes(db_handle(d)) != 1) {
-		snprintf(x->err, x->errcap, "'%s' was not asked in rights request %s", x->partner,
-			 req);
-		return WN_ENOTFOUND;
-	}
+	if (rc != 0)
+		return rc;
 	int64_t lidx = 0;
 	json_t *e = json_pack("{s:s,s:s,s:s}", "rights_request", req, "partner", x->partner,
 			      "decision", decision);
@@ -882,11 +910,17 @@ int rights_decision_receive(struct node *n, const json_t *env, const struct dir_
 			 n->ident->id);
 		return WN_ESEAL;
 	}
-	struct decision_in x = { n, b, sender->id, err, errcap };
+	struct decision_in x = { n, b, sender->id, NULL, err, errcap };
 	int rc = rights_decision_check(b, sender->id, err, errcap);
 	if (rc == 0)
 		rc = db_writer_run(n->writer, rights_decision_run, &x);
-	if (rc == 0 && (ack = json_pack("{s:s}", "status", "recorded")) == NULL)
+	if (rc == 0 && strcmp(x.status, "recorded") != 0)
+		log_emit(strcmp(x.status, "unknown") == 0 ? WN_LOG_WARN : WN_LOG_INFO,
+			 "rights_decision_not_recorded",
+			 json_pack("{s:s,s:s,s:s}", "request",
+				   json_string_value(json_object_get(b, "request")), "partner",
+				   sender->id, "why", x.status));
+	if (rc == 0 && (ack = json_pack("{s:s}", "status", x.status)) == NULL)
 		rc = WN_ENOMEM;
 	if (rc == 0 && (rc = envelope_new1(&a, "rights.decision.ack", n->ident->id,
 					   sender->id)) == 0) {

@@ -210,9 +210,9 @@ int store_put_record(db *d, const struct node_keys *k, const json_t *rec, const 
 		}
 	}
 	sqlite3_finalize(st);
-	if (rc == 0)
-		rc = store_set_origin(d, index, category, received_in ? partner : NULL, received_in,
-				      at);
+	/* a record received keeps that origin when its holder updates it */
+	if (rc == 0 && received_in != NULL)
+		rc = store_set_origin(d, index, category, partner, received_in, at);
 	if (rc == 0)
 		rc = db_commit(d);
 	else

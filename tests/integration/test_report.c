@@ -952,7 +952,7 @@ static void test_r19_retention_cases_purged(void **state)
 static void test_r19_retention_duty_records_and_log_pseudonyms(void **state)
 {
 	struct fed *f = *state;
-	char rid[WN_ID_LEN + 1], path[512], sql[512];
+	char rid[WN_ID_LEN + 1], path[512], sql[640];
 	wn_client *g = client_of(f, GEMEENTE);
 	assert_int_equal(wn_consent_refuse(g, "{\"subject\":{\"bsn\":\"" BSN_E "\","
 					   "\"birth_date\":\"1975-01-09\"},\"purposes\":"
@@ -960,6 +960,16 @@ static void test_r19_retention_duty_records_and_log_pseudonyms(void **state)
 					   "\"sources\":[\"radar\"],\"signers\":[{\"name\":"
 					   "\"E. Smit\",\"role\":\"subject\"}],\"signed_on\":"
 					   "\"2026-11-30\"}", &ACTOR, rid), 0);
+	/* and later consented, for a while */
+	char cid[WN_ID_LEN + 1];
+	assert_int_equal(wn_consent_register(g, "{\"subject\":{\"bsn\":\"" BSN_E "\","
+					     "\"birth_date\":\"1975-01-09\"},\"purposes\":"
+					     "[\"plan_van_aanpak\"],\"recipients\":[\"radar\"],"
+					     "\"sources\":[\"radar\"],\"categories\":"
+					     "[\"leefgebied.huisvesting\"],\"signers\":[{\"name\":"
+					     "\"E. Smit\",\"role\":\"subject\"}],\"signed_on\":"
+					     "\"2026-11-30\",\"valid_until\":\"2027-05-30\"}",
+					     &ACTOR, cid), 0);
 	wn_client_close(g);
 	wn_request_result *q = request(f, "radar", BSN_A, "leefgebied.huisvesting");
 	wn_request_result_free(q);
@@ -972,17 +982,21 @@ static void test_r19_retention_duty_records_and_log_pseudonyms(void **state)
 	assert_int_equal(sqlite3_open(path, &d), SQLITE_OK);
 	sqlite3_busy_timeout(d, 5000);
 	snprintf(sql, sizeof(sql), "UPDATE consents SET registered_at=1577836800000 WHERE id='%s';"
+		 "UPDATE consents SET valid_until='2020-06-30' WHERE id='%s';"
 		 "UPDATE sent_log SET ts=1577836800000;"
-		 "UPDATE ledger SET ts=1577836800000;", rid);
+		 "UPDATE ledger SET ts=1577836800000;", rid, cid);
 	assert_int_equal(sqlite3_exec(d, sql, NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(d);
 	assert_int_equal(cli(f, "gemeente-heerlen", "records purge"), 0);
-	/* the refusal, with the BSN and birth date its document held, is gone */
+	/* the expired consent, with the BSN and birth date its document held, is
+	 * gone; the refusal stands until a consent after it has aged too */
 	assert_int_equal(dbq(f, node_db("gemeente-heerlen"), "SELECT COUNT(*) FROM consents WHERE "
-			     "id='%s'", rid), 0);
+			     "id='%s'", cid), 0);
 	assert_int_equal(dbq(f, node_db("gemeente-heerlen"), "SELECT COUNT(*) FROM ledger WHERE "
 			     "type='purge' AND json_extract(entry, '$.record')='consent' AND "
-			     "json_extract(entry, '$.id')='%s'", rid), 1);
+			     "json_extract(entry, '$.id')='%s'", cid), 1);
+	assert_int_equal(dbq(f, node_db("gemeente-heerlen"), "SELECT COUNT(*) FROM consents WHERE "
+			     "id='%s'", rid), 1);
 	/* the pseudonyms left the old entries outside the case ... */
 	assert_int_equal(dbq(f, node_db("gemeente-heerlen"), "SELECT COUNT(*) FROM sent_log WHERE "
 			     "case_id IS NULL AND subject_index IS NOT NULL"), 0);
@@ -1003,6 +1017,13 @@ static void test_r19_retention_duty_records_and_log_pseudonyms(void **state)
 			       "type != 'log.purge')\""), 0);
 	assert_int_not_equal(cli(f, "gemeente-heerlen", "audit verify --db tamper.db"), 0);
 	assert_true(cli_out_has(f, "marked purged"));
+	/* so is a purged entry rewritten after its purge */
+	assert_int_equal(fed_sh(f, "rm -f tamper.db && sqlite3 data/gemeente-heerlen.db "
+			       "'.backup tamper.db' && sqlite3 tamper.db \"UPDATE ledger SET "
+			       "entry='{\\\"outcome\\\":\\\"refused\\\"}' WHERE idx=(SELECT min(idx) FROM "
+			       "ledger WHERE purged_at IS NOT NULL)\""), 0);
+	assert_int_not_equal(cli(f, "gemeente-heerlen", "audit verify --db tamper.db"), 0);
+	assert_true(cli_out_has(f, "does not hold what the purge"));
 }
 
 /* ---- r25: management information --------------------------------------- */
