@@ -108,9 +108,11 @@ static const struct db_migration broker_migrations[] = {
 	/* retention (G-P 9): a purged case's person commitments leave its log
 	 * entries, whose leaves stay */
 	{ 9, TLOG_PURGE_SCHEMA("audit_log")
+	     /* json_valid first: a damaged entry must stay writable and be found
+	      * by audit verify, not refused by an index */
 	     "CREATE INDEX audit_log_case_people ON audit_log(json_extract(entry, '$.case'))"
-	     " WHERE json_extract(entry, '$.person') IS NOT NULL OR"
-	     " json_extract(entry, '$.people') IS NOT NULL;"
+	     " WHERE json_valid(entry) AND (json_extract(entry, '$.person') IS NOT NULL OR"
+	     " json_extract(entry, '$.people') IS NOT NULL);"
 	     /* a case closed before 0.4 is kept two years from its closing too */
 	     "UPDATE cases SET retention_until = max(retention_until, date(closed_at / 1000,"
 	     " 'unixepoch', '+730 days')) WHERE status = 'closed' AND closed_at IS NOT NULL;" },

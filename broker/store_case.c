@@ -572,9 +572,9 @@ static int store_case_purge_people(db *d, tlog *log, const char *case_id, json_t
 	json_t *list = json_array(), *todo = json_array(), *x;
 	size_t i;
 	int rc = db_prepare(d, "SELECT idx, entry FROM audit_log WHERE purged_at IS NULL AND"
-			       " json_extract(entry, '$.case') = ? AND (json_extract(entry,"
-			       " '$.person') IS NOT NULL OR json_extract(entry, '$.people') IS NOT"
-			       " NULL)", &st);
+			       " json_valid(entry) AND (json_extract(entry, '$.person') IS NOT NULL OR"
+			       " json_extract(entry, '$.people') IS NOT NULL) AND"
+			       " json_extract(entry, '$.case') = ?", &st);
 	if (rc == 0) {
 		sqlite3_bind_text(st, 1, case_id, -1, SQLITE_TRANSIENT);
 		while (sqlite3_step(st) == SQLITE_ROW) {

@@ -47,7 +47,7 @@ static const struct db_migration node_migrations[] = {
 	 * leaf; a case's clock starts when this node stops taking part in it */
 	{ 16, TLOG_PURGE_SCHEMA("ledger")
 	      "CREATE INDEX ledger_pseudonyms ON ledger(ts) WHERE purged_at IS NULL AND"
-	      " json_extract(entry, '$.subject_index') IS NOT NULL;"
+	      " json_valid(entry) AND json_extract(entry, '$.subject_index') IS NOT NULL;"
 	      "CREATE TABLE case_closed (case_id TEXT PRIMARY KEY, closed_at INTEGER NOT NULL);" },
 };
 

@@ -160,7 +160,8 @@ static int retention_ledger(db *d, struct retention_job *j)
 	json_t *todo = json_array(), *done = json_array(), *x;
 	size_t i;
 	int rc = db_prepare(d, "SELECT idx, entry FROM ledger WHERE purged_at IS NULL AND ts < ?1"
-			       " AND json_extract(entry, '$.subject_index') IS NOT NULL AND"
+			       " AND json_valid(entry) AND json_extract(entry, '$.subject_index') IS"
+			       " NOT NULL AND"
 			       CASE_ENDED("json_extract(entry, '$.case_id')") " LIMIT ?3", &st);
 	if (rc == 0) {
 		bind_cutoff(st, j);
