@@ -54,17 +54,89 @@ static void usage(FILE *f)
 		"                        cases and the partners that take part in them\n"
 		"  consent register|refuse FILE, consent revoke --consent ID, consent list\n"
 		"                        the client's consents, kept at this node\n"
-		"  version               print the version\n");
+		"  member join|status|list|approve|reject|notice|end\n"
+		"                        membership of the federation (Heerlen 14, 15)\n"
+		"  policy show|propose   the federation's policy, changed by agreement\n"
+		"  admin status|partners|suspend|resume|revoke|reload (--config BROKER.json)\n"
+		"                        the broker operator's view and actions\n"
+		"  breaches list|assess|notify (--config BROKER.json)\n"
+		"                        the breach register\n"
+		"  version               print the version (also --version)\n"
+		"\n"
+		"Every command takes --help. Exit status: 0 done, 1 refused or negative, 2 usage or\n"
+		"invalid input, 3 done in part (partners unavailable, report incomplete), 4 failure\n"
+		"(the node, the broker or this machine). With --json, errors are JSON on stdout too.\n");
+}
+
+int cli_json;
+
+int cli_status_of(int rc)
+{
+	static const int usage[] = { WN_EINVAL, WN_ESCHEMA, WN_EJSON, WN_ETOOBIG, WN_EBSN,
+				     WN_EPURPOSE, WN_ECLUSTER, WN_ECATEGORY, WN_EGROUND,
+				     WN_ECONFIG };
+	static const int failure[] = { WN_ENOMEM, WN_EIO, WN_EDB, WN_ECRYPTO, WN_ETRANSPORT,
+				       WN_ETIMEOUT, WN_EUNAVAILABLE, WN_ESTATE, WN_EPROTO,
+				       WN_ESIG, WN_ECERT, WN_ESEAL, WN_ENORECEIPT, WN_ETAMPERED };
+	if (rc == 0)
+		return CLI_OK;
+	for (size_t i = 0; i < sizeof(usage) / sizeof(usage[0]); i++)
+		if (rc == usage[i])
+			return CLI_USAGE;
+	for (size_t i = 0; i < sizeof(failure) / sizeof(failure[0]); i++)
+		if (rc == failure[i])
+			return CLI_FAILURE;
+	return CLI_REFUSED;
 }
 
 int cli_fail(const char *what, int rc, wn_client *c)
 {
 	const char *detail = c ? wn_client_errmsg(c) : "";
-	if (detail != NULL && detail[0])
-		fprintf(stderr, "wijknet: %s: %s (%s)\n", what, detail, wn_errname(rc));
-	else
-		fprintf(stderr, "wijknet: %s: %s (%s)\n", what, wn_strerror(rc), wn_errname(rc));
-	return rc == WN_EINVAL || rc == WN_ESCHEMA ? 2 : 1;
+	if (detail == NULL || !detail[0])
+		detail = wn_strerror(rc);
+	if (cli_json) {
+		/* on stdout, where a program reading --json output looks */
+		cli_print_json(json_pack("{s:{s:s,s:i,s:s,s:s,s:i}}", "error", "command", what,
+					 "code", rc, "name", wn_errname(rc), "message", detail,
+					 "exit", cli_status_of(rc)));
+	}
+	fprintf(stderr, "wijknet: %s: %s (%s)\n", what, detail, wn_errname(rc));
+	return cli_status_of(rc);
+}
+
+/* The lines of the usage that concern cmd, for `wijknet CMD --help`. */
+static int usage_of(const char *cmd)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	if (f == NULL)
+		return CLI_FAILURE;
+	usage(f);
+	fclose(f);
+	size_t n = strlen(cmd);
+	int printing = 0, found = 0;
+	for (char *line = strtok(text, "\n"); line != NULL; line = strtok(NULL, "\n")) {
+		const char *p = line;
+		while (*p == ' ')
+			p++;
+		int starts = p - line == 2 && strncmp(p, cmd, n) == 0 &&
+			     (p[n] == ' ' || p[n] == '\0');
+		if (p - line == 2)
+			printing = starts;
+		if (printing || p == line) {
+			if (printing)
+				found = 1;
+			if (printing || strncmp(line, "usage:", 6) == 0)
+				printf("%s\n", line);
+		}
+	}
+	free(text);
+	if (!found)
+		printf("(see wijknet --help for every command)\n");
+	printf("\nexit status: 0 done, 1 refused or negative, 2 usage or invalid input, "
+	       "3 done in part (partners unavailable, report incomplete), 4 failure\n");
+	return CLI_OK;
 }
 
 /* Reads the "local" key of a node config. Caller frees. */
@@ -153,9 +225,20 @@ static int cmd_partners(wn_client *c, int health, int argc, char **argv)
 			       p->address);
 		}
 	}
-	int down = health && !l->broker_up;
+	int status = CLI_OK;
+	if (health && !l->broker_up) {
+		status = CLI_FAILURE;
+	} else if (health) {
+		/* a partner down, or a certificate or CRL lapsing within a week */
+		for (size_t i = 0; i < l->count; i++)
+			if (strcmp(l->items[i].state, "up") != 0)
+				status = CLI_PARTIAL;
+		if ((l->crl_seconds_left >= 0 && l->crl_seconds_left < 7L * 86400) ||
+		    (l->cert_seconds_left >= 0 && l->cert_seconds_left < 7L * 86400))
+			status = CLI_PARTIAL;
+	}
 	wn_partner_list_free(l);
-	return down ? 1 : 0;
+	return status;
 }
 
 int main(int argc, char **argv)
@@ -169,6 +252,9 @@ int main(int argc, char **argv)
 			config = argv[++i];
 		else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 			usage(stdout);
+			return 0;
+		} else if (strcmp(argv[i], "--version") == 0 || strcmp(argv[i], "-V") == 0) {
+			printf("wijknet %s\n", WN_VERSION_STRING);
 			return 0;
 		} else {
 			fprintf(stderr, "wijknet: unknown option '%s'\n", argv[i]);
@@ -188,6 +274,12 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "help") == 0) {
 		usage(stdout);
 		return 0;
+	}
+	for (int k = i; k < argc; k++) {
+		if (strcmp(argv[k], "--help") == 0 || strcmp(argv[k], "-h") == 0)
+			return usage_of(cmd);
+		if (strcmp(argv[k], "--json") == 0)
+			cli_json = 1;
 	}
 	int offline = cli_offline_command(cmd, config ? config : getenv("WIJKNET_CONFIG"),
 					  argc - i, argv + i);
@@ -209,8 +301,12 @@ int main(int argc, char **argv)
 	int rc = wn_client_open(&c, socket);
 	if (rc != 0) {
 		fprintf(stderr, "wijknet: cannot reach the node at %s: %s\n", socket, wn_strerror(rc));
+		if (cli_json)
+			cli_print_json(json_pack("{s:{s:s,s:i,s:s,s:s,s:i}}", "error", "command", cmd,
+						 "code", rc, "name", wn_errname(rc), "message",
+						 "cannot reach the node", "exit", CLI_FAILURE));
 		free(owned);
-		return 1;
+		return CLI_FAILURE;
 	}
 	int status;
 	if (strcmp(cmd, "health") == 0)

@@ -10,6 +10,21 @@
 
 #define CLI_NOT_OFFLINE (-1000)
 
+/* Exit statuses, the same for every command (wijknet(1)). */
+enum {
+	CLI_OK = 0,       /* done */
+	CLI_REFUSED = 1,  /* refused, or a negative answer */
+	CLI_USAGE = 2,    /* the command line or an input is invalid */
+	CLI_PARTIAL = 3,  /* done in part: partners unavailable, a report incomplete */
+	CLI_FAILURE = 4,  /* the node, the broker or this machine failed */
+};
+
+/* Set when the command line asks for --json: errors are JSON too. */
+extern int cli_json;
+
+/* The exit status for an error code. */
+int cli_status_of(int rc);
+
 /* Prints "wijknet: what: detail (name)" and returns the exit status. */
 int cli_fail(const char *what, int rc, wn_client *c);
 

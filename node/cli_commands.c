@@ -180,8 +180,14 @@ static int cmd_lookup(wn_client *c, int argc, char **argv)
 		goto out;
 	}
 	lookup_print(&p, r, json);
+	status = CLI_OK;
+	/* "unavailable" is no answer: the lookup was done in part */
+	for (size_t k = 0; k < r->count; k++)
+		if (strcmp(r->answers[k].outcome, "unavailable") == 0 ||
+		    strcmp(r->answers[k].outcome, "invalid") == 0 ||
+		    strcmp(r->answers[k].outcome, "error") == 0)
+			status = CLI_PARTIAL;
 	wn_lookup_result_free(r);
-	status = 0;
 out:
 	free(list);
 	free(people);

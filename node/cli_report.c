@@ -156,6 +156,10 @@ int cli_report(wn_client *c, int argc, char **argv)
 		printf("%s\n", text);
 	else if (html == NULL || strcmp(html, "-") != 0)
 		report_summary(text);
+	json_t *rep = json_loads(text, 0, NULL);
+	if (status == CLI_OK && !json_is_true(json_object_get(rep, "complete")))
+		status = CLI_PARTIAL; /* a partner's part is missing */
+	json_decref(rep);
 out:
 	free(plist);
 	free(partners);

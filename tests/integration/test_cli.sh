@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# The wijknet CLI's contract, the same for every command: --help exits 0 on
+# every command and subcommand, --version, exit statuses (0 done, 1 refused,
+# 2 usage, 3 partial, 4 failure) and JSON errors under --json. No node is
+# needed: a command that must reach one fails with status 4.
+set -u
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+BUILD=${WN_BUILD:-$HERE/../../build}
+case $BUILD in /*) ;; *) BUILD="$HERE/../../$BUILD" ;; esac
+WN="$BUILD/wijknet"
+
+PASS=0
+FAIL=0
+ok() { PASS=$((PASS + 1)); echo "ok - $*"; }
+notok() { FAIL=$((FAIL + 1)); echo "not ok - $*"; }
+check() {
+    local what=$1
+    shift
+    if "$@"; then ok "$what"; else notok "$what"; fi
+}
+check_rc() {
+    local what=$1 want=$2 rc
+    shift 2
+    "$@" >"$T/out" 2>"$T/err"
+    rc=$?
+    if [ "$rc" -eq "$want" ]; then
+        ok "$what"
+    else
+        notok "$what (exit $rc, wanted $want)"
+        sed 's/^/#   /' "$T/err" "$T/out"
+    fi
+}
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/wijknet-cli-test.XXXXXX") || { echo "not ok - mktemp"; exit 1; }
+trap 'rm -rf "$T"' EXIT
+
+check "wijknet is built" test -x "$WN"
+check_rc "--version exits 0" 0 "$WN" --version
+check "--version names the version" grep -qE '^wijknet [0-9]+\.[0-9]+\.[0-9]+$' "$T/out"
+check_rc "--help exits 0" 0 "$WN" --help
+check "--help documents the exit statuses" grep -q '3 done in part' "$T/out"
+check_rc "no command is a usage error" 2 "$WN"
+check_rc "an unknown global option is a usage error" 2 "$WN" --bogus health
+
+for cmd in "health" "directory" "lookup" "request" "duty assert" "thirdparty propose" \
+    "rights request" "rights decide" "rights status" "rights answer" "notices list" \
+    "notices render" "report access" "report html" "stats" "audit verify" "records import" \
+    "case open" "case informed" "consent register" "member join" "policy propose" \
+    "admin status" "breaches list"; do
+    # shellcheck disable=SC2086
+    check_rc "$cmd --help exits 0" 0 "$WN" --socket "ipc://$T/none.sock" $cmd --help
+    first=${cmd%% *}
+    check "$cmd --help names the command" grep -q "$first" "$T/out"
+done
+
+# the node cannot be reached: a failure (4), said in JSON too under --json
+check_rc "an unreachable node is a failure" 4 \
+    "$WN" --socket "ipc://$T/none.sock" lookup --bsn 111222333 --purpose intake --ground consent
+check_rc "--json: an unreachable node is a failure" 4 \
+    "$WN" --socket "ipc://$T/none.sock" health --json
+check "--json: the error is JSON on stdout" \
+    sh -c "grep -q '\"error\"' '$T/out' && grep -q '\"exit\": 4' '$T/out'"
+check_rc "an offline command's unknown option is a usage error" 2 \
+    "$WN" report html "$T/none.json" --frobnicate
+
+echo "$PASS passed, $FAIL failed"
+[ "$FAIL" -eq 0 ]
