@@ -7,11 +7,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "wijknet.h"
 #include "broker.h"
 #include "context.h"
 #include "envelope.h"
+#include "fileio.h"
 #include "ids.h"
 #include "log.h"
 #include "policy.h"
@@ -129,6 +131,9 @@ int broker_open(const char *config_file_path, broker **out, char *err, size_t er
 	if (b->checkpoint_ms < 1000)
 		b->checkpoint_ms = 1000;
 	b->purge_ms = config_int(root, "purge_seconds", 3600) * 1000;
+	if ((rc = file_check_private(b->cert_path, "the certificate and key file", err,
+				     errcap)) != 0)
+		goto fail;
 	if ((rc = pki_identity_load(b->cert_path, &b->ident, err, errcap)) != 0)
 		goto fail;
 	if (strcmp(b->ident->id, id) != 0) {
@@ -144,8 +149,19 @@ int broker_open(const char *config_file_path, broker **out, char *err, size_t er
 		snprintf(err, errcap, "%s: own certificate: %s", b->cert_path, why);
 		goto fail;
 	}
+	if (b->db_path == NULL) {
+		snprintf(err, errcap, "%s: key 'database' is missing", config_file(b->cfg));
+		rc = WN_ECONFIG;
+		goto fail;
+	}
+	if ((rc = file_lock_database(b->db_path, &b->db_lock_fd, err, errcap)) != 0)
+		goto fail;
+	b->db_locked = 1;
 	if ((rc = store_open(b->db_path, &b->db, err, errcap)) != 0)
 		goto fail;
+	if (file_make_private(b->db_path) != 0)
+		log_msg(WN_LOG_WARN, "database_mode", "%s: cannot take group and others' access "
+			"away", b->db_path);
 	if ((rc = db_writer_open(b->db, b->durable_log, &b->writer)) != 0) {
 		snprintf(err, errcap, "cannot start the audit log writer");
 		goto fail;
@@ -445,6 +461,8 @@ void broker_close(broker *b)
 	if (b->server_tls)
 		nng_tls_config_free(b->server_tls);
 	db_close(b->db);
+	if (b->db_locked)
+		close(b->db_lock_fd);
 	pki_trust_free(b->trust);
 	pki_identity_free(b->ident);
 	free(b->listen);

@@ -28,6 +28,8 @@ struct broker {
 	struct gate_limits gate_limits;
 	atomic_int deadline_ms;
 	int workers;
+	int db_lock_fd;           /* one broker per database: held while it runs */
+	int db_locked;
 	/* the federation policy in force (policy.c) */
 	pthread_mutex_t policy_lock;
 	json_t *policy;

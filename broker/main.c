@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <nng/nng.h>
 
@@ -42,6 +43,8 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	/* what the daemon makes (databases, keys, sockets) is its owner's alone */
+	umask(077);
 	log_init("broker", NULL);
 	sigset_t set;
 	sigemptyset(&set);

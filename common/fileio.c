@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -90,4 +91,59 @@ int file_exists(const char *path)
 {
 	struct stat st;
 	return stat(path, &st) == 0;
+}
+
+int file_check_private(const char *path, const char *what, char *err, size_t errcap)
+{
+	struct stat st;
+	if (stat(path, &st) != 0) {
+		snprintf(err, errcap, "%s: %s cannot be read: %s", path, what, strerror(errno));
+		return WN_EIO;
+	}
+	if ((st.st_mode & 077) != 0) {
+		snprintf(err, errcap, "%s: %s is open to group or others (mode %03o): it holds a "
+			 "private key; chmod 600 it", path, what, (unsigned)(st.st_mode & 0777));
+		return WN_ECONFIG;
+	}
+	return 0;
+}
+
+int file_lock_exclusive(const char *path, int *fd, char *err, size_t errcap)
+{
+	int f = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (f < 0) {
+		snprintf(err, errcap, "%s: cannot open the lock file: %s", path, strerror(errno));
+		return WN_EIO;
+	}
+	if (flock(f, LOCK_EX | LOCK_NB) != 0) {
+		int e = errno;
+		close(f);
+		snprintf(err, errcap, "%s: %s", path, e == EWOULDBLOCK
+			 ? "another daemon runs on this database (it holds this lock); one daemon "
+			   "per database"
+			 : strerror(e));
+		return e == EWOULDBLOCK ? WN_ESTATE : WN_EIO;
+	}
+	*fd = f;
+	return 0;
+}
+
+int file_make_private(const char *path)
+{
+	struct stat st;
+	if (stat(path, &st) != 0 || (st.st_mode & 077) == 0)
+		return 0;
+	return chmod(path, st.st_mode & 0700) == 0 ? 0 : WN_EIO;
+}
+
+int file_lock_database(const char *db_path, int *fd, char *err, size_t errcap)
+{
+	size_t n = strlen(db_path) + 6;
+	char *path = malloc(n);
+	if (path == NULL)
+		return WN_ENOMEM;
+	snprintf(path, n, "%s.lock", db_path);
+	int rc = file_lock_exclusive(path, fd, err, errcap);
+	free(path);
+	return rc;
 }

@@ -17,4 +17,20 @@ int file_write_private(const char *path, const void *data, size_t len);
 /* 1 if path exists. */
 int file_exists(const char *path);
 
+/* A private key's file must be the owner's alone: WN_ECONFIG (with err)
+ * when group or others may read or write it, WN_EIO when it is missing. */
+int file_check_private(const char *path, const char *what, char *err, size_t errcap);
+
+/* Takes the exclusive lock of path (created 0600), held until *fd is
+ * closed or the process ends: one daemon per database. WN_ESTATE (with
+ * err) when another process holds it. */
+int file_lock_exclusive(const char *path, int *fd, char *err, size_t errcap);
+
+/* The same for a database: its lock file is DB_PATH.lock. */
+int file_lock_database(const char *db_path, int *fd, char *err, size_t errcap);
+
+/* Takes group and others' access away from an existing file (a database
+ * made by an older version, or with a lax umask); 0 when there was none. */
+int file_make_private(const char *path);
+
 #endif

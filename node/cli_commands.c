@@ -206,7 +206,7 @@ static int cmd_records_import(wn_client *c, int argc, char **argv)
 	FILE *f = strcmp(argv[0], "-") == 0 ? stdin : fopen(argv[0], "r");
 	if (f == NULL) {
 		fprintf(stderr, "wijknet: %s: cannot open\n", argv[0]);
-		return 1;
+		return CLI_USAGE;
 	}
 	wn_import *im = NULL;
 	int rc = wn_import_begin(c, &im);
@@ -241,7 +241,7 @@ static int cmd_records_import(wn_client *c, int argc, char **argv)
 		wn_import_abort(im);
 		fprintf(stderr, "wijknet: records import: %s: %s; nothing was imported\n", argv[0],
 			wn_client_errmsg(c));
-		return 1;
+		return cli_status_of(rc);
 	}
 	long imported = 0;
 	if ((rc = wn_import_commit(im, &imported)) != 0)

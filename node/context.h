@@ -29,6 +29,8 @@ struct node {
 	_Atomic int64_t refusals_per_minute; /* then the connection is closed */
 	struct gate_limits gate_limits;
 	int workers;
+	int db_lock_fd;           /* one daemon per database: held while it runs */
+	int db_locked;
 	atomic_int call_timeout_ms;
 	atomic_int refresh_ms;
 	pki_identity *ident;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "wijknet.h"
 #include "consentproof.h"
@@ -15,6 +16,7 @@
 #include "encoding.h"
 #include "envelope.h"
 #include "error.h"
+#include "fileio.h"
 #include "ids.h"
 #include "log.h"
 #include "node.h"
@@ -356,8 +358,24 @@ int node_open(const char *config_file_path, node **out, char *err, size_t errcap
 		n->workers = 1;
 	n->call_timeout_ms = (int)config_int(root, "timeout_ms", 5000);
 	n->refresh_ms = (int)config_int(root, "refresh_seconds", 10) * 1000;
+	/* a private key open to others, or a second daemon on this database, is
+	 * refused before any file is made or changed */
+	if ((rc = file_check_private(n->cert_path, "the certificate and key file", err,
+				     errcap)) != 0)
+		goto fail;
 	if ((rc = pki_identity_load(n->cert_path, &n->ident, err, errcap)) != 0)
 		goto fail;
+	if ((rc = profile_load(n->cfg, json_object_get(root, "profile"), &n->profile, err,
+			       errcap)) != 0)
+		goto fail;
+	if (n->db_path == NULL) {
+		snprintf(err, errcap, "%s: key 'database' is missing", config_file(n->cfg));
+		rc = WN_ECONFIG;
+		goto fail;
+	}
+	if ((rc = file_lock_database(n->db_path, &n->db_lock_fd, err, errcap)) != 0)
+		goto fail;
+	n->db_locked = 1;
 	if (strcmp(n->ident->id, id) != 0) {
 		snprintf(err, errcap, "%s: key 'certificate': certificate is for '%s', but 'id' is '%s'",
 			 config_file(n->cfg), n->ident->id, id);
@@ -381,9 +399,10 @@ int node_open(const char *config_file_path, node **out, char *err, size_t errcap
 	}
 	if ((rc = keys_load_or_create(n->keys_path, in_use, &n->keys, err, errcap)) != 0)
 		goto fail;
-	if ((rc = profile_load(n->cfg, json_object_get(root, "profile"), &n->profile, err,
-			       errcap)) != 0)
-		goto fail;
+	/* made by an older version, or under a lax umask: the owner's alone */
+	if (file_make_private(n->db_path) != 0)
+		log_msg(WN_LOG_WARN, "database_mode", "%s: cannot take group and others' access "
+			"away", n->db_path);
 	n->durable_log = !json_is_false(json_object_get(root, "durable_log"));
 	if ((rc = db_writer_open(n->db, n->durable_log, &n->writer)) != 0) {
 		snprintf(err, errcap, "cannot start the log writer");
@@ -473,6 +492,8 @@ void node_close(node *n)
 	tlog_close(n->ledger);
 	profile_free(&n->profile);
 	db_close(n->db);
+	if (n->db_locked)
+		close(n->db_lock_fd);
 	pki_trust_free(n->trust);
 	pki_identity_free(n->ident);
 	keys_wipe(&n->keys);

@@ -585,6 +585,36 @@ static void test_r20_integrity_lost_key_file_refuses_start(void **state)
 	assert_int_equal(fed_wait_up(f, 1, 3, 10000), 0);
 }
 
+/* Files fail closed: what a daemon makes is its owner's alone; a key file
+ * others can read is refused; a second daemon on a database is refused. */
+static void test_r20_integrity_files_fail_closed(void **state)
+{
+	struct fed *f = *state;
+	char node[512];
+	fed_bin("wijknet-node", node, sizeof(node));
+	assert_int_equal(fed_setup(f, three, 3), 0);
+	assert_int_equal(fed_start_all(f, 15000), 0);
+	static const char *const made[] = { "data/radar.db", "data/radar.db.keys",
+					    "data/radar.db.lock", "data/broker.db" };
+	for (size_t i = 0; i < sizeof(made) / sizeof(made[0]); i++)
+		if (fed_sh(f, "test \"$(stat -c %%a %s)\" = 600", made[i]) != 0)
+			fail_msg("%s is not mode 600", made[i]);
+	/* a second radar on the same database stops at once, saying why */
+	assert_int_not_equal(fed_sh(f, "timeout 20 '%s' --config radar.json 2>second.err", node),
+			     0);
+	assert_int_equal(fed_sh(f, "grep -q 'another daemon runs on this database' second.err"),
+			 0);
+	assert_int_equal(fed_wait_up(f, 0, 3, 10000), 0); /* the first one runs on */
+	/* a key file open to others is refused before anything is touched */
+	fed_stop(&f->nodes[1], SIGTERM);
+	assert_int_equal(fed_sh(f, "chmod 644 ca/radar.pem"), 0);
+	assert_int_not_equal(fed_sh(f, "timeout 20 '%s' --config radar.json 2>mode.err", node), 0);
+	assert_int_equal(fed_sh(f, "grep -q 'chmod 600' mode.err"), 0);
+	assert_int_equal(fed_sh(f, "chmod 600 ca/radar.pem"), 0);
+	assert_int_equal(fed_start_node(f, 1), 0);
+	assert_int_equal(fed_wait_up(f, 1, 3, 10000), 0);
+}
+
 /* Opens n TCP connections to port on loopback that send nothing; the
  * descriptors go to fds. Returns how many connected. */
 static int idle_sockets(int port, int *fds, int n)
@@ -689,6 +719,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_r20_integrity_revoked_certificate_refused, own_setup, own_teardown),
 		cmocka_unit_test_setup_teardown(test_r20_integrity_expired_certificate_refused, own_setup, own_teardown),
 		cmocka_unit_test_setup_teardown(test_r20_integrity_no_certificate_refused, own_setup, own_teardown),
+		cmocka_unit_test_setup_teardown(test_r20_integrity_files_fail_closed, own_setup,
+						own_teardown),
 		cmocka_unit_test_setup_teardown(test_r20_integrity_lost_key_file_refuses_start, own_setup,
 						own_teardown),
 		cmocka_unit_test_setup_teardown(test_r20_integrity_idle_sockets_deny_no_service,

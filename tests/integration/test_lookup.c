@@ -882,7 +882,7 @@ static void test_r20_integrity_answer_sealed_to_another_refused(void **state)
 
 /* ---- r05: records import ---------------------------------------------- */
 
-/* The CLI refuses the file: exit 1, stderr names the line and what is wrong
+/* The CLI refuses the file: exit 2 (invalid input), stderr names the line and what is wrong
  * (what: a word of the message, e.g. "bsn"), and nothing reaches the store. */
 static void expect_import_refused(struct fed *f, const char *file, const char *line_no,
 				  const char *what)
@@ -892,9 +892,9 @@ static void expect_import_refused(struct fed *f, const char *file, const char *l
 	snprintf(args, sizeof(args), "records import %s", file);
 	int st = cli(f, "radar", args);
 	snprintf(needle, sizeof(needle), "line %s", line_no);
-	if (st != 1 || !cli_err_has(f, needle))
+	if (st != 2 || !cli_err_has(f, needle))
 		fed_sh(f, "cat cli.err >&2");
-	assert_int_equal(st, 1);
+	assert_int_equal(st, 2);
 	assert_true(cli_err_has(f, needle));
 	if (what != NULL)
 		assert_true(cli_err_has(f, what));

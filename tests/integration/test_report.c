@@ -363,9 +363,9 @@ static void test_r17_access_report_merges_partners_and_broker(void **state)
 	assert_int_equal(st.st_mode & 077, 0); /* personal data: not readable by others */
 	assert_int_equal(cli(f, "gemeente-heerlen", "report access --bsn " BSN_A " --json"), 0);
 	assert_true(cli_out_has(f, "\"complete\": true"));
-	/* a report of some partners only is not the complete one */
+	/* a report of some partners only is not the complete one (exit status 3) */
 	assert_int_equal(cli(f, "gemeente-heerlen", "report access --bsn " BSN_A
-			     " --partners radar --json"), 0);
+			     " --partners radar --json"), 3);
 	assert_true(cli_out_has(f, "\"complete\": false"));
 	assert_true(cli_out_has(f, "\"scope\": \"partners\""));
 }
