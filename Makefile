@@ -7,7 +7,7 @@ BUILD   ?= build
 PKGS    := openssl jansson sqlite3
 CFLAGS_WARN := -std=c11 -Wall -Wextra -Wpedantic -Werror
 CFLAGS_BASE := $(CFLAGS_WARN) -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O2 \
-	-fPIC -pthread -Iinclude -Icommon -Ibroker -Inode
+	-fPIC -fvisibility=hidden -pthread -Iinclude -Icommon -Ibroker -Inode
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lssl -lcrypto -ljansson -lsqlite3)
 # Debian 12 ships nng without a .pc file
@@ -39,7 +39,9 @@ OBJ = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
 COMMON_A  := $(BUILD)/libwncommon.a
 WIJKNET_A := $(BUILD)/libwijknet.a
-WIJKNET_SO := $(BUILD)/libwijknet.so
+WIJKNET_SONAME := libwijknet.so.1
+WIJKNET_SO := $(BUILD)/$(WIJKNET_SONAME)
+VERSION := $(shell sed -n 's/^\#define WN_VERSION_STRING "\(.*\)"/\1/p' include/wijknet.h)
 BROKER_A  := $(BUILD)/libwnbroker.a
 NODE_A    := $(BUILD)/libwnnode.a
 
@@ -58,9 +60,12 @@ FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 FUZZ_SECONDS ?= 30
 CHECK_FUZZ_SECONDS ?= 5
 
-.PHONY: all deps deps-fuzz test check demo bench soak clean install-deps fuzz fuzz-bins
+.PHONY: all tests deps deps-fuzz test check demo bench soak clean install-deps fuzz fuzz-bins \
+	install uninstall
 .SECONDARY:
-all: $(BINS) $(WIJKNET_A) $(WIJKNET_SO) $(TEST_BINS)
+# what a user runs: no test dependency (cmocka) needed
+all: $(BINS) $(WIJKNET_A) $(WIJKNET_SO)
+tests: $(TEST_BINS)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -75,8 +80,10 @@ $(NODE_A): $(call OBJ,$(NODE_SRC))
 	@rm -f $@; ar rcs $@ $^
 $(WIJKNET_A): $(call OBJ,$(LIB_SRC) $(COMMON_SRC))
 	@rm -f $@; ar rcs $@ $^
-$(WIJKNET_SO): $(call OBJ,$(LIB_SRC) $(COMMON_SRC))
-	$(CC) -shared $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(WIJKNET_SO): $(call OBJ,$(LIB_SRC) $(COMMON_SRC)) node/libwijknet.map
+	$(CC) -shared $(LDFLAGS) -Wl,-soname,$(WIJKNET_SONAME) \
+		-Wl,--version-script=node/libwijknet.map -o $@ $(filter %.o,$^) $(LDLIBS)
+	@ln -sf $(WIJKNET_SONAME) $(BUILD)/libwijknet.so
 
 $(BUILD)/wijknet-broker: $(call OBJ,broker/main.c) $(BROKER_A) $(COMMON_A)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -120,11 +127,11 @@ deps-fuzz:
 	@sh scripts/install-deps fuzz
 
 test: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all tests
 	@WN_BUILD=$(BUILD) sh tests/run-tests
 
 check: deps deps-fuzz
-	@$(MAKE) --no-print-directory SAN=1 all
+	@$(MAKE) --no-print-directory SAN=1 all tests
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		WN_BUILD=build/asan sh tests/run-tests
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(CHECK_FUZZ_SECONDS)
@@ -141,6 +148,47 @@ bench: deps
 soak: deps
 	@$(MAKE) --no-print-directory all $(SOAK_BIN)
 	@WN_BUILD=$(BUILD) WN_BASE_PORT=$${WN_BASE_PORT:-15000} $(SOAK_BIN) $(SOAK_SECONDS)
+
+# FHS paths; PREFIX=/usr puts configs in /etc and state in /var.
+PREFIX ?= /usr/local
+DESTDIR ?=
+BINDIR ?= $(PREFIX)/bin
+SBINDIR ?= $(PREFIX)/sbin
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+LOCALSTATEDIR ?= $(if $(filter /usr,$(PREFIX)),/var,$(PREFIX)/var)
+
+$(BUILD)/wijknet.pc: Makefile include/wijknet.h
+	@printf '%s\n' 'prefix=$(PREFIX)' \
+		'libdir=$(patsubst $(PREFIX)/%,$${prefix}/%,$(LIBDIR))' \
+		'includedir=$(patsubst $(PREFIX)/%,$${prefix}/%,$(INCLUDEDIR))' '' \
+		'Name: wijknet' \
+		'Description: libwijknet, the C API of a wijknet partner node' \
+		'Version: $(VERSION)' \
+		'Cflags: -I$${includedir}' \
+		'Libs: -L$${libdir} -lwijknet' \
+		'Libs.private: $(LDLIBS)' > $@
+
+install: all $(BUILD)/wijknet.pc
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBDIR) \
+		$(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(SYSCONFDIR)/wijknet
+	install -d -m 0700 $(DESTDIR)$(LOCALSTATEDIR)/lib/wijknet
+	install -m 0755 $(BUILD)/wijknet certs/wijknet-ca $(DESTDIR)$(BINDIR)/
+	install -m 0755 $(BUILD)/wijknet-broker $(BUILD)/wijknet-node $(DESTDIR)$(SBINDIR)/
+	install -m 0644 $(WIJKNET_SO) $(BUILD)/libwijknet.a $(DESTDIR)$(LIBDIR)/
+	ln -sf $(WIJKNET_SONAME) $(DESTDIR)$(LIBDIR)/libwijknet.so
+	install -m 0644 include/wijknet.h $(DESTDIR)$(INCLUDEDIR)/
+	install -m 0644 $(BUILD)/wijknet.pc $(DESTDIR)$(PKGCONFIGDIR)/
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/wijknet $(DESTDIR)$(BINDIR)/wijknet-ca \
+		$(DESTDIR)$(SBINDIR)/wijknet-broker $(DESTDIR)$(SBINDIR)/wijknet-node \
+		$(DESTDIR)$(LIBDIR)/$(WIJKNET_SONAME) $(DESTDIR)$(LIBDIR)/libwijknet.so \
+		$(DESTDIR)$(LIBDIR)/libwijknet.a $(DESTDIR)$(INCLUDEDIR)/wijknet.h \
+		$(DESTDIR)$(PKGCONFIGDIR)/wijknet.pc
+	-rmdir $(DESTDIR)$(SYSCONFDIR)/wijknet $(DESTDIR)$(LOCALSTATEDIR)/lib/wijknet 2>/dev/null
 
 clean:
 	rm -rf build

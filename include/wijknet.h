@@ -17,6 +17,10 @@
 extern "C" {
 #endif
 
+/* libwijknet exports what this header declares and nothing else: the rest
+ * of the library is built with -fvisibility=hidden and a version script. */
+#pragma GCC visibility push(default)
+
 #define WN_VERSION_STRING "0.4.0"
 
 /* Error codes. Values are stable: they appear in logs and on the wire. */
@@ -83,8 +87,14 @@ int wn_client_open(wn_client **out, const char *url);
 /* Sets the deadline (ms) for each call on this client; default 10000. */
 int wn_client_set_timeout(wn_client *c, int timeout_ms);
 
-/* The node's message for the last failed call on this client (e.g. why the
- * broker refused), or "" — valid until the next call on c. */
+/* The node's message for the calling thread's last failed call on this
+ * client (e.g. why the broker refused), or "" — valid until that thread's
+ * next call on c.
+ *
+ * Threads: a wn_client may be shared between threads. Its calls are made one
+ * at a time (each waits for the one before it); a thread that needs calls in
+ * parallel opens a client of its own. Close a client only when no thread
+ * uses it any more. */
 const char *wn_client_errmsg(const wn_client *c);
 
 void wn_client_close(wn_client *c);
@@ -655,6 +665,8 @@ int wn_member_end(wn_client *c, const wn_actor *actor, const char *partner, cons
  * *json_out: {proposal, status, partner}. */
 int wn_policy_propose(wn_client *c, const wn_actor *actor, const char *policy_json,
 		      char **json_out);
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }

@@ -5,6 +5,7 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,11 +17,30 @@
 #include "client.h"
 #include "error.h"
 
+/* One connection to the local node. Calls from several threads are made
+ * one at a time (a REQ socket has one request in flight); each call's
+ * error message is kept for the thread that made it. */
 struct wn_client {
 	nng_socket sock;
 	int timeout_ms;
-	char errmsg[512];
+	pthread_mutex_t call_lock;
 };
+
+#define CLIENT_ERRMSG_LEN 512
+
+/* The calling thread's message for its last failed call, and the client it
+ * was made on: threads sharing a client each read their own. */
+static _Thread_local char call_errmsg[CLIENT_ERRMSG_LEN];
+static _Thread_local const wn_client *call_client;
+
+static char *client_errbuf(const wn_client *c)
+{
+	if (call_client != c) {
+		call_client = c;
+		call_errmsg[0] = '\0';
+	}
+	return call_errmsg;
+}
 
 int wn_client_open(wn_client **out, const char *url)
 {
@@ -30,6 +50,7 @@ int wn_client_open(wn_client **out, const char *url)
 	if (c == NULL)
 		return WN_ENOMEM;
 	c->timeout_ms = 10000;
+	pthread_mutex_init(&c->call_lock, NULL);
 	int rv = nng_req0_open(&c->sock);
 	if (rv != 0) {
 		free(c);
@@ -56,7 +77,7 @@ int wn_client_set_timeout(wn_client *c, int timeout_ms)
 
 const char *wn_client_errmsg(const wn_client *c)
 {
-	return c ? c->errmsg : "";
+	return c != NULL && call_client == c ? call_errmsg : "";
 }
 
 void wn_client_close(wn_client *c)
@@ -64,6 +85,7 @@ void wn_client_close(wn_client *c)
 	if (c == NULL)
 		return;
 	nng_close(c->sock);
+	pthread_mutex_destroy(&c->call_lock);
 	free(c);
 }
 
@@ -74,16 +96,20 @@ int client_call(wn_client *c, json_t *req, json_t **result)
 	int rv, rc;
 	if (c == NULL || req == NULL)
 		return WN_EINVAL;
-	c->errmsg[0] = '\0';
+	client_errbuf(c)[0] = '\0';
 	text = json_dumps(req, JSON_COMPACT);
 	if (text == NULL)
 		return WN_ENOMEM;
+	/* one request in flight on the socket: a second thread waits its turn */
+	pthread_mutex_lock(&c->call_lock);
 	nng_socket_set_ms(c->sock, NNG_OPT_SENDTIMEO, c->timeout_ms);
 	nng_socket_set_ms(c->sock, NNG_OPT_RECVTIMEO, c->timeout_ms);
-	if ((rv = nng_send(c->sock, text, strlen(text), 0)) != 0 ||
-	    (rv = nng_recvmsg(c->sock, &msg, 0)) != 0) {
+	if ((rv = nng_send(c->sock, text, strlen(text), 0)) == 0)
+		rv = nng_recvmsg(c->sock, &msg, 0);
+	pthread_mutex_unlock(&c->call_lock);
+	if (rv != 0) {
 		free(text);
-		snprintf(c->errmsg, sizeof(c->errmsg), "local node: %s", nng_strerror(rv));
+		snprintf(client_errbuf(c), CLIENT_ERRMSG_LEN, "local node: %s", nng_strerror(rv));
 		return rv == NNG_ETIMEDOUT ? WN_ETIMEOUT : WN_EUNAVAILABLE;
 	}
 	free(text);
@@ -92,12 +118,12 @@ int client_call(wn_client *c, json_t *req, json_t **result)
 	nng_msg_free(msg);
 	if (!json_is_object(reply)) {
 		json_decref(reply);
-		snprintf(c->errmsg, sizeof(c->errmsg), "local node sent a malformed reply");
+		snprintf(client_errbuf(c), CLIENT_ERRMSG_LEN, "local node sent a malformed reply");
 		return WN_EPROTO;
 	}
 	if (!json_is_true(json_object_get(reply, "ok"))) {
 		rc = error_from_name(json_string_value(json_object_get(reply, "error")));
-		snprintf(c->errmsg, sizeof(c->errmsg), "%s",
+		snprintf(client_errbuf(c), CLIENT_ERRMSG_LEN, "%s",
 			 json_string_value(json_object_get(reply, "message"))
 				 ? json_string_value(json_object_get(reply, "message"))
 				 : wn_strerror(rc));
@@ -119,7 +145,7 @@ void client_set_error(wn_client *c, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(c->errmsg, sizeof(c->errmsg), fmt, ap);
+	vsnprintf(client_errbuf(c), CLIENT_ERRMSG_LEN, fmt, ap);
 	va_end(ap);
 }
 
@@ -257,7 +283,7 @@ int wn_record_put(wn_client *c, const wn_record *r)
 {
 	if (c == NULL || r == NULL)
 		return WN_EINVAL;
-	json_t *rec = client_record_json(r, c->errmsg, sizeof(c->errmsg));
+	json_t *rec = client_record_json(r, client_errbuf(c), CLIENT_ERRMSG_LEN);
 	if (rec == NULL)
 		return WN_ESCHEMA;
 	json_t *req = json_pack("{s:s,s:o}", "op", "record.put", "record", rec), *result = NULL;
@@ -271,7 +297,7 @@ int wn_record_received(wn_client *c, const wn_record *r, const char *request_id)
 {
 	if (c == NULL || r == NULL || request_id == NULL)
 		return WN_EINVAL;
-	json_t *rec = client_record_json(r, c->errmsg, sizeof(c->errmsg));
+	json_t *rec = client_record_json(r, client_errbuf(c), CLIENT_ERRMSG_LEN);
 	if (rec == NULL)
 		return WN_ESCHEMA;
 	json_t *req = json_pack("{s:s,s:o,s:s}", "op", "record.put", "record", rec, "received_in",
@@ -359,7 +385,7 @@ int wn_import_add(wn_import *im, long line, const char *json_line)
 		return WN_EINVAL;
 	json_t *rec = json_loads(json_line, JSON_REJECT_DUPLICATES, &jerr);
 	if (!json_is_object(rec)) {
-		snprintf(im->c->errmsg, sizeof(im->c->errmsg), "line %ld: %s", line,
+		snprintf(client_errbuf(im->c), CLIENT_ERRMSG_LEN, "line %ld: %s", line,
 			 rec ? "expected a JSON object" : jerr.text);
 		json_decref(rec);
 		return WN_EJSON;
@@ -393,10 +419,10 @@ void wn_import_abort(wn_import *im)
 		return;
 	json_t *req = json_pack("{s:s,s:s,s:b}", "op", "records.import", "import", im->id, "abort", 1),
 	       *result = NULL;
-	char keep[sizeof(im->c->errmsg)];
-	memcpy(keep, im->c->errmsg, sizeof(keep)); /* keep the error that caused the abort */
+	char keep[CLIENT_ERRMSG_LEN];
+	memcpy(keep, client_errbuf(im->c), sizeof(keep)); /* keep the error that caused the abort */
 	client_call(im->c, req, &result);
-	memcpy(im->c->errmsg, keep, sizeof(keep));
+	memcpy(client_errbuf(im->c), keep, sizeof(keep));
 	json_decref(req);
 	json_decref(result);
 	json_decref(im->lines);
