@@ -159,6 +159,8 @@ INCLUDEDIR ?= $(PREFIX)/include
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
 LOCALSTATEDIR ?= $(if $(filter /usr,$(PREFIX)),/var,$(PREFIX)/var)
+SYSTEMDDIR ?= $(PREFIX)/lib/systemd/system
+UNITS := broker/wijknet-broker.service node/wijknet-node.service
 
 $(BUILD)/wijknet.pc: Makefile include/wijknet.h
 	@printf '%s\n' 'prefix=$(PREFIX)' \
@@ -181,13 +183,20 @@ install: all $(BUILD)/wijknet.pc
 	ln -sf $(WIJKNET_SONAME) $(DESTDIR)$(LIBDIR)/libwijknet.so
 	install -m 0644 include/wijknet.h $(DESTDIR)$(INCLUDEDIR)/
 	install -m 0644 $(BUILD)/wijknet.pc $(DESTDIR)$(PKGCONFIGDIR)/
+	install -d $(DESTDIR)$(SYSTEMDDIR)
+	for u in $(UNITS); do \
+		sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' $$u \
+			> $(DESTDIR)$(SYSTEMDDIR)/$$(basename $$u) && \
+		chmod 0644 $(DESTDIR)$(SYSTEMDDIR)/$$(basename $$u) || exit 1; \
+	done
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/wijknet $(DESTDIR)$(BINDIR)/wijknet-ca \
 		$(DESTDIR)$(SBINDIR)/wijknet-broker $(DESTDIR)$(SBINDIR)/wijknet-node \
 		$(DESTDIR)$(LIBDIR)/$(WIJKNET_SONAME) $(DESTDIR)$(LIBDIR)/libwijknet.so \
 		$(DESTDIR)$(LIBDIR)/libwijknet.a $(DESTDIR)$(INCLUDEDIR)/wijknet.h \
-		$(DESTDIR)$(PKGCONFIGDIR)/wijknet.pc
+		$(DESTDIR)$(PKGCONFIGDIR)/wijknet.pc \
+		$(DESTDIR)$(SYSTEMDDIR)/wijknet-broker.service $(DESTDIR)$(SYSTEMDDIR)/wijknet-node.service
 	-rmdir $(DESTDIR)$(SYSCONFDIR)/wijknet $(DESTDIR)$(LOCALSTATEDIR)/lib/wijknet 2>/dev/null
 
 clean:

@@ -77,7 +77,10 @@ int broker_reply(struct broker *b, const struct broker_request *rq, const char *
 	return 0;
 }
 
-int broker_open(const char *config_file_path, broker **out, char *err, size_t errcap)
+/* Opens the broker; check_only stops once the config and the certificate
+ * are checked, before any file is made or changed. */
+static int broker_open_as(const char *config_file_path, int check_only, broker **out, char *err,
+			  size_t errcap)
 {
 	int rc;
 	struct broker *b = calloc(1, sizeof(*b));
@@ -153,6 +156,10 @@ int broker_open(const char *config_file_path, broker **out, char *err, size_t er
 		snprintf(err, errcap, "%s: key 'database' is missing", config_file(b->cfg));
 		rc = WN_ECONFIG;
 		goto fail;
+	}
+	if (check_only) {
+		*out = b;
+		return 0;
 	}
 	if ((rc = file_lock_database(b->db_path, &b->db_lock_fd, err, errcap)) != 0)
 		goto fail;
@@ -444,6 +451,19 @@ void broker_hangup(broker *b)
 	if (broker_reload(b, &changed, err, sizeof(err)) == 0)
 		broker_federation_wake(b);
 	log_emit(WN_LOG_INFO, "reloaded", json_pack("{s:b}", "trust_changed", changed));
+}
+
+int broker_open(const char *config_file_path, broker **out, char *err, size_t errcap)
+{
+	return broker_open_as(config_file_path, 0, out, err, errcap);
+}
+
+int broker_check(const char *config_file_path, char *err, size_t errcap)
+{
+	broker *b = NULL;
+	int rc = broker_open_as(config_file_path, 1, &b, err, errcap);
+	broker_close(b);
+	return rc;
 }
 
 void broker_close(broker *b)

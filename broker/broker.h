@@ -13,6 +13,10 @@ typedef struct broker broker;
 /* Loads config_path and everything it names. *out: broker_close(). */
 int broker_open(const char *config_file_path, broker **out, char *err, size_t errcap);
 
+/* Checks the config and the certificate as broker_open would, without making
+ * or changing any file: 0 or the error. */
+int broker_check(const char *config_file_path, char *err, size_t errcap);
+
 /* Starts listening for nodes and dials every active partner. */
 int broker_start(broker *b, char *err, size_t errcap);
 

@@ -16,6 +16,7 @@
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: wijknet-broker --config FILE\n"
+		   "       wijknet-broker --config FILE --check   (validate; no file made)\n"
 		   "       wijknet-broker --version\n"
 		   "Runs the federation broker: partner registry, directory, routing and the\n"
 		   "metadata audit log. Logs JSON lines to stderr.\n");
@@ -24,12 +25,15 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
 	const char *config = NULL;
+	int check = 0;
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
 			config = argv[++i];
 		} else if (strcmp(argv[i], "--version") == 0) {
 			printf("wijknet-broker %s\n", WN_VERSION_STRING);
 			return 0;
+		} else if (strcmp(argv[i], "--check") == 0) {
+			check = 1;
 		} else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 			usage(stdout);
 			return 0;
@@ -45,6 +49,17 @@ int main(int argc, char **argv)
 	}
 	/* what the daemon makes (databases, keys, sockets) is its owner's alone */
 	umask(077);
+	if (check) {
+		/* the config and the certificate, as a start would see them; no file made */
+		char cerr[1024] = "";
+		int crc = broker_check(config, cerr, sizeof(cerr));
+		if (crc != 0) {
+			fprintf(stderr, "wijknet-broker: %s\n", cerr[0] ? cerr : wn_strerror(crc));
+			return 1;
+		}
+		printf("%s: OK\n", config);
+		return 0;
+	}
 	log_init("broker", NULL);
 	sigset_t set;
 	sigemptyset(&set);

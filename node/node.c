@@ -293,7 +293,10 @@ static void *node_refresher_main(void *arg)
 	return NULL;
 }
 
-int node_open(const char *config_file_path, node **out, char *err, size_t errcap)
+/* Opens the node; check_only stops once the config, the profile and the
+ * certificate are checked, before any file is made or changed. */
+static int node_open_as(const char *config_file_path, int check_only, node **out, char *err,
+			size_t errcap)
 {
 	int rc;
 	struct node *n = calloc(1, sizeof(*n));
@@ -373,6 +376,10 @@ int node_open(const char *config_file_path, node **out, char *err, size_t errcap
 		rc = WN_ECONFIG;
 		goto fail;
 	}
+	if (check_only) {
+		*out = n;
+		return 0;
+	}
 	if ((rc = file_lock_database(n->db_path, &n->db_lock_fd, err, errcap)) != 0)
 		goto fail;
 	n->db_locked = 1;
@@ -427,6 +434,19 @@ int node_open(const char *config_file_path, node **out, char *err, size_t errcap
 	*out = n;
 	return 0;
 fail:
+	node_close(n);
+	return rc;
+}
+
+int node_open(const char *config_file_path, node **out, char *err, size_t errcap)
+{
+	return node_open_as(config_file_path, 0, out, err, errcap);
+}
+
+int node_check(const char *config_file_path, char *err, size_t errcap)
+{
+	node *n = NULL;
+	int rc = node_open_as(config_file_path, 1, &n, err, errcap);
 	node_close(n);
 	return rc;
 }

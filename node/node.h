@@ -13,6 +13,10 @@ typedef struct node node;
 /* Loads config_file_path and everything it names. *out: node_close(). */
 int node_open(const char *config_file_path, node **out, char *err, size_t errcap);
 
+/* Checks the config (the profile included) and the certificate as
+ * node_open would, without making or changing any file: 0 or the error. */
+int node_check(const char *config_file_path, char *err, size_t errcap);
+
 /* Dials the broker, starts the inbound and local listeners and the
  * background refresher. */
 int node_start(node *n, char *err, size_t errcap);

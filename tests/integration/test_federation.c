@@ -611,6 +611,18 @@ static void test_r20_integrity_files_fail_closed(void **state)
 	assert_int_not_equal(fed_sh(f, "timeout 20 '%s' --config radar.json 2>mode.err", node), 0);
 	assert_int_equal(fed_sh(f, "grep -q 'chmod 600' mode.err"), 0);
 	assert_int_equal(fed_sh(f, "chmod 600 ca/radar.pem"), 0);
+	/* --check validates without making a file; a typo in the profile is found
+	 * before any database or key file exists */
+	assert_int_equal(fed_sh(f, "sed 's|data/radar.db|data/fresh.db|' radar.json > fresh.json"),
+			 0);
+	assert_int_equal(fed_sh(f, "'%s' --config fresh.json --check >check.out 2>&1", node), 0);
+	assert_int_equal(fed_sh(f, "grep -q OK check.out"), 0);
+	assert_int_equal(fed_sh(f, "sed 's|\"profile\": {|\"profile\": {\"shar\": [],|' "
+			       "fresh.json > typo.json && grep -q shar typo.json"), 0);
+	assert_int_not_equal(fed_sh(f, "'%s' --config typo.json --check 2>typo.err", node), 0);
+	assert_int_not_equal(fed_sh(f, "'%s' --config typo.json 2>>typo.err", node), 0);
+	assert_int_equal(fed_sh(f, "grep -q shar typo.err"), 0);
+	assert_int_equal(fed_sh(f, "ls data | grep -q fresh"), 1); /* nothing made */
 	assert_int_equal(fed_start_node(f, 1), 0);
 	assert_int_equal(fed_wait_up(f, 1, 3, 10000), 0);
 }

@@ -39,6 +39,24 @@ check "it exports wn_* symbols" test "$(printf '%s\n' "$EXPORTED" | grep -c '^wn
 OTHER=$(printf '%s\n' "$EXPORTED" | grep -v -e '^wn_' -e '^WIJKNET_1$' -e '^$')
 if [ -z "$OTHER" ]; then ok "it exports nothing but wn_*"; else notok "it exports others: $(echo $OTHER | head -c 300)"; fi
 
+for u in wijknet-broker wijknet-node; do
+    unit="$D/usr/lib/systemd/system/$u.service"
+    check "installed the $u unit" test -f "$unit"
+    check "$u runs as its own user, hardened" \
+        sh -c "grep -q '^User=wijknet' '$unit' && grep -q '^ProtectSystem=strict' '$unit' &&
+               grep -q '^NoNewPrivileges=yes' '$unit' && grep -q '^UMask=0077' '$unit' &&
+               grep -q '^StateDirectory=wijknet' '$unit' && grep -q '^RuntimeDirectory=wijknet' '$unit'"
+    check "$u starts the installed daemon" grep -q "^ExecStart=/usr/sbin/$u --config /etc/wijknet/" "$unit"
+    if command -v systemd-analyze >/dev/null 2>&1; then
+        sed "s|/usr/sbin/|$D/usr/sbin/|" "$unit" >"$T/$u.service"
+        if systemd-analyze verify --man=no "$T/$u.service" >"$T/verify.log" 2>&1
+        then ok "systemd-analyze verify $u"
+        else notok "systemd-analyze verify $u"; sed 's/^/#   /' "$T/verify.log"; fi
+    else
+        echo "# systemd-analyze is not installed: $u.service not verified"
+    fi
+done
+
 export PKG_CONFIG_PATH="$D/usr/lib/pkgconfig"
 check "pkg-config knows wijknet" pkg-config --exists wijknet
 check "pkg-config gives the version" \
