@@ -7,7 +7,8 @@ BUILD   ?= build
 PKGS    := openssl jansson sqlite3
 CFLAGS_WARN := -std=c11 -Wall -Wextra -Wpedantic -Werror
 CFLAGS_BASE := $(CFLAGS_WARN) -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O2 \
-	-fPIC -fvisibility=hidden -pthread -Iinclude -Icommon -Ibroker -Inode
+	-fPIC -fvisibility=hidden -pthread -Iinclude -Icommon -Ibroker \
+	-Inode/daemon -Inode/libwijknet -Inode/cli
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lssl -lcrypto -ljansson -lsqlite3)
 # Debian 12 ships nng without a .pc file
@@ -32,8 +33,10 @@ LDFLAGS := $(SANFLAGS)
 
 COMMON_SRC := $(wildcard common/*.c)
 BROKER_SRC := $(filter-out broker/main.c,$(wildcard broker/*.c))
-NODE_SRC   := $(filter-out node/main.c node/client%.c node/cli.c node/cli_%.c,$(wildcard node/*.c))
-LIB_SRC    := $(wildcard node/client*.c)
+# node/: one folder per program — the daemon, the library, the CLI
+NODE_SRC   := $(filter-out node/daemon/main.c,$(wildcard node/daemon/*.c))
+LIB_SRC    := $(wildcard node/libwijknet/*.c)
+CLI_SRC    := $(wildcard node/cli/*.c)
 
 OBJ = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
@@ -80,16 +83,16 @@ $(NODE_A): $(call OBJ,$(NODE_SRC))
 	@rm -f $@; ar rcs $@ $^
 $(WIJKNET_A): $(call OBJ,$(LIB_SRC) $(COMMON_SRC))
 	@rm -f $@; ar rcs $@ $^
-$(WIJKNET_SO): $(call OBJ,$(LIB_SRC) $(COMMON_SRC)) node/libwijknet.map
+$(WIJKNET_SO): $(call OBJ,$(LIB_SRC) $(COMMON_SRC)) node/libwijknet/libwijknet.map
 	$(CC) -shared $(LDFLAGS) -Wl,-soname,$(WIJKNET_SONAME) \
-		-Wl,--version-script=node/libwijknet.map -o $@ $(filter %.o,$^) $(LDLIBS)
+		-Wl,--version-script=node/libwijknet/libwijknet.map -o $@ $(filter %.o,$^) $(LDLIBS)
 	@ln -sf $(WIJKNET_SONAME) $(BUILD)/libwijknet.so
 
 $(BUILD)/wijknet-broker: $(call OBJ,broker/main.c) $(BROKER_A) $(COMMON_A)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
-$(BUILD)/wijknet-node: $(call OBJ,node/main.c) $(NODE_A) $(COMMON_A)
+$(BUILD)/wijknet-node: $(call OBJ,node/daemon/main.c) $(NODE_A) $(COMMON_A)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
-$(BUILD)/wijknet: $(call OBJ,node/cli.c $(wildcard node/cli_*.c)) $(WIJKNET_A)
+$(BUILD)/wijknet: $(call OBJ,$(CLI_SRC)) $(WIJKNET_A)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(call OBJ,$(HARNESS_SRC)) $(WIJKNET_A) $(BROKER_A) $(NODE_A) $(COMMON_A)
@@ -160,7 +163,7 @@ PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
 LOCALSTATEDIR ?= $(if $(filter /usr,$(PREFIX)),/var,$(PREFIX)/var)
 SYSTEMDDIR ?= $(PREFIX)/lib/systemd/system
-UNITS := broker/wijknet-broker.service node/wijknet-node.service
+UNITS := broker/wijknet-broker.service node/daemon/wijknet-node.service
 
 $(BUILD)/wijknet.pc: Makefile include/wijknet.h
 	@printf '%s\n' 'prefix=$(PREFIX)' \

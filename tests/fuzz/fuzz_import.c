@@ -18,7 +18,7 @@
 #include "keys.h"
 #include "log.h"
 #include "nodedb.h"
-#include "../../node/store.h" /* the node's, not the broker's store.h */
+#include "../../node/daemon/store.h" /* the node's, not the broker's store.h */
 
 static db *fz_db;
 static struct node_keys fz_keys;

@@ -18,7 +18,7 @@
 
 #include "wijknet.h"
 #include "broker.h"
-#include "../../node/context.h" /* the node's, not the broker's */
+#include "../../node/daemon/context.h" /* the node's, not the broker's */
 #include "encoding.h"
 #include "envelope.h"
 #include "hpke.h"
