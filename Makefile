@@ -164,6 +164,9 @@ SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
 LOCALSTATEDIR ?= $(if $(filter /usr,$(PREFIX)),/var,$(PREFIX)/var)
 SYSTEMDDIR ?= $(PREFIX)/lib/systemd/system
 UNITS := broker/wijknet-broker.service node/daemon/wijknet-node.service
+MANDIR ?= $(PREFIX)/share/man
+MANPAGES := node/cli/wijknet.1 certs/wijknet-ca.1 node/libwijknet/libwijknet.3 \
+	common/wijknet.json.5 node/daemon/wijknet-node.8 broker/wijknet-broker.8
 
 $(BUILD)/wijknet.pc: Makefile include/wijknet.h
 	@printf '%s\n' 'prefix=$(PREFIX)' \
@@ -186,6 +189,10 @@ install: all $(BUILD)/wijknet.pc
 	ln -sf $(WIJKNET_SONAME) $(DESTDIR)$(LIBDIR)/libwijknet.so
 	install -m 0644 include/wijknet.h $(DESTDIR)$(INCLUDEDIR)/
 	install -m 0644 $(BUILD)/wijknet.pc $(DESTDIR)$(PKGCONFIGDIR)/
+	for m in $(MANPAGES); do \
+		s=$${m##*.}; install -d $(DESTDIR)$(MANDIR)/man$$s && \
+		install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/ || exit 1; \
+	done
 	install -d $(DESTDIR)$(SYSTEMDDIR)
 	for u in $(UNITS); do \
 		sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' $$u \
@@ -200,6 +207,7 @@ uninstall:
 		$(DESTDIR)$(LIBDIR)/libwijknet.a $(DESTDIR)$(INCLUDEDIR)/wijknet.h \
 		$(DESTDIR)$(PKGCONFIGDIR)/wijknet.pc \
 		$(DESTDIR)$(SYSTEMDDIR)/wijknet-broker.service $(DESTDIR)$(SYSTEMDDIR)/wijknet-node.service
+	for m in $(MANPAGES); do rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$$(basename $$m); done
 	-rmdir $(DESTDIR)$(SYSCONFDIR)/wijknet $(DESTDIR)$(LOCALSTATEDIR)/lib/wijknet 2>/dev/null
 
 clean:

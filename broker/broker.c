@@ -77,6 +77,11 @@ int broker_reply(struct broker *b, const struct broker_request *rq, const char *
 	return 0;
 }
 
+const struct schema_field *broker_config_fields(void)
+{
+	return broker_fields;
+}
+
 /* Opens the broker; check_only stops once the config and the certificate
  * are checked, before any file is made or changed. */
 static int broker_open_as(const char *config_file_path, int check_only, broker **out, char *err,

@@ -36,4 +36,8 @@ void broker_hangup(broker *b);
 /* Stops listeners and connections and frees everything. */
 void broker_close(broker *b);
 
+/* The keys a broker's config may hold (wijknet.json(5) documents each). */
+struct schema_field;
+const struct schema_field *broker_config_fields(void);
+
 #endif

@@ -43,6 +43,11 @@ static const struct schema_field partner_fields[] = {
 	{ NULL, 0, 0, 0 },
 };
 
+const struct schema_field *registry_partner_fields(void)
+{
+	return partner_fields;
+}
+
 static const char *const state_names[] = { "active", "notice", "suspended", "ended", "revoked" };
 
 const char *registry_state_name(int state)

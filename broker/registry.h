@@ -138,4 +138,8 @@ int registry_set_seal_key(registry *r, struct registry_partner *p, const char *k
 int registry_get_seal(registry *r, const struct registry_partner *p, uint8_t pk[32],
 		      char **sig_b64);
 
+/* The keys of one entry of the config's "partners". */
+struct schema_field;
+const struct schema_field *registry_partner_fields(void);
+
 #endif

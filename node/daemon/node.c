@@ -52,6 +52,11 @@ static const struct schema_field node_fields[] = {
 	{ NULL, 0, 0, 0 },
 };
 
+const struct schema_field *node_config_fields(void)
+{
+	return node_fields;
+}
+
 int node_config_check(config *cfg, char *err, size_t errcap)
 {
 	return config_check(cfg, config_root(cfg), NULL, node_fields, err, errcap);

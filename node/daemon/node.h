@@ -28,4 +28,8 @@ void node_hangup(node *n);
 
 void node_close(node *n);
 
+/* The keys a node's config may hold (wijknet.json(5) documents each). */
+struct schema_field;
+const struct schema_field *node_config_fields(void);
+
 #endif

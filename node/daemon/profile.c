@@ -20,6 +20,11 @@ static const struct schema_field profile_fields[] = {
 static const char *const lookups_names[] = { "answer", "consent_required", "never" };
 static const char *const shielded_names[] = { "known", "not_known", "refused" };
 
+const struct schema_field *profile_config_fields(void)
+{
+	return profile_fields;
+}
+
 const char *profile_lookups_name(enum profile_lookups l)
 {
 	return lookups_names[l];

@@ -60,4 +60,8 @@ int profile_request_decision(const struct profile *p, const json_t *categories,
 			     const char *ground, const char **reason, char *detail,
 			     size_t detailcap);
 
+/* The keys of a config's "profile" object. */
+struct schema_field;
+const struct schema_field *profile_config_fields(void);
+
 #endif

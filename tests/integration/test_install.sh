@@ -29,6 +29,14 @@ for f in usr/bin/wijknet usr/bin/wijknet-ca usr/sbin/wijknet-broker usr/sbin/wij
     usr/include/wijknet.h usr/lib/pkgconfig/wijknet.pc; do
     check "installed $f" test -e "$D/$f"
 done
+for m in man1/wijknet.1 man1/wijknet-ca.1 man3/libwijknet.3 man5/wijknet.json.5 \
+    man8/wijknet-node.8 man8/wijknet-broker.8; do
+    check "installed the page $m" test -f "$D/usr/share/man/$m"
+    if command -v man >/dev/null 2>&1; then
+        check "$m renders without warnings" \
+            sh -c "LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -l '$D/usr/share/man/$m' 2>&1 >/dev/null | grep -q . && exit 1 || exit 0"
+    fi
+done
 check "configs go to /etc/wijknet" test -d "$D/etc/wijknet"
 check "state goes to /var/lib/wijknet, the owner's alone" \
     test "$(stat -c %a "$D/var/lib/wijknet")" = 700
