@@ -4,13 +4,14 @@
 CC      ?= cc
 SAN     ?= 0
 BUILD   ?= build
-PKGS    := openssl jansson sqlite3
+PKGS    := openssl jansson sqlite3 libmicrohttpd
 CFLAGS_WARN := -std=c11 -Wall -Wextra -Wpedantic -Werror
 CFLAGS_BASE := $(CFLAGS_WARN) -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O2 \
 	-fPIC -fvisibility=hidden -pthread -Iinclude -Icommon -Ibroker \
 	-Inode/daemon -Inode/libwijknet -Inode/cli
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lssl -lcrypto -ljansson -lsqlite3)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || \
+	echo -lssl -lcrypto -ljansson -lsqlite3 -lmicrohttpd)
 # Debian 12 ships nng without a .pc file
 NNG_LIBS   := $(shell pkg-config --libs nng 2>/dev/null || echo -lnng)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
@@ -136,6 +137,7 @@ test: deps
 check: deps deps-fuzz
 	@$(MAKE) --no-print-directory SAN=1 all tests
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
 		WN_BUILD=build/asan sh tests/run-tests
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(CHECK_FUZZ_SECONDS)
 

@@ -14,8 +14,11 @@
 #include "context.h"
 #include "envelope.h"
 #include "fileio.h"
+#include "httpd.h"
 #include "ids.h"
 #include "log.h"
+#include "metrics.h"
+#include "observe.h"
 #include "policy.h"
 #include "replay.h"
 #include "secevent.h"
@@ -47,6 +50,7 @@ static const struct schema_field broker_fields[] = {
 	{ "purge_seconds", SCHEMA_INT, 0, 7 * 86400 },
 	{ "refusals_per_minute", SCHEMA_INT, 0, 1000000 },
 	GATE_CONFIG_FIELDS
+	{ "metrics", SCHEMA_STRING, 0, 128 },
 	{ "log_level", SCHEMA_STRING, 0, 8 },
 	{ "partners", SCHEMA_ARRAY, 0, REGISTRY_MAX },
 	{ NULL, 0, 0, 0 },
@@ -102,6 +106,8 @@ static int broker_open_as(const char *config_file_path, int check_only, broker *
 		goto fail;
 	json_t *root = config_root(b->cfg);
 	if ((rc = config_check(b->cfg, root, NULL, broker_fields, err, errcap)) != 0)
+		goto fail;
+	if ((rc = observe_check_config(b->cfg, err, errcap)) != 0)
 		goto fail;
 	if (config_str(root, "log_level", NULL) &&
 	    log_set_level_name(config_str(root, "log_level", NULL)) != 0) {
@@ -204,10 +210,14 @@ fail:
 /* Records and answers a refusal: against the sender the message claims and
  * the connection's address; a connection past its refusals this minute is
  * closed instead of answered. */
+/* The code a message was refused or failed with, for the metrics. */
+static _Thread_local int handled_code;
+
 static int broker_refuse(struct broker *b, const struct rpc_peer *conn, const json_t *env,
 			 const char *peer, int code, const char *detail, char **resp,
 			 size_t *resplen)
 {
+	handled_code = code;
 	json_t *reply = NULL;
 	long seen = 0;
 	struct secevent e = { code, peer, conn ? conn->addr : NULL,
@@ -232,6 +242,7 @@ static int broker_refuse(struct broker *b, const struct rpc_peer *conn, const js
 static int broker_fail(struct broker *b, const json_t *env, int code, const char *detail,
 		       char **resp, size_t *resplen)
 {
+	handled_code = code;
 	json_t *reply = NULL;
 	log_msg(WN_LOG_ERROR, "request_failed", "%s", detail);
 	int rc = envelope_error(&reply, env, b->ident->id, b->ident->key, code, detail);
@@ -302,6 +313,8 @@ static int broker_dispatch(struct broker *b, const struct broker_request *rq, co
 int broker_handle_message(void *arg, const struct rpc_peer *conn, const void *req, size_t len,
 			  char **resp, size_t *resplen)
 {
+	int64_t start = time_mono_us();
+	handled_code = 0;
 	struct broker *b = arg;
 	json_t *env = NULL, *reply = NULL;
 	char err[512];
@@ -384,6 +397,8 @@ int broker_handle_message(void *arg, const struct rpc_peer *conn, const void *re
 	}
 	rc = envelope_encode(reply, resp, resplen);
 out:
+	metrics_observe("broker", env ? envelope_str(env, "type") : "invalid",
+			handled_code ? handled_code : rc, time_mono_us() - start);
 	json_decref(env);
 	json_decref(reply);
 	return rc;
@@ -415,6 +430,8 @@ int broker_start(broker *b, char *err, size_t errcap)
 		return rc;
 	}
 	if ((rc = broker_admin_start(b, err, errcap)) != 0)
+		return rc;
+	if ((rc = broker_observe_start(b, err, errcap)) != 0)
 		return rc;
 	size_t usable = 0;
 	for (size_t i = 0; i < registry_count(b->reg); i++)
@@ -475,6 +492,7 @@ void broker_close(broker *b)
 {
 	if (b == NULL)
 		return;
+	broker_observe_stop(b); /* the operator's endpoint first: it reads the rest */
 	rpc_server_stop(b->admin);
 	broker_federation_stop(b);
 	rpc_server_stop(b->server);

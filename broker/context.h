@@ -54,6 +54,7 @@ struct broker {
 	int stopping;
 	registry *reg;
 	nng_tls_config *server_tls;
+	struct httpd *http;       /* the operator's /metrics and /healthz, or NULL */
 	rpc_server *server;
 	/* the living federation (federation.c) */
 	pthread_mutex_t fed_lock;

@@ -48,6 +48,7 @@ struct node {
 	rpc_client *broker;
 	rpc_server *inbound;
 	rpc_server *localsrv;
+	struct httpd *http;       /* the operator's /metrics and /healthz, or NULL */
 
 	pthread_mutex_t lock;     /* guards dir, seal_published, stopping */
 	pthread_mutex_t refresh_lock; /* one on-demand refresh at a time */

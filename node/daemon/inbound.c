@@ -16,6 +16,7 @@
 #include "envelope.h"
 #include "ids.h"
 #include "log.h"
+#include "metrics.h"
 #include "replay.h"
 #include "mgmtinfo.h"
 #include "notice.h"
@@ -26,10 +27,14 @@
 /* Records and answers a refusal: against the sender the message claims and
  * the connection's address; a connection past its refusals this minute is
  * closed instead of answered. */
+/* The code a message was refused or failed with, for the metrics. */
+static _Thread_local int handled_code;
+
 static int inbound_refuse(struct node *n, const struct rpc_peer *conn, const json_t *env,
 			  const char *peer, int code, const char *detail, char **resp,
 			  size_t *resplen)
 {
+	handled_code = code;
 	json_t *reply = NULL;
 	long seen = 0;
 	struct secevent e = { code, peer, conn ? conn->addr : NULL,
@@ -57,6 +62,7 @@ static int inbound_refuse(struct node *n, const struct rpc_peer *conn, const jso
 static int inbound_fail(struct node *n, const json_t *env, int code, const char *detail,
 			char **resp, size_t *resplen)
 {
+	handled_code = code;
 	json_t *er = NULL;
 	log_msg(WN_LOG_ERROR, "answer_failed", "%s", detail);
 	int rc = envelope_error(&er, env, n->ident->id, n->ident->key, code, detail);
@@ -128,6 +134,7 @@ int node_inbound_handle(void *arg, const struct rpc_peer *conn, const void *req,
 	struct dir_peer *sender = NULL;
 	char err[512];
 	int64_t start = time_mono_us();
+	handled_code = 0;
 	int rc = envelope_parse(req, len, &env, err, sizeof(err));
 	if (rc != 0) {
 		rc = inbound_refuse(n, conn, NULL, NULL, rc, err, resp, resplen);
@@ -220,6 +227,8 @@ int node_inbound_handle(void *arg, const struct rpc_peer *conn, const void *req,
 		 json_pack("{s:s,s:s,s:I}", "type", type, "re", envelope_str(env, "id"), "duration_us",
 			   (json_int_t)(time_mono_us() - start)));
 out:
+	metrics_observe("inbound", env ? envelope_str(env, "type") : "invalid",
+			handled_code ? handled_code : rc, time_mono_us() - start);
 	directory_release(d);
 	json_decref(env);
 	json_decref(reply);

@@ -15,6 +15,9 @@
 #include "ids.h"
 #include "local.h"
 #include "log.h"
+#include "metrics.h"
+#include "error.h"
+#include "ids.h"
 
 #define LOCAL_MAX_REQUEST (4 * 1024 * 1024)
 
@@ -91,6 +94,7 @@ int node_local_handle(void *arg, const struct rpc_peer *conn, const void *req, s
 	struct node *n = arg;
 	json_error_t jerr;
 	json_t *reply;
+	int64_t start = time_mono_us();
 	if (len > LOCAL_MAX_REQUEST)
 		return local_reply(local_error(WN_ETOOBIG, "request too large"), resp, resplen);
 	json_t *rq = json_loadb(req, len, JSON_REJECT_DUPLICATES, &jerr);
@@ -110,6 +114,10 @@ int node_local_handle(void *arg, const struct rpc_peer *conn, const void *req, s
 	} else {
 		reply = local_dispatch(n, op, rq);
 	}
+	metrics_observe("local", rq != NULL && op != NULL ? opname : "invalid",
+			json_is_true(json_object_get(reply, "ok"))
+				? 0 : error_from_name(json_string_value(json_object_get(reply, "error"))),
+			time_mono_us() - start);
 	if (!json_is_true(json_object_get(reply, "ok")))
 		log_emit(WN_LOG_WARN, "local_refused",
 			 json_pack("{s:s,s:O,s:O}", "op", opname, "error",

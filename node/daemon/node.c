@@ -17,11 +17,13 @@
 #include "envelope.h"
 #include "error.h"
 #include "fileio.h"
+#include "httpd.h"
 #include "ids.h"
 #include "log.h"
 #include "node.h"
 #include "nodedb.h"
 #include "notice.h"
+#include "observe.h"
 #include "purge.h"
 #include "sealkey.h"
 #include "store.h"
@@ -49,6 +51,7 @@ static const struct schema_field node_fields[] = {
 	{ "purge_seconds", SCHEMA_INT, 0, 7 * 86400 },
 	{ "refusals_per_minute", SCHEMA_INT, 0, 1000000 },
 	GATE_CONFIG_FIELDS
+	{ "metrics", SCHEMA_STRING, 0, 128 },
 	{ NULL, 0, 0, 0 },
 };
 
@@ -316,6 +319,8 @@ static int node_open_as(const char *config_file_path, int check_only, node **out
 	json_t *root = config_root(n->cfg);
 	if ((rc = config_check(n->cfg, root, NULL, node_fields, err, errcap)) != 0)
 		goto fail;
+	if ((rc = observe_check_config(n->cfg, err, errcap)) != 0)
+		goto fail;
 	const char *id = config_str(root, "id", NULL);
 	if (schema_valid_partner_id(id) != 0) {
 		snprintf(err, errcap, "%s: key 'id': '%s' is not a partner id", config_file(n->cfg), id);
@@ -487,6 +492,8 @@ int node_start(node *n, char *err, size_t errcap)
 		return WN_ENOMEM;
 	}
 	n->refresher_started = 1;
+	if ((rc = node_observe_start(n, err, errcap)) != 0)
+		return rc;
 	log_emit(WN_LOG_INFO, "node_started",
 		 json_pack("{s:s,s:s,s:s,s:s}", "listen", n->listen, "local", n->local, "broker",
 			   n->broker_url, "version", WN_VERSION_STRING));
@@ -497,6 +504,7 @@ void node_close(node *n)
 {
 	if (n == NULL)
 		return;
+	node_observe_stop(n); /* the operator's endpoint first: it reads the rest */
 	pthread_mutex_lock(&n->lock);
 	n->stopping = 1;
 	pthread_cond_broadcast(&n->wake);

@@ -9,6 +9,7 @@
 #include <netinet/in.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -627,6 +628,113 @@ static void test_r20_integrity_files_fail_closed(void **state)
 	assert_int_equal(fed_wait_up(f, 1, 3, 10000), 0);
 }
 
+/* GET path from 127.0.0.1:port, as an operator's scraper would; the whole
+ * response (status line, headers, body) into a malloc'd string. */
+static char *http_get(int port, const char *path)
+{
+	struct sockaddr_in sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	char req[256];
+	int n = snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+			 "Connection: close\r\n\r\n", path);
+	size_t cap = 1 << 16, len = 0;
+	char *buf = malloc(cap + 1);
+	if (buf == NULL || write(fd, req, (size_t)n) != n) {
+		free(buf);
+		close(fd);
+		return NULL;
+	}
+	struct timeval tv = { 10, 0 };
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	ssize_t r;
+	while (len < cap && (r = read(fd, buf + len, cap - len)) > 0)
+		len += (size_t)r;
+	buf[len] = '\0';
+	close(fd);
+	return buf;
+}
+
+/* Waits (with a bound) until the endpoint answers. */
+static char *http_get_when_up(int port, const char *path)
+{
+	char *r = NULL;
+	int64_t end = time_mono_ms() + 10000;
+	while ((r = http_get(port, path)) == NULL && time_mono_ms() < end)
+		sleep_ms(50);
+	return r;
+}
+
+/* The operator's endpoint (libmicrohttpd, loopback only): /metrics counts
+ * messages by type and outcome with latencies, and the state an operator
+ * watches; /healthz says whether the daemon can serve. */
+static void test_r21_breach_metrics_and_health_endpoints(void **state)
+{
+	struct fed *f = *state;
+	char spec[64], node[512];
+	fed_bin("wijknet-node", node, sizeof(node));
+	assert_int_equal(fed_setup(f, three, 3), 0);
+	int bport = f->base_port + 50, nport = f->base_port + 51;
+	snprintf(spec, sizeof(spec), "\"127.0.0.1:%d\"", bport);
+	assert_int_equal(fed_config_edit(f, "broker.json", "metrics", spec), 0);
+	snprintf(spec, sizeof(spec), "\"127.0.0.1:%d\"", nport);
+	assert_int_equal(fed_config_edit(f, "radar.json", "metrics", spec), 0);
+	assert_int_equal(fed_start_all(f, 15000), 0);
+	static const wn_actor actor = { "u-7", "wijkcoach" };
+	for (int i = 0; i < 3; i++) {
+		wn_lookup_result *r = lookup_by(f, 0, "999990019", &actor);
+		assert_non_null(r);
+		wn_lookup_result_free(r);
+	}
+	char *m = http_get_when_up(nport, "/metrics");
+	assert_non_null(m);
+	assert_non_null(strstr(m, "HTTP/1.1 200"));
+	assert_non_null(strstr(m, "text/plain; version=0.0.4"));
+	static const char *const node_facts[] = {
+		"wijknet_messages_total{kind=\"inbound\",type=\"lookup\",outcome=\"ok\"} 3",
+		"wijknet_message_duration_seconds_bucket{kind=\"inbound\",type=\"lookup\",le=\"+Inf\"} 3",
+		"wijknet_partners_usable 2", "wijknet_log_entries{log=\"ledger\"}",
+		"wijknet_certificate_seconds_left", "wijknet_crl_seconds_left",
+		"wijknet_security_events", "wijknet_outbox{state=\"pending\"}",
+	};
+	for (size_t i = 0; i < sizeof(node_facts) / sizeof(node_facts[0]); i++)
+		if (strstr(m, node_facts[i]) == NULL)
+			fail_msg("node /metrics lacks '%s'", node_facts[i]);
+	free(m);
+	m = http_get_when_up(bport, "/metrics");
+	assert_non_null(m);
+	static const char *const broker_facts[] = {
+		"wijknet_messages_total{kind=\"broker\",type=\"lookup\",outcome=\"ok\"} 3",
+		"wijknet_partners{status=\"active\"} 3", "wijknet_partners_up 3",
+		"wijknet_log_entries{log=\"audit_log\"}", "wijknet_checkpoint_age_seconds",
+		"wijknet_breach_events",
+	};
+	for (size_t i = 0; i < sizeof(broker_facts) / sizeof(broker_facts[0]); i++)
+		if (strstr(m, broker_facts[i]) == NULL)
+			fail_msg("broker /metrics lacks '%s'", broker_facts[i]);
+	free(m);
+	m = http_get(nport, "/healthz");
+	assert_non_null(m);
+	assert_non_null(strstr(m, "HTTP/1.1 200"));
+	free(m);
+	m = http_get(nport, "/nothing");
+	assert_non_null(m);
+	assert_non_null(strstr(m, "HTTP/1.1 404"));
+	free(m);
+	/* the endpoint is the local operator's: a network address is refused */
+	assert_int_equal(fed_config_edit(f, "xonar.json", "metrics", "\"0.0.0.0:9464\""), 0);
+	assert_int_not_equal(fed_sh(f, "'%s' --config xonar.json --check 2>check.err", node), 0);
+	assert_int_equal(fed_sh(f, "grep -q 'not a loopback address' check.err"), 0);
+}
+
 /* Opens n TCP connections to port on loopback that send nothing; the
  * descriptors go to fds. Returns how many connected. */
 static int idle_sockets(int port, int *fds, int n)
@@ -733,6 +841,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_r20_integrity_no_certificate_refused, own_setup, own_teardown),
 		cmocka_unit_test_setup_teardown(test_r20_integrity_files_fail_closed, own_setup,
 						own_teardown),
+		cmocka_unit_test_setup_teardown(test_r21_breach_metrics_and_health_endpoints,
+						own_setup, own_teardown),
 		cmocka_unit_test_setup_teardown(test_r20_integrity_lost_key_file_refuses_start, own_setup,
 						own_teardown),
 		cmocka_unit_test_setup_teardown(test_r20_integrity_idle_sockets_deny_no_service,

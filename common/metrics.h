@@ -1,0 +1,26 @@
+/*
+ * metrics.h — what a daemon counts for its operator (Prometheus text on
+ * /metrics): messages by kind, type and outcome with a latency histogram,
+ * plus the gauges the daemon adds when scraped (partners up, log sizes,
+ * checkpoint age, certificate and CRL expiry, breach events). Served with
+ * libmicrohttpd on a loopback port (httpd.h).
+ */
+#ifndef WN_METRICS_H
+#define WN_METRICS_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+/* Counts one handled message: kind says where ("broker", "inbound",
+ * "local"), type what (bounded: past 128 series it counts as "other"), rc its
+ * outcome (0 ok, else refused or error as the code says). Thread-safe. */
+void metrics_observe(const char *kind, const char *type, int rc, int64_t duration_us);
+
+/* Writes every series in the Prometheus text format. */
+void metrics_render(FILE *out);
+
+/* Writes one gauge line: name{labels} value (labels may be NULL). */
+void metrics_gauge(FILE *out, const char *name, const char *help, const char *labels,
+		   double value);
+
+#endif
