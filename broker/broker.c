@@ -172,6 +172,9 @@ static int broker_open_as(const char *config_file_path, int check_only, broker *
 		*out = b;
 		return 0;
 	}
+	if ((rc = file_make_parent_dirs(b->db_path, 0700, err, errcap)) != 0 ||
+	    (rc = file_make_parent_dirs(b->admin_url, 0700, err, errcap)) != 0)
+		goto fail;
 	if ((rc = file_lock_database(b->db_path, &b->db_lock_fd, err, errcap)) != 0)
 		goto fail;
 	b->db_locked = 1;

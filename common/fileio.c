@@ -147,3 +147,37 @@ int file_lock_database(const char *db_path, int *fd, char *err, size_t errcap)
 	free(path);
 	return rc;
 }
+
+int file_make_parent_dirs(const char *path, unsigned mode, char *err, size_t errcap)
+{
+	if (path == NULL)
+		return 0;
+	if (strncmp(path, "ipc://", 6) == 0)
+		path += 6;
+	size_t n = strlen(path);
+	char *dir = malloc(n + 1);
+	if (dir == NULL)
+		return WN_ENOMEM;
+	memcpy(dir, path, n + 1);
+	char *slash = strrchr(dir, '/');
+	int rc = 0;
+	if (slash != NULL && slash != dir) {
+		*slash = '\0';
+		for (char *p = dir + 1; rc == 0; p++) {
+			if (*p != '/' && *p != '\0')
+				continue;
+			char keep = *p;
+			*p = '\0';
+			if (mkdir(dir, (mode_t)mode) != 0 && errno != EEXIST) {
+				snprintf(err, errcap, "%s: cannot make the directory: %s", dir,
+					 strerror(errno));
+				rc = WN_EIO;
+			}
+			*p = keep;
+			if (keep == '\0')
+				break;
+		}
+	}
+	free(dir);
+	return rc;
+}

@@ -29,6 +29,10 @@ int file_lock_exclusive(const char *path, int *fd, char *err, size_t errcap);
 /* The same for a database: its lock file is DB_PATH.lock. */
 int file_lock_database(const char *db_path, int *fd, char *err, size_t errcap);
 
+/* Makes the directories above path (like mkdir -p of its dirname), new ones
+ * with mode; an ipc:// URL is taken as its path. 0, or WN_EIO with err. */
+int file_make_parent_dirs(const char *path, unsigned mode, char *err, size_t errcap);
+
 /* Takes group and others' access away from an existing file (a database
  * made by an older version, or with a lax umask); 0 when there was none. */
 int file_make_private(const char *path);

@@ -390,6 +390,11 @@ static int node_open_as(const char *config_file_path, int check_only, node **out
 		*out = n;
 		return 0;
 	}
+	/* the directories it needs are made, the owner's alone */
+	if ((rc = file_make_parent_dirs(n->db_path, 0700, err, errcap)) != 0 ||
+	    (rc = file_make_parent_dirs(n->keys_path, 0700, err, errcap)) != 0 ||
+	    (rc = file_make_parent_dirs(n->local, 0700, err, errcap)) != 0)
+		goto fail;
 	if ((rc = file_lock_database(n->db_path, &n->db_lock_fd, err, errcap)) != 0)
 		goto fail;
 	n->db_locked = 1;
