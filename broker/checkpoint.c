@@ -27,6 +27,15 @@ static const struct schema_field get_fields[] = {
 	{ NULL, 0, 0, 0 },
 };
 
+static const struct schema_field witness_fields[] = {
+	{ "size", SCHEMA_INT, 1, 0 },
+	{ "root", SCHEMA_STRING, 1, 64 },
+	{ "ts", SCHEMA_INT, 1, 0 },
+	{ "origin", SCHEMA_STRING, 1, 128 },
+	{ "sig", SCHEMA_STRING, 1, 256 },
+	{ NULL, 0, 0, 0 },
+};
+
 static const struct schema_field cosign_fields[] = {
 	{ "size", SCHEMA_INT, 1, 0 },
 	{ "root", SCHEMA_STRING, 1, 64 },
@@ -218,12 +227,94 @@ out:
 	return rc;
 }
 
+/* The latest checkpoint of partner's ledger the broker witnessed, or NULL. */
+static json_t *witnessed_of(struct broker *b, const char *partner)
+{
+	sqlite3_stmt *st = NULL;
+	json_t *cp = NULL;
+	db_lock(b->db);
+	if (db_prepare(b->db, "SELECT size, root, ts, sig FROM partner_checkpoints WHERE"
+			      " partner = ?", &st) == 0) {
+		sqlite3_bind_text(st, 1, partner, -1, SQLITE_TRANSIENT);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			cp = json_pack("{s:I,s:s,s:I,s:s}", "size",
+				       (json_int_t)sqlite3_column_int64(st, 0), "root",
+				       (const char *)sqlite3_column_text(st, 1), "ts",
+				       (json_int_t)sqlite3_column_int64(st, 2), "sig",
+				       (const char *)sqlite3_column_text(st, 3));
+	}
+	sqlite3_finalize(st);
+	db_unlock(b->db);
+	return cp;
+}
+
+/* A node's own checkpoint, signed by it: kept when it extends what the
+ * broker saw before; a shorter or different one is a ledger that lost or
+ * rewrote entries (recorded as a security event by the caller). */
+static int checkpoint_witness(struct broker *b, const struct broker_request *rq, json_t **reply,
+			      char *err, size_t errcap)
+{
+	json_t *cp = envelope_body(rq->env), *last = NULL;
+	char origin[PKI_ID_MAX + 32];
+	snprintf(origin, sizeof(origin), "wijknet:%s:ledger", rq->from->id);
+	json_int_t size = json_integer_value(json_object_get(cp, "size"));
+	const char *root = json_string_value(json_object_get(cp, "root"));
+	if (strcmp(json_string_value(json_object_get(cp, "origin")), origin) != 0 ||
+	    tlog_checkpoint_verify(cp, rq->from->cert) != 0) {
+		snprintf(err, errcap, "the checkpoint is not one of '%s''s own ledger, signed by it",
+			 rq->from->id);
+		return WN_ESIG;
+	}
+	last = witnessed_of(b, rq->from->id);
+	json_int_t seen = json_integer_value(json_object_get(last, "size"));
+	int differs = last != NULL && seen == size &&
+		      strcmp(json_string_value(json_object_get(last, "root")), root) != 0;
+	json_decref(last);
+	if (size < seen || differs) {
+		snprintf(err, errcap, "'%s''s ledger checkpoint of size %lld %s the one of size %lld "
+			 "the broker witnessed: entries were lost or rewritten", rq->from->id,
+			 (long long)size, differs ? "differs from" : "is behind", (long long)seen);
+		return WN_ETAMPERED;
+	}
+	sqlite3_stmt *st = NULL;
+	db_lock(b->db);
+	int rc = db_prepare(b->db, "INSERT OR REPLACE INTO partner_checkpoints(partner, size, root,"
+				   " ts, sig, seen_at) VALUES (?,?,?,?,?,?)", &st);
+	if (rc == 0) {
+		sqlite3_bind_text(st, 1, rq->from->id, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(st, 2, size);
+		sqlite3_bind_text(st, 3, root, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(st, 4, json_integer_value(json_object_get(cp, "ts")));
+		sqlite3_bind_text(st, 5, json_string_value(json_object_get(cp, "sig")), -1,
+				  SQLITE_TRANSIENT);
+		sqlite3_bind_int64(st, 6, time_now_ms());
+		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
+	}
+	sqlite3_finalize(st);
+	db_unlock(b->db);
+	if (rc != 0)
+		return rc;
+	return broker_reply(b, rq, "ok", json_pack("{s:I}", "size", size), reply);
+}
+
 int broker_handle_checkpoint(struct broker *b, const struct broker_request *rq, json_t **reply,
 			     char *err, size_t errcap)
 {
 	const char *type = envelope_str(rq->env, "type");
-	json_t *body = envelope_body(rq->env);
 	char detail[200];
+	if (strcmp(type, "checkpoint.witnessed") == 0) {
+		json_t *cp = witnessed_of(b, rq->from->id);
+		return broker_reply(b, rq, "ok", json_pack("{s:o}", "checkpoint",
+							   cp ? cp : json_null()), reply);
+	}
+	if (strcmp(type, "checkpoint.witness") == 0) {
+		if (schema_check(envelope_body(rq->env), witness_fields, detail, sizeof(detail)) != 0) {
+			snprintf(err, errcap, "body of '%s': %s", type, detail);
+			return WN_ESCHEMA;
+		}
+		return checkpoint_witness(b, rq, reply, err, errcap);
+	}
+	json_t *body = envelope_body(rq->env);
 	int get = strcmp(type, "checkpoint.get") == 0;
 	if ((body != NULL || !get) &&
 	    schema_check(body, get ? get_fields : cosign_fields, detail, sizeof(detail)) != 0) {

@@ -116,6 +116,11 @@ static const struct db_migration broker_migrations[] = {
 	     /* a case closed before 0.4 is kept two years from its closing too */
 	     "UPDATE cases SET retention_until = max(retention_until, date(closed_at / 1000,"
 	     " 'unixepoch', '+730 days')) WHERE status = 'closed' AND closed_at IS NOT NULL;" },
+	/* the broker witnesses each node's ledger: the latest checkpoint it saw, so
+	 * a node restored from an older backup cannot go on as if nothing was lost */
+	{ 10, "CREATE TABLE partner_checkpoints (partner TEXT PRIMARY KEY, size INTEGER NOT NULL,"
+	      " root TEXT NOT NULL, ts INTEGER NOT NULL, sig TEXT NOT NULL,"
+	      " seen_at INTEGER NOT NULL);" },
 };
 
 int store_open(const char *path, db **out, char *err, size_t errcap)

@@ -85,7 +85,7 @@ static const char *const known_types[] = {
 	"member.join", "member.status", "member.list", "member.vote", "member.notice",
 	"member.end", "policy.propose", "policy.get", "directory.changed", "breach.report",
 	"notice", "notice.ack", "notice.result", "rights.decision", "rights.decision.ack",
-	"rights.decision.result", NULL,
+	"rights.decision.result", "checkpoint.witness", "checkpoint.witnessed", NULL,
 };
 
 static int envelope_type_known(const char *t)

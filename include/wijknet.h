@@ -564,6 +564,18 @@ int wn_notice_sent(wn_client *c, const char *id, const char *on, const char *cha
 int wn_case_informed(wn_client *c, const char *case_id, const char *moment, const char *on,
 		     const char *how, const char *reason, const wn_actor *actor);
 
+/* ---- backup ---------------------------------------------------------------- */
+
+/* A consistent copy of the node's database (SQLite's online backup, taken
+ * while the node's writes wait) and its key file, both 0600, into dir (an
+ * absolute path as the node sees it; made 0700 when missing). To restore,
+ * stop the node and put both files back; at start the node compares its
+ * ledger with the checkpoint the broker witnessed and refuses to run on a
+ * copy older than that (its disclosure entries since would be lost).
+ * *json_out: {database, keys, ledger_entries}; free(). WN_EEXISTS when dir
+ * holds a backup already. */
+int wn_backup(wn_client *c, const char *dir, const wn_actor *actor, char **json_out);
+
 /* ---- management information (r25) --------------------------------------- */
 
 /* The federation's anonymous counts for a month ("YYYY-MM", UTC) per kind,

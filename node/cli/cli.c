@@ -50,6 +50,7 @@ static void usage(FILE *f)
 		"  records import FILE   import records (JSON lines), all or nothing\n"
 		"  records put|delete    store or delete one record\n"
 		"  records purge         remove now the records past their retention date\n"
+		"  backup --out DIR      a consistent copy of the node's database and key file\n"
 		"  case open|join|leave|close|list|informed\n"
 		"                        cases and the partners that take part in them\n"
 		"  consent register|refuse FILE, consent revoke --consent ID, consent list\n"

@@ -350,6 +350,8 @@ int cli_online_command(wn_client *c, const char *cmd, int argc, char **argv)
 		return cli_rights(c, argc, argv);
 	if (strcmp(cmd, "notices") == 0)
 		return cli_notices(c, argc, argv);
+	if (strcmp(cmd, "backup") == 0)
+		return cli_backup(c, argc, argv);
 	if (strcmp(cmd, "report") == 0)
 		return cli_report(c, argc, argv);
 	if (strcmp(cmd, "stats") == 0)

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "fileio.h"
@@ -182,4 +183,42 @@ int cli_case_informed(wn_client *c, int argc, char **argv)
 		return cli_fail("case informed", rc, c);
 	printf("case %s: household informed %s, on %s (%s)\n", a.case_id, a.moment, a.on, a.how);
 	return 0;
+}
+
+/* wijknet backup --out DIR: the node writes the copy; DIR as the node sees it */
+int cli_backup(wn_client *c, int argc, char **argv)
+{
+	struct letter_args a;
+	char *text = NULL, abs[4096];
+	int status = letter_parse(&a, "backup", argc, argv, 0);
+	if (status != 0)
+		return status;
+	if (a.out == NULL) {
+		fprintf(stderr, "usage: wijknet backup --out DIR   (a directory the node may write; "
+			"the copy of its database and key file, 0600)\n");
+		return CLI_USAGE;
+	}
+	if (a.out[0] != '/') {
+		if (getcwd(abs, sizeof(abs) - strlen(a.out) - 2) == NULL)
+			return CLI_FAILURE;
+		strcat(abs, "/");
+		strcat(abs, a.out);
+	} else {
+		snprintf(abs, sizeof(abs), "%s", a.out);
+	}
+	int rc = wn_backup(c, abs, &a.actor, &text);
+	if (rc != 0)
+		return cli_fail("backup", rc, c);
+	if (a.json) {
+		puts(text);
+	} else {
+		json_t *r = json_loads(text, 0, NULL);
+		printf("backup: %s and %s (%lld ledger entries)\n",
+		       json_string_value(json_object_get(r, "database")),
+		       json_string_value(json_object_get(r, "keys")),
+		       (long long)json_integer_value(json_object_get(r, "ledger_entries")));
+		json_decref(r);
+	}
+	free(text);
+	return CLI_OK;
 }

@@ -59,6 +59,9 @@ struct node {
 	int outbox_now;           /* something waits for the municipality */
 	int stopping;
 	int64_t breach_mark;      /* the security events last raised to the broker */
+	int64_t reported_size;    /* the ledger checkpoint the broker witnessed last */
+	int witness_checked;      /* this ledger is not behind what the broker witnessed */
+	atomic_int failed;        /* stopped for a reason the operator must see (exit 1) */
 	pthread_t refresher;
 	int refresher_started;
 
@@ -86,6 +89,11 @@ void node_refresh_directory_before(struct node *n, int64_t ts);
 
 /* Checkpoints (witness.c): a signed checkpoint of the ledger; the broker's
  * latest checkpoint checked against the last one seen, kept and co-signed. */
+/* Sends the ledger's latest checkpoint to the broker, which witnesses it;
+ * and asks what it witnessed: WN_ETAMPERED (err says why) when this ledger
+ * is behind it or differs from it (a restore from an older backup). */
+int node_report_checkpoint(struct node *n);
+int node_check_witnessed(struct node *n, char *err, size_t errcap);
 int node_checkpoint_own(struct node *n);
 int node_witness_broker(struct node *n, char *err, size_t errcap);
 

@@ -32,4 +32,7 @@ json_t *local_member(struct node *n, const char *op, json_t *rq);
 
 json_t *local_dispatch(struct node *n, const char *op, json_t *rq);
 
+/* backup: a consistent copy of the database with its key file (backup.c). */
+json_t *local_backup(struct node *n, json_t *rq);
+
 #endif

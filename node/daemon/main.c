@@ -87,9 +87,10 @@ int main(int argc, char **argv)
 			node_hangup(n); /* reload, never stop */
 	} while (sig == SIGPIPE || sig == SIGHUP);
 	log_msg(WN_LOG_INFO, "node_stopping", "signal %d", sig);
+	int failed = node_failed(n);
 	node_close(n);
 	/* connections nng is still tearing down are reaped, not left to a leak
 	 * checker as lost */
 	nng_fini();
-	return 0;
+	return failed ? 1 : 0;
 }

@@ -4,6 +4,7 @@
  * key published.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -261,7 +262,25 @@ static void *node_refresher_main(void *arg)
 			retention_purge(n, retention_days(n), &purged, &pseudonyms);
 			n->next_purge = now + n->purge_ms;
 		}
-		if (rc == 0)
+		if (rc == 0 && !n->witness_checked) {
+			/* a ledger behind what the broker witnessed must not go on */
+			char werr[512] = "";
+			int wrc = node_check_witnessed(n, werr, sizeof(werr));
+			if (wrc == WN_ETAMPERED) {
+				log_msg(WN_LOG_ERROR, "ledger_behind_witness", "%s", werr);
+				fprintf(stderr, "wijknet-node: %s\n", werr);
+				atomic_store(&n->failed, 1);
+				kill(getpid(), SIGTERM);
+			} else if (wrc == 0) {
+				n->witness_checked = 1;
+			} else if (wrc != WN_ETIMEOUT && wrc != WN_EUNAVAILABLE &&
+				   wrc != WN_ETRANSPORT) {
+				/* a broker that does not witness ledgers (before 0.4) */
+				log_msg(WN_LOG_WARN, "ledger_not_witnessed", "%s", werr);
+				n->witness_checked = 1;
+			}
+		}
+		if (rc == 0 && n->witness_checked)
 			outbox_flush(n);
 		if (rc == 0 && now >= next_breaches) {
 			node_raise_breaches(n);
@@ -270,6 +289,8 @@ static void *node_refresher_main(void *arg)
 		if (rc == 0 && now >= n->next_checkpoint) {
 			char werr[512] = "";
 			node_checkpoint_own(n);
+			if (n->witness_checked)
+				node_report_checkpoint(n);
 			if (node_witness_broker(n, werr, sizeof(werr)) != 0)
 				log_msg(WN_LOG_WARN, "witness_failed", "%s", werr);
 			n->next_checkpoint = now + n->checkpoint_ms;
@@ -456,6 +477,11 @@ fail:
 int node_open(const char *config_file_path, node **out, char *err, size_t errcap)
 {
 	return node_open_as(config_file_path, 0, out, err, errcap);
+}
+
+int node_failed(node *n)
+{
+	return n != NULL && atomic_load(&n->failed);
 }
 
 int node_check(const char *config_file_path, char *err, size_t errcap)

@@ -17,6 +17,10 @@ int node_open(const char *config_file_path, node **out, char *err, size_t errcap
  * node_open would, without making or changing any file: 0 or the error. */
 int node_check(const char *config_file_path, char *err, size_t errcap);
 
+/* 1 when the node stopped itself for a reason its log gives (its ledger is
+ * behind what the broker witnessed): the daemon then exits 1. */
+int node_failed(node *n);
+
 /* Dials the broker, starts the inbound and local listeners and the
  * background refresher. */
 int node_start(node *n, char *err, size_t errcap);

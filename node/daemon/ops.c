@@ -154,6 +154,8 @@ json_t *local_dispatch(struct node *n, const char *op, json_t *rq)
 		return op_records_import(n, rq);
 	if (strcmp(op, "records.purge") == 0)
 		return local_purge(n, rq);
+	if (strcmp(op, "backup") == 0)
+		return local_backup(n, rq);
 	if (strncmp(op, "notices.", 8) == 0 || strcmp(op, "case.informed") == 0)
 		return local_notices(n, op, rq);
 	if (strncmp(op, "case.", 5) == 0)

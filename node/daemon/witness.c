@@ -185,3 +185,56 @@ out:
 	json_decref(rb);
 	return rc;
 }
+
+int node_report_checkpoint(struct node *n)
+{
+	json_t *cp = NULL, *out = NULL;
+	char err[256];
+	int rc = tlog_latest(n->ledger, &cp);
+	if (rc != 0 || cp == NULL)
+		return rc;
+	int64_t size = (int64_t)json_integer_value(json_object_get(cp, "size"));
+	if (size <= n->reported_size) {
+		json_decref(cp);
+		return 0;
+	}
+	rc = witness_call(n, "checkpoint.witness", cp, &out, err, sizeof(err));
+	if (rc == 0)
+		n->reported_size = size;
+	else
+		log_msg(WN_LOG_WARN, "checkpoint_not_witnessed", "%s", err);
+	json_decref(out);
+	return rc;
+}
+
+int node_check_witnessed(struct node *n, char *err, size_t errcap)
+{
+	json_t *body = NULL;
+	uint64_t have = 0;
+	char root[65];
+	int rc = witness_call(n, "checkpoint.witnessed", json_object(), &body, err, errcap);
+	if (rc != 0)
+		return rc;
+	const json_t *cp = json_object_get(body, "checkpoint");
+	json_int_t size = json_integer_value(json_object_get(cp, "size"));
+	if (json_is_object(cp) && (rc = tlog_size(n->ledger, &have)) == 0) {
+		if ((uint64_t)size > have) {
+			snprintf(err, errcap, "%s: the ledger holds %llu entries, but the broker "
+				 "witnessed this node's checkpoint of %lld: this database is older than "
+				 "what was witnessed (restored from an older backup?) and the entries "
+				 "after it would be lost; restore the newest backup", n->db_path,
+				 (unsigned long long)have, (long long)size);
+			rc = WN_ETAMPERED;
+		} else if (size > 0 && tlog_root_hex(n->ledger, (uint64_t)size, root) == 0 &&
+			   strcmp(root, json_string_value(json_object_get(cp, "root"))) != 0) {
+			snprintf(err, errcap, "%s: the ledger's first %lld entries differ from the "
+				 "checkpoint the broker witnessed: it was rewritten", n->db_path,
+				 (long long)size);
+			rc = WN_ETAMPERED;
+		} else {
+			n->reported_size = size;
+		}
+	}
+	json_decref(body);
+	return rc;
+}

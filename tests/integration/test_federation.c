@@ -628,6 +628,67 @@ static void test_r20_integrity_files_fail_closed(void **state)
 	assert_int_equal(fed_wait_up(f, 1, 3, 10000), 0);
 }
 
+/* A backup is one moment of the database, with its key file; restoring a
+ * copy older than the ledger checkpoint the broker witnessed is refused at
+ * start (its disclosure entries since would be lost); the newest runs on. */
+static void test_r20_integrity_backup_restore_behind_witness_refused(void **state)
+{
+	struct fed *f = *state;
+	static const wn_actor actor = { "u-9", "wijkcoach" };
+	char url[512];
+	wn_client *c = NULL;
+	assert_int_equal(fed_setup(f, three, 3), 0);
+	assert_int_equal(fed_config_edit(f, "radar.json", "checkpoint_seconds", "1"), 0);
+	assert_int_equal(fed_start_all(f, 15000), 0);
+	fed_socket(f, 1, url, sizeof(url));
+	assert_int_equal(wn_client_open(&c, url), 0);
+	wn_record r = { "999990019", "leefgebied.huisvesting", "{\"note\": \"x\"}", "wk-1", NULL };
+	assert_int_equal(wn_record_put(c, &r), 0);
+	wn_client_close(c);
+	for (int i = 0; i < 2; i++)
+		wn_lookup_result_free(lookup_by(f, 0, "999990019", &actor));
+	/* under load: lookups answered while the copy is taken */
+	char wn[512];
+	fed_bin("wijknet", wn, sizeof(wn));
+	assert_int_equal(write_lookup_motivation(f), 0);
+	long before = dbq(f, "data/radar.db", "SELECT COUNT(*) FROM ledger");
+	assert_int_equal(fed_sh(f, "(for i in 1 2 3 4 5 6 7 8 9 10; do '%s' --config alcander.json "
+			       "lookup --bsn 999990019 --purpose intake " FED_LOOKUP_ARGS
+			       " >>load.out 2>&1; done; touch load.done) &", wn), 0);
+	assert_int_equal(cli(f, "radar", "backup --out bk"), 0);
+	assert_true(cli_out_has(f, "ledger entries"));
+	int64_t end = time_mono_ms() + 30000;
+	while (fed_sh(f, "test -e load.done") != 0 && time_mono_ms() < end)
+		sleep_ms(50);
+	/* the load was real: radar logged those lookups */
+	assert_true(dbq(f, "data/radar.db", "SELECT COUNT(*) FROM ledger") >= before + 10);
+	assert_int_equal(fed_sh(f, "test \"$(stat -c %%a bk/radar.db)\" = 600 && "
+			       "test \"$(stat -c %%a bk/radar.db.keys)\" = 600 && "
+			       "cmp -s bk/radar.db.keys data/radar.db.keys"), 0);
+	assert_int_equal(cli(f, "radar", "audit verify --db bk/radar.db"), 0);
+	assert_int_not_equal(cli(f, "radar", "backup --out bk"), 0); /* not over a backup */
+	long kept = dbq(f, "bk/radar.db", "SELECT COUNT(*) FROM ledger");
+	assert_true(kept >= 2);
+	/* life goes on; the broker witnesses the longer ledger */
+	for (int i = 0; i < 3; i++)
+		wn_lookup_result_free(lookup_by(f, 0, "999990019", &actor));
+	assert_int_equal(dbq_wait(f, "data/broker.db", 1, 15000, "SELECT COUNT(*) FROM "
+				  "partner_checkpoints WHERE partner='radar' AND size > %ld", kept), 1);
+	/* the old copy put back: refused, saying why */
+	fed_stop(&f->nodes[1], SIGTERM);
+	assert_int_equal(fed_sh(f, "mv data/radar.db now.db && mv data/radar.db.keys now.keys && "
+			       "rm -f data/radar.db-wal data/radar.db-shm && "
+			       "cp bk/radar.db bk/radar.db.keys data/"), 0);
+	assert_int_equal(fed_start_node(f, 1), 0);
+	assert_int_not_equal(fed_wait_exit(&f->nodes[1], 20000), 0);
+	assert_true(fed_log_contains(f, "radar", "older than what was witnessed"));
+	/* the newest runs on */
+	assert_int_equal(fed_sh(f, "rm -f data/radar.db data/radar.db-wal data/radar.db-shm && "
+			       "mv now.db data/radar.db && mv now.keys data/radar.db.keys"), 0);
+	assert_int_equal(fed_start_node(f, 1), 0);
+	assert_int_equal(fed_wait_up(f, 1, 3, 10000), 0);
+}
+
 /* GET path from 127.0.0.1:port, as an operator's scraper would; the whole
  * response (status line, headers, body) into a malloc'd string. */
 static char *http_get(int port, const char *path)
@@ -843,6 +904,9 @@ int main(void)
 						own_teardown),
 		cmocka_unit_test_setup_teardown(test_r21_breach_metrics_and_health_endpoints,
 						own_setup, own_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_r20_integrity_backup_restore_behind_witness_refused, own_setup,
+			own_teardown),
 		cmocka_unit_test_setup_teardown(test_r20_integrity_lost_key_file_refuses_start, own_setup,
 						own_teardown),
 		cmocka_unit_test_setup_teardown(test_r20_integrity_idle_sockets_deny_no_service,
