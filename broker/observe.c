@@ -57,26 +57,9 @@ static void observe_partners(struct broker *b, FILE *out)
 static void observe_gauges(void *arg, FILE *out)
 {
 	struct broker *b = arg;
-	uint64_t size = 0;
-	long left = 0;
-	json_t *cp = NULL;
 	metrics_gauge(out, "wijknet_up", "1 while the daemon serves.", "daemon=\"broker\"", 1);
 	observe_partners(b, out);
-	if (tlog_size(b->audit.log, &size) == 0)
-		metrics_gauge(out, "wijknet_log_entries", "Entries in the tamper-evident log.",
-			      "log=\"audit_log\"", (double)size);
-	if (tlog_latest(b->audit.log, &cp) == 0 && cp != NULL)
-		metrics_gauge(out, "wijknet_checkpoint_age_seconds",
-			      "Seconds since the log's last signed checkpoint.", "log=\"audit_log\"",
-			      (double)(time_now_ms() - json_integer_value(json_object_get(cp, "ts"))) /
-				      1000.0);
-	json_decref(cp);
-	if (pki_cert_seconds_left(b->ident->cert, &left) == 0)
-		metrics_gauge(out, "wijknet_certificate_seconds_left",
-			      "Seconds until this daemon's certificate lapses.", NULL, (double)left);
-	if (pki_trust_crl_seconds_left(b->trust, &left) == 0)
-		metrics_gauge(out, "wijknet_crl_seconds_left",
-			      "Seconds until the federation's CRL lapses.", NULL, (double)left);
+	metrics_daemon_gauges(out, b->audit.log, "audit_log", b->ident->cert, b->trust);
 	metrics_gauge(out, "wijknet_breach_events", "Events in the breach register.", NULL,
 		      observe_count(b, "SELECT coalesce(sum(count), 0) FROM breaches"));
 	metrics_gauge(out, "wijknet_breaches_unassessed", "Breach entries not yet assessed.", NULL,

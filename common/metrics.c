@@ -8,7 +8,10 @@
 #include <string.h>
 
 #include "wijknet.h"
+#include "ids.h"
 #include "metrics.h"
+#include "pki.h"
+#include "tlog.h"
 
 #define METRICS_SERIES 128
 #define METRICS_NAME 40
@@ -130,4 +133,29 @@ void metrics_render(FILE *out)
 			s->kind, s->type, (unsigned long long)total);
 	}
 	pthread_mutex_unlock(&lock);
+}
+
+void metrics_daemon_gauges(FILE *out, struct tlog *log, const char *name, struct x509_st *cert,
+			   struct pki_trust *trust)
+{
+	uint64_t size = 0;
+	long left = 0;
+	json_t *cp = NULL;
+	char label[48];
+	snprintf(label, sizeof(label), "log=\"%s\"", name);
+	if (tlog_size(log, &size) == 0)
+		metrics_gauge(out, "wijknet_log_entries", "Entries in the tamper-evident log.", label,
+			      (double)size);
+	if (tlog_latest(log, &cp) == 0 && cp != NULL)
+		metrics_gauge(out, "wijknet_checkpoint_age_seconds",
+			      "Seconds since the log's last signed checkpoint.", label,
+			      (double)(time_now_ms() - json_integer_value(json_object_get(cp, "ts"))) /
+				      1000.0);
+	json_decref(cp);
+	if (pki_cert_seconds_left(cert, &left) == 0)
+		metrics_gauge(out, "wijknet_certificate_seconds_left",
+			      "Seconds until this daemon's certificate lapses.", NULL, (double)left);
+	if (pki_trust_crl_seconds_left(trust, &left) == 0)
+		metrics_gauge(out, "wijknet_crl_seconds_left",
+			      "Seconds until the federation's CRL lapses.", NULL, (double)left);
 }

@@ -23,4 +23,13 @@ void metrics_render(FILE *out);
 void metrics_gauge(FILE *out, const char *name, const char *help, const char *labels,
 		   double value);
 
+/* The gauges both daemons give: their tamper-evident log's size and the
+ * age of its last checkpoint (label log="name"), and the seconds until their
+ * certificate and the federation's CRL lapse. */
+struct tlog;
+struct x509_st;
+struct pki_trust;
+void metrics_daemon_gauges(FILE *out, struct tlog *log, const char *name, struct x509_st *cert,
+			   struct pki_trust *trust);
+
 #endif

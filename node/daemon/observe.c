@@ -46,26 +46,9 @@ static void observe_directory(struct node *n, FILE *out)
 static void observe_gauges(void *arg, FILE *out)
 {
 	struct node *n = arg;
-	uint64_t size = 0;
-	long left = 0;
-	json_t *cp = NULL;
 	metrics_gauge(out, "wijknet_up", "1 while the daemon serves.", "daemon=\"node\"", 1);
 	observe_directory(n, out);
-	if (tlog_size(n->ledger, &size) == 0)
-		metrics_gauge(out, "wijknet_log_entries", "Entries in the tamper-evident log.",
-			      "log=\"ledger\"", (double)size);
-	if (tlog_latest(n->ledger, &cp) == 0 && cp != NULL)
-		metrics_gauge(out, "wijknet_checkpoint_age_seconds",
-			      "Seconds since the log's last signed checkpoint.", "log=\"ledger\"",
-			      (double)(time_now_ms() - json_integer_value(json_object_get(cp, "ts"))) /
-				      1000.0);
-	json_decref(cp);
-	if (pki_cert_seconds_left(n->ident->cert, &left) == 0)
-		metrics_gauge(out, "wijknet_certificate_seconds_left",
-			      "Seconds until this daemon's certificate lapses.", NULL, (double)left);
-	if (pki_trust_crl_seconds_left(n->trust, &left) == 0)
-		metrics_gauge(out, "wijknet_crl_seconds_left",
-			      "Seconds until the federation's CRL lapses.", NULL, (double)left);
+	metrics_daemon_gauges(out, n->ledger, "ledger", n->ident->cert, n->trust);
 	metrics_gauge(out, "wijknet_security_events", "Security events recorded (breach register).",
 		      NULL, observe_count(n, "SELECT COUNT(*) FROM security_events"));
 	metrics_gauge(out, "wijknet_outbox", "Notices and rights decisions for the municipality.",

@@ -522,3 +522,18 @@ void wn_lookup_result_free(wn_lookup_result *r)
 	free(r->answers);
 	free(impl);
 }
+
+int client_op_text(wn_client *c, json_t *req, const wn_actor *actor, char **json_out)
+{
+	json_t *result = NULL, *a = client_actor(actor);
+	if (req != NULL && a != NULL)
+		json_object_set_new(req, "actor", a);
+	else
+		json_decref(a);
+	int rc = client_op(c, req, json_out ? &result : NULL);
+	if (rc != 0 || json_out == NULL)
+		return rc;
+	*json_out = json_dumps(result, JSON_INDENT(2) | JSON_SORT_KEYS);
+	json_decref(result);
+	return *json_out != NULL ? 0 : WN_ENOMEM;
+}

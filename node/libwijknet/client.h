@@ -15,6 +15,10 @@ int client_call(wn_client *c, json_t *req, json_t **result);
  * be NULL when only success matters. */
 int client_op(wn_client *c, json_t *req, json_t **result);
 
+/* client_op with the actor added to req; the result as indented JSON text
+ * into *json_out (free()), or only success when json_out is NULL. */
+int client_op_text(wn_client *c, json_t *req, const wn_actor *actor, char **json_out);
+
 /* Sets the message wn_client_errmsg() returns. */
 void client_set_error(wn_client *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -11,31 +11,12 @@
 #include "wijknet.h"
 #include "client.h"
 
-/* Sends req (stolen) with the actor; *json_out gets the result as text. */
-static int notice_call(wn_client *c, json_t *req, const wn_actor *actor, char **json_out)
-{
-	json_t *result = NULL, *a = client_actor(actor);
-	if (req != NULL && a != NULL)
-		json_object_set_new(req, "actor", a);
-	else
-		json_decref(a);
-	int rc = client_op(c, req, &result);
-	if (rc != 0)
-		return rc;
-	if (json_out != NULL) {
-		*json_out = json_dumps(result, JSON_INDENT(2) | JSON_SORT_KEYS);
-		rc = *json_out != NULL ? 0 : WN_ENOMEM;
-	}
-	json_decref(result);
-	return rc;
-}
-
 int wn_notices_list(wn_client *c, int all, const wn_actor *actor, char **json_out)
 {
 	if (c == NULL || json_out == NULL)
 		return WN_EINVAL;
 	*json_out = NULL;
-	return notice_call(c, json_pack("{s:s,s:b}", "op", "notices.list", "all", all != 0), actor,
+	return client_op_text(c, json_pack("{s:s,s:b}", "op", "notices.list", "all", all != 0), actor,
 			   json_out);
 }
 
@@ -44,7 +25,7 @@ int wn_notice_show(wn_client *c, const char *id, const wn_actor *actor, char **j
 	if (c == NULL || id == NULL || json_out == NULL)
 		return WN_EINVAL;
 	*json_out = NULL;
-	return notice_call(c, json_pack("{s:s,s:s}", "op", "notices.show", "id", id), actor,
+	return client_op_text(c, json_pack("{s:s,s:s}", "op", "notices.show", "id", id), actor,
 			   json_out);
 }
 
@@ -57,7 +38,7 @@ int wn_notice_sent(wn_client *c, const char *id, const char *on, const char *cha
 				channel);
 	if (req != NULL && on != NULL)
 		json_object_set_new(req, "on", json_string(on));
-	return notice_call(c, req, actor, NULL);
+	return client_op_text(c, req, actor, NULL);
 }
 
 int wn_case_informed(wn_client *c, const char *case_id, const char *moment, const char *on,
@@ -69,7 +50,7 @@ int wn_case_informed(wn_client *c, const char *case_id, const char *moment, cons
 				"moment", moment, "on", on, "how", how);
 	if (req != NULL && reason != NULL)
 		json_object_set_new(req, "reason", json_string(reason));
-	return notice_call(c, req, actor, NULL);
+	return client_op_text(c, req, actor, NULL);
 }
 
 int wn_rights_status(wn_client *c, const char *id, const wn_actor *actor, char **json_out)
@@ -80,5 +61,5 @@ int wn_rights_status(wn_client *c, const char *id, const wn_actor *actor, char *
 	json_t *req = json_pack("{s:s}", "op", "rights.status");
 	if (req != NULL && id != NULL)
 		json_object_set_new(req, "id", json_string(id));
-	return notice_call(c, req, actor, json_out);
+	return client_op_text(c, req, actor, json_out);
 }

@@ -46,18 +46,8 @@ int wn_stats(wn_client *c, const char *month, const wn_actor *actor, char **json
 	if (c == NULL || month == NULL || json_out == NULL)
 		return WN_EINVAL;
 	*json_out = NULL;
-	json_t *req = json_pack("{s:s,s:s}", "op", "stats", "month", month), *result = NULL;
-	json_t *a = client_actor(actor);
-	if (req != NULL && a != NULL)
-		json_object_set_new(req, "actor", a);
-	else
-		json_decref(a);
-	int rc = client_op(c, req, &result);
-	if (rc != 0)
-		return rc;
-	*json_out = json_dumps(result, JSON_INDENT(2) | JSON_SORT_KEYS);
-	json_decref(result);
-	return *json_out != NULL ? 0 : WN_ENOMEM;
+	return client_op_text(c, json_pack("{s:s,s:s}", "op", "stats", "month", month), actor,
+			      json_out);
 }
 
 int wn_backup(wn_client *c, const char *dir, const wn_actor *actor, char **json_out)
@@ -65,16 +55,6 @@ int wn_backup(wn_client *c, const char *dir, const wn_actor *actor, char **json_
 	if (c == NULL || dir == NULL || json_out == NULL)
 		return WN_EINVAL;
 	*json_out = NULL;
-	json_t *req = json_pack("{s:s,s:s}", "op", "backup", "dir", dir), *result = NULL;
-	json_t *a = client_actor(actor);
-	if (req != NULL && a != NULL)
-		json_object_set_new(req, "actor", a);
-	else
-		json_decref(a);
-	int rc = client_op(c, req, &result);
-	if (rc != 0)
-		return rc;
-	*json_out = json_dumps(result, JSON_INDENT(2) | JSON_SORT_KEYS);
-	json_decref(result);
-	return *json_out != NULL ? 0 : WN_ENOMEM;
+	return client_op_text(c, json_pack("{s:s,s:s}", "op", "backup", "dir", dir), actor,
+			      json_out);
 }
