@@ -60,7 +60,8 @@ struct node {
 	int stopping;
 	int64_t breach_mark;      /* the security events last raised to the broker */
 	int64_t reported_size;    /* the ledger checkpoint the broker witnessed last */
-	int witness_checked;      /* this ledger is not behind what the broker witnessed */
+	atomic_int witness_checked; /* this ledger is not behind what the broker witnessed:
+				     * partners' messages wait for it (a restored copy) */
 	atomic_int failed;        /* stopped for a reason the operator must see (exit 1) */
 	pthread_t refresher;
 	int refresher_started;

@@ -171,6 +171,16 @@ int node_inbound_handle(void *arg, const struct rpc_peer *conn, const void *req,
 		rc = inbound_refuse(n, conn, env, from, WN_EPROTO, err, resp, resplen);
 		goto out;
 	}
+	if (!atomic_load(&n->witness_checked) &&
+	    strcmp(envelope_str(env, "type"), "directory.changed") != 0) {
+		/* a copy restored from a backup could overwrite disclosure entries
+		 * the broker witnessed: nothing is answered, not even health, until
+		 * its ledger is checked against them (the requester may ask again) */
+		snprintf(err, sizeof(err), "the node has not yet checked its ledger against the "
+			 "checkpoint the broker witnessed; ask again shortly");
+		rc = inbound_refuse(n, conn, env, from, WN_ESTATE, err, resp, resplen);
+		goto out;
+	}
 	rc = replay_check(n->db, envelope_str(env, "id"), envelope_ts(env), n->skew_ms);
 	if (rc == WN_EDB) {
 		/* this node's own failure, not the sender's: no breach entry */
@@ -229,6 +239,8 @@ int node_inbound_handle(void *arg, const struct rpc_peer *conn, const void *req,
 out:
 	metrics_observe("inbound", env ? envelope_str(env, "type") : "invalid",
 			handled_code ? handled_code : rc, time_mono_us() - start);
+	metrics_bytes("inbound", env ? envelope_str(env, "type") : "invalid", len,
+		      rc == 0 && *resp != NULL ? *resplen : 0);
 	directory_release(d);
 	json_decref(env);
 	json_decref(reply);

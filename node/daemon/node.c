@@ -262,7 +262,7 @@ static void *node_refresher_main(void *arg)
 			retention_purge(n, retention_days(n), &purged, &pseudonyms);
 			n->next_purge = now + n->purge_ms;
 		}
-		if (rc == 0 && !n->witness_checked) {
+		if (rc == 0 && !atomic_load(&n->witness_checked)) {
 			/* a ledger behind what the broker witnessed must not go on */
 			char werr[512] = "";
 			int wrc = node_check_witnessed(n, werr, sizeof(werr));
@@ -272,15 +272,15 @@ static void *node_refresher_main(void *arg)
 				atomic_store(&n->failed, 1);
 				kill(getpid(), SIGTERM);
 			} else if (wrc == 0) {
-				n->witness_checked = 1;
+				atomic_store(&n->witness_checked, 1);
 			} else if (wrc != WN_ETIMEOUT && wrc != WN_EUNAVAILABLE &&
 				   wrc != WN_ETRANSPORT) {
 				/* a broker that does not witness ledgers (before 0.4) */
 				log_msg(WN_LOG_WARN, "ledger_not_witnessed", "%s", werr);
-				n->witness_checked = 1;
+				atomic_store(&n->witness_checked, 1);
 			}
 		}
-		if (rc == 0 && n->witness_checked)
+		if (rc == 0 && atomic_load(&n->witness_checked))
 			outbox_flush(n);
 		if (rc == 0 && now >= next_breaches) {
 			node_raise_breaches(n);
@@ -289,7 +289,7 @@ static void *node_refresher_main(void *arg)
 		if (rc == 0 && now >= n->next_checkpoint) {
 			char werr[512] = "";
 			node_checkpoint_own(n);
-			if (n->witness_checked)
+			if (atomic_load(&n->witness_checked))
 				node_report_checkpoint(n);
 			if (node_witness_broker(n, werr, sizeof(werr)) != 0)
 				log_msg(WN_LOG_WARN, "witness_failed", "%s", werr);

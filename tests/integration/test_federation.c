@@ -674,14 +674,20 @@ static void test_r20_integrity_backup_restore_behind_witness_refused(void **stat
 		wn_lookup_result_free(lookup_by(f, 0, "999990019", &actor));
 	assert_int_equal(dbq_wait(f, "data/broker.db", 1, 15000, "SELECT COUNT(*) FROM "
 				  "partner_checkpoints WHERE partner='radar' AND size > %ld", kept), 1);
-	/* the old copy put back: refused, saying why */
+	/* the old copy put back while the broker is away: it answers nothing
+	 * before it can check, and is refused, saying why, once it can */
 	fed_stop(&f->nodes[1], SIGTERM);
+	fed_stop(&f->broker, SIGTERM);
 	assert_int_equal(fed_sh(f, "mv data/radar.db now.db && mv data/radar.db.keys now.keys && "
 			       "rm -f data/radar.db-wal data/radar.db-shm && "
 			       "cp bk/radar.db bk/radar.db.keys data/"), 0);
 	assert_int_equal(fed_start_node(f, 1), 0);
+	assert_int_equal(dbq_wait(f, "data/radar.db", 1, 10000, "SELECT COUNT(*) > 0 FROM "
+				  "sqlite_master WHERE name = 'ledger'"), 1);
+	assert_int_equal(fed_start_broker(f), 0);
 	assert_int_not_equal(fed_wait_exit(&f->nodes[1], 20000), 0);
 	assert_true(fed_log_contains(f, "radar", "older than what was witnessed"));
+	assert_int_equal(dbq(f, "data/radar.db", "SELECT COUNT(*) FROM ledger"), kept);
 	/* the newest runs on */
 	assert_int_equal(fed_sh(f, "rm -f data/radar.db data/radar.db-wal data/radar.db-shm && "
 			       "mv now.db data/radar.db && mv now.keys data/radar.db.keys"), 0);
@@ -689,47 +695,11 @@ static void test_r20_integrity_backup_restore_behind_witness_refused(void **stat
 	assert_int_equal(fed_wait_up(f, 1, 3, 10000), 0);
 }
 
-/* GET path from 127.0.0.1:port, as an operator's scraper would; the whole
- * response (status line, headers, body) into a malloc'd string. */
-static char *http_get(int port, const char *path)
-{
-	struct sockaddr_in sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_port = htons((uint16_t)port);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
-		if (fd >= 0)
-			close(fd);
-		return NULL;
-	}
-	char req[256];
-	int n = snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-			 "Connection: close\r\n\r\n", path);
-	size_t cap = 1 << 16, len = 0;
-	char *buf = malloc(cap + 1);
-	if (buf == NULL || write(fd, req, (size_t)n) != n) {
-		free(buf);
-		close(fd);
-		return NULL;
-	}
-	struct timeval tv = { 10, 0 };
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	ssize_t r;
-	while (len < cap && (r = read(fd, buf + len, cap - len)) > 0)
-		len += (size_t)r;
-	buf[len] = '\0';
-	close(fd);
-	return buf;
-}
-
-/* Waits (with a bound) until the endpoint answers. */
 static char *http_get_when_up(int port, const char *path)
 {
 	char *r = NULL;
 	int64_t end = time_mono_ms() + 10000;
-	while ((r = http_get(port, path)) == NULL && time_mono_ms() < end)
+	while ((r = fed_http_get(port, path)) == NULL && time_mono_ms() < end)
 		sleep_ms(50);
 	return r;
 }
@@ -782,11 +752,11 @@ static void test_r21_breach_metrics_and_health_endpoints(void **state)
 		if (strstr(m, broker_facts[i]) == NULL)
 			fail_msg("broker /metrics lacks '%s'", broker_facts[i]);
 	free(m);
-	m = http_get(nport, "/healthz");
+	m = fed_http_get(nport, "/healthz");
 	assert_non_null(m);
 	assert_non_null(strstr(m, "HTTP/1.1 200"));
 	free(m);
-	m = http_get(nport, "/nothing");
+	m = fed_http_get(nport, "/nothing");
 	assert_non_null(m);
 	assert_non_null(strstr(m, "HTTP/1.1 404"));
 	free(m);
