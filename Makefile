@@ -106,7 +106,7 @@ $(BUILD)/obj/tests/harness/%.o: tests/harness/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/harness -MMD -MP -c $< -o $@
 
-$(BENCH_BIN): tests/bench/bench.c $(BUILD)/obj/tests/harness/harness.o $(WIJKNET_A) $(NODE_A) $(COMMON_A)
+$(BENCH_BIN): tests/bench/bench.c tests/bench/floor.c $(BUILD)/obj/tests/harness/harness.o $(WIJKNET_A) $(NODE_A) $(COMMON_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/harness $(LDFLAGS) -o $@ $^ $(LDLIBS)
 

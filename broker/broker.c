@@ -402,6 +402,8 @@ int broker_handle_message(void *arg, const struct rpc_peer *conn, const void *re
 out:
 	metrics_observe("broker", env ? envelope_str(env, "type") : "invalid",
 			handled_code ? handled_code : rc, time_mono_us() - start);
+	metrics_bytes("broker", env ? envelope_str(env, "type") : "invalid", len,
+		      rc == 0 && *resp != NULL ? *resplen : 0);
 	json_decref(env);
 	json_decref(reply);
 	return rc;

@@ -27,6 +27,7 @@ struct series {
 	char kind[16], type[METRICS_NAME];
 	uint64_t count[NOUTCOMES];
 	uint64_t bucket[NBUCKETS + 1];
+	uint64_t bytes_in, bytes_out;
 	double sum_s;
 };
 
@@ -93,6 +94,15 @@ void metrics_observe(const char *kind, const char *type, int rc, int64_t duratio
 	pthread_mutex_unlock(&lock);
 }
 
+void metrics_bytes(const char *kind, const char *type, size_t in, size_t out)
+{
+	pthread_mutex_lock(&lock);
+	struct series *s = series_of(kind, type);
+	s->bytes_in += in;
+	s->bytes_out += out;
+	pthread_mutex_unlock(&lock);
+}
+
 void metrics_gauge(FILE *out, const char *name, const char *help, const char *labels,
 		   double value)
 {
@@ -112,6 +122,13 @@ void metrics_render(FILE *out)
 			fprintf(out, "wijknet_messages_total{kind=\"%s\",type=\"%s\",outcome=\"%s\"} "
 				"%llu\n", table[i].kind, table[i].type, outcome_names[o],
 				(unsigned long long)table[i].count[o]);
+	fputs("# HELP wijknet_message_bytes_total Bytes of the messages handled and of their "
+	      "answers, by where and type.\n# TYPE wijknet_message_bytes_total counter\n", out);
+	for (size_t i = 0; i < used; i++)
+		fprintf(out, "wijknet_message_bytes_total{kind=\"%s\",type=\"%s\",direction=\"in\"} "
+			"%llu\nwijknet_message_bytes_total{kind=\"%s\",type=\"%s\",direction=\"out\"} "
+			"%llu\n", table[i].kind, table[i].type, (unsigned long long)table[i].bytes_in,
+			table[i].kind, table[i].type, (unsigned long long)table[i].bytes_out);
 	fputs("# HELP wijknet_message_duration_seconds Time to handle a message.\n"
 	      "# TYPE wijknet_message_duration_seconds histogram\n", out);
 	for (size_t i = 0; i < used; i++) {

@@ -8,6 +8,7 @@
 #ifndef WN_METRICS_H
 #define WN_METRICS_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -15,6 +16,10 @@
  * "local"), type what (bounded: past 128 series it counts as "other"), rc its
  * outcome (0 ok, else refused or error as the code says). Thread-safe. */
 void metrics_observe(const char *kind, const char *type, int rc, int64_t duration_us);
+
+/* Adds a handled message's size and its answer's (0 when none) to the
+ * series of (kind, type). Thread-safe. */
+void metrics_bytes(const char *kind, const char *type, size_t in, size_t out);
 
 /* Writes every series in the Prometheus text format. */
 void metrics_render(FILE *out);

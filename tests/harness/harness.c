@@ -3,7 +3,11 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -383,3 +387,40 @@ int fed_wait_exit(pid_t *pid, int timeout_ms)
 	}
 	return -1;
 }
+
+/* GET path from 127.0.0.1:port, as an operator's scraper would; the whole
+ * response (status line, headers, body) into a malloc'd string. */
+char *fed_http_get(int port, const char *path)
+{
+	struct sockaddr_in sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	char req[256];
+	int n = snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+			 "Connection: close\r\n\r\n", path);
+	size_t cap = 1 << 16, len = 0;
+	char *buf = malloc(cap + 1);
+	if (buf == NULL || write(fd, req, (size_t)n) != n) {
+		free(buf);
+		close(fd);
+		return NULL;
+	}
+	struct timeval tv = { 10, 0 };
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	ssize_t r;
+	while (len < cap && (r = read(fd, buf + len, cap - len)) > 0)
+		len += (size_t)r;
+	buf[len] = '\0';
+	close(fd);
+	return buf;
+}
+
+/* Waits (with a bound) until the endpoint answers. */

@@ -60,6 +60,10 @@ long fed_db_count(struct fed *f, const char *db_rel, const char *sql);
 /* 1 if logs/NAME.log contains needle. */
 int fed_log_contains(struct fed *f, const char *name, const char *needle);
 
+/* GET path from 127.0.0.1:port, as an operator's scraper would: the whole
+ * response (status line, headers, body), malloc'd; NULL when not reached. */
+char *fed_http_get(int port, const char *path);
+
 /* Count of sanitizer reports found in daemon logs at teardown; a test
  * program must fail when it is not zero. */
 extern int fed_sanitizer_reports;

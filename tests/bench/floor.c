@@ -1,0 +1,347 @@
+/*
+ * floor.c — what a lookup's cost is measured against in `make bench`: the
+ * same fan-out with the same message sizes over bare nng with mutual TLS and
+ * nothing else (no policy, signatures, seals or logs). A requester asks a
+ * relay; the relay asks N partners at once and answers when all have. The
+ * relay and the partners are callback (aio) servers, the cheapest way nng
+ * serves; everything runs in this process, so its CPU time is the floor's.
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include <nng/nng.h>
+#include <nng/protocol/reqrep0/rep.h>
+#include <nng/protocol/reqrep0/req.h>
+#include <nng/supplemental/tls/tls.h>
+
+#include "floor.h"
+#include "ids.h"
+#include "transport.h"
+
+#define FLOOR_CTX 8 /* requests in flight per server, as many as the load's clients */
+
+/* One server context: receives a request and answers it. */
+struct srv_ctx {
+	nng_ctx ctx;
+	nng_aio *aio;
+	int sending;
+	size_t answer;           /* bytes of the answer (partner) */
+	struct relay_ctx *relay; /* or NULL for a partner */
+};
+
+/* One leg of a relay context's fan-out: a request to one partner. */
+struct leg {
+	nng_ctx ctx;
+	nng_aio *aio;
+	int sending;
+	struct relay_ctx *owner;
+};
+
+struct relay_ctx {
+	struct srv_ctx srv;
+	struct leg *legs;
+	int n;
+	atomic_int pending;
+	size_t part, back;
+};
+
+struct floor_run {
+	nng_socket relay_rep, *partner_rep, *relay_req, req;
+	struct srv_ctx *partners; /* n × FLOOR_CTX */
+	struct relay_ctx *relays; /* FLOOR_CTX */
+	nng_tls_config *server_tls, *client_tls;
+	int n;
+};
+
+static nng_msg *msg_of(size_t len)
+{
+	nng_msg *m = NULL;
+	if (nng_msg_alloc(&m, len) == 0)
+		memset(nng_msg_body(m), 'x', len);
+	return m;
+}
+
+/* The relay has its answer ready once every partner answered. */
+static void relay_answer(struct relay_ctx *r)
+{
+	nng_aio_set_msg(r->srv.aio, msg_of(r->back));
+	r->srv.sending = 1;
+	nng_ctx_send(r->srv.ctx, r->srv.aio);
+}
+
+static void leg_cb(void *arg)
+{
+	struct leg *l = arg;
+	int rv = nng_aio_result(l->aio);
+	if (l->sending) {
+		l->sending = 0;
+		if (rv != 0) {
+			nng_msg_free(nng_aio_get_msg(l->aio));
+		} else {
+			nng_ctx_recv(l->ctx, l->aio);
+			return;
+		}
+	} else if (rv == 0) {
+		nng_msg_free(nng_aio_get_msg(l->aio));
+	}
+	if (atomic_fetch_sub(&l->owner->pending, 1) == 1)
+		relay_answer(l->owner);
+}
+
+/* A request to the relay: fan it out to every partner. */
+static void relay_fan_out(struct relay_ctx *r)
+{
+	atomic_store(&r->pending, r->n);
+	for (int i = 0; i < r->n; i++) {
+		r->legs[i].sending = 1;
+		nng_aio_set_msg(r->legs[i].aio, msg_of(r->part));
+		nng_ctx_send(r->legs[i].ctx, r->legs[i].aio);
+	}
+}
+
+static void srv_cb(void *arg)
+{
+	struct srv_ctx *s = arg;
+	int rv = nng_aio_result(s->aio);
+	if (s->sending) {
+		s->sending = 0;
+		if (rv != 0)
+			nng_msg_free(nng_aio_get_msg(s->aio));
+		if (rv == NNG_ECLOSED)
+			return;
+		nng_ctx_recv(s->ctx, s->aio);
+		return;
+	}
+	if (rv != 0) {
+		if (rv != NNG_ECLOSED)
+			nng_ctx_recv(s->ctx, s->aio);
+		return;
+	}
+	nng_msg_free(nng_aio_get_msg(s->aio));
+	if (s->relay != NULL) {
+		relay_fan_out(s->relay);
+		return;
+	}
+	nng_aio_set_msg(s->aio, msg_of(s->answer));
+	s->sending = 1;
+	nng_ctx_send(s->ctx, s->aio);
+}
+
+static int srv_ctx_start(struct srv_ctx *s, nng_socket sock)
+{
+	if (nng_ctx_open(&s->ctx, sock) != 0 || nng_aio_alloc(&s->aio, srv_cb, s) != 0)
+		return -1;
+	nng_ctx_recv(s->ctx, s->aio);
+	return 0;
+}
+
+static int listen_tls(nng_socket *sock, int rep, const char *url, nng_tls_config *tls)
+{
+	nng_listener l;
+	int rv = rep ? nng_rep0_open(sock) : -1;
+	if (rv == 0)
+		rv = nng_listener_create(&l, *sock, url);
+	if (rv == 0)
+		rv = nng_listener_set_ptr(l, NNG_OPT_TLS_CONFIG, tls);
+	if (rv == 0)
+		rv = nng_listener_start(l, 0);
+	return rv;
+}
+
+static int dial_tls(nng_socket *sock, const char *url, nng_tls_config *tls)
+{
+	nng_dialer d;
+	int rv = nng_req0_open(sock);
+	if (rv == 0)
+		rv = nng_socket_set_ms(*sock, NNG_OPT_REQ_RESENDTIME, NNG_DURATION_INFINITE);
+	if (rv == 0)
+		rv = nng_dialer_create(&d, *sock, url);
+	if (rv == 0)
+		rv = nng_dialer_set_ptr(d, NNG_OPT_TLS_CONFIG, tls);
+	if (rv == 0)
+		rv = nng_dialer_start(d, 0);
+	return rv;
+}
+
+static int floor_start(struct floor_run *fr, const struct floor_params *p)
+{
+	char url[128], err[256];
+	if (transport_tls_config(&fr->server_tls, 1, p->cert_key, p->ca, p->crl, NULL, err,
+				 sizeof(err)) != 0 ||
+	    transport_tls_config(&fr->client_tls, 0, p->cert_key, p->ca, p->crl, p->server_name,
+				 err, sizeof(err)) != 0) {
+		fprintf(stderr, "bench floor: %s\n", err);
+		return -1;
+	}
+	fr->n = p->n;
+	fr->partner_rep = calloc((size_t)p->n, sizeof(nng_socket));
+	fr->relay_req = calloc((size_t)p->n, sizeof(nng_socket));
+	fr->partners = calloc((size_t)p->n * FLOOR_CTX, sizeof(struct srv_ctx));
+	fr->relays = calloc(FLOOR_CTX, sizeof(struct relay_ctx));
+	if (fr->partner_rep == NULL || fr->relay_req == NULL || fr->partners == NULL ||
+	    fr->relays == NULL)
+		return -1;
+	for (int i = 0; i < p->n; i++) {
+		snprintf(url, sizeof(url), "tls+tcp://127.0.0.1:%d", p->port + 1 + i);
+		if (listen_tls(&fr->partner_rep[i], 1, url, fr->server_tls) != 0)
+			return -1;
+		for (int k = 0; k < FLOOR_CTX; k++) {
+			struct srv_ctx *s = &fr->partners[i * FLOOR_CTX + k];
+			s->answer = p->sizes.answer;
+			if (srv_ctx_start(s, fr->partner_rep[i]) != 0)
+				return -1;
+		}
+		if (dial_tls(&fr->relay_req[i], url, fr->client_tls) != 0)
+			return -1;
+	}
+	snprintf(url, sizeof(url), "tls+tcp://127.0.0.1:%d", p->port);
+	if (listen_tls(&fr->relay_rep, 1, url, fr->server_tls) != 0)
+		return -1;
+	for (int k = 0; k < FLOOR_CTX; k++) {
+		struct relay_ctx *r = &fr->relays[k];
+		r->n = p->n;
+		r->part = p->sizes.part;
+		r->back = p->sizes.back;
+		r->srv.relay = r;
+		if ((r->legs = calloc((size_t)p->n, sizeof(struct leg))) == NULL)
+			return -1;
+		for (int i = 0; i < p->n; i++) {
+			r->legs[i].owner = r;
+			if (nng_ctx_open(&r->legs[i].ctx, fr->relay_req[i]) != 0 ||
+			    nng_aio_alloc(&r->legs[i].aio, leg_cb, &r->legs[i]) != 0)
+				return -1;
+		}
+		if (srv_ctx_start(&r->srv, fr->relay_rep) != 0)
+			return -1;
+	}
+	return dial_tls(&fr->req, url, fr->client_tls) == 0 ? 0 : -1;
+}
+
+/* Closes the sockets, stops every aio (waiting for its callback) and only
+ * then frees: a leg's callback may still start its relay's answer. */
+static void floor_stop(struct floor_run *fr)
+{
+	nng_close(fr->req);
+	nng_close(fr->relay_rep);
+	for (int i = 0; fr->relay_req != NULL && i < fr->n; i++)
+		nng_close(fr->relay_req[i]);
+	for (int i = 0; fr->partner_rep != NULL && i < fr->n; i++)
+		nng_close(fr->partner_rep[i]);
+	for (int pass = 0; pass < 2; pass++) {
+		void (*step)(nng_aio *) = pass == 0 ? nng_aio_stop : nng_aio_free;
+		for (int k = 0; fr->relays != NULL && k < FLOOR_CTX; k++) {
+			struct relay_ctx *r = &fr->relays[k];
+			if (r->srv.aio != NULL)
+				step(r->srv.aio);
+			for (int i = 0; r->legs != NULL && i < fr->n; i++)
+				if (r->legs[i].aio != NULL)
+					step(r->legs[i].aio);
+		}
+		for (int i = 0; fr->partners != NULL && i < fr->n * FLOOR_CTX; i++)
+			if (fr->partners[i].aio != NULL)
+				step(fr->partners[i].aio);
+	}
+	for (int k = 0; fr->relays != NULL && k < FLOOR_CTX; k++)
+		free(fr->relays[k].legs);
+	free(fr->partners);
+	free(fr->relays);
+	free(fr->partner_rep);
+	free(fr->relay_req);
+	if (fr->server_tls != NULL)
+		nng_tls_config_free(fr->server_tls);
+	if (fr->client_tls != NULL)
+		nng_tls_config_free(fr->client_tls);
+}
+
+struct floor_client {
+	nng_socket sock;
+	size_t req;
+	int64_t until_us;
+	long done, failed;
+};
+
+static void *floor_client_main(void *arg)
+{
+	struct floor_client *c = arg;
+	nng_ctx ctx;
+	nng_aio *aio = NULL;
+	if (nng_ctx_open(&ctx, c->sock) != 0 || nng_aio_alloc(&aio, NULL, NULL) != 0)
+		return NULL;
+	nng_aio_set_timeout(aio, 10000);
+	while (time_mono_us() < c->until_us) {
+		nng_aio_set_msg(aio, msg_of(c->req));
+		nng_ctx_send(ctx, aio);
+		nng_aio_wait(aio);
+		if (nng_aio_result(aio) != 0) {
+			nng_msg_free(nng_aio_get_msg(aio));
+			c->failed++;
+			continue;
+		}
+		nng_ctx_recv(ctx, aio);
+		nng_aio_wait(aio);
+		if (nng_aio_result(aio) != 0) {
+			c->failed++;
+			continue;
+		}
+		nng_msg_free(nng_aio_get_msg(aio));
+		c->done++;
+	}
+	nng_aio_free(aio);
+	nng_ctx_close(ctx);
+	return NULL;
+}
+
+static double cpu_seconds_self(void)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+	       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
+int floor_measure(const struct floor_params *p, struct floor_result *out)
+{
+	struct floor_run fr;
+	memset(&fr, 0, sizeof(fr));
+	memset(out, 0, sizeof(*out));
+	int rc = -1;
+	struct floor_client *cl = calloc((size_t)p->threads, sizeof(*cl));
+	pthread_t *tids = calloc((size_t)p->threads, sizeof(pthread_t));
+	if (cl == NULL || tids == NULL || floor_start(&fr, p) != 0)
+		goto out;
+	/* warm: every connection made and its handshake done before timing */
+	struct floor_client warm = { fr.req, p->sizes.req, time_mono_us() + 500000, 0, 0 };
+	floor_client_main(&warm);
+	if (warm.done == 0)
+		goto out;
+	double cpu0 = cpu_seconds_self();
+	int64_t t0 = time_mono_us();
+	for (int t = 0; t < p->threads; t++) {
+		cl[t] = (struct floor_client){ fr.req, p->sizes.req,
+					       t0 + (int64_t)p->seconds * 1000000, 0, 0 };
+		pthread_create(&tids[t], NULL, floor_client_main, &cl[t]);
+	}
+	long done = 0, failed = 0;
+	for (int t = 0; t < p->threads; t++) {
+		pthread_join(tids[t], NULL);
+		done += cl[t].done;
+		failed += cl[t].failed;
+	}
+	double secs = (double)(time_mono_us() - t0) / 1e6;
+	double cpu = cpu_seconds_self() - cpu0;
+	if (done == 0)
+		goto out;
+	out->fanouts_per_s = (double)done / secs;
+	out->cpu_ms_per_fanout = cpu * 1000.0 / (double)done;
+	out->failed = failed;
+	rc = 0;
+out:
+	floor_stop(&fr);
+	free(cl);
+	free(tids);
+	return rc;
+}
