@@ -17,15 +17,80 @@ static const char *str_of(const json_t *o, const char *k)
 	return s ? s : "";
 }
 
+/* Kinds that may be a breach and start the 72-hour clock: someone forging,
+ * replaying or bypassing, a certificate that should not be used, a log that
+ * was altered. Refused bad input is recorded, not an incident by itself. */
+static int breaches_is_incident(const char *kind)
+{
+	static const char *const kinds[] = { "signature", "certificate", "revoked", "replay",
+					     "tampered", "no_receipt", "unknown_partner", NULL };
+	for (int i = 0; kinds[i] != NULL; i++)
+		if (strcmp(kind, kinds[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* Rows one source may add in a day; past it, what is new is counted in one
+ * row per kind, so a member cannot fill the register. */
+#define BREACHES_PER_SOURCE_DAY 1000
+
+static int breaches_room_locked(db *d, const char *source, const char *day, int *room)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = db_prepare(d, "SELECT COUNT(*) FROM breaches WHERE source = ? AND day = ?", &st);
+	if (rc != 0)
+		return rc;
+	sqlite3_bind_text(st, 1, source, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, day, -1, SQLITE_TRANSIENT);
+	rc = WN_EDB;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*room = sqlite3_column_int64(st, 0) < BREACHES_PER_SOURCE_DAY;
+		rc = 0;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int breaches_put_locked(db *d, sqlite3_stmt *st, const char *source, const json_t *r)
+{
+	char subject[160];
+	const char *addr = str_of(r, "addr"), *peer = str_of(r, "peer"), *kind = str_of(r, "kind");
+	int room = 1;
+	int rc = breaches_room_locked(d, source, str_of(r, "day"), &room);
+	if (rc != 0)
+		return rc;
+	if (room)
+		snprintf(subject, sizeof(subject), "%s%.128s", addr[0] ? "" : "claimed:",
+			 addr[0] ? addr : peer);
+	else
+		snprintf(subject, sizeof(subject), "over the day's limit");
+	sqlite3_reset(st);
+	sqlite3_bind_text(st, 1, source, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, kind, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, peer, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 4, addr, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 5, str_of(r, "day"), -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 6, json_integer_value(json_object_get(r, "count")));
+	sqlite3_bind_int64(st, 7, json_integer_value(json_object_get(r, "first_seen")));
+	sqlite3_bind_int64(st, 8, json_integer_value(json_object_get(r, "last_seen")));
+	sqlite3_bind_text(st, 9, str_of(r, "detail"), -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 10, subject, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 11, breaches_is_incident(kind) ? "incident" : "refusal", -1,
+			  SQLITE_STATIC);
+	return sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
+}
+
 int breaches_ingest(db *d, const char *source, const json_t *rows)
 {
 	sqlite3_stmt *st = NULL;
 	size_t i;
 	json_t *r;
 	db_lock(d);
+	/* the first claimed sender and address of a row stay as they came */
 	int rc = db_prepare(d, "INSERT INTO breaches(source, kind, peer, addr, day, count,"
-			       " first_seen, last_seen, detail) VALUES (?,?,?,?,?,?,?,?,?)"
-			       " ON CONFLICT(source, kind, peer, addr, day) DO UPDATE SET"
+			       " first_seen, last_seen, detail, subject, class)"
+			       " VALUES (?,?,?,?,?,?,?,?,?,?,?)"
+			       " ON CONFLICT(source, kind, subject, day) DO UPDATE SET"
 			       " count = MAX(count, excluded.count),"
 			       " last_seen = MAX(last_seen, excluded.last_seen)", &st);
 	if (rc == 0)
@@ -33,17 +98,7 @@ int breaches_ingest(db *d, const char *source, const json_t *rows)
 	json_array_foreach(rows, i, r) {
 		if (rc != 0)
 			break;
-		sqlite3_reset(st);
-		sqlite3_bind_text(st, 1, source, -1, SQLITE_TRANSIENT);
-		for (int k = 0; k < 4; k++) {
-			static const char *const keys[] = { "kind", "peer", "addr", "day" };
-			sqlite3_bind_text(st, 2 + k, str_of(r, keys[k]), -1, SQLITE_TRANSIENT);
-		}
-		sqlite3_bind_int64(st, 6, json_integer_value(json_object_get(r, "count")));
-		sqlite3_bind_int64(st, 7, json_integer_value(json_object_get(r, "first_seen")));
-		sqlite3_bind_int64(st, 8, json_integer_value(json_object_get(r, "last_seen")));
-		sqlite3_bind_text(st, 9, str_of(r, "detail"), -1, SQLITE_TRANSIENT);
-		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
+		rc = breaches_put_locked(d, st, source, r);
 	}
 	if (rc == 0)
 		rc = db_commit(d);
@@ -68,13 +123,15 @@ void breaches_sync_own(db *d, const char *self)
 #define BREACH_COLUMNS                                                                      \
 	"id, source, kind, peer, addr, day, count, first_seen, last_seen, detail, risk,"    \
 	" assessment, assessed_at, assessed_by, authority_notified_at, authority_ref,"     \
-	" subjects_notified_at, subjects_note, authority_notified_by, subjects_notified_by"
+	" subjects_notified_at, subjects_note, authority_notified_by, subjects_notified_by," \
+	" class"
 
-/* Overdue: no assessment, or a risk not yet notified, 72 hours after it was
- * first seen. */
+/* Overdue: an incident not assessed, or a risk not yet notified, 72 hours
+ * after it was first seen. */
 #define BREACH_OVERDUE                                                                      \
-	"(?1 - first_seen > 259200000 AND (risk IS NULL OR (risk != 'none' AND"       \
-	" authority_notified_at IS NULL) OR (risk = 'high' AND subjects_notified_at IS NULL)))"
+	"(?1 - first_seen > 259200000 AND ((risk IS NULL AND class = 'incident') OR"  \
+	" (risk != 'none' AND authority_notified_at IS NULL) OR (risk = 'high' AND"   \
+	" subjects_notified_at IS NULL)))"
 
 static json_t *breaches_row(sqlite3_stmt *st, int64_t now)
 {
@@ -83,9 +140,9 @@ static json_t *breaches_row(sqlite3_stmt *st, int64_t now)
 					     "assessment", "assessed_at", "assessed_by",
 					     "authority_notified_at", "authority_ref",
 					     "subjects_notified_at", "subjects_note",
-					     "authority_notified_by", "subjects_notified_by" };
+					     "authority_notified_by", "subjects_notified_by", "class" };
 	json_t *o = json_object();
-	for (int c = 0; o != NULL && c < 20; c++) {
+	for (int c = 0; o != NULL && c < 21; c++) {
 		int t = sqlite3_column_type(st, c);
 		if (t == SQLITE_NULL)
 			continue;
@@ -96,14 +153,19 @@ static json_t *breaches_row(sqlite3_stmt *st, int64_t now)
 	}
 	int64_t first = sqlite3_column_int64(st, 7);
 	const char *risk = (const char *)sqlite3_column_text(st, 10);
-	int open = risk == NULL ||
-		   (strcmp(risk, "none") != 0 && sqlite3_column_type(st, 14) == SQLITE_NULL) ||
-		   (strcmp(risk, "high") == 0 && sqlite3_column_type(st, 16) == SQLITE_NULL);
+	const char *cls = (const char *)sqlite3_column_text(st, 20);
+	int incident = cls != NULL && strcmp(cls, "incident") == 0;
+	int open = (risk == NULL && incident) ||
+		   (risk != NULL && strcmp(risk, "none") != 0 &&
+		    sqlite3_column_type(st, 14) == SQLITE_NULL) ||
+		   (risk != NULL && strcmp(risk, "high") == 0 &&
+		    sqlite3_column_type(st, 16) == SQLITE_NULL);
 	json_object_set_new(o, "due", json_integer(first + BREACH_NOTIFY_MS));
 	json_object_set_new(o, "overdue", json_boolean(open && now - first > BREACH_NOTIFY_MS));
-	json_object_set_new(o, "state", json_string(risk == NULL ? "unassessed"
-						    : open	   ? "to_notify"
-								   : "closed"));
+	json_object_set_new(o, "state", json_string(risk == NULL ? incident ? "unassessed"
+										       : "recorded"
+						    : open ? "to_notify"
+							   : "closed"));
 	return o;
 }
 
@@ -114,7 +176,9 @@ int breaches_list(db *d, int limit, json_t **out)
 	json_t *list = json_array();
 	db_lock(d);
 	int rc = db_prepare(d, "SELECT " BREACH_COLUMNS " FROM breaches ORDER BY " BREACH_OVERDUE
-			       " DESC, (risk IS NULL) DESC, last_seen DESC LIMIT ?2", &st);
+			       " DESC, (risk IS NULL AND class = 'incident') DESC, (risk IS NOT NULL"
+			       " AND risk != 'none' AND authority_notified_at IS NULL) DESC,"
+			       " (risk IS NULL) DESC, last_seen DESC LIMIT ?2", &st);
 	if (rc == 0) {
 		sqlite3_bind_int64(st, 1, now);
 		sqlite3_bind_int(st, 2, limit);

@@ -52,6 +52,7 @@ static const struct schema_field broker_fields[] = {
 	GATE_CONFIG_FIELDS
 	{ "metrics", SCHEMA_STRING, 0, 128 },
 	{ "log_level", SCHEMA_STRING, 0, 8 },
+	{ "log_file", SCHEMA_STRING, 0, 4000 },
 	{ "partners", SCHEMA_ARRAY, 0, REGISTRY_MAX },
 	{ NULL, 0, 0, 0 },
 };
@@ -172,6 +173,8 @@ static int broker_open_as(const char *config_file_path, int check_only, broker *
 		*out = b;
 		return 0;
 	}
+	if ((rc = daemon_log_file(b->cfg, err, errcap)) != 0)
+		goto fail;
 	if ((rc = file_make_parent_dirs(b->db_path, 0700, err, errcap)) != 0 ||
 	    (rc = file_make_parent_dirs(b->admin_url, 0700, err, errcap)) != 0)
 		goto fail;
@@ -448,20 +451,21 @@ int broker_start(broker *b, char *err, size_t errcap)
 	return 0;
 }
 
-void broker_hangup(broker *b)
+/* Applies what a reloaded config may change while connections run: the
+ * log file first, so the rest is told in the new one. */
+static int broker_reload_config(broker *b, char *err, size_t errcap)
 {
-	char err[512] = "";
 	config *cfg = NULL;
-	if (config_load(config_file(b->cfg), &cfg, err, sizeof(err)) != 0) {
-		log_msg(WN_LOG_ERROR, "reload_failed", "%s (nothing changed)", err);
-		return;
-	}
-	json_t *root = config_root(cfg);
-	if (config_check(cfg, root, NULL, broker_fields, err, sizeof(err)) != 0) {
-		log_msg(WN_LOG_ERROR, "reload_failed", "%s (nothing changed)", err);
+	if (config_load(config_file(b->cfg), &cfg, err, errcap) != 0 ||
+	    config_check(cfg, config_root(cfg), NULL, broker_fields, err, errcap) != 0) {
 		config_free(cfg);
-		return;
+		(void)daemon_log_file(NULL, err, errcap);
+		return WN_ECONFIG;
 	}
+	char lerr[512];
+	if (daemon_log_file(cfg, lerr, sizeof(lerr)) != 0)
+		log_msg(WN_LOG_ERROR, "reload_log_file", "%s (the log stays where it was)", lerr);
+	json_t *root = config_root(cfg);
 	const char *level = config_str(root, "log_level", "info");
 	if (log_set_level_name(level) != 0)
 		log_msg(WN_LOG_WARN, "reload_log_level", "log_level '%s' is not a level", level);
@@ -470,14 +474,29 @@ void broker_hangup(broker *b)
 	b->skew_ms = config_int(root, "skew_seconds", 30) * 1000;
 	b->refusals_per_minute = config_int(root, "refusals_per_minute", 120);
 	b->deadline_ms = (int)config_int(root, "deadline_ms", 2000);
-	log_msg(WN_LOG_INFO, "reload_config", "applied log_level, skew_seconds, "
+	log_msg(WN_LOG_INFO, "reload_config", "applied log_file, log_level, skew_seconds, "
 		"refusals_per_minute, deadline_ms; listen, certificate, ca, crl, database, "
 		"workers and the gate's limits take effect at the next restart");
 	config_free(cfg);
-	int changed = 0;
-	if (broker_reload(b, &changed, err, sizeof(err)) == 0)
+	return 0;
+}
+
+/* SIGHUP: the config, then the CA and CRL, each on its own: a config that
+ * does not load keeps the one in use but does not stop the CRL reload. */
+void broker_hangup(broker *b)
+{
+	char err[512] = "";
+	int changed = 0, cfg_rc = broker_reload_config(b, err, sizeof(err));
+	if (cfg_rc != 0)
+		log_msg(WN_LOG_ERROR, "reload_failed", "%s (the configuration in use stays)", err);
+	int trust_rc = broker_reload(b, &changed, err, sizeof(err));
+	if (trust_rc == 0)
 		broker_federation_wake(b);
-	log_emit(WN_LOG_INFO, "reloaded", json_pack("{s:b}", "trust_changed", changed));
+	else
+		log_msg(WN_LOG_ERROR, "reload_failed", "%s (the CA and CRL in use stay)", err);
+	log_emit(cfg_rc == 0 && trust_rc == 0 ? WN_LOG_INFO : WN_LOG_WARN, "reloaded",
+		 json_pack("{s:b,s:b,s:b}", "config", cfg_rc == 0, "trust", trust_rc == 0,
+			   "trust_changed", changed));
 }
 
 int broker_open(const char *config_file_path, broker **out, char *err, size_t errcap)

@@ -123,7 +123,7 @@ static void federation_revoke_ended(struct broker *b)
 	for (size_t i = 0; i < registry_count(b->reg); i++) {
 		struct registry_partner *p = registry_at(b->reg, i);
 		if (atomic_load(&p->state) != PARTNER_ENDED || atomic_load(&p->cert_error) != 0 ||
-		    atomic_exchange(&p->revoke_tried, 1))
+		    atomic_load(&p->revoke_next_ms) > time_now_ms())
 			continue;
 		char *argv[] = { b->ca_tool, "--dir", b->ca_dir, "revoke", p->id, "--reason",
 				 "cessationOfOperation", NULL };
@@ -135,14 +135,16 @@ static void federation_revoke_ended(struct broker *b)
 		if (posix_spawnp(&pid, b->ca_tool, &fa, NULL, argv, environ) == 0)
 			waitpid(pid, &st, 0);
 		posix_spawn_file_actions_destroy(&fa);
+		/* a failure is tried again a minute later, and said each time */
+		atomic_store(&p->revoke_next_ms, st == 0 ? INT64_MAX : time_now_ms() + 60000);
 		if (st == 0)
 			log_emit(WN_LOG_INFO, "certificate_revoked",
 				 json_pack("{s:s,s:s}", "partner", p->id, "reason",
 					   "membership ended"));
 		else
 			log_msg(WN_LOG_ERROR, "certificate_revoke_failed",
-				"%s --dir %s revoke %s did not succeed (status %d): revoke it by hand",
-				b->ca_tool, b->ca_dir, p->id, st);
+				"%s --dir %s revoke %s did not succeed (status %d); tried again in a "
+				"minute, or revoke it by hand", b->ca_tool, b->ca_dir, p->id, st);
 	}
 }
 

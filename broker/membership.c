@@ -16,6 +16,7 @@
 #include "wijknet.h"
 #include "context.h"
 #include "declaration.h"
+#include "date.h"
 #include "envelope.h"
 #include "ids.h"
 #include "log.h"
@@ -224,10 +225,14 @@ static json_t *proposal_votes(db *d, const char *id)
 /* ---- deciding ---------------------------------------------------------- */
 
 /* A member that may vote on p: a covenant member in the federation now,
- * not the proposal's subject. */
+ * not the proposal's subject. A suspended member keeps its vote: suspending
+ * a member whose vote is missing must not decide a proposal without it. */
 static int member_may_vote(const struct registry_partner *m, const struct proposal *p)
 {
-	return registry_member(m) && registry_usable(m) && strcmp(m->id, p->subject) != 0;
+	int state = atomic_load(&m->state);
+	int in = state == PARTNER_ACTIVE || state == PARTNER_NOTICE || state == PARTNER_SUSPENDED;
+	return registry_member(m) && in && atomic_load(&m->cert_error) == 0 &&
+	       strcmp(m->id, p->subject) != 0;
 }
 
 static void member_tally(struct broker *b, const struct proposal *p, const json_t *votes,
@@ -278,8 +283,16 @@ static int member_carry_out(struct broker *b, const struct proposal *p, char *er
 {
 	if (strcmp(p->kind, "join") == 0)
 		return member_admit(b, p, err, errcap);
-	if (strcmp(p->kind, "policy") == 0)
+	if (strcmp(p->kind, "policy") == 0) {
+		char next[32];
+		snprintf(next, sizeof(next), "policy-v%d", b->policy_version + 1);
+		if (strcmp(p->subject, next) != 0) { /* decided under an older version */
+			snprintf(err, errcap, "%s was proposed for another version than the next "
+				 "(%s)", p->subject, next);
+			return WN_ESTATE;
+		}
 		return policy_adopt(b, p->doc, p->id, err, errcap);
+	}
 	struct registry_partner *m = registry_find(b->reg, p->subject);
 	if (m == NULL)
 		return WN_ENOTFOUND;
@@ -389,6 +402,11 @@ static int member_check_declaration(const json_t *decl, char *err, size_t errcap
 	char detail[200], hash[65];
 	if (schema_check(decl, declaration_fields, detail, sizeof(detail)) != 0) {
 		snprintf(err, errcap, "the accession declaration (Heerlen Bijlage 4): %s", detail);
+		return WN_ESCHEMA;
+	}
+	if (!date_valid(json_string_value(json_object_get(decl, "date")))) {
+		snprintf(err, errcap, "the accession declaration (Heerlen Bijlage 4): 'date' is not a "
+			 "date (YYYY-MM-DD)");
 		return WN_ESCHEMA;
 	}
 	const char *version = json_string_value(json_object_get(decl, "version"));
@@ -789,6 +807,25 @@ static int member_list(struct broker *b, const struct broker_request *rq, json_t
 			    reply);
 }
 
+/* Open policy proposals, for the rule of one at a time. */
+static int policy_open_proposals(db *d, long *out)
+{
+	sqlite3_stmt *st = NULL;
+	db_lock(d);
+	int rc = db_prepare(d, "SELECT COUNT(*) FROM proposals WHERE kind = 'policy' AND"
+			       " status = 'open'", &st);
+	if (rc == 0) {
+		rc = WN_EDB;
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			*out = sqlite3_column_int64(st, 0);
+			rc = 0;
+		}
+	}
+	sqlite3_finalize(st);
+	db_unlock(d);
+	return rc;
+}
+
 static int policy_propose(struct broker *b, const struct broker_request *rq, const json_t *body,
 			  json_t **reply, char *err, size_t errcap)
 {
@@ -799,6 +836,16 @@ static int policy_propose(struct broker *b, const struct broker_request *rq, con
 	if (!registry_member(rq->from)) {
 		snprintf(err, errcap, "only a covenant member proposes a policy change");
 		return WN_EDENIED;
+	}
+	/* one policy change at a time: two open ones would both be the next
+	 * version, and the later adoption would silently undo the earlier */
+	long open = 0;
+	if ((rc = policy_open_proposals(b->db, &open)) != 0)
+		return rc;
+	if (open > 0) {
+		snprintf(err, errcap, "a policy change is already open (policy-v%d): the members "
+			 "decide it first", b->policy_version + 1);
+		return WN_EEXISTS;
 	}
 	struct proposal p = { .doc = json_deep_copy(doc) };
 	json_object_del(p.doc, "version");

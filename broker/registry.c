@@ -126,7 +126,7 @@ static int registry_partner_new(const struct registry_entry *e, int state, int64
 	atomic_init(&p->state, state);
 	atomic_init(&p->cert_error, 0);
 	atomic_init(&p->end_at, end_at);
-	atomic_init(&p->revoke_tried, 0);
+	atomic_init(&p->revoke_next_ms, 0);
 	atomic_init(&p->client, NULL);
 	p->name = strdup(e->name);
 	p->address = strdup(e->address);

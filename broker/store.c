@@ -121,6 +121,17 @@ static const struct db_migration broker_migrations[] = {
 	{ 10, "CREATE TABLE partner_checkpoints (partner TEXT PRIMARY KEY, size INTEGER NOT NULL,"
 	      " root TEXT NOT NULL, ts INTEGER NOT NULL, sig TEXT NOT NULL,"
 	      " seen_at INTEGER NOT NULL);" },
+	/* the register keeps one row per source, kind, host (or claimed sender
+	 * without one) and day, so claims cannot multiply rows; only incidents
+	 * (forgery, replay, an unknown or revoked certificate, tampering) start
+	 * the 72-hour clock, refusals of bad input are recorded */
+	{ 11, "ALTER TABLE breaches ADD COLUMN subject TEXT;"
+	      "ALTER TABLE breaches ADD COLUMN class TEXT NOT NULL DEFAULT 'incident';"
+	      "UPDATE breaches SET subject = CASE WHEN addr != '' THEN addr ELSE 'claimed:' || peer"
+	      " END;"
+	      "UPDATE breaches SET subject = subject || '#' || id WHERE id NOT IN (SELECT MIN(id)"
+	      " FROM breaches GROUP BY source, kind, subject, day);"
+	      "CREATE UNIQUE INDEX breaches_subject ON breaches(source, kind, subject, day);" },
 };
 
 int store_open(const char *path, db **out, char *err, size_t errcap)

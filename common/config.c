@@ -8,6 +8,7 @@
 #include "wijknet.h"
 #include "config.h"
 #include "fileio.h"
+#include "log.h"
 
 struct config {
 	char *path;
@@ -113,4 +114,19 @@ char *config_path(config *c, const char *value)
 	if (p != NULL)
 		snprintf(p, n, "%s/%s", c->dir, value);
 	return p;
+}
+
+int daemon_log_file(config *cfg, char *err, size_t errcap)
+{
+	const char *v = cfg ? config_str(config_root(cfg), "log_file", NULL) : NULL;
+	if (v == NULL)
+		return log_reopen(NULL, err, errcap);
+	char *full = config_path(cfg, v);
+	if (full == NULL) {
+		snprintf(err, errcap, "out of memory");
+		return WN_ENOMEM;
+	}
+	int rc = log_reopen(full, err, errcap);
+	free(full);
+	return rc;
 }

@@ -35,4 +35,9 @@ int64_t config_int(const json_t *obj, const char *key, int64_t def);
  * is NULL. Malloc'd (caller frees). */
 char *config_path(config *c, const char *value);
 
+/* Points the daemon's log at the config's "log_file" (relative to the
+ * config's directory), or, with cfg NULL or no such key, opens the file in
+ * use again; standard error stays when there is none. 0 or WN_EIO. */
+int daemon_log_file(config *cfg, char *err, size_t errcap);
+
 #endif

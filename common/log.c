@@ -2,6 +2,8 @@
  * log.c — JSON-lines logger. Each line is built in memory and written with a
  * single write(2) so that lines from concurrent threads never interleave.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -9,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "wijknet.h"
 #include "log.h"
 #include "ids.h"
 
@@ -26,6 +29,42 @@ void log_init(const char *component, const char *self_id)
 	const char *env = getenv("WIJKNET_LOG_LEVEL");
 	if (env != NULL)
 		(void)log_set_level_name(env);
+}
+
+static char log_path[4096];
+
+int log_to_file(const char *path, char *err, size_t errcap)
+{
+	if (path == NULL || strlen(path) >= sizeof(log_path)) {
+		snprintf(err, errcap, "log file name missing or too long");
+		return WN_EIO;
+	}
+	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		snprintf(err, errcap, "cannot open log file %s: %s", path, strerror(errno));
+		return WN_EIO;
+	}
+	/* lines are single write(2)s to fd 2, so swapping it under them is safe */
+	pthread_mutex_lock(&log_lock);
+	int rc = dup2(fd, STDERR_FILENO) < 0 ? WN_EIO : 0;
+	if (rc == 0)
+		snprintf(log_path, sizeof(log_path), "%s", path);
+	pthread_mutex_unlock(&log_lock);
+	if (rc != 0)
+		snprintf(err, errcap, "cannot write the log to %s: %s", path, strerror(errno));
+	close(fd);
+	return rc;
+}
+
+int log_reopen(const char *path, char *err, size_t errcap)
+{
+	char cur[sizeof(log_path)];
+	pthread_mutex_lock(&log_lock);
+	snprintf(cur, sizeof(cur), "%s", log_path);
+	pthread_mutex_unlock(&log_lock);
+	if (path == NULL && cur[0] == '\0')
+		return 0;
+	return log_to_file(path != NULL ? path : cur, err, errcap);
 }
 
 void log_set_level(enum log_level level)

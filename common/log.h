@@ -16,6 +16,15 @@ void log_init(const char *component, const char *self_id);
 int log_set_level_name(const char *name);
 void log_set_level(enum log_level level);
 
+/* Writes the log to path (appended, 0600) instead of the inherited standard
+ * error, and remembers it; 0 or WN_EIO (err says why). */
+int log_to_file(const char *path, char *err, size_t errcap);
+
+/* Opens the remembered file again (SIGHUP, after logrotate moved it): path
+ * NULL keeps the current one, another path switches to it. 0 when there is
+ * no file or it was opened again, else WN_EIO. */
+int log_reopen(const char *path, char *err, size_t errcap);
+
 /* Writes {"ts","level","component","self","event", ...fields}. Takes
  * ownership of fields (may be NULL). */
 void log_emit(enum log_level level, const char *event, json_t *fields);

@@ -114,8 +114,13 @@ void node_hangup(node *n)
 	char err[512] = "";
 	int changed = 0;
 	config *cfg = NULL;
-	if (config_load(config_file(n->cfg), &cfg, err, sizeof(err)) == 0 &&
-	    node_config_check(cfg, err, sizeof(err)) == 0) {
+	int cfg_ok = config_load(config_file(n->cfg), &cfg, err, sizeof(err)) == 0 &&
+		     node_config_check(cfg, err, sizeof(err)) == 0;
+	char lerr[512];
+	/* the log file first, so the rest is told in the new one */
+	if (daemon_log_file(cfg_ok ? cfg : NULL, lerr, sizeof(lerr)) != 0)
+		log_msg(WN_LOG_ERROR, "reload_log_file", "%s (the log stays where it was)", lerr);
+	if (cfg_ok) {
 		json_t *root = config_root(cfg);
 		const char *level = config_str(root, "log_level", "info");
 		if (log_set_level_name(level) != 0)
@@ -125,14 +130,16 @@ void node_hangup(node *n)
 		n->refusals_per_minute = config_int(root, "refusals_per_minute", 120);
 		n->call_timeout_ms = (int)config_int(root, "timeout_ms", 5000);
 		n->refresh_ms = (int)config_int(root, "refresh_seconds", 10) * 1000;
-		log_msg(WN_LOG_INFO, "reload_config", "applied log_level, skew_seconds, "
+		log_msg(WN_LOG_INFO, "reload_config", "applied log_file, log_level, skew_seconds, "
 			"refusals_per_minute, timeout_ms, refresh_seconds; listen, local, database, "
 			"keys, profile, workers and the gate's limits take effect at the next restart");
 	} else {
 		log_msg(WN_LOG_ERROR, "reload_failed", "%s (the configuration in use stays)", err);
 	}
 	config_free(cfg);
-	if (pki_trust_reload(n->trust, n->ca_path, n->crl_path, &changed, err, sizeof(err)) != 0) {
+	int trust_ok = pki_trust_reload(n->trust, n->ca_path, n->crl_path, &changed, err,
+					sizeof(err)) == 0;
+	if (!trust_ok) {
 		log_msg(WN_LOG_ERROR, "reload_failed", "%s (the CA and CRL in use stay)", err);
 	} else if (changed) {
 		char *stored = node_stored_crl(n);
@@ -146,7 +153,9 @@ void node_hangup(node *n)
 	n->refresh_now = 1;
 	pthread_cond_broadcast(&n->wake);
 	pthread_mutex_unlock(&n->lock);
-	log_emit(WN_LOG_INFO, "reloaded", json_pack("{s:b}", "trust_changed", changed));
+	log_emit(cfg_ok && trust_ok ? WN_LOG_INFO : WN_LOG_WARN, "reloaded",
+		 json_pack("{s:b,s:b,s:b}", "config", cfg_ok, "trust", trust_ok, "trust_changed",
+			   changed));
 }
 
 void node_directory_changed(struct node *n)

@@ -46,6 +46,7 @@ static const struct schema_field node_fields[] = {
 	{ "timeout_ms", SCHEMA_INT, 0, 120000 },
 	{ "refresh_seconds", SCHEMA_INT, 0, 86400 },
 	{ "log_level", SCHEMA_STRING, 0, 8 },
+	{ "log_file", SCHEMA_STRING, 0, 4000 },
 	{ "profile", SCHEMA_OBJECT, 0, 0 },
 	{ "durable_log", SCHEMA_BOOL, 0, 0 },
 	{ "checkpoint_seconds", SCHEMA_INT, 0, 86400 },
@@ -411,6 +412,8 @@ static int node_open_as(const char *config_file_path, int check_only, node **out
 		*out = n;
 		return 0;
 	}
+	if ((rc = daemon_log_file(n->cfg, err, errcap)) != 0)
+		goto fail;
 	/* the directories it needs are made, the owner's alone */
 	if ((rc = file_make_parent_dirs(n->db_path, 0700, err, errcap)) != 0 ||
 	    (rc = file_make_parent_dirs(n->keys_path, 0700, err, errcap)) != 0 ||
