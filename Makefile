@@ -50,6 +50,11 @@ BROKER_A  := $(BUILD)/libwnbroker.a
 NODE_A    := $(BUILD)/libwnnode.a
 
 BINS := $(BUILD)/wijknet-broker $(BUILD)/wijknet-node $(BUILD)/wijknet
+# one man page per function of include/wijknet.h (scripts/mkman3), dated as
+# libwijknet(3)
+MAN3_DIR := $(BUILD)/man/man3
+MAN3_STAMP := $(MAN3_DIR)/.stamp
+MAN3_DATE := $(shell sed -n 's/^\.TH [^ ]* 3 \([0-9-]*\) .*/\1/p' node/libwijknet/libwijknet.3)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 ITEST_SRC := $(wildcard tests/integration/test_*.c)
 HARNESS_SRC := $(wildcard tests/harness/*.c)
@@ -68,7 +73,7 @@ CHECK_FUZZ_SECONDS ?= 5
 	install uninstall
 .SECONDARY:
 # what a user runs: no test dependency (cmocka) needed
-all: $(BINS) $(WIJKNET_A) $(WIJKNET_SO)
+all: $(BINS) $(WIJKNET_A) $(WIJKNET_SO) $(MAN3_STAMP)
 tests: $(TEST_BINS)
 
 $(BUILD)/obj/%.o: %.c
@@ -88,6 +93,11 @@ $(WIJKNET_SO): $(call OBJ,$(LIB_SRC) $(COMMON_SRC)) node/libwijknet/libwijknet.m
 	$(CC) -shared $(LDFLAGS) -Wl,-soname,$(WIJKNET_SONAME) \
 		-Wl,--version-script=node/libwijknet/libwijknet.map -o $@ $(filter %.o,$^) $(LDLIBS)
 	@ln -sf $(WIJKNET_SONAME) $(BUILD)/libwijknet.so
+
+$(MAN3_STAMP): include/wijknet.h scripts/mkman3 node/libwijknet/libwijknet.3
+	@echo "  MAN $(MAN3_DIR)"
+	@sh scripts/mkman3 -d '$(MAN3_DATE)' include/wijknet.h $(MAN3_DIR)
+	@touch $@
 
 $(BUILD)/wijknet-broker: $(call OBJ,broker/main.c) $(BROKER_A) $(COMMON_A)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -195,6 +205,8 @@ install: all $(BUILD)/wijknet.pc
 		s=$${m##*.}; install -d $(DESTDIR)$(MANDIR)/man$$s && \
 		install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/ || exit 1; \
 	done
+	install -d $(DESTDIR)$(MANDIR)/man3
+	install -m 0644 $(MAN3_DIR)/wn_*.3 $(DESTDIR)$(MANDIR)/man3/
 	install -d $(DESTDIR)$(SYSTEMDDIR)
 	for u in $(UNITS); do \
 		sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' $$u \
@@ -210,6 +222,7 @@ uninstall:
 		$(DESTDIR)$(PKGCONFIGDIR)/wijknet.pc \
 		$(DESTDIR)$(SYSTEMDDIR)/wijknet-broker.service $(DESTDIR)$(SYSTEMDDIR)/wijknet-node.service
 	for m in $(MANPAGES); do rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$$(basename $$m); done
+	for p in $$(sh scripts/mkman3 -l include/wijknet.h); do rm -f $(DESTDIR)$(MANDIR)/man3/$$p; done
 	-rmdir $(DESTDIR)$(SYSCONFDIR)/wijknet $(DESTDIR)$(LOCALSTATEDIR)/lib/wijknet 2>/dev/null
 
 clean:

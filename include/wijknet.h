@@ -6,6 +6,26 @@
  *
  * Error idiom: every call returns 0 or a negative WN_E… code; results come
  * back through out-parameters. wn_strerror() turns a code into a sentence.
+ *
+ * Each function's comment ends with an "Errors:" line: the codes it returns
+ * beyond the common ones below (a note in parentheses says when).
+ *
+ * Every call that talks to the node may also return: WN_EINVAL (an argument
+ * NULL or out of range, as the library or the node finds it), WN_ENOMEM,
+ * WN_EUNAVAILABLE (no node listens at the socket, or it went away),
+ * WN_ETIMEOUT (no answer within the client's timeout), WN_EPROTO (a reply
+ * the library cannot read), WN_ESCHEMA or WN_ETOOBIG (a field missing,
+ * malformed or over its limit), and WN_EDB or WN_ECRYPTO (the node's own
+ * database or keys failed). wn_client_errmsg() gives the node's reason.
+ *
+ * A call the node passes on to the broker lists WN_ETRANSPORT (the broker
+ * cannot be reached) among its errors. It may also return WN_EUNAVAILABLE
+ * or WN_ETIMEOUT when the broker does not answer, WN_ESTATE when the node
+ * has no verified directory yet, WN_ESIG or WN_ESEAL when what comes back
+ * cannot be verified or opened, and the broker's refusal of this node
+ * itself: WN_EREVOKED or WN_EEXPIRED (its certificate or membership is no
+ * longer accepted), WN_EPENDING (its join request awaits the members),
+ * WN_ESKEW (its clock is off).
  */
 #ifndef WIJKNET_H
 #define WIJKNET_H
@@ -81,10 +101,13 @@ const char *wn_errname(int code);
 typedef struct wn_client wn_client;
 
 /* Opens a client to the local node at url (e.g. "ipc:///var/run/wijknet/
- * node.sock"). On success *out is owned by the caller: wn_client_close(). */
+ * node.sock"). On success *out is owned by the caller: wn_client_close().
+ * Errors: WN_EUNAVAILABLE (no node listens at url), WN_ETRANSPORT (the socket
+ * cannot be opened or dialled). */
 int wn_client_open(wn_client **out, const char *url);
 
-/* Sets the deadline (ms) for each call on this client; default 10000. */
+/* Sets the deadline (ms) for each call on this client; default 10000.
+ * Errors: WN_EINVAL (c is NULL or timeout_ms is not positive). */
 int wn_client_set_timeout(wn_client *c, int timeout_ms);
 
 /* The node's message for the calling thread's last failed call on this
@@ -97,6 +120,7 @@ int wn_client_set_timeout(wn_client *c, int timeout_ms);
  * uses it any more. */
 const char *wn_client_errmsg(const wn_client *c);
 
+/* Closes c and frees it; NULL is ignored. No value is returned. */
 void wn_client_close(wn_client *c);
 
 /* ---- health and directory ------------------------------------------- */
@@ -123,12 +147,16 @@ typedef struct wn_partner_list {
 } wn_partner_list;
 
 /* Asks the node for the federation's health: the broker pings every active
- * partner. *out is owned by the caller: wn_partner_list_free(). */
+ * partner. *out is owned by the caller: wn_partner_list_free().
+ * Errors: none beyond the common ones: a broker that does not answer is part of
+ * the result (broker_up is 0), not an error. */
 int wn_health(wn_client *c, wn_partner_list **out);
 
-/* The signed directory as the node verified it. *out: wn_partner_list_free(). */
+/* The signed directory as the node verified it. *out: wn_partner_list_free().
+ * Errors: WN_ESTATE (the node has no verified directory yet). */
 int wn_directory(wn_client *c, wn_partner_list **out);
 
+/* Frees l and every string it holds; NULL is ignored. */
 void wn_partner_list_free(wn_partner_list *l);
 
 /* ---- the partner's own records --------------------------------------- */
@@ -142,35 +170,51 @@ typedef struct wn_record {
 } wn_record;
 
 /* Stores (or replaces) the record of (bsn, category) in the node, as
- * registered by this partner itself. */
+ * registered by this partner itself.
+ * Errors: WN_EBSN, WN_ECATEGORY, WN_ESCHEMA (content_json is not a JSON object,
+ * or retention is not a date), WN_ETOOBIG (content over its limit). */
 int wn_record_put(wn_client *c, const wn_record *r);
 
 /* Stores a record this partner received from another in its data request
  * request_id (wn_request): the node checks that the request brought this
  * category about this person, and keeps where it came from — the partner,
  * the request and the date — for the client's access report (G-P 7.2).
- * WN_ENOTFOUND when the request did not bring it. */
+ * WN_ENOTFOUND when the request did not bring it.
+ * Errors: WN_ENOTFOUND (the request did not bring this category about this
+ * person), WN_EBSN, WN_ECATEGORY, WN_EINVAL (request_id is not 32 hex digits),
+ * WN_ESCHEMA, WN_ETOOBIG. */
 int wn_record_received(wn_client *c, const wn_record *r, const char *request_id);
 
-/* Deletes the record of (bsn, category); WN_ENOTFOUND if there is none. */
+/* Deletes the record of (bsn, category); WN_ENOTFOUND if there is none.
+ * Errors: WN_ENOTFOUND (no such record), WN_EBSN, WN_ECATEGORY. */
 int wn_record_delete(wn_client *c, const char *bsn, const char *category);
 
 /* Removes now the records whose retention date has passed (the node also
- * does this on a timer); each removal is logged without content. */
+ * does this on a timer); each removal is logged without content.
+ * Errors: WN_ESTATE (the records are purged, but the federation's retention
+ * policy is not known yet: consents, notices and rights requests wait). */
 int wn_records_purge(wn_client *c, long *purged);
 
 /* Import of many records, all or nothing: records are validated and staged
  * in chunks; wn_import_commit makes them visible in one transaction. */
 typedef struct wn_import wn_import;
 
-/* *out: ended by wn_import_commit or wn_import_abort (which free it). */
+/* Begins an import; no node is asked yet.
+ * *out: ended by wn_import_commit or wn_import_abort (which free it).
+ * Errors: WN_EIO (no random import id: /dev/urandom cannot be read). */
 int wn_import_begin(wn_client *c, wn_import **out);
 
 /* Adds one JSON line {"bsn","category","content","professional","retention"?};
- * line is its number in the source file, used in error messages. */
+ * line is its number in the source file, used in error messages. Each
+ * 1000 lines go to the node as a chunk, which it checks line by line.
+ * Errors: WN_EJSON (json_line is not a JSON object), WN_EBSN, WN_ECATEGORY
+ * (a line of the chunk fails the node's check). */
 int wn_import_add(wn_import *im, long line, const char *json_line);
 
-/* Commits everything added; *imported = records written. Frees im. */
+/* Commits everything added; *imported = records written. Frees im. The
+ * lines not yet sent go with it; after an error nothing is imported.
+ * Errors: WN_EBSN, WN_ECATEGORY (a line of the last chunk fails the node's
+ * check). */
 int wn_import_commit(wn_import *im, long *imported);
 
 /* Drops everything staged. Frees im. */
@@ -230,8 +274,14 @@ typedef struct wn_lookup_result {
  * answer. A lookup without a ground is refused (WN_EGROUND); a non-consent
  * ground without its full motivation too (WN_EMOTIVATION). A person whose
  * consent does not name a partner is not asked there ("not_asked"). *out is
- * owned by the caller: wn_lookup_result_free(). */
+ * owned by the caller: wn_lookup_result_free().
+ * Errors: WN_EJSON (motivation_json is not a JSON object), WN_EBSN,
+ * WN_EPURPOSE, WN_ECLUSTER, WN_EGROUND, WN_EMOTIVATION, WN_ECONSENT,
+ * WN_EUNKNOWN_PARTNER, WN_EREVOKED (a named partner is not active), WN_EDENIED
+ * (a named partner is incidental), WN_ELIMIT (more partners than a lookup may
+ * ask), WN_ETRANSPORT. */
 int wn_lookup(wn_client *c, const wn_lookup_params *p, wn_lookup_result **out);
+/* Frees r and every string it holds; NULL is ignored. */
 void wn_lookup_result_free(wn_lookup_result *r);
 
 #define WN_ID_LEN 32 /* ids of requests, cases, consents: 32 lowercase hex digits */
@@ -280,40 +330,72 @@ typedef struct wn_case_params {
 /* Opens a case; this partner takes part (and directs it unless director
  * names another, to whom the case key is sealed too). Past its retention
  * date the broker removes the case and logs that it did. The new case id is
- * written to case_id. */
+ * written to case_id.
+ * Errors: WN_EJSON (urgent_json is not a JSON object), WN_ECLUSTER, WN_EBSN,
+ * WN_ECONSENT (a consent not held here, not in force, or not of the household),
+ * WN_EMOTIVATION (urgent_json incomplete), WN_EUNKNOWN_PARTNER, WN_EREVOKED,
+ * WN_ENOTICE (this partner or the director gave notice), WN_EDENIED (the
+ * director is an incidental partner), WN_ETRANSPORT. */
 int wn_case_open(wn_client *c, const wn_case_params *p, char case_id[WN_ID_LEN + 1]);
 
 /* The director changes the household: a member added (reason birth,
- * moved_in, other) or removed (moved_out, deceased, other). */
+ * moved_in, other) or removed (moved_out, deceased, other).
+ * Errors: WN_EBSN, WN_EINVAL (reason unknown, or the person is in the household
+ * already), WN_ENOTFOUND (no such case), WN_ENOTMEMBER (this partner holds no
+ * key of the case), WN_EDENIED (not the director, or the case is closed),
+ * WN_ELIMIT (the household has 16 people), WN_ETRANSPORT. */
 int wn_case_person_add(wn_client *c, const char *case_id, const char *bsn, const char *reason,
 		       const wn_actor *actor);
+/* The director removes bsn from the household of the case, with a reason
+ * (moved_out, deceased, other); see wn_case_person_add().
+ * Errors: WN_EBSN, WN_EINVAL (reason unknown), WN_ENOTFOUND (no such case),
+ * WN_ENOTMEMBER (this partner holds no key of the case), WN_ENOTINCASE (the
+ * person is not in the household), WN_EDENIED (not the director, the case is
+ * closed, or the person is its last), WN_ETRANSPORT. */
 int wn_case_person_remove(wn_client *c, const char *case_id, const char *bsn,
 			  const char *reason, const wn_actor *actor);
 
 /* The director hands the direction to another partner of the case and/or
- * names its casusregisseur (either may be NULL, not both). */
+ * names its casusregisseur (either may be NULL, not both).
+ * Errors: WN_ENOTFOUND (no such case), WN_ENOTMEMBER (the new director does not
+ * take part in the case), WN_EDENIED (not the director, the case is closed, or
+ * the new director is incidental), WN_EUNKNOWN_PARTNER, WN_EREVOKED,
+ * WN_ENOTICE, WN_ECLUSTER, WN_ETRANSPORT. */
 int wn_case_director(wn_client *c, const char *case_id, const char *director,
 		     const wn_actor *regisseur, const wn_actor *actor);
 
 /* Whether bsn is a member of the household of a case this partner takes
  * part in now: 0, or WN_ENOTINCASE. The node logs which professional
- * asked. */
+ * asked.
+ * Errors: WN_ENOTINCASE, WN_EBSN, WN_ENOTMEMBER (this partner does not take
+ * part in the case), WN_ETRANSPORT. */
 int wn_case_has_person(wn_client *c, const char *case_id, const char *bsn,
 		       const wn_actor *actor);
 
-/* The case director adds partner to the case. */
+/* The case director adds partner to the case.
+ * Errors: WN_ENOTFOUND (no such case), WN_ENOTMEMBER (this partner holds no key
+ * of the case), WN_EDENIED (not the director, the case is closed, or partner is
+ * incidental), WN_EINVAL (partner takes part already), WN_EUNKNOWN_PARTNER,
+ * WN_EREVOKED, WN_ENOTICE, WN_ECLUSTER, WN_ETRANSPORT. */
 int wn_case_join(wn_client *c, const char *case_id, const char *partner, const wn_actor *actor);
 
 /* Ends partner's part in the case (NULL: this partner's own); the director
- * may end another partner's part. */
+ * may end another partner's part.
+ * Errors: WN_ENOTFOUND (no such case), WN_ENOTMEMBER, WN_EDENIED (the director
+ * cannot leave; only the director ends another's part; the case is closed),
+ * WN_ETRANSPORT. */
 int wn_case_leave(wn_client *c, const char *case_id, const char *partner, const wn_actor *actor);
 
-/* The director closes the case: no more data requests within it. */
+/* The director closes the case: no more data requests within it.
+ * Errors: WN_ENOTFOUND (no such case), WN_EDENIED (not the director, or the
+ * case is closed already), WN_ETRANSPORT. */
 int wn_case_close(wn_client *c, const char *case_id, const wn_actor *actor);
 
 /* The cases this partner takes part in, newest first. *out is owned by the
- * caller: wn_case_list_free(). */
+ * caller: wn_case_list_free().
+ * Errors: WN_ETRANSPORT. */
 int wn_cases(wn_client *c, wn_case_list **out);
+/* Frees l and every string it holds; NULL is ignored. */
 void wn_case_list_free(wn_case_list *l);
 
 /* ---- data requests (r04–r16) ------------------------------------------ */
@@ -357,8 +439,15 @@ typedef struct wn_request_result {
 /* Asks one partner for the categories of one person within a case, on a
  * lawful ground. A refusal by the source is a result (outcome "refused"), a
  * refusal by this node or the broker an error code. *out is owned by the
- * caller: wn_request_result_free(). */
+ * caller: wn_request_result_free().
+ * Errors: WN_EJSON (motivation_json is not a JSON object), WN_EBSN,
+ * WN_EPURPOSE, WN_ECATEGORY, WN_EGROUND, WN_EMOTIVATION, WN_ECONSENT,
+ * WN_EUNKNOWN_PARTNER, WN_EREVOKED (the source is not active), WN_EDENIED (the
+ * case is closed, or an incidental partner asks without an approval),
+ * WN_ENOTMEMBER, WN_ENOTINCASE, WN_EREPLAY (request_id was used before),
+ * WN_ETRANSPORT. */
 int wn_request(wn_client *c, const wn_request_params *p, wn_request_result **out);
+/* Frees r and every record it holds; NULL is ignored. */
 void wn_request_result_free(wn_request_result *r);
 
 /* Records this partner's professional's judgement that a conflict of duties
@@ -366,7 +455,9 @@ void wn_request_result_free(wn_request_result *r);
  * r12): for one case, person, recipient and set of categories, valid for
  * hours (0: 7 days), used by at most one request on the ground
  * conflict_of_duties. motivation_json is the Bijlage 3 motivation.
- * assertion_id gets its id. */
+ * assertion_id gets its id.
+ * Errors: WN_EJSON (motivation_json is not a JSON object), WN_EBSN,
+ * WN_ECATEGORY, WN_EMOTIVATION, WN_ENOTMEMBER, WN_ENOTINCASE, WN_ETRANSPORT. */
 int wn_duty_assert(wn_client *c, const char *case_id, const char *bsn, const char *to,
 		   const char *const *categories, size_t ncategories, const char *motivation_json,
 		   int hours, const wn_actor *actor, char assertion_id[WN_ID_LEN + 1]);
@@ -391,13 +482,20 @@ typedef struct wn_thirdparty_proposal {
 
 /* Proposes a third-party disclosure for one person of the case; proposing
  * is this partner's approval. The person is sealed to every partner of the
- * case, so each sees whom it decides about. approval_id gets its id. */
+ * case, so each sees whom it decides about. approval_id gets its id.
+ * Errors: WN_EJSON (motivation_json is not a JSON object), WN_EBSN,
+ * WN_EPURPOSE, WN_ECATEGORY, WN_EGROUND, WN_EMOTIVATION, WN_ECONSENT,
+ * WN_ENOTMEMBER, WN_ENOTINCASE, WN_EUNKNOWN_PARTNER, WN_EREVOKED (the third
+ * party is not active), WN_EDENIED (the case is closed, or a category is
+ * special), WN_ETRANSPORT. */
 int wn_thirdparty_propose(wn_client *c, const wn_thirdparty_proposal *p,
 			  char approval_id[WN_ID_LEN + 1]);
 
 /* As the third party: signs the confidentiality declaration of Bijlage 6 in
  * its current published version (kept with the approval, and beyond the
- * case: the duty of confidentiality outlives it, Heerlen 14.3). */
+ * case: the duty of confidentiality outlives it, Heerlen 14.3).
+ * Errors: WN_ENOTFOUND (no such proposal), WN_EDENIED (not the third party, or
+ * the proposal is decided), WN_EINVAL (signed already), WN_ETRANSPORT. */
 int wn_thirdparty_declare(wn_client *c, const char *approval_id, const char *name,
 			  const char *organisation, const char *place, const char *signed_on,
 			  const wn_actor *actor);
@@ -405,7 +503,11 @@ int wn_thirdparty_declare(wn_client *c, const char *approval_id, const char *nam
 /* As a partner of the case: approve (approve = 1) or reject (0). Before an
  * approval the node checks the proposal's person is the one sealed to it and
  * a member of the household (else WN_ENOTINCASE); the source also checks
- * the consent it rests on. */
+ * the consent it rests on.
+ * Errors: WN_ENOTFOUND (no such proposal), WN_ENOTMEMBER, WN_ENOTINCASE,
+ * WN_ECONSENT, WN_ESIG (the proposal does not carry its proposer's signature),
+ * WN_ESEAL (it seals no person to this partner), WN_EDENIED (the proposal is
+ * decided already), WN_ETRANSPORT. */
 int wn_thirdparty_decide(wn_client *c, const char *approval_id, int approve,
 			 const wn_actor *actor);
 
@@ -422,8 +524,10 @@ typedef struct wn_thirdparty_list {
 } wn_thirdparty_list;
 
 /* The proposals of this partner's cases, or addressed to it as the third
- * party. *out: wn_thirdparty_list_free(). */
+ * party. *out: wn_thirdparty_list_free().
+ * Errors: WN_ETRANSPORT. */
 int wn_thirdparties(wn_client *c, wn_thirdparty_list **out);
+/* Frees l and every string it holds; NULL is ignored. */
 void wn_thirdparty_list_free(wn_thirdparty_list *l);
 
 /* ---- the client's rights (r17, r18) ------------------------------------ */
@@ -457,8 +561,12 @@ typedef struct wn_rights_result {
 
 /* Routes a client's rights request to the partners; those that hold records
  * of the person register it with a four-week deadline. *out:
- * wn_rights_result_free(). */
+ * wn_rights_result_free().
+ * Errors: WN_EBSN, WN_ECATEGORY, WN_EDENIED (this is not the municipality's
+ * node), WN_EUNKNOWN_PARTNER (a named partner is not an active covenant
+ * partner), WN_ELIMIT, WN_ENOTMEMBER, WN_ENOTINCASE, WN_ETRANSPORT. */
 int wn_rights_request(wn_client *c, const wn_rights_params *p, wn_rights_result **out);
+/* Frees r and every string it holds; NULL is ignored. */
 void wn_rights_result_free(wn_rights_result *r);
 
 typedef struct wn_rights_item {
@@ -475,8 +583,10 @@ typedef struct wn_rights_list {
 } wn_rights_list;
 
 /* The rights requests this node registered: open and overdue ones first.
- * *out: wn_rights_list_free(). */
+ * *out: wn_rights_list_free().
+ * Errors: none beyond the common ones. */
 int wn_rights_pending(wn_client *c, wn_rights_list **out);
+/* Frees l and every string it holds; NULL is ignored. */
 void wn_rights_list_free(wn_rights_list *l);
 
 /* Decides a rights request: "done" (granted and carried out at once: a
@@ -486,7 +596,9 @@ void wn_rights_list_free(wn_rights_list *l);
  * "refused" with a motivation of at least 10 characters (WN_EMOTIVATION).
  * The decision goes back, sealed, to the municipality that sent the request.
  * WN_ENOTFOUND for an unknown id, WN_EINVAL for a decision its state does
- * not allow. */
+ * not allow.
+ * Errors: WN_ENOTFOUND (no such rights request), WN_EINVAL (a decision its
+ * state does not allow), WN_EMOTIVATION. */
 int wn_rights_decide(wn_client *c, const char *id, const char *decision, const char *motivation,
 		     const wn_actor *actor);
 
@@ -508,11 +620,15 @@ typedef struct wn_report_params {
  * node asks the partners (Heerlen 9.1); a partner that does not answer is
  * listed under "missing" and "complete" is false. The report is logged at
  * every partner that answers. *json_out: the report as JSON text, release
- * with free(). */
+ * with free().
+ * Errors: WN_EBSN, WN_EINVAL (own together with partners), WN_EDENIED (this is
+ * not the municipality's node and own is 0), WN_EUNKNOWN_PARTNER, WN_ELIMIT,
+ * WN_ETRANSPORT. */
 int wn_report_access(wn_client *c, const wn_report_params *p, char **json_out);
 
 /* Renders a report from wn_report_access() as a page in Dutch for the
- * client. WN_EJSON when report_json is not a report. *html_out: free(). */
+ * client. WN_EJSON when report_json is not a report. *html_out: free().
+ * Errors: WN_EINVAL, WN_EJSON, WN_ENOMEM. */
 int wn_report_html(const char *report_json, char **html_out);
 
 /* At the municipality's node: the rights requests it sent, each with one
@@ -521,13 +637,15 @@ int wn_report_html(const char *report_json, char **html_out);
  * partners' decisions came back. id NULL: all, newest first. *json_out:
  * {id, kind, deadline, state: open | being_executed | answered, overdue,
  * refusals, partners: [...]}, or {requests: [...]}; free(). WN_ENOTFOUND
- * for an id this node did not send. */
+ * for an id this node did not send.
+ * Errors: WN_ENOTFOUND (this node sent no such request). */
 int wn_rights_status(wn_client *c, const char *id, const wn_actor *actor, char **json_out);
 
 /* The written answer to the client (Dutch HTML) from wn_rights_status() of
  * one request: each organisation's decision, refusals with their
  * motivation, and how to object. WN_EJSON when status_json is not one
- * request. *html_out: free(). */
+ * request. *html_out: free().
+ * Errors: WN_EINVAL, WN_EJSON, WN_ENOMEM. */
 int wn_rights_letter_html(const char *status_json, char **html_out);
 
 /* ---- notices to the client (r08, r09; Heerlen 7.2, 7.3, 10.3, 11.4) ------- */
@@ -539,28 +657,37 @@ int wn_rights_letter_html(const char *status_json, char **html_out);
 /* The queue: overdue notices first (past the policy's notice_days), then by
  * due date; all != 0 includes those sent. *json_out: {notices: [{id, kind,
  * source, recipient, disclosed_at, due, status: queued | sent, overdue,
- * after_refusal, sent_on?, channel?}]}; free(). */
+ * after_refusal, sent_on?, channel?}]}; free().
+ * Errors: WN_EDENIED (this is not the municipality's node). */
 int wn_notices_list(wn_client *c, int all, const wn_actor *actor, char **json_out);
 
 /* One notice with its letter: {…, letter: {bsn, source, recipient,
  * recipient_role, categories, purpose, ground, legal_reference?, interest?,
- * request, case?, disclosed_at, refusal?}}; free(). Reading it is logged. */
+ * request, case?, disclosed_at, refusal?}}; free(). Reading it is logged.
+ * Errors: WN_ENOTFOUND (no such notice), WN_EDENIED (this is not the
+ * municipality's node). */
 int wn_notice_show(wn_client *c, const char *id, const wn_actor *actor, char **json_out);
 
 /* The letter for the client (Dutch HTML) from wn_notice_show(): what was
  * shared, by whom, with whom, why and on which ground, and the client's
- * rights. WN_EJSON when notice_json is not a notice. *html_out: free(). */
+ * rights. WN_EJSON when notice_json is not a notice. *html_out: free().
+ * Errors: WN_EINVAL, WN_EJSON, WN_ENOMEM. */
 int wn_notice_html(const char *notice_json, char **html_out);
 
 /* Records that the letter went out: on (YYYY-MM-DD, NULL: today) by channel
  * (post, email, portal, in_person, phone). WN_ENOTFOUND when it is not
- * queued. */
+ * queued.
+ * Errors: WN_ENOTFOUND (no such notice queued), WN_EDENIED (this is not the
+ * municipality's node), WN_EINVAL (on is in the future, or channel unknown). */
 int wn_notice_sent(wn_client *c, const char *id, const char *on, const char *channel,
 		   const wn_actor *actor);
 
 /* Records how and when the household was told of its case (G-P 5, 6):
  * moment "before" the case opened, or "after" with the reason (at least 10
- * characters, WN_EMOTIVATION); on YYYY-MM-DD; how as for wn_notice_sent. */
+ * characters, WN_EMOTIVATION); on YYYY-MM-DD; how as for wn_notice_sent.
+ * Errors: WN_EMOTIVATION, WN_EINVAL (moment, on or how not valid, or on in the
+ * future), WN_ENOTMEMBER (this partner does not take part in the case),
+ * WN_ETRANSPORT. */
 int wn_case_informed(wn_client *c, const char *case_id, const char *moment, const char *on,
 		     const char *how, const char *reason, const wn_actor *actor);
 
@@ -573,7 +700,9 @@ int wn_case_informed(wn_client *c, const char *case_id, const char *moment, cons
  * ledger with the checkpoint the broker witnessed and refuses to run on a
  * copy older than that (its disclosure entries since would be lost).
  * *json_out: {database, keys, ledger_entries}; free(). WN_EEXISTS when dir
- * holds a backup already. */
+ * holds a backup already.
+ * Errors: WN_EEXISTS (dir holds a backup already), WN_EINVAL (dir is not
+ * absolute), WN_EIO (dir or the copy cannot be written). */
 int wn_backup(wn_client *c, const char *dir, const wn_actor *actor, char **json_out);
 
 /* ---- management information (r25) --------------------------------------- */
@@ -583,7 +712,9 @@ int wn_backup(wn_client *c, const char *dir, const wn_actor *actor, char **json_
  * under 5 are suppressed, totals add up shown counts only, partners that
  * did not answer are listed under "missing". *json_out: JSON text
  * {month, threshold, rows: [{kind, cluster, partner, ground, outcome,
- * count | suppressed}], totals, missing, complete}; release with free(). */
+ * count | suppressed}], totals, missing, complete}; release with free().
+ * Errors: WN_EINVAL (month is not YYYY-MM), WN_EDENIED (an incidental partner
+ * asks), WN_ETRANSPORT. */
 int wn_stats(wn_client *c, const char *month, const wn_actor *actor, char **json_out);
 
 /* ---- consent (r10, r11, r12) ------------------------------------------ */
@@ -597,17 +728,25 @@ int wn_stats(wn_client *c, const char *month, const wn_actor *actor, char **json
  *    guardian}], "signed_on": "YYYY-MM-DD", "valid_until": "YYYY-MM-DD"}
  * The node checks it (signers valid for the subject's age, special
  * categories named), signs and keeps it encrypted, and registers its status
- * at the broker. Its id is written to consent_id. */
+ * at the broker. Its id is written to consent_id.
+ * Errors: WN_EJSON (document_json is not a JSON object), WN_EBSN, WN_EPURPOSE,
+ * WN_ECATEGORY, WN_ECONSENT (the declaration does not hold: signers, dates,
+ * special categories), WN_EUNKNOWN_PARTNER (a recipient or source is not in the
+ * directory), WN_ETOOBIG, WN_ETRANSPORT. */
 int wn_consent_register(wn_client *c, const char *document_json, const wn_actor *actor,
 			char consent_id[WN_ID_LEN + 1]);
 
 /* Records that the client refused consent (Heerlen 10.3); the same document
- * shape, without categories, signers or end date needed. */
+ * shape, without categories, signers or end date needed.
+ * Errors: WN_EJSON (document_json is not a JSON object), WN_EBSN, WN_EPURPOSE,
+ * WN_ECATEGORY, WN_ECONSENT, WN_EUNKNOWN_PARTNER, WN_ETRANSPORT. */
 int wn_consent_refuse(wn_client *c, const char *document_json, const wn_actor *actor,
 		      char consent_id[WN_ID_LEN + 1]);
 
 /* Revokes a consent this node registered. Every later request on it is
- * refused at once; disclosures logged before stay as they were. */
+ * refused at once; disclosures logged before stay as they were.
+ * Errors: WN_ENOTFOUND (this node does not hold it), WN_ECONSENT (it is not
+ * active), WN_EDENIED (another partner registered it), WN_ETRANSPORT. */
 int wn_consent_revoke(wn_client *c, const char *consent_id, const wn_actor *actor);
 
 typedef struct wn_consent_info {
@@ -625,8 +764,10 @@ typedef struct wn_consent_list {
 } wn_consent_list;
 
 /* The consents this node holds, newest first; bsn (may be NULL) limits them
- * to one person. *out: wn_consent_list_free(). */
+ * to one person. *out: wn_consent_list_free().
+ * Errors: WN_EBSN. */
 int wn_consents(wn_client *c, const char *bsn, wn_consent_list **out);
+/* Frees l and every string it holds; NULL is ignored. */
 void wn_consent_list_free(wn_consent_list *l);
 
 /* ---- membership (r22, r23, r24) ----------------------------------------- */
@@ -638,22 +779,30 @@ void wn_consent_list_free(wn_consent_list *l);
  * accession declaration's organisation, representative, function, place,
  * date (YYYY-MM-DD)}. The members decide under the federation's approval
  * rule. *json_out: {proposal, status, partner}; release with free().
- * WN_EEXISTS when a request is open already. */
+ * WN_EEXISTS when a request is open already.
+ * Errors: WN_EJSON (request_json is not a JSON object), WN_ESCHEMA,
+ * WN_ECLUSTER, WN_EEXISTS, WN_ECERT (this node's certificate is not the
+ * federation CA's), WN_ETRANSPORT. */
 int wn_member_join(wn_client *c, const char *request_json, char **json_out);
 
 /* This node's own join request: {proposal, status (open, approved,
- * rejected), partner}. WN_EUNKNOWN_PARTNER when it never asked. */
+ * rejected), partner}. WN_EUNKNOWN_PARTNER when it never asked.
+ * Errors: WN_EUNKNOWN_PARTNER, WN_ETRANSPORT. */
 int wn_member_status(wn_client *c, char **json_out);
 
 /* The federation's proposals (open first, with the votes cast), partners
  * with their status (active, notice with end_at, suspended, ended, revoked)
- * and the policy in force: {proposals, partners, policy}. */
+ * and the policy in force: {proposals, partners, policy}.
+ * Errors: WN_EPENDING (this node's join request awaits the members),
+ * WN_EUNKNOWN_PARTNER (it is no partner and never asked), WN_ETRANSPORT. */
 int wn_member_list(wn_client *c, char **json_out);
 
 /* This partner's vote on a proposal (a join, an immediate exit or a policy
  * change). WN_EEXISTS when it voted already, WN_ESTATE when the proposal
  * is decided, WN_EDENIED when this partner does not vote on it.
- * *json_out: {proposal, status, partner}. */
+ * *json_out: {proposal, status, partner}.
+ * Errors: WN_EEXISTS, WN_ESTATE, WN_EDENIED, WN_ENOTFOUND (no such proposal),
+ * WN_ETRANSPORT. */
 int wn_member_vote(wn_client *c, const wn_actor *actor, const char *proposal, int approve,
 		   const char *reason, char **json_out);
 
@@ -661,12 +810,15 @@ int wn_member_vote(wn_client *c, const wn_actor *actor, const char *proposal, in
  * (the policy's notice_months) later; from now on it is added to no new
  * case and asked in no new lookup by default, while its running cases
  * continue. immediate: also asks every other member to agree to an exit
- * now. *json_out: {partner, status, end_at, proposal?, exit?}. */
+ * now. *json_out: {partner, status, end_at, proposal?, exit?}.
+ * Errors: WN_ESTATE (this partner is not an active member), WN_ETRANSPORT. */
 int wn_member_notice(wn_client *c, const wn_actor *actor, int immediate, const char *reason,
 		     char **json_out);
 
 /* The municipality ends another partner's membership after consultation
- * (Groningen 10.2), with its reason. WN_EDENIED from any other partner. */
+ * (Groningen 10.2), with its reason. WN_EDENIED from any other partner.
+ * Errors: WN_EDENIED, WN_EUNKNOWN_PARTNER, WN_ESTATE (partner ended or revoked
+ * already), WN_ETRANSPORT. */
 int wn_member_end(wn_client *c, const wn_actor *actor, const char *partner, const char *reason,
 		  char **json_out);
 
@@ -674,7 +826,9 @@ int wn_member_end(wn_client *c, const wn_actor *actor, const char *partner, cons
  * policy_json {approval_rule (unanimous or municipality_and_majority),
  * notice_months, max_consent_days, max_partners}; adopted as the next
  * version once the members approve it under the rule in force.
- * *json_out: {proposal, status, partner}. */
+ * *json_out: {proposal, status, partner}.
+ * Errors: WN_EJSON (policy_json is not a JSON object), WN_ESCHEMA, WN_ECLUSTER,
+ * WN_EDENIED (an incidental partner proposes), WN_ETRANSPORT. */
 int wn_policy_propose(wn_client *c, const wn_actor *actor, const char *policy_json,
 		      char **json_out);
 

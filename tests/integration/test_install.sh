@@ -47,6 +47,55 @@ check "it exports wn_* symbols" test "$(printf '%s\n' "$EXPORTED" | grep -c '^wn
 OTHER=$(printf '%s\n' "$EXPORTED" | grep -v -e '^wn_' -e '^WIJKNET_1$' -e '^$')
 if [ -z "$OTHER" ]; then ok "it exports nothing but wn_*"; else notok "it exports others: $(echo $OTHER | head -c 300)"; fi
 
+# One page per exported function (scripts/mkman3 from wijknet.h), each with
+# the errors its comment lists, and no page of a function not exported.
+MAN3="$D/usr/share/man/man3"
+printf '%s\n' "$EXPORTED" | sed 's/@.*//' | grep '^wn_' | sort -u >"$T/symbols"
+(cd "$MAN3" 2>/dev/null && ls) | sed -n 's/^\(wn_.*\)\.3$/\1/p' | sort -u >"$T/pages"
+NOPAGE=$(comm -23 "$T/symbols" "$T/pages")
+if [ -z "$NOPAGE" ]; then ok "every exported function has its page in man3 ($(wc -l <"$T/symbols"))"
+else notok "exported functions without a page: ${NOPAGE//$'\n'/ }"; fi
+NOFUNC=$(comm -13 "$T/symbols" "$T/pages")
+if [ -z "$NOFUNC" ]; then ok "every wn_ page is of an exported function"
+else notok "pages of functions not exported: ${NOFUNC//$'\n'/ }"; fi
+# a page of a function returning int lists its errors, or says it has none
+# beyond the common ones; every page says what the function returns
+NOERR=
+while read -r f; do
+    [ -f "$MAN3/$f.3" ] || continue
+    awk '/^\.SH RETURN VALUE/ { rv = 1 } /^\\fBint / { isint = 1 }
+         rv && (/^\.B WN_E/ || /^None beyond/) { errs = 1 }
+         END { exit !(rv && (!isint || errs)) }' "$MAN3/$f.3" || NOERR="$NOERR $f"
+done <"$T/symbols"
+if [ -z "$NOERR" ]; then ok "every function's page has its return value and errors"
+else notok "pages without their errors:$NOERR"; fi
+if command -v groff >/dev/null 2>&1; then
+    BAD=
+    for p in "$MAN3"/wn_*.3; do
+        [ -z "$(groff -man -Tutf8 -ww -z "$p" 2>&1)" ] || BAD="$BAD $(basename "$p")"
+    done
+    if [ -z "$BAD" ]; then ok "the wn_ pages render with groff -ww without warnings"
+    else notok "groff warns on:$BAD"; fi
+else
+    echo "# groff is not installed: the wn_ pages are not rendered"
+fi
+# the generator refuses a function whose comment lists no errors: the
+# header with the Errors line of wn_record_delete taken out
+awk 'inerr { held = held "\n" $0; if ($0 ~ /\*\/$/) inerr = 0; next }
+     /^ \* Errors:/ { held = $0; inerr = ($0 !~ /\*\/$/); next }
+     held != "" { print ($0 ~ /^int wn_record_delete\(/ ? " */" : held); held = "" }
+     { print }' "$ROOT/include/wijknet.h" >"$T/noerrors.h"
+WITH=$(grep -c 'Errors:' "$ROOT/include/wijknet.h")
+if ! grep -B1 '^int wn_record_delete(' "$T/noerrors.h" | grep -q 'Errors:' &&
+    [ "$(grep -c 'Errors:' "$T/noerrors.h")" -eq $((WITH - 1)) ] &&
+    ! sh "$ROOT/scripts/mkman3" "$T/noerrors.h" "$T/man3" 2>"$T/mkman3.log" &&
+    grep -q 'wn_record_delete.*Errors' "$T/mkman3.log"
+then ok "mkman3 refuses a function returning int without an Errors line"
+else
+    notok "mkman3 does not refuse a function without an Errors line"
+    sed 's/^/#   /' "$T/mkman3.log"
+fi
+
 for u in wijknet-broker wijknet-node; do
     unit="$D/usr/lib/systemd/system/$u.service"
     check "installed the $u unit" test -f "$unit"
