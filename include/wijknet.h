@@ -129,7 +129,7 @@ typedef struct wn_partner {
 	const char *id;       /* partner id, e.g. "alcander" */
 	const char *name;     /* display name */
 	const char *address;  /* node's inbound URL */
-	const char *status;   /* registry status: active, suspended, revoked */
+	const char *status;   /* registry status: active, notice, suspended, ended, revoked */
 	const char *state;    /* health only: "up" or "down" */
 	int has_seal_key;     /* a verified sealing key is published */
 	double rtt_ms;        /* health only: round trip, or -1 */
@@ -828,7 +828,8 @@ int wn_member_end(wn_client *c, const wn_actor *actor, const char *partner, cons
  * version once the members approve it under the rule in force.
  * *json_out: {proposal, status, partner}.
  * Errors: WN_EJSON (policy_json is not a JSON object), WN_ESCHEMA, WN_ECLUSTER,
- * WN_EDENIED (an incidental partner proposes), WN_ETRANSPORT. */
+ * WN_EDENIED (an incidental partner proposes), WN_EEXISTS (another policy change
+ * is open: one at a time), WN_ETRANSPORT. */
 int wn_policy_propose(wn_client *c, const wn_actor *actor, const char *policy_json,
 		      char **json_out);
 
