@@ -267,6 +267,25 @@ static int route_admit_locked(db *d, void *arg)
  * each answer. *answers: the verified answer envelopes; *delivery: partner →
  * answered, unavailable or rejected. The delivery is logged as well; when a
  * log write fails nothing is forwarded or nothing is relayed. */
+/* Each recipient's copy carries only the body sealed to it; *total: the
+ * bytes of all of them. items[i].req is malloc'd (freed by the caller). */
+static int route_encode_each(const json_t *fwd, const json_t *to, struct rpc_fan_item *items,
+			     size_t n, size_t *total)
+{
+	*total = 0;
+	for (size_t i = 0; i < n; i++) {
+		char *w = NULL;
+		size_t wl = 0;
+		int rc = envelope_encode_for(fwd, json_string_value(json_array_get(to, i)), &w, &wl);
+		if (rc != 0)
+			return rc;
+		items[i].req = w;
+		items[i].len = wl;
+		*total += wl;
+	}
+	return 0;
+}
+
 static int route_forward(struct broker *b, const struct broker_request *rq, const json_t *entry,
 			 const struct receipt_attest *attest, const char *answer_type,
 			 int deadline, struct route_admit *admit, json_t **answers,
@@ -281,7 +300,7 @@ static int route_forward(struct broker *b, const struct broker_request *rq, cons
 	json_t *fwd = json_deep_copy(env), *list = json_array(), *dv = json_object();
 	json_t *counts = json_object(), *sizes = json_object();
 	struct rpc_fan_item *items = calloc(n ? n : 1, sizeof(*items));
-	char leaf[65], *wire = NULL;
+	char leaf[65];
 	size_t wlen = 0;
 	int rc = WN_ENOMEM;
 	if (fwd == NULL || list == NULL || dv == NULL || counts == NULL || items == NULL)
@@ -315,7 +334,7 @@ static int route_forward(struct broker *b, const struct broker_request *rq, cons
 		at.keys = admit->keys;
 	}
 	if ((rc = envelope_countersign(fwd, b->ident->key, b->ident->id, *index, leaf, &at)) != 0 ||
-	    (rc = envelope_encode(fwd, &wire, &wlen)) != 0) {
+	    (rc = route_encode_each(fwd, to, items, n, &wlen)) != 0) {
 		if (tp != NULL) { /* never sent: the approval stands */
 			json_t *unsent = json_pack("{s:s,s:s}", "type", "request.unsent", "id",
 						   envelope_str(env, "id"));
@@ -331,8 +350,6 @@ static int route_forward(struct broker *b, const struct broker_request *rq, cons
 	for (size_t i = 0; i < n; i++) {
 		struct registry_partner *p = registry_find(b->reg, json_string_value(json_array_get(to, i)));
 		items[i].client = rpc_client_connected(p->client) ? p->client : NULL;
-		items[i].req = wire;
-		items[i].len = wlen;
 	}
 	rpc_fanout(items, n, deadline);
 	for (size_t i = 0; i < n; i++) {
@@ -388,8 +405,9 @@ out:
 	json_decref(dv);
 	json_decref(counts);
 	json_decref(sizes);
+	for (size_t i = 0; items != NULL && i < n; i++)
+		free((void *)items[i].req);
 	free(items);
-	free(wire);
 	return rc;
 }
 

@@ -36,6 +36,7 @@ static const struct schema_field header_fields[] = {
 	{ "approval", SCHEMA_STRING, 0, 32 },
 	{ "body", SCHEMA_OBJECT, 0, 0 },
 	{ "sealed", SCHEMA_OBJECT, 0, 0 },
+	{ "digests", SCHEMA_OBJECT, 0, 0 },
 	{ "sig", SCHEMA_STRING, 0, 256 },
 	{ "receipt", SCHEMA_OBJECT, 0, 0 },
 	{ NULL, 0, 0, 0 },
@@ -191,11 +192,29 @@ int envelope_check(const json_t *env, char *err, size_t errcap)
 	json_t *receipt = json_object_get(env, "receipt");
 	if (receipt != NULL && (rc = schema_check(receipt, receipt_fields, err, errcap)) != 0)
 		goto fail;
-	json_t *sealed = json_object_get(env, "sealed");
+	json_t *sealed = json_object_get(env, "sealed"), *digests = json_object_get(env, "digests");
 	const char *k;
 	json_object_foreach(sealed, k, x) {
 		if (schema_valid_partner_id(k) != 0 || !json_is_string(x)) {
 			snprintf(err, errcap, "field 'sealed': entry '%.64s' is not partner → string", k);
+			rc = WN_ESCHEMA;
+			goto fail;
+		}
+		if (json_object_get(digests, k) == NULL) {
+			snprintf(err, errcap, "field 'digests': no digest of the body sealed to '%.64s'", k);
+			rc = WN_ESCHEMA;
+			goto fail;
+		}
+	}
+	if (json_object_size(digests) > ENVELOPE_MAX_TO) {
+		snprintf(err, errcap, "field 'digests': more than %d", ENVELOPE_MAX_TO);
+		rc = WN_ESCHEMA;
+		goto fail;
+	}
+	json_object_foreach(digests, k, x) {
+		if (schema_valid_partner_id(k) != 0 || hex_validate(json_string_value(x), 64) != 0) {
+			snprintf(err, errcap, "field 'digests': entry '%.64s' is not partner → 64 hex "
+				 "digits", k);
 			rc = WN_ESCHEMA;
 			goto fail;
 		}
@@ -293,8 +312,60 @@ static int envelope_signing_input(const json_t *env, const char *context, const 
 	return 0;
 }
 
-static const char *const drop_sig[] = { "sig", "receipt", NULL };
-static const char *const drop_receipt[] = { "receipt", NULL };
+/* The signature covers the digests of the sealed bodies, not the bodies:
+ * the broker forwards each partner its own body, and the signature and the
+ * receipt still hold for every one of them. */
+static const char *const drop_sig[] = { "sig", "receipt", "sealed", NULL };
+
+/* SHA-256 (hex) of one sealed body as it travels (its base64 text). */
+static int envelope_digest(const json_t *ct, char out[65])
+{
+	uint8_t h[32];
+	const char *s = json_string_value(ct);
+	if (s == NULL || pki_sha256(s, strlen(s), h) != 0)
+		return WN_ECRYPTO;
+	hex_encode(h, 32, out);
+	return 0;
+}
+
+/* Sets "digests" to what is sealed now (none: no digests). */
+static int envelope_set_digests(json_t *env)
+{
+	json_t *sealed = json_object_get(env, "sealed"), *ct;
+	const char *k;
+	char d[65];
+	if (json_object_size(sealed) == 0) {
+		json_object_del(env, "digests");
+		return 0;
+	}
+	json_t *digests = json_object();
+	if (digests == NULL)
+		return WN_ENOMEM;
+	json_object_foreach(sealed, k, ct) {
+		if (envelope_digest(ct, d) != 0 || json_object_set_new(digests, k, json_string(d)) != 0) {
+			json_decref(digests);
+			return WN_ECRYPTO;
+		}
+	}
+	return json_object_set_new(env, "digests", digests) == 0 ? 0 : WN_ENOMEM;
+}
+
+/* Every body present is the one the signature's digests name. */
+static int envelope_check_digests(const json_t *env)
+{
+	json_t *sealed = json_object_get(env, "sealed"), *ct, *digests = json_object_get(env, "digests");
+	const char *k;
+	char d[65];
+	json_object_foreach(sealed, k, ct) {
+		const char *want = json_string_value(json_object_get(digests, k));
+		if (want == NULL || envelope_digest(ct, d) != 0 || strcmp(d, want) != 0)
+			return WN_ESIG;
+	}
+	return 0;
+}
+/* The bodies are bound through their digests, so every recipient's copy
+ * (its own body only) hashes alike. */
+static const char *const drop_receipt[] = { "receipt", "sealed", NULL };
 static const char *const drop_rsig[] = { "sig", NULL };
 
 int envelope_sign_object(const json_t *obj, const char *context, const char *const *drop,
@@ -318,7 +389,9 @@ int envelope_sign(json_t *env, EVP_PKEY *key)
 	char *b64 = NULL;
 	json_object_del(env, "sig");
 	json_object_del(env, "receipt");
-	int rc = envelope_sign_object(env, SIG_CONTEXT, drop_sig, key, &b64);
+	int rc = envelope_set_digests(env);
+	if (rc == 0)
+		rc = envelope_sign_object(env, SIG_CONTEXT, drop_sig, key, &b64);
 	if (rc == 0)
 		json_object_set_new(env, "sig", json_string(b64));
 	free(b64);
@@ -371,6 +444,8 @@ int envelope_hash_object(const json_t *obj, const char *const *drop, char out[65
 
 int envelope_verify(const json_t *env, X509 *cert)
 {
+	if (envelope_check_digests(env) != 0)
+		return WN_ESIG;
 	return envelope_check_sig(env, SIG_CONTEXT, drop_sig, cert, WN_ESIG);
 }
 
@@ -429,6 +504,24 @@ int envelope_verify_receipt(const json_t *env, X509 *broker_cert, const char *br
 	return envelope_check_sig(r, RECEIPT_CONTEXT, drop_rsig, broker_cert, WN_ENORECEIPT);
 }
 
+int envelope_encode_for(const json_t *env, const char *recipient, char **out, size_t *len)
+{
+	json_t *copy = json_copy((json_t *)env), *own = json_object();
+	json_t *ct = json_object_get(json_object_get(env, "sealed"), recipient);
+	int rc = WN_ENOMEM;
+	if (copy == NULL || own == NULL)
+		goto out;
+	if (ct != NULL && json_object_set(own, recipient, ct) != 0)
+		goto out;
+	if (json_object_get(env, "sealed") != NULL && json_object_set(copy, "sealed", own) != 0)
+		goto out;
+	rc = envelope_encode(copy, out, len);
+out:
+	json_decref(own);
+	json_decref(copy);
+	return rc;
+}
+
 int envelope_encode(const json_t *env, char **out, size_t *len)
 {
 	int rc = canon_dump(env, out, len);
@@ -443,7 +536,7 @@ int envelope_encode(const json_t *env, char **out, size_t *len)
 /* The routing header (and the recipient) authenticated by each seal. */
 static int envelope_seal_aad(const json_t *env, const char *recipient, char **out, size_t *len)
 {
-	static const char *const drop[] = { "sealed", "body", "sig", "receipt", NULL };
+	static const char *const drop[] = { "sealed", "digests", "body", "sig", "receipt", NULL };
 	char ctx[96];
 	snprintf(ctx, sizeof(ctx), "wijknet-seal-aad-v1 %s\n", recipient);
 	return envelope_signing_input(env, ctx, drop, out, len);

@@ -5,9 +5,12 @@
  * type needs them case, purpose, ground, actor, re (the id answered). A plain
  * `body` carries non-personal content (directory, health); `sealed` maps a
  * partner id to an HPKE ciphertext only that partner can open, with the
- * routing header as additional data. `sig` is the sender's ECDSA P-256
- * signature over the canonical form of everything else; `receipt` is the
- * broker's countersignature, binding its audit-log entry to the envelope.
+ * routing header as additional data, and `digests` maps it to the SHA-256 of
+ * that ciphertext. `sig` is the sender's ECDSA P-256 signature over the
+ * canonical form of everything but the bodies (their digests stand for
+ * them), so the broker forwards each recipient only its own body; `receipt`
+ * is the broker's countersignature, binding its audit-log entry to the
+ * envelope (likewise without the bodies).
  */
 #ifndef WN_ENVELOPE_H
 #define WN_ENVELOPE_H
@@ -19,7 +22,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
-#define ENVELOPE_VERSION 1
+#define ENVELOPE_VERSION 2 /* 2: the signature covers the sealed bodies' digests */
 #define ENVELOPE_MAX_BYTES (512 * 1024) /* whole message on the wire */
 #define ENVELOPE_MAX_TO 64              /* recipients of one message */
 #define ENVELOPE_MAX_SEALED (320 * 1024) /* one sealed body, decoded (a request's answer) */
@@ -43,7 +46,8 @@ int envelope_new(json_t **out, const char *type, const char *from, const char *c
 /* Shorthand for one recipient. */
 int envelope_new1(json_t **out, const char *type, const char *from, const char *to);
 
-/* Signs env with key (sets "sig", drops any old "sig" and "receipt"). */
+/* Signs env with key: sets "digests" of its sealed bodies and "sig", drops
+ * any old "sig" and "receipt". Seal every body before signing. */
 int envelope_sign(json_t *env, EVP_PKEY *key);
 
 /* Signs any JSON object the way envelopes are signed: the canonical form of
@@ -59,7 +63,8 @@ int envelope_verify_object(const json_t *obj, const char *context, const char *c
 /* SHA-256 (hex) of the canonical form of obj without the fields in drop. */
 int envelope_hash_object(const json_t *obj, const char *const *drop, char out[65]);
 
-/* Verifies "sig" with the sender's certificate: 0 or WN_ESIG. */
+/* Verifies "sig" with the sender's certificate, and that each body present
+ * is the one its digest names: 0 or WN_ESIG. */
 int envelope_verify(const json_t *env, X509 *cert);
 
 /* SHA-256 of the canonical envelope without its receipt (hex, 65 bytes). */
@@ -91,6 +96,10 @@ int envelope_verify_receipt(const json_t *env, X509 *broker_cert, const char *br
 
 /* Canonical wire form; *out malloc'd (caller frees). */
 int envelope_encode(const json_t *env, char **out, size_t *len);
+
+/* The wire form recipient gets: env with only the body sealed to it (the
+ * signature and receipt hold, as they cover the digests). *out: free(). */
+int envelope_encode_for(const json_t *env, const char *recipient, char **out, size_t *len);
 
 /* Seals body (canonical JSON, padded) to recipient's X25519 public key. */
 int envelope_seal(json_t *env, const char *recipient, const uint8_t pk[32], const json_t *body);

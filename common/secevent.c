@@ -14,17 +14,39 @@
 
 #define RPC_HOST_MAX 64
 
-/* Refusals of a minute logged line by line before only powers of two are. */
-#define SECEVENT_LOGGED_PER_MINUTE 10
+#define COUNTED_DETAIL "further refusals of this kind from this host this minute"
 
-/* The row of this minute for (kind, host) — without a host, (kind, claimed
- * sender) — gets one more in its count; 0 when there was one. */
-static int secevent_count_locked(db *d, const struct secevent *e, int64_t minute, long *count)
+/* Refusals this minute from the connection's address, of any kind and
+ * whatever sender they claim (a flood cannot spread itself over kinds or
+ * claimed senders); without an address, of this kind from this sender. */
+static int secevent_seen_locked(db *d, const struct secevent *e, int64_t minute, long *out)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = db_prepare(d, "SELECT COALESCE(SUM(count), 0) FROM security_events WHERE"
+			       " minute = ?1 AND kind = ?2 AND (addr = ?4 OR (?4 IS NULL AND"
+			       " addr IS NULL AND peer IS ?3))", &st);
+	if (rc != 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, minute);
+	sqlite3_bind_text(st, 2, wn_errname(e->code), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, e->peer, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 4, e->addr, -1, SQLITE_TRANSIENT);
+	rc = WN_EDB;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*out = (long)sqlite3_column_int64(st, 0);
+		rc = 0;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Adds one to the minute's counted row; 0 when there was one to add to. */
+static int secevent_count_locked(db *d, const struct secevent *e, int64_t minute)
 {
 	sqlite3_stmt *st = NULL;
 	int rc = db_prepare(d, "UPDATE security_events SET count = count + 1, ts = ?5 WHERE"
-			       " minute = ?1 AND kind = ?2 AND (addr = ?4 OR (?4 IS NULL AND"
-			       " addr IS NULL AND peer IS ?3)) RETURNING count", &st);
+			       " minute = ?1 AND kind = ?2 AND (peer IS ?3 OR ?4 IS NOT NULL) AND"
+			       " addr IS ?4 AND msg_id IS NULL AND detail = '" COUNTED_DETAIL "'", &st);
 	if (rc != 0)
 		return rc;
 	sqlite3_bind_int64(st, 1, minute);
@@ -32,20 +54,14 @@ static int secevent_count_locked(db *d, const struct secevent *e, int64_t minute
 	sqlite3_bind_text(st, 3, e->peer, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 4, e->addr, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 5, time_now_ms());
-	int s = sqlite3_step(st);
-	if (s == SQLITE_ROW) {
-		*count = (long)sqlite3_column_int64(st, 0);
-		rc = 0;
-	} else {
-		rc = s == SQLITE_DONE ? WN_ENOTFOUND : WN_EDB;
-	}
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
 	sqlite3_finalize(st);
+	if (rc == 0 && sqlite3_changes(db_handle(d)) == 0)
+		rc = WN_ENOTFOUND;
 	return rc;
 }
 
-/* The first refusal of its minute: the row keeps its claimed sender, message
- * id and detail; the rest of the minute only count. */
-static int secevent_insert_locked(db *d, const struct secevent *e, int64_t minute)
+static int secevent_insert_locked(db *d, const struct secevent *e, int64_t minute, int counted)
 {
 	sqlite3_stmt *st = NULL;
 	int rc = db_prepare(d, "INSERT INTO security_events(ts, kind, code, peer, msg_id, detail,"
@@ -55,10 +71,14 @@ static int secevent_insert_locked(db *d, const struct secevent *e, int64_t minut
 	sqlite3_bind_int64(st, 1, time_now_ms());
 	sqlite3_bind_text(st, 2, wn_errname(e->code), -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 3, e->code);
-	sqlite3_bind_text(st, 4, e->peer, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 5, e->msg_id, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 6, e->detail ? e->detail : wn_strerror(e->code), -1,
-			  SQLITE_TRANSIENT);
+	/* counted refusals from a host are one row per kind, whatever sender
+	 * they claim: claims cannot multiply rows */
+	if (!counted || e->addr == NULL)
+		sqlite3_bind_text(st, 4, e->peer, -1, SQLITE_TRANSIENT);
+	if (!counted)
+		sqlite3_bind_text(st, 5, e->msg_id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 6, counted ? COUNTED_DETAIL : e->detail ? e->detail : wn_strerror(e->code),
+			  -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 7, e->addr, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 8, minute);
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
@@ -66,18 +86,17 @@ static int secevent_insert_locked(db *d, const struct secevent *e, int64_t minut
 	return rc;
 }
 
-/* One row per host (or claimed sender), kind and minute, with a count: a
- * flood, however it varies its claims, cannot bury an incident. */
 static int secevent_store(db *d, const struct secevent *e, long *seen)
 {
 	int64_t minute = time_now_ms() / 60000;
 	db_lock(d);
-	int rc = secevent_count_locked(d, e, minute, seen);
-	if (rc == WN_ENOTFOUND) {
-		*seen = 1;
-		rc = secevent_insert_locked(d, e, minute);
-	}
+	int rc = secevent_seen_locked(d, e, minute, seen);
+	if (rc == 0 && *seen < SECEVENT_DETAILED_PER_MINUTE)
+		rc = secevent_insert_locked(d, e, minute, 0);
+	else if (rc == 0 && (rc = secevent_count_locked(d, e, minute)) == WN_ENOTFOUND)
+		rc = secevent_insert_locked(d, e, minute, 1);
 	db_unlock(d);
+	(*seen)++;
 	return rc;
 }
 
@@ -85,7 +104,7 @@ static void secevent_log(const struct secevent *e, long seen)
 {
 	/* the first ones of a minute, then at 16, 32, 64, ...: a flood stays visible
 	 * without flooding the log */
-	if (seen > SECEVENT_LOGGED_PER_MINUTE && (seen & (seen - 1)) != 0)
+	if (seen > SECEVENT_DETAILED_PER_MINUTE && (seen & (seen - 1)) != 0)
 		return;
 	json_t *f = json_pack("{s:s,s:i,s:s,s:I}", "kind", wn_errname(e->code), "code", e->code,
 			      "detail", e->detail ? e->detail : wn_strerror(e->code),
@@ -198,8 +217,8 @@ int secevent_digest(db *d, int64_t since_ms, json_t **out)
 	if (rows == NULL)
 		return WN_ENOMEM;
 	db_lock(d);
-	/* per kind, host (or claimed sender without one) and day: the claimed
-	 * sender shown is the first of the day's */
+	/* per kind, host (or claimed sender without one) and day, whatever
+	 * senders a host claimed: claims cannot multiply the register's rows */
 	int rc = db_prepare(d, "SELECT kind, COALESCE(MIN(peer), ''), COALESCE(addr, ''),"
 			       " strftime('%Y-%m-%d', ts / 1000, 'unixepoch') AS day, SUM(count),"
 			       " MIN(ts), MAX(ts), substr(MIN(detail), 1, 500) FROM security_events WHERE ts >= ?"

@@ -28,6 +28,11 @@
 	"ALTER TABLE security_events ADD COLUMN count INTEGER NOT NULL DEFAULT 1;" \
 	"CREATE INDEX security_events_minute ON security_events(minute, kind);"
 
+/* Refusals of one kind from one host (or, without one, from one sender) in
+ * one minute that get a row of their own; the rest are counted in one row
+ * per kind and host (without a host: per kind and claimed sender). */
+#define SECEVENT_DETAILED_PER_MINUTE 10
+
 struct secevent {
 	int code;            /* kind = wn_errname(code) */
 	const char *peer;    /* the sender the message claims, or NULL */

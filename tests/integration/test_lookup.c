@@ -379,7 +379,7 @@ static void test_r02_known_r26_clusters_broker_enforces_scope(void **state)
 	uint8_t sk[32], pk[32];
 	json_t *reply = NULL, *body = raw_lookup_body(BSN_KNOWN);
 	long before = dbq(f, "data/broker.db",
-			  "SELECT COUNT(*) FROM security_events WHERE kind='unknown_cluster'");
+			  "SELECT COALESCE(SUM(count), 0) FROM security_events WHERE kind='unknown_cluster'");
 	long sevagram_before = disclosures_count(f, "sevagram");
 	assert_int_equal(hpke_keypair_generate(sk, pk), 0);
 	radar_to_broker(f, &peer);
@@ -388,7 +388,7 @@ static void test_r02_known_r26_clusters_broker_enforces_scope(void **state)
 	assert_int_equal(raw_send_env(&peer, env, 5000, &reply), 0);
 	assert_string_equal(reply_error(reply), "unknown_cluster");
 	assert_int_equal(dbq(f, "data/broker.db",
-			     "SELECT COUNT(*) FROM security_events WHERE kind='unknown_cluster'"),
+			     "SELECT COALESCE(SUM(count), 0) FROM security_events WHERE kind='unknown_cluster'"),
 			 before + 1);
 	assert_int_equal(disclosures_count(f, "sevagram"), sevagram_before);
 	json_decref(reply);
@@ -668,7 +668,7 @@ static void test_r20_integrity_r21_breach_body_sealed_to_wrong_key(void **state)
 	char xonar_pem[512], err[256];
 	pki_identity *xonar = NULL;
 	long seal_before = fed_db_count(f, "data/xonar.db",
-					"SELECT COUNT(*) FROM security_events WHERE kind='seal'");
+					"SELECT COALESCE(SUM(count), 0) FROM security_events WHERE kind='seal'");
 	long disc_before = disclosures_count(f, "xonar");
 	assert_int_equal(hpke_keypair_generate(sk, pk), 0);
 	radar_to_broker(f, &peer);
@@ -695,10 +695,10 @@ static void test_r20_integrity_r21_breach_body_sealed_to_wrong_key(void **state)
 	assert_int_equal(envelope_verify(a, xonar->cert), 0);
 	/* in xonar's breach register; no disclosure was made */
 	assert_int_equal(fed_db_count(f, "data/xonar.db",
-				      "SELECT COUNT(*) FROM security_events WHERE kind='seal'"),
+				      "SELECT COALESCE(SUM(count), 0) FROM security_events WHERE kind='seal'"),
 			 seal_before + 1);
 	assert_int_equal(dbq(f, "data/xonar.db",
-			     "SELECT COUNT(*) FROM security_events WHERE kind='seal' AND peer='radar'"
+			     "SELECT COALESCE(SUM(count), 0) FROM security_events WHERE kind='seal' AND peer='radar'"
 			     " AND msg_id='%s'", envelope_str(env, "id")), 1);
 	assert_int_equal(disclosures_count(f, "xonar"), disc_before);
 	pki_identity_free(xonar);
@@ -742,7 +742,7 @@ static void test_r20_integrity_replayed_lookup_refused(void **state)
 	assert_int_equal(raw_call(&peer, buf, len, 5000, &reply), 0);
 	assert_string_equal(reply_error(reply), "replay");
 	assert_int_equal(dbq(f, "data/broker.db",
-			     "SELECT COUNT(*) FROM security_events WHERE kind='replay' AND "
+			     "SELECT COALESCE(SUM(count), 0) FROM security_events WHERE kind='replay' AND "
 			     "peer='radar' AND msg_id='%s'", envelope_str(env, "id")), 1);
 	/* not forwarded a second time */
 	assert_int_equal(disclosures_count(f, "xonar"), disc_before + 1);
@@ -849,13 +849,13 @@ static void test_r20_integrity_tampered_answer_refused(void **state)
 {
 	struct fed *f = *state;
 	struct rogue r;
-	long rejected = fed_db_count(f, "data/broker.db", "SELECT COUNT(*) FROM security_events "
+	long rejected = fed_db_count(f, "data/broker.db", "SELECT COALESCE(SUM(count), 0) FROM security_events "
 				     "WHERE kind='signature' AND peer='xonar'");
 	rogue_start(f, &r, ROGUE_TAMPER);
 	wn_lookup_result *res = lookup_rogue(f);
 	/* the broker does not relay what xonar did not sign as it is */
 	expect_answer(res, "xonar", "invalid", "rejected");
-	assert_true(fed_db_count(f, "data/broker.db", "SELECT COUNT(*) FROM security_events WHERE "
+	assert_true(fed_db_count(f, "data/broker.db", "SELECT COALESCE(SUM(count), 0) FROM security_events WHERE "
 				 "kind='signature' AND peer='xonar'") > rejected);
 	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM audit_log WHERE msg_id='%s'"
 			     " AND type='lookup.delivery' AND entry LIKE '%%\"xonar\":\"rejected\"%%'",
@@ -868,13 +868,13 @@ static void test_r20_integrity_answer_sealed_to_another_refused(void **state)
 {
 	struct fed *f = *state;
 	struct rogue r;
-	long seal = fed_db_count(f, "data/alcander.db", "SELECT COUNT(*) FROM security_events WHERE "
+	long seal = fed_db_count(f, "data/alcander.db", "SELECT COALESCE(SUM(count), 0) FROM security_events WHERE "
 				 "kind='seal' AND peer='xonar'");
 	rogue_start(f, &r, ROGUE_WRONG_SEAL);
 	wn_lookup_result *res = lookup_rogue(f);
 	/* signed by xonar, relayed, but the requester cannot open it: never "known" */
 	expect_answer(res, "xonar", "invalid", "seal");
-	assert_int_equal(fed_db_count(f, "data/alcander.db", "SELECT COUNT(*) FROM security_events "
+	assert_int_equal(fed_db_count(f, "data/alcander.db", "SELECT COALESCE(SUM(count), 0) FROM security_events "
 				      "WHERE kind='seal' AND peer='xonar'"), seal + 1);
 	wn_lookup_result_free(res);
 	rogue_stop(&r);
@@ -1207,13 +1207,13 @@ static void test_r02_known_bad_input_over_partner_limit(void **state)
 	p.npartners = 3;
 	lookup_fails(f, 0, &p, WN_ELIMIT, NULL);
 	assert_true(fed_db_count(f, "data/broker.db",
-				 "SELECT COUNT(*) FROM security_events WHERE kind='limit' AND "
+				 "SELECT COALESCE(SUM(count), 0) FROM security_events WHERE kind='limit' AND "
 				 "peer='alcander'") >= 1);
 	/* refused by the broker: no partner was asked */
 	for (size_t i = 1; i < 4; i++)
 		assert_int_equal(disclosures_count(f, four[i]), 0);
 	long events = fed_db_count(f, "data/broker.db",
-				   "SELECT COUNT(*) FROM security_events WHERE kind='limit'");
+				   "SELECT COALESCE(SUM(count), 0) FROM security_events WHERE kind='limit'");
 	int st = cli(f, "alcander", "lookup --bsn " BSN_KNOWN " --purpose intake " FED_LOOKUP_ARGS " "
 				    "--partners radar,xonar,mondriaan");
 	if (st == 0 || !cli_err_has(f, "limit"))
@@ -1221,7 +1221,7 @@ static void test_r02_known_bad_input_over_partner_limit(void **state)
 	assert_int_not_equal(st, 0);
 	assert_true(cli_err_has(f, "limit"));
 	assert_int_equal(fed_db_count(f, "data/broker.db",
-				      "SELECT COUNT(*) FROM security_events WHERE kind='limit'"),
+				      "SELECT COALESCE(SUM(count), 0) FROM security_events WHERE kind='limit'"),
 			 events + 1);
 	/* within the limit it works */
 	p.npartners = 2;

@@ -646,7 +646,9 @@ static void test_envelope_parse_bad_version(void **state)
 {
 	(void)state;
 	json_t *env = valid_header();
-	json_object_set_new(env, "v", json_integer(2));
+	json_object_set_new(env, "v", json_integer(1)); /* signed its bodies whole */
+	expect_parse_obj(env, WN_ESCHEMA, "field 'v'");
+	json_object_set_new(env, "v", json_integer(3));
 	expect_parse_obj(env, WN_ESCHEMA, "field 'v'");
 	json_object_set_new(env, "v", json_integer(0));
 	expect_parse_obj(env, WN_ESCHEMA, "field 'v'");
@@ -802,6 +804,50 @@ static void test_r03_pseudonym_seal_round_trip(void **state)
 	assert_true(json_equal(opened, body));
 	json_decref(opened);
 	free(wire);
+	json_decref(back);
+	json_decref(env);
+	json_decref(body);
+}
+
+/* The broker forwards each recipient only its own body: the sender's
+ * signature, over the bodies' digests, holds for every copy; a body swapped
+ * for another does not. */
+static void test_r03_each_recipient_gets_only_its_body(void **state)
+{
+	(void)state;
+	static const char *const to[] = { "alcander", "radar" };
+	json_t *env = NULL, *body = json_pack("{s:s}", "bsn", "111222333");
+	assert_int_equal(envelope_new(&env, "lookup", "bartok", to, 2), 0);
+	assert_int_equal(envelope_seal(env, "alcander", fx.pk_a, body), 0);
+	assert_int_equal(envelope_seal(env, "radar", fx.pk_b, body), 0);
+	assert_int_equal(envelope_sign(env, fx.bartok.key), 0);
+	assert_int_equal(json_object_size(json_object_get(env, "digests")), 2);
+	char full[65], mine[65], *wire = NULL, err[256] = "";
+	size_t len = 0;
+	assert_int_equal(envelope_hash_hex(env, full), 0);
+	assert_int_equal(envelope_encode_for(env, "alcander", &wire, &len), 0);
+	json_t *back = NULL, *opened = NULL;
+	assert_int_equal(envelope_parse(wire, len, &back, err, sizeof(err)), 0);
+	free(wire);
+	assert_int_equal(json_object_size(json_object_get(back, "sealed")), 1);
+	assert_null(json_object_get(json_object_get(back, "sealed"), "radar"));
+	assert_int_equal(envelope_verify(back, fx.bartok.cert), 0);
+	assert_int_equal(envelope_hash_hex(back, mine), 0);
+	assert_string_equal(mine, full); /* one receipt binds every copy */
+	assert_int_equal(envelope_open(back, "alcander", fx.sk_a, &opened), 0);
+	assert_true(json_equal(opened, body));
+	json_decref(opened);
+	/* radar's body put in alcander's place: the digest does not match */
+	json_object_set(json_object_get(back, "sealed"), "alcander",
+			json_object_get(json_object_get(env, "sealed"), "radar"));
+	assert_int_equal(envelope_verify(back, fx.bartok.cert), WN_ESIG);
+	/* a body without a digest is refused at parsing */
+	json_object_del(json_object_get(back, "digests"), "alcander");
+	char *text = json_dumps(back, JSON_COMPACT);
+	json_t *none = NULL;
+	assert_int_equal(envelope_parse(text, strlen(text), &none, err, sizeof(err)), WN_ESCHEMA);
+	assert_non_null(strstr(err, "digests"));
+	free(text);
 	json_decref(back);
 	json_decref(env);
 	json_decref(body);
@@ -1266,6 +1312,7 @@ int main(void)
 		cmocka_unit_test(test_r20_integrity_receipt_missing),
 		cmocka_unit_test(test_r03_pseudonym_seal_round_trip),
 		cmocka_unit_test(test_r03_pseudonym_sealed_to_other_partner),
+		cmocka_unit_test(test_r03_each_recipient_gets_only_its_body),
 		cmocka_unit_test(test_r03_pseudonym_seal_header_is_aad),
 		cmocka_unit_test(test_r02_known_padding),
 		cmocka_unit_test(test_r02_known_padding_too_big),
