@@ -61,6 +61,7 @@ HARNESS_SRC := $(wildcard tests/harness/*.c)
 TEST_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC)) \
 	     $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(ITEST_SRC))
 BENCH_BIN := $(BUILD)/wijknet-bench
+BENCH_RELAY_BIN := $(BUILD)/wijknet-bench-relay
 SOAK_BIN := $(BUILD)/wijknet-soak
 SOAK_SECONDS ?= 3600
 
@@ -69,7 +70,7 @@ FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 FUZZ_SECONDS ?= 30
 CHECK_FUZZ_SECONDS ?= 5
 
-.PHONY: all tests deps deps-fuzz test check demo bench soak clean install-deps fuzz fuzz-bins \
+.PHONY: all tests deps deps-fuzz test check demo bench bench-relay soak clean install-deps fuzz fuzz-bins \
 	install uninstall
 .SECONDARY:
 # what a user runs: no test dependency (cmocka) needed
@@ -120,6 +121,11 @@ $(BENCH_BIN): tests/bench/bench.c tests/bench/floor.c $(BUILD)/obj/tests/harness
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/harness $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# the same program with the Mosquitto relay as a further baseline
+$(BENCH_RELAY_BIN): tests/bench/bench.c tests/bench/floor.c tests/bench/relay.c $(BUILD)/obj/tests/harness/harness.o $(WIJKNET_A) $(NODE_A) $(COMMON_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -DBENCH_RELAY -Itests/harness $(LDFLAGS) -o $@ $^ $(LDLIBS) -lmosquitto
+
 $(SOAK_BIN): tests/soak/soak.c $(BUILD)/obj/tests/harness/harness.o $(WIJKNET_A) $(NODE_A) $(COMMON_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/harness $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -158,6 +164,12 @@ demo: deps
 bench: deps
 	@$(MAKE) --no-print-directory all $(BENCH_BIN)
 	@WN_BUILD=$(BUILD) $(BENCH_BIN)
+
+# BENCH_N="10 50" picks the partner counts; bench-relay adds Mosquitto's row.
+bench-relay:
+	@sh scripts/install-deps relay
+	@$(MAKE) --no-print-directory all $(BENCH_RELAY_BIN)
+	@WN_BUILD=$(BUILD) $(BENCH_RELAY_BIN)
 
 # An hour (SOAK_SECONDS) of mixed traffic with restarts; fails if a daemon grows.
 soak: deps
