@@ -6,6 +6,7 @@
  * objects {"op", "operator", ...}; answers {"ok": true, ...} or {"error",
  * "message"}. Every change is in the audit log with the operator's name.
  */
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -169,12 +170,27 @@ static int admin_breaches(struct broker *b, const json_t *rq, const char *op, co
 	return rc;
 }
 
-static int admin_run(struct broker *b, const json_t *rq, json_t *out, char *err, size_t errcap)
+/* Who asks: the name the CLI gives, and the account the kernel says is on
+ * the other end of the socket, which the name cannot change. */
+static void admin_who(const struct rpc_peer *conn, const json_t *rq, char *by, size_t cap)
+{
+	uint64_t uid = 0;
+	const char *claimed = req_str(rq, "operator") ? req_str(rq, "operator") : "unknown";
+	if (conn == NULL || nng_pipe_get_uint64(conn->pipe, NNG_OPT_IPC_PEER_UID, &uid) != 0) {
+		snprintf(by, cap, "operator:%.64s (uid unknown)", claimed);
+		return;
+	}
+	struct passwd *pw = getpwuid((uid_t)uid);
+	snprintf(by, cap, "operator:%.64s (uid %llu %.32s)", claimed, (unsigned long long)uid,
+		 pw != NULL ? pw->pw_name : "?");
+}
+
+static int admin_run(struct broker *b, const struct rpc_peer *conn, const json_t *rq, json_t *out,
+		     char *err, size_t errcap)
 {
 	const char *op = req_str(rq, "op");
-	char by[160];
-	snprintf(by, sizeof(by), "operator:%s", req_str(rq, "operator") ? req_str(rq, "operator")
-									: "unknown");
+	char by[200];
+	admin_who(conn, rq, by, sizeof(by));
 	if (op == NULL) {
 		snprintf(err, errcap, "missing 'op'");
 		return WN_EINVAL;
@@ -203,7 +219,6 @@ static int admin_handle(void *arg, const struct rpc_peer *conn, const void *req,
 			char **resp, size_t *resplen)
 {
 	struct broker *b = arg;
-	(void)conn;
 	char err[512] = "";
 	json_error_t jerr;
 	json_t *rq = len <= ADMIN_REQ_MAX ? json_loadb(req, len, 0, &jerr) : NULL;
@@ -212,7 +227,7 @@ static int admin_handle(void *arg, const struct rpc_peer *conn, const void *req,
 	if (rc != 0)
 		snprintf(err, sizeof(err), "the request is not a JSON object");
 	else
-		rc = admin_run(b, rq, out, err, sizeof(err));
+		rc = admin_run(b, conn, rq, out, err, sizeof(err));
 	if (rc == 0) {
 		json_object_set_new(out, "ok", json_true());
 	} else {

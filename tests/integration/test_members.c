@@ -806,6 +806,9 @@ static void test_r21_breach_flood_bounded_incident_on_top(void **state)
 	assert_true(cli_out_has(f, "closed"));
 	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM audit_log WHERE type LIKE"
 			     " 'breaches.%%'"), 3);
+	/* each names the account on the admin socket, as the kernel gives it */
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM audit_log WHERE type LIKE"
+			     " 'breaches.%%' AND entry LIKE '%%(uid %u %%'", (unsigned)getuid()), 3);
 }
 
 int main(void)
