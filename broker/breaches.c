@@ -237,9 +237,19 @@ int breaches_assess(db *d, int64_t id, const char *risk, const char *text, const
 {
 	if (strcmp(risk, "none") != 0 && strcmp(risk, "risk") != 0 && strcmp(risk, "high") != 0)
 		return WN_EINVAL;
-	int rc = breaches_update(d, "UPDATE breaches SET risk = ?2, assessment = ?3,"
-				    " assessed_by = ?4, assessed_at = ?5 WHERE id = ?1",
-				 id, risk, text, by);
+	/* once the authority was told, the assessment stands: a later 'none'
+	 * must not close what was reported (a new finding is a new note) */
+	json_t *cur = NULL;
+	int rc = breaches_show(d, id, &cur);
+	if (rc != 0)
+		return rc;
+	int notified = json_object_get(cur, "authority_notified_at") != NULL;
+	json_decref(cur);
+	if (notified)
+		return WN_ESTATE;
+	rc = breaches_update(d, "UPDATE breaches SET risk = ?2, assessment = ?3,"
+			     " assessed_by = ?4, assessed_at = ?5 WHERE id = ?1 AND"
+			     " authority_notified_at IS NULL", id, risk, text, by);
 	if (rc == 0)
 		log_emit(WN_LOG_INFO, "breach_assessed",
 			 json_pack("{s:I,s:s,s:s}", "id", (json_int_t)id, "risk", risk, "by", by));

@@ -797,6 +797,11 @@ static void test_r21_breach_flood_bounded_incident_on_top(void **state)
 	snprintf(args, sizeof(args), "breaches notify %lld --to authority --text AP-2026-17",
 		 (long long)id);
 	assert_int_equal(cli(f, "broker", args), 0);
+	/* reported: the assessment can no longer be lowered to close it */
+	snprintf(args, sizeof(args), "breaches assess %lld --risk none --text 'toch niets'",
+		 (long long)id);
+	assert_int_not_equal(cli(f, "broker", args), 0);
+	assert_true(cli_err_has(f, "assessment stands"));
 	snprintf(args, sizeof(args), "breaches show %lld", (long long)id);
 	assert_int_equal(cli(f, "broker", args), 0);
 	assert_true(cli_out_has(f, "to_notify")); /* high risk: the subjects are still to be told */
