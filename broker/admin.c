@@ -183,7 +183,10 @@ static void admin_who(const struct rpc_peer *conn, const json_t *rq, char *by, s
 		snprintf(by, cap, "operator:%.64s (uid unknown)", claimed);
 		return;
 	}
-	struct passwd *pw = getpwuid((uid_t)uid);
+	struct passwd pwd, *pw = NULL;
+	char buf[1024];
+	if (getpwuid_r((uid_t)uid, &pwd, buf, sizeof(buf), &pw) != 0)
+		pw = NULL;
 	snprintf(by, cap, "operator:%.64s (uid %llu %.32s)", claimed, (unsigned long long)uid,
 		 pw != NULL ? pw->pw_name : "?");
 }

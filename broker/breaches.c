@@ -7,6 +7,7 @@
 
 #include "wijknet.h"
 #include "breaches.h"
+#include "date.h"
 #include "ids.h"
 #include "log.h"
 #include "secevent.h"
@@ -33,18 +34,28 @@ static int breaches_is_incident(const char *kind)
 /* Rows one source may add in a day; past it, what is new is counted in one
  * row per kind, so a member cannot fill the register. */
 #define BREACHES_PER_SOURCE_DAY 1000
+/* How far back a report may say its events began: the digest's window. */
+#define BREACHES_REPORT_WINDOW_MS (3 * 86400000LL)
 
-static int breaches_room_locked(db *d, const char *source, const char *day, int *room)
+/* Room for (source, kind, subject, day): an entry it has already, or one
+ * more under the day's limit. */
+static int breaches_room_locked(db *d, const char *source, const char *kind, const char *subject,
+				const char *day, int *room)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = db_prepare(d, "SELECT COUNT(*) FROM breaches WHERE source = ? AND day = ?", &st);
+	int rc = db_prepare(d, "SELECT EXISTS (SELECT 1 FROM breaches WHERE source = ?1 AND"
+			       " kind = ?2 AND subject = ?3 AND day = ?4) OR (SELECT COUNT(*) FROM"
+			       " breaches WHERE source = ?1 AND day = ?4) < ?5", &st);
 	if (rc != 0)
 		return rc;
 	sqlite3_bind_text(st, 1, source, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 2, day, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, kind, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, subject, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 4, day, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(st, 5, BREACHES_PER_SOURCE_DAY);
 	rc = WN_EDB;
 	if (sqlite3_step(st) == SQLITE_ROW) {
-		*room = sqlite3_column_int64(st, 0) < BREACHES_PER_SOURCE_DAY;
+		*room = sqlite3_column_int(st, 0);
 		rc = 0;
 	}
 	sqlite3_finalize(st);
@@ -53,26 +64,34 @@ static int breaches_room_locked(db *d, const char *source, const char *day, int 
 
 static int breaches_put_locked(db *d, sqlite3_stmt *st, const char *source, const json_t *r)
 {
-	char subject[160];
+	char subject[160], day[DATE_LEN + 1];
 	const char *addr = str_of(r, "addr"), *peer = str_of(r, "peer"), *kind = str_of(r, "kind");
+	/* the reporter's times within the window it may report on: a date of
+	 * its choosing must not dodge the day's limit or start the clock early */
+	int64_t now = time_now_ms(), first = json_integer_value(json_object_get(r, "first_seen"));
+	int64_t last = json_integer_value(json_object_get(r, "last_seen"));
+	if (first < now - BREACHES_REPORT_WINDOW_MS || first > now)
+		first = now;
+	if (last < first || last > now)
+		last = now;
+	date_of_ms(first, day);
 	int room = 1;
-	int rc = breaches_room_locked(d, source, str_of(r, "day"), &room);
+	snprintf(subject, sizeof(subject), "%s%.128s", addr[0] ? "" : "claimed:",
+		 addr[0] ? addr : peer);
+	int rc = breaches_room_locked(d, source, kind, subject, day, &room);
 	if (rc != 0)
 		return rc;
-	if (room)
-		snprintf(subject, sizeof(subject), "%s%.128s", addr[0] ? "" : "claimed:",
-			 addr[0] ? addr : peer);
-	else
+	if (!room)
 		snprintf(subject, sizeof(subject), "over the day's limit");
 	sqlite3_reset(st);
 	sqlite3_bind_text(st, 1, source, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 2, kind, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 3, peer, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 4, addr, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 5, str_of(r, "day"), -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 5, day, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 6, json_integer_value(json_object_get(r, "count")));
-	sqlite3_bind_int64(st, 7, json_integer_value(json_object_get(r, "first_seen")));
-	sqlite3_bind_int64(st, 8, json_integer_value(json_object_get(r, "last_seen")));
+	sqlite3_bind_int64(st, 7, first);
+	sqlite3_bind_int64(st, 8, last);
 	sqlite3_bind_text(st, 9, str_of(r, "detail"), -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 10, subject, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 11, breaches_is_incident(kind) ? "incident" : "refusal", -1,

@@ -459,7 +459,9 @@ static int broker_reload_config(broker *b, char *err, size_t errcap)
 	if (config_load(config_file(b->cfg), &cfg, err, errcap) != 0 ||
 	    config_check(cfg, config_root(cfg), NULL, broker_fields, err, errcap) != 0) {
 		config_free(cfg);
-		(void)daemon_log_file(NULL, err, errcap);
+		char lerr[512];
+		if (daemon_log_file(NULL, lerr, sizeof(lerr)) != 0) /* the file in use, again */
+			log_msg(WN_LOG_ERROR, "reload_log_file", "%s", lerr);
 		return WN_ECONFIG;
 	}
 	char lerr[512];

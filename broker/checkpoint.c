@@ -227,25 +227,33 @@ out:
 	return rc;
 }
 
-/* The latest checkpoint of partner's ledger the broker witnessed, or NULL. */
-static json_t *witnessed_of(struct broker *b, const char *partner)
+/* The latest checkpoint of partner's ledger the broker witnessed into *out
+ * (NULL: none yet). A database error is not "none": it would pass any
+ * ledger as unwitnessed. */
+static int witnessed_of(struct broker *b, const char *partner, json_t **out)
 {
 	sqlite3_stmt *st = NULL;
-	json_t *cp = NULL;
+	*out = NULL;
 	db_lock(b->db);
-	if (db_prepare(b->db, "SELECT size, root, ts, sig FROM partner_checkpoints WHERE"
-			      " partner = ?", &st) == 0) {
+	int rc = db_prepare(b->db, "SELECT size, root, ts, sig FROM partner_checkpoints WHERE"
+				   " partner = ?", &st);
+	if (rc == 0) {
 		sqlite3_bind_text(st, 1, partner, -1, SQLITE_TRANSIENT);
-		if (sqlite3_step(st) == SQLITE_ROW)
-			cp = json_pack("{s:I,s:s,s:I,s:s}", "size",
-				       (json_int_t)sqlite3_column_int64(st, 0), "root",
-				       (const char *)sqlite3_column_text(st, 1), "ts",
-				       (json_int_t)sqlite3_column_int64(st, 2), "sig",
-				       (const char *)sqlite3_column_text(st, 3));
+		int s = sqlite3_step(st);
+		if (s == SQLITE_ROW) {
+			*out = json_pack("{s:I,s:s,s:I,s:s}", "size",
+					 (json_int_t)sqlite3_column_int64(st, 0), "root",
+					 (const char *)sqlite3_column_text(st, 1), "ts",
+					 (json_int_t)sqlite3_column_int64(st, 2), "sig",
+					 (const char *)sqlite3_column_text(st, 3));
+			rc = *out != NULL ? 0 : WN_ENOMEM;
+		} else if (s != SQLITE_DONE) {
+			rc = WN_EDB;
+		}
 	}
 	sqlite3_finalize(st);
 	db_unlock(b->db);
-	return cp;
+	return rc;
 }
 
 /* A node's own checkpoint, signed by it: kept when it extends what the
@@ -265,7 +273,11 @@ static int checkpoint_witness(struct broker *b, const struct broker_request *rq,
 			 rq->from->id);
 		return WN_ESIG;
 	}
-	last = witnessed_of(b, rq->from->id);
+	int rc = witnessed_of(b, rq->from->id, &last);
+	if (rc != 0) {
+		snprintf(err, errcap, "the broker cannot read the checkpoints it witnessed");
+		return rc;
+	}
 	json_int_t seen = json_integer_value(json_object_get(last, "size"));
 	int differs = last != NULL && seen == size &&
 		      strcmp(json_string_value(json_object_get(last, "root")), root) != 0;
@@ -278,7 +290,7 @@ static int checkpoint_witness(struct broker *b, const struct broker_request *rq,
 	}
 	sqlite3_stmt *st = NULL;
 	db_lock(b->db);
-	int rc = db_prepare(b->db, "INSERT OR REPLACE INTO partner_checkpoints(partner, size, root,"
+	rc = db_prepare(b->db, "INSERT OR REPLACE INTO partner_checkpoints(partner, size, root,"
 				   " ts, sig, seen_at) VALUES (?,?,?,?,?,?)", &st);
 	if (rc == 0) {
 		sqlite3_bind_text(st, 1, rq->from->id, -1, SQLITE_TRANSIENT);
@@ -303,7 +315,12 @@ int broker_handle_checkpoint(struct broker *b, const struct broker_request *rq, 
 	const char *type = envelope_str(rq->env, "type");
 	char detail[200];
 	if (strcmp(type, "checkpoint.witnessed") == 0) {
-		json_t *cp = witnessed_of(b, rq->from->id);
+		json_t *cp = NULL;
+		int rc = witnessed_of(b, rq->from->id, &cp);
+		if (rc != 0) {
+			snprintf(err, errcap, "the broker cannot read the checkpoints it witnessed");
+			return rc;
+		}
 		return broker_reply(b, rq, "ok", json_pack("{s:o}", "checkpoint",
 							   cp ? cp : json_null()), reply);
 	}

@@ -837,16 +837,6 @@ static int policy_propose(struct broker *b, const struct broker_request *rq, con
 		snprintf(err, errcap, "only a covenant member proposes a policy change");
 		return WN_EDENIED;
 	}
-	/* one policy change at a time: two open ones would both be the next
-	 * version, and the later adoption would silently undo the earlier */
-	long open = 0;
-	if ((rc = policy_open_proposals(b->db, &open)) != 0)
-		return rc;
-	if (open > 0) {
-		snprintf(err, errcap, "a policy change is already open (policy-v%d): the members "
-			 "decide it first", b->policy_version + 1);
-		return WN_EEXISTS;
-	}
 	struct proposal p = { .doc = json_deep_copy(doc) };
 	json_object_del(p.doc, "version");
 	snprintf(p.kind, sizeof(p.kind), "policy");
@@ -855,8 +845,18 @@ static int policy_propose(struct broker *b, const struct broker_request *rq, con
 	snprintf(p.rule, sizeof(p.rule), "%s", b->approval_rule);
 	pthread_mutex_unlock(&b->policy_lock);
 	const char *status = "open";
+	long open = 0;
 	pthread_mutex_lock(&b->member_lock);
-	rc = member_propose(b, &p, rq->from->id, rq->env, &status, err, errcap);
+	/* one policy change at a time (checked under the lock proposals are
+	 * made under): two open ones would both be the next version, and the
+	 * later adoption would silently undo the earlier */
+	if ((rc = policy_open_proposals(b->db, &open)) == 0 && open > 0) {
+		snprintf(err, errcap, "a policy change is already open (policy-v%d): the members "
+			 "decide it first", b->policy_version + 1);
+		rc = WN_EEXISTS;
+	}
+	if (rc == 0)
+		rc = member_propose(b, &p, rq->from->id, rq->env, &status, err, errcap);
 	pthread_mutex_unlock(&b->member_lock);
 	if (rc == 0)
 		rc = broker_reply(b, rq, "member.status",

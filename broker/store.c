@@ -125,12 +125,28 @@ static const struct db_migration broker_migrations[] = {
 	 * without one) and day, so claims cannot multiply rows; only incidents
 	 * (forgery, replay, an unknown or revoked certificate, tampering) start
 	 * the 72-hour clock, refusals of bad input are recorded */
-	{ 11, "ALTER TABLE breaches ADD COLUMN subject TEXT;"
-	      "ALTER TABLE breaches ADD COLUMN class TEXT NOT NULL DEFAULT 'incident';"
-	      "UPDATE breaches SET subject = CASE WHEN addr != '' THEN addr ELSE 'claimed:' || peer"
-	      " END;"
-	      "UPDATE breaches SET subject = subject || '#' || id WHERE id NOT IN (SELECT MIN(id)"
-	      " FROM breaches GROUP BY source, kind, subject, day);"
+	{ 11, "CREATE TABLE breaches_v11 (id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	      " source TEXT NOT NULL, kind TEXT NOT NULL, peer TEXT NOT NULL, addr TEXT NOT NULL,"
+	      " day TEXT NOT NULL, count INTEGER NOT NULL, first_seen INTEGER NOT NULL,"
+	      " last_seen INTEGER NOT NULL, detail TEXT, risk TEXT, assessment TEXT,"
+	      " assessed_at INTEGER, assessed_by TEXT, authority_notified_at INTEGER,"
+	      " authority_ref TEXT, authority_notified_by TEXT, subjects_notified_at INTEGER,"
+	      " subjects_note TEXT, subjects_notified_by TEXT, subject TEXT NOT NULL,"
+	      " class TEXT NOT NULL);"
+	      /* rows that now share a subject keep apart: the later get their id */
+	      "INSERT INTO breaches_v11 SELECT id, source, kind, peer, addr, day, count, first_seen,"
+	      " last_seen, detail, risk, assessment, assessed_at, assessed_by,"
+	      " authority_notified_at, authority_ref, authority_notified_by, subjects_notified_at,"
+	      " subjects_note, subjects_notified_by, CASE WHEN addr != '' THEN addr ELSE"
+	      " 'claimed:' || peer END || CASE WHEN id = (SELECT MIN(o.id) FROM breaches o WHERE"
+	      " o.source = b.source AND o.kind = b.kind AND o.day = b.day AND (CASE WHEN"
+	      " o.addr != '' THEN o.addr ELSE 'claimed:' || o.peer END) = (CASE WHEN b.addr != ''"
+	      " THEN b.addr ELSE 'claimed:' || b.peer END)) THEN '' ELSE '#' || id END,"
+	      " CASE WHEN kind IN ('signature', 'certificate', 'revoked', 'replay', 'tampered',"
+	      " 'no_receipt', 'unknown_partner') THEN 'incident' ELSE 'refusal' END"
+	      " FROM breaches b;"
+	      "DROP TABLE breaches;"
+	      "ALTER TABLE breaches_v11 RENAME TO breaches;"
 	      "CREATE UNIQUE INDEX breaches_subject ON breaches(source, kind, subject, day);" },
 };
 

@@ -126,7 +126,9 @@ int daemon_log_file(config *cfg, char *err, size_t errcap)
 		snprintf(err, errcap, "out of memory");
 		return WN_ENOMEM;
 	}
-	int rc = log_reopen(full, err, errcap);
+	int rc = file_make_parent_dirs(full, 0700, err, errcap);
+	if (rc == 0)
+		rc = log_reopen(full, err, errcap);
 	free(full);
 	return rc;
 }

@@ -128,7 +128,8 @@ int envelope_check(const json_t *env, char *err, size_t errcap)
 	if (rc != 0)
 		goto fail;
 	rc = WN_ESCHEMA;
-	if (json_integer_value(json_object_get(env, "v")) != ENVELOPE_VERSION) {
+	json_int_t v = json_integer_value(json_object_get(env, "v"));
+	if (v != ENVELOPE_VERSION && v != ENVELOPE_VERSION_WHOLE) {
 		snprintf(err, errcap, "field 'v': unsupported version");
 		goto fail;
 	}
@@ -200,7 +201,7 @@ int envelope_check(const json_t *env, char *err, size_t errcap)
 			rc = WN_ESCHEMA;
 			goto fail;
 		}
-		if (json_object_get(digests, k) == NULL) {
+		if (v != ENVELOPE_VERSION_WHOLE && json_object_get(digests, k) == NULL) {
 			snprintf(err, errcap, "field 'digests': no digest of the body sealed to '%.64s'", k);
 			rc = WN_ESCHEMA;
 			goto fail;
@@ -316,6 +317,13 @@ static int envelope_signing_input(const json_t *env, const char *context, const 
  * the broker forwards each partner its own body, and the signature and the
  * receipt still hold for every one of them. */
 static const char *const drop_sig[] = { "sig", "receipt", "sealed", NULL };
+/* Version 1 signed the bodies themselves (envelopes stored before 0.5). */
+static const char *const drop_sig_whole[] = { "sig", "receipt", NULL };
+
+static int envelope_whole(const json_t *env)
+{
+	return json_integer_value(json_object_get(env, "v")) == ENVELOPE_VERSION_WHOLE;
+}
 
 /* SHA-256 (hex) of one sealed body as it travels (its base64 text). */
 static int envelope_digest(const json_t *ct, char out[65])
@@ -366,6 +374,7 @@ static int envelope_check_digests(const json_t *env)
 /* The bodies are bound through their digests, so every recipient's copy
  * (its own body only) hashes alike. */
 static const char *const drop_receipt[] = { "receipt", "sealed", NULL };
+static const char *const drop_receipt_whole[] = { "receipt", NULL };
 static const char *const drop_rsig[] = { "sig", NULL };
 
 int envelope_sign_object(const json_t *obj, const char *context, const char *const *drop,
@@ -444,6 +453,8 @@ int envelope_hash_object(const json_t *obj, const char *const *drop, char out[65
 
 int envelope_verify(const json_t *env, X509 *cert)
 {
+	if (envelope_whole(env))
+		return envelope_check_sig(env, SIG_CONTEXT, drop_sig_whole, cert, WN_ESIG);
 	if (envelope_check_digests(env) != 0)
 		return WN_ESIG;
 	return envelope_check_sig(env, SIG_CONTEXT, drop_sig, cert, WN_ESIG);
@@ -451,7 +462,8 @@ int envelope_verify(const json_t *env, X509 *cert)
 
 int envelope_hash_hex(const json_t *env, char out[65])
 {
-	return envelope_hash_object(env, drop_receipt, out);
+	return envelope_hash_object(env, envelope_whole(env) ? drop_receipt_whole : drop_receipt,
+				    out);
 }
 
 int envelope_countersign(json_t *env, EVP_PKEY *key, const char *broker_id, int64_t index,
@@ -506,6 +518,8 @@ int envelope_verify_receipt(const json_t *env, X509 *broker_cert, const char *br
 
 int envelope_encode_for(const json_t *env, const char *recipient, char **out, size_t *len)
 {
+	if (envelope_whole(env)) /* its signature covers every body: all of them go */
+		return envelope_encode(env, out, len);
 	json_t *copy = json_copy((json_t *)env), *own = json_object();
 	json_t *ct = json_object_get(json_object_get(env, "sealed"), recipient);
 	int rc = WN_ENOMEM;

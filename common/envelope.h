@@ -23,6 +23,7 @@
 #include <openssl/x509.h>
 
 #define ENVELOPE_VERSION 2 /* 2: the signature covers the sealed bodies' digests */
+#define ENVELOPE_VERSION_WHOLE 1 /* still read: signed its bodies whole (before 0.5) */
 #define ENVELOPE_MAX_BYTES (512 * 1024) /* whole message on the wire */
 #define ENVELOPE_MAX_TO 64              /* recipients of one message */
 #define ENVELOPE_MAX_SEALED (320 * 1024) /* one sealed body, decoded (a request's answer) */

@@ -274,11 +274,9 @@ static void *node_refresher_main(void *arg)
 				kill(getpid(), SIGTERM);
 			} else if (wrc == 0) {
 				atomic_store(&n->witness_checked, 1);
-			} else if (wrc != WN_ETIMEOUT && wrc != WN_EUNAVAILABLE &&
-				   wrc != WN_ETRANSPORT) {
-				/* a broker that does not witness ledgers (before 0.4) */
-				log_msg(WN_LOG_WARN, "ledger_not_witnessed", "%s", werr);
-				atomic_store(&n->witness_checked, 1);
+			} else {
+				/* not checked is not passed: asked again next round */
+				log_msg(WN_LOG_WARN, "ledger_check_pending", "%s", werr);
 			}
 		}
 		if (rc == 0 && atomic_load(&n->witness_checked))

@@ -225,8 +225,11 @@ int node_check_witnessed(struct node *n, char *err, size_t errcap)
 				 "after it would be lost; restore the newest backup", n->db_path,
 				 (unsigned long long)have, (long long)size);
 			rc = WN_ETAMPERED;
-		} else if (size > 0 && tlog_root_hex(n->ledger, (uint64_t)size, root) == 0 &&
-			   strcmp(root, json_string_value(json_object_get(cp, "root"))) != 0) {
+		} else if (size > 0 && (rc = tlog_root_hex(n->ledger, (uint64_t)size, root)) != 0) {
+			snprintf(err, errcap, "%s: cannot compute the ledger's root at %lld: %s",
+				 n->db_path, (long long)size, wn_strerror(rc));
+		} else if (size > 0 && strcmp(root, json_string_value(json_object_get(cp, "root"))) !=
+					       0) {
 			snprintf(err, errcap, "%s: the ledger's first %lld entries differ from the "
 				 "checkpoint the broker witnessed: it was rewritten", n->db_path,
 				 (long long)size);

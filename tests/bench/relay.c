@@ -7,6 +7,7 @@
  * relay's (its /proc entry) plus this process's clients.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
@@ -24,6 +25,7 @@
 #include "relay.h"
 
 #define RELAY_TOPIC 64
+#define RELAY_HEAD (RELAY_TOPIC + 8) /* a request: the answer's topic, the lookup's number */
 
 struct relay_partner {
 	struct mosquitto *m;
@@ -36,6 +38,7 @@ struct relay_client {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	int answers;
+	uint64_t seq; /* the lookup waited for: a late answer to an earlier one does not count */
 };
 
 /* A partner answers on the topic the request names (its first bytes). */
@@ -43,24 +46,32 @@ static void partner_on_message(struct mosquitto *m, void *arg, const struct mosq
 {
 	struct relay_partner *p = arg;
 	char topic[RELAY_TOPIC];
-	if (msg->payloadlen < RELAY_TOPIC)
+	if (msg->payloadlen < RELAY_HEAD)
 		return;
 	memcpy(topic, msg->payload, RELAY_TOPIC);
 	topic[RELAY_TOPIC - 1] = '\0';
-	char *buf = calloc(1, p->answer ? p->answer : 1);
-	if (buf != NULL)
-		mosquitto_publish(m, NULL, topic, (int)p->answer, buf, 0, false);
+	size_t len = p->answer > sizeof(uint64_t) ? p->answer : sizeof(uint64_t);
+	char *buf = calloc(1, len);
+	if (buf != NULL) { /* the answer names the lookup it answers */
+		memcpy(buf, (const char *)msg->payload + RELAY_TOPIC, sizeof(uint64_t));
+		mosquitto_publish(m, NULL, topic, (int)len, buf, 0, false);
+	}
 	free(buf);
 }
 
 static void client_on_message(struct mosquitto *m, void *arg, const struct mosquitto_message *msg)
 {
 	(void)m;
-	(void)msg;
 	struct relay_client *c = arg;
+	uint64_t seq = 0;
+	if (msg->payloadlen < (int)sizeof(seq))
+		return;
+	memcpy(&seq, msg->payload, sizeof(seq));
 	pthread_mutex_lock(&c->lock);
-	c->answers++;
-	pthread_cond_signal(&c->cond);
+	if (seq == c->seq) {
+		c->answers++;
+		pthread_cond_signal(&c->cond);
+	}
 	pthread_mutex_unlock(&c->lock);
 }
 
@@ -125,10 +136,12 @@ struct relay_load {
 };
 
 /* One lookup: a request to each partner, then wait for every answer. */
-static int relay_lookup(struct relay_client *c, int n, const char *payload, size_t part)
+static int relay_lookup(struct relay_client *c, int n, char *payload, size_t part)
 {
 	pthread_mutex_lock(&c->lock);
 	c->answers = 0;
+	c->seq++;
+	memcpy(payload + RELAY_TOPIC, &c->seq, sizeof(c->seq));
 	pthread_mutex_unlock(&c->lock);
 	for (int i = 0; i < n; i++) {
 		char topic[RELAY_TOPIC];
@@ -152,12 +165,12 @@ static int relay_lookup(struct relay_client *c, int n, const char *payload, size
 static void *relay_load_main(void *arg)
 {
 	struct relay_load *l = arg;
-	char *payload = calloc(1, l->part > RELAY_TOPIC ? l->part : RELAY_TOPIC);
+	char *payload = calloc(1, l->part > RELAY_HEAD ? l->part : RELAY_HEAD);
 	if (payload == NULL)
 		return NULL;
 	snprintf(payload, RELAY_TOPIC, "%s", l->c->topic);
 	while (time_mono_us() < l->until_us) {
-		if (relay_lookup(l->c, l->n, payload, l->part > RELAY_TOPIC ? l->part : RELAY_TOPIC) ==
+		if (relay_lookup(l->c, l->n, payload, l->part > RELAY_HEAD ? l->part : RELAY_HEAD) ==
 		    0)
 			l->done++;
 		else
@@ -179,13 +192,13 @@ static double cpu_self(void)
  * lookup from the first client is answered by all. */
 static int relay_wait_ready(struct relay_client *c, int n, size_t part)
 {
-	char *payload = calloc(1, part > RELAY_TOPIC ? part : RELAY_TOPIC);
+	char *payload = calloc(1, part > RELAY_HEAD ? part : RELAY_HEAD);
 	int rc = -1;
 	if (payload == NULL)
 		return -1;
 	snprintf(payload, RELAY_TOPIC, "%s", c->topic);
 	for (int64_t end = time_mono_ms() + 20000; rc != 0 && time_mono_ms() < end;)
-		rc = relay_lookup(c, n, payload, part > RELAY_TOPIC ? part : RELAY_TOPIC);
+		rc = relay_lookup(c, n, payload, part > RELAY_HEAD ? part : RELAY_HEAD);
 	free(payload);
 	return rc;
 }

@@ -357,6 +357,8 @@ static void test_r22_suspension_does_not_bypass_a_vote(void **state)
 	proposal_status(f, id, st, sizeof(st));
 	assert_string_equal(st, "open");
 	assert_int_equal(cli(f, "broker", "admin suspend xonar --reason 'onderzoek incident'"), 0);
+	/* the broker counts again before it tells the nodes: once they know, it has */
+	assert_int_equal(wait_status_everywhere(f, "xonar", "suspended", XONAR), 0);
 	proposal_status(f, id, st, sizeof(st));
 	assert_string_equal(st, "open"); /* xonar is still a member: its vote is still needed */
 	assert_int_equal(cli(f, "broker", "admin resume xonar --reason 'onderzoek afgerond'"), 0);
@@ -577,7 +579,8 @@ static void test_r20_revocation_takes_effect_everywhere(void **state)
 		else
 			snprintf(url, sizeof(url), "tls+tcp://127.0.0.1:%d", fed_port(f, i));
 		int refused = 0;
-		for (int64_t end = t0 + SETTLE_MS; !refused && time_mono_ms() <= end;) {
+		for (int64_t end = t0 + SETTLE_MS, tried = 0; !refused && (!tried ||
+		     time_mono_ms() <= end); tried = 1) {
 			/* under TLS 1.3 the client's side completes before the server
 			 * checks its certificate: whether anything is answered tells */
 			struct raw_peer p;
@@ -652,6 +655,10 @@ static void test_r20_sighup_reloads_never_kills(void **state)
 	assert_int_equal(kill(f->nodes[GEMEENTE], SIGHUP), 0);
 	assert_int_equal(wait_file_has(f, "logs/gemeente-file.log", "\"event\":\"reloaded\""), 0);
 	assert_int_equal(fed_sh(f, "test \"$(stat -c %%a logs/gemeente-file.log)\" = 600"), 0);
+	/* back to the file the harness reads (and scans for sanitizer reports) */
+	assert_int_equal(fed_config_edit(f, gm, "log_file", "\"logs/gemeente-heerlen.log\""), 0);
+	assert_int_equal(kill(f->nodes[GEMEENTE], SIGHUP), 0);
+	assert_int_equal(wait_file_has(f, "logs/gemeente-heerlen.log", "\"applied log_file"), 0);
 	/* a config that no longer loads keeps the one in use, and the daemon runs */
 	assert_int_equal(fed_sh(f, "cp broker.json broker.json.good && echo '{' > broker.json"), 0);
 	assert_int_equal(kill(f->broker, SIGHUP), 0);

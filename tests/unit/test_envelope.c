@@ -646,8 +646,6 @@ static void test_envelope_parse_bad_version(void **state)
 {
 	(void)state;
 	json_t *env = valid_header();
-	json_object_set_new(env, "v", json_integer(1)); /* signed its bodies whole */
-	expect_parse_obj(env, WN_ESCHEMA, "field 'v'");
 	json_object_set_new(env, "v", json_integer(3));
 	expect_parse_obj(env, WN_ESCHEMA, "field 'v'");
 	json_object_set_new(env, "v", json_integer(0));
@@ -804,6 +802,40 @@ static void test_r03_pseudonym_seal_round_trip(void **state)
 	assert_true(json_equal(opened, body));
 	json_decref(opened);
 	free(wire);
+	json_decref(back);
+	json_decref(env);
+	json_decref(body);
+}
+
+/* An envelope of version 1 (stored before 0.5) signed its bodies whole: it
+ * still verifies as it was signed, and goes to each recipient whole. */
+static void test_r20_integrity_version1_envelope_still_verifies(void **state)
+{
+	(void)state;
+	static const char *const to[] = { "alcander", "radar" };
+	static const char *const drop[] = { "sig", "receipt", NULL };
+	json_t *env = NULL, *body = json_pack("{s:s}", "bsn", "111222333");
+	char *sig = NULL, *wire = NULL, err[256] = "";
+	size_t len = 0;
+	assert_int_equal(envelope_new(&env, "lookup", "bartok", to, 2), 0);
+	json_object_set_new(env, "v", json_integer(1));
+	assert_int_equal(envelope_seal(env, "alcander", fx.pk_a, body), 0);
+	assert_int_equal(envelope_seal(env, "radar", fx.pk_b, body), 0);
+	assert_int_equal(envelope_sign_object(env, "wijknet-envelope-v1\n", drop, fx.bartok.key,
+					      &sig), 0);
+	json_object_set_new(env, "sig", json_string(sig));
+	free(sig);
+	assert_int_equal(envelope_verify(env, fx.bartok.cert), 0);
+	assert_int_equal(envelope_encode_for(env, "alcander", &wire, &len), 0);
+	json_t *back = NULL;
+	assert_int_equal(envelope_parse(wire, len, &back, err, sizeof(err)), 0);
+	free(wire);
+	assert_int_equal(json_object_size(json_object_get(back, "sealed")), 2);
+	assert_int_equal(envelope_verify(back, fx.bartok.cert), 0);
+	/* a body changed: its signature no longer holds */
+	json_object_set(json_object_get(back, "sealed"), "alcander",
+			json_object_get(json_object_get(back, "sealed"), "radar"));
+	assert_int_equal(envelope_verify(back, fx.bartok.cert), WN_ESIG);
 	json_decref(back);
 	json_decref(env);
 	json_decref(body);
@@ -1313,6 +1345,7 @@ int main(void)
 		cmocka_unit_test(test_r03_pseudonym_seal_round_trip),
 		cmocka_unit_test(test_r03_pseudonym_sealed_to_other_partner),
 		cmocka_unit_test(test_r03_each_recipient_gets_only_its_body),
+		cmocka_unit_test(test_r20_integrity_version1_envelope_still_verifies),
 		cmocka_unit_test(test_r03_pseudonym_seal_header_is_aad),
 		cmocka_unit_test(test_r02_known_padding),
 		cmocka_unit_test(test_r02_known_padding_too_big),
