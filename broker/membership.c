@@ -807,25 +807,6 @@ static int member_list(struct broker *b, const struct broker_request *rq, json_t
 			    reply);
 }
 
-/* Open policy proposals, for the rule of one at a time. */
-static int policy_open_proposals(db *d, long *out)
-{
-	sqlite3_stmt *st = NULL;
-	db_lock(d);
-	int rc = db_prepare(d, "SELECT COUNT(*) FROM proposals WHERE kind = 'policy' AND"
-			       " status = 'open'", &st);
-	if (rc == 0) {
-		rc = WN_EDB;
-		if (sqlite3_step(st) == SQLITE_ROW) {
-			*out = sqlite3_column_int64(st, 0);
-			rc = 0;
-		}
-	}
-	sqlite3_finalize(st);
-	db_unlock(d);
-	return rc;
-}
-
 static int policy_propose(struct broker *b, const struct broker_request *rq, const json_t *body,
 			  json_t **reply, char *err, size_t errcap)
 {
@@ -845,12 +826,14 @@ static int policy_propose(struct broker *b, const struct broker_request *rq, con
 	snprintf(p.rule, sizeof(p.rule), "%s", b->approval_rule);
 	pthread_mutex_unlock(&b->policy_lock);
 	const char *status = "open";
-	long open = 0;
+	int64_t open = 0;
 	pthread_mutex_lock(&b->member_lock);
 	/* one policy change at a time (checked under the lock proposals are
 	 * made under): two open ones would both be the next version, and the
 	 * later adoption would silently undo the earlier */
-	if ((rc = policy_open_proposals(b->db, &open)) == 0 && open > 0) {
+	rc = db_query_int64(b->db, "SELECT COUNT(*) FROM proposals WHERE kind = 'policy' AND"
+				   " status = 'open'", NULL, &open);
+	if (rc == 0 && open > 0) {
 		snprintf(err, errcap, "a policy change is already open (policy-v%d): the members "
 			 "decide it first", b->policy_version + 1);
 		rc = WN_EEXISTS;

@@ -181,6 +181,25 @@ int db_prepare(db *d, const char *sql, sqlite3_stmt **out)
 	return 0;
 }
 
+int db_query_int64(db *d, const char *sql, const char *param, int64_t *out)
+{
+	sqlite3_stmt *st = NULL;
+	*out = 0;
+	db_lock(d);
+	int rc = db_prepare(d, sql, &st);
+	if (rc == 0) {
+		sqlite3_bind_text(st, 1, param, -1, SQLITE_TRANSIENT);
+		int s = sqlite3_step(st);
+		if (s == SQLITE_ROW)
+			*out = sqlite3_column_int64(st, 0);
+		else if (s != SQLITE_DONE)
+			rc = WN_EDB;
+	}
+	sqlite3_finalize(st);
+	db_unlock(d);
+	return rc;
+}
+
 int db_stmt(db *d, const char *sql, sqlite3_stmt **out)
 {
 	for (size_t i = 0; i < d->ncache; i++) {

@@ -42,6 +42,10 @@ int db_prepare(db *d, const char *sql, sqlite3_stmt **out);
  * with db_stmt_done, never finalize it. For the statements of hot paths. */
 int db_stmt(db *d, const char *sql, sqlite3_stmt **out);
 
+/* One integer from sql (its first column of its first row; 0 with no row),
+ * with ?1 bound to param (NULL binds NULL). Takes the lock. 0 or WN_EDB. */
+int db_query_int64(db *d, const char *sql, const char *param, int64_t *out);
+
 /* Resets a statement from db_stmt (or finalizes one that is not cached). */
 void db_stmt_done(db *d, sqlite3_stmt *st);
 

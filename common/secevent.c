@@ -193,20 +193,10 @@ int secevent_record(db *d, int code, const char *peer, const char *msg_id, const
 
 int secevent_count(db *d, const char *kind, long *out)
 {
-	sqlite3_stmt *st = NULL;
-	db_lock(d);
-	int rc = db_prepare(d, "SELECT COALESCE(SUM(count), 0) FROM security_events WHERE"
-			       " ?1 IS NULL OR kind = ?1", &st);
-	if (rc == 0) {
-		sqlite3_bind_text(st, 1, kind, -1, SQLITE_TRANSIENT);
-		rc = WN_EDB;
-		if (sqlite3_step(st) == SQLITE_ROW) {
-			*out = sqlite3_column_int64(st, 0);
-			rc = 0;
-		}
-	}
-	sqlite3_finalize(st);
-	db_unlock(d);
+	int64_t n = 0;
+	int rc = db_query_int64(d, "SELECT COALESCE(SUM(count), 0) FROM security_events WHERE"
+				   " ?1 IS NULL OR kind = ?1", kind, &n);
+	*out = (long)n;
 	return rc;
 }
 

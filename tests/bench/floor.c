@@ -295,7 +295,7 @@ static void *floor_client_main(void *arg)
 	return NULL;
 }
 
-static double cpu_seconds_self(void)
+double bench_cpu_self(void)
 {
 	struct rusage ru;
 	getrusage(RUSAGE_SELF, &ru);
@@ -318,7 +318,7 @@ int floor_measure(const struct floor_params *p, struct floor_result *out)
 	floor_client_main(&warm);
 	if (warm.done == 0)
 		goto out;
-	double cpu0 = cpu_seconds_self();
+	double cpu0 = bench_cpu_self();
 	int64_t t0 = time_mono_us();
 	for (int t = 0; t < p->threads; t++) {
 		cl[t] = (struct floor_client){ fr.req, p->sizes.req,
@@ -332,7 +332,7 @@ int floor_measure(const struct floor_params *p, struct floor_result *out)
 		failed += cl[t].failed;
 	}
 	double secs = (double)(time_mono_us() - t0) / 1e6;
-	double cpu = cpu_seconds_self() - cpu0;
+	double cpu = bench_cpu_self() - cpu0;
 	if (done == 0)
 		goto out;
 	out->fanouts_per_s = (double)done / secs;

@@ -29,6 +29,9 @@ struct floor_result {
 	long failed;
 };
 
+/* This process's CPU time (user + system), in seconds. */
+double bench_cpu_self(void);
+
 /* Runs the fan-out under load for p->seconds; 0 or -1. */
 int floor_measure(const struct floor_params *p, struct floor_result *out);
 

@@ -22,6 +22,7 @@
 
 #include "harness.h"
 #include "ids.h"
+#include "floor.h"
 #include "relay.h"
 
 #define RELAY_TOPIC 64
@@ -180,14 +181,6 @@ static void *relay_load_main(void *arg)
 	return NULL;
 }
 
-static double cpu_self(void)
-{
-	struct rusage ru;
-	getrusage(RUSAGE_SELF, &ru);
-	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
-	       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
-}
-
 /* Waits (bounded) until every partner's subscription is in place: a probe
  * lookup from the first client is answered by all. */
 static int relay_wait_ready(struct relay_client *c, int n, size_t part)
@@ -245,7 +238,7 @@ int relay_measure(struct fed *f, const struct relay_params *p, double (*cpu_of)(
 	for (int t = 0; t < p->threads; t++)
 		if (relay_wait_ready(&cl[t], p->n, p->part) != 0)
 			goto out;
-	double cpu0 = cpu_self() + cpu_of(relay);
+	double cpu0 = bench_cpu_self() + cpu_of(relay);
 	int64_t t0 = time_mono_us();
 	for (int t = 0; t < p->threads; t++) {
 		loads[t] = (struct relay_load){ &cl[t], p->n, p->part,
@@ -261,7 +254,7 @@ int relay_measure(struct fed *f, const struct relay_params *p, double (*cpu_of)(
 	}
 	started = 0;
 	double secs = (double)(time_mono_us() - t0) / 1e6;
-	double cpu = cpu_self() + cpu_of(relay) - cpu0;
+	double cpu = bench_cpu_self() + cpu_of(relay) - cpu0;
 	if (done > 0) {
 		out->lookups_per_s = (double)done / secs;
 		out->cpu_ms_per_lookup = cpu * 1000.0 / (double)done;
