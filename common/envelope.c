@@ -398,6 +398,8 @@ int envelope_sign(json_t *env, EVP_PKEY *key)
 	char *b64 = NULL;
 	json_object_del(env, "sig");
 	json_object_del(env, "receipt");
+	/* a signature is made under the version of today (1 is only read) */
+	json_object_set_new(env, "v", json_integer(ENVELOPE_VERSION));
 	int rc = envelope_set_digests(env);
 	if (rc == 0)
 		rc = envelope_sign_object(env, SIG_CONTEXT, drop_sig, key, &b64);
