@@ -277,6 +277,24 @@ int pki_trust_reload(pki_trust *t, const char *ca_path, const char *crl_path, in
 	return 0;
 }
 
+/* 1 when offered is later than held: by CRL number where both carry one
+ * (two CRLs issued within one second share their lastUpdate), else by
+ * lastUpdate. */
+static int pki_crl_newer(X509_CRL *offered, X509_CRL *held)
+{
+	ASN1_INTEGER *a = X509_CRL_get_ext_d2i(offered, NID_crl_number, NULL, NULL);
+	ASN1_INTEGER *b = X509_CRL_get_ext_d2i(held, NID_crl_number, NULL, NULL);
+	int newer;
+	if (a != NULL && b != NULL)
+		newer = ASN1_INTEGER_cmp(a, b) > 0;
+	else
+		newer = ASN1_TIME_compare(X509_CRL_get0_lastUpdate(offered),
+					  X509_CRL_get0_lastUpdate(held)) > 0;
+	ASN1_INTEGER_free(a);
+	ASN1_INTEGER_free(b);
+	return newer;
+}
+
 int pki_trust_offer_crl(pki_trust *t, const char *crl_pem, int *changed, char *err,
 			size_t errcap)
 {
@@ -295,9 +313,7 @@ int pki_trust_offer_crl(pki_trust *t, const char *crl_pem, int *changed, char *e
 	/* compared and taken under one lock: a CRL never goes back to an older
 	 * one, and a CA changed meanwhile is not undone */
 	pthread_rwlock_wrlock(&t->lock);
-	if (strcmp(t->ca_pem, ca) == 0 &&
-	    (t->crl == NULL || ASN1_TIME_compare(X509_CRL_get0_lastUpdate(n->crl),
-						 X509_CRL_get0_lastUpdate(t->crl)) > 0)) {
+	if (strcmp(t->ca_pem, ca) == 0 && (t->crl == NULL || pki_crl_newer(n->crl, t->crl))) {
 		pki_trust_exchange(t, n);
 		*changed = 1;
 	}
