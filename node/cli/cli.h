@@ -32,6 +32,10 @@ int cli_fail(const char *what, int rc, wn_client *c);
  * is not --name; exits with status 2 when the value is missing. */
 const char *cli_opt(int argc, char **argv, int *i, const char *name);
 
+/* cli_opt for an option's name before 0.5 (old), which now is now: the
+ * value, with a line on stderr naming the new name. */
+const char *cli_opt_renamed(int argc, char **argv, int *i, const char *old, const char *now);
+
 /* The text of a small JSON file (a motivation); NULL, with a message on
  * stderr, when it cannot be read. Caller frees. */
 char *cli_read_json_file(const char *path);

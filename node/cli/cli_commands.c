@@ -22,6 +22,15 @@ const char *cli_opt(int argc, char **argv, int *i, const char *name)
 	return argv[++*i];
 }
 
+const char *cli_opt_renamed(int argc, char **argv, int *i, const char *old, const char *now)
+{
+	const char *v = cli_opt(argc, argv, i, old);
+	if (v != NULL)
+		fprintf(stderr, "wijknet: option %s is now called %s; the old name still works in "
+			"0.5\n", old, now);
+	return v;
+}
+
 #define JSON_FILE_MAX (16 * 1024) /* a motivation or an urgent interest */
 
 char *cli_read_json_file(const char *path)

@@ -25,7 +25,10 @@ static int letter_parse(struct letter_args *a, const char *cmd, int argc, char *
 	const char *v;
 	memset(a, 0, sizeof(*a));
 	for (int i = from; i < argc; i++) {
-		if ((v = cli_opt(argc, argv, &i, "--id")))
+		/* the object each command is about, by its own name */
+		const char *what = strcmp(cmd, "rights") == 0 ? "--request" : "--notice";
+		if ((v = cli_opt(argc, argv, &i, what)) ||
+		    (v = cli_opt_renamed(argc, argv, &i, "--id", what)))
 			a->id = v;
 		else if ((v = cli_opt(argc, argv, &i, "--on")))
 			a->on = v;
@@ -72,9 +75,9 @@ static int notices_usage(void)
 {
 	fprintf(stderr,
 		"usage: wijknet notices list [--all] [--json]\n"
-		"       wijknet notices show --id ID [--json]\n"
-		"       wijknet notices render --id ID [--out FILE|-]   (the letter, HTML)\n"
-		"       wijknet notices sent --id ID --channel post|email|portal|in_person|phone\n"
+		"       wijknet notices show --notice ID [--json]\n"
+		"       wijknet notices render --notice ID [--out FILE|-]   (the letter, HTML)\n"
+		"       wijknet notices sent --notice ID --channel post|email|portal|in_person|phone\n"
 		"                            [--on YYYY-MM-DD]\n"
 		"(each with [--actor ID --role ROLE]; at the municipality's node)\n");
 	return 2;
@@ -138,7 +141,7 @@ int cli_notices(wn_client *c, int argc, char **argv)
 	return status;
 }
 
-/* wijknet rights status [--id ID] | rights answer --id ID [--out FILE] */
+/* wijknet rights status [--request ID] | rights answer --request ID [--out FILE] */
 int cli_rights_status(wn_client *c, int argc, char **argv)
 {
 	struct letter_args a;
@@ -148,7 +151,7 @@ int cli_rights_status(wn_client *c, int argc, char **argv)
 		return status;
 	int answer = strcmp(argv[0], "answer") == 0;
 	if (answer && a.id == NULL) {
-		fprintf(stderr, "usage: wijknet rights answer --id ID [--out FILE|-]\n");
+		fprintf(stderr, "usage: wijknet rights answer --request ID [--out FILE|-]\n");
 		return 2;
 	}
 	if ((rc = wn_rights_status(c, a.id, &a.actor, &text)) != 0)

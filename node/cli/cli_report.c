@@ -14,7 +14,7 @@ static int report_usage(void)
 {
 	fprintf(stderr,
 		"usage: wijknet report access --bsn BSN [--partners a,b | --own] [--deadline MS]\n"
-		"                 [--json] [--html FILE|-] [--actor ID --role ROLE]\n"
+		"                 [--json] [--out FILE|-] [--actor ID --role ROLE]   (--out: the page)\n"
 		"       wijknet report html REPORT.json [--out FILE|-]\n");
 	return 2;
 }
@@ -117,7 +117,8 @@ int cli_report(wn_client *c, int argc, char **argv)
 			partners = strdup(v);
 		} else if ((v = cli_opt(argc, argv, &i, "--deadline")))
 			p.deadline_ms = atoi(v);
-		else if ((v = cli_opt(argc, argv, &i, "--html")))
+		else if ((v = cli_opt(argc, argv, &i, "--out")) ||
+			 (v = cli_opt_renamed(argc, argv, &i, "--html", "--out")))
 			html = v;
 		else if ((v = cli_opt(argc, argv, &i, "--actor")))
 			p.actor.id = v;

@@ -17,10 +17,10 @@ static int rights_usage(void)
 		"                 --kind correction|completion|deletion|shielding|objection\n"
 		"                 [--case ID] [--categories a,b] [--text TEXT] [--partners a,b] [--json]\n"
 		"       wijknet rights list [--json]\n"
-		"       wijknet rights decide --id ID --decision done|granted|executed|refused\n"
+		"       wijknet rights decide --request ID --decision done|granted|executed|refused\n"
 		"                 [--motivation TEXT]\n"
-		"       wijknet rights status [--id ID]     (at the municipality: each partner's state)\n"
-		"       wijknet rights answer --id ID [--out FILE|-]   (the letter to the client)\n"
+		"       wijknet rights status [--request ID]  (at the municipality: each partner's state)\n"
+		"       wijknet rights answer --request ID [--out FILE|-]   (the letter to the client)\n"
 		"(each with [--actor ID --role ROLE])\n");
 	return 2;
 }
@@ -98,7 +98,8 @@ int cli_rights(wn_client *c, int argc, char **argv)
 			partners = strdup(v);
 		} else if ((v = cli_opt(argc, argv, &i, "--text")))
 			p.text = v;
-		else if ((v = cli_opt(argc, argv, &i, "--id")))
+		else if ((v = cli_opt(argc, argv, &i, "--request")) ||
+			 (v = cli_opt_renamed(argc, argv, &i, "--id", "--request")))
 			id = v;
 		else if ((v = cli_opt(argc, argv, &i, "--decision")))
 			decision = v;

@@ -353,7 +353,7 @@ static void test_r17_access_report_merges_partners_and_broker(void **state)
 
 	/* the CLI, as the municipality's professional runs it */
 	assert_int_equal(cli(f, "gemeente-heerlen", "report access --bsn " BSN_A
-			     " --html report.html --actor wk-1 --role wijkcoach"), 0);
+			     " --out report.html --actor wk-1 --role wijkcoach"), 0);
 	assert_true(cli_out_has(f, "(complete)"));
 	assert_true(cli_out_has(f, "Radar"));
 	char path[512];
@@ -558,7 +558,7 @@ static void test_r18_rectify_shielding(void **state)
 	assert_int_equal(decide(f, RADAR, id, "done", NULL), WN_EINVAL); /* decided before */
 	assert_int_equal(cli(f, "sevagram", "rights decide --decision done"), 2);
 	char args[160];
-	snprintf(args, sizeof(args), "rights decide --id %s --decision done --actor pv-1 --role "
+	snprintf(args, sizeof(args), "rights decide --request %s --decision done --actor pv-1 --role "
 		 "privacyfunctionaris", id);
 	assert_int_equal(cli(f, "sevagram", args), 0);
 	/* shielded: no longer disclosed */
@@ -806,12 +806,17 @@ static void test_r18_rectify_answered_end_to_end(void **state)
 			     "'%%refused%%')"), 0);
 	/* the CLI shows it and writes the letter */
 	char args[160];
-	snprintf(args, sizeof(args), "rights status --id %s", id);
+	snprintf(args, sizeof(args), "rights status --request %s", id);
 	assert_int_equal(cli(f, "gemeente-heerlen", args), 0);
 	assert_true(cli_out_has(f, "\"answered\""));
-	snprintf(args, sizeof(args), "rights answer --id %s --out answer.html", id);
+	snprintf(args, sizeof(args), "rights answer --request %s --out answer.html", id);
 	assert_int_equal(cli(f, "gemeente-heerlen", args), 0);
 	assert_true(cli_out_has(f, "written"));
+	assert_false(cli_err_has(f, "now called"));
+	/* the option's name of 0.4 still works, and says the new one */
+	snprintf(args, sizeof(args), "rights status --id %s", id);
+	assert_int_equal(cli(f, "gemeente-heerlen", args), 0);
+	assert_true(cli_err_has(f, "option --id is now called --request"));
 	wn_rights_result_free(r);
 }
 
