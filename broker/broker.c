@@ -213,34 +213,17 @@ fail:
 	return rc;
 }
 
-/* Records and answers a refusal: against the sender the message claims and
- * the connection's address; a connection past its refusals this minute is
- * closed instead of answered. */
 /* The code a message was refused or failed with, for the metrics. */
 static _Thread_local int handled_code;
 
+/* Records and answers a refusal (secevent_refuse). */
 static int broker_refuse(struct broker *b, const struct rpc_peer *conn, const json_t *env,
 			 const char *peer, int code, const char *detail, char **resp,
 			 size_t *resplen)
 {
 	handled_code = code;
-	json_t *reply = NULL;
-	long seen = 0;
-	struct secevent e = { code, peer, conn ? conn->addr : NULL,
-			      env ? envelope_str(env, "id") : NULL, detail };
-	secevent_note(b->db, &e, &seen);
-	if (conn != NULL && b->refusals_per_minute > 0 && seen > b->refusals_per_minute) {
-		log_emit(WN_LOG_WARN, "peer_disconnected",
-			 json_pack("{s:s,s:s?,s:I}", "addr", conn->addr, "claimed", peer,
-				   "refusals", (json_int_t)seen));
-		rpc_peer_disconnect(conn);
-		return WN_EDENIED;
-	}
-	int rc = envelope_error(&reply, env, b->ident->id, b->ident->key, code, detail);
-	if (rc == 0)
-		rc = envelope_encode(reply, resp, resplen);
-	json_decref(reply);
-	return rc;
+	return secevent_refuse(b->db, conn, env, peer, code, detail, b->refusals_per_minute,
+			       b->ident->id, b->ident->key, resp, resplen);
 }
 
 /* Answers an internal failure (a database that cannot be written, memory):

@@ -11,6 +11,8 @@
 #include "ids.h"
 #include "log.h"
 #include "secevent.h"
+#include "envelope.h"
+#include "transport.h"
 
 #define RPC_HOST_MAX 64
 
@@ -242,4 +244,27 @@ int secevent_digest(db *d, int64_t since_ms, json_t **out)
 	}
 	*out = rows;
 	return 0;
+}
+
+int secevent_refuse(db *d, const struct rpc_peer *conn, const json_t *env, const char *peer,
+		    int code, const char *detail, long per_minute, const char *self,
+		    struct evp_pkey_st *key, char **resp, size_t *resplen)
+{
+	json_t *reply = NULL;
+	long seen = 0;
+	struct secevent e = { code, peer, conn ? conn->addr : NULL,
+			      env ? envelope_str(env, "id") : NULL, detail };
+	secevent_note(d, &e, &seen);
+	if (conn != NULL && per_minute > 0 && seen > per_minute) {
+		log_emit(WN_LOG_WARN, "peer_disconnected",
+			 json_pack("{s:s,s:s?,s:I}", "addr", conn->addr, "claimed", peer,
+				   "refusals", (json_int_t)seen));
+		rpc_peer_disconnect(conn);
+		return WN_EDENIED;
+	}
+	int rc = envelope_error(&reply, env, self, key, code, detail);
+	if (rc == 0)
+		rc = envelope_encode(reply, resp, resplen);
+	json_decref(reply);
+	return rc;
 }

@@ -54,6 +54,16 @@ int secevent_note(db *d, const struct secevent *e, long *seen);
  * about a sender whose signature held. */
 int secevent_record(db *d, int code, const char *peer, const char *msg_id, const char *detail);
 
+/* The refusal of a message env (may be NULL) as both daemons make it: noted
+ * against the claimed sender and the connection, then answered with an error
+ * signed as self; a connection past per_minute refusals this minute (0: no
+ * limit) is closed instead and WN_EDENIED returned. *resp: free(). */
+struct rpc_peer;
+struct evp_pkey_st;
+int secevent_refuse(db *d, const struct rpc_peer *conn, const json_t *env, const char *peer,
+		    int code, const char *detail, long per_minute, const char *self,
+		    struct evp_pkey_st *key, char **resp, size_t *resplen);
+
 /* Number of refusals of a kind (NULL = all), counted rows included, for
  * health and tests. */
 int secevent_count(db *d, const char *kind, long *out);

@@ -24,32 +24,23 @@
 #include "rights.h"
 #include "secevent.h"
 
-/* Records and answers a refusal: against the sender the message claims and
- * the connection's address; a connection past its refusals this minute is
- * closed instead of answered. */
 /* The code a message was refused or failed with, for the metrics. */
 static _Thread_local int handled_code;
 
+/* Records and answers a refusal (secevent_refuse); "not ready" is only
+ * logged. */
 static int inbound_refuse(struct node *n, const struct rpc_peer *conn, const json_t *env,
 			  const char *peer, int code, const char *detail, char **resp,
 			  size_t *resplen)
 {
 	handled_code = code;
+	if (code != WN_ESTATE)
+		return secevent_refuse(n->db, conn, env, peer, code, detail,
+				       n->refusals_per_minute, n->ident->id, n->ident->key, resp,
+				       resplen);
+	/* not ready is this node's state, not the sender's doing */
 	json_t *reply = NULL;
-	long seen = 0;
-	struct secevent e = { code, peer, conn ? conn->addr : NULL,
-			      env ? envelope_str(env, "id") : NULL, detail };
-	if (code == WN_ESTATE)
-		log_msg(WN_LOG_WARN, "inbound_not_ready", "%s", detail);
-	else
-		secevent_note(n->db, &e, &seen);
-	if (conn != NULL && n->refusals_per_minute > 0 && seen > n->refusals_per_minute) {
-		log_emit(WN_LOG_WARN, "peer_disconnected",
-			 json_pack("{s:s,s:s?,s:I}", "addr", conn->addr, "claimed", peer,
-				   "refusals", (json_int_t)seen));
-		rpc_peer_disconnect(conn);
-		return WN_EDENIED;
-	}
+	log_msg(WN_LOG_WARN, "inbound_not_ready", "%s", detail);
 	int rc = envelope_error(&reply, env, n->ident->id, n->ident->key, code, detail);
 	if (rc == 0)
 		rc = envelope_encode(reply, resp, resplen);
