@@ -190,6 +190,10 @@ static int broker_open_as(const char *config_file_path, int check_only, broker *
 		snprintf(err, errcap, "cannot start the audit log writer");
 		goto fail;
 	}
+	if ((rc = replay_open(b->db, b->writer, b->skew_ms, &b->replay)) != 0) {
+		snprintf(err, errcap, "%s: the message ids seen cannot be read", b->db_path);
+		goto fail;
+	}
 	char origin[PKI_ID_MAX + 32];
 	snprintf(origin, sizeof(origin), "wijknet:%s:audit_log", id);
 	if ((rc = tlog_open(b->db, "audit_log", origin, &b->audit.log)) != 0) {
@@ -353,7 +357,7 @@ int broker_handle_message(void *arg, const struct rpc_peer *conn, const void *re
 		rc = broker_refuse(b, conn, env, from, WN_EPROTO, err, resp, resplen);
 		goto out;
 	}
-	rc = replay_check(b->db, envelope_str(env, "id"), envelope_ts(env), b->skew_ms);
+	rc = replay_check(b->replay, envelope_str(env, "id"), envelope_ts(env), b->skew_ms);
 	if (rc == WN_EDB) {
 		/* the broker's own failure, not the sender's: no breach entry */
 		rc = broker_fail(b, env, WN_EDB, "the broker cannot record the message id (database "
@@ -508,6 +512,7 @@ void broker_close(broker *b)
 	if (b->audit.log != NULL)
 		broker_checkpoints_stop(b);
 	registry_free(b->reg);
+	replay_close(b->replay);
 	db_writer_close(b->writer);
 	tlog_close(b->audit.log);
 	if (b->server_tls)

@@ -14,6 +14,7 @@
 #include "db.h"
 #include "pki.h"
 #include "registry.h"
+#include "replay.h"
 #include "store.h"
 #include "transport.h"
 
@@ -44,6 +45,7 @@ struct broker {
 	pki_trust *trust;
 	db *db;
 	db_writer *writer; /* group commit of audit entries */
+	replay *replay;    /* message ids seen (persisted through writer) */
 	struct audit audit; /* writer + the Merkle log of audit_log */
 	int checkpoint_ms;
 	int64_t purge_ms, next_purge; /* cases past their retention date */

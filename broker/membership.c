@@ -545,7 +545,7 @@ int broker_handle_candidate(struct broker *b, const json_t *env, int *handled, j
 		snprintf(err, errcap, "envelope is not addressed to the broker '%s'", b->ident->id);
 		rc = WN_EPROTO;
 	}
-	if (rc == 0 && (rc = replay_check(b->db, envelope_str(env, "id"), envelope_ts(env),
+	if (rc == 0 && (rc = replay_check(b->replay, envelope_str(env, "id"), envelope_ts(env),
 					  b->skew_ms)) != 0)
 		snprintf(err, errcap, "%s", wn_strerror(rc));
 	if (rc != 0) {

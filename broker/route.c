@@ -378,8 +378,14 @@ static int route_forward(struct broker *b, const struct broker_request *rq, cons
 	 * may still have disclosed, so only a request never sent gives it back */
 	if (tp != NULL)
 		tp->consumed = !(n == 1 && items[0].client == NULL);
-	rc = store_audit_with(&b->audit, tp ? store_thirdparty_release : NULL, tp, outcome_entry,
-			      &oindex, oleaf);
+	/* a lookup's delivery follows the answers, which hold nothing that
+	 * was not logged where it was disclosed: committed after they leave.
+	 * A request's stays before, with the approval it consumes. */
+	if (tp == NULL && strcmp(answer_type, "lookup.answer") == 0)
+		rc = store_audit_post(&b->audit, outcome_entry);
+	else
+		rc = store_audit_with(&b->audit, tp ? store_thirdparty_release : NULL, tp,
+				      outcome_entry, &oindex, oleaf);
 	json_decref(outcome_entry);
 	if (rc != 0) {
 		snprintf(err, errcap, "audit log write failed; answers withheld");

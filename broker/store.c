@@ -6,6 +6,7 @@
 
 #include "wijknet.h"
 #include "canon.h"
+#include "log.h"
 #include "encoding.h"
 #include "ids.h"
 #include "pki.h"
@@ -148,6 +149,7 @@ static const struct db_migration broker_migrations[] = {
 	      "DROP TABLE breaches;"
 	      "ALTER TABLE breaches_v11 RENAME TO breaches;"
 	      "CREATE UNIQUE INDEX breaches_subject ON breaches(source, kind, subject, day);" },
+	{ 12, REPLAY_STATE_SCHEMA },
 };
 
 int store_open(const char *path, db **out, char *err, size_t errcap)
@@ -203,4 +205,45 @@ int store_audit_with(struct audit *au, db_write_fn fn, void *arg, const json_t *
 	}
 	free(canon);
 	return rc;
+}
+
+/* A posted entry owns its copies: the caller's JSON is gone by the commit. */
+struct audit_post {
+	struct audit_append a;
+	char *type, *msg_id;
+};
+
+static void store_audit_post_release(void *arg, int rc)
+{
+	struct audit_post *p = arg;
+	if (rc != 0)
+		log_msg(WN_LOG_ERROR, "audit_write_failed", "the audit entry %s of %s was not written",
+			p->type ? p->type : "?", p->msg_id ? p->msg_id : "?");
+	free((void *)p->a.canon);
+	free(p->type);
+	free(p->msg_id);
+	free(p);
+}
+
+int store_audit_post(struct audit *au, const json_t *entry)
+{
+	const char *type = json_string_value(json_object_get(entry, "type"));
+	const char *msg_id = json_string_value(json_object_get(entry, "id"));
+	struct audit_post *p = calloc(1, sizeof(*p));
+	char *canon = NULL;
+	size_t len = 0;
+	if (p == NULL || canon_dump(entry, &canon, &len) != 0 ||
+	    (type && (p->type = strdup(type)) == NULL) ||
+	    (msg_id && (p->msg_id = strdup(msg_id)) == NULL)) {
+		if (p != NULL) {
+			free(p->type);
+			free(p->msg_id);
+		}
+		free(canon);
+		free(p);
+		return WN_ENOMEM;
+	}
+	p->a = (struct audit_append){ .log = au->log, .canon = canon, .len = len,
+				      .type = p->type, .msg_id = p->msg_id };
+	return db_writer_post(au->w, store_audit_run, &p->a, store_audit_post_release);
 }

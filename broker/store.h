@@ -35,6 +35,11 @@ int store_audit_append(struct audit *au, const json_t *entry, int64_t *index,
 int store_audit_with(struct audit *au, db_write_fn fn, void *arg, const json_t *entry,
 		     int64_t *index, char leaf_hex[65]);
 
+/* Appends entry after the caller has moved on: committed in the next
+ * batch, never lost on a clean stop, a failure logged. For the records that
+ * follow an answer (a lookup's delivery). 0 or WN_ENOMEM. */
+int store_audit_post(struct audit *au, const json_t *entry);
+
 /* ---- cases (store_case.c) ------------------------------------------- */
 
 #define STORE_ID_LEN 32

@@ -261,6 +261,7 @@ static const char SQL_RELEASE[] = "RELEASE w";
 struct db_write {
 	db_write_fn fn;
 	void *arg;
+	void (*release)(void *arg, int rc); /* posted: called once committed; else NULL */
 	int rc;
 	int done;
 	struct db_write *next;
@@ -270,12 +271,15 @@ struct db_write {
  * becomes the leader and commits, in its own thread, every write queued so
  * far; callers arriving meanwhile queue up and the first of them leads the
  * next batch. Batches form under load as with a writer thread, and an
- * uncontended write costs no hand-over between threads. */
+ * uncontended write costs no hand-over between threads. Posted writes ride
+ * in the next batch; the flusher thread leads one only when no caller does. */
 struct db_writer {
 	db *d;
 	int durable;
 	pthread_mutex_t lock;
 	pthread_cond_t done;
+	pthread_cond_t work; /* wakes the flusher */
+	pthread_t flusher;
 	struct db_write *head, *tail;
 	int busy;     /* a leader is committing a batch */
 	int stopping;
@@ -312,6 +316,51 @@ static void db_writer_batch(db_writer *w, struct db_write *batch)
 	}
 }
 
+/* With w->lock held and no batch running: commits everything queued, then
+ * wakes its callers and hands posted writes back to their owners. */
+static void db_writer_lead(db_writer *w)
+{
+	struct db_write *batch = w->head;
+	w->head = w->tail = NULL;
+	w->busy = 1;
+	pthread_mutex_unlock(&w->lock);
+	db_writer_batch(w, batch);
+	for (struct db_write *y = batch, *next; y != NULL; y = next) {
+		next = y->next;
+		if (y->release != NULL) {
+			y->release(y->arg, y->rc);
+			free(y);
+		}
+	}
+	pthread_mutex_lock(&w->lock);
+	for (struct db_write *y = batch, *next; y != NULL; y = next) {
+		next = y->next;
+		if (y->release == NULL)
+			y->done = 1;
+	}
+	w->busy = 0;
+	pthread_cond_broadcast(&w->done);
+	if (w->head != NULL)
+		pthread_cond_signal(&w->work);
+}
+
+/* Leads a batch for posted writes that no caller's batch took along. */
+static void *db_writer_flusher(void *arg)
+{
+	db_writer *w = arg;
+	pthread_mutex_lock(&w->lock);
+	for (;;) {
+		if (w->head != NULL && !w->busy)
+			db_writer_lead(w);
+		else if (w->stopping && w->head == NULL && !w->busy)
+			break;
+		else
+			pthread_cond_wait(&w->work, &w->lock);
+	}
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
 int db_writer_open(db *d, int durable, db_writer **out)
 {
 	db_writer *w = calloc(1, sizeof(*w));
@@ -321,56 +370,100 @@ int db_writer_open(db *d, int durable, db_writer **out)
 	w->durable = durable;
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->done, NULL);
+	pthread_cond_init(&w->work, NULL);
+	if (pthread_create(&w->flusher, NULL, db_writer_flusher, w) != 0) {
+		pthread_cond_destroy(&w->work);
+		pthread_cond_destroy(&w->done);
+		pthread_mutex_destroy(&w->lock);
+		free(w);
+		return WN_ENOMEM;
+	}
 	*out = w;
 	return 0;
 }
 
+static void db_writer_enqueue(db_writer *w, struct db_write *x)
+{
+	if (w->tail)
+		w->tail->next = x;
+	else
+		w->head = x;
+	w->tail = x;
+}
+
 int db_writer_run(db_writer *w, db_write_fn fn, void *arg)
 {
-	struct db_write x = { fn, arg, 0, 0, NULL };
+	struct db_write x = { fn, arg, NULL, 0, 0, NULL };
 	pthread_mutex_lock(&w->lock);
 	if (w->stopping) {
 		pthread_mutex_unlock(&w->lock);
 		return WN_ESTATE;
 	}
-	if (w->tail)
-		w->tail->next = &x;
-	else
-		w->head = &x;
-	w->tail = &x;
+	db_writer_enqueue(w, &x);
 	while (!x.done) {
-		if (w->busy) {
+		if (w->busy)
 			pthread_cond_wait(&w->done, &w->lock);
-			continue;
-		}
-		/* lead: take everything queued, this write among it */
-		struct db_write *batch = w->head;
-		w->head = w->tail = NULL;
-		w->busy = 1;
-		pthread_mutex_unlock(&w->lock);
-		db_writer_batch(w, batch);
-		pthread_mutex_lock(&w->lock);
-		for (struct db_write *y = batch, *next; y != NULL; y = next) {
-			next = y->next;
-			y->done = 1;
-		}
-		w->busy = 0;
-		pthread_cond_broadcast(&w->done);
+		else
+			db_writer_lead(w); /* takes everything queued, this write among it */
 	}
 	pthread_mutex_unlock(&w->lock);
 	return x.rc;
+}
+
+int db_writer_post(db_writer *w, db_write_fn fn, void *arg, void (*release)(void *arg, int rc))
+{
+	struct db_write *x = calloc(1, sizeof(*x));
+	if (x == NULL) {
+		release(arg, WN_ENOMEM);
+		return WN_ENOMEM;
+	}
+	*x = (struct db_write){ fn, arg, release, 0, 0, NULL };
+	pthread_mutex_lock(&w->lock);
+	if (w->stopping) {
+		pthread_mutex_unlock(&w->lock);
+		free(x);
+		release(arg, WN_ESTATE);
+		return WN_ESTATE;
+	}
+	db_writer_enqueue(w, x);
+	if (!w->busy)
+		pthread_cond_signal(&w->work);
+	pthread_mutex_unlock(&w->lock);
+	return 0;
+}
+
+static int db_writer_nothing(db *d, void *arg)
+{
+	(void)d;
+	(void)arg;
+	return 0;
+}
+
+int db_writer_flush(db_writer *w)
+{
+	return db_writer_run(w, db_writer_nothing, NULL);
 }
 
 void db_writer_close(db_writer *w)
 {
 	if (w == NULL)
 		return;
-	/* later writes are refused; the ones queued or running finish first */
+	/* later writes are refused; the ones queued or running, posted ones
+	 * too, are committed first */
 	pthread_mutex_lock(&w->lock);
 	w->stopping = 1;
-	while (w->busy || w->head != NULL)
-		pthread_cond_wait(&w->done, &w->lock);
+	pthread_cond_signal(&w->work);
 	pthread_mutex_unlock(&w->lock);
+	pthread_join(w->flusher, NULL);
+	pthread_mutex_lock(&w->lock);
+	while (w->busy || w->head != NULL) {
+		if (w->busy)
+			pthread_cond_wait(&w->done, &w->lock);
+		else
+			db_writer_lead(w);
+	}
+	pthread_mutex_unlock(&w->lock);
+	pthread_cond_destroy(&w->work);
 	pthread_cond_destroy(&w->done);
 	pthread_mutex_destroy(&w->lock);
 	free(w);

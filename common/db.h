@@ -78,6 +78,17 @@ int db_writer_open(db *d, int durable, db_writer **out);
  * or WN_EDB when the batch could not be committed (then nothing of it is). */
 int db_writer_run(db_writer *w, db_write_fn fn, void *arg);
 
-/* Refuses later writes (WN_ESTATE) and waits for the queued ones. */
+/* Queues fn without waiting: it is committed in the next batch, a caller's
+ * or, when none comes, the writer's own thread's. release(arg, rc) is then
+ * called with fn's result (or WN_EDB), in that thread; on a refusal
+ * (WN_ESTATE once closing, WN_ENOMEM) at once, in this one. For records
+ * that follow an answer: never lost on a clean stop, not awaited. */
+int db_writer_post(db_writer *w, db_write_fn fn, void *arg, void (*release)(void *arg, int rc));
+
+/* Waits until everything queued before it, posted writes too, is committed.
+ * 0, WN_EDB or WN_ESTATE. */
+int db_writer_flush(db_writer *w);
+
+/* Refuses later writes (WN_ESTATE) and commits the queued and posted ones. */
 void db_writer_close(db_writer *w);
 #endif

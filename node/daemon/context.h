@@ -16,6 +16,7 @@
 #include "keys.h"
 #include "pki.h"
 #include "profile.h"
+#include "replay.h"
 #include "tlog.h"
 #include "transport.h"
 
@@ -38,6 +39,7 @@ struct node {
 	struct node_keys keys;
 	db *db;
 	db_writer *writer;        /* group commit: disclosure and sent logs */
+	replay *replay;           /* message ids seen (persisted through writer) */
 	tlog *ledger;             /* the tamper-evident log of disclosures and decisions */
 	int checkpoint_ms;
 	int64_t next_checkpoint;  /* monotonic ms: own checkpoint and witnessing */

@@ -11,6 +11,7 @@
 #include "disclog.h"
 #include "encoding.h"
 #include "ids.h"
+#include "log.h"
 
 static const char SQL_DISCLOSURE_INSERT[] =
 	"INSERT INTO disclosures(ts, request_id, type, requester, actor_id, actor_role, purpose,"
@@ -228,6 +229,7 @@ int sentlog_write(db_writer *w, const struct sent_entry *e)
 
 struct sent_completion {
 	const char *request_id, *outcomes, *received;
+	int64_t at;
 };
 
 static int sentlog_update(db *d, void *arg)
@@ -238,7 +240,7 @@ static int sentlog_update(db *d, void *arg)
 	if (rc != 0)
 		return rc;
 	sqlite3_bind_text(st, 1, c->outcomes, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, time_now_ms());
+	sqlite3_bind_int64(st, 2, c->at);
 	bind_opt_text(st, 3, c->received);
 	sqlite3_bind_text(st, 4, c->request_id, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
@@ -249,6 +251,37 @@ static int sentlog_update(db *d, void *arg)
 int sentlog_complete(db_writer *w, const char *request_id, const char *outcomes,
 		     const char *received)
 {
-	struct sent_completion c = { request_id, outcomes, received };
+	struct sent_completion c = { request_id, outcomes, received, time_now_ms() };
 	return db_writer_run(w, sentlog_update, &c);
+}
+
+/* A posted completion owns its copies of the texts. */
+struct sent_completion_post {
+	struct sent_completion c;
+	char *request_id, *outcomes;
+};
+
+static void sentlog_complete_release(void *arg, int rc)
+{
+	struct sent_completion_post *p = arg;
+	if (rc != 0)
+		log_msg(WN_LOG_ERROR, "sent_log_failed", "could not record the answers of %s",
+			p->request_id);
+	free(p->request_id);
+	free(p->outcomes);
+	free(p);
+}
+
+int sentlog_complete_post(db_writer *w, const char *request_id, const char *outcomes)
+{
+	struct sent_completion_post *p = calloc(1, sizeof(*p));
+	if (p == NULL || (p->request_id = strdup(request_id)) == NULL ||
+	    (p->outcomes = strdup(outcomes)) == NULL) {
+		if (p != NULL)
+			free(p->request_id);
+		free(p);
+		return WN_ENOMEM;
+	}
+	p->c = (struct sent_completion){ p->request_id, p->outcomes, NULL, time_now_ms() };
+	return db_writer_post(w, sentlog_update, &p->c, sentlog_complete_release);
 }

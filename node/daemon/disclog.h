@@ -157,4 +157,9 @@ int sentlog_write(db_writer *w, const struct sent_entry *e);
 int sentlog_complete(db_writer *w, const char *request_id, const char *outcomes,
 		     const char *received);
 
+/* The same for a lookup, after its answers went to the caller: committed
+ * in the next batch, never lost on a clean stop, a failure logged. 0 or
+ * WN_ENOMEM. */
+int sentlog_complete_post(db_writer *w, const char *request_id, const char *outcomes);
+
 #endif

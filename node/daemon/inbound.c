@@ -172,7 +172,7 @@ int node_inbound_handle(void *arg, const struct rpc_peer *conn, const void *req,
 		rc = inbound_refuse(n, conn, env, from, WN_ESTATE, err, resp, resplen);
 		goto out;
 	}
-	rc = replay_check(n->db, envelope_str(env, "id"), envelope_ts(env), n->skew_ms);
+	rc = replay_check(n->replay, envelope_str(env, "id"), envelope_ts(env), n->skew_ms);
 	if (rc == WN_EDB) {
 		/* this node's own failure, not the sender's: no breach entry */
 		rc = inbound_fail(n, env, WN_EDB, "the node cannot record the message id (database "

@@ -562,7 +562,7 @@ static void lookup_complete(const struct lookup *l, const char *qid, const json_
 		json_array_append(json_object_get(summary, id), json_object_get(x, "outcome"));
 	}
 	char *text = json_dumps(summary, JSON_COMPACT | JSON_SORT_KEYS);
-	if (text == NULL || sentlog_complete(l->n->writer, qid, text, NULL) != 0)
+	if (text == NULL || sentlog_complete_post(l->n->writer, qid, text) != 0)
 		log_msg(WN_LOG_ERROR, "sent_log_failed", "could not record the answers of %s", qid);
 	free(text);
 	json_decref(summary);

@@ -452,6 +452,10 @@ static int node_open_as(const char *config_file_path, int check_only, node **out
 		snprintf(err, errcap, "cannot start the log writer");
 		goto fail;
 	}
+	if ((rc = replay_open(n->db, n->writer, n->skew_ms, &n->replay)) != 0) {
+		snprintf(err, errcap, "%s: the message ids seen cannot be read", n->db_path);
+		goto fail;
+	}
 	char origin[PKI_ID_MAX + 32];
 	snprintf(origin, sizeof(origin), "wijknet:%s:ledger", id);
 	if ((rc = tlog_open(n->db, "ledger", origin, &n->ledger)) != 0) {
@@ -553,6 +557,7 @@ void node_close(node *n)
 	directory_release(n->dir);
 	if (n->ledger != NULL && n->writer != NULL)
 		node_checkpoint_own(n); /* the last one, at shutdown */
+	replay_close(n->replay);
 	db_writer_close(n->writer);
 	tlog_close(n->ledger);
 	profile_free(&n->profile);

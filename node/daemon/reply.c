@@ -33,7 +33,7 @@ const char *reply_open(struct node *n, struct directory *d, const json_t *a, con
 		secevent_record(n->db, WN_ESIG, p->id, envelope_str(a, "id"), what);
 		return "signature";
 	}
-	int rc = replay_check(n->db, envelope_str(a, "id"), envelope_ts(a), n->skew_ms);
+	int rc = replay_check(n->replay, envelope_str(a, "id"), envelope_ts(a), n->skew_ms);
 	if (rc == WN_EDB) {
 		log_msg(WN_LOG_ERROR, "replay_cache_failed", "cannot record the id of %s's %s",
 			p->id, want);

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -30,6 +31,7 @@
 static const struct db_migration migrations[] = {
 	{ 1, REPLAY_SCHEMA },
 	{ 2, SECEVENT_SCHEMA SECEVENT_AGGREGATE_SCHEMA },
+	{ 3, REPLAY_STATE_SCHEMA },
 };
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
@@ -112,84 +114,184 @@ static void fresh_id(char id[ID_HEX_LEN + 1])
 
 /* ---- replay ------------------------------------------------------------ */
 
+/* The cache as a daemon holds it: over the database, writing through a
+ * group-commit writer. */
+struct tcache {
+	db_writer *w;
+	replay *r;
+};
+
+static void cache_open(struct tdb *t, struct tcache *c)
+{
+	assert_int_equal(db_writer_open(t->d, 1, &c->w), 0);
+	assert_int_equal(replay_open(t->d, c->w, SKEW_MS, &c->r), 0);
+}
+
+/* A clean stop: the ids not yet written are, and the stop is marked. */
+static void cache_close(struct tcache *c)
+{
+	replay_close(c->r);
+	db_writer_close(c->w);
+	c->r = NULL;
+	c->w = NULL;
+}
+
+static void reopen(struct tdb *t)
+{
+	db_close(t->d);
+	t->d = NULL;
+	tdb_open_with(t, migrations, NMIGRATIONS);
+}
+
 static void test_r20_integrity_replay_fresh_then_refused(void **state)
 {
 	struct tdb *t = *state;
+	struct tcache c;
 	char id[ID_HEX_LEN + 1], other[ID_HEX_LEN + 1];
 	fresh_id(id);
 	fresh_id(other);
+	cache_open(t, &c);
 	int64_t now = time_now_ms();
-	assert_int_equal(replay_check(t->d, id, now, SKEW_MS), 0);
-	assert_int_equal(replay_check(t->d, id, now, SKEW_MS), WN_EREPLAY);
+	assert_int_equal(replay_check(c.r, id, now, SKEW_MS), 0);
+	assert_int_equal(replay_check(c.r, id, now, SKEW_MS), WN_EREPLAY);
 	/* a different timestamp does not make the same id new */
-	assert_int_equal(replay_check(t->d, id, now + 1000, SKEW_MS), WN_EREPLAY);
+	assert_int_equal(replay_check(c.r, id, now + 1000, SKEW_MS), WN_EREPLAY);
 	/* another id with the same timestamp is fine */
-	assert_int_equal(replay_check(t->d, other, now, SKEW_MS), 0);
-	assert_int_equal(replay_check(t->d, other, now, SKEW_MS), WN_EREPLAY);
+	assert_int_equal(replay_check(c.r, other, now, SKEW_MS), 0);
+	assert_int_equal(replay_check(c.r, other, now, SKEW_MS), WN_EREPLAY);
+	/* no id, or one longer than any envelope's */
+	assert_int_equal(replay_check(c.r, "", now, SKEW_MS), WN_EPROTO);
+	char longid[REPLAY_ID_MAX + 2];
+	memset(longid, 'a', sizeof(longid) - 1);
+	longid[sizeof(longid) - 1] = '\0';
+	assert_int_equal(replay_check(c.r, longid, now, SKEW_MS), WN_EPROTO);
+	/* checked in memory: written in a batch, at the latest at the stop */
+	cache_close(&c);
 	assert_int_equal(query_int(t->d, "SELECT COUNT(*) FROM replay_seen"), 2);
+	assert_int_equal(query_int(t->d, "SELECT clean FROM replay_state"), 1);
 }
 
 static void test_r20_integrity_replay_skew_window(void **state)
 {
 	struct tdb *t = *state;
+	struct tcache c;
 	char id[ID_HEX_LEN + 1];
+	cache_open(t, &c);
 	int64_t now = time_now_ms();
 	fresh_id(id);
-	assert_int_equal(replay_check(t->d, id, now - SKEW_MS - 5000, SKEW_MS), WN_ESKEW);
-	assert_int_equal(replay_check(t->d, id, now + SKEW_MS + 5000, SKEW_MS), WN_ESKEW);
-	assert_int_equal(replay_check(t->d, id, 0, SKEW_MS), WN_ESKEW);
-	assert_int_equal(replay_check(t->d, id, INT64_C(1) << 52, SKEW_MS), WN_ESKEW);
-	/* refused timestamps do not consume the id */
-	assert_int_equal(query_int(t->d, "SELECT COUNT(*) FROM replay_seen"), 0);
+	assert_int_equal(replay_check(c.r, id, now - SKEW_MS - 5000, SKEW_MS), WN_ESKEW);
+	assert_int_equal(replay_check(c.r, id, now + SKEW_MS + 5000, SKEW_MS), WN_ESKEW);
+	assert_int_equal(replay_check(c.r, id, 0, SKEW_MS), WN_ESKEW);
+	assert_int_equal(replay_check(c.r, id, INT64_C(1) << 52, SKEW_MS), WN_ESKEW);
 	/* inside the window, early and late, it is accepted */
-	assert_int_equal(replay_check(t->d, id, now - SKEW_MS + 5000, SKEW_MS), 0);
+	assert_int_equal(replay_check(c.r, id, now - SKEW_MS + 5000, SKEW_MS), 0);
 	fresh_id(id);
-	assert_int_equal(replay_check(t->d, id, now + SKEW_MS - 5000, SKEW_MS), 0);
+	assert_int_equal(replay_check(c.r, id, now + SKEW_MS - 5000, SKEW_MS), 0);
+	/* stamped far ahead, it was written before it was accepted */
+	assert_int_equal(query_int(t->d, "SELECT COUNT(*) FROM replay_seen"), 2);
 	/* a replay with a skewed timestamp is refused too */
-	assert_int_equal(replay_check(t->d, id, now + SKEW_MS + 5000, SKEW_MS), WN_ESKEW);
-	assert_int_equal(replay_check(t->d, id, now, SKEW_MS), WN_EREPLAY);
+	assert_int_equal(replay_check(c.r, id, now + SKEW_MS + 5000, SKEW_MS), WN_ESKEW);
+	assert_int_equal(replay_check(c.r, id, now, SKEW_MS), WN_EREPLAY);
 	/* a narrower window refuses what a wider one accepts */
 	fresh_id(id);
-	assert_int_equal(replay_check(t->d, id, now - 10000, 1000), WN_ESKEW);
-	assert_int_equal(replay_check(t->d, id, now - 10000, 60000), 0);
+	assert_int_equal(replay_check(c.r, id, now - 10000, 1000), WN_ESKEW);
+	assert_int_equal(replay_check(c.r, id, now - 10000, 60000), 0);
+	cache_close(&c);
+	/* refused timestamps did not consume the id */
+	assert_int_equal(query_int(t->d, "SELECT COUNT(*) FROM replay_seen"), 3);
 }
 
 static void test_r20_integrity_replay_survives_restart(void **state)
 {
 	struct tdb *t = *state;
+	struct tcache c;
 	char id[ID_HEX_LEN + 1], id2[ID_HEX_LEN + 1];
 	fresh_id(id);
 	fresh_id(id2);
 	int64_t now = time_now_ms();
-	assert_int_equal(replay_check(t->d, id, now, SKEW_MS), 0);
-	db_close(t->d);
-	t->d = NULL;
-	tdb_open_with(t, migrations, NMIGRATIONS);
-	assert_int_equal(replay_check(t->d, id, now, SKEW_MS), WN_EREPLAY);
-	assert_int_equal(replay_check(t->d, id2, now, SKEW_MS), 0);
+	cache_open(t, &c);
+	assert_int_equal(replay_check(c.r, id, now, SKEW_MS), 0);
+	cache_close(&c);
+	reopen(t);
+	cache_open(t, &c);
+	assert_int_equal(replay_check(c.r, id, now, SKEW_MS), WN_EREPLAY);
+	/* after a clean stop, what was stamped before the start is accepted */
+	assert_int_equal(replay_check(c.r, id2, now, SKEW_MS), 0);
+	cache_close(&c);
 	/* and once more */
-	db_close(t->d);
-	t->d = NULL;
-	tdb_open_with(t, migrations, NMIGRATIONS);
-	assert_int_equal(replay_check(t->d, id, now, SKEW_MS), WN_EREPLAY);
-	assert_int_equal(replay_check(t->d, id2, now, SKEW_MS), WN_EREPLAY);
+	reopen(t);
+	cache_open(t, &c);
+	assert_int_equal(replay_check(c.r, id, now, SKEW_MS), WN_EREPLAY);
+	assert_int_equal(replay_check(c.r, id2, now, SKEW_MS), WN_EREPLAY);
+	cache_close(&c);
 }
 
-/* Many ids in a row: every one accepted once (also exercises the pruning
- * that runs every 1024 inserts), recent ids never pruned. */
+/* A daemon that dies: its last ids may never have been written, so after
+ * the restart everything stamped before it is refused, and what comes
+ * after is accepted. */
+static void test_r20_integrity_replay_unclean_stop(void **state)
+{
+	struct tdb *t = *state;
+	char id[ID_HEX_LEN + 1], ahead[ID_HEX_LEN + 1], later[ID_HEX_LEN + 1];
+	fresh_id(id);
+	fresh_id(ahead);
+	fresh_id(later);
+	int64_t now = time_now_ms();
+	db_close(t->d);
+	t->d = NULL;
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct tcache c;
+		tdb_open_with(t, migrations, NMIGRATIONS);
+		cache_open(t, &c);
+		int ok = replay_check(c.r, id, now, SKEW_MS) == 0 &&
+			 replay_check(c.r, ahead, now + 60000, SKEW_MS) == 0;
+		_exit(ok ? 0 : 1); /* no replay_close: a crash */
+	}
+	int status = 0;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	tdb_open_with(t, migrations, NMIGRATIONS);
+	assert_int_equal(query_int(t->d, "SELECT clean FROM replay_state"), 0);
+	struct tcache c;
+	cache_open(t, &c);
+	/* the id the dead run saw but may not have written: refused */
+	assert_int_equal(replay_check(c.r, id, now, SKEW_MS), WN_ESKEW);
+	/* stamped ahead of the restart, it had been written before it passed */
+	assert_int_equal(replay_check(c.r, ahead, now + 60000, SKEW_MS), WN_EREPLAY);
+	/* a new message, stamped once the restart is done: accepted */
+	assert_int_equal(replay_check(c.r, later, time_now_ms(), SKEW_MS), 0);
+	cache_close(&c);
+	reopen(t);
+	cache_open(t, &c);
+	/* a clean stop since: no floor any more */
+	fresh_id(id);
+	assert_int_equal(replay_check(c.r, id, time_now_ms() - 1000, SKEW_MS), 0);
+	cache_close(&c);
+}
+
+/* Many ids in a row: every one accepted once, written in batches through
+ * the group commit while the cache runs, all of them by the stop. */
 static void test_r20_integrity_replay_many_ids(void **state)
 {
 	struct tdb *t = *state;
+	struct tcache c;
 	enum { N = 1100 };
 	static char ids[N][ID_HEX_LEN + 1];
+	cache_open(t, &c);
 	int64_t now = time_now_ms();
 	for (int i = 0; i < N; i++) {
 		fresh_id(ids[i]);
-		assert_int_equal(replay_check(t->d, ids[i], now, SKEW_MS), 0);
+		assert_int_equal(replay_check(c.r, ids[i], now, SKEW_MS), 0);
 	}
-	assert_int_equal(query_int(t->d, "SELECT COUNT(*) FROM replay_seen"), N);
+	assert_int_equal(db_writer_flush(c.w), 0);
+	long long written = query_int(t->d, "SELECT COUNT(*) FROM replay_seen");
+	assert_true(written >= 1024 && written < N); /* full batches only */
 	for (int i = 0; i < N; i += 97)
-		assert_int_equal(replay_check(t->d, ids[i], now, SKEW_MS), WN_EREPLAY);
+		assert_int_equal(replay_check(c.r, ids[i], now, SKEW_MS), WN_EREPLAY);
+	cache_close(&c);
+	assert_int_equal(query_int(t->d, "SELECT COUNT(*) FROM replay_seen"), N);
 }
 
 /* ---- db migrations ------------------------------------------------------ */
@@ -209,8 +311,8 @@ static void test_db_schema_version_recorded(void **state)
 
 	tdb_open_with(t, migrations, NMIGRATIONS);
 	assert_int_equal(db_schema_version(t->d, &v), 0);
-	assert_int_equal(v, 2);
-	assert_int_equal(query_int(t->d, "SELECT COUNT(*) FROM schema_version"), 2);
+	assert_int_equal(v, 3);
+	assert_int_equal(query_int(t->d, "SELECT COUNT(*) FROM schema_version"), 3);
 	assert_int_equal(query_int(t->d, "SELECT COUNT(*) FROM sqlite_master WHERE type='table'"
 					 " AND name IN ('replay_seen','security_events')"),
 			 2);
@@ -241,8 +343,8 @@ static void test_db_reopen_does_not_reapply(void **state)
 	/* reopening applies nothing (CREATE TABLE again would fail) */
 	tdb_open_with(t, migrations, NMIGRATIONS);
 	assert_int_equal(db_schema_version(t->d, &v), 0);
-	assert_int_equal(v, 2);
-	assert_int_equal(query_int(t->d, "SELECT COUNT(*) FROM schema_version"), 2);
+	assert_int_equal(v, 3);
+	assert_int_equal(query_int(t->d, "SELECT COUNT(*) FROM schema_version"), 3);
 	assert_int_equal(query_int(t->d, "SELECT COUNT(*) FROM replay_seen WHERE id='marker'"), 1);
 	db_close(t->d);
 	t->d = NULL;
@@ -251,12 +353,13 @@ static void test_db_reopen_does_not_reapply(void **state)
 	static const struct db_migration more[] = {
 		{ 1, REPLAY_SCHEMA },
 		{ 2, SECEVENT_SCHEMA SECEVENT_AGGREGATE_SCHEMA },
-		{ 3, "CREATE TABLE extra (x INTEGER);" },
+		{ 3, REPLAY_STATE_SCHEMA },
+		{ 4, "CREATE TABLE extra (x INTEGER);" },
 	};
-	tdb_open_with(t, more, 3);
+	tdb_open_with(t, more, 4);
 	assert_int_equal(db_schema_version(t->d, &v), 0);
-	assert_int_equal(v, 3);
-	assert_int_equal(query_int(t->d, "SELECT COUNT(*) FROM schema_version"), 3);
+	assert_int_equal(v, 4);
+	assert_int_equal(query_int(t->d, "SELECT COUNT(*) FROM schema_version"), 4);
 	assert_int_equal(query_int(t->d, "SELECT COUNT(*) FROM extra"), 0);
 	assert_int_equal(query_int(t->d, "SELECT COUNT(*) FROM replay_seen WHERE id='marker'"), 1);
 }
@@ -431,6 +534,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_r20_integrity_replay_survives_restart,
 						setup_open, teardown),
+		cmocka_unit_test_setup_teardown(test_r20_integrity_replay_unclean_stop, setup_open,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_r20_integrity_replay_many_ids, setup_open,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_db_schema_version_recorded, setup, teardown),
