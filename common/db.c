@@ -317,31 +317,37 @@ static void db_writer_batch(db_writer *w, struct db_write *batch)
 }
 
 /* With w->lock held and no batch running: commits everything queued, then
- * wakes its callers and hands posted writes back to their owners. */
+ * wakes its callers and hands posted writes back to their owners (outside
+ * the lock; held again on return). */
 static void db_writer_lead(db_writer *w)
 {
-	struct db_write *batch = w->head;
+	struct db_write *batch = w->head, *posted = NULL, *y, *next;
 	w->head = w->tail = NULL;
 	w->busy = 1;
 	pthread_mutex_unlock(&w->lock);
 	db_writer_batch(w, batch);
-	for (struct db_write *y = batch, *next; y != NULL; y = next) {
+	pthread_mutex_lock(&w->lock);
+	/* next is read first: a waiting caller's write is gone once done */
+	for (y = batch; y != NULL; y = next) {
 		next = y->next;
 		if (y->release != NULL) {
-			y->release(y->arg, y->rc);
-			free(y);
-		}
-	}
-	pthread_mutex_lock(&w->lock);
-	for (struct db_write *y = batch, *next; y != NULL; y = next) {
-		next = y->next;
-		if (y->release == NULL)
+			y->next = posted;
+			posted = y;
+		} else {
 			y->done = 1;
+		}
 	}
 	w->busy = 0;
 	pthread_cond_broadcast(&w->done);
 	if (w->head != NULL)
 		pthread_cond_signal(&w->work);
+	pthread_mutex_unlock(&w->lock);
+	for (y = posted; y != NULL; y = next) {
+		next = y->next;
+		y->release(y->arg, y->rc);
+		free(y);
+	}
+	pthread_mutex_lock(&w->lock);
 }
 
 /* Leads a batch for posted writes that no caller's batch took along. */

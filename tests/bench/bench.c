@@ -8,6 +8,7 @@
  */
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,13 +77,22 @@ static int one_lookup(wn_client *c, unsigned k)
 	p.actor.id = "bench";
 	p.actor.role = "wijkcoach";
 	int rc = wn_lookup(c, &p, &r);
-	if (rc == 0) {
-		for (size_t i = 0; i < r->count; i++)
-			if (strcmp(r->answers[i].outcome, "known") != 0 &&
-			    strcmp(r->answers[i].outcome, "not_known") != 0)
-				rc = WN_EUNAVAILABLE;
-		wn_lookup_result_free(r);
+	char why[256];
+	snprintf(why, sizeof(why), "%s", wn_strerror(rc));
+	for (size_t i = 0; rc == 0 && i < r->count; i++) {
+		const wn_lookup_answer *a = &r->answers[i];
+		if (strcmp(a->outcome, "known") != 0 && strcmp(a->outcome, "not_known") != 0) {
+			snprintf(why, sizeof(why), "%s: %s (%s)", a->partner, a->outcome,
+				 a->reason ? a->reason : "no reason given");
+			rc = WN_EUNAVAILABLE;
+		}
 	}
+	wn_lookup_result_free(r);
+	/* the first few failures say why: a figure with failures in it is not
+	 * the system's speed */
+	static atomic_int told;
+	if (rc != 0 && atomic_fetch_add(&told, 1) < 3)
+		fprintf(stderr, "bench: a lookup failed: %s\n", why);
 	return rc;
 }
 

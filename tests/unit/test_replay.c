@@ -6,7 +6,9 @@
  * Each test opens its own SQLite file in a mkdtemp() directory under /tmp
  * and removes it (with the WAL side files) at the end.
  */
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
@@ -294,6 +296,91 @@ static void test_r20_integrity_replay_many_ids(void **state)
 	assert_int_equal(query_int(t->d, "SELECT COUNT(*) FROM replay_seen"), N);
 }
 
+/* ---- group commit: waiting and posted writes ---------------------------- */
+
+struct tw_arg {
+	db_writer *w;
+	atomic_int *released;
+	int base;
+};
+
+static int tw_insert(db *d, void *arg)
+{
+	int v = *(int *)arg;
+	char sql[96];
+	snprintf(sql, sizeof(sql), "INSERT INTO tw(v) VALUES (%d)", v);
+	return sqlite3_exec(db_handle(d), sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : WN_EDB;
+}
+
+struct tw_posted {
+	int v;
+	atomic_int *released;
+};
+
+static void tw_release(void *arg, int rc)
+{
+	struct tw_posted *p = arg;
+	if (rc == 0)
+		atomic_fetch_add(p->released, 1);
+	free(p);
+}
+
+/* Each thread alternates a write it waits for with one it posts. */
+static void *tw_thread(void *arg)
+{
+	struct tw_arg *a = arg;
+	for (int i = 0; i < 200; i++) {
+		int v = a->base + 2 * i;
+		if (db_writer_run(a->w, tw_insert, &v) != 0)
+			return (void *)1;
+		struct tw_posted *p = malloc(sizeof(*p));
+		if (p == NULL)
+			return (void *)1;
+		p->v = v + 1;
+		p->released = a->released;
+		if (db_writer_post(a->w, tw_insert, p, tw_release) != 0)
+			return (void *)1;
+	}
+	return NULL;
+}
+
+/* Posted writes ride in the batches of waiting callers (or the writer's
+ * own), each is handed back once, and the close commits what is left. */
+static void test_db_writer_posted_writes(void **state)
+{
+	struct tdb *t = *state;
+	db_writer *w = NULL;
+	atomic_int released = 0;
+	assert_int_equal(sqlite3_exec(db_handle(t->d), "CREATE TABLE tw (v INTEGER UNIQUE)", NULL,
+				      NULL, NULL), SQLITE_OK);
+	assert_int_equal(db_writer_open(t->d, 0, &w), 0);
+	enum { T = 4 };
+	pthread_t th[T];
+	struct tw_arg args[T];
+	for (int i = 0; i < T; i++) {
+		args[i] = (struct tw_arg){ w, &released, i * 1000 };
+		assert_int_equal(pthread_create(&th[i], NULL, tw_thread, &args[i]), 0);
+	}
+	for (int i = 0; i < T; i++) {
+		void *ret = NULL;
+		pthread_join(th[i], &ret);
+		assert_null(ret);
+	}
+	/* a flush waits for every write queued before it, posted ones too */
+	assert_int_equal(db_writer_flush(w), 0);
+	assert_int_equal(atomic_load(&released), T * 200);
+	assert_int_equal(query_int(t->d, "SELECT COUNT(*) FROM tw"), T * 400);
+	/* posted just before the close: still committed */
+	struct tw_posted *p = malloc(sizeof(*p));
+	assert_non_null(p);
+	p->v = 99999;
+	p->released = &released;
+	assert_int_equal(db_writer_post(w, tw_insert, p, tw_release), 0);
+	db_writer_close(w);
+	assert_int_equal(query_int(t->d, "SELECT COUNT(*) FROM tw WHERE v = 99999"), 1);
+	assert_int_equal(atomic_load(&released), T * 200 + 1);
+}
+
 /* ---- db migrations ------------------------------------------------------ */
 
 static void test_db_schema_version_recorded(void **state)
@@ -538,6 +625,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_r20_integrity_replay_many_ids, setup_open,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_db_writer_posted_writes, setup_open, teardown),
 		cmocka_unit_test_setup_teardown(test_db_schema_version_recorded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_db_reopen_does_not_reapply, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_db_failed_migration_rolls_back, setup,
