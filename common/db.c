@@ -167,9 +167,11 @@ void db_rollback(db *d)
 	db_exec(d, "ROLLBACK", NULL, 0);
 }
 
-/* Durability policy: the connection runs with synchronous=NORMAL (WAL: safe
- * against a process crash); writes that must survive power loss — audit and
- * disclosure logs — go through a db_writer, which commits with FULL. */
+/* Durability policy: the connection opens with synchronous=NORMAL (WAL: safe
+ * against a process crash); a daemon's durable db_writer sets FULL for it once,
+ * so that the audit and disclosure logs survive power loss (the few writes
+ * outside the writer then do too). Switching per batch would expire the
+ * cached statements each time. */
 
 int db_prepare(db *d, const char *sql, sqlite3_stmt **out)
 {
@@ -246,9 +248,6 @@ static int db_run(db *d, const char *sql)
 	return rc;
 }
 
-static const char SQL_SYNC_FULL[] = "PRAGMA synchronous=FULL";
-static const char SQL_SYNC_OFF[] = "PRAGMA synchronous=OFF";
-static const char SQL_SYNC_NORMAL[] = "PRAGMA synchronous=NORMAL";
 static const char SQL_BEGIN[] = "BEGIN IMMEDIATE";
 static const char SQL_COMMIT[] = "COMMIT";
 static const char SQL_ROLLBACK[] = "ROLLBACK";
@@ -289,9 +288,7 @@ static void db_writer_batch(db_writer *w, struct db_write *batch)
 {
 	db *d = w->d;
 	db_lock(d);
-	int rc = db_run(d, w->durable ? SQL_SYNC_FULL : SQL_SYNC_OFF);
-	if (rc == 0)
-		rc = db_run(d, SQL_BEGIN);
+	int rc = db_run(d, SQL_BEGIN);
 	for (struct db_write *x = batch; rc == 0 && x != NULL; x = x->next) {
 		if (db_run(d, SQL_SAVEPOINT) != 0) {
 			x->rc = WN_EDB;
@@ -306,7 +303,6 @@ static void db_writer_batch(db_writer *w, struct db_write *batch)
 		db_run(d, SQL_ROLLBACK);
 		rc = WN_EDB;
 	}
-	db_run(d, SQL_SYNC_NORMAL);
 	db_unlock(d);
 	if (rc != 0) {
 		log_msg(WN_LOG_ERROR, "db_commit_failed", "%s: batch could not be committed: %s",
@@ -374,6 +370,13 @@ int db_writer_open(db *d, int durable, db_writer **out)
 		return WN_ENOMEM;
 	w->d = d;
 	w->durable = durable;
+	db_lock(d);
+	int rc = db_exec(d, durable ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=OFF", NULL, 0);
+	db_unlock(d);
+	if (rc != 0) {
+		free(w);
+		return rc;
+	}
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->done, NULL);
 	pthread_cond_init(&w->work, NULL);

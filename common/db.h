@@ -71,7 +71,8 @@ typedef struct db_writer db_writer;
  * it must not call db_lock. */
 typedef int (*db_write_fn)(db *d, void *arg);
 
-/* durable: commit with synchronous=FULL (else OFF, for benchmarks only). */
+/* durable: the connection commits with synchronous=FULL from now on (else
+ * OFF, for benchmarks only). */
 int db_writer_open(db *d, int durable, db_writer **out);
 
 /* Queues fn and waits until its batch is committed. Returns fn's result,
