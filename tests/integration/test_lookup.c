@@ -846,21 +846,27 @@ static wn_lookup_result *lookup_rogue(struct fed *f)
 	return NULL;
 }
 
+/* An answer changed after it was signed: the broker relays what came over
+ * xonar's own connection (logged as answered); the requester, who checks
+ * every answer's signature before it opens one, refuses it, records it
+ * against xonar and reports it to the broker's breach register. */
 static void test_r20_integrity_tampered_answer_refused(void **state)
 {
 	struct fed *f = *state;
 	struct rogue r;
-	long rejected = fed_db_count(f, "data/broker.db", "SELECT COALESCE(SUM(count), 0) FROM security_events "
-				     "WHERE kind='signature' AND peer='xonar'");
+	long bad = fed_db_count(f, "data/alcander.db", "SELECT COALESCE(SUM(count), 0) FROM "
+				"security_events WHERE kind='signature' AND peer='xonar'");
 	rogue_start(f, &r, ROGUE_TAMPER);
 	wn_lookup_result *res = lookup_rogue(f);
-	/* the broker does not relay what xonar did not sign as it is */
-	expect_answer(res, "xonar", "invalid", "rejected");
-	assert_true(fed_db_count(f, "data/broker.db", "SELECT COALESCE(SUM(count), 0) FROM security_events WHERE "
-				 "kind='signature' AND peer='xonar'") > rejected);
+	expect_answer(res, "xonar", "invalid", "signature");
+	assert_true(fed_db_count(f, "data/alcander.db", "SELECT COALESCE(SUM(count), 0) FROM "
+				 "security_events WHERE kind='signature' AND peer='xonar'") > bad);
 	assert_int_equal(dbq_wait(f, "data/broker.db", 1, 5000, "SELECT COUNT(*) FROM audit_log"
 				  " WHERE msg_id='%s' AND type='lookup.delivery' AND entry LIKE"
-				  " '%%\"xonar\":\"rejected\"%%'", res->request_id), 1);
+				  " '%%\"xonar\":\"answered\"%%'", res->request_id), 1);
+	/* the municipality's register learns it from the requester's report */
+	assert_int_equal(dbq_wait(f, "data/broker.db", 1, 15000, "SELECT COUNT(*) > 0 FROM breaches"
+				  " WHERE source='alcander' AND kind='signature' AND peer='xonar'"), 1);
 	wn_lookup_result_free(res);
 	rogue_stop(&r);
 }
