@@ -214,7 +214,7 @@ static int crypto_measure(const char *pem, struct crypto_rates *r)
 static double crypto_cost(const struct crypto_rates *r, int n)
 {
 	double req = 1 / r->sign + n / r->seal + (1 + n) / r->verify + n / r->open;
-	double broker = 1 / r->verify + 2 / r->sign + n / r->verify;
+	double broker = 1 / r->verify + 2 / r->sign; /* answers: verified by the requester */
 	double sources = n * (2 / r->verify + 1 / r->open + 1 / r->seal + 1 / r->sign);
 	return req + broker + sources;
 }
