@@ -138,7 +138,8 @@ static int broker_open_as(const char *config_file_path, int check_only, broker *
 	b->refusals_per_minute = config_int(root, "refusals_per_minute", 120);
 	gate_limits_read(root, &b->gate_limits);
 	b->deadline_ms = (int)config_int(root, "deadline_ms", 2000);
-	b->workers = (int)config_int(root, "workers", 8);
+	/* a worker waits for the partners while it routes: 4 per core */
+	b->workers = (int)config_int(root, "workers", rpc_workers_default(4, 8));
 	if (b->workers < 1)
 		b->workers = 1;
 	b->durable_log = !json_is_false(json_object_get(root, "durable_log"));
@@ -358,7 +359,7 @@ int broker_handle_message(void *arg, const struct rpc_peer *conn, const void *re
 		goto out;
 	}
 	rc = replay_check(b->replay, envelope_str(env, "id"), envelope_ts(env), b->skew_ms);
-	if (rc == WN_EDB) {
+	if (rc == WN_EDB || rc == WN_ENOMEM) {
 		/* the broker's own failure, not the sender's: no breach entry */
 		rc = broker_fail(b, env, WN_EDB, "the broker cannot record the message id (database "
 				 "error); the message was not handled", resp, resplen);

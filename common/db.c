@@ -312,38 +312,42 @@ static void db_writer_batch(db_writer *w, struct db_write *batch)
 	}
 }
 
-/* With w->lock held and no batch running: commits everything queued, then
- * wakes its callers and hands posted writes back to their owners (outside
- * the lock; held again on return). */
+/* With w->lock held and no batch running: commits everything queued, hands
+ * posted writes back to their owners, then wakes the callers whose writes
+ * were in it (so an owner that waits for a later write of its own, as a
+ * close does, finds its posted ones handed back). Held again on return. */
 static void db_writer_lead(db_writer *w)
 {
-	struct db_write *batch = w->head, *posted = NULL, *y, *next;
+	struct db_write *batch = w->head, *posted = NULL, *waiting = NULL, *y, *next;
 	w->head = w->tail = NULL;
 	w->busy = 1;
 	pthread_mutex_unlock(&w->lock);
 	db_writer_batch(w, batch);
-	pthread_mutex_lock(&w->lock);
-	/* next is read first: a waiting caller's write is gone once done */
 	for (y = batch; y != NULL; y = next) {
 		next = y->next;
 		if (y->release != NULL) {
 			y->next = posted;
 			posted = y;
 		} else {
-			y->done = 1;
+			y->next = waiting;
+			waiting = y;
 		}
 	}
-	w->busy = 0;
-	pthread_cond_broadcast(&w->done);
-	if (w->head != NULL)
-		pthread_cond_signal(&w->work);
-	pthread_mutex_unlock(&w->lock);
 	for (y = posted; y != NULL; y = next) {
 		next = y->next;
 		y->release(y->arg, y->rc);
 		free(y);
 	}
 	pthread_mutex_lock(&w->lock);
+	/* next is read first: a waiting caller's write is gone once done */
+	for (y = waiting; y != NULL; y = next) {
+		next = y->next;
+		y->done = 1;
+	}
+	w->busy = 0;
+	pthread_cond_broadcast(&w->done);
+	if (w->head != NULL || w->stopping)
+		pthread_cond_signal(&w->work);
 }
 
 /* Leads a batch for posted writes that no caller's batch took along. */

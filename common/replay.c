@@ -34,19 +34,30 @@ struct replay_item {
 	int64_t ts;
 };
 
-/* Ids to write, and the age below which the table's rows go. */
+/* What replay_state records of a run. */
+struct replay_mark {
+	int clean;
+	int64_t floor_ms, skew_ms;
+};
+
+/* Ids to write, the age below which the table's rows go, and the state to
+ * record with them (write_mark). */
 struct replay_batch {
+	replay *owner;
 	struct replay_item *items;
 	size_t n, cap;
 	int64_t prune_before;
-	int mark_clean;
+	int write_mark;
+	struct replay_mark mark;
 };
 
 struct replay {
 	db *d;
 	db_writer *w;
-	int64_t skew_ms;
-	int64_t floor_ms; /* after an unclean stop: refused when stamped before */
+	int64_t skew_ms;  /* the widest window yet: ids are kept for twice it */
+	int64_t floor_ms; /* refused when stamped before (an unclean stop, a
+			   * widened window); under lock */
+	int lost;         /* some ids could not be written: the stop is not clean */
 	uint64_t seed;
 	pthread_mutex_t lock;
 	struct replay_entry **buckets;
@@ -58,7 +69,8 @@ struct replay {
 
 static const char SQL_INSERT[] = "INSERT OR IGNORE INTO replay_seen(id, ts) VALUES (?, ?)";
 static const char SQL_PRUNE[] = "DELETE FROM replay_seen WHERE ts < ?";
-static const char SQL_MARK[] = "UPDATE replay_state SET clean = ? WHERE id = 1";
+static const char SQL_MARK[] =
+	"UPDATE replay_state SET clean = ?, floor_ms = ?, skew_ms = ? WHERE id = 1";
 
 /* FNV-1a, seeded per process: ids come from other parties. */
 static size_t replay_hash(const replay *r, const char *id)
@@ -186,22 +198,33 @@ static int replay_batch_write(db *d, void *arg)
 		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
 		db_stmt_done(d, st);
 	}
-	if (rc == 0 && b->mark_clean && (rc = db_stmt(d, SQL_MARK, &st)) == 0) {
-		sqlite3_bind_int(st, 1, 1);
+	if (rc == 0 && b->write_mark && (rc = db_stmt(d, SQL_MARK, &st)) == 0) {
+		sqlite3_bind_int(st, 1, b->mark.clean);
+		sqlite3_bind_int64(st, 2, b->mark.floor_ms);
+		sqlite3_bind_int64(st, 3, b->mark.skew_ms);
 		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
 		db_stmt_done(d, st);
 	}
 	return rc;
 }
 
+static void replay_mark_lost(replay *r)
+{
+	pthread_mutex_lock(&r->lock);
+	r->lost = 1;
+	pthread_mutex_unlock(&r->lock);
+}
+
 static void replay_batch_release(void *arg, int rc)
 {
 	struct replay_batch *b = arg;
-	/* ids that stay in memory only: a restart after a crash refuses them
-	 * anyway (they were stamped before it) */
-	if (rc != 0)
+	/* ids that stay in memory only: the stop is then not marked clean, so
+	 * the next start refuses them with everything stamped before it */
+	if (rc != 0) {
 		log_msg(WN_LOG_ERROR, "replay_cache_failed", "%zu message ids could not be "
 			"written: %s", b->n, wn_strerror(rc));
+		replay_mark_lost(b->owner);
+	}
 	replay_batch_free(b);
 }
 
@@ -215,35 +238,41 @@ static struct replay_batch *replay_take(replay *r, int64_t now)
 	return b;
 }
 
-static int replay_mark_unclean(db *d, void *arg)
+/* The floor this run starts with: the last run's (a floor still holds after
+ * a clean stop that followed an unclean one), past an unclean stop's
+ * margin, and past what a window wider than the last run's would readmit
+ * of the rows it pruned. */
+static int64_t replay_start_floor(const struct replay_mark *last, int64_t skew_ms, int64_t now)
 {
-	(void)arg;
-	sqlite3_stmt *st = NULL;
-	int rc = db_stmt(d, SQL_MARK, &st);
-	if (rc == 0) {
-		sqlite3_bind_int(st, 1, 0);
-		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
-		db_stmt_done(d, st);
-	}
-	return rc;
+	int64_t floor = last->floor_ms;
+	if (!last->clean && floor < now + REPLAY_AHEAD_MS)
+		floor = now + REPLAY_AHEAD_MS;
+	if (last->skew_ms > 0 && skew_ms > last->skew_ms && floor < now - last->skew_ms)
+		floor = now - last->skew_ms;
+	return floor;
 }
 
-/* Reads the clean mark and the ids still inside the window. */
-static int replay_load(replay *r, int64_t now)
+/* Reads the last run's state and the ids still inside the window. */
+static int replay_load(replay *r, int64_t now, int *unclean)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = 0, clean = 0;
+	struct replay_mark last = { 0, 0, 0 };
+	int rc = 0;
 	db_lock(r->d);
-	if (db_prepare(r->d, "SELECT clean FROM replay_state WHERE id = 1", &st) != 0) {
+	if (db_prepare(r->d, "SELECT clean, floor_ms, skew_ms FROM replay_state WHERE id = 1",
+		       &st) != 0) {
 		rc = WN_EDB;
 		goto out;
 	}
 	if (sqlite3_step(st) == SQLITE_ROW)
-		clean = sqlite3_column_int(st, 0);
+		last = (struct replay_mark){ sqlite3_column_int(st, 0), sqlite3_column_int64(st, 1),
+					     sqlite3_column_int64(st, 2) };
 	sqlite3_finalize(st);
 	st = NULL;
-	if (!clean)
-		r->floor_ms = now + REPLAY_AHEAD_MS;
+	*unclean = !last.clean;
+	r->floor_ms = replay_start_floor(&last, r->skew_ms, now);
+	if (last.skew_ms > r->skew_ms)
+		r->skew_ms = last.skew_ms;
 	if (db_prepare(r->d, "SELECT id FROM replay_seen WHERE ts >= ?", &st) != 0) {
 		rc = WN_EDB;
 		goto out;
@@ -276,7 +305,8 @@ int replay_open(db *d, db_writer *w, int64_t skew_ms, replay **out)
 {
 	replay *r = calloc(1, sizeof(*r));
 	int64_t now = time_now_ms();
-	int rc = WN_ENOMEM;
+	int rc = WN_ENOMEM, unclean = 0;
+	struct replay_batch mark = { 0 };
 	if (r == NULL)
 		return WN_ENOMEM;
 	r->d = d;
@@ -287,15 +317,20 @@ int replay_open(db *d, db_writer *w, int64_t skew_ms, replay **out)
 	if ((r->buckets = calloc(r->nbuckets, sizeof(*r->buckets))) == NULL ||
 	    RAND_bytes((unsigned char *)&r->seed, sizeof(r->seed)) != 1)
 		goto fail;
-	if ((rc = replay_load(r, now)) != 0 || (rc = db_writer_run(w, replay_mark_unclean, NULL)) != 0)
+	if ((rc = replay_load(r, now, &unclean)) != 0)
 		goto fail;
-	if (r->floor_ms > 0) {
+	/* unclean until replay_close says otherwise */
+	mark.write_mark = 1;
+	mark.mark = (struct replay_mark){ 0, r->floor_ms, r->skew_ms };
+	if ((rc = db_writer_run(w, replay_batch_write, &mark)) != 0)
+		goto fail;
+	if (unclean) {
 		log_msg(WN_LOG_WARN, "replay_unclean_stop", "the last run did not stop cleanly: "
 			"messages stamped before this start are refused, as their ids may have "
 			"been seen");
 		/* the margin passes before anything can arrive, so a message made
 		 * after the start is never taken for one made before it */
-		replay_wait_until(r->floor_ms);
+		replay_wait_until(now + REPLAY_AHEAD_MS);
 	}
 	*out = r;
 	return 0;
@@ -313,6 +348,7 @@ static int replay_remember(replay *r, const char *id, int64_t ts, int64_t now,
 	if (r->pending == NULL) {
 		if ((r->pending = calloc(1, sizeof(*r->pending))) == NULL)
 			return WN_ENOMEM;
+		r->pending->owner = r;
 		r->pending_since = now;
 	}
 	int rc = replay_batch_push(r->pending, id, ts);
@@ -341,17 +377,24 @@ int replay_check(replay *r, const char *id, int64_t ts, int64_t skew_ms)
 	int64_t now = time_now_ms();
 	if (id == NULL || id[0] == '\0' || strlen(id) > REPLAY_ID_MAX)
 		return WN_EPROTO;
-	if (ts < now - skew_ms || ts > now + skew_ms || ts < r->floor_ms)
+	if (ts < now - skew_ms || ts > now + skew_ms)
 		return WN_ESKEW;
 	struct replay_batch *flush = NULL;
 	int rc;
 	pthread_mutex_lock(&r->lock);
-	/* a window widened by a reload must not readmit ids pruned under the
-	 * narrower one: ids are kept for the widest window yet */
-	if (skew_ms > r->skew_ms)
+	/* a window widened by a reload must not readmit ids already pruned
+	 * under the narrower one (all stamped before now minus it): from here
+	 * on ids are kept for the wider one, and those before are refused */
+	if (skew_ms > r->skew_ms) {
+		if (r->floor_ms < now - r->skew_ms)
+			r->floor_ms = now - r->skew_ms;
 		r->skew_ms = skew_ms;
+	}
 	replay_prune(r, now);
-	rc = replay_find(r, id) != NULL ? WN_EREPLAY : replay_remember(r, id, ts, now, &flush);
+	if (ts < r->floor_ms)
+		rc = WN_ESKEW;
+	else
+		rc = replay_find(r, id) != NULL ? WN_EREPLAY : replay_remember(r, id, ts, now, &flush);
 	pthread_mutex_unlock(&r->lock);
 	if (flush == NULL)
 		return rc;
@@ -367,6 +410,7 @@ int replay_check(replay *r, const char *id, int64_t ts, int64_t skew_ms)
 	if (rc != 0) {
 		log_msg(WN_LOG_ERROR, "replay_cache_failed", "cannot record message id %s", id);
 		replay_forget(r, id);
+		replay_mark_lost(r); /* the rest of that batch */
 		return WN_EDB;
 	}
 	return 0;
@@ -387,14 +431,18 @@ void replay_close(replay *r)
 	if (r == NULL)
 		return;
 	if (r->w != NULL) {
+		pthread_mutex_lock(&r->lock);
 		struct replay_batch *b = replay_take(r, time_now_ms());
 		struct replay_batch empty = { 0 };
 		if (b == NULL)
 			b = &empty;
-		b->mark_clean = 1;
-		if (db_writer_run(r->w, replay_batch_write, b) != 0)
+		b->write_mark = 1;
+		b->mark = (struct replay_mark){ !r->lost, r->floor_ms, r->skew_ms };
+		pthread_mutex_unlock(&r->lock);
+		int wrc = db_writer_run(r->w, replay_batch_write, b);
+		if (wrc != 0 || !b->mark.clean)
 			log_msg(WN_LOG_ERROR, "replay_cache_failed", "the message ids seen could not "
-				"be written: the next start refuses what was stamped before it");
+				"all be written: the next start refuses what was stamped before it");
 		if (b != &empty)
 			replay_batch_free(b);
 	}

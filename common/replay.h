@@ -18,13 +18,14 @@
 	" WITHOUT ROWID;"                                                          \
 	"CREATE INDEX replay_seen_ts ON replay_seen(ts);"
 
-/* Whether the last run stopped cleanly (all its ids persisted). A new or
- * upgraded database counts as clean: until 0.5 every id was persisted as it
- * was seen. */
+/* Whether the last run stopped cleanly (all its ids written), the floor
+ * below which timestamps are refused, and the widest window its ids were
+ * kept for (rows older than twice it are gone). A new or upgraded database
+ * counts as clean: until 0.5 every id was written as it was seen. */
 #define REPLAY_STATE_SCHEMA                                                        \
 	"CREATE TABLE replay_state (id INTEGER PRIMARY KEY CHECK (id = 1),"       \
-	" clean INTEGER NOT NULL);"                                                \
-	"INSERT INTO replay_state(id, clean) VALUES (1, 1);"
+	" clean INTEGER NOT NULL, floor_ms INTEGER NOT NULL, skew_ms INTEGER NOT NULL);" \
+	"INSERT INTO replay_state(id, clean, floor_ms, skew_ms) VALUES (1, 1, 0, 0);"
 
 /* A message whose timestamp lies further ahead than this is persisted
  * before it is accepted, so after an unclean stop everything stamped before
@@ -49,8 +50,10 @@ int replay_open(db *d, db_writer *w, int64_t skew_ms, replay **out);
  * persisted). */
 int replay_check(replay *r, const char *id, int64_t ts, int64_t skew_ms);
 
-/* Persists the ids not yet written and marks the stop clean; call before
- * the writer is closed. */
+/* Writes the ids not yet written and marks the stop clean (unless some
+ * could not be written: the next start then refuses what came before it);
+ * call before the writer is closed. The window follows the wall clock: one
+ * set back across a crash by more than REPLAY_AHEAD_MS reopens it. */
 void replay_close(replay *r);
 
 #endif

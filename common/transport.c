@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "wijknet.h"
 #include "ids.h"
@@ -286,6 +287,13 @@ static int rpc_server_gate(rpc_server *s, const char *url, const struct gate_lim
 	if (rc == 0)
 		snprintf(backend_url, cap, "tls+tcp://127.0.0.1:0");
 	return rc;
+}
+
+int rpc_workers_default(int per_core, int min)
+{
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	long n = (cores > 0 ? cores : 1) * per_core;
+	return n < min ? min : n > 64 ? 64 : (int)n;
 }
 
 int rpc_server_start(rpc_server **out, const char *url, nng_tls_config *tls,

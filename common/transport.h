@@ -55,6 +55,11 @@ typedef int (*rpc_handler)(void *arg, const struct rpc_peer *peer, const void *r
 
 typedef struct rpc_server rpc_server;
 
+/* Worker threads for a server whose handlers block per_core times per
+ * online core, at least min and at most 64: the default of a daemon's
+ * `workers`. */
+int rpc_workers_default(int per_core, int min);
+
 /* Listens on url (tls may be NULL for ipc://; ipc sockets are made 0600).
  * A tls+tcp:// url is served through a gate (gate.h) with limits lim (NULL:
  * the defaults), which holds connections to a handshake deadline and a share

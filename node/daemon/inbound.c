@@ -173,7 +173,7 @@ int node_inbound_handle(void *arg, const struct rpc_peer *conn, const void *req,
 		goto out;
 	}
 	rc = replay_check(n->replay, envelope_str(env, "id"), envelope_ts(env), n->skew_ms);
-	if (rc == WN_EDB) {
+	if (rc == WN_EDB || rc == WN_ENOMEM) {
 		/* this node's own failure, not the sender's: no breach entry */
 		rc = inbound_fail(n, env, WN_EDB, "the node cannot record the message id (database "
 				  "error); the message was not handled", resp, resplen);

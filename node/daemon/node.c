@@ -386,7 +386,8 @@ static int node_open_as(const char *config_file_path, int check_only, node **out
 	n->skew_ms = config_int(root, "skew_seconds", 30) * 1000;
 	n->refusals_per_minute = config_int(root, "refusals_per_minute", 120);
 	gate_limits_read(root, &n->gate_limits);
-	n->workers = (int)config_int(root, "workers", 4);
+	/* a worker waits for the log's commit, and the requester's for the broker */
+	n->workers = (int)config_int(root, "workers", rpc_workers_default(2, 4));
 	if (n->workers < 1)
 		n->workers = 1;
 	n->call_timeout_ms = (int)config_int(root, "timeout_ms", 5000);

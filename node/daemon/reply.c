@@ -34,7 +34,7 @@ const char *reply_open(struct node *n, struct directory *d, const json_t *a, con
 		return "signature";
 	}
 	int rc = replay_check(n->replay, envelope_str(a, "id"), envelope_ts(a), n->skew_ms);
-	if (rc == WN_EDB) {
+	if (rc == WN_EDB || rc == WN_ENOMEM) {
 		log_msg(WN_LOG_ERROR, "replay_cache_failed", "cannot record the id of %s's %s",
 			p->id, want);
 		return "database";
