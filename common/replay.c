@@ -58,6 +58,7 @@ struct replay {
 	int64_t floor_ms; /* refused when stamped before (an unclean stop, a
 			   * widened window); under lock */
 	int lost;         /* some ids could not be written: the stop is not clean */
+	int64_t last_now; /* the latest clock reading a check used */
 	uint64_t seed;
 	pthread_mutex_t lock;
 	struct replay_entry **buckets;
@@ -273,6 +274,18 @@ static int replay_load(replay *r, int64_t now, int *unclean)
 	r->floor_ms = replay_start_floor(&last, r->skew_ms, now);
 	if (last.skew_ms > r->skew_ms)
 		r->skew_ms = last.skew_ms;
+	/* written by 0.5.0, which did not record its window: what it pruned
+	 * is unknown, so everything stamped before this start is refused */
+	if (last.skew_ms == 0 && r->floor_ms < now) {
+		if (db_prepare(r->d, "SELECT EXISTS (SELECT 1 FROM replay_seen)", &st) != 0) {
+			rc = WN_EDB;
+			goto out;
+		}
+		if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0))
+			r->floor_ms = now;
+		sqlite3_finalize(st);
+		st = NULL;
+	}
 	if (db_prepare(r->d, "SELECT id FROM replay_seen WHERE ts >= ?", &st) != 0) {
 		rc = WN_EDB;
 		goto out;
@@ -374,14 +387,22 @@ static void replay_forget(replay *r, const char *id)
 
 int replay_check(replay *r, const char *id, int64_t ts, int64_t skew_ms)
 {
-	int64_t now = time_now_ms();
 	if (id == NULL || id[0] == '\0' || strlen(id) > REPLAY_ID_MAX)
 		return WN_EPROTO;
-	if (ts < now - skew_ms || ts > now + skew_ms)
-		return WN_ESKEW;
 	struct replay_batch *flush = NULL;
 	int rc;
 	pthread_mutex_lock(&r->lock);
+	/* the clock read under the lock, never behind one already used: a
+	 * check that waited for the lock must not judge by a time before
+	 * another's pruning */
+	int64_t now = time_now_ms();
+	if (now < r->last_now)
+		now = r->last_now;
+	r->last_now = now;
+	if (ts < now - skew_ms || ts > now + skew_ms) {
+		pthread_mutex_unlock(&r->lock);
+		return WN_ESKEW;
+	}
 	/* a window widened by a reload must not readmit ids already pruned
 	 * under the narrower one (all stamped before now minus it): from here
 	 * on ids are kept for the wider one, and those before are refused */
@@ -431,6 +452,8 @@ void replay_close(replay *r)
 	if (r == NULL)
 		return;
 	if (r->w != NULL) {
+		/* posted batches first: one that fails must leave the stop unclean */
+		db_writer_flush(r->w);
 		pthread_mutex_lock(&r->lock);
 		struct replay_batch *b = replay_take(r, time_now_ms());
 		struct replay_batch empty = { 0 };

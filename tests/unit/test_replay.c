@@ -308,6 +308,43 @@ static void test_r20_integrity_replay_lost_batch_not_clean(void **state)
 	cache_close(&c);
 }
 
+/* The same for a batch posted in the group commit: its failure, found
+ * when the stop flushes it, leaves the stop unclean. */
+static void test_r20_integrity_replay_lost_posted_batch_not_clean(void **state)
+{
+	struct tdb *t = *state;
+	struct tcache c;
+	enum { N = 300 }; /* more than a batch */
+	static char ids[N][ID_HEX_LEN + 1];
+	cache_open(t, &c);
+	sqlite3 *other = NULL;
+	assert_int_equal(sqlite3_open(t->path, &other), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(other, "ALTER TABLE replay_seen RENAME TO moved", NULL, NULL,
+				      NULL), SQLITE_OK);
+	int64_t now = time_now_ms();
+	for (int i = 0; i < N; i++) {
+		fresh_id(ids[i]);
+		assert_int_equal(replay_check(c.r, ids[i], now, SKEW_MS), 0);
+	}
+	assert_int_equal(db_writer_flush(c.w), 0); /* the posted batch has failed */
+	assert_int_equal(sqlite3_exec(other, "ALTER TABLE moved RENAME TO replay_seen", NULL, NULL,
+				      NULL), SQLITE_OK);
+	sqlite3_close(other);
+	cache_close(&c);
+	assert_int_equal(query_int(t->d, "SELECT clean FROM replay_state"), 0);
+	reopen(t);
+	cache_open(t, &c);
+	assert_int_equal(replay_check(c.r, ids[0], now, SKEW_MS), WN_ESKEW);
+	cache_close(&c);
+}
+
+/* Waits, on the clock, until ms have passed since from. */
+static void wait_past(int64_t from, int64_t ms)
+{
+	while (time_now_ms() <= from + ms)
+		usleep(10000);
+}
+
 /* A window widened by a reload, or at a restart, does not readmit ids
  * kept only for the narrower one. */
 static void test_r20_integrity_replay_window_widened(void **state)
@@ -331,6 +368,24 @@ static void test_r20_integrity_replay_window_widened(void **state)
 	 * refused, what comes after it accepted */
 	assert_int_equal(replay_check(c.r, id2, time_now_ms() - 5000, 60000), WN_ESKEW);
 	assert_int_equal(replay_check(c.r, id2, time_now_ms(), 60000), 0);
+	cache_close(&c);
+	/* kept for a narrow window, pruned, then a restart with a wide one */
+	char id3[ID_HEX_LEN + 1];
+	fresh_id(id3);
+	reopen(t);
+	assert_int_equal(sqlite3_exec(db_handle(t->d), "DELETE FROM replay_seen; UPDATE replay_state"
+				      " SET floor_ms = 0, skew_ms = 50", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(db_writer_open(t->d, 1, &c.w), 0);
+	assert_int_equal(replay_open(t->d, c.w, 50, &c.r), 0);
+	int64_t at = time_now_ms();
+	assert_int_equal(replay_check(c.r, id3, at, 50), 0);
+	wait_past(at, 150);
+	cache_close(&c); /* its row goes with the stop's pruning */
+	assert_int_equal(query_int(t->d, "SELECT COUNT(*) FROM replay_seen"), 0);
+	reopen(t);
+	assert_int_equal(db_writer_open(t->d, 1, &c.w), 0);
+	assert_int_equal(replay_open(t->d, c.w, 10000, &c.r), 0);
+	assert_int_equal(replay_check(c.r, id3, at, 10000), WN_ESKEW);
 	cache_close(&c);
 }
 
@@ -685,6 +740,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_r20_integrity_replay_unclean_stop, setup_open,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_r20_integrity_replay_lost_batch_not_clean,
+						setup_open, teardown),
+		cmocka_unit_test_setup_teardown(test_r20_integrity_replay_lost_posted_batch_not_clean,
 						setup_open, teardown),
 		cmocka_unit_test_setup_teardown(test_r20_integrity_replay_window_widened, setup_open,
 						teardown),
