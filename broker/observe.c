@@ -60,6 +60,7 @@ static void observe_gauges(void *arg, FILE *out)
 	metrics_gauge(out, "wijknet_up", "1 while the daemon serves.", "daemon=\"broker\"", 1);
 	observe_partners(b, out);
 	metrics_daemon_gauges(out, b->audit.log, "audit_log", b->ident->cert, b->trust);
+	metrics_group_commit(out, b->writer);
 	metrics_gauge(out, "wijknet_breach_events", "Events in the breach register.", NULL,
 		      observe_count(b, "SELECT coalesce(sum(count), 0) FROM breaches"));
 	metrics_gauge(out, "wijknet_breaches_unassessed", "Breach entries not yet assessed.", NULL,

@@ -282,9 +282,10 @@ struct db_writer {
 	struct db_write *head, *tail;
 	int busy;     /* a leader is committing a batch */
 	int stopping;
+	uint64_t batches, writes; /* committed so far, under lock */
 };
 
-static void db_writer_batch(db_writer *w, struct db_write *batch)
+static int db_writer_batch(db_writer *w, struct db_write *batch)
 {
 	db *d = w->d;
 	db_lock(d);
@@ -310,6 +311,15 @@ static void db_writer_batch(db_writer *w, struct db_write *batch)
 		for (struct db_write *x = batch; x != NULL; x = x->next)
 			x->rc = WN_EDB;
 	}
+	return rc;
+}
+
+/* A flush's place in the queue: no write, not counted as one. */
+static int db_writer_nothing(db *d, void *arg)
+{
+	(void)d;
+	(void)arg;
+	return 0;
 }
 
 /* With w->lock held and no batch running: commits everything queued, hands
@@ -319,12 +329,14 @@ static void db_writer_batch(db_writer *w, struct db_write *batch)
 static void db_writer_lead(db_writer *w)
 {
 	struct db_write *batch = w->head, *posted = NULL, *waiting = NULL, *y, *next;
+	uint64_t n = 0;
 	w->head = w->tail = NULL;
 	w->busy = 1;
 	pthread_mutex_unlock(&w->lock);
-	db_writer_batch(w, batch);
+	int rc = db_writer_batch(w, batch);
 	for (y = batch; y != NULL; y = next) {
 		next = y->next;
+		n += y->fn != db_writer_nothing;
 		if (y->release != NULL) {
 			y->next = posted;
 			posted = y;
@@ -339,6 +351,10 @@ static void db_writer_lead(db_writer *w)
 		free(y);
 	}
 	pthread_mutex_lock(&w->lock);
+	if (rc == 0 && n > 0) {
+		w->batches++;
+		w->writes += n;
+	}
 	/* next is read first: a waiting caller's write is gone once done */
 	for (y = waiting; y != NULL; y = next) {
 		next = y->next;
@@ -365,6 +381,14 @@ static void *db_writer_flusher(void *arg)
 	}
 	pthread_mutex_unlock(&w->lock);
 	return NULL;
+}
+
+void db_writer_counts(db_writer *w, uint64_t *batches, uint64_t *writes)
+{
+	pthread_mutex_lock(&w->lock);
+	*batches = w->batches;
+	*writes = w->writes;
+	pthread_mutex_unlock(&w->lock);
 }
 
 int db_writer_open(db *d, int durable, db_writer **out)
@@ -442,13 +466,6 @@ int db_writer_post(db_writer *w, db_write_fn fn, void *arg, void (*release)(void
 	if (!w->busy)
 		pthread_cond_signal(&w->work);
 	pthread_mutex_unlock(&w->lock);
-	return 0;
-}
-
-static int db_writer_nothing(db *d, void *arg)
-{
-	(void)d;
-	(void)arg;
 	return 0;
 }
 

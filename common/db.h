@@ -7,6 +7,7 @@
 #define WN_DB_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sqlite3.h>
 
 typedef struct db db;
@@ -89,6 +90,10 @@ int db_writer_post(db_writer *w, db_write_fn fn, void *arg, void (*release)(void
 /* Waits until everything queued before it, posted writes too, is committed.
  * 0, WN_EDB or WN_ESTATE. */
 int db_writer_flush(db_writer *w);
+
+/* Batches committed so far and the writes they held (an operator's
+ * measure of how well group commit batches: writes per disk flush). */
+void db_writer_counts(db_writer *w, uint64_t *batches, uint64_t *writes);
 
 /* Refuses later writes (WN_ESTATE) and commits the queued and posted ones. */
 void db_writer_close(db_writer *w);

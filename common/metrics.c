@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "wijknet.h"
+#include "db.h"
 #include "ids.h"
 #include "metrics.h"
 #include "pki.h"
@@ -110,6 +111,23 @@ void metrics_gauge(FILE *out, const char *name, const char *help, const char *la
 		fprintf(out, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
 	fprintf(out, "%s%s%s%s %.17g\n", name, labels ? "{" : "", labels ? labels : "",
 		labels ? "}" : "", value);
+}
+
+static void metrics_counter(FILE *out, const char *name, const char *help, double value)
+{
+	fprintf(out, "# HELP %s %s\n# TYPE %s counter\n%s %.17g\n", name, help, name, name, value);
+}
+
+void metrics_group_commit(FILE *out, struct db_writer *w)
+{
+	uint64_t batches = 0, writes = 0;
+	db_writer_counts(w, &batches, &writes);
+	metrics_counter(out, "wijknet_db_commits_total",
+			"Transactions the group commit made (one disk flush each).",
+			(double)batches);
+	metrics_counter(out, "wijknet_db_committed_writes_total",
+			"Writes those transactions held (per commit: how well they batch).",
+			(double)writes);
 }
 
 void metrics_render(FILE *out)

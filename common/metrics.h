@@ -37,4 +37,9 @@ struct pki_trust;
 void metrics_daemon_gauges(FILE *out, struct tlog *log, const char *name, struct x509_st *cert,
 			   struct pki_trust *trust);
 
+/* The counters of a database's group commit: transactions committed (one
+ * disk flush each when durable) and the writes they held. */
+struct db_writer;
+void metrics_group_commit(FILE *out, struct db_writer *w);
+
 #endif

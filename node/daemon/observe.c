@@ -49,6 +49,7 @@ static void observe_gauges(void *arg, FILE *out)
 	metrics_gauge(out, "wijknet_up", "1 while the daemon serves.", "daemon=\"node\"", 1);
 	observe_directory(n, out);
 	metrics_daemon_gauges(out, n->ledger, "ledger", n->ident->cert, n->trust);
+	metrics_group_commit(out, n->writer);
 	metrics_gauge(out, "wijknet_security_events", "Security events recorded (breach register).",
 		      NULL, observe_count(n, "SELECT COUNT(*) FROM security_events"));
 	metrics_gauge(out, "wijknet_outbox", "Notices and rights decisions for the municipality.",

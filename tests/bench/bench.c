@@ -6,6 +6,7 @@
  * machine and the ratio of achieved throughput to it; and the same run
  * with durable logging off. A program that prints figures, not a test.
  */
+#include <dirent.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -210,13 +211,25 @@ static int crypto_measure(const char *pem, struct crypto_rates *r)
 	return 0;
 }
 
+enum role { ROLE_REQUESTER, ROLE_BROKER, ROLE_PARTNER, ROLE_COUNT };
+static const char *const role_names[ROLE_COUNT] = { "requester", "broker", "each partner" };
+
+/* CPU seconds of crypto per lookup with n partners in one role (a
+ * partner's: one of them). */
+static double crypto_role(const struct crypto_rates *r, int n, enum role role)
+{
+	switch (role) {
+	case ROLE_REQUESTER: return 1 / r->sign + n / r->seal + (1 + n) / r->verify + n / r->open;
+	case ROLE_BROKER: return 1 / r->verify + 2 / r->sign; /* answers: the requester verifies */
+	default: return 2 / r->verify + 1 / r->open + 1 / r->seal + 1 / r->sign;
+	}
+}
+
 /* CPU seconds of crypto per lookup with n partners, over all processes. */
 static double crypto_cost(const struct crypto_rates *r, int n)
 {
-	double req = 1 / r->sign + n / r->seal + (1 + n) / r->verify + n / r->open;
-	double broker = 1 / r->verify + 2 / r->sign; /* answers: verified by the requester */
-	double sources = n * (2 / r->verify + 1 / r->open + 1 / r->seal + 1 / r->sign);
-	return req + broker + sources;
+	return crypto_role(r, n, ROLE_REQUESTER) + crypto_role(r, n, ROLE_BROKER) +
+	       n * crypto_role(r, n, ROLE_PARTNER);
 }
 
 /* ---- the tamper-evident log at scale ---------------------------------- */
@@ -341,6 +354,9 @@ struct result {
 	double p50, p95, p99, lps, p50_load, p99_load;
 	long errors;
 	double cpu_ms;               /* the daemons' CPU time per lookup under load */
+	double role_cpu_ms[ROLE_COUNT]; /* the same per role (a partner: their mean) */
+	double role_switches[ROLE_COUNT]; /* context switches per lookup, per role */
+	double role_commits[ROLE_COUNT]; /* durable commits per lookup (-1: unknown) */
 	struct floor_sizes sizes;    /* bytes of each hop, as the daemons counted them */
 	struct floor_result floor;   /* the bare nng fan-out with those sizes */
 #ifdef BENCH_RELAY
@@ -365,6 +381,90 @@ static double cpu_seconds_of(pid_t pid)
 				&st) != 2)
 		return 0;
 	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* What a process has used so far: CPU time and context switches (over its
+ * threads alive now; the daemons' threads live as long as they do). */
+static double metric_sum(const char *text, const char *prefix);
+
+struct usage {
+	double cpu_s;
+	double switches;
+	double commits; /* durable transactions (one disk flush each) */
+};
+
+/* The metrics port of each role's daemon (a partner: the first). */
+static int role_metrics_port(const struct fed *f, enum role r)
+{
+	return f->base_port + (r == ROLE_REQUESTER ? 97 : r == ROLE_BROKER ? 98 : 99);
+}
+
+/* The commits a daemon counted so far (-1 when /metrics does not answer). */
+static double commits_of(int port)
+{
+	char *m = fed_http_get(port, "/metrics");
+	double v = m ? metric_sum(m, "wijknet_db_commits_total ") : -1;
+	free(m);
+	return v;
+}
+
+/* The context switches of one process, summed over /proc/PID/task. */
+static double switches_of(pid_t pid)
+{
+	char path[64], line[128];
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	DIR *dir = opendir(path);
+	double sum = 0;
+	struct dirent *de;
+	while (dir != NULL && (de = readdir(dir)) != NULL) {
+		char status[128];
+		if (de->d_name[0] == '.' ||
+		    snprintf(status, sizeof(status), "%s/%.20s/status", path, de->d_name) >=
+			    (int)sizeof(status))
+			continue;
+		FILE *fp = fopen(status, "r");
+		while (fp != NULL && fgets(line, sizeof(line), fp) != NULL) {
+			unsigned long v;
+			if (sscanf(line, "voluntary_ctxt_switches: %lu", &v) == 1 ||
+			    sscanf(line, "nonvoluntary_ctxt_switches: %lu", &v) == 1)
+				sum += (double)v;
+		}
+		if (fp != NULL)
+			fclose(fp);
+	}
+	if (dir != NULL)
+		closedir(dir);
+	return sum;
+}
+
+/* Usage per role now: the requester (node 0), the broker, all partners. */
+static void fed_usage(const struct fed *f, struct usage u[ROLE_COUNT])
+{
+	u[ROLE_REQUESTER] = (struct usage){ cpu_seconds_of(f->nodes[0]), switches_of(f->nodes[0]),
+					    0 };
+	u[ROLE_BROKER] = (struct usage){ cpu_seconds_of(f->broker), switches_of(f->broker), 0 };
+	u[ROLE_PARTNER] = (struct usage){ 0, 0, 0 };
+	for (size_t i = 1; i < f->n; i++) {
+		u[ROLE_PARTNER].cpu_s += cpu_seconds_of(f->nodes[i]);
+		u[ROLE_PARTNER].switches += switches_of(f->nodes[i]);
+	}
+	for (int r = 0; r < ROLE_COUNT; r++)
+		u[r].commits = commits_of(role_metrics_port(f, (enum role)r));
+}
+
+/* Per lookup and role between two readings; a partner's is their mean. */
+static void usage_per_lookup(const struct usage a[ROLE_COUNT], const struct usage b[ROLE_COUNT],
+			     size_t lookups, size_t partners, struct result *res)
+{
+	for (int r = 0; r < ROLE_COUNT; r++) {
+		double div = (double)lookups * (r == ROLE_PARTNER && partners ? (double)partners : 1);
+		res->role_cpu_ms[r] = lookups ? (b[r].cpu_s - a[r].cpu_s) * 1000.0 / div : 0;
+		res->role_switches[r] = lookups ? (b[r].switches - a[r].switches) / div : 0;
+		/* the first partner's alone: per lookup, not divided */
+		res->role_commits[r] = lookups && a[r].commits >= 0 && b[r].commits >= 0
+					       ? (b[r].commits - a[r].commits) / (double)lookups
+					       : -1;
+	}
 }
 
 /* Every daemon of the federation: broker and nodes. */
@@ -428,10 +528,16 @@ static int fed_setup_bench(struct fed *f, const char **ids, size_t n, int durabl
 		    fed_config_edit(f, cfg, "log_level", "\"warn\"") != 0)
 			return -1;
 	}
-	/* the broker and the first partner count their messages' bytes */
+	/* the broker and the first partner count their messages' bytes; they
+	 * and the requester their commits */
 	char addr[64];
 	snprintf(addr, sizeof(addr), "\"127.0.0.1:%d\"", f->base_port + 98);
 	if (fed_config_edit(f, "broker.json", "metrics", addr) != 0)
+		return -1;
+	snprintf(addr, sizeof(addr), "\"127.0.0.1:%d\"", f->base_port + 97);
+	char cfg0[128];
+	snprintf(cfg0, sizeof(cfg0), "%s.json", f->ids[0]);
+	if (fed_config_edit(f, cfg0, "metrics", addr) != 0)
 		return -1;
 	snprintf(addr, sizeof(addr), "\"127.0.0.1:%d\"", f->base_port + 99);
 	char cfg1[128];
@@ -573,6 +679,8 @@ static int run(int n, int durable, long prefill, int threads, int seconds,
 	size_t nall = 0;
 	struct load *loads = calloc((size_t)threads, sizeof(*loads));
 	pthread_t *tids = calloc((size_t)threads, sizeof(pthread_t));
+	struct usage u0[ROLE_COUNT], u1[ROLE_COUNT];
+	fed_usage(&f, u0);
 	double cpu0 = fed_cpu_seconds(&f);
 	int64_t start = time_mono_us();
 	for (int t = 0; t < threads; t++) {
@@ -590,6 +698,8 @@ static int run(int n, int durable, long prefill, int threads, int seconds,
 	}
 	double elapsed = (double)(time_mono_us() - start) / 1e6;
 	res->cpu_ms = nall ? (fed_cpu_seconds(&f) - cpu0) * 1000.0 / (double)nall : 0;
+	fed_usage(&f, u1);
+	usage_per_lookup(u0, u1, nall, f.n - 1, res);
 	qsort(all, nall, sizeof(double), cmp_double);
 	res->lps = (double)nall / elapsed;
 	res->p50_load = pct(all, nall, 0.50);
@@ -623,6 +733,15 @@ static void print_row(int n, const char *logs, const struct result *r,
 	       r->floor.cpu_ms_per_fanout, fl, r->cpu_ms / fl);
 	printf("     bare nng fan-out alone: %.0f lookups/s on these %ld cores%s\n",
 	       r->floor.fanouts_per_s, cores, r->errors ? "" : "");
+	printf("     CPU ms per lookup (of it crypto) and context switches:");
+	for (int k = 0; k < ROLE_COUNT; k++)
+		printf("%s %s %.2f (%.2f), %.0f", k ? ";" : "", role_names[k], r->role_cpu_ms[k],
+		       crypto_role(cr, n, (enum role)k) * 1000.0, r->role_switches[k]);
+	printf("\n     durable commits (disk flushes) per lookup:");
+	for (int k = 0; k < ROLE_COUNT; k++)
+		printf("%s %s %.2f", k ? "," : "", k == ROLE_PARTNER ? "a partner" : role_names[k],
+		       r->role_commits[k]);
+	printf("\n");
 	if (r->errors)
 		printf("     (%ld lookups failed or had unavailable partners)\n", r->errors);
 #ifdef BENCH_RELAY

@@ -733,6 +733,16 @@ static char *http_get_when_up(int port, const char *path)
 	return r;
 }
 
+/* The value of an unlabelled series in Prometheus text (-1: absent). */
+static double metric_value(const char *text, const char *name)
+{
+	size_t len = strlen(name);
+	for (const char *l = text; l != NULL; l = strchr(l, '\n'), l = l ? l + 1 : NULL)
+		if (strncmp(l, name, len) == 0 && l[len] == ' ')
+			return atof(l + len + 1);
+	return -1;
+}
+
 /* The operator's endpoint (libmicrohttpd, loopback only): /metrics counts
  * messages by type and outcome with latencies, and the state an operator
  * watches; /healthz says whether the daemon can serve. */
@@ -768,6 +778,11 @@ static void test_r21_breach_metrics_and_health_endpoints(void **state)
 	for (size_t i = 0; i < sizeof(node_facts) / sizeof(node_facts[0]); i++)
 		if (strstr(m, node_facts[i]) == NULL)
 			fail_msg("node /metrics lacks '%s'", node_facts[i]);
+	/* three disclosures, each durable before its answer: at least three
+	 * writes in at least one commit, never more commits than writes */
+	double commits = metric_value(m, "wijknet_db_commits_total");
+	double writes = metric_value(m, "wijknet_db_committed_writes_total");
+	assert_true(commits >= 1 && writes >= 3 && commits <= writes);
 	free(m);
 	m = http_get_when_up(bport, "/metrics");
 	assert_non_null(m);
@@ -780,6 +795,9 @@ static void test_r21_breach_metrics_and_health_endpoints(void **state)
 	for (size_t i = 0; i < sizeof(broker_facts) / sizeof(broker_facts[0]); i++)
 		if (strstr(m, broker_facts[i]) == NULL)
 			fail_msg("broker /metrics lacks '%s'", broker_facts[i]);
+	commits = metric_value(m, "wijknet_db_commits_total");
+	writes = metric_value(m, "wijknet_db_committed_writes_total");
+	assert_true(commits >= 1 && writes >= 3 && commits <= writes);
 	free(m);
 	m = fed_http_get(nport, "/healthz");
 	assert_non_null(m);

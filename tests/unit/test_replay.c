@@ -486,6 +486,11 @@ static void test_db_writer_posted_writes(void **state)
 	assert_int_equal(db_writer_flush(w), 0);
 	assert_int_equal(atomic_load(&released), T * 200);
 	assert_int_equal(query_int(t->d, "SELECT COUNT(*) FROM tw"), T * 400);
+	/* every write counted once, in fewer commits than writes when batched */
+	uint64_t batches = 0, writes = 0;
+	db_writer_counts(w, &batches, &writes);
+	assert_int_equal(writes, T * 400);
+	assert_true(batches >= 1 && batches <= writes);
 	/* posted just before the close: still committed */
 	struct tw_posted *p = malloc(sizeof(*p));
 	assert_non_null(p);
