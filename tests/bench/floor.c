@@ -303,26 +303,38 @@ double bench_cpu_self(void)
 	       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
 }
 
-int floor_measure(const struct floor_params *p, struct floor_result *out)
+struct floor_run *floor_open(const struct floor_params *p)
 {
-	struct floor_run fr;
-	memset(&fr, 0, sizeof(fr));
+	struct floor_run *fr = calloc(1, sizeof(*fr));
+	if (fr == NULL)
+		return NULL;
+	/* warm: every connection made and its handshake done before timing */
+	struct floor_client warm = { .req = p->sizes.req, .until_us = time_mono_us() + 500000 };
+	if (floor_start(fr, p) == 0) {
+		warm.sock = fr->req;
+		floor_client_main(&warm);
+	}
+	if (warm.done == 0) {
+		floor_close(fr);
+		return NULL;
+	}
+	return fr;
+}
+
+int floor_load(struct floor_run *fr, const struct floor_params *p, double seconds,
+	       struct floor_result *out)
+{
 	memset(out, 0, sizeof(*out));
-	int rc = -1;
 	struct floor_client *cl = calloc((size_t)p->threads, sizeof(*cl));
 	pthread_t *tids = calloc((size_t)p->threads, sizeof(pthread_t));
-	if (cl == NULL || tids == NULL || floor_start(&fr, p) != 0)
-		goto out;
-	/* warm: every connection made and its handshake done before timing */
-	struct floor_client warm = { fr.req, p->sizes.req, time_mono_us() + 500000, 0, 0 };
-	floor_client_main(&warm);
-	if (warm.done == 0)
+	int rc = -1;
+	if (cl == NULL || tids == NULL)
 		goto out;
 	double cpu0 = bench_cpu_self();
 	int64_t t0 = time_mono_us();
 	for (int t = 0; t < p->threads; t++) {
-		cl[t] = (struct floor_client){ fr.req, p->sizes.req,
-					       t0 + (int64_t)p->seconds * 1000000, 0, 0 };
+		cl[t] = (struct floor_client){ fr->req, p->sizes.req,
+					       t0 + (int64_t)(seconds * 1e6), 0, 0 };
 		pthread_create(&tids[t], NULL, floor_client_main, &cl[t]);
 	}
 	long done = 0, failed = 0;
@@ -335,13 +347,22 @@ int floor_measure(const struct floor_params *p, struct floor_result *out)
 	double cpu = bench_cpu_self() - cpu0;
 	if (done == 0)
 		goto out;
+	out->fanouts = done;
+	out->cpu_s = cpu;
 	out->fanouts_per_s = (double)done / secs;
 	out->cpu_ms_per_fanout = cpu * 1000.0 / (double)done;
 	out->failed = failed;
 	rc = 0;
 out:
-	floor_stop(&fr);
 	free(cl);
 	free(tids);
 	return rc;
+}
+
+void floor_close(struct floor_run *fr)
+{
+	if (fr == NULL)
+		return;
+	floor_stop(fr);
+	free(fr);
 }

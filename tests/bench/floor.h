@@ -24,6 +24,8 @@ struct floor_params {
 };
 
 struct floor_result {
+	long fanouts;
+	double cpu_s;             /* this process's CPU time over them */
 	double fanouts_per_s;
 	double cpu_ms_per_fanout; /* this process's CPU time over the fan-outs done */
 	long failed;
@@ -32,7 +34,15 @@ struct floor_result {
 /* This process's CPU time (user + system), in seconds. */
 double bench_cpu_self(void);
 
-/* Runs the fan-out under load for p->seconds; 0 or -1. */
-int floor_measure(const struct floor_params *p, struct floor_result *out);
+/* The relay and partners of p started, every connection made and warm;
+ * NULL when they cannot be. Free with floor_close. */
+struct floor_run;
+struct floor_run *floor_open(const struct floor_params *p);
+
+/* Puts p->threads clients' fan-outs through fr for seconds; 0 or -1. */
+int floor_load(struct floor_run *fr, const struct floor_params *p, double seconds,
+	       struct floor_result *out);
+void floor_close(struct floor_run *fr);
+
 
 #endif
