@@ -308,11 +308,16 @@ struct floor_run *floor_open(const struct floor_params *p)
 	struct floor_run *fr = calloc(1, sizeof(*fr));
 	if (fr == NULL)
 		return NULL;
-	/* warm: every connection made and its handshake done before timing */
-	struct floor_client warm = { .req = p->sizes.req, .until_us = time_mono_us() + 500000 };
+	/* warm: every connection made and its handshake done before timing;
+	 * N partners' handshakes on a busy machine may take a while */
+	struct floor_client warm = { .req = p->sizes.req };
 	if (floor_start(fr, p) == 0) {
+		int64_t deadline = time_mono_us() + 30000000;
 		warm.sock = fr->req;
-		floor_client_main(&warm);
+		while (warm.done == 0 && time_mono_us() < deadline) {
+			warm.until_us = time_mono_us() + 500000;
+			floor_client_main(&warm);
+		}
 	}
 	if (warm.done == 0) {
 		floor_close(fr);
