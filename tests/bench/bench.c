@@ -366,30 +366,14 @@ struct result {
 	struct floor_result floor;   /* the bare nng fan-out with those sizes, all rounds */
 	double crypto_ms;            /* one lookup's crypto, the rounds' mean */
 	double ratio, ratio_lo, ratio_hi; /* CPU / floor: the rounds' median and range */
+	struct floor_result split;   /* the same fan-out, the relay and each partner a process */
+	struct floor_result paced;   /* that at the federation's own pace */
+	double split_ratio, paced_ratio; /* CPU / (crypto + either): the rounds' median */
 	int rounds;
 #ifdef BENCH_RELAY
 	struct relay_result relay;   /* the same through Mosquitto */
 #endif
 };
-
-/* utime + stime of a process, in seconds (0 when it is gone). */
-static double cpu_seconds_of(pid_t pid)
-{
-	char path[64], buf[1024];
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	FILE *fp = fopen(path, "r");
-	if (fp == NULL)
-		return 0;
-	size_t len = fread(buf, 1, sizeof(buf) - 1, fp);
-	fclose(fp);
-	buf[len] = '\0';
-	const char *p = strrchr(buf, ')'); /* the command may hold spaces */
-	unsigned long ut = 0, st = 0;
-	if (p == NULL || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut,
-				&st) != 2)
-		return 0;
-	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
-}
 
 /* What a process has used so far: CPU time and context switches (over its
  * threads alive now; the daemons' threads live as long as they do). */
@@ -416,45 +400,16 @@ static double commits_of(int port)
 	return v;
 }
 
-/* The context switches of one process, summed over /proc/PID/task. */
-static double switches_of(pid_t pid)
-{
-	char path[64], line[128];
-	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
-	DIR *dir = opendir(path);
-	double sum = 0;
-	struct dirent *de;
-	while (dir != NULL && (de = readdir(dir)) != NULL) {
-		char status[128];
-		if (de->d_name[0] == '.' ||
-		    snprintf(status, sizeof(status), "%s/%.20s/status", path, de->d_name) >=
-			    (int)sizeof(status))
-			continue;
-		FILE *fp = fopen(status, "r");
-		while (fp != NULL && fgets(line, sizeof(line), fp) != NULL) {
-			unsigned long v;
-			if (sscanf(line, "voluntary_ctxt_switches: %lu", &v) == 1 ||
-			    sscanf(line, "nonvoluntary_ctxt_switches: %lu", &v) == 1)
-				sum += (double)v;
-		}
-		if (fp != NULL)
-			fclose(fp);
-	}
-	if (dir != NULL)
-		closedir(dir);
-	return sum;
-}
-
 /* Usage per role now: the requester (node 0), the broker, all partners. */
 static void fed_usage(const struct fed *f, struct usage u[ROLE_COUNT])
 {
-	u[ROLE_REQUESTER] = (struct usage){ cpu_seconds_of(f->nodes[0]), switches_of(f->nodes[0]),
+	u[ROLE_REQUESTER] = (struct usage){ bench_cpu_of(f->nodes[0]), bench_switches_of(f->nodes[0]),
 					    0 };
-	u[ROLE_BROKER] = (struct usage){ cpu_seconds_of(f->broker), switches_of(f->broker), 0 };
+	u[ROLE_BROKER] = (struct usage){ bench_cpu_of(f->broker), bench_switches_of(f->broker), 0 };
 	u[ROLE_PARTNER] = (struct usage){ 0, 0, 0 };
 	for (size_t i = 1; i < f->n; i++) {
-		u[ROLE_PARTNER].cpu_s += cpu_seconds_of(f->nodes[i]);
-		u[ROLE_PARTNER].switches += switches_of(f->nodes[i]);
+		u[ROLE_PARTNER].cpu_s += bench_cpu_of(f->nodes[i]);
+		u[ROLE_PARTNER].switches += bench_switches_of(f->nodes[i]);
 	}
 	for (int r = 0; r < ROLE_COUNT; r++)
 		u[r].commits = commits_of(role_metrics_port(f, (enum role)r));
@@ -478,9 +433,9 @@ static void usage_per_lookup(const struct usage a[ROLE_COUNT], const struct usag
 /* Every daemon of the federation: broker and nodes. */
 static double fed_cpu_seconds(const struct fed *f)
 {
-	double s = cpu_seconds_of(f->broker);
+	double s = bench_cpu_of(f->broker);
 	for (size_t i = 0; i < f->n; i++)
-		s += cpu_seconds_of(f->nodes[i]);
+		s += bench_cpu_of(f->nodes[i]);
 	return s;
 }
 
@@ -567,9 +522,10 @@ static int floor_params_of(struct fed *f, int n, int threads, int seconds, struc
 	fed_file(f, "ca/broker.pem", paths[0], 512);
 	fed_file(f, "ca/ca.crt", paths[1], 512);
 	fed_file(f, "ca/crl.pem", paths[2], 512);
-	int port = f->base_port + 200 + n < 32700 ? f->base_port + 200 : f->base_port - 300;
+	/* the floor at port..port+1+n, the one of processes at port+60..port+61+n */
+	int port = f->base_port + 261 + n < 32700 ? f->base_port + 200 : f->base_port - 300;
 	*p = (struct floor_params){ n, port, threads, seconds, paths[0], paths[1], paths[2],
-				    "broker", *z };
+				    "broker", *z, 0, 0 };
 	return 0;
 }
 
@@ -579,7 +535,7 @@ static int measure_relay(struct fed *f, const struct floor_params *fp, struct re
 {
 	struct relay_params rp = { fp->n, fp->port - 10, fp->threads, fp->seconds,
 				   res->sizes.part, res->sizes.answer };
-	if (relay_measure(f, &rp, cpu_seconds_of, &res->relay) != 0) {
+	if (relay_measure(f, &rp, bench_cpu_of, &res->relay) != 0) {
 		fprintf(stderr, "bench: the Mosquitto relay did not run\n");
 		return -1;
 	}
@@ -654,7 +610,7 @@ static long load_round(const char *url, int threads, double seconds, double *all
 struct round {
 	long lookups;
 	double cpu_s, secs;
-	struct floor_result floor;
+	struct floor_result floor, split, paced;
 	double crypto_ms;
 };
 
@@ -664,34 +620,78 @@ static double median_of(double *v, int n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
+/* Which floor of a round: in this process, in processes, in processes at
+ * the federation's pace. */
+enum floor_kind { FLOOR_IN_PROCESS, FLOOR_PROCESSES, FLOOR_PACED };
+
+static const struct floor_result *round_floor(const struct round *rd, enum floor_kind k)
+{
+	return k == FLOOR_IN_PROCESS ? &rd->floor : k == FLOOR_PROCESSES ? &rd->split : &rd->paced;
+}
+
+/* One floor over the rounds: fan-outs, CPU and time in all, the per-role
+ * figures weighted by fan-outs; ratio[r], the round's wijknet CPU per
+ * lookup over its crypto plus this floor. */
+static void floor_rounds(const struct round *rd, int rounds, enum floor_kind k,
+			 struct floor_result *out, double *ratio)
+{
+	double secs = 0;
+	memset(out, 0, sizeof(*out));
+	for (int r = 0; r < rounds; r++) {
+		const struct floor_result *f = round_floor(&rd[r], k);
+		double w = (double)f->fanouts;
+		out->fanouts += f->fanouts;
+		out->cpu_s += f->cpu_s;
+		secs += w / f->fanouts_per_s;
+		out->relay_cpu_ms += f->relay_cpu_ms * w;
+		out->relay_switches += f->relay_switches * w;
+		out->partner_cpu_ms += f->partner_cpu_ms * w;
+		out->partner_switches += f->partner_switches * w;
+		ratio[r] = rd[r].cpu_s * 1000.0 / (double)rd[r].lookups /
+			   (rd[r].crypto_ms + f->cpu_ms_per_fanout);
+	}
+	double all = (double)out->fanouts;
+	out->cpu_ms_per_fanout = out->cpu_s * 1000.0 / all;
+	out->fanouts_per_s = all / secs;
+	out->relay_cpu_ms /= all;
+	out->relay_switches /= all;
+	out->partner_cpu_ms /= all;
+	out->partner_switches /= all;
+}
+
 /* Sums the rounds into res: CPU and throughput over all of them, the
  * floor's parts as their means, the ratio as the median of the rounds'. */
 static void rounds_sum(const struct round *rd, int rounds, struct result *res)
 {
-	long lookups = 0, fanouts = 0;
-	double cpu = 0, secs = 0, fcpu = 0, fsecs = 0, crypto = 0, ratio[WN_BENCH_ROUNDS_MAX];
+	long lookups = 0;
+	double cpu = 0, secs = 0, crypto = 0, ratio[WN_BENCH_ROUNDS_MAX];
 	for (int r = 0; r < rounds; r++) {
 		lookups += rd[r].lookups;
 		cpu += rd[r].cpu_s;
 		secs += rd[r].secs;
-		fanouts += rd[r].floor.fanouts;
-		fcpu += rd[r].floor.cpu_s;
-		fsecs += (double)rd[r].floor.fanouts / rd[r].floor.fanouts_per_s;
 		crypto += rd[r].crypto_ms;
-		ratio[r] = rd[r].cpu_s * 1000.0 / (double)rd[r].lookups /
-			   (rd[r].crypto_ms + rd[r].floor.cpu_ms_per_fanout);
 	}
 	res->cpu_ms = cpu * 1000.0 / (double)lookups;
 	res->lps = (double)lookups / secs;
 	res->crypto_ms = crypto / rounds;
-	res->floor.fanouts = fanouts;
-	res->floor.cpu_s = fcpu;
-	res->floor.cpu_ms_per_fanout = fcpu * 1000.0 / (double)fanouts;
-	res->floor.fanouts_per_s = (double)fanouts / fsecs;
+	floor_rounds(rd, rounds, FLOOR_PROCESSES, &res->split, ratio);
+	res->split_ratio = median_of(ratio, rounds);
+	floor_rounds(rd, rounds, FLOOR_PACED, &res->paced, ratio);
+	res->paced_ratio = median_of(ratio, rounds);
+	floor_rounds(rd, rounds, FLOOR_IN_PROCESS, &res->floor, ratio);
 	res->ratio = median_of(ratio, rounds);
 	res->ratio_lo = ratio[0];
 	res->ratio_hi = ratio[rounds - 1];
 	res->rounds = rounds;
+}
+
+/* The floor in processes at a given pace (the federation's own, measured). */
+static int floor_load_paced(struct floor_run *fr, const struct floor_params *p, double pace,
+			    double seconds, struct floor_result *out)
+{
+	struct floor_params q = *p;
+	q.pace = pace;
+	return floor_load(fr, &q, seconds, out);
 }
 
 /* The load in rounds, each followed by the floor: a shared machine that
@@ -711,11 +711,14 @@ static int measure_rounds(struct fed *f, const char *url, int n, int threads, in
 	memset(acc, 0, sizeof(acc));
 	if (floor_params_of(f, n, threads, seconds, res, paths, &fp) != 0)
 		return -1;
-	struct floor_run *fr = floor_open(&fp);
+	struct floor_params sp = fp;
+	sp.procs = 1;
+	sp.port = fp.port + 60; /* past the in-process floor's relay and partners */
+	struct floor_run *fr = floor_open(&fp), *sr = floor_open(&sp);
 	double *all = calloc(MAX_SAMPLES, sizeof(double));
 	size_t nall = 0, lookups = 0;
 	int rc = -1;
-	if (fr == NULL || all == NULL) {
+	if (fr == NULL || sr == NULL || all == NULL) {
 		fprintf(stderr, "bench: the bare nng fan-out did not start\n");
 		goto out;
 	}
@@ -736,6 +739,9 @@ static int measure_rounds(struct fed *f, const char *url, int n, int threads, in
 			acc[k].commits += u1[k].commits - u0[k].commits;
 		}
 		if (rd[r].lookups == 0 || floor_load(fr, &fp, secs, &rd[r].floor) != 0 ||
+		    floor_load(sr, &sp, secs, &rd[r].split) != 0 ||
+		    floor_load_paced(sr, &sp, (double)rd[r].lookups / rd[r].secs, secs,
+				     &rd[r].paced) != 0 ||
 		    crypto_measure(paths[0], 50000, &cr) != 0) {
 			fprintf(stderr, "bench: round %d of N=%d did not run\n", r + 1, n);
 			goto out;
@@ -751,6 +757,7 @@ static int measure_rounds(struct fed *f, const char *url, int n, int threads, in
 	rc = 0;
 out:
 	floor_close(fr);
+	floor_close(sr);
 	free(all);
 #ifdef BENCH_RELAY
 	if (rc == 0)
@@ -850,6 +857,16 @@ static void print_row(int n, const char *logs, const struct result *r,
 	       "%.2f-%.2fx\n", r->rounds, r->ratio, r->ratio_lo, r->ratio_hi);
 	printf("     bare nng fan-out alone: %.0f lookups/s on these %ld cores\n",
 	       r->floor.fanouts_per_s, cores);
+	printf("     the same with the relay and each partner in a process of its own, as a "
+	       "federation runs: %.2f ms CPU, %.0f lookups/s; ratio against crypto + it: %.2fx\n",
+	       r->split.cpu_ms_per_fanout, r->split.fanouts_per_s, r->split_ratio);
+	printf("     of it, and context switches: relay %.2f, %.0f; each partner %.2f, %.0f\n",
+	       r->split.relay_cpu_ms, r->split.relay_switches, r->split.partner_cpu_ms,
+	       r->split.partner_switches);
+	printf("     that at wijknet's pace (%.0f lookups/s): %.2f ms CPU; relay %.2f, %.0f; each "
+	       "partner %.2f, %.0f; ratio against crypto + it: %.2fx\n", r->paced.fanouts_per_s,
+	       r->paced.cpu_ms_per_fanout, r->paced.relay_cpu_ms, r->paced.relay_switches,
+	       r->paced.partner_cpu_ms, r->paced.partner_switches, r->paced_ratio);
 	printf("     CPU ms per lookup (of it crypto) and context switches:");
 	for (int k = 0; k < ROLE_COUNT; k++)
 		printf("%s %s %.2f (%.2f), %.0f", k ? ";" : "", role_names[k], r->role_cpu_ms[k],
@@ -886,8 +903,10 @@ static void print_aged(long entries, const struct result *fresh, const struct re
 	       drift, aged->lps / fresh->lps * drift, drift > 0 ? broker / drift : 0);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	if (argc > 1 && strcmp(argv[1], FLOOR_SERVE_ARG) == 0)
+		return floor_serve(argc - 2, argv + 2);
 	signal(SIGPIPE, SIG_IGN);
 	int threads = getenv("WN_BENCH_THREADS") ? atoi(getenv("WN_BENCH_THREADS")) : 8;
 	int seconds = getenv("WN_BENCH_SECONDS") ? atoi(getenv("WN_BENCH_SECONDS")) : 4;
