@@ -42,15 +42,17 @@ int node_checkpoint_own(struct node *n)
 	return rc;
 }
 
-/* The latest broker checkpoint this node kept into *out (NULL: none yet).
- * An error is not "none": witnessing would then accept any history. */
-static int witness_last(struct node *n, json_t **out)
+/* The latest broker checkpoint this node kept into *out (NULL: none yet)
+ * and whether the broker took its co-signature. An error is not "none":
+ * witnessing would then accept any history. */
+static int witness_last(struct node *n, json_t **out, int *cosigned)
 {
 	sqlite3_stmt *st = NULL;
 	*out = NULL;
+	*cosigned = 0;
 	db_lock(n->db);
-	int rc = db_prepare(n->db, "SELECT size, root, ts, origin, sig FROM broker_checkpoints"
-				   " ORDER BY size DESC LIMIT 1", &st);
+	int rc = db_prepare(n->db, "SELECT size, root, ts, origin, sig, cosigned FROM"
+				   " broker_checkpoints ORDER BY size DESC LIMIT 1", &st);
 	if (rc == 0) {
 		int s = sqlite3_step(st);
 		if (s == SQLITE_ROW && sqlite3_column_type(st, 1) == SQLITE_TEXT &&
@@ -61,6 +63,8 @@ static int witness_last(struct node *n, json_t **out)
 					 (json_int_t)sqlite3_column_int64(st, 2), "origin",
 					 (const char *)sqlite3_column_text(st, 3), "sig",
 					 (const char *)sqlite3_column_text(st, 4));
+		if (s == SQLITE_ROW)
+			*cosigned = sqlite3_column_int(st, 5) != 0;
 		if ((s == SQLITE_ROW && *out == NULL) || (s != SQLITE_ROW && s != SQLITE_DONE))
 			rc = WN_EDB;
 	}
@@ -118,7 +122,8 @@ int node_witness_broker(struct node *n, char *err, size_t errcap)
 	json_t *last = NULL, *rb = NULL;
 	struct directory *d = NULL;
 	char detail[256], *sig = NULL;
-	int rc = witness_last(n, &last);
+	int cosigned = 0;
+	int rc = witness_last(n, &last, &cosigned);
 	if (rc != 0) {
 		snprintf(err, errcap, "the broker checkpoints seen before cannot be read");
 		return rc;
@@ -163,7 +168,9 @@ int node_witness_broker(struct node *n, char *err, size_t errcap)
 			rc = WN_ETAMPERED;
 			goto out;
 		}
-		if (size == from) { /* seen and co-signed before */
+		/* seen before: done once the broker took our co-signature; a
+		 * co-signature lost on the way (the broker restarting) goes again */
+		if (size == from && cosigned) {
 			rc = 0;
 			goto out;
 		}

@@ -498,6 +498,30 @@ static void test_r20_integrity_bad_checkpoint_signature_refused_by_nodes(void **
 	assert_int_equal(fed_wait_up(f, GEMEENTE, NNODES, 10000), 0);
 }
 
+/* A co-signature lost on its way (the broker stopped before it took it)
+ * goes again: the node does not count a checkpoint it kept as co-signed. */
+static void test_r20_integrity_lost_cosignature_sent_again(void **state)
+{
+	struct fed *f = *state;
+	wait_witnessed(f, 8000);
+	fed_stop(&f->broker, SIGTERM);
+	fed_stop(&f->nodes[RADAR], SIGTERM);
+	long n = broker_entries(f);
+	assert_int_equal(dbq(f, "data/radar.db", "SELECT COUNT(*) FROM broker_checkpoints"
+			     " WHERE size=%ld AND cosigned=1", n), 1);
+	/* radar kept the latest checkpoint, but its co-signature never arrived */
+	db_exec_on(f, "data/broker.db", "DELETE FROM audit_log_cosignatures WHERE size=%ld AND"
+		   " partner='radar'", n);
+	db_exec_on(f, "data/radar.db", "UPDATE broker_checkpoints SET cosigned=0 WHERE size=%ld", n);
+	assert_int_equal(fed_start_broker(f), 0);
+	assert_int_equal(fed_start_node(f, RADAR), 0);
+	assert_int_equal(fed_wait_up(f, GEMEENTE, NNODES, 10000), 0);
+	assert_int_equal(broker_entries(f), n); /* no new checkpoint to co-sign instead */
+	assert_int_equal(wait_witnessed(f, 8000), n);
+	assert_int_equal(dbq(f, "data/radar.db", "SELECT cosigned FROM broker_checkpoints"
+			     " WHERE size=%ld", n), 1);
+}
+
 /* The broker killed after it acknowledged lookups but before it made their
  * checkpoint: every acknowledged entry is in the log, and the next start
  * checkpoints it; the nodes co-sign the recovered log. */
@@ -603,6 +627,7 @@ int main(void)
 		cmocka_unit_test(test_r20_integrity_node_ledger_tampering),
 		cmocka_unit_test(test_r20_integrity_cosignature_over_inconsistent_tree),
 		cmocka_unit_test(test_r20_integrity_bad_checkpoint_signature_refused_by_nodes),
+		cmocka_unit_test(test_r20_integrity_lost_cosignature_sent_again),
 		cmocka_unit_test(test_r20_integrity_broker_killed_between_append_and_checkpoint),
 		cmocka_unit_test(test_r20_integrity_node_refuses_log_cut_short),
 		cmocka_unit_test(test_r20_integrity_rewritten_history_refused_by_nodes),
