@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "wijknet.h"
+#include "daemon.h"
 #include "context.h"
 #include "encoding.h"
 #include "envelope.h"
@@ -63,6 +64,7 @@ int broker_checkpoint_now(struct broker *b)
 static void *checkpoint_main(void *arg)
 {
 	struct broker *b = arg;
+	daemon_name_thread("wn:checkpoint");
 	pthread_mutex_lock(&b->cp_lock);
 	while (!b->stopping) {
 		struct timespec ts;

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "wijknet.h"
+#include "daemon.h"
 #include "breaches.h"
 #include "context.h"
 #include "envelope.h"
@@ -211,6 +212,7 @@ static void federation_tick(struct broker *b)
 static void *federation_main(void *arg)
 {
 	struct broker *b = arg;
+	daemon_name_thread("wn:federation");
 	pthread_mutex_lock(&b->fed_lock);
 	while (!b->fed_stopping) {
 		struct timespec ts;

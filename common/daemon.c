@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 
 #include <nng/nng.h>
@@ -12,6 +13,13 @@
 #include "wijknet.h"
 #include "daemon.h"
 #include "log.h"
+
+void daemon_name_thread(const char *name)
+{
+	char buf[16];
+	snprintf(buf, sizeof(buf), "%s", name);
+	(void)prctl(PR_SET_NAME, (unsigned long)buf, 0UL, 0UL, 0UL);
+}
 
 static void daemon_usage(FILE *f, const struct daemon_ops *ops)
 {

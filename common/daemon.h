@@ -21,6 +21,10 @@ struct daemon_ops {
 	void (*close)(void *d);
 };
 
+/* Names the calling thread (at most 15 characters are kept), so that an
+ * operator's top -H, ps -L and /proc tell a daemon's threads apart. */
+void daemon_name_thread(const char *name);
+
 /* Runs the daemon; returns main's exit status (0, 1 failed, 2 usage). */
 int daemon_main(int argc, char **argv, const struct daemon_ops *ops);
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "wijknet.h"
+#include "daemon.h"
 #include "db.h"
 #include "log.h"
 
@@ -370,6 +371,7 @@ static void db_writer_lead(db_writer *w)
 static void *db_writer_flusher(void *arg)
 {
 	db_writer *w = arg;
+	daemon_name_thread("wn:flush");
 	pthread_mutex_lock(&w->lock);
 	for (;;) {
 		if (w->head != NULL && !w->busy)

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "wijknet.h"
+#include "daemon.h"
 #include "config.h"
 #include "gate.h"
 #include "ids.h"
@@ -555,6 +556,7 @@ static void *gate_main(void *arg)
 	gate *g = arg;
 	struct pollfd *pfd = NULL;
 	size_t cap = 0;
+	daemon_name_thread("wn:gate");
 	while (!atomic_load(&g->stop)) {
 		int timeout = gate_expire(g);
 		gate_compact(g);

@@ -123,7 +123,7 @@ void metrics_group_commit(FILE *out, struct db_writer *w)
 	uint64_t batches = 0, writes = 0;
 	db_writer_counts(w, &batches, &writes);
 	metrics_counter(out, "wijknet_db_commits_total",
-			"Transactions the group commit made (one disk flush each).",
+			"Transactions the group commit made (each a disk flush when durable_log is on).",
 			(double)batches);
 	metrics_counter(out, "wijknet_db_committed_writes_total",
 			"Writes those transactions held (per commit: how well they batch).",

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "wijknet.h"
+#include "daemon.h"
 #include "ids.h"
 #include "log.h"
 #include "transport.h"
@@ -118,6 +119,7 @@ struct rpc_server {
 	void *arg;
 	int nworkers;
 	struct rpc_worker *workers;
+	int local;         /* ipc://: the integrators' socket on this machine */
 };
 
 void rpc_peer_disconnect(const struct rpc_peer *peer)
@@ -179,6 +181,7 @@ static void rpc_log_oversized(const struct rpc_peer *peer, size_t len)
 static void *rpc_worker_main(void *p)
 {
 	struct rpc_worker *w = p;
+	daemon_name_thread(w->server->local ? "wn:local" : "wn:peer");
 	for (;;) {
 		nng_aio_set_timeout(w->aio, NNG_DURATION_INFINITE);
 		nng_ctx_recv(w->ctx, w->aio);
@@ -328,7 +331,8 @@ int rpc_server_start(rpc_server **out, const char *url, nng_tls_config *tls,
 		snprintf(err, errcap, "%s: TLS: %s", url, nng_strerror(rv));
 		goto fail;
 	}
-	if (strncmp(url, "ipc://", 6) == 0)
+	s->local = strncmp(url, "ipc://", 6) == 0;
+	if (s->local)
 		nng_listener_set_int(s->listener, NNG_OPT_IPC_PERMISSIONS, 0600);
 	if ((rv = nng_listener_start(s->listener, 0)) != 0) {
 		snprintf(err, errcap, "%s: cannot listen: %s", url, nng_strerror(rv));

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "wijknet.h"
+#include "daemon.h"
 #include "consentproof.h"
 #include "context.h"
 #include "encoding.h"
@@ -235,6 +236,7 @@ static void *node_refresher_main(void *arg)
 	struct node *n = arg;
 	int64_t next_refresh = 0, next_breaches = 0;
 	int last_rc = 1; /* so the first outcome is logged */
+	daemon_name_thread("wn:refresh");
 	pthread_mutex_lock(&n->lock);
 	while (!n->stopping) {
 		int have_dir = n->dir != NULL, published = n->seal_published;

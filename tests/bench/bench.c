@@ -377,8 +377,6 @@ struct result {
 
 /* What a process has used so far: CPU time and context switches (over its
  * threads alive now; the daemons' threads live as long as they do). */
-static double metric_sum(const char *text, const char *prefix);
-
 struct usage {
 	double cpu_s;
 	double switches;
@@ -395,7 +393,7 @@ static int role_metrics_port(const struct fed *f, enum role r)
 static double commits_of(int port)
 {
 	char *m = fed_http_get(port, "/metrics");
-	double v = m ? metric_sum(m, "wijknet_db_commits_total ") : -1;
+	double v = m ? fed_metric_sum(m, "wijknet_db_commits_total ") : -1;
 	free(m);
 	return v;
 }
@@ -439,23 +437,6 @@ static double fed_cpu_seconds(const struct fed *f)
 	return s;
 }
 
-/* A counter of /metrics: the sum of the lines that start with prefix. */
-static double metric_sum(const char *text, const char *prefix)
-{
-	double sum = 0;
-	size_t plen = strlen(prefix);
-	for (const char *l = text; l != NULL && *l != '\0';) {
-		if (strncmp(l, prefix, plen) == 0) {
-			const char *sp = strchr(l, ' ');
-			if (sp != NULL)
-				sum += atof(sp + 1);
-		}
-		l = strchr(l, '\n');
-		l = l ? l + 1 : NULL;
-	}
-	return sum;
-}
-
 /* The mean size of a (kind, type) message and of its answer, from /metrics. */
 static int metric_sizes(int port, const char *kind, const char *type, size_t *in, size_t *out)
 {
@@ -464,13 +445,13 @@ static int metric_sizes(int port, const char *kind, const char *type, size_t *in
 		return -1;
 	snprintf(pfx, sizeof(pfx), "wijknet_messages_total{kind=\"%s\",type=\"%s\",outcome=\"ok\"}",
 		 kind, type);
-	double count = metric_sum(m, pfx);
+	double count = fed_metric_sum(m, pfx);
 	snprintf(pfx, sizeof(pfx), "wijknet_message_bytes_total{kind=\"%s\",type=\"%s\","
 		 "direction=\"in\"}", kind, type);
-	double bin = metric_sum(m, pfx);
+	double bin = fed_metric_sum(m, pfx);
 	snprintf(pfx, sizeof(pfx), "wijknet_message_bytes_total{kind=\"%s\",type=\"%s\","
 		 "direction=\"out\"}", kind, type);
-	double bout = metric_sum(m, pfx);
+	double bout = fed_metric_sum(m, pfx);
 	free(m);
 	if (count <= 0)
 		return -1;

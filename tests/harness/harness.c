@@ -388,6 +388,23 @@ int fed_wait_exit(pid_t *pid, int timeout_ms)
 	return -1;
 }
 
+/* Sums what follows the first space of each line starting with prefix. */
+double fed_metric_sum(const char *text, const char *prefix)
+{
+	double sum = 0;
+	size_t plen = strlen(prefix);
+	for (const char *l = text; l != NULL && *l != '\0';) {
+		if (strncmp(l, prefix, plen) == 0) {
+			const char *sp = strchr(l, ' ');
+			if (sp != NULL)
+				sum += atof(sp + 1);
+		}
+		l = strchr(l, '\n');
+		l = l ? l + 1 : NULL;
+	}
+	return sum;
+}
+
 /* GET path from 127.0.0.1:port, as an operator's scraper would; the whole
  * response (status line, headers, body) into a malloc'd string. */
 char *fed_http_get(int port, const char *path)

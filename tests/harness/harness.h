@@ -64,6 +64,11 @@ int fed_log_contains(struct fed *f, const char *name, const char *needle);
  * response (status line, headers, body), malloc'd; NULL when not reached. */
 char *fed_http_get(int port, const char *path);
 
+/* The sum of the /metrics series (Prometheus text) whose lines start with
+ * prefix: a name and a space for one series, or a name with the start of
+ * its labels for several; 0 when there are none. */
+double fed_metric_sum(const char *text, const char *prefix);
+
 /* Count of sanitizer reports found in daemon logs at teardown; a test
  * program must fail when it is not zero. */
 extern int fed_sanitizer_reports;

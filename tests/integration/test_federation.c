@@ -4,6 +4,7 @@
  * certificates from certs/wijknet-ca. Every refusal must be a specific error,
  * a JSON log line and a row in the security_events table (breach register).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -733,14 +734,31 @@ static char *http_get_when_up(int port, const char *path)
 	return r;
 }
 
-/* The value of an unlabelled series in Prometheus text (-1: absent). */
-static double metric_value(const char *text, const char *name)
+/* 1 if a thread of process pid is named name (/proc/PID/task/TID/comm). */
+static int has_thread(pid_t pid, const char *name)
 {
-	size_t len = strlen(name);
-	for (const char *l = text; l != NULL; l = strchr(l, '\n'), l = l ? l + 1 : NULL)
-		if (strncmp(l, name, len) == 0 && l[len] == ' ')
-			return atof(l + len + 1);
-	return -1;
+	char path[96], comm[32];
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	DIR *d = opendir(path);
+	if (d == NULL)
+		return 0;
+	int found = 0;
+	struct dirent *e;
+	while (!found && (e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%.20s/comm", (int)pid, e->d_name);
+		FILE *fp = fopen(path, "r");
+		if (fp == NULL)
+			continue;
+		if (fgets(comm, sizeof(comm), fp) != NULL) {
+			comm[strcspn(comm, "\n")] = '\0';
+			found = strcmp(comm, name) == 0;
+		}
+		fclose(fp);
+	}
+	closedir(d);
+	return found;
 }
 
 /* The operator's endpoint (libmicrohttpd, loopback only): /metrics counts
@@ -780,8 +798,8 @@ static void test_r21_breach_metrics_and_health_endpoints(void **state)
 			fail_msg("node /metrics lacks '%s'", node_facts[i]);
 	/* three disclosures, each durable before its answer: at least three
 	 * writes in at least one commit, never more commits than writes */
-	double commits = metric_value(m, "wijknet_db_commits_total");
-	double writes = metric_value(m, "wijknet_db_committed_writes_total");
+	double commits = fed_metric_sum(m, "wijknet_db_commits_total ");
+	double writes = fed_metric_sum(m, "wijknet_db_committed_writes_total ");
 	assert_true(commits >= 1 && writes >= 3 && commits <= writes);
 	free(m);
 	m = http_get_when_up(bport, "/metrics");
@@ -795,8 +813,8 @@ static void test_r21_breach_metrics_and_health_endpoints(void **state)
 	for (size_t i = 0; i < sizeof(broker_facts) / sizeof(broker_facts[0]); i++)
 		if (strstr(m, broker_facts[i]) == NULL)
 			fail_msg("broker /metrics lacks '%s'", broker_facts[i]);
-	commits = metric_value(m, "wijknet_db_commits_total");
-	writes = metric_value(m, "wijknet_db_committed_writes_total");
+	commits = fed_metric_sum(m, "wijknet_db_commits_total ");
+	writes = fed_metric_sum(m, "wijknet_db_committed_writes_total ");
 	assert_true(commits >= 1 && writes >= 3 && commits <= writes);
 	free(m);
 	m = fed_http_get(nport, "/healthz");
@@ -807,6 +825,17 @@ static void test_r21_breach_metrics_and_health_endpoints(void **state)
 	assert_non_null(m);
 	assert_non_null(strstr(m, "HTTP/1.1 404"));
 	free(m);
+	/* an operator's top -H tells the daemons' threads apart */
+	static const char *const broker_threads[] = { "wn:peer", "wn:gate", "wn:flush",
+						      "wn:checkpoint", "wn:federation" };
+	for (size_t i = 0; i < sizeof(broker_threads) / sizeof(broker_threads[0]); i++)
+		if (!has_thread(f->broker, broker_threads[i]))
+			fail_msg("the broker has no thread named %s", broker_threads[i]);
+	static const char *const node_threads[] = { "wn:peer", "wn:local", "wn:gate", "wn:flush",
+						    "wn:refresh" };
+	for (size_t i = 0; i < sizeof(node_threads) / sizeof(node_threads[0]); i++)
+		if (!has_thread(f->nodes[0], node_threads[i]))
+			fail_msg("a node has no thread named %s", node_threads[i]);
 	/* the endpoint is the local operator's: a network address is refused */
 	assert_int_equal(fed_config_edit(f, "xonar.json", "metrics", "\"0.0.0.0:9464\""), 0);
 	assert_int_not_equal(fed_sh(f, "'%s' --config xonar.json --check 2>check.err", node), 0);
