@@ -7,6 +7,7 @@
  * relay's (its /proc entry) plus this process's clients.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <pthread.h>
 #include <pwd.h>
@@ -120,8 +121,14 @@ static pid_t relay_start(struct fed *f, int port)
 		"max_inflight_messages 0\nmax_queued_messages 100000\nuser %s\n", port, ca, pem,
 		pem, pw != NULL ? pw->pw_name : "root");
 	fclose(fp);
+	char errlog[512];
+	fed_file(f, "logs/mosquitto.log", errlog, sizeof(errlog));
 	pid_t pid = fork();
 	if (pid == 0) {
+		/* its warnings (as root, one each start) go to its log, not into the table */
+		int fd = open(errlog, O_WRONLY | O_CREAT | O_APPEND, 0600);
+		if (fd >= 0 && dup2(fd, STDERR_FILENO) >= 0)
+			close(fd);
 		execl("/usr/sbin/mosquitto", "mosquitto", "-c", conf, (char *)NULL);
 		_exit(127);
 	}
