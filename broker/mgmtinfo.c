@@ -36,6 +36,9 @@ static int mgmtinfo_undelivered(struct broker *b, int64_t from, int64_t to, json
 		{ "rights.request", "rights" }, { "report.access", "report" },
 	};
 	sqlite3_stmt *st = NULL;
+	/* delivery entries are posted after the answer: count the latest too */
+	if (db_writer_flush(b->writer) != 0)
+		return WN_EDB;
 	db_lock(b->db);
 	int rc = db_prepare(b->db,
 			    "SELECT q.type, COALESCE(json_extract(q.entry, '$.cluster'), ''),"

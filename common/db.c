@@ -5,10 +5,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "wijknet.h"
 #include "daemon.h"
 #include "db.h"
+#include "ids.h"
 #include "log.h"
 
 #define DB_STMT_CACHE 32
@@ -278,11 +280,13 @@ struct db_writer {
 	int durable;
 	pthread_mutex_t lock;
 	pthread_cond_t done;
-	pthread_cond_t work; /* wakes the flusher */
+	pthread_cond_t work; /* wakes the flusher (CLOCK_MONOTONIC) */
 	pthread_t flusher;
 	struct db_write *head, *tail;
+	int64_t queued_since; /* time_mono_ms() when the queue last became non-empty */
 	int busy;     /* a leader is committing a batch */
 	int stopping;
+	int flusher_idle; /* the flusher waits with no deadline: a post wakes it */
 	uint64_t batches, writes; /* committed so far, under lock */
 };
 
@@ -367,19 +371,41 @@ static void db_writer_lead(db_writer *w)
 		pthread_cond_signal(&w->work);
 }
 
-/* Leads a batch for posted writes that no caller's batch took along. */
+/* Waits on w->work until time_mono_ms() reaches due, or a signal. */
+static void db_writer_wait_until(db_writer *w, int64_t due)
+{
+	struct timespec ts;
+	int64_t left = due - time_mono_ms();
+	if (left < 1)
+		left = 1;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	int64_t ns = (int64_t)ts.tv_nsec + left * 1000000;
+	ts.tv_sec += (time_t)(ns / 1000000000);
+	ts.tv_nsec = (long)(ns % 1000000000);
+	pthread_cond_timedwait(&w->work, &w->lock, &ts);
+}
+
+/* Leads a batch for posted writes that no caller's batch took along within
+ * DB_POST_WAIT_MS: under load they ride in callers' batches, costing
+ * neither a disk flush nor a thread wake-up of their own. */
 static void *db_writer_flusher(void *arg)
 {
 	db_writer *w = arg;
 	daemon_name_thread("wn:flush");
 	pthread_mutex_lock(&w->lock);
 	for (;;) {
-		if (w->head != NULL && !w->busy)
+		int64_t due = w->queued_since + DB_POST_WAIT_MS;
+		if (w->head != NULL && !w->busy && (w->stopping || time_mono_ms() >= due)) {
 			db_writer_lead(w);
-		else if (w->stopping && w->head == NULL && !w->busy)
+		} else if (w->stopping && w->head == NULL && !w->busy) {
 			break;
-		else
+		} else if (w->head != NULL && !w->stopping) {
+			db_writer_wait_until(w, due);
+		} else {
+			w->flusher_idle = 1;
 			pthread_cond_wait(&w->work, &w->lock);
+			w->flusher_idle = 0;
+		}
 	}
 	pthread_mutex_unlock(&w->lock);
 	return NULL;
@@ -407,9 +433,13 @@ int db_writer_open(db *d, int durable, db_writer **out)
 		free(w);
 		return rc;
 	}
+	pthread_condattr_t mono;
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->done, NULL);
-	pthread_cond_init(&w->work, NULL);
+	pthread_condattr_init(&mono);
+	pthread_condattr_setclock(&mono, CLOCK_MONOTONIC);
+	pthread_cond_init(&w->work, &mono);
+	pthread_condattr_destroy(&mono);
 	if (pthread_create(&w->flusher, NULL, db_writer_flusher, w) != 0) {
 		pthread_cond_destroy(&w->work);
 		pthread_cond_destroy(&w->done);
@@ -423,6 +453,8 @@ int db_writer_open(db *d, int durable, db_writer **out)
 
 static void db_writer_enqueue(db_writer *w, struct db_write *x)
 {
+	if (w->head == NULL)
+		w->queued_since = time_mono_ms();
 	if (w->tail)
 		w->tail->next = x;
 	else
@@ -465,7 +497,7 @@ int db_writer_post(db_writer *w, db_write_fn fn, void *arg, void (*release)(void
 		return WN_ESTATE;
 	}
 	db_writer_enqueue(w, x);
-	if (!w->busy)
+	if (w->flusher_idle)
 		pthread_cond_signal(&w->work);
 	pthread_mutex_unlock(&w->lock);
 	return 0;

@@ -80,8 +80,13 @@ int db_writer_open(db *d, int durable, db_writer **out);
  * or WN_EDB when the batch could not be committed (then nothing of it is). */
 int db_writer_run(db_writer *w, db_write_fn fn, void *arg);
 
+/* How long a posted write waits for a caller's batch to take it along
+ * before the writer's own thread commits it. */
+#define DB_POST_WAIT_MS 20
+
 /* Queues fn without waiting: it is committed in the next batch, a caller's
- * or, when none comes, the writer's own thread's. release(arg, rc) is then
+ * or, when none comes within DB_POST_WAIT_MS, the writer's own thread's
+ * (at once when closing). release(arg, rc) is then
  * called with fn's result (or WN_EDB), in that thread; on a refusal
  * (WN_ESTATE once closing, WN_ENOMEM) at once, in this one. For records
  * that follow an answer: never lost on a clean stop, not awaited. */

@@ -502,6 +502,55 @@ static void test_db_writer_posted_writes(void **state)
 	assert_int_equal(atomic_load(&released), T * 200 + 1);
 }
 
+/* A posted write alone waits DB_POST_WAIT_MS for a caller's batch, then
+ * the writer's own thread commits it; one that a caller's write follows
+ * within that time rides in the caller's batch: no commit of its own. */
+static void test_db_writer_post_rides_or_is_flushed(void **state)
+{
+	struct tdb *t = *state;
+	db_writer *w = NULL;
+	atomic_int released = 0;
+	uint64_t batches = 0, writes = 0;
+	assert_int_equal(sqlite3_exec(db_handle(t->d), "CREATE TABLE tw (v INTEGER UNIQUE)", NULL,
+				      NULL, NULL), SQLITE_OK);
+	assert_int_equal(db_writer_open(t->d, 1, &w), 0);
+	struct tw_posted *p = malloc(sizeof(*p));
+	assert_non_null(p);
+	*p = (struct tw_posted){ 1, &released };
+	int64_t posted = time_mono_ms();
+	assert_int_equal(db_writer_post(w, tw_insert, p, tw_release), 0);
+	/* not committed at once: not before DB_POST_WAIT_MS have passed */
+	while (atomic_load(&released) == 0 && time_mono_ms() - posted < DB_POST_WAIT_MS)
+		usleep(1000);
+	if (atomic_load(&released) != 0)
+		assert_true(time_mono_ms() - posted >= DB_POST_WAIT_MS);
+	for (int i = 0; i < 500 && atomic_load(&released) == 0; i++)
+		usleep(10000);
+	assert_int_equal(atomic_load(&released), 1);
+	assert_int_equal(query_int(t->d, "SELECT COUNT(*) FROM tw WHERE v = 1"), 1);
+	db_writer_counts(w, &batches, &writes);
+	assert_int_equal(batches, 1);
+	/* a caller's write soon after: one batch for both */
+	int rode = 0;
+	for (int attempt = 0; attempt < 5 && !rode; attempt++) {
+		uint64_t before = 0;
+		db_writer_counts(w, &before, &writes);
+		p = malloc(sizeof(*p));
+		assert_non_null(p);
+		*p = (struct tw_posted){ 10 + 2 * attempt, &released };
+		int v = 11 + 2 * attempt;
+		posted = time_mono_ms();
+		assert_int_equal(db_writer_post(w, tw_insert, p, tw_release), 0);
+		assert_int_equal(db_writer_run(w, tw_insert, &v), 0);
+		int in_time = time_mono_ms() - posted < DB_POST_WAIT_MS;
+		assert_int_equal(atomic_load(&released), 2 + attempt);
+		db_writer_counts(w, &batches, &writes);
+		rode = in_time && batches == before + 1;
+	}
+	assert_true(rode);
+	db_writer_close(w);
+}
+
 /* ---- db migrations ------------------------------------------------------ */
 
 static void test_db_schema_version_recorded(void **state)
@@ -753,6 +802,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_r20_integrity_replay_many_ids, setup_open,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_db_writer_posted_writes, setup_open, teardown),
+		cmocka_unit_test_setup_teardown(test_db_writer_post_rides_or_is_flushed, setup_open,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_db_schema_version_recorded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_db_reopen_does_not_reapply, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_db_failed_migration_rolls_back, setup,
