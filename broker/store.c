@@ -150,6 +150,12 @@ static const struct db_migration broker_migrations[] = {
 	      "ALTER TABLE breaches_v11 RENAME TO breaches;"
 	      "CREATE UNIQUE INDEX breaches_subject ON breaches(source, kind, subject, day);" },
 	{ 12, REPLAY_STATE_SCHEMA },
+	/* a consent serves the case it was first used in (Bijlage 5: a plan made
+	 * with the client); consents used before are bound to their first case */
+	{ 13, "ALTER TABLE consents ADD COLUMN case_id TEXT;"
+	      "UPDATE consents SET case_id = (SELECT json_extract(a.entry, '$.case')"
+	      " FROM audit_log a WHERE a.type = 'request' AND"
+	      " json_extract(a.entry, '$.consent') = consents.id ORDER BY a.idx LIMIT 1);" },
 };
 
 int store_open(const char *path, db **out, char *err, size_t errcap)

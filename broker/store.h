@@ -130,11 +130,16 @@ struct store_consent {
 	char status[16];          /* active, revoked, refused */
 	char valid_from[11], valid_until[11];
 	int64_t revoked_at;       /* 0 while not revoked */
+	char case_id[STORE_ID_LEN + 1]; /* the case it serves; "" until first used */
 };
 
 /* 0, WN_ENOTFOUND or WN_EDB; the _locked form inside a writer transaction. */
 int store_consent_get(db *d, const char *id, struct store_consent *out);
 int store_consent_get_locked(db *d, const char *id, struct store_consent *out);
+
+/* Binds consent id to case_id when it serves no case yet (first use);
+ * inside a writer transaction. 0 or WN_EDB. */
+int store_consent_bind_case_locked(db *d, const char *id, const char *case_id);
 
 struct store_consent_change {
 	const struct store_consent *c; /* register: the new entry; revoke: id + by */

@@ -20,7 +20,7 @@ int store_consent_get_locked(db *d, const char *id, struct store_consent *out)
 {
 	sqlite3_stmt *st = NULL;
 	int rc = db_prepare(d, "SELECT id, registered_by, version, status, valid_from, valid_until,"
-			       " COALESCE(revoked_at, 0) FROM consents WHERE id = ?", &st);
+			       " COALESCE(revoked_at, 0), case_id FROM consents WHERE id = ?", &st);
 	if (rc != 0)
 		return rc;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
@@ -33,9 +33,24 @@ int store_consent_get_locked(db *d, const char *id, struct store_consent *out)
 		copy_col(out->valid_from, sizeof(out->valid_from), st, 4);
 		copy_col(out->valid_until, sizeof(out->valid_until), st, 5);
 		out->revoked_at = sqlite3_column_int64(st, 6);
+		copy_col(out->case_id, sizeof(out->case_id), st, 7);
 	} else {
 		rc = s == SQLITE_DONE ? WN_ENOTFOUND : WN_EDB;
 	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int store_consent_bind_case_locked(db *d, const char *id, const char *case_id)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = db_prepare(d, "UPDATE consents SET case_id = ?2 WHERE id = ?1 AND case_id IS NULL",
+			    &st);
+	if (rc != 0)
+		return rc;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, case_id, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
 	sqlite3_finalize(st);
 	return rc;
 }

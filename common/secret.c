@@ -17,5 +17,8 @@ void secret_wipe_member(const json_t *obj, const char *key)
 
 void secret_wipe_consent(const json_t *object)
 {
-	secret_wipe_member(json_object_get(json_object_get(object, "document"), "subject"), "bsn");
+	const json_t *subject = json_object_get(json_object_get(object, "document"), "subject");
+	secret_wipe_member(subject, "bsn");
+	secret_wipe_member(subject, "name");
+	secret_wipe_member(subject, "birth_date");
 }

@@ -30,6 +30,7 @@
 #include "log.h"
 #include "schema.h"
 #include "secevent.h"
+#include "secret.h"
 #include "store.h"
 #include "vocab.h"
 
@@ -175,6 +176,7 @@ static int case_basis_consent(struct node *n, const char *id, const json_t *bsns
 		seen[k] = 1;
 	}
 	directory_release(d);
+	secret_wipe_consent(object);
 	json_decref(object);
 	return rc;
 }

@@ -23,6 +23,7 @@
 #include "log.h"
 #include "schema.h"
 #include "secevent.h"
+#include "secret.h"
 #include "store.h"
 
 static const char CONSENT_AAD[] = "wijknet-consent-at-rest-v1";
@@ -448,6 +449,7 @@ static json_t *consent_list(struct node *n, json_t *rq)
 		for (size_t k = 0; keep[k]; k++)
 			if (json_object_get(doc, keep[k]))
 				json_object_set(e, keep[k], json_object_get(doc, keep[k]));
+		secret_wipe_consent(object);
 		json_decref(object);
 	}
 	if (rc != 0) {

@@ -65,6 +65,7 @@ struct disclose_ctx {
 	char person[HOUSEHOLD_COMMIT_HEX + 1]; /* the person's commitment in the case */
 	char detail_hash[65];      /* consent version or motivation hash */
 	/* filled inside the transaction */
+	int64_t now;               /* one clock for its checks */
 	json_t *records;
 	const char *outcome;
 	int notified;              /* a notice waits for the municipality */
@@ -267,7 +268,7 @@ static int disclose_assertion(db *d, struct disclose_ctx *c, int take, int *foun
 		sqlite3_bind_text(st, 2, envelope_str(c->query, "case"), -1, SQLITE_TRANSIENT);
 		sqlite3_bind_blob(st, 3, c->index, STORE_INDEX_LEN, SQLITE_TRANSIENT);
 		sqlite3_bind_text(st, 4, c->requester->id, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int64(st, 5, time_now_ms());
+		sqlite3_bind_int64(st, 5, c->now);
 		sqlite3_bind_text(st, 6, cats, -1, SQLITE_TRANSIENT);
 		int s = sqlite3_step(st);
 		if (take) {
@@ -315,6 +316,7 @@ static int disclose_commit(db *d, void *arg)
 	char *cats = NULL, *body = NULL;
 	size_t blen = 0;
 	int rc = 0, found = 0;
+	c->now = time_now_ms();
 	/* an approval allows one disclosure; a professional's judgement is used
 	 * by what it discloses: both decided in the transaction that logs it */
 	if (c->reason == NULL && e_approval(c) != NULL) {
@@ -352,9 +354,13 @@ static int disclose_commit(db *d, void *arg)
 			refuse(c, "too_large", "the records asked for exceed one answer; ask for "
 			       "fewer categories at a time");
 	}
-	if (c->reason == NULL && duty && json_array_size(c->records) > 0 &&
-	    (rc = disclose_assertion(d, c, 1, &found)) != 0)
-		return rc;
+	if (c->reason == NULL && duty && json_array_size(c->records) > 0) {
+		if ((rc = disclose_assertion(d, c, 1, &found)) != 0)
+			return rc;
+		if (!found) /* fail closed: what was asserted must be what is used */
+			refuse(c, "conflict_of_duties_not_asserted", "the conflict-of-duties "
+			       "assertion for this request could not be taken");
+	}
 	if (c->reason != NULL) {
 		json_decref(c->records);
 		c->records = NULL;
@@ -506,6 +512,7 @@ int answer_request(struct node *n, const json_t *query, const struct dir_peer *r
 out:
 	OPENSSL_cleanse(c.index, sizeof(c.index));
 	secret_wipe_member(sealed, "bsn");
+	secret_wipe_consent(json_object_get(sealed, "consent"));
 	json_decref(c.records);
 	json_decref(sealed);
 	return rc;

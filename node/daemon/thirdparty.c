@@ -664,6 +664,7 @@ int thirdparty_check_use(struct node *n, const struct thirdparty_use *u, char *m
 			 "kept no consent document for it", u->approval);
 		rc = WN_ECONSENT;
 	}
+	secret_wipe_consent(consent);
 	json_decref(consent);
 	return rc;
 }

@@ -513,6 +513,47 @@ static void test_r10_consent_purpose_recipient_person(void **state)
 	request_fails(f, GEMEENTE, &p, WN_ECONSENT, "leefgebied.inkomen_schulden");
 }
 
+/* A consent serves the case it was given for (Bijlage 5: a plan made with
+ * the client): its first request binds it to that case at the broker, and
+ * in another case of the same person it grounds nothing. */
+static void test_r10_consent_serves_one_case(void **state)
+{
+	struct fed *f = *state;
+	char id[WN_ID_LEN + 1], other[WN_ID_LEN + 1];
+	assert_int_equal(consent_file(f, "consent-onecase.json", BSN_A, "1980-04-01",
+				      "\"gemeente-heerlen\"", "\"radar\"", "\"zrm.financien\"", "",
+				      "{\"name\": \"Test\", \"role\": \"subject\"}"), 0);
+	assert_int_equal(register_consent(f, GEMEENTE, "consent-onecase.json", id), 0);
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM consents WHERE "
+				      "id='%s' AND case_id IS NULL", id), 1);
+	const char *const cats[] = { "zrm.financien" };
+	wn_request_params p = params("radar", BSN_A, cats, 1, "consent");
+	p.consent_id = id;
+	wn_request_result *r = request_ok(f, GEMEENTE, &p);
+	expect_outcome(r, "disclosed", NULL);
+	wn_request_result_free(r);
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM consents WHERE "
+				      "id='%s' AND case_id='%s'", id, case_main), 1);
+	/* the same person, the same partners, another case: refused at the broker */
+	static const char *const members[] = { "radar" };
+	assert_int_equal(open_case(f, "multiprobleem", members, 1, other), 0);
+	long before = disclosures(f, node_db("radar"), "1");
+	p = params("radar", BSN_A, cats, 1, "consent");
+	p.consent_id = id;
+	p.case_id = other;
+	request_fails(f, GEMEENTE, &p, WN_ECONSENT, "another case");
+	assert_int_equal(disclosures(f, node_db("radar"), "1"), before);
+	/* in its own case it still serves */
+	p = params("radar", BSN_A, cats, 1, "consent");
+	p.consent_id = id;
+	r = request_ok(f, GEMEENTE, &p);
+	expect_outcome(r, "disclosed", NULL);
+	wn_request_result_free(r);
+	wn_client *c = client_of(f, GEMEENTE);
+	assert_int_equal(wn_case_close(c, other, &ACTOR), 0);
+	wn_client_close(c);
+}
+
 static void test_r10_consent_revoked_stops_later_requests_only(void **state)
 {
 	struct fed *f = *state;
@@ -1317,6 +1358,7 @@ int main(void)
 		cmocka_unit_test(test_r07_recipients_case_members_only),
 		cmocka_unit_test(test_r26_clusters_limit_partners_and_categories),
 		cmocka_unit_test(test_r10_consent_purpose_recipient_person),
+		cmocka_unit_test(test_r10_consent_serves_one_case),
 		cmocka_unit_test(test_r10_consent_revoked_stops_later_requests_only),
 		cmocka_unit_test(test_r10_consent_expired_and_refusal),
 		cmocka_unit_test(test_r11_consent_age_signers),

@@ -20,6 +20,7 @@
 #include "wijknet.h"
 #include "consentdoc.h"
 #include "harness.h"
+#include "secret.h"
 
 #define TODAY "2026-11-20"
 #define MAX_DAYS 365 /* the federation's default maximum validity */
@@ -413,6 +414,32 @@ static void test_r20_integrity_consent_object_signed(void **state)
 	json_decref(d);
 }
 
+/* Who a consent is about (BSN, name, birth date) is wiped in place before
+ * the parsed document is freed; the rest of it is left as it was. */
+static void test_r20_integrity_consent_subject_wiped(void **state)
+{
+	(void)state;
+	json_t *obj = json_pack("{s:{s:{s:s,s:s,s:s},s:[s]}}", "document", "subject", "bsn",
+				"123456782", "name", "J. Jansen", "birth_date", "1990-01-01",
+				"purposes", "care");
+	assert_non_null(obj);
+	const json_t *subject = json_object_get(json_object_get(obj, "document"), "subject");
+	static const char *const keys[] = { "bsn", "name", "birth_date" };
+	size_t lens[3];
+	for (size_t k = 0; k < 3; k++)
+		lens[k] = strlen(json_string_value(json_object_get(subject, keys[k])));
+	secret_wipe_consent(obj);
+	for (size_t k = 0; k < 3; k++) {
+		const char *v = json_string_value(json_object_get(subject, keys[k]));
+		for (size_t i = 0; i < lens[k]; i++)
+			assert_int_equal(v[i], 0);
+	}
+	assert_string_equal(json_string_value(json_array_get(json_object_get(json_object_get(
+				    obj, "document"), "purposes"), 0)), "care");
+	secret_wipe_consent(NULL); /* nothing there: nothing to do */
+	json_decref(obj);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -427,6 +454,7 @@ int main(void)
 		cmocka_unit_test(test_r10_consent_refusal_needs_less),
 		cmocka_unit_test(test_r10_consent_covers_one_use),
 		cmocka_unit_test(test_r20_integrity_consent_object_signed),
+		cmocka_unit_test(test_r20_integrity_consent_subject_wiped),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
