@@ -226,13 +226,14 @@ static json_t *proposal_votes(db *d, const char *id)
 
 /* A member that may vote on p: a covenant member in the federation now,
  * not the proposal's subject. A suspended member keeps its vote: suspending
- * a member whose vote is missing must not decide a proposal without it. */
+ * a member whose vote is missing must not decide a proposal without it. So
+ * does one whose certificate lapsed: until it is renewed it cannot vote, and
+ * the proposal waits (a revoked certificate ends the membership itself). */
 static int member_may_vote(const struct registry_partner *m, const struct proposal *p)
 {
 	int state = atomic_load(&m->state);
 	int in = state == PARTNER_ACTIVE || state == PARTNER_NOTICE || state == PARTNER_SUSPENDED;
-	return registry_member(m) && in && atomic_load(&m->cert_error) == 0 &&
-	       strcmp(m->id, p->subject) != 0;
+	return registry_member(m) && in && strcmp(m->id, p->subject) != 0;
 }
 
 static void member_tally(struct broker *b, const struct proposal *p, const json_t *votes,
@@ -812,6 +813,8 @@ static int policy_propose(struct broker *b, const struct broker_request *rq, con
 {
 	json_t *doc = json_object_get(body, "policy");
 	int rc = policy_validate(doc, err, errcap);
+	if (rc == 0)
+		rc = policy_check_partners(b, doc, err, errcap);
 	if (rc != 0)
 		return rc;
 	if (!registry_member(rq->from)) {

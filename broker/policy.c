@@ -178,11 +178,29 @@ static int policy_store(struct broker *b, json_t *doc, json_int_t version, const
 	return 0;
 }
 
-/* A policy's cluster assignments, made so in the registry. */
+int policy_check_partners(struct broker *b, const json_t *doc, char *err, size_t errcap)
+{
+	const char *id;
+	json_t *list;
+	json_object_foreach(json_object_get(doc, "clusters"), id, list) {
+		if (registry_find(b->reg, id) == NULL) {
+			snprintf(err, errcap, "clusters: '%.64s' is not a partner of the federation",
+				 id);
+			return WN_EUNKNOWN_PARTNER;
+		}
+	}
+	return 0;
+}
+
+/* A policy's cluster assignments, made so in the registry: all partners
+ * checked first, so the change is made whole or not at all. */
 static int policy_apply_clusters(struct broker *b, const json_t *doc, char *err, size_t errcap)
 {
 	const char *id;
 	json_t *list;
+	int rc = policy_check_partners(b, doc, err, errcap);
+	if (rc != 0)
+		return rc;
 	json_object_foreach(json_object_get(doc, "clusters"), id, list) {
 		struct registry_partner *p = registry_find(b->reg, id);
 		unsigned flags = 0;

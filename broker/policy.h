@@ -36,6 +36,10 @@ int policy_decide(const char *rule, const struct policy_tally *t);
 /* Checks a proposed policy's fields and ranges (version not included). */
 int policy_validate(const json_t *doc, char *err, size_t errcap);
 
+/* Whether every partner the policy's clusters name is in the registry:
+ * 0 or WN_EUNKNOWN_PARTNER with err saying which. */
+int policy_check_partners(struct broker *b, const json_t *doc, char *err, size_t errcap);
+
 /* Loads the policy in force from the database, or seeds version 1 from the
  * config at first start; applies it to b. */
 int policy_load(struct broker *b, char *err, size_t errcap);

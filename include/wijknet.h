@@ -548,8 +548,10 @@ typedef struct wn_rights_params {
 
 typedef struct wn_rights_answer {
 	const char *partner;
-	const char *status;   /* registered, not_known, refused (not_in_case,
-			       * case_key_unavailable), unavailable, invalid, error */
+	const char *status;   /* registered, not_known, refused (not_in_case), not_checked
+			       * (it could not check the person: no case key), unavailable,
+			       * invalid, error; all but not_known and refused leave the
+			       * request open at the municipality */
 	const char *deadline; /* YYYY-MM-DD when registered, else NULL */
 } wn_rights_answer;
 

@@ -82,13 +82,17 @@ static int in_list(const char *const *list, const char *s)
 }
 
 /* The latest refusal of consent this node holds for the person, or NULL:
- * processing after a refusal is what the client must be told of (H 10.3). */
+ * processing after a refusal is what the client must be told of (H 10.3).
+ * A consent given after it ends the refusal, as retention holds too. */
 static json_t *notice_refusal_locked(db *d, const uint8_t index[STORE_INDEX_LEN])
 {
 	sqlite3_stmt *st = NULL;
 	json_t *r = NULL;
-	if (db_prepare(d, "SELECT id, registered_at FROM consents WHERE subject_index = ? AND"
-			  " kind = 'refusal' ORDER BY registered_at DESC LIMIT 1", &st) != 0)
+	if (db_prepare(d, "SELECT id, registered_at FROM consents c WHERE subject_index = ?1 AND"
+			  " kind = 'refusal' AND NOT EXISTS (SELECT 1 FROM consents l WHERE"
+			  " l.subject_index = ?1 AND l.kind = 'consent' AND"
+			  " l.registered_at > c.registered_at)"
+			  " ORDER BY registered_at DESC LIMIT 1", &st) != 0)
 		return NULL;
 	sqlite3_bind_blob(st, 1, index, STORE_INDEX_LEN, SQLITE_TRANSIENT);
 	if (sqlite3_step(st) == SQLITE_ROW) {

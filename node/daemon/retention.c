@@ -63,7 +63,7 @@ static const struct retention_rule rules[] = {
 	  "DELETE FROM rights_requests WHERE id = ?1" },
 	{ "client_rights",
 	  "SELECT id FROM client_rights c WHERE NOT EXISTS (SELECT 1 FROM client_rights_partners"
-	  " p WHERE p.request_id = c.id AND (p.status IN ('registered', 'granted') OR"
+	  " p WHERE p.request_id = c.id AND (p.status NOT IN ('not_known', 'refused', 'executed') OR"
 	  " p.updated_at >= ?1)) AND created_at < ?1 AND" CASE_ENDED("c.case_id") " LIMIT ?3",
 	  "DELETE FROM client_rights WHERE id = ?1" },
 	{ "duty_assertion",
@@ -203,8 +203,8 @@ static int retention_run(db *d, void *arg)
 	/* the answers first, then the requests they answer */
 	int rc = db_prepare(d, "DELETE FROM client_rights_partners WHERE request_id IN (SELECT id"
 			       " FROM client_rights c WHERE NOT EXISTS (SELECT 1 FROM"
-			       " client_rights_partners p WHERE p.request_id = c.id AND (p.status IN"
-			       " ('registered', 'granted') OR p.updated_at >= ?1)) AND created_at < ?1"
+			       " client_rights_partners p WHERE p.request_id = c.id AND (p.status NOT IN"
+			       " ('not_known', 'refused', 'executed') OR p.updated_at >= ?1)) AND created_at < ?1"
 			       " AND" CASE_ENDED("c.case_id") ")",
 			    &st);
 	if (rc == 0) {

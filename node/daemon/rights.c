@@ -141,8 +141,16 @@ static int rights_receive_run(db *d, void *arg)
 	if (rc != 0)
 		return rc;
 	sqlite3_bind_blob(st, 1, r->index, STORE_INDEX_LEN, SQLITE_TRANSIENT);
-	known = r->refusal == NULL && sqlite3_step(st) == SQLITE_ROW;
+	if (r->refusal == NULL) {
+		/* a read that fails is no "not known": the request is not answered */
+		int s = sqlite3_step(st);
+		known = s == SQLITE_ROW;
+		if (s != SQLITE_ROW && s != SQLITE_DONE)
+			rc = WN_EDB;
+	}
 	sqlite3_finalize(st);
+	if (rc != 0)
+		return rc;
 	r->status = r->refusal ? "refused" : known ? "registered" : "not_known";
 	char *cats = json_dumps(json_object_get(r->sealed, "categories"), JSON_COMPACT);
 	struct disclosure e = {
@@ -314,20 +322,51 @@ struct rights_record {
 	char deadline[DATE_LEN + 1];
 };
 
-static int rights_record_partner(db *d, const char *id, const char *partner, const char *status,
-				 const char *deadline)
+/* One partner's answer as the municipality records it. A partner that could
+ * not check the person (no case key) has not decided: like one that did not
+ * answer, it stays open, to be asked again. A refusal because the person is
+ * not in the case at that partner carries that as its motivation (G-P 8.2). */
+static json_t *rights_partner_answer(const json_t *partner, const json_t *a)
+{
+	const char *outcome = json_string_value(json_object_get(a, "outcome"));
+	const json_t *body = json_object_get(a, "body");
+	const char *status = outcome != NULL && strcmp(outcome, "answered") == 0
+				     ? json_string_value(json_object_get(body, "status"))
+				     : outcome;
+	const char *reason = json_string_value(json_object_get(body, "reason"));
+	const char *motivation = NULL;
+	if (status != NULL && strcmp(status, "refused") == 0 && reason != NULL) {
+		if (strcmp(reason, "not_in_case") == 0)
+			motivation = "Deze persoon hoort bij deze partner niet tot het huishouden "
+				     "van de genoemde casus (not_in_case).";
+		else
+			status = "not_checked";
+	}
+	json_t *e = json_pack("{s:O,s:s}", "partner", partner, "status", status ? status : "invalid");
+	if (e != NULL && json_object_get(body, "deadline"))
+		json_object_set(e, "deadline", json_object_get(body, "deadline"));
+	if (e != NULL && motivation != NULL)
+		json_object_set_new(e, "motivation", json_string(motivation));
+	return e;
+}
+
+static int rights_record_partner(db *d, const char *id, const json_t *answer)
 {
 	sqlite3_stmt *st = NULL;
 	int rc = db_prepare(d, "INSERT OR REPLACE INTO client_rights_partners(request_id, partner,"
-			       " status, deadline, updated_at) VALUES (?,?,?,?,?)", &st);
+			       " status, deadline, updated_at, motivation) VALUES (?,?,?,?,?,?)", &st);
 	if (rc != 0)
 		return rc;
+	static const char *const f[] = { "partner", "status", "deadline" };
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, partner, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, status, -1, SQLITE_STATIC);
-	if (deadline != NULL)
-		sqlite3_bind_text(st, 4, deadline, -1, SQLITE_STATIC);
+	for (int k = 0; k < 3; k++)
+		if (json_object_get(answer, f[k]) != NULL)
+			sqlite3_bind_text(st, 2 + k, json_string_value(json_object_get(answer, f[k])),
+					  -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 5, time_now_ms());
+	if (json_object_get(answer, "motivation") != NULL)
+		sqlite3_bind_text(st, 6, json_string_value(json_object_get(answer, "motivation")),
+				  -1, SQLITE_STATIC);
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
 	sqlite3_finalize(st);
 	return rc;
@@ -341,8 +380,11 @@ static int rights_record_own(db *d, struct rights_record *r, const char *deadlin
 	if (rc != 0)
 		return rc;
 	sqlite3_bind_blob(st, 1, r->index, STORE_INDEX_LEN, SQLITE_STATIC);
-	held = sqlite3_step(st) == SQLITE_ROW;
+	int s = sqlite3_step(st);
+	held = s == SQLITE_ROW;
 	sqlite3_finalize(st);
+	if (s != SQLITE_ROW && s != SQLITE_DONE)
+		return WN_EDB; /* fail closed: not "holds nothing" */
 	if (!held)
 		return 0;
 	const json_t *actor = json_object_get(r->rq, "actor"), *cats = json_object_get(r->rq,
@@ -369,8 +411,11 @@ static int rights_record_own(db *d, struct rights_record *r, const char *deadlin
 		sqlite3_finalize(st);
 	}
 	free(ctext);
+	json_t *own = json_pack("{s:s,s:s,s:s}", "partner", r->n->ident->id, "status", "registered",
+				"deadline", deadline);
 	if (rc == 0)
-		rc = rights_record_partner(d, r->id, r->n->ident->id, "registered", deadline);
+		rc = own != NULL ? rights_record_partner(d, r->id, own) : WN_ENOMEM;
+	json_decref(own);
 	if (rc == 0)
 		r->own_deadline = deadline;
 	return rc;
@@ -415,9 +460,7 @@ static int rights_record_run(db *d, void *arg)
 	json_array_foreach(r->answers, i, x) {
 		if (rc != 0)
 			break;
-		rc = rights_record_partner(d, r->id, json_string_value(json_object_get(x, "partner")),
-					   json_string_value(json_object_get(x, "status")),
-					   json_string_value(json_object_get(x, "deadline")));
+		rc = rights_record_partner(d, r->id, x);
 	}
 	if (rc == 0)
 		rc = rights_record_own(d, r, deadline);
@@ -483,18 +526,9 @@ static json_t *rights_send(struct node *n, json_t *rq)
 		goto fail;
 	json_t *list = json_array(), *x;
 	size_t i;
-	json_array_foreach(scope, i, x) {
-		json_t *a = json_object_get(answers, json_string_value(x));
-		const char *outcome = json_string_value(json_object_get(a, "outcome"));
-		json_t *body = json_object_get(a, "body");
-		const char *status = strcmp(outcome, "answered") == 0
-					     ? json_string_value(json_object_get(body, "status"))
-					     : outcome;
-		json_t *e = json_pack("{s:O,s:s}", "partner", x, "status", status ? status : "invalid");
-		if (json_object_get(body, "deadline"))
-			json_object_set(e, "deadline", json_object_get(body, "deadline"));
-		json_array_append_new(list, e);
-	}
+	json_array_foreach(scope, i, x)
+		json_array_append_new(list, rights_partner_answer(x, json_object_get(
+							 answers, json_string_value(x))));
 	struct rights_record rec = { n, qid, kind, rq, index, list, NULL, "" };
 	if ((rc = db_writer_run(n->writer, rights_record_run, &rec)) != 0) {
 		json_decref(list);
@@ -946,6 +980,17 @@ int rights_decision_receive(struct node *n, const json_t *env, const struct dir_
 
 /* One request at the municipality with each partner's state: "answered"
  * when every partner that registered it decided (G-P 8.2). */
+/* A partner's status that ends its part: it holds nothing, refused, carried
+ * it out, or granted it (then being carried out). */
+static int rights_status_final(const char *status)
+{
+	static const char *const final[] = { "not_known", "refused", "executed", "granted", NULL };
+	for (size_t i = 0; final[i] != NULL; i++)
+		if (strcmp(status, final[i]) == 0)
+			return 1;
+	return 0;
+}
+
 static json_t *rights_status_one(struct node *n, const char *id, const char *today)
 {
 	sqlite3_stmt *st = NULL;
@@ -992,7 +1037,8 @@ static json_t *rights_status_one(struct node *n, const char *id, const char *tod
 							     : json_string((const char *)
 								   sqlite3_column_text(st, col)));
 			}
-			open += strcmp(status, "registered") == 0;
+			/* not answered, not checked, still to decide: open */
+			open += !rights_status_final(status);
 			refused += strcmp(status, "refused") == 0;
 			executing += strcmp(status, "granted") == 0;
 			json_array_append_new(parts, p);

@@ -73,6 +73,10 @@ const struct label html_rights_status[] = {
 	{ "refused", "afgewezen" },
 	{ "registered", "in behandeling" },
 	{ "not_known", "heeft geen gegevens van u" },
+	{ "not_checked", "nog niet beoordeeld: wordt opnieuw gevraagd" },
+	{ "unavailable", "niet bereikbaar: wordt opnieuw gevraagd" },
+	{ "invalid", "nog geen geldig antwoord: wordt opnieuw gevraagd" },
+	{ "error", "kon nog niet antwoorden: wordt opnieuw gevraagd" },
 	{ NULL, NULL },
 };
 

@@ -322,6 +322,17 @@ static void test_r24_policy_change_lacking_approval_refused(void **state)
 	wn_client *c = client_of(f, GEMEENTE);
 	assert_int_equal(wn_policy_propose(c, &coordinator, "{\"approval_rule\": \"majority\"}",
 					   &out), WN_ESCHEMA);
+	/* a change that names a partner the federation does not have could only
+	 * be carried out in part: refused when proposed */
+	assert_int_equal(wn_policy_propose(c, &coordinator, "{\"approval_rule\": \"municipality_and_majority\","
+					   " \"notice_months\": 2, \"max_consent_days\": 365,"
+					   " \"max_partners\": 64, \"case_retention_days\": 400,"
+					   " \"clusters\": {\"radar\": [\"jeugd\"], \"humanitass\":"
+					   " [\"jeugd\"]}}", &out),
+			 WN_EUNKNOWN_PARTNER);
+	assert_non_null(strstr(wn_client_errmsg(c), "humanitass"));
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM proposals WHERE "
+			     "kind = 'policy'"), 0);
 	assert_int_equal(wn_policy_propose(c, &coordinator, POLICY_MAJORITY, &out), 0);
 	free(out);
 	out = NULL;

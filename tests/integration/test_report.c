@@ -745,6 +745,39 @@ static json_t *rights_partner(json_t *r, const char *partner)
 	return NULL;
 }
 
+/* A partner that did not answer has not decided: the request stays open at
+ * the municipality (and overdue once its four weeks pass), it is not
+ * "answered" by the others' "not known" (r18, G-P 8.2). */
+static void test_r18_rectify_unanswered_partner_keeps_request_open(void **state)
+{
+	struct fed *f = *state;
+	static const char *const to[] = { "radar", "sevagram" };
+	wn_rights_params p;
+	memset(&p, 0, sizeof(p));
+	p.bsn = BSN_B;
+	p.kind = "deletion";
+	p.text = "De client vraagt dit aan de balie van de gemeente";
+	p.partners = to;
+	p.npartners = 2;
+	p.actor = ACTOR;
+	kill(f->nodes[SEVAGRAM], SIGSTOP);
+	wn_client *c = client_of(f, GEMEENTE);
+	wn_rights_result *r = NULL;
+	int rc = wn_rights_request(c, &p, &r);
+	wn_client_close(c);
+	kill(f->nodes[SEVAGRAM], SIGCONT);
+	assert_int_equal(rc, 0);
+	assert_string_equal(rights_status(r, "radar"), "not_known");
+	assert_string_not_equal(rights_status(r, "sevagram"), "not_known");
+	assert_string_not_equal(rights_status(r, "sevagram"), "refused");
+	json_t *s = rights_state_when(f, r->request_id, "open");
+	assert_string_equal(jstr(s, "state"), "open");
+	assert_int_equal(json_integer_value(json_object_get(s, "refusals")), 0);
+	json_decref(s);
+	wn_rights_result_free(r);
+}
+
+
 /* One request, one clock at the municipality: each partner's decision comes
  * back sealed, a refusal only with its motivation, and the client gets one
  * written answer (G-P 7.1, 8.2, 8.3). */
@@ -1121,6 +1154,7 @@ int main(void)
 		cmocka_unit_test(test_r18_rectify_shielding),
 		cmocka_unit_test(test_r18_rectify_deletion),
 		cmocka_unit_test(test_r18_rectify_unknown_person),
+		cmocka_unit_test(test_r18_rectify_unanswered_partner_keeps_request_open),
 		cmocka_unit_test(test_r18_rectify_overdue_first),
 		cmocka_unit_test(test_r18_rectify_answered_end_to_end),
 		cmocka_unit_test(test_r18_rectify_objection),
