@@ -58,8 +58,10 @@ static const struct retention_rule rules[] = {
 	  " LIMIT ?3",
 	  "DELETE FROM notices WHERE id = ?1" },
 	{ "rights_request",
-	  "SELECT id FROM rights_requests WHERE status IN ('done', 'executed', 'refused') AND"
-	  " coalesce(executed_at, decided_at) < ?1 LIMIT ?3",
+	  "SELECT id FROM rights_requests q WHERE status IN ('done', 'executed', 'refused') AND"
+	  " coalesce(executed_at, decided_at) < ?1 AND NOT (kind IN ('shielding', 'objection')"
+	  " AND status != 'refused' AND EXISTS (SELECT 1 FROM records r WHERE"
+	  " r.subject_index = q.subject_index)) LIMIT ?3",
 	  "DELETE FROM rights_requests WHERE id = ?1" },
 	{ "client_rights",
 	  "SELECT id FROM client_rights c WHERE NOT EXISTS (SELECT 1 FROM client_rights_partners"

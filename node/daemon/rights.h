@@ -48,6 +48,17 @@ struct dir_peer;
 	" executed_at INTEGER, deleted INTEGER, updated_at INTEGER NOT NULL,"            \
 	" PRIMARY KEY (request_id, partner));"
 
+/* Schema 18: a shielding or objection carried out stands for the person:
+ * a record of theirs stored later, in a category it covers, is shielded as
+ * it is inserted (r18). An update keeps a record's shield as it was. */
+#define RIGHTS_STANDING_SHIELD_SCHEMA                                                        \
+	"CREATE TRIGGER records_standing_shield AFTER INSERT ON records WHEN NEW.shielded = 0"  \
+	" AND EXISTS (SELECT 1 FROM rights_requests q WHERE q.subject_index ="               \
+	" NEW.subject_index AND q.kind IN ('shielding', 'objection') AND q.status IN"        \
+	" ('done', 'executed') AND (q.categories IS NULL OR NEW.category IN"                 \
+	" (SELECT value FROM json_each(q.categories))))"                                     \
+	" BEGIN UPDATE records SET shielded = 1 WHERE rowid = NEW.rowid; END;"
+
 /* Local API: rights.request (send), rights.list, rights.decide,
  * rights.status (at the municipality). */
 json_t *local_rights(struct node *n, const char *op, json_t *rq);

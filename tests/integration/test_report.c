@@ -569,6 +569,14 @@ static void test_r18_rectify_shielding(void **state)
 	wn_request_result_free(q);
 	assert_int_equal(dbq(f, node_db("radar"), "SELECT COUNT(*) FROM disclosures WHERE"
 			     " outcome='refused' AND reason='shielded'"), 1);
+	/* the shielding stands: a record of the person stored after it, in a
+	 * category of their own not held before, is shielded too */
+	assert_int_equal(put(f, RADAR, BSN_D, "zrm.financien", "d-later", NULL), 0);
+	q = request(f, "radar", BSN_D, "zrm.financien");
+	assert_string_equal(q->outcome, "refused");
+	assert_string_equal(q->reason, "shielded");
+	assert_int_equal(q->count, 0);
+	wn_request_result_free(q);
 	/* lookups: radar's profile says known (the default), sevagram's refuses */
 	wn_lookup_result *l = lookup(f, BSN_D);
 	assert_string_equal(answer_of(l, "radar")->outcome, "known");
