@@ -850,6 +850,45 @@ static void test_r09_legal_obligation_notifies_client(void **state)
 
 /* How and when the household heard of its case (G-P 5, 6): before it
  * opened, or afterwards with the reason; by a partner of the case. */
+/* A legal-obligation disclosure about a person who refused consent is told
+ * with that refusal (H 10.3) — but not once the client consented after it. */
+static void test_r09_notice_refusal_ended_by_later_consent(void **state)
+{
+	struct fed *f = *state;
+	const char *const cats[] = { "leefgebied.huisvesting" };
+	char rid[WN_ID_LEN + 1], later[WN_ID_LEN + 1], nid[WN_ID_LEN + 1];
+	size_t len;
+	assert_int_equal(consent_file(f, "refusal-notice.json", BSN_A, "1980-04-01",
+				      "\"gemeente-heerlen\"", "\"radar\"",
+				      "\"leefgebied.huisvesting\"", "",
+				      "{\"name\": \"Test\", \"role\": \"subject\"}"), 0);
+	char *doc = slurp(f, "refusal-notice.json", &len);
+	wn_client *c = client_of(f, GEMEENTE);
+	assert_int_equal(wn_consent_refuse(c, doc, &ACTOR, rid), 0);
+	wn_client_close(c);
+	free(doc);
+	wn_request_params p = params("radar", BSN_A, cats, 1, "legal_obligation");
+	p.motivation_json = "{\"legal_reference\":\"Jeugdwet art. 7.4.0 lid 1\"}";
+	wn_request_result *r = request_ok(f, GEMEENTE, &p);
+	notice_reached_municipality(f, r->request_id, "legal_obligation", "gemeente-heerlen", nid);
+	wn_request_result_free(r);
+	assert_int_equal(dbq(f, node_db("gemeente-heerlen"), "SELECT COUNT(*) FROM notices WHERE "
+			     "id='%s' AND refusal_id='%s'", nid, rid), 1);
+	/* the client consents after all: the refusal no longer stands */
+	assert_int_equal(consent_file(f, "consent-after-refusal.json", BSN_A, "1980-04-01",
+				      "\"gemeente-heerlen\"", "\"radar\"",
+				      "\"leefgebied.huisvesting\"", "",
+				      "{\"name\": \"Test\", \"role\": \"subject\"}"), 0);
+	assert_int_equal(register_consent(f, GEMEENTE, "consent-after-refusal.json", later), 0);
+	p = params("radar", BSN_A, cats, 1, "legal_obligation");
+	p.motivation_json = "{\"legal_reference\":\"Jeugdwet art. 7.4.0 lid 1\"}";
+	r = request_ok(f, GEMEENTE, &p);
+	notice_reached_municipality(f, r->request_id, "legal_obligation", "gemeente-heerlen", nid);
+	wn_request_result_free(r);
+	assert_int_equal(dbq(f, node_db("gemeente-heerlen"), "SELECT COUNT(*) FROM notices WHERE "
+			     "id='%s' AND refusal_id IS NULL", nid), 1);
+}
+
 static void test_r09_legal_obligation_household_informed_of_case(void **state)
 {
 	struct fed *f = *state;
@@ -1367,6 +1406,7 @@ int main(void)
 		cmocka_unit_test(test_r13_no_consent_needs_motivation),
 		cmocka_unit_test(test_r09_legal_obligation_notifies_client),
 		cmocka_unit_test(test_r09_legal_obligation_household_informed_of_case),
+		cmocka_unit_test(test_r09_notice_refusal_ended_by_later_consent),
 		cmocka_unit_test(test_r14_lawful_ground_log_r16_actor_request),
 		cmocka_unit_test(test_r14_no_entry_no_answer_request),
 		cmocka_unit_test(test_r20_integrity_r21_breach_forged_consent),
