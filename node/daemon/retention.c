@@ -46,9 +46,12 @@ static const struct retention_rule rules[] = {
 	  " (kind = 'consent' AND ((revoked_at IS NOT NULL AND revoked_at < ?1) OR"
 	  " (valid_until IS NOT NULL AND valid_until < ?2))) LIMIT ?3",
 	  "DELETE FROM consents WHERE id = ?1" },
+	/* a notification row belongs to the case of the disclosure it notified */
 	{ "client_notification",
-	  "SELECT notice_id FROM client_notifications WHERE status = 'forwarded' AND ts < ?1"
-	  " AND notice_id IS NOT NULL LIMIT ?3",
+	  "SELECT notice_id FROM client_notifications n WHERE status = 'forwarded' AND ts < ?1"
+	  " AND notice_id IS NOT NULL AND"
+	  CASE_ENDED("(SELECT d.case_id FROM disclosures d WHERE d.request_id = n.request_id)")
+	  " LIMIT ?3",
 	  "DELETE FROM client_notifications WHERE notice_id = ?1" },
 	{ "outbox",
 	  "SELECT id FROM outbox WHERE sent_at IS NOT NULL AND sent_at < ?1 LIMIT ?3",

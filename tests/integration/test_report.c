@@ -1074,6 +1074,32 @@ static void test_r19_retention_duty_records_and_log_pseudonyms(void **state)
 	assert_true(cli_out_has(f, "does not hold what the purge"));
 }
 
+/* The source's notification rows of a case it still takes part in stay,
+ * however old: their clock starts when the case ends for the node (G-P 9). */
+static void test_r19_retention_case_notifications_stay(void **state)
+{
+	struct fed *f = *state;
+	char sql[256], path[512];
+	wn_request_result_free(request(f, "radar", BSN_A, "leefgebied.huisvesting"));
+	/* every notification of the case forwarded: what retention may take */
+	assert_int_equal(dbq_wait(f, node_db("radar"), 0, 10000, "SELECT COUNT(*) FROM"
+				  " client_notifications WHERE status != 'forwarded'"), 0);
+	snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM client_notifications n JOIN disclosures d"
+		 " ON d.request_id = n.request_id WHERE d.case_id = '%s' AND n.status = 'forwarded'",
+		 case_main);
+	long in_case = dbq(f, node_db("radar"), "%s", sql);
+	assert_true(in_case >= 1);
+	sqlite3 *d = NULL;
+	fed_file(f, node_db("radar"), path, sizeof(path));
+	assert_int_equal(sqlite3_open(path, &d), SQLITE_OK);
+	sqlite3_busy_timeout(d, 5000);
+	assert_int_equal(sqlite3_exec(d, "UPDATE client_notifications SET ts = 1577836800000",
+				      NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(d);
+	assert_int_equal(cli(f, "radar", "records purge"), 0);
+	assert_int_equal(dbq(f, node_db("radar"), "%s", sql), in_case);
+}
+
 /* ---- r25: management information --------------------------------------- */
 
 /* Counts per kind, cluster, partner, ground and outcome for a month, small
@@ -1169,6 +1195,7 @@ int main(void)
 		cmocka_unit_test(test_r19_retention_records_purged_and_logged),
 		cmocka_unit_test(test_r19_retention_cases_purged),
 		cmocka_unit_test(test_r19_retention_duty_records_and_log_pseudonyms),
+		cmocka_unit_test(test_r19_retention_case_notifications_stay),
 		cmocka_unit_test(test_r25_management_info_anonymous_counts),
 	};
 	int failed = cmocka_run_group_tests_name("report", tests, group_setup, fed_group_teardown);
