@@ -978,8 +978,6 @@ int rights_decision_receive(struct node *n, const json_t *env, const struct dir_
 	return rc;
 }
 
-/* One request at the municipality with each partner's state: "answered"
- * when every partner that registered it decided (G-P 8.2). */
 /* A partner's status that ends its part: it holds nothing, refused, carried
  * it out, or granted it (then being carried out). */
 static int rights_status_final(const char *status)
@@ -991,6 +989,8 @@ static int rights_status_final(const char *status)
 	return 0;
 }
 
+/* One request at the municipality with each partner's state: "answered"
+ * when every partner that registered it decided (G-P 8.2). */
 static json_t *rights_status_one(struct node *n, const char *id, const char *today)
 {
 	sqlite3_stmt *st = NULL;
