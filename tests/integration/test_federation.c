@@ -501,6 +501,44 @@ static void test_r20_integrity_expired_certificate_refused(void **state)
 	raw_close(&p);
 }
 
+/* A member whose certificate lapsed cannot vote until it is renewed, yet it
+ * is still a member: under the unanimous rule a change waits for it rather
+ * than pass without it (r24, H 17.2). */
+static void test_r24_lapsed_certificate_keeps_the_vote(void **state)
+{
+	struct fed *f = *state;
+	static const wn_actor actor = { "co-1", "coordinator" };
+	char url[512], cwd[256], id[WN_ID_LEN + 1] = "", status[16] = "";
+	const char *const ids[] = { "alcander", "radar" };
+	wn_client *c = NULL;
+	char *out = NULL;
+	assert_int_equal(fed_setup(f, ids, 2), 0);
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	assert_int_equal(fed_sh(f, "'%s/certs/wijknet-ca' --dir ca issue alcander --force "
+				    "--not-before 20200101000000Z --not-after 20200201000000Z >/dev/null",
+				cwd), 0);
+	assert_int_equal(fed_start_broker(f), 0);
+	assert_int_equal(fed_start_node(f, 1), 0);
+	assert_int_equal(fed_wait_up(f, 1, 1, 10000), 0);
+	fed_socket(f, 1, url, sizeof(url));
+	assert_int_equal(wn_client_open(&c, url), 0);
+	assert_int_equal(wn_policy_propose(c, &actor, "{\"approval_rule\": \"unanimous\","
+					   " \"notice_months\": 3, \"max_consent_days\": 365,"
+					   " \"max_partners\": 64}", &out), 0);
+	free(out);
+	out = NULL;
+	assert_int_equal(dbq_text(f, "data/broker.db", id, sizeof(id), "SELECT id FROM proposals"
+				  " WHERE kind = 'policy'"), 0);
+	int rc = wn_member_vote(c, &actor, id, 1, NULL, &out); /* its proposer may have voted */
+	free(out);
+	wn_client_close(c);
+	assert_true(rc == 0 || rc == WN_EEXISTS);
+	assert_int_equal(dbq_text(f, "data/broker.db", status, sizeof(status), "SELECT status FROM"
+				  " proposals WHERE id = '%s'", id), 0);
+	assert_string_equal(status, "open");
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT MAX(version) FROM policy"), 1);
+}
+
 static void test_r20_integrity_no_certificate_refused(void **state)
 {
 	struct fed *f = *state;
@@ -945,6 +983,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_r20_integrity_foreign_ca_refused, own_setup, own_teardown),
 		cmocka_unit_test_setup_teardown(test_r20_integrity_revoked_certificate_refused, own_setup, own_teardown),
 		cmocka_unit_test_setup_teardown(test_r20_integrity_expired_certificate_refused, own_setup, own_teardown),
+		cmocka_unit_test_setup_teardown(test_r24_lapsed_certificate_keeps_the_vote, own_setup, own_teardown),
 		cmocka_unit_test_setup_teardown(test_r20_integrity_no_certificate_refused, own_setup, own_teardown),
 		cmocka_unit_test_setup_teardown(test_r20_integrity_files_fail_closed, own_setup,
 						own_teardown),
