@@ -475,11 +475,11 @@ static void test_r20_integrity_revoked_certificate_refused(void **state)
 	wn_client_close(c);
 }
 
-static void test_r20_integrity_expired_certificate_refused(void **state)
+/* A federation of alcander and radar in which alcander's certificate lapsed
+ * (January 2020) before the broker first started; the broker and radar run. */
+static void fed_with_lapsed_alcander(struct fed *f)
 {
-	struct fed *f = *state;
-	struct raw_peer p;
-	char url[128], cwd[256];
+	char cwd[256];
 	const char *const ids[] = { "alcander", "radar" };
 	assert_int_equal(fed_setup(f, ids, 2), 0);
 	assert_non_null(getcwd(cwd, sizeof(cwd)));
@@ -489,6 +489,14 @@ static void test_r20_integrity_expired_certificate_refused(void **state)
 	assert_int_equal(fed_start_broker(f), 0);
 	assert_int_equal(fed_start_node(f, 1), 0);
 	assert_int_equal(fed_wait_up(f, 1, 1, 10000), 0);
+}
+
+static void test_r20_integrity_expired_certificate_refused(void **state)
+{
+	struct fed *f = *state;
+	struct raw_peer p;
+	char url[128];
+	fed_with_lapsed_alcander(f);
 	assert_true(fed_db_count(f, "data/broker.db",
 				 "SELECT COALESCE(SUM(count), 0) FROM security_events WHERE kind='expired'"
 				 " AND peer='alcander'") == 1);
@@ -508,18 +516,10 @@ static void test_r24_lapsed_certificate_keeps_the_vote(void **state)
 {
 	struct fed *f = *state;
 	static const wn_actor actor = { "co-1", "coordinator" };
-	char url[512], cwd[256], id[WN_ID_LEN + 1] = "", status[16] = "";
-	const char *const ids[] = { "alcander", "radar" };
+	char url[512], id[WN_ID_LEN + 1] = "", status[16] = "";
 	wn_client *c = NULL;
 	char *out = NULL;
-	assert_int_equal(fed_setup(f, ids, 2), 0);
-	assert_non_null(getcwd(cwd, sizeof(cwd)));
-	assert_int_equal(fed_sh(f, "'%s/certs/wijknet-ca' --dir ca issue alcander --force "
-				    "--not-before 20200101000000Z --not-after 20200201000000Z >/dev/null",
-				cwd), 0);
-	assert_int_equal(fed_start_broker(f), 0);
-	assert_int_equal(fed_start_node(f, 1), 0);
-	assert_int_equal(fed_wait_up(f, 1, 1, 10000), 0);
+	fed_with_lapsed_alcander(f);
 	fed_socket(f, 1, url, sizeof(url));
 	assert_int_equal(wn_client_open(&c, url), 0);
 	assert_int_equal(wn_policy_propose(c, &actor, "{\"approval_rule\": \"unanimous\","
