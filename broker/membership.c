@@ -641,16 +641,6 @@ static int member_vote(struct broker *b, const struct broker_request *rq, const 
 	return rc;
 }
 
-/* now + months, on the same day of the month (UTC). */
-static int64_t months_later(int64_t now_ms, int months)
-{
-	time_t t = (time_t)(now_ms / 1000);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	tm.tm_mon += months;
-	return (int64_t)timegm(&tm) * 1000 + now_ms % 1000;
-}
-
 static int member_notice(struct broker *b, const struct broker_request *rq, const json_t *body,
 			 json_t **reply, char *err, size_t errcap)
 {
@@ -661,7 +651,7 @@ static int member_notice(struct broker *b, const struct broker_request *rq, cons
 		return WN_ESTATE;
 	}
 	const char *reason = json_string_value(json_object_get(body, "reason"));
-	int64_t end = months_later(time_now_ms(), b->notice_months);
+	int64_t end = date_add_months_ms(time_now_ms(), b->notice_months);
 	int rc = registry_set_state(b->reg, m, REGISTRY_FROM(PARTNER_ACTIVE), PARTNER_NOTICE, end,
 				    reason ? reason : "notice given", m->id);
 	if (rc == WN_ESTATE)

@@ -1,5 +1,7 @@
 /*
- * date.c — calendar-date validation and arithmetic (UTC).
+ * date.c — calendar-date validation and arithmetic. A day is a day of
+ * Dutch civil time (CET, CEST in EU summer time), whatever the host's
+ * TZ: the covenants' dates (a consent's last day, a birthday) are Dutch.
  */
 #include <stdio.h>
 #include <string.h>
@@ -29,29 +31,87 @@ int date_valid(const char *s)
 	return d <= days[m - 1] + (m == 2 && leap);
 }
 
-void date_of_ms(int64_t ms, char out[DATE_LEN + 1])
-{
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(out, DATE_LEN + 1, "%Y-%m-%d", &tm);
-}
-
-void date_today_plus(int days, char out[DATE_LEN + 1])
-{
-	date_of_ms(((int64_t)time(NULL) + (int64_t)days * 86400) * 1000, out);
-}
-
 /* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
  * days_from_civil): no timegm() in C11 or POSIX. */
 static int64_t date_days(int y, int m, int d)
 {
 	y -= m <= 2;
-	int64_t era = y / 400;
+	int64_t era = (y >= 0 ? y : y - 399) / 400;
 	int64_t yoe = y - era * 400;
 	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
 	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
 	return era * 146097 + doe - 719468;
+}
+
+/* The date of a day number of date_days (its inverse, civil_from_days). */
+static void date_civil(int64_t z, int *y, int *m, int *d)
+{
+	z += 719468;
+	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+	int64_t doe = z - era * 146097;
+	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	int64_t mp = (5 * doy + 2) / 153;
+	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	*y = (int)(yoe + era * 400 + (*m <= 2));
+}
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+	return a / b - (a % b != 0 && (a < 0) != (b < 0));
+}
+
+/* The day number of the last Sunday of a month (day 3, 1970-01-04, was a
+ * Sunday). */
+static int64_t last_sunday(int y, int m)
+{
+	int64_t last = (m == 12 ? date_days(y + 1, 1, 1) : date_days(y, m + 1, 1)) - 1;
+	return last - (((last - 3) % 7) + 7) % 7;
+}
+
+int64_t date_dutch_offset_ms(int64_t ms)
+{
+	int y, m, d;
+	date_civil(floor_div(ms, 86400000), &y, &m, &d);
+	/* EU summer time: from 01:00 UTC on the last Sunday of March to 01:00
+	 * UTC on the last Sunday of October */
+	int64_t from = last_sunday(y, 3) * 86400000 + 3600000;
+	int64_t to = last_sunday(y, 10) * 86400000 + 3600000;
+	return ms >= from && ms < to ? 7200000 : 3600000;
+}
+
+static void date_format(int64_t day, char out[DATE_LEN + 1])
+{
+	int y, m, d;
+	date_civil(day, &y, &m, &d);
+	if (y < 0 || y > 9999) /* beyond what a "YYYY-MM-DD" can say */
+		y = y < 0 ? 0 : 9999;
+	snprintf(out, DATE_LEN + 1, "%04d-%02d-%02d", y, m, d);
+}
+
+void date_of_ms(int64_t ms, char out[DATE_LEN + 1])
+{
+	date_format(floor_div(ms + date_dutch_offset_ms(ms), 86400000), out);
+}
+
+void date_today_plus(int days, char out[DATE_LEN + 1])
+{
+	int64_t now = (int64_t)time(NULL) * 1000;
+	date_format(floor_div(now + date_dutch_offset_ms(now), 86400000) + days, out);
+}
+
+int64_t date_add_months_ms(int64_t ms, int months)
+{
+	int y, m, d;
+	int64_t day = floor_div(ms, 86400000);
+	date_civil(day, &y, &m, &d);
+	int64_t mm = (int64_t)y * 12 + (m - 1) + months;
+	int ty = (int)floor_div(mm, 12), tm = (int)(mm - (int64_t)ty * 12) + 1;
+	int64_t first = date_days(ty, tm, 1);
+	int64_t next = tm == 12 ? date_days(ty + 1, 1, 1) : date_days(ty, tm + 1, 1);
+	int len = (int)(next - first);
+	return (first + (d < len ? d : len) - 1) * 86400000 + (ms - day * 86400000);
 }
 
 int date_month_range(const char *month, int64_t *from, int64_t *to)

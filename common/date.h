@@ -12,13 +12,23 @@
 /* 1 when s is "YYYY-MM-DD" of a real calendar day (years 1900–9999). */
 int date_valid(const char *s);
 
-/* Today (UTC) plus days into out[DATE_LEN + 1]. */
+/* Today (the Dutch calendar day) plus days into out[DATE_LEN + 1]. */
 void date_today_plus(int days, char out[DATE_LEN + 1]);
 
-/* The UTC date of a millisecond timestamp. */
+/* The Dutch calendar date of a millisecond timestamp (UTC epoch). */
 void date_of_ms(int64_t ms, char out[DATE_LEN + 1]);
 
+/* Dutch civil time's offset from UTC at ms: one hour, two in EU summer
+ * time (last Sunday of March to last Sunday of October, 01:00 UTC). */
+int64_t date_dutch_offset_ms(int64_t ms);
+
+/* ms plus whole calendar months (UTC), on the same day of the month or
+ * on the month's last day when it is shorter (31 December + 2 months:
+ * 28 or 29 February). */
+int64_t date_add_months_ms(int64_t ms, int months);
+
 /* A calendar month "YYYY-MM" (years 2000–9999) as the UTC milliseconds
+ * (management information counts by UTC months)
  * [*from, *to). 0, or WN_EINVAL when month is not such a month. */
 int date_month_range(const char *month, int64_t *from, int64_t *to);
 
