@@ -1,6 +1,7 @@
 /*
  * schema.c — field-table validation shared by the wire codec and config.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -102,4 +103,29 @@ int schema_valid_partner_id(const char *s)
 int schema_valid_code(const char *s)
 {
 	return schema_match(s, 48, "_.-");
+}
+
+/* 1 for the code points Unicode counts as white space or that print as
+ * nothing (zero-width and byte-order marks). */
+static int text_is_space(uint32_t c)
+{
+	return c == ' ' || (c >= 0x09 && c <= 0x0d) || c == 0x85 || c == 0xa0 || c == 0x1680 ||
+	       c == 0x180e || (c >= 0x2000 && c <= 0x200d) || c == 0x2028 || c == 0x2029 ||
+	       c == 0x202f || c == 0x205f || c == 0x2060 || c == 0x3000 || c == 0xfeff;
+}
+
+int schema_text_given(const char *s, size_t min)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = 0;
+	while (p != NULL && *p != 0 && n < min) {
+		uint32_t c = *p++;
+		int more = c >= 0xf0 ? 3 : c >= 0xe0 ? 2 : c >= 0xc0 ? 1 : 0;
+		if (more > 0)
+			c &= 0x3fu >> more;
+		for (; more > 0 && (*p & 0xc0) == 0x80; more--)
+			c = (c << 6) | (*p++ & 0x3fu);
+		n += !text_is_space(c);
+	}
+	return n >= min;
 }

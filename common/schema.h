@@ -36,6 +36,11 @@ int schema_valid_partner_id(const char *s);
 /* 0 if s is a short code: ^[a-z][a-z0-9_.-]{0,47}$ (purposes, grounds, types). */
 int schema_valid_code(const char *s);
 
+/* 1 when s (UTF-8) holds at least min characters that are not white
+ * space — ASCII or Unicode (a no-break space, U+2000–U+200B, U+3000, …):
+ * a reason or a motivation, not a placeholder of blanks. */
+int schema_text_given(const char *s, size_t min);
+
 /* Name of a JSON type, for messages ("string", "integer", …). */
 const char *schema_type_name(enum schema_type t);
 

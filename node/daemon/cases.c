@@ -214,10 +214,10 @@ static int case_basis_urgent(struct case_new *c, const json_t *urgent, char *err
 	}
 	for (size_t i = 0; urgent_interests[i] != NULL; i++)
 		known |= strcmp(urgent_interests[i], interest) == 0;
-	if (!known || text == NULL || strlen(text) < URGENT_TEXT_MIN) {
+	if (!known || !schema_text_given(text, URGENT_TEXT_MIN)) {
 		snprintf(err, errcap, "field 'urgent': the interest (urgent_health, "
 			 "development_delay, serious_harm or serious_nuisance) and an explanation "
-			 "of at least %d characters", URGENT_TEXT_MIN);
+			 "of at least %d characters that are not spaces", URGENT_TEXT_MIN);
 		return WN_EMOTIVATION;
 	}
 	int rc = household_keyed_hash(c->key, urgent, hash);

@@ -37,11 +37,8 @@ static int in_list(const char *const *list, const char *s)
 
 static int text_given(const json_t *m, const char *field)
 {
-	const char *s = json_string_value(json_object_get(m, field));
-	size_t n = 0;
-	for (; s != NULL && *s; s++)
-		n += *s != ' ' && *s != '\t' && *s != '\n';
-	return n >= MOTIVATION_TEXT_MIN;
+	return schema_text_given(json_string_value(json_object_get(m, field)),
+				 MOTIVATION_TEXT_MIN);
 }
 
 int ground_is_consent(const char *ground)

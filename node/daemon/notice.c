@@ -920,9 +920,9 @@ static json_t *case_informed(struct node *n, const json_t *rq)
 	if (!in_list(channels, json_string_value(json_object_get(rq, "how"))))
 		return local_error(WN_EINVAL, "field 'how': post, email, portal, in_person or phone");
 	/* told only afterwards: why, as G-P 6 requires */
-	if (strcmp(moment, "after") == 0 && (reason == NULL || strlen(reason) < 10))
+	if (strcmp(moment, "after") == 0 && !schema_text_given(reason, 10))
 		return local_error(WN_EMOTIVATION, "told afterwards: give the reason (--reason, "
-				   "at least 10 characters)");
+				   "at least 10 characters that are not spaces)");
 	if ((rc = casekey_case(n, case_id, &c, err, sizeof(err))) != 0)
 		return local_error(rc, err);
 	json_decref(c);

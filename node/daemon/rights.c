@@ -799,7 +799,7 @@ static json_t *rights_decide(struct node *n, json_t *rq)
 				   "(carried out later), executed (a granted one carried out) or "
 				   "refused");
 	/* a refusal is motivated (G-P 8) */
-	if (strcmp(x.decision, "refused") == 0 && (x.motivation == NULL || strlen(x.motivation) < 10))
+	if (strcmp(x.decision, "refused") == 0 && !schema_text_given(x.motivation, 10))
 		return local_error(WN_EMOTIVATION, "a refusal is motivated: give --motivation");
 	if ((rc = db_writer_run(n->writer, rights_decide_run, &x)) != 0) {
 		OPENSSL_cleanse(x.index, sizeof(x.index));
@@ -927,7 +927,7 @@ static int rights_decision_check(const json_t *b, const char *sender, char *err,
 			 json_string_value(json_object_get(b, "partner")), sender);
 		return WN_EPROTO;
 	}
-	if (strcmp(decision, "refused") == 0 && (m == NULL || strlen(m) < 10)) {
+	if (strcmp(decision, "refused") == 0 && !schema_text_given(m, 10)) {
 		snprintf(err, errcap, "a refusal without its motivation is not an answer the "
 			 "municipality can give the client (G-P 8.2)");
 		return WN_EMOTIVATION;

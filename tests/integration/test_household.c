@@ -341,6 +341,8 @@ static void test_r07_recipients_case_preconditions(void **state)
 	p.nconsents = 0;
 	p.urgent_json = "{\"interest\":\"serious_harm\",\"explanation\":\"zie\"}";
 	assert_int_equal(wn_case_open(c, &p, id), WN_EMOTIVATION);
+	p.urgent_json = "{\"interest\":\"serious_harm\",\"explanation\":\"zie          \"}";
+	assert_int_equal(wn_case_open(c, &p, id), WN_EMOTIVATION);
 	p.urgent_json = "{\"interest\":\"curiosity\",\"explanation\":\"Een lange uitleg waarom\"}";
 	assert_int_equal(wn_case_open(c, &p, id), WN_EMOTIVATION);
 	/* no household, or a person named twice */

@@ -52,6 +52,21 @@ static void test_r13_no_consent_motivation_required(void **state)
 		expect(grounds[i], m, WN_EMOTIVATION, "subsidiarity");
 		json_object_set_new(m, "subsidiarity", json_string("   nvt   "));
 		expect(grounds[i], m, WN_EMOTIVATION, "subsidiarity");
+		/* blanks of every kind are no reason, and a character is not a byte */
+		static const char *const blank[] = {
+			"\r\r\r\r\r\r\r\r\r\r\r\r", "\v\f\r\v\f\r\v\f\r\v\f\r",
+			"\xc2\xa0\xc2\xa0\xc2\xa0\xc2\xa0\xc2\xa0\xc2\xa0",
+			"\xe2\x80\x83\xe2\x80\x83\xe2\x80\x8b\xe2\x80\x8b\xe3\x80\x80\xef\xbb\xbf",
+			"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9", /* five letters, ten bytes */
+		};
+		for (size_t k = 0; k < sizeof(blank) / sizeof(blank[0]); k++) {
+			json_object_set_new(m, "subsidiarity", json_string(blank[k]));
+			expect(grounds[i], m, WN_EMOTIVATION, "subsidiarity");
+		}
+		json_object_set_new(m, "subsidiarity",
+				    json_string("\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+						"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"));
+		expect(grounds[i], m, 0, NULL);
 		json_decref(m);
 		m = full();
 		json_object_del(m, "proportionality");
