@@ -89,8 +89,8 @@ static void federation_end_notices(struct broker *b)
 	sqlite3_stmt *st = NULL;
 	json_t *due = json_array();
 	db_lock(b->db);
-	if (db_prepare(b->db, "SELECT id FROM partners WHERE status = 'notice' AND end_at <= ?",
-		       &st) == 0) {
+	if (db_prepare(b->db, "SELECT id FROM partners WHERE status IN ('notice', 'suspended')"
+			      " AND end_at IS NOT NULL AND end_at > 0 AND end_at <= ?", &st) == 0) {
 		sqlite3_bind_int64(st, 1, time_now_ms());
 		while (sqlite3_step(st) == SQLITE_ROW)
 			json_array_append_new(due, json_string((const char *)sqlite3_column_text(st, 0)));
@@ -101,17 +101,56 @@ static void federation_end_notices(struct broker *b)
 	json_t *id;
 	json_array_foreach(due, i, id) {
 		struct registry_partner *p = registry_find(b->reg, json_string_value(id));
-		int rc = p ? registry_set_state(b->reg, p, REGISTRY_FROM(PARTNER_NOTICE), PARTNER_ENDED,
-						0, "the notice period ended (Heerlen 14.2)",
+		/* a suspension does not stop the notice period: it ends all the same */
+		int rc = p ? registry_set_state(b->reg, p,
+						REGISTRY_FROM(PARTNER_NOTICE) |
+							REGISTRY_FROM(PARTNER_SUSPENDED),
+						PARTNER_ENDED, 0, "the notice period ended (Heerlen 14.2)",
 						b->ident->id)
 			   : WN_ENOTFOUND;
 		if (rc == WN_ESTATE)
-			continue; /* suspended meanwhile: it ends when resumed */
+			continue; /* revoked meanwhile */
 		if (rc != 0)
 			log_msg(WN_LOG_ERROR, "membership_end_failed", "%s: %s",
 				json_string_value(id), wn_strerror(rc));
 	}
 	json_decref(due);
+}
+
+/* Who directs a case whose director left the federation: the
+ * municipality first, then an active member, then one under notice. */
+static int federation_director_rank(const char *partner, void *arg)
+{
+	struct broker *b = arg;
+	struct registry_partner *p = registry_find(b->reg, partner);
+	int state = p ? atomic_load(&p->state) : PARTNER_ENDED;
+	if (state == PARTNER_ACTIVE)
+		return p->municipality ? 3 : 2;
+	return state == PARTNER_NOTICE;
+}
+
+/* An ended partner leaves its running cases (Heerlen 14.2: they were to be
+ * finished first); once per ended partner and start, retried on failure. */
+static void federation_release_ended(struct broker *b)
+{
+	for (size_t i = 0; i < registry_count(b->reg); i++) {
+		struct registry_partner *p = registry_at(b->reg, i);
+		if (atomic_load(&p->state) != PARTNER_ENDED || atomic_load(&p->cases_released))
+			continue;
+		struct store_case_release r = { b->audit.log, p->id, federation_director_rank, b,
+						b->case_retention_days, 0, 0 };
+		int rc = db_writer_run(b->writer, store_case_release, &r);
+		if (rc != 0) {
+			log_msg(WN_LOG_ERROR, "case_release_failed", "%s: %s", p->id, wn_strerror(rc));
+			continue;
+		}
+		if (r.released > 0)
+			log_emit(WN_LOG_INFO, "cases_released",
+				 json_pack("{s:s,s:I}", "partner", p->id, "cases",
+					   (json_int_t)r.released));
+		if (!r.more)
+			atomic_store(&p->cases_released, 1);
+	}
 }
 
 /* An ended partner's certificate is revoked by the federation CA when the
@@ -199,6 +238,7 @@ static void federation_tick(struct broker *b)
 		(void)broker_reload(b, &changed, err, sizeof(err));
 	}
 	federation_end_notices(b);
+	federation_release_ended(b);
 	federation_revoke_ended(b);
 	breaches_sync_own(b->db, b->ident->id);
 	int64_t version = registry_version(b->reg);

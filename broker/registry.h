@@ -47,6 +47,7 @@ struct registry_partner {
 	atomic_int cert_error; /* 0, or why the certificate is refused now */
 	_Atomic int64_t end_at; /* ms: the end of a notice period, 0 without one */
 	_Atomic int64_t revoke_next_ms; /* ended: when to ask the CA to revoke it (INT64_MAX: done) */
+	atomic_int cases_released; /* ended: its part in every case ended (Heerlen 14.2) */
 	X509 *cert;
 	char *cert_pem;
 	atomic_uint clusters; /* vocab_cluster flags; the federation policy may change them */

@@ -585,6 +585,13 @@ static int route_check_request(struct broker *b, const struct broker_request *rq
 		snprintf(err, errcap, "case '%s' is closed", case_id);
 		return WN_EDENIED;
 	}
+	/* the source answers only in the clusters it takes part in, also to a
+	 * third party (r26) */
+	if (!registry_in_cluster(p, c->cluster)) {
+		snprintf(err, errcap, "'%s' does not take part in cluster '%s' of the case (r26)",
+			 source, c->cluster);
+		return WN_ECLUSTER;
+	}
 	const char *approval = envelope_str(env, "approval");
 	if (approval != NULL)
 		return route_check_approval(b, rq, c, source, approval, t, err, errcap);

@@ -103,6 +103,22 @@ struct store_case_change {
 };
 int store_case_open(db *d, void *change);
 
+/* An ended member's part in every open case ends with its membership
+ * (Heerlen 14.2): it leaves each case, its case keys go, and a case it
+ * directed passes to the remaining member rank() puts highest (above 0),
+ * or is closed when none is left to direct it; each with a
+ * "case.member_ended" audit entry (arg: struct store_case_release). */
+struct store_case_release {
+	tlog *log;
+	const char *partner;
+	int (*rank)(const char *partner, void *arg); /* 0: cannot direct */
+	void *rank_arg;
+	int retention_days; /* a case closed is kept this long, at least */
+	long released;      /* cases it left */
+	int more;           /* 1 when cases are left for the next call */
+};
+int store_case_release(db *d, void *arg);
+
 /* Removes the cases whose retention date lies before today, with their
  * members, people, keys and third-party proposals (signed confidentiality
  * declarations stay: the duty outlives the case), each with a "case.purge"
@@ -200,6 +216,9 @@ struct store_thirdparty_change {
 	char *err;
 	size_t errcap;
 };
+/* Settles the open proposals of a case again after a member left it: the
+ * votes of those still in it decide. Inside a transaction. 0 or WN_EDB. */
+int store_thirdparty_settle_case_locked(db *d, const char *case_id);
 int store_thirdparty_propose(db *d, void *change);
 int store_thirdparty_declare(db *d, void *change);
 int store_thirdparty_vote(db *d, void *change);

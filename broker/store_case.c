@@ -442,6 +442,9 @@ int store_case_leave(db *d, void *arg)
 	if (rc == 0)
 		rc = exec3(d, "DELETE FROM case_keys WHERE case_id = ? AND partner = ?", c.id,
 			   ch->partner, NULL);
+	/* its vote on a proposal is no longer awaited */
+	if (rc == 0)
+		rc = store_thirdparty_settle_case_locked(d, c.id);
 	return rc;
 }
 
@@ -659,5 +662,129 @@ int store_case_purge(db *d, void *arg)
 		p->purged++;
 	}
 	json_decref(ids);
+	return rc;
+}
+
+/* The open cases partner still takes part in, with their directors. */
+static int release_cases_of(db *d, const char *partner, json_t *out)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = db_prepare(d, "SELECT c.id, c.director FROM case_members m JOIN cases c ON"
+			       " c.id = m.case_id WHERE m.partner = ? AND m.left_at IS NULL AND"
+			       " c.status = 'open' ORDER BY c.id LIMIT 200", &st);
+	if (rc != 0)
+		return rc;
+	sqlite3_bind_text(st, 1, partner, -1, SQLITE_TRANSIENT);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		json_array_append_new(out, json_pack("{s:s,s:s}", "case",
+						     (const char *)sqlite3_column_text(st, 0),
+						     "director",
+						     (const char *)sqlite3_column_text(st, 1)));
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : WN_EDB;
+}
+
+/* The member that directs the case now: the one rank() puts highest, the
+ * earliest to join among equals; "" when none can. */
+static int release_successor(db *d, const struct store_case_release *r, const char *case_id,
+			     char *out, size_t cap)
+{
+	sqlite3_stmt *st = NULL;
+	int best = 0;
+	int rc = db_prepare(d, "SELECT partner FROM case_members WHERE case_id = ? AND"
+			       " left_at IS NULL AND partner <> ? ORDER BY joined_at, partner", &st);
+	if (rc != 0)
+		return rc;
+	out[0] = '\0';
+	sqlite3_bind_text(st, 1, case_id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, r->partner, -1, SQLITE_TRANSIENT);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *m = (const char *)sqlite3_column_text(st, 0);
+		int rank = r->rank(m, r->rank_arg);
+		if (rank > best) {
+			best = rank;
+			snprintf(out, cap, "%s", m);
+		}
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : WN_EDB;
+}
+
+/* The direction passes to successor, or, with none, the case closes. */
+static int release_direction(db *d, const struct store_case_release *r, const char *case_id,
+			     const char *successor)
+{
+	if (successor[0] != '\0') /* the new director names its own role-holder */
+		return exec3(d, "UPDATE cases SET director = ?, regisseur_id = NULL,"
+				" regisseur_role = NULL WHERE id = ?", successor, case_id, NULL);
+	char kept[DATE_LEN + 1];
+	sqlite3_stmt *st = NULL;
+	date_today_plus(r->retention_days > 0 ? r->retention_days : 1, kept);
+	int rc = db_prepare(d, "UPDATE cases SET status = 'closed', closed_at = ?,"
+			       " retention_until = max(retention_until, ?) WHERE id = ?", &st);
+	if (rc != 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, time_now_ms());
+	sqlite3_bind_text(st, 2, kept, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, case_id, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int release_one(db *d, struct store_case_release *r, json_t *x)
+{
+	const char *case_id = json_string_value(json_object_get(x, "case"));
+	const char *director = json_string_value(json_object_get(x, "director"));
+	char successor[128] = "";
+	sqlite3_stmt *st = NULL;
+	int rc = db_prepare(d, "UPDATE case_members SET left_at = ? WHERE case_id = ? AND"
+			       " partner = ?", &st);
+	if (rc != 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, time_now_ms());
+	sqlite3_bind_text(st, 2, case_id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, r->partner, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
+	sqlite3_finalize(st);
+	if (rc == 0)
+		rc = exec3(d, "DELETE FROM case_keys WHERE case_id = ? AND partner = ?", case_id,
+			   r->partner, NULL);
+	if (rc == 0 && strcmp(director, r->partner) == 0) {
+		if ((rc = release_successor(d, r, case_id, successor, sizeof(successor))) == 0)
+			rc = release_direction(d, r, case_id, successor);
+		json_object_set_new(x, successor[0] ? "director" : "closed",
+				    successor[0] ? json_string(successor) : json_true());
+	} else {
+		json_object_del(x, "director");
+	}
+	if (rc == 0)
+		rc = store_thirdparty_settle_case_locked(d, case_id);
+	json_object_set_new(x, "type", json_string("case.member_ended"));
+	json_object_set_new(x, "partner", json_string(r->partner));
+	json_object_set_new(x, "ts", json_integer((json_int_t)time_now_ms()));
+	char *canon = NULL;
+	size_t len = 0;
+	int64_t idx = 0;
+	uint8_t leaf[MERKLE_HASH_LEN];
+	if (rc == 0 && (rc = canon_dump(x, &canon, &len)) == 0)
+		rc = tlog_append_locked(r->log, "case.member_ended", NULL, canon, len, &idx, leaf);
+	free(canon);
+	return rc;
+}
+
+int store_case_release(db *d, void *arg)
+{
+	struct store_case_release *r = arg;
+	json_t *cases = json_array(), *x;
+	size_t i;
+	int rc = cases ? release_cases_of(d, r->partner, cases) : WN_ENOMEM;
+	json_array_foreach(cases, i, x) {
+		if (rc == 0)
+			rc = release_one(d, r, x);
+		r->released += rc == 0;
+	}
+	r->more = rc == 0 && json_array_size(cases) == 200;
+	json_decref(cases);
 	return rc;
 }

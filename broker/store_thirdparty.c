@@ -189,6 +189,28 @@ static int tp_settle(db *d, const char *id)
 		       id, NULL, 0);
 }
 
+int store_thirdparty_settle_case_locked(db *d, const char *case_id)
+{
+	sqlite3_stmt *st = NULL;
+	json_t *ids = json_array(), *x;
+	size_t i;
+	int rc = db_prepare(d, "SELECT id FROM third_party WHERE case_id = ? AND"
+			       " status = 'proposed'", &st);
+	if (rc != 0) {
+		json_decref(ids);
+		return rc;
+	}
+	sqlite3_bind_text(st, 1, case_id, -1, SQLITE_TRANSIENT);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		json_array_append_new(ids, json_string((const char *)sqlite3_column_text(st, 0)));
+	sqlite3_finalize(st);
+	json_array_foreach(ids, i, x)
+		if (rc == 0)
+			rc = tp_settle(d, json_string_value(x));
+	json_decref(ids);
+	return rc;
+}
+
 static int tp_vote_insert(db *d, const struct store_thirdparty_change *ch, const char *id,
 			  const char *decision)
 {

@@ -218,6 +218,11 @@ static int tp_propose(struct broker *b, const struct broker_request *rq, json_t 
 			snprintf(err, errcap, "'%s' does not take part in case %s", who[k], case_id);
 			return WN_ENOTMEMBER;
 		}
+		if (!registry_in_cluster(registry_find(b->reg, who[k]), c.cluster)) {
+			snprintf(err, errcap, "'%s' does not take part in cluster '%s' of the case (r26)",
+				 who[k], c.cluster);
+			return WN_ECLUSTER;
+		}
 	}
 	struct registry_partner *p = registry_find(b->reg, party);
 	if (p == NULL || !registry_usable(p)) {

@@ -41,6 +41,10 @@ static const char *const ids[] = { "weller", "gemeente-heerlen", "radar", "alcan
 #define SETTLE_MS 5000 /* the issue's bound: in force everywhere within 5 s */
 
 static const wn_actor coordinator = { "co-0007", "coordinator" };
+static const char MOTIVATION[] =
+	"{\"interest\":\"serious_harm\",\"subsidiarity\":\"Een gesprek met de client is "
+	"niet mogelijk gebleken\",\"proportionality\":\"Alleen de huisvestingssituatie is nodig "
+	"voor het plan\",\"exception\":\"client_protection\"}";
 static size_t slen;
 static int gone[NNODES]; /* partners whose membership ended: their nodes are cut off */
 
@@ -382,7 +386,13 @@ static void test_r22_suspension_does_not_bypass_a_vote(void **state)
 static void test_r24_policy_change_approved_in_force_everywhere(void **state)
 {
 	struct fed *f = *state;
-	char id[WN_ID_LEN + 1], st[16];
+	char id[WN_ID_LEN + 1], st[16], youth[WN_ID_LEN + 1], bsn_y[10];
+	/* a youth case xonar takes part in before the change */
+	bsn_at(30000011, bsn_y);
+	const char *const people[] = { bsn_y };
+	const char *const with_xonar[] = { "xonar", NULL };
+	assert_int_equal(open_household_case(f, GEMEENTE, "jeugd", people, 1, with_xonar, youth),
+			 0);
 	assert_int_equal(write_file(f, "policy.json", POLICY_MAJORITY), 0);
 	assert_int_equal(cli(f, "gemeente-heerlen", "policy propose policy.json"), 0);
 	proposal_of(f, "policy-v2", id);
@@ -411,6 +421,14 @@ static void test_r24_policy_change_approved_in_force_everywhere(void **state)
 	/* the clusters it assigns: xonar no longer takes part in youth cases */
 	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM partners WHERE id = 'xonar'"
 			     " AND clusters = '[\"volwassenen\",\"multiprobleem\"]'"), 1);
+	/* ... nor is the source of a third-party disclosure in one (r26) */
+	const char *const cats[] = { "leefgebied.huisvesting" };
+	wn_thirdparty_proposal tp = { youth, bsn_y, "weller", "xonar", cats, 1, "plan_van_aanpak",
+				      "legitimate_interest", NULL, MOTIVATION, coordinator };
+	wn_client *g = client_of(f, GEMEENTE);
+	assert_int_equal(wn_thirdparty_propose(g, &tp, id), WN_ECLUSTER);
+	assert_non_null(strstr(wn_client_errmsg(g), "jeugd"));
+	wn_client_close(g);
 	/* a receipt names the version it was decided under */
 	char bsn[10];
 	bsn_at(30000001, bsn);
@@ -442,6 +460,10 @@ static void test_r22_join_admitted_under_majority(void **state)
 
 /* ---- r23: notice and leaving -------------------------------------------- */
 
+/* Cases alcander directs when its membership ends: one with the municipality
+ * in it, one with nobody else left. */
+static char directed[WN_ID_LEN + 1], directed_alone[WN_ID_LEN + 1];
+
 static void test_r23_notice_no_new_case_running_case_continues(void **state)
 {
 	struct fed *f = *state;
@@ -449,8 +471,18 @@ static void test_r23_notice_no_new_case_running_case_continues(void **state)
 	bsn_at(30000101, bsn);
 	const char *const people[] = { bsn };
 	const char *const with_alcander[] = { "alcander", NULL };
+	const char *const with_alcander_radar[] = { "alcander", "radar", NULL };
 	assert_int_equal(open_household_case(f, GEMEENTE, "multiprobleem", people, 1,
 					     with_alcander, running), 0);
+	assert_int_equal(open_household_case(f, GEMEENTE, "multiprobleem", people, 1,
+					     with_alcander_radar, directed), 0);
+	assert_int_equal(open_household_case(f, GEMEENTE, "multiprobleem", people, 1,
+					     with_alcander, directed_alone), 0);
+	wn_client *g = client_of(f, GEMEENTE);
+	assert_int_equal(wn_case_director(g, directed, "alcander", NULL, &coordinator), 0);
+	assert_int_equal(wn_case_director(g, directed_alone, "alcander", NULL, &coordinator), 0);
+	assert_int_equal(wn_case_leave(g, directed_alone, NULL, &coordinator), 0);
+	wn_client_close(g);
 	assert_int_equal(cli(f, "alcander", "member notice --reason 'reorganisatie' --json"), 0);
 	assert_true(cli_out_has(f, "\"status\": \"notice\""));
 	/* its end date: two months on */
@@ -480,6 +512,9 @@ static void test_r23_notice_no_new_case_running_case_continues(void **state)
 static void test_r23_end_date_ends_membership_without_restart(void **state)
 {
 	struct fed *f = *state;
+	/* suspended meanwhile: the notice period runs on all the same */
+	assert_int_equal(cli(f, "broker", "admin suspend alcander --reason 'onderzoek'"), 0);
+	assert_int_equal(wait_status_everywhere(f, "alcander", "suspended", ALCANDER), 0);
 	/* the end date arrives (the clock moved on two months) */
 	char path[512];
 	sqlite3 *db = NULL;
@@ -510,6 +545,28 @@ static void test_r23_end_date_ends_membership_without_restart(void **state)
 	/* its logs stay (Heerlen 14.3) */
 	assert_true(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM audit_log WHERE entry LIKE"
 			" '%%alcander%%'") > 0);
+	/* it left every case: the municipality directs the one it took part in,
+	 * the one nobody else was left in is closed, each change in the log */
+	end = time_mono_ms() + SETTLE_MS;
+	while (dbq(f, "data/broker.db", "SELECT COUNT(*) FROM case_members WHERE"
+		   " partner = 'alcander' AND left_at IS NULL") != 0 &&
+	       time_mono_ms() < end)
+		sleep_ms(100);
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM case_members WHERE"
+			     " partner = 'alcander' AND left_at IS NULL"), 0);
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM case_keys WHERE"
+			     " partner = 'alcander'"), 0);
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM cases WHERE id = '%s' AND"
+			     " status = 'open' AND director = 'gemeente-heerlen'", directed), 1);
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM cases WHERE id = '%s' AND"
+			     " status = 'closed'", directed_alone), 1);
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM audit_log WHERE"
+			     " type = 'case.member_ended' AND entry LIKE '%%%s%%'", directed), 1);
+	/* and the case goes on under its new director */
+	wn_client *g = client_of(f, GEMEENTE);
+	assert_int_equal(wn_case_director(g, directed, "radar", NULL, &coordinator), 0);
+	wn_client_close(g);
+	assert_int_equal(cli(f, "broker", "audit verify"), 0);
 }
 
 static void test_r23_immediate_exit_when_all_agree(void **state)
