@@ -405,9 +405,10 @@ static int member_check_declaration(const json_t *decl, char *err, size_t errcap
 		snprintf(err, errcap, "the accession declaration (Heerlen Bijlage 4): %s", detail);
 		return WN_ESCHEMA;
 	}
-	if (!date_valid(json_string_value(json_object_get(decl, "date")))) {
-		snprintf(err, errcap, "the accession declaration (Heerlen Bijlage 4): 'date' is not a "
-			 "date (YYYY-MM-DD)");
+	static const char *const signer[] = { "organisation", "representative", "function",
+					      "place", NULL };
+	if (declaration_check_signed(decl, signer, "date", detail, sizeof(detail)) != 0) {
+		snprintf(err, errcap, "the accession declaration (Heerlen Bijlage 4): %s", detail);
 		return WN_ESCHEMA;
 	}
 	const char *version = json_string_value(json_object_get(decl, "version"));

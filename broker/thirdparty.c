@@ -311,14 +311,17 @@ static int tp_decide(struct broker *b, const struct broker_request *rq, const ch
 			json_decref(entry);
 			return WN_ESCHEMA;
 		}
-		if (!date_valid(json_string_value(json_object_get(decl, "signed_on")))) {
-			snprintf(err, errcap, "declaration: 'signed_on' is a date YYYY-MM-DD");
+		static const char *const signer[] = { "name", "organisation", "place", NULL };
+		if (declaration_check_signed(decl, signer, "signed_on", detail, sizeof(detail)) != 0) {
+			snprintf(err, errcap, "declaration (Bijlage 6): %s", detail);
 			json_decref(entry);
-			return WN_ESCHEMA;
+			return WN_EINVAL;
 		}
 		char want[65];
 		ch.text_version = json_string_value(json_object_get(decl, "text_version"));
-		if (declaration_hash(ch.text_version, want) != 0 ||
+		/* the accession text of Bijlage 4 is published too, but is not this one */
+		if (strncmp(ch.text_version, "heerlen-bijlage6-", 17) != 0 ||
+		    declaration_hash(ch.text_version, want) != 0 ||
 		    strcmp(want, json_string_value(json_object_get(decl, "text_hash"))) != 0) {
 			snprintf(err, errcap, "declaration: '%s' is not a published text of the "
 				 "confidentiality declaration, or its hash differs (Bijlage 6)",

@@ -3,12 +3,15 @@
  * Bijlage 6). A text once published is never changed: a new wording is a
  * new version, so that every signed declaration keeps naming what was signed.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "wijknet.h"
 #include "declaration.h"
 #include "encoding.h"
+#include "date.h"
 #include "pki.h"
+#include "schema.h"
 
 struct declaration {
 	const char *version;
@@ -65,4 +68,24 @@ int declaration_hash(const char *version, char out[65])
 	if (rc == 0)
 		hex_encode(h, sizeof(h), out);
 	return rc;
+}
+
+int declaration_check_signed(const json_t *decl, const char *const *fields, const char *date_field,
+			     char *err, size_t errcap)
+{
+	for (size_t i = 0; fields[i] != NULL; i++)
+		if (!schema_text_given(json_string_value(json_object_get(decl, fields[i])), 2)) {
+			snprintf(err, errcap, "'%s' names nobody: who signs, for which organisation, "
+				 "where", fields[i]);
+			return WN_EINVAL;
+		}
+	const char *on = json_string_value(json_object_get(decl, date_field));
+	char today[DATE_LEN + 1];
+	date_today_plus(0, today);
+	if (!date_valid(on) || strcmp(on, "2000-01-01") < 0 || strcmp(on, today) > 0) {
+		snprintf(err, errcap, "'%s' is the day it was signed (YYYY-MM-DD), not in the future",
+			 date_field);
+		return WN_EINVAL;
+	}
+	return 0;
 }

@@ -9,6 +9,8 @@
 #ifndef WN_DECLARATION_H
 #define WN_DECLARATION_H
 
+#include <jansson.h>
+
 #define DECLARATION_VERSION "heerlen-bijlage6-v1" /* the text signed now */
 #define DECLARATION_JOIN_VERSION "heerlen-bijlage4-v1" /* a new partner's accession */
 
@@ -17,5 +19,12 @@ const char *declaration_text(const char *version);
 
 /* SHA-256 (hex) of a version's text: 0, or WN_EINVAL for an unknown one. */
 int declaration_hash(const char *version, char out[65]);
+
+/* Checks what a signer filled in: each of fields (NULL-ended) names
+ * someone (two characters that are not spaces, at least) and date_field
+ * is the day it was signed, a date not in the future. 0, or WN_EINVAL with
+ * the reason in err. */
+int declaration_check_signed(const json_t *decl, const char *const *fields, const char *date_field,
+			     char *err, size_t errcap);
 
 #endif

@@ -475,9 +475,15 @@ static json_t *tp_declare(struct node *n, json_t *rq, const char *id)
 {
 	char err[512] = "", hash[65];
 	json_t *decl = json_object_get(rq, "declaration"), *rb = NULL;
-	if (decl == NULL)
+	static const char *const signer[] = { "name", "organisation", "place", NULL };
+	if (decl == NULL || !json_is_object(decl))
 		return local_error(WN_EINVAL, "the confidentiality declaration (Bijlage 6): name, "
 					      "organisation, place, signed_on");
+	if (declaration_check_signed(decl, signer, "signed_on", err, sizeof(err)) != 0) {
+		char msg[600];
+		snprintf(msg, sizeof(msg), "the confidentiality declaration (Bijlage 6): %s", err);
+		return local_error(WN_EINVAL, msg);
+	}
 	if (declaration_hash(DECLARATION_VERSION, hash) != 0)
 		return local_error(WN_ECRYPTO, NULL);
 	json_t *signed_decl = json_deep_copy(decl);

@@ -27,6 +27,7 @@
 #include "wijknet.h"
 #include "consentdoc.h"
 #include "date.h"
+#include "declaration.h"
 #include "encoding.h"
 #include "envelope.h"
 #include "fedcheck.h"
@@ -1278,6 +1279,40 @@ static void test_r08_third_party_approved_by_all_once(void **state)
 	wn_request_params p = tp_params(id, cats, 1);
 	/* not before the declaration is signed */
 	request_fails(f, WELLER, &p, WN_EDENIED, "declaration");
+	/* a declaration names who signs, and the day it was signed: not a future one */
+	wn_client *w = client_of(f, WELLER);
+	assert_int_equal(wn_thirdparty_declare(w, id, "  ", "Weller Wonen", "Heerlen", "2026-11-20",
+					       &ACTOR), WN_EINVAL);
+	assert_int_equal(wn_thirdparty_declare(w, id, "A. de Vries", "Weller Wonen", "Heerlen",
+					       "2099-01-01", &ACTOR), WN_EINVAL);
+	wn_client_close(w);
+	/* the broker checks it too, and the accession text (Bijlage 4) is not this one */
+	char hash6[65], hash4[65];
+	assert_int_equal(declaration_hash(DECLARATION_VERSION, hash6), 0);
+	assert_int_equal(declaration_hash(DECLARATION_JOIN_VERSION, hash4), 0);
+	const char *const raw[][4] = { { "", "2026-11-20", DECLARATION_VERSION, hash6 },
+				       { "A. de Vries", "2026-11-20", DECLARATION_JOIN_VERSION, hash4 } };
+	for (size_t k = 0; k < 2; k++) {
+		json_t *env = NULL;
+		assert_int_equal(envelope_new1(&env, "thirdparty.declare", "weller", "broker"), 0);
+		json_object_set_new(env, "actor", json_pack("{s:s,s:s}", "id", ACTOR.id, "role",
+							    ACTOR.role));
+		json_object_set_new(env, "body", json_pack("{s:s,s:{s:s,s:s,s:s,s:s,s:s,s:s}}",
+							   "approval", id, "declaration", "name",
+							   raw[k][0], "organisation", "Weller Wonen",
+							   "place", "Heerlen", "signed_on", raw[k][1],
+							   "text_version", raw[k][2], "text_hash",
+							   raw[k][3]));
+		json_t *reply = raw_as(f, "weller", env);
+		const char *msg = json_string_value(json_object_get(envelope_body(reply), "message"));
+		assert_string_equal(reply_error(reply), "invalid_argument");
+		assert_non_null(msg);
+		assert_non_null(strstr(msg, k == 0 ? "names nobody" : "published text"));
+		json_decref(reply);
+		json_decref(env);
+	}
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM third_party WHERE id='%s' "
+			     "AND declaration IS NOT NULL", id), 0);
 	assert_int_equal(tp_declare(f, id), 0);
 	/* nor before every partner of the case approved (radar and sevagram have not) */
 	request_fails(f, WELLER, &p, WN_EDENIED, "approved");
@@ -1286,7 +1321,8 @@ static void test_r08_third_party_approved_by_all_once(void **state)
 	/* only the third party signs its declaration; only case partners decide */
 	wn_client *c = client_of(f, ALCANDER);
 	assert_int_equal(wn_thirdparty_decide(c, id, 1, &ACTOR), WN_ENOTMEMBER);
-	assert_int_equal(wn_thirdparty_declare(c, id, "X", "Y", "Z", "2026-11-20", &ACTOR),
+	assert_int_equal(wn_thirdparty_declare(c, id, "A. Alcander", "Alcander", "Heerlen",
+					       "2026-11-20", &ACTOR),
 			 WN_EDENIED);
 	wn_client_close(c);
 	assert_int_equal(tp_decide(f, SEVAGRAM, id, 1), 0);
