@@ -178,6 +178,13 @@ int envelope_check(const json_t *env, char *err, size_t errcap)
 	json_t *actor = json_object_get(env, "actor");
 	if (actor != NULL && (rc = schema_check(actor, actor_fields, err, errcap)) != 0)
 		goto fail;
+	/* the acting professional is named, not left blank (r16) */
+	if (actor != NULL && (!schema_text_given(json_string_value(json_object_get(actor, "id")), 1) ||
+			      !schema_text_given(json_string_value(json_object_get(actor, "role")), 1))) {
+		snprintf(err, errcap, "field 'actor': id and role name the professional, not blanks");
+		rc = WN_ESCHEMA;
+		goto fail;
+	}
 	json_t *consent = json_object_get(env, "consent");
 	if (consent != NULL) {
 		if ((rc = schema_check(consent, consent_ref_fields, err, errcap)) != 0)

@@ -40,9 +40,9 @@ int local_check_actor(const json_t *actor, char *err, size_t errcap)
 	int rc = schema_check(actor, actor_fields, detail, sizeof(detail));
 	if (rc != 0)
 		snprintf(err, errcap, "field 'actor': %s", detail);
-	else if (json_string_length(json_object_get(actor, "id")) == 0 ||
-		 json_string_length(json_object_get(actor, "role")) == 0) {
-		snprintf(err, errcap, "field 'actor': id and role must not be empty");
+	else if (!schema_text_given(json_string_value(json_object_get(actor, "id")), 1) ||
+		 !schema_text_given(json_string_value(json_object_get(actor, "role")), 1)) {
+		snprintf(err, errcap, "field 'actor': id and role must not be empty or blank");
 		rc = WN_ESCHEMA;
 	}
 	return rc;

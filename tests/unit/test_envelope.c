@@ -553,6 +553,30 @@ static void test_envelope_parse_bad_from(void **state)
 	}
 }
 
+/* r16: a message names its acting professional; blanks name nobody. */
+static void test_r16_actor_blank_refused(void **state)
+{
+	(void)state;
+	static const char *const blank[][2] = { { "", "" },       { "mw-17", "" },
+						{ "  ", "consulent" }, { "mw-17", "\xc2\xa0" } };
+	for (size_t i = 0; i < sizeof(blank) / sizeof(blank[0]); i++) {
+		json_t *env = valid_header();
+		json_object_set_new(env, "actor", json_pack("{s:s,s:s}", "id", blank[i][0], "role",
+							   blank[i][1]));
+		expect_parse_obj(env, WN_ESCHEMA, "field 'actor'");
+		json_decref(env);
+	}
+	json_t *env = valid_header();
+	json_object_set_new(env, "actor", json_pack("{s:s,s:s}", "id", "mw-17", "role", "consulent"));
+	char *text = json_dumps(env, JSON_COMPACT);
+	char err[256] = "";
+	json_t *out = NULL;
+	assert_int_equal(envelope_parse(text, strlen(text), &out, err, sizeof(err)), 0);
+	free(text);
+	json_decref(out);
+	json_decref(env);
+}
+
 static void test_envelope_parse_bad_to(void **state)
 {
 	(void)state;
@@ -1331,6 +1355,7 @@ int main(void)
 		cmocka_unit_test(test_envelope_parse_bad_id),
 		cmocka_unit_test(test_envelope_parse_unknown_type),
 		cmocka_unit_test(test_envelope_parse_bad_from),
+		cmocka_unit_test(test_r16_actor_blank_refused),
 		cmocka_unit_test(test_envelope_parse_bad_to),
 		cmocka_unit_test(test_envelope_parse_too_many_recipients),
 		cmocka_unit_test(test_envelope_parse_buffer_too_big),
