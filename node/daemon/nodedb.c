@@ -51,6 +51,7 @@ static const struct db_migration node_migrations[] = {
 	      "CREATE TABLE case_closed (case_id TEXT PRIMARY KEY, closed_at INTEGER NOT NULL);" },
 	{ 17, REPLAY_STATE_SCHEMA },
 	{ 18, RIGHTS_STANDING_SHIELD_SCHEMA },
+	{ 19, NOTICE_SENT_BY_SCHEMA },
 };
 
 int nodedb_open(const char *path, db **out, char *err, size_t errcap)

@@ -716,7 +716,7 @@ static void notice_names(struct node *n, json_t *body)
 
 struct notice_read {
 	struct node *n;
-	const char *id, *role;
+	const char *id, *actor, *role;
 };
 
 static int notice_read_run(db *d, void *arg)
@@ -724,7 +724,7 @@ static int notice_read_run(db *d, void *arg)
 	struct notice_read *r = arg;
 	int64_t lidx = 0;
 	(void)d;
-	json_t *e = json_pack("{s:s,s:s}", "notice", r->id, "by_role", r->role);
+	json_t *e = json_pack("{s:s,s:s,s:s}", "notice", r->id, "by", r->actor, "by_role", r->role);
 	int rc = e ? ledger_append_locked(r->n->ledger, "notice.read", r->id, e, &lidx) : WN_ENOMEM;
 	json_decref(e);
 	return rc;
@@ -774,22 +774,22 @@ static json_t *notices_show(struct node *n, const json_t *rq)
 	}
 	notice_names(n, body);
 	json_object_set_new(row, "letter", body);
-	/* the letter names the client: who read it is in the ledger, by role */
+	/* the letter names the client: who read it is in the ledger (G-P 3.6) */
 	const json_t *actor = json_object_get(rq, "actor");
-	struct notice_read nr = { n, id, json_string_value(json_object_get(actor, "role")) };
+	struct notice_read nr = { n, id, json_string_value(json_object_get(actor, "id")),
+				  json_string_value(json_object_get(actor, "role")) };
 	if ((rc = db_writer_run(n->writer, notice_read_run, &nr)) != 0) {
 		json_decref(row);
 		return local_error(rc, "the reading cannot be logged; the notice is not shown");
 	}
 	log_emit(WN_LOG_INFO, "notice_read",
-		 json_pack("{s:s,s:s?,s:s?}", "notice", id, "actor",
-			   json_string_value(json_object_get(actor, "id")), "role", nr.role));
+		 json_pack("{s:s,s:s?,s:s?}", "notice", id, "actor", nr.actor, "role", nr.role));
 	return json_pack("{s:b,s:o}", "ok", 1, "result", row);
 }
 
 struct notice_sent {
 	struct node *n;
-	const char *id, *on, *channel, *role;
+	const char *id, *on, *channel, *actor, *role;
 	char *err;
 	size_t errcap;
 };
@@ -799,13 +799,15 @@ static int notices_sent_run(db *d, void *arg)
 	struct notice_sent *s = arg;
 	sqlite3_stmt *st = NULL;
 	int rc = db_prepare(d, "UPDATE notices SET status = 'sent', sent_on = ?, channel = ?,"
-			       " sent_by_role = ? WHERE id = ? AND status = 'queued'", &st);
+			       " sent_by_role = ?, sent_by_id = ? WHERE id = ? AND status = 'queued'",
+			    &st);
 	if (rc != 0)
 		return rc;
 	sqlite3_bind_text(st, 1, s->on, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, s->channel, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, s->role, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, s->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, s->actor, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, s->id, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
 	sqlite3_finalize(st);
 	if (rc == 0 && sqlite3_changes(db_handle(d)) != 1) {
@@ -814,8 +816,8 @@ static int notices_sent_run(db *d, void *arg)
 		return WN_ENOTFOUND;
 	}
 	int64_t lidx = 0;
-	json_t *e = json_pack("{s:s,s:s,s:s,s:s}", "notice", s->id, "sent_on", s->on, "channel",
-			      s->channel, "by_role", s->role);
+	json_t *e = json_pack("{s:s,s:s,s:s,s:s,s:s}", "notice", s->id, "sent_on", s->on, "channel",
+			      s->channel, "by", s->actor, "by_role", s->role);
 	rc = e ? ledger_append_locked(s->n->ledger, "notice.sent", s->id, e, &lidx) : WN_ENOMEM;
 	json_decref(e);
 	return rc;
@@ -827,11 +829,12 @@ static json_t *notices_sent(struct node *n, const json_t *rq)
 	const json_t *actor = json_object_get(rq, "actor");
 	struct notice_sent s = { n, json_string_value(json_object_get(rq, "id")),
 				 json_string_value(json_object_get(rq, "on")),
-				 json_string_value(json_object_get(rq, "channel")), NULL, err,
+				 json_string_value(json_object_get(rq, "channel")), NULL, NULL, err,
 				 sizeof(err) };
 	int rc = local_check_actor(actor, err, sizeof(err));
 	if (rc != 0)
 		return local_error(rc, err);
+	s.actor = json_string_value(json_object_get(actor, "id"));
 	s.role = json_string_value(json_object_get(actor, "role"));
 	date_today_plus(0, today);
 	if (s.on == NULL)
@@ -847,7 +850,8 @@ static json_t *notices_sent(struct node *n, const json_t *rq)
 	if ((rc = db_writer_run(n->writer, notices_sent_run, &s)) != 0)
 		return local_error(rc, err[0] ? err : NULL);
 	log_emit(WN_LOG_INFO, "notice_sent",
-		 json_pack("{s:s,s:s,s:s}", "notice", s.id, "on", s.on, "channel", s.channel));
+		 json_pack("{s:s,s:s,s:s,s:s,s:s}", "notice", s.id, "on", s.on, "channel", s.channel,
+			   "actor", s.actor, "role", s.role));
 	return json_pack("{s:b,s:{s:s,s:s,s:s}}", "ok", 1, "result", "id", s.id, "sent_on", s.on,
 			 "channel", s.channel);
 }

@@ -41,6 +41,10 @@ struct dir_peer;
 	" informed_on TEXT NOT NULL, how TEXT NOT NULL, reason TEXT,"                   \
 	" recorded_at INTEGER NOT NULL, actor_id TEXT NOT NULL, actor_role TEXT NOT NULL);"
 
+/* Schema 19: who (the professional's id, not only the role) recorded a
+ * notice sent (G-P 3.6). */
+#define NOTICE_SENT_BY_SCHEMA "ALTER TABLE notices ADD COLUMN sent_by_id TEXT;"
+
 #define NOTICE_DAYS_DEFAULT 7 /* "directly" (Heerlen 7.2): overdue after a week */
 
 /* What a disclosure the client must be told of was. */

@@ -845,6 +845,16 @@ static void test_r09_legal_obligation_notifies_client(void **state)
 	assert_int_equal(wn_notice_sent(g, nid, NULL, "post", &ACTOR), WN_ENOTFOUND);
 	assert_int_equal(dbq(f, node_db("gemeente-heerlen"), "SELECT COUNT(*) FROM ledger WHERE "
 			     "type='notice.sent' AND msg_id='%s'", nid), 1);
+	/* by whom, as a person and not only a role (G-P 3.6, r16) */
+	assert_int_equal(dbq(f, node_db("gemeente-heerlen"), "SELECT COUNT(*) FROM ledger WHERE "
+			     "type='notice.sent' AND msg_id='%s' AND entry LIKE '%%\"by\":\"%s\"%%'",
+			     nid, ACTOR.id), 1);
+	assert_int_equal(dbq(f, node_db("gemeente-heerlen"), "SELECT COUNT(*) FROM notices WHERE "
+			     "id='%s' AND sent_by_id='%s' AND sent_by_role='%s'", nid, ACTOR.id,
+			     ACTOR.role), 1);
+	assert_true(dbq(f, node_db("gemeente-heerlen"), "SELECT COUNT(*) FROM ledger WHERE "
+			"type='notice.read' AND msg_id='%s' AND entry LIKE '%%\"by\":\"%s\"%%'", nid,
+			ACTOR.id) >= 1);
 	wn_client_close(g);
 	wn_client_close(rd);
 }
