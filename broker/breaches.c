@@ -62,9 +62,48 @@ static int breaches_room_locked(db *d, const char *source, const char *kind, con
 	return rc;
 }
 
+/* The entry events of (source, kind, subject, day) go to now. Counts come
+ * as the day's running total; an entry assessed already keeps what it was
+ * assessed on, and what came after it goes to a follow-up entry of its own
+ * ("SUBJECT#ID"), unassessed, on a clock of its own. *skip: nothing new. */
+static int breaches_follow_locked(db *d, const char *source, const char *kind, const char *day,
+				  char *subject, size_t cap, int64_t *count, int *skip)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = db_prepare(d, "SELECT id, count, risk IS NOT NULL FROM breaches WHERE source = ?"
+			       " AND kind = ? AND subject = ? AND day = ?", &st);
+	if (rc != 0)
+		return rc;
+	*skip = 0;
+	for (int hop = 0; hop < 16; hop++) {
+		sqlite3_reset(st);
+		sqlite3_bind_text(st, 1, source, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 2, kind, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 3, subject, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 4, day, -1, SQLITE_TRANSIENT);
+		int step = sqlite3_step(st);
+		if (step == SQLITE_DONE || (step == SQLITE_ROW && !sqlite3_column_int(st, 2)))
+			break; /* a new entry, or one not assessed yet: it takes the count */
+		if (step != SQLITE_ROW) {
+			rc = WN_EDB;
+			break;
+		}
+		int64_t id = sqlite3_column_int64(st, 0), had = sqlite3_column_int64(st, 1);
+		size_t len = strlen(subject);
+		if (*count <= had || len + 24 >= cap) {
+			*skip = 1; /* nothing after the assessment (or no room to say so) */
+			break;
+		}
+		*count -= had;
+		snprintf(subject + len, cap - len, "#%lld", (long long)id);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
 static int breaches_put_locked(db *d, sqlite3_stmt *st, const char *source, const json_t *r)
 {
-	char subject[160], day[DATE_LEN + 1];
+	char subject[200], day[DATE_LEN + 1];
 	const char *addr = str_of(r, "addr"), *peer = str_of(r, "peer"), *kind = str_of(r, "kind");
 	/* the reporter's times within the window it may report on: a date of
 	 * its choosing must not dodge the day's limit or start the clock early */
@@ -83,13 +122,20 @@ static int breaches_put_locked(db *d, sqlite3_stmt *st, const char *source, cons
 		return rc;
 	if (!room)
 		snprintf(subject, sizeof(subject), "over the day's limit");
+	int64_t count = json_integer_value(json_object_get(r, "count"));
+	int skip = 0;
+	if ((rc = breaches_follow_locked(d, source, kind, day, subject, sizeof(subject), &count,
+					 &skip)) != 0 || skip)
+		return rc;
+	if (strchr(subject, '#') != NULL && first < last)
+		first = last; /* a follow-up's clock starts with what came after */
 	sqlite3_reset(st);
 	sqlite3_bind_text(st, 1, source, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 2, kind, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 3, peer, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 4, addr, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 5, day, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 6, json_integer_value(json_object_get(r, "count")));
+	sqlite3_bind_int64(st, 6, count);
 	sqlite3_bind_int64(st, 7, first);
 	sqlite3_bind_int64(st, 8, last);
 	sqlite3_bind_text(st, 9, str_of(r, "detail"), -1, SQLITE_TRANSIENT);
