@@ -57,7 +57,8 @@ int broker_consent_status(const struct store_consent *c, const json_t *ref, char
 	return 0;
 }
 
-int broker_consent_check(struct broker *b, const json_t *ref, char *err, size_t errcap)
+int broker_consent_check(struct broker *b, const json_t *ref, const char *holder, char *err,
+			 size_t errcap)
 {
 	struct store_consent c;
 	const char *id = json_string_value(json_object_get(ref, "id"));
@@ -68,6 +69,12 @@ int broker_consent_check(struct broker *b, const json_t *ref, char *err, size_t 
 	}
 	if (rc != 0)
 		return rc;
+	/* consent lives where it was collected: only its holder asks on it */
+	if (holder != NULL && strcmp(c.registered_by, holder) != 0) {
+		snprintf(err, errcap, "consent %s is held by '%s': only the partner that registered "
+			 "it asks on it", id, c.registered_by);
+		return WN_ECONSENT;
+	}
 	return broker_consent_status(&c, ref, err, errcap);
 }
 

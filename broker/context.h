@@ -135,8 +135,10 @@ int broker_handle_consent(struct broker *b, const struct broker_request *rq, jso
 			  char *err, size_t errcap);
 
 /* Whether the consent ref ({id, version}) names is registered, that version,
- * active and valid today: 0 or WN_ECONSENT with err saying why. */
-int broker_consent_check(struct broker *b, const json_t *ref, char *err, size_t errcap);
+ * active and valid today, and registered by holder (NULL: anyone): 0 or
+ * WN_ECONSENT with err saying why. */
+int broker_consent_check(struct broker *b, const json_t *ref, const char *holder, char *err,
+			 size_t errcap);
 
 /* The same judgement on a registry entry already read. */
 struct store_consent;

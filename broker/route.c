@@ -625,7 +625,7 @@ static int route_check_request(struct broker *b, const struct broker_request *rq
 		return WN_ESCHEMA;
 	}
 	if (consent != NULL)
-		return broker_consent_check(b, consent, err, errcap);
+		return broker_consent_check(b, consent, rq->from->id, err, errcap);
 	return 0;
 }
 

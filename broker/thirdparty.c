@@ -162,15 +162,10 @@ static int tp_check_basis(struct broker *b, const struct broker_request *rq,
 		snprintf(err, errcap, "a proposal on consent names the consent (id and version)");
 		return WN_ECONSENT;
 	}
-	if ((rc = broker_consent_check(b, consent, err, errcap)) != 0)
+	if ((rc = broker_consent_check(b, consent, rq->from->id, err, errcap)) != 0)
 		return rc;
 	if ((rc = store_consent_get(b->db, id, &sc)) != 0)
 		return rc;
-	if (strcmp(sc.registered_by, rq->from->id) != 0) {
-		snprintf(err, errcap, "consent %s is held by '%s': the partner that registered it "
-			 "proposes on it", id, sc.registered_by);
-		return WN_ECONSENT;
-	}
 	snprintf(t->consent_id, sizeof(t->consent_id), "%s", id);
 	snprintf(t->consent_version, sizeof(t->consent_version), "%s", sc.version);
 	return 0;

@@ -775,14 +775,14 @@ static json_t *forged_consent(struct fed *f, const char *doc_text, char id[33])
 	return object;
 }
 
-/* Sends a request on a consent object to radar, bypassing the requester's
- * node; the opened answer. */
-static json_t *raw_request_on(struct fed *f, const char *bsn, json_t *object)
+/* Sends a request as from on a consent object to radar, bypassing the
+ * requester's node; the broker's reply. */
+static json_t *raw_request_as(struct fed *f, const char *from, const char *bsn, json_t *object)
 {
 	char version[65];
 	json_t *env = NULL;
 	assert_int_equal(consentdoc_version(object, version), 0);
-	assert_int_equal(envelope_new1(&env, "request", "gemeente-heerlen", "radar"), 0);
+	assert_int_equal(envelope_new1(&env, "request", from, "radar"), 0);
 	envelope_set_str(env, "case", case_main);
 	envelope_set_str(env, "purpose", "plan_van_aanpak");
 	envelope_set_str(env, "ground", "consent");
@@ -793,16 +793,50 @@ static json_t *raw_request_on(struct fed *f, const char *bsn, json_t *object)
 	json_t *body = json_pack("{s:s,s:[s],s:O}", "bsn", bsn, "categories",
 				 "leefgebied.huisvesting", "consent", object);
 	raw_seal_to(f, env, "radar", body);
-	json_t *reply = raw_as(f, "gemeente-heerlen", env);
+	json_t *reply = raw_as(f, from, env);
+	json_decref(body);
+	json_decref(env);
+	return reply;
+}
+
+/* The same from the municipality, which holds the consent; the opened answer. */
+static json_t *raw_request_on(struct fed *f, const char *bsn, json_t *object)
+{
+	json_t *reply = raw_request_as(f, "gemeente-heerlen", bsn, object);
 	if (strcmp(envelope_str(reply, "type"), "request.result") != 0)
 		print_error("raw request: %s\n", reply_error(reply));
 	assert_string_equal(envelope_str(reply, "type"), "request.result");
 	json_t *opened = raw_open_as(f, "gemeente-heerlen",
 				     json_object_get(envelope_body(reply), "answer"));
 	json_decref(reply);
-	json_decref(body);
-	json_decref(env);
 	return opened;
+}
+
+/* Consent lives where it was collected: another partner of the case that
+ * got hold of it asks nothing on it, even past its own node. */
+static void test_r10_consent_asked_on_only_by_its_holder(void **state)
+{
+	struct fed *f = *state;
+	char id[33];
+	char *doc = consent_doc(mother, "1985-02-03", SELF, NULL, 300,
+				"\"gemeente-heerlen\", \"alcander\"");
+	json_t *object = forged_consent(f, doc, id);
+	long audit = fed_db_count(f, "data/broker.db", "SELECT COUNT(*) FROM audit_log WHERE "
+				  "type='request'");
+	json_t *reply = raw_request_as(f, "alcander", mother, object);
+	assert_string_equal(envelope_str(reply, "type"), "error");
+	assert_string_equal(reply_error(reply), "consent");
+	assert_non_null(strstr(json_string_value(json_object_get(envelope_body(reply), "message")),
+			       "held by 'gemeente-heerlen'"));
+	json_decref(reply);
+	assert_int_equal(fed_db_count(f, "data/broker.db", "SELECT COUNT(*) FROM audit_log WHERE "
+				      "type='request'"), audit);
+	/* its holder is served on it */
+	json_t *opened = raw_request_on(f, mother, object);
+	assert_string_not_equal(json_string_value(json_object_get(opened, "outcome")), "refused");
+	json_decref(opened);
+	json_decref(object);
+	free(doc);
 }
 
 /* Heerlen Bijlage 8: a consent signed by parents alone stops covering the
@@ -1319,6 +1353,7 @@ int main(void)
 		cmocka_unit_test(test_r08_third_party_on_consent),
 		cmocka_unit_test(test_r08_third_party_on_consent_source_proposes),
 		cmocka_unit_test(test_r11_consent_age_checked_at_every_use),
+		cmocka_unit_test(test_r10_consent_asked_on_only_by_its_holder),
 		cmocka_unit_test(test_r10_consent_validity_beyond_maximum_refused),
 		cmocka_unit_test(test_r11_consent_representative_of_adult),
 		cmocka_unit_test(test_r13_no_consent_vital_interest_needs_exception),
