@@ -128,6 +128,7 @@ struct policy_row {
 	json_int_t version;
 	char *text;
 	const char *proposal;
+	const json_t *clusters; /* partner id → cluster flags, written with it */
 };
 
 static int policy_insert(db *d, void *arg)
@@ -144,7 +145,33 @@ static int policy_insert(db *d, void *arg)
 		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
 	}
 	sqlite3_finalize(st);
+	const char *id;
+	json_t *flags;
+	json_object_foreach((json_t *)r->clusters, id, flags) {
+		if (rc == 0)
+			rc = registry_write_clusters_locked(d, id, (unsigned)json_integer_value(flags));
+	}
 	return rc;
+}
+
+/* The cluster flags of each partner a policy assigns clusters to; NULL when
+ * out of memory. */
+static json_t *policy_cluster_flags(const json_t *doc)
+{
+	const char *id;
+	json_t *list, *out = json_object();
+	json_object_foreach(json_object_get(doc, "clusters"), id, list) {
+		unsigned flags = 0;
+		size_t i;
+		json_t *c;
+		json_array_foreach(list, i, c)
+			flags |= vocab_cluster(json_string_value(c));
+		if (out != NULL && json_object_set_new(out, id, json_integer(flags)) != 0) {
+			json_decref(out);
+			out = NULL;
+		}
+	}
+	return out;
 }
 
 /* Stores doc as version (durable, audited) and applies it; takes doc. */
@@ -152,24 +179,35 @@ static int policy_store(struct broker *b, json_t *doc, json_int_t version, const
 			char *err, size_t errcap)
 {
 	json_object_set_new(doc, "version", json_integer(version));
+	json_t *clusters = policy_cluster_flags(doc);
 	struct policy_row row = { version, json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS),
-				  proposal };
+				  proposal, clusters };
 	json_t *entry = json_pack("{s:s,s:I,s:I,s:s?,s:O}", "type", "policy.adopt", "ts",
 				  (json_int_t)time_now_ms(), "version", version, "proposal",
 				  proposal, "policy", doc);
 	int64_t idx;
 	char leaf[65];
-	int rc = row.text && entry ? store_audit_with(&b->audit, policy_insert, &row, entry, &idx,
-						      leaf)
-				   : WN_ENOMEM;
+	int rc = row.text && entry && clusters
+			 ? store_audit_with(&b->audit, policy_insert, &row, entry, &idx, leaf)
+			 : WN_ENOMEM;
 	free(row.text);
 	json_decref(entry);
 	if (rc != 0) {
 		snprintf(err, errcap, "cannot store policy version %lld: %s", (long long)version,
 			 wn_strerror(rc));
+		json_decref(clusters);
 		json_decref(doc);
 		return rc;
 	}
+	/* committed whole: the registry in memory follows */
+	const char *id;
+	json_t *flags;
+	json_object_foreach(clusters, id, flags) {
+		struct registry_partner *p = b->reg ? registry_find(b->reg, id) : NULL;
+		if (p != NULL)
+			registry_take_clusters(b->reg, p, (unsigned)json_integer_value(flags));
+	}
+	json_decref(clusters);
 	policy_apply(b, doc);
 	if (b->reg != NULL)
 		registry_touch(b->reg);
@@ -192,38 +230,15 @@ int policy_check_partners(struct broker *b, const json_t *doc, char *err, size_t
 	return 0;
 }
 
-/* A policy's cluster assignments, made so in the registry: all partners
- * checked first, so the change is made whole or not at all. */
-static int policy_apply_clusters(struct broker *b, const json_t *doc, char *err, size_t errcap)
-{
-	const char *id;
-	json_t *list;
-	int rc = policy_check_partners(b, doc, err, errcap);
-	if (rc != 0)
-		return rc;
-	json_object_foreach(json_object_get(doc, "clusters"), id, list) {
-		struct registry_partner *p = registry_find(b->reg, id);
-		unsigned flags = 0;
-		size_t i;
-		json_t *c;
-		json_array_foreach(list, i, c)
-			flags |= vocab_cluster(json_string_value(c));
-		int rc = p ? registry_set_clusters(b->reg, p, flags) : WN_EUNKNOWN_PARTNER;
-		if (rc != 0) {
-			snprintf(err, errcap, "clusters of '%s': %s", id, wn_strerror(rc));
-			return rc;
-		}
-	}
-	return 0;
-}
-
 int policy_adopt(struct broker *b, const json_t *doc, const char *proposal, char *err,
 		 size_t errcap)
 {
 	int rc = policy_validate(doc, err, errcap);
 	if (rc != 0)
 		return rc;
-	if ((rc = policy_apply_clusters(b, doc, err, errcap)) != 0)
+	/* every partner it names is checked first; then its clusters are
+	 * written in the transaction that stores it: whole or not at all */
+	if ((rc = policy_check_partners(b, doc, err, errcap)) != 0)
 		return rc;
 	json_t *copy = json_deep_copy(doc);
 	if (copy == NULL)

@@ -536,57 +536,45 @@ int registry_in_cluster(const struct registry_partner *p, const char *cluster)
 	return (atomic_load(&p->clusters) & vocab_cluster(cluster)) != 0;
 }
 
-json_t *registry_clusters(const struct registry_partner *p)
+json_t *registry_clusters_of(unsigned flags)
 {
 	json_t *a = json_array();
-	unsigned flags = atomic_load(&p->clusters);
 	for (unsigned f = VOCAB_JEUGD; a != NULL && f <= VOCAB_MULTIPROBLEEM; f <<= 1)
 		if (flags & f)
 			json_array_append_new(a, json_string(vocab_cluster_name(f)));
 	return a;
 }
 
-struct registry_cluster_change {
-	const char *id;
-	char *clusters;
-};
-
-static int registry_update_clusters(db *d, void *arg)
+json_t *registry_clusters(const struct registry_partner *p)
 {
-	const struct registry_cluster_change *c = arg;
+	return registry_clusters_of(atomic_load(&p->clusters));
+}
+
+int registry_write_clusters_locked(db *d, const char *id, unsigned flags)
+{
+	json_t *list = registry_clusters_of(flags);
+	char *text = list ? json_dumps(list, JSON_COMPACT) : NULL;
 	sqlite3_stmt *st = NULL;
-	int rc = db_prepare(d, "UPDATE partners SET clusters = ?2, updated_at = ?3 WHERE id = ?1",
-			    &st);
+	int rc = text ? db_prepare(d, "UPDATE partners SET clusters = ?2, updated_at = ?3"
+				      " WHERE id = ?1", &st)
+		      : WN_ENOMEM;
 	if (rc == 0) {
-		sqlite3_bind_text(st, 1, c->id, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(st, 2, c->clusters, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 2, text, -1, SQLITE_TRANSIENT);
 		sqlite3_bind_int64(st, 3, time_now_ms());
-		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
+		rc = sqlite3_step(st) == SQLITE_DONE && sqlite3_changes(db_handle(d)) == 1 ? 0
+											: WN_EDB;
 	}
 	sqlite3_finalize(st);
+	free(text);
+	json_decref(list);
 	return rc;
 }
 
-int registry_set_clusters(registry *r, struct registry_partner *p, unsigned flags)
+void registry_take_clusters(registry *r, struct registry_partner *p, unsigned flags)
 {
-	unsigned before = atomic_exchange(&p->clusters, flags);
-	json_t *list = registry_clusters(p);
-	struct registry_cluster_change c = { p->id, list ? json_dumps(list, JSON_COMPACT) : NULL };
-	json_t *entry = json_pack("{s:s,s:I,s:s,s:O}", "type", "registry.clusters", "ts",
-				  (json_int_t)time_now_ms(), "partner", p->id, "clusters", list);
-	int64_t idx;
-	char leaf[65];
-	int rc = c.clusters && entry ? store_audit_with(r->audit, registry_update_clusters, &c, entry,
-							&idx, leaf)
-				     : WN_ENOMEM;
-	if (rc != 0)
-		atomic_store(&p->clusters, before);
-	else
-		atomic_fetch_add(&r->version, 1);
-	free(c.clusters);
-	json_decref(list);
-	json_decref(entry);
-	return rc;
+	atomic_store(&p->clusters, flags);
+	atomic_fetch_add(&r->version, 1);
 }
 
 /* ---- changes ----------------------------------------------------------- */

@@ -106,11 +106,16 @@ int registry_member(const struct registry_partner *p);
 /* 1 when the partner takes part in cluster (NULL cluster: any). */
 int registry_in_cluster(const struct registry_partner *p, const char *cluster);
 
-/* The partner's clusters as an array of codes; json_decref(). */
+/* The partner's clusters (or those of flags) as an array of codes;
+ * json_decref(). */
 json_t *registry_clusters(const struct registry_partner *p);
+json_t *registry_clusters_of(unsigned flags);
 
-/* Sets the clusters a partner takes part in (a policy change), durably. */
-int registry_set_clusters(registry *r, struct registry_partner *p, unsigned flags);
+/* A policy change's clusters for partner id, written in its row inside the
+ * writer transaction that adopts the policy; once that is committed,
+ * registry_take_clusters makes them so in memory. */
+int registry_write_clusters_locked(db *d, const char *id, unsigned flags);
+void registry_take_clusters(registry *r, struct registry_partner *p, unsigned flags);
 
 /* Changes a partner's state, durably and in the audit log, naming who did
  * it and why, when it is in one of the states of from (REGISTRY_FROM bits;

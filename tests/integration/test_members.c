@@ -383,6 +383,64 @@ static void test_r22_suspension_does_not_bypass_a_vote(void **state)
 	assert_string_equal(st, "rejected");
 }
 
+/* A policy is adopted whole or not at all: when one partner's clusters
+ * cannot be written, no other partner's change and no new version stand. */
+static void test_r24_policy_change_adopted_whole_or_not_at_all(void **state)
+{
+	struct fed *f = *state;
+	char id[WN_ID_LEN + 1], st[16], path[512];
+	sqlite3 *db = NULL;
+	fed_file(f, "data/broker.db", path, sizeof(path));
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	assert_int_equal(sqlite3_exec(db, "CREATE TRIGGER wn_test_fail BEFORE UPDATE OF clusters"
+				      " ON partners WHEN NEW.id = 'xonar' BEGIN SELECT"
+				      " RAISE(ABORT, 'injected'); END;", NULL, NULL, NULL),
+			 SQLITE_OK);
+	long before = dbq(f, "data/broker.db", "SELECT COUNT(*) FROM audit_log");
+	char alcander[128];
+	assert_int_equal(dbq_text(f, "data/broker.db", alcander, sizeof(alcander),
+				  "SELECT clusters FROM partners WHERE id = 'alcander'"), 0);
+	assert_string_not_equal(alcander, "[\"jeugd\"]");
+	assert_int_equal(write_file(f, "policy.json",
+				    "{\"approval_rule\": \"municipality_and_majority\","
+				    " \"notice_months\": 2, \"max_consent_days\": 365,"
+				    " \"max_partners\": 64, \"clusters\": {\"alcander\": [\"jeugd\"],"
+				    " \"xonar\": [\"volwassenen\"]}}"), 0);
+	if (cli(f, "gemeente-heerlen", "policy propose policy.json") != 0)
+		fed_sh(f, "cat cli.err >&2");
+	proposal_of(f, "policy-v2", id);
+	int failed = 0;
+	for (size_t i = 0; i < NNODES; i++) {
+		if (i == GEMEENTE)
+			continue;
+		int rc = vote(f, i, id, 1);
+		assert_true(rc == 0 || rc == WN_EDB); /* the deciding voter hears it failed */
+		failed += rc == WN_EDB;
+	}
+	assert_int_equal(failed, 1);
+	proposal_status(f, id, st, sizeof(st));
+	assert_string_equal(st, "approved");
+	assert_int_equal(sqlite3_exec(db, "DROP TRIGGER wn_test_fail", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	/* nothing of it stands: no version 2, alcander's clusters as they were */
+	char now[128];
+	assert_int_equal(dbq_text(f, "data/broker.db", now, sizeof(now),
+				  "SELECT clusters FROM partners WHERE id = 'alcander'"), 0);
+	assert_string_equal(now, alcander);
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT MAX(version) FROM policy"), 1);
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM partners WHERE id = 'xonar'"
+			     " AND clusters = '[\"volwassenen\"]'"), 0);
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM audit_log WHERE idx > %ld"
+			     " AND type IN ('policy.adopt', 'registry.clusters')", before), 0);
+	wn_client *c = client_of(f, RADAR);
+	wn_partner_list *l = NULL;
+	assert_int_equal(wn_directory(c, &l), 0);
+	assert_int_equal(l->policy_version, 1);
+	wn_partner_list_free(l);
+	wn_client_close(c);
+}
+
 static void test_r24_policy_change_approved_in_force_everywhere(void **state)
 {
 	struct fed *f = *state;
@@ -900,6 +958,7 @@ int main(void)
 		cmocka_unit_test(test_r22_join_rejected_by_one_under_unanimous),
 		cmocka_unit_test(test_r24_policy_change_lacking_approval_refused),
 		cmocka_unit_test(test_r22_suspension_does_not_bypass_a_vote),
+		cmocka_unit_test(test_r24_policy_change_adopted_whole_or_not_at_all),
 		cmocka_unit_test(test_r24_policy_change_approved_in_force_everywhere),
 		cmocka_unit_test(test_r22_join_admitted_under_majority),
 		cmocka_unit_test(test_r23_notice_no_new_case_running_case_continues),
