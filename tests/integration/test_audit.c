@@ -518,8 +518,9 @@ static void test_r20_integrity_lost_cosignature_sent_again(void **state)
 	assert_int_equal(fed_wait_up(f, GEMEENTE, NNODES, 10000), 0);
 	assert_int_equal(broker_entries(f), n); /* no new checkpoint to co-sign instead */
 	assert_int_equal(wait_witnessed(f, 8000), n);
-	assert_int_equal(dbq(f, "data/radar.db", "SELECT cosigned FROM broker_checkpoints"
-			     " WHERE size=%ld", n), 1);
+	/* radar marks it once the broker's reply is back: just after the broker has it */
+	assert_int_equal(dbq_wait(f, "data/radar.db", 1, 5000, "SELECT cosigned FROM"
+				  " broker_checkpoints WHERE size=%ld", n), 1);
 }
 
 /* The broker killed after it acknowledged lookups but before it made their
