@@ -67,14 +67,16 @@ static int breaches_room_locked(db *d, const char *source, const char *kind, con
  * assessed on, and what came after it goes to a follow-up entry of its own
  * ("SUBJECT#ID"), unassessed, on a clock of its own. *skip: nothing new. */
 static int breaches_follow_locked(db *d, const char *source, const char *kind, const char *day,
-				  char *subject, size_t cap, int64_t *count, int *skip)
+				  char *subject, size_t cap, int64_t *count, int *skip,
+				  int64_t *assessed_at)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = db_prepare(d, "SELECT id, count, risk IS NOT NULL FROM breaches WHERE source = ?"
-			       " AND kind = ? AND subject = ? AND day = ?", &st);
+	int rc = db_prepare(d, "SELECT id, count, risk IS NOT NULL, assessed_at FROM breaches"
+			       " WHERE source = ? AND kind = ? AND subject = ? AND day = ?", &st);
 	if (rc != 0)
 		return rc;
 	*skip = 0;
+	*assessed_at = 0;
 	for (int hop = 0; hop < 16; hop++) {
 		sqlite3_reset(st);
 		sqlite3_bind_text(st, 1, source, -1, SQLITE_TRANSIENT);
@@ -95,6 +97,7 @@ static int breaches_follow_locked(db *d, const char *source, const char *kind, c
 			break;
 		}
 		*count -= had;
+		*assessed_at = sqlite3_column_int64(st, 3);
 		snprintf(subject + len, cap - len, "#%lld", (long long)id);
 	}
 	sqlite3_finalize(st);
@@ -113,7 +116,7 @@ static int breaches_put_locked(db *d, sqlite3_stmt *st, const char *source, cons
 		first = now;
 	if (last < first || last > now)
 		last = now;
-	date_of_ms(first, day);
+	date_utc_of_ms(first, day); /* the day secevent_digest counts by */
 	int room = 1;
 	snprintf(subject, sizeof(subject), "%s%.128s", addr[0] ? "" : "claimed:",
 		 addr[0] ? addr : peer);
@@ -122,13 +125,14 @@ static int breaches_put_locked(db *d, sqlite3_stmt *st, const char *source, cons
 		return rc;
 	if (!room)
 		snprintf(subject, sizeof(subject), "over the day's limit");
-	int64_t count = json_integer_value(json_object_get(r, "count"));
+	int64_t count = json_integer_value(json_object_get(r, "count")), assessed_at = 0;
 	int skip = 0;
 	if ((rc = breaches_follow_locked(d, source, kind, day, subject, sizeof(subject), &count,
-					 &skip)) != 0 || skip)
+					 &skip, &assessed_at)) != 0 || skip)
 		return rc;
-	if (strchr(subject, '#') != NULL && first < last)
-		first = last; /* a follow-up's clock starts with what came after */
+	/* a follow-up's clock starts with what came after the assessment */
+	if (assessed_at > first)
+		first = assessed_at < last ? assessed_at : last;
 	sqlite3_reset(st);
 	sqlite3_bind_text(st, 1, source, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 2, kind, -1, SQLITE_TRANSIENT);

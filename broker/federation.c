@@ -130,12 +130,15 @@ static int federation_director_rank(const char *partner, void *arg)
 }
 
 /* An ended partner leaves its running cases (Heerlen 14.2: they were to be
- * finished first); once per ended partner and start, retried on failure. */
+ * finished first), and so does a revoked one, which can never act in them
+ * again; once per such partner and start, retried on failure. */
 static void federation_release_ended(struct broker *b)
 {
 	for (size_t i = 0; i < registry_count(b->reg); i++) {
 		struct registry_partner *p = registry_at(b->reg, i);
-		if (atomic_load(&p->state) != PARTNER_ENDED || atomic_load(&p->cases_released))
+		int state = atomic_load(&p->state);
+		if ((state != PARTNER_ENDED && state != PARTNER_REVOKED) ||
+		    atomic_load(&p->cases_released))
 			continue;
 		struct store_case_release r = { b->audit.log, p->id, federation_director_rank, b,
 						b->case_retention_days, 0, 0 };

@@ -531,6 +531,8 @@ int registry_member(const struct registry_partner *p)
 
 int registry_in_cluster(const struct registry_partner *p, const char *cluster)
 {
+	if (p == NULL)
+		return 0;
 	if (cluster == NULL)
 		return 1;
 	return (atomic_load(&p->clusters) & vocab_cluster(cluster)) != 0;

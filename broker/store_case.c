@@ -258,8 +258,12 @@ int store_case_list(db *d, const char *partner, int limit, json_t **out)
 static int member_insert(db *d, const char *case_id, const char *partner, const char *by)
 {
 	sqlite3_stmt *st = NULL;
+	/* checked again where it is written: a membership that ended meanwhile
+	 * does not slip into a case after the broker released its cases */
 	int rc = db_prepare(d, "INSERT INTO case_members(case_id, partner, joined_at, added_by)"
-			       " VALUES (?1, ?2, ?3, ?4) ON CONFLICT(case_id, partner) DO UPDATE"
+			       " SELECT ?1, ?2, ?3, ?4 WHERE NOT EXISTS (SELECT 1 FROM partners"
+			       " WHERE id = ?2 AND status IN ('ended', 'revoked'))"
+			       " ON CONFLICT(case_id, partner) DO UPDATE"
 			       " SET joined_at = ?3, added_by = ?4, left_at = NULL", &st);
 	if (rc != 0)
 		return rc;
@@ -268,6 +272,8 @@ static int member_insert(db *d, const char *case_id, const char *partner, const 
 	sqlite3_bind_int64(st, 3, time_now_ms());
 	sqlite3_bind_text(st, 4, by, -1, SQLITE_TRANSIENT);
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
+	if (rc == 0 && sqlite3_changes(db_handle(d)) != 1)
+		rc = WN_EREVOKED;
 	sqlite3_finalize(st);
 	return rc;
 }

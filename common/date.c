@@ -90,6 +90,11 @@ static void date_format(int64_t day, char out[DATE_LEN + 1])
 	snprintf(out, DATE_LEN + 1, "%04d-%02d-%02d", y, m, d);
 }
 
+void date_utc_of_ms(int64_t ms, char out[DATE_LEN + 1])
+{
+	date_format(floor_div(ms, 86400000), out);
+}
+
 void date_of_ms(int64_t ms, char out[DATE_LEN + 1])
 {
 	date_format(floor_div(ms + date_dutch_offset_ms(ms), 86400000), out);
@@ -101,7 +106,8 @@ void date_today_plus(int days, char out[DATE_LEN + 1])
 	date_format(floor_div(now + date_dutch_offset_ms(now), 86400000) + days, out);
 }
 
-int64_t date_add_months_ms(int64_t ms, int months)
+/* ms (UTC) plus months, on the same day of the month or the month's last. */
+static int64_t date_add_months_utc(int64_t ms, int months)
 {
 	int y, m, d;
 	int64_t day = floor_div(ms, 86400000);
@@ -112,6 +118,13 @@ int64_t date_add_months_ms(int64_t ms, int months)
 	int64_t next = tm == 12 ? date_days(ty + 1, 1, 1) : date_days(ty, tm + 1, 1);
 	int len = (int)(next - first);
 	return (first + (d < len ? d : len) - 1) * 86400000 + (ms - day * 86400000);
+}
+
+int64_t date_add_months_ms(int64_t ms, int months)
+{
+	/* on the Dutch calendar and clock: the same Dutch day and hour */
+	int64_t local = date_add_months_utc(ms + date_dutch_offset_ms(ms), months);
+	return local - date_dutch_offset_ms(local - date_dutch_offset_ms(local));
 }
 
 int date_month_range(const char *month, int64_t *from, int64_t *to)

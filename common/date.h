@@ -22,9 +22,13 @@ void date_of_ms(int64_t ms, char out[DATE_LEN + 1]);
  * time (last Sunday of March to last Sunday of October, 01:00 UTC). */
 int64_t date_dutch_offset_ms(int64_t ms);
 
-/* ms plus whole calendar months (UTC), on the same day of the month or
- * on the month's last day when it is shorter (31 December + 2 months:
- * 28 or 29 February). */
+/* The UTC date of a millisecond timestamp (the day security events are
+ * counted by). */
+void date_utc_of_ms(int64_t ms, char out[DATE_LEN + 1]);
+
+/* ms plus whole calendar months, on the same Dutch day of the month and
+ * time of day, or on the month's last day when it is shorter (31 December
+ * + 2 months: 28 or 29 February). */
 int64_t date_add_months_ms(int64_t ms, int months);
 
 /* A calendar month "YYYY-MM" (years 2000–9999) as the UTC milliseconds

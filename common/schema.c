@@ -106,12 +106,16 @@ int schema_valid_code(const char *s)
 }
 
 /* 1 for the code points Unicode counts as white space or that print as
- * nothing (zero-width and byte-order marks). */
+ * nothing: zero-width, format and bidirectional marks, the soft hyphen,
+ * Hangul fillers, variation selectors and tags. */
 static int text_is_space(uint32_t c)
 {
-	return c == ' ' || (c >= 0x09 && c <= 0x0d) || c == 0x85 || c == 0xa0 || c == 0x1680 ||
-	       c == 0x180e || (c >= 0x2000 && c <= 0x200d) || c == 0x2028 || c == 0x2029 ||
-	       c == 0x202f || c == 0x205f || c == 0x2060 || c == 0x3000 || c == 0xfeff;
+	return c == ' ' || (c >= 0x09 && c <= 0x0d) || c == 0x85 || c == 0xa0 || c == 0xad ||
+	       c == 0x34f || c == 0x115f || c == 0x1160 || c == 0x1680 || c == 0x17b4 ||
+	       c == 0x17b5 || (c >= 0x180b && c <= 0x180f) || (c >= 0x2000 && c <= 0x200f) ||
+	       (c >= 0x2028 && c <= 0x202f) || (c >= 0x205f && c <= 0x206f) || c == 0x3000 ||
+	       c == 0x3164 || (c >= 0xfe00 && c <= 0xfe0f) || c == 0xfeff || c == 0xffa0 ||
+	       (c >= 0xe0000 && c <= 0xe0fff);
 }
 
 int schema_text_given(const char *s, size_t min)

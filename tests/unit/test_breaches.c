@@ -122,9 +122,12 @@ static void r21_breach_assessed_entry_does_not_absorb_later_events(void **state)
 	assert_int_equal(n, 1);
 	assert_int_equal(json_integer_value(json_object_get(e, "count")), 5);
 	int64_t follow = json_integer_value(json_object_get(e, "id"));
+	int64_t follow_first = json_integer_value(json_object_get(e, "first_seen"));
 	e = entry_with_state(list, "closed", &n);
 	assert_int_equal(n, 1);
 	assert_int_equal(json_integer_value(json_object_get(e, "count")), 3);
+	/* its clock starts after the assessment, not with the day's first event */
+	assert_true(follow_first >= json_integer_value(json_object_get(e, "assessed_at")));
 	json_decref(list);
 	/* it grows until it is assessed in turn; then the next one starts */
 	report(t->d, 10);

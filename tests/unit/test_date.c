@@ -68,6 +68,16 @@ static void r23_notice_months_end_on_the_month_end(void **state)
 	char day[DATE_LEN + 1];
 	date_of_ms(date_add_months_ms(INT64_C(1767139200000) + noon, 2), day);
 	assert_string_equal(day, "2026-02-28");
+	/* the Dutch day counts: 2025-12-30T23:30Z is 00:30 on 31 December there,
+	 * so the end is 00:30 on 28 February (23:30Z on the 27th) */
+	const int64_t half_past_23 = 23 * INT64_C(3600000) + 30 * INT64_C(60000);
+	assert_int_equal(date_add_months_ms(INT64_C(1767052800000) + half_past_23, 2),
+			 INT64_C(1772150400000) + half_past_23);
+	/* and the Dutch hour, across the change to summer time: 2026-01-31T12:00Z
+	 * (13:00 CET) + 2 = 31 March 13:00 CEST, 11:00Z */
+	assert_int_equal(date_add_months_ms(INT64_C(1769860800000), 2), INT64_C(1774954800000));
+	date_utc_of_ms(INT64_C(1767052800000) + half_past_23, day);
+	assert_string_equal(day, "2025-12-30");
 }
 
 int main(void)
