@@ -64,20 +64,6 @@ struct answer_ctx {
 	struct answer_person people[HOUSEHOLD_MAX];
 };
 
-/* Being known at a partner that answers only on consent (mental-health,
- * addiction care) is itself health data: the consent names such a class. */
-static int answer_consent_names_health(const json_t *object)
-{
-	size_t i;
-	json_t *x;
-	json_array_foreach(json_object_get(json_object_get(object, "document"), "special"), i, x) {
-		enum vocab_special s = vocab_special_from_name(json_string_value(x));
-		if (s == VOCAB_HEALTH || s == VOCAB_MENTAL_HEALTH || s == VOCAB_ADDICTION)
-			return 1;
-	}
-	return 0;
-}
-
 /* The ground for everyone at once: the partner's own rules and, without
  * consent, the Bijlage 3 motivation. Sets a->refusal or the detail hash. */
 static void answer_check_ground(struct answer_ctx *a, const json_t *motivation)
@@ -115,7 +101,7 @@ static void answer_check_consent(struct answer_ctx *a, struct answer_person *ap,
 					  json_object_get(person, "consent_attest"), a->requester->id,
 					  ap->bsn, NULL, why, sizeof(why)) == 0;
 	if (ok && a->n->profile.lookups == PROFILE_LOOKUPS_CONSENT &&
-	    !answer_consent_names_health(consent)) {
+	    !consent_names_health(consent)) {
 		snprintf(why, sizeof(why), "the consent names no health, mental-health or addiction "
 			 "data");
 		ok = 0;

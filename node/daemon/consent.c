@@ -25,6 +25,7 @@
 #include "secevent.h"
 #include "secret.h"
 #include "store.h"
+#include "vocab.h"
 
 static const char CONSENT_AAD[] = "wijknet-consent-at-rest-v1";
 #define CONSENT_OBJECT_MAX (64 * 1024)
@@ -475,4 +476,16 @@ json_t *local_consent(struct node *n, const char *op, json_t *rq)
 		return consent_list(n, rq);
 	snprintf(err, sizeof(err), "unknown operation '%.48s'", op);
 	return local_error(WN_EPROTO, err);
+}
+
+int consent_names_health(const json_t *object)
+{
+	size_t i;
+	json_t *x;
+	json_array_foreach(json_object_get(json_object_get(object, "document"), "special"), i, x) {
+		enum vocab_special s = vocab_special_from_name(json_string_value(x));
+		if (s == VOCAB_HEALTH || s == VOCAB_MENTAL_HEALTH || s == VOCAB_ADDICTION)
+			return 1;
+	}
+	return 0;
 }

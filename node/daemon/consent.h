@@ -45,4 +45,9 @@ int consent_verify_presented(struct node *n, const json_t *query, const json_t *
 			     const json_t *attest, const char *requester, const char *bsn,
 			     const json_t *categories, char *err, size_t errcap);
 
+/* 1 when a consent object's document names health, mental-health or
+ * addiction data as special: being known at a partner that answers only on
+ * consent is itself such data. */
+int consent_names_health(const json_t *object);
+
 #endif

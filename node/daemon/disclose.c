@@ -201,6 +201,12 @@ static void disclose_check_ground(struct disclose_ctx *c, const json_t *sealed)
 			refuse(c, "consent_invalid", err);
 			return;
 		}
+		if (c->n->profile.lookups == PROFILE_LOOKUPS_CONSENT &&
+		    !consent_names_health(json_object_get(sealed, "consent"))) {
+			refuse(c, "consent_required", "this partner discloses only on a consent that "
+						      "names health, mental-health or addiction data");
+			return;
+		}
 		snprintf(c->detail_hash, sizeof(c->detail_hash), "%s",
 			 json_string_value(json_object_get(json_object_get(q, "consent"), "version")));
 		return;

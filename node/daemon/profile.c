@@ -147,6 +147,18 @@ int profile_request_decision(const struct profile *p, const json_t *categories,
 			 ground);
 		return WN_EDENIED;
 	}
+	/* a partner that says even whether it knows someone only on consent
+	 * (mental-health, addiction care) discloses no more on less: on the
+	 * client's consent, the law, or its own judgement of a conflict of duties */
+	if (p->lookups == PROFILE_LOOKUPS_CONSENT && ground != NULL &&
+	    strcmp(ground, "consent") != 0 && strcmp(ground, "legal_obligation") != 0 &&
+	    strcmp(ground, "conflict_of_duties") != 0) {
+		*reason = "consent_required";
+		snprintf(detail, detailcap, "this partner discloses only on the client's consent "
+			 "naming health data, a legal obligation or its own conflict of duties, not "
+			 "on '%s'", ground);
+		return WN_EDENIED;
+	}
 	json_array_foreach(categories, i, x) {
 		if (!profile_lists(p->share, json_string_value(x))) {
 			*reason = "not_shared";

@@ -17,6 +17,7 @@
 
 #include "wijknet.h"
 #include "config.h"
+#include "consent.h"
 #include "profile.h"
 
 /* Loads {"profile": PROFILE} as a config and the profile of it. */
@@ -136,10 +137,53 @@ static void r15_own_rules_lookup_decided_first(void **state)
 	assert_non_null(strstr(err, "lookup_grounds"));
 }
 
+/* A partner that answers lookups only on consent (mental-health, addiction
+ * care: "al dan niet bekend … na toestemming") discloses no more on less. */
+static void r06_partner_profile_consent_only_binds_requests(void **state)
+{
+	(void)state;
+	struct profile p;
+	char err[256], detail[256];
+	const char *reason = NULL;
+	json_t *cats = json_pack("[s]", "zrm.financien");
+	assert_int_equal(load("{\"lookups\": \"consent_required\", \"share\": [\"zrm.financien\"]}",
+			      &p, err, sizeof(err)), 0);
+	static const char *const refused[] = { "public_task", "vital_interest", "legitimate_interest",
+					       "contract" };
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		reason = NULL;
+		assert_int_not_equal(profile_request_decision(&p, cats, refused[i], &reason, detail,
+							      sizeof(detail)), 0);
+		assert_string_equal(reason, "consent_required");
+	}
+	static const char *const allowed[] = { "consent", "legal_obligation", "conflict_of_duties" };
+	for (size_t i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++)
+		assert_int_equal(profile_request_decision(&p, cats, allowed[i], &reason, detail,
+							  sizeof(detail)), 0);
+	profile_free(&p);
+	/* a partner that answers lookups discloses on any ground its profile lists */
+	assert_int_equal(load("{\"share\": [\"zrm.financien\"]}", &p, err, sizeof(err)), 0);
+	assert_int_equal(profile_request_decision(&p, cats, "public_task", &reason, detail,
+						  sizeof(detail)), 0);
+	profile_free(&p);
+	json_decref(cats);
+	/* and the consent it needs names health data */
+	json_t *with = json_pack("{s:{s:[s]}}", "document", "special", "mental_health");
+	json_t *without = json_pack("{s:{s:[]}}", "document", "special");
+	json_t *criminal = json_pack("{s:{s:[s]}}", "document", "special", "criminal");
+	assert_true(consent_names_health(with));
+	assert_false(consent_names_health(without));
+	assert_false(consent_names_health(criminal));
+	json_decref(with);
+	json_decref(without);
+	json_decref(criminal);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(r06_partner_profile_read_strictly),
+		cmocka_unit_test(r06_partner_profile_consent_only_binds_requests),
 		cmocka_unit_test(r18_rectify_shielded_lookup_as_the_profile_says),
 		cmocka_unit_test(r15_own_rules_lookup_decided_first),
 	};
