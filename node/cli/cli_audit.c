@@ -15,6 +15,7 @@
 #include <openssl/err.h>
 
 #include "cli.h"
+#include "encoding.h"
 #include "fileio.h"
 #include "pki.h"
 #include "tlog.h"
@@ -215,6 +216,44 @@ static json_t *audit_cosignatures(sqlite3 *conn, const struct partner_cert *pc, 
 	return fault;
 }
 
+/* A row's pseudonym against its entry's hex: a row whose pseudonym was
+ * purged (NULL) is not compared, one that holds a pseudonym must hold the
+ * entry's. */
+static int audit_same_index(sqlite3_stmt *st, int col, const json_t *v)
+{
+	if (sqlite3_column_type(st, col) == SQLITE_NULL)
+		return 1;
+	const char *hex = json_string_value(v);
+	int len = sqlite3_column_bytes(st, col);
+	const unsigned char *blob = sqlite3_column_blob(st, col);
+	if (hex == NULL || blob == NULL || strlen(hex) != 2 * (size_t)len || len > 64)
+		return 0;
+	char mine[129];
+	hex_encode(blob, (size_t)len, mine);
+	return strcmp(mine, hex) == 0;
+}
+
+/* A disclosure the ledger holds whose row is gone: deleted to hide it. */
+static json_t *audit_rows_missing(sqlite3 *conn)
+{
+	sqlite3_stmt *st = NULL;
+	json_t *fault = NULL;
+	if (sqlite3_prepare_v2(conn, "SELECT l.idx, l.msg_id FROM ledger l WHERE l.type ="
+				     " 'disclosure' AND NOT EXISTS (SELECT 1 FROM disclosures d"
+				     " WHERE d.ledger_idx = l.idx) ORDER BY l.idx LIMIT 1", -1, &st,
+			       NULL) != SQLITE_OK)
+		return NULL;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		const char *rid = (const char *)sqlite3_column_text(st, 1);
+		fault = json_pack("{s:s,s:I,s:s,s:s}", "kind", "index_altered", "index",
+				  (json_int_t)sqlite3_column_int64(st, 0), "message",
+				  "a disclosure in the ledger has no row in the disclosures table: "
+				  "deleted from the index", "request_id", rid ? rid : "");
+	}
+	sqlite3_finalize(st);
+	return fault;
+}
+
 /* A node's disclosures must say what its ledger says (the table is an index). */
 static json_t *audit_cross_check(sqlite3 *conn)
 {
@@ -240,8 +279,8 @@ static json_t *audit_cross_check(sqlite3 *conn)
 				   : json_is_string(v) && sqlite3_column_type(st, i) == SQLITE_TEXT &&
 					     strcmp((const char *)sqlite3_column_text(st, i),
 						    json_string_value(v)) == 0;
-			if (strcmp(col, "subject_index") == 0)
-				same = 1; /* a blob; its hex is in the entry */
+			if (strcmp(col, "subject_index") == 0) /* a blob; its hex is in the entry */
+				same = audit_same_index(st, i, v);
 			if (!same)
 				fault = json_pack("{s:s,s:s,s:s}", "kind", "index_altered", "message",
 						  "a disclosure's row no longer says what its ledger "
@@ -255,7 +294,7 @@ static json_t *audit_cross_check(sqlite3 *conn)
 		json_decref(entry);
 	}
 	sqlite3_finalize(st);
-	return fault;
+	return fault != NULL ? fault : audit_rows_missing(conn);
 }
 
 static void audit_progress(void *arg, uint64_t done, uint64_t total)

@@ -151,7 +151,9 @@ static int report_collect_run(db *d, void *arg)
 	int truncated = json_array_size(records) >= REPORT_MAX_ROWS ||
 			json_array_size(disclosures) >= REPORT_MAX_ROWS ||
 			json_array_size(rights) >= REPORT_MAX_ROWS ||
-			json_array_size(removals) >= REPORT_MAX_ROWS;
+			json_array_size(removals) >= REPORT_MAX_ROWS ||
+			json_array_size(consents) >= REPORT_MAX_ROWS ||
+			json_array_size(notices) >= REPORT_MAX_ROWS;
 	known |= json_array_size(consents) > 0 || json_array_size(notices) > 0;
 	c->body = json_pack("{s:b,s:o,s:o,s:o,s:o,s:o,s:o}", "known", known, "records", records,
 			    "disclosures", disclosures, "rights", rights, "removals", removals,

@@ -843,10 +843,17 @@ struct decision_in {
  * older decision arriving late changes nothing. */
 static const char *rights_decision_step(const char *from, const char *to)
 {
+	/* a partner whose answer was lost or late (unavailable, invalid, error)
+	 * or came without the person checked registered it all the same when its
+	 * decision comes: the decision stands, with its motivation */
+	static const char *const undecided[] = { "registered", "unavailable", "invalid", "error",
+						 "not_checked", NULL };
 	if (strcmp(from, to) == 0)
 		return "repeated";
-	if (strcmp(from, "registered") == 0 || (strcmp(from, "granted") == 0 &&
-						  strcmp(to, "executed") == 0))
+	for (size_t i = 0; undecided[i] != NULL; i++)
+		if (strcmp(from, undecided[i]) == 0)
+			return "recorded";
+	if (strcmp(from, "granted") == 0 && strcmp(to, "executed") == 0)
 		return "recorded";
 	return "stale";
 }

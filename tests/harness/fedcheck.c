@@ -351,3 +351,21 @@ int fed_test_end(const char *name, int failed, int64_t t0)
 			fed_sanitizer_reports);
 	return failed || fed_sanitizer_reports ? 1 : 0;
 }
+
+void db_exec_on(struct fed *f, const char *rel, const char *fmt, ...)
+{
+	char path[512], sql[2048], *err = NULL;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(sql, sizeof(sql), fmt, ap);
+	va_end(ap);
+	sqlite3 *d = NULL;
+	fed_file(f, rel, path, sizeof(path));
+	assert_int_equal(sqlite3_open(path, &d), SQLITE_OK);
+	sqlite3_busy_timeout(d, 5000);
+	if (sqlite3_exec(d, sql, NULL, NULL, &err) != SQLITE_OK)
+		print_error("%s: %s: %s\n", rel, sql, err);
+	assert_null(err);
+	assert_true(sqlite3_changes(d) > 0 || strncmp(sql, "DELETE", 6) != 0);
+	sqlite3_close(d);
+}

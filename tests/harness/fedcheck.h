@@ -108,4 +108,9 @@ int fed_test_end(const char *name, int failed, int64_t t0);
 /* The broker's listen URL. */
 void broker_url(struct fed *f, char *out, size_t cap);
 
+/* Runs SQL (printf-style) on the database rel of the federation, as an
+ * operator (or an intruder) with the file could, while the daemons run. */
+void db_exec_on(struct fed *f, const char *rel, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 #endif

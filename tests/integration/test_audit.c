@@ -101,25 +101,6 @@ static void db_copy(struct fed *f, const char *src_rel, const char *dst_rel)
 	sqlite3_close(d);
 }
 
-static void db_exec_on(struct fed *f, const char *rel, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void db_exec_on(struct fed *f, const char *rel, const char *fmt, ...)
-{
-	char path[512], sql[2048], *err = NULL;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(sql, sizeof(sql), fmt, ap);
-	va_end(ap);
-	sqlite3 *d = NULL;
-	fed_file(f, rel, path, sizeof(path));
-	assert_int_equal(sqlite3_open(path, &d), SQLITE_OK);
-	if (sqlite3_exec(d, sql, NULL, NULL, &err) != SQLITE_OK)
-		print_error("%s: %s: %s\n", rel, sql, err);
-	assert_null(err);
-	assert_true(sqlite3_changes(d) > 0 || strncmp(sql, "DELETE", 6) != 0);
-	sqlite3_close(d);
-}
-
 /* Rewrites the broker's audit log in dst_rel as an operator holding the
  * broker's key could: entry `victim` altered, every leaf, subtree and
  * checkpoint recomputed and re-signed, so the database is consistent in
@@ -425,6 +406,16 @@ static void test_r20_integrity_node_ledger_tampering(void **state)
 	db_exec_on(f, "radar-index.db", "UPDATE disclosures SET outcome = 'not_known' WHERE"
 		   " outcome = 'known'");
 	expect_fault(f, "radar-index.db", "--cert ca/radar.crt", "index_altered", 0);
+	/* a disclosure moved to another person, or deleted, hides it from the
+	 * person's access report: the ledger still says it */
+	db_copy(f, "data/radar.db", "radar-moved.db");
+	db_exec_on(f, "radar-moved.db", "UPDATE disclosures SET subject_index = randomblob(32)"
+		   " WHERE subject_index IS NOT NULL");
+	expect_fault(f, "radar-moved.db", "--cert ca/radar.crt", "index_altered", 0);
+	db_copy(f, "data/radar.db", "radar-deleted.db");
+	db_exec_on(f, "radar-deleted.db", "DELETE FROM disclosures WHERE seq = (SELECT MAX(seq)"
+		   " FROM disclosures)");
+	expect_fault(f, "radar-deleted.db", "--cert ca/radar.crt", "index_altered", 0);
 }
 
 /* A partner that co-signs another root than the broker's checkpoint of that

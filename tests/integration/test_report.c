@@ -808,6 +808,10 @@ static void test_r18_rectify_answered_end_to_end(void **state)
 	assert_string_equal(jstr(rights_partner(s, "radar"), "status"), "registered");
 	assert_string_equal(jstr(rights_partner(s, "alcander"), "status"), "not_known");
 	json_decref(s);
+	/* sevagram's answer was lost on the way (as if it came too late): its
+	 * decision, when it comes, stands all the same */
+	db_exec_on(f, node_db("gemeente-heerlen"), "UPDATE client_rights_partners SET"
+		   " status = 'unavailable' WHERE request_id = '%s' AND partner = 'sevagram'", id);
 	/* radar grants now and corrects later; sevagram refuses, motivated */
 	assert_int_equal(decide(f, RADAR, id, "executed", NULL), WN_EINVAL);
 	assert_int_equal(decide(f, RADAR, id, "granted", NULL), 0);
