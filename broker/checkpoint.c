@@ -92,7 +92,7 @@ static void *checkpoint_main(void *arg)
 
 int broker_purge_now(struct broker *b)
 {
-	struct store_case_purge p = { b->audit.log, 0 };
+	struct store_case_purge p = { b->audit.log, b->ident->key, 0 };
 	int rc = db_writer_run(b->writer, store_case_purge, &p);
 	if (rc != 0)
 		log_msg(WN_LOG_ERROR, "purge_failed", "cases past their retention date: %s",

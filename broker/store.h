@@ -125,6 +125,7 @@ int store_case_release(db *d, void *arg);
  * audit entry (arg: struct store_case_purge). */
 struct store_case_purge {
 	tlog *log;
+	EVP_PKEY *key; /* signs the checkpoint that covers the purge, made with it */
 	long purged;
 };
 int store_case_purge(db *d, void *arg);

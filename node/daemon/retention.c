@@ -195,6 +195,12 @@ static int retention_ledger(db *d, struct retention_job *j)
 		rc = e ? ledger_append_locked(j->n->ledger, "log.purge", NULL, e, &lidx) : WN_ENOMEM;
 		j->pseudonyms += (long)json_array_size(done);
 		json_decref(e);
+		/* signed with the purge, in its transaction: a purge no checkpoint
+		 * covers is one anybody could have appended (audit verify) */
+		struct tlog_checkpoint_job cp = { j->n->ledger, j->n->ident->key, NULL };
+		if (rc == 0)
+			rc = tlog_checkpoint_locked(d, &cp);
+		json_decref(cp.made);
 	}
 	json_decref(todo);
 	json_decref(done);
