@@ -263,6 +263,9 @@ static int notice_store_run(db *d, void *arg)
 				      json_string_value(json_object_get(b, "source")), "kind",
 				      json_string_value(json_object_get(b, "kind")), "subject_index",
 				      idx, "due", due, "after_refusal", refusal != NULL);
+		/* retention keeps the pseudonym while the case runs */
+		if (e != NULL && json_object_get(b, "case") != NULL)
+			json_object_set(e, "case_id", json_object_get(b, "case"));
 		rc = e ? ledger_append_locked(s->n->ledger, "notice.received",
 					      json_string_value(json_object_get(b, "id")), e, &lidx)
 		       : WN_ENOMEM;

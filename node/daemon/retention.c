@@ -164,9 +164,11 @@ static int retention_ledger(db *d, struct retention_job *j)
 	sqlite3_stmt *st = NULL;
 	json_t *todo = json_array(), *done = json_array(), *x;
 	size_t i;
+	/* a queued notice stays, and what the ledger says of it */
 	int rc = db_prepare(d, "SELECT idx, entry FROM ledger WHERE purged_at IS NULL AND ts < ?1"
 			       " AND json_valid(entry) AND json_extract(entry, '$.subject_index') IS"
-			       " NOT NULL AND"
+			       " NOT NULL AND NOT (type = 'notice.received' AND EXISTS (SELECT 1 FROM"
+			       " notices q WHERE q.id = ledger.msg_id AND q.status = 'queued')) AND"
 			       CASE_ENDED("json_extract(entry, '$.case_id')") " LIMIT ?3", &st);
 	if (rc == 0) {
 		bind_cutoff(st, j);

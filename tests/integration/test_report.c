@@ -1114,6 +1114,20 @@ static void test_r19_retention_case_notifications_stay(void **state)
 	sqlite3_close(d);
 	assert_int_equal(cli(f, "radar", "records purge"), 0);
 	assert_int_equal(dbq(f, node_db("radar"), "%s", sql), in_case);
+	/* at the municipality, what the ledger says of a notice of the running case
+	 * keeps the person's pseudonym, however old */
+	const char *g = node_db("gemeente-heerlen");
+	assert_true(dbq_wait(f, g, 1, 10000, "SELECT COUNT(*) >= 1 FROM notices WHERE case_id ="
+			     " '%s'", case_main) == 1);
+	db_exec_on(f, g, "UPDATE ledger SET ts = 1577836800000 WHERE type = 'notice.received'");
+	db_exec_on(f, g, "UPDATE notices SET status = 'sent', sent_on = '2020-01-02'");
+	assert_int_equal(cli(f, "gemeente-heerlen", "records purge"), 0);
+	assert_int_equal(dbq(f, g, "SELECT COUNT(*) FROM ledger l JOIN notices n ON n.id = l.msg_id"
+			     " WHERE l.type = 'notice.received' AND n.case_id = '%s' AND"
+			     " (l.purged_at IS NOT NULL OR json_extract(l.entry, '$.subject_index')"
+			     " IS NULL)", case_main), 0);
+	assert_true(dbq(f, g, "SELECT COUNT(*) FROM ledger l JOIN notices n ON n.id = l.msg_id"
+			" WHERE l.type = 'notice.received' AND n.case_id = '%s'", case_main) >= 1);
 }
 
 /* ---- r25: management information --------------------------------------- */
