@@ -668,8 +668,8 @@ int store_case_purge(db *d, void *arg)
 		p->purged++;
 	}
 	json_decref(ids);
-	/* signed with the purge, in its transaction: a purge no checkpoint
-	 * covers is one anybody could have appended (audit verify) */
+	/* signed with the purge, in its transaction: the owner's checkpoint
+	 * covers a purge from the moment it exists */
 	if (rc == 0 && p->purged > 0 && p->key != NULL) {
 		struct tlog_checkpoint_job cp = { p->log, p->key, NULL };
 		rc = tlog_checkpoint_locked(d, &cp);

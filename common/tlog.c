@@ -661,17 +661,13 @@ static void verify_note_purge(struct verify_state *v, json_t *purged, const char
 			continue;
 		}
 		json_object_set_new(p, "named", json_true());
-		json_object_set_new(p, "at", json_integer((json_int_t)at));
 	}
 	json_decref(e);
 }
 
 /* A purged entry that no purge in the log names was not purged by the log's
- * owner: someone replaced its content. Nor was one whose purge no signed
- * checkpoint covers (signed_size: the largest): anybody can append an entry,
- * only the owner signs, and the owner checkpoints a purge as it makes it. */
-static void verify_purges_logged(struct verify_state *v, const json_t *purged,
-				 uint64_t signed_size)
+ * owner: someone replaced its content. */
+static void verify_purges_logged(struct verify_state *v, const json_t *purged)
 {
 	const char *key;
 	json_t *p;
@@ -682,15 +678,7 @@ static void verify_purges_logged(struct verify_state *v, const json_t *purged,
 				     "its content was replaced", key);
 			return;
 		}
-		uint64_t at = (uint64_t)json_integer_value(json_object_get(p, "at"));
-		if (at > signed_size && v->error == NULL) {
-			verify_fault(v, (uint64_t)strtoull(key, NULL, 10), "entry_altered",
-				     "entry %s is marked purged by entry %llu, which no signed "
-				     "checkpoint covers (the last is at %llu): its content was "
-				     "replaced", key, (unsigned long long)at,
-				     (unsigned long long)signed_size);
-			return;
-		}
+
 	}
 }
 
@@ -798,7 +786,7 @@ int tlog_verify(sqlite3 *conn, const char *name, X509 *cert, const json_t *witne
 		if (progress != NULL && (k & 0xffff) == 0)
 			progress(arg, k, count);
 	}
-	verify_purges_logged(&v, purged_map, ncp > 0 ? cps[ncp - 1].size : 0);
+	verify_purges_logged(&v, purged_map);
 	json_decref(purged_map);
 	/* an unreadable page ends the read early: that is no verification */
 	if (rc == 0 && v.error == NULL && step != SQLITE_DONE && step != SQLITE_ROW)

@@ -3,6 +3,7 @@
  * IT staff. Built on the public libwijknet API only: every command is a call
  * to the local node.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,8 +24,9 @@ static void usage(FILE *f)
 		"commands:\n"
 		"  health [--json]       the broker pings every partner's node; who is up\n"
 		"  directory [--json]    the partners in the verified directory\n"
-		"  lookup --bsn BSN --purpose CODE [--cluster C] [--partners a,b,...]\n"
-		"         [--actor ID --role ROLE] [--consent ID] [--deadline MS] [--json]\n"
+		"  lookup (--bsn BSN [--consent ID] | --household BSN[:CONSENT],...) --purpose CODE\n"
+		"         --ground CODE [--motivation FILE] [--cluster C] [--partners a,b,...]\n"
+		"         [--actor ID --role ROLE] [--deadline MS] [--json]\n"
 		"                        known / not-known at the partners in scope\n"
 		"  request --case ID --to P --bsn BSN --categories a,b --purpose CODE --ground CODE\n"
 		"         [--consent ID | --motivation FILE] [--json]\n"
@@ -51,7 +53,7 @@ static void usage(FILE *f)
 		"  records put|delete    store or delete one record\n"
 		"  records purge         remove now the records past their retention date\n"
 		"  backup --out DIR      a consistent copy of the node's database and key file\n"
-		"  case open|join|leave|close|list|informed\n"
+		"  case open|join|leave|close|list|informed|person|director|check\n"
 		"                        cases and the partners that take part in them\n"
 		"  consent register|refuse FILE, consent revoke --consent ID, consent list\n"
 		"                        the client's consents, kept at this node\n"
@@ -60,7 +62,7 @@ static void usage(FILE *f)
 		"  policy show|propose   the federation's policy, changed by agreement\n"
 		"  admin status|partners|suspend|resume|revoke|reload (--config BROKER.json)\n"
 		"                        the broker operator's view and actions\n"
-		"  breaches list|assess|notify (--config BROKER.json)\n"
+		"  breaches list|show|assess|notify (--config BROKER.json)\n"
 		"                        the breach register\n"
 		"  version               print the version (also --version)\n"
 		"\n"
@@ -103,6 +105,21 @@ int cli_fail(const char *what, int rc, wn_client *c)
 	}
 	fprintf(stderr, "wijknet: %s: %s (%s)\n", what, detail, wn_errname(rc));
 	return cli_status_of(rc);
+}
+
+int cli_invalid(const char *what, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (cli_json)
+		cli_print_json(json_pack("{s:{s:s,s:i,s:s,s:s,s:i}}", "error", "command", what,
+					 "code", WN_EINVAL, "name", wn_errname(WN_EINVAL),
+					 "message", msg, "exit", CLI_USAGE));
+	fprintf(stderr, "wijknet: %s: %s\n", what, msg);
+	return CLI_USAGE;
 }
 
 /* The lines of the usage that concern cmd, for `wijknet CMD --help`. */

@@ -28,6 +28,10 @@ int cli_status_of(int rc);
 /* Prints "wijknet: what: detail (name)" and returns the exit status. */
 int cli_fail(const char *what, int rc, wn_client *c);
 
+/* An invalid command line or input (an unreadable file, an unknown option):
+ * "wijknet: what: message" on stderr, and as JSON with --json; returns 2. */
+int cli_invalid(const char *what, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* Value of "--name VALUE" at argv[*i] (advancing *i), or NULL when argv[*i]
  * is not --name; exits with status 2 when the value is missing. */
 const char *cli_opt(int argc, char **argv, int *i, const char *name);
@@ -36,8 +40,9 @@ const char *cli_opt(int argc, char **argv, int *i, const char *name);
  * value, with a line on stderr naming the new name. */
 const char *cli_opt_renamed(int argc, char **argv, int *i, const char *old, const char *now);
 
-/* The text of a small JSON file (a motivation); NULL, with a message on
- * stderr, when it cannot be read. Caller frees. */
+/* The text of a small JSON file (a motivation); NULL, with the error given
+ * (cli_invalid: the caller exits CLI_USAGE), when it cannot be read. Caller
+ * frees. */
 char *cli_read_json_file(const char *path);
 
 /* Prints the refusal of an unknown option; returns exit status 2. */

@@ -216,13 +216,11 @@ static json_t *audit_cosignatures(sqlite3 *conn, const struct partner_cert *pc, 
 	return fault;
 }
 
-/* A row's pseudonym against its entry's hex: a row whose pseudonym was
- * purged (NULL) is not compared, one that holds a pseudonym must hold the
- * entry's. */
+/* A row's pseudonym against its entry's hex (the entry still holds one: its
+ * row must too; retention takes it from the row only once the entry's went,
+ * so a row emptied while its entry holds one was emptied to hide it). */
 static int audit_same_index(sqlite3_stmt *st, int col, const json_t *v)
 {
-	if (sqlite3_column_type(st, col) == SQLITE_NULL)
-		return 1;
 	const char *hex = json_string_value(v);
 	int len = sqlite3_column_bytes(st, col);
 	const unsigned char *blob = sqlite3_column_blob(st, col);
@@ -238,9 +236,9 @@ static json_t *audit_rows_missing(sqlite3 *conn)
 {
 	sqlite3_stmt *st = NULL;
 	json_t *fault = NULL;
-	if (sqlite3_prepare_v2(conn, "SELECT l.idx, l.msg_id FROM ledger l WHERE l.type ="
-				     " 'disclosure' AND NOT EXISTS (SELECT 1 FROM disclosures d"
-				     " WHERE d.ledger_idx = l.idx) ORDER BY l.idx LIMIT 1", -1, &st,
+	if (sqlite3_prepare_v2(conn, "SELECT l.idx, l.msg_id FROM ledger l LEFT JOIN disclosures d"
+				     " ON d.ledger_idx = l.idx WHERE l.type = 'disclosure' AND"
+				     " d.seq IS NULL ORDER BY l.idx LIMIT 1", -1, &st,
 			       NULL) != SQLITE_OK)
 		return NULL;
 	if (sqlite3_step(st) == SQLITE_ROW) {

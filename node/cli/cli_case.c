@@ -139,7 +139,7 @@ static int case_open(wn_client *c, struct case_args *a)
 		return 2;
 	}
 	if (a->urgent_file != NULL && (urgent = cli_read_json_file(a->urgent_file)) == NULL)
-		return 1;
+		return CLI_USAGE;
 	people = cli_split(a->people, &p.npeople);
 	if (a->consents != NULL)
 		consents = cli_split(a->consents, &p.nconsents);

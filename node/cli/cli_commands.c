@@ -2,6 +2,7 @@
  * cli_commands.c — wijknet subcommands beyond health and directory: lookups
  * and the partner's own records. Each is a thin layer over libwijknet.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,15 +38,14 @@ char *cli_read_json_file(const char *path)
 {
 	FILE *f = fopen(path, "r");
 	if (f == NULL) {
-		fprintf(stderr, "wijknet: %s: cannot open\n", path);
+		cli_invalid(path, "cannot open: %s", strerror(errno));
 		return NULL;
 	}
 	char *buf = malloc(JSON_FILE_MAX + 1);
 	size_t n = buf ? fread(buf, 1, JSON_FILE_MAX + 1, f) : 0;
 	fclose(f);
 	if (buf == NULL || n > JSON_FILE_MAX || n == 0) {
-		fprintf(stderr, "wijknet: %s: %s\n", path,
-			n == 0 ? "empty" : "larger than 16384 bytes");
+		cli_invalid(path, "%s", n == 0 ? "empty" : "larger than 16384 bytes");
 		free(buf);
 		return NULL;
 	}
@@ -55,8 +55,7 @@ char *cli_read_json_file(const char *path)
 
 int cli_unknown_option(const char *cmd, const char *opt)
 {
-	fprintf(stderr, "wijknet %s: unknown option '%s'\n", cmd, opt);
-	return 2;
+	return cli_invalid(cmd, "unknown option '%s'", opt);
 }
 
 const char **cli_split(char *s, size_t *n)
@@ -179,7 +178,7 @@ static int cmd_lookup(wn_client *c, int argc, char **argv)
 		p.partners = list = cli_split(partners, &p.npartners);
 	if (motivation_file != NULL && (p.motivation_json = motivation =
 						cli_read_json_file(motivation_file)) == NULL) {
-		status = 1;
+		status = CLI_USAGE;
 		goto out;
 	}
 	wn_lookup_result *r = NULL;

@@ -2,6 +2,7 @@
  * cli_consent.c — `wijknet consent`: register a signed consent declaration
  * or a refusal from a JSON file, revoke a consent, list them.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +27,7 @@ static char *read_small_file(const char *path)
 {
 	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
 	if (f == NULL) {
-		fprintf(stderr, "wijknet: %s: cannot open\n", path);
+		cli_invalid(path, "cannot open: %s", strerror(errno));
 		return NULL;
 	}
 	char *buf = malloc(CONSENT_FILE_MAX + 1);
@@ -34,7 +35,7 @@ static char *read_small_file(const char *path)
 	if (f != stdin)
 		fclose(f);
 	if (buf == NULL || n > CONSENT_FILE_MAX) {
-		fprintf(stderr, "wijknet: %s: larger than %d bytes\n", path, CONSENT_FILE_MAX);
+		cli_invalid(path, "larger than %d bytes", CONSENT_FILE_MAX);
 		free(buf);
 		return NULL;
 	}
@@ -128,7 +129,7 @@ int cli_consent(wn_client *c, int argc, char **argv)
 		return consent_usage();
 	char *doc = read_small_file(file), cid[WN_ID_LEN + 1];
 	if (doc == NULL)
-		return 1;
+		return CLI_USAGE;
 	int rc = refuse ? wn_consent_refuse(c, doc, &actor, cid)
 			: wn_consent_register(c, doc, &actor, cid);
 	free(doc);

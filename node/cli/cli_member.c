@@ -140,7 +140,7 @@ int cli_member(wn_client *c, int argc, char **argv)
 	char *out = NULL, *doc = NULL;
 	if (strcmp(sub, "join") == 0) {
 		if ((doc = member_read_file(o.target)) == NULL)
-			return o.target ? 1 : member_usage();
+			return o.target ? CLI_USAGE : member_usage();
 		rc = wn_member_join(c, doc, &out);
 	} else if (strcmp(sub, "status") == 0) {
 		rc = wn_member_status(c, &out);
@@ -193,7 +193,7 @@ int cli_policy(wn_client *c, int argc, char **argv)
 	if (strcmp(argv[0], "propose") != 0)
 		return member_usage();
 	if ((doc = member_read_file(o.target)) == NULL)
-		return o.target ? 1 : member_usage();
+		return o.target ? CLI_USAGE : member_usage();
 	rc = wn_policy_propose(c, &o.actor, doc, &out);
 	free(doc);
 	if (rc != 0)

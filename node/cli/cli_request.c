@@ -107,7 +107,7 @@ int cli_request(wn_client *c, int argc, char **argv)
 	const char **list = cli_split(cats, &p.ncategories);
 	p.categories = list;
 	if (motivation_file != NULL && (motivation = cli_read_json_file(motivation_file)) == NULL) {
-		status = 1;
+		status = CLI_USAGE;
 		goto out;
 	}
 	p.motivation_json = motivation;
@@ -184,7 +184,7 @@ int cli_duty(wn_client *c, int argc, char **argv)
 	const char **list = cli_split(cats, &n);
 	char id[WN_ID_LEN + 1];
 	if ((motivation = cli_read_json_file(file)) == NULL) {
-		status = 1;
+		status = CLI_USAGE;
 	} else {
 		int rc = wn_duty_assert(c, case_id, bsn, to, list, n, motivation, hours, &actor, id);
 		if (rc != 0) {

@@ -157,8 +157,15 @@ int cli_rights(wn_client *c, int argc, char **argv)
 				printf("%-26s %-12s %s\n", r->answers[i].partner, r->answers[i].status,
 				       r->answers[i].deadline ? r->answers[i].deadline : "");
 		}
+		/* a partner that did not answer has decided nothing: done in part */
+		status = CLI_OK;
+		for (size_t i = 0; i < r->count; i++) {
+			const char *st = r->answers[i].status;
+			if (strcmp(st, "unavailable") == 0 || strcmp(st, "invalid") == 0 ||
+			    strcmp(st, "error") == 0 || strcmp(st, "not_checked") == 0)
+				status = CLI_PARTIAL;
+		}
 		wn_rights_result_free(r);
-		status = 0;
 	} else {
 		status = rights_usage();
 	}

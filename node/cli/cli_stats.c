@@ -103,13 +103,17 @@ int cli_stats(wn_client *c, int argc, char **argv)
 	int rc = wn_stats(c, month, &actor, &text);
 	if (rc != 0)
 		return cli_fail("stats", rc, c);
-	if (json) {
+	json_t *r = json_loads(text, 0, NULL);
+	/* partners whose counts are missing: done in part */
+	int status = r != NULL && (json_is_false(json_object_get(r, "complete")) ||
+				   json_array_size(json_object_get(r, "missing")) > 0)
+			     ? CLI_PARTIAL
+			     : CLI_OK;
+	if (json)
 		printf("%s\n", text);
-	} else {
-		json_t *r = json_loads(text, 0, NULL);
+	else
 		stats_print(r, csv);
-		json_decref(r);
-	}
+	json_decref(r);
 	free(text);
-	return 0;
+	return status;
 }

@@ -118,7 +118,7 @@ int cli_thirdparty(wn_client *c, int argc, char **argv)
 			goto out;
 		}
 		if (file != NULL && (motivation = cli_read_json_file(file)) == NULL) {
-			status = 1;
+			status = CLI_USAGE;
 			goto out;
 		}
 		list = cli_split(cats, &p.ncategories);

@@ -90,6 +90,7 @@ struct retention_job {
 	int64_t cutoff_ms;
 	char cutoff_date[DATE_LEN + 1];
 	long purged, pseudonyms;
+	json_t *done; /* the ledger entries purged: [{idx, kept}] */
 };
 
 static void bind_cutoff(sqlite3_stmt *st, const struct retention_job *j)
@@ -139,8 +140,10 @@ static int retention_rule_run(db *d, struct retention_job *j, const struct reten
 static int retention_log_rows(db *d, struct retention_job *j)
 {
 	static const char *const sql[] = {
+		/* only once its ledger entry lost it too: audit verify compares them */
 		"UPDATE disclosures SET subject_index = NULL WHERE subject_index IS NOT NULL AND"
-		" ts < ?1 AND" CASE_ENDED("case_id"),
+		" ts < ?1 AND" CASE_ENDED("case_id") " AND (ledger_idx IS NULL OR ledger_idx IN"
+		" (SELECT idx FROM ledger WHERE purged_at IS NOT NULL))",
 		"UPDATE sent_log SET subject_index = NULL, subjects = NULL WHERE ts < ?1 AND"
 		" (subject_index IS NOT NULL OR subjects IS NOT NULL) AND" CASE_ENDED("case_id"),
 	};
@@ -190,22 +193,28 @@ static int retention_ledger(db *d, struct retention_job *j)
 			json_array_append_new(done, json_pack("{s:I,s:s}", "idx", (json_int_t)idx,
 							      "kept", kept));
 	}
-	if (rc == 0 && (json_array_size(done) > 0 || j->pseudonyms > 0)) {
-		int64_t lidx = 0;
-		json_t *e = json_pack("{s:O,s:s,s:s,s:I}", "entries", done, "reason", "retention",
-				      "before", j->cutoff_date, "log_rows", (json_int_t)j->pseudonyms);
-		rc = e ? ledger_append_locked(j->n->ledger, "log.purge", NULL, e, &lidx) : WN_ENOMEM;
-		j->pseudonyms += (long)json_array_size(done);
-		json_decref(e);
-		/* signed with the purge, in its transaction: a purge no checkpoint
-		 * covers is one anybody could have appended (audit verify) */
-		struct tlog_checkpoint_job cp = { j->n->ledger, j->n->ident->key, NULL };
-		if (rc == 0)
-			rc = tlog_checkpoint_locked(d, &cp);
-		json_decref(cp.made);
-	}
 	json_decref(todo);
-	json_decref(done);
+	j->done = done;
+	return rc;
+}
+
+/* One log.purge entry names the entries purged and counts the rows, and a
+ * checkpoint signed in the same transaction covers it. */
+static int retention_ledger_note(db *d, struct retention_job *j)
+{
+	size_t entries = json_array_size(j->done);
+	if (entries == 0 && j->pseudonyms == 0)
+		return 0;
+	int64_t lidx = 0;
+	json_t *e = json_pack("{s:O,s:s,s:s,s:I}", "entries", j->done, "reason", "retention",
+			      "before", j->cutoff_date, "log_rows", (json_int_t)j->pseudonyms);
+	int rc = e ? ledger_append_locked(j->n->ledger, "log.purge", NULL, e, &lidx) : WN_ENOMEM;
+	j->pseudonyms += (long)entries;
+	json_decref(e);
+	struct tlog_checkpoint_job cp = { j->n->ledger, j->n->ident->key, NULL };
+	if (rc == 0)
+		rc = tlog_checkpoint_locked(d, &cp);
+	json_decref(cp.made);
 	return rc;
 }
 
@@ -228,9 +237,13 @@ static int retention_run(db *d, void *arg)
 	for (size_t i = 0; rc == 0 && i < sizeof(rules) / sizeof(rules[0]); i++)
 		rc = retention_rule_run(d, j, &rules[i]);
 	if (rc == 0)
+		rc = retention_ledger(d, j);
+	if (rc == 0)
 		rc = retention_log_rows(d, j);
 	if (rc == 0)
-		rc = retention_ledger(d, j);
+		rc = retention_ledger_note(d, j);
+	json_decref(j->done);
+	j->done = NULL;
 	return rc;
 }
 

@@ -376,6 +376,24 @@ static int tp_check_consent(struct node *n, const json_t *t, const json_t *objec
 	return consentdoc_covers(json_object_get(object, "document"), &use, err, errcap);
 }
 
+/* A source that answers even lookups only on consent (mental-health,
+ * addiction care) approves a disclosure to a third party only on a consent
+ * naming health data, a legal obligation or its own conflict of duties. */
+static int tp_check_profile(struct node *n, const json_t *t, const json_t *consent, char *err,
+			    size_t errcap)
+{
+	const char *ground = json_string_value(json_object_get(t, "ground"));
+	if (n->profile.lookups != PROFILE_LOOKUPS_CONSENT || ground == NULL ||
+	    strcmp(ground, "legal_obligation") == 0 || strcmp(ground, "conflict_of_duties") == 0)
+		return 0;
+	if (strcmp(ground, "consent") == 0 && consent != NULL && consent_names_health(consent))
+		return 0;
+	snprintf(err, errcap, "'%s' discloses only on the client's consent naming health, "
+		 "mental-health or addiction data, a legal obligation or its own conflict of duties "
+		 "(consent_required)", n->ident->id);
+	return WN_ECONSENT;
+}
+
 /* Before approving: whom the proposal concerns. The proposer's envelope,
  * signed by it, seals the person to this partner; with the case key the node
  * checks that it is the person the proposal names and that the person is a
@@ -422,6 +440,8 @@ static int tp_check_approval(struct node *n, const json_t *t, uint8_t **consent_
 	rc = 0;
 	const json_t *consent = json_object_get(sealed, "consent");
 	int source = strcmp(json_string_value(json_object_get(t, "source")), n->ident->id) == 0;
+	if (source && (rc = tp_check_profile(n, t, consent, err, errcap)) != 0)
+		goto out;
 	if (source && json_object_get(t, "consent") != NULL) {
 		if (consent == NULL) {
 			snprintf(err, errcap, "the proposal rests on consent but seals no consent "
@@ -657,6 +677,12 @@ int thirdparty_check_use(struct node *n, const struct thirdparty_use *u, char *m
 		if (t != NULL && consentdoc_version(consent, version) == 0) {
 			json_object_set_new(json_object_get(t, "consent"), "version", json_string(version));
 			rc = tp_check_consent(n, t, consent, u->bsn, err, errcap);
+			if (rc == 0 && n->profile.lookups == PROFILE_LOOKUPS_CONSENT &&
+			    !consent_names_health(consent)) {
+				snprintf(err, errcap, "this partner discloses only on a consent that "
+					 "names health, mental-health or addiction data");
+				rc = WN_ECONSENT;
+			}
 			if (rc == 0)
 				snprintf(motivation_hash, 65, "%s", version);
 		} else {
