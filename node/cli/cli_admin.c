@@ -44,6 +44,16 @@ static const char *admin_operator(void)
 	return pw ? pw->pw_name : "unknown";
 }
 
+/* The WN_E code of an error name the broker answered (WN_EPROTO when it
+ * names none). */
+static int admin_code_of(const char *name)
+{
+	for (int code = -1; name != NULL && code >= -100; code--)
+		if (strcmp(wn_errname(code), name) == 0 && strcmp(name, "unknown") != 0)
+			return code;
+	return WN_EPROTO;
+}
+
 static char *admin_url(const char *config, const char *given)
 {
 	if (given != NULL)
@@ -84,11 +94,11 @@ static int admin_call(const char *url, json_t *req, json_t **out)
 	free(text);
 	if (rv != 0) {
 		fprintf(stderr, "wijknet: the broker's admin socket %s: %s\n", url, nng_strerror(rv));
-		return 1;
+		return CLI_FAILURE; /* unreachable */
 	}
 	*out = json_loadb(buf, len, 0, NULL);
 	nng_free(buf, len);
-	return *out ? 0 : 1;
+	return *out ? 0 : CLI_FAILURE;
 }
 
 static void admin_time(json_int_t ms, char *out, size_t cap)
@@ -214,9 +224,14 @@ int cli_admin(const char *config, const char *cmd, int argc, char **argv)
 	const char *op = json_string_value(json_object_get(req, "op"));
 	if (status == 0 && !json_is_true(json_object_get(r, "ok"))) {
 		const char *err = json_string_value(json_object_get(r, "error"));
-		fprintf(stderr, "wijknet %s: %s (%s)\n", cmd,
-			json_string_value(json_object_get(r, "message")), err ? err : "error");
-		status = err && (strcmp(err, "invalid_argument") == 0) ? 2 : 1;
+		const char *msg = json_string_value(json_object_get(r, "message"));
+		int code = admin_code_of(err);
+		if (json)
+			cli_print_json(json_pack("{s:{s:s,s:i,s:s,s:s,s:i}}", "error", "command", cmd,
+						 "code", code, "name", err ? err : "error", "message",
+						 msg ? msg : "", "exit", cli_status_of(code)));
+		fprintf(stderr, "wijknet %s: %s (%s)\n", cmd, msg ? msg : "", err ? err : "error");
+		status = cli_status_of(code);
 	} else if (status == 0 && json) {
 		cli_print_json(json_incref(r));
 	} else if (status == 0 && (strcmp(op, "status") == 0 || strcmp(op, "partners") == 0)) {

@@ -314,7 +314,7 @@ static int audit_verify(const char *dbpath, const char *certpath, const char *co
 	X509 *cert = NULL;
 	json_t *report = NULL, *witnesses = json_array();
 	sqlite3 *conn = audit_open(dbpath, &table);
-	int status = 1;
+	int status = CLI_USAGE; /* a file that is not there, or not a log */
 	if (conn == NULL)
 		goto out;
 	if (certpath != NULL && (cert = audit_cert(certpath)) == NULL)
@@ -330,8 +330,10 @@ static int audit_verify(const char *dbpath, const char *certpath, const char *co
 		audit_witnesses(w, "SELECT size, root FROM broker_checkpoints", wit[i], witnesses);
 		sqlite3_close(w);
 	}
+	status = 1;
 	if (tlog_verify(conn, table, cert, witnesses, audit_progress, NULL, &report) != 0) {
 		fprintf(stderr, "wijknet: audit verify: %s: cannot read the log\n", dbpath);
+		status = CLI_FAILURE;
 		goto out;
 	}
 	if (json_is_true(json_object_get(report, "ok")) && strcmp(table, "ledger") == 0) {
@@ -396,7 +398,7 @@ static int audit_prove(const char *dbpath, long long entry, long long size)
 	json_t *proof = NULL;
 	sqlite3 *conn = audit_open(dbpath, &table);
 	if (conn == NULL)
-		return 1;
+		return CLI_USAGE;
 	int rc = entry > 0 && size >= 0 ? tlog_prove(conn, table, (uint64_t)entry, (uint64_t)size,
 						   &proof)
 					 : WN_EINVAL;
@@ -420,10 +422,12 @@ static int audit_check(const char *path, const char *certpath)
 	int status = 1;
 	if (proof == NULL) {
 		fprintf(stderr, "wijknet: %s:%d: %s\n", path, jerr.line, jerr.text);
-		return 1;
+		return CLI_USAGE;
 	}
-	if (certpath != NULL && (cert = audit_cert(certpath)) == NULL)
+	if (certpath != NULL && (cert = audit_cert(certpath)) == NULL) {
+		status = CLI_USAGE;
 		goto out;
+	}
 	if (tlog_check_proof(proof, cert, err, sizeof(err)) != 0) {
 		printf("%s: FAILED: %s\n", path, err);
 		goto out;

@@ -61,11 +61,11 @@ static int letter_parse(struct letter_args *a, const char *cmd, int argc, char *
 static int letter_write(const char *path, const char *text)
 {
 	if (path == NULL || strcmp(path, "-") == 0)
-		return fputs(text, stdout) < 0 ? 1 : 0;
+		return fputs(text, stdout) < 0 ? CLI_FAILURE : 0;
 	int rc = file_write_private(path, text, strlen(text));
 	if (rc != 0) {
 		fprintf(stderr, "wijknet: cannot write '%s': %s\n", path, wn_strerror(rc));
-		return 1;
+		return CLI_FAILURE;
 	}
 	printf("written: %s\n", path);
 	return 0;

@@ -24,11 +24,11 @@ static int report_usage(void)
 static int report_write(const char *path, const char *text)
 {
 	if (strcmp(path, "-") == 0)
-		return fputs(text, stdout) < 0 ? 1 : 0;
+		return fputs(text, stdout) < 0 ? CLI_FAILURE : 0;
 	int rc = file_write_private(path, text, strlen(text));
 	if (rc != 0) {
 		fprintf(stderr, "wijknet: report: cannot write '%s': %s\n", path, wn_strerror(rc));
-		return 1;
+		return CLI_FAILURE;
 	}
 	return 0;
 }
@@ -80,13 +80,10 @@ static int report_html_file(int argc, char **argv)
 	if (rc == 0)
 		rc = wn_report_html(text, &html);
 	free(text);
-	if (rc != 0) {
-		fprintf(stderr, "wijknet: report html: %s: %s\n", in,
-			rc == WN_EJSON ? "not an access report (JSON from 'wijknet report access "
-					 "--json')"
-				       : wn_strerror(rc));
-		return 1;
-	}
+	if (rc != 0)
+		return rc == WN_EJSON ? cli_invalid("report html", "%s: not an access report (JSON "
+						    "from 'wijknet report access --json')", in)
+				      : cli_fail("report html", rc, NULL);
 	rc = report_write(out, html);
 	free(html);
 	return rc;
@@ -158,8 +155,17 @@ int cli_report(wn_client *c, int argc, char **argv)
 	else if (html == NULL || strcmp(html, "-") != 0)
 		report_summary(text);
 	json_t *rep = json_loads(text, 0, NULL);
-	if (status == CLI_OK && !json_is_true(json_object_get(rep, "complete")))
-		status = CLI_PARTIAL; /* a partner's part is missing */
+	/* a partner's part is missing; this partner's own part (--own) is whole
+	 * unless it was cut short */
+	int own = json_is_string(json_object_get(rep, "scope")) &&
+		  strcmp(json_string_value(json_object_get(rep, "scope")), "own") == 0;
+	int cut = 0;
+	size_t k;
+	json_t *o;
+	json_array_foreach(json_object_get(rep, "organisations"), k, o)
+		cut |= json_is_true(json_object_get(o, "truncated"));
+	if (status == CLI_OK && (own ? cut : !json_is_true(json_object_get(rep, "complete"))))
+		status = CLI_PARTIAL;
 	json_decref(rep);
 out:
 	free(plist);

@@ -21,8 +21,7 @@ int wn_thirdparty_propose(wn_client *c, const wn_thirdparty_proposal *p,
 			  char approval_id[WN_ID_LEN + 1])
 {
 	json_t *m = NULL;
-	if (c == NULL || p == NULL || approval_id == NULL ||
-	    (p->motivation_json == NULL && p->consent_id == NULL))
+	if (c == NULL || p == NULL || approval_id == NULL)
 		return WN_EINVAL;
 	if (p->motivation_json != NULL) {
 		if ((m = client_parse_object(c, "motivation", p->motivation_json)) == NULL)

@@ -368,6 +368,12 @@ static void test_r17_access_report_merges_partners_and_broker(void **state)
 			     " --partners radar --json"), 3);
 	assert_true(cli_out_has(f, "\"complete\": false"));
 	assert_true(cli_out_has(f, "\"scope\": \"partners\""));
+	/* a partner giving its own part (Heerlen 9.3) gives it whole: exit 0 */
+	assert_int_equal(cli(f, "radar", "report access --bsn " BSN_A " --own --json"), 0);
+	assert_true(cli_out_has(f, "\"scope\": \"own\""));
+	/* an input that is no report is invalid input (exit 2) */
+	assert_int_equal(fed_sh(f, "echo '{}' > notareport.json"), 0);
+	assert_int_equal(cli(f, "radar", "report html notareport.json --out r.html"), 2);
 }
 
 /* A partner that does not answer is named; the report never claims to be
