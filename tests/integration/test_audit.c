@@ -289,11 +289,11 @@ static void test_r20_integrity_checkpoints_signed_and_cosigned(void **state)
 	assert_true(cli_out_has(f, "\"log\": \"ledger\""));
 	/* a checkpoint checked against the wrong owner's certificate */
 	expect_fault(f, "data/broker.db", "--cert ca/radar.crt", "bad_signature", 0);
-	/* not a log at all */
+	/* not a log at all, or no file: invalid input (exit 2), not a fault found */
 	assert_int_equal(write_file(f, "not-a.db", "hello"), 0);
-	assert_int_equal(audit(f, "verify --db not-a.db"), 1);
+	assert_int_equal(audit(f, "verify --db not-a.db"), 2);
 	assert_true(cli_err_has(f, "not-a.db"));
-	assert_int_equal(audit(f, "verify --db missing.db"), 1);
+	assert_int_equal(audit(f, "verify --db missing.db"), 2);
 	assert_true(cli_err_has(f, "cannot read the database"));
 }
 
