@@ -265,6 +265,10 @@ static int cmd_records(wn_client *c, int argc, char **argv)
 	if (argc == 1 && strcmp(argv[0], "purge") == 0) {
 		long purged = 0;
 		int rc = wn_records_purge(c, &purged);
+		if (rc == WN_ESTATE) { /* the records went; the rest waits for the policy */
+			fprintf(stderr, "wijknet: records purge: %s\n", wn_client_errmsg(c));
+			return CLI_PARTIAL;
+		}
 		if (rc != 0)
 			return cli_fail("records purge", rc, c);
 		printf("purged %ld record(s) past their retention date\n", purged);

@@ -155,10 +155,13 @@ json_t *local_purge(struct node *n, json_t *rq)
 	if (rc != 0)
 		return local_error(rc, "records past their retention date could not be purged");
 	int days = retention_days(n);
-	if (days <= 0)
-		return local_error(WN_ESTATE, "records past their date were purged, but the "
-				   "federation's retention policy is not known yet (no verified "
-				   "directory): consents, notices and rights requests wait");
+	if (days <= 0) {
+		char msg[256];
+		snprintf(msg, sizeof(msg), "%ld record(s) past their date were purged, but the "
+			 "federation's retention policy is not known yet (no verified directory): "
+			 "consents, notices and rights requests wait", purged);
+		return local_error(WN_ESTATE, msg);
+	}
 	if ((rc = retention_purge(n, days, &duties, &pseudonyms)) != 0)
 		return local_error(rc, "consents, notices, rights requests and log pseudonyms past "
 				   "their retention could not be purged");

@@ -605,13 +605,8 @@ static void test_r23_end_date_ends_membership_without_restart(void **state)
 			" '%%alcander%%'") > 0);
 	/* it left every case: the municipality directs the one it took part in,
 	 * the one nobody else was left in is closed, each change in the log */
-	end = time_mono_ms() + SETTLE_MS;
-	while (dbq(f, "data/broker.db", "SELECT COUNT(*) FROM case_members WHERE"
-		   " partner = 'alcander' AND left_at IS NULL") != 0 &&
-	       time_mono_ms() < end)
-		sleep_ms(100);
-	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM case_members WHERE"
-			     " partner = 'alcander' AND left_at IS NULL"), 0);
+	assert_int_equal(dbq_wait(f, "data/broker.db", 0, SETTLE_MS, "SELECT COUNT(*) FROM"
+				  " case_members WHERE partner = 'alcander' AND left_at IS NULL"), 0);
 	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM case_keys WHERE"
 			     " partner = 'alcander'"), 0);
 	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM cases WHERE id = '%s' AND"
