@@ -454,6 +454,25 @@ int store_case_leave(db *d, void *arg)
 	return rc;
 }
 
+/* Closes a case: its retention clock starts now (G-P 9), kept at least
+ * retention_days from today, or to the date its opener set. */
+static int case_close_locked(db *d, const char *case_id, int retention_days)
+{
+	char kept[DATE_LEN + 1];
+	sqlite3_stmt *st = NULL;
+	date_today_plus(retention_days > 0 ? retention_days : 1, kept);
+	int rc = db_prepare(d, "UPDATE cases SET status = 'closed', closed_at = ?,"
+			       " retention_until = max(retention_until, ?) WHERE id = ?", &st);
+	if (rc != 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, time_now_ms());
+	sqlite3_bind_text(st, 2, kept, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, case_id, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
+	sqlite3_finalize(st);
+	return rc;
+}
+
 int store_case_close(db *d, void *arg)
 {
 	struct store_case_change *ch = arg;
@@ -461,20 +480,7 @@ int store_case_close(db *d, void *arg)
 	int rc = director_case(d, ch, &c, "closes the case");
 	if (rc != 0)
 		return rc;
-	sqlite3_stmt *st = NULL;
-	/* a case's retention clock starts when it closes (G-P 9): kept at least
-	 * case_retention_days from today, or to the date its opener set */
-	char kept[DATE_LEN + 1];
-	date_today_plus(ch->retention_days > 0 ? ch->retention_days : 1, kept);
-	if ((rc = db_prepare(d, "UPDATE cases SET status = 'closed', closed_at = ?,"
-			       " retention_until = max(retention_until, ?) WHERE id = ?", &st)) != 0)
-		return rc;
-	sqlite3_bind_int64(st, 1, time_now_ms());
-	sqlite3_bind_text(st, 2, kept, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 3, c.id, -1, SQLITE_TRANSIENT);
-	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
-	sqlite3_finalize(st);
-	return rc;
+	return case_close_locked(d, c.id, ch->retention_days);
 }
 
 int store_case_person_add(db *d, void *arg)
@@ -730,19 +736,7 @@ static int release_direction(db *d, const struct store_case_release *r, const ch
 	if (successor[0] != '\0') /* the new director names its own role-holder */
 		return exec3(d, "UPDATE cases SET director = ?, regisseur_id = NULL,"
 				" regisseur_role = NULL WHERE id = ?", successor, case_id, NULL);
-	char kept[DATE_LEN + 1];
-	sqlite3_stmt *st = NULL;
-	date_today_plus(r->retention_days > 0 ? r->retention_days : 1, kept);
-	int rc = db_prepare(d, "UPDATE cases SET status = 'closed', closed_at = ?,"
-			       " retention_until = max(retention_until, ?) WHERE id = ?", &st);
-	if (rc != 0)
-		return rc;
-	sqlite3_bind_int64(st, 1, time_now_ms());
-	sqlite3_bind_text(st, 2, kept, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 3, case_id, -1, SQLITE_TRANSIENT);
-	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
-	sqlite3_finalize(st);
-	return rc;
+	return case_close_locked(d, case_id, r->retention_days);
 }
 
 static int release_one(db *d, struct store_case_release *r, json_t *x)
