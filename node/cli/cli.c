@@ -3,6 +3,7 @@
  * IT staff. Built on the public libwijknet API only: every command is a call
  * to the local node.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -120,6 +121,19 @@ int cli_invalid(const char *what, const char *fmt, ...)
 					 "message", msg, "exit", CLI_USAGE));
 	fprintf(stderr, "wijknet: %s: %s\n", what, msg);
 	return CLI_USAGE;
+}
+
+int cli_int(const char *what, const char *opt, const char *v, long long min, long long max,
+	    long long *out)
+{
+	char *end = NULL;
+	errno = 0;
+	long long n = strtoll(v, &end, 10);
+	if (errno != 0 || end == v || *end != '\0' || n < min || n > max)
+		return cli_invalid(what, "%s '%s': not a whole number from %lld to %lld", opt, v,
+				   min, max);
+	*out = n;
+	return 0;
 }
 
 /* The lines of the usage that concern cmd, for `wijknet CMD --help`. */

@@ -45,6 +45,11 @@ const char *cli_opt_renamed(int argc, char **argv, int *i, const char *old, cons
  * frees. */
 char *cli_read_json_file(const char *path);
 
+/* The whole of v as a decimal integer in [min, max] into *out; otherwise
+ * cli_invalid names opt and the range, and CLI_USAGE is returned. */
+int cli_int(const char *what, const char *opt, const char *v, long long min, long long max,
+	    long long *out);
+
 /* Prints the refusal of an unknown option; returns exit status 2. */
 int cli_unknown_option(const char *cmd, const char *opt);
 

@@ -4,6 +4,7 @@
  * federation's state, suspending, resuming and revoking a partner,
  * reloading the CA and CRL, and the breach register (GDPR art. 33-34).
  */
+#include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -192,9 +193,14 @@ static json_t *admin_request(const char *cmd, int argc, char **argv, const char 
 			*url = v;
 		else if (strcmp(argv[i], "--json") == 0)
 			*json = 1;
-		else if (argv[i][0] != '-' && strcmp(cmd, "breaches") == 0)
-			json_object_set_new(req, "id", json_integer(atoll(argv[i])));
-		else if (argv[i][0] != '-')
+		else if (argv[i][0] != '-' && strcmp(cmd, "breaches") == 0) {
+			long long id = 0;
+			if (cli_int(cmd, "the entry's id", argv[i], 1, LLONG_MAX, &id) != 0) {
+				json_decref(req);
+				return NULL;
+			}
+			json_object_set_new(req, "id", json_integer((json_int_t)id));
+		} else if (argv[i][0] != '-')
 			json_object_set_new(req, "partner", json_string(argv[i]));
 		else {
 			json_decref(req);

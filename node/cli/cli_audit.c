@@ -5,6 +5,7 @@
  * checkpoint and names the first fault; prove prints an inclusion proof of
  * one entry; check verifies such a proof. The database is opened read-only.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -482,11 +483,13 @@ int cli_audit(const char *config, int argc, char **argv)
 			dbpath = v;
 		else if ((v = cli_opt(argc, argv, &i, "--cert")))
 			cert = v;
-		else if ((v = cli_opt(argc, argv, &i, "--entry")))
-			entry = atoll(v);
-		else if ((v = cli_opt(argc, argv, &i, "--size")))
-			size = atoll(v);
-		else if ((v = cli_opt(argc, argv, &i, "--witness"))) {
+		else if ((v = cli_opt(argc, argv, &i, "--entry"))) {
+			if (cli_int("audit", "--entry", v, 1, LLONG_MAX, &entry) != 0)
+				return CLI_USAGE;
+		} else if ((v = cli_opt(argc, argv, &i, "--size"))) {
+			if (cli_int("audit", "--size", v, 0, LLONG_MAX, &size) != 0)
+				return CLI_USAGE;
+		} else if ((v = cli_opt(argc, argv, &i, "--witness"))) {
 			if (nwit == sizeof(wit) / sizeof(wit[0])) {
 				fprintf(stderr, "wijknet: at most %zu witnesses\n", nwit);
 				return 2;

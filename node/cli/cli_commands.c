@@ -156,9 +156,12 @@ static int cmd_lookup(wn_client *c, int argc, char **argv)
 			p.actor.id = v;
 		else if ((v = cli_opt(argc, argv, &i, "--role")))
 			p.actor.role = v;
-		else if ((v = cli_opt(argc, argv, &i, "--deadline")))
-			p.deadline_ms = atoi(v);
-		else if ((v = cli_opt(argc, argv, &i, "--consent")))
+		else if ((v = cli_opt(argc, argv, &i, "--deadline"))) {
+			long long ms = 0;
+			if ((status = cli_int("lookup", "--deadline", v, 0, 60000, &ms)) != 0)
+				goto out;
+			p.deadline_ms = (int)ms;
+		} else if ((v = cli_opt(argc, argv, &i, "--consent")))
 			p.consent_id = v;
 		else if (strcmp(argv[i], "--json") == 0)
 			json = 1;

@@ -112,9 +112,12 @@ int cli_report(wn_client *c, int argc, char **argv)
 		else if ((v = cli_opt(argc, argv, &i, "--partners"))) {
 			free(partners);
 			partners = strdup(v);
-		} else if ((v = cli_opt(argc, argv, &i, "--deadline")))
-			p.deadline_ms = atoi(v);
-		else if ((v = cli_opt(argc, argv, &i, "--out")) ||
+		} else if ((v = cli_opt(argc, argv, &i, "--deadline"))) {
+			long long ms = 0;
+			if ((status = cli_int("report", "--deadline", v, 0, 60000, &ms)) != 0)
+				goto out;
+			p.deadline_ms = (int)ms;
+		} else if ((v = cli_opt(argc, argv, &i, "--out")) ||
 			 (v = cli_opt_renamed(argc, argv, &i, "--html", "--out")))
 			html = v;
 		else if ((v = cli_opt(argc, argv, &i, "--actor")))

@@ -89,9 +89,14 @@ int cli_request(wn_client *c, int argc, char **argv)
 			p.actor.id = v;
 		else if ((v = cli_opt(argc, argv, &i, "--role")))
 			p.actor.role = v;
-		else if ((v = cli_opt(argc, argv, &i, "--deadline")))
-			p.deadline_ms = atoi(v);
-		else if (strcmp(argv[i], "--json") == 0)
+		else if ((v = cli_opt(argc, argv, &i, "--deadline"))) {
+			long long ms = 0;
+			if (cli_int("request", "--deadline", v, 0, 60000, &ms) != 0) {
+				free(cats);
+				return CLI_USAGE;
+			}
+			p.deadline_ms = (int)ms;
+		} else if (strcmp(argv[i], "--json") == 0)
 			json = 1;
 		else {
 			free(cats);
@@ -164,9 +169,14 @@ int cli_duty(wn_client *c, int argc, char **argv)
 			cats = strdup(v);
 		} else if ((v = cli_opt(argc, argv, &i, "--motivation")))
 			file = v;
-		else if ((v = cli_opt(argc, argv, &i, "--hours")))
-			hours = atoi(v);
-		else if ((v = cli_opt(argc, argv, &i, "--actor")))
+		else if ((v = cli_opt(argc, argv, &i, "--hours"))) {
+			long long n = 0;
+			if (cli_int("duty", "--hours", v, 1, 30 * 24, &n) != 0) {
+				free(cats);
+				return CLI_USAGE;
+			}
+			hours = (int)n;
+		} else if ((v = cli_opt(argc, argv, &i, "--actor")))
 			actor.id = v;
 		else if ((v = cli_opt(argc, argv, &i, "--role")))
 			actor.role = v;

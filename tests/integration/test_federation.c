@@ -116,6 +116,29 @@ static void test_r02_known_federation_health_all_up(void **state)
 	assert_int_equal(fed_sh(f, "'%s' --config radar.json health --json | grep -q '\"broker_up\": true'", bin), 0);
 }
 
+/* A number option that is not a whole number in its range is invalid
+ * input (exit 2, JSON under --json), never silently the default. */
+static void test_r02_known_cli_number_options_refused(void **state)
+{
+	struct fed *f = *state;
+	char bin[512];
+	fed_bin("wijknet", bin, sizeof(bin));
+	assert_int_equal(fed_sh(f, "'%s' --config radar.json lookup --bsn 111222333 --purpose intake "
+			 "--ground consent --deadline 2s 2>num.err", bin), 2);
+	assert_int_equal(fed_sh(f, "grep -q -- \"--deadline '2s'\" num.err"), 0);
+	assert_int_equal(fed_sh(f, "'%s' --config radar.json report access --bsn 111222333 "
+			 "--deadline 99999999 2>/dev/null", bin), 2);
+	assert_int_equal(fed_sh(f, "'%s' --config radar.json duty assert --case c --bsn 111222333 "
+			 "--to alcander --categories naw --motivation m.json --hours 0 2>/dev/null",
+			 bin), 2);
+	assert_int_equal(fed_sh(f, "'%s' --config radar.json request --case c --to alcander --bsn "
+			 "111222333 --categories naw --purpose intake --ground consent --deadline x "
+			 "--json > num.json 2>/dev/null", bin), 2);
+	assert_int_equal(fed_sh(f, "grep -q '\"exit\": 2' num.json"), 0);
+	assert_int_equal(fed_sh(f, "'%s' audit prove data/radar.db --entry first 2>/dev/null", bin),
+			 2);
+}
+
 /* A message that claims another sender is checked against that sender's
  * key only, and logged with the claim and, apart from it, the address of
  * the connection it came over. */
@@ -969,6 +992,7 @@ int main(void)
 	int64_t t0 = fed_test_begin();
 	const struct CMUnitTest running[] = {
 		cmocka_unit_test(test_r02_known_federation_health_all_up),
+		cmocka_unit_test(test_r02_known_cli_number_options_refused),
 		cmocka_unit_test(test_r21_breach_forged_sender),
 		cmocka_unit_test(test_r21_breach_database_error_is_not_a_breach),
 		cmocka_unit_test(test_r21_breach_refusals_counted_then_disconnected),
