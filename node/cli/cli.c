@@ -108,18 +108,44 @@ int cli_fail(const char *what, int rc, wn_client *c)
 	return cli_status_of(rc);
 }
 
-int cli_invalid(const char *what, const char *fmt, ...)
+static int cli_verror(const char *what, int rc, const char *fmt, va_list ap)
 {
 	char msg[512];
-	va_list ap;
-	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
+	int status = cli_status_of(rc);
 	if (cli_json)
 		cli_print_json(json_pack("{s:{s:s,s:i,s:s,s:s,s:i}}", "error", "command", what,
-					 "code", WN_EINVAL, "name", wn_errname(WN_EINVAL),
-					 "message", msg, "exit", CLI_USAGE));
+					 "code", rc, "name", wn_errname(rc), "message", msg,
+					 "exit", status));
 	fprintf(stderr, "wijknet: %s: %s\n", what, msg);
+	return status;
+}
+
+int cli_invalid(const char *what, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int status = cli_verror(what, WN_EINVAL, fmt, ap);
+	va_end(ap);
+	return status;
+}
+
+int cli_error(const char *what, int rc, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int status = cli_verror(what, rc, fmt, ap);
+	va_end(ap);
+	return status;
+}
+
+int cli_usage(const char *cmd)
+{
+	if (cli_json)
+		cli_print_json(json_pack("{s:{s:s,s:i,s:s,s:s,s:i}}", "error", "command", cmd,
+					 "code", WN_EINVAL, "name", wn_errname(WN_EINVAL),
+					 "message", "the command line is incomplete or invalid "
+					 "(the usage is on stderr)", "exit", CLI_USAGE));
 	return CLI_USAGE;
 }
 
@@ -194,10 +220,8 @@ static int cmd_partners(wn_client *c, int health, int argc, char **argv)
 	for (int i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--json") == 0)
 			json = 1;
-		else {
-			fprintf(stderr, "wijknet: unknown option '%s'\n", argv[i]);
-			return 2;
-		}
+		else
+			return cli_unknown_option(health ? "health" : "directory", argv[i]);
 	}
 	wn_partner_list *l = NULL;
 	int rc = health ? wn_health(c, &l) : wn_directory(c, &l);
@@ -325,10 +349,8 @@ int main(int argc, char **argv)
 	}
 	if (socket == NULL && config != NULL)
 		socket = owned = cli_socket_from_config(config);
-	if (socket == NULL) {
-		fprintf(stderr, "wijknet: no node given: use --socket ipc://PATH or --config NODE.json\n");
-		return 2;
-	}
+	if (socket == NULL)
+		return cli_invalid(cmd, "no node given: use --socket ipc://PATH or --config NODE.json");
 	wn_client *c = NULL;
 	int rc = wn_client_open(&c, socket);
 	if (rc != 0) {

@@ -45,6 +45,15 @@ const char *cli_opt_renamed(int argc, char **argv, int *i, const char *old, cons
  * frees. */
 char *cli_read_json_file(const char *path);
 
+/* An error that is not the node's answer (the broker's admin socket cannot
+ * be reached, a log cannot be read): as cli_invalid, with the status and
+ * JSON code of rc. */
+int cli_error(const char *what, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* A command line that lacks what the command needs (its usage was printed
+ * on stderr): with --json, the error on stdout too; returns CLI_USAGE. */
+int cli_usage(const char *cmd);
+
 /* The whole of v as a decimal integer in [min, max] into *out; otherwise
  * cli_invalid names opt and the range, and CLI_USAGE is returned. */
 int cli_int(const char *what, const char *opt, const char *v, long long min, long long max,

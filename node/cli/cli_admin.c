@@ -32,7 +32,7 @@ static int admin_usage(void)
 		"       wijknet --config BROKER.json breaches notify ID --to authority|subjects --text T\n"
 		"The broker's admin socket: --admin ipc://PATH, else the config's \"admin\" key,\n"
 		"else next to its database.\n");
-	return 2;
+	return cli_usage("admin");
 }
 
 /* The operator's name: who ran the command (sudo's caller when there). */
@@ -94,8 +94,8 @@ static int admin_call(const char *url, json_t *req, json_t **out)
 	}
 	free(text);
 	if (rv != 0) {
-		fprintf(stderr, "wijknet: the broker's admin socket %s: %s\n", url, nng_strerror(rv));
-		return CLI_FAILURE; /* unreachable */
+		return cli_error("admin", WN_EUNAVAILABLE, "the broker's admin socket %s: %s", url,
+				 nng_strerror(rv)); /* exit 4 */
 	}
 	*out = json_loadb(buf, len, 0, NULL);
 	nng_free(buf, len);
@@ -221,9 +221,7 @@ int cli_admin(const char *config, const char *cmd, int argc, char **argv)
 	char *url = admin_url(config, given);
 	if (url == NULL) {
 		json_decref(req);
-		fprintf(stderr, "wijknet %s: no broker given: --config BROKER.json or --admin URL\n",
-			cmd);
-		return 2;
+		return cli_invalid(cmd, "no broker given: --config BROKER.json or --admin URL");
 	}
 	int status = admin_call(url, req, &r);
 	free(url);

@@ -33,7 +33,7 @@ static int audit_usage(void)
 		"BROKER.json or NODE.json, its database and certificate are the defaults; a\n"
 		"broker's config also gives the partners' certificates, which check the\n"
 		"co-signatures the broker keeps.\n");
-	return 2;
+	return cli_usage("audit");
 }
 
 static sqlite3 *audit_open(const char *path, const char **table)
@@ -41,11 +41,11 @@ static sqlite3 *audit_open(const char *path, const char **table)
 	sqlite3 *conn = NULL;
 	sqlite3_stmt *st = NULL;
 	if (access(path, R_OK) != 0) {
-		fprintf(stderr, "wijknet: %s: cannot read the database\n", path);
+		cli_invalid("audit", "%s: cannot read the database", path);
 		return NULL;
 	}
 	if (sqlite3_open_v2(path, &conn, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-		fprintf(stderr, "wijknet: %s: %s\n", path, conn ? sqlite3_errmsg(conn) : "cannot open");
+		cli_invalid("audit", "%s: %s", path, conn ? sqlite3_errmsg(conn) : "cannot open");
 		sqlite3_close(conn);
 		return NULL;
 	}
@@ -59,20 +59,21 @@ static sqlite3 *audit_open(const char *path, const char **table)
 				 : "ledger";
 	sqlite3_finalize(st);
 	if (*table == NULL) {
-		fprintf(stderr, "wijknet: %s: holds neither a broker's audit log nor a node's ledger\n",
-			path);
+		cli_invalid("audit", "%s: holds neither a broker's audit log nor a node's ledger",
+			    path);
 		sqlite3_close(conn);
 		return NULL;
 	}
 	return conn;
 }
 
+/* The certificate in the PEM file at path, or NULL (the caller says so). */
 static X509 *audit_cert(const char *path)
 {
 	char *pem = NULL;
 	X509 *cert = NULL;
-	if (file_read_all(path, 64 * 1024, &pem, NULL) != 0 || pki_cert_from_pem(pem, &cert) != 0)
-		fprintf(stderr, "wijknet: %s: cannot read a PEM certificate\n", path);
+	if (file_read_all(path, 64 * 1024, &pem, NULL) == 0)
+		pki_cert_from_pem(pem, &cert);
 	free(pem);
 	return cert;
 }
@@ -111,6 +112,9 @@ static void audit_registry_certs(sqlite3 *conn, const char *config, struct partn
 	char *ca_path = config ? cli_config_path(config, "ca") : NULL;
 	X509 *ca = ca_path ? audit_cert(ca_path) : NULL;
 	EVP_PKEY *capub = ca ? X509_get0_pubkey(ca) : NULL;
+	if (ca_path != NULL && ca == NULL)
+		fprintf(stderr, "wijknet: %s: cannot read a PEM certificate; partners admitted "
+			"later are not checked\n", ca_path);
 	sqlite3_stmt *st = NULL;
 	free(ca_path);
 	if (capub == NULL || sqlite3_prepare_v2(conn, "SELECT id, cert FROM partners", -1, &st,
@@ -163,6 +167,9 @@ static struct partner_cert *audit_partner_certs(sqlite3 *conn, const char *confi
 			snprintf(path, sizeof(path), "%.*s%s", crt[0] == '/' ? 0 : dirlen, config, crt);
 			if ((out[*n].cert = audit_cert(path)) != NULL)
 				snprintf(out[(*n)++].id, sizeof(out->id), "%s", id);
+			else
+				fprintf(stderr, "wijknet: %s: cannot read a PEM certificate; partner "
+					"'%s' not checked\n", path, id);
 		}
 	}
 	/* a broker's config (a node's has a "local" socket): its registry too */
@@ -318,8 +325,10 @@ static int audit_verify(const char *dbpath, const char *certpath, const char *co
 	int status = CLI_USAGE; /* a file that is not there, or not a log */
 	if (conn == NULL)
 		goto out;
-	if (certpath != NULL && (cert = audit_cert(certpath)) == NULL)
+	if (certpath != NULL && (cert = audit_cert(certpath)) == NULL) {
+		cli_invalid("audit", "%s: cannot read a PEM certificate", certpath);
 		goto out;
+	}
 	if (strcmp(table, "audit_log") == 0)
 		audit_witnesses(conn, "SELECT size, root, 'partner ' || partner FROM"
 				      " audit_log_cosignatures", NULL, witnesses);
@@ -333,8 +342,7 @@ static int audit_verify(const char *dbpath, const char *certpath, const char *co
 	}
 	status = 1;
 	if (tlog_verify(conn, table, cert, witnesses, audit_progress, NULL, &report) != 0) {
-		fprintf(stderr, "wijknet: audit verify: %s: cannot read the log\n", dbpath);
-		status = CLI_FAILURE;
+		status = cli_error("audit verify", WN_EDB, "%s: cannot read the log", dbpath);
 		goto out;
 	}
 	if (json_is_true(json_object_get(report, "ok")) && strcmp(table, "ledger") == 0) {
@@ -421,12 +429,10 @@ static int audit_check(const char *path, const char *certpath)
 	X509 *cert = NULL;
 	json_t *proof = json_load_file(path, 0, &jerr);
 	int status = 1;
-	if (proof == NULL) {
-		fprintf(stderr, "wijknet: %s:%d: %s\n", path, jerr.line, jerr.text);
-		return CLI_USAGE;
-	}
+	if (proof == NULL)
+		return cli_invalid("audit check", "%s:%d: %s", path, jerr.line, jerr.text);
 	if (certpath != NULL && (cert = audit_cert(certpath)) == NULL) {
-		status = CLI_USAGE;
+		status = cli_invalid("audit check", "%s: cannot read a PEM certificate", certpath);
 		goto out;
 	}
 	if (tlog_check_proof(proof, cert, err, sizeof(err)) != 0) {
@@ -491,8 +497,7 @@ int cli_audit(const char *config, int argc, char **argv)
 				return CLI_USAGE;
 		} else if ((v = cli_opt(argc, argv, &i, "--witness"))) {
 			if (nwit == sizeof(wit) / sizeof(wit[0])) {
-				fprintf(stderr, "wijknet: at most %zu witnesses\n", nwit);
-				return 2;
+				return cli_invalid("audit", "at most %zu witnesses", nwit);
 			}
 			wit[nwit++] = v;
 		} else if (strcmp(argv[i], "--json") == 0)
@@ -510,9 +515,8 @@ int cli_audit(const char *config, int argc, char **argv)
 	char *cfg_db = NULL, *cfg_cert = NULL;
 	if (!is_check && dbpath == NULL && config != NULL &&
 	    (dbpath = cfg_db = cli_config_path(config, "database")) == NULL) {
-		fprintf(stderr, "wijknet: %s: key 'database': expected the path of the database\n",
-			config);
-		return 2;
+		return cli_invalid("audit", "%s: key 'database': expected the path of the database",
+				   config);
 	}
 	if (cert == NULL && cfg_db != NULL)
 		cert = cfg_cert = cli_config_path(config, "certificate");

@@ -26,7 +26,7 @@ static int case_usage(void)
 		"A case is about a household (Heerlen 1.14): --people names its members; it opens on\n"
 		"their consents held by this node, or on an urgent interest {\"interest\": urgent_health|\n"
 		"development_delay|serious_harm|serious_nuisance, \"explanation\": \"...\"}.\n");
-	return 2;
+	return cli_usage("case");
 }
 
 static int case_list(wn_client *c, int json)
@@ -134,10 +134,8 @@ static int case_open(wn_client *c, struct case_args *a)
 	memset(&p, 0, sizeof(p));
 	if (a->cluster == NULL || a->people == NULL || (a->consents == NULL) == (a->urgent_file == NULL))
 		return case_usage();
-	if ((a->regisseur.id == NULL) != (a->regisseur.role == NULL)) {
-		fprintf(stderr, "wijknet case open: --regisseur and --regisseur-role go together\n");
-		return 2;
-	}
+	if ((a->regisseur.id == NULL) != (a->regisseur.role == NULL))
+		return cli_invalid("case open", "--regisseur and --regisseur-role go together");
 	if (a->urgent_file != NULL && (urgent = cli_read_json_file(a->urgent_file)) == NULL)
 		return CLI_USAGE;
 	people = cli_split(a->people, &p.npeople);

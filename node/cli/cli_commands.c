@@ -16,10 +16,8 @@ const char *cli_opt(int argc, char **argv, int *i, const char *name)
 {
 	if (strcmp(argv[*i], name) != 0)
 		return NULL;
-	if (*i + 1 >= argc) {
-		fprintf(stderr, "wijknet: option %s needs a value\n", name);
-		exit(2);
-	}
+	if (*i + 1 >= argc)
+		exit(cli_invalid(name, "the option needs a value"));
 	return argv[++*i];
 }
 
@@ -81,7 +79,7 @@ static int lookup_usage(void)
 			"A lookup rests on a lawful ground: consent (each person's own, held by this\n"
 			"node), or legal_obligation, vital_interest, public_task, legitimate_interest\n"
 			"or contract with its Bijlage 3 motivation.\n");
-	return 2;
+	return cli_usage("lookup");
 }
 
 /* "BSN[:CONSENT],..." in place into people (caller frees the array). */
@@ -212,13 +210,11 @@ static int cmd_records_import(wn_client *c, int argc, char **argv)
 {
 	if (argc != 1) {
 		fprintf(stderr, "usage: wijknet records import FILE.jsonl\n");
-		return 2;
+		return cli_usage("records import");
 	}
 	FILE *f = strcmp(argv[0], "-") == 0 ? stdin : fopen(argv[0], "r");
-	if (f == NULL) {
-		fprintf(stderr, "wijknet: %s: cannot open\n", argv[0]);
-		return CLI_USAGE;
-	}
+	if (f == NULL)
+		return cli_invalid("records import", "%s: cannot open", argv[0]);
 	wn_import *im = NULL;
 	int rc = wn_import_begin(c, &im);
 	if (rc != 0) {
@@ -312,7 +308,7 @@ static int cmd_records(wn_client *c, int argc, char **argv)
 			" [--professional ID] [--retention YYYY-MM-DD]\n"
 			"       wijknet records delete --bsn BSN --category CODE\n"
 			"       wijknet records purge\n");
-	return 2;
+	return cli_usage("records");
 }
 
 void cli_print_json(json_t *v)
@@ -375,6 +371,5 @@ int cli_online_command(wn_client *c, const char *cmd, int argc, char **argv)
 		return cli_member(c, argc, argv);
 	if (strcmp(cmd, "policy") == 0)
 		return cli_policy(c, argc, argv);
-	fprintf(stderr, "wijknet: unknown command '%s' (see wijknet --help)\n", cmd);
-	return 2;
+	return cli_invalid(cmd, "unknown command (see wijknet --help)");
 }

@@ -19,7 +19,7 @@ static int consent_usage(void)
 		"       wijknet consent refuse FILE.json [--actor ID --role ROLE] [--json]\n"
 		"       wijknet consent revoke --consent ID [--actor ID --role ROLE]\n"
 		"       wijknet consent list [--bsn BSN] [--json]\n");
-	return 2;
+	return cli_usage("consent");
 }
 
 /* Reads a whole (small) file; NULL with a message on failure. Caller frees. */

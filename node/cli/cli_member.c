@@ -25,7 +25,7 @@ static int member_usage(void)
 		"       wijknet policy propose POLICY.json\n"
 		"Decisions name the professional: --actor ID --role ROLE (default: the\n"
 		"logged-in user).\n");
-	return 2;
+	return cli_usage("member");
 }
 
 /* Prints a result: JSON as is, or one line per field of a flat object. */

@@ -80,7 +80,7 @@ static int notices_usage(void)
 		"       wijknet notices sent --notice ID --channel post|email|portal|in_person|phone\n"
 		"                            [--on YYYY-MM-DD]\n"
 		"(each with [--actor ID --role ROLE]; at the municipality's node)\n");
-	return 2;
+	return cli_usage("notices");
 }
 
 static int notices_print(const char *text)
@@ -152,7 +152,7 @@ int cli_rights_status(wn_client *c, int argc, char **argv)
 	int answer = strcmp(argv[0], "answer") == 0;
 	if (answer && a.id == NULL) {
 		fprintf(stderr, "usage: wijknet rights answer --request ID [--out FILE|-]\n");
-		return 2;
+		return cli_usage("rights answer");
 	}
 	if ((rc = wn_rights_status(c, a.id, &a.actor, &text)) != 0)
 		return cli_fail(answer ? "rights answer" : "rights status", rc, c);
@@ -179,7 +179,7 @@ int cli_case_informed(wn_client *c, int argc, char **argv)
 		fprintf(stderr, "usage: wijknet case informed --case ID --moment before|after "
 			"--on YYYY-MM-DD --how post|email|portal|in_person|phone [--reason TEXT]\n"
 			"(told after the case opened: --reason says why, G-P 6)\n");
-		return 2;
+		return cli_usage("case informed");
 	}
 	int rc = wn_case_informed(c, a.case_id, a.moment, a.on, a.how, a.reason, &a.actor);
 	if (rc != 0)

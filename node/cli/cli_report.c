@@ -16,7 +16,7 @@ static int report_usage(void)
 		"usage: wijknet report access --bsn BSN [--partners a,b | --own] [--deadline MS]\n"
 		"                 [--json] [--out FILE|-] [--actor ID --role ROLE]   (--out: the page)\n"
 		"       wijknet report html REPORT.json [--out FILE|-]\n");
-	return 2;
+	return cli_usage("report");
 }
 
 /* Writes text to path ("-": stdout) through a temporary file, so a page is

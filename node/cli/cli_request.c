@@ -17,7 +17,7 @@ static int request_usage(void)
 		"         [--deadline MS] [--json]\n"
 		"grounds: consent, legal_obligation, vital_interest, public_task,\n"
 		"         legitimate_interest, contract, conflict_of_duties\n");
-	return 2;
+	return cli_usage("request");
 }
 
 static void request_print(const wn_request_result *r, int json)
@@ -146,7 +146,7 @@ static int duty_usage(void)
 		"         --motivation FILE.json [--hours N] [--actor ID --role ROLE]\n"
 		"Records this partner's own judgement that a conflict of duties justifies\n"
 		"disclosing special-category data without consent, for one request.\n");
-	return 2;
+	return cli_usage("duty");
 }
 
 int cli_duty(wn_client *c, int argc, char **argv)

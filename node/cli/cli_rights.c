@@ -22,7 +22,7 @@ static int rights_usage(void)
 		"       wijknet rights status [--request ID]  (at the municipality: each partner's state)\n"
 		"       wijknet rights answer --request ID [--out FILE|-]   (the letter to the client)\n"
 		"(each with [--actor ID --role ROLE])\n");
-	return 2;
+	return cli_usage("rights");
 }
 
 static void date_of(int64_t ms, char out[11])

@@ -12,7 +12,7 @@ static int stats_usage(void)
 {
 	fprintf(stderr, "usage: wijknet stats --month YYYY-MM [--csv | --json]"
 			" [--actor ID --role ROLE]\n");
-	return 2;
+	return cli_usage("stats");
 }
 
 /* A CSV field: quoted when it holds a separator, a quote or a line break. */

@@ -21,7 +21,7 @@ static int tp_usage(void)
 		"       wijknet thirdparty approve|reject --approval ID\n"
 		"       wijknet thirdparty list [--json]\n"
 		"(each with [--actor ID --role ROLE])\n");
-	return 2;
+	return cli_usage("thirdparty");
 }
 
 static int tp_list(wn_client *c, int json)

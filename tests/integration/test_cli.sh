@@ -64,5 +64,12 @@ check "--json: the error is JSON on stdout" \
 check_rc "an offline command's unknown option is a usage error" 2 \
     "$WN" report html "$T/none.json" --frobnicate
 
+check_rc "--json: an offline command's missing file is invalid input" 2 \
+    "$WN" audit verify "$T/none.db" --json
+check "--json: that error is JSON on stdout" grep -q '"exit": 2' "$T/out"
+check_rc "--json: a number option that is no number is invalid input" 2 \
+    "$WN" audit prove "$T/none.db" --entry 1x --json
+check "--json: it names the option" grep -q -- "--entry" "$T/out"
+
 echo "$PASS passed, $FAIL failed"
 [ "$FAIL" -eq 0 ]

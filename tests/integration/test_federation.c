@@ -137,6 +137,13 @@ static void test_r02_known_cli_number_options_refused(void **state)
 	assert_int_equal(fed_sh(f, "grep -q '\"exit\": 2' num.json"), 0);
 	assert_int_equal(fed_sh(f, "'%s' audit prove data/radar.db --entry first 2>/dev/null", bin),
 			 2);
+	/* a usage error is JSON under --json too: a missing option, a missing value */
+	assert_int_equal(fed_sh(f, "'%s' --config radar.json lookup --purpose intake --json "
+			 "> usage.json 2>/dev/null", bin), 2);
+	assert_int_equal(fed_sh(f, "grep -q '\"exit\": 2' usage.json"), 0);
+	assert_int_equal(fed_sh(f, "'%s' --config radar.json lookup --json --bsn > value.json "
+			 "2>/dev/null", bin), 2);
+	assert_int_equal(fed_sh(f, "grep -q '\"exit\": 2' value.json"), 0);
 }
 
 /* A message that claims another sender is checked against that sender's
