@@ -75,12 +75,59 @@ static void test_undocumented_key_found(void **state)
 	assert_null(strstr(page, needle));
 }
 
+/* A function of the public API named in libwijknet(3), by its name or by a
+ * "prefix_*" group it falls in (wn_case_*). */
+static int api_named(const char *lib, const char *fn)
+{
+	if (strstr(lib, fn) != NULL)
+		return 1;
+	char group[96];
+	for (size_t n = strlen(fn); n > 3; n--) {
+		if (fn[n - 1] != '_')
+			continue;
+		snprintf(group, sizeof(group), "%.*s*", (int)n, fn);
+		if (strstr(lib, group) != NULL)
+			return 1;
+	}
+	return 0;
+}
+
+/* Every wn_ function of wijknet.h is in libwijknet(3)'s list: a function
+ * added to the API without its line there fails here. */
+static void test_api_functions_listed(void **state)
+{
+	(void)state;
+	char *hdr = NULL, *lib = NULL;
+	assert_int_equal(file_read_all("include/wijknet.h", 1 << 20, &hdr, NULL), 0);
+	assert_int_equal(file_read_all("node/libwijknet/libwijknet.3", 1 << 20, &lib, NULL), 0);
+	int missing = 0, seen = 0;
+	for (const char *p = hdr; (p = strstr(p, "wn_")) != NULL; p++) {
+		size_t n = strspn(p, "abcdefghijklmnopqrstuvwxyz0123456789_");
+		if (p[n] != '(' || (p > hdr && (p[-1] == '_' || (p[-1] >= 'a' && p[-1] <= 'z'))) ||
+		    n >= 96)
+			continue;
+		char fn[96];
+		snprintf(fn, sizeof(fn), "%.*s", (int)n, p);
+		seen++;
+		if (!api_named(lib, fn)) {
+			print_error("%s is not in libwijknet(3)\n", fn);
+			missing++;
+		}
+	}
+	assert_true(seen > 50);
+	assert_int_equal(missing, 0);
+	assert_false(api_named(lib, "wn_no_such_function"));
+	free(hdr);
+	free(lib);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_node_config_keys_documented),
 		cmocka_unit_test(test_broker_config_keys_documented),
 		cmocka_unit_test(test_undocumented_key_found),
+		cmocka_unit_test(test_api_functions_listed),
 	};
 	return cmocka_run_group_tests_name("manpages", tests, setup, teardown);
 }
