@@ -300,6 +300,9 @@ static int cmd_partners(wn_client *c, int health, int argc, char **argv)
 int main(int argc, char **argv)
 {
 	const char *socket = NULL, *config = NULL;
+	for (int k = 1; k < argc; k++)
+		if (strcmp(argv[k], "--json") == 0)
+			cli_json = 1;
 	int i = 1;
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		if ((strcmp(argv[i], "--socket") == 0 || strcmp(argv[i], "-s") == 0) && i + 1 < argc)
@@ -315,12 +318,12 @@ int main(int argc, char **argv)
 		} else {
 			fprintf(stderr, "wijknet: unknown option '%s'\n", argv[i]);
 			usage(stderr);
-			return 2;
+			return cli_usage("wijknet");
 		}
 	}
 	if (i >= argc) {
 		usage(stderr);
-		return 2;
+		return cli_usage("wijknet");
 	}
 	const char *cmd = argv[i++];
 	if (strcmp(cmd, "version") == 0) {
@@ -334,8 +337,6 @@ int main(int argc, char **argv)
 	for (int k = i; k < argc; k++) {
 		if (strcmp(argv[k], "--help") == 0 || strcmp(argv[k], "-h") == 0)
 			return usage_of(cmd);
-		if (strcmp(argv[k], "--json") == 0)
-			cli_json = 1;
 	}
 	int offline = cli_offline_command(cmd, config ? config : getenv("WIJKNET_CONFIG"),
 					  argc - i, argv + i);

@@ -167,11 +167,14 @@ static void admin_print_breaches(const json_t *r)
 	}
 }
 
-/* The request for argv (after the command), or NULL after a usage error. */
-static json_t *admin_request(const char *cmd, int argc, char **argv, const char **url, int *json)
+/* The request for argv (after the command) in *out (caller frees); else the
+ * exit status of the usage error, already reported once. */
+static int admin_request(const char *cmd, int argc, char **argv, const char **url, int *json,
+			 json_t **out)
 {
+	*out = NULL;
 	if (argc < 1)
-		return NULL;
+		return admin_usage();
 	json_t *req = json_object();
 	char op[64];
 	snprintf(op, sizeof(op), "%s%s", strcmp(cmd, "breaches") == 0 ? "breaches." : "", argv[0]);
@@ -195,29 +198,31 @@ static json_t *admin_request(const char *cmd, int argc, char **argv, const char 
 			*json = 1;
 		else if (argv[i][0] != '-' && strcmp(cmd, "breaches") == 0) {
 			long long id = 0;
-			if (cli_int(cmd, "the entry's id", argv[i], 1, LLONG_MAX, &id) != 0) {
+			int rc = cli_int(cmd, "the entry's id", argv[i], 1, LLONG_MAX, &id);
+			if (rc != 0) {
 				json_decref(req);
-				return NULL;
+				return rc;
 			}
 			json_object_set_new(req, "id", json_integer((json_int_t)id));
 		} else if (argv[i][0] != '-')
 			json_object_set_new(req, "partner", json_string(argv[i]));
 		else {
 			json_decref(req);
-			cli_unknown_option(cmd, argv[i]);
-			return NULL;
+			return cli_unknown_option(cmd, argv[i]);
 		}
 	}
-	return req;
+	*out = req;
+	return 0;
 }
 
 int cli_admin(const char *config, const char *cmd, int argc, char **argv)
 {
 	const char *given = NULL;
 	int json = 0;
-	json_t *req = admin_request(cmd, argc, argv, &given, &json), *r = NULL;
-	if (req == NULL)
-		return admin_usage();
+	json_t *req = NULL, *r = NULL;
+	int usage = admin_request(cmd, argc, argv, &given, &json, &req);
+	if (usage != 0)
+		return usage;
 	char *url = admin_url(config, given);
 	if (url == NULL) {
 		json_decref(req);

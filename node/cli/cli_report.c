@@ -77,8 +77,10 @@ static int report_html_file(int argc, char **argv)
 	char *text = NULL, *html = NULL;
 	size_t len = 0;
 	int rc = file_read_all(in, 16 * 1024 * 1024, &text, &len);
-	if (rc == 0)
-		rc = wn_report_html(text, &html);
+	if (rc != 0)
+		return cli_invalid("report html", "%s: cannot read the report (%s)", in,
+				   wn_strerror(rc));
+	rc = wn_report_html(text, &html);
 	free(text);
 	if (rc != 0)
 		return rc == WN_EJSON ? cli_invalid("report html", "%s: not an access report (JSON "

@@ -64,12 +64,21 @@ check "--json: the error is JSON on stdout" \
 check_rc "an offline command's unknown option is a usage error" 2 \
     "$WN" report html "$T/none.json" --frobnicate
 
+check_rc "report html of a missing file is invalid input" 2 "$WN" report html "$T/none.json"
 check_rc "--json: an offline command's missing file is invalid input" 2 \
     "$WN" audit verify "$T/none.db" --json
 check "--json: that error is JSON on stdout" grep -q '"exit": 2' "$T/out"
 check_rc "--json: a number option that is no number is invalid input" 2 \
     "$WN" audit prove "$T/none.db" --entry 1x --json
 check "--json: it names the option" grep -q -- "--entry" "$T/out"
+for args in "breaches show 1x" "admin status --frobnicate"; do
+    # shellcheck disable=SC2086
+    check_rc "--json: $args is invalid input" 2 "$WN" $args --admin "ipc://$T/none.sock" --json
+    check "--json: $args reports one error, once" \
+        sh -c "[ \"\$(grep -c '\"error\"' '$T/out')\" -eq 1 ]"
+done
+check_rc "--json: an unknown global option is a usage error" 2 "$WN" --bogus health --json
+check "--json: that error is JSON on stdout" grep -q '"exit": 2' "$T/out"
 
 echo "$PASS passed, $FAIL failed"
 [ "$FAIL" -eq 0 ]
