@@ -92,7 +92,9 @@ static void col_copy(char *out, size_t cap, sqlite3_stmt *st, int c)
 }
 
 /* The proposal id, or (id NULL) the latest join proposal of subject. */
-static int proposal_get(db *d, const char *id, const char *subject, struct proposal *out)
+/* The proposal id, else the newest of kind about subject. */
+static int proposal_get(db *d, const char *id, const char *kind, const char *subject,
+			struct proposal *out)
 {
 	sqlite3_stmt *st = NULL;
 	memset(out, 0, sizeof(*out));
@@ -100,10 +102,12 @@ static int proposal_get(db *d, const char *id, const char *subject, struct propo
 	int rc = db_prepare(d, id ? "SELECT id, kind, subject, rule, status, document FROM proposals"
 				    " WHERE id = ?"
 				  : "SELECT id, kind, subject, rule, status, document FROM proposals"
-				    " WHERE subject = ? AND kind = 'join' ORDER BY proposed_at DESC"
+				    " WHERE subject = ? AND kind = ? ORDER BY proposed_at DESC"
 				    " LIMIT 1", &st);
 	if (rc == 0) {
 		sqlite3_bind_text(st, 1, id ? id : subject, -1, SQLITE_TRANSIENT);
+		if (id == NULL)
+			sqlite3_bind_text(st, 2, kind, -1, SQLITE_TRANSIENT);
 		if (sqlite3_step(st) == SQLITE_ROW) {
 			col_copy(out->id, sizeof(out->id), st, 0);
 			col_copy(out->kind, sizeof(out->kind), st, 1);
@@ -508,13 +512,14 @@ static int candidate_join(struct broker *b, const json_t *env, json_t **reply, c
 	struct proposal p = { .doc = json_deep_copy(env) };
 	snprintf(p.kind, sizeof(p.kind), "join");
 	snprintf(p.subject, sizeof(p.subject), "%s", envelope_str(env, "from"));
-	pthread_mutex_lock(&b->policy_lock);
-	snprintf(p.rule, sizeof(p.rule), "%s", b->approval_rule);
-	pthread_mutex_unlock(&b->policy_lock);
 	const char *status = "open";
 	struct proposal prev;
 	pthread_mutex_lock(&b->member_lock);
-	if (proposal_get(b->db, NULL, p.subject, &prev) == 0 && strcmp(prev.status, "open") == 0) {
+	pthread_mutex_lock(&b->policy_lock); /* the rule in force when it is made */
+	snprintf(p.rule, sizeof(p.rule), "%s", b->approval_rule);
+	pthread_mutex_unlock(&b->policy_lock);
+	if (proposal_get(b->db, NULL, "join", p.subject, &prev) == 0 &&
+	    strcmp(prev.status, "open") == 0) {
 		snprintf(err, errcap, "a join request of '%s' is open already (proposal %s)",
 			 prev.subject, prev.id);
 		rc = WN_EEXISTS;
@@ -536,7 +541,7 @@ int broker_handle_candidate(struct broker *b, const json_t *env, int *handled, j
 	const char *type = envelope_str(env, "type"), *from = envelope_str(env, "from");
 	struct proposal prev;
 	X509 *cert = NULL;
-	int known = proposal_get(b->db, NULL, from, &prev) == 0;
+	int known = proposal_get(b->db, NULL, "join", from, &prev) == 0;
 	int join = strcmp(type, "member.join") == 0;
 	*handled = join || known;
 	if (!*handled)
@@ -586,7 +591,7 @@ void broker_member_retally(struct broker *b)
 		const char *status = "open";
 		char err[256] = "";
 		pthread_mutex_lock(&b->member_lock);
-		if (proposal_get(b->db, json_string_value(id), NULL, &p) == 0 &&
+		if (proposal_get(b->db, json_string_value(id), NULL, NULL, &p) == 0 &&
 		    strcmp(p.status, "open") == 0 &&
 		    member_decide(b, &p, &status, err, sizeof(err)) != 0)
 			log_msg(WN_LOG_ERROR, "proposal_retally_failed", "%s: %s", p.id, err);
@@ -608,14 +613,14 @@ static int member_vote(struct broker *b, const struct broker_request *rq, const 
 		return WN_ESCHEMA;
 	}
 	struct proposal p;
-	int rc = proposal_get(b->db, id, NULL, &p);
+	int rc = proposal_get(b->db, id, NULL, NULL, &p);
 	if (rc != 0) {
 		snprintf(err, errcap, "no proposal %s", id);
 		return rc;
 	}
 	pthread_mutex_lock(&b->member_lock);
 	proposal_clear(&p); /* read again under the lock: a vote may have decided it */
-	if ((rc = proposal_get(b->db, id, NULL, &p)) != 0) {
+	if ((rc = proposal_get(b->db, id, NULL, NULL, &p)) != 0) {
 		pthread_mutex_unlock(&b->member_lock);
 		return rc;
 	}
@@ -642,40 +647,77 @@ static int member_vote(struct broker *b, const struct broker_request *rq, const 
 	return rc;
 }
 
+/* Proposes m's exit now, which needs every other member's agreement
+ * (Heerlen 14.2); its id and status go into out. */
+static int member_propose_exit(struct broker *b, const struct broker_request *rq,
+			       const char *reason, json_t *out, char *err, size_t errcap)
+{
+	struct proposal p = { .doc = json_pack("{s:s}", "reason", reason ? reason : "") };
+	snprintf(p.kind, sizeof(p.kind), "exit");
+	snprintf(p.subject, sizeof(p.subject), "%s", rq->from->id);
+	snprintf(p.rule, sizeof(p.rule), POLICY_RULE_UNANIMOUS);
+	const char *status = "open";
+	struct proposal prev;
+	int rc = 0;
+	pthread_mutex_lock(&b->member_lock);
+	if (proposal_get(b->db, NULL, "exit", p.subject, &prev) == 0 &&
+	    strcmp(prev.status, "open") == 0) {
+		snprintf(err, errcap, "an exit of '%s' is proposed already (proposal %s)",
+			 prev.subject, prev.id);
+		rc = WN_EEXISTS;
+	} else {
+		rc = p.doc ? member_propose(b, &p, p.subject, rq->env, &status, err, errcap)
+			   : WN_ENOMEM;
+	}
+	proposal_clear(&prev);
+	pthread_mutex_unlock(&b->member_lock);
+	if (rc == 0) {
+		json_object_set_new(out, "proposal", json_string(p.id));
+		json_object_set_new(out, "exit", json_string(status));
+	}
+	proposal_clear(&p);
+	return rc;
+}
+
 static int member_notice(struct broker *b, const struct broker_request *rq, const json_t *body,
 			 json_t **reply, char *err, size_t errcap)
 {
 	struct registry_partner *m = rq->from;
-	if (atomic_load(&m->state) != PARTNER_ACTIVE) {
-		snprintf(err, errcap, "'%s' is %s: only an active member gives notice", m->id,
-			 registry_status(m));
+	int immediate = json_is_true(json_object_get(body, "immediate"));
+	int state = atomic_load(&m->state);
+	/* under notice, a member may still ask to leave at once */
+	if (state != PARTNER_ACTIVE && !(immediate && state == PARTNER_NOTICE)) {
+		snprintf(err, errcap, "'%s' is %s: only an active member gives notice%s", m->id,
+			 registry_status(m), state == PARTNER_NOTICE ? " (an immediate exit can "
+			 "still be proposed: --immediate)" : "");
 		return WN_ESTATE;
 	}
 	const char *reason = json_string_value(json_object_get(body, "reason"));
-	int64_t end = date_add_months_ms(time_now_ms(), b->notice_months);
-	int rc = registry_set_state(b->reg, m, REGISTRY_FROM(PARTNER_ACTIVE), PARTNER_NOTICE, end,
-				    reason ? reason : "notice given", m->id);
-	if (rc == WN_ESTATE)
-		snprintf(err, errcap, "'%s' is %s: only an active member gives notice", m->id,
-			 registry_status(m));
-	if (rc != 0)
-		return rc;
-	broker_federation_wake(b);
+	int64_t end = atomic_load(&m->end_at);
+	int rc = 0;
+	if (state == PARTNER_ACTIVE) {
+		end = date_add_months_ms(time_now_ms(), b->notice_months);
+		rc = registry_set_state(b->reg, m, REGISTRY_FROM(PARTNER_ACTIVE), PARTNER_NOTICE,
+					end, reason ? reason : "notice given", m->id);
+		if (rc == WN_ESTATE)
+			snprintf(err, errcap, "'%s' is %s: only an active member gives notice",
+				 m->id, registry_status(m));
+		if (rc != 0)
+			return rc;
+		broker_federation_wake(b);
+	}
 	json_t *out = json_pack("{s:s,s:s,s:I}", "partner", m->id, "status", "notice", "end_at",
 				(json_int_t)end);
-	if (json_is_true(json_object_get(body, "immediate"))) {
-		/* an immediate exit needs every other member's agreement (Heerlen 14.2) */
-		struct proposal p = { .doc = json_pack("{s:s}", "reason", reason ? reason : "") };
-		snprintf(p.kind, sizeof(p.kind), "exit");
-		snprintf(p.subject, sizeof(p.subject), "%s", m->id);
-		snprintf(p.rule, sizeof(p.rule), POLICY_RULE_UNANIMOUS);
-		const char *status = "open";
-		pthread_mutex_lock(&b->member_lock);
-		rc = member_propose(b, &p, m->id, rq->env, &status, err, errcap);
-		pthread_mutex_unlock(&b->member_lock);
-		json_object_set_new(out, "proposal", json_string(p.id));
-		json_object_set_new(out, "exit", json_string(status));
-		proposal_clear(&p);
+	if (out == NULL)
+		return WN_ENOMEM;
+	if (immediate && (rc = member_propose_exit(b, rq, reason, out, err, errcap)) != 0 &&
+	    state == PARTNER_ACTIVE) {
+		/* the notice stands; the exit can be proposed again */
+		log_msg(WN_LOG_WARN, "exit_not_proposed", "%s gave notice; its immediate exit was "
+			"not proposed: %s", m->id, err);
+		json_object_set_new(out, "exit", json_string("not proposed"));
+		json_object_set_new(out, "exit_error", json_string(err));
+		rc = 0;
 	}
 	if (rc != 0) {
 		json_decref(out);
@@ -774,7 +816,7 @@ static int member_own_status(struct broker *b, const struct broker_request *rq, 
 		return WN_ENOMEM;
 	if (atomic_load(&rq->from->end_at) > 0)
 		json_object_set_new(out, "end_at", json_integer(atomic_load(&rq->from->end_at)));
-	if (proposal_get(b->db, NULL, rq->from->id, &p) == 0) {
+	if (proposal_get(b->db, NULL, "join", rq->from->id, &p) == 0) {
 		json_object_set_new(out, "proposal", json_string(p.id));
 		json_object_set_new(out, "status", json_string(p.status));
 		proposal_clear(&p);
@@ -802,34 +844,32 @@ static int member_list(struct broker *b, const struct broker_request *rq, json_t
 static int policy_propose(struct broker *b, const struct broker_request *rq, const json_t *body,
 			  json_t **reply, char *err, size_t errcap)
 {
-	json_t *doc = json_object_get(body, "policy");
-	int rc = policy_validate(doc, err, errcap);
-	if (rc == 0)
-		rc = policy_check_partners(b, doc, err, errcap);
-	if (rc != 0)
-		return rc;
 	if (!registry_member(rq->from)) {
 		snprintf(err, errcap, "only a covenant member proposes a policy change");
 		return WN_EDENIED;
 	}
-	struct proposal p = { .doc = json_deep_copy(doc) };
-	json_object_del(p.doc, "version");
+	struct proposal p = { .doc = NULL };
 	snprintf(p.kind, sizeof(p.kind), "policy");
-	snprintf(p.subject, sizeof(p.subject), "policy-v%d", b->policy_version + 1);
-	pthread_mutex_lock(&b->policy_lock);
-	snprintf(p.rule, sizeof(p.rule), "%s", b->approval_rule);
-	pthread_mutex_unlock(&b->policy_lock);
 	const char *status = "open";
 	int64_t open = 0;
 	pthread_mutex_lock(&b->member_lock);
-	/* one policy change at a time (checked under the lock proposals are
-	 * made under): two open ones would both be the next version, and the
-	 * later adoption would silently undo the earlier */
-	rc = db_query_int64(b->db, "SELECT COUNT(*) FROM proposals WHERE kind = 'policy' AND"
-				   " status = 'open'", NULL, &open);
+	/* the version, rule and policy the change applies to are read under the
+	 * lock adoptions are made under: none can change in between */
+	int rc = policy_merge(b, json_object_get(body, "policy"), &p.doc, err, errcap);
+	if (rc == 0)
+		rc = policy_check_partners(b, p.doc, err, errcap);
+	pthread_mutex_lock(&b->policy_lock);
+	snprintf(p.subject, sizeof(p.subject), "policy-v%d", b->policy_version + 1);
+	snprintf(p.rule, sizeof(p.rule), "%s", b->approval_rule);
+	pthread_mutex_unlock(&b->policy_lock);
+	/* one policy change at a time: two open ones would both be the next
+	 * version, and the later adoption would silently undo the earlier */
+	if (rc == 0)
+		rc = db_query_int64(b->db, "SELECT COUNT(*) FROM proposals WHERE kind = 'policy' "
+					   "AND status = 'open'", NULL, &open);
 	if (rc == 0 && open > 0) {
-		snprintf(err, errcap, "a policy change is already open (policy-v%d): the members "
-			 "decide it first", b->policy_version + 1);
+		snprintf(err, errcap, "a policy change is already open (%s is next): the members "
+			 "decide it first", p.subject);
 		rc = WN_EEXISTS;
 	}
 	if (rc == 0)

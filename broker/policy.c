@@ -216,6 +216,64 @@ static int policy_store(struct broker *b, json_t *doc, json_int_t version, const
 	return 0;
 }
 
+/* Sets key of into to v, or removes it when v is null. */
+static int policy_overlay(json_t *into, const char *key, json_t *v)
+{
+	if (json_is_null(v))
+		return json_object_del(into, key) == 0 || json_object_get(into, key) == NULL ? 0 : -1;
+	return json_object_set(into, key, v);
+}
+
+int policy_merge(struct broker *b, const json_t *change, json_t **out, char *err, size_t errcap)
+{
+	*out = NULL;
+	if (!json_is_object(change) || json_object_size(change) == 0) {
+		snprintf(err, errcap, "a policy change is a JSON object naming the keys it changes");
+		return WN_ESCHEMA;
+	}
+	json_t *doc = policy_current(b), *v;
+	const char *key;
+	int rc = doc ? 0 : WN_ENOMEM;
+	json_object_foreach((json_t *)change, key, v) {
+		if (rc != 0 || strcmp(key, "version") == 0)
+			continue;
+		int nested = (strcmp(key, "clusters") == 0 || strcmp(key, "data_sets") == 0) &&
+			     json_is_object(v);
+		if (!nested) {
+			rc = policy_overlay(doc, key, v) == 0 ? 0 : WN_ENOMEM;
+			continue;
+		}
+		json_t *into = json_object_get(doc, key), *sv;
+		if (into == NULL && json_object_set_new(doc, key, into = json_object()) != 0)
+			rc = WN_ENOMEM;
+		const char *sub;
+		json_object_foreach(v, sub, sv) {
+			if (rc == 0 && policy_overlay(into, sub, sv) != 0)
+				rc = WN_ENOMEM;
+		}
+		if (rc == 0 && json_object_size(into) == 0)
+			json_object_del(doc, key);
+	}
+	json_t *in_force = rc == 0 ? policy_current(b) : NULL;
+	if (rc == 0 && in_force == NULL)
+		rc = WN_ENOMEM;
+	json_object_del(doc, "version");
+	json_object_del(in_force, "version");
+	if (rc == 0)
+		rc = policy_validate(doc, err, errcap);
+	if (rc == 0 && json_equal(doc, in_force)) {
+		snprintf(err, errcap, "the change leaves the policy in force as it is");
+		rc = WN_EINVAL;
+	}
+	json_decref(in_force);
+	if (rc != 0) {
+		json_decref(doc);
+		return rc;
+	}
+	*out = doc;
+	return 0;
+}
+
 int policy_check_partners(struct broker *b, const json_t *doc, char *err, size_t errcap)
 {
 	const char *id;

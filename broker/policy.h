@@ -36,6 +36,13 @@ int policy_decide(const char *rule, const struct policy_tally *t);
 /* Checks a proposed policy's fields and ranges (version not included). */
 int policy_validate(const json_t *doc, char *err, size_t errcap);
 
+/* The policy a proposal would make: the one in force with the keys change
+ * names replaced; in "clusters" and "data_sets" per partner and per cluster;
+ * a key set to null goes (its default applies). Keys change leaves out keep
+ * their value, so a proposal cannot reset one by omission. Checked whole;
+ * WN_EINVAL when it changes nothing. *out: json_decref(). */
+int policy_merge(struct broker *b, const json_t *change, json_t **out, char *err, size_t errcap);
+
 /* Whether every partner the policy's clusters name is in the registry:
  * 0 or WN_EUNKNOWN_PARTNER with err saying which. */
 int policy_check_partners(struct broker *b, const json_t *doc, char *err, size_t errcap);

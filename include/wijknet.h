@@ -812,8 +812,11 @@ int wn_member_vote(wn_client *c, const wn_actor *actor, const char *proposal, in
  * (the policy's notice_months) later; from now on it is added to no new
  * case and asked in no new lookup by default, while its running cases
  * continue. immediate: also asks every other member to agree to an exit
- * now. *json_out: {partner, status, end_at, proposal?, exit?}.
- * Errors: WN_ESTATE (this partner is not an active member), WN_ETRANSPORT. */
+ * now, also when under notice already. *json_out: {partner, status, end_at,
+ * proposal?, exit? ("not proposed" with exit_error when the notice was given
+ * but the exit could not be proposed)}.
+ * Errors: WN_ESTATE (not an active member; under notice, without immediate),
+ * WN_EEXISTS (an exit is proposed already), WN_ETRANSPORT. */
 int wn_member_notice(wn_client *c, const wn_actor *actor, int immediate, const char *reason,
 		     char **json_out);
 
@@ -824,14 +827,16 @@ int wn_member_notice(wn_client *c, const wn_actor *actor, int immediate, const c
 int wn_member_end(wn_client *c, const wn_actor *actor, const char *partner, const char *reason,
 		  char **json_out);
 
-/* Proposes a new federation policy (Heerlen 17.2; Groningen 11.4):
- * policy_json {approval_rule (unanimous or municipality_and_majority),
- * notice_months, max_consent_days, max_partners}; adopted as the next
- * version once the members approve it under the rule in force.
- * *json_out: {proposal, status, partner}.
+/* Proposes a change of the federation policy (Heerlen 17.2; Groningen 11.4):
+ * policy_json names the keys it changes (approval_rule: unanimous or
+ * municipality_and_majority, notice_months, max_consent_days, max_partners,
+ * case_retention_days, notice_days, retention_days, clusters, data_sets; null
+ * takes one back to its default); keys it leaves out keep their value. The
+ * whole result is adopted as the next version once the members approve it
+ * under the rule in force. *json_out: {proposal, status, partner}.
  * Errors: WN_EJSON (policy_json is not a JSON object), WN_ESCHEMA, WN_ECLUSTER,
- * WN_EDENIED (an incidental partner proposes), WN_EEXISTS (another policy change
- * is open: one at a time), WN_ETRANSPORT. */
+ * WN_EINVAL (it changes nothing), WN_EDENIED (an incidental partner proposes),
+ * WN_EEXISTS (another policy change is open: one at a time), WN_ETRANSPORT. */
 int wn_policy_propose(wn_client *c, const wn_actor *actor, const char *policy_json,
 		      char **json_out);
 

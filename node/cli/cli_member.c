@@ -22,7 +22,7 @@ static int member_usage(void)
 		"       wijknet member notice [--immediate] [--reason TEXT]\n"
 		"       wijknet member end PARTNER --reason TEXT      (the municipality)\n"
 		"       wijknet policy show [--json]\n"
-		"       wijknet policy propose POLICY.json\n"
+		"       wijknet policy propose CHANGE.json   (the keys it changes)\n"
 		"Decisions name the professional: --actor ID --role ROLE (default: the\n"
 		"logged-in user).\n");
 	return cli_usage("member");

@@ -626,7 +626,16 @@ static void test_r23_immediate_exit_when_all_agree(void **state)
 {
 	struct fed *f = *state;
 	char id[WN_ID_LEN + 1], st[16];
+	/* under notice, a member may still ask to leave at once, once */
+	assert_int_equal(cli(f, "xonar", "member notice --reason 'fusie'"), 0);
+	assert_int_equal(wait_status_everywhere(f, "xonar", "notice", XONAR), 0);
+	assert_int_not_equal(cli(f, "xonar", "member notice --reason 'fusie'"), 0);
+	assert_true(cli_err_has(f, "--immediate"));
 	assert_int_equal(cli(f, "xonar", "member notice --immediate --reason 'fusie'"), 0);
+	assert_int_not_equal(cli(f, "xonar", "member notice --immediate --reason 'fusie'"), 0);
+	assert_true(cli_err_has(f, "proposed already"));
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM proposals WHERE kind ="
+			     " 'exit' AND subject = 'xonar'"), 1);
 	proposal_of(f, "xonar", id);
 	assert_int_equal(vote(f, GEMEENTE, id, 1), 0);
 	assert_int_equal(vote(f, RADAR, id, 1), 0);
@@ -646,13 +655,16 @@ static void test_r23_municipality_ends_membership(void **state)
 	assert_int_not_equal(cli(f, "radar", "member end sevagram --reason 'niet nagekomen'"), 0);
 	assert_true(cli_err_has(f, "municipality"));
 	assert_int_not_equal(cli(f, "gemeente-heerlen", "member end sevagram"), 0);
-	/* a policy change two of four members approved: open, until a voter leaves */
+	/* a policy change two of four members approved: open, until a voter leaves;
+	 * it names only the key it changes */
 	char id[WN_ID_LEN + 1], st[16], *out = NULL;
 	wn_client *c = client_of(f, GEMEENTE);
-	assert_int_equal(wn_policy_propose(c, &coordinator, "{\"approval_rule\": "
-					   "\"municipality_and_majority\", \"notice_months\": 3,"
-					   " \"max_consent_days\": 365, \"max_partners\": 64}",
-					   &out), 0);
+	assert_int_equal(wn_policy_propose(c, &coordinator, "{\"notice_months\": 2}", &out),
+			 WN_EINVAL); /* changes nothing */
+	assert_non_null(strstr(wn_client_errmsg(c), "as it is"));
+	free(out);
+	out = NULL;
+	assert_int_equal(wn_policy_propose(c, &coordinator, "{\"notice_months\": 3}", &out), 0);
 	free(out);
 	wn_client_close(c);
 	proposal_of(f, "policy-v3", id);
@@ -672,6 +684,14 @@ static void test_r23_municipality_ends_membership(void **state)
 	assert_string_equal(st, "approved");
 	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM partners WHERE id ="
 			     " 'sevagram' AND reason LIKE 'afspraken%%'"), 1);
+	/* version 3 changed the notice period alone: what version 2 agreed stays
+	 * (the rule, a case's retention, the clusters, the data sets) */
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM policy WHERE version = 3"
+			     " AND document LIKE '%%\"notice_months\":3%%'"
+			     " AND document LIKE '%%\"case_retention_days\":400%%'"
+			     " AND document LIKE '%%municipality_and_majority%%'"
+			     " AND document LIKE '%%dataset.school%%'"
+			     " AND document LIKE '%%\"xonar\":[\"volwassenen\"%%'"), 1);
 }
 
 /* ---- r20: revocation everywhere; SIGHUP ---------------------------------- */
