@@ -67,6 +67,7 @@ struct broker {
 	int64_t crl_stamp;       /* the CA and CRL files as last read */
 	int tls_stale;           /* the listener's TLS swap failed: retried */
 	int64_t pushed_version;  /* the directory version nodes were told of */
+	atomic_int retally_due;  /* a decision could not be stored: count again */
 	pthread_mutex_t member_lock; /* one membership decision at a time */
 	/* the operator's local socket (admin.c) */
 	char *admin_url;

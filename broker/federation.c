@@ -245,8 +245,9 @@ static void federation_tick(struct broker *b)
 	federation_revoke_ended(b);
 	breaches_sync_own(b->db, b->ident->id);
 	int64_t version = registry_version(b->reg);
-	if (version != b->pushed_version) {
+	if (version != b->pushed_version || atomic_exchange(&b->retally_due, 0))
 		broker_member_retally(b);
+	if (version != b->pushed_version) {
 		federation_push(b, version);
 		b->pushed_version = version;
 	}

@@ -333,8 +333,18 @@ static int member_decide(struct broker *b, const struct proposal *p, const char 
 	int rc = entry ? store_audit_with(&b->audit, proposal_close, &row, entry, &idx, leaf)
 		       : WN_ENOMEM;
 	json_decref(entry);
-	if (rc != 0)
-		return rc == WN_ESTATE ? 0 : rc; /* decided already */
+	if (rc == WN_ESTATE)
+		return 0; /* decided already */
+	if (rc != 0) {
+		/* the votes are stored: the federation thread decides it again */
+		log_msg(WN_LOG_ERROR, "proposal_not_decided", "proposal %s (%s %s) is %s but the "
+			"decision could not be stored (%s); it is counted again", p->id, p->kind,
+			p->subject, *status, wn_strerror(rc));
+		atomic_store(&b->retally_due, 1);
+		broker_federation_wake(b);
+		*status = "open";
+		return 0;
+	}
 	log_emit(WN_LOG_INFO, "proposal_decided",
 		 json_pack("{s:s,s:s,s:s,s:s}", "proposal", p->id, "kind", p->kind, "subject",
 			   p->subject, "outcome", outcome));

@@ -694,6 +694,41 @@ static void test_r23_municipality_ends_membership(void **state)
 			     " AND document LIKE '%%\"xonar\":[\"volwassenen\"%%'"), 1);
 }
 
+/* A decision that cannot be stored when the deciding vote comes in is not
+ * lost: the vote stands, and the broker counts the votes again until the
+ * decision is stored and carried out. */
+static void test_r24_decision_not_stored_is_counted_again(void **state)
+{
+	struct fed *f = *state;
+	char id[WN_ID_LEN + 1], st[16], path[512], *out = NULL;
+	sqlite3 *db = NULL;
+	fed_file(f, "data/broker.db", path, sizeof(path));
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	assert_int_equal(sqlite3_exec(db, "CREATE TRIGGER wn_test_fail BEFORE UPDATE OF status"
+				      " ON proposals WHEN NEW.status != 'open' BEGIN SELECT"
+				      " RAISE(ABORT, 'injected'); END;", NULL, NULL, NULL),
+			 SQLITE_OK);
+	wn_client *c = client_of(f, GEMEENTE);
+	assert_int_equal(wn_policy_propose(c, &coordinator, "{\"max_consent_days\": 300}", &out),
+			 0);
+	free(out);
+	wn_client_close(c);
+	proposal_of(f, "policy-v4", id);
+	assert_int_equal(vote(f, RADAR, id, 1), 0); /* the deciding vote is taken */
+	proposal_status(f, id, st, sizeof(st));
+	assert_string_equal(st, "open");
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM proposal_votes WHERE proposal ="
+			     " '%s' AND partner = 'radar'", id), 1);
+	assert_int_equal(sqlite3_exec(db, "DROP TRIGGER wn_test_fail", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(dbq_wait(f, "data/broker.db", 1, SETTLE_MS, "SELECT COUNT(*) FROM policy"
+				  " WHERE version = 4 AND document LIKE"
+				  " '%%\"max_consent_days\":300%%'"), 1);
+	proposal_status(f, id, st, sizeof(st));
+	assert_string_equal(st, "approved");
+}
+
 /* ---- r20: revocation everywhere; SIGHUP ---------------------------------- */
 
 static void test_r20_revocation_takes_effect_everywhere(void **state)
@@ -980,6 +1015,7 @@ int main(void)
 		cmocka_unit_test(test_r23_end_date_ends_membership_without_restart),
 		cmocka_unit_test(test_r23_immediate_exit_when_all_agree),
 		cmocka_unit_test(test_r23_municipality_ends_membership),
+		cmocka_unit_test(test_r24_decision_not_stored_is_counted_again),
 		cmocka_unit_test(test_r20_revocation_takes_effect_everywhere),
 		cmocka_unit_test(test_r20_sighup_reloads_never_kills),
 		cmocka_unit_test(test_r20_crl_distributed_and_expiry_warned),
