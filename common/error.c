@@ -89,3 +89,14 @@ int error_from_name(const char *name)
 			return error_table[i].code;
 	return WN_EPROTO;
 }
+
+int error_permanent(int code)
+{
+	static const int permanent[] = { WN_EINVAL,    WN_EJSON,   WN_ESCHEMA,  WN_ETOOBIG,
+					 WN_EBSN,      WN_EDENIED, WN_EPROTO,   WN_EPURPOSE,
+					 WN_ECATEGORY, WN_EFORGED, WN_EMOTIVATION, WN_EGROUND };
+	for (size_t i = 0; i < sizeof(permanent) / sizeof(permanent[0]); i++)
+		if (permanent[i] == code)
+			return 1;
+	return 0;
+}

@@ -24,6 +24,7 @@
 #include "disclog.h"
 #include "encoding.h"
 #include "envelope.h"
+#include "error.h"
 #include "ids.h"
 #include "local.h"
 #include "log.h"
@@ -548,8 +549,8 @@ static enum outbox_outcome outbox_send(struct node *n, struct directory *d, stru
 			*error = "not_acknowledged";
 		if (*error == NULL)
 			out = OUTBOX_DELIVERED;
-		else if (refused) /* the municipality itself said no */
-			out = OUTBOX_FAILED;
+		else if (refused && error_permanent(error_from_name(*error)))
+			out = OUTBOX_FAILED; /* the municipality said no to what it is */
 	}
 	if (rc != 0)
 		log_msg(WN_LOG_WARN, "outbox_not_sent", "%s to %s: %s", type, m->id,

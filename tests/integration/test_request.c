@@ -900,6 +900,39 @@ static void test_r09_notice_refusal_ended_by_later_consent(void **state)
 			     "id='%s' AND refusal_id IS NULL", nid), 1);
 }
 
+/* A notice the municipality could not store for a passing fault is sent
+ * again, not given up: only a refusal of what it says ends it. */
+static void test_r09_notice_not_stored_is_sent_again(void **state)
+{
+	struct fed *f = *state;
+	char path[512];
+	sqlite3 *d = NULL;
+	fed_file(f, node_db("gemeente-heerlen"), path, sizeof(path));
+	assert_int_equal(sqlite3_open_v2(path, &d, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	sqlite3_busy_timeout(d, 5000);
+	assert_int_equal(sqlite3_exec(d, "CREATE TRIGGER wn_test_fail BEFORE INSERT ON notices"
+				      " BEGIN SELECT RAISE(ABORT, 'injected'); END;", NULL, NULL,
+				      NULL), SQLITE_OK);
+	const char *const cats[] = { "leefgebied.huisvesting" };
+	wn_request_params p = params("radar", BSN_A, cats, 1, "legal_obligation");
+	p.motivation_json = "{\"legal_reference\":\"Jeugdwet art. 7.4.0 lid 1\"}";
+	wn_request_result *r = request_ok(f, GEMEENTE, &p);
+	expect_outcome(r, "disclosed", NULL);
+	char nid[WN_ID_LEN + 1];
+	assert_int_equal(dbq_text(f, node_db("radar"), nid, sizeof(nid), "SELECT notice_id FROM "
+				  "client_notifications WHERE request_id='%s'", r->request_id), 0);
+	/* refused for a database fault: kept to be tried again */
+	assert_int_equal(dbq_wait(f, node_db("radar"), 1, 10000, "SELECT COUNT(*) FROM outbox "
+				  "WHERE id='%s' AND attempts >= 1", nid), 1);
+	assert_int_equal(dbq(f, node_db("radar"), "SELECT COUNT(*) FROM outbox WHERE id='%s' AND "
+			     "failed_at IS NULL AND sent_at IS NULL AND last_error='database'", nid),
+			 1);
+	assert_int_equal(sqlite3_exec(d, "DROP TRIGGER wn_test_fail", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(d);
+	notice_reached_municipality(f, r->request_id, "legal_obligation", "gemeente-heerlen", nid);
+	wn_request_result_free(r);
+}
+
 static void test_r09_legal_obligation_household_informed_of_case(void **state)
 {
 	struct fed *f = *state;
@@ -1451,6 +1484,7 @@ int main(void)
 		cmocka_unit_test(test_r12_medical_conflict_of_duties_asserted_by_source),
 		cmocka_unit_test(test_r13_no_consent_needs_motivation),
 		cmocka_unit_test(test_r09_legal_obligation_notifies_client),
+		cmocka_unit_test(test_r09_notice_not_stored_is_sent_again),
 		cmocka_unit_test(test_r09_legal_obligation_household_informed_of_case),
 		cmocka_unit_test(test_r09_notice_refusal_ended_by_later_consent),
 		cmocka_unit_test(test_r14_lawful_ground_log_r16_actor_request),
