@@ -424,6 +424,13 @@ static void outbound_read_answer(struct outbound *o, const json_t *answer)
 	o->outcome = out;
 	o->reason = json_string_value(json_object_get(o->abody, "reason"));
 	o->detail = json_string_value(json_object_get(o->abody, "detail"));
+	if (strcmp(out, "disclosed") != 0 &&
+	    json_array_size(json_object_get(o->abody, "records")) > 0) {
+		/* what the source did not log as disclosed is not taken in */
+		secevent_record(o->n->db, WN_EPROTO, o->to, o->qid,
+				"records came with an answer that is no disclosure; dropped");
+		json_object_del(o->abody, "records");
+	}
 	o->records = request_records(o->n, o->to, o->abody, o->cats, o->qid, &o->received);
 }
 
