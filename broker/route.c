@@ -374,7 +374,9 @@ static int route_forward(struct broker *b, const struct broker_request *rq, cons
 		json_t *answer = NULL;
 		const char *outcome = route_check_answer(b, p, id, answer_type, &items[i], &answer);
 		json_object_set_new(dv, p->id, json_string(outcome));
-		if (answer != NULL) /* sizes say nothing of the answer: it is padded */
+		/* a lookup answer's size says nothing: one length per size class.
+		 * A data request's is padded coarsely only: its size is not kept */
+		if (answer != NULL && strcmp(answer_type, "lookup.answer") == 0)
 			json_object_set_new(sizes, p->id, json_integer((json_int_t)items[i].resplen));
 		json_object_set_new(counts, outcome,
 				    json_integer(json_integer_value(json_object_get(counts, outcome)) + 1));
@@ -389,6 +391,8 @@ static int route_forward(struct broker *b, const struct broker_request *rq, cons
 					  "delivery", dv, "request_bytes", (json_int_t)wlen,
 					  "answer_bytes", sizes, "duration_us",
 					  (json_int_t)(time_mono_us() - start));
+	if (strcmp(answer_type, "lookup.answer") != 0)
+		json_object_del(outcome_entry, "answer_bytes");
 	int64_t oindex = 0;
 	char oleaf[65];
 	/* an approval is used once it was sent: a source that answers too late

@@ -580,6 +580,12 @@ int envelope_seal_padded(json_t *env, const char *recipient, const uint8_t pk[32
 	if (rc != 0)
 		goto out;
 	size_t padlen = (plen / ENVELOPE_PAD + 1) * ENVELOPE_PAD;
+	if (pad_to == ENVELOPE_PAD_BUCKETS) {
+		size_t bucket = ENVELOPE_BUCKET_MIN;
+		while (bucket < padlen && bucket < ENVELOPE_MAX_SEALED)
+			bucket *= 2;
+		pad_to = bucket < ENVELOPE_MAX_SEALED ? bucket : ENVELOPE_MAX_SEALED;
+	}
 	if (pad_to > padlen)
 		padlen = pad_to;
 	if (padlen > ENVELOPE_MAX_SEALED) {

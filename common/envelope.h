@@ -106,7 +106,12 @@ int envelope_encode_for(const json_t *env, const char *recipient, char **out, si
 int envelope_seal(json_t *env, const char *recipient, const uint8_t pk[32], const json_t *body);
 
 /* envelope_seal padding to at least pad_to bytes, so that bodies of one
- * size class (a lookup answer for a household of n) all seal to one size. */
+ * size class (a lookup answer for a household of n) all seal to one size.
+ * pad_to ENVELOPE_PAD_BUCKETS: to the next power of two from
+ * ENVELOPE_BUCKET_MIN (at most ENVELOPE_MAX_SEALED), so a data request's
+ * answer says little by its size: a refusal and a small disclosure alike. */
+#define ENVELOPE_PAD_BUCKETS ((size_t)-1)
+#define ENVELOPE_BUCKET_MIN 4096
 int envelope_seal_padded(json_t *env, const char *recipient, const uint8_t pk[32],
 			 const json_t *body, size_t pad_to);
 

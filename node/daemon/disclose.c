@@ -430,7 +430,8 @@ static int disclose_answer(struct disclose_ctx *c, json_t **reply)
 		json_object_set_new(body, "reason", json_string(c->reason));
 		json_object_set_new(body, "detail", json_string(c->detail));
 	}
-	rc = envelope_seal(r, c->requester->id, c->requester->seal_pk, body);
+	rc = envelope_seal_padded(r, c->requester->id, c->requester->seal_pk, body,
+				  ENVELOPE_PAD_BUCKETS);
 	json_decref(body);
 	if (rc == 0)
 		rc = envelope_sign(r, c->n->ident->key);

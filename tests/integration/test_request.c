@@ -921,6 +921,10 @@ static void test_r09_notice_not_stored_is_sent_again(void **state)
 	char nid[WN_ID_LEN + 1];
 	assert_int_equal(dbq_text(f, node_db("radar"), nid, sizeof(nid), "SELECT notice_id FROM "
 				  "client_notifications WHERE request_id='%s'", r->request_id), 0);
+	/* the broker keeps no size of a data request's answer (r03) */
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM audit_log WHERE msg_id="
+			     "'%s' AND type='request.delivery' AND json_extract(entry, "
+			     "'$.answer_bytes') IS NULL", r->request_id), 1);
 	/* refused for a database fault: kept to be tried again */
 	assert_int_equal(dbq_wait(f, node_db("radar"), 1, 10000, "SELECT COUNT(*) FROM outbox "
 				  "WHERE id='%s' AND attempts >= 1", nid), 1);

@@ -831,6 +831,50 @@ static void test_r03_pseudonym_seal_round_trip(void **state)
 	json_decref(body);
 }
 
+/* The sealed length of body under ENVELOPE_PAD_BUCKETS. */
+static size_t bucketed_length(const json_t *body)
+{
+	json_t *env = NULL, *opened = NULL;
+	assert_int_equal(envelope_new1(&env, "request.answer", "alcander", "bartok"), 0);
+	assert_int_equal(envelope_seal_padded(env, "alcander", fx.pk_a, body,
+					      ENVELOPE_PAD_BUCKETS), 0);
+	assert_int_equal(envelope_open(env, "alcander", fx.sk_a, &opened), 0);
+	assert_true(json_equal(opened, body));
+	size_t len = strlen(json_string_value(json_object_get(json_object_get(env, "sealed"),
+							      "alcander")));
+	json_decref(opened);
+	json_decref(env);
+	return len;
+}
+
+/* A data request's answer says little by its size (r03): a refusal and a
+ * small disclosure seal to one length; a larger one to the next power of two. */
+static void test_r03_request_answer_sizes_in_buckets(void **state)
+{
+	(void)state;
+	char *text = malloc(6000);
+	assert_non_null(text);
+	memset(text, 'x', 5999);
+	text[5999] = '\0';
+	json_t *refused = json_pack("{s:s,s:[],s:s}", "outcome", "refused", "records", "reason",
+				    "consent_required");
+	json_t *small = json_pack("{s:s,s:[{s:s,s:s}]}", "outcome", "disclosed", "records",
+				  "category", "leefgebied.huisvesting", "value", "Huurachterstand"
+				  " van drie maanden bij de woningcorporatie");
+	json_t *large = json_pack("{s:s,s:[{s:s,s:s}]}", "outcome", "disclosed", "records",
+				  "category", "leefgebied.huisvesting", "value", text);
+	size_t a = bucketed_length(refused), b = bucketed_length(small), c = bucketed_length(large);
+	assert_int_equal(a, b);
+	assert_true(c > b);
+	/* base64 of the padded plaintext and the seal's overhead: 4 KiB, 8 KiB */
+	assert_true(b >= 4096 * 4 / 3 && b < 4096 * 4 / 3 + 200);
+	assert_true(c >= 8192 * 4 / 3 && c < 8192 * 4 / 3 + 200);
+	json_decref(large);
+	json_decref(refused);
+	json_decref(small);
+	free(text);
+}
+
 /* An envelope of version 1 (stored before 0.5) signed its bodies whole: it
  * still verifies as it was signed, and goes to each recipient whole. */
 static void test_r20_integrity_version1_envelope_still_verifies(void **state)
@@ -1368,6 +1412,7 @@ int main(void)
 		cmocka_unit_test(test_r20_integrity_receipt_envelope_altered),
 		cmocka_unit_test(test_r20_integrity_receipt_missing),
 		cmocka_unit_test(test_r03_pseudonym_seal_round_trip),
+		cmocka_unit_test(test_r03_request_answer_sizes_in_buckets),
 		cmocka_unit_test(test_r03_pseudonym_sealed_to_other_partner),
 		cmocka_unit_test(test_r03_each_recipient_gets_only_its_body),
 		cmocka_unit_test(test_r20_integrity_version1_envelope_still_verifies),
