@@ -322,6 +322,23 @@ struct rights_record {
 	char deadline[DATE_LEN + 1];
 };
 
+/* 1 when a partner's answer is one it can give: registered with a deadline
+ * of its clock (today to RIGHTS_DEADLINE_DAYS on, a day either way for
+ * clocks), not known, or refused. */
+static int rights_answer_valid(const char *status, const char *deadline)
+{
+	if (status == NULL)
+		return 0;
+	if (strcmp(status, "not_known") == 0 || strcmp(status, "refused") == 0)
+		return 1;
+	char today[DATE_LEN + 1];
+	long days = 0;
+	date_today_plus(0, today);
+	return strcmp(status, "registered") == 0 && deadline != NULL && date_valid(deadline) &&
+	       date_days_between(today, deadline, &days) == 0 && days >= -1 &&
+	       days <= RIGHTS_DEADLINE_DAYS + 1;
+}
+
 /* One partner's answer as the municipality records it. A partner that could
  * not check the person (no case key) has not decided: like one that did not
  * answer, it stays open, to be asked again. A refusal because the person is
@@ -334,17 +351,21 @@ static json_t *rights_partner_answer(const json_t *partner, const json_t *a)
 				     ? json_string_value(json_object_get(body, "status"))
 				     : outcome;
 	const char *reason = json_string_value(json_object_get(body, "reason"));
+	const char *deadline = json_string_value(json_object_get(body, "deadline"));
 	const char *motivation = NULL;
-	if (status != NULL && strcmp(status, "refused") == 0 && reason != NULL) {
-		if (strcmp(reason, "not_in_case") == 0)
+	int answered = outcome != NULL && strcmp(outcome, "answered") == 0;
+	if (answered && !rights_answer_valid(status, deadline))
+		status = "invalid"; /* not an answer: it stays open */
+	if (answered && strcmp(status, "refused") == 0) {
+		if (reason != NULL && strcmp(reason, "not_in_case") == 0)
 			motivation = "Deze persoon hoort bij deze partner niet tot het huishouden "
 				     "van de genoemde casus (not_in_case).";
-		else
+		else /* no case key, or no reason the client can be given */
 			status = "not_checked";
 	}
 	json_t *e = json_pack("{s:O,s:s}", "partner", partner, "status", status ? status : "invalid");
-	if (e != NULL && json_object_get(body, "deadline"))
-		json_object_set(e, "deadline", json_object_get(body, "deadline"));
+	if (e != NULL && deadline != NULL && strcmp(status, "registered") == 0)
+		json_object_set_new(e, "deadline", json_string(deadline));
 	if (e != NULL && motivation != NULL)
 		json_object_set_new(e, "motivation", json_string(motivation));
 	return e;
