@@ -100,6 +100,21 @@ void date_of_ms(int64_t ms, char out[DATE_LEN + 1])
 	date_format(floor_div(ms + date_dutch_offset_ms(ms), 86400000), out);
 }
 
+void date_time_of_ms(int64_t ms, char out[DATE_TIME_LEN + 1])
+{
+	int64_t local = ms + date_dutch_offset_ms(ms);
+	int64_t minute = floor_div(local, 60000) - floor_div(local, 86400000) * 1440;
+	date_format(floor_div(local, 86400000), out);
+	int h = (int)(minute / 60), m = (int)(minute % 60); /* 0..23, 0..59 */
+	out[DATE_LEN] = ' ';
+	out[DATE_LEN + 1] = (char)('0' + h / 10);
+	out[DATE_LEN + 2] = (char)('0' + h % 10);
+	out[DATE_LEN + 3] = ':';
+	out[DATE_LEN + 4] = (char)('0' + m / 10);
+	out[DATE_LEN + 5] = (char)('0' + m % 10);
+	out[DATE_TIME_LEN] = '\0';
+}
+
 void date_today_plus(int days, char out[DATE_LEN + 1])
 {
 	int64_t now = (int64_t)time(NULL) * 1000;

@@ -18,6 +18,12 @@ void date_today_plus(int days, char out[DATE_LEN + 1]);
 /* The Dutch calendar date of a millisecond timestamp (UTC epoch). */
 void date_of_ms(int64_t ms, char out[DATE_LEN + 1]);
 
+#define DATE_TIME_LEN 16 /* "YYYY-MM-DD HH:MM" */
+
+/* The Dutch civil date and time of a millisecond timestamp (UTC epoch), to
+ * the minute: what a person in the Netherlands reads on a clock. */
+void date_time_of_ms(int64_t ms, char out[DATE_TIME_LEN + 1]);
+
 /* Dutch civil time's offset from UTC at ms: one hour, two in EU summer
  * time (last Sunday of March to last Sunday of October, 01:00 UTC). */
 int64_t date_dutch_offset_ms(int64_t ms);

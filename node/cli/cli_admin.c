@@ -17,6 +17,7 @@
 #include <nng/protocol/reqrep0/req.h>
 
 #include "cli.h"
+#include "date.h"
 
 #define ADMIN_TIMEOUT_MS 15000
 
@@ -102,12 +103,12 @@ static int admin_call(const char *url, json_t *req, json_t **out)
 	return *out ? 0 : CLI_FAILURE;
 }
 
+/* In Dutch time, as the operator's clock shows it. */
 static void admin_time(json_int_t ms, char *out, size_t cap)
 {
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(out, cap, "%Y-%m-%d %H:%M", &tm);
+	char when[DATE_TIME_LEN + 1];
+	date_time_of_ms((int64_t)ms, when);
+	snprintf(out, cap, "%s", when);
 }
 
 static void admin_print_status(const json_t *r)

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "date.h"
 
 #define CONSENT_FILE_MAX (64 * 1024)
 
@@ -45,11 +46,8 @@ static char *read_small_file(const char *path)
 
 static void print_ms(int64_t ms)
 {
-	char buf[32];
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M", &tm);
+	char buf[DATE_TIME_LEN + 1];
+	date_time_of_ms(ms, buf);
 	printf("%-17s", buf);
 }
 

@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "cli.h"
+#include "date.h"
 
 static int member_usage(void)
 {
@@ -42,11 +43,8 @@ static void member_print(const char *json, int as_json)
 	json_object_foreach(v, k, x) {
 		size_t kl = strlen(k);
 		if (json_is_integer(x) && kl > 3 && strcmp(k + kl - 3, "_at") == 0) {
-			char when[32];
-			time_t t = (time_t)(json_integer_value(x) / 1000);
-			struct tm tm;
-			gmtime_r(&t, &tm);
-			strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", &tm);
+			char when[DATE_TIME_LEN + 1];
+			date_time_of_ms((int64_t)json_integer_value(x), when);
 			printf("%-10s %s\n", k, when);
 			continue;
 		}
@@ -77,14 +75,10 @@ static void member_print_list(const char *json)
 	}
 	printf("\n%-26s %-10s %s\n", "PARTNER", "STATUS", "END");
 	json_array_foreach(json_object_get(v, "partners"), i, e) {
-		char end[32] = "";
+		char end[DATE_LEN + 1] = "";
 		json_int_t at = json_integer_value(json_object_get(e, "end_at"));
-		if (at > 0) {
-			time_t t = (time_t)(at / 1000);
-			struct tm tm;
-			gmtime_r(&t, &tm);
-			strftime(end, sizeof(end), "%Y-%m-%d", &tm);
-		}
+		if (at > 0)
+			date_of_ms((int64_t)at, end);
 		printf("%-26s %-10s %s\n", json_string_value(json_object_get(e, "id")),
 		       json_string_value(json_object_get(e, "status")), end);
 	}

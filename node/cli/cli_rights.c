@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "date.h"
 
 static int rights_usage(void)
 {
@@ -25,13 +26,6 @@ static int rights_usage(void)
 	return cli_usage("rights");
 }
 
-static void date_of(int64_t ms, char out[11])
-{
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(out, 11, "%Y-%m-%d", &tm);
-}
 
 static int rights_list(wn_client *c, int json)
 {
@@ -62,7 +56,7 @@ static int rights_list(wn_client *c, int json)
 		for (size_t i = 0; i < l->count; i++) {
 			wn_rights_item *t = &l->items[i];
 			char rec[11];
-			date_of(t->received_at, rec);
+			date_of_ms(t->received_at, rec);
 			printf("%-32s  %-10s  %-18s  %-10s  %-10s  %-8s  %s\n", t->id, t->kind,
 			       t->requester, rec, t->deadline, t->status,
 			       t->overdue ? "OVERDUE" : "");

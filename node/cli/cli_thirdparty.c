@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "date.h"
 
 static int tp_usage(void)
 {
@@ -137,10 +138,7 @@ int cli_thirdparty(wn_client *c, int argc, char **argv)
 			goto out;
 		}
 		if (signed_on == NULL) {
-			time_t t = time(NULL);
-			struct tm tm;
-			gmtime_r(&t, &tm);
-			strftime(today, sizeof(today), "%Y-%m-%d", &tm);
+			date_today_plus(0, today);
 			signed_on = today;
 		}
 		if ((rc = wn_thirdparty_declare(c, id, name, org, place, signed_on, &p.actor)) != 0) {

@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 #include "wijknet.h"
+#include "date.h"
 #include "vocab.h"
 #include "client_html.h"
 
@@ -133,11 +134,9 @@ static int date_shaped(const char *s)
 void html_date(FILE *f, const json_t *v)
 {
 	if (json_is_integer(v) && json_integer_value(v) > 0) {
-		time_t t = (time_t)(json_integer_value(v) / 1000);
-		struct tm tm;
-		char buf[16];
-		if (localtime_r(&t, &tm) != NULL && strftime(buf, sizeof(buf), "%d-%m-%Y", &tm) > 0)
-			fputs(buf, f);
+		char d[DATE_LEN + 1]; /* the Dutch day, whatever the machine's zone */
+		date_of_ms((int64_t)json_integer_value(v), d);
+		fprintf(f, "%.2s-%.2s-%.4s", d + 8, d + 5, d);
 	} else if (json_is_string(v) && date_shaped(json_string_value(v))) {
 		const char *d = json_string_value(v);
 		fprintf(f, "%.2s-%.2s-%.4s", d + 8, d + 5, d);

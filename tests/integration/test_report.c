@@ -335,6 +335,26 @@ static void test_r17_access_report_merges_partners_and_broker(void **state)
 	assert_null(strstr(html, MARK));
 	free(html);
 	html = NULL;
+	/* its dates are Dutch days whatever the machine's zone: 23:30 UTC on
+	 * 14 March 2027 is 15 March in the Netherlands */
+	json_t *rep = json_loads(text, 0, NULL);
+	assert_non_null(rep);
+	json_object_set_new(rep, "generated_at", json_integer(INT64_C(1805067000000)));
+	char *moved = json_dumps(rep, JSON_COMPACT), *tz = getenv("TZ") ? strdup(getenv("TZ")) : NULL;
+	setenv("TZ", "XST5", 1); /* five hours behind UTC, no zone file needed */
+	tzset();
+	assert_int_equal(wn_report_html(moved, &html), 0);
+	if (tz != NULL)
+		setenv("TZ", tz, 1);
+	else
+		unsetenv("TZ");
+	tzset();
+	assert_non_null(strstr(html, "15-03-2027"));
+	free(tz);
+	free(moved);
+	free(html);
+	html = NULL;
+	json_decref(rep);
 	assert_int_equal(wn_report_html("{\"not\":\"a report\"}", &html), WN_EJSON);
 	assert_null(html);
 	/* the report itself is logged: at every partner that answered and at the broker */

@@ -31,6 +31,20 @@ static void r10_consent_day_is_dutch(void **state)
 	assert_string_equal(day, "2027-07-20");
 }
 
+/* What the client's letter and the CLI show: the Dutch clock, in winter and
+ * in summer, whatever the machine's own zone (r17). */
+static void r17_times_shown_are_dutch(void **state)
+{
+	(void)state;
+	char when[DATE_TIME_LEN + 1];
+	date_time_of_ms(MS_2027_03_14_2330Z, when);
+	assert_string_equal(when, "2027-03-15 00:30");
+	date_time_of_ms(INT64_C(1816119000000), when); /* 21:30 UTC in July */
+	assert_string_equal(when, "2027-07-20 23:30");
+	date_time_of_ms(INT64_C(1816119000000) + 59999, when); /* the minute, not rounded */
+	assert_string_equal(when, "2027-07-20 23:30");
+}
+
 static void r11_summer_time_boundaries(void **state)
 {
 	(void)state;
@@ -85,6 +99,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(r10_consent_day_is_dutch),
 		cmocka_unit_test(r11_summer_time_boundaries),
+		cmocka_unit_test(r17_times_shown_are_dutch),
 		cmocka_unit_test(r23_notice_months_end_on_the_month_end),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
