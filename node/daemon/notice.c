@@ -802,7 +802,31 @@ static int notices_sent_run(db *d, void *arg)
 {
 	struct notice_sent *s = arg;
 	sqlite3_stmt *st = NULL;
-	int rc = db_prepare(d, "UPDATE notices SET status = 'sent', sent_on = ?, channel = ?,"
+	char day[DATE_LEN + 1];
+	int rc = db_prepare(d, "SELECT received_at FROM notices WHERE id = ? AND status = 'queued'",
+			    &st);
+	if (rc != 0)
+		return rc;
+	sqlite3_bind_text(st, 1, s->id, -1, SQLITE_STATIC);
+	int step = sqlite3_step(st);
+	int64_t received = step == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	st = NULL;
+	if (step == SQLITE_DONE) {
+		snprintf(s->err, s->errcap, "there is no queued notice %s (unknown, or sent before)",
+			 s->id);
+		return WN_ENOTFOUND;
+	}
+	if (step != SQLITE_ROW)
+		return WN_EDB;
+	/* the letter went out after the notice came in: retention counts from it */
+	date_of_ms(received, day);
+	if (strcmp(s->on, day) < 0) {
+		snprintf(s->err, s->errcap, "field 'on': %s is before the notice was received (%s)",
+			 s->on, day);
+		return WN_EINVAL;
+	}
+	rc = db_prepare(d, "UPDATE notices SET status = 'sent', sent_on = ?, channel = ?,"
 			       " sent_by_role = ?, sent_by_id = ? WHERE id = ? AND status = 'queued'",
 			    &st);
 	if (rc != 0)

@@ -48,7 +48,8 @@ static const struct retention_rule rules[] = {
 	  "DELETE FROM consents WHERE id = ?1" },
 	/* a notification row belongs to the case of the disclosure it notified */
 	{ "client_notification",
-	  "SELECT notice_id FROM client_notifications n WHERE status = 'forwarded' AND ts < ?1"
+	  "SELECT notice_id FROM client_notifications n WHERE status = 'forwarded' AND"
+	  " coalesce(notified_at, ts) < ?1"
 	  " AND notice_id IS NOT NULL AND"
 	  CASE_ENDED("(SELECT d.case_id FROM disclosures d WHERE d.request_id = n.request_id)")
 	  " LIMIT ?3",

@@ -841,6 +841,9 @@ static void test_r09_legal_obligation_notifies_client(void **state)
 	assert_int_equal(wn_notices_list(rd, 0, &ACTOR, &text), WN_EDENIED);
 	assert_int_equal(wn_notice_sent(g, nid, NULL, "pigeon", &ACTOR), WN_EINVAL);
 	assert_int_equal(wn_notice_sent(g, nid, "2999-01-01", "post", &ACTOR), WN_EINVAL);
+	/* nor before it came in: its retention counts from the day it went out */
+	assert_int_equal(wn_notice_sent(g, nid, "2020-01-01", "post", &ACTOR), WN_EINVAL);
+	assert_non_null(strstr(wn_client_errmsg(g), "before the notice was received"));
 	assert_int_equal(wn_notice_sent(g, nid, NULL, "post", &ACTOR), 0);
 	assert_int_equal(wn_notice_sent(g, nid, NULL, "post", &ACTOR), WN_ENOTFOUND);
 	assert_int_equal(dbq(f, node_db("gemeente-heerlen"), "SELECT COUNT(*) FROM ledger WHERE "
