@@ -562,7 +562,9 @@ typedef struct wn_rights_result {
 } wn_rights_result;
 
 /* Routes a client's rights request to the partners; those that hold records
- * of the person register it with a four-week deadline. *out:
+ * of the person register it with a four-week deadline. The answers include
+ * this (the municipality's) node's own part, not_known when it holds
+ * nothing of the person. *out:
  * wn_rights_result_free().
  * Errors: WN_EBSN, WN_ECATEGORY, WN_EDENIED (this is not the municipality's
  * node), WN_EUNKNOWN_PARTNER (a named partner is not an active covenant

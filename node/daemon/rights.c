@@ -318,7 +318,8 @@ struct rights_record {
 	const json_t *rq;
 	const uint8_t *index;
 	const json_t *answers;    /* [{partner, status, deadline?}] */
-	const char *own_deadline; /* out: set when registered here too */
+	const char *own_status;   /* out: registered (with own_deadline) or not_known */
+	const char *own_deadline;
 	char deadline[DATE_LEN + 1];
 };
 
@@ -406,8 +407,15 @@ static int rights_record_own(db *d, struct rights_record *r, const char *deadlin
 	sqlite3_finalize(st);
 	if (s != SQLITE_ROW && s != SQLITE_DONE)
 		return WN_EDB; /* fail closed: not "holds nothing" */
-	if (!held)
-		return 0;
+	if (!held) { /* its own answer too: the client is told it holds nothing */
+		json_t *none = json_pack("{s:s,s:s}", "partner", r->n->ident->id, "status",
+					 "not_known");
+		rc = none != NULL ? rights_record_partner(d, r->id, none) : WN_ENOMEM;
+		json_decref(none);
+		if (rc == 0)
+			r->own_status = "not_known";
+		return rc;
+	}
 	const json_t *actor = json_object_get(r->rq, "actor"), *cats = json_object_get(r->rq,
 										     "categories");
 	char *ctext = cats ? json_dumps(cats, JSON_COMPACT) : NULL;
@@ -437,8 +445,10 @@ static int rights_record_own(db *d, struct rights_record *r, const char *deadlin
 	if (rc == 0)
 		rc = own != NULL ? rights_record_partner(d, r->id, own) : WN_ENOMEM;
 	json_decref(own);
-	if (rc == 0)
+	if (rc == 0) {
+		r->own_status = "registered";
 		r->own_deadline = deadline;
+	}
 	return rc;
 }
 
@@ -550,16 +560,16 @@ static json_t *rights_send(struct node *n, json_t *rq)
 	json_array_foreach(scope, i, x)
 		json_array_append_new(list, rights_partner_answer(x, json_object_get(
 							 answers, json_string_value(x))));
-	struct rights_record rec = { n, qid, kind, rq, index, list, NULL, "" };
+	struct rights_record rec = { n, qid, kind, rq, index, list, NULL, NULL, "" };
 	if ((rc = db_writer_run(n->writer, rights_record_run, &rec)) != 0) {
 		json_decref(list);
 		snprintf(err, sizeof(err), "the request went out as %s but could not be recorded "
 			 "here; record it by hand", qid);
 		goto fail;
 	}
-	if (rec.own_deadline != NULL)
-		json_array_append_new(list, json_pack("{s:s,s:s,s:s}", "partner", n->ident->id,
-						      "status", "registered", "deadline",
+	if (rec.own_status != NULL)
+		json_array_append_new(list, json_pack("{s:s,s:s,s:s?}", "partner", n->ident->id,
+						      "status", rec.own_status, "deadline",
 						      rec.own_deadline));
 	log_emit(WN_LOG_INFO, "rights_request_sent", json_pack("{s:s,s:s}", "id", qid, "kind", kind));
 	result = json_pack("{s:b,s:{s:s,s:s,s:o}}", "ok", 1, "result", "request_id", qid, "kind",

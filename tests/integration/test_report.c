@@ -677,10 +677,17 @@ static void test_r18_rectify_unknown_person(void **state)
 	struct fed *f = *state;
 	long before = dbq(f, node_db("radar"), "SELECT COUNT(*) FROM rights_requests");
 	wn_rights_result *r = rights(f, BSN_B, "correction", NULL, 0);
+	int own = 0;
 	for (size_t i = 0; i < r->count; i++) {
 		assert_string_equal(r->answers[i].status, "not_known");
 		assert_null(r->answers[i].deadline);
+		own += strcmp(r->answers[i].partner, "gemeente-heerlen") == 0;
 	}
+	/* the municipality's own answer is one of them, and kept for the letter */
+	assert_int_equal(own, 1);
+	assert_int_equal(dbq(f, node_db("gemeente-heerlen"), "SELECT COUNT(*) FROM"
+			     " client_rights_partners WHERE request_id='%s' AND partner="
+			     "'gemeente-heerlen' AND status='not_known'", r->request_id), 1);
 	assert_int_equal(dbq(f, node_db("radar"), "SELECT COUNT(*) FROM rights_requests"), before);
 	assert_int_equal(dbq(f, node_db("radar"), "SELECT COUNT(*) FROM disclosures WHERE"
 			     " request_id='%s' AND type='rights' AND outcome='not_known'",
