@@ -21,8 +21,8 @@
 #include "log.h"
 #include "reply.h"
 
-int fanout_scope(struct node *n, struct directory **dp, const json_t *named, json_t **out,
-		 char *err, size_t errcap)
+int fanout_scope(struct node *n, struct directory **dp, const json_t *named, int in_case,
+		 json_t **out, char *err, size_t errcap)
 {
 	json_t *list = json_array(), *x;
 	struct directory *d = *dp;
@@ -38,7 +38,7 @@ int fanout_scope(struct node *n, struct directory **dp, const json_t *named, jso
 	if (named != NULL) {
 		json_array_foreach(named, i, x) {
 			struct dir_peer *p = directory_find(d, json_string_value(x));
-			if (p == NULL || !p->usable || p->incidental ||
+			if (p == NULL || (!p->usable && !in_case) || p->incidental ||
 			    strcmp(p->id, n->ident->id) == 0) {
 				snprintf(err, errcap, "'%s' is not another active covenant partner",
 					 json_string_value(x) ? json_string_value(x) : "?");
@@ -61,7 +61,8 @@ int fanout_scope(struct node *n, struct directory **dp, const json_t *named, jso
 	}
 	/* a partner whose key we lack may have published it since: refresh once */
 	json_array_foreach(list, i, x) {
-		if (!directory_find(d, json_string_value(x))->has_seal) {
+		struct dir_peer *p = directory_find(d, json_string_value(x));
+		if (p->usable && !p->has_seal) {
 			directory_release(d);
 			node_refresh_directory_before(n, time_now_ms());
 			if ((*dp = node_directory(n)) == NULL) {
@@ -92,13 +93,14 @@ int fanout_query(struct node *n, struct directory *d, const struct fanout_query 
 		envelope_set_str(env, "case", q->case_id);
 	json_object_set(env, "actor", (json_t *)q->actor);
 	json_object_set_new(env, "body", json_pack("{s:i}", "deadline_ms", q->deadline_ms));
-	/* partners without a sealing key cannot be asked: unavailable */
+	/* partners suspended or without a sealing key cannot be asked: unavailable */
 	json_array_foreach(q->scope, i, x) {
 		struct dir_peer *p = directory_find(d, json_string_value(x));
-		if (p == NULL || !p->has_seal)
+		if (p == NULL || !p->usable || !p->has_seal)
 			json_object_set_new(out, json_string_value(x),
 					    json_pack("{s:s,s:s}", "outcome", "unavailable", "reason",
-						      "no_sealing_key"));
+						      p != NULL && !p->usable ? "not_active"
+									      : "no_sealing_key"));
 		else
 			json_array_append(to, x);
 	}

@@ -28,9 +28,12 @@ struct fanout_query {
 };
 
 /* The partners named (each another active covenant partner), or all of
- * them when named is NULL. When one lacks a sealing key the directory is
- * fetched again (*dp may change). *out: json_decref(). */
-int fanout_scope(struct node *n, struct directory **dp, const json_t *named, json_t **out,
+ * them when named is NULL. in_case: named are a case's members, kept also
+ * while one cannot be asked (suspended): fanout_query answers for it
+ * "unavailable", so the rest is asked all the same. When one lacks a sealing
+ * key the directory is fetched again (*dp may change). *out: json_decref(). */
+int fanout_scope(struct node *n, struct directory **dp, const json_t *named, int in_case,
+		 json_t **out,
 		 char *err, size_t errcap);
 
 /* Logs q as sent (fail closed: nothing leaves unlogged), sends it and

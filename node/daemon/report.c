@@ -327,7 +327,7 @@ json_t *local_report(struct node *n, json_t *rq)
 	}
 	if (own_only)
 		scope = json_array();
-	else if ((rc = fanout_scope(n, &d, named, &scope, err, sizeof(err))) != 0)
+	else if ((rc = fanout_scope(n, &d, named, 0, &scope, err, sizeof(err))) != 0)
 		goto fail;
 	report = json_pack("{s:{s:s},s:I,s:[],s:[],s:[]}", "subject", "bsn", bsn, "generated_at",
 			   (json_int_t)time_now_ms(), "organisations", "disclosures", "missing");

@@ -538,7 +538,8 @@ static json_t *rights_send(struct node *n, json_t *rq)
 		json_decref(members);
 		return local_error(WN_ESTATE, "no verified directory yet: is the broker reachable?");
 	}
-	rc = fanout_scope(n, &d, members ? members : named, &scope, err, sizeof(err));
+	rc = fanout_scope(n, &d, members ? members : named, members != NULL, &scope, err,
+			  sizeof(err));
 	json_decref(members);
 	if (rc != 0)
 		goto fail;

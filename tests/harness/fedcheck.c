@@ -179,6 +179,37 @@ wn_client *client_of(struct fed *f, size_t i)
 	return c;
 }
 
+void status_at(struct fed *f, size_t i, const char *id, char *out, size_t cap)
+{
+	wn_client *c = client_of(f, i);
+	wn_partner_list *l = NULL;
+	out[0] = '\0';
+	if (wn_directory(c, &l) == 0) {
+		for (size_t k = 0; k < l->count; k++)
+			if (strcmp(l->items[k].id, id) == 0)
+				snprintf(out, cap, "%s", l->items[k].status);
+		wn_partner_list_free(l);
+	}
+	wn_client_close(c);
+}
+
+int status_wait(struct fed *f, size_t i, const char *id, const char *status, int timeout_ms)
+{
+	int64_t end = time_mono_ms() + timeout_ms;
+	char s[32];
+	for (;;) {
+		status_at(f, i, id, s, sizeof(s));
+		if (strcmp(s, status) == 0)
+			return 0;
+		if (time_mono_ms() > end) {
+			print_error("%s is '%s', not '%s', at node %zu after %d ms\n", id, s, status,
+				    i, timeout_ms);
+			return -1;
+		}
+		sleep_ms(100);
+	}
+}
+
 const char FED_MOTIVATION[] =
 	"{\"interest\":\"serious_harm\",\"subsidiarity\":\"Een gesprek met de client is niet "
 	"mogelijk gebleken\",\"proportionality\":\"Alleen wat voor het plan nodig is wordt "

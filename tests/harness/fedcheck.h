@@ -54,6 +54,13 @@ int broker_partner_set(struct fed *f, const char *id, const char *key, const cha
 /* A client of node i's local API with a 20 s deadline; wn_client_close(). */
 wn_client *client_of(struct fed *f, size_t i);
 
+/* Partner id's status in node i's verified directory ("" when absent). */
+void status_at(struct fed *f, size_t i, const char *id, char *out, size_t cap);
+
+/* Waits (polling, up to timeout_ms) until node i's directory shows partner
+ * id with status: 0, or -1 with what it showed reported. */
+int status_wait(struct fed *f, size_t i, const char *id, const char *status, int timeout_ms);
+
 /* A complete Bijlage 3 motivation (interest, subsidiarity, proportionality
  * and a step IV exception) for lookups and requests on a non-consent ground. */
 extern const char FED_MOTIVATION[];

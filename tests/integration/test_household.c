@@ -486,6 +486,22 @@ static void test_r18_rectify_rights_request_outside_household_refused(void **sta
 				    strcmp(r->answers[i].partner, "radar") == 0 ? "registered"
 										: "not_known");
 	wn_rights_result_free(r);
+	/* a member suspended meanwhile cannot be asked: the others are, all the
+	 * same, and it stays open for the client (done in part) */
+	assert_int_equal(cli(f, "broker", "admin suspend alcander --reason 'onderzoek'"), 0);
+	assert_int_equal(status_wait(f, GEMEENTE, "alcander", "suspended", 15000), 0);
+	p.kind = "completion";
+	assert_int_equal(wn_rights_request(c, &p, &r), 0);
+	assert_int_equal(r->count, 3);
+	for (size_t i = 0; i < r->count; i++)
+		assert_string_equal(r->answers[i].status,
+				    strcmp(r->answers[i].partner, "radar") == 0      ? "registered"
+				    : strcmp(r->answers[i].partner, "alcander") == 0 ? "unavailable"
+										     : "not_known");
+	wn_rights_result_free(r);
+	assert_int_equal(cli(f, "broker", "admin resume alcander --reason 'afgerond'"), 0);
+	assert_int_equal(status_wait(f, GEMEENTE, "alcander", "active", 15000), 0);
+	p.kind = "correction";
 	wn_client_close(c);
 	/* a municipality that lies to its node: each source refuses and logs it */
 	json_t *env = NULL;

@@ -70,21 +70,6 @@ static void proposal_status(struct fed *f, const char *id, char *out, size_t cap
 				  "SELECT status FROM proposals WHERE id = '%s'", id), 0);
 }
 
-/* Partner id's status in node i's verified directory ("" when absent). */
-static void status_at(struct fed *f, size_t i, const char *id, char *out, size_t cap)
-{
-	wn_client *c = client_of(f, i);
-	wn_partner_list *l = NULL;
-	out[0] = '\0';
-	if (wn_directory(c, &l) == 0) {
-		for (size_t k = 0; k < l->count; k++)
-			if (strcmp(l->items[k].id, id) == 0)
-				snprintf(out, cap, "%s", l->items[k].status);
-		wn_partner_list_free(l);
-	}
-	wn_client_close(c);
-}
-
 /* Waits until every running node but skip shows id with status. */
 static int wait_status_everywhere(struct fed *f, const char *id, const char *status, size_t skip)
 {
