@@ -93,6 +93,21 @@ int cli_status_of(int rc)
 	return CLI_REFUSED;
 }
 
+int cli_done(json_t *result, const char *fmt, ...)
+{
+	if (cli_json) {
+		cli_print_json(result ? result : json_pack("{s:b}", "done", 1));
+		return 0;
+	}
+	json_decref(result);
+	va_list ap;
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	return 0;
+}
+
 int cli_fail(const char *what, int rc, wn_client *c)
 {
 	const char *detail = c ? wn_client_errmsg(c) : "";

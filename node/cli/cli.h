@@ -70,6 +70,10 @@ const char **cli_split(char *s, size_t *n);
  * logged-in user, in the role "professional". */
 void cli_default_actor(wn_actor *a);
 
+/* A command done: under --json prints result (JSON, owned), else the line
+ * fmt makes. Returns 0. */
+int cli_done(json_t *result, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* Prints JSON to stdout, indented. Takes ownership of v. */
 void cli_print_json(json_t *v);
 

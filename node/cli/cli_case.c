@@ -189,12 +189,12 @@ static int case_change(wn_client *c, const char *sub, const char *sub2, struct c
 		if (a->bsn == NULL)
 			return case_usage();
 		rc = wn_case_has_person(c, a->case_id, a->bsn, &a->actor);
-		if (rc == WN_ENOTINCASE) {
-			printf("not a member of the household of case %s\n", a->case_id);
-			return 1;
+		if (rc == WN_ENOTINCASE || rc == 0) {
+			cli_done(json_pack("{s:s,s:b}", "case", a->case_id, "member", rc == 0),
+				 "%s member of the household of case %s", rc == 0 ? "a" : "not a",
+				 a->case_id);
+			return rc == 0 ? 0 : CLI_REFUSED;
 		}
-		if (rc == 0)
-			printf("a member of the household of case %s\n", a->case_id);
 	} else if (strcmp(sub, "join") == 0) {
 		if (a->partner == NULL)
 			return case_usage();
@@ -211,9 +211,10 @@ static int case_change(wn_client *c, const char *sub, const char *sub2, struct c
 		snprintf(what, sizeof(what), "case %s%s%s", sub, sub2 ? " " : "", sub2 ? sub2 : "");
 		return cli_fail(what, rc, c);
 	}
-	if (strcmp(sub, "check") != 0)
-		printf("case %s: %s%s%s done\n", a->case_id, sub, sub2 ? " " : "", sub2 ? sub2 : "");
-	return 0;
+	char what[48];
+	snprintf(what, sizeof(what), "%s%s%s", sub, sub2 ? " " : "", sub2 ? sub2 : "");
+	return cli_done(json_pack("{s:s,s:s}", "case", a->case_id, "done", what),
+			"case %s: %s done", a->case_id, what);
 }
 
 int cli_case(wn_client *c, int argc, char **argv)

@@ -245,19 +245,30 @@ static int cmd_records_import(wn_client *c, int argc, char **argv)
 	if (progress && records >= 10000)
 		fprintf(stderr, "\n");
 	if (rc != 0) {
+		char msg[512];
+		snprintf(msg, sizeof(msg), "%s", wn_client_errmsg(c));
 		wn_import_abort(im);
-		fprintf(stderr, "wijknet: records import: %s: %s; nothing was imported\n", argv[0],
-			wn_client_errmsg(c));
-		return cli_status_of(rc);
+		return cli_error("records import", rc, "%s: %s; nothing was imported", argv[0], msg);
 	}
 	long imported = 0;
 	if ((rc = wn_import_commit(im, &imported)) != 0)
 		return cli_fail("records import (nothing was imported)", rc, c);
-	printf("imported %ld records from %s\n", imported, argv[0]);
-	return 0;
+	return cli_done(json_pack("{s:I,s:s}", "imported", (json_int_t)imported, "file", argv[0]),
+			"imported %ld records from %s", imported, argv[0]);
 }
 
-static int cmd_records(wn_client *c, int argc, char **argv)
+/* argv without --json (read by main already), in a malloc'd array of *n. */
+static char **records_args(int argc, char **argv, int *n)
+{
+	char **out = calloc((size_t)argc + 1, sizeof(*out));
+	*n = 0;
+	for (int i = 0; out != NULL && i < argc; i++)
+		if (strcmp(argv[i], "--json") != 0)
+			out[(*n)++] = argv[i];
+	return out;
+}
+
+static int cmd_records_of(wn_client *c, int argc, char **argv)
 {
 	if (argc >= 1 && strcmp(argv[0], "import") == 0)
 		return cmd_records_import(c, argc - 1, argv + 1);
@@ -266,12 +277,16 @@ static int cmd_records(wn_client *c, int argc, char **argv)
 		int rc = wn_records_purge(c, &purged);
 		if (rc == WN_ESTATE) { /* the records went; the rest waits for the policy */
 			fprintf(stderr, "wijknet: records purge: %s\n", wn_client_errmsg(c));
+			cli_done(json_pack("{s:I,s:b,s:s}", "purged", (json_int_t)purged, "complete",
+					   0, "message", wn_client_errmsg(c)),
+				 "purged %ld record(s) past their retention date; the rest waits",
+				 purged);
 			return CLI_PARTIAL;
 		}
 		if (rc != 0)
 			return cli_fail("records purge", rc, c);
-		printf("purged %ld record(s) past their retention date\n", purged);
-		return 0;
+		return cli_done(json_pack("{s:I,s:b}", "purged", (json_int_t)purged, "complete", 1),
+				"purged %ld record(s) past their retention date", purged);
 	}
 	if (argc >= 1 && (strcmp(argv[0], "put") == 0 || strcmp(argv[0], "delete") == 0)) {
 		wn_record r = { 0 };
@@ -300,8 +315,8 @@ static int cmd_records(wn_client *c, int argc, char **argv)
 		}
 		if (rc != 0)
 			return cli_fail(argv[0][0] == 'p' ? "records put" : "records delete", rc, c);
-		printf("%s\n", argv[0][0] == 'p' ? "stored" : "deleted");
-		return 0;
+		const char *done = argv[0][0] == 'p' ? "stored" : "deleted";
+		return cli_done(json_pack("{s:s}", "done", done), "%s", done);
 	}
 	fprintf(stderr, "usage: wijknet records import FILE.jsonl\n"
 			"       wijknet records put --bsn BSN --category CODE --content JSON"
@@ -309,6 +324,17 @@ static int cmd_records(wn_client *c, int argc, char **argv)
 			"       wijknet records delete --bsn BSN --category CODE\n"
 			"       wijknet records purge\n");
 	return cli_usage("records");
+}
+
+static int cmd_records(wn_client *c, int argc, char **argv)
+{
+	int n = 0;
+	char **args = records_args(argc, argv, &n);
+	if (args == NULL)
+		return cli_error("records", WN_ENOMEM, "out of memory");
+	int status = cmd_records_of(c, n, args);
+	free(args);
+	return status;
 }
 
 void cli_print_json(json_t *v)

@@ -119,8 +119,8 @@ int cli_consent(wn_client *c, int argc, char **argv)
 		int rc = wn_consent_revoke(c, id, &actor);
 		if (rc != 0)
 			return cli_fail("consent revoke", rc, c);
-		printf("consent %s revoked: every later request on it is refused\n", id);
-		return 0;
+		return cli_done(json_pack("{s:s,s:s}", "consent", id, "status", "revoked"),
+				"consent %s revoked: every later request on it is refused", id);
 	}
 	int refuse = strcmp(sub, "refuse") == 0;
 	if ((!refuse && strcmp(sub, "register") != 0) || file == NULL)

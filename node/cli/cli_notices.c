@@ -63,12 +63,9 @@ static int letter_write(const char *path, const char *text)
 	if (path == NULL || strcmp(path, "-") == 0)
 		return fputs(text, stdout) < 0 ? CLI_FAILURE : 0;
 	int rc = file_write_private(path, text, strlen(text));
-	if (rc != 0) {
-		fprintf(stderr, "wijknet: cannot write '%s': %s\n", path, wn_strerror(rc));
-		return CLI_FAILURE;
-	}
-	printf("written: %s\n", path);
-	return 0;
+	if (rc != 0)
+		return cli_error("letter", rc, "cannot write '%s': %s", path, wn_strerror(rc));
+	return cli_done(json_pack("{s:s}", "written", path), "written: %s", path);
 }
 
 static int notices_usage(void)
@@ -132,7 +129,9 @@ int cli_notices(wn_client *c, int argc, char **argv)
 	} else if (strcmp(sub, "sent") == 0 && a.id != NULL && a.channel != NULL) {
 		if ((rc = wn_notice_sent(c, a.id, a.on, a.channel, &a.actor)) != 0)
 			return cli_fail("notices sent", rc, c);
-		printf("notice %s: sent (%s)\n", a.id, a.channel);
+		status = cli_done(json_pack("{s:s,s:s,s:s?}", "notice", a.id, "channel",
+					    a.channel, "on", a.on),
+				  "notice %s: sent (%s)", a.id, a.channel);
 	} else {
 		status = notices_usage();
 	}
@@ -184,8 +183,10 @@ int cli_case_informed(wn_client *c, int argc, char **argv)
 	int rc = wn_case_informed(c, a.case_id, a.moment, a.on, a.how, a.reason, &a.actor);
 	if (rc != 0)
 		return cli_fail("case informed", rc, c);
-	printf("case %s: household informed %s, on %s (%s)\n", a.case_id, a.moment, a.on, a.how);
-	return 0;
+	return cli_done(json_pack("{s:s,s:s,s:s,s:s}", "case", a.case_id, "moment", a.moment,
+				  "on", a.on, "how", a.how),
+			"case %s: household informed %s, on %s (%s)", a.case_id, a.moment, a.on,
+			a.how);
 }
 
 /* wijknet backup --out DIR: the node writes the copy; DIR as the node sees it */

@@ -26,10 +26,8 @@ static int report_write(const char *path, const char *text)
 	if (strcmp(path, "-") == 0)
 		return fputs(text, stdout) < 0 ? CLI_FAILURE : 0;
 	int rc = file_write_private(path, text, strlen(text));
-	if (rc != 0) {
-		fprintf(stderr, "wijknet: report: cannot write '%s': %s\n", path, wn_strerror(rc));
-		return CLI_FAILURE;
-	}
+	if (rc != 0)
+		return cli_error("report", rc, "cannot write '%s': %s", path, wn_strerror(rc));
 	return 0;
 }
 
@@ -154,6 +152,8 @@ int cli_report(wn_client *c, int argc, char **argv)
 			goto out;
 		}
 		status = report_write(html, page);
+		if (status != 0)
+			goto out; /* said once, in JSON too: no report after it */
 	}
 	if (json)
 		printf("%s\n", text);

@@ -117,10 +117,9 @@ int cli_rights(wn_client *c, int argc, char **argv)
 		int rc = wn_rights_decide(c, id, decision, motivation, &p.actor);
 		if (rc != 0)
 			status = cli_fail("rights decide", rc, c);
-		else {
-			printf("rights request %s: %s\n", id, decision);
-			status = 0;
-		}
+		else
+			status = cli_done(json_pack("{s:s,s:s}", "request", id, "decision", decision),
+					  "rights request %s: %s", id, decision);
 	} else if (strcmp(sub, "request") == 0 && p.bsn != NULL && p.kind != NULL) {
 		if (cats != NULL)
 			p.categories = clist = cli_split(cats, &p.ncategories);

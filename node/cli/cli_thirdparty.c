@@ -129,9 +129,9 @@ int cli_thirdparty(wn_client *c, int argc, char **argv)
 			status = cli_fail("thirdparty propose", rc, c);
 			goto out;
 		}
-		printf("proposed third-party disclosure %s: the third party signs its declaration, "
-		       "every partner of the case approves\n", out);
-		status = 0;
+		status = cli_done(json_pack("{s:s,s:s}", "approval", out, "status", "proposed"),
+				  "proposed third-party disclosure %s: the third party signs its "
+				  "declaration, every partner of the case approves", out);
 	} else if (strcmp(sub, "declare") == 0) {
 		if (id == NULL || name == NULL || org == NULL || place == NULL) {
 			status = tp_usage();
@@ -145,8 +145,9 @@ int cli_thirdparty(wn_client *c, int argc, char **argv)
 			status = cli_fail("thirdparty declare", rc, c);
 			goto out;
 		}
-		printf("confidentiality declaration for %s signed\n", id);
-		status = 0;
+		status = cli_done(json_pack("{s:s,s:s,s:s}", "approval", id, "declaration",
+					    "signed", "signed_on", signed_on),
+				  "confidentiality declaration for %s signed", id);
 	} else if (strcmp(sub, "approve") == 0 || strcmp(sub, "reject") == 0) {
 		int approve = strcmp(sub, "approve") == 0;
 		if (id == NULL) {
@@ -157,8 +158,9 @@ int cli_thirdparty(wn_client *c, int argc, char **argv)
 			status = cli_fail(approve ? "thirdparty approve" : "thirdparty reject", rc, c);
 			goto out;
 		}
-		printf("third-party disclosure %s %s\n", id, approve ? "approved" : "rejected");
-		status = 0;
+		const char *d = approve ? "approved" : "rejected";
+		status = cli_done(json_pack("{s:s,s:s}", "approval", id, "decision", d),
+				  "third-party disclosure %s %s", id, d);
 	} else {
 		status = tp_usage();
 	}

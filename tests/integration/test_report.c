@@ -585,8 +585,9 @@ static void test_r18_rectify_shielding(void **state)
 	assert_int_equal(cli(f, "sevagram", "rights decide --decision done"), 2);
 	char args[160];
 	snprintf(args, sizeof(args), "rights decide --request %s --decision done --actor pv-1 --role "
-		 "privacyfunctionaris", id);
+		 "privacyfunctionaris --json", id);
 	assert_int_equal(cli(f, "sevagram", args), 0);
+	assert_true(cli_out_has(f, "\"decision\": \"done\"")); /* --json: what was done */
 	/* shielded: no longer disclosed */
 	q = request(f, "radar", BSN_D, "leefgebied.huisvesting");
 	assert_string_equal(q->outcome, "refused");
@@ -950,8 +951,8 @@ static void test_r19_retention_records_purged_and_logged(void **state)
 	assert_int_not_equal(put(f, RADAR, BSN_E, "zrm.financien", "e-bad", "31-12-2099"), 0);
 	/* the CLI */
 	assert_int_equal(put(f, RADAR, BSN_E, "leefgebied.huisvesting", "e-old2", "2021-06-30"), 0);
-	assert_int_equal(cli(f, "radar", "records purge"), 0);
-	assert_true(cli_out_has(f, "1"));
+	assert_int_equal(cli(f, "radar", "records purge --json"), 0);
+	assert_true(cli_out_has(f, "\"purged\": 1"));
 	/* the daemon's own timer (alcander: every second) */
 	assert_int_equal(put(f, ALCANDER, BSN_E, "leefgebied.huisvesting", "e-alc", "2022-02-02"), 0);
 	int64_t end = time_mono_ms() + 5000;
