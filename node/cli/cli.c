@@ -108,6 +108,17 @@ int cli_done(json_t *result, const char *fmt, ...)
 	return 0;
 }
 
+int cli_status_in(const char *what, int rc)
+{
+	/* a membership, policy, admin or breach step the state does not allow
+	 * (a decided proposal, a partner not active) is refused, not a failure */
+	static const char *const decided[] = { "member", "policy", "admin", "breaches" };
+	for (size_t i = 0; rc == WN_ESTATE && i < sizeof(decided) / sizeof(decided[0]); i++)
+		if (strncmp(what, decided[i], strlen(decided[i])) == 0)
+			return CLI_REFUSED;
+	return cli_status_of(rc);
+}
+
 int cli_fail(const char *what, int rc, wn_client *c)
 {
 	const char *detail = c ? wn_client_errmsg(c) : "";
@@ -117,10 +128,10 @@ int cli_fail(const char *what, int rc, wn_client *c)
 		/* on stdout, where a program reading --json output looks */
 		cli_print_json(json_pack("{s:{s:s,s:i,s:s,s:s,s:i}}", "error", "command", what,
 					 "code", rc, "name", wn_errname(rc), "message", detail,
-					 "exit", cli_status_of(rc)));
+					 "exit", cli_status_in(what, rc)));
 	}
 	fprintf(stderr, "wijknet: %s: %s (%s)\n", what, detail, wn_errname(rc));
-	return cli_status_of(rc);
+	return cli_status_in(what, rc);
 }
 
 static int cli_verror(const char *what, int rc, const char *fmt, va_list ap)

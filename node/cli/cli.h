@@ -25,6 +25,11 @@ extern int cli_json;
 /* The exit status for an error code. */
 int cli_status_of(int rc);
 
+/* The exit status for an error code of command what: WN_ESTATE is a refusal
+ * (1) in membership, policy, admin and breach commands, a failure (4, the
+ * node not ready) elsewhere. */
+int cli_status_in(const char *what, int rc);
+
 /* Prints "wijknet: what: detail (name)" and returns the exit status. */
 int cli_fail(const char *what, int rc, wn_client *c);
 

@@ -239,9 +239,9 @@ int cli_admin(const char *config, const char *cmd, int argc, char **argv)
 		if (json)
 			cli_print_json(json_pack("{s:{s:s,s:i,s:s,s:s,s:i}}", "error", "command", cmd,
 						 "code", code, "name", err ? err : "error", "message",
-						 msg ? msg : "", "exit", cli_status_of(code)));
+						 msg ? msg : "", "exit", cli_status_in(cmd, code)));
 		fprintf(stderr, "wijknet %s: %s (%s)\n", cmd, msg ? msg : "", err ? err : "error");
-		status = cli_status_of(code);
+		status = cli_status_in(cmd, code);
 	} else if (status == 0 && json) {
 		cli_print_json(json_incref(r));
 	} else if (status == 0 && (strcmp(op, "status") == 0 || strcmp(op, "partners") == 0)) {

@@ -154,8 +154,11 @@ int cli_member(wn_client *c, int argc, char **argv)
 		return member_usage();
 	}
 	free(doc);
-	if (rc != 0)
-		return cli_fail(sub, rc, c);
+	if (rc != 0) {
+		char what[48];
+		snprintf(what, sizeof(what), "member %s", sub);
+		return cli_fail(what, rc, c);
+	}
 	if (strcmp(sub, "list") == 0 && !o.json)
 		member_print_list(out);
 	else
