@@ -368,6 +368,8 @@ int main(int argc, char **argv)
 					  argc - i, argv + i);
 	if (offline != CLI_NOT_OFFLINE)
 		return offline;
+	if (strcmp(cmd, "health") != 0 && strcmp(cmd, "directory") != 0 && !cli_online_known(cmd))
+		return cli_invalid(cmd, "unknown command (see wijknet --help)");
 	char *owned = NULL;
 	if (socket == NULL && config == NULL) {
 		socket = getenv("WIJKNET_SOCKET");
@@ -380,6 +382,11 @@ int main(int argc, char **argv)
 		return cli_invalid(cmd, "no node given: use --socket ipc://PATH or --config NODE.json");
 	wn_client *c = NULL;
 	int rc = wn_client_open(&c, socket);
+	if (rc == WN_EINVAL) {
+		rc = cli_invalid(cmd, "--socket %s: the node's local socket is ipc://PATH", socket);
+		free(owned);
+		return rc;
+	}
 	if (rc != 0) {
 		fprintf(stderr, "wijknet: cannot reach the node at %s: %s\n", socket, wn_strerror(rc));
 		if (cli_json)

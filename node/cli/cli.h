@@ -124,4 +124,8 @@ int cli_offline_command(const char *cmd, const char *config, int argc, char **ar
 /* Commands that talk to the node; prints usage and returns 2 if unknown. */
 int cli_online_command(wn_client *c, const char *cmd, int argc, char **argv);
 
+/* 1 when cmd is a command that talks to the node (health and directory
+ * aside), so an unknown one is said before any connection is tried. */
+int cli_online_known(const char *cmd);
+
 #endif

@@ -412,12 +412,11 @@ static int audit_prove(const char *dbpath, long long entry, long long size)
 						   &proof)
 					 : WN_EINVAL;
 	sqlite3_close(conn);
-	if (rc != 0) {
-		fprintf(stderr, "wijknet: audit prove: entry %lld %s\n", entry,
-			rc == WN_EINVAL ? "is not in the log (or not yet under a checkpoint)"
-					: wn_strerror(rc));
-		return 1;
-	}
+	if (rc == WN_EINVAL) /* a negative answer: no such entry to prove */
+		return cli_error("audit prove", WN_ENOTFOUND, "entry %lld is not in the log (or not "
+				 "yet under a checkpoint)", entry);
+	if (rc != 0)
+		return cli_error("audit prove", rc, "entry %lld: %s", entry, wn_strerror(rc));
 	cli_print_json(proof);
 	return 0;
 }

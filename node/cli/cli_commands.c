@@ -364,38 +364,38 @@ int cli_offline_command(const char *cmd, const char *config, int argc, char **ar
 	return CLI_NOT_OFFLINE;
 }
 
+/* wijknet rights status|answer read the municipality's record; the rest of
+ * rights goes to the partners */
+static int cmd_rights(wn_client *c, int argc, char **argv)
+{
+	if (argc >= 1 && (strcmp(argv[0], "status") == 0 || strcmp(argv[0], "answer") == 0))
+		return cli_rights_status(c, argc, argv);
+	return cli_rights(c, argc, argv);
+}
+
+static const struct {
+	const char *name;
+	int (*run)(wn_client *c, int argc, char **argv);
+} online[] = {
+	{ "lookup", cmd_lookup },	  { "records", cmd_records },	  { "case", cli_case },
+	{ "consent", cli_consent },	  { "request", cli_request },	  { "duty", cli_duty },
+	{ "thirdparty", cli_thirdparty }, { "rights", cmd_rights },	  { "notices", cli_notices },
+	{ "backup", cli_backup },	  { "report", cli_report },	  { "stats", cli_stats },
+	{ "member", cli_member },	  { "policy", cli_policy },
+};
+
+int cli_online_known(const char *cmd)
+{
+	for (size_t i = 0; i < sizeof(online) / sizeof(online[0]); i++)
+		if (strcmp(cmd, online[i].name) == 0)
+			return 1;
+	return 0;
+}
+
 int cli_online_command(wn_client *c, const char *cmd, int argc, char **argv)
 {
-	if (strcmp(cmd, "lookup") == 0)
-		return cmd_lookup(c, argc, argv);
-	if (strcmp(cmd, "records") == 0)
-		return cmd_records(c, argc, argv);
-	if (strcmp(cmd, "case") == 0)
-		return cli_case(c, argc, argv);
-	if (strcmp(cmd, "consent") == 0)
-		return cli_consent(c, argc, argv);
-	if (strcmp(cmd, "request") == 0)
-		return cli_request(c, argc, argv);
-	if (strcmp(cmd, "duty") == 0)
-		return cli_duty(c, argc, argv);
-	if (strcmp(cmd, "thirdparty") == 0)
-		return cli_thirdparty(c, argc, argv);
-	if (strcmp(cmd, "rights") == 0 && argc >= 1 &&
-	    (strcmp(argv[0], "status") == 0 || strcmp(argv[0], "answer") == 0))
-		return cli_rights_status(c, argc, argv);
-	if (strcmp(cmd, "rights") == 0)
-		return cli_rights(c, argc, argv);
-	if (strcmp(cmd, "notices") == 0)
-		return cli_notices(c, argc, argv);
-	if (strcmp(cmd, "backup") == 0)
-		return cli_backup(c, argc, argv);
-	if (strcmp(cmd, "report") == 0)
-		return cli_report(c, argc, argv);
-	if (strcmp(cmd, "stats") == 0)
-		return cli_stats(c, argc, argv);
-	if (strcmp(cmd, "member") == 0)
-		return cli_member(c, argc, argv);
-	if (strcmp(cmd, "policy") == 0)
-		return cli_policy(c, argc, argv);
+	for (size_t i = 0; i < sizeof(online) / sizeof(online[0]); i++)
+		if (strcmp(cmd, online[i].name) == 0)
+			return online[i].run(c, argc, argv);
 	return cli_invalid(cmd, "unknown command (see wijknet --help)");
 }

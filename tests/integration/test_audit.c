@@ -287,6 +287,9 @@ static void test_r20_integrity_checkpoints_signed_and_cosigned(void **state)
 	assert_true(cli_out_has(f, " co-signatures checked)"));
 	assert_int_equal(cli(f, "radar", "audit prove --entry 1"), 0);
 	assert_true(cli_out_has(f, "\"log\": \"ledger\""));
+	/* an entry beyond the log: a negative answer (1), in JSON too */
+	assert_int_equal(cli(f, "radar", "audit prove --entry 99999999 --json"), 1);
+	assert_true(cli_out_has(f, "\"exit\": 1"));
 	/* a checkpoint checked against the wrong owner's certificate */
 	expect_fault(f, "data/broker.db", "--cert ca/radar.crt", "bad_signature", 0);
 	/* not a log at all, or no file: invalid input (exit 2), not a fault found */

@@ -61,6 +61,10 @@ check_rc "--json: an unreachable node is a failure" 4 \
     "$WN" --socket "ipc://$T/none.sock" health --json
 check "--json: the error is JSON on stdout" \
     sh -c "grep -q '\"error\"' '$T/out' && grep -q '\"exit\": 4' '$T/out'"
+check_rc "an unknown command is a usage error, said before connecting" 2 \
+    "$WN" --socket "ipc://$T/none.sock" bogus --json
+check "--json: it names the command" grep -q '"command": "bogus"' "$T/out"
+check_rc "a socket that is no ipc:// URL is invalid input" 2 "$WN" --socket "$T/none.sock" health
 check_rc "an offline command's unknown option is a usage error" 2 \
     "$WN" report html "$T/none.json" --frobnicate
 
