@@ -26,6 +26,8 @@
 #include "hpke.h"
 #include "fileio.h"
 #include "ids.h"
+#include "pki.h"
+#include "transport.h"
 
 /* fed_db_count with a formatted query. */
 long dbq(struct fed *f, const char *db_rel, const char *fmt, ...)
@@ -249,6 +251,82 @@ json_t *raw_open_as(struct fed *f, const char *self, const json_t *answer)
 	node_key(f, self, "seal_sk", sk);
 	assert_int_equal(envelope_open(answer, self, sk, &opened), 0);
 	return opened;
+}
+
+struct rogue {
+	struct fed *f;
+	pki_identity *ident;
+	nng_tls_config *tls;
+	rpc_server *srv;
+	rogue_answer_fn answer;
+	void *arg;
+};
+
+json_t *rogue_sign(struct rogue *r, const json_t *query, const char *type, const json_t *body,
+		   const uint8_t *seal_pk)
+{
+	const char *from = envelope_str(query, "from");
+	uint8_t sk[32], pk[32];
+	json_t *a = NULL;
+	if (seal_pk == NULL) {
+		node_key(r->f, from, "seal_sk", sk);
+		assert_int_equal(hpke_public_from_private(sk, pk), 0);
+		seal_pk = pk;
+	}
+	assert_int_equal(envelope_new1(&a, type, r->ident->id, from), 0);
+	envelope_set_str(a, "re", envelope_str(query, "id"));
+	assert_int_equal(envelope_seal(a, from, seal_pk, body), 0);
+	assert_int_equal(envelope_sign(a, r->ident->key), 0);
+	return a;
+}
+
+static int rogue_handle(void *arg, const struct rpc_peer *peer, const void *req, size_t len,
+			char **resp, size_t *resplen)
+{
+	struct rogue *r = arg;
+	json_t *q = NULL, *a = NULL;
+	char err[256];
+	int rc = -1;
+	(void)peer;
+	if (envelope_parse(req, len, &q, err, sizeof(err)) == 0 &&
+	    (a = r->answer(r, q, r->arg)) != NULL && envelope_encode(a, resp, resplen) == 0)
+		rc = 0;
+	json_decref(q);
+	json_decref(a);
+	return rc;
+}
+
+struct rogue *rogue_start(struct fed *f, size_t i, const char *id, rogue_answer_fn answer,
+			  void *arg)
+{
+	char pem[512], ca[512], crl[512], rel[128], url[128], err[512];
+	struct rogue *r = calloc(1, sizeof(*r));
+	assert_non_null(r);
+	r->f = f;
+	r->answer = answer;
+	r->arg = arg;
+	fed_stop(&f->nodes[i], SIGTERM);
+	snprintf(rel, sizeof(rel), "ca/%s.pem", id);
+	fed_file(f, rel, pem, sizeof(pem));
+	fed_file(f, "ca/ca.crt", ca, sizeof(ca));
+	fed_file(f, "ca/crl.pem", crl, sizeof(crl));
+	snprintf(url, sizeof(url), "tls+tcp://127.0.0.1:%d", fed_port(f, i));
+	assert_int_equal(pki_identity_load(pem, &r->ident, err, sizeof(err)), 0);
+	if (transport_tls_config(&r->tls, 1, pem, ca, crl, NULL, err, sizeof(err)) != 0 ||
+	    rpc_server_start(&r->srv, url, r->tls, NULL, 2, rogue_handle, r, err,
+			     sizeof(err)) != 0)
+		fail_msg("rogue %s at %s: %s", id, url, err);
+	return r;
+}
+
+void rogue_stop(struct rogue *r)
+{
+	if (r == NULL)
+		return;
+	rpc_server_stop(r->srv);
+	nng_tls_config_free(r->tls);
+	pki_identity_free(r->ident);
+	free(r);
 }
 
 int open_household_case(struct fed *f, size_t i, const char *cluster, const char *const *bsns,

@@ -102,6 +102,20 @@ void raw_seal_to(struct fed *f, json_t *env, const char *to, const json_t *body)
 json_t *raw_as(struct fed *f, const char *from, json_t *env);
 json_t *raw_open_as(struct fed *f, const char *self, const json_t *answer);
 
+/* A misbehaving partner: it stands in for node i (partner id, stopped
+ * first) on its address, with its own certificate, and answers each message
+ * the broker relays with the envelope answer() returns (NULL: no answer). */
+struct rogue;
+typedef json_t *(*rogue_answer_fn)(struct rogue *r, const json_t *query, void *arg);
+struct rogue *rogue_start(struct fed *f, size_t i, const char *id, rogue_answer_fn answer,
+			  void *arg);
+/* The answer of type to query as the partner's node would make it: body
+ * sealed to seal_pk (NULL: the requester's key), signed by the partner. */
+json_t *rogue_sign(struct rogue *r, const json_t *query, const char *type, const json_t *body,
+		   const uint8_t *seal_pk);
+/* Stops it; the node itself can then be started again. */
+void rogue_stop(struct rogue *r);
+
 /* cmocka group teardown for a struct fed * state made by a group setup:
  * stops every process and removes the dir. */
 int fed_group_teardown(void **state);

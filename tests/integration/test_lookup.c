@@ -764,70 +764,20 @@ static void test_r20_integrity_replayed_lookup_refused(void **state)
  * sealed to a key that is not the requester's. */
 enum rogue_mode { ROGUE_TAMPER, ROGUE_WRONG_SEAL };
 
-struct rogue {
-	enum rogue_mode mode;
-	pki_identity *ident;
-	uint8_t requester_pk[32];
-	nng_tls_config *tls;
-	rpc_server *srv;
-};
-
-static int rogue_handle(void *arg, const struct rpc_peer *conn, const void *req, size_t len,
-			char **resp, size_t *resplen)
+static json_t *rogue_lookup_answer(struct rogue *r, const json_t *q, void *arg)
 {
-	struct rogue *r = arg;
-	(void)conn;
-	json_t *q = NULL, *a = NULL;
-	char err[256];
+	enum rogue_mode mode = *(enum rogue_mode *)arg;
 	uint8_t sk[32], pk[32];
-	if (envelope_parse(req, len, &q, err, sizeof(err)) != 0)
-		return -1;
-	if (strcmp(envelope_str(q, "type"), "lookup") != 0 ||
-	    envelope_new1(&a, "lookup.answer", "xonar", envelope_str(q, "from")) != 0) {
-		json_decref(q);
-		return -1;
-	}
-	envelope_set_str(a, "re", envelope_str(q, "id"));
+	if (strcmp(envelope_str(q, "type"), "lookup") != 0)
+		return NULL;
 	json_t *body = json_pack("{s:[{s:s}]}", "answers", "outcome", "known");
-	if (r->mode == ROGUE_WRONG_SEAL && hpke_keypair_generate(sk, pk) == 0)
-		envelope_seal(a, envelope_str(q, "from"), pk, body);
-	else
-		envelope_seal(a, envelope_str(q, "from"), r->requester_pk, body);
-	envelope_sign(a, r->ident->key);
-	if (r->mode == ROGUE_TAMPER) /* changed after signing */
+	if (mode == ROGUE_WRONG_SEAL)
+		assert_int_equal(hpke_keypair_generate(sk, pk), 0);
+	json_t *a = rogue_sign(r, q, "lookup.answer", body, mode == ROGUE_WRONG_SEAL ? pk : NULL);
+	if (mode == ROGUE_TAMPER) /* changed after signing */
 		json_object_set_new(a, "ts", json_integer(envelope_ts(a) + 1));
-	int rc = envelope_encode(a, resp, resplen);
 	json_decref(body);
-	json_decref(a);
-	json_decref(q);
-	return rc;
-}
-
-static void rogue_start(struct fed *f, struct rogue *r, enum rogue_mode mode)
-{
-	char cert[512], ca[512], crl[512], url[128], err[256], pem[512];
-	uint8_t sk[32];
-	memset(r, 0, sizeof(*r));
-	r->mode = mode;
-	fed_stop(&f->nodes[XONAR], SIGTERM);
-	fed_file(f, "ca/xonar.pem", cert, sizeof(cert));
-	fed_file(f, "ca/ca.crt", ca, sizeof(ca));
-	fed_file(f, "ca/crl.pem", crl, sizeof(crl));
-	snprintf(pem, sizeof(pem), "%s", cert);
-	assert_int_equal(pki_identity_load(pem, &r->ident, err, sizeof(err)), 0);
-	node_key(f, "alcander", "seal_sk", sk);
-	assert_int_equal(hpke_public_from_private(sk, r->requester_pk), 0);
-	assert_int_equal(transport_tls_config(&r->tls, 1, cert, ca, crl, NULL, err, sizeof(err)), 0);
-	snprintf(url, sizeof(url), "tls+tcp://127.0.0.1:%d", fed_port(f, XONAR));
-	assert_int_equal(rpc_server_start(&r->srv, url, r->tls, NULL, 2, rogue_handle, r, err,
-					  sizeof(err)), 0);
-}
-
-static void rogue_stop(struct rogue *r)
-{
-	rpc_server_stop(r->srv);
-	nng_tls_config_free(r->tls);
-	pki_identity_free(r->ident);
+	return a;
 }
 
 /* Lookups at xonar until the broker has re-dialled its port (the rogue). */
@@ -856,10 +806,10 @@ static wn_lookup_result *lookup_rogue(struct fed *f)
 static void test_r20_integrity_tampered_answer_refused(void **state)
 {
 	struct fed *f = *state;
-	struct rogue r;
+	static enum rogue_mode mode = ROGUE_TAMPER;
 	long bad = fed_db_count(f, "data/alcander.db", "SELECT COALESCE(SUM(count), 0) FROM "
 				"security_events WHERE kind='signature' AND peer='xonar'");
-	rogue_start(f, &r, ROGUE_TAMPER);
+	struct rogue *r = rogue_start(f, XONAR, "xonar", rogue_lookup_answer, &mode);
 	wn_lookup_result *res = lookup_rogue(f);
 	expect_answer(res, "xonar", "invalid", "signature");
 	assert_true(fed_db_count(f, "data/alcander.db", "SELECT COALESCE(SUM(count), 0) FROM "
@@ -871,23 +821,23 @@ static void test_r20_integrity_tampered_answer_refused(void **state)
 	assert_int_equal(dbq_wait(f, "data/broker.db", 1, 15000, "SELECT COUNT(*) > 0 FROM breaches"
 				  " WHERE source='alcander' AND kind='signature' AND peer='xonar'"), 1);
 	wn_lookup_result_free(res);
-	rogue_stop(&r);
+	rogue_stop(r);
 }
 
 static void test_r20_integrity_answer_sealed_to_another_refused(void **state)
 {
 	struct fed *f = *state;
-	struct rogue r;
+	static enum rogue_mode mode = ROGUE_WRONG_SEAL;
 	long seal = fed_db_count(f, "data/alcander.db", "SELECT COALESCE(SUM(count), 0) FROM security_events WHERE "
 				 "kind='seal' AND peer='xonar'");
-	rogue_start(f, &r, ROGUE_WRONG_SEAL);
+	struct rogue *r = rogue_start(f, XONAR, "xonar", rogue_lookup_answer, &mode);
 	wn_lookup_result *res = lookup_rogue(f);
 	/* signed by xonar, relayed, but the requester cannot open it: never "known" */
 	expect_answer(res, "xonar", "invalid", "seal");
 	assert_int_equal(fed_db_count(f, "data/alcander.db", "SELECT COALESCE(SUM(count), 0) FROM security_events "
 				      "WHERE kind='seal' AND peer='xonar'"), seal + 1);
 	wn_lookup_result_free(res);
-	rogue_stop(&r);
+	rogue_stop(r);
 }
 
 /* ---- r05: records import ---------------------------------------------- */

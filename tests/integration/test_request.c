@@ -1039,6 +1039,129 @@ static void test_r14_no_entry_no_answer_request(void **state)
 	wn_request_result_free(r);
 }
 
+/* ---- r04, r18: what a misbehaving source answers ---------------------- */
+
+/* What the stand-in for radar answers, by turn. */
+enum rogue_turn { ROGUE_REFUSED_WITH_RECORDS, ROGUE_UNASKED_CATEGORY, ROGUE_RIGHTS_FAR_DEADLINE,
+		  ROGUE_RIGHTS_BARE_REFUSAL };
+
+static json_t *rogue_record(const char *category)
+{
+	return json_pack("{s:s,s:{s:s},s:s,s:i}", "category", category, "content", "text",
+			 MARK "-rogue", "professional", "rogue-1", "updated_at", 1);
+}
+
+static json_t *rogue_body(enum rogue_turn turn)
+{
+	switch (turn) {
+	case ROGUE_REFUSED_WITH_RECORDS:
+		return json_pack("{s:s,s:s,s:s,s:[o]}", "outcome", "refused", "reason",
+				 "consent_required", "detail", "geen toestemming", "records",
+				 rogue_record("leefgebied.huisvesting"));
+	case ROGUE_UNASKED_CATEGORY:
+		return json_pack("{s:s,s:[o,o]}", "outcome", "disclosed", "records",
+				 rogue_record("leefgebied.huisvesting"),
+				 rogue_record("leefgebied.psychisch"));
+	case ROGUE_RIGHTS_FAR_DEADLINE:
+		return json_pack("{s:s,s:s}", "status", "registered", "deadline", "2099-01-01");
+	case ROGUE_RIGHTS_BARE_REFUSAL:
+		return json_pack("{s:s}", "status", "refused");
+	}
+	return NULL;
+}
+
+/* A request or a rights request answered by turn; nothing else. */
+static json_t *rogue_answer(struct rogue *r, const json_t *q, void *arg)
+{
+	const char *type = envelope_str(q, "type");
+	if (strcmp(type, "request") != 0 && strcmp(type, "rights.request") != 0)
+		return NULL;
+	json_t *body = rogue_body(*(enum rogue_turn *)arg);
+	json_t *a = rogue_sign(r, q, strcmp(type, "request") == 0 ? "request.answer"
+								  : "rights.answer", body, NULL);
+	json_decref(body);
+	return a;
+}
+
+/* A request to radar's stand-in, asked again while the broker has not yet
+ * reconnected to it (unavailable), up to 15 s. */
+static wn_request_result *rogue_request(struct fed *f, const wn_request_params *p)
+{
+	int64_t end = time_mono_ms() + 15000;
+	for (;;) {
+		wn_request_result *r = request_ok(f, GEMEENTE, p);
+		if (strcmp(r->outcome, "unavailable") != 0 || time_mono_ms() > end)
+			return r;
+		wn_request_result_free(r);
+		sleep_ms(200);
+	}
+}
+
+/* The requester keeps only what the source logged as disclosed, and the
+ * municipality records of a partner's rights answer only one it can give:
+ * whatever a source's node is made to send. */
+static void test_r04_requester_keeps_only_what_was_disclosed(void **state)
+{
+	struct fed *f = *state;
+	enum rogue_turn turn = ROGUE_REFUSED_WITH_RECORDS;
+	struct rogue *rg = rogue_start(f, RADAR, "radar", rogue_answer, &turn);
+	const char *const cats[] = { "leefgebied.huisvesting" };
+	wn_request_params p = params("radar", BSN_A, cats, 1, "vital_interest");
+	long events = fed_db_count(f, node_db("gemeente-heerlen"), "SELECT COALESCE(SUM(count), 0)"
+				   " FROM security_events WHERE peer='radar'");
+	/* records with a refusal: dropped, and a security event */
+	wn_request_result *r = rogue_request(f, &p);
+	expect_outcome(r, "refused", "consent_required");
+	assert_int_equal(r->count, 0);
+	wn_request_result_free(r);
+	assert_true(dbq(f, node_db("gemeente-heerlen"), "SELECT COALESCE(SUM(count), 0) FROM"
+			" security_events WHERE peer='radar' AND detail LIKE '%%no disclosure%%'") >= 1);
+	/* a category that was not asked for: dropped, the one asked kept (r04) */
+	turn = ROGUE_UNASKED_CATEGORY;
+	r = rogue_request(f, &p);
+	expect_outcome(r, "disclosed", NULL);
+	assert_int_equal(r->count, 1);
+	assert_string_equal(r->records[0].category, "leefgebied.huisvesting");
+	assert_int_equal(dbq(f, node_db("gemeente-heerlen"), "SELECT COUNT(*) FROM sent_log WHERE "
+			     "request_id='%s' AND received='[\"leefgebied.huisvesting\"]'",
+			     r->request_id), 1);
+	wn_request_result_free(r);
+	assert_true(fed_db_count(f, node_db("gemeente-heerlen"), "SELECT COALESCE(SUM(count), 0)"
+				 " FROM security_events WHERE peer='radar'") >= events + 2);
+	/* rights answers the municipality cannot pass on: not recorded as given */
+	static const enum rogue_turn rights_turns[] = { ROGUE_RIGHTS_FAR_DEADLINE,
+							ROGUE_RIGHTS_BARE_REFUSAL };
+	static const char *const recorded[] = { "invalid", "not_checked" };
+	const char *const only_radar[] = { "radar" };
+	for (size_t k = 0; k < 2; k++) {
+		turn = rights_turns[k];
+		wn_rights_params rp;
+		memset(&rp, 0, sizeof(rp));
+		rp.bsn = BSN_A;
+		rp.kind = "correction";
+		rp.partners = only_radar;
+		rp.npartners = 1;
+		rp.actor = ACTOR;
+		wn_client *c = client_of(f, GEMEENTE);
+		wn_rights_result *rr = NULL;
+		assert_int_equal(wn_rights_request(c, &rp, &rr), 0);
+		wn_client_close(c);
+		const char *radar = "missing";
+		for (size_t i = 0; i < rr->count; i++)
+			if (strcmp(rr->answers[i].partner, "radar") == 0)
+				radar = rr->answers[i].status;
+		assert_string_equal(radar, recorded[k]);
+		assert_int_equal(dbq(f, node_db("gemeente-heerlen"), "SELECT COUNT(*) FROM"
+				     " client_rights_partners WHERE request_id='%s' AND partner='radar'"
+				     " AND status='%s' AND deadline IS NULL", rr->request_id,
+				     recorded[k]), 1);
+		wn_rights_result_free(rr);
+	}
+	rogue_stop(rg);
+	assert_int_equal(fed_start_node(f, RADAR), 0);
+	assert_int_equal(fed_wait_up(f, RADAR, NNODES, 15000), 0);
+}
+
 /* ---- r20, r21: forged, replayed, cut off ------------------------------- */
 
 /* The signed consent object gemeente-heerlen keeps for consent_main. */
@@ -1496,6 +1619,7 @@ int main(void)
 		cmocka_unit_test(test_r09_notice_refusal_ended_by_later_consent),
 		cmocka_unit_test(test_r14_lawful_ground_log_r16_actor_request),
 		cmocka_unit_test(test_r14_no_entry_no_answer_request),
+		cmocka_unit_test(test_r04_requester_keeps_only_what_was_disclosed),
 		cmocka_unit_test(test_r20_integrity_r21_breach_forged_consent),
 		cmocka_unit_test(test_r20_integrity_replayed_request_refused),
 		cmocka_unit_test(test_r06_partner_profile_known_on_consent),
