@@ -406,6 +406,21 @@ int store_case_join(db *d, void *arg)
 		snprintf(ch->err, ch->errcap, "'%s' already takes part in the case", ch->partner);
 		return WN_EINVAL;
 	}
+	/* checked again where it is written: notice given a moment before counts */
+	sqlite3_stmt *st = NULL;
+	if ((rc = db_prepare(d, "SELECT 1 FROM partners WHERE id = ? AND status = 'notice'",
+			     &st)) != 0)
+		return rc;
+	sqlite3_bind_text(st, 1, ch->partner, -1, SQLITE_TRANSIENT);
+	int step = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (step != SQLITE_ROW && step != SQLITE_DONE)
+		return WN_EDB;
+	if (step == SQLITE_ROW) {
+		snprintf(ch->err, ch->errcap, "'%s' gave notice (its membership ends): it is not "
+			 "added to a new case", ch->partner);
+		return WN_ENOTICE;
+	}
 	if ((rc = member_insert(d, c.id, ch->partner, ch->by)) != 0)
 		return rc;
 	return key_insert(d, c.id, ch->partner, ch->key_env);

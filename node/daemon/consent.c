@@ -312,6 +312,14 @@ int consent_verify_presented(struct node *n, const json_t *query, const json_t *
 		return WN_ECONSENT;
 	}
 	const char *registrar = json_string_value(json_object_get(object, "registered_by"));
+	if (registrar == NULL || strcmp(registrar, requester) != 0) {
+		/* a consent is asked on by its holder alone: not by a partner that
+		 * saw it enclosed in the holder's own lookup */
+		snprintf(err, errcap, "the consent is held by '%.64s', not by the requester",
+			 registrar ? registrar : "?");
+		secevent_record(n->db, WN_ECONSENT, requester, envelope_str(query, "id"), err);
+		return WN_ECONSENT;
+	}
 	if (attest != NULL) {
 		struct directory *d = node_directory(n);
 		rc = consentdoc_version(object, version);
