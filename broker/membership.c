@@ -513,6 +513,25 @@ static int candidate_reply(struct broker *b, const json_t *env, const struct pro
 	return 0;
 }
 
+/* Opens p (about its subject, proposed by it) unless one of its kind about
+ * that subject is open already: WN_EEXISTS. Called under member_lock. */
+static int member_propose_once(struct broker *b, struct proposal *p, const json_t *env,
+			       const char **status, char *err, size_t errcap)
+{
+	struct proposal prev;
+	int rc;
+	if (proposal_get(b->db, NULL, p->kind, p->subject, &prev) == 0 &&
+	    strcmp(prev.status, "open") == 0) {
+		snprintf(err, errcap, "a %s of '%s' is proposed already (proposal %s)", p->kind,
+			 prev.subject, prev.id);
+		rc = WN_EEXISTS;
+	} else {
+		rc = p->doc ? member_propose(b, p, p->subject, env, status, err, errcap) : WN_ENOMEM;
+	}
+	proposal_clear(&prev);
+	return rc;
+}
+
 static int candidate_join(struct broker *b, const json_t *env, json_t **reply, char *err,
 			  size_t errcap)
 {
@@ -523,21 +542,11 @@ static int candidate_join(struct broker *b, const json_t *env, json_t **reply, c
 	snprintf(p.kind, sizeof(p.kind), "join");
 	snprintf(p.subject, sizeof(p.subject), "%s", envelope_str(env, "from"));
 	const char *status = "open";
-	struct proposal prev;
 	pthread_mutex_lock(&b->member_lock);
 	pthread_mutex_lock(&b->policy_lock); /* the rule in force when it is made */
 	snprintf(p.rule, sizeof(p.rule), "%s", b->approval_rule);
 	pthread_mutex_unlock(&b->policy_lock);
-	if (proposal_get(b->db, NULL, "join", p.subject, &prev) == 0 &&
-	    strcmp(prev.status, "open") == 0) {
-		snprintf(err, errcap, "a join request of '%s' is open already (proposal %s)",
-			 prev.subject, prev.id);
-		rc = WN_EEXISTS;
-	} else {
-		rc = p.doc ? member_propose(b, &p, p.subject, NULL, &status, err, errcap)
-			   : WN_ENOMEM;
-	}
-	proposal_clear(&prev);
+	rc = member_propose_once(b, &p, NULL, &status, err, errcap);
 	pthread_mutex_unlock(&b->member_lock);
 	if (rc == 0)
 		rc = candidate_reply(b, env, &p, status, reply);
@@ -667,19 +676,8 @@ static int member_propose_exit(struct broker *b, const struct broker_request *rq
 	snprintf(p.subject, sizeof(p.subject), "%s", rq->from->id);
 	snprintf(p.rule, sizeof(p.rule), POLICY_RULE_UNANIMOUS);
 	const char *status = "open";
-	struct proposal prev;
-	int rc = 0;
 	pthread_mutex_lock(&b->member_lock);
-	if (proposal_get(b->db, NULL, "exit", p.subject, &prev) == 0 &&
-	    strcmp(prev.status, "open") == 0) {
-		snprintf(err, errcap, "an exit of '%s' is proposed already (proposal %s)",
-			 prev.subject, prev.id);
-		rc = WN_EEXISTS;
-	} else {
-		rc = p.doc ? member_propose(b, &p, p.subject, rq->env, &status, err, errcap)
-			   : WN_ENOMEM;
-	}
-	proposal_clear(&prev);
+	int rc = member_propose_once(b, &p, rq->env, &status, err, errcap);
 	pthread_mutex_unlock(&b->member_lock);
 	if (rc == 0) {
 		json_object_set_new(out, "proposal", json_string(p.id));

@@ -181,6 +181,20 @@ wn_client *client_of(struct fed *f, size_t i)
 	return c;
 }
 
+void dbexec(struct fed *f, const char *db_rel, const char *sql)
+{
+	char path[512];
+	sqlite3 *db = NULL;
+	fed_file(f, db_rel, path, sizeof(path));
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		print_error("%s: %s\n", db_rel, sqlite3_errmsg(db));
+	sqlite3_close(db);
+	assert_int_equal(rc, SQLITE_OK);
+}
+
 void status_at(struct fed *f, size_t i, const char *id, char *out, size_t cap)
 {
 	wn_client *c = client_of(f, i);

@@ -21,6 +21,10 @@ long dbq(struct fed *f, const char *db_rel, const char *fmt, ...)
 long dbq_wait(struct fed *f, const char *db_rel, long want, int timeout_ms, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 
+/* Runs sql on a database of the dir while its daemon runs (a trigger that
+ * injects a fault, and its removal); a cmocka failure when it cannot. */
+void dbexec(struct fed *f, const char *db_rel, const char *sql);
+
 /* The text of the first column of the first row of a formatted query on a
  * database of the dir into out; 0, or -1 when there is no row. */
 int dbq_text(struct fed *f, const char *db_rel, char *out, size_t cap, const char *fmt, ...)

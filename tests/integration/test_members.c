@@ -373,15 +373,9 @@ static void test_r22_suspension_does_not_bypass_a_vote(void **state)
 static void test_r24_policy_change_adopted_whole_or_not_at_all(void **state)
 {
 	struct fed *f = *state;
-	char id[WN_ID_LEN + 1], st[16], path[512];
-	sqlite3 *db = NULL;
-	fed_file(f, "data/broker.db", path, sizeof(path));
-	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-	sqlite3_busy_timeout(db, 5000);
-	assert_int_equal(sqlite3_exec(db, "CREATE TRIGGER wn_test_fail BEFORE UPDATE OF clusters"
-				      " ON partners WHEN NEW.id = 'xonar' BEGIN SELECT"
-				      " RAISE(ABORT, 'injected'); END;", NULL, NULL, NULL),
-			 SQLITE_OK);
+	char id[WN_ID_LEN + 1], st[16];
+	dbexec(f, "data/broker.db", "CREATE TRIGGER wn_test_fail BEFORE UPDATE OF clusters ON"
+	       " partners WHEN NEW.id = 'xonar' BEGIN SELECT RAISE(ABORT, 'injected'); END;");
 	long before = dbq(f, "data/broker.db", "SELECT COUNT(*) FROM audit_log");
 	char alcander[128];
 	assert_int_equal(dbq_text(f, "data/broker.db", alcander, sizeof(alcander),
@@ -406,8 +400,7 @@ static void test_r24_policy_change_adopted_whole_or_not_at_all(void **state)
 	assert_int_equal(failed, 1);
 	proposal_status(f, id, st, sizeof(st));
 	assert_string_equal(st, "approved");
-	assert_int_equal(sqlite3_exec(db, "DROP TRIGGER wn_test_fail", NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
+	dbexec(f, "data/broker.db", "DROP TRIGGER wn_test_fail");
 	/* nothing of it stands: no version 2, alcander's clusters as they were */
 	char now[128];
 	assert_int_equal(dbq_text(f, "data/broker.db", now, sizeof(now),
@@ -685,15 +678,9 @@ static void test_r23_municipality_ends_membership(void **state)
 static void test_r24_decision_not_stored_is_counted_again(void **state)
 {
 	struct fed *f = *state;
-	char id[WN_ID_LEN + 1], st[16], path[512], *out = NULL;
-	sqlite3 *db = NULL;
-	fed_file(f, "data/broker.db", path, sizeof(path));
-	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-	sqlite3_busy_timeout(db, 5000);
-	assert_int_equal(sqlite3_exec(db, "CREATE TRIGGER wn_test_fail BEFORE UPDATE OF status"
-				      " ON proposals WHEN NEW.status != 'open' BEGIN SELECT"
-				      " RAISE(ABORT, 'injected'); END;", NULL, NULL, NULL),
-			 SQLITE_OK);
+	char id[WN_ID_LEN + 1], st[16], *out = NULL;
+	dbexec(f, "data/broker.db", "CREATE TRIGGER wn_test_fail BEFORE UPDATE OF status ON"
+	       " proposals WHEN NEW.status != 'open' BEGIN SELECT RAISE(ABORT, 'injected'); END;");
 	wn_client *c = client_of(f, GEMEENTE);
 	assert_int_equal(wn_policy_propose(c, &coordinator, "{\"max_consent_days\": 300}", &out),
 			 0);
@@ -705,8 +692,7 @@ static void test_r24_decision_not_stored_is_counted_again(void **state)
 	assert_string_equal(st, "open");
 	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM proposal_votes WHERE proposal ="
 			     " '%s' AND partner = 'radar'", id), 1);
-	assert_int_equal(sqlite3_exec(db, "DROP TRIGGER wn_test_fail", NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
+	dbexec(f, "data/broker.db", "DROP TRIGGER wn_test_fail");
 	assert_int_equal(dbq_wait(f, "data/broker.db", 1, SETTLE_MS, "SELECT COUNT(*) FROM policy"
 				  " WHERE version = 4 AND document LIKE"
 				  " '%%\"max_consent_days\":300%%'"), 1);

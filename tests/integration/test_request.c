@@ -908,14 +908,8 @@ static void test_r09_notice_refusal_ended_by_later_consent(void **state)
 static void test_r09_notice_not_stored_is_sent_again(void **state)
 {
 	struct fed *f = *state;
-	char path[512];
-	sqlite3 *d = NULL;
-	fed_file(f, node_db("gemeente-heerlen"), path, sizeof(path));
-	assert_int_equal(sqlite3_open_v2(path, &d, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-	sqlite3_busy_timeout(d, 5000);
-	assert_int_equal(sqlite3_exec(d, "CREATE TRIGGER wn_test_fail BEFORE INSERT ON notices"
-				      " BEGIN SELECT RAISE(ABORT, 'injected'); END;", NULL, NULL,
-				      NULL), SQLITE_OK);
+	dbexec(f, node_db("gemeente-heerlen"), "CREATE TRIGGER wn_test_fail BEFORE INSERT ON"
+	       " notices BEGIN SELECT RAISE(ABORT, 'injected'); END;");
 	const char *const cats[] = { "leefgebied.huisvesting" };
 	wn_request_params p = params("radar", BSN_A, cats, 1, "legal_obligation");
 	p.motivation_json = "{\"legal_reference\":\"Jeugdwet art. 7.4.0 lid 1\"}";
@@ -934,8 +928,7 @@ static void test_r09_notice_not_stored_is_sent_again(void **state)
 	assert_int_equal(dbq(f, node_db("radar"), "SELECT COUNT(*) FROM outbox WHERE id='%s' AND "
 			     "failed_at IS NULL AND sent_at IS NULL AND last_error='database'", nid),
 			 1);
-	assert_int_equal(sqlite3_exec(d, "DROP TRIGGER wn_test_fail", NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(d);
+	dbexec(f, node_db("gemeente-heerlen"), "DROP TRIGGER wn_test_fail");
 	notice_reached_municipality(f, r->request_id, "legal_obligation", "gemeente-heerlen", nid);
 	wn_request_result_free(r);
 }
