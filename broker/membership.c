@@ -519,9 +519,10 @@ static int member_propose_once(struct broker *b, struct proposal *p, const json_
 			       const char **status, char *err, size_t errcap)
 {
 	struct proposal prev;
-	int rc;
-	if (proposal_get(b->db, NULL, p->kind, p->subject, &prev) == 0 &&
-	    strcmp(prev.status, "open") == 0) {
+	int rc = proposal_get(b->db, NULL, p->kind, p->subject, &prev);
+	if (rc != 0 && rc != WN_ENOTFOUND) { /* not known whether one is open: none made */
+		snprintf(err, errcap, "cannot read the proposals: %s", wn_strerror(rc));
+	} else if (rc == 0 && strcmp(prev.status, "open") == 0) {
 		snprintf(err, errcap, "a %s of '%s' is proposed already (proposal %s)", p->kind,
 			 prev.subject, prev.id);
 		rc = WN_EEXISTS;
@@ -704,7 +705,7 @@ static int member_notice(struct broker *b, const struct broker_request *rq, cons
 	int64_t end = atomic_load(&m->end_at);
 	int rc = 0;
 	if (state == PARTNER_ACTIVE) {
-		end = date_add_months_ms(time_now_ms(), b->notice_months);
+		end = date_add_months_ms(time_now_ms(), atomic_load(&b->notice_months));
 		rc = registry_set_state(b->reg, m, REGISTRY_FROM(PARTNER_ACTIVE), PARTNER_NOTICE,
 					end, reason ? reason : "notice given", m->id);
 		if (rc == WN_ESTATE)

@@ -248,6 +248,12 @@ int policy_merge(struct broker *b, const json_t *change, json_t **out, char *err
 			rc = WN_ENOMEM;
 		const char *sub;
 		json_object_foreach(v, sub, sv) {
+			/* a partner's clusters are named, never dropped: the registry keeps them */
+			if (rc == 0 && json_is_null(sv) && strcmp(key, "clusters") == 0) {
+				snprintf(err, errcap, "clusters of '%.64s': name the clusters it takes "
+					 "part in (null is for data_sets only)", sub);
+				rc = WN_ESCHEMA;
+			}
 			if (rc == 0 && policy_overlay(into, sub, sv) != 0)
 				rc = WN_ENOMEM;
 		}

@@ -408,18 +408,25 @@ int store_case_join(db *d, void *arg)
 	}
 	/* checked again where it is written: notice given a moment before counts */
 	sqlite3_stmt *st = NULL;
-	if ((rc = db_prepare(d, "SELECT 1 FROM partners WHERE id = ? AND status = 'notice'",
-			     &st)) != 0)
+	if ((rc = db_prepare(d, "SELECT status FROM partners WHERE id = ?", &st)) != 0)
 		return rc;
 	sqlite3_bind_text(st, 1, ch->partner, -1, SQLITE_TRANSIENT);
 	int step = sqlite3_step(st);
+	char status[16] = "";
+	if (step == SQLITE_ROW && sqlite3_column_text(st, 0) != NULL)
+		snprintf(status, sizeof(status), "%s", (const char *)sqlite3_column_text(st, 0));
 	sqlite3_finalize(st);
 	if (step != SQLITE_ROW && step != SQLITE_DONE)
 		return WN_EDB;
-	if (step == SQLITE_ROW) {
+	if (strcmp(status, "notice") == 0) {
 		snprintf(ch->err, ch->errcap, "'%s' gave notice (its membership ends): it is not "
 			 "added to a new case", ch->partner);
 		return WN_ENOTICE;
+	}
+	if (strcmp(status, "active") != 0) {
+		snprintf(ch->err, ch->errcap, "'%s' is not an active partner (%s)", ch->partner,
+			 status[0] ? status : "unknown");
+		return WN_EREVOKED;
 	}
 	if ((rc = member_insert(d, c.id, ch->partner, ch->by)) != 0)
 		return rc;

@@ -124,14 +124,18 @@ int cli_fail(const char *what, int rc, wn_client *c)
 	const char *detail = c ? wn_client_errmsg(c) : "";
 	if (detail == NULL || !detail[0])
 		detail = wn_strerror(rc);
+	/* the node not ready yet (no verified directory) is a failure everywhere */
+	int status = rc == WN_ESTATE && strstr(detail, "no verified directory") != NULL
+			     ? CLI_FAILURE
+			     : cli_status_in(what, rc);
 	if (cli_json) {
 		/* on stdout, where a program reading --json output looks */
 		cli_print_json(json_pack("{s:{s:s,s:i,s:s,s:s,s:i}}", "error", "command", what,
 					 "code", rc, "name", wn_errname(rc), "message", detail,
-					 "exit", cli_status_in(what, rc)));
+					 "exit", status));
 	}
 	fprintf(stderr, "wijknet: %s: %s (%s)\n", what, detail, wn_errname(rc));
-	return cli_status_in(what, rc);
+	return status;
 }
 
 static int cli_verror(const char *what, int rc, const char *fmt, va_list ap)

@@ -163,8 +163,12 @@ int cli_member(wn_client *c, int argc, char **argv)
 		member_print_list(out);
 	else
 		member_print(out, o.json);
+	/* notice given, its immediate exit not proposed: done in part */
+	json_t *v = json_loads(out, 0, NULL);
+	int partial = json_is_string(json_object_get(v, "exit_error"));
+	json_decref(v);
 	free(out);
-	return 0;
+	return partial ? CLI_PARTIAL : 0;
 }
 
 int cli_policy(wn_client *c, int argc, char **argv)

@@ -180,7 +180,7 @@ int cli_duty(wn_client *c, int argc, char **argv)
 			actor.id = v;
 		else if ((v = cli_opt(argc, argv, &i, "--role")))
 			actor.role = v;
-		else {
+		else if (strcmp(argv[i], "--json") != 0) { /* --json: read by main */
 			free(cats);
 			return cli_unknown_option("duty", argv[i]);
 		}
@@ -200,9 +200,10 @@ int cli_duty(wn_client *c, int argc, char **argv)
 		if (rc != 0) {
 			status = cli_fail("duty assert", rc, c);
 		} else {
-			printf("conflict of duties asserted (%s): one request from %s may receive "
-			       "these categories\n", id, to);
-			status = 0;
+			status = cli_done(json_pack("{s:s,s:s,s:i}", "assertion", id, "to", to,
+						    "hours", hours),
+					  "conflict of duties asserted (%s): one request from %s may "
+					  "receive these categories", id, to);
 		}
 	}
 	free(list);

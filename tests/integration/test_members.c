@@ -311,6 +311,9 @@ static void test_r24_policy_change_lacking_approval_refused(void **state)
 	wn_client *c = client_of(f, GEMEENTE);
 	assert_int_equal(wn_policy_propose(c, &coordinator, "{\"approval_rule\": \"majority\"}",
 					   &out), WN_ESCHEMA);
+	/* a partner's clusters are named, not dropped */
+	assert_int_equal(wn_policy_propose(c, &coordinator, "{\"clusters\": {\"radar\": null}}",
+					   &out), WN_ESCHEMA);
 	/* a change that names a partner the federation does not have could only
 	 * be carried out in part: refused when proposed */
 	assert_int_equal(wn_policy_propose(c, &coordinator, "{\"approval_rule\": \"municipality_and_majority\","

@@ -709,9 +709,10 @@ static void test_r12_medical_conflict_of_duties_asserted_by_source(void **state)
 	char args[512];
 	snprintf(args, sizeof(args), "duty assert --case %s --bsn " BSN_A " --to gemeente-heerlen "
 		 "--categories leefgebied.psychisch --motivation duty.json --actor arts-3 --role "
-		 "psychiater", case_main);
+		 "psychiater --json", case_main);
 	if (cli(f, "radar", args) != 0)
 		fed_sh(f, "cat cli.err >&2");
+	assert_true(cli_out_has(f, "\"assertion\"")); /* --json: what was asserted */
 	r = request_ok(f, GEMEENTE, &p);
 	expect_outcome(r, "disclosed", NULL);
 	assert_int_equal(disclosures(f, node_db("radar"), "request_id='%s' AND ground="
@@ -1096,7 +1097,8 @@ static wn_request_result *rogue_request(struct fed *f, const wn_request_params *
 static void test_r04_requester_keeps_only_what_was_disclosed(void **state)
 {
 	struct fed *f = *state;
-	enum rogue_turn turn = ROGUE_REFUSED_WITH_RECORDS;
+	static enum rogue_turn turn; /* read by the stand-in's thread */
+	turn = ROGUE_REFUSED_WITH_RECORDS;
 	struct rogue *rg = rogue_start(f, RADAR, "radar", rogue_answer, &turn);
 	const char *const cats[] = { "leefgebied.huisvesting" };
 	wn_request_params p = params("radar", BSN_A, cats, 1, "vital_interest");
