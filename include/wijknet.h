@@ -41,7 +41,7 @@ extern "C" {
  * of the library is built with -fvisibility=hidden and a version script. */
 #pragma GCC visibility push(default)
 
-#define WN_VERSION_STRING "0.5.6"
+#define WN_VERSION_STRING "0.5.7"
 
 /* Error codes. Values are stable: they appear in logs and on the wire. */
 enum wn_error {
@@ -570,6 +570,19 @@ typedef struct wn_rights_result {
  * node), WN_EUNKNOWN_PARTNER (a named partner is not an active covenant
  * partner), WN_ELIMIT, WN_ENOTMEMBER, WN_ENOTINCASE, WN_ETRANSPORT. */
 int wn_rights_request(wn_client *c, const wn_rights_params *p, wn_rights_result **out);
+
+/* At the municipality's node: asks again the partners of rights request
+ * request_id that have not answered it (unavailable, invalid, error,
+ * not_checked), under the same request and its one deadline; a partner
+ * that registered it before answers with its own deadline. The person's BSN
+ * is given again (the municipality keeps only its index) and must be that
+ * of the request. The answers are those of the partners asked; a partner
+ * that left the federation stays unanswered. *out: wn_rights_result_free().
+ * Errors: WN_ENOTFOUND (no such request here), WN_EBSN, WN_EINVAL (another
+ * person's BSN), WN_ESTATE (no partner left to ask), WN_ENOTINCASE,
+ * WN_EDENIED. */
+int wn_rights_ask_again(wn_client *c, const char *request_id, const char *bsn,
+			const wn_actor *actor, wn_rights_result **out);
 /* Frees r and every string it holds; NULL is ignored. */
 void wn_rights_result_free(wn_rights_result *r);
 

@@ -17,6 +17,7 @@ static int rights_usage(void)
 		"usage: wijknet rights request --bsn BSN\n"
 		"                 --kind correction|completion|deletion|shielding|objection\n"
 		"                 [--case ID] [--categories a,b] [--text TEXT] [--partners a,b] [--json]\n"
+		"       wijknet rights again --request ID --bsn BSN  (ask the partners that did not answer)\n"
 		"       wijknet rights list [--json]\n"
 		"       wijknet rights decide --request ID --decision done|granted|executed|refused\n"
 		"                 [--motivation TEXT]\n"
@@ -65,6 +66,41 @@ static int rights_list(wn_client *c, int json)
 	}
 	wn_rights_list_free(l);
 	return 0;
+}
+
+/* The partners' answers to a request sent or asked again; a partner that
+ * did not answer has decided nothing: done in part. Frees r. */
+static int rights_print(wn_rights_result *r, const char *kind, int json)
+{
+	if (json) {
+		json_t *arr = json_array();
+		for (size_t i = 0; i < r->count; i++) {
+			json_t *e = json_pack("{s:s,s:s}", "partner", r->answers[i].partner,
+					      "status", r->answers[i].status);
+			if (r->answers[i].deadline)
+				json_object_set_new(e, "deadline", json_string(r->answers[i].deadline));
+			json_array_append_new(arr, e);
+		}
+		cli_print_json(json_pack("{s:s,s:o}", "request_id", r->request_id, "answers", arr));
+	} else {
+		if (kind != NULL)
+			printf("rights request %s (%s)\n", r->request_id, kind);
+		else
+			printf("rights request %s, asked again\n", r->request_id);
+		printf("%-26s %-12s %s\n", "PARTNER", "STATUS", "DEADLINE");
+		for (size_t i = 0; i < r->count; i++)
+			printf("%-26s %-12s %s\n", r->answers[i].partner, r->answers[i].status,
+			       r->answers[i].deadline ? r->answers[i].deadline : "");
+	}
+	int status = CLI_OK;
+	for (size_t i = 0; i < r->count; i++) {
+		const char *st = r->answers[i].status;
+		if (strcmp(st, "unavailable") == 0 || strcmp(st, "invalid") == 0 ||
+		    strcmp(st, "error") == 0 || strcmp(st, "not_checked") == 0)
+			status = CLI_PARTIAL;
+	}
+	wn_rights_result_free(r);
+	return status;
 }
 
 int cli_rights(wn_client *c, int argc, char **argv)
@@ -127,38 +163,11 @@ int cli_rights(wn_client *c, int argc, char **argv)
 			p.partners = plist = cli_split(partners, &p.npartners);
 		wn_rights_result *r = NULL;
 		int rc = wn_rights_request(c, &p, &r);
-		if (rc != 0) {
-			status = cli_fail("rights request", rc, c);
-			goto out;
-		}
-		if (json) {
-			json_t *arr = json_array();
-			for (size_t i = 0; i < r->count; i++) {
-				json_t *e = json_pack("{s:s,s:s}", "partner", r->answers[i].partner,
-						      "status", r->answers[i].status);
-				if (r->answers[i].deadline)
-					json_object_set_new(e, "deadline",
-							    json_string(r->answers[i].deadline));
-				json_array_append_new(arr, e);
-			}
-			cli_print_json(json_pack("{s:s,s:o}", "request_id", r->request_id, "answers",
-						 arr));
-		} else {
-			printf("rights request %s (%s)\n", r->request_id, p.kind);
-			printf("%-26s %-12s %s\n", "PARTNER", "STATUS", "DEADLINE");
-			for (size_t i = 0; i < r->count; i++)
-				printf("%-26s %-12s %s\n", r->answers[i].partner, r->answers[i].status,
-				       r->answers[i].deadline ? r->answers[i].deadline : "");
-		}
-		/* a partner that did not answer has decided nothing: done in part */
-		status = CLI_OK;
-		for (size_t i = 0; i < r->count; i++) {
-			const char *st = r->answers[i].status;
-			if (strcmp(st, "unavailable") == 0 || strcmp(st, "invalid") == 0 ||
-			    strcmp(st, "error") == 0 || strcmp(st, "not_checked") == 0)
-				status = CLI_PARTIAL;
-		}
-		wn_rights_result_free(r);
+		status = rc != 0 ? cli_fail("rights request", rc, c) : rights_print(r, p.kind, json);
+	} else if (strcmp(sub, "again") == 0 && id != NULL && p.bsn != NULL) {
+		wn_rights_result *r = NULL;
+		int rc = wn_rights_ask_again(c, id, p.bsn, &p.actor, &r);
+		status = rc != 0 ? cli_fail("rights again", rc, c) : rights_print(r, NULL, json);
 	} else {
 		status = rights_usage();
 	}

@@ -84,6 +84,8 @@ int fanout_query(struct node *n, struct directory *d, const struct fanout_query 
 	size_t i;
 	int logged = 0;
 	int rc = envelope_new1(&env, q->type, n->ident->id, n->ident->id);
+	if (rc == 0 && q->id != NULL)
+		rc = envelope_set_str(env, "id", q->id);
 	if (rc != 0)
 		goto done;
 	snprintf(qid, ID_HEX_LEN + 1, "%s", envelope_str(env, "id"));

@@ -25,6 +25,7 @@ struct fanout_query {
 	const char *log_type;      /* sent-log type: "report", "rights" */
 	const uint8_t *subject_index; /* the person, for the sent log */
 	const char *case_id;       /* a rights request about a person of a case, or NULL */
+	const char *id;            /* the query's id, recorded before it is sent; NULL: a new one */
 };
 
 /* The partners named (each another active covenant partner), or all of

@@ -337,7 +337,7 @@ json_t *local_report(struct node *n, json_t *rq)
 	int deadline = (int)json_integer_value(json_object_get(rq, "deadline_ms"));
 	/* the report is itself logged before it is asked for (fanout_query) */
 	struct fanout_query q = { "report.access", "report.answer", scope, sealed, actor, "inzage",
-				  deadline > 0 ? deadline : REPORT_DEADLINE_MS, "report", index, NULL };
+				  deadline > 0 ? deadline : REPORT_DEADLINE_MS, "report", index, NULL, NULL };
 	if (own_only) {
 		id_generate(qid);
 		answers = json_object();

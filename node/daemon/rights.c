@@ -48,6 +48,7 @@ static const struct schema_field rights_sealed_fields[] = {
 	{ "kind", SCHEMA_STRING, 1, 16 },
 	{ "categories", SCHEMA_ARRAY, 0, 32 },
 	{ "text", SCHEMA_STRING, 0, 4000 },
+	{ "request", SCHEMA_STRING, 0, 32 }, /* asked again: the request it repeats */
 	{ NULL, 0, 0, 0 },
 };
 
@@ -97,6 +98,7 @@ struct rights_receive {
 	const json_t *query;
 	const struct dir_peer *requester;
 	const json_t *sealed;
+	const char *request_id; /* the query's id, or the request it repeats */
 	uint8_t index[STORE_INDEX_LEN];
 	char deadline[DATE_LEN + 1];
 	const char *refusal; /* not_in_case (outside the case named), case_key_unavailable */
@@ -129,6 +131,35 @@ static void rights_check_person(struct node *n, struct rights_receive *r, const 
 	snprintf(why, sizeof(why), "rights request about a person who is not a member of the "
 		 "household of case %s", envelope_str(r->query, "case"));
 	secevent_record(n->db, WN_ENOTINCASE, r->requester->id, envelope_str(r->query, "id"), why);
+}
+
+/* A request asked again that this partner registered before (its answer
+ * was lost): *held = 1 and its own deadline stands. The same id from
+ * another requester or about another person is refused. */
+static int rights_registered_before(db *d, struct rights_receive *r, int *held)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = db_prepare(d, "SELECT requester, subject_index, deadline FROM rights_requests"
+			       " WHERE id = ?", &st);
+	if (rc != 0)
+		return rc;
+	sqlite3_bind_text(st, 1, r->request_id, -1, SQLITE_TRANSIENT);
+	int s = sqlite3_step(st);
+	*held = s == SQLITE_ROW;
+	if (s == SQLITE_ROW) {
+		const void *idx = sqlite3_column_blob(st, 1);
+		if (strcmp((const char *)sqlite3_column_text(st, 0), r->requester->id) != 0 ||
+		    sqlite3_column_bytes(st, 1) != STORE_INDEX_LEN || idx == NULL ||
+		    memcmp(idx, r->index, STORE_INDEX_LEN) != 0)
+			rc = WN_EPROTO;
+		else
+			snprintf(r->deadline, sizeof(r->deadline), "%s",
+				 (const char *)sqlite3_column_text(st, 2));
+	} else if (s != SQLITE_DONE) {
+		rc = WN_EDB;
+	}
+	sqlite3_finalize(st);
+	return rc;
 }
 
 static int rights_receive_run(db *d, void *arg)
@@ -171,11 +202,14 @@ static int rights_receive_run(db *d, void *arg)
 		.categories = cats,
 	};
 	rc = disclog_insert(d, &e);
-	if (rc == 0 && known &&
+	int held = 0;
+	if (rc == 0 && known)
+		rc = rights_registered_before(d, r, &held);
+	if (rc == 0 && known && !held &&
 	    (rc = db_prepare(d, "INSERT INTO rights_requests(id, received_at, deadline, kind,"
 				" categories, text, requester, actor_role, subject_index)"
 				" VALUES (?,?,?,?,?,?,?,?,?)", &st)) == 0) {
-		sqlite3_bind_text(st, 1, envelope_str(q, "id"), -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 1, r->request_id, -1, SQLITE_TRANSIENT);
 		sqlite3_bind_int64(st, 2, time_now_ms());
 		sqlite3_bind_text(st, 3, r->deadline, -1, SQLITE_TRANSIENT);
 		sqlite3_bind_text(st, 4, json_string_value(json_object_get(r->sealed, "kind")), -1,
@@ -229,17 +263,27 @@ int rights_receive(struct node *n, const json_t *query, const struct dir_peer *r
 	r.query = query;
 	r.requester = requester;
 	r.sealed = sealed;
+	r.request_id = json_string_value(json_object_get(sealed, "request"));
+	if (r.request_id != NULL && id_validate(r.request_id) != 0) {
+		snprintf(err, errcap, "sealed body: 'request' names a request by its id, 32 hex "
+			 "digits");
+		rc = WN_ESCHEMA;
+		goto out;
+	}
+	if (r.request_id == NULL)
+		r.request_id = envelope_str(query, "id");
 	date_today_plus(RIGHTS_DEADLINE_DAYS, r.deadline);
 	if ((rc = store_subject_index(&n->keys, bsn, r.index)) != 0)
 		goto out;
 	rights_check_person(n, &r, bsn);
 	if ((rc = db_writer_run(n->writer, rights_receive_run, &r)) != 0) {
 		snprintf(err, errcap, rc == WN_EREPLAY ? "this request was answered before"
-						       : "the request cannot be registered; no answer");
+				      : rc == WN_EPROTO ? "the request asked again is another's"
+							: "the request cannot be registered; no answer");
 		goto out;
 	}
 	log_emit(WN_LOG_INFO, "rights_request_received",
-		 json_pack("{s:s,s:s,s:s}", "id", envelope_str(query, "id"), "from", requester->id,
+		 json_pack("{s:s,s:s,s:s}", "id", r.request_id, "from", requester->id,
 			   "status", r.status));
 	json_t *body = json_pack("{s:s}", "status", r.status);
 	if (strcmp(r.status, "registered") == 0)
@@ -507,30 +551,166 @@ static int rights_record_run(db *d, void *arg)
 	return rc;
 }
 
+/* The partners' answers as they came, over the "unavailable" each was
+ * recorded with before the request left. A decision already in (sent
+ * while the answer was on its way) stays. */
+struct rights_update {
+	struct node *n;
+	const char *id;
+	const json_t *answers; /* [{partner, status, deadline?, motivation?}] */
+	const char *ledger_type; /* or NULL: no ledger entry */
+};
+
+static int rights_update_run(db *d, void *arg)
+{
+	struct rights_update *u = arg;
+	static const char *const undecided[] = { "unavailable", "invalid", "error", "not_checked",
+						 NULL };
+	sqlite3_stmt *st = NULL;
+	size_t i;
+	json_t *x;
+	int rc = 0;
+	json_array_foreach(u->answers, i, x) {
+		const char *partner = json_string_value(json_object_get(x, "partner"));
+		char now[24] = "";
+		if ((rc = db_prepare(d, "SELECT status FROM client_rights_partners WHERE"
+				       " request_id = ? AND partner = ?", &st)) != 0)
+			break;
+		sqlite3_bind_text(st, 1, u->id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, partner, -1, SQLITE_STATIC);
+		int sr = sqlite3_step(st);
+		if (sr == SQLITE_ROW)
+			snprintf(now, sizeof(now), "%s", (const char *)sqlite3_column_text(st, 0));
+		sqlite3_finalize(st);
+		if (sr != SQLITE_ROW && sr != SQLITE_DONE) {
+			rc = WN_EDB;
+			break;
+		}
+		int open = 0;
+		for (size_t k = 0; undecided[k] != NULL; k++)
+			open |= strcmp(now, undecided[k]) == 0;
+		if (open && (rc = rights_record_partner(d, u->id, x)) != 0)
+			break;
+	}
+	if (rc == 0 && u->ledger_type != NULL) {
+		int64_t lidx = 0;
+		json_t *e = json_pack("{s:s,s:i}", "rights_request", u->id, "partners",
+				      (int)json_array_size(u->answers));
+		rc = e ? ledger_append_locked(u->n->ledger, u->ledger_type, u->id, e, &lidx)
+		       : WN_ENOMEM;
+		json_decref(e);
+	}
+	return rc;
+}
+
+/* Each partner of scope as not yet answered: what the municipality holds
+ * until an answer is recorded, so a request is never out without its record. */
+static json_t *rights_unanswered(const json_t *scope)
+{
+	json_t *list = json_array(), *x;
+	size_t i;
+	json_array_foreach(scope, i, x)
+		json_array_append_new(list, json_pack("{s:O,s:s}", "partner", x, "status",
+						      "unavailable"));
+	return list;
+}
+
+/* Asks the partners of scope and records their answers over the
+ * "unavailable" they were recorded with. Sending that fails leaves them so:
+ * the request stands, to be asked again. *out: the answers, json_decref(). */
+static void rights_ask(struct node *n, struct directory *d, const char *qid,
+		       const struct fanout_query *q, const char *ledger_type, json_t **out)
+{
+	char err[512] = "", sent[ID_HEX_LEN + 1];
+	json_t *answers = NULL, *x;
+	size_t i;
+	int rc = fanout_query(n, d, q, sent, &answers, err, sizeof(err));
+	if (rc != 0) {
+		log_emit(WN_LOG_WARN, "rights_request_not_sent",
+			 json_pack("{s:s,s:s,s:s}", "id", qid, "error", wn_strerror(rc), "why", err));
+		*out = rights_unanswered(q->scope);
+		return;
+	}
+	json_t *list = json_array();
+	json_array_foreach(q->scope, i, x)
+		json_array_append_new(list, rights_partner_answer(x, json_object_get(
+							 answers, json_string_value(x))));
+	json_decref(answers);
+	struct rights_update u = { n, qid, list, ledger_type };
+	if ((rc = db_writer_run(n->writer, rights_update_run, &u)) != 0)
+		log_emit(WN_LOG_ERROR, "rights_answers_not_recorded",
+			 json_pack("{s:s,s:s}", "id", qid, "error", wn_strerror(rc)));
+	*out = list;
+}
+
+/* The checks of a request before anything is recorded or sent. */
+static int rights_send_check(const json_t *rq, char *err, size_t errcap)
+{
+	int rc = local_check_actor(json_object_get(rq, "actor"), err, errcap);
+	if (rc != 0)
+		return rc;
+	if (bsn_validate(json_string_value(json_object_get(rq, "bsn"))) != 0) {
+		snprintf(err, errcap, "the BSN is not valid: nine digits passing the 11-proef");
+		return WN_EBSN;
+	}
+	if (!kind_known(json_string_value(json_object_get(rq, "kind")))) {
+		snprintf(err, errcap, "kind: correction, completion, deletion, shielding or "
+			 "objection");
+		return WN_EINVAL;
+	}
+	if ((rc = categories_ok(json_object_get(rq, "categories"), err, errcap)) != 0)
+		return rc;
+	const char *case_id = json_string_value(json_object_get(rq, "case"));
+	if (case_id != NULL && id_validate(case_id) != 0) {
+		snprintf(err, errcap, "field 'case': a case id of 32 lowercase hex digits");
+		return WN_EINVAL;
+	}
+	return 0;
+}
+
+/* The body sealed to each partner; again: the request it repeats. */
+static json_t *rights_sealed(const json_t *rq, const char *again)
+{
+	json_t *sealed = json_pack("{s:s,s:s}", "bsn", json_string_value(json_object_get(rq, "bsn")),
+				   "kind", json_string_value(json_object_get(rq, "kind")));
+	static const char *const opt[] = { "categories", "text" };
+	for (size_t i = 0; sealed != NULL && i < 2; i++)
+		if (json_object_get(rq, opt[i]) != NULL)
+			json_object_set(sealed, opt[i], json_object_get(rq, opt[i]));
+	if (sealed != NULL && again != NULL)
+		json_object_set_new(sealed, "request", json_string(again));
+	return sealed;
+}
+
+/* The result of a request or of asking again: the answers, with the
+ * municipality's own part when it has one. */
+static json_t *rights_result(const char *qid, const char *kind, json_t *list,
+			     const char *own_partner, const char *own_status,
+			     const char *own_deadline)
+{
+	if (own_status != NULL)
+		json_array_append_new(list, json_pack("{s:s,s:s,s:s?}", "partner", own_partner,
+						      "status", own_status, "deadline",
+						      own_deadline));
+	return json_pack("{s:b,s:{s:s,s:s,s:o}}", "ok", 1, "result", "request_id", qid, "kind",
+			 kind, "answers", list);
+}
+
 static json_t *rights_send(struct node *n, json_t *rq)
 {
 	char err[512] = "", qid[ID_HEX_LEN + 1];
 	const char *bsn = json_string_value(json_object_get(rq, "bsn"));
 	const char *kind = json_string_value(json_object_get(rq, "kind"));
-	json_t *actor = json_object_get(rq, "actor"), *scope = NULL, *answers = NULL;
+	json_t *actor = json_object_get(rq, "actor"), *scope = NULL, *list = NULL;
 	json_t *sealed = NULL, *result = NULL;
 	struct directory *d = NULL;
 	uint8_t index[STORE_INDEX_LEN];
 	memset(index, 0, sizeof(index));
-	int rc = local_check_actor(actor, err, sizeof(err));
+	int rc = rights_send_check(rq, err, sizeof(err));
 	if (rc != 0)
-		return local_error(rc, err);
-	if (bsn_validate(bsn) != 0)
-		return local_error(WN_EBSN, "the BSN is not valid: nine digits passing the 11-proef");
-	if (!kind_known(kind))
-		return local_error(WN_EINVAL, "kind: correction, completion, deletion, shielding or "
-				   "objection");
-	if ((rc = categories_ok(json_object_get(rq, "categories"), err, sizeof(err))) != 0)
 		return local_error(rc, err);
 	const char *case_id = json_string_value(json_object_get(rq, "case"));
 	json_t *named = json_object_get(rq, "partners"), *members = NULL;
-	if (case_id != NULL && id_validate(case_id) != 0)
-		return local_error(WN_EINVAL, "field 'case': a case id of 32 lowercase hex digits");
 	if (case_id != NULL && (rc = rights_case_scope(n, case_id, bsn, named, &members, err,
 						       sizeof(err))) != 0)
 		return local_error(rc, err);
@@ -543,38 +723,29 @@ static json_t *rights_send(struct node *n, json_t *rq)
 	json_decref(members);
 	if (rc != 0)
 		goto fail;
-	sealed = json_pack("{s:s,s:s}", "bsn", bsn, "kind", kind);
-	static const char *const opt[] = { "categories", "text" };
-	for (size_t i = 0; i < 2; i++)
-		if (json_object_get(rq, opt[i]) != NULL)
-			json_object_set(sealed, opt[i], json_object_get(rq, opt[i]));
+	sealed = rights_sealed(rq, NULL);
 	int deadline = (int)json_integer_value(json_object_get(rq, "deadline_ms"));
-	if ((rc = store_subject_index(&n->keys, bsn, index)) != 0)
-		goto fail;
-	struct fanout_query q = { "rights.request", "rights.answer", scope, sealed, actor, "inzage",
-				  deadline > 0 ? deadline : RIGHTS_DEADLINE_MS, "rights", index,
-				  case_id };
-	if ((rc = fanout_query(n, d, &q, qid, &answers, err, sizeof(err))) != 0)
-		goto fail;
-	json_t *list = json_array(), *x;
-	size_t i;
-	json_array_foreach(scope, i, x)
-		json_array_append_new(list, rights_partner_answer(x, json_object_get(
-							 answers, json_string_value(x))));
-	struct rights_record rec = { n, qid, kind, rq, index, list, NULL, NULL, "" };
-	if ((rc = db_writer_run(n->writer, rights_record_run, &rec)) != 0) {
-		json_decref(list);
-		snprintf(err, sizeof(err), "the request went out as %s but could not be recorded "
-			 "here; record it by hand", qid);
+	if (sealed == NULL || (rc = store_subject_index(&n->keys, bsn, index)) != 0 ||
+	    (rc = id_generate(qid)) != 0) {
+		rc = rc ? rc : WN_ENOMEM;
 		goto fail;
 	}
-	if (rec.own_status != NULL)
-		json_array_append_new(list, json_pack("{s:s,s:s,s:s?}", "partner", n->ident->id,
-						      "status", rec.own_status, "deadline",
-						      rec.own_deadline));
+	/* recorded before it leaves: the client's clock starts, and a partner
+	 * never holds a request the municipality does not */
+	json_t *pending = rights_unanswered(scope);
+	struct rights_record rec = { n, qid, kind, rq, index, pending, NULL, NULL, "" };
+	rc = db_writer_run(n->writer, rights_record_run, &rec);
+	json_decref(pending);
+	if (rc != 0) {
+		snprintf(err, sizeof(err), "the request cannot be recorded here; nothing was sent");
+		goto fail;
+	}
+	struct fanout_query q = { "rights.request", "rights.answer", scope, sealed, actor, "inzage",
+				  deadline > 0 ? deadline : RIGHTS_DEADLINE_MS, "rights", index,
+				  case_id, qid };
+	rights_ask(n, d, qid, &q, NULL, &list);
 	log_emit(WN_LOG_INFO, "rights_request_sent", json_pack("{s:s,s:s}", "id", qid, "kind", kind));
-	result = json_pack("{s:b,s:{s:s,s:s,s:o}}", "ok", 1, "result", "request_id", qid, "kind",
-			   kind, "answers", list);
+	result = rights_result(qid, kind, list, n->ident->id, rec.own_status, rec.own_deadline);
 	goto out;
 fail:
 	result = local_error(rc, err);
@@ -583,7 +754,147 @@ out:
 	secret_wipe_member(sealed, "bsn");
 	json_decref(sealed);
 	json_decref(scope);
-	json_decref(answers);
+	directory_release(d);
+	return result;
+}
+
+/* A request as the municipality recorded it, to ask again. */
+struct rights_again {
+	json_t *rq;      /* kind, categories, text, case: as first sent */
+	json_t *open;    /* the partners that decided nothing yet */
+	uint8_t index[STORE_INDEX_LEN];
+};
+
+static int rights_again_read(struct node *n, const char *id, struct rights_again *a)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = db_prepare(n->db, "SELECT kind, categories, text, case_id, subject_index FROM"
+				   " client_rights WHERE id = ?", &st);
+	if (rc != 0)
+		return rc;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	int s = sqlite3_step(st);
+	if (s == SQLITE_ROW && sqlite3_column_bytes(st, 4) == STORE_INDEX_LEN) {
+		a->rq = json_pack("{s:s}", "kind", sqlite3_column_text(st, 0));
+		if (sqlite3_column_type(st, 1) != SQLITE_NULL)
+			json_object_set_new(a->rq, "categories", json_loads((const char *)
+					    sqlite3_column_text(st, 1), 0, NULL));
+		static const char *const f[] = { "text", "case" };
+		for (int k = 0; k < 2; k++)
+			if (sqlite3_column_type(st, 2 + k) != SQLITE_NULL)
+				json_object_set_new(a->rq, f[k], json_string((const char *)
+						    sqlite3_column_text(st, 2 + k)));
+		memcpy(a->index, sqlite3_column_blob(st, 4), STORE_INDEX_LEN);
+	}
+	sqlite3_finalize(st);
+	if (s != SQLITE_ROW && s != SQLITE_DONE)
+		return WN_EDB;
+	if (a->rq == NULL)
+		return WN_ENOTFOUND;
+	if ((rc = db_prepare(n->db, "SELECT partner FROM client_rights_partners WHERE"
+				    " request_id = ? AND partner != ? AND status IN ('unavailable',"
+				    " 'invalid', 'error', 'not_checked') ORDER BY partner", &st)) != 0)
+		return rc;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, n->ident->id, -1, SQLITE_STATIC);
+	a->open = json_array();
+	while ((s = sqlite3_step(st)) == SQLITE_ROW)
+		json_array_append_new(a->open, json_string((const char *)sqlite3_column_text(st, 0)));
+	sqlite3_finalize(st);
+	return s == SQLITE_DONE ? 0 : WN_EDB;
+}
+
+/* The request's partners that have not answered (unavailable, invalid,
+ * error, not_checked), asked again under the same request: its deadline
+ * stays, and a partner that registered it before answers that. The BSN is
+ * given again, for the municipality keeps only the person's index. */
+static json_t *rights_ask_again(struct node *n, json_t *rq)
+{
+	char err[512] = "";
+	const char *id = json_string_value(json_object_get(rq, "id"));
+	const char *bsn = json_string_value(json_object_get(rq, "bsn"));
+	json_t *actor = json_object_get(rq, "actor"), *scope = NULL, *list = NULL, *sealed = NULL;
+	json_t *result = NULL;
+	struct directory *d = NULL;
+	struct rights_again a = { NULL, NULL, { 0 } };
+	uint8_t index[STORE_INDEX_LEN];
+	memset(index, 0, sizeof(index));
+	int rc = local_check_actor(actor, err, sizeof(err));
+	if (rc != 0)
+		return local_error(rc, err);
+	if (id == NULL || id_validate(id) != 0)
+		return local_error(WN_EINVAL, "field 'id': the rights request, 32 hex digits");
+	if (bsn_validate(bsn) != 0)
+		return local_error(WN_EBSN, "the BSN is not valid: nine digits passing the 11-proef");
+	db_lock(n->db);
+	rc = rights_again_read(n, id, &a);
+	db_unlock(n->db);
+	if (rc == WN_ENOTFOUND) {
+		snprintf(err, sizeof(err), "there is no rights request %s at this node (the "
+			 "municipality keeps the requests it sent)", id);
+		goto fail;
+	}
+	if (rc == 0 && (rc = store_subject_index(&n->keys, bsn, index)) == 0 &&
+	    CRYPTO_memcmp(index, a.index, STORE_INDEX_LEN) != 0) {
+		snprintf(err, sizeof(err), "the BSN is not that of the person of rights request %s",
+			 id);
+		rc = WN_EINVAL;
+	}
+	if (rc != 0)
+		goto fail;
+	const char *case_id = json_string_value(json_object_get(a.rq, "case"));
+	json_t *none = NULL;
+	if (case_id != NULL && (rc = rights_case_scope(n, case_id, bsn, a.open, &none, err,
+						       sizeof(err))) != 0)
+		goto fail;
+	if ((d = node_directory(n)) == NULL) {
+		rc = WN_ESTATE;
+		snprintf(err, sizeof(err), "no verified directory yet: is the broker reachable?");
+		goto fail;
+	}
+	/* a partner that left the federation since stays unanswered, and is said */
+	json_t *known = json_array(), *x;
+	size_t i;
+	json_array_foreach(a.open, i, x)
+		if (directory_find(d, json_string_value(x)) != NULL)
+			json_array_append(known, x);
+	if (json_array_size(known) == 0) {
+		json_decref(known);
+		snprintf(err, sizeof(err), "rights request %s: no partner to ask again (each one "
+			 "answered, or left the federation)", id);
+		rc = WN_ESTATE;
+		goto fail;
+	}
+	rc = fanout_scope(n, &d, known, 1, &scope, err, sizeof(err));
+	json_decref(known);
+	if (rc != 0)
+		goto fail;
+	json_object_set_new(a.rq, "bsn", json_string(bsn));
+	if ((sealed = rights_sealed(a.rq, id)) == NULL) {
+		rc = WN_ENOMEM;
+		goto fail;
+	}
+	int deadline = (int)json_integer_value(json_object_get(rq, "deadline_ms"));
+	struct fanout_query q = { "rights.request", "rights.answer", scope, sealed, actor, "inzage",
+				  deadline > 0 ? deadline : RIGHTS_DEADLINE_MS, "rights", index,
+				  case_id, NULL };
+	rights_ask(n, d, id, &q, "rights.request.again", &list);
+	log_emit(WN_LOG_INFO, "rights_request_asked_again",
+		 json_pack("{s:s,s:i}", "id", id, "partners", (int)json_array_size(scope)));
+	result = rights_result(id, json_string_value(json_object_get(a.rq, "kind")), list, NULL,
+			       NULL, NULL);
+	goto out;
+fail:
+	result = local_error(rc, err);
+out:
+	OPENSSL_cleanse(index, sizeof(index));
+	OPENSSL_cleanse(a.index, sizeof(a.index));
+	secret_wipe_member(a.rq, "bsn");
+	secret_wipe_member(sealed, "bsn");
+	json_decref(sealed);
+	json_decref(a.rq);
+	json_decref(a.open);
+	json_decref(scope);
 	directory_release(d);
 	return result;
 }
@@ -1150,6 +1461,8 @@ json_t *local_rights(struct node *n, const char *op, json_t *rq)
 		return local_error(rc, err);
 	if (strcmp(op, "rights.request") == 0)
 		return rights_send(n, rq);
+	if (strcmp(op, "rights.again") == 0)
+		return rights_ask_again(n, rq);
 	if (strcmp(op, "rights.list") == 0)
 		return rights_list(n);
 	if (strcmp(op, "rights.decide") == 0)

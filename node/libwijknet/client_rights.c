@@ -22,6 +22,30 @@ struct rights_result_impl {
 	json_t *keep;
 };
 
+/* The node's answer as a wn_rights_result, which keeps result. */
+static int rights_result_of(json_t *result, wn_rights_result **out)
+{
+	json_t *arr = json_object_get(result, "answers");
+	size_t n = json_array_size(arr);
+	struct rights_result_impl *r = calloc(1, sizeof(*r));
+	if (r == NULL || (r->pub.answers = calloc(n ? n : 1, sizeof(wn_rights_answer))) == NULL) {
+		free(r);
+		json_decref(result);
+		return WN_ENOMEM;
+	}
+	r->keep = result;
+	r->pub.request_id = client_str(result, "request_id", "");
+	r->pub.count = n;
+	for (size_t i = 0; i < n; i++) {
+		json_t *e = json_array_get(arr, i);
+		r->pub.answers[i].partner = client_str(e, "partner", "");
+		r->pub.answers[i].status = client_str(e, "status", "error");
+		r->pub.answers[i].deadline = client_str(e, "deadline", NULL);
+	}
+	*out = &r->pub;
+	return 0;
+}
+
 int wn_rights_request(wn_client *c, const wn_rights_params *p, wn_rights_result **out)
 {
 	if (c == NULL || p == NULL || out == NULL || p->bsn == NULL || p->kind == NULL)
@@ -42,27 +66,23 @@ int wn_rights_request(wn_client *c, const wn_rights_params *p, wn_rights_result 
 			json_object_set_new(req, "case", json_string(p->case_id));
 	}
 	int rc = client_op(c, req, &result);
-	if (rc != 0)
-		return rc;
-	json_t *arr = json_object_get(result, "answers");
-	size_t n = json_array_size(arr);
-	struct rights_result_impl *r = calloc(1, sizeof(*r));
-	if (r == NULL || (r->pub.answers = calloc(n ? n : 1, sizeof(wn_rights_answer))) == NULL) {
-		free(r);
-		json_decref(result);
-		return WN_ENOMEM;
-	}
-	r->keep = result;
-	r->pub.request_id = client_str(result, "request_id", "");
-	r->pub.count = n;
-	for (size_t i = 0; i < n; i++) {
-		json_t *e = json_array_get(arr, i);
-		r->pub.answers[i].partner = client_str(e, "partner", "");
-		r->pub.answers[i].status = client_str(e, "status", "error");
-		r->pub.answers[i].deadline = client_str(e, "deadline", NULL);
-	}
-	*out = &r->pub;
-	return 0;
+	return rc != 0 ? rc : rights_result_of(result, out);
+}
+
+int wn_rights_ask_again(wn_client *c, const char *request_id, const char *bsn,
+			const wn_actor *actor, wn_rights_result **out)
+{
+	if (c == NULL || request_id == NULL || bsn == NULL || actor == NULL || out == NULL)
+		return WN_EINVAL;
+	json_t *req = json_pack("{s:s,s:s,s:s}", "op", "rights.again", "id", request_id, "bsn",
+				bsn), *result = NULL;
+	json_t *a = client_actor(actor);
+	if (req != NULL && a != NULL)
+		json_object_set_new(req, "actor", a);
+	else
+		json_decref(a);
+	int rc = client_op(c, req, &result);
+	return rc != 0 ? rc : rights_result_of(result, out);
 }
 
 void wn_rights_result_free(wn_rights_result *r)

@@ -816,9 +816,90 @@ static void test_r18_rectify_unanswered_partner_keeps_request_open(void **state)
 	assert_string_equal(jstr(s, "state"), "open");
 	assert_int_equal(json_integer_value(json_object_get(s, "refusals")), 0);
 	json_decref(s);
+	/* the municipality asks again whoever did not answer, under the same
+	 * request and its one deadline; the BSN must be the request's person */
+	char id[64];
+	snprintf(id, sizeof(id), "%s", r->request_id);
 	wn_rights_result_free(r);
+	r = NULL;
+	c = client_of(f, GEMEENTE);
+	assert_int_equal(wn_rights_ask_again(c, id, BSN_A, &ACTOR, &r), WN_EINVAL);
+	assert_int_equal(wn_rights_ask_again(c, "0123456789abcdef0123456789abcdef", BSN_B, &ACTOR,
+					     &r), WN_ENOTFOUND);
+	assert_int_equal(wn_rights_ask_again(c, id, BSN_B, &ACTOR, &r), 0);
+	wn_client_close(c);
+	assert_string_equal(r->request_id, id);
+	assert_int_equal(r->count, 1); /* only sevagram was open */
+	assert_string_equal(r->answers[0].partner, "sevagram");
+	assert_string_equal(r->answers[0].status, "not_known");
+	wn_rights_result_free(r);
+	s = rights_state_when(f, id, "answered");
+	assert_string_equal(jstr(s, "state"), "answered");
+	assert_string_equal(jstr(rights_partner(s, "sevagram"), "status"), "not_known");
+	json_decref(s);
+	/* every partner answered: nobody left to ask (exit 1, said) */
+	char args[200];
+	snprintf(args, sizeof(args), "rights again --request %s --bsn %s", id, BSN_B);
+	assert_int_equal(cli(f, "gemeente-heerlen", args), 1);
+	assert_true(cli_err_has(f, "no partner to ask again"));
 }
 
+
+/* A rights request is recorded at the municipality before it leaves: with
+ * the broker out of reach the client's request stands, every partner
+ * unanswered, and once the broker is back the partner is asked again. It
+ * got the first one after all (the broker passed it on late), so it answers
+ * the registration it holds (r18, G-P 7.1). */
+static void test_r18_rectify_recorded_before_it_leaves(void **state)
+{
+	struct fed *f = *state;
+	static const char *const to[] = { "radar" };
+	wn_rights_params p;
+	memset(&p, 0, sizeof(p));
+	p.bsn = BSN_A;
+	p.kind = "completion";
+	p.partners = to;
+	p.npartners = 1;
+	p.actor = ACTOR;
+	kill(f->broker, SIGSTOP);
+	wn_client *c = client_of(f, GEMEENTE);
+	wn_rights_result *r = NULL;
+	int rc = wn_rights_request(c, &p, &r);
+	kill(f->broker, SIGCONT);
+	assert_int_equal(rc, 0);
+	assert_string_equal(rights_status(r, "radar"), "unavailable");
+	char id[64];
+	snprintf(id, sizeof(id), "%s", r->request_id);
+	wn_rights_result_free(r);
+	r = NULL;
+	json_t *s = rights_state_when(f, id, "open");
+	assert_string_equal(jstr(s, "state"), "open");
+	assert_string_equal(jstr(rights_partner(s, "radar"), "status"), "unavailable");
+	json_decref(s);
+	assert_int_equal(dbq(f, node_db("gemeente-heerlen"), "SELECT COUNT(*) FROM ledger WHERE"
+			     " type = 'rights.request' AND msg_id = '%s'", id), 1);
+	/* the broker passes the first one on when it runs again */
+	assert_int_equal(dbq_wait(f, node_db("radar"), 1, 20000, "SELECT COUNT(*) FROM"
+				  " rights_requests WHERE id = '%s'", id), 1);
+	assert_int_equal(wn_rights_ask_again(c, id, BSN_A, &ACTOR, &r), 0);
+	wn_client_close(c);
+	assert_int_equal(r->count, 1);
+	assert_string_equal(r->answers[0].status, "registered");
+	wn_rights_result_free(r);
+	s = rights_state_when(f, id, "open");
+	assert_string_equal(jstr(rights_partner(s, "radar"), "status"), "registered");
+	json_decref(s);
+	assert_int_equal(dbq(f, node_db("gemeente-heerlen"), "SELECT COUNT(*) FROM ledger WHERE"
+			     " type = 'rights.request.again' AND msg_id = '%s'", id), 1);
+	assert_int_equal(dbq(f, node_db("radar"), "SELECT COUNT(*) FROM rights_requests WHERE"
+			     " id = '%s'", id), 1);
+	/* decided, so the tests after this one see radar's own requests only */
+	assert_int_equal(decide(f, RADAR, id, "refused", "De gegevens zijn al volledig: er "
+				"ontbreekt niets aan het dossier"), 0);
+	assert_string_equal(jstr(rights_partner(s = rights_state_when(f, id, "answered"),
+						"radar"), "status"), "refused");
+	json_decref(s);
+}
 
 /* One request, one clock at the municipality: each partner's decision comes
  * back sealed, a refusal only with its motivation, and the client gets one
@@ -842,6 +923,26 @@ static void test_r18_rectify_answered_end_to_end(void **state)
 	assert_string_equal(jstr(rights_partner(s, "radar"), "status"), "registered");
 	assert_string_equal(jstr(rights_partner(s, "alcander"), "status"), "not_known");
 	json_decref(s);
+	/* radar's answer was lost: asked again, it answers the registration it
+	 * holds, with its own deadline, and registers nothing twice */
+	db_exec_on(f, node_db("gemeente-heerlen"), "UPDATE client_rights_partners SET"
+		   " status = 'error' WHERE request_id = '%s' AND partner = 'radar'", id);
+	long asked = dbq(f, node_db("radar"), "SELECT COUNT(*) FROM disclosures WHERE"
+			 " type = 'rights'");
+	char args[200];
+	snprintf(args, sizeof(args), "rights again --request %s --bsn %s --json", id, BSN_A);
+	assert_int_equal(cli(f, "gemeente-heerlen", args), 0);
+	assert_true(cli_out_has(f, "\"registered\""));
+	assert_false(cli_out_has(f, "sevagram"));
+	s = rights_state_when(f, id, "open");
+	assert_string_equal(jstr(rights_partner(s, "radar"), "status"), "registered");
+	assert_string_equal(jstr(rights_partner(s, "radar"), "deadline"), deadline);
+	json_decref(s);
+	assert_int_equal(dbq(f, node_db("radar"), "SELECT COUNT(*) FROM rights_requests WHERE"
+			     " id = '%s'", id), 1);
+	/* the repeat is logged at radar like any answer about the person */
+	assert_int_equal(dbq(f, node_db("radar"), "SELECT COUNT(*) FROM disclosures WHERE"
+			     " type = 'rights'"), asked + 1);
 	/* sevagram's answer was lost on the way (as if it came too late): its
 	 * decision, when it comes, stands all the same */
 	db_exec_on(f, node_db("gemeente-heerlen"), "UPDATE client_rights_partners SET"
@@ -884,7 +985,6 @@ static void test_r18_rectify_answered_end_to_end(void **state)
 			     "type='rights.decision' AND (entry LIKE '%%bezoeken%%' OR entry LIKE "
 			     "'%%refused%%')"), 0);
 	/* the CLI shows it and writes the letter */
-	char args[160];
 	snprintf(args, sizeof(args), "rights status --request %s", id);
 	assert_int_equal(cli(f, "gemeente-heerlen", args), 0);
 	assert_true(cli_out_has(f, "\"answered\""));
@@ -1254,6 +1354,7 @@ int main(void)
 		cmocka_unit_test(test_r18_rectify_deletion),
 		cmocka_unit_test(test_r18_rectify_unknown_person),
 		cmocka_unit_test(test_r18_rectify_unanswered_partner_keeps_request_open),
+		cmocka_unit_test(test_r18_rectify_recorded_before_it_leaves),
 		cmocka_unit_test(test_r18_rectify_overdue_first),
 		cmocka_unit_test(test_r18_rectify_answered_end_to_end),
 		cmocka_unit_test(test_r18_rectify_objection),
