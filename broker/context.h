@@ -68,6 +68,8 @@ struct broker {
 	int tls_stale;           /* the listener's TLS swap failed: retried */
 	int64_t pushed_version;  /* the directory version nodes were told of */
 	atomic_int retally_due;  /* a decision could not be stored: count again */
+	atomic_int carry_due;    /* an approved proposal may not be carried out yet */
+	int64_t carry_logged_ms; /* the last retry that failed and said so */
 	pthread_mutex_t member_lock; /* one membership decision at a time */
 	/* the operator's local socket (admin.c) */
 	char *admin_url;
@@ -153,6 +155,11 @@ int broker_handle_member(struct broker *b, const struct broker_request *rq, json
 
 /* Counts the open proposals' votes again (the registry changed). */
 void broker_member_retally(struct broker *b);
+
+/* Carries out approved proposals that are not yet (their carrying out
+ * failed, or the broker stopped between a decision and its carrying out).
+ * 1 when one still is not: to be tried again. */
+int broker_member_carry_pending(struct broker *b);
 
 /* A message from a sender not (yet) in the registry: a candidate's join
  * request or status question, verified with the certificate it carries

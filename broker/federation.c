@@ -247,6 +247,8 @@ static void federation_tick(struct broker *b)
 	int64_t version = registry_version(b->reg);
 	if (version != b->pushed_version || atomic_exchange(&b->retally_due, 0))
 		broker_member_retally(b);
+	if (atomic_exchange(&b->carry_due, 0) && broker_member_carry_pending(b))
+		atomic_store(&b->carry_due, 1); /* the next tick tries again */
 	if (version != b->pushed_version) {
 		federation_push(b, version);
 		b->pushed_version = version;
@@ -279,6 +281,7 @@ int broker_federation_start(struct broker *b)
 {
 	b->crl_stamp = file_stamp(b->crl_path) ^ file_stamp(b->ca_path);
 	b->pushed_version = registry_version(b->reg);
+	atomic_store(&b->carry_due, 1); /* a stop may have come between decision and deed */
 	if (pthread_create(&b->fed_thread, NULL, federation_main, b) != 0)
 		return WN_ENOMEM;
 	b->fed_started = 1;

@@ -348,11 +348,14 @@ static int member_decide(struct broker *b, const struct proposal *p, const char 
 	log_emit(WN_LOG_INFO, "proposal_decided",
 		 json_pack("{s:s,s:s,s:s,s:s}", "proposal", p->id, "kind", p->kind, "subject",
 			   p->subject, "outcome", outcome));
-	if (d > 0 && (rc = member_carry_out(b, p, err, errcap)) != 0)
+	if (d > 0 && (rc = member_carry_out(b, p, err, errcap)) != 0) {
 		log_msg(WN_LOG_ERROR, "proposal_not_carried_out", "proposal %s (%s %s) was approved "
-			"but could not be carried out: %s", p->id, p->kind, p->subject, err);
+			"but could not be carried out: %s; it is tried again", p->id, p->kind,
+			p->subject, err);
+		atomic_store(&b->carry_due, 1);
+	}
 	broker_federation_wake(b);
-	return rc;
+	return 0; /* decided and stored: the vote that decided it counts */
 }
 
 /* Records a vote (audited) and decides when it suffices. */
@@ -619,6 +622,64 @@ void broker_member_retally(struct broker *b)
 		pthread_mutex_unlock(&b->member_lock);
 	}
 	json_decref(open);
+}
+
+/* 1 when approved p is carried out, or can no longer be: the candidate is
+ * in the registry, the member gone, the policy version in force or passed. */
+static int member_carried_out(struct broker *b, const struct proposal *p)
+{
+	if (strcmp(p->kind, "join") == 0)
+		return registry_find(b->reg, p->subject) != NULL;
+	if (strcmp(p->kind, "policy") == 0) {
+		int v = 0;
+		return sscanf(p->subject, "policy-v%d", &v) != 1 || v != b->policy_version + 1;
+	}
+	struct registry_partner *m = registry_find(b->reg, p->subject);
+	int state = m ? atomic_load(&m->state) : PARTNER_ENDED;
+	return state != PARTNER_ACTIVE && state != PARTNER_NOTICE && state != PARTNER_SUSPENDED;
+}
+
+int broker_member_carry_pending(struct broker *b)
+{
+	sqlite3_stmt *st = NULL;
+	json_t *approved = json_array(), *id;
+	int pending = 0;
+	size_t i;
+	db_lock(b->db);
+	if (db_prepare(b->db, "SELECT id FROM proposals WHERE status = 'approved' ORDER BY"
+			      " decided_at", &st) == 0)
+		while (sqlite3_step(st) == SQLITE_ROW)
+			json_array_append_new(approved, json_string((const char *)
+							  sqlite3_column_text(st, 0)));
+	sqlite3_finalize(st);
+	db_unlock(b->db);
+	json_array_foreach(approved, i, id) {
+		struct proposal p;
+		char err[256] = "";
+		int rc = 0;
+		pthread_mutex_lock(&b->member_lock);
+		if (proposal_get(b->db, json_string_value(id), NULL, NULL, &p) == 0 &&
+		    strcmp(p.status, "approved") == 0 && !member_carried_out(b, &p)) {
+			if ((rc = member_carry_out(b, &p, err, sizeof(err))) == 0)
+				log_emit(WN_LOG_INFO, "proposal_carried_out",
+					 json_pack("{s:s,s:s,s:s}", "proposal", p.id, "kind", p.kind,
+						   "subject", p.subject));
+		}
+		pthread_mutex_unlock(&b->member_lock);
+		if (rc != 0) {
+			pending = 1;
+			/* said once a minute while it keeps failing, tried every tick */
+			if (time_now_ms() - b->carry_logged_ms >= 60000) {
+				b->carry_logged_ms = time_now_ms();
+				log_msg(WN_LOG_ERROR, "proposal_not_carried_out", "proposal %s (%s %s)"
+					" is approved but still cannot be carried out: %s", p.id,
+					p.kind, p.subject, err);
+			}
+		}
+		proposal_clear(&p);
+	}
+	json_decref(approved);
+	return pending;
 }
 
 /* ---- members' messages ------------------------------------------------- */
