@@ -55,6 +55,31 @@ static void member_print(const char *json, int as_json)
 	json_decref(v);
 }
 
+/* What the members decide a join on: who asks, for which clusters, and the
+ * accession declaration it signed (Heerlen Bijlage 4). */
+static void member_print_candidate(const json_t *e)
+{
+	const json_t *d = json_object_get(e, "declaration");
+	if (d == NULL)
+		return;
+	printf("  %s, clusters", json_string_value(json_object_get(e, "name"))
+				    ? json_string_value(json_object_get(e, "name")) : "?");
+	size_t k;
+	json_t *c;
+	json_array_foreach(json_object_get(e, "clusters"), k, c)
+		printf("%s%s", k ? "," : " ", json_string_value(c));
+	static const char *const f[] = { "version", "organisation", "representative", "function",
+					 "place", "date" };
+	const char *v[6];
+	for (int i = 0; i < 6; i++) {
+		v[i] = json_string_value(json_object_get(d, f[i]));
+		if (v[i] == NULL)
+			v[i] = "?";
+	}
+	printf("\n  accession declaration %s: %s, signed by %s (%s), %s, %s\n", v[0], v[1], v[2],
+	       v[3], v[4], v[5]);
+}
+
 static void member_print_list(const char *json)
 {
 	json_t *v = json_loads(json, 0, NULL);
@@ -72,6 +97,7 @@ static void member_print_list(const char *json)
 			printf("%s%s:%s", k ? "," : "", json_string_value(json_object_get(vote, "partner")),
 			       json_string_value(json_object_get(vote, "vote")));
 		printf("\n");
+		member_print_candidate(e);
 	}
 	printf("\n%-26s %-10s %s\n", "PARTNER", "STATUS", "END");
 	json_array_foreach(json_object_get(v, "partners"), i, e) {

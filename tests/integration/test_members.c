@@ -250,6 +250,9 @@ static void test_r22_join_approved_unanimously(void **state)
 	/* every member's operator sees it, with the declaration */
 	assert_int_equal(cli(f, "radar", "member list --json"), 0);
 	assert_true(cli_out_has(f, "mw. J. Jansen"));
+	assert_int_equal(cli(f, "radar", "member list"), 0);
+	assert_true(cli_out_has(f, "accession declaration"));
+	assert_true(cli_out_has(f, "mw. J. Jansen"));
 	assert_int_equal(cli(f, "broker", "admin status"), 0);
 	assert_true(cli_out_has(f, "pending approval"));
 	assert_int_equal(vote(f, GEMEENTE, id, 1), 0);
