@@ -644,6 +644,8 @@ int broker_member_carry_pending(struct broker *b)
 	sqlite3_stmt *st = NULL;
 	json_t *approved = json_array(), *id;
 	int pending = 0;
+	/* each failing one said once a minute while it keeps failing, tried every tick */
+	int say = time_now_ms() - b->carry_logged_ms >= 60000;
 	size_t i;
 	db_lock(b->db);
 	if (db_prepare(b->db, "SELECT id FROM proposals WHERE status = 'approved' ORDER BY"
@@ -668,16 +670,15 @@ int broker_member_carry_pending(struct broker *b)
 		pthread_mutex_unlock(&b->member_lock);
 		if (rc != 0) {
 			pending = 1;
-			/* said once a minute while it keeps failing, tried every tick */
-			if (time_now_ms() - b->carry_logged_ms >= 60000) {
-				b->carry_logged_ms = time_now_ms();
+			if (say)
 				log_msg(WN_LOG_ERROR, "proposal_not_carried_out", "proposal %s (%s %s)"
 					" is approved but still cannot be carried out: %s", p.id,
 					p.kind, p.subject, err);
-			}
 		}
 		proposal_clear(&p);
 	}
+	if (pending && say)
+		b->carry_logged_ms = time_now_ms();
 	json_decref(approved);
 	return pending;
 }

@@ -564,11 +564,14 @@ typedef struct wn_rights_result {
 /* Routes a client's rights request to the partners; those that hold records
  * of the person register it with a four-week deadline. The answers include
  * this (the municipality's) node's own part, not_known when it holds
- * nothing of the person. *out:
+ * nothing of the person. The request is recorded before it leaves: with
+ * the broker out of reach every partner is "unavailable"; a refusal on the
+ * way is returned, the request recorded all the same (ask again). *out:
  * wn_rights_result_free().
  * Errors: WN_EBSN, WN_ECATEGORY, WN_EDENIED (this is not the municipality's
  * node), WN_EUNKNOWN_PARTNER (a named partner is not an active covenant
- * partner), WN_ELIMIT, WN_ENOTMEMBER, WN_ENOTINCASE, WN_ETRANSPORT. */
+ * partner), WN_ELIMIT, WN_ENOTMEMBER (also a named partner outside the case),
+ * WN_ENOTINCASE, WN_ETRANSPORT. */
 int wn_rights_request(wn_client *c, const wn_rights_params *p, wn_rights_result **out);
 
 /* At the municipality's node: asks again the partners of rights request
@@ -578,9 +581,11 @@ int wn_rights_request(wn_client *c, const wn_rights_params *p, wn_rights_result 
  * is given again (the municipality keeps only its index) and must be that
  * of the request. The answers are those of the partners asked; a partner
  * that left the federation stays unanswered. *out: wn_rights_result_free().
+ * A refusal on the way (e.g. WN_ENOTMEMBER) is returned; the request stands.
  * Errors: WN_ENOTFOUND (no such request here), WN_EBSN, WN_EINVAL (another
- * person's BSN), WN_ESTATE (no partner left to ask), WN_ENOTINCASE,
- * WN_EDENIED. */
+ * person's BSN), WN_ESTATE (no partner left to ask, or no verified
+ * directory yet), WN_ENOTINCASE, WN_ENOTMEMBER, WN_EUNKNOWN_PARTNER,
+ * WN_EDENIED, WN_EDB. */
 int wn_rights_ask_again(wn_client *c, const char *request_id, const char *bsn,
 			const wn_actor *actor, wn_rights_result **out);
 /* Frees r and every string it holds; NULL is ignored. */

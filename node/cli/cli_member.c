@@ -67,7 +67,7 @@ static void member_print_candidate(const json_t *e)
 	size_t k;
 	json_t *c;
 	json_array_foreach(json_object_get(e, "clusters"), k, c)
-		printf("%s%s", k ? "," : " ", json_string_value(c));
+		printf("%s%s", k ? "," : " ", json_string_value(c) ? json_string_value(c) : "?");
 	static const char *const f[] = { "version", "organisation", "representative", "function",
 					 "place", "date" };
 	const char *v[6];

@@ -180,9 +180,14 @@ static int rights_receive_run(db *d, void *arg)
 			rc = WN_EDB;
 	}
 	sqlite3_finalize(st);
+	/* asked again: a registration held stands, records or not (a deletion
+	 * carried out meanwhile leaves none, its decision on its way) */
+	int held = 0;
+	if (rc == 0 && r->refusal == NULL)
+		rc = rights_registered_before(d, r, &held);
 	if (rc != 0)
 		return rc;
-	r->status = r->refusal ? "refused" : known ? "registered" : "not_known";
+	r->status = r->refusal ? "refused" : known || held ? "registered" : "not_known";
 	char *cats = json_dumps(json_object_get(r->sealed, "categories"), JSON_COMPACT);
 	struct disclosure e = {
 		.ledger = r->n->ledger,
@@ -202,9 +207,6 @@ static int rights_receive_run(db *d, void *arg)
 		.categories = cats,
 	};
 	rc = disclog_insert(d, &e);
-	int held = 0;
-	if (rc == 0 && known)
-		rc = rights_registered_before(d, r, &held);
 	if (rc == 0 && known && !held &&
 	    (rc = db_prepare(d, "INSERT INTO rights_requests(id, received_at, deadline, kind,"
 				" categories, text, requester, actor_role, subject_index)"
@@ -312,6 +314,11 @@ out:
 
 /* ---- at the node the client turned to -------------------------------- */
 
+static int same_str(const char *a, const char *b)
+{
+	return a != NULL && b != NULL && strcmp(a, b) == 0;
+}
+
 /* A request about a person of a case is sent by a partner of the case, to
  * the case's partners (or those named), after it checked the person itself.
  * *members: the partners to ask, or NULL when named ones are given. */
@@ -341,6 +348,21 @@ static int rights_case_scope(struct node *n, const char *case_id, const char *bs
 		secevent_record(n->db, WN_ENOTINCASE, n->ident->id, NULL, err);
 		rc = WN_ENOTINCASE;
 	}
+	/* partners named must take part in the case: refused before it is recorded */
+	json_array_foreach(rc == 0 ? named : NULL, i, x) {
+		int in = 0;
+		size_t j;
+		json_t *m;
+		json_array_foreach(json_object_get(c, "members"), j, m)
+			in |= json_is_string(x) && same_str(json_string_value(json_object_get(m,
+							"partner")), json_string_value(x));
+		if (!in) {
+			snprintf(err, errcap, "'%s' does not take part in case %s",
+				 json_string_value(x) ? json_string_value(x) : "?", case_id);
+			rc = WN_ENOTMEMBER;
+			break;
+		}
+	}
 	if (rc == 0 && named == NULL) {
 		*members = json_array();
 		json_array_foreach(json_object_get(c, "members"), i, x) {
@@ -368,27 +390,28 @@ struct rights_record {
 };
 
 /* 1 when a partner's answer is one it can give: registered with a deadline
- * of its clock (today to RIGHTS_DEADLINE_DAYS on, a day either way for
- * clocks), not known, or refused. */
-static int rights_answer_valid(const char *status, const char *deadline)
+ * of its clock (since — today, or the day a request asked again was first
+ * sent — to RIGHTS_DEADLINE_DAYS from today, a day either way for clocks),
+ * not known, or refused. */
+static int rights_answer_valid(const char *status, const char *deadline, const char *since)
 {
 	if (status == NULL)
 		return 0;
 	if (strcmp(status, "not_known") == 0 || strcmp(status, "refused") == 0)
 		return 1;
 	char today[DATE_LEN + 1];
-	long days = 0;
+	long days = 0, after = 0;
 	date_today_plus(0, today);
 	return strcmp(status, "registered") == 0 && deadline != NULL && date_valid(deadline) &&
-	       date_days_between(today, deadline, &days) == 0 && days >= -1 &&
-	       days <= RIGHTS_DEADLINE_DAYS + 1;
+	       date_days_between(today, deadline, &days) == 0 && days <= RIGHTS_DEADLINE_DAYS + 1 &&
+	       date_days_between(since ? since : today, deadline, &after) == 0 && after >= -1;
 }
 
 /* One partner's answer as the municipality records it. A partner that could
  * not check the person (no case key) has not decided: like one that did not
  * answer, it stays open, to be asked again. A refusal because the person is
  * not in the case at that partner carries that as its motivation (G-P 8.2). */
-static json_t *rights_partner_answer(const json_t *partner, const json_t *a)
+static json_t *rights_partner_answer(const json_t *partner, const json_t *a, const char *since)
 {
 	const char *outcome = json_string_value(json_object_get(a, "outcome"));
 	const json_t *body = json_object_get(a, "body");
@@ -399,7 +422,7 @@ static json_t *rights_partner_answer(const json_t *partner, const json_t *a)
 	const char *deadline = json_string_value(json_object_get(body, "deadline"));
 	const char *motivation = NULL;
 	int answered = outcome != NULL && strcmp(outcome, "answered") == 0;
-	if (answered && !rights_answer_valid(status, deadline))
+	if (answered && !rights_answer_valid(status, deadline, since))
 		status = "invalid"; /* not an answer: it stays open */
 	if (answered && strcmp(status, "refused") == 0) {
 		if (reason != NULL && strcmp(reason, "not_in_case") == 0)
@@ -617,30 +640,45 @@ static json_t *rights_unanswered(const json_t *scope)
 
 /* Asks the partners of scope and records their answers over the
  * "unavailable" they were recorded with. Sending that fails leaves them so:
- * the request stands, to be asked again. *out: the answers, json_decref(). */
-static void rights_ask(struct node *n, struct directory *d, const char *qid,
-		       const struct fanout_query *q, const char *ledger_type, json_t **out)
+ * the request stands, to be asked again. *out: the answers, json_decref().
+ * A refusal by the broker (not a broker out of reach) is returned, with
+ * err: the request stands all the same, and the caller says why. */
+static int rights_ask(struct node *n, struct directory *d, const char *qid,
+		      const struct fanout_query *q, const char *ledger_type, const char *since,
+		      json_t **out, char *err, size_t errcap)
 {
-	char err[512] = "", sent[ID_HEX_LEN + 1];
+	char sent[ID_HEX_LEN + 1];
 	json_t *answers = NULL, *x;
 	size_t i;
-	int rc = fanout_query(n, d, q, sent, &answers, err, sizeof(err));
+	int rc = fanout_query(n, d, q, sent, &answers, err, errcap);
 	if (rc != 0) {
 		log_emit(WN_LOG_WARN, "rights_request_not_sent",
 			 json_pack("{s:s,s:s,s:s}", "id", qid, "error", wn_strerror(rc), "why", err));
 		*out = rights_unanswered(q->scope);
-		return;
+		int unreached = rc == WN_ETRANSPORT || rc == WN_ETIMEOUT || rc == WN_EUNAVAILABLE;
+		return unreached ? 0 : rc;
 	}
 	json_t *list = json_array();
 	json_array_foreach(q->scope, i, x)
 		json_array_append_new(list, rights_partner_answer(x, json_object_get(
-							 answers, json_string_value(x))));
+							 answers, json_string_value(x)), since));
 	json_decref(answers);
 	struct rights_update u = { n, qid, list, ledger_type };
 	if ((rc = db_writer_run(n->writer, rights_update_run, &u)) != 0)
 		log_emit(WN_LOG_ERROR, "rights_answers_not_recorded",
 			 json_pack("{s:s,s:s}", "id", qid, "error", wn_strerror(rc)));
 	*out = list;
+	return 0;
+}
+
+/* A refusal of a request that stands, recorded here: said with its id. */
+static json_t *rights_refused(int rc, const char *id, const char *why, json_t *list)
+{
+	char msg[700];
+	json_decref(list);
+	snprintf(msg, sizeof(msg), "rights request %s is recorded here, but it was refused on "
+		 "its way: %s", id, why);
+	return local_error(rc, msg);
 }
 
 /* The checks of a request before anything is recorded or sent. */
@@ -743,7 +781,10 @@ static json_t *rights_send(struct node *n, json_t *rq)
 	struct fanout_query q = { "rights.request", "rights.answer", scope, sealed, actor, "inzage",
 				  deadline > 0 ? deadline : RIGHTS_DEADLINE_MS, "rights", index,
 				  case_id, qid };
-	rights_ask(n, d, qid, &q, NULL, &list);
+	if ((rc = rights_ask(n, d, qid, &q, NULL, NULL, &list, err, sizeof(err))) != 0) {
+		result = rights_refused(rc, qid, err, list);
+		goto out;
+	}
 	log_emit(WN_LOG_INFO, "rights_request_sent", json_pack("{s:s,s:s}", "id", qid, "kind", kind));
 	result = rights_result(qid, kind, list, n->ident->id, rec.own_status, rec.own_deadline);
 	goto out;
@@ -762,14 +803,16 @@ out:
 struct rights_again {
 	json_t *rq;      /* kind, categories, text, case: as first sent */
 	json_t *open;    /* the partners that decided nothing yet */
+	json_t *members; /* a case's: its partners now, else NULL */
 	uint8_t index[STORE_INDEX_LEN];
+	char since[DATE_LEN + 1]; /* the day it was first sent */
 };
 
 static int rights_again_read(struct node *n, const char *id, struct rights_again *a)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = db_prepare(n->db, "SELECT kind, categories, text, case_id, subject_index FROM"
-				   " client_rights WHERE id = ?", &st);
+	int rc = db_prepare(n->db, "SELECT kind, categories, text, case_id, subject_index,"
+				   " created_at FROM client_rights WHERE id = ?", &st);
 	if (rc != 0)
 		return rc;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
@@ -785,6 +828,7 @@ static int rights_again_read(struct node *n, const char *id, struct rights_again
 				json_object_set_new(a->rq, f[k], json_string((const char *)
 						    sqlite3_column_text(st, 2 + k)));
 		memcpy(a->index, sqlite3_column_blob(st, 4), STORE_INDEX_LEN);
+		date_of_ms(sqlite3_column_int64(st, 5), a->since);
 	}
 	sqlite3_finalize(st);
 	if (s != SQLITE_ROW && s != SQLITE_DONE)
@@ -816,7 +860,7 @@ static json_t *rights_ask_again(struct node *n, json_t *rq)
 	json_t *actor = json_object_get(rq, "actor"), *scope = NULL, *list = NULL, *sealed = NULL;
 	json_t *result = NULL;
 	struct directory *d = NULL;
-	struct rights_again a = { NULL, NULL, { 0 } };
+	struct rights_again a = { NULL, NULL, NULL, { 0 }, "" };
 	uint8_t index[STORE_INDEX_LEN];
 	memset(index, 0, sizeof(index));
 	int rc = local_check_actor(actor, err, sizeof(err));
@@ -843,8 +887,7 @@ static json_t *rights_ask_again(struct node *n, json_t *rq)
 	if (rc != 0)
 		goto fail;
 	const char *case_id = json_string_value(json_object_get(a.rq, "case"));
-	json_t *none = NULL;
-	if (case_id != NULL && (rc = rights_case_scope(n, case_id, bsn, a.open, &none, err,
+	if (case_id != NULL && (rc = rights_case_scope(n, case_id, bsn, NULL, &a.members, err,
 						       sizeof(err))) != 0)
 		goto fail;
 	if ((d = node_directory(n)) == NULL) {
@@ -852,16 +895,20 @@ static json_t *rights_ask_again(struct node *n, json_t *rq)
 		snprintf(err, sizeof(err), "no verified directory yet: is the broker reachable?");
 		goto fail;
 	}
-	/* a partner that left the federation since stays unanswered, and is said */
-	json_t *known = json_array(), *x;
-	size_t i;
-	json_array_foreach(a.open, i, x)
-		if (directory_find(d, json_string_value(x)) != NULL)
+	/* a partner that left the federation, or the case, since stays unanswered */
+	json_t *known = json_array(), *x, *y;
+	size_t i, j;
+	json_array_foreach(a.open, i, x) {
+		int in = a.members == NULL;
+		json_array_foreach(a.members, j, y)
+			in |= json_equal(x, y);
+		if (in && directory_find(d, json_string_value(x)) != NULL)
 			json_array_append(known, x);
+	}
 	if (json_array_size(known) == 0) {
 		json_decref(known);
 		snprintf(err, sizeof(err), "rights request %s: no partner to ask again (each one "
-			 "answered, or left the federation)", id);
+			 "answered, or left the federation or the case)", id);
 		rc = WN_ESTATE;
 		goto fail;
 	}
@@ -878,7 +925,11 @@ static json_t *rights_ask_again(struct node *n, json_t *rq)
 	struct fanout_query q = { "rights.request", "rights.answer", scope, sealed, actor, "inzage",
 				  deadline > 0 ? deadline : RIGHTS_DEADLINE_MS, "rights", index,
 				  case_id, NULL };
-	rights_ask(n, d, id, &q, "rights.request.again", &list);
+	if ((rc = rights_ask(n, d, id, &q, "rights.request.again", a.since, &list, err,
+			     sizeof(err))) != 0) {
+		result = rights_refused(rc, id, err, list);
+		goto out;
+	}
 	log_emit(WN_LOG_INFO, "rights_request_asked_again",
 		 json_pack("{s:s,s:i}", "id", id, "partners", (int)json_array_size(scope)));
 	result = rights_result(id, json_string_value(json_object_get(a.rq, "kind")), list, NULL,
@@ -894,6 +945,7 @@ out:
 	json_decref(sealed);
 	json_decref(a.rq);
 	json_decref(a.open);
+	json_decref(a.members);
 	json_decref(scope);
 	directory_release(d);
 	return result;

@@ -476,6 +476,18 @@ static void test_r18_rectify_rights_request_outside_household_refused(void **sta
 	p.actor = ACTOR;
 	wn_client *c = client_of(f, GEMEENTE);
 	assert_int_equal(wn_rights_request(c, &p, &r), WN_ENOTINCASE);
+	/* a partner named outside the case: refused before anything is recorded */
+	static const char *const weller[] = { "weller" };
+	long recorded = dbq(f, node_db("gemeente-heerlen"), "SELECT COUNT(*) FROM client_rights");
+	p.bsn = child13;
+	p.partners = weller;
+	p.npartners = 1;
+	assert_int_equal(wn_rights_request(c, &p, &r), WN_ENOTMEMBER);
+	assert_non_null(strstr(wn_client_errmsg(c), "weller"));
+	assert_int_equal(dbq(f, node_db("gemeente-heerlen"), "SELECT COUNT(*) FROM client_rights"),
+			 recorded);
+	p.partners = NULL;
+	p.npartners = 0;
 	/* a member of the household: sent to the case's partners; the
 	 * municipality's own answer comes with theirs */
 	p.bsn = child13;

@@ -881,10 +881,20 @@ static void test_r18_rectify_recorded_before_it_leaves(void **state)
 	/* the broker passes the first one on when it runs again */
 	assert_int_equal(dbq_wait(f, node_db("radar"), 1, 20000, "SELECT COUNT(*) FROM"
 				  " rights_requests WHERE id = '%s'", id), 1);
+	/* asked again after its four weeks (overdue, as a request is when the
+	 * municipality asks again): radar's registration and its deadline, now
+	 * past, stand */
+	db_exec_on(f, node_db("gemeente-heerlen"), "UPDATE client_rights SET created_at ="
+		   " created_at - 30 * 86400000 WHERE id = '%s'", id);
+	char held[DATE_LEN + 1];
+	date_today_plus(-2, held);
+	db_exec_on(f, node_db("radar"), "UPDATE rights_requests SET deadline = '%s' WHERE"
+		   " id = '%s'", held, id);
 	assert_int_equal(wn_rights_ask_again(c, id, BSN_A, &ACTOR, &r), 0);
 	wn_client_close(c);
 	assert_int_equal(r->count, 1);
 	assert_string_equal(r->answers[0].status, "registered");
+	assert_string_equal(r->answers[0].deadline, held);
 	wn_rights_result_free(r);
 	s = rights_state_when(f, id, "open");
 	assert_string_equal(jstr(rights_partner(s, "radar"), "status"), "registered");
