@@ -52,6 +52,19 @@ static const struct schema_field rights_sealed_fields[] = {
 	{ NULL, 0, 0, 0 },
 };
 
+/* A partner's status at the municipality that is no answer: it did not
+ * answer (unavailable, invalid, error) or could not check the person. The
+ * request stays open for it, to be asked again (rights.again, SQL there). */
+static int rights_status_unanswered(const char *status)
+{
+	static const char *const unanswered[] = { "unavailable", "invalid", "error",
+						  "not_checked", NULL };
+	for (size_t i = 0; status != NULL && unanswered[i] != NULL; i++)
+		if (strcmp(status, unanswered[i]) == 0)
+			return 1;
+	return 0;
+}
+
 static const struct schema_field rights_rq_fields[] = {
 	{ "op", SCHEMA_STRING, 1, 32 },
 	{ "bsn", SCHEMA_STRING, 0, 16 },
@@ -587,8 +600,6 @@ struct rights_update {
 static int rights_update_run(db *d, void *arg)
 {
 	struct rights_update *u = arg;
-	static const char *const undecided[] = { "unavailable", "invalid", "error", "not_checked",
-						 NULL };
 	sqlite3_stmt *st = NULL;
 	size_t i;
 	json_t *x;
@@ -609,10 +620,7 @@ static int rights_update_run(db *d, void *arg)
 			rc = WN_EDB;
 			break;
 		}
-		int open = 0;
-		for (size_t k = 0; undecided[k] != NULL; k++)
-			open |= strcmp(now, undecided[k]) == 0;
-		if (open && (rc = rights_record_partner(d, u->id, x)) != 0)
+		if (rights_status_unanswered(now) && (rc = rights_record_partner(d, u->id, x)) != 0)
 			break;
 	}
 	if (rc == 0 && u->ledger_type != NULL) {
@@ -1241,13 +1249,10 @@ static const char *rights_decision_step(const char *from, const char *to)
 	/* a partner whose answer was lost or late (unavailable, invalid, error)
 	 * or came without the person checked registered it all the same when its
 	 * decision comes: the decision stands, with its motivation */
-	static const char *const undecided[] = { "registered", "unavailable", "invalid", "error",
-						 "not_checked", NULL };
 	if (strcmp(from, to) == 0)
 		return "repeated";
-	for (size_t i = 0; undecided[i] != NULL; i++)
-		if (strcmp(from, undecided[i]) == 0)
-			return "recorded";
+	if (strcmp(from, "registered") == 0 || rights_status_unanswered(from))
+		return "recorded";
 	if (strcmp(from, "granted") == 0 && strcmp(to, "executed") == 0)
 		return "recorded";
 	return "stale";
