@@ -41,7 +41,7 @@ extern "C" {
  * of the library is built with -fvisibility=hidden and a version script. */
 #pragma GCC visibility push(default)
 
-#define WN_VERSION_STRING "0.5.7"
+#define WN_VERSION_STRING "0.5.8"
 
 /* Error codes. Values are stable: they appear in logs and on the wire. */
 enum wn_error {
@@ -640,13 +640,26 @@ typedef struct wn_report_params {
  * purpose and on which ground (roles only), rights requests and removals,
  * merged with the broker's metadata by request id. Only the municipality's
  * node asks the partners (Heerlen 9.1); a partner that does not answer is
- * listed under "missing" and "complete" is false. The report is logged at
- * every partner that answers. *json_out: the report as JSON text, release
- * with free().
+ * listed under "missing" and "complete" is false. Each organisation gives
+ * at most 500 rows of each list: a part cut there is marked "truncated",
+ * and "next_page" names the page with the rest (wn_report_access_page).
+ * The report is logged at every partner that answers. *json_out: the report
+ * as JSON text, release with free().
  * Errors: WN_EBSN, WN_EINVAL (own together with partners), WN_EDENIED (this is
  * not the municipality's node and own is 0), WN_EUNKNOWN_PARTNER, WN_ELIMIT,
  * WN_ETRANSPORT. */
 int wn_report_access(wn_client *c, const wn_report_params *p, char **json_out);
+
+/* The same report's page-th page (from 1; wn_report_access() is page 1):
+ * rows 500 × (page − 1) + 1 to 500 × page of each organisation's lists,
+ * oldest first. "complete" is true when no part goes on past this page and
+ * no partner is missing. A partner of 0.5.7 or older answers only page 1;
+ * on a later page it is listed under "missing". Fails as wn_report_access()
+ * does, and with WN_EINVAL for a page outside 1..10000. *json_out: release
+ * with free().
+ * Errors: WN_EBSN, WN_EINVAL, WN_EDENIED, WN_EUNKNOWN_PARTNER, WN_ELIMIT,
+ * WN_ETRANSPORT. */
+int wn_report_access_page(wn_client *c, const wn_report_params *p, int page, char **json_out);
 
 /* Renders a report from wn_report_access() as a page in Dutch for the
  * client. WN_EJSON when report_json is not a report. *html_out: free().

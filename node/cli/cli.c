@@ -41,7 +41,7 @@ static void usage(FILE *f)
 		"                        objection; status and the written answer at the municipality\n"
 		"  notices list|show|render|sent\n"
 		"                        the municipality's queue of notices to the client\n"
-		"  report access --bsn BSN [--json] [--out FILE]\n"
+		"  report access --bsn BSN [--page N] [--json] [--out FILE]\n"
 		"                        the client's access report (municipality's node)\n"
 		"  report html REPORT.json [--out FILE]\n"
 		"                        a saved report as a page in Dutch for the client\n"

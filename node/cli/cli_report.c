@@ -14,7 +14,8 @@ static int report_usage(void)
 {
 	fprintf(stderr,
 		"usage: wijknet report access --bsn BSN [--partners a,b | --own] [--deadline MS]\n"
-		"                 [--json] [--out FILE|-] [--actor ID --role ROLE]   (--out: the page)\n"
+		"                 [--page N] [--json] [--out FILE|-] [--actor ID --role ROLE]\n"
+		"                 (--out: the page for the client; --page: 500 rows a list each)\n"
 		"       wijknet report html REPORT.json [--out FILE|-]\n");
 	return cli_usage("report");
 }
@@ -35,8 +36,13 @@ static void report_summary(const char *text)
 {
 	json_t *r = json_loads(text, 0, NULL), *x;
 	size_t i;
-	printf("access report %s (%s)\n", json_string_value(json_object_get(r, "request_id")),
+	json_int_t page = json_integer_value(json_object_get(r, "page"));
+	printf("access report %s%s (%s)\n", json_string_value(json_object_get(r, "request_id")),
+	       page > 1 ? ", a later page" : "",
 	       json_is_true(json_object_get(r, "complete")) ? "complete" : "INCOMPLETE");
+	if (page > 1)
+		printf("page %lld: rows %lld to %lld of each organisation's lists\n", (long long)page,
+		       (long long)(page - 1) * 500 + 1, (long long)page * 500);
 	/* what each organisation holds, and how often it logged being asked about the person */
 	printf("%-36s %8s %8s %8s\n", "ORGANISATION", "RECORDS", "LOGGED", "RIGHTS");
 	json_array_foreach(json_object_get(r, "organisations"), i, x) {
@@ -56,6 +62,13 @@ static void report_summary(const char *text)
 	json_array_foreach(json_object_get(r, "missing"), i, x)
 		printf("missing: %s (%s)\n", json_string_value(json_object_get(x, "name")),
 		       json_string_value(json_object_get(x, "reason")));
+	json_array_foreach(json_object_get(r, "organisations"), i, x)
+		if (json_is_true(json_object_get(x, "truncated")))
+			printf("cut: %s holds more than one page gives\n",
+			       json_string_value(json_object_get(x, "name")));
+	if (json_object_get(r, "next_page") != NULL)
+		printf("the rest: report access --bsn ... --page %lld\n",
+		       (long long)json_integer_value(json_object_get(r, "next_page")));
 	json_decref(r);
 }
 
@@ -105,7 +118,7 @@ int cli_report(wn_client *c, int argc, char **argv)
 	const char *v, *html = NULL;
 	char *partners = NULL, *text = NULL, *page = NULL;
 	const char **plist = NULL;
-	int json = 0, status = 2;
+	int json = 0, status = 2, pageno = 1;
 	for (int i = 1; i < argc; i++) {
 		if ((v = cli_opt(argc, argv, &i, "--bsn")))
 			p.bsn = v;
@@ -117,6 +130,11 @@ int cli_report(wn_client *c, int argc, char **argv)
 			if ((status = cli_int("report", "--deadline", v, 0, 60000, &ms)) != 0)
 				goto out;
 			p.deadline_ms = (int)ms;
+		} else if ((v = cli_opt(argc, argv, &i, "--page"))) {
+			long long n = 0;
+			if ((status = cli_int("report", "--page", v, 1, 10000, &n)) != 0)
+				goto out;
+			pageno = (int)n;
 		} else if ((v = cli_opt(argc, argv, &i, "--out")) ||
 			 (v = cli_opt_renamed(argc, argv, &i, "--html", "--out")))
 			html = v;
@@ -140,7 +158,7 @@ int cli_report(wn_client *c, int argc, char **argv)
 	cli_default_actor(&p.actor);
 	if (partners != NULL)
 		p.partners = plist = cli_split(partners, &p.npartners);
-	int rc = wn_report_access(c, &p, &text);
+	int rc = wn_report_access_page(c, &p, pageno, &text);
 	if (rc != 0) {
 		status = cli_fail("report access", rc, c);
 		goto out;

@@ -33,6 +33,7 @@
 
 #define REPORT_DEADLINE_MS 5000
 #define REPORT_MAX_ROWS 500 /* per list and partner: one answer stays one envelope */
+#define REPORT_MAX_PAGE 10000 /* pages of REPORT_MAX_ROWS: five million rows a list */
 
 static const struct schema_field report_rq_fields[] = {
 	{ "op", SCHEMA_STRING, 1, 32 },
@@ -41,17 +42,28 @@ static const struct schema_field report_rq_fields[] = {
 	{ "actor", SCHEMA_OBJECT, 1, 0 },
 	{ "deadline_ms", SCHEMA_INT, 0, 60000 },
 	{ "own", SCHEMA_BOOL, 0, 0 },
+	{ "page", SCHEMA_INT, 0, REPORT_MAX_PAGE },
 	{ NULL, 0, 0, 0 },
 };
 
+/* "page" only from 0.5.8: a first page is asked without it, as before */
 static const struct schema_field report_sealed_fields[] = {
 	{ "bsn", SCHEMA_STRING, 1, 16 },
+	{ "page", SCHEMA_INT, 0, REPORT_MAX_PAGE },
 	{ NULL, 0, 0, 0 },
 };
 
-/* Rows of a query about one person as JSON objects (column → value). */
+/* The page a request asks for: absent is the first; 0 is none. */
+static int report_page_of(const json_t *obj)
+{
+	const json_t *v = json_object_get(obj, "page");
+	return v == NULL ? 1 : (int)json_integer_value(v);
+}
+
+/* Rows of a query about one person as JSON objects (column → value), the
+ * page-th REPORT_MAX_ROWS of them; *more is set when rows follow that page. */
 static int rows_json(db *d, const char *sql, const uint8_t index[STORE_INDEX_LEN],
-		     const char *hex, json_t *out)
+		     const char *hex, int page, json_t *out, int *more)
 {
 	sqlite3_stmt *st = NULL;
 	int rc = db_prepare(d, sql, &st);
@@ -61,9 +73,15 @@ static int rows_json(db *d, const char *sql, const uint8_t index[STORE_INDEX_LEN
 		sqlite3_bind_text(st, 1, hex, -1, SQLITE_TRANSIENT);
 	else
 		sqlite3_bind_blob(st, 1, index, STORE_INDEX_LEN, SQLITE_TRANSIENT);
-	sqlite3_bind_int(st, 2, REPORT_MAX_ROWS);
+	/* one row past the page says whether another page follows */
+	sqlite3_bind_int(st, 2, REPORT_MAX_ROWS + 1);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)(page - 1) * REPORT_MAX_ROWS);
 	int step;
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		if (json_array_size(out) == REPORT_MAX_ROWS) {
+			*more = 1;
+			continue;
+		}
 		json_t *o = json_object();
 		for (int i = 0; i < sqlite3_column_count(st); i++) {
 			const char *k = sqlite3_column_name(st, i);
@@ -101,64 +119,90 @@ struct report_collect {
 	const json_t *actor;
 	int64_t broker_index;
 	const json_t *query; /* the report query as the broker countersigned it, or NULL */
+	int page;            /* 1: the first REPORT_MAX_ROWS of each list */
 };
+
+/* The six lists of one page of a person's part; *more when any list goes
+ * on past it. */
+static int report_collect_lists(db *d, struct report_collect *c, json_t *lists[6], int *more)
+{
+	char hex[2 * STORE_INDEX_LEN + 1];
+	hex_encode(c->index, STORE_INDEX_LEN, hex);
+	/* a unique last sort key: a row falls on one page only */
+	static const char *const sql[6] = {
+		/* where each record came from: this partner, or another in a disclosure */
+		"SELECT category, CASE WHEN origin_partner IS NULL THEN 'own' ELSE 'received' END"
+		" AS origin, origin_partner AS received_from, origin_request AS received_in,"
+		" origin_at AS received_at, created_at, updated_at, retention_until, shielded"
+		" FROM records WHERE subject_index = ?1 ORDER BY category, id LIMIT ?2 OFFSET ?3",
+		"SELECT id, kind, status, valid_from, valid_until, registered_at, revoked_at"
+		" FROM consents WHERE subject_index = ?1 ORDER BY registered_at, id"
+		" LIMIT ?2 OFFSET ?3",
+		"SELECT kind, source, recipient, disclosed_at, due, status, sent_on, channel"
+		" FROM notices WHERE subject_index = ?1 ORDER BY disclosed_at, id"
+		" LIMIT ?2 OFFSET ?3",
+		"SELECT request_id, ts AS at, type AS kind, requester, actor_role AS role, purpose,"
+		" ground, categories, outcome, reason, case_id AS 'case', cluster, asked,"
+		" broker_index, broker_ts, broker_leaf FROM disclosures WHERE subject_index = ?1"
+		" AND type != 'report' ORDER BY ts, seq LIMIT ?2 OFFSET ?3",
+		"SELECT id AS request_id, kind, requester, received_at, deadline, status,"
+		" decided_at, decision_motivation AS motivation, executed_at FROM rights_requests"
+		" WHERE subject_index = ?1 ORDER BY received_at, id LIMIT ?2 OFFSET ?3",
+		"SELECT ts AS at, type AS kind, json_extract(entry, '$.category') AS category,"
+		" json_extract(entry, '$.reason') AS reason FROM ledger WHERE type IN ('purge',"
+		" 'deletion') AND json_extract(entry, '$.subject_index') = ?1 ORDER BY idx"
+		" LIMIT ?2 OFFSET ?3",
+	};
+	int rc = 0;
+	for (int k = 0; rc == 0 && k < 6; k++)
+		rc = rows_json(d, sql[k], k == 5 ? NULL : c->index, k == 5 ? hex : NULL, c->page,
+			       lists[k], more);
+	return rc;
+}
+
+/* Whether this node holds or logged anything of the person at all: on a
+ * later page the lists may be empty for one that does. */
+static int report_known_at_all(db *d, const uint8_t *index, int *known)
+{
+	char hex[2 * STORE_INDEX_LEN + 1];
+	sqlite3_stmt *st = NULL;
+	hex_encode(index, STORE_INDEX_LEN, hex);
+	int rc = db_prepare(d, "SELECT EXISTS (SELECT 1 FROM records WHERE subject_index = ?1)"
+			       " OR EXISTS (SELECT 1 FROM consents WHERE subject_index = ?1)"
+			       " OR EXISTS (SELECT 1 FROM notices WHERE subject_index = ?1)"
+			       " OR EXISTS (SELECT 1 FROM disclosures WHERE subject_index = ?1"
+			       " AND type != 'report')"
+			       " OR EXISTS (SELECT 1 FROM rights_requests WHERE subject_index = ?1)"
+			       " OR EXISTS (SELECT 1 FROM ledger WHERE type IN ('purge', 'deletion')"
+			       " AND json_extract(entry, '$.subject_index') = ?2)", &st);
+	if (rc != 0)
+		return rc;
+	sqlite3_bind_blob(st, 1, index, STORE_INDEX_LEN, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, hex, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		*known = sqlite3_column_int(st, 0) != 0;
+	else
+		rc = WN_EDB;
+	sqlite3_finalize(st);
+	return rc;
+}
 
 static int report_collect_run(db *d, void *arg)
 {
 	struct report_collect *c = arg;
-	char hex[2 * STORE_INDEX_LEN + 1];
-	hex_encode(c->index, STORE_INDEX_LEN, hex);
-	json_t *records = json_array(), *disclosures = json_array(), *rights = json_array();
-	json_t *removals = json_array(), *consents = json_array(), *notices = json_array();
-	/* where each record came from: this partner, or another in a disclosure */
-	int rc = rows_json(d, "SELECT category, CASE WHEN origin_partner IS NULL THEN 'own' ELSE"
-			      " 'received' END AS origin, origin_partner AS received_from,"
-			      " origin_request AS received_in, origin_at AS received_at, created_at,"
-			      " updated_at, retention_until, shielded FROM records WHERE"
-			      " subject_index = ?1 ORDER BY category LIMIT ?2",
-			   c->index, NULL, records);
-	if (rc == 0)
-		rc = rows_json(d, "SELECT id, kind, status, valid_from, valid_until, registered_at,"
-				  " revoked_at FROM consents WHERE subject_index = ?1"
-				  " ORDER BY registered_at LIMIT ?2",
-			       c->index, NULL, consents);
-	if (rc == 0)
-		rc = rows_json(d, "SELECT kind, source, recipient, disclosed_at, due, status, sent_on,"
-				  " channel FROM notices WHERE subject_index = ?1"
-				  " ORDER BY disclosed_at LIMIT ?2",
-			       c->index, NULL, notices);
-	if (rc == 0)
-		rc = rows_json(d, "SELECT request_id, ts AS at, type AS kind, requester,"
-				  " actor_role AS role, purpose, ground, categories, outcome, reason,"
-				  " case_id AS 'case', cluster, asked, broker_index, broker_ts,"
-				  " broker_leaf FROM disclosures WHERE subject_index = ?1"
-				  " AND type != 'report' ORDER BY ts LIMIT ?2",
-			       c->index, NULL, disclosures);
-	if (rc == 0)
-		rc = rows_json(d, "SELECT id AS request_id, kind, requester, received_at, deadline,"
-				  " status, decided_at, decision_motivation AS motivation, executed_at"
-				  " FROM rights_requests WHERE subject_index = ?1"
-				  " ORDER BY received_at LIMIT ?2",
-			       c->index, NULL, rights);
-	if (rc == 0)
-		rc = rows_json(d, "SELECT ts AS at, type AS kind, json_extract(entry, '$.category')"
-				  " AS category, json_extract(entry, '$.reason') AS reason FROM ledger"
-				  " WHERE type IN ('purge', 'deletion') AND"
-				  " json_extract(entry, '$.subject_index') = ?1 ORDER BY idx LIMIT ?2",
-			       NULL, hex, removals);
-	int known = json_array_size(records) > 0 || json_array_size(disclosures) > 0 ||
-		    json_array_size(rights) > 0 || json_array_size(removals) > 0;
-	int truncated = json_array_size(records) >= REPORT_MAX_ROWS ||
-			json_array_size(disclosures) >= REPORT_MAX_ROWS ||
-			json_array_size(rights) >= REPORT_MAX_ROWS ||
-			json_array_size(removals) >= REPORT_MAX_ROWS ||
-			json_array_size(consents) >= REPORT_MAX_ROWS ||
-			json_array_size(notices) >= REPORT_MAX_ROWS;
-	known |= json_array_size(consents) > 0 || json_array_size(notices) > 0;
-	c->body = json_pack("{s:b,s:o,s:o,s:o,s:o,s:o,s:o}", "known", known, "records", records,
-			    "disclosures", disclosures, "rights", rights, "removals", removals,
-			    "consents", consents, "notices", notices);
-	if (c->body != NULL && truncated) /* the rest is in a later report */
+	json_t *lists[6];
+	int more = 0, known = 0, rc = 0;
+	for (int k = 0; k < 6; k++)
+		lists[k] = json_array();
+	rc = report_collect_lists(d, c, lists, &more);
+	for (int k = 0; k < 6; k++)
+		known |= json_array_size(lists[k]) > 0;
+	if (rc == 0 && !known && c->page > 1)
+		rc = report_known_at_all(d, c->index, &known);
+	c->body = json_pack("{s:b,s:o,s:o,s:o,s:o,s:o,s:o,s:i}", "known", known, "records",
+			    lists[0], "consents", lists[1], "notices", lists[2], "disclosures",
+			    lists[3], "rights", lists[4], "removals", lists[5], "page", c->page);
+	if (c->body != NULL && more) /* the rest is on the next page */
 		json_object_set_new(c->body, "truncated", json_true());
 	if (rc == 0 && c->body == NULL)
 		rc = WN_ENOMEM;
@@ -192,7 +236,7 @@ int report_answer(struct node *n, const json_t *query, const struct dir_peer *re
 		n, index, NULL, envelope_str(query, "id"), requester->id,
 		json_object_get(query, "actor"),
 		(int64_t)json_integer_value(json_object_get(json_object_get(query, "receipt"), "index")),
-		query,
+		query, 1,
 	};
 	if (json_object_get(query, "actor") == NULL) {
 		snprintf(err, errcap, "an access report names the professional");
@@ -208,6 +252,11 @@ int report_answer(struct node *n, const json_t *query, const struct dir_peer *re
 	    bsn_validate(bsn) != 0) {
 		snprintf(err, errcap, "sealed body: a valid BSN is needed");
 		rc = rc ? rc : WN_EBSN;
+		goto out;
+	}
+	if ((c.page = report_page_of(sealed)) < 1) {
+		snprintf(err, errcap, "sealed body: 'page' counts from 1");
+		rc = WN_ESCHEMA;
 		goto out;
 	}
 	if ((rc = store_subject_index(&n->keys, bsn, index)) != 0)
@@ -314,6 +363,9 @@ json_t *local_report(struct node *n, json_t *rq)
 	json_t *actor = json_object_get(rq, "actor");
 	if (bsn_validate(bsn) != 0)
 		return local_error(WN_EBSN, "the BSN is not valid: nine digits passing the 11-proef");
+	int page = report_page_of(rq);
+	if (page < 1)
+		return local_error(WN_EINVAL, "'page' counts from 1");
 	if ((d = node_directory(n)) == NULL)
 		return local_error(WN_ESTATE, "no verified directory yet: is the broker reachable?");
 	/* only this partner's part (Heerlen 9.3), or the whole report, which
@@ -334,6 +386,9 @@ json_t *local_report(struct node *n, json_t *rq)
 	if ((rc = store_subject_index(&n->keys, bsn, index)) != 0)
 		goto fail;
 	sealed = json_pack("{s:s}", "bsn", bsn);
+	if (page > 1) /* a first page is asked as before 0.5.8: older partners answer it */
+		json_object_set_new(sealed, "page", json_integer(page));
+	json_object_set_new(report, "page", json_integer(page));
 	int deadline = (int)json_integer_value(json_object_get(rq, "deadline_ms"));
 	/* the report is itself logged before it is asked for (fanout_query) */
 	struct fanout_query q = { "report.access", "report.answer", scope, sealed, actor, "inzage",
@@ -345,7 +400,7 @@ json_t *local_report(struct node *n, json_t *rq)
 		goto fail;
 	}
 	/* this node's own part, logged under the report's id */
-	struct report_collect own = { n, index, NULL, qid, n->ident->id, actor, 0, NULL };
+	struct report_collect own = { n, index, NULL, qid, n->ident->id, actor, 0, NULL, page };
 	if ((rc = db_writer_run(n->writer, report_collect_run, &own)) != 0) {
 		snprintf(err, sizeof(err), "this partner's own part cannot be read or logged");
 		goto fail;
@@ -383,6 +438,8 @@ json_t *local_report(struct node *n, json_t *rq)
 	int truncated = 0;
 	json_array_foreach(json_object_get(report, "organisations"), i, x)
 		truncated |= json_is_true(json_object_get(x, "truncated"));
+	if (truncated && page < REPORT_MAX_PAGE) /* the rest of the cut parts */
+		json_object_set_new(report, "next_page", json_integer(page + 1));
 	json_object_set_new(report, "request_id", json_string(qid));
 	json_object_set_new(report, "scope", json_string(own_only ? "own" : named ? "partners"
 									 : "federation"));
@@ -391,7 +448,8 @@ json_t *local_report(struct node *n, json_t *rq)
 	for (size_t k = 0; k < d->count; k++)
 		json_object_set_new(names, d->peers[k].id, json_string(d->peers[k].name));
 	json_object_set_new(report, "names", names);
-	/* complete only when every covenant partner gave its whole part */
+	/* complete only when every covenant partner gave its whole part: on a
+	 * later page, the rest of it */
 	json_object_set_new(report, "complete",
 			    json_boolean(whole && json_array_size(missing) == 0 && !truncated));
 	log_emit(WN_LOG_INFO, "access_report",

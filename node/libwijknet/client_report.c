@@ -1,6 +1,7 @@
 /*
- * client_report.c — libwijknet: the client's access report (wn_report_access)
- * and the federation's management information (wn_stats): JSON documents.
+ * client_report.c — libwijknet: the client's access report (wn_report_access,
+ * wn_report_access_page) and the federation's management information
+ * (wn_stats): JSON documents.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -12,9 +13,16 @@
 
 int wn_report_access(wn_client *c, const wn_report_params *p, char **json_out)
 {
-	if (c == NULL || p == NULL || p->bsn == NULL || json_out == NULL)
+	return wn_report_access_page(c, p, 1, json_out);
+}
+
+int wn_report_access_page(wn_client *c, const wn_report_params *p, int page, char **json_out)
+{
+	if (json_out != NULL)
+		*json_out = NULL;
+	if (c == NULL || p == NULL || p->bsn == NULL || json_out == NULL || page < 1 ||
+	    page > 10000)
 		return WN_EINVAL;
-	*json_out = NULL;
 	json_t *req = json_pack("{s:s,s:s}", "op", "report.access", "bsn", p->bsn), *result = NULL;
 	json_t *a = client_actor(&p->actor);
 	if (req != NULL) {
@@ -30,6 +38,8 @@ int wn_report_access(wn_client *c, const wn_report_params *p, char **json_out)
 			json_object_set_new(req, "own", json_true());
 		if (p->deadline_ms > 0)
 			json_object_set_new(req, "deadline_ms", json_integer(p->deadline_ms));
+		if (page > 1)
+			json_object_set_new(req, "page", json_integer(page));
 	} else {
 		json_decref(a);
 	}

@@ -200,6 +200,11 @@ static void put_intro(FILE *f, const json_t *r)
 	fputs(". Betreft de persoon met het burgerservicenummer dat eindigt op ", f);
 	html_escaped(f, n >= 3 ? bsn + n - 3 : "");
 	fputs(".</p>\n", f);
+	json_int_t page = json_integer_value(json_object_get(r, "page"));
+	if (page > 1)
+		fprintf(f, "<p>Dit is deel %lld van het overzicht: de gegevens die niet meer in "
+			"deel %lld pasten. De eerdere delen heeft u apart gekregen.</p>\n",
+			(long long)page, (long long)page - 1);
 	if (str(r, "scope") != NULL && strcmp(str(r, "scope"), "own") == 0) {
 		fputs("<p>Dit overzicht gaat alleen over de gegevens van één organisatie "
 		      "(artikel 9.3). Een overzicht van alle organisaties vraagt u bij de "
@@ -228,7 +233,14 @@ static void put_intro(FILE *f, const json_t *r)
 			fputs("<p class=\"let-op\">Van ", f);
 			html_escaped(f, str(x, "name"));
 			fputs(" staan hier niet alle gegevens: het zijn er meer dan in één overzicht "
-			      "passen. Vraag om een volgend overzicht.</p>\n", f);
+			      "passen. ", f);
+			if (json_integer_value(json_object_get(r, "next_page")) > 1)
+				fprintf(f, "De rest staat in deel %lld; heeft u dat niet gekregen, "
+					"vraag de gemeente erom.", (long long)json_integer_value(
+							  json_object_get(r, "next_page")));
+			else
+				fputs("Vraag de gemeente om de rest.", f);
+			fputs("</p>\n", f);
 		}
 }
 

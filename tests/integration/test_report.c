@@ -38,6 +38,7 @@ static const char *const ids[NNODES] = { "gemeente-heerlen", "radar", "sevagram"
 #define BSN_C "999990019" /* radar: two records, one deleted on request */
 #define BSN_D "999990020" /* radar: asks for shielding */
 #define BSN_E "999990032" /* records past their retention date */
+#define BSN_F "999990044" /* alcander logged more about them than one page holds */
 #define MARK "WNTEST-content-5531"
 #define ACTOR_ID "wk-0042-jansen" /* an employee: never in an access report */
 
@@ -105,8 +106,18 @@ static wn_request_result *request(struct fed *f, const char *to, const char *bsn
 	return r;
 }
 
+static json_t *report_page(struct fed *f, size_t node, const char *bsn, int own, int page,
+			   char **text_out);
+
 /* The access report of bsn, asked by node (0: the municipality) as JSON. */
 static json_t *report(struct fed *f, size_t node, const char *bsn, int own, char **text_out)
+{
+	return report_page(f, node, bsn, own, 1, text_out);
+}
+
+/* Its page-th page. */
+static json_t *report_page(struct fed *f, size_t node, const char *bsn, int own, int page,
+			   char **text_out)
 {
 	wn_report_params p;
 	memset(&p, 0, sizeof(p));
@@ -116,7 +127,8 @@ static json_t *report(struct fed *f, size_t node, const char *bsn, int own, char
 	p.deadline_ms = 2000;
 	wn_client *c = client_of(f, node);
 	char *text = NULL;
-	int rc = wn_report_access(c, &p, &text);
+	int rc = page == 1 ? wn_report_access(c, &p, &text)
+			   : wn_report_access_page(c, &p, page, &text);
 	if (rc != 0)
 		print_error("wn_report_access: %s: %s\n", wn_errname(rc), wn_client_errmsg(c));
 	wn_client_close(c);
@@ -421,6 +433,98 @@ static void test_r17_access_report_partner_unavailable(void **state)
 	free(html);
 	free(text);
 	json_decref(r);
+}
+
+/* The request ids of source's disclosures in a report, appended to ids. */
+static void disclosure_ids(json_t *report, const char *source, json_t *ids_seen)
+{
+	size_t i;
+	json_t *d;
+	json_array_foreach(json_object_get(report, "disclosures"), i, d)
+		if (same(jstr(d, "source"), source))
+			json_object_set_new(ids_seen, jstr(d, "request_id"), json_true());
+}
+
+/* A partner that logged more about the person than one answer holds gives
+ * its part a page at a time: the first says it is cut and where the rest
+ * is, the next gives the rest, each row on one page only (G-P 7.1). */
+static void test_r17_access_report_pages(void **state)
+{
+	struct fed *f = *state;
+	wn_lookup_result *l = lookup(f, BSN_F);
+	char lookup_id[WN_ID_LEN + 1];
+	snprintf(lookup_id, sizeof(lookup_id), "%s", l->request_id);
+	wn_lookup_result_free(l);
+	/* 520 more lookups' worth of alcander's log about the person */
+	db_exec_on(f, node_db("alcander"),
+		   "WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < 520)"
+		   " INSERT INTO disclosures(ts, request_id, type, requester, actor_id, actor_role,"
+		   " purpose, subject_index, outcome, person) SELECT d.ts + k.i,"
+		   " lower(hex(randomblob(16))), d.type, d.requester, d.actor_id, d.actor_role,"
+		   " d.purpose, d.subject_index, d.outcome, d.person FROM disclosures d, k"
+		   " WHERE d.request_id = '%s'", lookup_id);
+	assert_int_equal(dbq(f, node_db("alcander"), "SELECT COUNT(*) FROM disclosures WHERE"
+			     " type = 'lookup' AND subject_index = (SELECT subject_index FROM"
+			     " disclosures WHERE request_id = '%s')", lookup_id), 521);
+
+	char *text = NULL;
+	json_t *seen = json_object();
+	json_t *r = report_page(f, GEMEENTE, BSN_F, 0, 1, &text);
+	assert_true(json_is_false(json_object_get(r, "complete")));
+	assert_int_equal(json_integer_value(json_object_get(r, "next_page")), 2);
+	assert_int_equal(json_array_size(json_object_get(r, "missing")), 0);
+	assert_true(json_is_true(json_object_get(org_of(r, "alcander"), "truncated")));
+	assert_null(json_object_get(org_of(r, "radar"), "truncated"));
+	disclosure_ids(r, "alcander", seen);
+	assert_int_equal(json_object_size(seen), 500);
+	char *html = NULL;
+	assert_int_equal(wn_report_html(text, &html), 0);
+	assert_non_null(strstr(html, "De rest staat in deel 2"));
+	free(html);
+	free(text);
+	json_decref(r);
+
+	r = report_page(f, GEMEENTE, BSN_F, 0, 2, &text);
+	assert_true(json_is_true(json_object_get(r, "complete")));
+	assert_int_equal(json_integer_value(json_object_get(r, "page")), 2);
+	assert_null(json_object_get(r, "next_page"));
+	assert_null(json_object_get(org_of(r, "alcander"), "truncated"));
+	/* radar logged one lookup, on the first page: on this one it is still known */
+	assert_true(json_is_true(json_object_get(org_of(r, "radar"), "known")));
+	assert_int_equal(json_array_size(json_object_get(org_of(r, "radar"), "records")), 0);
+	disclosure_ids(r, "alcander", seen);
+	assert_int_equal(json_object_size(seen), 521); /* the rest, none twice */
+	assert_non_null(json_object_get(seen, lookup_id));
+	assert_int_equal(wn_report_html(text, &html), 0);
+	assert_non_null(strstr(html, "Dit is deel 2"));
+	free(html);
+	free(text);
+	json_decref(r);
+	json_decref(seen);
+	/* each page is itself logged at the partners */
+	assert_int_equal(dbq(f, node_db("alcander"), "SELECT COUNT(*) FROM disclosures WHERE"
+			     " type = 'report' AND subject_index = (SELECT subject_index FROM"
+			     " disclosures WHERE request_id = '%s')", lookup_id), 2);
+
+	/* the CLI: cut is partial (exit 3) and says where the rest is */
+	assert_int_equal(cli(f, "gemeente-heerlen", "report access --bsn " BSN_F), 3);
+	assert_true(cli_out_has(f, "cut: Alcander"));
+	assert_true(cli_out_has(f, "--page 2"));
+	assert_int_equal(cli(f, "gemeente-heerlen", "report access --bsn " BSN_F " --page 2"), 0);
+	assert_true(cli_out_has(f, "(complete)"));
+	assert_true(cli_out_has(f, "page 2: rows 501 to 1000"));
+	assert_int_equal(cli(f, "gemeente-heerlen", "report access --bsn " BSN_F " --page 0"), 2);
+	/* the API refuses a page that is none */
+	wn_report_params p;
+	memset(&p, 0, sizeof(p));
+	p.bsn = BSN_F;
+	p.actor = ACTOR;
+	wn_client *c = client_of(f, GEMEENTE);
+	text = (char *)"untouched";
+	assert_int_equal(wn_report_access_page(c, &p, 0, &text), WN_EINVAL);
+	assert_null(text);
+	assert_int_equal(wn_report_access_page(c, &p, 10001, &text), WN_EINVAL);
+	wn_client_close(c);
 }
 
 static void test_r17_access_report_bad_input(void **state)
@@ -1359,6 +1463,7 @@ int main(void)
 		cmocka_unit_test(test_r17_access_report_merges_partners_and_broker),
 		cmocka_unit_test(test_r17_access_report_partner_unavailable),
 		cmocka_unit_test(test_r17_access_report_bad_input),
+		cmocka_unit_test(test_r17_access_report_pages),
 		cmocka_unit_test(test_r17_access_report_origin_consents_notices_page),
 		cmocka_unit_test(test_r18_rectify_shielding),
 		cmocka_unit_test(test_r18_rectify_deletion),
