@@ -1523,6 +1523,60 @@ static void test_r08_third_party_approved_by_all_once(void **state)
 			     "AND status='used' AND declaration LIKE '%%Weller Wonen%%'", id), 1);
 }
 
+/* A source that answers even lookups only on consent (mental-health care)
+ * approves a third party only on the client's consent naming health data,
+ * a legal obligation or its own conflict of duties: not on an interest. */
+static void test_r08_third_party_consent_required_source(void **state)
+{
+	struct fed *f = *state;
+	static const char *const members[] = { "mondriaan" };
+	/* special categories never go to a third party; this one does, with approval */
+	const char *const cats[] = { "leefgebied.huisvesting" };
+	char case_mh[WN_ID_LEN + 1], id[WN_ID_LEN + 1], cid[WN_ID_LEN + 1];
+	assert_int_equal(open_case(f, "multiprobleem", members, 1, case_mh), 0);
+	wn_thirdparty_proposal p;
+	memset(&p, 0, sizeof(p));
+	p.case_id = case_mh;
+	p.bsn = BSN_A;
+	p.party = "weller";
+	p.source = "mondriaan";
+	p.categories = cats;
+	p.ncategories = 1;
+	p.purpose = "plan_van_aanpak";
+	p.ground = "legitimate_interest";
+	p.motivation_json = MOTIVATION;
+	p.actor = ACTOR;
+	wn_client *g = client_of(f, GEMEENTE), *m = client_of(f, MONDRIAAN);
+	assert_int_equal(wn_thirdparty_propose(g, &p, id), 0);
+	assert_int_equal(tp_declare(f, id), 0);
+	assert_int_equal(wn_thirdparty_decide(m, id, 1, &ACTOR), WN_ECONSENT);
+	assert_non_null(strstr(wn_client_errmsg(m), "consent_required"));
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM third_party_votes WHERE"
+			     " id='%s' AND partner='mondriaan'", id), 0);
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM third_party WHERE id='%s'"
+			     " AND status='proposed'", id), 1);
+	/* it may still say no */
+	assert_int_equal(wn_thirdparty_decide(m, id, 0, &ACTOR), 0);
+	assert_int_equal(dbq_wait(f, "data/broker.db", 1, 5000, "SELECT COUNT(*) FROM third_party"
+				  " WHERE id='%s' AND status='rejected'", id), 1);
+	/* the client's consent naming mental-health data and the third party opens it */
+	assert_int_equal(consent_file(f, "consent-weller.json", BSN_A, "1980-04-01", "\"weller\"",
+				      "\"mondriaan\"", "\"leefgebied.huisvesting\"",
+				      "\"mental_health\"",
+				      "{\"name\": \"Test\", \"role\": \"subject\"}"), 0);
+	assert_int_equal(register_consent(f, GEMEENTE, "consent-weller.json", cid), 0);
+	p.ground = "consent";
+	p.consent_id = cid;
+	p.motivation_json = NULL;
+	assert_int_equal(wn_thirdparty_propose(g, &p, id), 0);
+	assert_int_equal(tp_declare(f, id), 0);
+	assert_int_equal(wn_thirdparty_decide(m, id, 1, &ACTOR), 0);
+	assert_int_equal(dbq_wait(f, "data/broker.db", 1, 5000, "SELECT COUNT(*) FROM third_party"
+				  " WHERE id='%s' AND status='approved'", id), 1);
+	wn_client_close(m);
+	wn_client_close(g);
+}
+
 /* A source that answers too late may still have disclosed: the approval is
  * used once it was sent, and the source itself allows one disclosure. */
 static void test_r08_third_party_late_answer_not_reused(void **state)
@@ -1619,6 +1673,7 @@ int main(void)
 		cmocka_unit_test(test_r20_integrity_replayed_request_refused),
 		cmocka_unit_test(test_r06_partner_profile_known_on_consent),
 		cmocka_unit_test(test_r08_third_party_approved_by_all_once),
+		cmocka_unit_test(test_r08_third_party_consent_required_source),
 		cmocka_unit_test(test_r08_third_party_late_answer_not_reused),
 		cmocka_unit_test(test_r08_third_party_rejected_by_one),
 		cmocka_unit_test(test_r14_broker_killed_after_forward_no_duplicate),
