@@ -142,18 +142,17 @@ static int admin_breaches(struct broker *b, const json_t *rq, const char *op, co
 			snprintf(err, errcap, "no breach-register entry %lld", (long long)id);
 		return rc;
 	}
+	int assess = strcmp(op, "breaches.assess") == 0;
 	if (a == NULL || text == NULL || text[0] == '\0') {
-		snprintf(err, errcap, "%s needs %s and a text", op,
-			 strcmp(op, "breaches.assess") == 0 ? "--risk none|risk|high"
-							    : "--to authority|subjects");
+		snprintf(err, errcap, "%s needs %s and --text", assess ? "assess" : "notify",
+			 assess ? "--risk none|risk|high" : "--to authority|subjects");
 		return WN_EINVAL;
 	}
-	rc = strcmp(op, "breaches.assess") == 0 ? breaches_assess(b->db, id, a, text, by)
+	rc = assess ? breaches_assess(b->db, id, a, text, by)
 						: breaches_notify(b->db, id, a, text, by);
 	if (rc == WN_EINVAL)
-		snprintf(err, errcap, "%s: '%s' is not one of %s", op, a,
-			 strcmp(op, "breaches.assess") == 0 ? "none, risk, high"
-							    : "authority, subjects");
+		snprintf(err, errcap, "%s '%s' is not one of %s", assess ? "--risk" : "--to", a,
+			 assess ? "none, risk, high" : "authority, subjects");
 	else if (rc == WN_ENOTFOUND)
 		snprintf(err, errcap, "no breach-register entry %lld", (long long)id);
 	else if (rc == WN_ESTATE)

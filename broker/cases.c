@@ -201,7 +201,7 @@ static int cases_check_people(const json_t *people, char *err, size_t errcap)
 	json_array_foreach(people, i, x) {
 		if (household_commit_valid(json_string_value(x)) != 0) {
 			snprintf(err, errcap, "field 'people': item %zu is not a commitment (64 hex "
-				 "digits)", i);
+				 "digits)", i + 1);
 			return WN_ESCHEMA;
 		}
 		for (j = 0; j < i; j++)

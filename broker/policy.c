@@ -76,7 +76,7 @@ int policy_validate(const json_t *doc, char *err, size_t errcap)
 		json_array_foreach(list, i, c) {
 			if (!vocab_cluster(json_string_value(c))) {
 				snprintf(err, errcap, "clusters of '%.64s': item %zu is not one of jeugd,"
-					 " volwassenen, multiprobleem", id, i);
+					 " volwassenen, multiprobleem", id, i + 1);
 				return WN_ECLUSTER;
 			}
 		}

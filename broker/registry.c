@@ -229,7 +229,7 @@ static int registry_seed_one(config *cfg, const json_t *obj, size_t idx, struct 
 	json_array_foreach(e->clusters, i, c) {
 		if (!vocab_cluster(json_string_value(c))) {
 			snprintf(err, errcap, "%s: in '%s': key 'clusters': item %zu is not one of "
-				 "jeugd, volwassenen, multiprobleem", config_file(cfg), where, i);
+				 "jeugd, volwassenen, multiprobleem", config_file(cfg), where, i + 1);
 			return WN_ECONFIG;
 		}
 	}

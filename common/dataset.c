@@ -46,7 +46,7 @@ int dataset_validate(const json_t *data_sets, char *err, size_t errcap)
 		json_array_foreach(list, i, x) {
 			if (vocab_category(json_string_value(x)) == NULL) {
 				snprintf(err, errcap, "data_sets of '%s': item %zu is not a category of "
-					 "the vocabulary", cluster, i);
+					 "the vocabulary", cluster, i + 1);
 				return WN_ECATEGORY;
 			}
 		}

@@ -163,7 +163,7 @@ int envelope_check(const json_t *env, char *err, size_t errcap)
 	}
 	json_array_foreach(to, i, x) {
 		if (!json_is_string(x) || schema_valid_partner_id(json_string_value(x)) != 0) {
-			snprintf(err, errcap, "field 'to': item %zu is not a partner id", i);
+			snprintf(err, errcap, "field 'to': item %zu is not a partner id", i + 1);
 			goto fail;
 		}
 	}

@@ -651,7 +651,7 @@ typedef struct wn_report_params {
 int wn_report_access(wn_client *c, const wn_report_params *p, char **json_out);
 
 /* The same report's page-th page (from 1; wn_report_access() is page 1):
- * rows 500 × (page − 1) + 1 to 500 × page of each organisation's lists,
+ * rows 500 * (page - 1) + 1 to 500 * page of each organisation's lists,
  * oldest first. "complete" is true when no part goes on past this page and
  * no partner is missing. A partner of 0.5.7 or older answers only page 1;
  * on a later page it is listed under "missing". Fails as wn_report_access()

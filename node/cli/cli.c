@@ -171,9 +171,16 @@ int cli_error(const char *what, int rc, const char *fmt, ...)
 	return status;
 }
 
+static int cli_help_asked; /* --help: usage on stdout, exit 0 */
+
+FILE *cli_usage_stream(void)
+{
+	return cli_help_asked ? stdout : stderr;
+}
+
 int cli_usage(const char *cmd)
 {
-	if (cli_json)
+	if (cli_json && !cli_help_asked)
 		cli_print_json(json_pack("{s:{s:s,s:i,s:s,s:s,s:i}}", "error", "command", cmd,
 					 "code", WN_EINVAL, "name", wn_errname(WN_EINVAL),
 					 "message", "the command line is incomplete or invalid "
@@ -195,8 +202,33 @@ int cli_int(const char *what, const char *opt, const char *v, long long min, lon
 }
 
 /* The lines of the usage that concern cmd, for `wijknet CMD --help`. */
+/* The commands whose options have a usage of their own. */
+static const struct {
+	const char *cmd;
+	int (*usage)(void);
+} command_usage[] = {
+	{ "admin", cli_admin_usage },	    { "breaches", cli_admin_usage },
+	{ "audit", cli_audit_usage },	    { "backup", cli_backup_usage },
+	{ "case", cli_case_usage },	    { "consent", cli_consent_usage },
+	{ "duty", cli_duty_usage },	    { "lookup", cli_lookup_usage },
+	{ "member", cli_member_usage },	    { "policy", cli_member_usage },
+	{ "notices", cli_notices_usage },   { "records", cli_records_usage },
+	{ "report", cli_report_usage },	    { "request", cli_request_usage },
+	{ "rights", cli_rights_usage },	    { "stats", cli_stats_usage },
+	{ "thirdparty", cli_thirdparty_usage },
+};
+
 static int usage_of(const char *cmd)
 {
+	for (size_t k = 0; k < sizeof(command_usage) / sizeof(command_usage[0]); k++)
+		if (strcmp(cmd, command_usage[k].cmd) == 0) {
+			cli_help_asked = 1;
+			command_usage[k].usage();
+			printf("\nexit status: 0 done, 1 refused or negative, 2 usage or invalid "
+			       "input, 3 done in part (partners unavailable, report incomplete), "
+			       "4 failure\n");
+			return CLI_OK;
+		}
 	char *text = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
@@ -244,6 +276,14 @@ static char *cli_socket_from_config(const char *path)
 		fprintf(stderr, "wijknet: %s: key 'local': expected the node's ipc:// address\n", path);
 	json_decref(root);
 	return s;
+}
+
+/* A member whose node should answer: one that is suspended, ended or
+ * revoked is not down, it is out, and no reason to alarm an operator. */
+static int partner_expected_up(const wn_partner *p)
+{
+	return p->status != NULL && (strcmp(p->status, "active") == 0 ||
+				     strcmp(p->status, "notice") == 0);
 }
 
 static int cmd_partners(wn_client *c, int health, int argc, char **argv)
@@ -294,7 +334,7 @@ static int cmd_partners(wn_client *c, int health, int argc, char **argv)
 			printf("WARNING: this node's certificate lapses in %ld hours\n",
 			       l->cert_seconds_left / 3600);
 		printf("%-26s %-6s %9s  %-10s %s\n", "PARTNER", "STATE", "RTT", "STATUS", "SEAL KEY");
-		size_t up = 0;
+		size_t up = 0, expected = 0;
 		for (size_t i = 0; i < l->count; i++) {
 			wn_partner *p = &l->items[i];
 			char rtt[32] = "-";
@@ -302,9 +342,13 @@ static int cmd_partners(wn_client *c, int health, int argc, char **argv)
 				snprintf(rtt, sizeof(rtt), "%.1f ms", p->rtt_ms);
 			printf("%-26s %-6s %9s  %-10s %s\n", p->id, p->state, rtt, p->status,
 			       p->has_seal_key ? "yes" : "no");
-			up += strcmp(p->state, "up") == 0;
+			expected += partner_expected_up(p);
+			up += partner_expected_up(p) && strcmp(p->state, "up") == 0;
 		}
-		printf("%zu of %zu partners up\n", up, l->count);
+		printf("%zu of %zu partners up", up, expected);
+		if (l->count > expected)
+			printf(" (%zu suspended, ended or revoked not counted)", l->count - expected);
+		printf("\n");
 	} else {
 		printf("%-26s %-10s %-8s %s\n", "PARTNER", "STATUS", "SEAL KEY", "ADDRESS");
 		for (size_t i = 0; i < l->count; i++) {
@@ -317,9 +361,9 @@ static int cmd_partners(wn_client *c, int health, int argc, char **argv)
 	if (health && !l->broker_up) {
 		status = CLI_FAILURE;
 	} else if (health) {
-		/* a partner down, or a certificate or CRL lapsing within a week */
+		/* a member down, or a certificate or CRL lapsing within a week */
 		for (size_t i = 0; i < l->count; i++)
-			if (strcmp(l->items[i].state, "up") != 0)
+			if (partner_expected_up(&l->items[i]) && strcmp(l->items[i].state, "up") != 0)
 				status = CLI_PARTIAL;
 		if ((l->crl_seconds_left >= 0 && l->crl_seconds_left < 7L * 86400) ||
 		    (l->cert_seconds_left >= 0 && l->cert_seconds_left < 7L * 86400))

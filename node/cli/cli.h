@@ -4,6 +4,8 @@
 #ifndef WN_NODE_CLI_H
 #define WN_NODE_CLI_H
 
+#include <stdio.h>
+
 #include <jansson.h>
 
 #include "wijknet.h"
@@ -59,6 +61,27 @@ int cli_error(const char *what, int rc, const char *fmt, ...) __attribute__((for
  * on stderr): with --json, the error on stdout too; returns CLI_USAGE. */
 int cli_usage(const char *cmd);
 
+/* Where a command's usage is printed: stderr after a mistake, stdout when
+ * it was asked for (--help). */
+FILE *cli_usage_stream(void);
+
+/* Each command's full usage, on cli_usage_stream(); each returns CLI_USAGE. */
+int cli_admin_usage(void);
+int cli_audit_usage(void);
+int cli_backup_usage(void);
+int cli_case_usage(void);
+int cli_consent_usage(void);
+int cli_duty_usage(void);
+int cli_lookup_usage(void);
+int cli_member_usage(void);
+int cli_notices_usage(void);
+int cli_records_usage(void);
+int cli_report_usage(void);
+int cli_request_usage(void);
+int cli_rights_usage(void);
+int cli_stats_usage(void);
+int cli_thirdparty_usage(void);
+
 /* The whole of v as a decimal integer in [min, max] into *out; otherwise
  * cli_invalid names opt and the range, and CLI_USAGE is returned. */
 int cli_int(const char *what, const char *opt, const char *v, long long min, long long max,
@@ -74,6 +97,10 @@ const char **cli_split(char *s, size_t *n);
 /* Access is personal (r16): an actor not given on the command line is the
  * logged-in user, in the role "professional". */
 void cli_default_actor(wn_actor *a);
+
+/* The name of the account the command runs as ($USER when it has none);
+ * static storage. */
+const char *cli_login_name(void);
 
 /* A command done: under --json prints result (JSON, owned), else the line
  * fmt makes. Returns 0. */

@@ -21,9 +21,9 @@
 
 #define ADMIN_TIMEOUT_MS 15000
 
-static int admin_usage(void)
+int cli_admin_usage(void)
 {
-	fprintf(stderr,
+	fprintf(cli_usage_stream(),
 		"usage: wijknet --config BROKER.json admin status|partners [--json]\n"
 		"       wijknet --config BROKER.json admin suspend|resume|revoke PARTNER --reason TEXT\n"
 		"       wijknet --config BROKER.json admin reload\n"
@@ -44,6 +44,19 @@ static const char *admin_operator(void)
 		return s;
 	struct passwd *pw = getpwuid(getuid());
 	return pw ? pw->pw_name : "unknown";
+}
+
+/* What an action did, as text: one "key value" line each (--json: the object). */
+static void admin_print_done(const char *op, const json_t *r)
+{
+	const char *k;
+	json_t *x;
+	printf("done: %s\n", op);
+	json_object_foreach((json_t *)r, k, x) {
+		char *v = json_is_string(x) ? NULL : json_dumps(x, JSON_COMPACT | JSON_ENCODE_ANY);
+		printf("  %-12s %s\n", k, v ? v : json_string_value(x));
+		free(v);
+	}
 }
 
 /* The WN_E code of an error name the broker answered (WN_EPROTO when it
@@ -175,7 +188,7 @@ static int admin_request(const char *cmd, int argc, char **argv, const char **ur
 {
 	*out = NULL;
 	if (argc < 1)
-		return admin_usage();
+		return cli_admin_usage();
 	json_t *req = json_object();
 	char op[64];
 	snprintf(op, sizeof(op), "%s%s", strcmp(cmd, "breaches") == 0 ? "breaches." : "", argv[0]);
@@ -250,7 +263,7 @@ int cli_admin(const char *config, const char *cmd, int argc, char **argv)
 		admin_print_breaches(r);
 	} else if (status == 0) {
 		json_object_del(r, "ok");
-		cli_print_json(json_object_size(r) ? json_incref(r) : json_pack("{s:s}", "done", op));
+		admin_print_done(op, r);
 	}
 	json_decref(req);
 	json_decref(r);

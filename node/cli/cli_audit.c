@@ -21,9 +21,9 @@
 #include "pki.h"
 #include "tlog.h"
 
-static int audit_usage(void)
+int cli_audit_usage(void)
 {
-	fprintf(stderr,
+	fprintf(cli_usage_stream(),
 		"usage: wijknet audit verify [--db] FILE [--cert OWNER.crt] [--witness NODE.db]... [--json]\n"
 		"       wijknet audit prove [--db] FILE --entry N [--size S] [> proof.json]\n"
 		"       wijknet audit check PROOF.json [--cert OWNER.crt]\n"
@@ -313,6 +313,29 @@ static void audit_progress(void *arg, uint64_t done, uint64_t total)
 		fprintf(stderr, "\n");
 }
 
+/* A certificate that is not of the owner that signed the log's checkpoints
+ * ("wijknet:ID:table") makes every signature fail. The failure stands — the
+ * checkpoints' own word for their signer could be forged too — but a hint
+ * says whose certificate was given. */
+static void audit_cert_owner_hint(sqlite3 *conn, const char *table, X509 *cert,
+				  const char *certpath)
+{
+	char cn[PKI_ID_MAX], sql[128], want[PKI_ID_MAX + 32];
+	sqlite3_stmt *st = NULL;
+	if (pki_cert_cn(cert, cn, sizeof(cn)) != 0)
+		return;
+	snprintf(want, sizeof(want), "wijknet:%s:%s", cn, table);
+	snprintf(sql, sizeof(sql), "SELECT origin FROM %s_checkpoints ORDER BY size DESC LIMIT 1",
+		 table);
+	if (sqlite3_prepare_v2(conn, sql, -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0) != NULL &&
+	    strcmp((const char *)sqlite3_column_text(st, 0), want) != 0)
+		fprintf(stderr, "wijknet: note: %s is the certificate of '%s', but this log's "
+			"checkpoints say they are signed as '%s': is it the owner's certificate?\n",
+			certpath, cn, (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+}
+
 static int audit_verify(const char *dbpath, const char *certpath, const char *const *wit,
 			size_t nwit, const char *config, int json)
 {
@@ -329,6 +352,8 @@ static int audit_verify(const char *dbpath, const char *certpath, const char *co
 		cli_invalid("audit", "%s: cannot read a PEM certificate", certpath);
 		goto out;
 	}
+	if (cert != NULL)
+		audit_cert_owner_hint(conn, table, cert, certpath);
 	if (strcmp(table, "audit_log") == 0)
 		audit_witnesses(conn, "SELECT size, root, 'partner ' || partner FROM"
 				      " audit_log_cosignatures", NULL, witnesses);
@@ -477,7 +502,7 @@ char *cli_config_path(const char *config, const char *key)
 int cli_audit(const char *config, int argc, char **argv)
 {
 	if (argc < 1)
-		return audit_usage();
+		return cli_audit_usage();
 	const char *sub = argv[0], *dbpath = NULL, *cert = NULL, *file = NULL, *v;
 	const char *wit[16];
 	size_t nwit = 0;
@@ -527,7 +552,7 @@ int cli_audit(const char *config, int argc, char **argv)
 	else if (is_check && file != NULL)
 		status = audit_check(file, cert);
 	else
-		status = audit_usage();
+		status = cli_audit_usage();
 	free(cfg_db);
 	free(cfg_cert);
 	return status;

@@ -8,9 +8,9 @@
 
 #include "cli.h"
 
-static int case_usage(void)
+int cli_case_usage(void)
 {
-	fprintf(stderr,
+	fprintf(cli_usage_stream(),
 		"usage: wijknet case open --cluster jeugd|volwassenen|multiprobleem --people BSN,BSN,...\n"
 		"                         (--consents ID,ID,... | --urgent FILE.json) [--director P]\n"
 		"                         [--regisseur ID --regisseur-role ROLE] [--retention YYYY-MM-DD]\n"
@@ -133,7 +133,7 @@ static int case_open(wn_client *c, struct case_args *a)
 	int status = 2, rc;
 	memset(&p, 0, sizeof(p));
 	if (a->cluster == NULL || a->people == NULL || (a->consents == NULL) == (a->urgent_file == NULL))
-		return case_usage();
+		return cli_case_usage();
 	if ((a->regisseur.id == NULL) != (a->regisseur.role == NULL))
 		return cli_invalid("case open", "--regisseur and --regisseur-role go together");
 	if (a->urgent_file != NULL && (urgent = cli_read_json_file(a->urgent_file)) == NULL)
@@ -173,21 +173,21 @@ static int case_change(wn_client *c, const char *sub, const char *sub2, struct c
 	int rc;
 	if (strcmp(sub, "person") == 0) {
 		if (sub2 == NULL || a->bsn == NULL || a->reason == NULL)
-			return case_usage();
+			return cli_case_usage();
 		if (strcmp(sub2, "add") == 0)
 			rc = wn_case_person_add(c, a->case_id, a->bsn, a->reason, &a->actor);
 		else if (strcmp(sub2, "remove") == 0)
 			rc = wn_case_person_remove(c, a->case_id, a->bsn, a->reason, &a->actor);
 		else
-			return case_usage();
+			return cli_case_usage();
 	} else if (strcmp(sub, "director") == 0) {
 		if ((a->regisseur.id == NULL) != (a->regisseur.role == NULL))
-			return case_usage();
+			return cli_case_usage();
 		rc = wn_case_director(c, a->case_id, a->director,
 				      a->regisseur.id ? &a->regisseur : NULL, &a->actor);
 	} else if (strcmp(sub, "check") == 0) {
 		if (a->bsn == NULL)
-			return case_usage();
+			return cli_case_usage();
 		rc = wn_case_has_person(c, a->case_id, a->bsn, &a->actor);
 		if (rc == WN_ENOTINCASE || rc == 0) {
 			cli_done(json_pack("{s:s,s:b}", "case", a->case_id, "member", rc == 0),
@@ -197,14 +197,14 @@ static int case_change(wn_client *c, const char *sub, const char *sub2, struct c
 		}
 	} else if (strcmp(sub, "join") == 0) {
 		if (a->partner == NULL)
-			return case_usage();
+			return cli_case_usage();
 		rc = wn_case_join(c, a->case_id, a->partner, &a->actor);
 	} else if (strcmp(sub, "leave") == 0) {
 		rc = wn_case_leave(c, a->case_id, a->partner, &a->actor);
 	} else if (strcmp(sub, "close") == 0) {
 		rc = wn_case_close(c, a->case_id, &a->actor);
 	} else {
-		return case_usage();
+		return cli_case_usage();
 	}
 	if (rc != 0) {
 		char what[48];
@@ -222,7 +222,7 @@ int cli_case(wn_client *c, int argc, char **argv)
 	struct case_args a;
 	memset(&a, 0, sizeof(a));
 	if (argc < 1)
-		return case_usage();
+		return cli_case_usage();
 	const char *sub = argv[0];
 	if (strcmp(sub, "informed") == 0)
 		return cli_case_informed(c, argc, argv);
@@ -234,7 +234,7 @@ int cli_case(wn_client *c, int argc, char **argv)
 		else if (strcmp(sub, "open") == 0)
 			rc = case_open(c, &a);
 		else if (a.case_id == NULL)
-			rc = case_usage();
+			rc = cli_case_usage();
 		else
 			rc = case_change(c, sub, sub2, &a);
 	}

@@ -3,6 +3,7 @@
  * and the partner's own records. Each is a thin layer over libwijknet.
  */
 #include <errno.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,9 +71,9 @@ const char **cli_split(char *s, size_t *n)
 	return v;
 }
 
-static int lookup_usage(void)
+int cli_lookup_usage(void)
 {
-	fprintf(stderr, "usage: wijknet lookup (--bsn BSN [--consent ID] | --household BSN[:CONSENT],...)\n"
+	fprintf(cli_usage_stream(), "usage: wijknet lookup (--bsn BSN [--consent ID] | --household BSN[:CONSENT],...)\n"
 			"         --purpose CODE --ground CODE [--motivation FILE.json]\n"
 			"         [--cluster jeugd|volwassenen|multiprobleem] [--partners a,b,...]\n"
 			"         [--actor ID --role ROLE] [--deadline MS] [--json]\n"
@@ -169,7 +170,7 @@ static int cmd_lookup(wn_client *c, int argc, char **argv)
 		}
 	}
 	if ((p.bsn == NULL) == (household == NULL) || p.purpose == NULL || p.ground == NULL) {
-		status = lookup_usage();
+		status = cli_lookup_usage();
 		goto out;
 	}
 	cli_default_actor(&p.actor);
@@ -254,7 +255,7 @@ static int cmd_records_import(wn_client *c, int argc, char **argv)
 	if ((rc = wn_import_commit(im, &imported)) != 0)
 		return cli_fail("records import (nothing was imported)", rc, c);
 	return cli_done(json_pack("{s:I,s:s}", "imported", (json_int_t)imported, "file", argv[0]),
-			"imported %ld records from %s", imported, argv[0]);
+			"imported %ld record(s) from %s", imported, argv[0]);
 }
 
 /* argv without --json (read by main already), in a malloc'd array of *n. */
@@ -266,6 +267,19 @@ static char **records_args(int argc, char **argv, int *n)
 		if (strcmp(argv[i], "--json") != 0)
 			out[(*n)++] = argv[i];
 	return out;
+}
+
+int cli_records_usage(void)
+{
+	fprintf(cli_usage_stream(),
+		"usage: wijknet records import FILE.jsonl\n"
+		"       wijknet records put --bsn BSN --category CODE --content JSON"
+		" [--professional ID] [--retention YYYY-MM-DD]\n"
+		"       wijknet records delete --bsn BSN --category CODE\n"
+		"       wijknet records purge\n"
+		"A record's content is a JSON object; --retention defaults to the federation's\n"
+		"retention period; --professional to the logged-in user.\n");
+	return cli_usage("records");
 }
 
 static int cmd_records_of(wn_client *c, int argc, char **argv)
@@ -308,7 +322,7 @@ static int cmd_records_of(wn_client *c, int argc, char **argv)
 		int rc;
 		if (argv[0][0] == 'p') {
 			if (r.professional == NULL)
-				r.professional = getenv("USER") ? getenv("USER") : "unknown";
+				r.professional = cli_login_name();
 			rc = wn_record_put(c, &r);
 		} else {
 			rc = wn_record_delete(c, r.bsn ? r.bsn : "", r.category ? r.category : "");
@@ -318,12 +332,7 @@ static int cmd_records_of(wn_client *c, int argc, char **argv)
 		const char *done = argv[0][0] == 'p' ? "stored" : "deleted";
 		return cli_done(json_pack("{s:s}", "done", done), "%s", done);
 	}
-	fprintf(stderr, "usage: wijknet records import FILE.jsonl\n"
-			"       wijknet records put --bsn BSN --category CODE --content JSON"
-			" [--professional ID] [--retention YYYY-MM-DD]\n"
-			"       wijknet records delete --bsn BSN --category CODE\n"
-			"       wijknet records purge\n");
-	return cli_usage("records");
+	return cli_records_usage();
 }
 
 static int cmd_records(wn_client *c, int argc, char **argv)
@@ -345,10 +354,20 @@ void cli_print_json(json_t *v)
 	json_decref(v);
 }
 
+const char *cli_login_name(void)
+{
+	/* the account the command runs as, also where $USER is not set (cron) */
+	struct passwd *pw = getpwuid(getuid());
+	if (pw != NULL && pw->pw_name != NULL && pw->pw_name[0] != '\0')
+		return pw->pw_name;
+	const char *s = getenv("USER");
+	return s != NULL && s[0] != '\0' ? s : "unknown";
+}
+
 void cli_default_actor(wn_actor *a)
 {
 	if (a->id == NULL)
-		a->id = getenv("USER") ? getenv("USER") : "unknown";
+		a->id = cli_login_name();
 	if (a->role == NULL)
 		a->role = "professional";
 }

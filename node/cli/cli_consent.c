@@ -13,9 +13,9 @@
 
 #define CONSENT_FILE_MAX (64 * 1024)
 
-static int consent_usage(void)
+int cli_consent_usage(void)
 {
-	fprintf(stderr,
+	fprintf(cli_usage_stream(),
 		"usage: wijknet consent register FILE.json [--actor ID --role ROLE] [--json]\n"
 		"       wijknet consent refuse FILE.json [--actor ID --role ROLE] [--json]\n"
 		"       wijknet consent revoke --consent ID [--actor ID --role ROLE]\n"
@@ -73,7 +73,7 @@ static int consent_list(wn_client *c, const char *bsn, int json)
 		cli_print_json(json_pack("{s:o}", "consents", arr));
 	} else {
 		printf("%-32s  %-8s  %-8s  %-10s  %-10s  %s\n", "CONSENT", "KIND", "STATUS", "FROM",
-		       "UNTIL", "REGISTERED (UTC)");
+		       "UNTIL", "REGISTERED (NL time)");
 		for (size_t i = 0; i < l->count; i++) {
 			wn_consent_info *k = &l->items[i];
 			printf("%-32s  %-8s  %-8s  %-10s  %-10s  ", k->id, k->kind, k->status,
@@ -90,7 +90,7 @@ static int consent_list(wn_client *c, const char *bsn, int json)
 int cli_consent(wn_client *c, int argc, char **argv)
 {
 	if (argc < 1)
-		return consent_usage();
+		return cli_consent_usage();
 	const char *sub = argv[0], *file = NULL, *id = NULL, *bsn = NULL, *v;
 	wn_actor actor = { NULL, NULL };
 	int json = 0;
@@ -115,7 +115,7 @@ int cli_consent(wn_client *c, int argc, char **argv)
 		return consent_list(c, bsn, json);
 	if (strcmp(sub, "revoke") == 0) {
 		if (id == NULL)
-			return consent_usage();
+			return cli_consent_usage();
 		int rc = wn_consent_revoke(c, id, &actor);
 		if (rc != 0)
 			return cli_fail("consent revoke", rc, c);
@@ -124,7 +124,7 @@ int cli_consent(wn_client *c, int argc, char **argv)
 	}
 	int refuse = strcmp(sub, "refuse") == 0;
 	if ((!refuse && strcmp(sub, "register") != 0) || file == NULL)
-		return consent_usage();
+		return cli_consent_usage();
 	char *doc = read_small_file(file), cid[WN_ID_LEN + 1];
 	if (doc == NULL)
 		return CLI_USAGE;

@@ -13,9 +13,9 @@
 #include "cli.h"
 #include "date.h"
 
-static int member_usage(void)
+int cli_member_usage(void)
 {
-	fprintf(stderr,
+	fprintf(cli_usage_stream(),
 		"usage: wijknet member join REQUEST.json [--json]\n"
 		"       wijknet member status [--json]\n"
 		"       wijknet member list [--json]\n"
@@ -133,7 +133,7 @@ static int member_opts_read(const char *cmd, int argc, char **argv, struct membe
 		else if ((v = cli_opt(argc, argv, &i, "--role")) != NULL)
 			o->actor.role = v;
 		else if (strcmp(argv[i], "--help") == 0)
-			return member_usage();
+			return cli_member_usage();
 		else if (argv[i][0] != '-' && o->target == NULL)
 			o->target = argv[i];
 		else
@@ -152,7 +152,7 @@ int cli_member(wn_client *c, int argc, char **argv)
 {
 	struct member_opts o;
 	if (argc < 1)
-		return member_usage();
+		return cli_member_usage();
 	const char *sub = argv[0];
 	int rc = member_opts_read("member", argc, argv, &o);
 	if (rc != 0)
@@ -160,7 +160,7 @@ int cli_member(wn_client *c, int argc, char **argv)
 	char *out = NULL, *doc = NULL;
 	if (strcmp(sub, "join") == 0) {
 		if ((doc = member_read_file(o.target)) == NULL)
-			return o.target ? CLI_USAGE : member_usage();
+			return o.target ? CLI_USAGE : cli_member_usage();
 		rc = wn_member_join(c, doc, &out);
 	} else if (strcmp(sub, "status") == 0) {
 		rc = wn_member_status(c, &out);
@@ -168,16 +168,16 @@ int cli_member(wn_client *c, int argc, char **argv)
 		rc = wn_member_list(c, &out);
 	} else if (strcmp(sub, "approve") == 0 || strcmp(sub, "reject") == 0) {
 		if (o.target == NULL)
-			return member_usage();
+			return cli_member_usage();
 		rc = wn_member_vote(c, &o.actor, o.target, strcmp(sub, "approve") == 0, o.reason, &out);
 	} else if (strcmp(sub, "notice") == 0) {
 		rc = wn_member_notice(c, &o.actor, o.immediate, o.reason, &out);
 	} else if (strcmp(sub, "end") == 0) {
 		if (o.target == NULL || o.reason == NULL)
-			return member_usage();
+			return cli_member_usage();
 		rc = wn_member_end(c, &o.actor, o.target, o.reason, &out);
 	} else {
-		return member_usage();
+		return cli_member_usage();
 	}
 	free(doc);
 	if (rc != 0) {
@@ -201,7 +201,7 @@ int cli_policy(wn_client *c, int argc, char **argv)
 {
 	struct member_opts o;
 	if (argc < 1)
-		return member_usage();
+		return cli_member_usage();
 	int rc = member_opts_read("policy", argc, argv, &o);
 	if (rc != 0)
 		return rc;
@@ -218,13 +218,29 @@ int cli_policy(wn_client *c, int argc, char **argv)
 		return 0;
 	}
 	if (strcmp(argv[0], "propose") != 0)
-		return member_usage();
+		return cli_member_usage();
 	if ((doc = member_read_file(o.target)) == NULL)
-		return o.target ? CLI_USAGE : member_usage();
+		return o.target ? CLI_USAGE : cli_member_usage();
 	rc = wn_policy_propose(c, &o.actor, doc, &out);
 	free(doc);
 	if (rc != 0)
 		return cli_fail("policy propose", rc, c);
+	if (!o.json) {
+		/* a policy proposal's subject is the version it makes, not a partner */
+		json_t *v = json_loads(out, 0, NULL), *subject = json_object_get(v, "partner");
+		char *text = NULL;
+		if (json_is_string(subject) &&
+		    strncmp(json_string_value(subject), "policy-v", 8) == 0) {
+			json_object_set(v, "policy", subject);
+			json_object_del(v, "partner");
+			text = json_dumps(v, JSON_COMPACT);
+		}
+		json_decref(v);
+		if (text != NULL) {
+			free(out);
+			out = text;
+		}
+	}
 	member_print(out, o.json);
 	free(out);
 	return 0;

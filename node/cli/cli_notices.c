@@ -35,7 +35,8 @@ static int letter_parse(struct letter_args *a, const char *cmd, int argc, char *
 		else if ((v = cli_opt(argc, argv, &i, "--channel")) ||
 			 (v = cli_opt(argc, argv, &i, "--how")))
 			a->channel = a->how = v;
-		else if ((v = cli_opt(argc, argv, &i, "--out")))
+		else if ((v = cli_opt(argc, argv, &i, "--out")) ||
+			 (v = cli_opt_renamed(argc, argv, &i, "--html", "--out")))
 			a->out = v;
 		else if ((v = cli_opt(argc, argv, &i, "--case")))
 			a->case_id = v;
@@ -68,9 +69,9 @@ static int letter_write(const char *path, const char *text)
 	return cli_done(json_pack("{s:s}", "written", path), "written: %s", path);
 }
 
-static int notices_usage(void)
+int cli_notices_usage(void)
 {
-	fprintf(stderr,
+	fprintf(cli_usage_stream(),
 		"usage: wijknet notices list [--all] [--json]\n"
 		"       wijknet notices show --notice ID [--json]\n"
 		"       wijknet notices render --notice ID [--out FILE|-]   (the letter, HTML)\n"
@@ -84,10 +85,10 @@ static int notices_print(const char *text)
 {
 	json_t *r = json_loads(text, 0, NULL), *x;
 	size_t i;
-	printf("%-32s  %-18s  %-14s  %-14s  %-10s  %-6s  %s\n", "NOTICE", "KIND", "FROM", "TO",
+	printf("%-32s  %-18s  %-20s  %-20s  %-10s  %-6s  %s\n", "NOTICE", "KIND", "FROM", "TO",
 	       "DUE", "STATUS", "");
 	json_array_foreach(json_object_get(r, "notices"), i, x) {
-		printf("%-32s  %-18s  %-14s  %-14s  %-10s  %-6s  %s%s\n",
+		printf("%-32s  %-18s  %-20s  %-20s  %-10s  %-6s  %s%s\n",
 		       json_string_value(json_object_get(x, "id")),
 		       json_string_value(json_object_get(x, "kind")),
 		       json_string_value(json_object_get(x, "source")),
@@ -108,7 +109,7 @@ int cli_notices(wn_client *c, int argc, char **argv)
 	char *text = NULL, *html = NULL;
 	int rc, status;
 	if (argc < 1)
-		return notices_usage();
+		return cli_notices_usage();
 	if ((status = letter_parse(&a, "notices", argc, argv, 1)) != 0)
 		return status;
 	const char *sub = argv[0];
@@ -133,11 +134,48 @@ int cli_notices(wn_client *c, int argc, char **argv)
 					    a.channel, "on", a.on),
 				  "notice %s: sent (%s)", a.id, a.channel);
 	} else {
-		status = notices_usage();
+		status = cli_notices_usage();
 	}
 	free(text);
 	free(html);
 	return status;
+}
+
+/* One rights request as text: its state, then each partner's. */
+static void rights_status_print_one(const json_t *r)
+{
+	size_t i;
+	json_t *p;
+	printf("%s  %-10s deadline %s  %s%s\n", json_string_value(json_object_get(r, "id")),
+	       json_string_value(json_object_get(r, "kind")),
+	       json_string_value(json_object_get(r, "deadline")),
+	       json_string_value(json_object_get(r, "state")),
+	       json_is_true(json_object_get(r, "overdue")) ? " (OVERDUE)" : "");
+	json_array_foreach(json_object_get(r, "partners"), i, p) {
+		const char *name = json_string_value(json_object_get(p, "name"));
+		printf("  %-26s %-12s %s\n", name ? name : json_string_value(json_object_get(p,
+											 "partner")),
+		       json_string_value(json_object_get(p, "status")),
+		       json_string_value(json_object_get(p, "deadline"))
+			       ? json_string_value(json_object_get(p, "deadline")) : "");
+	}
+}
+
+static int rights_status_print(const char *text)
+{
+	json_t *r = json_loads(text, 0, NULL), *x;
+	size_t i;
+	if (r == NULL)
+		return cli_error("rights status", WN_EJSON, "the node's answer is not JSON");
+	if (json_object_get(r, "requests") == NULL) {
+		rights_status_print_one(r);
+	} else {
+		json_array_foreach(json_object_get(r, "requests"), i, x)
+			rights_status_print_one(x);
+		printf("%zu rights request(s)\n", json_array_size(json_object_get(r, "requests")));
+	}
+	json_decref(r);
+	return 0;
 }
 
 /* wijknet rights status [--request ID] | rights answer --request ID [--out FILE] */
@@ -156,7 +194,7 @@ int cli_rights_status(wn_client *c, int argc, char **argv)
 	if ((rc = wn_rights_status(c, a.id, &a.actor, &text)) != 0)
 		return cli_fail(answer ? "rights answer" : "rights status", rc, c);
 	if (!answer)
-		status = puts(text) < 0;
+		status = a.json ? puts(text) < 0 : rights_status_print(text);
 	else if ((rc = wn_rights_letter_html(text, &html)) != 0)
 		status = cli_fail("rights answer", rc, NULL);
 	else
@@ -189,6 +227,15 @@ int cli_case_informed(wn_client *c, int argc, char **argv)
 			a.how);
 }
 
+int cli_backup_usage(void)
+{
+	fprintf(cli_usage_stream(),
+		"usage: wijknet backup --out DIR [--actor ID --role ROLE]\n"
+		"DIR: a directory the node may write, as the node sees it; the copy of its\n"
+		"database and key file (0600) goes into it.\n");
+	return cli_usage("backup");
+}
+
 /* wijknet backup --out DIR: the node writes the copy; DIR as the node sees it */
 int cli_backup(wn_client *c, int argc, char **argv)
 {
@@ -197,11 +244,8 @@ int cli_backup(wn_client *c, int argc, char **argv)
 	int status = letter_parse(&a, "backup", argc, argv, 0);
 	if (status != 0)
 		return status;
-	if (a.out == NULL) {
-		fprintf(stderr, "usage: wijknet backup --out DIR   (a directory the node may write; "
-			"the copy of its database and key file, 0600)\n");
-		return CLI_USAGE;
-	}
+	if (a.out == NULL)
+		return cli_backup_usage();
 	if (a.out[0] != '/') {
 		if (getcwd(abs, sizeof(abs) - strlen(a.out) - 2) == NULL)
 			return CLI_FAILURE;

@@ -10,9 +10,9 @@
 #include "cli.h"
 #include "fileio.h"
 
-static int report_usage(void)
+int cli_report_usage(void)
 {
-	fprintf(stderr,
+	fprintf(cli_usage_stream(),
 		"usage: wijknet report access --bsn BSN [--partners a,b | --own] [--deadline MS]\n"
 		"                 [--page N] [--json] [--out FILE|-] [--actor ID --role ROLE]\n"
 		"                 (--out: the page for the client; --page: 500 rows a list each)\n"
@@ -37,9 +37,15 @@ static void report_summary(const char *text)
 	json_t *r = json_loads(text, 0, NULL), *x;
 	size_t i;
 	json_int_t page = json_integer_value(json_object_get(r, "page"));
+	const char *scope = json_string_value(json_object_get(r, "scope"));
+	/* a partner's own part (Heerlen 9.3) is whole unless cut; never the complete report */
+	const char *state = json_is_true(json_object_get(r, "complete")) ? "complete"
+			    : scope != NULL && strcmp(scope, "own") == 0
+				    ? (json_object_get(r, "next_page") ? "this partner's own part, CUT"
+								       : "this partner's own part, whole")
+				    : "INCOMPLETE";
 	printf("access report %s%s (%s)\n", json_string_value(json_object_get(r, "request_id")),
-	       page > 1 ? ", a later page" : "",
-	       json_is_true(json_object_get(r, "complete")) ? "complete" : "INCOMPLETE");
+	       page > 1 ? ", a later page" : "", state);
 	if (page > 1)
 		printf("page %lld: rows %lld to %lld of each organisation's lists\n", (long long)page,
 		       (long long)(page - 1) * 500 + 1, (long long)page * 500);
@@ -84,7 +90,7 @@ static int report_html_file(int argc, char **argv)
 			return cli_unknown_option("report html", argv[i]);
 	}
 	if (in == NULL)
-		return report_usage();
+		return cli_report_usage();
 	char *text = NULL, *html = NULL;
 	size_t len = 0;
 	int rc = file_read_all(in, 16 * 1024 * 1024, &text, &len);
@@ -112,7 +118,7 @@ int cli_report_offline(int argc, char **argv)
 int cli_report(wn_client *c, int argc, char **argv)
 {
 	if (argc < 1 || strcmp(argv[0], "access") != 0)
-		return report_usage();
+		return cli_report_usage();
 	wn_report_params p;
 	memset(&p, 0, sizeof(p));
 	const char *v, *html = NULL;
@@ -152,7 +158,7 @@ int cli_report(wn_client *c, int argc, char **argv)
 		}
 	}
 	if (p.bsn == NULL) {
-		status = report_usage();
+		status = cli_report_usage();
 		goto out;
 	}
 	cli_default_actor(&p.actor);

@@ -8,9 +8,9 @@
 
 #include "cli.h"
 
-static int request_usage(void)
+int cli_request_usage(void)
 {
-	fprintf(stderr,
+	fprintf(cli_usage_stream(),
 		"usage: wijknet request --case ID --to PARTNER --bsn BSN --categories a,b,...\n"
 		"         --purpose CODE --ground CODE [--consent ID | --motivation FILE.json]\n"
 		"         [--note TEXT] [--request-id ID] [--approval ID] [--actor ID --role ROLE]\n"
@@ -106,7 +106,7 @@ int cli_request(wn_client *c, int argc, char **argv)
 	if (p.case_id == NULL || p.to == NULL || p.bsn == NULL || cats == NULL ||
 	    p.purpose == NULL || p.ground == NULL) {
 		free(cats);
-		return request_usage();
+		return cli_request_usage();
 	}
 	cli_default_actor(&p.actor);
 	const char **list = cli_split(cats, &p.ncategories);
@@ -139,9 +139,9 @@ out:
 	return status;
 }
 
-static int duty_usage(void)
+int cli_duty_usage(void)
 {
-	fprintf(stderr,
+	fprintf(cli_usage_stream(),
 		"usage: wijknet duty assert --case ID --bsn BSN --to PARTNER --categories a,b,...\n"
 		"         --motivation FILE.json [--hours N] [--actor ID --role ROLE]\n"
 		"Records this partner's own judgement that a conflict of duties justifies\n"
@@ -156,7 +156,7 @@ int cli_duty(wn_client *c, int argc, char **argv)
 	wn_actor actor = { NULL, NULL };
 	int hours = 0, status = 2;
 	if (argc < 1 || strcmp(argv[0], "assert") != 0)
-		return duty_usage();
+		return cli_duty_usage();
 	for (int i = 1; i < argc; i++) {
 		if ((v = cli_opt(argc, argv, &i, "--case")))
 			case_id = v;
@@ -187,7 +187,7 @@ int cli_duty(wn_client *c, int argc, char **argv)
 	}
 	if (case_id == NULL || bsn == NULL || to == NULL || cats == NULL || file == NULL) {
 		free(cats);
-		return duty_usage();
+		return cli_duty_usage();
 	}
 	cli_default_actor(&actor);
 	size_t n = 0;

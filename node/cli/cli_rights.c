@@ -11,9 +11,9 @@
 #include "cli.h"
 #include "date.h"
 
-static int rights_usage(void)
+int cli_rights_usage(void)
 {
-	fprintf(stderr,
+	fprintf(cli_usage_stream(),
 		"usage: wijknet rights request --bsn BSN\n"
 		"                 --kind correction|completion|deletion|shielding|objection\n"
 		"                 [--case ID] [--categories a,b] [--text TEXT] [--partners a,b] [--json]\n"
@@ -106,7 +106,7 @@ static int rights_print(wn_rights_result *r, const char *kind, int json)
 int cli_rights(wn_client *c, int argc, char **argv)
 {
 	if (argc < 1)
-		return rights_usage();
+		return cli_rights_usage();
 	wn_rights_params p;
 	memset(&p, 0, sizeof(p));
 	const char *sub = argv[0], *v, *id = NULL, *decision = NULL, *motivation = NULL;
@@ -169,7 +169,7 @@ int cli_rights(wn_client *c, int argc, char **argv)
 		int rc = wn_rights_ask_again(c, id, p.bsn, &p.actor, &r);
 		status = rc != 0 ? cli_fail("rights again", rc, c) : rights_print(r, NULL, json);
 	} else {
-		status = rights_usage();
+		status = cli_rights_usage();
 	}
 out:
 	free(clist);

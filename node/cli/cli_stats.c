@@ -8,9 +8,9 @@
 
 #include "cli.h"
 
-static int stats_usage(void)
+int cli_stats_usage(void)
 {
-	fprintf(stderr, "usage: wijknet stats --month YYYY-MM [--csv | --json]"
+	fprintf(cli_usage_stream(), "usage: wijknet stats --month YYYY-MM [--csv | --json]"
 			" [--actor ID --role ROLE]\n");
 	return cli_usage("stats");
 }
@@ -97,7 +97,7 @@ int cli_stats(wn_client *c, int argc, char **argv)
 			return cli_unknown_option("stats", argv[i]);
 	}
 	if (month == NULL || (csv && json))
-		return stats_usage();
+		return cli_stats_usage();
 	cli_default_actor(&actor);
 	char *text = NULL;
 	int rc = wn_stats(c, month, &actor, &text);

@@ -11,9 +11,9 @@
 #include "cli.h"
 #include "date.h"
 
-static int tp_usage(void)
+int cli_thirdparty_usage(void)
 {
-	fprintf(stderr,
+	fprintf(cli_usage_stream(),
 		"usage: wijknet thirdparty propose --case ID --bsn BSN --party P [--source S]\n"
 		"                 --categories a,b --purpose CODE\n"
 		"                 (--ground consent --consent ID | --ground CODE --motivation FILE.json)\n"
@@ -59,7 +59,7 @@ static int tp_list(wn_client *c, int json)
 int cli_thirdparty(wn_client *c, int argc, char **argv)
 {
 	if (argc < 1)
-		return tp_usage();
+		return cli_thirdparty_usage();
 	const char *sub = argv[0], *v, *file = NULL, *id = NULL, *name = NULL, *org = NULL;
 	const char *place = NULL, *signed_on = NULL;
 	char *cats = NULL, *motivation = NULL, today[16];
@@ -115,7 +115,7 @@ int cli_thirdparty(wn_client *c, int argc, char **argv)
 		char out[WN_ID_LEN + 1];
 		if (p.case_id == NULL || p.party == NULL || p.bsn == NULL || cats == NULL ||
 		    p.purpose == NULL || p.ground == NULL || (file == NULL) == (p.consent_id == NULL)) {
-			status = tp_usage();
+			status = cli_thirdparty_usage();
 			goto out;
 		}
 		if (file != NULL && (motivation = cli_read_json_file(file)) == NULL) {
@@ -134,7 +134,7 @@ int cli_thirdparty(wn_client *c, int argc, char **argv)
 				  "declaration, every partner of the case approves", out);
 	} else if (strcmp(sub, "declare") == 0) {
 		if (id == NULL || name == NULL || org == NULL || place == NULL) {
-			status = tp_usage();
+			status = cli_thirdparty_usage();
 			goto out;
 		}
 		if (signed_on == NULL) {
@@ -151,7 +151,7 @@ int cli_thirdparty(wn_client *c, int argc, char **argv)
 	} else if (strcmp(sub, "approve") == 0 || strcmp(sub, "reject") == 0) {
 		int approve = strcmp(sub, "approve") == 0;
 		if (id == NULL) {
-			status = tp_usage();
+			status = cli_thirdparty_usage();
 			goto out;
 		}
 		if ((rc = wn_thirdparty_decide(c, id, approve, &p.actor)) != 0) {
@@ -162,7 +162,7 @@ int cli_thirdparty(wn_client *c, int argc, char **argv)
 		status = cli_done(json_pack("{s:s,s:s}", "approval", id, "decision", d),
 				  "third-party disclosure %s %s", id, d);
 	} else {
-		status = tp_usage();
+		status = cli_thirdparty_usage();
 	}
 out:
 	free(list);

@@ -6,9 +6,12 @@
  * an older one is refused (witness.c), so no disclosure entry is lost
  * without anyone seeing it.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 
@@ -50,6 +53,27 @@ static int backup_database(struct node *n, const char *path, char *err, size_t e
 	return rc;
 }
 
+/* The backup's directory: made (0700) when only it is missing, so that a
+ * mistyped path is said rather than built. *made when this call made it. */
+static int backup_make_dir(const char *dir, int *made, char *err, size_t errcap)
+{
+	struct stat st;
+	if (stat(dir, &st) == 0) {
+		if (S_ISDIR(st.st_mode))
+			return 0;
+		snprintf(err, errcap, "%s: not a directory", dir);
+		return WN_EINVAL;
+	}
+	if (mkdir(dir, 0700) == 0) {
+		*made = 1;
+		return 0;
+	}
+	snprintf(err, errcap, "%s: cannot make the directory: %s%s", dir, strerror(errno),
+		 errno == ENOENT ? " (only its last part is made: does the path above it exist?)"
+				 : "");
+	return errno == ENOENT || errno == ENOTDIR ? WN_EINVAL : WN_EIO;
+}
+
 json_t *local_backup(struct node *n, json_t *rq)
 {
 	char err[512] = "", *db = NULL, *keys = NULL, *kbuf = NULL;
@@ -73,8 +97,9 @@ json_t *local_backup(struct node *n, json_t *rq)
 			 dir);
 		rc = WN_EEXISTS;
 	}
+	int made = 0;
 	if (rc == 0)
-		rc = file_make_parent_dirs(db, 0700, err, sizeof(err));
+		rc = backup_make_dir(dir, &made, err, sizeof(err));
 	if (rc == 0)
 		rc = backup_database(n, db, err, sizeof(err));
 	if (rc == 0 && (rc = file_read_all(n->keys_path, 4096, &kbuf, &klen)) == 0)
@@ -94,6 +119,8 @@ json_t *local_backup(struct node *n, json_t *rq)
 		if (rc != WN_EEXISTS) { /* nothing half-made is left */
 			remove(db);
 			remove(keys);
+			if (made)
+				rmdir(dir);
 		}
 		out = local_error(rc, err[0] ? err : NULL);
 	}

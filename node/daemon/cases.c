@@ -114,7 +114,7 @@ static int case_people(struct case_new *c, const json_t *bsns, char *err, size_t
 	json_array_foreach(bsns, i, x) {
 		char commit[HOUSEHOLD_COMMIT_HEX + 1];
 		if (bsn_validate(json_string_value(x)) != 0) {
-			snprintf(err, errcap, "field 'people': item %zu is not a valid BSN (11-proef)", i);
+			snprintf(err, errcap, "field 'people': item %zu is not a valid BSN (11-proef)", i + 1);
 			return WN_EBSN;
 		}
 		for (j = 0; j < i; j++)
@@ -208,16 +208,22 @@ static int case_basis_urgent(struct case_new *c, const json_t *urgent, char *err
 	const char *interest = json_string_value(json_object_get(urgent, "interest"));
 	const char *text = json_string_value(json_object_get(urgent, "explanation"));
 	int known = 0;
+	for (size_t i = 0; interest != NULL && urgent_interests[i] != NULL; i++)
+		known |= strcmp(urgent_interests[i], interest) == 0;
+	/* the interest first: a wrong one is named before what else is lacking */
+	if (json_object_get(urgent, "interest") != NULL && !known) {
+		snprintf(err, errcap, "field 'urgent': interest '%.40s' is none of urgent_health, "
+			 "development_delay, serious_harm, serious_nuisance",
+			 interest ? interest : "(not a string)");
+		return WN_EMOTIVATION;
+	}
 	if (schema_check(urgent, urgent_fields, detail, sizeof(detail)) != 0) {
 		snprintf(err, errcap, "field 'urgent': %s", detail);
 		return WN_EMOTIVATION;
 	}
-	for (size_t i = 0; urgent_interests[i] != NULL; i++)
-		known |= strcmp(urgent_interests[i], interest) == 0;
-	if (!known || !schema_text_given(text, URGENT_TEXT_MIN)) {
-		snprintf(err, errcap, "field 'urgent': the interest (urgent_health, "
-			 "development_delay, serious_harm or serious_nuisance) and an explanation "
-			 "of at least %d characters that are not spaces", URGENT_TEXT_MIN);
+	if (!schema_text_given(text, URGENT_TEXT_MIN)) {
+		snprintf(err, errcap, "field 'urgent': the explanation is too short: at least %d "
+			 "characters that are not spaces", URGENT_TEXT_MIN);
 		return WN_EMOTIVATION;
 	}
 	int rc = household_keyed_hash(c->key, urgent, hash);

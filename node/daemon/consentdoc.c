@@ -97,7 +97,7 @@ static int check_list(const json_t *arr, const char *field, int (*valid)(const c
 	json_array_foreach(arr, i, x) {
 		const char *s = json_string_value(x);
 		if (s == NULL || !valid(s)) {
-			snprintf(err, errcap, "field '%s': item %zu is not %s", field, i, what);
+			snprintf(err, errcap, "field '%s': item %zu is not %s", field, i + 1, what);
 			return code;
 		}
 		for (j = 0; j < i; j++) {
@@ -296,7 +296,7 @@ int consentdoc_check(const json_t *doc, int refusal, const char *today, int max_
 	json_t *s;
 	json_array_foreach(signers, i, s) {
 		if ((rc = schema_check(s, signer_fields, detail, sizeof(detail))) != 0) {
-			snprintf(err, errcap, "field 'signers': item %zu: %s", i, detail);
+			snprintf(err, errcap, "field 'signers': item %zu: %s", i + 1, detail);
 			return rc;
 		}
 		const char *role = json_string_value(json_object_get(s, "role"));
@@ -304,17 +304,17 @@ int consentdoc_check(const json_t *doc, int refusal, const char *today, int max_
 		if (strcmp(role, "subject") != 0 && strcmp(role, "parent") != 0 &&
 		    strcmp(role, "guardian") != 0 && strcmp(role, "representative") != 0) {
 			snprintf(err, errcap, "field 'signers': item %zu: role must be subject, parent, "
-				 "guardian or representative", i);
+				 "guardian or representative", i + 1);
 			return WN_ESCHEMA;
 		}
 		if ((strcmp(role, "representative") == 0) != (kind != NULL)) {
 			snprintf(err, errcap, "field 'signers': item %zu: a representative names the kind "
-				 "of representation ('representation'), and only a representative", i);
+				 "of representation ('representation'), and only a representative", i + 1);
 			return WN_ESCHEMA;
 		}
 		if (kind != NULL && !array_has_cstr(consentdoc_representations, kind)) {
 			snprintf(err, errcap, "field 'signers': item %zu: representation is curatele, "
-				 "mentorschap, bewind or volmacht", i);
+				 "mentorschap, bewind or volmacht", i + 1);
 			return WN_ESCHEMA;
 		}
 	}

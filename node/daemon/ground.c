@@ -11,6 +11,7 @@
 #include "vocab.h"
 
 #define MOTIVATION_TEXT_MIN 10 /* a reason, not a placeholder */
+#define MOTIVATION_TEXT_MIN_STR "10"
 
 const char *const ground_interests[] = { "urgent_health", "serious_harm", "serious_nuisance",
 					 NULL };
@@ -39,6 +40,16 @@ static int text_given(const json_t *m, const char *field)
 {
 	return schema_text_given(json_string_value(json_object_get(m, field)),
 				 MOTIVATION_TEXT_MIN);
+}
+
+/* What is wrong with a text the motivation needs: absent, or too short to
+ * be a reason (a word or two). */
+static const char *text_lack(const json_t *m, const char *field)
+{
+	const char *v = json_string_value(json_object_get(m, field));
+	return schema_text_given(v, 1) ? "is too short (a reason of at least "
+					 MOTIVATION_TEXT_MIN_STR " characters)"
+				       : "is missing";
 }
 
 int ground_is_consent(const char *ground)
@@ -93,13 +104,15 @@ int ground_check_motivation(const char *ground, const json_t *motivation, char *
 		return WN_EMOTIVATION;
 	}
 	if (!text_given(motivation, "subsidiarity")) {
-		snprintf(err, errcap, "motivation: 'subsidiarity' is missing: why less invasive "
-			 "sharing does not suffice (Bijlage 3 step II)");
+		snprintf(err, errcap, "motivation: 'subsidiarity' %s: why less invasive "
+			 "sharing does not suffice (Bijlage 3 step II)",
+			 text_lack(motivation, "subsidiarity"));
 		return WN_EMOTIVATION;
 	}
 	if (!text_given(motivation, "proportionality")) {
-		snprintf(err, errcap, "motivation: 'proportionality' is missing: why the sharing is "
-			 "proportional to its aim (Bijlage 3 step III)");
+		snprintf(err, errcap, "motivation: 'proportionality' %s: why the sharing is "
+			 "proportional to its aim (Bijlage 3 step III)",
+			 text_lack(motivation, "proportionality"));
 		return WN_EMOTIVATION;
 	}
 	/* without consent, only one of the three exceptions allows the sharing */

@@ -190,7 +190,7 @@ static int lookup_people(struct lookup *l, json_t *rq, char *err, size_t errcap)
 	}
 	json_array_foreach(l->people, i, x) {
 		if (schema_check(x, person_rq_fields, detail, sizeof(detail)) != 0) {
-			snprintf(err, errcap, "field 'people': item %zu: %s", i, detail);
+			snprintf(err, errcap, "field 'people': item %zu: %s", i + 1, detail);
 			return WN_ESCHEMA;
 		}
 		if (bsn_validate(json_string_value(json_object_get(x, "bsn"))) != 0) {

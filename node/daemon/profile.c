@@ -55,7 +55,7 @@ static int profile_check_grounds(config *cfg, const json_t *grounds, const char 
 	json_array_foreach(grounds, i, x) {
 		if (!vocab_ground_known(json_string_value(x))) {
 			snprintf(err, errcap, "%s: in 'profile': field '%s': item %zu is not a "
-				 "lawful ground (%s)", config_file(cfg), key, i,
+				 "lawful ground (%s)", config_file(cfg), key, i + 1,
 				 "consent, legal_obligation, vital_interest, public_task, "
 				 "legitimate_interest, contract, conflict_of_duties");
 			return WN_ECONFIG;
@@ -87,7 +87,7 @@ int profile_load(config *cfg, const json_t *obj, struct profile *out, char *err,
 	json_array_foreach(share, i, x) {
 		if (vocab_category(json_string_value(x)) == NULL) {
 			snprintf(err, errcap, "%s: in 'profile': field 'share': item %zu is not a "
-				 "category of the vocabulary", config_file(cfg), i);
+				 "category of the vocabulary", config_file(cfg), i + 1);
 			return WN_ECONFIG;
 		}
 	}

@@ -1203,7 +1203,10 @@ static json_t *rights_decide(struct node *n, json_t *rq)
 				   "refused");
 	/* a refusal is motivated (G-P 8) */
 	if (strcmp(x.decision, "refused") == 0 && !schema_text_given(x.motivation, 10))
-		return local_error(WN_EMOTIVATION, "a refusal is motivated: give --motivation");
+		return local_error(WN_EMOTIVATION, schema_text_given(x.motivation, 1)
+			? "a refusal is motivated: the --motivation given is too short (a reason "
+			  "of at least 10 characters)"
+			: "a refusal is motivated: give --motivation");
 	if ((rc = db_writer_run(n->writer, rights_decide_run, &x)) != 0) {
 		OPENSSL_cleanse(x.index, sizeof(x.index));
 		json_decref(x.categories);
@@ -1413,10 +1416,17 @@ static json_t *rights_status_one(struct node *n, const char *id, const char *tod
 				      "deadline", sqlite3_column_text(st, 2), "kind",
 				      sqlite3_column_text(st, 3));
 			static const char *const opt[] = { "categories", "text", "case" };
-			for (int i = 0; r != NULL && i < 3; i++)
-				if (sqlite3_column_type(st, 4 + i) != SQLITE_NULL)
-					json_object_set_new(r, opt[i], json_string((const char *)
-						sqlite3_column_text(st, 4 + i)));
+			for (int i = 0; r != NULL && i < 3; i++) {
+				const char *v = (const char *)sqlite3_column_text(st, 4 + i);
+				if (v == NULL)
+					continue;
+				/* the categories are stored as a JSON array, and given as one */
+				json_t *arr = i == 0 ? json_loads(v, 0, NULL) : NULL;
+				json_object_set_new(r, opt[i], json_is_array(arr) ? arr
+								: json_string(v));
+				if (arr != NULL && !json_is_array(arr))
+					json_decref(arr);
+			}
 		}
 	}
 	sqlite3_finalize(st);

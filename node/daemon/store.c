@@ -344,7 +344,7 @@ int store_import_stage(db *d, const struct node_keys *k, const char *import_id,
 		json_int_t line = json_integer_value(json_object_get(item, "line"));
 		json_t *rec = json_object_get(item, "record");
 		if (line <= 0 || rec == NULL) {
-			snprintf(err, errcap, "import item %zu: expected {line, record}", i);
+			snprintf(err, errcap, "import item %zu: expected {line, record}", i + 1);
 			return WN_ESCHEMA;
 		}
 		if ((rc = store_validate_record(rec, detail, sizeof(detail))) != 0) {

@@ -290,8 +290,10 @@ static void test_r20_integrity_checkpoints_signed_and_cosigned(void **state)
 	/* an entry beyond the log: a negative answer (1), in JSON too */
 	assert_int_equal(cli(f, "radar", "audit prove --entry 99999999 --json"), 1);
 	assert_true(cli_out_has(f, "\"exit\": 1"));
-	/* a checkpoint checked against the wrong owner's certificate */
+	/* a checkpoint checked against the wrong owner's certificate: a fault, and
+	 * a hint whose certificate it was */
 	expect_fault(f, "data/broker.db", "--cert ca/radar.crt", "bad_signature", 0);
+	assert_true(cli_err_has(f, "ca/radar.crt is the certificate of"));
 	/* not a log at all, or no file: invalid input (exit 2), not a fault found */
 	assert_int_equal(write_file(f, "not-a.db", "hello"), 0);
 	assert_int_equal(audit(f, "verify --db not-a.db"), 2);

@@ -747,6 +747,10 @@ static void test_r20_integrity_backup_restore_behind_witness_refused(void **stat
 			       "cmp -s bk/radar.db.keys data/radar.db.keys"), 0);
 	assert_int_equal(cli(f, "radar", "audit verify --db bk/radar.db"), 0);
 	assert_int_not_equal(cli(f, "radar", "backup --out bk"), 0); /* not over a backup */
+	/* a mistyped path is said, not built: only the last directory is made */
+	assert_int_equal(cli(f, "radar", "backup --out nosuch/bk"), 2);
+	assert_true(cli_err_has(f, "does the path above it exist"));
+	assert_int_not_equal(fed_sh(f, "test -e nosuch"), 0);
 	long kept = dbq(f, "bk/radar.db", "SELECT COUNT(*) FROM ledger");
 	assert_true(kept >= 2);
 	/* life goes on; the broker witnesses the longer ledger */

@@ -929,7 +929,7 @@ static void test_r05_categories_import_2500_lines(void **state)
 	if (st != 0)
 		fed_sh(f, "cat cli.err >&2");
 	assert_int_equal(st, 0);
-	assert_int_equal(fed_sh(f, "grep -q 'imported 2500 records' cli.out"), 0);
+	assert_int_equal(fed_sh(f, "grep -q 'imported 2500 record(s)' cli.out"), 0);
 	assert_int_equal(records_count(f, "radar"), before + 2500);
 	assert_int_equal(fed_db_count(f, "data/radar.db", "SELECT COUNT(*) FROM import_staging"), 0);
 }

@@ -669,6 +669,9 @@ static void test_r23_municipality_ends_membership(void **state)
 	assert_int_equal(cli(f, "gemeente-heerlen", "member end sevagram --reason 'afspraken "
 			 "niet nagekomen, na overleg'"), 0);
 	assert_int_equal(wait_status_everywhere(f, "sevagram", "ended", NNODES), 0);
+	/* a member that left is out, not down: health does not alarm for it */
+	assert_int_equal(cli(f, "gemeente-heerlen", "health"), 0);
+	assert_true(cli_out_has(f, "ended or revoked not counted"));
 	/* counted again without it: two of three is a majority, with the municipality */
 	int64_t end = time_mono_ms() + SETTLE_MS;
 	do {

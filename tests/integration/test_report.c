@@ -1101,7 +1101,12 @@ static void test_r18_rectify_answered_end_to_end(void **state)
 	/* the CLI shows it and writes the letter */
 	snprintf(args, sizeof(args), "rights status --request %s", id);
 	assert_int_equal(cli(f, "gemeente-heerlen", args), 0);
+	assert_true(cli_out_has(f, "  answered"));
+	assert_true(cli_out_has(f, "Radar"));
+	snprintf(args, sizeof(args), "rights status --request %s --json", id);
+	assert_int_equal(cli(f, "gemeente-heerlen", args), 0);
 	assert_true(cli_out_has(f, "\"answered\""));
+	assert_true(cli_out_has(f, "\"categories\": [")); /* a list, as it was asked */
 	snprintf(args, sizeof(args), "rights answer --request %s --out answer.html", id);
 	assert_int_equal(cli(f, "gemeente-heerlen", args), 0);
 	assert_true(cli_out_has(f, "written"));

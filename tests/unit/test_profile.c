@@ -60,8 +60,8 @@ static void r06_partner_profile_read_strictly(void **state)
 	} bad[] = {
 		{ "{\"lookups\": \"sometimes\"}", "field 'lookups': expected answer, consent_required or never" },
 		{ "{\"shielded_lookups\": \"hide\"}", "field 'shielded_lookups': expected known, not_known or refused" },
-		{ "{\"share\": [\"leefgebied.onbekend\"]}", "field 'share': item 0" },
-		{ "{\"grounds\": [\"because\"]}", "field 'grounds': item 0" },
+		{ "{\"share\": [\"leefgebied.onbekend\"]}", "field 'share': item 1" },
+		{ "{\"grounds\": [\"because\"]}", "field 'grounds': item 1" },
 		{ "{\"lookup\": \"answer\"}", "lookup" },
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
