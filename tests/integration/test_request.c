@@ -1391,7 +1391,8 @@ static void test_r06_partner_profile_known_on_consent(void **state)
 
 /* ---- r08: a third party ----------------------------------------------- */
 
-static int tp_propose(struct fed *f, const char *const *cats, size_t n, char id[WN_ID_LEN + 1])
+/* A proposal to give weller radar's cats of BSN_A in case_main, on an interest. */
+static wn_thirdparty_proposal tp_proposal(const char *const *cats, size_t n)
 {
 	wn_thirdparty_proposal p;
 	memset(&p, 0, sizeof(p));
@@ -1405,6 +1406,12 @@ static int tp_propose(struct fed *f, const char *const *cats, size_t n, char id[
 	p.ground = "legitimate_interest";
 	p.motivation_json = MOTIVATION;
 	p.actor = ACTOR;
+	return p;
+}
+
+static int tp_propose(struct fed *f, const char *const *cats, size_t n, char id[WN_ID_LEN + 1])
+{
+	wn_thirdparty_proposal p = tp_proposal(cats, n);
 	wn_client *c = client_of(f, GEMEENTE);
 	int rc = wn_thirdparty_propose(c, &p, id);
 	if (rc != 0)
@@ -1534,18 +1541,9 @@ static void test_r08_third_party_consent_required_source(void **state)
 	const char *const cats[] = { "leefgebied.huisvesting" };
 	char case_mh[WN_ID_LEN + 1], id[WN_ID_LEN + 1], cid[WN_ID_LEN + 1];
 	assert_int_equal(open_case(f, "multiprobleem", members, 1, case_mh), 0);
-	wn_thirdparty_proposal p;
-	memset(&p, 0, sizeof(p));
+	wn_thirdparty_proposal p = tp_proposal(cats, 1);
 	p.case_id = case_mh;
-	p.bsn = BSN_A;
-	p.party = "weller";
 	p.source = "mondriaan";
-	p.categories = cats;
-	p.ncategories = 1;
-	p.purpose = "plan_van_aanpak";
-	p.ground = "legitimate_interest";
-	p.motivation_json = MOTIVATION;
-	p.actor = ACTOR;
 	wn_client *g = client_of(f, GEMEENTE), *m = client_of(f, MONDRIAAN);
 	assert_int_equal(wn_thirdparty_propose(g, &p, id), 0);
 	assert_int_equal(tp_declare(f, id), 0);
