@@ -78,7 +78,7 @@ int cli_status_of(int rc)
 {
 	static const int usage[] = { WN_EINVAL, WN_ESCHEMA, WN_EJSON, WN_ETOOBIG, WN_EBSN,
 				     WN_EPURPOSE, WN_ECLUSTER, WN_ECATEGORY, WN_EGROUND,
-				     WN_ECONFIG };
+				     WN_EMOTIVATION, WN_ECONFIG };
 	static const int failure[] = { WN_ENOMEM, WN_EIO, WN_EDB, WN_ECRYPTO, WN_ETRANSPORT,
 				       WN_ETIMEOUT, WN_EUNAVAILABLE, WN_ESTATE, WN_EPROTO,
 				       WN_ESIG, WN_ECERT, WN_ESEAL, WN_ENORECEIPT, WN_ETAMPERED };

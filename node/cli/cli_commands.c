@@ -173,6 +173,11 @@ static int cmd_lookup(wn_client *c, int argc, char **argv)
 		status = cli_lookup_usage();
 		goto out;
 	}
+	if (p.bsn != NULL && strcmp(p.ground, "consent") == 0 && p.consent_id == NULL) {
+		status = cli_invalid("lookup", "--ground consent names the person's consent: "
+				     "--consent ID");
+		goto out;
+	}
 	cli_default_actor(&p.actor);
 	if (household != NULL)
 		p.people = people = lookup_household(household, &p.npeople);

@@ -108,6 +108,10 @@ int cli_request(wn_client *c, int argc, char **argv)
 		free(cats);
 		return cli_request_usage();
 	}
+	if (strcmp(p.ground, "consent") == 0 && p.consent_id == NULL && p.approval == NULL) {
+		free(cats);
+		return cli_invalid("request", "--ground consent names the consent: --consent ID");
+	}
 	cli_default_actor(&p.actor);
 	const char **list = cli_split(cats, &p.ncategories);
 	p.categories = list;

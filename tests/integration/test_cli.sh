@@ -54,6 +54,13 @@ for cmd in "health" "directory" "lookup" "request" "duty assert" "thirdparty pro
     check "$cmd --help names the command" grep -q "$first" "$T/out"
 done
 
+# --help gives a command's own options, not only its summary
+check_rc "case open --help exits 0" 0 "$WN" case open --help
+check "case open --help names the urgent file's format" grep -q -- "--urgent" "$T/out"
+check "case person --help names the reasons" grep -q "moved_in" "$T/out"
+check_rc "records --help exits 0" 0 "$WN" records put --help
+check "records --help names put's options" grep -q -- "--retention" "$T/out"
+
 # the node cannot be reached: a failure (4), said in JSON too under --json
 check_rc "an unreachable node is a failure" 4 \
     "$WN" --socket "ipc://$T/none.sock" lookup --bsn 111222333 --purpose intake --ground consent

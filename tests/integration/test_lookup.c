@@ -334,6 +334,14 @@ static void test_r02_known_named_partners_only(void **state)
 	assert_int_not_equal(fed_sh(f, "grep -q radar cli.out"), 0);
 	assert_int_equal(disclosures_count(f, "radar"), before[RADAR] + 1);
 	assert_int_equal(disclosures_count(f, "xonar"), before[XONAR] + 2);
+	/* a ground without what it rests on is invalid input (2), and nobody is asked */
+	assert_int_equal(cli(f, "alcander", "lookup --bsn " BSN_KNOWN " --purpose intake"
+			     " --ground public_task"), 2);
+	assert_true(cli_err_has(f, "motivation"));
+	assert_int_equal(cli(f, "alcander", "lookup --bsn " BSN_KNOWN " --purpose intake"
+			     " --ground consent"), 2);
+	assert_true(cli_err_has(f, "--consent ID"));
+	assert_int_equal(disclosures_count(f, "xonar"), before[XONAR] + 2);
 }
 
 static void test_r02_known_r26_clusters_scope(void **state)
