@@ -308,6 +308,8 @@ static int cmd_partners(wn_client *c, int health, int argc, char **argv)
 			if (health) {
 				json_object_set_new(e, "state", json_string(p->state));
 				json_object_set_new(e, "rtt_ms", json_real(p->rtt_ms));
+				/* whether its state counts toward exit 3 */
+				json_object_set_new(e, "counted", json_boolean(partner_expected_up(p)));
 			} else {
 				json_object_set_new(e, "address", json_string(p->address));
 			}

@@ -141,24 +141,26 @@ int cli_notices(wn_client *c, int argc, char **argv)
 	return status;
 }
 
+/* A string member of o, or "-". */
+static const char *str_of(const json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+	return s != NULL ? s : "-";
+}
+
 /* One rights request as text: its state, then each partner's. */
 static void rights_status_print_one(const json_t *r)
 {
 	size_t i;
 	json_t *p;
-	printf("%s  %-10s deadline %s  %s%s\n", json_string_value(json_object_get(r, "id")),
-	       json_string_value(json_object_get(r, "kind")),
-	       json_string_value(json_object_get(r, "deadline")),
-	       json_string_value(json_object_get(r, "state")),
+	printf("%s  %-10s deadline %s  %s%s\n", str_of(r, "id"), str_of(r, "kind"),
+	       str_of(r, "deadline"), str_of(r, "state"),
 	       json_is_true(json_object_get(r, "overdue")) ? " (OVERDUE)" : "");
-	json_array_foreach(json_object_get(r, "partners"), i, p) {
-		const char *name = json_string_value(json_object_get(p, "name"));
-		printf("  %-26s %-12s %s\n", name ? name : json_string_value(json_object_get(p,
-											 "partner")),
-		       json_string_value(json_object_get(p, "status")),
-		       json_string_value(json_object_get(p, "deadline"))
-			       ? json_string_value(json_object_get(p, "deadline")) : "");
-	}
+	json_array_foreach(json_object_get(r, "partners"), i, p)
+		printf("  %-26s %-12s %s\n",
+		       json_object_get(p, "name") ? str_of(p, "name") : str_of(p, "partner"),
+		       str_of(p, "status"), json_object_get(p, "deadline") ? str_of(p, "deadline")
+									     : "");
 }
 
 static int rights_status_print(const char *text)

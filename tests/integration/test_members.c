@@ -672,6 +672,8 @@ static void test_r23_municipality_ends_membership(void **state)
 	/* a member that left is out, not down: health does not alarm for it */
 	assert_int_equal(cli(f, "gemeente-heerlen", "health"), 0);
 	assert_true(cli_out_has(f, "ended or revoked not counted"));
+	assert_int_equal(cli(f, "gemeente-heerlen", "health --json"), 0);
+	assert_true(cli_out_has(f, "\"counted\": false"));
 	/* counted again without it: two of three is a majority, with the municipality */
 	int64_t end = time_mono_ms() + SETTLE_MS;
 	do {
