@@ -201,7 +201,6 @@ int cli_int(const char *what, const char *opt, const char *v, long long min, lon
 	return 0;
 }
 
-/* The lines of the usage that concern cmd, for `wijknet CMD --help`. */
 /* The commands whose options have a usage of their own. */
 static const struct {
 	const char *cmd;
@@ -218,6 +217,8 @@ static const struct {
 	{ "thirdparty", cli_thirdparty_usage },
 };
 
+/* `wijknet CMD --help`: the command's own usage, else the lines of the
+ * overall usage that concern it. */
 static int usage_of(const char *cmd)
 {
 	for (size_t k = 0; k < sizeof(command_usage) / sizeof(command_usage[0]); k++)

@@ -114,7 +114,8 @@ static int case_people(struct case_new *c, const json_t *bsns, char *err, size_t
 	json_array_foreach(bsns, i, x) {
 		char commit[HOUSEHOLD_COMMIT_HEX + 1];
 		if (bsn_validate(json_string_value(x)) != 0) {
-			snprintf(err, errcap, "field 'people': item %zu is not a valid BSN (11-proef)", i + 1);
+			snprintf(err, errcap, "field 'people': item %zu is not a valid BSN (11-proef)",
+				 i + 1);
 			return WN_EBSN;
 		}
 		for (j = 0; j < i; j++)

@@ -11,7 +11,8 @@
 #include "vocab.h"
 
 #define MOTIVATION_TEXT_MIN 10 /* a reason, not a placeholder */
-#define MOTIVATION_TEXT_MIN_STR "10"
+#define GROUND_STR_(x) #x
+#define GROUND_STR(x) GROUND_STR_(x) /* a number in a message, written once */
 
 const char *const ground_interests[] = { "urgent_health", "serious_harm", "serious_nuisance",
 					 NULL };
@@ -48,7 +49,7 @@ static const char *text_lack(const json_t *m, const char *field)
 {
 	const char *v = json_string_value(json_object_get(m, field));
 	return schema_text_given(v, 1) ? "is too short (a reason of at least "
-					 MOTIVATION_TEXT_MIN_STR " characters)"
+					 GROUND_STR(MOTIVATION_TEXT_MIN) " characters)"
 				       : "is missing";
 }
 
