@@ -206,15 +206,19 @@ int wn_import_begin(wn_client *c, wn_import **out);
 
 /* Adds one JSON line {"bsn","category","content","professional","retention"?};
  * line is its number in the source file, used in error messages. Each
- * 1000 lines go to the node as a chunk, which it checks line by line.
+ * 1000 lines, or fewer that near the node's limit on one request, go to
+ * the node as a chunk, which it checks line by line. The first error ends
+ * the import: later calls return it, and wn_import_commit imports nothing.
  * Errors: WN_EJSON (json_line is not a JSON object), WN_EBSN, WN_ECATEGORY
- * (a line of the chunk fails the node's check). */
+ * (a line of the chunk fails the node's check), WN_ETOOBIG (one line past
+ * the limit). */
 int wn_import_add(wn_import *im, long line, const char *json_line);
 
 /* Commits everything added; *imported = records written. Frees im. The
- * lines not yet sent go with it; after an error nothing is imported.
+ * lines not yet sent go with it; after an error, here or in an earlier
+ * wn_import_add, nothing is imported, and that error is returned.
  * Errors: WN_EBSN, WN_ECATEGORY (a line of the last chunk fails the node's
- * check). */
+ * check), WN_EJSON, WN_ETOOBIG. */
 int wn_import_commit(wn_import *im, long *imported);
 
 /* Drops everything staged. Frees im. */

@@ -16,6 +16,7 @@
 #include "wijknet.h"
 #include "client.h"
 #include "error.h"
+#include "transport.h"
 
 /* One connection to the local node. Calls from several threads are made
  * one at a time (a REQ socket has one request in flight); each call's
@@ -89,6 +90,23 @@ void wn_client_close(wn_client *c)
 	free(c);
 }
 
+/* A request holding null: an argument was missing or not UTF-8. Members and
+ * array items one level down are looked at, as the requests are built. */
+static int client_has_null(const json_t *req)
+{
+	const char *k;
+	json_t *v, *x;
+	size_t i;
+	json_object_foreach((json_t *)req, k, v) {
+		if (json_is_null(v))
+			return 1;
+		json_array_foreach(v, i, x)
+			if (json_is_null(x))
+				return 1;
+	}
+	return 0;
+}
+
 int client_call(wn_client *c, json_t *req, json_t **result)
 {
 	char *text = NULL;
@@ -97,9 +115,21 @@ int client_call(wn_client *c, json_t *req, json_t **result)
 	if (c == NULL || req == NULL)
 		return WN_EINVAL;
 	client_errbuf(c)[0] = '\0';
+	if (client_has_null(req)) {
+		snprintf(client_errbuf(c), CLIENT_ERRMSG_LEN, "a text argument is missing or not "
+			 "UTF-8");
+		return WN_EINVAL;
+	}
 	text = json_dumps(req, JSON_COMPACT);
 	if (text == NULL)
 		return WN_ENOMEM;
+	/* the node reads no request past its limit: said here, not as a lost connection */
+	if (strlen(text) > TRANSPORT_MSG_MAX) {
+		free(text);
+		snprintf(client_errbuf(c), CLIENT_ERRMSG_LEN, "the request is larger than the "
+			 "node takes (%d bytes)", TRANSPORT_MSG_MAX);
+		return WN_ETOOBIG;
+	}
 	/* one request in flight on the socket: a second thread waits its turn */
 	pthread_mutex_lock(&c->call_lock);
 	nng_socket_set_ms(c->sock, NNG_OPT_SENDTIMEO, c->timeout_ms);
@@ -174,11 +204,32 @@ json_t *client_actor(const wn_actor *a)
 	return json_pack("{s:s,s:s}", "id", a->id, "role", a->role);
 }
 
+json_t *client_json_str(const char *s)
+{
+	json_t *v = s != NULL ? json_string(s) : NULL;
+	return v != NULL ? v : json_null();
+}
+
+json_t *client_strings(const char *const *v, size_t n)
+{
+	if (v == NULL && n > 0)
+		return NULL;
+	json_t *a = json_array();
+	for (size_t i = 0; a != NULL && i < n; i++) {
+		json_t *s = json_string(v[i]); /* NULL for NULL or text that is not UTF-8 */
+		if (s == NULL || json_array_append_new(a, s) != 0) {
+			json_decref(a);
+			return NULL;
+		}
+	}
+	return a;
+}
+
 int client_op(wn_client *c, json_t *req, json_t **result)
 {
 	json_t *r = NULL;
-	if (req == NULL)
-		return WN_ENOMEM;
+	if (req == NULL) /* json_pack refused a value: NULL, or text that is not UTF-8 */
+		return WN_EINVAL;
 	int rc = client_call(c, req, &r);
 	json_decref(req);
 	if (result != NULL)
@@ -275,7 +326,7 @@ static json_t *client_record_json(const wn_record *r, char *err, size_t errcap)
 	json_t *rec = json_pack("{s:s?,s:s?,s:o,s:s?}", "bsn", r->bsn, "category", r->category,
 				"content", content, "professional", r->professional);
 	if (rec != NULL && r->retention != NULL)
-		json_object_set_new(rec, "retention", json_string(r->retention));
+		json_object_set_new(rec, "retention", client_json_str(r->retention));
 	return rec;
 }
 
@@ -333,11 +384,14 @@ int wn_records_purge(wn_client *c, long *purged)
 }
 
 #define IMPORT_CHUNK 1000
+#define IMPORT_CHUNK_BYTES (TRANSPORT_MSG_MAX * 3 / 4) /* a chunk stays one request */
 
 struct wn_import {
 	wn_client *c;
 	char id[33];
 	json_t *lines;
+	size_t bytes;  /* of the lines not sent yet */
+	int failed;    /* the first error: the import is over, nothing of it is imported */
 };
 
 int wn_import_begin(wn_client *c, wn_import **out)
@@ -375,6 +429,16 @@ static int client_import_send(wn_import *im, int commit)
 	json_decref(req);
 	json_decref(result);
 	json_array_clear(im->lines);
+	im->bytes = 0;
+	return rc;
+}
+
+/* The first error ends the import: the node dropped what it staged, and
+ * lines added after it must not make a partial import look whole. */
+static int client_import_fail(wn_import *im, int rc)
+{
+	if (im->failed == 0)
+		im->failed = rc;
 	return rc;
 }
 
@@ -383,17 +447,34 @@ int wn_import_add(wn_import *im, long line, const char *json_line)
 	json_error_t jerr;
 	if (im == NULL || json_line == NULL)
 		return WN_EINVAL;
+	if (im->failed != 0) {
+		snprintf(client_errbuf(im->c), CLIENT_ERRMSG_LEN, "line %ld: the import failed at "
+			 "an earlier line (%s); nothing of it is imported", line,
+			 wn_strerror(im->failed));
+		return im->failed;
+	}
+	size_t len = strlen(json_line);
+	/* a chunk that would pass the node's limit goes first */
+	if (im->bytes > 0 && im->bytes + len + 64 > IMPORT_CHUNK_BYTES) {
+		int rc = client_import_send(im, 0);
+		if (rc != 0)
+			return client_import_fail(im, rc);
+	}
 	json_t *rec = json_loads(json_line, JSON_REJECT_DUPLICATES, &jerr);
 	if (!json_is_object(rec)) {
 		snprintf(client_errbuf(im->c), CLIENT_ERRMSG_LEN, "line %ld: %s", line,
 			 rec ? "expected a JSON object" : jerr.text);
 		json_decref(rec);
-		return WN_EJSON;
+		return client_import_fail(im, WN_EJSON);
 	}
 	json_array_append_new(im->lines, json_pack("{s:I,s:o}", "line", (json_int_t)line,
 						   "record", rec));
-	if (json_array_size(im->lines) >= IMPORT_CHUNK)
-		return client_import_send(im, 0);
+	im->bytes += len + 64; /* the line number and the JSON around it */
+	if (json_array_size(im->lines) >= IMPORT_CHUNK) {
+		int rc = client_import_send(im, 0);
+		if (rc != 0)
+			return client_import_fail(im, rc);
+	}
 	return 0;
 }
 
@@ -401,6 +482,11 @@ int wn_import_commit(wn_import *im, long *imported)
 {
 	if (im == NULL)
 		return WN_EINVAL;
+	if (im->failed != 0) { /* nothing of a failed import is committed */
+		int rc = im->failed;
+		wn_import_abort(im);
+		return rc;
+	}
 	json_t *req = json_pack("{s:s,s:s,s:O,s:b}", "op", "records.import", "import", im->id,
 				"lines", im->lines, "commit", 1), *result = NULL;
 	int rc = client_call(im->c, req, &result);
@@ -445,7 +531,7 @@ static json_t *lookup_req(wn_client *c, const wn_lookup_params *p)
 	if (req == NULL)
 		return NULL;
 	if (p->bsn != NULL)
-		json_object_set_new(req, "bsn", json_string(p->bsn));
+		json_object_set_new(req, "bsn", client_json_str(p->bsn));
 	if (p->people != NULL) {
 		json_t *arr = json_array();
 		for (size_t i = 0; i < p->npeople; i++)
@@ -462,15 +548,15 @@ static json_t *lookup_req(wn_client *c, const wn_lookup_params *p)
 		json_object_set_new(req, "motivation", m);
 	}
 	if (p->cluster != NULL)
-		json_object_set_new(req, "cluster", json_string(p->cluster));
+		json_object_set_new(req, "cluster", client_json_str(p->cluster));
 	if (p->deadline_ms > 0)
 		json_object_set_new(req, "deadline_ms", json_integer(p->deadline_ms));
 	if (p->consent_id != NULL)
-		json_object_set_new(req, "consent", json_string(p->consent_id));
+		json_object_set_new(req, "consent", client_json_str(p->consent_id));
 	if (p->partners != NULL) {
 		json_t *arr = json_array();
 		for (size_t i = 0; i < p->npartners; i++)
-			json_array_append_new(arr, json_string(p->partners[i]));
+			json_array_append_new(arr, client_json_str(p->partners[i]));
 		json_object_set_new(req, "partners", arr);
 	}
 	return req;

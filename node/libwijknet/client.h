@@ -32,4 +32,12 @@ json_t *client_parse_object(wn_client *c, const char *what, const char *text);
 /* {id, role} of an actor; NULL when a is NULL or incomplete. */
 json_t *client_actor(const wn_actor *a);
 
+/* A string argument as JSON: null when it is NULL or not UTF-8, which
+ * client_call refuses (WN_EINVAL) rather than send a request without it. */
+json_t *client_json_str(const char *s);
+
+/* An array of n strings; NULL when v is NULL though n is not 0, or a string
+ * is NULL or not UTF-8 (nothing is dropped in silence). Caller decrefs. */
+json_t *client_strings(const char *const *v, size_t n);
+
 #endif

@@ -14,7 +14,7 @@ static json_t *case_req(const char *op, const char *case_id, const wn_actor *act
 {
 	json_t *req = json_pack("{s:s}", "op", op);
 	if (req != NULL && case_id != NULL)
-		json_object_set_new(req, "case", json_string(case_id));
+		json_object_set_new(req, "case", client_json_str(case_id));
 	if (req != NULL && actor != NULL) {
 		json_t *a = client_actor(actor);
 		if (a != NULL)
@@ -23,25 +23,16 @@ static json_t *case_req(const char *op, const char *case_id, const wn_actor *act
 	return req;
 }
 
-/* An array of n strings. */
-static json_t *case_strings(const char *const *v, size_t n)
-{
-	json_t *a = json_array();
-	for (size_t i = 0; a != NULL && i < n; i++)
-		json_array_append_new(a, json_string(v[i]));
-	return a;
-}
-
 /* The request of wn_case_open; NULL (with the client's message) on bad input. */
 static json_t *case_open_req(wn_client *c, const wn_case_params *p)
 {
 	json_t *req = case_req("case.open", NULL, &p->actor);
 	if (req == NULL)
 		return NULL;
-	json_object_set_new(req, "cluster", json_string(p->cluster));
-	json_object_set_new(req, "people", case_strings(p->people, p->npeople));
+	json_object_set_new(req, "cluster", client_json_str(p->cluster));
+	json_object_set_new(req, "people", client_strings(p->people, p->npeople));
 	if (p->consents != NULL)
-		json_object_set_new(req, "consents", case_strings(p->consents, p->nconsents));
+		json_object_set_new(req, "consents", client_strings(p->consents, p->nconsents));
 	if (p->urgent_json != NULL) {
 		json_t *u = client_parse_object(c, "urgent", p->urgent_json);
 		if (u == NULL) {
@@ -51,9 +42,9 @@ static json_t *case_open_req(wn_client *c, const wn_case_params *p)
 		json_object_set_new(req, "urgent", u);
 	}
 	if (p->director != NULL)
-		json_object_set_new(req, "director", json_string(p->director));
+		json_object_set_new(req, "director", client_json_str(p->director));
 	if (p->retention != NULL)
-		json_object_set_new(req, "retention", json_string(p->retention));
+		json_object_set_new(req, "retention", client_json_str(p->retention));
 	if (p->regisseur != NULL) {
 		json_t *r = client_actor(p->regisseur);
 		if (r != NULL)
@@ -89,8 +80,8 @@ static int case_person_op(wn_client *c, const char *op, const char *case_id, con
 		return WN_EINVAL;
 	json_t *req = case_req(op, case_id, actor);
 	if (req != NULL) {
-		json_object_set_new(req, "bsn", json_string(bsn));
-		json_object_set_new(req, "reason", json_string(reason));
+		json_object_set_new(req, "bsn", client_json_str(bsn));
+		json_object_set_new(req, "reason", client_json_str(reason));
 	}
 	return client_op(c, req, NULL);
 }
@@ -114,7 +105,7 @@ int wn_case_director(wn_client *c, const char *case_id, const char *director,
 		return WN_EINVAL;
 	json_t *req = case_req("case.director", case_id, actor);
 	if (req != NULL && director != NULL)
-		json_object_set_new(req, "director", json_string(director));
+		json_object_set_new(req, "director", client_json_str(director));
 	if (req != NULL && regisseur != NULL) {
 		json_t *r = client_actor(regisseur);
 		if (r == NULL) {
@@ -133,7 +124,7 @@ int wn_case_has_person(wn_client *c, const char *case_id, const char *bsn,
 		return WN_EINVAL;
 	json_t *req = case_req("case.check", case_id, actor);
 	if (req != NULL)
-		json_object_set_new(req, "bsn", json_string(bsn));
+		json_object_set_new(req, "bsn", client_json_str(bsn));
 	return client_op(c, req, NULL);
 }
 
@@ -144,7 +135,7 @@ static int case_partner_op(wn_client *c, const char *op, const char *case_id,
 		return WN_EINVAL;
 	json_t *req = case_req(op, case_id, actor);
 	if (req != NULL && partner != NULL)
-		json_object_set_new(req, "partner", json_string(partner));
+		json_object_set_new(req, "partner", client_json_str(partner));
 	return client_op(c, req, NULL);
 }
 

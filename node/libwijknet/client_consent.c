@@ -68,7 +68,7 @@ int wn_consents(wn_client *c, const char *bsn, wn_consent_list **out)
 		return WN_EINVAL;
 	json_t *req = json_pack("{s:s}", "op", "consent.list"), *result = NULL;
 	if (req != NULL && bsn != NULL)
-		json_object_set_new(req, "bsn", json_string(bsn));
+		json_object_set_new(req, "bsn", client_json_str(bsn));
 	int rc = client_op(c, req, &result);
 	if (rc != 0)
 		return rc;

@@ -65,10 +65,10 @@ int wn_member_vote(wn_client *c, const wn_actor *actor, const char *proposal, in
 	json_t *req = member_req(c, "member.vote", actor);
 	if (req == NULL)
 		return WN_EINVAL;
-	json_object_set_new(req, "proposal", json_string(proposal));
-	json_object_set_new(req, "vote", json_string(approve ? "approve" : "reject"));
+	json_object_set_new(req, "proposal", client_json_str(proposal));
+	json_object_set_new(req, "vote", client_json_str(approve ? "approve" : "reject"));
 	if (reason != NULL)
-		json_object_set_new(req, "reason", json_string(reason));
+		json_object_set_new(req, "reason", client_json_str(reason));
 	return member_call(c, req, json_out);
 }
 
@@ -82,7 +82,7 @@ int wn_member_notice(wn_client *c, const wn_actor *actor, int immediate, const c
 		return WN_EINVAL;
 	json_object_set_new(req, "immediate", json_boolean(immediate));
 	if (reason != NULL)
-		json_object_set_new(req, "reason", json_string(reason));
+		json_object_set_new(req, "reason", client_json_str(reason));
 	return member_call(c, req, json_out);
 }
 
@@ -94,8 +94,8 @@ int wn_member_end(wn_client *c, const wn_actor *actor, const char *partner, cons
 	json_t *req = member_req(c, "member.end", actor);
 	if (req == NULL)
 		return WN_EINVAL;
-	json_object_set_new(req, "partner", json_string(partner));
-	json_object_set_new(req, "reason", json_string(reason));
+	json_object_set_new(req, "partner", client_json_str(partner));
+	json_object_set_new(req, "reason", client_json_str(reason));
 	return member_call(c, req, json_out);
 }
 

@@ -37,7 +37,7 @@ int wn_notice_sent(wn_client *c, const char *id, const char *on, const char *cha
 	json_t *req = json_pack("{s:s,s:s,s:s}", "op", "notices.sent", "id", id, "channel",
 				channel);
 	if (req != NULL && on != NULL)
-		json_object_set_new(req, "on", json_string(on));
+		json_object_set_new(req, "on", client_json_str(on));
 	return client_op_text(c, req, actor, NULL);
 }
 
@@ -49,7 +49,7 @@ int wn_case_informed(wn_client *c, const char *case_id, const char *moment, cons
 	json_t *req = json_pack("{s:s,s:s,s:s,s:s,s:s}", "op", "case.informed", "case", case_id,
 				"moment", moment, "on", on, "how", how);
 	if (req != NULL && reason != NULL)
-		json_object_set_new(req, "reason", json_string(reason));
+		json_object_set_new(req, "reason", client_json_str(reason));
 	return client_op_text(c, req, actor, NULL);
 }
 
@@ -60,6 +60,6 @@ int wn_rights_status(wn_client *c, const char *id, const wn_actor *actor, char *
 	*json_out = NULL;
 	json_t *req = json_pack("{s:s}", "op", "rights.status");
 	if (req != NULL && id != NULL)
-		json_object_set_new(req, "id", json_string(id));
+		json_object_set_new(req, "id", client_json_str(id));
 	return client_op_text(c, req, actor, json_out);
 }

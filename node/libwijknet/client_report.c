@@ -31,7 +31,7 @@ int wn_report_access_page(wn_client *c, const wn_report_params *p, int page, cha
 		if (p->partners != NULL) {
 			json_t *arr = json_array();
 			for (size_t i = 0; i < p->npartners; i++)
-				json_array_append_new(arr, json_string(p->partners[i]));
+				json_array_append_new(arr, client_json_str(p->partners[i]));
 			json_object_set_new(req, "partners", arr);
 		}
 		if (p->own)

@@ -15,16 +15,21 @@ struct request_result_impl {
 	char **contents; /* the records' content as JSON text */
 };
 
-static json_t *request_json(wn_client *c, const wn_request_params *p)
+/* The request of wn_request; NULL with *rc (and the client's message) on bad
+ * input. */
+static json_t *request_json(wn_client *c, const wn_request_params *p, int *rc)
 {
+	*rc = WN_EINVAL;
 	json_t *req = json_pack("{s:s,s:s?,s:s?,s:s?,s:s?,s:s?}", "op", "request", "case",
 				p->case_id, "to", p->to, "bsn", p->bsn, "purpose", p->purpose,
 				"ground", p->ground);
-	if (req == NULL)
+	json_t *cats = client_strings(p->categories, p->ncategories);
+	if (req == NULL || cats == NULL) {
+		json_decref(req);
+		json_decref(cats);
+		client_set_error(c, "the request's strings: one is missing or not UTF-8");
 		return NULL;
-	json_t *cats = json_array();
-	for (size_t i = 0; i < p->ncategories; i++)
-		json_array_append_new(cats, json_string(p->categories[i]));
+	}
 	json_object_set_new(req, "categories", cats);
 	json_t *a = client_actor(&p->actor);
 	if (a != NULL)
@@ -33,13 +38,14 @@ static json_t *request_json(wn_client *c, const wn_request_params *p)
 				 { "request_id", p->request_id }, { "approval", p->approval } };
 	for (size_t i = 0; i < sizeof(opt) / sizeof(opt[0]); i++)
 		if (opt[i][1] != NULL)
-			json_object_set_new(req, opt[i][0], json_string(opt[i][1]));
+			json_object_set_new(req, opt[i][0], client_json_str(opt[i][1]));
 	if (p->deadline_ms > 0)
 		json_object_set_new(req, "deadline_ms", json_integer(p->deadline_ms));
 	if (p->motivation_json != NULL) {
 		json_t *m = client_parse_object(c, "motivation", p->motivation_json);
 		if (m == NULL) {
 			json_decref(req);
+			*rc = WN_EJSON;
 			return NULL;
 		}
 		json_object_set_new(req, "motivation", m);
@@ -51,11 +57,11 @@ int wn_request(wn_client *c, const wn_request_params *p, wn_request_result **out
 {
 	if (c == NULL || p == NULL || out == NULL)
 		return WN_EINVAL;
-	json_t *req = request_json(c, p), *result = NULL;
+	int rc;
+	json_t *req = request_json(c, p, &rc), *result = NULL;
 	if (req == NULL)
-		return p->motivation_json ? WN_EJSON : WN_ENOMEM;
-	int rc = client_op(c, req, &result);
-	if (rc != 0)
+		return rc;
+	if ((rc = client_op(c, req, &result)) != 0)
 		return rc;
 	json_t *recs = json_object_get(result, "records");
 	size_t n = json_array_size(recs);
@@ -113,7 +119,7 @@ int wn_duty_assert(wn_client *c, const char *case_id, const char *bsn, const cha
 		return WN_EJSON;
 	json_t *cats = json_array(), *result = NULL;
 	for (size_t i = 0; i < ncategories; i++)
-		json_array_append_new(cats, json_string(categories[i]));
+		json_array_append_new(cats, client_json_str(categories[i]));
 	json_t *req = json_pack("{s:s,s:s,s:s,s:s,s:o,s:o}", "op", "duty.assert", "case", case_id,
 				"bsn", bsn, "to", to, "categories", cats, "motivation", m);
 	json_t *a = client_actor(actor);

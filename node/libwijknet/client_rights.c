@@ -13,7 +13,7 @@ static json_t *strings(const char *const *v, size_t n)
 {
 	json_t *arr = json_array();
 	for (size_t i = 0; arr != NULL && i < n; i++)
-		json_array_append_new(arr, json_string(v[i]));
+		json_array_append_new(arr, client_json_str(v[i]));
 	return arr;
 }
 
@@ -61,9 +61,9 @@ int wn_rights_request(wn_client *c, const wn_rights_params *p, wn_rights_result 
 		if (p->partners != NULL)
 			json_object_set_new(req, "partners", strings(p->partners, p->npartners));
 		if (p->text != NULL)
-			json_object_set_new(req, "text", json_string(p->text));
+			json_object_set_new(req, "text", client_json_str(p->text));
 		if (p->case_id != NULL)
-			json_object_set_new(req, "case", json_string(p->case_id));
+			json_object_set_new(req, "case", client_json_str(p->case_id));
 	}
 	int rc = client_op(c, req, &result);
 	return rc != 0 ? rc : rights_result_of(result, out);
@@ -157,6 +157,6 @@ int wn_rights_decide(wn_client *c, const char *id, const char *decision, const c
 	if (req != NULL && a != NULL)
 		json_object_set_new(req, "actor", a);
 	if (req != NULL && motivation != NULL)
-		json_object_set_new(req, "motivation", json_string(motivation));
+		json_object_set_new(req, "motivation", client_json_str(motivation));
 	return client_op(c, req, NULL);
 }

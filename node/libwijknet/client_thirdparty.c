@@ -27,16 +27,19 @@ int wn_thirdparty_propose(wn_client *c, const wn_thirdparty_proposal *p,
 		if ((m = client_parse_object(c, "motivation", p->motivation_json)) == NULL)
 			return WN_EJSON;
 	}
-	json_t *cats = json_array(), *result = NULL;
-	for (size_t i = 0; i < p->ncategories; i++)
-		json_array_append_new(cats, json_string(p->categories[i]));
+	json_t *cats = client_strings(p->categories, p->ncategories), *result = NULL;
+	if (cats == NULL) {
+		json_decref(m);
+		client_set_error(c, "categories: one is missing or not UTF-8");
+		return WN_EINVAL;
+	}
 	json_t *req = json_pack("{s:s,s:s?,s:s?,s:o,s:s?,s:s?,s:s*}", "op", "thirdparty.propose",
 				"case", p->case_id, "party", p->party, "categories", cats,
 				"purpose", p->purpose, "ground", p->ground, "bsn", p->bsn);
 	if (req != NULL && p->source != NULL)
-		json_object_set_new(req, "source", json_string(p->source));
+		json_object_set_new(req, "source", client_json_str(p->source));
 	if (req != NULL && p->consent_id != NULL)
-		json_object_set_new(req, "consent", json_string(p->consent_id));
+		json_object_set_new(req, "consent", client_json_str(p->consent_id));
 	if (req != NULL && m != NULL)
 		json_object_set_new(req, "motivation", m);
 	else
@@ -113,7 +116,9 @@ int wn_thirdparties(wn_client *c, wn_thirdparty_list **out)
 			len += json_string_length(x) + 1;
 		if ((l->cats[i] = calloc(1, len)) != NULL) {
 			json_array_foreach(json_object_get(e, "categories"), k, x) {
-				if (k > 0)
+				if (!json_is_string(x)) /* the node's answer, but checked */
+					continue;
+				if (l->cats[i][0] != '\0')
 					strcat(l->cats[i], ",");
 				strcat(l->cats[i], json_string_value(x));
 			}

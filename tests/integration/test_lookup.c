@@ -980,6 +980,85 @@ static void import_api_expect(struct fed *f, const char *const *lines, long n, i
 	assert_int_equal(fed_db_count(f, "data/radar.db", "SELECT COUNT(*) FROM import_staging"), 0);
 }
 
+/* The first error ends an import through the C API: lines added after a
+ * refused chunk, and the commit, return it, and nothing is imported. Large
+ * records go in chunks the node takes, however few lines that is. */
+static void test_r05_categories_import_error_ends_it_large_records(void **state)
+{
+	struct fed *f = *state;
+	char bsn[10], bad[512];
+	long prefix = 82000000, before = records_count(f, "radar"), imported = -1;
+	size_t cap = 8192;
+	char *line = malloc(cap), *note = malloc(5001);
+	assert_non_null(line);
+	assert_non_null(note);
+	memset(note, 'x', 5000);
+	note[5000] = '\0';
+	record_line(bad, sizeof(bad), BSN_BAD, "leefgebied.huisvesting", "x");
+	wn_client *c = client_of(f, RADAR);
+	wn_import *im = NULL;
+	assert_int_equal(wn_import_begin(c, &im), 0);
+	int rc = 0;
+	for (long i = 1; i <= 1005 && rc == 0; i++) {
+		while (!bsn_from_prefix(prefix, bsn))
+			prefix++;
+		prefix++;
+		record_line(line, cap, bsn, "leefgebied.huisvesting", "ok");
+		rc = wn_import_add(im, i, i == 7 ? bad : line);
+	}
+	assert_int_equal(rc, WN_EBSN); /* the chunk holding line 7 */
+	record_line(line, cap, "999990019", "leefgebied.huisvesting", "later");
+	assert_int_equal(wn_import_add(im, 1006, line), WN_EBSN);
+	assert_non_null(strstr(wn_client_errmsg(c), "earlier line"));
+	assert_int_equal(wn_import_commit(im, &imported), WN_EBSN);
+	assert_int_equal(records_count(f, "radar"), before);
+	assert_int_equal(fed_db_count(f, "data/radar.db", "SELECT COUNT(*) FROM import_staging"), 0);
+	/* 1000 records of 5 KB: more than one request holds, imported whole */
+	assert_int_equal(wn_import_begin(c, &im), 0);
+	for (long i = 1; i <= 1000; i++) {
+		while (!bsn_from_prefix(prefix, bsn))
+			prefix++;
+		prefix++;
+		record_line(line, cap, bsn, "zrm.financien", note);
+		rc = wn_import_add(im, i, line);
+		if (rc != 0) {
+			print_error("line %ld: %s: %s\n", i, wn_errname(rc), wn_client_errmsg(c));
+			break;
+		}
+	}
+	assert_int_equal(rc, 0);
+	assert_int_equal(wn_import_commit(im, &imported), 0);
+	assert_int_equal(imported, 1000);
+	assert_int_equal(records_count(f, "radar"), before + 1000);
+	/* a request over the node's limit is said as such, not as a lost connection */
+	char *huge = malloc(2 * 1024 * 1024 + 64);
+	assert_non_null(huge);
+	memset(huge, 'y', 2 * 1024 * 1024);
+	memcpy(huge, "{\"n\":\"", 6);
+	memcpy(huge + 2 * 1024 * 1024, "\"}", 3);
+	wn_record r = { "999990019", "zrm.financien", huge, "prof-17", NULL };
+	assert_int_equal(wn_record_put(c, &r), WN_ETOOBIG);
+	free(huge);
+	/* an argument missing or not UTF-8 is refused, never left out in silence */
+	wn_request_params q;
+	memset(&q, 0, sizeof(q));
+	q.case_id = "00000000000000000000000000000000";
+	q.to = "radar";
+	q.bsn = "999990019";
+	q.ncategories = 2; /* and no array */
+	q.purpose = "intake";
+	q.ground = "vital_interest";
+	wn_request_result *res = NULL;
+	assert_int_equal(wn_request(c, &q, &res), WN_EINVAL);
+	assert_int_equal(wn_case_leave(c, "00000000000000000000000000000000", "radar\xe9", NULL),
+			 WN_EINVAL);
+	wn_consent_list *cl = NULL;
+	assert_int_equal(wn_consents(c, "99999001\xe9", &cl), WN_EINVAL);
+	wn_client_close(c);
+	free(line);
+	free(note);
+}
+
 static void test_r05_categories_import_c_api(void **state)
 {
 	struct fed *f = *state;
@@ -1223,6 +1302,7 @@ int main(void)
 		cmocka_unit_test(test_r05_categories_import_2500_lines),
 		cmocka_unit_test(test_r05_categories_import_all_or_nothing_across_chunks),
 		cmocka_unit_test(test_r05_categories_import_c_api),
+		cmocka_unit_test(test_r05_categories_import_error_ends_it_large_records),
 		cmocka_unit_test_teardown(test_r02_known_unavailable_killed_node, revive_teardown),
 		cmocka_unit_test_teardown(test_r02_known_unavailable_stopped_node_late, revive_teardown),
 		cmocka_unit_test_teardown(test_r20_integrity_tampered_answer_refused, revive_teardown),
