@@ -72,7 +72,10 @@ int wn_client_set_timeout(wn_client *c, int timeout_ms)
 {
 	if (c == NULL || timeout_ms <= 0)
 		return WN_EINVAL;
+	/* read under this lock by a call in flight on another thread */
+	pthread_mutex_lock(&c->call_lock);
 	c->timeout_ms = timeout_ms;
+	pthread_mutex_unlock(&c->call_lock);
 	return 0;
 }
 
