@@ -70,9 +70,19 @@ static int64_t last_sunday(int y, int m)
 	return last - (((last - 3) % 7) + 7) % 7;
 }
 
+/* A timestamp within the years a date is written for (0000-9999): one from
+ * the wire or a file may be anything, and the arithmetic below must not
+ * overflow on it. */
+static int64_t date_clamp_ms(int64_t ms)
+{
+	const int64_t lo = INT64_C(-62167219200000), hi = INT64_C(253402293599999); /* Dutch time added stays in 9999 */
+	return ms < lo ? lo : ms > hi ? hi : ms;
+}
+
 int64_t date_dutch_offset_ms(int64_t ms)
 {
 	int y, m, d;
+	ms = date_clamp_ms(ms);
 	date_civil(floor_div(ms, 86400000), &y, &m, &d);
 	/* EU summer time: from 01:00 UTC on the last Sunday of March to 01:00
 	 * UTC on the last Sunday of October */
@@ -97,11 +107,13 @@ void date_utc_of_ms(int64_t ms, char out[DATE_LEN + 1])
 
 void date_of_ms(int64_t ms, char out[DATE_LEN + 1])
 {
+	ms = date_clamp_ms(ms);
 	date_format(floor_div(ms + date_dutch_offset_ms(ms), 86400000), out);
 }
 
 void date_time_of_ms(int64_t ms, char out[DATE_TIME_LEN + 1])
 {
+	ms = date_clamp_ms(ms);
 	int64_t local = ms + date_dutch_offset_ms(ms);
 	int64_t minute = floor_div(local, 60000) - floor_div(local, 86400000) * 1440;
 	date_format(floor_div(local, 86400000), out);

@@ -43,6 +43,13 @@ static void r17_times_shown_are_dutch(void **state)
 	assert_string_equal(when, "2027-07-20 23:30");
 	date_time_of_ms(INT64_C(1816119000000) + 59999, when); /* the minute, not rounded */
 	assert_string_equal(when, "2027-07-20 23:30");
+	/* a timestamp from the wire may be anything: written as the last or first
+	 * day a date can say, without overflowing on the way */
+	date_time_of_ms(INT64_MAX, when);
+	assert_string_equal(when, "9999-12-31 22:59");
+	char day[DATE_LEN + 1];
+	date_of_ms(INT64_MIN, day);
+	assert_string_equal(day, "0000-01-01");
 }
 
 static void r11_summer_time_boundaries(void **state)
