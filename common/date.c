@@ -75,7 +75,8 @@ static int64_t last_sunday(int y, int m)
  * overflow on it. */
 static int64_t date_clamp_ms(int64_t ms)
 {
-	const int64_t lo = INT64_C(-62167219200000), hi = INT64_C(253402293599999); /* Dutch time added stays in 9999 */
+	/* hi: two hours before 10000-01-01, so that Dutch time added stays in 9999 */
+	const int64_t lo = INT64_C(-62167219200000), hi = INT64_C(253402293599999);
 	return ms < lo ? lo : ms > hi ? hi : ms;
 }
 
