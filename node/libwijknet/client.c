@@ -215,16 +215,12 @@ json_t *client_json_str(const char *s)
 
 json_t *client_strings(const char *const *v, size_t n)
 {
-	if (v == NULL && n > 0)
-		return NULL;
+	if (v == NULL && n > 0) /* a count without its array */
+		return json_null();
 	json_t *a = json_array();
-	for (size_t i = 0; a != NULL && i < n; i++) {
-		json_t *s = json_string(v[i]); /* NULL for NULL or text that is not UTF-8 */
-		if (s == NULL || json_array_append_new(a, s) != 0) {
-			json_decref(a);
-			return NULL;
-		}
-	}
+	/* a NULL or non-UTF-8 item becomes null, which client_call refuses */
+	for (size_t i = 0; a != NULL && i < n; i++)
+		json_array_append_new(a, client_json_str(v[i]));
 	return a;
 }
 

@@ -36,8 +36,8 @@ json_t *client_actor(const wn_actor *a);
  * client_call refuses (WN_EINVAL) rather than send a request without it. */
 json_t *client_json_str(const char *s);
 
-/* An array of n strings; NULL when v is NULL though n is not 0, or a string
- * is NULL or not UTF-8 (nothing is dropped in silence). Caller decrefs. */
+/* An array of n strings (client_json_str each); null, which client_call
+ * refuses, when v is NULL though n is not 0. Caller decrefs. */
 json_t *client_strings(const char *const *v, size_t n);
 
 #endif

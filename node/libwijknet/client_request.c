@@ -23,14 +23,11 @@ static json_t *request_json(wn_client *c, const wn_request_params *p, int *rc)
 	json_t *req = json_pack("{s:s,s:s?,s:s?,s:s?,s:s?,s:s?}", "op", "request", "case",
 				p->case_id, "to", p->to, "bsn", p->bsn, "purpose", p->purpose,
 				"ground", p->ground);
-	json_t *cats = client_strings(p->categories, p->ncategories);
-	if (req == NULL || cats == NULL) {
-		json_decref(req);
-		json_decref(cats);
-		client_set_error(c, "the request's strings: one is missing or not UTF-8");
+	if (req == NULL) {
+		client_set_error(c, "the request's strings: one is not UTF-8");
 		return NULL;
 	}
-	json_object_set_new(req, "categories", cats);
+	json_object_set_new(req, "categories", client_strings(p->categories, p->ncategories));
 	json_t *a = client_actor(&p->actor);
 	if (a != NULL)
 		json_object_set_new(req, "actor", a);

@@ -28,11 +28,6 @@ int wn_thirdparty_propose(wn_client *c, const wn_thirdparty_proposal *p,
 			return WN_EJSON;
 	}
 	json_t *cats = client_strings(p->categories, p->ncategories), *result = NULL;
-	if (cats == NULL) {
-		json_decref(m);
-		client_set_error(c, "categories: one is missing or not UTF-8");
-		return WN_EINVAL;
-	}
 	json_t *req = json_pack("{s:s,s:s?,s:s?,s:o,s:s?,s:s?,s:s*}", "op", "thirdparty.propose",
 				"case", p->case_id, "party", p->party, "categories", cats,
 				"purpose", p->purpose, "ground", p->ground, "bsn", p->bsn);
