@@ -43,6 +43,7 @@ OBJ = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
 COMMON_A  := $(BUILD)/libwncommon.a
 WIJKNET_A := $(BUILD)/libwijknet.a
+CLIENT_A  := $(BUILD)/libwnclient.a
 WIJKNET_SONAME := libwijknet.so.1
 WIJKNET_SO := $(BUILD)/$(WIJKNET_SONAME)
 VERSION := $(shell sed -n 's/^\#define WN_VERSION_STRING "\(.*\)"/\1/p' include/wijknet.h)
@@ -74,7 +75,7 @@ CHECK_FUZZ_SECONDS ?= 5
 	install uninstall
 .SECONDARY:
 # what a user runs: no test dependency (cmocka) needed
-all: $(BINS) $(WIJKNET_A) $(WIJKNET_SO) $(MAN3_STAMP)
+all: $(BINS) $(WIJKNET_A) $(WIJKNET_SO) $(MAN3_STAMP) $(BUILD)/wijknet.pc
 tests: $(TEST_BINS)
 
 $(BUILD)/obj/%.o: %.c
@@ -88,8 +89,17 @@ $(BROKER_A): $(call OBJ,$(BROKER_SRC))
 	@rm -f $@; ar rcs $@ $^
 $(NODE_A): $(call OBJ,$(NODE_SRC))
 	@rm -f $@; ar rcs $@ $^
-$(WIJKNET_A): $(call OBJ,$(LIB_SRC) $(COMMON_SRC))
+# in-tree programs and tests link the library's objects with their names
+$(CLIENT_A): $(call OBJ,$(LIB_SRC) $(COMMON_SRC))
 	@rm -f $@; ar rcs $@ $^
+# the installed archive is one object whose internal names are made local,
+# as the shared library's version script does: a program linking it
+# statically may define names such as client_call or db_open itself
+$(WIJKNET_A): $(call OBJ,$(LIB_SRC) $(COMMON_SRC))
+	@rm -f $@ $(BUILD)/obj/libwijknet.o
+	@$(LD) -r -o $(BUILD)/obj/libwijknet.o $^
+	@objcopy --localize-hidden $(BUILD)/obj/libwijknet.o
+	@ar rcs $@ $(BUILD)/obj/libwijknet.o
 $(WIJKNET_SO): $(call OBJ,$(LIB_SRC) $(COMMON_SRC)) node/libwijknet/libwijknet.map
 	$(CC) -shared $(LDFLAGS) -Wl,-soname,$(WIJKNET_SONAME) \
 		-Wl,--version-script=node/libwijknet/libwijknet.map -o $@ $(filter %.o,$^) $(LDLIBS)
@@ -104,29 +114,29 @@ $(BUILD)/wijknet-broker: $(call OBJ,broker/main.c) $(BROKER_A) $(COMMON_A)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(BUILD)/wijknet-node: $(call OBJ,node/daemon/main.c) $(NODE_A) $(COMMON_A)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
-$(BUILD)/wijknet: $(call OBJ,$(CLI_SRC)) $(WIJKNET_A)
+$(BUILD)/wijknet: $(call OBJ,$(CLI_SRC)) $(CLIENT_A)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(call OBJ,$(HARNESS_SRC)) $(WIJKNET_A) $(BROKER_A) $(NODE_A) $(COMMON_A)
+$(BUILD)/tests/%: tests/unit/%.c $(call OBJ,$(HARNESS_SRC)) $(CLIENT_A) $(BROKER_A) $(NODE_A) $(COMMON_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/harness $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(LDLIBS)
-$(BUILD)/tests/%: tests/integration/%.c $(call OBJ,$(HARNESS_SRC)) $(WIJKNET_A) $(BROKER_A) $(NODE_A) $(COMMON_A)
+$(BUILD)/tests/%: tests/integration/%.c $(call OBJ,$(HARNESS_SRC)) $(CLIENT_A) $(BROKER_A) $(NODE_A) $(COMMON_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/harness $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(LDLIBS)
 $(BUILD)/obj/tests/harness/%.o: tests/harness/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/harness -MMD -MP -c $< -o $@
 
-$(BENCH_BIN): tests/bench/bench.c tests/bench/floor.c $(BUILD)/obj/tests/harness/harness.o $(WIJKNET_A) $(NODE_A) $(COMMON_A)
+$(BENCH_BIN): tests/bench/bench.c tests/bench/floor.c $(BUILD)/obj/tests/harness/harness.o $(CLIENT_A) $(NODE_A) $(COMMON_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/harness $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # the same program with the Mosquitto relay as a further baseline
-$(BENCH_RELAY_BIN): tests/bench/bench.c tests/bench/floor.c tests/bench/relay.c $(BUILD)/obj/tests/harness/harness.o $(WIJKNET_A) $(NODE_A) $(COMMON_A)
+$(BENCH_RELAY_BIN): tests/bench/bench.c tests/bench/floor.c tests/bench/relay.c $(BUILD)/obj/tests/harness/harness.o $(CLIENT_A) $(NODE_A) $(COMMON_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -DBENCH_RELAY -Itests/harness $(LDFLAGS) -o $@ $^ $(LDLIBS) -lmosquitto
 
-$(SOAK_BIN): tests/soak/soak.c $(BUILD)/obj/tests/harness/harness.o $(WIJKNET_A) $(NODE_A) $(COMMON_A)
+$(SOAK_BIN): tests/soak/soak.c $(BUILD)/obj/tests/harness/harness.o $(CLIENT_A) $(NODE_A) $(COMMON_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/harness $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -192,7 +202,14 @@ MANDIR ?= $(PREFIX)/share/man
 MANPAGES := node/cli/wijknet.1 certs/wijknet-ca.1 node/libwijknet/libwijknet.3 \
 	common/wijknet.json.5 node/daemon/wijknet-node.8 broker/wijknet-broker.8
 
-$(BUILD)/wijknet.pc: Makefile include/wijknet.h
+# the paths the .pc was written for: a later `make install PREFIX=...`
+# writes it anew
+$(BUILD)/pc-paths: FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(PREFIX) $(LIBDIR) $(INCLUDEDIR)' | cmp -s - $@ || \
+		echo '$(PREFIX) $(LIBDIR) $(INCLUDEDIR)' > $@
+FORCE:
+$(BUILD)/wijknet.pc: Makefile include/wijknet.h $(BUILD)/pc-paths
 	@printf '%s\n' 'prefix=$(PREFIX)' \
 		'libdir=$(patsubst $(PREFIX)/%,$${prefix}/%,$(LIBDIR))' \
 		'includedir=$(patsubst $(PREFIX)/%,$${prefix}/%,$(INCLUDEDIR))' '' \

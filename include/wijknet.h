@@ -111,8 +111,9 @@ int wn_client_open(wn_client **out, const char *url);
 int wn_client_set_timeout(wn_client *c, int timeout_ms);
 
 /* The node's message for the calling thread's last failed call on this
- * client (e.g. why the broker refused), or "" — valid until that thread's
- * next call on c.
+ * client (e.g. why the broker refused, or which argument was refused), or
+ * "" - valid until that thread's next call on c. Calls on other clients or
+ * by other threads do not change it.
  *
  * Threads: a wn_client may be shared between threads. Its calls are made one
  * at a time (each waits for the one before it); a thread that needs calls in
@@ -191,6 +192,7 @@ int wn_record_delete(wn_client *c, const char *bsn, const char *category);
 
 /* Removes now the records whose retention date has passed (the node also
  * does this on a timer); each removal is logged without content.
+ * *purged (may be NULL) is the count of records removed, also with WN_ESTATE.
  * Errors: WN_ESTATE (the records are purged, but the federation's retention
  * policy is not known yet: consents, notices and rights requests wait). */
 int wn_records_purge(wn_client *c, long *purged);

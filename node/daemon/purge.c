@@ -160,7 +160,10 @@ json_t *local_purge(struct node *n, json_t *rq)
 		snprintf(msg, sizeof(msg), "%ld record(s) past their date were purged, but the "
 			 "federation's retention policy is not known yet (no verified directory): "
 			 "consents, notices and rights requests wait", purged);
-		return local_error(WN_ESTATE, msg);
+		/* the integrator is told the count with the refusal */
+		json_t *e = local_error(WN_ESTATE, msg);
+		json_object_set_new(e, "result", json_pack("{s:I}", "purged", (json_int_t)purged));
+		return e;
 	}
 	if ((rc = retention_purge(n, days, &duties, &pseudonyms)) != 0)
 		return local_error(rc, "consents, notices, rights requests and log pseudonyms past "

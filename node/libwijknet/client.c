@@ -18,29 +18,70 @@
 #include "error.h"
 #include "transport.h"
 
+#define CLIENT_ERRMSG_LEN 512
+
+/* One thread's message for its last failed call on a client. Never moved
+ * or freed before the client, so the text wn_client_errmsg() returned stays
+ * valid while other threads call. */
+struct client_msg {
+	pthread_t thread;
+	struct client_msg *next;
+	char text[CLIENT_ERRMSG_LEN];
+};
+
 /* One connection to the local node. Calls from several threads are made
  * one at a time (a REQ socket has one request in flight); each call's
- * error message is kept for the thread that made it. */
+ * error message is kept for the client and the thread that made it. */
 struct wn_client {
 	nng_socket sock;
 	int timeout_ms;
 	pthread_mutex_t call_lock;
+	pthread_mutex_t msg_lock; /* guards msgs, not the texts: each is its thread's */
+	struct client_msg *msgs;
 };
 
-#define CLIENT_ERRMSG_LEN 512
+/* The calling thread's message slot on c, made on first use; NULL when c
+ * is NULL or memory ran out (the message is then lost, not the call). */
+static struct client_msg *client_msg_slot(const wn_client *cc, int make)
+{
+	wn_client *c = (wn_client *)cc; /* the slot list is bookkeeping, not the client's state */
+	struct client_msg *m;
+	if (c == NULL)
+		return NULL;
+	pthread_t self = pthread_self();
+	pthread_mutex_lock(&c->msg_lock);
+	for (m = c->msgs; m != NULL; m = m->next)
+		if (pthread_equal(m->thread, self))
+			break;
+	if (m == NULL && make && (m = calloc(1, sizeof(*m))) != NULL) {
+		m->thread = self;
+		m->next = c->msgs;
+		c->msgs = m;
+	}
+	pthread_mutex_unlock(&c->msg_lock);
+	return m;
+}
 
-/* The calling thread's message for its last failed call, and the client it
- * was made on: threads sharing a client each read their own. */
-static _Thread_local char call_errmsg[CLIENT_ERRMSG_LEN];
-static _Thread_local const wn_client *call_client;
-
+/* Where the calling thread's message on c is written; a scratch buffer
+ * when there is no slot, so writers need not check. */
 static char *client_errbuf(const wn_client *c)
 {
-	if (call_client != c) {
-		call_client = c;
-		call_errmsg[0] = '\0';
+	static _Thread_local char scratch[CLIENT_ERRMSG_LEN];
+	struct client_msg *m = client_msg_slot(c, 1);
+	return m != NULL ? m->text : scratch;
+}
+
+/* Frees c's locks, messages and c itself; the socket is closed before. */
+static void client_free(wn_client *c)
+{
+	while (c->msgs != NULL) {
+		struct client_msg *m = c->msgs;
+		c->msgs = m->next;
+		free(m);
 	}
-	return call_errmsg;
+	pthread_mutex_destroy(&c->msg_lock);
+	pthread_mutex_destroy(&c->call_lock);
+	free(c);
 }
 
 int wn_client_open(wn_client **out, const char *url)
@@ -52,16 +93,17 @@ int wn_client_open(wn_client **out, const char *url)
 		return WN_ENOMEM;
 	c->timeout_ms = 10000;
 	pthread_mutex_init(&c->call_lock, NULL);
+	pthread_mutex_init(&c->msg_lock, NULL);
 	int rv = nng_req0_open(&c->sock);
 	if (rv != 0) {
-		free(c);
+		client_free(c);
 		return WN_ETRANSPORT;
 	}
 	nng_socket_set_ms(c->sock, NNG_OPT_REQ_RESENDTIME, NNG_DURATION_INFINITE);
 	nng_socket_set_size(c->sock, NNG_OPT_RECVMAXSZ, 64 * 1024 * 1024);
 	if ((rv = nng_dial(c->sock, url, NULL, 0)) != 0) {
 		nng_close(c->sock);
-		free(c);
+		client_free(c);
 		return rv == NNG_ECONNREFUSED || rv == NNG_ENOENT ? WN_EUNAVAILABLE : WN_ETRANSPORT;
 	}
 	*out = c;
@@ -81,7 +123,8 @@ int wn_client_set_timeout(wn_client *c, int timeout_ms)
 
 const char *wn_client_errmsg(const wn_client *c)
 {
-	return c != NULL && call_client == c ? call_errmsg : "";
+	struct client_msg *m = client_msg_slot(c, 0);
+	return m != NULL ? m->text : "";
 }
 
 void wn_client_close(wn_client *c)
@@ -89,8 +132,7 @@ void wn_client_close(wn_client *c)
 	if (c == NULL)
 		return;
 	nng_close(c->sock);
-	pthread_mutex_destroy(&c->call_lock);
-	free(c);
+	client_free(c);
 }
 
 /* A request holding null: an argument was missing or not UTF-8. Members and
@@ -110,13 +152,17 @@ static int client_has_null(const json_t *req)
 	return 0;
 }
 
-int client_call(wn_client *c, json_t *req, json_t **result)
+/* Sends req and reads the node's reply object into *reply (json_decref),
+ * whether it says ok or not; a transport failure or malformed reply is an
+ * error with the message set. */
+static int client_exchange(wn_client *c, json_t *req, json_t **reply)
 {
 	char *text = NULL;
 	nng_msg *msg = NULL;
-	int rv, rc;
+	int rv;
+	*reply = NULL;
 	if (c == NULL || req == NULL)
-		return WN_EINVAL;
+		return client_inval(c);
 	client_errbuf(c)[0] = '\0';
 	if (client_has_null(req)) {
 		snprintf(client_errbuf(c), CLIENT_ERRMSG_LEN, "a text argument is missing or not "
@@ -140,26 +186,42 @@ int client_call(wn_client *c, json_t *req, json_t **result)
 	if ((rv = nng_send(c->sock, text, strlen(text), 0)) == 0)
 		rv = nng_recvmsg(c->sock, &msg, 0);
 	pthread_mutex_unlock(&c->call_lock);
+	free(text);
 	if (rv != 0) {
-		free(text);
 		snprintf(client_errbuf(c), CLIENT_ERRMSG_LEN, "local node: %s", nng_strerror(rv));
 		return rv == NNG_ETIMEDOUT ? WN_ETIMEOUT : WN_EUNAVAILABLE;
 	}
-	free(text);
 	json_error_t jerr;
-	json_t *reply = json_loadb(nng_msg_body(msg), nng_msg_len(msg), 0, &jerr);
+	json_t *r = json_loadb(nng_msg_body(msg), nng_msg_len(msg), 0, &jerr);
 	nng_msg_free(msg);
-	if (!json_is_object(reply)) {
-		json_decref(reply);
+	if (!json_is_object(r)) {
+		json_decref(r);
 		snprintf(client_errbuf(c), CLIENT_ERRMSG_LEN, "local node sent a malformed reply");
 		return WN_EPROTO;
 	}
+	*reply = r;
+	return 0;
+}
+
+/* The code and message of a reply that does not say ok. */
+static int client_reply_error(wn_client *c, const json_t *reply)
+{
+	int rc = error_from_name(json_string_value(json_object_get(reply, "error")));
+	if (rc == 0) /* a failure named "ok" is not one the node would send */
+		rc = WN_EPROTO;
+	const char *m = json_string_value(json_object_get(reply, "message"));
+	snprintf(client_errbuf(c), CLIENT_ERRMSG_LEN, "%s", m ? m : wn_strerror(rc));
+	return rc;
+}
+
+int client_call(wn_client *c, json_t *req, json_t **result)
+{
+	json_t *reply = NULL;
+	int rc = client_exchange(c, req, &reply);
+	if (rc != 0)
+		return rc;
 	if (!json_is_true(json_object_get(reply, "ok"))) {
-		rc = error_from_name(json_string_value(json_object_get(reply, "error")));
-		snprintf(client_errbuf(c), CLIENT_ERRMSG_LEN, "%s",
-			 json_string_value(json_object_get(reply, "message"))
-				 ? json_string_value(json_object_get(reply, "message"))
-				 : wn_strerror(rc));
+		rc = client_reply_error(c, reply);
 		json_decref(reply);
 		return rc;
 	}
@@ -224,11 +286,19 @@ json_t *client_strings(const char *const *v, size_t n)
 	return a;
 }
 
+int client_inval(wn_client *c)
+{
+	if (c != NULL)
+		snprintf(client_errbuf(c), CLIENT_ERRMSG_LEN, "an argument is missing (NULL), out "
+			 "of range or not UTF-8; the function's comment in wijknet.h names them");
+	return WN_EINVAL;
+}
+
 int client_op(wn_client *c, json_t *req, json_t **result)
 {
 	json_t *r = NULL;
 	if (req == NULL) /* json_pack refused a value: NULL, or text that is not UTF-8 */
-		return WN_EINVAL;
+		return client_inval(c);
 	int rc = client_call(c, req, &r);
 	json_decref(req);
 	if (result != NULL)
@@ -281,7 +351,7 @@ static int client_partner_list(json_t *result, int health, wn_partner_list **out
 static int client_list_op(wn_client *c, const char *op, int health, wn_partner_list **out)
 {
 	if (c == NULL || out == NULL)
-		return WN_EINVAL;
+		return client_inval(c);
 	json_t *req = json_pack("{s:s}", "op", op), *result = NULL;
 	int rc = client_call(c, req, &result);
 	json_decref(req);
@@ -332,7 +402,7 @@ static json_t *client_record_json(const wn_record *r, char *err, size_t errcap)
 int wn_record_put(wn_client *c, const wn_record *r)
 {
 	if (c == NULL || r == NULL)
-		return WN_EINVAL;
+		return client_inval(c);
 	json_t *rec = client_record_json(r, client_errbuf(c), CLIENT_ERRMSG_LEN);
 	if (rec == NULL)
 		return WN_ESCHEMA;
@@ -346,7 +416,7 @@ int wn_record_put(wn_client *c, const wn_record *r)
 int wn_record_received(wn_client *c, const wn_record *r, const char *request_id)
 {
 	if (c == NULL || r == NULL || request_id == NULL)
-		return WN_EINVAL;
+		return client_inval(c);
 	json_t *rec = client_record_json(r, client_errbuf(c), CLIENT_ERRMSG_LEN);
 	if (rec == NULL)
 		return WN_ESCHEMA;
@@ -361,7 +431,7 @@ int wn_record_received(wn_client *c, const wn_record *r, const char *request_id)
 int wn_record_delete(wn_client *c, const char *bsn, const char *category)
 {
 	if (c == NULL || bsn == NULL || category == NULL)
-		return WN_EINVAL;
+		return client_inval(c);
 	json_t *req = json_pack("{s:s,s:s,s:s}", "op", "record.delete", "bsn", bsn, "category",
 				category), *result = NULL;
 	int rc = client_call(c, req, &result);
@@ -372,13 +442,22 @@ int wn_record_delete(wn_client *c, const char *bsn, const char *category)
 
 int wn_records_purge(wn_client *c, long *purged)
 {
-	json_t *result = NULL;
-	if (c == NULL)
-		return WN_EINVAL;
-	int rc = client_op(c, json_pack("{s:s}", "op", "records.purge"), &result);
-	if (rc == 0 && purged != NULL)
+	json_t *reply = NULL, *req = json_pack("{s:s}", "op", "records.purge");
+	if (req == NULL)
+		return WN_ENOMEM;
+	int rc = client_exchange(c, req, &reply);
+	json_decref(req);
+	if (rc != 0)
+		return rc;
+	/* WN_ESTATE still purged the records past their date: the count is given */
+	const json_t *result = json_object_get(reply, "result");
+	if (!json_is_true(json_object_get(reply, "ok")))
+		rc = client_reply_error(c, reply);
+	else if (!json_is_object(result))
+		rc = WN_EPROTO;
+	if (purged != NULL && json_is_object(result))
 		*purged = (long)json_integer_value(json_object_get(result, "purged"));
-	json_decref(result);
+	json_decref(reply);
 	return rc;
 }
 
@@ -398,7 +477,7 @@ int wn_import_begin(wn_client *c, wn_import **out)
 	static const char hex[] = "0123456789abcdef";
 	unsigned char raw[16];
 	if (c == NULL || out == NULL)
-		return WN_EINVAL;
+		return client_inval(c);
 	wn_import *im = calloc(1, sizeof(*im));
 	if (im == NULL)
 		return WN_ENOMEM;
@@ -565,7 +644,7 @@ int wn_lookup(wn_client *c, const wn_lookup_params *p, wn_lookup_result **out)
 {
 	if (c == NULL || p == NULL || out == NULL || p->purpose == NULL ||
 	    (p->bsn == NULL && p->people == NULL) || (p->people != NULL && p->npeople == 0))
-		return WN_EINVAL;
+		return client_inval(c);
 	json_t *req = lookup_req(c, p);
 	if (req == NULL)
 		return WN_EJSON;

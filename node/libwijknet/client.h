@@ -19,6 +19,11 @@ int client_op(wn_client *c, json_t *req, json_t **result);
  * into *json_out (free()), or only success when json_out is NULL. */
 int client_op_text(wn_client *c, json_t *req, const wn_actor *actor, char **json_out);
 
+/* Sets the calling thread's message on c to say an argument was refused,
+ * so wn_client_errmsg() never shows an earlier call's; returns WN_EINVAL.
+ * c may be NULL. */
+int client_inval(wn_client *c);
+
 /* Sets the message wn_client_errmsg() returns. */
 void client_set_error(wn_client *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

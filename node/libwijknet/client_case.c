@@ -57,7 +57,7 @@ int wn_case_open(wn_client *c, const wn_case_params *p, char case_id[WN_ID_LEN +
 {
 	if (c == NULL || p == NULL || p->cluster == NULL || case_id == NULL ||
 	    (p->npeople > 0 && p->people == NULL) || (p->nconsents > 0 && p->consents == NULL))
-		return WN_EINVAL;
+		return client_inval(c);
 	json_t *req = case_open_req(c, p), *result = NULL;
 	if (req == NULL)
 		return WN_EJSON;
@@ -77,7 +77,7 @@ static int case_person_op(wn_client *c, const char *op, const char *case_id, con
 			  const char *reason, const wn_actor *actor)
 {
 	if (c == NULL || case_id == NULL || bsn == NULL || reason == NULL)
-		return WN_EINVAL;
+		return client_inval(c);
 	json_t *req = case_req(op, case_id, actor);
 	if (req != NULL) {
 		json_object_set_new(req, "bsn", client_json_str(bsn));
@@ -102,7 +102,7 @@ int wn_case_director(wn_client *c, const char *case_id, const char *director,
 		     const wn_actor *regisseur, const wn_actor *actor)
 {
 	if (c == NULL || case_id == NULL || (director == NULL && regisseur == NULL))
-		return WN_EINVAL;
+		return client_inval(c);
 	json_t *req = case_req("case.director", case_id, actor);
 	if (req != NULL && director != NULL)
 		json_object_set_new(req, "director", client_json_str(director));
@@ -110,7 +110,7 @@ int wn_case_director(wn_client *c, const char *case_id, const char *director,
 		json_t *r = client_actor(regisseur);
 		if (r == NULL) {
 			json_decref(req);
-			return WN_EINVAL;
+			return client_inval(c);
 		}
 		json_object_set_new(req, "regisseur", r);
 	}
@@ -121,7 +121,7 @@ int wn_case_has_person(wn_client *c, const char *case_id, const char *bsn,
 		       const wn_actor *actor)
 {
 	if (c == NULL || case_id == NULL || bsn == NULL || actor == NULL)
-		return WN_EINVAL;
+		return client_inval(c);
 	json_t *req = case_req("case.check", case_id, actor);
 	if (req != NULL)
 		json_object_set_new(req, "bsn", client_json_str(bsn));
@@ -132,7 +132,7 @@ static int case_partner_op(wn_client *c, const char *op, const char *case_id,
 			   const char *partner, const wn_actor *actor)
 {
 	if (c == NULL || case_id == NULL)
-		return WN_EINVAL;
+		return client_inval(c);
 	json_t *req = case_req(op, case_id, actor);
 	if (req != NULL && partner != NULL)
 		json_object_set_new(req, "partner", client_json_str(partner));
@@ -142,7 +142,7 @@ static int case_partner_op(wn_client *c, const char *op, const char *case_id,
 int wn_case_join(wn_client *c, const char *case_id, const char *partner, const wn_actor *actor)
 {
 	if (partner == NULL)
-		return WN_EINVAL;
+		return client_inval(c);
 	return case_partner_op(c, "case.join", case_id, partner, actor);
 }
 
@@ -164,7 +164,7 @@ struct case_list_impl {
 int wn_cases(wn_client *c, wn_case_list **out)
 {
 	if (c == NULL || out == NULL)
-		return WN_EINVAL;
+		return client_inval(c);
 	json_t *result = NULL;
 	int rc = client_op(c, json_pack("{s:s}", "op", "case.list"), &result);
 	if (rc != 0)

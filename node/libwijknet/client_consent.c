@@ -14,7 +14,7 @@ static int consent_submit(wn_client *c, const char *op, const char *document_jso
 			  const wn_actor *actor, char consent_id[WN_ID_LEN + 1])
 {
 	if (c == NULL || document_json == NULL || consent_id == NULL)
-		return WN_EINVAL;
+		return client_inval(c);
 	json_t *doc = client_parse_object(c, "consent document", document_json);
 	if (doc == NULL)
 		return WN_EJSON;
@@ -49,7 +49,7 @@ int wn_consent_refuse(wn_client *c, const char *document_json, const wn_actor *a
 int wn_consent_revoke(wn_client *c, const char *consent_id, const wn_actor *actor)
 {
 	if (c == NULL || consent_id == NULL)
-		return WN_EINVAL;
+		return client_inval(c);
 	json_t *req = json_pack("{s:s,s:s}", "op", "consent.revoke", "consent", consent_id);
 	json_t *a = client_actor(actor);
 	if (req != NULL && a != NULL)
@@ -65,7 +65,7 @@ struct consent_list_impl {
 int wn_consents(wn_client *c, const char *bsn, wn_consent_list **out)
 {
 	if (c == NULL || out == NULL)
-		return WN_EINVAL;
+		return client_inval(c);
 	json_t *req = json_pack("{s:s}", "op", "consent.list"), *result = NULL;
 	if (req != NULL && bsn != NULL)
 		json_object_set_new(req, "bsn", client_json_str(bsn));

@@ -36,7 +36,7 @@ static json_t *member_req(wn_client *c, const char *op, const wn_actor *actor)
 int wn_member_join(wn_client *c, const char *request_json, char **json_out)
 {
 	if (c == NULL || request_json == NULL || json_out == NULL)
-		return WN_EINVAL;
+		return client_inval(c);
 	json_t *r = client_parse_object(c, "join request", request_json);
 	if (r == NULL)
 		return WN_EJSON;
@@ -46,14 +46,14 @@ int wn_member_join(wn_client *c, const char *request_json, char **json_out)
 int wn_member_status(wn_client *c, char **json_out)
 {
 	if (c == NULL || json_out == NULL)
-		return WN_EINVAL;
+		return client_inval(c);
 	return member_call(c, json_pack("{s:s}", "op", "member.status"), json_out);
 }
 
 int wn_member_list(wn_client *c, char **json_out)
 {
 	if (c == NULL || json_out == NULL)
-		return WN_EINVAL;
+		return client_inval(c);
 	return member_call(c, json_pack("{s:s}", "op", "member.list"), json_out);
 }
 
@@ -61,10 +61,10 @@ int wn_member_vote(wn_client *c, const wn_actor *actor, const char *proposal, in
 		   const char *reason, char **json_out)
 {
 	if (c == NULL || proposal == NULL || json_out == NULL)
-		return WN_EINVAL;
+		return client_inval(c);
 	json_t *req = member_req(c, "member.vote", actor);
 	if (req == NULL)
-		return WN_EINVAL;
+		return client_inval(c);
 	json_object_set_new(req, "proposal", client_json_str(proposal));
 	json_object_set_new(req, "vote", client_json_str(approve ? "approve" : "reject"));
 	if (reason != NULL)
@@ -76,10 +76,10 @@ int wn_member_notice(wn_client *c, const wn_actor *actor, int immediate, const c
 		     char **json_out)
 {
 	if (c == NULL || json_out == NULL)
-		return WN_EINVAL;
+		return client_inval(c);
 	json_t *req = member_req(c, "member.notice", actor);
 	if (req == NULL)
-		return WN_EINVAL;
+		return client_inval(c);
 	json_object_set_new(req, "immediate", json_boolean(immediate));
 	if (reason != NULL)
 		json_object_set_new(req, "reason", client_json_str(reason));
@@ -90,10 +90,10 @@ int wn_member_end(wn_client *c, const wn_actor *actor, const char *partner, cons
 		  char **json_out)
 {
 	if (c == NULL || partner == NULL || reason == NULL || json_out == NULL)
-		return WN_EINVAL;
+		return client_inval(c);
 	json_t *req = member_req(c, "member.end", actor);
 	if (req == NULL)
-		return WN_EINVAL;
+		return client_inval(c);
 	json_object_set_new(req, "partner", client_json_str(partner));
 	json_object_set_new(req, "reason", client_json_str(reason));
 	return member_call(c, req, json_out);
@@ -103,14 +103,14 @@ int wn_policy_propose(wn_client *c, const wn_actor *actor, const char *policy_js
 		      char **json_out)
 {
 	if (c == NULL || policy_json == NULL || json_out == NULL)
-		return WN_EINVAL;
+		return client_inval(c);
 	json_t *policy = client_parse_object(c, "policy", policy_json);
 	if (policy == NULL)
 		return WN_EJSON;
 	json_t *req = member_req(c, "policy.propose", actor);
 	if (req == NULL) {
 		json_decref(policy);
-		return WN_EINVAL;
+		return client_inval(c);
 	}
 	json_object_set_new(req, "policy", policy);
 	return member_call(c, req, json_out);

@@ -14,7 +14,7 @@
 int wn_notices_list(wn_client *c, int all, const wn_actor *actor, char **json_out)
 {
 	if (c == NULL || json_out == NULL)
-		return WN_EINVAL;
+		return client_inval(c);
 	*json_out = NULL;
 	return client_op_text(c, json_pack("{s:s,s:b}", "op", "notices.list", "all", all != 0), actor,
 			   json_out);
@@ -23,7 +23,7 @@ int wn_notices_list(wn_client *c, int all, const wn_actor *actor, char **json_ou
 int wn_notice_show(wn_client *c, const char *id, const wn_actor *actor, char **json_out)
 {
 	if (c == NULL || id == NULL || json_out == NULL)
-		return WN_EINVAL;
+		return client_inval(c);
 	*json_out = NULL;
 	return client_op_text(c, json_pack("{s:s,s:s}", "op", "notices.show", "id", id), actor,
 			   json_out);
@@ -33,7 +33,7 @@ int wn_notice_sent(wn_client *c, const char *id, const char *on, const char *cha
 		   const wn_actor *actor)
 {
 	if (c == NULL || id == NULL || channel == NULL)
-		return WN_EINVAL;
+		return client_inval(c);
 	json_t *req = json_pack("{s:s,s:s,s:s}", "op", "notices.sent", "id", id, "channel",
 				channel);
 	if (req != NULL && on != NULL)
@@ -45,7 +45,7 @@ int wn_case_informed(wn_client *c, const char *case_id, const char *moment, cons
 		     const char *how, const char *reason, const wn_actor *actor)
 {
 	if (c == NULL || case_id == NULL || moment == NULL || on == NULL || how == NULL)
-		return WN_EINVAL;
+		return client_inval(c);
 	json_t *req = json_pack("{s:s,s:s,s:s,s:s,s:s}", "op", "case.informed", "case", case_id,
 				"moment", moment, "on", on, "how", how);
 	if (req != NULL && reason != NULL)
@@ -56,7 +56,7 @@ int wn_case_informed(wn_client *c, const char *case_id, const char *moment, cons
 int wn_rights_status(wn_client *c, const char *id, const wn_actor *actor, char **json_out)
 {
 	if (c == NULL || json_out == NULL)
-		return WN_EINVAL;
+		return client_inval(c);
 	*json_out = NULL;
 	json_t *req = json_pack("{s:s}", "op", "rights.status");
 	if (req != NULL && id != NULL)

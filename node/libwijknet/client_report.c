@@ -22,7 +22,7 @@ int wn_report_access_page(wn_client *c, const wn_report_params *p, int page, cha
 		*json_out = NULL;
 	if (c == NULL || p == NULL || p->bsn == NULL || json_out == NULL || page < 1 ||
 	    page > 10000)
-		return WN_EINVAL;
+		return client_inval(c);
 	json_t *req = json_pack("{s:s,s:s}", "op", "report.access", "bsn", p->bsn), *result = NULL;
 	json_t *a = client_actor(&p->actor);
 	if (req != NULL) {
@@ -54,7 +54,7 @@ int wn_report_access_page(wn_client *c, const wn_report_params *p, int page, cha
 int wn_stats(wn_client *c, const char *month, const wn_actor *actor, char **json_out)
 {
 	if (c == NULL || month == NULL || json_out == NULL)
-		return WN_EINVAL;
+		return client_inval(c);
 	*json_out = NULL;
 	return client_op_text(c, json_pack("{s:s,s:s}", "op", "stats", "month", month), actor,
 			      json_out);
@@ -63,7 +63,7 @@ int wn_stats(wn_client *c, const char *month, const wn_actor *actor, char **json
 int wn_backup(wn_client *c, const char *dir, const wn_actor *actor, char **json_out)
 {
 	if (c == NULL || dir == NULL || json_out == NULL)
-		return WN_EINVAL;
+		return client_inval(c);
 	*json_out = NULL;
 	return client_op_text(c, json_pack("{s:s,s:s}", "op", "backup", "dir", dir), actor,
 			      json_out);

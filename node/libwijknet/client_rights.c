@@ -49,7 +49,7 @@ static int rights_result_of(json_t *result, wn_rights_result **out)
 int wn_rights_request(wn_client *c, const wn_rights_params *p, wn_rights_result **out)
 {
 	if (c == NULL || p == NULL || out == NULL || p->bsn == NULL || p->kind == NULL)
-		return WN_EINVAL;
+		return client_inval(c);
 	json_t *req = json_pack("{s:s,s:s,s:s}", "op", "rights.request", "bsn", p->bsn, "kind",
 				p->kind), *result = NULL;
 	json_t *a = client_actor(&p->actor);
@@ -73,7 +73,7 @@ int wn_rights_ask_again(wn_client *c, const char *request_id, const char *bsn,
 			const wn_actor *actor, wn_rights_result **out)
 {
 	if (c == NULL || request_id == NULL || bsn == NULL || actor == NULL || out == NULL)
-		return WN_EINVAL;
+		return client_inval(c);
 	json_t *req = json_pack("{s:s,s:s,s:s}", "op", "rights.again", "id", request_id, "bsn",
 				bsn), *result = NULL;
 	json_t *a = client_actor(actor);
@@ -103,7 +103,7 @@ struct rights_list_impl {
 int wn_rights_pending(wn_client *c, wn_rights_list **out)
 {
 	if (c == NULL || out == NULL)
-		return WN_EINVAL;
+		return client_inval(c);
 	json_t *result = NULL;
 	int rc = client_op(c, json_pack("{s:s}", "op", "rights.list"), &result);
 	if (rc != 0)
@@ -150,7 +150,7 @@ int wn_rights_decide(wn_client *c, const char *id, const char *decision, const c
 		     const wn_actor *actor)
 {
 	if (c == NULL || id == NULL || decision == NULL)
-		return WN_EINVAL;
+		return client_inval(c);
 	json_t *req = json_pack("{s:s,s:s,s:s}", "op", "rights.decide", "id", id, "decision",
 				decision);
 	json_t *a = client_actor(actor);

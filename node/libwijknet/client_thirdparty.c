@@ -22,7 +22,7 @@ int wn_thirdparty_propose(wn_client *c, const wn_thirdparty_proposal *p,
 {
 	json_t *m = NULL;
 	if (c == NULL || p == NULL || approval_id == NULL)
-		return WN_EINVAL;
+		return client_inval(c);
 	if (p->motivation_json != NULL) {
 		if ((m = client_parse_object(c, "motivation", p->motivation_json)) == NULL)
 			return WN_EJSON;
@@ -57,7 +57,7 @@ int wn_thirdparty_declare(wn_client *c, const char *approval_id, const char *nam
 {
 	if (c == NULL || approval_id == NULL || name == NULL || organisation == NULL ||
 	    place == NULL || signed_on == NULL)
-		return WN_EINVAL;
+		return client_inval(c);
 	json_t *req = json_pack("{s:s,s:s,s:{s:s,s:s,s:s,s:s}}", "op", "thirdparty.declare",
 				"approval", approval_id, "declaration", "name", name,
 				"organisation", organisation, "place", place, "signed_on",
@@ -69,7 +69,7 @@ int wn_thirdparty_decide(wn_client *c, const char *approval_id, int approve,
 			 const wn_actor *actor)
 {
 	if (c == NULL || approval_id == NULL)
-		return WN_EINVAL;
+		return client_inval(c);
 	json_t *req = json_pack("{s:s,s:s}", "op",
 				approve ? "thirdparty.approve" : "thirdparty.reject", "approval",
 				approval_id);
@@ -85,7 +85,7 @@ struct tp_list_impl {
 int wn_thirdparties(wn_client *c, wn_thirdparty_list **out)
 {
 	if (c == NULL || out == NULL)
-		return WN_EINVAL;
+		return client_inval(c);
 	json_t *result = NULL;
 	int rc = client_op(c, json_pack("{s:s}", "op", "thirdparty.list"), &result);
 	if (rc != 0)

@@ -129,6 +129,17 @@ if LD_LIBRARY_PATH="$D/usr/lib" "$T/sample" "ipc://$T/no-node.sock" >"$T/run.log
 then ok "it runs, and its own client_call does not clash with the library's"
 else notok "the sample program runs"; sed 's/^/#   /' "$T/run.log"; fi
 check "it reports the node unreachable" grep -q 'health: ' "$T/run.log"
+# linked statically: the archive keeps its internal names to itself as well
+PRIVATE=$(pkg-config --static --libs-only-l wijknet | sed 's/-lwijknet//')
+# shellcheck disable=SC2086
+if cc -std=c11 -Wall -Wextra -Werror -o "$T/sample-static" "$ROOT/tests/integrator/sample.c" \
+    -I"$D/usr/include" "$D/usr/lib/libwijknet.a" $PRIVATE \
+    >"$T/cc.log" 2>&1; then ok "a program links libwijknet.a with its own client_call"
+else notok "a program links libwijknet.a statically"; sed 's/^/#   /' "$T/cc.log"; fi
+check "the static program needs no libwijknet.so" \
+    sh -c "test -x '$T/sample-static' && ! readelf -d '$T/sample-static' | grep -q 'NEEDED.*libwijknet'"
+check "it runs and reports the node unreachable" \
+    sh -c "'$T/sample-static' 'ipc://$T/no-node.sock' 2>&1 | grep -q 'health: '"
 
 if make -s -C "$ROOT" --no-print-directory uninstall DESTDIR="$D" PREFIX=/usr >"$T/make.log" 2>&1
 then ok "make uninstall"

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -669,6 +670,65 @@ static void test_r02_known_bad_input_zero_partners(void **state)
 	expect_nothing_sent(f, before);
 }
 
+/* A second thread's failed call on a shared client: its message is its own. */
+struct errmsg_thread {
+	wn_client *c;
+	int rc;
+	int has_cluster, had_purpose;
+};
+
+static void *errmsg_thread_main(void *arg)
+{
+	struct errmsg_thread *t = arg;
+	wn_lookup_params p = params_for(BSN_KNOWN);
+	p.cluster = "ouderen";
+	wn_lookup_result *r = NULL;
+	t->had_purpose = strstr(wn_client_errmsg(t->c), "onderzoek") != NULL;
+	t->rc = wn_lookup(t->c, &p, &r);
+	if (t->rc == 0)
+		wn_lookup_result_free(r);
+	t->has_cluster = strstr(wn_client_errmsg(t->c), "ouderen") != NULL;
+	return NULL;
+}
+
+/* wn_client_errmsg is per client and per thread, and a refused argument
+ * replaces an earlier call's message rather than leaving it standing. */
+static void test_r02_known_bad_input_errmsg_per_client_and_thread(void **state)
+{
+	struct fed *f = *state;
+	wn_client *c1 = client_of(f, ALCANDER), *c2 = client_of(f, ALCANDER);
+	wn_lookup_params p = params_for(BSN_KNOWN);
+	wn_lookup_result *r = NULL;
+	wn_partner_list *l = NULL;
+	p.purpose = "onderzoek";
+	assert_int_equal(wn_lookup(c1, &p, &r), WN_EPURPOSE);
+	assert_non_null(strstr(wn_client_errmsg(c1), "onderzoek"));
+	/* another client's calls, good or bad, leave c1's message alone */
+	assert_int_equal(wn_directory(c2, &l), 0);
+	wn_partner_list_free(l);
+	assert_string_equal(wn_client_errmsg(c2), "");
+	assert_non_null(strstr(wn_client_errmsg(c1), "onderzoek"));
+	p.purpose = NULL;
+	assert_int_equal(wn_lookup(c2, &p, &r), WN_EINVAL);
+	assert_non_null(strstr(wn_client_errmsg(c2), "argument"));
+	assert_non_null(strstr(wn_client_errmsg(c1), "onderzoek"));
+	/* another thread on c1 has a message of its own */
+	struct errmsg_thread t = { c1, 0, 0, 1 };
+	pthread_t th;
+	assert_int_equal(pthread_create(&th, NULL, errmsg_thread_main, &t), 0);
+	assert_int_equal(pthread_join(th, NULL), 0);
+	assert_int_equal(t.rc, WN_ECLUSTER);
+	assert_true(t.has_cluster);
+	assert_false(t.had_purpose);
+	assert_non_null(strstr(wn_client_errmsg(c1), "onderzoek"));
+	/* a call refused in the library says so, not what the node said before */
+	assert_int_equal(wn_lookup(c1, &p, &r), WN_EINVAL);
+	assert_null(strstr(wn_client_errmsg(c1), "onderzoek"));
+	assert_non_null(strstr(wn_client_errmsg(c1), "argument"));
+	wn_client_close(c1);
+	wn_client_close(c2);
+}
+
 /* ---- r20 / r21: hand-made lookups through a raw peer ------------------ */
 
 static void test_r20_integrity_r21_breach_body_sealed_to_wrong_key(void **state)
@@ -1279,6 +1339,41 @@ static void test_r02_known_bad_input_over_partner_limit(void **state)
 	wn_lookup_result_free(r);
 }
 
+/* A node that has not yet reached its broker still purges the records past
+ * their date; the rest waits for the federation's retention policy, and the
+ * integrator and the CLI are told how many went (exit 3: partly done). */
+static void test_r05_categories_records_purge_before_directory(void **state)
+{
+	struct fed *f = *state;
+	const char *const one[] = { "alcander" };
+	char url[512];
+	wn_client *c = NULL;
+	assert_int_equal(fed_setup(f, one, 1), 0);
+	assert_int_equal(fed_start_node(f, 0), 0); /* no broker: no verified directory */
+	fed_socket(f, 0, url, sizeof(url));
+	for (int64_t end = time_mono_ms() + 15000; time_mono_ms() < end; sleep_ms(50))
+		if (wn_client_open(&c, url) == 0)
+			break;
+	assert_non_null(c);
+	wn_record old = { BSN_KNOWN, "leefgebied.huisvesting", "{\"note\":\"old\"}", "p1",
+			  "2020-01-01" };
+	wn_record kept = { BSN_KNOWN, "leefgebied.inkomen_schulden", "{\"note\":\"kept\"}", "p1", NULL };
+	assert_int_equal(wn_record_put(c, &old), 0);
+	assert_int_equal(wn_record_put(c, &kept), 0);
+	long purged = -1;
+	assert_int_equal(wn_records_purge(c, &purged), WN_ESTATE);
+	assert_int_equal(purged, 1);
+	assert_non_null(strstr(wn_client_errmsg(c), "retention policy is not known"));
+	assert_int_equal(fed_db_count(f, "data/alcander.db", "SELECT COUNT(*) FROM records"), 1);
+	assert_int_equal(wn_record_put(c, &old), 0);
+	int st = cli(f, "alcander", "records purge");
+	if (st != 3 || !cli_out_has(f, "purged 1 record"))
+		fed_sh(f, "cat cli.out cli.err >&2");
+	assert_int_equal(st, 3);
+	assert_true(cli_out_has(f, "purged 1 record"));
+	wn_client_close(c);
+}
+
 int main(void)
 {
 	int64_t t0 = fed_test_begin();
@@ -1294,6 +1389,7 @@ int main(void)
 		cmocka_unit_test(test_r02_known_bad_input_unknown_cluster),
 		cmocka_unit_test(test_r02_known_bad_input_unknown_partner),
 		cmocka_unit_test(test_r02_known_bad_input_zero_partners),
+		cmocka_unit_test(test_r02_known_bad_input_errmsg_per_client_and_thread),
 		cmocka_unit_test(test_r20_integrity_r21_breach_body_sealed_to_wrong_key),
 		cmocka_unit_test(test_r20_integrity_replayed_lookup_refused),
 		cmocka_unit_test(test_r05_categories_import_malformed_line_cli),
@@ -1312,6 +1408,8 @@ int main(void)
 		cmocka_unit_test(test_r03_pseudonym_broker_never_sees_bsn),
 	};
 	const struct CMUnitTest own[] = {
+		cmocka_unit_test_setup_teardown(test_r05_categories_records_purge_before_directory,
+						own_setup, own_teardown),
 		cmocka_unit_test_setup_teardown(test_r02_known_bad_input_over_partner_limit, own_setup,
 						own_teardown),
 	};
