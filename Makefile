@@ -43,6 +43,7 @@ OBJ = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
 COMMON_A  := $(BUILD)/libwncommon.a
 WIJKNET_A := $(BUILD)/libwijknet.a
+OBJCOPY ?= objcopy
 CLIENT_A  := $(BUILD)/libwnclient.a
 WIJKNET_SONAME := libwijknet.so.1
 WIJKNET_SO := $(BUILD)/$(WIJKNET_SONAME)
@@ -72,7 +73,7 @@ FUZZ_SECONDS ?= 30
 CHECK_FUZZ_SECONDS ?= 5
 
 .PHONY: all tests deps deps-fuzz test check demo bench bench-relay soak clean install-deps fuzz fuzz-bins \
-	install uninstall
+	install uninstall FORCE
 .SECONDARY:
 # what a user runs: no test dependency (cmocka) needed
 all: $(BINS) $(WIJKNET_A) $(WIJKNET_SO) $(MAN3_STAMP) $(BUILD)/wijknet.pc
@@ -97,8 +98,8 @@ $(CLIENT_A): $(call OBJ,$(LIB_SRC) $(COMMON_SRC))
 # statically may define names such as client_call or db_open itself
 $(WIJKNET_A): $(call OBJ,$(LIB_SRC) $(COMMON_SRC))
 	@rm -f $@ $(BUILD)/obj/libwijknet.o
-	@$(LD) -r -o $(BUILD)/obj/libwijknet.o $^
-	@objcopy --localize-hidden $(BUILD)/obj/libwijknet.o
+	@$(CC) -nostdlib -r -o $(BUILD)/obj/libwijknet.o $^
+	@$(OBJCOPY) --localize-hidden $(BUILD)/obj/libwijknet.o
 	@ar rcs $@ $(BUILD)/obj/libwijknet.o
 $(WIJKNET_SO): $(call OBJ,$(LIB_SRC) $(COMMON_SRC)) node/libwijknet/libwijknet.map
 	$(CC) -shared $(LDFLAGS) -Wl,-soname,$(WIJKNET_SONAME) \
@@ -207,9 +208,10 @@ MANPAGES := node/cli/wijknet.1 certs/wijknet-ca.1 node/libwijknet/libwijknet.3 \
 $(BUILD)/pc-paths: FORCE
 	@mkdir -p $(BUILD)
 	@echo '$(PREFIX) $(LIBDIR) $(INCLUDEDIR)' | cmp -s - $@ || \
-		echo '$(PREFIX) $(LIBDIR) $(INCLUDEDIR)' > $@
+		{ rm -f $@; echo '$(PREFIX) $(LIBDIR) $(INCLUDEDIR)' > $@; }
 FORCE:
 $(BUILD)/wijknet.pc: Makefile include/wijknet.h $(BUILD)/pc-paths
+	@rm -f $@
 	@printf '%s\n' 'prefix=$(PREFIX)' \
 		'libdir=$(patsubst $(PREFIX)/%,$${prefix}/%,$(LIBDIR))' \
 		'includedir=$(patsubst $(PREFIX)/%,$${prefix}/%,$(INCLUDEDIR))' '' \

@@ -41,7 +41,7 @@ extern "C" {
  * of the library is built with -fvisibility=hidden and a version script. */
 #pragma GCC visibility push(default)
 
-#define WN_VERSION_STRING "0.5.8"
+#define WN_VERSION_STRING "0.5.9"
 
 /* Error codes. Values are stable: they appear in logs and on the wire. */
 enum wn_error {
@@ -110,9 +110,10 @@ int wn_client_open(wn_client **out, const char *url);
  * Errors: WN_EINVAL (c is NULL or timeout_ms is not positive). */
 int wn_client_set_timeout(wn_client *c, int timeout_ms);
 
-/* The node's message for the calling thread's last failed call on this
- * client (e.g. why the broker refused, or which argument was refused), or
- * "" - valid until that thread's next call on c. Calls on other clients or
+/* The message of the calling thread's last failed call on this client:
+ * the node's reason (e.g. why the broker refused) or the library's (an
+ * argument that is missing or not UTF-8); "" when there is none. Valid
+ * until that thread's next call on c or its end; calls on other clients or
  * by other threads do not change it.
  *
  * Threads: a wn_client may be shared between threads. Its calls are made one
@@ -192,7 +193,8 @@ int wn_record_delete(wn_client *c, const char *bsn, const char *category);
 
 /* Removes now the records whose retention date has passed (the node also
  * does this on a timer); each removal is logged without content.
- * *purged (may be NULL) is the count of records removed, also with WN_ESTATE.
+ * *purged (may be NULL) is the count of records removed, also with WN_ESTATE;
+ * 0 on other errors.
  * Errors: WN_ESTATE (the records are purged, but the federation's retention
  * policy is not known yet: consents, notices and rights requests wait). */
 int wn_records_purge(wn_client *c, long *purged);

@@ -18,17 +18,6 @@
 #include "error.h"
 #include "transport.h"
 
-#define CLIENT_ERRMSG_LEN 512
-
-/* One thread's message for its last failed call on a client. Never moved
- * or freed before the client, so the text wn_client_errmsg() returned stays
- * valid while other threads call. */
-struct client_msg {
-	pthread_t thread;
-	struct client_msg *next;
-	char text[CLIENT_ERRMSG_LEN];
-};
-
 /* One connection to the local node. Calls from several threads are made
  * one at a time (a REQ socket has one request in flight); each call's
  * error message is kept for the client and the thread that made it. */
@@ -36,50 +25,30 @@ struct wn_client {
 	nng_socket sock;
 	int timeout_ms;
 	pthread_mutex_t call_lock;
-	pthread_mutex_t msg_lock; /* guards msgs, not the texts: each is its thread's */
-	struct client_msg *msgs;
+	struct client_msgs *msgs;
 };
 
-/* The calling thread's message slot on c, made on first use; NULL when c
- * is NULL or memory ran out (the message is then lost, not the call). */
-static struct client_msg *client_msg_slot(const wn_client *cc, int make)
-{
-	wn_client *c = (wn_client *)cc; /* the slot list is bookkeeping, not the client's state */
-	struct client_msg *m;
-	if (c == NULL)
-		return NULL;
-	pthread_t self = pthread_self();
-	pthread_mutex_lock(&c->msg_lock);
-	for (m = c->msgs; m != NULL; m = m->next)
-		if (pthread_equal(m->thread, self))
-			break;
-	if (m == NULL && make && (m = calloc(1, sizeof(*m))) != NULL) {
-		m->thread = self;
-		m->next = c->msgs;
-		c->msgs = m;
-	}
-	pthread_mutex_unlock(&c->msg_lock);
-	return m;
-}
-
 /* Where the calling thread's message on c is written; a scratch buffer
- * when there is no slot, so writers need not check. */
+ * when there is no slot (memory ran out), so writers need not check. */
 static char *client_errbuf(const wn_client *c)
 {
 	static _Thread_local char scratch[CLIENT_ERRMSG_LEN];
-	struct client_msg *m = client_msg_slot(c, 1);
-	return m != NULL ? m->text : scratch;
+	char *t = c != NULL ? client_msgs_slot(c->msgs, 1) : NULL;
+	return t != NULL ? t : scratch;
 }
 
-/* Frees c's locks, messages and c itself; the socket is closed before. */
+/* A new call on c: the calling thread's earlier message on it is gone. */
+static void client_errclear(const wn_client *c)
+{
+	char *t = c != NULL ? client_msgs_slot(c->msgs, 0) : NULL;
+	if (t != NULL)
+		t[0] = '\0';
+}
+
+/* Frees c's lock, messages and c itself; the socket is closed before. */
 static void client_free(wn_client *c)
 {
-	while (c->msgs != NULL) {
-		struct client_msg *m = c->msgs;
-		c->msgs = m->next;
-		free(m);
-	}
-	pthread_mutex_destroy(&c->msg_lock);
+	client_msgs_free(c->msgs);
 	pthread_mutex_destroy(&c->call_lock);
 	free(c);
 }
@@ -93,7 +62,10 @@ int wn_client_open(wn_client **out, const char *url)
 		return WN_ENOMEM;
 	c->timeout_ms = 10000;
 	pthread_mutex_init(&c->call_lock, NULL);
-	pthread_mutex_init(&c->msg_lock, NULL);
+	if (client_msgs_new(&c->msgs) != 0) {
+		client_free(c);
+		return WN_ENOMEM;
+	}
 	int rv = nng_req0_open(&c->sock);
 	if (rv != 0) {
 		client_free(c);
@@ -113,7 +85,7 @@ int wn_client_open(wn_client **out, const char *url)
 int wn_client_set_timeout(wn_client *c, int timeout_ms)
 {
 	if (c == NULL || timeout_ms <= 0)
-		return WN_EINVAL;
+		return client_inval(c);
 	/* read under this lock by a call in flight on another thread */
 	pthread_mutex_lock(&c->call_lock);
 	c->timeout_ms = timeout_ms;
@@ -123,8 +95,8 @@ int wn_client_set_timeout(wn_client *c, int timeout_ms)
 
 const char *wn_client_errmsg(const wn_client *c)
 {
-	struct client_msg *m = client_msg_slot(c, 0);
-	return m != NULL ? m->text : "";
+	const char *t = c != NULL ? client_msgs_slot(c->msgs, 0) : NULL;
+	return t != NULL ? t : "";
 }
 
 void wn_client_close(wn_client *c)
@@ -163,7 +135,7 @@ static int client_exchange(wn_client *c, json_t *req, json_t **reply)
 	*reply = NULL;
 	if (c == NULL || req == NULL)
 		return client_inval(c);
-	client_errbuf(c)[0] = '\0';
+	client_errclear(c);
 	if (client_has_null(req)) {
 		snprintf(client_errbuf(c), CLIENT_ERRMSG_LEN, "a text argument is missing or not "
 			 "UTF-8");
@@ -227,7 +199,12 @@ int client_call(wn_client *c, json_t *req, json_t **result)
 	}
 	*result = json_incref(json_object_get(reply, "result"));
 	json_decref(reply);
-	return *result ? 0 : WN_EPROTO;
+	if (*result == NULL) {
+		snprintf(client_errbuf(c), CLIENT_ERRMSG_LEN, "local node sent a reply without a "
+			 "result");
+		return WN_EPROTO;
+	}
+	return 0;
 }
 
 /* Strings of a list live in one arena freed with the list. */
@@ -443,6 +420,8 @@ int wn_record_delete(wn_client *c, const char *bsn, const char *category)
 int wn_records_purge(wn_client *c, long *purged)
 {
 	json_t *reply = NULL, *req = json_pack("{s:s}", "op", "records.purge");
+	if (purged != NULL)
+		*purged = 0;
 	if (req == NULL)
 		return WN_ENOMEM;
 	int rc = client_exchange(c, req, &reply);
@@ -455,7 +434,7 @@ int wn_records_purge(wn_client *c, long *purged)
 		rc = client_reply_error(c, reply);
 	else if (!json_is_object(result))
 		rc = WN_EPROTO;
-	if (purged != NULL && json_is_object(result))
+	if (purged != NULL && json_is_object(result) && (rc == 0 || rc == WN_ESTATE))
 		*purged = (long)json_integer_value(json_object_get(result, "purged"));
 	json_decref(reply);
 	return rc;
@@ -524,7 +503,7 @@ int wn_import_add(wn_import *im, long line, const char *json_line)
 {
 	json_error_t jerr;
 	if (im == NULL || json_line == NULL)
-		return WN_EINVAL;
+		return client_inval(im != NULL ? im->c : NULL);
 	if (im->failed != 0) {
 		snprintf(client_errbuf(im->c), CLIENT_ERRMSG_LEN, "line %ld: the import failed at "
 			 "an earlier line (%s); nothing of it is imported", line,
@@ -600,14 +579,15 @@ struct lookup_result_impl {
 	json_t *keep;
 };
 
-/* The request of wn_lookup; NULL (with the client's message) on bad input. */
-static json_t *lookup_req(wn_client *c, const wn_lookup_params *p)
+/* The request of wn_lookup into *out; on bad input an error with the
+ * client's message set. */
+static int lookup_req(wn_client *c, const wn_lookup_params *p, json_t **out)
 {
 	json_t *req = json_pack("{s:s,s:s,s:s*,s:{s:s?,s:s?}}", "op", "lookup", "purpose",
 				p->purpose, "ground", p->ground, "actor", "id", p->actor.id, "role",
 				p->actor.role);
-	if (req == NULL)
-		return NULL;
+	if (req == NULL) /* text that is not UTF-8 */
+		return client_inval(c);
 	if (p->bsn != NULL)
 		json_object_set_new(req, "bsn", client_json_str(p->bsn));
 	if (p->people != NULL) {
@@ -621,7 +601,7 @@ static json_t *lookup_req(wn_client *c, const wn_lookup_params *p)
 		json_t *m = client_parse_object(c, "motivation", p->motivation_json);
 		if (m == NULL) {
 			json_decref(req);
-			return NULL;
+			return WN_EJSON;
 		}
 		json_object_set_new(req, "motivation", m);
 	}
@@ -637,7 +617,8 @@ static json_t *lookup_req(wn_client *c, const wn_lookup_params *p)
 			json_array_append_new(arr, client_json_str(p->partners[i]));
 		json_object_set_new(req, "partners", arr);
 	}
-	return req;
+	*out = req;
+	return 0;
 }
 
 int wn_lookup(wn_client *c, const wn_lookup_params *p, wn_lookup_result **out)
@@ -645,11 +626,12 @@ int wn_lookup(wn_client *c, const wn_lookup_params *p, wn_lookup_result **out)
 	if (c == NULL || p == NULL || out == NULL || p->purpose == NULL ||
 	    (p->bsn == NULL && p->people == NULL) || (p->people != NULL && p->npeople == 0))
 		return client_inval(c);
-	json_t *req = lookup_req(c, p);
-	if (req == NULL)
-		return WN_EJSON;
+	json_t *req = NULL;
+	int rc = lookup_req(c, p, &req);
+	if (rc != 0)
+		return rc;
 	json_t *result = NULL;
-	int rc = client_call(c, req, &result);
+	rc = client_call(c, req, &result);
 	json_decref(req);
 	if (rc != 0)
 		return rc;

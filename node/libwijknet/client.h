@@ -8,6 +8,22 @@
 
 #include "wijknet.h"
 
+#define CLIENT_ERRMSG_LEN 512
+
+/* The messages of a client's calls, one per thread (client_errmsg.c). */
+struct client_msgs;
+
+/* A client's message slots, none yet. *out: client_msgs_free(). */
+int client_msgs_new(struct client_msgs **out);
+
+/* Frees ms and every slot in it; NULL is ignored. */
+void client_msgs_free(struct client_msgs *ms);
+
+/* The calling thread's message text on ms (CLIENT_ERRMSG_LEN bytes), made
+ * empty on first use when make is set; NULL when there is none. It stays
+ * valid until the thread ends or ms is freed. */
+char *client_msgs_slot(struct client_msgs *ms, int make);
+
 /* Sends req to the node; on {"ok": true} sets *result (json_decref). */
 int client_call(wn_client *c, json_t *req, json_t **result);
 

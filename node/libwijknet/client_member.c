@@ -64,7 +64,7 @@ int wn_member_vote(wn_client *c, const wn_actor *actor, const char *proposal, in
 		return client_inval(c);
 	json_t *req = member_req(c, "member.vote", actor);
 	if (req == NULL)
-		return client_inval(c);
+		return WN_EINVAL; /* member_req said why */
 	json_object_set_new(req, "proposal", client_json_str(proposal));
 	json_object_set_new(req, "vote", client_json_str(approve ? "approve" : "reject"));
 	if (reason != NULL)
@@ -79,7 +79,7 @@ int wn_member_notice(wn_client *c, const wn_actor *actor, int immediate, const c
 		return client_inval(c);
 	json_t *req = member_req(c, "member.notice", actor);
 	if (req == NULL)
-		return client_inval(c);
+		return WN_EINVAL; /* member_req said why */
 	json_object_set_new(req, "immediate", json_boolean(immediate));
 	if (reason != NULL)
 		json_object_set_new(req, "reason", client_json_str(reason));
@@ -93,7 +93,7 @@ int wn_member_end(wn_client *c, const wn_actor *actor, const char *partner, cons
 		return client_inval(c);
 	json_t *req = member_req(c, "member.end", actor);
 	if (req == NULL)
-		return client_inval(c);
+		return WN_EINVAL; /* member_req said why */
 	json_object_set_new(req, "partner", client_json_str(partner));
 	json_object_set_new(req, "reason", client_json_str(reason));
 	return member_call(c, req, json_out);
@@ -110,7 +110,7 @@ int wn_policy_propose(wn_client *c, const wn_actor *actor, const char *policy_js
 	json_t *req = member_req(c, "policy.propose", actor);
 	if (req == NULL) {
 		json_decref(policy);
-		return client_inval(c);
+		return WN_EINVAL; /* member_req said why */
 	}
 	json_object_set_new(req, "policy", policy);
 	return member_call(c, req, json_out);

@@ -129,11 +129,14 @@ if LD_LIBRARY_PATH="$D/usr/lib" "$T/sample" "ipc://$T/no-node.sock" >"$T/run.log
 then ok "it runs, and its own client_call does not clash with the library's"
 else notok "the sample program runs"; sed 's/^/#   /' "$T/run.log"; fi
 check "it reports the node unreachable" grep -q 'health: ' "$T/run.log"
-# linked statically: the archive keeps its internal names to itself as well
-PRIVATE=$(pkg-config --static --libs-only-l wijknet | sed 's/-lwijknet//')
-# shellcheck disable=SC2086
+# linked statically, with the README's line: the archive keeps its internal
+# names to itself as well, and the .pc's Libs.private are all it needs
+check "Libs.private are the README's static libraries" \
+    test "$(pkg-config --static --libs-only-l wijknet | sed 's/-lwijknet //' | xargs)" = \
+    "-lnng -lssl -lcrypto -ljansson -lsqlite3 -lmicrohttpd -lpthread"
 if cc -std=c11 -Wall -Wextra -Werror -o "$T/sample-static" "$ROOT/tests/integrator/sample.c" \
-    -I"$D/usr/include" "$D/usr/lib/libwijknet.a" $PRIVATE \
+    -I"$D/usr/include" "$D/usr/lib/libwijknet.a" -lnng -lssl -lcrypto -ljansson -lsqlite3 \
+    -lmicrohttpd -lpthread \
     >"$T/cc.log" 2>&1; then ok "a program links libwijknet.a with its own client_call"
 else notok "a program links libwijknet.a statically"; sed 's/^/#   /' "$T/cc.log"; fi
 check "the static program needs no libwijknet.so" \
