@@ -519,7 +519,7 @@ static void test_r20_integrity_lost_cosignature_sent_again(void **state)
 	assert_int_equal(broker_entries(f), n); /* no new checkpoint to co-sign instead */
 	assert_int_equal(wait_witnessed(f, WITNESS_WAIT_MS), n);
 	/* radar marks it once the broker's reply is back: just after the broker has it */
-	assert_int_equal(dbq_wait(f, "data/radar.db", 1, 5000, "SELECT cosigned FROM"
+	assert_int_equal(dbq_wait(f, "data/radar.db", 1, 15000, "SELECT cosigned FROM"
 				  " broker_checkpoints WHERE size=%ld", n), 1);
 }
 

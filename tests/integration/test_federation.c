@@ -588,7 +588,7 @@ static void test_r20_integrity_no_certificate_refused(void **state)
 	assert_int_not_equal(raw_call(&p, hello, 2, 1000, &reply), 0);
 	raw_close(&p);
 	/* the failed handshake leaves a trace, with the address it came from */
-	int64_t end = time_mono_ms() + 5000;
+	int64_t end = time_mono_ms() + 15000;
 	while (!fed_log_contains(f, "broker", "\"event\":\"tls_handshake_failed\"") &&
 	       time_mono_ms() < end)
 		sleep_ms(50);

@@ -1054,7 +1054,7 @@ static const char *outcome_of(const wn_lookup_result *r, const char *partner, si
 static long answer_bytes(struct fed *f, const char *request_id, const char *partner)
 {
 	/* the delivery entry is committed just after the answers leave */
-	if (dbq_wait(f, "data/broker.db", 1, 5000, "SELECT COUNT(*) FROM audit_log WHERE "
+	if (dbq_wait(f, "data/broker.db", 1, 15000, "SELECT COUNT(*) FROM audit_log WHERE "
 		     "msg_id='%s' AND type='lookup.delivery'", request_id) != 1)
 		return -1;
 	return dbq(f, "data/broker.db", "SELECT json_extract(entry, '$.answer_bytes.%s') FROM "

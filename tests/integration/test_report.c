@@ -1174,7 +1174,7 @@ static void test_r19_retention_records_purged_and_logged(void **state)
 	assert_true(cli_out_has(f, "\"purged\": 1"));
 	/* the daemon's own timer (alcander: every second) */
 	assert_int_equal(put(f, ALCANDER, BSN_E, "leefgebied.huisvesting", "e-alc", "2022-02-02"), 0);
-	int64_t end = time_mono_ms() + 5000;
+	int64_t end = time_mono_ms() + 15000;
 	while (dbq(f, node_db("alcander"), "SELECT COUNT(*) FROM records") > 0 &&
 	       time_mono_ms() < end)
 		sleep_ms(100);

@@ -1555,7 +1555,7 @@ static void test_r08_third_party_consent_required_source(void **state)
 			     " AND status='proposed'", id), 1);
 	/* it may still say no */
 	assert_int_equal(wn_thirdparty_decide(m, id, 0, &ACTOR), 0);
-	assert_int_equal(dbq_wait(f, "data/broker.db", 1, 5000, "SELECT COUNT(*) FROM third_party"
+	assert_int_equal(dbq_wait(f, "data/broker.db", 1, 15000, "SELECT COUNT(*) FROM third_party"
 				  " WHERE id='%s' AND status='rejected'", id), 1);
 	/* the client's consent naming mental-health data and the third party opens it */
 	assert_int_equal(consent_file(f, "consent-weller.json", BSN_A, "1980-04-01", "\"weller\"",
@@ -1569,7 +1569,7 @@ static void test_r08_third_party_consent_required_source(void **state)
 	assert_int_equal(wn_thirdparty_propose(g, &p, id), 0);
 	assert_int_equal(tp_declare(f, id), 0);
 	assert_int_equal(wn_thirdparty_decide(m, id, 1, &ACTOR), 0);
-	assert_int_equal(dbq_wait(f, "data/broker.db", 1, 5000, "SELECT COUNT(*) FROM third_party"
+	assert_int_equal(dbq_wait(f, "data/broker.db", 1, 15000, "SELECT COUNT(*) FROM third_party"
 				  " WHERE id='%s' AND status='approved'", id), 1);
 	wn_client_close(m);
 	wn_client_close(g);
