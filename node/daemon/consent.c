@@ -119,6 +119,68 @@ static int consent_tell_broker(struct node *n, const char *type, const json_t *a
 }
 
 /* consent.register and consent.refuse */
+static int consent_read(struct node *n, const char *id, char status[16], json_t **object);
+
+/* The ids of the documents this node holds for a person that were not
+ * revoked, newest first. *ids: json_decref. */
+static int consent_ids_of(struct node *n, const char *bsn, json_t **ids)
+{
+	uint8_t index[STORE_INDEX_LEN];
+	sqlite3_stmt *st = NULL;
+	int rc = store_subject_index(&n->keys, bsn, index);
+	*ids = json_array();
+	if (rc != 0 || *ids == NULL)
+		return rc != 0 ? rc : WN_ENOMEM;
+	db_lock(n->db);
+	if ((rc = db_prepare(n->db, "SELECT id FROM consents WHERE subject_index = ? AND status"
+				    " != 'revoked' ORDER BY registered_at DESC LIMIT 1000", &st)) == 0) {
+		sqlite3_bind_blob(st, 1, index, STORE_INDEX_LEN, SQLITE_TRANSIENT);
+		int s;
+		while ((s = sqlite3_step(st)) == SQLITE_ROW)
+			json_array_append_new(*ids, json_string((const char *)sqlite3_column_text(st,
+												  0)));
+		rc = s == SQLITE_DONE ? 0 : WN_EDB;
+	}
+	sqlite3_finalize(st);
+	db_unlock(n->db);
+	OPENSSL_cleanse(index, sizeof(index));
+	return rc;
+}
+
+/* The signers are checked against the person's age (Heerlen Bijlage 8), so
+ * a document may not give the person another birth date than the ones this
+ * node holds and did not revoke: a child cannot be made an adult on paper. */
+static int consent_check_birth_date(struct node *n, const json_t *doc, char *err, size_t errcap)
+{
+	const json_t *subject = json_object_get(doc, "subject");
+	const char *bsn = json_string_value(json_object_get(subject, "bsn"));
+	const char *birth = json_string_value(json_object_get(subject, "birth_date"));
+	json_t *ids = NULL, *x;
+	size_t i;
+	int rc = consent_ids_of(n, bsn, &ids);
+	json_array_foreach(ids, i, x) {
+		char status[16];
+		json_t *object = NULL;
+		/* a document that cannot be read is no proof of the date: refused */
+		if (rc != 0 || (rc = consent_read(n, json_string_value(x), status, &object)) != 0)
+			break;
+		const char *held = json_string_value(json_object_get(
+			json_object_get(json_object_get(object, "document"), "subject"), "birth_date"));
+		if (held != NULL && birth != NULL && strcmp(held, birth) != 0) {
+			snprintf(err, errcap, "field 'subject.birth_date' differs from the birth date "
+				 "in %s %s that this node holds for the person: the signers are "
+				 "checked against the person's age (Heerlen Bijlage 8). If the earlier "
+				 "document is wrong, revoke it first", strcmp(status, "refused") == 0
+				 ? "refusal" : "consent", json_string_value(x));
+			rc = WN_ECONSENT;
+		}
+		secret_wipe_consent(object);
+		json_decref(object);
+	}
+	json_decref(ids);
+	return rc;
+}
+
 static json_t *consent_register(struct node *n, json_t *rq, int refusal)
 {
 	char err[512] = "", today[DATE_LEN + 1], id[33], version[CONSENT_VERSION_LEN + 1];
@@ -156,6 +218,8 @@ static json_t *consent_register(struct node *n, json_t *rq, int refusal)
 		}
 	}
 	directory_release(d);
+	if (rc == 0)
+		rc = consent_check_birth_date(n, doc, err, sizeof(err));
 	if (rc != 0)
 		return local_error(rc, err);
 	const char *bsn = json_string_value(json_object_get(json_object_get(doc, "subject"), "bsn"));

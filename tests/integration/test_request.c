@@ -661,6 +661,20 @@ static void test_r11_consent_age_signers(void **state)
 				      "{\"name\": \"Kind\", \"role\": \"subject\"}, "
 				      "{\"name\": \"Ouder\", \"role\": \"parent\"}"), 0);
 	assert_int_equal(register_consent(f, GEMEENTE, "consent-14p.json", id), 0);
+	/* the same child made an adult on paper, signing alone: refused, for the
+	 * node holds the child's birth date */
+	assert_int_equal(consent_file(f, "consent-14a.json", BSN_B, "2000-01-01",
+				      "\"gemeente-heerlen\"", "\"radar\"", "\"zrm.financien\"", "",
+				      "{\"name\": \"Kind\", \"role\": \"subject\"}"), 0);
+	before = fed_db_count(f, "data/broker.db", "SELECT COUNT(*) FROM consents");
+	assert_int_equal(cli(f, "gemeente-heerlen", "consent register consent-14a.json"), 1);
+	assert_true(cli_err_has(f, "birth date"));
+	assert_true(cli_err_has(f, id));
+	assert_int_equal(fed_db_count(f, "data/broker.db", "SELECT COUNT(*) FROM consents"), before);
+	/* once the earlier document is revoked (a wrong date), another date is taken */
+	char rev[128];
+	snprintf(rev, sizeof(rev), "consent revoke --consent %s", id);
+	assert_int_equal(cli(f, "gemeente-heerlen", rev), 0);
 	/* under 12: a parent signs */
 	assert_int_equal(consent_file(f, "consent-9.json", BSN_B, "2017-02-01",
 				      "\"gemeente-heerlen\"", "\"radar\"", "\"zrm.financien\"", "",
