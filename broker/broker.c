@@ -253,7 +253,8 @@ static int broker_answer_candidate(struct broker *b, const json_t *env, int code
 				   const char *detail, char **resp, size_t *resplen)
 {
 	json_t *reply = NULL;
-	log_emit(code == WN_EPENDING ? WN_LOG_DEBUG : WN_LOG_WARN, "candidate_refused",
+	log_emit(code == WN_EPENDING || code == WN_EUNKNOWN_PARTNER ? WN_LOG_DEBUG : WN_LOG_WARN,
+		 "candidate_refused",
 		 json_pack("{s:s,s:s,s:s}", "candidate", envelope_str(env, "from"), "type",
 			   envelope_str(env, "type"), "reason", detail));
 	int rc = envelope_error(&reply, env, b->ident->id, b->ident->key, code, detail);
@@ -327,6 +328,14 @@ int broker_handle_message(void *arg, const struct rpc_peer *conn, const void *re
 			rc = envelope_encode(reply, resp, resplen);
 		else if (handled) /* a candidate awaiting the members: no breach */
 			rc = broker_answer_candidate(b, env, rc, err, resp, resplen);
+		else if (rc == 0 && strcmp(envelope_str(env, "type"), "directory.get") == 0)
+			/* a new partner's node, started before its join request (it
+			 * came through mutual TLS with a federation certificate): it
+			 * waits, and waiting is not a breach; it is given nothing */
+			rc = broker_answer_candidate(b, env, WN_EUNKNOWN_PARTNER,
+						     "not in the registry: a new partner submits its "
+						     "join request (wijknet member join)",
+						     resp, resplen);
 		else
 			rc = broker_refuse(b, conn, env, from, rc ? rc : WN_EUNKNOWN_PARTNER,
 					   err[0] ? err : "sender is not a partner in the registry",

@@ -311,8 +311,9 @@ static void *node_refresher_main(void *arg)
 		clock_gettime(CLOCK_REALTIME, &ts);
 		/* a candidate awaiting admission asks less often */
 		long wait_ms = (rc == 0 && n->seal_published) ? 1000
-			       : rc == WN_EPENDING || rc == WN_EREVOKED ? 2000
-									  : 250;
+			       : rc == WN_EPENDING || rc == WN_EREVOKED ||
+					 rc == WN_EUNKNOWN_PARTNER ? 2000
+								   : 250;
 		ts.tv_nsec += wait_ms * 1000000L;
 		ts.tv_sec += ts.tv_nsec / 1000000000L;
 		ts.tv_nsec %= 1000000000L;
