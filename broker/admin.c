@@ -98,8 +98,9 @@ static int admin_partner_state(struct broker *b, const json_t *rq, const char *o
 			 req_str(rq, "partner") ? req_str(rq, "partner") : "");
 		return WN_EUNKNOWN_PARTNER;
 	}
-	if (reason == NULL || reason[0] == '\0') {
-		snprintf(err, errcap, "a reason is required (--reason)");
+	if (reason == NULL || !schema_text_given(reason, REASON_MIN_CHARS)) {
+		snprintf(err, errcap, "a reason is required (--reason): at least %d characters "
+			 "that are not blanks, logged with the decision", REASON_MIN_CHARS);
 		return WN_EINVAL;
 	}
 	const unsigned live = REGISTRY_FROM(PARTNER_ACTIVE) | REGISTRY_FROM(PARTNER_NOTICE);

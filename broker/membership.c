@@ -24,6 +24,7 @@
 #include "replay.h"
 #include "schema.h"
 #include "secevent.h"
+#include "transport.h"
 #include "vocab.h"
 
 #define PROPOSAL_LIST_DECIDED 20 /* decided proposals listed after the open ones */
@@ -456,12 +457,21 @@ static int member_check_join(struct broker *b, const json_t *env, X509 *cert, ch
 		snprintf(err, errcap, "join request: role is member or incidental");
 		return WN_ESCHEMA;
 	}
+	/* where the broker will reach the node: a typo would leave a member that
+	 * is down from the day it is admitted */
+	const char *address = json_string_value(json_object_get(body, "address"));
+	if (transport_url_valid(address) != 0) {
+		snprintf(err, errcap, "join request: field 'address': '%.200s' is not "
+			 "tls+tcp://host:port, where the broker reaches the node", address);
+		return WN_ESCHEMA;
+	}
 	size_t i;
 	json_t *c;
 	json_array_foreach(json_object_get(body, "clusters"), i, c) {
 		if (!vocab_cluster(json_string_value(c))) {
-			snprintf(err, errcap, "join request: cluster %zu is not one of jeugd, "
-				 "volwassenen, multiprobleem", i);
+			snprintf(err, errcap, "join request: cluster '%.32s' (item %zu) is not one of "
+				 "jeugd, volwassenen, multiprobleem", json_string_value(c)
+				 ? json_string_value(c) : "?", i + 1);
 			return WN_ECLUSTER;
 		}
 	}
@@ -803,6 +813,13 @@ static int member_end(struct broker *b, const struct broker_request *rq, const j
 {
 	const char *id = json_string_value(json_object_get(body, "partner"));
 	struct registry_partner *m = registry_find(b->reg, id);
+	if (!schema_text_given(json_string_value(json_object_get(body, "reason")),
+			       REASON_MIN_CHARS)) {
+		snprintf(err, errcap, "field 'reason': the municipality ends a membership with its "
+			 "reason (Groningen 10.2): at least %d characters that are not blanks",
+			 REASON_MIN_CHARS);
+		return WN_EINVAL;
+	}
 	if (!rq->from->municipality) {
 		snprintf(err, errcap, "only the municipality ends another's membership (Groningen "
 			 "10.2); a member gives notice itself");
@@ -859,6 +876,7 @@ json_t *broker_member_proposals(struct broker *b)
 				json_t *body = envelope_body(doc);
 				json_object_set(e, "declaration", json_object_get(body, "declaration"));
 				json_object_set(e, "name", json_object_get(body, "name"));
+				json_object_set(e, "address", json_object_get(body, "address"));
 				json_object_set(e, "clusters", json_object_get(body, "clusters"));
 			} else if (e != NULL && doc != NULL) {
 				json_object_set(e, "document", doc);

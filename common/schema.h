@@ -41,6 +41,10 @@ int schema_valid_code(const char *s);
  * a reason or a motivation, not a placeholder of blanks. */
 int schema_text_given(const char *s, size_t min);
 
+/* The fewest characters, not blanks, of a reason a decision is logged with
+ * (ending a membership, suspending or revoking a partner). */
+#define REASON_MIN_CHARS 3
+
 /* Name of a JSON type, for messages ("string", "integer", …). */
 const char *schema_type_name(enum schema_type t);
 

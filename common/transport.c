@@ -271,6 +271,20 @@ static int rpc_split_url(const char *url, char *host, size_t hostcap, int *port)
 	return 0;
 }
 
+int transport_url_valid(const char *url)
+{
+	char host[256];
+	int port = 0;
+	if (url == NULL || strncmp(url, "tls+tcp://", 10) != 0 ||
+	    rpc_split_url(url, host, sizeof(host), &port) != 0 || host[0] == '\0' || port < 1)
+		return -1;
+	for (const char *c = host; *c; c++) /* a name or an address, nothing to be parsed again */
+		if (!(((*c | 32) >= 'a' && (*c | 32) <= 'z') || (*c >= '0' && *c <= '9') ||
+		      *c == '.' || *c == '-' || *c == ':' || *c == '_'))
+			return -1;
+	return 0;
+}
+
 /* The gate on the url's address, nng's listener on a loopback port behind it. */
 static int rpc_server_gate(rpc_server *s, const char *url, const struct gate_limits *lim,
 			   char *backend_url, size_t cap, char *err, size_t errcap)

@@ -101,6 +101,10 @@ int rpc_client_connected(rpc_client *c);
 /* Maps an nng error to a WN_E… code. */
 int transport_error(int nng_rv);
 
+/* 0 when url is where a node can be reached: tls+tcp://host:port, the host
+ * a name or an address ([...] for IPv6), the port 1-65535. */
+int transport_url_valid(const char *url);
+
 
 
 /* One leg of a concurrent fan-out: client NULL means "not connected". */

@@ -60,6 +60,14 @@ static void member_print(const char *json, int as_json)
 static void member_print_candidate(const json_t *e)
 {
 	const json_t *d = json_object_get(e, "declaration");
+	const json_t *doc = json_object_get(e, "document");
+	if (d == NULL && json_is_object(doc) &&
+	    strcmp(json_string_value(json_object_get(e, "kind")), "policy") == 0) {
+		/* what a policy proposal changes, as the members vote on it */
+		char *text = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
+		printf("  changes: %s\n", text ? text : "?");
+		free(text);
+	}
 	if (d == NULL)
 		return;
 	printf("  %s, clusters", json_string_value(json_object_get(e, "name"))
@@ -68,6 +76,8 @@ static void member_print_candidate(const json_t *e)
 	json_t *c;
 	json_array_foreach(json_object_get(e, "clusters"), k, c)
 		printf("%s%s", k ? "," : " ", json_string_value(c) ? json_string_value(c) : "?");
+	if (json_string_value(json_object_get(e, "address")) != NULL)
+		printf(", at %s", json_string_value(json_object_get(e, "address")));
 	static const char *const f[] = { "version", "organisation", "representative", "function",
 					 "place", "date" };
 	const char *v[6];

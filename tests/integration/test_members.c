@@ -233,6 +233,16 @@ static void test_r22_join_without_declaration_refused(void **state)
 	json_decref(reply);
 	json_decref(env);
 	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM proposals"), 0);
+	/* an address the broker cannot reach the node at: invalid input */
+	char req[1024];
+	snprintf(req, sizeof(req), JOIN_REQUEST, fed_port(f, WELLER));
+	char *at = strstr(req, "tls+tcp://");
+	assert_non_null(at);
+	memcpy(at, "http://x:", 9);
+	assert_int_equal(write_file(f, "bad-address.json", req), 0);
+	assert_int_equal(cli(f, "weller", "member join bad-address.json"), 2);
+	assert_true(cli_err_has(f, "address"));
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM proposals"), 0);
 }
 
 static void test_r22_join_approved_unanimously(void **state)
@@ -253,6 +263,7 @@ static void test_r22_join_approved_unanimously(void **state)
 	assert_int_equal(cli(f, "radar", "member list"), 0);
 	assert_true(cli_out_has(f, "accession declaration"));
 	assert_true(cli_out_has(f, "mw. J. Jansen"));
+	assert_true(cli_out_has(f, ", at tls+tcp://127.0.0.1:")); /* where it will be reached */
 	assert_int_equal(cli(f, "broker", "admin status"), 0);
 	assert_true(cli_out_has(f, "pending approval"));
 	assert_int_equal(vote(f, GEMEENTE, id, 1), 0);
@@ -653,6 +664,12 @@ static void test_r23_municipality_ends_membership(void **state)
 	assert_int_not_equal(cli(f, "radar", "member end sevagram --reason 'niet nagekomen'"), 0);
 	assert_true(cli_err_has(f, "municipality"));
 	assert_int_not_equal(cli(f, "gemeente-heerlen", "member end sevagram"), 0);
+	/* a reason of blanks is none: invalid input, nothing ended */
+	assert_int_equal(cli(f, "gemeente-heerlen", "member end sevagram --reason '   '"), 2);
+	assert_true(cli_err_has(f, "reason"));
+	assert_int_equal(cli(f, "broker", "admin suspend sevagram --reason '  '"), 2);
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM partners WHERE id ="
+			     " 'sevagram' AND status = 'active'"), 1);
 	/* a policy change two of four members approved: open, until a voter leaves;
 	 * it names only the key it changes */
 	char id[WN_ID_LEN + 1], st[16], *out = NULL;
