@@ -156,20 +156,23 @@ static void federation_release_ended(struct broker *b)
 	}
 }
 
-/* An ended partner's certificate is revoked by the federation CA when the
- * broker's host keeps it (config "ca_dir"): wijknet-ca runs as a child,
- * the CRL file changes, and the change reaches every node. */
+/* An ended or revoked partner's certificate is revoked by the federation CA
+ * when the broker's host keeps it (config "ca_dir"): wijknet-ca runs as a
+ * child, the CRL file changes, and the change reaches every node. */
 static void federation_revoke_ended(struct broker *b)
 {
 	if (b->ca_dir == NULL)
 		return;
 	for (size_t i = 0; i < registry_count(b->reg); i++) {
 		struct registry_partner *p = registry_at(b->reg, i);
-		if (atomic_load(&p->state) != PARTNER_ENDED || atomic_load(&p->cert_error) != 0 ||
-		    atomic_load(&p->revoke_next_ms) > time_now_ms())
+		int state = atomic_load(&p->state);
+		if ((state != PARTNER_ENDED && state != PARTNER_REVOKED) ||
+		    atomic_load(&p->cert_error) != 0 || atomic_load(&p->revoke_next_ms) > time_now_ms())
 			continue;
+		/* the operator's revocation says no more than that it must not be used */
 		char *argv[] = { b->ca_tool, "--dir", b->ca_dir, "revoke", p->id, "--reason",
-				 "cessationOfOperation", NULL };
+				 state == PARTNER_ENDED ? "cessationOfOperation" : "unspecified",
+				 NULL };
 		pid_t pid;
 		int st = -1;
 		posix_spawn_file_actions_t fa;
@@ -183,7 +186,8 @@ static void federation_revoke_ended(struct broker *b)
 		if (st == 0)
 			log_emit(WN_LOG_INFO, "certificate_revoked",
 				 json_pack("{s:s,s:s}", "partner", p->id, "reason",
-					   "membership ended"));
+					   state == PARTNER_ENDED ? "membership ended"
+								  : "revoked by the operator"));
 		else
 			log_msg(WN_LOG_ERROR, "certificate_revoke_failed",
 				"%s --dir %s revoke %s did not succeed (status %d); tried again in a "
