@@ -760,6 +760,19 @@ static int member_propose_exit(struct broker *b, const struct broker_request *rq
 	return rc;
 }
 
+/* 1 when a municipality other than m remains a member that is not leaving. */
+static int member_other_municipality(struct broker *b, const struct registry_partner *m)
+{
+	for (size_t i = 0; i < registry_count(b->reg); i++) {
+		struct registry_partner *o = registry_at(b->reg, i);
+		int state = atomic_load(&o->state);
+		if (o != m && o->municipality &&
+		    (state == PARTNER_ACTIVE || state == PARTNER_SUSPENDED))
+			return 1;
+	}
+	return 0;
+}
+
 static int member_notice(struct broker *b, const struct broker_request *rq, const json_t *body,
 			 json_t **reply, char *err, size_t errcap)
 {
@@ -772,6 +785,14 @@ static int member_notice(struct broker *b, const struct broker_request *rq, cons
 			 registry_status(m), state == PARTNER_NOTICE ? " (an immediate exit can "
 			 "still be proposed: --immediate)" : "");
 		return WN_ESTATE;
+	}
+	if (m->municipality && !member_other_municipality(b, m)) {
+		/* without one, no rights request or access report is answered, and
+		 * under municipality_and_majority nothing could be decided again */
+		snprintf(err, errcap, "'%s' is the federation's only municipality, which answers "
+			 "to the client (Heerlen 9.1) and decides with the members: another "
+			 "municipality joins before it can leave", m->id);
+		return WN_EDENIED;
 	}
 	const char *reason = json_string_value(json_object_get(body, "reason"));
 	int64_t end = atomic_load(&m->end_at);

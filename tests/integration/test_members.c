@@ -664,6 +664,11 @@ static void test_r23_municipality_ends_membership(void **state)
 	assert_int_not_equal(cli(f, "radar", "member end sevagram --reason 'niet nagekomen'"), 0);
 	assert_true(cli_err_has(f, "municipality"));
 	assert_int_not_equal(cli(f, "gemeente-heerlen", "member end sevagram"), 0);
+	/* the only municipality does not leave the federation without one */
+	assert_int_equal(cli(f, "gemeente-heerlen", "member notice --reason 'herindeling'"), 1);
+	assert_true(cli_err_has(f, "only municipality"));
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM partners WHERE id ="
+			     " 'gemeente-heerlen' AND status = 'active'"), 1);
 	/* a reason of blanks is none: invalid input, nothing ended */
 	assert_int_equal(cli(f, "gemeente-heerlen", "member end sevagram --reason '   '"), 2);
 	assert_true(cli_err_has(f, "reason"));
