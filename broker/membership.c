@@ -536,7 +536,8 @@ static int member_propose_once(struct broker *b, struct proposal *p, const json_
 	if (rc != 0 && rc != WN_ENOTFOUND) { /* not known whether one is open: none made */
 		snprintf(err, errcap, "cannot read the proposals: %s", wn_strerror(rc));
 	} else if (rc == 0 && strcmp(prev.status, "open") == 0) {
-		snprintf(err, errcap, "a %s of '%s' is proposed already (proposal %s)", p->kind,
+		snprintf(err, errcap, "%s %s of '%s' is proposed already (proposal %s)",
+			 strcmp(p->kind, "exit") == 0 ? "an" : "a", p->kind,
 			 prev.subject, prev.id);
 		rc = WN_EEXISTS;
 	} else {
@@ -760,6 +761,12 @@ static int member_propose_exit(struct broker *b, const struct broker_request *rq
 	return rc;
 }
 
+/* A member's standing as a sentence says it: "is under notice". */
+static const char *member_standing(const struct registry_partner *m)
+{
+	return atomic_load(&m->state) == PARTNER_NOTICE ? "under notice" : registry_status(m);
+}
+
 /* 1 when a municipality other than m remains a member that is not leaving. */
 static int member_other_municipality(struct broker *b, const struct registry_partner *m)
 {
@@ -782,7 +789,7 @@ static int member_notice(struct broker *b, const struct broker_request *rq, cons
 	/* under notice, a member may still ask to leave at once */
 	if (state != PARTNER_ACTIVE && !(immediate && state == PARTNER_NOTICE)) {
 		snprintf(err, errcap, "'%s' is %s: only an active member gives notice%s", m->id,
-			 registry_status(m), state == PARTNER_NOTICE ? " (an immediate exit can "
+			 member_standing(m), state == PARTNER_NOTICE ? " (an immediate exit can "
 			 "still be proposed: --immediate)" : "");
 		return WN_ESTATE;
 	}
@@ -803,7 +810,7 @@ static int member_notice(struct broker *b, const struct broker_request *rq, cons
 					end, reason ? reason : "notice given", m->id);
 		if (rc == WN_ESTATE)
 			snprintf(err, errcap, "'%s' is %s: only an active member gives notice",
-				 m->id, registry_status(m));
+				 m->id, member_standing(m));
 		if (rc != 0)
 			return rc;
 		broker_federation_wake(b);
@@ -861,7 +868,7 @@ static int member_end(struct broker *b, const struct broker_request *rq, const j
 				    PARTNER_ENDED, 0, json_string_value(json_object_get(body, "reason")),
 				    rq->from->id);
 	if (rc == WN_ESTATE)
-		snprintf(err, errcap, "'%s' is %s already", id, registry_status(m));
+		snprintf(err, errcap, "'%s' is %s already", id, member_standing(m));
 	if (rc != 0)
 		return rc;
 	broker_federation_wake(b);

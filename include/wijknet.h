@@ -625,10 +625,11 @@ void wn_rights_list_free(wn_rights_list *l);
  * partner's own system), "executed" (a granted one, now carried out) or
  * "refused" with a motivation of at least 10 characters (WN_EMOTIVATION).
  * The decision goes back, sealed, to the municipality that sent the request.
- * WN_ENOTFOUND for an unknown id, WN_EINVAL for a decision its state does
- * not allow.
- * Errors: WN_ENOTFOUND (no such rights request), WN_EINVAL (a decision its
- * state does not allow), WN_EMOTIVATION. */
+ * WN_ENOTFOUND for an unknown id, WN_ESTATE for a decision its state does
+ * not allow (decided before; "executed" of one not granted).
+ * Errors: WN_ENOTFOUND (no such rights request), WN_ESTATE (a decision its
+ * state does not allow), WN_EINVAL (a decision that is none of the four),
+ * WN_EMOTIVATION. */
 int wn_rights_decide(wn_client *c, const char *id, const char *decision, const char *motivation,
 		     const wn_actor *actor);
 

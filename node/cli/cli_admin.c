@@ -46,17 +46,35 @@ static const char *admin_operator(void)
 	return pw ? pw->pw_name : "unknown";
 }
 
-/* What an action did, as text: one "key value" line each (--json: the object). */
-static void admin_print_done(const char *op, const json_t *r)
+/* One "key value" line per member, an object's members indented below its
+ * key. */
+static void admin_print_fields(const json_t *o, int indent)
 {
 	const char *k;
 	json_t *x;
-	printf("done: %s\n", op);
-	json_object_foreach((json_t *)r, k, x) {
+	json_object_foreach((json_t *)o, k, x) {
+		if (json_is_object(x) && json_object_size(x) > 0) {
+			printf("%*s%s\n", indent, "", k);
+			admin_print_fields(x, indent + 2);
+			continue;
+		}
 		char *v = json_is_string(x) ? NULL : json_dumps(x, JSON_COMPACT | JSON_ENCODE_ANY);
-		printf("  %-12s %s\n", k, v ? v : json_string_value(x));
+		printf("%*s%-*s %s\n", indent, "", 24 - indent > 8 ? 24 - indent : 8, k,
+		       v ? v : json_string_value(x));
 		free(v);
 	}
+}
+
+/* What an action did, or the record shown, as text (--json: the object). */
+static void admin_print_done(const char *op, const json_t *r)
+{
+	size_t len = strlen(op);
+	if (len > 5 && strcmp(op + len - 5, ".show") == 0) {
+		admin_print_fields(r, 0);
+		return;
+	}
+	printf("done: %s\n", op);
+	admin_print_fields(r, 2);
 }
 
 /* The WN_E code of an error name the broker answered (WN_EPROTO when it

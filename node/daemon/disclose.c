@@ -347,7 +347,8 @@ static int disclose_commit(db *d, void *arg)
 		if ((rc = store_shielded_locked(d, c->index, c->categories, &shielded)) != 0)
 			return rc;
 		if (shielded)
-			refuse(c, "shielded", "the client has had these records shielded");
+			refuse(c, "shielded", "the client has had these records shielded, or objected to "
+			       "their use (G-P 8): they are no longer disclosed");
 	}
 	if (c->reason == NULL) {
 		if ((rc = store_read_records_locked(d, c->index, c->categories, &c->records)) != 0)

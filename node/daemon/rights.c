@@ -1038,7 +1038,7 @@ static int rights_decide_read(db *d, struct rights_decision *x)
 		   != 0) {
 		snprintf(x->err, x->errcap, executing ? "rights request %s is not granted and "
 			 "awaiting execution" : "rights request %s was decided before", x->id);
-		rc = WN_EINVAL;
+		rc = WN_ESTATE; /* not the input: the request's standing */
 	} else {
 		json_error_t jerr;
 		snprintf(x->kind, sizeof(x->kind), "%s", (const char *)sqlite3_column_text(st, 0));

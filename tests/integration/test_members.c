@@ -1010,6 +1010,7 @@ static void test_r21_breach_flood_bounded_incident_on_top(void **state)
 	snprintf(args, sizeof(args), "breaches show %lld", (long long)id);
 	assert_int_equal(cli(f, "broker", args), 0);
 	assert_true(cli_out_has(f, "to_notify")); /* high risk: the subjects are still to be told */
+	assert_false(cli_out_has(f, "done:")); /* a record shown, not an action done */
 	snprintf(args, sizeof(args), "breaches notify %lld --to subjects --text 'brief 2 dec'",
 		 (long long)id);
 	assert_int_equal(cli(f, "broker", args), 0);

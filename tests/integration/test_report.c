@@ -685,7 +685,7 @@ static void test_r18_rectify_shielding(void **state)
 	assert_int_equal(decide(f, RADAR, "00000000000000000000000000000000", "done", NULL),
 			 WN_ENOTFOUND);
 	assert_int_equal(decide(f, RADAR, id, "done", NULL), 0);
-	assert_int_equal(decide(f, RADAR, id, "done", NULL), WN_EINVAL); /* decided before */
+	assert_int_equal(decide(f, RADAR, id, "done", NULL), WN_ESTATE); /* decided before */
 	assert_int_equal(cli(f, "sevagram", "rights decide --decision done"), 2);
 	char args[160];
 	snprintf(args, sizeof(args), "rights decide --request %s --decision done --actor pv-1 --role "
@@ -1062,7 +1062,7 @@ static void test_r18_rectify_answered_end_to_end(void **state)
 	db_exec_on(f, node_db("gemeente-heerlen"), "UPDATE client_rights_partners SET"
 		   " status = 'unavailable' WHERE request_id = '%s' AND partner = 'sevagram'", id);
 	/* radar grants now and corrects later; sevagram refuses, motivated */
-	assert_int_equal(decide(f, RADAR, id, "executed", NULL), WN_EINVAL);
+	assert_int_equal(decide(f, RADAR, id, "executed", NULL), WN_ESTATE); /* not granted yet */
 	assert_int_equal(decide(f, RADAR, id, "granted", NULL), 0);
 	assert_int_equal(decide(f, SEVAGRAM, id, "refused", NULL), WN_EMOTIVATION);
 	assert_int_equal(decide(f, SEVAGRAM, id, "refused", "te kort"), WN_EMOTIVATION);
