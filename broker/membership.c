@@ -958,6 +958,28 @@ static int member_list(struct broker *b, const struct broker_request *rq, json_t
 			    reply);
 }
 
+/* A lookup asks every active partner by default, and the broker refuses a
+ * message to more than max_partners: a limit below their number would make
+ * every default lookup fail. */
+static int policy_check_max_partners(struct broker *b, const json_t *doc, char *err,
+				     size_t errcap)
+{
+	json_int_t max = json_integer_value(json_object_get(doc, "max_partners"));
+	json_int_t live = 0;
+	for (size_t i = 0; i < registry_count(b->reg); i++) {
+		int state = atomic_load(&registry_at(b->reg, i)->state);
+		live += state == PARTNER_ACTIVE || state == PARTNER_NOTICE ||
+			state == PARTNER_SUSPENDED;
+	}
+	if (max < live - 1) { /* the asking partner is not asked */
+		snprintf(err, errcap, "max_partners: %lld is fewer than the %lld partners a "
+			 "default lookup asks (every member but the one asking)", (long long)max,
+			 (long long)(live - 1));
+		return WN_EINVAL;
+	}
+	return 0;
+}
+
 static int policy_propose(struct broker *b, const struct broker_request *rq, const json_t *body,
 			  json_t **reply, char *err, size_t errcap)
 {
@@ -975,6 +997,8 @@ static int policy_propose(struct broker *b, const struct broker_request *rq, con
 	int rc = policy_merge(b, json_object_get(body, "policy"), &p.doc, err, errcap);
 	if (rc == 0)
 		rc = policy_check_partners(b, p.doc, err, errcap);
+	if (rc == 0)
+		rc = policy_check_max_partners(b, p.doc, err, errcap);
 	pthread_mutex_lock(&b->policy_lock);
 	snprintf(p.subject, sizeof(p.subject), "policy-v%d", b->policy_version + 1);
 	snprintf(p.rule, sizeof(p.rule), "%s", b->approval_rule);

@@ -684,6 +684,12 @@ static void test_r23_municipality_ends_membership(void **state)
 	assert_non_null(strstr(wn_client_errmsg(c), "as it is"));
 	free(out);
 	out = NULL;
+	/* a limit below the partners a default lookup asks would fail every one */
+	assert_int_equal(wn_policy_propose(c, &coordinator, "{\"max_partners\": 1}", &out),
+			 WN_EINVAL);
+	assert_non_null(strstr(wn_client_errmsg(c), "default lookup"));
+	free(out);
+	out = NULL;
 	assert_int_equal(wn_policy_propose(c, &coordinator, "{\"notice_months\": 3}", &out), 0);
 	free(out);
 	wn_client_close(c);
