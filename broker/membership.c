@@ -467,6 +467,11 @@ static int member_check_join(struct broker *b, const json_t *env, X509 *cert, ch
 	}
 	size_t i;
 	json_t *c;
+	if (json_array_size(json_object_get(body, "clusters")) == 0) {
+		snprintf(err, errcap, "join request: clusters: the partner takes part in at least "
+			 "one of jeugd, volwassenen, multiprobleem");
+		return WN_ECLUSTER;
+	}
 	json_array_foreach(json_object_get(body, "clusters"), i, c) {
 		if (!vocab_cluster(json_string_value(c))) {
 			snprintf(err, errcap, "join request: cluster '%.32s' (item %zu) is not one of "
