@@ -218,7 +218,7 @@ int wn_import_begin(wn_client *c, wn_import **out);
  * the limit). */
 int wn_import_add(wn_import *im, long line, const char *json_line);
 
-/* Commits everything added; *imported = records written. Frees im. The
+/* Commits everything added; *imported = records written (0 on an error). Frees im. The
  * lines not yet sent go with it; after an error, here or in an earlier
  * wn_import_add, nothing is imported, and that error is returned.
  * Errors: WN_EBSN, WN_ECATEGORY (a line of the last chunk fails the node's
@@ -349,15 +349,17 @@ int wn_case_open(wn_client *c, const wn_case_params *p, char case_id[WN_ID_LEN +
 /* The director changes the household: a member added (reason birth,
  * moved_in, other) or removed (moved_out, deceased, other).
  * Errors: WN_EBSN, WN_EINVAL (reason unknown, or the person is in the household
- * already), WN_ENOTFOUND (no such case), WN_ENOTMEMBER (this partner holds no
- * key of the case), WN_EDENIED (not the director, or the case is closed),
+ * already), WN_ENOTMEMBER (this partner holds no key of the case; an unknown
+ * case id gives it too), WN_ENOTFOUND (the broker knows no such case),
+ * WN_EDENIED (not the director, or the case is closed),
  * WN_ELIMIT (the household has 16 people), WN_ETRANSPORT. */
 int wn_case_person_add(wn_client *c, const char *case_id, const char *bsn, const char *reason,
 		       const wn_actor *actor);
 /* The director removes bsn from the household of the case, with a reason
  * (moved_out, deceased, other); see wn_case_person_add().
- * Errors: WN_EBSN, WN_EINVAL (reason unknown), WN_ENOTFOUND (no such case),
- * WN_ENOTMEMBER (this partner holds no key of the case), WN_ENOTINCASE (the
+ * Errors: WN_EBSN, WN_EINVAL (reason unknown), WN_ENOTFOUND (the broker knows
+ * no such case), WN_ENOTMEMBER (this partner holds no key of the case; an
+ * unknown case id gives it too), WN_ENOTINCASE (the
  * person is not in the household), WN_EDENIED (not the director, the case is
  * closed, or the person is its last), WN_ETRANSPORT. */
 int wn_case_person_remove(wn_client *c, const char *case_id, const char *bsn,
@@ -381,8 +383,9 @@ int wn_case_has_person(wn_client *c, const char *case_id, const char *bsn,
 		       const wn_actor *actor);
 
 /* The case director adds partner to the case.
- * Errors: WN_ENOTFOUND (no such case), WN_ENOTMEMBER (this partner holds no key
- * of the case), WN_EDENIED (not the director, the case is closed, or partner is
+ * Errors: WN_ENOTFOUND (the broker knows no such case), WN_ENOTMEMBER (this
+ * partner holds no key of the case; an unknown case id gives it too),
+ * WN_EDENIED (not the director, the case is closed, or partner is
  * incidental), WN_EINVAL (partner takes part already), WN_EUNKNOWN_PARTNER,
  * WN_EREVOKED, WN_ENOTICE, WN_ECLUSTER, WN_ETRANSPORT. */
 int wn_case_join(wn_client *c, const char *case_id, const char *partner, const wn_actor *actor);
@@ -746,7 +749,8 @@ int wn_case_informed(wn_client *c, const char *case_id, const char *moment, cons
  * *json_out: {database, keys, ledger_entries}; free(). WN_EEXISTS when dir
  * holds a backup already.
  * Errors: WN_EEXISTS (dir holds a backup already), WN_EINVAL (dir is not
- * absolute), WN_EIO (dir or the copy cannot be written). */
+ * absolute, or the directory above it does not exist: only dir itself is
+ * made), WN_EIO (dir or the copy cannot be written). */
 int wn_backup(wn_client *c, const char *dir, const wn_actor *actor, char **json_out);
 
 /* ---- management information (r25) --------------------------------------- */
@@ -789,8 +793,8 @@ int wn_consent_refuse(wn_client *c, const char *document_json, const wn_actor *a
 
 /* Revokes a consent this node registered. Every later request on it is
  * refused at once; disclosures logged before stay as they were.
- * Errors: WN_ENOTFOUND (this node does not hold it), WN_ECONSENT (it is not
- * active), WN_EDENIED (another partner registered it), WN_ETRANSPORT. */
+ * Errors: WN_ENOTFOUND (this node does not hold it: the partner that
+ * registered it revokes it), WN_ECONSENT (it is not active), WN_ETRANSPORT. */
 int wn_consent_revoke(wn_client *c, const char *consent_id, const wn_actor *actor);
 
 typedef struct wn_consent_info {

@@ -241,9 +241,13 @@ json_t *client_parse_object(wn_client *c, const char *what, const char *text)
 
 json_t *client_actor(const wn_actor *a)
 {
-	if (a == NULL || a->id == NULL || a->role == NULL)
+	if (a == NULL || (a->id == NULL && a->role == NULL))
 		return NULL;
-	return json_pack("{s:s,s:s}", "id", a->id, "role", a->role);
+	/* half given, or not UTF-8: null, which client_call refuses */
+	json_t *o = a->id != NULL && a->role != NULL
+			    ? json_pack("{s:s,s:s}", "id", a->id, "role", a->role)
+			    : NULL;
+	return o != NULL ? o : json_null();
 }
 
 json_t *client_json_str(const char *s)
@@ -360,31 +364,45 @@ void wn_partner_list_free(wn_partner_list *l)
 
 /* ---- records -------------------------------------------------------- */
 
-static json_t *client_record_json(const wn_record *r, char *err, size_t errcap)
+/* The record as the node takes it into *out; a field that is NULL (the
+ * retention may be) or not UTF-8 is WN_EINVAL, content that is not an
+ * object WN_ESCHEMA, each with the client's message. */
+static int client_record_json(wn_client *c, const wn_record *r, json_t **out)
 {
 	json_error_t jerr;
 	json_t *content = json_loads(r->content_json ? r->content_json : "", 0, &jerr);
 	if (!json_is_object(content)) {
-		snprintf(err, errcap, "content: expected a JSON object (%s)", jerr.text);
+		client_set_error(c, "content: expected a JSON object (%s)", jerr.text);
 		json_decref(content);
-		return NULL;
+		return WN_ESCHEMA;
 	}
-	json_t *rec = json_pack("{s:s?,s:s?,s:o,s:s?}", "bsn", r->bsn, "category", r->category,
-				"content", content, "professional", r->professional);
+	json_t *rec = json_pack("{s:o,s:o,s:o,s:o}", "bsn", client_json_str(r->bsn), "category",
+				client_json_str(r->category), "content", content, "professional",
+				client_json_str(r->professional));
 	if (rec != NULL && r->retention != NULL)
 		json_object_set_new(rec, "retention", client_json_str(r->retention));
-	return rec;
+	if (rec == NULL)
+		return WN_ENOMEM;
+	if (client_has_null(rec)) {
+		json_decref(rec);
+		client_set_error(c, "record: bsn, category and professional are text in UTF-8, "
+			 "and so is retention when given");
+		return WN_EINVAL;
+	}
+	*out = rec;
+	return 0;
 }
 
 int wn_record_put(wn_client *c, const wn_record *r)
 {
 	if (c == NULL || r == NULL)
 		return client_inval(c);
-	json_t *rec = client_record_json(r, client_errbuf(c), CLIENT_ERRMSG_LEN);
-	if (rec == NULL)
-		return WN_ESCHEMA;
+	json_t *rec = NULL;
+	int rc = client_record_json(c, r, &rec);
+	if (rc != 0)
+		return rc;
 	json_t *req = json_pack("{s:s,s:o}", "op", "record.put", "record", rec), *result = NULL;
-	int rc = client_call(c, req, &result);
+	rc = client_call(c, req, &result);
 	json_decref(req);
 	json_decref(result);
 	return rc;
@@ -394,12 +412,13 @@ int wn_record_received(wn_client *c, const wn_record *r, const char *request_id)
 {
 	if (c == NULL || r == NULL || request_id == NULL)
 		return client_inval(c);
-	json_t *rec = client_record_json(r, client_errbuf(c), CLIENT_ERRMSG_LEN);
-	if (rec == NULL)
-		return WN_ESCHEMA;
-	json_t *req = json_pack("{s:s,s:o,s:s}", "op", "record.put", "record", rec, "received_in",
-				request_id), *result = NULL;
-	int rc = client_call(c, req, &result);
+	json_t *rec = NULL;
+	int rc = client_record_json(c, r, &rec);
+	if (rc != 0)
+		return rc;
+	json_t *req = json_pack("{s:s,s:o,s:o}", "op", "record.put", "record", rec, "received_in",
+				client_json_str(request_id)), *result = NULL;
+	rc = client_call(c, req, &result);
 	json_decref(req);
 	json_decref(result);
 	return rc;
@@ -502,14 +521,16 @@ static int client_import_fail(wn_import *im, int rc)
 int wn_import_add(wn_import *im, long line, const char *json_line)
 {
 	json_error_t jerr;
-	if (im == NULL || json_line == NULL)
-		return client_inval(im != NULL ? im->c : NULL);
-	if (im->failed != 0) {
+	if (im == NULL)
+		return WN_EINVAL;
+	if (im->failed != 0) { /* the import ended at its first error */
 		snprintf(client_errbuf(im->c), CLIENT_ERRMSG_LEN, "line %ld: the import failed at "
 			 "an earlier line (%s); nothing of it is imported", line,
 			 wn_strerror(im->failed));
 		return im->failed;
 	}
+	if (json_line == NULL)
+		return im->failed = client_inval(im->c);
 	size_t len = strlen(json_line);
 	/* a chunk that would pass the node's limit goes first */
 	if (im->bytes > 0 && im->bytes + len + 64 > IMPORT_CHUNK_BYTES) {
@@ -537,6 +558,8 @@ int wn_import_add(wn_import *im, long line, const char *json_line)
 
 int wn_import_commit(wn_import *im, long *imported)
 {
+	if (imported != NULL)
+		*imported = 0;
 	if (im == NULL)
 		return WN_EINVAL;
 	if (im->failed != 0) { /* nothing of a failed import is committed */
@@ -583,18 +606,25 @@ struct lookup_result_impl {
  * client's message set. */
 static int lookup_req(wn_client *c, const wn_lookup_params *p, json_t **out)
 {
-	json_t *req = json_pack("{s:s,s:s,s:s*,s:{s:s?,s:s?}}", "op", "lookup", "purpose",
-				p->purpose, "ground", p->ground, "actor", "id", p->actor.id, "role",
-				p->actor.role);
+	json_t *req = json_pack("{s:s,s:s,s:s*}", "op", "lookup", "purpose", p->purpose, "ground",
+				p->ground);
 	if (req == NULL) /* text that is not UTF-8 */
 		return client_inval(c);
+	json_t *a = client_actor(&p->actor);
+	if (a != NULL)
+		json_object_set_new(req, "actor", a);
 	if (p->bsn != NULL)
 		json_object_set_new(req, "bsn", client_json_str(p->bsn));
 	if (p->people != NULL) {
 		json_t *arr = json_array();
-		for (size_t i = 0; i < p->npeople; i++)
-			json_array_append_new(arr, json_pack("{s:s?,s:s*}", "bsn", p->people[i].bsn,
-							     "consent", p->people[i].consent_id));
+		for (size_t i = 0; i < p->npeople; i++) {
+			/* a person whose BSN or consent cannot be sent is no person left out */
+			json_t *one = p->people[i].bsn != NULL
+					      ? json_pack("{s:s,s:s*}", "bsn", p->people[i].bsn,
+							  "consent", p->people[i].consent_id)
+					      : NULL;
+			json_array_append_new(arr, one != NULL ? one : json_null());
+		}
 		json_object_set_new(req, "people", arr);
 	}
 	if (p->motivation_json != NULL) {
@@ -624,7 +654,8 @@ static int lookup_req(wn_client *c, const wn_lookup_params *p, json_t **out)
 int wn_lookup(wn_client *c, const wn_lookup_params *p, wn_lookup_result **out)
 {
 	if (c == NULL || p == NULL || out == NULL || p->purpose == NULL ||
-	    (p->bsn == NULL && p->people == NULL) || (p->people != NULL && p->npeople == 0))
+	    (p->bsn == NULL && p->people == NULL) || (p->people != NULL && p->npeople == 0) ||
+	    (p->partners == NULL && p->npartners > 0) || p->deadline_ms < 0)
 		return client_inval(c);
 	json_t *req = NULL;
 	int rc = lookup_req(c, p, &req);

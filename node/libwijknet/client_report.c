@@ -21,7 +21,7 @@ int wn_report_access_page(wn_client *c, const wn_report_params *p, int page, cha
 	if (json_out != NULL)
 		*json_out = NULL;
 	if (c == NULL || p == NULL || p->bsn == NULL || json_out == NULL || page < 1 ||
-	    page > 10000)
+	    page > 10000 || (p->partners == NULL && p->npartners > 0) || p->deadline_ms < 0)
 		return client_inval(c);
 	json_t *req = json_pack("{s:s,s:s}", "op", "report.access", "bsn", p->bsn), *result = NULL;
 	json_t *a = client_actor(&p->actor);

@@ -52,7 +52,7 @@ static json_t *request_json(wn_client *c, const wn_request_params *p, int *rc)
 
 int wn_request(wn_client *c, const wn_request_params *p, wn_request_result **out)
 {
-	if (c == NULL || p == NULL || out == NULL)
+	if (c == NULL || p == NULL || out == NULL || p->deadline_ms < 0)
 		return client_inval(c);
 	int rc;
 	json_t *req = request_json(c, p, &rc), *result = NULL;
@@ -109,7 +109,7 @@ int wn_duty_assert(wn_client *c, const char *case_id, const char *bsn, const cha
 		   int hours, const wn_actor *actor, char assertion_id[WN_ID_LEN + 1])
 {
 	if (c == NULL || case_id == NULL || bsn == NULL || to == NULL || categories == NULL ||
-	    motivation_json == NULL || assertion_id == NULL)
+	    motivation_json == NULL || assertion_id == NULL || hours < 0)
 		return client_inval(c);
 	json_t *m = client_parse_object(c, "motivation", motivation_json);
 	if (m == NULL)

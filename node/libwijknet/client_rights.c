@@ -9,14 +9,6 @@
 #include "wijknet.h"
 #include "client.h"
 
-static json_t *strings(const char *const *v, size_t n)
-{
-	json_t *arr = json_array();
-	for (size_t i = 0; arr != NULL && i < n; i++)
-		json_array_append_new(arr, client_json_str(v[i]));
-	return arr;
-}
-
 struct rights_result_impl {
 	wn_rights_result pub;
 	json_t *keep;
@@ -56,10 +48,12 @@ int wn_rights_request(wn_client *c, const wn_rights_params *p, wn_rights_result 
 	if (req != NULL) {
 		if (a != NULL)
 			json_object_set_new(req, "actor", a);
-		if (p->categories != NULL)
-			json_object_set_new(req, "categories", strings(p->categories, p->ncategories));
-		if (p->partners != NULL)
-			json_object_set_new(req, "partners", strings(p->partners, p->npartners));
+		/* a count without its list is null, refused: never "all" */
+		if (p->categories != NULL || p->ncategories > 0)
+			json_object_set_new(req, "categories",
+					    client_strings(p->categories, p->ncategories));
+		if (p->partners != NULL || p->npartners > 0)
+			json_object_set_new(req, "partners", client_strings(p->partners, p->npartners));
 		if (p->text != NULL)
 			json_object_set_new(req, "text", client_json_str(p->text));
 		if (p->case_id != NULL)

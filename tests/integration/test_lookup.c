@@ -729,6 +729,56 @@ static void test_r02_known_bad_input_errmsg_per_client_and_thread(void **state)
 	wn_client_close(c2);
 }
 
+/* Arguments the library cannot send as given are refused there, with a
+ * message, never sent narrowed or widened: a household member whose BSN is
+ * not UTF-8 is not dropped, a count without its list is not "everyone". */
+static void test_r02_known_bad_input_api_arguments_refused(void **state)
+{
+	struct fed *f = *state;
+	struct refusal_counts before = counts_now(f);
+	wn_client *c = client_of(f, ALCANDER);
+	wn_lookup_result *r = NULL;
+	wn_person hh[] = { { BSN_KNOWN, NULL }, { "11122\xff", NULL } };
+	wn_lookup_params p = params_for(BSN_KNOWN);
+	p.bsn = NULL;
+	p.people = hh;
+	p.npeople = 2;
+	assert_int_equal(wn_lookup(c, &p, &r), WN_EINVAL);
+	assert_non_null(strstr(wn_client_errmsg(c), "UTF-8"));
+	hh[1].bsn = NULL;
+	assert_int_equal(wn_lookup(c, &p, &r), WN_EINVAL);
+	p = params_for(BSN_KNOWN);
+	p.partners = NULL;
+	p.npartners = 1;
+	assert_int_equal(wn_lookup(c, &p, &r), WN_EINVAL);
+	p = params_for(BSN_KNOWN);
+	p.deadline_ms = -1;
+	assert_int_equal(wn_lookup(c, &p, &r), WN_EINVAL);
+	p = params_for(BSN_KNOWN);
+	p.actor.role = NULL; /* half an actor */
+	assert_int_equal(wn_lookup(c, &p, &r), WN_EINVAL);
+	p.actor.role = "wijkcoach";
+	p.actor.id = "wk\xff";
+	assert_int_equal(wn_lookup(c, &p, &r), WN_EINVAL);
+	expect_nothing_sent(f, before);
+	/* a record whose professional is not UTF-8: said so, nothing stored */
+	wn_record rec = { BSN_UNKNOWN, "leefgebied.huisvesting", "{}", "m\xc3\x28", NULL };
+	assert_int_equal(wn_record_put(c, &rec), WN_EINVAL);
+	assert_non_null(strstr(wn_client_errmsg(c), "UTF-8"));
+	rec.professional = "p1";
+	rec.retention = "2030\xff";
+	assert_int_equal(wn_record_put(c, &rec), WN_EINVAL);
+	/* an import ends at its first error, a later NULL line included */
+	wn_import *im = NULL;
+	long n = -1;
+	assert_int_equal(wn_import_begin(c, &im), 0);
+	assert_int_equal(wn_import_add(im, 1, "not json"), WN_EJSON);
+	assert_int_equal(wn_import_add(im, 2, NULL), WN_EJSON);
+	assert_int_equal(wn_import_commit(im, &n), WN_EJSON);
+	assert_int_equal(n, 0);
+	wn_client_close(c);
+}
+
 /* ---- r20 / r21: hand-made lookups through a raw peer ------------------ */
 
 static void test_r20_integrity_r21_breach_body_sealed_to_wrong_key(void **state)
@@ -1390,6 +1440,7 @@ int main(void)
 		cmocka_unit_test(test_r02_known_bad_input_unknown_partner),
 		cmocka_unit_test(test_r02_known_bad_input_zero_partners),
 		cmocka_unit_test(test_r02_known_bad_input_errmsg_per_client_and_thread),
+		cmocka_unit_test(test_r02_known_bad_input_api_arguments_refused),
 		cmocka_unit_test(test_r20_integrity_r21_breach_body_sealed_to_wrong_key),
 		cmocka_unit_test(test_r20_integrity_replayed_lookup_refused),
 		cmocka_unit_test(test_r05_categories_import_malformed_line_cli),
