@@ -182,9 +182,10 @@ static int broker_open_as(const char *config_file_path, int check_only, broker *
 	if ((rc = file_lock_database(b->db_path, &b->db_lock_fd, err, errcap)) != 0)
 		goto fail;
 	b->db_locked = 1;
+	file_make_database_private(b->db_path); /* before SQLite makes -wal and -shm */
 	if ((rc = store_open(b->db_path, &b->db, err, errcap)) != 0)
 		goto fail;
-	if (file_make_private(b->db_path) != 0)
+	if (file_make_database_private(b->db_path) != 0)
 		log_msg(WN_LOG_WARN, "database_mode", "%s: cannot take group and others' access "
 			"away", b->db_path);
 	if ((rc = db_writer_open(b->db, b->durable_log, &b->writer)) != 0) {

@@ -136,6 +136,20 @@ int file_make_private(const char *path)
 	return chmod(path, st.st_mode & 0700) == 0 ? 0 : WN_EIO;
 }
 
+int file_make_database_private(const char *db_path)
+{
+	static const char *const suffix[] = { "", "-wal", "-shm", "-journal" };
+	int rc = 0;
+	for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
+		char p[4096];
+		if ((size_t)snprintf(p, sizeof(p), "%s%s", db_path, suffix[i]) >= sizeof(p))
+			return WN_EINVAL;
+		if (file_make_private(p) != 0)
+			rc = WN_EIO;
+	}
+	return rc;
+}
+
 int file_lock_database(const char *db_path, int *fd, char *err, size_t errcap)
 {
 	size_t n = strlen(db_path) + 6;

@@ -37,4 +37,9 @@ int file_make_parent_dirs(const char *path, unsigned mode, char *err, size_t err
  * made by an older version, or with a lax umask); 0 when there was none. */
 int file_make_private(const char *path);
 
+/* file_make_private of a SQLite database and its -wal, -shm and -journal
+ * files, which SQLite makes with the database's mode: called before the
+ * database is opened, so that none is made open, and after. */
+int file_make_database_private(const char *db_path);
+
 #endif

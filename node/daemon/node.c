@@ -430,6 +430,9 @@ static int node_open_as(const char *config_file_path, int check_only, node **out
 		rc = WN_ECONFIG;
 		goto fail;
 	}
+	/* made by an older version, or under a lax umask: the owner's alone,
+	 * before SQLite makes its -wal and -shm with the database's mode */
+	file_make_database_private(n->db_path);
 	if ((rc = nodedb_open(n->db_path, &n->db, err, errcap)) != 0)
 		goto fail;
 	if ((rc = node_trust_open(n, err, errcap)) != 0)
@@ -447,8 +450,7 @@ static int node_open_as(const char *config_file_path, int check_only, node **out
 	}
 	if ((rc = keys_load_or_create(n->keys_path, in_use, &n->keys, err, errcap)) != 0)
 		goto fail;
-	/* made by an older version, or under a lax umask: the owner's alone */
-	if (file_make_private(n->db_path) != 0)
+	if (file_make_database_private(n->db_path) != 0)
 		log_msg(WN_LOG_WARN, "database_mode", "%s: cannot take group and others' access "
 			"away", n->db_path);
 	n->durable_log = !json_is_false(json_object_get(root, "durable_log"));

@@ -617,12 +617,27 @@ static void test_r20_integrity_node_restart_reconnects(void **state)
 	assert_int_equal(fed_setup(f, three, 3), 0);
 	assert_int_equal(fed_start_all(f, 15000), 0);
 	fed_stop(&f->nodes[2], SIGKILL);
+	/* its files opened up while it was down (a copy under a lax umask) */
+	char db[256];
+	snprintf(db, sizeof(db), "data/%s.db", three[2]);
+	assert_int_equal(fed_sh(f, "chmod 644 %s %s-wal %s-shm", db, db, db), 0);
 	int64_t t0 = time_mono_ms();
 	assert_int_equal(fed_start_node(f, 2), 0);
 	assert_int_equal(fed_wait_up(f, 0, 3, restart_bound_ms()), 0);
 	int64_t took = time_mono_ms() - t0;
 	print_message("node restart: all up again after %lld ms\n", (long long)took);
 	assert_true(took <= restart_bound_ms());
+	/* the database and the WAL and index SQLite keeps beside it: the owner's alone */
+	static const char *const suffix[] = { "", "-wal", "-shm" };
+	for (size_t i = 0; i < 3; i++) {
+		char path[512];
+		struct stat st;
+		snprintf(path, sizeof(path), "%s/%s%s", f->dir, db, suffix[i]);
+		assert_int_equal(stat(path, &st), 0);
+		if ((st.st_mode & 077) != 0)
+			print_error("%s is %o\n", path, (unsigned)(st.st_mode & 0777));
+		assert_int_equal(st.st_mode & 077, 0);
+	}
 }
 
 static void test_r20_integrity_broker_restart_reconnects(void **state)
