@@ -69,9 +69,12 @@ static json_t *admin_expiry(struct broker *b)
 
 static int admin_status(struct broker *b, json_t *out)
 {
-	long crl = -1, cert = -1;
-	(void)pki_trust_crl_seconds_left(b->trust, &crl);
-	(void)pki_cert_seconds_left(b->ident->cert, &cert);
+	/* -1 none; lapsed is 0, never a negative that could be read as "none" */
+	long crl = -1, cert = -1, left = 0;
+	if (pki_trust_crl_seconds_left(b->trust, &left) == 0)
+		crl = left > 0 ? left : 0;
+	if (pki_cert_seconds_left(b->ident->cert, &left) == 0)
+		cert = left > 0 ? left : 0;
 	json_t *health = NULL;
 	int rc = broker_health_list(b, &health);
 	if (rc != 0)

@@ -144,8 +144,8 @@ typedef struct wn_partner_list {
 	const char *broker;   /* the broker's id */
 	int broker_up;        /* health only: the node reaches the broker */
 	int policy_version;   /* directory only: the federation policy in force */
-	long cert_seconds_left; /* health only: this node's certificate lapses in; -1 unknown */
-	long crl_seconds_left;  /* health only: the CRL in use lapses in (nextUpdate); -1 none */
+	long cert_seconds_left; /* health only: this node's certificate lapses in; 0 lapsed, -1 unknown */
+	long crl_seconds_left;  /* health only: the CRL in use lapses in (nextUpdate); 0 lapsed, -1 none */
 } wn_partner_list;
 
 /* Asks the node for the federation's health: the broker pings every active

@@ -330,10 +330,15 @@ static int cmd_partners(wn_client *c, int health, int argc, char **argv)
 		printf("node %s — broker %s %s\n", l->self, l->broker,
 		       l->broker_up ? "up" : "DOWN (unreachable)");
 		/* a lapsed CRL makes TLS refuse everyone: warn a week ahead */
-		if (l->crl_seconds_left >= 0 && l->crl_seconds_left < 7L * 86400)
+		if (l->crl_seconds_left == 0)
+			printf("ERROR: the CRL has lapsed: every TLS handshake is refused; reissue it "
+			       "(wijknet-ca crl)\n");
+		else if (l->crl_seconds_left > 0 && l->crl_seconds_left < 7L * 86400)
 			printf("WARNING: the CRL lapses in %ld hours: reissue it (wijknet-ca crl)\n",
 			       l->crl_seconds_left / 3600);
-		if (l->cert_seconds_left >= 0 && l->cert_seconds_left < 7L * 86400)
+		if (l->cert_seconds_left == 0)
+			printf("ERROR: this node's certificate has lapsed\n");
+		else if (l->cert_seconds_left > 0 && l->cert_seconds_left < 7L * 86400)
 			printf("WARNING: this node's certificate lapses in %ld hours\n",
 			       l->cert_seconds_left / 3600);
 		printf("%-26s %-6s %9s  %-10s %s\n", "PARTNER", "STATE", "RTT", "STATUS", "SEAL KEY");
@@ -361,8 +366,8 @@ static int cmd_partners(wn_client *c, int health, int argc, char **argv)
 		}
 	}
 	int status = CLI_OK;
-	if (health && !l->broker_up) {
-		status = CLI_FAILURE;
+	if (health && (!l->broker_up || l->crl_seconds_left == 0 || l->cert_seconds_left == 0)) {
+		status = CLI_FAILURE; /* down, or nothing can be verified any more */
 	} else if (health) {
 		/* a member down, or a certificate or CRL lapsing within a week */
 		for (size_t i = 0; i < l->count; i++)

@@ -146,17 +146,27 @@ static void admin_print_status(const json_t *r)
 {
 	size_t i;
 	json_t *e;
-	printf("broker %s (%s), policy version %lld, CRL lapses in %lld days\n",
+	json_int_t crl = json_integer_value(json_object_get(r, "crl_seconds_left"));
+	printf("broker %s (%s), policy version %lld, ",
 	       json_string_value(json_object_get(r, "broker")),
 	       json_string_value(json_object_get(r, "version")),
-	       (long long)json_integer_value(json_object_get(json_object_get(r, "policy"), "version")),
-	       (long long)json_integer_value(json_object_get(r, "crl_seconds_left")) / 86400);
-	json_array_foreach(json_object_get(r, "warnings"), i, e)
-		printf("WARNING: %s%s%s lapses in %lld hours\n",
-		       json_string_value(json_object_get(e, "what")),
-		       json_object_get(e, "partner") ? " of " : "",
-		       json_object_get(e, "partner") ? json_string_value(json_object_get(e, "partner")) : "",
-		       (long long)json_integer_value(json_object_get(e, "seconds_left")) / 3600);
+	       (long long)json_integer_value(json_object_get(json_object_get(r, "policy"), "version")));
+	if (crl > 0)
+		printf("CRL lapses in %lld days\n", (long long)crl / 86400);
+	else if (crl == 0)
+		printf("CRL HAS LAPSED: every handshake is refused\n");
+	else
+		printf("no CRL\n");
+	json_array_foreach(json_object_get(r, "warnings"), i, e) {
+		json_int_t left = json_integer_value(json_object_get(e, "seconds_left"));
+		const char *who = json_string_value(json_object_get(e, "partner"));
+		printf("WARNING: %s%s%s ", json_string_value(json_object_get(e, "what")),
+		       who ? " of " : "", who ? who : "");
+		if (left > 0)
+			printf("lapses in %lld hours\n", (long long)left / 3600);
+		else
+			printf("has lapsed\n");
+	}
 	printf("%-26s %-10s %-5s %-9s %s\n", "PARTNER", "STATUS", "NODE", "CERT DAYS", "END");
 	json_array_foreach(json_object_get(r, "partners"), i, e) {
 		char end[32] = "";

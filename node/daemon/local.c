@@ -48,11 +48,12 @@ static json_t *local_health(struct node *n)
 	json_decref(env);
 	result = json_pack("{s:s,s:s,s:b}", "self", n->ident->id, "broker", n->broker_id,
 			   "broker_up", rc == 0);
+	/* lapsed is 0: a negative count could be read as -1, "none" */
 	long left = 0;
 	if (pki_cert_seconds_left(n->ident->cert, &left) == 0)
-		json_object_set_new(result, "cert_seconds_left", json_integer(left));
+		json_object_set_new(result, "cert_seconds_left", json_integer(left > 0 ? left : 0));
 	if (pki_trust_crl_seconds_left(n->trust, &left) == 0)
-		json_object_set_new(result, "crl_seconds_left", json_integer(left));
+		json_object_set_new(result, "crl_seconds_left", json_integer(left > 0 ? left : 0));
 	if (rc == 0) {
 		json_object_set(result, "partners",
 				json_object_get(envelope_body(reply), "partners"));
