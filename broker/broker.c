@@ -170,6 +170,19 @@ static int broker_open_as(const char *config_file_path, int check_only, broker *
 		rc = WN_ECONFIG;
 		goto fail;
 	}
+	if (transport_url_valid(b->listen) != 0) {
+		snprintf(err, errcap, "%s: key 'listen': '%.200s' is not tls+tcp://host:port",
+			 config_file(b->cfg), b->listen);
+		rc = WN_ECONFIG;
+		goto fail;
+	}
+	/* a first start seeds the registry and the policy from the config:
+	 * checked whole here, as --check does, before anything is written */
+	if (access(b->db_path, F_OK) != 0 &&
+	    ((rc = registry_check_config(b->cfg, json_object_get(root, "partners"), err,
+					 errcap)) != 0 ||
+	     (rc = policy_check_config(b->cfg, err, errcap)) != 0))
+		goto fail;
 	if (check_only) {
 		*out = b;
 		return 0;

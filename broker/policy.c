@@ -324,10 +324,11 @@ static json_t *policy_read(db *d)
 	return doc;
 }
 
-int policy_load(struct broker *b, char *err, size_t errcap)
+/* Version 1 of the policy, from the config's keys. */
+static json_t *policy_seed_of(config *cfg)
 {
-	json_t *root = config_root(b->cfg);
-	json_t *seed = json_pack("{s:I,s:I,s:I,s:s,s:I,s:I,s:I}", "notice_days",
+	json_t *root = config_root(cfg);
+	return json_pack("{s:I,s:I,s:I,s:s,s:I,s:I,s:I}", "notice_days",
 				 (json_int_t)config_int(root, "notice_days", POLICY_NOTICE_DAYS),
 				 "retention_days",
 				 (json_int_t)config_int(root, "retention_days", POLICY_RETENTION_DAYS),
@@ -338,6 +339,25 @@ int policy_load(struct broker *b, char *err, size_t errcap)
 				 (json_int_t)config_int(root, "notice_months", 2), "max_consent_days",
 				 (json_int_t)config_int(root, "max_consent_days", 365), "max_partners",
 				 (json_int_t)config_int(root, "max_partners", ENVELOPE_MAX_TO));
+}
+
+int policy_check_config(config *cfg, char *err, size_t errcap)
+{
+	json_t *seed = policy_seed_of(cfg);
+	int rc = seed ? policy_validate(seed, err, errcap) : WN_ENOMEM;
+	json_decref(seed);
+	if (rc != 0 && rc != WN_ENOMEM) {
+		char why[256];
+		snprintf(why, sizeof(why), "%s", err);
+		snprintf(err, errcap, "%s: federation policy: %s", config_file(cfg), why);
+		rc = WN_ECONFIG;
+	}
+	return rc;
+}
+
+int policy_load(struct broker *b, char *err, size_t errcap)
+{
+	json_t *seed = policy_seed_of(b->cfg);
 	json_t *stored = policy_read(b->db);
 	int rc;
 	if (seed == NULL) {

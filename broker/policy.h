@@ -12,6 +12,8 @@
 
 #include <jansson.h>
 
+#include "config.h"
+
 struct broker;
 
 #define POLICY_RULE_UNANIMOUS "unanimous"                    /* Heerlen 15.3, 17.2 */
@@ -46,6 +48,10 @@ int policy_merge(struct broker *b, const json_t *change, json_t **out, char *err
 /* Whether every partner the policy's clusters name is in the registry:
  * 0 or WN_EUNKNOWN_PARTNER with err saying which. */
 int policy_check_partners(struct broker *b, const json_t *doc, char *err, size_t errcap);
+
+/* Checks the policy keys of the broker config as a first start seeds
+ * version 1 from them, writing nothing: 0, or WN_ECONFIG with err. */
+int policy_check_config(config *cfg, char *err, size_t errcap);
 
 /* Loads the policy in force from the database, or seeds version 1 from the
  * config at first start; applies it to b. */

@@ -248,6 +248,45 @@ static int registry_seed_one(config *cfg, const json_t *obj, size_t idx, struct 
 	return 0;
 }
 
+int registry_check_config(config *cfg, const json_t *partners, char *err, size_t errcap)
+{
+	if (partners == NULL)
+		return 0;
+	if (!json_is_array(partners)) {
+		snprintf(err, errcap, "%s: key 'partners': expected an array", config_file(cfg));
+		return WN_ECONFIG;
+	}
+	size_t n = json_array_size(partners);
+	if (n > REGISTRY_MAX) {
+		snprintf(err, errcap, "%s: key 'partners': more than %d", config_file(cfg),
+			 REGISTRY_MAX);
+		return WN_ECONFIG;
+	}
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		struct registry_entry e = { 0 };
+		const char *status = NULL;
+		char *pem = NULL;
+		rc = registry_seed_one(cfg, json_array_get(partners, i), i, &e, &status, &pem, err,
+				       errcap);
+		free(pem);
+		if (rc == 0 && e.address[0] != '\0' && transport_url_valid(e.address) != 0) {
+			snprintf(err, errcap, "%s: in 'partners[%zu]': key 'address': '%.200s' is not "
+				 "tls+tcp://host:port", config_file(cfg), i, e.address);
+			rc = WN_ECONFIG;
+		}
+		for (size_t j = 0; rc == 0 && j < i; j++) {
+			const char *other = config_str(json_array_get(partners, j), "id", "");
+			if (strcmp(other, e.id) == 0) {
+				snprintf(err, errcap, "%s: in 'partners[%zu]': partner id '%s' appears "
+					 "twice", config_file(cfg), i, e.id);
+				rc = WN_ECONFIG;
+			}
+		}
+	}
+	return rc;
+}
+
 /* First start: the partners of the config become the registry (audited). */
 static int registry_seed(registry *r, config *cfg, const json_t *partners, char *err,
 			 size_t errcap)

@@ -64,6 +64,10 @@ struct registry_entry {
 	const json_t *clusters;
 };
 
+/* Checks the "partners" array of the broker config as a first start seeds
+ * the registry from it, writing nothing: 0, or WN_ECONFIG with err. */
+int registry_check_config(config *cfg, const json_t *partners, char *err, size_t errcap);
+
 /* Loads the registry from the database; at first start seeds it from the
  * "partners" array of the broker config (audited). Certificates are checked
  * against trust (refusals recorded as security events); sealing keys

@@ -410,6 +410,12 @@ static int node_open_as(const char *config_file_path, int check_only, node **out
 		rc = WN_ECONFIG;
 		goto fail;
 	}
+	if (strcmp(n->ident->id, id) != 0) {
+		snprintf(err, errcap, "%s: key 'certificate': certificate is for '%s', but 'id' is '%s'",
+			 config_file(n->cfg), n->ident->id, id);
+		rc = WN_ECONFIG;
+		goto fail;
+	}
 	if (check_only) {
 		*out = n;
 		return 0;
@@ -424,12 +430,6 @@ static int node_open_as(const char *config_file_path, int check_only, node **out
 	if ((rc = file_lock_database(n->db_path, &n->db_lock_fd, err, errcap)) != 0)
 		goto fail;
 	n->db_locked = 1;
-	if (strcmp(n->ident->id, id) != 0) {
-		snprintf(err, errcap, "%s: key 'certificate': certificate is for '%s', but 'id' is '%s'",
-			 config_file(n->cfg), n->ident->id, id);
-		rc = WN_ECONFIG;
-		goto fail;
-	}
 	/* made by an older version, or under a lax umask: the owner's alone,
 	 * before SQLite makes its -wal and -shm with the database's mode */
 	file_make_database_private(n->db_path);

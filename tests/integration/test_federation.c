@@ -719,6 +719,37 @@ static void test_r20_integrity_files_fail_closed(void **state)
 	assert_int_not_equal(fed_sh(f, "'%s' --config typo.json 2>>typo.err", node), 0);
 	assert_int_equal(fed_sh(f, "grep -q shar typo.err"), 0);
 	assert_int_equal(fed_sh(f, "ls data | grep -q fresh"), 1); /* nothing made */
+	/* a certificate of another partner: found by --check, nothing made */
+	assert_int_equal(fed_sh(f, "sed 's|\"id\": \"radar\"|\"id\": \"xonar\"|' fresh.json"
+			       " > other.json && grep -q xonar other.json"), 0);
+	assert_int_not_equal(fed_sh(f, "'%s' --config other.json --check 2>other.err", node), 0);
+	assert_int_equal(fed_sh(f, "grep -q 'certificate is for' other.err"), 0);
+	assert_int_not_equal(fed_sh(f, "'%s' --config other.json 2>>other.err", node), 0);
+	assert_int_equal(fed_sh(f, "ls data | grep -q fresh"), 1);
+	/* a broker's first start: its partners and policy are checked whole by
+	 * --check, and a start that refuses them has written nothing */
+	char broker[512];
+	fed_bin("wijknet-broker", broker, sizeof(broker));
+	assert_int_equal(fed_sh(f, "sed 's|data/broker.db|data/fresh-broker.db|' broker.json"
+			       " > fb.json"), 0);
+	assert_int_equal(fed_sh(f, "'%s' --config fb.json --check >fb.out 2>&1", broker), 0);
+	static const char *const bad[][2] = {
+		{ "s|\"database\"|\"approval_rule\": \"dictator\", \"database\"|", "approval_rule" },
+		{ "s|\"id\": \"radar\"|\"id\": \"alcander\"|", "twice" },
+		{ "s|\"id\": \"radar\"|\"id\": \"radar\", \"status\": \"sleeping\"|", "status" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(fed_sh(f, "sed '%s' fb.json > fbad.json && ! cmp -s fb.json"
+				       " fbad.json", bad[i][0]), 0);
+		assert_int_not_equal(fed_sh(f, "'%s' --config fbad.json --check 2>fbad.err", broker),
+				     0);
+		if (fed_sh(f, "grep -q '%s' fbad.err", bad[i][1]) != 0)
+			fed_sh(f, "cat fbad.err >&2");
+		assert_int_equal(fed_sh(f, "grep -q '%s' fbad.err", bad[i][1]), 0);
+		assert_int_not_equal(fed_sh(f, "timeout 20 '%s' --config fbad.json 2>/dev/null",
+					   broker), 0);
+		assert_int_equal(fed_sh(f, "ls data | grep -q fresh-broker"), 1);
+	}
 	assert_int_equal(fed_start_node(f, 1), 0);
 	assert_int_equal(fed_wait_up(f, 1, 3, 10000), 0);
 }
