@@ -60,6 +60,13 @@ static void client_key_make(void)
 	key_made = pthread_key_create(&exit_key, client_thread_gone) == 0;
 }
 
+/* The library unloaded (dlclose): no thread may call into it when it ends. */
+__attribute__((destructor)) static void client_key_delete(void)
+{
+	if (key_made)
+		pthread_key_delete(exit_key);
+}
+
 static uintptr_t client_thread_token(void)
 {
 	if (my_token == 0) {
