@@ -29,8 +29,10 @@ static const struct schema_field backup_fields[] = {
 };
 
 /* Copies the database into path under the connection's lock: the group
- * commit waits, so the copy is one moment of the database. */
-static int backup_database(struct node *n, const char *path, char *err, size_t errcap)
+ * commit waits, so the copy is one moment of the database. *entries: the
+ * ledger entries the copy holds, counted in the copy itself. */
+static int backup_database(struct node *n, const char *path, uint64_t *entries, char *err,
+			   size_t errcap)
 {
 	sqlite3 *dst = NULL;
 	int rc = WN_EDB;
@@ -47,6 +49,13 @@ static int backup_database(struct node *n, const char *path, char *err, size_t e
 	if (b != NULL && sqlite3_backup_finish(b) != SQLITE_OK)
 		rc = WN_EDB;
 	db_unlock(n->db);
+	sqlite3_stmt *st = NULL;
+	if (rc == 0 && (sqlite3_prepare_v2(dst, "SELECT COUNT(*) FROM ledger", -1, &st, NULL) !=
+				SQLITE_OK || sqlite3_step(st) != SQLITE_ROW))
+		rc = WN_EDB;
+	if (rc == 0)
+		*entries = (uint64_t)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
 	if (rc != 0)
 		snprintf(err, errcap, "%s: the copy failed: %s", path, sqlite3_errmsg(dst));
 	sqlite3_close(dst);
@@ -101,14 +110,12 @@ json_t *local_backup(struct node *n, json_t *rq)
 	if (rc == 0)
 		rc = backup_make_dir(dir, &made, err, sizeof(err));
 	if (rc == 0)
-		rc = backup_database(n, db, err, sizeof(err));
+		rc = backup_database(n, db, &entries, err, sizeof(err));
 	if (rc == 0 && (rc = file_read_all(n->keys_path, 4096, &kbuf, &klen)) == 0)
 		rc = file_write_private(keys, kbuf, klen);
 	if (kbuf != NULL)
 		OPENSSL_cleanse(kbuf, klen);
 	free(kbuf);
-	if (rc == 0)
-		rc = tlog_size(n->ledger, &entries);
 	json_t *out;
 	if (rc == 0) {
 		log_emit(WN_LOG_INFO, "backup_made", json_pack("{s:s,s:I}", "database", db,
