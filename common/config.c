@@ -82,6 +82,17 @@ int config_check(config *c, const json_t *obj, const char *where,
 {
 	char detail[256];
 	int rc = schema_check(obj, fields, detail, sizeof(detail));
+	/* keys whose 0 would stop a daemon: every message outside the window,
+	 * or nobody to answer */
+	static const char *const positive[] = { "skew_seconds", "workers" };
+	for (size_t i = 0; rc == 0 && where == NULL && i < sizeof(positive) / sizeof(positive[0]);
+	     i++) {
+		const json_t *v = json_object_get(obj, positive[i]);
+		if (json_is_integer(v) && json_integer_value(v) < 1) {
+			snprintf(detail, sizeof(detail), "key '%s': at least 1", positive[i]);
+			rc = WN_ECONFIG;
+		}
+	}
 	if (rc == 0)
 		return 0;
 	if (where != NULL)

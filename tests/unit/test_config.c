@@ -223,6 +223,26 @@ static void test_config_check_missing_key(void **state)
 	assert_contains(err, "an integer");
 }
 
+/* workers or skew_seconds of 0 would stop a daemon: refused, named */
+static void test_config_check_zero_workers_skew(void **state)
+{
+	(void)state;
+	static const struct schema_field fields[] = {
+		{ "workers", SCHEMA_INT, 0, 64 },
+		{ "skew_seconds", SCHEMA_INT, 0, 3600 },
+		{ NULL, 0, 0, 0 },
+	};
+	char path[64], err[512];
+	assert_int_equal(check_text("{\"workers\":0}", NULL, fields, path, err, sizeof(err)),
+			 WN_ECONFIG);
+	assert_contains(err, "'workers': at least 1");
+	assert_int_equal(check_text("{\"skew_seconds\":0}", NULL, fields, path, err,
+				    sizeof(err)), WN_ECONFIG);
+	assert_contains(err, "'skew_seconds': at least 1");
+	assert_int_equal(check_text("{\"workers\":1,\"skew_seconds\":1}", NULL, fields, path,
+				    err, sizeof(err)), 0);
+}
+
 static void test_config_check_wrong_type(void **state)
 {
 	(void)state;
@@ -406,6 +426,7 @@ int main(void)
 		cmocka_unit_test(test_config_check_unknown_key),
 		cmocka_unit_test(test_config_check_missing_key),
 		cmocka_unit_test(test_config_check_wrong_type),
+		cmocka_unit_test(test_config_check_zero_workers_skew),
 		cmocka_unit_test(test_config_check_where),
 		cmocka_unit_test(test_config_path),
 		cmocka_unit_test(test_schema_check_string_too_long),
