@@ -147,9 +147,12 @@ static int admin_breaches(struct broker *b, const json_t *rq, const char *op, co
 		return rc;
 	}
 	int assess = strcmp(op, "breaches.assess") == 0;
-	if (a == NULL || text == NULL || text[0] == '\0') {
-		snprintf(err, errcap, "%s needs %s and --text", assess ? "assess" : "notify",
-			 assess ? "--risk none|risk|high" : "--to authority|subjects");
+	if (a == NULL || text == NULL || !schema_text_given(text, REASON_MIN_CHARS)) {
+		/* the operator's answer to an incident is on record, not blanks */
+		snprintf(err, errcap, "%s needs %s and --text (at least %d characters that are "
+			 "not blanks)", assess ? "assess" : "notify",
+			 assess ? "--risk none|risk|high" : "--to authority|subjects",
+			 REASON_MIN_CHARS);
 		return WN_EINVAL;
 	}
 	rc = assess ? breaches_assess(b->db, id, a, text, by)

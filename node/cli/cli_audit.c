@@ -36,10 +36,13 @@ int cli_audit_usage(void)
 	return cli_usage("audit");
 }
 
-static sqlite3 *audit_open(const char *path, const char **table)
+/* The log in the database at path; NULL with *status the exit status (2 for
+ * a file that is not there or holds no log, 4 for one that is damaged). */
+static sqlite3 *audit_open(const char *path, const char **table, int *status)
 {
 	sqlite3 *conn = NULL;
 	sqlite3_stmt *st = NULL;
+	*status = CLI_USAGE;
 	if (access(path, R_OK) != 0) {
 		cli_invalid("audit", "%s: cannot read the database", path);
 		return NULL;
@@ -50,14 +53,22 @@ static sqlite3 *audit_open(const char *path, const char **table)
 		return NULL;
 	}
 	*table = NULL;
-	if (sqlite3_prepare_v2(conn, "SELECT name FROM sqlite_master WHERE type = 'table' AND"
-				     " name IN ('audit_log_tree', 'ledger_tree')", -1, &st,
-			       NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW)
+	int s = sqlite3_prepare_v2(conn, "SELECT name FROM sqlite_master WHERE type = 'table' AND"
+					 " name IN ('audit_log_tree', 'ledger_tree')", -1, &st, NULL);
+	if (s == SQLITE_OK)
+		s = sqlite3_step(st);
+	if (s == SQLITE_ROW)
 		*table = strcmp((const char *)sqlite3_column_text(st, 0), "audit_log_tree") == 0
 				 ? "audit_log"
 				 : "ledger";
 	sqlite3_finalize(st);
+	if (s == SQLITE_CORRUPT) { /* a file not a database at all stays invalid input */
+		/* the evidence is damaged, not of another kind */
+		*status = cli_error("audit", WN_EDB, "%s: cannot be read to the end: %s", path,
+				    sqlite3_errstr(s));
+		sqlite3_close(conn);
+		return NULL;
+	}
 	if (*table == NULL) {
 		cli_invalid("audit", "%s: holds neither a broker's audit log nor a node's ledger",
 			    path);
@@ -344,8 +355,8 @@ static int audit_verify(const char *dbpath, const char *certpath, const char *co
 	const char *table = NULL;
 	X509 *cert = NULL;
 	json_t *report = NULL, *witnesses = json_array();
-	sqlite3 *conn = audit_open(dbpath, &table);
 	int status = CLI_USAGE; /* a file that is not there, or not a log */
+	sqlite3 *conn = audit_open(dbpath, &table, &status);
 	if (conn == NULL)
 		goto out;
 	if (certpath != NULL && (cert = audit_cert(certpath)) == NULL) {
@@ -359,7 +370,7 @@ static int audit_verify(const char *dbpath, const char *certpath, const char *co
 				      " audit_log_cosignatures", NULL, witnesses);
 	for (size_t i = 0; i < nwit; i++) {
 		const char *t = NULL;
-		sqlite3 *w = audit_open(wit[i], &t);
+		sqlite3 *w = audit_open(wit[i], &t, &status);
 		if (w == NULL)
 			goto out;
 		audit_witnesses(w, "SELECT size, root FROM broker_checkpoints", wit[i], witnesses);
@@ -390,6 +401,11 @@ static int audit_verify(const char *dbpath, const char *certpath, const char *co
 	json_object_set_new(report, "log", json_string(table));
 	json_object_set_new(report, "signatures_checked", json_boolean(cert != NULL));
 	json_object_set_new(report, "witnessed", json_integer((json_int_t)json_array_size(witnesses)));
+	/* whether a signature or a witness vouches for the log at all */
+	json_object_set_new(report, "proven",
+			    json_boolean(json_integer_value(json_object_get(report, "entries")) == 0 ||
+					 json_integer_value(json_object_get(report, "checkpoints")) > 0 ||
+					 json_array_size(witnesses) > 0));
 	int ok = json_is_true(json_object_get(report, "ok"));
 	if (json) {
 		cli_print_json(json_incref(report));
@@ -399,11 +415,20 @@ static int audit_verify(const char *dbpath, const char *certpath, const char *co
 		if (strcmp(table, "audit_log") == 0)
 			snprintf(cosig, sizeof(cosig), npc > 0 ? " (%zu co-signatures checked)"
 				 : " (co-signatures not checked: give --config BROKER.json)", cosigned);
+		json_int_t entries = json_integer_value(json_object_get(report, "entries"));
+		json_int_t checkpoints = json_integer_value(json_object_get(report, "checkpoints"));
 		printf("%s: %s of %lld entries, %lld checkpoints%s, %zu witnessed roots%s: %s\n",
-		       dbpath, table, (long long)json_integer_value(json_object_get(report, "entries")),
-		       (long long)json_integer_value(json_object_get(report, "checkpoints")),
-		       cert ? " (signatures checked)" : " (signatures not checked: give --cert)",
+		       dbpath, table, (long long)entries, (long long)checkpoints,
+		       !cert ? " (signatures not checked: give --cert)"
+		       : checkpoints > 0 ? " (signatures checked)" : " (no signature to check)",
 		       json_array_size(witnesses), cosig, ok ? "OK" : "FAILED");
+		/* consistent is not proven: one who can write the file can rebuild a
+		 * log without its checkpoints */
+		if (ok && entries > 0 && checkpoints == 0 && json_array_size(witnesses) == 0)
+			printf("WARNING: no signed checkpoint and no witness covers these entries: "
+			       "the log is consistent, but nothing proves it is the one its owner "
+			       "signed; check it against a witness (--witness) or a later "
+			       "checkpoint\n");
 		json_int_t purged = json_integer_value(json_object_get(report, "purged"));
 		if (purged > 0)
 			printf("%lld entries purged at their retention date (their leaves kept, each "
@@ -430,9 +455,10 @@ static int audit_prove(const char *dbpath, long long entry, long long size)
 {
 	const char *table = NULL;
 	json_t *proof = NULL;
-	sqlite3 *conn = audit_open(dbpath, &table);
+	int status = CLI_USAGE;
+	sqlite3 *conn = audit_open(dbpath, &table, &status);
 	if (conn == NULL)
-		return CLI_USAGE;
+		return status;
 	int rc = entry > 0 && size >= 0 ? tlog_prove(conn, table, (uint64_t)entry, (uint64_t)size,
 						   &proof)
 					 : WN_EINVAL;

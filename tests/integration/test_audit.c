@@ -384,6 +384,24 @@ static void test_r20_integrity_tampering_detected_and_named(void **state)
 	assert_int_equal(cli(f, "broker", "audit verify cosig.db"), 1);
 	assert_true(cli_out_has(f, "first fault (bad_cosignature)"));
 	assert_true(cli_out_has(f, "'radar'"));
+	/* the checkpoints and co-signatures taken away: consistent, but nothing
+	 * vouches for it, and the auditor is told so */
+	db_copy(f, "data/broker.db", "bare.db");
+	db_exec_on(f, "bare.db", "DELETE FROM audit_log_cosignatures; DELETE FROM"
+		   " audit_log_checkpoints");
+	assert_int_equal(cli(f, "broker", "audit verify bare.db --cert ca/broker.crt"), 0);
+	assert_true(cli_out_has(f, "no signature to check"));
+	assert_true(cli_out_has(f, "WARNING: no signed checkpoint"));
+	assert_int_equal(cli(f, "broker", "audit verify bare.db --json"), 0);
+	assert_true(cli_out_has(f, "\"proven\": false"));
+	/* a copy cut short on disk is damaged evidence (4), not a file of another kind */
+	db_copy(f, "data/broker.db", "cut.db");
+	assert_int_equal(fed_sh(f, "truncate -s %d cut.db", 3 * 4096), 0);
+	int st = cli(f, "broker", "audit verify cut.db --cert ca/broker.crt");
+	if (st != 4)
+		fed_sh(f, "cat cli.out cli.err >&2");
+	assert_int_equal(st, 4);
+	assert_true(cli_err_has(f, "cannot be read to the end"));
 	db_copy(f, "data/broker.db", "rewritten2.db");
 	rewrite_history(f, "rewritten2.db", 1, 0); /* co-signatures dropped too */
 	expect_ok(f, "rewritten2.db", "--cert ca/broker.crt"); /* valid-looking */

@@ -1005,6 +1005,9 @@ static void test_r21_breach_flood_bounded_incident_on_top(void **state)
 	assert_int_equal(cli(f, "broker", args), 0);
 	snprintf(args, sizeof(args), "breaches assess %lld --risk maybe --text x", (long long)id);
 	assert_int_equal(cli(f, "broker", args), 2);
+	/* closing an incident takes a text on record, not blanks */
+	snprintf(args, sizeof(args), "breaches assess %lld --risk none --text '   '", (long long)id);
+	assert_int_equal(cli(f, "broker", args), 2);
 	snprintf(args, sizeof(args), "breaches notify %lld --to authority --text AP-2026-17",
 		 (long long)id);
 	assert_int_equal(cli(f, "broker", args), 0);
