@@ -224,7 +224,9 @@ $(BUILD)/wijknet.pc: Makefile include/wijknet.h $(BUILD)/pc-paths
 
 install: all $(BUILD)/wijknet.pc
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBDIR) \
-		$(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(SYSCONFDIR)/wijknet
+		$(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR)
+	# keys and configs: the daemons' group reads them, nobody else
+	install -d -m 0750 $(DESTDIR)$(SYSCONFDIR)/wijknet
 	install -d -m 0700 $(DESTDIR)$(LOCALSTATEDIR)/lib/wijknet
 	install -m 0755 $(BUILD)/wijknet certs/wijknet-ca $(DESTDIR)$(BINDIR)/
 	install -m 0755 $(BUILD)/wijknet-broker $(BUILD)/wijknet-node $(DESTDIR)$(SBINDIR)/

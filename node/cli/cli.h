@@ -109,6 +109,13 @@ int cli_done(json_t *result, const char *fmt, ...) __attribute__((format(printf,
 /* Prints JSON to stdout, indented. Takes ownership of v. */
 void cli_print_json(json_t *v);
 
+/* The width of UTF-8 text in characters, for lining up table columns. */
+size_t cli_text_width(const char *s);
+
+/* Prints s padded with blanks to width characters, then one blank: a long
+ * value pushes its row out rather than running into the next column. */
+void cli_print_cell(const char *s, size_t width);
+
 /* wijknet case … (cli_case.c), wijknet consent … (cli_consent.c). */
 int cli_case(wn_client *c, int argc, char **argv);
 int cli_consent(wn_client *c, int argc, char **argv);

@@ -213,6 +213,11 @@ static int case_change(wn_client *c, const char *sub, const char *sub2, struct c
 	}
 	char what[48];
 	snprintf(what, sizeof(what), "%s%s%s", sub, sub2 ? " " : "", sub2 ? sub2 : "");
+	if (strcmp(sub, "join") == 0 || strcmp(sub, "leave") == 0) /* say who */
+		return cli_done(json_pack("{s:s,s:s,s:s?}", "case", a->case_id, "done", what,
+					  "partner", a->partner),
+				"case %s: %s %s", a->case_id, a->partner ? a->partner : "this partner",
+				strcmp(sub, "join") == 0 ? "joined" : "left");
 	return cli_done(json_pack("{s:s,s:s}", "case", a->case_id, "done", what),
 			"case %s: %s done", a->case_id, what);
 }

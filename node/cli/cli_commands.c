@@ -118,11 +118,21 @@ static void lookup_print(const wn_lookup_params *p, const wn_lookup_result *r, i
 	size_t people = p->people ? p->npeople : 1;
 	printf("lookup %s (purpose %s, ground %s, %zu partner answer(s) about %zu person(s))\n",
 	       r->request_id, p->purpose, p->ground, r->count, people);
-	printf("%-26s %-34s %-7s %-12s %s\n", "PARTNER", "NAME", "PERSON", "ANSWER", "REASON");
+	size_t wid = 26, wname = 4;
+	for (size_t i = 0; i < r->count; i++) {
+		size_t w = cli_text_width(r->answers[i].partner);
+		wid = w > wid ? w : wid;
+		w = cli_text_width(r->answers[i].name);
+		wname = w > wname ? w : wname;
+	}
+	cli_print_cell("PARTNER", wid);
+	cli_print_cell("NAME", wname);
+	printf("%-7s %-12s %s\n", "PERSON", "ANSWER", "REASON");
 	for (size_t i = 0; i < r->count; i++) {
 		wn_lookup_answer *a = &r->answers[i];
-		printf("%-26s %-34s %-7zu %-12s %s\n", a->partner, a->name, a->person + 1, a->outcome,
-		       a->reason ? a->reason : "");
+		cli_print_cell(a->partner, wid);
+		cli_print_cell(a->name, wname);
+		printf("%-7zu %-12s %s\n", a->person + 1, a->outcome, a->reason ? a->reason : "");
 	}
 }
 
@@ -349,6 +359,23 @@ static int cmd_records(wn_client *c, int argc, char **argv)
 	int status = cmd_records_of(c, n, args);
 	free(args);
 	return status;
+}
+
+size_t cli_text_width(const char *s)
+{
+	size_t n = 0;
+	for (; s != NULL && *s; s++)
+		n += ((unsigned char)*s & 0xC0) != 0x80; /* continuation bytes add no width */
+	return n;
+}
+
+void cli_print_cell(const char *s, size_t width)
+{
+	size_t w = cli_text_width(s);
+	fputs(s != NULL ? s : "", stdout);
+	for (; w < width; w++)
+		putchar(' ');
+	putchar(' ');
 }
 
 void cli_print_json(json_t *v)

@@ -156,11 +156,15 @@ static void rights_status_print_one(const json_t *r)
 	printf("%s  %-10s deadline %s  %s%s\n", str_of(r, "id"), str_of(r, "kind"),
 	       str_of(r, "deadline"), str_of(r, "state"),
 	       json_is_true(json_object_get(r, "overdue")) ? " (OVERDUE)" : "");
-	json_array_foreach(json_object_get(r, "partners"), i, p)
+	json_array_foreach(json_object_get(r, "partners"), i, p) {
 		printf("  %-26s %-12s %s\n",
 		       json_object_get(p, "name") ? str_of(p, "name") : str_of(p, "partner"),
 		       str_of(p, "status"), json_object_get(p, "deadline") ? str_of(p, "deadline")
 									     : "");
+		/* a refusal's reasons are what the client is told (AVG art. 12.4) */
+		if (json_string_value(json_object_get(p, "motivation")) != NULL)
+			printf("    %s\n", str_of(p, "motivation"));
+	}
 }
 
 static int rights_status_print(const char *text)

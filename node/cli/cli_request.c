@@ -129,10 +129,10 @@ int cli_request(wn_client *c, int argc, char **argv)
 	request_print(r, json);
 	status = 0;
 	if (strcmp(r->outcome, "disclosed") != 0 && strcmp(r->outcome, "not_known") != 0) {
+		/* the detail is in the answer printed on stdout: not said twice */
 		fflush(stdout);
-		fprintf(stderr, "wijknet: request: %s by %s: %s%s%s\n", r->outcome, r->partner,
-			r->reason ? r->reason : r->outcome, r->detail ? ": " : "",
-			r->detail ? r->detail : "");
+		fprintf(stderr, "wijknet: request: %s by %s: %s\n", r->outcome, r->partner,
+			r->reason ? r->reason : r->outcome);
 		status = 1;
 	}
 	wn_request_result_free(r);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -59,10 +60,11 @@ int store_open_bsn(const struct node_keys *k, const uint8_t *in, size_t inlen, c
 	return rc;
 }
 
-/* Default retention: two years from today (the partner's import may set it). */
+/* Default retention: two calendar years from today (the partner's import may
+ * set it), so a leap day does not cut it a day short. */
 static void store_default_retention(char out[DATE_LEN + 1])
 {
-	date_today_plus(2 * 365, out);
+	date_of_ms(date_add_months_ms((int64_t)time(NULL) * 1000, 24), out);
 }
 
 int store_validate_record(const json_t *rec, char *err, size_t errcap)

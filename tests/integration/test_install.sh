@@ -37,7 +37,8 @@ for m in man1/wijknet.1 man1/wijknet-ca.1 man3/libwijknet.3 man5/wijknet.json.5 
             sh -c "LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -l '$D/usr/share/man/$m' 2>&1 >/dev/null | grep -q . && exit 1 || exit 0"
     fi
 done
-check "configs go to /etc/wijknet" test -d "$D/etc/wijknet"
+check "configs and keys go to /etc/wijknet, no other's to read" \
+    test "$(stat -c %a "$D/etc/wijknet")" = 750
 check "state goes to /var/lib/wijknet, the owner's alone" \
     test "$(stat -c %a "$D/var/lib/wijknet")" = 700
 check "the soname is libwijknet.so.1" \
