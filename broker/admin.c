@@ -58,7 +58,7 @@ static json_t *admin_expiry(struct broker *b)
 						      "seconds_left", (json_int_t)left));
 	for (size_t i = 0; i < registry_count(b->reg); i++) {
 		struct registry_partner *p = registry_at(b->reg, i);
-		if (registry_usable(p) && pki_cert_seconds_left(p->cert, &left) == 0 &&
+		if (registry_usable(p) && pki_cert_seconds_left(registry_cert(p), &left) == 0 &&
 		    left < EXPIRY_WARN_S)
 			json_array_append_new(warn, json_pack("{s:s,s:s,s:I}", "what", "certificate",
 							      "partner", p->id, "seconds_left",

@@ -302,6 +302,8 @@ static int broker_dispatch(struct broker *b, const struct broker_request *rq, co
 		return broker_handle_directory(b, rq, reply);
 	if (strcmp(type, "seal.publish") == 0)
 		return broker_handle_seal_publish(b, rq, reply);
+	if (strcmp(type, "cert.renew") == 0)
+		return broker_handle_cert_renew(b, rq, reply, err, errcap);
 	if (strncmp(type, "case.", 5) == 0)
 		return broker_handle_case(b, rq, reply, err, errcap);
 	if (strncmp(type, "consent.", 8) == 0)
@@ -317,6 +319,15 @@ static int broker_dispatch(struct broker *b, const struct broker_request *rq, co
 	if (strcmp(type, "breach.report") == 0)
 		return broker_handle_breach_report(b, rq, reply, err, errcap);
 	return WN_EPROTO;
+}
+
+/* A member whose registered certificate lapsed may still offer its renewal:
+ * the signature with the registered key shows it is the same partner. */
+static int broker_renewal_allowed(const struct registry_partner *p, const char *type)
+{
+	int state = atomic_load(&((struct registry_partner *)p)->state);
+	return strcmp(type, "cert.renew") == 0 && (state == PARTNER_ACTIVE || state == PARTNER_NOTICE) &&
+	       atomic_load(&((struct registry_partner *)p)->cert_error) == WN_EEXPIRED;
 }
 
 int broker_handle_message(void *arg, const struct rpc_peer *conn, const void *req, size_t len,
@@ -358,18 +369,26 @@ int broker_handle_message(void *arg, const struct rpc_peer *conn, const void *re
 	}
 	/* only the claimed sender's key: trying every key would make each bad
 	 * message cost a verification per partner */
-	if (envelope_verify(env, p->cert) != 0) {
+	if (envelope_verify(env, registry_cert(p)) != 0) {
 		snprintf(err, sizeof(err), "signature does not verify for the claimed sender '%s'",
 			 from);
 		rc = broker_refuse(b, conn, env, from, WN_ESIG, err, resp, resplen);
 		goto out;
 	}
-	if (!registry_usable(p)) {
+	if (!registry_usable(p) && !broker_renewal_allowed(p, envelope_str(env, "type"))) {
 		int ce = atomic_load(&p->cert_error);
 		int code = ce ? ce : WN_EREVOKED;
 		snprintf(err, sizeof(err), "partner '%s' may not send: it is %s", from,
 			 registry_status(p));
-		rc = broker_refuse(b, conn, env, from, code, err, resp, resplen);
+		if (ce == WN_EEXPIRED && strcmp(envelope_str(env, "type"), "directory.get") == 0) {
+			/* a lapsed member's node, with no directory to verify an
+			 * answer by: told why, so that it offers its renewal */
+			secevent_record(b->db, code, from, envelope_str(env, "id"), err);
+			handled_code = code;
+			rc = broker_answer_candidate(b, env, code, err, resp, resplen);
+		} else {
+			rc = broker_refuse(b, conn, env, from, code, err, resp, resplen);
+		}
 		goto out;
 	}
 	const char *type = envelope_str(env, "type");

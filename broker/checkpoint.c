@@ -201,7 +201,7 @@ static int checkpoint_cosign(struct broker *b, const struct broker_request *rq, 
 		rc = WN_ETAMPERED;
 		goto out;
 	}
-	if (tlog_cosign_verify(cp, sig, rq->from->cert) != 0) {
+	if (tlog_cosign_verify(cp, sig, registry_cert(rq->from)) != 0) {
 		snprintf(err, errcap, "the co-signature of '%s' does not verify", rq->from->id);
 		rc = WN_ESIG;
 		goto out;
@@ -270,7 +270,7 @@ static int checkpoint_witness(struct broker *b, const struct broker_request *rq,
 	json_int_t size = json_integer_value(json_object_get(cp, "size"));
 	const char *root = json_string_value(json_object_get(cp, "root"));
 	if (strcmp(json_string_value(json_object_get(cp, "origin")), origin) != 0 ||
-	    tlog_checkpoint_verify(cp, rq->from->cert) != 0) {
+	    tlog_checkpoint_verify(cp, registry_cert(rq->from)) != 0) {
 		snprintf(err, errcap, "the checkpoint is not one of '%s''s own ledger, signed by it",
 			 rq->from->id);
 		return WN_ESIG;

@@ -93,6 +93,10 @@ int broker_health_list(struct broker *b, json_t **out);
 json_t *broker_member_proposals(struct broker *b);
 int broker_handle_directory(struct broker *b, const struct broker_request *rq, json_t **reply);
 int broker_handle_seal_publish(struct broker *b, const struct broker_request *rq, json_t **reply);
+/* cert.renew: a partner's renewed certificate (its key unchanged) replaces
+ * the registered one. */
+int broker_handle_cert_renew(struct broker *b, const struct broker_request *rq, json_t **reply,
+			     char *err, size_t errcap);
 
 /* Routes a lookup to its recipients; err explains a refusal. */
 int broker_handle_lookup(struct broker *b, const struct broker_request *rq, json_t **reply,

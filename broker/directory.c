@@ -1,6 +1,7 @@
 /*
  * directory.c — the signed directory (partners, node addresses, certificates
- * and sealing keys) and the publication of a node's sealing key.
+ * and sealing keys), the publication of a node's sealing key and the
+ * renewal of its certificate.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,11 @@ static const struct schema_field seal_publish_fields[] = {
 	{ NULL, 0, 0, 0 },
 };
 
+static const struct schema_field cert_renew_fields[] = {
+	{ "cert", SCHEMA_STRING, 1, 16384 },
+	{ NULL, 0, 0, 0 },
+};
+
 int broker_handle_directory(struct broker *b, const struct broker_request *rq, json_t **reply)
 {
 	json_t *partners = json_array();
@@ -27,7 +33,7 @@ int broker_handle_directory(struct broker *b, const struct broker_request *rq, j
 		const char *status = registry_status(p);
 		json_t *e = json_pack("{s:s,s:s,s:s,s:s,s:o,s:s,s:s}", "id", p->id, "name", p->name,
 				      "address", p->address, "status", status, "clusters",
-				      registry_clusters(p), "cert", p->cert_pem, "role",
+				      registry_clusters(p), "cert", registry_cert_pem(p), "role",
 				      p->incidental     ? "incidental"
 				      : p->municipality ? "municipality"
 							: "member");
@@ -70,4 +76,30 @@ int broker_handle_seal_publish(struct broker *b, const struct broker_request *rq
 		return rc == WN_ESIG ? WN_ESIG : rc;
 	log_emit(WN_LOG_INFO, "seal_key_published", json_pack("{s:s}", "partner", rq->from->id));
 	return broker_reply(b, rq, "ok", NULL, reply);
+}
+
+int broker_handle_cert_renew(struct broker *b, const struct broker_request *rq, json_t **reply,
+			     char *err, size_t errcap)
+{
+	json_t *body = envelope_body(rq->env);
+	int renewed = 0, rc = schema_check(body, cert_renew_fields, err, errcap);
+	if (rc != 0)
+		return WN_ESCHEMA;
+	rc = registry_renew_cert(b->reg, rq->from, json_string_value(json_object_get(body, "cert")),
+				 rq->from->id, &renewed, err, errcap);
+	if (rc != 0)
+		return rc;
+	if (renewed) {
+		long left = 0;
+		(void)pki_cert_seconds_left(registry_cert(rq->from), &left);
+		log_emit(WN_LOG_INFO, "partner_cert_renewed",
+			 json_pack("{s:s,s:I}", "partner", rq->from->id, "days_left",
+				   (json_int_t)(left / 86400)));
+		broker_federation_wake(b); /* every node takes the new directory */
+	}
+	/* the broker's certificate: a lapsed node has no directory to verify by */
+	return broker_reply(b, rq, "ok",
+			    json_pack("{s:b,s:s}", "renewed", renewed, "broker_cert",
+				      b->ident->cert_pem),
+			    reply);
 }

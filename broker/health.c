@@ -24,7 +24,7 @@ static int health_check_answer(struct broker *b, struct registry_partner *p, con
 	const char *re = envelope_str(env, "re");
 	if (strcmp(envelope_str(env, "from"), p->id) != 0 || re == NULL || strcmp(re, ping_id) != 0) {
 		rc = WN_EPROTO;
-	} else if (envelope_verify(env, p->cert) != 0) {
+	} else if (envelope_verify(env, registry_cert(p)) != 0) {
 		rc = WN_ESIG;
 		secevent_record(b->db, WN_ESIG, p->id, envelope_str(env, "id"),
 				"health answer with an invalid signature");
@@ -78,7 +78,7 @@ int broker_health_list(struct broker *b, json_t **out)
 		if (arc != 0 && items[i].client != NULL)
 			json_object_set_new(e, "reason", json_string(wn_errname(arc)));
 		long left = 0;
-		if (pki_cert_seconds_left(p->cert, &left) == 0)
+		if (pki_cert_seconds_left(registry_cert(p), &left) == 0)
 			json_object_set_new(e, "cert_seconds_left", json_integer(left));
 		if (atomic_load(&p->end_at) > 0)
 			json_object_set_new(e, "end_at", json_integer(atomic_load(&p->end_at)));

@@ -95,7 +95,7 @@ static int mgmtinfo_take(struct broker *b, struct registry_partner *p, const cha
 	if (strcmp(envelope_str(a, "from"), p->id) != 0 || re == NULL ||
 	    strcmp(re, query_id) != 0 || strcmp(envelope_str(a, "type"), "stats.answer") != 0) {
 		rc = WN_EPROTO;
-	} else if (envelope_verify(a, p->cert) != 0) {
+	} else if (envelope_verify(a, registry_cert(p)) != 0) {
 		secevent_record(b->db, WN_ESIG, p->id, envelope_str(a, "id"),
 				"stats answer with an invalid signature");
 		rc = WN_ESIG;

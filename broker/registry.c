@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/bn.h>
+
 #include "wijknet.h"
 #include "encoding.h"
 #include "fileio.h"
@@ -72,10 +74,37 @@ static void registry_partner_free(struct registry_partner *p)
 		nng_tls_config_free(p->tls);
 	free(p->name);
 	free(p->address);
-	X509_free(p->cert);
-	free(p->cert_pem);
+	for (struct registry_cert *c = atomic_load(&p->cert), *prev; c != NULL; c = prev) {
+		prev = c->prev;
+		X509_free(c->x509);
+		free(c->pem);
+		free(c);
+	}
 	free(p->seal_sig);
 	free(p);
+}
+
+X509 *registry_cert(const struct registry_partner *p)
+{
+	return atomic_load(&((struct registry_partner *)p)->cert)->x509;
+}
+
+const char *registry_cert_pem(const struct registry_partner *p)
+{
+	return atomic_load(&((struct registry_partner *)p)->cert)->pem;
+}
+
+/* A certificate entry from PEM; NULL when it is not one (or no memory). */
+static struct registry_cert *registry_cert_new(const char *pem)
+{
+	struct registry_cert *c = calloc(1, sizeof(*c));
+	if (c == NULL || (c->pem = strdup(pem)) == NULL || pki_cert_from_pem(pem, &c->x509) != 0) {
+		if (c != NULL)
+			free(c->pem);
+		free(c);
+		return NULL;
+	}
+	return c;
 }
 
 /* Restores a previously published sealing key, re-verifying its signature. */
@@ -89,7 +118,7 @@ static void registry_restore_seal(registry *r, struct registry_partner *p)
 		if (sqlite3_step(st) == SQLITE_ROW) {
 			const char *k = (const char *)sqlite3_column_text(st, 0);
 			const char *s = (const char *)sqlite3_column_text(st, 1);
-			if (p->cert && sealkey_verify(p->cert, p->id, k, s, p->seal_pk) == 0) {
+			if (sealkey_verify(registry_cert(p), p->id, k, s, p->seal_pk) == 0) {
 				p->seal_sig = strdup(s);
 				p->has_seal = p->seal_sig != NULL;
 			}
@@ -103,7 +132,7 @@ static void registry_restore_seal(registry *r, struct registry_partner *p)
 static void registry_check_cert(registry *r, struct registry_partner *p)
 {
 	char why[256];
-	int rc = pki_trust_verify(r->trust, p->cert, p->id, why, sizeof(why));
+	int rc = pki_trust_verify(r->trust, registry_cert(p), p->id, why, sizeof(why));
 	int before = atomic_exchange(&p->cert_error, rc);
 	if (rc != 0 && rc != before) {
 		char detail[400];
@@ -130,18 +159,18 @@ static int registry_partner_new(const struct registry_entry *e, int state, int64
 	atomic_init(&p->client, NULL);
 	p->name = strdup(e->name);
 	p->address = strdup(e->address);
-	p->cert_pem = strdup(e->cert_pem);
+	atomic_init(&p->cert, registry_cert_new(e->cert_pem));
 	unsigned flags = 0;
 	size_t i;
 	json_t *c;
 	json_array_foreach(e->clusters, i, c)
 		flags |= vocab_cluster(json_string_value(c));
 	atomic_init(&p->clusters, flags);
-	if (p->name == NULL || p->address == NULL || p->cert_pem == NULL) {
+	if (p->name == NULL || p->address == NULL) {
 		registry_partner_free(p);
 		return WN_ENOMEM;
 	}
-	if (pki_cert_from_pem(p->cert_pem, &p->cert) != 0) {
+	if (atomic_load(&p->cert) == NULL) {
 		registry_partner_free(p);
 		return WN_ECERT;
 	}
@@ -739,6 +768,103 @@ out:
 	return rc;
 }
 
+struct registry_cert_change {
+	const char *id, *pem;
+};
+
+static int registry_update_cert_row(db *d, void *arg)
+{
+	const struct registry_cert_change *c = arg;
+	sqlite3_stmt *st = NULL;
+	int rc = db_prepare(d, "UPDATE partners SET cert = ?2, updated_at = ?3 WHERE id = ?1", &st);
+	if (rc == 0) {
+		sqlite3_bind_text(st, 1, c->id, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 2, c->pem, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(st, 3, time_now_ms());
+		rc = sqlite3_step(st) == SQLITE_DONE && sqlite3_changes(db_handle(d)) == 1
+			     ? 0
+			     : WN_EDB;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* The audit entry of a renewal: which certificate, until when (no key). */
+static json_t *registry_cert_entry(const struct registry_partner *p, X509 *cert, const char *by)
+{
+	long left = 0;
+	char *serial = NULL;
+	BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), NULL);
+	if (bn != NULL)
+		serial = BN_bn2hex(bn);
+	BN_free(bn);
+	(void)pki_cert_seconds_left(cert, &left);
+	json_t *entry = serial == NULL ? NULL
+			: json_pack("{s:s,s:I,s:s,s:s,s:I,s:s}", "type", "registry.cert", "ts",
+				    (json_int_t)time_now_ms(), "partner", p->id, "serial", serial,
+				    "not_after", (json_int_t)(time_now_ms() + (int64_t)left * 1000),
+				    "by", by ? by : "");
+	OPENSSL_free(serial);
+	return entry;
+}
+
+int registry_renew_cert(registry *r, struct registry_partner *p, const char *pem,
+			const char *by, int *renewed, char *err, size_t errcap)
+{
+	*renewed = 0;
+	struct registry_cert *c = registry_cert_new(pem);
+	if (c == NULL) {
+		snprintf(err, errcap, "not a PEM certificate");
+		return WN_ECERT;
+	}
+	pthread_mutex_lock(&r->state_lock); /* one change of the partner at a time */
+	struct registry_cert *held = atomic_load(&p->cert);
+	int state = atomic_load(&p->state), rc;
+	char why[256];
+	if (state == PARTNER_REVOKED || state == PARTNER_ENDED) {
+		snprintf(err, errcap, "'%s' is %s: a certificate does not bring a membership back",
+			 p->id, registry_state_name(state));
+		rc = WN_EREVOKED;
+		goto out;
+	}
+	if ((rc = pki_cert_renews(held->x509, c->x509, err, errcap)) != 0) {
+		if (rc == WN_EEXISTS)
+			rc = 0; /* offered again: nothing to do */
+		goto out;
+	}
+	if ((rc = pki_trust_verify(r->trust, c->x509, p->id, why, sizeof(why))) != 0) {
+		snprintf(err, errcap, "the new certificate is refused: %s", why);
+		goto out;
+	}
+	struct registry_cert_change chg = { p->id, c->pem };
+	json_t *entry = registry_cert_entry(p, c->x509, by);
+	int64_t idx;
+	char leaf[65];
+	rc = entry ? store_audit_with(r->audit, registry_update_cert_row, &chg, entry, &idx, leaf)
+		   : WN_ENOMEM;
+	json_decref(entry);
+	if (rc != 0) {
+		snprintf(err, errcap, "cannot record the new certificate: %s", wn_strerror(rc));
+		goto out;
+	}
+	c->prev = held;
+	atomic_store(&p->cert, c);
+	c = NULL;
+	*renewed = 1;
+	registry_check_cert(r, p); /* a lapsed certificate's refusal ends here */
+	atomic_fetch_add(&r->version, 1);
+	if (r->cert_key_path != NULL)
+		registry_dial(r, p); /* not dialed while its certificate was refused */
+out:
+	pthread_mutex_unlock(&r->state_lock);
+	if (c != NULL) {
+		X509_free(c->x509);
+		free(c->pem);
+		free(c);
+	}
+	return rc;
+}
+
 int registry_recheck(registry *r, int *revoked)
 {
 	*revoked = 0;
@@ -768,7 +894,7 @@ int registry_set_seal_key(registry *r, struct registry_partner *p, const char *k
 			  const char *sig_b64)
 {
 	uint8_t pk[32];
-	int rc = sealkey_verify(p->cert, p->id, key_b64, sig_b64, pk);
+	int rc = sealkey_verify(registry_cert(p), p->id, key_b64, sig_b64, pk);
 	if (rc != 0)
 		return rc;
 	char *sig = strdup(sig_b64);

@@ -37,6 +37,14 @@ enum partner_state {
 	PARTNER_REVOKED,   /* certificate revoked */
 };
 
+/* A partner's certificate as registered; a renewal puts a new one in front
+ * and keeps this one (prev), because a reader may still hold it. */
+struct registry_cert {
+	X509 *x509;
+	char *pem;
+	struct registry_cert *prev;
+};
+
 struct registry_partner {
 	char id[PKI_ID_MAX];
 	char *name;
@@ -48,8 +56,7 @@ struct registry_partner {
 	_Atomic int64_t end_at; /* ms: the end of a notice period, 0 without one */
 	_Atomic int64_t revoke_next_ms; /* ended: when to ask the CA to revoke it (INT64_MAX: done) */
 	atomic_int cases_released; /* ended: its part in every case ended (Heerlen 14.2) */
-	X509 *cert;
-	char *cert_pem;
+	_Atomic(struct registry_cert *) cert; /* registry_cert(): a renewal replaces it */
 	atomic_uint clusters; /* vocab_cluster flags; the federation policy may change them */
 	uint8_t seal_pk[32];
 	char *seal_sig;       /* partner's signature over its sealing key (b64) */
@@ -90,6 +97,18 @@ int64_t registry_version(registry *r);
 
 /* Marks the directory changed (the federation policy it carries changed). */
 void registry_touch(registry *r);
+
+/* The partner's certificate now, and its PEM; valid until registry_free. */
+X509 *registry_cert(const struct registry_partner *p);
+const char *registry_cert_pem(const struct registry_partner *p);
+
+/* Registers pem as p's certificate when it renews the registered one
+ * (pki_cert_renews: the same key, issued by the federation CA for p,
+ * running later) and p is neither revoked nor ended; audited, the directory
+ * changes. *renewed is 0 when pem is the registered certificate already.
+ * Otherwise a WN_E code with err. */
+int registry_renew_cert(registry *r, struct registry_partner *p, const char *pem,
+			const char *by, int *renewed, char *err, size_t errcap);
 
 /* The status as partners and operators read it: active, notice, suspended,
  * ended, revoked, or invalid (a certificate refused for another reason). */

@@ -73,7 +73,8 @@ static const struct schema_field consent_ref_fields[] = {
 
 /* Every message type of the protocol; anything else is refused. */
 static const char *const known_types[] = {
-	"health", "health.answer", "directory.get", "directory", "seal.publish", "ok", "error",
+	"health", "health.answer", "directory.get", "directory", "seal.publish", "cert.renew", "ok",
+	"error",
 	"lookup", "lookup.answer", "lookup.result", "request", "request.answer", "request.result",
 	"consent.register", "consent.revoke", "consent.attest", "case.open", "case.join", "case.leave",
 	"case.close", "case.list", "case.get", "case.key", "case.person.add", "case.person.remove",

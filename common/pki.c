@@ -447,6 +447,26 @@ int pki_cert_seconds_left(X509 *cert, long *out)
 	return 0;
 }
 
+int pki_cert_renews(X509 *held, X509 *next, char *err, size_t errcap)
+{
+	if (X509_cmp(held, next) == 0) {
+		snprintf(err, errcap, "the certificate is the one registered");
+		return WN_EEXISTS;
+	}
+	/* the key proves it is the same partner: the signature on the offer was
+	 * made with it, and everything it signed before stays verifiable */
+	if (EVP_PKEY_eq(X509_get0_pubkey(held), X509_get0_pubkey(next)) != 1) {
+		snprintf(err, errcap, "the certificate is for another key than the registered one: "
+			 "a new key is a new membership (revoke, then join again)");
+		return WN_ECERT;
+	}
+	if (ASN1_TIME_compare(X509_get0_notAfter(next), X509_get0_notAfter(held)) <= 0) {
+		snprintf(err, errcap, "the certificate lapses no later than the registered one");
+		return WN_ESTATE;
+	}
+	return 0;
+}
+
 /* The order n of P-256 and n/2: a signature's s is kept at or below n/2, so
  * that (r, n - s), which verifies too, is not a second valid encoding. */
 static const char P256_ORDER[] =

@@ -231,11 +231,69 @@ static int node_publish_seal_key(struct node *n, char *err, size_t errcap)
 	return rc;
 }
 
+/* Whether the broker should be offered this node's certificate: it holds
+ * another one (renewed here, the key unchanged), or it refuses this node's
+ * messages because the one it holds lapsed. */
+static int node_cert_offer_due(struct node *n, int refresh_rc)
+{
+	if (refresh_rc == WN_EEXPIRED)
+		return 1;
+	struct directory *d = node_directory(n);
+	struct dir_peer *self = d ? directory_find(d, n->ident->id) : NULL;
+	int due = self != NULL && X509_cmp(self->cert, n->ident->cert) != 0;
+	directory_release(d);
+	return due;
+}
+
+/* Offers the node's certificate to the broker, which registers it when it
+ * renews the one registered (the same key, running later). */
+static int node_offer_cert(struct node *n, int *renewed, char *err, size_t errcap)
+{
+	json_t *env = NULL, *reply = NULL;
+	int rc = envelope_new1(&env, "cert.renew", n->ident->id, n->broker_id);
+	if (rc == 0) {
+		json_object_set_new(env, "body", json_pack("{s:s}", "cert", n->ident->cert_pem));
+		rc = node_call_broker(n, env, n->call_timeout_ms, &reply, err, errcap);
+	}
+	*renewed = rc == 0 && json_is_true(json_object_get(envelope_body(reply), "renewed"));
+	json_decref(env);
+	json_decref(reply);
+	return rc;
+}
+
+/* Once per start: a renewed certificate is registered with the broker. A
+ * refusal is logged and not repeated; an unreachable broker is asked again. */
+static int node_renew_cert(struct node *n, int refresh_rc, int *done, char *err, size_t errcap)
+{
+	int renewed = 0, rc;
+	if (*done || (refresh_rc != 0 && refresh_rc != WN_EEXPIRED))
+		return refresh_rc;
+	if (!node_cert_offer_due(n, refresh_rc)) {
+		*done = refresh_rc == 0;
+		return refresh_rc;
+	}
+	char oerr[512] = "";
+	rc = node_offer_cert(n, &renewed, oerr, sizeof(oerr));
+	if (rc == WN_ETIMEOUT || rc == WN_ETRANSPORT || rc == WN_EUNAVAILABLE)
+		return refresh_rc;
+	*done = 1;
+	if (rc != 0) {
+		log_msg(WN_LOG_ERROR, "cert_renewal_refused", "the broker keeps the certificate it "
+			"holds for this node: %s", oerr);
+		return refresh_rc;
+	}
+	if (renewed)
+		log_msg(WN_LOG_INFO, "cert_renewed", "the broker registered this node's renewed "
+			"certificate");
+	return node_refresh_directory(n, err, errcap);
+}
+
 static void *node_refresher_main(void *arg)
 {
 	struct node *n = arg;
 	int64_t next_refresh = 0, next_breaches = 0;
 	int last_rc = 1; /* so the first outcome is logged */
+	int cert_offered = 0;
 	daemon_name_thread("wn:refresh");
 	pthread_mutex_lock(&n->lock);
 	while (!n->stopping) {
@@ -249,6 +307,7 @@ static void *node_refresher_main(void *arg)
 		int rc = 0;
 		if (!have_dir || now_wanted || now >= next_refresh) {
 			rc = node_refresh_directory(n, err, sizeof(err));
+			rc = node_renew_cert(n, rc, &cert_offered, err, sizeof(err));
 			next_refresh = now + (rc == 0 ? n->refresh_ms : 0);
 		}
 		if (rc == 0 && !published) {
@@ -311,7 +370,7 @@ static void *node_refresher_main(void *arg)
 		clock_gettime(CLOCK_REALTIME, &ts);
 		/* a candidate awaiting admission asks less often */
 		long wait_ms = (rc == 0 && n->seal_published) ? 1000
-			       : rc == WN_EPENDING || rc == WN_EREVOKED ||
+			       : rc == WN_EPENDING || rc == WN_EREVOKED || rc == WN_EEXPIRED ||
 					 rc == WN_EUNKNOWN_PARTNER ? 2000
 								   : 250;
 		ts.tv_nsec += wait_ms * 1000000L;

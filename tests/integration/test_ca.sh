@@ -226,6 +226,39 @@ openssl req -new -key "$P/nieuw-partner.key" -subj "/CN=Not An Id" -out "$T/bad.
 check_rc "sign refuses a CN that is not a partner id" 2 run_ca --dir "$D" sign "$T/bad.csr"
 check_rc "sign refuses garbage" 2 run_ca --dir "$D" sign "$CA"
 
+# --- renewal: the same key, a later date, the previous certificate not revoked ---------------
+
+cp "$D/mondriaan.crt" "$T/mondriaan-old.crt"
+check_rc "renew mondriaan (the key the CA holds)" 0 run_ca --dir "$D" renew mondriaan --days 900
+check "the renewed certificate is for the same key" test \
+    "$(openssl x509 -in "$D/mondriaan.crt" -noout -pubkey | sha256sum)" = \
+    "$(openssl x509 -in "$T/mondriaan-old.crt" -noout -pubkey | sha256sum)"
+check "mondriaan.pem holds the renewed certificate and its key" test \
+    "$(openssl x509 -in "$D/mondriaan.pem" -noout -serial)" = \
+    "$(openssl x509 -in "$D/mondriaan.crt" -noout -serial)"
+check "the renewed certificate runs later" \
+    sh -c "[ \"\$(date -d \"\$(openssl x509 -in '$D/mondriaan.crt' -noout -enddate | cut -d= -f2)\" +%s)\" -gt \
+        \"\$(date -d \"\$(openssl x509 -in '$T/mondriaan-old.crt' -noout -enddate | cut -d= -f2)\" +%s)\" ]"
+check "the previous certificate stays valid" \
+    sh -c "openssl verify -crl_check -CAfile '$D/ca.crt' -CRLfile '$D/crl.pem' '$T/mondriaan-old.crt' >/dev/null 2>&1"
+check "list shows both as valid" \
+    test "$(run_ca --dir "$D" list | grep -c '^mondriaan .* valid ')" = 2
+check_rc "a partner's renewal needs its CSR when the CA holds no key" 2 \
+    run_ca --dir "$D" renew nieuw-partner
+check "the refusal says how" grep -q -- 'request nieuw-partner --key' "$T/err"
+check_rc "request --key makes a CSR for the existing key" 0 \
+    run_ca request nieuw-partner --out "$T" --key "$P/nieuw-partner.key"
+check_rc "renew from that CSR" 0 run_ca --dir "$D" renew nieuw-partner --csr "$T/nieuw-partner.csr"
+check "the partner's renewed certificate belongs to its key" test \
+    "$(openssl x509 -in "$D/nieuw-partner.crt" -noout -pubkey | sha256sum)" = \
+    "$(openssl pkey -in "$P/nieuw-partner.key" -pubout | sha256sum)"
+check_rc "renew refuses a CSR for another key" 2 run_ca --dir "$D" renew mondriaan --csr "$P/nieuw-partner.csr"
+check_rc "renew refuses an id without a certificate" 2 run_ca --dir "$D" renew niemand
+check_rc "revoke after a renewal" 0 run_ca --dir "$D" revoke mondriaan
+check "revoking revokes the renewed certificate's predecessor too" \
+    sh -c "! openssl verify -crl_check -CAfile '$D/ca.crt' -CRLfile '$D/crl.pem' '$T/mondriaan-old.crt' >/dev/null 2>&1"
+check_rc "a revoked partner is not renewed" 2 run_ca --dir "$D" renew mondriaan
+
 check "no scratch or lock files left behind" \
     test -z "$(find "$D" -maxdepth 1 -name '.*' ! -name . -print)"
 

@@ -539,6 +539,92 @@ static void test_r20_integrity_expired_certificate_refused(void **state)
 	raw_close(&p);
 }
 
+/* cert.renew from `from` (signed with its key) offering the certificate in
+ * the file rel; the broker's reply (json_decref). */
+static json_t *offer_cert(struct fed *f, const char *from, const char *rel)
+{
+	size_t len = 0;
+	char *pem = slurp(f, rel, &len);
+	json_t *env = NULL;
+	assert_non_null(pem);
+	assert_int_equal(envelope_new1(&env, "cert.renew", from, "broker"), 0);
+	json_object_set_new(env, "body", json_pack("{s:s}", "cert", pem));
+	json_t *reply = raw_as(f, from, env);
+	json_decref(env);
+	free(pem);
+	return reply;
+}
+
+/* A partner renews its certificate for the key it has (wijknet-ca renew),
+ * here after it lapsed: its node, started with the renewed one, has the
+ * broker register it, and the partner takes part again without a restart
+ * of the broker or of another node. Another key is not taken (r20). */
+static void test_r20_lapsed_certificate_renewed_in_place(void **state)
+{
+	struct fed *f = *state;
+	char cwd[256], serial[64] = "", held[4096] = "";
+	fed_with_lapsed_alcander(f);
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	assert_int_equal(fed_sh(f, "'%s/certs/wijknet-ca' --dir ca renew alcander >/dev/null", cwd),
+			 0);
+	assert_int_equal(fed_sh(f, "openssl x509 -in ca/alcander.crt -noout -serial | cut -d= -f2 "
+				   "> serial.txt"), 0);
+	size_t len = 0;
+	char *text = slurp(f, "serial.txt", &len);
+	assert_non_null(text);
+	snprintf(serial, sizeof(serial), "%.*s", (int)strcspn(text, "\n"), text);
+	free(text);
+	assert_int_equal(fed_start_node(f, 0), 0);
+	assert_int_equal(dbq_wait(f, "data/broker.db", 1, 15000, "SELECT COUNT(*) FROM audit_log"
+				  " WHERE type = 'registry.cert' AND entry LIKE '%%\"partner\":"
+				  "\"alcander\"%%' AND entry LIKE '%%%s%%'", serial), 1);
+	assert_int_equal(fed_wait_up(f, 1, 1, 15000), 0);
+	assert_int_equal(fed_wait_up(f, 0, 1, 15000), 0);
+	/* the registry holds the renewed certificate itself */
+	assert_int_equal(dbq_text(f, "data/broker.db", held, sizeof(held),
+				  "SELECT cert FROM partners WHERE id = 'alcander'"), 0);
+	text = slurp(f, "ca/alcander.crt", &len);
+	assert_non_null(text);
+	assert_string_equal(held, text);
+	free(text);
+	assert_true(fed_log_contains(f, "alcander", "cert_renewed"));
+	/* and alcander answers radar's lookup, its signature verified with it */
+	char bsn[10];
+	bsn_at(40000401, bsn);
+	assert_int_equal(write_lookup_motivation(f), 0);
+	static const wn_actor coach = { "wk-1", "wijkcoach" };
+	wn_lookup_result *r = lookup_by(f, 1, bsn, &coach);
+	int answered = 0;
+	for (size_t i = 0; i < r->count; i++)
+		answered += strcmp(r->answers[i].partner, "alcander") == 0 &&
+			    strcmp(r->answers[i].outcome, "not_known") == 0;
+	wn_lookup_result_free(r);
+	assert_int_equal(answered, 1);
+	/* offered again, nothing changes; another partner's key is refused */
+	json_t *reply = offer_cert(f, "alcander", "ca/alcander.crt");
+	assert_string_equal(envelope_str(reply, "type"), "ok");
+	assert_false(json_is_true(json_object_get(envelope_body(reply), "renewed")));
+	json_decref(reply);
+	reply = offer_cert(f, "radar", "ca/alcander.crt");
+	assert_string_equal(reply_error(reply), "certificate");
+	json_decref(reply);
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM audit_log WHERE type ="
+			     " 'registry.cert'"), 1);
+	/* renewed again while the registered one still runs: the node, restarted
+	 * with it, sees another certificate in the directory and offers its own */
+	assert_int_equal(fed_sh(f, "'%s/certs/wijknet-ca' --dir ca renew alcander --days 900 "
+				   ">/dev/null", cwd), 0);
+	fed_stop(&f->nodes[0], SIGTERM);
+	assert_int_equal(fed_start_node(f, 0), 0);
+	assert_int_equal(dbq_wait(f, "data/broker.db", 2, 15000, "SELECT COUNT(*) FROM audit_log"
+				  " WHERE type = 'registry.cert'"), 2);
+	assert_int_equal(fed_wait_up(f, 0, 1, 15000), 0);
+	/* what alcander signed with its first certificate still verifies */
+	char bin[512];
+	fed_bin("wijknet", bin, sizeof(bin));
+	assert_int_equal(fed_sh(f, "'%s' audit verify data/broker.db >verify.txt 2>&1", bin), 0);
+}
+
 /* A member whose certificate lapsed cannot vote until it is renewed, yet it
  * is still a member: under the unanimous rule a change waits for it rather
  * than pass without it (r24, H 17.2). */
@@ -1070,6 +1156,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_r20_integrity_foreign_ca_refused, own_setup, own_teardown),
 		cmocka_unit_test_setup_teardown(test_r20_integrity_revoked_certificate_refused, own_setup, own_teardown),
 		cmocka_unit_test_setup_teardown(test_r20_integrity_expired_certificate_refused, own_setup, own_teardown),
+		cmocka_unit_test_setup_teardown(test_r20_lapsed_certificate_renewed_in_place, own_setup, own_teardown),
 		cmocka_unit_test_setup_teardown(test_r24_lapsed_certificate_keeps_the_vote, own_setup, own_teardown),
 		cmocka_unit_test_setup_teardown(test_r20_integrity_no_certificate_refused, own_setup, own_teardown),
 		cmocka_unit_test_setup_teardown(test_r20_integrity_files_fail_closed, own_setup,
