@@ -164,7 +164,7 @@ static int admin_breaches(struct broker *b, const json_t *rq, const char *op, co
 		snprintf(err, errcap, "no breach-register entry %lld", (long long)id);
 	else if (rc == WN_ESTATE)
 		snprintf(err, errcap, "entry %lld was reported to the authority: its assessment "
-			 "stands", (long long)id);
+			 "stands (it can only be raised)", (long long)id);
 	if (rc == 0) { /* the operator's answer to an incident, in the audit log too */
 		json_t *entry = json_pack("{s:s,s:I,s:I,s:s,s:s,s:s}", "type", op, "ts",
 					  (json_int_t)time_now_ms(), "breach", id, "value", a, "text",

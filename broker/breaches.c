@@ -302,23 +302,34 @@ static int breaches_update(db *d, const char *sql, int64_t id, const char *a, co
 	return rc;
 }
 
+/* none < risk < high; an entry not assessed yet ranks below them all. */
+static int breaches_risk_rank(const char *risk)
+{
+	if (risk == NULL)
+		return -1;
+	return strcmp(risk, "high") == 0 ? 2 : strcmp(risk, "risk") == 0 ? 1 : 0;
+}
+
 int breaches_assess(db *d, int64_t id, const char *risk, const char *text, const char *by)
 {
 	if (strcmp(risk, "none") != 0 && strcmp(risk, "risk") != 0 && strcmp(risk, "high") != 0)
 		return WN_EINVAL;
-	/* once the authority was told, the assessment stands: a later 'none'
-	 * must not close what was reported (a new finding is a new note) */
+	/* once the authority was told, the assessment is not lowered: a later
+	 * 'none' must not close what was reported; a high risk found later
+	 * may still raise it, so that the subjects are told (GDPR art. 34) */
 	json_t *cur = NULL;
 	int rc = breaches_show(d, id, &cur);
 	if (rc != 0)
 		return rc;
 	int notified = json_object_get(cur, "authority_notified_at") != NULL;
+	int raised = breaches_risk_rank(risk) >
+		     breaches_risk_rank(json_string_value(json_object_get(cur, "risk")));
 	json_decref(cur);
-	if (notified)
+	if (notified && !raised)
 		return WN_ESTATE;
 	rc = breaches_update(d, "UPDATE breaches SET risk = ?2, assessment = ?3,"
-			     " assessed_by = ?4, assessed_at = ?5 WHERE id = ?1 AND"
-			     " authority_notified_at IS NULL", id, risk, text, by);
+			     " assessed_by = ?4, assessed_at = ?5 WHERE id = ?1", id, risk, text,
+			     by);
 	if (rc == 0)
 		log_emit(WN_LOG_INFO, "breach_assessed",
 			 json_pack("{s:I,s:s,s:s}", "id", (json_int_t)id, "risk", risk, "by", by));

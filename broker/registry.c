@@ -327,23 +327,13 @@ static int registry_seed(registry *r, config *cfg, const json_t *partners, char 
 	json_t *clusters_default = json_pack("[sss]", "jeugd", "volwassenen", "multiprobleem");
 	json_t *ids = json_array();
 	int rc = es && rows && pems && clusters_default && ids ? 0 : WN_ENOMEM;
-	if (n > REGISTRY_MAX) {
-		snprintf(err, errcap, "%s: key 'partners': more than %d", config_file(cfg),
-			 REGISTRY_MAX);
-		rc = WN_ECONFIG;
-	}
+	if (rc == 0) /* the whole list first, as --check does: limits, addresses, ids */
+		rc = registry_check_config(cfg, partners, err, errcap);
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		rc = registry_seed_one(cfg, json_array_get(partners, i), i, &es[i], &rows[i].status,
 				       &pems[i], err, errcap);
 		if (rc == 0 && es[i].clusters == NULL)
 			es[i].clusters = clusters_default;
-		for (size_t j = 0; rc == 0 && j < i; j++) {
-			if (strcmp(es[j].id, es[i].id) == 0) {
-				snprintf(err, errcap, "%s: in 'partners[%zu]': partner id '%s' appears "
-					 "twice", config_file(cfg), i, es[i].id);
-				rc = WN_ECONFIG;
-			}
-		}
 		rows[i].e = &es[i];
 		if (rc == 0)
 			json_array_append_new(ids, json_string(es[i].id));

@@ -24,12 +24,13 @@
 int cli_audit_usage(void)
 {
 	fprintf(cli_usage_stream(),
-		"usage: wijknet audit verify [--db] FILE [--cert OWNER.crt] [--witness NODE.db]... [--json]\n"
+		"usage: wijknet audit verify [--db] FILE [--cert OWNER.crt] [--witness DB]... [--json]\n"
 		"       wijknet audit prove [--db] FILE --entry N [--size S] [> proof.json]\n"
 		"       wijknet audit check PROOF.json [--cert OWNER.crt]\n"
 		"FILE is the broker's database (its audit log) or a node's (its ledger); the\n"
 		"certificate of the log's owner checks the checkpoint signatures; a node's\n"
-		"database witnesses the broker's checkpoints it co-signed. With --config\n"
+		"database witnesses the broker's checkpoints it co-signed, and the broker's\n"
+		"the last checkpoint each node sent it. With --config\n"
 		"BROKER.json or NODE.json, its database and certificate are the defaults; a\n"
 		"broker's config also gives the partners' certificates, which check the\n"
 		"co-signatures the broker keeps.\n");
@@ -89,13 +90,17 @@ static X509 *audit_cert(const char *path)
 	return cert;
 }
 
-/* Roots others saw: the broker's co-signatures, or a node's kept copies of
- * the broker's checkpoints. */
-static void audit_witnesses(sqlite3 *conn, const char *sql, const char *by, json_t *out)
+/* Roots others saw: the broker's co-signatures, a node's kept copies of
+ * the broker's checkpoints, or the broker's copies of a node's (sql's ?1,
+ * when given, is param). */
+static void audit_witnesses(sqlite3 *conn, const char *sql, const char *param, const char *by,
+			    json_t *out)
 {
 	sqlite3_stmt *st = NULL;
 	if (sqlite3_prepare_v2(conn, sql, -1, &st, NULL) != SQLITE_OK)
 		return;
+	if (param != NULL)
+		sqlite3_bind_text(st, 1, param, -1, SQLITE_TRANSIENT);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		char who[128];
 		snprintf(who, sizeof(who), "%s", by ? by : (const char *)sqlite3_column_text(st, 2));
@@ -347,6 +352,26 @@ static void audit_cert_owner_hint(sqlite3 *conn, const char *table, X509 *cert,
 	sqlite3_finalize(st);
 }
 
+/* Whose ledger it is: the given certificate's id, else the signer its
+ * newest checkpoint names ("wijknet:ID:ledger"); "" when neither says. */
+static void audit_ledger_owner(sqlite3 *conn, X509 *cert, char *out, size_t cap)
+{
+	sqlite3_stmt *st = NULL;
+	out[0] = '\0';
+	if (cert != NULL && pki_cert_cn(cert, out, cap) == 0)
+		return;
+	if (sqlite3_prepare_v2(conn, "SELECT origin FROM ledger_checkpoints ORDER BY size DESC"
+				     " LIMIT 1", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0) != NULL) {
+		const char *o = (const char *)sqlite3_column_text(st, 0);
+		const char *end = strrchr(o, ':');
+		if (strncmp(o, "wijknet:", 8) == 0 && end != NULL && end > o + 8 &&
+		    (size_t)(end - o - 8) < cap)
+			snprintf(out, cap, "%.*s", (int)(end - o - 8), o + 8);
+	}
+	sqlite3_finalize(st);
+}
+
 static int audit_verify(const char *dbpath, const char *certpath, const char *const *wit,
 			size_t nwit, const char *config, int json)
 {
@@ -367,13 +392,21 @@ static int audit_verify(const char *dbpath, const char *certpath, const char *co
 		audit_cert_owner_hint(conn, table, cert, certpath);
 	if (strcmp(table, "audit_log") == 0)
 		audit_witnesses(conn, "SELECT size, root, 'partner ' || partner FROM"
-				      " audit_log_cosignatures", NULL, witnesses);
+				      " audit_log_cosignatures", NULL, NULL, witnesses);
+	char owner[PKI_ID_MAX] = "";
+	if (strcmp(table, "ledger") == 0)
+		audit_ledger_owner(conn, cert, owner, sizeof(owner));
 	for (size_t i = 0; i < nwit; i++) {
 		const char *t = NULL;
 		sqlite3 *w = audit_open(wit[i], &t, &status);
 		if (w == NULL)
 			goto out;
-		audit_witnesses(w, "SELECT size, root FROM broker_checkpoints", wit[i], witnesses);
+		if (strcmp(t, "audit_log") != 0) /* a node: the broker's log it co-signed */
+			audit_witnesses(w, "SELECT size, root FROM broker_checkpoints", NULL, wit[i],
+					witnesses);
+		else if (owner[0] != '\0') /* the broker: the node's last checkpoint it got */
+			audit_witnesses(w, "SELECT size, root FROM partner_checkpoints WHERE"
+					   " partner = ?1", owner, wit[i], witnesses);
 		sqlite3_close(w);
 	}
 	status = 1;

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -472,6 +473,17 @@ static int node_open_as(const char *config_file_path, int check_only, node **out
 	if (strcmp(n->ident->id, id) != 0) {
 		snprintf(err, errcap, "%s: key 'certificate': certificate is for '%s', but 'id' is '%s'",
 			 config_file(n->cfg), n->ident->id, id);
+		rc = WN_ECONFIG;
+		goto fail;
+	}
+	struct stat dbst, keyst;
+	if (check_only && stat(n->db_path, &dbst) == 0 && dbst.st_size > 0 &&
+	    stat(n->keys_path, &keyst) != 0) {
+		/* the start refuses new keys for a database that holds data: said
+		 * here without opening the database, which --check does not touch */
+		snprintf(err, errcap, "%s: the database exists but its node key file %s is missing: "
+			 "restore the key file from the backup taken with the database (a start "
+			 "makes new keys only for an empty database)", n->db_path, n->keys_path);
 		rc = WN_ECONFIG;
 		goto fail;
 	}

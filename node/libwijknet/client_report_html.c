@@ -408,8 +408,10 @@ static void put_consents(FILE *f, const json_t *r)
 			fputs("<tr><td>", f);
 			html_escaped(f, str(org, "name"));
 			fputs("</td><td>", f);
+			/* said of the document, not of the reader: for a child a
+			 * parent or guardian signed it (Heerlen Bijlage 8) */
 			fputs(str(x, "kind") && strcmp(str(x, "kind"), "refusal") == 0
-				      ? "u weigerde toestemming" : "u gaf toestemming", f);
+				      ? "toestemming geweigerd" : "toestemming gegeven", f);
 			fputs("</td><td>", f);
 			html_escaped(f, html_label(consent_status, str(x, "status")));
 			fputs("</td><td>", f);

@@ -445,6 +445,27 @@ static void test_r20_integrity_node_ledger_tampering(void **state)
 	expect_fault(f, "radar-deleted.db", "--cert ca/radar.crt", "index_altered", 0);
 }
 
+/* A node's ledger cut short together with its checkpoints is consistent in
+ * itself; the broker's copy of the node's last checkpoint tells. */
+static void test_r20_integrity_ledger_witnessed_by_broker(void **state)
+{
+	struct fed *f = *state;
+	lookup(f, BSN_A, NULL);
+	long n = dbq(f, "data/radar.db", "SELECT COUNT(*) FROM ledger");
+	assert_true(n > 3);
+	assert_int_equal(dbq_wait(f, "data/broker.db", 1, WITNESS_WAIT_MS, "SELECT COUNT(*) FROM"
+				  " partner_checkpoints WHERE partner = 'radar' AND size >= %ld", n), 1);
+	db_copy(f, "data/broker.db", "broker-witness.db");
+	db_copy(f, "data/radar.db", "radar-cut.db");
+	expect_ok(f, "radar-cut.db", "--cert ca/radar.crt --witness broker-witness.db");
+	assert_true(cli_out_has(f, "1 witnessed roots"));
+	db_exec_on(f, "radar-cut.db", "DELETE FROM ledger_checkpoints; DELETE FROM ledger WHERE"
+		   " idx > 2");
+	expect_fault(f, "radar-cut.db", "--cert ca/radar.crt --witness broker-witness.db",
+		     "log_truncated", 3);
+	assert_true(cli_out_has(f, "broker-witness.db"));
+}
+
 /* A partner that co-signs another root than the broker's checkpoint of that
  * size saw another history: refused, named, and in the breach register. */
 static void test_r20_integrity_cosignature_over_inconsistent_tree(void **state)
@@ -644,6 +665,7 @@ int main(void)
 		cmocka_unit_test(test_r20_integrity_inclusion_proof),
 		cmocka_unit_test(test_r20_integrity_tampering_detected_and_named),
 		cmocka_unit_test(test_r20_integrity_node_ledger_tampering),
+		cmocka_unit_test(test_r20_integrity_ledger_witnessed_by_broker),
 		cmocka_unit_test(test_r20_integrity_cosignature_over_inconsistent_tree),
 		cmocka_unit_test(test_r20_integrity_bad_checkpoint_signature_refused_by_nodes),
 		cmocka_unit_test(test_r20_integrity_lost_cosignature_sent_again),

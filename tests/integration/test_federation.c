@@ -757,6 +757,11 @@ static void test_r20_integrity_lost_key_file_refuses_start(void **state)
 	wn_client_close(c);
 	fed_stop(&f->nodes[1], SIGTERM);
 	assert_int_equal(fed_sh(f, "mv data/radar.db.keys keys.bak"), 0);
+	/* --check says so before a start is tried */
+	char bin[512];
+	fed_bin("wijknet-node", bin, sizeof(bin));
+	assert_int_not_equal(fed_sh(f, "'%s' --config radar.json --check 2>check.err", bin), 0);
+	assert_int_equal(fed_sh(f, "grep -q 'node key file' check.err"), 0);
 	assert_int_equal(fed_start_node(f, 1), 0);
 	assert_int_not_equal(fed_wait_exit(&f->nodes[1], 10000), 0);
 	assert_true(fed_log_contains(f, "radar", "key file is missing"));

@@ -1000,7 +1000,7 @@ static void test_r21_breach_flood_bounded_incident_on_top(void **state)
 	json_decref(list);
 	/* assessed, then the authority and the subjects told */
 	char args[256];
-	snprintf(args, sizeof(args), "breaches assess %lld --risk high --text 'verkeerde route'",
+	snprintf(args, sizeof(args), "breaches assess %lld --risk risk --text 'verkeerde route'",
 		 (long long)id);
 	assert_int_equal(cli(f, "broker", args), 0);
 	snprintf(args, sizeof(args), "breaches assess %lld --risk maybe --text x", (long long)id);
@@ -1016,6 +1016,10 @@ static void test_r21_breach_flood_bounded_incident_on_top(void **state)
 		 (long long)id);
 	assert_int_not_equal(cli(f, "broker", args), 0);
 	assert_true(cli_err_has(f, "assessment stands"));
+	/* but found worse later, it is raised, and the subjects are to be told */
+	snprintf(args, sizeof(args), "breaches assess %lld --risk high --text 'ook adressen'",
+		 (long long)id);
+	assert_int_equal(cli(f, "broker", args), 0);
 	snprintf(args, sizeof(args), "breaches show %lld", (long long)id);
 	assert_int_equal(cli(f, "broker", args), 0);
 	assert_true(cli_out_has(f, "to_notify")); /* high risk: the subjects are still to be told */
@@ -1025,10 +1029,10 @@ static void test_r21_breach_flood_bounded_incident_on_top(void **state)
 	assert_int_equal(cli(f, "broker", args), 0);
 	assert_true(cli_out_has(f, "closed"));
 	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM audit_log WHERE type LIKE"
-			     " 'breaches.%%'"), 3);
+			     " 'breaches.%%'"), 4);
 	/* each names the account on the admin socket, as the kernel gives it */
 	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM audit_log WHERE type LIKE"
-			     " 'breaches.%%' AND entry LIKE '%%(uid %u %%'", (unsigned)getuid()), 3);
+			     " 'breaches.%%' AND entry LIKE '%%(uid %u %%'", (unsigned)getuid()), 4);
 }
 
 int main(void)

@@ -639,7 +639,7 @@ static void test_r17_access_report_origin_consents_notices_page(void **state)
 	assert_true(json_array_size(json_object_get(own, "notices")) >= 1);
 	json_decref(rep);
 	assert_int_equal(wn_report_html(text, &html), 0);
-	const char *const facts[] = { "ontvangen van", q->request_id, "u weigerde toestemming",
+	const char *const facts[] = { "ontvangen van", q->request_id, "toestemming geweigerd",
 				      "Berichten die u kreeg", "nog niet verstuurd",
 				      "Autoriteit Persoonsgegevens" };
 	int rc = page_has_facts(f, html, facts, sizeof(facts) / sizeof(facts[0]));
