@@ -577,6 +577,10 @@ int node_check(const char *config_file_path, char *err, size_t errcap)
 int node_start(node *n, char *err, size_t errcap)
 {
 	int rc, first = 0;
+	/* first: a metrics port in use fails the start at once, before the
+	 * broker is dialed (what it reports was opened with the node) */
+	if ((rc = node_observe_start(n, err, errcap)) != 0)
+		return rc;
 	if ((rc = transport_tls_config_trust(&n->server_tls, 1, n->cert_path, n->trust, NULL, err,
 					     errcap)) != 0 ||
 	    (rc = transport_tls_config_trust(&n->client_tls, 0, n->cert_path, n->trust,
@@ -605,8 +609,6 @@ int node_start(node *n, char *err, size_t errcap)
 		return WN_ENOMEM;
 	}
 	n->refresher_started = 1;
-	if ((rc = node_observe_start(n, err, errcap)) != 0)
-		return rc;
 	log_emit(WN_LOG_INFO, "node_started",
 		 json_pack("{s:s,s:s,s:s,s:s}", "listen", n->listen, "local", n->local, "broker",
 			   n->broker_url, "version", WN_VERSION_STRING));
