@@ -140,6 +140,46 @@ static void test_r20_integrity_certificate_without_cn(void **state)
 	EVP_PKEY_free(key);
 }
 
+/* A certificate for key, running days from now, signed by itself. */
+static X509 *cert_for(EVP_PKEY *key, long days, long serial)
+{
+	X509 *x = X509_new();
+	assert_non_null(x);
+	ASN1_INTEGER_set(X509_get_serialNumber(x), serial);
+	X509_gmtime_adj(X509_getm_notBefore(x), 0);
+	X509_gmtime_adj(X509_getm_notAfter(x), days * 86400L);
+	X509_set_pubkey(x, key);
+	X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_ASC,
+				   (const unsigned char *)"radar", -1, -1, 0);
+	X509_set_issuer_name(x, X509_get_subject_name(x));
+	assert_true(X509_sign(x, key, EVP_sha256()) > 0);
+	return x;
+}
+
+/* A renewal keeps the key and runs later; anything else is told apart. */
+static void test_r20_integrity_renewal_same_key_later(void **state)
+{
+	(void)state;
+	char err[256];
+	EVP_PKEY *key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	EVP_PKEY *other = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	assert_non_null(key);
+	assert_non_null(other);
+	X509 *held = cert_for(key, 30, 1), *later = cert_for(key, 825, 2);
+	X509 *sooner = cert_for(key, 10, 3), *foreign = cert_for(other, 825, 4);
+	assert_int_equal(pki_cert_renews(held, later, err, sizeof(err)), 0);
+	assert_int_equal(pki_cert_renews(held, held, err, sizeof(err)), WN_EEXISTS);
+	assert_int_equal(pki_cert_renews(held, sooner, err, sizeof(err)), WN_ESTATE);
+	assert_non_null(strstr(err, "no later"));
+	assert_int_equal(pki_cert_renews(held, foreign, err, sizeof(err)), WN_ECERT);
+	assert_non_null(strstr(err, "another key"));
+	X509 *all[] = { held, later, sooner, foreign };
+	for (size_t i = 0; i < 4; i++)
+		X509_free(all[i]);
+	EVP_PKEY_free(key);
+	EVP_PKEY_free(other);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -147,6 +187,7 @@ int main(void)
 		cmocka_unit_test(test_r20_integrity_failed_key_creation_keeps_nothing),
 		cmocka_unit_test(test_r20_integrity_wiped_keys_free_thread_contexts),
 		cmocka_unit_test(test_r20_integrity_certificate_without_cn),
+		cmocka_unit_test(test_r20_integrity_renewal_same_key_later),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
