@@ -817,6 +817,12 @@ int registry_renew_cert(registry *r, struct registry_partner *p, const char *pem
 		rc = WN_EREVOKED;
 		goto out;
 	}
+	if (pki_trust_verify(r->trust, held->x509, p->id, why, sizeof(why)) == WN_EREVOKED) {
+		snprintf(err, errcap, "the registered certificate of '%s' is revoked: it is not "
+			 "renewed", p->id);
+		rc = WN_EREVOKED;
+		goto out;
+	}
 	if ((rc = pki_cert_renews(held->x509, c->x509, err, errcap)) != 0) {
 		if (rc == WN_EEXISTS)
 			rc = 0; /* offered again: nothing to do */
@@ -843,16 +849,32 @@ int registry_renew_cert(registry *r, struct registry_partner *p, const char *pem
 	*renewed = 1;
 	registry_check_cert(r, p); /* a lapsed certificate's refusal ends here */
 	atomic_fetch_add(&r->version, 1);
-	if (r->cert_key_path != NULL)
-		registry_dial(r, p); /* not dialed while its certificate was refused */
 out:
 	pthread_mutex_unlock(&r->state_lock);
+	if (*renewed && r->cert_key_path != NULL) {
+		/* not dialed while its certificate was refused; the dial may wait
+		 * on the network, so outside the lock of state changes */
+		pthread_mutex_lock(&r->state_lock);
+		registry_dial(r, p);
+		pthread_mutex_unlock(&r->state_lock);
+	}
 	if (c != NULL) {
 		X509_free(c->x509);
 		free(c->pem);
 		free(c);
 	}
 	return rc;
+}
+
+/* A certificate the current one renewed, revoked since: the CA revoked the
+ * partner (revoke, issue --force) and a renewal must not hide that. */
+static int registry_renewed_revoked(registry *r, struct registry_partner *p)
+{
+	char why[256];
+	for (struct registry_cert *c = atomic_load(&p->cert)->prev; c != NULL; c = c->prev)
+		if (pki_trust_verify(r->trust, c->x509, p->id, why, sizeof(why)) == WN_EREVOKED)
+			return 1;
+	return 0;
 }
 
 int registry_recheck(registry *r, int *revoked)
@@ -862,8 +884,8 @@ int registry_recheck(registry *r, int *revoked)
 		struct registry_partner *p = r->items[i];
 		registry_check_cert(r, p);
 		int state = atomic_load(&p->state);
-		if (atomic_load(&p->cert_error) != WN_EREVOKED || state == PARTNER_REVOKED ||
-		    state == PARTNER_ENDED)
+		if ((atomic_load(&p->cert_error) != WN_EREVOKED && !registry_renewed_revoked(r, p)) ||
+		    state == PARTNER_REVOKED || state == PARTNER_ENDED)
 			continue;
 		int rc = registry_set_state(r, p, REGISTRY_FROM(PARTNER_ACTIVE) |
 						    REGISTRY_FROM(PARTNER_NOTICE) |

@@ -275,7 +275,10 @@ static int node_renew_cert(struct node *n, int refresh_rc, int *done, char *err,
 	}
 	char oerr[512] = "";
 	rc = node_offer_cert(n, &renewed, oerr, sizeof(oerr));
-	if (rc == WN_ETIMEOUT || rc == WN_ETRANSPORT || rc == WN_EUNAVAILABLE)
+	/* only the broker's verdict on the certificate settles it; a failure
+	 * on the way (network, its database) is asked again next round */
+	if (rc != 0 && rc != WN_ECERT && rc != WN_ESTATE && rc != WN_EREVOKED && rc != WN_ESIG &&
+	    rc != WN_EPROTO && rc != WN_ESCHEMA)
 		return refresh_rc;
 	*done = 1;
 	if (rc != 0) {

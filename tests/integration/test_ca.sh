@@ -229,6 +229,8 @@ check_rc "sign refuses garbage" 2 run_ca --dir "$D" sign "$CA"
 # --- renewal: the same key, a later date, the previous certificate not revoked ---------------
 
 cp "$D/mondriaan.crt" "$T/mondriaan-old.crt"
+check_rc "renew refuses a certificate that would lapse sooner" 2 \
+    run_ca --dir "$D" renew mondriaan --days 1
 check_rc "renew mondriaan (the key the CA holds)" 0 run_ca --dir "$D" renew mondriaan --days 900
 check "the renewed certificate is for the same key" test \
     "$(openssl x509 -in "$D/mondriaan.crt" -noout -pubkey | sha256sum)" = \

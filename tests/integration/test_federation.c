@@ -619,7 +619,7 @@ static void test_r20_lapsed_certificate_renewed_in_place(void **state)
 	assert_int_equal(dbq_wait(f, "data/broker.db", 2, 15000, "SELECT COUNT(*) FROM audit_log"
 				  " WHERE type = 'registry.cert'"), 2);
 	assert_int_equal(fed_wait_up(f, 0, 1, 15000), 0);
-	/* what alcander signed with its first certificate still verifies */
+	/* the broker's log, with the registry changes, still verifies */
 	char bin[512];
 	fed_bin("wijknet", bin, sizeof(bin));
 	assert_int_equal(fed_sh(f, "'%s' audit verify data/broker.db >verify.txt 2>&1", bin), 0);
