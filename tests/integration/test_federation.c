@@ -580,6 +580,8 @@ static void test_r20_lapsed_certificate_renewed_in_place(void **state)
 				  "\"alcander\"%%' AND entry LIKE '%%%s%%'", serial), 1);
 	assert_int_equal(fed_wait_up(f, 1, 1, 15000), 0);
 	assert_int_equal(fed_wait_up(f, 0, 1, 15000), 0);
+	/* radar's directory has it active again once the broker's push arrives */
+	assert_int_equal(status_wait(f, 1, "alcander", "active", 15000), 0);
 	/* the registry holds the renewed certificate itself */
 	assert_int_equal(dbq_text(f, "data/broker.db", held, sizeof(held),
 				  "SELECT cert FROM partners WHERE id = 'alcander'"), 0);
