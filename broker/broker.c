@@ -267,7 +267,8 @@ static int broker_answer_candidate(struct broker *b, const json_t *env, int code
 				   const char *detail, char **resp, size_t *resplen)
 {
 	json_t *reply = NULL;
-	log_emit(code == WN_EPENDING || code == WN_EUNKNOWN_PARTNER ? WN_LOG_DEBUG : WN_LOG_WARN,
+	log_emit(code == WN_EPENDING || code == WN_EUNKNOWN_PARTNER || code == WN_EEXPIRED
+			 ? WN_LOG_DEBUG : WN_LOG_WARN,
 		 "candidate_refused",
 		 json_pack("{s:s,s:s,s:s}", "candidate", envelope_str(env, "from"), "type",
 			   envelope_str(env, "type"), "reason", detail));
@@ -380,10 +381,13 @@ int broker_handle_message(void *arg, const struct rpc_peer *conn, const void *re
 		int code = ce ? ce : WN_EREVOKED;
 		snprintf(err, sizeof(err), "partner '%s' may not send: it is %s", from,
 			 registry_status(p));
-		if (ce == WN_EEXPIRED && strcmp(envelope_str(env, "type"), "directory.get") == 0) {
-			/* a lapsed member's node, with no directory to verify an
-			 * answer by: told why, so that it offers its renewal */
-			secevent_record(b->db, code, from, envelope_str(env, "id"), err);
+		if (ce == WN_EEXPIRED && strcmp(envelope_str(env, "type"), "directory.get") == 0 &&
+		    replay_check(b->replay, envelope_str(env, "id"), envelope_ts(env),
+				 b->skew_ms) == 0) {
+			/* a lapsed member's node, polling with no directory to verify
+			 * an answer by: told why, so that it offers its renewal. The
+			 * lapse is on record once, when it was found; the polls are
+			 * not refusals of a stranger. */
 			handled_code = code;
 			rc = broker_answer_candidate(b, env, code, err, resp, resplen);
 		} else {

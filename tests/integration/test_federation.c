@@ -590,6 +590,10 @@ static void test_r20_lapsed_certificate_renewed_in_place(void **state)
 	assert_string_equal(held, text);
 	free(text);
 	assert_true(fed_log_contains(f, "alcander", "cert_renewed"));
+	/* the lapse is on record once, when found; the node's polls until it
+	 * offered its renewal are not refusals */
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COALESCE(SUM(count), 0) FROM "
+			     "security_events WHERE kind = 'expired' AND peer = 'alcander'"), 1);
 	/* and alcander answers radar's lookup, its signature verified with it */
 	char bsn[10];
 	bsn_at(40000401, bsn);
