@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "date.h"
 #include "fileio.h"
 
 struct letter_args {
@@ -103,6 +104,73 @@ static int notices_print(const char *text)
 	return 0;
 }
 
+/* A string member of o, or NULL. */
+static const char *notice_str(const json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key));
+}
+
+/* "label: value" when o has key; with a name beside an id when given. */
+static void notice_line(const json_t *o, const char *label, const char *key, const char *name_key)
+{
+	const char *v = notice_str(o, key), *name = name_key ? notice_str(o, name_key) : NULL;
+	if (v == NULL)
+		return;
+	if (name != NULL)
+		printf("  %-16s %s (%s)\n", label, name, v);
+	else
+		printf("  %-16s %s\n", label, v);
+}
+
+/* One notice as a person reads it: the queue's facts, then what the letter
+ * tells the client (the BSN included: the letter is addressed). */
+static int notice_show_print(const char *text)
+{
+	json_t *r = json_loads(text, 0, NULL), *x;
+	if (r == NULL)
+		return puts(text) < 0;
+	const json_t *l = json_object_get(r, "letter");
+	char when[DATE_TIME_LEN + 1] = "";
+	printf("notice %s  %s  %s", notice_str(r, "id") ? notice_str(r, "id") : "?",
+	       notice_str(r, "kind") ? notice_str(r, "kind") : "?",
+	       notice_str(r, "status") ? notice_str(r, "status") : "?");
+	if (notice_str(r, "sent_on") != NULL)
+		printf(" on %s by %s", notice_str(r, "sent_on"),
+		       notice_str(r, "channel") ? notice_str(r, "channel") : "?");
+	else if (notice_str(r, "due") != NULL)
+		printf(", due %s%s", notice_str(r, "due"),
+		       json_is_true(json_object_get(r, "overdue")) ? " (OVERDUE)" : "");
+	printf("\n");
+	notice_line(l, "client (BSN)", "bsn", NULL);
+	notice_line(l, "disclosed by", "source", "source_name");
+	notice_line(l, "disclosed to", "recipient", "recipient_name");
+	notice_line(l, "in the role", "recipient_role", NULL);
+	if (json_integer_value(json_object_get(l, "disclosed_at")) > 0) {
+		date_time_of_ms(json_integer_value(json_object_get(l, "disclosed_at")), when);
+		printf("  %-16s %s\n", "disclosed on", when);
+	}
+	if (json_array_size(json_object_get(l, "categories")) > 0) {
+		size_t i;
+		printf("  %-16s", "data");
+		json_array_foreach(json_object_get(l, "categories"), i, x)
+			printf("%s%s", i ? ", " : " ", json_string_value(x) ? json_string_value(x) : "?");
+		printf("\n");
+	}
+	notice_line(l, "purpose", "purpose", NULL);
+	notice_line(l, "lawful ground", "ground", NULL);
+	notice_line(l, "legal reference", "legal_reference", NULL);
+	notice_line(l, "interest", "interest", NULL);
+	notice_line(l, "case", "case", NULL);
+	notice_line(l, "request", "request", NULL);
+	const json_t *refusal = json_object_get(l, "refusal");
+	if (refusal != NULL)
+		printf("  %-16s on %s (consent %s): the data were shared on the ground above\n",
+		       "consent refused", notice_str(refusal, "on") ? notice_str(refusal, "on") : "?",
+		       notice_str(refusal, "id") ? notice_str(refusal, "id") : "?");
+	json_decref(r);
+	return 0;
+}
+
 int cli_notices(wn_client *c, int argc, char **argv)
 {
 	struct letter_args a;
@@ -121,7 +189,7 @@ int cli_notices(wn_client *c, int argc, char **argv)
 		if ((rc = wn_notice_show(c, a.id, &a.actor, &text)) != 0)
 			return cli_fail("notices show", rc, c);
 		if (strcmp(sub, "show") == 0) {
-			status = puts(text) < 0;
+			status = a.json ? (puts(text) < 0) : notice_show_print(text);
 		} else if ((rc = wn_notice_html(text, &html)) != 0) {
 			status = cli_fail("notices render", rc, NULL);
 		} else {

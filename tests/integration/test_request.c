@@ -852,6 +852,19 @@ static void test_r09_legal_obligation_notifies_client(void **state)
 	free(text);
 	assert_int_equal(cli(f, "gemeente-heerlen", "notices list"), 0);
 	assert_true(cli_out_has(f, "OVERDUE"));
+	/* the letter's facts as a person reads them, JSON only when asked */
+	char show[96];
+	snprintf(show, sizeof(show), "notices show --notice %s", nid);
+	assert_int_equal(cli(f, "gemeente-heerlen", show), 0);
+	assert_true(cli_out_has(f, "(OVERDUE)"));
+	assert_true(cli_out_has(f, "lawful ground    legal_obligation"));
+	assert_true(cli_out_has(f, "Jeugdwet art. 7.4.0 lid 1"));
+	assert_true(cli_out_has(f, "disclosed by     Radar (radar)"));
+	assert_true(cli_out_has(f, BSN_A));
+	assert_false(cli_out_has(f, "\"letter\""));
+	snprintf(show, sizeof(show), "notices show --notice %s --json", nid);
+	assert_int_equal(cli(f, "gemeente-heerlen", show), 0);
+	assert_true(cli_out_has(f, "\"letter\""));
 	/* only the municipality keeps the queue; a delivery is recorded once */
 	assert_int_equal(wn_notices_list(rd, 0, &ACTOR, &text), WN_EDENIED);
 	assert_int_equal(wn_notice_sent(g, nid, NULL, "pigeon", &ACTOR), WN_EINVAL);
