@@ -368,6 +368,17 @@ int broker_handle_message(void *arg, const struct rpc_peer *conn, const void *re
 					   resp, resplen);
 		goto out;
 	}
+	int gone = atomic_load(&p->state) == PARTNER_ENDED || atomic_load(&p->state) == PARTNER_REVOKED;
+	if (gone && strcmp(envelope_str(env, "type"), "member.join") == 0) {
+		/* a former partner applying again, signed with a new key: told
+		 * why it cannot, rather than refused as a forged message */
+		rc = broker_former_join(b, env, p, err, sizeof(err));
+		if (rc == WN_EEXISTS)
+			rc = broker_answer_candidate(b, env, rc, err, resp, resplen);
+		else
+			rc = broker_refuse(b, conn, env, from, rc, err, resp, resplen);
+		goto out;
+	}
 	/* only the claimed sender's key: trying every key would make each bad
 	 * message cost a verification per partner */
 	if (envelope_verify(env, registry_cert(p)) != 0) {

@@ -171,6 +171,13 @@ int broker_member_carry_pending(struct broker *b);
 int broker_handle_candidate(struct broker *b, const json_t *env, int *handled, json_t **reply,
 			    char *err, size_t errcap);
 
+/* A join request under the id of a former partner p (ended or revoked):
+ * WN_EEXISTS with the reason in err when it holds (signed with the
+ * certificate it carries, which the federation CA issued), else why it does
+ * not. The id stays in the registry with the log that names it. */
+int broker_former_join(struct broker *b, const json_t *env, const struct registry_partner *p,
+		       char *err, size_t errcap);
+
 /* Reads the CA and CRL again: swaps the listener's TLS configuration and
  * rechecks every partner (federation.c). */
 int broker_reload(struct broker *b, int *changed, char *err, size_t errcap);

@@ -610,6 +610,22 @@ int broker_handle_candidate(struct broker *b, const json_t *env, int *handled, j
 	return rc;
 }
 
+int broker_former_join(struct broker *b, const json_t *env, const struct registry_partner *p,
+		       char *err, size_t errcap)
+{
+	X509 *cert = NULL;
+	int rc = candidate_cert(b, env, &(struct proposal){ 0 }, &cert, err, errcap);
+	X509_free(cert);
+	if (rc != 0)
+		return rc;
+	/* its records, audit entries and cases name it by this id; reusing it
+	 * would make the old entries read as the new member's */
+	snprintf(err, errcap, "'%s' is a former partner (%s): its id stays in the registry with "
+		 "the records that name it; a former partner joins again under a new id, with a "
+		 "certificate for that id", p->id, registry_status(p));
+	return WN_EEXISTS;
+}
+
 /* Open proposals counted again after the registry changed: a member who
  * left may have been the last one missing (or the last to object). */
 void broker_member_retally(struct broker *b)

@@ -631,6 +631,38 @@ static void test_r23_end_date_ends_membership_without_restart(void **state)
 	assert_int_equal(cli(f, "broker", "audit verify"), 0);
 }
 
+/* A partner whose membership ended does not come back under its old id,
+ * not even with a new certificate for it: the id stays with the records and
+ * log entries that name it. Its join request is answered with why, not
+ * taken for a forged message. */
+static void test_r22_former_partner_join_refused_with_reason(void **state)
+{
+	struct fed *f = *state;
+	char cwd[256], req[1024];
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	assert_int_equal(fed_sh(f, "'%s/certs/wijknet-ca' --dir ca issue alcander --force "
+				   ">/dev/null", cwd), 0);
+	fed_stop(&f->nodes[ALCANDER], SIGTERM);
+	assert_int_equal(fed_start_node(f, ALCANDER), 0);
+	snprintf(req, sizeof(req), JOIN_REQUEST, fed_port(f, ALCANDER));
+	assert_int_equal(write_file(f, "rejoin.json", req), 0);
+	/* the node restarted: its local socket comes up first */
+	int status = 4;
+	int64_t end = time_mono_ms() + SETTLE_MS;
+	while ((status = cli(f, "alcander", "member join rejoin.json")) == 4 &&
+	       cli_err_has(f, "cannot reach the node") && time_mono_ms() < end)
+		sleep_ms(100);
+	assert_int_equal(status, 1);
+	assert_true(cli_err_has(f, "former partner (ended)"));
+	assert_true(cli_err_has(f, "new id"));
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM proposals WHERE kind ="
+			     " 'join' AND subject = 'alcander'"), 0);
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM security_events WHERE"
+			     " peer = 'alcander' AND detail LIKE '%%member.join%%'"), 0);
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM partners WHERE id ="
+			     " 'alcander' AND status = 'ended'"), 1);
+}
+
 static void test_r23_immediate_exit_when_all_agree(void **state)
 {
 	struct fed *f = *state;
@@ -1049,6 +1081,7 @@ int main(void)
 		cmocka_unit_test(test_r22_join_admitted_under_majority),
 		cmocka_unit_test(test_r23_notice_no_new_case_running_case_continues),
 		cmocka_unit_test(test_r23_end_date_ends_membership_without_restart),
+		cmocka_unit_test(test_r22_former_partner_join_refused_with_reason),
 		cmocka_unit_test(test_r23_immediate_exit_when_all_agree),
 		cmocka_unit_test(test_r23_municipality_ends_membership),
 		cmocka_unit_test(test_r24_decision_not_stored_is_counted_again),
