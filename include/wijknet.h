@@ -102,8 +102,9 @@ typedef struct wn_client wn_client;
 
 /* Opens a client to the local node at url (e.g. "ipc:///var/run/wijknet/
  * node.sock"). On success *out is owned by the caller: wn_client_close().
- * Errors: WN_EUNAVAILABLE (no node listens at url), WN_ETRANSPORT (the socket
- * cannot be opened or dialled). */
+ * Errors: WN_EINVAL (out or url is NULL, or url is not ipc://PATH),
+ * WN_EUNAVAILABLE (no node listens at url), WN_ETRANSPORT (the socket cannot
+ * be opened or dialled). */
 int wn_client_open(wn_client **out, const char *url);
 
 /* Sets the deadline (ms) for each call on this client; default 10000.
@@ -174,7 +175,8 @@ typedef struct wn_record {
 /* Stores (or replaces) the record of (bsn, category) in the node, as
  * registered by this partner itself.
  * Errors: WN_EBSN, WN_ECATEGORY, WN_ESCHEMA (content_json is not a JSON object,
- * or retention is not a date), WN_ETOOBIG (content over its limit). */
+ * or retention is not a date), WN_EINVAL (retention lies before today: the
+ * next purge would delete the record), WN_ETOOBIG (content over its limit). */
 int wn_record_put(wn_client *c, const wn_record *r);
 
 /* Stores a record this partner received from another in its data request
@@ -287,7 +289,7 @@ typedef struct wn_lookup_result {
  * WN_EPURPOSE, WN_ECLUSTER, WN_EGROUND, WN_EMOTIVATION, WN_ECONSENT,
  * WN_EUNKNOWN_PARTNER, WN_EREVOKED (a named partner is not active), WN_EDENIED
  * (a named partner is incidental), WN_ELIMIT (more partners than a lookup may
- * ask), WN_ETRANSPORT. */
+ * ask), WN_ETOOBIG (more than 16 people), WN_ETRANSPORT. */
 int wn_lookup(wn_client *c, const wn_lookup_params *p, wn_lookup_result **out);
 /* Frees r and every string it holds; NULL is ignored. */
 void wn_lookup_result_free(wn_lookup_result *r);
@@ -339,8 +341,9 @@ typedef struct wn_case_params {
  * names another, to whom the case key is sealed too). Past its retention
  * date the broker removes the case and logs that it did. The new case id is
  * written to case_id.
- * Errors: WN_EJSON (urgent_json is not a JSON object), WN_ECLUSTER, WN_EBSN,
- * WN_ECONSENT (a consent not held here, not in force, or not of the household),
+ * Errors: WN_EINVAL (neither consents nor urgent_json, or both; a retention
+ * not after today), WN_EJSON (urgent_json is not a JSON object), WN_ECLUSTER,
+ * WN_EBSN, WN_ECONSENT (a consent not held here, not in force, or not of the household),
  * WN_EMOTIVATION (urgent_json incomplete), WN_EUNKNOWN_PARTNER, WN_EREVOKED,
  * WN_ENOTICE (this partner or the director gave notice), WN_EDENIED (the
  * director is an incidental partner), WN_ETRANSPORT. */

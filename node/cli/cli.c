@@ -111,10 +111,11 @@ int cli_done(json_t *result, const char *fmt, ...)
 int cli_status_in(const char *what, int rc)
 {
 	/* a membership, policy, admin or breach step the state does not allow
-	 * (a decided proposal, a partner not active), or a rights request with
-	 * no partner left to ask, is refused, not a failure */
+	 * (a decided proposal, a partner not active), a rights request with
+	 * no partner left to ask or a decision its standing does not allow, is
+	 * refused, not a failure */
 	static const char *const decided[] = { "member", "policy", "admin", "breaches",
-					       "rights again" };
+					       "rights again", "rights decide", "rights answer" };
 	for (size_t i = 0; rc == WN_ESTATE && i < sizeof(decided) / sizeof(decided[0]); i++)
 		if (strncmp(what, decided[i], strlen(decided[i])) == 0)
 			return CLI_REFUSED;

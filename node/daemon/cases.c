@@ -276,9 +276,12 @@ static json_t *case_open(struct node *n, json_t *rq)
 		return local_error(WN_ECLUSTER, err);
 	}
 	if ((consents == NULL) == (urgent == NULL) || (consents && json_array_size(consents) == 0))
-		return local_error(WN_EINVAL, "a case opens on a consent of the household "
-					      "('consents': ids this node holds) or on a recorded "
-					      "urgent interest ('urgent'), not both (Heerlen Bijlage 2)");
+		return local_error(WN_EINVAL, consents != NULL && urgent != NULL
+			? "a case opens on a consent of the household or on a recorded urgent "
+			  "interest, not both (Heerlen Bijlage 2)"
+			: "a case opens on a consent of the household ('consents': ids this node "
+			  "holds) or on a recorded urgent interest ('urgent'); neither is given "
+			  "(Heerlen Bijlage 2)");
 	if (regisseur != NULL && (rc = local_check_actor(regisseur, err, sizeof(err))) != 0)
 		return local_error(rc, "field 'regisseur': the case director's role-holder {id, role}");
 	/* the opener directing names its own professional unless told otherwise */

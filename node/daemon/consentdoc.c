@@ -299,6 +299,12 @@ int consentdoc_check(const json_t *doc, int refusal, const char *today, int max_
 			snprintf(err, errcap, "field 'signers': item %zu: %s", i + 1, detail);
 			return rc;
 		}
+		/* who signed is what the consent proves: a name, not blanks */
+		if (!schema_text_given(json_string_value(json_object_get(s, "name")), 2)) {
+			snprintf(err, errcap, "field 'signers': item %zu: name the person who signed "
+				 "(at least two characters besides spaces)", i + 1);
+			return WN_ESCHEMA;
+		}
 		const char *role = json_string_value(json_object_get(s, "role"));
 		const char *kind = json_string_value(json_object_get(s, "representation"));
 		if (strcmp(role, "subject") != 0 && strcmp(role, "parent") != 0 &&

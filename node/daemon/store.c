@@ -86,6 +86,15 @@ int store_validate_record(const json_t *rec, char *err, size_t errcap)
 		snprintf(err, errcap, "field 'retention': expected a date YYYY-MM-DD");
 		return WN_ESCHEMA;
 	}
+	/* a date gone by would have the next purge delete the record: a typo
+	 * must not destroy a source record */
+	char today[DATE_LEN + 1];
+	date_today_plus(0, today);
+	if (ret != NULL && strcmp(ret, today) < 0) {
+		snprintf(err, errcap, "field 'retention': %s lies in the past: the record would be "
+			 "purged at once (keep it until today or later)", ret);
+		return WN_EINVAL;
+	}
 	char *content = json_dumps(json_object_get(rec, "content"), JSON_COMPACT);
 	size_t clen = content ? strlen(content) : 0;
 	free(content);

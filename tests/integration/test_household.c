@@ -966,11 +966,17 @@ static void test_r11_consent_representative_of_adult(void **state)
 	expect_outcome(r, "disclosed", NULL);
 	wn_request_result_free(r);
 	/* a representative without the kind of representation is no signer */
-	doc = consent_doc(father, "1983-07-09", "{\"name\": \"X\", \"role\": \"representative\"}",
-			  NULL, 300, NULL);
+	doc = consent_doc(father, "1983-07-09", "{\"name\": \"mr. X. de Vries\", \"role\": "
+			  "\"representative\"}", NULL, 300, NULL);
 	wn_client *c = client_of(f, GEMEENTE);
 	assert_int_equal(wn_consent_register(c, doc, &ACTOR, cid), WN_ESCHEMA);
 	assert_non_null(strstr(wn_client_errmsg(c), "representation"));
+	free(doc);
+	/* nor is a signer without a name: nobody could be shown to have signed */
+	doc = consent_doc(father, "1983-07-09", "{\"name\": \"  \", \"role\": \"subject\"}",
+			  NULL, 300, NULL);
+	assert_int_equal(wn_consent_register(c, doc, &ACTOR, cid), WN_ESCHEMA);
+	assert_non_null(strstr(wn_client_errmsg(c), "name the person who signed"));
 	wn_client_close(c);
 	free(doc);
 }

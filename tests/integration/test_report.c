@@ -1064,6 +1064,10 @@ static void test_r18_rectify_answered_end_to_end(void **state)
 		   " status = 'unavailable' WHERE request_id = '%s' AND partner = 'sevagram'", id);
 	/* radar grants now and corrects later; sevagram refuses, motivated */
 	assert_int_equal(decide(f, RADAR, id, "executed", NULL), WN_ESTATE); /* not granted yet */
+	snprintf(args, sizeof(args), "rights decide --request %s --decision executed --actor pv-1 "
+		 "--role privacyfunctionaris", id);
+	assert_int_equal(cli(f, "radar", args), 1); /* refused, not a failure of the node */
+	assert_true(cli_err_has(f, "not granted"));
 	assert_int_equal(decide(f, RADAR, id, "granted", NULL), 0);
 	assert_int_equal(decide(f, SEVAGRAM, id, "refused", NULL), WN_EMOTIVATION);
 	assert_int_equal(decide(f, SEVAGRAM, id, "refused", "te kort"), WN_EMOTIVATION);
@@ -1143,7 +1147,15 @@ static void test_r18_rectify_objection(void **state)
 static void test_r19_retention_records_purged_and_logged(void **state)
 {
 	struct fed *f = *state;
-	assert_int_equal(put(f, RADAR, BSN_E, "leefgebied.huisvesting", "e-old", "2020-01-01"), 0);
+	/* a date gone by is refused: the next purge would destroy the record */
+	assert_int_equal(put(f, RADAR, BSN_E, "leefgebied.huisvesting", "e-old", "2020-01-01"),
+			 WN_EINVAL);
+	assert_int_equal(dbq(f, node_db("radar"), "SELECT COUNT(*) FROM records WHERE"
+			     " retention_until = '2020-01-01'"), 0);
+	/* kept until a date that has passed since */
+	assert_int_equal(put(f, RADAR, BSN_E, "leefgebied.huisvesting", "e-old", "2098-01-01"), 0);
+	db_exec_on(f, node_db("radar"), "UPDATE records SET retention_until = '2020-01-01' WHERE"
+		   " retention_until = '2098-01-01'");
 	assert_int_equal(put(f, RADAR, BSN_E, "zrm.financien", "e-new", "2099-12-31"), 0);
 	wn_lookup_result *l = lookup(f, BSN_E);
 	assert_string_equal(answer_of(l, "radar")->outcome, "known");
@@ -1170,11 +1182,15 @@ static void test_r19_retention_records_purged_and_logged(void **state)
 	/* a bad retention date is refused */
 	assert_int_not_equal(put(f, RADAR, BSN_E, "zrm.financien", "e-bad", "31-12-2099"), 0);
 	/* the CLI */
-	assert_int_equal(put(f, RADAR, BSN_E, "leefgebied.huisvesting", "e-old2", "2021-06-30"), 0);
+	assert_int_equal(put(f, RADAR, BSN_E, "leefgebied.huisvesting", "e-old2", "2097-06-30"), 0);
+	db_exec_on(f, node_db("radar"), "UPDATE records SET retention_until = '2021-06-30' WHERE"
+		   " retention_until = '2097-06-30'");
 	assert_int_equal(cli(f, "radar", "records purge --json"), 0);
 	assert_true(cli_out_has(f, "\"purged\": 1"));
 	/* the daemon's own timer (alcander: every second) */
-	assert_int_equal(put(f, ALCANDER, BSN_E, "leefgebied.huisvesting", "e-alc", "2022-02-02"), 0);
+	assert_int_equal(put(f, ALCANDER, BSN_E, "leefgebied.huisvesting", "e-alc", "2096-02-02"), 0);
+	db_exec_on(f, node_db("alcander"), "UPDATE records SET retention_until = '2022-02-02' WHERE"
+		   " retention_until = '2096-02-02'");
 	int64_t end = time_mono_ms() + 15000;
 	while (dbq(f, node_db("alcander"), "SELECT COUNT(*) FROM records") > 0 &&
 	       time_mono_ms() < end)
