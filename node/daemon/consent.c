@@ -21,6 +21,7 @@
 #include "ids.h"
 #include "local.h"
 #include "log.h"
+#include "notice.h"
 #include "schema.h"
 #include "secevent.h"
 #include "secret.h"
@@ -429,6 +430,75 @@ out:
 	return rc;
 }
 
+/* The broker could not be asked: a failure on the way, not its answer. */
+static int consent_broker_unreached(int rc)
+{
+	return rc == WN_ETRANSPORT || rc == WN_ETIMEOUT || rc == WN_EUNAVAILABLE ||
+	       rc == WN_ESTATE || rc == WN_EDB || rc == WN_ENOMEM;
+}
+
+struct consent_revoke_queue {
+	struct node *n;
+	struct consent_status_change ch;
+	const char *qid;
+	json_t *body;
+};
+
+/* Revoked here and queued for the broker, in one transaction: the consent
+ * is not used from this node on, and the broker is told once it answers. */
+static int consent_revoke_queue_run(db *d, void *arg)
+{
+	struct consent_revoke_queue *q = arg;
+	int rc = consent_update(d, &q->ch);
+	if (rc == 0 && sqlite3_changes(db_handle(d)) != 1)
+		rc = WN_ENOTFOUND;
+	if (rc == 0)
+		rc = outbox_put_locked(d, q->n, "consent.revoke", q->qid, NULL, q->body);
+	return rc;
+}
+
+/* The broker out of reach: the revocation takes effect here now (only this
+ * node presents the consent) and waits in the outbox for the broker. */
+static json_t *consent_revoke_queued(struct node *n, const char *id, const json_t *actor,
+				     const char *why)
+{
+	char qid[ID_HEX_LEN + 1];
+	int64_t now = time_now_ms();
+	struct consent_revoke_queue q = { n, { id, "revoked", now, 0 }, qid,
+					  json_pack("{s:s,s:O,s:I}", "consent", id, "actor", actor,
+						    "revoked_at", (json_int_t)now) };
+	int rc = q.body != NULL ? id_generate(qid) : WN_ENOMEM;
+	consentproof_invalidate(n);
+	if (rc == 0)
+		rc = db_writer_run(n->writer, consent_revoke_queue_run, &q);
+	json_decref(q.body);
+	if (rc != 0)
+		return local_error(rc, "the broker cannot be reached and the revocation cannot be "
+				   "recorded here: the consent is NOT revoked; try again");
+	outbox_kick(n);
+	log_emit(WN_LOG_WARN, "consent_revoke_queued",
+		 json_pack("{s:s,s:s}", "consent", id, "broker", why));
+	return json_pack("{s:b,s:{s:s,s:s,s:I,s:s}}", "ok", 1, "result", "consent", id, "status",
+			 "revoked", "revoked_at", (json_int_t)now, "broker", "queued");
+}
+
+int consent_revoke_deliver(struct node *n, const json_t *body, const char **error)
+{
+	char err[512] = "";
+	const char *id = json_string_value(json_object_get(body, "consent"));
+	int rc = consent_tell_broker(n, "consent.revoke", json_object_get(body, "actor"),
+				     json_pack("{s:s}", "consent", id ? id : ""), err, sizeof(err));
+	/* not registered (a pending one) or no longer active: nothing left to revoke */
+	if (rc == 0 || rc == WN_ENOTFOUND || rc == WN_ECONSENT) {
+		*error = NULL;
+		return 0;
+	}
+	*error = wn_errname(rc);
+	log_msg(consent_broker_unreached(rc) ? WN_LOG_WARN : WN_LOG_ERROR, "consent_revoke_pending",
+		"consent %s: %s", id ? id : "?", err[0] ? err : wn_strerror(rc));
+	return consent_broker_unreached(rc) ? WN_ETRANSPORT : rc;
+}
+
 static json_t *consent_revoke(struct node *n, json_t *rq)
 {
 	char err[512] = "", status[16];
@@ -453,9 +523,11 @@ static json_t *consent_revoke(struct node *n, json_t *rq)
 	}
 	/* the broker first: from its answer on, every request on it is refused
 	 * (a pending one the broker never registered is simply withdrawn) */
-	if ((rc = consent_tell_broker(n, "consent.revoke", actor,
-				      json_pack("{s:s}", "consent", id), err, sizeof(err))) != 0 &&
-	    !(pending && rc == WN_ENOTFOUND))
+	rc = consent_tell_broker(n, "consent.revoke", actor, json_pack("{s:s}", "consent", id), err,
+				 sizeof(err));
+	if (consent_broker_unreached(rc))
+		return consent_revoke_queued(n, id, actor, err[0] ? err : wn_strerror(rc));
+	if (rc != 0 && !(pending && rc == WN_ENOTFOUND))
 		return local_error(rc, err);
 	int64_t now = time_now_ms();
 	struct consent_status_change ch = { id, "revoked", now, 0 };

@@ -45,6 +45,12 @@ int consent_verify_presented(struct node *n, const json_t *query, const json_t *
 			     const json_t *attest, const char *requester, const char *bsn,
 			     const json_t *categories, char *err, size_t errcap);
 
+/* Tells the broker of a revocation queued while it was out of reach (body:
+ * {consent, actor, revoked_at}): 0 once it is revoked there or has nothing
+ * to revoke, WN_ETRANSPORT while the broker cannot be reached (tried again),
+ * another code when it refuses (*error names it). */
+int consent_revoke_deliver(struct node *n, const json_t *body, const char **error);
+
 /* 1 when a consent object's document names health, mental-health or
  * addiction data as special: being known at a partner that answers only on
  * consent is itself such data. */

@@ -52,6 +52,7 @@ static const struct db_migration node_migrations[] = {
 	{ 17, REPLAY_STATE_SCHEMA },
 	{ 18, RIGHTS_STANDING_SHIELD_SCHEMA },
 	{ 19, NOTICE_SENT_BY_SCHEMA },
+	{ 20, OUTBOX_CONSENT_SCHEMA },
 };
 
 int nodedb_open(const char *path, db **out, char *err, size_t errcap)

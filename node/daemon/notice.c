@@ -19,6 +19,7 @@
 #include "bsn.h"
 #include "canon.h"
 #include "casekey.h"
+#include "consent.h"
 #include "context.h"
 #include "date.h"
 #include "disclog.h"
@@ -589,6 +590,11 @@ static enum outbox_outcome outbox_deliver(struct node *n, struct directory *d,
 	int days = d->notice_days > 0 ? d->notice_days : NOTICE_DAYS_DEFAULT;
 	if (body == NULL) {
 		o.outcome = OUTBOX_FAILED;
+	} else if (strcmp(it->type, "consent.revoke") == 0) {
+		/* to the broker itself, not relayed to the municipality */
+		int rc = consent_revoke_deliver(n, body, &o.error);
+		o.outcome = rc == 0 ? OUTBOX_DELIVERED : rc == WN_ETRANSPORT ? OUTBOX_RETRY
+									: OUTBOX_FAILED;
 	} else if (self != NULL && self->municipality && strcmp(it->type, "notice") == 0) {
 		o.outcome = notice_store(n, body, days, &status) == 0 ? OUTBOX_DELIVERED
 								       : OUTBOX_RETRY;
@@ -605,8 +611,10 @@ static enum outbox_outcome outbox_deliver(struct node *n, struct directory *d,
 		log_msg(WN_LOG_ERROR, "outbox_refused", "%s %s was refused (%s) and is not sent "
 			"again: see the outbox table's last_error", it->type, it->id, o.error);
 	else if (o.outcome == OUTBOX_RETRY && it->attempts == 0)
-		log_msg(WN_LOG_WARN, "outbox_retry", "%s %s not delivered to the municipality "
-			"(%s); it is tried again", it->type, it->id, o.error);
+		log_msg(WN_LOG_WARN, "outbox_retry", "%s %s not delivered to the %s (%s); it is "
+			"tried again", it->type, it->id,
+			strcmp(it->type, "consent.revoke") == 0 ? "broker" : "municipality",
+			o.error);
 	secret_wipe_member(body, "bsn");
 	json_decref(body);
 	return o.outcome;

@@ -45,6 +45,23 @@ struct dir_peer;
  * notice sent (G-P 3.6). */
 #define NOTICE_SENT_BY_SCHEMA "ALTER TABLE notices ADD COLUMN sent_by_id TEXT;"
 
+/* Schema 20: the outbox also holds consent revocations for the broker, made
+ * while it was out of reach (SQLite changes a CHECK by copying the table). */
+#define OUTBOX_CONSENT_SCHEMA                                                           \
+	"CREATE TABLE outbox_v20 (id TEXT PRIMARY KEY, type TEXT NOT NULL"              \
+	" CHECK (type IN ('notice', 'rights.decision', 'consent.revoke')),"             \
+	" recipient TEXT, created_at INTEGER NOT NULL, body_enc BLOB NOT NULL,"         \
+	" attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL,"               \
+	" sent_at INTEGER, failed_at INTEGER, last_error TEXT);"                        \
+	"INSERT INTO outbox_v20 (id, type, recipient, created_at, body_enc, attempts,"  \
+	" next_at, sent_at, failed_at, last_error) SELECT id, type, recipient,"         \
+	" created_at, body_enc, attempts, next_at, sent_at, failed_at, last_error"      \
+	" FROM outbox;"                                                                  \
+	"DROP TABLE outbox;"                                                             \
+	"ALTER TABLE outbox_v20 RENAME TO outbox;"                                       \
+	"CREATE INDEX outbox_due ON outbox(next_at) WHERE sent_at IS NULL AND"          \
+	" failed_at IS NULL;"
+
 #define NOTICE_DAYS_DEFAULT 7 /* "directly" (Heerlen 7.2): overdue after a week */
 
 /* What a disclosure the client must be told of was. */
@@ -69,8 +86,9 @@ int notice_receive(struct node *n, const json_t *env, const struct dir_peer *sen
 /* Local API: notices.list, notices.show, notices.sent, case.informed. */
 json_t *local_notices(struct node *n, const char *op, json_t *rq);
 
-/* Sends what the outbox holds to the municipality (notices, rights
- * decisions) when due; a failure is tried again later, with backoff. */
+/* Sends what the outbox holds when due: notices and rights decisions to the
+ * municipality, consent revocations made while the broker was out of reach
+ * to the broker; a failure is tried again later, with backoff. */
 void outbox_flush(struct node *n);
 
 /* Queues body (a JSON object, kept sealed at rest) for the municipality as a

@@ -52,7 +52,8 @@ static void observe_gauges(void *arg, FILE *out)
 	metrics_group_commit(out, n->writer);
 	metrics_gauge(out, "wijknet_security_events", "Security events recorded (breach register).",
 		      NULL, observe_count(n, "SELECT COUNT(*) FROM security_events"));
-	metrics_gauge(out, "wijknet_outbox", "Notices and rights decisions for the municipality.",
+	metrics_gauge(out, "wijknet_outbox", "Notices and rights decisions for the municipality, "
+		      "consent revocations for the broker.",
 		      "state=\"pending\"", observe_count(n, "SELECT COUNT(*) FROM outbox WHERE"
 						  " sent_at IS NULL AND failed_at IS NULL"));
 	metrics_gauge(out, "wijknet_outbox", NULL, "state=\"refused\"",

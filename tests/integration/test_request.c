@@ -595,6 +595,43 @@ static void test_r10_consent_revoked_stops_later_requests_only(void **state)
 	wn_client_close(c);
 }
 
+/* A revocation made while the broker is out of reach is not lost: the
+ * consent is revoked at its holder at once (only the holder presents it)
+ * and the broker is told as soon as it answers again (H 8.2, r10). */
+static void test_r10_consent_revoked_while_broker_down(void **state)
+{
+	struct fed *f = *state;
+	char id[WN_ID_LEN + 1];
+	assert_int_equal(consent_file(f, "consent-down.json", BSN_A, "1980-04-01",
+				      "\"gemeente-heerlen\"", "\"radar\"", "\"zrm.financien\"", "",
+				      "{\"name\": \"Test\", \"role\": \"subject\"}"), 0);
+	assert_int_equal(register_consent(f, GEMEENTE, "consent-down.json", id), 0);
+	fed_stop(&f->broker, SIGTERM);
+	wn_client *c = client_of(f, GEMEENTE);
+	assert_int_equal(wn_client_set_timeout(c, 60000), 0);
+	assert_int_equal(wn_consent_revoke(c, id, &ACTOR), 0);
+	wn_client_close(c);
+	assert_int_equal(dbq(f, node_db("gemeente-heerlen"), "SELECT COUNT(*) FROM consents WHERE"
+			     " id='%s' AND status='revoked' AND revoked_at IS NOT NULL", id), 1);
+	assert_int_equal(dbq(f, node_db("gemeente-heerlen"), "SELECT COUNT(*) FROM outbox WHERE"
+			     " type='consent.revoke' AND sent_at IS NULL"), 1);
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM consents WHERE id='%s' AND"
+			     " status='active'", id), 1);
+	/* the broker back: told without anyone asking again */
+	assert_int_equal(fed_start_broker(f), 0);
+	assert_int_equal(dbq_wait(f, "data/broker.db", 1, 20000, "SELECT COUNT(*) FROM consents"
+				  " WHERE id='%s' AND status='revoked'", id), 1);
+	assert_int_equal(dbq_wait(f, node_db("gemeente-heerlen"), 1, 10000, "SELECT COUNT(*) FROM"
+				  " outbox WHERE type='consent.revoke' AND sent_at IS NOT NULL"), 1);
+	assert_true(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM audit_log WHERE"
+			" type='consent.revoke' AND entry LIKE '%%%s%%'", id) == 1);
+	assert_int_equal(fed_wait_up(f, GEMEENTE, NNODES, 15000), 0);
+	const char *const cats[] = { "zrm.financien" };
+	wn_request_params p = params("radar", BSN_A, cats, 1, "consent");
+	p.consent_id = id;
+	request_fails(f, GEMEENTE, &p, WN_ECONSENT, "revoked");
+}
+
 static void test_r10_consent_expired_and_refusal(void **state)
 {
 	struct fed *f = *state;
@@ -1682,6 +1719,7 @@ int main(void)
 		cmocka_unit_test(test_r10_consent_purpose_recipient_person),
 		cmocka_unit_test(test_r10_consent_serves_one_case),
 		cmocka_unit_test(test_r10_consent_revoked_stops_later_requests_only),
+		cmocka_unit_test(test_r10_consent_revoked_while_broker_down),
 		cmocka_unit_test(test_r10_consent_expired_and_refusal),
 		cmocka_unit_test(test_r11_consent_age_signers),
 		cmocka_unit_test(test_r12_medical_needs_consent_naming_it),
