@@ -795,7 +795,9 @@ int wn_consent_refuse(wn_client *c, const char *document_json, const wn_actor *a
 		      char consent_id[WN_ID_LEN + 1]);
 
 /* Revokes a consent this node registered. Every later request on it is
- * refused at once; disclosures logged before stay as they were.
+ * refused at once; disclosures logged before stay as they were. Only this
+ * node presents the consent: with the broker out of reach the revocation
+ * takes effect here all the same (0) and the broker is told once it answers.
  * Errors: WN_ENOTFOUND (this node does not hold it: the partner that
  * registered it revokes it), WN_ECONSENT (it is not active), WN_ETRANSPORT. */
 int wn_consent_revoke(wn_client *c, const char *consent_id, const wn_actor *actor);
