@@ -326,7 +326,7 @@ typedef struct wn_case_params {
 	const char *cluster;          /* jeugd, volwassenen, multiprobleem */
 	const char *const *people;    /* the BSNs of the household, 1 to 16 */
 	size_t npeople;
-	const char *const *consents;  /* consents of household members held here, or NULL */
+	const char *const *consents;  /* one consent of each person, held here, or NULL */
 	size_t nconsents;
 	const char *urgent_json;      /* or {"interest": urgent_health | development_delay |
 				       * serious_harm | serious_nuisance, "explanation"} */
@@ -343,7 +343,8 @@ typedef struct wn_case_params {
  * written to case_id.
  * Errors: WN_EINVAL (neither consents nor urgent_json, or both; a retention
  * not after today), WN_EJSON (urgent_json is not a JSON object), WN_ECLUSTER,
- * WN_EBSN, WN_ECONSENT (a consent not held here, not in force, or not of the household),
+ * WN_EBSN, WN_ECONSENT (a consent not held here, not in force, not of the
+ * household, or a person of the household without one: each consents),
  * WN_EMOTIVATION (urgent_json incomplete), WN_EUNKNOWN_PARTNER, WN_EREVOKED,
  * WN_ENOTICE (this partner or the director gave notice), WN_EDENIED (the
  * director is an incidental partner), WN_ETRANSPORT. */

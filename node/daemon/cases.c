@@ -197,6 +197,16 @@ static int case_basis_consents(struct node *n, struct case_new *c, const json_t 
 		if (rc != 0)
 			return rc;
 	}
+	/* each member of the household consents for themselves, or through
+	 * the parents who sign for a child (Heerlen Bijlage 8) */
+	for (i = 0; i < json_array_size(bsns); i++)
+		if (!seen[i]) {
+			snprintf(err, errcap, "person %zu of the household has no consent among those "
+				 "given: every member the case is about consents for themselves (a "
+				 "child of 12 to 16 co-signs, the parents sign for a younger one; "
+				 "Heerlen Bijlage 8), or the case opens on an urgent interest", i + 1);
+			return WN_ECONSENT;
+		}
 	c->basis = json_pack("{s:s,s:i}", "kind", "consent", "consents", (int)json_array_size(ids));
 	return case_basis_keep(c, json_pack("{s:s,s:O}", "kind", "consent", "consents", ids));
 }

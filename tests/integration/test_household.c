@@ -46,7 +46,8 @@ static char mother[10], father[10], child13[10], child12[10], teen16[10], outsid
 	nobody[10], baby[10];
 static char case_main[WN_ID_LEN + 1];
 static char consent_mother[WN_ID_LEN + 1], consent_father[WN_ID_LEN + 1],
-	consent_child13[WN_ID_LEN + 1];
+	consent_child13[WN_ID_LEN + 1], consent_child12[WN_ID_LEN + 1],
+	consent_teen16[WN_ID_LEN + 1];
 
 static const char *node_db(const char *id)
 {
@@ -202,17 +203,27 @@ static void case_key_of(struct fed *f, const char *id, uint8_t key[HOUSEHOLD_KEY
 static int open_main_case(struct fed *f)
 {
 	const char *people[] = { mother, father, child13, child12, teen16 };
-	const char *consents[] = { consent_mother, consent_father, consent_child13 };
+	const char *consents[] = { consent_mother, consent_father, consent_child13,
+				   consent_child12, consent_teen16 };
 	wn_case_params p;
 	memset(&p, 0, sizeof(p));
 	p.cluster = "multiprobleem";
 	p.people = people;
 	p.npeople = 5;
 	p.consents = consents;
-	p.nconsents = 3;
 	p.actor = ACTOR;
+	/* every member consents for themselves, or through the parents (Bijlage 8) */
+	p.nconsents = 4;
 	wn_client *c = client_of(f, GEMEENTE);
 	int rc = wn_case_open(c, &p, case_main);
+	if (rc != WN_ECONSENT || strstr(wn_client_errmsg(c), "person 5 of the household") == NULL) {
+		print_error("case open without a member's consent: %s: %s\n", wn_errname(rc),
+			    wn_client_errmsg(c));
+		wn_client_close(c);
+		return -1;
+	}
+	p.nconsents = 5;
+	rc = wn_case_open(c, &p, case_main);
 	if (rc == 0)
 		rc = wn_case_join(c, case_main, "radar", &ACTOR);
 	if (rc == 0)
@@ -253,11 +264,18 @@ static int group_setup(void **state)
 	char *d2 = consent_doc(father, "1983-07-09", SELF, NULL, 300, NULL);
 	date_back(13, -40, birth);
 	char *d3 = consent_doc(child13, birth, SELF_PARENT, NULL, 300, NULL);
+	date_back(12, -30, birth); /* as test_r11 has them born */
+	char *d4 = consent_doc(child12, birth, SELF_PARENT, NULL, 300, NULL);
+	date_back(16, -30, birth);
+	char *d5 = consent_doc(teen16, birth, SELF, NULL, 300, NULL);
 	int rc = consent_register(f, d1, consent_mother) || consent_register(f, d2, consent_father) ||
-		 consent_register(f, d3, consent_child13) || open_main_case(f);
+		 consent_register(f, d3, consent_child13) || consent_register(f, d4, consent_child12) ||
+		 consent_register(f, d5, consent_teen16) || open_main_case(f);
 	free(d1);
 	free(d2);
 	free(d3);
+	free(d4);
+	free(d5);
 	return rc ? -1 : 0;
 }
 

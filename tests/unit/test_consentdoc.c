@@ -259,15 +259,21 @@ static void test_r11_consent_representative_of_adult(void **state)
 	json_object_set_new(d, "signers", json_pack("[{s:s,s:s}]", "name", "Mr. B. Curator", "role",
 						     "representative"));
 	doc_expect(d, 0, WN_ESCHEMA, "representation");
-	json_object_set_new(d, "signers", json_pack("[{s:s,s:s,s:s}]", "name", "X", "role",
+	json_object_set_new(d, "signers", json_pack("[{s:s,s:s,s:s}]", "name", "X. de Vries", "role",
 						     "representative", "representation", "buurman"));
 	doc_expect(d, 0, WN_ESCHEMA, "curatele");
-	json_object_set_new(d, "signers", json_pack("[{s:s,s:s,s:s}]", "name", "X", "role",
+	json_object_set_new(d, "signers", json_pack("[{s:s,s:s,s:s}]", "name", "X. de Vries", "role",
 						     "subject", "representation", "curatele"));
 	doc_expect(d, 0, WN_ESCHEMA, "only a representative");
+	/* a signer is named: nobody could be shown to have signed a blank */
+	json_t *blank = doc_adult();
+	json_object_set_new(blank, "signers", json_pack("[{s:s,s:s}]", "name", " X ", "role",
+							 "subject"));
+	doc_expect(blank, 0, WN_ESCHEMA, "name the person who signed");
+	json_decref(blank);
 	/* a minor of 17 signs personally; a representative does not suffice */
 	set_birth(d, "2009-06-01");
-	json_object_set_new(d, "signers", json_pack("[{s:s,s:s,s:s}]", "name", "X", "role",
+	json_object_set_new(d, "signers", json_pack("[{s:s,s:s,s:s}]", "name", "X. de Vries", "role",
 						     "representative", "representation",
 						     "mentorschap"));
 	doc_expect(d, 0, WN_ECONSENT, "signs personally");
