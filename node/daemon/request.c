@@ -284,6 +284,18 @@ static int outbound_check(struct outbound *o)
 {
 	char today[DATE_LEN + 1], commit[HOUSEHOLD_COMMIT_HEX + 1];
 	int rc;
+	struct dir_peer *self = directory_find(o->d, o->n->ident->id);
+	if (o->approval == NULL && self != NULL && self->incidental) {
+		snprintf(o->err, sizeof(o->err), "'%s' is an incidental partner: it requests data "
+			 "only on an approved third-party disclosure (Heerlen 7.2)", o->n->ident->id);
+		return WN_EDENIED;
+	}
+	/* whom the request is about first: a person outside the household is
+	 * that, whatever consent comes with it */
+	if (o->approval == NULL &&
+	    (rc = casekey_check_person(o->n, o->case_id, o->bsn, o->n->ident->id, commit, o->err,
+				       sizeof(o->err))) != 0)
+		return rc;
 	if (o->consent_id != NULL) {
 		if ((rc = consent_load(o->n, o->consent_id, &o->consent_obj, o->err,
 				       sizeof(o->err))) != 0)
@@ -295,16 +307,6 @@ static int outbound_check(struct outbound *o)
 					    sizeof(o->err))) != 0)
 			return rc;
 	}
-	struct dir_peer *self = directory_find(o->d, o->n->ident->id);
-	if (o->approval == NULL && self != NULL && self->incidental) {
-		snprintf(o->err, sizeof(o->err), "'%s' is an incidental partner: it requests data "
-			 "only on an approved third-party disclosure (Heerlen 7.2)", o->n->ident->id);
-		return WN_EDENIED;
-	}
-	if (o->approval == NULL &&
-	    (rc = casekey_check_person(o->n, o->case_id, o->bsn, o->n->ident->id, commit, o->err,
-				       sizeof(o->err))) != 0)
-		return rc;
 	if (o->rid != NULL) {
 		int sent = 0;
 		int64_t ts = 0;

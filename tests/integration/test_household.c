@@ -412,6 +412,10 @@ static void test_r07_recipients_request_outside_household_refused(void **state)
 	/* through its own node: refused before anything leaves */
 	wn_request_params p = params("radar", outsider, "leefgebied.huisvesting", "vital_interest");
 	assert_int_equal(request_rc(f, GEMEENTE, &p, &r, "household"), WN_ENOTINCASE);
+	/* the person first: with a member's consent it is the same refusal */
+	wn_request_params pc = params("radar", outsider, "leefgebied.huisvesting", "consent");
+	pc.consent_id = consent_mother;
+	assert_int_equal(request_rc(f, GEMEENTE, &pc, &r, "household"), WN_ENOTINCASE);
 	assert_int_equal(fed_db_count(f, node_db("gemeente-heerlen"), "SELECT COUNT(*) FROM "
 				      "sent_log"), sent);
 	assert_int_equal(fed_db_count(f, "data/broker.db", "SELECT COUNT(*) FROM audit_log WHERE "
