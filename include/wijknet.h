@@ -351,14 +351,24 @@ typedef struct wn_case_params {
 int wn_case_open(wn_client *c, const wn_case_params *p, char case_id[WN_ID_LEN + 1]);
 
 /* The director changes the household: a member added (reason birth,
- * moved_in, other) or removed (moved_out, deceased, other).
+ * moved_in, other) or removed (moved_out, deceased, other). A case that
+ * opened on the household's consents takes a person only with a consent of
+ * their own: use wn_case_person_add_consent().
  * Errors: WN_EBSN, WN_EINVAL (reason unknown, or the person is in the household
- * already), WN_ENOTMEMBER (this partner holds no key of the case; an unknown
- * case id gives it too), WN_ENOTFOUND (the broker knows no such case),
- * WN_EDENIED (not the director, or the case is closed),
- * WN_ELIMIT (the household has 16 people), WN_ETRANSPORT. */
+ * already), WN_ECONSENT (the case opened on consents), WN_ENOTMEMBER (this
+ * partner holds no key of the case; an unknown case id gives it too),
+ * WN_ENOTFOUND (the broker knows no such case), WN_EDENIED (not the director,
+ * or the case is closed), WN_ELIMIT (the household has 16 people),
+ * WN_ETRANSPORT. */
 int wn_case_person_add(wn_client *c, const char *case_id, const char *bsn, const char *reason,
 		       const wn_actor *actor);
+/* As wn_case_person_add(), with the consent (held here) of the person added
+ * (Heerlen Bijlage 8: each member for themselves, a child with or through
+ * its parents).
+ * Errors: those of wn_case_person_add(), and WN_ECONSENT (the consent is not
+ * held here, not in force, or of someone else). */
+int wn_case_person_add_consent(wn_client *c, const char *case_id, const char *bsn,
+			       const char *reason, const char *consent_id, const wn_actor *actor);
 /* The director removes bsn from the household of the case, with a reason
  * (moved_out, deceased, other); see wn_case_person_add().
  * Errors: WN_EBSN, WN_EINVAL (reason unknown), WN_ENOTFOUND (the broker knows

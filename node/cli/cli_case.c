@@ -19,6 +19,7 @@ int cli_case_usage(void)
 		"       wijknet case leave --case ID [--partner P] [--actor ID --role ROLE]\n"
 		"       wijknet case close --case ID [--actor ID --role ROLE]\n"
 		"       wijknet case person add --case ID --bsn BSN --reason birth|moved_in|other\n"
+		"                               [--consent ID]\n"
 		"       wijknet case person remove --case ID --bsn BSN --reason moved_out|deceased|other\n"
 		"       wijknet case director --case ID [--director P] [--regisseur ID --regisseur-role R]\n"
 		"       wijknet case check --case ID --bsn BSN [--actor ID --role ROLE]\n"
@@ -76,7 +77,7 @@ static int case_list(wn_client *c, int json)
 /* The arguments of every case subcommand. */
 struct case_args {
 	const char *cluster, *director, *case_id, *partner, *retention, *bsn, *reason;
-	const char *urgent_file;
+	const char *urgent_file, *consent;
 	char *people, *consents;
 	wn_actor actor, regisseur;
 	int json;
@@ -175,8 +176,10 @@ static int case_change(wn_client *c, const char *sub, const char *sub2, struct c
 		if (sub2 == NULL || a->bsn == NULL || a->reason == NULL)
 			return cli_case_usage();
 		if (strcmp(sub2, "add") == 0)
-			rc = wn_case_person_add(c, a->case_id, a->bsn, a->reason, &a->actor);
-		else if (strcmp(sub2, "remove") == 0)
+			rc = a->consent ? wn_case_person_add_consent(c, a->case_id, a->bsn, a->reason,
+								     a->consent, &a->actor)
+					: wn_case_person_add(c, a->case_id, a->bsn, a->reason, &a->actor);
+		else if (strcmp(sub2, "remove") == 0 && a->consent == NULL)
 			rc = wn_case_person_remove(c, a->case_id, a->bsn, a->reason, &a->actor);
 		else
 			return cli_case_usage();

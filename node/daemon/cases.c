@@ -48,6 +48,7 @@ static const struct schema_field case_rq_fields[] = {
 	{ "regisseur", SCHEMA_OBJECT, 0, 0 },
 	{ "bsn", SCHEMA_STRING, 0, 16 },
 	{ "reason", SCHEMA_STRING, 0, 16 },
+	{ "consent", SCHEMA_STRING, 0, 32 },
 	{ "actor", SCHEMA_OBJECT, 0, 0 },
 	{ NULL, 0, 0, 0 },
 };
@@ -153,7 +154,7 @@ static long case_member_of(const json_t *bsns, const char *bsn)
 /* One consent of the case's precondition: held here, active, in force today
  * (dates, signers fit the subject's age), of a member not already counted. */
 static int case_basis_consent(struct node *n, const char *id, const json_t *bsns,
-			      unsigned char *seen, char *err, size_t errcap)
+			      const char *whom, unsigned char *seen, char *err, size_t errcap)
 {
 	char today[DATE_LEN + 1];
 	json_t *object = NULL;
@@ -166,7 +167,7 @@ static int case_basis_consent(struct node *n, const char *id, const json_t *bsns
 	struct directory *d = node_directory(n);
 	date_today_plus(0, today);
 	if (k < 0) {
-		snprintf(err, errcap, "consent %s is about someone outside the household", id);
+		snprintf(err, errcap, "consent %s is about someone outside %s", id, whom);
 		rc = WN_ECONSENT;
 	} else if (seen[k]) {
 		snprintf(err, errcap, "consent %s is of a member whose consent is given already: "
@@ -193,7 +194,8 @@ static int case_basis_consents(struct node *n, struct case_new *c, const json_t 
 	if (json_array_size(bsns) > HOUSEHOLD_MAX)
 		return WN_ELIMIT;
 	json_array_foreach(ids, i, x) {
-		int rc = case_basis_consent(n, json_string_value(x), bsns, seen, err, errcap);
+		int rc = case_basis_consent(n, json_string_value(x), bsns, "the household", seen, err,
+					    errcap);
 		if (rc != 0)
 			return rc;
 	}
@@ -366,6 +368,37 @@ static json_t *case_join(struct node *n, json_t *rq, const char *case_id)
 	return result;
 }
 
+/* A person added to a case that opened on the household's consents brings a
+ * consent of their own (Heerlen Bijlage 8: each member for themselves, a
+ * child with or through its parents); on an urgent interest one is optional,
+ * and checked when given. */
+static int case_person_consent(struct node *n, const char *case_id, const char *bsn,
+			       const char *consent, char *err, size_t errcap)
+{
+	unsigned char seen[1] = { 0 };
+	json_t *c = NULL, *bsns = NULL;
+	int rc = casekey_case(n, case_id, &c, err, errcap);
+	if (rc != 0)
+		return rc;
+	const char *basis = json_string_value(json_object_get(c, "basis"));
+	int on_consent = basis != NULL && strcmp(basis, "consent") == 0;
+	if (consent == NULL && on_consent) {
+		snprintf(err, errcap, "case %s opened on the consents of its household: the person "
+			 "added consents too (--consent ID, held here and in force; a child of 12 to "
+			 "16 co-signs, the parents sign for a younger one; Heerlen Bijlage 8)",
+			 case_id);
+		rc = WN_ECONSENT;
+	} else if (consent != NULL) {
+		bsns = json_pack("[s]", bsn);
+		rc = bsns ? case_basis_consent(n, consent, bsns, "the person added", seen, err,
+					       errcap)
+			  : WN_ENOMEM;
+	}
+	json_decref(bsns);
+	json_decref(c);
+	return rc;
+}
+
 /* The household changes: the commitment of the person added or removed. */
 static json_t *case_person(struct node *n, const char *op, json_t *rq, const char *case_id)
 {
@@ -373,14 +406,20 @@ static json_t *case_person(struct node *n, const char *op, json_t *rq, const cha
 	uint8_t key[HOUSEHOLD_KEY_LEN];
 	const char *bsn = json_string_value(json_object_get(rq, "bsn"));
 	const char *reason = json_string_value(json_object_get(rq, "reason"));
+	const char *consent = json_string_value(json_object_get(rq, "consent"));
+	int add = strcmp(op, "case.person.add") == 0;
 	json_t *env = NULL, *result;
 	if (bsn_validate(bsn) != 0)
 		return local_error(WN_EBSN, "the BSN is not valid: nine digits passing the 11-proef");
 	if (reason == NULL)
-		return local_error(WN_EINVAL, strcmp(op, "case.person.add") == 0
-						      ? "name the reason: birth, moved_in or other"
-						      : "name the reason: moved_out, deceased or other");
-	int rc = casekey_get(n, case_id, key, err, sizeof(err));
+		return local_error(WN_EINVAL, add ? "name the reason: birth, moved_in or other"
+						  : "name the reason: moved_out, deceased or other");
+	if (!add && consent != NULL)
+		return local_error(WN_EINVAL, "field 'consent': only a person added brings a consent");
+	int rc = add ? case_person_consent(n, case_id, bsn, consent, err, sizeof(err)) : 0;
+	if (rc != 0)
+		return local_error(rc, err);
+	rc = casekey_get(n, case_id, key, err, sizeof(err));
 	if (rc == 0)
 		rc = household_commit(key, bsn, commit);
 	OPENSSL_cleanse(key, sizeof(key));
@@ -391,6 +430,10 @@ static json_t *case_person(struct node *n, const char *op, json_t *rq, const cha
 	envelope_set_str(env, "case", case_id);
 	json_object_set_new(env, "body", json_pack("{s:s,s:s}", "person", commit, "reason", reason));
 	result = case_send(n, env, json_object_get(rq, "actor"));
+	if (add && consent != NULL && json_is_true(json_object_get(result, "ok")))
+		log_emit(WN_LOG_INFO, "case_person_consent",
+			 json_pack("{s:s,s:s,s:s}", "case", case_id, "person", commit, "consent",
+				   consent));
 	json_decref(env);
 	return result;
 }

@@ -74,7 +74,7 @@ int wn_case_open(wn_client *c, const wn_case_params *p, char case_id[WN_ID_LEN +
 }
 
 static int case_person_op(wn_client *c, const char *op, const char *case_id, const char *bsn,
-			  const char *reason, const wn_actor *actor)
+			  const char *reason, const char *consent_id, const wn_actor *actor)
 {
 	if (c == NULL || case_id == NULL || bsn == NULL || reason == NULL)
 		return client_inval(c);
@@ -82,6 +82,8 @@ static int case_person_op(wn_client *c, const char *op, const char *case_id, con
 	if (req != NULL) {
 		json_object_set_new(req, "bsn", client_json_str(bsn));
 		json_object_set_new(req, "reason", client_json_str(reason));
+		if (consent_id != NULL)
+			json_object_set_new(req, "consent", client_json_str(consent_id));
 	}
 	return client_op(c, req, NULL);
 }
@@ -89,13 +91,21 @@ static int case_person_op(wn_client *c, const char *op, const char *case_id, con
 int wn_case_person_add(wn_client *c, const char *case_id, const char *bsn, const char *reason,
 		       const wn_actor *actor)
 {
-	return case_person_op(c, "case.person.add", case_id, bsn, reason, actor);
+	return case_person_op(c, "case.person.add", case_id, bsn, reason, NULL, actor);
+}
+
+int wn_case_person_add_consent(wn_client *c, const char *case_id, const char *bsn,
+			       const char *reason, const char *consent_id, const wn_actor *actor)
+{
+	if (consent_id == NULL)
+		return client_inval(c);
+	return case_person_op(c, "case.person.add", case_id, bsn, reason, consent_id, actor);
 }
 
 int wn_case_person_remove(wn_client *c, const char *case_id, const char *bsn,
 			  const char *reason, const wn_actor *actor)
 {
-	return case_person_op(c, "case.person.remove", case_id, bsn, reason, actor);
+	return case_person_op(c, "case.person.remove", case_id, bsn, reason, NULL, actor);
 }
 
 int wn_case_director(wn_client *c, const char *case_id, const char *director,

@@ -1314,9 +1314,26 @@ static void test_r07_recipients_household_changes(void **state)
 	/* only the director changes who the case is about */
 	assert_int_equal(wn_case_person_add(rd, case_main, baby, "birth", &ACTOR), WN_EDENIED);
 	assert_int_equal(wn_case_person_add(g, case_main, baby, "adoption", &ACTOR), WN_EINVAL);
+	/* the case opened on consents: the baby comes in with its own, which
+	 * its parents sign (Bijlage 8), not without one nor with another's */
+	char born[DATE_LEN + 1], consent_baby[WN_ID_LEN + 1], consent_father_rd[WN_ID_LEN + 1];
+	date_back(0, -20, born);
+	char *doc = consent_doc(baby, born, PARENT, NULL, 300, NULL);
+	assert_int_equal(consent_register(f, doc, consent_baby), 0);
+	free(doc);
+	assert_int_equal(wn_case_person_add(g, case_main, baby, "birth", &ACTOR), WN_ECONSENT);
+	assert_non_null(strstr(wn_client_errmsg(g), "--consent"));
+	assert_int_equal(wn_case_person_add_consent(g, case_main, baby, "birth", consent_mother,
+						    &ACTOR), WN_ECONSENT);
+	assert_non_null(strstr(wn_client_errmsg(g), "outside the person added"));
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM audit_log WHERE "
+			     "type='case.person.add' AND json_extract(entry, '$.case')='%s'",
+			     case_main), 0);
 	/* a birth: the baby is a member from now on */
-	assert_int_equal(wn_case_person_add(g, case_main, baby, "birth", &ACTOR), 0);
-	assert_int_equal(wn_case_person_add(g, case_main, baby, "birth", &ACTOR), WN_EINVAL);
+	assert_int_equal(wn_case_person_add_consent(g, case_main, baby, "birth", consent_baby,
+						    &ACTOR), 0);
+	assert_int_equal(wn_case_person_add_consent(g, case_main, baby, "birth", consent_baby,
+						    &ACTOR), WN_EINVAL);
 	wn_request_params p = params("radar", baby, "leefgebied.huisvesting", "vital_interest");
 	assert_int_equal(request_rc(f, GEMEENTE, &p, &r, NULL), 0);
 	expect_outcome(r, "not_known", NULL);
@@ -1341,8 +1358,14 @@ static void test_r07_recipients_household_changes(void **state)
 	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM cases WHERE id='%s' AND "
 			     "director='radar' AND regisseur_id='rd-07' AND regisseur_role="
 			     "'casusregisseur'", case_main), 1);
-	assert_int_equal(wn_case_person_add(g, case_main, father, "moved_in", &ACTOR), WN_EDENIED);
-	assert_int_equal(wn_case_person_add(rd, case_main, father, "moved_in", &ACTOR), 0);
+	/* the father moves back in: radar, directing now, holds his consent */
+	doc = consent_doc(father, "1983-07-09", SELF, NULL, 300, NULL);
+	assert_int_equal(consent_register_at(f, RADAR, doc, consent_father_rd), 0);
+	free(doc);
+	assert_int_equal(wn_case_person_add_consent(g, case_main, father, "moved_in",
+						    consent_father, &ACTOR), WN_EDENIED);
+	assert_int_equal(wn_case_person_add_consent(rd, case_main, father, "moved_in",
+						    consent_father_rd, &ACTOR), 0);
 	wn_client_close(g);
 	wn_client_close(rd);
 }
