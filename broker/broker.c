@@ -354,10 +354,12 @@ int broker_handle_message(void *arg, const struct rpc_peer *conn, const void *re
 			rc = envelope_encode(reply, resp, resplen);
 		else if (handled) /* a candidate awaiting the members: no breach */
 			rc = broker_answer_candidate(b, env, rc, err, resp, resplen);
-		else if (rc == 0 && strcmp(envelope_str(env, "type"), "directory.get") == 0)
+		else if (rc == 0 && (strcmp(envelope_str(env, "type"), "directory.get") == 0 ||
+				     strcmp(envelope_str(env, "type"), "health") == 0))
 			/* a new partner's node, started before its join request (it
 			 * came through mutual TLS with a federation certificate): it
-			 * waits, and waiting is not a breach; it is given nothing */
+			 * waits, and its operator looks; neither is a breach, and it
+			 * is given nothing */
 			rc = broker_answer_candidate(b, env, WN_EUNKNOWN_PARTNER,
 						     "not in the registry: a new partner submits its "
 						     "join request (wijknet member join)",

@@ -302,10 +302,13 @@ static int member_carry_out(struct broker *b, const struct proposal *p, char *er
 	struct registry_partner *m = registry_find(b->reg, p->subject);
 	if (m == NULL)
 		return WN_ENOTFOUND;
+	/* the municipality's proposal to end it carries the municipality's reason */
+	const char *why = json_object_get(p->doc, "ended_by") != NULL
+				  ? json_string_value(json_object_get(p->doc, "reason"))
+				  : "immediate exit agreed by every member (Heerlen 14.2)";
 	int rc = registry_set_state(b->reg, m, REGISTRY_FROM(PARTNER_ACTIVE) |
 					    REGISTRY_FROM(PARTNER_NOTICE) | REGISTRY_FROM(PARTNER_SUSPENDED),
-				    PARTNER_ENDED, 0, "immediate exit agreed by every member (Heerlen 14.2)",
-				    p->id);
+				    PARTNER_ENDED, 0, why, p->id);
 	return rc == WN_ESTATE ? 0 : rc; /* ended or revoked meanwhile: nothing to do */
 }
 
@@ -531,10 +534,10 @@ static int candidate_reply(struct broker *b, const json_t *env, const struct pro
 	return 0;
 }
 
-/* Opens p (about its subject, proposed by it) unless one of its kind about
+/* Opens p (about its subject, proposed by by) unless one of its kind about
  * that subject is open already: WN_EEXISTS. Called under member_lock. */
-static int member_propose_once(struct broker *b, struct proposal *p, const json_t *env,
-			       const char **status, char *err, size_t errcap)
+static int member_propose_once(struct broker *b, struct proposal *p, const char *by,
+			       const json_t *env, const char **status, char *err, size_t errcap)
 {
 	struct proposal prev;
 	int rc = proposal_get(b->db, NULL, p->kind, p->subject, &prev);
@@ -546,7 +549,7 @@ static int member_propose_once(struct broker *b, struct proposal *p, const json_
 			 prev.subject, prev.id);
 		rc = WN_EEXISTS;
 	} else {
-		rc = p->doc ? member_propose(b, p, p->subject, env, status, err, errcap) : WN_ENOMEM;
+		rc = p->doc ? member_propose(b, p, by, env, status, err, errcap) : WN_ENOMEM;
 	}
 	proposal_clear(&prev);
 	return rc;
@@ -566,7 +569,7 @@ static int candidate_join(struct broker *b, const json_t *env, json_t **reply, c
 	pthread_mutex_lock(&b->policy_lock); /* the rule in force when it is made */
 	snprintf(p.rule, sizeof(p.rule), "%s", b->approval_rule);
 	pthread_mutex_unlock(&b->policy_lock);
-	rc = member_propose_once(b, &p, NULL, &status, err, errcap);
+	rc = member_propose_once(b, &p, p.subject, NULL, &status, err, errcap);
 	pthread_mutex_unlock(&b->member_lock);
 	if (rc == 0)
 		rc = candidate_reply(b, env, &p, status, reply);
@@ -772,7 +775,7 @@ static int member_propose_exit(struct broker *b, const struct broker_request *rq
 	snprintf(p.rule, sizeof(p.rule), POLICY_RULE_UNANIMOUS);
 	const char *status = "open";
 	pthread_mutex_lock(&b->member_lock);
-	int rc = member_propose_once(b, &p, rq->env, &status, err, errcap);
+	int rc = member_propose_once(b, &p, p.subject, rq->env, &status, err, errcap);
 	pthread_mutex_unlock(&b->member_lock);
 	if (rc == 0) {
 		json_object_set_new(out, "proposal", json_string(p.id));
@@ -856,7 +859,37 @@ static int member_notice(struct broker *b, const struct broker_request *rq, cons
 	return broker_reply(b, rq, "member.status", out, reply);
 }
 
-/* The municipality ends a membership after consultation (Groningen 10.2). */
+/* Under the unanimous rule (Heerlen 17.2: the covenant changes only when
+ * every partner agrees) the municipality cannot end a membership alone: it
+ * proposes the end, and every other member decides. */
+static int member_end_propose(struct broker *b, const struct broker_request *rq,
+			      const struct registry_partner *m, const char *reason, json_t **reply,
+			      char *err, size_t errcap)
+{
+	struct proposal p = { .doc = json_pack("{s:s,s:s}", "reason", reason, "ended_by",
+					       rq->from->id) };
+	snprintf(p.kind, sizeof(p.kind), "exit");
+	snprintf(p.subject, sizeof(p.subject), "%s", m->id);
+	snprintf(p.rule, sizeof(p.rule), POLICY_RULE_UNANIMOUS);
+	const char *status = "open";
+	pthread_mutex_lock(&b->member_lock);
+	int rc = member_propose_once(b, &p, rq->from->id, rq->env, &status, err, errcap);
+	pthread_mutex_unlock(&b->member_lock);
+	if (rc == 0) {
+		log_emit(WN_LOG_INFO, "member_end_proposed",
+			 json_pack("{s:s,s:s,s:s}", "partner", m->id, "proposal", p.id, "by",
+				   rq->from->id));
+		rc = broker_reply(b, rq, "member.status",
+				  json_pack("{s:s,s:s,s:s,s:s}", "partner", m->id, "status",
+					    registry_status(m), "proposal", p.id, "exit", status),
+				  reply);
+	}
+	proposal_clear(&p);
+	return rc;
+}
+
+/* The municipality ends a membership after consultation (Groningen 10.2);
+ * under the unanimous rule it proposes the end to the other members. */
 static int member_end(struct broker *b, const struct broker_request *rq, const json_t *body,
 		      json_t **reply, char *err, size_t errcap)
 {
@@ -884,6 +917,12 @@ static int member_end(struct broker *b, const struct broker_request *rq, const j
 		snprintf(err, errcap, "'%s' is %s already", id, registry_state_name(state));
 		return WN_ESTATE;
 	}
+	pthread_mutex_lock(&b->policy_lock);
+	int unanimous = strcmp(b->approval_rule, POLICY_RULE_UNANIMOUS) == 0;
+	pthread_mutex_unlock(&b->policy_lock);
+	if (unanimous)
+		return member_end_propose(b, rq, m, json_string_value(json_object_get(body,
+							"reason")), reply, err, errcap);
 	int rc = registry_set_state(b->reg, m, REGISTRY_FROM(PARTNER_ACTIVE) |
 					    REGISTRY_FROM(PARTNER_NOTICE) | REGISTRY_FROM(PARTNER_SUSPENDED),
 				    PARTNER_ENDED, 0, json_string_value(json_object_get(body, "reason")),

@@ -41,7 +41,7 @@ extern "C" {
  * of the library is built with -fvisibility=hidden and a version script. */
 #pragma GCC visibility push(default)
 
-#define WN_VERSION_STRING "0.5.11"
+#define WN_VERSION_STRING "0.5.12"
 
 /* Error codes. Values are stable: they appear in logs and on the wire. */
 enum wn_error {
@@ -147,6 +147,9 @@ typedef struct wn_partner_list {
 	int policy_version;   /* directory only: the federation policy in force */
 	long cert_seconds_left; /* health only: this node's certificate lapses in; 0 lapsed, -1 unknown */
 	long crl_seconds_left;  /* health only: the CRL in use lapses in (nextUpdate); 0 lapsed, -1 none */
+	const char *broker_error; /* health only, broker_up 0: why, else NULL */
+	int broker_refused;     /* health only: the broker answered, refusing this node (a
+				 * join pending, not in the registry, ended or revoked) */
 } wn_partner_list;
 
 /* Asks the node for the federation's health: the broker pings every active
@@ -365,8 +368,9 @@ int wn_case_person_add(wn_client *c, const char *case_id, const char *bsn, const
 /* As wn_case_person_add(), with the consent (held here) of the person added
  * (Heerlen Bijlage 8: each member for themselves, a child with or through
  * its parents).
- * Errors: those of wn_case_person_add(), and WN_ECONSENT (the consent is not
- * held here, not in force, or of someone else). */
+ * Errors: WN_ECONSENT (the consent is not held here, not in force, or of
+ * someone else), WN_EBSN, WN_EINVAL, WN_ENOTMEMBER, WN_ENOTFOUND, WN_EDENIED,
+ * WN_ELIMIT, WN_ETRANSPORT (as for wn_case_person_add()). */
 int wn_case_person_add_consent(wn_client *c, const char *case_id, const char *bsn,
 			       const char *reason, const char *consent_id, const wn_actor *actor);
 /* The director removes bsn from the household of the case, with a reason
@@ -746,11 +750,32 @@ int wn_notice_sent(wn_client *c, const char *id, const char *on, const char *cha
 /* Records how and when the household was told of its case (G-P 5, 6):
  * moment "before" the case opened, or "after" with the reason (at least 10
  * characters, WN_EMOTIVATION); on YYYY-MM-DD; how as for wn_notice_sent.
+ * It is recorded for each person of the household now; a person added
+ * later is told too (wn_case_person_informed).
  * Errors: WN_EMOTIVATION, WN_EINVAL (moment, on or how not valid, or on in the
  * future), WN_ENOTMEMBER (this partner does not take part in the case),
  * WN_ETRANSPORT. */
 int wn_case_informed(wn_client *c, const char *case_id, const char *moment, const char *on,
 		     const char *how, const char *reason, const wn_actor *actor);
+
+/* As wn_case_informed(), for one person of the household (bsn): a person
+ * added later, or a record put right. "before" means before the person
+ * came into the case.
+ * Errors: WN_EBSN, WN_ENOTINCASE (the person is not a member of the household
+ * now), WN_EMOTIVATION, WN_EINVAL, WN_ENOTMEMBER, WN_ETRANSPORT (as for
+ * wn_case_informed()). */
+int wn_case_person_informed(wn_client *c, const char *case_id, const char *bsn,
+			    const char *moment, const char *on, const char *how,
+			    const char *reason, const wn_actor *actor);
+
+/* Who of the household this node recorded as told of the case:
+ * {case, people, told, not_told} counted over the members now; with bsn
+ * also person: {told, moment?, on?, how?, reason?}. *json_out: free().
+ * Reading it is logged with the actor.
+ * Errors: WN_EBSN, WN_ENOTINCASE (bsn is not a member now), WN_ENOTMEMBER,
+ * WN_ETRANSPORT. */
+int wn_case_informed_show(wn_client *c, const char *case_id, const char *bsn,
+			  const wn_actor *actor, char **json_out);
 
 /* ---- backup ---------------------------------------------------------------- */
 
@@ -884,8 +909,11 @@ int wn_member_notice(wn_client *c, const wn_actor *actor, int immediate, const c
 
 /* The municipality ends another partner's membership after consultation
  * (Groningen 10.2), with its reason. WN_EDENIED from any other partner.
+ * Under the unanimous rule (Heerlen 17.2) it proposes the end instead:
+ * *json_out {partner, status, proposal, exit: open}; every other member
+ * votes (wn_member_vote), one rejection keeps the partner in.
  * Errors: WN_EDENIED, WN_EUNKNOWN_PARTNER, WN_ESTATE (partner ended or revoked
- * already), WN_ETRANSPORT. */
+ * already), WN_EEXISTS (its end or exit is proposed already), WN_ETRANSPORT. */
 int wn_member_end(wn_client *c, const wn_actor *actor, const char *partner, const char *reason,
 		  char **json_out);
 

@@ -321,6 +321,9 @@ static int cmd_partners(wn_client *c, int health, int argc, char **argv)
 				      "partners", arr);
 		if (health) {
 			json_object_set_new(o, "broker_up", json_boolean(l->broker_up));
+			if (l->broker_error != NULL)
+				json_object_set_new(o, "broker_error", json_string(l->broker_error));
+			json_object_set_new(o, "broker_refused", json_boolean(l->broker_refused));
 			json_object_set_new(o, "cert_seconds_left", json_integer(l->cert_seconds_left));
 			json_object_set_new(o, "crl_seconds_left", json_integer(l->crl_seconds_left));
 		} else {
@@ -329,7 +332,10 @@ static int cmd_partners(wn_client *c, int health, int argc, char **argv)
 		cli_print_json(o);
 	} else if (health) {
 		printf("node %s — broker %s %s\n", l->self, l->broker,
-		       l->broker_up ? "up" : "DOWN (unreachable)");
+		       l->broker_up ? "up" : l->broker_refused ? "reached, refusing this node"
+							   : "DOWN (unreachable)");
+		if (!l->broker_up && l->broker_error != NULL)
+			printf("%s: %s\n", l->broker_refused ? "REFUSED" : "ERROR", l->broker_error);
 		/* a lapsed CRL makes TLS refuse everyone: warn a week ahead */
 		if (l->crl_seconds_left == 0)
 			printf("ERROR: the CRL has lapsed: every TLS handshake is refused; reissue it "
@@ -367,7 +373,10 @@ static int cmd_partners(wn_client *c, int health, int argc, char **argv)
 		}
 	}
 	int status = CLI_OK;
-	if (health && (!l->broker_up || l->crl_seconds_left == 0 || l->cert_seconds_left == 0)) {
+	if (health && l->broker_refused) {
+		status = CLI_REFUSED; /* not (or no longer) a member: the broker said so */
+	} else if (health && (!l->broker_up || l->crl_seconds_left == 0 ||
+			      l->cert_seconds_left == 0)) {
 		status = CLI_FAILURE; /* down, or nothing can be verified any more */
 	} else if (health) {
 		/* a member down, or a certificate or CRL lapsing within a week */

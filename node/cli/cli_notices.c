@@ -15,9 +15,9 @@
 #include "fileio.h"
 
 struct letter_args {
-	const char *id, *on, *channel, *out, *case_id, *moment, *how, *reason;
+	const char *id, *on, *channel, *out, *case_id, *moment, *how, *reason, *bsn;
 	wn_actor actor;
-	int json, all;
+	int json, all, show;
 };
 
 /* Parses the options these commands share; 2 on an unknown one. */
@@ -43,6 +43,8 @@ static int letter_parse(struct letter_args *a, const char *cmd, int argc, char *
 			a->case_id = v;
 		else if ((v = cli_opt(argc, argv, &i, "--moment")))
 			a->moment = v;
+		else if ((v = cli_opt(argc, argv, &i, "--bsn")))
+			a->bsn = v;
 		else if ((v = cli_opt(argc, argv, &i, "--reason")))
 			a->reason = v;
 		else if ((v = cli_opt(argc, argv, &i, "--actor")))
@@ -53,6 +55,8 @@ static int letter_parse(struct letter_args *a, const char *cmd, int argc, char *
 			a->json = 1;
 		else if (strcmp(argv[i], "--all") == 0)
 			a->all = 1;
+		else if (strcmp(argv[i], "--show") == 0)
+			a->show = 1;
 		else
 			return cli_unknown_option(cmd, argv[i]);
 	}
@@ -278,26 +282,67 @@ int cli_rights_status(wn_client *c, int argc, char **argv)
 	return status;
 }
 
+/* Who of the household this node recorded as told; exit 1 when someone is
+ * not (or the person named is not). */
+static int case_informed_show(wn_client *c, const struct letter_args *a)
+{
+	char *text = NULL;
+	int rc = wn_case_informed_show(c, a->case_id, a->bsn, &a->actor, &text);
+	if (rc != 0)
+		return cli_fail("case informed", rc, c);
+	json_t *r = json_loads(text, 0, NULL), *p = json_object_get(r, "person");
+	json_int_t not_told = json_integer_value(json_object_get(r, "not_told"));
+	if (a->json)
+		puts(text);
+	else if (p != NULL && json_is_true(json_object_get(p, "told")))
+		printf("case %s: the person was told %s the case, on %s (%s)%s%s\n", a->case_id,
+		       json_string_value(json_object_get(p, "moment")),
+		       json_string_value(json_object_get(p, "on")),
+		       json_string_value(json_object_get(p, "how")),
+		       json_object_get(p, "reason") ? "; why afterwards: " : "",
+		       json_object_get(p, "reason") ? json_string_value(json_object_get(p, "reason"))
+						    : "");
+	else if (p != NULL)
+		printf("case %s: the person is not recorded as told of the case\n", a->case_id);
+	else
+		printf("case %s: %lld of the %lld people of the household recorded as told here, "
+		       "%lld not\n", a->case_id,
+		       (long long)json_integer_value(json_object_get(r, "told")),
+		       (long long)json_integer_value(json_object_get(r, "people")),
+		       (long long)not_told);
+	json_decref(r);
+	free(text);
+	return not_told > 0 ? CLI_REFUSED : 0;
+}
+
 /* wijknet case informed --case ID --moment before|after --on DATE --how CHANNEL
- * [--reason TEXT] */
+ * [--reason TEXT] [--bsn BSN]; --show [--bsn BSN] */
 int cli_case_informed(wn_client *c, int argc, char **argv)
 {
 	struct letter_args a;
 	int status = letter_parse(&a, "case informed", argc, argv, 1);
 	if (status != 0)
 		return status;
+	if (a.case_id != NULL && a.show)
+		return case_informed_show(c, &a);
 	if (a.case_id == NULL || a.moment == NULL || a.on == NULL || a.how == NULL) {
 		fprintf(stderr, "usage: wijknet case informed --case ID --moment before|after "
 			"--on YYYY-MM-DD --how post|email|portal|in_person|phone [--reason TEXT]\n"
-			"(told after the case opened: --reason says why, G-P 6)\n");
+			"                             [--bsn BSN]\n"
+			"       wijknet case informed --case ID --show [--bsn BSN] [--json]\n"
+			"(told after the case opened: --reason says why, G-P 6; --bsn: one person of\n"
+			"the household, such as one added later; --show: who is recorded as told)\n");
 		return cli_usage("case informed");
 	}
-	int rc = wn_case_informed(c, a.case_id, a.moment, a.on, a.how, a.reason, &a.actor);
+	int rc = a.bsn ? wn_case_person_informed(c, a.case_id, a.bsn, a.moment, a.on, a.how,
+						 a.reason, &a.actor)
+		       : wn_case_informed(c, a.case_id, a.moment, a.on, a.how, a.reason, &a.actor);
 	if (rc != 0)
 		return cli_fail("case informed", rc, c);
-	return cli_done(json_pack("{s:s,s:s,s:s,s:s}", "case", a.case_id, "moment", a.moment,
-				  "on", a.on, "how", a.how),
-			"case %s: household informed %s, on %s (%s)", a.case_id, a.moment, a.on,
+	return cli_done(json_pack("{s:s,s:s,s:s,s:s,s:b}", "case", a.case_id, "moment", a.moment,
+				  "on", a.on, "how", a.how, "one_person", a.bsn != NULL),
+			"case %s: %s informed %s, on %s (%s)", a.case_id,
+			a.bsn ? "the person" : "each person of the household", a.moment, a.on,
 			a.how);
 }
 

@@ -381,8 +381,14 @@ static int case_person_consent(struct node *n, const char *case_id, const char *
 	if (rc != 0)
 		return rc;
 	const char *basis = json_string_value(json_object_get(c, "basis"));
+	const char *director = json_string_value(json_object_get(c, "director"));
 	int on_consent = basis != NULL && strcmp(basis, "consent") == 0;
-	if (consent == NULL && on_consent) {
+	/* who may change the household comes before what the change needs */
+	if (director == NULL || strcmp(director, n->ident->id) != 0) {
+		snprintf(err, errcap, "only the director of case %s (%s) changes its household",
+			 case_id, director ? director : "unknown");
+		rc = WN_EDENIED;
+	} else if (consent == NULL && on_consent) {
 		snprintf(err, errcap, "case %s opened on the consents of its household: the person "
 			 "added consents too (--consent ID, held here and in force; a child of 12 to "
 			 "16 co-signs, the parents sign for a younger one; Heerlen Bijlage 8)",
@@ -411,9 +417,14 @@ static json_t *case_person(struct node *n, const char *op, json_t *rq, const cha
 	json_t *env = NULL, *result;
 	if (bsn_validate(bsn) != 0)
 		return local_error(WN_EBSN, "the BSN is not valid: nine digits passing the 11-proef");
-	if (reason == NULL)
-		return local_error(WN_EINVAL, add ? "name the reason: birth, moved_in or other"
-						  : "name the reason: moved_out, deceased or other");
+	static const char *const add_reasons[] = { "birth", "moved_in", "other", NULL };
+	static const char *const remove_reasons[] = { "moved_out", "deceased", "other", NULL };
+	int known = 0;
+	for (const char *const *r = add ? add_reasons : remove_reasons; reason && *r; r++)
+		known |= strcmp(*r, reason) == 0;
+	if (!known)
+		return local_error(WN_EINVAL, add ? "field 'reason': birth, moved_in or other"
+						  : "field 'reason': moved_out, deceased or other");
 	if (!add && consent != NULL)
 		return local_error(WN_EINVAL, "field 'consent': only a person added brings a consent");
 	int rc = add ? case_person_consent(n, case_id, bsn, consent, err, sizeof(err)) : 0;

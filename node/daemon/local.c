@@ -58,8 +58,13 @@ static json_t *local_health(struct node *n)
 		json_object_set(result, "partners",
 				json_object_get(envelope_body(reply), "partners"));
 	} else {
+		/* the broker answered, but not to this node: reached, and refused */
+		int refused = rc == WN_EPENDING || rc == WN_EUNKNOWN_PARTNER || rc == WN_EREVOKED ||
+			      rc == WN_EDENIED;
 		json_object_set_new(result, "partners", json_array());
-		json_object_set_new(result, "broker_error", json_string(err));
+		json_object_set_new(result, "broker_error", json_string(err[0] ? err
+									  : wn_strerror(rc)));
+		json_object_set_new(result, "broker_refused", json_boolean(refused));
 	}
 	json_decref(reply);
 	return json_pack("{s:b,s:o}", "ok", 1, "result", result);

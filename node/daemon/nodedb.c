@@ -53,6 +53,7 @@ static const struct db_migration node_migrations[] = {
 	{ 18, RIGHTS_STANDING_SHIELD_SCHEMA },
 	{ 19, NOTICE_SENT_BY_SCHEMA },
 	{ 20, OUTBOX_CONSENT_SCHEMA },
+	{ 21, INFORMED_PERSON_SCHEMA },
 };
 
 int nodedb_open(const char *path, db **out, char *err, size_t errcap)

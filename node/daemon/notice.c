@@ -64,10 +64,6 @@ static const struct schema_field notices_rq_fields[] = {
 	{ "all", SCHEMA_BOOL, 0, 0 },
 	{ "on", SCHEMA_STRING, 0, 10 },
 	{ "channel", SCHEMA_STRING, 0, 16 },
-	{ "case", SCHEMA_STRING, 0, 32 },
-	{ "moment", SCHEMA_STRING, 0, 8 },
-	{ "how", SCHEMA_STRING, 0, 16 },
-	{ "reason", SCHEMA_STRING, 0, 2000 },
 	{ "actor", SCHEMA_OBJECT, 0, 0 },
 	{ NULL, 0, 0, 0 },
 };
@@ -75,10 +71,10 @@ static const struct schema_field notices_rq_fields[] = {
 /* How a letter or a first contact reached the household. */
 static const char *const channels[] = { "post", "email", "portal", "in_person", "phone", NULL };
 
-static int in_list(const char *const *list, const char *s)
+int notice_channel_valid(const char *channel)
 {
-	for (size_t i = 0; s != NULL && list[i] != NULL; i++)
-		if (strcmp(list[i], s) == 0)
+	for (size_t i = 0; channel != NULL && channels[i] != NULL; i++)
+		if (strcmp(channels[i], channel) == 0)
 			return 1;
 	return 0;
 }
@@ -880,7 +876,7 @@ static json_t *notices_sent(struct node *n, const json_t *rq)
 	if (!date_valid(s.on) || strcmp(s.on, today) > 0)
 		return local_error(WN_EINVAL, "field 'on': the day the letter went out, YYYY-MM-DD, "
 				   "not in the future");
-	if (!in_list(channels, s.channel))
+	if (!notice_channel_valid(s.channel))
 		return local_error(WN_EINVAL, "field 'channel': post, email, portal, in_person or "
 				   "phone");
 	if ((rc = db_writer_run(n->writer, notices_sent_run, &s)) != 0)
@@ -892,96 +888,12 @@ static json_t *notices_sent(struct node *n, const json_t *rq)
 			 "channel", s.channel);
 }
 
-/* ---- how the household was told of its case (G-P 5, 6) --------------- */
-
-struct case_informed {
-	struct node *n;
-	const json_t *rq;
-	const char *role, *id;
-};
-
-static int case_informed_run(db *d, void *arg)
-{
-	struct case_informed *c = arg;
-	const json_t *rq = c->rq;
-	sqlite3_stmt *st = NULL;
-	static const char *const f[] = { "case", "moment", "on", "how", "reason" };
-	int rc = db_prepare(d, "INSERT OR REPLACE INTO case_informed(case_id, moment, informed_on,"
-			       " how, reason, recorded_at, actor_id, actor_role)"
-			       " VALUES (?,?,?,?,?,?,?,?)", &st);
-	if (rc != 0)
-		return rc;
-	for (int i = 0; i < 5; i++) {
-		const char *v = json_string_value(json_object_get(rq, f[i]));
-		if (v != NULL)
-			sqlite3_bind_text(st, i + 1, v, -1, SQLITE_STATIC);
-	}
-	sqlite3_bind_int64(st, 6, time_now_ms());
-	sqlite3_bind_text(st, 7, c->id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 8, c->role, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
-	sqlite3_finalize(st);
-	if (rc == 0) {
-		int64_t lidx = 0;
-		json_t *e = json_pack("{s:s,s:s,s:s,s:s,s:s}", "case",
-				      json_string_value(json_object_get(rq, "case")), "moment",
-				      json_string_value(json_object_get(rq, "moment")), "on",
-				      json_string_value(json_object_get(rq, "on")), "how",
-				      json_string_value(json_object_get(rq, "how")), "by_role", c->role);
-		rc = e ? ledger_append_locked(c->n->ledger, "case.informed",
-					      json_string_value(json_object_get(rq, "case")), e, &lidx)
-		       : WN_ENOMEM;
-		json_decref(e);
-	}
-	return rc;
-}
-
-static json_t *case_informed(struct node *n, const json_t *rq)
-{
-	char err[256] = "", today[DATE_LEN + 1];
-	const json_t *actor = json_object_get(rq, "actor");
-	const char *case_id = json_string_value(json_object_get(rq, "case"));
-	const char *moment = json_string_value(json_object_get(rq, "moment"));
-	const char *on = json_string_value(json_object_get(rq, "on"));
-	const char *reason = json_string_value(json_object_get(rq, "reason"));
-	json_t *c = NULL;
-	int rc = local_check_actor(actor, err, sizeof(err));
-	if (rc != 0)
-		return local_error(rc, err);
-	date_today_plus(0, today);
-	if (id_validate(case_id) != 0)
-		return local_error(WN_EINVAL, "field 'case': a case id of 32 lowercase hex digits");
-	if (moment == NULL || (strcmp(moment, "before") != 0 && strcmp(moment, "after") != 0))
-		return local_error(WN_EINVAL, "field 'moment': before (the household was told "
-				   "before the case opened) or after");
-	if (!date_valid(on) || strcmp(on, today) > 0)
-		return local_error(WN_EINVAL, "field 'on': the day the household was told, "
-				   "YYYY-MM-DD, not in the future");
-	if (!in_list(channels, json_string_value(json_object_get(rq, "how"))))
-		return local_error(WN_EINVAL, "field 'how': post, email, portal, in_person or phone");
-	/* told only afterwards: why, as G-P 6 requires */
-	if (strcmp(moment, "after") == 0 && !schema_text_given(reason, 10))
-		return local_error(WN_EMOTIVATION, "told afterwards: give the reason (--reason, "
-				   "at least 10 characters that are not spaces)");
-	if ((rc = casekey_case(n, case_id, &c, err, sizeof(err))) != 0)
-		return local_error(rc, err);
-	json_decref(c);
-	struct case_informed ci = { n, rq, json_string_value(json_object_get(actor, "role")),
-				    json_string_value(json_object_get(actor, "id")) };
-	if ((rc = db_writer_run(n->writer, case_informed_run, &ci)) != 0)
-		return local_error(rc, NULL);
-	return json_pack("{s:b,s:{s:s,s:s,s:s}}", "ok", 1, "result", "case", case_id, "moment",
-			 moment, "on", on);
-}
-
 json_t *local_notices(struct node *n, const char *op, json_t *rq)
 {
 	char err[256];
 	int rc = schema_check(rq, notices_rq_fields, err, sizeof(err));
 	if (rc != 0)
 		return local_error(rc, err);
-	if (strcmp(op, "case.informed") == 0)
-		return case_informed(n, rq);
 	if ((rc = local_check_actor(json_object_get(rq, "actor"), err, sizeof(err))) != 0)
 		return local_error(rc, err);
 	if (!notice_self_municipality(n, NULL))

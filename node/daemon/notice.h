@@ -62,6 +62,20 @@ struct dir_peer;
 	"CREATE INDEX outbox_due ON outbox(next_at) WHERE sent_at IS NULL AND"          \
 	" failed_at IS NULL;"
 
+/* Schema 21: each person of the household is told of the case, a person
+ * added later too: one row per person (the commitment under the case key).
+ * A row from before names no person (''): it stands for the household. */
+#define INFORMED_PERSON_SCHEMA                                                          \
+	"CREATE TABLE case_informed_v21 (case_id TEXT NOT NULL, person TEXT NOT NULL,"  \
+	" moment TEXT NOT NULL CHECK (moment IN ('before', 'after')),"                  \
+	" informed_on TEXT NOT NULL, how TEXT NOT NULL, reason TEXT,"                   \
+	" recorded_at INTEGER NOT NULL, actor_id TEXT NOT NULL, actor_role TEXT NOT NULL,"\
+	" PRIMARY KEY (case_id, person));"                                              \
+	"INSERT INTO case_informed_v21 SELECT case_id, '', moment, informed_on, how,"   \
+	" reason, recorded_at, actor_id, actor_role FROM case_informed;"                \
+	"DROP TABLE case_informed;"                                                      \
+	"ALTER TABLE case_informed_v21 RENAME TO case_informed;"
+
 #define NOTICE_DAYS_DEFAULT 7 /* "directly" (Heerlen 7.2): overdue after a week */
 
 /* What a disclosure the client must be told of was. */
@@ -83,8 +97,16 @@ int notice_queue_locked(db *d, struct node *n, const struct notice_draft *nd);
 int notice_receive(struct node *n, const json_t *env, const struct dir_peer *sender,
 		   json_t **reply, char *err, size_t errcap);
 
-/* Local API: notices.list, notices.show, notices.sent, case.informed. */
+/* Local API: notices.list, notices.show, notices.sent. */
 json_t *local_notices(struct node *n, const char *op, json_t *rq);
+
+/* Whether channel is one a letter or a first contact goes by: post, email,
+ * portal, in_person, phone. */
+int notice_channel_valid(const char *channel);
+
+/* Local API: case.informed (records how and when the household, or one
+ * person of it, was told of the case; G-P 5, 6) and case.informed.show. */
+json_t *local_case_informed(struct node *n, const char *op, json_t *rq);
 
 /* Sends what the outbox holds when due: notices and rights decisions to the
  * municipality, consent revocations made while the broker was out of reach

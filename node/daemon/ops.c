@@ -156,8 +156,10 @@ json_t *local_dispatch(struct node *n, const char *op, json_t *rq)
 		return local_purge(n, rq);
 	if (strcmp(op, "backup") == 0)
 		return local_backup(n, rq);
-	if (strncmp(op, "notices.", 8) == 0 || strcmp(op, "case.informed") == 0)
+	if (strncmp(op, "notices.", 8) == 0)
 		return local_notices(n, op, rq);
+	if (strncmp(op, "case.informed", 13) == 0)
+		return local_case_informed(n, op, rq);
 	if (strncmp(op, "case.", 5) == 0)
 		return local_case(n, op, rq);
 	if (strncmp(op, "consent.", 8) == 0)

@@ -81,7 +81,7 @@ static const struct retention_rule rules[] = {
 	  " LIMIT ?3",
 	  "DELETE FROM third_party_decisions WHERE id = ?1" },
 	{ "case_informed",
-	  "SELECT case_id FROM case_informed WHERE recorded_at < ?1 AND" CASE_ENDED("case_id")
+	  "SELECT DISTINCT case_id FROM case_informed WHERE recorded_at < ?1 AND" CASE_ENDED("case_id")
 	  " LIMIT ?3",
 	  "DELETE FROM case_informed WHERE case_id = ?1" },
 };

@@ -1,7 +1,7 @@
 /*
  * client_notice.c — libwijknet: the municipality's duties to the client
- * (wn_notices_list, wn_notice_show, wn_notice_sent, wn_case_informed,
- * wn_rights_status): JSON documents in, JSON text out.
+ * (wn_notices_list, wn_notice_show, wn_notice_sent, wn_case_informed and
+ * its per-person forms, wn_rights_status): JSON documents in, JSON text out.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -41,8 +41,9 @@ int wn_notice_sent(wn_client *c, const char *id, const char *on, const char *cha
 	return client_op_text(c, req, actor, NULL);
 }
 
-int wn_case_informed(wn_client *c, const char *case_id, const char *moment, const char *on,
-		     const char *how, const char *reason, const wn_actor *actor)
+static int case_informed_op(wn_client *c, const char *case_id, const char *bsn,
+			    const char *moment, const char *on, const char *how,
+			    const char *reason, const wn_actor *actor)
 {
 	if (c == NULL || case_id == NULL || moment == NULL || on == NULL || how == NULL)
 		return client_inval(c);
@@ -50,7 +51,36 @@ int wn_case_informed(wn_client *c, const char *case_id, const char *moment, cons
 				"moment", moment, "on", on, "how", how);
 	if (req != NULL && reason != NULL)
 		json_object_set_new(req, "reason", client_json_str(reason));
+	if (req != NULL && bsn != NULL)
+		json_object_set_new(req, "bsn", client_json_str(bsn));
 	return client_op_text(c, req, actor, NULL);
+}
+
+int wn_case_informed(wn_client *c, const char *case_id, const char *moment, const char *on,
+		     const char *how, const char *reason, const wn_actor *actor)
+{
+	return case_informed_op(c, case_id, NULL, moment, on, how, reason, actor);
+}
+
+int wn_case_person_informed(wn_client *c, const char *case_id, const char *bsn,
+			    const char *moment, const char *on, const char *how,
+			    const char *reason, const wn_actor *actor)
+{
+	if (bsn == NULL)
+		return client_inval(c);
+	return case_informed_op(c, case_id, bsn, moment, on, how, reason, actor);
+}
+
+int wn_case_informed_show(wn_client *c, const char *case_id, const char *bsn,
+			  const wn_actor *actor, char **json_out)
+{
+	if (c == NULL || case_id == NULL || json_out == NULL)
+		return client_inval(c);
+	*json_out = NULL;
+	json_t *req = json_pack("{s:s,s:s}", "op", "case.informed.show", "case", case_id);
+	if (req != NULL && bsn != NULL)
+		json_object_set_new(req, "bsn", client_json_str(bsn));
+	return client_op_text(c, req, actor, json_out);
 }
 
 int wn_rights_status(wn_client *c, const char *id, const wn_actor *actor, char **json_out)

@@ -131,6 +131,19 @@ static const char SELF_PARENT[] = "{\"name\": \"Kind\", \"role\": \"subject\"},"
 				  " {\"name\": \"Ouder\", \"role\": \"parent\"}";
 static const char PARENT[] = "{\"name\": \"Ouder\", \"role\": \"parent\"}";
 
+/* cli() with the arguments formatted, at gemeente-heerlen. */
+static int cli_fmt(struct fed *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int cli_fmt(struct fed *f, const char *fmt, ...)
+{
+	char args[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(args, sizeof(args), fmt, ap);
+	va_end(ap);
+	assert_true(n > 0 && (size_t)n < sizeof(args));
+	return cli(f, "gemeente-heerlen", args);
+}
+
 static wn_request_params params(const char *to, const char *bsn, const char *category,
 				const char *ground)
 {
@@ -1329,11 +1342,29 @@ static void test_r07_recipients_household_changes(void **state)
 	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM audit_log WHERE "
 			     "type='case.person.add' AND json_extract(entry, '$.case')='%s'",
 			     case_main), 0);
+	/* the household was told before the case opened, each of the five */
+	char today[DATE_LEN + 1];
+	date_today_plus(0, today);
+	assert_int_equal(wn_case_informed(g, case_main, "before", today, "in_person", NULL, &ACTOR),
+			 0);
+	assert_int_equal(cli_fmt(f, "case informed --case %s --show", case_main), 0);
+	assert_true(cli_out_has(f, "5 of the 5 people"));
 	/* a birth: the baby is a member from now on */
 	assert_int_equal(wn_case_person_add_consent(g, case_main, baby, "birth", consent_baby,
 						    &ACTOR), 0);
 	assert_int_equal(wn_case_person_add_consent(g, case_main, baby, "birth", consent_baby,
 						    &ACTOR), WN_EINVAL);
+	/* and not yet told of the case: the household's record is not the baby's */
+	assert_int_equal(cli_fmt(f, "case informed --case %s --show", case_main), 1);
+	assert_true(cli_out_has(f, "5 of the 6 people"));
+	assert_int_equal(cli_fmt(f, "case informed --case %s --show --bsn %s", case_main,
+			     baby), 1);
+	assert_true(cli_out_has(f, "not recorded as told"));
+	assert_int_equal(cli_fmt(f, "case informed --case %s --bsn %s --moment after --on %s"
+			     " --how post --reason 'Geboren na de start van het plan'", case_main,
+			     baby, today), 0);
+	assert_int_equal(cli_fmt(f, "case informed --case %s --show", case_main), 0);
+	assert_true(cli_out_has(f, "6 of the 6 people"));
 	wn_request_params p = params("radar", baby, "leefgebied.huisvesting", "vital_interest");
 	assert_int_equal(request_rc(f, GEMEENTE, &p, &r, NULL), 0);
 	expect_outcome(r, "not_known", NULL);

@@ -243,6 +243,15 @@ static void test_r22_join_without_declaration_refused(void **state)
 	assert_int_equal(cli(f, "weller", "member join bad-address.json"), 2);
 	assert_true(cli_err_has(f, "address"));
 	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM proposals"), 0);
+	/* its operator looks before joining: the broker is reached and says why
+	 * it answers nothing; looking is no breach */
+	static const char events[] = "SELECT COALESCE(SUM(count), 0) FROM security_events WHERE"
+				     " peer = 'weller'";
+	long before = dbq(f, "data/broker.db", events);
+	assert_int_equal(cli(f, "weller", "health"), 1);
+	assert_true(cli_out_has(f, "refusing this node"));
+	assert_true(cli_out_has(f, "member join"));
+	assert_int_equal(dbq(f, "data/broker.db", events), before);
 }
 
 static void test_r22_join_approved_unanimously(void **state)
@@ -266,6 +275,8 @@ static void test_r22_join_approved_unanimously(void **state)
 	assert_true(cli_out_has(f, ", at tls+tcp://127.0.0.1:")); /* where it will be reached */
 	assert_int_equal(cli(f, "broker", "admin status"), 0);
 	assert_true(cli_out_has(f, "pending approval"));
+	assert_int_equal(cli(f, "weller", "health"), 1); /* pending, not down */
+	assert_true(cli_out_has(f, "is open"));
 	assert_int_equal(vote(f, GEMEENTE, id, 1), 0);
 	assert_int_equal(vote(f, RADAR, id, 1), 0);
 	assert_int_equal(vote(f, ALCANDER, id, 1), 0);
@@ -311,6 +322,33 @@ static void test_r22_join_rejected_by_one_under_unanimous(void **state)
 	assert_int_equal(vote(f, ALCANDER, id, 1), WN_ESTATE); /* decided */
 	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM partners WHERE id ="
 			     " 'mee-zuid-limburg'"), 0);
+}
+
+/* Under Heerlen's rule the covenant changes only when every partner agrees
+ * (17.2): the municipality cannot end a membership alone, it proposes it. */
+static void test_r23_municipality_end_is_proposed_under_unanimous(void **state)
+{
+	struct fed *f = *state;
+	char id[WN_ID_LEN + 1], st[16];
+	assert_int_equal(cli(f, "gemeente-heerlen", "member end alcander --reason 'afspraken niet "
+			     "nagekomen, na overleg'"), 0);
+	assert_true(cli_out_has(f, "proposal"));
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM partners WHERE id ="
+			     " 'alcander' AND status = 'active'"), 1);
+	proposal_of(f, "alcander", id);
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM proposals WHERE id = '%s'"
+			     " AND kind = 'exit' AND rule = 'unanimous' AND proposed_by ="
+			     " 'gemeente-heerlen' AND status = 'open'", id), 1);
+	assert_int_equal(cli(f, "gemeente-heerlen", "member end alcander --reason 'afspraken niet "
+			     "nagekomen, na overleg'"), 1);
+	assert_true(cli_err_has(f, "proposed already"));
+	/* the partner it is about does not vote; one other member's no decides */
+	assert_int_equal(vote(f, ALCANDER, id, 1), WN_EDENIED);
+	assert_int_equal(vote(f, RADAR, id, 0), 0);
+	proposal_status(f, id, st, sizeof(st));
+	assert_string_equal(st, "rejected");
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM partners WHERE id ="
+			     " 'alcander' AND status = 'active'"), 1);
 }
 
 /* ---- r24: the policy changes by agreement ------------------------------- */
@@ -1074,6 +1112,7 @@ int main(void)
 		cmocka_unit_test(test_r22_join_without_declaration_refused),
 		cmocka_unit_test(test_r22_join_approved_unanimously),
 		cmocka_unit_test(test_r22_join_rejected_by_one_under_unanimous),
+		cmocka_unit_test(test_r23_municipality_end_is_proposed_under_unanimous),
 		cmocka_unit_test(test_r24_policy_change_lacking_approval_refused),
 		cmocka_unit_test(test_r22_suspension_does_not_bypass_a_vote),
 		cmocka_unit_test(test_r24_policy_change_adopted_whole_or_not_at_all),

@@ -1018,11 +1018,32 @@ static void test_r09_legal_obligation_household_informed_of_case(void **state)
 			     0);
 	assert_int_equal(wn_case_informed(g, case_main, "after", today, "in_person",
 					  "Vooraf melden bracht het kind in gevaar", &ACTOR), 0);
+	/* recorded for each of the two people of the household, by commitment */
 	assert_int_equal(dbq(f, node_db("gemeente-heerlen"), "SELECT COUNT(*) FROM case_informed "
 			     "WHERE case_id='%s' AND moment='after' AND how='in_person' AND reason "
-			     "LIKE 'Vooraf%%'", case_main), 1);
+			     "LIKE 'Vooraf%%' AND length(person)=64", case_main), 2);
+	char *text = NULL;
+	assert_int_equal(wn_case_informed_show(g, case_main, NULL, &ACTOR, &text), 0);
+	json_t *shown = json_loads(text, 0, NULL);
+	assert_int_equal(json_integer_value(json_object_get(shown, "told")), 2);
+	assert_int_equal(json_integer_value(json_object_get(shown, "not_told")), 0);
+	json_decref(shown);
+	free(text);
+	/* one person's record put right; someone outside the household has none */
+	assert_int_equal(wn_case_person_informed(g, case_main, BSN_A, "before", today, "phone",
+						 NULL, &ACTOR), 0);
+	assert_int_equal(wn_case_person_informed(g, case_main, BSN_B, "before", today,
+						 "phone", NULL, &ACTOR), WN_ENOTINCASE);
+	assert_int_equal(wn_case_informed_show(g, case_main, BSN_A, &ACTOR, &text), 0);
+	shown = json_loads(text, 0, NULL);
+	assert_true(json_is_true(json_object_get(json_object_get(shown, "person"), "told")));
+	assert_string_equal(json_string_value(json_object_get(json_object_get(shown, "person"),
+							      "how")), "phone");
+	json_decref(shown);
+	free(text);
+	/* each record is a ledger entry: the household's, then the one person's */
 	assert_int_equal(dbq(f, node_db("gemeente-heerlen"), "SELECT COUNT(*) FROM ledger WHERE "
-			     "type='case.informed' AND msg_id='%s'", case_main), 1);
+			     "type='case.informed' AND msg_id='%s'", case_main), 2);
 	wn_client_close(g);
 	wn_client_close(x);
 }
