@@ -394,13 +394,15 @@ int broker_handle_message(void *arg, const struct rpc_peer *conn, const void *re
 		int code = ce ? ce : WN_EREVOKED;
 		snprintf(err, sizeof(err), "partner '%s' may not send: it is %s", from,
 			 registry_status(p));
-		if (ce == WN_EEXPIRED && strcmp(envelope_str(env, "type"), "directory.get") == 0 &&
+		const char *t = envelope_str(env, "type");
+		if ((strcmp(t, "directory.get") == 0 || strcmp(t, "health") == 0) &&
 		    replay_check(b->replay, envelope_str(env, "id"), envelope_ts(env),
 				 b->skew_ms) == 0) {
-			/* a lapsed member's node, polling with no directory to verify
-			 * an answer by: told why, so that it offers its renewal. The
-			 * lapse is on record once, when it was found; the polls are
-			 * not refusals of a stranger. */
+			/* the node of a member that lapsed, was suspended, ended or
+			 * was revoked, polling or asked by its operator: told why (a
+			 * lapsed one offers its renewal then). The change is on record
+			 * once, when it was made or found; these routine messages are
+			 * not attempts to act, and each is answered with nothing. */
 			handled_code = code;
 			rc = broker_answer_candidate(b, env, code, err, resp, resplen);
 		} else {

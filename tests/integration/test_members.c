@@ -419,6 +419,14 @@ static void test_r22_suspension_does_not_bypass_a_vote(void **state)
 	assert_int_equal(wait_status_everywhere(f, "xonar", "suspended", XONAR), 0);
 	proposal_status(f, id, st, sizeof(st));
 	assert_string_equal(st, "open"); /* xonar is still a member: its vote is still needed */
+	/* its operator is told why the broker answers nothing; asking is no breach */
+	static const char events[] = "SELECT COALESCE(SUM(count), 0) FROM security_events WHERE"
+				     " peer = 'xonar'";
+	long before = dbq(f, "data/broker.db", events);
+	assert_int_equal(cli(f, "xonar", "health"), 1);
+	assert_true(cli_out_has(f, "REFUSED"));
+	assert_true(cli_out_has(f, "suspended"));
+	assert_int_equal(dbq(f, "data/broker.db", events), before);
 	assert_int_equal(cli(f, "broker", "admin resume xonar --reason 'onderzoek afgerond'"), 0);
 	assert_int_equal(wait_status_everywhere(f, "xonar", "active", NNODES), 0);
 	assert_int_equal(vote(f, XONAR, id, 0), 0);
