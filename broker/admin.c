@@ -2,7 +2,8 @@
  * admin.c — the broker operator's local socket (ipc://, mode 0600): the
  * partners and their status, pending approvals, every node's health,
  * certificate and CRL expiry, suspending, resuming and revoking a partner,
- * reloading the CA and CRL, and the breach register. Requests are JSON
+ * reloading the CA and CRL, the breach register, and a consistent copy of the
+ * broker's database. Requests are JSON
  * objects {"op", "operator", ...}; answers {"ok": true, ...} or {"error",
  * "message"}. Every change is in the audit log with the operator's name.
  */
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "wijknet.h"
 #include "breaches.h"
@@ -17,6 +19,7 @@
 #include "error.h"
 #include "context.h"
 #include "envelope.h"
+#include "fileio.h"
 #include "ids.h"
 #include "log.h"
 #include "policy.h"
@@ -197,6 +200,53 @@ static void admin_who(const struct rpc_peer *conn, const json_t *rq, char *by, s
 		 pw != NULL ? pw->pw_name : "?");
 }
 
+/* A copy of the broker's database, one moment of it (SQLite's online backup;
+ * a plain copy of a running database misses what waits in its -wal file):
+ * DIR/ID.db, 0600. The broker's key and certificate are files of its own,
+ * kept by the operator. */
+static int admin_backup(struct broker *b, const json_t *rq, const char *by, json_t *out,
+			char *err, size_t errcap)
+{
+	const char *dir = req_str(rq, "dir");
+	int64_t entries = 0;
+	int made = 0, rc = 0;
+	if (dir == NULL || dir[0] != '/' || strlen(dir) > 1024) {
+		snprintf(err, errcap, "field 'dir': an absolute path (the broker's own)");
+		return WN_EINVAL;
+	}
+	size_t cap = strlen(dir) + strlen(b->ident->id) + 8;
+	char *path = malloc(cap);
+	if (path == NULL)
+		return WN_ENOMEM;
+	snprintf(path, cap, "%s/%s.db", dir, b->ident->id);
+	if (file_exists(path)) {
+		snprintf(err, errcap, "%s: a backup is there already; choose another directory", dir);
+		rc = WN_EEXISTS;
+	}
+	if (rc == 0)
+		rc = file_make_backup_dir(dir, &made, err, errcap);
+	if (rc == 0)
+		rc = db_backup_to(b->db, path, "SELECT COUNT(*) FROM audit_log", &entries, err,
+				  errcap);
+	if (rc == 0 && file_make_private(path) != 0) {
+		snprintf(err, errcap, "%s: cannot make the copy the owner's alone", path);
+		rc = WN_EIO;
+	}
+	if (rc == 0) {
+		log_emit(WN_LOG_INFO, "backup_made", json_pack("{s:s,s:I,s:s}", "database", path,
+							      "audit_entries", (json_int_t)entries,
+							      "by", by));
+		json_object_set_new(out, "database", json_string(path));
+		json_object_set_new(out, "audit_entries", json_integer((json_int_t)entries));
+	} else if (rc != WN_EEXISTS) { /* nothing half-made is left */
+		remove(path);
+		if (made)
+			rmdir(dir);
+	}
+	free(path);
+	return rc;
+}
+
 static int admin_run(struct broker *b, const struct rpc_peer *conn, const json_t *rq, json_t *out,
 		     char *err, size_t errcap)
 {
@@ -223,6 +273,8 @@ static int admin_run(struct broker *b, const struct rpc_peer *conn, const json_t
 	}
 	if (strncmp(op, "breaches.", 9) == 0)
 		return admin_breaches(b, rq, op, by, out, err, errcap);
+	if (strcmp(op, "backup") == 0)
+		return admin_backup(b, rq, by, out, err, errcap);
 	snprintf(err, errcap, "unknown operation '%s'", op);
 	return WN_EINVAL;
 }

@@ -45,6 +45,39 @@ int db_is_duplicate(db *d)
 	return x == SQLITE_CONSTRAINT_UNIQUE || x == SQLITE_CONSTRAINT_PRIMARYKEY;
 }
 
+int db_backup_to(db *d, const char *path, const char *count_sql, int64_t *count, char *err,
+		 size_t errcap)
+{
+	sqlite3 *dst = NULL;
+	sqlite3_stmt *st = NULL;
+	int rc = WN_EDB;
+	if (sqlite3_open_v2(path, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+	    SQLITE_OK) {
+		snprintf(err, errcap, "%s: cannot make the copy", path);
+		sqlite3_close(dst);
+		return WN_EIO;
+	}
+	db_lock(d);
+	sqlite3_backup *b = sqlite3_backup_init(dst, "main", db_handle(d), "main");
+	if (b != NULL && sqlite3_backup_step(b, -1) == SQLITE_DONE)
+		rc = 0;
+	if (b != NULL && sqlite3_backup_finish(b) != SQLITE_OK)
+		rc = WN_EDB;
+	db_unlock(d);
+	if (rc == 0 && count_sql != NULL) {
+		if (sqlite3_prepare_v2(dst, count_sql, -1, &st, NULL) != SQLITE_OK ||
+		    sqlite3_step(st) != SQLITE_ROW)
+			rc = WN_EDB;
+		else
+			*count = sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+	}
+	if (rc != 0)
+		snprintf(err, errcap, "%s: the copy failed: %s", path, sqlite3_errmsg(dst));
+	sqlite3_close(dst);
+	return rc;
+}
+
 int db_schema_version(db *d, int *out)
 {
 	sqlite3_stmt *st = NULL;

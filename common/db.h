@@ -57,6 +57,13 @@ int db_is_duplicate(db *d);
 /* Current schema version (0 for a new file). */
 int db_schema_version(db *d, int *out);
 
+/* Copies the database into a new file at path (SQLite's online backup)
+ * under the connection's lock: writers wait, so the copy is one moment of
+ * the database. If count_sql is given, *count is what it gives in the copy
+ * itself. On failure err says why and the caller removes path. */
+int db_backup_to(db *d, const char *path, const char *count_sql, int64_t *count, char *err,
+		 size_t errcap);
+
 
 
 /* ---- group commit --------------------------------------------------- */

@@ -195,3 +195,22 @@ int file_make_parent_dirs(const char *path, unsigned mode, char *err, size_t err
 	free(dir);
 	return rc;
 }
+
+int file_make_backup_dir(const char *dir, int *made, char *err, size_t errcap)
+{
+	struct stat st;
+	if (stat(dir, &st) == 0) {
+		if (S_ISDIR(st.st_mode))
+			return 0;
+		snprintf(err, errcap, "%s: not a directory", dir);
+		return WN_EINVAL;
+	}
+	if (mkdir(dir, 0700) == 0) {
+		*made = 1;
+		return 0;
+	}
+	snprintf(err, errcap, "%s: cannot make the directory: %s%s", dir, strerror(errno),
+		 errno == ENOENT ? " (only its last part is made: does the path above it exist?)"
+				 : "");
+	return errno == ENOENT || errno == ENOTDIR ? WN_EINVAL : WN_EIO;
+}

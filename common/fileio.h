@@ -42,4 +42,10 @@ int file_make_private(const char *path);
  * database is opened, so that none is made open, and after. */
 int file_make_database_private(const char *db_path);
 
+/* A backup's directory: made (0700) when only it is missing, so that a
+ * mistyped path is said rather than built. *made is set when this call made
+ * it. WN_EINVAL (err says why) when it is not a directory or the path above
+ * it does not exist. */
+int file_make_backup_dir(const char *dir, int *made, char *err, size_t errcap);
+
 #endif

@@ -27,6 +27,7 @@ int cli_admin_usage(void)
 		"usage: wijknet --config BROKER.json admin status|partners [--json]\n"
 		"       wijknet --config BROKER.json admin suspend|resume|revoke PARTNER --reason TEXT\n"
 		"       wijknet --config BROKER.json admin reload\n"
+		"       wijknet --config BROKER.json admin backup --out DIR\n"
 		"       wijknet --config BROKER.json breaches list [--json]\n"
 		"       wijknet --config BROKER.json breaches show ID\n"
 		"       wijknet --config BROKER.json breaches assess ID --risk none|risk|high --text T\n"
@@ -46,8 +47,16 @@ static const char *admin_operator(void)
 	return pw ? pw->pw_name : "unknown";
 }
 
+/* 1 when key names a moment the broker gives in epoch milliseconds. */
+static int admin_time_key(const char *k)
+{
+	size_t n = strlen(k);
+	return (n > 3 && strcmp(k + n - 3, "_at") == 0) || strcmp(k, "first_seen") == 0 ||
+	       strcmp(k, "last_seen") == 0 || strcmp(k, "due") == 0;
+}
+
 /* One "key value" line per member, an object's members indented below its
- * key. */
+ * key; moments as dates (--json keeps the milliseconds). */
 static void admin_print_fields(const json_t *o, int indent)
 {
 	const char *k;
@@ -56,6 +65,12 @@ static void admin_print_fields(const json_t *o, int indent)
 		if (json_is_object(x) && json_object_size(x) > 0) {
 			printf("%*s%s\n", indent, "", k);
 			admin_print_fields(x, indent + 2);
+			continue;
+		}
+		if (json_is_integer(x) && admin_time_key(k) && json_integer_value(x) > 0) {
+			char when[DATE_TIME_LEN + 1];
+			date_time_of_ms((int64_t)json_integer_value(x), when);
+			printf("%*s%-*s %s\n", indent, "", 24 - indent > 8 ? 24 - indent : 8, k, when);
 			continue;
 		}
 		char *v = json_is_string(x) ? NULL : json_dumps(x, JSON_COMPACT | JSON_ENCODE_ANY);
@@ -234,11 +249,27 @@ static int admin_request(const char *cmd, int argc, char **argv, const char **ur
 		}
 		if (done)
 			continue;
-		if ((v = cli_opt(argc, argv, &i, "--admin")) != NULL)
+		if ((v = cli_opt(argc, argv, &i, "--admin")) != NULL) {
 			*url = v;
-		else if (strcmp(argv[i], "--json") == 0)
+		} else if ((v = cli_opt(argc, argv, &i, "--out")) != NULL) {
+			/* the broker writes it: a path as the broker sees it */
+			char *abs = v[0] == '/' ? strdup(v) : realpath(".", NULL);
+			if (abs != NULL && v[0] != '/') {
+				char *joined = malloc(strlen(abs) + strlen(v) + 2);
+				if (joined != NULL)
+					sprintf(joined, "%s/%s", abs, v);
+				free(abs);
+				abs = joined;
+			}
+			if (abs == NULL) {
+				json_decref(req);
+				return CLI_FAILURE;
+			}
+			json_object_set_new(req, "dir", json_string(abs));
+			free(abs);
+		} else if (strcmp(argv[i], "--json") == 0) {
 			*json = 1;
-		else if (argv[i][0] != '-' && strcmp(cmd, "breaches") == 0) {
+		} else if (argv[i][0] != '-' && strcmp(cmd, "breaches") == 0) {
 			long long id = 0;
 			int rc = cli_int(cmd, "the entry's id", argv[i], 1, LLONG_MAX, &id);
 			if (rc != 0) {
@@ -246,9 +277,9 @@ static int admin_request(const char *cmd, int argc, char **argv, const char **ur
 				return rc;
 			}
 			json_object_set_new(req, "id", json_integer((json_int_t)id));
-		} else if (argv[i][0] != '-')
+		} else if (argv[i][0] != '-') {
 			json_object_set_new(req, "partner", json_string(argv[i]));
-		else {
+		} else {
 			json_decref(req);
 			return cli_unknown_option(cmd, argv[i]);
 		}

@@ -28,66 +28,11 @@ static const struct schema_field backup_fields[] = {
 	{ NULL, 0, 0, 0 },
 };
 
-/* Copies the database into path under the connection's lock: the group
- * commit waits, so the copy is one moment of the database. *entries: the
- * ledger entries the copy holds, counted in the copy itself. */
-static int backup_database(struct node *n, const char *path, uint64_t *entries, char *err,
-			   size_t errcap)
-{
-	sqlite3 *dst = NULL;
-	int rc = WN_EDB;
-	if (sqlite3_open_v2(path, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
-	    SQLITE_OK) {
-		snprintf(err, errcap, "%s: cannot make the copy", path);
-		sqlite3_close(dst);
-		return WN_EIO;
-	}
-	db_lock(n->db);
-	sqlite3_backup *b = sqlite3_backup_init(dst, "main", db_handle(n->db), "main");
-	if (b != NULL && sqlite3_backup_step(b, -1) == SQLITE_DONE)
-		rc = 0;
-	if (b != NULL && sqlite3_backup_finish(b) != SQLITE_OK)
-		rc = WN_EDB;
-	db_unlock(n->db);
-	sqlite3_stmt *st = NULL;
-	if (rc == 0 && (sqlite3_prepare_v2(dst, "SELECT COUNT(*) FROM ledger", -1, &st, NULL) !=
-				SQLITE_OK || sqlite3_step(st) != SQLITE_ROW))
-		rc = WN_EDB;
-	if (rc == 0)
-		*entries = (uint64_t)sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	if (rc != 0)
-		snprintf(err, errcap, "%s: the copy failed: %s", path, sqlite3_errmsg(dst));
-	sqlite3_close(dst);
-	return rc;
-}
-
-/* The backup's directory: made (0700) when only it is missing, so that a
- * mistyped path is said rather than built. *made when this call made it. */
-static int backup_make_dir(const char *dir, int *made, char *err, size_t errcap)
-{
-	struct stat st;
-	if (stat(dir, &st) == 0) {
-		if (S_ISDIR(st.st_mode))
-			return 0;
-		snprintf(err, errcap, "%s: not a directory", dir);
-		return WN_EINVAL;
-	}
-	if (mkdir(dir, 0700) == 0) {
-		*made = 1;
-		return 0;
-	}
-	snprintf(err, errcap, "%s: cannot make the directory: %s%s", dir, strerror(errno),
-		 errno == ENOENT ? " (only its last part is made: does the path above it exist?)"
-				 : "");
-	return errno == ENOENT || errno == ENOTDIR ? WN_EINVAL : WN_EIO;
-}
-
 json_t *local_backup(struct node *n, json_t *rq)
 {
 	char err[512] = "", *db = NULL, *keys = NULL, *kbuf = NULL;
 	size_t klen = 0;
-	uint64_t entries = 0;
+	int64_t entries = 0;
 	int rc = schema_check(rq, backup_fields, err, sizeof(err));
 	const char *dir = json_string_value(json_object_get(rq, "dir"));
 	if (rc == 0 && dir[0] != '/')
@@ -108,9 +53,10 @@ json_t *local_backup(struct node *n, json_t *rq)
 	}
 	int made = 0;
 	if (rc == 0)
-		rc = backup_make_dir(dir, &made, err, sizeof(err));
+		rc = file_make_backup_dir(dir, &made, err, sizeof(err));
 	if (rc == 0)
-		rc = backup_database(n, db, &entries, err, sizeof(err));
+		rc = db_backup_to(n->db, db, "SELECT COUNT(*) FROM ledger", &entries, err,
+				  sizeof(err));
 	if (rc == 0 && (rc = file_read_all(n->keys_path, 4096, &kbuf, &klen)) == 0)
 		rc = file_write_private(keys, kbuf, klen);
 	if (kbuf != NULL)

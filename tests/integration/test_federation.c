@@ -895,6 +895,17 @@ static void test_r20_integrity_backup_restore_behind_witness_refused(void **stat
 			       "test \"$(stat -c %%a bk/radar.db.keys)\" = 600 && "
 			       "cmp -s bk/radar.db.keys data/radar.db.keys"), 0);
 	assert_int_equal(cli(f, "radar", "audit verify --db bk/radar.db"), 0);
+	/* the broker's operator copies its database the same way, not with cp */
+	assert_int_equal(cli(f, "broker", "admin backup --out bbk"), 0);
+	snprintf(said, sizeof(said), "%ld", dbq(f, "bbk/broker.db", "SELECT COUNT(*) FROM audit_log"));
+	assert_true(cli_out_has(f, "audit_entries"));
+	assert_true(cli_out_has(f, said));
+	assert_int_equal(fed_sh(f, "test \"$(stat -c %%a bbk/broker.db)\" = 600"), 0);
+	assert_int_equal(cli(f, "broker", "audit verify --db bbk/broker.db --cert ca/broker.crt"), 0);
+	assert_int_equal(cli(f, "broker", "admin backup --out bbk"), 1); /* not over a backup */
+	assert_true(cli_err_has(f, "already"));
+	assert_int_equal(cli(f, "broker", "admin backup --out nosuch/bbk"), 2);
+	assert_true(cli_err_has(f, "does the path above it exist"));
 	assert_int_not_equal(cli(f, "radar", "backup --out bk"), 0); /* not over a backup */
 	/* a mistyped path is said, not built: only the last directory is made */
 	assert_int_equal(cli(f, "radar", "backup --out nosuch/bk"), 2);
