@@ -968,6 +968,11 @@ json_t *broker_member_proposals(struct broker *b)
 				json_object_set(e, "clusters", json_object_get(body, "clusters"));
 			} else if (e != NULL && doc != NULL) {
 				json_object_set(e, "document", doc);
+				/* what an open policy change would change, as the members
+				 * vote on it (decided ones: the document says what was) */
+				if (strcmp(kind, "policy") == 0 &&
+				    strcmp((const char *)sqlite3_column_text(st, 4), "open") == 0)
+					json_object_set_new(e, "changes", policy_changes(b, doc));
 			}
 			json_decref(doc);
 			json_array_append_new(list, e);
@@ -1040,6 +1045,40 @@ static int policy_check_max_partners(struct broker *b, const json_t *doc, char *
 	return 0;
 }
 
+/* A shorter max_consent_days puts the consents registered for longer out of
+ * force once adopted: the proposer and the voters are told how many. */
+static void policy_warn_consents(struct broker *b, const json_t *doc, json_t *out)
+{
+	char today[DATE_LEN + 1], n[24];
+	int64_t count = 0;
+	json_int_t max = json_integer_value(json_object_get(doc, "max_consent_days"));
+	pthread_mutex_lock(&b->policy_lock);
+	int shorter = max > 0 && max < b->max_consent_days;
+	pthread_mutex_unlock(&b->policy_lock);
+	if (!shorter || out == NULL)
+		return;
+	date_today_plus(0, today);
+	snprintf(n, sizeof(n), "%lld", (long long)max);
+	sqlite3_stmt *st = NULL;
+	db_lock(b->db);
+	if (db_prepare(b->db, "SELECT COUNT(*) FROM consents WHERE status = 'active' AND"
+			      " valid_until >= ?1 AND julianday(valid_until) -"
+			      " julianday(valid_from) > ?2", &st) == 0) {
+		sqlite3_bind_text(st, 1, today, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			count = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_finalize(st);
+	db_unlock(b->db);
+	if (count > 0)
+		json_object_set_new(out, "warning",
+				    json_sprintf("%lld consent(s) in force run longer than %s days: "
+						 "once adopted they are no longer in force, and "
+						 "their holders ask the clients again",
+						 (long long)count, n));
+}
+
 static int policy_propose(struct broker *b, const struct broker_request *rq, const json_t *body,
 			  json_t **reply, char *err, size_t errcap)
 {
@@ -1073,14 +1112,19 @@ static int policy_propose(struct broker *b, const struct broker_request *rq, con
 			 "decide it first", p.subject);
 		rc = WN_EEXISTS;
 	}
+	json_t *changes = rc == 0 ? policy_changes(b, p.doc) : NULL;
 	if (rc == 0)
 		rc = member_propose(b, &p, rq->from->id, rq->env, &status, err, errcap);
 	pthread_mutex_unlock(&b->member_lock);
+	json_t *out = rc == 0 ? json_pack("{s:s,s:s,s:s,s:O}", "proposal", p.id, "status", status,
+					  "partner", p.subject, "changes",
+					  changes ? changes : json_null())
+			      : NULL;
 	if (rc == 0)
-		rc = broker_reply(b, rq, "member.status",
-				  json_pack("{s:s,s:s,s:s}", "proposal", p.id, "status", status,
-					    "partner", p.subject),
-				  reply);
+		policy_warn_consents(b, p.doc, out);
+	if (rc == 0)
+		rc = broker_reply(b, rq, "member.status", out, reply);
+	json_decref(changes);
 	proposal_clear(&p);
 	return rc;
 }

@@ -280,6 +280,35 @@ int policy_merge(struct broker *b, const json_t *change, json_t **out, char *err
 	return 0;
 }
 
+json_t *policy_changes(struct broker *b, const json_t *doc)
+{
+	json_t *now = policy_current(b), *out = json_object(), *v;
+	const char *key;
+	if (now == NULL || out == NULL) {
+		json_decref(now);
+		json_decref(out);
+		return NULL;
+	}
+	json_object_del(now, "version");
+	/* the keys of both sides, each once */
+	json_t *keys = json_deep_copy(now);
+	json_object_update(keys, (json_t *)doc);
+	json_object_foreach(keys, key, v) {
+		json_t *from = json_object_get(now, key), *to = json_object_get(doc, key);
+		if (strcmp(key, "version") == 0 || json_equal(from, to))
+			continue;
+		json_t *c = json_object();
+		if (from != NULL)
+			json_object_set(c, "from", from);
+		if (to != NULL)
+			json_object_set(c, "to", to);
+		json_object_set_new(out, key, c);
+	}
+	json_decref(keys);
+	json_decref(now);
+	return out;
+}
+
 int policy_check_partners(struct broker *b, const json_t *doc, char *err, size_t errcap)
 {
 	const char *id;

@@ -45,6 +45,11 @@ int policy_validate(const json_t *doc, char *err, size_t errcap);
  * WN_EINVAL when it changes nothing. *out: json_decref(). */
 int policy_merge(struct broker *b, const json_t *change, json_t **out, char *err, size_t errcap);
 
+/* What doc changes against the policy in force: {key: {from?, to?}} for each
+ * top-level key whose value differs (a key absent on one side has no from or
+ * to there); the version aside. NULL when out of memory. */
+json_t *policy_changes(struct broker *b, const json_t *doc);
+
 /* Whether every partner the policy's clusters name is in the registry:
  * 0 or WN_EUNKNOWN_PARTNER with err saying which. */
 int policy_check_partners(struct broker *b, const json_t *doc, char *err, size_t errcap);

@@ -923,7 +923,9 @@ int wn_member_end(wn_client *c, const wn_actor *actor, const char *partner, cons
  * case_retention_days, notice_days, retention_days, clusters, data_sets; null
  * takes one back to its default); keys it leaves out keep their value. The
  * whole result is adopted as the next version once the members approve it
- * under the rule in force. *json_out: {proposal, status, partner}.
+ * under the rule in force. *json_out: {proposal, status, partner, changes:
+ * {key: {from?, to?}}, warning? (a shorter max_consent_days: how many
+ * consents in force would lapse)}.
  * Errors: WN_EJSON (policy_json is not a JSON object), WN_ESCHEMA, WN_ECLUSTER,
  * WN_EINVAL (it changes nothing), WN_EDENIED (an incidental partner proposes),
  * WN_EEXISTS (another policy change is open: one at a time), WN_ETRANSPORT. */

@@ -30,6 +30,23 @@ int cli_member_usage(void)
 }
 
 /* Prints a result: JSON as is, or one line per field of a flat object. */
+/* What a policy change changes, one key a line: "key: from -> to". */
+static void member_print_changes(const json_t *changes)
+{
+	const char *k;
+	json_t *c;
+	json_object_foreach((json_t *)changes, k, c) {
+		char *from = json_dumps(json_object_get(c, "from"), JSON_COMPACT | JSON_SORT_KEYS |
+					JSON_ENCODE_ANY);
+		char *to = json_dumps(json_object_get(c, "to"), JSON_COMPACT | JSON_SORT_KEYS |
+				      JSON_ENCODE_ANY);
+		printf("  changes %s: %s -> %s\n", k, from ? from : "(default)",
+		       to ? to : "(default)");
+		free(from);
+		free(to);
+	}
+}
+
 static void member_print(const char *json, int as_json)
 {
 	json_t *v = json_loads(json, 0, NULL);
@@ -42,6 +59,10 @@ static void member_print(const char *json, int as_json)
 	json_t *x;
 	json_object_foreach(v, k, x) {
 		size_t kl = strlen(k);
+		if (strcmp(k, "changes") == 0 && json_is_object(x)) {
+			member_print_changes(x);
+			continue;
+		}
 		if (json_is_integer(x) && kl > 3 && strcmp(k + kl - 3, "_at") == 0) {
 			char when[DATE_TIME_LEN + 1];
 			date_time_of_ms((int64_t)json_integer_value(x), when);
@@ -61,11 +82,14 @@ static void member_print_candidate(const json_t *e)
 {
 	const json_t *d = json_object_get(e, "declaration");
 	const json_t *doc = json_object_get(e, "document");
-	if (d == NULL && json_is_object(doc) &&
-	    strcmp(json_string_value(json_object_get(e, "kind")), "policy") == 0) {
-		/* what a policy proposal changes, as the members vote on it */
+	if (d == NULL && json_is_object(json_object_get(e, "changes"))) {
+		/* what an open policy proposal changes, as the members vote on it */
+		member_print_changes(json_object_get(e, "changes"));
+	} else if (d == NULL && json_is_object(doc) &&
+		   strcmp(json_string_value(json_object_get(e, "kind")), "policy") == 0) {
+		/* a decided one: the policy it made */
 		char *text = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
-		printf("  changes: %s\n", text ? text : "?");
+		printf("  policy: %s\n", text ? text : "?");
 		free(text);
 	}
 	if (d == NULL)

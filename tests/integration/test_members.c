@@ -812,11 +812,27 @@ static void test_r24_decision_not_stored_is_counted_again(void **state)
 	char id[WN_ID_LEN + 1], st[16], *out = NULL;
 	dbexec(f, "data/broker.db", "CREATE TRIGGER wn_test_fail BEFORE UPDATE OF status ON"
 	       " proposals WHEN NEW.status != 'open' BEGIN SELECT RAISE(ABORT, 'injected'); END;");
+	/* a consent in force for 400 days would lapse under the shorter maximum:
+	 * the proposer is told, before anyone votes */
+	dbexec(f, "data/broker.db", "INSERT INTO consents (id, registered_by, version, status,"
+	       " valid_from, valid_until, registered_at) VALUES (printf('%.32d', 7), 'radar',"
+	       " printf('%.64d', 7), 'active', date('now', '-200 days'), date('now', '+200 days'),"
+	       " 0)");
 	wn_client *c = client_of(f, GEMEENTE);
 	assert_int_equal(wn_policy_propose(c, &coordinator, "{\"max_consent_days\": 300}", &out),
 			 0);
+	assert_non_null(strstr(out, "no longer in force"));
+	json_t *said = json_loads(out, 0, NULL), *change;
+	change = json_object_get(json_object_get(said, "changes"), "max_consent_days");
+	assert_int_equal(json_integer_value(json_object_get(change, "from")), 365);
+	assert_int_equal(json_integer_value(json_object_get(change, "to")), 300);
+	assert_int_equal(json_object_size(json_object_get(said, "changes")), 1);
+	json_decref(said);
 	free(out);
 	wn_client_close(c);
+	/* the members see what it changes, not the whole policy */
+	assert_int_equal(cli(f, "radar", "member list"), 0);
+	assert_true(cli_out_has(f, "changes max_consent_days: 365 -> 300"));
 	proposal_of(f, "policy-v5", id);
 	assert_int_equal(vote(f, RADAR, id, 1), 0); /* the deciding vote is taken */
 	proposal_status(f, id, st, sizeof(st));
