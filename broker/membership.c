@@ -468,6 +468,18 @@ static int member_check_join(struct broker *b, const json_t *env, X509 *cert, ch
 			 "tls+tcp://host:port, where the broker reaches the node", address);
 		return WN_ESCHEMA;
 	}
+	/* two partners at one address: the broker would reach one as the other */
+	for (size_t k = 0; k < registry_count(b->reg); k++) {
+		const struct registry_partner *o = registry_at(b->reg, k);
+		int state = atomic_load(&o->state);
+		if (state != PARTNER_ENDED && state != PARTNER_REVOKED &&
+		    strcmp(o->address, address) == 0) {
+			snprintf(err, errcap, "join request: field 'address': %.200s is where the "
+				 "broker reaches '%s' already; give the new node's own address",
+				 address, o->id);
+			return WN_EEXISTS;
+		}
+	}
 	size_t i;
 	json_t *c;
 	if (json_array_size(json_object_get(body, "clusters")) == 0) {
@@ -484,7 +496,6 @@ static int member_check_join(struct broker *b, const json_t *env, X509 *cert, ch
 		}
 	}
 	(void)cert;
-	(void)b;
 	return member_check_declaration(json_object_get(body, "declaration"), err, errcap);
 }
 

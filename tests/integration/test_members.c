@@ -243,6 +243,12 @@ static void test_r22_join_without_declaration_refused(void **state)
 	assert_int_equal(cli(f, "weller", "member join bad-address.json"), 2);
 	assert_true(cli_err_has(f, "address"));
 	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM proposals"), 0);
+	/* another member's address: the broker would reach that member as this one */
+	snprintf(req, sizeof(req), JOIN_REQUEST, fed_port(f, RADAR));
+	assert_int_equal(write_file(f, "taken-address.json", req), 0);
+	assert_int_equal(cli(f, "weller", "member join taken-address.json"), 1);
+	assert_true(cli_err_has(f, "reaches") && cli_err_has(f, "radar"));
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM proposals"), 0);
 	/* its operator looks before joining: the broker is reached and says why
 	 * it answers nothing; looking is no breach */
 	static const char events[] = "SELECT COALESCE(SUM(count), 0) FROM security_events WHERE"
