@@ -260,6 +260,19 @@ static int broker_fail(struct broker *b, const json_t *env, int code, const char
 	return rc;
 }
 
+/* What the node of a partner not (yet) in the registry sends in the normal
+ * course: its directory polls, and its operator's health, status and
+ * withdraw questions. */
+static int broker_candidate_routine(const char *type)
+{
+	static const char *const routine[] = { "directory.get", "health", "member.status",
+					       "member.withdraw", NULL };
+	for (size_t i = 0; type != NULL && routine[i] != NULL; i++)
+		if (strcmp(type, routine[i]) == 0)
+			return 1;
+	return 0;
+}
+
 /* Refuses a candidate's message (not yet admitted, or a join request that
  * does not hold): not a breach; the broker's certificate travels with the
  * answer, since the candidate has no directory to verify it with yet. */
@@ -354,8 +367,7 @@ int broker_handle_message(void *arg, const struct rpc_peer *conn, const void *re
 			rc = envelope_encode(reply, resp, resplen);
 		else if (handled) /* a candidate awaiting the members: no breach */
 			rc = broker_answer_candidate(b, env, rc, err, resp, resplen);
-		else if (rc == 0 && (strcmp(envelope_str(env, "type"), "directory.get") == 0 ||
-				     strcmp(envelope_str(env, "type"), "health") == 0))
+		else if (rc == 0 && broker_candidate_routine(envelope_str(env, "type")))
 			/* a new partner's node, started before its join request (it
 			 * came through mutual TLS with a federation certificate): it
 			 * waits, and its operator looks; neither is a breach, and it

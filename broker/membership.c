@@ -566,6 +566,33 @@ static int member_propose_once(struct broker *b, struct proposal *p, const char 
 	return rc;
 }
 
+/* The candidate takes its open join request back (a wrong address, the
+ * wrong clusters): closed as withdrawn, in the audit log; it may ask again. */
+static int candidate_withdraw(struct broker *b, const json_t *env, const struct proposal *p,
+			      json_t **reply, char *err, size_t errcap)
+{
+	struct decide_row row = { p->id, "withdrawn", "withdrawn by the candidate" };
+	json_t *entry = json_pack("{s:s,s:I,s:s,s:s,s:s,s:s}", "type", "member.decision", "ts",
+				  (json_int_t)time_now_ms(), "proposal", p->id, "kind", p->kind,
+				  "subject", p->subject, "outcome", row.outcome);
+	int64_t idx;
+	char leaf[65];
+	pthread_mutex_lock(&b->member_lock);
+	int rc = entry ? store_audit_with(&b->audit, proposal_close, &row, entry, &idx, leaf)
+		       : WN_ENOMEM;
+	pthread_mutex_unlock(&b->member_lock);
+	json_decref(entry);
+	if (rc == WN_ESTATE)
+		snprintf(err, errcap, "join request %s is %s already: only an open one is "
+			 "withdrawn", p->id, p->status);
+	if (rc != 0)
+		return rc;
+	log_emit(WN_LOG_INFO, "proposal_withdrawn",
+		 json_pack("{s:s,s:s}", "proposal", p->id, "candidate", p->subject));
+	broker_federation_wake(b);
+	return candidate_reply(b, env, p, "withdrawn", reply);
+}
+
 static int candidate_join(struct broker *b, const json_t *env, json_t **reply, char *err,
 			  size_t errcap)
 {
@@ -614,6 +641,8 @@ int broker_handle_candidate(struct broker *b, const json_t *env, int *handled, j
 		rc = candidate_join(b, env, reply, err, errcap);
 	} else if (strcmp(type, "member.status") == 0) {
 		rc = candidate_reply(b, env, &prev, prev.status, reply);
+	} else if (strcmp(type, "member.withdraw") == 0) {
+		rc = candidate_withdraw(b, env, &prev, reply, err, errcap);
 	} else {
 		snprintf(err, errcap, "'%s' is not a member yet: its join request is %s (proposal "
 			 "%s)", from, prev.status, prev.id);

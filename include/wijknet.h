@@ -879,6 +879,13 @@ int wn_member_join(wn_client *c, const char *request_json, char **json_out);
  * Errors: WN_EUNKNOWN_PARTNER, WN_ETRANSPORT. */
 int wn_member_status(wn_client *c, char **json_out);
 
+/* Takes this node's open join request back (a wrong address or clusters):
+ * closed as withdrawn, and a new one may be made. *json_out: {proposal,
+ * status: withdrawn, partner}.
+ * Errors: WN_ESTATE (the request is decided already), WN_EUNKNOWN_PARTNER
+ * (this node never asked), WN_ETRANSPORT. */
+int wn_member_withdraw(wn_client *c, char **json_out);
+
 /* The federation's proposals (open first, with the votes cast), partners
  * with their status (active, notice with end_at, suspended, ended, revoked)
  * and the policy in force: {proposals, partners, policy}.

@@ -18,6 +18,7 @@ int cli_member_usage(void)
 	fprintf(cli_usage_stream(),
 		"usage: wijknet member join REQUEST.json [--json]\n"
 		"       wijknet member status [--json]\n"
+		"       wijknet member withdraw              (a join request not yet decided)\n"
 		"       wijknet member list [--json]\n"
 		"       wijknet member approve|reject PROPOSAL [--reason TEXT]\n"
 		"       wijknet member notice [--immediate] [--reason TEXT]\n"
@@ -198,6 +199,8 @@ int cli_member(wn_client *c, int argc, char **argv)
 		rc = wn_member_join(c, doc, &out);
 	} else if (strcmp(sub, "status") == 0) {
 		rc = wn_member_status(c, &out);
+	} else if (strcmp(sub, "withdraw") == 0) {
+		rc = wn_member_withdraw(c, &out);
 	} else if (strcmp(sub, "list") == 0) {
 		rc = wn_member_list(c, &out);
 	} else if (strcmp(sub, "approve") == 0 || strcmp(sub, "reject") == 0) {

@@ -105,8 +105,8 @@ json_t *local_member(struct node *n, const char *op, json_t *rq)
 	char err[256];
 	if (strcmp(op, "member.join") == 0)
 		return member_join(n, rq);
-	if (strcmp(op, "member.status") == 0)
-		return member_send(n, "member.status", NULL, NULL);
+	if (strcmp(op, "member.status") == 0 || strcmp(op, "member.withdraw") == 0)
+		return member_send(n, op, NULL, NULL);
 	if (strcmp(op, "member.list") == 0)
 		return member_send(n, "member.list", NULL, NULL);
 	const json_t *actor = member_actor(rq, err, sizeof(err));

@@ -50,6 +50,13 @@ int wn_member_status(wn_client *c, char **json_out)
 	return member_call(c, json_pack("{s:s}", "op", "member.status"), json_out);
 }
 
+int wn_member_withdraw(wn_client *c, char **json_out)
+{
+	if (c == NULL || json_out == NULL)
+		return client_inval(c);
+	return member_call(c, json_pack("{s:s}", "op", "member.withdraw"), json_out);
+}
+
 int wn_member_list(wn_client *c, char **json_out)
 {
 	if (c == NULL || json_out == NULL)

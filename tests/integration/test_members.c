@@ -258,6 +258,21 @@ static void test_r22_join_without_declaration_refused(void **state)
 	assert_true(cli_out_has(f, "refusing this node"));
 	assert_true(cli_out_has(f, "member join"));
 	assert_int_equal(dbq(f, "data/broker.db", events), before);
+	/* a request made with the wrong clusters is taken back before anyone
+	 * decides it, once; a new one can be made after */
+	assert_int_equal(cli(f, "weller", "member withdraw"), 1); /* nothing to withdraw */
+	snprintf(req, sizeof(req), JOIN_REQUEST, fed_port(f, WELLER));
+	assert_int_equal(write_file(f, "first-join.json", req), 0);
+	assert_int_equal(cli(f, "weller", "member join first-join.json"), 0);
+	assert_int_equal(cli(f, "weller", "member withdraw"), 0);
+	assert_true(cli_out_has(f, "withdrawn"));
+	assert_int_equal(cli(f, "weller", "member withdraw"), 1);
+	assert_true(cli_err_has(f, "withdrawn already"));
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM proposals WHERE subject ="
+			     " 'weller' AND status = 'withdrawn' AND outcome LIKE 'withdrawn%%'"), 1);
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM audit_log WHERE type ="
+			     " 'member.decision' AND entry LIKE '%%withdrawn by the candidate%%'"), 1);
+	assert_int_equal(dbq(f, "data/broker.db", events), before);
 }
 
 static void test_r22_join_approved_unanimously(void **state)
