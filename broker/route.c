@@ -162,6 +162,18 @@ static const char *route_check_answer(struct broker *b, struct registry_partner 
 	return "answered";
 }
 
+/* 1 when the source's answer names the request's approval, under its
+ * signature: it refused the third-party request before reading any record,
+ * for not being what was approved (another person, a category more), and
+ * gives the approval back unused. An old source names none: used. */
+static int route_approval_unused(struct registry_partner *p, const char *approval,
+				 const json_t *answer)
+{
+	const char *said = envelope_str(answer, "approval");
+	return said != NULL && approval != NULL && strcmp(said, approval) == 0 &&
+	       envelope_verify(answer, registry_cert(p)) == 0;
+}
+
 /* What must still hold when a query is logged and forwarded, checked again
  * inside the audit entry's transaction: a revocation, a partner leaving or
  * a case closing that committed a moment before cannot slip through. */
@@ -319,7 +331,7 @@ static int route_forward(struct broker *b, const struct broker_request *rq, cons
 	struct rpc_fan_item *items = calloc(n ? n : 1, sizeof(*items));
 	char leaf[65];
 	size_t wlen = 0;
-	int rc = WN_ENOMEM;
+	int rc = WN_ENOMEM, approval_back = 0;
 	if (fwd == NULL || list == NULL || dv == NULL || counts == NULL || items == NULL)
 		goto out;
 	/* admitted in the audit entry's own transaction */
@@ -380,6 +392,9 @@ static int route_forward(struct broker *b, const struct broker_request *rq, cons
 			json_object_set_new(sizes, p->id, json_integer((json_int_t)items[i].resplen));
 		json_object_set_new(counts, outcome,
 				    json_integer(json_integer_value(json_object_get(counts, outcome)) + 1));
+		if (answer != NULL && tp != NULL)
+			approval_back |= route_approval_unused(p, envelope_str(env, "approval"),
+							       answer);
 		if (answer != NULL)
 			json_array_append_new(list, answer);
 		free(items[i].resp);
@@ -396,9 +411,12 @@ static int route_forward(struct broker *b, const struct broker_request *rq, cons
 	int64_t oindex = 0;
 	char oleaf[65];
 	/* an approval is used once it was sent: a source that answers too late
-	 * may still have disclosed, so only a request never sent gives it back */
+	 * may still have disclosed, so only a request never sent gives it back,
+	 * or one its source refused, unread, for not being what was approved */
 	if (tp != NULL)
-		tp->consumed = !(n == 1 && items[0].client == NULL);
+		tp->consumed = !(n == 1 && items[0].client == NULL) && !approval_back;
+	if (tp != NULL && approval_back)
+		json_object_set_new(outcome_entry, "approval", json_string("unused"));
 	/* a lookup's delivery follows the answers, which hold nothing that
 	 * was not logged where it was disclosed: committed after they leave.
 	 * A request's stays before, with the approval it consumes. */

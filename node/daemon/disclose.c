@@ -417,14 +417,19 @@ static int disclose_commit(db *d, void *arg)
 	return rc;
 }
 
-/* The signed answer, sealed to the requester. */
-static int disclose_answer(struct disclose_ctx *c, json_t **reply)
+/* The signed answer, sealed to the requester. A third-party request refused
+ * for its form, before any record was read, names its approval in the
+ * clear: given back unused, which the broker carries out. The broker learns
+ * nothing of the person's records from it. */
+static int disclose_answer(struct disclose_ctx *c, int form_refused, json_t **reply)
 {
 	json_t *r = NULL;
 	int rc = envelope_new1(&r, "request.answer", c->n->ident->id, c->requester->id);
 	if (rc != 0)
 		return rc;
 	envelope_set_str(r, "re", envelope_str(c->query, "id"));
+	if (form_refused && envelope_str(c->query, "approval") != NULL)
+		envelope_set_str(r, "approval", envelope_str(c->query, "approval"));
 	json_t *body = json_pack("{s:s,s:o}", "outcome", c->outcome, "records",
 				 c->records ? json_incref(c->records) : json_array());
 	if (c->reason != NULL) {
@@ -505,6 +510,7 @@ int answer_request(struct node *n, const json_t *query, const struct dir_peer *r
 		c.reason = reason;
 	if (c.reason == NULL)
 		disclose_check_ground(&c, sealed);
+	int form_refused = c.reason != NULL; /* decided before any record is read */
 	/* no entry, no answer */
 	if ((rc = db_writer_run(n->writer, disclose_commit, &c)) != 0) {
 		snprintf(err, errcap, rc == WN_EREPLAY ? "this request was answered before"
@@ -516,7 +522,7 @@ int answer_request(struct node *n, const json_t *query, const struct dir_peer *r
 			   requester->id, "outcome", c.outcome, "reason", c.reason ? c.reason : ""));
 	if (c.notified)
 		outbox_kick(n);
-	rc = disclose_answer(&c, reply);
+	rc = disclose_answer(&c, form_refused, reply);
 out:
 	OPENSSL_cleanse(c.index, sizeof(c.index));
 	secret_wipe_member(sealed, "bsn");
