@@ -137,6 +137,24 @@ static json_t *raw_join(struct fed *f, const char *id)
 }
 
 /* A vote sent as a partner without a node, signed with its key. */
+/* The security events the broker holds against partner. */
+static long security_events_of(struct fed *f, const char *partner)
+{
+	return dbq(f, "data/broker.db", "SELECT COALESCE(SUM(count), 0) FROM security_events"
+		   " WHERE peer = '%s'", partner);
+}
+
+/* The node's operator asks for health while the broker will not serve it:
+ * told why (exit 1, the broker's reason), and asking is no breach. */
+static void health_refused(struct fed *f, const char *node, const char *why)
+{
+	long before = security_events_of(f, node);
+	assert_int_equal(cli(f, node, "health"), 1);
+	assert_true(cli_out_has(f, "REFUSED"));
+	assert_true(cli_out_has(f, why));
+	assert_int_equal(security_events_of(f, node), before);
+}
+
 static void raw_vote(struct fed *f, const char *from, const char *proposal)
 {
 	json_t *env = NULL;
@@ -251,13 +269,8 @@ static void test_r22_join_without_declaration_refused(void **state)
 	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM proposals"), 0);
 	/* its operator looks before joining: the broker is reached and says why
 	 * it answers nothing; looking is no breach */
-	static const char events[] = "SELECT COALESCE(SUM(count), 0) FROM security_events WHERE"
-				     " peer = 'weller'";
-	long before = dbq(f, "data/broker.db", events);
-	assert_int_equal(cli(f, "weller", "health"), 1);
-	assert_true(cli_out_has(f, "refusing this node"));
-	assert_true(cli_out_has(f, "member join"));
-	assert_int_equal(dbq(f, "data/broker.db", events), before);
+	long before = security_events_of(f, "weller");
+	health_refused(f, "weller", "member join");
 	/* a request made with the wrong clusters is taken back before anyone
 	 * decides it, once; a new one can be made after */
 	assert_int_equal(cli(f, "weller", "member withdraw"), 1); /* nothing to withdraw */
@@ -272,7 +285,7 @@ static void test_r22_join_without_declaration_refused(void **state)
 			     " 'weller' AND status = 'withdrawn' AND outcome LIKE 'withdrawn%%'"), 1);
 	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM audit_log WHERE type ="
 			     " 'member.decision' AND entry LIKE '%%withdrawn by the candidate%%'"), 1);
-	assert_int_equal(dbq(f, "data/broker.db", events), before);
+	assert_int_equal(security_events_of(f, "weller"), before);
 }
 
 static void test_r22_join_approved_unanimously(void **state)
@@ -441,13 +454,7 @@ static void test_r22_suspension_does_not_bypass_a_vote(void **state)
 	proposal_status(f, id, st, sizeof(st));
 	assert_string_equal(st, "open"); /* xonar is still a member: its vote is still needed */
 	/* its operator is told why the broker answers nothing; asking is no breach */
-	static const char events[] = "SELECT COALESCE(SUM(count), 0) FROM security_events WHERE"
-				     " peer = 'xonar'";
-	long before = dbq(f, "data/broker.db", events);
-	assert_int_equal(cli(f, "xonar", "health"), 1);
-	assert_true(cli_out_has(f, "REFUSED"));
-	assert_true(cli_out_has(f, "suspended"));
-	assert_int_equal(dbq(f, "data/broker.db", events), before);
+	health_refused(f, "xonar", "suspended");
 	assert_int_equal(cli(f, "broker", "admin resume xonar --reason 'onderzoek afgerond'"), 0);
 	assert_int_equal(wait_status_everywhere(f, "xonar", "active", NNODES), 0);
 	assert_int_equal(vote(f, XONAR, id, 0), 0);
