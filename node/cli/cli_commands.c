@@ -83,7 +83,8 @@ int cli_lookup_usage(void)
 	return cli_usage("lookup");
 }
 
-/* "BSN[:CONSENT],..." in place into people (caller frees the array). */
+/* "BSN[:CONSENT],..." in place into people (caller frees the array); NULL,
+ * the item named, when one is not of that form. */
 static wn_person *lookup_household(char *s, size_t *n)
 {
 	const char **items = cli_split(s, n);
@@ -92,6 +93,14 @@ static wn_person *lookup_household(char *s, size_t *n)
 		char *colon = strchr(items[i], ':');
 		if (colon != NULL)
 			*colon = '\0';
+		if (items[i][0] == '\0' || (colon != NULL && (colon[1] == '\0' ||
+							    strchr(colon + 1, ':') != NULL))) {
+			cli_invalid("lookup", "--household: item %zu is not BSN or BSN:CONSENT (a "
+				    "comma-separated list, e.g. 999990019,999990044:ID)", i + 1);
+			free(people);
+			people = NULL;
+			break;
+		}
 		people[i].bsn = items[i];
 		people[i].consent_id = colon ? colon + 1 : NULL;
 	}
@@ -189,8 +198,11 @@ static int cmd_lookup(wn_client *c, int argc, char **argv)
 		goto out;
 	}
 	cli_default_actor(&p.actor);
-	if (household != NULL)
-		p.people = people = lookup_household(household, &p.npeople);
+	if (household != NULL && (p.people = people = lookup_household(household,
+								      &p.npeople)) == NULL) {
+		status = CLI_USAGE;
+		goto out;
+	}
 	if (partners != NULL)
 		p.partners = list = cli_split(partners, &p.npartners);
 	if (motivation_file != NULL && (p.motivation_json = motivation =

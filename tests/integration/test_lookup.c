@@ -342,6 +342,10 @@ static void test_r02_known_named_partners_only(void **state)
 	assert_int_equal(cli(f, "alcander", "lookup --bsn " BSN_KNOWN " --purpose intake"
 			     " --ground consent"), 2);
 	assert_true(cli_err_has(f, "--consent ID"));
+	/* a household item that is not BSN or BSN:CONSENT is named */
+	assert_int_equal(cli(f, "alcander", "lookup --household " BSN_KNOWN ",123456782: --purpose"
+			     " intake " FED_LOOKUP_ARGS), 2);
+	assert_true(cli_err_has(f, "item 2 is not BSN or BSN:CONSENT"));
 	assert_int_equal(disclosures_count(f, "xonar"), before[XONAR] + 2);
 }
 
