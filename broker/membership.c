@@ -63,6 +63,11 @@ static const struct schema_field notice_fields[] = {
 	{ NULL, 0, 0, 0 },
 };
 
+static const struct schema_field address_fields[] = {
+	{ "address", SCHEMA_STRING, 1, 256 },
+	{ NULL, 0, 0, 0 },
+};
+
 static const struct schema_field end_fields[] = {
 	{ "partner", SCHEMA_STRING, 1, 63 },
 	{ "reason", SCHEMA_STRING, 1, 1000 },
@@ -446,6 +451,24 @@ static int member_check_declaration(const json_t *decl, char *err, size_t errcap
 	return 0;
 }
 
+/* Whether address is a node's own: two partners at one address would have
+ * the broker reach one as the other. self may hold it (NULL: nobody). */
+static int member_address_free(struct broker *b, const char *address,
+			       const struct registry_partner *self, char *err, size_t errcap)
+{
+	for (size_t k = 0; k < registry_count(b->reg); k++) {
+		const struct registry_partner *o = registry_at(b->reg, k);
+		int state = atomic_load(&o->state);
+		if (o != self && state != PARTNER_ENDED && state != PARTNER_REVOKED &&
+		    strcmp(o->address, address) == 0) {
+			snprintf(err, errcap, "field 'address': %.200s is where the broker reaches "
+				 "'%s' already; give the node's own address", address, o->id);
+			return WN_EEXISTS;
+		}
+	}
+	return 0;
+}
+
 static int member_check_join(struct broker *b, const json_t *env, X509 *cert, char *err,
 			     size_t errcap)
 {
@@ -468,18 +491,9 @@ static int member_check_join(struct broker *b, const json_t *env, X509 *cert, ch
 			 "tls+tcp://host:port, where the broker reaches the node", address);
 		return WN_ESCHEMA;
 	}
-	/* two partners at one address: the broker would reach one as the other */
-	for (size_t k = 0; k < registry_count(b->reg); k++) {
-		const struct registry_partner *o = registry_at(b->reg, k);
-		int state = atomic_load(&o->state);
-		if (state != PARTNER_ENDED && state != PARTNER_REVOKED &&
-		    strcmp(o->address, address) == 0) {
-			snprintf(err, errcap, "join request: field 'address': %.200s is where the "
-				 "broker reaches '%s' already; give the new node's own address",
-				 address, o->id);
-			return WN_EEXISTS;
-		}
-	}
+	int rc = member_address_free(b, address, NULL, err, errcap);
+	if (rc != 0)
+		return rc;
 	size_t i;
 	json_t *c;
 	if (json_array_size(json_object_get(body, "clusters")) == 0) {
@@ -976,6 +990,36 @@ static int member_end(struct broker *b, const struct broker_request *rq, const j
 			    json_pack("{s:s,s:s}", "partner", id, "status", "ended"), reply);
 }
 
+/* A member moved its node (a new host or port): the broker reaches it at the
+ * new address from now on, and every node's directory says so. The node is
+ * the member's own; moving it needs no vote, only its signature. */
+static int member_address(struct broker *b, const struct broker_request *rq, const json_t *body,
+			  json_t **reply, char *err, size_t errcap)
+{
+	const char *address = json_string_value(json_object_get(body, "address"));
+	if (transport_url_valid(address) != 0) {
+		snprintf(err, errcap, "field 'address': '%.200s' is not tls+tcp://host:port, where "
+			 "the broker reaches the node", address);
+		return WN_ESCHEMA;
+	}
+	if (strcmp(rq->from->address, address) == 0) {
+		snprintf(err, errcap, "'%s' is at %.200s already", rq->from->id, address);
+		return WN_EINVAL;
+	}
+	int rc = member_address_free(b, address, rq->from, err, errcap);
+	if (rc != 0)
+		return rc;
+	char by[160];
+	snprintf(by, sizeof(by), "%s (%s)", rq->from->id,
+		 json_string_value(json_object_get(json_object_get(rq->env, "actor"), "id")));
+	if ((rc = registry_set_address(b->reg, rq->from, address, by)) != 0)
+		return rc;
+	broker_federation_wake(b);
+	return broker_reply(b, rq, "member.status",
+			    json_pack("{s:s,s:s}", "partner", rq->from->id, "address", address),
+			    reply);
+}
+
 json_t *broker_member_proposals(struct broker *b)
 {
 	sqlite3_stmt *st = NULL;
@@ -1178,6 +1222,7 @@ int broker_handle_member(struct broker *b, const struct broker_request *rq, json
 	const struct schema_field *fields = strcmp(type, "member.vote") == 0	 ? vote_fields
 					    : strcmp(type, "member.notice") == 0 ? notice_fields
 					    : strcmp(type, "member.end") == 0	 ? end_fields
+					    : strcmp(type, "member.address") == 0 ? address_fields
 										 : NULL;
 	if (fields != NULL && (body == NULL || schema_check(body, fields, detail,
 							     sizeof(detail)) != 0)) {
@@ -1197,6 +1242,8 @@ int broker_handle_member(struct broker *b, const struct broker_request *rq, json
 		return member_notice(b, rq, body, reply, err, errcap);
 	if (strcmp(type, "member.end") == 0)
 		return member_end(b, rq, body, reply, err, errcap);
+	if (strcmp(type, "member.address") == 0)
+		return member_address(b, rq, body, reply, err, errcap);
 	if (strcmp(type, "policy.propose") == 0)
 		return policy_propose(b, rq, body, reply, err, errcap);
 	if (strcmp(type, "member.join") == 0) {

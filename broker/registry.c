@@ -28,6 +28,8 @@ struct registry {
 	pthread_mutex_t state_lock; /* one state change at a time: check, store, apply */
 	rpc_client **retired;    /* connections replaced by a redial, freed at the end */
 	size_t nretired;
+	char **retired_text;     /* addresses replaced, freed at the end */
+	size_t nretired_text;
 	db *db;
 	struct audit *audit;
 	pki_trust *trust;
@@ -461,6 +463,9 @@ void registry_free(registry *r)
 	for (size_t i = 0; i < r->nretired; i++)
 		rpc_client_close(r->retired[i]);
 	free(r->retired);
+	for (size_t i = 0; i < r->nretired_text; i++)
+		free(r->retired_text[i]);
+	free(r->retired_text);
 	free(r->cert_key_path);
 	pthread_mutex_destroy(&r->lock);
 	pthread_mutex_destroy(&r->state_lock);
@@ -705,6 +710,65 @@ int registry_set_state(registry *r, struct registry_partner *p, unsigned from, i
 		log_emit(WN_LOG_INFO, "partner_status",
 			 json_pack("{s:s,s:s,s:s,s:s}", "partner", p->id, "status", c.status,
 				   "reason", c.reason, "by", by ? by : ""));
+	return rc;
+}
+
+struct registry_address_change {
+	const char *id, *address;
+};
+
+static int registry_update_address(db *d, void *arg)
+{
+	const struct registry_address_change *c = arg;
+	sqlite3_stmt *st = NULL;
+	int rc = db_prepare(d, "UPDATE partners SET address = ?2 WHERE id = ?1", &st);
+	if (rc == 0) {
+		sqlite3_bind_text(st, 1, c->id, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 2, c->address, -1, SQLITE_TRANSIENT);
+		rc = sqlite3_step(st) == SQLITE_DONE && sqlite3_changes(db_handle(d)) == 1 ? 0
+											     : WN_EDB;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int registry_set_address(registry *r, struct registry_partner *p, const char *address,
+			 const char *by)
+{
+	char *next = strdup(address);
+	if (next == NULL)
+		return WN_ENOMEM;
+	pthread_mutex_lock(&r->state_lock);
+	char **grown = realloc(r->retired_text, (r->nretired_text + 1) * sizeof(*grown));
+	if (grown == NULL) {
+		pthread_mutex_unlock(&r->state_lock);
+		free(next);
+		return WN_ENOMEM;
+	}
+	r->retired_text = grown;
+	char *prev = atomic_load(&p->address);
+	struct registry_address_change c = { p->id, address };
+	json_t *entry = json_pack("{s:s,s:I,s:s,s:s,s:s,s:s}", "type", "registry.address", "ts",
+				  (json_int_t)time_now_ms(), "partner", p->id, "address", address,
+				  "previous", prev, "by", by);
+	int64_t idx;
+	char leaf[65];
+	int rc = entry ? store_audit_with(r->audit, registry_update_address, &c, entry, &idx, leaf)
+		       : WN_ENOMEM;
+	json_decref(entry);
+	if (rc == 0) {
+		/* readers may hold the old text: it is kept until the end */
+		r->retired_text[r->nretired_text++] = atomic_exchange(&p->address, next);
+		atomic_fetch_add(&r->version, 1);
+		if (r->cert_key_path != NULL)
+			registry_dial_as(r, p, 1);
+	} else {
+		free(next);
+	}
+	pthread_mutex_unlock(&r->state_lock);
+	if (rc == 0)
+		log_emit(WN_LOG_INFO, "partner_address",
+			 json_pack("{s:s,s:s,s:s}", "partner", p->id, "address", address, "by", by));
 	return rc;
 }
 

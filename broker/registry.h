@@ -48,7 +48,7 @@ struct registry_cert {
 struct registry_partner {
 	char id[PKI_ID_MAX];
 	char *name;
-	char *address;
+	_Atomic(char *) address; /* registry_set_address() replaces it; read it once */
 	int incidental;       /* role "incidental": a third party (Heerlen 7.2, Bijlage 6) */
 	int municipality;     /* role "municipality": answers to the client (Heerlen 9.1) */
 	atomic_int state;     /* enum partner_state */
@@ -139,6 +139,12 @@ json_t *registry_clusters_of(unsigned flags);
  * registry_take_clusters makes them so in memory. */
 int registry_write_clusters_locked(db *d, const char *id, unsigned flags);
 void registry_take_clusters(registry *r, struct registry_partner *p, unsigned flags);
+
+/* The partner moved its node: its address (tls+tcp://host:port) replaced,
+ * durably with an audit entry naming who asked, and the node dialled there.
+ * The previous text stays readable until registry_free(). */
+int registry_set_address(registry *r, struct registry_partner *p, const char *address,
+			 const char *by);
 
 /* Changes a partner's state, durably and in the audit log, naming who did
  * it and why, when it is in one of the states of from (REGISTRY_FROM bits;

@@ -85,7 +85,7 @@ static const char *const known_types[] = {
 	"rights.request", "rights.answer", "rights.result",
 	"stats.get", "stats.month", "stats.answer", "stats.result",
 	"member.join", "member.status", "member.list", "member.vote", "member.notice",
-	"member.end", "member.withdraw", "policy.propose", "policy.get", "directory.changed",
+	"member.end", "member.withdraw", "member.address", "policy.propose", "policy.get", "directory.changed",
 	"breach.report",
 	"notice", "notice.ack", "notice.result", "rights.decision", "rights.decision.ack",
 	"rights.decision.result", "checkpoint.witness", "checkpoint.witnessed", NULL,

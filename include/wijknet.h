@@ -924,6 +924,15 @@ int wn_member_notice(wn_client *c, const wn_actor *actor, int immediate, const c
 int wn_member_end(wn_client *c, const wn_actor *actor, const char *partner, const char *reason,
 		  char **json_out);
 
+/* This member moved its node: the broker reaches it at address
+ * (tls+tcp://host:port) from now on, and every node's directory says so;
+ * start the node there first. No vote: the node is the member's own.
+ * *json_out: {partner, address}.
+ * Errors: WN_ESCHEMA (not tls+tcp://host:port), WN_EINVAL (the address in
+ * force), WN_EEXISTS (another partner's address), WN_ETRANSPORT. */
+int wn_member_address(wn_client *c, const wn_actor *actor, const char *address,
+		      char **json_out);
+
 /* Proposes a change of the federation policy (Heerlen 17.2; Groningen 11.4):
  * policy_json names the keys it changes (approval_rule: unanimous or
  * municipality_and_majority, notice_months, max_consent_days, max_partners,

@@ -23,6 +23,7 @@ int cli_member_usage(void)
 		"       wijknet member approve|reject PROPOSAL [--reason TEXT]\n"
 		"       wijknet member notice [--immediate] [--reason TEXT]\n"
 		"       wijknet member end PARTNER --reason TEXT      (the municipality)\n"
+		"       wijknet member address tls+tcp://HOST:PORT    (this node moved)\n"
 		"       wijknet policy show [--json]\n"
 		"       wijknet policy propose CHANGE.json   (the keys it changes)\n"
 		"Decisions name the professional: --actor ID --role ROLE (default: the\n"
@@ -209,6 +210,10 @@ int cli_member(wn_client *c, int argc, char **argv)
 		rc = wn_member_vote(c, &o.actor, o.target, strcmp(sub, "approve") == 0, o.reason, &out);
 	} else if (strcmp(sub, "notice") == 0) {
 		rc = wn_member_notice(c, &o.actor, o.immediate, o.reason, &out);
+	} else if (strcmp(sub, "address") == 0) {
+		if (o.target == NULL)
+			return cli_member_usage();
+		rc = wn_member_address(c, &o.actor, o.target, &out);
 	} else if (strcmp(sub, "end") == 0) {
 		if (o.target == NULL || o.reason == NULL)
 			return cli_member_usage();

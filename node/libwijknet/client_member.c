@@ -106,6 +106,18 @@ int wn_member_end(wn_client *c, const wn_actor *actor, const char *partner, cons
 	return member_call(c, req, json_out);
 }
 
+int wn_member_address(wn_client *c, const wn_actor *actor, const char *address,
+		      char **json_out)
+{
+	if (c == NULL || address == NULL || json_out == NULL)
+		return client_inval(c);
+	json_t *req = member_req(c, "member.address", actor);
+	if (req == NULL)
+		return WN_EINVAL; /* member_req said why */
+	json_object_set_new(req, "address", client_json_str(address));
+	return member_call(c, req, json_out);
+}
+
 int wn_policy_propose(wn_client *c, const wn_actor *actor, const char *policy_json,
 		      char **json_out)
 {

@@ -580,6 +580,71 @@ static void test_r24_policy_change_approved_in_force_everywhere(void **state)
 			" AND entry LIKE '%%\"policy\":3%%'") >= 1);
 }
 
+/* 1 when partner answers the municipality's lookup of bsn (not known there)
+ * within the settling time. */
+static int answers_within(struct fed *f, const char *partner, const char *bsn)
+{
+	for (int64_t end = time_mono_ms() + SETTLE_MS; time_mono_ms() < end; sleep_ms(100)) {
+		wn_lookup_result *r = NULL;
+		int answered = lookup_at(f, GEMEENTE, bsn, partner, &r) == 0 && r->count == 1 &&
+			       strcmp(r->answers[0].outcome, "not_known") == 0;
+		wn_lookup_result_free(r);
+		if (answered)
+			return 1;
+	}
+	return 0;
+}
+
+/* A member moves its node (another host or port): it says where, the broker
+ * reaches it there, and every node's directory has it; no vote, no restart
+ * of anyone else. */
+static void test_r22_member_moves_its_node(void **state)
+{
+	struct fed *f = *state;
+	char listen[64], args[96], bsn[10];
+	int port = fed_port(f, 0) + 89; /* within this federation's hundred ports */
+	bsn_at(30000101, bsn);
+	fed_stop(&f->nodes[RADAR], SIGTERM);
+	snprintf(listen, sizeof(listen), "\"tls+tcp://127.0.0.1:%d\"", port);
+	assert_int_equal(fed_config_edit(f, "radar.json", "listen", listen), 0);
+	assert_int_equal(fed_start_node(f, RADAR), 0);
+	/* another member's address is not its own */
+	snprintf(args, sizeof(args), "member address tls+tcp://127.0.0.1:%d", fed_port(f, ALCANDER));
+	int status = 4;
+	for (int64_t end = time_mono_ms() + SETTLE_MS; (status = cli(f, "radar", args)) == 4 &&
+	     time_mono_ms() < end;)
+		sleep_ms(100);
+	assert_int_equal(status, 1);
+	assert_true(cli_err_has(f, "alcander"));
+	snprintf(args, sizeof(args), "member address tls+tcp://127.0.0.1:%d", port);
+	assert_int_equal(cli(f, "radar", args), 0);
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM audit_log WHERE type ="
+			     " 'registry.address' AND json_extract(entry, '$.partner') = 'radar' AND"
+			     " json_extract(entry, '$.address') LIKE '%%:%d'", port), 1);
+	/* the broker reaches it at its new address */
+	assert_true(answers_within(f, "radar", bsn));
+	/* and another node's directory says where it is */
+	snprintf(args, sizeof(args), "127.0.0.1:%d", port);
+	int seen = 0;
+	for (int64_t end = time_mono_ms() + SETTLE_MS; !seen && time_mono_ms() < end;) {
+		seen = cli(f, "gemeente-heerlen", "directory") == 0 && cli_out_has(f, args);
+		if (!seen)
+			sleep_ms(100);
+	}
+	assert_true(seen);
+	/* and back where it was, for the tests after this one */
+	fed_stop(&f->nodes[RADAR], SIGTERM);
+	snprintf(listen, sizeof(listen), "\"tls+tcp://127.0.0.1:%d\"", fed_port(f, RADAR));
+	assert_int_equal(fed_config_edit(f, "radar.json", "listen", listen), 0);
+	assert_int_equal(fed_start_node(f, RADAR), 0);
+	snprintf(args, sizeof(args), "member address tls+tcp://127.0.0.1:%d", fed_port(f, RADAR));
+	for (int64_t end = time_mono_ms() + SETTLE_MS; (status = cli(f, "radar", args)) == 4 &&
+	     time_mono_ms() < end;)
+		sleep_ms(100);
+	assert_int_equal(status, 0);
+	assert_true(answers_within(f, "radar", bsn));
+}
+
 static void test_r22_join_admitted_under_majority(void **state)
 {
 	struct fed *f = *state;
@@ -1172,6 +1237,7 @@ int main(void)
 		cmocka_unit_test(test_r22_suspension_does_not_bypass_a_vote),
 		cmocka_unit_test(test_r24_policy_change_adopted_whole_or_not_at_all),
 		cmocka_unit_test(test_r24_policy_change_approved_in_force_everywhere),
+		cmocka_unit_test(test_r22_member_moves_its_node),
 		cmocka_unit_test(test_r22_join_admitted_under_majority),
 		cmocka_unit_test(test_r23_notice_no_new_case_running_case_continues),
 		cmocka_unit_test(test_r23_end_date_ends_membership_without_restart),
