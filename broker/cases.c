@@ -47,6 +47,7 @@ static const struct schema_field case_open_fields[] = {
 static const struct schema_field basis_fields[] = {
 	{ "kind", SCHEMA_STRING, 1, 16 },
 	{ "consents", SCHEMA_INT, 0, HOUSEHOLD_MAX },
+	{ "refs", SCHEMA_ARRAY, 0, HOUSEHOLD_MAX },
 	{ "motivation", SCHEMA_STRING, 0, 64 },
 	{ NULL, 0, 0, 0 },
 };
@@ -65,6 +66,7 @@ static const struct schema_field case_partner_fields[] = {
 static const struct schema_field case_person_fields[] = {
 	{ "person", SCHEMA_STRING, 1, 64 },
 	{ "reason", SCHEMA_STRING, 1, 16 },
+	{ "consent", SCHEMA_OBJECT, 0, 0 },
 	{ NULL, 0, 0, 0 },
 };
 
@@ -227,10 +229,18 @@ static int cases_check_basis(const json_t *basis, size_t npeople, const char **k
 	json_int_t consents = json_integer_value(json_object_get(basis, "consents"));
 	const char *motivation = json_string_value(json_object_get(basis, "motivation"));
 	if (strcmp(*kind, "consent") == 0) {
+		const json_t *refs = json_object_get(basis, "refs");
 		if (consents < 1 || (size_t)consents > npeople || motivation != NULL) {
 			snprintf(err, errcap, "field 'basis': a case opened on consent names how many "
 				 "members of the household consented (1..%zu)", npeople);
 			return WN_ECONSENT;
+		}
+		/* the consents themselves (id, version), which the case binds; a node
+		 * before 0.5.13 sends the count alone */
+		if (refs != NULL && json_array_size(refs) != (size_t)consents) {
+			snprintf(err, errcap, "field 'basis': 'refs' names each of the %d consents",
+				 (int)consents);
+			return WN_ESCHEMA;
 		}
 	} else if (strcmp(*kind, "urgent") == 0) {
 		if (hex_validate(motivation, 64) != 0 || json_object_get(basis, "consents")) {
@@ -244,6 +254,32 @@ static int cases_check_basis(const json_t *basis, size_t npeople, const char **k
 		return WN_EINVAL;
 	}
 	return canon_dump(basis, detail, &len);
+}
+
+/* The consents a change rests on serve this case from now on (Bijlage 5),
+ * bound in the transaction that makes the change. */
+static int cases_bind_consents_locked(db *d, const struct store_case_change *ch)
+{
+	size_t i;
+	json_t *x;
+	json_array_foreach(ch->consents, i, x) {
+		int rc = broker_consent_bind_locked(d, x, ch->by, ch->case_id, ch->err, ch->errcap);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int cases_open_locked(db *d, void *arg)
+{
+	int rc = store_case_open(d, arg);
+	return rc != 0 ? rc : cases_bind_consents_locked(d, arg);
+}
+
+static int cases_person_add_locked(db *d, void *arg)
+{
+	int rc = store_case_person_add(d, arg);
+	return rc != 0 ? rc : cases_bind_consents_locked(d, arg);
 }
 
 /* The signed envelope as the broker keeps it for the partners it seals to. */
@@ -342,13 +378,14 @@ static int cases_open(struct broker *b, const struct broker_request *rq, json_t 
 		.basis_detail = detail, .key_env = key_env, .key_for = key_for,
 		.regisseur_id = json_string_value(json_object_get(regisseur, "id")),
 		.regisseur_role = json_string_value(json_object_get(regisseur, "role")),
+		.consents = json_object_get(json_object_get(body, "basis"), "refs"),
 	};
 	json_t *entry = json_pack("{s:s,s:s,s:s,s:O,s:O}", "type", "case.open", "cluster",
 				  c.cluster, "director", c.director, "people", people, "basis",
 				  json_object_get(body, "basis"));
 	if (regisseur != NULL)
 		json_object_set(entry, "regisseur", regisseur);
-	rc = cases_commit(b, rq, store_case_open, &ch, entry, reply, err, errcap);
+	rc = cases_commit(b, rq, cases_open_locked, &ch, entry, reply, err, errcap);
 out:
 	free(detail);
 	free(key_env);
@@ -395,10 +432,22 @@ static int cases_person(struct broker *b, const struct broker_request *rq, const
 								: "moved_out, deceased or other");
 		return WN_EINVAL;
 	}
+	json_t *consent = json_object_get(body, "consent");
+	if (consent != NULL && !add) {
+		snprintf(err, errcap, "field 'consent': only a person added brings a consent");
+		return WN_EINVAL;
+	}
 	json_t *entry = json_pack("{s:s,s:s,s:s}", "type", type, "person", ch->person, "reason",
 				  ch->reason);
-	return cases_commit(b, rq, add ? store_case_person_add : store_case_person_remove, ch,
-			    entry, reply, err, errcap);
+	json_t *refs = consent ? json_pack("[O]", consent) : NULL;
+	if (consent != NULL) {
+		json_object_set(entry, "consent", consent);
+		ch->consents = refs;
+	}
+	int rc = cases_commit(b, rq, add ? cases_person_add_locked : store_case_person_remove, ch,
+			      entry, reply, err, errcap);
+	json_decref(refs);
+	return rc;
 }
 
 /* case.director: the direction or its role-holder changes hands. */

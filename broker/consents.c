@@ -57,12 +57,10 @@ int broker_consent_status(const struct store_consent *c, const json_t *ref, char
 	return 0;
 }
 
-int broker_consent_check(struct broker *b, const json_t *ref, const char *holder, char *err,
-			 size_t errcap)
+/* The registry entry of ref, registered by holder (NULL: anyone). */
+static int consents_held(const struct store_consent *c, int rc, const char *id,
+			 const char *holder, char *err, size_t errcap)
 {
-	struct store_consent c;
-	const char *id = json_string_value(json_object_get(ref, "id"));
-	int rc = store_consent_get(b->db, id, &c);
 	if (rc == WN_ENOTFOUND) {
 		snprintf(err, errcap, "consent %s is not in the consent registry", id);
 		return WN_ECONSENT;
@@ -70,12 +68,50 @@ int broker_consent_check(struct broker *b, const json_t *ref, const char *holder
 	if (rc != 0)
 		return rc;
 	/* consent lives where it was collected: only its holder asks on it */
-	if (holder != NULL && strcmp(c.registered_by, holder) != 0) {
+	if (holder != NULL && strcmp(c->registered_by, holder) != 0) {
 		snprintf(err, errcap, "consent %s is held by '%s': only the partner that registered "
-			 "it asks on it", id, c.registered_by);
+			 "it asks on it", id, c->registered_by);
 		return WN_ECONSENT;
 	}
-	return broker_consent_status(&c, ref, err, errcap);
+	return 0;
+}
+
+int broker_consent_check(struct broker *b, const json_t *ref, const char *holder, char *err,
+			 size_t errcap)
+{
+	struct store_consent c;
+	const char *id = json_string_value(json_object_get(ref, "id"));
+	int rc = consents_held(&c, store_consent_get(b->db, id, &c), id, holder, err, errcap);
+	return rc != 0 ? rc : broker_consent_status(&c, ref, err, errcap);
+}
+
+int broker_consent_serves_case_locked(db *d, const struct store_consent *c, const char *case_id,
+				      char *err, size_t errcap)
+{
+	if (c->case_id[0] == '\0')
+		return store_consent_bind_case_locked(d, c->id, case_id);
+	if (strcmp(c->case_id, case_id) != 0) {
+		snprintf(err, errcap, "consent %s was given for another case: a consent serves "
+			 "the case it was given for (Bijlage 5); register the client's consent for "
+			 "case %s", c->id, case_id);
+		return WN_ECONSENT;
+	}
+	return 0;
+}
+
+int broker_consent_bind_locked(db *d, const json_t *ref, const char *holder, const char *case_id,
+			       char *err, size_t errcap)
+{
+	struct store_consent c;
+	const char *id = json_string_value(json_object_get(ref, "id"));
+	if (id == NULL || !json_is_string(json_object_get(ref, "version"))) {
+		snprintf(err, errcap, "a consent is named by its id and version");
+		return WN_ESCHEMA;
+	}
+	int rc = consents_held(&c, store_consent_get_locked(d, id, &c), id, holder, err, errcap);
+	if (rc == 0)
+		rc = broker_consent_status(&c, ref, err, errcap);
+	return rc != 0 ? rc : broker_consent_serves_case_locked(d, &c, case_id, err, errcap);
 }
 
 static int consents_register(struct broker *b, const struct broker_request *rq,

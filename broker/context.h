@@ -152,6 +152,17 @@ struct store_consent;
 int broker_consent_status(const struct store_consent *c, const json_t *ref, char *err,
 			  size_t errcap);
 
+/* A consent serves one case (Bijlage 5): the first use binds it to its case,
+ * and it grounds no other (WN_ECONSENT). Inside a writer transaction. */
+int broker_consent_serves_case_locked(db *d, const struct store_consent *c, const char *case_id,
+				      char *err, size_t errcap);
+
+/* broker_consent_check and then the binding above, on ref ({id, version})
+ * held by holder, in one writer transaction: a case opened or a person
+ * added on a consent. */
+int broker_consent_bind_locked(db *d, const json_t *ref, const char *holder, const char *case_id,
+			       char *err, size_t errcap);
+
 /* member.* and policy.* (membership.c): joining, votes, notice, ending and
  * policy changes, decided under the federation's approval rule. */
 int broker_handle_member(struct broker *b, const struct broker_request *rq, json_t **reply,

@@ -228,23 +228,6 @@ static int route_case_attest_locked(db *d, struct route_admit *a)
 	return 0;
 }
 
-/* A consent serves one case (Bijlage 5: the plan made with the client): the
- * first request on it binds it to its case, and it grounds no other. */
-static int route_consent_case_locked(db *d, struct route_admit *a, const struct store_consent *c)
-{
-	if (a->case_id == NULL)
-		return 0;
-	if (c->case_id[0] == '\0')
-		return store_consent_bind_case_locked(d, c->id, a->case_id);
-	if (strcmp(c->case_id, a->case_id) != 0) {
-		snprintf(a->err, a->errcap, "consent %s was given for another case: a consent serves "
-			 "the case it was given for (Bijlage 5); register the client's consent for "
-			 "case %s", c->id, a->case_id);
-		return WN_ECONSENT;
-	}
-	return 0;
-}
-
 static int route_admit_locked(db *d, void *arg)
 {
 	struct route_admit *a = arg;
@@ -258,7 +241,9 @@ static int route_admit_locked(db *d, void *arg)
 		}
 		if (rc != 0 || (rc = broker_consent_status(&c, a->consent, a->err, a->errcap)) != 0)
 			return rc;
-		if ((rc = route_consent_case_locked(d, a, &c)) != 0)
+		if (a->case_id != NULL &&
+		    (rc = broker_consent_serves_case_locked(d, &c, a->case_id, a->err,
+							    a->errcap)) != 0)
 			return rc;
 	}
 	if (a->case_id != NULL) {

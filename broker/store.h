@@ -98,6 +98,7 @@ struct store_case_change {
 	const char *const *key_for; /* open: the partners it seals the key to (NULL-ended) */
 	const char *regisseur_id, *regisseur_role; /* open, director: the role-holder */
 	int retention_days;       /* close: kept this long after closing, at least */
+	const json_t *consents;   /* open, person add: the consent refs it rests on */
 	char *err;
 	size_t errcap;
 };

@@ -107,6 +107,8 @@ static int case_parse(struct case_args *a, int argc, char **argv, int first)
 			a->urgent_file = v;
 		else if ((v = cli_opt(argc, argv, &i, "--bsn")))
 			a->bsn = v;
+		else if ((v = cli_opt(argc, argv, &i, "--consent")))
+			a->consent = v;
 		else if ((v = cli_opt(argc, argv, &i, "--reason")))
 			a->reason = v;
 		else if ((v = cli_opt(argc, argv, &i, "--regisseur")))

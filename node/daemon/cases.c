@@ -154,9 +154,10 @@ static long case_member_of(const json_t *bsns, const char *bsn)
 /* One consent of the case's precondition: held here, active, in force today
  * (dates, signers fit the subject's age), of a member not already counted. */
 static int case_basis_consent(struct node *n, const char *id, const json_t *bsns,
-			      const char *whom, unsigned char *seen, char *err, size_t errcap)
+			      const char *whom, unsigned char *seen, json_t *refs, char *err,
+			      size_t errcap)
 {
-	char today[DATE_LEN + 1];
+	char today[DATE_LEN + 1], version[CONSENT_VERSION_LEN + 1];
 	json_t *object = NULL;
 	int rc = consent_load(n, id, &object, err, errcap);
 	if (rc != 0)
@@ -176,6 +177,11 @@ static int case_basis_consent(struct node *n, const char *id, const json_t *bsns
 	} else if ((rc = consentdoc_in_force(doc, today, d ? d->max_consent_days : 0, err,
 					     errcap)) == 0) {
 		seen[k] = 1;
+		/* the broker binds it to the case: a consent serves one (Bijlage 5) */
+		rc = consentdoc_version(object, version);
+		if (rc == 0 && json_array_append_new(refs, json_pack("{s:s,s:s}", "id", id,
+								     "version", version)) != 0)
+			rc = WN_ENOMEM;
 	}
 	directory_release(d);
 	secret_wipe_consent(object);
@@ -190,14 +196,18 @@ static int case_basis_consents(struct node *n, struct case_new *c, const json_t 
 {
 	unsigned char seen[HOUSEHOLD_MAX] = { 0 };
 	size_t i;
-	json_t *x;
-	if (json_array_size(bsns) > HOUSEHOLD_MAX)
-		return WN_ELIMIT;
+	json_t *x, *refs = json_array();
+	if (json_array_size(bsns) > HOUSEHOLD_MAX || refs == NULL) {
+		json_decref(refs);
+		return refs ? WN_ELIMIT : WN_ENOMEM;
+	}
 	json_array_foreach(ids, i, x) {
-		int rc = case_basis_consent(n, json_string_value(x), bsns, "the household", seen, err,
-					    errcap);
-		if (rc != 0)
+		int rc = case_basis_consent(n, json_string_value(x), bsns, "the household", seen,
+					    refs, err, errcap);
+		if (rc != 0) {
+			json_decref(refs);
 			return rc;
+		}
 	}
 	/* each member of the household consents for themselves, or through
 	 * the parents who sign for a child (Heerlen Bijlage 8) */
@@ -207,9 +217,11 @@ static int case_basis_consents(struct node *n, struct case_new *c, const json_t 
 				 "given: every member the case is about consents for themselves (a "
 				 "child of 12 to 16 co-signs, the parents sign for a younger one; "
 				 "Heerlen Bijlage 8), or the case opens on an urgent interest", i + 1);
+			json_decref(refs);
 			return WN_ECONSENT;
 		}
-	c->basis = json_pack("{s:s,s:i}", "kind", "consent", "consents", (int)json_array_size(ids));
+	c->basis = json_pack("{s:s,s:i,s:o}", "kind", "consent", "consents",
+			     (int)json_array_size(ids), "refs", refs);
 	return case_basis_keep(c, json_pack("{s:s,s:O}", "kind", "consent", "consents", ids));
 }
 
@@ -373,7 +385,7 @@ static json_t *case_join(struct node *n, json_t *rq, const char *case_id)
  * child with or through its parents); on an urgent interest one is optional,
  * and checked when given. */
 static int case_person_consent(struct node *n, const char *case_id, const char *bsn,
-			       const char *consent, char *err, size_t errcap)
+			       const char *consent, json_t *refs, char *err, size_t errcap)
 {
 	unsigned char seen[1] = { 0 };
 	json_t *c = NULL, *bsns = NULL;
@@ -396,8 +408,8 @@ static int case_person_consent(struct node *n, const char *case_id, const char *
 		rc = WN_ECONSENT;
 	} else if (consent != NULL) {
 		bsns = json_pack("[s]", bsn);
-		rc = bsns ? case_basis_consent(n, consent, bsns, "the person added", seen, err,
-					       errcap)
+		rc = bsns ? case_basis_consent(n, consent, bsns, "the person added", seen, refs,
+					       err, errcap)
 			  : WN_ENOMEM;
 	}
 	json_decref(bsns);
@@ -427,19 +439,30 @@ static json_t *case_person(struct node *n, const char *op, json_t *rq, const cha
 						  : "field 'reason': moved_out, deceased or other");
 	if (!add && consent != NULL)
 		return local_error(WN_EINVAL, "field 'consent': only a person added brings a consent");
-	int rc = add ? case_person_consent(n, case_id, bsn, consent, err, sizeof(err)) : 0;
-	if (rc != 0)
-		return local_error(rc, err);
+	json_t *refs = json_array();
+	int rc = refs == NULL ? WN_ENOMEM : 0;
+	if (rc == 0 && add)
+		rc = case_person_consent(n, case_id, bsn, consent, refs, err, sizeof(err));
+	if (rc != 0) {
+		json_decref(refs);
+		return local_error(rc, err[0] ? err : NULL);
+	}
 	rc = casekey_get(n, case_id, key, err, sizeof(err));
 	if (rc == 0)
 		rc = household_commit(key, bsn, commit);
 	OPENSSL_cleanse(key, sizeof(key));
 	if (rc == 0)
 		rc = envelope_new1(&env, op, n->ident->id, n->broker_id);
-	if (rc != 0)
+	if (rc != 0) {
+		json_decref(refs);
 		return local_error(rc, err[0] ? err : NULL);
+	}
 	envelope_set_str(env, "case", case_id);
-	json_object_set_new(env, "body", json_pack("{s:s,s:s}", "person", commit, "reason", reason));
+	json_t *body = json_pack("{s:s,s:s}", "person", commit, "reason", reason);
+	if (json_array_size(refs) == 1)
+		json_object_set(body, "consent", json_array_get(refs, 0));
+	json_object_set_new(env, "body", body);
+	json_decref(refs);
 	result = case_send(n, env, json_object_get(rq, "actor"));
 	if (add && consent != NULL && json_is_true(json_object_get(result, "ok")))
 		log_emit(WN_LOG_INFO, "case_person_consent",

@@ -367,6 +367,11 @@ static void test_r07_recipients_case_preconditions(void **state)
 	p.nconsents = 2;
 	assert_int_equal(wn_case_open(c, &p, id), WN_EINVAL);
 	assert_non_null(strstr(wn_client_errmsg(c), "one consent per member"));
+	/* consents that serve another case already: one serves one plan (Bijlage 5) */
+	const char *serving[] = { consent_mother, consent_father };
+	p.consents = serving;
+	assert_int_equal(wn_case_open(c, &p, id), WN_ECONSENT);
+	assert_non_null(strstr(wn_client_errmsg(c), "given for another case"));
 	/* an urgent interest without its explanation */
 	p.consents = NULL;
 	p.nconsents = 0;
@@ -1354,6 +1359,16 @@ static void test_r07_recipients_household_changes(void **state)
 						    &ACTOR), 0);
 	assert_int_equal(wn_case_person_add_consent(g, case_main, baby, "birth", consent_baby,
 						    &ACTOR), WN_EINVAL);
+	/* its consent serves this case now, and no other (Bijlage 5) */
+	char other[WN_ID_LEN + 1];
+	const char *just_mother[] = { mother };
+	assert_int_equal(open_household_case(f, GEMEENTE, "jeugd", just_mother, 1, NULL, other), 0);
+	assert_int_equal(wn_case_person_add_consent(g, other, baby, "birth", consent_baby, &ACTOR),
+			 WN_ECONSENT);
+	assert_non_null(strstr(wn_client_errmsg(g), "given for another case"));
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM case_people WHERE "
+			     "case_id='%s'", other), 1);
+	assert_int_equal(wn_case_close(g, other, &ACTOR), 0);
 	/* and not yet told of the case: the household's record is not the baby's */
 	assert_int_equal(cli_fmt(f, "case informed --case %s --show", case_main), 1);
 	assert_true(cli_out_has(f, "5 of the 6 people"));
@@ -1395,8 +1410,12 @@ static void test_r07_recipients_household_changes(void **state)
 	free(doc);
 	assert_int_equal(wn_case_person_add_consent(g, case_main, father, "moved_in",
 						    consent_father, &ACTOR), WN_EDENIED);
-	assert_int_equal(wn_case_person_add_consent(rd, case_main, father, "moved_in",
-						    consent_father_rd, &ACTOR), 0);
+	char args[512];
+	snprintf(args, sizeof(args), "case person add --case %s --bsn %s --reason moved_in "
+		 "--consent %s", case_main, father, consent_father_rd);
+	assert_int_equal(cli(f, "radar", args), 0);
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM consents WHERE id='%s' AND "
+			     "case_id='%s'", consent_father_rd, case_main), 1);
 	wn_client_close(g);
 	wn_client_close(rd);
 }
