@@ -224,6 +224,25 @@ static int policy_overlay(json_t *into, const char *key, json_t *v)
 	return json_object_set(into, key, v);
 }
 
+/* The keys a policy may leave out, with the value they then have: a key
+ * removed (null) is back at its default, and the policy says so. */
+static int policy_fill_defaults(json_t *doc)
+{
+	static const struct {
+		const char *key;
+		json_int_t days;
+	} defaults[] = {
+		{ "case_retention_days", POLICY_CASE_RETENTION_DAYS },
+		{ "notice_days", POLICY_NOTICE_DAYS },
+		{ "retention_days", POLICY_RETENTION_DAYS },
+	};
+	for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++)
+		if (json_object_get(doc, defaults[i].key) == NULL &&
+		    json_object_set_new(doc, defaults[i].key, json_integer(defaults[i].days)) != 0)
+			return WN_ENOMEM;
+	return 0;
+}
+
 int policy_merge(struct broker *b, const json_t *change, json_t **out, char *err, size_t errcap)
 {
 	*out = NULL;
@@ -266,6 +285,9 @@ int policy_merge(struct broker *b, const json_t *change, json_t **out, char *err
 	json_object_del(doc, "version");
 	json_object_del(in_force, "version");
 	if (rc == 0)
+		rc = policy_fill_defaults(doc) == 0 && policy_fill_defaults(in_force) == 0
+			     ? 0 : WN_ENOMEM;
+	if (rc == 0)
 		rc = policy_validate(doc, err, errcap);
 	if (rc == 0 && json_equal(doc, in_force)) {
 		snprintf(err, errcap, "the change leaves the policy in force as it is");
@@ -280,6 +302,39 @@ int policy_merge(struct broker *b, const json_t *change, json_t **out, char *err
 	return 0;
 }
 
+/* The names of the cluster flags, in the covenant's order. */
+static json_t *policy_cluster_names(unsigned flags)
+{
+	json_t *names = json_array();
+	for (size_t i = 0; names != NULL && vocab_clusters[i] != NULL; i++)
+		if ((flags & vocab_cluster(vocab_clusters[i])) != 0)
+			json_array_append_new(names, json_string(vocab_clusters[i]));
+	return names;
+}
+
+/* A partner's clusters live in the registry: each one the change names is
+ * compared with what the partner has now ("clusters.ID": {from, to}). */
+static void policy_changes_clusters(struct broker *b, const json_t *doc, json_t *out)
+{
+	const char *id;
+	json_t *list;
+	json_object_foreach(json_object_get(doc, "clusters"), id, list) {
+		struct registry_partner *p = b->reg ? registry_find(b->reg, id) : NULL;
+		unsigned to = 0, from = p ? atomic_load(&p->clusters) : 0;
+		size_t i;
+		json_t *c;
+		char key[96];
+		json_array_foreach(list, i, c)
+			to |= vocab_cluster(json_string_value(c));
+		if (from == to)
+			continue;
+		snprintf(key, sizeof(key), "clusters.%.64s", id);
+		json_object_set_new(out, key, json_pack("{s:o,s:o}", "from",
+							policy_cluster_names(from), "to",
+							policy_cluster_names(to)));
+	}
+}
+
 json_t *policy_changes(struct broker *b, const json_t *doc)
 {
 	json_t *now = policy_current(b), *out = json_object(), *v;
@@ -290,6 +345,7 @@ json_t *policy_changes(struct broker *b, const json_t *doc)
 		return NULL;
 	}
 	json_object_del(now, "version");
+	policy_fill_defaults(now);
 	/* the keys of both sides, each once */
 	json_t *keys = json_deep_copy(now);
 	json_object_update(keys, (json_t *)doc);
@@ -297,6 +353,10 @@ json_t *policy_changes(struct broker *b, const json_t *doc)
 		json_t *from = json_object_get(now, key), *to = json_object_get(doc, key);
 		if (strcmp(key, "version") == 0 || json_equal(from, to))
 			continue;
+		if (strcmp(key, "clusters") == 0) {
+			policy_changes_clusters(b, doc, out);
+			continue;
+		}
 		json_t *c = json_object();
 		if (from != NULL)
 			json_object_set(c, "from", from);

@@ -209,6 +209,7 @@ static const struct {
 } command_usage[] = {
 	{ "admin", cli_admin_usage },	    { "breaches", cli_admin_usage },
 	{ "audit", cli_audit_usage },	    { "backup", cli_backup_usage },
+	{ "case informed", cli_case_informed_usage },
 	{ "case", cli_case_usage },	    { "consent", cli_consent_usage },
 	{ "duty", cli_duty_usage },	    { "lookup", cli_lookup_usage },
 	{ "member", cli_member_usage },	    { "policy", cli_member_usage },
@@ -217,6 +218,14 @@ static const struct {
 	{ "rights", cli_rights_usage },	    { "stats", cli_stats_usage },
 	{ "thirdparty", cli_thirdparty_usage },
 };
+
+static int usage_known(const char *cmd)
+{
+	for (size_t k = 0; k < sizeof(command_usage) / sizeof(command_usage[0]); k++)
+		if (strcmp(cmd, command_usage[k].cmd) == 0)
+			return 1;
+	return 0;
+}
 
 /* `wijknet CMD --help`: the command's own usage, else the lines of the
  * overall usage that concern it. */
@@ -429,8 +438,15 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	for (int k = i; k < argc; k++) {
-		if (strcmp(argv[k], "--help") == 0 || strcmp(argv[k], "-h") == 0)
-			return usage_of(cmd);
+		if (strcmp(argv[k], "--help") != 0 && strcmp(argv[k], "-h") != 0)
+			continue;
+		/* a subcommand with a usage of its own: `wijknet case informed --help` */
+		char both[64];
+		if (i < argc && argv[i][0] != '-' &&
+		    (size_t)snprintf(both, sizeof(both), "%s %s", cmd, argv[i]) < sizeof(both) &&
+		    usage_known(both))
+			return usage_of(both);
+		return usage_of(cmd);
 	}
 	int offline = cli_offline_command(cmd, config ? config : getenv("WIJKNET_CONFIG"),
 					  argc - i, argv + i);

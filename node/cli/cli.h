@@ -127,6 +127,7 @@ int cli_rights(wn_client *c, int argc, char **argv);
 int cli_notices(wn_client *c, int argc, char **argv);
 int cli_rights_status(wn_client *c, int argc, char **argv);
 int cli_case_informed(wn_client *c, int argc, char **argv);
+int cli_case_informed_usage(void);
 int cli_backup(wn_client *c, int argc, char **argv);
 int cli_report(wn_client *c, int argc, char **argv);
 int cli_stats(wn_client *c, int argc, char **argv);

@@ -24,6 +24,7 @@ int cli_case_usage(void)
 		"       wijknet case director --case ID [--director P] [--regisseur ID --regisseur-role R]\n"
 		"       wijknet case check --case ID --bsn BSN [--actor ID --role ROLE]\n"
 		"       wijknet case list [--json]\n"
+		"       wijknet case informed --case ID ...   (see wijknet case informed --help)\n"
 		"A case is about a household (Heerlen 1.14): --people names its members; it opens on\n"
 		"a consent of each of them held by this node, or on an urgent interest {\"interest\": urgent_health|\n"
 		"development_delay|serious_harm|serious_nuisance, \"explanation\": \"...\"}.\n");

@@ -87,13 +87,14 @@ static void member_print_candidate(const json_t *e)
 	if (d == NULL && json_is_object(json_object_get(e, "changes"))) {
 		/* what an open policy proposal changes, as the members vote on it */
 		member_print_changes(json_object_get(e, "changes"));
-	} else if (d == NULL && json_is_object(doc) &&
-		   strcmp(json_string_value(json_object_get(e, "kind")), "policy") == 0) {
-		/* a decided one: the policy it made */
-		char *text = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
-		printf("  policy: %s\n", text ? text : "?");
-		free(text);
+	} else if (d == NULL && json_string_value(json_object_get(e, "outcome")) != NULL &&
+		   json_string_value(json_object_get(e, "outcome"))[0] != '\0') {
+		/* a decided one: how the vote went (the subject names the version it made) */
+		printf("  outcome: %s\n", json_string_value(json_object_get(e, "outcome")));
 	}
+	if (d == NULL && json_string_value(json_object_get(doc, "reason")) != NULL)
+		/* why a membership is to end, as the members vote on it */
+		printf("  reason: %s\n", json_string_value(json_object_get(doc, "reason")));
 	if (d == NULL)
 		return;
 	printf("  %s, clusters", json_string_value(json_object_get(e, "name"))

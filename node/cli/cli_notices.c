@@ -292,6 +292,8 @@ static int case_informed_show(wn_client *c, const struct letter_args *a)
 		return cli_fail("case informed", rc, c);
 	json_t *r = json_loads(text, 0, NULL), *p = json_object_get(r, "person");
 	json_int_t not_told = json_integer_value(json_object_get(r, "not_told"));
+	/* one person named: whether that one is told */
+	int refused = p != NULL ? !json_is_true(json_object_get(p, "told")) : not_told > 0;
 	if (a->json)
 		puts(text);
 	else if (p != NULL && json_is_true(json_object_get(p, "told")))
@@ -304,7 +306,7 @@ static int case_informed_show(wn_client *c, const struct letter_args *a)
 						    : "");
 	else if (p != NULL)
 		printf("case %s: the person is not recorded as told of the case\n", a->case_id);
-	else
+	if (!a->json)
 		printf("case %s: %lld of the %lld people of the household recorded as told here, "
 		       "%lld not\n", a->case_id,
 		       (long long)json_integer_value(json_object_get(r, "told")),
@@ -312,7 +314,21 @@ static int case_informed_show(wn_client *c, const struct letter_args *a)
 		       (long long)not_told);
 	json_decref(r);
 	free(text);
-	return not_told > 0 ? CLI_REFUSED : 0;
+	return refused ? CLI_REFUSED : 0;
+}
+
+int cli_case_informed_usage(void)
+{
+	fprintf(cli_usage_stream(),
+		"usage: wijknet case informed --case ID --moment before|after --on YYYY-MM-DD\n"
+		"                             --how post|email|portal|in_person|phone [--reason TEXT]\n"
+		"                             [--bsn BSN] [--actor ID --role ROLE]\n"
+		"       wijknet case informed --case ID --show [--bsn BSN] [--json]\n"
+		"Records that the client was told of the case (G-P 6): each person of the household,\n"
+		"or with --bsn one person, such as one added later; told after the case opened,\n"
+		"--reason says why. --show: who of the household is recorded as told here; exit\n"
+		"status 1 while someone is not (with --bsn: while that person is not).\n");
+	return cli_usage("case informed");
 }
 
 /* wijknet case informed --case ID --moment before|after --on DATE --how CHANNEL
@@ -325,15 +341,8 @@ int cli_case_informed(wn_client *c, int argc, char **argv)
 		return status;
 	if (a.case_id != NULL && a.show)
 		return case_informed_show(c, &a);
-	if (a.case_id == NULL || a.moment == NULL || a.on == NULL || a.how == NULL) {
-		fprintf(stderr, "usage: wijknet case informed --case ID --moment before|after "
-			"--on YYYY-MM-DD --how post|email|portal|in_person|phone [--reason TEXT]\n"
-			"                             [--bsn BSN]\n"
-			"       wijknet case informed --case ID --show [--bsn BSN] [--json]\n"
-			"(told after the case opened: --reason says why, G-P 6; --bsn: one person of\n"
-			"the household, such as one added later; --show: who is recorded as told)\n");
-		return cli_usage("case informed");
-	}
+	if (a.case_id == NULL || a.moment == NULL || a.on == NULL || a.how == NULL)
+		return cli_case_informed_usage();
 	int rc = a.bsn ? wn_case_person_informed(c, a.case_id, a.bsn, a.moment, a.on, a.how,
 						 a.reason, &a.actor)
 		       : wn_case_informed(c, a.case_id, a.moment, a.on, a.how, a.reason, &a.actor);

@@ -213,23 +213,28 @@ static json_t *informed_show(struct node *n, const json_t *rq, const char *case_
 			     const char *bsn)
 {
 	char err[512] = "";
-	json_t *people = NULL, *p;
+	json_t *people = NULL, *one = NULL, *p;
 	size_t i, told = 0;
-	int rc = informed_people(n, case_id, bsn, &people, err, sizeof(err));
-	if (rc != 0)
+	/* the counts are over the household; --bsn adds that person's record */
+	int rc = informed_people(n, case_id, NULL, &people, err, sizeof(err));
+	if (rc == 0 && bsn != NULL)
+		rc = informed_people(n, case_id, bsn, &one, err, sizeof(err));
+	if (rc != 0) {
+		json_decref(people);
 		return local_error(rc, err);
+	}
 	json_t *result = json_pack("{s:s,s:I}", "case", case_id, "people",
 				   (json_int_t)json_array_size(people));
 	json_array_foreach(people, i, p) {
 		json_t *row = informed_row(n->db, case_id, json_string_value(p));
 		told += row != NULL;
-		if (bsn != NULL) {
-			json_t *person = row ? row : json_object();
-			json_object_set_new(person, "told", json_boolean(row != NULL));
-			json_object_set_new(result, "person", person);
-		} else {
-			json_decref(row);
-		}
+		json_decref(row);
+	}
+	if (one != NULL) {
+		json_t *row = informed_row(n->db, case_id, json_string_value(json_array_get(one, 0)));
+		json_t *person = row ? row : json_object();
+		json_object_set_new(person, "told", json_boolean(row != NULL));
+		json_object_set_new(result, "person", person);
 	}
 	json_object_set_new(result, "told", json_integer((json_int_t)told));
 	json_object_set_new(result, "not_told",
@@ -238,6 +243,7 @@ static json_t *informed_show(struct node *n, const json_t *rq, const char *case_
 		 json_pack("{s:s,s:b,s:O}", "case", case_id, "one_person", bsn != NULL, "actor",
 			   json_object_get(rq, "actor")));
 	json_decref(people);
+	json_decref(one);
 	return json_pack("{s:b,s:o}", "ok", 1, "result", result);
 }
 

@@ -1375,6 +1375,11 @@ static void test_r07_recipients_household_changes(void **state)
 	assert_int_equal(cli_fmt(f, "case informed --case %s --show --bsn %s", case_main,
 			     baby), 1);
 	assert_true(cli_out_has(f, "not recorded as told"));
+	assert_true(cli_out_has(f, "5 of the 6 people"));
+	/* the subcommand's own help */
+	assert_int_equal(cli_fmt(f, "case informed --help"), 0);
+	assert_true(cli_out_has(f, "--moment before|after"));
+	assert_false(cli_out_has(f, "--cluster"));
 	assert_int_equal(cli_fmt(f, "case informed --case %s --bsn %s --moment after --on %s"
 			     " --how post --reason 'Geboren na de start van het plan'", case_main,
 			     baby, today), 0);

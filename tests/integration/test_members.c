@@ -376,6 +376,9 @@ static void test_r23_municipality_end_is_proposed_under_unanimous(void **state)
 	assert_int_equal(cli(f, "gemeente-heerlen", "member end alcander --reason 'afspraken niet "
 			     "nagekomen, na overleg'"), 1);
 	assert_true(cli_err_has(f, "proposed already"));
+	/* the members see why, as they vote */
+	assert_int_equal(cli(f, "radar", "member list"), 0);
+	assert_true(cli_out_has(f, "reason: afspraken niet nagekomen, na overleg"));
 	/* the partner it is about does not vote; one other member's no decides */
 	assert_int_equal(vote(f, ALCANDER, id, 1), WN_EDENIED);
 	assert_int_equal(vote(f, RADAR, id, 0), 0);
@@ -938,6 +941,32 @@ static void test_r24_decision_not_stored_is_counted_again(void **state)
 				  " '%%\"max_consent_days\":300%%'"), 1);
 	proposal_status(f, id, st, sizeof(st));
 	assert_string_equal(st, "approved");
+	/* a key set back to its default changes nothing when it has that value */
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM policy WHERE version = 5"
+			     " AND json_extract(document, '$.notice_days') = 7"), 1);
+	c = client_of(f, GEMEENTE);
+	assert_int_equal(wn_policy_propose(c, &coordinator, "{\"notice_days\": null}", &out),
+			 WN_EINVAL);
+	assert_non_null(strstr(wn_client_errmsg(c), "as it is"));
+	free(out);
+	out = NULL;
+	/* a partner's clusters are set against those it has now */
+	assert_int_equal(wn_policy_propose(c, &coordinator,
+					   "{\"clusters\": {\"radar\": [\"jeugd\"]}}", &out), 0);
+	said = json_loads(out, 0, NULL);
+	change = json_object_get(json_object_get(said, "changes"), "clusters.radar");
+	assert_int_equal(json_array_size(json_object_get(change, "from")), 3);
+	assert_string_equal(json_string_value(json_array_get(json_object_get(change, "to"), 0)),
+			    "jeugd");
+	assert_int_equal(json_object_size(json_object_get(said, "changes")), 1);
+	json_decref(said);
+	free(out);
+	/* open, what it changes; decided, how the vote went, not the whole policy */
+	assert_int_equal(cli(f, "radar", "member list"), 0);
+	assert_true(cli_out_has(f, "changes clusters.radar:"));
+	assert_true(cli_out_has(f, "outcome: approved"));
+	assert_false(cli_out_has(f, "policy: {"));
+	wn_client_close(c);
 }
 
 /* ---- r20: revocation everywhere; SIGHUP ---------------------------------- */
