@@ -52,6 +52,13 @@ static const struct schema_field basis_fields[] = {
 	{ NULL, 0, 0, 0 },
 };
 
+/* A consent a case rests on, as its holder registered it. */
+static const struct schema_field consent_ref_fields[] = {
+	{ "id", SCHEMA_STRING, 1, 32 },
+	{ "version", SCHEMA_STRING, 1, 64 },
+	{ NULL, 0, 0, 0 },
+};
+
 static const struct schema_field regisseur_fields[] = {
 	{ "id", SCHEMA_STRING, 1, 64 },
 	{ "role", SCHEMA_STRING, 1, 64 },
@@ -215,6 +222,33 @@ static int cases_check_people(const json_t *people, char *err, size_t errcap)
 	return 0;
 }
 
+/* Consent refs from the wire, checked before any transaction: each exactly
+ * {id, version} of the registry's form, no consent twice. */
+static int cases_check_refs(const json_t *refs, const char *field, char *err, size_t errcap)
+{
+	char why[200];
+	size_t i, j;
+	json_t *x;
+	json_array_foreach(refs, i, x) {
+		if (schema_check(x, consent_ref_fields, why, sizeof(why)) != 0 ||
+		    id_validate(json_string_value(json_object_get(x, "id"))) != 0 ||
+		    hex_validate(json_string_value(json_object_get(x, "version")), 64) != 0) {
+			snprintf(err, errcap, "field '%s': item %zu is not a consent {id: 32 hex "
+				 "digits, version: 64 hex digits}", field, i + 1);
+			return WN_ESCHEMA;
+		}
+		for (j = 0; j < i; j++)
+			if (json_equal(json_object_get(json_array_get(refs, j), "id"),
+				       json_object_get(x, "id"))) {
+				snprintf(err, errcap, "field '%s': consent %s is named twice: one "
+					 "consent per member", field,
+					 json_string_value(json_object_get(x, "id")));
+				return WN_EINVAL;
+			}
+	}
+	return 0;
+}
+
 /* The precondition; *kind its kind, *detail its canonical JSON (free()). */
 static int cases_check_basis(const json_t *basis, size_t npeople, const char **kind,
 			     char **detail, char *err, size_t errcap)
@@ -242,8 +276,12 @@ static int cases_check_basis(const json_t *basis, size_t npeople, const char **k
 				 (int)consents);
 			return WN_ESCHEMA;
 		}
+		int rc = cases_check_refs(refs, "basis.refs", err, errcap);
+		if (rc != 0)
+			return rc;
 	} else if (strcmp(*kind, "urgent") == 0) {
-		if (hex_validate(motivation, 64) != 0 || json_object_get(basis, "consents")) {
+		if (hex_validate(motivation, 64) != 0 || json_object_get(basis, "consents") ||
+		    json_object_get(basis, "refs")) {
 			snprintf(err, errcap, "field 'basis': a case opened on an urgent interest "
 				 "carries the hash of its motivation");
 			return WN_EMOTIVATION;
@@ -440,12 +478,20 @@ static int cases_person(struct broker *b, const struct broker_request *rq, const
 	json_t *entry = json_pack("{s:s,s:s,s:s}", "type", type, "person", ch->person, "reason",
 				  ch->reason);
 	json_t *refs = consent ? json_pack("[O]", consent) : NULL;
+	int rc = consent != NULL && refs == NULL ? WN_ENOMEM : 0;
+	if (rc == 0)
+		rc = cases_check_refs(refs, "consent", err, errcap);
+	if (rc != 0) {
+		json_decref(entry);
+		json_decref(refs);
+		return rc;
+	}
 	if (consent != NULL) {
 		json_object_set(entry, "consent", consent);
 		ch->consents = refs;
 	}
-	int rc = cases_commit(b, rq, add ? cases_person_add_locked : store_case_person_remove, ch,
-			      entry, reply, err, errcap);
+	rc = cases_commit(b, rq, add ? cases_person_add_locked : store_case_person_remove, ch,
+			  entry, reply, err, errcap);
 	json_decref(refs);
 	return rc;
 }

@@ -91,9 +91,11 @@ int broker_consent_serves_case_locked(db *d, const struct store_consent *c, cons
 	if (c->case_id[0] == '\0')
 		return store_consent_bind_case_locked(d, c->id, case_id);
 	if (strcmp(c->case_id, case_id) != 0) {
-		snprintf(err, errcap, "consent %s was given for another case: a consent serves "
-			 "the case it was given for (Bijlage 5); register the client's consent for "
-			 "case %s", c->id, case_id);
+		/* its holder asks: the case it serves is named, as a retry of an
+		 * open whose answer was lost finds its case there */
+		snprintf(err, errcap, "consent %s was given for another case (it serves case %s): "
+			 "a consent serves the case it was given for (Bijlage 5); register the "
+			 "client's consent for case %s", c->id, c->case_id, case_id);
 		return WN_ECONSENT;
 	}
 	return 0;

@@ -1197,6 +1197,13 @@ static int policy_propose(struct broker *b, const struct broker_request *rq, con
 		rc = WN_EEXISTS;
 	}
 	json_t *changes = rc == 0 ? policy_changes(b, p.doc) : NULL;
+	if (rc == 0 && changes == NULL)
+		rc = WN_ENOMEM;
+	if (rc == 0 && json_object_size(changes) == 0) {
+		/* such as a partner's clusters named as the registry has them */
+		snprintf(err, errcap, "the change leaves the policy in force as it is");
+		rc = WN_EINVAL;
+	}
 	if (rc == 0)
 		rc = member_propose(b, &p, rq->from->id, rq->env, &status, err, errcap);
 	pthread_mutex_unlock(&b->member_lock);

@@ -258,6 +258,13 @@ int policy_merge(struct broker *b, const json_t *change, json_t **out, char *err
 			continue;
 		int nested = (strcmp(key, "clusters") == 0 || strcmp(key, "data_sets") == 0) &&
 			     json_is_object(v);
+		if (strcmp(key, "clusters") == 0 && !nested) {
+			/* the registry keeps every partner's clusters: they are named */
+			snprintf(err, errcap, "clusters: an object naming, per partner, the clusters "
+				 "it takes part in");
+			rc = WN_ESCHEMA;
+			continue;
+		}
 		if (!nested) {
 			rc = policy_overlay(doc, key, v) == 0 ? 0 : WN_ENOMEM;
 			continue;
@@ -335,17 +342,20 @@ static void policy_changes_clusters(struct broker *b, const json_t *doc, json_t 
 	}
 }
 
-json_t *policy_changes(struct broker *b, const json_t *doc)
+json_t *policy_changes(struct broker *b, const json_t *proposed)
 {
 	json_t *now = policy_current(b), *out = json_object(), *v;
+	/* a proposal stored before the defaults were written out has them too */
+	json_t *doc = json_deep_copy(proposed);
 	const char *key;
-	if (now == NULL || out == NULL) {
+	if (now == NULL || out == NULL || doc == NULL || policy_fill_defaults(now) != 0 ||
+	    policy_fill_defaults(doc) != 0) {
 		json_decref(now);
 		json_decref(out);
+		json_decref(doc);
 		return NULL;
 	}
 	json_object_del(now, "version");
-	policy_fill_defaults(now);
 	/* the keys of both sides, each once */
 	json_t *keys = json_deep_copy(now);
 	json_object_update(keys, (json_t *)doc);
@@ -366,6 +376,7 @@ json_t *policy_changes(struct broker *b, const json_t *doc)
 	}
 	json_decref(keys);
 	json_decref(now);
+	json_decref(doc);
 	return out;
 }
 

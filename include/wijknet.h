@@ -347,7 +347,9 @@ typedef struct wn_case_params {
  * Errors: WN_EINVAL (neither consents nor urgent_json, or both; a retention
  * not after today), WN_EJSON (urgent_json is not a JSON object), WN_ECLUSTER,
  * WN_EBSN, WN_ECONSENT (a consent not held here, not in force, not of the
- * household, or a person of the household without one: each consents),
+ * household, or a person of the household without one: each consents; or,
+ * at the broker, not in its registry in that version, or serving another
+ * case already: a consent serves one case),
  * WN_EMOTIVATION (urgent_json incomplete), WN_EUNKNOWN_PARTNER, WN_EREVOKED,
  * WN_ENOTICE (this partner or the director gave notice), WN_EDENIED (the
  * director is an incidental partner), WN_ETRANSPORT. */
@@ -369,7 +371,8 @@ int wn_case_person_add(wn_client *c, const char *case_id, const char *bsn, const
  * (Heerlen Bijlage 8: each member for themselves, a child with or through
  * its parents).
  * Errors: WN_ECONSENT (the consent is not held here, not in force, or of
- * someone else), WN_EBSN, WN_EINVAL, WN_ENOTMEMBER, WN_ENOTFOUND, WN_EDENIED,
+ * someone else; or, at the broker, not in its registry in that version, or
+ * serving another case already), WN_EBSN, WN_EINVAL, WN_ENOTMEMBER, WN_ENOTFOUND, WN_EDENIED,
  * WN_ELIMIT, WN_ETRANSPORT (as for wn_case_person_add()). */
 int wn_case_person_add_consent(wn_client *c, const char *case_id, const char *bsn,
 			       const char *reason, const char *consent_id, const wn_actor *actor);

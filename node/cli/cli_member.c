@@ -92,7 +92,8 @@ static void member_print_candidate(const json_t *e)
 		/* a decided one: how the vote went (the subject names the version it made) */
 		printf("  outcome: %s\n", json_string_value(json_object_get(e, "outcome")));
 	}
-	if (d == NULL && json_string_value(json_object_get(doc, "reason")) != NULL)
+	if (d == NULL && json_string_value(json_object_get(doc, "reason")) != NULL &&
+	    json_string_value(json_object_get(doc, "reason"))[0] != '\0')
 		/* why a membership is to end, as the members vote on it */
 		printf("  reason: %s\n", json_string_value(json_object_get(doc, "reason")));
 	if (d == NULL)

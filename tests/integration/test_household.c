@@ -1366,6 +1366,31 @@ static void test_r07_recipients_household_changes(void **state)
 	assert_int_equal(wn_case_person_add_consent(g, other, baby, "birth", consent_baby, &ACTOR),
 			 WN_ECONSENT);
 	assert_non_null(strstr(wn_client_errmsg(g), "given for another case"));
+	assert_non_null(strstr(wn_client_errmsg(g), case_main)); /* the case it serves */
+	/* the broker checks a consent named on the wire before anything */
+	static const char *const bad_refs[] = {
+		"{\"id\": \"x\", \"version\": \"y\"}", "[1]",
+		"{\"id\": \"%s\", \"version\": \"%064d\", \"note\": 1}",
+	};
+	for (size_t k = 0; k < sizeof(bad_refs) / sizeof(bad_refs[0]); k++) {
+		char ref[256];
+		json_t *env = NULL;
+		snprintf(ref, sizeof(ref), bad_refs[k], consent_baby, 7);
+		assert_int_equal(envelope_new1(&env, "case.person.add", "gemeente-heerlen",
+					       "broker"), 0);
+		envelope_set_str(env, "case", other);
+		json_object_set_new(env, "actor", json_pack("{s:s,s:s}", "id", "raw-1", "role",
+							   "tester"));
+		json_object_set_new(env, "body", json_pack("{s:s,s:s,s:o}", "person",
+			"abababababababababababababababababababababababababababababababab",
+			"reason", "birth", "consent", json_loads(ref, 0, NULL)));
+		json_t *reply = raw_as(f, "gemeente-heerlen", env);
+		assert_string_equal(envelope_str(reply, "type"), "error");
+		assert_string_equal(json_string_value(json_object_get(envelope_body(reply),
+								      "error")), "schema");
+		json_decref(reply);
+		json_decref(env);
+	}
 	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM case_people WHERE "
 			     "case_id='%s'", other), 1);
 	assert_int_equal(wn_case_close(g, other, &ACTOR), 0);

@@ -950,6 +950,16 @@ static void test_r24_decision_not_stored_is_counted_again(void **state)
 	assert_non_null(strstr(wn_client_errmsg(c), "as it is"));
 	free(out);
 	out = NULL;
+	/* ... or that names a partner's clusters as the registry has them */
+	assert_int_equal(wn_policy_propose(c, &coordinator, "{\"clusters\": {\"radar\": "
+					   "[\"jeugd\", \"volwassenen\", \"multiprobleem\"]}}",
+					   &out), WN_EINVAL);
+	free(out);
+	out = NULL;
+	assert_int_equal(wn_policy_propose(c, &coordinator, "{\"clusters\": null}", &out),
+			 WN_ESCHEMA);
+	free(out);
+	out = NULL;
 	/* a partner's clusters are set against those it has now */
 	assert_int_equal(wn_policy_propose(c, &coordinator,
 					   "{\"clusters\": {\"radar\": [\"jeugd\"]}}", &out), 0);
