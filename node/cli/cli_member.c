@@ -84,18 +84,17 @@ static void member_print_candidate(const json_t *e)
 {
 	const json_t *d = json_object_get(e, "declaration");
 	const json_t *doc = json_object_get(e, "document");
-	if (d == NULL && json_is_object(json_object_get(e, "changes"))) {
-		/* what an open policy proposal changes, as the members vote on it */
+	const char *outcome = json_string_value(json_object_get(e, "outcome"));
+	const char *reason = json_string_value(json_object_get(doc, "reason"));
+	/* what an open policy proposal changes, as the members vote on it */
+	if (d == NULL && json_is_object(json_object_get(e, "changes")))
 		member_print_changes(json_object_get(e, "changes"));
-	} else if (d == NULL && json_string_value(json_object_get(e, "outcome")) != NULL &&
-		   json_string_value(json_object_get(e, "outcome"))[0] != '\0') {
-		/* a decided one: how the vote went (the subject names the version it made) */
-		printf("  outcome: %s\n", json_string_value(json_object_get(e, "outcome")));
-	}
-	if (d == NULL && json_string_value(json_object_get(doc, "reason")) != NULL &&
-	    json_string_value(json_object_get(doc, "reason"))[0] != '\0')
-		/* why a membership is to end, as the members vote on it */
-		printf("  reason: %s\n", json_string_value(json_object_get(doc, "reason")));
+	/* why a membership is to end */
+	if (d == NULL && reason != NULL && reason[0] != '\0')
+		printf("  reason: %s\n", reason);
+	/* a decided one: how the vote went (a policy's subject names the version it made) */
+	if (d == NULL && outcome != NULL && outcome[0] != '\0')
+		printf("  outcome: %s\n", outcome);
 	if (d == NULL)
 		return;
 	printf("  %s, clusters", json_string_value(json_object_get(e, "name"))
@@ -116,6 +115,8 @@ static void member_print_candidate(const json_t *e)
 	}
 	printf("\n  accession declaration %s: %s, signed by %s (%s), %s, %s\n", v[0], v[1], v[2],
 	       v[3], v[4], v[5]);
+	if (outcome != NULL && outcome[0] != '\0')
+		printf("  outcome: %s\n", outcome);
 }
 
 static void member_print_list(const char *json)

@@ -356,6 +356,9 @@ static void test_r22_join_rejected_by_one_under_unanimous(void **state)
 	assert_int_equal(vote(f, ALCANDER, id, 1), WN_ESTATE); /* decided */
 	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM partners WHERE id ="
 			     " 'mee-zuid-limburg'"), 0);
+	/* the members see how it went */
+	assert_int_equal(cli(f, "radar", "member list"), 0);
+	assert_true(cli_out_has(f, "outcome: rejected"));
 }
 
 /* Under Heerlen's rule the covenant changes only when every partner agrees
