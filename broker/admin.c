@@ -220,7 +220,9 @@ static int admin_backup(struct broker *b, const json_t *rq, const char *by, json
 		return WN_ENOMEM;
 	snprintf(path, cap, "%s/%s.db", dir, b->ident->id);
 	if (file_exists(path)) {
-		snprintf(err, errcap, "%s: a backup is there already; choose another directory", dir);
+		snprintf(err, errcap, "%s: a backup is there already; a backup never replaces one: "
+			 "give a new directory each time, e.g. one named by the date and time",
+			 dir);
 		rc = WN_EEXISTS;
 	}
 	if (rc == 0)

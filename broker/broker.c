@@ -439,12 +439,8 @@ int broker_handle_message(void *arg, const struct rpc_peer *conn, const void *re
 		goto out;
 	}
 	if (rc != 0) {
-		if (rc == WN_ESKEW)
-			snprintf(err, sizeof(err), "timestamp %lld is outside the window of %lld ms",
-				 (long long)envelope_ts(env), (long long)b->skew_ms);
-		else
-			snprintf(err, sizeof(err), "message id %s was seen before",
-				 envelope_str(env, "id"));
+		replay_explain(b->replay, rc, envelope_str(env, "id"), envelope_ts(env), b->skew_ms,
+			       err, sizeof(err));
 		rc = broker_refuse(b, conn, env, from, rc, err, resp, resplen);
 		goto out;
 	}

@@ -17,6 +17,7 @@
 #include "context.h"
 #include "encoding.h"
 #include "envelope.h"
+#include "breaches.h"
 #include "ids.h"
 #include "log.h"
 #include "schema.h"
@@ -34,6 +35,12 @@ static const struct schema_field witness_fields[] = {
 	{ "ts", SCHEMA_INT, 1, 0 },
 	{ "origin", SCHEMA_STRING, 1, 128 },
 	{ "sig", SCHEMA_STRING, 1, 256 },
+	{ NULL, 0, 0, 0 },
+};
+
+static const struct schema_field restored_fields[] = {
+	{ "checkpoint", SCHEMA_OBJECT, 0, 0 },
+	{ "witnessed", SCHEMA_INT, 1, 0 },
 	{ NULL, 0, 0, 0 },
 };
 
@@ -258,6 +265,53 @@ static int witnessed_of(struct broker *b, const char *partner, json_t **out)
 	return rc;
 }
 
+/* The checkpoint of partner's ledger the broker witnesses from now on
+ * (cp NULL: an empty ledger, none). */
+struct witness_put {
+	const char *partner;
+	const json_t *cp;
+};
+
+static int witness_put_locked(db *d, void *arg)
+{
+	const struct witness_put *w = arg;
+	sqlite3_stmt *st = NULL;
+	int rc = w->cp == NULL
+			 ? db_prepare(d, "DELETE FROM partner_checkpoints WHERE partner = ?", &st)
+			 : db_prepare(d, "INSERT OR REPLACE INTO partner_checkpoints(partner, size,"
+					 " root, ts, sig, seen_at) VALUES (?,?,?,?,?,?)", &st);
+	if (rc != 0)
+		return rc;
+	sqlite3_bind_text(st, 1, w->partner, -1, SQLITE_TRANSIENT);
+	if (w->cp != NULL) {
+		sqlite3_bind_int64(st, 2, json_integer_value(json_object_get(w->cp, "size")));
+		sqlite3_bind_text(st, 3, json_string_value(json_object_get(w->cp, "root")), -1,
+				  SQLITE_TRANSIENT);
+		sqlite3_bind_int64(st, 4, json_integer_value(json_object_get(w->cp, "ts")));
+		sqlite3_bind_text(st, 5, json_string_value(json_object_get(w->cp, "sig")), -1,
+				  SQLITE_TRANSIENT);
+		sqlite3_bind_int64(st, 6, time_now_ms());
+	}
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* 0 when cp is a checkpoint of the sender's own ledger, signed by it. */
+static int witness_is_own(const struct broker_request *rq, const json_t *cp, char *err,
+			  size_t errcap)
+{
+	char origin[PKI_ID_MAX + 32];
+	snprintf(origin, sizeof(origin), "wijknet:%s:ledger", rq->from->id);
+	if (strcmp(json_string_value(json_object_get(cp, "origin")), origin) != 0 ||
+	    tlog_checkpoint_verify(cp, registry_cert(rq->from)) != 0) {
+		snprintf(err, errcap, "the checkpoint is not one of '%s''s own ledger, signed by it",
+			 rq->from->id);
+		return WN_ESIG;
+	}
+	return 0;
+}
+
 /* A node's own checkpoint, signed by it: kept when it extends what the
  * broker saw before; a shorter or different one is a ledger that lost or
  * rewrote entries (recorded as a security event by the caller). */
@@ -265,17 +319,12 @@ static int checkpoint_witness(struct broker *b, const struct broker_request *rq,
 			      char *err, size_t errcap)
 {
 	json_t *cp = envelope_body(rq->env), *last = NULL;
-	char origin[PKI_ID_MAX + 32];
-	snprintf(origin, sizeof(origin), "wijknet:%s:ledger", rq->from->id);
 	json_int_t size = json_integer_value(json_object_get(cp, "size"));
 	const char *root = json_string_value(json_object_get(cp, "root"));
-	if (strcmp(json_string_value(json_object_get(cp, "origin")), origin) != 0 ||
-	    tlog_checkpoint_verify(cp, registry_cert(rq->from)) != 0) {
-		snprintf(err, errcap, "the checkpoint is not one of '%s''s own ledger, signed by it",
-			 rq->from->id);
-		return WN_ESIG;
-	}
-	int rc = witnessed_of(b, rq->from->id, &last);
+	int rc = witness_is_own(rq, cp, err, errcap);
+	if (rc != 0)
+		return rc;
+	rc = witnessed_of(b, rq->from->id, &last);
 	if (rc != 0) {
 		snprintf(err, errcap, "the broker cannot read the checkpoints it witnessed");
 		return rc;
@@ -290,25 +339,79 @@ static int checkpoint_witness(struct broker *b, const struct broker_request *rq,
 			 (long long)size, differs ? "differs from" : "is behind", (long long)seen);
 		return WN_ETAMPERED;
 	}
-	sqlite3_stmt *st = NULL;
+	struct witness_put put = { rq->from->id, cp };
 	db_lock(b->db);
-	rc = db_prepare(b->db, "INSERT OR REPLACE INTO partner_checkpoints(partner, size, root,"
-				   " ts, sig, seen_at) VALUES (?,?,?,?,?,?)", &st);
-	if (rc == 0) {
-		sqlite3_bind_text(st, 1, rq->from->id, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int64(st, 2, size);
-		sqlite3_bind_text(st, 3, root, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int64(st, 4, json_integer_value(json_object_get(cp, "ts")));
-		sqlite3_bind_text(st, 5, json_string_value(json_object_get(cp, "sig")), -1,
-				  SQLITE_TRANSIENT);
-		sqlite3_bind_int64(st, 6, time_now_ms());
-		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
-	}
-	sqlite3_finalize(st);
+	rc = witness_put_locked(b->db, &put);
 	db_unlock(b->db);
 	if (rc != 0)
 		return rc;
 	return broker_reply(b, rq, "ok", json_pack("{s:I}", "size", size), reply);
+}
+
+/* The audit entry of a gap in partner's ledger: what was witnessed and
+ * what its restored copy holds. */
+static json_t *restored_entry(const char *partner, const json_t *last, json_int_t size,
+			      const json_t *cp)
+{
+	json_int_t seen = json_integer_value(json_object_get(last, "size"));
+	return json_pack("{s:s,s:I,s:s,s:I,s:I,s:I,s:s,s:s}", "type", "ledger.gap", "ts",
+			 (json_int_t)time_now_ms(), "partner", partner, "restored_size", size,
+			 "lost_from", size + 1, "lost_to", seen, "witnessed_root",
+			 json_string_value(json_object_get(last, "root")), "restored_root",
+			 cp != NULL ? json_string_value(json_object_get(cp, "root")) : "");
+}
+
+/* A node restored from a backup older than what the broker witnessed, its
+ * operator accepting the loss (--accept-ledger-gap): the gap goes into the
+ * audit log with the restored checkpoint, which the broker witnesses from
+ * now on, and into the breach register (the disclosure entries in it are
+ * gone: an incident to assess). */
+static int checkpoint_restored(struct broker *b, const struct broker_request *rq, json_t **reply,
+			       char *err, size_t errcap)
+{
+	json_t *body = envelope_body(rq->env), *last = NULL;
+	json_t *cp = json_object_get(body, "checkpoint");
+	char detail[200];
+	if (cp != NULL && schema_check(cp, witness_fields, detail, sizeof(detail)) != 0) {
+		snprintf(err, errcap, "body of 'checkpoint.restored', its checkpoint: %s", detail);
+		return WN_ESCHEMA;
+	}
+	int rc = cp != NULL ? witness_is_own(rq, cp, err, errcap) : 0;
+	if (rc == 0 && (rc = witnessed_of(b, rq->from->id, &last)) != 0)
+		snprintf(err, errcap, "the broker cannot read the checkpoints it witnessed");
+	if (rc != 0)
+		return rc;
+	json_int_t size = cp != NULL ? json_integer_value(json_object_get(cp, "size")) : 0;
+	json_int_t seen = json_integer_value(json_object_get(last, "size"));
+	json_int_t said = json_integer_value(json_object_get(body, "witnessed"));
+	if (last == NULL || size >= seen || said != seen) {
+		snprintf(err, errcap, "'%s''s ledger of %lld entries is not behind the checkpoint "
+			 "of %lld the broker witnessed%s: there is no gap to record", rq->from->id,
+			 (long long)size, (long long)seen,
+			 said != seen ? " (not the one the node names)" : "");
+		json_decref(last);
+		return WN_EINVAL;
+	}
+	json_t *entry = restored_entry(rq->from->id, last, size, cp);
+	json_decref(last);
+	struct witness_put put = { rq->from->id, cp };
+	int64_t idx;
+	char leaf[65];
+	rc = entry ? store_audit_with(&b->audit, witness_put_locked, &put, entry, &idx, leaf)
+		   : WN_ENOMEM;
+	json_decref(entry);
+	if (rc != 0)
+		return rc;
+	snprintf(detail, sizeof(detail), "restored from a backup: ledger entries %lld..%lld of its "
+		 "disclosure log are lost; its operator accepted the gap (audit entry %lld)",
+		 (long long)size + 1, (long long)seen, (long long)idx);
+	secevent_record(b->db, WN_ETAMPERED, rq->from->id, envelope_str(rq->env, "id"), detail);
+	breaches_sync_own(b->db, b->ident->id);
+	log_emit(WN_LOG_WARN, "ledger_gap_recorded",
+		 json_pack("{s:s,s:I,s:I,s:I}", "partner", rq->from->id, "lost_from",
+			   size + 1, "lost_to", seen, "audit_index", (json_int_t)idx));
+	return broker_reply(b, rq, "ok", json_pack("{s:I,s:I}", "size", size, "lost", seen - size),
+			    reply);
 }
 
 int broker_handle_checkpoint(struct broker *b, const struct broker_request *rq, json_t **reply,
@@ -332,6 +435,13 @@ int broker_handle_checkpoint(struct broker *b, const struct broker_request *rq, 
 			return WN_ESCHEMA;
 		}
 		return checkpoint_witness(b, rq, reply, err, errcap);
+	}
+	if (strcmp(type, "checkpoint.restored") == 0) {
+		if (schema_check(envelope_body(rq->env), restored_fields, detail, sizeof(detail)) != 0) {
+			snprintf(err, errcap, "body of '%s': %s", type, detail);
+			return WN_ESCHEMA;
+		}
+		return checkpoint_restored(b, rq, reply, err, errcap);
 	}
 	json_t *body = envelope_body(rq->env);
 	int get = strcmp(type, "checkpoint.get") == 0;

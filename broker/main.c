@@ -32,7 +32,7 @@ static const struct daemon_ops broker_daemon = {
 	"wijknet-broker", "broker",
 	"Runs the federation broker: partner registry, directory, routing and the\n"
 	"metadata audit log. Logs JSON lines to stderr.\n",
-	broker_check, open_broker, start_broker, hangup_broker, NULL, close_broker,
+	broker_check, open_broker, start_broker, hangup_broker, NULL, close_broker, NULL, NULL, NULL,
 };
 
 int main(int argc, char **argv)

@@ -648,7 +648,8 @@ int broker_handle_candidate(struct broker *b, const json_t *env, int *handled, j
 	}
 	if (rc == 0 && (rc = replay_check(b->replay, envelope_str(env, "id"), envelope_ts(env),
 					  b->skew_ms)) != 0)
-		snprintf(err, errcap, "%s", wn_strerror(rc));
+		replay_explain(b->replay, rc, envelope_str(env, "id"), envelope_ts(env), b->skew_ms,
+			       err, errcap);
 	if (rc != 0) {
 		*handled = 0; /* a refusal like any unknown sender's */
 	} else if (join) {

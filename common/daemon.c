@@ -24,14 +24,19 @@ void daemon_name_thread(const char *name)
 static void daemon_usage(FILE *f, const struct daemon_ops *ops)
 {
 	fprintf(f, "usage: %s --config FILE\n"
-		   "       %s --config FILE --check   (validate; no file made)\n"
-		   "       %s --version\n%s", ops->name, ops->name, ops->name, ops->about);
+		   "       %s --config FILE --check   (validate; no file made)\n",
+		ops->name, ops->name);
+	if (ops->flag != NULL)
+		fprintf(f, "       %s --config FILE %s   (%s)\n", ops->name, ops->flag,
+			ops->flag_about);
+	fprintf(f, "       %s --version\n%s", ops->name, ops->about);
 }
 
-/* The config named on the command line; 1 with --check; or an exit status
+/* The config named on the command line; 1 with --check (and in *flag with
+ * the daemon's own flag); or an exit status
  * (0 for --version and --help, 2 for a usage error) in *exit_now. */
 static const char *daemon_args(int argc, char **argv, const struct daemon_ops *ops, int *check,
-			       int *exit_now)
+			       int *flag, int *exit_now)
 {
 	const char *config = NULL;
 	*exit_now = -1;
@@ -44,6 +49,8 @@ static const char *daemon_args(int argc, char **argv, const struct daemon_ops *o
 			return NULL;
 		} else if (strcmp(argv[i], "--check") == 0) {
 			*check = 1;
+		} else if (ops->flag != NULL && strcmp(argv[i], ops->flag) == 0) {
+			*flag = 1;
 		} else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 			daemon_usage(stdout, ops);
 			*exit_now = 0;
@@ -77,8 +84,8 @@ static int daemon_check(const char *config, const struct daemon_ops *ops)
 
 int daemon_main(int argc, char **argv, const struct daemon_ops *ops)
 {
-	int check = 0, exit_now = -1;
-	const char *config = daemon_args(argc, argv, ops, &check, &exit_now);
+	int check = 0, flag = 0, exit_now = -1;
+	const char *config = daemon_args(argc, argv, ops, &check, &flag, &exit_now);
 	if (exit_now >= 0)
 		return exit_now;
 	/* what the daemon makes (databases, keys, sockets) is its owner's alone */
@@ -97,6 +104,8 @@ int daemon_main(int argc, char **argv, const struct daemon_ops *ops)
 	void *d = NULL;
 	char err[1024] = "";
 	int rc = ops->open(config, &d, err, sizeof(err));
+	if (rc == 0 && flag)
+		ops->set_flag(d);
 	if (rc == 0)
 		rc = ops->start(d, err, sizeof(err));
 	if (rc != 0) {

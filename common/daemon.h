@@ -19,6 +19,11 @@ struct daemon_ops {
 	void (*hangup)(void *d);
 	int (*failed)(void *d); /* stopped for a reason the operator must see; may be NULL */
 	void (*close)(void *d);
+	/* One optional start-up flag of the daemon's own (NULL: none), its line
+	 * in the usage, and what giving it does, between open and start. */
+	const char *flag;
+	const char *flag_about;
+	void (*set_flag)(void *d);
 };
 
 /* Names the calling thread (at most 15 characters are kept), so that an

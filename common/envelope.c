@@ -88,7 +88,8 @@ static const char *const known_types[] = {
 	"member.end", "member.withdraw", "member.address", "policy.propose", "policy.get", "directory.changed",
 	"breach.report",
 	"notice", "notice.ack", "notice.result", "rights.decision", "rights.decision.ack",
-	"rights.decision.result", "checkpoint.witness", "checkpoint.witnessed", NULL,
+	"rights.decision.result", "checkpoint.witness", "checkpoint.witnessed",
+	"checkpoint.restored", NULL,
 };
 
 static int envelope_type_known(const char *t)

@@ -6,6 +6,7 @@
  * are dropped from memory and from the table.
  */
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -473,4 +474,29 @@ void replay_close(replay *r)
 	free(r->buckets);
 	pthread_mutex_destroy(&r->lock);
 	free(r);
+}
+
+void replay_explain(replay *r, int rc, const char *id, int64_t ts, int64_t skew_ms, char *err,
+		    size_t errcap)
+{
+	if (rc == WN_EREPLAY) {
+		snprintf(err, errcap, "message id %.64s was seen before", id ? id : "");
+		return;
+	}
+	if (rc != WN_ESKEW) {
+		snprintf(err, errcap, "%s", wn_strerror(rc));
+		return;
+	}
+	pthread_mutex_lock(&r->lock);
+	int64_t floor = r->floor_ms, now = r->last_now;
+	pthread_mutex_unlock(&r->lock);
+	if (ts < floor && ts >= now - skew_ms && ts <= now + skew_ms)
+		snprintf(err, errcap, "message stamped %lld, before the receiver restarted after a "
+			 "stop that was not clean (a crash or a restored database): ids from "
+			 "before it may have been seen and not written; send it again",
+			 (long long)ts);
+	else
+		snprintf(err, errcap, "timestamp %lld is outside the window of %lld ms of the "
+			 "receiver's clock (%lld): check both clocks", (long long)ts,
+			 (long long)skew_ms, (long long)now);
 }

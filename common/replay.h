@@ -50,6 +50,13 @@ int replay_open(db *d, db_writer *w, int64_t skew_ms, replay **out);
  * persisted). */
 int replay_check(replay *r, const char *id, int64_t ts, int64_t skew_ms);
 
+/* The sentence for the sender of a message replay_check refused with rc:
+ * a stamp outside the window (the clocks), one before this run's floor (a
+ * restart after a stop that was not clean: a routine retry, not an
+ * attack), or an id seen before. */
+void replay_explain(replay *r, int rc, const char *id, int64_t ts, int64_t skew_ms, char *err,
+		    size_t errcap);
+
 /* Writes the ids not yet written and marks the stop clean (unless some
  * could not be written: the next start then refuses what came before it);
  * call before the writer is closed. The window follows the wall clock: one

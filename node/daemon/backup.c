@@ -47,7 +47,8 @@ json_t *local_backup(struct node *n, json_t *rq)
 	snprintf(db, cap, "%s/%s.db", dir, n->ident->id);
 	snprintf(keys, cap, "%s/%s.db.keys", dir, n->ident->id);
 	if (file_exists(db) || file_exists(keys)) {
-		snprintf(err, sizeof(err), "%s: a backup is there already; choose another directory",
+		snprintf(err, sizeof(err), "%s: a backup is there already; a backup never replaces one: "
+			 "give a new directory each time, e.g. one named by the date and time",
 			 dir);
 		rc = WN_EEXISTS;
 	}

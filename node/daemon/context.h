@@ -64,6 +64,8 @@ struct node {
 	int64_t reported_size;    /* the ledger checkpoint the broker witnessed last */
 	atomic_int witness_checked; /* this ledger is not behind what the broker witnessed:
 				     * partners' messages wait for it (a restored copy) */
+	int accept_gap;           /* --accept-ledger-gap: a restored copy's loss recorded, not fatal */
+	int64_t witnessed_ahead;  /* the size the broker witnessed when this ledger is behind it */
 	atomic_int failed;        /* stopped for a reason the operator must see (exit 1) */
 	pthread_t refresher;
 	int refresher_started;
@@ -98,6 +100,10 @@ void node_refresh_directory_before(struct node *n, int64_t ts);
 int node_report_checkpoint(struct node *n);
 int node_check_witnessed(struct node *n, char *err, size_t errcap);
 int node_checkpoint_own(struct node *n);
+/* A ledger behind what the broker witnessed (node_check_witnessed set
+ * witnessed_ahead) restored from a backup on the operator's word: the
+ * broker records the lost entries and witnesses this ledger from here. */
+int node_accept_gap(struct node *n, char *err, size_t errcap);
 int node_witness_broker(struct node *n, char *err, size_t errcap);
 
 /* Checks a node config's keys (a reload reads it again). */

@@ -180,8 +180,8 @@ int node_inbound_handle(void *arg, const struct rpc_peer *conn, const void *req,
 		goto out;
 	}
 	if (rc != 0) {
-		snprintf(err, sizeof(err), rc == WN_ESKEW ? "timestamp outside the accepted window"
-							  : "message id was seen before");
+		replay_explain(n->replay, rc, envelope_str(env, "id"), envelope_ts(env), n->skew_ms,
+			       err, sizeof(err));
 		rc = inbound_refuse(n, conn, env, from, rc, err, resp, resplen);
 		goto out;
 	}

@@ -33,11 +33,18 @@ static void close_node(void *n)
 	node_close(n);
 }
 
+static void accept_gap_node(void *n)
+{
+	node_accept_ledger_gap(n);
+}
+
 static const struct daemon_ops node_daemon = {
 	"wijknet-node", "node",
 	"Runs a partner's node: its own records, its disclosure profile and log, the\n"
 	"inbound listener for the broker and the local API socket. Logs JSON to stderr.\n",
 	node_check, open_node, start_node, hangup_node, failed_node, close_node,
+	"--accept-ledger-gap", "a restored backup: the lost ledger entries recorded, then run",
+	accept_gap_node,
 };
 
 int main(int argc, char **argv)

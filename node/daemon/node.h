@@ -21,6 +21,13 @@ int node_check(const char *config_file_path, char *err, size_t errcap);
  * behind what the broker witnessed): the daemon then exits 1. */
 int node_failed(node *n);
 
+/* --accept-ledger-gap, before node_start: a database restored from a
+ * backup older than the ledger checkpoint the broker witnessed is not
+ * refused; the gap is recorded at the broker (audit log and breach
+ * register) and the node runs on from the copy. Once: a node not behind
+ * starts as always. */
+void node_accept_ledger_gap(node *n);
+
 /* Dials the broker, starts the inbound and local listeners and the
  * background refresher. */
 int node_start(node *n, char *err, size_t errcap);

@@ -229,8 +229,11 @@ int node_check_witnessed(struct node *n, char *err, size_t errcap)
 			snprintf(err, errcap, "%s: the ledger holds %llu entries, but the broker "
 				 "witnessed this node's checkpoint of %lld: this database is older than "
 				 "what was witnessed (restored from an older backup?) and the entries "
-				 "after it would be lost; restore the newest backup", n->db_path,
+				 "after it would be lost; restore the newest backup, or, when this is "
+				 "the newest there is, start once with --accept-ledger-gap to record "
+				 "the loss at the broker and go on", n->db_path,
 				 (unsigned long long)have, (long long)size);
+			n->witnessed_ahead = size;
 			rc = WN_ETAMPERED;
 		} else if (size > 0 && (rc = tlog_root_hex(n->ledger, (uint64_t)size, root)) != 0) {
 			snprintf(err, errcap, "%s: cannot compute the ledger's root at %lld: %s",
@@ -247,4 +250,52 @@ int node_check_witnessed(struct node *n, char *err, size_t errcap)
 	}
 	json_decref(body);
 	return rc;
+}
+
+/* A failure that a later round may not have: the broker away or busy. */
+static int witness_transient(int rc)
+{
+	return rc == WN_ETRANSPORT || rc == WN_ETIMEOUT || rc == WN_EUNAVAILABLE ||
+	       rc == WN_ENOMEM || rc == WN_ESTATE;
+}
+
+int node_accept_gap(struct node *n, char *err, size_t errcap)
+{
+	json_t *cp = NULL, *out = NULL;
+	char why[512] = "";
+	int64_t witnessed = n->witnessed_ahead;
+	/* the copy's own ledger, signed as it is now: what the broker goes on from */
+	int rc = node_checkpoint_own(n);
+	if (rc == 0)
+		rc = tlog_latest(n->ledger, &cp);
+	if (rc != 0) {
+		snprintf(err, errcap, "%s: cannot sign the restored ledger's checkpoint: %s",
+			 n->db_path, wn_strerror(rc));
+		json_decref(cp);
+		return witness_transient(rc) ? rc : WN_ETAMPERED;
+	}
+	int64_t size = cp != NULL ? (int64_t)json_integer_value(json_object_get(cp, "size")) : 0;
+	json_t *body = json_pack("{s:I}", "witnessed", (json_int_t)witnessed);
+	if (body == NULL) {
+		json_decref(cp);
+		return WN_ENOMEM;
+	}
+	if (cp != NULL) /* none when the copy's ledger is empty */
+		json_object_set_new(body, "checkpoint", cp);
+	rc = witness_call(n, "checkpoint.restored", body, &out, why, sizeof(why));
+	json_decref(out);
+	if (rc != 0) {
+		snprintf(err, errcap, "--accept-ledger-gap: the broker did not record the gap of "
+			 "entries %lld..%lld: %s", (long long)size + 1, (long long)witnessed,
+			 why[0] ? why : wn_strerror(rc));
+		return witness_transient(rc) ? rc : WN_ETAMPERED;
+	}
+	n->reported_size = size;
+	n->witnessed_ahead = 0;
+	log_emit(WN_LOG_WARN, "ledger_gap_accepted",
+		 json_pack("{s:s,s:I,s:I,s:I,s:s}", "database", n->db_path, "entries",
+			   (json_int_t)size, "witnessed", (json_int_t)witnessed, "lost",
+			   (json_int_t)(witnessed - size), "recorded",
+			   "broker audit log and breach register"));
+	return 0;
 }

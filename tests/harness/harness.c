@@ -81,7 +81,8 @@ int fed_setup(struct fed *f, const char *const *ids, size_t n)
 	return fed_sh(f, "%s", cmd);
 }
 
-static pid_t fed_spawn(struct fed *f, const char *prog, const char *config, const char *logname)
+static pid_t fed_spawn(struct fed *f, const char *prog, const char *config, const char *logname,
+		       const char *flag)
 {
 	char bin[512], log[512], cfg[512];
 	fed_bin(prog, bin, sizeof(bin));
@@ -98,7 +99,7 @@ static pid_t fed_spawn(struct fed *f, const char *prog, const char *config, cons
 			dup2(fd, STDERR_FILENO);
 			close(fd);
 		}
-		execl(bin, prog, "--config", cfg, (char *)NULL);
+		execl(bin, prog, "--config", cfg, flag, (char *)NULL); /* flag NULL: none */
 		_exit(127);
 	}
 	return pid;
@@ -106,16 +107,21 @@ static pid_t fed_spawn(struct fed *f, const char *prog, const char *config, cons
 
 int fed_start_broker(struct fed *f)
 {
-	f->broker = fed_spawn(f, "wijknet-broker", "broker.json", "broker");
+	f->broker = fed_spawn(f, "wijknet-broker", "broker.json", "broker", NULL);
 	return f->broker > 0 ? 0 : -1;
+}
+
+int fed_start_node_with(struct fed *f, size_t i, const char *flag)
+{
+	char cfg[128];
+	snprintf(cfg, sizeof(cfg), "%s.json", f->ids[i]);
+	f->nodes[i] = fed_spawn(f, "wijknet-node", cfg, f->ids[i], flag);
+	return f->nodes[i] > 0 ? 0 : -1;
 }
 
 int fed_start_node(struct fed *f, size_t i)
 {
-	char cfg[128];
-	snprintf(cfg, sizeof(cfg), "%s.json", f->ids[i]);
-	f->nodes[i] = fed_spawn(f, "wijknet-node", cfg, f->ids[i]);
-	return f->nodes[i] > 0 ? 0 : -1;
+	return fed_start_node_with(f, i, NULL);
 }
 
 void fed_socket(struct fed *f, size_t i, char *out, size_t cap)

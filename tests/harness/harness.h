@@ -33,6 +33,8 @@ int fed_setup(struct fed *f, const char *const *ids, size_t n);
 /* Starts the broker / node i; the process's stderr goes to logs/ID.log. */
 int fed_start_broker(struct fed *f);
 int fed_start_node(struct fed *f, size_t i);
+/* The same with one command-line flag of the daemon's (NULL: none). */
+int fed_start_node_with(struct fed *f, size_t i, const char *flag);
 
 /* Starts broker and all nodes and waits until node 0 sees all of them up
  * with published sealing keys. */

@@ -851,6 +851,69 @@ static void test_r20_integrity_files_fail_closed(void **state)
 	assert_int_equal(fed_wait_up(f, 1, 3, 10000), 0);
 }
 
+/* A clean stop has the broker witness the ledger's last entries; a node
+ * whose newest copy is older than that starts only on its operator's word
+ * (--accept-ledger-gap), and the lost entries are recorded at the broker:
+ * its audit log and the breach register. */
+static void test_r20_restore_gap_accepted(struct fed *f, long kept)
+{
+	static const wn_actor actor = { "u-9", "wijkcoach" };
+	for (int i = 0; i < 2; i++)
+		wn_lookup_result_free(lookup_by(f, 0, "999990019", &actor));
+	fed_stop(&f->nodes[1], SIGTERM);
+	long newest = dbq(f, "data/radar.db", "SELECT COUNT(*) FROM ledger");
+	assert_true(newest > kept);
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT size FROM partner_checkpoints WHERE "
+			     "partner='radar'"), newest);
+	/* the newest copy lost with its disk: the older one is all there is */
+	assert_int_equal(fed_sh(f, "rm -f data/radar.db data/radar.db-wal data/radar.db-shm && "
+			       "cp bk/radar.db bk/radar.db.keys data/"), 0);
+	assert_int_equal(fed_start_node(f, 1), 0);
+	assert_int_not_equal(fed_wait_exit(&f->nodes[1], 20000), 0);
+	assert_true(fed_log_contains(f, "radar", "start once with --accept-ledger-gap"));
+	assert_int_equal(fed_start_node_with(f, 1, "--accept-ledger-gap"), 0);
+	assert_int_equal(fed_wait_up(f, 1, 3, 15000), 0);
+	assert_true(fed_log_contains(f, "radar", "ledger_gap_accepted"));
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM audit_log WHERE "
+			     "type='ledger.gap' AND entry LIKE '%%\"lost_from\":%ld,\"lost_to\":%ld%%'",
+			     kept + 1, newest), 1);
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT size FROM partner_checkpoints WHERE "
+			     "partner='radar'"), kept);
+	assert_int_equal(cli(f, "broker", "breaches list"), 0);
+	assert_true(cli_out_has(f, "tampered"));
+	assert_int_equal(cli(f, "broker", "breaches show 1"), 0);
+	assert_true(cli_out_has(f, "its operator accepted the gap"));
+	/* the federation goes on with it, and the flag is not needed again */
+	wn_lookup_result *res = lookup_by(f, 0, "999990019", &actor);
+	assert_non_null(res);
+	wn_lookup_result_free(res);
+	fed_stop(&f->nodes[1], SIGTERM);
+	long now = dbq(f, "data/radar.db", "SELECT COUNT(*) FROM ledger");
+	assert_true(now > kept);
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT size FROM partner_checkpoints WHERE "
+			     "partner='radar'"), now);
+	assert_int_equal(fed_start_node(f, 1), 0);
+	assert_int_equal(fed_wait_up(f, 1, 3, 10000), 0);
+	/* a ledger not behind has no gap: the broker records one only where
+	 * there is one, and a malformed claim is refused for its form */
+	static const char *const bodies[][2] = {
+		{ "{\"witnessed\": 1}", "invalid_argument" },
+		{ "{\"witnessed\": 1, \"checkpoint\": {\"size\": \"x\"}}", "schema" },
+		{ "{\"checkpoint\": null}", "schema" },
+	};
+	for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+		json_t *env = NULL;
+		assert_int_equal(envelope_new1(&env, "checkpoint.restored", "radar", "broker"), 0);
+		json_object_set_new(env, "body", json_loads(bodies[i][0], 0, NULL));
+		json_t *reply = raw_as(f, "radar", env);
+		assert_string_equal(reply_error(reply), bodies[i][1]);
+		json_decref(reply);
+		json_decref(env);
+	}
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM audit_log WHERE "
+			     "type='ledger.gap'"), 1);
+}
+
 /* A backup is one moment of the database, with its key file; restoring a
  * copy older than the ledger checkpoint the broker witnessed is refused at
  * start (its disclosure entries since would be lost); the newest runs on. */
@@ -950,11 +1013,13 @@ static void test_r20_integrity_backup_restore_behind_witness_refused(void **stat
 	assert_int_not_equal(fed_wait_exit(&f->nodes[1], 20000), 0);
 	assert_true(fed_log_contains(f, "radar", "older than what was witnessed"));
 	assert_int_equal(dbq(f, "data/radar.db", "SELECT COUNT(*) FROM ledger"), kept);
-	/* the newest runs on */
+	/* the newest runs on; its timer checkpoints once an hour from here */
 	assert_int_equal(fed_sh(f, "rm -f data/radar.db data/radar.db-wal data/radar.db-shm && "
 			       "mv now.db data/radar.db && mv now.keys data/radar.db.keys"), 0);
+	assert_int_equal(fed_config_edit(f, "radar.json", "checkpoint_seconds", "3600"), 0);
 	assert_int_equal(fed_start_node(f, 1), 0);
 	assert_int_equal(fed_wait_up(f, 1, 3, 10000), 0);
+	test_r20_restore_gap_accepted(f, kept);
 }
 
 static char *http_get_when_up(int port, const char *path)

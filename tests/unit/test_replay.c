@@ -262,8 +262,16 @@ static void test_r20_integrity_replay_unclean_stop(void **state)
 	assert_int_equal(query_int(t->d, sql), 0); /* lost with the crash */
 	struct tcache c;
 	cache_open(t, &c);
-	/* the id the dead run saw but had not written: refused by the floor */
+	/* the id the dead run saw but had not written: refused by the floor,
+	 * and the sender is told it was the restart, not its clock */
 	assert_int_equal(replay_check(c.r, id, now, SKEW_MS), WN_ESKEW);
+	char why[256];
+	replay_explain(c.r, WN_ESKEW, id, now, SKEW_MS, why, sizeof(why));
+	assert_non_null(strstr(why, "before the receiver restarted after a stop that was not clean"));
+	replay_explain(c.r, WN_ESKEW, id, now - SKEW_MS - 5000, SKEW_MS, why, sizeof(why));
+	assert_non_null(strstr(why, "outside the window"));
+	replay_explain(c.r, WN_EREPLAY, id, now, SKEW_MS, why, sizeof(why));
+	assert_non_null(strstr(why, "was seen before"));
 	/* stamped ahead of the restart, it had been written before it passed */
 	assert_int_equal(replay_check(c.r, ahead, now + 60000, SKEW_MS), WN_EREPLAY);
 	/* a new message, stamped once the restart is done: accepted */
