@@ -280,7 +280,11 @@ static int broker_answer_candidate(struct broker *b, const json_t *env, int code
 				   const char *detail, char **resp, size_t *resplen)
 {
 	json_t *reply = NULL;
-	log_emit(code == WN_EPENDING || code == WN_EUNKNOWN_PARTNER || code == WN_EEXPIRED
+	/* routine polls repeat every few seconds: the change was logged once */
+	int routine = strcmp(envelope_str(env, "type"), "directory.get") == 0 ||
+		      strcmp(envelope_str(env, "type"), "health") == 0;
+	log_emit(routine || code == WN_EPENDING || code == WN_EUNKNOWN_PARTNER ||
+				 code == WN_EEXPIRED
 			 ? WN_LOG_DEBUG : WN_LOG_WARN,
 		 "candidate_refused",
 		 json_pack("{s:s,s:s,s:s}", "candidate", envelope_str(env, "from"), "type",
@@ -395,7 +399,17 @@ int broker_handle_message(void *arg, const struct rpc_peer *conn, const void *re
 	}
 	/* only the claimed sender's key: trying every key would make each bad
 	 * message cost a verification per partner */
-	if (envelope_verify(env, registry_cert(p)) != 0) {
+	int verified = envelope_verify(env, registry_cert(p)) == 0;
+	if (gone && !verified && broker_candidate_routine(envelope_str(env, "type"))) {
+		/* a former partner's node started again with a new certificate,
+		 * polling: told why, not recorded as a forger; it is given nothing */
+		snprintf(err, sizeof(err), "partner '%s' may not send: its membership %s; a "
+			 "former partner's id is not taken again (it applies under a new id)",
+			 from, atomic_load(&p->state) == PARTNER_ENDED ? "ended" : "was revoked");
+		rc = broker_answer_candidate(b, env, WN_EREVOKED, err, resp, resplen);
+		goto out;
+	}
+	if (!verified) {
 		snprintf(err, sizeof(err), "signature does not verify for the claimed sender '%s'",
 			 from);
 		rc = broker_refuse(b, conn, env, from, WN_ESIG, err, resp, resplen);

@@ -95,7 +95,7 @@ int broker_consent_serves_case_locked(db *d, const struct store_consent *c, cons
 		 * open whose answer was lost finds its case there */
 		snprintf(err, errcap, "consent %s was given for another case (it serves case %s): "
 			 "a consent serves the case it was given for (Bijlage 5); register the "
-			 "client's consent for case %s", c->id, c->case_id, case_id);
+			 "client's consent for this case", c->id, c->case_id);
 		return WN_ECONSENT;
 	}
 	return 0;

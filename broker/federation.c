@@ -5,6 +5,8 @@
  * end on their date, and every node is told when the directory changed so
  * that a revocation takes effect everywhere within seconds.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +14,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "wijknet.h"
 #include "daemon.h"
@@ -156,6 +159,56 @@ static void federation_release_ended(struct broker *b)
 	}
 }
 
+/* Runs the CA tool with argv; what it prints (stdout and stderr, the first
+ * outcap - 1 bytes, the rest read and dropped) into out, so that it joins
+ * the broker's JSON log as a field rather than as a line of its own.
+ * Returns its wait status (-1: it could not run). */
+static int federation_run_ca(struct broker *b, char **argv, char *out, size_t outcap)
+{
+	int fds[2], st = -1;
+	size_t used = 0;
+	pid_t pid;
+	if (pipe(fds) != 0) {
+		snprintf(out, outcap, "no pipe: %s", strerror(errno));
+		return -1;
+	}
+	/* close-on-exec: another child spawned meanwhile keeps no write end */
+	if (fcntl(fds[0], F_SETFD, FD_CLOEXEC) != 0 || fcntl(fds[1], F_SETFD, FD_CLOEXEC) != 0) {
+		snprintf(out, outcap, "pipe: %s", strerror(errno));
+		close(fds[0]);
+		close(fds[1]);
+		return -1;
+	}
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addclose(&fa, fds[0]);
+	posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
+	posix_spawn_file_actions_adddup2(&fa, fds[1], 2);
+	posix_spawn_file_actions_addclose(&fa, fds[1]);
+	int spawned = posix_spawnp(&pid, b->ca_tool, &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(fds[1]);
+	char buf[512];
+	ssize_t got;
+	while (spawned == 0 && ((got = read(fds[0], buf, sizeof(buf))) > 0 ||
+				(got < 0 && errno == EINTR))) {
+		size_t take = got > 0 ? (size_t)got : 0;
+		if (take > outcap - 1 - used)
+			take = outcap - 1 - used;
+		memcpy(out + used, buf, take);
+		used += take;
+	}
+	close(fds[0]);
+	out[used] = '\0';
+	while (used > 0 && (out[used - 1] == '\n' || out[used - 1] == ' '))
+		out[--used] = '\0';
+	if (spawned != 0)
+		snprintf(out, outcap, "cannot run %s: %s", b->ca_tool, strerror(spawned));
+	else
+		waitpid(pid, &st, 0);
+	return st;
+}
+
 /* An ended or revoked partner's certificate is revoked by the federation CA
  * when the broker's host keeps it (config "ca_dir"): wijknet-ca runs as a
  * child, the CRL file changes, and the change reaches every node. */
@@ -173,25 +226,22 @@ static void federation_revoke_ended(struct broker *b)
 		char *argv[] = { b->ca_tool, "--dir", b->ca_dir, "revoke", p->id, "--reason",
 				 state == PARTNER_ENDED ? "cessationOfOperation" : "unspecified",
 				 NULL };
-		pid_t pid;
-		int st = -1;
-		posix_spawn_file_actions_t fa;
-		posix_spawn_file_actions_init(&fa);
-		posix_spawn_file_actions_adddup2(&fa, 2, 1); /* its words land in the log */
-		if (posix_spawnp(&pid, b->ca_tool, &fa, NULL, argv, environ) == 0)
-			waitpid(pid, &st, 0);
-		posix_spawn_file_actions_destroy(&fa);
+		char out[1024] = "";
+		int st = federation_run_ca(b, argv, out, sizeof(out));
 		/* a failure is tried again a minute later, and said each time */
 		atomic_store(&p->revoke_next_ms, st == 0 ? INT64_MAX : time_now_ms() + 60000);
 		if (st == 0)
 			log_emit(WN_LOG_INFO, "certificate_revoked",
-				 json_pack("{s:s,s:s}", "partner", p->id, "reason",
+				 json_pack("{s:s,s:s,s:s}", "partner", p->id, "reason",
 					   state == PARTNER_ENDED ? "membership ended"
-								  : "revoked by the operator"));
+								  : "revoked by the operator",
+					   "ca_output", out));
 		else
-			log_msg(WN_LOG_ERROR, "certificate_revoke_failed",
-				"%s --dir %s revoke %s did not succeed (status %d); tried again in a "
-				"minute, or revoke it by hand", b->ca_tool, b->ca_dir, p->id, st);
+			log_emit(WN_LOG_ERROR, "certificate_revoke_failed",
+				 json_pack("{s:s,s:s,s:s,s:i,s:s}", "partner", p->id, "msg",
+					   "the CA tool did not succeed; tried again in a minute, "
+					   "or revoke it by hand", "ca_dir", b->ca_dir, "status", st,
+					   "ca_output", out));
 	}
 }
 

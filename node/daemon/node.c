@@ -139,10 +139,19 @@ int node_call_broker(struct node *n, json_t *env, int timeout_ms, json_t **reply
 	}
 	if (strcmp(envelope_str(r, "type"), "error") == 0) {
 		json_t *b = envelope_body(r);
+		const char *msg = json_string_value(json_object_get(b, "message"));
 		rc = error_from_name(json_string_value(json_object_get(b, "error")));
-		snprintf(err, errcap, "%s", json_string_value(json_object_get(b, "message"))
-						    ? json_string_value(json_object_get(b, "message"))
-						    : wn_strerror(rc));
+		if (rc == WN_ESCHEMA && msg != NULL &&
+		    (strstr(msg, "unknown field") != NULL || strstr(msg, "unknown message type"))) {
+			/* this node built the message: a broker that does not know a
+			 * part of it runs an older version (upgraded in the wrong order) */
+			snprintf(err, errcap, "the broker does not know part of this node's message "
+				 "(%.200s): it runs an older wijknet than this node (%s); upgrade "
+				 "the broker first (README: Upgrading)", msg, WN_VERSION_STRING);
+			rc = WN_EPROTO;
+			goto out;
+		}
+		snprintf(err, errcap, "%s", msg ? msg : wn_strerror(rc));
 		goto out;
 	}
 	*reply = r;

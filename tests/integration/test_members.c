@@ -750,6 +750,9 @@ static void test_r23_end_date_ends_membership_without_restart(void **state)
 	       time_mono_ms() < end)
 		sleep_ms(100);
 	assert_int_equal(dbq(f, "data/radar.db", "SELECT COUNT(*) FROM federation_crl"), 1);
+	/* what the CA tool said is a field of the broker's JSON log, not a line */
+	assert_true(fed_log_contains(f, "broker", "\"ca_output\":\"revoked alcander serial"));
+	assert_int_not_equal(fed_sh(f, "grep -q '^revoked' logs/broker.log"), 0);
 	/* its own node is refused */
 	char bsn[10];
 	bsn_at(30000201, bsn);
@@ -806,6 +809,13 @@ static void test_r22_former_partner_join_refused_with_reason(void **state)
 			     " peer = 'alcander' AND detail LIKE '%%member.join%%'"), 0);
 	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM partners WHERE id ="
 			     " 'alcander' AND status = 'ended'"), 1);
+	/* its node's polls and its operator's health check are told the same,
+	 * and none of them is a forged message in the breach register */
+	assert_int_equal(cli(f, "alcander", "health"), 1);
+	assert_true(cli_out_has(f, "REFUSED"));
+	assert_true(cli_out_has(f, "membership ended"));
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM security_events WHERE"
+			     " peer = 'alcander' AND kind = 'signature'"), 0);
 }
 
 static void test_r23_immediate_exit_when_all_agree(void **state)
