@@ -78,6 +78,7 @@ struct gate {
 	size_t nconns, capconns;
 	int64_t accept_paused_until; /* out of descriptors: accept later */
 	struct ratelimit rl_timeout, rl_failed, rl_evicted, rl_refused;
+	struct gate_repeat failed_hosts[GATE_REPEAT_HOSTS]; /* gate thread only */
 };
 
 void gate_limits_default(struct gate_limits *lim)
@@ -124,6 +125,53 @@ static void gate_log(struct ratelimit *rl, const char *event, const struct conn 
 			   (json_int_t)(time_mono_ms() - c->opened), "not_logged_before",
 			   (json_int_t)rl->suppressed));
 	rl->suppressed = 0;
+}
+
+int gate_repeat_note(struct gate_repeat *tab, size_t n, const char *host, int64_t now_ms,
+		     long *count)
+{
+	struct gate_repeat *e = NULL, *oldest = &tab[0];
+	for (size_t i = 0; i < n && e == NULL; i++) {
+		if (strcmp(tab[i].host, host) == 0 && tab[i].count > 0)
+			e = &tab[i];
+		else if (tab[i].last_ms < oldest->last_ms)
+			oldest = &tab[i];
+	}
+	int64_t hour = now_ms / 3600000;
+	if (e == NULL || e->hour != hour) {
+		if (e == NULL) {
+			e = oldest;
+			snprintf(e->host, sizeof(e->host), "%s", host);
+		}
+		e->hour = hour;
+		e->count = 0;
+	}
+	e->last_ms = now_ms;
+	*count = ++e->count;
+	return (e->count & (e->count - 1)) == 0; /* a power of two */
+}
+
+/* A failed handshake: logged when gate_repeat_note says so for its host. */
+static void gate_log_failed(gate *g, const struct conn *c)
+{
+	char host[64];
+	long count = 0;
+	snprintf(host, sizeof(host), "%s", c->addr);
+	char *colon = strrchr(host, ':');
+	if (colon != NULL)
+		*colon = '\0';
+	if (!gate_repeat_note(g->failed_hosts, GATE_REPEAT_HOSTS, host, time_now_ms(), &count))
+		return;
+	if (count == 1) {
+		gate_log(&g->rl_failed, "tls_handshake_failed", c);
+		return;
+	}
+	log_emit(WN_LOG_WARN, "tls_handshake_failed",
+		 json_pack("{s:s,s:I,s:I,s:s}", "addr", c->addr, "after_ms",
+			   (json_int_t)(time_mono_ms() - c->opened), "failed_this_hour",
+			   (json_int_t)count, "msg",
+			   "this host's handshakes keep failing (a revoked or ended partner's "
+			   "node still running?); logged again at twice the count"));
 }
 
 static int set_nonblock(int fd)
@@ -459,7 +507,7 @@ static void gate_serve(gate *g, struct conn *c, short cev, short bev)
 			broken = 1;
 	}
 	if ((broken || c->b_eof) && !c->established && !c->dead) {
-		gate_log(&g->rl_failed, "tls_handshake_failed", c);
+		gate_log_failed(g, c);
 		gate_count(g, &g->stats.failed);
 		conn_kill(g, c);
 		return;

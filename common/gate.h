@@ -24,6 +24,22 @@ struct gate_limits {
 	int conns_max;        /* connections in all, established ones included */
 };
 
+/* Failed handshakes repeated from one host (a revoked node that redials
+ * for ever): per host and hour the 1st, 2nd, 4th, 8th... are logged, each
+ * with the count so far, so that a host that keeps failing costs a dozen
+ * lines an hour. A table of GATE_REPEAT_HOSTS, the least recent replaced. */
+#define GATE_REPEAT_HOSTS 64
+struct gate_repeat {
+	char host[64];
+	int64_t hour, last_ms;
+	long count;
+};
+
+/* 1 when this failure from host at now_ms is one to log; *count gets the
+ * failures from host this hour, this one included. */
+int gate_repeat_note(struct gate_repeat *tab, size_t n, const char *host, int64_t now_ms,
+		     long *count);
+
 /* The defaults: 10 s, 32, 256, 2000. */
 void gate_limits_default(struct gate_limits *lim);
 
