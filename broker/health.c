@@ -77,6 +77,9 @@ int broker_health_list(struct broker *b, json_t **out)
 							      : -1));
 		if (arc != 0 && items[i].client != NULL)
 			json_object_set_new(e, "reason", json_string(wn_errname(arc)));
+		int ce = atomic_load(&p->cert_error);
+		json_object_set_new(e, "cert", json_string(ce == 0 ? "valid" : ce == WN_EREVOKED ? "revoked"
+							 : ce == WN_EEXPIRED ? "expired" : "invalid"));
 		long left = 0;
 		if (pki_cert_seconds_left(registry_cert(p), &left) == 0)
 			json_object_set_new(e, "cert_seconds_left", json_integer(left));

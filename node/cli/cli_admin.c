@@ -187,11 +187,18 @@ static void admin_print_status(const json_t *r)
 		char end[32] = "";
 		if (json_integer_value(json_object_get(e, "end_at")) > 0)
 			admin_time(json_integer_value(json_object_get(e, "end_at")), end, sizeof(end));
-		printf("%-26s %-10s %-5s %-9lld %s\n", json_string_value(json_object_get(e, "id")),
+		char days[24];
+		const char *cert = json_string_value(json_object_get(e, "cert"));
+		if (cert != NULL && strcmp(cert, "valid") != 0) /* revoked, expired: not a count */
+			snprintf(days, sizeof(days), "%s", cert);
+		else
+			snprintf(days, sizeof(days), "%lld",
+				 (long long)json_integer_value(json_object_get(e,
+									"cert_seconds_left")) /
+					 86400);
+		printf("%-26s %-10s %-5s %-9s %s\n", json_string_value(json_object_get(e, "id")),
 		       json_string_value(json_object_get(e, "status")),
-		       json_string_value(json_object_get(e, "state")),
-		       (long long)json_integer_value(json_object_get(e, "cert_seconds_left")) / 86400,
-		       end);
+		       json_string_value(json_object_get(e, "state")), days, end);
 	}
 	json_array_foreach(json_object_get(r, "proposals"), i, e) {
 		if (strcmp(json_string_value(json_object_get(e, "status")), "open") == 0)

@@ -52,7 +52,7 @@ struct node {
 	rpc_server *localsrv;
 	struct httpd *http;       /* the operator's /metrics and /healthz, or NULL */
 
-	pthread_mutex_t lock;     /* guards dir, seal_published, stopping */
+	pthread_mutex_t lock;     /* guards dir, seal_published, stopping, broker_rc/why */
 	pthread_mutex_t refresh_lock; /* one on-demand refresh at a time */
 	pthread_cond_t wake;
 	struct directory *dir;
@@ -60,6 +60,8 @@ struct node {
 	int refresh_now;          /* the broker said the directory changed */
 	int outbox_now;           /* something waits for the municipality */
 	int stopping;
+	int broker_rc;            /* the last directory refresh: 0, or why it failed */
+	char broker_why[256];
 	int64_t breach_mark;      /* the security events last raised to the broker */
 	int64_t reported_size;    /* the ledger checkpoint the broker witnessed last */
 	atomic_int witness_checked; /* this ledger is not behind what the broker witnessed:

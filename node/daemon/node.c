@@ -322,6 +322,10 @@ static void *node_refresher_main(void *arg)
 			rc = node_refresh_directory(n, err, sizeof(err));
 			rc = node_renew_cert(n, rc, &cert_offered, err, sizeof(err));
 			next_refresh = now + (rc == 0 ? n->refresh_ms : 0);
+			pthread_mutex_lock(&n->lock); /* for /healthz */
+			n->broker_rc = rc;
+			snprintf(n->broker_why, sizeof(n->broker_why), "%s", rc != 0 ? err : "");
+			pthread_mutex_unlock(&n->lock);
 		}
 		if (rc == 0 && !published) {
 			if ((rc = node_publish_seal_key(n, err, sizeof(err))) == 0) {
@@ -610,7 +614,11 @@ int node_start(node *n, char *err, size_t errcap)
 	if (first == NNG_EPEERAUTH || first == NNG_ECRYPTO) {
 		char detail[512];
 		snprintf(detail, sizeof(detail), "TLS handshake with broker at %s failed: %s "
-			 "(certificate refused by either side)", n->broker_url, nng_strerror(first));
+			 "(a certificate refused by either side: this node's by the broker - "
+			 "revoked, ended, expired, or not issued by the federation CA - or the "
+			 "broker's by this node: it must be issued by the CA in ca_file and name "
+			 "the config's broker_id '%s')", n->broker_url, nng_strerror(first),
+			 n->broker_id);
 		secevent_record(n->db, WN_ECERT, n->broker_id, NULL, detail);
 	} else if (first != 0) {
 		log_msg(WN_LOG_WARN, "broker_unavailable", "%s: %s (will keep retrying)",

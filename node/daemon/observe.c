@@ -71,8 +71,20 @@ static int observe_health(void *arg, char *why, size_t cap)
 	struct directory *d = node_directory(n);
 	int have = d != NULL;
 	directory_release(d);
+	pthread_mutex_lock(&n->lock);
+	int brc = n->broker_rc;
+	char said[sizeof(n->broker_why)];
+	snprintf(said, sizeof(said), "%s", n->broker_why);
+	pthread_mutex_unlock(&n->lock);
+	int refused = brc == WN_EREVOKED || brc == WN_EPENDING || brc == WN_EUNKNOWN_PARTNER ||
+		      brc == WN_EDENIED;
+	if (refused) { /* reached, and it says this node may not take part */
+		snprintf(why, cap, "the broker refuses this node: %s", said);
+		return 1;
+	}
 	if (!have) {
-		snprintf(why, cap, "no verified directory: the broker has not been reached");
+		snprintf(why, cap, "no verified directory: %s",
+			 said[0] ? said : "the broker has not been reached yet");
 		return 1;
 	}
 	if (pki_cert_seconds_left(n->ident->cert, &left) == 0 && left <= 0) {

@@ -691,6 +691,15 @@ static void test_r20_integrity_no_certificate_refused(void **state)
 	assert_int_equal(fed_start_node(f, 0), 0);
 	assert_int_equal(fed_wait_exit(&f->nodes[0], 10000), 1);
 	assert_true(fed_log_contains(f, "alcander", "missing field 'certificate'"));
+	/* a mistyped broker_id: the broker's certificate does not name it, and
+	 * the node's log says which key to look at */
+	fed_stop(&f->nodes[1], SIGTERM);
+	assert_int_equal(fed_config_edit(f, "radar.json", "broker_id", "\"brokr\""), 0);
+	assert_int_equal(fed_start_node(f, 1), 0);
+	int64_t until = time_mono_ms() + 15000;
+	while (!fed_log_contains(f, "radar", "broker_id 'brokr'") && time_mono_ms() < until)
+		sleep_ms(50);
+	assert_true(fed_log_contains(f, "radar", "name the config's broker_id 'brokr'"));
 }
 
 /* ---- restarts ------------------------------------------------------- */

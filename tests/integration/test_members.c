@@ -752,6 +752,13 @@ static void test_r23_end_date_ends_membership_without_restart(void **state)
 	assert_int_equal(dbq(f, "data/radar.db", "SELECT COUNT(*) FROM federation_crl"), 1);
 	/* what the CA tool said is a field of the broker's JSON log, not a line */
 	assert_true(fed_log_contains(f, "broker", "\"ca_output\":\"revoked alcander serial"));
+	/* and the operator's status says so, not only that it ended */
+	end = time_mono_ms() + SETTLE_MS;
+	while ((cli(f, "broker", "admin status") != 0 || !cli_out_has(f, "revoked")) &&
+	       time_mono_ms() < end)
+		sleep_ms(100);
+	assert_true(cli_out_has(f, "revoked"));
+	assert_int_equal(fed_sh(f, "grep -E '^alcander +ended +[a-z]+ +revoked' cli.out"), 0);
 	assert_int_not_equal(fed_sh(f, "grep -q '^revoked' logs/broker.log"), 0);
 	/* its own node is refused */
 	char bsn[10];
@@ -791,6 +798,10 @@ static void test_r22_former_partner_join_refused_with_reason(void **state)
 	assert_int_equal(fed_sh(f, "'%s/certs/wijknet-ca' --dir ca issue alcander --force "
 				   ">/dev/null", cwd), 0);
 	fed_stop(&f->nodes[ALCANDER], SIGTERM);
+	char spec[64];
+	int mport = f->base_port + 60;
+	snprintf(spec, sizeof(spec), "\"127.0.0.1:%d\"", mport);
+	assert_int_equal(fed_config_edit(f, "alcander.json", "metrics", spec), 0);
 	assert_int_equal(fed_start_node(f, ALCANDER), 0);
 	snprintf(req, sizeof(req), JOIN_REQUEST, fed_port(f, ALCANDER));
 	assert_int_equal(write_file(f, "rejoin.json", req), 0);
@@ -814,6 +825,12 @@ static void test_r22_former_partner_join_refused_with_reason(void **state)
 	assert_int_equal(cli(f, "alcander", "health"), 1);
 	assert_true(cli_out_has(f, "REFUSED"));
 	assert_true(cli_out_has(f, "membership ended"));
+	char *h = fed_http_get(mport, "/healthz");
+	assert_non_null(h);
+	if (strstr(h, "the broker refuses this node") == NULL || strstr(h, "membership ended") == NULL)
+		fail_msg("/healthz of an ended partner's node: %s", h);
+	assert_non_null(strstr(h, "HTTP/1.1 503"));
+	free(h);
 	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM security_events WHERE"
 			     " peer = 'alcander' AND kind = 'signature'"), 0);
 }
