@@ -88,6 +88,10 @@ int broker_handle_health(struct broker *b, const struct broker_request *rq, json
 /* Pings every usable partner's node at once: [{id, name, status, state,
  * rtt_us, cert_seconds_left, ...}]. *out: json_decref(). */
 int broker_health_list(struct broker *b, json_t **out);
+/* A signed health check of partner p's node at address, answered and
+ * signed by that node: 0, or why not in err. */
+int broker_health_probe(struct broker *b, struct registry_partner *p, const char *address,
+			char *err, size_t errcap);
 
 /* The open proposals and the latest decided ones, with their votes. */
 json_t *broker_member_proposals(struct broker *b);

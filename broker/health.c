@@ -35,6 +35,34 @@ static int health_check_answer(struct broker *b, struct registry_partner *p, con
 	return rc;
 }
 
+int broker_health_probe(struct broker *b, struct registry_partner *p, const char *address,
+			char *err, size_t errcap)
+{
+	json_t *ping = NULL;
+	char *req = NULL, *resp = NULL;
+	size_t len = 0, resplen = 0;
+	int rc = envelope_new1(&ping, "health", b->ident->id, p->id);
+	if (rc == 0)
+		rc = broker_sign(b, ping);
+	if (rc == 0)
+		rc = envelope_encode(ping, &req, &len);
+	if (rc != 0) {
+		snprintf(err, errcap, "cannot build the health check: %s", wn_strerror(rc));
+		goto out;
+	}
+	rc = registry_probe(b->reg, p, address, req, len, b->deadline_ms, &resp, &resplen, err,
+			    errcap);
+	if (rc == 0 && (rc = health_check_answer(b, p, envelope_str(ping, "id"), resp,
+						 resplen)) != 0)
+		snprintf(err, errcap, "the answer there is not %s's node's: %s", p->id,
+			 wn_strerror(rc));
+out:
+	json_decref(ping);
+	free(req);
+	free(resp);
+	return rc;
+}
+
 int broker_health_list(struct broker *b, json_t **out)
 {
 	size_t n = registry_count(b->reg);

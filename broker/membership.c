@@ -1010,6 +1010,14 @@ static int member_address(struct broker *b, const struct broker_request *rq, con
 	int rc = member_address_free(b, address, rq->from, err, errcap);
 	if (rc != 0)
 		return rc;
+	/* the node answers there, as itself, before the federation is told */
+	char why[256] = "";
+	if ((rc = broker_health_probe(b, rq->from, address, why, sizeof(why))) != 0) {
+		snprintf(err, errcap, "the broker cannot reach '%s''s node at %.200s: %s; start the "
+			 "node there first (its config's listen), then say so", rq->from->id,
+			 address, why);
+		return WN_EUNAVAILABLE;
+	}
 	char by[160];
 	snprintf(by, sizeof(by), "%s (%s)", rq->from->id,
 		 json_string_value(json_object_get(json_object_get(rq->env, "actor"), "id")));

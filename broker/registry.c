@@ -512,6 +512,33 @@ static int registry_dial_as(registry *r, struct registry_partner *p, int redial)
 	return 0;
 }
 
+int registry_probe(registry *r, const struct registry_partner *p, const char *address,
+		   const void *req, size_t len, int timeout_ms, char **resp, size_t *resplen,
+		   char *err, size_t errcap)
+{
+	nng_tls_config *tls = NULL;
+	rpc_client *c = NULL;
+	if (r->cert_key_path == NULL) {
+		snprintf(err, errcap, "the broker has not started its connections yet");
+		return WN_ESTATE;
+	}
+	int rc = transport_tls_config_trust(&tls, 0, r->cert_key_path, r->trust, p->id, err,
+					    errcap);
+	if (rc == 0 && (rc = rpc_client_open_lazy(&c, address, tls, err, errcap)) == 0) {
+		rc = rpc_call(c, req, len, timeout_ms, resp, resplen);
+		if (rc != 0)
+			snprintf(err, errcap, "%s", rc == WN_ETIMEOUT
+							    ? "no answer before the deadline (nothing "
+							      "listens there, or not with this "
+							      "partner's certificate)"
+							    : wn_strerror(rc));
+	}
+	rpc_client_close(c);
+	if (tls != NULL)
+		nng_tls_config_free(tls);
+	return rc;
+}
+
 static int registry_dial(registry *r, struct registry_partner *p)
 {
 	return registry_dial_as(r, p, 0);

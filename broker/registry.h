@@ -140,6 +140,14 @@ json_t *registry_clusters_of(unsigned flags);
 int registry_write_clusters_locked(db *d, const char *id, unsigned flags);
 void registry_take_clusters(registry *r, struct registry_partner *p, unsigned flags);
 
+/* Sends req to partner p's node at address (not necessarily its own yet)
+ * over TLS that checks the node's certificate names p, and waits up to
+ * timeout_ms for the answer (*resp: free()). For a probe: the connection
+ * is closed after it. */
+int registry_probe(registry *r, const struct registry_partner *p, const char *address,
+		   const void *req, size_t len, int timeout_ms, char **resp, size_t *resplen,
+		   char *err, size_t errcap);
+
 /* The partner moved its node: its address (tls+tcp://host:port) replaced,
  * durably with an audit entry naming who asked, and the node dialled there.
  * The previous text stays readable until registry_free(). */

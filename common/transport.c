@@ -443,8 +443,8 @@ static int rpc_client_dialer(rpc_client *c, const char *url, nng_tls_config *tls
 	return nng_dialer_start(c->dialer, flags);
 }
 
-int rpc_client_open(rpc_client **out, const char *url, nng_tls_config *tls, int *first_error,
-		    char *err, size_t errcap)
+/* A REQ socket with its options and pipe counting, no dialer yet. */
+static int rpc_client_new(rpc_client **out, char *err, size_t errcap)
 {
 	int rv;
 	rpc_client *c = calloc(1, sizeof(*c));
@@ -460,6 +460,34 @@ int rpc_client_open(rpc_client **out, const char *url, nng_tls_config *tls, int 
 	nng_socket_set_size(c->sock, NNG_OPT_RECVMAXSZ, TRANSPORT_RECV_MAX);
 	nng_pipe_notify(c->sock, NNG_PIPE_EV_ADD_POST, rpc_client_pipe_event, c);
 	nng_pipe_notify(c->sock, NNG_PIPE_EV_REM_POST, rpc_client_pipe_event, c);
+	*out = c;
+	return 0;
+}
+
+int rpc_client_open_lazy(rpc_client **out, const char *url, nng_tls_config *tls, char *err,
+			 size_t errcap)
+{
+	rpc_client *c = NULL;
+	int rv = rpc_client_new(&c, err, errcap);
+	if (rv != 0)
+		return rv;
+	if ((rv = rpc_client_dialer(c, url, tls, NNG_FLAG_NONBLOCK)) != 0) {
+		snprintf(err, errcap, "%s: cannot dial: %s", url, nng_strerror(rv));
+		nng_close(c->sock);
+		free(c);
+		return WN_ETRANSPORT;
+	}
+	*out = c;
+	return 0;
+}
+
+int rpc_client_open(rpc_client **out, const char *url, nng_tls_config *tls, int *first_error,
+		    char *err, size_t errcap)
+{
+	rpc_client *c = NULL;
+	int rv = rpc_client_new(&c, err, errcap);
+	if (rv != 0)
+		return rv;
 	rv = rpc_client_dialer(c, url, tls, 0);
 	if (first_error)
 		*first_error = rv;

@@ -84,6 +84,10 @@ typedef struct rpc_client rpc_client;
  * the dialer keeps reconnecting in the background with backoff. */
 int rpc_client_open(rpc_client **out, const char *url, nng_tls_config *tls, int *first_error,
 		    char *err, size_t errcap);
+/* Dials url in the background only: nothing waits here, a call waits for
+ * the connection up to its own deadline (a one-off probe of an address). */
+int rpc_client_open_lazy(rpc_client **out, const char *url, nng_tls_config *tls, char *err,
+			 size_t errcap);
 void rpc_client_close(rpc_client *c);
 
 /* Closes the connection and stops redialing (a partner that left or was

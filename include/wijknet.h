@@ -929,10 +929,12 @@ int wn_member_end(wn_client *c, const wn_actor *actor, const char *partner, cons
 
 /* This member moved its node: the broker reaches it at address
  * (tls+tcp://host:port) from now on, and every node's directory says so;
- * start the node there first. No vote: the node is the member's own.
+ * start the node there first: the broker takes it only once the node
+ * answers there as itself. No vote: the node is the member's own.
  * *json_out: {partner, address}.
  * Errors: WN_ESCHEMA (not tls+tcp://host:port), WN_EINVAL (the address in
- * force), WN_EEXISTS (another partner's address), WN_ETRANSPORT. */
+ * force), WN_EEXISTS (another partner's address), WN_EUNAVAILABLE (the node
+ * does not answer there), WN_ETRANSPORT. */
 int wn_member_address(wn_client *c, const wn_actor *actor, const char *address,
 		      char **json_out);
 

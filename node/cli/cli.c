@@ -283,7 +283,13 @@ static char *cli_socket_from_config(const char *path)
 	}
 	const char *local = json_string_value(json_object_get(root, "local"));
 	char *s = local ? strdup(local) : NULL;
-	if (s == NULL)
+	if (s == NULL && json_object_get(root, "broker") == NULL &&
+	    json_object_get(root, "listen") != NULL)
+		/* a broker's config: the command is one of a node's */
+		fprintf(stderr, "wijknet: %s is a broker's config; this command asks a node: give "
+			"the node's config (its key 'local'), or see 'wijknet admin --help' for the "
+			"broker's commands\n", path);
+	else if (s == NULL)
 		fprintf(stderr, "wijknet: %s: key 'local': expected the node's ipc:// address\n", path);
 	json_decref(root);
 	return s;

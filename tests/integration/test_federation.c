@@ -978,6 +978,10 @@ static void test_r20_integrity_backup_restore_behind_witness_refused(void **stat
 	assert_true(cli_err_has(f, "already"));
 	assert_int_equal(cli(f, "broker", "admin backup --out nosuch/bbk"), 2);
 	assert_true(cli_err_has(f, "does the path above it exist"));
+	/* a node's command with the broker's config says which config it needs */
+	assert_int_not_equal(cli(f, "broker", "backup --out bbk2"), 0);
+	assert_true(cli_err_has(f, "is a broker"));
+	assert_true(cli_err_has(f, "admin --help"));
 	assert_int_not_equal(cli(f, "radar", "backup --out bk"), 0); /* not over a backup */
 	/* a mistyped path is said, not built: only the last directory is made */
 	assert_int_equal(cli(f, "radar", "backup --out nosuch/bk"), 2);
