@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <nng/nng.h>
 
@@ -110,7 +111,8 @@ int daemon_main(int argc, char **argv, const struct daemon_ops *ops)
 		rc = ops->start(d, err, sizeof(err));
 	if (rc != 0) {
 		log_msg(WN_LOG_ERROR, "startup_failed", "%s", err[0] ? err : wn_strerror(rc));
-		fprintf(stderr, "%s: %s\n", ops->name, err[0] ? err : wn_strerror(rc));
+		if (isatty(STDERR_FILENO)) /* by hand: a sentence too; a log stays JSON */
+			fprintf(stderr, "%s: %s\n", ops->name, err[0] ? err : wn_strerror(rc));
 		ops->close(d);
 		return 1;
 	}

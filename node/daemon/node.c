@@ -349,7 +349,8 @@ static void *node_refresher_main(void *arg)
 				wrc = node_accept_gap(n, werr, sizeof(werr));
 			if (wrc == WN_ETAMPERED) {
 				log_msg(WN_LOG_ERROR, "ledger_behind_witness", "%s", werr);
-				fprintf(stderr, "wijknet-node: %s\n", werr);
+				if (isatty(STDERR_FILENO))
+					fprintf(stderr, "wijknet-node: %s\n", werr);
 				atomic_store(&n->failed, 1);
 				kill(getpid(), SIGTERM);
 			} else if (wrc == 0) {
