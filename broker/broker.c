@@ -348,6 +348,30 @@ static int broker_renewal_allowed(const struct registry_partner *p, const char *
 	       atomic_load(&((struct registry_partner *)p)->cert_error) == WN_EEXPIRED;
 }
 
+/* A poll of an ended or revoked partner's id whose signature the registry's
+ * certificate does not verify: most likely its node, started again with a
+ * new certificate. It is told why, and the refusal is counted as one
+ * (denied: not a forged signature in the breach register), within the
+ * refusals a connection may have a minute. */
+static int broker_answer_former(struct broker *b, const struct rpc_peer *conn, const json_t *env,
+				const struct registry_partner *p, char **resp, size_t *resplen)
+{
+	char why[256];
+	long seen = 0;
+	snprintf(why, sizeof(why), "partner '%s' may not send: its membership %s; a former "
+		 "partner's id is not taken again (it applies under a new id)", p->id,
+		 atomic_load(&p->state) == PARTNER_ENDED ? "ended" : "was revoked");
+	struct secevent e = { WN_EDENIED, p->id, conn ? conn->addr : NULL, envelope_str(env, "id"),
+			      why };
+	secevent_note(b->db, &e, &seen);
+	handled_code = WN_EREVOKED;
+	if (conn != NULL && b->refusals_per_minute > 0 && seen > b->refusals_per_minute) {
+		rpc_peer_disconnect(conn);
+		return WN_EDENIED;
+	}
+	return broker_answer_candidate(b, env, WN_EREVOKED, why, resp, resplen);
+}
+
 int broker_handle_message(void *arg, const struct rpc_peer *conn, const void *req, size_t len,
 			  char **resp, size_t *resplen)
 {
@@ -401,12 +425,7 @@ int broker_handle_message(void *arg, const struct rpc_peer *conn, const void *re
 	 * message cost a verification per partner */
 	int verified = envelope_verify(env, registry_cert(p)) == 0;
 	if (gone && !verified && broker_candidate_routine(envelope_str(env, "type"))) {
-		/* a former partner's node started again with a new certificate,
-		 * polling: told why, not recorded as a forger; it is given nothing */
-		snprintf(err, sizeof(err), "partner '%s' may not send: its membership %s; a "
-			 "former partner's id is not taken again (it applies under a new id)",
-			 from, atomic_load(&p->state) == PARTNER_ENDED ? "ended" : "was revoked");
-		rc = broker_answer_candidate(b, env, WN_EREVOKED, err, resp, resplen);
+		rc = broker_answer_former(b, conn, env, p, resp, resplen);
 		goto out;
 	}
 	if (!verified) {

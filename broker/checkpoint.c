@@ -270,12 +270,36 @@ static int witnessed_of(struct broker *b, const char *partner, json_t **out)
 struct witness_put {
 	const char *partner;
 	const json_t *cp;
+	const json_t *replaces; /* or NULL: the row must still be this one */
 };
+
+/* WN_ESTATE when partner's witnessed row is no longer (size, root) of was:
+ * another report came in between. */
+static int witness_still_locked(db *d, const char *partner, const json_t *was)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = db_prepare(d, "SELECT COUNT(*) FROM partner_checkpoints WHERE partner = ? AND"
+			       " size = ? AND root = ?", &st);
+	if (rc != 0)
+		return rc;
+	sqlite3_bind_text(st, 1, partner, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, json_integer_value(json_object_get(was, "size")));
+	sqlite3_bind_text(st, 3, json_string_value(json_object_get(was, "root")), -1,
+			  SQLITE_TRANSIENT);
+	rc = sqlite3_step(st) != SQLITE_ROW ? WN_EDB : sqlite3_column_int(st, 0) == 1 ? 0 : WN_ESTATE;
+	sqlite3_finalize(st);
+	return rc;
+}
 
 static int witness_put_locked(db *d, void *arg)
 {
 	const struct witness_put *w = arg;
 	sqlite3_stmt *st = NULL;
+	if (w->replaces != NULL) {
+		int still = witness_still_locked(d, w->partner, w->replaces);
+		if (still != 0)
+			return still;
+	}
 	int rc = w->cp == NULL
 			 ? db_prepare(d, "DELETE FROM partner_checkpoints WHERE partner = ?", &st)
 			 : db_prepare(d, "INSERT OR REPLACE INTO partner_checkpoints(partner, size,"
@@ -339,7 +363,7 @@ static int checkpoint_witness(struct broker *b, const struct broker_request *rq,
 			 (long long)size, differs ? "differs from" : "is behind", (long long)seen);
 		return WN_ETAMPERED;
 	}
-	struct witness_put put = { rq->from->id, cp };
+	struct witness_put put = { rq->from->id, cp, NULL };
 	db_lock(b->db);
 	rc = witness_put_locked(b->db, &put);
 	db_unlock(b->db);
@@ -384,6 +408,11 @@ static int checkpoint_restored(struct broker *b, const struct broker_request *rq
 	json_int_t size = cp != NULL ? json_integer_value(json_object_get(cp, "size")) : 0;
 	json_int_t seen = json_integer_value(json_object_get(last, "size"));
 	json_int_t said = json_integer_value(json_object_get(body, "witnessed"));
+	if (size < 0 || said < 1) {
+		snprintf(err, errcap, "body of 'checkpoint.restored': sizes are counts of entries");
+		json_decref(last);
+		return WN_ESCHEMA;
+	}
 	if (last == NULL || size >= seen || said != seen) {
 		snprintf(err, errcap, "'%s''s ledger of %lld entries is not behind the checkpoint "
 			 "of %lld the broker witnessed%s: there is no gap to record", rq->from->id,
@@ -393,13 +422,16 @@ static int checkpoint_restored(struct broker *b, const struct broker_request *rq
 		return WN_EINVAL;
 	}
 	json_t *entry = restored_entry(rq->from->id, last, size, cp);
-	json_decref(last);
-	struct witness_put put = { rq->from->id, cp };
+	struct witness_put put = { rq->from->id, cp, last };
 	int64_t idx;
 	char leaf[65];
 	rc = entry ? store_audit_with(&b->audit, witness_put_locked, &put, entry, &idx, leaf)
 		   : WN_ENOMEM;
 	json_decref(entry);
+	json_decref(last);
+	if (rc == WN_ESTATE)
+		snprintf(err, errcap, "the broker witnessed another checkpoint of '%s''s ledger "
+			 "meanwhile; ask again", rq->from->id);
 	if (rc != 0)
 		return rc;
 	snprintf(detail, sizeof(detail), "restored from a backup: ledger entries %lld..%lld of its "

@@ -71,6 +71,7 @@ struct broker {
 	atomic_int carry_due;    /* an approved proposal may not be carried out yet */
 	int64_t carry_logged_ms; /* the last retry that failed and said so */
 	pthread_mutex_t member_lock; /* one membership decision at a time */
+	atomic_int probing;       /* a member address being checked: one at a time */
 	/* the operator's local socket (admin.c) */
 	char *admin_url;
 	rpc_server *admin;

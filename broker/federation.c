@@ -205,7 +205,8 @@ static int federation_run_ca(struct broker *b, char **argv, char *out, size_t ou
 	if (spawned != 0)
 		snprintf(out, outcap, "cannot run %s: %s", b->ca_tool, strerror(spawned));
 	else
-		waitpid(pid, &st, 0);
+		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+			;
 	return st;
 }
 
@@ -228,6 +229,7 @@ static void federation_revoke_ended(struct broker *b)
 				 NULL };
 		char out[1024] = "";
 		int st = federation_run_ca(b, argv, out, sizeof(out));
+		int status = st == -1 ? -1 : WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 		/* a failure is tried again a minute later, and said each time */
 		atomic_store(&p->revoke_next_ms, st == 0 ? INT64_MAX : time_now_ms() + 60000);
 		if (st == 0)
@@ -240,7 +242,7 @@ static void federation_revoke_ended(struct broker *b)
 			log_emit(WN_LOG_ERROR, "certificate_revoke_failed",
 				 json_pack("{s:s,s:s,s:s,s:i,s:s}", "partner", p->id, "msg",
 					   "the CA tool did not succeed; tried again in a minute, "
-					   "or revoke it by hand", "ca_dir", b->ca_dir, "status", st,
+					   "or revoke it by hand", "ca_dir", b->ca_dir, "exit_status", status,
 					   "ca_output", out));
 	}
 }

@@ -50,7 +50,8 @@ int broker_health_probe(struct broker *b, struct registry_partner *p, const char
 		snprintf(err, errcap, "cannot build the health check: %s", wn_strerror(rc));
 		goto out;
 	}
-	rc = registry_probe(b->reg, p, address, req, len, b->deadline_ms, &resp, &resplen, err,
+	/* half for the connection, half for the answer: one deadline in all */
+	rc = registry_probe(b->reg, p, address, req, len, b->deadline_ms / 2, &resp, &resplen, err,
 			    errcap);
 	if (rc == 0 && (rc = health_check_answer(b, p, envelope_str(ping, "id"), resp,
 						 resplen)) != 0)

@@ -1010,9 +1010,19 @@ static int member_address(struct broker *b, const struct broker_request *rq, con
 	int rc = member_address_free(b, address, rq->from, err, errcap);
 	if (rc != 0)
 		return rc;
-	/* the node answers there, as itself, before the federation is told */
+	/* the node answers there, as itself, before the federation is told; one
+	 * check at a time, so that moves to where nothing answers cannot hold
+	 * every worker */
 	char why[256] = "";
-	if ((rc = broker_health_probe(b, rq->from, address, why, sizeof(why))) != 0) {
+	int idle = 0;
+	if (!atomic_compare_exchange_strong(&b->probing, &idle, 1)) {
+		snprintf(err, errcap, "another member's new address is being checked; ask again "
+			 "in a few seconds");
+		return WN_EUNAVAILABLE;
+	}
+	rc = broker_health_probe(b, rq->from, address, why, sizeof(why));
+	atomic_store(&b->probing, 0);
+	if (rc != 0) {
 		snprintf(err, errcap, "the broker cannot reach '%s''s node at %.200s: %s; start the "
 			 "node there first (its config's listen), then say so", rq->from->id,
 			 address, why);

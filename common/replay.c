@@ -492,9 +492,9 @@ void replay_explain(replay *r, int rc, const char *id, int64_t ts, int64_t skew_
 	pthread_mutex_unlock(&r->lock);
 	if (ts < floor && ts >= now - skew_ms && ts <= now + skew_ms)
 		snprintf(err, errcap, "message stamped %lld, before the receiver restarted after a "
-			 "stop that was not clean (a crash or a restored database): ids from "
-			 "before it may have been seen and not written; send it again",
-			 (long long)ts);
+			 "stop that was not clean (a crash or a restored database) or widened its "
+			 "window (skew_seconds): ids from before then may have been seen and not "
+			 "kept; send it again", (long long)ts);
 	else
 		snprintf(err, errcap, "timestamp %lld is outside the window of %lld ms of the "
 			 "receiver's clock (%lld): check both clocks", (long long)ts,

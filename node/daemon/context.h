@@ -61,12 +61,12 @@ struct node {
 	int outbox_now;           /* something waits for the municipality */
 	int stopping;
 	int broker_rc;            /* the last directory refresh: 0, or why it failed */
-	char broker_why[256];
+	char broker_why[512];
 	int64_t breach_mark;      /* the security events last raised to the broker */
 	int64_t reported_size;    /* the ledger checkpoint the broker witnessed last */
 	atomic_int witness_checked; /* this ledger is not behind what the broker witnessed:
 				     * partners' messages wait for it (a restored copy) */
-	int accept_gap;           /* --accept-ledger-gap: a restored copy's loss recorded, not fatal */
+	int accept_gap;           /* --accept-ledger-gap: 1 given, 2 a gap recorded with it */
 	int64_t witnessed_ahead;  /* the size the broker witnessed when this ledger is behind it */
 	atomic_int failed;        /* stopped for a reason the operator must see (exit 1) */
 	pthread_t refresher;

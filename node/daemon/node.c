@@ -98,6 +98,26 @@ static int node_verify_broker_reply(struct node *n, struct directory *d, const j
 	return rc;
 }
 
+/* 1 (err set) when the broker's schema error says it does not know a field
+ * or type of a message this node built itself: the broker runs an older
+ * version (upgraded in the wrong order). Messages that carry the operator's
+ * own keys (membership, policy) are left to say what they say. */
+static int node_broker_older(struct node *n, const json_t *env, const json_t *body, char *err,
+			     size_t errcap)
+{
+	(void)n;
+	const char *type = envelope_str(env, "type");
+	const char *msg = json_string_value(json_object_get(body, "message"));
+	if (error_from_name(json_string_value(json_object_get(body, "error"))) != WN_ESCHEMA ||
+	    msg == NULL || strncmp(type, "member.", 7) == 0 || strncmp(type, "policy.", 7) == 0 ||
+	    (strstr(msg, "unknown field") == NULL && strstr(msg, "unknown message type") == NULL))
+		return 0;
+	snprintf(err, errcap, "the broker does not know part of this node's message (%.200s): "
+		 "it runs an older wijknet than this node (%s); upgrade the broker first (see "
+		 "the README's upgrade notes)", msg, WN_VERSION_STRING);
+	return 1;
+}
+
 int node_call_broker(struct node *n, json_t *env, int timeout_ms, json_t **reply, char *err,
 		     size_t errcap)
 {
@@ -122,6 +142,11 @@ int node_call_broker(struct node *n, json_t *env, int timeout_ms, json_t **reply
 	if ((rc = envelope_parse(resp, resplen, &r, err, errcap)) != 0)
 		goto out;
 	const char *re = envelope_str(r, "re");
+	if (re == NULL && strcmp(envelope_str(r, "type"), "error") == 0 &&
+	    node_broker_older(n, env, envelope_body(r), err, errcap)) {
+		rc = WN_EPROTO; /* refused before it was read: no reply to bind */
+		goto out;
+	}
 	if (strcmp(envelope_str(r, "from"), n->broker_id) != 0 || re == NULL ||
 	    strcmp(re, envelope_str(env, "id")) != 0) {
 		snprintf(err, errcap, "reply is not the broker's answer to this message");
@@ -141,13 +166,7 @@ int node_call_broker(struct node *n, json_t *env, int timeout_ms, json_t **reply
 		json_t *b = envelope_body(r);
 		const char *msg = json_string_value(json_object_get(b, "message"));
 		rc = error_from_name(json_string_value(json_object_get(b, "error")));
-		if (rc == WN_ESCHEMA && msg != NULL &&
-		    (strstr(msg, "unknown field") != NULL || strstr(msg, "unknown message type"))) {
-			/* this node built the message: a broker that does not know a
-			 * part of it runs an older version (upgraded in the wrong order) */
-			snprintf(err, errcap, "the broker does not know part of this node's message "
-				 "(%.200s): it runs an older wijknet than this node (%s); upgrade "
-				 "the broker first (README: Upgrading)", msg, WN_VERSION_STRING);
+		if (node_broker_older(n, env, b, err, errcap)) {
 			rc = WN_EPROTO;
 			goto out;
 		}
@@ -335,7 +354,7 @@ static void *node_refresher_main(void *arg)
 				rc = node_refresh_directory(n, err, sizeof(err));
 			}
 		}
-		if (now >= n->next_purge) {
+		if (atomic_load(&n->witness_checked) && now >= n->next_purge) {
 			long purged = 0, pseudonyms = 0;
 			purge_expired(n, &purged);
 			retention_purge(n, retention_days(n), &purged, &pseudonyms);
@@ -354,6 +373,12 @@ static void *node_refresher_main(void *arg)
 				atomic_store(&n->failed, 1);
 				kill(getpid(), SIGTERM);
 			} else if (wrc == 0) {
+				if (n->accept_gap == 1) /* left in a service unit? */
+					log_msg(WN_LOG_WARN, "accept_ledger_gap_unused",
+						"--accept-ledger-gap was given, but the ledger is not "
+						"behind what the broker witnessed: nothing was "
+						"accepted; start the node without it");
+				tlog_hold(n->ledger, 0);
 				atomic_store(&n->witness_checked, 1);
 			} else {
 				/* not checked is not passed: asked again next round */
@@ -561,6 +586,8 @@ static int node_open_as(const char *config_file_path, int check_only, node **out
 			 n->db_path);
 		goto fail;
 	}
+	/* nothing new until it is checked against what the broker witnessed */
+	tlog_hold(n->ledger, 1);
 	n->checkpoint_ms = (int)config_int(root, "checkpoint_seconds", 60) * 1000;
 	n->purge_ms = (int64_t)config_int(root, "purge_seconds", 3600) * 1000;
 	if (n->purge_ms < 1000)
@@ -656,7 +683,7 @@ void node_close(node *n)
 		pthread_join(n->refresher, NULL);
 	rpc_server_stop(n->localsrv);
 	rpc_server_stop(n->inbound);
-	if (n->ledger != NULL && n->writer != NULL && n->broker != NULL &&
+	if (n->ledger != NULL && n->writer != NULL && rpc_client_connected(n->broker) &&
 	    atomic_load(&n->witness_checked)) {
 		/* the last entries witnessed too: a restore cannot lose them unseen */
 		node_checkpoint_own(n);

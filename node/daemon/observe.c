@@ -78,8 +78,9 @@ static int observe_health(void *arg, char *why, size_t cap)
 	pthread_mutex_unlock(&n->lock);
 	int refused = brc == WN_EREVOKED || brc == WN_EPENDING || brc == WN_EUNKNOWN_PARTNER ||
 		      brc == WN_EDENIED;
-	if (refused) { /* reached, and it says this node may not take part */
-		snprintf(why, cap, "the broker refuses this node: %s", said);
+	if (refused) { /* reached, and it says this node may not take part (yet) */
+		snprintf(why, cap, "%s: %s", brc == WN_EPENDING ? "awaiting admission"
+					   : "the broker refuses this node", said);
 		return 1;
 	}
 	if (!have) {

@@ -292,6 +292,7 @@ int node_accept_gap(struct node *n, char *err, size_t errcap)
 	}
 	n->reported_size = size;
 	n->witnessed_ahead = 0;
+	n->accept_gap = 2; /* used */
 	log_emit(WN_LOG_WARN, "ledger_gap_accepted",
 		 json_pack("{s:s,s:I,s:I,s:I,s:s}", "database", n->db_path, "entries",
 			   (json_int_t)size, "witnessed", (json_int_t)witnessed, "lost",

@@ -864,7 +864,7 @@ static void test_r20_integrity_files_fail_closed(void **state)
  * whose newest copy is older than that starts only on its operator's word
  * (--accept-ledger-gap), and the lost entries are recorded at the broker:
  * its audit log and the breach register. */
-static void test_r20_restore_gap_accepted(struct fed *f, long kept)
+static void r20_restore_gap_accepted(struct fed *f, long kept)
 {
 	static const wn_actor actor = { "u-9", "wijkcoach" };
 	for (int i = 0; i < 2; i++)
@@ -874,12 +874,17 @@ static void test_r20_restore_gap_accepted(struct fed *f, long kept)
 	assert_true(newest > kept);
 	assert_int_equal(dbq(f, "data/broker.db", "SELECT size FROM partner_checkpoints WHERE "
 			     "partner='radar'"), newest);
-	/* the newest copy lost with its disk: the older one is all there is */
+	/* the newest copy lost with its disk: the older one is all there is;
+	 * its record is past its retention date by now */
 	assert_int_equal(fed_sh(f, "rm -f data/radar.db data/radar.db-wal data/radar.db-shm && "
 			       "cp bk/radar.db bk/radar.db.keys data/"), 0);
+	dbexec(f, "data/radar.db", "UPDATE records SET retention_until = '2000-01-01'");
 	assert_int_equal(fed_start_node(f, 1), 0);
 	assert_int_not_equal(fed_wait_exit(&f->nodes[1], 20000), 0);
 	assert_true(fed_log_contains(f, "radar", "start once with --accept-ledger-gap"));
+	/* a refused start wrote nothing: no purge before the ledger is checked */
+	assert_int_equal(dbq(f, "data/radar.db", "SELECT COUNT(*) FROM ledger"), kept);
+	assert_int_equal(dbq(f, "data/radar.db", "SELECT COUNT(*) FROM records"), 1);
 	assert_int_equal(fed_start_node_with(f, 1, "--accept-ledger-gap"), 0);
 	assert_int_equal(fed_wait_up(f, 1, 3, 15000), 0);
 	assert_true(fed_log_contains(f, "radar", "ledger_gap_accepted"));
@@ -901,14 +906,20 @@ static void test_r20_restore_gap_accepted(struct fed *f, long kept)
 	assert_true(now > kept);
 	assert_int_equal(dbq(f, "data/broker.db", "SELECT size FROM partner_checkpoints WHERE "
 			     "partner='radar'"), now);
-	assert_int_equal(fed_start_node(f, 1), 0);
+	/* given again where nothing is behind, the flag does nothing and says so */
+	assert_int_equal(fed_start_node_with(f, 1, "--accept-ledger-gap"), 0);
 	assert_int_equal(fed_wait_up(f, 1, 3, 10000), 0);
+	assert_true(fed_log_contains(f, "radar", "accept_ledger_gap_unused"));
 	/* a ledger not behind has no gap: the broker records one only where
 	 * there is one, and a malformed claim is refused for its form */
 	static const char *const bodies[][2] = {
 		{ "{\"witnessed\": 1}", "invalid_argument" },
 		{ "{\"witnessed\": 1, \"checkpoint\": {\"size\": \"x\"}}", "schema" },
 		{ "{\"checkpoint\": null}", "schema" },
+		{ "{\"witnessed\": -1}", "schema" },
+		/* a checkpoint not signed by the node itself */
+		{ "{\"witnessed\": 1, \"checkpoint\": {\"size\": 1, \"root\": \"00\", \"ts\": 1,"
+		  " \"origin\": \"wijknet:radar:ledger\", \"sig\": \"AAAA\"}}", "signature" },
 	};
 	for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
 		json_t *env = NULL;
@@ -1032,7 +1043,7 @@ static void test_r20_integrity_backup_restore_behind_witness_refused(void **stat
 	assert_int_equal(fed_config_edit(f, "radar.json", "checkpoint_seconds", "3600"), 0);
 	assert_int_equal(fed_start_node(f, 1), 0);
 	assert_int_equal(fed_wait_up(f, 1, 3, 10000), 0);
-	test_r20_restore_gap_accepted(f, kept);
+	r20_restore_gap_accepted(f, kept);
 }
 
 static char *http_get_when_up(int port, const char *path)
