@@ -41,6 +41,7 @@ static const struct schema_field witness_fields[] = {
 static const struct schema_field restored_fields[] = {
 	{ "checkpoint", SCHEMA_OBJECT, 0, 0 },
 	{ "witnessed", SCHEMA_INT, 1, 0 },
+	{ "restored", SCHEMA_INT, 0, 0 },
 	{ NULL, 0, 0, 0 },
 };
 
@@ -372,16 +373,18 @@ static int checkpoint_witness(struct broker *b, const struct broker_request *rq,
 	return broker_reply(b, rq, "ok", json_pack("{s:I}", "size", size), reply);
 }
 
-/* The audit entry of a gap in partner's ledger: what was witnessed and
- * what its restored copy holds. */
-static json_t *restored_entry(const char *partner, const json_t *last, json_int_t size,
+/* The audit entry of a gap in partner's ledger: what was witnessed, what
+ * its restored copy held, and the checkpoint witnessed from now on. */
+static json_t *restored_entry(const char *partner, const json_t *last, json_int_t restored,
 			      const json_t *cp)
 {
 	json_int_t seen = json_integer_value(json_object_get(last, "size"));
-	return json_pack("{s:s,s:I,s:s,s:I,s:I,s:I,s:s,s:s}", "type", "ledger.gap", "ts",
-			 (json_int_t)time_now_ms(), "partner", partner, "restored_size", size,
-			 "lost_from", size + 1, "lost_to", seen, "witnessed_root",
-			 json_string_value(json_object_get(last, "root")), "restored_root",
+	return json_pack("{s:s,s:I,s:s,s:I,s:I,s:I,s:s,s:I,s:s}", "type", "ledger.gap", "ts",
+			 (json_int_t)time_now_ms(), "partner", partner, "restored_size", restored,
+			 "lost_from", restored + 1, "lost_to", seen, "witnessed_root",
+			 json_string_value(json_object_get(last, "root")), "checkpoint_size",
+			 cp != NULL ? json_integer_value(json_object_get(cp, "size")) : 0,
+			 "checkpoint_root",
 			 cp != NULL ? json_string_value(json_object_get(cp, "root")) : "");
 }
 
@@ -405,23 +408,28 @@ static int checkpoint_restored(struct broker *b, const struct broker_request *rq
 		snprintf(err, errcap, "the broker cannot read the checkpoints it witnessed");
 	if (rc != 0)
 		return rc;
+	/* the copy as restored; entries made since (a purge at start) follow it */
 	json_int_t size = cp != NULL ? json_integer_value(json_object_get(cp, "size")) : 0;
+	json_int_t restored = json_object_get(body, "restored") != NULL
+				      ? json_integer_value(json_object_get(body, "restored"))
+				      : size;
 	json_int_t seen = json_integer_value(json_object_get(last, "size"));
 	json_int_t said = json_integer_value(json_object_get(body, "witnessed"));
-	if (size < 0 || said < 1) {
-		snprintf(err, errcap, "body of 'checkpoint.restored': sizes are counts of entries");
+	if (size < 0 || said < 1 || restored < 0 || restored > size) {
+		snprintf(err, errcap, "body of 'checkpoint.restored': sizes are counts of entries, "
+			 "the restored copy's no more than the checkpoint's");
 		json_decref(last);
 		return WN_ESCHEMA;
 	}
-	if (last == NULL || size >= seen || said != seen) {
+	if (last == NULL || restored >= seen || said != seen) {
 		snprintf(err, errcap, "'%s''s ledger of %lld entries is not behind the checkpoint "
 			 "of %lld the broker witnessed%s: there is no gap to record", rq->from->id,
-			 (long long)size, (long long)seen,
+			 (long long)restored, (long long)seen,
 			 said != seen ? " (not the one the node names)" : "");
 		json_decref(last);
 		return WN_EINVAL;
 	}
-	json_t *entry = restored_entry(rq->from->id, last, size, cp);
+	json_t *entry = restored_entry(rq->from->id, last, restored, cp);
 	struct witness_put put = { rq->from->id, cp, last };
 	int64_t idx;
 	char leaf[65];
@@ -436,14 +444,14 @@ static int checkpoint_restored(struct broker *b, const struct broker_request *rq
 		return rc;
 	snprintf(detail, sizeof(detail), "restored from a backup: ledger entries %lld..%lld of its "
 		 "disclosure log are lost; its operator accepted the gap (audit entry %lld)",
-		 (long long)size + 1, (long long)seen, (long long)idx);
+		 (long long)restored + 1, (long long)seen, (long long)idx);
 	secevent_record(b->db, WN_ETAMPERED, rq->from->id, envelope_str(rq->env, "id"), detail);
 	breaches_sync_own(b->db, b->ident->id);
 	log_emit(WN_LOG_WARN, "ledger_gap_recorded",
 		 json_pack("{s:s,s:I,s:I,s:I}", "partner", rq->from->id, "lost_from",
-			   size + 1, "lost_to", seen, "audit_index", (json_int_t)idx));
-	return broker_reply(b, rq, "ok", json_pack("{s:I,s:I}", "size", size, "lost", seen - size),
-			    reply);
+			   restored + 1, "lost_to", seen, "audit_index", (json_int_t)idx));
+	return broker_reply(b, rq, "ok",
+			    json_pack("{s:I,s:I}", "size", size, "lost", seen - restored), reply);
 }
 
 int broker_handle_checkpoint(struct broker *b, const struct broker_request *rq, json_t **reply,

@@ -4,7 +4,6 @@
  * the offline recomputation that names the first fault.
  */
 #include <stdarg.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,7 +144,6 @@ struct tlog {
 	char *sql_insert, *sql_latest, *sql_cp_put;
 	struct tstore s;
 	struct merkle_frontier f; /* guarded by the db lock */
-	atomic_int held;          /* tlog_hold */
 };
 
 /* Rebuilds the stored subtrees and the frontier from the entries' leaves
@@ -268,17 +266,10 @@ void tlog_close(tlog *t)
 	free(t);
 }
 
-void tlog_hold(tlog *t, int on)
-{
-	atomic_store(&t->held, on);
-}
-
 int tlog_append_locked(tlog *t, const char *type, const char *msg_id, const char *entry,
 		       size_t len, int64_t *index, uint8_t leaf[MERKLE_HASH_LEN])
 {
 	sqlite3_stmt *st = NULL;
-	if (atomic_load(&t->held))
-		return WN_ESTATE;
 	/* a rolled-back transaction may have left the frontier ahead */
 	int rc = tlog_sync_locked(t);
 	if (rc == 0)

@@ -43,14 +43,8 @@ typedef struct tlog tlog;
 int tlog_open(db *d, const char *name, const char *origin, tlog **out);
 void tlog_close(tlog *t);
 
-/* Holds appends (on 1) until released (0): a log whose copy may be older
- * than what was witnessed takes nothing new until it has been checked, so
- * that new entries cannot cover the gap. */
-void tlog_hold(tlog *t, int on);
-
 /* Appends one entry (canonical JSON) inside the caller's writer
- * transaction (d is locked). *index is its 1-based place, leaf its hash.
- * WN_ESTATE while the log is held. */
+ * transaction (d is locked). *index is its 1-based place, leaf its hash. */
 int tlog_append_locked(tlog *t, const char *type, const char *msg_id, const char *entry,
 		       size_t len, int64_t *index, uint8_t leaf[MERKLE_HASH_LEN]);
 

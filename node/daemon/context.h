@@ -68,6 +68,8 @@ struct node {
 				     * partners' messages wait for it (a restored copy) */
 	int accept_gap;           /* --accept-ledger-gap: 1 given, 2 a gap recorded with it */
 	int64_t witnessed_ahead;  /* the size the broker witnessed when this ledger is behind it */
+	int64_t opened_size;      /* the ledger's entries when the node opened it */
+	int64_t copy_size;        /* of those, the ones a behind ledger can be checked on */
 	atomic_int failed;        /* stopped for a reason the operator must see (exit 1) */
 	pthread_t refresher;
 	int refresher_started;

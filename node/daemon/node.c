@@ -354,7 +354,7 @@ static void *node_refresher_main(void *arg)
 				rc = node_refresh_directory(n, err, sizeof(err));
 			}
 		}
-		if (atomic_load(&n->witness_checked) && now >= n->next_purge) {
+		if (now >= n->next_purge) {
 			long purged = 0, pseudonyms = 0;
 			purge_expired(n, &purged);
 			retention_purge(n, retention_days(n), &purged, &pseudonyms);
@@ -378,7 +378,6 @@ static void *node_refresher_main(void *arg)
 						"--accept-ledger-gap was given, but the ledger is not "
 						"behind what the broker witnessed: nothing was "
 						"accepted; start the node without it");
-				tlog_hold(n->ledger, 0);
 				atomic_store(&n->witness_checked, 1);
 			} else {
 				/* not checked is not passed: asked again next round */
@@ -586,8 +585,14 @@ static int node_open_as(const char *config_file_path, int check_only, node **out
 			 n->db_path);
 		goto fail;
 	}
-	/* nothing new until it is checked against what the broker witnessed */
-	tlog_hold(n->ledger, 1);
+	/* what the copy held when it was opened: entries made before the check
+	 * against the broker (a purge) are not what that check is about */
+	uint64_t opened = 0;
+	if ((rc = tlog_size(n->ledger, &opened)) != 0) {
+		snprintf(err, errcap, "%s: the ledger cannot be read", n->db_path);
+		goto fail;
+	}
+	n->opened_size = (int64_t)opened;
 	n->checkpoint_ms = (int)config_int(root, "checkpoint_seconds", 60) * 1000;
 	n->purge_ms = (int64_t)config_int(root, "purge_seconds", 3600) * 1000;
 	if (n->purge_ms < 1000)

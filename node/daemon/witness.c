@@ -214,6 +214,29 @@ int node_report_checkpoint(struct node *n)
 	return rc;
 }
 
+/* The entries of the copy the checkpoint signed at ts can be checked
+ * against: those made by then. A restored copy's own entries all are; what
+ * a node started on it wrote since (a purge at start, before the broker
+ * was reached) came later and does not cover what it lacks. */
+static int witness_copy_size(struct node *n, int64_t ts, uint64_t *out)
+{
+	sqlite3_stmt *st = NULL;
+	db_lock(n->db);
+	int rc = db_prepare(n->db, "SELECT COALESCE(MAX(idx), 0) FROM ledger WHERE ts <= ?", &st);
+	if (rc == 0) {
+		sqlite3_bind_int64(st, 1, ts);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			*out = (uint64_t)sqlite3_column_int64(st, 0);
+		else
+			rc = WN_EDB;
+	}
+	sqlite3_finalize(st);
+	db_unlock(n->db);
+	if (rc == 0 && *out > (uint64_t)n->opened_size)
+		*out = (uint64_t)n->opened_size;
+	return rc;
+}
+
 int node_check_witnessed(struct node *n, char *err, size_t errcap)
 {
 	json_t *body = NULL;
@@ -224,7 +247,10 @@ int node_check_witnessed(struct node *n, char *err, size_t errcap)
 		return rc;
 	const json_t *cp = json_object_get(body, "checkpoint");
 	json_int_t size = json_integer_value(json_object_get(cp, "size"));
-	if (json_is_object(cp) && (rc = tlog_size(n->ledger, &have)) == 0) {
+	if (json_is_object(cp) &&
+	    (rc = witness_copy_size(n, json_integer_value(json_object_get(cp, "ts")), &have)) != 0)
+		snprintf(err, errcap, "%s: the ledger cannot be read", n->db_path);
+	if (rc == 0 && json_is_object(cp)) {
 		if ((uint64_t)size > have) {
 			snprintf(err, errcap, "%s: the ledger holds %llu entries, but the broker "
 				 "witnessed this node's checkpoint of %lld: this database is older than "
@@ -234,6 +260,7 @@ int node_check_witnessed(struct node *n, char *err, size_t errcap)
 				 "the loss at the broker and go on", n->db_path,
 				 (unsigned long long)have, (long long)size);
 			n->witnessed_ahead = size;
+			n->copy_size = (int64_t)have;
 			rc = WN_ETAMPERED;
 		} else if (size > 0 && (rc = tlog_root_hex(n->ledger, (uint64_t)size, root)) != 0) {
 			snprintf(err, errcap, "%s: cannot compute the ledger's root at %lld: %s",
@@ -275,7 +302,8 @@ int node_accept_gap(struct node *n, char *err, size_t errcap)
 		return witness_transient(rc) ? rc : WN_ETAMPERED;
 	}
 	int64_t size = cp != NULL ? (int64_t)json_integer_value(json_object_get(cp, "size")) : 0;
-	json_t *body = json_pack("{s:I}", "witnessed", (json_int_t)witnessed);
+	json_t *body = json_pack("{s:I,s:I}", "witnessed", (json_int_t)witnessed, "restored",
+				 (json_int_t)n->copy_size);
 	if (body == NULL) {
 		json_decref(cp);
 		return WN_ENOMEM;
@@ -286,7 +314,7 @@ int node_accept_gap(struct node *n, char *err, size_t errcap)
 	json_decref(out);
 	if (rc != 0) {
 		snprintf(err, errcap, "--accept-ledger-gap: the broker did not record the gap of "
-			 "entries %lld..%lld: %s", (long long)size + 1, (long long)witnessed,
+			 "entries %lld..%lld: %s", (long long)n->copy_size + 1, (long long)witnessed,
 			 why[0] ? why : wn_strerror(rc));
 		return witness_transient(rc) ? rc : WN_ETAMPERED;
 	}
@@ -295,8 +323,8 @@ int node_accept_gap(struct node *n, char *err, size_t errcap)
 	n->accept_gap = 2; /* used */
 	log_emit(WN_LOG_WARN, "ledger_gap_accepted",
 		 json_pack("{s:s,s:I,s:I,s:I,s:s}", "database", n->db_path, "entries",
-			   (json_int_t)size, "witnessed", (json_int_t)witnessed, "lost",
-			   (json_int_t)(witnessed - size), "recorded",
+			   (json_int_t)n->copy_size, "witnessed", (json_int_t)witnessed, "lost",
+			   (json_int_t)(witnessed - n->copy_size), "recorded",
 			   "broker audit log and breach register"));
 	return 0;
 }
