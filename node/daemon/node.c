@@ -325,7 +325,7 @@ static void *node_refresher_main(void *arg)
 	struct node *n = arg;
 	int64_t next_refresh = 0, next_breaches = 0;
 	int last_rc = 1; /* so the first outcome is logged */
-	int cert_offered = 0;
+	int cert_offered = 0, refused_rounds = 0;
 	daemon_name_thread("wn:refresh");
 	pthread_mutex_lock(&n->lock);
 	while (!n->stopping) {
@@ -417,6 +417,12 @@ static void *node_refresher_main(void *arg)
 			       : rc == WN_EPENDING || rc == WN_EREVOKED || rc == WN_EEXPIRED ||
 					 rc == WN_EUNKNOWN_PARTNER ? 2000
 								   : 250;
+		/* out of the federation (ended, revoked, suspended) for more than half
+		 * a minute: asked twice a minute; the broker's push of a change
+		 * wakes it at once */
+		refused_rounds = rc == WN_EREVOKED ? refused_rounds + 1 : 0;
+		if (refused_rounds > 15)
+			wait_ms = 30000;
 		ts.tv_nsec += wait_ms * 1000000L;
 		ts.tv_sec += ts.tv_nsec / 1000000000L;
 		ts.tv_nsec %= 1000000000L;
