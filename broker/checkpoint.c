@@ -42,6 +42,8 @@ static const struct schema_field restored_fields[] = {
 	{ "checkpoint", SCHEMA_OBJECT, 0, 0 },
 	{ "witnessed", SCHEMA_INT, 1, 0 },
 	{ "restored", SCHEMA_INT, 0, 0 },
+	{ "anchor", SCHEMA_INT, 0, 0 },
+	{ "proof", SCHEMA_ARRAY, 0, 64 },
 	{ NULL, 0, 0, 0 },
 };
 
@@ -272,6 +274,7 @@ struct witness_put {
 	const char *partner;
 	const json_t *cp;
 	const json_t *replaces; /* or NULL: the row must still be this one */
+	int64_t history_above;  /* >= 0: history past this size dropped (a gap) */
 };
 
 /* WN_ESTATE when partner's witnessed row is no longer (size, root) of was:
@@ -292,33 +295,52 @@ static int witness_still_locked(db *d, const char *partner, const json_t *was)
 	return rc;
 }
 
-static int witness_put_locked(db *d, void *arg)
+/* One statement on partner's row: sql binds (partner) or, with cp, (partner,
+ * size, root, ts, sig, seen_at), or with above >= 0 (partner, above). */
+static int witness_exec_locked(db *d, const char *sql, const char *partner, const json_t *cp,
+			       int64_t above)
 {
-	const struct witness_put *w = arg;
 	sqlite3_stmt *st = NULL;
-	if (w->replaces != NULL) {
-		int still = witness_still_locked(d, w->partner, w->replaces);
-		if (still != 0)
-			return still;
-	}
-	int rc = w->cp == NULL
-			 ? db_prepare(d, "DELETE FROM partner_checkpoints WHERE partner = ?", &st)
-			 : db_prepare(d, "INSERT OR REPLACE INTO partner_checkpoints(partner, size,"
-					 " root, ts, sig, seen_at) VALUES (?,?,?,?,?,?)", &st);
+	int rc = db_prepare(d, sql, &st);
 	if (rc != 0)
 		return rc;
-	sqlite3_bind_text(st, 1, w->partner, -1, SQLITE_TRANSIENT);
-	if (w->cp != NULL) {
-		sqlite3_bind_int64(st, 2, json_integer_value(json_object_get(w->cp, "size")));
-		sqlite3_bind_text(st, 3, json_string_value(json_object_get(w->cp, "root")), -1,
+	sqlite3_bind_text(st, 1, partner, -1, SQLITE_TRANSIENT);
+	if (above >= 0)
+		sqlite3_bind_int64(st, 2, above);
+	if (cp != NULL) {
+		sqlite3_bind_int64(st, 2, json_integer_value(json_object_get(cp, "size")));
+		sqlite3_bind_text(st, 3, json_string_value(json_object_get(cp, "root")), -1,
 				  SQLITE_TRANSIENT);
-		sqlite3_bind_int64(st, 4, json_integer_value(json_object_get(w->cp, "ts")));
-		sqlite3_bind_text(st, 5, json_string_value(json_object_get(w->cp, "sig")), -1,
+		sqlite3_bind_int64(st, 4, json_integer_value(json_object_get(cp, "ts")));
+		sqlite3_bind_text(st, 5, json_string_value(json_object_get(cp, "sig")), -1,
 				  SQLITE_TRANSIENT);
 		sqlite3_bind_int64(st, 6, time_now_ms());
 	}
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
 	sqlite3_finalize(st);
+	return rc;
+}
+
+static int witness_put_locked(db *d, void *arg)
+{
+	const struct witness_put *w = arg;
+	int rc = 0;
+	if (w->replaces != NULL && (rc = witness_still_locked(d, w->partner, w->replaces)) != 0)
+		return rc;
+	/* after a gap, what was witnessed beyond the copy is a history that is gone */
+	if (w->history_above >= 0 &&
+	    (rc = witness_exec_locked(d, "DELETE FROM partner_checkpoint_history WHERE partner = ?"
+					 " AND size > ?", w->partner, NULL, w->history_above)) != 0)
+		return rc;
+	if (w->cp == NULL)
+		return witness_exec_locked(d, "DELETE FROM partner_checkpoints WHERE partner = ?",
+					   w->partner, NULL, -1);
+	rc = witness_exec_locked(d, "INSERT OR REPLACE INTO partner_checkpoints(partner, size,"
+				    " root, ts, sig, seen_at) VALUES (?,?,?,?,?,?)", w->partner, w->cp, -1);
+	if (rc == 0)
+		rc = witness_exec_locked(d, "INSERT OR REPLACE INTO partner_checkpoint_history("
+					    "partner, size, root, ts, sig, seen_at) VALUES"
+					    " (?,?,?,?,?,?)", w->partner, w->cp, -1);
 	return rc;
 }
 
@@ -364,13 +386,99 @@ static int checkpoint_witness(struct broker *b, const struct broker_request *rq,
 			 (long long)size, differs ? "differs from" : "is behind", (long long)seen);
 		return WN_ETAMPERED;
 	}
-	struct witness_put put = { rq->from->id, cp, NULL };
-	db_lock(b->db);
-	rc = witness_put_locked(b->db, &put);
-	db_unlock(b->db);
+	struct witness_put put = { rq->from->id, cp, NULL, -1 };
+	rc = db_writer_run(b->writer, witness_put_locked, &put); /* both tables or neither */
 	if (rc != 0)
 		return rc;
 	return broker_reply(b, rq, "ok", json_pack("{s:I}", "size", size), reply);
+}
+
+/* The latest checkpoint of partner's ledger the broker witnessed at or below
+ * size at_most into *out (NULL: none). */
+static int anchor_of(struct broker *b, const char *partner, json_int_t at_most, json_t **out)
+{
+	sqlite3_stmt *st = NULL;
+	*out = NULL;
+	db_lock(b->db);
+	int rc = db_prepare(b->db, "SELECT size, root, ts FROM partner_checkpoint_history WHERE"
+				   " partner = ? AND size <= ? ORDER BY size DESC LIMIT 1", &st);
+	if (rc == 0) {
+		sqlite3_bind_text(st, 1, partner, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(st, 2, at_most);
+		int s = sqlite3_step(st);
+		if (s == SQLITE_ROW) {
+			*out = json_pack("{s:I,s:s,s:I}", "size",
+					 (json_int_t)sqlite3_column_int64(st, 0), "root",
+					 (const char *)sqlite3_column_text(st, 1), "ts",
+					 (json_int_t)sqlite3_column_int64(st, 2));
+			rc = *out != NULL ? 0 : WN_ENOMEM;
+		} else if (s != SQLITE_DONE) {
+			rc = WN_EDB;
+		}
+	}
+	sqlite3_finalize(st);
+	db_unlock(b->db);
+	return rc;
+}
+
+/* What the broker witnessed of the sender's ledger: the latest checkpoint,
+ * and with "at_most" the latest at or below that size (the anchor a copy
+ * restored from a backup proves it extends). */
+static int checkpoint_witnessed(struct broker *b, const struct broker_request *rq, json_t **reply,
+				char *err, size_t errcap)
+{
+	json_t *cp = NULL, *anchor = NULL;
+	const json_t *at_most = json_object_get(envelope_body(rq->env), "at_most");
+	if (at_most != NULL && (!json_is_integer(at_most) || json_integer_value(at_most) < 0)) {
+		snprintf(err, errcap, "body of 'checkpoint.witnessed': field 'at_most': a count of "
+			 "entries");
+		return WN_ESCHEMA;
+	}
+	int rc = witnessed_of(b, rq->from->id, &cp);
+	if (rc == 0 && at_most != NULL)
+		rc = anchor_of(b, rq->from->id, json_integer_value(at_most), &anchor);
+	if (rc != 0) {
+		json_decref(cp);
+		snprintf(err, errcap, "the broker cannot read the checkpoints it witnessed");
+		return rc;
+	}
+	json_t *body = json_pack("{s:o}", "checkpoint", cp ? cp : json_null());
+	if (body != NULL && at_most != NULL)
+		json_object_set_new(body, "anchor", anchor ? anchor : json_null());
+	else
+		json_decref(anchor);
+	return broker_reply(b, rq, "ok", body, reply);
+}
+
+/* A restored copy's proof that its first entries are the ones witnessed:
+ * a consistency proof from the latest checkpoint witnessed at or below its
+ * size (the anchor) to the checkpoint it offers. *proven: the anchor's size
+ * (0: nothing witnessed that early, nothing to prove). */
+static int restored_proof(struct broker *b, const struct broker_request *rq, const json_t *cp,
+			  json_int_t restored, json_int_t *proven, char *err, size_t errcap)
+{
+	const json_t *body = envelope_body(rq->env);
+	json_t *anchor = NULL;
+	*proven = 0;
+	int rc = anchor_of(b, rq->from->id, restored, &anchor);
+	if (rc != 0) {
+		snprintf(err, errcap, "the broker cannot read the checkpoints it witnessed");
+		return rc;
+	}
+	if (anchor == NULL)
+		return 0;
+	json_int_t k = json_integer_value(json_object_get(anchor, "size"));
+	if (cp == NULL || json_integer_value(json_object_get(body, "anchor")) != k ||
+	    tlog_consistency_verify(anchor, cp, json_object_get(body, "proof")) != 0) {
+		snprintf(err, errcap, "'%s''s restored ledger does not prove that it extends the "
+			 "checkpoint of %lld entries the broker witnessed: its entries were changed, "
+			 "not only lost", rq->from->id, (long long)k);
+		json_decref(anchor);
+		return WN_ETAMPERED;
+	}
+	json_decref(anchor);
+	*proven = k;
+	return 0;
 }
 
 /* The audit entry of a gap in partner's ledger: what was witnessed, what
@@ -429,8 +537,15 @@ static int checkpoint_restored(struct broker *b, const struct broker_request *rq
 		json_decref(last);
 		return WN_EINVAL;
 	}
+	json_int_t proven = 0;
+	if ((rc = restored_proof(b, rq, cp, restored, &proven, err, errcap)) != 0) {
+		json_decref(last);
+		return rc;
+	}
 	json_t *entry = restored_entry(rq->from->id, last, restored, cp);
-	struct witness_put put = { rq->from->id, cp, last };
+	if (entry != NULL)
+		json_object_set_new(entry, "proven_to", json_integer(proven));
+	struct witness_put put = { rq->from->id, cp, last, restored };
 	int64_t idx;
 	char leaf[65];
 	rc = entry ? store_audit_with(&b->audit, witness_put_locked, &put, entry, &idx, leaf)
@@ -443,8 +558,9 @@ static int checkpoint_restored(struct broker *b, const struct broker_request *rq
 	if (rc != 0)
 		return rc;
 	snprintf(detail, sizeof(detail), "restored from a backup: ledger entries %lld..%lld of its "
-		 "disclosure log are lost; its operator accepted the gap (audit entry %lld)",
-		 (long long)restored + 1, (long long)seen, (long long)idx);
+		 "disclosure log are lost (1..%lld proven unchanged); its operator accepted the "
+		 "gap (audit entry %lld)", (long long)restored + 1, (long long)seen,
+		 (long long)proven, (long long)idx);
 	secevent_record(b->db, WN_ETAMPERED, rq->from->id, envelope_str(rq->env, "id"), detail);
 	breaches_sync_own(b->db, b->ident->id);
 	log_emit(WN_LOG_WARN, "ledger_gap_recorded",
@@ -459,16 +575,8 @@ int broker_handle_checkpoint(struct broker *b, const struct broker_request *rq, 
 {
 	const char *type = envelope_str(rq->env, "type");
 	char detail[200];
-	if (strcmp(type, "checkpoint.witnessed") == 0) {
-		json_t *cp = NULL;
-		int rc = witnessed_of(b, rq->from->id, &cp);
-		if (rc != 0) {
-			snprintf(err, errcap, "the broker cannot read the checkpoints it witnessed");
-			return rc;
-		}
-		return broker_reply(b, rq, "ok", json_pack("{s:o}", "checkpoint",
-							   cp ? cp : json_null()), reply);
-	}
+	if (strcmp(type, "checkpoint.witnessed") == 0)
+		return checkpoint_witnessed(b, rq, reply, err, errcap);
 	if (strcmp(type, "checkpoint.witness") == 0) {
 		if (schema_check(envelope_body(rq->env), witness_fields, detail, sizeof(detail)) != 0) {
 			snprintf(err, errcap, "body of '%s': %s", type, detail);

@@ -156,6 +156,13 @@ static const struct db_migration broker_migrations[] = {
 	      "UPDATE consents SET case_id = (SELECT json_extract(a.entry, '$.case')"
 	      " FROM audit_log a WHERE a.type = 'request' AND"
 	      " json_extract(a.entry, '$.consent') = consents.id ORDER BY a.idx LIMIT 1);" },
+	/* every checkpoint of a node's ledger the broker witnessed, not only the
+	 * latest: a copy restored from a backup proves that it extends one */
+	{ 14, "CREATE TABLE partner_checkpoint_history (partner TEXT NOT NULL,"
+	      " size INTEGER NOT NULL, root TEXT NOT NULL, ts INTEGER NOT NULL, sig TEXT NOT NULL,"
+	      " seen_at INTEGER NOT NULL, PRIMARY KEY (partner, size));"
+	      "INSERT INTO partner_checkpoint_history SELECT partner, size, root, ts, sig, seen_at"
+	      " FROM partner_checkpoints;" },
 };
 
 int store_open(const char *path, db **out, char *err, size_t errcap)

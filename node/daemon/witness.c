@@ -286,6 +286,44 @@ static int witness_transient(int rc)
 	       rc == WN_ENOMEM || rc == WN_ESTATE;
 }
 
+/* Adds to body the proof that the copy's first entries are the ones the
+ * broker witnessed: the latest checkpoint it witnessed within the copy (the
+ * anchor) and a consistency proof from it to size (the checkpoint sent). */
+static int witness_prove_copy(struct node *n, int64_t size, json_t *body, char *err,
+			      size_t errcap)
+{
+	json_t *w = NULL, *proof = NULL;
+	char root[65];
+	int rc = witness_call(n, "checkpoint.witnessed",
+			      json_pack("{s:I}", "at_most", (json_int_t)n->copy_size), &w, err,
+			      errcap);
+	if (rc != 0)
+		return rc;
+	const json_t *anchor = json_object_get(w, "anchor");
+	int64_t k = (int64_t)json_integer_value(json_object_get(anchor, "size"));
+	if (!json_is_object(anchor) || k <= 0) {
+		json_decref(w); /* nothing witnessed that early: nothing to prove */
+		return 0;
+	}
+	if (k > size || (rc = tlog_root_hex(n->ledger, (uint64_t)k, root)) != 0 ||
+	    strcmp(root, json_string_value(json_object_get(anchor, "root"))) != 0) {
+		snprintf(err, errcap, "%s: the copy's first %lld entries differ from the checkpoint "
+			 "the broker witnessed: it was changed, not only restored", n->db_path,
+			 (long long)k);
+		json_decref(w);
+		return WN_ETAMPERED;
+	}
+	json_decref(w);
+	if ((rc = tlog_consistency(n->ledger, (uint64_t)k, (uint64_t)size, &proof)) != 0) {
+		snprintf(err, errcap, "cannot prove the copy extends the checkpoint of %lld: %s",
+			 (long long)k, wn_strerror(rc));
+		return rc;
+	}
+	json_object_set_new(body, "anchor", json_integer(k));
+	json_object_set_new(body, "proof", proof);
+	return 0;
+}
+
 int node_accept_gap(struct node *n, char *err, size_t errcap)
 {
 	json_t *cp = NULL, *out = NULL;
@@ -310,6 +348,11 @@ int node_accept_gap(struct node *n, char *err, size_t errcap)
 	}
 	if (cp != NULL) /* none when the copy's ledger is empty */
 		json_object_set_new(body, "checkpoint", cp);
+	if ((rc = witness_prove_copy(n, size, body, why, sizeof(why))) != 0) {
+		json_decref(body);
+		snprintf(err, errcap, "--accept-ledger-gap: %s", why);
+		return witness_transient(rc) ? rc : WN_ETAMPERED;
+	}
 	rc = witness_call(n, "checkpoint.restored", body, &out, why, sizeof(why));
 	json_decref(out);
 	if (rc != 0) {

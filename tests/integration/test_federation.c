@@ -899,6 +899,10 @@ static void r20_restore_gap_accepted(struct fed *f, long kept)
 			     "partner_checkpoints p WHERE a.type='ledger.gap' AND p.partner='radar' "
 			     "AND json_extract(a.entry, '$.checkpoint_size') = p.size AND "
 			     "json_extract(a.entry, '$.restored_size') = %ld", kept), 1);
+	/* and the copy proved its first entries are the ones witnessed then */
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM audit_log WHERE "
+			     "type='ledger.gap' AND json_extract(entry, '$.proven_to') BETWEEN 1 "
+			     "AND %ld", kept), 1);
 	assert_int_equal(cli(f, "broker", "breaches list"), 0);
 	assert_true(cli_out_has(f, "tampered"));
 	assert_int_equal(cli(f, "broker", "breaches show 1"), 0);
@@ -936,6 +940,25 @@ static void r20_restore_gap_accepted(struct fed *f, long kept)
 		json_decref(reply);
 		json_decref(env);
 	}
+	/* a copy that does not prove it extends what was witnessed within it is
+	 * changed, not only lost: refused, and no gap recorded */
+	char cpjson[1024];
+	long w = dbq(f, "data/broker.db", "SELECT size FROM partner_checkpoints WHERE "
+		     "partner='radar'");
+	assert_int_equal(dbq_text(f, "data/radar.db", cpjson, sizeof(cpjson), "SELECT "
+				  "json_object('size', size, 'root', root, 'ts', ts, 'origin', origin,"
+				  " 'sig', sig) FROM ledger_checkpoints WHERE size = %ld", w), 0);
+	assert_true(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM partner_checkpoint_history "
+			"WHERE partner='radar' AND size < %ld", w) >= 1);
+	json_t *env = NULL;
+	assert_int_equal(envelope_new1(&env, "checkpoint.restored", "radar", "broker"), 0);
+	json_object_set_new(env, "body", json_pack("{s:I,s:I,s:o}", "witnessed", (json_int_t)w,
+						   "restored", (json_int_t)(w - 1), "checkpoint",
+						   json_loads(cpjson, 0, NULL)));
+	json_t *reply = raw_as(f, "radar", env);
+	assert_string_equal(reply_error(reply), "tampered");
+	json_decref(reply);
+	json_decref(env);
 	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM audit_log WHERE "
 			     "type='ledger.gap'"), 1);
 }
@@ -964,6 +987,10 @@ static void test_r20_integrity_backup_restore_behind_witness_refused(void **stat
 	fed_bin("wijknet", wn, sizeof(wn));
 	assert_int_equal(write_lookup_motivation(f), 0);
 	long before = dbq(f, "data/radar.db", "SELECT COUNT(*) FROM ledger");
+	/* the broker has witnessed the ledger as it is before the load */
+	assert_int_equal(dbq_wait(f, "data/broker.db", 1, 15000, "SELECT COUNT(*) FROM "
+				  "partner_checkpoints WHERE partner='radar' AND size = %ld", before),
+			 1);
 	assert_int_equal(fed_sh(f, "(for i in 1 2 3 4 5 6 7 8 9 10; do '%s' --config alcander.json "
 			       "lookup --bsn 999990019 --purpose intake " FED_LOOKUP_ARGS
 			       " >>load.out 2>&1; done; touch load.done) &", wn), 0);
