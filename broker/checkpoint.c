@@ -275,7 +275,31 @@ struct witness_put {
 	const json_t *cp;
 	const json_t *replaces; /* or NULL: the row must still be this one */
 	int64_t history_above;  /* >= 0: history past this size dropped (a gap) */
+	int grow_only;          /* the row may only move on to an extension */
 };
+
+/* WN_ESTATE when cp does not move partner's witnessed row on (smaller, or
+ * the same size with another root): another report came in between. */
+static int witness_grows_locked(db *d, const char *partner, const json_t *cp)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = db_prepare(d, "SELECT size, root FROM partner_checkpoints WHERE partner = ?", &st);
+	if (rc != 0)
+		return rc;
+	sqlite3_bind_text(st, 1, partner, -1, SQLITE_TRANSIENT);
+	int s = sqlite3_step(st);
+	json_int_t size = json_integer_value(json_object_get(cp, "size"));
+	const char *root = json_string_value(json_object_get(cp, "root"));
+	if (s == SQLITE_ROW &&
+	    (sqlite3_column_int64(st, 0) > size ||
+	     (sqlite3_column_int64(st, 0) == size &&
+	      strcmp((const char *)sqlite3_column_text(st, 1), root ? root : "") != 0)))
+		rc = WN_ESTATE;
+	else if (s != SQLITE_ROW && s != SQLITE_DONE)
+		rc = WN_EDB;
+	sqlite3_finalize(st);
+	return rc;
+}
 
 /* WN_ESTATE when partner's witnessed row is no longer (size, root) of was:
  * another report came in between. */
@@ -326,6 +350,8 @@ static int witness_put_locked(db *d, void *arg)
 	const struct witness_put *w = arg;
 	int rc = 0;
 	if (w->replaces != NULL && (rc = witness_still_locked(d, w->partner, w->replaces)) != 0)
+		return rc;
+	if (w->grow_only && w->cp != NULL && (rc = witness_grows_locked(d, w->partner, w->cp)) != 0)
 		return rc;
 	/* after a gap, what was witnessed beyond the copy is a history that is gone */
 	if (w->history_above >= 0 &&
@@ -386,8 +412,11 @@ static int checkpoint_witness(struct broker *b, const struct broker_request *rq,
 			 (long long)size, differs ? "differs from" : "is behind", (long long)seen);
 		return WN_ETAMPERED;
 	}
-	struct witness_put put = { rq->from->id, cp, NULL, -1 };
+	struct witness_put put = { rq->from->id, cp, NULL, -1, 1 };
 	rc = db_writer_run(b->writer, witness_put_locked, &put); /* both tables or neither */
+	if (rc == WN_ESTATE)
+		snprintf(err, errcap, "the broker witnessed another checkpoint of '%s''s ledger "
+			 "meanwhile; report again", rq->from->id);
 	if (rc != 0)
 		return rc;
 	return broker_reply(b, rq, "ok", json_pack("{s:I}", "size", size), reply);
@@ -506,7 +535,7 @@ static int checkpoint_restored(struct broker *b, const struct broker_request *rq
 {
 	json_t *body = envelope_body(rq->env), *last = NULL;
 	json_t *cp = json_object_get(body, "checkpoint");
-	char detail[200];
+	char detail[400];
 	if (cp != NULL && schema_check(cp, witness_fields, detail, sizeof(detail)) != 0) {
 		snprintf(err, errcap, "body of 'checkpoint.restored', its checkpoint: %s", detail);
 		return WN_ESCHEMA;
@@ -545,7 +574,7 @@ static int checkpoint_restored(struct broker *b, const struct broker_request *rq
 	json_t *entry = restored_entry(rq->from->id, last, restored, cp);
 	if (entry != NULL)
 		json_object_set_new(entry, "proven_to", json_integer(proven));
-	struct witness_put put = { rq->from->id, cp, last, restored };
+	struct witness_put put = { rq->from->id, cp, last, restored, 0 };
 	int64_t idx;
 	char leaf[65];
 	rc = entry ? store_audit_with(&b->audit, witness_put_locked, &put, entry, &idx, leaf)
@@ -557,10 +586,17 @@ static int checkpoint_restored(struct broker *b, const struct broker_request *rq
 			 "meanwhile; ask again", rq->from->id);
 	if (rc != 0)
 		return rc;
+	char proof_said[160];
+	if (proven > 0)
+		snprintf(proof_said, sizeof(proof_said), "1..%lld proven unchanged, %lld..%lld on "
+			 "the copy's word", (long long)proven, (long long)proven + 1,
+			 (long long)restored);
+	else
+		snprintf(proof_said, sizeof(proof_said), "none of the copy's %lld proven",
+			 (long long)restored);
 	snprintf(detail, sizeof(detail), "restored from a backup: ledger entries %lld..%lld of its "
-		 "disclosure log are lost (1..%lld proven unchanged); its operator accepted the "
-		 "gap (audit entry %lld)", (long long)restored + 1, (long long)seen,
-		 (long long)proven, (long long)idx);
+		 "disclosure log are lost (%s); its operator accepted the gap (audit entry %lld)",
+		 (long long)restored + 1, (long long)seen, proof_said, (long long)idx);
 	secevent_record(b->db, WN_ETAMPERED, rq->from->id, envelope_str(rq->env, "id"), detail);
 	breaches_sync_own(b->db, b->ident->id);
 	log_emit(WN_LOG_WARN, "ledger_gap_recorded",

@@ -222,11 +222,16 @@ static int witness_copy_size(struct node *n, int64_t ts, uint64_t *out)
 {
 	sqlite3_stmt *st = NULL;
 	db_lock(n->db);
-	int rc = db_prepare(n->db, "SELECT COALESCE(MAX(idx), 0) FROM ledger WHERE ts <= ?", &st);
+	/* from the end: the entries after the checkpoint are few */
+	int rc = db_prepare(n->db, "SELECT idx FROM ledger WHERE ts <= ? ORDER BY idx DESC"
+				   " LIMIT 1", &st);
 	if (rc == 0) {
 		sqlite3_bind_int64(st, 1, ts);
-		if (sqlite3_step(st) == SQLITE_ROW)
+		int s = sqlite3_step(st);
+		if (s == SQLITE_ROW)
 			*out = (uint64_t)sqlite3_column_int64(st, 0);
+		else if (s == SQLITE_DONE)
+			*out = 0;
 		else
 			rc = WN_EDB;
 	}
@@ -237,43 +242,64 @@ static int witness_copy_size(struct node *n, int64_t ts, uint64_t *out)
 	return rc;
 }
 
+/* 1 when the ledger holds the first size entries the broker witnessed as
+ * root (the same history, whatever came after), 0 when not, or an error. */
+static int witness_extends(struct node *n, json_int_t size, const char *root)
+{
+	uint64_t now = 0;
+	char mine[65];
+	int rc = tlog_size(n->ledger, &now);
+	if (rc != 0)
+		return rc;
+	if (size <= 0)
+		return 1;
+	if ((uint64_t)size > now)
+		return 0;
+	if ((rc = tlog_root_hex(n->ledger, (uint64_t)size, mine)) != 0)
+		return rc;
+	return root != NULL && strcmp(mine, root) == 0;
+}
+
 int node_check_witnessed(struct node *n, char *err, size_t errcap)
 {
 	json_t *body = NULL;
 	uint64_t have = 0;
-	char root[65];
 	int rc = witness_call(n, "checkpoint.witnessed", json_object(), &body, err, errcap);
 	if (rc != 0)
 		return rc;
 	const json_t *cp = json_object_get(body, "checkpoint");
 	json_int_t size = json_integer_value(json_object_get(cp, "size"));
-	if (json_is_object(cp) &&
+	int same = json_is_object(cp)
+			   ? witness_extends(n, size, json_string_value(json_object_get(cp, "root")))
+			   : 1;
+	/* not the history witnessed: a copy older than it (entries lost), or
+	 * one changed. What the copy held by the checkpoint's time tells which;
+	 * what this node wrote since it opened it (a purge) does not count. */
+	if (same == 0 &&
 	    (rc = witness_copy_size(n, json_integer_value(json_object_get(cp, "ts")), &have)) != 0)
 		snprintf(err, errcap, "%s: the ledger cannot be read", n->db_path);
-	if (rc == 0 && json_is_object(cp)) {
-		if ((uint64_t)size > have) {
-			snprintf(err, errcap, "%s: the ledger holds %llu entries, but the broker "
-				 "witnessed this node's checkpoint of %lld: this database is older than "
-				 "what was witnessed (restored from an older backup?) and the entries "
-				 "after it would be lost; restore the newest backup, or, when this is "
-				 "the newest there is, start once with --accept-ledger-gap to record "
-				 "the loss at the broker and go on", n->db_path,
-				 (unsigned long long)have, (long long)size);
-			n->witnessed_ahead = size;
-			n->copy_size = (int64_t)have;
-			rc = WN_ETAMPERED;
-		} else if (size > 0 && (rc = tlog_root_hex(n->ledger, (uint64_t)size, root)) != 0) {
-			snprintf(err, errcap, "%s: cannot compute the ledger's root at %lld: %s",
-				 n->db_path, (long long)size, wn_strerror(rc));
-		} else if (size > 0 && strcmp(root, json_string_value(json_object_get(cp, "root"))) !=
-					       0) {
-			snprintf(err, errcap, "%s: the ledger's first %lld entries differ from the "
-				 "checkpoint the broker witnessed: it was rewritten", n->db_path,
-				 (long long)size);
-			rc = WN_ETAMPERED;
-		} else {
-			n->reported_size = size;
-		}
+	if (same < 0) {
+		rc = same;
+		snprintf(err, errcap, "%s: the ledger cannot be read: %s", n->db_path,
+			 wn_strerror(rc));
+	} else if (rc == 0 && same == 1) {
+		n->reported_size = size;
+	} else if (rc == 0 && (uint64_t)size > have) {
+		snprintf(err, errcap, "%s: the ledger holds %llu entries, but the broker "
+			 "witnessed this node's checkpoint of %lld: this database is older than "
+			 "what was witnessed (restored from an older backup?) and the entries "
+			 "after it would be lost; restore the newest backup, or, when this is "
+			 "the newest there is, start once with --accept-ledger-gap to record "
+			 "the loss at the broker and go on", n->db_path,
+			 (unsigned long long)have, (long long)size);
+		n->witnessed_ahead = size;
+		n->copy_size = (int64_t)have;
+		rc = WN_ETAMPERED;
+	} else if (rc == 0) {
+		snprintf(err, errcap, "%s: the ledger's first %lld entries differ from the "
+			 "checkpoint the broker witnessed: it was rewritten", n->db_path,
+			 (long long)size);
+		rc = WN_ETAMPERED;
 	}
 	json_decref(body);
 	return rc;

@@ -907,6 +907,7 @@ static void r20_restore_gap_accepted(struct fed *f, long kept)
 	assert_true(cli_out_has(f, "tampered"));
 	assert_int_equal(cli(f, "broker", "breaches show 1"), 0);
 	assert_true(cli_out_has(f, "its operator accepted the gap"));
+	assert_true(cli_out_has(f, "proven unchanged"));
 	/* the federation goes on with it, and the flag is not needed again */
 	wn_lookup_result *res = lookup_by(f, 0, "999990019", &actor);
 	assert_non_null(res);
@@ -950,15 +951,27 @@ static void r20_restore_gap_accepted(struct fed *f, long kept)
 				  " 'sig', sig) FROM ledger_checkpoints WHERE size = %ld", w), 0);
 	assert_true(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM partner_checkpoint_history "
 			"WHERE partner='radar' AND size < %ld", w) >= 1);
-	json_t *env = NULL;
-	assert_int_equal(envelope_new1(&env, "checkpoint.restored", "radar", "broker"), 0);
-	json_object_set_new(env, "body", json_pack("{s:I,s:I,s:o}", "witnessed", (json_int_t)w,
-						   "restored", (json_int_t)(w - 1), "checkpoint",
-						   json_loads(cpjson, 0, NULL)));
-	json_t *reply = raw_as(f, "radar", env);
-	assert_string_equal(reply_error(reply), "tampered");
-	json_decref(reply);
-	json_decref(env);
+	long k = dbq(f, "data/broker.db", "SELECT MAX(size) FROM partner_checkpoint_history WHERE "
+		     "partner='radar' AND size <= %ld", w - 1);
+	char bogus[65];
+	memset(bogus, 'a', 64);
+	bogus[64] = '\0';
+	for (int i = 0; i < 2; i++) { /* without a proof, and with a wrong one */
+		json_t *env = NULL;
+		assert_int_equal(envelope_new1(&env, "checkpoint.restored", "radar", "broker"), 0);
+		json_t *body = json_pack("{s:I,s:I,s:o}", "witnessed", (json_int_t)w, "restored",
+					 (json_int_t)(w - 1), "checkpoint",
+					 json_loads(cpjson, 0, NULL));
+		if (i == 1) {
+			json_object_set_new(body, "anchor", json_integer(k));
+			json_object_set_new(body, "proof", json_pack("[s]", bogus));
+		}
+		json_object_set_new(env, "body", body);
+		json_t *reply = raw_as(f, "radar", env);
+		assert_string_equal(reply_error(reply), "tampered");
+		json_decref(reply);
+		json_decref(env);
+	}
 	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM audit_log WHERE "
 			     "type='ledger.gap'"), 1);
 }
