@@ -525,6 +525,22 @@ static json_t *restored_entry(const char *partner, const json_t *last, json_int_
 			 cp != NULL ? json_string_value(json_object_get(cp, "root")) : "");
 }
 
+/* The witnessed checkpoint replaced and the gap's security event recorded,
+ * in the audit entry's transaction: a crash leaves all three or none. */
+struct restored_put {
+	struct witness_put put;
+	const char *detail, *msg_id;
+};
+
+static int restored_put_locked(db *d, void *arg)
+{
+	struct restored_put *r = arg;
+	int rc = witness_put_locked(d, &r->put);
+	if (rc == 0)
+		rc = secevent_record_locked(d, WN_ETAMPERED, r->put.partner, r->msg_id, r->detail);
+	return rc;
+}
+
 /* A node restored from a backup older than what the broker witnessed, its
  * operator accepting the loss (--accept-ledger-gap): the gap goes into the
  * audit log with the restored checkpoint, which the broker witnesses from
@@ -571,21 +587,6 @@ static int checkpoint_restored(struct broker *b, const struct broker_request *rq
 		json_decref(last);
 		return rc;
 	}
-	json_t *entry = restored_entry(rq->from->id, last, restored, cp);
-	if (entry != NULL)
-		json_object_set_new(entry, "proven_to", json_integer(proven));
-	struct witness_put put = { rq->from->id, cp, last, restored, 0 };
-	int64_t idx;
-	char leaf[65];
-	rc = entry ? store_audit_with(&b->audit, witness_put_locked, &put, entry, &idx, leaf)
-		   : WN_ENOMEM;
-	json_decref(entry);
-	json_decref(last);
-	if (rc == WN_ESTATE)
-		snprintf(err, errcap, "the broker witnessed another checkpoint of '%s''s ledger "
-			 "meanwhile; ask again", rq->from->id);
-	if (rc != 0)
-		return rc;
 	char proof_said[160];
 	if (proven > 0)
 		snprintf(proof_said, sizeof(proof_said), "1..%lld proven unchanged, %lld..%lld on "
@@ -595,10 +596,25 @@ static int checkpoint_restored(struct broker *b, const struct broker_request *rq
 		snprintf(proof_said, sizeof(proof_said), "none of the copy's %lld proven",
 			 (long long)restored);
 	snprintf(detail, sizeof(detail), "restored from a backup: ledger entries %lld..%lld of its "
-		 "disclosure log are lost (%s); its operator accepted the gap (audit entry %lld)",
-		 (long long)restored + 1, (long long)seen, proof_said, (long long)idx);
-	secevent_record(b->db, WN_ETAMPERED, rq->from->id, envelope_str(rq->env, "id"), detail);
-	breaches_sync_own(b->db, b->ident->id);
+		 "disclosure log are lost (%s); its operator accepted the gap (audit: ledger.gap)",
+		 (long long)restored + 1, (long long)seen, proof_said);
+	json_t *entry = restored_entry(rq->from->id, last, restored, cp);
+	if (entry != NULL)
+		json_object_set_new(entry, "proven_to", json_integer(proven));
+	struct restored_put rp = { { rq->from->id, cp, last, restored, 0 }, detail,
+				   envelope_str(rq->env, "id") };
+	int64_t idx;
+	char leaf[65];
+	rc = entry ? store_audit_with(&b->audit, restored_put_locked, &rp, entry, &idx, leaf)
+		   : WN_ENOMEM;
+	json_decref(entry);
+	json_decref(last);
+	if (rc == WN_ESTATE)
+		snprintf(err, errcap, "the broker witnessed another checkpoint of '%s''s ledger "
+			 "meanwhile; ask again", rq->from->id);
+	if (rc != 0)
+		return rc;
+	breaches_sync_own(b->db, b->ident->id); /* else at the next round of the federation */
 	log_emit(WN_LOG_WARN, "ledger_gap_recorded",
 		 json_pack("{s:s,s:I,s:I,s:I}", "partner", rq->from->id, "lost_from",
 			   restored + 1, "lost_to", seen, "audit_index", (json_int_t)idx));

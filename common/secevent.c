@@ -88,17 +88,23 @@ static int secevent_insert_locked(db *d, const struct secevent *e, int64_t minut
 	return rc;
 }
 
-static int secevent_store(db *d, const struct secevent *e, long *seen)
+static int secevent_store_locked(db *d, const struct secevent *e, long *seen)
 {
 	int64_t minute = time_now_ms() / 60000;
-	db_lock(d);
 	int rc = secevent_seen_locked(d, e, minute, seen);
 	if (rc == 0 && *seen < SECEVENT_DETAILED_PER_MINUTE)
 		rc = secevent_insert_locked(d, e, minute, 0);
 	else if (rc == 0 && (rc = secevent_count_locked(d, e, minute)) == WN_ENOTFOUND)
 		rc = secevent_insert_locked(d, e, minute, 1);
-	db_unlock(d);
 	(*seen)++;
+	return rc;
+}
+
+static int secevent_store(db *d, const struct secevent *e, long *seen)
+{
+	db_lock(d);
+	int rc = secevent_store_locked(d, e, seen);
+	db_unlock(d);
 	return rc;
 }
 
@@ -191,6 +197,17 @@ int secevent_record(db *d, int code, const char *peer, const char *msg_id, const
 {
 	struct secevent e = { code, peer, NULL, msg_id, detail };
 	return secevent_note(d, &e, NULL);
+}
+
+int secevent_record_locked(db *d, int code, const char *peer, const char *msg_id,
+			   const char *detail)
+{
+	struct secevent e = { code, peer, NULL, msg_id, detail };
+	long seen = 0;
+	int rc = secevent_store_locked(d, &e, &seen);
+	if (rc == 0)
+		secevent_log(&e, seen);
+	return rc;
 }
 
 int secevent_count(db *d, const char *kind, long *out)

@@ -54,6 +54,11 @@ int secevent_note(db *d, const struct secevent *e, long *seen);
  * about a sender whose signature held. */
 int secevent_record(db *d, int code, const char *peer, const char *msg_id, const char *detail);
 
+/* secevent_record inside the caller's writer transaction (d locked), so
+ * that the event stands or falls with the change it is about. */
+int secevent_record_locked(db *d, int code, const char *peer, const char *msg_id,
+			   const char *detail);
+
 /* The refusal of a message env (may be NULL) as both daemons make it: noted
  * against the claimed sender and the connection, then answered with an error
  * signed as self; a connection past per_minute refusals this minute (0: no
