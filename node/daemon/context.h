@@ -68,7 +68,7 @@ struct node {
 				     * partners' messages wait for it (a restored copy) */
 	int accept_gap;           /* --accept-ledger-gap: 1 given, 2 a gap recorded with it */
 	int64_t witnessed_ahead;  /* the size the broker witnessed when this ledger is behind it */
-	int64_t opened_size;      /* the ledger's entries when the node opened it */
+	int64_t opened_size;      /* the ledger's entries when first opened since its last check */
 	int64_t copy_size;        /* of those, the ones a behind ledger can be checked on */
 	atomic_int failed;        /* stopped for a reason the operator must see (exit 1) */
 	pthread_t refresher;
@@ -108,6 +108,11 @@ int node_checkpoint_own(struct node *n);
  * witnessed_ahead) restored from a backup on the operator's word: the
  * broker records the lost entries and witnesses this ledger from here. */
 int node_accept_gap(struct node *n, char *err, size_t errcap);
+/* The ledger's size when first opened since it was last checked against
+ * the broker (kept across starts) into opened_size; node_ledger_checked
+ * forgets it once a check passed. */
+int node_ledger_unchecked(struct node *n);
+void node_ledger_checked(struct node *n);
 int node_witness_broker(struct node *n, char *err, size_t errcap);
 
 /* Checks a node config's keys (a reload reads it again). */

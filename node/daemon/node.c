@@ -373,6 +373,7 @@ static void *node_refresher_main(void *arg)
 				atomic_store(&n->failed, 1);
 				kill(getpid(), SIGTERM);
 			} else if (wrc == 0) {
+				node_ledger_checked(n);
 				if (n->accept_gap == 1) /* left in a service unit? */
 					log_msg(WN_LOG_WARN, "accept_ledger_gap_unused",
 						"--accept-ledger-gap was given, but the ledger is not "
@@ -591,14 +592,12 @@ static int node_open_as(const char *config_file_path, int check_only, node **out
 			 n->db_path);
 		goto fail;
 	}
-	/* what the copy held when it was opened: entries made before the check
-	 * against the broker (a purge) are not what that check is about */
-	uint64_t opened = 0;
-	if ((rc = tlog_size(n->ledger, &opened)) != 0) {
+	/* what the copy held when first opened since its last check against the
+	 * broker: entries made before that check (a purge) are not what it is about */
+	if ((rc = node_ledger_unchecked(n)) != 0) {
 		snprintf(err, errcap, "%s: the ledger cannot be read", n->db_path);
 		goto fail;
 	}
-	n->opened_size = (int64_t)opened;
 	n->checkpoint_ms = (int)config_int(root, "checkpoint_seconds", 60) * 1000;
 	n->purge_ms = (int64_t)config_int(root, "purge_seconds", 3600) * 1000;
 	if (n->purge_ms < 1000)

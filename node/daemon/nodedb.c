@@ -54,6 +54,10 @@ static const struct db_migration node_migrations[] = {
 	{ 19, NOTICE_SENT_BY_SCHEMA },
 	{ 20, OUTBOX_CONSENT_SCHEMA },
 	{ 21, INFORMED_PERSON_SCHEMA },
+	/* the ledger's size when it was first opened since its last check against
+	 * the broker: a restored copy's own entries, whatever a start wrote since */
+	{ 22, "CREATE TABLE ledger_unchecked (id INTEGER PRIMARY KEY CHECK (id = 1),"
+	      " size INTEGER NOT NULL);" },
 };
 
 int nodedb_open(const char *path, db **out, char *err, size_t errcap)

@@ -214,32 +214,41 @@ int node_report_checkpoint(struct node *n)
 	return rc;
 }
 
-/* The entries of the copy the checkpoint signed at ts can be checked
- * against: those made by then. A restored copy's own entries all are; what
- * a node started on it wrote since (a purge at start, before the broker
- * was reached) came later and does not cover what it lacks. */
-static int witness_copy_size(struct node *n, int64_t ts, uint64_t *out)
+int node_ledger_unchecked(struct node *n)
+{
+	uint64_t now = 0;
+	sqlite3_stmt *st = NULL;
+	int rc = tlog_size(n->ledger, &now);
+	if (rc != 0)
+		return rc;
+	db_lock(n->db);
+	rc = db_prepare(n->db, "INSERT OR IGNORE INTO ledger_unchecked(id, size) VALUES (1, ?)",
+			&st);
+	if (rc == 0) {
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)now);
+		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (rc == 0 && (rc = db_prepare(n->db, "SELECT size FROM ledger_unchecked", &st)) == 0)
+		rc = sqlite3_step(st) == SQLITE_ROW ? 0 : WN_EDB;
+	if (rc == 0)
+		n->opened_size = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	db_unlock(n->db);
+	return rc;
+}
+
+void node_ledger_checked(struct node *n)
 {
 	sqlite3_stmt *st = NULL;
 	db_lock(n->db);
-	/* from the end: the entries after the checkpoint are few */
-	int rc = db_prepare(n->db, "SELECT idx FROM ledger WHERE ts <= ? ORDER BY idx DESC"
-				   " LIMIT 1", &st);
-	if (rc == 0) {
-		sqlite3_bind_int64(st, 1, ts);
-		int s = sqlite3_step(st);
-		if (s == SQLITE_ROW)
-			*out = (uint64_t)sqlite3_column_int64(st, 0);
-		else if (s == SQLITE_DONE)
-			*out = 0;
-		else
-			rc = WN_EDB;
-	}
+	if (db_prepare(n->db, "DELETE FROM ledger_unchecked", &st) == 0 &&
+	    sqlite3_step(st) != SQLITE_DONE)
+		log_msg(WN_LOG_WARN, "ledger_state", "the ledger's checked state was not kept: the "
+			"next start counts from this size");
 	sqlite3_finalize(st);
 	db_unlock(n->db);
-	if (rc == 0 && *out > (uint64_t)n->opened_size)
-		*out = (uint64_t)n->opened_size;
-	return rc;
 }
 
 /* 1 when the ledger holds the first size entries the broker witnessed as
@@ -273,11 +282,9 @@ int node_check_witnessed(struct node *n, char *err, size_t errcap)
 			   ? witness_extends(n, size, json_string_value(json_object_get(cp, "root")))
 			   : 1;
 	/* not the history witnessed: a copy older than it (entries lost), or
-	 * one changed. What the copy held by the checkpoint's time tells which;
-	 * what this node wrote since it opened it (a purge) does not count. */
-	if (same == 0 &&
-	    (rc = witness_copy_size(n, json_integer_value(json_object_get(cp, "ts")), &have)) != 0)
-		snprintf(err, errcap, "%s: the ledger cannot be read", n->db_path);
+	 * one changed. What the copy held when first opened tells which; what
+	 * this node wrote since (a purge) does not count. */
+	have = (uint64_t)n->opened_size;
 	if (same < 0) {
 		rc = same;
 		snprintf(err, errcap, "%s: the ledger cannot be read: %s", n->db_path,
