@@ -44,6 +44,7 @@ static const struct schema_field propose_fields[] = {
 	{ "purpose", SCHEMA_STRING, 1, 48 },
 	{ "ground", SCHEMA_STRING, 1, 48 },
 	{ "motivation_hash", SCHEMA_STRING, 0, 64 },
+	{ "notice", SCHEMA_STRING, 0, 1024 }, /* sealed to the source: what its letter names */
 	{ "person", SCHEMA_STRING, 1, 64 },
 	{ "consent", SCHEMA_OBJECT, 0, 0 },
 	{ NULL, 0, 0, 0 },
@@ -153,6 +154,11 @@ static int tp_check_basis(struct broker *b, const struct broker_request *rq,
 			return WN_ESCHEMA;
 		}
 		return 0;
+	}
+	if (json_object_get(body, "notice") != NULL) {
+		snprintf(err, errcap, "a proposal on consent seals no notice facts: they come from "
+			 "a motivation");
+		return WN_ESCHEMA;
 	}
 	/* the client's consent, asked beforehand (Heerlen 7.2) */
 	struct store_consent sc;

@@ -59,6 +59,7 @@ struct disclose_ctx {
 	const char *bsn;
 	const json_t *categories;
 	const json_t *motivation;
+	json_t *tp_notice;         /* a third party's: what the letter names of its motivation */
 	uint8_t index[STORE_INDEX_LEN];
 	const char *reason;        /* NULL while nothing refuses */
 	char detail[320];
@@ -183,7 +184,8 @@ static void disclose_check_ground(struct disclose_ctx *c, const json_t *sealed)
 			approval, c->requester->id, envelope_str(q, "purpose"), ground, c->categories,
 			c->person, c->bsn,
 			json_string_value(json_object_get(json_object_get(q, "receipt"), "status")) };
-		if (thirdparty_check_use(c->n, &use, c->detail_hash, err, sizeof(err)) != 0) {
+		if (thirdparty_check_use(c->n, &use, c->detail_hash, &c->tp_notice, err,
+					 sizeof(err)) != 0) {
 			refuse(c, "approval_invalid", err);
 			return;
 		}
@@ -295,6 +297,9 @@ static int disclose_assertion(db *d, struct disclose_ctx *c, int take, int *foun
 static int disclose_notify(db *d, struct disclose_ctx *c, const char *kind, const char *cats)
 {
 	const json_t *q = c->query, *actor = json_object_get(q, "actor");
+	/* a third party's request carries no motivation: the proposer sealed
+	 * what the letter names of it to this source with the proposal */
+	const json_t *m = c->motivation != NULL ? c->motivation : c->tp_notice;
 	struct notice_draft nd = {
 		.kind = kind,
 		.bsn = c->bsn,
@@ -305,8 +310,8 @@ static int disclose_notify(db *d, struct disclose_ctx *c, const char *kind, cons
 		.recipient_role = json_string_value(json_object_get(actor, "role")),
 		.purpose = envelope_str(q, "purpose"),
 		.ground = envelope_str(q, "ground"),
-		.legal_reference = json_string_value(json_object_get(c->motivation, "legal_reference")),
-		.interest = json_string_value(json_object_get(c->motivation, "interest")),
+		.legal_reference = json_string_value(json_object_get(m, "legal_reference")),
+		.interest = json_string_value(json_object_get(m, "interest")),
 		.categories = cats,
 	};
 	c->notified = 1;
@@ -528,6 +533,7 @@ out:
 	secret_wipe_member(sealed, "bsn");
 	secret_wipe_consent(json_object_get(sealed, "consent"));
 	json_decref(c.records);
+	json_decref(c.tp_notice);
 	json_decref(sealed);
 	return rc;
 }

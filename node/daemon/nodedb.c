@@ -58,6 +58,7 @@ static const struct db_migration node_migrations[] = {
 	 * the broker: a restored copy's own entries, whatever a start wrote since */
 	{ 22, "CREATE TABLE ledger_unchecked (id INTEGER PRIMARY KEY CHECK (id = 1),"
 	      " size INTEGER NOT NULL);" },
+	{ 23, THIRDPARTY_NOTICE_SCHEMA },
 };
 
 int nodedb_open(const char *path, db **out, char *err, size_t errcap)

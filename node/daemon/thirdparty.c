@@ -33,6 +33,7 @@
 #include "secret.h"
 #include "secevent.h"
 #include "thirdparty.h"
+#include "tpnotice.h"
 #include "vocab.h"
 
 static const char TP_CONSENT_AAD[] = "wijknet-thirdparty-consent-v1";
@@ -67,6 +68,7 @@ struct tp_decision {
 	const json_t *actor;
 	const uint8_t *consent_enc; /* source on consent: the document, encrypted */
 	size_t consent_len;
+	const char *notice;       /* source: the facts its client's letter names (JSON) */
 };
 
 static int tp_decision_insert(db *d, void *arg)
@@ -79,8 +81,8 @@ static int tp_decision_insert(db *d, void *arg)
 		return WN_ENOMEM;
 	int rc = db_prepare(d, "INSERT OR REPLACE INTO third_party_decisions(id, case_id, party,"
 			       " source, categories, purpose, ground, motivation, motivation_hash,"
-			       " decision, decided_at, actor_id, actor_role, person, consent_enc)"
-			       " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", &st);
+			       " decision, decided_at, actor_id, actor_role, person, consent_enc,"
+			       " notice_facts) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", &st);
 	if (rc == 0) {
 		const char *f[] = { "id", "case", "party", "source" };
 		for (int i = 0; i < 4; i++)
@@ -106,6 +108,8 @@ static int tp_decision_insert(db *d, void *arg)
 		if (x->consent_enc != NULL)
 			sqlite3_bind_blob(st, 15, x->consent_enc, (int)x->consent_len,
 					  SQLITE_TRANSIENT);
+		if (x->notice != NULL)
+			sqlite3_bind_text(st, 16, x->notice, -1, SQLITE_TRANSIENT);
 		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
 	}
 	sqlite3_finalize(st);
@@ -229,6 +233,33 @@ static int tp_seal_members(struct node *n, json_t *env, const char *case_id, con
 	return rc;
 }
 
+/* The facts of the motivation the client's letter names, sealed to a source
+ * that is not the proposer: it sends the notice, the motivation stays here. */
+static int tp_seal_notice(struct node *n, json_t *body, const json_t *rq, const char *commit,
+			  char *err, size_t errcap)
+{
+	const char *source = json_string_value(json_object_get(rq, "source"));
+	json_t *facts = tpnotice_facts(json_object_get(rq, "motivation"));
+	char *b64 = NULL;
+	int rc = 0;
+	if (facts == NULL || source == NULL || strcmp(source, n->ident->id) == 0)
+		goto out;
+	struct directory *d = node_directory(n);
+	struct dir_peer *p = directory_find(d, source);
+	if (p == NULL || !p->has_seal) {
+		snprintf(err, errcap, "the source '%s' has no verified sealing key", source);
+		rc = WN_EUNAVAILABLE;
+	} else if ((rc = tpnotice_seal(p->seal_pk, source, json_string_value(json_object_get(
+					       rq, "case")), commit, facts, &b64)) == 0) {
+		json_object_set_new(body, "notice", json_string(b64));
+	}
+	directory_release(d);
+out:
+	free(b64);
+	json_decref(facts);
+	return rc;
+}
+
 /* The proposal as it goes to the broker: header, body, then the seals. */
 static int tp_propose_envelope(struct node *n, json_t *rq, const char *commit,
 			       const json_t *consent_obj, const char *hash, json_t **out,
@@ -259,6 +290,8 @@ static int tp_propose_envelope(struct node *n, json_t *rq, const char *commit,
 						      version));
 	}
 	json_object_set_new(env, "body", body);
+	if (rc == 0 && hash != NULL)
+		rc = tp_seal_notice(n, body, rq, commit, err, errcap);
 	if (rc == 0)
 		rc = tp_seal_members(n, env, case_id, source ? source : n->ident->id,
 				     json_string_value(json_object_get(rq, "bsn")), consent_obj, err,
@@ -309,7 +342,7 @@ static json_t *tp_propose(struct node *n, json_t *rq)
 	char err[512] = "", hash[HOUSEHOLD_COMMIT_HEX + 1], commit[HOUSEHOLD_COMMIT_HEX + 1];
 	json_t *actor = json_object_get(rq, "actor"), *motivation = json_object_get(rq, "motivation");
 	json_t *consent_obj = NULL, *env = NULL, *reply = NULL, *result = NULL;
-	char *mtext = NULL;
+	char *mtext = NULL, *ntext = NULL;
 	uint8_t *consent_enc = NULL;
 	int rc;
 	if (id_validate(json_string_value(json_object_get(rq, "case"))) != 0)
@@ -330,9 +363,17 @@ static json_t *tp_propose(struct node *n, json_t *rq)
 		goto fail;
 	json_t *rb = envelope_body(reply);
 	mtext = motivation ? json_dumps(motivation, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-	struct tp_decision x = { json_object_get(rb, "approval"), "approved", mtext, actor, NULL, 0 };
-	/* the proposer that is the source itself keeps the consent it discloses on */
+	struct tp_decision x = { json_object_get(rb, "approval"), "approved", mtext, actor, NULL, 0,
+				 NULL };
+	/* the proposer that is the source itself keeps the consent it discloses
+	 * on, and the facts its client's letter names */
 	const char *source = json_string_value(json_object_get(rq, "source"));
+	if (source == NULL || strcmp(source, n->ident->id) == 0) {
+		json_t *facts = tpnotice_facts(motivation);
+		ntext = facts ? json_dumps(facts, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+		x.notice = ntext;
+		json_decref(facts);
+	}
 	if (consent_obj != NULL && (source == NULL || strcmp(source, n->ident->id) == 0) &&
 	    tp_seal_consent(n, consent_obj, &consent_enc, &x.consent_len) == 0)
 		x.consent_enc = consent_enc;
@@ -346,6 +387,7 @@ fail:
 	result = local_error(rc, err[0] ? err : NULL);
 out:
 	free(mtext);
+	free(ntext);
 	free(consent_enc);
 	secret_wipe_consent(consent_obj);
 	json_decref(consent_obj);
@@ -399,7 +441,7 @@ static int tp_check_profile(struct node *n, const json_t *t, const json_t *conse
  * checks that it is the person the proposal names and that the person is a
  * member of the household now. The source also checks the consent. */
 static int tp_check_approval(struct node *n, const json_t *t, uint8_t **consent_enc,
-			     size_t *consent_len, char *err, size_t errcap)
+			     size_t *consent_len, json_t **notice, char *err, size_t errcap)
 {
 	const json_t *env = json_object_get(t, "proposal");
 	const char *case_id = json_string_value(json_object_get(t, "case"));
@@ -442,6 +484,12 @@ static int tp_check_approval(struct node *n, const json_t *t, uint8_t **consent_
 	int source = strcmp(json_string_value(json_object_get(t, "source")), n->ident->id) == 0;
 	if (source && (rc = tp_check_profile(n, t, consent, err, errcap)) != 0)
 		goto out;
+	const char *sealed_notice = json_string_value(json_object_get(envelope_body(env),
+								      "notice"));
+	if (source && sealed_notice != NULL &&
+	    (rc = tpnotice_open(n->keys.seal_sk, sealed_notice, n->ident->id, case_id, person,
+				notice, err, errcap)) != 0)
+		goto out;
 	if (source && json_object_get(t, "consent") != NULL) {
 		if (consent == NULL) {
 			snprintf(err, errcap, "the proposal rests on consent but seals no consent "
@@ -466,22 +514,30 @@ static json_t *tp_approve(struct node *n, json_t *rq, const char *id)
 	json_t *actor = json_object_get(rq, "actor"), *t = NULL, *rb = NULL;
 	uint8_t *consent_enc = NULL;
 	size_t consent_len = 0;
+	json_t *notice = NULL;
+	char *ntext = NULL;
 	int rc = tp_call(n, "thirdparty.get", NULL, NULL, json_pack("{s:s}", "approval", id), &t,
 			 err, sizeof(err));
 	json_t *approval = json_object_get(t, "approval");
 	if (rc == 0)
-		rc = tp_check_approval(n, approval, &consent_enc, &consent_len, err, sizeof(err));
+		rc = tp_check_approval(n, approval, &consent_enc, &consent_len, &notice, err,
+				       sizeof(err));
+	if (rc == 0 && notice != NULL &&
+	    (ntext = json_dumps(notice, JSON_COMPACT | JSON_SORT_KEYS)) == NULL)
+		rc = WN_ENOMEM;
 	if (rc == 0)
 		rc = tp_call(n, "thirdparty.approve", NULL, actor, json_pack("{s:s}", "approval", id),
 			     &rb, err, sizeof(err));
 	if (rc == 0) {
 		struct tp_decision x = { json_object_get(rb, "approval"), "approved", NULL, actor,
-					 consent_enc, consent_len };
+					 consent_enc, consent_len, ntext };
 		if (db_writer_run(n->writer, tp_decision_insert, &x) != 0)
 			log_msg(WN_LOG_ERROR, "thirdparty_local", "approval of %s is registered at "
 				"the broker but could not be kept here", id);
 	}
 	free(consent_enc);
+	free(ntext);
+	json_decref(notice);
 	json_decref(t);
 	json_t *result = rc == 0 ? json_pack("{s:b,s:o}", "ok", 1, "result", rb)
 				 : local_error(rc, err[0] ? err : NULL);
@@ -533,7 +589,8 @@ static json_t *tp_decide(struct node *n, const char *op, json_t *rq)
 			 &rb, err, sizeof(err));
 	if (rc != 0)
 		return local_error(rc, err);
-	struct tp_decision x = { json_object_get(rb, "approval"), "rejected", NULL, actor, NULL, 0 };
+	struct tp_decision x = { json_object_get(rb, "approval"), "rejected", NULL, actor, NULL, 0,
+				 NULL };
 	if (db_writer_run(n->writer, tp_decision_insert, &x) != 0)
 		log_msg(WN_LOG_ERROR, "thirdparty_local", "decision on %s is registered at the broker "
 			"but could not be kept here", id);
@@ -608,7 +665,7 @@ static int tp_categories_approved(const char *approved_text, const json_t *categ
 
 /* The decision row of a use: what was approved, checked against the use. */
 static int tp_check_row(struct node *n, sqlite3_stmt *st, const struct thirdparty_use *u,
-			json_t **consent, char *hash, char *err, size_t errcap)
+			json_t **consent, char *hash, json_t **notice, char *err, size_t errcap)
 {
 	const char *id = u->approval;
 	if (strcmp((const char *)sqlite3_column_text(st, 5), "approved") != 0) {
@@ -630,6 +687,12 @@ static int tp_check_row(struct node *n, sqlite3_stmt *st, const struct thirdpart
 		return WN_EDENIED;
 	}
 	snprintf(hash, 65, "%s", (const char *)sqlite3_column_text(st, 6));
+	if (sqlite3_column_type(st, 9) != SQLITE_NULL) {
+		json_error_t jerr;
+		if ((*notice = json_loads((const char *)sqlite3_column_text(st, 9), 0, &jerr)) ==
+		    NULL)
+			return WN_EDB;
+	}
 	if (sqlite3_column_type(st, 8) != SQLITE_NULL) {
 		int rc = tp_open_consent(n, sqlite3_column_blob(st, 8),
 					 (size_t)sqlite3_column_bytes(st, 8), consent);
@@ -641,14 +704,16 @@ static int tp_check_row(struct node *n, sqlite3_stmt *st, const struct thirdpart
 }
 
 int thirdparty_check_use(struct node *n, const struct thirdparty_use *u, char *motivation_hash,
-			 char *err, size_t errcap)
+			 json_t **notice, char *err, size_t errcap)
 {
 	sqlite3_stmt *st = NULL;
 	json_t *consent = NULL;
 	int rc;
+	*notice = NULL;
 	db_lock(n->db);
 	rc = db_prepare(n->db, "SELECT party, source, purpose, ground, categories, decision,"
-			       " motivation_hash, person, consent_enc FROM third_party_decisions"
+			       " motivation_hash, person, consent_enc, notice_facts"
+			       " FROM third_party_decisions"
 			       " WHERE id = ?", &st);
 	if (rc == 0) {
 		sqlite3_bind_text(st, 1, u->approval, -1, SQLITE_TRANSIENT);
@@ -657,7 +722,8 @@ int thirdparty_check_use(struct node *n, const struct thirdparty_use *u, char *m
 				 u->approval);
 			rc = WN_EDENIED;
 		} else {
-			rc = tp_check_row(n, st, u, &consent, motivation_hash, err, errcap);
+			rc = tp_check_row(n, st, u, &consent, motivation_hash, notice, err,
+					  errcap);
 		}
 	}
 	sqlite3_finalize(st);
@@ -695,6 +761,10 @@ int thirdparty_check_use(struct node *n, const struct thirdparty_use *u, char *m
 		snprintf(err, errcap, "third-party disclosure %s rests on consent, but this partner "
 			 "kept no consent document for it", u->approval);
 		rc = WN_ECONSENT;
+	}
+	if (rc != 0) {
+		json_decref(*notice);
+		*notice = NULL;
 	}
 	secret_wipe_consent(consent);
 	json_decref(consent);

@@ -23,6 +23,10 @@ struct node;
 	"ALTER TABLE third_party_decisions ADD COLUMN person TEXT;"                     \
 	"ALTER TABLE third_party_decisions ADD COLUMN consent_enc BLOB;"
 
+/* The facts of the proposer's motivation the client's letter names (the
+ * interest at stake, the legal reference), as the source keeps them. */
+#define THIRDPARTY_NOTICE_SCHEMA "ALTER TABLE third_party_decisions ADD COLUMN notice_facts TEXT;"
+
 /* Local API: thirdparty.propose, .declare, .approve, .reject, .list. */
 json_t *local_thirdparty(struct node *n, const char *op, json_t *rq);
 
@@ -41,8 +45,10 @@ struct thirdparty_use {
  * itself, for the purpose, ground and person, covering the categories — and
  * on consent whether the consent it kept still covers it today. 0
  * (motivation_hash, 65 bytes, gets the motivation's hash or the consent's
- * version) or WN_EDENIED / WN_ECONSENT with err. */
+ * version; *notice the facts the client's letter names, {interest?,
+ * legal_reference?}, or NULL; json_decref()) or WN_EDENIED / WN_ECONSENT
+ * with err. */
 int thirdparty_check_use(struct node *n, const struct thirdparty_use *u, char *motivation_hash,
-			 char *err, size_t errcap);
+			 json_t **notice, char *err, size_t errcap);
 
 #endif

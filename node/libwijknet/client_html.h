@@ -14,8 +14,8 @@ struct label {
 	const char *code, *text;
 };
 
-extern const struct label html_purposes[], html_grounds[], html_rights_kinds[],
-	html_rights_status[];
+extern const struct label html_purposes[], html_grounds[], html_interests[],
+	html_rights_kinds[], html_rights_status[];
 
 /* The Dutch text of code, or the code itself when it has none. */
 const char *html_label(const struct label *t, const char *code);

@@ -123,6 +123,10 @@ int wn_notice_html(const char *notice_json, char **html_out)
 		html_escaped(f, str(l, "legal_reference"));
 		fputs(")", f);
 	}
+	if (str(l, "interest") != NULL) {
+		fputs("</td></tr>\n<tr><th>Welk belang</th><td>", f);
+		html_escaped(f, html_label(html_interests, str(l, "interest")));
+	}
 	fputs("</td></tr>\n</table>\n", f);
 	const json_t *refusal = json_object_get(l, "refusal");
 	if (json_is_object(refusal) || json_is_true(json_object_get(n, "after_refusal"))) {

@@ -40,6 +40,14 @@ const struct label html_grounds[] = {
 	{ NULL, NULL },
 };
 
+/* Heerlen Bijlage 3, step I: the interest at stake, in the checklist's words. */
+const struct label html_interests[] = {
+	{ "urgent_health", "een dringend gezondheidsbelang" },
+	{ "serious_harm", "de vrees voor ernstig nadeel" },
+	{ "serious_nuisance", "ernstige overlast" },
+	{ NULL, NULL },
+};
+
 static const struct label kinds[] = {
 	{ "lookup", "vraag of u bekend bent" },
 	{ "request", "verzoek om gegevens" },

@@ -1531,6 +1531,31 @@ static wn_request_params tp_params(const char *id, const char *const *cats, size
 	return p;
 }
 
+/* The letter about a third-party disclosure on an interest names the
+ * interest at stake, which only the proposer's motivation holds: sealed by
+ * it to the source with the proposal, never readable at the broker. */
+static void tp_letter_names_interest(struct fed *f, const char *id, const char *nid)
+{
+	wn_client *g = client_of(f, GEMEENTE);
+	char *text = NULL, *html = NULL;
+	assert_int_equal(wn_notice_show(g, nid, &ACTOR, &text), 0);
+	assert_non_null(strstr(text, "serious_harm"));
+	assert_int_equal(wn_notice_html(text, &html), 0);
+	if (strstr(html, "Welk belang") == NULL || strstr(html, "de vrees voor ernstig nadeel") == NULL)
+		fail_msg("the letter lacks the interest at stake: %s", html);
+	free(text);
+	free(html);
+	wn_client_close(g);
+	assert_int_equal(dbq(f, node_db("radar"), "SELECT COUNT(*) FROM third_party_decisions "
+			     "WHERE id='%s' AND json_extract(notice_facts, '$.interest') = "
+			     "'serious_harm' AND motivation IS NULL", id), 1);
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM third_party WHERE id='%s' "
+			     "AND json_extract(proposal, '$.body.notice') IS NOT NULL AND (proposal "
+			     "LIKE '%%serious_harm%%' OR proposal LIKE '%%subsidiarity%%')", id), 0);
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM third_party WHERE id='%s' "
+			     "AND json_extract(proposal, '$.body.notice') IS NOT NULL", id), 1);
+}
+
 static void test_r08_third_party_approved_by_all_once(void **state)
 {
 	struct fed *f = *state;
@@ -1610,6 +1635,7 @@ static void test_r08_third_party_approved_by_all_once(void **state)
 	assert_int_equal(disclosures(f, node_db("radar"), "request_id='%s' AND approval='%s' AND "
 				     "requester='weller'", r->request_id, id), 1);
 	wn_request_result_free(r);
+	tp_letter_names_interest(f, id, nid);
 	/* once */
 	request_fails(f, WELLER, &p, WN_EDENIED, "used");
 	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM third_party WHERE id='%s' "
@@ -1691,6 +1717,43 @@ static void test_r08_third_party_late_answer_not_reused(void **state)
 			"disclosures d ON d.request_id = n.request_id WHERE d.approval='%s'", id) <= 1);
 }
 
+/* A source that proposes itself keeps what the letter names of its own
+ * motivation: a legal obligation's reference reaches the client's letter. */
+static void test_r09_third_party_source_proposes_letter_names_reference(void **state)
+{
+	struct fed *f = *state;
+	const char *const cats[] = { "leefgebied.huisvesting" };
+	char id[WN_ID_LEN + 1], nid[WN_ID_LEN + 1];
+	wn_thirdparty_proposal tp = tp_proposal(cats, 1);
+	tp.ground = "legal_obligation";
+	tp.motivation_json = "{\"legal_reference\":\"Wmo 2015 art. 5.2.6\"}";
+	wn_client *c = client_of(f, RADAR);
+	assert_int_equal(wn_thirdparty_propose(c, &tp, id), 0);
+	wn_client_close(c);
+	assert_int_equal(tp_declare(f, id), 0);
+	assert_int_equal(tp_decide(f, GEMEENTE, id, 1), 0);
+	assert_int_equal(tp_decide(f, SEVAGRAM, id, 1), 0);
+	wn_request_params p = tp_params(id, cats, 1);
+	p.ground = "legal_obligation";
+	wn_request_result *r = request_ok(f, WELLER, &p);
+	expect_outcome(r, "disclosed", NULL);
+	notice_reached_municipality(f, r->request_id, "third_party", "weller", nid);
+	assert_int_equal(dbq(f, node_db("radar"), "SELECT COUNT(*) FROM client_notifications WHERE "
+			     "request_id='%s' AND legal_reference='Wmo 2015 art. 5.2.6'",
+			     r->request_id), 1);
+	wn_request_result_free(r);
+	wn_client *g = client_of(f, GEMEENTE);
+	char *text = NULL, *html = NULL;
+	assert_int_equal(wn_notice_show(g, nid, &ACTOR, &text), 0);
+	assert_int_equal(wn_notice_html(text, &html), 0);
+	if (strstr(html, "een wettelijke plicht (Wmo 2015 art. 5.2.6)") == NULL)
+		fail_msg("the letter lacks the legal reference: %s", html);
+	assert_null(strstr(html, "Welk belang"));
+	free(text);
+	free(html);
+	wn_client_close(g);
+}
+
 static void test_r08_third_party_rejected_by_one(void **state)
 {
 	struct fed *f = *state;
@@ -1760,6 +1823,7 @@ int main(void)
 		cmocka_unit_test(test_r08_third_party_approved_by_all_once),
 		cmocka_unit_test(test_r08_third_party_consent_required_source),
 		cmocka_unit_test(test_r08_third_party_late_answer_not_reused),
+		cmocka_unit_test(test_r09_third_party_source_proposes_letter_names_reference),
 		cmocka_unit_test(test_r08_third_party_rejected_by_one),
 		cmocka_unit_test(test_r14_broker_killed_after_forward_no_duplicate),
 	};
