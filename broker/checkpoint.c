@@ -345,6 +345,29 @@ static int witness_exec_locked(db *d, const char *sql, const char *partner, cons
 	return rc;
 }
 
+#define HISTORY_ALL_MS (2LL * 24 * 3600 * 1000) /* every checkpoint this recent is kept */
+#define HISTORY_DAY_MS (24LL * 3600 * 1000)
+
+/* The history a restored copy proves itself against: every checkpoint of the
+ * last two days, and before that the last of each day (a backup is restored
+ * against the day it was made), so the table grows by a row a day. */
+static int witness_thin_locked(db *d, const char *partner)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = db_prepare(d, "DELETE FROM partner_checkpoint_history WHERE partner = ?1 AND"
+			       " seen_at < ?2 AND size NOT IN (SELECT max(size) FROM"
+			       " partner_checkpoint_history WHERE partner = ?1 AND seen_at < ?2"
+			       " GROUP BY seen_at / ?3)", &st);
+	if (rc != 0)
+		return rc;
+	sqlite3_bind_text(st, 1, partner, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, time_now_ms() - HISTORY_ALL_MS);
+	sqlite3_bind_int64(st, 3, HISTORY_DAY_MS);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
+	sqlite3_finalize(st);
+	return rc;
+}
+
 static int witness_put_locked(db *d, void *arg)
 {
 	const struct witness_put *w = arg;
@@ -367,6 +390,8 @@ static int witness_put_locked(db *d, void *arg)
 		rc = witness_exec_locked(d, "INSERT OR REPLACE INTO partner_checkpoint_history("
 					    "partner, size, root, ts, sig, seen_at) VALUES"
 					    " (?,?,?,?,?,?)", w->partner, w->cp, -1);
+	if (rc == 0)
+		rc = witness_thin_locked(d, w->partner);
 	return rc;
 }
 

@@ -1046,11 +1046,26 @@ static void test_r20_integrity_backup_restore_behind_witness_refused(void **stat
 	assert_int_not_equal(fed_sh(f, "test -e nosuch"), 0);
 	long kept = dbq(f, "bk/radar.db", "SELECT COUNT(*) FROM ledger");
 	assert_true(kept >= 2);
+	/* the history kept for such a copy: before the last two days, the last
+	 * checkpoint of each day (these, beyond the ledger, are never an anchor) */
+	dbexec(f, "data/broker.db", "INSERT INTO partner_checkpoint_history SELECT partner, size +"
+	       " 1000000000 + k, root, ts, sig, CAST(strftime('%s', 'now', '-5 days') AS INTEGER) *"
+	       " 1000 + k FROM partner_checkpoints, (SELECT 1 AS k UNION SELECT 2 UNION SELECT 3)"
+	       " WHERE partner = 'radar'");
+	dbexec(f, "data/broker.db", "INSERT INTO partner_checkpoint_history SELECT partner, size +"
+	       " 1000000004, root, ts, sig, CAST(strftime('%s', 'now', '-4 days') AS INTEGER) * 1000"
+	       " FROM partner_checkpoints WHERE partner = 'radar'");
+	long recent = dbq(f, "data/broker.db", "SELECT COUNT(*) FROM partner_checkpoint_history "
+			  "WHERE partner='radar' AND size < 1000000000");
 	/* life goes on; the broker witnesses the longer ledger */
 	for (int i = 0; i < 3; i++)
 		wn_lookup_result_free(lookup_by(f, 0, "999990019", &actor));
 	assert_int_equal(dbq_wait(f, "data/broker.db", 1, 15000, "SELECT COUNT(*) FROM "
 				  "partner_checkpoints WHERE partner='radar' AND size > %ld", kept), 1);
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM partner_checkpoint_history "
+			     "WHERE partner='radar' AND size > 1000000000"), 2);
+	assert_true(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM partner_checkpoint_history "
+			"WHERE partner='radar' AND size < 1000000000") > recent);
 	/* the old copy put back while the broker is away: it answers nothing
 	 * before it can check, and is refused, saying why, once it can */
 	fed_stop(&f->nodes[1], SIGTERM);
