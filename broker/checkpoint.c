@@ -554,15 +554,24 @@ static json_t *restored_entry(const char *partner, const json_t *last, json_int_
  * in the audit entry's transaction: a crash leaves all three or none. */
 struct restored_put {
 	struct witness_put put;
-	const char *detail, *msg_id;
+	tlog *audit;
+	const char *said, *msg_id;
+	char detail[480];  /* what was said, with the audit entry that records it */
+	long seen;
 };
 
 static int restored_put_locked(db *d, void *arg)
 {
 	struct restored_put *r = arg;
+	uint64_t size = 0;
 	int rc = witness_put_locked(d, &r->put);
-	if (rc == 0)
-		rc = secevent_record_locked(d, WN_ETAMPERED, r->put.partner, r->msg_id, r->detail);
+	/* the audit entry follows in this transaction: the next index */
+	if (rc == 0 && (rc = tlog_size_locked(r->audit, &size)) == 0) {
+		snprintf(r->detail, sizeof(r->detail), "%s (audit entry %llu, ledger.gap)", r->said,
+			 (unsigned long long)size + 1);
+		rc = secevent_record_locked(d, WN_ETAMPERED, r->put.partner, r->msg_id, r->detail,
+					    &r->seen);
+	}
 	return rc;
 }
 
@@ -621,13 +630,13 @@ static int checkpoint_restored(struct broker *b, const struct broker_request *rq
 		snprintf(proof_said, sizeof(proof_said), "none of the copy's %lld proven",
 			 (long long)restored);
 	snprintf(detail, sizeof(detail), "restored from a backup: ledger entries %lld..%lld of its "
-		 "disclosure log are lost (%s); its operator accepted the gap (audit: ledger.gap)",
+		 "disclosure log are lost (%s); its operator accepted the gap",
 		 (long long)restored + 1, (long long)seen, proof_said);
 	json_t *entry = restored_entry(rq->from->id, last, restored, cp);
 	if (entry != NULL)
 		json_object_set_new(entry, "proven_to", json_integer(proven));
-	struct restored_put rp = { { rq->from->id, cp, last, restored, 0 }, detail,
-				   envelope_str(rq->env, "id") };
+	struct restored_put rp = { { rq->from->id, cp, last, restored, 0 }, b->audit.log, detail,
+				   envelope_str(rq->env, "id"), "", 0 };
 	int64_t idx;
 	char leaf[65];
 	rc = entry ? store_audit_with(&b->audit, restored_put_locked, &rp, entry, &idx, leaf)
@@ -639,6 +648,7 @@ static int checkpoint_restored(struct broker *b, const struct broker_request *rq
 			 "meanwhile; ask again", rq->from->id);
 	if (rc != 0)
 		return rc;
+	secevent_announce(WN_ETAMPERED, rq->from->id, rp.msg_id, rp.detail, rp.seen);
 	breaches_sync_own(b->db, b->ident->id); /* else at the next round of the federation */
 	log_emit(WN_LOG_WARN, "ledger_gap_recorded",
 		 json_pack("{s:s,s:I,s:I,s:I}", "partner", rq->from->id, "lost_from",

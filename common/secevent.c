@@ -200,14 +200,17 @@ int secevent_record(db *d, int code, const char *peer, const char *msg_id, const
 }
 
 int secevent_record_locked(db *d, int code, const char *peer, const char *msg_id,
-			   const char *detail)
+			   const char *detail, long *seen)
 {
 	struct secevent e = { code, peer, NULL, msg_id, detail };
-	long seen = 0;
-	int rc = secevent_store_locked(d, &e, &seen);
-	if (rc == 0)
-		secevent_log(&e, seen);
-	return rc;
+	return secevent_store_locked(d, &e, seen);
+}
+
+void secevent_announce(int code, const char *peer, const char *msg_id, const char *detail,
+		       long seen)
+{
+	struct secevent e = { code, peer, NULL, msg_id, detail };
+	secevent_log(&e, seen);
 }
 
 int secevent_count(db *d, const char *kind, long *out)

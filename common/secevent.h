@@ -55,9 +55,16 @@ int secevent_note(db *d, const struct secevent *e, long *seen);
 int secevent_record(db *d, int code, const char *peer, const char *msg_id, const char *detail);
 
 /* secevent_record inside the caller's writer transaction (d locked), so
- * that the event stands or falls with the change it is about. */
+ * that the event stands or falls with the change it is about. It is not
+ * logged here: once the transaction committed, the caller logs it with
+ * secevent_announce and *seen, so no line names an event that was undone. */
 int secevent_record_locked(db *d, int code, const char *peer, const char *msg_id,
-			   const char *detail);
+			   const char *detail, long *seen);
+
+/* The security_event log line of an event stored with
+ * secevent_record_locked, seen times this minute. */
+void secevent_announce(int code, const char *peer, const char *msg_id, const char *detail,
+		       long seen);
 
 /* The refusal of a message env (may be NULL) as both daemons make it: noted
  * against the claimed sender and the connection, then answered with an error

@@ -295,11 +295,17 @@ int tlog_append_locked(tlog *t, const char *type, const char *msg_id, const char
 	return rc;
 }
 
+int tlog_size_locked(tlog *t, uint64_t *size)
+{
+	int rc = tlog_sync_locked(t);
+	*size = t->f.size;
+	return rc;
+}
+
 int tlog_size(tlog *t, uint64_t *size)
 {
 	db_lock(t->d);
-	int rc = tlog_sync_locked(t);
-	*size = t->f.size;
+	int rc = tlog_size_locked(t, size);
 	db_unlock(t->d);
 	return rc;
 }

@@ -62,6 +62,10 @@ int tlog_purge_locked(tlog *t, int64_t index, const json_t *kept, char kept_hex[
 /* Number of entries (locks d). */
 int tlog_size(tlog *t, uint64_t *size);
 
+/* tlog_size inside a writer transaction (d locked): the next entry's index
+ * is *size + 1. */
+int tlog_size_locked(tlog *t, uint64_t *size);
+
 /* Makes and stores a signed checkpoint of the current size, unless one of
  * that size exists. Runs as a writer function (d locked): arg is a struct
  * tlog_checkpoint_job. */

@@ -59,6 +59,10 @@ static const struct db_migration node_migrations[] = {
 	{ 22, "CREATE TABLE ledger_unchecked (id INTEGER PRIMARY KEY CHECK (id = 1),"
 	      " size INTEGER NOT NULL);" },
 	{ 23, THIRDPARTY_NOTICE_SCHEMA },
+	/* a node refused before 22 purged at every start: those entries are not
+	 * the copy's own (a check that finds the ledger whole drops the row) */
+	{ 24, "INSERT OR IGNORE INTO ledger_unchecked(id, size) SELECT 1, COALESCE((SELECT"
+	      " MAX(idx) FROM ledger WHERE type NOT IN ('purge', 'log.purge')), 0);" },
 };
 
 int nodedb_open(const char *path, db **out, char *err, size_t errcap)

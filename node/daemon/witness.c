@@ -245,8 +245,9 @@ void node_ledger_checked(struct node *n)
 	db_lock(n->db);
 	if (db_prepare(n->db, "DELETE FROM ledger_unchecked", &st) == 0 &&
 	    sqlite3_step(st) != SQLITE_DONE)
-		log_msg(WN_LOG_WARN, "ledger_state", "the ledger's checked state was not kept: the "
-			"next start counts from this size");
+		log_msg(WN_LOG_WARN, "ledger_state", "the ledger's checked state was not kept: a "
+			"later check that finds it behind counts only the entries it held at an "
+			"earlier start as its own");
 	sqlite3_finalize(st);
 	db_unlock(n->db);
 }
@@ -319,34 +320,72 @@ static int witness_transient(int rc)
 	       rc == WN_ENOMEM || rc == WN_ESTATE;
 }
 
-/* Adds to body the proof that the copy's first entries are the ones the
- * broker witnessed: the latest checkpoint it witnessed within the copy (the
- * anchor) and a consistency proof from it to size (the checkpoint sent). */
-static int witness_prove_copy(struct node *n, int64_t size, json_t *body, char *err,
-			      size_t errcap)
+#define WITNESS_ANCHOR_TRIES 64 /* checkpoints past the copy's first size looked at */
+
+/* The latest checkpoint the broker witnessed at or below at_most: *k its
+ * size (0: none), root its root. */
+static int witness_anchor(struct node *n, int64_t at_most, int64_t *k, char root[65], char *err,
+			  size_t errcap)
 {
-	json_t *w = NULL, *proof = NULL;
-	char root[65];
+	json_t *w = NULL;
 	int rc = witness_call(n, "checkpoint.witnessed",
-			      json_pack("{s:I}", "at_most", (json_int_t)n->copy_size), &w, err,
-			      errcap);
+			      json_pack("{s:I}", "at_most", (json_int_t)at_most), &w, err, errcap);
 	if (rc != 0)
 		return rc;
 	const json_t *anchor = json_object_get(w, "anchor");
-	int64_t k = (int64_t)json_integer_value(json_object_get(anchor, "size"));
-	if (!json_is_object(anchor) || k <= 0) {
-		json_decref(w); /* nothing witnessed that early: nothing to prove */
-		return 0;
+	const char *r = json_string_value(json_object_get(anchor, "root"));
+	*k = json_is_object(anchor) ? (int64_t)json_integer_value(json_object_get(anchor, "size"))
+				    : 0;
+	if (*k > 0 && (r == NULL || strlen(r) != 64))
+		rc = WN_EPROTO;
+	else if (*k > 0)
+		memcpy(root, r, 65);
+	json_decref(w);
+	return rc;
+}
+
+/* 1 when the ledger's first k entries have root. */
+static int witness_root_is(struct node *n, int64_t k, const char *root)
+{
+	char mine[65];
+	return tlog_root_hex(n->ledger, (uint64_t)k, mine) == 0 && strcmp(mine, root) == 0;
+}
+
+/* Adds to body the proof that the copy's first entries are the ones the
+ * broker witnessed: the latest checkpoint it witnessed within the copy (the
+ * anchor) and a consistency proof from it to size (the checkpoint sent).
+ * Entries up to a checkpoint the broker witnessed with this very root are
+ * the copy's own, even past its size at first open (a backup made before
+ * the node's check): the copy counts them. */
+static int witness_prove_copy(struct node *n, int64_t size, json_t *body, char *err,
+			      size_t errcap)
+{
+	json_t *proof = NULL;
+	char root[65];
+	int64_t k = 0, at = size;
+	int rc = 0;
+	/* from the copy's end down: a checkpoint past the copy's first size was
+	 * either the lost ledger's (another root) or the copy's own */
+	for (int tries = 0; tries < WITNESS_ANCHOR_TRIES; tries++, at = k - 1) {
+		if ((rc = witness_anchor(n, at, &k, root, err, errcap)) != 0)
+			return rc;
+		if (k <= n->copy_size)
+			break;
+		if (witness_root_is(n, k, root)) {
+			n->copy_size = k;
+			break;
+		}
 	}
-	if (k > size || (rc = tlog_root_hex(n->ledger, (uint64_t)k, root)) != 0 ||
-	    strcmp(root, json_string_value(json_object_get(anchor, "root"))) != 0) {
+	if (k > n->copy_size && (rc = witness_anchor(n, n->copy_size, &k, root, err, errcap)) != 0)
+		return rc;
+	if (k <= 0)
+		return 0; /* nothing witnessed that early: nothing to prove */
+	if (k > size || !witness_root_is(n, k, root)) {
 		snprintf(err, errcap, "%s: the copy's first %lld entries differ from the checkpoint "
 			 "the broker witnessed: it was changed, not only restored", n->db_path,
 			 (long long)k);
-		json_decref(w);
 		return WN_ETAMPERED;
 	}
-	json_decref(w);
 	if ((rc = tlog_consistency(n->ledger, (uint64_t)k, (uint64_t)size, &proof)) != 0) {
 		snprintf(err, errcap, "cannot prove the copy extends the checkpoint of %lld: %s",
 			 (long long)k, wn_strerror(rc));
@@ -373,8 +412,7 @@ int node_accept_gap(struct node *n, char *err, size_t errcap)
 		return witness_transient(rc) ? rc : WN_ETAMPERED;
 	}
 	int64_t size = cp != NULL ? (int64_t)json_integer_value(json_object_get(cp, "size")) : 0;
-	json_t *body = json_pack("{s:I,s:I}", "witnessed", (json_int_t)witnessed, "restored",
-				 (json_int_t)n->copy_size);
+	json_t *body = json_pack("{s:I}", "witnessed", (json_int_t)witnessed);
 	if (body == NULL) {
 		json_decref(cp);
 		return WN_ENOMEM;
@@ -386,6 +424,7 @@ int node_accept_gap(struct node *n, char *err, size_t errcap)
 		snprintf(err, errcap, "--accept-ledger-gap: %s", why);
 		return witness_transient(rc) ? rc : WN_ETAMPERED;
 	}
+	json_object_set_new(body, "restored", json_integer(n->copy_size));
 	rc = witness_call(n, "checkpoint.restored", body, &out, why, sizeof(why));
 	json_decref(out);
 	if (rc != 0) {

@@ -908,6 +908,10 @@ static void r20_restore_gap_accepted(struct fed *f, long kept)
 	assert_int_equal(cli(f, "broker", "breaches show 1"), 0);
 	assert_true(cli_out_has(f, "its operator accepted the gap"));
 	assert_true(cli_out_has(f, "proven unchanged"));
+	char named[64]; /* the breach names the audit entry that records the gap */
+	snprintf(named, sizeof(named), "audit entry %ld, ledger.gap",
+		 dbq(f, "data/broker.db", "SELECT idx FROM audit_log WHERE type='ledger.gap'"));
+	assert_true(cli_out_has(f, named));
 	/* the federation goes on with it, and the flag is not needed again */
 	wn_lookup_result *res = lookup_by(f, 0, "999990019", &actor);
 	assert_non_null(res);
@@ -979,6 +983,29 @@ static void r20_restore_gap_accepted(struct fed *f, long kept)
 /* A backup is one moment of the database, with its key file; restoring a
  * copy older than the ledger checkpoint the broker witnessed is refused at
  * start (its disclosure entries since would be lost); the newest runs on. */
+/* A copy that counts fewer entries as its own than it holds (a backup made
+ * while the node had not yet been checked since its start): the entries up
+ * to a checkpoint the broker witnessed with the copy's very root count as
+ * the copy's, so the loss recorded is no larger than it is. */
+static void r20_restore_stale_count(struct fed *f, long kept)
+{
+	fed_stop(&f->nodes[1], SIGTERM);
+	long k = dbq(f, "data/broker.db", "SELECT MAX(size) FROM partner_checkpoint_history "
+		     "WHERE partner='radar' AND size <= %ld", kept);
+	assert_true(k >= 1);
+	assert_int_equal(fed_sh(f, "rm -f data/radar.db data/radar.db-wal data/radar.db-shm && "
+			       "cp bk/radar.db bk/radar.db.keys data/"), 0);
+	dbexec(f, "data/radar.db", "INSERT OR REPLACE INTO ledger_unchecked(id, size) VALUES (1, 0)");
+	assert_int_equal(fed_start_node_with(f, 1, "--accept-ledger-gap"), 0);
+	assert_int_equal(fed_wait_up(f, 1, 3, 15000), 0);
+	/* the newest gap entry: this restore's */
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM audit_log WHERE "
+			     "type='ledger.gap' AND json_extract(entry, '$.restored_size') = %ld AND "
+			     "json_extract(entry, '$.proven_to') = %ld AND json_extract(entry, "
+			     "'$.lost_from') = %ld AND idx = (SELECT MAX(idx) FROM audit_log WHERE "
+			     "type='ledger.gap')", k, k, k + 1), 1);
+}
+
 static void test_r20_integrity_backup_restore_behind_witness_refused(void **state)
 {
 	struct fed *f = *state;
@@ -1105,6 +1132,7 @@ static void test_r20_integrity_backup_restore_behind_witness_refused(void **stat
 	assert_int_equal(fed_start_node(f, 1), 0);
 	assert_int_equal(fed_wait_up(f, 1, 3, 10000), 0);
 	r20_restore_gap_accepted(f, kept);
+	r20_restore_stale_count(f, kept);
 }
 
 static char *http_get_when_up(int port, const char *path)
