@@ -18,6 +18,7 @@
 #include "date.h"
 #include "error.h"
 #include "context.h"
+#include "declaration.h"
 #include "envelope.h"
 #include "fileio.h"
 #include "ids.h"
@@ -85,6 +86,9 @@ static int admin_status(struct broker *b, json_t *out)
 	json_object_set_new(out, "broker", json_string(b->ident->id));
 	json_object_set_new(out, "version", json_string(WN_VERSION_STRING));
 	json_object_set_new(out, "policy", policy_current(b));
+	/* which accession text a join is taken in, beside the rule it is decided by */
+	json_object_set_new(out, "covenant", json_string(b->accession->covenant));
+	json_object_set_new(out, "accession", json_string(b->accession->version));
 	json_object_set_new(out, "crl_seconds_left", json_integer(crl));
 	json_object_set_new(out, "cert_seconds_left", json_integer(cert));
 	json_object_set_new(out, "warnings", admin_expiry(b));

@@ -12,6 +12,7 @@
 #include "wijknet.h"
 #include "broker.h"
 #include "context.h"
+#include "declaration.h"
 #include "envelope.h"
 #include "fileio.h"
 #include "httpd.h"
@@ -38,6 +39,7 @@ static const struct schema_field broker_fields[] = {
 	{ "max_partners", SCHEMA_INT, 0, ENVELOPE_MAX_TO },
 	{ "max_consent_days", SCHEMA_INT, 0, 3650 },
 	{ "approval_rule", SCHEMA_STRING, 0, 32 },
+	{ "covenant", SCHEMA_STRING, 0, 16 },
 	{ "notice_months", SCHEMA_INT, 0, 24 },
 	{ "case_retention_days", SCHEMA_INT, 0, 36500 },
 	{ "notice_days", SCHEMA_INT, 0, 365 },
@@ -114,6 +116,16 @@ static int broker_open_as(const char *config_file_path, int check_only, broker *
 	    log_set_level_name(config_str(root, "log_level", NULL)) != 0) {
 		snprintf(err, errcap, "%s: key 'log_level': expected debug, info, warn or error",
 			 config_file(b->cfg));
+		rc = WN_ECONFIG;
+		goto fail;
+	}
+	/* not a policy key: the members vote on the rule, not on which covenant
+	 * they signed; absent, Heerlen, as every broker had before */
+	const char *covenant = config_str(root, "covenant", DECLARATION_COVENANT_DEFAULT);
+	if (declaration_accession(covenant, &b->accession) != 0) {
+		snprintf(err, errcap, "%s: key 'covenant': '%.32s' is not heerlen or groningen (the "
+			 "covenant the federation runs under, whose accession text a new partner "
+			 "signs)", config_file(b->cfg), covenant);
 		rc = WN_ECONFIG;
 		goto fail;
 	}
@@ -225,6 +237,14 @@ static int broker_open_as(const char *config_file_path, int check_only, broker *
 	/* a consent is asked again at least yearly by default (Heerlen note 2) */
 	if ((rc = policy_load(b, err, errcap)) != 0)
 		goto fail;
+	/* the Groningen rule without the key: perhaps a Groningen federation
+	 * that has not said so yet, whose candidates would sign Heerlen's text */
+	if (config_str(root, "covenant", NULL) == NULL &&
+	    strcmp(b->approval_rule, POLICY_RULE_MAJORITY) == 0)
+		log_msg(WN_LOG_WARN, "covenant_default", "key 'covenant' is not set: a join is "
+			"taken in the Heerlen accession text (%s) while the approval rule is %s; a "
+			"federation under the Groningen covenant sets \"covenant\": \"groningen\"",
+			DECLARATION_JOIN_VERSION, POLICY_RULE_MAJORITY);
 	*out = b;
 	return 0;
 fail:
@@ -566,9 +586,17 @@ static int broker_reload_config(broker *b, char *err, size_t errcap)
 	b->skew_ms = config_int(root, "skew_seconds", 30) * 1000;
 	b->refusals_per_minute = config_int(root, "refusals_per_minute", 120);
 	b->deadline_ms = (int)config_int(root, "deadline_ms", 2000);
+	/* said now, not first at a restart that would refuse it */
+	const char *covenant = config_str(root, "covenant", DECLARATION_COVENANT_DEFAULT);
+	const struct accession *a = NULL;
+	if (declaration_accession(covenant, &a) != 0 || a != b->accession)
+		log_msg(WN_LOG_WARN, "reload_covenant", "key 'covenant': '%.32s' %s; joins are "
+			"taken under %s until a restart", covenant, a ? "differs from the one in use"
+			: "is not heerlen or groningen (a restart would be refused)",
+			b->accession->covenant);
 	log_msg(WN_LOG_INFO, "reload_config", "applied log_file, log_level, skew_seconds, "
 		"refusals_per_minute, deadline_ms; listen, certificate, ca, crl, database, "
-		"workers and the gate's limits take effect at the next restart");
+		"workers, covenant and the gate's limits take effect at the next restart");
 	config_free(cfg);
 	return 0;
 }

@@ -18,8 +18,13 @@
 #include "store.h"
 #include "transport.h"
 
+struct accession; /* declaration.h */
+
 struct broker {
 	config *cfg;
+	/* the covenant the federation runs under (config 'covenant', read at
+	 * start): a join is taken only in its accession text */
+	const struct accession *accession;
 	char *listen;
 	char *cert_path, *ca_path, *crl_path, *db_path;
 	char *ca_dir, *ca_tool; /* the federation CA when this host keeps it, or NULL */

@@ -1,12 +1,12 @@
 /*
  * membership.c — a federation that governs itself. A candidate joins with a
- * signed accession declaration (Heerlen 15, Bijlage 4; Groningen 9.1); a
- * member gives notice, ending two months later unless every member agrees
- * to an immediate exit (Heerlen 14.2; Groningen 10); the municipality ends a
- * membership with its reason (Groningen 10.2); the policy changes by
- * agreement (Heerlen 17.2; Groningen 11.4). Proposals are decided by the
- * members' votes under the federation's approval rule; every step is in the
- * audit log.
+ * signed accession declaration in its covenant's text (Heerlen 15, Bijlage
+ * 4; Groningen 9.1); a member gives notice, ending two months later unless
+ * every member agrees to an immediate exit (Heerlen 14.2; Groningen 10); the
+ * municipality ends a membership with its reason (Groningen 10.2); the
+ * policy changes by agreement (Heerlen 17.2; Groningen 11.4). Proposals are
+ * decided by the members' votes under the federation's approval rule; every
+ * step is in the audit log.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -424,24 +424,36 @@ static int member_propose(struct broker *b, struct proposal *p, const char *by,
 
 /* ---- a candidate ------------------------------------------------------- */
 
-static int member_check_declaration(const json_t *decl, char *err, size_t errcap)
+/* The declaration in the accession text of the federation's covenant: one
+ * in another covenant's text would record an accession to a covenant the
+ * federation does not run under. */
+static int member_check_declaration(const struct broker *b, const json_t *decl, char *err,
+				    size_t errcap)
 {
+	const struct accession *want = b->accession, *other = NULL;
 	char detail[200], hash[65];
 	if (schema_check(decl, declaration_fields, detail, sizeof(detail)) != 0) {
-		snprintf(err, errcap, "the accession declaration (Heerlen Bijlage 4): %s", detail);
+		snprintf(err, errcap, "the accession declaration (%s): %s", want->label, detail);
 		return WN_ESCHEMA;
 	}
 	static const char *const signer[] = { "organisation", "representative", "function",
 					      "place", NULL };
 	if (declaration_check_signed(decl, signer, "date", detail, sizeof(detail)) != 0) {
-		snprintf(err, errcap, "the accession declaration (Heerlen Bijlage 4): %s", detail);
+		snprintf(err, errcap, "the accession declaration (%s): %s", want->label, detail);
 		return WN_ESCHEMA;
 	}
 	const char *version = json_string_value(json_object_get(decl, "version"));
-	if (declaration_hash(version, hash) != 0 ||
-	    strcmp(version, DECLARATION_JOIN_VERSION) != 0) {
-		snprintf(err, errcap, "declaration version '%s' is not the accession text (%s)",
-			 version, DECLARATION_JOIN_VERSION);
+	if (strcmp(version, want->version) != 0 &&
+	    declaration_accession_of_version(version, &other) == 0) {
+		snprintf(err, errcap, "the accession declaration is signed in the %s text (%s), but "
+			 "this federation runs under the %s covenant, whose accession text is %s: put "
+			 "\"covenant\": \"%s\" in join.json and join again", other->label,
+			 other->version, want->covenant, want->version, want->covenant);
+		return WN_ESCHEMA;
+	}
+	if (strcmp(version, want->version) != 0 || declaration_hash(version, hash) != 0) {
+		snprintf(err, errcap, "declaration version '%.64s' is not the accession text (%s, %s)",
+			 version, want->version, want->label);
 		return WN_ESCHEMA;
 	}
 	if (strcmp(hash, json_string_value(json_object_get(decl, "text_hash"))) != 0) {
@@ -510,7 +522,7 @@ static int member_check_join(struct broker *b, const json_t *env, X509 *cert, ch
 		}
 	}
 	(void)cert;
-	return member_check_declaration(json_object_get(body, "declaration"), err, errcap);
+	return member_check_declaration(b, json_object_get(body, "declaration"), err, errcap);
 }
 
 /* The certificate a candidate's message is checked with: the one in its

@@ -320,7 +320,8 @@ static int tp_decide(struct broker *b, const struct broker_request *rq, const ch
 		}
 		char want[65];
 		ch.text_version = json_string_value(json_object_get(decl, "text_version"));
-		/* the accession text of Bijlage 4 is published too, but is not this one */
+		/* the accession texts (Heerlen Bijlage 4, Groningen 9.1) are published
+		 * too, but are not this one */
 		if (strncmp(ch.text_version, "heerlen-bijlage6-", 17) != 0 ||
 		    declaration_hash(ch.text_version, want) != 0 ||
 		    strcmp(want, json_string_value(json_object_get(decl, "text_hash"))) != 0) {

@@ -1,6 +1,7 @@
 /*
  * declaration.c — the texts of the confidentiality declaration (Heerlen
- * Bijlage 6). A text once published is never changed: a new wording is a
+ * Bijlage 6) and of the accession declarations (Heerlen Bijlage 4;
+ * Groningen 9.1). A text once published is never changed: a new wording is a
  * new version, so that every signed declaration keeps naming what was signed.
  */
 #include <stdio.h>
@@ -48,6 +49,27 @@ static const struct declaration declarations[] = {
 	  "III. De verstrekking van de persoonsgegevens aan de convenantpartners geschiedt "
 	  "overeenkomstig het bepaalde in de voor hem geldende (specifieke) privacy wet- en "
 	  "regelgeving.\n" },
+	{ "groningen-toetreding-v1",
+	  "Verklaring toetreding tot het convenant (Convenant WIJ-teams en sociale teams "
+	  "Groningen 2016, artikel 9.1).\n"
+	  "Overwegende dat het convenant een open convenant is en dat nieuwe convenantpartners "
+	  "zich gedurende de convenantperiode bij het convenant kunnen aansluiten (artikel 9, "
+	  "lid 1), verklaart ondergetekende:\n"
+	  "I. Ondergetekende treedt toe tot het convenant en onderschrijft de in het convenant "
+	  "geformuleerde doelstellingen.\n"
+	  "II. Ondergetekende en zijn medewerkers nemen bij de gegevensverwerking, waaronder het "
+	  "delen van persoonsgegevens met de convenantpartners, het privacyprotocol in bijlage 2, "
+	  "dat deel uitmaakt van het convenant, in acht (artikel 7, lid 4).\n"
+	  "III. De bestanden van ondergetekende van waaruit persoonsgegevens worden verstrekt aan "
+	  "de convenantpartners zijn overeenkomstig de waarborgen van de voor hem geldende "
+	  "(specifieke) privacy wet- en regelgeving ingericht.\n" },
+};
+
+/* Which accession text each covenant's federation takes (Heerlen 15.1 and
+ * Bijlage 4; Groningen 9.1, an open covenant). */
+static const struct accession accessions[] = {
+	{ "heerlen", "heerlen-bijlage4-v1", "Heerlen Bijlage 4" },
+	{ "groningen", "groningen-toetreding-v1", "Groningen 9.1" },
 };
 
 const char *declaration_text(const char *version)
@@ -56,6 +78,26 @@ const char *declaration_text(const char *version)
 		if (strcmp(declarations[i].version, version) == 0)
 			return declarations[i].text;
 	return NULL;
+}
+
+int declaration_accession(const char *covenant, const struct accession **out)
+{
+	for (size_t i = 0; covenant != NULL && i < sizeof(accessions) / sizeof(accessions[0]); i++)
+		if (strcmp(accessions[i].covenant, covenant) == 0) {
+			*out = &accessions[i];
+			return 0;
+		}
+	return WN_EINVAL;
+}
+
+int declaration_accession_of_version(const char *version, const struct accession **out)
+{
+	for (size_t i = 0; version != NULL && i < sizeof(accessions) / sizeof(accessions[0]); i++)
+		if (strcmp(accessions[i].version, version) == 0) {
+			*out = &accessions[i];
+			return 0;
+		}
+	return WN_EINVAL;
 }
 
 int declaration_hash(const char *version, char out[65])

@@ -5,6 +5,8 @@
  * version and the hash of its text; the broker keeps the signed declaration
  * with the approval, and apart from the case, since the duty of
  * confidentiality lasts beyond the case and the covenant (Heerlen 14.3).
+ * Also the accession declaration a new partner signs, in the text of the
+ * covenant its federation runs under (Heerlen Bijlage 4; Groningen 9.1).
  */
 #ifndef WN_DECLARATION_H
 #define WN_DECLARATION_H
@@ -12,7 +14,25 @@
 #include <jansson.h>
 
 #define DECLARATION_VERSION "heerlen-bijlage6-v1" /* the text signed now */
-#define DECLARATION_JOIN_VERSION "heerlen-bijlage4-v1" /* a new partner's accession */
+#define DECLARATION_JOIN_VERSION "heerlen-bijlage4-v1" /* accession, Heerlen Bijlage 4 */
+#define DECLARATION_JOIN_VERSION_GRONINGEN "groningen-toetreding-v1" /* accession, Groningen 9.1 */
+#define DECLARATION_COVENANT_DEFAULT "heerlen" /* what every federation had before */
+
+/* The accession declaration a new partner signs under one covenant: the
+ * covenant decides the text, so a partner never accedes to another one. */
+struct accession {
+	const char *covenant; /* "heerlen", "groningen" */
+	const char *version;  /* its published text */
+	const char *label;    /* how messages name it: "Heerlen Bijlage 4" */
+};
+
+/* The accession of covenant: 0 with *out (static), or WN_EINVAL for a
+ * covenant that is not heerlen or groningen (NULL included). */
+int declaration_accession(const char *covenant, const struct accession **out);
+
+/* The accession whose text is version: 0 with *out (static), or WN_EINVAL
+ * when version is no accession text. */
+int declaration_accession_of_version(const char *version, const struct accession **out);
 
 /* The text of a version (static), or NULL for an unknown version. */
 const char *declaration_text(const char *version);

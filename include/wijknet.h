@@ -869,8 +869,10 @@ void wn_consent_list_free(wn_consent_list *l);
  * request_json: {name, address (tls+tcp:// where the broker reaches the
  * node), clusters, role ("member" or "incidental", optional), and the
  * accession declaration's organisation, representative, function, place,
- * date (YYYY-MM-DD)}. The members decide under the federation's approval
- * rule. *json_out: {proposal, status, partner}; release with free().
+ * date (YYYY-MM-DD), and covenant ("heerlen", the default, or "groningen":
+ * the accession text signed, which must be the one of the federation's
+ * covenant)}. The members decide under the federation's approval rule.
+ * *json_out: {proposal, status, partner}; release with free().
  * WN_EEXISTS when a request is open already.
  * Errors: WN_EJSON (request_json is not a JSON object), WN_ESCHEMA,
  * WN_ECLUSTER, WN_EEXISTS, WN_ECERT (this node's certificate is not the

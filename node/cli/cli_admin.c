@@ -162,9 +162,10 @@ static void admin_print_status(const json_t *r)
 	size_t i;
 	json_t *e;
 	json_int_t crl = json_integer_value(json_object_get(r, "crl_seconds_left"));
-	printf("broker %s (%s), policy version %lld, ",
+	const char *covenant = json_string_value(json_object_get(r, "covenant"));
+	printf("broker %s (%s), covenant %s, policy version %lld, ",
 	       json_string_value(json_object_get(r, "broker")),
-	       json_string_value(json_object_get(r, "version")),
+	       json_string_value(json_object_get(r, "version")), covenant ? covenant : "?",
 	       (long long)json_integer_value(json_object_get(json_object_get(r, "policy"), "version")));
 	if (crl > 0)
 		printf("CRL lapses in %lld days\n", (long long)crl / 86400);
@@ -201,12 +202,17 @@ static void admin_print_status(const json_t *r)
 		       json_string_value(json_object_get(e, "state")), days, end);
 	}
 	json_array_foreach(json_object_get(r, "proposals"), i, e) {
+		/* a join names the accession text its representative signed */
+		const char *signed_text = json_string_value(
+			json_object_get(json_object_get(e, "declaration"), "version"));
 		if (strcmp(json_string_value(json_object_get(e, "status")), "open") == 0)
-			printf("pending approval: %s %s %s (%zu votes)\n",
+			printf("pending approval: %s %s %s (%zu votes)%s%s\n",
 			       json_string_value(json_object_get(e, "id")),
 			       json_string_value(json_object_get(e, "kind")),
 			       json_string_value(json_object_get(e, "subject")),
-			       json_array_size(json_object_get(e, "votes")));
+			       json_array_size(json_object_get(e, "votes")),
+			       signed_text ? ", accession declaration " : "",
+			       signed_text ? signed_text : "");
 	}
 }
 

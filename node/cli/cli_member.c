@@ -26,6 +26,9 @@ int cli_member_usage(void)
 		"       wijknet member address tls+tcp://HOST:PORT    (this node moved)\n"
 		"       wijknet policy show [--json]\n"
 		"       wijknet policy propose CHANGE.json   (the keys it changes)\n"
+		"REQUEST.json: name, address, clusters, role (optional), and the accession\n"
+		"declaration's organisation, representative, function, place, date and\n"
+		"covenant (heerlen, the default, or groningen: the text that is signed).\n"
 		"Decisions name the professional: --actor ID --role ROLE (default: the\n"
 		"logged-in user).\n");
 	return cli_usage("member");
@@ -79,7 +82,7 @@ static void member_print(const char *json, int as_json)
 }
 
 /* What the members decide a join on: who asks, for which clusters, and the
- * accession declaration it signed (Heerlen Bijlage 4). */
+ * accession declaration it signed, named by its text's version. */
 static void member_print_candidate(const json_t *e)
 {
 	const json_t *d = json_object_get(e, "declaration");

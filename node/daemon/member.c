@@ -1,9 +1,10 @@
 /*
  * member.c — this partner's part in the federation's membership: its own
  * join request with the signed accession declaration (Heerlen 15, Bijlage
- * 4), its vote on proposals (joins, exits, policy changes), its notice
- * (Heerlen 14.2) and, for the municipality, ending another's membership
- * (Groningen 10.2). The broker decides under the federation's rule.
+ * 4; Groningen 9.1), its vote on proposals (joins, exits, policy changes),
+ * its notice (Heerlen 14.2) and, for the municipality, ending another's
+ * membership (Groningen 10.2). The broker decides under the federation's
+ * rule.
  */
 #include <stdio.h>
 #include <string.h>
@@ -25,6 +26,7 @@ static const struct schema_field join_request_fields[] = {
 	{ "function", SCHEMA_STRING, 1, 200 },
 	{ "place", SCHEMA_STRING, 1, 100 },
 	{ "date", SCHEMA_STRING, 10, 10 },
+	{ "covenant", SCHEMA_STRING, 0, 16 },
 	{ NULL, 0, 0, 0 },
 };
 
@@ -62,17 +64,26 @@ static json_t *member_send(struct node *n, const char *type, json_t *body, const
 }
 
 /* The join request: the operator's facts, this node's certificate and the
- * accession text it declares, all under this node's signature. */
+ * accession text it declares, all under this node's signature. The text is
+ * the one its representative named (covenant), never one chosen for it. */
 static json_t *member_join(struct node *n, const json_t *rq)
 {
 	const json_t *r = json_object_get(rq, "request");
+	const struct accession *a = NULL;
 	char err[256], hash[65];
 	if (r == NULL || schema_check(r, join_request_fields, err, sizeof(err)) != 0)
 		return local_error(WN_ESCHEMA, r ? err : "missing 'request' (the join request)");
-	if (declaration_hash(DECLARATION_JOIN_VERSION, hash) != 0)
+	const json_t *cov = json_object_get(r, "covenant");
+	const char *covenant = cov ? json_string_value(cov) : DECLARATION_COVENANT_DEFAULT;
+	if (declaration_accession(covenant, &a) != 0) {
+		snprintf(err, sizeof(err), "field 'covenant': '%.32s' is not heerlen or groningen (the "
+			 "covenant whose accession text the representative signs)", covenant);
+		return local_error(WN_ESCHEMA, err);
+	}
+	if (declaration_hash(a->version, hash) != 0)
 		return local_error(WN_EINVAL, "no accession text");
 	json_t *decl = json_pack("{s:s,s:s,s:O,s:O,s:O,s:O,s:O}", "version",
-				 DECLARATION_JOIN_VERSION, "text_hash", hash, "organisation",
+				 a->version, "text_hash", hash, "organisation",
 				 json_object_get(r, "organisation"), "representative",
 				 json_object_get(r, "representative"), "function",
 				 json_object_get(r, "function"), "place", json_object_get(r, "place"),

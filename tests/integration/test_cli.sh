@@ -60,6 +60,8 @@ check "case open --help names the urgent file's format" grep -q -- "--urgent" "$
 check "case person --help names the reasons" grep -q "moved_in" "$T/out"
 check_rc "records --help exits 0" 0 "$WN" records put --help
 check "records --help names put's options" grep -q -- "--retention" "$T/out"
+check_rc "member join --help exits 0" 0 "$WN" member join --help
+check "member join --help names the accession's covenant" grep -q "covenant (heerlen" "$T/out"
 
 # the node cannot be reached: a failure (4), said in JSON too under --json
 check_rc "an unreachable node is a failure" 4 \

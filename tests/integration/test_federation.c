@@ -841,6 +841,8 @@ static void test_r20_integrity_files_fail_closed(void **state)
 	assert_int_equal(fed_sh(f, "'%s' --config fb.json --check >fb.out 2>&1", broker), 0);
 	static const char *const bad[][2] = {
 		{ "s|\"database\"|\"approval_rule\": \"dictator\", \"database\"|", "approval_rule" },
+		{ "s|\"database\"|\"covenant\": \"utrecht\", \"database\"|",
+		  "covenant.: .utrecht. is not heerlen or groningen" },
 		{ "s|\"id\": \"radar\"|\"id\": \"alcander\"|", "twice" },
 		{ "s|\"id\": \"radar\"|\"id\": \"radar\", \"status\": \"sleeping\"|", "status" },
 	};
@@ -856,6 +858,18 @@ static void test_r20_integrity_files_fail_closed(void **state)
 					   broker), 0);
 		assert_int_equal(fed_sh(f, "ls data | grep -q fresh-broker"), 1);
 	}
+	/* the covenant seeds nothing: checked at every start, with a database too */
+	static const char cov[] = "s|\"database\"|\"covenant\": \"%s\", \"database\"|";
+	char edit[128];
+	snprintf(edit, sizeof(edit), cov, "utrecht");
+	assert_int_equal(fed_sh(f, "sed '%s' broker.json > bcov.json", edit), 0);
+	assert_int_not_equal(fed_sh(f, "'%s' --config bcov.json --check 2>bcov.err", broker), 0);
+	assert_int_equal(fed_sh(f, "grep -q 'covenant.: .utrecht. is not heerlen or groningen'"
+			       " bcov.err"), 0);
+	snprintf(edit, sizeof(edit), cov, "groningen");
+	assert_int_equal(fed_sh(f, "sed '%s' fb.json > fcov.json && grep -q groningen fcov.json",
+			       edit), 0);
+	assert_int_equal(fed_sh(f, "'%s' --config fcov.json --check >/dev/null 2>&1", broker), 0);
 	assert_int_equal(fed_start_node(f, 1), 0);
 	assert_int_equal(fed_wait_up(f, 1, 3, 10000), 0);
 }

@@ -288,6 +288,91 @@ static void test_r22_join_without_declaration_refused(void **state)
 	assert_int_equal(security_events_of(f, "weller"), before);
 }
 
+/* The broker again, under covenant (a JSON text; NULL: the key taken out,
+ * Heerlen by default): the key is read at start, not by SIGHUP. */
+static void broker_restart_under(struct fed *f, const char *covenant)
+{
+	fed_stop(&f->broker, SIGTERM);
+	assert_int_equal(fed_config_edit(f, "broker.json", "covenant", covenant), 0);
+	assert_int_equal(fed_start_broker(f), 0);
+	assert_int_equal(fed_wait_up(f, GEMEENTE, NNODES - 1, 20000), 0);
+}
+
+/* A join as the weller node's operator makes it: its exit status, once the
+ * node reaches the broker again (exit 4 while it redials). */
+static int weller_join(struct fed *f, const char *file)
+{
+	char args[96];
+	snprintf(args, sizeof(args), "member join %s", file);
+	int status = 4;
+	for (int64_t end = time_mono_ms() + SETTLE_MS; (status = cli(f, "weller", args)) == 4 &&
+	     time_mono_ms() < end;)
+		sleep_ms(100);
+	return status;
+}
+
+/* A federation under the Groningen covenant (art. 9.1, an open covenant)
+ * takes a join only in its own accession text: a partner signing Heerlen's
+ * Bijlage 4 would accede to a covenant the federation does not run under.
+ * The refusal says what to put in join.json; the text signed is the one the
+ * candidate named, and the members and the operator see it. */
+static void test_r22_join_groningen_accession_text(void **state)
+{
+	struct fed *f = *state;
+	char req[1024], named[1100], id[WN_ID_LEN + 1];
+	broker_restart_under(f, "\"groningen\"");
+	/* join.json without "covenant": the node signs Heerlen's text, refused */
+	snprintf(req, sizeof(req), JOIN_REQUEST, fed_port(f, WELLER));
+	assert_int_equal(write_file(f, "heerlen-join.json", req), 0);
+	assert_int_equal(weller_join(f, "heerlen-join.json"), 2);
+	if (!cli_err_has(f, "heerlen-bijlage4-v1") || !cli_err_has(f, "groningen-toetreding-v1") ||
+	    !cli_err_has(f, "\"covenant\": \"groningen\" in join.json"))
+		fed_sh(f, "cat cli.err >&2");
+	assert_true(cli_err_has(f, "heerlen-bijlage4-v1"));
+	assert_true(cli_err_has(f, "groningen-toetreding-v1"));
+	assert_true(cli_err_has(f, "\"covenant\": \"groningen\" in join.json"));
+	assert_false(cli_err_has(f, "(Heerlen Bijlage 4)"));
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM proposals WHERE subject ="
+			     " 'weller' AND status = 'open'"), 0);
+	/* a covenant the node has no text for: refused before anything is signed */
+	size_t len = strlen(req);
+	snprintf(named, sizeof(named), "%.*s, \"covenant\": \"utrecht\"}", (int)(len - 1), req);
+	assert_int_equal(write_file(f, "utrecht-join.json", named), 0);
+	assert_int_equal(weller_join(f, "utrecht-join.json"), 2);
+	assert_true(cli_err_has(f, "covenant") && cli_err_has(f, "heerlen or groningen"));
+	/* named: signed in Groningen's text and taken */
+	snprintf(named, sizeof(named), "%.*s, \"covenant\": \"groningen\"}", (int)(len - 1), req);
+	assert_int_equal(write_file(f, "groningen-join.json", named), 0);
+	assert_int_equal(weller_join(f, "groningen-join.json"), 0);
+	proposal_of(f, "weller", id);
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM proposals WHERE id = '%s'"
+			     " AND status = 'open' AND json_extract(document,"
+			     " '$.body.declaration.version') = 'groningen-toetreding-v1'", id), 1);
+	/* the members see the text their candidate signed, and nothing of Heerlen's */
+	assert_int_equal(cli(f, "radar", "member list"), 0);
+	assert_true(cli_out_has(f, "accession declaration groningen-toetreding-v1: Weller Wonen"));
+	assert_false(cli_out_has(f, "Bijlage 4"));
+	assert_int_equal(cli(f, "broker", "admin status"), 0);
+	assert_true(cli_out_has(f, "covenant groningen"));
+	assert_true(cli_out_has(f, "pending approval: "));
+	assert_true(cli_out_has(f, "votes), accession declaration groningen-toetreding-v1"));
+	assert_false(cli_out_has(f, "Bijlage 4"));
+	/* no SIGHUP changes it, and one that would refuse the next start says so */
+	assert_int_equal(fed_config_edit(f, "broker.json", "covenant", "\"utrecht\""), 0);
+	assert_int_equal(kill(f->broker, SIGHUP), 0);
+	for (int64_t end = time_mono_ms() + SETTLE_MS;
+	     !fed_log_contains(f, "broker", "a restart would be refused") && time_mono_ms() < end;)
+		sleep_ms(50);
+	assert_true(fed_log_contains(f, "broker", "a restart would be refused"));
+	assert_int_equal(cli(f, "broker", "admin status"), 0);
+	assert_true(cli_out_has(f, "covenant groningen"));
+	/* back as it was for the tests after this one: Heerlen, the default */
+	assert_int_equal(cli(f, "weller", "member withdraw"), 0);
+	broker_restart_under(f, NULL);
+	assert_int_equal(cli(f, "broker", "admin status"), 0);
+	assert_true(cli_out_has(f, "covenant heerlen"));
+}
+
 static void test_r22_join_approved_unanimously(void **state)
 {
 	struct fed *f = *state;
@@ -1324,6 +1409,7 @@ int main(void)
 	int64_t t0 = fed_test_begin();
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_r22_join_without_declaration_refused),
+		cmocka_unit_test(test_r22_join_groningen_accession_text),
 		cmocka_unit_test(test_r22_join_approved_unanimously),
 		cmocka_unit_test(test_r22_join_rejected_by_one_under_unanimous),
 		cmocka_unit_test(test_r23_municipality_end_is_proposed_under_unanimous),
