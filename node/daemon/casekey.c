@@ -51,7 +51,73 @@ struct casekey_row {
 	uint8_t enc[HOUSEHOLD_KEY_LEN + KEYS_SEAL_OVERHEAD];
 	uint8_t *basis_enc; /* NULL: keep what is there */
 	size_t basis_len;
+	const char *basis;  /* the same, in clear: the consents it names are bound */
 };
+
+/* Binds the consents a case was opened on (basis, JSON text) to it in the
+ * clear: retention keeps a consent while a case it serves runs. d locked. */
+static int casekey_bind_basis_locked(db *d, const char *case_id, const char *basis)
+{
+	json_error_t jerr;
+	json_t *b = json_loads(basis, 0, &jerr), *x;
+	sqlite3_stmt *st = NULL;
+	size_t i;
+	int rc = 0;
+	const char *kind = json_string_value(json_object_get(b, "kind"));
+	if (kind == NULL || strcmp(kind, "consent") != 0)
+		goto out;
+	if ((rc = db_prepare(d, "INSERT OR IGNORE INTO case_consents(case_id, consent_id)"
+			       " VALUES (?, ?)", &st)) != 0)
+		goto out;
+	json_array_foreach(json_object_get(b, "consents"), i, x) {
+		sqlite3_reset(st);
+		sqlite3_bind_text(st, 1, case_id, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 2, json_string_value(x), -1, SQLITE_TRANSIENT);
+		if ((rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB) != 0)
+			break;
+	}
+out:
+	sqlite3_finalize(st);
+	json_decref(b);
+	return rc;
+}
+
+int casekey_bind_consents_locked(struct node *n, db *d, const char *case_id)
+{
+	sqlite3_stmt *st = NULL;
+	json_t *todo = json_array(), *x;
+	size_t i;
+	int rc = db_prepare(d, "SELECT case_id, basis_enc FROM case_keys k WHERE basis_enc IS NOT"
+			       " NULL AND (?1 IS NULL OR case_id = ?1) AND NOT EXISTS (SELECT 1 FROM"
+			       " case_consents c WHERE c.case_id = k.case_id)", &st);
+	if (rc != 0) {
+		json_decref(todo);
+		return rc;
+	}
+	if (case_id != NULL)
+		sqlite3_bind_text(st, 1, case_id, -1, SQLITE_TRANSIENT);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		size_t len = (size_t)sqlite3_column_bytes(st, 1);
+		uint8_t *plain = len > KEYS_SEAL_OVERHEAD ? malloc(len) : NULL;
+		if (plain != NULL &&
+		    keys_open(&n->keys, BASIS_AAD, sqlite3_column_blob(st, 1), len, plain) == 0)
+			json_array_append_new(todo, json_pack("{s:s,s:s%}", "case",
+				(const char *)sqlite3_column_text(st, 0), "basis", (const char *)plain,
+				len - KEYS_SEAL_OVERHEAD));
+		if (plain != NULL)
+			OPENSSL_cleanse(plain, len);
+		free(plain);
+	}
+	sqlite3_finalize(st);
+	json_array_foreach(todo, i, x) {
+		if (rc == 0)
+			rc = casekey_bind_basis_locked(d, json_string_value(json_object_get(x, "case")),
+						       json_string_value(json_object_get(x, "basis")));
+		secret_wipe_member(x, "basis");
+	}
+	json_decref(todo);
+	return rc;
+}
 
 static int casekey_insert(db *d, void *arg)
 {
@@ -71,13 +137,15 @@ static int casekey_insert(db *d, void *arg)
 		sqlite3_bind_blob(st, 5, r->basis_enc, (int)r->basis_len, SQLITE_STATIC);
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
 	sqlite3_finalize(st);
+	if (rc == 0 && r->basis != NULL)
+		rc = casekey_bind_basis_locked(d, r->case_id, r->basis);
 	return rc;
 }
 
 int casekey_store(struct node *n, const char *case_id, const uint8_t key[HOUSEHOLD_KEY_LEN],
 		  const char *sealed_by, const char *basis)
 {
-	struct casekey_row r = { case_id, sealed_by, { 0 }, NULL, 0 };
+	struct casekey_row r = { case_id, sealed_by, { 0 }, NULL, 0, basis };
 	size_t len = basis ? strlen(basis) : 0;
 	int rc = len > BASIS_MAX ? WN_ETOOBIG : 0;
 	if (rc == 0 && basis != NULL) {
@@ -95,19 +163,28 @@ int casekey_store(struct node *n, const char *case_id, const uint8_t key[HOUSEHO
 	return rc;
 }
 
+struct casekey_gone {
+	struct node *n;
+	const char *case_id;
+};
+
 static int casekey_delete(db *d, void *arg)
 {
+	const struct casekey_gone *g = arg;
 	sqlite3_stmt *st = NULL;
-	int rc = db_prepare(d, "DELETE FROM case_keys WHERE case_id = ?", &st);
+	/* the consents it was opened on stay bound once the basis is gone */
+	int rc = casekey_bind_consents_locked(g->n, d, g->case_id);
+	if (rc == 0)
+		rc = db_prepare(d, "DELETE FROM case_keys WHERE case_id = ?", &st);
 	if (rc != 0)
 		return rc;
-	sqlite3_bind_text(st, 1, arg, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 1, g->case_id, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
 	sqlite3_finalize(st);
 	/* what this node keeps of the case has its retention clock from now on */
 	if (rc == 0 && (rc = db_prepare(d, "INSERT OR REPLACE INTO case_closed(case_id, closed_at)"
 				       " VALUES (?, ?)", &st)) == 0) {
-		sqlite3_bind_text(st, 1, arg, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 1, g->case_id, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 2, time_now_ms());
 		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
 		sqlite3_finalize(st);
@@ -117,7 +194,8 @@ static int casekey_delete(db *d, void *arg)
 
 int casekey_forget(struct node *n, const char *case_id)
 {
-	return db_writer_run(n->writer, casekey_delete, (void *)(uintptr_t)case_id);
+	struct casekey_gone g = { n, case_id };
+	return db_writer_run(n->writer, casekey_delete, &g);
 }
 
 /* This node's own copy: 0, WN_ENOTFOUND, or an error. */

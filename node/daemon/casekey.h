@@ -15,6 +15,7 @@
 
 #include <jansson.h>
 
+#include "db.h"
 #include "household.h"
 
 struct node;
@@ -39,6 +40,15 @@ int casekey_seal(json_t *env, const char *case_id, const char *partner, const ui
  * encrypted). */
 int casekey_store(struct node *n, const char *case_id, const uint8_t key[HOUSEHOLD_KEY_LEN],
 		  const char *sealed_by, const char *basis);
+
+/* The consents a case was opened on, bound to it in the clear
+ * (case_consents) from the opener's encrypted basis, for every case not
+ * bound yet (case_id NULL) or one. d locked (a writer function). */
+int casekey_bind_consents_locked(struct node *n, db *d, const char *case_id);
+
+#define CASEKEY_CONSENTS_SCHEMA                                                         \
+	"CREATE TABLE case_consents (case_id TEXT NOT NULL, consent_id TEXT NOT NULL,"   \
+	" PRIMARY KEY (case_id, consent_id));"
 
 /* Forgets the key of a case this node left or closed: it has no further
  * use here, and a copy kept is a copy that can leak. */

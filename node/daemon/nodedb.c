@@ -63,6 +63,7 @@ static const struct db_migration node_migrations[] = {
 	 * the copy's own (a check that finds the ledger whole drops the row) */
 	{ 24, "INSERT OR IGNORE INTO ledger_unchecked(id, size) SELECT 1, COALESCE((SELECT"
 	      " MAX(idx) FROM ledger WHERE type NOT IN ('purge', 'log.purge')), 0);" },
+	{ 25, CASEKEY_CONSENTS_SCHEMA },
 };
 
 int nodedb_open(const char *path, db **out, char *err, size_t errcap)

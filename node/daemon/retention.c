@@ -38,13 +38,18 @@ struct retention_rule {
 };
 
 static const struct retention_rule rules[] = {
-	/* a refusal stands until the client consents after all (H 10.3) */
+	/* a refusal stands until the client consents after all (H 10.3); a
+	 * consent, the ground of what was shared on it, stays with the dossier
+	 * while a case it opened or served runs (H 8.2) */
 	{ "consent",
-	  "SELECT id FROM consents c WHERE (kind = 'refusal' AND EXISTS (SELECT 1 FROM consents"
+	  "SELECT id FROM consents c WHERE ((kind = 'refusal' AND EXISTS (SELECT 1 FROM consents"
 	  " l WHERE l.subject_index = c.subject_index AND l.kind = 'consent' AND"
 	  " l.registered_at > c.registered_at AND l.registered_at < ?1)) OR"
 	  " (kind = 'consent' AND ((revoked_at IS NOT NULL AND revoked_at < ?1) OR"
-	  " (valid_until IS NOT NULL AND valid_until < ?2))) LIMIT ?3",
+	  " (valid_until IS NOT NULL AND valid_until < ?2)))) AND NOT EXISTS (SELECT 1 FROM"
+	  " case_consents b WHERE b.consent_id = c.id AND NOT" CASE_ENDED("b.case_id") ") AND"
+	  " NOT EXISTS (SELECT 1 FROM sent_log s WHERE s.consent_id = c.id AND NOT"
+	  CASE_ENDED("s.case_id") ") LIMIT ?3",
 	  "DELETE FROM consents WHERE id = ?1" },
 	/* a notification row belongs to the case of the disclosure it notified */
 	{ "client_notification",
@@ -235,8 +240,16 @@ static int retention_run(db *d, void *arg)
 		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
 		sqlite3_finalize(st);
 	}
+	/* cases opened before consents were bound in the clear */
+	if (rc == 0)
+		rc = casekey_bind_consents_locked(j->n, d, NULL);
 	for (size_t i = 0; rc == 0 && i < sizeof(rules) / sizeof(rules[0]); i++)
 		rc = retention_rule_run(d, j, &rules[i]);
+	if (rc == 0 && (rc = db_prepare(d, "DELETE FROM case_consents WHERE consent_id NOT IN"
+				       " (SELECT id FROM consents)", &st)) == 0) {
+		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
+		sqlite3_finalize(st);
+	}
 	if (rc == 0)
 		rc = retention_ledger(d, j);
 	if (rc == 0)

@@ -195,7 +195,15 @@ int wn_rights_letter_html(const char *status_json, char **html_out)
 	json_array_foreach(parts, i, p)
 		rights_partner_row(f, p);
 	fputs("</table>\n", f);
-	if (strcmp(str(r, "state") ? str(r, "state") : "", "open") == 0) {
+	int open = strcmp(str(r, "state") ? str(r, "state") : "", "open") == 0;
+	if (open && json_is_true(json_object_get(r, "overdue"))) {
+		/* a date already past is no promise: say the term was missed (G-P 8.2) */
+		fputs("<p>Nog niet elke organisatie heeft beslist. De termijn van vier weken voor "
+		      "ons besluit is op ", f);
+		html_date(f, json_object_get(r, "deadline"));
+		fputs(" verstreken. Dat had niet mogen gebeuren; u hoort zo snel mogelijk van ons. "
+		      "U kunt hierover een klacht indienen (zie hieronder).</p>\n", f);
+	} else if (open) {
 		fputs("<p>Nog niet elke organisatie heeft beslist. Wij beslissen uiterlijk op ", f);
 		html_date(f, json_object_get(r, "deadline"));
 		fputs("; u hoort dan van ons.</p>\n", f);

@@ -1452,6 +1452,40 @@ static void test_r07_recipients_household_changes(void **state)
 
 /* ---- r19, r08: a case purged at its date; the declaration stays --------- */
 
+/* A consent a case was opened on is the ground of what was shared on it: it
+ * stays with the dossier while the case runs, revoked or expired long ago,
+ * and goes once the case has ended for the node as long ago (H 8.2, G-P 9). */
+static void test_r19_retention_consent_kept_while_its_case_runs(void **state)
+{
+	struct fed *f = *state;
+	const char *db = node_db("gemeente-heerlen");
+	assert_int_equal(dbq(f, db, "SELECT COUNT(*) FROM case_consents WHERE case_id='%s' AND "
+			     "consent_id='%s'", case_main, consent_mother), 1);
+	char sql[300];
+	snprintf(sql, sizeof(sql), "UPDATE consents SET status='revoked', revoked_at=1577836800000"
+		 " WHERE id='%s'", consent_mother);
+	dbexec(f, db, sql);
+	assert_int_equal(cli(f, "gemeente-heerlen", "records purge"), 0);
+	assert_int_equal(dbq(f, db, "SELECT COUNT(*) FROM consents WHERE id='%s'", consent_mother),
+			 1);
+	/* the cases it served ended for the node long ago: now it goes, with
+	 * its binding */
+	snprintf(sql, sizeof(sql), "DELETE FROM case_keys WHERE case_id='%s'; INSERT OR REPLACE INTO"
+		 " case_closed(case_id, closed_at) VALUES ('%s', 0); UPDATE case_closed SET"
+		 " closed_at = 1577836800000", case_main, case_main);
+	dbexec(f, db, sql);
+	assert_int_equal(cli(f, "gemeente-heerlen", "records purge"), 0);
+	assert_int_equal(dbq(f, db, "SELECT COUNT(*) FROM consents WHERE id='%s'", consent_mother),
+			 0);
+	assert_int_equal(dbq(f, db, "SELECT COUNT(*) FROM ledger WHERE type='purge' AND "
+			     "json_extract(entry, '$.id')='%s'", consent_mother), 1);
+	assert_int_equal(dbq(f, db, "SELECT COUNT(*) FROM case_consents WHERE consent_id='%s'",
+			     consent_mother), 0);
+	/* the others, in force, stay */
+	assert_int_equal(dbq(f, db, "SELECT COUNT(*) FROM consents WHERE id='%s'", consent_father),
+			 1);
+}
+
 static void test_r19_retention_case_purged_declaration_outlives_it(void **state)
 {
 	struct fed *f = *state;
@@ -1522,6 +1556,7 @@ int main(void)
 		cmocka_unit_test(test_r14_lawful_ground_log_lookup_needs_ground),
 		cmocka_unit_test(test_r03_pseudonym_two_cases_no_value_repeats),
 		cmocka_unit_test(test_r07_recipients_household_changes),
+		cmocka_unit_test(test_r19_retention_consent_kept_while_its_case_runs),
 		cmocka_unit_test(test_r19_retention_case_purged_declaration_outlives_it),
 	};
 	int failed = cmocka_run_group_tests_name("households", tests, group_setup,
