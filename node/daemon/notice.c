@@ -719,6 +719,10 @@ static void notice_names(struct node *n, json_t *body)
 		if (p != NULL && p->name != NULL)
 			json_object_set_new(body, who[i][1], json_string(p->name));
 	}
+	/* the municipality that sends it: this node */
+	struct dir_peer *self = d != NULL ? directory_find(d, n->ident->id) : NULL;
+	if (self != NULL && self->name != NULL)
+		json_object_set_new(body, "municipality_name", json_string(self->name));
 	directory_release(d);
 }
 

@@ -1479,13 +1479,18 @@ static void rights_status_names(struct node *n, json_t *out)
 	size_t i, j;
 	if (reqs == NULL && out != NULL)
 		json_array_append(one, out);
-	json_array_foreach(reqs ? reqs : one, i, r)
+	struct dir_peer *self = d != NULL ? directory_find(d, n->ident->id) : NULL;
+	json_array_foreach(reqs ? reqs : one, i, r) {
+		/* the municipality that answers: this node */
+		if (self != NULL && self->name != NULL)
+			json_object_set_new(r, "municipality_name", json_string(self->name));
 		json_array_foreach(json_object_get(r, "partners"), j, p) {
 			struct dir_peer *peer = d ? directory_find(d, json_string_value(
 							    json_object_get(p, "partner"))) : NULL;
 			if (peer != NULL && peer->name != NULL)
 				json_object_set_new(p, "name", json_string(peer->name));
 		}
+	}
 	json_decref(one);
 	directory_release(d);
 }

@@ -12,6 +12,7 @@
 
 #include "wijknet.h"
 #include "client_html.h"
+#include "ids.h"
 
 static const char *str(const json_t *o, const char *k)
 {
@@ -26,6 +27,17 @@ static void letter_head(FILE *f, const char *title)
 	      "1em;line-height:1.5;color:#111}\ntable{border-collapse:collapse;width:100%}\n"
 	      "th,td{border:1px solid #999;padding:.3em .5em;text-align:left;vertical-align:top}\n"
 	      "th{background:#eee}\n</style>\n</head>\n<body>\n", f);
+}
+
+/* The day the letter is made (the Dutch day): the term of an objection runs
+ * from it. */
+static void letter_date(FILE *f)
+{
+	fputs("<p>Datum: ", f);
+	json_t *now = json_integer(time_now_ms());
+	html_date(f, now);
+	json_decref(now);
+	fputs("</p>\n", f);
 }
 
 /* The BSN's last three digits only: enough to match the letter to its file. */
@@ -49,11 +61,17 @@ static void letter_rights(FILE *f)
 	      "Persoonsgegevens.</p>\n", f);
 }
 
-/* Ends the page; *buf is open_memstream's, final only after fclose. */
-static int letter_finish(FILE *f, char **buf, char **html_out)
+/* Ends the page, signed by the college of the municipality that sends it
+ * (its name as the directory has it); *buf is open_memstream's, final only
+ * after fclose. */
+static int letter_finish(FILE *f, const char *municipality, char **buf, char **html_out)
 {
-	fputs("<p>Met vriendelijke groet,<br>het college van burgemeester en wethouders</p>\n"
-	      "</body>\n</html>\n", f);
+	fputs("<p>Met vriendelijke groet,<br>het college van burgemeester en wethouders", f);
+	if (municipality != NULL) {
+		fputs("<br>", f);
+		html_escaped(f, municipality);
+	}
+	fputs("</p>\n</body>\n</html>\n", f);
 	int failed = ferror(f);
 	if (fclose(f) != 0 || failed) {
 		free(*buf);
@@ -98,6 +116,7 @@ int wn_notice_html(const char *notice_json, char **html_out)
 	}
 	letter_head(f, "Bericht over het delen van uw gegevens");
 	fputs("<h1>Bericht over het delen van uw gegevens</h1>\n", f);
+	letter_date(f);
 	letter_bsn(f, str(l, "bsn"));
 	fputs("<p>", f);
 	html_escaped(f, notice_reason(str(n, "kind")));
@@ -140,7 +159,7 @@ int wn_notice_html(const char *notice_json, char **html_out)
 		      "weten.</p>\n", f);
 	}
 	letter_rights(f);
-	int rc = letter_finish(f, &buf, html_out);
+	int rc = letter_finish(f, str(l, "municipality_name"), &buf, html_out);
 	json_decref(n);
 	return rc;
 }
@@ -181,7 +200,9 @@ int wn_rights_letter_html(const char *status_json, char **html_out)
 		return WN_ENOMEM;
 	}
 	letter_head(f, "Antwoord op uw verzoek over uw gegevens");
-	fputs("<h1>Antwoord op uw verzoek over uw gegevens</h1>\n<p>Op ", f);
+	fputs("<h1>Antwoord op uw verzoek over uw gegevens</h1>\n", f);
+	letter_date(f);
+	fputs("<p>Op ", f);
 	html_date(f, json_object_get(r, "created_at"));
 	fputs(" vroeg u om ", f);
 	html_escaped(f, html_label(html_rights_kinds, str(r, "kind")));
@@ -212,7 +233,7 @@ int wn_rights_letter_html(const char *status_json, char **html_out)
 		fputs("<p>Een afwijzing is hierboven gemotiveerd. Bent u het daarmee niet eens, dan "
 		      "kunt u binnen zes weken bezwaar maken bij het college.</p>\n", f);
 	letter_rights(f);
-	int rc = letter_finish(f, &buf, html_out);
+	int rc = letter_finish(f, str(r, "municipality_name"), &buf, html_out);
 	json_decref(r);
 	return rc;
 }

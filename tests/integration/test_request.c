@@ -1543,6 +1543,9 @@ static void tp_letter_names_interest(struct fed *f, const char *id, const char *
 	assert_int_equal(wn_notice_html(text, &html), 0);
 	if (strstr(html, "Welk belang") == NULL || strstr(html, "de vrees voor ernstig nadeel") == NULL)
 		fail_msg("the letter lacks the interest at stake: %s", html);
+	/* signed by the municipality that sends it, on a date */
+	assert_non_null(strstr(html, "wethouders<br>Gemeente Heerlen"));
+	assert_non_null(strstr(html, "<p>Datum: "));
 	free(text);
 	free(html);
 	wn_client_close(g);

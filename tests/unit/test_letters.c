@@ -1,0 +1,76 @@
+/*
+ * test_letters.c - the municipality's letters to the client, without a
+ * federation (r08, r09, r13, r18): dated, signed by the municipality that
+ * sends them, naming the interest at stake, and honest about a missed term.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "wijknet.h"
+
+static char *rights_letter(int overdue)
+{
+	char json[512], *html = NULL;
+	snprintf(json, sizeof(json), "{\"id\":\"0123456789abcdef0123456789abcdef\",\"kind\":"
+		 "\"correction\",\"created_at\":1796000000000,\"state\":\"open\",\"deadline\":"
+		 "\"2026-11-30\",\"overdue\":%s,\"partners\":[],\"municipality_name\":"
+		 "\"Gemeente Heerlen\"}", overdue ? "true" : "false");
+	assert_int_equal(wn_rights_letter_html(json, &html), 0);
+	return html;
+}
+
+static void test_r18_rectify_letter_past_its_term_says_so(void **state)
+{
+	(void)state;
+	char *html = rights_letter(1);
+	assert_non_null(strstr(html, "30-11-2026 verstreken"));
+	assert_null(strstr(html, "uiterlijk op"));
+	free(html);
+	html = rights_letter(0);
+	assert_non_null(strstr(html, "uiterlijk op 30-11-2026"));
+	assert_null(strstr(html, "verstreken"));
+	free(html);
+}
+
+static void test_r18_rectify_letter_dated_and_signed(void **state)
+{
+	(void)state;
+	char *html = rights_letter(0);
+	assert_non_null(strstr(html, "<p>Datum: "));
+	assert_non_null(strstr(html, "burgemeester en wethouders<br>Gemeente Heerlen"));
+	free(html);
+}
+
+static void test_r13_no_consent_notice_names_interest(void **state)
+{
+	(void)state;
+	char *html = NULL;
+	const char *json = "{\"kind\":\"vital_interest\",\"letter\":{\"source\":\"radar\","
+			   "\"recipient\":\"gemeente-heerlen\",\"bsn\":\"999990019\",\"ground\":"
+			   "\"vital_interest\",\"interest\":\"urgent_health\",\"categories\":"
+			   "[\"leefgebied.huisvesting\"],\"disclosed_at\":1796000000000,"
+			   "\"municipality_name\":\"Gemeente Heerlen\"}}";
+	assert_int_equal(wn_notice_html(json, &html), 0);
+	assert_non_null(strstr(html, "Welk belang"));
+	assert_non_null(strstr(html, "een dringend gezondheidsbelang"));
+	assert_non_null(strstr(html, "<p>Datum: "));
+	assert_non_null(strstr(html, "Gemeente Heerlen</p>"));
+	free(html);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_r18_rectify_letter_past_its_term_says_so),
+		cmocka_unit_test(test_r18_rectify_letter_dated_and_signed),
+		cmocka_unit_test(test_r13_no_consent_notice_names_interest),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
