@@ -118,11 +118,12 @@ static int is_special(const char *s) { return vocab_special_from_name(s) != VOCA
 /* Who signed: the subject, a parent or guardian, a legal representative. */
 struct signers {
 	int self, parent, representative;
+	int personal; /* a representative in personal matters: curatele, mentorschap, volmacht */
 };
 
 static struct signers signers_of(const json_t *doc)
 {
-	struct signers s = { 0, 0, 0 };
+	struct signers s = { 0, 0, 0, 0 };
 	size_t i;
 	json_t *x;
 	json_array_foreach(json_object_get(doc, "signers"), i, x) {
@@ -132,8 +133,36 @@ static struct signers signers_of(const json_t *doc)
 		s.self |= strcmp(role, "subject") == 0;
 		s.parent |= strcmp(role, "parent") == 0 || strcmp(role, "guardian") == 0;
 		s.representative |= strcmp(role, "representative") == 0;
+		s.personal |= strcmp(role, "representative") == 0 &&
+			      strcmp(json_string_value(json_object_get(x, "representation")) ?
+				     json_string_value(json_object_get(x, "representation")) : "",
+				     "bewind") != 0;
 	}
 	return s;
+}
+
+/* What a bewindvoerder may sign for: the client's money, nothing else (BW
+ * 1:431). */
+static const char *const bewind_categories[] = { "leefgebied.inkomen_schulden", "zrm.financien",
+						 NULL };
+
+/* An adult's consent signed for them by a bewindvoerder alone covers only
+ * financial categories: bewind is no representation in personal matters. */
+static int signers_fit_bewind(const json_t *doc, struct signers s, int age, char *err,
+			      size_t errcap)
+{
+	size_t i;
+	json_t *x;
+	if (age < AGE_ADULT || s.self || s.personal || !s.representative)
+		return 0;
+	json_array_foreach(json_object_get(doc, "categories"), i, x)
+		if (!array_has_cstr(bewind_categories, json_string_value(x))) {
+			snprintf(err, errcap, "a bewindvoerder represents the subject in financial "
+				 "matters only (BW 1:431) and cannot consent to sharing '%s': the "
+				 "subject signs, or their curator or mentor", json_string_value(x));
+			return WN_ECONSENT;
+		}
+	return 0;
 }
 
 /* The signers rule for a subject of age (Heerlen Bijlage 8, G-P 4.3a). */
@@ -177,7 +206,8 @@ int consentdoc_check_signers(const json_t *doc, char *err, size_t errcap)
 		snprintf(err, errcap, "the birth date must be a date before the day of signing");
 		return WN_ECONSENT;
 	}
-	return signers_fit_age(signers_of(doc), age, "on the day of signing", err, errcap);
+	int rc = signers_fit_age(signers_of(doc), age, "on the day of signing", err, errcap);
+	return rc != 0 ? rc : signers_fit_bewind(doc, signers_of(doc), age, err, errcap);
 }
 
 int consentdoc_check_signers_on(const json_t *doc, const char *today, char *err, size_t errcap)

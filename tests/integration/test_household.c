@@ -1017,6 +1017,20 @@ static void test_r11_consent_representative_of_adult(void **state)
 			  NULL, 300, NULL);
 	assert_int_equal(wn_consent_register(c, doc, &ACTOR, cid), WN_ESCHEMA);
 	assert_non_null(strstr(wn_client_errmsg(c), "name the person who signed"));
+	free(doc);
+	/* a bewindvoerder alone signs for money matters only (BW 1:431): not for
+	 * the housing this consent also names */
+	doc = consent_doc(father, "1983-07-09", "{\"name\": \"B. Bewind\", \"role\": "
+			  "\"representative\", \"representation\": \"bewind\"}", NULL, 300, NULL);
+	assert_int_equal(wn_consent_register(c, doc, &ACTOR, cid), WN_ECONSENT);
+	assert_non_null(strstr(wn_client_errmsg(c), "financial matters only"));
+	assert_non_null(strstr(wn_client_errmsg(c), "leefgebied.huisvesting"));
+	free(doc);
+	/* with the subject's own signature beside it, it stands */
+	doc = consent_doc(father, "1983-07-09", "{\"name\": \"B. Bewind\", \"role\": "
+			  "\"representative\", \"representation\": \"bewind\"}, {\"name\": "
+			  "\"F. Test\", \"role\": \"subject\"}", NULL, 300, NULL);
+	assert_int_equal(wn_consent_register(c, doc, &ACTOR, cid), 0);
 	wn_client_close(c);
 	free(doc);
 }
