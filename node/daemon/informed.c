@@ -77,7 +77,24 @@ struct informed_write {
 	const json_t *rq;
 	const json_t *people;
 	const char *role, *id;
+	long replaced; /* people whose earlier record this one replaces */
 };
+
+/* Whether person has a record of this case already. */
+static int informed_exists(db *d, const char *case_id, const char *person, int *found)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = db_prepare(d, "SELECT 1 FROM case_informed WHERE case_id = ? AND person = ?", &st);
+	if (rc != 0)
+		return rc;
+	sqlite3_bind_text(st, 1, case_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, person, -1, SQLITE_STATIC);
+	int s = sqlite3_step(st);
+	*found = s == SQLITE_ROW;
+	rc = s == SQLITE_ROW || s == SQLITE_DONE ? 0 : WN_EDB;
+	sqlite3_finalize(st);
+	return rc;
+}
 
 static int informed_insert(db *d, const struct informed_write *w, const char *person)
 {
@@ -109,15 +126,21 @@ static int informed_write_run(db *d, void *arg)
 	size_t i;
 	json_t *p;
 	int rc = 0;
-	json_array_foreach(w->people, i, p)
-		if ((rc = informed_insert(d, w, json_string_value(p))) != 0)
+	json_array_foreach(w->people, i, p) {
+		int found = 0;
+		if ((rc = informed_exists(d, case_id, json_string_value(p), &found)) != 0 ||
+		    (rc = informed_insert(d, w, json_string_value(p))) != 0)
 			return rc;
+		w->replaced += found;
+	}
 	int64_t lidx = 0;
-	json_t *e = json_pack("{s:s,s:s,s:s,s:s,s:s,s:I}", "case", case_id, "moment",
+	/* a record replaced is said in the ledger, which keeps every one */
+	json_t *e = json_pack("{s:s,s:s,s:s,s:s,s:s,s:I,s:I}", "case", case_id, "moment",
 			      json_string_value(json_object_get(w->rq, "moment")), "on",
 			      json_string_value(json_object_get(w->rq, "on")), "how",
 			      json_string_value(json_object_get(w->rq, "how")), "by_role", w->role,
-			      "people", (json_int_t)json_array_size(w->people));
+			      "people", (json_int_t)json_array_size(w->people), "replaces",
+			      (json_int_t)w->replaced);
 	rc = e ? ledger_append_locked(w->n->ledger, "case.informed", case_id, e, &lidx) : WN_ENOMEM;
 	json_decref(e);
 	return rc;
@@ -154,6 +177,30 @@ static int informed_check(const json_t *rq, char *err, size_t errcap)
 	return 0;
 }
 
+/* Told afterwards is on or after the day the case opened: a day before it is
+ * "before", or a typo that the record would keep as evidence. */
+static int informed_check_after(struct node *n, const json_t *rq, const char *case_id,
+				char *err, size_t errcap)
+{
+	char opened[DATE_LEN + 1];
+	const char *on = json_string_value(json_object_get(rq, "on"));
+	json_t *c = NULL;
+	if (strcmp(json_string_value(json_object_get(rq, "moment")), "after") != 0)
+		return 0;
+	int rc = casekey_case(n, case_id, &c, err, errcap);
+	json_int_t at = json_integer_value(json_object_get(c, "opened_at"));
+	json_decref(c);
+	if (rc != 0 || at <= 0)
+		return rc;
+	date_of_ms((int64_t)at, opened);
+	if (strcmp(on, opened) < 0) {
+		snprintf(err, errcap, "field 'on': told afterwards on %s, before case %s opened on %s: "
+			 "that is 'before', or another day", on, case_id, opened);
+		return WN_EINVAL;
+	}
+	return 0;
+}
+
 static json_t *informed_record(struct node *n, const json_t *rq, const char *case_id,
 			       const char *bsn)
 {
@@ -162,12 +209,18 @@ static json_t *informed_record(struct node *n, const json_t *rq, const char *cas
 	json_t *people = NULL;
 	int rc = informed_check(rq, err, sizeof(err));
 	if (rc == 0)
+		rc = informed_check_after(n, rq, case_id, err, sizeof(err));
+	if (rc == 0)
 		rc = informed_people(n, case_id, bsn, &people, err, sizeof(err));
 	if (rc != 0)
 		return local_error(rc, err);
 	struct informed_write w = { n, rq, people, json_string_value(json_object_get(actor, "role")),
-				    json_string_value(json_object_get(actor, "id")) };
+				    json_string_value(json_object_get(actor, "id")), 0 };
 	rc = db_writer_run(n->writer, informed_write_run, &w);
+	if (rc == 0 && w.replaced > 0)
+		log_emit(WN_LOG_INFO, "case_informed_replaced",
+			 json_pack("{s:s,s:I,s:s?}", "case", case_id, "people",
+				   (json_int_t)w.replaced, "actor", w.id));
 	size_t count = json_array_size(people);
 	json_decref(people);
 	if (rc != 0)

@@ -1013,6 +1013,10 @@ static void test_r09_legal_obligation_household_informed_of_case(void **state)
 					  &ACTOR), WN_EINVAL);
 	assert_int_equal(wn_case_informed(g, case_main, "before", today, "carrier-pigeon", NULL,
 					  &ACTOR), WN_EINVAL);
+	/* told afterwards, on a day before the case opened: not afterwards at all */
+	assert_int_equal(wn_case_informed(g, case_main, "after", "2020-01-01", "post",
+					  "Vooraf melden bracht het kind in gevaar", &ACTOR), WN_EINVAL);
+	assert_non_null(strstr(wn_client_errmsg(g), "before case"));
 	/* only a partner of the case records it */
 	assert_int_not_equal(wn_case_informed(x, case_main, "before", today, "post", NULL, &ACTOR),
 			     0);
@@ -1029,9 +1033,13 @@ static void test_r09_legal_obligation_household_informed_of_case(void **state)
 	assert_int_equal(json_integer_value(json_object_get(shown, "not_told")), 0);
 	json_decref(shown);
 	free(text);
-	/* one person's record put right; someone outside the household has none */
+	/* one person's record put right, and the ledger says it replaced one;
+	 * someone outside the household has none */
 	assert_int_equal(wn_case_person_informed(g, case_main, BSN_A, "before", today, "phone",
 						 NULL, &ACTOR), 0);
+	assert_int_equal(dbq(f, node_db("gemeente-heerlen"), "SELECT COUNT(*) FROM ledger WHERE "
+			     "type='case.informed' AND json_extract(entry, '$.replaces') = 1 AND "
+			     "json_extract(entry, '$.people') = 1"), 1);
 	assert_int_equal(wn_case_person_informed(g, case_main, BSN_B, "before", today,
 						 "phone", NULL, &ACTOR), WN_ENOTINCASE);
 	assert_int_equal(wn_case_informed_show(g, case_main, BSN_A, &ACTOR, &text), 0);
