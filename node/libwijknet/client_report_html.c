@@ -81,7 +81,7 @@ const struct label html_rights_status[] = {
 	{ "executed", "uitgevoerd" },
 	{ "refused", "afgewezen" },
 	{ "registered", "in behandeling" },
-	{ "not_known", "heeft geen gegevens van u" },
+	{ "not_known", "heeft geen dossiergegevens van u" },
 	{ "not_checked", "nog niet beoordeeld: wordt opnieuw gevraagd" },
 	{ "unavailable", "niet bereikbaar: wordt opnieuw gevraagd" },
 	{ "invalid", "nog geen geldig antwoord: wordt opnieuw gevraagd" },
@@ -263,7 +263,17 @@ static void put_records(FILE *f, const json_t *r)
 		fputs("</h3>\n", f);
 		json_t *recs = json_object_get(org, "records");
 		if (json_array_size(recs) == 0) {
-			fputs("<p>Deze organisatie heeft geen gegevens over u vastgelegd.</p>\n", f);
+			/* no dossier records is not nothing: consents and letters are data too */
+			if (json_array_size(json_object_get(org, "consents")) > 0 ||
+			    json_array_size(json_object_get(org, "notices")) > 0 ||
+			    json_array_size(json_object_get(org, "rights")) > 0)
+				fputs("<p>Deze organisatie heeft geen gegevens uit een dossier over u "
+				      "vastgelegd. Wel houdt zij bij wat hieronder staat: uw "
+				      "toestemmingen of weigeringen, de berichten aan u en uw "
+				      "verzoeken.</p>\n", f);
+			else
+				fputs("<p>Deze organisatie heeft geen gegevens over u vastgelegd.</p>\n",
+				      f);
 			continue;
 		}
 		fputs("<table>\n<tr><th>Soort gegevens</th><th>Herkomst</th><th>Vastgelegd op</th>"

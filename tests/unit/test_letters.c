@@ -65,12 +65,31 @@ static void test_r13_no_consent_notice_names_interest(void **state)
 	free(html);
 }
 
+/* An organisation that keeps no dossier on the client but holds their
+ * consent does not tell them it holds nothing (G-P 7.1). */
+static void test_r17_access_report_consents_are_data(void **state)
+{
+	(void)state;
+	char *html = NULL;
+	const char *json = "{\"organisations\":[{\"partner\":\"gemeente-heerlen\",\"name\":"
+			   "\"Gemeente Heerlen\",\"known\":true,\"records\":[],\"rights\":[],"
+			   "\"removals\":[],\"consents\":[{\"id\":\"x\",\"kind\":\"consent\"}],"
+			   "\"notices\":[]},{\"partner\":\"radar\",\"name\":\"Radar\",\"known\":"
+			   "false,\"records\":[],\"rights\":[],\"removals\":[],\"consents\":[],"
+			   "\"notices\":[]}],\"disclosures\":[]}";
+	assert_int_equal(wn_report_html(json, &html), 0);
+	assert_non_null(strstr(html, "geen gegevens uit een dossier"));
+	assert_non_null(strstr(html, "geen gegevens over u vastgelegd")); /* Radar's */
+	free(html);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_r18_rectify_letter_past_its_term_says_so),
 		cmocka_unit_test(test_r18_rectify_letter_dated_and_signed),
 		cmocka_unit_test(test_r13_no_consent_notice_names_interest),
+		cmocka_unit_test(test_r17_access_report_consents_are_data),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
