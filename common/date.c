@@ -166,8 +166,12 @@ int date_month_range(const char *month, int64_t *from, int64_t *to)
 			return WN_EINVAL;
 	if (sscanf(month, "%4d-%2d%c", &y, &m, &tail) != 2 || y < 2000 || m < 1 || m > 12)
 		return WN_EINVAL;
-	*from = date_days(y, m, 1) * 86400000;
-	*to = (m == 12 ? date_days(y + 1, 1, 1) : date_days(y, m + 1, 1)) * 86400000;
+	/* Dutch midnight: summer time never starts or ends within hours of a
+	 * month's first day, so the offset at UTC midnight is the one there */
+	int64_t a = date_days(y, m, 1) * 86400000;
+	int64_t b = (m == 12 ? date_days(y + 1, 1, 1) : date_days(y, m + 1, 1)) * 86400000;
+	*from = a - date_dutch_offset_ms(a);
+	*to = b - date_dutch_offset_ms(b);
 	return 0;
 }
 

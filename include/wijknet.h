@@ -797,7 +797,8 @@ int wn_backup(wn_client *c, const char *dir, const wn_actor *actor, char **json_
 
 /* ---- management information (r25) --------------------------------------- */
 
-/* The federation's anonymous counts for a month ("YYYY-MM", UTC) per kind,
+/* The federation's anonymous counts for a month ("YYYY-MM", a Dutch
+ * calendar month, as every day in wijknet is) per kind,
  * cluster, partner, ground and outcome, gathered by the broker: counts
  * under 5 are suppressed, totals add up shown counts only, partners that
  * did not answer are listed under "missing". *json_out: JSON text
@@ -815,7 +816,10 @@ int wn_stats(wn_client *c, const char *month, const wn_actor *actor, char **json
  *    "recipients": [partner ids], "sources": [partner ids],
  *    "categories": [...], "special": ["health", "mental_health",
  *    "addiction", "criminal"]?, "signers": [{"name", "role": subject|parent|
- *    guardian}], "signed_on": "YYYY-MM-DD", "valid_until": "YYYY-MM-DD"}
+ *    guardian|representative, "representation"?: curatele|mentorschap|
+ *    bewind|volmacht}], "signed_on": "YYYY-MM-DD", "valid_until": "YYYY-MM-DD"}
+ * A representative (of an adult only) names the kind of representation; a
+ * bewindvoerder alone signs for financial categories only.
  * The node checks it (signers valid for the subject's age, special
  * categories named), signs and keeps it encrypted, and registers its status
  * at the broker. Its id is written to consent_id.

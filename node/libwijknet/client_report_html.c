@@ -25,7 +25,8 @@ const struct label html_purposes[] = {
 	{ "casusoverleg", "casusoverleg van het wijkteam" },
 	{ "plan_van_aanpak", "opstellen van het plan van aanpak (1 Gezin, 1 Plan)" },
 	{ "zorgcoordinatie", "regie en zorgcoördinatie" },
-	{ "inzage", "uw verzoek om inzage of correctie" },
+	{ "inzage", "uw eigen verzoek over uw gegevens (inzage, verbetering, verwijdering, "
+		    "afscherming of bezwaar)" },
 	{ NULL, NULL },
 };
 
@@ -70,7 +71,8 @@ const struct label html_rights_kinds[] = {
 	{ "completion", "aanvulling" },
 	{ "deletion", "verwijdering" },
 	{ "shielding", "afscherming" },
-	{ "objection", "bezwaar tegen het gebruik (recht van verzet)" },
+	/* read as "u vroeg om ... van uw gegevens" and "Verzoek om ..." */
+	{ "objection", "beëindiging van het gebruik (bezwaar, recht van verzet)" },
 	{ NULL, NULL },
 };
 
@@ -436,6 +438,10 @@ static void put_consents(FILE *f, const json_t *r)
 			html_date(f, json_object_get(x, "valid_from"));
 			fputs("</td><td>", f);
 			html_date(f, json_object_get(x, "valid_until"));
+			if (json_integer_value(json_object_get(x, "revoked_at")) > 0) {
+				fputs("; ingetrokken op ", f);
+				html_date(f, json_object_get(x, "revoked_at"));
+			}
 			fputs("</td></tr>\n", f);
 		}
 	}

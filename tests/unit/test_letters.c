@@ -73,13 +73,16 @@ static void test_r17_access_report_consents_are_data(void **state)
 	char *html = NULL;
 	const char *json = "{\"organisations\":[{\"partner\":\"gemeente-heerlen\",\"name\":"
 			   "\"Gemeente Heerlen\",\"known\":true,\"records\":[],\"rights\":[],"
-			   "\"removals\":[],\"consents\":[{\"id\":\"x\",\"kind\":\"consent\"}],"
+			   "\"removals\":[],\"consents\":[{\"id\":\"x\",\"kind\":\"consent\","
+			   "\"status\":\"revoked\",\"valid_until\":\"2027-01-31\",\"revoked_at\":"
+			   "1796000000000}],"
 			   "\"notices\":[]},{\"partner\":\"radar\",\"name\":\"Radar\",\"known\":"
 			   "false,\"records\":[],\"rights\":[],\"removals\":[],\"consents\":[],"
 			   "\"notices\":[]}],\"disclosures\":[]}";
 	assert_int_equal(wn_report_html(json, &html), 0);
 	assert_non_null(strstr(html, "geen gegevens uit een dossier"));
 	assert_non_null(strstr(html, "geen gegevens over u vastgelegd")); /* Radar's */
+	assert_non_null(strstr(html, "31-01-2027; ingetrokken op "));
 	free(html);
 }
 

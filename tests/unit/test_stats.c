@@ -91,12 +91,15 @@ static void r25_month_range(void **state)
 	(void)state;
 	int64_t from, to;
 	assert_int_equal(date_month_range("2026-11", &from, &to), 0);
-	assert_int_equal(from, INT64_C(1793491200000)); /* 2026-11-01T00:00:00Z */
-	assert_int_equal(to, INT64_C(1796083200000));   /* 2026-12-01T00:00:00Z */
+	/* Dutch months, as every day in wijknet is a Dutch day */
+	assert_int_equal(from, INT64_C(1793487600000)); /* 2026-11-01T00:00:00+01:00 */
+	assert_int_equal(to, INT64_C(1796079600000));   /* 2026-12-01T00:00:00+01:00 */
+	assert_int_equal(date_month_range("2026-04", &from, &to), 0);
+	assert_int_equal(from, INT64_C(1774994400000)); /* 2026-04-01T00:00:00+02:00 */
 	assert_int_equal(date_month_range("2024-02", &from, &to), 0);
 	assert_int_equal(to - from, INT64_C(29) * 86400000); /* a leap year */
 	assert_int_equal(date_month_range("2026-12", &from, &to), 0);
-	assert_int_equal(to, INT64_C(1798761600000)); /* 2027-01-01 */
+	assert_int_equal(to, INT64_C(1798758000000)); /* 2027-01-01T00:00:00+01:00 */
 	static const char *const bad[] = { "2026-13", "2026-00", "2026-1", "26-11", "2026/11",
 					   "2026-11-01", "1999-12", "", "abcd-ef" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
