@@ -572,7 +572,9 @@ typedef struct wn_rights_params {
 				       * objection (recht van verzet, G-P 5) */
 	const char *const *categories;/* NULL: every category */
 	size_t ncategories;
-	const char *text;             /* what the client asks, for the partners */
+	const char *text;             /* what the client asks, for the partners; a
+				       * correction or completion states the changes
+				       * to make (G-P 8.1, 10 characters or more) */
 	const char *const *partners;  /* NULL: every covenant partner */
 	size_t npartners;
 	wn_actor actor;
@@ -600,8 +602,9 @@ typedef struct wn_rights_result {
  * the broker out of reach every partner is "unavailable"; a refusal on the
  * way is returned, the request recorded all the same (ask again). *out:
  * wn_rights_result_free().
- * Errors: WN_EBSN, WN_ECATEGORY, WN_EDENIED (this is not the municipality's
- * node), WN_EUNKNOWN_PARTNER (a named partner is not an active covenant
+ * Errors: WN_EBSN, WN_ECATEGORY, WN_EINVAL (an unknown kind, or a correction
+ * or completion without the changes to make in text), WN_EDENIED (this is
+ * not the municipality's node), WN_EUNKNOWN_PARTNER (a named partner is not an active covenant
  * partner), WN_ELIMIT, WN_ENOTMEMBER (also a named partner outside the case),
  * WN_ENOTINCASE, WN_ETRANSPORT. */
 int wn_rights_request(wn_client *c, const wn_rights_params *p, wn_rights_result **out);
@@ -615,7 +618,8 @@ int wn_rights_request(wn_client *c, const wn_rights_params *p, wn_rights_result 
  * that left the federation stays unanswered. *out: wn_rights_result_free().
  * A refusal on the way (e.g. WN_ENOTMEMBER) is returned; the request stands.
  * Errors: WN_ENOTFOUND (no such request here), WN_EBSN, WN_EINVAL (another
- * person's BSN), WN_ESTATE (no partner left to ask, or no verified
+ * person's BSN; a correction or completion recorded without the changes to
+ * make, which the partners refuse: register it anew), WN_ESTATE (no partner left to ask, or no verified
  * directory yet), WN_ENOTINCASE, WN_ENOTMEMBER, WN_EUNKNOWN_PARTNER,
  * WN_EDENIED, WN_EDB. */
 int wn_rights_ask_again(wn_client *c, const char *request_id, const char *bsn,
@@ -642,6 +646,20 @@ typedef struct wn_rights_list {
 int wn_rights_pending(wn_client *c, wn_rights_list **out);
 /* Frees l and every string it holds; NULL is ignored. */
 void wn_rights_list_free(wn_rights_list *l);
+
+/* One rights request this node registered: what the client asks and whom
+ * it concerns, for the professional who decides and carries it out.
+ * *json_out: {id, kind, text? (the changes the client asks, G-P 8.1),
+ * categories? (a list; absent: every category), requester, requester_role,
+ * received_at, deadline, status, overdue, decided_at?, motivation?,
+ * decided_by_role?, executed_at?, person_held, bsn?}; free(). The BSN is
+ * opened from the node's own records of the person: once none is left
+ * (deleted on the request, or purged) person_held is false and bsn absent.
+ * The list (wn_rights_pending) never names the person; reading one request
+ * is logged with the actor.
+ * Errors: WN_ENOTFOUND (no such rights request registered here), WN_EINVAL
+ * (id is not 32 hex digits), WN_ESCHEMA (no actor named). */
+int wn_rights_show(wn_client *c, const char *id, const wn_actor *actor, char **json_out);
 
 /* Decides a rights request: "done" (granted and carried out at once: a
  * deletion removes the records, a shielding or an objection stops their

@@ -1,7 +1,7 @@
 /*
  * cli_rights.c — `wijknet rights`: route a client's rights request to the
  * partners, list the requests this partner registered (open and overdue
- * first), and decide one.
+ * first), show one (what the client asks, whom it concerns) and decide it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,8 +17,10 @@ int cli_rights_usage(void)
 		"usage: wijknet rights request --bsn BSN\n"
 		"                 --kind correction|completion|deletion|shielding|objection\n"
 		"                 [--case ID] [--categories a,b] [--text TEXT] [--partners a,b] [--json]\n"
+		"                 (--text: the changes to make; a correction or completion needs it)\n"
 		"       wijknet rights again --request ID --bsn BSN  (ask the partners that did not answer)\n"
 		"       wijknet rights list [--json]\n"
+		"       wijknet rights show --request ID [--json]  (what the client asks, the BSN)\n"
 		"       wijknet rights decide --request ID --decision done|granted|executed|refused\n"
 		"                 [--motivation TEXT]\n"
 		"       wijknet rights status [--request ID]  (at the municipality: each partner's state)\n"
@@ -65,6 +67,54 @@ static int rights_list(wn_client *c, int json)
 		printf("%zu request(s)\n", l->count);
 	}
 	wn_rights_list_free(l);
+	return 0;
+}
+
+/* A string member of o, or "-". */
+static const char *show_str(const json_t *o, const char *key)
+{
+	const char *v = json_string_value(json_object_get(o, key));
+	return v != NULL ? v : "-";
+}
+
+/* One request as its professional reads it: its state, whom it concerns,
+ * what the client asks, then the decision so far. */
+static int rights_show_print(const char *text)
+{
+	json_t *r = json_loads(text, 0, NULL), *x;
+	size_t i;
+	char day[DATE_TIME_LEN + 1];
+	if (r == NULL)
+		return cli_error("rights show", WN_EJSON, "the node's answer is not JSON");
+	printf("rights request %s  %s  %s, deadline %s%s\n", show_str(r, "id"),
+	       show_str(r, "kind"), show_str(r, "status"), show_str(r, "deadline"),
+	       json_is_true(json_object_get(r, "overdue")) ? " (OVERDUE)" : "");
+	if (json_string_value(json_object_get(r, "bsn")) != NULL)
+		printf("  %-16s %s\n", "client (BSN)", show_str(r, "bsn"));
+	else
+		printf("  %-16s %s\n", "client (BSN)", "no longer held here: no record of the "
+		       "person is left");
+	printf("  %-16s %s\n", "asks", show_str(r, "text"));
+	printf("  %-16s", "data");
+	if (json_array_size(json_object_get(r, "categories")) == 0)
+		printf(" every category");
+	json_array_foreach(json_object_get(r, "categories"), i, x)
+		printf("%s%s", i ? ", " : " ", json_string_value(x) ? json_string_value(x) : "?");
+	printf("\n  %-16s %s (%s)\n", "from", show_str(r, "requester"),
+	       show_str(r, "requester_role"));
+	date_time_of_ms(json_integer_value(json_object_get(r, "received_at")), day);
+	printf("  %-16s %s\n", "received", day);
+	if (json_integer_value(json_object_get(r, "decided_at")) > 0) {
+		date_time_of_ms(json_integer_value(json_object_get(r, "decided_at")), day);
+		printf("  %-16s %s by %s\n", "decided", day, show_str(r, "decided_by_role"));
+	}
+	if (json_integer_value(json_object_get(r, "executed_at")) > 0) {
+		date_time_of_ms(json_integer_value(json_object_get(r, "executed_at")), day);
+		printf("  %-16s %s\n", "carried out", day);
+	}
+	if (json_string_value(json_object_get(r, "motivation")) != NULL)
+		printf("  %-16s %s\n", "motivation", show_str(r, "motivation"));
+	json_decref(r);
 	return 0;
 }
 
@@ -149,6 +199,14 @@ int cli_rights(wn_client *c, int argc, char **argv)
 	cli_default_actor(&p.actor);
 	if (strcmp(sub, "list") == 0) {
 		status = rights_list(c, json);
+	} else if (strcmp(sub, "show") == 0 && id != NULL) {
+		char *text = NULL;
+		int rc = wn_rights_show(c, id, &p.actor, &text);
+		if (rc != 0)
+			status = cli_fail("rights show", rc, c);
+		else
+			status = json ? puts(text) < 0 : rights_show_print(text);
+		free(text);
 	} else if (strcmp(sub, "decide") == 0 && id != NULL && decision != NULL) {
 		int rc = wn_rights_decide(c, id, decision, motivation, &p.actor);
 		if (rc != 0)

@@ -39,6 +39,7 @@
 
 #define RIGHTS_DEADLINE_DAYS 28 /* four weeks (G-P 8) */
 #define RIGHTS_DEADLINE_MS 5000
+#define RIGHTS_TEXT_MIN 10 /* a correction's or completion's changes, not a placeholder */
 
 static const char *const kinds[] = { "correction", "completion", "deletion", "shielding",
 				     "objection", NULL };
@@ -87,6 +88,15 @@ static int kind_known(const char *k)
 		if (strcmp(kinds[i], k) == 0)
 			return 1;
 	return 0;
+}
+
+/* A correction or completion states the changes to make (G-P 8.1): a
+ * partner cannot carry out a change it is not told. */
+static int rights_text_ok(const char *kind, const char *text)
+{
+	if (kind == NULL || (strcmp(kind, "correction") != 0 && strcmp(kind, "completion") != 0))
+		return 1;
+	return schema_text_given(text, RIGHTS_TEXT_MIN);
 }
 
 /* Categories: each from the vocabulary. */
@@ -271,6 +281,13 @@ int rights_receive(struct node *n, const json_t *query, const struct dir_peer *r
 	    categories_ok(json_object_get(sealed, "categories"), detail, sizeof(detail)) != 0) {
 		snprintf(err, errcap, "sealed body: a valid BSN, a known kind and categories of the "
 			 "vocabulary are needed");
+		rc = WN_ESCHEMA;
+		goto out;
+	}
+	const char *kind = json_string_value(json_object_get(sealed, "kind"));
+	if (!rights_text_ok(kind, json_string_value(json_object_get(sealed, "text")))) {
+		snprintf(err, errcap, "sealed body: a %s states the changes to make in 'text' "
+			 "(G-P 8.1)", kind);
 		rc = WN_ESCHEMA;
 		goto out;
 	}
@@ -704,6 +721,15 @@ static int rights_send_check(const json_t *rq, char *err, size_t errcap)
 			 "objection");
 		return WN_EINVAL;
 	}
+	const char *kind = json_string_value(json_object_get(rq, "kind"));
+	const char *text = json_string_value(json_object_get(rq, "text"));
+	if (!rights_text_ok(kind, text)) {
+		snprintf(err, errcap, "a %s states the changes to make (G-P 8.1): %s", kind,
+			 schema_text_given(text, 1) ? "the --text given is too short (at least 10 "
+						      "characters)"
+						    : "give them with --text");
+		return WN_EINVAL;
+	}
 	if ((rc = categories_ok(json_object_get(rq, "categories"), err, errcap)) != 0)
 		return rc;
 	const char *case_id = json_string_value(json_object_get(rq, "case"));
@@ -894,6 +920,15 @@ static json_t *rights_ask_again(struct node *n, json_t *rq)
 	}
 	if (rc != 0)
 		goto fail;
+	/* recorded before G-P 8.1 was checked: each partner would refuse it */
+	if (!rights_text_ok(json_string_value(json_object_get(a.rq, "kind")),
+			    json_string_value(json_object_get(a.rq, "text")))) {
+		snprintf(err, sizeof(err), "rights request %s is a %s without the changes to make, "
+			 "which partners refuse (G-P 8.1): register it anew with --text", id,
+			 json_string_value(json_object_get(a.rq, "kind")));
+		rc = WN_EINVAL;
+		goto fail;
+	}
 	const char *case_id = json_string_value(json_object_get(a.rq, "case"));
 	if (case_id != NULL && (rc = rights_case_scope(n, case_id, bsn, NULL, &a.members, err,
 						       sizeof(err))) != 0)
@@ -1005,6 +1040,141 @@ static json_t *rights_list(struct node *n)
 		return local_error(rc, NULL);
 	}
 	return json_pack("{s:b,s:{s:o}}", "ok", 1, "result", "requests", list);
+}
+
+struct rights_show {
+	struct node *n;
+	const char *id, *actor, *role;
+	json_t *out;
+	char bsn[16];
+};
+
+/* The person's BSN, opened from a record of theirs this node holds (sealed
+ * at rest there): the request itself keeps only the pseudonym. *held = 0
+ * when none is left (deleted on the request, or purged). */
+static int rights_show_person(db *d, struct rights_show *r, const void *index, int len,
+			      int *held)
+{
+	sqlite3_stmt *st = NULL;
+	*held = 0;
+	if (index == NULL || len != STORE_INDEX_LEN)
+		return 0;
+	int rc = db_prepare(d, "SELECT subject_enc FROM records WHERE subject_index = ? LIMIT 1",
+			    &st);
+	if (rc != 0)
+		return rc;
+	sqlite3_bind_blob(st, 1, index, STORE_INDEX_LEN, SQLITE_TRANSIENT);
+	int s = sqlite3_step(st);
+	if (s == SQLITE_ROW) {
+		rc = store_open_bsn(&r->n->keys, sqlite3_column_blob(st, 0),
+				    (size_t)sqlite3_column_bytes(st, 0), r->bsn);
+		*held = rc == 0;
+	} else if (s != SQLITE_DONE) {
+		rc = WN_EDB;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Reads one request and logs, in the same transaction, who read it: the
+ * answer names the person, so it is shown only once the reading is logged. */
+static int rights_show_run(db *d, void *arg)
+{
+	struct rights_show *r = arg;
+	char today[DATE_LEN + 1];
+	sqlite3_stmt *st = NULL;
+	int held = 0;
+	date_today_plus(0, today);
+	int rc = db_prepare(d, "SELECT kind, categories, text, requester, actor_role, received_at,"
+			       " deadline, status, decided_at, decision_motivation, decided_by_role,"
+			       " executed_at, subject_index, status = 'open' AND deadline < ?2"
+			       " FROM rights_requests WHERE id = ?1", &st);
+	if (rc != 0)
+		return rc;
+	sqlite3_bind_text(st, 1, r->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, today, -1, SQLITE_STATIC);
+	int s = sqlite3_step(st);
+	if (s != SQLITE_ROW) {
+		rc = s == SQLITE_DONE ? WN_ENOTFOUND : WN_EDB;
+		goto out;
+	}
+	r->out = json_pack("{s:s,s:s,s:s,s:s,s:I,s:s,s:s,s:b}", "id", r->id, "kind",
+			   sqlite3_column_text(st, 0), "requester", sqlite3_column_text(st, 3),
+			   "requester_role", sqlite3_column_text(st, 4), "received_at",
+			   (json_int_t)sqlite3_column_int64(st, 5), "deadline",
+			   sqlite3_column_text(st, 6), "status", sqlite3_column_text(st, 7),
+			   "overdue", sqlite3_column_int(st, 13));
+	if (r->out == NULL) {
+		rc = WN_ENOMEM;
+		goto out;
+	}
+	/* categories as a list, as rights.status gives them; none: every one */
+	if (sqlite3_column_type(st, 1) != SQLITE_NULL)
+		json_object_set_new(r->out, "categories",
+				    json_loads((const char *)sqlite3_column_text(st, 1), 0, NULL));
+	static const struct { int col; const char *key; } opt[] = {
+		{ 2, "text" }, { 9, "motivation" }, { 10, "decided_by_role" } };
+	for (size_t i = 0; i < sizeof(opt) / sizeof(opt[0]); i++)
+		if (sqlite3_column_type(st, opt[i].col) != SQLITE_NULL)
+			json_object_set_new(r->out, opt[i].key, json_string((const char *)
+					    sqlite3_column_text(st, opt[i].col)));
+	if (sqlite3_column_type(st, 8) != SQLITE_NULL)
+		json_object_set_new(r->out, "decided_at", json_integer(sqlite3_column_int64(st, 8)));
+	if (sqlite3_column_type(st, 11) != SQLITE_NULL)
+		json_object_set_new(r->out, "executed_at", json_integer(sqlite3_column_int64(st, 11)));
+	if ((rc = rights_show_person(d, r, sqlite3_column_blob(st, 12),
+				     sqlite3_column_bytes(st, 12), &held)) != 0)
+		goto out;
+	json_object_set_new(r->out, "person_held", json_boolean(held));
+	if (held)
+		json_object_set_new(r->out, "bsn", json_string(r->bsn));
+	int64_t lidx = 0;
+	json_t *e = json_pack("{s:s,s:s,s:s,s:b}", "rights_request", r->id, "by", r->actor,
+			      "by_role", r->role, "person", held);
+	rc = e ? ledger_append_locked(r->n->ledger, "rights.read", r->id, e, &lidx) : WN_ENOMEM;
+	json_decref(e);
+out:
+	sqlite3_finalize(st);
+	OPENSSL_cleanse(r->bsn, sizeof(r->bsn));
+	if (rc != 0) {
+		secret_wipe_member(r->out, "bsn");
+		json_decref(r->out);
+		r->out = NULL;
+	}
+	return rc;
+}
+
+/* One request as its deciding professional needs it: what the client asks
+ * (the text) and whom it concerns (the BSN, need-to-know: never in the
+ * list). Reading it is a ledger entry naming the professional. */
+static json_t *rights_show(struct node *n, const json_t *rq)
+{
+	char err[256] = "";
+	const json_t *actor = json_object_get(rq, "actor");
+	struct rights_show r;
+	memset(&r, 0, sizeof(r));
+	r.n = n;
+	r.id = json_string_value(json_object_get(rq, "id"));
+	int rc = local_check_actor(actor, err, sizeof(err));
+	if (rc != 0)
+		return local_error(rc, err);
+	r.actor = json_string_value(json_object_get(actor, "id"));
+	r.role = json_string_value(json_object_get(actor, "role"));
+	if (id_validate(r.id) != 0)
+		return local_error(WN_EINVAL, "field 'id': the rights request, 32 hex digits");
+	if ((rc = db_writer_run(n->writer, rights_show_run, &r)) != 0) {
+		/* read, but its logging not committed: not shown */
+		secret_wipe_member(r.out, "bsn");
+		json_decref(r.out);
+		if (rc == WN_ENOTFOUND)
+			snprintf(err, sizeof(err), "there is no rights request %s registered at this "
+				 "node", r.id);
+		return local_error(rc, err[0] ? err : "the reading cannot be logged; the request "
+				   "is not shown");
+	}
+	log_emit(WN_LOG_INFO, "rights_request_read",
+		 json_pack("{s:s,s:s,s:s}", "id", r.id, "actor", r.actor, "role", r.role));
+	return json_pack("{s:b,s:o}", "ok", 1, "result", r.out);
 }
 
 struct rights_decision {
@@ -1537,6 +1707,8 @@ json_t *local_rights(struct node *n, const char *op, json_t *rq)
 		return rights_ask_again(n, rq);
 	if (strcmp(op, "rights.list") == 0)
 		return rights_list(n);
+	if (strcmp(op, "rights.show") == 0)
+		return rights_show(n, rq);
 	if (strcmp(op, "rights.decide") == 0)
 		return rights_decide(n, rq);
 	if (strcmp(op, "rights.status") == 0)

@@ -59,8 +59,9 @@ struct dir_peer;
 	" (SELECT value FROM json_each(q.categories))))"                                     \
 	" BEGIN UPDATE records SET shielded = 1 WHERE rowid = NEW.rowid; END;"
 
-/* Local API: rights.request (send), rights.list, rights.decide,
- * rights.status (at the municipality). */
+/* Local API: rights.request (send), rights.list, rights.show (one request
+ * with its text and the person's BSN, logged), rights.decide, rights.status
+ * (at the municipality). */
 json_t *local_rights(struct node *n, const char *op, json_t *rq);
 
 /* A rights request that reached this node through the broker: registered

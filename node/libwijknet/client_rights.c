@@ -140,6 +140,15 @@ void wn_rights_list_free(wn_rights_list *l)
 	free(impl);
 }
 
+int wn_rights_show(wn_client *c, const char *id, const wn_actor *actor, char **json_out)
+{
+	if (c == NULL || id == NULL || json_out == NULL)
+		return client_inval(c);
+	*json_out = NULL;
+	return client_op_text(c, json_pack("{s:s,s:s}", "op", "rights.show", "id", id), actor,
+			      json_out);
+}
+
 int wn_rights_decide(wn_client *c, const char *id, const char *decision, const char *motivation,
 		     const wn_actor *actor)
 {

@@ -44,7 +44,7 @@ check_rc "no command is a usage error" 2 "$WN"
 check_rc "an unknown global option is a usage error" 2 "$WN" --bogus health
 
 for cmd in "health" "directory" "lookup" "request" "duty assert" "thirdparty propose" \
-    "rights request" "rights decide" "rights status" "rights answer" "notices list" \
+    "rights request" "rights show" "rights decide" "rights status" "rights answer" "notices list" \
     "notices render" "report access" "report html" "stats" "audit verify" "records import" \
     "case open" "case informed" "consent register" "member join" "policy propose" \
     "admin status" "breaches list"; do

@@ -27,6 +27,7 @@
 #include "fedcheck.h"
 #include "harness.h"
 #include "date.h"
+#include "envelope.h"
 #include "ids.h"
 
 enum { GEMEENTE, RADAR, SEVAGRAM, ALCANDER, XONAR, NNODES };
@@ -39,6 +40,7 @@ static const char *const ids[NNODES] = { "gemeente-heerlen", "radar", "sevagram"
 #define BSN_D "999990020" /* radar: asks for shielding */
 #define BSN_E "999990032" /* records past their retention date */
 #define BSN_F "999990044" /* alcander logged more about them than one page holds */
+#define BSN_G "999990056" /* radar: deleted on request, then no longer named */
 #define MARK "WNTEST-content-5531"
 #define ACTOR_ID "wk-0042-jansen" /* an employee: never in an access report */
 
@@ -963,6 +965,7 @@ static void test_r18_rectify_recorded_before_it_leaves(void **state)
 	memset(&p, 0, sizeof(p));
 	p.bsn = BSN_A;
 	p.kind = "completion";
+	p.text = "Het dossier mist het gesprek van 3 november";
 	p.partners = to;
 	p.npartners = 1;
 	p.actor = ACTOR;
@@ -1138,6 +1141,183 @@ static void test_r18_rectify_objection(void **state)
 	assert_string_equal(jstr(rights_partner(s, "radar"), "status"), "executed");
 	json_decref(s);
 	wn_rights_result_free(r);
+}
+
+/* One rights request read at the partner that decides it (C API), logged. */
+static json_t *rights_shown(struct fed *f, size_t node, const char *id)
+{
+	wn_client *c = client_of(f, node);
+	char *text = NULL;
+	int rc = wn_rights_show(c, id, &PRIVACY, &text);
+	if (rc != 0)
+		print_error("wn_rights_show: %s: %s\n", wn_errname(rc), wn_client_errmsg(c));
+	wn_client_close(c);
+	assert_int_equal(rc, 0);
+	json_t *r = json_loads(text, 0, NULL);
+	free(text);
+	assert_non_null(r);
+	return r;
+}
+
+/* The partner that decides sees what the client asks and, reading one
+ * request (logged), whom it concerns, so a granted correction can be carried
+ * out (G-P 8.3); its list names nobody. A correction or completion without
+ * the changes to make is refused at the municipality and at the partner
+ * (G-P 8.1). */
+static void test_r18_rectify_partner_sees_request(void **state)
+{
+	struct fed *f = *state;
+	static const char *const to[] = { "radar" };
+	static const char change[] = "Het adres is Dorpsstraat 12, niet Dorpsstraat 21";
+	wn_rights_params p;
+	memset(&p, 0, sizeof(p));
+	p.bsn = BSN_A;
+	p.kind = "correction";
+	p.partners = to;
+	p.npartners = 1;
+	p.actor = ACTOR;
+	/* without the changes to make: refused, nothing recorded or sent */
+	long recorded = dbq(f, node_db("gemeente-heerlen"), "SELECT COUNT(*) FROM client_rights");
+	long asked = dbq(f, node_db("radar"), "SELECT COUNT(*) FROM disclosures WHERE"
+			 " type = 'rights'");
+	wn_client *c = client_of(f, GEMEENTE);
+	wn_rights_result *r = NULL;
+	assert_int_equal(wn_rights_request(c, &p, &r), WN_EINVAL);
+	assert_non_null(strstr(wn_client_errmsg(c), "G-P 8.1"));
+	assert_non_null(strstr(wn_client_errmsg(c), "changes to make"));
+	p.text = " \t\xc2\xa0 ";
+	assert_int_equal(wn_rights_request(c, &p, &r), WN_EINVAL);
+	p.text = "fout";
+	assert_int_equal(wn_rights_request(c, &p, &r), WN_EINVAL);
+	assert_non_null(strstr(wn_client_errmsg(c), "too short"));
+	p.kind = "completion";
+	p.text = NULL;
+	assert_int_equal(wn_rights_request(c, &p, &r), WN_EINVAL);
+	assert_non_null(strstr(wn_client_errmsg(c), "G-P 8.1"));
+	assert_int_equal(dbq(f, node_db("gemeente-heerlen"), "SELECT COUNT(*) FROM client_rights"),
+			 recorded);
+	assert_int_equal(cli(f, "gemeente-heerlen", "rights request --bsn " BSN_A " --kind correction"
+			     " --partners radar"), 2);
+	assert_true(cli_err_has(f, "G-P 8.1"));
+	/* with them: registered at radar */
+	p.kind = "correction";
+	p.text = change;
+	assert_int_equal(wn_rights_request(c, &p, &r), 0);
+	wn_client_close(c);
+	assert_string_equal(rights_status(r, "radar"), "registered");
+	assert_int_equal(dbq(f, node_db("radar"), "SELECT COUNT(*) FROM disclosures WHERE"
+			     " type = 'rights'"), asked + 1);
+	char id[WN_ID_LEN + 1];
+	snprintf(id, sizeof(id), "%s", r->request_id);
+	wn_rights_result_free(r);
+	/* radar reads it: the change asked and the person, the reading logged */
+	long reads = dbq(f, node_db("radar"), "SELECT COUNT(*) FROM ledger WHERE"
+			 " type = 'rights.read'");
+	json_t *s = rights_shown(f, RADAR, id);
+	assert_string_equal(jstr(s, "kind"), "correction");
+	assert_string_equal(jstr(s, "text"), change);
+	assert_string_equal(jstr(s, "bsn"), BSN_A);
+	assert_true(json_is_true(json_object_get(s, "person_held")));
+	assert_string_equal(jstr(s, "status"), "open");
+	assert_string_equal(jstr(s, "requester"), "gemeente-heerlen");
+	json_decref(s);
+	assert_int_equal(dbq(f, node_db("radar"), "SELECT COUNT(*) FROM ledger WHERE"
+			     " type = 'rights.read' AND msg_id = '%s' AND entry LIKE"
+			     " '%%\"by\":\"%s\"%%'", id, PRIVACY.id), 1);
+	assert_int_equal(dbq(f, node_db("radar"), "SELECT COUNT(*) FROM ledger WHERE"
+			     " type = 'rights.read' AND entry LIKE '%%%s%%'", BSN_A), 0);
+	assert_int_equal(dbq(f, node_db("radar"), "SELECT COUNT(*) FROM ledger WHERE"
+			     " type = 'rights.read'"), reads + 1);
+	/* a request it does not hold, an id that is none, nobody named */
+	c = client_of(f, RADAR);
+	char *text = NULL;
+	assert_int_equal(wn_rights_show(c, "0123456789abcdef0123456789abcdef", &PRIVACY, &text),
+			 WN_ENOTFOUND);
+	assert_int_equal(wn_rights_show(c, "no-id", &PRIVACY, &text), WN_EINVAL);
+	assert_int_not_equal(wn_rights_show(c, id, NULL, &text), 0);
+	assert_null(text);
+	/* the list names nobody: no BSN in the C API's items or the CLI's list */
+	wn_rights_list *list = NULL;
+	assert_int_equal(wn_rights_pending(c, &list), 0);
+	int found = 0;
+	for (size_t i = 0; i < list->count; i++) {
+		found |= strcmp(list->items[i].id, id) == 0;
+		assert_null(strstr(list->items[i].requester, BSN_A));
+	}
+	assert_true(found);
+	wn_rights_list_free(list);
+	wn_client_close(c);
+	assert_int_equal(cli(f, "radar", "rights list --json"), 0);
+	assert_true(cli_out_has(f, id));
+	assert_false(cli_out_has(f, BSN_A));
+	/* the CLI: one request, its text and the person; --json the same */
+	char args[200];
+	snprintf(args, sizeof(args), "rights show --request %s --actor pv-1 --role "
+		 "privacyfunctionaris", id);
+	assert_int_equal(cli(f, "radar", args), 0);
+	assert_true(cli_out_has(f, "Dorpsstraat 12, niet Dorpsstraat 21"));
+	assert_true(cli_out_has(f, BSN_A));
+	assert_true(cli_out_has(f, "correction"));
+	snprintf(args, sizeof(args), "rights show --request %s --json --actor pv-1 --role "
+		 "privacyfunctionaris", id);
+	assert_int_equal(cli(f, "radar", args), 0);
+	assert_true(cli_out_has(f, "\"bsn\": \"" BSN_A "\""));
+	assert_int_equal(cli(f, "radar", "rights show --request 0123456789abcdef0123456789abcdef"),
+			 1);
+	/* granted, corrected in radar's own system, then recorded executed */
+	assert_int_equal(decide(f, RADAR, id, "granted", NULL), 0);
+	assert_int_equal(decide(f, RADAR, id, "executed", NULL), 0);
+	s = rights_shown(f, RADAR, id);
+	assert_string_equal(jstr(s, "status"), "executed");
+	assert_true(json_integer_value(json_object_get(s, "executed_at")) > 0);
+	json_decref(s);
+	/* a deletion carried out leaves no record to name the person by: the
+	 * request is still shown, without a BSN */
+	assert_int_equal(put(f, RADAR, BSN_G, "zrm.financien", "g-del", NULL), 0);
+	memset(&p, 0, sizeof(p));
+	p.bsn = BSN_G;
+	p.kind = "deletion";
+	p.partners = to;
+	p.npartners = 1;
+	p.actor = ACTOR;
+	c = client_of(f, GEMEENTE);
+	assert_int_equal(wn_rights_request(c, &p, &r), 0);
+	wn_client_close(c);
+	assert_string_equal(rights_status(r, "radar"), "registered");
+	snprintf(id, sizeof(id), "%s", r->request_id);
+	wn_rights_result_free(r);
+	s = rights_shown(f, RADAR, id);
+	assert_string_equal(jstr(s, "bsn"), BSN_G);
+	assert_null(json_object_get(s, "text")); /* a deletion needs none */
+	json_decref(s);
+	assert_int_equal(decide(f, RADAR, id, "done", NULL), 0);
+	s = rights_shown(f, RADAR, id);
+	assert_string_equal(jstr(s, "status"), "done");
+	assert_false(json_is_true(json_object_get(s, "person_held")));
+	assert_null(json_object_get(s, "bsn"));
+	json_decref(s);
+	snprintf(args, sizeof(args), "rights show --request %s", id);
+	assert_int_equal(cli(f, "radar", args), 0);
+	assert_true(cli_out_has(f, "no longer held here"));
+	/* a municipality that skips its node's check: radar refuses a correction
+	 * without the changes to make, registers nothing and records why */
+	json_t *env = NULL;
+	assert_int_equal(envelope_new(&env, "rights.request", "gemeente-heerlen", to, 1), 0);
+	envelope_set_str(env, "purpose", "inzage");
+	json_object_set_new(env, "actor", json_pack("{s:s,s:s}", "id", "raw-1", "role", "tester"));
+	json_object_set_new(env, "body", json_pack("{s:i}", "deadline_ms", 3000));
+	json_t *body = json_pack("{s:s,s:s,s:s}", "bsn", BSN_A, "kind", "correction", "text",
+				 "   ");
+	raw_seal_to(f, env, "radar", body);
+	long held = dbq(f, node_db("radar"), "SELECT COUNT(*) FROM rights_requests");
+	json_t *reply = raw_as(f, "gemeente-heerlen", env);
+	assert_int_equal(dbq(f, node_db("radar"), "SELECT COUNT(*) FROM rights_requests"), held);
+	assert_int_equal(dbq_wait(f, node_db("radar"), 1, 10000, "SELECT COUNT(*) > 0 FROM"
+				  " security_events WHERE peer = 'gemeente-heerlen' AND detail LIKE"
+				  " '%%G-P 8.1%%'"), 1);
+	json_decref(reply);
+	json_decref(body);
+	json_decref(env);
 }
 
 /* ---- r19: retention ----------------------------------------------------- */
@@ -1496,6 +1676,7 @@ int main(void)
 		cmocka_unit_test(test_r18_rectify_overdue_first),
 		cmocka_unit_test(test_r18_rectify_answered_end_to_end),
 		cmocka_unit_test(test_r18_rectify_objection),
+		cmocka_unit_test(test_r18_rectify_partner_sees_request),
 		cmocka_unit_test(test_r19_retention_records_purged_and_logged),
 		cmocka_unit_test(test_r19_retention_cases_purged),
 		cmocka_unit_test(test_r19_retention_duty_records_and_log_pseudonyms),

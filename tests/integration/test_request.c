@@ -1228,6 +1228,7 @@ static void test_r04_requester_keeps_only_what_was_disclosed(void **state)
 		memset(&rp, 0, sizeof(rp));
 		rp.bsn = BSN_A;
 		rp.kind = "correction";
+		rp.text = "De woonsituatie klopt niet";
 		rp.partners = only_radar;
 		rp.npartners = 1;
 		rp.actor = ACTOR;
