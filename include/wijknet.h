@@ -855,6 +855,20 @@ int wn_consent_register(wn_client *c, const char *document_json, const wn_actor 
 int wn_consent_refuse(wn_client *c, const char *document_json, const wn_actor *actor,
 		      char consent_id[WN_ID_LEN + 1]);
 
+/* Records a refusal as wn_consent_refuse() does and says which active
+ * consents, given before it, it limits (Heerlen 8.2): from now on a request
+ * or lookup on such a consent for what the refusal names is refused at this
+ * node; what the refusal does not name stays usable. A refusal names the
+ * purposes, recipients and sources it refuses and its categories (a special
+ * class it names refuses that class; naming neither, every category).
+ * *json_out: {consent, version, status, limits: [{consent, whole}]} (whole:
+ * nothing of that consent is left usable, so revoke it; limits is absent
+ * when the node could not list them); release with free().
+ * Errors: WN_EJSON (document_json is not a JSON object), WN_EBSN, WN_EPURPOSE,
+ * WN_ECATEGORY, WN_ECONSENT, WN_EUNKNOWN_PARTNER, WN_ETRANSPORT. */
+int wn_consent_refuse_json(wn_client *c, const char *document_json, const wn_actor *actor,
+			   char **json_out);
+
 /* Revokes a consent this node registered. Every later request on it is
  * refused at once; disclosures logged before stay as they were. Only this
  * node presents the consent: with the broker out of reach the revocation
@@ -881,6 +895,17 @@ typedef struct wn_consent_list {
  * to one person. *out: wn_consent_list_free().
  * Errors: WN_EBSN. */
 int wn_consents(wn_client *c, const char *bsn, wn_consent_list **out);
+
+/* The consents and refusals this node holds as wn_consents() lists them,
+ * with what each covers and what ties them: a refusal's "limits"
+ * ([{consent, whole}]) names the consents given before it that it limits,
+ * a consent's "limited_by" ([{refusal, on, whole}]) the refusals that
+ * limit it since the date "on". *json_out: {consents: [{id, kind, status,
+ * valid_from, valid_until?, registered_at, revoked_at?, taken_by_role,
+ * purposes, recipients, sources, categories?, special?, limits?,
+ * limited_by?}]}; release with free().
+ * Errors: WN_EBSN. */
+int wn_consents_json(wn_client *c, const char *bsn, char **json_out);
 /* Frees l and every string it holds; NULL is ignored. */
 void wn_consent_list_free(wn_consent_list *l);
 

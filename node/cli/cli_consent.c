@@ -51,39 +51,99 @@ static void print_ms(int64_t ms)
 	printf("%-17s", buf);
 }
 
+/* A member of e as text; def when absent. */
+static const char *str_of(const json_t *e, const char *key, const char *def)
+{
+	const char *v = json_string_value(json_object_get(e, key));
+	return v ? v : def;
+}
+
+/* Under each row, what ties a refusal to the consents it limits (H 8.2). */
+static void print_relations(const json_t *e)
+{
+	size_t i;
+	json_t *x;
+	json_array_foreach(json_object_get(e, "limits"), i, x)
+		printf("  limits consent %s%s\n", str_of(x, "consent", "?"),
+		       json_is_true(json_object_get(x, "whole")) ? " (all it covered)" : " (in part)");
+	json_array_foreach(json_object_get(e, "limited_by"), i, x)
+		printf("  limited by refusal %s of %s%s\n", str_of(x, "refusal", "?"),
+		       str_of(x, "on", "?"),
+		       json_is_true(json_object_get(x, "whole")) ? ": nothing of it is usable"
+								 : ": what it names is not shared");
+}
+
 static int consent_list(wn_client *c, const char *bsn, int json)
 {
-	wn_consent_list *l = NULL;
-	int rc = wn_consents(c, bsn, &l);
+	char *text = NULL;
+	int rc = wn_consents_json(c, bsn, &text);
 	if (rc != 0)
 		return cli_fail("consent list", rc, c);
+	json_t *all = json_loads(text, 0, NULL), *list = json_object_get(all, "consents"), *e;
+	free(text);
+	size_t i;
 	if (json) {
+		static const char *const keep[] = { "id", "kind", "status", "valid_from",
+						    "valid_until", "registered_at", "revoked_at",
+						    "limits", "limited_by", NULL };
 		json_t *arr = json_array();
-		for (size_t i = 0; i < l->count; i++) {
-			wn_consent_info *k = &l->items[i];
-			json_t *e = json_pack("{s:s,s:s,s:s,s:s,s:I}", "id", k->id, "kind", k->kind,
-					      "status", k->status, "valid_from", k->valid_from,
-					      "registered_at", (json_int_t)k->registered_at);
-			if (k->valid_until)
-				json_object_set_new(e, "valid_until", json_string(k->valid_until));
-			if (k->revoked_at)
-				json_object_set_new(e, "revoked_at", json_integer(k->revoked_at));
-			json_array_append_new(arr, e);
+		json_array_foreach(list, i, e) {
+			json_t *o = json_object();
+			for (size_t k = 0; keep[k]; k++)
+				if (json_object_get(e, keep[k]) != NULL)
+					json_object_set(o, keep[k], json_object_get(e, keep[k]));
+			json_array_append_new(arr, o);
 		}
 		cli_print_json(json_pack("{s:o}", "consents", arr));
 	} else {
 		printf("%-32s  %-8s  %-8s  %-10s  %-10s  %s\n", "CONSENT", "KIND", "STATUS", "FROM",
 		       "UNTIL", "REGISTERED (NL time)");
-		for (size_t i = 0; i < l->count; i++) {
-			wn_consent_info *k = &l->items[i];
-			printf("%-32s  %-8s  %-8s  %-10s  %-10s  ", k->id, k->kind, k->status,
-			       k->valid_from, k->valid_until ? k->valid_until : "-");
-			print_ms(k->registered_at);
+		json_array_foreach(list, i, e) {
+			printf("%-32s  %-8s  %-8s  %-10s  %-10s  ", str_of(e, "id", ""),
+			       str_of(e, "kind", ""), str_of(e, "status", ""),
+			       str_of(e, "valid_from", ""), str_of(e, "valid_until", "-"));
+			print_ms((int64_t)json_integer_value(json_object_get(e, "registered_at")));
 			printf("\n");
+			print_relations(e);
 		}
-		printf("%zu consent(s)\n", l->count);
+		printf("%zu consent(s)\n", json_array_size(list));
 	}
-	wn_consent_list_free(l);
+	json_decref(all);
+	return 0;
+}
+
+/* `consent refuse`: the refusal, and the consents it limits from now on. */
+static int consent_refuse(wn_client *c, const char *doc, const wn_actor *actor, int json)
+{
+	char *text = NULL;
+	int rc = wn_consent_refuse_json(c, doc, actor, &text);
+	if (rc != 0)
+		return cli_fail("consent refuse", rc, c);
+	json_t *r = json_loads(text, 0, NULL), *x;
+	free(text);
+	size_t i;
+	if (json) {
+		json_t *o = json_pack("{s:s,s:s}", "consent", str_of(r, "consent", ""), "status",
+				      str_of(r, "status", "refused"));
+		if (json_object_get(r, "limits") != NULL)
+			json_object_set(o, "limits", json_object_get(r, "limits"));
+		cli_print_json(o);
+		json_decref(r);
+		return 0;
+	}
+	printf("refusal %s registered\n", str_of(r, "consent", "?"));
+	json_array_foreach(json_object_get(r, "limits"), i, x) {
+		const char *id = str_of(x, "consent", "?");
+		if (json_is_true(json_object_get(x, "whole")))
+			printf("it withdraws all that consent %s covered: nothing is shared on it from "
+			       "now on; revoke it (wijknet consent revoke --consent %s)\n", id, id);
+		else
+			printf("it limits consent %s from now on: what the refusal names is no longer "
+			       "shared on it, the rest stays usable\n", id);
+	}
+	if (json_object_get(r, "limits") == NULL)
+		printf("the consents it limits could not be listed: see `consent list`\n");
+	json_decref(r);
 	return 0;
 }
 
@@ -128,15 +188,18 @@ int cli_consent(wn_client *c, int argc, char **argv)
 	char *doc = read_small_file(file), cid[WN_ID_LEN + 1];
 	if (doc == NULL)
 		return CLI_USAGE;
-	int rc = refuse ? wn_consent_refuse(c, doc, &actor, cid)
-			: wn_consent_register(c, doc, &actor, cid);
+	if (refuse) {
+		int rc = consent_refuse(c, doc, &actor, json);
+		free(doc);
+		return rc;
+	}
+	int rc = wn_consent_register(c, doc, &actor, cid);
 	free(doc);
 	if (rc != 0)
-		return cli_fail(refuse ? "consent refuse" : "consent register", rc, c);
+		return cli_fail("consent register", rc, c);
 	if (json)
-		cli_print_json(json_pack("{s:s,s:s}", "consent", cid, "status",
-					 refuse ? "refused" : "active"));
+		cli_print_json(json_pack("{s:s,s:s}", "consent", cid, "status", "active"));
 	else
-		printf("%s %s registered\n", refuse ? "refusal" : "consent", cid);
+		printf("consent %s registered\n", cid);
 	return 0;
 }

@@ -182,6 +182,41 @@ static int consent_check_birth_date(struct node *n, const json_t *doc, char *err
 	return rc;
 }
 
+/* The active consents a refusal just registered limits (Heerlen 8.2): the
+ * ones this node holds for the person, given before it, of which it names
+ * something. *limits: [{consent, whole}], json_decref. */
+static int consent_limited_by(struct node *n, const json_t *refusal, json_t **limits)
+{
+	const json_t *doc = json_object_get(refusal, "document");
+	json_t *ids = NULL, *x;
+	size_t i;
+	int rc = consent_ids_of(n, json_string_value(json_object_get(json_object_get(doc, "subject"),
+								     "bsn")),
+				&ids);
+	*limits = json_array();
+	if (rc == 0 && *limits == NULL)
+		rc = WN_ENOMEM;
+	json_array_foreach(ids, i, x) {
+		char status[16];
+		json_t *object = NULL;
+		if (rc != 0 || (rc = consent_read(n, json_string_value(x), status, &object)) != 0)
+			break;
+		int k = strcmp(status, "active") == 0 &&
+				strcmp(json_string_value(json_object_get(object, "kind")), "consent") == 0 &&
+				json_integer_value(json_object_get(object, "registered_at")) <=
+					json_integer_value(json_object_get(refusal, "registered_at"))
+			? consentdoc_limits(doc, json_object_get(object, "document"))
+			: 0;
+		if (k != 0)
+			json_array_append_new(*limits, json_pack("{s:O,s:b}", "consent", x, "whole",
+								 k == 2));
+		secret_wipe_consent(object);
+		json_decref(object);
+	}
+	json_decref(ids);
+	return rc;
+}
+
 static json_t *consent_register(struct node *n, json_t *rq, int refusal)
 {
 	char err[512] = "", today[DATE_LEN + 1], id[33], version[CONSENT_VERSION_LEN + 1];
@@ -283,10 +318,24 @@ static json_t *consent_register(struct node *n, json_t *rq, int refusal)
 			 "marked %s here; it stays unusable from this node", id, status);
 		goto fail;
 	}
-	log_emit(WN_LOG_INFO, refusal ? "consent_refusal_registered" : "consent_registered",
-		 json_pack("{s:s,s:s}", "consent", id, "version", version));
+	/* the consents it limits, from now on: said to the professional who took it */
+	json_t *limits = NULL, *ev = json_pack("{s:s,s:s}", "consent", id, "version", version);
+	if (refusal && consent_limited_by(n, object, &limits) != 0) {
+		log_msg(WN_LOG_ERROR, "consent_refusal_limits", "refusal %s is registered, but the "
+			"consents it limits could not be listed; requests on them are still checked "
+			"against it", id);
+		json_decref(limits);
+		limits = NULL;
+	}
+	if (limits != NULL && ev != NULL)
+		json_object_set_new(ev, "limits", json_integer((json_int_t)json_array_size(limits)));
+	log_emit(WN_LOG_INFO, refusal ? "consent_refusal_registered" : "consent_registered", ev);
 	result = json_pack("{s:b,s:{s:s,s:s,s:s}}", "ok", 1, "result", "consent", id, "version",
 			   version, "status", status);
+	if (limits != NULL && result != NULL)
+		json_object_set_new(json_object_get(result, "result"), "limits", limits);
+	else
+		json_decref(limits);
 	goto out;
 fail:
 	result = local_error(rc, err);
@@ -363,6 +412,110 @@ int consent_load(struct node *n, const char *id, json_t **object, char *err, siz
 		return WN_ECONSENT;
 	}
 	return consent_read(n, id, status, object);
+}
+
+/* The refusals this node holds for a consent's person that were registered
+ * after it (revoked ones aside). *ids: json_decref. */
+static int consent_refusal_ids(struct node *n, const char *id, json_t **ids)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+	*ids = json_array();
+	if (*ids == NULL)
+		return WN_ENOMEM;
+	db_lock(n->db);
+	if ((rc = db_prepare(n->db, "SELECT r.id FROM consents r, consents c WHERE c.id = ?1 AND"
+				    " r.subject_index = c.subject_index AND r.kind = 'refusal' AND"
+				    " r.status IN ('pending', 'refused') AND r.registered_at >"
+				    " c.registered_at ORDER BY r.registered_at LIMIT 1000", &st)) == 0) {
+		sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+		int s;
+		while ((s = sqlite3_step(st)) == SQLITE_ROW)
+			json_array_append_new(*ids, json_string((const char *)sqlite3_column_text(st,
+												  0)));
+		rc = s == SQLITE_DONE ? 0 : WN_EDB;
+	}
+	sqlite3_finalize(st);
+	db_unlock(n->db);
+	return rc;
+}
+
+void consent_refusals_free(json_t *refusals)
+{
+	size_t i;
+	json_t *x;
+	json_array_foreach(refusals, i, x)
+		secret_wipe_consent(x);
+	json_decref(refusals);
+}
+
+int consent_refusals_after(struct node *n, const json_t *object, json_t **refusals)
+{
+	json_t *ids = NULL, *x;
+	size_t i;
+	const char *id = json_string_value(json_object_get(object, "id"));
+	*refusals = NULL;
+	int rc = id != NULL ? consent_refusal_ids(n, id, &ids) : WN_EINVAL;
+	json_t *list = rc == 0 ? json_array() : NULL;
+	if (rc == 0 && list == NULL)
+		rc = WN_ENOMEM;
+	json_array_foreach(ids, i, x) {
+		char status[16];
+		json_t *r = NULL;
+		/* a refusal that cannot be read cannot be ruled out: nothing is shared */
+		if (rc != 0 || (rc = consent_read(n, json_string_value(x), status, &r)) != 0)
+			break;
+		json_array_append_new(list, r);
+	}
+	json_decref(ids);
+	if (rc != 0) {
+		consent_refusals_free(list);
+		return rc;
+	}
+	*refusals = list;
+	return 0;
+}
+
+int consent_check_refusals(const json_t *object, const json_t *refusals,
+			   const struct consent_use *use, char *err, size_t errcap)
+{
+	size_t i;
+	json_t *r;
+	json_array_foreach(refusals, i, r) {
+		const char *category = NULL;
+		char on[DATE_LEN + 1];
+		if (!consentdoc_withdrawn(json_object_get(r, "document"),
+					  json_object_get(object, "document"), use, &category))
+			continue;
+		date_of_ms((int64_t)json_integer_value(json_object_get(r, "registered_at")), on);
+		if (category != NULL)
+			snprintf(err, errcap, "the client refused on %s (refusal %s) what consent %s "
+				 "covered: category '%s' from '%s' to '%s' for '%s' is no longer "
+				 "shared on it (Heerlen 8.2)",
+				 on, json_string_value(json_object_get(r, "id")),
+				 json_string_value(json_object_get(object, "id")), category,
+				 use->source, use->requester, use->purpose);
+		else
+			snprintf(err, errcap, "the client refused on %s (refusal %s) all that consent %s "
+				 "covered from '%s' to '%s' for '%s': it is no longer asked on it "
+				 "(Heerlen 8.2)",
+				 on, json_string_value(json_object_get(r, "id")),
+				 json_string_value(json_object_get(object, "id")), use->source,
+				 use->requester, use->purpose);
+		return WN_ECONSENT;
+	}
+	return 0;
+}
+
+int consent_covers(struct node *n, const json_t *object, const struct consent_use *use,
+		   char *err, size_t errcap)
+{
+	json_t *refusals = NULL;
+	int rc = consentdoc_covers(json_object_get(object, "document"), use, err, errcap);
+	if (rc == 0 && (rc = consent_refusals_after(n, object, &refusals)) == 0)
+		rc = consent_check_refusals(object, refusals, use, err, errcap);
+	consent_refusals_free(refusals);
+	return rc;
 }
 
 int consent_verify_presented(struct node *n, const json_t *query, const json_t *object,
@@ -540,6 +693,49 @@ static json_t *consent_revoke(struct node *n, json_t *rq)
 			 "revoked", "revoked_at", (json_int_t)now);
 }
 
+/* Adds to each entry of list what ties a refusal to the consents given
+ * before it that it limits (Heerlen 8.2): a refusal's "limits" [{consent,
+ * whole}], a consent's "limited_by" [{refusal, on, whole}]. objects: the
+ * decrypted object of each entry, in the same order (null when unread). */
+static void consent_list_relations(json_t *list, const json_t *objects)
+{
+	size_t i, j;
+	json_t *r, *c;
+	json_array_foreach(list, i, r) {
+		const json_t *ro = json_array_get(objects, i);
+		if (strcmp(json_string_value(json_object_get(r, "kind")), "refusal") != 0 ||
+		    strcmp(json_string_value(json_object_get(r, "status")), "revoked") == 0 ||
+		    !json_is_object(ro))
+			continue;
+		json_array_foreach(list, j, c) {
+			const json_t *co = json_array_get(objects, j);
+			if (strcmp(json_string_value(json_object_get(c, "kind")), "consent") != 0 ||
+			    strcmp(json_string_value(json_object_get(c, "status")), "revoked") == 0 ||
+			    !json_is_object(co) ||
+			    json_integer_value(json_object_get(c, "registered_at")) >=
+				    json_integer_value(json_object_get(r, "registered_at")))
+				continue;
+			int k = consentdoc_limits(json_object_get(ro, "document"),
+						  json_object_get(co, "document"));
+			if (k == 0)
+				continue;
+			char on[DATE_LEN + 1];
+			date_of_ms(json_integer_value(json_object_get(r, "registered_at")), on);
+			if (json_object_get(r, "limits") == NULL)
+				json_object_set_new(r, "limits", json_array());
+			if (json_object_get(c, "limited_by") == NULL)
+				json_object_set_new(c, "limited_by", json_array());
+			json_array_append_new(json_object_get(r, "limits"),
+					      json_pack("{s:O,s:b}", "consent", json_object_get(c, "id"),
+							"whole", k == 2));
+			json_array_append_new(json_object_get(c, "limited_by"),
+					      json_pack("{s:O,s:s,s:b}", "refusal",
+							json_object_get(r, "id"), "on", on, "whole",
+							k == 2));
+		}
+	}
+}
+
 static json_t *consent_list(struct node *n, json_t *rq)
 {
 	const char *bsn = json_string_value(json_object_get(rq, "bsn"));
@@ -582,21 +778,24 @@ static json_t *consent_list(struct node *n, json_t *rq)
 	OPENSSL_cleanse(index, sizeof(index));
 	/* what each covers, from the decrypted document (never the person) */
 	size_t i;
-	json_t *e;
+	json_t *e, *objects = json_array();
 	json_array_foreach(list, i, e) {
 		char status[16];
 		json_t *object = NULL;
 		if (consent_read(n, json_string_value(json_object_get(e, "id")), status, &object) != 0)
-			continue;
+			object = json_null();
 		json_t *doc = json_object_get(object, "document");
 		static const char *const keep[] = { "purposes", "recipients", "sources", "categories",
 						    "special", NULL };
 		for (size_t k = 0; keep[k]; k++)
 			if (json_object_get(doc, keep[k]))
 				json_object_set(e, keep[k], json_object_get(doc, keep[k]));
-		secret_wipe_consent(object);
-		json_decref(object);
+		json_array_append_new(objects, object);
 	}
+	consent_list_relations(list, objects);
+	json_array_foreach(objects, i, e)
+		secret_wipe_consent(e);
+	json_decref(objects);
 	if (rc != 0) {
 		json_decref(list);
 		return local_error(rc, NULL);

@@ -33,6 +33,26 @@ json_t *local_consent(struct node *n, const char *op, json_t *rq);
  * here or not active. *object: json_decref(). */
 int consent_load(struct node *n, const char *id, json_t **object, char *err, size_t errcap);
 
+/* The refusals this node registered for a consent's person after the
+ * consent object (Heerlen 8.2: revocable at any time, not retroactively):
+ * their signed objects, oldest first. *refusals: consent_refusals_free(). */
+int consent_refusals_after(struct node *n, const json_t *object, json_t **refusals);
+
+/* Wipes the people named in refusals and frees them; NULL is ignored. */
+void consent_refusals_free(json_t *refusals);
+
+/* 0 when none of refusals withdraws use from the consent object; else
+ * WN_ECONSENT and err names the refusal, its date and what it withdrew. */
+int consent_check_refusals(const json_t *object, const json_t *refusals,
+			   const struct consent_use *use, char *err, size_t errcap);
+
+/* The requester's check of a consent it holds for one use: the document
+ * covers it (consentdoc_covers) and no refusal registered here after it
+ * withdrew it. 0 or WN_ECONSENT with err; another code when the store
+ * cannot be read. */
+int consent_covers(struct node *n, const json_t *object, const struct consent_use *use,
+		   char *err, size_t errcap);
+
 /* The source's check of a consent presented with a query from requester
  * about bsn for categories (NULL for a lookup): the broker attests it
  * active — a data request's header names it and the receipt attests the

@@ -416,6 +416,88 @@ int consentdoc_covers(const json_t *doc, const struct consent_use *use, char *er
 	return consentdoc_in_force(doc, use->today, use->max_days, err, errcap);
 }
 
+/* 1 when the refusal names category code: in its own list, by a special
+ * class it names, or (naming neither) as every category. */
+static int refusal_names_category(const json_t *refusal, const char *code)
+{
+	const json_t *cats = json_object_get(refusal, "categories");
+	const json_t *special = json_object_get(refusal, "special");
+	if (code == NULL)
+		return 0;
+	if (json_array_size(cats) == 0 && json_array_size(special) == 0)
+		return 1;
+	if (array_has(cats, code))
+		return 1;
+	const struct vocab_category *c = vocab_category(code);
+	const char *cls = c ? vocab_special_name(c->special) : NULL;
+	return cls != NULL && array_has(special, cls);
+}
+
+int consentdoc_refuses(const json_t *refusal, const char *purpose, const char *recipient,
+		       const char *source, const char *category)
+{
+	return purpose != NULL && recipient != NULL && source != NULL &&
+	       array_has(json_object_get(refusal, "purposes"), purpose) &&
+	       array_has(json_object_get(refusal, "recipients"), recipient) &&
+	       array_has(json_object_get(refusal, "sources"), source) &&
+	       refusal_names_category(refusal, category);
+}
+
+int consentdoc_withdrawn(const json_t *refusal, const json_t *consent,
+			 const struct consent_use *use, const char **category)
+{
+	const json_t *cats = use->categories ? use->categories
+					     : json_object_get(consent, "categories");
+	size_t i;
+	json_t *x;
+	int all = json_array_size(cats) > 0;
+	*category = NULL;
+	json_array_foreach(cats, i, x) {
+		int refused = consentdoc_refuses(refusal, use->purpose, use->requester, use->source,
+						 json_string_value(x));
+		if (refused && use->categories != NULL) {
+			*category = json_string_value(x);
+			return 1;
+		}
+		all &= refused;
+	}
+	/* a lookup asks whether a source knows the person: withdrawn only when
+	 * nothing the consent covered there is left to ask for */
+	return use->categories == NULL && all;
+}
+
+/* How many items of the consent's list field the refusal's names. */
+static size_t names_of(const json_t *refusal, const json_t *consent, const char *field)
+{
+	size_t i, n = 0;
+	json_t *x;
+	json_array_foreach(json_object_get(consent, field), i, x)
+		n += strcmp(field, "categories") == 0
+			     ? (size_t)refusal_names_category(refusal, json_string_value(x))
+			     : (size_t)array_has(json_object_get(refusal, field),
+						 json_string_value(x));
+	return n;
+}
+
+int consentdoc_limits(const json_t *refusal, const json_t *consent)
+{
+	static const char *const fields[] = { "purposes", "recipients", "sources", "categories" };
+	int whole = 1;
+	const char *a = json_string_value(json_object_get(json_object_get(refusal, "subject"), "bsn"));
+	const char *b = json_string_value(json_object_get(json_object_get(consent, "subject"), "bsn"));
+	if (a == NULL || b == NULL || strcmp(a, b) != 0)
+		return 0;
+	/* what is refused is every combination of what it names: it meets the
+	 * consent when it names something of each of the consent's lists */
+	for (size_t f = 0; f < 4; f++) {
+		size_t n = names_of(refusal, consent, fields[f]);
+		if (n == 0)
+			return 0;
+		whole &= n == json_array_size(json_object_get(consent, fields[f]));
+	}
+	return whole ? 2 : 1;
+}
+
 int consentdoc_in_force(const json_t *doc, const char *today, int max_days, char *err,
 			size_t errcap)
 {

@@ -76,6 +76,25 @@ struct consent_use {
 int consentdoc_covers(const json_t *doc, const struct consent_use *use, char *err,
 		      size_t errcap);
 
+/* 1 when the refusal document (Heerlen 10.3) names the disclosure of
+ * category by source to recipient for purpose: it names the purpose, the
+ * recipient and the source, and the category (in its list, by a special
+ * class it names, or as every category when it names neither). */
+int consentdoc_refuses(const json_t *refusal, const char *purpose, const char *recipient,
+		       const char *source, const char *category);
+
+/* 1 when a refusal given after the consent document consent withdraws use
+ * from it (Heerlen 8.2): a request when it names one of the categories
+ * asked (*category: that one); a lookup (no categories) when it names every
+ * category the consent covered from that source to that recipient for that
+ * purpose. 0 when the use keeps its cover. */
+int consentdoc_withdrawn(const json_t *refusal, const json_t *consent,
+			 const struct consent_use *use, const char **category);
+
+/* What a refusal about the same person withdraws from a consent given
+ * before it: 0 nothing, 1 a part, 2 all the consent covered. */
+int consentdoc_limits(const json_t *refusal, const json_t *consent);
+
 /* Wraps doc in a new object registered by registrar now, signed with key.
  * *object: json_decref(); id and version are written. */
 int consentdoc_make(const json_t *doc, int refusal, const char *registrar, EVP_PKEY *key,

@@ -246,9 +246,36 @@ static int lookup_ground(struct lookup *l, char *err, size_t errcap)
 	return 0;
 }
 
+/* The sources of a consent that a refusal given since withdrew for this
+ * lookup (Heerlen 8.2) into *withdrawn; WN_ECONSENT, err naming the
+ * refusal, when none is left to ask. */
+static int lookup_withdrawn(struct lookup *l, const json_t *object, struct consent_use use,
+			    json_t **withdrawn, char *err, size_t errcap)
+{
+	json_t *refusals = NULL, *x;
+	size_t i;
+	char why[512] = "";
+	int rc = consent_refusals_after(l->n, object, &refusals);
+	*withdrawn = json_array();
+	if (rc == 0 && *withdrawn == NULL)
+		rc = WN_ENOMEM;
+	const json_t *sources = json_object_get(json_object_get(object, "document"), "sources");
+	json_array_foreach(sources, i, x) {
+		use.source = json_string_value(x);
+		if (rc == 0 && consent_check_refusals(object, refusals, &use, why, sizeof(why)) != 0)
+			json_array_append(*withdrawn, x);
+	}
+	if (rc == 0 && json_array_size(*withdrawn) == json_array_size(sources)) {
+		snprintf(err, errcap, "%s", why);
+		rc = WN_ECONSENT;
+	}
+	consent_refusals_free(refusals);
+	return rc;
+}
+
 /* On consent: each person's consent, held here, covering this lookup by this
- * node (the partners it names are checked per partner), with the broker's
- * word that it is active. */
+ * node (the partners it names are checked per partner, less those a refusal
+ * given since withdrew), with the broker's word that it is active. */
 static int lookup_consents(struct lookup *l, char *err, size_t errcap)
 {
 	char today[DATE_LEN + 1];
@@ -259,7 +286,7 @@ static int lookup_consents(struct lookup *l, char *err, size_t errcap)
 		return 0;
 	date_today_plus(0, today);
 	json_array_foreach(l->people, i, x) {
-		json_t *object = NULL, *status = NULL;
+		json_t *object = NULL, *status = NULL, *withdrawn = NULL;
 		int rc = consent_load(l->n, json_string_value(json_object_get(x, "consent")), &object,
 				      err, errcap);
 		if (rc != 0)
@@ -269,21 +296,25 @@ static int lookup_consents(struct lookup *l, char *err, size_t errcap)
 					   l->n->ident->id,
 					   json_string_value(json_array_get(json_object_get(doc, "sources"), 0)),
 					   NULL, today, l->d->max_consent_days };
-		if ((rc = consentdoc_covers(doc, &use, err, errcap)) == 0)
+		if ((rc = consentdoc_covers(doc, &use, err, errcap)) == 0 &&
+		    (rc = lookup_withdrawn(l, object, use, &withdrawn, err, errcap)) == 0)
 			rc = consentproof_get(l->n, json_string_value(json_object_get(object, "id")),
 					      &status, err, errcap);
 		if (rc != 0) {
+			secret_wipe_consent(object);
 			json_decref(object);
+			json_decref(withdrawn);
 			return rc;
 		}
-		json_array_append_new(l->consents, json_pack("{s:o,s:o}", "object", object, "status",
-							      status));
+		json_array_append_new(l->consents, json_pack("{s:o,s:o,s:o}", "object", object, "status",
+							      status, "withdrawn", withdrawn));
 	}
 	return 0;
 }
 
 /* 1 when person i may be asked of partner: a person's consent names the
- * partners it may be disclosed by; a non-consent ground covers all. */
+ * partners it may be disclosed by, less those a later refusal withdrew; a
+ * non-consent ground covers all. */
 static int lookup_covers(const struct lookup *l, size_t i, const char *partner)
 {
 	const json_t *c = json_array_get(l->consents, i);
@@ -291,6 +322,9 @@ static int lookup_covers(const struct lookup *l, size_t i, const char *partner)
 		return 1;
 	size_t k;
 	json_t *x;
+	json_array_foreach(json_object_get(c, "withdrawn"), k, x)
+		if (strcmp(json_string_value(x), partner) == 0)
+			return 0;
 	json_array_foreach(json_object_get(json_object_get(json_object_get(c, "object"), "document"),
 					   "sources"), k, x)
 		if (strcmp(json_string_value(x), partner) == 0)

@@ -303,8 +303,8 @@ static int outbound_check(struct outbound *o)
 		date_today_plus(0, today);
 		struct consent_use use = { o->bsn, o->purpose, o->n->ident->id, o->to, o->cats,
 					   today, o->d->max_consent_days };
-		if ((rc = consentdoc_covers(json_object_get(o->consent_obj, "document"), &use, o->err,
-					    sizeof(o->err))) != 0)
+		/* and no refusal given since withdrew it (Heerlen 8.2) */
+		if ((rc = consent_covers(o->n, o->consent_obj, &use, o->err, sizeof(o->err))) != 0)
 			return rc;
 	}
 	if (o->rid != NULL) {

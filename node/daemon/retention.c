@@ -38,13 +38,16 @@ struct retention_rule {
 };
 
 static const struct retention_rule rules[] = {
-	/* a refusal stands until the client consents after all (H 10.3); a
-	 * consent, the ground of what was shared on it, stays with the dossier
+	/* a refusal stands until the client consents after all (H 10.3), and
+	 * while a consent given before it, which it may limit (H 8.2), is active;
+	 * a consent, the ground of what was shared on it, stays with the dossier
 	 * while a case it opened or served runs (H 8.2) */
 	{ "consent",
 	  "SELECT id FROM consents c WHERE ((kind = 'refusal' AND EXISTS (SELECT 1 FROM consents"
 	  " l WHERE l.subject_index = c.subject_index AND l.kind = 'consent' AND"
-	  " l.registered_at > c.registered_at AND l.registered_at < ?1)) OR"
+	  " l.registered_at > c.registered_at AND l.registered_at < ?1) AND NOT EXISTS (SELECT 1"
+	  " FROM consents e WHERE e.subject_index = c.subject_index AND e.kind = 'consent' AND"
+	  " e.status = 'active' AND e.registered_at < c.registered_at)) OR"
 	  " (kind = 'consent' AND ((revoked_at IS NOT NULL AND revoked_at < ?1) OR"
 	  " (valid_until IS NOT NULL AND valid_until < ?2)))) AND NOT EXISTS (SELECT 1 FROM"
 	  " case_consents b WHERE b.consent_id = c.id AND NOT" CASE_ENDED("b.case_id") ") AND"

@@ -194,7 +194,7 @@ static int tp_propose_basis(struct node *n, json_t *rq, char commit[HOUSEHOLD_CO
 				   source ? source : n->ident->id, json_object_get(rq, "categories"),
 				   today, d ? d->max_consent_days : 0 };
 	directory_release(d);
-	return consentdoc_covers(json_object_get(*consent_obj, "document"), &use, err, errcap);
+	return consent_covers(n, *consent_obj, &use, err, errcap);
 }
 
 /* Seals the person (and, to the source, the consent) to every partner of the

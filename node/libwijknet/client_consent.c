@@ -46,6 +46,19 @@ int wn_consent_refuse(wn_client *c, const char *document_json, const wn_actor *a
 	return consent_submit(c, "consent.refuse", document_json, actor, consent_id);
 }
 
+int wn_consent_refuse_json(wn_client *c, const char *document_json, const wn_actor *actor,
+			   char **json_out)
+{
+	if (c == NULL || document_json == NULL || json_out == NULL)
+		return client_inval(c);
+	*json_out = NULL;
+	json_t *doc = client_parse_object(c, "consent document", document_json);
+	if (doc == NULL)
+		return WN_EJSON;
+	return client_op_text(c, json_pack("{s:s,s:o}", "op", "consent.refuse", "document", doc),
+			      actor, json_out);
+}
+
 int wn_consent_revoke(wn_client *c, const char *consent_id, const wn_actor *actor)
 {
 	if (c == NULL || consent_id == NULL)
@@ -95,6 +108,17 @@ int wn_consents(wn_client *c, const char *bsn, wn_consent_list **out)
 	}
 	*out = &l->pub;
 	return 0;
+}
+
+int wn_consents_json(wn_client *c, const char *bsn, char **json_out)
+{
+	if (c == NULL || json_out == NULL)
+		return client_inval(c);
+	*json_out = NULL;
+	json_t *req = json_pack("{s:s}", "op", "consent.list");
+	if (req != NULL && bsn != NULL)
+		json_object_set_new(req, "bsn", client_json_str(bsn));
+	return client_op_text(c, req, NULL, json_out);
 }
 
 void wn_consent_list_free(wn_consent_list *l)

@@ -655,9 +655,13 @@ static void test_r10_consent_expired_and_refusal(void **state)
 	wn_request_params p = params("radar", BSN_A, cats, 1, "consent");
 	p.consent_id = id;
 	request_fails(f, GEMEENTE, &p, WN_ECONSENT, "valid");
-	/* a refusal is recorded, and is no consent */
+	/* a refusal is recorded, and is no consent (of a source no consent here
+	 * names: a refusal after a consent limits it, see below) */
+	assert_int_equal(consent_file(f, "refusal-exp.json", BSN_A, "1980-04-01",
+				      "\"gemeente-heerlen\"", "\"alcander\"", "\"zrm.financien\"", "",
+				      "{\"name\": \"Test\", \"role\": \"subject\"}"), 0);
 	size_t len;
-	char *doc = slurp(f, "consent-exp.json", &len), rid[WN_ID_LEN + 1];
+	char *doc = slurp(f, "refusal-exp.json", &len), rid[WN_ID_LEN + 1];
 	wn_client *c = client_of(f, GEMEENTE);
 	assert_int_equal(wn_consent_refuse(c, doc, &ACTOR, rid), 0);
 	free(doc);
@@ -677,6 +681,195 @@ static void test_r10_consent_expired_and_refusal(void **state)
 			     "status='refused'", rid), 1);
 	p.consent_id = rid;
 	request_fails(f, GEMEENTE, &p, WN_ECONSENT, "refusal");
+}
+
+/* A refusal written for a person of the household: what it names, as a
+ * consent document's form (Heerlen 10.3); categories "" names none. */
+static int refusal_file(struct fed *f, const char *rel, const char *bsn, const char *birth,
+			const char *purposes, const char *categories)
+{
+	char text[1024], signed_on[DATE_LEN + 1];
+	date_today_plus(-1, signed_on);
+	snprintf(text, sizeof(text),
+		 "{\"subject\": {\"bsn\": \"%s\", \"birth_date\": \"%s\"}, \"purposes\": [%s],"
+		 " \"recipients\": [\"gemeente-heerlen\"], \"sources\": [\"radar\"],"
+		 " \"categories\": [%s], \"signers\": [{\"name\": \"Test\", \"role\": \"subject\"}],"
+		 " \"signed_on\": \"%s\"}", bsn, birth, purposes, categories, signed_on);
+	return write_file(f, rel, text);
+}
+
+/* A lookup on consent about bsn of radar alone; its outcome there, or the error. */
+static int lookup_radar(struct fed *f, const char *bsn, const char *purpose, const char *consent,
+			char *outcome, size_t cap)
+{
+	static const char *const named[] = { "radar" };
+	wn_lookup_params p;
+	memset(&p, 0, sizeof(p));
+	p.bsn = bsn;
+	p.purpose = purpose;
+	p.ground = "consent";
+	p.consent_id = consent;
+	p.partners = named;
+	p.npartners = 1;
+	p.actor = ACTOR;
+	wn_client *c = client_of(f, GEMEENTE);
+	wn_lookup_result *r = NULL;
+	int rc = wn_lookup(c, &p, &r);
+	outcome[0] = '\0';
+	if (rc != 0)
+		snprintf(outcome, cap, "%s", wn_client_errmsg(c));
+	else if (r->count == 1)
+		snprintf(outcome, cap, "%s", r->answers[0].outcome);
+	wn_lookup_result_free(r);
+	wn_client_close(c);
+	return rc;
+}
+
+/* The client may withdraw consent at any time, not retroactively (Heerlen
+ * 8.2): a refusal registered after a consent, naming part of what it
+ * covered, stops sharing that part on it from then on, at the node that
+ * holds it, for requests and lookups alike; the rest stays usable, and
+ * what was disclosed before stays logged. */
+static void test_r10_consent_refusal_after_consent_stops_sharing(void **state)
+{
+	struct fed *f = *state;
+	const char *bsn = bsn_housemate, *birth = "1985-02-03";
+	char cid[WN_ID_LEN + 1], rid[WN_ID_LEN + 1], rid2[WN_ID_LEN + 1], out[512], args[512];
+	assert_int_equal(put(f, RADAR, bsn, "leefgebied.huisvesting", "f-huis"), 0);
+	assert_int_equal(put(f, RADAR, bsn, "leefgebied.inkomen_schulden", "f-schuld"), 0);
+	assert_int_equal(consent_file(f, "consent-f.json", bsn, birth, "\"gemeente-heerlen\"",
+				      "\"radar\"",
+				      "\"leefgebied.huisvesting\", \"leefgebied.inkomen_schulden\"", "",
+				      "{\"name\": \"Test\", \"role\": \"subject\"}"), 0);
+	assert_int_equal(register_consent(f, GEMEENTE, "consent-f.json", cid), 0);
+	const char *const debt[] = { "leefgebied.inkomen_schulden" };
+	const char *const house[] = { "leefgebied.huisvesting" };
+	wn_request_params p = params("radar", bsn, debt, 1, "consent");
+	p.consent_id = cid;
+	wn_request_result *r = request_ok(f, GEMEENTE, &p);
+	expect_outcome(r, "disclosed", NULL);
+	char before_id[WN_ID_LEN + 1];
+	snprintf(before_id, sizeof(before_id), "%s", r->request_id);
+	wn_request_result_free(r);
+	/* the client refuses debts for the plan: registered through the CLI,
+	 * which names the consent it limits */
+	assert_int_equal(refusal_file(f, "refusal-f.json", bsn, birth, "\"plan_van_aanpak\"",
+				      "\"leefgebied.inkomen_schulden\""), 0);
+	assert_int_equal(cli(f, "gemeente-heerlen", "consent refuse refusal-f.json"), 0);
+	assert_int_equal(dbq_text(f, node_db("gemeente-heerlen"), rid, sizeof(rid), "SELECT id FROM"
+				  " consents WHERE kind='refusal' ORDER BY registered_at DESC LIMIT 1"),
+			 0);
+	snprintf(out, sizeof(out), "it limits consent %s from now on", cid);
+	assert_true(cli_out_has(f, out));
+	/* and `consent list` shows the two tied */
+	snprintf(args, sizeof(args), "consent list --bsn %s", bsn);
+	assert_int_equal(cli(f, "gemeente-heerlen", args), 0);
+	snprintf(out, sizeof(out), "limited by refusal %s", rid);
+	assert_true(cli_out_has(f, out));
+	snprintf(out, sizeof(out), "limits consent %s (in part)", cid);
+	assert_true(cli_out_has(f, out));
+	/* the same request is refused at this node, before anything leaves */
+	long sent = fed_db_count(f, node_db("gemeente-heerlen"), "SELECT COUNT(*) FROM sent_log");
+	long audit = fed_db_count(f, "data/broker.db", "SELECT COUNT(*) FROM audit_log");
+	p = params("radar", bsn, debt, 1, "consent");
+	p.consent_id = cid;
+	request_fails(f, GEMEENTE, &p, WN_ECONSENT, rid);
+	request_fails(f, GEMEENTE, &p, WN_ECONSENT, "leefgebied.inkomen_schulden");
+	assert_int_equal(fed_db_count(f, node_db("gemeente-heerlen"), "SELECT COUNT(*) FROM sent_log"),
+			 sent);
+	assert_int_equal(fed_db_count(f, "data/broker.db", "SELECT COUNT(*) FROM audit_log"), audit);
+	/* through the CLI as well, naming the refusal */
+	snprintf(args, sizeof(args), "request --case %s --to radar --bsn %s --categories "
+		 "leefgebied.inkomen_schulden --purpose plan_van_aanpak --ground consent "
+		 "--consent %s", case_main, bsn, cid);
+	assert_int_not_equal(cli(f, "gemeente-heerlen", args), 0);
+	assert_true(cli_err_has(f, rid));
+	/* with another category beside it too */
+	const char *const both[] = { "leefgebied.huisvesting", "leefgebied.inkomen_schulden" };
+	p = params("radar", bsn, both, 2, "consent");
+	p.consent_id = cid;
+	request_fails(f, GEMEENTE, &p, WN_ECONSENT, rid);
+	/* what it does not name stays usable: another category, another purpose */
+	p = params("radar", bsn, house, 1, "consent");
+	p.consent_id = cid;
+	r = request_ok(f, GEMEENTE, &p);
+	expect_outcome(r, "disclosed", NULL);
+	wn_request_result_free(r);
+	p = params("radar", bsn, debt, 1, "consent");
+	p.consent_id = cid;
+	p.purpose = "intake";
+	r = request_ok(f, GEMEENTE, &p);
+	expect_outcome(r, "disclosed", NULL);
+	wn_request_result_free(r);
+	/* a lookup: radar still holds what the consent covers for the plan */
+	assert_int_equal(lookup_radar(f, bsn, "plan_van_aanpak", cid, out, sizeof(out)), 0);
+	assert_string_equal(out, "known");
+	assert_int_equal(lookup_radar(f, bsn, "intake", cid, out, sizeof(out)), 0);
+	assert_string_equal(out, "known");
+	/* the client then refuses all of it for the intake (no categories named) */
+	assert_int_equal(refusal_file(f, "refusal-f2.json", bsn, birth, "\"intake\"", ""), 0);
+	size_t len;
+	char *doc = slurp(f, "refusal-f2.json", &len), *text = NULL;
+	wn_client *c = client_of(f, GEMEENTE);
+	assert_int_equal(wn_consent_refuse_json(c, doc, &ACTOR, &text), 0);
+	free(doc);
+	json_t *res = json_loads(text, 0, NULL);
+	free(text);
+	snprintf(rid2, sizeof(rid2), "%s", json_string_value(json_object_get(res, "consent")));
+	json_t *lim = json_array_get(json_object_get(res, "limits"), 0);
+	assert_int_equal(json_array_size(json_object_get(res, "limits")), 1);
+	assert_string_equal(json_string_value(json_object_get(lim, "consent")), cid);
+	assert_false(json_is_true(json_object_get(lim, "whole")));
+	json_decref(res);
+	/* the list names both refusals on the consent */
+	assert_int_equal(wn_consents_json(c, bsn, &text), 0);
+	res = json_loads(text, 0, NULL);
+	free(text);
+	json_t *e;
+	size_t i;
+	int seen = 0;
+	json_array_foreach(json_object_get(res, "consents"), i, e)
+		if (strcmp(json_string_value(json_object_get(e, "id")), cid) == 0) {
+			seen = 1;
+			assert_int_equal(json_array_size(json_object_get(e, "limited_by")), 2);
+		}
+	assert_true(seen);
+	json_decref(res);
+	wn_client_close(c);
+	/* a lookup for the intake now asks radar nothing: refused here, naming it */
+	long radar_before = disclosures(f, node_db("radar"), "1");
+	assert_int_equal(lookup_radar(f, bsn, "intake", cid, out, sizeof(out)), WN_ECONSENT);
+	assert_non_null(strstr(out, rid2));
+	assert_int_equal(disclosures(f, node_db("radar"), "1"), radar_before);
+	p = params("radar", bsn, house, 1, "consent");
+	p.consent_id = cid;
+	p.purpose = "intake";
+	request_fails(f, GEMEENTE, &p, WN_ECONSENT, rid2);
+	/* for the plan the housing part is left: still asked, still given */
+	assert_int_equal(lookup_radar(f, bsn, "plan_van_aanpak", cid, out, sizeof(out)), 0);
+	assert_string_equal(out, "known");
+	p = params("radar", bsn, house, 1, "consent");
+	p.consent_id = cid;
+	r = request_ok(f, GEMEENTE, &p);
+	expect_outcome(r, "disclosed", NULL);
+	wn_request_result_free(r);
+	/* not retroactive: the disclosure before the refusal stays as it was */
+	assert_int_equal(disclosures(f, node_db("radar"), "request_id='%s' AND outcome='disclosed' "
+				     "AND consent_id='%s'", before_id, cid), 1);
+	assert_int_equal(dbq(f, node_db("gemeente-heerlen"), "SELECT COUNT(*) FROM sent_log WHERE "
+			     "request_id='%s' AND received LIKE '%%leefgebied.inkomen_schulden%%'",
+			     before_id), 1);
+	/* a consent given after the refusals is not limited by them */
+	char later[WN_ID_LEN + 1];
+	assert_int_equal(consent_file(f, "consent-f3.json", bsn, birth, "\"gemeente-heerlen\"",
+				      "\"radar\"", "\"leefgebied.inkomen_schulden\"", "",
+				      "{\"name\": \"Test\", \"role\": \"subject\"}"), 0);
+	assert_int_equal(register_consent(f, GEMEENTE, "consent-f3.json", later), 0);
+	p = params("radar", bsn, debt, 1, "consent");
+	p.consent_id = later;
+	r = request_ok(f, GEMEENTE, &p);
+	expect_outcome(r, "disclosed", NULL);
+	wn_request_result_free(r);
 }
 
 static void test_r11_consent_age_signers(void **state)
@@ -938,8 +1131,9 @@ static void test_r09_notice_refusal_ended_by_later_consent(void **state)
 	const char *const cats[] = { "leefgebied.huisvesting" };
 	char rid[WN_ID_LEN + 1], later[WN_ID_LEN + 1], nid[WN_ID_LEN + 1];
 	size_t len;
+	/* a source no consent here names: a refusal after a consent limits it */
 	assert_int_equal(consent_file(f, "refusal-notice.json", BSN_A, "1980-04-01",
-				      "\"gemeente-heerlen\"", "\"radar\"",
+				      "\"gemeente-heerlen\"", "\"alcander\"",
 				      "\"leefgebied.huisvesting\"", "",
 				      "{\"name\": \"Test\", \"role\": \"subject\"}"), 0);
 	char *doc = slurp(f, "refusal-notice.json", &len);
@@ -1818,6 +2012,7 @@ int main(void)
 		cmocka_unit_test(test_r10_consent_revoked_stops_later_requests_only),
 		cmocka_unit_test(test_r10_consent_revoked_while_broker_down),
 		cmocka_unit_test(test_r10_consent_expired_and_refusal),
+		cmocka_unit_test(test_r10_consent_refusal_after_consent_stops_sharing),
 		cmocka_unit_test(test_r11_consent_age_signers),
 		cmocka_unit_test(test_r12_medical_needs_consent_naming_it),
 		cmocka_unit_test(test_r12_medical_conflict_of_duties_asserted_by_source),

@@ -382,6 +382,58 @@ static void test_r10_consent_covers_one_use(void **state)
 	json_decref(d);
 }
 
+/* A refusal given after a consent withdraws what it names from it (Heerlen
+ * 8.2): every combination of its purposes, recipients, sources and
+ * categories; a special class it names refuses that class; naming neither
+ * categories nor classes, every category. */
+static void test_r10_consent_refusal_withdraws_what_it_names(void **state)
+{
+	(void)state;
+	json_error_t jerr;
+	json_t *c = doc_adult(), *cats = json_pack("[s]", "leefgebied.huisvesting");
+	json_t *r = json_loads("{\"subject\": {\"bsn\": \"111222333\", \"birth_date\": \"1980-04-01\"},"
+			       " \"purposes\": [\"plan_van_aanpak\"], \"recipients\":"
+			       " [\"gemeente-heerlen\"], \"sources\": [\"radar\"],"
+			       " \"categories\": [\"leefgebied.huisvesting\"],"
+			       " \"signed_on\": \"2026-11-10\"}", 0, &jerr);
+	assert_non_null(r);
+	struct consent_use u = { "111222333", "plan_van_aanpak", "gemeente-heerlen", "radar",
+				 cats, TODAY, MAX_DAYS };
+	const char *cat = NULL;
+	assert_int_equal(consentdoc_withdrawn(r, c, &u, &cat), 1);
+	assert_string_equal(cat, "leefgebied.huisvesting");
+	/* what it does not name keeps its cover */
+	json_array_set_new(cats, 0, json_string("leefgebied.psychisch"));
+	assert_int_equal(consentdoc_withdrawn(r, c, &u, &cat), 0);
+	json_array_set_new(cats, 0, json_string("leefgebied.huisvesting"));
+	u.purpose = "intake";
+	assert_int_equal(consentdoc_withdrawn(r, c, &u, &cat), 0);
+	u.purpose = "plan_van_aanpak";
+	u.source = "mondriaan";
+	assert_int_equal(consentdoc_withdrawn(r, c, &u, &cat), 0);
+	u.source = "radar";
+	/* a lookup keeps radar while the psychisch part is left there */
+	u.categories = NULL;
+	assert_int_equal(consentdoc_withdrawn(r, c, &u, &cat), 0);
+	assert_int_equal(consentdoc_limits(r, c), 1);
+	/* naming the special class refuses that class too: nothing left at radar */
+	json_object_set_new(r, "special", json_pack("[s]", "mental_health"));
+	assert_int_equal(consentdoc_withdrawn(r, c, &u, &cat), 1);
+	/* naming no categories at all: every category, all the consent covered */
+	json_object_del(r, "special");
+	json_object_del(r, "categories");
+	json_object_set_new(r, "purposes", json_pack("[ss]", "plan_van_aanpak", "intake"));
+	json_object_set_new(r, "recipients", json_pack("[ss]", "gemeente-heerlen", "alcander"));
+	json_object_set_new(r, "sources", json_pack("[ss]", "radar", "mondriaan"));
+	assert_int_equal(consentdoc_limits(r, c), 2);
+	/* another person's refusal limits nothing */
+	json_object_set_new(json_object_get(r, "subject"), "bsn", json_string("123456782"));
+	assert_int_equal(consentdoc_limits(r, c), 0);
+	json_decref(cats);
+	json_decref(r);
+	json_decref(c);
+}
+
 static void test_r20_integrity_consent_object_signed(void **state)
 {
 	(void)state;
@@ -459,6 +511,7 @@ int main(void)
 		cmocka_unit_test(test_r12_medical_special_must_be_named),
 		cmocka_unit_test(test_r10_consent_refusal_needs_less),
 		cmocka_unit_test(test_r10_consent_covers_one_use),
+		cmocka_unit_test(test_r10_consent_refusal_withdraws_what_it_names),
 		cmocka_unit_test(test_r20_integrity_consent_object_signed),
 		cmocka_unit_test(test_r20_integrity_consent_subject_wiped),
 	};
