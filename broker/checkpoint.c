@@ -622,7 +622,10 @@ static int checkpoint_restored(struct broker *b, const struct broker_request *rq
 		return rc;
 	}
 	char proof_said[160];
-	if (proven > 0)
+	if (proven > 0 && proven >= restored)
+		snprintf(proof_said, sizeof(proof_said), "1..%lld proven unchanged",
+			 (long long)proven);
+	else if (proven > 0)
 		snprintf(proof_said, sizeof(proof_said), "1..%lld proven unchanged, %lld..%lld on "
 			 "the copy's word", (long long)proven, (long long)proven + 1,
 			 (long long)restored);

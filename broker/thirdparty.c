@@ -44,7 +44,7 @@ static const struct schema_field propose_fields[] = {
 	{ "purpose", SCHEMA_STRING, 1, 48 },
 	{ "ground", SCHEMA_STRING, 1, 48 },
 	{ "motivation_hash", SCHEMA_STRING, 0, 64 },
-	{ "notice", SCHEMA_STRING, 0, 1024 }, /* sealed to the source: what its letter names */
+	{ "notice", SCHEMA_STRING, 0, 6144 }, /* sealed to the source: what its letter names */
 	{ "person", SCHEMA_STRING, 1, 64 },
 	{ "consent", SCHEMA_OBJECT, 0, 0 },
 	{ NULL, 0, 0, 0 },

@@ -11,6 +11,10 @@
  * value's last reference goes); nothing when absent or not a string. */
 void secret_wipe_member(const json_t *obj, const char *key);
 
+/* Overwrites every string inside v, at any depth (a parsed document that
+ * held a motivation or other dossier text). */
+void secret_wipe_all(const json_t *v);
+
 /* Overwrites the subject's BSN inside a consent object {document: {subject:
  * {bsn}}}: called when the last user of the object lets go. */
 void secret_wipe_consent(const json_t *object);

@@ -64,12 +64,15 @@ static int casekey_bind_basis_locked(db *d, const char *case_id, const char *bas
 	size_t i;
 	int rc = 0;
 	const char *kind = json_string_value(json_object_get(b, "kind"));
-	if (kind == NULL || strcmp(kind, "consent") != 0)
-		goto out;
+	int consents = kind != NULL && strcmp(kind, "consent") == 0;
 	if ((rc = db_prepare(d, "INSERT OR IGNORE INTO case_consents(case_id, consent_id)"
 			       " VALUES (?, ?)", &st)) != 0)
 		goto out;
-	json_array_foreach(json_object_get(b, "consents"), i, x) {
+	/* '' marks a case whose basis was read: an urgent one is not read again */
+	sqlite3_bind_text(st, 1, case_id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, "", -1, SQLITE_STATIC);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
+	json_array_foreach(consents && rc == 0 ? json_object_get(b, "consents") : NULL, i, x) {
 		sqlite3_reset(st);
 		sqlite3_bind_text(st, 1, case_id, -1, SQLITE_TRANSIENT);
 		sqlite3_bind_text(st, 2, json_string_value(x), -1, SQLITE_TRANSIENT);
@@ -78,8 +81,34 @@ static int casekey_bind_basis_locked(db *d, const char *case_id, const char *bas
 	}
 out:
 	sqlite3_finalize(st);
+	secret_wipe_all(b); /* an urgent basis holds its motivation */
 	json_decref(b);
 	return rc;
+}
+
+struct casekey_binding {
+	const char *case_id, *consent_id;
+};
+
+static int casekey_bind_run(db *d, void *arg)
+{
+	const struct casekey_binding *b = arg;
+	sqlite3_stmt *st = NULL;
+	int rc = db_prepare(d, "INSERT OR IGNORE INTO case_consents(case_id, consent_id)"
+			       " VALUES (?, ?)", &st);
+	if (rc != 0)
+		return rc;
+	sqlite3_bind_text(st, 1, b->case_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, b->consent_id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int casekey_bind_consent(struct node *n, const char *case_id, const char *consent_id)
+{
+	struct casekey_binding b = { case_id, consent_id };
+	return db_writer_run(n->writer, casekey_bind_run, &b);
 }
 
 int casekey_bind_consents_locked(struct node *n, db *d, const char *case_id)

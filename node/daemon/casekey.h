@@ -46,6 +46,9 @@ int casekey_store(struct node *n, const char *case_id, const uint8_t key[HOUSEHO
  * bound yet (case_id NULL) or one. d locked (a writer function). */
 int casekey_bind_consents_locked(struct node *n, db *d, const char *case_id);
 
+/* Binds one consent to a case it serves (a person added on it). */
+int casekey_bind_consent(struct node *n, const char *case_id, const char *consent_id);
+
 #define CASEKEY_CONSENTS_SCHEMA                                                         \
 	"CREATE TABLE case_consents (case_id TEXT NOT NULL, consent_id TEXT NOT NULL,"   \
 	" PRIMARY KEY (case_id, consent_id));"

@@ -451,6 +451,10 @@ static json_t *case_person(struct node *n, const char *op, json_t *rq, const cha
 	if (rc == 0)
 		rc = household_commit(key, bsn, commit);
 	OPENSSL_cleanse(key, sizeof(key));
+	/* bound before it serves: retention keeps it while the case runs (a
+	 * binding left by an add the broker refused only keeps it longer) */
+	if (rc == 0 && add && consent != NULL)
+		rc = casekey_bind_consent(n, case_id, consent);
 	if (rc == 0)
 		rc = envelope_new1(&env, op, n->ident->id, n->broker_id);
 	if (rc != 0) {

@@ -297,9 +297,9 @@ static int disclose_assertion(db *d, struct disclose_ctx *c, int take, int *foun
 static int disclose_notify(db *d, struct disclose_ctx *c, const char *kind, const char *cats)
 {
 	const json_t *q = c->query, *actor = json_object_get(q, "actor");
-	/* a third party's request carries no motivation: the proposer sealed
-	 * what the letter names of it to this source with the proposal */
-	const json_t *m = c->motivation != NULL ? c->motivation : c->tp_notice;
+	/* a third party's request rests on the approval, not on a motivation of
+	 * its own: the proposer sealed what the letter names to this source */
+	const json_t *m = e_approval(c) != NULL ? c->tp_notice : c->motivation;
 	struct notice_draft nd = {
 		.kind = kind,
 		.bsn = c->bsn,

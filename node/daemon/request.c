@@ -125,6 +125,11 @@ static int request_check_input(struct node *n, json_t *rq, char *err, size_t err
 			}
 	}
 	/* a third party relies on the proposal's motivation, kept by its proposer */
+	if (json_object_get(rq, "approval") != NULL && json_object_get(rq, "motivation") != NULL) {
+		snprintf(err, errcap, "a request on a third-party approval carries no motivation: "
+			 "it rests on the approval, and the proposer's motivation");
+		return WN_EINVAL;
+	}
 	if (json_object_get(rq, "approval") == NULL &&
 	    (rc = ground_check_motivation(ground, json_object_get(rq, "motivation"), err,
 					  errcap)) != 0)

@@ -252,6 +252,9 @@ static int tp_seal_notice(struct node *n, json_t *body, const json_t *rq, const 
 	} else if ((rc = tpnotice_seal(p->seal_pk, source, json_string_value(json_object_get(
 					       rq, "case")), commit, facts, &b64)) == 0) {
 		json_object_set_new(body, "notice", json_string(b64));
+	} else {
+		snprintf(err, errcap, "the motivation's interest and legal reference cannot be "
+			 "sealed to the source '%s': %s", source, wn_strerror(rc));
 	}
 	directory_release(d);
 out:
@@ -290,7 +293,9 @@ static int tp_propose_envelope(struct node *n, json_t *rq, const char *commit,
 						      version));
 	}
 	json_object_set_new(env, "body", body);
-	if (rc == 0 && hash != NULL)
+	/* on consent the letter names the consent, not a motivation */
+	if (rc == 0 && hash != NULL &&
+	    !ground_is_consent(json_string_value(json_object_get(rq, "ground"))))
 		rc = tp_seal_notice(n, body, rq, commit, err, errcap);
 	if (rc == 0)
 		rc = tp_seal_members(n, env, case_id, source ? source : n->ident->id,
@@ -415,7 +420,8 @@ static int tp_check_consent(struct node *n, const json_t *t, const json_t *objec
 	struct consent_use use = { bsn, json_string_value(json_object_get(t, "purpose")),
 				   json_string_value(json_object_get(t, "party")), n->ident->id,
 				   json_object_get(t, "categories"), today, max_days };
-	return consentdoc_covers(json_object_get(object, "document"), &use, err, errcap);
+	/* with a refusal this node holds that came after it (Heerlen 8.2) */
+	return consent_covers(n, object, &use, err, errcap);
 }
 
 /* A source that answers even lookups only on consent (mental-health,

@@ -17,7 +17,9 @@
 #include "tpnotice.h"
 
 static const char TPNOTICE_INFO[] = "wijknet-thirdparty-notice-v1";
-#define TPNOTICE_PAD 640 /* both facts at their longest fit: every seal one size */
+/* both facts at their longest fit, each character escaped as \uXXXX in the
+ * canonical form: every seal one size */
+#define TPNOTICE_PAD (6 * (32 + 500) + 64)
 #define TPNOTICE_AAD_MAX 256
 
 static const struct schema_field tpnotice_fields[] = {

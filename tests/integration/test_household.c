@@ -811,6 +811,30 @@ static void test_r08_third_party_on_consent_source_proposes(void **state)
 	assert_int_equal(request_rc(f, WELLER, &p, &r, NULL), 0);
 	expect_outcome(r, "disclosed", NULL);
 	wn_request_result_free(r);
+	/* approved again; then the client refuses the third party at the source,
+	 * which holds the consent: the approval no longer discloses (H 8.2) */
+	assert_int_equal(tp_propose_by(f, RADAR, mother, "consent", consent, id), 0);
+	c = client_of(f, WELLER);
+	assert_int_equal(wn_thirdparty_declare(c, id, "A. de Vries", "Weller Wonen", "Heerlen",
+					       "2026-11-20", &ACTOR), 0);
+	wn_client_close(c);
+	for (size_t i = 0; i < 2; i++) {
+		c = client_of(f, others[i]);
+		assert_int_equal(wn_thirdparty_decide(c, id, 1, &ACTOR), 0);
+		wn_client_close(c);
+	}
+	char rid[WN_ID_LEN + 1], refusal[600];
+	snprintf(refusal, sizeof(refusal), "{\"subject\": {\"bsn\": \"%s\", \"birth_date\": "
+		 "\"1985-02-03\"}, \"purposes\": [\"plan_van_aanpak\"], \"recipients\": "
+		 "[\"weller\"], \"sources\": [\"radar\"], \"signers\": [%s], \"signed_on\": "
+		 "\"2026-11-30\"}", mother, SELF);
+	c = client_of(f, RADAR);
+	assert_int_equal(wn_consent_refuse(c, refusal, &ACTOR, rid), 0);
+	wn_client_close(c);
+	p = tp_params(id, mother, "consent");
+	assert_int_equal(request_rc(f, WELLER, &p, &r, NULL), 0);
+	expect_outcome(r, "refused", "approval_invalid");
+	wn_request_result_free(r);
 }
 
 /* ---- r10, r11: a consent per member, fit for the age on every use ------ */

@@ -1831,6 +1831,11 @@ static void test_r08_third_party_approved_by_all_once(void **state)
 			 1);
 	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM third_party WHERE id='%s' "
 			     "AND status='approved'", id), 1);
+	/* the third party's request rests on the approval: a motivation of its
+	 * own, which could put other words in the client's letter, is refused */
+	wn_request_params own = tp_params(id, cats, 1);
+	own.motivation_json = "{\"interest\":\"serious_nuisance\",\"legal_reference\":\"Wet X\"}";
+	request_fails(f, WELLER, &own, WN_EINVAL, "carries no motivation");
 	/* used properly */
 	r = request_ok(f, WELLER, &p);
 	expect_outcome(r, "disclosed", NULL);

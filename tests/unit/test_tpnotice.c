@@ -87,6 +87,27 @@ static void test_r08_notice_facts_sealed_to_source_case_person(void **state)
 	free(b);
 }
 
+/* A legal reference at the longest the motivation takes, in characters the
+ * canonical form escapes, still seals: one size fits every one. */
+static void test_r09_notice_facts_longest_reference_seals(void **state)
+{
+	(void)state;
+	char ref[501], json[700], err[256];
+	for (size_t i = 0; i < 500; i += 2)
+		memcpy(ref + i, "\xc3\xab", 2); /* e-umlaut, two bytes, six when escaped */
+	ref[500] = '\0';
+	snprintf(json, sizeof(json), "{\"interest\":\"serious_harm\",\"legal_reference\":\"%s\"}",
+		 ref);
+	char *b64 = sealed(json), *a = sealed("{\"interest\":\"urgent_health\"}");
+	json_t *f = NULL;
+	assert_int_equal(strlen(b64), strlen(a));
+	assert_int_equal(tpnotice_open(sk, b64, "radar", CASE, PERSON, &f, err, sizeof(err)), 0);
+	assert_string_equal(json_string_value(json_object_get(f, "legal_reference")), ref);
+	json_decref(f);
+	free(b64);
+	free(a);
+}
+
 static void test_r08_notice_facts_form_checked(void **state)
 {
 	(void)state;
@@ -110,6 +131,7 @@ int main(void)
 		cmocka_unit_test(test_r08_notice_facts_only_interest_and_reference),
 		cmocka_unit_test(test_r08_notice_facts_sealed_to_source_case_person),
 		cmocka_unit_test(test_r08_notice_facts_form_checked),
+		cmocka_unit_test(test_r09_notice_facts_longest_reference_seals),
 	};
 	return cmocka_run_group_tests(tests, keys, NULL);
 }
