@@ -628,7 +628,8 @@ int wn_rights_ask_again(wn_client *c, const char *request_id, const char *bsn,
 void wn_rights_result_free(wn_rights_result *r);
 
 typedef struct wn_rights_item {
-	const char *id, *kind, *requester, *deadline, *status; /* status: open, done, refused */
+	/* status: open, granted, executed, done or refused */
+	const char *id, *kind, *requester, *deadline, *status;
 	const char *categories;  /* JSON array text, or NULL: every category */
 	const char *motivation;  /* of a refusal, or NULL */
 	int64_t received_at, decided_at;

@@ -122,6 +122,15 @@ static int consent_tell_broker(struct node *n, const char *type, const json_t *a
 /* consent.register and consent.refuse */
 static int consent_read(struct node *n, const char *id, char status[16], json_t **object);
 
+/* The first column of every row st yields, as strings, into ids. */
+static int consent_ids_collect(sqlite3_stmt *st, json_t *ids)
+{
+	int s;
+	while ((s = sqlite3_step(st)) == SQLITE_ROW)
+		json_array_append_new(ids, json_string((const char *)sqlite3_column_text(st, 0)));
+	return s == SQLITE_DONE ? 0 : WN_EDB;
+}
+
 /* The ids of the documents this node holds for a person that were not
  * revoked, newest first. *ids: json_decref. */
 static int consent_ids_of(struct node *n, const char *bsn, json_t **ids)
@@ -136,11 +145,7 @@ static int consent_ids_of(struct node *n, const char *bsn, json_t **ids)
 	if ((rc = db_prepare(n->db, "SELECT id FROM consents WHERE subject_index = ? AND status"
 				    " != 'revoked' ORDER BY registered_at DESC LIMIT 1000", &st)) == 0) {
 		sqlite3_bind_blob(st, 1, index, STORE_INDEX_LEN, SQLITE_TRANSIENT);
-		int s;
-		while ((s = sqlite3_step(st)) == SQLITE_ROW)
-			json_array_append_new(*ids, json_string((const char *)sqlite3_column_text(st,
-												  0)));
-		rc = s == SQLITE_DONE ? 0 : WN_EDB;
+		rc = consent_ids_collect(st, *ids);
 	}
 	sqlite3_finalize(st);
 	db_unlock(n->db);
@@ -429,11 +434,7 @@ static int consent_refusal_ids(struct node *n, const char *id, json_t **ids)
 				    " r.status IN ('pending', 'refused') AND r.registered_at >"
 				    " c.registered_at ORDER BY r.registered_at LIMIT 1000", &st)) == 0) {
 		sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
-		int s;
-		while ((s = sqlite3_step(st)) == SQLITE_ROW)
-			json_array_append_new(*ids, json_string((const char *)sqlite3_column_text(st,
-												  0)));
-		rc = s == SQLITE_DONE ? 0 : WN_EDB;
+		rc = consent_ids_collect(st, *ids);
 	}
 	sqlite3_finalize(st);
 	db_unlock(n->db);
