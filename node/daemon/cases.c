@@ -160,8 +160,13 @@ static int case_basis_consent(struct node *n, const char *id, const json_t *bsns
 	char today[DATE_LEN + 1], version[CONSENT_VERSION_LEN + 1];
 	json_t *object = NULL;
 	int rc = consent_load(n, id, &object, err, errcap);
-	if (rc != 0)
+	if (rc == 0)
+		rc = consent_check_emptied(n, object, err, errcap);
+	if (rc != 0) {
+		secret_wipe_consent(object);
+		json_decref(object);
 		return rc;
+	}
 	const json_t *doc = json_object_get(object, "document");
 	long k = case_member_of(bsns, json_string_value(json_object_get(
 					      json_object_get(doc, "subject"), "bsn")));

@@ -508,6 +508,49 @@ int consent_check_refusals(const json_t *object, const json_t *refusals,
 	return 0;
 }
 
+void consent_scope_into(struct node *n, json_t *rows)
+{
+	static const char *const keys[] = { "purposes", "recipients", "sources", "categories",
+					    "special" };
+	size_t i;
+	json_t *row;
+	json_array_foreach(rows, i, row) {
+		char status[16];
+		json_t *object = NULL;
+		if (consent_read(n, json_string_value(json_object_get(row, "id")), status,
+				 &object) != 0)
+			continue;
+		const json_t *doc = json_object_get(object, "document");
+		for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+			if (json_is_array(json_object_get(doc, keys[k])))
+				json_object_set(row, keys[k], json_object_get(doc, keys[k]));
+		secret_wipe_consent(object);
+		json_decref(object);
+	}
+}
+
+int consent_check_emptied(struct node *n, const json_t *object, char *err, size_t errcap)
+{
+	json_t *refusals = NULL, *r;
+	size_t i;
+	int rc = consent_refusals_after(n, object, &refusals);
+	json_array_foreach(rc == 0 ? refusals : NULL, i, r) {
+		if (consentdoc_limits(json_object_get(r, "document"),
+				      json_object_get(object, "document")) != 2)
+			continue;
+		char on[DATE_LEN + 1];
+		date_of_ms((int64_t)json_integer_value(json_object_get(r, "registered_at")), on);
+		snprintf(err, errcap, "the client refused on %s (refusal %s) all that consent %s "
+			 "covered (Heerlen 8.2): nothing rests on it any more",
+			 on, json_string_value(json_object_get(r, "id")),
+			 json_string_value(json_object_get(object, "id")));
+		rc = WN_ECONSENT;
+		break;
+	}
+	consent_refusals_free(refusals);
+	return rc;
+}
+
 int consent_covers(struct node *n, const json_t *object, const struct consent_use *use,
 		   char *err, size_t errcap)
 {

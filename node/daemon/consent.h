@@ -46,6 +46,17 @@ void consent_refusals_free(json_t *refusals);
 int consent_check_refusals(const json_t *object, const json_t *refusals,
 			   const struct consent_use *use, char *err, size_t errcap);
 
+/* Adds to each consent row of rows ({id, ...}) what its document covers —
+ * purposes, recipients, sources, categories, special — for the client's
+ * access report (G-P 7.2); a row whose document cannot be read stays as it
+ * is. The person's own data stays out. */
+void consent_scope_into(struct node *n, json_t *rows);
+
+/* 0 unless a refusal registered here after the consent object withdrew all
+ * it covered (a case opened or a person added on it would rest on
+ * nothing): then WN_ECONSENT with err naming the refusal. */
+int consent_check_emptied(struct node *n, const json_t *object, char *err, size_t errcap);
+
 /* The requester's check of a consent it holds for one use: the document
  * covers it (consentdoc_covers) and no refusal registered here after it
  * withdrew it. 0 or WN_ECONSENT with err; another code when the store

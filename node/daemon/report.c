@@ -18,6 +18,7 @@
 
 #include "wijknet.h"
 #include "bsn.h"
+#include "consent.h"
 #include "context.h"
 #include "disclog.h"
 #include "encoding.h"
@@ -267,6 +268,7 @@ int report_answer(struct node *n, const json_t *query, const struct dir_peer *re
 						       : "the report cannot be logged; no answer");
 		goto out;
 	}
+	consent_scope_into(n, json_object_get(c.body, "consents"));
 	if ((rc = envelope_new1(&a, "report.answer", n->ident->id, requester->id)) != 0)
 		goto out;
 	envelope_set_str(a, "re", envelope_str(query, "id"));
@@ -405,6 +407,7 @@ json_t *local_report(struct node *n, json_t *rq)
 		snprintf(err, sizeof(err), "this partner's own part cannot be read or logged");
 		goto fail;
 	}
+	consent_scope_into(n, json_object_get(own.body, "consents"));
 	struct dir_peer *self = directory_find(d, n->ident->id);
 	rc = report_add(report, n->ident->id, self ? self->name : n->ident->id, own.body);
 	json_decref(own.body);

@@ -414,6 +414,31 @@ static const struct label consent_status[] = {
 };
 
 /* The consents and refusals each organisation holds (Heerlen 10). */
+/* What a consent or refusal covers, as its document says (G-P 7.2): for
+ * which purposes, from and to whom, which data. */
+static void put_consent_scope(FILE *f, const json_t *report, const json_t *x)
+{
+	size_t i;
+	json_t *v;
+	fputs("voor ", f);
+	json_array_foreach(json_object_get(x, "purposes"), i, v) {
+		fputs(i > 0 ? ", " : "", f);
+		html_escaped(f, html_label(html_purposes, json_string_value(v)));
+	}
+	static const char *const whom[][2] = { { "sources", "; van " }, { "recipients", "; aan " } };
+	for (size_t k = 0; k < 2; k++) {
+		fputs(whom[k][1], f);
+		json_array_foreach(json_object_get(x, whom[k][0]), i, v) {
+			fputs(i > 0 ? ", " : "", f);
+			put_partner(f, report, json_string_value(v));
+		}
+	}
+	if (json_array_size(json_object_get(x, "categories")) > 0) {
+		fputs("; gegevens: ", f);
+		html_categories(f, json_object_get(x, "categories"));
+	}
+}
+
 static void put_consents(FILE *f, const json_t *r)
 {
 	json_t *org, *x;
@@ -443,6 +468,12 @@ static void put_consents(FILE *f, const json_t *r)
 				html_date(f, json_object_get(x, "revoked_at"));
 			}
 			fputs("</td></tr>\n", f);
+			/* what it covers, on a row of its own under it */
+			if (json_is_array(json_object_get(x, "purposes"))) {
+				fputs("<tr><td></td><td colspan=\"4\">", f);
+				put_consent_scope(f, r, x);
+				fputs("</td></tr>\n", f);
+			}
 		}
 	}
 	if (any)

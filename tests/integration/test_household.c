@@ -372,6 +372,25 @@ static void test_r07_recipients_case_preconditions(void **state)
 	p.consents = serving;
 	assert_int_equal(wn_case_open(c, &p, id), WN_ECONSENT);
 	assert_non_null(strstr(wn_client_errmsg(c), "given for another case"));
+	/* a consent the client refused all of since rests nothing (Heerlen 8.2) */
+	char alone[10], cid[WN_ID_LEN + 1], rid[WN_ID_LEN + 1], refusal[600];
+	bsn_at(10000801, alone);
+	char *doc = consent_doc(alone, "1980-01-01", SELF, NULL, 200, NULL);
+	assert_int_equal(consent_register(f, doc, cid), 0);
+	free(doc);
+	snprintf(refusal, sizeof(refusal), "{\"subject\": {\"bsn\": \"%s\", \"birth_date\": "
+		 "\"1980-01-01\"}, \"purposes\": [\"plan_van_aanpak\", \"intake\"], "
+		 "\"recipients\": [\"gemeente-heerlen\"], \"sources\": [\"radar\", \"alcander\"],"
+		 " \"signers\": [%s], \"signed_on\": \"2026-11-30\"}", alone, SELF);
+	assert_int_equal(wn_consent_refuse(c, refusal, &ACTOR, rid), 0);
+	const char *lone[] = { alone }, *emptied[] = { cid };
+	wn_case_params q = p;
+	q.people = lone;
+	q.npeople = 1;
+	q.consents = emptied;
+	q.nconsents = 1;
+	assert_int_equal(wn_case_open(c, &q, id), WN_ECONSENT);
+	assert_non_null(strstr(wn_client_errmsg(c), "nothing rests on it"));
 	/* an urgent interest without its explanation */
 	p.consents = NULL;
 	p.nconsents = 0;

@@ -75,7 +75,9 @@ static void test_r17_access_report_consents_are_data(void **state)
 			   "\"Gemeente Heerlen\",\"known\":true,\"records\":[],\"rights\":[],"
 			   "\"removals\":[],\"consents\":[{\"id\":\"x\",\"kind\":\"consent\","
 			   "\"status\":\"revoked\",\"valid_until\":\"2027-01-31\",\"revoked_at\":"
-			   "1796000000000}],"
+			   "1796000000000,\"purposes\":[\"plan_van_aanpak\"],\"sources\":[\"radar\"],"
+			   "\"recipients\":[\"gemeente-heerlen\"],\"categories\":"
+			   "[\"leefgebied.huisvesting\"]}],"
 			   "\"notices\":[]},{\"partner\":\"radar\",\"name\":\"Radar\",\"known\":"
 			   "false,\"records\":[],\"rights\":[],\"removals\":[],\"consents\":[],"
 			   "\"notices\":[]}],\"disclosures\":[]}";
@@ -83,6 +85,9 @@ static void test_r17_access_report_consents_are_data(void **state)
 	assert_non_null(strstr(html, "geen gegevens uit een dossier"));
 	assert_non_null(strstr(html, "geen gegevens over u vastgelegd")); /* Radar's */
 	assert_non_null(strstr(html, "31-01-2027; ingetrokken op "));
+	/* what it covered (G-P 7.2) */
+	assert_non_null(strstr(html, "voor opstellen van het plan van aanpak"));
+	assert_non_null(strstr(html, "; van radar; aan gemeente-heerlen; gegevens: huisvesting"));
 	free(html);
 }
 
