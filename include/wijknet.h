@@ -204,6 +204,22 @@ int wn_record_delete(wn_client *c, const char *bsn, const char *category);
  * policy is not known yet: consents, notices and rights requests wait). */
 int wn_records_purge(wn_client *c, long *purged);
 
+/* What one purge removed, by kind. */
+typedef struct wn_purge_counts {
+	long records;    /* records past their retention date */
+	long consents;   /* consents and refusals no running case needs */
+	long notices;    /* client notices, their notifications and outbox messages */
+	long rights;     /* rights requests, the partners' and the client's own */
+	long other;      /* duty assertions, third-party decisions, case-informed records */
+	long pseudonyms; /* log rows and ledger entries that lost the person's pseudonym */
+} wn_purge_counts;
+
+/* As wn_records_purge, telling every kind removed: *out is filled on
+ * success; with WN_ESTATE only out->records is set (the other kinds wait
+ * for the federation's retention policy); zeroed on other errors.
+ * Errors: WN_ESTATE (as wn_records_purge), WN_EINVAL (out is NULL). */
+int wn_records_purge_counts(wn_client *c, wn_purge_counts *out);
+
 /* Import of many records, all or nothing: records are validated and staged
  * in chunks; wn_import_commit makes them visible in one transaction. */
 typedef struct wn_import wn_import;

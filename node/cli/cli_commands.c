@@ -309,26 +309,43 @@ int cli_records_usage(void)
 	return cli_usage("records");
 }
 
+static json_t *purge_counts_json(const wn_purge_counts *k, int complete)
+{
+	return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:b}", "purged", (json_int_t)k->records,
+			 "consents", (json_int_t)k->consents, "notices", (json_int_t)k->notices,
+			 "rights", (json_int_t)k->rights, "other", (json_int_t)k->other,
+			 "pseudonyms", (json_int_t)k->pseudonyms, "complete", complete);
+}
+
+/* Says what went, kind by kind: an operator checks a purge against the
+ * retention policy, not only the records. */
+static int cmd_records_purge(wn_client *c)
+{
+	wn_purge_counts k;
+	int rc = wn_records_purge_counts(c, &k);
+	if (rc == WN_ESTATE) { /* the records went; the rest waits for the policy */
+		fprintf(stderr, "wijknet: records purge: %s\n", wn_client_errmsg(c));
+		json_t *o = purge_counts_json(&k, 0);
+		json_object_set_new(o, "message", json_string(wn_client_errmsg(c)));
+		cli_done(o, "purged %ld record(s) past their retention date; the rest waits",
+			 k.records);
+		return CLI_PARTIAL;
+	}
+	if (rc != 0)
+		return cli_fail("records purge", rc, c);
+	return cli_done(purge_counts_json(&k, 1),
+			"purged past their retention date: %ld record(s), %ld consent(s) or "
+			"refusal(s), %ld notice(s), %ld rights request(s), %ld other duty "
+			"record(s); pseudonyms removed from %ld log row(s) and ledger entries",
+			k.records, k.consents, k.notices, k.rights, k.other, k.pseudonyms);
+}
+
 static int cmd_records_of(wn_client *c, int argc, char **argv)
 {
 	if (argc >= 1 && strcmp(argv[0], "import") == 0)
 		return cmd_records_import(c, argc - 1, argv + 1);
-	if (argc == 1 && strcmp(argv[0], "purge") == 0) {
-		long purged = 0;
-		int rc = wn_records_purge(c, &purged);
-		if (rc == WN_ESTATE) { /* the records went; the rest waits for the policy */
-			fprintf(stderr, "wijknet: records purge: %s\n", wn_client_errmsg(c));
-			cli_done(json_pack("{s:I,s:b,s:s}", "purged", (json_int_t)purged, "complete",
-					   0, "message", wn_client_errmsg(c)),
-				 "purged %ld record(s) past their retention date; the rest waits",
-				 purged);
-			return CLI_PARTIAL;
-		}
-		if (rc != 0)
-			return cli_fail("records purge", rc, c);
-		return cli_done(json_pack("{s:I,s:b}", "purged", (json_int_t)purged, "complete", 1),
-				"purged %ld record(s) past their retention date", purged);
-	}
+	if (argc == 1 && strcmp(argv[0], "purge") == 0)
+		return cmd_records_purge(c);
 	if (argc >= 1 && (strcmp(argv[0], "put") == 0 || strcmp(argv[0], "delete") == 0)) {
 		wn_record r = { 0 };
 		const char *v;

@@ -355,9 +355,10 @@ static void *node_refresher_main(void *arg)
 			}
 		}
 		if (now >= n->next_purge) {
-			long purged = 0, pseudonyms = 0;
+			long purged = 0;
+			struct retention_counts counts;
 			purge_expired(n, &purged);
-			retention_purge(n, retention_days(n), &purged, &pseudonyms);
+			retention_purge(n, retention_days(n), &counts);
 			n->next_purge = now + n->purge_ms;
 		}
 		if (rc == 0 && !atomic_load(&n->witness_checked)) {

@@ -149,7 +149,8 @@ int purge_delete(struct node *n, const uint8_t index[STORE_INDEX_LEN], const jso
 
 json_t *local_purge(struct node *n, json_t *rq)
 {
-	long purged = 0, duties = 0, pseudonyms = 0;
+	long purged = 0;
+	struct retention_counts k;
 	(void)rq;
 	int rc = purge_expired(n, &purged);
 	if (rc != 0)
@@ -165,9 +166,13 @@ json_t *local_purge(struct node *n, json_t *rq)
 		json_object_set_new(e, "result", json_pack("{s:I}", "purged", (json_int_t)purged));
 		return e;
 	}
-	if ((rc = retention_purge(n, days, &duties, &pseudonyms)) != 0)
+	if ((rc = retention_purge(n, days, &k)) != 0)
 		return local_error(rc, "consents, notices, rights requests and log pseudonyms past "
 				   "their retention could not be purged");
-	return json_pack("{s:b,s:{s:I,s:I,s:I}}", "ok", 1, "result", "purged", (json_int_t)purged,
-			 "duty_records", (json_int_t)duties, "pseudonyms", (json_int_t)pseudonyms);
+	long duties = k.consents + k.notices + k.rights + k.other;
+	return json_pack("{s:b,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I}}", "ok", 1, "result", "purged",
+			 (json_int_t)purged, "duty_records", (json_int_t)duties, "consents",
+			 (json_int_t)k.consents, "notices", (json_int_t)k.notices, "rights",
+			 (json_int_t)k.rights, "other", (json_int_t)k.other, "pseudonyms",
+			 (json_int_t)k.pseudonyms);
 }

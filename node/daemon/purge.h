@@ -33,10 +33,20 @@ int purge_delete_locked(db *d, struct node *n, const uint8_t index[STORE_INDEX_L
 /* Local API: records.purge. */
 json_t *local_purge(struct node *n, json_t *rq);
 
+/* What a retention run removed, by the kind an operator asks about. */
+struct retention_counts {
+	long consents;   /* consents and refusals */
+	long notices;    /* client notices, their notifications and outbox messages */
+	long rights;     /* rights requests, the partners' and the client's own */
+	long other;      /* duty assertions, third-party decisions, case-informed records */
+	long pseudonyms; /* log rows and ledger entries that lost the person's pseudonym */
+};
+
 /* Purges the client-duty records that ended more than days ago and the
- * person's pseudonym from log entries as old (retention.c); *purged and
- * *pseudonyms say how many. A case this node takes part in keeps all. */
-int retention_purge(struct node *n, int days, long *purged, long *pseudonyms);
+ * person's pseudonym from log entries as old (retention.c); *counts says
+ * how many of each (zero on an error). A case this node takes part in
+ * keeps all. */
+int retention_purge(struct node *n, int days, struct retention_counts *counts);
 
 /* The federation's retention_days, or the default of a year. */
 int retention_days(struct node *n);

@@ -31,8 +31,11 @@
 	" coalesce((SELECT closed_at FROM case_closed WHERE case_id = " col "), 0) < ?1))"
 
 /* What goes, per store: the key that names a row, the rows, and how they go. */
+enum retention_kind { KIND_CONSENT, KIND_NOTICE, KIND_RIGHTS, KIND_OTHER };
+
 struct retention_rule {
 	const char *record;   /* as the ledger names it */
+	enum retention_kind kind; /* where an operator's count puts it */
 	const char *select;   /* ?1 cutoff ms, ?2 cutoff date, ?3 batch: the keys */
 	const char *remove;   /* ?1 a key */
 };
@@ -42,7 +45,7 @@ static const struct retention_rule rules[] = {
 	 * while a consent given before it, which it may limit (H 8.2), is active;
 	 * a consent, the ground of what was shared on it, stays with the dossier
 	 * while a case it opened or served runs (H 8.2) */
-	{ "consent",
+	{ "consent", KIND_CONSENT,
 	  "SELECT id FROM consents c WHERE ((kind = 'refusal' AND EXISTS (SELECT 1 FROM consents"
 	  " l WHERE l.subject_index = c.subject_index AND l.kind = 'consent' AND"
 	  " l.registered_at > c.registered_at AND l.registered_at < ?1) AND NOT EXISTS (SELECT 1"
@@ -55,40 +58,40 @@ static const struct retention_rule rules[] = {
 	  CASE_ENDED("s.case_id") ") LIMIT ?3",
 	  "DELETE FROM consents WHERE id = ?1" },
 	/* a notification row belongs to the case of the disclosure it notified */
-	{ "client_notification",
+	{ "client_notification", KIND_NOTICE,
 	  "SELECT notice_id FROM client_notifications n WHERE status = 'forwarded' AND"
 	  " coalesce(notified_at, ts) < ?1"
 	  " AND notice_id IS NOT NULL AND"
 	  CASE_ENDED("(SELECT d.case_id FROM disclosures d WHERE d.request_id = n.request_id)")
 	  " LIMIT ?3",
 	  "DELETE FROM client_notifications WHERE notice_id = ?1" },
-	{ "outbox",
+	{ "outbox", KIND_NOTICE,
 	  "SELECT id FROM outbox WHERE sent_at IS NOT NULL AND sent_at < ?1 LIMIT ?3",
 	  "DELETE FROM outbox WHERE id = ?1" },
-	{ "notice",
+	{ "notice", KIND_NOTICE,
 	  "SELECT id FROM notices WHERE status = 'sent' AND sent_on < ?2 AND" CASE_ENDED("case_id")
 	  " LIMIT ?3",
 	  "DELETE FROM notices WHERE id = ?1" },
-	{ "rights_request",
+	{ "rights_request", KIND_RIGHTS,
 	  "SELECT id FROM rights_requests q WHERE status IN ('done', 'executed', 'refused') AND"
 	  " coalesce(executed_at, decided_at) < ?1 AND NOT (kind IN ('shielding', 'objection')"
 	  " AND status != 'refused' AND EXISTS (SELECT 1 FROM records r WHERE"
 	  " r.subject_index = q.subject_index)) LIMIT ?3",
 	  "DELETE FROM rights_requests WHERE id = ?1" },
-	{ "client_rights",
+	{ "client_rights", KIND_RIGHTS,
 	  "SELECT id FROM client_rights c WHERE NOT EXISTS (SELECT 1 FROM client_rights_partners"
 	  " p WHERE p.request_id = c.id AND (p.status NOT IN ('not_known', 'refused', 'executed') OR"
 	  " p.updated_at >= ?1)) AND created_at < ?1 AND" CASE_ENDED("c.case_id") " LIMIT ?3",
 	  "DELETE FROM client_rights WHERE id = ?1" },
-	{ "duty_assertion",
+	{ "duty_assertion", KIND_OTHER,
 	  "SELECT id FROM duty_assertions WHERE valid_until < ?1 AND" CASE_ENDED("case_id")
 	  " LIMIT ?3",
 	  "DELETE FROM duty_assertions WHERE id = ?1" },
-	{ "third_party_decision",
+	{ "third_party_decision", KIND_OTHER,
 	  "SELECT id FROM third_party_decisions WHERE decided_at < ?1 AND" CASE_ENDED("case_id")
 	  " LIMIT ?3",
 	  "DELETE FROM third_party_decisions WHERE id = ?1" },
-	{ "case_informed",
+	{ "case_informed", KIND_OTHER,
 	  "SELECT DISTINCT case_id FROM case_informed WHERE recorded_at < ?1 AND" CASE_ENDED("case_id")
 	  " LIMIT ?3",
 	  "DELETE FROM case_informed WHERE case_id = ?1" },
@@ -98,7 +101,7 @@ struct retention_job {
 	struct node *n;
 	int64_t cutoff_ms;
 	char cutoff_date[DATE_LEN + 1];
-	long purged, pseudonyms;
+	struct retention_counts counts;
 	json_t *done; /* the ledger entries purged: [{idx, kept}] */
 };
 
@@ -107,6 +110,24 @@ static void bind_cutoff(sqlite3_stmt *st, const struct retention_job *j)
 	sqlite3_bind_int64(st, 1, j->cutoff_ms);
 	sqlite3_bind_text(st, 2, j->cutoff_date, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 3, RETENTION_BATCH);
+}
+
+static void retention_count(struct retention_counts *c, enum retention_kind kind)
+{
+	switch (kind) {
+	case KIND_CONSENT:
+		c->consents++;
+		break;
+	case KIND_NOTICE:
+		c->notices++;
+		break;
+	case KIND_RIGHTS:
+		c->rights++;
+		break;
+	case KIND_OTHER:
+		c->other++;
+		break;
+	}
 }
 
 /* One store's rows past their date: each removed with its ledger entry. */
@@ -138,7 +159,7 @@ static int retention_rule_run(db *d, struct retention_job *j, const struct reten
 				      "retention", "before", j->cutoff_date);
 		rc = e ? ledger_append_locked(j->n->ledger, "purge", NULL, e, &lidx) : WN_ENOMEM;
 		json_decref(e);
-		j->purged++;
+		retention_count(&j->counts, r->kind);
 	}
 	sqlite3_finalize(del);
 	json_decref(keys);
@@ -163,7 +184,7 @@ static int retention_log_rows(db *d, struct retention_job *j)
 			break;
 		sqlite3_bind_int64(st, 1, j->cutoff_ms);
 		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
-		j->pseudonyms += sqlite3_changes(db_handle(d));
+		j->counts.pseudonyms += sqlite3_changes(db_handle(d));
 		sqlite3_finalize(st);
 	}
 	return rc;
@@ -212,13 +233,13 @@ static int retention_ledger(db *d, struct retention_job *j)
 static int retention_ledger_note(db *d, struct retention_job *j)
 {
 	size_t entries = json_array_size(j->done);
-	if (entries == 0 && j->pseudonyms == 0)
+	if (entries == 0 && j->counts.pseudonyms == 0)
 		return 0;
 	int64_t lidx = 0;
 	json_t *e = json_pack("{s:O,s:s,s:s,s:I}", "entries", j->done, "reason", "retention",
-			      "before", j->cutoff_date, "log_rows", (json_int_t)j->pseudonyms);
+			      "before", j->cutoff_date, "log_rows", (json_int_t)j->counts.pseudonyms);
 	int rc = e ? ledger_append_locked(j->n->ledger, "log.purge", NULL, e, &lidx) : WN_ENOMEM;
-	j->pseudonyms += (long)entries;
+	j->counts.pseudonyms += (long)entries;
 	json_decref(e);
 	struct tlog_checkpoint_job cp = { j->n->ledger, j->n->ident->key, NULL };
 	if (rc == 0)
@@ -303,11 +324,11 @@ static void retention_sync_cases(struct node *n)
 	json_decref(ids);
 }
 
-int retention_purge(struct node *n, int days, long *purged, long *pseudonyms)
+int retention_purge(struct node *n, int days, struct retention_counts *counts)
 {
 	struct retention_job j;
 	memset(&j, 0, sizeof(j));
-	*purged = *pseudonyms = 0;
+	memset(counts, 0, sizeof(*counts));
 	if (days <= 0)
 		return 0; /* no verified policy yet */
 	retention_sync_cases(n);
@@ -315,14 +336,18 @@ int retention_purge(struct node *n, int days, long *purged, long *pseudonyms)
 	j.cutoff_ms = time_now_ms() - (int64_t)days * 86400000;
 	date_of_ms(j.cutoff_ms, j.cutoff_date);
 	int rc = db_writer_run(n->writer, retention_run, &j);
-	*purged = rc == 0 ? j.purged : 0;
-	*pseudonyms = rc == 0 ? j.pseudonyms : 0;
+	if (rc == 0)
+		*counts = j.counts;
+	long duties = j.counts.consents + j.counts.notices + j.counts.rights + j.counts.other;
 	if (rc != 0)
 		log_msg(WN_LOG_ERROR, "retention_failed", "the client-duty records past their "
 			"retention could not be purged: %s", wn_strerror(rc));
-	else if (j.purged > 0 || j.pseudonyms > 0)
+	else if (duties > 0 || j.counts.pseudonyms > 0)
 		log_emit(WN_LOG_INFO, "retention_purged",
-			 json_pack("{s:I,s:I,s:s}", "records", (json_int_t)j.purged, "pseudonyms",
-				   (json_int_t)j.pseudonyms, "before", j.cutoff_date));
+			 json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:s}", "records", (json_int_t)duties,
+				   "consents", (json_int_t)j.counts.consents, "notices",
+				   (json_int_t)j.counts.notices, "rights", (json_int_t)j.counts.rights,
+				   "other", (json_int_t)j.counts.other, "pseudonyms",
+				   (json_int_t)j.counts.pseudonyms, "before", j.cutoff_date));
 	return rc;
 }

@@ -438,12 +438,18 @@ int wn_record_delete(wn_client *c, const char *bsn, const char *category)
 	return rc;
 }
 
-int wn_records_purge(wn_client *c, long *purged)
+static long purge_count(const json_t *result, const char *key)
 {
-	json_t *reply = NULL, *req = json_pack("{s:s}", "op", "records.purge");
-	if (purged != NULL)
-		*purged = 0;
-	if (req == NULL)
+	return (long)json_integer_value(json_object_get(result, key));
+}
+
+int wn_records_purge_counts(wn_client *c, wn_purge_counts *out)
+{
+	json_t *reply = NULL, *req = NULL;
+	if (out == NULL)
+		return WN_EINVAL;
+	memset(out, 0, sizeof(*out));
+	if ((req = json_pack("{s:s}", "op", "records.purge")) == NULL)
 		return WN_ENOMEM;
 	int rc = client_exchange(c, req, &reply);
 	json_decref(req);
@@ -455,9 +461,25 @@ int wn_records_purge(wn_client *c, long *purged)
 		rc = client_reply_error(c, reply);
 	else if (!json_is_object(result))
 		rc = WN_EPROTO;
-	if (purged != NULL && json_is_object(result) && (rc == 0 || rc == WN_ESTATE))
-		*purged = (long)json_integer_value(json_object_get(result, "purged"));
+	if (json_is_object(result) && (rc == 0 || rc == WN_ESTATE))
+		out->records = purge_count(result, "purged");
+	if (json_is_object(result) && rc == 0) {
+		out->consents = purge_count(result, "consents");
+		out->notices = purge_count(result, "notices");
+		out->rights = purge_count(result, "rights");
+		out->other = purge_count(result, "other");
+		out->pseudonyms = purge_count(result, "pseudonyms");
+	}
 	json_decref(reply);
+	return rc;
+}
+
+int wn_records_purge(wn_client *c, long *purged)
+{
+	wn_purge_counts k;
+	int rc = wn_records_purge_counts(c, &k);
+	if (purged != NULL)
+		*purged = k.records;
 	return rc;
 }
 

@@ -769,6 +769,17 @@ static void test_r22_join_admitted_under_majority(void **state)
 	proposal_status(f, id, st, sizeof(st));
 	assert_string_equal(st, "approved");
 	assert_int_equal(wait_status_everywhere(f, "sevagram", "active", NNODES), 0);
+	/* a broker on the majority rule that does not name its covenant warns at
+	 * start: its candidates would sign Heerlen's text (G 9.1) */
+	assert_int_equal(fed_sh(f, "grep -c covenant_default logs/broker.log > warned0 || true"), 0);
+	broker_restart_under(f, NULL);
+	assert_int_equal(fed_sh(f, "test $(grep -c covenant_default logs/broker.log) -gt"
+				" $(cat warned0)"), 0);
+	/* named, it says nothing */
+	assert_int_equal(fed_sh(f, "grep -c covenant_default logs/broker.log > warned1"), 0);
+	broker_restart_under(f, "\"heerlen\"");
+	assert_int_equal(fed_sh(f, "test $(grep -c covenant_default logs/broker.log) -eq"
+				" $(cat warned1)"), 0);
 }
 
 /* ---- r23: notice and leaving -------------------------------------------- */

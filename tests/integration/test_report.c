@@ -1493,6 +1493,9 @@ static void test_r19_retention_duty_records_and_log_pseudonyms(void **state)
 	assert_int_equal(sqlite3_exec(d, sql, NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(d);
 	assert_int_equal(cli(f, "gemeente-heerlen", "records purge"), 0);
+	/* the operator is told what went, not only the records */
+	assert_true(cli_out_has(f, "0 record(s), 1 consent(s) or refusal(s)"));
+	assert_false(cli_out_has(f, "pseudonyms removed from 0 "));
 	/* the expired consent, with the BSN and birth date its document held, is
 	 * gone; the refusal stands until a consent after it has aged too */
 	assert_int_equal(dbq(f, node_db("gemeente-heerlen"), "SELECT COUNT(*) FROM consents WHERE "
