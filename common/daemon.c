@@ -1,6 +1,7 @@
 /*
  * daemon.c — the main() both daemons share (daemon.h).
  */
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -102,6 +103,9 @@ int daemon_main(int argc, char **argv, const struct daemon_ops *ops)
 	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 
+	/* the standard error the daemon was started with: the config's log_file
+	 * takes its place, and a start that fails says why there as well */
+	int started_fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
 	void *d = NULL;
 	char err[1024] = "";
 	int rc = ops->open(config, &d, err, sizeof(err));
@@ -111,11 +115,17 @@ int daemon_main(int argc, char **argv, const struct daemon_ops *ops)
 		rc = ops->start(d, err, sizeof(err));
 	if (rc != 0) {
 		log_msg(WN_LOG_ERROR, "startup_failed", "%s", err[0] ? err : wn_strerror(rc));
-		if (isatty(STDERR_FILENO)) /* by hand: a sentence too; a log stays JSON */
-			fprintf(stderr, "%s: %s\n", ops->name, err[0] ? err : wn_strerror(rc));
+		/* by hand: a sentence too; a log stays JSON. With the log in a file,
+		 * the terminal or the service manager's journal would see nothing */
+		if (started_fd >= 0 && (isatty(started_fd) || log_in_file()))
+			dprintf(started_fd, "%s: %s\n", ops->name, err[0] ? err : wn_strerror(rc));
+		if (started_fd >= 0)
+			close(started_fd);
 		ops->close(d);
 		return 1;
 	}
+	if (started_fd >= 0)
+		close(started_fd);
 	int sig = 0;
 	do {
 		sigwait(&set, &sig);

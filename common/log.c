@@ -56,6 +56,14 @@ int log_to_file(const char *path, char *err, size_t errcap)
 	return rc;
 }
 
+int log_in_file(void)
+{
+	pthread_mutex_lock(&log_lock);
+	int in_file = log_path[0] != '\0';
+	pthread_mutex_unlock(&log_lock);
+	return in_file;
+}
+
 int log_reopen(const char *path, char *err, size_t errcap)
 {
 	char cur[sizeof(log_path)];

@@ -20,6 +20,10 @@ void log_set_level(enum log_level level);
  * error, and remembers it; 0 or WN_EIO (err says why). */
 int log_to_file(const char *path, char *err, size_t errcap);
 
+/* 1 when the log goes to a file of log_to_file(), not to the inherited
+ * standard error. */
+int log_in_file(void);
+
 /* Opens the remembered file again (SIGHUP, after logrotate moved it): path
  * NULL keeps the current one, another path switches to it. 0 when there is
  * no file or it was opened again, else WN_EIO. */

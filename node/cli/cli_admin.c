@@ -102,8 +102,12 @@ static int admin_code_of(const char *name)
 	return WN_EPROTO;
 }
 
-static char *admin_url(const char *config, const char *given)
+/* The broker's admin socket: given, the config's "admin", else beside its
+ * database. *node is 1 (and NULL returned) when config is a node's (it has
+ * a "local" socket): its database has no admin socket beside it. */
+static char *admin_url(const char *config, const char *given, int *node)
 {
+	*node = 0;
 	if (given != NULL)
 		return strdup(given);
 	if (config == NULL)
@@ -111,8 +115,9 @@ static char *admin_url(const char *config, const char *given)
 	json_t *root = json_load_file(config, 0, NULL);
 	const char *a = json_string_value(json_object_get(root, "admin"));
 	char *url = a ? strdup(a) : NULL;
+	*node = url == NULL && json_object_get(root, "local") != NULL;
 	json_decref(root);
-	if (url != NULL)
+	if (url != NULL || *node)
 		return url;
 	char *db = cli_config_path(config, "database");
 	if (db != NULL) {
@@ -309,9 +314,13 @@ int cli_admin(const char *config, const char *cmd, int argc, char **argv)
 	int usage = admin_request(cmd, argc, argv, &given, &json, &req);
 	if (usage != 0)
 		return usage;
-	char *url = admin_url(config, given);
+	int node = 0;
+	char *url = admin_url(config, given, &node);
 	if (url == NULL) {
 		json_decref(req);
+		if (node)
+			return cli_invalid(cmd, "%s is a node's config: %s is the broker operator's, "
+					   "with --config BROKER.json or --admin URL", config, cmd);
 		return cli_invalid(cmd, "no broker given: --config BROKER.json or --admin URL");
 	}
 	int status = admin_call(url, req, &r);

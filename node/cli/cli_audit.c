@@ -276,21 +276,25 @@ static json_t *audit_rows_missing(sqlite3 *conn)
 	return fault;
 }
 
-/* A node's disclosures must say what its ledger says (the table is an index). */
+/* A node's disclosures must say what its ledger says (the table is an index).
+ * A fault names the row (seq), the field and, when the row points at one,
+ * the ledger entry ("index"): where the auditor looks. */
 static json_t *audit_cross_check(sqlite3 *conn)
 {
 	sqlite3_stmt *st = NULL;
 	json_t *fault = NULL;
-	if (sqlite3_prepare_v2(conn, "SELECT d.*, l.entry FROM disclosures d LEFT JOIN ledger l"
-				     " ON l.idx = d.ledger_idx ORDER BY d.seq", -1, &st,
+	if (sqlite3_prepare_v2(conn, "SELECT d.*, l.entry, l.idx FROM disclosures d LEFT JOIN"
+				     " ledger l ON l.idx = d.ledger_idx ORDER BY d.seq", -1, &st,
 			       NULL) != SQLITE_OK)
 		return NULL;
-	int cols = sqlite3_column_count(st);
+	int cols = sqlite3_column_count(st) - 1; /* d.* and l.entry; l.idx last */
 	while (fault == NULL && sqlite3_step(st) == SQLITE_ROW) {
 		json_error_t jerr;
+		char msg[256];
 		const char *text = (const char *)sqlite3_column_text(st, cols - 1);
 		json_t *entry = text ? json_loads(text, 0, &jerr) : NULL;
 		const char *rid = (const char *)sqlite3_column_text(st, 2);
+		long long seq = (long long)sqlite3_column_int64(st, 0);
 		for (int i = 0; entry != NULL && i < cols - 1 && fault == NULL; i++) {
 			const char *col = sqlite3_column_name(st, i);
 			const char *key = strcmp(col, "type") == 0 ? "kind" : col;
@@ -303,14 +307,22 @@ static json_t *audit_cross_check(sqlite3 *conn)
 						    json_string_value(v)) == 0;
 			if (strcmp(col, "subject_index") == 0) /* a blob; its hex is in the entry */
 				same = audit_same_index(st, i, v);
-			if (!same)
-				fault = json_pack("{s:s,s:s,s:s}", "kind", "index_altered", "message",
-						  "a disclosure's row no longer says what its ledger "
-						  "entry says", "field", col);
+			if (!same) {
+				snprintf(msg, sizeof(msg), "the disclosures row %lld no longer says "
+					 "what its ledger entry says: field '%s' was changed", seq,
+					 col);
+				fault = json_pack("{s:s,s:I,s:s,s:s,s:I}", "kind", "index_altered",
+						  "index", (json_int_t)sqlite3_column_int64(st, cols),
+						  "message", msg, "field", col, "row",
+						  (json_int_t)seq);
+			}
 		}
-		if (entry == NULL && fault == NULL)
-			fault = json_pack("{s:s,s:s}", "kind", "index_altered", "message",
-					  "a disclosure has no ledger entry");
+		if (entry == NULL && fault == NULL) {
+			snprintf(msg, sizeof(msg), "the disclosures row %lld has no ledger entry",
+				 seq);
+			fault = json_pack("{s:s,s:s,s:I}", "kind", "index_altered", "message", msg,
+					  "row", (json_int_t)seq);
+		}
 		if (fault != NULL && rid != NULL)
 			json_object_set_new(fault, "request_id", json_string(rid));
 		json_decref(entry);
@@ -466,11 +478,17 @@ static int audit_verify(const char *dbpath, const char *certpath, const char *co
 		if (purged > 0)
 			printf("%lld entries purged at their retention date (their leaves kept, each "
 			       "purge logged)\n", (long long)purged);
-		if (e != NULL)
+		/* a fault outside the tree (a row with no entry) names no entry */
+		if (e != NULL && json_integer_value(json_object_get(e, "index")) > 0)
 			printf("first fault (%s) at entry %lld: %s\n",
 			       json_string_value(json_object_get(e, "kind")),
 			       (long long)json_integer_value(json_object_get(e, "index")),
 			       json_string_value(json_object_get(e, "message")));
+		else if (e != NULL)
+			printf("first fault (%s): %s\n", json_string_value(json_object_get(e, "kind")),
+			       json_string_value(json_object_get(e, "message")));
+		if (e != NULL && json_string_value(json_object_get(e, "request_id")) != NULL)
+			printf("request %s\n", json_string_value(json_object_get(e, "request_id")));
 	}
 	status = ok ? 0 : 1;
 out:

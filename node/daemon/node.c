@@ -30,6 +30,7 @@
 #include "purge.h"
 #include "sealkey.h"
 #include "store.h"
+#include "transport.h"
 #include "secevent.h"
 
 static const struct schema_field node_fields[] = {
@@ -435,6 +436,35 @@ static void *node_refresher_main(void *arg)
 	return NULL;
 }
 
+/* The CA and the CRL files as the start reads them, before any file is made:
+ * one that cannot be read, or a CRL the CA did not sign, is refused here. A
+ * CRL that lapsed is left to the start, where a newer one the broker
+ * distributed (kept in the database) may stand in. With check_only, the
+ * node's own certificate is verified against them too (the start does that
+ * once the database can record a refusal). */
+static int node_check_trust(struct node *n, const char *id, int check_only, char *err,
+			    size_t errcap)
+{
+	pki_trust *t = NULL;
+	char why[512];
+	int rc = pki_trust_load(n->ca_path, n->crl_path, &t, err, errcap);
+	if (rc == WN_EEXPIRED) {
+		pki_trust_free(t);
+		t = NULL;
+		rc = pki_trust_load(n->ca_path, NULL, &t, err, errcap);
+	}
+	if (rc != 0) {
+		snprintf(why, sizeof(why), "%s", err);
+		snprintf(err, errcap, "%s: keys 'ca' and 'crl': %s", config_file(n->cfg), why);
+		goto out;
+	}
+	if (check_only && (rc = pki_trust_verify(t, n->ident->cert, id, why, sizeof(why))) != 0)
+		snprintf(err, errcap, "%s: own certificate refused: %s", n->cert_path, why);
+out:
+	pki_trust_free(t);
+	return rc;
+}
+
 /* Opens the node; check_only stops once the config, the profile and the
  * certificate are checked, before any file is made or changed. */
 static int node_open_as(const char *config_file_path, int check_only, node **out, char *err,
@@ -527,6 +557,19 @@ static int node_open_as(const char *config_file_path, int check_only, node **out
 		rc = WN_ECONFIG;
 		goto fail;
 	}
+	/* where it listens and where it dials, as the start would use them */
+	static const char *const urls[] = { "listen", "broker" };
+	for (size_t i = 0; i < sizeof(urls) / sizeof(urls[0]); i++) {
+		const char *u = config_str(root, urls[i], "");
+		if (transport_url_valid(u) != 0) {
+			snprintf(err, errcap, "%s: key '%s': '%.200s' is not tls+tcp://host:port",
+				 config_file(n->cfg), urls[i], u);
+			rc = WN_ECONFIG;
+			goto fail;
+		}
+	}
+	if ((rc = node_check_trust(n, id, check_only, err, errcap)) != 0)
+		goto fail;
 	struct stat dbst, keyst;
 	if (check_only && stat(n->db_path, &dbst) == 0 && dbst.st_size > 0 &&
 	    stat(n->keys_path, &keyst) != 0) {

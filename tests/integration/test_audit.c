@@ -429,10 +429,31 @@ static void test_r20_integrity_node_ledger_tampering(void **state)
 	expect_ok(f, "radar-flip.db", "--cert ca/radar.crt");
 	db_exec_on(f, "radar-flip.db", "UPDATE ledger SET entry = " FLIP("entry", 11) " WHERE idx = 1");
 	expect_fault(f, "radar-flip.db", "--cert ca/radar.crt", "entry_altered", 1);
-	/* the disclosure table says 'not_known' where the ledger says 'known' */
+	/* the disclosure table says 'not_known' where the ledger says 'known':
+	 * named by its ledger entry, its row and the field changed */
+	long seq = dbq(f, "data/radar.db", "SELECT MIN(seq) FROM disclosures WHERE outcome ="
+		       " 'known'");
+	long entry = dbq(f, "data/radar.db", "SELECT ledger_idx FROM disclosures WHERE seq = %ld",
+			 seq);
+	assert_true(seq > 0 && entry > 0);
 	db_exec_on(f, "radar-index.db", "UPDATE disclosures SET outcome = 'not_known' WHERE"
 		   " outcome = 'known'");
-	expect_fault(f, "radar-index.db", "--cert ca/radar.crt", "index_altered", 0);
+	expect_fault(f, "radar-index.db", "--cert ca/radar.crt", "index_altered", entry);
+	char row[64];
+	snprintf(row, sizeof(row), "disclosures row %ld ", seq);
+	assert_true(cli_out_has(f, row));
+	assert_int_equal(audit(f, "verify --db radar-index.db --json"), 1);
+	assert_true(cli_out_has(f, "\"field\": \"outcome\""));
+	snprintf(row, sizeof(row), "\"index\": %ld,", entry);
+	assert_true(cli_out_has(f, row));
+	snprintf(row, sizeof(row), "disclosures row %ld ", seq);
+	/* a row cut loose from the ledger names no entry, but its row */
+	db_copy(f, "data/radar.db", "radar-loose.db");
+	db_exec_on(f, "radar-loose.db", "UPDATE disclosures SET ledger_idx = NULL WHERE seq = %ld",
+		   seq);
+	expect_fault(f, "radar-loose.db", "--cert ca/radar.crt", "index_altered", 0);
+	assert_true(cli_out_has(f, row));
+	assert_false(cli_out_has(f, "at entry 0"));
 	/* a disclosure moved to another person, or deleted, hides it from the
 	 * person's access report: the ledger still says it */
 	db_copy(f, "data/radar.db", "radar-moved.db");

@@ -806,6 +806,19 @@ static void test_r20_integrity_files_fail_closed(void **state)
 			     0);
 	assert_int_equal(fed_sh(f, "grep -q 'another daemon runs on this database' second.err"),
 			 0);
+	/* with its log in a file (log_file), a start that fails still says why
+	 * where it was started, not only in the file */
+	assert_int_equal(fed_sh(f, "sed 's|\"database\"|\"log_file\": \"second.log\", "
+			       "\"database\"|' radar.json > second.json && grep -q second.log"
+			       " second.json"), 0);
+	assert_int_not_equal(fed_sh(f, "timeout 20 '%s' --config second.json 2>second2.err",
+				    node), 0);
+	assert_int_equal(fed_sh(f, "grep -q 'another daemon runs on this database' second.log"),
+			 0);
+	if (fed_sh(f, "grep -q 'another daemon runs on this database' second2.err") != 0)
+		fed_sh(f, "cat second2.err >&2");
+	assert_int_equal(fed_sh(f, "grep -q 'another daemon runs on this database' second2.err"),
+			 0);
 	assert_int_equal(fed_wait_up(f, 0, 3, 10000), 0); /* the first one runs on */
 	/* a key file open to others is refused before anything is touched */
 	fed_stop(&f->nodes[1], SIGTERM);
@@ -832,6 +845,28 @@ static void test_r20_integrity_files_fail_closed(void **state)
 	assert_int_equal(fed_sh(f, "grep -q 'certificate is for' other.err"), 0);
 	assert_int_not_equal(fed_sh(f, "'%s' --config other.json 2>>other.err", node), 0);
 	assert_int_equal(fed_sh(f, "ls data | grep -q fresh"), 1);
+	/* where it listens and dials, and the CA it trusts: found by --check,
+	 * named by their key, and a start that refuses them has made nothing */
+	static const char *const nbad[][2] = {
+		{ "s|\"listen\": \"tls+tcp://|\"listen\": \"tcp://|", "key .listen.: .tcp://" },
+		{ "s|\"broker\": \"\\(tls+tcp://[0-9.]*\\):[0-9]*\"|\"broker\": \"\\1\"|",
+		  "key .broker.: .tls+tcp://127.0.0.1. is not tls+tcp://host:port" },
+		{ "s|\"ca\": \"ca/ca.crt\"|\"ca\": \"ca/radar.crt\"|", "keys .ca. and .crl." },
+		{ "s|\"crl\": \"ca/crl.pem\"|\"crl\": \"ca/none.pem\"|",
+		  "keys .ca. and .crl.: .*none.pem: cannot read the CRL" },
+	};
+	for (size_t i = 0; i < sizeof(nbad) / sizeof(nbad[0]); i++) {
+		assert_int_equal(fed_sh(f, "sed '%s' fresh.json > nbad.json && ! cmp -s fresh.json"
+				       " nbad.json", nbad[i][0]), 0);
+		assert_int_not_equal(fed_sh(f, "'%s' --config nbad.json --check 2>nbad.err", node),
+				     0);
+		assert_int_not_equal(fed_sh(f, "timeout 20 '%s' --config nbad.json 2>>nbad.err",
+					   node), 0);
+		if (fed_sh(f, "test \"$(grep -c '%s' nbad.err)\" = 2", nbad[i][1]) != 0)
+			fed_sh(f, "cat nbad.json nbad.err >&2");
+		assert_int_equal(fed_sh(f, "test \"$(grep -c '%s' nbad.err)\" = 2", nbad[i][1]), 0);
+		assert_int_equal(fed_sh(f, "ls data | grep -q fresh"), 1);
+	}
 	/* a broker's first start: its partners and policy are checked whole by
 	 * --check, and a start that refuses them has written nothing */
 	char broker[512];
@@ -872,6 +907,24 @@ static void test_r20_integrity_files_fail_closed(void **state)
 	assert_int_equal(fed_sh(f, "'%s' --config fcov.json --check >/dev/null 2>&1", broker), 0);
 	assert_int_equal(fed_start_node(f, 1), 0);
 	assert_int_equal(fed_wait_up(f, 1, 3, 10000), 0);
+}
+
+/* The breach register is the broker operator's: read with the broker's
+ * config; a node's config is refused as such, not dialled as a broker. */
+static void test_r21_breach_register_needs_the_brokers_config(void **state)
+{
+	struct fed *f = *state;
+	assert_int_equal(fed_setup(f, three, 3), 0);
+	assert_int_equal(fed_start_all(f, 15000), 0);
+	assert_int_equal(cli(f, "broker", "breaches list"), 0);
+	assert_true(cli_out_has(f, "ID"));
+	static const char *const cmds[] = { "breaches list", "breaches show 1", "admin status" };
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		assert_int_equal(cli(f, "radar", cmds[i]), 2);
+		assert_true(cli_err_has(f, "radar.json is a node"));
+		assert_true(cli_err_has(f, "--config BROKER.json"));
+		assert_false(cli_err_has(f, "admin socket"));
+	}
 }
 
 /* A clean stop has the broker witness the ledger's last entries; a node
@@ -1378,6 +1431,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_r20_integrity_files_fail_closed, own_setup,
 						own_teardown),
 		cmocka_unit_test_setup_teardown(test_r21_breach_metrics_and_health_endpoints,
+						own_setup, own_teardown),
+		cmocka_unit_test_setup_teardown(test_r21_breach_register_needs_the_brokers_config,
 						own_setup, own_teardown),
 		cmocka_unit_test_setup_teardown(
 			test_r20_integrity_backup_restore_behind_witness_refused, own_setup,
