@@ -229,7 +229,9 @@ static json_t *breaches_row(sqlite3_stmt *st, int64_t now)
 		    sqlite3_column_type(st, 14) == SQLITE_NULL) ||
 		   (risk != NULL && strcmp(risk, "high") == 0 &&
 		    sqlite3_column_type(st, 16) == SQLITE_NULL);
-	json_object_set_new(o, "due", json_integer(first + BREACH_NOTIFY_MS));
+	/* only what waits for an assessment or a notification runs on the 72 hours */
+	if (open)
+		json_object_set_new(o, "due", json_integer(first + BREACH_NOTIFY_MS));
 	json_object_set_new(o, "overdue", json_boolean(open && now - first > BREACH_NOTIFY_MS));
 	json_object_set_new(o, "state", json_string(risk == NULL ? incident ? "unassessed"
 										       : "recorded"

@@ -228,8 +228,9 @@ static void admin_print_breaches(const json_t *r)
 	printf("%-5s %-10s %-16s %-18s %-20s %-21s %7s %s\n", "ID", "STATE", "SOURCE", "KIND",
 	       "CLAIMED", "ADDRESS", "COUNT", "DUE");
 	json_array_foreach(json_object_get(r, "breaches"), i, e) {
-		char due[32];
-		admin_time(json_integer_value(json_object_get(e, "due")), due, sizeof(due));
+		char due[32] = "-"; /* recorded or closed: on no clock */
+		if (json_is_integer(json_object_get(e, "due")))
+			admin_time(json_integer_value(json_object_get(e, "due")), due, sizeof(due));
 		printf("%-5lld %-10s %-16s %-18s %-20s %-21s %7lld %s%s\n",
 		       (long long)json_integer_value(json_object_get(e, "id")),
 		       json_string_value(json_object_get(e, "state")),

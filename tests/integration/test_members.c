@@ -1362,6 +1362,7 @@ static void test_r21_breach_flood_bounded_incident_on_top(void **state)
 	assert_non_null(top);
 	assert_string_equal(json_string_value(json_object_get(top, "source")), "radar");
 	assert_true(json_array_size(json_object_get(list, "breaches")) < 20);
+	assert_true(json_is_integer(json_object_get(top, "due"))); /* 72 hours to assess it */
 	/* bad input is recorded, not an incident on the 72-hour clock */
 	size_t k;
 	json_t *row;
@@ -1370,6 +1371,7 @@ static void test_r21_breach_flood_bounded_incident_on_top(void **state)
 		if (strcmp(json_string_value(json_object_get(row, "class")), "refusal") == 0) {
 			assert_string_equal(json_string_value(json_object_get(row, "state")),
 					    "recorded");
+			assert_null(json_object_get(row, "due")); /* on no clock */
 			recorded++;
 		}
 	assert_true(recorded >= 1);
