@@ -450,13 +450,38 @@ void consent_refusals_free(json_t *refusals)
 	json_decref(refusals);
 }
 
-int consent_refusals_after(struct node *n, const json_t *object, json_t **refusals)
+/* The refusals this node registered for the person of bsn after a moment
+ * (ms): a refusal given here limits a consent another partner holds and
+ * presents. *ids: json_decref. */
+static int consent_refusal_ids_of(struct node *n, const char *bsn, int64_t after, json_t **ids)
 {
-	json_t *ids = NULL, *x;
+	uint8_t index[STORE_INDEX_LEN];
+	sqlite3_stmt *st = NULL;
+	int rc = store_subject_index(&n->keys, bsn, index);
+	*ids = json_array();
+	if (rc != 0 || *ids == NULL)
+		return rc != 0 ? rc : WN_ENOMEM;
+	db_lock(n->db);
+	if ((rc = db_prepare(n->db, "SELECT id FROM consents WHERE subject_index = ?1 AND kind ="
+				    " 'refusal' AND status IN ('pending', 'refused') AND registered_at"
+				    " > ?2 ORDER BY registered_at LIMIT 1000", &st)) == 0) {
+		sqlite3_bind_blob(st, 1, index, STORE_INDEX_LEN, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(st, 2, after);
+		rc = consent_ids_collect(st, *ids);
+	}
+	sqlite3_finalize(st);
+	db_unlock(n->db);
+	OPENSSL_cleanse(index, sizeof(index));
+	return rc;
+}
+
+/* The signed objects of the refusals ids names into *refusals; rc carries
+ * the failure of finding them (ids is taken). */
+static int consent_refusals_read(struct node *n, int rc, json_t *ids, json_t **refusals)
+{
+	json_t *x;
 	size_t i;
-	const char *id = json_string_value(json_object_get(object, "id"));
 	*refusals = NULL;
-	int rc = id != NULL ? consent_refusal_ids(n, id, &ids) : WN_EINVAL;
 	json_t *list = rc == 0 ? json_array() : NULL;
 	if (rc == 0 && list == NULL)
 		rc = WN_ENOMEM;
@@ -475,6 +500,33 @@ int consent_refusals_after(struct node *n, const json_t *object, json_t **refusa
 	}
 	*refusals = list;
 	return 0;
+}
+
+int consent_refusals_after(struct node *n, const json_t *object, json_t **refusals)
+{
+	json_t *ids = NULL;
+	const char *id = json_string_value(json_object_get(object, "id"));
+	int rc = id != NULL ? consent_refusal_ids(n, id, &ids) : WN_EINVAL;
+	return consent_refusals_read(n, rc, ids, refusals);
+}
+
+/* A consent another partner holds, presented here, against the refusals the
+ * person gave this node since it was registered (Heerlen 8.2): told to the
+ * source, a refusal stops what it names at the source as well. */
+static int consent_check_own_refusals(struct node *n, const json_t *object,
+				      const struct consent_use *use, char *err, size_t errcap)
+{
+	json_t *ids = NULL, *refusals = NULL;
+	const json_t *at = json_object_get(object, "registered_at");
+	int rc = json_is_integer(at) ? consent_refusal_ids_of(n, use->bsn, json_integer_value(at),
+							    &ids)
+				     : WN_ECONSENT;
+	if ((rc = consent_refusals_read(n, rc, ids, &refusals)) == 0)
+		rc = consent_check_refusals(object, refusals, use, err, errcap);
+	else if (rc == WN_ECONSENT)
+		snprintf(err, errcap, "the consent names no moment of registration");
+	consent_refusals_free(refusals);
+	return rc;
 }
 
 int consent_check_refusals(const json_t *object, const json_t *refusals,
@@ -622,6 +674,8 @@ int consent_verify_presented(struct node *n, const json_t *query, const json_t *
 	struct consent_use use = { bsn, envelope_str(query, "purpose"), requester, n->ident->id,
 				   categories, today, max_days };
 	rc = consentdoc_covers(json_object_get(object, "document"), &use, err, errcap);
+	if (rc == 0)
+		rc = consent_check_own_refusals(n, object, &use, err, errcap);
 out:
 	json_decref(ref);
 	return rc;

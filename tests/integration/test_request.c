@@ -872,6 +872,77 @@ static void test_r10_consent_refusal_after_consent_stops_sharing(void **state)
 	wn_request_result_free(r);
 }
 
+/* A refusal the client gives the source (Heerlen 8.2, 8.8: the source keeps
+ * its own records and its own word with the client) limits a consent
+ * another partner holds and presents: the source refuses what it names,
+ * from then on, and discloses the rest. */
+static void test_r10_consent_refusal_at_the_source_limits_a_consent_held_elsewhere(void **state)
+{
+	struct fed *f = *state;
+	const char *bsn = bsn_housemate, *birth = "1985-02-03";
+	char cid[WN_ID_LEN + 1], rid[WN_ID_LEN + 1], out[512];
+	assert_int_equal(consent_file(f, "consent-g.json", bsn, birth, "\"gemeente-heerlen\"",
+				      "\"radar\"",
+				      "\"leefgebied.huisvesting\", \"leefgebied.inkomen_schulden\"", "",
+				      "{\"name\": \"Test\", \"role\": \"subject\"}"), 0);
+	assert_int_equal(register_consent(f, GEMEENTE, "consent-g.json", cid), 0);
+	const char *const debt[] = { "leefgebied.inkomen_schulden" };
+	const char *const house[] = { "leefgebied.huisvesting" };
+	wn_request_params p = params("radar", bsn, debt, 1, "consent");
+	p.consent_id = cid;
+	wn_request_result *r = request_ok(f, GEMEENTE, &p);
+	expect_outcome(r, "disclosed", NULL);
+	wn_request_result_free(r);
+	/* the client tells radar: no debts to the municipality for the plan */
+	assert_int_equal(refusal_file(f, "refusal-g.json", bsn, birth, "\"plan_van_aanpak\"",
+				      "\"leefgebied.inkomen_schulden\""), 0);
+	assert_int_equal(cli(f, "radar", "consent refuse refusal-g.json"), 0);
+	assert_int_equal(dbq_text(f, node_db("radar"), rid, sizeof(rid), "SELECT id FROM consents"
+				  " WHERE kind='refusal' ORDER BY registered_at DESC LIMIT 1"), 0);
+	/* the municipality's node does not know it; radar refuses, naming it */
+	long refused = disclosures(f, node_db("radar"), "outcome='refused'");
+	p = params("radar", bsn, debt, 1, "consent");
+	p.consent_id = cid;
+	r = request_ok(f, GEMEENTE, &p);
+	expect_outcome(r, "refused", "consent_invalid");
+	assert_non_null(r->detail);
+	assert_non_null(strstr(r->detail, rid));
+	wn_request_result_free(r);
+	assert_int_equal(disclosures(f, node_db("radar"), "outcome='refused'"), refused + 1);
+	/* what it does not name is still given: housing, and debts for the intake */
+	p = params("radar", bsn, house, 1, "consent");
+	p.consent_id = cid;
+	r = request_ok(f, GEMEENTE, &p);
+	expect_outcome(r, "disclosed", NULL);
+	wn_request_result_free(r);
+	p = params("radar", bsn, debt, 1, "consent");
+	p.consent_id = cid;
+	p.purpose = "intake";
+	r = request_ok(f, GEMEENTE, &p);
+	expect_outcome(r, "disclosed", NULL);
+	wn_request_result_free(r);
+	assert_int_equal(lookup_radar(f, bsn, "intake", cid, out, sizeof(out)), 0);
+	assert_string_equal(out, "known");
+	/* all of it refused for the intake: radar no longer says it knows them */
+	assert_int_equal(refusal_file(f, "refusal-g2.json", bsn, birth, "\"intake\"", ""), 0);
+	assert_int_equal(cli(f, "radar", "consent refuse refusal-g2.json"), 0);
+	assert_int_equal(lookup_radar(f, bsn, "intake", cid, out, sizeof(out)), 0);
+	assert_string_equal(out, "refused");
+	/* a consent the client gives after it stands */
+	char later[WN_ID_LEN + 1];
+	assert_int_equal(consent_file(f, "consent-g3.json", bsn, birth, "\"gemeente-heerlen\"",
+				      "\"radar\"", "\"leefgebied.inkomen_schulden\"", "",
+				      "{\"name\": \"Test\", \"role\": \"subject\"}"), 0);
+	assert_int_equal(register_consent(f, GEMEENTE, "consent-g3.json", later), 0);
+	p = params("radar", bsn, debt, 1, "consent");
+	p.consent_id = later;
+	r = request_ok(f, GEMEENTE, &p);
+	expect_outcome(r, "disclosed", NULL);
+	wn_request_result_free(r);
+	assert_int_equal(lookup_radar(f, bsn, "intake", later, out, sizeof(out)), 0);
+	assert_string_equal(out, "known");
+}
+
 static void test_r11_consent_age_signers(void **state)
 {
 	struct fed *f = *state;
@@ -2018,6 +2089,7 @@ int main(void)
 		cmocka_unit_test(test_r10_consent_revoked_while_broker_down),
 		cmocka_unit_test(test_r10_consent_expired_and_refusal),
 		cmocka_unit_test(test_r10_consent_refusal_after_consent_stops_sharing),
+		cmocka_unit_test(test_r10_consent_refusal_at_the_source_limits_a_consent_held_elsewhere),
 		cmocka_unit_test(test_r11_consent_age_signers),
 		cmocka_unit_test(test_r12_medical_needs_consent_naming_it),
 		cmocka_unit_test(test_r12_medical_conflict_of_duties_asserted_by_source),
