@@ -272,9 +272,43 @@ static void member_tally(struct broker *b, const struct proposal *p, const json_
 	}
 }
 
+/* The partners in the federation now: active, under notice or suspended. */
+static json_int_t member_live_count(struct broker *b)
+{
+	json_int_t live = 0;
+	for (size_t i = 0; i < registry_count(b->reg); i++) {
+		int state = atomic_load(&registry_at(b->reg, i)->state);
+		live += state == PARTNER_ACTIVE || state == PARTNER_NOTICE ||
+			state == PARTNER_SUSPENDED;
+	}
+	return live;
+}
+
+/* Room for one more partner under max_partners: a lookup asks every active
+ * partner but the one asking by default, and the broker refuses a message to
+ * more than max_partners, so admitting one past it would make every default
+ * lookup fail (and every policy change but one raising the limit). */
+static int member_check_room(struct broker *b, const char *candidate, char *err,
+			     size_t errcap)
+{
+	json_int_t live = member_live_count(b);
+	int max = atomic_load(&b->max_partners);
+	if (live > max) { /* with the candidate, less the partner asking */
+		snprintf(err, errcap, "admitting '%s' would make %lld partners, and a default lookup "
+			 "would ask %lld of them, more than the federation's max_partners (%d) allows: "
+			 "the members raise max_partners first (wijknet policy propose)", candidate,
+			 (long long)(live + 1), (long long)live, max);
+		return WN_ELIMIT;
+	}
+	return 0;
+}
+
 /* Registers an approved candidate from its signed request. */
 static int member_admit(struct broker *b, const struct proposal *p, char *err, size_t errcap)
 {
+	int rc = member_check_room(b, p->subject, err, errcap);
+	if (rc != 0)
+		return rc;
 	json_t *body = envelope_body(p->doc);
 	struct registry_entry e = {
 		p->subject,
@@ -481,6 +515,37 @@ static int member_address_free(struct broker *b, const char *address,
 	return 0;
 }
 
+/* Whether address is free of another candidate's open join request: two
+ * admitted at one address would leave one of them unreachable from the day
+ * it is admitted, its handshakes refused as the other's. */
+static int member_address_unclaimed(struct broker *b, const char *address, const char *candidate,
+				    char *err, size_t errcap)
+{
+	sqlite3_stmt *st = NULL;
+	db_lock(b->db);
+	int rc = db_prepare(b->db, "SELECT subject FROM proposals WHERE kind = 'join' AND"
+				   " status = 'open' AND subject != ?1 AND"
+				   " json_extract(document, '$.body.address') = ?2 LIMIT 1", &st);
+	if (rc == 0) {
+		sqlite3_bind_text(st, 1, candidate, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 2, address, -1, SQLITE_TRANSIENT);
+		int step = sqlite3_step(st);
+		if (step == SQLITE_ROW) {
+			snprintf(err, errcap, "field 'address': %.200s is where candidate '%s' asked "
+				 "to be reached (its join request is open); give the node's own address",
+				 address, (const char *)sqlite3_column_text(st, 0));
+			rc = WN_EEXISTS;
+		} else if (step != SQLITE_DONE) {
+			rc = WN_EDB;
+		}
+	}
+	sqlite3_finalize(st);
+	db_unlock(b->db);
+	if (rc != 0 && rc != WN_EEXISTS) /* not known whether it is free: none made */
+		snprintf(err, errcap, "cannot read the open join requests: %s", wn_strerror(rc));
+	return rc;
+}
+
 static int member_check_join(struct broker *b, const json_t *env, X509 *cert, char *err,
 			     size_t errcap)
 {
@@ -623,6 +688,8 @@ static int candidate_join(struct broker *b, const json_t *env, json_t **reply, c
 			  size_t errcap)
 {
 	int rc = member_check_join(b, env, NULL, err, errcap);
+	if (rc == 0) /* told now, not after the members voted */
+		rc = member_check_room(b, envelope_str(env, "from"), err, errcap);
 	if (rc != 0)
 		return rc;
 	struct proposal p = { .doc = json_deep_copy(env) };
@@ -633,7 +700,12 @@ static int candidate_join(struct broker *b, const json_t *env, json_t **reply, c
 	pthread_mutex_lock(&b->policy_lock); /* the rule in force when it is made */
 	snprintf(p.rule, sizeof(p.rule), "%s", b->approval_rule);
 	pthread_mutex_unlock(&b->policy_lock);
-	rc = member_propose_once(b, &p, p.subject, NULL, &status, err, errcap);
+	/* under the lock joins are proposed under: two cannot both take it */
+	rc = member_address_unclaimed(b, json_string_value(json_object_get(envelope_body(env),
+									   "address")),
+				      p.subject, err, errcap);
+	if (rc == 0)
+		rc = member_propose_once(b, &p, p.subject, NULL, &status, err, errcap);
 	pthread_mutex_unlock(&b->member_lock);
 	if (rc == 0)
 		rc = candidate_reply(b, env, &p, status, reply);
@@ -1145,12 +1217,7 @@ static int policy_check_max_partners(struct broker *b, const json_t *doc, char *
 				     size_t errcap)
 {
 	json_int_t max = json_integer_value(json_object_get(doc, "max_partners"));
-	json_int_t live = 0;
-	for (size_t i = 0; i < registry_count(b->reg); i++) {
-		int state = atomic_load(&registry_at(b->reg, i)->state);
-		live += state == PARTNER_ACTIVE || state == PARTNER_NOTICE ||
-			state == PARTNER_SUSPENDED;
-	}
+	json_int_t live = member_live_count(b);
 	if (max < live - 1) { /* the asking partner is not asked */
 		snprintf(err, errcap, "max_partners: %lld is fewer than the %lld partners a "
 			 "default lookup asks (every member but the one asking)", (long long)max,
@@ -1286,6 +1353,13 @@ int broker_handle_member(struct broker *b, const struct broker_request *rq, json
 		return policy_propose(b, rq, body, reply, err, errcap);
 	if (strcmp(type, "member.join") == 0) {
 		snprintf(err, errcap, "'%s' is a partner already", rq->from->id);
+		return WN_EEXISTS;
+	}
+	if (strcmp(type, "member.withdraw") == 0) {
+		/* a candidate's step: a member has no join request left to take back */
+		snprintf(err, errcap, "'%s' is a partner already (%s): withdraw takes back a join "
+			 "request the members have not decided; a member leaves by notice (member "
+			 "notice)", rq->from->id, registry_status(rq->from));
 		return WN_EEXISTS;
 	}
 	if (strcmp(type, "member.status") == 0)

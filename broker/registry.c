@@ -130,13 +130,18 @@ static void registry_restore_seal(registry *r, struct registry_partner *p)
 	db_unlock(r->db);
 }
 
-/* Checks the certificate now; a refusal is a security event. */
-static void registry_check_cert(registry *r, struct registry_partner *p)
+/* Checks the certificate now; a refusal is a security event, but not that
+ * of a former partner: one whose membership ended has its certificate
+ * revoked (or lapse) as the end carried out, and a revoked one was a
+ * security event when it was revoked, not again at every start. */
+static void registry_check_cert(registry *r, struct registry_partner *p, int at_start)
 {
 	char why[256];
 	int rc = pki_trust_verify(r->trust, registry_cert(p), p->id, why, sizeof(why));
 	int before = atomic_exchange(&p->cert_error, rc);
-	if (rc != 0 && rc != before) {
+	int state = atomic_load(&p->state);
+	int former = state == PARTNER_ENDED || (at_start && state == PARTNER_REVOKED);
+	if (rc != 0 && rc != before && !former) {
 		char detail[400];
 		snprintf(detail, sizeof(detail), "registry: certificate of partner '%s' refused: %s",
 			 p->id, why);
@@ -441,7 +446,7 @@ int registry_load(config *cfg, const json_t *partners, pki_trust *trust, db *d,
 		snprintf(err, errcap, "cannot read the registry from the database: %s",
 			 wn_strerror(rc));
 	for (size_t i = 0; rc == 0 && i < registry_count(r); i++) {
-		registry_check_cert(r, r->items[i]);
+		registry_check_cert(r, r->items[i], 1);
 		registry_restore_seal(r, r->items[i]);
 	}
 	if (rc != 0) {
@@ -809,7 +814,7 @@ int registry_admit(registry *r, const struct registry_entry *e, const char *by,
 		snprintf(err, errcap, "cannot register '%s': %s", e->id, wn_strerror(rc));
 		return rc;
 	}
-	registry_check_cert(r, p); /* before anyone can see it */
+	registry_check_cert(r, p, 0); /* before anyone can see it */
 	registry_restore_seal(r, p);
 	pthread_mutex_lock(&r->lock);
 	if (registry_find(r, e->id) != NULL) {
@@ -938,7 +943,7 @@ int registry_renew_cert(registry *r, struct registry_partner *p, const char *pem
 	atomic_store(&p->cert, c);
 	c = NULL;
 	*renewed = 1;
-	registry_check_cert(r, p); /* a lapsed certificate's refusal ends here */
+	registry_check_cert(r, p, 0); /* a lapsed certificate's refusal ends here */
 	atomic_fetch_add(&r->version, 1);
 out:
 	pthread_mutex_unlock(&r->state_lock);
@@ -973,7 +978,7 @@ int registry_recheck(registry *r, int *revoked)
 	*revoked = 0;
 	for (size_t i = 0; i < registry_count(r); i++) {
 		struct registry_partner *p = r->items[i];
-		registry_check_cert(r, p);
+		registry_check_cert(r, p, 0);
 		int state = atomic_load(&p->state);
 		if ((atomic_load(&p->cert_error) != WN_EREVOKED && !registry_renewed_revoked(r, p)) ||
 		    state == PARTNER_REVOKED || state == PARTNER_ENDED)

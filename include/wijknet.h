@@ -937,10 +937,13 @@ void wn_consent_list_free(wn_consent_list *l);
  * the accession text signed, which must be the one of the federation's
  * covenant)}. The members decide under the federation's approval rule.
  * *json_out: {proposal, status, partner}; release with free().
- * WN_EEXISTS when a request is open already.
+ * WN_EEXISTS when a request is open already, or when the address is where
+ * the broker reaches a partner or another candidate's open request names it;
+ * WN_ELIMIT when admitting this node would make a default lookup ask more
+ * partners than the policy's max_partners (the members raise it first).
  * Errors: WN_EJSON (request_json is not a JSON object), WN_ESCHEMA,
- * WN_ECLUSTER, WN_EEXISTS, WN_ECERT (this node's certificate is not the
- * federation CA's), WN_ETRANSPORT. */
+ * WN_ECLUSTER, WN_EEXISTS, WN_ELIMIT, WN_ECERT (this node's certificate is
+ * not the federation CA's), WN_ETRANSPORT. */
 int wn_member_join(wn_client *c, const char *request_json, char **json_out);
 
 /* This node's own join request: {proposal, status (open, approved,
@@ -952,7 +955,8 @@ int wn_member_status(wn_client *c, char **json_out);
  * closed as withdrawn, and a new one may be made. *json_out: {proposal,
  * status: withdrawn, partner}.
  * Errors: WN_ESTATE (the request is decided already), WN_EUNKNOWN_PARTNER
- * (this node never asked), WN_ETRANSPORT. */
+ * (this node never asked), WN_EEXISTS (this node is a partner already: a
+ * member leaves by notice), WN_ETRANSPORT. */
 int wn_member_withdraw(wn_client *c, char **json_out);
 
 /* The federation's proposals (open first, with the votes cast), partners

@@ -503,6 +503,16 @@ static void test_r20_integrity_revoked_certificate_refused(void **state)
 	assert_string_equal(l->items[0].state, "down");
 	wn_partner_list_free(l);
 	wn_client_close(c);
+	/* the operator revokes it in the registry too: an incident once, when it
+	 * was found, not again at every start after it */
+	assert_int_equal(cli(f, "broker", "admin revoke alcander --reason 'certificaat ingetrokken'"),
+			 0);
+	fed_stop(&f->broker, SIGTERM);
+	assert_int_equal(fed_start_broker(f), 0);
+	assert_int_equal(fed_wait_up(f, 1, 0, 10000), 0);
+	assert_true(fed_db_count(f, "data/broker.db",
+				 "SELECT COALESCE(SUM(count), 0) FROM security_events WHERE kind='revoked'"
+				 " AND peer='alcander'") == 1);
 }
 
 /* A federation of alcander and radar in which alcander's certificate lapsed

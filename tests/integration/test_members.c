@@ -110,7 +110,15 @@ static int vote(struct fed *f, size_t i, const char *proposal, int approve)
 
 /* A join request of a partner without a running node, signed with its own
  * certificate (issued by the federation CA), as its node would send it. */
+static json_t *raw_join_at(struct fed *f, const char *id, const char *address);
+
 static json_t *raw_join(struct fed *f, const char *id)
+{
+	return raw_join_at(f, id, "tls+tcp://127.0.0.1:1");
+}
+
+/* The same, naming where the broker would reach its node. */
+static json_t *raw_join_at(struct fed *f, const char *id, const char *address)
 {
 	char hash[65], rel[64];
 	char cwd[512];
@@ -125,7 +133,7 @@ static json_t *raw_join(struct fed *f, const char *id)
 	assert_int_equal(envelope_new1(&env, "member.join", id, "broker"), 0);
 	json_object_set_new(env, "body",
 			    json_pack("{s:s,s:s,s:[s],s:s,s:{s:s,s:s,s:s,s:s,s:s,s:s,s:s}}", "name",
-				      id, "address", "tls+tcp://127.0.0.1:1", "clusters", "jeugd",
+				      id, "address", address, "clusters", "jeugd",
 				      "cert", pem, "declaration", "version",
 				      DECLARATION_JOIN_VERSION, "text_hash", hash, "organisation", id,
 				      "representative", "dhr. P. de Vries", "function", "directeur",
@@ -424,6 +432,10 @@ static void test_r22_join_approved_unanimously(void **state)
 			" peer = 'weller'") <= SECEVENT_DETAILED_PER_MINUTE + 1);
 	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM audit_log WHERE type ="
 			     " 'registry.admit'"), 1);
+	/* a member has no join request left to take back: refused with why,
+	 * not a protocol failure */
+	assert_int_equal(cli(f, "weller", "member withdraw"), 1);
+	assert_true(cli_err_has(f, "partner already") && cli_err_has(f, "member notice"));
 }
 
 static void test_r22_join_rejected_by_one_under_unanimous(void **state)
@@ -836,6 +848,7 @@ static void test_r23_notice_no_new_case_running_case_continues(void **state)
 static void test_r23_end_date_ends_membership_without_restart(void **state)
 {
 	struct fed *f = *state;
+	int reloads = log_count(f, "broker", "trust_reloaded", "crl_seconds_left");
 	/* suspended meanwhile: the notice period runs on all the same */
 	assert_int_equal(cli(f, "broker", "admin suspend alcander --reason 'onderzoek'"), 0);
 	assert_int_equal(wait_status_everywhere(f, "alcander", "suspended", ALCANDER), 0);
@@ -864,6 +877,16 @@ static void test_r23_end_date_ends_membership_without_restart(void **state)
 	assert_int_equal(dbq(f, "data/radar.db", "SELECT COUNT(*) FROM federation_crl"), 1);
 	/* what the CA tool said is a field of the broker's JSON log, not a line */
 	assert_true(fed_log_contains(f, "broker", "\"ca_output\":\"revoked alcander serial"));
+	/* the broker read the CRL it had made: a certificate revoked because the
+	 * membership ended is the end carried out, not an incident for the
+	 * breach register */
+	end = time_mono_ms() + SETTLE_MS;
+	while (log_count(f, "broker", "trust_reloaded", "crl_seconds_left") <= reloads &&
+	       time_mono_ms() < end)
+		sleep_ms(100);
+	assert_true(log_count(f, "broker", "trust_reloaded", "crl_seconds_left") > reloads);
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COALESCE(SUM(count), 0) FROM"
+			     " security_events WHERE peer = 'alcander' AND kind = 'revoked'"), 0);
 	/* and the operator's status says so, not only that it ended */
 	end = time_mono_ms() + SETTLE_MS;
 	while ((cli(f, "broker", "admin status") != 0 || !cli_out_has(f, "revoked")) &&
@@ -1417,6 +1440,115 @@ static void test_r21_breach_flood_bounded_incident_on_top(void **state)
 			     " 'breaches.%%' AND entry LIKE '%%(uid %u %%'", (unsigned)getuid()), 4);
 }
 
+/* ---- r22 in a federation of its own: room under max_partners ----------- */
+
+static int own_setup(void **state)
+{
+	*state = calloc(1, sizeof(struct fed));
+	return *state ? 0 : -1;
+}
+
+static int own_teardown(void **state)
+{
+	struct fed *f = *state;
+	if (f->dir[0])
+		fed_teardown(f);
+	free(f);
+	return 0;
+}
+
+/* A default lookup asks every partner but the one asking, and the broker
+ * refuses a message to more than max_partners: a partner admitted past it
+ * would make every default lookup fail. A join that would is refused with
+ * why; one approved while there was room waits, approved, until the members
+ * raise the limit, and is then carried out. */
+static void test_r22_join_within_max_partners(void **state)
+{
+	struct fed *f = *state;
+	static const char *const two[] = { "gemeente-heerlen", "radar" };
+	char first[WN_ID_LEN + 1], second[WN_ID_LEN + 1], st[16], *out = NULL;
+	assert_int_equal(fed_setup(f, two, 2), 0);
+	assert_int_equal(fed_config_edit(f, "broker.json", "max_partners", "2"), 0);
+	assert_int_equal(fed_start_broker(f), 0);
+	assert_int_equal(fed_start_node(f, 0), 0);
+	assert_int_equal(fed_start_node(f, 1), 0);
+	assert_int_equal(fed_wait_up(f, 0, 1, 20000), 0);
+	/* two candidates ask while there is room for one more */
+	json_t *reply = raw_join_at(f, "meander-groep", "tls+tcp://127.0.0.1:1");
+	assert_string_equal(reply_error(reply), "");
+	json_decref(reply);
+	reply = raw_join_at(f, "sevagram", "tls+tcp://127.0.0.1:2");
+	assert_string_equal(reply_error(reply), "");
+	json_decref(reply);
+	proposal_of(f, "meander-groep", first);
+	proposal_of(f, "sevagram", second);
+	assert_int_equal(vote(f, 0, first, 1), 0);
+	assert_int_equal(vote(f, 1, first, 1), 0);
+	proposal_status(f, first, st, sizeof(st));
+	assert_string_equal(st, "approved");
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM partners WHERE id ="
+			     " 'meander-groep' AND status = 'active'"), 1);
+	/* a third partner's join now: refused at once, saying what to do */
+	reply = raw_join_at(f, "xonar", "tls+tcp://127.0.0.1:3");
+	assert_string_equal(reply_error(reply), "limit");
+	assert_non_null(strstr(json_string_value(json_object_get(envelope_body(reply), "message")),
+			       "raise max_partners"));
+	json_decref(reply);
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM proposals WHERE subject ="
+			     " 'xonar'"), 0);
+	/* the one asked before: approved, and not admitted past the limit */
+	assert_int_equal(vote(f, 0, second, 1), 0);
+	assert_int_equal(vote(f, 1, second, 1), 0);
+	raw_vote(f, "meander-groep", second);
+	proposal_status(f, second, st, sizeof(st));
+	assert_string_equal(st, "approved");
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM partners WHERE id ="
+			     " 'sevagram'"), 0);
+	assert_true(log_count(f, "broker", "proposal_not_carried_out", "max_partners") >= 1);
+	/* the members raise the limit: it is carried out */
+	wn_client *c = client_of(f, 0);
+	assert_int_equal(wn_policy_propose(c, &coordinator, "{\"max_partners\": 3}", &out), 0);
+	free(out);
+	wn_client_close(c);
+	char policy[WN_ID_LEN + 1];
+	proposal_of(f, "policy-v2", policy);
+	assert_int_equal(vote(f, 1, policy, 1), 0);
+	raw_vote(f, "meander-groep", policy);
+	assert_int_equal(dbq_wait(f, "data/broker.db", 1, SETTLE_MS, "SELECT COUNT(*) FROM"
+				  " partners WHERE id = 'sevagram' AND status = 'active'"), 1);
+}
+
+/* The address a candidate asked to be reached at is its own while its
+ * request is open: another candidate naming it is refused, as an address a
+ * member has is; once that request is decided or withdrawn it is free. */
+static void test_r22_join_address_claimed_by_open_request(void **state)
+{
+	struct fed *f = *state;
+	static const char *const two[] = { "gemeente-heerlen", "radar" };
+	char id[WN_ID_LEN + 1];
+	assert_int_equal(fed_setup(f, two, 2), 0);
+	assert_int_equal(fed_start_broker(f), 0);
+	assert_int_equal(fed_start_node(f, 0), 0);
+	assert_int_equal(fed_start_node(f, 1), 0);
+	assert_int_equal(fed_wait_up(f, 0, 1, 20000), 0);
+	json_t *reply = raw_join_at(f, "meander-groep", "tls+tcp://127.0.0.1:2");
+	assert_string_equal(reply_error(reply), "");
+	json_decref(reply);
+	reply = raw_join_at(f, "sevagram", "tls+tcp://127.0.0.1:2");
+	assert_string_equal(reply_error(reply), "exists");
+	assert_non_null(strstr(json_string_value(json_object_get(envelope_body(reply), "message")),
+			       "meander-groep"));
+	json_decref(reply);
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM proposals WHERE subject ="
+			     " 'sevagram'"), 0);
+	/* decided, the address is free again */
+	proposal_of(f, "meander-groep", id);
+	assert_int_equal(vote(f, 1, id, 0), 0);
+	reply = raw_join_at(f, "sevagram", "tls+tcp://127.0.0.1:2");
+	assert_string_equal(reply_error(reply), "");
+	json_decref(reply);
+}
+
 int main(void)
 {
 	int64_t t0 = fed_test_begin();
@@ -1443,7 +1575,14 @@ int main(void)
 		cmocka_unit_test(test_r20_crl_distributed_and_expiry_warned),
 		cmocka_unit_test(test_r21_breach_flood_bounded_incident_on_top),
 	};
+	const struct CMUnitTest own[] = {
+		cmocka_unit_test_setup_teardown(test_r22_join_within_max_partners, own_setup,
+						own_teardown),
+		cmocka_unit_test_setup_teardown(test_r22_join_address_claimed_by_open_request,
+						own_setup, own_teardown),
+	};
 	int failed = cmocka_run_group_tests_name("members", tests, group_setup,
 						 fed_group_teardown);
+	failed += cmocka_run_group_tests_name("members_own", own, NULL, NULL);
 	return fed_test_end("test_members", failed, t0);
 }
