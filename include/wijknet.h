@@ -505,7 +505,9 @@ void wn_request_result_free(wn_request_result *r);
  * conflict_of_duties. motivation_json is the Bijlage 3 motivation.
  * assertion_id gets its id.
  * Errors: WN_EJSON (motivation_json is not a JSON object), WN_EBSN,
- * WN_ECATEGORY, WN_EMOTIVATION, WN_ENOTMEMBER, WN_ENOTINCASE, WN_ETRANSPORT. */
+ * WN_ECATEGORY, WN_EMOTIVATION, WN_ENOTMEMBER (this partner, or the
+ * recipient, does not take part in the case), WN_EINVAL (the recipient is
+ * this partner), WN_ENOTINCASE, WN_ETRANSPORT. */
 int wn_duty_assert(wn_client *c, const char *case_id, const char *bsn, const char *to,
 		   const char *const *categories, size_t ncategories, const char *motivation_json,
 		   int hours, const wn_actor *actor, char assertion_id[WN_ID_LEN + 1]);
@@ -555,7 +557,8 @@ int wn_thirdparty_declare(wn_client *c, const char *approval_id, const char *nam
  * Errors: WN_ENOTFOUND (no such proposal), WN_ENOTMEMBER, WN_ENOTINCASE,
  * WN_ECONSENT, WN_ESIG (the proposal does not carry its proposer's signature),
  * WN_ESEAL (it seals no person to this partner), WN_EDENIED (the proposal is
- * decided already), WN_ETRANSPORT. */
+ * decided already, or this partner proposed it: proposing is its approval),
+ * WN_ETRANSPORT. */
 int wn_thirdparty_decide(wn_client *c, const char *approval_id, int approve,
 			 const wn_actor *actor);
 

@@ -149,7 +149,8 @@ int cli_duty_usage(void)
 		"usage: wijknet duty assert --case ID --bsn BSN --to PARTNER --categories a,b,...\n"
 		"         --motivation FILE.json [--hours N] [--actor ID --role ROLE]\n"
 		"Records this partner's own judgement that a conflict of duties justifies\n"
-		"disclosing special-category data without consent, for one request.\n");
+		"disclosing special-category data without consent, for one request of\n"
+		"PARTNER (another partner of the case) about a person of the case.\n");
 	return cli_usage("duty");
 }
 

@@ -72,6 +72,35 @@ static int duty_insert(db *d, void *arg)
 	return rc;
 }
 
+/* The recipient is another partner that takes part in the case now. */
+static int duty_check_recipient(struct node *n, const char *case_id, const char *to, char *err,
+				size_t errcap)
+{
+	json_t *c = NULL, *x;
+	size_t i;
+	int member = 0;
+	if (strcmp(to, n->ident->id) == 0) {
+		snprintf(err, errcap, "'%s' is this partner: a conflict of duties is judged for "
+			 "another partner of the case that receives the data", to);
+		return WN_EINVAL;
+	}
+	int rc = casekey_case(n, case_id, &c, err, errcap);
+	if (rc != 0)
+		return rc;
+	json_array_foreach(json_object_get(c, "members"), i, x) {
+		const char *id = json_string_value(json_object_get(x, "partner"));
+		member |= id != NULL && strcmp(id, to) == 0;
+	}
+	json_decref(c);
+	if (!member) {
+		snprintf(err, errcap, "'%s' does not take part in case %s: only the partners of a "
+			 "client's case receive information about that client (Heerlen 7.1)", to,
+			 case_id);
+		return WN_ENOTMEMBER;
+	}
+	return 0;
+}
+
 json_t *local_duty(struct node *n, json_t *rq)
 {
 	char err[512] = "", hash[65];
@@ -109,6 +138,11 @@ json_t *local_duty(struct node *n, json_t *rq)
 	char commit[HOUSEHOLD_COMMIT_HEX + 1];
 	if ((rc = casekey_check_person(n, json_string_value(json_object_get(rq, "case")), bsn,
 				       n->ident->id, commit, err, sizeof(err))) != 0)
+		return local_error(rc, err);
+	/* for another partner of the case (Heerlen 7.1): a judgement for a
+	 * partner outside it would wait to serve it once it joined */
+	if ((rc = duty_check_recipient(n, json_string_value(json_object_get(rq, "case")), to, err,
+				       sizeof(err))) != 0)
 		return local_error(rc, err);
 	char *cats_text = json_dumps(cats, JSON_COMPACT);
 	char *mot_text = json_dumps(motivation, JSON_COMPACT | JSON_SORT_KEYS);

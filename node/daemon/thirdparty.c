@@ -525,6 +525,13 @@ static json_t *tp_approve(struct node *n, json_t *rq, const char *id)
 	int rc = tp_call(n, "thirdparty.get", NULL, NULL, json_pack("{s:s}", "approval", id), &t,
 			 err, sizeof(err));
 	json_t *approval = json_object_get(t, "approval");
+	const char *proposer = json_string_value(json_object_get(approval, "proposed_by"));
+	/* its own proposal seals the person to the others, not to itself */
+	if (rc == 0 && proposer != NULL && strcmp(proposer, n->ident->id) == 0) {
+		snprintf(err, sizeof(err), "'%s' proposed third-party disclosure %s: proposing is "
+			 "its approval; the other partners of the case decide", proposer, id);
+		rc = WN_EDENIED;
+	}
 	if (rc == 0)
 		rc = tp_check_approval(n, approval, &consent_enc, &consent_len, &notice, err,
 				       sizeof(err));

@@ -522,6 +522,31 @@ static void test_r12_medical_duty_assertion_outside_household_refused(void **sta
 			 before + 1);
 }
 
+/* A judgement is for another partner of the case (Heerlen 7.1): not for a
+ * partner outside it, which could use it once it joined, nor for itself. */
+static void test_r12_medical_duty_assertion_recipient_outside_case_refused(void **state)
+{
+	struct fed *f = *state;
+	const char *const cats[] = { "leefgebied.psychisch" };
+	char id[WN_ID_LEN + 1];
+	long before = fed_db_count(f, node_db("radar"), "SELECT COUNT(*) FROM duty_assertions");
+	wn_client *c = client_of(f, RADAR);
+	assert_int_equal(wn_duty_assert(c, case_main, mother, "weller", cats, 1, FED_MOTIVATION,
+					0, &ACTOR, id), WN_ENOTMEMBER);
+	assert_non_null(strstr(wn_client_errmsg(c), "does not take part in case"));
+	assert_int_equal(wn_duty_assert(c, case_main, mother, "radar", cats, 1, FED_MOTIVATION,
+					0, &ACTOR, id), WN_EINVAL);
+	assert_non_null(strstr(wn_client_errmsg(c), "another partner of the case"));
+	assert_int_equal(fed_db_count(f, node_db("radar"), "SELECT COUNT(*) FROM duty_assertions"),
+			 before);
+	/* for a partner of the case it is recorded */
+	assert_int_equal(wn_duty_assert(c, case_main, mother, "alcander", cats, 1, FED_MOTIVATION,
+					0, &ACTOR, id), 0);
+	wn_client_close(c);
+	assert_int_equal(fed_db_count(f, node_db("radar"), "SELECT COUNT(*) FROM duty_assertions"),
+			 before + 1);
+}
+
 static void test_r18_rectify_rights_request_outside_household_refused(void **state)
 {
 	struct fed *f = *state;
@@ -730,6 +755,21 @@ static void test_r08_third_party_bound_to_person(void **state)
 	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM third_party_declarations "
 			     "WHERE approval='%s' AND party='weller' AND text_version="
 			     "'heerlen-bijlage6-v1' AND declaration LIKE '%%Weller Wonen%%'", id), 1);
+}
+
+/* The proposer approves by proposing: asked to approve again, its node says
+ * so, rather than that the proposal seals no person to it. */
+static void test_r08_third_party_proposer_approves_by_proposing(void **state)
+{
+	struct fed *f = *state;
+	char id[WN_ID_LEN + 1];
+	assert_int_equal(tp_propose(f, mother, "legitimate_interest", NULL, id), 0);
+	wn_client *c = client_of(f, GEMEENTE);
+	assert_int_equal(wn_thirdparty_decide(c, id, 1, &ACTOR), WN_EDENIED);
+	assert_non_null(strstr(wn_client_errmsg(c), "proposing is its approval"));
+	wn_client_close(c);
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM third_party_votes WHERE "
+			     "id='%s' AND partner='gemeente-heerlen' AND decision='approved'", id), 1);
 }
 
 /* A partner of the case that lies about whom a proposal concerns: the person
@@ -1598,8 +1638,10 @@ int main(void)
 		cmocka_unit_test(test_r07_recipients_case_preconditions),
 		cmocka_unit_test(test_r07_recipients_request_outside_household_refused),
 		cmocka_unit_test(test_r12_medical_duty_assertion_outside_household_refused),
+		cmocka_unit_test(test_r12_medical_duty_assertion_recipient_outside_case_refused),
 		cmocka_unit_test(test_r18_rectify_rights_request_outside_household_refused),
 		cmocka_unit_test(test_r08_third_party_bound_to_person),
+		cmocka_unit_test(test_r08_third_party_proposer_approves_by_proposing),
 		cmocka_unit_test(test_r08_third_party_approval_outside_household_refused),
 		cmocka_unit_test(test_r08_third_party_on_consent),
 		cmocka_unit_test(test_r08_third_party_on_consent_source_proposes),
