@@ -424,10 +424,15 @@ static json_t *policy_read(db *d)
 	return doc;
 }
 
-/* Version 1 of the policy, from the config's keys. */
+/* Version 1 of the policy, from the config's keys; without approval_rule,
+ * the rule of the covenant the federation runs under (Heerlen 15.3, 17.2:
+ * all partners; Groningen 11.4: the municipality and a majority). */
 static json_t *policy_seed_of(config *cfg)
 {
 	json_t *root = config_root(cfg);
+	const char *covenant = config_str(root, "covenant", "");
+	const char *rule = strcmp(covenant, "groningen") == 0 ? POLICY_RULE_MAJORITY
+							     : POLICY_RULE_UNANIMOUS;
 	return json_pack("{s:I,s:I,s:I,s:s,s:I,s:I,s:I}", "notice_days",
 				 (json_int_t)config_int(root, "notice_days", POLICY_NOTICE_DAYS),
 				 "retention_days",
@@ -435,7 +440,7 @@ static json_t *policy_seed_of(config *cfg)
 				 "case_retention_days",
 				 (json_int_t)config_int(root, "case_retention_days",
 							POLICY_CASE_RETENTION_DAYS), "approval_rule",
-				 config_str(root, "approval_rule", POLICY_RULE_UNANIMOUS), "notice_months",
+				 config_str(root, "approval_rule", rule), "notice_months",
 				 (json_int_t)config_int(root, "notice_months", 2), "max_consent_days",
 				 (json_int_t)config_int(root, "max_consent_days", 365), "max_partners",
 				 (json_int_t)config_int(root, "max_partners", ENVELOPE_MAX_TO));

@@ -1518,6 +1518,22 @@ static void test_r22_join_within_max_partners(void **state)
 				  " partners WHERE id = 'sevagram' AND status = 'active'"), 1);
 }
 
+/* A federation started under the Groningen covenant decides as that
+ * covenant says (11.4: the municipality and a majority), not by Heerlen's
+ * unanimity, unless its config names another rule. */
+static void test_r24_groningen_federation_seeds_its_own_rule(void **state)
+{
+	struct fed *f = *state;
+	static const char *const two[] = { "gemeente-heerlen", "radar" };
+	assert_int_equal(fed_setup(f, two, 2), 0);
+	assert_int_equal(fed_config_edit(f, "broker.json", "covenant", "\"groningen\""), 0);
+	assert_int_equal(fed_start_broker(f), 0);
+	assert_int_equal(dbq_wait(f, "data/broker.db", 1, SETTLE_MS, "SELECT COUNT(*) FROM policy"
+				  " WHERE version = 1 AND json_extract(document, '$.approval_rule') ="
+				  " 'municipality_and_majority'"), 1);
+	assert_false(fed_log_contains(f, "broker", "covenant_default"));
+}
+
 /* The address a candidate asked to be reached at is its own while its
  * request is open: another candidate naming it is refused, as an address a
  * member has is; once that request is decided or withdrawn it is free. */
@@ -1579,6 +1595,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_r22_join_within_max_partners, own_setup,
 						own_teardown),
 		cmocka_unit_test_setup_teardown(test_r22_join_address_claimed_by_open_request,
+						own_setup, own_teardown),
+		cmocka_unit_test_setup_teardown(test_r24_groningen_federation_seeds_its_own_rule,
 						own_setup, own_teardown),
 	};
 	int failed = cmocka_run_group_tests_name("members", tests, group_setup,
