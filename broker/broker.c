@@ -522,6 +522,15 @@ out:
 	return rc;
 }
 
+/* A certificate a client offered and the TLS handshake refused (foreign,
+ * revoked, expired): a security event, into the breach register. */
+static void broker_refused_cert(void *arg, const char *addr, const uint8_t *der, size_t derlen,
+				long count)
+{
+	struct broker *b = arg;
+	secevent_refused_cert(b->db, b->trust, addr, der, derlen, count);
+}
+
 int broker_start(broker *b, char *err, size_t errcap)
 {
 	int rc = transport_tls_config_trust(&b->server_tls, 1, b->cert_path, b->trust, NULL, err,
@@ -539,6 +548,7 @@ int broker_start(broker *b, char *err, size_t errcap)
 			      err, errcap);
 	if (rc != 0)
 		return rc;
+	rpc_server_on_refused_cert(b->server, broker_refused_cert, b);
 	if ((rc = broker_checkpoints_start(b)) != 0) {
 		snprintf(err, errcap, "cannot start the checkpoint timer");
 		return rc;

@@ -28,12 +28,14 @@
 #include "gate.h"
 #include "ids.h"
 #include "log.h"
+#include "tlspeek.h"
 
 #define GATE_BUF 16384
 #define GATE_PORTS 65536
 #define GATE_LOG_PER_SECOND 5
 #define GATE_LINGER_MS 5000   /* to pass on what one side sent before it closed */
 #define GATE_FD_RESERVE 128   /* descriptors kept for the daemon's own use */
+#define GATE_SEEN 6144        /* a pending client's first bytes, kept for its certificate */
 
 struct half {
 	uint8_t buf[GATE_BUF];
@@ -53,6 +55,8 @@ struct conn {
 	char ip[INET6_ADDRSTRLEN];
 	char addr[INET6_ADDRSTRLEN + 8];
 	struct half up, down; /* client → nng, nng → client */
+	uint8_t seen[GATE_SEEN]; /* what the client sent first, while pending */
+	size_t nseen;
 };
 
 /* At most GATE_LOG_PER_SECOND lines a second per kind; the rest counted. */
@@ -78,6 +82,9 @@ struct gate {
 	size_t nconns, capconns;
 	int64_t accept_paused_until; /* out of descriptors: accept later */
 	struct ratelimit rl_timeout, rl_failed, rl_evicted, rl_refused;
+	gate_cert_hook on_cert; /* under lock */
+	void *on_cert_arg;
+	uint8_t joined[TLSPEEK_MAX]; /* the loop thread's: a handshake's records joined */
 	struct gate_repeat failed_hosts[GATE_REPEAT_HOSTS]; /* gate thread only */
 };
 
@@ -151,7 +158,22 @@ int gate_repeat_note(struct gate_repeat *tab, size_t n, const char *host, int64_
 	return (e->count & (e->count - 1)) == 0; /* a power of two */
 }
 
-/* A failed handshake: logged when gate_repeat_note says so for its host. */
+/* The certificate a client offered in a handshake nng refused, to the
+ * daemon's hook (the breach register), when the client's bytes hold one. */
+static void gate_report_cert(gate *g, const struct conn *c, long count)
+{
+	const uint8_t *der = NULL;
+	size_t derlen = 0;
+	pthread_mutex_lock(&g->lock);
+	gate_cert_hook hook = g->on_cert;
+	void *arg = g->on_cert_arg;
+	pthread_mutex_unlock(&g->lock);
+	if (hook != NULL && tlspeek_client_cert(c->seen, c->nseen, g->joined, &der, &derlen) == 0)
+		hook(arg, c->addr, der, derlen, count);
+}
+
+/* A failed handshake: logged, and its certificate reported, when
+ * gate_repeat_note says so for its host. */
 static void gate_log_failed(gate *g, const struct conn *c)
 {
 	char host[64];
@@ -162,6 +184,7 @@ static void gate_log_failed(gate *g, const struct conn *c)
 		*colon = '\0';
 	if (!gate_repeat_note(g->failed_hosts, GATE_REPEAT_HOSTS, host, time_now_ms(), &count))
 		return;
+	gate_report_cert(g, c, count);
 	if (count == 1) {
 		gate_log(&g->rl_failed, "tls_handshake_failed", c);
 		return;
@@ -172,6 +195,14 @@ static void gate_log_failed(gate *g, const struct conn *c)
 			   (json_int_t)count, "msg",
 			   "this host's handshakes keep failing (a revoked or ended partner's "
 			   "node still running?); logged again at twice the count"));
+}
+
+void gate_on_refused_cert(gate *g, gate_cert_hook hook, void *arg)
+{
+	pthread_mutex_lock(&g->lock);
+	g->on_cert = hook;
+	g->on_cert_arg = arg;
+	pthread_mutex_unlock(&g->lock);
 }
 
 static int set_nonblock(int fd)
@@ -479,6 +510,17 @@ static int side_read(int fd, short ev, struct half *h, int *eof)
 	return h->len > before;
 }
 
+/* Keeps a pending client's first bytes: its certificate, if the handshake
+ * fails, is read from them. */
+static void gate_keep_seen(struct conn *c, const uint8_t *p, size_t n)
+{
+	if (c->established || c->nseen >= GATE_SEEN)
+		return;
+	size_t take = n < GATE_SEEN - c->nseen ? n : GATE_SEEN - c->nseen;
+	memcpy(c->seen + c->nseen, p, take);
+	c->nseen += take;
+}
+
 /* Events of one connection. A side that errs ends it; a side that closes
  * is not read again, and what it sent still reaches the other side (for at
  * most GATE_LINGER_MS) before the connection goes. Who closed first tells a
@@ -498,8 +540,11 @@ static void gate_serve(gate *g, struct conn *c, short cev, short bev)
 	}
 	int broken = ((cev | bev) & (POLLERR | POLLNVAL)) != 0;
 	if (!broken && !c->connecting) {
-		if (side_read(c->cfd, cev, &c->up, &c->c_eof) > 0)
+		size_t before = c->up.len;
+		if (side_read(c->cfd, cev, &c->up, &c->c_eof) > 0) {
 			c->spoke = 1;
+			gate_keep_seen(c, c->up.buf + before, c->up.len - before);
+		}
 		side_read(c->bfd, bev, &c->down, &c->b_eof);
 		if (!c->b_eof && half_drain(c->bfd, &c->up) != 0)
 			broken = 1;

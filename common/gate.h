@@ -14,6 +14,7 @@
 #define WN_GATE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <jansson.h>
 
@@ -60,6 +61,17 @@ typedef struct gate gate;
  * 127.0.0.1:backend_port once started. *out: gate_close(). */
 int gate_open(gate **out, const char *host, int port, const struct gate_limits *lim,
 	      char *err, size_t errcap);
+
+/* Told of a certificate a client offered in a TLS handshake that was
+ * refused (a foreign, revoked or expired one): the connection's address,
+ * the certificate's DER and how many handshakes from that host failed this
+ * hour. Called on the gate's thread, at the counts a failure is logged
+ * (1, 2, 4, 8...), so a host that keeps failing costs little. */
+typedef void (*gate_cert_hook)(void *arg, const char *addr, const uint8_t *der, size_t derlen,
+			       long count);
+
+/* Sets (or with NULL clears) the hook for refused certificates. */
+void gate_on_refused_cert(gate *g, gate_cert_hook hook, void *arg);
 
 /* Starts passing connections to backend_port, in a thread of its own. */
 int gate_start(gate *g, int backend_port, char *err, size_t errcap);

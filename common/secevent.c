@@ -12,6 +12,7 @@
 #include "log.h"
 #include "secevent.h"
 #include "envelope.h"
+#include "schema.h"
 #include "transport.h"
 
 #define RPC_HOST_MAX 64
@@ -287,4 +288,29 @@ int secevent_refuse(db *d, const struct rpc_peer *conn, const json_t *env, const
 		rc = envelope_encode(reply, resp, resplen);
 	json_decref(reply);
 	return rc;
+}
+
+int secevent_refused_cert(db *d, pki_trust *trust, const char *addr, const uint8_t *der,
+			  size_t derlen, long count)
+{
+	char why[256] = "", cn[64] = "", detail[512];
+	const unsigned char *p = der;
+	if (derlen > INT32_MAX)
+		return 0;
+	X509 *cert = d2i_X509(NULL, &p, (long)derlen);
+	if (cert == NULL || p != der + derlen) {
+		X509_free(cert);
+		return 0; /* not a certificate: a failed handshake like any other */
+	}
+	int code = pki_trust_verify(trust, cert, NULL, why, sizeof(why));
+	/* the name it claims, where it is one a partner could have */
+	if (pki_cert_cn(cert, cn, sizeof(cn)) != 0 || schema_valid_partner_id(cn) != 0)
+		cn[0] = '\0';
+	X509_free(cert);
+	if (code == 0 || code == WN_ENOMEM)
+		return 0;
+	snprintf(detail, sizeof(detail), "TLS handshake refused, the client's %s (%ld failed "
+		 "from this host this hour)", why, count);
+	struct secevent e = { code, cn[0] ? cn : NULL, addr, NULL, detail };
+	return secevent_note(d, &e, NULL);
 }

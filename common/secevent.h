@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "db.h"
+#include "pki.h"
 
 #define SECEVENT_SCHEMA                                                            \
 	"CREATE TABLE security_events ("                                           \
@@ -49,6 +50,15 @@ struct secevent {
  * the first ones of a minute (then at powers of two), even when the
  * database write fails (which it also logs). */
 int secevent_note(db *d, const struct secevent *e, long *seen);
+
+/* A TLS handshake the listener refused, with the certificate the client
+ * offered (DER, from the gate): foreign (WN_ECERT), revoked or expired, as
+ * trust finds it, recorded against the partner id the certificate claims
+ * and the connection's address; count is how many handshakes failed from
+ * that host this hour. A certificate trust accepts is not recorded: that
+ * handshake failed for another reason. 0, or WN_EDB. */
+int secevent_refused_cert(db *d, pki_trust *trust, const char *addr, const uint8_t *der,
+			  size_t derlen, long count);
 
 /* secevent_note without an address: a refusal found past the connection,
  * about a sender whose signature held. */

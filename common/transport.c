@@ -392,6 +392,12 @@ int rpc_server_set_tls(rpc_server *s, nng_tls_config *tls)
 	return rv == 0 ? 0 : transport_error(rv);
 }
 
+void rpc_server_on_refused_cert(rpc_server *s, gate_cert_hook hook, void *arg)
+{
+	if (s != NULL && s->gate != NULL)
+		gate_on_refused_cert(s->gate, hook, arg);
+}
+
 void rpc_server_gate_stats(rpc_server *s, struct gate_stats *out)
 {
 	memset(out, 0, sizeof(*out));

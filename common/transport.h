@@ -70,6 +70,10 @@ int rpc_server_start(rpc_server **out, const char *url, nng_tls_config *tls,
 
 /* The gate's counters of a server (zeros for ipc://). */
 void rpc_server_gate_stats(rpc_server *s, struct gate_stats *out);
+
+/* The hook told of the certificates clients offered in TLS handshakes the
+ * server refused (gate.h); nothing on a server without a gate. */
+void rpc_server_on_refused_cert(rpc_server *s, gate_cert_hook hook, void *arg);
 void rpc_server_stop(rpc_server *s);
 
 /* Swaps the TLS configuration of a running listener (a new CA or CRL):

@@ -679,6 +679,15 @@ int node_check(const char *config_file_path, char *err, size_t errcap)
 	return rc;
 }
 
+/* A certificate a client offered and the TLS handshake refused: a security
+ * event, raised with the others to the federation's breach register. */
+static void node_refused_cert(void *arg, const char *addr, const uint8_t *der, size_t derlen,
+			      long count)
+{
+	struct node *n = arg;
+	secevent_refused_cert(n->db, n->trust, addr, der, derlen, count);
+}
+
 int node_start(node *n, char *err, size_t errcap)
 {
 	int rc, first = 0;
@@ -710,6 +719,7 @@ int node_start(node *n, char *err, size_t errcap)
 	if ((rc = rpc_server_start(&n->inbound, n->listen, n->server_tls, &n->gate_limits,
 				   n->workers, node_inbound_handle, n, err, errcap)) != 0)
 		return rc;
+	rpc_server_on_refused_cert(n->inbound, node_refused_cert, n);
 	if ((rc = rpc_server_start(&n->localsrv, n->local, NULL, NULL, n->workers,
 				   node_local_handle, n, err, errcap)) != 0)
 		return rc;

@@ -444,6 +444,11 @@ static void test_r20_integrity_foreign_ca_refused(void **state)
 	assert_int_not_equal(raw_send_env(&p, env, 1000, &reply), 0);
 	json_decref(env);
 	raw_close(&p);
+	/* the broker's listener put the certificate it refused in the breach
+	 * register, with the name it claims and where it came from */
+	assert_int_equal(dbq_wait(f, "data/broker.db", 1, 10000, "SELECT COUNT(*) > 0 FROM"
+				  " security_events WHERE kind = 'certificate' AND peer = 'alcander'"
+				  " AND addr = '127.0.0.1' AND detail LIKE 'TLS handshake refused%%'"), 1);
 	/* the impostor node, restarted while the broker runs, records its refusal */
 	fed_stop(&f->nodes[0], SIGTERM);
 	assert_int_equal(fed_start_node(f, 0), 0);
@@ -480,7 +485,7 @@ static void test_r20_integrity_revoked_certificate_refused(void **state)
 	assert_int_equal(fed_wait_up(f, 1, 1, 10000), 0);
 	assert_true(fed_db_count(f, "data/broker.db",
 				 "SELECT COALESCE(SUM(count), 0) FROM security_events WHERE kind='revoked'"
-				 " AND peer='alcander'") == 1);
+				 " AND peer='alcander' AND detail NOT LIKE 'TLS handshake%'") == 1);
 	/* the revoked node refuses to start, with a clear reason */
 	assert_int_equal(fed_start_node(f, 0), 0);
 	assert_int_equal(fed_wait_exit(&f->nodes[0], 10000), 1);
@@ -492,6 +497,10 @@ static void test_r20_integrity_revoked_certificate_refused(void **state)
 	assert_int_equal(raw_open(f, &p, "ca/alcander.pem", NULL, url, "broker"), 0);
 	assert_int_not_equal(p.first_error, 0);
 	raw_close(&p);
+	/* and the handshake refused is in the breach register, named */
+	assert_int_equal(dbq_wait(f, "data/broker.db", 1, 10000, "SELECT COUNT(*) > 0 FROM"
+				  " security_events WHERE kind = 'revoked' AND peer = 'alcander' AND"
+				  " detail LIKE 'TLS handshake refused%%'"), 1);
 	/* the directory marks it revoked */
 	char sock[512];
 	wn_client *c = NULL;
@@ -512,7 +521,7 @@ static void test_r20_integrity_revoked_certificate_refused(void **state)
 	assert_int_equal(fed_wait_up(f, 1, 0, 10000), 0);
 	assert_true(fed_db_count(f, "data/broker.db",
 				 "SELECT COALESCE(SUM(count), 0) FROM security_events WHERE kind='revoked'"
-				 " AND peer='alcander'") == 1);
+				 " AND peer='alcander' AND detail NOT LIKE 'TLS handshake%'") == 1);
 }
 
 /* A federation of alcander and radar in which alcander's certificate lapsed
