@@ -119,8 +119,8 @@ static int cases_check_partner(struct broker *b, const char *id, const char *clu
 	}
 	if (!registry_open_to_new(p)) {
 		/* its running cases continue; it joins no new one (Heerlen 14.2) */
-		snprintf(err, errcap, "'%s' gave notice (its membership ends): it is not added to "
-			 "a new case", id);
+		snprintf(err, errcap, "'%s' gave notice (its membership ends): it opens or joins no "
+			 "new case; its running cases go on until its end date", id);
 		return WN_ENOTICE;
 	}
 	if (!registry_member(p)) {

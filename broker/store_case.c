@@ -419,8 +419,8 @@ int store_case_join(db *d, void *arg)
 	if (step != SQLITE_ROW && step != SQLITE_DONE)
 		return WN_EDB;
 	if (strcmp(status, "notice") == 0) {
-		snprintf(ch->err, ch->errcap, "'%s' gave notice (its membership ends): it is not "
-			 "added to a new case", ch->partner);
+		snprintf(ch->err, ch->errcap, "'%s' gave notice (its membership ends): it opens or "
+			 "joins no new case; its running cases go on until its end date", ch->partner);
 		return WN_ENOTICE;
 	}
 	if (strcmp(status, "active") != 0) {

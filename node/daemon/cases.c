@@ -28,6 +28,7 @@
 #include "ids.h"
 #include "local.h"
 #include "log.h"
+#include "notice.h"
 #include "schema.h"
 #include "secevent.h"
 #include "secret.h"
@@ -473,6 +474,12 @@ static json_t *case_person(struct node *n, const char *op, json_t *rq, const cha
 	json_object_set_new(env, "body", body);
 	json_decref(refs);
 	result = case_send(n, env, json_object_get(rq, "actor"));
+	/* a person who comes back is told anew */
+	if (!add && json_is_true(json_object_get(result, "ok")) &&
+	    informed_person_left(n, case_id, commit) != 0)
+		log_msg(WN_LOG_ERROR, "case_left_not_recorded", "case %s: that a person left could "
+			"not be recorded; if they come back, record anew that they were told",
+			case_id);
 	if (add && consent != NULL && json_is_true(json_object_get(result, "ok")))
 		log_emit(WN_LOG_INFO, "case_person_consent",
 			 json_pack("{s:s,s:s,s:s}", "case", case_id, "person", commit, "consent",

@@ -233,14 +233,19 @@ static json_t *informed_record(struct node *n, const json_t *rq, const char *cas
 /* ---- reading ------------------------------------------------------------ */
 
 /* The record of one person: their own, else one for the whole household
- * made before records were per person; NULL when there is none. */
+ * made before records were per person; NULL when there is none, or only
+ * one made before the person last left. */
 static json_t *informed_row(db *d, const char *case_id, const char *person)
 {
 	sqlite3_stmt *st = NULL;
 	json_t *row = NULL;
 	db_lock(d);
+	/* a record from before the person last left the household is not this
+	 * membership's */
 	if (db_prepare(d, "SELECT moment, informed_on, how, reason FROM case_informed WHERE"
-			  " case_id = ?1 AND person IN (?2, ?3) ORDER BY person = ?3 LIMIT 1",
+			  " case_id = ?1 AND person IN (?2, ?3) AND recorded_at > coalesce((SELECT"
+			  " left_at FROM case_left WHERE case_id = ?1 AND person = ?2), 0)"
+			  " ORDER BY person = ?3 LIMIT 1",
 		       &st) == 0) {
 		sqlite3_bind_text(st, 1, case_id, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, person, -1, SQLITE_STATIC);
@@ -318,4 +323,30 @@ json_t *local_case_informed(struct node *n, const char *op, json_t *rq)
 		return informed_show(n, rq, case_id, bsn);
 	snprintf(err, sizeof(err), "unknown operation '%.48s'", op);
 	return local_error(WN_EPROTO, err);
+}
+
+struct informed_left {
+	const char *case_id, *person;
+};
+
+static int informed_left_run(db *d, void *arg)
+{
+	const struct informed_left *l = arg;
+	sqlite3_stmt *st = NULL;
+	int rc = db_prepare(d, "INSERT OR REPLACE INTO case_left(case_id, person, left_at)"
+			       " VALUES (?, ?, ?)", &st);
+	if (rc != 0)
+		return rc;
+	sqlite3_bind_text(st, 1, l->case_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, l->person, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, time_now_ms());
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int informed_person_left(struct node *n, const char *case_id, const char *person)
+{
+	struct informed_left l = { case_id, person };
+	return db_writer_run(n->writer, informed_left_run, &l);
 }

@@ -64,6 +64,7 @@ static const struct db_migration node_migrations[] = {
 	{ 24, "INSERT OR IGNORE INTO ledger_unchecked(id, size) SELECT 1, COALESCE((SELECT"
 	      " MAX(idx) FROM ledger WHERE type NOT IN ('purge', 'log.purge')), 0);" },
 	{ 25, CASEKEY_CONSENTS_SCHEMA },
+	{ 26, INFORMED_LEFT_SCHEMA },
 };
 
 int nodedb_open(const char *path, db **out, char *err, size_t errcap)

@@ -76,6 +76,13 @@ struct dir_peer;
 	"DROP TABLE case_informed;"                                                      \
 	"ALTER TABLE case_informed_v21 RENAME TO case_informed;"
 
+/* Schema 26: a person who left the household is told anew when they come
+ * back: what was recorded before they left stands for their earlier
+ * membership, not this one (G-P 5, 6). */
+#define INFORMED_LEFT_SCHEMA                                                            \
+	"CREATE TABLE case_left (case_id TEXT NOT NULL, person TEXT NOT NULL,"          \
+	" left_at INTEGER NOT NULL, PRIMARY KEY (case_id, person));"
+
 #define NOTICE_DAYS_DEFAULT 7 /* "directly" (Heerlen 7.2): overdue after a week */
 
 /* What a disclosure the client must be told of was. */
@@ -107,6 +114,10 @@ int notice_channel_valid(const char *channel);
 /* Local API: case.informed (records how and when the household, or one
  * person of it, was told of the case; G-P 5, 6) and case.informed.show. */
 json_t *local_case_informed(struct node *n, const char *op, json_t *rq);
+
+/* The person (commitment) left the household of the case now: what was
+ * recorded of their being told no longer counts for a later membership. */
+int informed_person_left(struct node *n, const char *case_id, const char *person);
 
 /* Sends what the outbox holds when due: notices and rights decisions to the
  * municipality, consent revocations made while the broker was out of reach

@@ -269,6 +269,13 @@ static int retention_run(db *d, void *arg)
 		rc = casekey_bind_consents_locked(j->n, d, NULL);
 	for (size_t i = 0; rc == 0 && i < sizeof(rules) / sizeof(rules[0]); i++)
 		rc = retention_rule_run(d, j, &rules[i]);
+	/* who left a household goes with the case's records of being told */
+	if (rc == 0 && (rc = db_prepare(d, "DELETE FROM case_left WHERE case_id NOT IN (SELECT"
+				       " case_id FROM case_informed) AND case_id NOT IN (SELECT"
+				       " case_id FROM case_keys)", &st)) == 0) {
+		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
+		sqlite3_finalize(st);
+	}
 	if (rc == 0 && (rc = db_prepare(d, "DELETE FROM case_consents WHERE (consent_id != '' AND"
 				       " consent_id NOT IN (SELECT id FROM consents)) OR (consent_id = ''"
 				       " AND case_id NOT IN (SELECT case_id FROM case_keys))", &st)) == 0) {

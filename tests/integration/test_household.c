@@ -1517,13 +1517,23 @@ static void test_r07_recipients_household_changes(void **state)
 	assert_int_equal(request_rc(f, GEMEENTE, &p, &r, "household"), WN_ENOTINCASE);
 	assert_int_equal(wn_case_person_remove(g, case_main, outsider, "moved_out", &ACTOR),
 			 WN_ENOTINCASE);
+	/* he comes back: told anew, the record from before he left was for then */
+	assert_int_equal(cli_fmt(f, "case informed --case %s --show", case_main), 0);
+	assert_true(cli_out_has(f, "5 of the 5 people"));
+	assert_int_equal(wn_case_person_add_consent(g, case_main, father, "moved_in",
+						    consent_father, &ACTOR), 0);
+	assert_int_equal(cli_fmt(f, "case informed --case %s --show --bsn %s", case_main, father),
+			 1);
+	assert_true(cli_out_has(f, "5 of the 6 people"));
+	assert_true(cli_out_has(f, "not recorded as told"));
+	assert_int_equal(wn_case_person_remove(g, case_main, father, "moved_out", &ACTOR), 0);
 	/* each change is in the broker's audit log, with its reason and no BSN */
 	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM audit_log WHERE "
 			     "type='case.person.add' AND json_extract(entry, '$.reason')='birth' AND "
 			     "json_extract(entry, '$.case')='%s'", case_main), 1);
 	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM audit_log WHERE "
 			     "type='case.person.remove' AND json_extract(entry, '$.reason')="
-			     "'moved_out' AND entry NOT LIKE '%%%s%%'", father), 1);
+			     "'moved_out' AND entry NOT LIKE '%%%s%%'", father), 2);
 	/* the direction passes to radar, with its casusregisseur */
 	assert_int_equal(wn_case_director(rd, case_main, "radar", &regisseur, &ACTOR), WN_EDENIED);
 	assert_int_equal(wn_case_director(g, case_main, "weller", NULL, &ACTOR), WN_EDENIED);
