@@ -116,7 +116,8 @@ int broker_handle_lookup(struct broker *b, const struct broker_request *rq, json
 int broker_handle_request(struct broker *b, const struct broker_request *rq, json_t **reply,
 			  char *err, size_t errcap);
 
-/* A notice or a rights decision from a partner to the municipality. */
+/* A notice or a rights decision from a partner to the municipality; a
+ * refusal passed on by the partner that registered it to a source it names. */
 int broker_handle_to_municipality(struct broker *b, const struct broker_request *rq,
 				  json_t **reply, char *err, size_t errcap);
 

@@ -860,13 +860,46 @@ static int route_check_to_municipality(struct broker *b, const struct broker_req
 	return 0;
 }
 
+/* A refusal passed on to a source it names: to one partner of the
+ * federation, not the sender, sealed to it alone. The broker cannot read
+ * it; the source checks who registered and signed it. */
+static int route_check_to_source(struct broker *b, const struct broker_request *rq, char *err,
+				 size_t errcap)
+{
+	const json_t *env = rq->env, *to = json_object_get(env, "to");
+	char detail[200];
+	json_t *body = envelope_body(env);
+	if (body != NULL && schema_check(body, request_body_fields, detail, sizeof(detail)) != 0) {
+		snprintf(err, errcap, "body: %s", detail);
+		return WN_ESCHEMA;
+	}
+	const char *id = json_string_value(json_array_get(to, 0));
+	struct registry_partner *m = json_array_size(to) == 1 ? registry_find(b->reg, id) : NULL;
+	if (m == NULL || m == rq->from || !registry_member(m)) {
+		snprintf(err, errcap, "a refusal is passed on to one other partner of the "
+			 "federation, a source it names");
+		return WN_EDENIED;
+	}
+	if (!registry_usable(m)) {
+		snprintf(err, errcap, "'%s' is not active", id);
+		return WN_EREVOKED;
+	}
+	if (json_object_size(json_object_get(env, "sealed")) != 1 ||
+	    json_object_get(json_object_get(env, "sealed"), id) == NULL) {
+		snprintf(err, errcap, "exactly one body, sealed to '%s'", id);
+		return WN_ESCHEMA;
+	}
+	return 0;
+}
+
 int broker_handle_to_municipality(struct broker *b, const struct broker_request *rq,
 				  json_t **reply, char *err, size_t errcap)
 {
 	const json_t *env = rq->env;
 	const char *type = envelope_str(env, "type");
 	char answer[40], result[40];
-	int rc = route_check_to_municipality(b, rq, err, errcap);
+	int rc = strcmp(type, "refusal.notice") == 0 ? route_check_to_source(b, rq, err, errcap)
+						     : route_check_to_municipality(b, rq, err, errcap);
 	if (rc != 0)
 		return rc;
 	snprintf(answer, sizeof(answer), "%s.ack", type);

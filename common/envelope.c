@@ -89,7 +89,8 @@ static const char *const known_types[] = {
 	"breach.report",
 	"notice", "notice.ack", "notice.result", "rights.decision", "rights.decision.ack",
 	"rights.decision.result", "checkpoint.witness", "checkpoint.witnessed",
-	"checkpoint.restored", NULL,
+	"checkpoint.restored", "refusal.notice", "refusal.notice.ack", "refusal.notice.result",
+	NULL,
 };
 
 static int envelope_type_known(const char *t)

@@ -127,6 +127,8 @@ static int consent_refuse(wn_client *c, const char *doc, const wn_actor *actor, 
 				      str_of(r, "status", "refused"));
 		if (json_object_get(r, "limits") != NULL)
 			json_object_set(o, "limits", json_object_get(r, "limits"));
+		if (json_object_get(r, "passed_on") != NULL)
+			json_object_set(o, "passed_on", json_object_get(r, "passed_on"));
 		cli_print_json(o);
 		json_decref(r);
 		return 0;
@@ -143,6 +145,10 @@ static int consent_refuse(wn_client *c, const char *doc, const wn_actor *actor, 
 	}
 	if (json_object_get(r, "limits") == NULL)
 		printf("the consents it limits could not be listed: see `consent list`\n");
+	json_int_t passed = json_integer_value(json_object_get(r, "passed_on"));
+	if (passed > 0)
+		printf("passed on to the %lld other source(s) it names, which refuse it too, also on "
+		       "a consent another partner holds\n", (long long)passed);
 	json_decref(r);
 	return 0;
 }

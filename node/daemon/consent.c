@@ -13,6 +13,7 @@
 #include "bsn.h"
 #include "canon.h"
 #include "consent.h"
+#include "refusal.h"
 #include "consentproof.h"
 #include "consentset.h"
 #include "context.h"
@@ -323,6 +324,12 @@ static json_t *consent_register(struct node *n, json_t *rq, int refusal)
 			 "marked %s here; it stays unusable from this node", id, status);
 		goto fail;
 	}
+	/* the sources it names refuse it too, also on a consent another partner holds */
+	int passed = 0;
+	if (refusal && refusal_forward(n, object, bsn, &passed) != 0)
+		log_msg(WN_LOG_ERROR, "refusal_not_passed_on", "refusal %s is registered here, but "
+			"it could not be queued for the sources it names: they do not know of it",
+			id);
 	/* the consents it limits, from now on: said to the professional who took it */
 	json_t *limits = NULL, *ev = json_pack("{s:s,s:s}", "consent", id, "version", version);
 	if (refusal && consent_limited_by(n, object, &limits) != 0) {
@@ -334,9 +341,14 @@ static json_t *consent_register(struct node *n, json_t *rq, int refusal)
 	}
 	if (limits != NULL && ev != NULL)
 		json_object_set_new(ev, "limits", json_integer((json_int_t)json_array_size(limits)));
+	if (refusal && ev != NULL)
+		json_object_set_new(ev, "passed_on", json_integer(passed));
 	log_emit(WN_LOG_INFO, refusal ? "consent_refusal_registered" : "consent_registered", ev);
 	result = json_pack("{s:b,s:{s:s,s:s,s:s}}", "ok", 1, "result", "consent", id, "version",
 			   version, "status", status);
+	if (refusal && result != NULL)
+		json_object_set_new(json_object_get(result, "result"), "passed_on",
+				    json_integer(passed));
 	if (limits != NULL && result != NULL)
 		json_object_set_new(json_object_get(result, "result"), "limits", limits);
 	else
@@ -929,4 +941,76 @@ int consent_names_health(const json_t *object)
 			return 1;
 	}
 	return 0;
+}
+
+struct consent_received {
+	struct consent_row row;
+	const char *from;
+	int stored;
+};
+
+static int consent_received_insert(db *d, void *arg)
+{
+	struct consent_received *x = arg;
+	const struct consent_row *r = &x->row;
+	sqlite3_stmt *st = NULL;
+	int rc = db_prepare(d, "INSERT OR IGNORE INTO consents(id, version, kind, subject_index,"
+			       " status, valid_from, registered_at, actor_id, actor_role, object_enc,"
+			       " received_from) VALUES (?, ?, 'refusal', ?, 'refused', ?, ?, ?,"
+			       " 'received', ?, ?)", &st);
+	if (rc != 0)
+		return rc;
+	sqlite3_bind_text(st, 1, r->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, r->version, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 3, r->index, STORE_INDEX_LEN, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, r->valid_from, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, r->now);
+	sqlite3_bind_text(st, 6, x->from, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 7, r->enc, (int)r->enclen, SQLITE_STATIC);
+	sqlite3_bind_text(st, 8, x->from, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
+	x->stored = rc == 0 && sqlite3_changes(db_handle(d)) > 0;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int consent_store_received(struct node *n, const json_t *object, const char *bsn,
+			   const char *from, int *stored)
+{
+	char version[CONSENT_VERSION_LEN + 1];
+	char *canon = NULL;
+	size_t clen = 0;
+	struct consent_received x;
+	memset(&x, 0, sizeof(x));
+	x.from = from;
+	*stored = 0;
+	const json_t *doc = json_object_get(object, "document");
+	int rc = consentdoc_version(object, version);
+	if (rc == 0)
+		rc = canon_dump(object, &canon, &clen);
+	if (rc == 0 && clen > CONSENT_OBJECT_MAX)
+		rc = WN_ETOOBIG;
+	x.row.enclen = clen + KEYS_SEAL_OVERHEAD;
+	if (rc == 0 && (x.row.enc = malloc(x.row.enclen)) == NULL)
+		rc = WN_ENOMEM;
+	if (rc == 0)
+		rc = keys_seal(&n->keys, CONSENT_AAD, canon, clen, x.row.enc);
+	if (rc == 0)
+		rc = store_subject_index(&n->keys, bsn, x.row.index);
+	x.row.id = json_string_value(json_object_get(object, "id"));
+	x.row.version = version;
+	x.row.valid_from = json_string_value(json_object_get(doc, "signed_on"));
+	/* its holder's moment: what it limits is what was consented before it */
+	x.row.now = (int64_t)json_integer_value(json_object_get(object, "registered_at"));
+	if (rc == 0 && (x.row.id == NULL || x.row.valid_from == NULL))
+		rc = WN_ECONSENT;
+	if (rc == 0)
+		rc = db_writer_run(n->writer, consent_received_insert, &x);
+	*stored = rc == 0 && x.stored;
+	if (canon != NULL)
+		OPENSSL_cleanse(canon, clen);
+	free(canon);
+	free(x.row.enc);
+	OPENSSL_cleanse(x.row.index, sizeof(x.row.index));
+	return rc;
 }

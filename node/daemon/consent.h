@@ -25,6 +25,10 @@ struct node;
 	" object_enc BLOB NOT NULL);"                                                  \
 	"CREATE INDEX consents_subject ON consents(subject_index);"
 
+/* Schema 27: a refusal the client gave another partner, passed on to this
+ * node as a source it names (refusal.c): from whom. */
+#define CONSENT_RECEIVED_SCHEMA "ALTER TABLE consents ADD COLUMN received_from TEXT;"
+
 /* Local API: consent.register, consent.refuse, consent.revoke, consent.list. */
 json_t *local_consent(struct node *n, const char *op, json_t *rq);
 
@@ -86,5 +90,13 @@ int consent_revoke_deliver(struct node *n, const json_t *body, const char **erro
  * addiction data as special: being known at a partner that answers only on
  * consent is itself such data. */
 int consent_names_health(const json_t *object);
+
+/* Keeps a refusal partner from registered and passed on to this node (its
+ * signed object, already verified, and the person's BSN), as registered
+ * there and then: it limits what was consented before it, here as at its
+ * holder (Heerlen 8.2). *stored is 0 when it was kept already. 0 or
+ * WN_EDB/WN_ENOMEM/WN_ECRYPTO. */
+int consent_store_received(struct node *n, const json_t *object, const char *bsn,
+			   const char *from, int *stored);
 
 #endif

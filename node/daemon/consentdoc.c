@@ -546,8 +546,8 @@ int consentdoc_make(const json_t *doc, int refusal, const char *registrar, EVP_P
 	return 0;
 }
 
-int consentdoc_verify(const json_t *object, const json_t *ref, X509 *registrar_cert, char *err,
-		      size_t errcap)
+static int consentdoc_verify_kind(const json_t *object, const json_t *ref, const char *kind,
+				  X509 *registrar_cert, char *err, size_t errcap)
 {
 	char detail[200], version[CONSENT_VERSION_LEN + 1];
 	int rc = schema_check(object, object_fields, detail, sizeof(detail));
@@ -561,8 +561,9 @@ int consentdoc_verify(const json_t *object, const json_t *ref, X509 *registrar_c
 		snprintf(err, errcap, "the consent presented is not the consent named in the header");
 		return WN_ECONSENT;
 	}
-	if (strcmp(json_string_value(json_object_get(object, "kind")), "consent") != 0) {
-		snprintf(err, errcap, "consent %s records a refusal, not a consent", id);
+	if (strcmp(json_string_value(json_object_get(object, "kind")), kind) != 0) {
+		snprintf(err, errcap, "consent %s records a %s, not a %s", id,
+			 json_string_value(json_object_get(object, "kind")), kind);
 		return WN_ECONSENT;
 	}
 	if ((rc = consentdoc_version(object, version)) != 0)
@@ -578,4 +579,16 @@ int consentdoc_verify(const json_t *object, const json_t *ref, X509 *registrar_c
 		return WN_ESIG;
 	}
 	return 0;
+}
+
+int consentdoc_verify(const json_t *object, const json_t *ref, X509 *registrar_cert, char *err,
+		      size_t errcap)
+{
+	return consentdoc_verify_kind(object, ref, "consent", registrar_cert, err, errcap);
+}
+
+int consentdoc_verify_refusal(const json_t *object, const json_t *ref, X509 *registrar_cert,
+			      char *err, size_t errcap)
+{
+	return consentdoc_verify_kind(object, ref, "refusal", registrar_cert, err, errcap);
 }

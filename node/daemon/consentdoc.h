@@ -106,6 +106,11 @@ int consentdoc_make(const json_t *doc, int refusal, const char *registrar, EVP_P
 int consentdoc_verify(const json_t *object, const json_t *ref, X509 *registrar_cert, char *err,
 		      size_t errcap);
 
+/* consentdoc_verify for a refusal's object (Heerlen 10.3), passed on by the
+ * partner that registered it. */
+int consentdoc_verify_refusal(const json_t *object, const json_t *ref, X509 *registrar_cert,
+			      char *err, size_t errcap);
+
 /* The version (SHA-256 hex) of an object. */
 int consentdoc_version(const json_t *object, char version[CONSENT_VERSION_LEN + 1]);
 

@@ -16,6 +16,7 @@
 #include "envelope.h"
 #include "ids.h"
 #include "log.h"
+#include "refusal.h"
 #include "metrics.h"
 #include "replay.h"
 #include "mgmtinfo.h"
@@ -206,6 +207,8 @@ int node_inbound_handle(void *arg, const struct rpc_peer *conn, const void *req,
 		rc = notice_receive(n, env, sender, &reply, err, sizeof(err));
 	} else if (sender != NULL && strcmp(type, "rights.decision") == 0) {
 		rc = rights_decision_receive(n, env, sender, &reply, err, sizeof(err));
+	} else if (sender != NULL && strcmp(type, "refusal.notice") == 0) {
+		rc = refusal_receive(n, env, sender, &reply, err, sizeof(err));
 	} else {
 		snprintf(err, sizeof(err), "message type '%s' is not accepted here from '%s'", type,
 			 from);

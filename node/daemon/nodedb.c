@@ -65,6 +65,8 @@ static const struct db_migration node_migrations[] = {
 	      " MAX(idx) FROM ledger WHERE type NOT IN ('purge', 'log.purge')), 0);" },
 	{ 25, CASEKEY_CONSENTS_SCHEMA },
 	{ 26, INFORMED_LEFT_SCHEMA },
+	{ 27, CONSENT_RECEIVED_SCHEMA },
+	{ 28, OUTBOX_REFUSAL_SCHEMA },
 };
 
 int nodedb_open(const char *path, db **out, char *err, size_t errcap)

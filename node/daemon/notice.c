@@ -497,13 +497,23 @@ static int outbox_done_run(db *d, void *arg)
 	return rc;
 }
 
+/* 1 for what goes to a partner other than the municipality: a refusal
+ * passed on to a source it names (refusal.c). */
+static int outbox_to_source(const struct outbox_item *it)
+{
+	return strcmp(it->type, "refusal.notice") == 0;
+}
+
 /* The item's recipient: the one it names, else the directory's municipality
  * (usable, with its sealing key); NULL when there is none now. */
 static struct dir_peer *outbox_recipient(struct directory *d, const struct outbox_item *it)
 {
 	if (it->recipient[0]) {
 		struct dir_peer *p = directory_find(d, it->recipient);
-		return p != NULL && p->municipality && p->usable && p->has_seal ? p : NULL;
+		return p != NULL && (p->municipality || outbox_to_source(it)) && p->usable &&
+				       p->has_seal
+			       ? p
+			       : NULL;
 	}
 	for (size_t i = 0; i < d->count; i++)
 		if (d->peers[i].municipality && d->peers[i].usable && d->peers[i].has_seal)
@@ -595,9 +605,12 @@ static enum outbox_outcome outbox_deliver(struct node *n, struct directory *d,
 		o.outcome = notice_store(n, body, days, &status) == 0 ? OUTBOX_DELIVERED
 								       : OUTBOX_RETRY;
 		o.error = o.outcome == OUTBOX_DELIVERED ? NULL : "database";
+	} else if (m == NULL && outbox_to_source(it) && directory_find(d, it->recipient) == NULL) {
+		o.outcome = OUTBOX_FAILED; /* no longer a partner: nothing of it to refuse */
+		o.error = "not_a_partner";
 	} else if (m == NULL) {
 		o.outcome = OUTBOX_RETRY;
-		o.error = "no_municipality";
+		o.error = outbox_to_source(it) ? "recipient_unavailable" : "no_municipality";
 	} else {
 		o.outcome = outbox_send(n, d, m, it->type, body, &o.error);
 	}
@@ -609,7 +622,9 @@ static enum outbox_outcome outbox_deliver(struct node *n, struct directory *d,
 	else if (o.outcome == OUTBOX_RETRY && it->attempts == 0)
 		log_msg(WN_LOG_WARN, "outbox_retry", "%s %s not delivered to the %s (%s); it is "
 			"tried again", it->type, it->id,
-			strcmp(it->type, "consent.revoke") == 0 ? "broker" : "municipality",
+			strcmp(it->type, "consent.revoke") == 0 ? "broker"
+			: outbox_to_source(it)		       ? it->recipient
+							       : "municipality",
 			o.error);
 	secret_wipe_member(body, "bsn");
 	json_decref(body);
@@ -642,7 +657,9 @@ void outbox_flush(struct node *n)
 	/* one blocked attempt ends the round: the refresher has other work */
 	int blocked = d == NULL;
 	for (size_t i = 0; i < count; i++) {
-		if (!blocked && outbox_deliver(n, d, &items[i]) == OUTBOX_RETRY)
+		/* a source away blocks none but its own: the way to the broker is open */
+		if (!blocked && outbox_deliver(n, d, &items[i]) == OUTBOX_RETRY &&
+		    !outbox_to_source(&items[i]))
 			blocked = 1;
 		free(items[i].enc);
 	}

@@ -52,7 +52,11 @@ static const struct retention_rule rules[] = {
 	  " FROM consents e WHERE e.subject_index = c.subject_index AND e.kind = 'consent' AND"
 	  " e.status = 'active' AND e.registered_at < c.registered_at)) OR"
 	  " (kind = 'consent' AND ((revoked_at IS NOT NULL AND revoked_at < ?1) OR"
-	  " (valid_until IS NOT NULL AND valid_until < ?2)))) AND NOT EXISTS (SELECT 1 FROM"
+	  " (valid_until IS NOT NULL AND valid_until < ?2))) OR"
+	  /* passed on by the partner that holds it: kept the retention period, as
+	   * long as a consent it limits runs at most */
+	  " (kind = 'refusal' AND received_from IS NOT NULL AND registered_at < ?1))"
+	  " AND NOT EXISTS (SELECT 1 FROM"
 	  " case_consents b WHERE b.consent_id = c.id AND NOT" CASE_ENDED("b.case_id") ") AND"
 	  " NOT EXISTS (SELECT 1 FROM sent_log s WHERE s.consent_id = c.id AND NOT"
 	  CASE_ENDED("s.case_id") ") LIMIT ?3",

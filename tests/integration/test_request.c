@@ -943,6 +943,69 @@ static void test_r10_consent_refusal_at_the_source_limits_a_consent_held_elsewhe
 	assert_string_equal(out, "known");
 }
 
+/* A refusal the client gives a third partner, neither the consent's holder
+ * nor the source (Heerlen 8.2, 10.3), is passed on to the sources it names:
+ * each keeps it and refuses, from then on, what it withdraws from a consent
+ * another partner holds. */
+static void test_r10_consent_refusal_elsewhere_reaches_the_source(void **state)
+{
+	struct fed *f = *state;
+	const char *bsn = bsn_housemate, *birth = "1985-02-03";
+	char cid[WN_ID_LEN + 1], rid[WN_ID_LEN + 1];
+	assert_int_equal(consent_file(f, "consent-h.json", bsn, birth, "\"gemeente-heerlen\"",
+				      "\"radar\"",
+				      "\"leefgebied.huisvesting\", \"leefgebied.inkomen_schulden\"", "",
+				      "{\"name\": \"Test\", \"role\": \"subject\"}"), 0);
+	assert_int_equal(register_consent(f, GEMEENTE, "consent-h.json", cid), 0);
+	const char *const debt[] = { "leefgebied.inkomen_schulden" };
+	const char *const house[] = { "leefgebied.huisvesting" };
+	wn_request_params p = params("radar", bsn, debt, 1, "consent");
+	p.consent_id = cid;
+	wn_request_result *r = request_ok(f, GEMEENTE, &p);
+	expect_outcome(r, "disclosed", NULL);
+	wn_request_result_free(r);
+	/* the client tells sevagram: radar gives the municipality no debts */
+	assert_int_equal(refusal_file(f, "refusal-h.json", bsn, birth, "\"plan_van_aanpak\"",
+				      "\"leefgebied.inkomen_schulden\""), 0);
+	assert_int_equal(cli(f, "sevagram", "consent refuse refusal-h.json"), 0);
+	assert_true(cli_out_has(f, "passed on to the 1 other source(s)"));
+	assert_int_equal(dbq_text(f, node_db("sevagram"), rid, sizeof(rid), "SELECT id FROM consents"
+				  " WHERE kind='refusal' ORDER BY registered_at DESC LIMIT 1"), 0);
+	/* radar keeps it, from sevagram, dated as sevagram registered it */
+	assert_int_equal(dbq_wait(f, node_db("radar"), 1, 15000, "SELECT COUNT(*) FROM consents"
+				  " WHERE id = '%s' AND kind = 'refusal' AND received_from ="
+				  " 'sevagram'", rid), 1);
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM audit_log WHERE type ="
+			     " 'refusal.notice' AND json_extract(entry, '$.from') = 'sevagram'"), 1);
+	assert_int_equal(dbq_wait(f, node_db("sevagram"), 1, 15000, "SELECT COUNT(*) FROM outbox"
+				  " WHERE type = 'refusal.notice' AND sent_at IS NOT NULL AND"
+				  " recipient = 'radar'"), 1);
+	/* the municipality, which holds the consent, still asks; radar refuses */
+	p = params("radar", bsn, debt, 1, "consent");
+	p.consent_id = cid;
+	r = request_ok(f, GEMEENTE, &p);
+	expect_outcome(r, "refused", "consent_invalid");
+	assert_non_null(r->detail);
+	assert_non_null(strstr(r->detail, rid));
+	wn_request_result_free(r);
+	p = params("radar", bsn, house, 1, "consent");
+	p.consent_id = cid;
+	r = request_ok(f, GEMEENTE, &p);
+	expect_outcome(r, "disclosed", NULL);
+	wn_request_result_free(r);
+	/* passed on again (a retry), it is kept once */
+	assert_int_equal(dbq(f, node_db("radar"), "SELECT COUNT(*) FROM consents WHERE id = '%s'",
+			     rid), 1);
+	/* the broker relays only a body sealed to the one source named */
+	json_t *env = NULL;
+	assert_int_equal(envelope_new1(&env, "refusal.notice", "alcander", "radar"), 0);
+	json_object_set_new(env, "body", json_pack("{s:i}", "deadline_ms", 5000));
+	json_t *reply = raw_as(f, "alcander", env);
+	assert_string_equal(envelope_str(reply, "type"), "error");
+	json_decref(reply);
+	json_decref(env);
+}
+
 static void test_r11_consent_age_signers(void **state)
 {
 	struct fed *f = *state;
@@ -2090,6 +2153,7 @@ int main(void)
 		cmocka_unit_test(test_r10_consent_expired_and_refusal),
 		cmocka_unit_test(test_r10_consent_refusal_after_consent_stops_sharing),
 		cmocka_unit_test(test_r10_consent_refusal_at_the_source_limits_a_consent_held_elsewhere),
+		cmocka_unit_test(test_r10_consent_refusal_elsewhere_reaches_the_source),
 		cmocka_unit_test(test_r11_consent_age_signers),
 		cmocka_unit_test(test_r12_medical_needs_consent_naming_it),
 		cmocka_unit_test(test_r12_medical_conflict_of_duties_asserted_by_source),

@@ -1,0 +1,29 @@
+/*
+ * refusal.h — a refusal the client gives one partner reaches the sources it
+ * names (Heerlen 8.2, 10.3): the partner that registered it passes it on,
+ * sealed, through the broker; each source keeps it and from then on refuses
+ * what it withdraws from a consent another partner holds and presents.
+ */
+#ifndef WN_REFUSAL_H
+#define WN_REFUSAL_H
+
+#include <jansson.h>
+
+#include "directory.h"
+
+struct node;
+
+/* Queues the refusal (its signed object) and the person's BSN for every
+ * source it names but this node, in the outbox: delivered through the
+ * broker, tried again until the source took it. *queued says for how many.
+ * 0 or WN_EDB/WN_ENOMEM. */
+int refusal_forward(struct node *n, const json_t *object, const char *bsn, int *queued);
+
+/* Inbound refusal.notice from sender: opens it, checks that sender
+ * registered and signed it, that it is about the person named and names
+ * this node as a source, keeps it (consent_store_received) and answers a
+ * signed refusal.notice.ack sealed to the sender. 0 or an error with err. */
+int refusal_receive(struct node *n, const json_t *env, const struct dir_peer *sender,
+		    json_t **reply, char *err, size_t errcap);
+
+#endif
