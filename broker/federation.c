@@ -338,6 +338,8 @@ int broker_federation_start(struct broker *b)
 	b->crl_stamp = file_stamp(b->crl_path) ^ file_stamp(b->ca_path);
 	b->pushed_version = registry_version(b->reg);
 	atomic_store(&b->carry_due, 1); /* a stop may have come between decision and deed */
+	/* ... or between a partner's end and closing the proposals about it */
+	atomic_store(&b->retally_due, 1);
 	if (pthread_create(&b->fed_thread, NULL, federation_main, b) != 0)
 		return WN_ENOMEM;
 	b->fed_started = 1;

@@ -5,8 +5,9 @@
  * every member agrees to an immediate exit (Heerlen 14.2; Groningen 10); the
  * municipality ends a membership with its reason (Groningen 10.2); the
  * policy changes by agreement (Heerlen 17.2; Groningen 11.4). Proposals are
- * decided by the members' votes under the federation's approval rule; every
- * step is in the audit log.
+ * decided by the members' votes under the federation's approval rule, taken
+ * back by their proposer (a join request, a policy change) or made void when
+ * the partner they are about leaves; every step is in the audit log.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,6 +69,12 @@ static const struct schema_field address_fields[] = {
 	{ NULL, 0, 0, 0 },
 };
 
+static const struct schema_field withdraw_fields[] = {
+	{ "proposal", SCHEMA_STRING, 32, 32 },
+	{ "reason", SCHEMA_STRING, 0, 1000 },
+	{ NULL, 0, 0, 0 },
+};
+
 static const struct schema_field end_fields[] = {
 	{ "partner", SCHEMA_STRING, 1, 63 },
 	{ "reason", SCHEMA_STRING, 1, 1000 },
@@ -79,7 +86,9 @@ struct proposal {
 	char kind[16];       /* join, exit, policy */
 	char subject[PKI_ID_MAX];
 	char rule[32];
-	char status[16];     /* open, approved, rejected */
+	char status[16];     /* open, approved, rejected, withdrawn, void */
+	char proposed_by[PKI_ID_MAX];
+	char outcome[256];
 	json_t *doc;         /* join: the candidate's signed request; policy: the policy */
 };
 
@@ -97,7 +106,6 @@ static void col_copy(char *out, size_t cap, sqlite3_stmt *st, int c)
 	snprintf(out, cap, "%s", s ? s : "");
 }
 
-/* The proposal id, or (id NULL) the latest join proposal of subject. */
 /* The proposal id, else the newest of kind about subject. */
 static int proposal_get(db *d, const char *id, const char *kind, const char *subject,
 			struct proposal *out)
@@ -105,11 +113,11 @@ static int proposal_get(db *d, const char *id, const char *kind, const char *sub
 	sqlite3_stmt *st = NULL;
 	memset(out, 0, sizeof(*out));
 	db_lock(d);
-	int rc = db_prepare(d, id ? "SELECT id, kind, subject, rule, status, document FROM proposals"
-				    " WHERE id = ?"
-				  : "SELECT id, kind, subject, rule, status, document FROM proposals"
-				    " WHERE subject = ? AND kind = ? ORDER BY proposed_at DESC"
-				    " LIMIT 1", &st);
+	int rc = db_prepare(d, id ? "SELECT id, kind, subject, rule, status, document, proposed_by,"
+				    " COALESCE(outcome, '') FROM proposals WHERE id = ?"
+				  : "SELECT id, kind, subject, rule, status, document, proposed_by,"
+				    " COALESCE(outcome, '') FROM proposals WHERE subject = ? AND"
+				    " kind = ? ORDER BY proposed_at DESC LIMIT 1", &st);
 	if (rc == 0) {
 		sqlite3_bind_text(st, 1, id ? id : subject, -1, SQLITE_TRANSIENT);
 		if (id == NULL)
@@ -120,6 +128,8 @@ static int proposal_get(db *d, const char *id, const char *kind, const char *sub
 			col_copy(out->subject, sizeof(out->subject), st, 2);
 			col_copy(out->rule, sizeof(out->rule), st, 3);
 			col_copy(out->status, sizeof(out->status), st, 4);
+			col_copy(out->proposed_by, sizeof(out->proposed_by), st, 6);
+			col_copy(out->outcome, sizeof(out->outcome), st, 7);
 			out->doc = json_loads((const char *)sqlite3_column_text(st, 5), 0, NULL);
 			rc = out->doc ? 0 : WN_EDB;
 		} else {
@@ -230,6 +240,78 @@ static json_t *proposal_votes(db *d, const char *id)
 	sqlite3_finalize(st);
 	db_unlock(d);
 	return votes;
+}
+
+/* 1 when m is no longer in the federation: its membership ended or its
+ * certificate was revoked (a lapsed one is renewed, and it is back). */
+static int member_gone(const struct registry_partner *m)
+{
+	int state = m ? atomic_load(&m->state) : PARTNER_ENDED;
+	return state == PARTNER_ENDED || state == PARTNER_REVOKED;
+}
+
+/* The partner whose clusters a policy change moves and who has left (NULL:
+ * none): moving a former partner between clusters cannot be agreed. */
+static const struct registry_partner *policy_moves_gone(struct broker *b, const json_t *doc)
+{
+	json_t *changes = policy_changes(b, doc), *v;
+	const char *key;
+	const struct registry_partner *gone = NULL;
+	json_object_foreach(changes, key, v) {
+		struct registry_partner *m = strncmp(key, "clusters.", 9) == 0
+						     ? registry_find(b->reg, key + 9) : NULL;
+		if (gone == NULL && m != NULL && member_gone(m))
+			gone = m;
+	}
+	json_decref(changes);
+	return gone;
+}
+
+/* 1 (why set) when open proposal p makes no sense any more because the
+ * partner it is about has left: its exit, or moving it between clusters.
+ * Deciding it later would record an agreement about nobody. */
+static int proposal_moot(struct broker *b, const struct proposal *p, char *why, size_t cap)
+{
+	const struct registry_partner *m = NULL;
+	if (strcmp(p->kind, "exit") == 0) {
+		m = registry_find(b->reg, p->subject);
+		if (m == NULL || !member_gone(m))
+			return 0;
+		snprintf(why, cap, "void: '%s' left the federation (%s) before its exit was "
+			 "decided", p->subject, registry_status(m));
+		return 1;
+	}
+	if (strcmp(p->kind, "policy") == 0 && (m = policy_moves_gone(b, p->doc)) != NULL) {
+		snprintf(why, cap, "void: it moves '%s' between clusters, and '%s' left the "
+			 "federation (%s) before it was decided; the rest can be proposed again",
+			 m->id, m->id, registry_status(m));
+		return 1;
+	}
+	return 0;
+}
+
+/* Closes open proposal p as status with outcome (withdrawn, void), by whom,
+ * once, in the audit log, and says so in the broker's log. Called under
+ * member_lock; WN_ESTATE when it was closed meanwhile. */
+static int proposal_close_as(struct broker *b, const struct proposal *p, const char *status,
+			     const char *outcome, const char *by)
+{
+	struct decide_row row = { p->id, status, outcome };
+	json_t *entry = json_pack("{s:s,s:I,s:s,s:s,s:s,s:s,s:s,s:s}", "type", "member.decision",
+				  "ts", (json_int_t)time_now_ms(), "proposal", p->id, "kind", p->kind,
+				  "subject", p->subject, "status", status, "outcome", outcome, "by",
+				  by);
+	int64_t idx;
+	char leaf[65];
+	int rc = entry ? store_audit_with(&b->audit, proposal_close, &row, entry, &idx, leaf)
+		       : WN_ENOMEM;
+	json_decref(entry);
+	if (rc != 0)
+		return rc;
+	log_emit(WN_LOG_INFO, strcmp(status, "void") == 0 ? "proposal_void" : "proposal_withdrawn",
+		 json_pack("{s:s,s:s,s:s,s:s}", "proposal", p->id, "kind", p->kind, "subject",
+			   p->subject, "outcome", outcome));
+	return 0;
 }
 
 /* ---- deciding ---------------------------------------------------------- */
@@ -662,24 +744,14 @@ static int member_propose_once(struct broker *b, struct proposal *p, const char 
 static int candidate_withdraw(struct broker *b, const json_t *env, const struct proposal *p,
 			      json_t **reply, char *err, size_t errcap)
 {
-	struct decide_row row = { p->id, "withdrawn", "withdrawn by the candidate" };
-	json_t *entry = json_pack("{s:s,s:I,s:s,s:s,s:s,s:s}", "type", "member.decision", "ts",
-				  (json_int_t)time_now_ms(), "proposal", p->id, "kind", p->kind,
-				  "subject", p->subject, "outcome", row.outcome);
-	int64_t idx;
-	char leaf[65];
 	pthread_mutex_lock(&b->member_lock);
-	int rc = entry ? store_audit_with(&b->audit, proposal_close, &row, entry, &idx, leaf)
-		       : WN_ENOMEM;
+	int rc = proposal_close_as(b, p, "withdrawn", "withdrawn by the candidate", p->subject);
 	pthread_mutex_unlock(&b->member_lock);
-	json_decref(entry);
 	if (rc == WN_ESTATE)
 		snprintf(err, errcap, "join request %s is %s already: only an open one is "
 			 "withdrawn", p->id, p->status);
 	if (rc != 0)
 		return rc;
-	log_emit(WN_LOG_INFO, "proposal_withdrawn",
-		 json_pack("{s:s,s:s}", "proposal", p->id, "candidate", p->subject));
 	broker_federation_wake(b);
 	return candidate_reply(b, env, p, "withdrawn", reply);
 }
@@ -769,7 +841,8 @@ int broker_former_join(struct broker *b, const json_t *env, const struct registr
 }
 
 /* Open proposals counted again after the registry changed: a member who
- * left may have been the last one missing (or the last to object). */
+ * left may have been the last one missing (or the last to object), or the
+ * partner a proposal is about, which makes it void. */
 void broker_member_retally(struct broker *b)
 {
 	sqlite3_stmt *st = NULL;
@@ -787,11 +860,23 @@ void broker_member_retally(struct broker *b)
 		struct proposal p;
 		const char *status = "open";
 		char err[256] = "";
+		char why[256];
+		int rc = 0;
 		pthread_mutex_lock(&b->member_lock);
 		if (proposal_get(b->db, json_string_value(id), NULL, NULL, &p) == 0 &&
-		    strcmp(p.status, "open") == 0 &&
-		    member_decide(b, &p, &status, err, sizeof(err)) != 0)
-			log_msg(WN_LOG_ERROR, "proposal_retally_failed", "%s: %s", p.id, err);
+		    strcmp(p.status, "open") == 0) {
+			/* one about a partner that left is closed as such, never decided */
+			if (proposal_moot(b, &p, why, sizeof(why))) {
+				if ((rc = proposal_close_as(b, &p, "void", why, b->ident->id)) != 0 &&
+				    rc != WN_ESTATE) {
+					log_msg(WN_LOG_ERROR, "proposal_void_failed", "%s: %s; tried "
+						"again", p.id, wn_strerror(rc));
+					atomic_store(&b->retally_due, 1);
+				}
+			} else if (member_decide(b, &p, &status, err, sizeof(err)) != 0) {
+				log_msg(WN_LOG_ERROR, "proposal_retally_failed", "%s: %s", p.id, err);
+			}
+		}
 		proposal_clear(&p);
 		pthread_mutex_unlock(&b->member_lock);
 	}
@@ -881,8 +966,21 @@ static int member_vote(struct broker *b, const struct broker_request *rq, const 
 		return rc;
 	}
 	const char *status = p.status;
+	char why[256];
 	if (strcmp(p.status, "open") != 0) {
-		snprintf(err, errcap, "proposal %s is %s already", id, p.status);
+		if (p.outcome[0] != '\0') /* the outcome begins with the status */
+			snprintf(err, errcap, "proposal %s is closed: %s", id, p.outcome);
+		else
+			snprintf(err, errcap, "proposal %s is %s already", id, p.status);
+		rc = WN_ESTATE;
+	} else if (proposal_moot(b, &p, why, sizeof(why))) {
+		/* the registry changed before the federation thread closed it */
+		rc = proposal_close_as(b, &p, "void", why, b->ident->id);
+		snprintf(err, errcap, "proposal %s is %s", id, rc == 0 ? why : "being closed: "
+			 "the partner it is about left the federation");
+		if (rc != 0)
+			atomic_store(&b->retally_due, 1);
+		broker_federation_wake(b);
 		rc = WN_ESTATE;
 	} else if (!member_may_vote(rq->from, &p)) {
 		snprintf(err, errcap, "'%s' does not vote on proposal %s (only covenant members "
@@ -1302,6 +1400,13 @@ static int policy_propose(struct broker *b, const struct broker_request *rq, con
 		snprintf(err, errcap, "the change leaves the policy in force as it is");
 		rc = WN_EINVAL;
 	}
+	const struct registry_partner *gone = rc == 0 ? policy_moves_gone(b, p.doc) : NULL;
+	if (gone != NULL) {
+		snprintf(err, errcap, "clusters of '%s': '%s' has left the federation (%s); a "
+			 "former partner takes part in no cluster", gone->id, gone->id,
+			 registry_status(gone));
+		rc = WN_ESTATE;
+	}
 	if (rc == 0)
 		rc = member_propose(b, &p, rq->from->id, rq->env, &status, err, errcap);
 	pthread_mutex_unlock(&b->member_lock);
@@ -1318,6 +1423,59 @@ static int policy_propose(struct broker *b, const struct broker_request *rq, con
 	return rc;
 }
 
+/* The member that proposed a policy change takes it back while it is open
+ * (a mistake): one change is open at a time, and a mistaken one would hold
+ * every other until a member rejects it. Closed as withdrawn, audited. */
+static int policy_withdraw(struct broker *b, const struct broker_request *rq, const json_t *body,
+			   json_t **reply, char *err, size_t errcap)
+{
+	const char *id = json_string_value(json_object_get(body, "proposal"));
+	const char *reason = json_string_value(json_object_get(body, "reason"));
+	struct proposal p;
+	char outcome[256];
+	pthread_mutex_lock(&b->member_lock);
+	int rc = proposal_get(b->db, id, NULL, NULL, &p);
+	if (rc == WN_ENOTFOUND)
+		snprintf(err, errcap, "no proposal %s", id);
+	if (rc != 0)
+		goto out;
+	if (strcmp(p.kind, "policy") != 0) {
+		snprintf(err, errcap, "proposal %s is a%s %s of '%s', not a policy change: %s", id,
+			 strcmp(p.kind, "exit") == 0 ? "n" : "", p.kind, p.subject,
+			 strcmp(p.kind, "join") == 0 ? "its candidate takes it back (member "
+			 "withdraw)" : "the members decide it (member approve|reject)");
+		rc = WN_EINVAL;
+	} else if (strcmp(p.proposed_by, rq->from->id) != 0) {
+		snprintf(err, errcap, "only its proposer '%s' withdraws proposal %s (%s); '%s' "
+			 "votes on it (member reject)", p.proposed_by, id, p.subject, rq->from->id);
+		rc = WN_EDENIED;
+	} else if (strcmp(p.status, "open") != 0) {
+		snprintf(err, errcap, "proposal %s is %s already: only an open one is withdrawn",
+			 id, p.status);
+		rc = WN_ESTATE;
+	} else {
+		snprintf(outcome, sizeof(outcome), "withdrawn by its proposer '%s'%s%.180s",
+			 p.proposed_by, reason && reason[0] ? ": " : "", reason ? reason : "");
+		char by[160];
+		snprintf(by, sizeof(by), "%s (%s)", rq->from->id,
+			 json_string_value(json_object_get(json_object_get(rq->env, "actor"), "id")));
+		rc = proposal_close_as(b, &p, "withdrawn", outcome, by);
+		if (rc == WN_ESTATE) /* decided meanwhile */
+			snprintf(err, errcap, "proposal %s was decided meanwhile: only an open one is "
+				 "withdrawn", id);
+	}
+out:
+	pthread_mutex_unlock(&b->member_lock);
+	if (rc == 0) {
+		broker_federation_wake(b);
+		rc = broker_reply(b, rq, "member.status",
+				  json_pack("{s:s,s:s,s:s}", "proposal", p.id, "status", "withdrawn",
+					    "partner", p.subject), reply);
+	}
+	proposal_clear(&p);
+	return rc;
+}
+
 int broker_handle_member(struct broker *b, const struct broker_request *rq, json_t **reply,
 			 char *err, size_t errcap)
 {
@@ -1328,7 +1486,8 @@ int broker_handle_member(struct broker *b, const struct broker_request *rq, json
 					    : strcmp(type, "member.notice") == 0 ? notice_fields
 					    : strcmp(type, "member.end") == 0	 ? end_fields
 					    : strcmp(type, "member.address") == 0 ? address_fields
-										 : NULL;
+					    : strcmp(type, "policy.withdraw") == 0 ? withdraw_fields
+										  : NULL;
 	if (fields != NULL && (body == NULL || schema_check(body, fields, detail,
 							     sizeof(detail)) != 0)) {
 		snprintf(err, errcap, "body of '%s': %s", type, body ? detail : "missing");
@@ -1351,6 +1510,8 @@ int broker_handle_member(struct broker *b, const struct broker_request *rq, json
 		return member_address(b, rq, body, reply, err, errcap);
 	if (strcmp(type, "policy.propose") == 0)
 		return policy_propose(b, rq, body, reply, err, errcap);
+	if (strcmp(type, "policy.withdraw") == 0)
+		return policy_withdraw(b, rq, body, reply, err, errcap);
 	if (strcmp(type, "member.join") == 0) {
 		snprintf(err, errcap, "'%s' is a partner already", rq->from->id);
 		return WN_EEXISTS;

@@ -962,7 +962,9 @@ int wn_member_status(wn_client *c, char **json_out);
  * member leaves by notice), WN_ETRANSPORT. */
 int wn_member_withdraw(wn_client *c, char **json_out);
 
-/* The federation's proposals (open first, with the votes cast), partners
+/* The federation's proposals (open first, with the votes cast; status open,
+ * approved, rejected, withdrawn, or void when the partner it was about left
+ * before it was decided, with the reason in its outcome), partners
  * with their status (active, notice with end_at, suspended, ended, revoked)
  * and the policy in force: {proposals, partners, policy}.
  * Errors: WN_EPENDING (this node's join request awaits the members),
@@ -971,7 +973,9 @@ int wn_member_list(wn_client *c, char **json_out);
 
 /* This partner's vote on a proposal (a join, an immediate exit or a policy
  * change). WN_EEXISTS when it voted already, WN_ESTATE when the proposal
- * is decided, WN_EDENIED when this partner does not vote on it.
+ * is decided, withdrawn or void (the partner it is about left the
+ * federation; the message says why), WN_EDENIED when this partner does not
+ * vote on it.
  * *json_out: {proposal, status, partner}.
  * Errors: WN_EEXISTS, WN_ESTATE, WN_EDENIED, WN_ENOTFOUND (no such proposal),
  * WN_ETRANSPORT. */
@@ -1019,12 +1023,27 @@ int wn_member_address(wn_client *c, const wn_actor *actor, const char *address,
  * whole result is adopted as the next version once the members approve it
  * under the rule in force. *json_out: {proposal, status, partner, changes:
  * {key: {from?, to?}}, warning? (a shorter max_consent_days: how many
- * consents in force would lapse)}.
+ * consents in force would lapse)}. Its proposer may take an open one back
+ * (wn_policy_withdraw()).
  * Errors: WN_EJSON (policy_json is not a JSON object), WN_ESCHEMA, WN_ECLUSTER,
  * WN_EINVAL (it changes nothing), WN_EDENIED (an incidental partner proposes),
- * WN_EEXISTS (another policy change is open: one at a time), WN_ETRANSPORT. */
+ * WN_EEXISTS (another policy change is open: one at a time), WN_ESTATE (it
+ * moves a partner that left the federation between clusters), WN_ETRANSPORT. */
 int wn_policy_propose(wn_client *c, const wn_actor *actor, const char *policy_json,
 		      char **json_out);
+
+/* Takes back a policy change this partner proposed, while it is open. It is
+ * closed as withdrawn (a mistake, say), with reason (may be NULL) in its
+ * outcome and the audit log; the members see it, and a new change can be
+ * proposed. Only the proposer withdraws; the others reject it
+ * (wn_member_vote()).
+ * *json_out: {proposal, status: withdrawn, partner (the version it was to
+ * make, policy-vN)}.
+ * Errors: WN_ENOTFOUND (no such proposal), WN_EINVAL (a join or exit, not a
+ * policy change), WN_EDENIED (another partner proposed it), WN_ESTATE (it is
+ * decided, withdrawn or void already), WN_ETRANSPORT. */
+int wn_policy_withdraw(wn_client *c, const wn_actor *actor, const char *proposal,
+		       const char *reason, char **json_out);
 
 #pragma GCC visibility pop
 

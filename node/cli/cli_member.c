@@ -1,7 +1,7 @@
 /*
  * cli_member.c — wijknet member … and wijknet policy …: this partner's join
  * request, its votes, its notice; the municipality ending a membership;
- * proposing a policy change.
+ * proposing a policy change, and taking one's own proposal back.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +26,8 @@ int cli_member_usage(void)
 		"       wijknet member address tls+tcp://HOST:PORT    (this node moved)\n"
 		"       wijknet policy show [--json]\n"
 		"       wijknet policy propose CHANGE.json   (the keys it changes)\n"
+		"       wijknet policy withdraw PROPOSAL [--reason TEXT]  (this partner's own\n"
+		"                                            proposal, while it is open)\n"
 		"REQUEST.json: name, address, clusters, role (optional), and the accession\n"
 		"declaration's organisation, representative, function, place, date and\n"
 		"covenant (heerlen, the default, or groningen: the text that is signed).\n"
@@ -265,14 +267,21 @@ int cli_policy(wn_client *c, int argc, char **argv)
 		free(out);
 		return 0;
 	}
-	if (strcmp(argv[0], "propose") != 0)
+	if (strcmp(argv[0], "withdraw") == 0) {
+		if (o.target == NULL)
+			return cli_member_usage();
+		if ((rc = wn_policy_withdraw(c, &o.actor, o.target, o.reason, &out)) != 0)
+			return cli_fail("policy withdraw", rc, c);
+	} else if (strcmp(argv[0], "propose") == 0) {
+		if ((doc = member_read_file(o.target)) == NULL)
+			return o.target ? CLI_USAGE : cli_member_usage();
+		rc = wn_policy_propose(c, &o.actor, doc, &out);
+		free(doc);
+		if (rc != 0)
+			return cli_fail("policy propose", rc, c);
+	} else {
 		return cli_member_usage();
-	if ((doc = member_read_file(o.target)) == NULL)
-		return o.target ? CLI_USAGE : cli_member_usage();
-	rc = wn_policy_propose(c, &o.actor, doc, &out);
-	free(doc);
-	if (rc != 0)
-		return cli_fail("policy propose", rc, c);
+	}
 	if (!o.json) {
 		/* a policy proposal's subject is the version it makes, not a partner */
 		json_t *v = json_loads(out, 0, NULL), *subject = json_object_get(v, "partner");

@@ -128,7 +128,7 @@ json_t *local_member(struct node *n, const char *op, json_t *rq)
 	json_object_del(body, "actor");
 	if (strcmp(op, "member.vote") == 0 || strcmp(op, "member.notice") == 0 ||
 	    strcmp(op, "member.end") == 0 || strcmp(op, "member.address") == 0 ||
-	    strcmp(op, "policy.propose") == 0)
+	    strcmp(op, "policy.propose") == 0 || strcmp(op, "policy.withdraw") == 0)
 		return member_send(n, op, body, actor);
 	json_decref(body);
 	snprintf(err, sizeof(err), "unknown operation '%.48s'", op);

@@ -164,7 +164,8 @@ json_t *local_dispatch(struct node *n, const char *op, json_t *rq)
 		return local_case(n, op, rq);
 	if (strncmp(op, "consent.", 8) == 0)
 		return local_consent(n, op, rq);
-	if (strncmp(op, "member.", 7) == 0 || strcmp(op, "policy.propose") == 0)
+	if (strncmp(op, "member.", 7) == 0 || strcmp(op, "policy.propose") == 0 ||
+	    strcmp(op, "policy.withdraw") == 0)
 		return local_member(n, op, rq);
 	char msg[128];
 	snprintf(msg, sizeof(msg), "unknown operation '%.48s'", op);

@@ -134,3 +134,17 @@ int wn_policy_propose(wn_client *c, const wn_actor *actor, const char *policy_js
 	json_object_set_new(req, "policy", policy);
 	return member_call(c, req, json_out);
 }
+
+int wn_policy_withdraw(wn_client *c, const wn_actor *actor, const char *proposal,
+		       const char *reason, char **json_out)
+{
+	if (c == NULL || proposal == NULL || json_out == NULL)
+		return client_inval(c);
+	json_t *req = member_req(c, "policy.withdraw", actor);
+	if (req == NULL)
+		return WN_EINVAL; /* member_req said why */
+	json_object_set_new(req, "proposal", client_json_str(proposal));
+	if (reason != NULL)
+		json_object_set_new(req, "reason", client_json_str(reason));
+	return member_call(c, req, json_out);
+}

@@ -1565,6 +1565,162 @@ static void test_r22_join_address_claimed_by_open_request(void **state)
 	json_decref(reply);
 }
 
+/* Starts a federation of its own of the partners named, every node up. */
+static void own_start(struct fed *f, const char *const *partners, size_t n)
+{
+	assert_int_equal(fed_setup(f, partners, n), 0);
+	assert_int_equal(fed_start_broker(f), 0);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(fed_start_node(f, i), 0);
+	assert_int_equal(fed_wait_up(f, 0, n - 1, 20000), 0);
+}
+
+/* One policy change is open at a time: a mistaken one would hold every
+ * other until a member rejects it. Its proposer takes it back, and only
+ * it, while it is open; the members see it withdrawn, and a new change can
+ * be proposed (r24). */
+static void test_r24_proposer_withdraws_its_policy_proposal(void **state)
+{
+	struct fed *f = *state;
+	static const char *const three[] = { "gemeente-heerlen", "radar", "alcander" };
+	char id[WN_ID_LEN + 1], join[WN_ID_LEN + 1], next[WN_ID_LEN + 1], st[16], args[160];
+	char *out = NULL;
+	own_start(f, three, 3);
+	assert_int_equal(write_file(f, "policy.json", "{\"notice_months\": 12}"), 0);
+	assert_int_equal(cli(f, "radar", "policy propose policy.json"), 0);
+	proposal_of(f, "policy-v2", id);
+	wn_client *c = client_of(f, 0);
+	assert_int_equal(wn_policy_propose(c, &coordinator, "{\"notice_months\": 3}", &out),
+			 WN_EEXISTS);
+	free(out);
+	out = NULL;
+	/* another member does not take it back: it votes on it */
+	assert_int_equal(wn_policy_withdraw(c, &coordinator, id, NULL, &out), WN_EDENIED);
+	assert_non_null(strstr(wn_client_errmsg(c), "only its proposer 'radar'"));
+	wn_client_close(c);
+	snprintf(args, sizeof(args), "policy withdraw %s", id);
+	assert_int_equal(cli(f, "alcander", args), 1);
+	assert_true(cli_err_has(f, "only its proposer") && cli_err_has(f, "radar"));
+	/* a join request is its candidate's to withdraw, not a policy change */
+	json_t *reply = raw_join_at(f, "meander-groep", "tls+tcp://127.0.0.1:2");
+	assert_string_equal(reply_error(reply), "");
+	json_decref(reply);
+	proposal_of(f, "meander-groep", join);
+	snprintf(args, sizeof(args), "policy withdraw %s", join);
+	assert_int_equal(cli(f, "radar", args), 2);
+	assert_true(cli_err_has(f, "not a policy change"));
+	assert_int_equal(cli(f, "radar", "policy withdraw 00000000000000000000000000000000"), 1);
+	assert_true(cli_err_has(f, "no proposal"));
+	proposal_status(f, id, st, sizeof(st));
+	assert_string_equal(st, "open");
+	/* its proposer does, saying why */
+	snprintf(args, sizeof(args), "policy withdraw %s --reason 'verkeerde termijn'", id);
+	assert_int_equal(cli(f, "radar", args), 0);
+	assert_true(cli_out_has(f, "withdrawn"));
+	assert_true(cli_out_has(f, "policy-v2"));
+	proposal_status(f, id, st, sizeof(st));
+	assert_string_equal(st, "withdrawn");
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM audit_log WHERE type ="
+			     " 'member.decision' AND entry LIKE '%%%s%%' AND entry LIKE"
+			     " '%%withdrawn by its proposer%%verkeerde termijn%%'", id), 1);
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT MAX(version) FROM policy"), 1);
+	/* the members see it */
+	assert_int_equal(cli(f, "gemeente-heerlen", "member list"), 0);
+	assert_true(cli_out_has(f, "withdrawn"));
+	assert_true(cli_out_has(f, "outcome: withdrawn by its proposer"));
+	assert_true(cli_out_has(f, "radar"));
+	assert_true(cli_out_has(f, ": verkeerde termijn"));
+	/* closed: no vote on it, no second withdrawal */
+	assert_int_equal(vote(f, 0, id, 1), WN_ESTATE);
+	snprintf(args, sizeof(args), "policy withdraw %s", id);
+	assert_int_equal(cli(f, "radar", args), 1);
+	assert_true(cli_err_has(f, "withdrawn already"));
+	/* and another change can be proposed */
+	c = client_of(f, 0);
+	assert_int_equal(wn_policy_propose(c, &coordinator, "{\"notice_months\": 3}", &out), 0);
+	free(out);
+	wn_client_close(c);
+	assert_int_equal(dbq_text(f, "data/broker.db", next, sizeof(next), "SELECT id FROM"
+				  " proposals WHERE kind = 'policy' AND status = 'open'"), 0);
+	assert_string_not_equal(next, id);
+	proposal_status(f, id, st, sizeof(st));
+	assert_string_equal(st, "withdrawn");
+}
+
+/* A proposal about a partner that has left makes no sense any more: its
+ * exit, proposed by itself or by the municipality, and a policy change
+ * moving it between clusters are closed as void when its membership ends
+ * (by its notice, or revoked), never decided later; a vote on one is told
+ * why (r23). */
+static void test_r23_exit_proposals_void_when_partner_left(void **state)
+{
+	struct fed *f = *state;
+	static const char *const four[] = { "gemeente-heerlen", "radar", "alcander", "xonar" };
+	char exit_a[WN_ID_LEN + 1], exit_x[WN_ID_LEN + 1], move[WN_ID_LEN + 1], st[16];
+	char args[160], *out = NULL;
+	own_start(f, four, 4);
+	/* alcander asks to leave at once; one member agreed when its notice ends */
+	assert_int_equal(cli(f, "alcander", "member notice --immediate --reason 'fusie'"), 0);
+	proposal_of(f, "alcander", exit_a);
+	assert_int_equal(vote(f, 0, exit_a, 1), 0);
+	dbexec(f, "data/broker.db", "UPDATE partners SET end_at = CAST(strftime('%s','now') AS"
+	       " INTEGER) * 1000 - 1 WHERE id = 'alcander'");
+	assert_int_equal(dbq_wait(f, "data/broker.db", 1, SETTLE_MS, "SELECT COUNT(*) FROM"
+				  " partners WHERE id = 'alcander' AND status = 'ended'"), 1);
+	assert_int_equal(dbq_wait(f, "data/broker.db", 1, SETTLE_MS, "SELECT COUNT(*) FROM"
+				  " proposals WHERE id = '%s' AND status = 'void' AND outcome LIKE"
+				  " '%%''alcander'' left the federation (ended)%%'", exit_a), 1);
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM audit_log WHERE type ="
+			     " 'member.decision' AND entry LIKE '%%%s%%' AND entry LIKE"
+			     " '%%\"status\":\"void\"%%'", exit_a), 1);
+	/* a vote on it is refused, saying why; the members see it closed */
+	snprintf(args, sizeof(args), "member approve %s", exit_a);
+	assert_int_equal(cli(f, "radar", args), 1);
+	assert_true(cli_err_has(f, "left the federation"));
+	assert_int_equal(vote(f, 3, exit_a, 1), WN_ESTATE);
+	proposal_status(f, exit_a, st, sizeof(st));
+	assert_string_equal(st, "void");
+	assert_int_equal(cli(f, "gemeente-heerlen", "member list"), 0);
+	assert_true(cli_out_has(f, "void"));
+	assert_true(cli_out_has(f, "outcome: void:"));
+	assert_true(cli_out_has(f, "alcander"));
+	assert_true(cli_out_has(f, "left the federation (ended)"));
+	/* the municipality proposes xonar's end (Heerlen: every member decides)
+	 * and radar a change moving xonar to youth cases; xonar is revoked */
+	assert_int_equal(cli(f, "gemeente-heerlen", "member end xonar --reason 'afspraken niet "
+			     "nagekomen, na overleg'"), 0);
+	proposal_of(f, "xonar", exit_x);
+	wn_client *c = client_of(f, 1);
+	assert_int_equal(wn_policy_propose(c, &coordinator, "{\"clusters\": {\"xonar\":"
+					   " [\"jeugd\"]}, \"notice_months\": 3}", &out), 0);
+	free(out);
+	out = NULL;
+	wn_client_close(c);
+	proposal_of(f, "policy-v2", move);
+	assert_int_equal(cli(f, "broker", "admin revoke xonar --reason 'sleutel gelekt'"), 0);
+	assert_int_equal(dbq_wait(f, "data/broker.db", 2, SETTLE_MS, "SELECT COUNT(*) FROM"
+				  " proposals WHERE id IN ('%s', '%s') AND status = 'void'", exit_x,
+				  move), 2);
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM proposals WHERE id = '%s'"
+			     " AND outcome LIKE '%%moves ''xonar'' between clusters%%'", move), 1);
+	assert_int_equal(vote(f, 0, move, 1), WN_ESTATE);
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT MAX(version) FROM policy"), 1);
+	/* a new change moving the partner that left is refused; the rest can be
+	 * proposed again */
+	c = client_of(f, 1);
+	assert_int_equal(wn_policy_propose(c, &coordinator, "{\"clusters\": {\"xonar\":"
+					   " [\"jeugd\"]}}", &out), WN_ESTATE);
+	assert_non_null(strstr(wn_client_errmsg(c), "has left the federation"));
+	free(out);
+	out = NULL;
+	assert_int_equal(wn_policy_propose(c, &coordinator, "{\"notice_months\": 3}", &out), 0);
+	free(out);
+	wn_client_close(c);
+	/* and nothing about a partner that left was decided after it left */
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM proposals WHERE kind ="
+			     " 'exit' AND status = 'approved'"), 0);
+}
+
 int main(void)
 {
 	int64_t t0 = fed_test_begin();
@@ -1597,6 +1753,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_r22_join_address_claimed_by_open_request,
 						own_setup, own_teardown),
 		cmocka_unit_test_setup_teardown(test_r24_groningen_federation_seeds_its_own_rule,
+						own_setup, own_teardown),
+		cmocka_unit_test_setup_teardown(test_r24_proposer_withdraws_its_policy_proposal,
+						own_setup, own_teardown),
+		cmocka_unit_test_setup_teardown(test_r23_exit_proposals_void_when_partner_left,
 						own_setup, own_teardown),
 	};
 	int failed = cmocka_run_group_tests_name("members", tests, group_setup,
