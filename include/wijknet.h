@@ -275,7 +275,8 @@ typedef struct wn_lookup_params {
 				       * {interest, subsidiarity, proportionality, exception,
 				       * legal_reference?, explanation?} */
 	const char *cluster;          /* jeugd, volwassenen, multiprobleem; NULL: all */
-	const char *const *partners;  /* NULL: every active partner in the cluster */
+	const char *const *partners;  /* NULL: every active partner in the cluster; each
+				       * named once (WN_EINVAL) */
 	size_t npartners;
 	wn_actor actor;
 	int deadline_ms;              /* 0: the default (2000) */
@@ -479,7 +480,8 @@ typedef struct wn_request_result {
 	const char *partner;
 	const char *outcome;  /* disclosed, not_known, refused, unavailable, invalid, error */
 	const char *reason;   /* why it was refused (e.g. not_shared, consent_invalid), or NULL */
-	const char *detail;   /* the source's explanation of a refusal, or NULL */
+	const char *detail;   /* the source's explanation of a refusal or of an error
+			       * (e.g. its disclosure log cannot be written), or NULL */
 	size_t count;
 	wn_disclosed_record *records;
 } wn_request_result;

@@ -130,6 +130,17 @@ static int lookup_named_ok(struct node *n, struct dir_peer *p, const char *id, c
 	return 0;
 }
 
+/* 1 when list (of partner ids) holds id. */
+static int lookup_listed(const json_t *list, const char *id)
+{
+	size_t i;
+	json_t *x;
+	json_array_foreach(list, i, x)
+		if (strcmp(json_string_value(x), id) == 0)
+			return 1;
+	return 0;
+}
+
 /* Picks the partners asked; err names the offending partner. */
 static int lookup_scope(struct lookup *l, const json_t *named, char *err, size_t errcap)
 {
@@ -142,6 +153,13 @@ static int lookup_scope(struct lookup *l, const json_t *named, char *err, size_t
 			if ((rc = lookup_named_ok(l->n, directory_find(l->d, id), id, l->cluster, err,
 						  errcap)) != 0)
 				break;
+			if (lookup_listed(list, id)) {
+				/* refused here, before it is logged as sent or reaches
+				 * the broker (which would hold it malformed) */
+				snprintf(err, errcap, "partner '%s' is named twice", id);
+				rc = WN_EINVAL;
+				break;
+			}
 			json_array_append(list, x);
 		}
 	} else {

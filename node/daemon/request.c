@@ -418,6 +418,12 @@ static void outbound_read_answer(struct outbound *o, const json_t *answer)
 		o->reason = "protocol";
 	if (o->reason != NULL) {
 		o->outcome = refused ? "error" : "invalid";
+		/* the source's own, signed word of why it could not answer (its
+		 * disclosure log not writable: nothing was disclosed, r14) */
+		const char *why = json_string_value(json_object_get(envelope_body(answer),
+								     "message"));
+		if (refused && why != NULL && strlen(why) <= 512) /* as an answer's detail */
+			o->detail = why;
 		return;
 	}
 	const char *out = json_string_value(json_object_get(o->abody, "outcome"));

@@ -258,16 +258,22 @@ int store_delete_record(db *d, const struct node_keys *k, const char *bsn, const
 	return rc;
 }
 
-/* MIN(shielded): NULL without records, 1 when every record is shielded */
-static const char SQL_SUBJECT_KNOWN[] = "SELECT MIN(shielded) FROM records WHERE subject_index = ?";
+/* MIN(shielded): NULL without records in force, 1 when every one is
+ * shielded. A record past its retention date is gone for the answers the
+ * node gives, whether or not a purge has removed it yet (Heerlen 11.3). */
+static const char SQL_SUBJECT_KNOWN[] = "SELECT MIN(shielded) FROM records WHERE subject_index = ?"
+					" AND retention_until >= ?";
 
 int store_subject_known(db *d, const uint8_t index[STORE_INDEX_LEN], enum store_known *known)
 {
 	sqlite3_stmt *st = NULL;
+	char today[DATE_LEN + 1];
+	date_today_plus(0, today);
 	db_lock(d);
 	int rc = db_stmt(d, SQL_SUBJECT_KNOWN, &st);
 	if (rc == 0) {
 		sqlite3_bind_blob(st, 1, index, STORE_INDEX_LEN, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 2, today, -1, SQLITE_TRANSIENT);
 		if (sqlite3_step(st) == SQLITE_ROW)
 			*known = sqlite3_column_type(st, 0) == SQLITE_NULL ? STORE_NOT_KNOWN
 				 : sqlite3_column_int(st, 0)		    ? STORE_KNOWN_SHIELDED
@@ -286,14 +292,19 @@ int store_read_records_locked(db *d, const uint8_t index[STORE_INDEX_LEN],
 	sqlite3_stmt *st = NULL;
 	json_t *list = json_array(), *x;
 	size_t i;
+	char today[DATE_LEN + 1];
+	date_today_plus(0, today);
+	/* past its retention date a record is not disclosed, purged or not */
 	int rc = db_prepare(d, "SELECT content, professional, updated_at FROM records"
-			       " WHERE subject_index = ? AND category = ?", &st);
+			       " WHERE subject_index = ? AND category = ? AND retention_until >= ?",
+			    &st);
 	json_array_foreach(categories, i, x) {
 		if (rc != 0)
 			break;
 		sqlite3_reset(st);
 		sqlite3_bind_blob(st, 1, index, STORE_INDEX_LEN, SQLITE_TRANSIENT);
 		sqlite3_bind_text(st, 2, json_string_value(x), -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 3, today, -1, SQLITE_TRANSIENT);
 		int s = sqlite3_step(st);
 		if (s == SQLITE_DONE)
 			continue;

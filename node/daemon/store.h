@@ -51,7 +51,9 @@ int store_put_record(db *d, const struct node_keys *k, const json_t *rec, const 
 int store_delete_record(db *d, const struct node_keys *k, const char *bsn, const char *category,
 			int *deleted);
 
-/* What the node holds of a subject, for a lookup answer. */
+/* What the node holds of a subject, for a lookup answer. A record past its
+ * retention date counts as gone from the day after that date, also before
+ * the next purge removes it (r19). */
 enum store_known {
 	STORE_NOT_KNOWN = 0,
 	STORE_KNOWN,          /* at least one record that is not shielded */
@@ -61,7 +63,8 @@ int store_subject_known(db *d, const uint8_t index[STORE_INDEX_LEN], enum store_
 
 /* The person's records in the given categories (array of codes), for a
  * disclosure: [{category, content, professional, updated_at}] in the order
- * asked, categories without a record left out. Runs inside a writer
+ * asked, categories without a record in force (none, or one past its
+ * retention date) left out. Runs inside a writer
  * transaction (the connection is locked by the caller). *out: json_decref(). */
 int store_read_records_locked(db *d, const uint8_t index[STORE_INDEX_LEN],
 			      const json_t *categories, json_t **out);

@@ -660,6 +660,28 @@ static void test_r02_known_bad_input_unknown_partner(void **state)
 	expect_nothing_sent(f, before);
 }
 
+/* A partner named twice is refused at the requester's node, before the
+ * lookup is logged as sent or reaches the broker, where it would stand as a
+ * malformed message in the breach register. */
+static void test_r02_known_bad_input_partner_named_twice(void **state)
+{
+	struct fed *f = *state;
+	struct refusal_counts before = counts_now(f);
+	long breaches = fed_db_count(f, "data/broker.db", "SELECT COALESCE(SUM(count), 0) FROM"
+				     " security_events");
+	const char *const named[] = { "radar", "sevagram", "radar" };
+	wn_lookup_params p = params_for(BSN_KNOWN);
+	p.partners = named;
+	p.npartners = 3;
+	lookup_fails(f, ALCANDER, &p, WN_EINVAL, "'radar' is named twice");
+	expect_cli_refusal(f, "lookup --bsn " BSN_KNOWN " --purpose intake " FED_LOOKUP_ARGS
+			   " --partners radar,radar", "invalid_argument");
+	assert_true(cli_err_has(f, "named twice"));
+	expect_nothing_sent(f, before);
+	assert_int_equal(fed_db_count(f, "data/broker.db", "SELECT COALESCE(SUM(count), 0) FROM"
+				      " security_events"), breaches);
+}
+
 static void test_r02_known_bad_input_zero_partners(void **state)
 {
 	struct fed *f = *state;
@@ -1448,6 +1470,7 @@ int main(void)
 		cmocka_unit_test(test_r02_known_bad_input_unknown_cluster),
 		cmocka_unit_test(test_r02_known_bad_input_unknown_partner),
 		cmocka_unit_test(test_r02_known_bad_input_zero_partners),
+		cmocka_unit_test(test_r02_known_bad_input_partner_named_twice),
 		cmocka_unit_test(test_r02_known_bad_input_errmsg_per_client_and_thread),
 		cmocka_unit_test(test_r02_known_bad_input_api_arguments_refused),
 		cmocka_unit_test(test_r20_integrity_r21_breach_body_sealed_to_wrong_key),

@@ -1455,6 +1455,106 @@ static void test_r14_no_entry_no_answer_request(void **state)
 	wn_request_result_free(r);
 }
 
+/* A source that cannot write its disclosure log discloses nothing and says
+ * why: the requester reads the source's own signed reason, not a bare
+ * "database" that could be its own. */
+static void test_r14_source_that_cannot_log_says_why(void **state)
+{
+	struct fed *f = *state;
+	char path[512];
+	sqlite3 *db = NULL;
+	fed_file(f, node_db("radar"), path, sizeof(path));
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	assert_int_equal(sqlite3_exec(db, "CREATE TRIGGER wn_test_block BEFORE INSERT ON disclosures "
+					  "BEGIN SELECT RAISE(ABORT, 'blocked by test'); END;",
+				      NULL, NULL, NULL), SQLITE_OK);
+	const char *const cats[] = { "leefgebied.huisvesting" };
+	wn_request_params p = params("radar", BSN_A, cats, 1, "consent");
+	wn_request_result *r = request_ok(f, GEMEENTE, &p);
+	print_message("radar without its disclosure log: %s (%s: %s)\n", r->outcome,
+		      r->reason ? r->reason : "-", r->detail ? r->detail : "-");
+	assert_string_equal(r->outcome, "error");
+	assert_int_equal(r->count, 0);
+	assert_non_null(r->detail);
+	assert_non_null(strstr(r->detail, "disclosure log"));
+	wn_request_result_free(r);
+	assert_int_equal(sqlite3_exec(db, "DROP TRIGGER wn_test_block", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+/* Runs sql on a node's database beside the running node. */
+static void node_exec(struct fed *f, const char *node, const char *sql)
+{
+	char path[512];
+	sqlite3 *db = NULL;
+	fed_file(f, node_db(node), path, sizeof(path));
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		print_error("%s: %s\n", sql, sqlite3_errmsg(db));
+	sqlite3_close(db);
+	assert_int_equal(rc, SQLITE_OK);
+}
+
+/* radar's answer to a lookup about bsn on a public task. */
+static void expect_radar_lookup(struct fed *f, const char *bsn, const char *outcome)
+{
+	static const char *const named[] = { "radar" };
+	wn_lookup_params p;
+	memset(&p, 0, sizeof(p));
+	p.bsn = bsn;
+	p.purpose = "signalering";
+	p.ground = "public_task";
+	p.motivation_json = FED_MOTIVATION;
+	p.partners = named;
+	p.npartners = 1;
+	p.actor = ACTOR;
+	wn_client *c = client_of(f, GEMEENTE);
+	wn_lookup_result *r = NULL;
+	int rc = wn_lookup(c, &p, &r);
+	if (rc != 0)
+		print_error("wn_lookup: %s: %s\n", wn_errname(rc), wn_client_errmsg(c));
+	wn_client_close(c);
+	assert_int_equal(rc, 0);
+	assert_int_equal(r->count, 1);
+	assert_string_equal(r->answers[0].outcome, outcome);
+	wn_lookup_result_free(r);
+}
+
+/* A record past its retention date is kept no longer than needed (Heerlen
+ * 11.3): from the day after that date it is neither disclosed nor makes its
+ * person "known", also while the next purge has not yet removed it. */
+static void test_r02_known_r04_record_past_retention_not_disclosed(void **state)
+{
+	struct fed *f = *state;
+	const char *const cats[] = { "leefgebied.huisvesting" };
+	wn_request_params p = params("radar", BSN_A, cats, 1, "consent");
+	expect_radar_lookup(f, BSN_A, "known");
+	/* every record radar holds lapses yesterday; its purge runs hourly */
+	char yesterday[DATE_LEN + 1], sql[512];
+	date_today_plus(-1, yesterday);
+	node_exec(f, "radar", "CREATE TABLE wn_test_kept AS SELECT id, retention_until FROM records");
+	snprintf(sql, sizeof(sql), "UPDATE records SET retention_until = '%s'", yesterday);
+	node_exec(f, "radar", sql);
+	wn_request_result *r = request_ok(f, GEMEENTE, &p);
+	expect_outcome(r, "not_known", NULL);
+	assert_int_equal(r->count, 0);
+	assert_int_equal(disclosures(f, node_db("radar"), "request_id='%s' AND outcome='not_known'"
+				     " AND categories='[]'", r->request_id), 1);
+	wn_request_result_free(r);
+	expect_radar_lookup(f, BSN_A, "not_known");
+	/* in force again: disclosed again */
+	node_exec(f, "radar", "UPDATE records SET retention_until = (SELECT k.retention_until FROM"
+		  " wn_test_kept k WHERE k.id = records.id); DROP TABLE wn_test_kept");
+	r = request_ok(f, GEMEENTE, &p);
+	expect_outcome(r, "disclosed", NULL);
+	assert_int_equal(r->count, 1);
+	wn_request_result_free(r);
+	expect_radar_lookup(f, BSN_A, "known");
+}
+
 /* ---- r04, r18: what a misbehaving source answers ---------------------- */
 
 /* What the stand-in for radar answers, by turn. */
@@ -2164,6 +2264,8 @@ int main(void)
 		cmocka_unit_test(test_r09_notice_refusal_ended_by_later_consent),
 		cmocka_unit_test(test_r14_lawful_ground_log_r16_actor_request),
 		cmocka_unit_test(test_r14_no_entry_no_answer_request),
+		cmocka_unit_test(test_r14_source_that_cannot_log_says_why),
+		cmocka_unit_test(test_r02_known_r04_record_past_retention_not_disclosed),
 		cmocka_unit_test(test_r04_requester_keeps_only_what_was_disclosed),
 		cmocka_unit_test(test_r20_integrity_r21_breach_forged_consent),
 		cmocka_unit_test(test_r20_integrity_replayed_request_refused),
