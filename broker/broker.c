@@ -530,7 +530,17 @@ static void broker_refused_cert(void *arg, const char *addr, const uint8_t *der,
 				long count)
 {
 	struct broker *b = arg;
-	secevent_refused_cert(b->db, b->trust, addr, der, derlen, count);
+	secevent_certq_push(b->certq, addr, der, derlen, count);
+}
+
+/* A partner whose membership ended, or that was revoked, and whose node
+ * still dials: recorded when it was ended or revoked, not at every dial. */
+static int broker_cert_skip(void *arg, const char *claimed_id)
+{
+	struct broker *b = arg;
+	struct registry_partner *p = registry_find(b->reg, claimed_id);
+	const char *st = p != NULL ? registry_status(p) : "";
+	return strcmp(st, "ended") == 0 || strcmp(st, "revoked") == 0;
 }
 
 int broker_start(broker *b, char *err, size_t errcap)
@@ -550,6 +560,10 @@ int broker_start(broker *b, char *err, size_t errcap)
 			      err, errcap);
 	if (rc != 0)
 		return rc;
+	if ((rc = secevent_certq_open(b->db, b->trust, broker_cert_skip, b, &b->certq)) != 0) {
+		snprintf(err, errcap, "cannot start the breach register's certificate queue");
+		return rc;
+	}
 	rpc_server_on_refused_cert(b->server, broker_refused_cert, b);
 	if ((rc = broker_checkpoints_start(b)) != 0) {
 		snprintf(err, errcap, "cannot start the checkpoint timer");
@@ -652,6 +666,7 @@ void broker_close(broker *b)
 	rpc_server_stop(b->admin);
 	broker_federation_stop(b);
 	rpc_server_stop(b->server);
+	secevent_certq_close(b->certq); /* after the gate that fills it */
 	if (b->audit.log != NULL)
 		broker_checkpoints_stop(b);
 	registry_free(b->reg);

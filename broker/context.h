@@ -32,6 +32,7 @@ struct broker {
 	_Atomic int64_t skew_ms;
 	_Atomic int64_t refusals_per_minute; /* then the connection is closed */
 	struct gate_limits gate_limits;
+	struct secevent_certq *certq; /* certificates the gate refused, to the register */
 	atomic_int deadline_ms;
 	int workers;
 	int db_lock_fd;           /* one broker per database: held while it runs */

@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "wijknet.h"
@@ -290,12 +291,16 @@ int secevent_refuse(db *d, const struct rpc_peer *conn, const json_t *env, const
 	return rc;
 }
 
-int secevent_refused_cert(db *d, pki_trust *trust, const char *addr, const uint8_t *der,
-			  size_t derlen, long count)
+int secevent_refused_cert(db *d, pki_trust *trust, secevent_cert_skip skip, void *skip_arg,
+			  const char *addr, const uint8_t *der, size_t derlen, long count)
 {
 	char why[256] = "", cn[64] = "", detail[512];
 	const unsigned char *p = der;
+	long crl_left = 0;
 	if (derlen > INT32_MAX)
+		return 0;
+	/* with our own CRL lapsed every client fails: not theirs to answer for */
+	if (pki_trust_crl_seconds_left(trust, &crl_left) == 0 && crl_left < 0)
 		return 0;
 	X509 *cert = d2i_X509(NULL, &p, (long)derlen);
 	if (cert == NULL || p != der + derlen) {
@@ -309,8 +314,119 @@ int secevent_refused_cert(db *d, pki_trust *trust, const char *addr, const uint8
 	X509_free(cert);
 	if (code == 0 || code == WN_ENOMEM)
 		return 0;
-	snprintf(detail, sizeof(detail), "TLS handshake refused, the client's %s (%ld failed "
-		 "from this host this hour)", why, count);
+	if (cn[0] && skip != NULL && skip(skip_arg, cn))
+		return 0;
+	snprintf(detail, sizeof(detail), "TLS handshake refused, the client's %s; it claims to be "
+		 "'%s', unproven (%ld failed from this host this hour)", why, cn[0] ? cn : "?",
+		 count);
 	struct secevent e = { code, cn[0] ? cn : NULL, addr, NULL, detail };
 	return secevent_note(d, &e, NULL);
+}
+
+#define CERTQ_SLOTS 16
+
+struct certq_item {
+	char addr[RPC_HOST_MAX + 8];
+	uint8_t der[4096];
+	size_t len;
+	long count;
+};
+
+struct secevent_certq {
+	db *d;
+	pki_trust *trust;
+	secevent_cert_skip skip;
+	void *skip_arg;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	struct certq_item items[CERTQ_SLOTS];
+	size_t head, n;
+	long dropped;
+	int stop;
+};
+
+static void *certq_main(void *arg)
+{
+	secevent_certq *q = arg;
+	struct certq_item *it = malloc(sizeof(*it));
+	pthread_mutex_lock(&q->lock);
+	for (;;) {
+		while (q->n == 0 && !q->stop)
+			pthread_cond_wait(&q->wake, &q->lock);
+		if (q->n == 0)
+			break;
+		if (it != NULL)
+			*it = q->items[q->head];
+		q->head = (q->head + 1) % CERTQ_SLOTS;
+		q->n--;
+		pthread_mutex_unlock(&q->lock);
+		if (it != NULL)
+			secevent_refused_cert(q->d, q->trust, q->skip, q->skip_arg, it->addr, it->der,
+					      it->len, it->count);
+		pthread_mutex_lock(&q->lock);
+	}
+	pthread_mutex_unlock(&q->lock);
+	free(it);
+	return NULL;
+}
+
+int secevent_certq_open(db *d, pki_trust *trust, secevent_cert_skip skip, void *skip_arg,
+			secevent_certq **out)
+{
+	secevent_certq *q = calloc(1, sizeof(*q));
+	if (q == NULL)
+		return WN_ENOMEM;
+	q->d = d;
+	q->trust = trust;
+	q->skip = skip;
+	q->skip_arg = skip_arg;
+	pthread_mutex_init(&q->lock, NULL);
+	pthread_cond_init(&q->wake, NULL);
+	if (pthread_create(&q->thread, NULL, certq_main, q) != 0) {
+		pthread_cond_destroy(&q->wake);
+		pthread_mutex_destroy(&q->lock);
+		free(q);
+		return WN_ENOMEM;
+	}
+	*out = q;
+	return 0;
+}
+
+void secevent_certq_push(secevent_certq *q, const char *addr, const uint8_t *der, size_t derlen,
+			 long count)
+{
+	long dropped = 0;
+	if (q == NULL)
+		return;
+	pthread_mutex_lock(&q->lock);
+	if (q->n == CERTQ_SLOTS || derlen > sizeof(q->items[0].der) || q->stop) {
+		dropped = ++q->dropped;
+	} else {
+		struct certq_item *it = &q->items[(q->head + q->n) % CERTQ_SLOTS];
+		snprintf(it->addr, sizeof(it->addr), "%s", addr ? addr : "");
+		memcpy(it->der, der, derlen);
+		it->len = derlen;
+		it->count = count;
+		q->n++;
+		pthread_cond_signal(&q->wake);
+	}
+	pthread_mutex_unlock(&q->lock);
+	if (dropped > 0 && (dropped & (dropped - 1)) == 0) /* 1, 2, 4, 8... */
+		log_msg(WN_LOG_WARN, "refused_certificate_dropped", "%ld refused certificate(s) "
+			"not recorded: more came than the breach register is written", dropped);
+}
+
+void secevent_certq_close(secevent_certq *q)
+{
+	if (q == NULL)
+		return;
+	pthread_mutex_lock(&q->lock);
+	q->stop = 1;
+	pthread_cond_signal(&q->wake);
+	pthread_mutex_unlock(&q->lock);
+	pthread_join(q->thread, NULL);
+	pthread_cond_destroy(&q->wake);
+	pthread_mutex_destroy(&q->lock);
+	free(q);
 }

@@ -51,14 +51,37 @@ struct secevent {
  * database write fails (which it also logs). */
 int secevent_note(db *d, const struct secevent *e, long *seen);
 
+/* Whether a refused certificate's claimed id is one to leave out of the
+ * register (a partner whose membership ended, still dialling): 1 to skip. */
+typedef int (*secevent_cert_skip)(void *arg, const char *claimed_id);
+
 /* A TLS handshake the listener refused, with the certificate the client
  * offered (DER, from the gate): foreign (WN_ECERT), revoked or expired, as
- * trust finds it, recorded against the partner id the certificate claims
- * and the connection's address; count is how many handshakes failed from
- * that host this hour. A certificate trust accepts is not recorded: that
- * handshake failed for another reason. 0, or WN_EDB. */
-int secevent_refused_cert(db *d, pki_trust *trust, const char *addr, const uint8_t *der,
-			  size_t derlen, long count);
+ * trust finds it, recorded with the partner id the certificate claims
+ * (unproven: the handshake failed) and the connection's address; count is
+ * how many handshakes failed from that host this hour. Not recorded: a
+ * certificate trust accepts (the handshake failed for another reason), any
+ * while this side's own CRL has lapsed (then every client fails, and the
+ * fault is not theirs), and one skip says to leave out. 0, or WN_EDB. */
+int secevent_refused_cert(db *d, pki_trust *trust, secevent_cert_skip skip, void *skip_arg,
+			  const char *addr, const uint8_t *der, size_t derlen, long count);
+
+/* Refused certificates, recorded by a thread of their own: the gate that
+ * finds them must not wait for the database. */
+typedef struct secevent_certq secevent_certq;
+
+/* Starts the queue's thread. *out: secevent_certq_close(), before d and
+ * trust are closed and after the gate that pushes is stopped. */
+int secevent_certq_open(db *d, pki_trust *trust, secevent_cert_skip skip, void *skip_arg,
+			secevent_certq **out);
+
+/* Queues one (copied); never waits. When the queue is full the certificate
+ * is dropped and counted in the log, so a flood costs bounded memory. */
+void secevent_certq_push(secevent_certq *q, const char *addr, const uint8_t *der, size_t derlen,
+			 long count);
+
+/* Records what is queued, stops the thread and frees the queue. */
+void secevent_certq_close(secevent_certq *q);
 
 /* secevent_note without an address: a refusal found past the connection,
  * about a sender whose signature held. */

@@ -120,6 +120,25 @@ static int consent_tell_broker(struct node *n, const char *type, const json_t *a
 	return rc;
 }
 
+/* A registration the broker took, marked so here; a refusal queued in the
+ * same transaction for the sources it names (refusal.c). */
+struct consent_mark {
+	struct consent_status_change ch;
+	struct node *n;
+	const json_t *refusal; /* or NULL */
+	const char *bsn;
+	int passed;
+};
+
+static int consent_mark_run(db *d, void *arg)
+{
+	struct consent_mark *m = arg;
+	int rc = consent_update(d, &m->ch);
+	if (rc == 0 && m->refusal != NULL)
+		rc = refusal_forward_locked(d, m->n, m->refusal, m->bsn, &m->passed);
+	return rc;
+}
+
 /* consent.register and consent.refuse */
 static int consent_read(struct node *n, const char *id, char status[16], json_t **object);
 
@@ -318,18 +337,15 @@ static json_t *consent_register(struct node *n, json_t *rq, int refusal)
 		}
 		goto fail;
 	}
-	struct consent_status_change ch = { id, status, 0, 0 };
-	if ((rc = db_writer_run(n->writer, consent_update, &ch)) != 0) {
+	struct consent_mark mark = { { id, status, 0, 0 }, n, refusal ? object : NULL, bsn, 0 };
+	if ((rc = db_writer_run(n->writer, consent_mark_run, &mark)) != 0) {
 		snprintf(err, sizeof(err), "consent %s is registered at the broker but could not be "
 			 "marked %s here; it stays unusable from this node", id, status);
 		goto fail;
 	}
-	/* the sources it names refuse it too, also on a consent another partner holds */
-	int passed = 0;
-	if (refusal && refusal_forward(n, object, bsn, &passed) != 0)
-		log_msg(WN_LOG_ERROR, "refusal_not_passed_on", "refusal %s is registered here, but "
-			"it could not be queued for the sources it names: they do not know of it",
-			id);
+	int passed = mark.passed;
+	if (passed > 0)
+		outbox_kick(n);
 	/* the consents it limits, from now on: said to the professional who took it */
 	json_t *limits = NULL, *ev = json_pack("{s:s,s:s}", "consent", id, "version", version);
 	if (refusal && consent_limited_by(n, object, &limits) != 0) {
@@ -444,7 +460,7 @@ static int consent_refusal_ids(struct node *n, const char *id, json_t **ids)
 	if ((rc = db_prepare(n->db, "SELECT r.id FROM consents r, consents c WHERE c.id = ?1 AND"
 				    " r.subject_index = c.subject_index AND r.kind = 'refusal' AND"
 				    " r.status IN ('pending', 'refused') AND r.registered_at >"
-				    " c.registered_at ORDER BY r.registered_at LIMIT 1000", &st)) == 0) {
+				    " c.registered_at ORDER BY r.registered_at DESC LIMIT 1000", &st)) == 0) {
 		sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
 		rc = consent_ids_collect(st, *ids);
 	}
@@ -476,7 +492,7 @@ static int consent_refusal_ids_of(struct node *n, const char *bsn, int64_t after
 	db_lock(n->db);
 	if ((rc = db_prepare(n->db, "SELECT id FROM consents WHERE subject_index = ?1 AND kind ="
 				    " 'refusal' AND status IN ('pending', 'refused') AND registered_at"
-				    " > ?2 ORDER BY registered_at LIMIT 1000", &st)) == 0) {
+				    " > ?2 ORDER BY registered_at DESC LIMIT 1000", &st)) == 0) {
 		sqlite3_bind_blob(st, 1, index, STORE_INDEX_LEN, SQLITE_TRANSIENT);
 		sqlite3_bind_int64(st, 2, after);
 		rc = consent_ids_collect(st, *ids);
@@ -970,6 +986,18 @@ static int consent_received_insert(db *d, void *arg)
 	sqlite3_bind_text(st, 8, x->from, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
 	x->stored = rc == 0 && sqlite3_changes(db_handle(d)) > 0;
+	sqlite3_finalize(st);
+	if (rc != 0 || x->stored)
+		return rc;
+	/* kept already: the same refusal, or another under its id */
+	if ((rc = db_prepare(d, "SELECT 1 FROM consents WHERE id = ? AND version = ? AND kind ="
+			       " 'refusal' AND received_from = ?", &st)) != 0)
+		return rc;
+	sqlite3_bind_text(st, 1, r->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, r->version, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, x->from, -1, SQLITE_STATIC);
+	int s = sqlite3_step(st);
+	rc = s == SQLITE_ROW ? 0 : s == SQLITE_DONE ? WN_ECONSENT : WN_EDB;
 	sqlite3_finalize(st);
 	return rc;
 }

@@ -39,7 +39,7 @@ int consent_load(struct node *n, const char *id, json_t **object, char *err, siz
 
 /* The refusals this node registered for a consent's person after the
  * consent object (Heerlen 8.2: revocable at any time, not retroactively):
- * their signed objects, oldest first. *refusals: consent_refusals_free(). */
+ * their signed objects, newest first. *refusals: consent_refusals_free(). */
 int consent_refusals_after(struct node *n, const json_t *object, json_t **refusals);
 
 /* Wipes the people named in refusals and frees them; NULL is ignored. */
@@ -94,7 +94,8 @@ int consent_names_health(const json_t *object);
 /* Keeps a refusal partner from registered and passed on to this node (its
  * signed object, already verified, and the person's BSN), as registered
  * there and then: it limits what was consented before it, here as at its
- * holder (Heerlen 8.2). *stored is 0 when it was kept already. 0 or
+ * holder (Heerlen 8.2). *stored is 0 when it was kept already. 0,
+ * WN_ECONSENT (another document is kept under its id: refused), or
  * WN_EDB/WN_ENOMEM/WN_ECRYPTO. */
 int consent_store_received(struct node *n, const json_t *object, const char *bsn,
 			   const char *from, int *stored);

@@ -29,6 +29,7 @@ struct node {
 	_Atomic int64_t skew_ms;
 	_Atomic int64_t refusals_per_minute; /* then the connection is closed */
 	struct gate_limits gate_limits;
+	struct secevent_certq *certq; /* certificates the gate refused, to the register */
 	int workers;
 	int db_lock_fd;           /* one daemon per database: held while it runs */
 	int db_locked;

@@ -685,7 +685,7 @@ static void node_refused_cert(void *arg, const char *addr, const uint8_t *der, s
 			      long count)
 {
 	struct node *n = arg;
-	secevent_refused_cert(n->db, n->trust, addr, der, derlen, count);
+	secevent_certq_push(n->certq, addr, der, derlen, count);
 }
 
 int node_start(node *n, char *err, size_t errcap)
@@ -719,6 +719,10 @@ int node_start(node *n, char *err, size_t errcap)
 	if ((rc = rpc_server_start(&n->inbound, n->listen, n->server_tls, &n->gate_limits,
 				   n->workers, node_inbound_handle, n, err, errcap)) != 0)
 		return rc;
+	if ((rc = secevent_certq_open(n->db, n->trust, NULL, NULL, &n->certq)) != 0) {
+		snprintf(err, errcap, "cannot start the breach register's certificate queue");
+		return rc;
+	}
 	rpc_server_on_refused_cert(n->inbound, node_refused_cert, n);
 	if ((rc = rpc_server_start(&n->localsrv, n->local, NULL, NULL, n->workers,
 				   node_local_handle, n, err, errcap)) != 0)
@@ -747,6 +751,7 @@ void node_close(node *n)
 		pthread_join(n->refresher, NULL);
 	rpc_server_stop(n->localsrv);
 	rpc_server_stop(n->inbound);
+	secevent_certq_close(n->certq); /* after the gate that fills it */
 	if (n->ledger != NULL && n->writer != NULL && rpc_client_connected(n->broker) &&
 	    atomic_load(&n->witness_checked)) {
 		/* the last entries witnessed too: a restore cannot lose them unseen */

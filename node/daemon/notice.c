@@ -587,7 +587,7 @@ static json_t *outbox_open(struct node *n, const struct outbox_item *it)
 /* Delivers one item: to the municipality, or here when this node is it.
  * Returns its outcome, so a flush stops while the way is blocked. */
 static enum outbox_outcome outbox_deliver(struct node *n, struct directory *d,
-					  const struct outbox_item *it)
+					  const struct outbox_item *it, const char **why)
 {
 	json_t *body = outbox_open(n, it);
 	struct outbox_done o = { it, OUTBOX_FAILED, "unreadable" };
@@ -626,6 +626,7 @@ static enum outbox_outcome outbox_deliver(struct node *n, struct directory *d,
 			: outbox_to_source(it)		       ? it->recipient
 							       : "municipality",
 			o.error);
+	*why = o.error;
 	secret_wipe_member(body, "bsn");
 	json_decref(body);
 	return o.outcome;
@@ -657,9 +658,10 @@ void outbox_flush(struct node *n)
 	/* one blocked attempt ends the round: the refresher has other work */
 	int blocked = d == NULL;
 	for (size_t i = 0; i < count; i++) {
-		/* a source away blocks none but its own: the way to the broker is open */
-		if (!blocked && outbox_deliver(n, d, &items[i]) == OUTBOX_RETRY &&
-		    !outbox_to_source(&items[i]))
+		/* a source away blocks none but its own; the broker away blocks all */
+		const char *why = NULL;
+		if (!blocked && outbox_deliver(n, d, &items[i], &why) == OUTBOX_RETRY &&
+		    (!outbox_to_source(&items[i]) || (why != NULL && strcmp(why, "broker") == 0)))
 			blocked = 1;
 		free(items[i].enc);
 	}

@@ -55,13 +55,12 @@ static int refusal_queue_run(db *d, void *arg)
 	return rc;
 }
 
-int refusal_forward(struct node *n, const json_t *object, const char *bsn, int *queued)
+int refusal_forward_locked(db *d, struct node *n, const json_t *object, const char *bsn,
+			   int *queued)
 {
 	struct refusal_queue q = { n, object, bsn, 0 };
-	int rc = db_writer_run(n->writer, refusal_queue_run, &q);
+	int rc = refusal_queue_run(d, &q);
 	*queued = rc == 0 ? q.queued : 0;
-	if (rc == 0 && q.queued > 0)
-		outbox_kick(n);
 	return rc;
 }
 
@@ -156,7 +155,9 @@ int refusal_receive(struct node *n, const json_t *env, const struct dir_peer *se
 	const json_t *object = json_object_get(body, "refusal");
 	if (rc == 0 && (rc = consent_store_received(n, object, json_string_value(json_object_get(
 						body, "bsn")), sender->id, &stored)) != 0)
-		snprintf(err, errcap, "the refusal cannot be kept; not acknowledged");
+		snprintf(err, errcap, "refusal %s %s", json_string_value(json_object_get(object, "id")),
+			 rc == WN_ECONSENT ? "is kept here with other content: not taken"
+					   : "cannot be kept; not acknowledged");
 	if (rc == 0)
 		rc = refusal_ack(n, env, sender, stored, reply);
 	if (rc == 0)

@@ -9,15 +9,19 @@
 
 #include <jansson.h>
 
+#include "db.h"
 #include "directory.h"
 
 struct node;
 
 /* Queues the refusal (its signed object) and the person's BSN for every
- * source it names but this node, in the outbox: delivered through the
- * broker, tried again until the source took it. *queued says for how many.
- * 0 or WN_EDB/WN_ENOMEM. */
-int refusal_forward(struct node *n, const json_t *object, const char *bsn, int *queued);
+ * source it names but this node, in the outbox, inside the caller's writer
+ * transaction (the one that marks it refused, so that it stands and is
+ * passed on together or not at all): delivered through the broker, tried
+ * again until the source took it (outbox_kick after the commit). *queued
+ * says for how many. 0 or WN_EDB/WN_ENOMEM. */
+int refusal_forward_locked(db *d, struct node *n, const json_t *object, const char *bsn,
+			   int *queued);
 
 /* Inbound refusal.notice from sender: opens it, checks that sender
  * registered and signed it, that it is about the person named and names

@@ -53,9 +53,13 @@ static const struct retention_rule rules[] = {
 	  " e.status = 'active' AND e.registered_at < c.registered_at)) OR"
 	  " (kind = 'consent' AND ((revoked_at IS NOT NULL AND revoked_at < ?1) OR"
 	  " (valid_until IS NOT NULL AND valid_until < ?2))) OR"
-	  /* passed on by the partner that holds it: kept the retention period, as
-	   * long as a consent it limits runs at most */
-	  " (kind = 'refusal' AND received_from IS NOT NULL AND registered_at < ?1))"
+	  /* passed on by the partner that holds it: kept the retention period and
+	   * as long as a consent given before it can run (the federation's
+	   * maximum, ?4), and while one held here it may limit is active */
+	  " (kind = 'refusal' AND received_from IS NOT NULL AND registered_at < ?1 AND"
+	  " registered_at < ?4 AND NOT EXISTS (SELECT 1 FROM consents e WHERE"
+	  " e.subject_index = c.subject_index AND e.kind = 'consent' AND e.status = 'active'"
+	  " AND e.registered_at < c.registered_at)))"
 	  " AND NOT EXISTS (SELECT 1 FROM"
 	  " case_consents b WHERE b.consent_id = c.id AND NOT" CASE_ENDED("b.case_id") ") AND"
 	  " NOT EXISTS (SELECT 1 FROM sent_log s WHERE s.consent_id = c.id AND NOT"
@@ -106,6 +110,7 @@ struct retention_job {
 	int64_t cutoff_ms;
 	char cutoff_date[DATE_LEN + 1];
 	struct retention_counts counts;
+	int64_t consent_cutoff_ms; /* a consent registered before it may have run out */
 	json_t *done; /* the ledger entries purged: [{idx, kept}] */
 };
 
@@ -114,6 +119,8 @@ static void bind_cutoff(sqlite3_stmt *st, const struct retention_job *j)
 	sqlite3_bind_int64(st, 1, j->cutoff_ms);
 	sqlite3_bind_text(st, 2, j->cutoff_date, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 3, RETENTION_BATCH);
+	if (sqlite3_bind_parameter_count(st) >= 4)
+		sqlite3_bind_int64(st, 4, j->consent_cutoff_ms);
 }
 
 static void retention_count(struct retention_counts *c, enum retention_kind kind)
@@ -345,6 +352,11 @@ int retention_purge(struct node *n, int days, struct retention_counts *counts)
 	retention_sync_cases(n);
 	j.n = n;
 	j.cutoff_ms = time_now_ms() - (int64_t)days * 86400000;
+	/* without a maximum a consent may run for ever: what limits it stays */
+	struct directory *dir = node_directory(n);
+	int max_days = dir != NULL ? dir->max_consent_days : 0;
+	directory_release(dir);
+	j.consent_cutoff_ms = max_days > 0 ? time_now_ms() - (int64_t)max_days * 86400000 : 0;
 	date_of_ms(j.cutoff_ms, j.cutoff_date);
 	int rc = db_writer_run(n->writer, retention_run, &j);
 	if (rc == 0)

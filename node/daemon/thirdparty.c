@@ -342,6 +342,34 @@ static int tp_motivation_hash(struct node *n, const json_t *rq, const json_t *mo
 	return rc;
 }
 
+/* The purpose and categories are the vocabulary's (r05), each named once:
+ * a typo is the professional's, refused here rather than at the broker,
+ * where it would be a refusal on record against this partner. */
+static int tp_check_terms(const json_t *rq, char *err, size_t errcap)
+{
+	const char *purpose = json_string_value(json_object_get(rq, "purpose"));
+	const json_t *cats = json_object_get(rq, "categories"), *x;
+	size_t i, j;
+	if (purpose == NULL || !vocab_purpose_known(purpose)) {
+		snprintf(err, errcap, "unknown purpose '%.64s'", purpose ? purpose : "?");
+		return WN_EPURPOSE;
+	}
+	json_array_foreach(cats, i, x) {
+		const char *c = json_string_value(x);
+		if (vocab_category(c) == NULL) {
+			snprintf(err, errcap, "category '%.64s' is not in the vocabulary (r05)",
+				 c ? c : "?");
+			return WN_ECATEGORY;
+		}
+		for (j = 0; j < i; j++)
+			if (strcmp(json_string_value(json_array_get(cats, j)), c) == 0) {
+				snprintf(err, errcap, "category '%s' is named twice", c);
+				return WN_EINVAL;
+			}
+	}
+	return 0;
+}
+
 static json_t *tp_propose(struct node *n, json_t *rq)
 {
 	char err[512] = "", hash[HOUSEHOLD_COMMIT_HEX + 1], commit[HOUSEHOLD_COMMIT_HEX + 1];
@@ -356,6 +384,8 @@ static json_t *tp_propose(struct node *n, json_t *rq)
 	    json_object_get(rq, "purpose") == NULL || json_object_get(rq, "ground") == NULL)
 		return local_error(WN_EINVAL, "a proposal names the third party, the person, the "
 					      "categories, the purpose and the ground");
+	if ((rc = tp_check_terms(rq, err, sizeof(err))) != 0)
+		return local_error(rc, err);
 	if ((rc = tp_propose_basis(n, rq, commit, &consent_obj, err, sizeof(err))) != 0)
 		goto fail;
 	if (motivation != NULL && (rc = tp_motivation_hash(n, rq, motivation, hash, err,

@@ -770,6 +770,30 @@ static void test_r08_third_party_proposer_approves_by_proposing(void **state)
 	wn_client_close(c);
 	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM third_party_votes WHERE "
 			     "id='%s' AND partner='gemeente-heerlen' AND decision='approved'", id), 1);
+	/* a category or purpose the vocabulary lacks is the professional's typo:
+	 * refused at its own node, not recorded against the partner at the broker */
+	static const char *const typo[] = { "leefgebied.huisvestnig" };
+	wn_thirdparty_proposal p;
+	memset(&p, 0, sizeof(p));
+	p.case_id = case_main;
+	p.bsn = mother;
+	p.party = "weller";
+	p.source = "radar";
+	p.categories = typo;
+	p.ncategories = 1;
+	p.purpose = "plan_van_aanpak";
+	p.ground = "legitimate_interest";
+	p.motivation_json = FED_MOTIVATION;
+	p.actor = ACTOR;
+	long events = dbq(f, "data/broker.db", "SELECT COUNT(*) FROM security_events");
+	c = client_of(f, GEMEENTE);
+	assert_int_equal(wn_thirdparty_propose(c, &p, id), WN_ECATEGORY);
+	assert_non_null(strstr(wn_client_errmsg(c), "leefgebied.huisvestnig"));
+	p.categories = (const char *const[]){ "leefgebied.huisvesting" };
+	p.purpose = "plan_van_aanpk";
+	assert_int_equal(wn_thirdparty_propose(c, &p, id), WN_EPURPOSE);
+	wn_client_close(c);
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM security_events"), events);
 }
 
 /* A partner of the case that lies about whom a proposal concerns: the person
