@@ -826,12 +826,16 @@ int broker_handle_broadcast(struct broker *b, const struct broker_request *rq, j
 
 /* What a partner owes the municipality, which answers to the client: a
  * notice of a disclosure (r08, r09) or its decision on a rights request
- * (r18). Sealed to the municipality; the broker logs only who sent what kind
- * to whom, and relays the signed acknowledgement. */
-static int route_check_to_municipality(struct broker *b, const struct broker_request *rq,
-				       char *err, size_t errcap)
+ * (r18); or a refusal passed on to a source it names (r10). Sealed to its
+ * one recipient, never the sender; the broker logs only who sent what kind
+ * to whom, and relays the signed acknowledgement. The source checks who
+ * registered and signed a refusal: the broker cannot read it. */
+static int route_check_relay(struct broker *b, const struct broker_request *rq, char *err,
+			     size_t errcap)
 {
 	const json_t *env = rq->env, *to = json_object_get(env, "to");
+	const char *type = envelope_str(env, "type");
+	int to_source = strcmp(type, "refusal.notice") == 0;
 	char detail[200];
 	json_t *body = envelope_body(env);
 	if (body != NULL && schema_check(body, request_body_fields, detail, sizeof(detail)) != 0) {
@@ -840,45 +844,18 @@ static int route_check_to_municipality(struct broker *b, const struct broker_req
 	}
 	const char *id = json_string_value(json_array_get(to, 0));
 	struct registry_partner *m = json_array_size(to) == 1 ? registry_find(b->reg, id) : NULL;
-	if (m == NULL || !m->municipality) {
-		snprintf(err, errcap, "a %s goes to the municipality alone", envelope_str(env, "type"));
-		return WN_EDENIED;
-	}
-	if (m == rq->from) {
-		snprintf(err, errcap, "the municipality keeps its own %s", envelope_str(env, "type"));
-		return WN_EPROTO;
-	}
-	if (!registry_usable(m)) {
-		snprintf(err, errcap, "the municipality '%s' is not active", id);
-		return WN_EREVOKED;
-	}
-	if (json_object_size(json_object_get(env, "sealed")) != 1 ||
-	    json_object_get(json_object_get(env, "sealed"), id) == NULL) {
-		snprintf(err, errcap, "exactly one body, sealed to the municipality");
-		return WN_ESCHEMA;
-	}
-	return 0;
-}
-
-/* A refusal passed on to a source it names: to one partner of the
- * federation, not the sender, sealed to it alone. The broker cannot read
- * it; the source checks who registered and signed it. */
-static int route_check_to_source(struct broker *b, const struct broker_request *rq, char *err,
-				 size_t errcap)
-{
-	const json_t *env = rq->env, *to = json_object_get(env, "to");
-	char detail[200];
-	json_t *body = envelope_body(env);
-	if (body != NULL && schema_check(body, request_body_fields, detail, sizeof(detail)) != 0) {
-		snprintf(err, errcap, "body: %s", detail);
-		return WN_ESCHEMA;
-	}
-	const char *id = json_string_value(json_array_get(to, 0));
-	struct registry_partner *m = json_array_size(to) == 1 ? registry_find(b->reg, id) : NULL;
-	if (m == NULL || m == rq->from || !registry_member(m)) {
+	if (to_source && (m == NULL || m == rq->from || !registry_member(m))) {
 		snprintf(err, errcap, "a refusal is passed on to one other partner of the "
 			 "federation, a source it names");
 		return WN_EDENIED;
+	}
+	if (!to_source && (m == NULL || !m->municipality)) {
+		snprintf(err, errcap, "a %s goes to the municipality alone", type);
+		return WN_EDENIED;
+	}
+	if (m == rq->from) {
+		snprintf(err, errcap, "the municipality keeps its own %s", type);
+		return WN_EPROTO;
 	}
 	if (!registry_usable(m)) {
 		snprintf(err, errcap, "'%s' is not active", id);
@@ -898,8 +875,7 @@ int broker_handle_to_municipality(struct broker *b, const struct broker_request 
 	const json_t *env = rq->env;
 	const char *type = envelope_str(env, "type");
 	char answer[40], result[40];
-	int rc = strcmp(type, "refusal.notice") == 0 ? route_check_to_source(b, rq, err, errcap)
-						     : route_check_to_municipality(b, rq, err, errcap);
+	int rc = route_check_relay(b, rq, err, errcap);
 	if (rc != 0)
 		return rc;
 	snprintf(answer, sizeof(answer), "%s.ack", type);

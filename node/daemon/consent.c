@@ -151,9 +151,10 @@ static int consent_ids_collect(sqlite3_stmt *st, json_t *ids)
 	return s == SQLITE_DONE ? 0 : WN_EDB;
 }
 
-/* The ids of the documents this node holds for a person that were not
- * revoked, newest first. *ids: json_decref. */
-static int consent_ids_of(struct node *n, const char *bsn, json_t **ids)
+/* The ids sql (?1 the person's pseudonym, ?2 after) selects for the person
+ * of bsn. *ids: json_decref. */
+static int consent_ids_by_person(struct node *n, const char *bsn, const char *sql, int64_t after,
+				 json_t **ids)
 {
 	uint8_t index[STORE_INDEX_LEN];
 	sqlite3_stmt *st = NULL;
@@ -162,15 +163,25 @@ static int consent_ids_of(struct node *n, const char *bsn, json_t **ids)
 	if (rc != 0 || *ids == NULL)
 		return rc != 0 ? rc : WN_ENOMEM;
 	db_lock(n->db);
-	if ((rc = db_prepare(n->db, "SELECT id FROM consents WHERE subject_index = ? AND status"
-				    " != 'revoked' ORDER BY registered_at DESC LIMIT 1000", &st)) == 0) {
+	if ((rc = db_prepare(n->db, sql, &st)) == 0) {
 		sqlite3_bind_blob(st, 1, index, STORE_INDEX_LEN, SQLITE_TRANSIENT);
+		if (sqlite3_bind_parameter_count(st) >= 2)
+			sqlite3_bind_int64(st, 2, after);
 		rc = consent_ids_collect(st, *ids);
 	}
 	sqlite3_finalize(st);
 	db_unlock(n->db);
 	OPENSSL_cleanse(index, sizeof(index));
 	return rc;
+}
+
+/* The ids of the documents this node holds for a person that were not
+ * revoked, newest first. *ids: json_decref. */
+static int consent_ids_of(struct node *n, const char *bsn, json_t **ids)
+{
+	return consent_ids_by_person(n, bsn, "SELECT id FROM consents WHERE subject_index = ?1 AND"
+				     " status != 'revoked' ORDER BY registered_at DESC LIMIT 1000",
+				     0, ids);
 }
 
 /* The signers are checked against the person's age (Heerlen Bijlage 8), so
@@ -483,24 +494,10 @@ void consent_refusals_free(json_t *refusals)
  * presents. *ids: json_decref. */
 static int consent_refusal_ids_of(struct node *n, const char *bsn, int64_t after, json_t **ids)
 {
-	uint8_t index[STORE_INDEX_LEN];
-	sqlite3_stmt *st = NULL;
-	int rc = store_subject_index(&n->keys, bsn, index);
-	*ids = json_array();
-	if (rc != 0 || *ids == NULL)
-		return rc != 0 ? rc : WN_ENOMEM;
-	db_lock(n->db);
-	if ((rc = db_prepare(n->db, "SELECT id FROM consents WHERE subject_index = ?1 AND kind ="
-				    " 'refusal' AND status IN ('pending', 'refused') AND registered_at"
-				    " > ?2 ORDER BY registered_at DESC LIMIT 1000", &st)) == 0) {
-		sqlite3_bind_blob(st, 1, index, STORE_INDEX_LEN, SQLITE_TRANSIENT);
-		sqlite3_bind_int64(st, 2, after);
-		rc = consent_ids_collect(st, *ids);
-	}
-	sqlite3_finalize(st);
-	db_unlock(n->db);
-	OPENSSL_cleanse(index, sizeof(index));
-	return rc;
+	return consent_ids_by_person(n, bsn, "SELECT id FROM consents WHERE subject_index = ?1 AND"
+				     " kind = 'refusal' AND status IN ('pending', 'refused') AND"
+				     " registered_at > ?2 ORDER BY registered_at DESC LIMIT 1000",
+				     after, ids);
 }
 
 /* The signed objects of the refusals ids names into *refusals; rc carries

@@ -16,6 +16,7 @@
 #include "local.h"
 #include "log.h"
 #include "metrics.h"
+#include "vocab.h"
 #include "error.h"
 #include "ids.h"
 
@@ -131,4 +132,24 @@ int node_local_handle(void *arg, const struct rpc_peer *conn, const void *req, s
 				   json_object_get(reply, "message")));
 	json_decref(rq);
 	return local_reply(reply, resp, resplen);
+}
+
+int local_check_categories(const json_t *cats, char *err, size_t errcap)
+{
+	const json_t *x;
+	size_t i, j;
+	json_array_foreach(cats, i, x) {
+		const char *c = json_string_value(x);
+		if (vocab_category(c) == NULL) {
+			snprintf(err, errcap, "category '%.64s' is not in the vocabulary (r05)",
+				 c ? c : "?");
+			return WN_ECATEGORY;
+		}
+		for (j = 0; j < i; j++)
+			if (strcmp(json_string_value(json_array_get(cats, j)), c) == 0) {
+				snprintf(err, errcap, "category '%s' is named twice", c);
+				return WN_EINVAL;
+			}
+	}
+	return 0;
 }

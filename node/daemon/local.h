@@ -16,6 +16,10 @@ json_t *local_error(int code, const char *message);
 /* Checks an actor object {id, role} (r16: access is personal). */
 int local_check_actor(const json_t *actor, char *err, size_t errcap);
 
+/* The categories a professional named: each the vocabulary's (r05) and
+ * named once. 0, WN_ECATEGORY or WN_EINVAL, with err. */
+int local_check_categories(const json_t *cats, char *err, size_t errcap);
+
 /* case.open, case.join, case.leave, case.close, case.list (cases.c). */
 json_t *local_case(struct node *n, const char *op, json_t *rq);
 

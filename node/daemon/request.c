@@ -105,25 +105,14 @@ static int request_check_input(struct node *n, json_t *rq, char *err, size_t err
 		snprintf(err, errcap, "unknown purpose '%s'", purpose);
 		return WN_EPURPOSE;
 	}
-	json_t *cats = json_object_get(rq, "categories"), *x;
-	size_t i, j;
+	json_t *cats = json_object_get(rq, "categories");
 	if (json_array_size(cats) == 0) {
 		snprintf(err, errcap, "a data request names the categories it needs (r04)");
 		return WN_EINVAL;
 	}
-	json_array_foreach(cats, i, x) {
-		const char *c = json_string_value(x);
-		if (vocab_category(c) == NULL) {
-			snprintf(err, errcap, "category '%.64s' is not in the vocabulary (r05)",
-				 c ? c : "?");
-			return WN_ECATEGORY;
-		}
-		for (j = 0; j < i; j++)
-			if (strcmp(json_string_value(json_array_get(cats, j)), c) == 0) {
-				snprintf(err, errcap, "category '%s' is named twice", c);
-				return WN_EINVAL;
-			}
-	}
+	int crc = local_check_categories(cats, err, errcap);
+	if (crc != 0)
+		return crc;
 	/* a third party relies on the proposal's motivation, kept by its proposer */
 	if (json_object_get(rq, "approval") != NULL && json_object_get(rq, "motivation") != NULL) {
 		snprintf(err, errcap, "a request on a third-party approval carries no motivation: "

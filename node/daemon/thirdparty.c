@@ -348,26 +348,11 @@ static int tp_motivation_hash(struct node *n, const json_t *rq, const json_t *mo
 static int tp_check_terms(const json_t *rq, char *err, size_t errcap)
 {
 	const char *purpose = json_string_value(json_object_get(rq, "purpose"));
-	const json_t *cats = json_object_get(rq, "categories"), *x;
-	size_t i, j;
 	if (purpose == NULL || !vocab_purpose_known(purpose)) {
 		snprintf(err, errcap, "unknown purpose '%.64s'", purpose ? purpose : "?");
 		return WN_EPURPOSE;
 	}
-	json_array_foreach(cats, i, x) {
-		const char *c = json_string_value(x);
-		if (vocab_category(c) == NULL) {
-			snprintf(err, errcap, "category '%.64s' is not in the vocabulary (r05)",
-				 c ? c : "?");
-			return WN_ECATEGORY;
-		}
-		for (j = 0; j < i; j++)
-			if (strcmp(json_string_value(json_array_get(cats, j)), c) == 0) {
-				snprintf(err, errcap, "category '%s' is named twice", c);
-				return WN_EINVAL;
-			}
-	}
-	return 0;
+	return local_check_categories(json_object_get(rq, "categories"), err, errcap);
 }
 
 static json_t *tp_propose(struct node *n, json_t *rq)
