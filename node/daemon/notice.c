@@ -632,12 +632,20 @@ static enum outbox_outcome outbox_deliver(struct node *n, struct directory *d,
 	return o.outcome;
 }
 
-/* 1 when the directory names a municipality whose sealing key it lacks. */
-static int outbox_key_missing(struct directory *d)
+/* 1 when the directory names a municipality, or a source an item goes to,
+ * whose sealing key it lacks. */
+static int outbox_key_missing(struct directory *d, const struct outbox_item *items, size_t count)
 {
 	for (size_t i = 0; i < d->count; i++)
 		if (d->peers[i].municipality && d->peers[i].usable && !d->peers[i].has_seal)
 			return 1;
+	for (size_t i = 0; i < count; i++) {
+		const struct dir_peer *p = outbox_to_source(&items[i])
+						   ? directory_find(d, items[i].recipient)
+						   : NULL;
+		if (p != NULL && p->usable && !p->has_seal)
+			return 1;
+	}
 	return 0;
 }
 
@@ -649,7 +657,7 @@ void outbox_flush(struct node *n)
 		return;
 	memset(items, 0, sizeof(items));
 	size_t count = outbox_due(n, items, sizeof(items) / sizeof(items[0]));
-	if (count > 0 && outbox_key_missing(d)) {
+	if (count > 0 && outbox_key_missing(d, items, count)) {
 		/* published since our last fetch: fetch once more */
 		directory_release(d);
 		node_refresh_directory_before(n, time_now_ms());

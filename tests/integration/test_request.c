@@ -972,12 +972,12 @@ static void test_r10_consent_refusal_elsewhere_reaches_the_source(void **state)
 	assert_int_equal(dbq_text(f, node_db("sevagram"), rid, sizeof(rid), "SELECT id FROM consents"
 				  " WHERE kind='refusal' ORDER BY registered_at DESC LIMIT 1"), 0);
 	/* radar keeps it, from sevagram, dated as sevagram registered it */
-	assert_int_equal(dbq_wait(f, node_db("radar"), 1, 15000, "SELECT COUNT(*) FROM consents"
+	assert_int_equal(dbq_wait(f, node_db("radar"), 1, 60000, "SELECT COUNT(*) FROM consents"
 				  " WHERE id = '%s' AND kind = 'refusal' AND received_from ="
 				  " 'sevagram'", rid), 1);
 	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM audit_log WHERE type ="
 			     " 'refusal.notice' AND json_extract(entry, '$.from') = 'sevagram'"), 1);
-	assert_int_equal(dbq_wait(f, node_db("sevagram"), 1, 15000, "SELECT COUNT(*) FROM outbox"
+	assert_int_equal(dbq_wait(f, node_db("sevagram"), 1, 60000, "SELECT COUNT(*) FROM outbox"
 				  " WHERE type = 'refusal.notice' AND sent_at IS NOT NULL AND"
 				  " recipient = 'radar'"), 1);
 	/* the municipality, which holds the consent, still asks; radar refuses */
@@ -1008,6 +1008,70 @@ static void test_r10_consent_refusal_elsewhere_reaches_the_source(void **state)
 	assert_string_equal(envelope_str(reply, "type"), "error");
 	json_decref(reply);
 	json_decref(env);
+}
+
+/* A refusal.notice alcander sends radar with object and bsn sealed in it:
+ * radar keeps nothing and records the refusal as a security event of kind
+ * want against alcander. */
+static void refusal_notice_refused(struct fed *f, const json_t *object, const char *bsn,
+				   const char *want)
+{
+	json_t *env = NULL;
+	long kept = dbq(f, node_db("radar"), "SELECT COUNT(*) FROM consents");
+	long events = dbq(f, node_db("radar"), "SELECT COALESCE(SUM(count), 0) FROM security_events"
+			  " WHERE kind = '%s' AND peer = 'alcander'", want);
+	assert_int_equal(envelope_new1(&env, "refusal.notice", "alcander", "radar"), 0);
+	json_object_set_new(env, "body", json_pack("{s:i}", "deadline_ms", 5000));
+	json_t *sealed = json_pack("{s:O,s:s}", "refusal", object, "bsn", bsn);
+	raw_seal_to(f, env, "radar", sealed);
+	json_t *reply = raw_as(f, "alcander", env);
+	assert_int_equal(dbq_wait(f, node_db("radar"), events + 1, 10000, "SELECT COALESCE(SUM(count),"
+				  " 0) FROM security_events WHERE kind = '%s' AND peer = 'alcander'",
+				  want), events + 1);
+	assert_int_equal(dbq(f, node_db("radar"), "SELECT COUNT(*) FROM consents"), kept);
+	json_decref(reply);
+	json_decref(sealed);
+	json_decref(env);
+}
+
+/* A source takes a refusal passed on only from the partner that registered
+ * and signed it, about the person named, naming this source (r10, r20). */
+static void test_r10_consent_refusal_passed_on_forged_refused(void **state)
+{
+	struct fed *f = *state;
+	char path[512], id[33], version[CONSENT_VERSION_LEN + 1], other[10];
+	pki_identity *alcander = NULL;
+	fed_file(f, "ca/alcander.pem", path, sizeof(path));
+	char err[256];
+	assert_int_equal(pki_identity_load(path, &alcander, err, sizeof(err)), 0);
+	bsn_at(27182818, other);
+	const char *docfmt = "{\"subject\": {\"bsn\": \"%s\", \"birth_date\": \"1985-02-03\"},"
+			     " \"purposes\": [\"plan_van_aanpak\"], \"recipients\":"
+			     " [\"gemeente-heerlen\"], \"sources\": [\"%s\"], \"categories\": [],"
+			     " \"signers\": [], \"signed_on\": \"2026-11-30\"}";
+	char text[512];
+	/* signed by alcander but naming another source: not radar's to keep */
+	snprintf(text, sizeof(text), docfmt, bsn_housemate, "xonar");
+	json_t *doc = json_loads(text, 0, NULL), *object = NULL;
+	assert_int_equal(consentdoc_make(doc, 1, "alcander", alcander->key, &object, id, version), 0);
+	refusal_notice_refused(f, object, bsn_housemate, "denied");
+	json_decref(object);
+	json_decref(doc);
+	/* naming radar, but about someone other than the person sealed with it */
+	snprintf(text, sizeof(text), docfmt, bsn_housemate, "radar");
+	doc = json_loads(text, 0, NULL);
+	assert_int_equal(consentdoc_make(doc, 1, "alcander", alcander->key, &object, id, version), 0);
+	refusal_notice_refused(f, object, other, "consent");
+	/* altered after it was signed */
+	json_object_set_new(json_object_get(object, "document"), "purposes",
+			    json_pack("[s]", "intake"));
+	refusal_notice_refused(f, object, bsn_housemate, "signature");
+	/* another partner's: alcander cannot pass on what sevagram registered */
+	json_object_set_new(object, "registered_by", json_string("sevagram"));
+	refusal_notice_refused(f, object, bsn_housemate, "consent");
+	json_decref(object);
+	json_decref(doc);
+	pki_identity_free(alcander);
 }
 
 static void test_r11_consent_age_signers(void **state)
@@ -2258,6 +2322,7 @@ int main(void)
 		cmocka_unit_test(test_r10_consent_refusal_after_consent_stops_sharing),
 		cmocka_unit_test(test_r10_consent_refusal_at_the_source_limits_a_consent_held_elsewhere),
 		cmocka_unit_test(test_r10_consent_refusal_elsewhere_reaches_the_source),
+		cmocka_unit_test(test_r10_consent_refusal_passed_on_forged_refused),
 		cmocka_unit_test(test_r11_consent_age_signers),
 		cmocka_unit_test(test_r12_medical_needs_consent_naming_it),
 		cmocka_unit_test(test_r12_medical_conflict_of_duties_asserted_by_source),
