@@ -364,7 +364,7 @@ static int notice_store(struct node *n, const json_t *body, int notice_days, con
 int notice_receive(struct node *n, const json_t *env, const struct dir_peer *sender,
 		   json_t **reply, char *err, size_t errcap)
 {
-	json_t *body = NULL, *a = NULL, *ack = NULL;
+	json_t *body = NULL;
 	const char *status = NULL;
 	int days = 0;
 	if (!notice_self_municipality(n, &days)) {
@@ -387,20 +387,8 @@ int notice_receive(struct node *n, const json_t *env, const struct dir_peer *sen
 	directory_release(d);
 	if (rc == 0 && (rc = notice_store(n, body, days, &status)) != 0)
 		snprintf(err, errcap, "the notice cannot be stored; not acknowledged");
-	if (rc == 0 && (ack = json_pack("{s:s}", "status", status)) == NULL)
-		rc = WN_ENOMEM;
-	if (rc == 0 && (rc = envelope_new1(&a, "notice.ack", n->ident->id, sender->id)) == 0) {
-		envelope_set_str(a, "re", envelope_str(env, "id"));
-		rc = envelope_seal(a, sender->id, sender->seal_pk, ack);
-		if (rc == 0)
-			rc = envelope_sign(a, n->ident->key);
-	}
-	if (rc == 0) {
-		*reply = a;
-		a = NULL;
-	}
-	json_decref(a);
-	json_decref(ack);
+	if (rc == 0)
+		rc = reply_ack(n, env, sender, status, reply);
 	secret_wipe_member(body, "bsn");
 	json_decref(body);
 	return rc;

@@ -14,6 +14,7 @@
 #include "log.h"
 #include "notice.h"
 #include "refusal.h"
+#include "reply.h"
 #include "schema.h"
 #include "secret.h"
 
@@ -115,28 +116,6 @@ static int refusal_check(struct node *n, const json_t *body, const struct dir_pe
 	return WN_EDENIED;
 }
 
-/* The signed acknowledgement, sealed to the sender. */
-static int refusal_ack(struct node *n, const json_t *env, const struct dir_peer *sender,
-		       int stored, json_t **reply)
-{
-	json_t *a = NULL, *ack = json_pack("{s:s}", "status", stored ? "stored" : "kept");
-	int rc = ack != NULL ? envelope_new1(&a, "refusal.notice.ack", n->ident->id, sender->id)
-			     : WN_ENOMEM;
-	if (rc == 0) {
-		envelope_set_str(a, "re", envelope_str(env, "id"));
-		rc = envelope_seal(a, sender->id, sender->seal_pk, ack);
-	}
-	if (rc == 0)
-		rc = envelope_sign(a, n->ident->key);
-	if (rc == 0) {
-		*reply = a;
-		a = NULL;
-	}
-	json_decref(a);
-	json_decref(ack);
-	return rc;
-}
-
 int refusal_receive(struct node *n, const json_t *env, const struct dir_peer *sender,
 		    json_t **reply, char *err, size_t errcap)
 {
@@ -159,7 +138,7 @@ int refusal_receive(struct node *n, const json_t *env, const struct dir_peer *se
 			 rc == WN_ECONSENT ? "is kept here with other content: not taken"
 					   : "cannot be kept; not acknowledged");
 	if (rc == 0)
-		rc = refusal_ack(n, env, sender, stored, reply);
+		rc = reply_ack(n, env, sender, stored ? "stored" : "kept", reply);
 	if (rc == 0)
 		log_emit(WN_LOG_INFO, "refusal_received",
 			 json_pack("{s:O,s:s,s:b}", "refusal", json_object_get(object, "id"), "from",

@@ -57,3 +57,26 @@ const char *reply_open(struct node *n, struct directory *d, const json_t *a, con
 	}
 	return NULL;
 }
+
+int reply_ack(struct node *n, const json_t *env, const struct dir_peer *sender,
+	      const char *status, json_t **ack)
+{
+	char type[48];
+	json_t *a = NULL, *body = json_pack("{s:s}", "status", status);
+	int rc = body != NULL ? 0 : WN_ENOMEM;
+	*ack = NULL;
+	snprintf(type, sizeof(type), "%s.ack", envelope_str(env, "type"));
+	if (rc == 0 && (rc = envelope_new1(&a, type, n->ident->id, sender->id)) == 0) {
+		envelope_set_str(a, "re", envelope_str(env, "id"));
+		rc = envelope_seal(a, sender->id, sender->seal_pk, body);
+	}
+	if (rc == 0)
+		rc = envelope_sign(a, n->ident->key);
+	if (rc == 0) {
+		*ack = a;
+		a = NULL;
+	}
+	json_decref(a);
+	json_decref(body);
+	return rc;
+}

@@ -2,7 +2,8 @@
  * reply.h — the requester's check of an answer the broker relays: it must
  * be a well-formed envelope from a partner in the directory, bound to the
  * query it answers, signed by that partner, fresh, and sealed to this node.
- * The broker cannot read or forge what it relays.
+ * The broker cannot read or forge what it relays. And the acknowledgement
+ * this node answers a relayed message with, made the same way.
  */
 #ifndef WN_NODE_REPLY_H
 #define WN_NODE_REPLY_H
@@ -19,5 +20,12 @@
  * with *refused set. *from is set whenever the sender is known. */
 const char *reply_open(struct node *n, struct directory *d, const json_t *a, const char *qid,
 		       const char *want, const char **from, json_t **body, int *refused);
+
+/* The signed acknowledgement of an inbound env from sender: a message of
+ * type "<env's type>.ack", {"status": status} sealed to sender alone, so
+ * that only the sender reads what became of it. *ack: json_decref.
+ * 0 or WN_ENOMEM, WN_ESEAL, WN_ESIG. */
+int reply_ack(struct node *n, const json_t *env, const struct dir_peer *sender,
+	      const char *status, json_t **ack);
 
 #endif

@@ -31,6 +31,7 @@
 #include "log.h"
 #include "notice.h"
 #include "purge.h"
+#include "reply.h"
 #include "rights.h"
 #include "schema.h"
 #include "secret.h"
@@ -1518,7 +1519,7 @@ static int rights_decision_check(const json_t *b, const char *sender, char *err,
 int rights_decision_receive(struct node *n, const json_t *env, const struct dir_peer *sender,
 			    json_t **reply, char *err, size_t errcap)
 {
-	json_t *b = NULL, *a = NULL, *ack = NULL;
+	json_t *b = NULL;
 	if (envelope_open(env, n->ident->id, n->keys.seal_sk, &b) != 0) {
 		snprintf(err, errcap, "the body sealed to '%s' is absent or cannot be opened",
 			 n->ident->id);
@@ -1534,26 +1535,14 @@ int rights_decision_receive(struct node *n, const json_t *env, const struct dir_
 			 json_pack("{s:s,s:s,s:s}", "request",
 				   json_string_value(json_object_get(b, "request")), "partner",
 				   sender->id, "why", x.status));
-	if (rc == 0 && (ack = json_pack("{s:s}", "status", x.status)) == NULL)
-		rc = WN_ENOMEM;
-	if (rc == 0 && (rc = envelope_new1(&a, "rights.decision.ack", n->ident->id,
-					   sender->id)) == 0) {
-		envelope_set_str(a, "re", envelope_str(env, "id"));
-		rc = envelope_seal(a, sender->id, sender->seal_pk, ack);
-		if (rc == 0)
-			rc = envelope_sign(a, n->ident->key);
-	}
-	if (rc == 0) {
+	if (rc == 0)
+		rc = reply_ack(n, env, sender, x.status, reply);
+	if (rc == 0)
 		log_emit(WN_LOG_INFO, "rights_decision_received",
 			 json_pack("{s:s,s:s,s:s}", "request",
 				   json_string_value(json_object_get(b, "request")), "partner",
 				   sender->id, "decision",
 				   json_string_value(json_object_get(b, "decision"))));
-		*reply = a;
-		a = NULL;
-	}
-	json_decref(a);
-	json_decref(ack);
 	json_decref(b);
 	return rc;
 }
