@@ -716,8 +716,9 @@ typedef struct wn_report_params {
  * listed under "missing" and "complete" is false. Each organisation gives
  * at most 500 rows of each list: a part cut there is marked "truncated",
  * and "next_page" names the page with the rest (wn_report_access_page).
- * The report is logged at every partner that answers. *json_out: the report
- * as JSON text, release with free().
+ * The report is logged at every partner that answers. Its "subject" has the
+ * person's "birth_date" when the consents and refusals this node holds give
+ * one (and agree). *json_out: the report as JSON text, release with free().
  * Errors: WN_EBSN, WN_EINVAL (own together with partners), WN_EDENIED (this is
  * not the municipality's node and own is 0), WN_EUNKNOWN_PARTNER, WN_ELIMIT,
  * WN_ETRANSPORT. */
@@ -735,7 +736,11 @@ int wn_report_access(wn_client *c, const wn_report_params *p, char **json_out);
 int wn_report_access_page(wn_client *c, const wn_report_params *p, int page, char **json_out);
 
 /* Renders a report from wn_report_access() as a page in Dutch for the
- * client. WN_EJSON when report_json is not a report. *html_out: free().
+ * client: about a child under 16 on the day it was made (by the subject's
+ * birth_date; Heerlen Bijlage 8) for the parents or legal representative,
+ * with a part for a child of 12 to 16 in its own words; without a birth
+ * date for the person. WN_EJSON when report_json is not a report.
+ * *html_out: free().
  * Errors: WN_EINVAL, WN_EJSON, WN_ENOMEM. */
 int wn_report_html(const char *report_json, char **html_out);
 
@@ -744,15 +749,18 @@ int wn_report_html(const char *report_json, char **html_out);
  * not_known, granted, executed, refused (with its motivation) — as the
  * partners' decisions came back. id NULL: all, newest first. *json_out:
  * {id, kind, deadline, state: open | being_executed | answered, overdue,
- * refusals, partners: [...]}, or {requests: [...]}; free(). WN_ENOTFOUND
+ * refusals, partners: [...], birth_date?}, or {requests: [...]} (without
+ * birth dates); free(). birth_date is the person's as the consents and
+ * refusals this node holds give it (and agree), for the letter. WN_ENOTFOUND
  * for an id this node did not send.
  * Errors: WN_ENOTFOUND (this node sent no such request). */
 int wn_rights_status(wn_client *c, const char *id, const wn_actor *actor, char **json_out);
 
 /* The written answer to the client (Dutch HTML) from wn_rights_status() of
  * one request: each organisation's decision, refusals with their
- * motivation, and how to object. WN_EJSON when status_json is not one
- * request. *html_out: free().
+ * motivation, and how to object; about a child under 16 (by birth_date)
+ * addressed to its parents, as wn_notice_html(). WN_EJSON when status_json
+ * is not one request. *html_out: free().
  * Errors: WN_EINVAL, WN_EJSON, WN_ENOMEM. */
 int wn_rights_letter_html(const char *status_json, char **html_out);
 
@@ -771,14 +779,21 @@ int wn_notices_list(wn_client *c, int all, const wn_actor *actor, char **json_ou
 
 /* One notice with its letter: {…, letter: {bsn, source, recipient,
  * recipient_role, categories, purpose, ground, legal_reference?, interest?,
- * request, case?, disclosed_at, refusal?}}; free(). Reading it is logged.
+ * request, case?, disclosed_at, refusal?, birth_date?}}; free(). birth_date
+ * is the person's as the consents and refusals this node holds give it (and
+ * agree), for the letter. Reading it is logged.
  * Errors: WN_ENOTFOUND (no such notice), WN_EDENIED (this is not the
  * municipality's node). */
 int wn_notice_show(wn_client *c, const char *id, const wn_actor *actor, char **json_out);
 
 /* The letter for the client (Dutch HTML) from wn_notice_show(): what was
  * shared, by whom, with whom, why and on which ground, and the client's
- * rights. WN_EJSON when notice_json is not a notice. *html_out: free().
+ * rights. About a child under 16 on the letter's day (by birth_date; Heerlen
+ * Bijlage 8) it is addressed to the parents or legal representative and
+ * names the child by birth date and the end of its BSN; a child of 12 to 16
+ * is told too, in a part in its own words. Without a birth date (or from
+ * 16) it speaks to the person. WN_EJSON when notice_json is not a notice.
+ * *html_out: free().
  * Errors: WN_EINVAL, WN_EJSON, WN_ENOMEM. */
 int wn_notice_html(const char *notice_json, char **html_out);
 

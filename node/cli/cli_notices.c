@@ -146,6 +146,7 @@ static int notice_show_print(const char *text)
 		       json_is_true(json_object_get(r, "overdue")) ? " (OVERDUE)" : "");
 	printf("\n");
 	notice_line(l, "client (BSN)", "bsn", NULL);
+	notice_line(l, "client born", "birth_date", NULL);
 	notice_line(l, "disclosed by", "source", "source_name");
 	notice_line(l, "disclosed to", "recipient", "recipient_name");
 	notice_line(l, "in the role", "recipient_role", NULL);

@@ -152,16 +152,14 @@ static int consent_ids_collect(sqlite3_stmt *st, json_t *ids)
 }
 
 /* The ids sql (?1 the person's pseudonym, ?2 after) selects for the person
- * of bsn. *ids: json_decref. */
-static int consent_ids_by_person(struct node *n, const char *bsn, const char *sql, int64_t after,
-				 json_t **ids)
+ * of index. *ids: json_decref. */
+static int consent_ids_by_index(struct node *n, const uint8_t index[STORE_INDEX_LEN],
+				const char *sql, int64_t after, json_t **ids)
 {
-	uint8_t index[STORE_INDEX_LEN];
 	sqlite3_stmt *st = NULL;
-	int rc = store_subject_index(&n->keys, bsn, index);
-	*ids = json_array();
-	if (rc != 0 || *ids == NULL)
-		return rc != 0 ? rc : WN_ENOMEM;
+	int rc;
+	if ((*ids = json_array()) == NULL)
+		return WN_ENOMEM;
 	db_lock(n->db);
 	if ((rc = db_prepare(n->db, sql, &st)) == 0) {
 		sqlite3_bind_blob(st, 1, index, STORE_INDEX_LEN, SQLITE_TRANSIENT);
@@ -171,6 +169,19 @@ static int consent_ids_by_person(struct node *n, const char *bsn, const char *sq
 	}
 	sqlite3_finalize(st);
 	db_unlock(n->db);
+	return rc;
+}
+
+/* The ids sql selects for the person of bsn (consent_ids_by_index). */
+static int consent_ids_by_person(struct node *n, const char *bsn, const char *sql, int64_t after,
+				 json_t **ids)
+{
+	uint8_t index[STORE_INDEX_LEN];
+	int rc = store_subject_index(&n->keys, bsn, index);
+	if (rc == 0)
+		rc = consent_ids_by_index(n, index, sql, after, ids);
+	else
+		*ids = NULL;
 	OPENSSL_cleanse(index, sizeof(index));
 	return rc;
 }
@@ -215,6 +226,43 @@ static int consent_check_birth_date(struct node *n, const json_t *doc, char *err
 		json_decref(object);
 	}
 	json_decref(ids);
+	return rc;
+}
+
+int consent_birth_date(struct node *n, const uint8_t index[STORE_INDEX_LEN],
+		       char out[DATE_LEN + 1])
+{
+	json_t *ids = NULL, *x;
+	size_t i;
+	int rc = consent_ids_by_index(n, index, "SELECT id FROM consents WHERE subject_index = ?1"
+				      " AND status != 'revoked' ORDER BY registered_at DESC"
+				      " LIMIT 1000", 0, &ids);
+	out[0] = '\0';
+	json_array_foreach(ids, i, x) {
+		char status[16];
+		json_t *object = NULL;
+		if (rc != 0 || (rc = consent_read(n, json_string_value(x), status, &object)) != 0)
+			break;
+		const char *birth = json_string_value(json_object_get(
+			json_object_get(json_object_get(object, "document"), "subject"), "birth_date"));
+		int differs = date_valid(birth) && out[0] != '\0' && strcmp(out, birth) != 0;
+		if (!date_valid(birth))
+			rc = WN_EDB; /* a document registered here always has one */
+		else if (out[0] == '\0')
+			memcpy(out, birth, DATE_LEN + 1);
+		secret_wipe_consent(object);
+		json_decref(object);
+		if (differs) { /* the documents disagree: no age to go by */
+			OPENSSL_cleanse(out, DATE_LEN + 1);
+			out[0] = '\0';
+			break;
+		}
+	}
+	json_decref(ids);
+	if (rc != 0) {
+		OPENSSL_cleanse(out, DATE_LEN + 1);
+		out[0] = '\0';
+	}
 	return rc;
 }
 

@@ -9,9 +9,13 @@
 #ifndef WN_NODE_CONSENT_H
 #define WN_NODE_CONSENT_H
 
+#include <stdint.h>
+
 #include <jansson.h>
 
 #include "consentdoc.h"
+#include "date.h"
+#include "store.h"
 
 struct node;
 
@@ -28,6 +32,14 @@ struct node;
 /* Schema 27: a refusal the client gave another partner, passed on to this
  * node as a source it names (refusal.c): from whom. */
 #define CONSENT_RECEIVED_SCHEMA "ALTER TABLE consents ADD COLUMN received_from TEXT;"
+
+/* The person's birth date (index: this node's pseudonym of their BSN) as
+ * the consents and refusals this node holds and did not revoke give it, for
+ * a letter about a child, which goes to the parents (Heerlen Bijlage 8).
+ * out is "" when none is held or two disagree: the age is then not known.
+ * 0, or WN_EDB/WN_ECRYPTO/WN_ENOMEM (out "") when the store cannot be read. */
+int consent_birth_date(struct node *n, const uint8_t index[STORE_INDEX_LEN],
+		       char out[DATE_LEN + 1]);
 
 /* Local API: consent.register, consent.refuse, consent.revoke, consent.list. */
 json_t *local_consent(struct node *n, const char *op, json_t *rq);

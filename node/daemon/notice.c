@@ -741,6 +741,24 @@ static void notice_names(struct node *n, json_t *body)
 	directory_release(d);
 }
 
+/* The person's birth date as this node's consents and refusals give it:
+ * the letter about a child goes to its parents (Heerlen Bijlage 8). None
+ * held leaves the letter to the person, as it was. */
+static int notice_birth_date(struct node *n, json_t *body)
+{
+	char birth[DATE_LEN + 1];
+	uint8_t index[STORE_INDEX_LEN];
+	int rc = store_subject_index(&n->keys, json_string_value(json_object_get(body, "bsn")),
+				     index);
+	if (rc == 0)
+		rc = consent_birth_date(n, index, birth);
+	if (rc == 0 && birth[0] != '\0')
+		json_object_set_new(body, "birth_date", json_string(birth));
+	OPENSSL_cleanse(index, sizeof(index));
+	OPENSSL_cleanse(birth, sizeof(birth));
+	return rc;
+}
+
 struct notice_read {
 	struct node *n;
 	const char *id, *actor, *role;
@@ -795,7 +813,12 @@ static json_t *notices_show(struct node *n, const json_t *rq)
 	free(plain);
 	if (rc == 0 && body == NULL)
 		rc = WN_ECRYPTO;
+	if (rc == 0 && (rc = notice_birth_date(n, body)) != 0)
+		log_msg(WN_LOG_ERROR, "notice_birth_date", "notice %s: the consents held for its "
+			"person cannot be read: %s", id, wn_strerror(rc));
 	if (rc != 0) {
+		secret_wipe_member(body, "bsn");
+		json_decref(body);
 		json_decref(row);
 		return local_error(rc, rc == WN_ENOTFOUND ? "there is no such notice" : NULL);
 	}

@@ -350,6 +350,20 @@ static int report_add(json_t *report, const char *partner, const char *name, jso
 	return 0;
 }
 
+/* The person's birth date as this node's consents and refusals give it:
+ * the page about a child speaks to its parents (Heerlen Bijlage 8). None
+ * held leaves the page to the person. */
+static int report_birth_date(struct node *n, const uint8_t index[STORE_INDEX_LEN],
+			     json_t *subject)
+{
+	char birth[DATE_LEN + 1];
+	int rc = consent_birth_date(n, index, birth);
+	if (rc == 0 && birth[0] != '\0')
+		json_object_set_new(subject, "birth_date", json_string(birth));
+	OPENSSL_cleanse(birth, sizeof(birth));
+	return rc;
+}
+
 json_t *local_report(struct node *n, json_t *rq)
 {
 	char err[512] = "", qid[ID_HEX_LEN + 1];
@@ -387,6 +401,11 @@ json_t *local_report(struct node *n, json_t *rq)
 			   (json_int_t)time_now_ms(), "organisations", "disclosures", "missing");
 	if ((rc = store_subject_index(&n->keys, bsn, index)) != 0)
 		goto fail;
+	if ((rc = report_birth_date(n, index, json_object_get(report, "subject"))) != 0) {
+		snprintf(err, sizeof(err), "the consents this partner holds for the person cannot "
+			 "be read");
+		goto fail;
+	}
 	sealed = json_pack("{s:s}", "bsn", bsn);
 	if (page > 1) /* a first page is asked as before 0.5.8: older partners answer it */
 		json_object_set_new(sealed, "page", json_integer(page));
@@ -468,7 +487,9 @@ out:
 	OPENSSL_cleanse(index, sizeof(index));
 	secret_wipe_member(sealed, "bsn");
 	json_decref(sealed);
-	secret_wipe_member(json_object_get(report, "subject"), "bsn"); /* the subject's BSN too */
+	/* the subject's BSN and birth date too */
+	secret_wipe_member(json_object_get(report, "subject"), "bsn");
+	secret_wipe_member(json_object_get(report, "subject"), "birth_date");
 	json_decref(report);
 	json_decref(scope);
 	json_decref(answers);

@@ -18,6 +18,7 @@
 #include "answer.h"
 #include "bsn.h"
 #include "casekey.h"
+#include "consent.h"
 #include "context.h"
 #include "date.h"
 #include "disclog.h"
@@ -1654,6 +1655,36 @@ static void rights_status_names(struct node *n, json_t *out)
 	directory_release(d);
 }
 
+/* For the answer to one request: the person's birth date as this node's
+ * consents and refusals give it, so that the letter about a child goes to
+ * its parents (Heerlen Bijlage 8). None held, or a request kept without its
+ * person, leaves the letter to the person. */
+static int rights_status_birth_date(struct node *n, json_t *r)
+{
+	char birth[DATE_LEN + 1] = "";
+	uint8_t index[STORE_INDEX_LEN];
+	sqlite3_stmt *st = NULL;
+	int found = 0;
+	db_lock(n->db);
+	int rc = db_prepare(n->db, "SELECT subject_index FROM client_rights WHERE id = ?", &st);
+	if (rc == 0) {
+		sqlite3_bind_text(st, 1, json_string_value(json_object_get(r, "id")), -1,
+				  SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 0) == STORE_INDEX_LEN) {
+			memcpy(index, sqlite3_column_blob(st, 0), STORE_INDEX_LEN);
+			found = 1;
+		}
+	}
+	sqlite3_finalize(st);
+	db_unlock(n->db);
+	if (rc == 0 && found)
+		rc = consent_birth_date(n, index, birth);
+	if (rc == 0 && birth[0] != '\0')
+		json_object_set_new(r, "birth_date", json_string(birth));
+	OPENSSL_cleanse(index, sizeof(index));
+	return rc;
+}
+
 static json_t *rights_status(struct node *n, const json_t *rq)
 {
 	char today[DATE_LEN + 1];
@@ -1681,6 +1712,13 @@ static json_t *rights_status(struct node *n, const json_t *rq)
 	if (out == NULL)
 		return local_error(WN_ENOTFOUND, "there is no such rights request at this node (the "
 				   "municipality keeps the requests it sent)");
+	int rc = id != NULL ? rights_status_birth_date(n, out) : 0;
+	if (rc != 0) {
+		log_msg(WN_LOG_ERROR, "rights_birth_date", "rights request %s: the consents held "
+			"for its person cannot be read: %s", id, wn_strerror(rc));
+		json_decref(out);
+		return local_error(rc, NULL);
+	}
 	return json_pack("{s:b,s:o}", "ok", 1, "result", out);
 }
 

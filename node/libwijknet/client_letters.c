@@ -2,7 +2,9 @@
  * client_letters.c — libwijknet: the municipality's letters to the client,
  * in Dutch: the notice of a disclosure (wn_notice_html; Heerlen 7.2, 7.3,
  * 10.3) and the written, motivated answer to a rights request
- * (wn_rights_letter_html; G-P 8.2). Every value is HTML-escaped.
+ * (wn_rights_letter_html; G-P 8.2). A letter about a child under 16 goes
+ * to its parents (Heerlen Bijlage 8; client_reader.c). Every value is
+ * HTML-escaped.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,8 +51,20 @@ static void letter_bsn(FILE *f, const char *bsn)
 	fputs(")</p>\n", f);
 }
 
-static void letter_rights(FILE *f)
+static void letter_rights(FILE *f, enum html_reader who)
 {
+	if (who != HTML_READER_PERSON) {
+		fputs("<h2>Uw rechten</h2>\n<p>U mag als ouder of wettelijk vertegenwoordiger "
+		      "inzien welke gegevens de organisaties van het wijkteam over uw kind hebben, "
+		      "van wie zij die kregen en aan wie zij die gaven. U kunt vragen de gegevens "
+		      "van uw kind te verbeteren, aan te vullen, te verwijderen of af te schermen, en "
+		      "u kunt bezwaar maken tegen het gebruik ervan (recht van verzet). Dien uw "
+		      "verzoek in bij de gemeente; u krijgt binnen vier weken een schriftelijk "
+		      "antwoord, en een afwijzing wordt gemotiveerd. Bent u het niet eens met hoe met "
+		      "de gegevens van uw kind is omgegaan, dan kunt u een klacht indienen bij de "
+		      "gemeente of bij de Autoriteit Persoonsgegevens.</p>\n", f);
+		return;
+	}
 	fputs("<h2>Uw rechten</h2>\n<p>U mag inzien welke gegevens de organisaties van het "
 	      "wijkteam over u hebben, van wie zij die kregen en aan wie zij die gaven. U kunt "
 	      "vragen uw gegevens te verbeteren, aan te vullen, te verwijderen of af te schermen, en "
@@ -81,9 +95,26 @@ static int letter_finish(FILE *f, const char *municipality, char **buf, char **h
 	return 0;
 }
 
-/* Why the client is told: the kind of disclosure in words. */
-static const char *notice_reason(const char *kind)
+/* Why the parents of a child are told: the kind of disclosure in words. */
+static const char *notice_reason_child(const char *kind)
 {
+	if (strcmp(kind, "third_party") == 0)
+		return "De gegevens van uw kind zijn verstrekt aan een organisatie buiten het "
+		       "wijkteam (een derde). Dat mag alleen als de situatie van uw kind dat nodig "
+		       "maakt, met instemming van alle betrokken organisaties en nadat de derde een "
+		       "geheimhoudingsverklaring tekende. U wordt daarover direct geïnformeerd.";
+	if (strcmp(kind, "legal_obligation") == 0)
+		return "De gegevens van uw kind zijn verstrekt omdat de wet dat verplicht. U wordt "
+		       "daarover direct geïnformeerd.";
+	return "De gegevens van uw kind zijn verstrekt zonder toestemming, op een andere grond "
+	       "die de wet toelaat. U wordt daarover geïnformeerd.";
+}
+
+/* Why the client is told: the kind of disclosure in words. */
+static const char *notice_reason(const char *kind, enum html_reader who)
+{
+	if (who != HTML_READER_PERSON)
+		return notice_reason_child(kind);
 	if (strcmp(kind, "third_party") == 0)
 		return "Uw gegevens zijn verstrekt aan een organisatie buiten het wijkteam (een "
 		       "derde). Dat mag alleen als uw situatie dat nodig maakt, met instemming van "
@@ -114,12 +145,19 @@ int wn_notice_html(const char *notice_json, char **html_out)
 		json_decref(n);
 		return WN_ENOMEM;
 	}
-	letter_head(f, "Bericht over het delen van uw gegevens");
-	fputs("<h1>Bericht over het delen van uw gegevens</h1>\n", f);
+	enum html_reader who = html_reader_of(str(l, "birth_date"), time_now_ms());
+	const char *title = html_say(who, "Bericht over het delen van uw gegevens",
+				     "Bericht over het delen van de gegevens van uw kind");
+	letter_head(f, title);
+	fputs("<h1>", f);
+	html_escaped(f, title);
+	fputs("</h1>\n", f);
 	letter_date(f);
-	letter_bsn(f, str(l, "bsn"));
+	if (who == HTML_READER_PERSON)
+		letter_bsn(f, str(l, "bsn"));
+	html_reader_address(f, who, str(l, "birth_date"), str(l, "bsn"));
 	fputs("<p>", f);
-	html_escaped(f, notice_reason(str(n, "kind")));
+	html_escaped(f, notice_reason(str(n, "kind"), who));
 	fputs("</p>\n<table>\n<tr><th>Wat is gedeeld</th><td>", f);
 	html_categories(f, json_object_get(l, "categories"));
 	fputs("</td></tr>\n<tr><th>Door wie</th><td>", f);
@@ -149,7 +187,8 @@ int wn_notice_html(const char *notice_json, char **html_out)
 	fputs("</td></tr>\n</table>\n", f);
 	const json_t *refusal = json_object_get(l, "refusal");
 	if (json_is_object(refusal) || json_is_true(json_object_get(n, "after_refusal"))) {
-		fputs("<p>U had eerder geweigerd toestemming te geven", f);
+		fputs(html_say(who, "<p>U had eerder geweigerd toestemming te geven",
+			       "<p>Eerder is geweigerd toestemming te geven"), f);
 		if (str(refusal, "on") != NULL) {
 			fputs(" (op ", f);
 			html_date(f, json_object_get(refusal, "on"));
@@ -158,7 +197,10 @@ int wn_notice_html(const char *notice_json, char **html_out)
 		fputs(". De gegevens zijn toch gedeeld, op de grond hierboven; daarom laten wij u dit "
 		      "weten.</p>\n", f);
 	}
-	letter_rights(f);
+	html_reader_child(f, who, "Een organisatie die jou of je gezin helpt, heeft informatie "
+			  "over jou aan een ander gegeven. Hierboven staat wat, aan wie, wanneer en "
+			  "waarom.");
+	letter_rights(f, who);
 	int rc = letter_finish(f, str(l, "municipality_name"), &buf, html_out);
 	json_decref(n);
 	return rc;
@@ -199,14 +241,21 @@ int wn_rights_letter_html(const char *status_json, char **html_out)
 		json_decref(r);
 		return WN_ENOMEM;
 	}
-	letter_head(f, "Antwoord op uw verzoek over uw gegevens");
-	fputs("<h1>Antwoord op uw verzoek over uw gegevens</h1>\n", f);
+	enum html_reader who = html_reader_of(str(r, "birth_date"), time_now_ms());
+	const char *title = html_say(who, "Antwoord op uw verzoek over uw gegevens",
+				     "Antwoord op uw verzoek over de gegevens van uw kind");
+	letter_head(f, title);
+	fputs("<h1>", f);
+	html_escaped(f, title);
+	fputs("</h1>\n", f);
 	letter_date(f);
+	html_reader_address(f, who, str(r, "birth_date"), NULL);
 	fputs("<p>Op ", f);
 	html_date(f, json_object_get(r, "created_at"));
 	fputs(" vroeg u om ", f);
 	html_escaped(f, html_label(html_rights_kinds, str(r, "kind")));
-	fputs(" van uw gegevens (kenmerk ", f);
+	fputs(html_say(who, " van uw gegevens (kenmerk ", " van de gegevens van uw kind (kenmerk "),
+	      f);
 	html_escaped(f, str(r, "id"));
 	fputs("). Wij legden uw verzoek voor aan de organisaties van het wijkteam. Zo besliste "
 	      "elke organisatie:</p>\n<table>\n<tr><th>Organisatie</th><th>Besluit</th>"
@@ -232,7 +281,9 @@ int wn_rights_letter_html(const char *status_json, char **html_out)
 	if (json_integer_value(json_object_get(r, "refusals")) > 0)
 		fputs("<p>Een afwijzing is hierboven gemotiveerd. Bent u het daarmee niet eens, dan "
 		      "kunt u binnen zes weken bezwaar maken bij het college.</p>\n", f);
-	letter_rights(f);
+	html_reader_child(f, who, "Er is gevraagd iets te doen met informatie over jou. Hierboven "
+			  "staat wat elke organisatie daarover besliste.");
+	letter_rights(f, who);
 	int rc = letter_finish(f, str(r, "municipality_name"), &buf, html_out);
 	json_decref(r);
 	return rc;

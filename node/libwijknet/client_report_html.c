@@ -3,7 +3,9 @@
  * for the client (wn_report_html; r17, Heerlen art. 9, G-P 7.1–7.2): which
  * organisation holds what, where it came from, who asked or received what,
  * when, for which purpose and on which ground. Professionals appear by role
- * only (CJEU C-579/21). Every value from the report is HTML-escaped.
+ * only (CJEU C-579/21). About a child under 16 it speaks to the parents
+ * (Heerlen Bijlage 8; client_reader.c). Every value from the report is
+ * HTML-escaped.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -53,6 +55,20 @@ static const struct label kinds[] = {
 	{ "lookup", "vraag of u bekend bent" },
 	{ "request", "verzoek om gegevens" },
 	{ "rights", "uw verzoek over uw gegevens" },
+	{ NULL, NULL },
+};
+
+/* The same, said to a child's parents. */
+static const struct label purposes_child[] = {
+	{ "inzage", "uw verzoek over de gegevens van uw kind (inzage, verbetering, verwijdering, "
+		    "afscherming of bezwaar)" },
+	{ NULL, NULL },
+};
+
+static const struct label kinds_child[] = {
+	{ "lookup", "vraag of uw kind bekend is" },
+	{ "request", "verzoek om gegevens" },
+	{ "rights", "uw verzoek over de gegevens van uw kind" },
 	{ NULL, NULL },
 };
 
@@ -176,6 +192,14 @@ void html_categories(FILE *f, const json_t *cats)
 	}
 }
 
+/* A purpose in words, said to whom the page is for. */
+static const char *purpose_label(enum html_reader who, const char *code)
+{
+	if (who != HTML_READER_PERSON && code != NULL && strcmp(code, "inzage") == 0)
+		return html_label(purposes_child, code);
+	return html_label(html_purposes, code);
+}
+
 /* An organisation's name as the report knows it, else its id. */
 static void put_partner(FILE *f, const json_t *report, const char *id)
 {
@@ -183,10 +207,12 @@ static void put_partner(FILE *f, const json_t *report, const char *id)
 	html_escaped(f, name != NULL ? name : id);
 }
 
-static void put_head(FILE *f)
+static void put_head(FILE *f, enum html_reader who)
 {
-	fputs("<!DOCTYPE html>\n<html lang=\"nl\">\n<head>\n<meta charset=\"utf-8\">\n"
-	      "<title>Overzicht van uw gegevens in het sociaal wijkteam</title>\n<style>\n"
+	fputs("<!DOCTYPE html>\n<html lang=\"nl\">\n<head>\n<meta charset=\"utf-8\">\n<title>", f);
+	fputs(html_say(who, "Overzicht van uw gegevens in het sociaal wijkteam",
+		       "Overzicht van de gegevens van uw kind in het sociaal wijkteam"), f);
+	fputs("</title>\n<style>\n"
 	      "body{font-family:sans-serif;max-width:60em;margin:2em auto;padding:0 1em;"
 	      "line-height:1.4;color:#222}\n"
 	      "table{border-collapse:collapse;width:100%;margin:.5em 0 1.5em}\n"
@@ -195,21 +221,38 @@ static void put_head(FILE *f)
 	      "</style>\n</head>\n<body>\n", f);
 }
 
-static void put_intro(FILE *f, const json_t *r)
+/* Whom the page is for, and about whom. */
+static void put_addressee(FILE *f, const json_t *r, enum html_reader who)
 {
-	const char *bsn = str(json_object_get(r, "subject"), "bsn");
+	const json_t *subject = json_object_get(r, "subject");
+	const char *bsn = str(subject, "bsn");
 	size_t n = bsn != NULL ? strlen(bsn) : 0;
-	fputs("<h1>Overzicht van uw gegevens</h1>\n<p>In dit overzicht ziet u welke organisaties "
-	      "van het sociaal wijkteam gegevens over u hebben en waar die vandaan komen, en wie "
-	      "gegevens over u heeft opgevraagd of ontvangen: wanneer, waarvoor en op welke grond. "
-	      "U heeft hier recht op (artikel 9 van het convenant, artikel 15 AVG).</p>\n<p>", f);
-	fputs("Opgemaakt op ", f);
+	fputs(html_say(who, "<h1>Overzicht van uw gegevens</h1>\n<p>In dit overzicht ziet u welke "
+		       "organisaties van het sociaal wijkteam gegevens over u hebben en waar die "
+		       "vandaan komen, en wie gegevens over u heeft opgevraagd of ontvangen: "
+		       "wanneer, waarvoor en op welke grond. U heeft hier recht op (artikel 9 van "
+		       "het convenant, artikel 15 AVG).</p>\n",
+		       "<h1>Overzicht van de gegevens van uw kind</h1>\n<p>In dit overzicht ziet u "
+		       "welke organisaties van het sociaal wijkteam gegevens over uw kind hebben en "
+		       "waar die vandaan komen, en wie gegevens over uw kind heeft opgevraagd of "
+		       "ontvangen: wanneer, waarvoor en op welke grond. U heeft hier als ouder of "
+		       "wettelijk vertegenwoordiger recht op (artikel 9 van het convenant, artikel "
+		       "15 AVG).</p>\n"), f);
+	html_reader_address(f, who, str(subject, "birth_date"), bsn);
+	fputs("<p>Opgemaakt op ", f);
 	html_date(f, json_object_get(r, "generated_at"));
 	fputs(". Kenmerk: ", f);
 	html_escaped(f, str(r, "request_id"));
-	fputs(". Betreft de persoon met het burgerservicenummer dat eindigt op ", f);
-	html_escaped(f, n >= 3 ? bsn + n - 3 : "");
+	if (who == HTML_READER_PERSON) {
+		fputs(". Betreft de persoon met het burgerservicenummer dat eindigt op ", f);
+		html_escaped(f, n >= 3 ? bsn + n - 3 : "");
+	}
 	fputs(".</p>\n", f);
+}
+
+static void put_intro(FILE *f, const json_t *r, enum html_reader who)
+{
+	put_addressee(f, r, who);
 	json_int_t page = json_integer_value(json_object_get(r, "page"));
 	if (page > 1)
 		fprintf(f, "<p>Dit is deel %lld van het overzicht: de gegevens die niet meer in "
@@ -254,11 +297,12 @@ static void put_intro(FILE *f, const json_t *r)
 		}
 }
 
-static void put_records(FILE *f, const json_t *r)
+static void put_records(FILE *f, const json_t *r, enum html_reader who)
 {
 	json_t *org, *rec;
 	size_t i, j;
-	fputs("<h2>Welke gegevens hebben de organisaties van u?</h2>\n", f);
+	fputs(html_say(who, "<h2>Welke gegevens hebben de organisaties van u?</h2>\n",
+		       "<h2>Welke gegevens hebben de organisaties van uw kind?</h2>\n"), f);
 	json_array_foreach(json_object_get(r, "organisations"), i, org) {
 		fputs("<h3>", f);
 		html_escaped(f, str(org, "name"));
@@ -269,13 +313,18 @@ static void put_records(FILE *f, const json_t *r)
 			if (json_array_size(json_object_get(org, "consents")) > 0 ||
 			    json_array_size(json_object_get(org, "notices")) > 0 ||
 			    json_array_size(json_object_get(org, "rights")) > 0)
-				fputs("<p>Deze organisatie heeft geen gegevens uit een dossier over u "
-				      "vastgelegd. Wel houdt zij bij wat hieronder staat: uw "
-				      "toestemmingen of weigeringen, de berichten aan u en uw "
-				      "verzoeken.</p>\n", f);
+				fputs(html_say(who, "<p>Deze organisatie heeft geen gegevens uit een "
+					       "dossier over u vastgelegd. Wel houdt zij bij wat "
+					       "hieronder staat: uw toestemmingen of weigeringen, de "
+					       "berichten aan u en uw verzoeken.</p>\n",
+					       "<p>Deze organisatie heeft geen gegevens uit een "
+					       "dossier over uw kind vastgelegd. Wel houdt zij bij wat "
+					       "hieronder staat: de toestemmingen of weigeringen voor "
+					       "uw kind, de berichten aan u en uw verzoeken.</p>\n"), f);
 			else
-				fputs("<p>Deze organisatie heeft geen gegevens over u vastgelegd.</p>\n",
-				      f);
+				fputs(html_say(who, "<p>Deze organisatie heeft geen gegevens over u "
+					       "vastgelegd.</p>\n", "<p>Deze organisatie heeft geen "
+					       "gegevens over uw kind vastgelegd.</p>\n"), f);
 			continue;
 		}
 		fputs("<table>\n<tr><th>Soort gegevens</th><th>Herkomst</th><th>Vastgelegd op</th>"
@@ -311,13 +360,15 @@ static void put_records(FILE *f, const json_t *r)
 	}
 }
 
-static void put_disclosures(FILE *f, const json_t *r)
+static void put_disclosures(FILE *f, const json_t *r, enum html_reader who)
 {
 	json_t *list = json_object_get(r, "disclosures"), *x;
 	size_t i;
-	fputs("<h2>Wie heeft gegevens over u opgevraagd of ontvangen?</h2>\n", f);
+	fputs(html_say(who, "<h2>Wie heeft gegevens over u opgevraagd of ontvangen?</h2>\n",
+		       "<h2>Wie heeft gegevens over uw kind opgevraagd of ontvangen?</h2>\n"), f);
 	if (json_array_size(list) == 0) {
-		fputs("<p>Niemand heeft gegevens over u opgevraagd.</p>\n", f);
+		fputs(html_say(who, "<p>Niemand heeft gegevens over u opgevraagd.</p>\n",
+			       "<p>Niemand heeft gegevens over uw kind opgevraagd.</p>\n"), f);
 		return;
 	}
 	fputs("<p>Namen van medewerkers staan hier niet in: u ziet hun organisatie en hun "
@@ -337,9 +388,10 @@ static void put_disclosures(FILE *f, const json_t *r)
 		fputs("</td><td>", f);
 		html_escaped(f, str(x, "source_name") ? str(x, "source_name") : str(x, "source"));
 		fputs("</td><td>", f);
-		html_escaped(f, html_label(kinds, str(x, "kind")));
+		html_escaped(f, html_label(who == HTML_READER_PERSON ? kinds : kinds_child,
+					   str(x, "kind")));
 		fputs("</td><td>", f);
-		html_escaped(f, html_label(html_purposes, str(x, "purpose")));
+		html_escaped(f, purpose_label(who, str(x, "purpose")));
 		fputs("</td><td>", f);
 		html_escaped(f, str(x, "ground") ? html_label(html_grounds, str(x, "ground")) : "–");
 		fputs("</td><td>", f);
@@ -351,17 +403,20 @@ static void put_disclosures(FILE *f, const json_t *r)
 	fputs("</table>\n", f);
 }
 
-static void put_rights(FILE *f, const json_t *r)
+static void put_rights(FILE *f, const json_t *r, enum html_reader who)
 {
 	json_t *org, *x;
 	size_t i, j;
 	int any = 0;
 	json_array_foreach(json_object_get(r, "organisations"), i, org) {
 		json_array_foreach(json_object_get(org, "rights"), j, x) {
-			if (!any++)
-				fputs("<h2>Uw verzoeken</h2>\n<table>\n<tr><th>Organisatie</th>"
+			if (!any++) {
+				fputs(html_say(who, "<h2>Uw verzoeken</h2>\n", "<h2>Uw verzoeken over "
+					       "de gegevens van uw kind</h2>\n"), f);
+				fputs("<table>\n<tr><th>Organisatie</th>"
 				      "<th>Verzoek om</th><th>Ontvangen</th><th>Beslissing uiterlijk</th>"
 				      "<th>Stand</th></tr>\n", f);
+			}
 			fputs("<tr><td>", f);
 			html_escaped(f, str(org, "name"));
 			fputs("</td><td>", f);
@@ -439,17 +494,21 @@ static void put_consent_scope(FILE *f, const json_t *report, const json_t *x)
 	}
 }
 
-static void put_consents(FILE *f, const json_t *r)
+static void put_consents(FILE *f, const json_t *r, enum html_reader who)
 {
 	json_t *org, *x;
 	size_t i, j;
 	int any = 0;
 	json_array_foreach(json_object_get(r, "organisations"), i, org) {
 		json_array_foreach(json_object_get(org, "consents"), j, x) {
-			if (!any++)
-				fputs("<h2>Uw toestemmingen en weigeringen</h2>\n<table>\n<tr>"
+			if (!any++) {
+				fputs(html_say(who, "<h2>Uw toestemmingen en weigeringen</h2>\n",
+					       "<h2>Toestemmingen en weigeringen voor uw kind</h2>\n"),
+				      f);
+				fputs("<table>\n<tr>"
 				      "<th>Organisatie</th><th>Wat</th><th>Stand</th><th>Vanaf</th>"
 				      "<th>Tot</th></tr>\n", f);
+			}
 			fputs("<tr><td>", f);
 			html_escaped(f, str(org, "name"));
 			fputs("</td><td>", f);
@@ -481,17 +540,20 @@ static void put_consents(FILE *f, const json_t *r)
 }
 
 /* The notices the municipality sent, or has yet to send (Heerlen 7.2, 7.3). */
-static void put_notices(FILE *f, const json_t *r)
+static void put_notices(FILE *f, const json_t *r, enum html_reader who)
 {
 	json_t *org, *x;
 	size_t i, j;
 	int any = 0;
 	json_array_foreach(json_object_get(r, "organisations"), i, org) {
 		json_array_foreach(json_object_get(org, "notices"), j, x) {
-			if (!any++)
-				fputs("<h2>Berichten die u kreeg over het delen van uw gegevens</h2>\n"
-				      "<table>\n<tr><th>Gedeeld op</th><th>Door</th><th>Met</th>"
+			if (!any++) {
+				fputs(html_say(who, "<h2>Berichten die u kreeg over het delen van uw "
+					       "gegevens</h2>\n", "<h2>Berichten die u kreeg over het "
+					       "delen van de gegevens van uw kind</h2>\n"), f);
+				fputs("<table>\n<tr><th>Gedeeld op</th><th>Door</th><th>Met</th>"
 				      "<th>Grond</th><th>Bericht verstuurd</th></tr>\n", f);
+			}
 			fputs("<tr><td>", f);
 			html_date(f, json_object_get(x, "disclosed_at"));
 			fputs("</td><td>", f);
@@ -514,13 +576,18 @@ static void put_notices(FILE *f, const json_t *r)
 		fputs("</table>\n", f);
 }
 
-static void put_closing(FILE *f)
+static void put_closing(FILE *f, enum html_reader who)
 {
-	fputs("<h2>Wat kunt u doen?</h2>\n<p>Kloppen uw gegevens niet, zijn ze onvolledig, of wilt "
-	      "u dat ze worden verwijderd of afgeschermd? Vraag het bij de gemeente. De "
-	      "organisaties beslissen binnen vier weken; een afwijzing wordt gemotiveerd. Bent u "
-	      "het niet eens met hoe met uw gegevens is omgegaan, dan kunt u een klacht indienen "
-	      "bij de gemeente of bij de Autoriteit Persoonsgegevens.</p>\n</body>\n</html>\n", f);
+	html_reader_child(f, who, "Hierboven staat welke informatie de organisaties van het "
+			  "wijkteam over jou hebben, waar die vandaan komt en wie die heeft gekregen.");
+	fputs(html_say(who, "<h2>Wat kunt u doen?</h2>\n<p>Kloppen uw gegevens niet",
+		       "<h2>Wat kunt u doen?</h2>\n<p>Kloppen de gegevens van uw kind niet"), f);
+	fputs(", zijn ze onvolledig, of wilt u dat ze worden verwijderd of afgeschermd? Vraag het "
+	      "bij de gemeente. De organisaties beslissen binnen vier weken; een afwijzing wordt "
+	      "gemotiveerd. Bent u het niet eens met hoe met ", f);
+	fputs(html_say(who, "uw gegevens", "de gegevens van uw kind"), f);
+	fputs(" is omgegaan, dan kunt u een klacht indienen bij de gemeente of bij de Autoriteit "
+	      "Persoonsgegevens.</p>\n</body>\n</html>\n", f);
 }
 
 int wn_report_html(const char *report_json, char **html_out)
@@ -541,14 +608,18 @@ int wn_report_html(const char *report_json, char **html_out)
 		json_decref(r);
 		return WN_ENOMEM;
 	}
-	put_head(f);
-	put_intro(f, r);
-	put_records(f, r);
-	put_disclosures(f, r);
-	put_rights(f, r);
-	put_consents(f, r);
-	put_notices(f, r);
-	put_closing(f);
+	/* the page speaks to whom it is for on the day it was made */
+	enum html_reader who = html_reader_of(str(json_object_get(r, "subject"), "birth_date"),
+					      (int64_t)json_integer_value(json_object_get(
+						      r, "generated_at")));
+	put_head(f, who);
+	put_intro(f, r, who);
+	put_records(f, r, who);
+	put_disclosures(f, r, who);
+	put_rights(f, r, who);
+	put_consents(f, r, who);
+	put_notices(f, r, who);
+	put_closing(f, who);
 	int failed = ferror(f);
 	if (fclose(f) != 0 || failed) {
 		free(buf);

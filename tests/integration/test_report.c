@@ -41,6 +41,7 @@ static const char *const ids[NNODES] = { "gemeente-heerlen", "radar", "sevagram"
 #define BSN_E "999990032" /* records past their retention date */
 #define BSN_F "999990044" /* alcander logged more about them than one page holds */
 #define BSN_G "999990056" /* radar: deleted on request, then no longer named */
+#define BSN_K "999990068" /* a child of eight, born into the household */
 #define MARK "WNTEST-content-5531"
 #define ACTOR_ID "wk-0042-jansen" /* an employee: never in an access report */
 
@@ -1591,6 +1592,83 @@ static void test_r19_retention_case_notifications_stay(void **state)
 
 /* Counts per kind, cluster, partner, ground and outcome for a month, small
  * counts suppressed, with no value that identifies a person or a request. */
+/* ---- r11: letters about a child ---------------------------------------- */
+
+/* The letter, the answer and the page about a child of eight go to its
+ * parents: the municipality knows the age from the refusal its parent
+ * signed there (Heerlen Bijlage 8), and gives the birth date with each. */
+static void test_r11_consent_age_letters_about_child_to_parents(void **state)
+{
+	struct fed *f = *state;
+	char today[DATE_LEN + 1], birth[DATE_LEN + 1], doc[512], rid[WN_ID_LEN + 1];
+	char nid[WN_ID_LEN + 1], *text = NULL, *html = NULL;
+	date_today_plus(0, today);
+	memcpy(birth, today, sizeof(birth));
+	for (int i = 3, y = atoi(today) - 8; i >= 0; i--, y /= 10) /* eight years ago */
+		birth[i] = (char)('0' + y % 10);
+	assert_int_equal(put(f, RADAR, BSN_K, "leefgebied.huisvesting", "k-huis", NULL), 0);
+	wn_client *g = client_of(f, GEMEENTE);
+	assert_int_equal(wn_case_person_add(g, case_main, BSN_K, "birth", &ACTOR), 0);
+	wn_request_result *q = request(f, "radar", BSN_K, "leefgebied.huisvesting");
+	assert_string_equal(q->outcome, "disclosed");
+	snprintf(doc, sizeof(doc), "{\"subject\":{\"bsn\":\"" BSN_K "\",\"birth_date\":\"%s\"},"
+		 "\"purposes\":[\"plan_van_aanpak\"],\"recipients\":[\"radar\"],\"sources\":"
+		 "[\"radar\"],\"signers\":[{\"name\":\"M. Jansen\",\"role\":\"parent\"}],"
+		 "\"signed_on\":\"%s\"}", birth, today);
+	assert_int_equal(wn_consent_refuse(g, doc, &ACTOR, rid), 0);
+	/* the notice of the vital-interest disclosure: to the parents */
+	assert_int_equal(dbq_text(f, node_db("radar"), nid, sizeof(nid), "SELECT notice_id FROM "
+				  "client_notifications WHERE request_id='%s'", q->request_id), 0);
+	assert_int_equal(dbq_wait(f, node_db("gemeente-heerlen"), 1, 10000, "SELECT COUNT(*) FROM "
+				  "notices WHERE id='%s'", nid), 1);
+	assert_int_equal(wn_notice_show(g, nid, &ACTOR, &text), 0);
+	json_t *n = json_loads(text, 0, NULL);
+	assert_true(same(jstr(json_object_get(n, "letter"), "birth_date"), birth));
+	json_decref(n);
+	assert_int_equal(wn_notice_html(text, &html), 0);
+	assert_non_null(strstr(html, "De gegevens van uw kind zijn verstrekt"));
+	assert_null(strstr(html, "Uw gegevens"));
+	free(text);
+	free(html);
+	/* the answer to a rights request about the child */
+	const char *const cats[] = { "leefgebied.huisvesting" };
+	wn_rights_result *r = rights(f, BSN_K, "correction", cats, 1);
+	assert_int_equal(wn_rights_status(g, r->request_id, &PRIVACY, &text), 0);
+	n = json_loads(text, 0, NULL);
+	assert_true(same(jstr(n, "birth_date"), birth));
+	json_decref(n);
+	assert_int_equal(wn_rights_letter_html(text, &html), 0);
+	assert_non_null(strstr(html, "Antwoord op uw verzoek over de gegevens van uw kind"));
+	free(text);
+	free(html);
+	wn_rights_result_free(r);
+	wn_client_close(g);
+	/* the access report, as the parents see it printed */
+	json_t *rep = report(f, GEMEENTE, BSN_K, 0, &text);
+	assert_true(same(jstr(json_object_get(rep, "subject"), "birth_date"), birth));
+	json_decref(rep);
+	assert_int_equal(wn_report_html(text, &html), 0);
+	free(text);
+	const char *const facts[] = { "Overzicht van de gegevens van uw kind",
+				      "Aan de ouders of de wettelijk vertegenwoordiger",
+				      "Wie heeft gegevens over uw kind opgevraagd" };
+	int rc = page_has_facts(f, html, facts, sizeof(facts) / sizeof(facts[0]));
+	assert_null(strstr(html, "Overzicht van uw gegevens"));
+	free(html);
+	wn_request_result_free(q);
+	/* a person of whom the municipality holds no document: the page as it was */
+	rep = report(f, GEMEENTE, BSN_C, 0, &text);
+	assert_null(json_object_get(json_object_get(rep, "subject"), "birth_date"));
+	json_decref(rep);
+	free(text);
+	if (rc < 0) {
+		fprintf(stderr, "SKIPPED the page check: headless Chromium and pdftotext are not "
+			"installed (sh scripts/install-deps browser)\n");
+		skip();
+	}
+	assert_int_equal(rc, 0);
+}
+
 static void test_r25_management_info_anonymous_counts(void **state)
 {
 	struct fed *f = *state;
@@ -1688,6 +1766,7 @@ int main(void)
 		cmocka_unit_test(test_r19_retention_duty_records_and_log_pseudonyms),
 		cmocka_unit_test(test_r19_retention_case_notifications_stay),
 		cmocka_unit_test(test_r25_management_info_anonymous_counts),
+		cmocka_unit_test(test_r11_consent_age_letters_about_child_to_parents),
 	};
 	int failed = cmocka_run_group_tests_name("report", tests, group_setup, fed_group_teardown);
 	return fed_test_end("test_report", failed, t0);
