@@ -170,6 +170,8 @@ int store_consent_register(db *d, void *change);
 /* The consents registrar registered that are active on today, ordered by
  * id: [{id, version}]. *out: json_decref(). */
 int store_consent_active(db *d, const char *registrar, const char *today, json_t **out);
+/* Marks an active consent or a recorded refusal revoked, by its registrar
+ * alone (store_audit_with callback). */
 int store_consent_revoke(db *d, void *change);
 
 /* ---- third-party disclosures (store_thirdparty.c) ----------------------- */

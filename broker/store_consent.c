@@ -106,7 +106,8 @@ int store_consent_revoke(db *d, void *arg)
 			 "records its revocation", old.id, old.registered_by);
 		return WN_EDENIED;
 	}
-	if (strcmp(old.status, "active") != 0) {
+	/* a refusal is revoked as a consent is: the client may change their mind */
+	if (strcmp(old.status, "active") != 0 && strcmp(old.status, "refused") != 0) {
 		snprintf(ch->err, ch->errcap, "consent %s is %s, not active", old.id, old.status);
 		return WN_ECONSENT;
 	}

@@ -910,9 +910,24 @@ int wn_consent_refuse_json(wn_client *c, const char *document_json, const wn_act
  * refused at once; disclosures logged before stay as they were. Only this
  * node presents the consent: with the broker out of reach the revocation
  * takes effect here all the same (0) and the broker is told once it answers.
+ * A refusal this node registered is revoked the same way (the client
+ * consents after all, Heerlen 8.2): from then on it limits nothing here,
+ * and the broker and every source it was passed on to are told through the
+ * outbox, where the source stops refusing on it too; what was refused on it
+ * before stays refused.
  * Errors: WN_ENOTFOUND (this node does not hold it: the partner that
- * registered it revokes it), WN_ECONSENT (it is not active), WN_ETRANSPORT. */
+ * registered it revokes it), WN_EDENIED (a refusal another partner passed on
+ * to this node: revoked there), WN_ECONSENT (it is not active, or the refusal
+ * is revoked already), WN_ETRANSPORT. */
 int wn_consent_revoke(wn_client *c, const char *consent_id, const wn_actor *actor);
+
+/* Revokes as wn_consent_revoke() does and says what: *json_out {consent,
+ * status, revoked_at, broker?, kind?, passed_on?} — for a refusal kind
+ * "refusal" and passed_on, to how many sources its revocation is passed on;
+ * broker "queued" when the broker is told later. Release with free().
+ * Errors: as wn_consent_revoke(). */
+int wn_consent_revoke_json(wn_client *c, const char *consent_id, const wn_actor *actor,
+			   char **json_out);
 
 typedef struct wn_consent_info {
 	const char *id;

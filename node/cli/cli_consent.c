@@ -1,6 +1,6 @@
 /*
  * cli_consent.c — `wijknet consent`: register a signed consent declaration
- * or a refusal from a JSON file, revoke a consent, list them.
+ * or a refusal from a JSON file, revoke one, list them.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -18,7 +18,7 @@ int cli_consent_usage(void)
 	fprintf(cli_usage_stream(),
 		"usage: wijknet consent register FILE.json [--actor ID --role ROLE] [--json]\n"
 		"       wijknet consent refuse FILE.json [--actor ID --role ROLE] [--json]\n"
-		"       wijknet consent revoke --consent ID [--actor ID --role ROLE]\n"
+		"       wijknet consent revoke --consent ID [--actor ID --role ROLE] [--json]\n"
 		"       wijknet consent list [--bsn BSN] [--json]\n");
 	return cli_usage("consent");
 }
@@ -153,6 +153,32 @@ static int consent_refuse(wn_client *c, const char *doc, const wn_actor *actor, 
 	return 0;
 }
 
+/* `consent revoke`: a consent, or a refusal and the sources told of it. */
+static int consent_revoke(wn_client *c, const char *id, const wn_actor *actor)
+{
+	char *text = NULL;
+	int rc = wn_consent_revoke_json(c, id, actor, &text);
+	if (rc != 0)
+		return cli_fail("consent revoke", rc, c);
+	json_t *r = json_loads(text, 0, NULL);
+	free(text);
+	int refusal = strcmp(str_of(r, "kind", "consent"), "refusal") == 0;
+	json_int_t passed = json_integer_value(json_object_get(r, "passed_on"));
+	json_t *o = json_pack("{s:s,s:s}", "consent", id, "status", "revoked");
+	if (o != NULL && refusal) {
+		json_object_set_new(o, "kind", json_string("refusal"));
+		json_object_set_new(o, "passed_on", json_integer(passed));
+	}
+	json_decref(r);
+	if (!refusal)
+		return cli_done(o, "consent %s revoked: every later request on it is refused", id);
+	if (passed > 0)
+		return cli_done(o, "refusal %s revoked: it limits nothing from now on; its "
+				"revocation is passed on to the %lld other source(s) it names, which "
+				"stop refusing on it too", id, (long long)passed);
+	return cli_done(o, "refusal %s revoked: it limits nothing from now on", id);
+}
+
 int cli_consent(wn_client *c, int argc, char **argv)
 {
 	if (argc < 1)
@@ -179,15 +205,8 @@ int cli_consent(wn_client *c, int argc, char **argv)
 	cli_default_actor(&actor);
 	if (strcmp(sub, "list") == 0)
 		return consent_list(c, bsn, json);
-	if (strcmp(sub, "revoke") == 0) {
-		if (id == NULL)
-			return cli_consent_usage();
-		int rc = wn_consent_revoke(c, id, &actor);
-		if (rc != 0)
-			return cli_fail("consent revoke", rc, c);
-		return cli_done(json_pack("{s:s,s:s}", "consent", id, "status", "revoked"),
-				"consent %s revoked: every later request on it is refused", id);
-	}
+	if (strcmp(sub, "revoke") == 0)
+		return id != NULL ? consent_revoke(c, id, &actor) : cli_consent_usage();
 	int refuse = strcmp(sub, "refuse") == 0;
 	if ((!refuse && strcmp(sub, "register") != 0) || file == NULL)
 		return cli_consent_usage();

@@ -135,7 +135,7 @@ static int consent_mark_run(db *d, void *arg)
 	struct consent_mark *m = arg;
 	int rc = consent_update(d, &m->ch);
 	if (rc == 0 && m->refusal != NULL)
-		rc = refusal_forward_locked(d, m->n, m->refusal, m->bsn, &m->passed);
+		rc = refusal_forward_locked(d, m->n, m->refusal, m->bsn, 0, &m->passed);
 	return rc;
 }
 
@@ -833,13 +833,22 @@ static json_t *consent_revoke(struct node *n, json_t *rq)
 		return local_error(rc, err);
 	if (id_validate(id) != 0)
 		return local_error(WN_EINVAL, "field 'consent': a consent id of 32 hex digits");
-	if ((rc = consent_read(n, id, status, NULL)) == WN_ENOTFOUND) {
+	json_t *object = NULL;
+	if ((rc = consent_read(n, id, status, &object)) == WN_ENOTFOUND) {
 		snprintf(err, sizeof(err), "consent %s is not held by this node; the partner that "
 			 "registered it revokes it", id);
 		return local_error(WN_ENOTFOUND, err);
 	}
 	if (rc != 0)
 		return local_error(rc, NULL);
+	/* a refusal limits only what the nodes holding it check: no broker first */
+	const char *kind = json_string_value(json_object_get(object, "kind"));
+	int refusal = kind != NULL && strcmp(kind, "refusal") == 0;
+	json_t *done = refusal ? refusal_revoke(n, id, status, object, actor) : NULL;
+	secret_wipe_consent(object);
+	json_decref(object);
+	if (refusal)
+		return done != NULL ? done : local_error(WN_ENOMEM, NULL);
 	int pending = strcmp(status, "pending") == 0;
 	if (strcmp(status, "active") != 0 && !pending) {
 		snprintf(err, sizeof(err), "consent %s is %s, not active", id, status);
@@ -1007,18 +1016,50 @@ int consent_names_health(const json_t *object)
 struct consent_received {
 	struct consent_row row;
 	const char *from;
-	int stored;
+	int64_t revoked_at; /* 0: a refusal passed on; else its revocation */
+	int changed;
 };
+
+/* A refusal received before: the same one from the same partner about the
+ * same person, else WN_ECONSENT (another document under its id); marked
+ * revoked when x revokes it and it still stands. */
+static int consent_received_match(db *d, struct consent_received *x)
+{
+	const struct consent_row *r = &x->row;
+	sqlite3_stmt *st = NULL;
+	int rc = db_prepare(d, "SELECT status FROM consents WHERE id = ? AND version = ? AND kind ="
+			       " 'refusal' AND received_from = ? AND subject_index = ?", &st);
+	if (rc != 0)
+		return rc;
+	sqlite3_bind_text(st, 1, r->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, r->version, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, x->from, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 4, r->index, STORE_INDEX_LEN, SQLITE_STATIC);
+	int s = sqlite3_step(st);
+	rc = s == SQLITE_ROW ? 0 : s == SQLITE_DONE ? WN_ECONSENT : WN_EDB;
+	int stands = rc == 0 && strcmp((const char *)sqlite3_column_text(st, 0), "refused") == 0;
+	sqlite3_finalize(st);
+	if (rc != 0 || x->revoked_at == 0 || !stands)
+		return rc;
+	/* from the moment its holder revoked it; what it refused before stays so */
+	struct consent_status_change ch = { r->id, "revoked", x->revoked_at, 0 };
+	if ((rc = consent_update(d, &ch)) == 0)
+		x->changed = 1;
+	return rc;
+}
 
 static int consent_received_insert(db *d, void *arg)
 {
 	struct consent_received *x = arg;
 	const struct consent_row *r = &x->row;
 	sqlite3_stmt *st = NULL;
+	/* a revocation that overtook its refusal keeps it, revoked: a refusal
+	 * arriving after it then finds it and stays revoked */
 	int rc = db_prepare(d, "INSERT OR IGNORE INTO consents(id, version, kind, subject_index,"
 			       " status, valid_from, registered_at, actor_id, actor_role, object_enc,"
-			       " received_from) VALUES (?, ?, 'refusal', ?, 'refused', ?, ?, ?,"
-			       " 'received', ?, ?)", &st);
+			       " received_from, revoked_at) VALUES (?1, ?2, 'refusal', ?3,"
+			       " CASE WHEN ?9 > 0 THEN 'revoked' ELSE 'refused' END, ?4, ?5, ?6,"
+			       " 'received', ?7, ?8, NULLIF(?9, 0))", &st);
 	if (rc != 0)
 		return rc;
 	sqlite3_bind_text(st, 1, r->id, -1, SQLITE_STATIC);
@@ -1029,26 +1070,18 @@ static int consent_received_insert(db *d, void *arg)
 	sqlite3_bind_text(st, 6, x->from, -1, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 7, r->enc, (int)r->enclen, SQLITE_STATIC);
 	sqlite3_bind_text(st, 8, x->from, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 9, x->revoked_at);
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
-	x->stored = rc == 0 && sqlite3_changes(db_handle(d)) > 0;
+	x->changed = rc == 0 && sqlite3_changes(db_handle(d)) > 0;
 	sqlite3_finalize(st);
-	if (rc != 0 || x->stored)
+	if (rc != 0 || x->changed)
 		return rc;
 	/* kept already: the same refusal, or another under its id */
-	if ((rc = db_prepare(d, "SELECT 1 FROM consents WHERE id = ? AND version = ? AND kind ="
-			       " 'refusal' AND received_from = ?", &st)) != 0)
-		return rc;
-	sqlite3_bind_text(st, 1, r->id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, r->version, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, x->from, -1, SQLITE_STATIC);
-	int s = sqlite3_step(st);
-	rc = s == SQLITE_ROW ? 0 : s == SQLITE_DONE ? WN_ECONSENT : WN_EDB;
-	sqlite3_finalize(st);
-	return rc;
+	return consent_received_match(d, x);
 }
 
 int consent_store_received(struct node *n, const json_t *object, const char *bsn,
-			   const char *from, int *stored)
+			   const char *from, int64_t revoked_at, int *changed)
 {
 	char version[CONSENT_VERSION_LEN + 1];
 	char *canon = NULL;
@@ -1056,7 +1089,8 @@ int consent_store_received(struct node *n, const json_t *object, const char *bsn
 	struct consent_received x;
 	memset(&x, 0, sizeof(x));
 	x.from = from;
-	*stored = 0;
+	x.revoked_at = revoked_at;
+	*changed = 0;
 	const json_t *doc = json_object_get(object, "document");
 	int rc = consentdoc_version(object, version);
 	if (rc == 0)
@@ -1079,7 +1113,7 @@ int consent_store_received(struct node *n, const json_t *object, const char *bsn
 		rc = WN_ECONSENT;
 	if (rc == 0)
 		rc = db_writer_run(n->writer, consent_received_insert, &x);
-	*stored = rc == 0 && x.stored;
+	*changed = rc == 0 && x.changed;
 	if (canon != NULL)
 		OPENSSL_cleanse(canon, clen);
 	free(canon);

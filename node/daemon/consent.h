@@ -106,10 +106,12 @@ int consent_names_health(const json_t *object);
 /* Keeps a refusal partner from registered and passed on to this node (its
  * signed object, already verified, and the person's BSN), as registered
  * there and then: it limits what was consented before it, here as at its
- * holder (Heerlen 8.2). *stored is 0 when it was kept already. 0,
- * WN_ECONSENT (another document is kept under its id: refused), or
- * WN_EDB/WN_ENOMEM/WN_ECRYPTO. */
+ * holder (Heerlen 8.2). revoked_at (ms, 0: none) is the moment its holder
+ * revoked it: from then on it limits nothing here either (kept revoked when
+ * it had not arrived yet). *changed is 0 when it was kept so already. 0,
+ * WN_ECONSENT (another document, another partner's or another person's, is
+ * kept under its id: refused), or WN_EDB/WN_ENOMEM/WN_ECRYPTO. */
 int consent_store_received(struct node *n, const json_t *object, const char *bsn,
-			   const char *from, int *stored);
+			   const char *from, int64_t revoked_at, int *changed);
 
 #endif

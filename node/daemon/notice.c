@@ -81,13 +81,15 @@ int notice_channel_valid(const char *channel)
 
 /* The latest refusal of consent this node holds for the person, or NULL:
  * processing after a refusal is what the client must be told of (H 10.3).
- * A consent given after it ends the refusal, as retention holds too. */
+ * A consent given after it ends the refusal, as retention holds too; one the
+ * client revoked holds no more. */
 static json_t *notice_refusal_locked(db *d, const uint8_t index[STORE_INDEX_LEN])
 {
 	sqlite3_stmt *st = NULL;
 	json_t *r = NULL;
 	if (db_prepare(d, "SELECT id, registered_at FROM consents c WHERE subject_index = ?1 AND"
-			  " kind = 'refusal' AND NOT EXISTS (SELECT 1 FROM consents l WHERE"
+			  " kind = 'refusal' AND status != 'revoked' AND NOT EXISTS (SELECT 1 FROM"
+			  " consents l WHERE"
 			  " l.subject_index = ?1 AND l.kind = 'consent' AND"
 			  " l.registered_at > c.registered_at)"
 			  " ORDER BY registered_at DESC LIMIT 1", &st) != 0)

@@ -53,6 +53,9 @@ static const struct retention_rule rules[] = {
 	  " e.status = 'active' AND e.registered_at < c.registered_at)) OR"
 	  " (kind = 'consent' AND ((revoked_at IS NOT NULL AND revoked_at < ?1) OR"
 	  " (valid_until IS NOT NULL AND valid_until < ?2))) OR"
+	  /* a refusal the client revoked limits nothing: it goes as a revoked
+	   * consent does, here and where it was passed on */
+	  " (kind = 'refusal' AND status = 'revoked' AND revoked_at < ?1) OR"
 	  /* passed on by the partner that holds it: kept the retention period and
 	   * as long as a consent given before it can run (the federation's
 	   * maximum, ?4), and while one held here it may limit is active */

@@ -70,6 +70,16 @@ int wn_consent_revoke(wn_client *c, const char *consent_id, const wn_actor *acto
 	return client_op(c, req, NULL);
 }
 
+int wn_consent_revoke_json(wn_client *c, const char *consent_id, const wn_actor *actor,
+			   char **json_out)
+{
+	if (c == NULL || consent_id == NULL || json_out == NULL)
+		return client_inval(c);
+	*json_out = NULL;
+	return client_op_text(c, json_pack("{s:s,s:s}", "op", "consent.revoke", "consent",
+					   consent_id), actor, json_out);
+}
+
 struct consent_list_impl {
 	wn_consent_list pub;
 	json_t *keep;

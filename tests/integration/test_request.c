@@ -1010,11 +1010,11 @@ static void test_r10_consent_refusal_elsewhere_reaches_the_source(void **state)
 	json_decref(env);
 }
 
-/* A refusal.notice alcander sends radar with object and bsn sealed in it:
- * radar keeps nothing and records the refusal as a security event of kind
- * want against alcander. */
+/* A refusal.notice alcander sends radar with object and bsn sealed in it
+ * (and revoked_at, when not 0: a revocation): radar keeps nothing and
+ * records the refusal as a security event of kind want against alcander. */
 static void refusal_notice_refused(struct fed *f, const json_t *object, const char *bsn,
-				   const char *want)
+				   json_int_t revoked_at, const char *want)
 {
 	json_t *env = NULL;
 	long kept = dbq(f, node_db("radar"), "SELECT COUNT(*) FROM consents");
@@ -1023,6 +1023,8 @@ static void refusal_notice_refused(struct fed *f, const json_t *object, const ch
 	assert_int_equal(envelope_new1(&env, "refusal.notice", "alcander", "radar"), 0);
 	json_object_set_new(env, "body", json_pack("{s:i}", "deadline_ms", 5000));
 	json_t *sealed = json_pack("{s:O,s:s}", "refusal", object, "bsn", bsn);
+	if (revoked_at != 0)
+		json_object_set_new(sealed, "revoked_at", json_integer(revoked_at));
 	raw_seal_to(f, env, "radar", sealed);
 	json_t *reply = raw_as(f, "alcander", env);
 	assert_int_equal(dbq_wait(f, node_db("radar"), events + 1, 10000, "SELECT COALESCE(SUM(count),"
@@ -1054,24 +1056,197 @@ static void test_r10_consent_refusal_passed_on_forged_refused(void **state)
 	snprintf(text, sizeof(text), docfmt, bsn_housemate, "xonar");
 	json_t *doc = json_loads(text, 0, NULL), *object = NULL;
 	assert_int_equal(consentdoc_make(doc, 1, "alcander", alcander->key, &object, id, version), 0);
-	refusal_notice_refused(f, object, bsn_housemate, "denied");
+	refusal_notice_refused(f, object, bsn_housemate, 0, "denied");
 	json_decref(object);
 	json_decref(doc);
 	/* naming radar, but about someone other than the person sealed with it */
 	snprintf(text, sizeof(text), docfmt, bsn_housemate, "radar");
 	doc = json_loads(text, 0, NULL);
 	assert_int_equal(consentdoc_make(doc, 1, "alcander", alcander->key, &object, id, version), 0);
-	refusal_notice_refused(f, object, other, "consent");
+	refusal_notice_refused(f, object, other, 0, "consent");
 	/* altered after it was signed */
 	json_object_set_new(json_object_get(object, "document"), "purposes",
 			    json_pack("[s]", "intake"));
-	refusal_notice_refused(f, object, bsn_housemate, "signature");
+	refusal_notice_refused(f, object, bsn_housemate, 0, "signature");
 	/* another partner's: alcander cannot pass on what sevagram registered */
 	json_object_set_new(object, "registered_by", json_string("sevagram"));
-	refusal_notice_refused(f, object, bsn_housemate, "consent");
+	refusal_notice_refused(f, object, bsn_housemate, 0, "consent");
 	json_decref(object);
 	json_decref(doc);
 	pki_identity_free(alcander);
+}
+
+/* The client revokes at sevagram the refusal given there (Heerlen 8.2:
+ * they consent after all): the revocation reaches radar, which it was
+ * passed on to, and a consent the municipality holds discloses again there
+ * for what it withdrew; what radar refused on it before stays refused and
+ * logged, and another refusal still stands. */
+static void test_r10_consent_refusal_revoked_elsewhere_reaches_the_source(void **state)
+{
+	struct fed *f = *state;
+	const char *bsn = bsn_housemate, *birth = "1985-02-03";
+	char cid[WN_ID_LEN + 1], rid[WN_ID_LEN + 1], old[WN_ID_LEN + 1], refused_id[WN_ID_LEN + 1];
+	char args[256];
+	const char *const debt[] = { "leefgebied.inkomen_schulden" };
+	/* the refusal of the test before still stands at radar */
+	assert_int_equal(dbq_text(f, node_db("radar"), old, sizeof(old), "SELECT id FROM consents"
+				  " WHERE kind = 'refusal' AND received_from = 'sevagram' AND status ="
+				  " 'refused' ORDER BY registered_at DESC LIMIT 1"), 0);
+	assert_int_equal(consent_file(f, "consent-i.json", bsn, birth, "\"gemeente-heerlen\"",
+				      "\"radar\"", "\"leefgebied.inkomen_schulden\"", "",
+				      "{\"name\": \"Test\", \"role\": \"subject\"}"), 0);
+	assert_int_equal(register_consent(f, GEMEENTE, "consent-i.json", cid), 0);
+	wn_request_params p = params("radar", bsn, debt, 1, "consent");
+	p.consent_id = cid;
+	wn_request_result *r = request_ok(f, GEMEENTE, &p);
+	expect_outcome(r, "disclosed", NULL);
+	wn_request_result_free(r);
+	/* the client refuses at sevagram; radar takes it and refuses */
+	assert_int_equal(refusal_file(f, "refusal-i.json", bsn, birth, "\"plan_van_aanpak\"",
+				      "\"leefgebied.inkomen_schulden\""), 0);
+	assert_int_equal(cli(f, "sevagram", "consent refuse refusal-i.json"), 0);
+	assert_int_equal(dbq_text(f, node_db("sevagram"), rid, sizeof(rid), "SELECT id FROM consents"
+				  " WHERE kind='refusal' ORDER BY registered_at DESC LIMIT 1"), 0);
+	assert_int_equal(dbq_wait(f, node_db("radar"), 1, 60000, "SELECT COUNT(*) FROM consents"
+				  " WHERE id = '%s' AND status = 'refused' AND received_from ="
+				  " 'sevagram'", rid), 1);
+	r = request_ok(f, GEMEENTE, &p);
+	expect_outcome(r, "refused", "consent_invalid");
+	assert_non_null(r->detail);
+	assert_non_null(strstr(r->detail, rid));
+	snprintf(refused_id, sizeof(refused_id), "%s", r->request_id);
+	wn_request_result_free(r);
+	/* revoked where it was given: passed on to radar as it was */
+	snprintf(args, sizeof(args), "consent revoke --consent %s", rid);
+	assert_int_equal(cli(f, "sevagram", args), 0);
+	assert_true(cli_out_has(f, "passed on to the 1 other source(s)"));
+	assert_int_equal(dbq(f, node_db("sevagram"), "SELECT COUNT(*) FROM consents WHERE id = '%s'"
+			     " AND status = 'revoked' AND revoked_at IS NOT NULL", rid), 1);
+	long at = dbq(f, node_db("sevagram"), "SELECT revoked_at FROM consents WHERE id = '%s'", rid);
+	assert_int_equal(dbq_wait(f, node_db("radar"), 1, 60000, "SELECT COUNT(*) FROM consents"
+				  " WHERE id = '%s' AND status = 'revoked' AND received_from ="
+				  " 'sevagram' AND revoked_at = %ld", rid, at), 1);
+	/* the broker's registry marks it revoked too, in its audit log */
+	assert_int_equal(dbq_wait(f, "data/broker.db", 1, 60000, "SELECT COUNT(*) FROM consents"
+				  " WHERE id = '%s' AND status = 'revoked'", rid), 1);
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM audit_log WHERE type ="
+			     " 'consent.revoke' AND json_extract(entry, '$.consent') = '%s'", rid), 1);
+	/* the consent the municipality holds discloses again */
+	r = request_ok(f, GEMEENTE, &p);
+	expect_outcome(r, "disclosed", NULL);
+	wn_request_result_free(r);
+	/* not retroactive: what radar refused on it before stays refused, logged */
+	assert_int_equal(disclosures(f, node_db("radar"), "request_id = '%s' AND outcome ="
+				     " 'refused'", refused_id), 1);
+	/* the refusal before it still stands, at radar as at sevagram */
+	assert_int_equal(dbq(f, node_db("radar"), "SELECT COUNT(*) FROM consents WHERE id = '%s' AND"
+			     " status = 'refused'", old), 1);
+	/* revoked once; radar's copy is sevagram's to revoke */
+	assert_int_not_equal(cli(f, "sevagram", args), 0);
+	assert_true(cli_err_has(f, "revoked already"));
+	assert_int_not_equal(cli(f, "radar", args), 0);
+	assert_true(cli_err_has(f, "the client revokes it there"));
+	/* kept the retention period from its revocation, then gone, where it was
+	 * given (no consent after it needed) and where it was passed on; the
+	 * refusal in force stays */
+	static const char *const holders[] = { "sevagram", "radar" };
+	for (size_t i = 0; i < 2; i++) {
+		const char *db = node_db(holders[i]);
+		assert_int_equal(cli(f, holders[i], "records purge"), 0);
+		assert_int_equal(dbq(f, db, "SELECT COUNT(*) FROM consents WHERE id = '%s'", rid), 1);
+		db_exec_on(f, db, "UPDATE consents SET registered_at = 1577836800000, revoked_at ="
+			   " 1577836800000 WHERE id = '%s'", rid);
+		assert_int_equal(cli(f, holders[i], "records purge"), 0);
+		assert_int_equal(dbq(f, db, "SELECT COUNT(*) FROM consents WHERE id = '%s'", rid), 0);
+		assert_int_equal(dbq(f, db, "SELECT COUNT(*) FROM consents WHERE id = '%s' AND status ="
+				     " 'refused'", old), 1);
+	}
+}
+
+/* A source takes a revocation of a refusal only from the partner that
+ * passed the refusal on, signed by it, about the same person (r10, r20):
+ * another partner's is a security event and the refusal stands. One that
+ * overtakes its refusal on the way is kept, revoked. */
+static void test_r10_consent_refusal_revocation_forged_refused(void **state)
+{
+	struct fed *f = *state;
+	char path[512], id[33], version[CONSENT_VERSION_LEN + 1], rid[WN_ID_LEN + 1], err[256];
+	char cid[WN_ID_LEN + 1];
+	pki_identity *alcander = NULL;
+	fed_file(f, "ca/alcander.pem", path, sizeof(path));
+	assert_int_equal(pki_identity_load(path, &alcander, err, sizeof(err)), 0);
+	/* the refusal sevagram passed on to radar, which stands there */
+	assert_int_equal(dbq_text(f, node_db("radar"), rid, sizeof(rid), "SELECT id FROM consents"
+				  " WHERE kind = 'refusal' AND received_from = 'sevagram' AND status ="
+				  " 'refused' ORDER BY registered_at DESC LIMIT 1"), 0);
+	char text[512], signed_on[DATE_LEN + 1];
+	date_today_plus(-1, signed_on);
+	snprintf(text, sizeof(text), "{\"subject\": {\"bsn\": \"%s\", \"birth_date\": \"1985-02-03\"},"
+		 " \"purposes\": [\"plan_van_aanpak\"], \"recipients\": [\"gemeente-heerlen\"],"
+		 " \"sources\": [\"radar\"], \"categories\": [\"leefgebied.inkomen_schulden\"],"
+		 " \"signers\": [], \"signed_on\": \"%s\"}", bsn_housemate, signed_on);
+	json_t *doc = json_loads(text, 0, NULL), *object = NULL;
+	assert_int_equal(consentdoc_make(doc, 1, "alcander", alcander->key, &object, id, version), 0);
+	json_int_t now = (json_int_t)time_now_ms();
+	/* sevagram's refusal, revoked in sevagram's name by alcander */
+	json_t *theirs = json_deep_copy(object);
+	json_object_set_new(theirs, "id", json_string(rid));
+	json_object_set_new(theirs, "registered_by", json_string("sevagram"));
+	refusal_notice_refused(f, theirs, bsn_housemate, now, "consent");
+	json_decref(theirs);
+	/* alcander's own refusal under its id, signed by alcander: radar holds it
+	 * from sevagram, not from alcander */
+	static const char *const drop[] = { "sig", NULL };
+	char *sig = NULL;
+	json_object_set_new(object, "id", json_string(rid));
+	assert_int_equal(envelope_sign_object(object, "wijknet-consent-v1\n", drop, alcander->key,
+					      &sig), 0);
+	json_object_set_new(object, "sig", json_string(sig));
+	free(sig);
+	refusal_notice_refused(f, object, bsn_housemate, now, "consent");
+	/* revoked before it was registered */
+	refusal_notice_refused(f, object, bsn_housemate, 1, "schema");
+	json_decref(object);
+	/* alcander's own, revoked before its refusal reached radar: kept revoked,
+	 * and the refusal arriving after it does not stand again */
+	assert_int_equal(consentdoc_make(doc, 1, "alcander", alcander->key, &object, id, version), 0);
+	now = json_integer_value(json_object_get(object, "registered_at"));
+	for (int revoked = 1; revoked >= 0; revoked--) {
+		json_t *env = NULL;
+		assert_int_equal(envelope_new1(&env, "refusal.notice", "alcander", "radar"), 0);
+		json_object_set_new(env, "body", json_pack("{s:i}", "deadline_ms", 5000));
+		json_t *sealed = json_pack("{s:O,s:s}", "refusal", object, "bsn", bsn_housemate);
+		if (revoked)
+			json_object_set_new(sealed, "revoked_at", json_integer(now + 1000));
+		raw_seal_to(f, env, "radar", sealed);
+		json_t *reply = raw_as(f, "alcander", env);
+		assert_string_equal(envelope_str(reply, "type"), "refusal.notice.result");
+		assert_int_equal(dbq(f, node_db("radar"), "SELECT COUNT(*) FROM consents WHERE id ="
+				     " '%s' AND status = 'revoked' AND received_from = 'alcander' AND"
+				     " revoked_at = %lld", id, (long long)now + 1000), 1);
+		json_decref(reply);
+		json_decref(sealed);
+		json_decref(env);
+	}
+	json_decref(object);
+	json_decref(doc);
+	pki_identity_free(alcander);
+	/* nothing changed: the refusal stands, and radar refuses on the consent
+	 * the municipality holds from before it what it withdrew */
+	assert_int_equal(dbq(f, node_db("radar"), "SELECT COUNT(*) FROM consents WHERE id = '%s' AND"
+			     " status = 'refused' AND revoked_at IS NULL", rid), 1);
+	long at = dbq(f, node_db("radar"), "SELECT registered_at FROM consents WHERE id = '%s'", rid);
+	assert_int_equal(dbq_text(f, node_db("gemeente-heerlen"), cid, sizeof(cid), "SELECT id FROM"
+				  " consents WHERE kind = 'consent' AND status = 'active' AND"
+				  " registered_at < %ld ORDER BY registered_at DESC LIMIT 1", at), 0);
+	const char *const debt[] = { "leefgebied.inkomen_schulden" };
+	wn_request_params p = params("radar", bsn_housemate, debt, 1, "consent");
+	p.consent_id = cid;
+	wn_request_result *r = request_ok(f, GEMEENTE, &p);
+	expect_outcome(r, "refused", "consent_invalid");
+	assert_non_null(r->detail);
+	assert_non_null(strstr(r->detail, rid));
+	wn_request_result_free(r);
 }
 
 static void test_r11_consent_age_signers(void **state)
@@ -2323,6 +2498,8 @@ int main(void)
 		cmocka_unit_test(test_r10_consent_refusal_at_the_source_limits_a_consent_held_elsewhere),
 		cmocka_unit_test(test_r10_consent_refusal_elsewhere_reaches_the_source),
 		cmocka_unit_test(test_r10_consent_refusal_passed_on_forged_refused),
+		cmocka_unit_test(test_r10_consent_refusal_revoked_elsewhere_reaches_the_source),
+		cmocka_unit_test(test_r10_consent_refusal_revocation_forged_refused),
 		cmocka_unit_test(test_r11_consent_age_signers),
 		cmocka_unit_test(test_r12_medical_needs_consent_naming_it),
 		cmocka_unit_test(test_r12_medical_conflict_of_duties_asserted_by_source),
