@@ -124,6 +124,8 @@ $(BUILD)/tests/%: tests/unit/%.c $(call OBJ,$(HARNESS_SRC)) $(CLIENT_A) $(BROKER
 $(BUILD)/tests/%: tests/integration/%.c $(call OBJ,$(HARNESS_SRC)) $(CLIENT_A) $(BROKER_A) $(NODE_A) $(COMMON_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/harness $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(LDLIBS)
+# the CLI's exit statuses, tested without its main()
+$(BUILD)/tests/test_cli_status: $(call OBJ,node/cli/cli_status.c)
 $(BUILD)/obj/tests/harness/%.o: tests/harness/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/harness -MMD -MP -c $< -o $@

@@ -6,8 +6,9 @@
  * municipality ends a membership with its reason (Groningen 10.2); the
  * policy changes by agreement (Heerlen 17.2; Groningen 11.4). Proposals are
  * decided by the members' votes under the federation's approval rule, taken
- * back by their proposer (a join request, a policy change) or made void when
- * the partner they are about leaves; every step is in the audit log.
+ * back by their proposer (a join request, a policy change, an exit) or made
+ * void when the partner they are about, or a policy change's proposer,
+ * leaves; every step is in the audit log.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -269,10 +270,18 @@ static const struct registry_partner *policy_moves_gone(struct broker *b, const 
 
 /* 1 (why set) when open proposal p makes no sense any more because the
  * partner it is about has left: its exit, or moving it between clusters.
- * Deciding it later would record an agreement about nobody. */
+ * Deciding it later would record an agreement about nobody. So does a
+ * policy change whose proposer left: nobody stands behind it, and nobody
+ * could withdraw it any more. */
 static int proposal_moot(struct broker *b, const struct proposal *p, char *why, size_t cap)
 {
 	const struct registry_partner *m = NULL;
+	if (strcmp(p->kind, "policy") == 0 && (m = registry_find(b->reg, p->proposed_by)) != NULL &&
+	    member_gone(m)) {
+		snprintf(why, cap, "void: its proposer '%s' left the federation (%s) before it "
+			 "was decided; a member can propose it again", m->id, registry_status(m));
+		return 1;
+	}
 	if (strcmp(p->kind, "exit") == 0) {
 		m = registry_find(b->reg, p->subject);
 		if (m == NULL || !member_gone(m))
@@ -1423,31 +1432,52 @@ static int policy_propose(struct broker *b, const struct broker_request *rq, con
 	return rc;
 }
 
-/* The member that proposed a policy change takes it back while it is open
- * (a mistake): one change is open at a time, and a mistaken one would hold
- * every other until a member rejects it. Closed as withdrawn, audited. */
-static int policy_withdraw(struct broker *b, const struct broker_request *rq, const json_t *body,
-			   json_t **reply, char *err, size_t errcap)
+/* Why proposal p, which is a kind other than the one the withdraw message
+ * is for, is not taken back by it: who takes it back, and how. */
+static void proposal_withdraw_other(const struct proposal *p, const char *kind, char *err,
+				    size_t errcap)
+{
+	const char *what = strcmp(kind, "policy") == 0 ? "a policy change" : "an exit";
+	if (strcmp(p->kind, "join") == 0)
+		snprintf(err, errcap, "proposal %s is a join of '%s', not %s: its candidate "
+			 "takes it back (member withdraw)", p->id, p->subject, what);
+	else if (strcmp(p->kind, "exit") == 0)
+		snprintf(err, errcap, "proposal %s is an exit of '%s', not %s: its proposer "
+			 "takes it back with member withdraw %s", p->id, p->subject, what, p->id);
+	else
+		snprintf(err, errcap, "proposal %s is a policy change (%s), not %s: its proposer "
+			 "takes it back with policy withdraw %s", p->id, p->subject, what, p->id);
+}
+
+/* The member that proposed a policy change or an exit (its own immediate
+ * one, or the municipality's end of another's membership) takes it back
+ * while it is open: a mistake, or a change of mind. One policy change is
+ * open at a time, and an exit waits for every member: either would stand
+ * until a member rejects it. Closed as withdrawn, audited. */
+static int proposal_withdraw(struct broker *b, const struct broker_request *rq,
+			     const json_t *body, const char *kind, json_t **reply, char *err,
+			     size_t errcap)
 {
 	const char *id = json_string_value(json_object_get(body, "proposal"));
 	const char *reason = json_string_value(json_object_get(body, "reason"));
 	struct proposal p;
-	char outcome[256];
+	char outcome[256], by[160];
 	pthread_mutex_lock(&b->member_lock);
 	int rc = proposal_get(b->db, id, NULL, NULL, &p);
 	if (rc == WN_ENOTFOUND)
 		snprintf(err, errcap, "no proposal %s", id);
 	if (rc != 0)
 		goto out;
-	if (strcmp(p.kind, "policy") != 0) {
-		snprintf(err, errcap, "proposal %s is a%s %s of '%s', not a policy change: %s", id,
-			 strcmp(p.kind, "exit") == 0 ? "n" : "", p.kind, p.subject,
-			 strcmp(p.kind, "join") == 0 ? "its candidate takes it back (member "
-			 "withdraw)" : "the members decide it (member approve|reject)");
+	if (strcmp(p.kind, kind) != 0) {
+		proposal_withdraw_other(&p, kind, err, errcap);
 		rc = WN_EINVAL;
 	} else if (strcmp(p.proposed_by, rq->from->id) != 0) {
-		snprintf(err, errcap, "only its proposer '%s' withdraws proposal %s (%s); '%s' "
-			 "votes on it (member reject)", p.proposed_by, id, p.subject, rq->from->id);
+		int is_exit = strcmp(p.kind, "exit") == 0;
+		snprintf(err, errcap, "only its proposer '%s' withdraws proposal %s (%s%s%s); '%s' "
+			 "%s", p.proposed_by, id, is_exit ? "the exit of '" : "", p.subject,
+			 is_exit ? "'" : "", rq->from->id, strcmp(p.subject, rq->from->id) == 0
+			 ? "is what it is about, and does not vote on it"
+			 : "votes on it (member reject)");
 		rc = WN_EDENIED;
 	} else if (strcmp(p.status, "open") != 0) {
 		snprintf(err, errcap, "proposal %s is %s already: only an open one is withdrawn",
@@ -1456,7 +1486,6 @@ static int policy_withdraw(struct broker *b, const struct broker_request *rq, co
 	} else {
 		snprintf(outcome, sizeof(outcome), "withdrawn by its proposer '%s'%s%.180s",
 			 p.proposed_by, reason && reason[0] ? ": " : "", reason ? reason : "");
-		char by[160];
 		snprintf(by, sizeof(by), "%s (%s)", rq->from->id,
 			 json_string_value(json_object_get(json_object_get(rq->env, "actor"), "id")));
 		rc = proposal_close_as(b, &p, "withdrawn", outcome, by);
@@ -1487,7 +1516,8 @@ int broker_handle_member(struct broker *b, const struct broker_request *rq, json
 					    : strcmp(type, "member.end") == 0	 ? end_fields
 					    : strcmp(type, "member.address") == 0 ? address_fields
 					    : strcmp(type, "policy.withdraw") == 0 ? withdraw_fields
-										  : NULL;
+					    : strcmp(type, "member.exit.withdraw") == 0 ? withdraw_fields
+											: NULL;
 	if (fields != NULL && (body == NULL || schema_check(body, fields, detail,
 							     sizeof(detail)) != 0)) {
 		snprintf(err, errcap, "body of '%s': %s", type, body ? detail : "missing");
@@ -1511,7 +1541,9 @@ int broker_handle_member(struct broker *b, const struct broker_request *rq, json
 	if (strcmp(type, "policy.propose") == 0)
 		return policy_propose(b, rq, body, reply, err, errcap);
 	if (strcmp(type, "policy.withdraw") == 0)
-		return policy_withdraw(b, rq, body, reply, err, errcap);
+		return proposal_withdraw(b, rq, body, "policy", reply, err, errcap);
+	if (strcmp(type, "member.exit.withdraw") == 0)
+		return proposal_withdraw(b, rq, body, "exit", reply, err, errcap);
 	if (strcmp(type, "member.join") == 0) {
 		snprintf(err, errcap, "'%s' is a partner already", rq->from->id);
 		return WN_EEXISTS;

@@ -107,6 +107,15 @@ typedef struct wn_client wn_client;
  * be opened or dialled). */
 int wn_client_open(wn_client **out, const char *url);
 
+/* As wn_client_open(), but the node is reached at the first call on the
+ * client, not now: a program that checks its own input first (wijknet does)
+ * says what is wrong with it whether or not the node runs. A call that
+ * cannot reach the node fails as wn_client_open() would, with
+ * wn_client_errmsg() naming url; the next call tries again.
+ * Errors: WN_EINVAL (out or url is NULL, or url is not ipc://PATH),
+ * WN_ETRANSPORT (the socket cannot be opened). */
+int wn_client_open_deferred(wn_client **out, const char *url);
+
 /* Sets the deadline (ms) for each call on this client; default 10000.
  * Errors: WN_EINVAL (c is NULL or timeout_ms is not positive). */
 int wn_client_set_timeout(wn_client *c, int timeout_ms);
@@ -995,8 +1004,9 @@ int wn_member_status(wn_client *c, char **json_out);
 int wn_member_withdraw(wn_client *c, char **json_out);
 
 /* The federation's proposals (open first, with the votes cast; status open,
- * approved, rejected, withdrawn, or void when the partner it was about left
- * before it was decided, with the reason in its outcome), partners
+ * approved, rejected, withdrawn, or void when the partner it was about, or
+ * the member that proposed a policy change, left before it was decided,
+ * with the reason in its outcome), partners
  * with their status (active, notice with end_at, suspended, ended, revoked)
  * and the policy in force: {proposals, partners, policy}.
  * Errors: WN_EPENDING (this node's join request awaits the members),
@@ -1018,9 +1028,10 @@ int wn_member_vote(wn_client *c, const wn_actor *actor, const char *proposal, in
  * (the policy's notice_months) later; from now on it is added to no new
  * case and asked in no new lookup by default, while its running cases
  * continue. immediate: also asks every other member to agree to an exit
- * now, also when under notice already. *json_out: {partner, status, end_at,
- * proposal?, exit? ("not proposed" with exit_error when the notice was given
- * but the exit could not be proposed)}.
+ * now, also when under notice already; it may take that proposal back while
+ * it is open (wn_member_exit_withdraw()), and the notice stands. *json_out:
+ * {partner, status, end_at, proposal?, exit? ("not proposed" with exit_error
+ * when the notice was given but the exit could not be proposed)}.
  * Errors: WN_ESTATE (not an active member; under notice, without immediate),
  * WN_EEXISTS (an exit is proposed already), WN_ETRANSPORT. */
 int wn_member_notice(wn_client *c, const wn_actor *actor, int immediate, const char *reason,
@@ -1030,7 +1041,9 @@ int wn_member_notice(wn_client *c, const wn_actor *actor, int immediate, const c
  * (Groningen 10.2), with its reason. WN_EDENIED from any other partner.
  * Under the unanimous rule (Heerlen 17.2) it proposes the end instead:
  * *json_out {partner, status, proposal, exit: open}; every other member
- * votes (wn_member_vote), one rejection keeps the partner in.
+ * votes (wn_member_vote), one rejection keeps the partner in; the
+ * municipality may take its proposal back while it is open
+ * (wn_member_exit_withdraw()).
  * Errors: WN_EDENIED, WN_EUNKNOWN_PARTNER, WN_ESTATE (partner ended or revoked
  * already), WN_EEXISTS (its end or exit is proposed already), WN_ETRANSPORT. */
 int wn_member_end(wn_client *c, const wn_actor *actor, const char *partner, const char *reason,
@@ -1076,6 +1089,20 @@ int wn_policy_propose(wn_client *c, const wn_actor *actor, const char *policy_js
  * decided, withdrawn or void already), WN_ETRANSPORT. */
 int wn_policy_withdraw(wn_client *c, const wn_actor *actor, const char *proposal,
 		       const char *reason, char **json_out);
+
+/* Takes back an exit this partner proposed, while it is open: its own
+ * immediate exit (wn_member_notice() with immediate; its notice stands, and
+ * it may propose the exit again), or, as the municipality, its proposal to
+ * end another's membership (wn_member_end()). It is closed as withdrawn,
+ * with reason (may be NULL) in its outcome and the audit log; the members
+ * see it. Only the proposer withdraws; the others reject it
+ * (wn_member_vote()).
+ * *json_out: {proposal, status: withdrawn, partner (whose exit it was)}.
+ * Errors: WN_ENOTFOUND (no such proposal), WN_EINVAL (a join or policy
+ * change, not an exit), WN_EDENIED (another partner proposed it), WN_ESTATE
+ * (it is decided, withdrawn or void already), WN_ETRANSPORT. */
+int wn_member_exit_withdraw(wn_client *c, const wn_actor *actor, const char *proposal,
+			    const char *reason, char **json_out);
 
 #pragma GCC visibility pop
 

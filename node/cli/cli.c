@@ -58,40 +58,23 @@ static void usage(FILE *f)
 		"                        cases and the partners that take part in them\n"
 		"  consent register|refuse FILE, consent revoke --consent ID, consent list\n"
 		"                        the client's consents, kept at this node\n"
-		"  member join|status|list|approve|reject|notice|end\n"
+		"  member join|status|withdraw|list|approve|reject|notice|end|address\n"
 		"                        membership of the federation (Heerlen 14, 15)\n"
-		"  policy show|propose   the federation's policy, changed by agreement\n"
+		"  policy show|propose|withdraw\n"
+		"                        the federation's policy, changed by agreement\n"
 		"  admin status|partners|suspend|resume|revoke|reload (--config BROKER.json)\n"
 		"                        the broker operator's view and actions\n"
 		"  breaches list|show|assess|notify (--config BROKER.json)\n"
 		"                        the breach register\n"
 		"  version               print the version (also --version)\n"
 		"\n"
-		"Every command takes --help. Exit status: 0 done, 1 refused or negative, 2 usage or\n"
-		"invalid input, 3 done in part (partners unavailable, report incomplete), 4 failure\n"
-		"(the node, the broker or this machine). With --json, errors are JSON on stdout too.\n");
+		"Every command takes --help; its command line is checked before the node is asked.\n"
+		"Exit status: 0 done, 1 refused or negative, 2 usage or invalid input,\n"
+		"3 done in part (partners unavailable, report incomplete), 4 failure (the node,\n"
+		"the broker or this machine). With --json, errors are JSON on stdout too.\n");
 }
 
 int cli_json;
-
-int cli_status_of(int rc)
-{
-	static const int usage[] = { WN_EINVAL, WN_ESCHEMA, WN_EJSON, WN_ETOOBIG, WN_EBSN,
-				     WN_EPURPOSE, WN_ECLUSTER, WN_ECATEGORY, WN_EGROUND,
-				     WN_EMOTIVATION, WN_ECONFIG };
-	static const int failure[] = { WN_ENOMEM, WN_EIO, WN_EDB, WN_ECRYPTO, WN_ETRANSPORT,
-				       WN_ETIMEOUT, WN_EUNAVAILABLE, WN_ESTATE, WN_EPROTO,
-				       WN_ESIG, WN_ECERT, WN_ESEAL, WN_ENORECEIPT, WN_ETAMPERED };
-	if (rc == 0)
-		return CLI_OK;
-	for (size_t i = 0; i < sizeof(usage) / sizeof(usage[0]); i++)
-		if (rc == usage[i])
-			return CLI_USAGE;
-	for (size_t i = 0; i < sizeof(failure) / sizeof(failure[0]); i++)
-		if (rc == failure[i])
-			return CLI_FAILURE;
-	return CLI_REFUSED;
-}
 
 int cli_done(json_t *result, const char *fmt, ...)
 {
@@ -106,20 +89,6 @@ int cli_done(json_t *result, const char *fmt, ...)
 	va_end(ap);
 	putchar('\n');
 	return 0;
-}
-
-int cli_status_in(const char *what, int rc)
-{
-	/* a membership, policy, admin or breach step the state does not allow
-	 * (a decided proposal, a partner not active), a rights request with
-	 * no partner left to ask or a decision its standing does not allow, is
-	 * refused, not a failure */
-	static const char *const decided[] = { "member", "policy", "admin", "breaches",
-					       "rights again", "rights decide", "rights answer" };
-	for (size_t i = 0; rc == WN_ESTATE && i < sizeof(decided) / sizeof(decided[0]); i++)
-		if (strncmp(what, decided[i], strlen(decided[i])) == 0)
-			return CLI_REFUSED;
-	return cli_status_of(rc);
 }
 
 int cli_fail(const char *what, int rc, wn_client *c)
@@ -141,16 +110,30 @@ int cli_fail(const char *what, int rc, wn_client *c)
 	return status;
 }
 
-static int cli_verror(const char *what, int rc, const char *fmt, va_list ap)
+/* Says the error (named: with rc's name on stderr, as cli_fail does);
+ * returns status. */
+static int cli_verror(const char *what, int rc, int status, int named, const char *fmt,
+		      va_list ap)
 {
 	char msg[512];
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	int status = cli_status_of(rc);
 	if (cli_json)
 		cli_print_json(json_pack("{s:{s:s,s:i,s:s,s:s,s:i}}", "error", "command", what,
 					 "code", rc, "name", wn_errname(rc), "message", msg,
 					 "exit", status));
-	fprintf(stderr, "wijknet: %s: %s\n", what, msg);
+	if (named)
+		fprintf(stderr, "wijknet: %s: %s (%s)\n", what, msg, wn_errname(rc));
+	else
+		fprintf(stderr, "wijknet: %s: %s\n", what, msg);
+	return status;
+}
+
+int cli_invalid_as(const char *what, int rc, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int status = cli_verror(what, rc, CLI_USAGE, 1, fmt, ap);
+	va_end(ap);
 	return status;
 }
 
@@ -158,7 +141,7 @@ int cli_invalid(const char *what, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	int status = cli_verror(what, WN_EINVAL, fmt, ap);
+	int status = cli_verror(what, WN_EINVAL, CLI_USAGE, 0, fmt, ap);
 	va_end(ap);
 	return status;
 }
@@ -167,7 +150,7 @@ int cli_error(const char *what, int rc, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	int status = cli_verror(what, rc, fmt, ap);
+	int status = cli_verror(what, rc, cli_status_of(rc), 0, fmt, ap);
 	va_end(ap);
 	return status;
 }
@@ -460,6 +443,10 @@ int main(int argc, char **argv)
 		return offline;
 	if (strcmp(cmd, "health") != 0 && strcmp(cmd, "directory") != 0 && !cli_online_known(cmd))
 		return cli_invalid(cmd, "unknown command (see wijknet --help)");
+	/* what the command needs is said before the node is asked */
+	int status = cli_args_required(cmd, argc - i, argv + i);
+	if (status != 0)
+		return status;
 	char *owned = NULL;
 	if (socket == NULL && config == NULL) {
 		socket = getenv("WIJKNET_SOCKET");
@@ -470,23 +457,20 @@ int main(int argc, char **argv)
 		socket = owned = cli_socket_from_config(config);
 	if (socket == NULL)
 		return cli_invalid(cmd, "no node given: use --socket ipc://PATH or --config NODE.json");
+	/* reached at the command's first call: its own checks of the command
+	 * line come first, whether or not the node runs */
 	wn_client *c = NULL;
-	int rc = wn_client_open(&c, socket);
+	int rc = wn_client_open_deferred(&c, socket);
 	if (rc == WN_EINVAL) {
 		rc = cli_invalid(cmd, "--socket %s: the node's local socket is ipc://PATH", socket);
 		free(owned);
 		return rc;
 	}
 	if (rc != 0) {
-		fprintf(stderr, "wijknet: cannot reach the node at %s: %s\n", socket, wn_strerror(rc));
-		if (cli_json)
-			cli_print_json(json_pack("{s:{s:s,s:i,s:s,s:s,s:i}}", "error", "command", cmd,
-						 "code", rc, "name", wn_errname(rc), "message",
-						 "cannot reach the node", "exit", CLI_FAILURE));
+		rc = cli_error(cmd, rc, "cannot open a socket for the node at %s", socket);
 		free(owned);
-		return CLI_FAILURE;
+		return rc;
 	}
-	int status;
 	if (strcmp(cmd, "health") == 0)
 		status = cmd_partners(c, 1, argc - i, argv + i);
 	else if (strcmp(cmd, "directory") == 0)

@@ -24,12 +24,15 @@ enum {
 /* Set when the command line asks for --json: errors are JSON too. */
 extern int cli_json;
 
-/* The exit status for an error code. */
+/* The exit status for an error code (cli_status.c): 0 for 0, else 1, 2 or
+ * 4 as wijknet(1) says; 4 for a code this CLI does not know. */
 int cli_status_of(int rc);
 
 /* The exit status for an error code of command what: WN_ESTATE is a refusal
  * (1) in membership, policy, admin and breach commands, a failure (4, the
- * node not ready) elsewhere. */
+ * node not ready) elsewhere; WN_ECLUSTER is invalid input (2) in member join
+ * and policy propose (a file naming no cluster's code), a refusal (1, a
+ * partner outside the cluster) elsewhere. */
 int cli_status_in(const char *what, int rc);
 
 /* Prints "wijknet: what: detail (name)" and returns the exit status. */
@@ -39,9 +42,31 @@ int cli_fail(const char *what, int rc, wn_client *c);
  * "wijknet: what: message" on stderr, and as JSON with --json; returns 2. */
 int cli_invalid(const char *what, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Invalid input on the command line (exit 2), said under rc's code and name
+ * as the node would name it ("wijknet: what: message (invalid_bsn)"), and as
+ * JSON with --json; returns 2 whatever rc's own status. */
+int cli_invalid_as(const char *what, int rc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 /* Value of "--name VALUE" at argv[*i] (advancing *i), or NULL when argv[*i]
- * is not --name; exits with status 2 when the value is missing. */
+ * is not --name; exits with status 2 when the value is missing or, for an
+ * option cli_arg_check knows, cannot be right. */
 const char *cli_opt(int argc, char **argv, int *i, const char *name);
+
+/* The value v of option opt checked, when opt is one whose values every
+ * command shares (--bsn, --case and the other ids, --cluster, --purpose,
+ * --ground, --categories; cli_args.c): 0, or the exit status (2) with the
+ * option and what is wrong said. cli_opt checks every value it reads. */
+int cli_arg_check(const char *opt, const char *v);
+
+/* v, an id given without an option (what names it: PROPOSAL), checked as
+ * cli_arg_check checks --case. */
+int cli_arg_id(const char *what, const char *v);
+
+/* The options command cmd (argv: what follows it, its subcommand first)
+ * cannot do without, looked for before the node is asked: 0, or exit
+ * status 2 with the first one missing named. */
+int cli_args_required(const char *cmd, int argc, char **argv);
 
 /* cli_opt for an option's name before 0.5 (old), which now is now: the
  * value, with a line on stderr naming the new name. */

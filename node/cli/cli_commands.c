@@ -19,6 +19,10 @@ const char *cli_opt(int argc, char **argv, int *i, const char *name)
 		return NULL;
 	if (*i + 1 >= argc)
 		exit(cli_invalid(name, "the option needs a value"));
+	/* said before the node is asked: the command line alone is wrong */
+	int status = cli_arg_check(name, argv[*i + 1]);
+	if (status != 0)
+		exit(status);
 	return argv[++*i];
 }
 

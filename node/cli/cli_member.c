@@ -1,7 +1,8 @@
 /*
  * cli_member.c — wijknet member … and wijknet policy …: this partner's join
  * request, its votes, its notice; the municipality ending a membership;
- * proposing a policy change, and taking one's own proposal back.
+ * proposing a policy change, and taking one's own proposal back (an exit,
+ * a policy change).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,8 @@ int cli_member_usage(void)
 		"usage: wijknet member join REQUEST.json [--json]\n"
 		"       wijknet member status [--json]\n"
 		"       wijknet member withdraw              (a join request not yet decided)\n"
+		"       wijknet member withdraw PROPOSAL [--reason TEXT]  (an exit this partner\n"
+		"                                            proposed, while it is open)\n"
 		"       wijknet member list [--json]\n"
 		"       wijknet member approve|reject PROPOSAL [--reason TEXT]\n"
 		"       wijknet member notice [--immediate] [--reason TEXT]\n"
@@ -192,6 +195,14 @@ static char *member_read_file(const char *path)
 	return path ? cli_read_json_file(path) : NULL;
 }
 
+/* A command line without what sub needs: named, exit 2. */
+static int member_missing(const char *cmd, const char *sub, const char *what)
+{
+	char both[48];
+	snprintf(both, sizeof(both), "%s %.24s", cmd, sub);
+	return cli_invalid(both, "missing %s (see wijknet %s --help)", what, cmd);
+}
+
 int cli_member(wn_client *c, int argc, char **argv)
 {
 	struct member_opts o;
@@ -201,30 +212,37 @@ int cli_member(wn_client *c, int argc, char **argv)
 	int rc = member_opts_read("member", argc, argv, &o);
 	if (rc != 0)
 		return rc;
+	/* a proposal's id is checked before the node is asked */
+	if (o.target != NULL && (strcmp(sub, "approve") == 0 || strcmp(sub, "reject") == 0 ||
+				 strcmp(sub, "withdraw") == 0) &&
+	    (rc = cli_arg_id("PROPOSAL", o.target)) != 0)
+		return rc;
 	char *out = NULL, *doc = NULL;
 	if (strcmp(sub, "join") == 0) {
 		if ((doc = member_read_file(o.target)) == NULL)
-			return o.target ? CLI_USAGE : cli_member_usage();
+			return o.target ? CLI_USAGE : member_missing("member", sub, "REQUEST.json");
 		rc = wn_member_join(c, doc, &out);
 	} else if (strcmp(sub, "status") == 0) {
 		rc = wn_member_status(c, &out);
 	} else if (strcmp(sub, "withdraw") == 0) {
-		rc = wn_member_withdraw(c, &out);
+		/* a candidate's join request has no id it knows; an exit has one */
+		rc = o.target ? wn_member_exit_withdraw(c, &o.actor, o.target, o.reason, &out)
+			      : wn_member_withdraw(c, &out);
 	} else if (strcmp(sub, "list") == 0) {
 		rc = wn_member_list(c, &out);
 	} else if (strcmp(sub, "approve") == 0 || strcmp(sub, "reject") == 0) {
 		if (o.target == NULL)
-			return cli_member_usage();
+			return member_missing("member", sub, "PROPOSAL");
 		rc = wn_member_vote(c, &o.actor, o.target, strcmp(sub, "approve") == 0, o.reason, &out);
 	} else if (strcmp(sub, "notice") == 0) {
 		rc = wn_member_notice(c, &o.actor, o.immediate, o.reason, &out);
 	} else if (strcmp(sub, "address") == 0) {
 		if (o.target == NULL)
-			return cli_member_usage();
+			return member_missing("member", sub, "tls+tcp://HOST:PORT");
 		rc = wn_member_address(c, &o.actor, o.target, &out);
 	} else if (strcmp(sub, "end") == 0) {
 		if (o.target == NULL || o.reason == NULL)
-			return cli_member_usage();
+			return member_missing("member", sub, o.target ? "--reason TEXT" : "PARTNER");
 		rc = wn_member_end(c, &o.actor, o.target, o.reason, &out);
 	} else {
 		return cli_member_usage();
@@ -269,12 +287,14 @@ int cli_policy(wn_client *c, int argc, char **argv)
 	}
 	if (strcmp(argv[0], "withdraw") == 0) {
 		if (o.target == NULL)
-			return cli_member_usage();
+			return member_missing("policy", argv[0], "PROPOSAL");
+		if ((rc = cli_arg_id("PROPOSAL", o.target)) != 0)
+			return rc;
 		if ((rc = wn_policy_withdraw(c, &o.actor, o.target, o.reason, &out)) != 0)
 			return cli_fail("policy withdraw", rc, c);
 	} else if (strcmp(argv[0], "propose") == 0) {
 		if ((doc = member_read_file(o.target)) == NULL)
-			return o.target ? CLI_USAGE : cli_member_usage();
+			return o.target ? CLI_USAGE : member_missing("policy", argv[0], "CHANGE.json");
 		rc = wn_policy_propose(c, &o.actor, doc, &out);
 		free(doc);
 		if (rc != 0)

@@ -31,7 +31,8 @@ json_t *local_duty(struct node *n, json_t *rq);
 
 /* Operations beyond health and directory (records, lookups, …); returns a
  * reply object. Unknown operations get an error reply. */
-/* member.join|status|list|vote|notice|end and policy.propose|withdraw (member.c). */
+/* member.join|status|list|vote|notice|end|exit.withdraw and policy.propose|withdraw
+ * (member.c). */
 json_t *local_member(struct node *n, const char *op, json_t *rq);
 
 json_t *local_dispatch(struct node *n, const char *op, json_t *rq);

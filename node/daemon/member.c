@@ -3,7 +3,8 @@
  * join request with the signed accession declaration (Heerlen 15, Bijlage
  * 4; Groningen 9.1), its vote on proposals (joins, exits, policy changes),
  * its notice (Heerlen 14.2) and, for the municipality, ending another's
- * membership (Groningen 10.2). The broker decides under the federation's
+ * membership (Groningen 10.2); taking back an exit or a policy change it
+ * proposed. The broker decides under the federation's
  * rule.
  */
 #include <stdio.h>
@@ -128,7 +129,8 @@ json_t *local_member(struct node *n, const char *op, json_t *rq)
 	json_object_del(body, "actor");
 	if (strcmp(op, "member.vote") == 0 || strcmp(op, "member.notice") == 0 ||
 	    strcmp(op, "member.end") == 0 || strcmp(op, "member.address") == 0 ||
-	    strcmp(op, "policy.propose") == 0 || strcmp(op, "policy.withdraw") == 0)
+	    strcmp(op, "member.exit.withdraw") == 0 || strcmp(op, "policy.propose") == 0 ||
+	    strcmp(op, "policy.withdraw") == 0)
 		return member_send(n, op, body, actor);
 	json_decref(body);
 	snprintf(err, sizeof(err), "unknown operation '%.48s'", op);

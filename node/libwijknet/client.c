@@ -26,6 +26,8 @@ struct wn_client {
 	int timeout_ms;
 	pthread_mutex_t call_lock;
 	struct client_msgs *msgs;
+	char *url;    /* the node's socket */
+	int dialled;  /* connected; a deferred client dials at its first call */
 };
 
 /* Where the calling thread's message on c is written; a scratch buffer
@@ -48,38 +50,68 @@ static void client_errclear(const wn_client *c)
 /* Frees c's lock, messages and c itself; the socket is closed before. */
 static void client_free(wn_client *c)
 {
+	free(c->url);
 	client_msgs_free(c->msgs);
 	pthread_mutex_destroy(&c->call_lock);
 	free(c);
 }
 
-int wn_client_open(wn_client **out, const char *url)
+/* A client of the node at url with its socket open, not dialled yet. */
+static int client_new(const char *url, wn_client **out)
 {
-	if (out == NULL || url == NULL || strncmp(url, "ipc://", 6) != 0)
+	*out = NULL;
+	if (url == NULL || strncmp(url, "ipc://", 6) != 0)
 		return WN_EINVAL;
 	wn_client *c = calloc(1, sizeof(*c));
 	if (c == NULL)
 		return WN_ENOMEM;
 	c->timeout_ms = 10000;
 	pthread_mutex_init(&c->call_lock, NULL);
-	if (client_msgs_new(&c->msgs) != 0) {
+	if (client_msgs_new(&c->msgs) != 0 || (c->url = strdup(url)) == NULL) {
 		client_free(c);
 		return WN_ENOMEM;
 	}
-	int rv = nng_req0_open(&c->sock);
-	if (rv != 0) {
+	if (nng_req0_open(&c->sock) != 0) {
 		client_free(c);
 		return WN_ETRANSPORT;
 	}
 	nng_socket_set_ms(c->sock, NNG_OPT_REQ_RESENDTIME, NNG_DURATION_INFINITE);
 	nng_socket_set_size(c->sock, NNG_OPT_RECVMAXSZ, 64 * 1024 * 1024);
-	if ((rv = nng_dial(c->sock, url, NULL, 0)) != 0) {
-		nng_close(c->sock);
-		client_free(c);
-		return rv == NNG_ECONNREFUSED || rv == NNG_ENOENT ? WN_EUNAVAILABLE : WN_ETRANSPORT;
-	}
 	*out = c;
 	return 0;
+}
+
+/* Connects c to its node once; the message names the socket when nobody
+ * listens there. Called under call_lock, or before c is shared. */
+static int client_dial(wn_client *c)
+{
+	if (c->dialled)
+		return 0;
+	int rv = nng_dial(c->sock, c->url, NULL, 0);
+	if (rv != 0) {
+		snprintf(client_errbuf(c), CLIENT_ERRMSG_LEN, "cannot reach the node at %.400s: %s",
+			 c->url, nng_strerror(rv));
+		return rv == NNG_ECONNREFUSED || rv == NNG_ENOENT ? WN_EUNAVAILABLE : WN_ETRANSPORT;
+	}
+	c->dialled = 1;
+	return 0;
+}
+
+int wn_client_open(wn_client **out, const char *url)
+{
+	if (out == NULL)
+		return WN_EINVAL;
+	int rc = client_new(url, out);
+	if (rc == 0 && (rc = client_dial(*out)) != 0) {
+		wn_client_close(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
+int wn_client_open_deferred(wn_client **out, const char *url)
+{
+	return out != NULL ? client_new(url, out) : WN_EINVAL;
 }
 
 int wn_client_set_timeout(wn_client *c, int timeout_ms)
@@ -153,6 +185,12 @@ static int client_exchange(wn_client *c, json_t *req, json_t **reply)
 	}
 	/* one request in flight on the socket: a second thread waits its turn */
 	pthread_mutex_lock(&c->call_lock);
+	int rc = client_dial(c);
+	if (rc != 0) {
+		pthread_mutex_unlock(&c->call_lock);
+		free(text);
+		return rc;
+	}
 	nng_socket_set_ms(c->sock, NNG_OPT_SENDTIMEO, c->timeout_ms);
 	nng_socket_set_ms(c->sock, NNG_OPT_RECVTIMEO, c->timeout_ms);
 	if ((rv = nng_send(c->sock, text, strlen(text), 0)) == 0)

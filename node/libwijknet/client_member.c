@@ -135,16 +135,30 @@ int wn_policy_propose(wn_client *c, const wn_actor *actor, const char *policy_js
 	return member_call(c, req, json_out);
 }
 
-int wn_policy_withdraw(wn_client *c, const wn_actor *actor, const char *proposal,
-		       const char *reason, char **json_out)
+/* A withdraw of an open proposal of kind (the operation op) by its proposer. */
+static int member_withdraw_proposal(wn_client *c, const char *op, const wn_actor *actor,
+				    const char *proposal, const char *reason, char **json_out)
 {
 	if (c == NULL || proposal == NULL || json_out == NULL)
 		return client_inval(c);
-	json_t *req = member_req(c, "policy.withdraw", actor);
+	json_t *req = member_req(c, op, actor);
 	if (req == NULL)
 		return WN_EINVAL; /* member_req said why */
 	json_object_set_new(req, "proposal", client_json_str(proposal));
 	if (reason != NULL)
 		json_object_set_new(req, "reason", client_json_str(reason));
 	return member_call(c, req, json_out);
+}
+
+int wn_policy_withdraw(wn_client *c, const wn_actor *actor, const char *proposal,
+		       const char *reason, char **json_out)
+{
+	return member_withdraw_proposal(c, "policy.withdraw", actor, proposal, reason, json_out);
+}
+
+int wn_member_exit_withdraw(wn_client *c, const wn_actor *actor, const char *proposal,
+			    const char *reason, char **json_out)
+{
+	return member_withdraw_proposal(c, "member.exit.withdraw", actor, proposal, reason,
+					json_out);
 }

@@ -2,7 +2,8 @@
 # The wijknet CLI's contract, the same for every command: --help exits 0 on
 # every command and subcommand, --version, exit statuses (0 done, 1 refused,
 # 2 usage, 3 partial, 4 failure) and JSON errors under --json. No node is
-# needed: a command that must reach one fails with status 4.
+# needed: a command that must reach one fails with status 4, once its
+# command line holds.
 set -u
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -64,8 +65,10 @@ check_rc "member join --help exits 0" 0 "$WN" member join --help
 check "member join --help names the accession's covenant" grep -q "covenant (heerlen" "$T/out"
 
 # the node cannot be reached: a failure (4), said in JSON too under --json
+ID=0123456789abcdef0123456789abcdef
 check_rc "an unreachable node is a failure" 4 \
-    "$WN" --socket "ipc://$T/none.sock" lookup --bsn 111222333 --purpose intake --ground consent
+    "$WN" --socket "ipc://$T/none.sock" lookup --bsn 111222333 --purpose intake --ground consent \
+    --consent $ID
 check_rc "--json: an unreachable node is a failure" 4 \
     "$WN" --socket "ipc://$T/none.sock" health --json
 check "--json: the error is JSON on stdout" \
@@ -90,6 +93,43 @@ for args in "breaches show 1x" "admin status --frobnicate"; do
     check "--json: $args reports one error, once" \
         sh -c "[ \"\$(grep -c '\"error\"' '$T/out')\" -eq 1 ]"
 done
+# the command line is checked before the node is asked: with no node at the
+# socket, a missing or malformed argument is invalid input (2) naming it, not
+# an unreachable node (4); a complete one reaches for the node (4)
+NONE="ipc://$T/none.sock"
+while IFS='|' read -r args names; do
+    # shellcheck disable=SC2086
+    check_rc "no node, $args: invalid input" 2 "$WN" --socket "$NONE" $args
+    check "no node, $args: names $names" grep -q -- "$names" "$T/err"
+done <<ARGS
+member approve|missing PROPOSAL
+member approve xyz|PROPOSAL: 'xyz' is not an id
+member withdraw 12ab --reason fout|PROPOSAL: '12ab' is not an id
+policy withdraw|missing PROPOSAL
+member end xonar|missing --reason
+case join --case $ID|missing --partner
+case join --case 12 --partner radar|--case: '12' is not an id
+lookup --bsn 111222333 --ground consent --consent $ID|missing --purpose
+lookup --bsn 12345 --purpose intake --ground consent --consent $ID|--bsn: '12345' is not a BSN
+lookup --bsn 111222333 --purpose intake --ground consent|--consent ID
+lookup --bsn 111222333 --purpose intake --ground public_task --cluster ouderen|--cluster: 'ouderen'
+lookup --bsn 111222333 --purpose onderzoek --ground public_task|--purpose: 'onderzoek'
+lookup --bsn 111222333 --purpose intake --ground public_task --deadline 1x|--deadline
+request --case $ID --to radar --bsn 111222333 --categories leefgebied.huisvesting --purpose intake|missing --ground
+records delete --bsn 111222333|missing --category
+rights show --request nope|--request: 'nope' is not an id
+stats|missing --month
+ARGS
+check_rc "no node, --json: a missing argument is invalid input" 2 \
+    "$WN" --socket "$NONE" case close --json
+check "--json: it names the argument" grep -q -- 'missing --case' "$T/out"
+for args in "member withdraw $ID" "member approve $ID" "case close --case $ID" "stats --month 2026-11"; do
+    # shellcheck disable=SC2086
+    check_rc "no node, $args: complete, so the node is asked: a failure" 4 \
+        "$WN" --socket "$NONE" $args
+    check "no node, $args: says the node cannot be reached" grep -q "cannot reach the node" "$T/err"
+done
+
 check_rc "--json: an unknown global option is a usage error" 2 "$WN" --bogus health --json
 check "--json: that error is JSON on stdout" grep -q '"exit": 2' "$T/out"
 

@@ -1721,6 +1721,136 @@ static void test_r23_exit_proposals_void_when_partner_left(void **state)
 			     " 'exit' AND status = 'approved'"), 0);
 }
 
+/* An exit waits for every member: a mistaken one, or one its proposer no
+ * longer wants, would stand until a member rejects it. Its proposer takes
+ * it back while it is open, and only it: a member its own immediate exit
+ * (its notice stands), the municipality its proposal to end another's
+ * membership (r23). */
+static void test_r23_proposer_withdraws_its_exit_proposal(void **state)
+{
+	struct fed *f = *state;
+	static const char *const four[] = { "gemeente-heerlen", "radar", "alcander", "xonar" };
+	char exit_a[WN_ID_LEN + 1], exit_x[WN_ID_LEN + 1], policy[WN_ID_LEN + 1], st[16];
+	char args[160], *out = NULL;
+	own_start(f, four, 4);
+	assert_int_equal(cli(f, "alcander", "member notice --immediate --reason 'fusie'"), 0);
+	proposal_of(f, "alcander", exit_a);
+	assert_int_equal(vote(f, 1, exit_a, 1), 0);
+	/* another member votes on it; it does not take it back */
+	snprintf(args, sizeof(args), "member withdraw %s", exit_a);
+	assert_int_equal(cli(f, "radar", args), 1);
+	assert_true(cli_err_has(f, "only its proposer") && cli_err_has(f, "alcander"));
+	wn_client *c = client_of(f, 0);
+	assert_int_equal(wn_member_exit_withdraw(c, &coordinator, exit_a, NULL, &out),
+			 WN_EDENIED);
+	wn_client_close(c);
+	/* an exit is no policy change, nor the other way round */
+	snprintf(args, sizeof(args), "policy withdraw %s", exit_a);
+	assert_int_equal(cli(f, "alcander", args), 2);
+	assert_true(cli_err_has(f, "member withdraw"));
+	assert_int_equal(write_file(f, "policy.json", "{\"notice_months\": 12}"), 0);
+	assert_int_equal(cli(f, "radar", "policy propose policy.json"), 0);
+	proposal_of(f, "policy-v2", policy);
+	snprintf(args, sizeof(args), "member withdraw %s", policy);
+	assert_int_equal(cli(f, "radar", args), 2);
+	assert_true(cli_err_has(f, "not an exit"));
+	proposal_status(f, exit_a, st, sizeof(st));
+	assert_string_equal(st, "open");
+	/* its proposer does, saying why; it stays under notice */
+	snprintf(args, sizeof(args), "member withdraw %s --reason 'fusie gaat niet door'", exit_a);
+	assert_int_equal(cli(f, "alcander", args), 0);
+	assert_true(cli_out_has(f, "withdrawn"));
+	proposal_status(f, exit_a, st, sizeof(st));
+	assert_string_equal(st, "withdrawn");
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM audit_log WHERE type ="
+			     " 'member.decision' AND entry LIKE '%%%s%%' AND entry LIKE"
+			     " '%%withdrawn by its proposer%%fusie gaat niet door%%'", exit_a), 1);
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM partners WHERE id ="
+			     " 'alcander' AND status = 'notice'"), 1);
+	assert_int_equal(cli(f, "gemeente-heerlen", "member list"), 0);
+	assert_true(cli_out_has(f, "outcome: withdrawn by its proposer"));
+	/* closed: the votes that would have decided it count for nothing */
+	assert_int_equal(vote(f, 0, exit_a, 1), WN_ESTATE);
+	assert_int_equal(vote(f, 3, exit_a, 1), WN_ESTATE);
+	assert_int_equal(cli(f, "alcander", args), 1);
+	assert_true(cli_err_has(f, "withdrawn already"));
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM partners WHERE id ="
+			     " 'alcander' AND status = 'notice'"), 1);
+	/* it may ask again */
+	assert_int_equal(cli(f, "alcander", "member notice --immediate"), 0);
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM proposals WHERE kind ="
+			     " 'exit' AND subject = 'alcander' AND status = 'open'"), 1);
+	/* the municipality's proposal to end xonar is the municipality's to take
+	 * back, not xonar's */
+	assert_int_equal(cli(f, "gemeente-heerlen", "member end xonar --reason 'afspraken niet "
+			     "nagekomen, na overleg'"), 0);
+	proposal_of(f, "xonar", exit_x);
+	c = client_of(f, 3);
+	assert_int_equal(wn_member_exit_withdraw(c, &coordinator, exit_x, NULL, &out),
+			 WN_EDENIED);
+	assert_non_null(strstr(wn_client_errmsg(c), "does not vote on it"));
+	wn_client_close(c);
+	c = client_of(f, 0);
+	assert_int_equal(wn_member_exit_withdraw(c, &coordinator, exit_x, "opgelost", &out), 0);
+	assert_non_null(strstr(out, "withdrawn"));
+	assert_non_null(strstr(out, "xonar"));
+	free(out);
+	wn_client_close(c);
+	proposal_status(f, exit_x, st, sizeof(st));
+	assert_string_equal(st, "withdrawn");
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM partners WHERE id ="
+			     " 'xonar' AND status = 'active'"), 1);
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM proposals WHERE kind ="
+			     " 'exit' AND status = 'approved'"), 0);
+}
+
+/* A policy change stands for its proposer's wish: once the proposer has
+ * left the federation nobody stands behind it, nor can anyone withdraw it.
+ * It is closed as void, as proposals about a partner that left are, never
+ * adopted by the votes of the rest (r24). */
+static void test_r24_policy_proposal_void_when_proposer_left(void **state)
+{
+	struct fed *f = *state;
+	static const char *const four[] = { "gemeente-heerlen", "radar", "alcander", "xonar" };
+	char id[WN_ID_LEN + 1], next[WN_ID_LEN + 1], st[16], args[160], *out = NULL;
+	own_start(f, four, 4);
+	assert_int_equal(write_file(f, "policy.json", "{\"notice_months\": 6}"), 0);
+	assert_int_equal(cli(f, "xonar", "policy propose policy.json"), 0);
+	proposal_of(f, "policy-v2", id);
+	assert_int_equal(vote(f, 1, id, 1), 0);
+	assert_int_equal(cli(f, "broker", "admin revoke xonar --reason 'sleutel gelekt'"), 0);
+	assert_int_equal(dbq_wait(f, "data/broker.db", 1, SETTLE_MS, "SELECT COUNT(*) FROM"
+				  " proposals WHERE id = '%s' AND status = 'void' AND outcome LIKE"
+				  " '%%proposer ''xonar'' left the federation (revoked)%%'", id), 1);
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM audit_log WHERE type ="
+			     " 'member.decision' AND entry LIKE '%%%s%%' AND entry LIKE"
+			     " '%%\"status\":\"void\"%%'", id), 1);
+	/* the rest approving it adopts nothing: a vote is told why */
+	snprintf(args, sizeof(args), "member approve %s", id);
+	assert_int_equal(cli(f, "gemeente-heerlen", args), 1);
+	assert_true(cli_err_has(f, "its proposer") && cli_err_has(f, "xonar") &&
+		    cli_err_has(f, "left the federation"));
+	assert_int_equal(vote(f, 2, id, 1), WN_ESTATE);
+	proposal_status(f, id, st, sizeof(st));
+	assert_string_equal(st, "void");
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT MAX(version) FROM policy"), 1);
+	assert_int_equal(cli(f, "radar", "member list"), 0);
+	assert_true(cli_out_has(f, "outcome: void: its proposer"));
+	/* a member that is still in proposes it again, and it is decided */
+	wn_client *c = client_of(f, 1);
+	assert_int_equal(wn_policy_propose(c, &coordinator, "{\"notice_months\": 6}", &out), 0);
+	free(out);
+	wn_client_close(c);
+	assert_int_equal(dbq_text(f, "data/broker.db", next, sizeof(next), "SELECT id FROM"
+				  " proposals WHERE kind = 'policy' AND status = 'open'"), 0);
+	assert_int_equal(vote(f, 0, next, 1), 0);
+	assert_int_equal(vote(f, 2, next, 1), 0);
+	proposal_status(f, next, st, sizeof(st));
+	assert_string_equal(st, "approved");
+	assert_int_equal(dbq_wait(f, "data/broker.db", 2, SETTLE_MS, "SELECT MAX(version) FROM"
+				  " policy"), 2);
+}
+
 int main(void)
 {
 	int64_t t0 = fed_test_begin();
@@ -1757,6 +1887,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_r24_proposer_withdraws_its_policy_proposal,
 						own_setup, own_teardown),
 		cmocka_unit_test_setup_teardown(test_r23_exit_proposals_void_when_partner_left,
+						own_setup, own_teardown),
+		cmocka_unit_test_setup_teardown(test_r23_proposer_withdraws_its_exit_proposal,
+						own_setup, own_teardown),
+		cmocka_unit_test_setup_teardown(test_r24_policy_proposal_void_when_proposer_left,
 						own_setup, own_teardown),
 	};
 	int failed = cmocka_run_group_tests_name("members", tests, group_setup,

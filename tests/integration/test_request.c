@@ -459,6 +459,11 @@ static void test_r26_clusters_limit_partners_and_categories(void **state)
 	assert_int_equal(wn_case_open(c, &cp, youth), 0);
 	assert_int_equal(wn_case_join(c, youth, "xonar", &ACTOR), WN_ECLUSTER);
 	assert_non_null(strstr(wn_client_errmsg(c), "jeugd"));
+	/* at the command line that is a refusal (exit 1), not invalid input */
+	char args[128];
+	snprintf(args, sizeof(args), "case join --case %s --partner xonar", youth);
+	assert_int_equal(cli(f, "gemeente-heerlen", args), 1);
+	assert_true(cli_err_has(f, "does not take part in cluster") && cli_err_has(f, "jeugd"));
 	/* an incidental partner is never a case member */
 	assert_int_equal(wn_case_join(c, youth, "weller", &ACTOR), WN_EDENIED);
 	cp.cluster = "onbekend";
