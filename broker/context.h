@@ -118,7 +118,8 @@ int broker_handle_request(struct broker *b, const struct broker_request *rq, jso
 			  char *err, size_t errcap);
 
 /* A notice or a rights decision from a partner to the municipality; a
- * refusal passed on by the partner that registered it to a source it names. */
+ * refusal passed on by the partner that registered it to a source it names;
+ * a rights request carried out passed on to a recipient of the data. */
 int broker_handle_to_municipality(struct broker *b, const struct broker_request *rq,
 				  json_t **reply, char *err, size_t errcap);
 

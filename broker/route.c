@@ -826,16 +826,18 @@ int broker_handle_broadcast(struct broker *b, const struct broker_request *rq, j
 
 /* What a partner owes the municipality, which answers to the client: a
  * notice of a disclosure (r08, r09) or its decision on a rights request
- * (r18); or a refusal passed on to a source it names (r10). Sealed to its
- * one recipient, never the sender; the broker logs only who sent what kind
- * to whom, and relays the signed acknowledgement. The source checks who
- * registered and signed a refusal: the broker cannot read it. */
+ * (r18); or, partner to partner, a refusal passed on to a source it names
+ * (r10) or a rights request carried out passed on to a recipient of the
+ * data (r18, AVG 19). Sealed to its one recipient, never the sender; the
+ * broker logs only who sent what kind to whom, and relays the signed
+ * acknowledgement. The recipient checks what it is told: the broker cannot
+ * read it. */
 static int route_check_relay(struct broker *b, const struct broker_request *rq, char *err,
 			     size_t errcap)
 {
 	const json_t *env = rq->env, *to = json_object_get(env, "to");
 	const char *type = envelope_str(env, "type");
-	int to_source = strcmp(type, "refusal.notice") == 0;
+	int to_source = strcmp(type, "refusal.notice") == 0 || strcmp(type, "rights.notice") == 0;
 	char detail[200];
 	json_t *body = envelope_body(env);
 	if (body != NULL && schema_check(body, request_body_fields, detail, sizeof(detail)) != 0) {
@@ -845,8 +847,8 @@ static int route_check_relay(struct broker *b, const struct broker_request *rq, 
 	const char *id = json_string_value(json_array_get(to, 0));
 	struct registry_partner *m = json_array_size(to) == 1 ? registry_find(b->reg, id) : NULL;
 	if (to_source && (m == NULL || m == rq->from || !registry_member(m))) {
-		snprintf(err, errcap, "a refusal is passed on to one other partner of the "
-			 "federation, a source it names");
+		snprintf(err, errcap, "a %s is passed on to one other partner of the federation",
+			 type);
 		return WN_EDENIED;
 	}
 	if (!to_source && (m == NULL || !m->municipality)) {

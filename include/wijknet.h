@@ -683,7 +683,13 @@ void wn_rights_list_free(wn_rights_list *l);
  * *json_out: {id, kind, text? (the changes the client asks, G-P 8.1),
  * categories? (a list; absent: every category), requester, requester_role,
  * received_at, deadline, status, overdue, decided_at?, motivation?,
- * decided_by_role?, executed_at?, person_held, bsn?}; free(). The BSN is
+ * decided_by_role?, executed_at?, person_held, bsn?, recipients?}; free().
+ * recipients: once a correction, completion, deletion or shielding is
+ * carried out, those this node disclosed the person's data in the
+ * categories it covers to, [{partner, third_party, informed: "notice"
+ * (passed on, sealed, through the broker) | "to_inform" (a third party, or
+ * no record left to name the person by: this node informs it itself),
+ * categories}] (AVG art. 19). The BSN is
  * opened from the node's own records of the person: once none is left
  * (deleted on the request, or purged) person_held is false and bsn absent.
  * The list (wn_rights_pending) never names the person; reading one request
@@ -698,6 +704,11 @@ int wn_rights_show(wn_client *c, const char *id, const wn_actor *actor, char **j
  * partner's own system), "executed" (a granted one, now carried out) or
  * "refused" with a motivation of at least 10 characters (WN_EMOTIVATION).
  * The decision goes back, sealed, to the municipality that sent the request.
+ * A correction, completion, deletion or shielding carried out ("done" or
+ * "executed") is passed on, in the same transaction, to each partner this
+ * node disclosed the person's data in the categories covered to (AVG art.
+ * 19); a third party is recorded as to be informed (wn_rights_show's
+ * recipients), and the decision names them to the municipality.
  * WN_ENOTFOUND for an unknown id, WN_ESTATE for a decision its state does
  * not allow (decided before; "executed" of one not granted).
  * Errors: WN_ENOTFOUND (no such rights request), WN_ESTATE (a decision its
@@ -705,6 +716,18 @@ int wn_rights_show(wn_client *c, const char *id, const wn_actor *actor, char **j
  * WN_EMOTIVATION. */
 int wn_rights_decide(wn_client *c, const char *id, const char *decision, const char *motivation,
 		     const wn_actor *actor);
+
+/* The notices this node received that a partner carried out a correction,
+ * completion, deletion or shielding of data it had disclosed to this node
+ * (AVG art. 19), newest first: each names the partner, the client's rights
+ * request, the kind, the categories, the requests of this node's own the
+ * data came in (so that its professional finds and corrects or deletes its
+ * copy), the case, and for a correction or completion what is to be
+ * changed as the client's request says it. Names no person.
+ * *json_out: {notices: [{id, from, request, kind, categories, requests,
+ * text?, case?, executed_at, received_at}]}; free().
+ * Errors: none beyond the common ones. */
+int wn_rights_notices(wn_client *c, const wn_actor *actor, char **json_out);
 
 /* ---- the client's access report (r17) ----------------------------------- */
 
@@ -760,16 +783,21 @@ int wn_report_html(const char *report_json, char **html_out);
  * {id, kind, deadline, state: open | being_executed | answered, overdue,
  * refusals, partners: [...], birth_date?}, or {requests: [...]} (without
  * birth dates); free(). birth_date is the person's as the consents and
- * refusals this node holds give it (and agree), for the letter. WN_ENOTFOUND
+ * refusals this node holds give it (and agree), for the letter. A partner
+ * that carried out a correction, completion, deletion or shielding names in
+ * its recipients those it informed of it ([{partner, name?, third_party,
+ * informed: notice | to_inform}], AVG art. 19), which the client is told
+ * on request. WN_ENOTFOUND
  * for an id this node did not send.
  * Errors: WN_ENOTFOUND (this node sent no such request). */
 int wn_rights_status(wn_client *c, const char *id, const wn_actor *actor, char **json_out);
 
 /* The written answer to the client (Dutch HTML) from wn_rights_status() of
  * one request: each organisation's decision, refusals with their
- * motivation, and how to object; about a child under 16 (by birth_date)
- * addressed to its parents, as wn_notice_html(). WN_EJSON when status_json
- * is not one request. *html_out: free().
+ * motivation, the recipients of the data each informed of what it carried
+ * out (AVG art. 19), and how to object; about a child under 16 (by
+ * birth_date) addressed to its parents, as wn_notice_html(). WN_EJSON when
+ * status_json is not one request. *html_out: free().
  * Errors: WN_EINVAL, WN_EJSON, WN_ENOMEM. */
 int wn_rights_letter_html(const char *status_json, char **html_out);
 

@@ -1,7 +1,8 @@
 /*
  * cli_rights.c — `wijknet rights`: route a client's rights request to the
  * partners, list the requests this partner registered (open and overdue
- * first), show one (what the client asks, whom it concerns) and decide it.
+ * first), show one (what the client asks, whom it concerns) and decide it;
+ * list what partners carried out of data they disclosed to this one.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@ int cli_rights_usage(void)
 		"       wijknet rights show --request ID [--json]  (what the client asks, the BSN)\n"
 		"       wijknet rights decide --request ID --decision done|granted|executed|refused\n"
 		"                 [--motivation TEXT]\n"
+		"       wijknet rights notices [--json]  (corrections and deletions passed on to us)\n"
 		"       wijknet rights status [--request ID]  (at the municipality: each partner's state)\n"
 		"       wijknet rights answer --request ID [--out FILE|-]   (the letter to the client)\n"
 		"(each with [--actor ID --role ROLE])\n");
@@ -114,6 +116,43 @@ static int rights_show_print(const char *text)
 	}
 	if (json_string_value(json_object_get(r, "motivation")) != NULL)
 		printf("  %-16s %s\n", "motivation", show_str(r, "motivation"));
+	/* those it disclosed the data to, told of what was carried out (AVG 19) */
+	json_array_foreach(json_object_get(r, "recipients"), i, x)
+		printf("  %-16s %s%s: %s\n", i ? "" : "recipients", show_str(x, "partner"),
+		       json_is_true(json_object_get(x, "third_party")) ? " (third party)" : "",
+		       strcmp(show_str(x, "informed"), "notice") == 0
+			       ? "notice passed on through the broker"
+			       : "to be informed by this organisation itself");
+	json_decref(r);
+	return 0;
+}
+
+/* The notices of what partners carried out of data they disclosed to this
+ * node: one paragraph each, naming this node's requests the data came in. */
+static int rights_notices_print(const char *text)
+{
+	json_t *r = json_loads(text, 0, NULL), *x, *y;
+	size_t i, j;
+	char day[DATE_TIME_LEN + 1];
+	if (r == NULL)
+		return cli_error("rights notices", WN_EJSON, "the node's answer is not JSON");
+	json_array_foreach(json_object_get(r, "notices"), i, x) {
+		date_time_of_ms(json_integer_value(json_object_get(x, "executed_at")), day);
+		printf("%s carried out a %s on %s (rights request %s)\n", show_str(x, "from"),
+		       show_str(x, "kind"), day, show_str(x, "request"));
+		printf("  %-16s", "data");
+		json_array_foreach(json_object_get(x, "categories"), j, y)
+			printf("%s%s", j ? ", " : " ", json_string_value(y) ? json_string_value(y) : "?");
+		printf("\n  %-16s", "received in");
+		json_array_foreach(json_object_get(x, "requests"), j, y)
+			printf("%s%s", j ? ", " : " ", json_string_value(y) ? json_string_value(y) : "?");
+		printf("\n");
+		if (json_string_value(json_object_get(x, "case")) != NULL)
+			printf("  %-16s %s\n", "case", show_str(x, "case"));
+		if (json_string_value(json_object_get(x, "text")) != NULL)
+			printf("  %-16s %s\n", "to change", show_str(x, "text"));
+	}
+	printf("%zu notice(s)\n", json_array_size(json_object_get(r, "notices")));
 	json_decref(r);
 	return 0;
 }
@@ -206,6 +245,14 @@ int cli_rights(wn_client *c, int argc, char **argv)
 			status = cli_fail("rights show", rc, c);
 		else
 			status = json ? puts(text) < 0 : rights_show_print(text);
+		free(text);
+	} else if (strcmp(sub, "notices") == 0) {
+		char *text = NULL;
+		int rc = wn_rights_notices(c, &p.actor, &text);
+		if (rc != 0)
+			status = cli_fail("rights notices", rc, c);
+		else
+			status = json ? puts(text) < 0 : rights_notices_print(text);
 		free(text);
 	} else if (strcmp(sub, "decide") == 0 && id != NULL && decision != NULL) {
 		int rc = wn_rights_decide(c, id, decision, motivation, &p.actor);

@@ -16,6 +16,7 @@
 #include "envelope.h"
 #include "ids.h"
 #include "log.h"
+#include "rectify.h"
 #include "refusal.h"
 #include "metrics.h"
 #include "replay.h"
@@ -209,6 +210,8 @@ int node_inbound_handle(void *arg, const struct rpc_peer *conn, const void *req,
 		rc = rights_decision_receive(n, env, sender, &reply, err, sizeof(err));
 	} else if (sender != NULL && strcmp(type, "refusal.notice") == 0) {
 		rc = refusal_receive(n, env, sender, &reply, err, sizeof(err));
+	} else if (sender != NULL && strcmp(type, "rights.notice") == 0) {
+		rc = rectify_receive(n, env, sender, &reply, err, sizeof(err));
 	} else {
 		snprintf(err, sizeof(err), "message type '%s' is not accepted here from '%s'", type,
 			 from);

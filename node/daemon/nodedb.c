@@ -9,6 +9,7 @@
 #include "consent.h"
 #include "disclog.h"
 #include "notice.h"
+#include "rectify.h"
 #include "replay.h"
 #include "rights.h"
 #include "store.h"
@@ -67,6 +68,8 @@ static const struct db_migration node_migrations[] = {
 	{ 26, INFORMED_LEFT_SCHEMA },
 	{ 27, CONSENT_RECEIVED_SCHEMA },
 	{ 28, OUTBOX_REFUSAL_SCHEMA },
+	{ 29, OUTBOX_RIGHTS_NOTICE_SCHEMA },
+	{ 30, RECTIFY_SCHEMA },
 };
 
 int nodedb_open(const char *path, db **out, char *err, size_t errcap)

@@ -94,6 +94,15 @@ static const struct retention_rule rules[] = {
 	  " p WHERE p.request_id = c.id AND (p.status NOT IN ('not_known', 'refused', 'executed') OR"
 	  " p.updated_at >= ?1)) AND created_at < ?1 AND" CASE_ENDED("c.case_id") " LIMIT ?3",
 	  "DELETE FROM client_rights WHERE id = ?1" },
+	/* whom a request carried out was passed on to goes with the request */
+	{ "rights_recipient", KIND_RIGHTS,
+	  "SELECT id FROM rights_recipients r WHERE created_at < ?1 AND NOT EXISTS (SELECT 1"
+	  " FROM rights_requests q WHERE q.id = r.request_id) LIMIT ?3",
+	  "DELETE FROM rights_recipients WHERE id = ?1" },
+	/* a notice received: the retention period, for the copy it concerns */
+	{ "rights_notice", KIND_RIGHTS,
+	  "SELECT sender || '/' || id FROM rights_notices WHERE received_at < ?1 LIMIT ?3",
+	  "DELETE FROM rights_notices WHERE sender || '/' || id = ?1" },
 	{ "duty_assertion", KIND_OTHER,
 	  "SELECT id FROM duty_assertions WHERE valid_until < ?1 AND" CASE_ENDED("case_id")
 	  " LIMIT ?3",

@@ -32,6 +32,7 @@
 #include "log.h"
 #include "notice.h"
 #include "purge.h"
+#include "rectify.h"
 #include "reply.h"
 #include "rights.h"
 #include "schema.h"
@@ -101,8 +102,7 @@ static int rights_text_ok(const char *kind, const char *text)
 	return schema_text_given(text, RIGHTS_TEXT_MIN);
 }
 
-/* Categories: each from the vocabulary. */
-static int categories_ok(const json_t *cats, char *err, size_t errcap)
+int rights_categories_check(const json_t *cats, char *err, size_t errcap)
 {
 	size_t i;
 	json_t *x;
@@ -280,7 +280,8 @@ int rights_receive(struct node *n, const json_t *query, const struct dir_peer *r
 	}
 	const char *bsn = json_string_value(json_object_get(sealed, "bsn"));
 	if (bsn_validate(bsn) != 0 || !kind_known(json_string_value(json_object_get(sealed, "kind"))) ||
-	    categories_ok(json_object_get(sealed, "categories"), detail, sizeof(detail)) != 0) {
+	    rights_categories_check(json_object_get(sealed, "categories"), detail,
+				    sizeof(detail)) != 0) {
 		snprintf(err, errcap, "sealed body: a valid BSN, a known kind and categories of the "
 			 "vocabulary are needed");
 		rc = WN_ESCHEMA;
@@ -732,7 +733,7 @@ static int rights_send_check(const json_t *rq, char *err, size_t errcap)
 						    : "give them with --text");
 		return WN_EINVAL;
 	}
-	if ((rc = categories_ok(json_object_get(rq, "categories"), err, errcap)) != 0)
+	if ((rc = rights_categories_check(json_object_get(rq, "categories"), err, errcap)) != 0)
 		return rc;
 	const char *case_id = json_string_value(json_object_get(rq, "case"));
 	if (case_id != NULL && id_validate(case_id) != 0) {
@@ -1054,8 +1055,8 @@ struct rights_show {
 /* The person's BSN, opened from a record of theirs this node holds (sealed
  * at rest there): the request itself keeps only the pseudonym. *held = 0
  * when none is left (deleted on the request, or purged). */
-static int rights_show_person(db *d, struct rights_show *r, const void *index, int len,
-			      int *held)
+static int rights_person(db *d, struct node *n, const void *index, int len, char bsn[16],
+			 int *held)
 {
 	sqlite3_stmt *st = NULL;
 	*held = 0;
@@ -1068,8 +1069,8 @@ static int rights_show_person(db *d, struct rights_show *r, const void *index, i
 	sqlite3_bind_blob(st, 1, index, STORE_INDEX_LEN, SQLITE_TRANSIENT);
 	int s = sqlite3_step(st);
 	if (s == SQLITE_ROW) {
-		rc = store_open_bsn(&r->n->keys, sqlite3_column_blob(st, 0),
-				    (size_t)sqlite3_column_bytes(st, 0), r->bsn);
+		rc = store_open_bsn(&n->keys, sqlite3_column_blob(st, 0),
+				    (size_t)sqlite3_column_bytes(st, 0), bsn);
 		*held = rc == 0;
 	} else if (s != SQLITE_DONE) {
 		rc = WN_EDB;
@@ -1124,10 +1125,14 @@ static int rights_show_run(db *d, void *arg)
 		json_object_set_new(r->out, "decided_at", json_integer(sqlite3_column_int64(st, 8)));
 	if (sqlite3_column_type(st, 11) != SQLITE_NULL)
 		json_object_set_new(r->out, "executed_at", json_integer(sqlite3_column_int64(st, 11)));
-	if ((rc = rights_show_person(d, r, sqlite3_column_blob(st, 12),
-				     sqlite3_column_bytes(st, 12), &held)) != 0)
+	if ((rc = rights_person(d, r->n, sqlite3_column_blob(st, 12), sqlite3_column_bytes(st, 12),
+				r->bsn, &held)) != 0)
 		goto out;
 	json_object_set_new(r->out, "person_held", json_boolean(held));
+	/* whom the request carried out was passed on to (AVG 19) */
+	json_t *informed = rectify_recipients_of(d, r->id);
+	if (informed != NULL)
+		json_object_set_new(r->out, "recipients", informed);
 	if (held)
 		json_object_set_new(r->out, "bsn", json_string(r->bsn));
 	int64_t lidx = 0;
@@ -1185,6 +1190,8 @@ struct rights_decision {
 	char kind[16];
 	char requester[64];
 	json_t *categories;
+	char *text;         /* what the client asks to be changed */
+	json_t *recipients; /* whom it was passed on to (AVG 19), or NULL */
 	uint8_t index[STORE_INDEX_LEN];
 	long deleted;
 	int64_t decided_at, executed_at;
@@ -1198,7 +1205,7 @@ static int rights_decide_read(db *d, struct rights_decision *x)
 {
 	sqlite3_stmt *st = NULL;
 	int rc = db_prepare(d, "SELECT kind, categories, subject_index, status, requester,"
-			       " decided_at FROM rights_requests WHERE id = ?", &st);
+			       " decided_at, text FROM rights_requests WHERE id = ?", &st);
 	if (rc != 0)
 		return rc;
 	sqlite3_bind_text(st, 1, x->id, -1, SQLITE_TRANSIENT);
@@ -1221,6 +1228,9 @@ static int rights_decide_read(db *d, struct rights_decision *x)
 		if (sqlite3_column_bytes(st, 2) == STORE_INDEX_LEN)
 			memcpy(x->index, sqlite3_column_blob(st, 2), STORE_INDEX_LEN);
 		x->decided_at = sqlite3_column_int64(st, 5);
+		if (sqlite3_column_type(st, 6) == SQLITE_TEXT &&
+		    (x->text = strdup((const char *)sqlite3_column_text(st, 6))) == NULL)
+			rc = WN_ENOMEM;
 	}
 	sqlite3_finalize(st);
 	return rc;
@@ -1252,6 +1262,22 @@ static int rights_execute(db *d, struct rights_decision *x)
 	return rc;
 }
 
+/* A correction, completion, deletion or shielding carried out is passed on
+ * to those the data went to (AVG 19), in the decision's transaction, before
+ * a deletion leaves no record to name the person by. */
+static int rights_pass_on(db *d, struct rights_decision *x)
+{
+	char bsn[16] = "";
+	int held = 0;
+	int rc = rights_person(d, x->n, x->index, STORE_INDEX_LEN, bsn, &held);
+	struct rectify_source s = { x->id, x->kind, x->categories, x->text, x->index,
+				    held ? bsn : NULL, x->executed_at };
+	if (rc == 0)
+		rc = rectify_forward_locked(d, x->n, &s, &x->recipients);
+	OPENSSL_cleanse(bsn, sizeof(bsn));
+	return rc;
+}
+
 /* The decision goes back to the municipality that answers to the client:
  * recorded directly when that is this node, else through the outbox. */
 static int rights_report_back(db *d, struct rights_decision *x)
@@ -1261,8 +1287,8 @@ static int rights_report_back(db *d, struct rights_decision *x)
 		sqlite3_stmt *st = NULL;
 		int rc = db_prepare(d, "UPDATE client_rights_partners SET status = ?, decided_at = ?,"
 				       " motivation = coalesce(?, motivation), executed_at = ?,"
-				       " deleted = ?, updated_at = ? WHERE request_id = ? AND partner = ?",
-				    &st);
+				       " deleted = ?, updated_at = ?, recipients = ? WHERE request_id = ?"
+				       " AND partner = ?", &st);
 		if (rc != 0)
 			return rc;
 		sqlite3_bind_text(st, 1, status, -1, SQLITE_STATIC);
@@ -1273,8 +1299,13 @@ static int rights_report_back(db *d, struct rights_decision *x)
 			sqlite3_bind_int64(st, 4, x->executed_at);
 		sqlite3_bind_int64(st, 5, x->deleted);
 		sqlite3_bind_int64(st, 6, time_now_ms());
-		sqlite3_bind_text(st, 7, x->id, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 8, x->n->ident->id, -1, SQLITE_STATIC);
+		char *told = json_array_size(x->recipients) > 0
+				     ? json_dumps(x->recipients, JSON_COMPACT) : NULL;
+		if (told != NULL)
+			sqlite3_bind_text(st, 7, told, -1, SQLITE_TRANSIENT);
+		free(told);
+		sqlite3_bind_text(st, 8, x->id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 9, x->n->ident->id, -1, SQLITE_STATIC);
 		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
 		sqlite3_finalize(st);
 		return rc;
@@ -1290,6 +1321,9 @@ static int rights_report_back(db *d, struct rights_decision *x)
 		json_object_set_new(body, "motivation", json_string(x->motivation));
 	if (body != NULL && x->executed_at)
 		json_object_set_new(body, "executed_at", json_integer(x->executed_at));
+	/* whom it informed: the municipality tells the client on request (AVG 19) */
+	if (body != NULL && json_array_size(x->recipients) > 0)
+		json_object_set(body, "recipients", x->recipients);
 	rc = body ? outbox_put_locked(d, x->n, "rights.decision", oid, x->requester, body)
 		  : WN_ENOMEM;
 	json_decref(body);
@@ -1325,6 +1359,8 @@ static int rights_decide_run(db *d, void *arg)
 	sqlite3_bind_text(st, 6, x->id, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
 	sqlite3_finalize(st);
+	if (rc == 0 && executing && rectify_kind_passed_on(x->kind))
+		rc = rights_pass_on(d, x);
 	if (rc == 0 && executing)
 		rc = rights_execute(d, x);
 	if (rc == 0) {
@@ -1338,6 +1374,9 @@ static int rights_decide_run(db *d, void *arg)
 					  "decision", x->decision, "decided_by_role", x->role);
 		if (entry != NULL && mhash[0])
 			json_object_set_new(entry, "motivation_hash", json_string(mhash));
+		if (entry != NULL && json_array_size(x->recipients) > 0)
+			json_object_set_new(entry, "recipients", json_integer((json_int_t)
+					    json_array_size(x->recipients)));
 		rc = entry ? ledger_append_locked(x->n->ledger, "rights.decision", x->id, entry, &lidx)
 			   : WN_ENOMEM;
 		json_decref(entry);
@@ -1379,18 +1418,25 @@ static json_t *rights_decide(struct node *n, json_t *rq)
 			? "a refusal is motivated: the --motivation given is too short (a reason "
 			  "of at least 10 characters)"
 			: "a refusal is motivated: give --motivation");
-	if ((rc = db_writer_run(n->writer, rights_decide_run, &x)) != 0) {
-		OPENSSL_cleanse(x.index, sizeof(x.index));
-		json_decref(x.categories);
-		return local_error(rc, err[0] ? err : NULL);
-	}
+	rc = db_writer_run(n->writer, rights_decide_run, &x);
 	OPENSSL_cleanse(x.index, sizeof(x.index));
 	json_decref(x.categories);
+	free(x.text);
+	if (rc != 0) {
+		json_decref(x.recipients);
+		return local_error(rc, err[0] ? err : NULL);
+	}
 	outbox_kick(n);
 	log_emit(WN_LOG_INFO, "rights_request_decided",
-		 json_pack("{s:s,s:s,s:s}", "id", x.id, "kind", x.kind, "decision", x.decision));
-	return json_pack("{s:b,s:{s:s,s:s,s:s,s:I}}", "ok", 1, "result", "id", x.id, "kind", x.kind,
-			 "decision", x.decision, "deleted", (json_int_t)x.deleted);
+		 json_pack("{s:s,s:s,s:s,s:i}", "id", x.id, "kind", x.kind, "decision", x.decision,
+			   "recipients", (int)json_array_size(x.recipients)));
+	json_t *result = json_pack("{s:b,s:{s:s,s:s,s:s,s:I}}", "ok", 1, "result", "id", x.id,
+				   "kind", x.kind, "decision", x.decision, "deleted",
+				   (json_int_t)x.deleted);
+	if (result != NULL && x.recipients != NULL)
+		json_object_set(json_object_get(result, "result"), "recipients", x.recipients);
+	json_decref(x.recipients);
+	return result;
 }
 
 /* ---- at the municipality: the partners' decisions come back ---------- */
@@ -1404,6 +1450,15 @@ static const struct schema_field decision_fields[] = {
 	{ "decided_at", SCHEMA_INT, 1, INT64_MAX },
 	{ "executed_at", SCHEMA_INT, 0, INT64_MAX },
 	{ "deleted", SCHEMA_INT, 0, 1000000 },
+	{ "recipients", SCHEMA_ARRAY, 0, 256 },
+	{ NULL, 0, 0, 0 },
+};
+
+/* One recipient a partner informed, or is to inform, of what it carried out. */
+static const struct schema_field recipient_fields[] = {
+	{ "partner", SCHEMA_STRING, 1, 63 },
+	{ "third_party", SCHEMA_BOOL, 1, 0 },
+	{ "informed", SCHEMA_STRING, 1, 16 },
 	{ NULL, 0, 0, 0 },
 };
 
@@ -1457,7 +1512,8 @@ static int rights_decision_run(db *d, void *arg)
 		return 0;
 	rc = db_prepare(d, "UPDATE client_rights_partners SET status = ?, decided_at = ?,"
 			       " motivation = coalesce(?, motivation), executed_at = ?, deleted = ?,"
-			       " updated_at = ? WHERE request_id = ? AND partner = ?", &st);
+			       " updated_at = ?, recipients = coalesce(?, recipients) WHERE"
+			       " request_id = ? AND partner = ?", &st);
 	if (rc != 0)
 		return rc;
 	sqlite3_bind_text(st, 1, decision, -1, SQLITE_STATIC);
@@ -1469,8 +1525,13 @@ static int rights_decision_run(db *d, void *arg)
 		sqlite3_bind_int64(st, 4, json_integer_value(json_object_get(b, "executed_at")));
 	sqlite3_bind_int64(st, 5, json_integer_value(json_object_get(b, "deleted")));
 	sqlite3_bind_int64(st, 6, time_now_ms());
-	sqlite3_bind_text(st, 7, req, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 8, x->partner, -1, SQLITE_STATIC);
+	char *told = json_array_size(json_object_get(b, "recipients")) > 0
+			     ? json_dumps(json_object_get(b, "recipients"), JSON_COMPACT) : NULL;
+	if (told != NULL)
+		sqlite3_bind_text(st, 7, told, -1, SQLITE_TRANSIENT);
+	free(told);
+	sqlite3_bind_text(st, 8, req, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 9, x->partner, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
 	sqlite3_finalize(st);
 	if (rc != 0)
@@ -1482,6 +1543,29 @@ static int rights_decision_run(db *d, void *arg)
 	       : WN_ENOMEM;
 	json_decref(e);
 	return rc;
+}
+
+/* The recipients a decision names: partner ids, each informed by a notice
+ * or to be informed (a third party), as the client may be told them. */
+static int rights_decision_check_recipients(const json_t *list, char *err, size_t errcap)
+{
+	char detail[200];
+	size_t i;
+	json_t *x;
+	json_array_foreach(list, i, x) {
+		const char *how = json_string_value(json_object_get(x, "informed"));
+		if (schema_check(x, recipient_fields, detail, sizeof(detail)) != 0) {
+			snprintf(err, errcap, "decision: recipient %zu: %s", i, detail);
+			return WN_ESCHEMA;
+		}
+		if (schema_valid_partner_id(json_string_value(json_object_get(x, "partner"))) != 0 ||
+		    (strcmp(how, "notice") != 0 && strcmp(how, "to_inform") != 0)) {
+			snprintf(err, errcap, "decision: recipient %zu: a partner id, informed by a "
+				 "notice or to_inform", i);
+			return WN_ESCHEMA;
+		}
+	}
+	return 0;
 }
 
 /* Checks a decision as the municipality must answer for it: a refusal is
@@ -1514,7 +1598,7 @@ static int rights_decision_check(const json_t *b, const char *sender, char *err,
 			 "municipality can give the client (G-P 8.2)");
 		return WN_EMOTIVATION;
 	}
-	return 0;
+	return rights_decision_check_recipients(json_object_get(b, "recipients"), err, errcap);
 }
 
 int rights_decision_receive(struct node *n, const json_t *env, const struct dir_peer *sender,
@@ -1595,8 +1679,8 @@ static json_t *rights_status_one(struct node *n, const char *id, const char *tod
 		return NULL;
 	}
 	if (db_prepare(n->db, "SELECT partner, status, deadline, decided_at, motivation,"
-			      " executed_at, deleted FROM client_rights_partners WHERE request_id = ?"
-			      " ORDER BY partner", &st) == 0) {
+			      " executed_at, deleted, recipients FROM client_rights_partners WHERE"
+			      " request_id = ? ORDER BY partner", &st) == 0) {
 		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 		while (sqlite3_step(st) == SQLITE_ROW) {
 			const char *status = (const char *)sqlite3_column_text(st, 1);
@@ -1614,6 +1698,13 @@ static json_t *rights_status_one(struct node *n, const char *id, const char *tod
 							     : json_string((const char *)
 								   sqlite3_column_text(st, col)));
 			}
+			/* whom it informed of what it carried out (AVG 19) */
+			json_t *told = sqlite3_column_type(st, 7) == SQLITE_TEXT
+					       ? json_loads((const char *)sqlite3_column_text(st, 7),
+							    0, NULL) : NULL;
+			if (p != NULL && json_is_array(told))
+				json_object_set(p, "recipients", told);
+			json_decref(told);
 			/* not answered, not checked, still to decide: open */
 			open += !rights_status_final(status);
 			refused += strcmp(status, "refused") == 0;
@@ -1629,6 +1720,19 @@ static json_t *rights_status_one(struct node *n, const char *id, const char *tod
 	json_object_set_new(r, "refusals", json_integer(refused));
 	json_object_set_new(r, "overdue", json_boolean(open && strcmp(deadline, today) < 0));
 	return r;
+}
+
+/* Each recipient's name as the directory has it, for the letter. */
+static void rights_status_names_of(struct directory *d, json_t *recipients)
+{
+	size_t i;
+	json_t *x;
+	json_array_foreach(d != NULL ? recipients : NULL, i, x) {
+		struct dir_peer *peer = directory_find(d, json_string_value(json_object_get(
+								 x, "partner")));
+		if (peer != NULL && peer->name != NULL)
+			json_object_set_new(x, "name", json_string(peer->name));
+	}
 }
 
 /* Each partner's name as the directory has it, for the letter. */
@@ -1649,6 +1753,7 @@ static void rights_status_names(struct node *n, json_t *out)
 							    json_object_get(p, "partner"))) : NULL;
 			if (peer != NULL && peer->name != NULL)
 				json_object_set_new(p, "name", json_string(peer->name));
+			rights_status_names_of(d, json_object_get(p, "recipients"));
 		}
 	}
 	json_decref(one);
@@ -1740,6 +1845,8 @@ json_t *local_rights(struct node *n, const char *op, json_t *rq)
 		return rights_decide(n, rq);
 	if (strcmp(op, "rights.status") == 0)
 		return rights_status(n, rq);
+	if (strcmp(op, "rights.notices") == 0)
+		return rectify_list(n);
 	snprintf(err, sizeof(err), "unknown operation '%.48s'", op);
 	return local_error(WN_EPROTO, err);
 }

@@ -64,6 +64,10 @@ struct dir_peer;
  * (at the municipality). */
 json_t *local_rights(struct node *n, const char *op, json_t *rq);
 
+/* 0 when each of cats is a category of the vocabulary; else WN_ECATEGORY
+ * with err naming the first that is not. */
+int rights_categories_check(const json_t *cats, char *err, size_t errcap);
+
 /* A rights request that reached this node through the broker: registered
  * when the node holds records of the person, answered either way. */
 int rights_receive(struct node *n, const json_t *query, const struct dir_peer *requester,

@@ -223,6 +223,40 @@ static void rights_partner_row(FILE *f, const json_t *p)
 	fputs("</td></tr>\n", f);
 }
 
+/* Whom each organisation told of what it carried out: the client is told
+ * those recipients on request (AVG art. 19). */
+static void rights_recipients_text(FILE *f, const json_t *parts)
+{
+	size_t i, j;
+	json_t *p, *x;
+	int any = 0;
+	json_array_foreach(parts, i, p) {
+		const json_t *told = json_object_get(p, "recipients");
+		if (json_array_size(told) == 0)
+			continue;
+		if (!any)
+			fputs("<p>Wie uw gegevens eerder van een organisatie ontving, hoort van haar "
+			      "wat zij heeft uitgevoerd (AVG art. 19). Dat zijn:</p>\n<ul>\n", f);
+		any = 1;
+		fputs("<li>", f);
+		html_escaped(f, str(p, "name") ? str(p, "name") : str(p, "partner"));
+		fputs(": ", f);
+		json_array_foreach(told, j, x) {
+			int notice = str(x, "informed") != NULL && strcmp(str(x, "informed"),
+									"notice") == 0;
+			fputs(j ? ", " : "", f);
+			html_escaped(f, str(x, "name") ? str(x, "name") : str(x, "partner"));
+			fputs(notice ? " (geïnformeerd)"
+			      : json_is_true(json_object_get(x, "third_party"))
+				      ? " (derde; de organisatie informeert haar zelf)"
+				      : " (de organisatie informeert haar zelf)", f);
+		}
+		fputs("</li>\n", f);
+	}
+	if (any)
+		fputs("</ul>\n", f);
+}
+
 int wn_rights_letter_html(const char *status_json, char **html_out)
 {
 	if (status_json == NULL || html_out == NULL)
@@ -265,6 +299,7 @@ int wn_rights_letter_html(const char *status_json, char **html_out)
 	json_array_foreach(parts, i, p)
 		rights_partner_row(f, p);
 	fputs("</table>\n", f);
+	rights_recipients_text(f, parts);
 	int open = strcmp(str(r, "state") ? str(r, "state") : "", "open") == 0;
 	if (open && json_is_true(json_object_get(r, "overdue"))) {
 		/* a date already past is no promise: say the term was missed (G-P 8.2) */

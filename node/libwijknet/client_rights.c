@@ -149,6 +149,14 @@ int wn_rights_show(wn_client *c, const char *id, const wn_actor *actor, char **j
 			      json_out);
 }
 
+int wn_rights_notices(wn_client *c, const wn_actor *actor, char **json_out)
+{
+	if (c == NULL || json_out == NULL)
+		return client_inval(c);
+	*json_out = NULL;
+	return client_op_text(c, json_pack("{s:s}", "op", "rights.notices"), actor, json_out);
+}
+
 int wn_rights_decide(wn_client *c, const char *id, const char *decision, const char *motivation,
 		     const wn_actor *actor)
 {

@@ -84,8 +84,9 @@ static const wn_lookup_answer *answer_of(const wn_lookup_result *r, const char *
 	return NULL;
 }
 
-static wn_request_result *request(struct fed *f, const char *to, const char *bsn,
-				  const char *category)
+/* A data request by node to the source to within the main case. */
+static wn_request_result *request_by(struct fed *f, size_t node, const char *to, const char *bsn,
+				     const char *category)
 {
 	const char *const cats[] = { category };
 	wn_request_params p;
@@ -99,7 +100,7 @@ static wn_request_result *request(struct fed *f, const char *to, const char *bsn
 	p.ground = "vital_interest";
 	p.motivation_json = MOTIVATION;
 	p.actor = ACTOR;
-	wn_client *c = client_of(f, GEMEENTE);
+	wn_client *c = client_of(f, node);
 	wn_request_result *r = NULL;
 	int rc = wn_request(c, &p, &r);
 	if (rc != 0)
@@ -107,6 +108,12 @@ static wn_request_result *request(struct fed *f, const char *to, const char *bsn
 	wn_client_close(c);
 	assert_int_equal(rc, 0);
 	return r;
+}
+
+static wn_request_result *request(struct fed *f, const char *to, const char *bsn,
+				  const char *category)
+{
+	return request_by(f, GEMEENTE, to, bsn, category);
 }
 
 static json_t *report_page(struct fed *f, size_t node, const char *bsn, int own, int page,
@@ -1324,6 +1331,264 @@ static void test_r18_rectify_partner_sees_request(void **state)
 	json_decref(env);
 }
 
+/* What radar disclosed of a person in a category, asked by node: the
+ * request id. */
+static void disclosed_by_radar(struct fed *f, size_t node, const char *bsn, const char *cat,
+			       char out[WN_ID_LEN + 1])
+{
+	wn_request_result *q = request_by(f, node, "radar", bsn, cat);
+	assert_string_equal(q->outcome, "disclosed");
+	snprintf(out, WN_ID_LEN + 1, "%s", q->request_id);
+	wn_request_result_free(q);
+}
+
+/* A rights request of kind about bsn in one category, to radar alone. */
+static void rights_at_radar(struct fed *f, const char *bsn, const char *kind, const char *cat,
+			    const char *text, char out[WN_ID_LEN + 1])
+{
+	static const char *const to[] = { "radar" };
+	const char *const cats[] = { cat };
+	wn_rights_params p;
+	memset(&p, 0, sizeof(p));
+	p.bsn = bsn;
+	p.kind = kind;
+	p.categories = cats;
+	p.ncategories = 1;
+	p.text = text;
+	p.partners = to;
+	p.npartners = 1;
+	p.actor = ACTOR;
+	wn_client *c = client_of(f, GEMEENTE);
+	wn_rights_result *r = NULL;
+	assert_int_equal(wn_rights_request(c, &p, &r), 0);
+	wn_client_close(c);
+	assert_string_equal(rights_status(r, "radar"), "registered");
+	snprintf(out, WN_ID_LEN + 1, "%s", r->request_id);
+	wn_rights_result_free(r);
+}
+
+static json_t *recipient_of(json_t *list, const char *partner)
+{
+	size_t i;
+	json_t *x;
+	json_array_foreach(list, i, x)
+		if (same(jstr(x, "partner"), partner))
+			return x;
+	return NULL;
+}
+
+/* A correction carried out reaches those the data went to (AVG art. 19,
+ * G-P 8.3): radar passes it on, sealed, through the broker, to each partner
+ * it disclosed the person's data in the category to, naming the requests it
+ * came in and the change the client asks, no more; a third party is recorded
+ * as to be informed; the municipality's answer names them all. A deletion
+ * names the categories only. */
+static void test_r18_rectify_correction_passed_on_to_recipients(void **state)
+{
+	struct fed *f = *state;
+	static const char change[] = "De huurachterstand is afgelost, niet openstaand";
+	char rid_g[WN_ID_LEN + 1], rid_s[WN_ID_LEN + 1], rid_fin[WN_ID_LEN + 1];
+	char id[WN_ID_LEN + 1], del[WN_ID_LEN + 1], args[200];
+	disclosed_by_radar(f, GEMEENTE, BSN_A, "leefgebied.huisvesting", rid_g);
+	disclosed_by_radar(f, SEVAGRAM, BSN_A, "leefgebied.huisvesting", rid_s);
+	disclosed_by_radar(f, GEMEENTE, BSN_A, "zrm.financien", rid_fin);
+	/* disclosed to a third party on its approval: it has no node to reach */
+	db_exec_on(f, node_db("radar"), "INSERT INTO disclosures(ts, request_id, type, requester,"
+		   " actor_id, actor_role, purpose, subject_index, outcome, categories, approval)"
+		   " SELECT 1, 'derde-request-1', 'request', 'woningcorporatie-x', 'a-1',"
+		   " 'medewerker', 'plan_van_aanpak', subject_index, 'disclosed',"
+		   " '[\"leefgebied.huisvesting\"]', 'approval-1' FROM disclosures WHERE"
+		   " request_id = '%s'", rid_g);
+	rights_at_radar(f, BSN_A, "correction", "leefgebied.huisvesting", change, id);
+	assert_int_equal(decide(f, RADAR, id, "done", NULL), 0);
+	/* each partner keeps it, naming its own request the data came in */
+	assert_int_equal(dbq_wait(f, node_db("sevagram"), 1, 60000, "SELECT COUNT(*) FROM"
+				  " rights_notices WHERE request_id = '%s'", id), 1);
+	assert_int_equal(dbq(f, node_db("sevagram"), "SELECT COUNT(*) FROM rights_notices WHERE"
+			     " sender = 'radar' AND request_id = '%s' AND kind = 'correction' AND"
+			     " text = '%s' AND requests = '[\"%s\"]' AND categories ="
+			     " '[\"leefgebied.huisvesting\"]' AND case_id = '%s'", id, change, rid_s,
+			     case_main), 1);
+	assert_int_equal(dbq_wait(f, node_db("gemeente-heerlen"), 1, 60000, "SELECT COUNT(*) FROM"
+				  " rights_notices WHERE request_id = '%s'", id), 1);
+	/* the municipality's request for another category is not named */
+	assert_int_equal(dbq(f, node_db("gemeente-heerlen"), "SELECT COUNT(*) FROM rights_notices"
+			     " WHERE request_id = '%s' AND requests LIKE '%%%s%%' AND requests NOT"
+			     " LIKE '%%%s%%' AND categories NOT LIKE '%%financien%%'", id, rid_g,
+			     rid_fin), 1);
+	/* radar recorded whom it told; the third party is to be informed */
+	assert_int_equal(dbq(f, node_db("radar"), "SELECT COUNT(*) FROM rights_recipients WHERE"
+			     " request_id = '%s' AND informed = 'notice' AND third_party = 0 AND"
+			     " recipient IN ('gemeente-heerlen', 'sevagram')", id), 2);
+	assert_int_equal(dbq(f, node_db("radar"), "SELECT COUNT(*) FROM rights_recipients WHERE"
+			     " request_id = '%s' AND recipient = 'woningcorporatie-x' AND"
+			     " informed = 'to_inform' AND third_party = 1", id), 1);
+	assert_int_equal(dbq_wait(f, node_db("radar"), 2, 60000, "SELECT COUNT(*) FROM outbox"
+				  " WHERE type = 'rights.notice' AND sent_at IS NOT NULL AND id IN"
+				  " (SELECT id FROM rights_recipients WHERE request_id = '%s')", id), 2);
+	/* the broker relayed them and read nothing of them */
+	assert_true(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM audit_log WHERE type ="
+			"'rights.notice' AND json_extract(entry, '$.from') = 'radar'") >= 2);
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM audit_log WHERE entry LIKE"
+			     " '%%huurachterstand%%' OR entry LIKE '%%%s%%'", BSN_A), 0);
+	/* sevagram's professional sees it: the C API and the CLI */
+	wn_client *c = client_of(f, SEVAGRAM);
+	char *text = NULL;
+	assert_int_equal(wn_rights_notices(c, &PRIVACY, &text), 0);
+	wn_client_close(c);
+	json_t *l = json_loads(text, 0, NULL), *n = json_array_get(json_object_get(l, "notices"), 0);
+	free(text);
+	assert_string_equal(jstr(n, "from"), "radar");
+	assert_string_equal(jstr(n, "request"), id);
+	assert_string_equal(jstr(n, "text"), change);
+	assert_string_equal(json_string_value(json_array_get(json_object_get(n, "requests"), 0)),
+			    rid_s);
+	assert_null(json_object_get(n, "bsn")); /* it names no person */
+	json_decref(l);
+	assert_int_equal(cli(f, "sevagram", "rights notices"), 0);
+	assert_true(cli_out_has(f, "radar carried out a correction"));
+	assert_true(cli_out_has(f, rid_s));
+	assert_false(cli_out_has(f, BSN_A));
+	/* radar's professional sees whom it told */
+	json_t *sh = rights_shown(f, RADAR, id);
+	assert_int_equal(json_array_size(json_object_get(sh, "recipients")), 3);
+	json_decref(sh);
+	/* the municipality names the recipients in its answer to the client */
+	json_t *s = rights_state_when(f, id, "answered");
+	json_t *told = json_object_get(rights_partner(s, "radar"), "recipients");
+	assert_int_equal(json_array_size(told), 3);
+	assert_string_equal(jstr(recipient_of(told, "sevagram"), "informed"), "notice");
+	assert_string_equal(jstr(recipient_of(told, "woningcorporatie-x"), "informed"),
+			    "to_inform");
+	assert_true(json_is_true(json_object_get(recipient_of(told, "woningcorporatie-x"),
+						 "third_party")));
+	char *st = json_dumps(s, 0), *html = NULL;
+	assert_int_equal(wn_rights_letter_html(st, &html), 0);
+	assert_non_null(strstr(html, "AVG art. 19"));
+	assert_non_null(strstr(html, "Sevagram"));
+	assert_non_null(strstr(html, "woningcorporatie-x (derde"));
+	free(html);
+	free(st);
+	json_decref(s);
+	snprintf(args, sizeof(args), "rights status --request %s", id);
+	assert_int_equal(cli(f, "gemeente-heerlen", args), 0);
+	assert_true(cli_out_has(f, "recipient Sevagram: informed"));
+	assert_true(cli_out_has(f, "third party, to be informed by the partner"));
+	/* a deletion names the categories only, to the one that received them */
+	rights_at_radar(f, BSN_A, "deletion", "zrm.financien", NULL, del);
+	assert_int_equal(decide(f, RADAR, del, "done", NULL), 0);
+	assert_int_equal(dbq_wait(f, node_db("gemeente-heerlen"), 1, 60000, "SELECT COUNT(*) FROM"
+				  " rights_notices WHERE request_id = '%s' AND kind = 'deletion' AND"
+				  " text IS NULL AND requests LIKE '%%%s%%' AND requests NOT LIKE"
+				  " '%%%s%%' AND categories = '[\"zrm.financien\"]'", del, rid_fin,
+				  rid_g), 1);
+	assert_int_equal(dbq(f, node_db("sevagram"), "SELECT COUNT(*) FROM rights_notices WHERE"
+			     " request_id = '%s'", del), 0);
+	/* the third party's disclosure was put in the log by hand, without its
+	 * ledger entry: taken out again, radar's ledger verifies */
+	db_exec_on(f, node_db("radar"), "DELETE FROM disclosures WHERE request_id ="
+		   " 'derde-request-1'");
+	assert_int_equal(cli(f, "radar", "audit verify --db data/radar.db --cert ca/radar.crt"), 0);
+}
+
+/* A rights.notice signer sends gemeente-heerlen with body sealed in it:
+ * gemeente-heerlen keeps nothing and records a security event of kind want
+ * against signer. */
+static void rights_notice_refused(struct fed *f, const char *signer, const json_t *body,
+				  const char *want)
+{
+	json_t *env = NULL;
+	long kept = dbq(f, node_db("gemeente-heerlen"), "SELECT COUNT(*) FROM rights_notices");
+	long events = dbq(f, node_db("gemeente-heerlen"), "SELECT COALESCE(SUM(count), 0) FROM"
+			  " security_events WHERE kind = '%s' AND peer = '%s'", want, signer);
+	assert_int_equal(envelope_new1(&env, "rights.notice", signer, "gemeente-heerlen"), 0);
+	json_object_set_new(env, "body", json_pack("{s:i}", "deadline_ms", 5000));
+	raw_seal_to(f, env, "gemeente-heerlen", body);
+	json_t *reply = raw_as(f, signer, env);
+	assert_int_equal(dbq_wait(f, node_db("gemeente-heerlen"), events + 1, 10000, "SELECT"
+				  " COALESCE(SUM(count), 0) FROM security_events WHERE kind = '%s'"
+				  " AND peer = '%s'", want, signer), events + 1);
+	assert_int_equal(dbq(f, node_db("gemeente-heerlen"), "SELECT COUNT(*) FROM"
+			     " rights_notices"), kept);
+	json_decref(reply);
+	json_decref(env);
+}
+
+/* A recipient takes a correction passed on only from the partner that
+ * disclosed the data to it and signed the notice, about the person it asked
+ * about, in what it received; an altered notice is refused (r18, r20). */
+static void test_r18_rectify_passed_on_forged_refused(void **state)
+{
+	struct fed *f = *state;
+	char rid[WN_ID_LEN + 1], nid[WN_ID_LEN + 1], rq[WN_ID_LEN + 1];
+	disclosed_by_radar(f, GEMEENTE, BSN_A, "leefgebied.huisvesting", rid);
+	assert_int_equal(id_generate(nid), 0);
+	assert_int_equal(id_generate(rq), 0);
+	json_t *body = json_pack("{s:s,s:s,s:s,s:s,s:[s],s:[s],s:s,s:s,s:I}", "id", nid, "request",
+				 rq, "partner", "radar", "kind", "correction", "categories",
+				 "leefgebied.huisvesting", "requests", rid, "text",
+				 "Het adres is Dorpsstraat 12", "bsn", BSN_A, "executed_at",
+				 (json_int_t)1800000000000);
+	/* radar's notice, sent by alcander */
+	rights_notice_refused(f, "alcander", body, "forged_sender");
+	/* alcander's own, about data alcander never disclosed to the municipality */
+	json_object_set_new(body, "partner", json_string("alcander"));
+	rights_notice_refused(f, "alcander", body, "denied");
+	/* radar's, about another person than the one asked about in that request */
+	json_object_set_new(body, "partner", json_string("radar"));
+	json_object_set_new(body, "bsn", json_string(BSN_C));
+	rights_notice_refused(f, "radar", body, "denied");
+	/* radar's, naming a category the request did not bring */
+	json_object_set_new(body, "bsn", json_string(BSN_A));
+	json_object_set_new(body, "categories", json_pack("[s]", "zrm.financien"));
+	rights_notice_refused(f, "radar", body, "denied");
+	/* a deletion carries no content */
+	json_object_set_new(body, "categories", json_pack("[s]", "leefgebied.huisvesting"));
+	json_object_set_new(body, "kind", json_string("deletion"));
+	rights_notice_refused(f, "radar", body, "schema");
+	/* altered after radar signed it */
+	json_object_set_new(body, "kind", json_string("correction"));
+	json_t *env = NULL, *reply = NULL;
+	struct raw_peer peer;
+	char url[128], *buf = NULL;
+	size_t len = 0;
+	long kept = dbq(f, node_db("gemeente-heerlen"), "SELECT COUNT(*) FROM rights_notices");
+	/* the broker checks the sealed body against the digest radar signed */
+	long events = dbq(f, "data/broker.db", "SELECT COALESCE(SUM(count), 0) FROM"
+			  " security_events WHERE kind = 'signature' AND peer = 'radar'");
+	assert_int_equal(envelope_new1(&env, "rights.notice", "radar", "gemeente-heerlen"), 0);
+	json_object_set_new(env, "body", json_pack("{s:i}", "deadline_ms", 5000));
+	raw_seal_to(f, env, "gemeente-heerlen", body);
+	broker_url(f, url, sizeof(url));
+	assert_int_equal(raw_open(f, &peer, "ca/radar.pem", NULL, url, "broker"), 0);
+	assert_int_equal(envelope_sign(env, peer.ident->key), 0);
+	json_object_set_new(body, "text", json_string("Het adres is Dorpsstraat 99"));
+	raw_seal_to(f, env, "gemeente-heerlen", body);
+	assert_int_equal(envelope_encode(env, &buf, &len), 0);
+	assert_int_equal(raw_call(&peer, buf, len, 10000, &reply), 0);
+	raw_close(&peer);
+	assert_string_equal(reply_error(reply), "signature");
+	assert_int_equal(dbq_wait(f, "data/broker.db", events + 1, 10000, "SELECT"
+				  " COALESCE(SUM(count), 0) FROM security_events WHERE kind ="
+				  " 'signature' AND peer = 'radar'"), events + 1);
+	assert_int_equal(dbq(f, node_db("gemeente-heerlen"), "SELECT COUNT(*) FROM"
+			     " rights_notices"), kept);
+	free(buf);
+	json_decref(reply);
+	json_decref(env);
+	/* the same, unaltered and signed, is taken: the checks above were the only bar */
+	json_object_set_new(body, "text", json_string("Het adres is Dorpsstraat 12"));
+	assert_int_equal(envelope_new1(&env, "rights.notice", "radar", "gemeente-heerlen"), 0);
+	json_object_set_new(env, "body", json_pack("{s:i}", "deadline_ms", 5000));
+	raw_seal_to(f, env, "gemeente-heerlen", body);
+	reply = raw_as(f, "radar", env);
+	assert_int_equal(dbq_wait(f, node_db("gemeente-heerlen"), 1, 10000, "SELECT COUNT(*) FROM"
+				  " rights_notices WHERE id = '%s' AND sender = 'radar'", nid), 1);
+	json_decref(reply);
+	json_decref(env);
+	json_decref(body);
+}
+
 /* ---- r19: retention ----------------------------------------------------- */
 
 /* Records past their retention date are purged on demand and on the
@@ -1761,6 +2026,8 @@ int main(void)
 		cmocka_unit_test(test_r18_rectify_answered_end_to_end),
 		cmocka_unit_test(test_r18_rectify_objection),
 		cmocka_unit_test(test_r18_rectify_partner_sees_request),
+		cmocka_unit_test(test_r18_rectify_correction_passed_on_to_recipients),
+		cmocka_unit_test(test_r18_rectify_passed_on_forged_refused),
 		cmocka_unit_test(test_r19_retention_records_purged_and_logged),
 		cmocka_unit_test(test_r19_retention_cases_purged),
 		cmocka_unit_test(test_r19_retention_duty_records_and_log_pseudonyms),

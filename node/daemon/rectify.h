@@ -1,0 +1,84 @@
+/*
+ * rectify.h — a correction, completion, deletion or shielding carried out is
+ * passed on to those the data went to (AVG art. 19, Wbp art. 38, G-P 8.3).
+ * The partner that carries it out finds, in its own disclosure log, the
+ * partners it disclosed the person's data in the categories covered to, and
+ * passes each a rights.notice, sealed to it and signed, through the broker;
+ * a third party (no node to reach) is recorded as to be informed. The
+ * recipient checks that the sender disclosed that person's data to it in
+ * the requests named, keeps the notice and shows it to its professional.
+ */
+#ifndef WN_RECTIFY_H
+#define WN_RECTIFY_H
+
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "db.h"
+#include "directory.h"
+#include "store.h"
+
+struct node;
+
+/* Schema 30: at the partner that carried a request out, whom it informed
+ * or is to inform (informed: notice, passed on through the outbox; to_inform,
+ * a third party, or a partner when no record was left to name the person
+ * by); at a recipient, the notices it received; at the municipality, each
+ * partner's recipients as its decision reported them. */
+#define RECTIFY_SCHEMA                                                                  \
+	"CREATE TABLE rights_recipients (id TEXT PRIMARY KEY, request_id TEXT NOT NULL," \
+	" recipient TEXT NOT NULL, third_party INTEGER NOT NULL, categories TEXT NOT NULL," \
+	" requests TEXT NOT NULL, informed TEXT NOT NULL CHECK (informed IN ('notice',"  \
+	" 'to_inform')), created_at INTEGER NOT NULL, UNIQUE (request_id, recipient));"  \
+	"CREATE TABLE rights_notices (id TEXT NOT NULL, sender TEXT NOT NULL,"          \
+	" request_id TEXT NOT NULL, kind TEXT NOT NULL, categories TEXT NOT NULL,"      \
+	" requests TEXT NOT NULL, text TEXT, subject_index BLOB NOT NULL, case_id TEXT," \
+	" executed_at INTEGER NOT NULL, received_at INTEGER NOT NULL,"                  \
+	" PRIMARY KEY (sender, id));"                                                    \
+	"ALTER TABLE client_rights_partners ADD COLUMN recipients TEXT;"
+
+/* The requests named in one notice, at most: the newest, when there are more. */
+#define RECTIFY_REQUESTS_MAX 64
+
+/* A request carried out, as the partner passes it on. */
+struct rectify_source {
+	const char *request_id; /* the client's rights request */
+	const char *kind;
+	const json_t *categories; /* those it covers; NULL: every one */
+	const char *text;         /* what is to be changed (correction, completion) */
+	const uint8_t *index;     /* the person's pseudonym here */
+	const char *bsn;          /* NULL when no record of the person is left here */
+	int64_t executed_at;
+};
+
+/* 1 when a request of this kind carried out is passed on to the recipients
+ * (AVG 16-18: correction, completion, deletion, shielding). */
+int rectify_kind_passed_on(const char *kind);
+
+/* Inside the caller's writer transaction (the one that records the request
+ * carried out, so both stand or neither): records each recipient of the
+ * person's data in the categories covered and queues a rights.notice for
+ * each partner among them in the outbox (outbox_kick after the commit).
+ * *recipients: [{partner, third_party, informed}] (json_decref), empty when
+ * nothing was disclosed. 0 or WN_EDB/WN_ENOMEM. */
+int rectify_forward_locked(db *d, struct node *n, const struct rectify_source *s,
+			   json_t **recipients);
+
+/* Whom this node informed or is to inform of request id carried out, for
+ * its professional (rights.show): [{partner, third_party, informed,
+ * categories}]. NULL when there is nobody. */
+json_t *rectify_recipients_of(db *d, const char *id);
+
+/* Inbound rights.notice from sender: opens it, checks that sender signed it
+ * for itself, that each request named is one this node sent sender and
+ * sender disclosed in, about the person named and covering the categories
+ * named, keeps it and answers a signed rights.notice.ack. 0 or an error
+ * with err (a security event at the caller). */
+int rectify_receive(struct node *n, const json_t *env, const struct dir_peer *sender,
+		    json_t **reply, char *err, size_t errcap);
+
+/* Local API rights.notices: the notices this node received, newest first. */
+json_t *rectify_list(struct node *n);
+
+#endif
