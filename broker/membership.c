@@ -271,23 +271,24 @@ static const struct registry_partner *policy_moves_gone(struct broker *b, const 
 /* 1 (why set) when open proposal p makes no sense any more because the
  * partner it is about has left: its exit, or moving it between clusters.
  * Deciding it later would record an agreement about nobody. So does a
- * policy change whose proposer left: nobody stands behind it, and nobody
- * could withdraw it any more. */
+ * policy change, or a municipality's proposal to end another's membership,
+ * whose proposer left: nobody stands behind it, and nobody could withdraw
+ * it any more. */
 static int proposal_moot(struct broker *b, const struct proposal *p, char *why, size_t cap)
 {
 	const struct registry_partner *m = NULL;
-	if (strcmp(p->kind, "policy") == 0 && (m = registry_find(b->reg, p->proposed_by)) != NULL &&
+	if (strcmp(p->kind, "exit") == 0 && (m = registry_find(b->reg, p->subject)) != NULL &&
 	    member_gone(m)) {
-		snprintf(why, cap, "void: its proposer '%s' left the federation (%s) before it "
-			 "was decided; a member can propose it again", m->id, registry_status(m));
-		return 1;
-	}
-	if (strcmp(p->kind, "exit") == 0) {
-		m = registry_find(b->reg, p->subject);
-		if (m == NULL || !member_gone(m))
-			return 0;
 		snprintf(why, cap, "void: '%s' left the federation (%s) before its exit was "
 			 "decided", p->subject, registry_status(m));
+		return 1;
+	}
+	/* an exit a member proposed of itself is covered above */
+	if ((strcmp(p->kind, "policy") == 0 || strcmp(p->kind, "exit") == 0) &&
+	    (m = registry_find(b->reg, p->proposed_by)) != NULL && member_gone(m)) {
+		snprintf(why, cap, "void: its proposer '%s' left the federation (%s) before it "
+			 "was decided; %s can propose it again", m->id, registry_status(m),
+			 strcmp(p->kind, "exit") == 0 ? "a municipality that is a member" : "a member");
 		return 1;
 	}
 	if (strcmp(p->kind, "policy") == 0 && (m = policy_moves_gone(b, p->doc)) != NULL) {
@@ -986,7 +987,7 @@ static int member_vote(struct broker *b, const struct broker_request *rq, const 
 		/* the registry changed before the federation thread closed it */
 		rc = proposal_close_as(b, &p, "void", why, b->ident->id);
 		snprintf(err, errcap, "proposal %s is %s", id, rc == 0 ? why : "being closed: "
-			 "the partner it is about left the federation");
+			 "the partner it is about, or its proposer, left the federation");
 		if (rc != 0)
 			atomic_store(&b->retally_due, 1);
 		broker_federation_wake(b);

@@ -872,6 +872,32 @@ int wn_case_person_informed(wn_client *c, const char *case_id, const char *bsn,
 int wn_case_informed_show(wn_client *c, const char *case_id, const char *bsn,
 			  const wn_actor *actor, char **json_out);
 
+/* ---- the outbox ------------------------------------------------------------ */
+
+/* What this node must deliver through the broker waits in its outbox until
+ * taken: notices and rights decisions to the municipality, consent
+ * revocations to the broker, refusals passed on to the sources they name.
+ * One that fails on the way is tried again, with backoff; one its receiver
+ * refuses for what it is is given up (as an older version refuses a message
+ * type it does not know) and waits for wn_outbox_retry(). */
+
+/* What is not delivered yet, oldest first (at most 1000); failed != 0: the
+ * given-up items only. *json_out: {items: [{id, kind, recipient, queued_at,
+ * attempts, state: waiting | given_up, next_at (waiting), failed_at
+ * (given_up), last_error?}], waiting, given_up}; free(). Times in ms since
+ * the epoch. Never what an item says, nor whom it is about.
+ * Errors: WN_EDB (the outbox cannot be read), WN_ETRANSPORT. */
+int wn_outbox_list(wn_client *c, int failed, const wn_actor *actor, char **json_out);
+
+/* Puts the given-up item id (NULL: every given-up item) back in the queue,
+ * due now with its backoff from the start, and wakes the sender; each item
+ * put back is a ledger entry (outbox.retry) naming the actor. json_out may
+ * be NULL; else {retried: [id, ...], count}; free().
+ * Errors: WN_ENOTFOUND (no such item), WN_ESTATE (the item was delivered, or
+ * is not given up: it is tried again by itself), WN_EINVAL (id is not 32 hex
+ * digits). */
+int wn_outbox_retry(wn_client *c, const char *id, const wn_actor *actor, char **json_out);
+
 /* ---- backup ---------------------------------------------------------------- */
 
 /* A consistent copy of the node's database (SQLite's online backup, taken

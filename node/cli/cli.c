@@ -54,6 +54,9 @@ static void usage(FILE *f)
 		"  records put|delete    store or delete one record\n"
 		"  records purge         remove now the records past their retention date\n"
 		"  backup --out DIR      a consistent copy of the node's database and key file\n"
+		"  outbox list [--failed], outbox retry --item ID | --failed\n"
+		"                        what waits to be delivered through the broker, what was\n"
+		"                        given up, and putting that back in the queue\n"
 		"  case open|join|leave|close|list|informed|person|director|check\n"
 		"                        cases and the partners that take part in them\n"
 		"  consent register|refuse FILE, consent revoke --consent ID, consent list\n"
@@ -197,6 +200,7 @@ static const struct {
 	{ "duty", cli_duty_usage },	    { "lookup", cli_lookup_usage },
 	{ "member", cli_member_usage },	    { "policy", cli_member_usage },
 	{ "notices", cli_notices_usage },   { "records", cli_records_usage },
+	{ "outbox", cli_outbox_usage },
 	{ "report", cli_report_usage },	    { "request", cli_request_usage },
 	{ "rights", cli_rights_usage },	    { "stats", cli_stats_usage },
 	{ "thirdparty", cli_thirdparty_usage },

@@ -29,8 +29,9 @@ extern int cli_json;
 int cli_status_of(int rc);
 
 /* The exit status for an error code of command what: WN_ESTATE is a refusal
- * (1) in membership, policy, admin and breach commands, a failure (4, the
- * node not ready) elsewhere; WN_ECLUSTER is invalid input (2) in member join
+ * (1) in membership, policy, admin, breach, rights again|decide|answer and
+ * outbox retry commands, a failure (4, the node not ready) elsewhere;
+ * WN_ECLUSTER is invalid input (2) in member join
  * and policy propose (a file naming no cluster's code), a refusal (1, a
  * partner outside the cluster) elsewhere. */
 int cli_status_in(const char *what, int rc);
@@ -100,6 +101,7 @@ int cli_duty_usage(void);
 int cli_lookup_usage(void);
 int cli_member_usage(void);
 int cli_notices_usage(void);
+int cli_outbox_usage(void);
 int cli_records_usage(void);
 int cli_report_usage(void);
 int cli_request_usage(void);
@@ -154,6 +156,8 @@ int cli_rights_status(wn_client *c, int argc, char **argv);
 int cli_case_informed(wn_client *c, int argc, char **argv);
 int cli_case_informed_usage(void);
 int cli_backup(wn_client *c, int argc, char **argv);
+/* wijknet outbox list|retry (cli_outbox.c). */
+int cli_outbox(wn_client *c, int argc, char **argv);
 int cli_report(wn_client *c, int argc, char **argv);
 int cli_stats(wn_client *c, int argc, char **argv);
 

@@ -27,6 +27,7 @@ static const struct {
 	{ "--approval", ARG_ID },	{ "--request-id", ARG_ID },
 	{ "--request", ARG_ID },	{ "--notice", ARG_ID },
 	{ "--id", ARG_ID },		{ "--consents", ARG_IDS },
+	{ "--item", ARG_ID },
 	{ "--cluster", ARG_CLUSTER },	{ "--purpose", ARG_PURPOSE },
 	{ "--ground", ARG_GROUND },	{ "--categories", ARG_CATEGORIES },
 };
@@ -151,6 +152,7 @@ static const struct {
 	{ "case", "person", { "--case", "--bsn", "--reason" } },
 	{ "consent", "revoke", { "--consent" } },
 	{ "member", "end", { "--reason" } },
+	{ "outbox", "retry", { "--item|--failed" } },
 };
 
 /* 1 when one of the names in alts ("--request|--id") is among argv. */

@@ -465,7 +465,7 @@ static const struct {
 	{ "consent", cli_consent },	  { "request", cli_request },	  { "duty", cli_duty },
 	{ "thirdparty", cli_thirdparty }, { "rights", cmd_rights },	  { "notices", cli_notices },
 	{ "backup", cli_backup },	  { "report", cli_report },	  { "stats", cli_stats },
-	{ "member", cli_member },	  { "policy", cli_policy },
+	{ "member", cli_member },	  { "policy", cli_policy },	  { "outbox", cli_outbox },
 };
 
 int cli_online_known(const char *cmd)

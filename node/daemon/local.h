@@ -37,6 +37,10 @@ json_t *local_member(struct node *n, const char *op, json_t *rq);
 
 json_t *local_dispatch(struct node *n, const char *op, json_t *rq);
 
+/* outbox.list and outbox.retry: what waits to be delivered through the
+ * broker and what was given up, and putting that back (outbox.c). */
+json_t *local_outbox(struct node *n, const char *op, json_t *rq);
+
 /* backup: a consistent copy of the database with its key file (backup.c). */
 json_t *local_backup(struct node *n, json_t *rq);
 

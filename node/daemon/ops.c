@@ -158,6 +158,8 @@ json_t *local_dispatch(struct node *n, const char *op, json_t *rq)
 		return local_backup(n, rq);
 	if (strncmp(op, "notices.", 8) == 0)
 		return local_notices(n, op, rq);
+	if (strncmp(op, "outbox.", 7) == 0)
+		return local_outbox(n, op, rq);
 	if (strncmp(op, "case.informed", 13) == 0)
 		return local_case_informed(n, op, rq);
 	if (strncmp(op, "case.", 5) == 0)

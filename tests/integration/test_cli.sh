@@ -48,7 +48,7 @@ for cmd in "health" "directory" "lookup" "request" "duty assert" "thirdparty pro
     "rights request" "rights show" "rights decide" "rights status" "rights answer" "notices list" \
     "notices render" "report access" "report html" "stats" "audit verify" "records import" \
     "case open" "case informed" "consent register" "member join" "policy propose" \
-    "admin status" "breaches list"; do
+    "admin status" "breaches list" "outbox list"; do
     # shellcheck disable=SC2086
     check_rc "$cmd --help exits 0" 0 "$WN" --socket "ipc://$T/none.sock" $cmd --help
     first=${cmd%% *}
@@ -107,6 +107,9 @@ member approve xyz|PROPOSAL: 'xyz' is not an id
 member withdraw 12ab --reason fout|PROPOSAL: '12ab' is not an id
 policy withdraw|missing PROPOSAL
 member end xonar|missing --reason
+outbox retry|missing --item
+outbox retry --item 42|--item: '42' is not an id
+outbox retry --item $ID --failed|not both
 case join --case $ID|missing --partner
 case join --case 12 --partner radar|--case: '12' is not an id
 lookup --bsn 111222333 --ground consent --consent $ID|missing --purpose

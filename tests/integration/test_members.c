@@ -1851,6 +1851,59 @@ static void test_r24_policy_proposal_void_when_proposer_left(void **state)
 				  " policy"), 2);
 }
 
+/* A municipality's proposal to end another's membership stands for that
+ * municipality's judgement after consultation (Groningen 10.2): once it has
+ * left the federation nobody stands behind it, nor can anyone withdraw it.
+ * It is closed as void, as a policy change whose proposer left is, never
+ * decided by the votes of the rest; a municipality still in proposes it
+ * again (r23). */
+static void test_r23_end_proposal_void_when_its_municipality_left(void **state)
+{
+	struct fed *f = *state;
+	static const char *const four[] = { "gemeente-heerlen", "gemeente-kerkrade", "radar",
+					    "xonar" };
+	char id[WN_ID_LEN + 1], again[WN_ID_LEN + 1], st[16], args[160];
+	own_start(f, four, 4);
+	assert_int_equal(cli(f, "gemeente-kerkrade", "member end xonar --reason 'afspraken niet "
+			     "nagekomen, na overleg'"), 0);
+	proposal_of(f, "xonar", id);
+	assert_int_equal(vote(f, 0, id, 1), 0);
+	/* kerkrade gives notice, and its notice ends before radar voted */
+	assert_int_equal(cli(f, "gemeente-kerkrade", "member notice --reason 'herindeling'"), 0);
+	dbexec(f, "data/broker.db", "UPDATE partners SET end_at = CAST(strftime('%s','now') AS"
+	       " INTEGER) * 1000 - 1 WHERE id = 'gemeente-kerkrade'");
+	assert_int_equal(dbq_wait(f, "data/broker.db", 1, SETTLE_MS, "SELECT COUNT(*) FROM"
+				  " partners WHERE id = 'gemeente-kerkrade' AND status = 'ended'"), 1);
+	assert_int_equal(dbq_wait(f, "data/broker.db", 1, SETTLE_MS, "SELECT COUNT(*) FROM"
+				  " proposals WHERE id = '%s' AND status = 'void' AND outcome LIKE"
+				  " '%%proposer ''gemeente-kerkrade'' left the federation (ended)%%'",
+				  id), 1);
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM audit_log WHERE type ="
+			     " 'member.decision' AND entry LIKE '%%%s%%' AND entry LIKE"
+			     " '%%\"status\":\"void\"%%'", id), 1);
+	/* radar approving it ends nothing: a vote is told why */
+	snprintf(args, sizeof(args), "member approve %s", id);
+	assert_int_equal(cli(f, "radar", args), 1);
+	assert_true(cli_err_has(f, "its proposer") && cli_err_has(f, "gemeente-kerkrade") &&
+		    cli_err_has(f, "left the federation"));
+	assert_int_equal(vote(f, 2, id, 1), WN_ESTATE);
+	proposal_status(f, id, st, sizeof(st));
+	assert_string_equal(st, "void");
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM partners WHERE id ="
+			     " 'xonar' AND status = 'active'"), 1);
+	assert_int_equal(cli(f, "radar", "member list"), 0);
+	assert_true(cli_out_has(f, "outcome: void: its proposer"));
+	/* the municipality that stays proposes it again, its own proposal */
+	assert_int_equal(cli(f, "gemeente-heerlen", "member end xonar --reason 'afspraken niet "
+			     "nagekomen, na overleg'"), 0);
+	proposal_of(f, "xonar", again);
+	assert_string_not_equal(again, id);
+	proposal_status(f, again, st, sizeof(st));
+	assert_string_equal(st, "open");
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM proposals WHERE kind ="
+			     " 'exit' AND status = 'approved'"), 0);
+}
+
 int main(void)
 {
 	int64_t t0 = fed_test_begin();
@@ -1891,6 +1944,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_r23_proposer_withdraws_its_exit_proposal,
 						own_setup, own_teardown),
 		cmocka_unit_test_setup_teardown(test_r24_policy_proposal_void_when_proposer_left,
+						own_setup, own_teardown),
+		cmocka_unit_test_setup_teardown(test_r23_end_proposal_void_when_its_municipality_left,
 						own_setup, own_teardown),
 	};
 	int failed = cmocka_run_group_tests_name("members", tests, group_setup,

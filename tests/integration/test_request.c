@@ -1254,6 +1254,91 @@ static void test_r10_consent_refusal_revocation_forged_refused(void **state)
 	wn_request_result_free(r);
 }
 
+/* radar's stand-in as a source of the version before refusal.notice: it
+ * refuses one, as an unknown message type, signed with radar's key (arg);
+ * nothing else is answered. */
+static json_t *rogue_old_source(struct rogue *r, const json_t *q, void *arg)
+{
+	pki_identity *radar = arg;
+	json_t *a = NULL;
+	(void)r;
+	if (strcmp(envelope_str(q, "type"), "refusal.notice") != 0)
+		return NULL;
+	if (envelope_error(&a, q, "radar", radar->key, WN_EPROTO,
+			   "field 'type': unknown message type 'refusal.notice'") != 0)
+		return NULL;
+	return a;
+}
+
+/* A source that refused a refusal passed on to it for what it is (an older
+ * version, during a rolling upgrade) is given up on, not asked again by
+ * itself; once it takes them, the operator puts what was given up back in
+ * the queue (outbox retry --failed, in the ledger by name) and the source
+ * keeps the refusal (r10: a refusal is recorded, and reaches the sources it
+ * names). */
+static void test_r10_consent_refusal_refused_by_source_outbox_retry(void **state)
+{
+	struct fed *f = *state;
+	const char *bsn = bsn_housemate, *birth = "1985-02-03";
+	char rid[WN_ID_LEN + 1], item[WN_ID_LEN + 1], path[512], err[256], args[160];
+	pki_identity *radar = NULL;
+	fed_file(f, "ca/radar.pem", path, sizeof(path));
+	assert_int_equal(pki_identity_load(path, &radar, err, sizeof(err)), 0);
+	struct rogue *rg = rogue_start(f, RADAR, "radar", rogue_old_source, radar);
+	assert_int_equal(refusal_file(f, "refusal-o.json", bsn, birth, "\"intake\"",
+				      "\"leefgebied.huisvesting\""), 0);
+	assert_int_equal(cli(f, "sevagram", "consent refuse refusal-o.json"), 0);
+	assert_int_equal(dbq_text(f, node_db("sevagram"), rid, sizeof(rid), "SELECT id FROM consents"
+				  " WHERE kind='refusal' ORDER BY registered_at DESC LIMIT 1"), 0);
+	assert_int_equal(dbq_text(f, node_db("sevagram"), item, sizeof(item), "SELECT id FROM outbox"
+				  " WHERE type = 'refusal.notice' AND recipient = 'radar' ORDER BY"
+				  " created_at DESC LIMIT 1"), 0);
+	/* refused for what it is: given up, and logged */
+	assert_int_equal(dbq_wait(f, node_db("sevagram"), 1, 120000, "SELECT COUNT(*) FROM outbox"
+				  " WHERE id = '%s' AND failed_at IS NOT NULL AND sent_at IS NULL AND"
+				  " last_error = 'protocol'", item), 1);
+	assert_true(fed_log_contains(f, "sevagram", "outbox_refused"));
+	rogue_stop(rg);
+	pki_identity_free(radar);
+	/* the source runs the version that takes it now; nothing sends it by itself */
+	assert_int_equal(fed_start_node(f, RADAR), 0);
+	assert_int_equal(fed_wait_up(f, RADAR, NNODES, 15000), 0);
+	assert_int_equal(cli(f, "sevagram", "outbox list --failed"), 0);
+	assert_true(cli_out_has(f, item) && cli_out_has(f, "refusal.notice") &&
+		    cli_out_has(f, "radar") && cli_out_has(f, "GIVEN-UP") &&
+		    cli_out_has(f, "protocol") && cli_out_has(f, "0 waiting, 1 given up"));
+	assert_int_equal(dbq(f, node_db("radar"), "SELECT COUNT(*) FROM consents WHERE id = '%s'",
+			     rid), 0);
+	/* what names no item, or an item wrongly, is refused before the node */
+	assert_int_equal(cli(f, "sevagram", "outbox retry"), 2);
+	assert_true(cli_err_has(f, "missing --item"));
+	assert_int_equal(cli(f, "sevagram", "outbox retry --item 42"), 2);
+	snprintf(args, sizeof(args), "outbox retry --item %s --failed", item);
+	assert_int_equal(cli(f, "sevagram", args), 2);
+	assert_int_equal(cli(f, "sevagram", "outbox retry --item 0123456789abcdef0123456789abcdef"),
+			 1);
+	assert_true(cli_err_has(f, "no outbox item"));
+	/* put back by name: the source keeps it, from sevagram */
+	assert_int_equal(cli(f, "sevagram", "outbox retry --failed --actor wk-0042 --role "
+			     "wijkcoach"), 0);
+	assert_true(cli_out_has(f, "1 given-up item(s) back in the queue"));
+	assert_int_equal(dbq(f, node_db("sevagram"), "SELECT COUNT(*) FROM ledger WHERE type ="
+			     " 'outbox.retry' AND msg_id = '%s' AND entry LIKE '%%\"by\":\"wk-0042\"%%'"
+			     " AND entry LIKE '%%\"by_role\":\"wijkcoach\"%%'", item), 1);
+	assert_int_equal(dbq_wait(f, node_db("radar"), 1, 60000, "SELECT COUNT(*) FROM consents"
+				  " WHERE id = '%s' AND kind = 'refusal' AND received_from ="
+				  " 'sevagram'", rid), 1);
+	assert_int_equal(dbq_wait(f, node_db("sevagram"), 1, 60000, "SELECT COUNT(*) FROM outbox"
+				  " WHERE id = '%s' AND sent_at IS NOT NULL AND failed_at IS NULL",
+				  item), 1);
+	/* delivered: nothing to put back */
+	snprintf(args, sizeof(args), "outbox retry --item %s", item);
+	assert_int_equal(cli(f, "sevagram", args), 1);
+	assert_true(cli_err_has(f, "was delivered"));
+	assert_int_equal(cli(f, "sevagram", "outbox retry --failed"), 0);
+	assert_true(cli_out_has(f, "0 given-up item(s)"));
+}
+
 static void test_r11_consent_age_signers(void **state)
 {
 	struct fed *f = *state;
@@ -1573,6 +1658,74 @@ static void test_r09_notice_not_stored_is_sent_again(void **state)
 	dbexec(f, node_db("gemeente-heerlen"), "DROP TRIGGER wn_test_fail");
 	notice_reached_municipality(f, r->request_id, "legal_obligation", "gemeente-heerlen", nid);
 	wn_request_result_free(r);
+}
+
+/* A notice the municipality refused for what it is is given up at the
+ * source; the operator sees it in the outbox — its kind, whom it goes to,
+ * when and why it was given up, never what it says nor whom it is about —
+ * and puts it back in the queue, after which it reaches the municipality
+ * (r09: the client is told). */
+static void test_r09_notice_given_up_outbox_list_and_retry(void **state)
+{
+	struct fed *f = *state;
+	char nid[WN_ID_LEN + 1], args[160], *text = NULL;
+	/* the municipality's refusal, as the outbox records one */
+	dbexec(f, node_db("radar"), "CREATE TRIGGER wn_test_refused AFTER INSERT ON outbox WHEN"
+	       " NEW.type = 'notice' BEGIN UPDATE outbox SET attempts = 1, failed_at ="
+	       " NEW.created_at, last_error = 'denied' WHERE id = NEW.id; END;");
+	const char *const cats[] = { "leefgebied.huisvesting" };
+	wn_request_params p = params("radar", BSN_A, cats, 1, "legal_obligation");
+	p.motivation_json = "{\"legal_reference\":\"Jeugdwet art. 7.4.0 lid 1\"}";
+	wn_request_result *r = request_ok(f, GEMEENTE, &p);
+	expect_outcome(r, "disclosed", NULL);
+	assert_int_equal(dbq_text(f, node_db("radar"), nid, sizeof(nid), "SELECT notice_id FROM "
+				  "client_notifications WHERE request_id='%s'", r->request_id), 0);
+	dbexec(f, node_db("radar"), "DROP TRIGGER wn_test_refused");
+	assert_int_equal(dbq(f, node_db("radar"), "SELECT COUNT(*) FROM outbox WHERE id = '%s' AND"
+			     " failed_at IS NOT NULL", nid), 1);
+	/* listed with what an operator needs, and nothing of the person */
+	static const char *const never[] = { BSN_A, "Jeugdwet", "huisvesting", MARK, "bsn" };
+	for (int json = 0; json < 2; json++) {
+		assert_int_equal(cli(f, "radar", json ? "outbox list --json" : "outbox list"), 0);
+		assert_true(cli_out_has(f, nid) && cli_out_has(f, "notice") &&
+			    cli_out_has(f, "gemeente-heerlen") && cli_out_has(f, "denied"));
+		assert_true(cli_out_has(f, json ? "\"given_up\"" : "GIVEN-UP"));
+		for (size_t i = 0; i < sizeof(never) / sizeof(never[0]); i++)
+			if (cli_out_has(f, never[i]))
+				fail_msg("outbox list shows '%s'", never[i]);
+	}
+	wn_client *c = client_of(f, RADAR);
+	assert_int_equal(wn_outbox_list(c, 1, &ACTOR, &text), 0);
+	json_t *list = json_loads(text, 0, NULL), *first = json_array_get(json_object_get(list,
+											   "items"), 0);
+	assert_string_equal(json_string_value(json_object_get(first, "id")), nid);
+	assert_string_equal(json_string_value(json_object_get(first, "state")), "given_up");
+	assert_string_equal(json_string_value(json_object_get(first, "recipient")),
+			    "gemeente-heerlen");
+	assert_true(json_integer_value(json_object_get(first, "failed_at")) > 0);
+	assert_null(json_object_get(first, "next_at"));
+	json_decref(list);
+	free(text);
+	text = NULL;
+	/* not at the municipality, and not sent again by itself */
+	assert_int_equal(dbq(f, node_db("gemeente-heerlen"), "SELECT COUNT(*) FROM notices WHERE"
+			     " id = '%s'", nid), 0);
+	snprintf(args, sizeof(args), "outbox retry --item %s --actor %s --role %s", nid, ACTOR.id,
+		 ACTOR.role);
+	assert_int_equal(cli(f, "radar", args), 0);
+	assert_true(cli_out_has(f, "back in the queue"));
+	notice_reached_municipality(f, r->request_id, "legal_obligation", "gemeente-heerlen", nid);
+	wn_request_result_free(r);
+	assert_int_equal(dbq(f, node_db("radar"), "SELECT COUNT(*) FROM ledger WHERE type ="
+			     " 'outbox.retry' AND msg_id = '%s' AND entry LIKE '%%\"by\":\"%s\"%%'",
+			     nid, ACTOR.id), 1);
+	/* delivered, or unknown: nothing to put back */
+	assert_int_equal(wn_outbox_retry(c, nid, &ACTOR, NULL), WN_ESTATE);
+	assert_non_null(strstr(wn_client_errmsg(c), "was delivered"));
+	assert_int_equal(wn_outbox_retry(c, "0123456789abcdef0123456789abcdef", &ACTOR, NULL),
+			 WN_ENOTFOUND);
+	assert_int_equal(wn_outbox_retry(c, "not-an-id", &ACTOR, NULL), WN_EINVAL);
+	wn_client_close(c);
 }
 
 static void test_r09_legal_obligation_household_informed_of_case(void **state)
@@ -2505,12 +2658,14 @@ int main(void)
 		cmocka_unit_test(test_r10_consent_refusal_passed_on_forged_refused),
 		cmocka_unit_test(test_r10_consent_refusal_revoked_elsewhere_reaches_the_source),
 		cmocka_unit_test(test_r10_consent_refusal_revocation_forged_refused),
+		cmocka_unit_test(test_r10_consent_refusal_refused_by_source_outbox_retry),
 		cmocka_unit_test(test_r11_consent_age_signers),
 		cmocka_unit_test(test_r12_medical_needs_consent_naming_it),
 		cmocka_unit_test(test_r12_medical_conflict_of_duties_asserted_by_source),
 		cmocka_unit_test(test_r13_no_consent_needs_motivation),
 		cmocka_unit_test(test_r09_legal_obligation_notifies_client),
 		cmocka_unit_test(test_r09_notice_not_stored_is_sent_again),
+		cmocka_unit_test(test_r09_notice_given_up_outbox_list_and_retry),
 		cmocka_unit_test(test_r09_legal_obligation_household_informed_of_case),
 		cmocka_unit_test(test_r09_notice_refusal_ended_by_later_consent),
 		cmocka_unit_test(test_r14_lawful_ground_log_r16_actor_request),

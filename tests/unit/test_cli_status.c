@@ -82,6 +82,7 @@ static void test_state_by_command(void **state)
 	assert_int_equal(cli_status_in("policy withdraw", WN_ESTATE), 1);
 	assert_int_equal(cli_status_in("member withdraw", WN_ESTATE), 1);
 	assert_int_equal(cli_status_in("rights decide", WN_ESTATE), 1);
+	assert_int_equal(cli_status_in("outbox retry", WN_ESTATE), 1);
 	assert_int_equal(cli_status_in("lookup", WN_ESTATE), 4);
 	assert_int_equal(cli_status_in("lookup", WN_EUNAVAILABLE), 4);
 }
