@@ -42,8 +42,10 @@ static const char *cli_arg_codes(const char *const *codes, char *buf, size_t cap
 	return buf;
 }
 
-/* One value of kind (an item of a list); 0 or the exit status, said. */
-static int cli_arg_one(const char *what, enum cli_arg_kind kind, const char *v)
+/* One value of kind (item pos of a list, 0 for a single value); 0 or the
+ * exit status, said. A wrong BSN is named by its place, never repeated:
+ * one mistyped digit would put the rest of a person's number in a log. */
+static int cli_arg_one(const char *what, enum cli_arg_kind kind, const char *v, size_t pos)
 {
 	char codes[256];
 	switch (kind) {
@@ -51,8 +53,11 @@ static int cli_arg_one(const char *what, enum cli_arg_kind kind, const char *v)
 	case ARG_BSNS:
 		if (bsn_validate(v) == 0)
 			return 0;
-		return cli_invalid_as(what, WN_EBSN, "'%.40s' is not a BSN: nine digits that pass the "
-				 "11-proef", v);
+		if (pos > 0)
+			return cli_invalid_as(what, WN_EBSN, "item %zu is not a BSN: nine digits that "
+					      "pass the 11-proef", pos);
+		return cli_invalid_as(what, WN_EBSN, "the value is not a BSN: nine digits that pass "
+				      "the 11-proef");
 	case ARG_ID:
 	case ARG_IDS:
 		if (id_validate(v) == 0)
@@ -92,7 +97,7 @@ static int cli_arg_list(const char *opt, enum cli_arg_kind kind, const char *v)
 	for (char *item = copy ? strtok_r(copy, ",", &save) : NULL; item != NULL && status == 0;
 	     item = strtok_r(NULL, ",", &save)) {
 		n++;
-		status = cli_arg_one(opt, kind, item);
+		status = cli_arg_one(opt, kind, item, n);
 	}
 	if (status == 0 && copy != NULL && n == 0)
 		status = cli_invalid(opt, "the list is empty");
@@ -107,14 +112,14 @@ int cli_arg_check(const char *opt, const char *v)
 			continue;
 		enum cli_arg_kind kind = cli_arg_opts[i].kind;
 		int list = kind == ARG_BSNS || kind == ARG_IDS || kind == ARG_CATEGORIES;
-		return list ? cli_arg_list(opt, kind, v) : cli_arg_one(opt, kind, v);
+		return list ? cli_arg_list(opt, kind, v) : cli_arg_one(opt, kind, v, 0);
 	}
 	return 0;
 }
 
 int cli_arg_id(const char *what, const char *v)
 {
-	return cli_arg_one(what, ARG_ID, v);
+	return cli_arg_one(what, ARG_ID, v, 0);
 }
 
 /* What a command cannot do without, whatever else it is given: named when

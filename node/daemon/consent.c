@@ -127,13 +127,41 @@ struct consent_mark {
 	struct node *n;
 	const json_t *refusal; /* or NULL */
 	const char *bsn;
+	const json_t *actor;
 	int passed;
+	int revoked; /* revoked here while the broker registered it */
 };
+
+/* Revoked while its registration was on its way: the revocation stands, the
+ * broker is told it in the outbox (it registered the consent after all) and a
+ * refusal is passed on to no source. */
+static int consent_mark_revoked_meanwhile(db *d, struct consent_mark *m)
+{
+	char qid[ID_HEX_LEN + 1];
+	json_t *body = json_pack("{s:s,s:O,s:I}", "consent", m->ch.id, "actor", m->actor,
+				 "revoked_at", (json_int_t)time_now_ms());
+	int rc = body != NULL ? id_generate(qid) : WN_ENOMEM;
+	if (rc == 0)
+		rc = outbox_put_locked(d, m->n, "consent.revoke", qid, NULL, body);
+	json_decref(body);
+	m->revoked = rc == 0;
+	return rc;
+}
 
 static int consent_mark_run(db *d, void *arg)
 {
 	struct consent_mark *m = arg;
-	int rc = consent_update(d, &m->ch);
+	sqlite3_stmt *st = NULL;
+	int rc = db_prepare(d, "UPDATE consents SET status = ?2 WHERE id = ?1 AND status = 'pending'",
+			    &st);
+	if (rc != 0)
+		return rc;
+	sqlite3_bind_text(st, 1, m->ch.id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, m->ch.status, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
+	sqlite3_finalize(st);
+	if (rc == 0 && sqlite3_changes(db_handle(d)) == 0)
+		return consent_mark_revoked_meanwhile(d, m);
 	if (rc == 0 && m->refusal != NULL)
 		rc = refusal_forward_locked(d, m->n, m->refusal, m->bsn, 0, &m->passed);
 	return rc;
@@ -396,10 +424,18 @@ static json_t *consent_register(struct node *n, json_t *rq, int refusal)
 		}
 		goto fail;
 	}
-	struct consent_mark mark = { { id, status, 0, 0 }, n, refusal ? object : NULL, bsn, 0 };
+	struct consent_mark mark = { { id, status, 0, 0 }, n, refusal ? object : NULL, bsn, actor,
+				     0, 0 };
 	if ((rc = db_writer_run(n->writer, consent_mark_run, &mark)) != 0) {
 		snprintf(err, sizeof(err), "consent %s is registered at the broker but could not be "
 			 "marked %s here; it stays unusable from this node", id, status);
+		goto fail;
+	}
+	if (mark.revoked) {
+		outbox_kick(n);
+		snprintf(err, sizeof(err), "consent %s was revoked here while the broker registered "
+			 "it: it stays revoked, and the broker is told so", id);
+		rc = WN_ECONSENT;
 		goto fail;
 	}
 	int passed = mark.passed;

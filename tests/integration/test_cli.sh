@@ -113,7 +113,8 @@ outbox retry --item $ID --failed|not both
 case join --case $ID|missing --partner
 case join --case 12 --partner radar|--case: '12' is not an id
 lookup --bsn 111222333 --ground consent --consent $ID|missing --purpose
-lookup --bsn 12345 --purpose intake --ground consent --consent $ID|--bsn: '12345' is not a BSN
+lookup --bsn 12345 --purpose intake --ground consent --consent $ID|--bsn: the value is not a BSN
+case open --cluster jeugd --people 111222333,111222334|--people: item 2 is not a BSN
 lookup --bsn 111222333 --purpose intake --ground consent|--consent ID
 lookup --bsn 111222333 --purpose intake --ground public_task --cluster ouderen|--cluster: 'ouderen'
 lookup --bsn 111222333 --purpose onderzoek --ground public_task|--purpose: 'onderzoek'
@@ -123,6 +124,9 @@ records delete --bsn 111222333|missing --category
 rights show --request nope|--request: 'nope' is not an id
 stats|missing --month
 ARGS
+check_rc "no node, a mistyped BSN: invalid input" 2 \
+    "$WN" --socket "$NONE" lookup --bsn 111222334 --purpose intake --ground public_task
+check "a mistyped BSN is not repeated on stderr" sh -c "! grep -q 11122233 '$T/err'"
 check_rc "no node, --json: a missing argument is invalid input" 2 \
     "$WN" --socket "$NONE" case close --json
 check "--json: it names the argument" grep -q -- 'missing --case' "$T/out"
