@@ -988,7 +988,8 @@ int wn_consent_revoke(wn_client *c, const char *consent_id, const wn_actor *acto
  * status, revoked_at, broker?, kind?, passed_on?} — for a refusal kind
  * "refusal" and passed_on, to how many sources its revocation is passed on;
  * broker "queued" when the broker is told later. Release with free().
- * Errors: as wn_consent_revoke(). */
+ * Errors: WN_ENOTFOUND, WN_EDENIED, WN_ECONSENT, WN_ETRANSPORT (as
+ * wn_consent_revoke()). */
 int wn_consent_revoke_json(wn_client *c, const char *consent_id, const wn_actor *actor,
 			   char **json_out);
 
