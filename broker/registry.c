@@ -284,6 +284,29 @@ static int registry_seed_one(config *cfg, const json_t *obj, size_t idx, struct 
 	return 0;
 }
 
+/* Partner i's address is no earlier partner's: two at one address leave one
+ * unreachable, its handshakes refused as the other's (a revoked one reaches
+ * nobody, as a join or a move counts it). */
+static int registry_check_address_once(config *cfg, const json_t *partners, size_t i,
+				       const struct registry_entry *e, const char *status,
+				       char *err, size_t errcap)
+{
+	if (strcmp(status, "revoked") == 0)
+		return 0;
+	for (size_t j = 0; j < i; j++) {
+		const json_t *o = json_array_get(partners, j);
+		if (strcmp(config_str(o, "status", "active"), "revoked") != 0 &&
+		    strcmp(config_str(o, "address", ""), e->address) == 0) {
+			snprintf(err, errcap, "%s: in 'partners[%zu]': key 'address': %.200s is "
+				 "where the broker reaches '%s' already; give each partner its node's "
+				 "own address", config_file(cfg), i, e->address,
+				 config_str(o, "id", "?"));
+			return WN_ECONFIG;
+		}
+	}
+	return 0;
+}
+
 int registry_check_config(config *cfg, const json_t *partners, char *err, size_t errcap)
 {
 	if (partners == NULL)
@@ -319,6 +342,8 @@ int registry_check_config(config *cfg, const json_t *partners, char *err, size_t
 				rc = WN_ECONFIG;
 			}
 		}
+		if (rc == 0)
+			rc = registry_check_address_once(cfg, partners, i, &e, status, err, errcap);
 	}
 	return rc;
 }

@@ -121,7 +121,9 @@ struct partner_cert {
 
 /* Partners admitted while the federation ran are in the broker's own
  * registry table; their certificates count only when the federation CA
- * (the config's "ca") signed them for that id. */
+ * (the config's "ca") signed them for that id. A seeded partner's count
+ * too: the config's file seeded the registry once and may hold another
+ * key by now (a certificate issued anew for that id). */
 static void audit_registry_certs(sqlite3 *conn, const char *config, struct partner_cert **out,
 				 size_t *n)
 {
@@ -140,10 +142,7 @@ static void audit_registry_certs(sqlite3 *conn, const char *config, struct partn
 		const char *id = (const char *)sqlite3_column_text(st, 0);
 		X509 *cert = NULL;
 		char cn[PKI_ID_MAX];
-		int known = 0;
-		for (size_t i = 0; i < *n; i++)
-			known |= strcmp((*out)[i].id, id) == 0;
-		if (known || pki_cert_from_pem((const char *)sqlite3_column_text(st, 1), &cert) != 0)
+		if (pki_cert_from_pem((const char *)sqlite3_column_text(st, 1), &cert) != 0)
 			continue;
 		struct partner_cert *grown = realloc(*out, (*n + 1) * sizeof(**out));
 		if (X509_verify(cert, capub) != 1 || pki_cert_cn(cert, cn, sizeof(cn)) != 0 ||
@@ -214,16 +213,22 @@ static json_t *audit_cosignatures(sqlite3 *conn, const struct partner_cert *pc, 
 		const char *partner = (const char *)sqlite3_column_text(st, 2);
 		const char *origin = (const char *)sqlite3_column_text(st, 4);
 		X509 *cert = NULL;
-		for (size_t i = 0; partner != NULL && i < npc; i++)
-			if (strcmp(pc[i].id, partner) == 0)
-				cert = pc[i].cert;
 		json_int_t size = (json_int_t)sqlite3_column_int64(st, 0);
 		json_t *cp = origin ? json_pack("{s:s,s:I,s:s,s:I}", "origin", origin, "size", size,
 						"root", (const char *)sqlite3_column_text(st, 1), "ts",
 						(json_int_t)sqlite3_column_int64(st, 5))
 				    : NULL;
 		const char *sig = (const char *)sqlite3_column_text(st, 3);
-		if (cert == NULL || cp == NULL || sig == NULL || tlog_cosign_verify(cp, sig, cert) != 0) {
+		int verified = 0;
+		/* any certificate known for the partner: its config's and its registry's */
+		for (size_t i = 0; partner != NULL && i < npc && !verified; i++) {
+			if (strcmp(pc[i].id, partner) != 0)
+				continue;
+			cert = pc[i].cert;
+			verified = cp != NULL && sig != NULL && tlog_cosign_verify(cp, sig, cert) == 0;
+		}
+		ERR_clear_error(); /* a certificate tried before the one that verifies */
+		if (!verified) {
 			char msg[300];
 			snprintf(msg, sizeof(msg), "the co-signature of '%s' at size %lld %s",
 				 partner ? partner : "?", (long long)size,

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <sqlite3.h>
@@ -289,6 +290,27 @@ static void test_r20_integrity_checkpoints_signed_and_cosigned(void **state)
 	assert_true(cli_out_has(f, "data/broker.db: audit_log of"));
 	assert_true(cli_out_has(f, "(signatures checked)"));
 	assert_true(cli_out_has(f, " co-signatures checked)"));
+	/* the config's certificate file seeded the registry once: issued anew
+	 * for another key (after the partner left, or with --force), it does
+	 * not make alcander's co-signatures forgeries; the registry's, from the
+	 * federation CA, still checks them (on a copy of the CA: the live one
+	 * revokes nobody) */
+	char cwd[256];
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	assert_int_equal(fed_sh(f, "cp -r ca ca-again && '%s/certs/wijknet-ca' --dir ca-again issue"
+			       " alcander --force >/dev/null 2>&1 && ! cmp -s ca/alcander.crt"
+			       " ca-again/alcander.crt && sed 's|ca/alcander.crt|ca-again/alcander.crt|'"
+			       " broker.json > reissued.json && grep -q ca-again reissued.json", cwd),
+			 0);
+	assert_int_equal(cli(f, "reissued", "audit verify"), 0);
+	assert_true(cli_out_has(f, " co-signatures checked): OK"));
+	/* ...while one that no certificate of alcander's verifies is still found */
+	db_copy(f, "data/broker.db", "cosig-again.db");
+	db_exec_on(f, "cosig-again.db", "UPDATE audit_log_cosignatures SET sig = " FLIP("sig", 30)
+		   " WHERE partner = 'alcander'");
+	assert_int_equal(cli(f, "reissued", "audit verify cosig-again.db"), 1);
+	assert_true(cli_out_has(f, "first fault (bad_cosignature)"));
+	assert_true(cli_out_has(f, "'alcander'"));
 	assert_int_equal(cli(f, "radar", "audit prove --entry 1"), 0);
 	assert_true(cli_out_has(f, "\"log\": \"ledger\""));
 	/* an entry beyond the log: a negative answer (1), in JSON too */

@@ -908,6 +908,22 @@ static void test_r20_integrity_files_fail_closed(void **state)
 					   broker), 0);
 		assert_int_equal(fed_sh(f, "ls data | grep -q fresh-broker"), 1);
 	}
+	/* two partners at one address: one of them could never be reached, as a
+	 * join or a move there is refused; a revoked one reaches nobody */
+	char same[256];
+	snprintf(same, sizeof(same), "s|\\(\"id\": \"radar\", \"name\": \"[^\"]*\", \"address\": "
+		 "\"tls+tcp://127.0.0.1:\\)[0-9]*|\\1%d|", fed_port(f, 0));
+	assert_int_equal(fed_sh(f, "sed '%s' fb.json > fbad.json && ! cmp -s fb.json fbad.json",
+			       same), 0);
+	assert_int_not_equal(fed_sh(f, "'%s' --config fbad.json --check 2>fbad.err", broker), 0);
+	assert_int_equal(fed_sh(f, "grep -q \"address.: tls+tcp://127.0.0.1:%d is where the broker"
+			       " reaches 'alcander' already\" fbad.err", fed_port(f, 0)), 0);
+	assert_int_not_equal(fed_sh(f, "timeout 20 '%s' --config fbad.json 2>/dev/null", broker), 0);
+	assert_int_equal(fed_sh(f, "ls data | grep -q fresh-broker"), 1);
+	assert_int_equal(fed_sh(f, "sed 's|\"ca/radar.crt\", \"status\": \"active\"|\"ca/radar.crt\","
+			       " \"status\": \"revoked\"|' fbad.json > frev.json && grep -q revoked"
+			       " frev.json"), 0);
+	assert_int_equal(fed_sh(f, "'%s' --config frev.json --check >/dev/null 2>&1", broker), 0);
 	/* the covenant seeds nothing: checked at every start, with a database too */
 	static const char cov[] = "s|\"database\"|\"covenant\": \"%s\", \"database\"|";
 	char edit[128];
