@@ -36,7 +36,7 @@ static void usage(FILE *f)
 		"                        this partner's own conflict-of-duties judgement\n"
 		"  thirdparty propose|declare|approve|reject|list\n"
 		"                        disclosure to an incidental partner (Bijlage 6)\n"
-		"  rights request|list|show|decide|status|answer\n"
+		"  rights request|again|list|show|decide|notices|status|answer\n"
 		"                        a client's correction, completion, deletion, shielding or\n"
 		"                        objection; status and the written answer at the municipality\n"
 		"  notices list|show|render|sent\n"
