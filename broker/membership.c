@@ -1051,12 +1051,26 @@ static int member_other_municipality(struct broker *b, const struct registry_par
 	return 0;
 }
 
+/* An optional reason that is given says something: blanks recorded as
+ * the reason of a notice or a withdrawal would read as a reason given. */
+static int member_reason_given(const json_t *body, char *err, size_t errcap)
+{
+	const json_t *v = json_object_get(body, "reason");
+	if (v == NULL || schema_text_given(json_string_value(v), REASON_MIN_CHARS))
+		return 0;
+	snprintf(err, errcap, "a reason, when given, needs at least %d characters that are not "
+		 "blanks", REASON_MIN_CHARS);
+	return WN_EINVAL;
+}
+
 static int member_notice(struct broker *b, const struct broker_request *rq, const json_t *body,
 			 json_t **reply, char *err, size_t errcap)
 {
 	struct registry_partner *m = rq->from;
 	int immediate = json_is_true(json_object_get(body, "immediate"));
 	int state = atomic_load(&m->state);
+	if (member_reason_given(body, err, errcap) != 0)
+		return WN_EINVAL;
 	/* under notice, a member may still ask to leave at once */
 	if (state != PARTNER_ACTIVE && !(immediate && state == PARTNER_NOTICE)) {
 		snprintf(err, errcap, "'%s' is %s: only an active member gives notice%s", m->id,
@@ -1463,6 +1477,8 @@ static int proposal_withdraw(struct broker *b, const struct broker_request *rq,
 	const char *reason = json_string_value(json_object_get(body, "reason"));
 	struct proposal p;
 	char outcome[256], by[160];
+	if (member_reason_given(body, err, errcap) != 0)
+		return WN_EINVAL;
 	pthread_mutex_lock(&b->member_lock);
 	int rc = proposal_get(b->db, id, NULL, NULL, &p);
 	if (rc == WN_ENOTFOUND)

@@ -819,6 +819,11 @@ static void test_r23_notice_no_new_case_running_case_continues(void **state)
 	assert_int_equal(wn_case_director(g, directed_alone, "alcander", NULL, &coordinator), 0);
 	assert_int_equal(wn_case_leave(g, directed_alone, NULL, &coordinator), 0);
 	wn_client_close(g);
+	/* a reason given says something: blanks are refused, and no notice is given */
+	assert_int_equal(cli(f, "alcander", "member notice --reason '   '"), 2);
+	assert_true(cli_err_has(f, "a reason, when given"));
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM partners WHERE id ="
+			     " 'alcander' AND status = 'active'"), 1);
 	assert_int_equal(cli(f, "alcander", "member notice --reason 'reorganisatie' --json"), 0);
 	assert_true(cli_out_has(f, "\"status\": \"notice\""));
 	/* its end date: two months on */
@@ -1613,7 +1618,11 @@ static void test_r24_proposer_withdraws_its_policy_proposal(void **state)
 	assert_true(cli_err_has(f, "no proposal"));
 	proposal_status(f, id, st, sizeof(st));
 	assert_string_equal(st, "open");
-	/* its proposer does, saying why */
+	/* its proposer does, saying why: blanks are no reason */
+	snprintf(args, sizeof(args), "policy withdraw %s --reason ' '", id);
+	assert_int_equal(cli(f, "radar", args), 2);
+	proposal_status(f, id, st, sizeof(st));
+	assert_string_equal(st, "open");
 	snprintf(args, sizeof(args), "policy withdraw %s --reason 'verkeerde termijn'", id);
 	assert_int_equal(cli(f, "radar", args), 0);
 	assert_true(cli_out_has(f, "withdrawn"));
