@@ -2,6 +2,7 @@
  * admin.c — the broker operator's local socket (ipc://, mode 0600): the
  * partners and their status, pending approvals, every node's health,
  * certificate and CRL expiry, suspending, resuming and revoking a partner,
+ * registering a partner's new key,
  * reloading the CA and CRL, the breach register, and a consistent copy of the
  * broker's database. Requests are JSON
  * objects {"op", "operator", ...}; answers {"ok": true, ...} or {"error",
@@ -30,6 +31,7 @@
 #define ADMIN_REQ_MAX (64 * 1024)
 #define EXPIRY_WARN_S (7L * 86400) /* health warns a week before a lapse */
 #define BREACH_LIST_MAX 200
+#define ADMIN_CERT_MAX 16384 /* a PEM certificate, as cert.renew takes it */
 
 char *broker_admin_url(config *cfg, const json_t *root, const char *db_path)
 {
@@ -130,6 +132,55 @@ static int admin_partner_state(struct broker *b, const json_t *rq, const char *o
 	if (rc == 0)
 		broker_federation_wake(b);
 	return rc;
+}
+
+/* rekey: the operator registers a certificate for a partner's new key (its
+ * key leaked); when this host keeps the CA, the replaced key's
+ * certificates are revoked right after, and the CRL is read again. */
+static int admin_rekey(struct broker *b, const json_t *rq, const char *by, json_t *out,
+		       char *err, size_t errcap)
+{
+	struct registry_partner *p = registry_find(b->reg, req_str(rq, "partner"));
+	const char *reason = req_str(rq, "reason"), *pem = req_str(rq, "cert");
+	char serial[REGISTRY_SERIAL_MAX] = "", old[REGISTRY_SERIAL_MAX] = "", ca[1024] = "";
+	if (p == NULL) {
+		snprintf(err, errcap, "no partner '%s' in the registry",
+			 req_str(rq, "partner") ? req_str(rq, "partner") : "");
+		return WN_EUNKNOWN_PARTNER;
+	}
+	if (reason == NULL || !schema_text_given(reason, REASON_MIN_CHARS)) {
+		snprintf(err, errcap, "a reason is required (--reason): at least %d characters "
+			 "that are not blanks, logged with the decision", REASON_MIN_CHARS);
+		return WN_EINVAL;
+	}
+	if (pem == NULL || strlen(pem) > ADMIN_CERT_MAX) {
+		snprintf(err, errcap, "the new certificate is required (--cert FILE): one PEM "
+			 "certificate of at most %d bytes", ADMIN_CERT_MAX);
+		return WN_EINVAL;
+	}
+	int rc = registry_rekey_cert(b->reg, p, pem, reason, by, serial, old, err, errcap);
+	if (rc == WN_ECERT || rc == WN_EEXPIRED)
+		return WN_EINVAL; /* the certificate given is refused, the broker did not fail */
+	if (rc != 0)
+		return rc;
+	json_object_set_new(out, "partner", json_string(p->id));
+	json_object_set_new(out, "serial", json_string(serial));
+	json_object_set_new(out, "replaced", json_string(old));
+	if (b->ca_dir == NULL) {
+		json_object_set_new(out, "revoke", json_sprintf("wijknet-ca revoke %s --except %s",
+								p->id, serial));
+	} else if (broker_ca_revoke_replaced(b, p->id, serial, ca, sizeof(ca)) == 0) {
+		int changed = 0;
+		char rerr[512] = "";
+		(void)broker_reload(b, &changed, rerr, sizeof(rerr));
+		json_object_set_new(out, "revoked", json_string(ca));
+	} else { /* registered all the same: the operator revokes by hand */
+		json_object_set_new(out, "revoke_failed", json_string(ca));
+		json_object_set_new(out, "revoke", json_sprintf("wijknet-ca revoke %s --except %s",
+								p->id, serial));
+	}
+	broker_federation_wake(b);
+	return 0;
 }
 
 static int admin_breaches(struct broker *b, const json_t *rq, const char *op, const char *by,
@@ -269,6 +320,8 @@ static int admin_run(struct broker *b, const struct rpc_peer *conn, const json_t
 		return admin_status(b, out);
 	if (strcmp(op, "suspend") == 0 || strcmp(op, "resume") == 0 || strcmp(op, "revoke") == 0)
 		return admin_partner_state(b, rq, op, by, err, errcap);
+	if (strcmp(op, "rekey") == 0)
+		return admin_rekey(b, rq, by, out, err, errcap);
 	if (strcmp(op, "reload") == 0) {
 		int changed = 0;
 		int rc = broker_reload(b, &changed, err, errcap);

@@ -207,6 +207,12 @@ int broker_former_join(struct broker *b, const json_t *env, const struct registr
 int broker_reload(struct broker *b, int *changed, char *err, size_t errcap);
 int broker_federation_start(struct broker *b);
 void broker_federation_wake(struct broker *b);
+/* Has the CA this host keeps (ca_dir) revoke every valid certificate of id
+ * but serial keep: the key a rekey replaced. 0, or WN_EIO; out gets what
+ * the CA tool said. */
+int broker_ca_revoke_replaced(struct broker *b, const char *id, const char *keep, char *out,
+			      size_t outcap);
+
 void broker_federation_stop(struct broker *b);
 
 /* The operator's local socket (admin.c): its address from the config key

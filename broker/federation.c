@@ -247,6 +247,25 @@ static void federation_revoke_ended(struct broker *b)
 	}
 }
 
+int broker_ca_revoke_replaced(struct broker *b, const char *id, const char *keep, char *out,
+			      size_t outcap)
+{
+	char *argv[] = { b->ca_tool, "--dir", b->ca_dir, "revoke", (char *)id, "--except",
+			 (char *)keep, "--reason", "keyCompromise", NULL };
+	int st = federation_run_ca(b, argv, out, outcap);
+	if (st == 0) {
+		log_emit(WN_LOG_INFO, "certificate_revoked",
+			 json_pack("{s:s,s:s,s:s,s:s}", "partner", id, "reason",
+				   "its key was replaced", "kept", keep, "ca_output", out));
+		return 0;
+	}
+	log_emit(WN_LOG_ERROR, "certificate_revoke_failed",
+		 json_pack("{s:s,s:s,s:s,s:s}", "partner", id, "msg",
+			   "the CA tool did not revoke the replaced key's certificates: revoke "
+			   "them by hand", "ca_dir", b->ca_dir, "ca_output", out));
+	return WN_EIO;
+}
+
 /* Tells every reachable node that the directory changed; each fetches and
  * verifies it itself. Best effort: nodes also refresh on their own timer. */
 static void federation_push(struct broker *b, int64_t version)

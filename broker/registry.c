@@ -900,23 +900,38 @@ static int registry_update_cert_row(db *d, void *arg)
 	return rc;
 }
 
+/* The certificate's serial in upper-case hex, as the CA lists it: 0, or
+ * WN_ENOMEM. */
+static int registry_serial(X509 *cert, char out[REGISTRY_SERIAL_MAX])
+{
+	char *hex = NULL;
+	BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), NULL);
+	if (bn != NULL)
+		hex = BN_bn2hex(bn);
+	BN_free(bn);
+	if (hex != NULL)
+		snprintf(out, REGISTRY_SERIAL_MAX, "%s", hex);
+	OPENSSL_free(hex);
+	return hex != NULL ? 0 : WN_ENOMEM;
+}
+
+/* When the certificate lapses, in ms. */
+static int64_t registry_not_after_ms(X509 *cert)
+{
+	long left = 0;
+	(void)pki_cert_seconds_left(cert, &left);
+	return time_now_ms() + (int64_t)left * 1000;
+}
+
 /* The audit entry of a renewal: which certificate, until when (no key). */
 static json_t *registry_cert_entry(const struct registry_partner *p, X509 *cert, const char *by)
 {
-	long left = 0;
-	char *serial = NULL;
-	BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), NULL);
-	if (bn != NULL)
-		serial = BN_bn2hex(bn);
-	BN_free(bn);
-	(void)pki_cert_seconds_left(cert, &left);
-	json_t *entry = serial == NULL ? NULL
-			: json_pack("{s:s,s:I,s:s,s:s,s:I,s:s}", "type", "registry.cert", "ts",
-				    (json_int_t)time_now_ms(), "partner", p->id, "serial", serial,
-				    "not_after", (json_int_t)(time_now_ms() + (int64_t)left * 1000),
-				    "by", by ? by : "");
-	OPENSSL_free(serial);
-	return entry;
+	char serial[REGISTRY_SERIAL_MAX];
+	if (registry_serial(cert, serial) != 0)
+		return NULL;
+	return json_pack("{s:s,s:I,s:s,s:s,s:I,s:s}", "type", "registry.cert", "ts",
+			 (json_int_t)time_now_ms(), "partner", p->id, "serial", serial,
+			 "not_after", (json_int_t)registry_not_after_ms(cert), "by", by ? by : "");
 }
 
 int registry_renew_cert(registry *r, struct registry_partner *p, const char *pem,
@@ -988,14 +1003,158 @@ out:
 }
 
 /* A certificate the current one renewed, revoked since: the CA revoked the
- * partner (revoke, issue --force) and a renewal must not hide that. */
+ * partner (revoke, issue --force) and a renewal must not hide that. The
+ * walk stops at a new key: the replaced key's revocation is the rekey's own. */
 static int registry_renewed_revoked(registry *r, struct registry_partner *p)
 {
 	char why[256];
-	for (struct registry_cert *c = atomic_load(&p->cert)->prev; c != NULL; c = c->prev)
+	for (struct registry_cert *c = atomic_load(&p->cert); !c->rekeyed && c->prev != NULL;) {
+		c = c->prev;
 		if (pki_trust_verify(r->trust, c->x509, p->id, why, sizeof(why)) == WN_EREVOKED)
 			return 1;
+	}
 	return 0;
+}
+
+/* ---- a new key under the same id ---------------------------------------- */
+
+struct registry_rekey_change {
+	const char *id, *pem, *old_serial, *old_pem, *new_serial;
+	int64_t at;
+};
+
+/* The new certificate registered, the replaced one kept for what it signed
+ * before, and the sealing key it signed dropped: one transaction. */
+static int registry_rekey_rows(db *d, void *arg)
+{
+	const struct registry_rekey_change *c = arg;
+	struct registry_cert_change chg = { c->id, c->pem };
+	sqlite3_stmt *st = NULL;
+	int rc = registry_update_cert_row(d, &chg);
+	if (rc == 0 && (rc = db_prepare(d, "INSERT OR IGNORE INTO partner_certs(partner, serial,"
+				       " cert, replaced_at, replaced_by) VALUES (?,?,?,?,?)",
+				    &st)) == 0) {
+		sqlite3_bind_text(st, 1, c->id, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 2, c->old_serial, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 3, c->old_pem, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(st, 4, c->at);
+		sqlite3_bind_text(st, 5, c->new_serial, -1, SQLITE_TRANSIENT);
+		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (rc == 0 && (rc = db_prepare(d, "DELETE FROM partner_keys WHERE partner = ?", &st)) == 0) {
+		sqlite3_bind_text(st, 1, c->id, -1, SQLITE_TRANSIENT);
+		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Whether p may be given the certificate next for a new key: a member
+ * still (not ended or revoked), its registered certificate not revoked,
+ * next valid from the federation CA for p, for another key, running later. */
+static int registry_rekey_check(registry *r, struct registry_partner *p,
+				const struct registry_cert *held, X509 *next, char *err,
+				size_t errcap)
+{
+	char why[256];
+	int state = atomic_load(&p->state), rc;
+	if (state == PARTNER_REVOKED || state == PARTNER_ENDED) {
+		snprintf(err, errcap, "'%s' is %s: a new key does not bring a membership back",
+			 p->id, registry_state_name(state));
+		return state == PARTNER_REVOKED ? WN_EREVOKED : WN_ESTATE;
+	}
+	if (pki_trust_verify(r->trust, held->x509, p->id, why, sizeof(why)) == WN_EREVOKED ||
+	    registry_renewed_revoked(r, p)) {
+		snprintf(err, errcap, "the registered certificate of '%s' is revoked already, and "
+			 "with it the partner: register the new key before the CRL revokes the old",
+			 p->id);
+		return WN_EREVOKED;
+	}
+	if ((rc = pki_trust_verify(r->trust, next, p->id, why, sizeof(why))) != 0) {
+		snprintf(err, errcap, "the new certificate is refused: %s", why);
+		return rc;
+	}
+	return pki_cert_rekeys(held->x509, next, err, errcap);
+}
+
+/* The audit entry of a rekey: both certificates by serial, the reason. */
+static json_t *registry_rekey_entry(const struct registry_partner *p,
+				    const struct registry_rekey_change *c, X509 *next,
+				    const char *reason, const char *by)
+{
+	return json_pack("{s:s,s:I,s:s,s:s,s:s,s:I,s:s,s:s}", "type", "registry.rekey", "ts",
+			 (json_int_t)c->at, "partner", p->id, "serial", c->old_serial,
+			 "new_serial", c->new_serial, "not_after",
+			 (json_int_t)registry_not_after_ms(next), "reason", reason, "by",
+			 by ? by : "");
+}
+
+/* The sealing key signed with the replaced key goes: the node publishes it
+ * again, signed with the new one. */
+static void registry_drop_seal(registry *r, struct registry_partner *p)
+{
+	pthread_mutex_lock(&r->lock);
+	free(p->seal_sig);
+	p->seal_sig = NULL;
+	p->has_seal = 0;
+	pthread_mutex_unlock(&r->lock);
+}
+
+int registry_rekey_cert(registry *r, struct registry_partner *p, const char *pem,
+			const char *reason, const char *by, char new_serial[REGISTRY_SERIAL_MAX],
+			char old_serial[REGISTRY_SERIAL_MAX], char *err, size_t errcap)
+{
+	struct registry_cert *c = registry_cert_new(pem);
+	int rc = 0, done = 0;
+	if (c == NULL) {
+		snprintf(err, errcap, "not a PEM certificate");
+		return WN_ECERT;
+	}
+	pthread_mutex_lock(&r->state_lock); /* one change of the partner at a time */
+	struct registry_cert *held = atomic_load(&p->cert);
+	if ((rc = registry_rekey_check(r, p, held, c->x509, err, errcap)) != 0)
+		goto out;
+	struct registry_rekey_change chg = { p->id, c->pem, old_serial, held->pem, new_serial,
+					     time_now_ms() };
+	if (registry_serial(held->x509, old_serial) != 0 ||
+	    registry_serial(c->x509, new_serial) != 0) {
+		rc = WN_ENOMEM;
+		goto out;
+	}
+	json_t *entry = registry_rekey_entry(p, &chg, c->x509, reason, by);
+	int64_t idx;
+	char leaf[65];
+	rc = entry ? store_audit_with(r->audit, registry_rekey_rows, &chg, entry, &idx, leaf)
+		   : WN_ENOMEM;
+	json_decref(entry);
+	if (rc != 0) {
+		snprintf(err, errcap, "cannot record the new certificate: %s", wn_strerror(rc));
+		goto out;
+	}
+	c->prev = held; /* a reader may still hold it */
+	c->rekeyed = 1;
+	atomic_store(&p->cert, c);
+	c = NULL;
+	done = 1;
+	registry_drop_seal(r, p);
+	registry_check_cert(r, p, 0);
+	atomic_fetch_add(&r->version, 1);
+	if (r->cert_key_path != NULL)
+		registry_dial_as(r, p, 1); /* a new handshake, with the node's new key */
+out:
+	pthread_mutex_unlock(&r->state_lock);
+	if (c != NULL) {
+		X509_free(c->x509);
+		free(c->pem);
+		free(c);
+	}
+	if (done)
+		log_emit(WN_LOG_INFO, "partner_rekeyed",
+			 json_pack("{s:s,s:s,s:s,s:s,s:s}", "partner", p->id, "serial", old_serial,
+				   "new_serial", new_serial, "reason", reason, "by", by ? by : ""));
+	return rc;
 }
 
 int registry_recheck(registry *r, int *revoked)

@@ -37,13 +37,17 @@ enum partner_state {
 	PARTNER_REVOKED,   /* certificate revoked */
 };
 
-/* A partner's certificate as registered; a renewal puts a new one in front
- * and keeps this one (prev), because a reader may still hold it. */
+/* A partner's certificate as registered; a renewal or a new key puts a new
+ * one in front and keeps this one (prev), because a reader may still hold
+ * it. rekeyed: prev is of a key replaced (registry_rekey_cert). */
 struct registry_cert {
 	X509 *x509;
 	char *pem;
 	struct registry_cert *prev;
+	int rekeyed;
 };
+
+#define REGISTRY_SERIAL_MAX 80 /* a certificate's serial in hex, and its NUL */
 
 struct registry_partner {
 	char id[PKI_ID_MAX];
@@ -109,6 +113,19 @@ const char *registry_cert_pem(const struct registry_partner *p);
  * Otherwise a WN_E code with err. */
 int registry_renew_cert(registry *r, struct registry_partner *p, const char *pem,
 			const char *by, int *renewed, char *err, size_t errcap);
+
+/* Registers pem as p's certificate for a new key (a key that leaked): the
+ * operator's decision. p is active, under notice or suspended and its
+ * registered certificate not revoked; pem is issued by the federation CA
+ * for p, valid now, not revoked, for another key and running later
+ * (pki_cert_rekeys). The replaced certificate is kept (partner_certs, with
+ * the moment) for what it signed before, the sealing key it signed is
+ * dropped until the node publishes it again, and the directory changes;
+ * audited as registry.rekey with reason and by. new_serial and old_serial
+ * get the two serials. Otherwise a WN_E code with err. */
+int registry_rekey_cert(registry *r, struct registry_partner *p, const char *pem,
+			const char *reason, const char *by, char new_serial[REGISTRY_SERIAL_MAX],
+			char old_serial[REGISTRY_SERIAL_MAX], char *err, size_t errcap);
 
 /* The status as partners and operators read it: active, notice, suspended,
  * ended, revoked, or invalid (a certificate refused for another reason). */

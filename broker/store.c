@@ -163,6 +163,11 @@ static const struct db_migration broker_migrations[] = {
 	      " seen_at INTEGER NOT NULL, PRIMARY KEY (partner, size));"
 	      "INSERT INTO partner_checkpoint_history SELECT partner, size, root, ts, sig, seen_at"
 	      " FROM partner_checkpoints;" },
+	/* a partner's key replaced under the same id (a key that leaked): the
+	 * certificate of the replaced key, which checks what it signed before */
+	{ 15, "CREATE TABLE partner_certs (partner TEXT NOT NULL, serial TEXT NOT NULL,"
+	      " cert TEXT NOT NULL, replaced_at INTEGER NOT NULL, replaced_by TEXT NOT NULL,"
+	      " PRIMARY KEY (partner, serial));" },
 };
 
 int store_open(const char *path, db **out, char *err, size_t errcap)

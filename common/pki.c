@@ -467,6 +467,26 @@ int pki_cert_renews(X509 *held, X509 *next, char *err, size_t errcap)
 	return 0;
 }
 
+int pki_cert_rekeys(X509 *held, X509 *next, char *err, size_t errcap)
+{
+	if (X509_cmp(held, next) == 0) {
+		snprintf(err, errcap, "the certificate is the one registered");
+		return WN_EEXISTS;
+	}
+	if (EVP_PKEY_eq(X509_get0_pubkey(held), X509_get0_pubkey(next)) == 1) {
+		snprintf(err, errcap, "the certificate is for the key registered now: that is a "
+			 "renewal, which the partner's node offers itself at its start");
+		return WN_EEXISTS;
+	}
+	/* an earlier certificate, of a key replaced before, is not taken back */
+	if (ASN1_TIME_compare(X509_get0_notAfter(next), X509_get0_notAfter(held)) <= 0) {
+		snprintf(err, errcap, "the certificate lapses no later than the registered one "
+			 "(issue it with more --days)");
+		return WN_ESTATE;
+	}
+	return 0;
+}
+
 /* The order n of P-256 and n/2: a signature's s is kept at or below n/2, so
  * that (r, n - s), which verifies too, is not a second valid encoding. */
 static const char P256_ORDER[] =

@@ -72,6 +72,11 @@ int pki_cert_seconds_left(X509 *cert, long *out);
  * is a new membership); WN_ESTATE when it lapses no later. err says which. */
 int pki_cert_renews(X509 *held, X509 *next, char *err, size_t errcap);
 
+/* Whether next replaces held with a new key (the one held leaked): another
+ * key, running later. 0 when it does; WN_EEXISTS when it is held itself or
+ * for the same key (a renewal); WN_ESTATE when it lapses no later. */
+int pki_cert_rekeys(X509 *held, X509 *next, char *err, size_t errcap);
+
 #define PKI_SIG_LEN 64 /* r || s, 32 bytes each (as JWS ES256) */
 
 /* ECDSA P-256 / SHA-256 signature over msg: r || s with s at most n/2 (low-S),

@@ -691,6 +691,26 @@ static void verify_purges_logged(struct verify_state *v, const json_t *purged)
 int tlog_verify(sqlite3 *conn, const char *name, X509 *cert, const json_t *witnesses,
 		tlog_progress_fn progress, void *arg, json_t **report)
 {
+	struct tlog_signer one = { cert, 0 };
+	return tlog_verify_signers(conn, name, cert ? &one : NULL, cert ? 1 : 0, witnesses,
+				   progress, arg, report);
+}
+
+/* Whether cp carries the signature of a signer in use when it was made. */
+static int checkpoint_signed(const json_t *cp, const struct tlog_signer *signers, size_t n)
+{
+	int64_t ts = (int64_t)json_integer_value(json_object_get(cp, "ts"));
+	for (size_t i = 0; i < n; i++)
+		if ((signers[i].until_ms == 0 || ts <= signers[i].until_ms) &&
+		    tlog_checkpoint_verify(cp, signers[i].cert) == 0)
+			return 1;
+	return 0;
+}
+
+int tlog_verify_signers(sqlite3 *conn, const char *name, const struct tlog_signer *signers,
+			size_t nsigners, const json_t *witnesses, tlog_progress_fn progress,
+			void *arg, json_t **report)
+{
 	struct verify_state v;
 	struct merkle_frontier f;
 	struct cp_row *cps = NULL;
@@ -816,8 +836,8 @@ int tlog_verify(sqlite3 *conn, const char *name, X509 *cert, const json_t *witne
 					     : "a witness",
 				     (unsigned long long)ws, (unsigned long long)k);
 	}
-	for (size_t i = 0; cert != NULL && i < ncp; i++) {
-		if (tlog_checkpoint_verify(cps[i].cp, cert) != 0) {
+	for (size_t i = 0; nsigners > 0 && i < ncp; i++) {
+		if (!checkpoint_signed(cps[i].cp, signers, nsigners)) {
 			verify_fault(&v, cps[i].size, "bad_signature", "the checkpoint at size %llu "
 				     "does not carry a valid signature",
 				     (unsigned long long)cps[i].size);

@@ -113,6 +113,20 @@ typedef void (*tlog_progress_fn)(void *arg, uint64_t done, uint64_t total);
 int tlog_verify(sqlite3 *conn, const char *name, X509 *cert, const json_t *witnesses,
 		tlog_progress_fn progress, void *arg, json_t **report);
 
+/* Who may have signed a log's checkpoints: a certificate of its owner, and
+ * until when (ms; 0: still in use). A key replaced under the same id (it
+ * leaked) signed the checkpoints made before it was replaced. */
+struct tlog_signer {
+	X509 *cert;
+	int64_t until_ms;
+};
+
+/* As tlog_verify, a checkpoint's signature checked with any of signers in
+ * use at its ts (none: signatures not checked). */
+int tlog_verify_signers(sqlite3 *conn, const char *name, const struct tlog_signer *signers,
+			size_t nsigners, const json_t *witnesses, tlog_progress_fn progress,
+			void *arg, json_t **report);
+
 /* Inclusion proof of entry index (1-based) in the first size entries (0:
  * the latest checkpoint's size, else all): {log, index, size, entry, leaf,
  * root, proof: [hex…], checkpoint?}. WN_EINVAL when index is outside. */

@@ -65,7 +65,7 @@ static void usage(FILE *f)
 		"                        membership of the federation (Heerlen 14, 15)\n"
 		"  policy show|propose|withdraw\n"
 		"                        the federation's policy, changed by agreement\n"
-		"  admin status|partners|suspend|resume|revoke|reload (--config BROKER.json)\n"
+		"  admin status|partners|suspend|resume|revoke|rekey|reload (--config BROKER.json)\n"
 		"                        the broker operator's view and actions\n"
 		"  breaches list|show|assess|notify (--config BROKER.json)\n"
 		"                        the breach register\n"

@@ -2,6 +2,7 @@
  * cli_admin.c — wijknet admin … and wijknet breaches …: the broker
  * operator's commands, over the broker's local socket (mode 0600): the
  * federation's state, suspending, resuming and revoking a partner,
+ * registering a partner's new key,
  * reloading the CA and CRL, and the breach register (GDPR art. 33-34).
  */
 #include <limits.h>
@@ -18,14 +19,17 @@
 
 #include "cli.h"
 #include "date.h"
+#include "fileio.h"
 
 #define ADMIN_TIMEOUT_MS 15000
+#define ADMIN_CERT_MAX 16384 /* a PEM certificate */
 
 int cli_admin_usage(void)
 {
 	fprintf(cli_usage_stream(),
 		"usage: wijknet --config BROKER.json admin status|partners [--json]\n"
 		"       wijknet --config BROKER.json admin suspend|resume|revoke PARTNER --reason TEXT\n"
+		"       wijknet --config BROKER.json admin rekey PARTNER --cert FILE --reason TEXT\n"
 		"       wijknet --config BROKER.json admin reload\n"
 		"       wijknet --config BROKER.json admin backup --out DIR\n"
 		"       wijknet --config BROKER.json breaches list [--json]\n"
@@ -243,6 +247,25 @@ static void admin_print_breaches(const json_t *r)
 	}
 }
 
+/* The certificate in the file at path, as the broker takes it in "cert";
+ * else the usage error's exit status, reported. */
+static int admin_cert_file(const char *path, json_t *req)
+{
+	char *pem = NULL;
+	size_t len = 0;
+	if (file_read_all(path, ADMIN_CERT_MAX, &pem, &len) != 0)
+		return cli_invalid("admin", "--cert %s: cannot read a certificate file of at most "
+				   "%d bytes", path, ADMIN_CERT_MAX);
+	if (strstr(pem, "-----BEGIN CERTIFICATE-----") == NULL || strstr(pem, "PRIVATE KEY")) {
+		free(pem);
+		return cli_invalid("admin", "--cert %s: not a PEM certificate alone (the partner's "
+				   "key stays with the partner)", path);
+	}
+	json_object_set_new(req, "cert", json_string(pem));
+	free(pem);
+	return 0;
+}
+
 /* The request for argv (after the command) in *out (caller frees); else the
  * exit status of the usage error, already reported once. */
 static int admin_request(const char *cmd, int argc, char **argv, const char **url, int *json,
@@ -270,6 +293,12 @@ static int admin_request(const char *cmd, int argc, char **argv, const char **ur
 			continue;
 		if ((v = cli_opt(argc, argv, &i, "--admin")) != NULL) {
 			*url = v;
+		} else if ((v = cli_opt(argc, argv, &i, "--cert")) != NULL) {
+			int rc = admin_cert_file(v, req);
+			if (rc != 0) {
+				json_decref(req);
+				return rc;
+			}
 		} else if ((v = cli_opt(argc, argv, &i, "--out")) != NULL) {
 			/* the broker writes it: a path as the broker sees it */
 			char *abs = v[0] == '/' ? strdup(v) : realpath(".", NULL);

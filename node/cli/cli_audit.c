@@ -113,17 +113,41 @@ static void audit_witnesses(sqlite3 *conn, const char *sql, const char *param, c
 }
 
 /* The partners' certificates of a broker config: {id: X509 *} as an
- * array of {id, cert} pairs (NULL when config is NULL or has no partners). */
+ * array of {id, cert} pairs (NULL when config is NULL or has no partners).
+ * until: 0 for a certificate in use; for one of a key replaced since, the
+ * moment (ms) it was, after which it vouches for nothing. */
 struct partner_cert {
 	char id[128];
 	X509 *cert;
+	int64_t until;
 };
 
-/* Partners admitted while the federation ran are in the broker's own
- * registry table; their certificates count only when the federation CA
- * (the config's "ca") signed them for that id. A seeded partner's count
- * too: the config's file seeded the registry once and may hold another
- * key by now (a certificate issued anew for that id). */
+/* Adds the certificate in pem for id when the federation CA (capub) signed
+ * it for that id; skipped otherwise. */
+static void audit_add_cert(struct partner_cert **out, size_t *n, EVP_PKEY *capub, const char *id,
+			   const char *pem, int64_t until)
+{
+	X509 *cert = NULL;
+	char cn[PKI_ID_MAX];
+	if (id == NULL || pem == NULL || pki_cert_from_pem(pem, &cert) != 0)
+		return;
+	struct partner_cert *grown = realloc(*out, (*n + 1) * sizeof(**out));
+	if (grown != NULL)
+		*out = grown;
+	if (X509_verify(cert, capub) != 1 || pki_cert_cn(cert, cn, sizeof(cn)) != 0 ||
+	    strcmp(cn, id) != 0 || grown == NULL) {
+		X509_free(cert);
+		return;
+	}
+	snprintf(grown[*n].id, sizeof(grown->id), "%s", id);
+	grown[*n].until = until;
+	grown[(*n)++].cert = cert;
+}
+
+/* The broker's registry table holds every partner's certificate as the
+ * federation runs (admitted later, renewed, a new key), and partner_certs
+ * those of keys replaced, each with the moment it was; they count only when
+ * the federation CA (the config's "ca") signed them for that id. */
 static void audit_registry_certs(sqlite3 *conn, const char *config, struct partner_cert **out,
 				 size_t *n)
 {
@@ -135,31 +159,32 @@ static void audit_registry_certs(sqlite3 *conn, const char *config, struct partn
 			"later are not checked\n", ca_path);
 	sqlite3_stmt *st = NULL;
 	free(ca_path);
-	if (capub == NULL || sqlite3_prepare_v2(conn, "SELECT id, cert FROM partners", -1, &st,
-						NULL) != SQLITE_OK)
-		goto out;
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		const char *id = (const char *)sqlite3_column_text(st, 0);
-		X509 *cert = NULL;
-		char cn[PKI_ID_MAX];
-		if (pki_cert_from_pem((const char *)sqlite3_column_text(st, 1), &cert) != 0)
-			continue;
-		struct partner_cert *grown = realloc(*out, (*n + 1) * sizeof(**out));
-		if (X509_verify(cert, capub) != 1 || pki_cert_cn(cert, cn, sizeof(cn)) != 0 ||
-		    strcmp(cn, id) != 0 || grown == NULL) {
-			X509_free(cert);
-			if (grown != NULL)
-				*out = grown;
-			continue;
-		}
-		*out = grown;
-		snprintf(grown[*n].id, sizeof(grown->id), "%s", id);
-		grown[(*n)++].cert = cert;
+	if (capub == NULL || sqlite3_prepare_v2(conn, "SELECT id, cert, 0 FROM partners UNION ALL"
+						" SELECT partner, cert, replaced_at FROM"
+						" partner_certs", -1, &st, NULL) != SQLITE_OK) {
+		sqlite3_finalize(st); /* a log from before 0.5.17 keeps no replaced key */
+		st = NULL;
+		if (capub == NULL || sqlite3_prepare_v2(conn, "SELECT id, cert, 0 FROM partners",
+							-1, &st, NULL) != SQLITE_OK)
+			goto out;
 	}
+	while (sqlite3_step(st) == SQLITE_ROW)
+		audit_add_cert(out, n, capub, (const char *)sqlite3_column_text(st, 0),
+			       (const char *)sqlite3_column_text(st, 1),
+			       (int64_t)sqlite3_column_int64(st, 2));
 out:
 	ERR_clear_error();
 	sqlite3_finalize(st);
 	X509_free(ca);
+}
+
+/* 1 when pc[0..npc) holds a certificate for id. */
+static int audit_cert_known(const struct partner_cert *pc, size_t npc, const char *id)
+{
+	for (size_t i = 0; i < npc; i++)
+		if (strcmp(pc[i].id, id) == 0)
+			return 1;
+	return 0;
 }
 
 static struct partner_cert *audit_partner_certs(sqlite3 *conn, const char *config, size_t *n)
@@ -170,16 +195,24 @@ static struct partner_cert *audit_partner_certs(sqlite3 *conn, const char *confi
 	struct partner_cert *out = NULL;
 	size_t i;
 	*n = 0;
-	if (json_array_size(list) > 0 && (out = calloc(json_array_size(list), sizeof(*out)))) {
+	/* a broker's config (a node's has a "local" socket): its registry first,
+	 * which has a partner's certificate as the federation runs */
+	if (root != NULL && json_object_get(root, "local") == NULL)
+		audit_registry_certs(conn, config, &out, n);
+	if (json_array_size(list) > 0) {
 		const char *slash = strrchr(config, '/');
 		int dirlen = slash == NULL ? 0 : (int)(slash - config + 1);
 		json_array_foreach(list, i, p) {
 			const char *id = json_string_value(json_object_get(p, "id"));
 			const char *crt = json_string_value(json_object_get(p, "certificate"));
 			char path[1024];
-			if (id == NULL || crt == NULL)
+			struct partner_cert *grown = NULL;
+			if (id == NULL || crt == NULL || audit_cert_known(out, *n, id) ||
+			    (grown = realloc(out, (*n + 1) * sizeof(*out))) == NULL)
 				continue;
+			out = grown;
 			snprintf(path, sizeof(path), "%.*s%s", crt[0] == '/' ? 0 : dirlen, config, crt);
+			out[*n].until = 0;
 			if ((out[*n].cert = audit_cert(path)) != NULL)
 				snprintf(out[(*n)++].id, sizeof(out->id), "%s", id);
 			else
@@ -187,12 +220,26 @@ static struct partner_cert *audit_partner_certs(sqlite3 *conn, const char *confi
 					"'%s' not checked\n", path, id);
 		}
 	}
-	/* a broker's config (a node's has a "local" socket): its registry too */
-	int broker = root != NULL && json_object_get(root, "local") == NULL;
 	json_decref(root);
-	if (broker)
-		audit_registry_certs(conn, config, &out, n);
 	return out;
+}
+
+/* Whether sig over cp is partner's: with a certificate of it that was in use
+ * when the checkpoint was signed (ts). *known: one of it was found at all. */
+static int audit_cosigned_by(const struct partner_cert *pc, size_t npc, const char *partner,
+			     const json_t *cp, const char *sig, int *known)
+{
+	int64_t ts = (int64_t)json_integer_value(json_object_get(cp, "ts"));
+	*known = 0;
+	for (size_t i = 0; partner != NULL && i < npc; i++) {
+		if (strcmp(pc[i].id, partner) != 0)
+			continue;
+		*known = 1;
+		if ((pc[i].until == 0 || ts <= pc[i].until) &&
+		    tlog_cosign_verify(cp, sig, pc[i].cert) == 0)
+			return 1;
+	}
+	return 0;
 }
 
 /* Checks every co-signature the broker keeps with the partner's own
@@ -212,28 +259,22 @@ static json_t *audit_cosignatures(sqlite3 *conn, const struct partner_cert *pc, 
 	while (fault == NULL && sqlite3_step(st) == SQLITE_ROW) {
 		const char *partner = (const char *)sqlite3_column_text(st, 2);
 		const char *origin = (const char *)sqlite3_column_text(st, 4);
-		X509 *cert = NULL;
 		json_int_t size = (json_int_t)sqlite3_column_int64(st, 0);
 		json_t *cp = origin ? json_pack("{s:s,s:I,s:s,s:I}", "origin", origin, "size", size,
 						"root", (const char *)sqlite3_column_text(st, 1), "ts",
 						(json_int_t)sqlite3_column_int64(st, 5))
 				    : NULL;
 		const char *sig = (const char *)sqlite3_column_text(st, 3);
-		int verified = 0;
-		/* any certificate known for the partner: its config's and its registry's */
-		for (size_t i = 0; partner != NULL && i < npc && !verified; i++) {
-			if (strcmp(pc[i].id, partner) != 0)
-				continue;
-			cert = pc[i].cert;
-			verified = cp != NULL && sig != NULL && tlog_cosign_verify(cp, sig, cert) == 0;
-		}
+		int known = 0;
+		int signed_by = cp != NULL && sig != NULL &&
+				audit_cosigned_by(pc, npc, partner, cp, sig, &known);
 		ERR_clear_error(); /* a certificate tried before the one that verifies */
-		if (!verified) {
+		if (!signed_by) {
 			char msg[300];
 			snprintf(msg, sizeof(msg), "the co-signature of '%s' at size %lld %s",
 				 partner ? partner : "?", (long long)size,
-				 cert == NULL ? "names no partner of the registry"
-				 : cp == NULL ? "belongs to no checkpoint"
+				 cp == NULL   ? "belongs to no checkpoint"
+				 : !known     ? "names no partner of the registry"
 					      : "does not verify: that partner did not sign this checkpoint");
 			fault = json_pack("{s:s,s:I,s:s}", "kind", "bad_cosignature", "index", size,
 					  "message", msg);
@@ -389,11 +430,54 @@ static void audit_ledger_owner(sqlite3 *conn, X509 *cert, char *out, size_t cap)
 	sqlite3_finalize(st);
 }
 
+/* Who signed a node's ledger: its certificate now (cert, given or from the
+ * config), and those of keys it replaced under the same id (own_certs), each
+ * until the moment it was replaced — counted only when the federation CA of
+ * the config signed them for the ledger's owner. *n: how many; free(). */
+static struct tlog_signer *audit_ledger_signers(sqlite3 *conn, const char *config, X509 *cert,
+						const char *owner, size_t *n)
+{
+	struct tlog_signer *out = calloc(1, sizeof(*out));
+	char *ca_path = config && cert ? cli_config_path(config, "ca") : NULL;
+	X509 *ca = ca_path ? audit_cert(ca_path) : NULL;
+	sqlite3_stmt *st = NULL;
+	*n = 0;
+	free(ca_path);
+	if (out == NULL || cert == NULL)
+		goto out;
+	out[(*n)++] = (struct tlog_signer){ cert, 0 };
+	if (ca == NULL || sqlite3_prepare_v2(conn, "SELECT cert, replaced_at FROM own_certs WHERE"
+						 " replaced_at IS NOT NULL", -1, &st,
+					     NULL) != SQLITE_OK)
+		goto out;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		X509 *was = NULL;
+		char cn[PKI_ID_MAX];
+		struct tlog_signer *grown = realloc(out, (*n + 1) * sizeof(*out));
+		if (grown != NULL)
+			out = grown;
+		if (grown == NULL ||
+		    pki_cert_from_pem((const char *)sqlite3_column_text(st, 0), &was) != 0 ||
+		    X509_verify(was, X509_get0_pubkey(ca)) != 1 ||
+		    pki_cert_cn(was, cn, sizeof(cn)) != 0 || strcmp(cn, owner) != 0) {
+			X509_free(was);
+			continue;
+		}
+		out[(*n)++] = (struct tlog_signer){ was, (int64_t)sqlite3_column_int64(st, 1) };
+	}
+out:
+	ERR_clear_error();
+	sqlite3_finalize(st);
+	X509_free(ca);
+	return out;
+}
+
 static int audit_verify(const char *dbpath, const char *certpath, const char *const *wit,
 			size_t nwit, const char *config, int json)
 {
-	size_t npc = 0, cosigned = 0;
+	size_t npc = 0, cosigned = 0, nsigners = 0;
 	struct partner_cert *pc = NULL;
+	struct tlog_signer *signers = NULL;
 	const char *table = NULL;
 	X509 *cert = NULL;
 	json_t *report = NULL, *witnesses = json_array();
@@ -427,7 +511,16 @@ static int audit_verify(const char *dbpath, const char *certpath, const char *co
 		sqlite3_close(w);
 	}
 	status = 1;
-	if (tlog_verify(conn, table, cert, witnesses, audit_progress, NULL, &report) != 0) {
+	if (strcmp(table, "ledger") == 0)
+		signers = audit_ledger_signers(conn, config, cert, owner, &nsigners);
+	else if (cert != NULL && (signers = calloc(1, sizeof(*signers))) != NULL)
+		signers[nsigners++] = (struct tlog_signer){ cert, 0 };
+	if (cert != NULL && signers == NULL) {
+		status = cli_error("audit verify", WN_ENOMEM, "%s", wn_strerror(WN_ENOMEM));
+		goto out;
+	}
+	if (tlog_verify_signers(conn, table, signers, nsigners, witnesses, audit_progress, NULL,
+				&report) != 0) {
 		status = cli_error("audit verify", WN_EDB, "%s: cannot read the log", dbpath);
 		goto out;
 	}
@@ -500,6 +593,9 @@ out:
 	for (size_t i = 0; i < npc; i++)
 		X509_free(pc[i].cert);
 	free(pc);
+	for (size_t i = 1; i < nsigners; i++) /* the first is cert */
+		X509_free(signers[i].cert);
+	free(signers);
 	json_decref(report);
 	json_decref(witnesses);
 	X509_free(cert);

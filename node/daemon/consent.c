@@ -517,6 +517,24 @@ out:
 	return rc;
 }
 
+/* consent_read of an object this node sends to a source: one it signed
+ * with a key replaced since is signed with its key now, which the source
+ * finds in the directory. */
+static int consent_read_own(struct node *n, const char *id, char status[16], json_t **object)
+{
+	int again = 0, rc = consent_read(n, id, status, object);
+	if (rc == 0 && (rc = consentdoc_sign_again(*object, n->ident->id, n->ident->cert,
+						   n->ident->key, &again)) != 0) {
+		secret_wipe_consent(*object);
+		json_decref(*object);
+		*object = NULL;
+	}
+	if (again)
+		log_msg(WN_LOG_INFO, "consent_signed_again", "%s %s was signed with a key replaced "
+			"since: signed with this node's key now", id, status);
+	return rc;
+}
+
 int consent_load(struct node *n, const char *id, json_t **object, char *err, size_t errcap)
 {
 	char status[16];
@@ -539,7 +557,7 @@ int consent_load(struct node *n, const char *id, json_t **object, char *err, siz
 							  : status);
 		return WN_ECONSENT;
 	}
-	return consent_read(n, id, status, object);
+	return consent_read_own(n, id, status, object);
 }
 
 /* The refusals this node holds for a consent's person that were registered
@@ -598,7 +616,7 @@ static int consent_refusals_read(struct node *n, int rc, json_t *ids, json_t **r
 		char status[16];
 		json_t *r = NULL;
 		/* a refusal that cannot be read cannot be ruled out: nothing is shared */
-		if (rc != 0 || (rc = consent_read(n, json_string_value(x), status, &r)) != 0)
+		if (rc != 0 || (rc = consent_read_own(n, json_string_value(x), status, &r)) != 0)
 			break;
 		json_array_append_new(list, r);
 	}

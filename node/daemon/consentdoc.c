@@ -546,6 +546,24 @@ int consentdoc_make(const json_t *doc, int refusal, const char *registrar, EVP_P
 	return 0;
 }
 
+int consentdoc_sign_again(json_t *object, const char *self, X509 *cert, EVP_PKEY *key,
+			  int *again)
+{
+	char *sig = NULL;
+	const char *by = json_string_value(json_object_get(object, "registered_by"));
+	*again = 0;
+	if (by == NULL || strcmp(by, self) != 0 ||
+	    envelope_verify_object(object, CONSENT_CONTEXT, drop_sig, cert) == 0)
+		return 0;
+	/* the signature is outside the version: the broker's record still holds */
+	int rc = envelope_sign_object(object, CONSENT_CONTEXT, drop_sig, key, &sig);
+	if (rc == 0)
+		rc = json_object_set_new(object, "sig", json_string(sig)) == 0 ? 0 : WN_ENOMEM;
+	*again = rc == 0;
+	free(sig);
+	return rc;
+}
+
 static int consentdoc_verify_kind(const json_t *object, const json_t *ref, const char *kind,
 				  X509 *registrar_cert, char *err, size_t errcap)
 {

@@ -113,5 +113,11 @@ int consentdoc_verify_refusal(const json_t *object, const json_t *ref, X509 *reg
 
 /* The version (SHA-256 hex) of an object. */
 int consentdoc_version(const json_t *object, char version[CONSENT_VERSION_LEN + 1]);
+/* A consent or refusal this node (self) registered whose signature does
+ * not verify with cert, its certificate now: signed again with key. That is
+ * one signed with a key the node replaced under the same id (it leaked);
+ * the object comes from the node's own sealed store. *again: 1 when it was. */
+int consentdoc_sign_again(json_t *object, const char *self, X509 *cert, EVP_PKEY *key,
+			  int *again);
 
 #endif

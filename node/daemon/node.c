@@ -27,6 +27,7 @@
 #include "nodedb.h"
 #include "notice.h"
 #include "observe.h"
+#include "owncert.h"
 #include "purge.h"
 #include "sealkey.h"
 #include "store.h"
@@ -636,6 +637,14 @@ static int node_open_as(const char *config_file_path, int check_only, node **out
 			 n->db_path);
 		goto fail;
 	}
+	int replaced = 0;
+	if ((rc = owncert_note(n->db, n->ident->cert, n->ident->cert_pem, &replaced)) != 0) {
+		snprintf(err, errcap, "%s: the node's certificates cannot be recorded", n->db_path);
+		goto fail;
+	}
+	if (replaced > 0) /* its ledger's checkpoints before now are the old key's */
+		log_msg(WN_LOG_INFO, "own_key_replaced", "started with a certificate for a new "
+			"key; the replaced key's certificate is kept to check what it signed");
 	/* what the copy held when first opened since its last check against the
 	 * broker: entries made before that check (a purge) are not what it is about */
 	if ((rc = node_ledger_unchecked(n)) != 0) {

@@ -9,6 +9,7 @@
 #include "consent.h"
 #include "disclog.h"
 #include "notice.h"
+#include "owncert.h"
 #include "rectify.h"
 #include "replay.h"
 #include "rights.h"
@@ -70,6 +71,8 @@ static const struct db_migration node_migrations[] = {
 	{ 28, OUTBOX_REFUSAL_SCHEMA },
 	{ 29, OUTBOX_RIGHTS_NOTICE_SCHEMA },
 	{ 30, RECTIFY_SCHEMA },
+	/* the node's certificates, and when a new key replaced one (0.5.17) */
+	{ 31, OWNCERT_SCHEMA },
 };
 
 int nodedb_open(const char *path, db **out, char *err, size_t errcap)

@@ -261,6 +261,54 @@ check "revoking revokes the renewed certificate's predecessor too" \
     sh -c "! openssl verify -crl_check -CAfile '$D/ca.crt' -CRLfile '$D/crl.pem' '$T/mondriaan-old.crt' >/dev/null 2>&1"
 check_rc "a revoked partner is not renewed" 2 run_ca --dir "$D" renew mondriaan
 
+# --- a new key under the same id (r20): nothing revoked until asked, then only the old key ------
+cp "$D/sevagram.crt" "$T/sevagram-old.crt"
+sev_old=$(openssl x509 -in "$D/sevagram.crt" -noout -serial | cut -d= -f2)
+check_rc "rekey sevagram (a new key made at the CA)" 0 run_ca --dir "$D" rekey sevagram --days 900
+sev_new=$(openssl x509 -in "$D/sevagram.crt" -noout -serial | cut -d= -f2)
+check "the rekey names the serial to keep" grep -q -- "--except $sev_new" "$T/out"
+check "the new certificate is for another key" test \
+    "$(openssl x509 -in "$D/sevagram.crt" -noout -pubkey | sha256sum)" != \
+    "$(openssl x509 -in "$T/sevagram-old.crt" -noout -pubkey | sha256sum)"
+check "sevagram.pem holds the new certificate and its key" test \
+    "$(openssl x509 -in "$D/sevagram.pem" -noout -pubkey | sha256sum)" = \
+    "$(openssl pkey -in "$D/sevagram.pem" -pubout | sha256sum)"
+check "the old key's certificate stays valid until revoked" \
+    sh -c "openssl verify -crl_check -CAfile '$D/ca.crt' -CRLfile '$D/crl.pem' '$T/sevagram-old.crt' >/dev/null 2>&1"
+check_rc "revoke --except refuses a serial that is not the id's" 2 \
+    run_ca --dir "$D" revoke sevagram --except "$old_serial"
+check_rc "revoke --except refuses what is not a serial" 2 run_ca --dir "$D" revoke sevagram --except xyz
+check_rc "revoke --serial and --except together are refused" 2 \
+    run_ca --dir "$D" revoke sevagram --serial "$sev_old" --except "$sev_new"
+check_rc "revoke the old key's certificates, keeping the new one" 0 \
+    run_ca --dir "$D" revoke sevagram --except "$(printf '%s' "$sev_new" | tr 'A-F' 'a-f')"
+check "the old certificate is revoked in the CRL" \
+    sh -c "! openssl verify -crl_check -CAfile '$D/ca.crt' -CRLfile '$D/crl.pem' '$T/sevagram-old.crt' >/dev/null 2>&1"
+check "the new certificate stays valid" \
+    sh -c "openssl verify -crl_check -CAfile '$D/ca.crt' -CRLfile '$D/crl.pem' '$D/sevagram.crt' >/dev/null 2>&1"
+check_rc "revoke --except again revokes nothing more" 0 run_ca --dir "$D" revoke sevagram --except "$sev_new"
+check "and says so" grep -q '^revoked nothing' "$T/out"
+check_rc "revoke --serial of a revoked one is refused" 2 run_ca --dir "$D" revoke sevagram --serial "$sev_old"
+check_rc "rekey refuses a CSR for the current key (a renewal)" 2 \
+    run_ca --dir "$D" rekey nieuw-partner --csr "$T/nieuw-partner.csr"
+check_rc "rekey refuses a CSR for another id" 2 run_ca --dir "$D" rekey radar --csr "$T/nieuw-partner.csr"
+check_rc "rekey refuses an id without a certificate" 2 run_ca --dir "$D" rekey niemand
+check_rc "rekey refuses a revoked partner" 2 run_ca --dir "$D" rekey mondriaan
+run_ca request nieuw-partner --out "$P/new" >/dev/null 2>&1 ||
+    { mkdir -p "$P/new" && run_ca request nieuw-partner --out "$P/new" >/dev/null 2>&1; }
+check_rc "rekey from the partner's CSR for its new key" 0 \
+    run_ca --dir "$D" rekey nieuw-partner --csr "$P/new/nieuw-partner.csr"
+check "the certificate belongs to the partner's new key" test \
+    "$(openssl x509 -in "$D/nieuw-partner.crt" -noout -pubkey | sha256sum)" = \
+    "$(openssl pkey -in "$P/new/nieuw-partner.key" -pubout | sha256sum)"
+check_rc "revoke --serial revokes exactly that one" 0 \
+    run_ca --dir "$D" revoke nieuw-partner --serial \
+    "$(openssl x509 -in "$D/nieuw-partner.crt" -noout -serial | cut -d= -f2)"
+check "list shows the earlier key's certificates still valid" \
+    test "$(run_ca --dir "$D" list | grep -c '^nieuw-partner .* valid ')" = 2
+check_rc "a partner whose new key's certificate was revoked is given another" 0 \
+    run_ca --dir "$D" rekey nieuw-partner
+
 check "no scratch or lock files left behind" \
     test -z "$(find "$D" -maxdepth 1 -name '.*' ! -name . -print)"
 

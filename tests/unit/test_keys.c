@@ -180,6 +180,31 @@ static void test_r20_integrity_renewal_same_key_later(void **state)
 	EVP_PKEY_free(other);
 }
 
+/* A new key under the same id: another key, running later; the same key is
+ * a renewal and an earlier certificate is not taken back. */
+static void test_r20_integrity_rekey_other_key_later(void **state)
+{
+	(void)state;
+	char err[256];
+	EVP_PKEY *key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	EVP_PKEY *other = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	assert_non_null(key);
+	assert_non_null(other);
+	X509 *held = cert_for(key, 30, 1), *renewal = cert_for(key, 825, 2);
+	X509 *fresh = cert_for(other, 825, 3), *older = cert_for(other, 10, 4);
+	assert_int_equal(pki_cert_rekeys(held, fresh, err, sizeof(err)), 0);
+	assert_int_equal(pki_cert_rekeys(held, held, err, sizeof(err)), WN_EEXISTS);
+	assert_int_equal(pki_cert_rekeys(held, renewal, err, sizeof(err)), WN_EEXISTS);
+	assert_non_null(strstr(err, "renewal"));
+	assert_int_equal(pki_cert_rekeys(held, older, err, sizeof(err)), WN_ESTATE);
+	assert_non_null(strstr(err, "no later"));
+	X509 *all[] = { held, renewal, fresh, older };
+	for (size_t i = 0; i < 4; i++)
+		X509_free(all[i]);
+	EVP_PKEY_free(key);
+	EVP_PKEY_free(other);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -188,6 +213,7 @@ int main(void)
 		cmocka_unit_test(test_r20_integrity_wiped_keys_free_thread_contexts),
 		cmocka_unit_test(test_r20_integrity_certificate_without_cn),
 		cmocka_unit_test(test_r20_integrity_renewal_same_key_later),
+		cmocka_unit_test(test_r20_integrity_rekey_other_key_later),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
