@@ -22,6 +22,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <openssl/sha.h>
+
 #include "wijknet.h"
 #include "daemon.h"
 #include "config.h"
@@ -86,6 +88,7 @@ struct gate {
 	void *on_cert_arg;
 	uint8_t joined[TLSPEEK_MAX]; /* the loop thread's: a handshake's records joined */
 	struct gate_repeat failed_hosts[GATE_REPEAT_HOSTS]; /* gate thread only */
+	struct gate_repeat failed_certs[GATE_REPEAT_HOSTS]; /* per host and certificate, too */
 };
 
 void gate_limits_default(struct gate_limits *lim)
@@ -159,21 +162,33 @@ int gate_repeat_note(struct gate_repeat *tab, size_t n, const char *host, int64_
 }
 
 /* The certificate a client offered in a handshake nng refused, to the
- * daemon's hook (the breach register), when the client's bytes hold one. */
-static void gate_report_cert(gate *g, const struct conn *c, long count)
+ * daemon's hook (the breach register), when the client's bytes hold one: at
+ * the doubling counts of that certificate from that host, so that one
+ * certificate redialled for ever costs a few rows, and another certificate
+ * from the same host (an impostor among a host's own failures) is still
+ * reported the first time it is offered. */
+static void gate_report_cert(gate *g, const struct conn *c, const char *host)
 {
 	const uint8_t *der = NULL;
 	size_t derlen = 0;
+	unsigned char md[SHA256_DIGEST_LENGTH];
+	char key[64];
+	long count = 0;
 	pthread_mutex_lock(&g->lock);
 	gate_cert_hook hook = g->on_cert;
 	void *arg = g->on_cert_arg;
 	pthread_mutex_unlock(&g->lock);
-	if (hook != NULL && tlspeek_client_cert(c->seen, c->nseen, g->joined, &der, &derlen) == 0)
+	if (hook == NULL || tlspeek_client_cert(c->seen, c->nseen, g->joined, &der, &derlen) != 0)
+		return;
+	SHA256(der, derlen, md);
+	snprintf(key, sizeof(key), "%.46s#%02x%02x%02x%02x%02x%02x%02x%02x", host, md[0], md[1],
+		 md[2], md[3], md[4], md[5], md[6], md[7]);
+	if (gate_repeat_note(g->failed_certs, GATE_REPEAT_HOSTS, key, time_now_ms(), &count))
 		hook(arg, c->addr, der, derlen, count);
 }
 
-/* A failed handshake: logged, and its certificate reported, when
- * gate_repeat_note says so for its host. */
+/* A failed handshake: its certificate reported (gate_report_cert), and
+ * logged when gate_repeat_note says so for its host. */
 static void gate_log_failed(gate *g, const struct conn *c)
 {
 	char host[64];
@@ -182,9 +197,9 @@ static void gate_log_failed(gate *g, const struct conn *c)
 	char *colon = strrchr(host, ':');
 	if (colon != NULL)
 		*colon = '\0';
+	gate_report_cert(g, c, host);
 	if (!gate_repeat_note(g->failed_hosts, GATE_REPEAT_HOSTS, host, time_now_ms(), &count))
 		return;
-	gate_report_cert(g, c, count);
 	if (count == 1) {
 		gate_log(&g->rl_failed, "tls_handshake_failed", c);
 		return;

@@ -64,9 +64,11 @@ int gate_open(gate **out, const char *host, int port, const struct gate_limits *
 
 /* Told of a certificate a client offered in a TLS handshake that was
  * refused (a foreign, revoked or expired one): the connection's address,
- * the certificate's DER and how many handshakes from that host failed this
- * hour. Called on the gate's thread, at the counts a failure is logged
- * (1, 2, 4, 8...), so a host that keeps failing costs little. */
+ * the certificate's DER and how many handshakes from that host with that
+ * certificate failed this hour. Called on the gate's thread, at the
+ * doubling counts of that certificate from that host (1, 2, 4, 8...), so a
+ * host that keeps offering it costs little and another certificate from
+ * the same host is still told of the first time. */
 typedef void (*gate_cert_hook)(void *arg, const char *addr, const uint8_t *der, size_t derlen,
 			       long count);
 

@@ -182,6 +182,8 @@ static void test_r21_breach_database_error_is_not_a_breach(void **state)
 	sqlite3 *db = NULL;
 	fed_file(f, "data/broker.db", path, sizeof(path));
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	/* the broker may be in a write of its own just then: wait for it */
+	sqlite3_busy_timeout(db, 10000);
 	assert_int_equal(sqlite3_exec(db, "BEGIN EXCLUSIVE", NULL, NULL, NULL), SQLITE_OK);
 	radar_to_broker(f, &p);
 	int rc = raw_send_env(&p, env, 20000, &reply);
@@ -469,6 +471,42 @@ static void test_r20_integrity_foreign_ca_refused(void **state)
 	assert_string_equal(l->items[0].state, "down");
 	wn_partner_list_free(l);
 	wn_client_close(c);
+}
+
+/* A certificate refused in a handshake is recorded the first time it is
+ * offered, also from a host whose other handshakes failed before it (the
+ * doubling counts are per certificate and host, not per host alone). */
+static void test_r21_breach_refused_certificate_recorded_among_other_failures(void **state)
+{
+	struct fed *f = *state;
+	struct raw_peer p;
+	char url[128], cwd[256];
+	const char *const ids[] = { "radar" };
+	assert_int_equal(fed_setup(f, ids, 1), 0);
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	assert_int_equal(fed_sh(f, "'%s/certs/wijknet-ca' --dir rogue init >/dev/null && "
+				    "'%s/certs/wijknet-ca' --dir rogue issue alcander >/dev/null",
+				cwd, cwd), 0);
+	assert_int_equal(fed_start_all(f, 15000), 0);
+	broker_url(f, url, sizeof(url));
+	/* two handshakes from this host fail first, offering no certificate */
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(fed_sh(f, "timeout 10 openssl s_client -connect %s -servername "
+					    "broker </dev/null >/dev/null 2>&1; true",
+					url + strlen("tls+tcp://")), 0);
+	int counted = 1;
+	for (int64_t end = time_mono_ms() + 10000;
+	     (counted = fed_sh(f, "grep -Eq '\"failed_this_hour\": ?2' logs/broker.log")) != 0 &&
+	     time_mono_ms() < end;)
+		sleep_ms(50);
+	assert_int_equal(counted, 0);
+	/* then a foreign certificate: the third failure of the host, the first of it */
+	assert_int_equal(raw_open(f, &p, "rogue/alcander.pem", NULL, url, "broker"), 0);
+	assert_int_not_equal(p.first_error, 0);
+	raw_close(&p);
+	assert_int_equal(dbq_wait(f, "data/broker.db", 1, 10000, "SELECT COUNT(*) > 0 FROM"
+				  " security_events WHERE kind = 'certificate' AND peer = 'alcander'"
+				  " AND detail LIKE 'TLS handshake refused%%'"), 1);
 }
 
 static void test_r20_integrity_revoked_certificate_refused(void **state)
@@ -1454,6 +1492,8 @@ int main(void)
 	};
 	const struct CMUnitTest own[] = {
 		cmocka_unit_test_setup_teardown(test_r20_integrity_foreign_ca_refused, own_setup, own_teardown),
+		cmocka_unit_test_setup_teardown(test_r21_breach_refused_certificate_recorded_among_other_failures,
+						own_setup, own_teardown),
 		cmocka_unit_test_setup_teardown(test_r20_integrity_revoked_certificate_refused, own_setup, own_teardown),
 		cmocka_unit_test_setup_teardown(test_r20_integrity_expired_certificate_refused, own_setup, own_teardown),
 		cmocka_unit_test_setup_teardown(test_r20_lapsed_certificate_renewed_in_place, own_setup, own_teardown),
