@@ -816,7 +816,9 @@ int wn_notices_list(wn_client *c, int all, const wn_actor *actor, char **json_ou
 
 /* One notice with its letter: {…, letter: {bsn, source, recipient,
  * recipient_role, categories, purpose, ground, legal_reference?, interest?,
- * request, case?, disclosed_at, refusal?, birth_date?}}; free(). birth_date
+ * request, case?, disclosed_at, refusal?, birth_date?}}; free(). refusal
+ * ({id, on?}) is the refusal of consent the disclosure followed, the
+ * source's or else this node's own (after_refusal in the list). birth_date
  * is the person's as the consents and refusals this node holds give it (and
  * agree), for the letter. Reading it is logged.
  * Errors: WN_ENOTFOUND (no such notice), WN_EDENIED (this is not the

@@ -124,7 +124,8 @@ int cli_arg_id(const char *what, const char *v)
 
 /* What a command cannot do without, whatever else it is given: named when
  * missing, before the node is asked. sub NULL: the command has none. An
- * option's old name (--id) counts as given. What depends on other options
+ * option's old name (--id) counts as given; "a/b" is a choice of two, both
+ * named when neither is given. What depends on other options
  * (--consent with --ground consent) each command says itself. */
 static const struct {
 	const char *cmd, *sub;
@@ -148,7 +149,7 @@ static const struct {
 	{ "records", "put", { "--bsn", "--category", "--content" } },
 	{ "records", "delete", { "--bsn", "--category" } },
 	{ "backup", NULL, { "--out" } },
-	{ "case", "open", { "--cluster", "--people" } },
+	{ "case", "open", { "--cluster", "--people", "--consents/--urgent" } },
 	{ "case", "join", { "--case", "--partner" } },
 	{ "case", "leave", { "--case" } },
 	{ "case", "close", { "--case" } },
@@ -157,15 +158,15 @@ static const struct {
 	{ "case", "person", { "--case", "--bsn", "--reason" } },
 	{ "consent", "revoke", { "--consent" } },
 	{ "member", "end", { "--reason" } },
-	{ "outbox", "retry", { "--item|--failed" } },
+	{ "outbox", "retry", { "--item/--failed" } },
 };
 
 /* 1 when one of the names in alts ("--request|--id") is among argv. */
 static int cli_arg_given(const char *alts, int argc, char **argv)
 {
 	size_t n = 0;
-	for (const char *p = alts; *p != '\0'; p += n + (p[n] == '|')) {
-		n = strcspn(p, "|");
+	for (const char *p = alts; *p != '\0'; p += n + (p[n] != '\0')) {
+		n = strcspn(p, "|/");
 		for (int i = 0; i < argc; i++)
 			if (strlen(argv[i]) == n && strncmp(argv[i], p, n) == 0)
 				return 1;
@@ -186,10 +187,14 @@ int cli_args_required(const char *cmd, int argc, char **argv)
 			if (cli_arg_given(need, argc, argv))
 				continue;
 			char what[64];
+			size_t first = strcspn(need, "|/");
 			snprintf(what, sizeof(what), "%s%s%s", cmd, cli_required[i].sub ? " " : "",
 				 cli_required[i].sub ? cli_required[i].sub : "");
-			return cli_invalid(what, "missing %.*s (see wijknet %s --help)",
-					   (int)strcspn(need, "|"), need, what);
+			if (need[first] == '/')
+				return cli_invalid(what, "missing %.*s or %s (see wijknet %s --help)",
+						   (int)first, need, need + first + 1, what);
+			return cli_invalid(what, "missing %.*s (see wijknet %s --help)", (int)first,
+					   need, what);
 		}
 	}
 	return 0;

@@ -308,8 +308,8 @@ int cli_records_usage(void)
 		" [--professional ID] [--retention YYYY-MM-DD]\n"
 		"       wijknet records delete --bsn BSN --category CODE\n"
 		"       wijknet records purge\n"
-		"A record's content is a JSON object; --retention defaults to the federation's\n"
-		"retention period; --professional to the logged-in user.\n");
+		"A record's content is a JSON object; --retention defaults to two years from\n"
+		"today; --professional to the logged-in user.\n");
 	return cli_usage("records");
 }
 

@@ -32,6 +32,33 @@ int cli_rights_usage(void)
 }
 
 
+/* The categories a request covers, from the list's JSON array text: NULL
+ * (none named) covers every category. */
+static json_t *rights_categories(const char *text)
+{
+	json_t *a = json_loads(text, 0, NULL);
+	if (json_is_array(a))
+		return a;
+	json_decref(a);
+	return json_string(text);
+}
+
+/* One line's categories, "a,b", or what none named means: the partner's
+ * professional sees what a request covers without opening it. */
+static void rights_categories_print(const char *text)
+{
+	json_t *a = text != NULL ? rights_categories(text) : NULL, *x;
+	size_t i;
+	if (json_is_string(a))
+		printf("%s", text);
+	else if (json_array_size(a) == 0)
+		printf("every category");
+	json_array_foreach(a, i, x)
+		printf("%s%s", i ? "," : "", json_string_value(x) ? json_string_value(x) : "?");
+	printf("\n");
+	json_decref(a);
+}
+
 static int rights_list(wn_client *c, int json)
 {
 	wn_rights_list *l = NULL;
@@ -47,7 +74,7 @@ static int rights_list(wn_client *c, int json)
 					      t->deadline, "status", t->status, "overdue", t->overdue,
 					      "received_at", (json_int_t)t->received_at);
 			if (t->categories)
-				json_object_set_new(e, "categories", json_string(t->categories));
+				json_object_set_new(e, "categories", rights_categories(t->categories));
 			if (t->motivation)
 				json_object_set_new(e, "motivation", json_string(t->motivation));
 			if (t->decided_at)
@@ -56,15 +83,16 @@ static int rights_list(wn_client *c, int json)
 		}
 		cli_print_json(json_pack("{s:o}", "requests", arr));
 	} else {
-		printf("%-32s  %-10s  %-18s  %-10s  %-10s  %-8s  %s\n", "REQUEST", "KIND", "FROM",
-		       "RECEIVED", "DEADLINE", "STATUS", "");
+		printf("%-32s  %-10s  %-18s  %-10s  %-10s  %-8s  %-7s  %s\n", "REQUEST", "KIND",
+		       "FROM", "RECEIVED", "DEADLINE", "STATUS", "", "CATEGORIES");
 		for (size_t i = 0; i < l->count; i++) {
 			wn_rights_item *t = &l->items[i];
 			char rec[11];
 			date_of_ms(t->received_at, rec);
-			printf("%-32s  %-10s  %-18s  %-10s  %-10s  %-8s  %s\n", t->id, t->kind,
+			printf("%-32s  %-10s  %-18s  %-10s  %-10s  %-8s  %-7s  ", t->id, t->kind,
 			       t->requester, rec, t->deadline, t->status,
 			       t->overdue ? "OVERDUE" : "");
+			rights_categories_print(t->categories);
 		}
 		printf("%zu request(s)\n", l->count);
 	}

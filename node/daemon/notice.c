@@ -778,6 +778,27 @@ static int notice_read_run(db *d, void *arg)
 	return rc;
 }
 
+/* The refusal this node holds that a notice followed, {id, on?}: the
+ * source held none, so the letter names the municipality's own (H 10.3). */
+static json_t *notice_own_refusal(struct node *n, const char *refusal_id)
+{
+	sqlite3_stmt *st = NULL;
+	json_t *r = json_pack("{s:s}", "id", refusal_id);
+	db_lock(n->db);
+	if (db_prepare(n->db, "SELECT registered_at FROM consents WHERE id = ? AND"
+			      " kind = 'refusal'", &st) == 0) {
+		sqlite3_bind_text(st, 1, refusal_id, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			char on[DATE_LEN + 1];
+			date_of_ms(sqlite3_column_int64(st, 0), on);
+			json_object_set_new(r, "on", json_string(on));
+		}
+	}
+	sqlite3_finalize(st);
+	db_unlock(n->db);
+	return r;
+}
+
 /* One notice with what it says (the BSN included: the letter is addressed). */
 static json_t *notices_show(struct node *n, const json_t *rq)
 {
@@ -786,6 +807,7 @@ static json_t *notices_show(struct node *n, const json_t *rq)
 	sqlite3_stmt *st = NULL;
 	json_t *row = NULL, *body = NULL;
 	uint8_t *plain = NULL;
+	char refusal_id[ID_HEX_LEN + 1] = "";
 	if (id_validate(id) != 0)
 		return local_error(WN_EINVAL, "field 'id': the notice, 32 hex digits");
 	date_today_plus(0, today);
@@ -799,6 +821,9 @@ static json_t *notices_show(struct node *n, const json_t *rq)
 		if (sqlite3_step(st) == SQLITE_ROW) {
 			size_t len = (size_t)sqlite3_column_bytes(st, 11);
 			row = notices_row(st);
+			if (sqlite3_column_type(st, 9) == SQLITE_TEXT)
+				snprintf(refusal_id, sizeof(refusal_id), "%s",
+					 (const char *)sqlite3_column_text(st, 9));
 			rc = len > KEYS_SEAL_OVERHEAD && (plain = malloc(len)) != NULL
 				     ? keys_open(&n->keys, NOTICE_AAD, sqlite3_column_blob(st, 11),
 						 len, plain)
@@ -826,6 +851,8 @@ static json_t *notices_show(struct node *n, const json_t *rq)
 		return local_error(rc, rc == WN_ENOTFOUND ? "there is no such notice" : NULL);
 	}
 	notice_names(n, body);
+	if (json_object_get(body, "refusal") == NULL && refusal_id[0] != '\0')
+		json_object_set_new(body, "refusal", notice_own_refusal(n, refusal_id));
 	json_object_set_new(row, "letter", body);
 	/* the letter names the client: who read it is in the ledger (G-P 3.6) */
 	const json_t *actor = json_object_get(rq, "actor");

@@ -107,14 +107,15 @@ member approve xyz|PROPOSAL: 'xyz' is not an id
 member withdraw 12ab --reason fout|PROPOSAL: '12ab' is not an id
 policy withdraw|missing PROPOSAL
 member end xonar|missing --reason
-outbox retry|missing --item
+outbox retry|missing --item or --failed
+case open --cluster jeugd --people 111222333|missing --consents or --urgent
 outbox retry --item 42|--item: '42' is not an id
 outbox retry --item $ID --failed|not both
 case join --case $ID|missing --partner
 case join --case 12 --partner radar|--case: '12' is not an id
 lookup --bsn 111222333 --ground consent --consent $ID|missing --purpose
 lookup --bsn 12345 --purpose intake --ground consent --consent $ID|--bsn: the value is not a BSN
-case open --cluster jeugd --people 111222333,111222334|--people: item 2 is not a BSN
+case open --cluster jeugd --people 111222333,111222334 --consents $ID,$ID|--people: item 2 is not a BSN
 lookup --bsn 111222333 --purpose intake --ground consent|--consent ID
 lookup --bsn 111222333 --purpose intake --ground public_task --cluster ouderen|--cluster: 'ouderen'
 lookup --bsn 111222333 --purpose onderzoek --ground public_task|--purpose: 'onderzoek'

@@ -778,6 +778,15 @@ static void test_r18_rectify_deletion(void **state)
 	assert_int_equal(json_array_size(json_object_get(org_of(rep, "radar"), "removals")), 1);
 	assert_int_equal(json_array_size(json_object_get(org_of(rep, "radar"), "rights")), 1);
 	json_decref(rep);
+	/* the list names what each request covers, never the person: the
+	 * categories asked, or every category when none were named */
+	assert_int_equal(cli(f, "radar", "rights list"), 0);
+	assert_true(cli_out_has(f, "CATEGORIES"));
+	assert_int_equal(fed_sh(f, "grep '^%s ' cli.out | grep -q ' zrm.financien$'", id), 0);
+	assert_false(cli_out_has(f, BSN_C));
+	assert_int_equal(cli(f, "radar", "rights list --json"), 0);
+	assert_true(cli_out_has(f, "\"categories\": [\n"));
+	assert_false(cli_out_has(f, "\"categories\": \"["));
 	/* a correction refused, with its motivation */
 	r = rights(f, BSN_C, "correction", NULL, 0);
 	snprintf(id, sizeof(id), "%s", r->request_id);
@@ -787,6 +796,8 @@ static void test_r18_rectify_deletion(void **state)
 	assert_int_equal(dbq(f, node_db("radar"), "SELECT COUNT(*) FROM rights_requests WHERE"
 			     " id='%s' AND status='refused' AND decision_motivation LIKE '%%juist%%'",
 			     id), 1);
+	assert_int_equal(cli(f, "radar", "rights list"), 0);
+	assert_int_equal(fed_sh(f, "grep '^%s ' cli.out | grep -q ' every category$'", id), 0);
 }
 
 /* A person the partners do not know: every one answers not_known and no

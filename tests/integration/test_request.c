@@ -1615,6 +1615,12 @@ static void test_r09_notice_refusal_ended_by_later_consent(void **state)
 	wn_request_result_free(r);
 	assert_int_equal(dbq(f, node_db("gemeente-heerlen"), "SELECT COUNT(*) FROM notices WHERE "
 			     "id='%s' AND refusal_id='%s'", nid, rid), 1);
+	/* the source held no refusal: the letter's facts name the municipality's */
+	char show[120];
+	snprintf(show, sizeof(show), "notices show --notice %s", nid);
+	assert_int_equal(cli(f, "gemeente-heerlen", show), 0);
+	assert_true(cli_out_has(f, "consent refused"));
+	assert_true(cli_out_has(f, rid));
 	/* the client consents after all: the refusal no longer stands */
 	assert_int_equal(consent_file(f, "consent-after-refusal.json", BSN_A, "1980-04-01",
 				      "\"gemeente-heerlen\"", "\"radar\"",
