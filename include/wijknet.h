@@ -689,7 +689,10 @@ void wn_rights_list_free(wn_rights_list *l);
  * categories it covers to, [{partner, third_party, informed: "notice"
  * (passed on, sealed, through the broker) | "to_inform" (a third party, or
  * no record left to name the person by: this node informs it itself),
- * categories}] (AVG art. 19). The BSN is
+ * categories, delivery?, delivery_at?}] (AVG art. 19); delivery, for a
+ * notice: "queued", "delivered" (the recipient acknowledged it) or
+ * "failed" (given up: refused, or the recipient left; wn_outbox_retry
+ * queues it again), delivery_at when it was delivered or given up. The BSN is
  * opened from the node's own records of the person: once none is left
  * (deleted on the request, or purged) person_held is false and bsn absent.
  * The list (wn_rights_pending) never names the person; reading one request
@@ -723,10 +726,12 @@ int wn_rights_decide(wn_client *c, const char *id, const char *decision, const c
  * request, the kind, the categories, the requests of this node's own the
  * data came in (so that its professional finds and corrects or deletes its
  * copy), the case, and for a correction or completion what is to be
- * changed as the client's request says it. Names no person.
+ * changed as the client's request says it, or ask_partner (true) when this
+ * node received less than the request covers: the change is asked of the
+ * partner. Names no person. Each reading is logged with the actor.
  * *json_out: {notices: [{id, from, request, kind, categories, requests,
- * text?, case?, executed_at, received_at}]}; free().
- * Errors: none beyond the common ones. */
+ * text?, ask_partner?, case?, executed_at, received_at}]}; free().
+ * Errors: WN_ESCHEMA (no actor named). */
 int wn_rights_notices(wn_client *c, const wn_actor *actor, char **json_out);
 
 /* ---- the client's access report (r17) ----------------------------------- */

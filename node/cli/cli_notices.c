@@ -237,14 +237,15 @@ static void rights_status_print_one(const json_t *r)
 		/* a refusal's reasons are what the client is told (AVG art. 12.4) */
 		if (json_string_value(json_object_get(p, "motivation")) != NULL)
 			printf("    %s\n", str_of(p, "motivation"));
-		/* whom it told of what it carried out: the client may ask (AVG art. 19) */
+		/* whom it tells of what it carried out: the client may ask (AVG art. 19);
+		 * the decision says a notice was passed on, not that it arrived */
 		size_t j;
 		json_t *x;
 		json_array_foreach(json_object_get(p, "recipients"), j, x)
 			printf("    recipient %s: %s\n",
 			       json_object_get(x, "name") ? str_of(x, "name") : str_of(x, "partner"),
 			       strcmp(str_of(x, "informed"), "notice") == 0
-				       ? "informed"
+				       ? "being informed by the partner (a notice passed on)"
 				       : json_is_true(json_object_get(x, "third_party"))
 						 ? "third party, to be informed by the partner"
 						 : "to be informed by the partner");

@@ -109,6 +109,20 @@ static const char *show_str(const json_t *o, const char *key)
 
 /* One request as its professional reads it: its state, whom it concerns,
  * what the client asks, then the decision so far. */
+/* How far a recipient was told: a notice follows its delivery through the
+ * outbox; a third party, or a partner not named, the organisation tells. */
+static const char *rights_show_delivery(const json_t *x)
+{
+	const char *d = json_string_value(json_object_get(x, "delivery"));
+	if (strcmp(show_str(x, "informed"), "notice") != 0)
+		return "to be informed by this organisation itself";
+	if (d != NULL && strcmp(d, "delivered") == 0)
+		return "informed: the notice was delivered";
+	if (d != NULL && strcmp(d, "failed") == 0)
+		return "NOT informed: the notice was given up (see outbox list --failed)";
+	return "notice queued, not yet delivered";
+}
+
 static int rights_show_print(const char *text)
 {
 	json_t *r = json_loads(text, 0, NULL), *x;
@@ -148,9 +162,7 @@ static int rights_show_print(const char *text)
 	json_array_foreach(json_object_get(r, "recipients"), i, x)
 		printf("  %-16s %s%s: %s\n", i ? "" : "recipients", show_str(x, "partner"),
 		       json_is_true(json_object_get(x, "third_party")) ? " (third party)" : "",
-		       strcmp(show_str(x, "informed"), "notice") == 0
-			       ? "notice passed on through the broker"
-			       : "to be informed by this organisation itself");
+		       rights_show_delivery(x));
 	json_decref(r);
 	return 0;
 }
@@ -179,6 +191,10 @@ static int rights_notices_print(const char *text)
 			printf("  %-16s %s\n", "case", show_str(x, "case"));
 		if (json_string_value(json_object_get(x, "text")) != NULL)
 			printf("  %-16s %s\n", "to change", show_str(x, "text"));
+		/* the request covers more than this node received: the change is asked */
+		if (json_is_true(json_object_get(x, "ask_partner")))
+			printf("  %-16s not passed on (the request covers data not disclosed to "
+			       "this node): ask %s for it\n", "to change", show_str(x, "from"));
 	}
 	printf("%zu notice(s)\n", json_array_size(json_object_get(r, "notices")));
 	json_decref(r);

@@ -73,6 +73,7 @@ static const struct db_migration node_migrations[] = {
 	{ 30, RECTIFY_SCHEMA },
 	/* the node's certificates, and when a new key replaced one (0.5.17) */
 	{ 31, OWNCERT_SCHEMA },
+	{ 32, RECTIFY_DELIVERY_SCHEMA },
 };
 
 int nodedb_open(const char *path, db **out, char *err, size_t errcap)

@@ -30,6 +30,7 @@
 #include "local.h"
 #include "log.h"
 #include "notice.h"
+#include "rectify.h"
 #include "reply.h"
 #include "schema.h"
 #include "secret.h"
@@ -476,6 +477,10 @@ static int outbox_done_run(db *d, void *arg)
 	}
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
 	sqlite3_finalize(st);
+	/* whom a rights request carried out was passed on to: informed once taken */
+	if (rc == 0 && o->outcome != OUTBOX_RETRY && strcmp(o->it->type, "rights.notice") == 0)
+		rc = rectify_delivery_locked(d, o->it->id, o->outcome == OUTBOX_DELIVERED
+								   ? "delivered" : "failed");
 	if (rc == 0 && o->outcome == OUTBOX_DELIVERED && strcmp(o->it->type, "notice") == 0 &&
 	    (rc = db_prepare(d, "UPDATE client_notifications SET status = 'forwarded',"
 			       " notified_at = ? WHERE notice_id = ?", &st)) == 0) {

@@ -18,6 +18,7 @@
 #include "local.h"
 #include "log.h"
 #include "notice.h"
+#include "rectify.h"
 #include "schema.h"
 
 #define OUTBOX_LIST_MAX 1000
@@ -171,10 +172,14 @@ static int outbox_retry_run(db *d, void *arg)
 	if (r->id != NULL)
 		sqlite3_bind_text(st, 1, r->id, -1, SQLITE_STATIC);
 	int step;
-	while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW)
-		rc = outbox_retry_log(r, (const char *)sqlite3_column_text(st, 0),
-				      (const char *)sqlite3_column_text(st, 1),
-				      (const char *)sqlite3_column_text(st, 2));
+	while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *id = (const char *)sqlite3_column_text(st, 0);
+		const char *type = (const char *)sqlite3_column_text(st, 1);
+		rc = outbox_retry_log(r, id, type, (const char *)sqlite3_column_text(st, 2));
+		/* a rights request's notice is on its way again, no longer failed */
+		if (rc == 0 && strcmp(type, "rights.notice") == 0)
+			rc = rectify_delivery_locked(d, id, "queued");
+	}
 	if (rc == 0 && step != SQLITE_DONE)
 		rc = WN_EDB;
 	sqlite3_finalize(st);

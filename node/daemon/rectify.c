@@ -11,6 +11,7 @@
 #include "wijknet.h"
 #include "bsn.h"
 #include "context.h"
+#include "disclog.h"
 #include "envelope.h"
 #include "ids.h"
 #include "local.h"
@@ -42,16 +43,43 @@ static int rectify_kind_changes(const char *kind)
 	return strcmp(kind, "correction") == 0 || strcmp(kind, "completion") == 0;
 }
 
-/* Appends v to the array a unless a holds it, or holds max already. */
-static void array_add_unique(json_t *a, const char *v, size_t max)
+/* Appends v to the array a unless a holds it, or holds max already: 1 when
+ * a holds v after, 0 when it was left out. */
+static int array_add_unique(json_t *a, const char *v, size_t max)
 {
 	size_t i;
 	json_t *x;
 	json_array_foreach(a, i, x)
 		if (strcmp(json_string_value(x), v) == 0)
-			return;
-	if (json_array_size(a) < max)
-		json_array_append_new(a, json_string(v));
+			return 1;
+	if (json_array_size(a) >= max)
+		return 0;
+	json_array_append_new(a, json_string(v));
+	return 1;
+}
+
+static int array_has(const json_t *a, const char *v)
+{
+	size_t i;
+	json_t *x;
+	json_array_foreach(a, i, x)
+		if (v != NULL && json_is_string(x) && strcmp(json_string_value(x), v) == 0)
+			return 1;
+	return 0;
+}
+
+/* 1 when the array has holds every string of want (NULL: every category,
+ * which no list of what was received is taken to cover). */
+static int array_covers(const json_t *has, const json_t *want)
+{
+	size_t i;
+	json_t *x;
+	if (json_array_size(want) == 0)
+		return 0;
+	json_array_foreach(want, i, x)
+		if (!array_has(has, json_string_value(x)))
+			return 0;
+	return 1;
 }
 
 /* ---- at the partner that carried the request out --------------------- */
@@ -89,10 +117,13 @@ static int rectify_collect(db *d, struct node *n, const struct rectify_source *s
 		/* disclosed on a third-party approval: the party has no node to reach */
 		if (sqlite3_column_int(st, 1))
 			json_object_set_new(r, "third_party", json_true());
-		array_add_unique(json_object_get(r, "requests"),
-				 (const char *)sqlite3_column_text(st, 2), RECTIFY_REQUESTS_MAX);
-		array_add_unique(json_object_get(r, "categories"),
-				 (const char *)sqlite3_column_text(st, 3), RECTIFY_CATEGORIES_MAX);
+		/* a category only from a request the notice names: the recipient
+		 * checks each against the requests named */
+		if (array_add_unique(json_object_get(r, "requests"),
+				     (const char *)sqlite3_column_text(st, 2), RECTIFY_REQUESTS_MAX))
+			array_add_unique(json_object_get(r, "categories"),
+					 (const char *)sqlite3_column_text(st, 3),
+					 RECTIFY_CATEGORIES_MAX);
 	}
 	if (rc == 0 && step != SQLITE_DONE)
 		rc = WN_EDB;
@@ -112,10 +143,16 @@ static int rectify_queue(db *d, struct node *n, const struct rectify_source *s, 
 				 "categories", json_object_get(r, "categories"), "requests",
 				 json_object_get(r, "requests"), "bsn", s->bsn, "executed_at",
 				 (json_int_t)s->executed_at);
-	/* what is to be changed as the client's request says it, never more; a
-	 * deletion or a shielding names the categories only */
-	if (body != NULL && s->text != NULL && rectify_kind_changes(s->kind))
-		json_object_set_new(body, "text", json_string(s->text));
+	/* what is to be changed as the client's request says it, never more, and
+	 * only to a recipient that received all it covers (need-to-know): the
+	 * text may say what another category holds; the others ask this partner.
+	 * A deletion or a shielding names the categories only. */
+	if (body != NULL && s->text != NULL && rectify_kind_changes(s->kind)) {
+		if (array_covers(json_object_get(r, "categories"), s->categories))
+			json_object_set_new(body, "text", json_string(s->text));
+		else
+			json_object_set_new(body, "ask_partner", json_true());
+	}
 	int rc = body != NULL ? outbox_put_locked(d, n, RECTIFY_NOTICE, id, to, body) : WN_ENOMEM;
 	secret_wipe_member(body, "bsn");
 	json_decref(body);
@@ -131,8 +168,9 @@ static int rectify_record(db *d, const struct rectify_source *s, const char *id,
 	int rc = cats != NULL && reqs != NULL ? 0 : WN_ENOMEM;
 	if (rc == 0)
 		rc = db_prepare(d, "INSERT INTO rights_recipients(id, request_id, recipient,"
-				   " third_party, categories, requests, informed, created_at)"
-				   " VALUES (?,?,?,?,?,?,?,?)", &st);
+				   " third_party, categories, requests, informed, created_at, delivery)"
+				   " VALUES (?,?,?,?,?,?,?,?,CASE ?7 WHEN 'notice' THEN 'queued' END)",
+				&st);
 	if (rc == 0) {
 		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, s->request_id, -1, SQLITE_STATIC);
@@ -185,21 +223,45 @@ json_t *rectify_recipients_of(db *d, const char *id)
 {
 	sqlite3_stmt *st = NULL;
 	json_t *list = NULL;
-	if (db_prepare(d, "SELECT recipient, third_party, informed, categories FROM"
-			  " rights_recipients WHERE request_id = ? ORDER BY recipient", &st) != 0)
+	if (db_prepare(d, "SELECT recipient, third_party, informed, categories, delivery,"
+			  " delivery_at FROM rights_recipients WHERE request_id = ? ORDER BY"
+			  " recipient", &st) != 0)
 		return NULL;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		json_t *cats = json_loads((const char *)sqlite3_column_text(st, 3), 0, NULL);
+		json_t *e = json_pack("{s:s,s:b,s:s,s:o?}", "partner", sqlite3_column_text(st, 0),
+				      "third_party", sqlite3_column_int(st, 1), "informed",
+				      sqlite3_column_text(st, 2), "categories", cats);
+		/* how far the notice got: queued, delivered, or failed (given up) */
+		if (e != NULL && sqlite3_column_type(st, 4) == SQLITE_TEXT)
+			json_object_set_new(e, "delivery", json_string((const char *)
+					    sqlite3_column_text(st, 4)));
+		if (e != NULL && sqlite3_column_type(st, 5) == SQLITE_INTEGER)
+			json_object_set_new(e, "delivery_at", json_integer(sqlite3_column_int64(st,
+												 5)));
 		if (list == NULL)
 			list = json_array();
-		json_array_append_new(list, json_pack("{s:s,s:b,s:s,s:o?}", "partner",
-						      sqlite3_column_text(st, 0), "third_party",
-						      sqlite3_column_int(st, 1), "informed",
-						      sqlite3_column_text(st, 2), "categories", cats));
+		json_array_append_new(list, e);
 	}
 	sqlite3_finalize(st);
 	return list;
+}
+
+int rectify_delivery_locked(db *d, const char *id, const char *delivery)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = db_prepare(d, "UPDATE rights_recipients SET delivery = ?1, delivery_at = CASE ?1"
+			       " WHEN 'queued' THEN NULL ELSE ?2 END WHERE id = ?3 AND informed ="
+			       " 'notice'", &st);
+	if (rc != 0)
+		return rc;
+	sqlite3_bind_text(st, 1, delivery, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, time_now_ms());
+	sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
+	sqlite3_finalize(st);
+	return rc;
 }
 
 /* ---- at a recipient --------------------------------------------------- */
@@ -212,6 +274,7 @@ static const struct schema_field notice_fields[] = {
 	{ "categories", SCHEMA_ARRAY, 1, RECTIFY_CATEGORIES_MAX },
 	{ "requests", SCHEMA_ARRAY, 1, RECTIFY_REQUESTS_MAX },
 	{ "text", SCHEMA_STRING, 0, 4000 },
+	{ "ask_partner", SCHEMA_BOOL, 0, 0 },
 	{ "bsn", SCHEMA_STRING, 1, 9 },
 	{ "executed_at", SCHEMA_INT, 1, INT64_MAX },
 	{ NULL, 0, 0, 0 },
@@ -233,6 +296,7 @@ static int rectify_check(const json_t *b, const struct dir_peer *sender, char *e
 	const char *by = json_string_value(json_object_get(b, "partner"));
 	const char *kind = json_string_value(json_object_get(b, "kind"));
 	const char *text = json_string_value(json_object_get(b, "text"));
+	int ask = json_is_true(json_object_get(b, "ask_partner"));
 	if (strcmp(by, sender->id) != 0) {
 		snprintf(err, errcap, "rights.notice: carried out by '%.63s', signed by '%s'", by,
 			 sender->id);
@@ -253,9 +317,12 @@ static int rectify_check(const json_t *b, const struct dir_peer *sender, char *e
 	}
 	if (rights_categories_check(json_object_get(b, "categories"), err, errcap) != 0)
 		return WN_ECATEGORY;
-	if (rectify_kind_changes(kind) ? !schema_text_given(text, 10) : text != NULL) {
+	/* the change, or that it is to be asked of the sender: one of the two */
+	if (rectify_kind_changes(kind) ? (ask ? text != NULL : !schema_text_given(text, 10))
+				       : (text != NULL || ask)) {
 		snprintf(err, errcap, "rights.notice: a correction or completion says what is to "
-			 "be changed; a deletion or shielding names the categories only");
+			 "be changed, or that it is to be asked of the partner (ask_partner); a "
+			 "deletion or shielding names the categories only");
 		return WN_ESCHEMA;
 	}
 	if (bsn_validate(json_string_value(json_object_get(b, "bsn"))) != 0) {
@@ -270,41 +337,51 @@ struct rectify_in {
 	const json_t *b;
 	const struct dir_peer *sender;
 	uint8_t index[STORE_INDEX_LEN];
-	json_t *received; /* the categories the requests named brought */
+	json_t *received;   /* the categories the requests that verify brought */
+	json_t *requests;   /* the requests named that verify: those kept */
+	json_t *categories; /* the categories named that those brought: those kept */
 	char case_id[ID_HEX_LEN + 1];
 	int stored;
 	char *err;
 	size_t errcap;
 };
 
-/* One request named: sent by this node to the sender, disclosed in, about
- * the person named. What it brought is added to x->received. */
-static int rectify_check_request(db *d, struct rectify_in *x, const char *rid)
+/* One request named, as this node's sent log has it: refused when this node
+ * never sent it to the sender or sent it about another person; *ok 1 when
+ * the sender disclosed in it, its categories then added to x->received. A
+ * request the log no longer shows as disclosed, *ok 0, is left out: it timed
+ * out here while the sender answered, or retention emptied the row. */
+static int rectify_check_request(db *d, struct rectify_in *x, const char *rid, int *ok)
 {
 	sqlite3_stmt *st = NULL;
 	char path[80];
+	*ok = 0;
 	snprintf(path, sizeof(path), "$.\"%s\"", x->sender->id);
-	int rc = db_prepare(d, "SELECT subject_index, json_extract(outcomes, ?2), received, case_id"
-			       " FROM sent_log WHERE request_id = ?1 AND type = 'request' AND"
-			       " json_valid(outcomes)", &st);
+	int rc = db_prepare(d, "SELECT subject_index, CASE WHEN json_valid(outcomes) THEN"
+			       " json_extract(outcomes, ?2) END, received, case_id FROM sent_log"
+			       " WHERE request_id = ?1 AND type = 'request' AND json_valid(partners)"
+			       " AND EXISTS (SELECT 1 FROM json_each(partners) WHERE value = ?3)", &st);
 	if (rc != 0)
 		return rc;
 	sqlite3_bind_text(st, 1, rid, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, path, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, x->sender->id, -1, SQLITE_STATIC);
 	int s = sqlite3_step(st);
 	const char *outcome = s == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 1) : NULL;
+	int emptied = s == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_NULL;
 	if (s != SQLITE_ROW && s != SQLITE_DONE) {
 		rc = WN_EDB;
-	} else if (outcome == NULL || strcmp(outcome, "disclosed") != 0) {
-		snprintf(x->err, x->errcap, "rights.notice: '%s' disclosed nothing to this node in "
-			 "request %s", x->sender->id, rid);
+	} else if (s == SQLITE_DONE) {
+		snprintf(x->err, x->errcap, "rights.notice: this node never sent '%s' request %s",
+			 x->sender->id, rid);
 		rc = WN_EDENIED;
-	} else if (sqlite3_column_bytes(st, 0) != STORE_INDEX_LEN ||
-		   CRYPTO_memcmp(sqlite3_column_blob(st, 0), x->index, STORE_INDEX_LEN) != 0) {
+	} else if (!emptied && (sqlite3_column_bytes(st, 0) != STORE_INDEX_LEN ||
+				CRYPTO_memcmp(sqlite3_column_blob(st, 0), x->index,
+					      STORE_INDEX_LEN) != 0)) {
 		snprintf(x->err, x->errcap, "rights.notice: the person named is not the one this "
 			 "node asked '%s' about in request %s", x->sender->id, rid);
 		rc = WN_EDENIED;
-	} else {
+	} else if (!emptied && outcome != NULL && strcmp(outcome, "disclosed") == 0) {
 		json_t *got = json_loads(sqlite3_column_type(st, 2) == SQLITE_TEXT
 						 ? (const char *)sqlite3_column_text(st, 2) : "[]",
 					 0, NULL), *c;
@@ -316,6 +393,7 @@ static int rectify_check_request(db *d, struct rectify_in *x, const char *rid)
 		if (!x->case_id[0] && sqlite3_column_type(st, 3) == SQLITE_TEXT)
 			snprintf(x->case_id, sizeof(x->case_id), "%s",
 				 (const char *)sqlite3_column_text(st, 3));
+		*ok = 1;
 	}
 	sqlite3_finalize(st);
 	return rc;
@@ -328,9 +406,10 @@ static int rectify_store(db *d, struct rectify_in *x, const char *cats, const ch
 	const json_t *b = x->b;
 	const char *text = json_string_value(json_object_get(b, "text"));
 	sqlite3_stmt *st = NULL;
+	int ask = json_is_true(json_object_get(b, "ask_partner"));
 	int rc = db_prepare(d, "INSERT OR IGNORE INTO rights_notices(id, sender, request_id, kind,"
 			       " categories, requests, text, subject_index, case_id, executed_at,"
-			       " received_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)", &st);
+			       " received_at, ask_partner) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", &st);
 	if (rc != 0)
 		return rc;
 	sqlite3_bind_text(st, 1, json_string_value(json_object_get(b, "id")), -1, SQLITE_STATIC);
@@ -347,6 +426,7 @@ static int rectify_store(db *d, struct rectify_in *x, const char *cats, const ch
 		sqlite3_bind_text(st, 9, x->case_id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 10, json_integer_value(json_object_get(b, "executed_at")));
 	sqlite3_bind_int64(st, 11, time_now_ms());
+	sqlite3_bind_int(st, 12, ask);
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
 	sqlite3_finalize(st);
 	x->stored = rc == 0 && sqlite3_changes(db_handle(d)) > 0;
@@ -354,7 +434,8 @@ static int rectify_store(db *d, struct rectify_in *x, const char *cats, const ch
 		return rc;
 	if ((rc = db_prepare(d, "SELECT 1 FROM rights_notices WHERE id = ?1 AND sender = ?2"
 				" AND request_id = ?3 AND kind = ?4 AND categories = ?5 AND"
-				" requests = ?6 AND text IS ?7 AND subject_index = ?8", &st)) != 0)
+				" requests = ?6 AND text IS ?7 AND subject_index = ?8 AND"
+				" ask_partner = ?9", &st)) != 0)
 		return rc;
 	sqlite3_bind_text(st, 1, json_string_value(json_object_get(b, "id")), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, x->sender->id, -1, SQLITE_STATIC);
@@ -366,6 +447,7 @@ static int rectify_store(db *d, struct rectify_in *x, const char *cats, const ch
 	if (text != NULL)
 		sqlite3_bind_text(st, 7, text, -1, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 8, x->index, STORE_INDEX_LEN, SQLITE_STATIC);
+	sqlite3_bind_int(st, 9, ask);
 	int s = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (s == SQLITE_ROW)
@@ -377,34 +459,49 @@ static int rectify_store(db *d, struct rectify_in *x, const char *cats, const ch
 	return WN_EPROTO;
 }
 
+/* What of the notice verifies: the requests named that this node's log
+ * shows as disclosed about the person, and the categories named that those
+ * brought. Nothing verified is refused: a category more is not the
+ * sender's to correct here. */
+static int rectify_receive_keep(db *d, struct rectify_in *x)
+{
+	size_t i;
+	json_t *r;
+	int rc = 0, ok;
+	json_array_foreach(json_object_get(x->b, "requests"), i, r) {
+		if ((rc = rectify_check_request(d, x, json_string_value(r), &ok)) != 0)
+			return rc;
+		if (ok)
+			array_add_unique(x->requests, json_string_value(r), SIZE_MAX);
+	}
+	json_array_foreach(json_object_get(x->b, "categories"), i, r)
+		if (array_has(x->received, json_string_value(r)))
+			array_add_unique(x->categories, json_string_value(r), SIZE_MAX);
+	if (json_array_size(x->requests) == 0) {
+		snprintf(x->err, x->errcap, "rights.notice: this node's log shows none of the "
+			 "requests named as disclosed to it by '%s'", x->sender->id);
+		return WN_EDENIED;
+	}
+	if (json_array_size(x->categories) == 0) {
+		snprintf(x->err, x->errcap, "rights.notice: this node received none of the "
+			 "categories named from '%s' in the requests named", x->sender->id);
+		return WN_EDENIED;
+	}
+	return 0;
+}
+
 static int rectify_receive_run(db *d, void *arg)
 {
 	struct rectify_in *x = arg;
-	size_t i;
-	json_t *r;
-	int rc = 0;
 	x->case_id[0] = '\0';
 	json_array_clear(x->received);
-	json_array_foreach(json_object_get(x->b, "requests"), i, r)
-		if (rc == 0)
-			rc = rectify_check_request(d, x, json_string_value(r));
-	/* only what the sender disclosed to this node in them: a category more
-	 * is not its to correct here */
-	json_array_foreach(rc == 0 ? json_object_get(x->b, "categories") : NULL, i, r) {
-		size_t before = json_array_size(x->received);
-		array_add_unique(x->received, json_string_value(r), SIZE_MAX);
-		if (json_array_size(x->received) != before) {
-			snprintf(x->err, x->errcap, "rights.notice: this node received no '%s'"
-				 " from '%s' in the requests named", json_string_value(r),
-				 x->sender->id);
-			rc = WN_EDENIED;
-			break;
-		}
-	}
+	json_array_clear(x->requests);
+	json_array_clear(x->categories);
+	int rc = rectify_receive_keep(d, x);
 	if (rc != 0)
 		return rc;
-	char *cats = json_dumps(json_object_get(x->b, "categories"), JSON_COMPACT);
-	char *reqs = json_dumps(json_object_get(x->b, "requests"), JSON_COMPACT);
+	char *cats = json_dumps(x->categories, JSON_COMPACT);
+	char *reqs = json_dumps(x->requests, JSON_COMPACT);
 	rc = cats != NULL && reqs != NULL ? rectify_store(d, x, cats, reqs) : WN_ENOMEM;
 	free(cats);
 	free(reqs);
@@ -436,7 +533,8 @@ int rectify_receive(struct node *n, const json_t *env, const struct dir_peer *se
 	if (rc == 0)
 		rc = store_subject_index(&n->keys, json_string_value(json_object_get(b, "bsn")),
 					 x.index);
-	if (rc == 0 && (x.received = json_array()) == NULL)
+	if (rc == 0 && ((x.received = json_array()) == NULL ||
+			(x.requests = json_array()) == NULL || (x.categories = json_array()) == NULL))
 		rc = WN_ENOMEM;
 	if (rc == 0 && (rc = db_writer_run(n->writer, rectify_receive_run, &x)) != 0 && !err[0])
 		snprintf(err, errcap, "the notice cannot be kept; not acknowledged");
@@ -448,8 +546,23 @@ int rectify_receive(struct node *n, const json_t *env, const struct dir_peer *se
 				   json_string_value(json_object_get(b, "request")), "from",
 				   sender->id, "kind",
 				   json_string_value(json_object_get(b, "kind")), "new", x.stored));
+	/* kept for what verifies; the rest is the sender's log against ours */
+	size_t named = json_array_size(json_object_get(b, "requests")) +
+		       json_array_size(json_object_get(b, "categories"));
+	if (rc == 0 && json_array_size(x.requests) + json_array_size(x.categories) < named)
+		log_emit(WN_LOG_WARN, "rights_notice_in_part",
+			 json_pack("{s:s,s:s,s:I,s:I,s:I,s:I}", "request",
+				   json_string_value(json_object_get(b, "request")), "from",
+				   sender->id, "requests_named",
+				   (json_int_t)json_array_size(json_object_get(b, "requests")),
+				   "requests_kept", (json_int_t)json_array_size(x.requests),
+				   "categories_named",
+				   (json_int_t)json_array_size(json_object_get(b, "categories")),
+				   "categories_kept", (json_int_t)json_array_size(x.categories)));
 	OPENSSL_cleanse(x.index, sizeof(x.index));
 	json_decref(x.received);
+	json_decref(x.requests);
+	json_decref(x.categories);
 	secret_wipe_member(b, "bsn");
 	json_decref(b);
 	return rc;
@@ -472,25 +585,62 @@ static json_t *rectify_row(sqlite3_stmt *st)
 		if (sqlite3_column_type(st, opt[i].col) == SQLITE_TEXT)
 			json_object_set_new(e, opt[i].key, json_string((const char *)
 					    sqlite3_column_text(st, opt[i].col)));
+	/* the change was not passed on here: the professional asks the sender */
+	if (e != NULL && sqlite3_column_int(st, 10))
+		json_object_set_new(e, "ask_partner", json_true());
 	return e;
 }
 
-json_t *rectify_list(struct node *n)
+struct rectify_read {
+	struct node *n;
+	const char *actor, *role;
+	json_t *list;
+};
+
+/* Reads the notices and logs, in the same transaction, who read them: they
+ * hold the changes asked and the cases they concern. */
+static int rectify_list_run(db *d, void *arg)
 {
+	struct rectify_read *r = arg;
 	sqlite3_stmt *st = NULL;
-	json_t *list = json_array();
-	db_lock(n->db);
+	int64_t lidx = 0;
+	json_array_clear(r->list);
 	/* names no person: the requests it came in are this node's own */
-	int rc = db_prepare(n->db, "SELECT id, sender, request_id, kind, categories, requests,"
-				   " text, case_id, executed_at, received_at FROM rights_notices"
-				   " ORDER BY received_at DESC LIMIT 1000", &st);
-	while (rc == 0 && sqlite3_step(st) == SQLITE_ROW)
-		json_array_append_new(list, rectify_row(st));
+	int rc = db_prepare(d, "SELECT id, sender, request_id, kind, categories, requests, text,"
+			       " case_id, executed_at, received_at, ask_partner FROM rights_notices"
+			       " ORDER BY received_at DESC LIMIT 1000", &st);
+	int step = SQLITE_DONE;
+	while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW)
+		json_array_append_new(r->list, rectify_row(st));
 	sqlite3_finalize(st);
-	db_unlock(n->db);
-	if (rc != 0) {
-		json_decref(list);
-		return local_error(rc, NULL);
+	if (rc != 0 || step != SQLITE_DONE)
+		return rc != 0 ? rc : WN_EDB;
+	json_t *e = json_pack("{s:s,s:s,s:I}", "by", r->actor, "by_role", r->role, "notices",
+			      (json_int_t)json_array_size(r->list));
+	rc = e ? ledger_append_locked(r->n->ledger, "rights.notices.read", NULL, e, &lidx)
+	       : WN_ENOMEM;
+	json_decref(e);
+	return rc;
+}
+
+json_t *rectify_list(struct node *n, const json_t *rq)
+{
+	char err[256] = "";
+	const json_t *actor = json_object_get(rq, "actor");
+	int rc = local_check_actor(actor, err, sizeof(err));
+	if (rc != 0)
+		return local_error(rc, err);
+	struct rectify_read r = { n, json_string_value(json_object_get(actor, "id")),
+				  json_string_value(json_object_get(actor, "role")), json_array() };
+	if (r.list == NULL)
+		return local_error(WN_ENOMEM, NULL);
+	if ((rc = db_writer_run(n->writer, rectify_list_run, &r)) != 0) {
+		/* read, but its logging not committed: not shown */
+		json_decref(r.list);
+		return local_error(rc, "the reading cannot be logged; the notices are not shown");
 	}
-	return json_pack("{s:b,s:{s:o}}", "ok", 1, "result", "notices", list);
+	log_emit(WN_LOG_INFO, "rights_notices_read",
+		 json_pack("{s:s,s:s,s:I}", "actor", r.actor, "role", r.role, "notices",
+			   (json_int_t)json_array_size(r.list)));
+	return json_pack("{s:b,s:{s:o}}", "ok", 1, "result", "notices", r.list);
 }

@@ -38,6 +38,23 @@ struct node;
 	" PRIMARY KEY (sender, id));"                                                    \
 	"ALTER TABLE client_rights_partners ADD COLUMN recipients TEXT;"
 
+/* Schema 32: a notice passed on follows its delivery (the outbox item of
+ * the same id: queued, delivered, or failed when given up), so nobody is
+ * said to be informed before it is; a recipient keeps whether the change
+ * itself was withheld from it (ask_partner: it received less than the
+ * request covers). An item gone from the outbox was delivered: only
+ * delivered ones were purged before. */
+#define RECTIFY_DELIVERY_SCHEMA                                                          \
+	"ALTER TABLE rights_recipients ADD COLUMN delivery TEXT CHECK (delivery IN"      \
+	" ('queued', 'delivered', 'failed'));"                                          \
+	"ALTER TABLE rights_recipients ADD COLUMN delivery_at INTEGER;"                  \
+	"UPDATE rights_recipients SET delivery = coalesce((SELECT CASE WHEN o.sent_at"   \
+	" IS NOT NULL THEN 'delivered' WHEN o.failed_at IS NOT NULL THEN 'failed' ELSE"  \
+	" 'queued' END FROM outbox o WHERE o.id = rights_recipients.id), 'delivered'),"  \
+	" delivery_at = (SELECT coalesce(o.sent_at, o.failed_at) FROM outbox o WHERE"    \
+	" o.id = rights_recipients.id) WHERE informed = 'notice';"                       \
+	"ALTER TABLE rights_notices ADD COLUMN ask_partner INTEGER NOT NULL DEFAULT 0;"
+
 /* The requests named in one notice, at most: the newest, when there are more. */
 #define RECTIFY_REQUESTS_MAX 64
 
@@ -67,18 +84,28 @@ int rectify_forward_locked(db *d, struct node *n, const struct rectify_source *s
 
 /* Whom this node informed or is to inform of request id carried out, for
  * its professional (rights.show): [{partner, third_party, informed,
- * categories}]. NULL when there is nobody. */
+ * categories, delivery, delivery_at}]. NULL when there is nobody. */
 json_t *rectify_recipients_of(db *d, const char *id);
 
+/* Inside the outbox's writer transaction: the notice passed on under
+ * outbox item id is now delivery ("queued", "delivered", "failed"); an item
+ * of another kind changes nothing. 0 or WN_EDB. */
+int rectify_delivery_locked(db *d, const char *id, const char *delivery);
+
 /* Inbound rights.notice from sender: opens it, checks that sender signed it
- * for itself, that each request named is one this node sent sender and
- * sender disclosed in, about the person named and covering the categories
- * named, keeps it and answers a signed rights.notice.ack. 0 or an error
- * with err (a security event at the caller). */
+ * for itself and that each request named is one this node sent sender about
+ * the person named, keeps it for the requests sender disclosed in and the
+ * categories they brought, and answers a signed rights.notice.ack. A
+ * request this node's log no longer shows as disclosed (it timed out here,
+ * or retention emptied the row) is left out, not refused. 0 or an error
+ * with err (a security event at the caller): a request never sent to
+ * sender, or about another person, or nothing of the notice verified. */
 int rectify_receive(struct node *n, const json_t *env, const struct dir_peer *sender,
 		    json_t **reply, char *err, size_t errcap);
 
-/* Local API rights.notices: the notices this node received, newest first. */
-json_t *rectify_list(struct node *n);
+/* Local API rights.notices: the notices this node received, newest first,
+ * for the professional rq's actor names; the reading is a ledger entry
+ * (rights.notices.read) committed before anything is shown. */
+json_t *rectify_list(struct node *n, const json_t *rq);
 
 #endif

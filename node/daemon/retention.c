@@ -36,8 +36,8 @@ enum retention_kind { KIND_CONSENT, KIND_NOTICE, KIND_RIGHTS, KIND_OTHER };
 struct retention_rule {
 	const char *record;   /* as the ledger names it */
 	enum retention_kind kind; /* where an operator's count puts it */
-	const char *select;   /* ?1 cutoff ms, ?2 cutoff date, ?3 batch: the keys */
-	const char *remove;   /* ?1 a key */
+	const char *select;   /* ?1 cutoff ms, ?2 cutoff date, ?3 batch: the key's columns */
+	const char *remove;   /* ?1, ?2 …: a key's columns, in that order */
 };
 
 static const struct retention_rule rules[] = {
@@ -79,6 +79,12 @@ static const struct retention_rule rules[] = {
 	{ "outbox", KIND_NOTICE,
 	  "SELECT id FROM outbox WHERE sent_at IS NOT NULL AND sent_at < ?1 LIMIT ?3",
 	  "DELETE FROM outbox WHERE id = ?1" },
+	/* given up, with its sealed body (the person, what it says): an operator
+	 * could put it back (outbox retry) for the retention period, no longer */
+	{ "outbox", KIND_NOTICE,
+	  "SELECT id FROM outbox WHERE sent_at IS NULL AND failed_at IS NOT NULL AND"
+	  " failed_at < ?1 LIMIT ?3",
+	  "DELETE FROM outbox WHERE id = ?1" },
 	{ "notice", KIND_NOTICE,
 	  "SELECT id FROM notices WHERE status = 'sent' AND sent_on < ?2 AND" CASE_ENDED("case_id")
 	  " LIMIT ?3",
@@ -101,8 +107,8 @@ static const struct retention_rule rules[] = {
 	  "DELETE FROM rights_recipients WHERE id = ?1" },
 	/* a notice received: the retention period, for the copy it concerns */
 	{ "rights_notice", KIND_RIGHTS,
-	  "SELECT sender || '/' || id FROM rights_notices WHERE received_at < ?1 LIMIT ?3",
-	  "DELETE FROM rights_notices WHERE sender || '/' || id = ?1" },
+	  "SELECT sender, id FROM rights_notices WHERE received_at < ?1 LIMIT ?3",
+	  "DELETE FROM rights_notices WHERE sender = ?1 AND id = ?2" },
 	{ "duty_assertion", KIND_OTHER,
 	  "SELECT id FROM duty_assertions WHERE valid_until < ?1 AND" CASE_ENDED("case_id")
 	  " LIMIT ?3",
@@ -153,11 +159,28 @@ static void retention_count(struct retention_counts *c, enum retention_kind kind
 	}
 }
 
+/* One row's key, as its columns: [text, …]; the ledger names it by them
+ * joined with '/'. */
+static json_t *retention_key(sqlite3_stmt *sel, char *name, size_t cap)
+{
+	json_t *key = json_array();
+	size_t at = 0;
+	name[0] = '\0';
+	for (int c = 0; key != NULL && c < sqlite3_column_count(sel); c++) {
+		const char *v = (const char *)sqlite3_column_text(sel, c);
+		json_array_append_new(key, json_string(v != NULL ? v : ""));
+		int w = snprintf(name + at, cap - at, "%s%s", c ? "/" : "", v != NULL ? v : "");
+		at = w > 0 && (size_t)w < cap - at ? at + (size_t)w : cap - 1;
+	}
+	return key;
+}
+
 /* One store's rows past their date: each removed with its ledger entry. */
 static int retention_rule_run(db *d, struct retention_job *j, const struct retention_rule *r)
 {
 	sqlite3_stmt *sel = NULL, *del = NULL;
 	json_t *keys = json_array(), *x;
+	char name[256];
 	size_t i;
 	int rc = db_prepare(d, r->select, &sel);
 	if (rc != 0) {
@@ -165,21 +188,27 @@ static int retention_rule_run(db *d, struct retention_job *j, const struct reten
 		return rc;
 	}
 	bind_cutoff(sel, j);
-	while (sqlite3_step(sel) == SQLITE_ROW)
-		json_array_append_new(keys, json_string((const char *)sqlite3_column_text(sel, 0)));
+	while (sqlite3_step(sel) == SQLITE_ROW) {
+		json_t *key = retention_key(sel, name, sizeof(name));
+		json_array_append_new(keys, json_pack("{s:o,s:s}", "key", key, "name", name));
+	}
 	sqlite3_finalize(sel);
 	if (json_array_size(keys) > 0)
 		rc = db_prepare(d, r->remove, &del);
 	json_array_foreach(keys, i, x) {
+		json_t *key = json_object_get(x, "key");
 		if (rc != 0)
 			break;
 		sqlite3_reset(del);
-		sqlite3_bind_text(del, 1, json_string_value(x), -1, SQLITE_STATIC);
+		for (int c = 0; c < sqlite3_bind_parameter_count(del); c++)
+			sqlite3_bind_text(del, c + 1, json_string_value(json_array_get(key,
+					  (size_t)c)), -1, SQLITE_STATIC);
 		if ((rc = sqlite3_step(del) == SQLITE_DONE ? 0 : WN_EDB) != 0)
 			break;
 		int64_t lidx = 0;
-		json_t *e = json_pack("{s:s,s:O,s:s,s:s}", "record", r->record, "id", x, "reason",
-				      "retention", "before", j->cutoff_date);
+		json_t *e = json_pack("{s:s,s:O,s:s,s:s}", "record", r->record, "id",
+				      json_object_get(x, "name"), "reason", "retention", "before",
+				      j->cutoff_date);
 		rc = e ? ledger_append_locked(j->n->ledger, "purge", NULL, e, &lidx) : WN_ENOMEM;
 		json_decref(e);
 		retention_count(&j->counts, r->kind);

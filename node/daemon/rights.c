@@ -1846,7 +1846,7 @@ json_t *local_rights(struct node *n, const char *op, json_t *rq)
 	if (strcmp(op, "rights.status") == 0)
 		return rights_status(n, rq);
 	if (strcmp(op, "rights.notices") == 0)
-		return rectify_list(n);
+		return rectify_list(n, rq);
 	snprintf(err, sizeof(err), "unknown operation '%.48s'", op);
 	return local_error(WN_EPROTO, err);
 }

@@ -223,9 +223,10 @@ static void rights_partner_row(FILE *f, const json_t *p)
 	fputs("</td></tr>\n", f);
 }
 
-/* Whom each organisation told of what it carried out: the client is told
- * those recipients on request (AVG art. 19). */
-static void rights_recipients_text(FILE *f, const json_t *parts)
+/* Whom each organisation tells of what it carried out: the client is told
+ * those recipients on request (AVG art. 19). The municipality knows that a
+ * notice was passed on, not that it arrived: the organisation informs them. */
+static void rights_recipients_text(FILE *f, enum html_reader who, const json_t *parts)
 {
 	size_t i, j;
 	json_t *p, *x;
@@ -234,22 +235,32 @@ static void rights_recipients_text(FILE *f, const json_t *parts)
 		const json_t *told = json_object_get(p, "recipients");
 		if (json_array_size(told) == 0)
 			continue;
+		const char *org = str(p, "name") ? str(p, "name") : str(p, "partner");
 		if (!any)
-			fputs("<p>Wie uw gegevens eerder van een organisatie ontving, hoort van haar "
-			      "wat zij heeft uitgevoerd (AVG art. 19). Dat zijn:</p>\n<ul>\n", f);
+			fputs(html_say(who, "<p>Wie uw gegevens eerder van een organisatie ontving, "
+				       "hoort van haar wat zij heeft uitgevoerd (AVG art. 19). Dat "
+				       "zijn:</p>\n<ul>\n",
+				       "<p>Wie de gegevens van uw kind eerder van een organisatie "
+				       "ontving, hoort van haar wat zij heeft uitgevoerd (AVG art. "
+				       "19). Dat zijn:</p>\n<ul>\n"), f);
 		any = 1;
 		fputs("<li>", f);
-		html_escaped(f, str(p, "name") ? str(p, "name") : str(p, "partner"));
+		html_escaped(f, org);
 		fputs(": ", f);
 		json_array_foreach(told, j, x) {
 			int notice = str(x, "informed") != NULL && strcmp(str(x, "informed"),
 									"notice") == 0;
 			fputs(j ? ", " : "", f);
 			html_escaped(f, str(x, "name") ? str(x, "name") : str(x, "partner"));
-			fputs(notice ? " (geïnformeerd)"
-			      : json_is_true(json_object_get(x, "third_party"))
-				      ? " (derde; de organisatie informeert haar zelf)"
-				      : " (de organisatie informeert haar zelf)", f);
+			if (notice) {
+				fputs(" (wordt geïnformeerd door ", f);
+				html_escaped(f, org);
+				fputs(")", f);
+			} else {
+				fputs(json_is_true(json_object_get(x, "third_party"))
+					      ? " (derde; de organisatie informeert haar zelf)"
+					      : " (de organisatie informeert haar zelf)", f);
+			}
 		}
 		fputs("</li>\n", f);
 	}
@@ -283,6 +294,8 @@ int wn_rights_letter_html(const char *status_json, char **html_out)
 	html_escaped(f, title);
 	fputs("</h1>\n", f);
 	letter_date(f);
+	/* the municipality keeps a rights request's pseudonym, no BSN: the child
+	 * is named by its birth date and the request's kenmerk below */
 	html_reader_address(f, who, str(r, "birth_date"), NULL);
 	fputs("<p>Op ", f);
 	html_date(f, json_object_get(r, "created_at"));
@@ -299,7 +312,7 @@ int wn_rights_letter_html(const char *status_json, char **html_out)
 	json_array_foreach(parts, i, p)
 		rights_partner_row(f, p);
 	fputs("</table>\n", f);
-	rights_recipients_text(f, parts);
+	rights_recipients_text(f, who, parts);
 	int open = strcmp(str(r, "state") ? str(r, "state") : "", "open") == 0;
 	if (open && json_is_true(json_object_get(r, "overdue"))) {
 		/* a date already past is no promise: say the term was missed (G-P 8.2) */

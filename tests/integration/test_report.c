@@ -1353,18 +1353,18 @@ static void disclosed_by_radar(struct fed *f, size_t node, const char *bsn, cons
 	wn_request_result_free(q);
 }
 
-/* A rights request of kind about bsn in one category, to radar alone. */
-static void rights_at_radar(struct fed *f, const char *bsn, const char *kind, const char *cat,
-			    const char *text, char out[WN_ID_LEN + 1])
+/* A rights request of kind about bsn in the categories cats, to radar alone. */
+static void rights_at_radar_in(struct fed *f, const char *bsn, const char *kind,
+			       const char *const *cats, size_t ncats, const char *text,
+			       char out[WN_ID_LEN + 1])
 {
 	static const char *const to[] = { "radar" };
-	const char *const cats[] = { cat };
 	wn_rights_params p;
 	memset(&p, 0, sizeof(p));
 	p.bsn = bsn;
 	p.kind = kind;
 	p.categories = cats;
-	p.ncategories = 1;
+	p.ncategories = ncats;
 	p.text = text;
 	p.partners = to;
 	p.npartners = 1;
@@ -1376,6 +1376,14 @@ static void rights_at_radar(struct fed *f, const char *bsn, const char *kind, co
 	assert_string_equal(rights_status(r, "radar"), "registered");
 	snprintf(out, WN_ID_LEN + 1, "%s", r->request_id);
 	wn_rights_result_free(r);
+}
+
+/* A rights request of kind about bsn in one category, to radar alone. */
+static void rights_at_radar(struct fed *f, const char *bsn, const char *kind, const char *cat,
+			    const char *text, char out[WN_ID_LEN + 1])
+{
+	const char *const cats[] = { cat };
+	rights_at_radar_in(f, bsn, kind, cats, 1, text, out);
 }
 
 static json_t *recipient_of(json_t *list, const char *partner)
@@ -1483,7 +1491,7 @@ static void test_r18_rectify_correction_passed_on_to_recipients(void **state)
 	json_decref(s);
 	snprintf(args, sizeof(args), "rights status --request %s", id);
 	assert_int_equal(cli(f, "gemeente-heerlen", args), 0);
-	assert_true(cli_out_has(f, "recipient Sevagram: informed"));
+	assert_true(cli_out_has(f, "recipient Sevagram: being informed by the partner"));
 	assert_true(cli_out_has(f, "third party, to be informed by the partner"));
 	/* a deletion names the categories only, to the one that received them */
 	rights_at_radar(f, BSN_A, "deletion", "zrm.financien", NULL, del);
@@ -1598,6 +1606,267 @@ static void test_r18_rectify_passed_on_forged_refused(void **state)
 	json_decref(reply);
 	json_decref(env);
 	json_decref(body);
+}
+
+/* What sevagram's professional is shown of the notices it received. */
+static json_t *notices_at(struct fed *f, size_t node)
+{
+	wn_client *c = client_of(f, node);
+	char *text = NULL;
+	assert_int_equal(wn_rights_notices(c, &PRIVACY, &text), 0);
+	wn_client_close(c);
+	json_t *l = json_loads(text, 0, NULL);
+	free(text);
+	assert_non_null(l);
+	return l;
+}
+
+static json_t *notice_of(json_t *l, const char *request)
+{
+	size_t i;
+	json_t *x;
+	json_array_foreach(json_object_get(l, "notices"), i, x)
+		if (same(jstr(x, "request"), request))
+			return x;
+	return NULL;
+}
+
+/* A recipient keeps a notice for what its own log shows: a request that
+ * timed out there while radar answered, or whose row retention emptied, is
+ * left out, not refused, nor a security event (r18, AVG art. 19). */
+static void test_r18_rectify_passed_on_what_verifies(void **state)
+{
+	struct fed *f = *state;
+	const char *g = node_db("gemeente-heerlen");
+	char ok[WN_ID_LEN + 1], late[WN_ID_LEN + 1], aged[WN_ID_LEN + 1], id[WN_ID_LEN + 1];
+	char received[256];
+	disclosed_by_radar(f, GEMEENTE, BSN_A, "leefgebied.huisvesting", ok);
+	disclosed_by_radar(f, GEMEENTE, BSN_A, "leefgebied.huisvesting", late);
+	disclosed_by_radar(f, GEMEENTE, BSN_A, "leefgebied.huisvesting", aged);
+	assert_int_equal(dbq_text(f, g, received, sizeof(received), "SELECT received FROM"
+				  " sent_log WHERE request_id = '%s'", late), 0);
+	db_exec_on(f, g, "UPDATE sent_log SET outcomes = '{\"radar\":\"unavailable\"}', received ="
+		   " NULL WHERE request_id = '%s'", late);
+	db_exec_on(f, g, "UPDATE sent_log SET subject_index = NULL WHERE request_id = '%s'", aged);
+	long events = dbq(f, g, "SELECT COALESCE(SUM(count), 0) FROM security_events WHERE"
+			  " peer = 'radar'");
+	rights_at_radar(f, BSN_A, "correction", "leefgebied.huisvesting",
+			"Het huurcontract loopt tot 2027, niet tot 2026", id);
+	assert_int_equal(decide(f, RADAR, id, "done", NULL), 0);
+	/* radar names all three; the municipality keeps the one it can check */
+	assert_int_equal(dbq(f, node_db("radar"), "SELECT COUNT(*) FROM rights_recipients WHERE"
+			     " request_id = '%s' AND recipient = 'gemeente-heerlen' AND requests"
+			     " LIKE '%%%s%%' AND requests LIKE '%%%s%%'", id, late, aged), 1);
+	assert_int_equal(dbq_wait(f, g, 1, 60000, "SELECT COUNT(*) FROM rights_notices WHERE"
+				  " request_id = '%s'", id), 1);
+	assert_int_equal(dbq(f, g, "SELECT COUNT(*) FROM rights_notices WHERE request_id = '%s'"
+			     " AND requests LIKE '%%%s%%' AND requests NOT LIKE '%%%s%%' AND"
+			     " requests NOT LIKE '%%%s%%' AND categories ="
+			     " '[\"leefgebied.huisvesting\"]'", id, ok, late, aged), 1);
+	assert_int_equal(dbq_wait(f, node_db("radar"), 1, 60000, "SELECT COUNT(*) FROM"
+				  " rights_recipients WHERE request_id = '%s' AND recipient ="
+				  " 'gemeente-heerlen' AND delivery = 'delivered'", id), 1);
+	assert_int_equal(dbq(f, g, "SELECT COALESCE(SUM(count), 0) FROM security_events WHERE"
+			     " peer = 'radar'"), events);
+	assert_true(fed_log_contains(f, "gemeente-heerlen", "rights_notice_in_part"));
+	/* the log as it was, for what follows */
+	db_exec_on(f, g, "UPDATE sent_log SET outcomes = '{\"radar\":\"disclosed\"}', received ="
+		   " '%s' WHERE request_id = '%s'", received, late);
+	db_exec_on(f, g, "UPDATE sent_log SET subject_index = (SELECT subject_index FROM sent_log"
+		   " WHERE request_id = '%s') WHERE request_id = '%s'", ok, aged);
+}
+
+/* The change a correction states goes only to a recipient that received
+ * all the request covers (need-to-know, H 12.1): one that received less is
+ * told to ask the partner for it. Radar names the newest 64 requests to a
+ * recipient, and only the categories those brought (r18, r04). */
+static void test_r18_rectify_change_only_to_who_received_it_all(void **state)
+{
+	struct fed *f = *state;
+	static const char change[] = "Het inkomen en de huur zijn sinds juli gewijzigd";
+	static const char *const both[] = { "leefgebied.huisvesting", "zrm.financien" };
+	const char *r = node_db("radar");
+	char rid[WN_ID_LEN + 1], id[WN_ID_LEN + 1];
+	/* the municipality received the finances before (their deletion since is
+	 * radar's own): both categories */
+	disclosed_by_radar(f, GEMEENTE, BSN_A, "leefgebied.huisvesting", rid);
+	/* a third party got the finances once, then the housing 64 times since */
+	db_exec_on(f, r, "INSERT INTO disclosures(ts, request_id, type, requester, actor_id,"
+		   " actor_role, purpose, subject_index, outcome, categories, approval) SELECT 1,"
+		   " 'derde-y-fin', 'request', 'woningcorporatie-y', 'a-1', 'medewerker',"
+		   " 'plan_van_aanpak', subject_index, 'disclosed', '[\"zrm.financien\"]',"
+		   " 'approval-y' FROM disclosures WHERE request_id = '%s'", rid);
+	db_exec_on(f, r, "WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE"
+		   " i < 64) INSERT INTO disclosures(ts, request_id, type, requester, actor_id,"
+		   " actor_role, purpose, subject_index, outcome, categories, approval) SELECT 1,"
+		   " 'derde-y-huis-' || i, 'request', 'woningcorporatie-y', 'a-1', 'medewerker',"
+		   " 'plan_van_aanpak', (SELECT subject_index FROM disclosures WHERE request_id ="
+		   " '%s'), 'disclosed', '[\"leefgebied.huisvesting\"]', 'approval-y' FROM k", rid);
+	rights_at_radar_in(f, BSN_A, "correction", both, 2, change, id);
+	assert_int_equal(decide(f, RADAR, id, "done", NULL), 0);
+	/* the municipality received both: it is told the change */
+	assert_int_equal(dbq_wait(f, node_db("gemeente-heerlen"), 1, 60000, "SELECT COUNT(*) FROM"
+				  " rights_notices WHERE request_id = '%s' AND text = '%s' AND"
+				  " ask_partner = 0 AND categories LIKE '%%financien%%'", id, change), 1);
+	/* sevagram received the housing only: it is told to ask radar */
+	assert_int_equal(dbq_wait(f, node_db("sevagram"), 1, 60000, "SELECT COUNT(*) FROM"
+				  " rights_notices WHERE request_id = '%s'", id), 1);
+	assert_int_equal(dbq(f, node_db("sevagram"), "SELECT COUNT(*) FROM rights_notices WHERE"
+			     " request_id = '%s' AND text IS NULL AND ask_partner = 1 AND"
+			     " categories = '[\"leefgebied.huisvesting\"]'", id), 1);
+	json_t *l = notices_at(f, SEVAGRAM), *n = notice_of(l, id);
+	assert_non_null(n);
+	assert_null(json_object_get(n, "text"));
+	assert_true(json_is_true(json_object_get(n, "ask_partner")));
+	json_decref(l);
+	assert_int_equal(cli(f, "sevagram", "rights notices"), 0);
+	assert_true(cli_out_has(f, "ask radar for it"));
+	assert_false(cli_out_has(f, "inkomen en de huur"));
+	/* the third party: the newest 64 requests, and what those brought */
+	assert_int_equal(dbq(f, r, "SELECT COUNT(*) FROM rights_recipients WHERE request_id = '%s'"
+			     " AND recipient = 'woningcorporatie-y' AND json_array_length(requests) ="
+			     " 64 AND requests NOT LIKE '%%derde-y-fin%%' AND categories ="
+			     " '[\"leefgebied.huisvesting\"]'", id), 1);
+	/* put in the log by hand without their ledger entries: out again */
+	db_exec_on(f, r, "DELETE FROM disclosures WHERE requester = 'woningcorporatie-y'");
+	assert_int_equal(cli(f, "radar", "audit verify --db data/radar.db --cert ca/radar.crt"), 0);
+}
+
+/* Whom radar told follows the notice's delivery: delivered, or failed when
+ * given up (a recipient that left the federation), back in the queue on an
+ * operator's retry; the municipality, which knows only that it was passed
+ * on, says the partner is informing the recipient (r18, AVG art. 19). */
+static void test_r18_rectify_notice_follows_delivery(void **state)
+{
+	struct fed *f = *state;
+	const char *r = node_db("radar");
+	char rid[WN_ID_LEN + 1], id[WN_ID_LEN + 1], item[WN_ID_LEN + 1], at[32], args[128];
+	disclosed_by_radar(f, GEMEENTE, BSN_A, "leefgebied.huisvesting", rid);
+	/* a partner radar disclosed to that has left the federation since */
+	db_exec_on(f, r, "INSERT INTO disclosures(ts, request_id, type, requester, actor_id,"
+		   " actor_role, purpose, subject_index, outcome, categories) SELECT ts,"
+		   " 'weg-request-1', 'request', 'wijkpartner-weg', 'a-1', 'medewerker',"
+		   " 'plan_van_aanpak', subject_index, 'disclosed', '[\"leefgebied.huisvesting\"]'"
+		   " FROM disclosures WHERE request_id = '%s'", rid);
+	rights_at_radar(f, BSN_A, "correction", "leefgebied.huisvesting",
+			"De woning is een huurwoning, geen koopwoning", id);
+	assert_int_equal(decide(f, RADAR, id, "done", NULL), 0);
+	assert_int_equal(dbq_wait(f, r, 1, 60000, "SELECT COUNT(*) FROM rights_recipients WHERE"
+				  " request_id = '%s' AND recipient = 'gemeente-heerlen' AND"
+				  " delivery = 'delivered' AND delivery_at IS NOT NULL", id), 1);
+	assert_int_equal(dbq_wait(f, r, 1, 60000, "SELECT COUNT(*) FROM rights_recipients WHERE"
+				  " request_id = '%s' AND recipient = 'wijkpartner-weg' AND"
+				  " delivery = 'failed' AND delivery_at IS NOT NULL", id), 1);
+	json_t *sh = rights_shown(f, RADAR, id), *told = json_object_get(sh, "recipients");
+	assert_string_equal(jstr(recipient_of(told, "gemeente-heerlen"), "delivery"), "delivered");
+	assert_string_equal(jstr(recipient_of(told, "wijkpartner-weg"), "delivery"), "failed");
+	json_decref(sh);
+	snprintf(args, sizeof(args), "rights show --request %s", id);
+	assert_int_equal(cli(f, "radar", args), 0);
+	assert_true(cli_out_has(f, "informed: the notice was delivered"));
+	assert_true(cli_out_has(f, "NOT informed: the notice was given up"));
+	/* the municipality does not claim more than it knows */
+	json_t *s = rights_state_when(f, id, "answered");
+	char *st = json_dumps(s, 0), *html = NULL;
+	assert_int_equal(wn_rights_letter_html(st, &html), 0);
+	assert_non_null(strstr(html, "wijkpartner-weg (wordt geïnformeerd door "));
+	assert_null(strstr(html, "(geïnformeerd)"));
+	free(html);
+	free(st);
+	json_decref(s);
+	snprintf(args, sizeof(args), "rights status --request %s", id);
+	assert_int_equal(cli(f, "gemeente-heerlen", args), 0);
+	assert_true(cli_out_has(f, "recipient wijkpartner-weg: being informed by the partner"));
+	/* an operator's retry puts it back in the queue, and it is given up again */
+	assert_int_equal(dbq_text(f, r, item, sizeof(item), "SELECT id FROM rights_recipients"
+				  " WHERE request_id = '%s' AND recipient = 'wijkpartner-weg'", id), 0);
+	assert_int_equal(dbq_text(f, r, at, sizeof(at), "SELECT delivery_at FROM rights_recipients"
+				  " WHERE id = '%s'", item), 0);
+	snprintf(args, sizeof(args), "outbox retry --item %s", item);
+	assert_int_equal(cli(f, "radar", args), 0);
+	assert_int_equal(dbq_wait(f, r, 1, 60000, "SELECT COUNT(*) FROM rights_recipients WHERE"
+				  " id = '%s' AND delivery = 'failed' AND delivery_at > %s", item, at),
+			 1);
+}
+
+/* A given-up item keeps its sealed body, the person's BSN with it: it goes
+ * after the retention period, as a delivered one does, and the purge is a
+ * ledger entry; until then an operator may retry it (r19). */
+static void test_r19_retention_given_up_outbox_purged(void **state)
+{
+	struct fed *f = *state;
+	const char *r = node_db("radar");
+	char item[WN_ID_LEN + 1];
+	assert_int_equal(dbq_text(f, r, item, sizeof(item), "SELECT id FROM outbox WHERE"
+				  " recipient = 'wijkpartner-weg' AND failed_at IS NOT NULL"), 0);
+	/* a recent one stays */
+	assert_int_equal(cli(f, "radar", "records purge"), 0);
+	assert_int_equal(dbq(f, r, "SELECT COUNT(*) FROM outbox WHERE id = '%s'", item), 1);
+	db_exec_on(f, r, "UPDATE outbox SET failed_at = 1577836800000 WHERE id = '%s'", item);
+	assert_int_equal(cli(f, "radar", "records purge --json"), 0);
+	assert_false(cli_out_has(f, "\"notices\": 0"));
+	assert_int_equal(dbq(f, r, "SELECT COUNT(*) FROM outbox WHERE id = '%s'", item), 0);
+	assert_int_equal(dbq(f, r, "SELECT COUNT(*) FROM ledger WHERE type = 'purge' AND"
+			     " json_extract(entry, '$.record') = 'outbox' AND json_extract(entry,"
+			     " '$.id') = '%s'", item), 1);
+	/* whom radar could not inform stays on record with its request */
+	assert_int_equal(dbq(f, r, "SELECT COUNT(*) FROM rights_recipients WHERE id = '%s' AND"
+			     " delivery = 'failed'", item), 1);
+	db_exec_on(f, r, "DELETE FROM disclosures WHERE requester = 'wijkpartner-weg'");
+	assert_int_equal(cli(f, "radar", "audit verify --db data/radar.db --cert ca/radar.crt"), 0);
+}
+
+/* A notice received goes after the retention period, named in the ledger
+ * by its sender and id (r19). */
+static void test_r19_retention_received_notice_purged(void **state)
+{
+	struct fed *f = *state;
+	const char *s = node_db("sevagram");
+	char nid[WN_ID_LEN + 1];
+	long kept = dbq(f, s, "SELECT COUNT(*) FROM rights_notices");
+	assert_true(kept >= 2);
+	assert_int_equal(dbq_text(f, s, nid, sizeof(nid), "SELECT id FROM rights_notices ORDER BY"
+				  " received_at LIMIT 1"), 0);
+	db_exec_on(f, s, "UPDATE rights_notices SET received_at = 1577836800000 WHERE id = '%s'",
+		   nid);
+	assert_int_equal(cli(f, "sevagram", "records purge"), 0);
+	assert_int_equal(dbq(f, s, "SELECT COUNT(*) FROM rights_notices"), kept - 1);
+	assert_int_equal(dbq(f, s, "SELECT COUNT(*) FROM ledger WHERE type = 'purge' AND"
+			     " json_extract(entry, '$.record') = 'rights_notice' AND"
+			     " json_extract(entry, '$.id') = 'radar/%s'", nid), 1);
+}
+
+/* The notices a recipient received hold the changes asked and the cases
+ * they concern: shown to a named professional only, each reading a ledger
+ * entry (r18, r20). */
+static void test_r18_rectify_notices_read_by_a_professional(void **state)
+{
+	struct fed *f = *state;
+	const char *s = node_db("sevagram");
+	char *text = NULL;
+	wn_client *c = client_of(f, SEVAGRAM);
+	assert_int_equal(wn_rights_notices(c, NULL, &text), WN_ESCHEMA);
+	assert_null(text);
+	wn_client_close(c);
+	long top = dbq(f, s, "SELECT COALESCE(MAX(idx), 0) FROM ledger");
+	json_t *l = notices_at(f, SEVAGRAM);
+	assert_true(json_array_size(json_object_get(l, "notices")) >= 1);
+	assert_int_equal(dbq(f, s, "SELECT COUNT(*) FROM ledger WHERE idx > %ld AND type ="
+			     " 'rights.notices.read' AND json_extract(entry, '$.by') = '%s' AND"
+			     " json_extract(entry, '$.by_role') = '%s' AND json_extract(entry,"
+			     " '$.notices') = %zu", top, PRIVACY.id, PRIVACY.role,
+			     json_array_size(json_object_get(l, "notices"))), 1);
+	json_decref(l);
+	assert_int_equal(cli(f, "sevagram", "rights notices --actor pv-0008-bakker --role"
+				 " privacyfunctionaris"), 0);
+	assert_int_equal(dbq(f, s, "SELECT COUNT(*) FROM ledger WHERE idx > %ld AND type ="
+			     " 'rights.notices.read' AND json_extract(entry, '$.by') ="
+			     " 'pv-0008-bakker'", top), 1);
+	assert_int_equal(dbq(f, s, "SELECT COUNT(*) FROM ledger WHERE idx > %ld AND type ="
+			     " 'rights.notices.read'", top), 2);
+	/* the ledger names who read, not what was read */
+	assert_int_equal(dbq(f, s, "SELECT COUNT(*) FROM ledger WHERE type = 'rights.notices.read'"
+			     " AND (entry LIKE '%%huur%%' OR entry LIKE '%%%s%%')", BSN_A), 0);
 }
 
 /* ---- r19: retention ----------------------------------------------------- */
@@ -2039,6 +2308,12 @@ int main(void)
 		cmocka_unit_test(test_r18_rectify_partner_sees_request),
 		cmocka_unit_test(test_r18_rectify_correction_passed_on_to_recipients),
 		cmocka_unit_test(test_r18_rectify_passed_on_forged_refused),
+		cmocka_unit_test(test_r18_rectify_passed_on_what_verifies),
+		cmocka_unit_test(test_r18_rectify_change_only_to_who_received_it_all),
+		cmocka_unit_test(test_r18_rectify_notice_follows_delivery),
+		cmocka_unit_test(test_r19_retention_given_up_outbox_purged),
+		cmocka_unit_test(test_r19_retention_received_notice_purged),
+		cmocka_unit_test(test_r18_rectify_notices_read_by_a_professional),
 		cmocka_unit_test(test_r19_retention_records_purged_and_logged),
 		cmocka_unit_test(test_r19_retention_cases_purged),
 		cmocka_unit_test(test_r19_retention_duty_records_and_log_pseudonyms),

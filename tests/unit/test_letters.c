@@ -195,27 +195,58 @@ static void test_r11_consent_age_letter_unknown_age_to_person(void **state)
 	}
 }
 
+/* A rights answer whose partner radar passed a correction on to sevagram
+ * (AVG art. 19), about a person born on birth (NULL: age not known). */
+static char *rights_letter_recipient(const char *birth)
+{
+	char json[1024], *html = NULL;
+	snprintf(json, sizeof(json), "{\"id\":\"0123456789abcdef0123456789abcdef\",\"kind\":"
+		 "\"correction\",\"created_at\":1796000000000,\"state\":\"answered\",\"deadline\":"
+		 "\"2026-11-30\",\"overdue\":false,\"partners\":[{\"partner\":\"radar\",\"name\":"
+		 "\"Radar\",\"status\":\"executed\",\"executed_at\":1796000000000,\"recipients\":"
+		 "[{\"partner\":\"sevagram\",\"name\":\"Sevagram\",\"third_party\":false,"
+		 "\"informed\":\"notice\"}]}]%s%s%s}", birth ? ",\"birth_date\":\"" : "",
+		 birth ? birth : "", birth ? "\"" : "");
+	assert_int_equal(wn_rights_letter_html(json, &html), 0);
+	return html;
+}
+
 /* The answer to a rights request about a child goes to the parents (r11,
- * r18). */
+ * r18), the recipients of its data too. */
 static void test_r11_consent_age_rights_letter_about_child_to_parents(void **state)
 {
 	(void)state;
-	char birth[DATE_LEN + 1], json[512], *html = NULL;
+	char birth[DATE_LEN + 1], *html = NULL;
 	born(12, 0, birth);
-	snprintf(json, sizeof(json), "{\"id\":\"0123456789abcdef0123456789abcdef\",\"kind\":"
-		 "\"correction\",\"created_at\":1796000000000,\"state\":\"answered\",\"deadline\":"
-		 "\"2026-11-30\",\"overdue\":false,\"partners\":[],\"birth_date\":\"%s\"}", birth);
-	assert_int_equal(wn_rights_letter_html(json, &html), 0);
+	html = rights_letter_recipient(birth);
 	assert_non_null(strstr(html, "<h1>Antwoord op uw verzoek over de gegevens van uw kind</h1>"));
 	assert_non_null(strstr(html, "vroeg u om verbetering van de gegevens van uw kind (kenmerk "));
 	assert_non_null(strstr(html, "Betreft: de gegevens van uw kind, geboren op "));
 	assert_non_null(strstr(html, "<h2>Voor jou</h2>"));
+	assert_non_null(strstr(html, "Wie de gegevens van uw kind eerder van een organisatie "
+				     "ontving"));
 	assert_null(strstr(html, "uw gegevens"));
 	free(html);
 	char *adult = rights_letter(0);
 	assert_non_null(strstr(adult, "van uw gegevens (kenmerk "));
 	assert_null(strstr(adult, "uw kind"));
 	free(adult);
+	adult = rights_letter_recipient(NULL);
+	assert_non_null(strstr(adult, "Wie uw gegevens eerder van een organisatie ontving"));
+	assert_null(strstr(adult, "uw kind"));
+	free(adult);
+}
+
+/* The municipality knows a notice was passed on when the partner decided,
+ * not that it arrived: the letter says the partner informs the recipient
+ * (r18, AVG art. 19). */
+static void test_r18_rectify_letter_recipient_being_informed(void **state)
+{
+	(void)state;
+	char *html = rights_letter_recipient(NULL);
+	assert_non_null(strstr(html, "Sevagram (wordt geïnformeerd door Radar)"));
+	assert_null(strstr(html, "(geïnformeerd)"));
+	free(html);
 }
 
 /* The access report about a child is a page for its parents, dated by the
@@ -262,6 +293,7 @@ int main(void)
 		cmocka_unit_test(test_r11_consent_age_letter_child_12_to_16_told_too),
 		cmocka_unit_test(test_r11_consent_age_letter_unknown_age_to_person),
 		cmocka_unit_test(test_r11_consent_age_rights_letter_about_child_to_parents),
+		cmocka_unit_test(test_r18_rectify_letter_recipient_being_informed),
 		cmocka_unit_test(test_r11_consent_age_r17_access_report_to_parents),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
