@@ -317,7 +317,7 @@ int secevent_refused_cert(db *d, pki_trust *trust, secevent_cert_skip skip, void
 	if (cn[0] && skip != NULL && skip(skip_arg, cn))
 		return 0;
 	snprintf(detail, sizeof(detail), "TLS handshake refused, the client's %s; it claims to be "
-		 "'%s', unproven (%ld failed from this host this hour)", why, cn[0] ? cn : "?",
+		 "'%s', unproven (%ld failed with this certificate from this host this hour)", why, cn[0] ? cn : "?",
 		 count);
 	struct secevent e = { code, cn[0] ? cn : NULL, addr, NULL, detail };
 	return secevent_note(d, &e, NULL);

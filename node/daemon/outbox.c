@@ -84,14 +84,18 @@ static json_t *outbox_list(struct node *n, int failed)
 	if (rc == 0) {
 		sqlite3_bind_int(st, 1, failed);
 		sqlite3_bind_int(st, 2, OUTBOX_LIST_MAX);
-		while (sqlite3_step(st) == SQLITE_ROW) {
-			json_t *e = outbox_row(n, d, st);
-			if (e != NULL && json_object_get(e, "failed_at") != NULL)
-				given_up++;
-			else if (e != NULL)
-				waiting++;
-			json_array_append_new(list, e);
-		}
+		while (sqlite3_step(st) == SQLITE_ROW)
+			json_array_append_new(list, outbox_row(n, d, st));
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	/* the totals of the whole outbox, also past what one listing shows */
+	if (rc == 0 && (rc = db_prepare(n->db, "SELECT COALESCE(SUM(failed_at IS NULL), 0),"
+					       " COALESCE(SUM(failed_at IS NOT NULL), 0) FROM outbox"
+					       " WHERE sent_at IS NULL", &st)) == 0 &&
+	    sqlite3_step(st) == SQLITE_ROW) {
+		waiting = failed ? 0 : (long)sqlite3_column_int64(st, 0);
+		given_up = (long)sqlite3_column_int64(st, 1);
 	}
 	sqlite3_finalize(st);
 	db_unlock(n->db);

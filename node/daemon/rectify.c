@@ -407,6 +407,13 @@ static int rectify_store(db *d, struct rectify_in *x, const char *cats, const ch
 	const char *text = json_string_value(json_object_get(b, "text"));
 	sqlite3_stmt *st = NULL;
 	int ask = json_is_true(json_object_get(b, "ask_partner"));
+	/* kept for fewer categories than named: the change may be about data
+	 * this node's log says it never received, so it is asked of the partner */
+	if (text != NULL &&
+	    json_array_size(x->categories) < json_array_size(json_object_get(b, "categories"))) {
+		text = NULL;
+		ask = 1;
+	}
 	int rc = db_prepare(d, "INSERT OR IGNORE INTO rights_notices(id, sender, request_id, kind,"
 			       " categories, requests, text, subject_index, case_id, executed_at,"
 			       " received_at, ask_partner) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", &st);
