@@ -1051,6 +1051,30 @@ static int registry_rekey_rows(db *d, void *arg)
 	return rc;
 }
 
+/* Whether next is for a key p held before and replaced (partner_certs):
+ * a leaked key is not taken back. */
+static int registry_key_replaced(registry *r, const struct registry_partner *p, X509 *next)
+{
+	sqlite3_stmt *st = NULL;
+	int found = 0;
+	db_lock(r->db);
+	if (db_prepare(r->db, "SELECT cert FROM partner_certs WHERE partner = ?", &st) == 0) {
+		sqlite3_bind_text(st, 1, p->id, -1, SQLITE_TRANSIENT);
+		while (!found && sqlite3_step(st) == SQLITE_ROW) {
+			X509 *old = NULL;
+			/* an unreadable row cannot prove the key new: fail closed */
+			found = pki_cert_from_pem((const char *)sqlite3_column_text(st, 0), &old) != 0 ||
+				EVP_PKEY_eq(X509_get0_pubkey(old), X509_get0_pubkey(next)) == 1;
+			X509_free(old);
+		}
+	} else {
+		found = 1;
+	}
+	sqlite3_finalize(st);
+	db_unlock(r->db);
+	return found;
+}
+
 /* Whether p may be given the certificate next for a new key: a member
  * still (not ended or revoked), its registered certificate not revoked,
  * next valid from the federation CA for p, for another key, running later. */
@@ -1075,6 +1099,12 @@ static int registry_rekey_check(registry *r, struct registry_partner *p,
 	if ((rc = pki_trust_verify(r->trust, next, p->id, why, sizeof(why))) != 0) {
 		snprintf(err, errcap, "the new certificate is refused: %s", why);
 		return rc;
+	}
+	if (registry_key_replaced(r, p, next)) {
+		snprintf(err, errcap, "the certificate is for a key '%s' held before and replaced: "
+			 "a replaced key is not taken back (make a new one: wijknet-ca rekey %s)",
+			 p->id, p->id);
+		return WN_ECERT;
 	}
 	return pki_cert_rekeys(held->x509, next, err, errcap);
 }

@@ -457,7 +457,8 @@ int pki_cert_renews(X509 *held, X509 *next, char *err, size_t errcap)
 	 * made with it, and everything it signed before stays verifiable */
 	if (EVP_PKEY_eq(X509_get0_pubkey(held), X509_get0_pubkey(next)) != 1) {
 		snprintf(err, errcap, "the certificate is for another key than the registered one: "
-			 "a new key is a new membership (revoke, then join again)");
+			 "a new key is registered with `wijknet-ca rekey ID`, then `wijknet admin rekey ID "
+			 "--cert FILE --reason TEXT` at the broker");
 		return WN_ECERT;
 	}
 	if (ASN1_TIME_compare(X509_get0_notAfter(next), X509_get0_notAfter(held)) <= 0) {

@@ -888,7 +888,8 @@ static json_t *consent_revoke(struct node *n, json_t *rq)
 	if (id_validate(id) != 0)
 		return local_error(WN_EINVAL, "field 'consent': a consent id of 32 hex digits");
 	json_t *object = NULL;
-	if ((rc = consent_read(n, id, status, &object)) == WN_ENOTFOUND) {
+	/* a refusal's revocation is passed on to its sources: signed as it is now */
+	if ((rc = consent_read_own(n, id, status, &object)) == WN_ENOTFOUND) {
 		snprintf(err, sizeof(err), "consent %s is not held by this node; the partner that "
 			 "registered it revokes it", id);
 		return local_error(WN_ENOTFOUND, err);

@@ -20,6 +20,7 @@
 #include "canon.h"
 #include "casekey.h"
 #include "consent.h"
+#include "consentdoc.h"
 #include "context.h"
 #include "date.h"
 #include "disclog.h"
@@ -580,6 +581,22 @@ static json_t *outbox_open(struct node *n, const struct outbox_item *it)
 	return body;
 }
 
+/* A refusal passed on that was signed with a key this node replaced since
+ * (queued before the swap, or a revocation of one) is signed with its key
+ * now: the source checks it with the certificate in the directory. */
+static int outbox_sign_refusal(struct node *n, const struct outbox_item *it, json_t *body)
+{
+	int again = 0, rc;
+	if (strcmp(it->type, "refusal.notice") != 0)
+		return 0;
+	rc = consentdoc_sign_again(json_object_get(body, "refusal"), n->ident->id,
+				   n->ident->cert, n->ident->key, &again);
+	if (rc == 0 && again)
+		log_msg(WN_LOG_INFO, "consent_signed_again", "refusal.notice %s was signed with a "
+			"key replaced since: signed with this node's key now", it->id);
+	return rc;
+}
+
 /* Delivers one item: to the municipality, or here when this node is it.
  * Returns its outcome, so a flush stops while the way is blocked. */
 static enum outbox_outcome outbox_deliver(struct node *n, struct directory *d,
@@ -607,6 +624,9 @@ static enum outbox_outcome outbox_deliver(struct node *n, struct directory *d,
 	} else if (m == NULL) {
 		o.outcome = OUTBOX_RETRY;
 		o.error = outbox_to_source(it) ? "recipient_unavailable" : "no_municipality";
+	} else if (outbox_sign_refusal(n, it, body) != 0) {
+		o.outcome = OUTBOX_RETRY;
+		o.error = "signature";
 	} else {
 		o.outcome = outbox_send(n, d, m, it->type, body, &o.error);
 	}

@@ -267,6 +267,11 @@ sev_old=$(openssl x509 -in "$D/sevagram.crt" -noout -serial | cut -d= -f2)
 check_rc "rekey sevagram (a new key made at the CA)" 0 run_ca --dir "$D" rekey sevagram --days 900
 sev_new=$(openssl x509 -in "$D/sevagram.crt" -noout -serial | cut -d= -f2)
 check "the rekey names the serial to keep" grep -q -- "--except $sev_new" "$T/out"
+check_rc "rekey refuses --days ending before the current certificate (the broker would)" 2 \
+    run_ca --dir "$D" rekey sevagram --days 100
+check "and says so" grep -q 'runs later (--days)' "$T/err"
+check "and leaves the certificate as it was" test \
+    "$(openssl x509 -in "$D/sevagram.crt" -noout -serial | cut -d= -f2)" = "$sev_new"
 check "the new certificate is for another key" test \
     "$(openssl x509 -in "$D/sevagram.crt" -noout -pubkey | sha256sum)" != \
     "$(openssl x509 -in "$T/sevagram-old.crt" -noout -pubkey | sha256sum)"

@@ -324,12 +324,64 @@ static void test_r20_integrity_leaked_key_replaced_under_same_id(void **state)
 	assert_true(cli_err_has(f, "revoked"));
 }
 
+/* A refusal alcander registered with its old key and could not pass on yet
+ * (radar down) reaches radar after the swap, signed with the new key, and
+ * so does its revocation: radar records no forgery. A certificate for a key
+ * replaced before is not taken back. */
+static void test_r20_integrity_refusal_passed_on_across_rekey(void **state)
+{
+	struct fed *f = *state;
+	char doc[1024], on[DATE_LEN + 1], rid[WN_ID_LEN + 1] = "", args[160];
+	long forged = dbq(f, "data/radar.db", "SELECT COALESCE(SUM(count), 0) FROM security_events"
+			  " WHERE peer = 'alcander'");
+	date_today_plus(-1, on);
+	snprintf(doc, sizeof(doc), "{\"subject\": {\"bsn\": \"%s\", \"birth_date\": "
+		 "\"1980-04-05\"}, \"purposes\": [\"intake\"], \"recipients\": [\"alcander\"],"
+		 " \"sources\": [\"radar\"], \"categories\": [\"leefgebied.huisvesting\"],"
+		 " \"signers\": [{\"name\": \"Test\", \"role\": \"subject\"}], \"signed_on\":"
+		 " \"%s\"}", person, on);
+	assert_int_equal(write_file(f, "refusal-r.json", doc), 0);
+	fed_stop(&f->nodes[RADAR], SIGTERM);
+	assert_int_equal(cli(f, "alcander", "consent refuse refusal-r.json"), 0);
+	assert_int_equal(dbq_text(f, "data/alcander.db", rid, sizeof(rid), "SELECT id FROM consents"
+				  " WHERE kind = 'refusal' ORDER BY registered_at DESC LIMIT 1"), 0);
+	assert_int_equal(dbq(f, "data/alcander.db", "SELECT COUNT(*) FROM outbox WHERE type ="
+			     " 'refusal.notice' AND sent_at IS NULL"), 1);
+	/* the key replaced while it waits */
+	assert_int_equal(ca_run(f, "rekey alcander --days 1100"), 0);
+	fed_stop(&f->nodes[ALCANDER], SIGTERM);
+	assert_int_equal(rekey(f, "alcander", "ca/alcander.crt"), 0);
+	assert_int_equal(fed_start_node(f, RADAR), 0);
+	assert_int_equal(fed_start_node(f, ALCANDER), 0);
+	assert_int_equal(dbq_wait(f, "data/radar.db", 1, 60000, "SELECT COUNT(*) FROM consents"
+				  " WHERE id = '%s' AND status = 'refused' AND received_from ="
+				  " 'alcander'", rid), 1);
+	/* revoked after the swap: radar takes the revocation */
+	snprintf(args, sizeof(args), "consent revoke --consent %s", rid);
+	assert_int_equal(cli(f, "alcander", args), 0);
+	assert_int_equal(dbq_wait(f, "data/radar.db", 1, 60000, "SELECT COUNT(*) FROM consents"
+				  " WHERE id = '%s' AND status = 'revoked'", rid), 1);
+	assert_int_equal(dbq(f, "data/radar.db", "SELECT COALESCE(SUM(count), 0) FROM"
+			     " security_events WHERE peer = 'alcander'"), forged);
+	assert_int_equal(dbq(f, "data/alcander.db", "SELECT COUNT(*) FROM outbox WHERE"
+			     " sent_at IS NULL"), 0);
+	/* the first key, certified again by the CA, is not taken back */
+	assert_int_equal(fed_sh(f, "openssl req -new -key old-alcander.pem -subj /CN=alcander "
+				   "-out old.csr 2>/dev/null && cd ca && WIJKNET_CA_ID=alcander "
+				   "openssl ca -batch -config openssl.cnf -notext -extensions "
+				   "partner_ext -in ../old.csr -out ../old-again.crt -days 1300 "
+				   ">/dev/null 2>&1"), 0);
+	assert_int_equal(rekey(f, "alcander", "old-again.crt"), 2);
+	assert_true(cli_err_has(f, "held before and replaced"));
+}
+
 int main(void)
 {
 	int64_t t0 = fed_test_begin();
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_r20_integrity_rekey_refusals),
 		cmocka_unit_test(test_r20_integrity_leaked_key_replaced_under_same_id),
+		cmocka_unit_test(test_r20_integrity_refusal_passed_on_across_rekey),
 	};
 	int failed = cmocka_run_group_tests_name("rekey", tests, group_setup, fed_group_teardown);
 	return fed_test_end("test_rekey", failed, t0);
