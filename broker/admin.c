@@ -99,13 +99,14 @@ static int admin_status(struct broker *b, json_t *out)
 	return 0;
 }
 
-/* suspend, resume, revoke: the operator's decisions about one partner. */
-static int admin_partner_state(struct broker *b, const json_t *rq, const char *op,
-			       const char *by, char *err, size_t errcap)
+/* The partner an operator's decision is about, and the reason it is logged
+ * with: 0, or why not (an unknown partner, a reason of blanks). */
+static int admin_partner_and_reason(struct broker *b, const json_t *rq,
+				    struct registry_partner **p, char *err, size_t errcap)
 {
-	struct registry_partner *p = registry_find(b->reg, req_str(rq, "partner"));
 	const char *reason = req_str(rq, "reason");
-	if (p == NULL) {
+	*p = registry_find(b->reg, req_str(rq, "partner"));
+	if (*p == NULL) {
 		snprintf(err, errcap, "no partner '%s' in the registry",
 			 req_str(rq, "partner") ? req_str(rq, "partner") : "");
 		return WN_EUNKNOWN_PARTNER;
@@ -115,6 +116,18 @@ static int admin_partner_state(struct broker *b, const json_t *rq, const char *o
 			 "that are not blanks, logged with the decision", REASON_MIN_CHARS);
 		return WN_EINVAL;
 	}
+	return 0;
+}
+
+/* suspend, resume, revoke: the operator's decisions about one partner. */
+static int admin_partner_state(struct broker *b, const json_t *rq, const char *op,
+			       const char *by, char *err, size_t errcap)
+{
+	struct registry_partner *p = NULL;
+	const char *reason = req_str(rq, "reason");
+	int checked = admin_partner_and_reason(b, rq, &p, err, errcap);
+	if (checked != 0)
+		return checked;
 	const unsigned live = REGISTRY_FROM(PARTNER_ACTIVE) | REGISTRY_FROM(PARTNER_NOTICE);
 	int rc, state = atomic_load(&p->state);
 	if (strcmp(op, "suspend") == 0)
@@ -140,19 +153,12 @@ static int admin_partner_state(struct broker *b, const json_t *rq, const char *o
 static int admin_rekey(struct broker *b, const json_t *rq, const char *by, json_t *out,
 		       char *err, size_t errcap)
 {
-	struct registry_partner *p = registry_find(b->reg, req_str(rq, "partner"));
+	struct registry_partner *p = NULL;
 	const char *reason = req_str(rq, "reason"), *pem = req_str(rq, "cert");
 	char serial[REGISTRY_SERIAL_MAX] = "", old[REGISTRY_SERIAL_MAX] = "", ca[1024] = "";
-	if (p == NULL) {
-		snprintf(err, errcap, "no partner '%s' in the registry",
-			 req_str(rq, "partner") ? req_str(rq, "partner") : "");
-		return WN_EUNKNOWN_PARTNER;
-	}
-	if (reason == NULL || !schema_text_given(reason, REASON_MIN_CHARS)) {
-		snprintf(err, errcap, "a reason is required (--reason): at least %d characters "
-			 "that are not blanks, logged with the decision", REASON_MIN_CHARS);
-		return WN_EINVAL;
-	}
+	int checked = admin_partner_and_reason(b, rq, &p, err, errcap);
+	if (checked != 0)
+		return checked;
 	if (pem == NULL || strlen(pem) > ADMIN_CERT_MAX) {
 		snprintf(err, errcap, "the new certificate is required (--cert FILE): one PEM "
 			 "certificate of at most %d bytes", ADMIN_CERT_MAX);

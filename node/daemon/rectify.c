@@ -399,6 +399,25 @@ static int rectify_check_request(db *d, struct rectify_in *x, const char *rid, i
 	return rc;
 }
 
+/* What a notice is kept as and compared by: ?1-?8 and ?12 of both the
+ * insert and the check for the same notice again. */
+static void rectify_bind_notice(sqlite3_stmt *st, const struct rectify_in *x, const char *cats,
+				const char *reqs, const char *text, int ask)
+{
+	const json_t *b = x->b;
+	sqlite3_bind_text(st, 1, json_string_value(json_object_get(b, "id")), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, x->sender->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, json_string_value(json_object_get(b, "request")), -1,
+			  SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, json_string_value(json_object_get(b, "kind")), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, cats, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, reqs, -1, SQLITE_STATIC);
+	if (text != NULL)
+		sqlite3_bind_text(st, 7, text, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 8, x->index, STORE_INDEX_LEN, SQLITE_STATIC);
+	sqlite3_bind_int(st, 12, ask);
+}
+
 /* Kept once: the same notice again is acknowledged; another under its id
  * is refused. */
 static int rectify_store(db *d, struct rectify_in *x, const char *cats, const char *reqs)
@@ -419,21 +438,11 @@ static int rectify_store(db *d, struct rectify_in *x, const char *cats, const ch
 			       " received_at, ask_partner) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", &st);
 	if (rc != 0)
 		return rc;
-	sqlite3_bind_text(st, 1, json_string_value(json_object_get(b, "id")), -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, x->sender->id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, json_string_value(json_object_get(b, "request")), -1,
-			  SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, json_string_value(json_object_get(b, "kind")), -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, cats, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, reqs, -1, SQLITE_STATIC);
-	if (text != NULL)
-		sqlite3_bind_text(st, 7, text, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 8, x->index, STORE_INDEX_LEN, SQLITE_STATIC);
+	rectify_bind_notice(st, x, cats, reqs, text, ask);
 	if (x->case_id[0])
 		sqlite3_bind_text(st, 9, x->case_id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 10, json_integer_value(json_object_get(b, "executed_at")));
 	sqlite3_bind_int64(st, 11, time_now_ms());
-	sqlite3_bind_int(st, 12, ask);
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
 	sqlite3_finalize(st);
 	x->stored = rc == 0 && sqlite3_changes(db_handle(d)) > 0;
@@ -442,19 +451,9 @@ static int rectify_store(db *d, struct rectify_in *x, const char *cats, const ch
 	if ((rc = db_prepare(d, "SELECT 1 FROM rights_notices WHERE id = ?1 AND sender = ?2"
 				" AND request_id = ?3 AND kind = ?4 AND categories = ?5 AND"
 				" requests = ?6 AND text IS ?7 AND subject_index = ?8 AND"
-				" ask_partner = ?9", &st)) != 0)
+				" ask_partner = ?12", &st)) != 0)
 		return rc;
-	sqlite3_bind_text(st, 1, json_string_value(json_object_get(b, "id")), -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, x->sender->id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, json_string_value(json_object_get(b, "request")), -1,
-			  SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, json_string_value(json_object_get(b, "kind")), -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, cats, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, reqs, -1, SQLITE_STATIC);
-	if (text != NULL)
-		sqlite3_bind_text(st, 7, text, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 8, x->index, STORE_INDEX_LEN, SQLITE_STATIC);
-	sqlite3_bind_int(st, 9, ask);
+	rectify_bind_notice(st, x, cats, reqs, text, ask);
 	int s = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (s == SQLITE_ROW)
