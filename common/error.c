@@ -44,7 +44,8 @@ static const struct error_entry error_table[] = {
 	{ WN_ECATEGORY, "unknown_category", "unknown data category" },
 	{ WN_ELIMIT, "limit", "a count limit was exceeded" },
 	{ WN_EUNAVAILABLE, "unavailable", "partner or service unavailable" },
-	{ WN_ESTATE, "not_ready", "not ready for this operation yet" },
+	{ WN_ESTATE, "not_ready", "not in a state that allows this operation (not ready yet, or "
+				  "decided or done already)" },
 	{ WN_EFORGED, "forged_sender", "sender field does not match the signer" },
 	{ WN_ECONSENT, "consent", "consent missing, not active, or not covering this request" },
 	{ WN_EMOTIVATION, "motivation", "the lawful ground's motivation is missing or incomplete" },

@@ -6,14 +6,19 @@
  *
  * Error idiom: every call returns 0 or a negative WN_E… code; results come
  * back through out-parameters. wn_strerror() turns a code into a sentence.
+ * A call that fails leaves a pointer out-parameter (*out, *json_out,
+ * *html_out) NULL, so it may always be passed to its _free() or free(), and
+ * an id it was to write (consent_id, case_id, …) empty ("").
  *
  * Each function's comment ends with an "Errors:" line: the codes it returns
  * beyond the common ones below (a note in parentheses says when).
  *
  * Every call that talks to the node may also return: WN_EINVAL (an argument
  * NULL or out of range, as the library or the node finds it), WN_ENOMEM,
- * WN_EUNAVAILABLE (no node listens at the socket, or it went away),
- * WN_ETIMEOUT (no answer within the client's timeout), WN_EPROTO (a reply
+ * WN_EUNAVAILABLE (no node listens at the socket, or it went away, before
+ * the call or while it waited for the answer: at once, not after the
+ * timeout; whether the node did what a call it went away under asked is
+ * not known), WN_ETIMEOUT (no answer within the client's timeout), WN_EPROTO (a reply
  * the library cannot read), WN_ESCHEMA or WN_ETOOBIG (a field missing,
  * malformed or over its limit), and WN_EDB or WN_ECRYPTO (the node's own
  * database or keys failed). wn_client_errmsg() gives the node's reason.
@@ -75,7 +80,7 @@ enum wn_error {
 	WN_ECATEGORY = -27,      /* unknown data category */
 	WN_ELIMIT = -28,         /* a count limit was exceeded */
 	WN_EUNAVAILABLE = -29,   /* partner or service unavailable */
-	WN_ESTATE = -30,         /* not ready (e.g. directory not yet fetched) */
+	WN_ESTATE = -30,         /* not ready for it yet, or decided or done already */
 	WN_EFORGED = -31,        /* sender field does not match the signer */
 	WN_ECONSENT = -32,       /* consent missing, not active, or not covering the request */
 	WN_EMOTIVATION = -33,    /* lawful-ground motivation missing or incomplete */
@@ -102,6 +107,9 @@ typedef struct wn_client wn_client;
 
 /* Opens a client to the local node at url (e.g. "ipc:///var/run/wijknet/
  * node.sock"). On success *out is owned by the caller: wn_client_close().
+ * A client outlives its node's restarts: a call while the node is down fails
+ * with WN_EUNAVAILABLE at once, and the first call once it is back reaches
+ * it again; there is no need to open the client anew.
  * Errors: WN_EINVAL (out or url is NULL, or url is not ipc://PATH),
  * WN_EUNAVAILABLE (no node listens at url), WN_ETRANSPORT (the socket cannot
  * be opened or dialled). */
@@ -140,7 +148,7 @@ void wn_client_close(wn_client *c);
 typedef struct wn_partner {
 	const char *id;       /* partner id, e.g. "alcander" */
 	const char *name;     /* display name */
-	const char *address;  /* node's inbound URL */
+	const char *address;  /* directory only: node's inbound URL ("" in health) */
 	const char *status;   /* registry status: active, notice, suspended, ended, revoked */
 	const char *state;    /* health only: "up" or "down" */
 	int has_seal_key;     /* a verified sealing key is published */
@@ -968,9 +976,10 @@ int wn_consent_refuse(wn_client *c, const char *document_json, const wn_actor *a
  * node; what the refusal does not name stays usable. A refusal names the
  * purposes, recipients and sources it refuses and its categories (a special
  * class it names refuses that class; naming neither, every category).
- * *json_out: {consent, version, status, limits: [{consent, whole}]} (whole:
- * nothing of that consent is left usable, so revoke it; limits is absent
- * when the node could not list them); release with free().
+ * *json_out: {consent, version, status, passed_on (to how many sources it
+ * names the refusal is passed on, through the outbox), limits: [{consent,
+ * whole}]} (whole: nothing of that consent is left usable, so revoke it;
+ * limits is absent when the node could not list them); release with free().
  * Errors: WN_EJSON (document_json is not a JSON object), WN_EBSN, WN_EPURPOSE,
  * WN_ECATEGORY, WN_ECONSENT, WN_EUNKNOWN_PARTNER, WN_ETRANSPORT. */
 int wn_consent_refuse_json(wn_client *c, const char *document_json, const wn_actor *actor,
@@ -1052,8 +1061,12 @@ void wn_consent_list_free(wn_consent_list *l);
  * not the federation CA's), WN_ETRANSPORT. */
 int wn_member_join(wn_client *c, const char *request_json, char **json_out);
 
-/* This node's own join request: {proposal, status (open, approved,
- * rejected), partner}. WN_EUNKNOWN_PARTNER when it never asked.
+/* This node's own standing. A candidate: its join request {proposal, status
+ * (open, approved, rejected, withdrawn), partner}. A partner: {partner,
+ * membership (active, notice, suspended, ended, revoked), end_at? (ms: when
+ * a notice ends it), proposal? and status? (the join request that admitted
+ * it; absent for a founding partner)}. *json_out: release with free().
+ * WN_EUNKNOWN_PARTNER when it is no partner and never asked.
  * Errors: WN_EUNKNOWN_PARTNER, WN_ETRANSPORT. */
 int wn_member_status(wn_client *c, char **json_out);
 

@@ -4,6 +4,7 @@
  * all signing, sealing and routing.
  */
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -28,6 +29,9 @@ struct wn_client {
 	struct client_msgs *msgs;
 	char *url;    /* the node's socket */
 	int dialled;  /* connected; a deferred client dials at its first call */
+	nng_dialer dialer;
+	atomic_int pipes; /* connections to the node now */
+	atomic_int lost;  /* the last one closed: the node went away */
 };
 
 /* Where the calling thread's message on c is written; a scratch buffer
@@ -56,6 +60,21 @@ static void client_free(wn_client *c)
 	free(c);
 }
 
+/* Counts c's connections, so that a call after the node went away is told
+ * at once, rather than waiting out its timeout for the dialer's retry. (A
+ * call it goes away under fails at once too: the REQ socket says so.) */
+static void client_pipe_event(nng_pipe p, nng_pipe_ev ev, void *arg)
+{
+	wn_client *c = arg;
+	(void)p;
+	if (ev == NNG_PIPE_EV_ADD_POST) {
+		atomic_fetch_add(&c->pipes, 1);
+		atomic_store(&c->lost, 0);
+	} else if (atomic_fetch_sub(&c->pipes, 1) <= 1) {
+		atomic_store(&c->lost, 1);
+	}
+}
+
 /* A client of the node at url with its socket open, not dialled yet. */
 static int client_new(const char *url, wn_client **out)
 {
@@ -77,17 +96,25 @@ static int client_new(const char *url, wn_client **out)
 	}
 	nng_socket_set_ms(c->sock, NNG_OPT_REQ_RESENDTIME, NNG_DURATION_INFINITE);
 	nng_socket_set_size(c->sock, NNG_OPT_RECVMAXSZ, 64 * 1024 * 1024);
+	nng_pipe_notify(c->sock, NNG_PIPE_EV_ADD_POST, client_pipe_event, c);
+	nng_pipe_notify(c->sock, NNG_PIPE_EV_REM_POST, client_pipe_event, c);
 	*out = c;
 	return 0;
 }
 
-/* Connects c to its node once; the message names the socket when nobody
- * listens there. Called under call_lock, or before c is shared. */
+/* Connects c to its node once, and again when the node went away (its
+ * dialer would only retry in the background); the message names the socket
+ * when nobody listens there. Called under call_lock, or before c is shared. */
 static int client_dial(wn_client *c)
 {
-	if (c->dialled)
+	if (c->dialled && !atomic_load(&c->lost))
 		return 0;
-	int rv = nng_dial(c->sock, c->url, NULL, 0);
+	if (c->dialled) {
+		nng_dialer_close(c->dialer);
+		c->dialled = 0;
+		atomic_store(&c->lost, 0);
+	}
+	int rv = nng_dial(c->sock, c->url, &c->dialer, 0);
 	if (rv != 0) {
 		snprintf(client_errbuf(c), CLIENT_ERRMSG_LEN, "cannot reach the node at %.400s: %s",
 			 c->url, nng_strerror(rv));
@@ -197,6 +224,11 @@ static int client_exchange(wn_client *c, json_t *req, json_t **reply)
 		rv = nng_recvmsg(c->sock, &msg, 0);
 	pthread_mutex_unlock(&c->call_lock);
 	free(text);
+	if (rv == NNG_ECONNRESET || rv == NNG_ECONNSHUT) {
+		snprintf(client_errbuf(c), CLIENT_ERRMSG_LEN, "the node at %.400s went away "
+			 "before it answered", c->url);
+		return WN_EUNAVAILABLE;
+	}
 	if (rv != 0) {
 		snprintf(client_errbuf(c), CLIENT_ERRMSG_LEN, "local node: %s", nng_strerror(rv));
 		return rv == NNG_ETIMEDOUT ? WN_ETIMEOUT : WN_EUNAVAILABLE;
@@ -288,6 +320,14 @@ json_t *client_actor(const wn_actor *a)
 	return o != NULL ? o : json_null();
 }
 
+json_t *client_with_actor(json_t *req, const wn_actor *actor)
+{
+	json_t *a = req != NULL ? client_actor(actor) : NULL;
+	if (a != NULL)
+		json_object_set_new(req, "actor", a);
+	return req;
+}
+
 json_t *client_json_str(const char *s)
 {
 	json_t *v = s != NULL ? json_string(s) : NULL;
@@ -371,6 +411,8 @@ static int client_partner_list(json_t *result, int health, wn_partner_list **out
 
 static int client_list_op(wn_client *c, const char *op, int health, wn_partner_list **out)
 {
+	if (out != NULL)
+		*out = NULL;
 	if (c == NULL || out == NULL)
 		return client_inval(c);
 	json_t *req = json_pack("{s:s}", "op", op), *result = NULL;
@@ -485,7 +527,7 @@ int wn_records_purge_counts(wn_client *c, wn_purge_counts *out)
 {
 	json_t *reply = NULL, *req = NULL;
 	if (out == NULL)
-		return WN_EINVAL;
+		return client_inval(c);
 	memset(out, 0, sizeof(*out));
 	if ((req = json_pack("{s:s}", "op", "records.purge")) == NULL)
 		return WN_ENOMEM;
@@ -536,6 +578,8 @@ int wn_import_begin(wn_client *c, wn_import **out)
 {
 	static const char hex[] = "0123456789abcdef";
 	unsigned char raw[16];
+	if (out != NULL)
+		*out = NULL;
 	if (c == NULL || out == NULL)
 		return client_inval(c);
 	wn_import *im = calloc(1, sizeof(*im));
@@ -715,6 +759,8 @@ static int lookup_req(wn_client *c, const wn_lookup_params *p, json_t **out)
 
 int wn_lookup(wn_client *c, const wn_lookup_params *p, wn_lookup_result **out)
 {
+	if (out != NULL)
+		*out = NULL;
 	if (c == NULL || p == NULL || out == NULL || p->purpose == NULL ||
 	    (p->bsn == NULL && p->people == NULL) || (p->people != NULL && p->npeople == 0) ||
 	    (p->partners == NULL && p->npartners > 0) || p->deadline_ms < 0)
@@ -764,12 +810,8 @@ void wn_lookup_result_free(wn_lookup_result *r)
 
 int client_op_text(wn_client *c, json_t *req, const wn_actor *actor, char **json_out)
 {
-	json_t *result = NULL, *a = client_actor(actor);
-	if (req != NULL && a != NULL)
-		json_object_set_new(req, "actor", a);
-	else
-		json_decref(a);
-	int rc = client_op(c, req, json_out ? &result : NULL);
+	json_t *result = NULL;
+	int rc = client_op(c, client_with_actor(req, actor), json_out ? &result : NULL);
 	if (rc != 0 || json_out == NULL)
 		return rc;
 	*json_out = json_dumps(result, JSON_INDENT(2) | JSON_SORT_KEYS);

@@ -53,6 +53,10 @@ json_t *client_parse_object(wn_client *c, const char *what, const char *text);
 /* {id, role} of an actor; NULL when a is NULL or incomplete. */
 json_t *client_actor(const wn_actor *a);
 
+/* req with the actor added when one is given; returns req. A req that is
+ * NULL (a value json_pack refused) stays NULL, and the actor is not made. */
+json_t *client_with_actor(json_t *req, const wn_actor *actor);
+
 /* A string argument as JSON: null when it is NULL or not UTF-8, which
  * client_call refuses (WN_EINVAL) rather than send a request without it. */
 json_t *client_json_str(const char *s);

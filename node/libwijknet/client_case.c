@@ -55,6 +55,8 @@ static json_t *case_open_req(wn_client *c, const wn_case_params *p)
 
 int wn_case_open(wn_client *c, const wn_case_params *p, char case_id[WN_ID_LEN + 1])
 {
+	if (case_id != NULL)
+		case_id[0] = '\0';
 	if (c == NULL || p == NULL || p->cluster == NULL || case_id == NULL ||
 	    (p->npeople > 0 && p->people == NULL) || (p->nconsents > 0 && p->consents == NULL))
 		return client_inval(c);
@@ -173,6 +175,8 @@ struct case_list_impl {
 
 int wn_cases(wn_client *c, wn_case_list **out)
 {
+	if (out != NULL)
+		*out = NULL;
 	if (c == NULL || out == NULL)
 		return client_inval(c);
 	json_t *result = NULL;

@@ -13,16 +13,15 @@
 static int consent_submit(wn_client *c, const char *op, const char *document_json,
 			  const wn_actor *actor, char consent_id[WN_ID_LEN + 1])
 {
+	if (consent_id != NULL)
+		consent_id[0] = '\0';
 	if (c == NULL || document_json == NULL || consent_id == NULL)
 		return client_inval(c);
 	json_t *doc = client_parse_object(c, "consent document", document_json);
 	if (doc == NULL)
 		return WN_EJSON;
 	json_t *req = json_pack("{s:s,s:o}", "op", op, "document", doc), *result = NULL;
-	json_t *a = client_actor(actor);
-	if (req != NULL && a != NULL)
-		json_object_set_new(req, "actor", a);
-	int rc = client_op(c, req, &result);
+	int rc = client_op(c, client_with_actor(req, actor), &result);
 	if (rc == 0) {
 		const char *id = client_str(result, "consent", NULL);
 		if (id == NULL || strlen(id) != WN_ID_LEN)
@@ -49,9 +48,10 @@ int wn_consent_refuse(wn_client *c, const char *document_json, const wn_actor *a
 int wn_consent_refuse_json(wn_client *c, const char *document_json, const wn_actor *actor,
 			   char **json_out)
 {
+	if (json_out != NULL)
+		*json_out = NULL;
 	if (c == NULL || document_json == NULL || json_out == NULL)
 		return client_inval(c);
-	*json_out = NULL;
 	json_t *doc = client_parse_object(c, "consent document", document_json);
 	if (doc == NULL)
 		return WN_EJSON;
@@ -64,18 +64,16 @@ int wn_consent_revoke(wn_client *c, const char *consent_id, const wn_actor *acto
 	if (c == NULL || consent_id == NULL)
 		return client_inval(c);
 	json_t *req = json_pack("{s:s,s:s}", "op", "consent.revoke", "consent", consent_id);
-	json_t *a = client_actor(actor);
-	if (req != NULL && a != NULL)
-		json_object_set_new(req, "actor", a);
-	return client_op(c, req, NULL);
+	return client_op(c, client_with_actor(req, actor), NULL);
 }
 
 int wn_consent_revoke_json(wn_client *c, const char *consent_id, const wn_actor *actor,
 			   char **json_out)
 {
+	if (json_out != NULL)
+		*json_out = NULL;
 	if (c == NULL || consent_id == NULL || json_out == NULL)
 		return client_inval(c);
-	*json_out = NULL;
 	return client_op_text(c, json_pack("{s:s,s:s}", "op", "consent.revoke", "consent",
 					   consent_id), actor, json_out);
 }
@@ -87,6 +85,8 @@ struct consent_list_impl {
 
 int wn_consents(wn_client *c, const char *bsn, wn_consent_list **out)
 {
+	if (out != NULL)
+		*out = NULL;
 	if (c == NULL || out == NULL)
 		return client_inval(c);
 	json_t *req = json_pack("{s:s}", "op", "consent.list"), *result = NULL;
@@ -122,9 +122,10 @@ int wn_consents(wn_client *c, const char *bsn, wn_consent_list **out)
 
 int wn_consents_json(wn_client *c, const char *bsn, char **json_out)
 {
+	if (json_out != NULL)
+		*json_out = NULL;
 	if (c == NULL || json_out == NULL)
 		return client_inval(c);
-	*json_out = NULL;
 	json_t *req = json_pack("{s:s}", "op", "consent.list");
 	if (req != NULL && bsn != NULL)
 		json_object_set_new(req, "bsn", client_json_str(bsn));

@@ -129,9 +129,10 @@ static const char *notice_reason(const char *kind, enum html_reader who)
 
 int wn_notice_html(const char *notice_json, char **html_out)
 {
+	if (html_out != NULL)
+		*html_out = NULL;
 	if (notice_json == NULL || html_out == NULL)
 		return WN_EINVAL;
-	*html_out = NULL;
 	json_t *n = json_loads(notice_json, 0, NULL);
 	const json_t *l = json_object_get(n, "letter");
 	if (!json_is_object(l) || str(n, "kind") == NULL || str(l, "source") == NULL) {
@@ -270,9 +271,10 @@ static void rights_recipients_text(FILE *f, enum html_reader who, const json_t *
 
 int wn_rights_letter_html(const char *status_json, char **html_out)
 {
+	if (html_out != NULL)
+		*html_out = NULL;
 	if (status_json == NULL || html_out == NULL)
 		return WN_EINVAL;
-	*html_out = NULL;
 	json_t *r = json_loads(status_json, 0, NULL);
 	const json_t *parts = json_object_get(r, "partners");
 	if (!json_is_array(parts) || str(r, "kind") == NULL || str(r, "id") == NULL) {

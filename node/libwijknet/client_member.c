@@ -35,6 +35,8 @@ static json_t *member_req(wn_client *c, const char *op, const wn_actor *actor)
 
 int wn_member_join(wn_client *c, const char *request_json, char **json_out)
 {
+	if (json_out != NULL)
+		*json_out = NULL;
 	if (c == NULL || request_json == NULL || json_out == NULL)
 		return client_inval(c);
 	json_t *r = client_parse_object(c, "join request", request_json);
@@ -45,6 +47,8 @@ int wn_member_join(wn_client *c, const char *request_json, char **json_out)
 
 int wn_member_status(wn_client *c, char **json_out)
 {
+	if (json_out != NULL)
+		*json_out = NULL;
 	if (c == NULL || json_out == NULL)
 		return client_inval(c);
 	return member_call(c, json_pack("{s:s}", "op", "member.status"), json_out);
@@ -52,6 +56,8 @@ int wn_member_status(wn_client *c, char **json_out)
 
 int wn_member_withdraw(wn_client *c, char **json_out)
 {
+	if (json_out != NULL)
+		*json_out = NULL;
 	if (c == NULL || json_out == NULL)
 		return client_inval(c);
 	return member_call(c, json_pack("{s:s}", "op", "member.withdraw"), json_out);
@@ -59,6 +65,8 @@ int wn_member_withdraw(wn_client *c, char **json_out)
 
 int wn_member_list(wn_client *c, char **json_out)
 {
+	if (json_out != NULL)
+		*json_out = NULL;
 	if (c == NULL || json_out == NULL)
 		return client_inval(c);
 	return member_call(c, json_pack("{s:s}", "op", "member.list"), json_out);
@@ -67,6 +75,8 @@ int wn_member_list(wn_client *c, char **json_out)
 int wn_member_vote(wn_client *c, const wn_actor *actor, const char *proposal, int approve,
 		   const char *reason, char **json_out)
 {
+	if (json_out != NULL)
+		*json_out = NULL;
 	if (c == NULL || proposal == NULL || json_out == NULL)
 		return client_inval(c);
 	json_t *req = member_req(c, "member.vote", actor);
@@ -82,6 +92,8 @@ int wn_member_vote(wn_client *c, const wn_actor *actor, const char *proposal, in
 int wn_member_notice(wn_client *c, const wn_actor *actor, int immediate, const char *reason,
 		     char **json_out)
 {
+	if (json_out != NULL)
+		*json_out = NULL;
 	if (c == NULL || json_out == NULL)
 		return client_inval(c);
 	json_t *req = member_req(c, "member.notice", actor);
@@ -96,6 +108,8 @@ int wn_member_notice(wn_client *c, const wn_actor *actor, int immediate, const c
 int wn_member_end(wn_client *c, const wn_actor *actor, const char *partner, const char *reason,
 		  char **json_out)
 {
+	if (json_out != NULL)
+		*json_out = NULL;
 	if (c == NULL || partner == NULL || reason == NULL || json_out == NULL)
 		return client_inval(c);
 	json_t *req = member_req(c, "member.end", actor);
@@ -109,6 +123,8 @@ int wn_member_end(wn_client *c, const wn_actor *actor, const char *partner, cons
 int wn_member_address(wn_client *c, const wn_actor *actor, const char *address,
 		      char **json_out)
 {
+	if (json_out != NULL)
+		*json_out = NULL;
 	if (c == NULL || address == NULL || json_out == NULL)
 		return client_inval(c);
 	json_t *req = member_req(c, "member.address", actor);
@@ -121,6 +137,8 @@ int wn_member_address(wn_client *c, const wn_actor *actor, const char *address,
 int wn_policy_propose(wn_client *c, const wn_actor *actor, const char *policy_json,
 		      char **json_out)
 {
+	if (json_out != NULL)
+		*json_out = NULL;
 	if (c == NULL || policy_json == NULL || json_out == NULL)
 		return client_inval(c);
 	json_t *policy = client_parse_object(c, "policy", policy_json);
@@ -139,6 +157,8 @@ int wn_policy_propose(wn_client *c, const wn_actor *actor, const char *policy_js
 static int member_withdraw_proposal(wn_client *c, const char *op, const wn_actor *actor,
 				    const char *proposal, const char *reason, char **json_out)
 {
+	if (json_out != NULL)
+		*json_out = NULL;
 	if (c == NULL || proposal == NULL || json_out == NULL)
 		return client_inval(c);
 	json_t *req = member_req(c, op, actor);

@@ -13,18 +13,20 @@
 
 int wn_notices_list(wn_client *c, int all, const wn_actor *actor, char **json_out)
 {
+	if (json_out != NULL)
+		*json_out = NULL;
 	if (c == NULL || json_out == NULL)
 		return client_inval(c);
-	*json_out = NULL;
 	return client_op_text(c, json_pack("{s:s,s:b}", "op", "notices.list", "all", all != 0), actor,
 			   json_out);
 }
 
 int wn_notice_show(wn_client *c, const char *id, const wn_actor *actor, char **json_out)
 {
+	if (json_out != NULL)
+		*json_out = NULL;
 	if (c == NULL || id == NULL || json_out == NULL)
 		return client_inval(c);
-	*json_out = NULL;
 	return client_op_text(c, json_pack("{s:s,s:s}", "op", "notices.show", "id", id), actor,
 			   json_out);
 }
@@ -74,9 +76,10 @@ int wn_case_person_informed(wn_client *c, const char *case_id, const char *bsn,
 int wn_case_informed_show(wn_client *c, const char *case_id, const char *bsn,
 			  const wn_actor *actor, char **json_out)
 {
+	if (json_out != NULL)
+		*json_out = NULL;
 	if (c == NULL || case_id == NULL || json_out == NULL)
 		return client_inval(c);
-	*json_out = NULL;
 	json_t *req = json_pack("{s:s,s:s}", "op", "case.informed.show", "case", case_id);
 	if (req != NULL && bsn != NULL)
 		json_object_set_new(req, "bsn", client_json_str(bsn));
@@ -85,9 +88,10 @@ int wn_case_informed_show(wn_client *c, const char *case_id, const char *bsn,
 
 int wn_rights_status(wn_client *c, const char *id, const wn_actor *actor, char **json_out)
 {
+	if (json_out != NULL)
+		*json_out = NULL;
 	if (c == NULL || json_out == NULL)
 		return client_inval(c);
-	*json_out = NULL;
 	json_t *req = json_pack("{s:s}", "op", "rights.status");
 	if (req != NULL && id != NULL)
 		json_object_set_new(req, "id", client_json_str(id));

@@ -10,19 +10,20 @@
 
 int wn_outbox_list(wn_client *c, int failed, const wn_actor *actor, char **json_out)
 {
+	if (json_out != NULL)
+		*json_out = NULL;
 	if (c == NULL || json_out == NULL)
 		return client_inval(c);
-	*json_out = NULL;
 	return client_op_text(c, json_pack("{s:s,s:b}", "op", "outbox.list", "failed", failed != 0),
 			      actor, json_out);
 }
 
 int wn_outbox_retry(wn_client *c, const char *id, const wn_actor *actor, char **json_out)
 {
-	if (c == NULL)
-		return client_inval(c);
 	if (json_out != NULL)
 		*json_out = NULL;
+	if (c == NULL)
+		return client_inval(c);
 	json_t *req = json_pack("{s:s}", "op", "outbox.retry");
 	if (req != NULL)
 		json_object_set_new(req, id != NULL ? "id" : "failed",

@@ -24,10 +24,7 @@ int wn_report_access_page(wn_client *c, const wn_report_params *p, int page, cha
 	    page > 10000 || (p->partners == NULL && p->npartners > 0) || p->deadline_ms < 0)
 		return client_inval(c);
 	json_t *req = json_pack("{s:s,s:s}", "op", "report.access", "bsn", p->bsn), *result = NULL;
-	json_t *a = client_actor(&p->actor);
-	if (req != NULL) {
-		if (a != NULL)
-			json_object_set_new(req, "actor", a);
+	if ((req = client_with_actor(req, &p->actor)) != NULL) {
 		if (p->partners != NULL) {
 			json_t *arr = json_array();
 			for (size_t i = 0; i < p->npartners; i++)
@@ -40,8 +37,6 @@ int wn_report_access_page(wn_client *c, const wn_report_params *p, int page, cha
 			json_object_set_new(req, "deadline_ms", json_integer(p->deadline_ms));
 		if (page > 1)
 			json_object_set_new(req, "page", json_integer(page));
-	} else {
-		json_decref(a);
 	}
 	int rc = client_op(c, req, &result);
 	if (rc != 0)
@@ -53,18 +48,20 @@ int wn_report_access_page(wn_client *c, const wn_report_params *p, int page, cha
 
 int wn_stats(wn_client *c, const char *month, const wn_actor *actor, char **json_out)
 {
+	if (json_out != NULL)
+		*json_out = NULL;
 	if (c == NULL || month == NULL || json_out == NULL)
 		return client_inval(c);
-	*json_out = NULL;
 	return client_op_text(c, json_pack("{s:s,s:s}", "op", "stats", "month", month), actor,
 			      json_out);
 }
 
 int wn_backup(wn_client *c, const char *dir, const wn_actor *actor, char **json_out)
 {
+	if (json_out != NULL)
+		*json_out = NULL;
 	if (c == NULL || dir == NULL || json_out == NULL)
 		return client_inval(c);
-	*json_out = NULL;
 	return client_op_text(c, json_pack("{s:s,s:s}", "op", "backup", "dir", dir), actor,
 			      json_out);
 }

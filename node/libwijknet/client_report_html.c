@@ -592,9 +592,10 @@ static void put_closing(FILE *f, enum html_reader who)
 
 int wn_report_html(const char *report_json, char **html_out)
 {
+	if (html_out != NULL)
+		*html_out = NULL;
 	if (report_json == NULL || html_out == NULL)
 		return WN_EINVAL;
-	*html_out = NULL;
 	json_t *r = json_loads(report_json, 0, NULL);
 	if (!json_is_object(r) || !json_is_array(json_object_get(r, "organisations")) ||
 	    !json_is_array(json_object_get(r, "disclosures"))) {

@@ -52,6 +52,8 @@ static json_t *request_json(wn_client *c, const wn_request_params *p, int *rc)
 
 int wn_request(wn_client *c, const wn_request_params *p, wn_request_result **out)
 {
+	if (out != NULL)
+		*out = NULL;
 	if (c == NULL || p == NULL || out == NULL || p->deadline_ms < 0)
 		return client_inval(c);
 	int rc;
@@ -108,6 +110,8 @@ int wn_duty_assert(wn_client *c, const char *case_id, const char *bsn, const cha
 		   const char *const *categories, size_t ncategories, const char *motivation_json,
 		   int hours, const wn_actor *actor, char assertion_id[WN_ID_LEN + 1])
 {
+	if (assertion_id != NULL)
+		assertion_id[0] = '\0';
 	if (c == NULL || case_id == NULL || bsn == NULL || to == NULL || categories == NULL ||
 	    motivation_json == NULL || assertion_id == NULL || hours < 0)
 		return client_inval(c);
@@ -119,9 +123,7 @@ int wn_duty_assert(wn_client *c, const char *case_id, const char *bsn, const cha
 		json_array_append_new(cats, client_json_str(categories[i]));
 	json_t *req = json_pack("{s:s,s:s,s:s,s:s,s:o,s:o}", "op", "duty.assert", "case", case_id,
 				"bsn", bsn, "to", to, "categories", cats, "motivation", m);
-	json_t *a = client_actor(actor);
-	if (req != NULL && a != NULL)
-		json_object_set_new(req, "actor", a);
+	req = client_with_actor(req, actor);
 	if (req != NULL && hours > 0)
 		json_object_set_new(req, "hours", json_integer(hours));
 	int rc = client_op(c, req, &result);

@@ -40,14 +40,13 @@ static int rights_result_of(json_t *result, wn_rights_result **out)
 
 int wn_rights_request(wn_client *c, const wn_rights_params *p, wn_rights_result **out)
 {
+	if (out != NULL)
+		*out = NULL;
 	if (c == NULL || p == NULL || out == NULL || p->bsn == NULL || p->kind == NULL)
 		return client_inval(c);
 	json_t *req = json_pack("{s:s,s:s,s:s}", "op", "rights.request", "bsn", p->bsn, "kind",
 				p->kind), *result = NULL;
-	json_t *a = client_actor(&p->actor);
-	if (req != NULL) {
-		if (a != NULL)
-			json_object_set_new(req, "actor", a);
+	if ((req = client_with_actor(req, &p->actor)) != NULL) {
 		/* a count without its list is null, refused: never "all" */
 		if (p->categories != NULL || p->ncategories > 0)
 			json_object_set_new(req, "categories",
@@ -66,16 +65,13 @@ int wn_rights_request(wn_client *c, const wn_rights_params *p, wn_rights_result 
 int wn_rights_ask_again(wn_client *c, const char *request_id, const char *bsn,
 			const wn_actor *actor, wn_rights_result **out)
 {
+	if (out != NULL)
+		*out = NULL;
 	if (c == NULL || request_id == NULL || bsn == NULL || actor == NULL || out == NULL)
 		return client_inval(c);
 	json_t *req = json_pack("{s:s,s:s,s:s}", "op", "rights.again", "id", request_id, "bsn",
 				bsn), *result = NULL;
-	json_t *a = client_actor(actor);
-	if (req != NULL && a != NULL)
-		json_object_set_new(req, "actor", a);
-	else
-		json_decref(a);
-	int rc = client_op(c, req, &result);
+	int rc = client_op(c, client_with_actor(req, actor), &result);
 	return rc != 0 ? rc : rights_result_of(result, out);
 }
 
@@ -96,6 +92,8 @@ struct rights_list_impl {
 
 int wn_rights_pending(wn_client *c, wn_rights_list **out)
 {
+	if (out != NULL)
+		*out = NULL;
 	if (c == NULL || out == NULL)
 		return client_inval(c);
 	json_t *result = NULL;
@@ -142,18 +140,20 @@ void wn_rights_list_free(wn_rights_list *l)
 
 int wn_rights_show(wn_client *c, const char *id, const wn_actor *actor, char **json_out)
 {
+	if (json_out != NULL)
+		*json_out = NULL;
 	if (c == NULL || id == NULL || json_out == NULL)
 		return client_inval(c);
-	*json_out = NULL;
 	return client_op_text(c, json_pack("{s:s,s:s}", "op", "rights.show", "id", id), actor,
 			      json_out);
 }
 
 int wn_rights_notices(wn_client *c, const wn_actor *actor, char **json_out)
 {
+	if (json_out != NULL)
+		*json_out = NULL;
 	if (c == NULL || json_out == NULL)
 		return client_inval(c);
-	*json_out = NULL;
 	return client_op_text(c, json_pack("{s:s}", "op", "rights.notices"), actor, json_out);
 }
 
@@ -164,9 +164,7 @@ int wn_rights_decide(wn_client *c, const char *id, const char *decision, const c
 		return client_inval(c);
 	json_t *req = json_pack("{s:s,s:s,s:s}", "op", "rights.decide", "id", id, "decision",
 				decision);
-	json_t *a = client_actor(actor);
-	if (req != NULL && a != NULL)
-		json_object_set_new(req, "actor", a);
+	req = client_with_actor(req, actor);
 	if (req != NULL && motivation != NULL)
 		json_object_set_new(req, "motivation", client_json_str(motivation));
 	return client_op(c, req, NULL);

@@ -9,18 +9,12 @@
 #include "wijknet.h"
 #include "client.h"
 
-static json_t *with_actor(json_t *req, const wn_actor *actor)
-{
-	json_t *a = client_actor(actor);
-	if (req != NULL && a != NULL)
-		json_object_set_new(req, "actor", a);
-	return req;
-}
-
 int wn_thirdparty_propose(wn_client *c, const wn_thirdparty_proposal *p,
 			  char approval_id[WN_ID_LEN + 1])
 {
 	json_t *m = NULL;
+	if (approval_id != NULL)
+		approval_id[0] = '\0';
 	if (c == NULL || p == NULL || approval_id == NULL)
 		return client_inval(c);
 	if (p->motivation_json != NULL) {
@@ -39,7 +33,7 @@ int wn_thirdparty_propose(wn_client *c, const wn_thirdparty_proposal *p,
 		json_object_set_new(req, "motivation", m);
 	else
 		json_decref(m);
-	int rc = client_op(c, with_actor(req, &p->actor), &result);
+	int rc = client_op(c, client_with_actor(req, &p->actor), &result);
 	if (rc == 0) {
 		const char *id = client_str(json_object_get(result, "approval"), "id", NULL);
 		if (id == NULL || strlen(id) != WN_ID_LEN)
@@ -62,7 +56,7 @@ int wn_thirdparty_declare(wn_client *c, const char *approval_id, const char *nam
 				"approval", approval_id, "declaration", "name", name,
 				"organisation", organisation, "place", place, "signed_on",
 				signed_on);
-	return client_op(c, with_actor(req, actor), NULL);
+	return client_op(c, client_with_actor(req, actor), NULL);
 }
 
 int wn_thirdparty_decide(wn_client *c, const char *approval_id, int approve,
@@ -73,7 +67,7 @@ int wn_thirdparty_decide(wn_client *c, const char *approval_id, int approve,
 	json_t *req = json_pack("{s:s,s:s}", "op",
 				approve ? "thirdparty.approve" : "thirdparty.reject", "approval",
 				approval_id);
-	return client_op(c, with_actor(req, actor), NULL);
+	return client_op(c, client_with_actor(req, actor), NULL);
 }
 
 struct tp_list_impl {
@@ -84,6 +78,8 @@ struct tp_list_impl {
 
 int wn_thirdparties(wn_client *c, wn_thirdparty_list **out)
 {
+	if (out != NULL)
+		*out = NULL;
 	if (c == NULL || out == NULL)
 		return client_inval(c);
 	json_t *result = NULL;

@@ -765,12 +765,40 @@ static int restart_bound_ms(void)
 	return b != NULL && strstr(b, "asan") != NULL ? 6000 : 2000;
 }
 
+/* An integrator's client open on a node that goes away is told so at once
+ * (WN_EUNAVAILABLE naming the socket), not after its timeout, and works
+ * again once the node is back: it need not be opened anew. */
+static void client_node_gone(wn_client *c)
+{
+	wn_partner_list *l = NULL;
+	int64_t t0 = time_mono_ms();
+	int rc = wn_health(c, &l);
+	int64_t took = time_mono_ms() - t0;
+	print_message("a call on the node gone: %s after %lld ms: %s\n", wn_errname(rc),
+		      (long long)took, wn_client_errmsg(c));
+	assert_int_equal(rc, WN_EUNAVAILABLE);
+	assert_null(l);
+	assert_true(took < 2000);
+	assert_non_null(strstr(wn_client_errmsg(c), "/run/xonar.sock"));
+}
+
 static void test_r20_integrity_node_restart_reconnects(void **state)
 {
 	struct fed *f = *state;
 	assert_int_equal(fed_setup(f, three, 3), 0);
 	assert_int_equal(fed_start_all(f, 15000), 0);
+	char url[512];
+	wn_client *c = NULL;
+	wn_partner_list *l = NULL;
+	fed_socket(f, 2, url, sizeof(url));
+	assert_int_equal(wn_client_open(&c, url), 0);
+	assert_int_equal(wn_client_set_timeout(c, 10000), 0);
+	assert_int_equal(wn_health(c, &l), 0);
+	wn_partner_list_free(l);
+	l = NULL;
 	fed_stop(&f->nodes[2], SIGKILL);
+	client_node_gone(c);
+	client_node_gone(c); /* and each call after it, while the node is down */
 	/* its files opened up while it was down (a copy under a lax umask) */
 	char db[256];
 	snprintf(db, sizeof(db), "data/%s.db", three[2]);
@@ -781,6 +809,10 @@ static void test_r20_integrity_node_restart_reconnects(void **state)
 	int64_t took = time_mono_ms() - t0;
 	print_message("node restart: all up again after %lld ms\n", (long long)took);
 	assert_true(took <= restart_bound_ms());
+	assert_int_equal(wn_health(c, &l), 0);
+	assert_int_equal(l->count, 3);
+	wn_partner_list_free(l);
+	wn_client_close(c);
 	/* the database and the WAL and index SQLite keeps beside it: the owner's alone */
 	static const char *const suffix[] = { "", "-wal", "-shm" };
 	for (size_t i = 0; i < 3; i++) {

@@ -1,0 +1,225 @@
+/*
+ * test_client.c - libwijknet's refusals of its own arguments, without a
+ * node (r20): an argument that is not UTF-8 or missing is WN_EINVAL with the
+ * library's message, and whatever the call built for it is freed: an
+ * integrator's process calls these for years.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "wijknet.h"
+
+#define BAD "\xff\xfe" /* not UTF-8 */
+#define ID "0123456789abcdef0123456789abcdef"
+
+/* JSON values the library holds now: each allocation counted until freed. */
+static long live;
+
+static void *count_malloc(size_t n)
+{
+	void *p = malloc(n);
+	if (p != NULL)
+		live++;
+	return p;
+}
+
+static void count_free(void *p)
+{
+	if (p != NULL)
+		live--;
+	free(p);
+}
+
+static wn_client *client;
+
+static int setup(void **state)
+{
+	(void)state;
+	json_set_alloc_funcs(count_malloc, count_free);
+	/* no node is asked: each call is refused before it would be sent */
+	return wn_client_open_deferred(&client, "ipc:///nonexistent/wijknet-test.sock");
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	wn_client_close(client);
+	return 0;
+}
+
+/* rc is WN_EINVAL, the message is the library's about it (not the earlier
+ * call's), and nothing the call made is left. */
+static void expect_refused(const char *what, int rc, long before)
+{
+	const char *msg = wn_client_errmsg(client);
+	if (rc != WN_EINVAL || live != before || strstr(msg, "cannot reach") != NULL)
+		print_error("%s: %s, %ld JSON allocation(s) left, message '%s'\n", what,
+			    wn_errname(rc), live - before, msg);
+	assert_int_equal(rc, WN_EINVAL);
+	assert_int_equal(live, before);
+	assert_true(msg[0] != '\0');
+	assert_null(strstr(msg, "cannot reach"));
+}
+
+/* An earlier call that fails otherwise (no node) leaves its own message; the
+ * text it sent the library frees with free(), uncounted, so counting starts
+ * after it. */
+#define REFUSED(call)                                                                      \
+	do {                                                                               \
+		assert_int_equal(wn_records_purge(client, NULL), WN_EUNAVAILABLE);         \
+		long before_ = live;                                                       \
+		expect_refused(#call, (call), before_);                                    \
+	} while (0)
+
+static void test_r20_integrity_client_text_not_utf8_leaves_nothing(void **state)
+{
+	(void)state;
+	const wn_actor who = { "wk-0042", "wijkcoach" };
+	const char *const cats[] = { "leefgebied.huisvesting" };
+	char id[WN_ID_LEN + 1], *out = NULL;
+	wn_rights_result *rr = NULL;
+	REFUSED(wn_consent_revoke(client, BAD, &who));
+	REFUSED(wn_consent_revoke_json(client, BAD, &who, &out));
+	REFUSED(wn_rights_decide(client, BAD, "done", NULL, &who));
+	REFUSED(wn_rights_request(client, &(wn_rights_params){ .bsn = BAD, .kind = "deletion",
+							      .actor = who }, &rr));
+	REFUSED(wn_rights_ask_again(client, BAD, "999990019", &who, &rr));
+	REFUSED(wn_rights_show(client, BAD, &who, &out));
+	REFUSED(wn_duty_assert(client, BAD, "999990019", "radar", cats, 1, "{}", 0, &who, id));
+	REFUSED(wn_thirdparty_declare(client, BAD, "fictief", "Weller", "Heerlen", "2026-01-01",
+				      &who));
+	REFUSED(wn_thirdparty_decide(client, BAD, 1, &who));
+	REFUSED(wn_thirdparty_propose(client, &(wn_thirdparty_proposal){
+		.case_id = BAD, .bsn = "999990019", .party = "weller", .categories = cats,
+		.ncategories = 1, .purpose = "intake", .ground = "consent", .actor = who }, id));
+	REFUSED(wn_report_access(client, &(wn_report_params){ .bsn = BAD, .actor = who }, &out));
+	REFUSED(wn_notice_sent(client, BAD, NULL, "post", &who));
+	REFUSED(wn_case_informed(client, BAD, "before", "2026-01-01", "post", NULL, &who));
+	REFUSED(wn_case_join(client, BAD, "radar", &who));
+	REFUSED(wn_member_vote(client, &who, BAD, 1, NULL, &out));
+	REFUSED(wn_stats(client, BAD, &who, &out));
+	REFUSED(wn_outbox_retry(client, BAD, &who, &out));
+	assert_null(out);
+	assert_null(rr);
+}
+
+static void test_r20_integrity_client_missing_argument_says_why(void **state)
+{
+	(void)state;
+	REFUSED(wn_records_purge_counts(client, NULL));
+	REFUSED(wn_health(client, NULL));
+	REFUSED(wn_client_set_timeout(client, 0));
+}
+
+/* A failed call leaves its pointer out-parameter NULL, whatever it held, so
+ * that freeing it is always right. No node runs: each call fails. */
+#define EMPTIED(out, call)                                                                 \
+	do {                                                                               \
+		out = (void *)&live; /* what an integrator's variable held before */      \
+		int rc_ = (call);                                                          \
+		if (rc_ == 0 || out != NULL)                                               \
+			print_error("%s: %s, out %s\n", #call, wn_errname(rc_),              \
+				    out != NULL ? "left as it was" : "NULL");                 \
+		assert_int_not_equal(rc_, 0);                                              \
+		assert_null(out);                                                          \
+	} while (0)
+
+static void test_r20_integrity_client_failure_leaves_out_null(void **state)
+{
+	(void)state;
+	const wn_actor who = { "wk-0042", "wijkcoach" };
+	const char *const cats[] = { "leefgebied.huisvesting" };
+	wn_partner_list *pl;
+	wn_import *im;
+	wn_lookup_result *lr;
+	wn_case_list *cl;
+	wn_request_result *rq;
+	wn_thirdparty_list *tl;
+	wn_rights_result *rr;
+	wn_rights_list *rl;
+	wn_consent_list *kl;
+	char *t;
+	EMPTIED(pl, wn_health(client, &pl));
+	EMPTIED(pl, wn_directory(client, &pl));
+	EMPTIED(pl, wn_health(NULL, &pl));
+	EMPTIED(im, wn_import_begin(NULL, &im));
+	EMPTIED(lr, wn_lookup(client, &(wn_lookup_params){ .bsn = "999990019", .purpose = "intake",
+							  .ground = "consent", .actor = who }, &lr));
+	EMPTIED(cl, wn_cases(client, &cl));
+	EMPTIED(rq, wn_request(client, &(wn_request_params){ .case_id = ID, .to = "radar",
+							    .bsn = "999990019", .categories = cats,
+							    .ncategories = 1, .purpose = "intake",
+							    .ground = "consent", .consent_id = ID,
+							    .actor = who }, &rq));
+	EMPTIED(tl, wn_thirdparties(client, &tl));
+	EMPTIED(rr, wn_rights_request(client, &(wn_rights_params){ .bsn = "999990019",
+								  .kind = "deletion",
+								  .actor = who }, &rr));
+	EMPTIED(rr, wn_rights_ask_again(client, ID, "999990019", &who, &rr));
+	EMPTIED(rl, wn_rights_pending(client, &rl));
+	EMPTIED(kl, wn_consents(client, NULL, &kl));
+	EMPTIED(t, wn_member_join(client, "{}", &t));
+	EMPTIED(t, wn_member_status(client, &t));
+	EMPTIED(t, wn_member_withdraw(client, &t));
+	EMPTIED(t, wn_member_list(client, &t));
+	EMPTIED(t, wn_member_vote(client, NULL, ID, 1, NULL, &t));
+	EMPTIED(t, wn_member_notice(client, NULL, 0, NULL, &t));
+	EMPTIED(t, wn_member_end(client, &who, NULL, "reden", &t));
+	EMPTIED(t, wn_member_address(client, &who, "tls+tcp://127.0.0.1:1", &t));
+	EMPTIED(t, wn_policy_propose(client, &who, "[", &t));
+	EMPTIED(t, wn_policy_withdraw(client, &who, ID, NULL, &t));
+	EMPTIED(t, wn_member_exit_withdraw(client, &who, NULL, NULL, &t));
+	EMPTIED(t, wn_stats(NULL, "2026-01", &who, &t));
+	EMPTIED(t, wn_backup(client, NULL, &who, &t));
+	EMPTIED(t, wn_notice_show(client, NULL, &who, &t));
+	EMPTIED(t, wn_report_html(NULL, &t));
+	EMPTIED(t, wn_outbox_retry(NULL, NULL, &who, &t));
+}
+
+/* An id a failed call was to write is empty, not what the buffer held. */
+static void test_r20_integrity_client_failure_leaves_id_empty(void **state)
+{
+	(void)state;
+	const wn_actor who = { "wk-0042", "wijkcoach" };
+	const char *const cats[] = { "leefgebied.huisvesting" };
+	const char *const people[] = { "999990019" };
+	const char *const consents[] = { ID };
+	char id[WN_ID_LEN + 1];
+	memcpy(id, ID, sizeof(id));
+	assert_int_not_equal(wn_consent_register(client, "{}", &who, id), 0);
+	assert_string_equal(id, "");
+	memcpy(id, ID, sizeof(id));
+	assert_int_not_equal(wn_consent_refuse(client, "[", &who, id), 0);
+	assert_string_equal(id, "");
+	memcpy(id, ID, sizeof(id));
+	assert_int_not_equal(wn_case_open(client, &(wn_case_params){ .cluster = "jeugd",
+		.people = people, .npeople = 1, .consents = consents, .nconsents = 1,
+		.actor = who }, id), 0);
+	assert_string_equal(id, "");
+	memcpy(id, ID, sizeof(id));
+	assert_int_not_equal(wn_duty_assert(client, ID, "999990019", "radar", cats, 1, "{}", 0,
+					    &who, id), 0);
+	assert_string_equal(id, "");
+	memcpy(id, ID, sizeof(id));
+	assert_int_not_equal(wn_thirdparty_propose(NULL, &(wn_thirdparty_proposal){ 0 }, id), 0);
+	assert_string_equal(id, "");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_r20_integrity_client_text_not_utf8_leaves_nothing),
+		cmocka_unit_test(test_r20_integrity_client_missing_argument_says_why),
+		cmocka_unit_test(test_r20_integrity_client_failure_leaves_out_null),
+		cmocka_unit_test(test_r20_integrity_client_failure_leaves_id_empty),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
