@@ -801,8 +801,12 @@ int wn_report_html(const char *report_json, char **html_out);
  * its recipients those it informed of it ([{partner, name?, third_party,
  * informed: notice | to_inform}], AVG art. 19), which the client is told
  * on request. WN_ENOTFOUND
- * for an id this node did not send.
- * Errors: WN_ENOTFOUND (this node sent no such request). */
+ * for an id this node did not send. One request is read for the
+ * professional actor names, a ledger entry (rights.status.read: the
+ * request, the actor, whether a birth date was given, not the date)
+ * committed before it is shown; the list needs no actor and is not logged.
+ * Errors: WN_ENOTFOUND (this node sent no such request), WN_ESCHEMA (an id
+ * without actor). */
 int wn_rights_status(wn_client *c, const char *id, const wn_actor *actor, char **json_out);
 
 /* The written answer to the client (Dutch HTML) from wn_rights_status() of
@@ -881,7 +885,9 @@ int wn_case_person_informed(wn_client *c, const char *case_id, const char *bsn,
 /* Who of the household this node recorded as told of the case:
  * {case, people, told, not_told} counted over the members now; with bsn
  * also person: {told, moment?, on?, how?, reason?}. *json_out: free().
- * Reading it is logged with the actor.
+ * Reading it is a ledger entry (case.informed.read: the case, the actor,
+ * whether one person was asked about, not who) committed before it is
+ * shown.
  * Errors: WN_EBSN, WN_ENOTINCASE (bsn is not a member now), WN_ENOTMEMBER,
  * WN_ETRANSPORT. */
 int wn_case_informed_show(wn_client *c, const char *case_id, const char *bsn,
@@ -955,7 +961,10 @@ int wn_stats(wn_client *c, const char *month, const wn_actor *actor, char **json
  * bewindvoerder alone signs for financial categories only.
  * The node checks it (signers valid for the subject's age, special
  * categories named), signs and keeps it encrypted, and registers its status
- * at the broker. Its id is written to consent_id.
+ * at the broker. Its id is written to consent_id. The same document
+ * registered here before, as a consent that still stands with no refusal of
+ * the person registered here since, is that consent: its id is written and
+ * nothing is registered again.
  * Errors: WN_EJSON (document_json is not a JSON object), WN_EBSN, WN_EPURPOSE,
  * WN_ECATEGORY, WN_ECONSENT (the declaration does not hold: signers, dates,
  * special categories), WN_EUNKNOWN_PARTNER (a recipient or source is not in the
@@ -964,7 +973,10 @@ int wn_consent_register(wn_client *c, const char *document_json, const wn_actor 
 			char consent_id[WN_ID_LEN + 1]);
 
 /* Records that the client refused consent (Heerlen 10.3); the same document
- * shape, without categories, signers or end date needed.
+ * shape, without categories, signers or end date needed. The same document
+ * registered here before, as a refusal that still stands with no consent of
+ * the person registered here since, is that refusal: its id is written, and
+ * nothing is registered or passed on to a source again.
  * Errors: WN_EJSON (document_json is not a JSON object), WN_EBSN, WN_EPURPOSE,
  * WN_ECATEGORY, WN_ECONSENT, WN_EUNKNOWN_PARTNER, WN_ETRANSPORT. */
 int wn_consent_refuse(wn_client *c, const char *document_json, const wn_actor *actor,
@@ -979,7 +991,9 @@ int wn_consent_refuse(wn_client *c, const char *document_json, const wn_actor *a
  * *json_out: {consent, version, status, passed_on (to how many sources it
  * names the refusal is passed on, through the outbox), limits: [{consent,
  * whole}]} (whole: nothing of that consent is left usable, so revoke it;
- * limits is absent when the node could not list them); release with free().
+ * limits is absent when the node could not list them); for a document
+ * registered before {consent, version, status, registered_before: true}
+ * (see wn_consent_refuse); release with free().
  * Errors: WN_EJSON (document_json is not a JSON object), WN_EBSN, WN_EPURPOSE,
  * WN_ECATEGORY, WN_ECONSENT, WN_EUNKNOWN_PARTNER, WN_ETRANSPORT. */
 int wn_consent_refuse_json(wn_client *c, const char *document_json, const wn_actor *actor,

@@ -129,7 +129,16 @@ static int consent_refuse(wn_client *c, const char *doc, const wn_actor *actor, 
 			json_object_set(o, "limits", json_object_get(r, "limits"));
 		if (json_object_get(r, "passed_on") != NULL)
 			json_object_set(o, "passed_on", json_object_get(r, "passed_on"));
+		if (json_is_true(json_object_get(r, "registered_before")))
+			json_object_set_new(o, "registered_before", json_true());
 		cli_print_json(o);
+		json_decref(r);
+		return 0;
+	}
+	/* the same document given again: the refusal it is, told to no one again */
+	if (json_is_true(json_object_get(r, "registered_before"))) {
+		printf("refusal %s was registered from this document before: nothing is registered "
+		       "or passed on again\n", str_of(r, "consent", "?"));
 		json_decref(r);
 		return 0;
 	}

@@ -169,6 +169,8 @@ static int consent_mark_run(db *d, void *arg)
 
 /* consent.register and consent.refuse */
 static int consent_read(struct node *n, const char *id, char status[16], json_t **object);
+static int consent_read_locked(db *d, struct node *n, const char *id, char status[16],
+			       json_t **object);
 
 /* The first column of every row st yields, as strings, into ids. */
 static int consent_ids_collect(sqlite3_stmt *st, json_t *ids)
@@ -329,6 +331,82 @@ static int consent_limited_by(struct node *n, const json_t *refusal, json_t **li
 	return rc;
 }
 
+/* A registration to store, and the document it is made from. */
+struct consent_new {
+	struct node *n;
+	struct consent_row *row;
+	const json_t *doc;
+	char before[ID_HEX_LEN + 1]; /* the registration of it made before, or "" */
+	char before_version[CONSENT_VERSION_LEN + 1];
+	char before_status[16];
+};
+
+/* The registration this node made before of the same document as the same
+ * kind that still stands as it was (the file given again is that one). One
+ * kept pending (the broker did not answer), one revoked, and one followed by
+ * a document of the other kind for the person are not: the client gave it
+ * anew, and a consent given after a refusal is not limited by it (H 8.2). */
+static int consent_registered_before(db *d, struct consent_new *x)
+{
+	sqlite3_stmt *st = NULL;
+	json_t *ids = json_array(), *id;
+	size_t i;
+	int rc = ids == NULL ? WN_ENOMEM
+		 : db_prepare(d, "SELECT id FROM consents c WHERE subject_index = ?1 AND kind = ?2"
+				 " AND received_from IS NULL AND status IN ('active', 'refused')"
+				 " AND NOT EXISTS (SELECT 1 FROM consents o WHERE o.subject_index"
+				 " = ?1 AND o.kind != ?2 AND o.registered_at > c.registered_at)"
+				 " ORDER BY registered_at LIMIT 1000", &st);
+	if (rc == 0) {
+		sqlite3_bind_blob(st, 1, x->row->index, STORE_INDEX_LEN, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, x->row->kind, -1, SQLITE_STATIC);
+		rc = consent_ids_collect(st, ids);
+	}
+	sqlite3_finalize(st);
+	json_array_foreach(ids, i, id) {
+		json_t *object = NULL;
+		char status[16];
+		/* a document that cannot be read is not known to differ: refused */
+		if (rc != 0 || (rc = consent_read_locked(d, x->n, json_string_value(id), status,
+							 &object)) != 0)
+			break;
+		int same = json_equal(json_object_get(object, "document"), x->doc);
+		if (same && (rc = consentdoc_version(object, x->before_version)) == 0) {
+			snprintf(x->before, sizeof(x->before), "%s", json_string_value(id));
+			memcpy(x->before_status, status, sizeof(status));
+		}
+		secret_wipe_consent(object);
+		json_decref(object);
+		if (same)
+			break;
+	}
+	json_decref(ids);
+	return rc;
+}
+
+/* Stores a new registration, in the transaction that finds none made before
+ * of the same document, so that two at once make one. */
+static int consent_insert_new(db *d, void *arg)
+{
+	struct consent_new *x = arg;
+	int rc = consent_registered_before(d, x);
+	if (rc != 0 || x->before[0] != '\0')
+		return rc;
+	return consent_insert(d, x->row);
+}
+
+/* The answer to a document registered here before: that registration, with
+ * nothing registered at the broker or passed on to a source again. */
+static json_t *consent_registered_answer(const struct consent_new *x, int refusal)
+{
+	log_emit(WN_LOG_INFO, "consent_registered_before",
+		 json_pack("{s:s,s:s,s:s}", "consent", x->before, "kind",
+			   refusal ? "refusal" : "consent", "status", x->before_status));
+	return json_pack("{s:b,s:{s:s,s:s,s:s,s:b}}", "ok", 1, "result", "consent", x->before,
+			 "version", x->before_version, "status", x->before_status,
+			 "registered_before", 1);
+}
+
 static json_t *consent_register(struct node *n, json_t *rq, int refusal)
 {
 	char err[512] = "", today[DATE_LEN + 1], id[33], version[CONSENT_VERSION_LEN + 1];
@@ -401,9 +479,14 @@ static json_t *consent_register(struct node *n, json_t *rq, int refusal)
 	row.actor_role = json_string_value(json_object_get(actor, "role"));
 	row.now = time_now_ms();
 	/* kept here first (unusable while pending), then registered at the broker */
-	if ((rc = db_writer_run(n->writer, consent_insert, &row)) != 0) {
+	struct consent_new fresh = { n, &row, doc, "", "", "" };
+	if ((rc = db_writer_run(n->writer, consent_insert_new, &fresh)) != 0) {
 		snprintf(err, sizeof(err), "the consent could not be stored; nothing was registered");
 		goto fail;
+	}
+	if (fresh.before[0] != '\0') {
+		result = consent_registered_answer(&fresh, refusal);
+		goto out;
 	}
 	const char *status = refusal ? "refused" : "active";
 	json_t *body = json_pack("{s:s,s:s,s:s,s:s,s:s}", "consent", id, "version", version,
@@ -477,15 +560,15 @@ out:
 	return result;
 }
 
-/* Reads a consent row: status and the decrypted object (may be NULL). */
-static int consent_read(struct node *n, const char *id, char status[16], json_t **object)
+/* consent_read with d already locked (inside a writer transaction). */
+static int consent_read_locked(db *d, struct node *n, const char *id, char status[16],
+			       json_t **object)
 {
 	sqlite3_stmt *st = NULL;
 	uint8_t *plain = NULL;
 	size_t plen = 0;
 	int rc;
-	db_lock(n->db);
-	if ((rc = db_prepare(n->db, "SELECT status, object_enc FROM consents WHERE id = ?", &st)) != 0)
+	if ((rc = db_prepare(d, "SELECT status, object_enc FROM consents WHERE id = ?", &st)) != 0)
 		goto out;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
 	int s = sqlite3_step(st);
@@ -510,10 +593,18 @@ static int consent_read(struct node *n, const char *id, char status[16], json_t 
 	}
 out:
 	sqlite3_finalize(st);
-	db_unlock(n->db);
 	if (plain != NULL)
 		OPENSSL_cleanse(plain, plen);
 	free(plain);
+	return rc;
+}
+
+/* Reads a consent row: status and the decrypted object (may be NULL). */
+static int consent_read(struct node *n, const char *id, char status[16], json_t **object)
+{
+	db_lock(n->db);
+	int rc = consent_read_locked(n->db, n, id, status, object);
+	db_unlock(n->db);
 	return rc;
 }
 

@@ -264,6 +264,27 @@ static json_t *informed_row(db *d, const char *case_id, const char *person)
 	return row;
 }
 
+struct informed_read {
+	struct node *n;
+	const char *case_id, *actor, *role;
+	int one_person;
+};
+
+/* Who read what the case's people were told: the entry names the case and
+ * whether one person was asked about, not who. */
+static int informed_read_run(db *d, void *arg)
+{
+	struct informed_read *r = arg;
+	int64_t lidx = 0;
+	(void)d;
+	json_t *e = json_pack("{s:s,s:s,s:s,s:b}", "case", r->case_id, "by", r->actor, "by_role",
+			      r->role, "one_person", r->one_person);
+	int rc = e ? ledger_append_locked(r->n->ledger, "case.informed.read", r->case_id, e, &lidx)
+		   : WN_ENOMEM;
+	json_decref(e);
+	return rc;
+}
+
 /* Who of the household (or the person named) this node recorded as told:
  * {case, people, told, not_told, person?: {told, moment?, on?, how?,
  * reason?}}. Reading it is logged: it says something about a person. */
@@ -297,11 +318,19 @@ static json_t *informed_show(struct node *n, const json_t *rq, const char *case_
 	json_object_set_new(result, "told", json_integer((json_int_t)told));
 	json_object_set_new(result, "not_told",
 			    json_integer((json_int_t)(json_array_size(people) - told)));
-	log_emit(WN_LOG_INFO, "case_informed_read",
-		 json_pack("{s:s,s:b,s:O}", "case", case_id, "one_person", bsn != NULL, "actor",
-			   json_object_get(rq, "actor")));
 	json_decref(people);
 	json_decref(one);
+	const json_t *actor = json_object_get(rq, "actor");
+	struct informed_read r = { n, case_id, json_string_value(json_object_get(actor, "id")),
+				   json_string_value(json_object_get(actor, "role")), bsn != NULL };
+	if ((rc = db_writer_run(n->writer, informed_read_run, &r)) != 0) {
+		/* read, but its logging not committed: not shown */
+		json_decref(result);
+		return local_error(rc, "the reading cannot be logged; who was told is not shown");
+	}
+	log_emit(WN_LOG_INFO, "case_informed_read",
+		 json_pack("{s:s,s:b,s:O}", "case", case_id, "one_person", bsn != NULL, "actor",
+			   actor));
 	return json_pack("{s:b,s:o}", "ok", 1, "result", result);
 }
 

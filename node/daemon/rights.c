@@ -1790,14 +1790,58 @@ static int rights_status_birth_date(struct node *n, json_t *r)
 	return rc;
 }
 
+struct rights_status_read {
+	struct node *n;
+	const char *id, *actor, *role;
+	int birth_date; /* the person's birth date was in the answer */
+};
+
+/* Who read one request's state: it may carry the person's birth date, so
+ * the entry says whether it did, not the date. */
+static int rights_status_read_run(db *d, void *arg)
+{
+	struct rights_status_read *r = arg;
+	int64_t lidx = 0;
+	(void)d;
+	json_t *e = json_pack("{s:s,s:s,s:s,s:b}", "rights_request", r->id, "by", r->actor,
+			      "by_role", r->role, "birth_date", r->birth_date);
+	int rc = e ? ledger_append_locked(r->n->ledger, "rights.status.read", r->id, e, &lidx)
+		   : WN_ENOMEM;
+	json_decref(e);
+	return rc;
+}
+
+/* Logs the reading of one request's state (out) in the ledger before it is
+ * shown: 0, or the error that keeps it from being shown. */
+static int rights_status_log(struct node *n, const char *id, const json_t *actor,
+			     const json_t *out)
+{
+	struct rights_status_read r = { n, id, json_string_value(json_object_get(actor, "id")),
+					json_string_value(json_object_get(actor, "role")),
+					json_object_get(out, "birth_date") != NULL };
+	int rc = db_writer_run(n->writer, rights_status_read_run, &r);
+	if (rc != 0)
+		log_msg(WN_LOG_ERROR, "rights_status_read", "rights request %s: the reading cannot "
+			"be logged: %s", id, wn_strerror(rc));
+	else
+		log_emit(WN_LOG_INFO, "rights_status_read",
+			 json_pack("{s:s,s:s,s:s}", "id", id, "actor", r.actor, "role", r.role));
+	return rc;
+}
+
 static json_t *rights_status(struct node *n, const json_t *rq)
 {
-	char today[DATE_LEN + 1];
+	char today[DATE_LEN + 1], err[256] = "";
 	const char *id = json_string_value(json_object_get(rq, "id"));
+	const json_t *actor = json_object_get(rq, "actor");
 	json_t *out = NULL;
 	date_today_plus(0, today);
 	if (id != NULL && id_validate(id) != 0)
 		return local_error(WN_EINVAL, "field 'id': the rights request, 32 hex digits");
+	/* one request may carry the person's birth date: its reader is logged */
+	int rc = id != NULL ? local_check_actor(actor, err, sizeof(err)) : 0;
+	if (rc != 0)
+		return local_error(rc, err);
 	db_lock(n->db);
 	if (id != NULL) {
 		out = rights_status_one(n, id, today);
@@ -1817,12 +1861,17 @@ static json_t *rights_status(struct node *n, const json_t *rq)
 	if (out == NULL)
 		return local_error(WN_ENOTFOUND, "there is no such rights request at this node (the "
 				   "municipality keeps the requests it sent)");
-	int rc = id != NULL ? rights_status_birth_date(n, out) : 0;
+	rc = id != NULL ? rights_status_birth_date(n, out) : 0;
 	if (rc != 0) {
 		log_msg(WN_LOG_ERROR, "rights_birth_date", "rights request %s: the consents held "
 			"for its person cannot be read: %s", id, wn_strerror(rc));
 		json_decref(out);
 		return local_error(rc, NULL);
+	}
+	if (id != NULL && (rc = rights_status_log(n, id, actor, out)) != 0) {
+		/* read, but its logging not committed: not shown */
+		json_decref(out);
+		return local_error(rc, "the reading cannot be logged; the request is not shown");
 	}
 	return json_pack("{s:b,s:o}", "ok", 1, "result", out);
 }

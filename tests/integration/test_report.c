@@ -2214,6 +2214,51 @@ static void test_r11_consent_age_letters_about_child_to_parents(void **state)
 	assert_int_equal(rc, 0);
 }
 
+/* One request's state at the municipality may carry the person's birth date
+ * (a letter about a child goes to the parents): each reading is a ledger
+ * entry naming the professional and the request, not the date (r18, G-P
+ * 3.6). The list names no person and is read as it was. */
+static void test_r18_rectify_status_read_by_a_professional(void **state)
+{
+	struct fed *f = *state;
+	const char *g = node_db("gemeente-heerlen");
+	const char *const cats[] = { "leefgebied.huisvesting" };
+	char args[256], birth[DATE_LEN + 1], *text = NULL;
+	wn_rights_result *r = rights(f, BSN_K, "correction", cats, 1);
+	wn_client *c = client_of(f, GEMEENTE);
+	/* no professional named: not read */
+	assert_int_equal(wn_rights_status(c, r->request_id, NULL, &text), WN_ESCHEMA);
+	assert_null(text);
+	long top = dbq(f, g, "SELECT COALESCE(MAX(idx), 0) FROM ledger");
+	assert_int_equal(wn_rights_status(c, r->request_id, &PRIVACY, &text), 0);
+	json_t *n = json_loads(text, 0, NULL);
+	free(text);
+	assert_non_null(jstr(n, "birth_date"));
+	snprintf(birth, sizeof(birth), "%s", jstr(n, "birth_date"));
+	json_decref(n);
+	static const char one[] = "SELECT COUNT(*) FROM ledger WHERE idx > %ld AND type ="
+				  " 'rights.status.read' AND msg_id = '%s' AND json_extract(entry,"
+				  " '$.by') = '%s' AND json_extract(entry, '$.by_role') = '%s' AND"
+				  " json_extract(entry, '$.birth_date') = 1";
+	assert_int_equal(dbq(f, g, one, top, r->request_id, PRIVACY.id, PRIVACY.role), 1);
+	/* the letter through the CLI: its professional named */
+	snprintf(args, sizeof(args), "rights answer --request %s --out answer-k.html --actor"
+		 " pv-0008-bakker --role privacyfunctionaris", r->request_id);
+	assert_int_equal(cli(f, "gemeente-heerlen", args), 0);
+	assert_int_equal(dbq(f, g, one, top, r->request_id, "pv-0008-bakker", "privacyfunctionaris"),
+			 1);
+	/* the entry says a birth date was read, not which */
+	assert_int_equal(dbq(f, g, "SELECT COUNT(*) FROM ledger WHERE type = 'rights.status.read'"
+			     " AND entry LIKE '%%%s%%'", birth), 0);
+	long all = dbq(f, g, "SELECT COUNT(*) FROM ledger WHERE type = 'rights.status.read'");
+	assert_int_equal(wn_rights_status(c, NULL, NULL, &text), 0);
+	free(text);
+	assert_int_equal(dbq(f, g, "SELECT COUNT(*) FROM ledger WHERE type = 'rights.status.read'"),
+			 all);
+	wn_client_close(c);
+	wn_rights_result_free(r);
+}
+
 static void test_r25_management_info_anonymous_counts(void **state)
 {
 	struct fed *f = *state;
@@ -2320,6 +2365,7 @@ int main(void)
 		cmocka_unit_test(test_r19_retention_case_notifications_stay),
 		cmocka_unit_test(test_r25_management_info_anonymous_counts),
 		cmocka_unit_test(test_r11_consent_age_letters_about_child_to_parents),
+		cmocka_unit_test(test_r18_rectify_status_read_by_a_professional),
 	};
 	int failed = cmocka_run_group_tests_name("report", tests, group_setup, fed_group_teardown);
 	return fed_test_end("test_report", failed, t0);

@@ -164,15 +164,17 @@ static int consent_file(struct fed *f, const char *rel, const char *bsn, const c
 			const char *special, const char *signers)
 {
 	char text[2048], signed_on[DATE_LEN + 1], until[DATE_LEN + 1];
-	/* signed yesterday, valid for 300 days: within the federation's maximum */
+	/* signed yesterday, valid for 300 days: within the federation's maximum;
+	 * each file a declaration of its own (the same one given twice is one) */
 	date_today_plus(-1, signed_on);
 	date_today_plus(299, until);
 	snprintf(text, sizeof(text),
 		 "{\"subject\": {\"bsn\": \"%s\", \"birth_date\": \"%s\", \"name\": \"Test\"},"
 		 " \"purposes\": [\"plan_van_aanpak\", \"intake\"], \"recipients\": [%s],"
 		 " \"sources\": [%s], \"categories\": [%s], \"special\": [%s],"
-		 " \"signers\": [%s], \"signed_on\": \"%s\", \"valid_until\": \"%s\"}",
-		 bsn, birth, recipients, sources, categories, special, signers, signed_on, until);
+		 " \"signers\": [%s], \"signed_on\": \"%s\", \"valid_until\": \"%s\","
+		 " \"note\": \"%s\"}",
+		 bsn, birth, recipients, sources, categories, special, signers, signed_on, until, rel);
 	return write_file(f, rel, text);
 }
 
@@ -699,7 +701,8 @@ static int refusal_file(struct fed *f, const char *rel, const char *bsn, const c
 		 "{\"subject\": {\"bsn\": \"%s\", \"birth_date\": \"%s\"}, \"purposes\": [%s],"
 		 " \"recipients\": [\"gemeente-heerlen\"], \"sources\": [\"radar\"],"
 		 " \"categories\": [%s], \"signers\": [{\"name\": \"Test\", \"role\": \"subject\"}],"
-		 " \"signed_on\": \"%s\"}", bsn, birth, purposes, categories, signed_on);
+		 " \"signed_on\": \"%s\", \"note\": \"%s\"}", bsn, birth, purposes, categories,
+		 signed_on, rel);
 	return write_file(f, rel, text);
 }
 
@@ -1270,6 +1273,65 @@ static json_t *rogue_old_source(struct rogue *r, const json_t *q, void *arg)
 	return a;
 }
 
+/* The same document registered twice is one registration (r10, H 10.3): a
+ * refusal given again answers with the refusal registered before and is
+ * passed on to no source again; a consent the same. Once revoked, the same
+ * document registers anew: the client gave it again (H 8.2). */
+static void test_r10_consent_same_document_registered_once(void **state)
+{
+	struct fed *f = *state;
+	const char *bsn = bsn_housemate, *birth = "1985-02-03", *s = node_db("sevagram");
+	const char *g = node_db("gemeente-heerlen");
+	char rid[WN_ID_LEN + 1], cid[WN_ID_LEN + 1], cid2[WN_ID_LEN + 1], out[160], *text = NULL;
+	size_t len;
+	assert_int_equal(refusal_file(f, "refusal-twice.json", bsn, birth, "\"intake\"",
+				      "\"leefgebied.huisvesting\""), 0);
+	long refusals = dbq(f, s, "SELECT COUNT(*) FROM consents WHERE kind = 'refusal'");
+	long notices = dbq(f, s, "SELECT COUNT(*) FROM outbox WHERE type = 'refusal.notice'");
+	long registry = dbq(f, "data/broker.db", "SELECT COUNT(*) FROM consents");
+	assert_int_equal(cli(f, "sevagram", "consent refuse refusal-twice.json"), 0);
+	assert_int_equal(dbq_text(f, s, rid, sizeof(rid), "SELECT id FROM consents WHERE kind ="
+				  " 'refusal' ORDER BY registered_at DESC LIMIT 1"), 0);
+	assert_int_equal(dbq(f, s, "SELECT COUNT(*) FROM outbox WHERE type = 'refusal.notice'"),
+			 notices + 1);
+	/* the same file again: that refusal, told to no source again */
+	assert_int_equal(cli(f, "sevagram", "consent refuse refusal-twice.json"), 0);
+	snprintf(out, sizeof(out), "refusal %s was registered from this document before", rid);
+	assert_true(cli_out_has(f, out));
+	char *doc = slurp(f, "refusal-twice.json", &len);
+	wn_client *c = client_of(f, SEVAGRAM);
+	assert_int_equal(wn_consent_refuse_json(c, doc, &ACTOR, &text), 0);
+	wn_client_close(c);
+	free(doc);
+	json_t *res = json_loads(text, 0, NULL);
+	free(text);
+	assert_string_equal(json_string_value(json_object_get(res, "consent")), rid);
+	assert_string_equal(json_string_value(json_object_get(res, "status")), "refused");
+	assert_true(json_is_true(json_object_get(res, "registered_before")));
+	json_decref(res);
+	assert_int_equal(dbq(f, s, "SELECT COUNT(*) FROM consents WHERE kind = 'refusal'"),
+			 refusals + 1);
+	assert_int_equal(dbq(f, s, "SELECT COUNT(*) FROM outbox WHERE type = 'refusal.notice'"),
+			 notices + 1);
+	/* a consent given twice: one consent, at this node and in the registry */
+	assert_int_equal(consent_file(f, "consent-twice.json", bsn, birth, "\"gemeente-heerlen\"",
+				      "\"radar\"", "\"leefgebied.huisvesting\"", "",
+				      "{\"name\": \"Test\", \"role\": \"subject\"}"), 0);
+	long consents = dbq(f, g, "SELECT COUNT(*) FROM consents WHERE kind = 'consent'");
+	assert_int_equal(register_consent(f, GEMEENTE, "consent-twice.json", cid), 0);
+	assert_int_equal(register_consent(f, GEMEENTE, "consent-twice.json", cid2), 0);
+	assert_string_equal(cid2, cid);
+	assert_int_equal(dbq(f, g, "SELECT COUNT(*) FROM consents WHERE kind = 'consent'"),
+			 consents + 1);
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM consents"), registry + 2);
+	/* revoked, the same file is the client's consent given again */
+	c = client_of(f, GEMEENTE);
+	assert_int_equal(wn_consent_revoke(c, cid, &ACTOR), 0);
+	wn_client_close(c);
+	assert_int_equal(register_consent(f, GEMEENTE, "consent-twice.json", cid2), 0);
+	assert_string_not_equal(cid2, cid);
+}
+
 /* A source that refused a refusal passed on to it for what it is (an older
  * version, during a rolling upgrade) is given up on, not asked again by
  * itself; once it takes them, the operator puts what was given up back in
@@ -1789,6 +1851,38 @@ static void test_r09_legal_obligation_household_informed_of_case(void **state)
 			     "type='case.informed' AND msg_id='%s'", case_main), 2);
 	wn_client_close(g);
 	wn_client_close(x);
+}
+
+/* Who of the household was told, and how, is about people of the case: each
+ * reading is a ledger entry naming the professional and the case, not the
+ * person asked about (r09, G-P 3.6). */
+static void test_r09_legal_obligation_informed_read_in_the_ledger(void **state)
+{
+	struct fed *f = *state;
+	const char *g = node_db("gemeente-heerlen");
+	char *text = NULL, args[256];
+	long top = dbq(f, g, "SELECT COALESCE(MAX(idx), 0) FROM ledger");
+	wn_client *c = client_of(f, GEMEENTE);
+	assert_int_equal(wn_case_informed_show(c, case_main, NULL, &ACTOR, &text), 0);
+	free(text);
+	assert_int_equal(wn_case_informed_show(c, case_main, BSN_A, &ACTOR, &text), 0);
+	free(text);
+	wn_client_close(c);
+	static const char one[] = "SELECT COUNT(*) FROM ledger WHERE idx > %ld AND type ="
+				  " 'case.informed.read' AND msg_id = '%s' AND json_extract(entry,"
+				  " '$.by') = '%s' AND json_extract(entry, '$.by_role') = '%s' AND"
+				  " json_extract(entry, '$.one_person') = %d";
+	assert_int_equal(dbq(f, g, one, top, case_main, ACTOR.id, ACTOR.role, 0), 1);
+	assert_int_equal(dbq(f, g, one, top, case_main, ACTOR.id, ACTOR.role, 1), 1);
+	/* through the CLI, the professional named */
+	snprintf(args, sizeof(args), "case informed --case %s --show --actor pv-0008-bakker --role"
+		 " privacyfunctionaris", case_main);
+	assert_int_equal(cli(f, "gemeente-heerlen", args), 0);
+	assert_int_equal(dbq(f, g, one, top, case_main, "pv-0008-bakker", "privacyfunctionaris", 0),
+			 1);
+	/* the ledger names who read, not whom it was about */
+	assert_int_equal(dbq(f, g, "SELECT COUNT(*) FROM ledger WHERE type = 'case.informed.read'"
+			     " AND entry LIKE '%%%s%%'", BSN_A), 0);
 }
 
 /* ---- r14, r16: logged before anything leaves -------------------------- */
@@ -2665,6 +2759,7 @@ int main(void)
 		cmocka_unit_test(test_r10_consent_refusal_revoked_elsewhere_reaches_the_source),
 		cmocka_unit_test(test_r10_consent_refusal_revocation_forged_refused),
 		cmocka_unit_test(test_r10_consent_refusal_refused_by_source_outbox_retry),
+		cmocka_unit_test(test_r10_consent_same_document_registered_once),
 		cmocka_unit_test(test_r11_consent_age_signers),
 		cmocka_unit_test(test_r12_medical_needs_consent_naming_it),
 		cmocka_unit_test(test_r12_medical_conflict_of_duties_asserted_by_source),
@@ -2673,6 +2768,7 @@ int main(void)
 		cmocka_unit_test(test_r09_notice_not_stored_is_sent_again),
 		cmocka_unit_test(test_r09_notice_given_up_outbox_list_and_retry),
 		cmocka_unit_test(test_r09_legal_obligation_household_informed_of_case),
+		cmocka_unit_test(test_r09_legal_obligation_informed_read_in_the_ledger),
 		cmocka_unit_test(test_r09_notice_refusal_ended_by_later_consent),
 		cmocka_unit_test(test_r14_lawful_ground_log_r16_actor_request),
 		cmocka_unit_test(test_r14_no_entry_no_answer_request),
