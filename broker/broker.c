@@ -26,6 +26,16 @@
 #include "store.h"
 #include "tlog.h"
 
+/* Said at a start, and by --check of a first start, whose registry has no
+ * partner with the municipality's role: a federation may run without one
+ * for a while, but what the client is owed has nobody to answer it. */
+#define BROKER_NO_MUNICIPALITY                                                              \
+	"no partner has the role 'municipality': rights requests, access reports and "    \
+	"notices to the client have nobody to answer them (Heerlen 9.1), and under "      \
+	"municipality_and_majority no proposal can be approved; a join never brings one: " \
+	"give the municipality's partner \"role\": \"municipality\" in 'partners' before the " \
+	"first start"
+
 static const struct schema_field broker_fields[] = {
 	{ "id", SCHEMA_STRING, 1, 63 },
 	{ "listen", SCHEMA_STRING, 1, 256 },
@@ -87,6 +97,31 @@ int broker_reply(struct broker *b, const struct broker_request *rq, const char *
 const struct schema_field *broker_config_fields(void)
 {
 	return broker_fields;
+}
+
+/* The files and directories the config names, as the start will use them:
+ * each one missing or out of reach is named by its key before anything is
+ * made. The CA's directory is checked as wijknet-ca works in it. */
+static int broker_check_files(broker *b, const json_t *root, char *err, size_t errcap)
+{
+	int rc = config_check_writable(b->cfg, "database", b->db_path, err, errcap);
+	char *log_path = config_path(b->cfg, config_str(root, "log_file", NULL));
+	if (rc == 0)
+		rc = config_check_writable(b->cfg, "log_file", log_path, err, errcap);
+	free(log_path);
+	if (rc != 0 || b->ca_dir == NULL)
+		return rc;
+	if ((rc = config_check_dir(b->cfg, "ca_dir", b->ca_dir, err, errcap)) != 0)
+		return rc;
+	static const char *const ca_files[] = { "ca.key", "ca.crt", "index.txt" };
+	for (size_t i = 0; rc == 0 && i < sizeof(ca_files) / sizeof(ca_files[0]); i++) {
+		char path[4200];
+		snprintf(path, sizeof(path), "%s/%s", b->ca_dir, ca_files[i]);
+		rc = config_check_readable(b->cfg, "ca_dir", path, err, errcap);
+	}
+	if (rc == 0)
+		rc = config_check_program(b->cfg, "ca_tool", b->ca_tool, err, errcap);
+	return rc;
 }
 
 /* Opens the broker; check_only stops once the config and the certificate
@@ -170,9 +205,11 @@ static int broker_open_as(const char *config_file_path, int check_only, broker *
 		rc = WN_ECONFIG;
 		goto fail;
 	}
-	if ((rc = pki_trust_load(b->ca_path, b->crl_path, &b->trust, err, errcap)) != 0)
+	char why[512];
+	if ((rc = pki_trust_load(b->ca_path, b->crl_path, &b->trust, why, sizeof(why))) != 0) {
+		snprintf(err, errcap, "%s: keys 'ca' and 'crl': %s", config_file(b->cfg), why);
 		goto fail;
-	char why[256];
+	}
 	if ((rc = pki_trust_verify(b->trust, b->ident->cert, id, why, sizeof(why))) != 0) {
 		snprintf(err, errcap, "%s: own certificate: %s", b->cert_path, why);
 		goto fail;
@@ -188,6 +225,8 @@ static int broker_open_as(const char *config_file_path, int check_only, broker *
 		rc = WN_ECONFIG;
 		goto fail;
 	}
+	if ((rc = broker_check_files(b, root, err, errcap)) != 0)
+		goto fail;
 	/* a first start seeds the registry and the policy from the config:
 	 * checked whole here, as --check does, before anything is written */
 	if (access(b->db_path, F_OK) != 0 &&
@@ -234,6 +273,8 @@ static int broker_open_as(const char *config_file_path, int check_only, broker *
 	if ((rc = registry_load(b->cfg, json_object_get(root, "partners"), b->trust, b->db,
 				&b->audit, &b->reg, err, errcap)) != 0)
 		goto fail;
+	if (!registry_has_municipality(b->reg))
+		log_msg(WN_LOG_WARN, "no_municipality", "%s", BROKER_NO_MUNICIPALITY);
 	/* a consent is asked again at least yearly by default (Heerlen note 2) */
 	if ((rc = policy_load(b, err, errcap)) != 0)
 		goto fail;
@@ -654,6 +695,13 @@ int broker_check(const char *config_file_path, char *err, size_t errcap)
 {
 	broker *b = NULL;
 	int rc = broker_open_as(config_file_path, 1, &b, err, errcap);
+	/* a first start's registry is the config's; with a database, the start
+	 * says it in its log */
+	if (rc == 0)
+		snprintf(err, errcap, "%s", access(b->db_path, F_OK) != 0 &&
+			 !registry_config_has_municipality(json_object_get(config_root(b->cfg),
+									   "partners"))
+			 ? BROKER_NO_MUNICIPALITY : "");
 	broker_close(b);
 	return rc;
 }

@@ -243,6 +243,31 @@ static int policy_fill_defaults(json_t *doc)
 	return 0;
 }
 
+/* A change that leaves a partner in no cluster: such a partner is never
+ * asked and never asks, as a join without a cluster would be (refused
+ * there too). Names every such partner; WN_ECLUSTER. */
+static int policy_check_clusters_left(const json_t *change, char *err, size_t errcap)
+{
+	const char *id;
+	json_t *list;
+	char names[512] = "";
+	size_t used = 0;
+	json_object_foreach(json_object_get(change, "clusters"), id, list) {
+		if (!json_is_array(list) || json_array_size(list) > 0 || used >= sizeof(names))
+			continue;
+		int n = snprintf(names + used, sizeof(names) - used, "%s'%.64s'", used ? ", " : "",
+				 id);
+		used += n > 0 ? (size_t)n : 0;
+	}
+	if (used == 0)
+		return 0;
+	snprintf(err, errcap, "clusters: %s would take part in no cluster, so never be asked nor "
+		 "ask: a partner takes part in at least one of jeugd, volwassenen, multiprobleem "
+		 "(one that is to take part in none leaves the federation: notice or an end of "
+		 "its membership)", names);
+	return WN_ECLUSTER;
+}
+
 int policy_merge(struct broker *b, const json_t *change, json_t **out, char *err, size_t errcap)
 {
 	*out = NULL;
@@ -250,6 +275,9 @@ int policy_merge(struct broker *b, const json_t *change, json_t **out, char *err
 		snprintf(err, errcap, "a policy change is a JSON object naming the keys it changes");
 		return WN_ESCHEMA;
 	}
+	if (json_is_object(json_object_get(change, "clusters")) &&
+	    policy_check_clusters_left(change, err, errcap) != 0)
+		return WN_ECLUSTER;
 	json_t *doc = policy_current(b), *v;
 	const char *key;
 	int rc = doc ? 0 : WN_ENOMEM;

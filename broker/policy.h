@@ -42,7 +42,8 @@ int policy_validate(const json_t *doc, char *err, size_t errcap);
  * names replaced; in "clusters" and "data_sets" per partner and per cluster;
  * a key set to null goes (its default applies). Keys change leaves out keep
  * their value, so a proposal cannot reset one by omission. Checked whole;
- * WN_EINVAL when it changes nothing. *out: json_decref(). */
+ * WN_EINVAL when it changes nothing, WN_ECLUSTER (naming each) when it
+ * leaves a partner in no cluster. *out: json_decref(). */
 int policy_merge(struct broker *b, const json_t *change, json_t **out, char *err, size_t errcap);
 
 /* What doc changes against the policy in force: {key: {from?, to?}} for each

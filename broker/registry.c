@@ -649,6 +649,28 @@ int registry_member(const struct registry_partner *p)
 	return p != NULL && !p->incidental;
 }
 
+int registry_has_municipality(registry *r)
+{
+	for (size_t i = 0; i < registry_count(r); i++) {
+		const struct registry_partner *p = registry_at(r, i);
+		int state = atomic_load(&p->state);
+		if (p->municipality && state != PARTNER_ENDED && state != PARTNER_REVOKED)
+			return 1;
+	}
+	return 0;
+}
+
+int registry_config_has_municipality(const json_t *partners)
+{
+	size_t i;
+	const json_t *o;
+	json_array_foreach(partners, i, o)
+		if (strcmp(config_str(o, "role", "member"), "municipality") == 0 &&
+		    strcmp(config_str(o, "status", "active"), "revoked") != 0)
+			return 1;
+	return 0;
+}
+
 int registry_in_cluster(const struct registry_partner *p, const char *cluster)
 {
 	if (p == NULL)

@@ -1,9 +1,12 @@
 /*
  * config.c — configuration loading.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "wijknet.h"
 #include "config.h"
@@ -142,4 +145,106 @@ int daemon_log_file(config *cfg, char *err, size_t errcap)
 		rc = log_reopen(full, err, errcap);
 	free(full);
 	return rc;
+}
+
+/* Why path cannot serve as wanted (S_IFREG or S_IFDIR, with access mode),
+ * or NULL when it can. */
+static const char *config_unfit(const char *path, mode_t type, int mode, char *why, size_t cap)
+{
+	struct stat st;
+	if (stat(path, &st) != 0) {
+		snprintf(why, cap, "%s", strerror(errno));
+		return why;
+	}
+	if ((st.st_mode & S_IFMT) != type) {
+		snprintf(why, cap, "is not a %s", type == S_IFDIR ? "directory" : "file");
+		return why;
+	}
+	if (access(path, mode) != 0) {
+		snprintf(why, cap, "cannot be %s: %s", (mode & W_OK) ? "written" : "read",
+			 strerror(errno));
+		return why;
+	}
+	return NULL;
+}
+
+int config_check_readable(config *c, const char *key, const char *path, char *err,
+			  size_t errcap)
+{
+	char why[160];
+	if (path == NULL || config_unfit(path, S_IFREG, R_OK, why, sizeof(why)) == NULL)
+		return 0;
+	snprintf(err, errcap, "%s: key '%s': %s: %s", c->path, key, path, why);
+	return WN_ECONFIG;
+}
+
+int config_check_dir(config *c, const char *key, const char *path, char *err, size_t errcap)
+{
+	char why[160];
+	if (path == NULL || config_unfit(path, S_IFDIR, R_OK | W_OK | X_OK, why, sizeof(why)) == NULL)
+		return 0;
+	snprintf(err, errcap, "%s: key '%s': %s: %s", c->path, key, path, why);
+	return WN_ECONFIG;
+}
+
+int config_check_writable(config *c, const char *key, const char *path, char *err,
+			  size_t errcap)
+{
+	char why[160];
+	if (path == NULL)
+		return 0;
+	if (access(path, F_OK) == 0) {
+		if (config_unfit(path, S_IFREG, R_OK | W_OK, why, sizeof(why)) == NULL)
+			return 0;
+		snprintf(err, errcap, "%s: key '%s': %s: %s", c->path, key, path, why);
+		return WN_ECONFIG;
+	}
+	/* the start makes the missing directories below the nearest one there is */
+	char *dir = strdup(path);
+	if (dir == NULL)
+		return WN_ENOMEM;
+	char *slash;
+	while ((slash = strrchr(dir, '/')) != NULL) {
+		slash[slash == dir ? 1 : 0] = '\0';
+		if (access(dir, F_OK) == 0 || slash == dir)
+			break;
+	}
+	if (slash == NULL)
+		strcpy(dir, ".");
+	int rc = 0;
+	if (config_unfit(dir, S_IFDIR, W_OK | X_OK, why, sizeof(why)) != NULL) {
+		snprintf(err, errcap, "%s: key '%s': %s cannot be made: %s %s", c->path, key, path,
+			 dir, why);
+		rc = WN_ECONFIG;
+	}
+	free(dir);
+	return rc;
+}
+
+int config_check_program(config *c, const char *key, const char *name, char *err,
+			 size_t errcap)
+{
+	if (name == NULL)
+		return 0;
+	/* as posix_spawnp finds it: a name with a slash as it is, else on PATH */
+	if (strchr(name, '/') != NULL) {
+		if (access(name, X_OK) == 0)
+			return 0;
+		snprintf(err, errcap, "%s: key '%s': %s cannot be run: %s", c->path, key, name,
+			 strerror(errno));
+		return WN_ECONFIG;
+	}
+	const char *path = getenv("PATH");
+	char full[4096];
+	for (const char *p = path ? path : "/usr/bin:/bin"; p != NULL;) {
+		const char *end = strchr(p, ':');
+		int n = end ? (int)(end - p) : (int)strlen(p);
+		snprintf(full, sizeof(full), "%.*s/%s", n, n ? p : ".", name);
+		if (access(full, X_OK) == 0)
+			return 0;
+		p = end ? end + 1 : NULL;
+	}
+	snprintf(err, errcap, "%s: key '%s': '%.200s' is not a program on the PATH", c->path, key,
+		 name);
+	return WN_ECONFIG;
 }

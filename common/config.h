@@ -35,6 +35,20 @@ int64_t config_int(const json_t *obj, const char *key, int64_t def);
  * is NULL. Malloc'd (caller frees). */
 char *config_path(config *c, const char *value);
 
+/* What --check finds before a start would: the file a key names can be read
+ * (readable), the directory it names read, written and searched (dir), the
+ * file the daemon writes read and written, or made below the nearest
+ * directory there is (writable), the program run found as posix_spawnp
+ * would (program). path NULL: not configured, 0. Otherwise WN_ECONFIG with
+ * err naming the config, the key, the path and why. */
+int config_check_readable(config *c, const char *key, const char *path, char *err,
+			  size_t errcap);
+int config_check_dir(config *c, const char *key, const char *path, char *err, size_t errcap);
+int config_check_writable(config *c, const char *key, const char *path, char *err,
+			  size_t errcap);
+int config_check_program(config *c, const char *key, const char *name, char *err,
+			 size_t errcap);
+
 /* Points the daemon's log at the config's "log_file" (relative to the
  * config's directory), or, with cfg NULL or no such key, opens the file in
  * use again; standard error stays when there is none. 0 or WN_EIO. */

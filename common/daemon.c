@@ -71,15 +71,21 @@ static const char *daemon_args(int argc, char **argv, const struct daemon_ops *o
 	return config;
 }
 
-/* The config and the certificate, as a start would see them; no file made. */
+/* The config and the certificate, as a start would see them; no file made.
+ * What passes but an operator should know (ops->check leaves it in err) is
+ * said as a warning. */
 static int daemon_check(const char *config, const struct daemon_ops *ops)
 {
 	char err[1024] = "";
-	int rc = ops->check(config, err, sizeof(err));
+	int rc = log_check_env(err, sizeof(err));
+	if (rc == 0)
+		rc = ops->check(config, err, sizeof(err));
 	if (rc != 0) {
 		fprintf(stderr, "%s: %s\n", ops->name, err[0] ? err : wn_strerror(rc));
 		return 1;
 	}
+	if (err[0] != '\0')
+		fprintf(stderr, "%s: warning: %s\n", ops->name, err);
 	printf("%s: OK\n", config);
 	return 0;
 }
@@ -108,7 +114,9 @@ int daemon_main(int argc, char **argv, const struct daemon_ops *ops)
 	int started_fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
 	void *d = NULL;
 	char err[1024] = "";
-	int rc = ops->open(config, &d, err, sizeof(err));
+	int rc = log_check_env(err, sizeof(err));
+	if (rc == 0)
+		rc = ops->open(config, &d, err, sizeof(err));
 	if (rc == 0 && flag)
 		ops->set_flag(d);
 	if (rc == 0)

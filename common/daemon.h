@@ -13,6 +13,7 @@ struct daemon_ops {
 	const char *name;      /* the program, e.g. "wijknet-node" */
 	const char *component; /* for the log, e.g. "node" */
 	const char *about;     /* the usage text's description, ending in a newline */
+	/* 0 may leave a warning in err, which --check says and still passes */
 	int (*check)(const char *config, char *err, size_t errcap);
 	int (*open)(const char *config, void **out, char *err, size_t errcap);
 	int (*start)(void *d, char *err, size_t errcap);

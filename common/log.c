@@ -31,6 +31,19 @@ void log_init(const char *component, const char *self_id)
 		(void)log_set_level_name(env);
 }
 
+int log_check_env(char *err, size_t errcap)
+{
+	const char *env = getenv("WIJKNET_LOG_LEVEL");
+	if (env == NULL || env[0] == '\0')
+		return 0;
+	for (int i = 0; i < 4; i++)
+		if (strcmp(env, level_names[i]) == 0)
+			return 0;
+	snprintf(err, errcap, "environment variable WIJKNET_LOG_LEVEL: '%.32s' is not a log "
+		 "level: expected debug, info, warn or error", env);
+	return WN_ECONFIG;
+}
+
 static char log_path[4096];
 
 int log_to_file(const char *path, char *err, size_t errcap)

@@ -5,12 +5,19 @@
 #ifndef WN_LOG_H
 #define WN_LOG_H
 
+#include <stddef.h>
+
 #include <jansson.h>
 
 enum log_level { WN_LOG_DEBUG = 0, WN_LOG_INFO, WN_LOG_WARN, WN_LOG_ERROR };
 
 /* Names the emitting component ("broker", "node") and partner id. */
 void log_init(const char *component, const char *self_id);
+
+/* Whether WIJKNET_LOG_LEVEL, when set and not empty, names a level: 0, or
+ * WN_ECONFIG with err naming the variable, its value and the levels. A
+ * daemon refuses to start on it rather than log at a level nobody asked. */
+int log_check_env(char *err, size_t errcap);
 
 /* Sets the lowest level written; from "debug", "info", "warn", "error". */
 int log_set_level_name(const char *name);

@@ -1010,6 +1010,84 @@ static void test_r20_integrity_files_fail_closed(void **state)
 	assert_int_equal(fed_wait_up(f, 1, 3, 10000), 0);
 }
 
+/* --check of a copy of CONFIG with KEY set to VALUE (JSON) fails saying
+ * NEEDLE (a grep pattern), and a start of it fails as well, making nothing. */
+static void check_refuses(struct fed *f, const char *bin, const char *config, const char *key,
+			  const char *value, const char *needle)
+{
+	assert_int_equal(fed_sh(f, "cp %s edit.json", config), 0);
+	assert_int_equal(fed_config_edit(f, "edit.json", key, value), 0);
+	assert_int_not_equal(fed_sh(f, "'%s' --config edit.json --check 2>edit.err", bin), 0);
+	assert_int_not_equal(fed_sh(f, "timeout 20 '%s' --config edit.json 2>>edit.err", bin), 0);
+	if (fed_sh(f, "test \"$(grep -c \"%s\" edit.err)\" = 2", needle) != 0)
+		fed_sh(f, "cat edit.err >&2");
+	assert_int_equal(fed_sh(f, "test \"$(grep -c \"%s\" edit.err)\" = 2", needle), 0);
+	assert_int_equal(fed_sh(f, "ls data | grep -q fresh"), 1);
+}
+
+/* What an operator gets wrong before a start is said by --check and by the
+ * start alike: a log level nobody knows, a file or directory the config
+ * names that is not there; a registry without the municipality is said,
+ * not refused, since the federation runs without it for a while. */
+static void test_r20_integrity_check_names_what_is_missing(void **state)
+{
+	struct fed *f = *state;
+	char node[512], broker[512];
+	fed_bin("wijknet-node", node, sizeof(node));
+	fed_bin("wijknet-broker", broker, sizeof(broker));
+	assert_int_equal(fed_setup(f, three, 3), 0);
+	assert_int_equal(fed_start_all(f, 15000), 0);
+	/* none of alcander, radar and xonar has the municipality's role */
+	assert_true(fed_log_contains(f, "broker", "\"event\":\"no_municipality\""));
+	assert_int_equal(fed_sh(f, "sed 's|data/broker.db|data/fresh-broker.db|' broker.json"
+			       " > fb.json && sed 's|data/radar.db|data/fresh.db|' radar.json"
+			       " > fresh.json"), 0);
+	assert_int_equal(fed_sh(f, "'%s' --config fb.json --check >fb.out 2>fb.err", broker), 0);
+	assert_int_equal(fed_sh(f, "grep -q OK fb.out && grep -q \"warning: no partner has the "
+			       "role 'municipality'\" fb.err"), 0);
+	assert_int_equal(fed_sh(f, "sed 's|\"ca/radar.crt\", \"status\": \"active\"|\"ca/radar.crt\""
+			       ", \"status\": \"active\", \"role\": \"municipality\"|' fb.json >"
+			       " fm.json && grep -q municipality fm.json"), 0);
+	assert_int_equal(fed_sh(f, "'%s' --config fm.json --check >fm.out 2>fm.err", broker), 0);
+	assert_int_equal(fed_sh(f, "grep -q OK fm.out && test ! -s fm.err"), 0);
+	/* a log level that is no level: refused by both daemons, named */
+	const char *const bins[] = { broker, node }, *const configs[] = { "fm.json", "fresh.json" };
+	for (size_t i = 0; i < 2; i++) {
+		assert_int_equal(fed_sh(f, "WIJKNET_LOG_LEVEL=verbose '%s' --config %s --check "
+				       "2>level.err; test $? = 1", bins[i], configs[i]), 0);
+		assert_int_equal(fed_sh(f, "WIJKNET_LOG_LEVEL=verbose timeout 20 '%s' --config %s "
+				       "2>>level.err; test $? = 1", bins[i], configs[i]), 0);
+		if (fed_sh(f, "test \"$(grep -c \"WIJKNET_LOG_LEVEL: 'verbose' is not a log level:"
+			   " expected debug, info, warn or error\" level.err)\" = 2") != 0)
+			fed_sh(f, "cat level.err >&2");
+		assert_int_equal(fed_sh(f, "test \"$(grep -c \"WIJKNET_LOG_LEVEL: 'verbose' is not a"
+				       " log level: expected debug, info, warn or error\" level.err)\""
+				       " = 2"), 0);
+		assert_int_equal(fed_sh(f, "ls data | grep -q fresh"), 1);
+		assert_int_equal(fed_sh(f, "WIJKNET_LOG_LEVEL=warn '%s' --config %s --check"
+				       " >/dev/null 2>&1", bins[i], configs[i]), 0);
+	}
+	/* the CA's directory, the CA tool, where the database and the log go:
+	 * each by its key, found before a start would trip on it */
+	check_refuses(f, broker, "fm.json", "ca_dir", "\"nodir\"",
+		      "key 'ca_dir': .*/nodir: No such file or directory");
+	check_refuses(f, broker, "fm.json", "ca_dir", "\"data\"",
+		      "key 'ca_dir': .*/data/ca.key: No such file or directory");
+	check_refuses(f, broker, "fm.json", "ca", "\"ca/none.crt\"",
+		      "keys 'ca' and 'crl': .*none.crt: cannot read the CA certificate");
+	assert_int_equal(fed_sh(f, "cp fm.json tool.json"), 0);
+	assert_int_equal(fed_config_edit(f, "tool.json", "ca_dir", "\"ca\""), 0);
+	check_refuses(f, broker, "tool.json", "ca_tool", "\"no-such-wijknet-ca\"",
+		      "key 'ca_tool': 'no-such-wijknet-ca' is not a program on the PATH");
+	check_refuses(f, broker, "fm.json", "database", "\"ca/ca.crt/fresh-broker.db\"",
+		      "key 'database': .*fresh-broker.db cannot be made: .*ca.crt is not a "
+		      "directory");
+	check_refuses(f, node, "fresh.json", "log_file", "\"ca/ca.crt/fresh.log\"",
+		      "key 'log_file': .*fresh.log cannot be made: .*ca.crt is not a directory");
+	check_refuses(f, node, "fresh.json", "keys", "\"ca\"",
+		      "key 'keys': .*/ca: is not a file");
+}
+
 /* The breach register is the broker operator's: read with the broker's
  * config; a node's config is refused as such, not dialled as a broker. */
 static void test_r21_breach_register_needs_the_brokers_config(void **state)
@@ -1540,6 +1618,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(
 			test_r20_integrity_backup_restore_behind_witness_refused, own_setup,
 			own_teardown),
+		cmocka_unit_test_setup_teardown(test_r20_integrity_check_names_what_is_missing,
+						own_setup, own_teardown),
 		cmocka_unit_test_setup_teardown(test_r20_integrity_lost_key_file_refuses_start, own_setup,
 						own_teardown),
 		cmocka_unit_test_setup_teardown(test_r20_integrity_idle_sockets_deny_no_service,

@@ -1139,6 +1139,21 @@ static void test_r24_decision_not_stored_is_counted_again(void **state)
 			 WN_ESCHEMA);
 	free(out);
 	out = NULL;
+	/* ... or that leaves a partner in no cluster, where it would never be
+	 * asked nor ask: each such partner is named */
+	assert_int_equal(wn_policy_propose(c, &coordinator, "{\"clusters\": {\"radar\": [], "
+					   "\"alcander\": [\"jeugd\"], \"xonar\": []}}", &out),
+			 WN_ECLUSTER);
+	assert_non_null(strstr(wn_client_errmsg(c), "would take part in no cluster"));
+	assert_non_null(strstr(wn_client_errmsg(c), "'radar'"));
+	assert_non_null(strstr(wn_client_errmsg(c), "'xonar'"));
+	assert_null(strstr(wn_client_errmsg(c), "'alcander'"));
+	free(out);
+	out = NULL;
+	assert_int_equal(write_file(f, "none.json", "{\"clusters\": {\"radar\": []}}"), 0);
+	assert_int_equal(cli(f, "gemeente-heerlen", "policy propose none.json"), 2);
+	assert_true(cli_err_has(f, "radar"));
+	assert_true(cli_err_has(f, "would take part in no cluster"));
 	/* a partner's clusters are set against those it has now */
 	assert_int_equal(wn_policy_propose(c, &coordinator,
 					   "{\"clusters\": {\"radar\": [\"jeugd\"]}}", &out), 0);
