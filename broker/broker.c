@@ -147,13 +147,6 @@ static int broker_open_as(const char *config_file_path, int check_only, broker *
 		goto fail;
 	if ((rc = observe_check_config(b->cfg, err, errcap)) != 0)
 		goto fail;
-	if (config_str(root, "log_level", NULL) &&
-	    log_set_level_name(config_str(root, "log_level", NULL)) != 0) {
-		snprintf(err, errcap, "%s: key 'log_level': expected debug, info, warn or error",
-			 config_file(b->cfg));
-		rc = WN_ECONFIG;
-		goto fail;
-	}
 	/* not a policy key: the members vote on the rule, not on which covenant
 	 * they signed; absent, Heerlen, as every broker had before */
 	const char *covenant = config_str(root, "covenant", DECLARATION_COVENANT_DEFAULT);
@@ -171,6 +164,13 @@ static int broker_open_as(const char *config_file_path, int check_only, broker *
 		goto fail;
 	}
 	log_init("broker", id);
+	/* after log_init, which reads WIJKNET_LOG_LEVEL: the config's key wins */
+	if (log_set_level_config(config_str(root, "log_level", NULL)) != 0) {
+		snprintf(err, errcap, "%s: key 'log_level': expected debug, info, warn or error",
+			 config_file(b->cfg));
+		rc = WN_ECONFIG;
+		goto fail;
+	}
 	b->listen = strdup(config_str(root, "listen", ""));
 	b->cert_path = config_path(b->cfg, config_str(root, "certificate", NULL));
 	b->ca_path = config_path(b->cfg, config_str(root, "ca", NULL));
@@ -645,8 +645,8 @@ static int broker_reload_config(broker *b, char *err, size_t errcap)
 	if (daemon_log_file(cfg, lerr, sizeof(lerr)) != 0)
 		log_msg(WN_LOG_ERROR, "reload_log_file", "%s (the log stays where it was)", lerr);
 	json_t *root = config_root(cfg);
-	const char *level = config_str(root, "log_level", "info");
-	if (log_set_level_name(level) != 0)
+	const char *level = config_str(root, "log_level", NULL);
+	if (log_set_level_config(level) != 0)
 		log_msg(WN_LOG_WARN, "reload_log_level", "log_level '%s' is not a level", level);
 	/* what can change while connections run; listen, certificate, database
 	 * and the like need a restart */

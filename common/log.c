@@ -104,6 +104,17 @@ int log_set_level_name(const char *name)
 	return -1;
 }
 
+int log_set_level_config(const char *name)
+{
+	if (name != NULL)
+		return log_set_level_name(name);
+	/* a reload of a config without the key keeps what the daemon was
+	 * started with, not info */
+	if (log_set_level_name(getenv("WIJKNET_LOG_LEVEL")) != 0)
+		log_set_level(WN_LOG_INFO);
+	return 0;
+}
+
 void log_emit(enum log_level level, const char *event, json_t *fields)
 {
 	if (level < log_min) {

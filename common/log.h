@@ -23,6 +23,11 @@ int log_check_env(char *err, size_t errcap);
 int log_set_level_name(const char *name);
 void log_set_level(enum log_level level);
 
+/* The level of a config: its log_level when it has one, else
+ * WIJKNET_LOG_LEVEL, else info, at a start and at every reload alike.
+ * 0, or -1 (level unchanged) when name is no level. */
+int log_set_level_config(const char *name);
+
 /* Writes the log to path (appended, 0600) instead of the inherited standard
  * error, and remembers it; 0 or WN_EIO (err says why). */
 int log_to_file(const char *path, char *err, size_t errcap);

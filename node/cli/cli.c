@@ -259,25 +259,40 @@ static int usage_of(const char *cmd)
 	return CLI_OK;
 }
 
-/* Reads the "local" key of a node config. Caller frees. */
-static char *cli_socket_from_config(const char *path)
+/* The config in effect, when there is one, must be a JSON file this user
+ * can read: said once, as the command's error, before anything uses it. */
+static int cli_config_readable(const char *cmd, const char *given, const char *path)
 {
 	json_error_t jerr;
 	json_t *root = json_load_file(path, 0, &jerr);
-	if (root == NULL) {
-		fprintf(stderr, "wijknet: %s:%d: %s\n", path, jerr.line, jerr.text);
-		return NULL;
-	}
+	if (root == NULL && jerr.line > 0)
+		return cli_invalid(cmd, "%s %s: not a JSON config (line %d: %s)", given, path,
+				   jerr.line, jerr.text);
+	if (root == NULL)
+		return cli_invalid(cmd, "%s %s: %s", given, path, jerr.text);
+	int object = json_is_object(root);
+	json_decref(root);
+	if (!object)
+		return cli_invalid(cmd, "%s %s: not a JSON config (an object of keys)", given,
+				   path);
+	return 0;
+}
+
+/* Reads the "local" key of a node config; NULL with why (a broker's config,
+ * no key) said as cmd's error. Caller frees. */
+static char *cli_socket_from_config(const char *cmd, const char *path)
+{
+	json_t *root = json_load_file(path, 0, NULL);
 	const char *local = json_string_value(json_object_get(root, "local"));
 	char *s = local ? strdup(local) : NULL;
 	if (s == NULL && json_object_get(root, "broker") == NULL &&
 	    json_object_get(root, "listen") != NULL)
 		/* a broker's config: the command is one of a node's */
-		fprintf(stderr, "wijknet: %s is a broker's config; this command asks a node: give "
-			"the node's config (its key 'local'), or see 'wijknet admin --help' for the "
-			"broker's commands\n", path);
+		cli_invalid(cmd, "%s is a broker's config; this command asks a node: give the "
+			    "node's config (its key 'local'), or see 'wijknet admin --help' for the "
+			    "broker's commands", path);
 	else if (s == NULL)
-		fprintf(stderr, "wijknet: %s: key 'local': expected the node's ipc:// address\n", path);
+		cli_invalid(cmd, "%s: key 'local': expected the node's ipc:// address", path);
 	json_decref(root);
 	return s;
 }
@@ -441,6 +456,12 @@ int main(int argc, char **argv)
 			return usage_of(both);
 		return usage_of(cmd);
 	}
+	const char *used = config != NULL ? config
+			   : socket == NULL && getenv("WIJKNET_SOCKET") == NULL
+				   ? getenv("WIJKNET_CONFIG") : NULL;
+	if (used != NULL &&
+	    cli_config_readable(cmd, config != NULL ? "--config" : "WIJKNET_CONFIG", used) != 0)
+		return CLI_USAGE;
 	int offline = cli_offline_command(cmd, config ? config : getenv("WIJKNET_CONFIG"),
 					  argc - i, argv + i);
 	if (offline != CLI_NOT_OFFLINE)
@@ -457,8 +478,11 @@ int main(int argc, char **argv)
 		if (socket == NULL)
 			config = getenv("WIJKNET_CONFIG");
 	}
-	if (socket == NULL && config != NULL)
-		socket = owned = cli_socket_from_config(config);
+	if (socket == NULL && config != NULL) {
+		socket = owned = cli_socket_from_config(cmd, config);
+		if (socket == NULL)
+			return CLI_USAGE; /* said why */
+	}
 	if (socket == NULL)
 		return cli_invalid(cmd, "no node given: use --socket ipc://PATH or --config NODE.json");
 	/* reached at the command's first call: its own checks of the command

@@ -173,12 +173,20 @@ static int consent_revoke(wn_client *c, const char *id, const wn_actor *actor)
 	free(text);
 	int refusal = strcmp(str_of(r, "kind", "consent"), "refusal") == 0;
 	json_int_t passed = json_integer_value(json_object_get(r, "passed_on"));
+	/* the broker out of reach: the operator learns it waits, not only the log */
+	int queued = strcmp(str_of(r, "broker", ""), "queued") == 0;
 	json_t *o = json_pack("{s:s,s:s}", "consent", id, "status", "revoked");
 	if (o != NULL && refusal) {
 		json_object_set_new(o, "kind", json_string("refusal"));
 		json_object_set_new(o, "passed_on", json_integer(passed));
 	}
+	if (o != NULL && queued)
+		json_object_set_new(o, "broker", json_string("queued"));
 	json_decref(r);
+	if (!refusal && queued)
+		return cli_done(o, "consent %s revoked here: every later request on it is refused; "
+				"the broker is out of reach: the revocation waits in the outbox "
+				"(wijknet outbox list) and the broker is told once it answers", id);
 	if (!refusal)
 		return cli_done(o, "consent %s revoked: every later request on it is refused", id);
 	if (passed > 0)

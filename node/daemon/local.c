@@ -121,7 +121,9 @@ int node_local_handle(void *arg, const struct rpc_peer *conn, const void *req, s
 	} else {
 		reply = local_dispatch(n, op, rq);
 	}
-	metrics_observe("local", rq != NULL && op != NULL ? opname : "invalid",
+	/* named before rq goes: the counts and the bytes of one series */
+	const char *series = rq != NULL && op != NULL ? opname : "invalid";
+	metrics_observe("local", series,
 			json_is_true(json_object_get(reply, "ok"))
 				? 0 : error_from_name(json_string_value(json_object_get(reply, "error"))),
 			time_mono_us() - start);
@@ -131,7 +133,9 @@ int node_local_handle(void *arg, const struct rpc_peer *conn, const void *req, s
 				   json_object_get(reply, "error"), "message",
 				   json_object_get(reply, "message")));
 	json_decref(rq);
-	return local_reply(reply, resp, resplen);
+	int rc = local_reply(reply, resp, resplen);
+	metrics_bytes("local", series, len, rc == 0 ? *resplen : 0);
+	return rc;
 }
 
 int local_check_categories(const json_t *cats, char *err, size_t errcap)

@@ -507,8 +507,7 @@ static int node_open_as(const char *config_file_path, int check_only, node **out
 		goto fail;
 	}
 	log_init("node", id);
-	if (config_str(root, "log_level", NULL) &&
-	    log_set_level_name(config_str(root, "log_level", NULL)) != 0) {
+	if (log_set_level_config(config_str(root, "log_level", NULL)) != 0) {
 		snprintf(err, errcap, "%s: key 'log_level': expected debug, info, warn or error",
 			 config_file(n->cfg));
 		rc = WN_ECONFIG;

@@ -138,6 +138,29 @@ for args in "member withdraw $ID" "member approve $ID" "case close --case $ID" "
     check "no node, $args: says the node cannot be reached" grep -q "cannot reach the node" "$T/err"
 done
 
+# a config that cannot be used is said once, as the command's error, with
+# what is wrong with it; JSON too under --json
+check_rc "a config that is not there is invalid input" 2 "$WN" --config "$T/none.json" health
+check "it names the file and why" grep -q "health: --config $T/none.json: unable to open" "$T/err"
+check "it says nothing else" sh -c "[ \"\$(wc -l < '$T/err')\" -eq 1 ]"
+echo '{"id": "x",' > "$T/cut.json"
+check_rc "--json: a config that is no JSON is invalid input" 2 \
+    "$WN" --config "$T/cut.json" outbox list --json
+check "--json: it names the line" grep -q 'not a JSON config (line 2' "$T/out"
+check "--json: it is said once" sh -c "[ \"\$(grep -c '\"error\"' '$T/out')\" -eq 1 ]"
+WIJKNET_CONFIG="$T/none.json" check_rc "WIJKNET_CONFIG that is not there is invalid input" 2 \
+    "$WN" health
+check "it names WIJKNET_CONFIG" grep -q "WIJKNET_CONFIG $T/none.json" "$T/err"
+check_rc "admin: a config that is not there is invalid input" 2 \
+    "$WN" --config "$T/none.json" admin status
+check "admin: it says why, once" \
+    sh -c "grep -q 'unable to open' '$T/err' && [ \"\$(wc -l < '$T/err')\" -eq 1 ]"
+printf '{"id": "broker", "listen": "tls+tcp://127.0.0.1:7400"}\n' > "$T/broker.json"
+check_rc "a node's command with a broker's config is invalid input" 2 \
+    "$WN" --config "$T/broker.json" backup --out "$T/b" --json
+check "it says it is a broker's config, once" sh -c "grep -q \"broker's config\" '$T/err' && \
+    [ \"\$(wc -l < '$T/err')\" -eq 1 ] && grep -q \"broker's config\" '$T/out'"
+
 check_rc "--json: an unknown global option is a usage error" 2 "$WN" --bogus health --json
 check "--json: that error is JSON on stdout" grep -q '"exit": 2' "$T/out"
 

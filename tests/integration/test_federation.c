@@ -804,11 +804,30 @@ static void test_r20_integrity_node_restart_reconnects(void **state)
 	snprintf(db, sizeof(db), "data/%s.db", three[2]);
 	assert_int_equal(fed_sh(f, "chmod 644 %s %s-wal %s-shm", db, db, db), 0);
 	int64_t t0 = time_mono_ms();
-	assert_int_equal(fed_start_node(f, 2), 0);
+	/* started with a log level of its environment, as an operator debugging it */
+	assert_int_equal(setenv("WIJKNET_LOG_LEVEL", "debug", 1), 0);
+	int started = fed_start_node(f, 2);
+	unsetenv("WIJKNET_LOG_LEVEL");
+	assert_int_equal(started, 0);
 	assert_int_equal(fed_wait_up(f, 0, 3, restart_bound_ms()), 0);
 	int64_t took = time_mono_ms() - t0;
 	print_message("node restart: all up again after %lld ms\n", (long long)took);
 	assert_true(took <= restart_bound_ms());
+	/* a reload of its config, which names no log_level, keeps that level */
+	assert_int_equal(kill(f->nodes[2], SIGHUP), 0);
+	int64_t end = time_mono_ms() + 10000;
+	while (!fed_log_contains(f, three[2], "\"event\":\"reloaded\"") && time_mono_ms() < end)
+		sleep_ms(50);
+	assert_true(fed_log_contains(f, three[2], "\"event\":\"reloaded\""));
+	const char *debug_after_reload = "awk '/\"event\":\"reloaded\"/ { r = 1 } "
+					 "r && /\"level\":\"debug\"/ { d = 1 } END { exit !d }' "
+					 "logs/%s.log";
+	end = time_mono_ms() + 10000;
+	while (fed_sh(f, debug_after_reload, three[2]) != 0 && time_mono_ms() < end) {
+		assert_int_equal(fed_wait_up(f, 0, 3, 5000), 0); /* its answers: debug lines */
+		sleep_ms(100);
+	}
+	assert_int_equal(fed_sh(f, debug_after_reload, three[2]), 0);
 	assert_int_equal(wn_health(c, &l), 0);
 	assert_int_equal(l->count, 3);
 	wn_partner_list_free(l);
@@ -1440,10 +1459,23 @@ static void test_r21_breach_metrics_and_health_endpoints(void **state)
 		assert_non_null(r);
 		wn_lookup_result_free(r);
 	}
+	/* one call on radar's own socket, whose bytes are counted too */
+	char url[512];
+	wn_client *c = NULL;
+	wn_partner_list *l = NULL;
+	fed_socket(f, 1, url, sizeof(url));
+	assert_int_equal(wn_client_open(&c, url), 0);
+	assert_int_equal(wn_health(c, &l), 0);
+	wn_partner_list_free(l);
+	wn_client_close(c);
 	char *m = http_get_when_up(nport, "/metrics");
 	assert_non_null(m);
 	assert_non_null(strstr(m, "HTTP/1.1 200"));
 	assert_non_null(strstr(m, "text/plain; version=0.0.4"));
+	assert_true(fed_metric_sum(m, "wijknet_message_bytes_total{kind=\"local\",type=\"health\","
+				      "direction=\"in\"}") > 0);
+	assert_true(fed_metric_sum(m, "wijknet_message_bytes_total{kind=\"local\",type=\"health\","
+				      "direction=\"out\"}") > 0);
 	static const char *const node_facts[] = {
 		"wijknet_messages_total{kind=\"inbound\",type=\"lookup\",outcome=\"ok\"} 3",
 		"wijknet_message_duration_seconds_bucket{kind=\"inbound\",type=\"lookup\",le=\"+Inf\"} 3",

@@ -614,30 +614,44 @@ static void test_r10_consent_revoked_while_broker_down(void **state)
 				      "\"gemeente-heerlen\"", "\"radar\"", "\"zrm.financien\"", "",
 				      "{\"name\": \"Test\", \"role\": \"subject\"}"), 0);
 	assert_int_equal(register_consent(f, GEMEENTE, "consent-down.json", id), 0);
+	char id2[WN_ID_LEN + 1], args[160];
+	assert_int_equal(register_consent(f, GEMEENTE, "consent-down.json", id2), 0);
 	fed_stop(&f->broker, SIGTERM);
 	wn_client *c = client_of(f, GEMEENTE);
 	assert_int_equal(wn_client_set_timeout(c, 60000), 0);
 	assert_int_equal(wn_consent_revoke(c, id, &ACTOR), 0);
 	wn_client_close(c);
+	/* the operator is told it waits for the broker, not only the log */
+	snprintf(args, sizeof(args), "consent revoke --consent %s", id2);
+	assert_int_equal(cli(f, "gemeente-heerlen", args), 0);
+	assert_true(cli_out_has(f, "the revocation waits in the outbox"));
 	assert_int_equal(dbq(f, node_db("gemeente-heerlen"), "SELECT COUNT(*) FROM consents WHERE"
 			     " id='%s' AND status='revoked' AND revoked_at IS NOT NULL", id), 1);
 	assert_int_equal(dbq(f, node_db("gemeente-heerlen"), "SELECT COUNT(*) FROM outbox WHERE"
-			     " type='consent.revoke' AND sent_at IS NULL"), 1);
+			     " type='consent.revoke' AND sent_at IS NULL"), 2);
 	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM consents WHERE id='%s' AND"
 			     " status='active'", id), 1);
 	/* the broker back: told without anyone asking again */
 	assert_int_equal(fed_start_broker(f), 0);
 	assert_int_equal(dbq_wait(f, "data/broker.db", 1, 20000, "SELECT COUNT(*) FROM consents"
 				  " WHERE id='%s' AND status='revoked'", id), 1);
-	assert_int_equal(dbq_wait(f, node_db("gemeente-heerlen"), 1, 10000, "SELECT COUNT(*) FROM"
-				  " outbox WHERE type='consent.revoke' AND sent_at IS NOT NULL"), 1);
+	assert_int_equal(dbq_wait(f, node_db("gemeente-heerlen"), 2, 10000, "SELECT COUNT(*) FROM"
+				  " outbox WHERE type='consent.revoke' AND sent_at IS NOT NULL"), 2);
 	assert_true(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM audit_log WHERE"
 			" type='consent.revoke' AND entry LIKE '%%%s%%'", id) == 1);
+	assert_int_equal(dbq_wait(f, "data/broker.db", 1, 10000, "SELECT COUNT(*) FROM consents"
+				  " WHERE id='%s' AND status='revoked'", id2), 1);
 	assert_int_equal(fed_wait_up(f, GEMEENTE, NNODES, 15000), 0);
 	const char *const cats[] = { "zrm.financien" };
 	wn_request_params p = params("radar", BSN_A, cats, 1, "consent");
 	p.consent_id = id;
 	request_fails(f, GEMEENTE, &p, WN_ECONSENT, "revoked");
+	/* with the broker there, no word of a wait */
+	char id3[WN_ID_LEN + 1];
+	assert_int_equal(register_consent(f, GEMEENTE, "consent-down.json", id3), 0);
+	snprintf(args, sizeof(args), "consent revoke --consent %s --json", id3);
+	assert_int_equal(cli(f, "gemeente-heerlen", args), 0);
+	assert_false(cli_out_has(f, "queued"));
 }
 
 static void test_r10_consent_expired_and_refusal(void **state)
