@@ -374,7 +374,8 @@ static int broker_dispatch(struct broker *b, const struct broker_request *rq, co
 	if (strcmp(type, "rights.request") == 0 || strcmp(type, "report.access") == 0)
 		return broker_handle_broadcast(b, rq, reply, err, errcap);
 	if (strcmp(type, "notice") == 0 || strcmp(type, "rights.decision") == 0 ||
-	    strcmp(type, "refusal.notice") == 0 || strcmp(type, "rights.notice") == 0)
+	    strcmp(type, "refusal.notice") == 0 || strcmp(type, "rights.notice") == 0 ||
+	    strcmp(type, "rights.notice.done") == 0)
 		return broker_handle_to_municipality(b, rq, reply, err, errcap);
 	if (strcmp(type, "health") == 0)
 		return broker_handle_health(b, rq, reply);
@@ -521,7 +522,8 @@ int broker_handle_message(void *arg, const struct rpc_peer *conn, const void *re
 	int routed = strcmp(type, "lookup") == 0 || strcmp(type, "request") == 0 ||
 		     strcmp(type, "rights.request") == 0 || strcmp(type, "report.access") == 0 ||
 		     strcmp(type, "notice") == 0 || strcmp(type, "rights.decision") == 0 ||
-		     strcmp(type, "refusal.notice") == 0 || strcmp(type, "rights.notice") == 0;
+		     strcmp(type, "refusal.notice") == 0 || strcmp(type, "rights.notice") == 0 ||
+		     strcmp(type, "rights.notice.done") == 0;
 	if (!routed && !envelope_addressed_to(env, b->ident->id)) {
 		snprintf(err, sizeof(err), "envelope is not addressed to the broker '%s'", b->ident->id);
 		rc = broker_refuse(b, conn, env, from, WN_EPROTO, err, resp, resplen);

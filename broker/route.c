@@ -828,16 +828,17 @@ int broker_handle_broadcast(struct broker *b, const struct broker_request *rq, j
  * notice of a disclosure (r08, r09) or its decision on a rights request
  * (r18); or, partner to partner, a refusal passed on to a source it names
  * (r10) or a rights request carried out passed on to a recipient of the
- * data (r18, AVG 19). Sealed to its one recipient, never the sender; the
- * broker logs only who sent what kind to whom, and relays the signed
- * acknowledgement. The recipient checks what it is told: the broker cannot
- * read it. */
+ * data (r18, AVG 19), and the recipient's word back that it carried it
+ * out. Sealed to its one recipient, never the sender; the broker logs only
+ * who sent what kind to whom, and relays the signed acknowledgement. The
+ * recipient checks what it is told: the broker cannot read it. */
 static int route_check_relay(struct broker *b, const struct broker_request *rq, char *err,
 			     size_t errcap)
 {
 	const json_t *env = rq->env, *to = json_object_get(env, "to");
 	const char *type = envelope_str(env, "type");
-	int to_source = strcmp(type, "refusal.notice") == 0 || strcmp(type, "rights.notice") == 0;
+	int to_source = strcmp(type, "refusal.notice") == 0 || strcmp(type, "rights.notice") == 0 ||
+			strcmp(type, "rights.notice.done") == 0;
 	char detail[200];
 	json_t *body = envelope_body(env);
 	if (body != NULL && schema_check(body, request_body_fields, detail, sizeof(detail)) != 0) {

@@ -91,7 +91,8 @@ static const char *const known_types[] = {
 	"notice", "notice.ack", "notice.result", "rights.decision", "rights.decision.ack",
 	"rights.decision.result", "checkpoint.witness", "checkpoint.witnessed",
 	"checkpoint.restored", "refusal.notice", "refusal.notice.ack", "refusal.notice.result",
-	"rights.notice", "rights.notice.ack", "rights.notice.result", NULL,
+	"rights.notice", "rights.notice.ack", "rights.notice.result", "rights.notice.done",
+	"rights.notice.done.ack", "rights.notice.done.result", NULL,
 };
 
 static int envelope_type_known(const char *t)

@@ -697,10 +697,12 @@ void wn_rights_list_free(wn_rights_list *l);
  * categories it covers to, [{partner, third_party, informed: "notice"
  * (passed on, sealed, through the broker) | "to_inform" (a third party, or
  * no record left to name the person by: this node informs it itself),
- * categories, delivery?, delivery_at?}] (AVG art. 19); delivery, for a
- * notice: "queued", "delivered" (the recipient acknowledged it) or
- * "failed" (given up: refused, or the recipient left; wn_outbox_retry
- * queues it again), delivery_at when it was delivered or given up. The BSN is
+ * categories, delivery?, delivery_at?, carried_out_at?}] (AVG art. 19);
+ * delivery, for a notice: "queued", "delivered" (the recipient
+ * acknowledged it), "carried_out" (the recipient said it corrected or
+ * deleted its own copy, at carried_out_at) or "failed" (given up: refused,
+ * or the recipient left; wn_outbox_retry queues it again), delivery_at when
+ * it was delivered or given up. The BSN is
  * opened from the node's own records of the person: once none is left
  * (deleted on the request, or purged) person_held is false and bsn absent.
  * The list (wn_rights_pending) never names the person; reading one request
@@ -738,9 +740,28 @@ int wn_rights_decide(wn_client *c, const char *id, const char *decision, const c
  * node received less than the request covers: the change is asked of the
  * partner. Names no person. Each reading is logged with the actor.
  * *json_out: {notices: [{id, from, request, kind, categories, requests,
- * text?, ask_partner?, case?, executed_at, received_at}]}; free().
+ * text?, ask_partner?, case?, executed_at, received_at, done_at?, done_by?,
+ * done_by_role?, done_note?}]}; free(). done_at and done_by once this
+ * node's professional recorded it carried out (wn_rights_notice_done).
  * Errors: WN_ESCHEMA (no actor named). */
 int wn_rights_notices(wn_client *c, const wn_actor *actor, char **json_out);
+
+/* Records that this node carried out rights notice id (wn_rights_notices'
+ * id) on its own copy of the data: the actor named is recorded with it
+ * (done_by, done_by_role, done_at), and note, when not NULL, is kept with
+ * it here and sent nowhere. The recording is a ledger entry
+ * rights.notice.done naming the actor and the notice, no person; in the
+ * same transaction a rights.notice.done is queued for the partner that sent
+ * the notice, sealed to it and signed, through the broker, so that its
+ * wn_rights_show says the recipient carried it out (delivery "carried_out").
+ * from names the sending partner, needed only when two sent a notice under
+ * the same id; NULL otherwise.
+ * Errors: WN_ENOTFOUND (no such notice received here, or not from from),
+ * WN_ESTATE (recorded as carried out before), WN_EINVAL (id is not 32 hex
+ * digits, two partners' notices under id and no from, a blank from or
+ * note), WN_ESCHEMA (no actor named), WN_ETOOBIG (a note over 1000 bytes). */
+int wn_rights_notice_done(wn_client *c, const char *id, const char *from, const char *note,
+			  const wn_actor *actor);
 
 /* ---- the client's access report (r17) ----------------------------------- */
 

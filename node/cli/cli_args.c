@@ -27,7 +27,7 @@ static const struct {
 	{ "--approval", ARG_ID },	{ "--request-id", ARG_ID },
 	{ "--request", ARG_ID },	{ "--notice", ARG_ID },
 	{ "--id", ARG_ID },		{ "--consents", ARG_IDS },
-	{ "--item", ARG_ID },
+	{ "--item", ARG_ID },		{ "--done", ARG_ID },
 	{ "--cluster", ARG_CLUSTER },	{ "--purpose", ARG_PURPOSE },
 	{ "--ground", ARG_GROUND },	{ "--categories", ARG_CATEGORIES },
 };

@@ -2,7 +2,8 @@
  * cli_rights.c — `wijknet rights`: route a client's rights request to the
  * partners, list the requests this partner registered (open and overdue
  * first), show one (what the client asks, whom it concerns) and decide it;
- * list what partners carried out of data they disclosed to this one.
+ * list what partners carried out of data they disclosed to this one, and
+ * record that this one carried it out on its own copy.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,8 @@ int cli_rights_usage(void)
 		"       wijknet rights decide --request ID --decision done|granted|executed|refused\n"
 		"                 [--motivation TEXT]\n"
 		"       wijknet rights notices [--json]  (corrections and deletions passed on to us)\n"
+		"       wijknet rights notices --done NOTICE [--from PARTNER] [--note TEXT]\n"
+		"                 (we carried it out on our own copy; the partner is told)\n"
 		"       wijknet rights status [--request ID]  (at the municipality: each partner's state)\n"
 		"       wijknet rights answer --request ID [--out FILE|-]   (the letter to the client)\n"
 		"(each with [--actor ID --role ROLE])\n");
@@ -116,6 +119,8 @@ static const char *rights_show_delivery(const json_t *x)
 	const char *d = json_string_value(json_object_get(x, "delivery"));
 	if (strcmp(show_str(x, "informed"), "notice") != 0)
 		return "to be informed by this organisation itself";
+	if (d != NULL && strcmp(d, "carried_out") == 0)
+		return "informed, and it carried the notice out on its own copy";
 	if (d != NULL && strcmp(d, "delivered") == 0)
 		return "informed: the notice was delivered";
 	if (d != NULL && strcmp(d, "failed") == 0)
@@ -159,10 +164,16 @@ static int rights_show_print(const char *text)
 	if (json_string_value(json_object_get(r, "motivation")) != NULL)
 		printf("  %-16s %s\n", "motivation", show_str(r, "motivation"));
 	/* those it disclosed the data to, told of what was carried out (AVG 19) */
-	json_array_foreach(json_object_get(r, "recipients"), i, x)
-		printf("  %-16s %s%s: %s\n", i ? "" : "recipients", show_str(x, "partner"),
+	json_array_foreach(json_object_get(r, "recipients"), i, x) {
+		printf("  %-16s %s%s: %s", i ? "" : "recipients", show_str(x, "partner"),
 		       json_is_true(json_object_get(x, "third_party")) ? " (third party)" : "",
 		       rights_show_delivery(x));
+		if (json_integer_value(json_object_get(x, "carried_out_at")) > 0) {
+			date_time_of_ms(json_integer_value(json_object_get(x, "carried_out_at")), day);
+			printf(" (%s)", day);
+		}
+		printf("\n");
+	}
 	json_decref(r);
 	return 0;
 }
@@ -195,6 +206,17 @@ static int rights_notices_print(const char *text)
 		if (json_is_true(json_object_get(x, "ask_partner")))
 			printf("  %-16s not passed on (the request covers data not disclosed to "
 			       "this node): ask %s for it\n", "to change", show_str(x, "from"));
+		printf("  %-16s %s\n", "notice", show_str(x, "id"));
+		if (json_integer_value(json_object_get(x, "done_at")) > 0) {
+			date_time_of_ms(json_integer_value(json_object_get(x, "done_at")), day);
+			printf("  %-16s %s by %s (%s)\n", "carried out here", day,
+			       show_str(x, "done_by"), show_str(x, "done_by_role"));
+		} else {
+			printf("  %-16s not yet recorded (rights notices --done %s)\n",
+			       "carried out here", show_str(x, "id"));
+		}
+		if (json_string_value(json_object_get(x, "done_note")) != NULL)
+			printf("  %-16s %s\n", "note", show_str(x, "done_note"));
 	}
 	printf("%zu notice(s)\n", json_array_size(json_object_get(r, "notices")));
 	json_decref(r);
@@ -243,6 +265,7 @@ int cli_rights(wn_client *c, int argc, char **argv)
 	wn_rights_params p;
 	memset(&p, 0, sizeof(p));
 	const char *sub = argv[0], *v, *id = NULL, *decision = NULL, *motivation = NULL;
+	const char *done = NULL, *from = NULL, *note = NULL;
 	char *cats = NULL, *partners = NULL;
 	const char **clist = NULL, **plist = NULL;
 	int json = 0, status = 2;
@@ -268,6 +291,12 @@ int cli_rights(wn_client *c, int argc, char **argv)
 			decision = v;
 		else if ((v = cli_opt(argc, argv, &i, "--motivation")))
 			motivation = v;
+		else if ((v = cli_opt(argc, argv, &i, "--done")))
+			done = v;
+		else if ((v = cli_opt(argc, argv, &i, "--from")))
+			from = v;
+		else if ((v = cli_opt(argc, argv, &i, "--note")))
+			note = v;
 		else if ((v = cli_opt(argc, argv, &i, "--actor")))
 			p.actor.id = v;
 		else if ((v = cli_opt(argc, argv, &i, "--role")))
@@ -290,7 +319,15 @@ int cli_rights(wn_client *c, int argc, char **argv)
 		else
 			status = json ? puts(text) < 0 : rights_show_print(text);
 		free(text);
-	} else if (strcmp(sub, "notices") == 0) {
+	} else if (strcmp(sub, "notices") == 0 && done != NULL) {
+		int rc = wn_rights_notice_done(c, done, from, note, &p.actor);
+		if (rc != 0)
+			status = cli_fail("rights notices --done", rc, c);
+		else
+			status = cli_done(json_pack("{s:s,s:b}", "notice", done, "done", 1),
+					  "rights notice %s: carried out here, recorded for %s; the "
+					  "partner that sent it is told", done, p.actor.id);
+	} else if (strcmp(sub, "notices") == 0 && from == NULL && note == NULL) {
 		char *text = NULL;
 		int rc = wn_rights_notices(c, &p.actor, &text);
 		if (rc != 0)

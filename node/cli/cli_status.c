@@ -60,11 +60,12 @@ int cli_status_in(const char *what, int rc)
 {
 	/* a membership, policy, admin or breach step the state does not allow
 	 * (a decided proposal, a partner not active), a rights request with
-	 * no partner left to ask or a decision its standing does not allow, an
-	 * outbox item not given up, is refused, not a failure */
+	 * no partner left to ask or a decision its standing does not allow, a
+	 * rights notice carried out before, an outbox item not given up, is
+	 * refused, not a failure */
 	static const char *const decided[] = { "member", "policy", "admin", "breaches",
 					       "rights again", "rights decide", "rights answer",
-					       "outbox retry" };
+					       "rights notices --done", "outbox retry" };
 	/* a join request or policy change read from a file: the cluster it names
 	 * is no cluster's code (invalid input), not a partner outside one */
 	static const char *const from_file[] = { "member join", "policy propose" };

@@ -74,6 +74,8 @@ static const struct db_migration node_migrations[] = {
 	/* the node's certificates, and when a new key replaced one (0.5.17) */
 	{ 31, OWNCERT_SCHEMA },
 	{ 32, RECTIFY_DELIVERY_SCHEMA },
+	/* a recipient records that it carried a rights notice out, and tells its sender */
+	{ 33, OUTBOX_RIGHTS_DONE_SCHEMA RECTIFY_DONE_SCHEMA },
 };
 
 int nodedb_open(const char *path, db **out, char *err, size_t errcap)

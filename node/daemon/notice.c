@@ -495,10 +495,12 @@ static int outbox_done_run(db *d, void *arg)
 
 /* 1 for what goes to a partner other than the municipality: a refusal
  * passed on to a source it names (refusal.c), a rights request carried out
- * passed on to a recipient of the data (rectify.c). */
+ * passed on to a recipient of the data (rectify.c), and that recipient's
+ * word back that it carried it out (rectify_done.c). */
 static int outbox_to_source(const struct outbox_item *it)
 {
-	return strcmp(it->type, "refusal.notice") == 0 || strcmp(it->type, "rights.notice") == 0;
+	return strcmp(it->type, "refusal.notice") == 0 || strcmp(it->type, "rights.notice") == 0 ||
+	       strcmp(it->type, "rights.notice.done") == 0;
 }
 
 /* The item's recipient: the one it names, else the directory's municipality

@@ -224,8 +224,8 @@ json_t *rectify_recipients_of(db *d, const char *id)
 	sqlite3_stmt *st = NULL;
 	json_t *list = NULL;
 	if (db_prepare(d, "SELECT recipient, third_party, informed, categories, delivery,"
-			  " delivery_at FROM rights_recipients WHERE request_id = ? ORDER BY"
-			  " recipient", &st) != 0)
+			  " delivery_at, carried_out_at FROM rights_recipients WHERE request_id = ?"
+			  " ORDER BY recipient", &st) != 0)
 		return NULL;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	while (sqlite3_step(st) == SQLITE_ROW) {
@@ -240,6 +240,13 @@ json_t *rectify_recipients_of(db *d, const char *id)
 		if (e != NULL && sqlite3_column_type(st, 5) == SQLITE_INTEGER)
 			json_object_set_new(e, "delivery_at", json_integer(sqlite3_column_int64(st,
 												 5)));
+		/* the recipient said it corrected or deleted its own copy: further than
+		 * delivered, whatever the outbox since says of the notice */
+		if (e != NULL && sqlite3_column_type(st, 6) == SQLITE_INTEGER) {
+			json_object_set_new(e, "delivery", json_string("carried_out"));
+			json_object_set_new(e, "carried_out_at",
+					    json_integer(sqlite3_column_int64(st, 6)));
+		}
 		if (list == NULL)
 			list = json_array();
 		json_array_append_new(list, e);
@@ -594,6 +601,17 @@ static json_t *rectify_row(sqlite3_stmt *st)
 	/* the change was not passed on here: the professional asks the sender */
 	if (e != NULL && sqlite3_column_int(st, 10))
 		json_object_set_new(e, "ask_partner", json_true());
+	/* carried out here on this node's own copy, and by whom (rights.notice.done) */
+	if (e != NULL && sqlite3_column_type(st, 11) == SQLITE_INTEGER) {
+		json_object_set_new(e, "done_at", json_integer(sqlite3_column_int64(st, 11)));
+		json_object_set_new(e, "done_by", json_string((const char *)
+							      sqlite3_column_text(st, 12)));
+		json_object_set_new(e, "done_by_role", json_string((const char *)
+								   sqlite3_column_text(st, 13)));
+		if (sqlite3_column_type(st, 14) == SQLITE_TEXT)
+			json_object_set_new(e, "done_note", json_string((const char *)
+									sqlite3_column_text(st, 14)));
+	}
 	return e;
 }
 
@@ -613,7 +631,8 @@ static int rectify_list_run(db *d, void *arg)
 	json_array_clear(r->list);
 	/* names no person: the requests it came in are this node's own */
 	int rc = db_prepare(d, "SELECT id, sender, request_id, kind, categories, requests, text,"
-			       " case_id, executed_at, received_at, ask_partner FROM rights_notices"
+			       " case_id, executed_at, received_at, ask_partner, done_at, done_by,"
+			       " done_by_role, done_note FROM rights_notices"
 			       " ORDER BY received_at DESC LIMIT 1000", &st);
 	int step = SQLITE_DONE;
 	while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW)

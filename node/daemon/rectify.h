@@ -55,6 +55,16 @@ struct node;
 	" o.id = rights_recipients.id) WHERE informed = 'notice';"                       \
 	"ALTER TABLE rights_notices ADD COLUMN ask_partner INTEGER NOT NULL DEFAULT 0;"
 
+/* Schema 33: a recipient records that it carried a notice out (who, when,
+ * its own note) and tells the sender; the sender keeps when its recipient
+ * said so (carried_out_at). */
+#define RECTIFY_DONE_SCHEMA                                                              \
+	"ALTER TABLE rights_notices ADD COLUMN done_at INTEGER;"                         \
+	"ALTER TABLE rights_notices ADD COLUMN done_by TEXT;"                            \
+	"ALTER TABLE rights_notices ADD COLUMN done_by_role TEXT;"                       \
+	"ALTER TABLE rights_notices ADD COLUMN done_note TEXT;"                          \
+	"ALTER TABLE rights_recipients ADD COLUMN carried_out_at INTEGER;"
+
 /* The requests named in one notice, at most: the newest, when there are more. */
 #define RECTIFY_REQUESTS_MAX 64
 
@@ -84,7 +94,9 @@ int rectify_forward_locked(db *d, struct node *n, const struct rectify_source *s
 
 /* Whom this node informed or is to inform of request id carried out, for
  * its professional (rights.show): [{partner, third_party, informed,
- * categories, delivery, delivery_at}]. NULL when there is nobody. */
+ * categories, delivery, delivery_at, carried_out_at}]; delivery is
+ * carried_out once the recipient said it carried the notice out. NULL when
+ * there is nobody. */
 json_t *rectify_recipients_of(db *d, const char *id);
 
 /* Inside the outbox's writer transaction: the notice passed on under
@@ -107,5 +119,21 @@ int rectify_receive(struct node *n, const json_t *env, const struct dir_peer *se
  * for the professional rq's actor names; the reading is a ledger entry
  * (rights.notices.read) committed before anything is shown. */
 json_t *rectify_list(struct node *n, const json_t *rq);
+
+/* Local API rights.notice.done (rectify_done.c): the professional rq's
+ * actor names records that this node carried out notice rq.id (of partner
+ * rq.from, when two sent one under that id) on its own copy: a ledger entry
+ * rights.notice.done naming them and the notice, and, in the same
+ * transaction, a rights.notice.done queued in the outbox for the sender.
+ * WN_ENOTFOUND for a notice not held here, WN_ESTATE for one done before. */
+json_t *rectify_done(struct node *n, const json_t *rq);
+
+/* Inbound rights.notice.done from sender (rectify_done.c): opens it, checks
+ * that sender signed it for itself and is the recipient this node passed
+ * that notice on to, records when it carried it out (the notice's delivery
+ * is then carried_out) and answers a signed rights.notice.done.ack. 0 or
+ * an error with err (a security event at the caller; nothing is kept). */
+int rectify_done_receive(struct node *n, const json_t *env, const struct dir_peer *sender,
+			 json_t **reply, char *err, size_t errcap);
 
 #endif

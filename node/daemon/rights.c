@@ -82,6 +82,8 @@ static const struct schema_field rights_rq_fields[] = {
 	{ "motivation", SCHEMA_STRING, 0, 4000 },
 	{ "deadline_ms", SCHEMA_INT, 0, 60000 },
 	{ "case", SCHEMA_STRING, 0, 32 },
+	{ "from", SCHEMA_STRING, 0, 63 },
+	{ "note", SCHEMA_STRING, 0, 1000 },
 	{ NULL, 0, 0, 0 },
 };
 
@@ -1896,6 +1898,8 @@ json_t *local_rights(struct node *n, const char *op, json_t *rq)
 		return rights_status(n, rq);
 	if (strcmp(op, "rights.notices") == 0)
 		return rectify_list(n, rq);
+	if (strcmp(op, "rights.notice.done") == 0)
+		return rectify_done(n, rq);
 	snprintf(err, sizeof(err), "unknown operation '%.48s'", op);
 	return local_error(WN_EPROTO, err);
 }

@@ -157,6 +157,20 @@ int wn_rights_notices(wn_client *c, const wn_actor *actor, char **json_out)
 	return client_op_text(c, json_pack("{s:s}", "op", "rights.notices"), actor, json_out);
 }
 
+int wn_rights_notice_done(wn_client *c, const char *id, const char *from, const char *note,
+			  const wn_actor *actor)
+{
+	if (c == NULL || id == NULL)
+		return client_inval(c);
+	json_t *req = json_pack("{s:s,s:s}", "op", "rights.notice.done", "id", id);
+	req = client_with_actor(req, actor);
+	if (req != NULL && from != NULL)
+		json_object_set_new(req, "from", client_json_str(from));
+	if (req != NULL && note != NULL)
+		json_object_set_new(req, "note", client_json_str(note));
+	return client_op(c, req, NULL);
+}
+
 int wn_rights_decide(wn_client *c, const char *id, const char *decision, const char *motivation,
 		     const wn_actor *actor)
 {

@@ -1869,6 +1869,132 @@ static void test_r18_rectify_notices_read_by_a_professional(void **state)
 			     " AND (entry LIKE '%%huur%%' OR entry LIKE '%%%s%%')", BSN_A), 0);
 }
 
+/* A rights.notice.done signer sends radar with body sealed in it: radar
+ * keeps nothing and records a security event of kind want against signer. */
+static void rights_done_refused(struct fed *f, const char *signer, const json_t *body,
+				const char *want)
+{
+	const char *r = node_db("radar");
+	json_t *env = NULL;
+	long kept = dbq(f, r, "SELECT COUNT(*) FROM rights_recipients WHERE carried_out_at IS"
+			" NOT NULL");
+	long events = dbq(f, r, "SELECT COALESCE(SUM(count), 0) FROM security_events WHERE"
+			  " kind = '%s' AND peer = '%s'", want, signer);
+	assert_int_equal(envelope_new1(&env, "rights.notice.done", signer, "radar"), 0);
+	json_object_set_new(env, "body", json_pack("{s:i}", "deadline_ms", 5000));
+	raw_seal_to(f, env, "radar", body);
+	json_t *reply = raw_as(f, signer, env);
+	assert_int_equal(dbq_wait(f, r, events + 1, 10000, "SELECT COALESCE(SUM(count), 0) FROM"
+				  " security_events WHERE kind = '%s' AND peer = '%s'", want, signer),
+			 events + 1);
+	assert_int_equal(dbq(f, r, "SELECT COUNT(*) FROM rights_recipients WHERE carried_out_at"
+			     " IS NOT NULL"), kept);
+	json_decref(reply);
+	json_decref(env);
+}
+
+/* A recipient records that it carried a notice out on its own copy, for a
+ * named professional and once; the partner that passed it on learns so
+ * through the broker, from that recipient alone (r18, AVG art. 19, G-P 8.3). */
+static void test_r18_rectify_recipient_carried_it_out(void **state)
+{
+	struct fed *f = *state;
+	static const char note[] = "Huurbedrag in het eigen dossier aangepast";
+	const char *s = node_db("sevagram"), *r = node_db("radar");
+	char rid[WN_ID_LEN + 1], id[WN_ID_LEN + 1], nid[WN_ID_LEN + 1], gid[WN_ID_LEN + 1];
+	char other[WN_ID_LEN + 1], args[200];
+	disclosed_by_radar(f, SEVAGRAM, BSN_A, "leefgebied.huisvesting", rid);
+	disclosed_by_radar(f, GEMEENTE, BSN_A, "leefgebied.huisvesting", rid);
+	rights_at_radar(f, BSN_A, "correction", "leefgebied.huisvesting",
+			"De huur is sinds maart 640 euro, niet 720 euro", id);
+	assert_int_equal(decide(f, RADAR, id, "done", NULL), 0);
+	assert_int_equal(dbq_wait(f, s, 1, 60000, "SELECT COUNT(*) FROM rights_notices WHERE"
+				  " request_id = '%s'", id), 1);
+	assert_int_equal(dbq_text(f, s, nid, sizeof(nid), "SELECT id FROM rights_notices WHERE"
+				  " request_id = '%s'", id), 0);
+	assert_int_equal(dbq_wait(f, r, 2, 60000, "SELECT COUNT(*) FROM rights_recipients WHERE"
+				  " request_id = '%s' AND recipient IN ('sevagram', 'gemeente-heerlen')"
+				  " AND delivery = 'delivered'", id), 2);
+	/* refused: a notice not held here, no professional, not an id */
+	wn_client *c = client_of(f, SEVAGRAM);
+	assert_int_equal(id_generate(other), 0);
+	assert_int_equal(wn_rights_notice_done(c, other, NULL, NULL, &PRIVACY), WN_ENOTFOUND);
+	assert_int_equal(wn_rights_notice_done(c, nid, "alcander", NULL, &PRIVACY), WN_ENOTFOUND);
+	assert_int_equal(wn_rights_notice_done(c, nid, NULL, NULL, NULL), WN_ESCHEMA);
+	assert_int_equal(wn_rights_notice_done(c, "notice-1", NULL, NULL, &PRIVACY), WN_EINVAL);
+	assert_int_equal(dbq(f, s, "SELECT COUNT(*) FROM rights_notices WHERE done_at IS NOT"
+			     " NULL AND id = '%s'", nid), 0);
+	assert_int_equal(dbq(f, s, "SELECT COUNT(*) FROM outbox WHERE type ="
+			     " 'rights.notice.done'"), 0);
+	snprintf(args, sizeof(args), "rights notices --done %s", other);
+	assert_int_equal(cli(f, "sevagram", args), 1);
+	assert_true(cli_err_has(f, "no rights notice"));
+	/* recorded once, naming who; the ledger names no person and no note */
+	assert_int_equal(wn_rights_notice_done(c, nid, NULL, note, &PRIVACY), 0);
+	assert_int_equal(wn_rights_notice_done(c, nid, NULL, NULL, &PRIVACY), WN_ESTATE);
+	wn_client_close(c);
+	snprintf(args, sizeof(args), "rights notices --done %s", nid);
+	assert_int_equal(cli(f, "sevagram", args), 1);
+	assert_true(cli_err_has(f, "recorded as carried out"));
+	assert_int_equal(dbq(f, s, "SELECT COUNT(*) FROM rights_notices WHERE id = '%s' AND"
+			     " done_at IS NOT NULL AND done_by = '%s' AND done_by_role = '%s' AND"
+			     " done_note = '%s'", nid, PRIVACY.id, PRIVACY.role, note), 1);
+	assert_int_equal(dbq(f, s, "SELECT COUNT(*) FROM ledger WHERE type = 'rights.notice.done'"
+			     " AND json_extract(entry, '$.notice') = '%s' AND json_extract(entry,"
+			     " '$.from') = 'radar' AND json_extract(entry, '$.by') = '%s'", nid,
+			     PRIVACY.id), 1);
+	assert_int_equal(dbq(f, s, "SELECT COUNT(*) FROM ledger WHERE type = 'rights.notice.done'"
+			     " AND (entry LIKE '%%dossier%%' OR entry LIKE '%%%s%%')", BSN_A), 0);
+	json_t *l = notices_at(f, SEVAGRAM), *n = notice_of(l, id);
+	assert_non_null(n);
+	assert_string_equal(jstr(n, "done_by"), PRIVACY.id);
+	assert_true(json_integer_value(json_object_get(n, "done_at")) > 0);
+	json_decref(l);
+	assert_int_equal(cli(f, "sevagram", "rights notices"), 0);
+	assert_true(cli_out_has(f, "carried out here"));
+	assert_true(cli_out_has(f, PRIVACY.id));
+	/* radar learns it from sevagram, through the broker, which reads nothing */
+	assert_int_equal(dbq_wait(f, r, 1, 60000, "SELECT COUNT(*) FROM rights_recipients WHERE"
+				  " request_id = '%s' AND recipient = 'sevagram' AND id = '%s' AND"
+				  " carried_out_at IS NOT NULL", id, nid), 1);
+	assert_int_equal(dbq_wait(f, s, 1, 60000, "SELECT COUNT(*) FROM outbox WHERE type ="
+				  " 'rights.notice.done' AND recipient = 'radar' AND sent_at IS NOT"
+				  " NULL"), 1);
+	assert_int_equal(dbq(f, r, "SELECT COUNT(*) FROM ledger WHERE type ="
+			     " 'rights.notice.carried_out' AND json_extract(entry, '$.notice') ="
+			     " '%s' AND json_extract(entry, '$.recipient') = 'sevagram'", nid), 1);
+	assert_true(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM audit_log WHERE type ="
+			"'rights.notice.done' AND json_extract(entry, '$.from') = 'sevagram'") >= 1);
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM audit_log WHERE type ="
+			     " 'rights.notice.done' AND (entry LIKE '%%dossier%%' OR entry LIKE"
+			     " '%%%s%%')", PRIVACY.id), 0);
+	json_t *sh = rights_shown(f, RADAR, id), *told = json_object_get(sh, "recipients");
+	assert_string_equal(jstr(recipient_of(told, "sevagram"), "delivery"), "carried_out");
+	assert_true(json_integer_value(json_object_get(recipient_of(told, "sevagram"),
+						       "carried_out_at")) > 0);
+	assert_string_equal(jstr(recipient_of(told, "gemeente-heerlen"), "delivery"), "delivered");
+	json_decref(sh);
+	snprintf(args, sizeof(args), "rights show --request %s", id);
+	assert_int_equal(cli(f, "radar", args), 0);
+	assert_true(cli_out_has(f, "carried the notice out on its own copy"));
+	/* only the recipient radar passed that notice on to says so: else a
+	 * security event, nothing kept */
+	assert_int_equal(dbq_text(f, r, gid, sizeof(gid), "SELECT id FROM rights_recipients WHERE"
+				  " request_id = '%s' AND recipient = 'gemeente-heerlen'", id), 0);
+	assert_int_equal(id_generate(other), 0);
+	json_t *body = json_pack("{s:s,s:s,s:s,s:s,s:I}", "id", other, "notice", gid, "partner",
+				 "gemeente-heerlen", "request", id, "done_at",
+				 (json_int_t)time_now_ms());
+	rights_done_refused(f, "alcander", body, "forged_sender");
+	json_object_set_new(body, "partner", json_string("alcander"));
+	rights_done_refused(f, "alcander", body, "denied");
+	json_object_set_new(body, "partner", json_string("sevagram"));
+	rights_done_refused(f, "sevagram", body, "denied");
+	assert_int_equal(dbq(f, r, "SELECT COUNT(*) FROM rights_recipients WHERE id = '%s' AND"
+			     " carried_out_at IS NULL", gid), 1);
+	json_decref(body);
+}
+
 /* ---- r19: retention ----------------------------------------------------- */
 
 /* Records past their retention date are purged on demand and on the
@@ -2359,6 +2485,7 @@ int main(void)
 		cmocka_unit_test(test_r19_retention_given_up_outbox_purged),
 		cmocka_unit_test(test_r19_retention_received_notice_purged),
 		cmocka_unit_test(test_r18_rectify_notices_read_by_a_professional),
+		cmocka_unit_test(test_r18_rectify_recipient_carried_it_out),
 		cmocka_unit_test(test_r19_retention_records_purged_and_logged),
 		cmocka_unit_test(test_r19_retention_cases_purged),
 		cmocka_unit_test(test_r19_retention_duty_records_and_log_pseudonyms),
