@@ -10,6 +10,11 @@
  * *html_out) NULL, so it may always be passed to its _free() or free(), and
  * an id it was to write (consent_id, case_id, …) empty ("").
  *
+ * Text a call hands back (*json_out, *html_out) is the caller's, from
+ * malloc(): release it with free(), also in a program that gave jansson
+ * allocators of its own (json_set_alloc_funcs), which the library's JSON
+ * then uses (set them before the first call, as jansson asks).
+ *
  * Each function's comment ends with an "Errors:" line: the codes it returns
  * beyond the common ones below (a note in parentheses says when).
  *
@@ -110,9 +115,10 @@ typedef struct wn_client wn_client;
  * A client outlives its node's restarts: a call while the node is down fails
  * with WN_EUNAVAILABLE at once, and the first call once it is back reaches
  * it again; there is no need to open the client anew.
- * Errors: WN_EINVAL (out or url is NULL, or url is not ipc://PATH),
- * WN_EUNAVAILABLE (no node listens at url), WN_ETRANSPORT (the socket cannot
- * be opened or dialled). */
+ * Errors: WN_EINVAL (out or url is NULL, or url is not ipc://PATH with a
+ * PATH of 1 to 107 bytes, as a socket's path may be), WN_EUNAVAILABLE (no
+ * node listens at url), WN_ETRANSPORT (the socket cannot be opened or
+ * dialled). */
 int wn_client_open(wn_client **out, const char *url);
 
 /* As wn_client_open(), but the node is reached at the first call on the
@@ -120,11 +126,13 @@ int wn_client_open(wn_client **out, const char *url);
  * says what is wrong with it whether or not the node runs. A call that
  * cannot reach the node fails as wn_client_open() would, with
  * wn_client_errmsg() naming url; the next call tries again.
- * Errors: WN_EINVAL (out or url is NULL, or url is not ipc://PATH),
- * WN_ETRANSPORT (the socket cannot be opened). */
+ * Errors: WN_EINVAL (out or url is NULL, or url is not ipc://PATH with a
+ * PATH of 1 to 107 bytes), WN_ETRANSPORT (the socket cannot be opened). */
 int wn_client_open_deferred(wn_client **out, const char *url);
 
-/* Sets the deadline (ms) for each call on this client; default 10000.
+/* Sets the deadline (ms) for each call on this client; default 10000. It
+ * applies from the next call: a call in flight on another thread keeps the
+ * deadline it began with, and this returns at once, without waiting for it.
  * Errors: WN_EINVAL (c is NULL or timeout_ms is not positive). */
 int wn_client_set_timeout(wn_client *c, int timeout_ms);
 
@@ -252,8 +260,10 @@ int wn_import_begin(wn_client *c, wn_import **out);
  * the node as a chunk, which it checks line by line. The first error ends
  * the import: later calls return it, and wn_import_commit imports nothing.
  * Errors: WN_EJSON (json_line is not a JSON object), WN_EBSN, WN_ECATEGORY
- * (a line of the chunk fails the node's check), WN_ETOOBIG (one line past
- * the limit). */
+ * (a line of the chunk fails the node's check), WN_ETOOBIG (a line longer
+ * than one request to the node carries, about 768 KiB: refused as it is
+ * added; or a record over the node's limit), WN_EINVAL (im or json_line is
+ * NULL). */
 int wn_import_add(wn_import *im, long line, const char *json_line);
 
 /* Commits everything added; *imported = records written (0 on an error). Frees im. The
@@ -657,9 +667,9 @@ int wn_rights_request(wn_client *c, const wn_rights_params *p, wn_rights_result 
  * A refusal on the way (e.g. WN_ENOTMEMBER) is returned; the request stands.
  * Errors: WN_ENOTFOUND (no such request here), WN_EBSN, WN_EINVAL (another
  * person's BSN; a correction or completion recorded without the changes to
- * make, which the partners refuse: register it anew), WN_ESTATE (no partner left to ask, or no verified
- * directory yet), WN_ENOTINCASE, WN_ENOTMEMBER, WN_EUNKNOWN_PARTNER,
- * WN_EDENIED, WN_EDB. */
+ * make, which the partners refuse: register it anew), WN_ESTATE (no partner
+ * left to ask, or no verified directory yet), WN_ENOTINCASE, WN_ENOTMEMBER,
+ * WN_EUNKNOWN_PARTNER, WN_EDENIED, WN_EDB. */
 int wn_rights_ask_again(wn_client *c, const char *request_id, const char *bsn,
 			const wn_actor *actor, wn_rights_result **out);
 /* Frees r and every string it holds; NULL is ignored. */
@@ -741,8 +751,9 @@ int wn_rights_decide(wn_client *c, const char *id, const char *decision, const c
  * partner. Names no person. Each reading is logged with the actor.
  * *json_out: {notices: [{id, from, request, kind, categories, requests,
  * text?, ask_partner?, case?, executed_at, received_at, done_at?, done_by?,
- * done_by_role?, done_note?}]}; free(). done_at and done_by once this
- * node's professional recorded it carried out (wn_rights_notice_done).
+ * done_by_role?, done_note?}]} (at most 1000); free(). done_at and done_by
+ * once this node's professional recorded it carried out
+ * (wn_rights_notice_done).
  * Errors: WN_ESCHEMA (no actor named). */
 int wn_rights_notices(wn_client *c, const wn_actor *actor, char **json_out);
 
@@ -812,22 +823,29 @@ int wn_report_html(const char *report_json, char **html_out);
 
 /* At the municipality's node: the rights requests it sent, each with one
  * four-week deadline (G-P 8.2) and every partner's state — registered,
- * not_known, granted, executed, refused (with its motivation) — as the
- * partners' decisions came back. id NULL: all, newest first. *json_out:
- * {id, kind, deadline, state: open | being_executed | answered, overdue,
- * refusals, partners: [...], birth_date?}, or {requests: [...]} (without
- * birth dates); free(). birth_date is the person's as the consents and
- * refusals this node holds give it (and agree), for the letter. A partner
- * that carried out a correction, completion, deletion or shielding names in
- * its recipients those it informed of it ([{partner, name?, third_party,
- * informed: notice | to_inform}], AVG art. 19), which the client is told
- * on request. WN_ENOTFOUND
- * for an id this node did not send. One request is read for the
- * professional actor names, a ledger entry (rights.status.read: the
- * request, the actor, whether a birth date was given, not the date)
- * committed before it is shown; the list needs no actor and is not logged.
- * Errors: WN_ENOTFOUND (this node sent no such request), WN_ESCHEMA (an id
- * without actor). */
+ * not_known, granted, executed, refused (with its motivation), or not
+ * answered yet (not_checked, unavailable, invalid, error: ask again with
+ * wn_rights_ask_again()) — as the partners' decisions came back. id NULL:
+ * all (the newest 500), newest first. *json_out for one request: {id, kind,
+ * created_at (ms), deadline, categories? (a list; absent: every category),
+ * text? (the changes the client asks), case?, state: open | being_executed
+ * | answered, overdue, refusals (how many partners refused),
+ * municipality_name? (this node's name in the directory), birth_date?,
+ * partners: [{partner, name?, status, deadline?, decided_at?, motivation?,
+ * executed_at?, deleted? (how many records a deletion removed),
+ * recipients?}]}; for all {requests: [...]}, each without birth_date;
+ * free(). name is the partner's name in the directory. birth_date is the
+ * person's as the consents and refusals this node holds give it (and
+ * agree), for the letter. A partner that carried out a correction,
+ * completion, deletion or shielding names in its recipients those it
+ * informed of it ([{partner, name?, third_party, informed: notice |
+ * to_inform}], AVG art. 19), which the client is told on request.
+ * One request is read for the professional actor names, a ledger entry
+ * (rights.status.read: the request, the actor, whether a birth date was
+ * given, not the date) committed before it is shown; the list needs no
+ * actor and is not logged.
+ * Errors: WN_ENOTFOUND (this node sent no such request), WN_EINVAL (id is
+ * not 32 hex digits), WN_ESCHEMA (an id without actor). */
 int wn_rights_status(wn_client *c, const char *id, const wn_actor *actor, char **json_out);
 
 /* The written answer to the client (Dutch HTML) from wn_rights_status() of
@@ -924,11 +942,14 @@ int wn_case_informed_show(wn_client *c, const char *case_id, const char *bsn,
  * type it does not know) and waits for wn_outbox_retry(). */
 
 /* What is not delivered yet, oldest first (at most 1000); failed != 0: the
- * given-up items only. *json_out: {items: [{id, kind, recipient, queued_at,
- * attempts, state: waiting | given_up, next_at (waiting), failed_at
- * (given_up), last_error?}], waiting, given_up}; free(). Times in ms since
- * the epoch. Never what an item says, nor whom it is about.
- * Errors: WN_EDB (the outbox cannot be read), WN_ETRANSPORT. */
+ * given-up items only. *json_out: {items: [{id, kind, recipient? (absent
+ * when it goes to the municipality and the directory names none now),
+ * queued_at, attempts, state: waiting | given_up, next_at (waiting),
+ * failed_at (given_up), last_error?}], waiting (0 with failed), given_up}:
+ * waiting and given_up count the whole outbox, also past the 1000 listed;
+ * free(). Times in ms since the epoch. Never what an item says, nor whom it
+ * is about. The node answers it itself: the broker is not asked.
+ * Errors: WN_EDB (the outbox cannot be read), WN_ESCHEMA (no actor named). */
 int wn_outbox_list(wn_client *c, int failed, const wn_actor *actor, char **json_out);
 
 /* Puts the given-up item id (NULL: every given-up item) back in the queue,
@@ -937,7 +958,7 @@ int wn_outbox_list(wn_client *c, int failed, const wn_actor *actor, char **json_
  * be NULL; else {retried: [id, ...], count}; free().
  * Errors: WN_ENOTFOUND (no such item), WN_ESTATE (the item was delivered, or
  * is not given up: it is tried again by itself), WN_EINVAL (id is not 32 hex
- * digits). */
+ * digits), WN_ESCHEMA (no actor named). */
 int wn_outbox_retry(wn_client *c, const char *id, const wn_actor *actor, char **json_out);
 
 /* ---- backup ---------------------------------------------------------------- */

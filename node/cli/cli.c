@@ -490,7 +490,8 @@ int main(int argc, char **argv)
 	wn_client *c = NULL;
 	int rc = wn_client_open_deferred(&c, socket);
 	if (rc == WN_EINVAL) {
-		rc = cli_invalid(cmd, "--socket %s: the node's local socket is ipc://PATH", socket);
+		rc = cli_invalid(cmd, "--socket %s: the node's local socket is ipc://PATH, a "
+				 "path of 1 to 107 bytes", socket);
 		free(owned);
 		return rc;
 	}

@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/un.h>
 
 #include <jansson.h>
 #include <nng/nng.h>
@@ -24,7 +25,7 @@
  * error message is kept for the client and the thread that made it. */
 struct wn_client {
 	nng_socket sock;
-	int timeout_ms;
+	atomic_int timeout_ms; /* set without call_lock: a call in flight keeps its own */
 	pthread_mutex_t call_lock;
 	struct client_msgs *msgs;
 	char *url;    /* the node's socket */
@@ -75,16 +76,24 @@ static void client_pipe_event(nng_pipe p, nng_pipe_ev ev, void *arg)
 	}
 }
 
+/* ipc://PATH with a path a socket can have: anything else is refused now,
+ * not found out at the first call. */
+static int client_url_valid(const char *url)
+{
+	size_t n = url != NULL && strncmp(url, "ipc://", 6) == 0 ? strlen(url + 6) : 0;
+	return n > 0 && n < sizeof(((struct sockaddr_un *)0)->sun_path);
+}
+
 /* A client of the node at url with its socket open, not dialled yet. */
 static int client_new(const char *url, wn_client **out)
 {
 	*out = NULL;
-	if (url == NULL || strncmp(url, "ipc://", 6) != 0)
+	if (!client_url_valid(url))
 		return WN_EINVAL;
 	wn_client *c = calloc(1, sizeof(*c));
 	if (c == NULL)
 		return WN_ENOMEM;
-	c->timeout_ms = 10000;
+	atomic_init(&c->timeout_ms, 10000);
 	pthread_mutex_init(&c->call_lock, NULL);
 	if (client_msgs_new(&c->msgs) != 0 || (c->url = strdup(url)) == NULL) {
 		client_free(c);
@@ -145,10 +154,9 @@ int wn_client_set_timeout(wn_client *c, int timeout_ms)
 {
 	if (c == NULL || timeout_ms <= 0)
 		return client_inval(c);
-	/* read under this lock by a call in flight on another thread */
-	pthread_mutex_lock(&c->call_lock);
-	c->timeout_ms = timeout_ms;
-	pthread_mutex_unlock(&c->call_lock);
+	/* not under call_lock, which a call in flight holds until its answer:
+	 * the next call reads it */
+	atomic_store(&c->timeout_ms, timeout_ms);
 	return 0;
 }
 
@@ -200,8 +208,7 @@ static int client_exchange(wn_client *c, json_t *req, json_t **reply)
 			 "UTF-8");
 		return WN_EINVAL;
 	}
-	text = json_dumps(req, JSON_COMPACT);
-	if (text == NULL)
+	if (client_dumps(req, JSON_COMPACT, &text) != 0)
 		return WN_ENOMEM;
 	/* the node reads no request past its limit: said here, not as a lost connection */
 	if (strlen(text) > TRANSPORT_MSG_MAX) {
@@ -218,8 +225,9 @@ static int client_exchange(wn_client *c, json_t *req, json_t **reply)
 		free(text);
 		return rc;
 	}
-	nng_socket_set_ms(c->sock, NNG_OPT_SENDTIMEO, c->timeout_ms);
-	nng_socket_set_ms(c->sock, NNG_OPT_RECVTIMEO, c->timeout_ms);
+	nng_duration timeout = atomic_load(&c->timeout_ms);
+	nng_socket_set_ms(c->sock, NNG_OPT_SENDTIMEO, timeout);
+	nng_socket_set_ms(c->sock, NNG_OPT_RECVTIMEO, timeout);
 	if ((rv = nng_send(c->sock, text, strlen(text), 0)) == 0)
 		rv = nng_recvmsg(c->sock, &msg, 0);
 	pthread_mutex_unlock(&c->call_lock);
@@ -243,6 +251,24 @@ static int client_exchange(wn_client *c, json_t *req, json_t **reply)
 	}
 	*reply = r;
 	return 0;
+}
+
+int client_dumps(const json_t *v, size_t flags, char **out)
+{
+	json_malloc_t jmalloc;
+	json_free_t jfree;
+	*out = NULL;
+	char *text = json_dumps(v, flags);
+	if (text == NULL)
+		return WN_ENOMEM;
+	/* jansson's text is its allocator's, which need not be malloc() */
+	size_t n = strlen(text) + 1;
+	*out = malloc(n);
+	if (*out != NULL)
+		memcpy(*out, text, n);
+	json_get_alloc_funcs(&jmalloc, &jfree);
+	jfree(text);
+	return *out != NULL ? 0 : WN_ENOMEM;
 }
 
 /* The code and message of a reply that does not say ok. */
@@ -638,6 +664,13 @@ int wn_import_add(wn_import *im, long line, const char *json_line)
 	if (json_line == NULL)
 		return im->failed = client_inval(im->c);
 	size_t len = strlen(json_line);
+	/* a line no chunk can carry is refused here, not when its chunk is sent */
+	if (len + 64 > IMPORT_CHUNK_BYTES) {
+		snprintf(client_errbuf(im->c), CLIENT_ERRMSG_LEN, "line %ld: %zu bytes, more than "
+			 "one request to the node carries (%d)", line, len,
+			 IMPORT_CHUNK_BYTES - 64);
+		return client_import_fail(im, WN_ETOOBIG);
+	}
 	/* a chunk that would pass the node's limit goes first */
 	if (im->bytes > 0 && im->bytes + len + 64 > IMPORT_CHUNK_BYTES) {
 		int rc = client_import_send(im, 0);
@@ -814,7 +847,7 @@ int client_op_text(wn_client *c, json_t *req, const wn_actor *actor, char **json
 	int rc = client_op(c, client_with_actor(req, actor), json_out ? &result : NULL);
 	if (rc != 0 || json_out == NULL)
 		return rc;
-	*json_out = json_dumps(result, JSON_INDENT(2) | JSON_SORT_KEYS);
+	rc = client_dumps(result, JSON_INDENT(2) | JSON_SORT_KEYS, json_out);
 	json_decref(result);
-	return *json_out != NULL ? 0 : WN_ENOMEM;
+	return rc;
 }

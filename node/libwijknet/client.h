@@ -35,6 +35,11 @@ int client_op(wn_client *c, json_t *req, json_t **result);
  * into *json_out (free()), or only success when json_out is NULL. */
 int client_op_text(wn_client *c, json_t *req, const wn_actor *actor, char **json_out);
 
+/* v as JSON text into *out, in memory from malloc(): the caller frees it
+ * with free() even when the host program gave jansson allocators of its
+ * own (json_set_alloc_funcs). *out: free(); NULL on failure (WN_ENOMEM). */
+int client_dumps(const json_t *v, size_t flags, char **out);
+
 /* Sets the calling thread's message on c to say an argument was refused,
  * so wn_client_errmsg() never shows an earlier call's; returns WN_EINVAL.
  * c may be NULL. */

@@ -16,9 +16,9 @@ static int member_call(wn_client *c, json_t *req, char **json_out)
 	int rc = client_op(c, req, &result);
 	if (rc != 0)
 		return rc;
-	*json_out = json_dumps(result, JSON_INDENT(2) | JSON_SORT_KEYS);
+	rc = client_dumps(result, JSON_INDENT(2) | JSON_SORT_KEYS, json_out);
 	json_decref(result);
-	return *json_out != NULL ? 0 : WN_ENOMEM;
+	return rc;
 }
 
 /* req with the actor, which every membership decision names. */

@@ -41,9 +41,9 @@ int wn_report_access_page(wn_client *c, const wn_report_params *p, int page, cha
 	int rc = client_op(c, req, &result);
 	if (rc != 0)
 		return rc;
-	*json_out = json_dumps(result, JSON_INDENT(2) | JSON_SORT_KEYS);
+	rc = client_dumps(result, JSON_INDENT(2) | JSON_SORT_KEYS, json_out);
 	json_decref(result);
-	return *json_out != NULL ? 0 : WN_ENOMEM;
+	return rc;
 }
 
 int wn_stats(wn_client *c, const char *month, const wn_actor *actor, char **json_out)

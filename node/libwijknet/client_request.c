@@ -83,7 +83,9 @@ int wn_request(wn_client *c, const wn_request_params *p, wn_request_result **out
 	for (size_t i = 0; i < n; i++) {
 		json_t *e = json_array_get(recs, i);
 		wn_disclosed_record *d = &r->pub.records[i];
-		r->contents[i] = json_dumps(json_object_get(e, "content"), JSON_COMPACT | JSON_SORT_KEYS);
+		/* freed with free() by wn_request_result_free, as a whole list is */
+		client_dumps(json_object_get(e, "content"), JSON_COMPACT | JSON_SORT_KEYS,
+			     &r->contents[i]);
 		d->category = client_str(e, "category", "");
 		d->content_json = r->contents[i] ? r->contents[i] : "{}";
 		d->professional = client_str(e, "professional", "");

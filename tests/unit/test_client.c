@@ -69,9 +69,8 @@ static void expect_refused(const char *what, int rc, long before)
 	assert_null(strstr(msg, "cannot reach"));
 }
 
-/* An earlier call that fails otherwise (no node) leaves its own message; the
- * text it sent the library frees with free(), uncounted, so counting starts
- * after it. */
+/* An earlier call that fails otherwise (no node) leaves its own message;
+ * counting starts after it. */
 #define REFUSED(call)                                                                      \
 	do {                                                                               \
 		assert_int_equal(wn_records_purge(client, NULL), WN_EUNAVAILABLE);         \
@@ -213,6 +212,36 @@ static void test_r20_integrity_client_failure_leaves_id_empty(void **state)
 	assert_string_equal(id, "");
 }
 
+/* What can never reach a node is refused when it is given, not at a later
+ * call: a socket url without a path, or with one longer than a socket's,
+ * and an import line longer than one request carries. */
+static void test_r20_integrity_client_refuses_when_given(void **state)
+{
+	(void)state;
+	char url[160];
+	wn_client *other = (void *)&live;
+	assert_int_equal(wn_client_open_deferred(&other, "ipc://"), WN_EINVAL);
+	assert_null(other);
+	assert_int_equal(wn_client_open(&other, "ipc://"), WN_EINVAL);
+	snprintf(url, sizeof(url), "ipc:///tmp/%0120d.sock", 0);
+	assert_int_equal(wn_client_open_deferred(&other, url), WN_EINVAL);
+	assert_null(other);
+	size_t big = 800 * 1024;
+	char *line = malloc(big + 1);
+	assert_non_null(line);
+	memset(line, 'x', big);
+	memcpy(line, "{\"bsn\":\"", 8);
+	memcpy(line + big - 2, "\"}", 3);
+	wn_import *im = NULL;
+	long imported = -1;
+	assert_int_equal(wn_import_begin(client, &im), 0);
+	assert_int_equal(wn_import_add(im, 3, line), WN_ETOOBIG);
+	assert_non_null(strstr(wn_client_errmsg(client), "line 3"));
+	assert_int_equal(wn_import_commit(im, &imported), WN_ETOOBIG);
+	assert_int_equal(imported, 0);
+	free(line);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -220,6 +249,7 @@ int main(void)
 		cmocka_unit_test(test_r20_integrity_client_missing_argument_says_why),
 		cmocka_unit_test(test_r20_integrity_client_failure_leaves_out_null),
 		cmocka_unit_test(test_r20_integrity_client_failure_leaves_id_empty),
+		cmocka_unit_test(test_r20_integrity_client_refuses_when_given),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
