@@ -32,9 +32,9 @@
 #define BROKER_NO_MUNICIPALITY                                                              \
 	"no partner has the role 'municipality': rights requests, access reports and "    \
 	"notices to the client have nobody to answer them (Heerlen 9.1), and under "      \
-	"municipality_and_majority no proposal can be approved; a join never brings one: " \
+	"municipality_and_majority no proposal but a municipality's join can be approved: " \
 	"give the municipality's partner \"role\": \"municipality\" in 'partners' before the " \
-	"first start"
+	"first start, or let it join with that role (every member decides)"
 
 static const struct schema_field broker_fields[] = {
 	{ "id", SCHEMA_STRING, 1, 63 },

@@ -364,6 +364,21 @@ static void member_tally(struct broker *b, const struct proposal *p, const json_
 	}
 }
 
+/* The rule p is decided by: its own, but for a municipality's join while no
+ * municipality can vote, which municipality_and_majority could never
+ * approve. Then every member decides (Heerlen 15.3; Groningen 12: the
+ * partners decide with the municipality, whose request is its word). */
+static const char *member_rule(const struct proposal *p, const struct policy_tally *t)
+{
+	const char *role = p->doc ? json_string_value(json_object_get(envelope_body(p->doc),
+								     "role"))
+				  : NULL;
+	if (strcmp(p->rule, POLICY_RULE_MAJORITY) == 0 && t->municipality_voters == 0 &&
+	    strcmp(p->kind, "join") == 0 && role != NULL && strcmp(role, "municipality") == 0)
+		return POLICY_RULE_UNANIMOUS;
+	return p->rule;
+}
+
 /* The partners in the federation now: active, under notice or suspended. */
 static json_int_t member_live_count(struct broker *b)
 {
@@ -452,13 +467,15 @@ static int member_decide(struct broker *b, const struct proposal *p, const char 
 	struct policy_tally t;
 	member_tally(b, p, votes, &t);
 	json_decref(votes);
-	int d = policy_decide(p->rule, &t);
+	const char *rule = member_rule(p, &t);
+	int d = policy_decide(rule, &t);
 	*status = d > 0 ? "approved" : d < 0 ? "rejected" : "open";
 	if (d == 0)
 		return 0;
-	char outcome[160];
-	snprintf(outcome, sizeof(outcome), "%s: %d of %d members approved, %d rejected (%s)",
-		 *status, t.approvals, t.voters, t.rejections, p->rule);
+	char outcome[200];
+	snprintf(outcome, sizeof(outcome), "%s: %d of %d members approved, %d rejected (%s%s)",
+		 *status, t.approvals, t.voters, t.rejections, rule,
+		 rule != p->rule ? ": no municipality to agree" : "");
 	struct decide_row row = { p->id, *status, outcome };
 	json_t *entry = json_pack("{s:s,s:I,s:s,s:s,s:s,s:s}", "type", "member.decision", "ts",
 				  (json_int_t)time_now_ms(), "proposal", p->id, "kind", p->kind,
@@ -647,9 +664,13 @@ static int member_check_join(struct broker *b, const json_t *env, X509 *cert, ch
 		snprintf(err, errcap, "join request: %s", body ? detail : "missing body");
 		return WN_ESCHEMA;
 	}
+	/* a municipality joins as any partner does, so the federation's only
+	 * one can leave once another is in (a merger, a regional federation) */
 	const char *role = json_string_value(json_object_get(body, "role"));
-	if (role != NULL && strcmp(role, "member") != 0 && strcmp(role, "incidental") != 0) {
-		snprintf(err, errcap, "join request: role is member or incidental");
+	if (role != NULL && strcmp(role, "member") != 0 && strcmp(role, "municipality") != 0 &&
+	    strcmp(role, "incidental") != 0) {
+		snprintf(err, errcap, "join request: field 'role': '%.16s' is not member, "
+			 "municipality or incidental", role);
 		return WN_ESCHEMA;
 	}
 	/* where the broker will reach the node: a typo would leave a member that
@@ -1150,7 +1171,8 @@ static int member_end_propose(struct broker *b, const struct broker_request *rq,
 }
 
 /* The municipality ends a membership after consultation (Groningen 10.2);
- * under the unanimous rule it proposes the end to the other members. */
+ * under the unanimous rule, or when the partner is a municipality too, it
+ * proposes the end to the other members. */
 static int member_end(struct broker *b, const struct broker_request *rq, const json_t *body,
 		      json_t **reply, char *err, size_t errcap)
 {
@@ -1181,7 +1203,9 @@ static int member_end(struct broker *b, const struct broker_request *rq, const j
 	pthread_mutex_lock(&b->policy_lock);
 	int unanimous = strcmp(b->approval_rule, POLICY_RULE_UNANIMOUS) == 0;
 	pthread_mutex_unlock(&b->policy_lock);
-	if (unanimous)
+	/* 10.2 is the municipality's power over the partners it works with,
+	 * not over another municipality: that end every other member decides */
+	if (unanimous || m->municipality)
 		return member_end_propose(b, rq, m, json_string_value(json_object_get(body,
 							"reason")), reply, err, errcap);
 	int rc = registry_set_state(b->reg, m, REGISTRY_FROM(PARTNER_ACTIVE) |
@@ -1275,6 +1299,11 @@ json_t *broker_member_proposals(struct broker *b)
 				json_object_set(e, "name", json_object_get(body, "name"));
 				json_object_set(e, "address", json_object_get(body, "address"));
 				json_object_set(e, "clusters", json_object_get(body, "clusters"));
+				/* a municipality's join is the members' to weigh as such */
+				json_object_set_new(e, "role", json_string(
+					json_string_value(json_object_get(body, "role"))
+						? json_string_value(json_object_get(body, "role"))
+						: "member"));
 			} else if (e != NULL && doc != NULL) {
 				json_object_set(e, "document", doc);
 				/* what an open policy change would change, as the members

@@ -91,7 +91,10 @@ int policy_decide(const char *rule, const struct policy_tally *t)
 		if (t->municipality_voters == 0 || t->municipality_rejections > 0 ||
 		    2 * (t->voters - t->rejections) <= t->voters)
 			return -1;
-		return t->municipality_approvals > 0 && 2 * t->approvals > t->voters ? 1 : 0;
+		/* with two municipalities, each agrees: neither is outvoted for its
+		 * residents, and the outcome does not hang on which voted first */
+		return t->municipality_approvals == t->municipality_voters &&
+		       2 * t->approvals > t->voters ? 1 : 0;
 	}
 	if (t->rejections > 0)
 		return -1;

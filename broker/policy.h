@@ -30,9 +30,10 @@ struct policy_tally {
 
 /* The decision the votes make under rule: 1 approved, -1 rejected, 0 not
  * yet. unanimous: every voter approves, one rejection rejects.
- * municipality_and_majority: the municipality and more than half of the
- * voters approve; rejected once the municipality rejects, none can vote, or
- * a majority can no longer be reached. */
+ * municipality_and_majority: every municipality that votes (one, or each
+ * of several) and more than half of the voters approve; rejected once a
+ * municipality rejects, none can vote, or a majority can no longer be
+ * reached. */
 int policy_decide(const char *rule, const struct policy_tally *t);
 
 /* Checks a proposed policy's fields and ranges (version not included). */

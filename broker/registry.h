@@ -145,7 +145,7 @@ int registry_member(const struct registry_partner *p);
 
 /* 1 when a partner with the municipality's role is in the federation (not
  * ended or revoked): without one no rights request, access report or
- * notice is answered, and a join never brings one. The second says it of
+ * notice is answered until one joins. The second says it of
  * the config's "partners", as a first start would seed them. */
 int registry_has_municipality(registry *r);
 int registry_config_has_municipality(const json_t *partners);

@@ -1102,7 +1102,8 @@ void wn_consent_list_free(wn_consent_list *l);
 /* A candidate partner's join request (Heerlen 15, Bijlage 4; Groningen 9.1),
  * sent by its own node, which adds its certificate and signs it.
  * request_json: {name, address (tls+tcp:// where the broker reaches the
- * node), clusters, role ("member" or "incidental", optional), and the
+ * node), clusters, role ("member", the default, "municipality" or
+ * "incidental", optional: a municipality joins as any partner does), and the
  * accession declaration's organisation, representative, function, place,
  * date (YYYY-MM-DD), and covenant ("heerlen", the default, or "groningen":
  * the accession text signed, which must be the one of the federation's

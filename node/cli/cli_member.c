@@ -17,7 +17,8 @@
 int cli_member_usage(void)
 {
 	fprintf(cli_usage_stream(),
-		"usage: wijknet member join REQUEST.json [--json]\n"
+		"usage: wijknet member join REQUEST.json [--role member|municipality|incidental]\n"
+		"                                       [--json]\n"
 		"       wijknet member status [--json]\n"
 		"       wijknet member withdraw              (a join request not yet decided)\n"
 		"       wijknet member withdraw PROPOSAL [--reason TEXT]  (an exit this partner\n"
@@ -31,7 +32,8 @@ int cli_member_usage(void)
 		"       wijknet policy propose CHANGE.json   (the keys it changes)\n"
 		"       wijknet policy withdraw PROPOSAL [--reason TEXT]  (this partner's own\n"
 		"                                            proposal, while it is open)\n"
-		"REQUEST.json: name, address, clusters, role (optional), and the accession\n"
+		"REQUEST.json: name, address, clusters, role (optional, as --role: the role\n"
+		"this partner joins with, member by default), and the accession\n"
 		"declaration's organisation, representative, function, place, date and\n"
 		"covenant (heerlen, the default, or groningen: the text that is signed).\n"
 		"Decisions name the professional: --actor ID --role ROLE (default: the\n"
@@ -105,8 +107,11 @@ static void member_print_candidate(const json_t *e)
 		printf("  outcome: %s\n", outcome);
 	if (d == NULL)
 		return;
-	printf("  %s, clusters", json_string_value(json_object_get(e, "name"))
-				    ? json_string_value(json_object_get(e, "name")) : "?");
+	const char *role = json_string_value(json_object_get(e, "role"));
+	printf("  %s, %s%sclusters", json_string_value(json_object_get(e, "name"))
+				    ? json_string_value(json_object_get(e, "name")) : "?",
+	       role && strcmp(role, "member") != 0 ? role : "",
+	       role && strcmp(role, "member") != 0 ? ", " : "");
 	size_t k;
 	json_t *c;
 	json_array_foreach(json_object_get(e, "clusters"), k, c)
@@ -161,6 +166,7 @@ static void member_print_list(const char *json)
 struct member_opts {
 	int json, immediate;
 	const char *reason, *file, *target;
+	const char *role; /* --role as given: for a join, the role the partner joins with */
 	wn_actor actor;
 };
 
@@ -178,7 +184,7 @@ static int member_opts_read(const char *cmd, int argc, char **argv, struct membe
 		else if ((v = cli_opt(argc, argv, &i, "--actor")) != NULL)
 			o->actor.id = v;
 		else if ((v = cli_opt(argc, argv, &i, "--role")) != NULL)
-			o->actor.role = v;
+			o->actor.role = o->role = v;
 		else if (strcmp(argv[i], "--help") == 0)
 			return cli_member_usage();
 		else if (argv[i][0] != '-' && o->target == NULL)
@@ -193,6 +199,35 @@ static int member_opts_read(const char *cmd, int argc, char **argv, struct membe
 static char *member_read_file(const char *path)
 {
 	return path ? cli_read_json_file(path) : NULL;
+}
+
+/* A join's --role: the role this partner joins with, put in the request
+ * (*doc replaced). One that REQUEST.json names otherwise is refused, exit 2:
+ * which of the two was meant is not ours to guess. */
+static int member_join_role(char **doc, const char *role)
+{
+	int rc = 0;
+	json_t *r = json_loads(*doc, 0, NULL);
+	const char *named = json_string_value(json_object_get(r, "role"));
+	if (strcmp(role, "member") != 0 && strcmp(role, "municipality") != 0 &&
+	    strcmp(role, "incidental") != 0) {
+		rc = cli_invalid("member join", "--role: '%s' is not member, municipality or "
+				 "incidental", role);
+	} else if (named != NULL && strcmp(named, role) != 0) {
+		rc = cli_invalid("member join", "--role %s, but REQUEST.json says \"role\": \"%s\":"
+				 " give one", role, named);
+	} else if (json_is_object(r)) { /* not JSON: the node says so */
+		char *with = NULL;
+		json_object_set_new(r, "role", json_string(role));
+		if ((with = json_dumps(r, JSON_COMPACT)) == NULL) {
+			rc = cli_invalid("member join", "out of memory");
+		} else {
+			free(*doc);
+			*doc = with;
+		}
+	}
+	json_decref(r);
+	return rc;
 }
 
 /* A command line without what sub needs: named, exit 2. */
@@ -221,6 +256,10 @@ int cli_member(wn_client *c, int argc, char **argv)
 	if (strcmp(sub, "join") == 0) {
 		if ((doc = member_read_file(o.target)) == NULL)
 			return o.target ? CLI_USAGE : member_missing("member", sub, "REQUEST.json");
+		if (o.role != NULL && (rc = member_join_role(&doc, o.role)) != 0) {
+			free(doc);
+			return rc;
+		}
 		rc = wn_member_join(c, doc, &out);
 	} else if (strcmp(sub, "status") == 0) {
 		rc = wn_member_status(c, &out);

@@ -96,6 +96,22 @@ struct dir_peer *directory_find(struct directory *d, const char *id)
 	return NULL;
 }
 
+struct dir_peer *directory_municipality(struct directory *d)
+{
+	struct dir_peer *leaving = NULL;
+	for (size_t i = 0; d != NULL && i < d->count; i++) {
+		struct dir_peer *p = &d->peers[i];
+		if (!p->municipality || !p->usable || !p->has_seal)
+			continue;
+		/* one that stays answers the client after the other has gone */
+		if (!p->notice)
+			return p;
+		if (leaving == NULL)
+			leaving = p;
+	}
+	return leaving;
+}
+
 static int directory_peer(struct dir_peer *p, const json_t *e, pki_trust *trust, char *err,
 			  size_t errcap)
 {

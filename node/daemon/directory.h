@@ -58,4 +58,10 @@ void directory_release(struct directory *d);
 /* NULL when unknown. */
 struct dir_peer *directory_find(struct directory *d, const char *id);
 
+/* The municipality a partner's notice to the client goes to: of those
+ * usable with a verified sealing key, the first in the registry's order
+ * (who joined first) that is not under notice, else the first under
+ * notice; NULL when there is none. */
+struct dir_peer *directory_municipality(struct directory *d);
+
 #endif

@@ -83,6 +83,13 @@ static json_t *member_join(struct node *n, const json_t *rq)
 	}
 	if (declaration_hash(a->version, hash) != 0)
 		return local_error(WN_EINVAL, "no accession text");
+	const char *role = json_string_value(json_object_get(r, "role"));
+	if (role != NULL && strcmp(role, "member") != 0 && strcmp(role, "municipality") != 0 &&
+	    strcmp(role, "incidental") != 0) {
+		snprintf(err, sizeof(err), "field 'role': '%.16s' is not member, municipality or "
+			 "incidental (the role this partner joins with)", role);
+		return local_error(WN_ESCHEMA, err);
+	}
 	json_t *decl = json_pack("{s:s,s:s,s:O,s:O,s:O,s:O,s:O}", "version",
 				 a->version, "text_hash", hash, "organisation",
 				 json_object_get(r, "organisation"), "representative",

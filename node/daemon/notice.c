@@ -504,7 +504,8 @@ static int outbox_to_source(const struct outbox_item *it)
 }
 
 /* The item's recipient: the one it names, else the directory's municipality
- * (usable, with its sealing key); NULL when there is none now. */
+ * (usable, with its sealing key, one that stays before one under notice);
+ * NULL when there is none now. */
 static struct dir_peer *outbox_recipient(struct directory *d, const struct outbox_item *it)
 {
 	if (it->recipient[0]) {
@@ -514,10 +515,7 @@ static struct dir_peer *outbox_recipient(struct directory *d, const struct outbo
 			       ? p
 			       : NULL;
 	}
-	for (size_t i = 0; i < d->count; i++)
-		if (d->peers[i].municipality && d->peers[i].usable && d->peers[i].has_seal)
-			return &d->peers[i];
-	return NULL;
+	return directory_municipality(d);
 }
 
 /* Sends one opened item to the municipality through the broker and checks

@@ -32,12 +32,16 @@ static const struct schema_field outbox_rq_fields[] = {
 };
 
 /* Whom an item without a named recipient goes to: the broker for a
- * consent revocation, else the directory's municipality (NULL: none now). */
+ * consent revocation, else the municipality it would be sent to now, else
+ * the directory's first (NULL: none now). */
 static const char *outbox_default_recipient(struct node *n, struct directory *d,
 					    const char *type)
 {
 	if (strcmp(type, "consent.revoke") == 0)
 		return n->broker_id;
+	const struct dir_peer *m = directory_municipality(d);
+	if (m != NULL)
+		return m->id;
 	for (size_t i = 0; d != NULL && i < d->count; i++)
 		if (d->peers[i].municipality)
 			return d->peers[i].id;

@@ -117,8 +117,18 @@ static json_t *raw_join(struct fed *f, const char *id)
 	return raw_join_at(f, id, "tls+tcp://127.0.0.1:1");
 }
 
+static json_t *raw_join_role(struct fed *f, const char *id, const char *address,
+			     const char *role);
+
 /* The same, naming where the broker would reach its node. */
 static json_t *raw_join_at(struct fed *f, const char *id, const char *address)
+{
+	return raw_join_role(f, id, address, NULL);
+}
+
+/* The same, with the role it joins with (NULL: none named). */
+static json_t *raw_join_role(struct fed *f, const char *id, const char *address,
+			     const char *role)
 {
 	char hash[65], rel[64];
 	char cwd[512];
@@ -139,6 +149,8 @@ static json_t *raw_join_at(struct fed *f, const char *id, const char *address)
 				      "representative", "dhr. P. de Vries", "function", "directeur",
 				      "place", "Heerlen", "date", "2026-12-01"));
 	free(pem);
+	if (role != NULL)
+		json_object_set_new(envelope_body(env), "role", json_string(role));
 	json_t *reply = raw_as(f, id, env);
 	json_decref(env);
 	return reply;
@@ -1928,6 +1940,170 @@ static void test_r23_end_proposal_void_when_its_municipality_left(void **state)
 			     " 'exit' AND status = 'approved'"), 0);
 }
 
+/* A node of a partner the broker's config leaves out (listed first: its
+ * two lines go and the list stays JSON), started with the rest. */
+static void own_start_with_candidate(struct fed *f, const char *const *partners, size_t n,
+				     const char *covenant)
+{
+	assert_int_equal(fed_setup(f, partners, n), 0);
+	assert_int_equal(fed_sh(f, "sed -i '/\"id\": \"%s\"/,+1d' broker.json", partners[0]), 0);
+	if (covenant != NULL)
+		assert_int_equal(fed_config_edit(f, "broker.json", "covenant", covenant), 0);
+	for (size_t i = 0; i < n; i++) {
+		char rel[64];
+		snprintf(rel, sizeof(rel), "%s.json", partners[i]);
+		assert_int_equal(fed_config_edit(f, rel, "refresh_seconds", "1"), 0);
+	}
+	assert_int_equal(fed_start_broker(f), 0);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(fed_start_node(f, i), 0);
+	assert_int_equal(fed_wait_up(f, 1, n - 2, 20000), 0);
+}
+
+/* node's join as its operator makes it: its exit status, once the node
+ * reaches the broker (exit 4 while it redials). */
+static int join_as(struct fed *f, const char *node, const char *args)
+{
+	int status = 4;
+	for (int64_t end = time_mono_ms() + SETTLE_MS; (status = cli(f, node, args)) == 4 &&
+	     time_mono_ms() < end;)
+		sleep_ms(100);
+	return status;
+}
+
+/* A municipality joins while the federation runs, as any partner does: by
+ * the members' approval (Heerlen 15.3). Once it is in, the municipality
+ * that was the only one gives notice and leaves (a merger, a regional
+ * federation whose municipalities change), and the one that joined is
+ * treated as one the first start seeded. A role nobody knows is refused. */
+static void test_r22_municipality_joins_and_the_only_one_leaves(void **state)
+{
+	struct fed *f = *state;
+	static const char *const four[] = { "gemeente-kerkrade", "gemeente-heerlen", "radar",
+					    "alcander" };
+	char req[1024], id[WN_ID_LEN + 1], exit_id[WN_ID_LEN + 1], st[16];
+	own_start_with_candidate(f, four, 4, NULL);
+	/* the only municipality: nobody would answer the client after it */
+	assert_int_equal(cli(f, "gemeente-heerlen", "member notice --reason 'gemeentelijke "
+			     "herindeling'"), 1);
+	assert_true(cli_err_has(f, "only municipality") && cli_err_has(f, "joins"));
+	/* a role nobody knows: the command line, the node and the broker refuse it */
+	snprintf(req, sizeof(req), "{\"name\": \"Gemeente Kerkrade\", \"address\":"
+		 " \"tls+tcp://127.0.0.1:%d\", \"clusters\": [\"jeugd\", \"volwassenen\"],"
+		 " \"organisation\": \"Gemeente Kerkrade\", \"representative\": \"dhr. K. Smeets\","
+		 " \"function\": \"burgemeester\", \"place\": \"Kerkrade\", \"date\":"
+		 " \"2026-12-01\"}", fed_port(f, 0));
+	assert_int_equal(write_file(f, "join.json", req), 0);
+	assert_int_equal(cli(f, "gemeente-kerkrade", "member join join.json --role wethouder"), 2);
+	assert_true(cli_err_has(f, "--role") && cli_err_has(f, "wethouder"));
+	size_t len = strlen(req);
+	char named[1100];
+	snprintf(named, sizeof(named), "%.*s, \"role\": \"wethouder\"}", (int)(len - 1), req);
+	assert_int_equal(write_file(f, "bad-role.json", named), 0);
+	assert_int_equal(join_as(f, "gemeente-kerkrade", "member join bad-role.json"), 2);
+	assert_true(cli_err_has(f, "role") && cli_err_has(f, "wethouder"));
+	snprintf(named, sizeof(named), "%.*s, \"role\": \"member\"}", (int)(len - 1), req);
+	assert_int_equal(write_file(f, "member-role.json", named), 0);
+	assert_int_equal(cli(f, "gemeente-kerkrade", "member join member-role.json --role "
+			     "municipality"), 2);
+	assert_true(cli_err_has(f, "REQUEST.json says"));
+	json_t *reply = raw_join_role(f, "gemeente-landgraaf", "tls+tcp://127.0.0.1:1",
+				      "wethouder");
+	assert_string_equal(reply_error(reply), "schema");
+	assert_non_null(strstr(json_string_value(json_object_get(envelope_body(reply), "message")),
+			       "municipality"));
+	json_decref(reply);
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM proposals"), 0);
+	/* the municipality's join: the members see what it is, and decide */
+	assert_int_equal(join_as(f, "gemeente-kerkrade", "member join join.json --role "
+				 "municipality"), 0);
+	proposal_of(f, "gemeente-kerkrade", id);
+	assert_int_equal(cli(f, "radar", "member list"), 0);
+	assert_true(cli_out_has(f, "Gemeente Kerkrade, municipality, clusters"));
+	assert_int_equal(vote(f, 1, id, 1), 0);
+	assert_int_equal(vote(f, 2, id, 1), 0);
+	proposal_status(f, id, st, sizeof(st));
+	assert_string_equal(st, "open"); /* alcander has not agreed yet (Heerlen 15.3) */
+	assert_int_equal(vote(f, 3, id, 1), 0);
+	proposal_status(f, id, st, sizeof(st));
+	assert_string_equal(st, "approved");
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM partners WHERE id ="
+			     " 'gemeente-kerkrade' AND role = 'municipality' AND status = 'active'"),
+			 1);
+	assert_int_equal(status_wait(f, 2, "gemeente-kerkrade", "active", SETTLE_MS), 0);
+	/* its node keeps the municipality's queue of notices to the client, as
+	 * a seeded one does; a partner's node does not */
+	int status = 1;
+	for (int64_t end = time_mono_ms() + SETTLE_MS;
+	     (status = cli(f, "gemeente-kerkrade", "notices list")) != 0 && time_mono_ms() < end;)
+		sleep_ms(100);
+	assert_int_equal(status, 0);
+	assert_int_equal(cli(f, "radar", "notices list"), 1);
+	assert_true(cli_err_has(f, "municipality"));
+	/* now the first can leave: notice, and an exit every other member agrees */
+	assert_int_equal(cli(f, "gemeente-heerlen", "member notice --immediate --reason "
+			     "'gemeentelijke herindeling'"), 0);
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM partners WHERE id ="
+			     " 'gemeente-heerlen' AND status = 'notice'"), 1);
+	proposal_of(f, "gemeente-heerlen", exit_id);
+	assert_int_equal(vote(f, 0, exit_id, 1), 0);
+	assert_int_equal(vote(f, 2, exit_id, 1), 0);
+	assert_int_equal(vote(f, 3, exit_id, 1), 0);
+	proposal_status(f, exit_id, st, sizeof(st));
+	assert_string_equal(st, "approved");
+	assert_int_equal(dbq_wait(f, "data/broker.db", 1, SETTLE_MS, "SELECT COUNT(*) FROM"
+				  " partners WHERE id = 'gemeente-heerlen' AND status = 'ended'"), 1);
+	/* the one that joined is the only one now, and stays until another joins */
+	assert_int_equal(cli(f, "gemeente-kerkrade", "member notice"), 1);
+	assert_true(cli_err_has(f, "only municipality"));
+}
+
+/* A federation whose registry holds no municipality (the broker warns of it
+ * at every start) gains one by a join. Under municipality_and_majority,
+ * which needs a municipality's approval, there is none to give it: every
+ * member decides that join (Heerlen 15.3; Groningen 12), while any other
+ * proposal still waits for a municipality. */
+static void test_r22_municipality_joins_a_federation_without_one(void **state)
+{
+	struct fed *f = *state;
+	static const char *const three[] = { "gemeente-groningen", "radar", "alcander" };
+	char req[1024], id[WN_ID_LEN + 1], st[16];
+	own_start_with_candidate(f, three, 3, "\"groningen\"");
+	assert_true(fed_log_contains(f, "broker", "\"event\":\"no_municipality\""));
+	snprintf(req, sizeof(req), "{\"name\": \"Gemeente Groningen\", \"address\":"
+		 " \"tls+tcp://127.0.0.1:%d\", \"clusters\": [\"jeugd\"], \"role\":"
+		 " \"municipality\", \"organisation\": \"Gemeente Groningen\","
+		 " \"representative\": \"mw. A. de Boer\", \"function\": \"wethouder\","
+		 " \"place\": \"Groningen\", \"date\": \"2026-12-01\", \"covenant\":"
+		 " \"groningen\"}", fed_port(f, 0));
+	assert_int_equal(write_file(f, "join.json", req), 0);
+	assert_int_equal(join_as(f, "gemeente-groningen", "member join join.json"), 0);
+	proposal_of(f, "gemeente-groningen", id);
+	assert_int_equal(vote(f, 1, id, 1), 0);
+	proposal_status(f, id, st, sizeof(st));
+	assert_string_equal(st, "open"); /* a majority, not yet every member */
+	assert_int_equal(vote(f, 2, id, 1), 0);
+	proposal_status(f, id, st, sizeof(st));
+	assert_string_equal(st, "approved");
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM proposals WHERE id = '%s'"
+			     " AND outcome LIKE '%%unanimous: no municipality to agree%%'", id), 1);
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM partners WHERE id ="
+			     " 'gemeente-groningen' AND role = 'municipality' AND status = 'active'"),
+			 1);
+	/* from now on it decides with the members, as 11.4 says */
+	assert_int_equal(status_wait(f, 1, "gemeente-groningen", "active", SETTLE_MS), 0);
+	assert_int_equal(write_file(f, "policy.json", "{\"notice_months\": 3}"), 0);
+	assert_int_equal(cli(f, "radar", "policy propose policy.json"), 0);
+	char policy[WN_ID_LEN + 1];
+	proposal_of(f, "policy-v2", policy);
+	assert_int_equal(vote(f, 2, policy, 1), 0);
+	proposal_status(f, policy, st, sizeof(st));
+	assert_string_equal(st, "open"); /* a majority without the municipality */
+	assert_int_equal(vote(f, 0, policy, 1), 0);
+	proposal_status(f, policy, st, sizeof(st));
+	assert_string_equal(st, "approved");
+}
+
 int main(void)
 {
 	int64_t t0 = fed_test_begin();
@@ -1970,6 +2146,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_r24_policy_proposal_void_when_proposer_left,
 						own_setup, own_teardown),
 		cmocka_unit_test_setup_teardown(test_r23_end_proposal_void_when_its_municipality_left,
+						own_setup, own_teardown),
+		cmocka_unit_test_setup_teardown(test_r22_municipality_joins_and_the_only_one_leaves,
+						own_setup, own_teardown),
+		cmocka_unit_test_setup_teardown(test_r22_municipality_joins_a_federation_without_one,
 						own_setup, own_teardown),
 	};
 	int failed = cmocka_run_group_tests_name("members", tests, group_setup,

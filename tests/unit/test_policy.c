@@ -52,6 +52,12 @@ static void test_r24_municipality_and_majority(void **state)
 	assert_int_equal(policy_decide(POLICY_RULE_MAJORITY, &t), -1);
 	t = tally(4, 0, 0, 0, 0, 0); /* no municipality can vote: never approved */
 	assert_int_equal(policy_decide(POLICY_RULE_MAJORITY, &t), -1);
+	t = tally(5, 4, 0, 2, 1, 0); /* two municipalities: one has not agreed yet */
+	assert_int_equal(policy_decide(POLICY_RULE_MAJORITY, &t), 0);
+	t = tally(5, 4, 0, 2, 2, 0);
+	assert_int_equal(policy_decide(POLICY_RULE_MAJORITY, &t), 1);
+	t = tally(5, 4, 1, 2, 1, 1); /* either rejects */
+	assert_int_equal(policy_decide(POLICY_RULE_MAJORITY, &t), -1);
 }
 
 static void test_r24_policy_document_checked(void **state)
