@@ -615,7 +615,11 @@ static void test_r10_consent_revoked_while_broker_down(void **state)
 				      "{\"name\": \"Test\", \"role\": \"subject\"}"), 0);
 	assert_int_equal(register_consent(f, GEMEENTE, "consent-down.json", id), 0);
 	char id2[WN_ID_LEN + 1], args[160];
-	assert_int_equal(register_consent(f, GEMEENTE, "consent-down.json", id2), 0);
+	assert_int_equal(consent_file(f, "consent-down2.json", BSN_A, "1980-04-01",
+				      "\"gemeente-heerlen\"", "\"radar\"", "\"zrm.financien\"", "",
+				      "{\"name\": \"Test\", \"role\": \"subject\"}"), 0);
+	assert_int_equal(register_consent(f, GEMEENTE, "consent-down2.json", id2), 0);
+	assert_string_not_equal(id, id2);
 	fed_stop(&f->broker, SIGTERM);
 	wn_client *c = client_of(f, GEMEENTE);
 	assert_int_equal(wn_client_set_timeout(c, 60000), 0);
