@@ -1412,6 +1412,26 @@ static void policy_warn_consents(struct broker *b, const json_t *doc, json_t *ou
 						 (long long)count, n));
 }
 
+/* The id of the open policy change into id ("" when none is open). */
+static int policy_open_proposal(db *d, char *id, size_t cap)
+{
+	sqlite3_stmt *st = NULL;
+	id[0] = '\0';
+	db_lock(d);
+	int rc = db_prepare(d, "SELECT id FROM proposals WHERE kind = 'policy' AND status = 'open'"
+			       " ORDER BY proposed_at LIMIT 1", &st);
+	if (rc == 0) {
+		int s = sqlite3_step(st);
+		if (s == SQLITE_ROW)
+			col_copy(id, cap, st, 0);
+		else if (s != SQLITE_DONE)
+			rc = WN_EDB;
+	}
+	sqlite3_finalize(st);
+	db_unlock(d);
+	return rc;
+}
+
 static int policy_propose(struct broker *b, const struct broker_request *rq, const json_t *body,
 			  json_t **reply, char *err, size_t errcap)
 {
@@ -1422,7 +1442,6 @@ static int policy_propose(struct broker *b, const struct broker_request *rq, con
 	struct proposal p = { .doc = NULL };
 	snprintf(p.kind, sizeof(p.kind), "policy");
 	const char *status = "open";
-	int64_t open = 0;
 	pthread_mutex_lock(&b->member_lock);
 	/* the version, rule and policy the change applies to are read under the
 	 * lock adoptions are made under: none can change in between */
@@ -1437,12 +1456,14 @@ static int policy_propose(struct broker *b, const struct broker_request *rq, con
 	pthread_mutex_unlock(&b->policy_lock);
 	/* one policy change at a time: two open ones would both be the next
 	 * version, and the later adoption would silently undo the earlier */
+	char open_id[ID_HEX_LEN + 1] = "";
 	if (rc == 0)
-		rc = db_query_int64(b->db, "SELECT COUNT(*) FROM proposals WHERE kind = 'policy' "
-					   "AND status = 'open'", NULL, &open);
-	if (rc == 0 && open > 0) {
-		snprintf(err, errcap, "a policy change is already open (%s is next): the members "
-			 "decide it first", p.subject);
+		rc = policy_open_proposal(b->db, open_id, sizeof(open_id));
+	if (rc == 0 && open_id[0] != '\0') {
+		/* named, so that its proposer can take it back or the members decide it */
+		snprintf(err, errcap, "a policy change is already open: proposal %s (%s is next); "
+			 "the members decide it first (member approve|reject), or its proposer "
+			 "takes it back (policy withdraw)", open_id, p.subject);
 		rc = WN_EEXISTS;
 	}
 	json_t *changes = rc == 0 ? policy_changes(b, p.doc) : NULL;

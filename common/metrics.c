@@ -3,6 +3,7 @@
  * (kind, type) under one lock; outcomes in three classes so that the number
  * of series stays small and bounded.
  */
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -104,18 +105,37 @@ void metrics_bytes(const char *kind, const char *type, size_t in, size_t out)
 	pthread_mutex_unlock(&lock);
 }
 
+/* A sample's value as the text format takes it: a count whole, a time to
+ * the millisecond (5.419, not 5.4189999999999996), and +Inf, -Inf, NaN. */
+static void metrics_value(double v, char *out, size_t cap)
+{
+	if (isnan(v))
+		snprintf(out, cap, "NaN");
+	else if (isinf(v))
+		snprintf(out, cap, "%sInf", v > 0 ? "+" : "-");
+	else if (v > -9007199254740992.0 && v < 9007199254740992.0 && /* 2^53: exact */
+		 v == (double)(long long)v)
+		snprintf(out, cap, "%.0f", v);
+	else
+		snprintf(out, cap, "%.3f", v);
+}
+
 void metrics_gauge(FILE *out, const char *name, const char *help, const char *labels,
 		   double value)
 {
+	char v[64];
+	metrics_value(value, v, sizeof(v));
 	if (help != NULL)
 		fprintf(out, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
-	fprintf(out, "%s%s%s%s %.17g\n", name, labels ? "{" : "", labels ? labels : "",
-		labels ? "}" : "", value);
+	fprintf(out, "%s%s%s%s %s\n", name, labels ? "{" : "", labels ? labels : "",
+		labels ? "}" : "", v);
 }
 
 static void metrics_counter(FILE *out, const char *name, const char *help, double value)
 {
-	fprintf(out, "# HELP %s %s\n# TYPE %s counter\n%s %.17g\n", name, help, name, name, value);
+	char v[64];
+	metrics_value(value, v, sizeof(v));
+	fprintf(out, "# HELP %s %s\n# TYPE %s counter\n%s %s\n", name, help, name, name, v);
 }
 
 void metrics_group_commit(FILE *out, struct db_writer *w)

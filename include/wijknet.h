@@ -158,7 +158,8 @@ typedef struct wn_partner {
 	const char *name;     /* display name */
 	const char *address;  /* directory only: node's inbound URL ("" in health) */
 	const char *status;   /* registry status: active, notice, suspended, ended, revoked */
-	const char *state;    /* health only: "up" or "down" */
+	const char *state;    /* health only: "up" or "down"; "unknown" while the broker,
+			       * which pings them, is out of reach */
 	int has_seal_key;     /* a verified sealing key is published */
 	double rtt_ms;        /* health only: round trip, or -1 */
 } wn_partner;
@@ -175,10 +176,16 @@ typedef struct wn_partner_list {
 	const char *broker_error; /* health only, broker_up 0: why, else NULL */
 	int broker_refused;     /* health only: the broker answered, refusing this node (a
 				 * join pending, not in the registry, ended or revoked) */
+	int64_t directory_fetched_at; /* health only, the broker out of reach: when the
+				       * directory whose partners are listed was fetched
+				       * (ms), else 0 */
 } wn_partner_list;
 
 /* Asks the node for the federation's health: the broker pings every active
  * partner. *out is owned by the caller: wn_partner_list_free().
+ * With the broker out of reach (broker_up 0, not refused) the partners are
+ * those of the verified directory the node holds, in state "unknown", and
+ * directory_fetched_at says when it was fetched; none without one.
  * Errors: none beyond the common ones: a broker that does not answer is part of
  * the result (broker_up is 0), not an error. */
 int wn_health(wn_client *c, wn_partner_list **out);
@@ -675,6 +682,8 @@ int wn_rights_ask_again(wn_client *c, const char *request_id, const char *bsn,
 /* Frees r and every string it holds; NULL is ignored. */
 void wn_rights_result_free(wn_rights_result *r);
 
+/* The layout of an item is fixed: a program indexes items by its size, so a
+ * field is never added here. The requester's role is in wn_rights_show. */
 typedef struct wn_rights_item {
 	/* status: open, granted, executed, done or refused */
 	const char *id, *kind, *requester, *deadline, *status;
@@ -1013,6 +1022,16 @@ int wn_stats(wn_client *c, const char *month, const wn_actor *actor, char **json
  * directory), WN_ETOOBIG, WN_ETRANSPORT. */
 int wn_consent_register(wn_client *c, const char *document_json, const wn_actor *actor,
 			char consent_id[WN_ID_LEN + 1]);
+
+/* Registers a consent as wn_consent_register() does and says whether it is
+ * new. *json_out: {consent, version, status} for a new registration (status
+ * active); for a document registered here before {consent, version,
+ * status, registered_before: true}, that registration's (see
+ * wn_consent_register); release with free().
+ * Errors: WN_EJSON (document_json is not a JSON object), WN_EBSN, WN_EPURPOSE,
+ * WN_ECATEGORY, WN_ECONSENT, WN_EUNKNOWN_PARTNER, WN_ETOOBIG, WN_ETRANSPORT. */
+int wn_consent_register_json(wn_client *c, const char *document_json, const wn_actor *actor,
+			     char **json_out);
 
 /* Records that the client refused consent (Heerlen 10.3); the same document
  * shape, without categories, signers or end date needed. The same document

@@ -13,6 +13,7 @@
 
 #include "wijknet.h"
 #include "cli.h"
+#include "date.h"
 
 static void usage(FILE *f)
 {
@@ -341,6 +342,9 @@ static int cmd_partners(wn_client *c, int health, int argc, char **argv)
 			if (l->broker_error != NULL)
 				json_object_set_new(o, "broker_error", json_string(l->broker_error));
 			json_object_set_new(o, "broker_refused", json_boolean(l->broker_refused));
+			if (l->directory_fetched_at > 0)
+				json_object_set_new(o, "directory_fetched_at",
+						    json_integer(l->directory_fetched_at));
 			json_object_set_new(o, "cert_seconds_left", json_integer(l->cert_seconds_left));
 			json_object_set_new(o, "crl_seconds_left", json_integer(l->crl_seconds_left));
 		} else {
@@ -365,22 +369,31 @@ static int cmd_partners(wn_client *c, int health, int argc, char **argv)
 		else if (l->cert_seconds_left > 0 && l->cert_seconds_left < 7L * 86400)
 			printf("WARNING: this node's certificate lapses in %ld hours\n",
 			       l->cert_seconds_left / 3600);
-		printf("%-26s %-6s %9s  %-10s %s\n", "PARTNER", "STATE", "RTT", "STATUS", "SEAL KEY");
+		printf("%-26s %-7s %9s  %-10s %s\n", "PARTNER", "STATE", "RTT", "STATUS", "SEAL KEY");
 		size_t up = 0, expected = 0;
 		for (size_t i = 0; i < l->count; i++) {
 			wn_partner *p = &l->items[i];
 			char rtt[32] = "-";
 			if (p->rtt_ms >= 0)
 				snprintf(rtt, sizeof(rtt), "%.1f ms", p->rtt_ms);
-			printf("%-26s %-6s %9s  %-10s %s\n", p->id, p->state, rtt, p->status,
+			printf("%-26s %-7s %9s  %-10s %s\n", p->id, p->state, rtt, p->status,
 			       p->has_seal_key ? "yes" : "no");
 			expected += partner_expected_up(p);
 			up += partner_expected_up(p) && strcmp(p->state, "up") == 0;
 		}
-		printf("%zu of %zu partners up", up, expected);
-		if (l->count > expected)
-			printf(" (%zu suspended, ended or revoked not counted)", l->count - expected);
-		printf("\n");
+		if (l->directory_fetched_at > 0) {
+			/* only the broker pings them: whether they are up is not known here */
+			char when[DATE_TIME_LEN + 1];
+			date_time_of_ms(l->directory_fetched_at, when);
+			printf("%zu partners in the directory this node holds (fetched %s); their "
+			       "state is unknown while the broker is unreachable\n", l->count, when);
+		} else {
+			printf("%zu of %zu partners up", up, expected);
+			if (l->count > expected)
+				printf(" (%zu suspended, ended or revoked not counted)",
+				       l->count - expected);
+			printf("\n");
+		}
 	} else {
 		printf("%-26s %-10s %-8s %s\n", "PARTNER", "STATUS", "SEAL KEY", "ADDRESS");
 		for (size_t i = 0; i < l->count; i++) {

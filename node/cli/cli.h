@@ -178,6 +178,10 @@ char *cli_config_path(const char *config, const char *key);
  * broker's config (its "admin" key, or next to its database). */
 int cli_admin(const char *config, const char *cmd, int argc, char **argv);
 
+/* What an open policy change would change, one key a line ("  changes
+ * key: from -> to"), as member list and admin status show it. */
+void cli_print_policy_changes(const json_t *changes);
+
 /* wijknet member … and wijknet policy … (cli_member.c). */
 int cli_member(wn_client *c, int argc, char **argv);
 int cli_policy(wn_client *c, int argc, char **argv);

@@ -133,8 +133,9 @@ static char *admin_url(const char *config, const char *given, int *node)
 	return url;
 }
 
-/* One request to the admin socket; *out: the answer (json_decref). */
-static int admin_call(const char *url, json_t *req, json_t **out)
+/* One request to the admin socket for command what; *out: the answer
+ * (json_decref). */
+static int admin_call(const char *what, const char *url, json_t *req, json_t **out)
 {
 	nng_socket s;
 	char *text = json_dumps(req, JSON_COMPACT), *buf = NULL;
@@ -150,7 +151,7 @@ static int admin_call(const char *url, json_t *req, json_t **out)
 	}
 	free(text);
 	if (rv != 0) {
-		return cli_error("admin", WN_EUNAVAILABLE, "the broker's admin socket %s: %s", url,
+		return cli_error(what, WN_EUNAVAILABLE, "the broker's admin socket %s: %s", url,
 				 nng_strerror(rv)); /* exit 4 */
 	}
 	*out = json_loadb(buf, len, 0, NULL);
@@ -214,14 +215,19 @@ static void admin_print_status(const json_t *r)
 		/* a join names the accession text its representative signed */
 		const char *signed_text = json_string_value(
 			json_object_get(json_object_get(e, "declaration"), "version"));
-		if (strcmp(json_string_value(json_object_get(e, "status")), "open") == 0)
-			printf("pending approval: %s %s %s (%zu votes)%s%s\n",
-			       json_string_value(json_object_get(e, "id")),
-			       json_string_value(json_object_get(e, "kind")),
-			       json_string_value(json_object_get(e, "subject")),
-			       json_array_size(json_object_get(e, "votes")),
-			       signed_text ? ", accession declaration " : "",
-			       signed_text ? signed_text : "");
+		size_t votes = json_array_size(json_object_get(e, "votes"));
+		const char *status = json_string_value(json_object_get(e, "status"));
+		if (status == NULL || strcmp(status, "open") != 0)
+			continue;
+		printf("pending approval: %s %s %s (%zu vote%s)%s%s\n",
+		       json_string_value(json_object_get(e, "id")),
+		       json_string_value(json_object_get(e, "kind")),
+		       json_string_value(json_object_get(e, "subject")), votes,
+		       votes == 1 ? "" : "s", signed_text ? ", accession declaration " : "",
+		       signed_text ? signed_text : "");
+		/* a policy change: what it would change, as member list says it */
+		if (json_is_object(json_object_get(e, "changes")))
+			cli_print_policy_changes(json_object_get(e, "changes"));
 	}
 }
 
@@ -353,7 +359,10 @@ int cli_admin(const char *config, const char *cmd, int argc, char **argv)
 					   "with --config BROKER.json or --admin URL", config, cmd);
 		return cli_invalid(cmd, "no broker given: --config BROKER.json or --admin URL");
 	}
-	int status = admin_call(url, req, &r);
+	/* named as every command is: "admin suspend", "breaches assess" */
+	char what[48];
+	snprintf(what, sizeof(what), "%s %.24s", cmd, argv[0]);
+	int status = admin_call(what, url, req, &r);
 	free(url);
 	const char *op = json_string_value(json_object_get(req, "op"));
 	if (status == 0 && !json_is_true(json_object_get(r, "ok"))) {
@@ -361,11 +370,11 @@ int cli_admin(const char *config, const char *cmd, int argc, char **argv)
 		const char *msg = json_string_value(json_object_get(r, "message"));
 		int code = admin_code_of(err);
 		if (json)
-			cli_print_json(json_pack("{s:{s:s,s:i,s:s,s:s,s:i}}", "error", "command", cmd,
+			cli_print_json(json_pack("{s:{s:s,s:i,s:s,s:s,s:i}}", "error", "command", what,
 						 "code", code, "name", err ? err : "error", "message",
-						 msg ? msg : "", "exit", cli_status_in(cmd, code)));
-		fprintf(stderr, "wijknet %s: %s (%s)\n", cmd, msg ? msg : "", err ? err : "error");
-		status = cli_status_in(cmd, code);
+						 msg ? msg : "", "exit", cli_status_in(what, code)));
+		fprintf(stderr, "wijknet: %s: %s (%s)\n", what, msg ? msg : "", err ? err : "error");
+		status = cli_status_in(what, code);
 	} else if (status == 0 && json) {
 		cli_print_json(json_incref(r));
 	} else if (status == 0 && (strcmp(op, "status") == 0 || strcmp(op, "partners") == 0)) {

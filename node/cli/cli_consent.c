@@ -162,6 +162,30 @@ static int consent_refuse(wn_client *c, const char *doc, const wn_actor *actor, 
 	return 0;
 }
 
+/* `consent register`: the consent, or the one this document was registered
+ * as before (nothing registered again). */
+static int consent_register(wn_client *c, const char *doc, const wn_actor *actor)
+{
+	char *text = NULL;
+	int rc = wn_consent_register_json(c, doc, actor, &text);
+	if (rc != 0)
+		return cli_fail("consent register", rc, c);
+	json_t *r = json_loads(text, 0, NULL);
+	free(text);
+	const char *id = str_of(r, "consent", "?");
+	int before = json_is_true(json_object_get(r, "registered_before"));
+	json_t *o = json_pack("{s:s,s:s}", "consent", id, "status", str_of(r, "status", "active"));
+	if (o != NULL && before)
+		json_object_set_new(o, "registered_before", json_true());
+	if (before)
+		rc = cli_done(o, "consent %s was registered from this document before: nothing is "
+			      "registered again", id);
+	else
+		rc = cli_done(o, "consent %s registered", id);
+	json_decref(r);
+	return rc;
+}
+
 /* `consent revoke`: a consent, or a refusal and the sources told of it. */
 static int consent_revoke(wn_client *c, const char *id, const wn_actor *actor)
 {
@@ -227,7 +251,7 @@ int cli_consent(wn_client *c, int argc, char **argv)
 	int refuse = strcmp(sub, "refuse") == 0;
 	if ((!refuse && strcmp(sub, "register") != 0) || file == NULL)
 		return cli_consent_usage();
-	char *doc = read_small_file(file), cid[WN_ID_LEN + 1];
+	char *doc = read_small_file(file);
 	if (doc == NULL)
 		return CLI_USAGE;
 	if (refuse) {
@@ -235,13 +259,7 @@ int cli_consent(wn_client *c, int argc, char **argv)
 		free(doc);
 		return rc;
 	}
-	int rc = wn_consent_register(c, doc, &actor, cid);
+	int rc = consent_register(c, doc, &actor);
 	free(doc);
-	if (rc != 0)
-		return cli_fail("consent register", rc, c);
-	if (json)
-		cli_print_json(json_pack("{s:s,s:s}", "consent", cid, "status", "active"));
-	else
-		printf("consent %s registered\n", cid);
-	return 0;
+	return rc;
 }

@@ -41,9 +41,7 @@ int cli_member_usage(void)
 	return cli_usage("member");
 }
 
-/* Prints a result: JSON as is, or one line per field of a flat object. */
-/* What a policy change changes, one key a line: "key: from -> to". */
-static void member_print_changes(const json_t *changes)
+void cli_print_policy_changes(const json_t *changes)
 {
 	const char *k;
 	json_t *c;
@@ -59,6 +57,7 @@ static void member_print_changes(const json_t *changes)
 	}
 }
 
+/* Prints a result: JSON as is, or one line per field of a flat object. */
 static void member_print(const char *json, int as_json)
 {
 	json_t *v = json_loads(json, 0, NULL);
@@ -72,7 +71,7 @@ static void member_print(const char *json, int as_json)
 	json_object_foreach(v, k, x) {
 		size_t kl = strlen(k);
 		if (strcmp(k, "changes") == 0 && json_is_object(x)) {
-			member_print_changes(x);
+			cli_print_policy_changes(x);
 			continue;
 		}
 		if (json_is_integer(x) && kl > 3 && strcmp(k + kl - 3, "_at") == 0) {
@@ -88,6 +87,24 @@ static void member_print(const char *json, int as_json)
 	json_decref(v);
 }
 
+/* A policy proposal's subject is the version it makes, not a partner: the
+ * answer's "partner" is shown as "policy" (*json replaced when it is one). */
+static void member_name_policy(char **json)
+{
+	json_t *v = json_loads(*json, 0, NULL), *subject = json_object_get(v, "partner");
+	char *text = NULL;
+	if (json_is_string(subject) && strncmp(json_string_value(subject), "policy-v", 8) == 0) {
+		json_object_set(v, "policy", subject);
+		json_object_del(v, "partner");
+		text = json_dumps(v, JSON_COMPACT);
+	}
+	json_decref(v);
+	if (text != NULL) {
+		free(*json);
+		*json = text;
+	}
+}
+
 /* What the members decide a join on: who asks, for which clusters, and the
  * accession declaration it signed, named by its text's version. */
 static void member_print_candidate(const json_t *e)
@@ -98,7 +115,7 @@ static void member_print_candidate(const json_t *e)
 	const char *reason = json_string_value(json_object_get(doc, "reason"));
 	/* what an open policy proposal changes, as the members vote on it */
 	if (d == NULL && json_is_object(json_object_get(e, "changes")))
-		member_print_changes(json_object_get(e, "changes"));
+		cli_print_policy_changes(json_object_get(e, "changes"));
 	/* why a membership is to end */
 	if (d == NULL && reason != NULL && reason[0] != '\0')
 		printf("  reason: %s\n", reason);
@@ -292,10 +309,14 @@ int cli_member(wn_client *c, int argc, char **argv)
 		snprintf(what, sizeof(what), "member %s", sub);
 		return cli_fail(what, rc, c);
 	}
-	if (strcmp(sub, "list") == 0 && !o.json)
+	if (strcmp(sub, "list") == 0 && !o.json) {
 		member_print_list(out);
-	else
+	} else {
+		/* a vote on, or the withdrawal of, a policy change names its version */
+		if (!o.json)
+			member_name_policy(&out);
 		member_print(out, o.json);
+	}
 	/* notice given, its immediate exit not proposed: done in part */
 	json_t *v = json_loads(out, 0, NULL);
 	int partial = json_is_string(json_object_get(v, "exit_error"));
@@ -341,22 +362,8 @@ int cli_policy(wn_client *c, int argc, char **argv)
 	} else {
 		return cli_member_usage();
 	}
-	if (!o.json) {
-		/* a policy proposal's subject is the version it makes, not a partner */
-		json_t *v = json_loads(out, 0, NULL), *subject = json_object_get(v, "partner");
-		char *text = NULL;
-		if (json_is_string(subject) &&
-		    strncmp(json_string_value(subject), "policy-v", 8) == 0) {
-			json_object_set(v, "policy", subject);
-			json_object_del(v, "partner");
-			text = json_dumps(v, JSON_COMPACT);
-		}
-		json_decref(v);
-		if (text != NULL) {
-			free(out);
-			out = text;
-		}
-	}
+	if (!o.json)
+		member_name_policy(&out);
 	member_print(out, o.json);
 	free(out);
 	return 0;

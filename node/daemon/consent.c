@@ -946,7 +946,7 @@ static json_t *consent_revoke_queued(struct node *n, const char *id, const json_
 				   "recorded here: the consent is NOT revoked; try again");
 	outbox_kick(n);
 	log_emit(WN_LOG_WARN, "consent_revoke_queued",
-		 json_pack("{s:s,s:s}", "consent", id, "broker", why));
+		 json_pack("{s:s,s:s,s:s}", "consent", id, "broker", n->broker_id, "why", why));
 	return json_pack("{s:b,s:{s:s,s:s,s:I,s:s}}", "ok", 1, "result", "consent", id, "status",
 			 "revoked", "revoked_at", (json_int_t)now, "broker", "queued");
 }

@@ -39,6 +39,26 @@ json_t *local_error(int code, const char *message)
 			 "message", message && message[0] ? message : wn_strerror(code));
 }
 
+/* The broker out of reach: the partners of the verified directory this node
+ * holds, their state unknown (only the broker pings them); NULL without one. */
+static json_t *local_health_directory(struct node *n, int64_t *fetched_at)
+{
+	struct directory *d = node_directory(n);
+	if (d == NULL)
+		return NULL;
+	json_t *list = json_array();
+	for (size_t i = 0; list != NULL && i < d->count; i++) {
+		struct dir_peer *p = &d->peers[i];
+		json_array_append_new(list, json_pack("{s:s,s:s,s:s,s:s,s:b,s:i}", "id", p->id,
+						      "name", p->name, "status", p->status,
+						      "state", "unknown", "seal_key", p->has_seal,
+						      "rtt_us", -1));
+	}
+	*fetched_at = d->fetched_at;
+	directory_release(d);
+	return list;
+}
+
 static json_t *local_health(struct node *n)
 {
 	json_t *env = NULL, *reply = NULL, *result;
@@ -62,7 +82,11 @@ static json_t *local_health(struct node *n)
 		/* the broker answered, but not to this node: reached, and refused */
 		int refused = rc == WN_EPENDING || rc == WN_EUNKNOWN_PARTNER || rc == WN_EREVOKED ||
 			      rc == WN_EDENIED;
-		json_object_set_new(result, "partners", json_array());
+		int64_t at = 0;
+		json_t *held = refused ? NULL : local_health_directory(n, &at);
+		json_object_set_new(result, "partners", held ? held : json_array());
+		if (held != NULL)
+			json_object_set_new(result, "directory_fetched_at", json_integer(at));
 		json_object_set_new(result, "broker_error", json_string(err[0] ? err
 									  : wn_strerror(rc)));
 		json_object_set_new(result, "broker_refused", json_boolean(refused));

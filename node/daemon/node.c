@@ -136,9 +136,13 @@ int node_call_broker(struct node *n, json_t *env, int timeout_ms, json_t **reply
 	}
 	rc = rpc_call(n->broker, buf, len, timeout_ms, &resp, &resplen);
 	if (rc != 0) {
-		snprintf(err, errcap, "broker %s: %s", n->broker_id,
-			 rc == WN_ETIMEOUT ? "no answer before the deadline (unreachable?)"
-					   : wn_strerror(rc));
+		/* the id quoted: a broker called "broker" reads as a name, not twice */
+		if (rc == WN_ETIMEOUT)
+			snprintf(err, errcap, "no answer from the broker '%s' before the deadline "
+				 "(unreachable?)", n->broker_id);
+		else
+			snprintf(err, errcap, "the broker '%s' cannot be reached: %s", n->broker_id,
+				 wn_strerror(rc));
 		goto out;
 	}
 	if ((rc = envelope_parse(resp, resplen, &r, err, errcap)) != 0)

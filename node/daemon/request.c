@@ -445,9 +445,8 @@ static int outbound_send(struct outbound *o, json_t **reply)
 	if (rc == WN_ETIMEOUT || rc == WN_EUNAVAILABLE || rc == WN_ETRANSPORT) {
 		char why[200];
 		snprintf(why, sizeof(why), "%.199s", o->err);
-		snprintf(o->err, sizeof(o->err), "no answer from the broker (%s). The source may "
-			 "have answered and logged its disclosure of request %s; that id is not "
-			 "sent again", why, o->qid);
+		snprintf(o->err, sizeof(o->err), "%s. The source may have answered and logged its "
+			 "disclosure of request %s; that id is not sent again", why, o->qid);
 	}
 	if (rc != 0)
 		return rc;

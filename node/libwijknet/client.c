@@ -417,6 +417,8 @@ static int client_partner_list(json_t *result, int health, wn_partner_list **out
 	l->pub.crl_seconds_left = json_is_integer(rs) ? (long)json_integer_value(rs) : -1;
 	l->pub.broker_error = client_str(result, "broker_error", NULL);
 	l->pub.broker_refused = json_is_true(json_object_get(result, "broker_refused"));
+	l->pub.directory_fetched_at =
+		(int64_t)json_integer_value(json_object_get(result, "directory_fetched_at"));
 	for (size_t i = 0; i < n; i++) {
 		json_t *e = json_array_get(arr, i);
 		wn_partner *p = &l->pub.items[i];

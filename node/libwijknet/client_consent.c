@@ -45,8 +45,9 @@ int wn_consent_refuse(wn_client *c, const char *document_json, const wn_actor *a
 	return consent_submit(c, "consent.refuse", document_json, actor, consent_id);
 }
 
-int wn_consent_refuse_json(wn_client *c, const char *document_json, const wn_actor *actor,
-			   char **json_out)
+/* A consent or refusal document sent as op; the node's answer as text. */
+static int consent_submit_json(wn_client *c, const char *op, const char *document_json,
+			       const wn_actor *actor, char **json_out)
 {
 	if (json_out != NULL)
 		*json_out = NULL;
@@ -55,8 +56,20 @@ int wn_consent_refuse_json(wn_client *c, const char *document_json, const wn_act
 	json_t *doc = client_parse_object(c, "consent document", document_json);
 	if (doc == NULL)
 		return WN_EJSON;
-	return client_op_text(c, json_pack("{s:s,s:o}", "op", "consent.refuse", "document", doc),
-			      actor, json_out);
+	return client_op_text(c, json_pack("{s:s,s:o}", "op", op, "document", doc), actor,
+			      json_out);
+}
+
+int wn_consent_register_json(wn_client *c, const char *document_json, const wn_actor *actor,
+			     char **json_out)
+{
+	return consent_submit_json(c, "consent.register", document_json, actor, json_out);
+}
+
+int wn_consent_refuse_json(wn_client *c, const char *document_json, const wn_actor *actor,
+			   char **json_out)
+{
+	return consent_submit_json(c, "consent.refuse", document_json, actor, json_out);
 }
 
 int wn_consent_revoke(wn_client *c, const char *consent_id, const wn_actor *actor)

@@ -851,6 +851,16 @@ static void test_r20_integrity_broker_restart_reconnects(void **state)
 	assert_int_equal(fed_setup(f, three, 3), 0);
 	assert_int_equal(fed_start_all(f, 15000), 0);
 	fed_stop(&f->broker, SIGKILL);
+	/* meanwhile the operator sees the partners of the directory the node
+	 * holds, their state unknown, and why: not "0 of 0 partners up" */
+	assert_int_equal(cli(f, "radar", "health"), 4);
+	assert_true(cli_out_has(f, "DOWN (unreachable)"));
+	assert_true(cli_out_has(f, "alcander ") && cli_out_has(f, "xonar "));
+	assert_true(cli_out_has(f, "their state is unknown while the broker is unreachable"));
+	assert_false(cli_out_has(f, "0 of 0 partners up"));
+	assert_int_equal(cli(f, "radar", "health --json"), 4);
+	assert_true(cli_out_has(f, "\"state\": \"unknown\"") &&
+		    cli_out_has(f, "\"directory_fetched_at\""));
 	int64_t t0 = time_mono_ms();
 	assert_int_equal(fed_start_broker(f), 0);
 	assert_int_equal(fed_wait_up(f, 1, 3, restart_bound_ms()), 0);
@@ -1402,6 +1412,27 @@ static void test_r20_integrity_backup_restore_behind_witness_refused(void **stat
 	r20_restore_stale_count(f, kept);
 }
 
+/* The most digits after the point in a /metrics body's sample values (a
+ * histogram's _sum aside, in microseconds): ages have some, counts none. */
+static int metrics_widest_fraction(const char *text)
+{
+	int widest = 0;
+	for (const char *line = strstr(text, "\r\n\r\n"); line != NULL && *line;) {
+		line += strspn(line, "\r\n");
+		size_t len = strcspn(line, "\n");
+		const char *v = NULL;
+		for (size_t i = 0; i < len; i++)
+			if (line[i] == ' ')
+				v = line + i + 1;
+		const char *dot = v ? memchr(v, '.', (size_t)(line + len - v)) : NULL;
+		int sum = strncmp(line, "wijknet_message_duration_seconds_sum", 36) == 0;
+		if (line[0] != '#' && !sum && dot != NULL && (int)(line + len - dot - 1) > widest)
+			widest = (int)(line + len - dot - 1);
+		line += len;
+	}
+	return widest;
+}
+
 static char *http_get_when_up(int port, const char *path)
 {
 	char *r = NULL;
@@ -1486,6 +1517,9 @@ static void test_r21_breach_metrics_and_health_endpoints(void **state)
 	for (size_t i = 0; i < sizeof(node_facts) / sizeof(node_facts[0]); i++)
 		if (strstr(m, node_facts[i]) == NULL)
 			fail_msg("node /metrics lacks '%s'", node_facts[i]);
+	/* values as a person reads them: no float noise past the millisecond */
+	assert_true(strstr(m, "wijknet_directory_age_seconds ") != NULL);
+	assert_in_range(metrics_widest_fraction(m), 0, 3);
 	/* three disclosures, each durable before its answer: at least three
 	 * writes in at least one commit, never more commits than writes */
 	double commits = fed_metric_sum(m, "wijknet_db_commits_total ");

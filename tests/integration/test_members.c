@@ -1626,6 +1626,28 @@ static void test_r24_proposer_withdraws_its_policy_proposal(void **state)
 			 WN_EEXISTS);
 	free(out);
 	out = NULL;
+	/* the open one is named, and how it is closed */
+	assert_non_null(strstr(wn_client_errmsg(c), id));
+	assert_non_null(strstr(wn_client_errmsg(c), "policy withdraw"));
+	assert_int_not_equal(cli(f, "alcander", "policy propose policy.json"), 0);
+	assert_true(cli_err_has(f, id) && cli_err_has(f, "member approve|reject"));
+	/* the broker's operator sees what it changes, its proposer's vote counted */
+	snprintf(args, sizeof(args), "pending approval: %s policy policy-v2 (1 vote)", id);
+	assert_int_equal(cli(f, "broker", "admin status"), 0);
+	assert_true(cli_out_has(f, args));
+	assert_true(cli_out_has(f, "changes notice_months: "));
+	/* a vote on it names the policy version it makes, not a partner */
+	snprintf(args, sizeof(args), "member approve %s", id);
+	assert_int_equal(cli(f, "gemeente-heerlen", args), 0);
+	assert_true(cli_out_has(f, "policy     policy-v2"));
+	assert_false(cli_out_has(f, "partner"));
+	snprintf(args, sizeof(args), "pending approval: %s policy policy-v2 (2 votes)", id);
+	assert_int_equal(cli(f, "broker", "admin status"), 0);
+	assert_true(cli_out_has(f, args));
+	/* the broker's refusal is said as every command's error is */
+	assert_int_not_equal(cli(f, "broker", "admin suspend nobody --reason 'onbekend'"), 0);
+	assert_true(cli_err_has(f, "wijknet: admin suspend: "));
+	assert_false(cli_err_has(f, "wijknet admin:"));
 	/* another member does not take it back: it votes on it */
 	assert_int_equal(wn_policy_withdraw(c, &coordinator, id, NULL, &out), WN_EDENIED);
 	assert_non_null(strstr(wn_client_errmsg(c), "only its proposer 'radar'"));

@@ -614,12 +614,13 @@ static void test_r10_consent_revoked_while_broker_down(void **state)
 				      "\"gemeente-heerlen\"", "\"radar\"", "\"zrm.financien\"", "",
 				      "{\"name\": \"Test\", \"role\": \"subject\"}"), 0);
 	assert_int_equal(register_consent(f, GEMEENTE, "consent-down.json", id), 0);
-	char id2[WN_ID_LEN + 1], args[160];
+	/* another document: the same one again would be the same registration */
 	assert_int_equal(consent_file(f, "consent-down2.json", BSN_A, "1980-04-01",
-				      "\"gemeente-heerlen\"", "\"radar\"", "\"zrm.financien\"", "",
-				      "{\"name\": \"Test\", \"role\": \"subject\"}"), 0);
+				      "\"gemeente-heerlen\"", "\"radar\"", "\"leefgebied.huisvesting\"",
+				      "", "{\"name\": \"Test\", \"role\": \"subject\"}"), 0);
+	char id2[WN_ID_LEN + 1], args[160];
 	assert_int_equal(register_consent(f, GEMEENTE, "consent-down2.json", id2), 0);
-	assert_string_not_equal(id, id2);
+	assert_string_not_equal(id2, id);
 	fed_stop(&f->broker, SIGTERM);
 	wn_client *c = client_of(f, GEMEENTE);
 	assert_int_equal(wn_client_set_timeout(c, 60000), 0);
@@ -629,6 +630,10 @@ static void test_r10_consent_revoked_while_broker_down(void **state)
 	snprintf(args, sizeof(args), "consent revoke --consent %s", id2);
 	assert_int_equal(cli(f, "gemeente-heerlen", args), 0);
 	assert_true(cli_out_has(f, "the revocation waits in the outbox"));
+	/* the log names the broker once, and why apart from it */
+	assert_true(log_count(f, "gemeente-heerlen", "consent_revoke_queued", "\"why\":") >= 1);
+	assert_int_equal(log_count(f, "gemeente-heerlen", "consent_revoke_queued",
+				   "broker broker"), 0);
 	assert_int_equal(dbq(f, node_db("gemeente-heerlen"), "SELECT COUNT(*) FROM consents WHERE"
 			     " id='%s' AND status='revoked' AND revoked_at IS NOT NULL", id), 1);
 	assert_int_equal(dbq(f, node_db("gemeente-heerlen"), "SELECT COUNT(*) FROM outbox WHERE"
@@ -1339,6 +1344,23 @@ static void test_r10_consent_same_document_registered_once(void **state)
 	assert_int_equal(register_consent(f, GEMEENTE, "consent-twice.json", cid), 0);
 	assert_int_equal(register_consent(f, GEMEENTE, "consent-twice.json", cid2), 0);
 	assert_string_equal(cid2, cid);
+	/* and says so, as a refusal given again does */
+	assert_int_equal(cli(f, "gemeente-heerlen", "consent register consent-twice.json"), 0);
+	snprintf(out, sizeof(out), "consent %s was registered from this document before", cid);
+	assert_true(cli_out_has(f, out));
+	assert_int_equal(cli(f, "gemeente-heerlen", "consent register consent-twice.json --json"),
+			 0);
+	assert_true(cli_out_has(f, "\"registered_before\": true"));
+	doc = slurp(f, "consent-twice.json", &len);
+	c = client_of(f, GEMEENTE);
+	assert_int_equal(wn_consent_register_json(c, doc, &ACTOR, &text), 0);
+	wn_client_close(c);
+	free(doc);
+	res = json_loads(text, 0, NULL);
+	free(text);
+	assert_string_equal(json_string_value(json_object_get(res, "consent")), cid);
+	assert_true(json_is_true(json_object_get(res, "registered_before")));
+	json_decref(res);
 	assert_int_equal(dbq(f, g, "SELECT COUNT(*) FROM consents WHERE kind = 'consent'"),
 			 consents + 1);
 	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM consents"), registry + 2);
