@@ -458,6 +458,19 @@ static int member_carry_out(struct broker *b, const struct proposal *p, char *er
 	return rc == WN_ESTATE ? 0 : rc; /* ended or revoked meanwhile: nothing to do */
 }
 
+static int member_other_municipality(struct broker *b, const struct registry_partner *m);
+
+/* 1 when p is an exit of a municipality that no other would outlast: the
+ * other ended or was revoked while p was open. Agreed, it would leave no
+ * one to answer the client (Heerlen 9.1), so it is not carried out. */
+static int member_exit_leaves_none(struct broker *b, const struct proposal *p)
+{
+	if (strcmp(p->kind, "exit") != 0)
+		return 0;
+	struct registry_partner *m = registry_find(b->reg, p->subject);
+	return m != NULL && m->municipality && !member_other_municipality(b, m);
+}
+
 /* Decides p when its votes suffice under its rule: closes it (once, in
  * the audit log), then carries it out. Called under member_lock. */
 static int member_decide(struct broker *b, const struct proposal *p, const char **status,
@@ -469,13 +482,17 @@ static int member_decide(struct broker *b, const struct proposal *p, const char 
 	json_decref(votes);
 	const char *rule = member_rule(p, &t);
 	int d = policy_decide(rule, &t);
+	int none = d > 0 && member_exit_leaves_none(b, p);
+	if (none)
+		d = -1;
 	*status = d > 0 ? "approved" : d < 0 ? "rejected" : "open";
 	if (d == 0)
 		return 0;
 	char outcome[200];
-	snprintf(outcome, sizeof(outcome), "%s: %d of %d members approved, %d rejected (%s%s)",
+	snprintf(outcome, sizeof(outcome), "%s: %d of %d members approved, %d rejected (%s%s)%s",
 		 *status, t.approvals, t.voters, t.rejections, rule,
-		 rule != p->rule ? ": no municipality to agree" : "");
+		 rule != p->rule ? ": no municipality to agree" : "",
+		 none ? "; no other municipality would stay" : "");
 	struct decide_row row = { p->id, *status, outcome };
 	json_t *entry = json_pack("{s:s,s:I,s:s,s:s,s:s,s:s}", "type", "member.decision", "ts",
 				  (json_int_t)time_now_ms(), "proposal", p->id, "kind", p->kind,
@@ -1199,6 +1216,13 @@ static int member_end(struct broker *b, const struct broker_request *rq, const j
 	if (state == PARTNER_ENDED || state == PARTNER_REVOKED) {
 		snprintf(err, errcap, "'%s' is %s already", id, registry_state_name(state));
 		return WN_ESTATE;
+	}
+	/* a municipality under notice ends no other that would leave none */
+	if (m->municipality && !member_other_municipality(b, m)) {
+		snprintf(err, errcap, "'%s' would leave the federation without a municipality that "
+			 "stays, which answers to the client (Heerlen 9.1): the only municipality "
+			 "stays until another is in", id);
+		return WN_EDENIED;
 	}
 	pthread_mutex_lock(&b->policy_lock);
 	int unanimous = strcmp(b->approval_rule, POLICY_RULE_UNANIMOUS) == 0;

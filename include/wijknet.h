@@ -1019,7 +1019,8 @@ int wn_stats(wn_client *c, const char *month, const wn_actor *actor, char **json
  * Errors: WN_EJSON (document_json is not a JSON object), WN_EBSN, WN_EPURPOSE,
  * WN_ECATEGORY, WN_ECONSENT (the declaration does not hold: signers, dates,
  * special categories), WN_EUNKNOWN_PARTNER (a recipient or source is not in the
- * directory), WN_ETOOBIG, WN_ETRANSPORT. */
+ * directory), WN_ETOOBIG, WN_ETRANSPORT, WN_ESTATE (the same document is being
+ * registered now, waiting for the broker). */
 int wn_consent_register(wn_client *c, const char *document_json, const wn_actor *actor,
 			char consent_id[WN_ID_LEN + 1]);
 
@@ -1029,7 +1030,8 @@ int wn_consent_register(wn_client *c, const char *document_json, const wn_actor 
  * status, registered_before: true}, that registration's (see
  * wn_consent_register); release with free().
  * Errors: WN_EJSON (document_json is not a JSON object), WN_EBSN, WN_EPURPOSE,
- * WN_ECATEGORY, WN_ECONSENT, WN_EUNKNOWN_PARTNER, WN_ETOOBIG, WN_ETRANSPORT. */
+ * WN_ECATEGORY, WN_ECONSENT, WN_EUNKNOWN_PARTNER, WN_ETOOBIG, WN_ETRANSPORT,
+ * WN_ESTATE (the same document is being registered now). */
 int wn_consent_register_json(wn_client *c, const char *document_json, const wn_actor *actor,
 			     char **json_out);
 
@@ -1039,7 +1041,8 @@ int wn_consent_register_json(wn_client *c, const char *document_json, const wn_a
  * the person registered here since, is that refusal: its id is written, and
  * nothing is registered or passed on to a source again.
  * Errors: WN_EJSON (document_json is not a JSON object), WN_EBSN, WN_EPURPOSE,
- * WN_ECATEGORY, WN_ECONSENT, WN_EUNKNOWN_PARTNER, WN_ETRANSPORT. */
+ * WN_ECATEGORY, WN_ECONSENT, WN_EUNKNOWN_PARTNER, WN_ETRANSPORT, WN_ESTATE (the
+ * same document is being registered now). */
 int wn_consent_refuse(wn_client *c, const char *document_json, const wn_actor *actor,
 		      char consent_id[WN_ID_LEN + 1]);
 
@@ -1056,7 +1059,8 @@ int wn_consent_refuse(wn_client *c, const char *document_json, const wn_actor *a
  * registered before {consent, version, status, registered_before: true}
  * (see wn_consent_refuse); release with free().
  * Errors: WN_EJSON (document_json is not a JSON object), WN_EBSN, WN_EPURPOSE,
- * WN_ECATEGORY, WN_ECONSENT, WN_EUNKNOWN_PARTNER, WN_ETRANSPORT. */
+ * WN_ECATEGORY, WN_ECONSENT, WN_EUNKNOWN_PARTNER, WN_ETRANSPORT, WN_ESTATE (the
+ * same document is being registered now). */
 int wn_consent_refuse_json(wn_client *c, const char *document_json, const wn_actor *actor,
 			   char **json_out);
 

@@ -3,6 +3,7 @@
  * consent or a refusal (checked, signed by this node, stored encrypted,
  * registered at the broker), revoke one (at the broker first), list them.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -331,6 +332,50 @@ static int consent_limited_by(struct node *n, const json_t *refusal, json_t **li
 	return rc;
 }
 
+/* The registrations waiting for the broker's answer now: a pending row of
+ * one is being registered, not kept after a failure, and the same document
+ * given meanwhile is answered as busy rather than registered twice. */
+#define CONSENT_IN_FLIGHT_MAX 64
+static pthread_mutex_t in_flight_lock = PTHREAD_MUTEX_INITIALIZER;
+static char in_flight[CONSENT_IN_FLIGHT_MAX][ID_HEX_LEN + 1];
+
+/* Index of id among those in flight, or -1. Called with in_flight_lock. */
+static int consent_in_flight_at(const char *id)
+{
+	for (int i = 0; i < CONSENT_IN_FLIGHT_MAX; i++)
+		if (strcmp(in_flight[i], id) == 0)
+			return i;
+	return -1;
+}
+
+static int consent_in_flight(const char *id)
+{
+	pthread_mutex_lock(&in_flight_lock);
+	int at = consent_in_flight_at(id);
+	pthread_mutex_unlock(&in_flight_lock);
+	return at >= 0;
+}
+
+/* 0, or WN_ELIMIT when as many registrations as there are places wait. */
+static int consent_in_flight_add(const char *id)
+{
+	pthread_mutex_lock(&in_flight_lock);
+	int at = consent_in_flight_at("");
+	if (at >= 0)
+		snprintf(in_flight[at], sizeof(in_flight[at]), "%s", id);
+	pthread_mutex_unlock(&in_flight_lock);
+	return at >= 0 ? 0 : WN_ELIMIT;
+}
+
+static void consent_in_flight_remove(const char *id)
+{
+	pthread_mutex_lock(&in_flight_lock);
+	int at = id[0] != '\0' ? consent_in_flight_at(id) : -1;
+	if (at >= 0)
+		in_flight[at][0] = '\0';
+	pthread_mutex_unlock(&in_flight_lock);
+}
+
 /* A registration to store, and the document it is made from. */
 struct consent_new {
 	struct node *n;
@@ -339,6 +384,7 @@ struct consent_new {
 	char before[ID_HEX_LEN + 1]; /* the registration of it made before, or "" */
 	char before_version[CONSENT_VERSION_LEN + 1];
 	char before_status[16];
+	int busy; /* the same document is being registered now */
 };
 
 /* The registration this node made before of the same document as the same
@@ -353,7 +399,7 @@ static int consent_registered_before(db *d, struct consent_new *x)
 	size_t i;
 	int rc = ids == NULL ? WN_ENOMEM
 		 : db_prepare(d, "SELECT id FROM consents c WHERE subject_index = ?1 AND kind = ?2"
-				 " AND received_from IS NULL AND status IN ('active', 'refused')"
+				 " AND received_from IS NULL AND status IN ('active', 'refused', 'pending')"
 				 " AND NOT EXISTS (SELECT 1 FROM consents o WHERE o.subject_index"
 				 " = ?1 AND o.kind != ?2 AND o.registered_at > c.registered_at)"
 				 " ORDER BY registered_at LIMIT 1000", &st);
@@ -371,6 +417,12 @@ static int consent_registered_before(db *d, struct consent_new *x)
 							 &object)) != 0)
 			break;
 		int same = json_equal(json_object_get(object, "document"), x->doc);
+		/* one kept pending after the broker failed is given anew; one
+		 * waiting for the broker's answer now is not given twice */
+		if (same && strcmp(status, "pending") == 0) {
+			x->busy |= consent_in_flight(json_string_value(id));
+			same = 0;
+		}
 		if (same && (rc = consentdoc_version(object, x->before_version)) == 0) {
 			snprintf(x->before, sizeof(x->before), "%s", json_string_value(id));
 			memcpy(x->before_status, status, sizeof(status));
@@ -385,14 +437,19 @@ static int consent_registered_before(db *d, struct consent_new *x)
 }
 
 /* Stores a new registration, in the transaction that finds none made before
- * of the same document, so that two at once make one. */
+ * of the same document and none waiting for the broker, so that two at
+ * once make one. */
 static int consent_insert_new(db *d, void *arg)
 {
 	struct consent_new *x = arg;
 	int rc = consent_registered_before(d, x);
-	if (rc != 0 || x->before[0] != '\0')
+	if (rc != 0 || x->before[0] != '\0' || x->busy)
 		return rc;
-	return consent_insert(d, x->row);
+	/* in flight from the transaction that stores it: the next one sees both */
+	if ((rc = consent_in_flight_add(x->row->id)) == 0 &&
+	    (rc = consent_insert(d, x->row)) != 0)
+		consent_in_flight_remove(x->row->id);
+	return rc;
 }
 
 /* The answer to a document registered here before: that registration, with
@@ -413,6 +470,7 @@ static json_t *consent_register(struct node *n, json_t *rq, int refusal)
 	json_t *doc = json_object_get(rq, "document"), *actor = json_object_get(rq, "actor");
 	json_t *object = NULL, *result = NULL;
 	char *canon = NULL;
+	const char *in_flight_id = NULL; /* this registration's, while it waits */
 	size_t clen = 0;
 	struct consent_row row;
 	memset(&row, 0, sizeof(row));
@@ -479,8 +537,9 @@ static json_t *consent_register(struct node *n, json_t *rq, int refusal)
 	row.actor_role = json_string_value(json_object_get(actor, "role"));
 	row.now = time_now_ms();
 	/* kept here first (unusable while pending), then registered at the broker */
-	struct consent_new fresh = { n, &row, doc, "", "", "" };
+	struct consent_new fresh = { n, &row, doc, "", "", "", 0 };
 	if ((rc = db_writer_run(n->writer, consent_insert_new, &fresh)) != 0) {
+		consent_in_flight_remove(id); /* the commit failed: nothing waits */
 		snprintf(err, sizeof(err), "the consent could not be stored; nothing was registered");
 		goto fail;
 	}
@@ -488,6 +547,13 @@ static json_t *consent_register(struct node *n, json_t *rq, int refusal)
 		result = consent_registered_answer(&fresh, refusal);
 		goto out;
 	}
+	if (fresh.busy) {
+		snprintf(err, sizeof(err), "the same document is being registered now; its answer "
+			 "says how it went (consent list shows it)");
+		rc = WN_ESTATE;
+		goto fail;
+	}
+	in_flight_id = id;
 	const char *status = refusal ? "refused" : "active";
 	json_t *body = json_pack("{s:s,s:s,s:s,s:s,s:s}", "consent", id, "version", version,
 				 "status", status, "valid_from", signed_on, "valid_until",
@@ -551,6 +617,8 @@ static json_t *consent_register(struct node *n, json_t *rq, int refusal)
 fail:
 	result = local_error(rc, err);
 out:
+	if (in_flight_id != NULL)
+		consent_in_flight_remove(in_flight_id);
 	if (canon != NULL)
 		OPENSSL_cleanse(canon, clen);
 	free(canon);

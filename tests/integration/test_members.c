@@ -2080,6 +2080,52 @@ static void test_r22_municipality_joins_and_the_only_one_leaves(void **state)
 	assert_true(cli_err_has(f, "only municipality"));
 }
 
+/* Two municipalities, one under notice: it ends no membership of the other,
+ * and its exit agreed after the other was revoked is not carried out —
+ * either would leave nobody to answer the client (Heerlen 9.1). */
+static void test_r22_the_last_municipality_stays(void **state)
+{
+	struct fed *f = *state;
+	static const char *const four[] = { "gemeente-kerkrade", "gemeente-heerlen", "radar",
+					    "alcander" };
+	char req[1024], id[WN_ID_LEN + 1], exit_id[WN_ID_LEN + 1], st[16];
+	own_start_with_candidate(f, four, 4, NULL);
+	snprintf(req, sizeof(req), "{\"name\": \"Gemeente Kerkrade\", \"address\":"
+		 " \"tls+tcp://127.0.0.1:%d\", \"clusters\": [\"jeugd\", \"volwassenen\"],"
+		 " \"organisation\": \"Gemeente Kerkrade\", \"representative\": \"dhr. K. Smeets\","
+		 " \"function\": \"burgemeester\", \"place\": \"Kerkrade\", \"date\":"
+		 " \"2026-12-01\"}", fed_port(f, 0));
+	assert_int_equal(write_file(f, "join.json", req), 0);
+	assert_int_equal(join_as(f, "gemeente-kerkrade", "member join join.json --role "
+				 "municipality"), 0);
+	proposal_of(f, "gemeente-kerkrade", id);
+	for (size_t i = 1; i < 4; i++)
+		assert_int_equal(vote(f, i, id, 1), 0);
+	proposal_status(f, id, st, sizeof(st));
+	assert_string_equal(st, "approved");
+	assert_int_equal(status_wait(f, 1, "gemeente-kerkrade", "active", SETTLE_MS), 0);
+	assert_int_equal(cli(f, "gemeente-heerlen", "member notice --immediate --reason "
+			     "'gemeentelijke herindeling'"), 0);
+	proposal_of(f, "gemeente-heerlen", exit_id);
+	/* under notice, it does not end the one that would stay */
+	assert_int_equal(cli(f, "gemeente-heerlen", "member end gemeente-kerkrade --reason "
+			     "'samenvoeging van gemeenten'"), 1);
+	assert_true(cli_err_has(f, "without a municipality"));
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM proposals WHERE subject ="
+			     " 'gemeente-kerkrade' AND kind = 'exit'"), 0);
+	/* the other revoked meanwhile: the exit agreed is rejected, not carried out */
+	assert_int_equal(cli(f, "broker", "admin revoke gemeente-kerkrade --reason 'sleutel "
+			     "gelekt'"), 0);
+	assert_int_equal(vote(f, 2, exit_id, 1), 0);
+	assert_int_equal(vote(f, 3, exit_id, 1), 0);
+	proposal_status(f, exit_id, st, sizeof(st));
+	assert_string_equal(st, "rejected");
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM proposals WHERE id = '%s'"
+			     " AND outcome LIKE '%%no other municipality would stay%%'", exit_id), 1);
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM partners WHERE id ="
+			     " 'gemeente-heerlen' AND status = 'notice'"), 1);
+}
+
 /* A federation whose registry holds no municipality (the broker warns of it
  * at every start) gains one by a join. Under municipality_and_majority,
  * which needs a municipality's approval, there is none to give it: every
@@ -2170,6 +2216,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_r23_end_proposal_void_when_its_municipality_left,
 						own_setup, own_teardown),
 		cmocka_unit_test_setup_teardown(test_r22_municipality_joins_and_the_only_one_leaves,
+						own_setup, own_teardown),
+		cmocka_unit_test_setup_teardown(test_r22_the_last_municipality_stays,
 						own_setup, own_teardown),
 		cmocka_unit_test_setup_teardown(test_r22_municipality_joins_a_federation_without_one,
 						own_setup, own_teardown),

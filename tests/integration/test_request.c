@@ -1300,6 +1300,20 @@ static json_t *rogue_old_source(struct rogue *r, const json_t *q, void *arg)
  * refusal given again answers with the refusal registered before and is
  * passed on to no source again; a consent the same. Once revoked, the same
  * document registers anew: the client gave it again (H 8.2). */
+struct async_register {
+	struct fed *f;
+	const char *rel;
+	char id[WN_ID_LEN + 1];
+	int rc;
+};
+
+static void *register_thread(void *arg)
+{
+	struct async_register *a = arg;
+	a->rc = register_consent(a->f, GEMEENTE, a->rel, a->id);
+	return NULL;
+}
+
 static void test_r10_consent_same_document_registered_once(void **state)
 {
 	struct fed *f = *state;
@@ -1370,6 +1384,28 @@ static void test_r10_consent_same_document_registered_once(void **state)
 	wn_client_close(c);
 	assert_int_equal(register_consent(f, GEMEENTE, "consent-twice.json", cid2), 0);
 	assert_string_not_equal(cid2, cid);
+	/* given again while it waits for the broker: busy, not registered twice */
+	assert_int_equal(consent_file(f, "consent-busy.json", bsn, birth, "\"gemeente-heerlen\"",
+				      "\"radar\"", "\"leefgebied.huisvesting\"", "",
+				      "{\"name\": \"Test\", \"role\": \"subject\"}"), 0);
+	long pending = dbq(f, g, "SELECT COUNT(*) FROM consents WHERE status = 'pending'");
+	struct async_register a = { f, "consent-busy.json", "", -1 };
+	pthread_t t;
+	kill(f->broker, SIGSTOP);
+	assert_int_equal(pthread_create(&t, NULL, register_thread, &a), 0);
+	long seen = dbq_wait(f, g, pending + 1, 10000, "SELECT COUNT(*) FROM consents WHERE"
+			     " status = 'pending'");
+	char busy[WN_ID_LEN + 1] = "";
+	int rc = seen == pending + 1 ? register_consent(f, GEMEENTE, "consent-busy.json", busy)
+				      : -1;
+	kill(f->broker, SIGCONT);
+	pthread_join(t, NULL);
+	assert_int_equal(seen, pending + 1);
+	assert_int_equal(rc, WN_ESTATE);
+	assert_string_equal(busy, "");
+	assert_int_equal(dbq(f, g, "SELECT COUNT(*) FROM consents WHERE kind = 'consent' AND"
+			     " registered_at > (SELECT registered_at FROM consents WHERE id = '%s')",
+			     cid2), 1);
 }
 
 /* A source that refused a refusal passed on to it for what it is (an older
