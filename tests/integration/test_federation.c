@@ -652,12 +652,20 @@ static void test_r20_lapsed_certificate_renewed_in_place(void **state)
 	bsn_at(40000401, bsn);
 	assert_int_equal(write_lookup_motivation(f), 0);
 	static const wn_actor coach = { "wk-1", "wijkcoach" };
-	wn_lookup_result *r = lookup_by(f, 1, bsn, &coach);
+	/* a node just restarted on a loaded machine may miss the first
+	 * deadline (unavailable); a signature refused would never verify */
 	int answered = 0;
-	for (size_t i = 0; i < r->count; i++)
-		answered += strcmp(r->answers[i].partner, "alcander") == 0 &&
-			    strcmp(r->answers[i].outcome, "not_known") == 0;
-	wn_lookup_result_free(r);
+	for (int64_t end = time_mono_ms() + 20000; !answered && time_mono_ms() < end;) {
+		wn_lookup_result *r = lookup_by(f, 1, bsn, &coach);
+		for (size_t i = 0; i < r->count; i++) {
+			if (strcmp(r->answers[i].partner, "alcander") != 0)
+				continue;
+			answered += strcmp(r->answers[i].outcome, "not_known") == 0;
+			if (!answered)
+				print_message("alcander answered %s\n", r->answers[i].outcome);
+		}
+		wn_lookup_result_free(r);
+	}
 	assert_int_equal(answered, 1);
 	/* offered again, nothing changes; another partner's key is refused */
 	json_t *reply = offer_cert(f, "alcander", "ca/alcander.crt");
