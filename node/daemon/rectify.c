@@ -521,22 +521,32 @@ static int rectify_receive_run(db *d, void *arg)
 	return rc;
 }
 
+int rectify_open_sealed(struct node *n, const json_t *env, const struct dir_peer *sender,
+			json_t **body, char *err, size_t errcap)
+{
+	*body = NULL;
+	err[0] = '\0';
+	if (!sender->has_seal) {
+		snprintf(err, errcap, "'%s' has no published sealing key to answer to", sender->id);
+		return WN_ESTATE;
+	}
+	if (envelope_open(env, n->ident->id, n->keys.seal_sk, body) != 0) {
+		snprintf(err, errcap, "the body sealed to '%s' is absent or cannot be opened",
+			 n->ident->id);
+		return WN_ESEAL;
+	}
+	return 0;
+}
+
 int rectify_receive(struct node *n, const json_t *env, const struct dir_peer *sender,
 		    json_t **reply, char *err, size_t errcap)
 {
 	json_t *b = NULL;
 	struct rectify_in x;
 	memset(&x, 0, sizeof(x));
-	err[0] = '\0';
-	if (!sender->has_seal) {
-		snprintf(err, errcap, "'%s' has no published sealing key to answer to", sender->id);
-		return WN_ESTATE;
-	}
-	if (envelope_open(env, n->ident->id, n->keys.seal_sk, &b) != 0) {
-		snprintf(err, errcap, "the body sealed to '%s' is absent or cannot be opened",
-			 n->ident->id);
-		return WN_ESEAL;
-	}
+	int orc = rectify_open_sealed(n, env, sender, &b, err, errcap);
+	if (orc != 0)
+		return orc;
 	x.n = n;
 	x.b = b;
 	x.sender = sender;

@@ -128,6 +128,12 @@ json_t *rectify_list(struct node *n, const json_t *rq);
  * WN_ENOTFOUND for a notice not held here, WN_ESTATE for one done before. */
 json_t *rectify_done(struct node *n, const json_t *rq);
 
+/* The body of an inbound rights.notice or rights.notice.done, sealed to
+ * this node by a sender that publishes a sealing key to answer to. 0 with
+ * *body (the caller's to free), or WN_ESTATE / WN_ESEAL with err. */
+int rectify_open_sealed(struct node *n, const json_t *env, const struct dir_peer *sender,
+			json_t **body, char *err, size_t errcap);
+
 /* Inbound rights.notice.done from sender (rectify_done.c): opens it, checks
  * that sender signed it for itself and is the recipient this node passed
  * that notice on to, records when it carried it out (the notice's delivery

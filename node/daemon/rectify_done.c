@@ -305,16 +305,9 @@ int rectify_done_receive(struct node *n, const json_t *env, const struct dir_pee
 			 json_t **reply, char *err, size_t errcap)
 {
 	json_t *b = NULL;
-	err[0] = '\0';
-	if (!sender->has_seal) {
-		snprintf(err, errcap, "'%s' has no published sealing key to answer to", sender->id);
-		return WN_ESTATE;
-	}
-	if (envelope_open(env, n->ident->id, n->keys.seal_sk, &b) != 0) {
-		snprintf(err, errcap, "the body sealed to '%s' is absent or cannot be opened",
-			 n->ident->id);
-		return WN_ESEAL;
-	}
+	int orc = rectify_open_sealed(n, env, sender, &b, err, errcap);
+	if (orc != 0)
+		return orc;
 	struct rectify_told x = { n, b, sender, NULL, err, errcap };
 	int rc = rectify_told_check(b, sender, err, errcap);
 	if (rc == 0 && (rc = db_writer_run(n->writer, rectify_told_run, &x)) != 0 && !err[0])
