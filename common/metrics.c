@@ -116,8 +116,10 @@ static void metrics_value(double v, char *out, size_t cap)
 	else if (v > -9007199254740992.0 && v < 9007199254740992.0 && /* 2^53: exact */
 		 v == (double)(long long)v)
 		snprintf(out, cap, "%.0f", v);
-	else
+	else if ((v < 0 ? -v : v) >= 0.001 && (v < 0 ? -v : v) < 1e15)
 		snprintf(out, cap, "%.3f", v);
+	else /* too small for milliseconds, or too large to print as a fraction */
+		snprintf(out, cap, "%.17g", v);
 }
 
 void metrics_gauge(FILE *out, const char *name, const char *help, const char *labels,

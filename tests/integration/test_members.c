@@ -1993,6 +1993,16 @@ static int join_as(struct fed *f, const char *node, const char *args)
 	return status;
 }
 
+/* Gemeente Kerkrade's join request (node 0, without a role) into req. */
+static void kerkrade_join_request(struct fed *f, char *req, size_t cap)
+{
+	snprintf(req, cap, "{\"name\": \"Gemeente Kerkrade\", \"address\":"
+		 " \"tls+tcp://127.0.0.1:%d\", \"clusters\": [\"jeugd\", \"volwassenen\"],"
+		 " \"organisation\": \"Gemeente Kerkrade\", \"representative\": \"dhr. K. Smeets\","
+		 " \"function\": \"burgemeester\", \"place\": \"Kerkrade\", \"date\":"
+		 " \"2026-12-01\"}", fed_port(f, 0));
+}
+
 /* A municipality joins while the federation runs, as any partner does: by
  * the members' approval (Heerlen 15.3). Once it is in, the municipality
  * that was the only one gives notice and leaves (a merger, a regional
@@ -2010,11 +2020,7 @@ static void test_r22_municipality_joins_and_the_only_one_leaves(void **state)
 			     "herindeling'"), 1);
 	assert_true(cli_err_has(f, "only municipality") && cli_err_has(f, "joins"));
 	/* a role nobody knows: the command line, the node and the broker refuse it */
-	snprintf(req, sizeof(req), "{\"name\": \"Gemeente Kerkrade\", \"address\":"
-		 " \"tls+tcp://127.0.0.1:%d\", \"clusters\": [\"jeugd\", \"volwassenen\"],"
-		 " \"organisation\": \"Gemeente Kerkrade\", \"representative\": \"dhr. K. Smeets\","
-		 " \"function\": \"burgemeester\", \"place\": \"Kerkrade\", \"date\":"
-		 " \"2026-12-01\"}", fed_port(f, 0));
+	kerkrade_join_request(f, req, sizeof(req));
 	assert_int_equal(write_file(f, "join.json", req), 0);
 	assert_int_equal(cli(f, "gemeente-kerkrade", "member join join.json --role wethouder"), 2);
 	assert_true(cli_err_has(f, "--role") && cli_err_has(f, "wethouder"));
@@ -2090,11 +2096,7 @@ static void test_r22_the_last_municipality_stays(void **state)
 					    "alcander" };
 	char req[1024], id[WN_ID_LEN + 1], exit_id[WN_ID_LEN + 1], st[16];
 	own_start_with_candidate(f, four, 4, NULL);
-	snprintf(req, sizeof(req), "{\"name\": \"Gemeente Kerkrade\", \"address\":"
-		 " \"tls+tcp://127.0.0.1:%d\", \"clusters\": [\"jeugd\", \"volwassenen\"],"
-		 " \"organisation\": \"Gemeente Kerkrade\", \"representative\": \"dhr. K. Smeets\","
-		 " \"function\": \"burgemeester\", \"place\": \"Kerkrade\", \"date\":"
-		 " \"2026-12-01\"}", fed_port(f, 0));
+	kerkrade_join_request(f, req, sizeof(req));
 	assert_int_equal(write_file(f, "join.json", req), 0);
 	assert_int_equal(join_as(f, "gemeente-kerkrade", "member join join.json --role "
 				 "municipality"), 0);
