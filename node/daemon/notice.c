@@ -518,6 +518,21 @@ static struct dir_peer *outbox_recipient(struct directory *d, const struct outbo
 	return directory_municipality(d);
 }
 
+/* Why an item named to one partner can never reach it: that partner is not
+ * in the directory, or left or was revoked (a suspension passes, so it is
+ * tried again); NULL when it still may. */
+static const char *outbox_recipient_gone(struct directory *d, const struct outbox_item *it)
+{
+	if (!it->recipient[0])
+		return NULL;
+	const struct dir_peer *p = directory_find(d, it->recipient);
+	if (p == NULL)
+		return "not_a_partner";
+	if (strcmp(p->status, "ended") == 0)
+		return "recipient_ended";
+	return strcmp(p->status, "revoked") == 0 ? "recipient_revoked" : NULL;
+}
+
 /* Sends one opened item to the municipality through the broker and checks
  * its signed acknowledgement; *error says why not. */
 static enum outbox_outcome outbox_send(struct node *n, struct directory *d, struct dir_peer *m,
@@ -605,7 +620,7 @@ static enum outbox_outcome outbox_deliver(struct node *n, struct directory *d,
 	json_t *body = outbox_open(n, it);
 	struct outbox_done o = { it, OUTBOX_FAILED, "unreadable" };
 	struct dir_peer *self = directory_find(d, n->ident->id), *m = outbox_recipient(d, it);
-	const char *status = NULL;
+	const char *status = NULL, *gone = m == NULL ? outbox_recipient_gone(d, it) : NULL;
 	int days = d->notice_days > 0 ? d->notice_days : NOTICE_DAYS_DEFAULT;
 	if (body == NULL) {
 		o.outcome = OUTBOX_FAILED;
@@ -618,9 +633,9 @@ static enum outbox_outcome outbox_deliver(struct node *n, struct directory *d,
 		o.outcome = notice_store(n, body, days, &status) == 0 ? OUTBOX_DELIVERED
 								       : OUTBOX_RETRY;
 		o.error = o.outcome == OUTBOX_DELIVERED ? NULL : "database";
-	} else if (m == NULL && outbox_to_source(it) && directory_find(d, it->recipient) == NULL) {
-		o.outcome = OUTBOX_FAILED; /* no longer a partner: nothing of it to refuse */
-		o.error = "not_a_partner";
+	} else if (gone != NULL) {
+		o.outcome = OUTBOX_FAILED; /* no one there to take it, now or later */
+		o.error = gone;
 	} else if (m == NULL) {
 		o.outcome = OUTBOX_RETRY;
 		o.error = outbox_to_source(it) ? "recipient_unavailable" : "no_municipality";

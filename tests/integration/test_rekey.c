@@ -376,6 +376,40 @@ static void test_r20_integrity_refusal_passed_on_across_rekey(void **state)
 	assert_true(cli_err_has(f, "held before and replaced"));
 }
 
+/* A refusal to pass on to a source that is revoked while it waits is given
+ * up, saying why, instead of being tried for ever; the operator sees it. */
+static void test_r23_leave_refusal_to_a_revoked_source_given_up(void **state)
+{
+	struct fed *f = *state;
+	char doc[1024], on[DATE_LEN + 1], item[WN_ID_LEN + 1] = "";
+	const char *a = "data/alcander.db";
+	date_today_plus(-2, on);
+	snprintf(doc, sizeof(doc), "{\"subject\": {\"bsn\": \"%s\", \"birth_date\": "
+		 "\"1980-04-05\"}, \"purposes\": [\"intake\"], \"recipients\": [\"alcander\"],"
+		 " \"sources\": [\"radar\"], \"categories\": [\"leefgebied.inkomen_schulden\"],"
+		 " \"signers\": [{\"name\": \"Test\", \"role\": \"subject\"}], \"signed_on\":"
+		 " \"%s\"}", person, on);
+	assert_int_equal(write_file(f, "refusal-gone.json", doc), 0);
+	fed_stop(&f->nodes[RADAR], SIGTERM);
+	assert_int_equal(cli(f, "alcander", "consent refuse refusal-gone.json"), 0);
+	assert_int_equal(dbq_text(f, a, item, sizeof(item), "SELECT id FROM outbox WHERE type ="
+				  " 'refusal.notice' AND sent_at IS NULL AND failed_at IS NULL"), 0);
+	/* radar away: tried again, not given up */
+	assert_int_equal(dbq_wait(f, a, 1, WAIT_MS, "SELECT attempts > 0 FROM outbox WHERE id ="
+				  " '%s'", item), 1);
+	assert_int_equal(dbq(f, a, "SELECT COUNT(*) FROM outbox WHERE id = '%s' AND failed_at IS"
+			     " NULL", item), 1);
+	assert_int_equal(cli(f, "broker", "admin revoke radar --reason 'sleutel mogelijk gelekt'"),
+			 0);
+	assert_int_equal(dbq_wait(f, a, 1, 4 * WAIT_MS, "SELECT COUNT(*) FROM outbox WHERE id ="
+				  " '%s' AND failed_at IS NOT NULL AND sent_at IS NULL AND last_error ="
+				  " 'recipient_revoked'", item), 1);
+	assert_true(fed_log_contains(f, "alcander", "recipient_revoked"));
+	assert_int_equal(cli(f, "alcander", "outbox list --failed"), 0);
+	assert_true(cli_out_has(f, item));
+	assert_true(cli_out_has(f, "recipient_revoked"));
+}
+
 int main(void)
 {
 	int64_t t0 = fed_test_begin();
@@ -383,6 +417,7 @@ int main(void)
 		cmocka_unit_test(test_r20_integrity_rekey_refusals),
 		cmocka_unit_test(test_r20_integrity_leaked_key_replaced_under_same_id),
 		cmocka_unit_test(test_r20_integrity_refusal_passed_on_across_rekey),
+		cmocka_unit_test(test_r23_leave_refusal_to_a_revoked_source_given_up),
 	};
 	int failed = cmocka_run_group_tests_name("rekey", tests, group_setup, fed_group_teardown);
 	return fed_test_end("test_rekey", failed, t0);
