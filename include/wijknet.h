@@ -51,7 +51,7 @@ extern "C" {
  * of the library is built with -fvisibility=hidden and a version script. */
 #pragma GCC visibility push(default)
 
-#define WN_VERSION_STRING "0.5.18"
+#define WN_VERSION_STRING "0.5.19"
 
 /* Error codes. Values are stable: they appear in logs and on the wire. */
 enum wn_error {
