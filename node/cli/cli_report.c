@@ -65,6 +65,17 @@ static void report_summary(const char *text)
 	}
 	printf("%zu disclosure(s) logged about the person\n",
 	       json_array_size(json_object_get(r, "disclosures")));
+	/* changes carried out elsewhere and passed on (AVG art. 19) */
+	json_array_foreach(json_object_get(r, "organisations"), i, x) {
+		size_t done = 0, k;
+		json_t *n, *got = json_object_get(x, "rights_received");
+		json_array_foreach(got, k, n)
+			done += json_integer_value(json_object_get(n, "done_at")) > 0;
+		if (json_array_size(got) > 0)
+			printf("%s received %zu rights notice(s) from partners, %zu carried out "
+			       "there\n", json_string_value(json_object_get(x, "name")),
+			       json_array_size(got), done);
+	}
 	json_array_foreach(json_object_get(r, "missing"), i, x)
 		printf("missing: %s (%s)\n", json_string_value(json_object_get(x, "name")),
 		       json_string_value(json_object_get(x, "reason")));

@@ -76,6 +76,8 @@ static const struct db_migration node_migrations[] = {
 	{ 32, RECTIFY_DELIVERY_SCHEMA },
 	/* a recipient records that it carried a rights notice out, and tells its sender */
 	{ 33, OUTBOX_RIGHTS_DONE_SCHEMA RECTIFY_DONE_SCHEMA },
+	/* access reports find the rights notices received about a person */
+	{ 34, "CREATE INDEX rights_notices_subject ON rights_notices(subject_index);" },
 };
 
 int nodedb_open(const char *path, db **out, char *err, size_t errcap)

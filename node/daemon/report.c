@@ -123,14 +123,17 @@ struct report_collect {
 	int page;            /* 1: the first REPORT_MAX_ROWS of each list */
 };
 
-/* The six lists of one page of a person's part; *more when any list goes
- * on past it. */
-static int report_collect_lists(db *d, struct report_collect *c, json_t *lists[6], int *more)
+#define REPORT_LISTS 7
+
+/* The lists of one page of a person's part; *more when any list goes on
+ * past it. */
+static int report_collect_lists(db *d, struct report_collect *c, json_t *lists[REPORT_LISTS],
+				int *more)
 {
 	char hex[2 * STORE_INDEX_LEN + 1];
 	hex_encode(c->index, STORE_INDEX_LEN, hex);
 	/* a unique last sort key: a row falls on one page only */
-	static const char *const sql[6] = {
+	static const char *const sql[REPORT_LISTS] = {
 		/* where each record came from: this partner, or another in a disclosure */
 		"SELECT category, CASE WHEN origin_partner IS NULL THEN 'own' ELSE 'received' END"
 		" AS origin, origin_partner AS received_from, origin_request AS received_in,"
@@ -153,9 +156,14 @@ static int report_collect_lists(db *d, struct report_collect *c, json_t *lists[6
 		" json_extract(entry, '$.reason') AS reason FROM ledger WHERE type IN ('purge',"
 		" 'deletion') AND json_extract(entry, '$.subject_index') = ?1 ORDER BY idx"
 		" LIMIT ?2 OFFSET ?3",
+		/* rights notices received (AVG art. 19): the change asked, the note
+		 * and the professional's id stay here, as a record's content does */
+		"SELECT sender AS 'from', request_id, kind, categories, executed_at, received_at,"
+		" done_at, done_by_role FROM rights_notices WHERE subject_index = ?1"
+		" ORDER BY received_at, sender, id LIMIT ?2 OFFSET ?3",
 	};
 	int rc = 0;
-	for (int k = 0; rc == 0 && k < 6; k++)
+	for (int k = 0; rc == 0 && k < REPORT_LISTS; k++)
 		rc = rows_json(d, sql[k], k == 5 ? NULL : c->index, k == 5 ? hex : NULL, c->page,
 			       lists[k], more);
 	return rc;
@@ -174,6 +182,7 @@ static int report_known_at_all(db *d, const uint8_t *index, int *known)
 			       " OR EXISTS (SELECT 1 FROM disclosures WHERE subject_index = ?1"
 			       " AND type != 'report')"
 			       " OR EXISTS (SELECT 1 FROM rights_requests WHERE subject_index = ?1)"
+			       " OR EXISTS (SELECT 1 FROM rights_notices WHERE subject_index = ?1)"
 			       " OR EXISTS (SELECT 1 FROM ledger WHERE type IN ('purge', 'deletion')"
 			       " AND json_extract(entry, '$.subject_index') = ?2)", &st);
 	if (rc != 0)
@@ -191,18 +200,19 @@ static int report_known_at_all(db *d, const uint8_t *index, int *known)
 static int report_collect_run(db *d, void *arg)
 {
 	struct report_collect *c = arg;
-	json_t *lists[6];
+	json_t *lists[REPORT_LISTS];
 	int more = 0, known = 0, rc = 0;
-	for (int k = 0; k < 6; k++)
+	for (int k = 0; k < REPORT_LISTS; k++)
 		lists[k] = json_array();
 	rc = report_collect_lists(d, c, lists, &more);
-	for (int k = 0; k < 6; k++)
+	for (int k = 0; k < REPORT_LISTS; k++)
 		known |= json_array_size(lists[k]) > 0;
 	if (rc == 0 && !known && c->page > 1)
 		rc = report_known_at_all(d, c->index, &known);
-	c->body = json_pack("{s:b,s:o,s:o,s:o,s:o,s:o,s:o,s:i}", "known", known, "records",
+	c->body = json_pack("{s:b,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:i}", "known", known, "records",
 			    lists[0], "consents", lists[1], "notices", lists[2], "disclosures",
-			    lists[3], "rights", lists[4], "removals", lists[5], "page", c->page);
+			    lists[3], "rights", lists[4], "removals", lists[5], "rights_received",
+			    lists[6], "page", c->page);
 	if (c->body != NULL && more) /* the rest is on the next page */
 		json_object_set_new(c->body, "truncated", json_true());
 	if (rc == 0 && c->body == NULL)
@@ -330,9 +340,10 @@ static int report_add(json_t *report, const char *partner, const char *name, jso
 		return WN_ENOMEM;
 	if (json_is_true(json_object_get(body, "truncated")))
 		json_object_set_new(org, "truncated", json_true());
-	/* consents and refusals held, notices sent (parts of 0.4 and later) */
-	static const char *const more[] = { "consents", "notices" };
-	for (size_t k = 0; k < 2; k++)
+	/* consents and refusals held, notices sent (parts of 0.4 and later),
+	 * rights notices received (parts after 0.5.18) */
+	static const char *const more[] = { "consents", "notices", "rights_received" };
+	for (size_t k = 0; k < sizeof(more) / sizeof(more[0]); k++)
 		json_object_set(org, more[k], json_is_array(json_object_get(body, more[k]))
 						      ? json_object_get(body, more[k])
 						      : json_array());

@@ -2,10 +2,10 @@
  * client_report_html.c — libwijknet: the access report as a page in Dutch
  * for the client (wn_report_html; r17, Heerlen art. 9, G-P 7.1–7.2): which
  * organisation holds what, where it came from, who asked or received what,
- * when, for which purpose and on which ground. Professionals appear by role
- * only (CJEU C-579/21). About a child under 16 it speaks to the parents
- * (Heerlen Bijlage 8; client_reader.c). Every value from the report is
- * HTML-escaped.
+ * when, for which purpose and on which ground, and which changes carried
+ * out were passed on to it. Professionals appear by role only (CJEU
+ * C-579/21). About a child under 16 it speaks to the parents (Heerlen
+ * Bijlage 8; client_reader.c). Every value from the report is HTML-escaped.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -312,15 +312,19 @@ static void put_records(FILE *f, const json_t *r, enum html_reader who)
 			/* no dossier records is not nothing: consents and letters are data too */
 			if (json_array_size(json_object_get(org, "consents")) > 0 ||
 			    json_array_size(json_object_get(org, "notices")) > 0 ||
-			    json_array_size(json_object_get(org, "rights")) > 0)
+			    json_array_size(json_object_get(org, "rights")) > 0 ||
+			    json_array_size(json_object_get(org, "rights_received")) > 0)
 				fputs(html_say(who, "<p>Deze organisatie heeft geen gegevens uit een "
 					       "dossier over u vastgelegd. Wel houdt zij bij wat "
 					       "hieronder staat: uw toestemmingen of weigeringen, de "
-					       "berichten aan u en uw verzoeken.</p>\n",
+					       "berichten aan u, uw verzoeken en de wijzigingen die "
+					       "andere organisaties haar doorgaven.</p>\n",
 					       "<p>Deze organisatie heeft geen gegevens uit een "
 					       "dossier over uw kind vastgelegd. Wel houdt zij bij wat "
 					       "hieronder staat: de toestemmingen of weigeringen voor "
-					       "uw kind, de berichten aan u en uw verzoeken.</p>\n"), f);
+					       "uw kind, de berichten aan u, uw verzoeken en de "
+					       "wijzigingen die andere organisaties haar "
+					       "doorgaven.</p>\n"), f);
 			else
 				fputs(html_say(who, "<p>Deze organisatie heeft geen gegevens over u "
 					       "vastgelegd.</p>\n", "<p>Deze organisatie heeft geen "
@@ -454,6 +458,73 @@ static void put_rights(FILE *f, const json_t *r, enum html_reader who)
 				      ? "de bewaartermijn was verstreken"
 				      : "op uw verzoek of na een besluit van de organisatie", f);
 			fputs("</td></tr>\n", f);
+		}
+	}
+	if (any)
+		fputs("</table>\n", f);
+}
+
+/* One rights notice an organisation received: from whom, what, when the
+ * sender carried it out, and whether it did too. */
+static void put_rights_received_row(FILE *f, const json_t *r, const json_t *org,
+				    const json_t *x)
+{
+	fputs("<tr><td>", f);
+	html_escaped(f, str(org, "name"));
+	fputs("</td><td>", f);
+	put_partner(f, r, str(x, "from"));
+	fputs("</td><td>", f);
+	html_escaped(f, html_label(html_rights_kinds, str(x, "kind")));
+	fputs("</td><td>", f);
+	html_categories(f, json_object_get(x, "categories"));
+	fputs("</td><td>", f);
+	html_date(f, json_object_get(x, "executed_at"));
+	fputs("</td><td>", f);
+	html_date(f, json_object_get(x, "received_at"));
+	fputs("</td><td>", f);
+	if (json_integer_value(json_object_get(x, "done_at")) > 0) {
+		fputs("ja, op ", f);
+		html_date(f, json_object_get(x, "done_at"));
+		if (str(x, "done_by_role") != NULL) {
+			fputs(" (", f);
+			html_escaped(f, str(x, "done_by_role"));
+			fputs(")", f);
+		}
+	} else {
+		fputs("nog niet", f);
+	}
+	fputs("</td></tr>\n", f);
+}
+
+/* A change carried out is passed on to those that received the data (AVG
+ * art. 19, G-P 8.3): what each organisation was told of it, and did. */
+static void put_rights_received(FILE *f, const json_t *r, enum html_reader who)
+{
+	json_t *org, *x;
+	size_t i, j;
+	int any = 0;
+	json_array_foreach(json_object_get(r, "organisations"), i, org) {
+		json_array_foreach(json_object_get(org, "rights_received"), j, x) {
+			if (!json_is_object(x))
+				continue;
+			if (!any++) {
+				fputs(html_say(who, "<h2>Wijzigingen in uw gegevens die aan een "
+					       "organisatie zijn doorgegeven</h2>\n<p>Een organisatie "
+					       "die uw gegevens verbetert, aanvult, verwijdert of "
+					       "afschermt, geeft dat door aan de organisaties die die "
+					       "gegevens van haar kregen (artikel 19 AVG).</p>\n",
+					       "<h2>Wijzigingen in de gegevens van uw kind die aan een "
+					       "organisatie zijn doorgegeven</h2>\n<p>Een organisatie "
+					       "die de gegevens van uw kind verbetert, aanvult, "
+					       "verwijdert of afschermt, geeft dat door aan de "
+					       "organisaties die die gegevens van haar kregen (artikel "
+					       "19 AVG).</p>\n"), f);
+				fputs("<table>\n<tr><th>Organisatie</th><th>Doorgegeven door</th>"
+				      "<th>Wat</th><th>Gegevens</th><th>Uitgevoerd door de afzender</th>"
+				      "<th>Ontvangen</th><th>Ook uitgevoerd door deze organisatie"
+				      "</th></tr>\n", f);
+			}
+			put_rights_received_row(f, r, org, x);
 		}
 	}
 	if (any)
@@ -618,6 +689,7 @@ int wn_report_html(const char *report_json, char **html_out)
 	put_records(f, r, who);
 	put_disclosures(f, r, who);
 	put_rights(f, r, who);
+	put_rights_received(f, r, who);
 	put_consents(f, r, who);
 	put_notices(f, r, who);
 	put_closing(f, who);

@@ -42,6 +42,7 @@ static const char *const ids[NNODES] = { "gemeente-heerlen", "radar", "sevagram"
 #define BSN_F "999990044" /* alcander logged more about them than one page holds */
 #define BSN_G "999990056" /* radar: deleted on request, then no longer named */
 #define BSN_K "999990068" /* a child of eight, born into the household */
+#define BSN_N "999990081" /* sevagram holds only a correction radar passed on */
 #define MARK "WNTEST-content-5531"
 #define ACTOR_ID "wk-0042-jansen" /* an employee: never in an access report */
 
@@ -84,14 +85,14 @@ static const wn_lookup_answer *answer_of(const wn_lookup_result *r, const char *
 	return NULL;
 }
 
-/* A data request by node to the source to within the main case. */
-static wn_request_result *request_by(struct fed *f, size_t node, const char *to, const char *bsn,
-				     const char *category)
+/* A data request by node to the source to within case case_id. */
+static wn_request_result *request_in(struct fed *f, size_t node, const char *case_id,
+				     const char *to, const char *bsn, const char *category)
 {
 	const char *const cats[] = { category };
 	wn_request_params p;
 	memset(&p, 0, sizeof(p));
-	p.case_id = case_main;
+	p.case_id = case_id;
 	p.to = to;
 	p.bsn = bsn;
 	p.categories = cats;
@@ -108,6 +109,13 @@ static wn_request_result *request_by(struct fed *f, size_t node, const char *to,
 	wn_client_close(c);
 	assert_int_equal(rc, 0);
 	return r;
+}
+
+/* ...within the main case. */
+static wn_request_result *request_by(struct fed *f, size_t node, const char *to, const char *bsn,
+				     const char *category)
+{
+	return request_in(f, node, case_main, to, bsn, category);
 }
 
 static wn_request_result *request(struct fed *f, const char *to, const char *bsn,
@@ -1995,6 +2003,88 @@ static void test_r18_rectify_recipient_carried_it_out(void **state)
 	json_decref(body);
 }
 
+/* The rights notice a recipient received about the person (AVG art. 15
+ * and 19, G-P 7.2) is in its part of the access report: from whom, what,
+ * which categories, when, and once it carried it out, when and by which
+ * role. The change asked and the professional's own note stay at the node,
+ * as a record's content does; a partner holding only such a notice holds
+ * something of the person, on every page. */
+static void test_r17_access_report_names_rights_notices_received(void **state)
+{
+	struct fed *f = *state;
+	static const char change[] = "Woont sinds mei aan de Akerstraat, niet de Pancratiusstraat";
+	static const char note[] = "Adres in het eigen dossier bijgewerkt na belletje";
+	static const char *const household[] = { BSN_N };
+	static const char *const partners[] = { "radar", "sevagram", NULL };
+	const char *s = node_db("sevagram");
+	char case_n[WN_ID_LEN + 1], id[WN_ID_LEN + 1], nid[WN_ID_LEN + 1], args[256];
+	assert_int_equal(put(f, RADAR, BSN_N, "leefgebied.huisvesting", "n-huis", NULL), 0);
+	assert_int_equal(open_household_case(f, GEMEENTE, "multiprobleem", household, 1, partners,
+					     case_n), 0);
+	wn_request_result *q = request_in(f, SEVAGRAM, case_n, "radar", BSN_N,
+					  "leefgebied.huisvesting");
+	assert_string_equal(q->outcome, "disclosed");
+	wn_request_result_free(q);
+	rights_at_radar(f, BSN_N, "correction", "leefgebied.huisvesting", change, id);
+	assert_int_equal(decide(f, RADAR, id, "done", NULL), 0);
+	assert_int_equal(dbq_wait(f, s, 1, 60000, "SELECT COUNT(*) FROM rights_notices WHERE"
+				  " request_id = '%s' AND text = '%s'", id, change), 1);
+	assert_int_equal(dbq_text(f, s, nid, sizeof(nid), "SELECT id FROM rights_notices WHERE"
+				  " request_id = '%s'", id), 0);
+	/* the municipality's report: sevagram's part names the notice, not the change */
+	char *text = NULL, *html = NULL;
+	json_t *r = report(f, GEMEENTE, BSN_N, 0, &text), *sev = org_of(r, "sevagram");
+	assert_non_null(sev);
+	assert_true(json_is_true(json_object_get(sev, "known")));
+	assert_int_equal(json_array_size(json_object_get(sev, "records")), 0);
+	json_t *got = json_object_get(sev, "rights_received"), *n = json_array_get(got, 0);
+	assert_int_equal(json_array_size(got), 1);
+	assert_string_equal(jstr(n, "from"), "radar");
+	assert_string_equal(jstr(n, "request_id"), id);
+	assert_string_equal(jstr(n, "kind"), "correction");
+	assert_string_equal(json_string_value(json_array_get(json_object_get(n, "categories"), 0)),
+			    "leefgebied.huisvesting");
+	assert_true(json_integer_value(json_object_get(n, "executed_at")) > 0);
+	assert_true(json_integer_value(json_object_get(n, "received_at")) > 0);
+	assert_null(json_object_get(n, "done_at"));
+	assert_null(strstr(text, change));
+	assert_int_equal(json_array_size(json_object_get(org_of(r, "radar"), "rights_received")), 0);
+	json_decref(r);
+	assert_int_equal(wn_report_html(text, &html), 0);
+	assert_non_null(strstr(html, "Doorgegeven door"));
+	assert_non_null(strstr(html, "<td>Sevagram</td><td>Radar</td><td>verbetering</td>"));
+	assert_non_null(strstr(html, "nog niet</td>"));
+	assert_null(strstr(html, change));
+	free(html);
+	free(text);
+	/* carried out at sevagram: when and by which role, without the note or who */
+	snprintf(args, sizeof(args), "rights notices --done %s --note '%s' --actor %s --role %s",
+		 nid, note, PRIVACY.id, PRIVACY.role);
+	assert_int_equal(cli(f, "sevagram", args), 0);
+	r = report(f, GEMEENTE, BSN_N, 0, &text);
+	n = json_array_get(json_object_get(org_of(r, "sevagram"), "rights_received"), 0);
+	assert_true(json_integer_value(json_object_get(n, "done_at")) > 0);
+	assert_string_equal(jstr(n, "done_by_role"), PRIVACY.role);
+	assert_null(strstr(text, note));
+	assert_null(strstr(text, PRIVACY.id));
+	json_decref(r);
+	assert_int_equal(wn_report_html(text, &html), 0);
+	assert_non_null(strstr(html, "<td>ja, op "));
+	assert_null(strstr(html, note));
+	assert_null(strstr(html, PRIVACY.id));
+	free(html);
+	free(text);
+	assert_int_equal(cli(f, "gemeente-heerlen", "report access --bsn " BSN_N), 0);
+	assert_true(cli_out_has(f, "Sevagram received 1 rights notice(s) from partners, 1 carried"
+				   " out there"));
+	/* a later page of sevagram's own part: no rows left, yet the person is known */
+	r = report_page(f, SEVAGRAM, BSN_N, 1, 2, NULL);
+	assert_int_equal(json_array_size(json_object_get(org_of(r, "sevagram"),
+							 "rights_received")), 0);
+	assert_true(json_is_true(json_object_get(org_of(r, "sevagram"), "known")));
+	json_decref(r);
+}
+
 /* ---- r19: retention ----------------------------------------------------- */
 
 /* Records past their retention date are purged on demand and on the
@@ -2486,6 +2576,7 @@ int main(void)
 		cmocka_unit_test(test_r19_retention_received_notice_purged),
 		cmocka_unit_test(test_r18_rectify_notices_read_by_a_professional),
 		cmocka_unit_test(test_r18_rectify_recipient_carried_it_out),
+		cmocka_unit_test(test_r17_access_report_names_rights_notices_received),
 		cmocka_unit_test(test_r19_retention_records_purged_and_logged),
 		cmocka_unit_test(test_r19_retention_cases_purged),
 		cmocka_unit_test(test_r19_retention_duty_records_and_log_pseudonyms),
