@@ -309,6 +309,12 @@ int cli_rights(wn_client *c, int argc, char **argv)
 		}
 	}
 	cli_default_actor(&p.actor);
+	/* the partner and the note belong to a notice carried out, to no other */
+	if ((from != NULL || note != NULL) && (strcmp(sub, "notices") != 0 || done == NULL)) {
+		status = cli_invalid("rights", "%s goes with 'rights notices --done NOTICE' only",
+				     from != NULL ? "--from" : "--note");
+		goto out;
+	}
 	if (strcmp(sub, "list") == 0) {
 		status = rights_list(c, json);
 	} else if (strcmp(sub, "show") == 0 && id != NULL) {
@@ -327,7 +333,7 @@ int cli_rights(wn_client *c, int argc, char **argv)
 			status = cli_done(json_pack("{s:s,s:b}", "notice", done, "done", 1),
 					  "rights notice %s: carried out here, recorded for %s; the "
 					  "partner that sent it is told", done, p.actor.id);
-	} else if (strcmp(sub, "notices") == 0 && from == NULL && note == NULL) {
+	} else if (strcmp(sub, "notices") == 0) {
 		char *text = NULL;
 		int rc = wn_rights_notices(c, &p.actor, &text);
 		if (rc != 0)

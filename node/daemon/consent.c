@@ -19,6 +19,8 @@
 #include "consentset.h"
 #include "context.h"
 #include "date.h"
+#include "disclog.h"
+#include "encoding.h"
 #include "envelope.h"
 #include "ids.h"
 #include "local.h"
@@ -384,7 +386,8 @@ struct consent_new {
 	char before[ID_HEX_LEN + 1]; /* the registration of it made before, or "" */
 	char before_version[CONSENT_VERSION_LEN + 1];
 	char before_status[16];
-	int busy; /* the same document is being registered now */
+	int busy;     /* the same document is being registered now */
+	int unlogged; /* it was registered before, but presenting it again is not logged */
 };
 
 /* The registration this node made before of the same document as the same
@@ -436,14 +439,36 @@ static int consent_registered_before(db *d, struct consent_new *x)
 	return rc;
 }
 
+/* A document registered before, presented again: the ledger names the
+ * professional who did (G-P 3.6), by the person's pseudonym, never the BSN. */
+static int consent_presented_again_log(struct consent_new *x)
+{
+	char idx[2 * STORE_INDEX_LEN + 1];
+	int64_t lidx = 0;
+	hex_encode(x->row->index, STORE_INDEX_LEN, idx);
+	json_t *e = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "consent", x->before, "kind",
+			      x->row->kind, "version", x->before_version, "status",
+			      x->before_status, "by", x->row->actor_id, "by_role",
+			      x->row->actor_role, "subject_index", idx);
+	int rc = e ? ledger_append_locked(x->n->ledger, "consent.presented_again", x->before, e,
+					  &lidx)
+		   : WN_ENOMEM;
+	json_decref(e);
+	x->unlogged = rc != 0;
+	return rc;
+}
+
 /* Stores a new registration, in the transaction that finds none made before
  * of the same document and none waiting for the broker, so that two at
- * once make one. */
+ * once make one; one made before is answered only once its presenting
+ * again is in the ledger. */
 static int consent_insert_new(db *d, void *arg)
 {
 	struct consent_new *x = arg;
 	int rc = consent_registered_before(d, x);
-	if (rc != 0 || x->before[0] != '\0' || x->busy)
+	if (rc == 0 && x->before[0] != '\0')
+		return consent_presented_again_log(x);
+	if (rc != 0 || x->busy)
 		return rc;
 	/* in flight from the transaction that stores it: the next one sees both */
 	if ((rc = consent_in_flight_add(x->row->id)) == 0 &&
@@ -457,11 +482,28 @@ static int consent_insert_new(db *d, void *arg)
 static json_t *consent_registered_answer(const struct consent_new *x, int refusal)
 {
 	log_emit(WN_LOG_INFO, "consent_registered_before",
-		 json_pack("{s:s,s:s,s:s}", "consent", x->before, "kind",
-			   refusal ? "refusal" : "consent", "status", x->before_status));
+		 json_pack("{s:s,s:s,s:s,s:s}", "consent", x->before, "kind",
+			   refusal ? "refusal" : "consent", "status", x->before_status, "actor",
+			   x->row->actor_id));
 	return json_pack("{s:b,s:{s:s,s:s,s:s,s:b}}", "ok", 1, "result", "consent", x->before,
 			 "version", x->before_version, "status", x->before_status,
 			 "registered_before", 1);
+}
+
+/* Why storing a registration, or logging one presented again, failed: the
+ * error to answer with, its message in err. */
+static int consent_store_failed(const struct consent_new *x, int rc, char *err, size_t errcap)
+{
+	if (!x->unlogged) {
+		snprintf(err, errcap, "the consent could not be stored; nothing was registered");
+		return rc;
+	}
+	log_msg(WN_LOG_ERROR, "consent_presented_again_unlogged", "%s %s was presented again, "
+		"but the ledger entry naming who did cannot be written: %s", x->row->kind,
+		x->before, wn_strerror(rc));
+	snprintf(err, errcap, "%s %s was registered from this document before, but presenting it "
+		 "again cannot be logged; it is not answered", x->row->kind, x->before);
+	return WN_EDB;
 }
 
 static json_t *consent_register(struct node *n, json_t *rq, int refusal)
@@ -537,10 +579,10 @@ static json_t *consent_register(struct node *n, json_t *rq, int refusal)
 	row.actor_role = json_string_value(json_object_get(actor, "role"));
 	row.now = time_now_ms();
 	/* kept here first (unusable while pending), then registered at the broker */
-	struct consent_new fresh = { n, &row, doc, "", "", "", 0 };
+	struct consent_new fresh = { n, &row, doc, "", "", "", 0, 0 };
 	if ((rc = db_writer_run(n->writer, consent_insert_new, &fresh)) != 0) {
 		consent_in_flight_remove(id); /* the commit failed: nothing waits */
-		snprintf(err, sizeof(err), "the consent could not be stored; nothing was registered");
+		rc = consent_store_failed(&fresh, rc, err, sizeof(err));
 		goto fail;
 	}
 	if (fresh.before[0] != '\0') {

@@ -134,13 +134,14 @@ static int informed_write_run(db *d, void *arg)
 		w->replaced += found;
 	}
 	int64_t lidx = 0;
-	/* a record replaced is said in the ledger, which keeps every one */
-	json_t *e = json_pack("{s:s,s:s,s:s,s:s,s:s,s:I,s:I}", "case", case_id, "moment",
+	/* a record replaced is said in the ledger, which keeps every one, and
+	 * names the professional who recorded it */
+	json_t *e = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:I}", "case", case_id, "moment",
 			      json_string_value(json_object_get(w->rq, "moment")), "on",
 			      json_string_value(json_object_get(w->rq, "on")), "how",
-			      json_string_value(json_object_get(w->rq, "how")), "by_role", w->role,
-			      "people", (json_int_t)json_array_size(w->people), "replaces",
-			      (json_int_t)w->replaced);
+			      json_string_value(json_object_get(w->rq, "how")), "by", w->id,
+			      "by_role", w->role, "people", (json_int_t)json_array_size(w->people),
+			      "replaces", (json_int_t)w->replaced);
 	rc = e ? ledger_append_locked(w->n->ledger, "case.informed", case_id, e, &lidx) : WN_ENOMEM;
 	json_decref(e);
 	return rc;

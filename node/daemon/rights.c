@@ -69,22 +69,64 @@ static int rights_status_unanswered(const char *status)
 	return 0;
 }
 
-static const struct schema_field rights_rq_fields[] = {
-	{ "op", SCHEMA_STRING, 1, 32 },
-	{ "bsn", SCHEMA_STRING, 0, 16 },
+/* The fields of each local rights operation: a field another operation
+ * takes is refused, not ignored, so a misplaced one is named. */
+#define RIGHTS_FIELD_OP { "op", SCHEMA_STRING, 1, 32 }
+#define RIGHTS_FIELD_ACTOR { "actor", SCHEMA_OBJECT, 0, 0 }
+#define RIGHTS_FIELD_ID { "id", SCHEMA_STRING, 0, 32 }
+#define RIGHTS_FIELD_BSN { "bsn", SCHEMA_STRING, 0, 16 }
+#define RIGHTS_FIELD_DEADLINE { "deadline_ms", SCHEMA_INT, 0, 60000 }
+#define RIGHTS_FIELDS_END { NULL, 0, 0, 0 }
+
+static const struct schema_field rights_request_fields[] = {
+	RIGHTS_FIELD_OP, RIGHTS_FIELD_ACTOR, RIGHTS_FIELD_BSN,
 	{ "kind", SCHEMA_STRING, 0, 16 },
 	{ "categories", SCHEMA_ARRAY, 0, 32 },
 	{ "text", SCHEMA_STRING, 0, 4000 },
 	{ "partners", SCHEMA_ARRAY, 0, 64 },
-	{ "actor", SCHEMA_OBJECT, 0, 0 },
-	{ "id", SCHEMA_STRING, 0, 32 },
+	{ "case", SCHEMA_STRING, 0, 32 },
+	RIGHTS_FIELD_DEADLINE, RIGHTS_FIELDS_END,
+};
+static const struct schema_field rights_again_fields[] = {
+	RIGHTS_FIELD_OP, RIGHTS_FIELD_ACTOR, RIGHTS_FIELD_ID, RIGHTS_FIELD_BSN,
+	RIGHTS_FIELD_DEADLINE, RIGHTS_FIELDS_END,
+};
+/* rights.list and rights.notices: who reads is all they take */
+static const struct schema_field rights_read_fields[] = {
+	RIGHTS_FIELD_OP, RIGHTS_FIELD_ACTOR, RIGHTS_FIELDS_END,
+};
+/* rights.show and rights.status: one request */
+static const struct schema_field rights_one_fields[] = {
+	RIGHTS_FIELD_OP, RIGHTS_FIELD_ACTOR, RIGHTS_FIELD_ID, RIGHTS_FIELDS_END,
+};
+static const struct schema_field rights_decide_fields[] = {
+	RIGHTS_FIELD_OP, RIGHTS_FIELD_ACTOR, RIGHTS_FIELD_ID,
 	{ "decision", SCHEMA_STRING, 0, 16 },
 	{ "motivation", SCHEMA_STRING, 0, 4000 },
-	{ "deadline_ms", SCHEMA_INT, 0, 60000 },
-	{ "case", SCHEMA_STRING, 0, 32 },
+	RIGHTS_FIELDS_END,
+};
+/* rights.notice.done: the partner that sent it (when two sent one under
+ * the id) and a note, for this operation only */
+static const struct schema_field rights_done_fields[] = {
+	RIGHTS_FIELD_OP, RIGHTS_FIELD_ACTOR, RIGHTS_FIELD_ID,
 	{ "from", SCHEMA_STRING, 0, 63 },
 	{ "note", SCHEMA_STRING, 0, 1000 },
-	{ NULL, 0, 0, 0 },
+	RIGHTS_FIELDS_END,
+};
+
+static const struct rights_op_fields {
+	const char *op;
+	const struct schema_field *fields;
+} rights_ops[] = {
+	{ "rights.request", rights_request_fields },
+	{ "rights.again", rights_again_fields },
+	{ "rights.list", rights_read_fields },
+	{ "rights.show", rights_one_fields },
+	{ "rights.decide", rights_decide_fields },
+	{ "rights.status", rights_one_fields },
+	{ "rights.notices", rights_read_fields },
+	{ "rights.notice.done", rights_done_fields },
+	{ NULL, NULL },
 };
 
 static int kind_known(const char *k)
@@ -1878,10 +1920,28 @@ static json_t *rights_status(struct node *n, const json_t *rq)
 	return json_pack("{s:b,s:o}", "ok", 1, "result", out);
 }
 
+/* The request checked against its operation's own fields: 0, or the error
+ * in err naming the operation and the field. */
+static int rights_rq_check(const char *op, const json_t *rq, char *err, size_t errcap)
+{
+	const struct rights_op_fields *o = rights_ops;
+	char detail[200];
+	while (o->op != NULL && strcmp(o->op, op) != 0)
+		o++;
+	if (o->op == NULL) {
+		snprintf(err, errcap, "unknown operation '%.48s'", op);
+		return WN_EPROTO;
+	}
+	int rc = schema_check(rq, o->fields, detail, sizeof(detail));
+	if (rc != 0)
+		snprintf(err, errcap, "%s: %s", op, detail);
+	return rc;
+}
+
 json_t *local_rights(struct node *n, const char *op, json_t *rq)
 {
 	char err[256];
-	int rc = schema_check(rq, rights_rq_fields, err, sizeof(err));
+	int rc = rights_rq_check(op, rq, err, sizeof(err));
 	if (rc != 0)
 		return local_error(rc, err);
 	if (strcmp(op, "rights.request") == 0)

@@ -1901,6 +1901,93 @@ static void rights_done_refused(struct fed *f, const char *signer, const json_t 
 	json_decref(env);
 }
 
+/* A local request of node i as a client that skips libwijknet's checks
+ * would send it (text: JSON); the node's answer (never NULL). */
+static json_t *local_raw(struct fed *f, size_t i, const char *text)
+{
+	char url[512], err[256], *resp = NULL;
+	size_t rlen = 0;
+	rpc_client *rc = NULL;
+	fed_socket(f, i, url, sizeof(url));
+	assert_int_equal(rpc_client_open(&rc, url, NULL, NULL, err, sizeof(err)), 0);
+	assert_int_equal(rpc_call(rc, text, strlen(text), 20000, &resp, &rlen), 0);
+	rpc_client_close(rc);
+	json_t *reply = json_loadb(resp, rlen, 0, NULL);
+	free(resp);
+	assert_non_null(reply);
+	return reply;
+}
+
+/* Each local rights operation takes its own fields: the partner and the
+ * note of a notice carried out, or a decision, given to another one is
+ * refused naming the field, and that operation is not carried out (r18;
+ * the local API refuses what it does not use, as everywhere). */
+static void test_r18_rectify_each_op_takes_its_own_fields(void **state)
+{
+	struct fed *f = *state;
+	const char *s = node_db("sevagram");
+	char other[WN_ID_LEN + 1], text[512];
+	assert_int_equal(id_generate(other), 0);
+	static const char actor[] = "\"actor\": {\"id\": \"pv-0007-devries\", \"role\":"
+				    " \"privacyfunctionaris\"}";
+	const struct {
+		const char *op, *fields, *field;
+	} misplaced[] = {
+		{ "rights.notices", "\"from\": \"radar\"", "from" },
+		{ "rights.notices", "\"note\": \"Aangepast\"", "note" },
+		{ "rights.list", "\"note\": \"Aangepast\"", "note" },
+		{ "rights.show", "\"id\": \"%s\", \"decision\": \"done\"", "decision" },
+		{ "rights.status", "\"id\": \"%s\", \"from\": \"radar\"", "from" },
+		{ "rights.decide", "\"id\": \"%s\", \"decision\": \"done\", \"note\": \"x\"",
+		  "note" },
+		{ "rights.request", "\"bsn\": \"" BSN_A "\", \"kind\": \"deletion\", \"from\":"
+		  " \"radar\"", "from" },
+		{ "rights.again", "\"id\": \"%s\", \"bsn\": \"" BSN_A "\", \"note\": \"x\"",
+		  "note" },
+		{ "rights.notice.done", "\"id\": \"%s\", \"decision\": \"done\"", "decision" },
+	};
+	long reads = dbq(f, s, "SELECT COUNT(*) FROM ledger WHERE type = 'rights.notices.read'");
+	long outbox = dbq(f, s, "SELECT COUNT(*) FROM outbox");
+	for (size_t k = 0; k < sizeof(misplaced) / sizeof(misplaced[0]); k++) {
+		char fields[256], want[128];
+		snprintf(fields, sizeof(fields), misplaced[k].fields, other);
+		snprintf(text, sizeof(text), "{\"op\": \"%s\", %s, %s}", misplaced[k].op, fields,
+			 actor);
+		json_t *reply = local_raw(f, SEVAGRAM, text);
+		snprintf(want, sizeof(want), "%s: unknown field '%s'", misplaced[k].op,
+			 misplaced[k].field);
+		const char *msg = json_string_value(json_object_get(reply, "message"));
+		if (json_integer_value(json_object_get(reply, "code")) != WN_ESCHEMA ||
+		    msg == NULL || strstr(msg, want) == NULL)
+			fail_msg("%s: %s", text, json_dumps(reply, JSON_COMPACT));
+		json_decref(reply);
+		assert_true(fed_log_contains(f, "sevagram", want));
+	}
+	/* refused, not carried out: no reading logged, nothing sent */
+	assert_int_equal(dbq(f, s, "SELECT COUNT(*) FROM ledger WHERE type ="
+			     " 'rights.notices.read'"), reads);
+	assert_int_equal(dbq(f, s, "SELECT COUNT(*) FROM outbox"), outbox);
+	/* its own fields, each operation still takes */
+	snprintf(text, sizeof(text), "{\"op\": \"rights.notices\", %s}", actor);
+	json_t *reply = local_raw(f, SEVAGRAM, text);
+	assert_true(json_is_true(json_object_get(reply, "ok")));
+	json_decref(reply);
+	snprintf(text, sizeof(text), "{\"op\": \"rights.notice.done\", \"id\": \"%s\", \"from\":"
+		 " \"radar\", \"note\": \"Aangepast\", %s}", other, actor);
+	reply = local_raw(f, SEVAGRAM, text);
+	assert_int_equal(json_integer_value(json_object_get(reply, "code")), WN_ENOTFOUND);
+	json_decref(reply);
+	/* the CLI gives --from and --note to a notice carried out only */
+	assert_int_equal(cli(f, "sevagram", "rights notices --from radar"), 2);
+	assert_true(cli_err_has(f, "--from goes with") &&
+		    cli_err_has(f, "rights notices --done NOTICE"));
+	assert_int_equal(cli(f, "sevagram", "rights request --bsn " BSN_A " --kind deletion"
+			     " --note Aangepast"), 2);
+	assert_true(cli_err_has(f, "--note goes with") &&
+		    cli_err_has(f, "rights notices --done NOTICE"));
+	assert_int_equal(dbq(f, s, "SELECT COUNT(*) FROM outbox"), outbox);
+}
+
 /* A recipient records that it carried a notice out on its own copy, for a
  * named professional and once; the partner that passed it on learns so
  * through the broker, from that recipient alone (r18, AVG art. 19, G-P 8.3). */
@@ -2577,6 +2664,7 @@ int main(void)
 		cmocka_unit_test(test_r18_rectify_notices_read_by_a_professional),
 		cmocka_unit_test(test_r18_rectify_recipient_carried_it_out),
 		cmocka_unit_test(test_r17_access_report_names_rights_notices_received),
+		cmocka_unit_test(test_r18_rectify_each_op_takes_its_own_fields),
 		cmocka_unit_test(test_r19_retention_records_purged_and_logged),
 		cmocka_unit_test(test_r19_retention_cases_purged),
 		cmocka_unit_test(test_r19_retention_duty_records_and_log_pseudonyms),

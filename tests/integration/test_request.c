@@ -1408,6 +1408,83 @@ static void test_r10_consent_same_document_registered_once(void **state)
 			     cid2), 1);
 }
 
+/* A document registered before and presented again is answered with that
+ * registration, and the ledger names the professional who presented it, by
+ * the person's pseudonym: access is personal (r16, G-P 3.6). The answer
+ * waits for that entry: one that cannot be written is refused (r10). */
+static void test_r10_consent_presented_again_is_recorded(void **state)
+{
+	struct fed *f = *state;
+	const char *bsn = bsn_housemate, *birth = "1985-02-03", *g = node_db("gemeente-heerlen");
+	const char *s = node_db("sevagram");
+	char cid[WN_ID_LEN + 1], again[WN_ID_LEN + 1], rid[WN_ID_LEN + 1];
+	static const char entry[] = "SELECT COUNT(*) FROM ledger WHERE type ="
+				    " 'consent.presented_again' AND msg_id = '%s' AND"
+				    " json_extract(entry, '$.consent') = '%s' AND"
+				    " json_extract(entry, '$.kind') = '%s' AND"
+				    " json_extract(entry, '$.by') = '%s' AND"
+				    " json_extract(entry, '$.by_role') = '%s' AND"
+				    " json_extract(entry, '$.subject_index') ="
+				    " (SELECT lower(hex(subject_index)) FROM consents"
+				    " WHERE id = '%s')";
+	assert_int_equal(consent_file(f, "consent-again.json", bsn, birth, "\"gemeente-heerlen\"",
+				      "\"radar\"", "\"leefgebied.huisvesting\"", "",
+				      "{\"name\": \"Test\", \"role\": \"subject\"}"), 0);
+	assert_int_equal(register_consent(f, GEMEENTE, "consent-again.json", cid), 0);
+	/* the first registration is no presenting again */
+	assert_int_equal(dbq(f, g, "SELECT COUNT(*) FROM ledger WHERE type ="
+			     " 'consent.presented_again' AND msg_id = '%s'", cid), 0);
+	assert_int_equal(register_consent(f, GEMEENTE, "consent-again.json", again), 0);
+	assert_string_equal(again, cid);
+	assert_int_equal(dbq(f, g, entry, cid, cid, "consent", ACTOR.id, ACTOR.role, cid), 1);
+	/* through the CLI, the professional named */
+	assert_int_equal(cli(f, "gemeente-heerlen", "consent register consent-again.json --actor"
+			     " pv-0008-bakker --role privacyfunctionaris"), 0);
+	assert_true(cli_out_has(f, "was registered from this document before"));
+	assert_int_equal(dbq(f, g, entry, cid, cid, "consent", "pv-0008-bakker",
+			     "privacyfunctionaris", cid), 1);
+	/* the entries name a pseudonym, never the BSN */
+	assert_int_equal(dbq(f, g, "SELECT COUNT(*) FROM ledger WHERE type ="
+			     " 'consent.presented_again' AND entry LIKE '%%%s%%'", bsn), 0);
+	/* an entry that cannot be written: refused, not answered unlogged */
+	long entries = dbq(f, g, "SELECT COUNT(*) FROM ledger");
+	dbexec(f, g, "CREATE TRIGGER wn_test_fail BEFORE INSERT ON ledger WHEN NEW.type ="
+	       " 'consent.presented_again' BEGIN SELECT RAISE(ABORT, 'injected'); END;");
+	size_t len = 0;
+	char *doc = slurp(f, "consent-again.json", &len), *text = NULL;
+	wn_client *c = client_of(f, GEMEENTE);
+	int rc = wn_consent_register_json(c, doc, &ACTOR, &text);
+	char msg[512];
+	snprintf(msg, sizeof(msg), "%s", wn_client_errmsg(c));
+	wn_client_close(c);
+	free(doc);
+	free(text);
+	dbexec(f, g, "DROP TRIGGER wn_test_fail;");
+	assert_int_equal(rc, WN_EDB);
+	assert_non_null(strstr(msg, "cannot be logged"));
+	assert_non_null(strstr(msg, cid));
+	assert_int_equal(dbq(f, g, "SELECT COUNT(*) FROM ledger"), entries);
+	assert_true(fed_log_contains(f, "gemeente-heerlen", "consent_presented_again_unlogged"));
+	/* and once it can, presented again is answered and recorded */
+	assert_int_equal(register_consent(f, GEMEENTE, "consent-again.json", again), 0);
+	assert_string_equal(again, cid);
+	assert_int_equal(dbq(f, g, entry, cid, cid, "consent", ACTOR.id, ACTOR.role, cid), 2);
+	/* a refusal presented again the same (last: a refusal passed on to the
+	 * municipality would make its consent one given anew) */
+	assert_int_equal(refusal_file(f, "refusal-again.json", bsn, birth, "\"intake\"",
+				      "\"leefgebied.huisvesting\""), 0);
+	assert_int_equal(cli(f, "sevagram", "consent refuse refusal-again.json"), 0);
+	assert_int_equal(dbq_text(f, s, rid, sizeof(rid), "SELECT id FROM consents WHERE kind ="
+				  " 'refusal' ORDER BY registered_at DESC LIMIT 1"), 0);
+	assert_int_equal(cli(f, "sevagram", "consent refuse refusal-again.json --actor"
+			     " pv-0008-bakker --role privacyfunctionaris"), 0);
+	assert_true(cli_out_has(f, rid));
+	assert_int_equal(dbq(f, s, entry, rid, rid, "refusal", "pv-0008-bakker",
+			     "privacyfunctionaris", rid), 1);
+	assert_int_equal(dbq(f, s, "SELECT COUNT(*) FROM ledger WHERE type ="
+			     " 'consent.presented_again' AND entry LIKE '%%%s%%'", bsn), 0);
+}
+
 /* A source that refused a refusal passed on to it for what it is (an older
  * version, during a rolling upgrade) is given up on, not asked again by
  * itself; once it takes them, the operator puts what was given up back in
@@ -1959,6 +2036,49 @@ static void test_r09_legal_obligation_informed_read_in_the_ledger(void **state)
 	/* the ledger names who read, not whom it was about */
 	assert_int_equal(dbq(f, g, "SELECT COUNT(*) FROM ledger WHERE type = 'case.informed.read'"
 			     " AND entry LIKE '%%%s%%'", BSN_A), 0);
+}
+
+/* Who recorded that the household was told is named in the ledger, as who
+ * read it is: access is personal (r16, G-P 3.6). */
+static void test_r16_case_informed_names_who(void **state)
+{
+	struct fed *f = *state;
+	const char *g = node_db("gemeente-heerlen");
+	char today[DATE_LEN + 1], args[256], *text = NULL;
+	date_today_plus(0, today);
+	long top = dbq(f, g, "SELECT COALESCE(MAX(idx), 0) FROM ledger");
+	static const char named[] = "SELECT COUNT(*) FROM ledger WHERE idx > %ld AND type = '%s'"
+				    " AND msg_id = '%s' AND json_extract(entry, '$.by') = '%s' AND"
+				    " json_extract(entry, '$.by_role') = '%s'";
+	wn_client *c = client_of(f, GEMEENTE);
+	assert_int_equal(wn_case_person_informed(c, case_main, BSN_A, "before", today, "phone",
+						 NULL, &ACTOR), 0);
+	assert_int_equal(dbq(f, g, named, top, "case.informed", case_main, ACTOR.id, ACTOR.role),
+			 1);
+	assert_int_equal(wn_case_informed_show(c, case_main, BSN_A, &ACTOR, &text), 0);
+	free(text);
+	wn_client_close(c);
+	assert_int_equal(dbq(f, g, named, top, "case.informed.read", case_main, ACTOR.id,
+			     ACTOR.role), 1);
+	/* through the CLI, the professional named: recorder and reader alike */
+	snprintf(args, sizeof(args), "case informed --case %s --bsn %s --moment before --on %s"
+		 " --how post --actor pv-0008-bakker --role privacyfunctionaris", case_main, BSN_A,
+		 today);
+	assert_int_equal(cli(f, "gemeente-heerlen", args), 0);
+	assert_int_equal(dbq(f, g, named, top, "case.informed", case_main, "pv-0008-bakker",
+			     "privacyfunctionaris"), 1);
+	snprintf(args, sizeof(args), "case informed --case %s --show --actor pv-0008-bakker --role"
+		 " privacyfunctionaris", case_main);
+	assert_int_equal(cli(f, "gemeente-heerlen", args), 0);
+	assert_int_equal(dbq(f, g, named, top, "case.informed.read", case_main, "pv-0008-bakker",
+			     "privacyfunctionaris"), 1);
+	/* every entry names its professional, and none the person */
+	assert_int_equal(dbq(f, g, "SELECT COUNT(*) FROM ledger WHERE idx > %ld AND type IN"
+			     " ('case.informed', 'case.informed.read') AND json_extract(entry,"
+			     " '$.by') IS NULL", top), 0);
+	assert_int_equal(dbq(f, g, "SELECT COUNT(*) FROM ledger WHERE idx > %ld AND type IN"
+			     " ('case.informed', 'case.informed.read') AND entry LIKE '%%%s%%'",
+			     top, BSN_A), 0);
 }
 
 /* ---- r14, r16: logged before anything leaves -------------------------- */
@@ -2836,6 +2956,7 @@ int main(void)
 		cmocka_unit_test(test_r10_consent_refusal_revocation_forged_refused),
 		cmocka_unit_test(test_r10_consent_refusal_refused_by_source_outbox_retry),
 		cmocka_unit_test(test_r10_consent_same_document_registered_once),
+		cmocka_unit_test(test_r10_consent_presented_again_is_recorded),
 		cmocka_unit_test(test_r11_consent_age_signers),
 		cmocka_unit_test(test_r12_medical_needs_consent_naming_it),
 		cmocka_unit_test(test_r12_medical_conflict_of_duties_asserted_by_source),
@@ -2845,6 +2966,7 @@ int main(void)
 		cmocka_unit_test(test_r09_notice_given_up_outbox_list_and_retry),
 		cmocka_unit_test(test_r09_legal_obligation_household_informed_of_case),
 		cmocka_unit_test(test_r09_legal_obligation_informed_read_in_the_ledger),
+		cmocka_unit_test(test_r16_case_informed_names_who),
 		cmocka_unit_test(test_r09_notice_refusal_ended_by_later_consent),
 		cmocka_unit_test(test_r14_lawful_ground_log_r16_actor_request),
 		cmocka_unit_test(test_r14_no_entry_no_answer_request),
