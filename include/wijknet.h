@@ -36,6 +36,15 @@
  * itself: WN_EREVOKED or WN_EEXPIRED (its certificate or membership is no
  * longer accepted), WN_EPENDING (its join request awaits the members),
  * WN_ESKEW (its clock is off).
+ *
+ * Deadlines: a call that waits for other partners' answers (wn_lookup,
+ * wn_request, wn_report_access) asks the broker to wait deadline_ms for
+ * them, and the broker waits at most its own deadline_ms (the broker's
+ * config key, wijknet.json(5); default 2000) and at least 250: a longer
+ * deadline, the call's default included, is cut to the broker's. A partner
+ * that has not answered by then is "unavailable" (a report lists it under
+ * "missing"). The client's timeout (wn_client_set_timeout) is apart from
+ * it and should be longer.
  */
 #ifndef WIJKNET_H
 #define WIJKNET_H
@@ -115,6 +124,9 @@ typedef struct wn_client wn_client;
  * A client outlives its node's restarts: a call while the node is down fails
  * with WN_EUNAVAILABLE at once, and the first call once it is back reaches
  * it again; there is no need to open the client anew.
+ * On failure there is no client to ask why: wn_client_errmsg(NULL) gives
+ * the reason (the socket's path and the system's error, or the argument
+ * refused).
  * Errors: WN_EINVAL (out or url is NULL, or url is not ipc://PATH with a
  * PATH of 1 to 107 bytes, as a socket's path may be), WN_EUNAVAILABLE (no
  * node listens at url), WN_ETRANSPORT (the socket cannot be opened or
@@ -141,6 +153,9 @@ int wn_client_set_timeout(wn_client *c, int timeout_ms);
  * argument that is missing or not UTF-8); "" when there is none. Valid
  * until that thread's next call on c or its end; calls on other clients or
  * by other threads do not change it.
+ * With c NULL: why the calling thread's last wn_client_open() or
+ * wn_client_open_deferred() failed, "" when it succeeded; the library's,
+ * valid until that thread's next call of either or its end.
  *
  * Threads: a wn_client may be shared between threads. Its calls are made one
  * at a time (each waits for the one before it); a thread that needs calls in
@@ -186,6 +201,11 @@ typedef struct wn_partner_list {
  * With the broker out of reach (broker_up 0, not refused) the partners are
  * those of the verified directory the node holds, in state "unknown", and
  * directory_fetched_at says when it was fetched; none without one.
+ * The broker answers once every partner answered its ping or its
+ * deadline_ms (wijknet.json(5), default 2000) passed: with a partner hung,
+ * about 2 s. Calls on one client wait for each other: on a client another
+ * thread runs a lookup or request on, wn_health waits for that call first;
+ * a monitor that must answer at once opens a client of its own.
  * Errors: none beyond the common ones: a broker that does not answer is part of
  * the result (broker_up is 0), not an error. */
 int wn_health(wn_client *c, wn_partner_list **out);
@@ -203,15 +223,16 @@ typedef struct wn_record {
 	const char *bsn;          /* nine digits, 11-proef */
 	const char *category;     /* vocabulary code, e.g. "leefgebied.huisvesting" */
 	const char *content_json; /* a JSON object */
-	const char *professional; /* the source professional's id */
+	const char *professional; /* the source professional's id; not empty or blank */
 	const char *retention;    /* "YYYY-MM-DD", or NULL for the default */
 } wn_record;
 
 /* Stores (or replaces) the record of (bsn, category) in the node, as
  * registered by this partner itself.
  * Errors: WN_EBSN, WN_ECATEGORY, WN_ESCHEMA (content_json is not a JSON object,
- * or retention is not a date), WN_EINVAL (retention lies before today: the
- * next purge would delete the record), WN_ETOOBIG (content over its limit). */
+ * professional is empty or blank, or retention is not a date), WN_EINVAL
+ * (retention lies before today: the next purge would delete the record),
+ * WN_ETOOBIG (content over its limit). */
 int wn_record_put(wn_client *c, const wn_record *r);
 
 /* Stores a record this partner received from another in its data request
@@ -266,18 +287,25 @@ int wn_import_begin(wn_client *c, wn_import **out);
  * 1000 lines, or fewer that near the node's limit on one request, go to
  * the node as a chunk, which it checks line by line. The first error ends
  * the import: later calls return it, and wn_import_commit imports nothing.
+ * The library refuses a malformed line (not a JSON object, or too long) at
+ * once, here; the node checks each line's content (BSN, category,
+ * professional, retention, …) when its chunk is sent: here at each 1000th
+ * line, the last lines at wn_import_commit. So an error found here is
+ * reported before one the node would find on an earlier line not sent yet.
  * Errors: WN_EJSON (json_line is not a JSON object), WN_EBSN, WN_ECATEGORY
- * (a line of the chunk fails the node's check), WN_ETOOBIG (a line longer
- * than one request to the node carries, about 768 KiB: refused as it is
- * added; or a record over the node's limit), WN_EINVAL (im or json_line is
- * NULL). */
+ * (a line of the chunk fails the node's check), WN_ESCHEMA (a line with an
+ * unknown key, a field missing or of the wrong type, a blank professional,
+ * or a retention that is not a date), WN_EINVAL (a retention before today;
+ * or im or json_line is NULL), WN_ETOOBIG (a line longer than one request
+ * to the node carries, about 768 KiB: refused as it is added; or a record
+ * over the node's limit). */
 int wn_import_add(wn_import *im, long line, const char *json_line);
 
 /* Commits everything added; *imported = records written (0 on an error). Frees im. The
  * lines not yet sent go with it; after an error, here or in an earlier
  * wn_import_add, nothing is imported, and that error is returned.
- * Errors: WN_EBSN, WN_ECATEGORY (a line of the last chunk fails the node's
- * check), WN_EJSON, WN_ETOOBIG. */
+ * Errors: WN_EBSN, WN_ECATEGORY, WN_ESCHEMA, WN_EINVAL (a line of the last
+ * chunk fails the node's check, as for wn_import_add), WN_EJSON, WN_ETOOBIG. */
 int wn_import_commit(wn_import *im, long *imported);
 
 /* Drops everything staged. Frees im. */
@@ -313,7 +341,9 @@ typedef struct wn_lookup_params {
 				       * named once (WN_EINVAL) */
 	size_t npartners;
 	wn_actor actor;
-	int deadline_ms;              /* 0: the default (2000) */
+	int deadline_ms;              /* for the partners' answers; 0: the default (2000); the
+				       * broker waits at most its own deadline_ms (default
+				       * 2000) and at least 250 */
 	const char *consent_id;       /* with bsn on the ground consent: the person's consent,
 				       * held by this node; it goes only to the partners it names */
 } wn_lookup_params;
@@ -324,7 +354,13 @@ typedef struct wn_lookup_answer {
 	size_t person;        /* the person's place in people (0 for bsn) */
 	const char *bsn;      /* the person */
 	const char *outcome;  /* known, not_known, refused, not_asked, unavailable, invalid, error */
-	const char *reason;   /* e.g. consent_required, consent_not_covering; NULL when none */
+	const char *reason;   /* NULL for known and not_known; else why: refused, the
+			       * partner's reason (consent_required, shielded, …);
+			       * not_asked, consent_not_covering; unavailable, the
+			       * delivery (unavailable: no answer in time; no_sealing_key,
+			       * no_delivery); invalid, what was wrong with the answer
+			       * (rejected, protocol, signature, seal, …); error, the
+			       * partner's error name (e.g. database) */
 } wn_lookup_answer;
 
 typedef struct wn_lookup_result {
@@ -337,8 +373,12 @@ typedef struct wn_lookup_result {
  * the household, on a lawful ground every partner checks and logs with its
  * answer. A lookup without a ground is refused (WN_EGROUND); a non-consent
  * ground without its full motivation too (WN_EMOTIVATION). A person whose
- * consent does not name a partner is not asked there ("not_asked"). *out is
- * owned by the caller: wn_lookup_result_free().
+ * consent does not name a partner is not asked there ("not_asked"). A partner
+ * that has not answered within the deadline (p->deadline_ms, 0: 2000 ms,
+ * cut to the broker's deadline_ms, wijknet.json(5), default 2000) is
+ * "unavailable". Each answer's reason says why for every outcome but known
+ * and not_known (NULL for those). *out is owned by the caller:
+ * wn_lookup_result_free().
  * Errors: WN_EJSON (motivation_json is not a JSON object), WN_EBSN,
  * WN_EPURPOSE, WN_ECLUSTER, WN_EGROUND, WN_EMOTIVATION, WN_ECONSENT,
  * WN_EUNKNOWN_PARTNER, WN_EREVOKED (a named partner is not active), WN_EDENIED
@@ -499,7 +539,10 @@ typedef struct wn_request_params {
 	const char *request_id;     /* NULL: a fresh id; else the caller's id, used once */
 	const char *approval;       /* a third party's approved disclosure (r08), or NULL */
 	wn_actor actor;
-	int deadline_ms;            /* 0: the default (5000) */
+	int deadline_ms;            /* for the source's answer; 0: the default (5000); the
+				     * broker waits at most its own deadline_ms (default
+				     * 2000), so 5000 is cut to 2000 unless the operator
+				     * raised it, and at least 250 */
 } wn_request_params;
 
 typedef struct wn_disclosed_record {
@@ -513,7 +556,12 @@ typedef struct wn_request_result {
 	const char *request_id;
 	const char *partner;
 	const char *outcome;  /* disclosed, not_known, refused, unavailable, invalid, error */
-	const char *reason;   /* why it was refused (e.g. not_shared, consent_invalid), or NULL */
+	const char *reason;   /* NULL for disclosed and not_known; else why: refused, the
+			       * source's reason (e.g. not_shared, consent_invalid);
+			       * unavailable, "unavailable" (no answer in time);
+			       * invalid, what was wrong with the answer (rejected,
+			       * protocol, signature, seal, …); error, the source's
+			       * error name (e.g. database) */
 	const char *detail;   /* the source's explanation of a refusal or of an error
 			       * (e.g. its disclosure log cannot be written), or NULL */
 	size_t count;
@@ -522,8 +570,12 @@ typedef struct wn_request_result {
 
 /* Asks one partner for the categories of one person within a case, on a
  * lawful ground. A refusal by the source is a result (outcome "refused"), a
- * refusal by this node or the broker an error code. *out is owned by the
- * caller: wn_request_result_free().
+ * refusal by this node or the broker an error code. A source that has not
+ * answered within the deadline (p->deadline_ms, 0: 5000 ms, cut to the
+ * broker's deadline_ms, wijknet.json(5), default 2000) is "unavailable".
+ * The result's reason says why for every outcome but disclosed and
+ * not_known (NULL for those). *out is owned by the caller:
+ * wn_request_result_free().
  * Errors: WN_EJSON (motivation_json is not a JSON object), WN_EBSN,
  * WN_EPURPOSE, WN_ECATEGORY, WN_EGROUND, WN_EMOTIVATION, WN_ECONSENT,
  * WN_EUNKNOWN_PARTNER, WN_EREVOKED (the source is not active), WN_EDENIED (the
@@ -790,7 +842,9 @@ typedef struct wn_report_params {
 	const char *const *partners;  /* NULL: every covenant partner */
 	size_t npartners;
 	int own;                      /* 1: only this partner's own part (Heerlen 9.3) */
-	int deadline_ms;              /* for the partners' answers; 0: 5 s */
+	int deadline_ms;              /* for the partners' answers; 0: the default (5000);
+				       * the broker waits at most its own deadline_ms
+				       * (default 2000) and at least 250 */
 	wn_actor actor;
 } wn_report_params;
 
@@ -798,13 +852,41 @@ typedef struct wn_report_params {
  * (categories, dates, origin), who asked or received what, when, for which
  * purpose and on which ground (roles only), rights requests and removals,
  * merged with the broker's metadata by request id. Only the municipality's
- * node asks the partners (Heerlen 9.1); a partner that does not answer is
- * listed under "missing" and "complete" is false. Each organisation gives
- * at most 500 rows of each list: a part cut there is marked "truncated",
- * and "next_page" names the page with the rest (wn_report_access_page).
- * The report is logged at every partner that answers. Its "subject" has the
- * person's "birth_date" when the consents and refusals this node holds give
- * one (and agree). *json_out: the report as JSON text, release with free().
+ * node asks the partners (Heerlen 9.1); a partner that does not answer
+ * within the deadline (p->deadline_ms, 0: 5000 ms, cut to the broker's
+ * deadline_ms, wijknet.json(5), default 2000) is listed under "missing"
+ * and "complete" is false. Each organisation gives at most 500 rows of
+ * each list: a part cut there is marked "truncated", and "next_page" names
+ * the page with the rest (wn_report_access_page). "complete" is true when
+ * every part the report is to hold is there and whole: every covenant
+ * partner's, or with own this partner's; a report of named partners
+ * (partners) is never complete. The report is logged at every partner that
+ * answers. *json_out: the report as JSON text, release with free():
+ * {subject: {bsn, birth_date? (when the consents and refusals this node
+ * holds give one, and agree)}, generated_at, request_id (under which each
+ * partner logged it), scope ("federation", "partners" or "own"), page,
+ * next_page?, complete, missing: [{partner, name, reason (unavailable,
+ * invalid, error, or its registry status: suspended, revoked, …)}], names
+ * ({partner id: name} of the directory), organisations: [{partner, name,
+ * known (it holds or logged something of the person, on any page),
+ * truncated?, records: [{category, origin (own, received), received_from?,
+ * received_in?, received_at?, created_at, updated_at, retention_until,
+ * shielded (0 or 1)}], consents: [{id, kind, status, valid_from,
+ * valid_until?, registered_at, revoked_at?, purposes?, recipients?,
+ * sources?, categories?, special?}], notices: [{kind, source, recipient,
+ * disclosed_at, due, status, sent_on?, channel?}], rights: [{request_id,
+ * kind, requester, received_at, deadline, status, decided_at?, motivation?,
+ * executed_at?}], removals: [{at, kind (purge, deletion), category?,
+ * reason?}], rights_received: [{from, request_id, kind, categories,
+ * executed_at, received_at, done_at?, done_by_role?}]}], disclosures:
+ * [{source, source_name, request_id, at, kind (lookup, request, …),
+ * requester, role, purpose, ground?, categories?, outcome, reason?, case?,
+ * broker: {from, to?, purpose, ground?, cluster?, case?, role, ts?, index?,
+ * leaf?}}]} — disclosures merges the organisations' logs of who asked or
+ * received what, each with the broker's metadata of the same request as
+ * the partner kept it; roles only, no employee's id. Times are ms since
+ * the epoch, dates YYYY-MM-DD; a key marked ? is absent when it has no
+ * value.
  * Errors: WN_EBSN, WN_EINVAL (own together with partners), WN_EDENIED (this is
  * not the municipality's node and own is 0), WN_EUNKNOWN_PARTNER, WN_ELIMIT,
  * WN_ETRANSPORT. */
@@ -813,7 +895,8 @@ int wn_report_access(wn_client *c, const wn_report_params *p, char **json_out);
 /* The same report's page-th page (from 1; wn_report_access() is page 1):
  * rows 500 * (page - 1) + 1 to 500 * page of each organisation's lists,
  * oldest first. "complete" is true when no part goes on past this page and
- * no partner is missing. A partner of 0.5.7 or older answers only page 1;
+ * no partner is missing (a report of named partners never is; an own report
+ * is when this partner's part is whole). A partner of 0.5.7 or older answers only page 1;
  * on a later page it is listed under "missing". Fails as wn_report_access()
  * does, and with WN_EINVAL for a page outside 1..10000. *json_out: release
  * with free().
@@ -911,11 +994,14 @@ int wn_notice_sent(wn_client *c, const char *id, const char *on, const char *cha
 
 /* Records how and when the household was told of its case (G-P 5, 6):
  * moment "before" the case opened, or "after" with the reason (at least 10
- * characters, WN_EMOTIVATION); on YYYY-MM-DD; how as for wn_notice_sent.
+ * characters, WN_EMOTIVATION); on, the day they were told (YYYY-MM-DD),
+ * always given: it is evidence of when, so NULL is refused (WN_EINVAL)
+ * rather than taken to be today, unlike the on of wn_notice_sent; how, the
+ * channel, as for wn_notice_sent.
  * It is recorded for each person of the household now; a person added
  * later is told too (wn_case_person_informed).
- * Errors: WN_EMOTIVATION, WN_EINVAL (moment, on or how not valid, or on in the
- * future), WN_ENOTMEMBER (this partner does not take part in the case),
+ * Errors: WN_EMOTIVATION, WN_EINVAL (moment, on or how NULL or not valid, or on in
+ * the future), WN_ENOTMEMBER (this partner does not take part in the case),
  * WN_ETRANSPORT. */
 int wn_case_informed(wn_client *c, const char *case_id, const char *moment, const char *on,
 		     const char *how, const char *reason, const wn_actor *actor);

@@ -38,12 +38,13 @@ static void report_summary(const char *text)
 	size_t i;
 	json_int_t page = json_integer_value(json_object_get(r, "page"));
 	const char *scope = json_string_value(json_object_get(r, "scope"));
-	/* a partner's own part (Heerlen 9.3) is whole unless cut; never the complete report */
-	const char *state = json_is_true(json_object_get(r, "complete")) ? "complete"
-			    : scope != NULL && strcmp(scope, "own") == 0
+	/* a partner's own part (Heerlen 9.3) is whole unless cut; it is said as
+	 * that part, never as the federation's complete report */
+	const char *state = scope != NULL && strcmp(scope, "own") == 0
 				    ? (json_object_get(r, "next_page") ? "this partner's own part, CUT"
 								       : "this partner's own part, whole")
-				    : "INCOMPLETE";
+			    : json_is_true(json_object_get(r, "complete")) ? "complete"
+									   : "INCOMPLETE";
 	printf("access report %s%s (%s)\n", json_string_value(json_object_get(r, "request_id")),
 	       page > 1 ? ", a later page" : "", state);
 	if (page > 1)

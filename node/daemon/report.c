@@ -481,10 +481,12 @@ json_t *local_report(struct node *n, json_t *rq)
 	for (size_t k = 0; k < d->count; k++)
 		json_object_set_new(names, d->peers[k].id, json_string(d->peers[k].name));
 	json_object_set_new(report, "names", names);
-	/* complete only when every covenant partner gave its whole part: on a
-	 * later page, the rest of it */
+	/* complete when every part it is to hold is whole (on a later page, the
+	 * rest of it): the federation's, every covenant partner's; an own report
+	 * (Heerlen 9.3), this partner's; one of named partners never is */
 	json_object_set_new(report, "complete",
-			    json_boolean(whole && json_array_size(missing) == 0 && !truncated));
+			    json_boolean((whole || own_only) && json_array_size(missing) == 0 &&
+					 !truncated));
 	log_emit(WN_LOG_INFO, "access_report",
 		 json_pack("{s:s,s:b,s:i}", "id", qid, "complete",
 			   json_is_true(json_object_get(report, "complete")), "organisations",

@@ -72,6 +72,12 @@ int store_validate_record(const json_t *rec, char *err, size_t errcap)
 	int rc = schema_check(rec, record_fields, err, errcap);
 	if (rc != 0)
 		return rc;
+	/* the record answers for its source professional (G-P 3.6): a blank id names nobody */
+	if (!schema_text_given(json_string_value(json_object_get(rec, "professional")), 1)) {
+		snprintf(err, errcap, "field 'professional': the source professional's id must not "
+			 "be empty or blank");
+		return WN_ESCHEMA;
+	}
 	if (bsn_validate(json_string_value(json_object_get(rec, "bsn"))) != 0) {
 		snprintf(err, errcap, "field 'bsn': not a valid BSN (9 digits passing the 11-proef)");
 		return WN_EBSN;

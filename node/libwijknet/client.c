@@ -35,6 +35,10 @@ struct wn_client {
 	atomic_int lost;  /* the last one closed: the node went away */
 };
 
+/* Why the calling thread's last wn_client_open() or wn_client_open_deferred()
+ * failed: with no client made, wn_client_errmsg(NULL) gives it. */
+static _Thread_local char open_msg[CLIENT_ERRMSG_LEN];
+
 /* Where the calling thread's message on c is written; a scratch buffer
  * when there is no slot (memory ran out), so writers need not check. */
 static char *client_errbuf(const wn_client *c)
@@ -84,12 +88,23 @@ static int client_url_valid(const char *url)
 	return n > 0 && n < sizeof(((struct sockaddr_un *)0)->sun_path);
 }
 
-/* A client of the node at url with its socket open, not dialled yet. */
+/* A client of the node at url with its socket open, not dialled yet; on
+ * failure the thread's open_msg says why. */
 static int client_new(const char *url, wn_client **out)
 {
-	*out = NULL;
-	if (!client_url_valid(url))
+	int rv;
+	open_msg[0] = '\0';
+	if (out == NULL) {
+		snprintf(open_msg, sizeof(open_msg), "argument out is missing (NULL)");
 		return WN_EINVAL;
+	}
+	*out = NULL;
+	if (!client_url_valid(url)) {
+		snprintf(open_msg, sizeof(open_msg), "argument url: '%.400s' is not ipc://PATH with "
+			 "a PATH of 1 to 107 bytes", url != NULL ? url : "(NULL)");
+		return WN_EINVAL;
+	}
+	snprintf(open_msg, sizeof(open_msg), "out of memory");
 	wn_client *c = calloc(1, sizeof(*c));
 	if (c == NULL)
 		return WN_ENOMEM;
@@ -99,7 +114,9 @@ static int client_new(const char *url, wn_client **out)
 		client_free(c);
 		return WN_ENOMEM;
 	}
-	if (nng_req0_open(&c->sock) != 0) {
+	if ((rv = nng_req0_open(&c->sock)) != 0) {
+		snprintf(open_msg, sizeof(open_msg), "cannot open a socket for the node at %.400s: "
+			 "%s", url, nng_strerror(rv));
 		client_free(c);
 		return WN_ETRANSPORT;
 	}
@@ -107,6 +124,7 @@ static int client_new(const char *url, wn_client **out)
 	nng_socket_set_size(c->sock, NNG_OPT_RECVMAXSZ, 64 * 1024 * 1024);
 	nng_pipe_notify(c->sock, NNG_PIPE_EV_ADD_POST, client_pipe_event, c);
 	nng_pipe_notify(c->sock, NNG_PIPE_EV_REM_POST, client_pipe_event, c);
+	open_msg[0] = '\0';
 	*out = c;
 	return 0;
 }
@@ -135,10 +153,10 @@ static int client_dial(wn_client *c)
 
 int wn_client_open(wn_client **out, const char *url)
 {
-	if (out == NULL)
-		return WN_EINVAL;
 	int rc = client_new(url, out);
 	if (rc == 0 && (rc = client_dial(*out)) != 0) {
+		/* the reason outlives the client it was written on */
+		snprintf(open_msg, sizeof(open_msg), "%s", client_errbuf(*out));
 		wn_client_close(*out);
 		*out = NULL;
 	}
@@ -147,13 +165,16 @@ int wn_client_open(wn_client **out, const char *url)
 
 int wn_client_open_deferred(wn_client **out, const char *url)
 {
-	return out != NULL ? client_new(url, out) : WN_EINVAL;
+	return client_new(url, out);
 }
 
 int wn_client_set_timeout(wn_client *c, int timeout_ms)
 {
-	if (c == NULL || timeout_ms <= 0)
-		return client_inval(c);
+	if (c == NULL)
+		return WN_EINVAL;
+	if (timeout_ms <= 0)
+		return client_inval_arg(c, "argument timeout_ms: %d is not a positive number of "
+					"milliseconds", timeout_ms);
 	/* not under call_lock, which a call in flight holds until its answer:
 	 * the next call reads it */
 	atomic_store(&c->timeout_ms, timeout_ms);
@@ -162,7 +183,9 @@ int wn_client_set_timeout(wn_client *c, int timeout_ms)
 
 const char *wn_client_errmsg(const wn_client *c)
 {
-	const char *t = c != NULL ? client_msgs_slot(c->msgs, 0) : NULL;
+	if (c == NULL)
+		return open_msg;
+	const char *t = client_msgs_slot(c->msgs, 0);
 	return t != NULL ? t : "";
 }
 
@@ -174,21 +197,37 @@ void wn_client_close(wn_client *c)
 	client_free(c);
 }
 
-/* A request holding null: an argument was missing or not UTF-8. Members and
- * array items one level down are looked at, as the requests are built. */
-static int client_has_null(const json_t *req)
+/* The member of a request holding null, or NULL: an argument was missing
+ * or not UTF-8. Members and array items one level down are looked at, as
+ * the requests are built; *item says it was an item of the member. */
+static const char *client_null_member(const json_t *req, int *item)
 {
 	const char *k;
 	json_t *v, *x;
 	size_t i;
+	*item = 0;
 	json_object_foreach((json_t *)req, k, v) {
 		if (json_is_null(v))
-			return 1;
+			return k;
 		json_array_foreach(v, i, x)
-			if (json_is_null(x))
-				return 1;
+			if (json_is_null(x)) {
+				*item = 1;
+				return k;
+			}
 	}
-	return 0;
+	return NULL;
+}
+
+/* Says which argument a request could not carry: the member it was to be. */
+static void client_null_say(wn_client *c, const char *k, int item)
+{
+	if (strcmp(k, "actor") == 0)
+		client_set_error(c, "argument actor: id and role are both needed, as text in UTF-8 "
+				 "(one is NULL or not UTF-8)");
+	else if (item)
+		client_set_error(c, "an item of argument '%s': missing (NULL) or not UTF-8", k);
+	else
+		client_set_error(c, "argument '%s': missing (NULL) or not UTF-8", k);
 }
 
 /* Sends req and reads the node's reply object into *reply (json_decref),
@@ -203,9 +242,10 @@ static int client_exchange(wn_client *c, json_t *req, json_t **reply)
 	if (c == NULL || req == NULL)
 		return client_inval(c);
 	client_errclear(c);
-	if (client_has_null(req)) {
-		snprintf(client_errbuf(c), CLIENT_ERRMSG_LEN, "a text argument is missing or not "
-			 "UTF-8");
+	int item;
+	const char *null_at = client_null_member(req, &item);
+	if (null_at != NULL) {
+		client_null_say(c, null_at, item);
 		return WN_EINVAL;
 	}
 	if (client_dumps(req, JSON_COMPACT, &text) != 0)
@@ -371,6 +411,31 @@ json_t *client_strings(const char *const *v, size_t n)
 	return a;
 }
 
+int client_inval_arg(wn_client *c, const char *fmt, ...)
+{
+	va_list ap;
+	if (c != NULL) {
+		va_start(ap, fmt);
+		vsnprintf(client_errbuf(c), CLIENT_ERRMSG_LEN, fmt, ap);
+		va_end(ap);
+	}
+	return WN_EINVAL;
+}
+
+const char *client_json_kind(const json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_OBJECT: return "an object";
+	case JSON_ARRAY: return "an array";
+	case JSON_STRING: return "a string";
+	case JSON_INTEGER:
+	case JSON_REAL: return "a number";
+	case JSON_TRUE:
+	case JSON_FALSE: return "true or false";
+	default: return "null";
+	}
+}
+
 int client_inval(wn_client *c)
 {
 	if (c != NULL)
@@ -482,7 +547,13 @@ static int client_record_json(wn_client *c, const wn_record *r, json_t **out)
 	json_error_t jerr;
 	json_t *content = json_loads(r->content_json ? r->content_json : "", 0, &jerr);
 	if (!json_is_object(content)) {
-		client_set_error(c, "content: expected a JSON object (%s)", jerr.text);
+		if (r->content_json == NULL)
+			client_set_error(c, "content: expected a JSON object, and content_json is NULL");
+		else if (content != NULL) /* JSON, but no object: jerr says nothing */
+			client_set_error(c, "content: expected a JSON object, not %s",
+					 client_json_kind(content));
+		else
+			client_set_error(c, "content: expected a JSON object (%s)", jerr.text);
 		json_decref(content);
 		return WN_ESCHEMA;
 	}
@@ -493,10 +564,12 @@ static int client_record_json(wn_client *c, const wn_record *r, json_t **out)
 		json_object_set_new(rec, "retention", client_json_str(r->retention));
 	if (rec == NULL)
 		return WN_ENOMEM;
-	if (client_has_null(rec)) {
+	int item;
+	const char *k = client_null_member(rec, &item);
+	if (k != NULL) {
+		client_set_error(c, "record: %s is missing (NULL) or not UTF-8; bsn, category and "
+				 "professional are text in UTF-8, and so is retention when given", k);
 		json_decref(rec);
-		client_set_error(c, "record: bsn, category and professional are text in UTF-8, "
-			 "and so is retention when given");
 		return WN_EINVAL;
 	}
 	*out = rec;
@@ -555,7 +628,8 @@ int wn_records_purge_counts(wn_client *c, wn_purge_counts *out)
 {
 	json_t *reply = NULL, *req = NULL;
 	if (out == NULL)
-		return client_inval(c);
+		return client_inval_arg(c, "argument out is missing (NULL): the counts are written "
+					"there");
 	memset(out, 0, sizeof(*out));
 	if ((req = json_pack("{s:s}", "op", "records.purge")) == NULL)
 		return WN_ENOMEM;
@@ -792,16 +866,37 @@ static int lookup_req(wn_client *c, const wn_lookup_params *p, json_t **out)
 	return 0;
 }
 
+/* The arguments of wn_lookup the library can judge; the message names the
+ * one refused. */
+static int lookup_args(wn_client *c, const wn_lookup_params *p, wn_lookup_result **out)
+{
+	if (c == NULL || p == NULL || out == NULL)
+		return client_inval(c);
+	if (p->purpose == NULL)
+		return client_inval_arg(c, "argument purpose is missing (NULL)");
+	if (p->bsn == NULL && p->people == NULL)
+		return client_inval_arg(c, "arguments bsn and people are both NULL: name the person "
+					"or the household");
+	if (p->people != NULL && p->npeople == 0)
+		return client_inval_arg(c, "argument people: npeople is 0");
+	if (p->partners == NULL && p->npartners > 0)
+		return client_inval_arg(c, "argument partners is NULL, though npartners is %zu",
+					p->npartners);
+	if (p->deadline_ms < 0)
+		return client_inval_arg(c, "argument deadline_ms: %d is negative (0: the default)",
+					p->deadline_ms);
+	return 0;
+}
+
 int wn_lookup(wn_client *c, const wn_lookup_params *p, wn_lookup_result **out)
 {
 	if (out != NULL)
 		*out = NULL;
-	if (c == NULL || p == NULL || out == NULL || p->purpose == NULL ||
-	    (p->bsn == NULL && p->people == NULL) || (p->people != NULL && p->npeople == 0) ||
-	    (p->partners == NULL && p->npartners > 0) || p->deadline_ms < 0)
-		return client_inval(c);
+	int rc = lookup_args(c, p, out);
+	if (rc != 0)
+		return rc;
 	json_t *req = NULL;
-	int rc = lookup_req(c, p, &req);
+	rc = lookup_req(c, p, &req);
 	if (rc != 0)
 		return rc;
 	json_t *result = NULL;

@@ -45,6 +45,13 @@ int client_dumps(const json_t *v, size_t flags, char **out);
  * c may be NULL. */
 int client_inval(wn_client *c);
 
+/* Sets the calling thread's message on c (may be NULL) to fmt, which names
+ * the argument refused and why; returns WN_EINVAL. */
+int client_inval_arg(wn_client *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* What kind of JSON value v is, for a message: "an array", "a string", … */
+const char *client_json_kind(const json_t *v);
+
 /* Sets the message wn_client_errmsg() returns. */
 void client_set_error(wn_client *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

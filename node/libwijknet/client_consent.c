@@ -100,8 +100,11 @@ int wn_consents(wn_client *c, const char *bsn, wn_consent_list **out)
 {
 	if (out != NULL)
 		*out = NULL;
-	if (c == NULL || out == NULL)
-		return client_inval(c);
+	if (c == NULL)
+		return WN_EINVAL;
+	if (out == NULL)
+		return client_inval_arg(c, "argument out is missing (NULL): the list is written "
+					"there");
 	json_t *req = json_pack("{s:s}", "op", "consent.list"), *result = NULL;
 	if (req != NULL && bsn != NULL)
 		json_object_set_new(req, "bsn", client_json_str(bsn));
@@ -137,8 +140,11 @@ int wn_consents_json(wn_client *c, const char *bsn, char **json_out)
 {
 	if (json_out != NULL)
 		*json_out = NULL;
-	if (c == NULL || json_out == NULL)
-		return client_inval(c);
+	if (c == NULL)
+		return WN_EINVAL;
+	if (json_out == NULL)
+		return client_inval_arg(c, "argument json_out is missing (NULL): the list is "
+					"written there");
 	json_t *req = json_pack("{s:s}", "op", "consent.list");
 	if (req != NULL && bsn != NULL)
 		json_object_set_new(req, "bsn", client_json_str(bsn));

@@ -47,8 +47,12 @@ static int case_informed_op(wn_client *c, const char *case_id, const char *bsn,
 			    const char *moment, const char *on, const char *how,
 			    const char *reason, const wn_actor *actor)
 {
-	if (c == NULL || case_id == NULL || moment == NULL || on == NULL || how == NULL)
+	if (c == NULL || case_id == NULL || moment == NULL || how == NULL)
 		return client_inval(c);
+	/* the day is evidence of when they were told, given by who told them */
+	if (on == NULL)
+		return client_inval_arg(c, "argument on is missing (NULL): the day the household "
+					"was told, YYYY-MM-DD; it is not taken to be today");
 	json_t *req = json_pack("{s:s,s:s,s:s,s:s,s:s}", "op", "case.informed", "case", case_id,
 				"moment", moment, "on", on, "how", how);
 	if (req != NULL && reason != NULL)

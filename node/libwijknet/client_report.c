@@ -20,9 +20,14 @@ int wn_report_access_page(wn_client *c, const wn_report_params *p, int page, cha
 {
 	if (json_out != NULL)
 		*json_out = NULL;
-	if (c == NULL || p == NULL || p->bsn == NULL || json_out == NULL || page < 1 ||
-	    page > 10000 || (p->partners == NULL && p->npartners > 0) || p->deadline_ms < 0)
+	if (c == NULL || p == NULL || p->bsn == NULL || json_out == NULL ||
+	    (p->partners == NULL && p->npartners > 0))
 		return client_inval(c);
+	if (page < 1 || page > 10000)
+		return client_inval_arg(c, "argument page: %d is outside 1..10000", page);
+	if (p->deadline_ms < 0)
+		return client_inval_arg(c, "argument deadline_ms: %d is negative (0: the default)",
+					p->deadline_ms);
 	json_t *req = json_pack("{s:s,s:s}", "op", "report.access", "bsn", p->bsn), *result = NULL;
 	if ((req = client_with_actor(req, &p->actor)) != NULL) {
 		if (p->partners != NULL) {

@@ -19,19 +19,18 @@ struct request_result_impl {
  * input. */
 static json_t *request_json(wn_client *c, const wn_request_params *p, int *rc)
 {
-	*rc = WN_EINVAL;
-	json_t *req = json_pack("{s:s,s:s?,s:s?,s:s?,s:s?,s:s?}", "op", "request", "case",
-				p->case_id, "to", p->to, "bsn", p->bsn, "purpose", p->purpose,
-				"ground", p->ground);
-	if (req == NULL) {
-		client_set_error(c, "the request's strings: one is not UTF-8");
+	*rc = WN_ENOMEM;
+	json_t *req = json_pack("{s:s}", "op", "request");
+	if (req == NULL)
 		return NULL;
-	}
 	json_object_set_new(req, "categories", client_strings(p->categories, p->ncategories));
 	json_t *a = client_actor(&p->actor);
 	if (a != NULL)
 		json_object_set_new(req, "actor", a);
-	const char *opt[][2] = { { "consent", p->consent_id }, { "note", p->note },
+	/* text that is not UTF-8 goes as null, which client_call refuses naming it */
+	const char *opt[][2] = { { "case", p->case_id }, { "to", p->to }, { "bsn", p->bsn },
+				 { "purpose", p->purpose }, { "ground", p->ground },
+				 { "consent", p->consent_id }, { "note", p->note },
 				 { "request_id", p->request_id }, { "approval", p->approval } };
 	for (size_t i = 0; i < sizeof(opt) / sizeof(opt[0]); i++)
 		if (opt[i][1] != NULL)
@@ -54,8 +53,11 @@ int wn_request(wn_client *c, const wn_request_params *p, wn_request_result **out
 {
 	if (out != NULL)
 		*out = NULL;
-	if (c == NULL || p == NULL || out == NULL || p->deadline_ms < 0)
+	if (c == NULL || p == NULL || out == NULL)
 		return client_inval(c);
+	if (p->deadline_ms < 0)
+		return client_inval_arg(c, "argument deadline_ms: %d is negative (0: the default)",
+					p->deadline_ms);
 	int rc;
 	json_t *req = request_json(c, p, &rc), *result = NULL;
 	if (req == NULL)

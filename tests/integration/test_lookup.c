@@ -1060,6 +1060,32 @@ static void test_r05_categories_import_unknown_category(void **state)
 	expect_import_refused(f, "badcat.jsonl", "4", "category");
 }
 
+/* A record answers for its source professional (G-P 3.6): a blank id is
+ * refused naming the field, put one at a time or on an import line
+ * (exit 2), and nothing is stored. */
+static void test_r16_record_needs_professional(void **state)
+{
+	struct fed *f = *state;
+	char bsn[10], bad[512];
+	bsn_at(54999990, bsn);
+	long before = records_count(f, "radar");
+	wn_client *c = client_of(f, RADAR);
+	wn_record rec = { bsn, "leefgebied.huisvesting", "{\"notitie\":\"x\"}", "", NULL };
+	assert_int_equal(wn_record_put(c, &rec), WN_ESCHEMA);
+	assert_non_null(strstr(wn_client_errmsg(c), "'professional'"));
+	rec.professional = " \t ";
+	assert_int_equal(wn_record_put(c, &rec), WN_ESCHEMA);
+	assert_non_null(strstr(wn_client_errmsg(c), "'professional'"));
+	wn_client_close(c);
+	assert_int_equal(records_count(f, "radar"), before);
+	snprintf(bad, sizeof(bad), "{\"bsn\":\"%s\",\"category\":\"leefgebied.huisvesting\","
+		 "\"content\":{\"notitie\":\"x\"},\"professional\":\"   \"}", bsn);
+	char *text = valid_lines(54000000, 5, 2, bad);
+	assert_int_equal(write_file(f, "blankprof.jsonl", text), 0);
+	free(text);
+	expect_import_refused(f, "blankprof.jsonl", "2", "professional");
+}
+
 static void test_r05_categories_import_2500_lines(void **state)
 {
 	struct fed *f = *state;
@@ -1478,6 +1504,7 @@ int main(void)
 		cmocka_unit_test(test_r05_categories_import_malformed_line_cli),
 		cmocka_unit_test(test_r05_categories_import_invalid_bsn_cli),
 		cmocka_unit_test(test_r05_categories_import_unknown_category),
+		cmocka_unit_test(test_r16_record_needs_professional),
 		cmocka_unit_test(test_r05_categories_import_2500_lines),
 		cmocka_unit_test(test_r05_categories_import_all_or_nothing_across_chunks),
 		cmocka_unit_test(test_r05_categories_import_c_api),

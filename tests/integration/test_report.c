@@ -545,6 +545,32 @@ static void test_r17_access_report_pages(void **state)
 	wn_client_close(c);
 }
 
+/* A partner's own part (Heerlen 9.3) is the whole of what its report is to
+ * hold: complete when that part is whole, not when it is cut. */
+static void test_r17_own_report_complete(void **state)
+{
+	struct fed *f = *state;
+	json_t *r = report(f, RADAR, BSN_A, 1, NULL);
+	assert_string_equal(jstr(r, "scope"), "own");
+	assert_int_equal(json_array_size(json_object_get(r, "missing")), 0);
+	assert_null(json_object_get(org_of(r, "radar"), "truncated"));
+	assert_true(json_is_true(json_object_get(r, "complete")));
+	json_decref(r);
+	/* alcander's part about F goes on past one page (test_r17_access_report_pages) */
+	r = report(f, ALCANDER, BSN_F, 1, NULL);
+	assert_true(json_is_true(json_object_get(org_of(r, "alcander"), "truncated")));
+	assert_true(json_is_false(json_object_get(r, "complete")));
+	json_decref(r);
+	r = report_page(f, ALCANDER, BSN_F, 1, 2, NULL);
+	assert_true(json_is_true(json_object_get(r, "complete")));
+	json_decref(r);
+	/* the CLI says it as this partner's part, not as the federation's report */
+	assert_int_equal(cli(f, "radar", "report access --bsn " BSN_A " --own"), 0);
+	assert_true(cli_out_has(f, "own part, whole"));
+	assert_int_equal(cli(f, "alcander", "report access --bsn " BSN_F " --own"), 3);
+	assert_true(cli_out_has(f, "own part, CUT"));
+}
+
 static void test_r17_access_report_bad_input(void **state)
 {
 	struct fed *f = *state;
@@ -2644,6 +2670,7 @@ int main(void)
 		cmocka_unit_test(test_r17_access_report_partner_unavailable),
 		cmocka_unit_test(test_r17_access_report_bad_input),
 		cmocka_unit_test(test_r17_access_report_pages),
+		cmocka_unit_test(test_r17_own_report_complete),
 		cmocka_unit_test(test_r17_access_report_origin_consents_notices_page),
 		cmocka_unit_test(test_r18_rectify_shielding),
 		cmocka_unit_test(test_r18_rectify_deletion),

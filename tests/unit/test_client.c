@@ -4,6 +4,7 @@
  * library's message, and whatever the call built for it is freed: an
  * integrator's process calls these for years.
  */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -110,12 +111,96 @@ static void test_r20_integrity_client_text_not_utf8_leaves_nothing(void **state)
 	assert_null(rr);
 }
 
+/* As REFUSED, and the message names the argument (name). */
+#define REFUSED_NAMING(name, call)                                                         \
+	do {                                                                               \
+		REFUSED(call);                                                             \
+		if (strstr(wn_client_errmsg(client), name) == NULL)                        \
+			print_error("%s: message '%s' does not name %s\n", #call,           \
+				    wn_client_errmsg(client), name);                       \
+		assert_non_null(strstr(wn_client_errmsg(client), name));                   \
+	} while (0)
+
 static void test_r20_integrity_client_missing_argument_says_why(void **state)
 {
 	(void)state;
-	REFUSED(wn_records_purge_counts(client, NULL));
+	const wn_actor who = { "wk-0042", "wijkcoach" };
+	const char *const cats[] = { "leefgebied.huisvesting" };
+	char *out = NULL;
+	wn_lookup_result *lr = NULL;
+	wn_request_result *rq = NULL;
 	REFUSED(wn_health(client, NULL));
-	REFUSED(wn_client_set_timeout(client, 0));
+	REFUSED_NAMING("out", wn_records_purge_counts(client, NULL));
+	REFUSED_NAMING("timeout_ms", wn_client_set_timeout(client, 0));
+	REFUSED_NAMING("deadline_ms", wn_lookup(client, &(wn_lookup_params){
+		.bsn = "999990019", .purpose = "intake", .ground = "consent", .actor = who,
+		.deadline_ms = -5 }, &lr));
+	REFUSED_NAMING("deadline_ms", wn_request(client, &(wn_request_params){
+		.case_id = ID, .to = "radar", .bsn = "999990019", .categories = cats,
+		.ncategories = 1, .purpose = "intake", .ground = "consent", .consent_id = ID,
+		.actor = who, .deadline_ms = -5 }, &rq));
+	REFUSED_NAMING("page", wn_report_access_page(client, &(wn_report_params){
+		.bsn = "999990019", .actor = who }, 0, &out));
+	REFUSED_NAMING("out", wn_consents(client, "123", NULL));
+	REFUSED_NAMING("actor", wn_lookup(client, &(wn_lookup_params){
+		.bsn = "999990019", .purpose = "intake", .ground = "consent",
+		.actor = { NULL, "wijkcoach" } }, &lr));
+	REFUSED_NAMING("'to'", wn_request(client, &(wn_request_params){
+		.case_id = ID, .to = BAD, .bsn = "999990019", .categories = cats,
+		.ncategories = 1, .purpose = "intake", .ground = "consent", .consent_id = ID,
+		.actor = who }, &rq));
+	/* the day a household was told is evidence: not taken to be today */
+	REFUSED_NAMING("argument on", wn_case_informed(client, ID, "before", NULL, "post", NULL,
+						       &who));
+	assert_null(out);
+	assert_null(lr);
+	assert_null(rq);
+}
+
+/* Content that is JSON but no object says what it is instead. */
+static void test_r20_integrity_client_content_not_object_says_what(void **state)
+{
+	(void)state;
+	wn_record r = { "999990019", "leefgebied.huisvesting", "[1]", "prof-1", NULL };
+	assert_int_equal(wn_record_put(client, &r), WN_ESCHEMA);
+	assert_non_null(strstr(wn_client_errmsg(client), "not an array"));
+	assert_null(strstr(wn_client_errmsg(client), "()"));
+	r.content_json = "{\"a\":";
+	assert_int_equal(wn_record_put(client, &r), WN_ESCHEMA);
+	assert_non_null(strstr(wn_client_errmsg(client), "content: expected a JSON object ("));
+}
+
+static void *open_msg_thread(void *arg)
+{
+	*(int *)arg = wn_client_errmsg(NULL)[0] == '\0';
+	return NULL;
+}
+
+/* With no client made, wn_client_errmsg(NULL) says why the calling
+ * thread's last open failed: the socket's path and the system's reason. */
+static void test_r20_integrity_client_open_failure_says_why(void **state)
+{
+	(void)state;
+	wn_client *other = (void *)&live;
+	assert_int_not_equal(wn_client_open(&other, "ipc:///nonexistent/wijknet-open.sock"), 0);
+	assert_null(other);
+	const char *why = wn_client_errmsg(NULL);
+	assert_non_null(strstr(why, "/nonexistent/wijknet-open.sock"));
+	assert_non_null(strstr(why, "cannot reach the node"));
+	/* another thread's is its own */
+	int empty = 0;
+	pthread_t th;
+	assert_int_equal(pthread_create(&th, NULL, open_msg_thread, &empty), 0);
+	assert_int_equal(pthread_join(th, NULL), 0);
+	assert_true(empty);
+	assert_int_equal(wn_client_open(&other, "tcp://127.0.0.1:1"), WN_EINVAL);
+	assert_non_null(strstr(wn_client_errmsg(NULL), "argument url"));
+	assert_int_equal(wn_client_open(NULL, "ipc:///x.sock"), WN_EINVAL);
+	assert_non_null(strstr(wn_client_errmsg(NULL), "argument out"));
+	/* the next open that succeeds leaves none */
+	assert_int_equal(wn_client_open_deferred(&other, "ipc:///nonexistent/x.sock"), 0);
+	assert_string_equal(wn_client_errmsg(NULL), "");
+	wn_client_close(other);
 }
 
 /* A failed call leaves its pointer out-parameter NULL, whatever it held, so
@@ -247,6 +332,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_r20_integrity_client_text_not_utf8_leaves_nothing),
 		cmocka_unit_test(test_r20_integrity_client_missing_argument_says_why),
+		cmocka_unit_test(test_r20_integrity_client_content_not_object_says_what),
+		cmocka_unit_test(test_r20_integrity_client_open_failure_says_why),
 		cmocka_unit_test(test_r20_integrity_client_failure_leaves_out_null),
 		cmocka_unit_test(test_r20_integrity_client_failure_leaves_id_empty),
 		cmocka_unit_test(test_r20_integrity_client_refuses_when_given),
