@@ -566,6 +566,8 @@ typedef struct wn_request_result {
 			       * (e.g. its disclosure log cannot be written), or NULL */
 	size_t count;
 	wn_disclosed_record *records;
+	int repeated;         /* 1: the answer the node kept for an earlier call with this
+			       * request_id (asked once, read again), 0: asked now */
 } wn_request_result;
 
 /* Asks one partner for the categories of one person within a case, on a
@@ -576,12 +578,25 @@ typedef struct wn_request_result {
  * The result's reason says why for every outcome but disclosed and
  * not_known (NULL for those). *out is owned by the caller:
  * wn_request_result_free().
+ * A request_id makes a retry safe: the same request again under it (the
+ * same partner, person, case, categories, purpose, ground and its detail,
+ * consent or approval, note and actor) is not sent again; it gets the
+ * result the first call got (repeated 1; kept a day; reading it is a
+ * ledger entry request.answer.read), or the error that call ended in.
+ * The case is checked before the consent: a source or person outside it
+ * is WN_ENOTMEMBER or WN_ENOTINCASE whatever the consent says.
  * Errors: WN_EJSON (motivation_json is not a JSON object), WN_EBSN,
  * WN_EPURPOSE, WN_ECATEGORY, WN_EGROUND, WN_EMOTIVATION, WN_ECONSENT,
  * WN_EUNKNOWN_PARTNER, WN_EREVOKED (the source is not active), WN_EDENIED (the
  * case is closed, or an incidental partner asks without an approval),
- * WN_ENOTMEMBER, WN_ENOTINCASE, WN_EREPLAY (request_id was used before),
- * WN_ETRANSPORT. */
+ * WN_ENOTMEMBER (this partner or the source does not take part in the
+ * case), WN_ENOTINCASE, WN_ESTATE (the request under request_id is still
+ * waiting for its answer: ask again shortly; or no verified directory yet),
+ * WN_EREPLAY (request_id was used for another request, or its first call got
+ * no answer, or its answer is no longer kept: make a new request),
+ * WN_ETRANSPORT (the broker or the source did not answer, as also with
+ * WN_ETIMEOUT or WN_EUNAVAILABLE: the source may have disclosed, so that
+ * id is not sent again). */
 int wn_request(wn_client *c, const wn_request_params *p, wn_request_result **out);
 /* Frees r and every record it holds; NULL is ignored. */
 void wn_request_result_free(wn_request_result *r);

@@ -39,13 +39,15 @@ static void request_print(const wn_request_result *r, int json)
 			json_object_set_new(o, "reason", json_string(r->reason));
 		if (r->detail)
 			json_object_set_new(o, "detail", json_string(r->detail));
+		json_object_set_new(o, "repeated", json_boolean(r->repeated));
 		cli_print_json(o);
 		return;
 	}
 	printf("request %s to %s: %s", r->request_id, r->partner, r->outcome);
 	if (r->reason)
 		printf(" (%s)", r->reason);
-	printf("\n");
+	/* a retry under the id: the answer the node kept, not asked again */
+	printf("%s\n", r->repeated ? ", as answered before" : "");
 	if (r->detail)
 		printf("  %s\n", r->detail);
 	for (size_t i = 0; i < r->count; i++) {

@@ -365,16 +365,24 @@ int casekey_case(struct node *n, const char *case_id, json_t **out, char *err, s
 	return 0;
 }
 
-int casekey_has_person(struct node *n, const char *case_id, const char *bsn,
-		       char commit[HOUSEHOLD_COMMIT_HEX + 1], int *member, char *err,
-		       size_t errcap)
+/* The person's commitment under the key of the case. */
+static int casekey_commit(struct node *n, const char *case_id, const char *bsn,
+			  char commit[HOUSEHOLD_COMMIT_HEX + 1], char *err, size_t errcap)
 {
 	uint8_t key[HOUSEHOLD_KEY_LEN];
-	json_t *c = NULL;
 	int rc = casekey_get(n, case_id, key, err, errcap);
 	if (rc == 0)
 		rc = household_commit(key, bsn, commit);
 	OPENSSL_cleanse(key, sizeof(key));
+	return rc;
+}
+
+int casekey_has_person(struct node *n, const char *case_id, const char *bsn,
+		       char commit[HOUSEHOLD_COMMIT_HEX + 1], int *member, char *err,
+		       size_t errcap)
+{
+	json_t *c = NULL;
+	int rc = casekey_commit(n, case_id, bsn, commit, err, errcap);
 	if (rc == 0)
 		rc = casekey_case(n, case_id, &c, err, errcap);
 	if (rc == 0)
@@ -383,18 +391,51 @@ int casekey_has_person(struct node *n, const char *case_id, const char *bsn,
 	return rc;
 }
 
+/* WN_ENOTINCASE, recorded against peer, when c does not count commit. */
+static int casekey_person_verdict(struct node *n, const json_t *c, const char *case_id,
+				  const char *commit, const char *peer, char *err, size_t errcap)
+{
+	if (household_has(json_object_get(c, "people"), commit))
+		return 0;
+	snprintf(err, errcap, "the person is not a member of the household of case %s: only "
+		 "the partners of a client's case receive information about that client "
+		 "(Heerlen 7.1)", case_id);
+	secevent_record(n->db, WN_ENOTINCASE, peer, NULL, err);
+	return WN_ENOTINCASE;
+}
+
 int casekey_check_person(struct node *n, const char *case_id, const char *bsn,
 			 const char *peer, char commit[HOUSEHOLD_COMMIT_HEX + 1], char *err,
 			 size_t errcap)
 {
-	int member = 0;
-	int rc = casekey_has_person(n, case_id, bsn, commit, &member, err, errcap);
-	if (rc == 0 && !member) {
-		snprintf(err, errcap, "the person is not a member of the household of case %s: only "
-			 "the partners of a client's case receive information about that client "
-			 "(Heerlen 7.1)", case_id);
-		secevent_record(n->db, WN_ENOTINCASE, peer, NULL, err);
-		rc = WN_ENOTINCASE;
-	}
+	json_t *c = NULL;
+	int rc = casekey_commit(n, case_id, bsn, commit, err, errcap);
+	if (rc == 0)
+		rc = casekey_case(n, case_id, &c, err, errcap);
+	if (rc == 0)
+		rc = casekey_person_verdict(n, c, case_id, commit, peer, err, errcap);
+	json_decref(c);
 	return rc;
+}
+
+int casekey_check_person_in(struct node *n, const json_t *c, const char *case_id,
+			    const char *bsn, const char *peer,
+			    char commit[HOUSEHOLD_COMMIT_HEX + 1], char *err, size_t errcap)
+{
+	int rc = casekey_commit(n, case_id, bsn, commit, err, errcap);
+	if (rc == 0)
+		rc = casekey_person_verdict(n, c, case_id, commit, peer, err, errcap);
+	return rc;
+}
+
+int casekey_case_has_member(const json_t *c, const char *partner)
+{
+	size_t i;
+	json_t *x;
+	json_array_foreach(json_object_get(c, "members"), i, x) {
+		const char *id = json_string_value(json_object_get(x, "partner"));
+		if (id != NULL && strcmp(id, partner) == 0)
+			return 1;
+	}
+	return 0;
 }

@@ -85,4 +85,13 @@ int casekey_check_person(struct node *n, const char *case_id, const char *bsn,
 			 const char *peer, char commit[HOUSEHOLD_COMMIT_HEX + 1], char *err,
 			 size_t errcap);
 
+/* The same against c, the case as casekey_case gave it (one call to the
+ * broker for both the case's partners and its people). */
+int casekey_check_person_in(struct node *n, const json_t *c, const char *case_id,
+			    const char *bsn, const char *peer,
+			    char commit[HOUSEHOLD_COMMIT_HEX + 1], char *err, size_t errcap);
+
+/* 1 when partner takes part in c (as casekey_case gave it) now. */
+int casekey_case_has_member(const json_t *c, const char *partner);
+
 #endif

@@ -21,8 +21,8 @@ static const char SQL_DISCLOSURE_INSERT[] =
 	" VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
 static const char SQL_SENT_INSERT[] =
 	"INSERT INTO sent_log(ts, request_id, type, actor_id, actor_role, purpose, cluster,"
-	" partners, subject_index, case_id, ground, consent_id, categories, subjects)"
-	" VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+	" partners, subject_index, case_id, ground, consent_id, categories, subjects,"
+	" fingerprint) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
 static const char SQL_SENT_COMPLETE[] =
 	"UPDATE sent_log SET outcomes = ?, completed_at = ?, received = ? WHERE request_id = ?";
 
@@ -200,21 +200,42 @@ static int sentlog_insert(db *d, void *arg)
 	bind_opt_text(st, 12, e->consent_id);
 	bind_opt_text(st, 13, e->categories);
 	bind_opt_text(st, 14, e->subjects);
+	bind_opt_text(st, 15, e->fingerprint);
 	rc = disclog_step(d, st);
 	db_stmt_done(d, st);
 	return rc;
 }
 
-int sentlog_find(db *d, const char *request_id, int *sent, int64_t *ts)
+/* Text column i into out (cap bytes), "" when NULL or too long. */
+static void column_text(sqlite3_stmt *st, int i, char *out, size_t cap)
+{
+	const char *t = (const char *)sqlite3_column_text(st, i);
+	size_t len = t ? strlen(t) : 0;
+	if (len < cap)
+		memcpy(out, t ? t : "", len + 1);
+	else
+		out[0] = '\0';
+}
+
+int sentlog_state(db *d, const char *request_id, struct sent_state *out)
 {
 	sqlite3_stmt *st = NULL;
+	memset(out, 0, sizeof(*out));
 	db_lock(d);
-	int rc = db_prepare(d, "SELECT ts FROM sent_log WHERE request_id = ?", &st);
+	int rc = db_prepare(d, "SELECT ts, type, fingerprint, completed_at, CASE WHEN"
+			       " json_valid(outcomes) THEN json_extract(outcomes, '$.' ||"
+			       " json_quote(json_extract(partners, '$[0]'))) END FROM sent_log"
+			       " WHERE request_id = ?", &st);
 	if (rc == 0) {
 		sqlite3_bind_text(st, 1, request_id, -1, SQLITE_TRANSIENT);
 		int s = sqlite3_step(st);
-		*sent = s == SQLITE_ROW;
-		*ts = *sent ? sqlite3_column_int64(st, 0) : 0;
+		if ((out->found = s == SQLITE_ROW)) {
+			out->ts = sqlite3_column_int64(st, 0);
+			column_text(st, 1, out->type, sizeof(out->type));
+			column_text(st, 2, out->fingerprint, sizeof(out->fingerprint));
+			out->completed = sqlite3_column_type(st, 3) != SQLITE_NULL;
+			column_text(st, 4, out->outcome, sizeof(out->outcome));
+		}
 		rc = s == SQLITE_ROW || s == SQLITE_DONE ? 0 : WN_EDB;
 	}
 	sqlite3_finalize(st);
@@ -246,6 +267,13 @@ static int sentlog_update(db *d, void *arg)
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
 	db_stmt_done(d, st);
 	return rc;
+}
+
+int sentlog_complete_locked(db *d, const char *request_id, const char *outcomes,
+			    const char *received)
+{
+	struct sent_completion c = { request_id, outcomes, received, time_now_ms() };
+	return sentlog_update(d, &c);
 }
 
 int sentlog_complete(db_writer *w, const char *request_id, const char *outcomes,

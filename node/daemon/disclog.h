@@ -82,6 +82,10 @@
 	"CREATE INDEX disclosures_ts ON disclosures(ts);"                               \
 	"ALTER TABLE sent_log ADD COLUMN subjects TEXT;"
 
+/* A data request's fingerprint: a retry under its id is the same request
+ * or refused (keptanswer.h). */
+#define SENTLOG_FINGERPRINT_SCHEMA "ALTER TABLE sent_log ADD COLUMN fingerprint TEXT;"
+
 #define LEDGER_SCHEMA                                                                  \
 	"CREATE TABLE ledger (idx INTEGER PRIMARY KEY, ts INTEGER NOT NULL,"          \
 	" type TEXT NOT NULL, msg_id TEXT, entry TEXT NOT NULL, leaf BLOB NOT NULL);" \
@@ -143,10 +147,20 @@ struct sent_entry {
 	const char *case_id, *ground, *consent_id;
 	const char *categories; /* JSON array text */
 	const char *subjects;   /* household lookups: JSON array of the pseudonyms (hex) */
+	const char *fingerprint; /* a data request: hash of what it asks (sentlog_state) */
 };
 
-/* 1 in *sent (and the time in *ts) when request_id was logged as sent. */
-int sentlog_find(db *d, const char *request_id, int *sent, int64_t *ts);
+/* A request id as the sent log has it: found, its type, the fingerprint
+ * of what a data request asked ("" if none was logged), completed, and
+ * the outcome recorded for its (first) partner ("" if none). */
+struct sent_state {
+	int found, completed;
+	int64_t ts;
+	char type[16];
+	char fingerprint[65];
+	char outcome[24];
+};
+int sentlog_state(db *d, const char *request_id, struct sent_state *out);
 
 /* Logs an outgoing query before it is sent. */
 int sentlog_write(db_writer *w, const struct sent_entry *e);
@@ -156,6 +170,10 @@ int sentlog_write(db_writer *w, const struct sent_entry *e);
  * NULL). */
 int sentlog_complete(db_writer *w, const char *request_id, const char *outcomes,
 		     const char *received);
+
+/* The same inside a writer transaction. */
+int sentlog_complete_locked(db *d, const char *request_id, const char *outcomes,
+			    const char *received);
 
 /* The same for a lookup, after its answers went to the caller: committed
  * in the next batch, never lost on a clean stop, a failure logged. 0 or

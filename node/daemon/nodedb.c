@@ -8,6 +8,7 @@
 #include "casekey.h"
 #include "consent.h"
 #include "disclog.h"
+#include "keptanswer.h"
 #include "notice.h"
 #include "owncert.h"
 #include "rectify.h"
@@ -78,6 +79,8 @@ static const struct db_migration node_migrations[] = {
 	{ 33, OUTBOX_RIGHTS_DONE_SCHEMA RECTIFY_DONE_SCHEMA },
 	/* access reports find the rights notices received about a person */
 	{ 34, "CREATE INDEX rights_notices_subject ON rights_notices(subject_index);" },
+	/* a data request retried under its id gets the answer it had (a day) */
+	{ 35, SENTLOG_FINGERPRINT_SCHEMA KEPTANSWER_SCHEMA },
 };
 
 int nodedb_open(const char *path, db **out, char *err, size_t errcap)

@@ -18,6 +18,7 @@
 #include "ids.h"
 #include "local.h"
 #include "log.h"
+#include "keptanswer.h"
 #include "purge.h"
 #include "store.h"
 #include "vocab.h"
@@ -34,8 +35,11 @@ static int purge_run(db *d, void *arg)
 {
 	struct purge_job *j = arg;
 	sqlite3_stmt *st = NULL, *del = NULL;
-	int rc = db_prepare(d, "SELECT id, subject_index, category, retention_until FROM records"
-			       " WHERE retention_until < ? ORDER BY id LIMIT ?", &st);
+	/* answers kept for a retry are no records: they go after a day */
+	int rc = keptanswer_expire_locked(d, time_now_ms());
+	if (rc == 0)
+		rc = db_prepare(d, "SELECT id, subject_index, category, retention_until FROM"
+				" records WHERE retention_until < ? ORDER BY id LIMIT ?", &st);
 	if (rc == 0)
 		rc = db_prepare(d, "DELETE FROM records WHERE id = ?", &del);
 	if (rc == 0) {
@@ -90,7 +94,10 @@ int purge_delete_locked(db *d, struct node *n, const uint8_t index[STORE_INDEX_L
 	char idx[65];
 	*deleted = 0;
 	hex_encode(index, STORE_INDEX_LEN, idx);
-	int rc = db_prepare(d, "SELECT id, category FROM records WHERE subject_index = ?", &st);
+	/* what a request received about the person and kept for a retry goes too */
+	int rc = keptanswer_forget_locked(d, index);
+	if (rc == 0)
+		rc = db_prepare(d, "SELECT id, category FROM records WHERE subject_index = ?", &st);
 	if (rc == 0)
 		rc = db_prepare(d, "DELETE FROM records WHERE id = ?", &del);
 	if (rc == 0)

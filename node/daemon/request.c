@@ -21,9 +21,12 @@
 #include "context.h"
 #include "date.h"
 #include "disclog.h"
+#include "encoding.h"
 #include "envelope.h"
+#include "error.h"
 #include "ground.h"
 #include "ids.h"
+#include "keptanswer.h"
 #include "local.h"
 #include "log.h"
 #include "reply.h"
@@ -34,6 +37,7 @@
 #include "vocab.h"
 
 #define REQUEST_DEFAULT_DEADLINE_MS 5000
+#define REQUEST_MAX_DEADLINE_MS 60000
 #define REQUEST_MAX_CATEGORIES 32
 
 static const struct schema_field request_rq_fields[] = {
@@ -49,7 +53,7 @@ static const struct schema_field request_rq_fields[] = {
 	{ "motivation", SCHEMA_OBJECT, 0, 0 },
 	{ "note", SCHEMA_STRING, 0, 2000 },
 	{ "actor", SCHEMA_OBJECT, 1, 0 },
-	{ "deadline_ms", SCHEMA_INT, 0, 60000 },
+	{ "deadline_ms", SCHEMA_INT, 0, REQUEST_MAX_DEADLINE_MS },
 	{ "request_id", SCHEMA_STRING, 0, 32 },
 	{ NULL, 0, 0, 0 },
 };
@@ -200,6 +204,9 @@ struct outbound {
 	const char *qid;
 	uint8_t index[STORE_INDEX_LEN];
 	int have_index;
+	char fingerprint[65];     /* what a retry under the same id must ask */
+	int logged;               /* in the sent log: its end is recorded too */
+	int lost;                 /* sent, and no word back: the source may have answered */
 	/* the answer */
 	const char *outcome, *reason, *detail;
 	json_t *abody, *records, *received;
@@ -269,14 +276,42 @@ static int outbound_find_source(struct outbound *o)
 	return 0;
 }
 
-/* What this node checks before anything leaves: the consent it holds covers
- * the request (r10–r12); an incidental partner asks only on an approval; a
- * partner of the case asks only about a person of its household (Heerlen
- * 7.1; a third party holds no case key, its approval names the person); a
- * request id is used once, so a source discloses at most once for it. */
+/* The case first, as the broker shows it: open, the source one of its
+ * partners (r07), the person one of its household (Heerlen 7.1). Whatever
+ * consent comes with a request, these are what to fix first. */
+static int outbound_check_case(struct outbound *o)
+{
+	char commit[HOUSEHOLD_COMMIT_HEX + 1];
+	json_t *c = NULL;
+	int rc = casekey_case(o->n, o->case_id, &c, o->err, sizeof(o->err));
+	const char *status = json_string_value(json_object_get(c, "status"));
+	if (rc != 0)
+		goto out;
+	if (status == NULL || strcmp(status, "open") != 0) {
+		snprintf(o->err, sizeof(o->err), "case '%s' is closed", o->case_id);
+		rc = WN_EDENIED;
+	} else if (!casekey_case_has_member(c, o->to)) {
+		snprintf(o->err, sizeof(o->err), "'%s' does not take part in case %s: only partners "
+			 "involved in a case exchange data about it (r07); its director adds a "
+			 "partner", o->to, o->case_id);
+		secevent_record(o->n->db, WN_ENOTMEMBER, o->n->ident->id, NULL, o->err);
+		rc = WN_ENOTMEMBER;
+	} else {
+		rc = casekey_check_person_in(o->n, c, o->case_id, o->bsn, o->n->ident->id, commit,
+					     o->err, sizeof(o->err));
+	}
+out:
+	json_decref(c);
+	return rc;
+}
+
+/* What this node checks before anything leaves: the case (above); the
+ * consent it holds covers the request (r10–r12); an incidental partner
+ * asks only on an approval (a third party holds no case key, its approval
+ * names the person). */
 static int outbound_check(struct outbound *o)
 {
-	char today[DATE_LEN + 1], commit[HOUSEHOLD_COMMIT_HEX + 1];
+	char today[DATE_LEN + 1];
 	int rc;
 	struct dir_peer *self = directory_find(o->d, o->n->ident->id);
 	if (o->approval == NULL && self != NULL && self->incidental) {
@@ -284,11 +319,7 @@ static int outbound_check(struct outbound *o)
 			 "only on an approved third-party disclosure (Heerlen 7.2)", o->n->ident->id);
 		return WN_EDENIED;
 	}
-	/* whom the request is about first: a person outside the household is
-	 * that, whatever consent comes with it */
-	if (o->approval == NULL &&
-	    (rc = casekey_check_person(o->n, o->case_id, o->bsn, o->n->ident->id, commit, o->err,
-				       sizeof(o->err))) != 0)
+	if (o->approval == NULL && (rc = outbound_check_case(o)) != 0)
 		return rc;
 	if (o->consent_id != NULL) {
 		if ((rc = consent_load(o->n, o->consent_id, &o->consent_obj, o->err,
@@ -301,19 +332,127 @@ static int outbound_check(struct outbound *o)
 		if ((rc = consent_covers(o->n, o->consent_obj, &use, o->err, sizeof(o->err))) != 0)
 			return rc;
 	}
-	if (o->rid != NULL) {
-		int sent = 0;
-		int64_t ts = 0;
-		if ((rc = sentlog_find(o->n->db, o->rid, &sent, &ts)) != 0)
-			return rc;
-		if (sent) {
-			snprintf(o->err, sizeof(o->err), "request %s was sent before; a request id is "
-				 "used once, so the source discloses at most once for it. Make a new "
-				 "request to ask again", o->rid);
-			return WN_EREPLAY;
-		}
-	}
 	return 0;
+}
+
+/* What makes a retry under a request id the same request: the source, the
+ * person (by this node's pseudonym, never the BSN), the case, the
+ * categories, purpose, ground and its detail, consent or approval, the note
+ * and the professional. */
+static int outbound_fingerprint(struct outbound *o)
+{
+	static const char *const none[] = { NULL };
+	char idx[2 * STORE_INDEX_LEN + 1];
+	int rc = store_subject_index(&o->n->keys, o->bsn, o->index);
+	if (rc != 0)
+		return rc;
+	o->have_index = 1;
+	hex_encode(o->index, STORE_INDEX_LEN, idx);
+	json_t *what = json_pack("{s:s,s:s,s:s,s:O,s:s,s:s,s:O}", "to", o->to, "subject", idx,
+				 "case", o->case_id, "categories", o->cats, "purpose", o->purpose,
+				 "ground", o->ground, "actor", o->actor);
+	const char *opt[][2] = { { "consent", o->consent_id }, { "approval", o->approval },
+				 { "note", json_string_value(json_object_get(o->rq, "note")) } };
+	for (size_t i = 0; what != NULL && i < sizeof(opt) / sizeof(opt[0]); i++)
+		if (opt[i][1] != NULL)
+			json_object_set_new(what, opt[i][0], json_string(opt[i][1]));
+	if (what != NULL && o->motivation != NULL)
+		json_object_set(what, "motivation", (json_t *)o->motivation);
+	rc = what ? envelope_hash_object(what, none, o->fingerprint) : WN_ENOMEM;
+	json_decref(what);
+	OPENSSL_cleanse(idx, sizeof(idx));
+	return rc;
+}
+
+/* The id was sent and has no end recorded: still waiting for its answer
+ * while a request can (its longest deadline and the call to the broker),
+ * else lost with this node stopping on the way. */
+static int outbound_pending(struct outbound *o, const struct sent_state *s)
+{
+	int64_t age = time_now_ms() - s->ts;
+	if (age < REQUEST_MAX_DEADLINE_MS + atomic_load(&o->n->call_timeout_ms)) {
+		snprintf(o->err, sizeof(o->err), "request %s is still waiting for its answer (sent "
+			 "%lld ms ago): ask again shortly with the same id", o->rid, (long long)age);
+		return WN_ESTATE;
+	}
+	snprintf(o->err, sizeof(o->err), "request %s got no answer: this node stopped while it "
+		 "waited. The source may have answered and logged its disclosure, so that id is "
+		 "not sent again: make a new request", o->rid);
+	return WN_EREPLAY;
+}
+
+/* The answer kept for the id: the same result again, marked repeated, its
+ * reading a ledger entry before it is shown; or the same error. */
+static int outbound_earlier(struct outbound *o, json_t **result)
+{
+	json_t *a = NULL, *cats = json_array(), *x;
+	int64_t at = 0;
+	size_t i;
+	int rc = keptanswer_get(o->n->db, o->rid, &a, &at);
+	const char *ename = json_string_value(json_object_get(a, "error"));
+	if (rc == WN_ENOTFOUND) {
+		snprintf(o->err, sizeof(o->err), "request %s was answered, and its answer is no "
+			 "longer kept (a day): make a new request to ask again", o->rid);
+		rc = WN_EREPLAY;
+	} else if (rc == 0 && ename != NULL) {
+		const char *msg = json_string_value(json_object_get(a, "message"));
+		snprintf(o->err, sizeof(o->err), "request %s (sent before): %s", o->rid,
+			 msg ? msg : ename);
+		rc = error_from_name(ename);
+	} else if (rc == 0) {
+		json_array_foreach(json_object_get(a, "records"), i, x)
+			json_array_append(cats, json_object_get(x, "category"));
+		rc = keptanswer_log_read(o->n, o->rid, o->actor, o->index, o->case_id, o->to, cats);
+		if (rc != 0)
+			snprintf(o->err, sizeof(o->err), "the reading of the answer to %s cannot be "
+				 "logged; it is not shown", o->rid);
+	}
+	if (rc == 0) {
+		json_object_set_new(a, "repeated", json_true());
+		json_object_set_new(a, "answered_at", json_integer((json_int_t)at));
+		log_emit(WN_LOG_INFO, "request_repeated", json_pack("{s:s,s:s,s:O}", "id", o->rid,
+								    "to", o->to, "actor", o->actor));
+		*result = json_pack("{s:b,s:O}", "ok", 1, "result", a);
+	}
+	json_decref(cats);
+	json_decref(a);
+	return rc;
+}
+
+/* A caller's id sent before (an idempotency key): the same request gets
+ * what the first got, and is never sent again; another request under the
+ * id is refused. *result stays NULL for an id not used yet. */
+static int outbound_repeat(struct outbound *o, json_t **result)
+{
+	struct sent_state s;
+	*result = NULL;
+	if (o->rid == NULL)
+		return 0;
+	int rc = sentlog_state(o->n->db, o->rid, &s);
+	if (rc != 0 || !s.found)
+		return rc;
+	if (strcmp(s.type, "request") != 0 || (s.fingerprint[0] != '\0' &&
+					       strcmp(s.fingerprint, o->fingerprint) != 0)) {
+		snprintf(o->err, sizeof(o->err), "request id %s was used for another request: an id "
+			 "names one request, and a retry under it asks the same partner the same of "
+			 "the same person in the same case, as the same professional. Make a new "
+			 "request with a new id", o->rid);
+		return WN_EREPLAY;
+	}
+	if (s.fingerprint[0] == '\0') {
+		snprintf(o->err, sizeof(o->err), "request %s was sent before, and this node no longer "
+			 "knows what it asked: make a new request to ask again", o->rid);
+		return WN_EREPLAY;
+	}
+	if (!s.completed)
+		return outbound_pending(o, &s);
+	if (strcmp(s.outcome, "lost") == 0) {
+		snprintf(o->err, sizeof(o->err), "request %s got no answer: the broker or the source "
+			 "could not be reached in time. The source may have answered and logged its "
+			 "disclosure, so that id is not sent again: make a new request", o->rid);
+		return WN_EREPLAY;
+	}
+	return outbound_earlier(o, result);
 }
 
 /* The envelope's header: everything but the sealed part. */
@@ -345,10 +484,7 @@ static int outbound_envelope(struct outbound *o)
 /* Logged before it leaves: who asks, as whom, about whom, on which ground. */
 static int outbound_log(struct outbound *o)
 {
-	int rc = store_subject_index(&o->n->keys, o->bsn, o->index);
-	if (rc != 0)
-		return rc;
-	o->have_index = 1;
+	int rc;
 	char *cats_text = json_dumps(o->cats, JSON_COMPACT);
 	char partners_text[80];
 	snprintf(partners_text, sizeof(partners_text), "[\"%s\"]", o->to);
@@ -364,12 +500,20 @@ static int outbound_log(struct outbound *o)
 		.ground = o->ground,
 		.consent_id = o->consent_id,
 		.categories = cats_text,
+		.fingerprint = o->fingerprint,
 	};
 	rc = cats_text ? sentlog_write(o->n->writer, &se) : WN_ENOMEM;
 	free(cats_text);
-	if (rc != 0)
-		snprintf(o->err, sizeof(o->err), rc == WN_EREPLAY ? "request %s was sent before" :
-			 "cannot log the request before sending; nothing was sent", o->qid);
+	o->logged = rc == 0;
+	/* the same id logged since it was looked up: a call beside this one */
+	if (rc == WN_EREPLAY) {
+		snprintf(o->err, sizeof(o->err), "request %s is being sent now: ask again shortly "
+			 "with the same id", o->qid);
+		rc = WN_ESTATE;
+	} else if (rc != 0) {
+		snprintf(o->err, sizeof(o->err), "cannot log the request before sending; nothing "
+			 "was sent");
+	}
 	return rc;
 }
 
@@ -443,6 +587,7 @@ static int outbound_send(struct outbound *o, json_t **reply)
 	int rc = node_call_broker(o->n, o->env, o->deadline + o->n->call_timeout_ms, reply, o->err,
 				  sizeof(o->err));
 	if (rc == WN_ETIMEOUT || rc == WN_EUNAVAILABLE || rc == WN_ETRANSPORT) {
+		o->lost = 1;
 		char why[200];
 		snprintf(why, sizeof(why), "%.199s", o->err);
 		snprintf(o->err, sizeof(o->err), "%s. The source may have answered and logged its "
@@ -465,45 +610,83 @@ static int outbound_send(struct outbound *o, json_t **reply)
 	return 0;
 }
 
-/* Records the outcome with the sent entry and shapes the local answer. */
-static json_t *outbound_result(struct outbound *o, const json_t *rbody)
+/* Records the end of a request in the sent log, and keeps its answer (the
+ * result, or the error after it was logged) for a retry under its id. */
+static void outbound_end(struct outbound *o, const json_t *answer)
 {
 	char outcomes[160], *rtext = o->received ? json_dumps(o->received, JSON_COMPACT) : NULL;
 	snprintf(outcomes, sizeof(outcomes), "{\"%s\":\"%s\"}", o->to, o->outcome);
-	if (sentlog_complete(o->n->writer, o->qid, outcomes, rtext) != 0)
+	struct keptanswer_completion c = { o->qid, outcomes, rtext, o->index, answer };
+	if (keptanswer_complete(o->n, &c) != 0)
 		log_msg(WN_LOG_ERROR, "sent_log_failed", "could not record the answer to %s", o->qid);
 	free(rtext);
+}
+
+/* A logged request that ended in an error: lost when it may have reached
+ * the source, else the error is kept as its answer. */
+static void outbound_failed(struct outbound *o, int rc)
+{
+	json_t *answer = NULL;
+	o->outcome = o->lost ? "lost" : "failed";
+	if (!o->lost)
+		answer = json_pack("{s:s,s:s}", "error", wn_errname(rc), "message", o->err);
+	outbound_end(o, answer);
+	json_decref(answer);
+}
+
+/* Records the outcome with the sent entry and shapes the local answer. */
+static json_t *outbound_result(struct outbound *o, const json_t *rbody)
+{
 	log_emit(WN_LOG_INFO, "request_done",
 		 json_pack("{s:s,s:s,s:s,s:s}", "id", o->qid, "to", o->to, "outcome", o->outcome,
 			   "reason", o->reason ? o->reason : ""));
 	json_t *res = json_pack("{s:s,s:s,s:s,s:s,s:o}", "request_id", o->qid, "partner", o->to,
 				"name", o->peer->name, "outcome", o->outcome, "records",
 				o->records ? json_incref(o->records) : json_array());
-	if (res == NULL)
+	if (res == NULL) {
+		outbound_failed(o, WN_ENOMEM);
 		return local_error(WN_ENOMEM, NULL);
+	}
 	if (o->reason != NULL)
 		json_object_set_new(res, "reason", json_string(o->reason));
 	if (o->detail != NULL)
 		json_object_set_new(res, "detail", json_string(o->detail));
 	if (json_object_get(rbody, "audit_index"))
 		json_object_set(res, "audit_index", json_object_get(rbody, "audit_index"));
+	outbound_end(o, res);
+	json_object_set_new(res, "repeated", json_false());
 	return json_pack("{s:b,s:o}", "ok", 1, "result", res);
+}
+
+/* The request as it leaves: built, logged, sealed, sent. */
+static int outbound_ask(struct outbound *o, json_t **reply)
+{
+	int rc;
+	if ((rc = outbound_envelope(o)) != 0 || (rc = outbound_log(o)) != 0)
+		return rc;
+	if ((rc = outbound_seal(o)) == 0)
+		rc = outbound_send(o, reply);
+	if (rc != 0)
+		outbound_failed(o, rc);
+	return rc;
 }
 
 json_t *local_request(struct node *n, json_t *rq)
 {
 	struct outbound o;
-	json_t *reply = NULL, *result;
+	json_t *reply = NULL, *result = NULL;
 	memset(&o, 0, sizeof(o));
 	int rc = request_check_input(n, rq, o.err, sizeof(o.err));
 	if (rc != 0)
 		return local_error(rc, o.err);
 	outbound_read(&o, n, rq);
 	if ((rc = outbound_find_source(&o)) == 0 && (rc = outbound_check(&o)) == 0 &&
-	    (rc = outbound_envelope(&o)) == 0 && (rc = outbound_log(&o)) == 0 &&
-	    (rc = outbound_seal(&o)) == 0)
-		rc = outbound_send(&o, &reply);
-	result = rc == 0 ? outbound_result(&o, envelope_body(reply)) : local_error(rc, o.err);
+	    (rc = outbound_fingerprint(&o)) == 0)
+		rc = outbound_repeat(&o, &result);
+	if (rc == 0 && result == NULL && (rc = outbound_ask(&o, &reply)) == 0)
+		result = outbound_result(&o, envelope_body(reply));
+	if (rc != 0)
+		result = local_error(rc, o.err);
 	json_decref(reply);
 	outbound_clear(&o);
 	return result;

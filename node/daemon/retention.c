@@ -226,8 +226,10 @@ static int retention_log_rows(db *d, struct retention_job *j)
 		"UPDATE disclosures SET subject_index = NULL WHERE subject_index IS NOT NULL AND"
 		" ts < ?1 AND" CASE_ENDED("case_id") " AND (ledger_idx IS NULL OR ledger_idx IN"
 		" (SELECT idx FROM ledger WHERE purged_at IS NOT NULL))",
-		"UPDATE sent_log SET subject_index = NULL, subjects = NULL WHERE ts < ?1 AND"
-		" (subject_index IS NOT NULL OR subjects IS NOT NULL) AND" CASE_ENDED("case_id"),
+		/* a fingerprint hashes the pseudonym in: it goes with it */
+		"UPDATE sent_log SET subject_index = NULL, subjects = NULL, fingerprint = NULL"
+		" WHERE ts < ?1 AND (subject_index IS NOT NULL OR subjects IS NOT NULL OR"
+		" fingerprint IS NOT NULL) AND" CASE_ENDED("case_id"),
 	};
 	int rc = 0;
 	for (size_t i = 0; rc == 0 && i < sizeof(sql) / sizeof(sql[0]); i++) {

@@ -82,6 +82,7 @@ int wn_request(wn_client *c, const wn_request_params *p, wn_request_result **out
 	r->pub.reason = client_str(result, "reason", NULL);
 	r->pub.detail = client_str(result, "detail", NULL);
 	r->pub.count = n;
+	r->pub.repeated = json_is_true(json_object_get(result, "repeated"));
 	for (size_t i = 0; i < n; i++) {
 		json_t *e = json_array_get(recs, i);
 		wn_disclosed_record *d = &r->pub.records[i];

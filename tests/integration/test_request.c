@@ -411,8 +411,12 @@ static void test_r07_recipients_case_members_only(void **state)
 	/* a source outside the case */
 	p = params("mondriaan", BSN_A, cats, 1, "vital_interest");
 	request_fails(f, GEMEENTE, &p, WN_ENOTMEMBER, "mondriaan");
+	/* recorded where it was refused: the broker, or the requester's node
+	 * that knew the source is not in the case */
 	assert_true(fed_db_count(f, "data/broker.db", "SELECT COALESCE(SUM(count), 0) FROM security_events WHERE "
-				 "kind='not_case_member'") >= 3);
+				 "kind='not_case_member'") +
+		    fed_db_count(f, node_db("gemeente-heerlen"), "SELECT COALESCE(SUM(count), 0) FROM "
+				 "security_events WHERE kind='not_case_member'") >= 3);
 	/* a partner that left the case no longer receives */
 	wn_client *c = client_of(f, GEMEENTE);
 	assert_int_equal(wn_case_leave(c, case_main, "radar", &ACTOR), 0);
@@ -449,6 +453,25 @@ static void test_r07_recipients_case_members_only(void **state)
 	assert_true(found);
 	wn_case_list_free(l);
 	wn_client_close(c);
+}
+
+/* The case before the consent: a source outside the case, or a person
+ * outside its household, is what the requester hears first, not that the
+ * consent does not name the source (r07). */
+static void test_r07_request_outside_case_names_membership_first(void **state)
+{
+	struct fed *f = *state;
+	const char *const cats[] = { "leefgebied.huisvesting" };
+	long before = dbq(f, "data/broker.db", "SELECT COUNT(*) FROM audit_log WHERE type='request'");
+	/* alcander: in no case, and not named by the consent either */
+	wn_request_params p = params("alcander", BSN_A, cats, 1, "consent");
+	request_fails(f, GEMEENTE, &p, WN_ENOTMEMBER, "'alcander' does not take part in case");
+	/* BSN_B: outside the household, and the consent is about BSN_A */
+	p = params("radar", BSN_B, cats, 1, "consent");
+	request_fails(f, GEMEENTE, &p, WN_ENOTINCASE, "household");
+	/* refused by the node: nothing went to the broker */
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM audit_log WHERE "
+			     "type='request'"), before);
 }
 
 static void test_r26_clusters_limit_partners_and_categories(void **state)
@@ -2501,6 +2524,73 @@ static void *request_thread(void *arg)
 	return NULL;
 }
 
+/* A caller that gave up (its own short deadline) while the node waited on:
+ * a retry under the same id gets that answer, marked repeated, and the
+ * source disclosed once; the reading is a ledger entry; the id used for
+ * another request is refused (r14). */
+static void test_r14_request_retried_with_its_id_returns_its_result(void **state)
+{
+	struct fed *f = *state;
+	const char *const cats[] = { "leefgebied.huisvesting" };
+	const char *rid = "5eed0000000000000000000000000043";
+	wn_request_params p = params("radar", BSN_A, cats, 1, "consent");
+	p.request_id = rid;
+	p.deadline_ms = 20000;
+	/* the source stopped: the caller's deadline passes, the node's does not */
+	kill(f->nodes[RADAR], SIGSTOP);
+	wn_client *c = client_of(f, GEMEENTE);
+	wn_request_result *r = NULL;
+	assert_int_equal(wn_client_set_timeout(c, 300), 0);
+	int rc = wn_request(c, &p, &r);
+	wn_client_close(c);
+	if (rc != WN_ETIMEOUT)
+		kill(f->nodes[RADAR], SIGCONT);
+	assert_int_equal(rc, WN_ETIMEOUT);
+	/* asked again while the first still waits: said so, nothing sent */
+	request_fails(f, GEMEENTE, &p, WN_ESTATE, "still waiting");
+	kill(f->nodes[RADAR], SIGCONT);
+	assert_int_equal(dbq_wait(f, node_db("gemeente-heerlen"), 1, 30000, "SELECT COUNT(*) FROM "
+				  "sent_log WHERE request_id='%s' AND completed_at IS NOT NULL", rid), 1);
+	/* the retry gets what came: the same records, the source asked once */
+	r = request_ok(f, GEMEENTE, &p);
+	expect_outcome(r, "disclosed", NULL);
+	assert_int_equal(r->repeated, 1);
+	assert_string_equal(r->request_id, rid);
+	assert_int_equal(r->count, 1);
+	assert_string_equal(r->records[0].category, "leefgebied.huisvesting");
+	assert_non_null(strstr(r->records[0].content_json, MARK "-huis"));
+	wn_request_result_free(r);
+	assert_int_equal(disclosures(f, node_db("radar"), "request_id='%s'", rid), 1);
+	assert_int_equal(dbq(f, node_db("gemeente-heerlen"), "SELECT COUNT(*) FROM ledger WHERE "
+			     "type='request.answer.read' AND msg_id='%s' AND json_extract(entry, "
+			     "'$.by')='wk-0042' AND json_extract(entry, '$.categories[0]')="
+			     "'leefgebied.huisvesting' AND length(json_extract(entry, "
+			     "'$.subject_index'))=64", rid), 1);
+	/* the CLI says it is the answer given before */
+	char args[512];
+	snprintf(args, sizeof(args), "request --case %s --to radar --bsn %s --categories "
+		 "leefgebied.huisvesting --purpose plan_van_aanpak --ground consent --consent %s "
+		 "--request-id %s --actor wk-0042 --role wijkcoach", case_main, BSN_A, consent_main,
+		 rid);
+	assert_int_equal(cli(f, "gemeente-heerlen", args), 0);
+	assert_true(cli_out_has(f, "as answered before"));
+	assert_true(cli_out_has(f, MARK "-huis"));
+	/* the id used for another request: other categories, another professional */
+	const char *const other[] = { "zrm.financien" };
+	wn_request_params q = p;
+	q.categories = other;
+	request_fails(f, GEMEENTE, &q, WN_EREPLAY, "used for another request");
+	q = p;
+	q.actor.id = "wk-0099";
+	request_fails(f, GEMEENTE, &q, WN_EREPLAY, "used for another request");
+	assert_int_equal(disclosures(f, node_db("radar"), "request_id='%s'", rid), 1);
+	/* a request made now is not marked repeated */
+	p.request_id = NULL;
+	r = request_ok(f, GEMEENTE, &p);
+	assert_int_equal(r->repeated, 0);
+	wn_request_result_free(r);
+}
+
 /* The broker dies after it forwarded: the requester gets a clear error, and
  * the request id is never sent twice, so the source discloses at most once. */
 static void test_r14_broker_killed_after_forward_no_duplicate(void **state)
@@ -2942,6 +3032,7 @@ int main(void)
 		cmocka_unit_test(test_r06_partner_profile_not_shared),
 		cmocka_unit_test(test_r15_own_rules_refuse_what_broker_allowed),
 		cmocka_unit_test(test_r07_recipients_case_members_only),
+		cmocka_unit_test(test_r07_request_outside_case_names_membership_first),
 		cmocka_unit_test(test_r26_clusters_limit_partners_and_categories),
 		cmocka_unit_test(test_r10_consent_purpose_recipient_person),
 		cmocka_unit_test(test_r10_consent_serves_one_case),
@@ -2981,6 +3072,7 @@ int main(void)
 		cmocka_unit_test(test_r08_third_party_late_answer_not_reused),
 		cmocka_unit_test(test_r09_third_party_source_proposes_letter_names_reference),
 		cmocka_unit_test(test_r08_third_party_rejected_by_one),
+		cmocka_unit_test(test_r14_request_retried_with_its_id_returns_its_result),
 		cmocka_unit_test(test_r14_broker_killed_after_forward_no_duplicate),
 	};
 	int failed = cmocka_run_group_tests_name("requests", tests, group_setup, fed_group_teardown);
