@@ -593,7 +593,8 @@ typedef struct wn_request_result {
  * case), WN_ENOTINCASE, WN_ESTATE (the request under request_id is still
  * waiting for its answer: ask again shortly; or no verified directory yet),
  * WN_EREPLAY (request_id was used for another request, or its first call got
- * no answer, or its answer is no longer kept: make a new request),
+ * no answer in time, unavailable included, or its answer is no longer
+ * kept: make a new request),
  * WN_ETRANSPORT (the broker or the source did not answer, as also with
  * WN_ETIMEOUT or WN_EUNAVAILABLE: the source may have disclosed, so that
  * id is not sent again). */

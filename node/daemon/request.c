@@ -446,7 +446,8 @@ static int outbound_repeat(struct outbound *o, json_t **result)
 	}
 	if (!s.completed)
 		return outbound_pending(o, &s);
-	if (strcmp(s.outcome, "lost") == 0) {
+	/* unavailable: the source did not answer in time, yet may answer late */
+	if (strcmp(s.outcome, "lost") == 0 || strcmp(s.outcome, "unavailable") == 0) {
 		snprintf(o->err, sizeof(o->err), "request %s got no answer: the broker or the source "
 			 "could not be reached in time. The source may have answered and logged its "
 			 "disclosure, so that id is not sent again: make a new request", o->rid);

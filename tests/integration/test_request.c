@@ -2589,6 +2589,21 @@ static void test_r14_request_retried_with_its_id_returns_its_result(void **state
 	r = request_ok(f, GEMEENTE, &p);
 	assert_int_equal(r->repeated, 0);
 	wn_request_result_free(r);
+	/* the source did not answer within the deadline: it may still answer
+	 * late, so a retry under that id is not the answer "unavailable" again */
+	const char *late = "5eed0000000000000000000000000044";
+	p.request_id = late;
+	p.deadline_ms = 500;
+	kill(f->nodes[RADAR], SIGSTOP);
+	c = client_of(f, GEMEENTE);
+	rc = wn_request(c, &p, &r);
+	wn_client_close(c);
+	kill(f->nodes[RADAR], SIGCONT);
+	assert_int_equal(rc, 0);
+	expect_outcome(r, "unavailable", "unavailable");
+	wn_request_result_free(r);
+	request_fails(f, GEMEENTE, &p, WN_EREPLAY, "got no answer");
+	assert_true(disclosures(f, node_db("radar"), "request_id='%s'", late) <= 1);
 }
 
 /* The broker dies after it forwarded: the requester gets a clear error, and
