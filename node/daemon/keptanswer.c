@@ -89,11 +89,23 @@ struct read_job {
 	json_t *entry;
 };
 
+/* The reading's entry, in the transaction that finds the answer still kept:
+ * an erasure committed since it was read leaves nothing to show. */
 static int keptanswer_read_run(db *d, void *arg)
 {
 	struct read_job *j = arg;
+	sqlite3_stmt *st = NULL;
 	int64_t lidx = 0;
-	(void)d;
+	int rc = db_prepare(d, "SELECT 1 FROM kept_answers WHERE request_id = ? AND kept_at >= ?",
+			    &st);
+	if (rc != 0)
+		return rc;
+	sqlite3_bind_text(st, 1, j->request_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, time_now_ms() - KEPTANSWER_KEEP_MS);
+	int s = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (s != SQLITE_ROW)
+		return s == SQLITE_DONE ? WN_ENOTFOUND : WN_EDB;
 	return ledger_append_locked(j->n->ledger, "request.answer.read", j->request_id, j->entry,
 				    &lidx);
 }
@@ -115,7 +127,7 @@ int keptanswer_log_read(struct node *n, const char *request_id, const json_t *ac
 	struct read_job j = { n, request_id, e };
 	int rc = db_writer_run(n->writer, keptanswer_read_run, &j);
 	json_decref(e);
-	if (rc != 0)
+	if (rc != 0 && rc != WN_ENOTFOUND)
 		log_msg(WN_LOG_ERROR, "request_answer_read", "request %s: the reading cannot be "
 			"logged: %s", request_id, wn_strerror(rc));
 	return rc;

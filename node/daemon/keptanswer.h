@@ -42,7 +42,8 @@ int keptanswer_complete(struct node *n, const struct keptanswer_completion *c);
 int keptanswer_get(db *d, const char *request_id, json_t **answer, int64_t *kept_at);
 
 /* Logs in the ledger that actor read the kept answer again (it names a
- * person), before it is shown. */
+ * person), before it is shown; WN_ENOTFOUND, nothing logged, when the
+ * answer is no longer kept (erased or expired since it was read). */
 int keptanswer_log_read(struct node *n, const char *request_id, const json_t *actor,
 			const uint8_t index[STORE_INDEX_LEN], const char *case_id,
 			const char *partner, const json_t *categories);

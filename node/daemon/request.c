@@ -381,6 +381,14 @@ static int outbound_pending(struct outbound *o, const struct sent_state *s)
 	return WN_EREPLAY;
 }
 
+static int outbound_not_kept(struct outbound *o)
+{
+	snprintf(o->err, sizeof(o->err), "request %s was answered, and its answer is no longer "
+		 "kept (a day, or until the person's records are erased): make a new request to "
+		 "ask again", o->rid);
+	return WN_EREPLAY;
+}
+
 /* The answer kept for the id: the same result again, marked repeated, its
  * reading a ledger entry before it is shown; or the same error. */
 static int outbound_earlier(struct outbound *o, json_t **result)
@@ -391,9 +399,7 @@ static int outbound_earlier(struct outbound *o, json_t **result)
 	int rc = keptanswer_get(o->n->db, o->rid, &a, &at);
 	const char *ename = json_string_value(json_object_get(a, "error"));
 	if (rc == WN_ENOTFOUND) {
-		snprintf(o->err, sizeof(o->err), "request %s was answered, and its answer is no "
-			 "longer kept (a day): make a new request to ask again", o->rid);
-		rc = WN_EREPLAY;
+		rc = outbound_not_kept(o);
 	} else if (rc == 0 && ename != NULL) {
 		const char *msg = json_string_value(json_object_get(a, "message"));
 		snprintf(o->err, sizeof(o->err), "request %s (sent before): %s", o->rid,
@@ -403,7 +409,9 @@ static int outbound_earlier(struct outbound *o, json_t **result)
 		json_array_foreach(json_object_get(a, "records"), i, x)
 			json_array_append(cats, json_object_get(x, "category"));
 		rc = keptanswer_log_read(o->n, o->rid, o->actor, o->index, o->case_id, o->to, cats);
-		if (rc != 0)
+		if (rc == WN_ENOTFOUND) /* erased since it was read */
+			rc = outbound_not_kept(o);
+		else if (rc != 0)
 			snprintf(o->err, sizeof(o->err), "the reading of the answer to %s cannot be "
 				 "logged; it is not shown", o->rid);
 	}
