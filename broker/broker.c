@@ -636,7 +636,8 @@ static int broker_reload_config(broker *b, char *err, size_t errcap)
 {
 	config *cfg = NULL;
 	if (config_load(config_file(b->cfg), &cfg, err, errcap) != 0 ||
-	    config_check(cfg, config_root(cfg), NULL, broker_fields, err, errcap) != 0) {
+	    config_check(cfg, config_root(cfg), NULL, broker_fields, err, errcap) != 0 ||
+	    config_check_log_level(cfg, err, errcap) != 0) {
 		config_free(cfg);
 		char lerr[512];
 		if (daemon_log_file(NULL, lerr, sizeof(lerr)) != 0) /* the file in use, again */
@@ -647,9 +648,7 @@ static int broker_reload_config(broker *b, char *err, size_t errcap)
 	if (daemon_log_file(cfg, lerr, sizeof(lerr)) != 0)
 		log_msg(WN_LOG_ERROR, "reload_log_file", "%s (the log stays where it was)", lerr);
 	json_t *root = config_root(cfg);
-	const char *level = config_str(root, "log_level", NULL);
-	if (log_set_level_config(level) != 0)
-		log_msg(WN_LOG_WARN, "reload_log_level", "log_level '%s' is not a level", level);
+	log_set_level_config(config_str(root, "log_level", NULL)); /* checked above */
 	/* what can change while connections run; listen, certificate, database
 	 * and the like need a restart */
 	b->skew_ms = config_int(root, "skew_seconds", 30) * 1000;

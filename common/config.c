@@ -130,6 +130,16 @@ char *config_path(config *c, const char *value)
 	return p;
 }
 
+int config_check_log_level(config *c, char *err, size_t errcap)
+{
+	const char *level = config_str(config_root(c), "log_level", NULL);
+	if (level == NULL || log_level_known(level))
+		return 0;
+	snprintf(err, errcap, "%s: key 'log_level': '%s' is not a level (debug, info, warn or "
+		 "error)", config_file(c), level);
+	return WN_ECONFIG;
+}
+
 int daemon_log_file(config *cfg, char *err, size_t errcap)
 {
 	const char *v = cfg ? config_str(config_root(cfg), "log_file", NULL) : NULL;

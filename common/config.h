@@ -49,6 +49,10 @@ int config_check_writable(config *c, const char *key, const char *path, char *er
 int config_check_program(config *c, const char *key, const char *name, char *err,
 			 size_t errcap);
 
+/* WN_ECONFIG, err naming the key, when the config's "log_level" is not a
+ * level: a start and a reload refuse the whole config alike. */
+int config_check_log_level(config *c, char *err, size_t errcap);
+
 /* Points the daemon's log at the config's "log_file" (relative to the
  * config's directory), or, with cfg NULL or no such key, opens the file in
  * use again; standard error stays when there is none. 0 or WN_EIO. */

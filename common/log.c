@@ -93,6 +93,14 @@ void log_set_level(enum log_level level)
 	log_min = level;
 }
 
+int log_level_known(const char *name)
+{
+	for (int i = 0; i < 4; i++)
+		if (name != NULL && strcmp(name, level_names[i]) == 0)
+			return 1;
+	return 0;
+}
+
 int log_set_level_name(const char *name)
 {
 	for (int i = 0; i < 4; i++) {

@@ -19,6 +19,9 @@ void log_init(const char *component, const char *self_id);
  * daemon refuses to start on it rather than log at a level nobody asked. */
 int log_check_env(char *err, size_t errcap);
 
+/* 1 when name is one of "debug", "info", "warn", "error". */
+int log_level_known(const char *name);
+
 /* Sets the lowest level written; from "debug", "info", "warn", "error". */
 int log_set_level_name(const char *name);
 void log_set_level(enum log_level level);

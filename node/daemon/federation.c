@@ -122,9 +122,7 @@ void node_hangup(node *n)
 		log_msg(WN_LOG_ERROR, "reload_log_file", "%s (the log stays where it was)", lerr);
 	if (cfg_ok) {
 		json_t *root = config_root(cfg);
-		const char *level = config_str(root, "log_level", NULL);
-		if (log_set_level_config(level) != 0)
-			log_msg(WN_LOG_WARN, "reload_log_level", "log_level '%s' is not a level", level);
+		log_set_level_config(config_str(root, "log_level", NULL)); /* checked above */
 		/* what can change while connections run; the rest needs a restart */
 		n->skew_ms = config_int(root, "skew_seconds", 30) * 1000;
 		n->refusals_per_minute = config_int(root, "refusals_per_minute", 120);

@@ -68,7 +68,8 @@ const struct schema_field *node_config_fields(void)
 
 int node_config_check(config *cfg, char *err, size_t errcap)
 {
-	return config_check(cfg, config_root(cfg), NULL, node_fields, err, errcap);
+	int rc = config_check(cfg, config_root(cfg), NULL, node_fields, err, errcap);
+	return rc != 0 ? rc : config_check_log_level(cfg, err, errcap);
 }
 
 struct directory *node_directory(struct node *n)
@@ -511,12 +512,9 @@ static int node_open_as(const char *config_file_path, int check_only, node **out
 		goto fail;
 	}
 	log_init("node", id);
-	if (log_set_level_config(config_str(root, "log_level", NULL)) != 0) {
-		snprintf(err, errcap, "%s: key 'log_level': expected debug, info, warn or error",
-			 config_file(n->cfg));
-		rc = WN_ECONFIG;
+	if ((rc = config_check_log_level(n->cfg, err, errcap)) != 0)
 		goto fail;
-	}
+	log_set_level_config(config_str(root, "log_level", NULL));
 	const char *bid = config_str(root, "broker_id", "broker");
 	if (schema_valid_partner_id(bid) != 0) {
 		snprintf(err, errcap, "%s: key 'broker_id': '%s' is not a valid id", config_file(n->cfg),

@@ -836,6 +836,26 @@ static void test_r20_integrity_node_restart_reconnects(void **state)
 		sleep_ms(100);
 	}
 	assert_int_equal(fed_sh(f, debug_after_reload, three[2]), 0);
+	/* a reload of a config whose log_level is no level is refused whole,
+	 * as its start would be: nothing of it applied, the one in use stays */
+	char cfg[96];
+	snprintf(cfg, sizeof(cfg), "%s.json", three[2]);
+	assert_int_equal(fed_config_edit(f, cfg, "log_level", "\"verbose\""), 0);
+	assert_int_equal(fed_config_edit(f, cfg, "timeout_ms", "4000"), 0);
+	char applied[160];
+	snprintf(applied, sizeof(applied), "grep -c '\"event\":\"reload_config\"' logs/%s.log",
+		 three[2]);
+	assert_int_equal(fed_sh(f, "%s > applied.before", applied), 0);
+	assert_int_equal(kill(f->nodes[2], SIGHUP), 0);
+	end = time_mono_ms() + 10000;
+	while (!fed_log_contains(f, three[2], "is not a level (debug, info, warn or error)") &&
+	       time_mono_ms() < end)
+		sleep_ms(50);
+	assert_true(fed_log_contains(f, three[2], "is not a level (debug, info, warn or error)"));
+	assert_true(fed_log_contains(f, three[2], "\"event\":\"reload_failed\""));
+	assert_int_equal(fed_sh(f, "test \"$(%s)\" = \"$(cat applied.before)\"", applied), 0);
+	assert_int_equal(fed_config_edit(f, cfg, "log_level", "\"info\""), 0);
+	assert_int_equal(fed_config_edit(f, cfg, "timeout_ms", "5000"), 0);
 	assert_int_equal(wn_health(c, &l), 0);
 	assert_int_equal(l->count, 3);
 	wn_partner_list_free(l);
