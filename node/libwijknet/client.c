@@ -14,6 +14,7 @@
 #include <jansson.h>
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/req.h>
+#include <nng/supplemental/util/platform.h>
 
 #include "wijknet.h"
 #include "client.h"
@@ -33,6 +34,8 @@ struct wn_client {
 	nng_dialer dialer;
 	atomic_int pipes; /* connections to the node now */
 	atomic_int lost;  /* the last one closed: the node went away */
+	pthread_mutex_t inflight_lock; /* guards inflight against the pipe event */
+	nng_aio *inflight;             /* the call's send or receive, or NULL */
 };
 
 /* Why the calling thread's last wn_client_open() or wn_client_open_deferred()
@@ -62,12 +65,14 @@ static void client_free(wn_client *c)
 	free(c->url);
 	client_msgs_free(c->msgs);
 	pthread_mutex_destroy(&c->call_lock);
+	pthread_mutex_destroy(&c->inflight_lock);
 	free(c);
 }
 
 /* Counts c's connections, so that a call after the node went away is told
- * at once, rather than waiting out its timeout for the dialer's retry. (A
- * call it goes away under fails at once too: the REQ socket says so.) */
+ * at once, rather than waiting out its timeout for the dialer's retry; a
+ * call in flight is ended too, since the REQ socket would hold its request
+ * for a connection to come. */
 static void client_pipe_event(nng_pipe p, nng_pipe_ev ev, void *arg)
 {
 	wn_client *c = arg;
@@ -77,6 +82,10 @@ static void client_pipe_event(nng_pipe p, nng_pipe_ev ev, void *arg)
 		atomic_store(&c->lost, 0);
 	} else if (atomic_fetch_sub(&c->pipes, 1) <= 1) {
 		atomic_store(&c->lost, 1);
+		pthread_mutex_lock(&c->inflight_lock);
+		if (c->inflight != NULL)
+			nng_aio_abort(c->inflight, NNG_ECONNSHUT);
+		pthread_mutex_unlock(&c->inflight_lock);
 	}
 }
 
@@ -110,6 +119,7 @@ static int client_new(const char *url, wn_client **out)
 		return WN_ENOMEM;
 	atomic_init(&c->timeout_ms, 10000);
 	pthread_mutex_init(&c->call_lock, NULL);
+	pthread_mutex_init(&c->inflight_lock, NULL);
 	if (client_msgs_new(&c->msgs) != 0 || (c->url = strdup(url)) == NULL) {
 		client_free(c);
 		return WN_ENOMEM;
@@ -230,6 +240,59 @@ static void client_null_say(wn_client *c, const char *k, int item)
 		client_set_error(c, "argument '%s': missing (NULL) or not UTF-8", k);
 }
 
+/* Runs one step of a call on aio, which the pipe event may end (the node
+ * went away): the event is seen whether it came before the step or during. */
+static int client_aio_step(wn_client *c, nng_aio *aio, int send, nng_time end)
+{
+	nng_time now = nng_clock();
+	if (now >= end)
+		return NNG_ETIMEDOUT;
+	nng_aio_set_timeout(aio, (nng_duration)(end - now));
+	pthread_mutex_lock(&c->inflight_lock);
+	c->inflight = aio;
+	pthread_mutex_unlock(&c->inflight_lock);
+	if (send)
+		nng_send_aio(c->sock, aio);
+	else
+		nng_recv_aio(c->sock, aio);
+	if (atomic_load(&c->lost))
+		nng_aio_abort(aio, NNG_ECONNSHUT);
+	nng_aio_wait(aio);
+	pthread_mutex_lock(&c->inflight_lock);
+	c->inflight = NULL;
+	pthread_mutex_unlock(&c->inflight_lock);
+	return nng_aio_result(aio);
+}
+
+/* Sends text to the node and waits for its reply (*reply, nng_msg_free)
+ * within the client's timeout, both steps together. Called under call_lock. */
+static int client_send_recv(wn_client *c, const char *text, nng_msg **reply)
+{
+	nng_aio *aio = NULL;
+	nng_msg *msg = NULL;
+	nng_time end = nng_clock() + (nng_time)atomic_load(&c->timeout_ms);
+	int rv = nng_aio_alloc(&aio, NULL, NULL);
+	if (rv != 0)
+		return rv;
+	if ((rv = nng_msg_alloc(&msg, 0)) != 0 ||
+	    (rv = nng_msg_append(msg, text, strlen(text))) != 0)
+		goto out;
+	nng_aio_set_msg(aio, msg);
+	msg = NULL;
+	if ((rv = client_aio_step(c, aio, 1, end)) != 0) {
+		msg = nng_aio_get_msg(aio); /* a send that failed leaves it to us */
+		goto out;
+	}
+	nng_aio_set_msg(aio, NULL);
+	if ((rv = client_aio_step(c, aio, 0, end)) == 0)
+		*reply = nng_aio_get_msg(aio);
+out:
+	if (msg != NULL)
+		nng_msg_free(msg);
+	nng_aio_free(aio);
+	return rv;
+}
+
 /* Sends req and reads the node's reply object into *reply (json_decref),
  * whether it says ok or not; a transport failure or malformed reply is an
  * error with the message set. */
@@ -265,11 +328,7 @@ static int client_exchange(wn_client *c, json_t *req, json_t **reply)
 		free(text);
 		return rc;
 	}
-	nng_duration timeout = atomic_load(&c->timeout_ms);
-	nng_socket_set_ms(c->sock, NNG_OPT_SENDTIMEO, timeout);
-	nng_socket_set_ms(c->sock, NNG_OPT_RECVTIMEO, timeout);
-	if ((rv = nng_send(c->sock, text, strlen(text), 0)) == 0)
-		rv = nng_recvmsg(c->sock, &msg, 0);
+	rv = client_send_recv(c, text, &msg);
 	pthread_mutex_unlock(&c->call_lock);
 	free(text);
 	if (rv == NNG_ECONNRESET || rv == NNG_ECONNSHUT) {

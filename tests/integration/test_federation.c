@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <setjmp.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -790,6 +791,43 @@ static void client_node_gone(wn_client *c)
 	assert_non_null(strstr(wn_client_errmsg(c), "/run/xonar.sock"));
 }
 
+struct gone_call {
+	wn_client *c;
+	int rc;
+	char msg[512];
+};
+
+static void *gone_call_run(void *arg)
+{
+	struct gone_call *g = arg;
+	wn_partner_list *l = NULL;
+	g->rc = wn_health(g->c, &l);
+	snprintf(g->msg, sizeof(g->msg), "%s", wn_client_errmsg(g->c));
+	wn_partner_list_free(l);
+	return NULL;
+}
+
+/* A call the node goes away under, its request read or not, ends when the
+ * node does, not at the client's timeout (the REQ socket would hold the
+ * request for the node to come back). */
+static void client_node_gone_in_flight(struct fed *f, wn_client *c)
+{
+	struct gone_call g = { .c = c, .rc = 1 };
+	pthread_t t;
+	assert_int_equal(kill(f->nodes[2], SIGSTOP), 0);
+	assert_int_equal(pthread_create(&t, NULL, gone_call_run, &g), 0);
+	sleep_ms(300); /* most likely sent by now; either way it must end at once */
+	int64_t t0 = time_mono_ms();
+	fed_stop(&f->nodes[2], SIGKILL);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	int64_t took = time_mono_ms() - t0;
+	print_message("a call the node went away under: %s after %lld ms: %s\n",
+		      wn_errname(g.rc), (long long)took, g.msg);
+	assert_int_equal(g.rc, WN_EUNAVAILABLE);
+	assert_true(took < 2000);
+	assert_non_null(strstr(g.msg, "/run/xonar.sock"));
+}
+
 static void test_r20_integrity_node_restart_reconnects(void **state)
 {
 	struct fed *f = *state;
@@ -859,6 +897,7 @@ static void test_r20_integrity_node_restart_reconnects(void **state)
 	assert_int_equal(wn_health(c, &l), 0);
 	assert_int_equal(l->count, 3);
 	wn_partner_list_free(l);
+	client_node_gone_in_flight(f, c);
 	wn_client_close(c);
 	/* the database and the WAL and index SQLite keeps beside it: the owner's alone */
 	static const char *const suffix[] = { "", "-wal", "-shm" };
