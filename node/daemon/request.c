@@ -335,10 +335,37 @@ static int outbound_check(struct outbound *o)
 	return 0;
 }
 
+static int cats_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The categories asked, as a set: a retry may name them in another order.
+ * A new array (json_decref), or NULL when memory ran out. */
+static json_t *outbound_cats_sorted(const json_t *cats)
+{
+	size_t n = json_array_size(cats), i;
+	const char **v = calloc(n + 1, sizeof(*v));
+	json_t *out = v != NULL ? json_array() : NULL;
+	for (i = 0; v != NULL && i < n; i++)
+		v[i] = json_string_value(json_array_get(cats, i));
+	if (out != NULL) {
+		qsort(v, n, sizeof(*v), cats_cmp);
+		for (i = 0; i < n; i++)
+			if (json_array_append_new(out, json_string(v[i])) != 0) {
+				json_decref(out);
+				out = NULL;
+				break;
+			}
+	}
+	free(v);
+	return out;
+}
+
 /* What makes a retry under a request id the same request: the source, the
  * person (by this node's pseudonym, never the BSN), the case, the
- * categories, purpose, ground and its detail, consent or approval, the note
- * and the professional. */
+ * categories (in any order), purpose, ground and its detail, consent or
+ * approval, the note and the professional. */
 static int outbound_fingerprint(struct outbound *o)
 {
 	static const char *const none[] = { NULL };
@@ -347,9 +374,12 @@ static int outbound_fingerprint(struct outbound *o)
 	if (rc != 0)
 		return rc;
 	o->have_index = 1;
+	json_t *cats = outbound_cats_sorted(o->cats);
+	if (cats == NULL)
+		return WN_ENOMEM;
 	hex_encode(o->index, STORE_INDEX_LEN, idx);
-	json_t *what = json_pack("{s:s,s:s,s:s,s:O,s:s,s:s,s:O}", "to", o->to, "subject", idx,
-				 "case", o->case_id, "categories", o->cats, "purpose", o->purpose,
+	json_t *what = json_pack("{s:s,s:s,s:s,s:o,s:s,s:s,s:O}", "to", o->to, "subject", idx,
+				 "case", o->case_id, "categories", cats, "purpose", o->purpose,
 				 "ground", o->ground, "actor", o->actor);
 	const char *opt[][2] = { { "consent", o->consent_id }, { "approval", o->approval },
 				 { "note", json_string_value(json_object_get(o->rq, "note")) } };

@@ -2589,6 +2589,26 @@ static void test_r14_request_retried_with_its_id_returns_its_result(void **state
 	r = request_ok(f, GEMEENTE, &p);
 	assert_int_equal(r->repeated, 0);
 	wn_request_result_free(r);
+	/* the categories are a set: a retry naming them in another order is the
+	 * same request, answered as before */
+	const char *const two[] = { "leefgebied.huisvesting", "zrm.financien" };
+	const char *const owt[] = { "zrm.financien", "leefgebied.huisvesting" };
+	const char *both = "5eed0000000000000000000000000045";
+	q = p;
+	q.request_id = both;
+	q.categories = two;
+	q.ncategories = 2;
+	r = request_ok(f, GEMEENTE, &q);
+	expect_outcome(r, "disclosed", NULL);
+	assert_int_equal(r->repeated, 0);
+	wn_request_result_free(r);
+	q.categories = owt;
+	r = request_ok(f, GEMEENTE, &q);
+	expect_outcome(r, "disclosed", NULL);
+	assert_int_equal(r->repeated, 1);
+	assert_int_equal(r->count, 2);
+	wn_request_result_free(r);
+	assert_int_equal(disclosures(f, node_db("radar"), "request_id='%s'", both), 1);
 	/* the source did not answer within the deadline: it may still answer
 	 * late, so a retry under that id is not the answer "unavailable" again */
 	const char *late = "5eed0000000000000000000000000044";
