@@ -375,7 +375,7 @@ static int broker_dispatch(struct broker *b, const struct broker_request *rq, co
 		return broker_handle_broadcast(b, rq, reply, err, errcap);
 	if (strcmp(type, "notice") == 0 || strcmp(type, "rights.decision") == 0 ||
 	    strcmp(type, "refusal.notice") == 0 || strcmp(type, "rights.notice") == 0 ||
-	    strcmp(type, "rights.notice.done") == 0)
+	    strcmp(type, "rights.notice.done") == 0 || strcmp(type, "rights.carried_out") == 0)
 		return broker_handle_to_municipality(b, rq, reply, err, errcap);
 	if (strcmp(type, "health") == 0)
 		return broker_handle_health(b, rq, reply);
@@ -523,7 +523,8 @@ int broker_handle_message(void *arg, const struct rpc_peer *conn, const void *re
 		     strcmp(type, "rights.request") == 0 || strcmp(type, "report.access") == 0 ||
 		     strcmp(type, "notice") == 0 || strcmp(type, "rights.decision") == 0 ||
 		     strcmp(type, "refusal.notice") == 0 || strcmp(type, "rights.notice") == 0 ||
-		     strcmp(type, "rights.notice.done") == 0;
+		     strcmp(type, "rights.notice.done") == 0 ||
+		     strcmp(type, "rights.carried_out") == 0;
 	if (!routed && !envelope_addressed_to(env, b->ident->id)) {
 		snprintf(err, sizeof(err), "envelope is not addressed to the broker '%s'", b->ident->id);
 		rc = broker_refuse(b, conn, env, from, WN_EPROTO, err, resp, resplen);

@@ -117,9 +117,10 @@ int broker_handle_lookup(struct broker *b, const struct broker_request *rq, json
 int broker_handle_request(struct broker *b, const struct broker_request *rq, json_t **reply,
 			  char *err, size_t errcap);
 
-/* A notice or a rights decision from a partner to the municipality; a
- * refusal passed on by the partner that registered it to a source it names;
- * a rights request carried out passed on to a recipient of the data. */
+/* A notice, a rights decision or a recipient's carrying out of a rights
+ * notice from a partner to the municipality; a refusal passed on by the
+ * partner that registered it to a source it names; a rights request carried
+ * out passed on to a recipient of the data, and its word back. */
 int broker_handle_to_municipality(struct broker *b, const struct broker_request *rq,
 				  json_t **reply, char *err, size_t errcap);
 

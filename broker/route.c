@@ -825,11 +825,11 @@ int broker_handle_broadcast(struct broker *b, const struct broker_request *rq, j
 }
 
 /* What a partner owes the municipality, which answers to the client: a
- * notice of a disclosure (r08, r09) or its decision on a rights request
- * (r18); or, partner to partner, a refusal passed on to a source it names
- * (r10) or a rights request carried out passed on to a recipient of the
- * data (r18, AVG 19), and the recipient's word back that it carried it
- * out. Sealed to its one recipient, never the sender; the broker logs only
+ * notice of a disclosure (r08, r09), its decision on a rights request
+ * (r18), and that a recipient carried out what it passed on (AVG 19); or,
+ * partner to partner, a refusal passed on to a source it names (r10) or a
+ * rights request carried out passed on to a recipient of the data (r18,
+ * AVG 19), and the recipient's word back that it carried it out. Sealed to its one recipient, never the sender; the broker logs only
  * who sent what kind to whom, and relays the signed acknowledgement. The
  * recipient checks what it is told: the broker cannot read it. */
 static int route_check_relay(struct broker *b, const struct broker_request *rq, char *err,

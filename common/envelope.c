@@ -92,7 +92,8 @@ static const char *const known_types[] = {
 	"rights.decision.result", "checkpoint.witness", "checkpoint.witnessed",
 	"checkpoint.restored", "refusal.notice", "refusal.notice.ack", "refusal.notice.result",
 	"rights.notice", "rights.notice.ack", "rights.notice.result", "rights.notice.done",
-	"rights.notice.done.ack", "rights.notice.done.result", NULL,
+	"rights.notice.done.ack", "rights.notice.done.result", "rights.carried_out",
+	"rights.carried_out.ack", "rights.carried_out.result", NULL,
 };
 
 static int envelope_type_known(const char *t)

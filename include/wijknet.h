@@ -751,7 +751,8 @@ int wn_rights_ask_again(wn_client *c, const char *request_id, const char *bsn,
 void wn_rights_result_free(wn_rights_result *r);
 
 /* The layout of an item is fixed: a program indexes items by its size, so a
- * field is never added here. The requester's role is in wn_rights_show. */
+ * field is never added here. The requester's role is in the list, at the
+ * item's index (wn_rights_list.requester_roles). */
 typedef struct wn_rights_item {
 	/* status: open, granted, executed, done or refused */
 	const char *id, *kind, *requester, *deadline, *status;
@@ -764,9 +765,14 @@ typedef struct wn_rights_item {
 typedef struct wn_rights_list {
 	size_t count;
 	wn_rights_item *items;
+	/* requester_roles[i]: the role of the professional at the requester who
+	 * sent items[i] (count strings). The library allocates the list, so this
+	 * last member is there for a program built against an older header too. */
+	const char *const *requester_roles;
 } wn_rights_list;
 
 /* The rights requests this node registered: open and overdue ones first.
+ * Each item's requester role is requester_roles at its index.
  * *out: wn_rights_list_free().
  * Errors: none beyond the common ones. */
 int wn_rights_pending(wn_client *c, wn_rights_list **out);
@@ -841,7 +847,9 @@ int wn_rights_notices(wn_client *c, const wn_actor *actor, char **json_out);
  * rights.notice.done naming the actor and the notice, no person; in the
  * same transaction a rights.notice.done is queued for the partner that sent
  * the notice, sealed to it and signed, through the broker, so that its
- * wn_rights_show says the recipient carried it out (delivery "carried_out").
+ * wn_rights_show says the recipient carried it out (delivery "carried_out");
+ * that partner tells the municipality that sent the request, whose
+ * wn_rights_status then gives the recipient's carried_out_at.
  * from names the sending partner, needed only when two sent a notice under
  * the same id; NULL otherwise.
  * Errors: WN_ENOTFOUND (no such notice received here, or not from from),
@@ -947,7 +955,9 @@ int wn_report_html(const char *report_json, char **html_out);
  * agree), for the letter. A partner that carried out a correction,
  * completion, deletion or shielding names in its recipients those it
  * informed of it ([{partner, name?, third_party, informed: notice |
- * to_inform}], AVG art. 19), which the client is told on request.
+ * to_inform, carried_out_at?}], AVG art. 19), which the client is told on
+ * request; carried_out_at (ms) once the partner said the recipient carried
+ * its notice out on its own copy (wn_rights_notice_done there).
  * One request is read for the professional actor names, a ledger entry
  * (rights.status.read: the request, the actor, whether a birth date was
  * given, not the date) committed before it is shown; the list needs no

@@ -221,6 +221,25 @@ static const char *str_of(const json_t *o, const char *key)
 	return s != NULL ? s : "-";
 }
 
+/* One recipient a partner informs of what it carried out, and how far. */
+static void rights_status_print_recipient(const json_t *x)
+{
+	char day[DATE_TIME_LEN + 1];
+	json_int_t done = json_integer_value(json_object_get(x, "carried_out_at"));
+	printf("    recipient %s: ", json_object_get(x, "name") ? str_of(x, "name")
+							    : str_of(x, "partner"));
+	if (strcmp(str_of(x, "informed"), "notice") != 0) {
+		printf("%s\n", json_is_true(json_object_get(x, "third_party"))
+				       ? "third party, to be informed by the partner"
+				       : "to be informed by the partner");
+	} else if (done > 0) {
+		date_time_of_ms(done, day);
+		printf("informed by the partner, and carried it out on its own copy (%s)\n", day);
+	} else {
+		printf("being informed by the partner (a notice passed on)\n");
+	}
+}
+
 /* One rights request as text: its state, then each partner's. */
 static void rights_status_print_one(const json_t *r)
 {
@@ -238,17 +257,12 @@ static void rights_status_print_one(const json_t *r)
 		if (json_string_value(json_object_get(p, "motivation")) != NULL)
 			printf("    %s\n", str_of(p, "motivation"));
 		/* whom it tells of what it carried out: the client may ask (AVG art. 19);
-		 * the decision says a notice was passed on, not that it arrived */
+		 * the decision says a notice was passed on, not that it arrived, until
+		 * the partner says the recipient carried it out */
 		size_t j;
 		json_t *x;
 		json_array_foreach(json_object_get(p, "recipients"), j, x)
-			printf("    recipient %s: %s\n",
-			       json_object_get(x, "name") ? str_of(x, "name") : str_of(x, "partner"),
-			       strcmp(str_of(x, "informed"), "notice") == 0
-				       ? "being informed by the partner (a notice passed on)"
-				       : json_is_true(json_object_get(x, "third_party"))
-						 ? "third party, to be informed by the partner"
-						 : "to be informed by the partner");
+			rights_status_print_recipient(x);
 	}
 }
 

@@ -76,6 +76,9 @@ static int rights_list(wn_client *c, int json)
 					      t->kind, "requester", t->requester, "deadline",
 					      t->deadline, "status", t->status, "overdue", t->overdue,
 					      "received_at", (json_int_t)t->received_at);
+			if (l->requester_roles != NULL && l->requester_roles[i][0])
+				json_object_set_new(e, "requester_role",
+						    json_string(l->requester_roles[i]));
 			if (t->categories)
 				json_object_set_new(e, "categories", rights_categories(t->categories));
 			if (t->motivation)

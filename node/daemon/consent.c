@@ -393,8 +393,10 @@ struct consent_new {
 /* The registration this node made before of the same document as the same
  * kind that still stands as it was (the file given again is that one). One
  * kept pending (the broker did not answer), one revoked, and one followed by
- * a document of the other kind for the person are not: the client gave it
- * anew, and a consent given after a refusal is not limited by it (H 8.2). */
+ * a document of the other kind registered here for the person are not: the
+ * client gave it anew, and a consent given after a refusal is not limited by
+ * it (H 8.2). A refusal another node passed on was not given here: the old
+ * consent presented again stays the old one, limited by it. */
 static int consent_registered_before(db *d, struct consent_new *x)
 {
 	sqlite3_stmt *st = NULL;
@@ -404,7 +406,8 @@ static int consent_registered_before(db *d, struct consent_new *x)
 		 : db_prepare(d, "SELECT id FROM consents c WHERE subject_index = ?1 AND kind = ?2"
 				 " AND received_from IS NULL AND status IN ('active', 'refused', 'pending')"
 				 " AND NOT EXISTS (SELECT 1 FROM consents o WHERE o.subject_index"
-				 " = ?1 AND o.kind != ?2 AND o.registered_at > c.registered_at)"
+				 " = ?1 AND o.kind != ?2 AND o.received_from IS NULL AND"
+				 " o.registered_at > c.registered_at)"
 				 " ORDER BY registered_at LIMIT 1000", &st);
 	if (rc == 0) {
 		sqlite3_bind_blob(st, 1, x->row->index, STORE_INDEX_LEN, SQLITE_STATIC);

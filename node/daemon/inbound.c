@@ -214,6 +214,8 @@ int node_inbound_handle(void *arg, const struct rpc_peer *conn, const void *req,
 		rc = rectify_receive(n, env, sender, &reply, err, sizeof(err));
 	} else if (sender != NULL && strcmp(type, "rights.notice.done") == 0) {
 		rc = rectify_done_receive(n, env, sender, &reply, err, sizeof(err));
+	} else if (sender != NULL && strcmp(type, "rights.carried_out") == 0) {
+		rc = rectify_report_receive(n, env, sender, &reply, err, sizeof(err));
 	} else {
 		snprintf(err, sizeof(err), "message type '%s' is not accepted here from '%s'", type,
 			 from);

@@ -81,6 +81,8 @@ static const struct db_migration node_migrations[] = {
 	{ 34, "CREATE INDEX rights_notices_subject ON rights_notices(subject_index);" },
 	/* a data request retried under its id gets the answer it had (a day) */
 	{ 35, SENTLOG_FINGERPRINT_SCHEMA KEPTANSWER_SCHEMA },
+	/* the municipality learns that a recipient carried a partner's rights notice out */
+	{ 36, OUTBOX_RIGHTS_CARRIED_OUT_SCHEMA RECTIFY_REPORT_SCHEMA },
 };
 
 int nodedb_open(const char *path, db **out, char *err, size_t errcap)

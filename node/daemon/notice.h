@@ -129,6 +129,25 @@ struct dir_peer;
 	"CREATE INDEX outbox_due ON outbox(next_at) WHERE sent_at IS NULL AND"          \
 	" failed_at IS NULL;"
 
+/* Schema 36: the outbox also tells the municipality that a recipient
+ * carried out a rights notice the partner passed on (rectify_report.c). */
+#define OUTBOX_RIGHTS_CARRIED_OUT_SCHEMA                                                 \
+	"CREATE TABLE outbox_v36 (id TEXT PRIMARY KEY, type TEXT NOT NULL"              \
+	" CHECK (type IN ('notice', 'rights.decision', 'consent.revoke',"              \
+	" 'refusal.notice', 'rights.notice', 'rights.notice.done',"                     \
+	" 'rights.carried_out')),"                                                      \
+	" recipient TEXT, created_at INTEGER NOT NULL, body_enc BLOB NOT NULL,"         \
+	" attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL,"               \
+	" sent_at INTEGER, failed_at INTEGER, last_error TEXT);"                        \
+	"INSERT INTO outbox_v36 (id, type, recipient, created_at, body_enc, attempts,"  \
+	" next_at, sent_at, failed_at, last_error) SELECT id, type, recipient,"         \
+	" created_at, body_enc, attempts, next_at, sent_at, failed_at, last_error"      \
+	" FROM outbox;"                                                                  \
+	"DROP TABLE outbox;"                                                             \
+	"ALTER TABLE outbox_v36 RENAME TO outbox;"                                       \
+	"CREATE INDEX outbox_due ON outbox(next_at) WHERE sent_at IS NULL AND"          \
+	" failed_at IS NULL;"
+
 /* Schema 26: a person who left the household is told anew when they come
  * back: what was recorded before they left stands for their earlier
  * membership, not this one (G-P 5, 6). */

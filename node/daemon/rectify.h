@@ -65,6 +65,16 @@ struct node;
 	"ALTER TABLE rights_notices ADD COLUMN done_note TEXT;"                          \
 	"ALTER TABLE rights_recipients ADD COLUMN carried_out_at INTEGER;"
 
+/* Schema 36: at the municipality, each recipient a partner's notice reached
+ * that carried it out, as the partner said so (AVG 19: the municipality
+ * can tell the client it was done). */
+#define RECTIFY_REPORT_SCHEMA                                                            \
+	"CREATE TABLE client_rights_carried_out (request_id TEXT NOT NULL"               \
+	" REFERENCES client_rights(id) ON DELETE CASCADE, partner TEXT NOT NULL,"        \
+	" recipient TEXT NOT NULL, notice_id TEXT NOT NULL, carried_out_at INTEGER"      \
+	" NOT NULL, received_at INTEGER NOT NULL, PRIMARY KEY (request_id, partner,"     \
+	" recipient));"
+
 /* The requests named in one notice, at most: the newest, when there are more. */
 #define RECTIFY_REQUESTS_MAX 64
 
@@ -141,5 +151,31 @@ int rectify_open_sealed(struct node *n, const json_t *env, const struct dir_peer
  * an error with err (a security event at the caller; nothing is kept). */
 int rectify_done_receive(struct node *n, const json_t *env, const struct dir_peer *sender,
 			 json_t **reply, char *err, size_t errcap);
+
+/* Inside the writer transaction that records that recipient carried out
+ * notice (of rights request request, at time at): tells the municipality
+ * that sent the request, through the outbox (a rights.carried_out, sealed
+ * to it, signed), or records it here when this node is that municipality.
+ * told: the outbox item's id, or "" when nothing was queued (recorded here,
+ * or the request no longer held). 0 or WN_EDB/WN_ENOMEM. */
+int rectify_report_locked(db *d, struct node *n, const char *request, const char *recipient,
+			  const char *notice, int64_t at, char told[33]);
+
+/* At the municipality: inbound rights.carried_out from sender (a partner it
+ * sent the request to): checks that sender signed it for itself and that
+ * its decision named the recipient as informed by a notice, records when
+ * it was carried out and answers a signed rights.carried_out.ack. A word
+ * about a request this node did not send sender, or a recipient its
+ * decision did not name, is refused (WN_EDENIED, a security event at the
+ * caller); one whose decision is still on its way is WN_ESTATE (tried
+ * again). */
+int rectify_report_receive(struct node *n, const json_t *env, const struct dir_peer *sender,
+			   json_t **reply, char *err, size_t errcap);
+
+/* For rights.status: sets carried_out_at on each of recipients (partner's
+ * recipients of request, as its decision named them) that said it carried
+ * the notice out. */
+void rectify_report_attach(db *d, const char *request, const char *partner,
+			   json_t *recipients);
 
 #endif

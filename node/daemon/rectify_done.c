@@ -287,10 +287,16 @@ static int rectify_told_run(db *d, void *arg)
 	sqlite3_bind_text(st, 2, notice, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
 	sqlite3_finalize(st);
-	json_t *e = rc == 0 ? json_pack("{s:s,s:s,s:s,s:I}", "notice", notice, "request",
-					json_string_value(json_object_get(x->b, "request")),
+	/* the municipality answers to the client: it learns so in this transaction */
+	char told[ID_HEX_LEN + 1] = "";
+	const char *request = json_string_value(json_object_get(x->b, "request"));
+	if (rc == 0)
+		rc = rectify_report_locked(d, x->n, request, x->sender->id, notice, at, told);
+	json_t *e = rc == 0 ? json_pack("{s:s,s:s,s:s,s:I}", "notice", notice, "request", request,
 					"recipient", x->sender->id, "carried_out_at", (json_int_t)at)
 			    : NULL;
+	if (e != NULL && told[0])
+		json_object_set_new(e, "told", json_string(told));
 	if (rc == 0)
 		rc = e ? ledger_append_locked(x->n->ledger, "rights.notice.carried_out", notice, e,
 					      &lidx)
@@ -313,6 +319,8 @@ int rectify_done_receive(struct node *n, const json_t *env, const struct dir_pee
 	if (rc == 0 && (rc = db_writer_run(n->writer, rectify_told_run, &x)) != 0 && !err[0])
 		snprintf(err, errcap, "the notice cannot be recorded as carried out; not "
 			 "acknowledged");
+	if (rc == 0 && strcmp(x.status, "stored") == 0)
+		outbox_kick(n); /* the municipality is told */
 	if (rc == 0)
 		rc = reply_ack(n, env, sender, x.status, reply);
 	if (rc == 0)

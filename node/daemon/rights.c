@@ -1746,6 +1746,10 @@ static json_t *rights_status_one(struct node *n, const char *id, const char *tod
 			json_t *told = sqlite3_column_type(st, 7) == SQLITE_TEXT
 					       ? json_loads((const char *)sqlite3_column_text(st, 7),
 							    0, NULL) : NULL;
+			/* and which of them said they carried it out */
+			if (json_is_array(told))
+				rectify_report_attach(n->db, id, (const char *)
+						      sqlite3_column_text(st, 0), told);
 			if (p != NULL && json_is_array(told))
 				json_object_set(p, "recipients", told);
 			json_decref(told);

@@ -226,7 +226,8 @@ static void rights_partner_row(FILE *f, const json_t *p)
 
 /* Whom each organisation tells of what it carried out: the client is told
  * those recipients on request (AVG art. 19). The municipality knows that a
- * notice was passed on, not that it arrived: the organisation informs them. */
+ * notice was passed on, not that it arrived: the organisation informs them;
+ * once the organisation said a recipient carried it out, the letter says so. */
 static void rights_recipients_text(FILE *f, enum html_reader who, const json_t *parts)
 {
 	size_t i, j;
@@ -253,7 +254,13 @@ static void rights_recipients_text(FILE *f, enum html_reader who, const json_t *
 									"notice") == 0;
 			fputs(j ? ", " : "", f);
 			html_escaped(f, str(x, "name") ? str(x, "name") : str(x, "partner"));
-			if (notice) {
+			if (notice && json_integer_value(json_object_get(x, "carried_out_at")) > 0) {
+				fputs(" (geïnformeerd door ", f);
+				html_escaped(f, org);
+				fputs("; heeft het op ", f);
+				html_date(f, json_object_get(x, "carried_out_at"));
+				fputs(" ook in de eigen gegevens uitgevoerd)", f);
+			} else if (notice) {
 				fputs(" (wordt geïnformeerd door ", f);
 				html_escaped(f, org);
 				fputs(")", f);

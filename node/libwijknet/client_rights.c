@@ -103,11 +103,15 @@ int wn_rights_pending(wn_client *c, wn_rights_list **out)
 	json_t *arr = json_object_get(result, "requests");
 	size_t n = json_array_size(arr);
 	struct rights_list_impl *l = calloc(1, sizeof(*l));
-	if (l == NULL || (l->pub.items = calloc(n ? n : 1, sizeof(wn_rights_item))) == NULL) {
+	const char **roles = calloc(n ? n : 1, sizeof(*roles));
+	if (l == NULL || roles == NULL ||
+	    (l->pub.items = calloc(n ? n : 1, sizeof(wn_rights_item))) == NULL) {
+		free(roles);
 		free(l);
 		json_decref(result);
 		return WN_ENOMEM;
 	}
+	l->pub.requester_roles = roles;
 	l->keep = result;
 	l->pub.count = n;
 	for (size_t i = 0; i < n; i++) {
@@ -123,6 +127,7 @@ int wn_rights_pending(wn_client *c, wn_rights_list **out)
 		t->received_at = (int64_t)json_integer_value(json_object_get(e, "received_at"));
 		t->decided_at = (int64_t)json_integer_value(json_object_get(e, "decided_at"));
 		t->overdue = json_is_true(json_object_get(e, "overdue"));
+		roles[i] = client_str(e, "requester_role", "");
 	}
 	*out = &l->pub;
 	return 0;
@@ -133,6 +138,7 @@ void wn_rights_list_free(wn_rights_list *l)
 	if (l == NULL)
 		return;
 	struct rights_list_impl *impl = (struct rights_list_impl *)l;
+	free((void *)l->requester_roles);
 	free(l->items);
 	json_decref(impl->keep);
 	free(impl);

@@ -772,6 +772,9 @@ static void test_r18_rectify_shielding(void **state)
 			found = 1;
 			assert_string_equal(list->items[i].status, "done");
 			assert_true(list->items[i].decided_at > 0);
+			/* who at the municipality asked, by role: beside the item */
+			assert_non_null(list->requester_roles);
+			assert_string_equal(list->requester_roles[i], ACTOR.role);
 		}
 	assert_true(found);
 	wn_rights_list_free(list);
@@ -2116,6 +2119,107 @@ static void test_r18_rectify_recipient_carried_it_out(void **state)
 	json_decref(body);
 }
 
+/* A rights.carried_out signer sends the municipality with body sealed in
+ * it: nothing is kept there and a security event of kind want is recorded
+ * against signer. */
+static void carried_out_refused(struct fed *f, const char *signer, const json_t *body,
+				const char *want)
+{
+	const char *g = node_db("gemeente-heerlen");
+	json_t *env = NULL;
+	long kept = dbq(f, g, "SELECT COUNT(*) FROM client_rights_carried_out");
+	long events = dbq(f, g, "SELECT COALESCE(SUM(count), 0) FROM security_events WHERE"
+			  " kind = '%s' AND peer = '%s'", want, signer);
+	assert_int_equal(envelope_new1(&env, "rights.carried_out", signer, "gemeente-heerlen"),
+			 0);
+	json_object_set_new(env, "body", json_pack("{s:i}", "deadline_ms", 5000));
+	raw_seal_to(f, env, "gemeente-heerlen", body);
+	json_t *reply = raw_as(f, signer, env);
+	assert_int_equal(dbq_wait(f, g, events + 1, 10000, "SELECT COALESCE(SUM(count), 0) FROM"
+				  " security_events WHERE kind = '%s' AND peer = '%s'", want, signer),
+			 events + 1);
+	assert_int_equal(dbq(f, g, "SELECT COUNT(*) FROM client_rights_carried_out"), kept);
+	json_decref(reply);
+	json_decref(env);
+}
+
+/* The municipality answers to the client (AVG art. 19): once a recipient
+ * says it carried out the notice a partner passed on, the partner tells the
+ * municipality, signed and sealed through the broker, and its rights status
+ * and answer say so. A word about a request it never sent that partner, or
+ * a recipient the partner's decision did not name, is refused (r18, r20). */
+static void test_r18_rectify_municipality_learns_it_was_carried_out(void **state)
+{
+	struct fed *f = *state;
+	const char *s = node_db("sevagram"), *g = node_db("gemeente-heerlen");
+	char rid[WN_ID_LEN + 1], id[WN_ID_LEN + 1], nid[WN_ID_LEN + 1], other[WN_ID_LEN + 1];
+	char args[200], *st = NULL, *html = NULL;
+	disclosed_by_radar(f, SEVAGRAM, BSN_A, "leefgebied.huisvesting", rid);
+	rights_at_radar(f, BSN_A, "correction", "leefgebied.huisvesting",
+			"De huur is sinds juni 655 euro, niet 640 euro", id);
+	assert_int_equal(decide(f, RADAR, id, "done", NULL), 0);
+	assert_int_equal(dbq_wait(f, s, 1, 60000, "SELECT COUNT(*) FROM rights_notices WHERE"
+				  " request_id = '%s'", id), 1);
+	assert_int_equal(dbq_text(f, s, nid, sizeof(nid), "SELECT id FROM rights_notices WHERE"
+				  " request_id = '%s'", id), 0);
+	/* before: the municipality knows the notice was passed on, no more */
+	json_t *r = rights_state_when(f, id, "answered");
+	json_t *told = recipient_of(json_object_get(rights_partner(r, "radar"), "recipients"),
+				    "sevagram");
+	assert_non_null(told);
+	assert_null(json_object_get(told, "carried_out_at"));
+	json_decref(r);
+	wn_client *c = client_of(f, SEVAGRAM);
+	assert_int_equal(wn_rights_notice_done(c, nid, NULL, NULL, &PRIVACY), 0);
+	wn_client_close(c);
+	/* radar learns it, and tells the municipality in the same transaction */
+	assert_int_equal(dbq_wait(f, g, 1, 60000, "SELECT COUNT(*) FROM client_rights_carried_out"
+				  " WHERE request_id = '%s' AND partner = 'radar' AND recipient ="
+				  " 'sevagram' AND notice_id = '%s' AND carried_out_at > 0", id, nid),
+			 1);
+	assert_int_equal(dbq_wait(f, node_db("radar"), 1, 60000, "SELECT COUNT(*) FROM outbox"
+				  " WHERE type = 'rights.carried_out' AND recipient ="
+				  " 'gemeente-heerlen' AND sent_at IS NOT NULL AND id = (SELECT"
+				  " json_extract(entry, '$.told') FROM ledger WHERE type ="
+				  " 'rights.notice.carried_out' AND json_extract(entry, '$.notice') ="
+				  " '%s')", nid), 1);
+	assert_int_equal(dbq(f, g, "SELECT COUNT(*) FROM ledger WHERE type ="
+			     " 'rights.recipient.carried_out' AND json_extract(entry,"
+			     " '$.rights_request') = '%s' AND json_extract(entry, '$.partner') ="
+			     " 'radar' AND json_extract(entry, '$.recipient') = 'sevagram'", id), 1);
+	assert_true(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM audit_log WHERE type ="
+			"'rights.carried_out' AND json_extract(entry, '$.from') = 'radar'") >= 1);
+	/* where the municipality looks: the status (C API, CLI) and the answer */
+	r = rights_state_when(f, id, "answered");
+	told = recipient_of(json_object_get(rights_partner(r, "radar"), "recipients"), "sevagram");
+	assert_true(json_integer_value(json_object_get(told, "carried_out_at")) > 0);
+	st = json_dumps(r, 0);
+	json_decref(r);
+	assert_int_equal(wn_rights_letter_html(st, &html), 0);
+	assert_non_null(strstr(html, "ook in de eigen gegevens uitgevoerd"));
+	free(html);
+	free(st);
+	snprintf(args, sizeof(args), "rights status --request %s", id);
+	assert_int_equal(cli(f, "gemeente-heerlen", args), 0);
+	assert_true(cli_out_has(f, "informed by the partner, and carried it out on its own copy"));
+	snprintf(args, sizeof(args), "rights status --request %s --json", id);
+	assert_int_equal(cli(f, "gemeente-heerlen", args), 0);
+	assert_true(cli_out_has(f, "\"carried_out_at\""));
+	/* refused, nothing kept: a recipient radar's decision did not name, a
+	 * partner speaking for another, a request never sent to the signer */
+	assert_int_equal(id_generate(other), 0);
+	json_t *body = json_pack("{s:s,s:s,s:s,s:s,s:s,s:I}", "id", other, "request", id,
+				 "partner", "radar", "recipient", "xonar", "notice", nid,
+				 "carried_out_at", (json_int_t)time_now_ms());
+	carried_out_refused(f, "radar", body, "denied");
+	json_object_set_new(body, "recipient", json_string("sevagram"));
+	carried_out_refused(f, "alcander", body, "forged_sender");
+	json_object_set_new(body, "partner", json_string("alcander"));
+	carried_out_refused(f, "alcander", body, "denied");
+	assert_true(fed_log_contains(f, "gemeente-heerlen", "rights_carried_out_refused"));
+	json_decref(body);
+}
+
 /* The rights notice a recipient received about the person (AVG art. 15
  * and 19, G-P 7.2) is in its part of the access report: from whom, what,
  * which categories, when, and once it carried it out, when and by which
@@ -2690,6 +2794,7 @@ int main(void)
 		cmocka_unit_test(test_r19_retention_received_notice_purged),
 		cmocka_unit_test(test_r18_rectify_notices_read_by_a_professional),
 		cmocka_unit_test(test_r18_rectify_recipient_carried_it_out),
+		cmocka_unit_test(test_r18_rectify_municipality_learns_it_was_carried_out),
 		cmocka_unit_test(test_r17_access_report_names_rights_notices_received),
 		cmocka_unit_test(test_r18_rectify_each_op_takes_its_own_fields),
 		cmocka_unit_test(test_r19_retention_records_purged_and_logged),

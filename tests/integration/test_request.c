@@ -1431,6 +1431,42 @@ static void test_r10_consent_same_document_registered_once(void **state)
 			     cid2), 1);
 }
 
+/* A refusal another partner registered and passed on to this source was
+ * not given here: the consent this source holds, presented again, is the
+ * registration it was, still limited by that refusal, not a consent given
+ * anew after it (H 8.2, r10). */
+static void test_r10_consent_presented_again_after_a_refusal_passed_on(void **state)
+{
+	struct fed *f = *state;
+	const char *r = node_db("radar"), *birth = "1979-06-07";
+	char bsn[10], cid[WN_ID_LEN + 1], cid2[WN_ID_LEN + 1], rid[WN_ID_LEN + 1];
+	bsn_at(16180339, bsn);
+	assert_int_equal(consent_file(f, "consent-kept.json", bsn, birth, "\"gemeente-heerlen\"",
+				      "\"radar\"", "\"leefgebied.huisvesting\"", "",
+				      "{\"name\": \"Test\", \"role\": \"subject\"}"), 0);
+	assert_int_equal(register_consent(f, RADAR, "consent-kept.json", cid), 0);
+	/* the client refuses at sevagram; radar, the source it names, keeps it */
+	assert_int_equal(refusal_file(f, "refusal-kept.json", bsn, birth, "\"plan_van_aanpak\"",
+				      "\"leefgebied.huisvesting\""), 0);
+	assert_int_equal(cli(f, "sevagram", "consent refuse refusal-kept.json"), 0);
+	assert_int_equal(dbq_text(f, node_db("sevagram"), rid, sizeof(rid), "SELECT id FROM"
+				  " consents WHERE kind = 'refusal' ORDER BY registered_at DESC"
+				  " LIMIT 1"), 0);
+	assert_int_equal(dbq_wait(f, r, 1, 60000, "SELECT COUNT(*) FROM consents WHERE id = '%s'"
+				  " AND kind = 'refusal' AND received_from = 'sevagram'", rid), 1);
+	long consents = dbq(f, r, "SELECT COUNT(*) FROM consents WHERE kind = 'consent'");
+	/* the consent's file again at radar: the registration made before */
+	assert_int_equal(register_consent(f, RADAR, "consent-kept.json", cid2), 0);
+	assert_string_equal(cid2, cid);
+	assert_int_equal(cli(f, "radar", "consent register consent-kept.json --json"), 0);
+	assert_true(cli_out_has(f, "\"registered_before\": true"));
+	assert_int_equal(dbq(f, r, "SELECT COUNT(*) FROM consents WHERE kind = 'consent'"),
+			 consents);
+	assert_int_equal(dbq(f, r, "SELECT COUNT(*) FROM consents WHERE kind = 'consent' AND"
+			     " registered_at > (SELECT registered_at FROM consents WHERE id = '%s')",
+			     rid), 0);
+}
+
 /* A document registered before and presented again is answered with that
  * registration, and the ledger names the professional who presented it, by
  * the person's pseudonym: access is personal (r16, G-P 3.6). The answer
@@ -3083,6 +3119,7 @@ int main(void)
 		cmocka_unit_test(test_r10_consent_refusal_refused_by_source_outbox_retry),
 		cmocka_unit_test(test_r10_consent_same_document_registered_once),
 		cmocka_unit_test(test_r10_consent_presented_again_is_recorded),
+		cmocka_unit_test(test_r10_consent_presented_again_after_a_refusal_passed_on),
 		cmocka_unit_test(test_r11_consent_age_signers),
 		cmocka_unit_test(test_r12_medical_needs_consent_naming_it),
 		cmocka_unit_test(test_r12_medical_conflict_of_duties_asserted_by_source),
