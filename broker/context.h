@@ -129,6 +129,10 @@ int broker_handle_to_municipality(struct broker *b, const struct broker_request 
 int broker_handle_broadcast(struct broker *b, const struct broker_request *rq, json_t **reply,
 			    char *err, size_t errcap);
 
+/* The deadline env's body asks for (deadline_ms), within the broker's own
+ * and not so short that partners can never answer in time (route.c). */
+int broker_deadline(struct broker *b, const json_t *env);
+
 /* Monthly management information from every member (mgmtinfo.c). */
 int broker_handle_stats(struct broker *b, const struct broker_request *rq, json_t **reply,
 			char *err, size_t errcap);

@@ -184,8 +184,9 @@ int broker_handle_stats(struct broker *b, const struct broker_request *rq, json_
 		if (items[i].req == NULL) /* not asked: its counts are missing, not zero */
 			json_array_append_new(missing, json_string(p->id));
 	}
-	int deadline = (int)json_integer_value(json_object_get(body, "deadline_ms"));
-	rpc_fanout(items, n, deadline > 0 ? deadline : b->deadline_ms);
+	/* as every fan-out: a partner that does not answer holds the caller no
+	 * longer than the broker's deadline_ms, then is listed as missing */
+	rpc_fanout(items, n, broker_deadline(b, rq->env));
 	for (size_t i = 0; i < n; i++) {
 		struct registry_partner *p = registry_at(b->reg, i);
 		if (items[i].req == NULL)

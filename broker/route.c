@@ -441,12 +441,10 @@ out:
 	return rc;
 }
 
-/* The deadline a query asks for, within the broker's own. */
+/* The shortest deadline a query may ask for. */
 #define ROUTE_MIN_DEADLINE_MS 250
 
-/* The deadline a query asks for, within the broker's own and not so short
- * that sources can never answer in time. */
-static int route_deadline(struct broker *b, const json_t *env)
+int broker_deadline(struct broker *b, const json_t *env)
 {
 	int deadline = (int)json_integer_value(json_object_get(envelope_body(env), "deadline_ms"));
 	if (deadline <= 0 || deadline > b->deadline_ms)
@@ -479,7 +477,7 @@ int broker_handle_lookup(struct broker *b, const struct broker_request *rq, json
 		json_object_set(entry, "cluster", json_object_get(body, "cluster"));
 	json_t *answers = NULL, *delivery = NULL;
 	int64_t index = 0;
-	rc = route_forward(b, rq, entry, NULL, "lookup.answer", route_deadline(b, env), NULL,
+	rc = route_forward(b, rq, entry, NULL, "lookup.answer", broker_deadline(b, env), NULL,
 			   &answers, &delivery, &index, err, errcap);
 	json_decref(entry);
 	if (rc != 0)
@@ -678,7 +676,7 @@ int broker_handle_request(struct broker *b, const struct broker_request *rq, jso
 				     .person = approval ? t.person : NULL, .key_for = to };
 	json_t *answers = NULL, *delivery = NULL;
 	int64_t index = 0;
-	rc = route_forward(b, rq, entry, &attest, "request.answer", route_deadline(b, env), &admit,
+	rc = route_forward(b, rq, entry, &attest, "request.answer", broker_deadline(b, env), &admit,
 			   &answers, &delivery, &index, err, errcap);
 	json_decref(entry);
 	json_decref(tp_consent);
@@ -813,7 +811,7 @@ int broker_handle_broadcast(struct broker *b, const struct broker_request *rq, j
 	json_t *answers = NULL, *delivery = NULL;
 	int64_t index = 0;
 	rc = route_forward(b, rq, entry, NULL, rights ? "rights.answer" : "report.answer",
-			   route_deadline(b, env), case_id ? &admit : NULL, &answers, &delivery,
+			   broker_deadline(b, env), case_id ? &admit : NULL, &answers, &delivery,
 			   &index, err, errcap);
 	json_decref(entry);
 	if (rc != 0)
@@ -888,7 +886,7 @@ int broker_handle_to_municipality(struct broker *b, const struct broker_request 
 				  json_object_get(env, "to"), "ts", (json_int_t)envelope_ts(env));
 	json_t *answers = NULL, *delivery = NULL;
 	int64_t index = 0;
-	rc = route_forward(b, rq, entry, NULL, answer, route_deadline(b, env), NULL, &answers,
+	rc = route_forward(b, rq, entry, NULL, answer, broker_deadline(b, env), NULL, &answers,
 			   &delivery, &index, err, errcap);
 	json_decref(entry);
 	if (rc != 0)

@@ -336,8 +336,10 @@ static int consent_limited_by(struct node *n, const json_t *refusal, json_t **li
 
 /* The registrations waiting for the broker's answer now: a pending row of
  * one is being registered, not kept after a failure, and the same document
- * given meanwhile is answered as busy rather than registered twice. */
-#define CONSENT_IN_FLIGHT_MAX 64
+ * given meanwhile is answered as busy rather than registered twice. Each
+ * waits in the local API worker that took it, so with a place per worker
+ * the table is never full: no caller can crowd the others out of it. */
+#define CONSENT_IN_FLIGHT_MAX NODE_WORKERS_MAX
 static pthread_mutex_t in_flight_lock = PTHREAD_MUTEX_INITIALIZER;
 static char in_flight[CONSENT_IN_FLIGHT_MAX][ID_HEX_LEN + 1];
 

@@ -30,7 +30,8 @@ struct node {
 	_Atomic int64_t refusals_per_minute; /* then the connection is closed */
 	struct gate_limits gate_limits;
 	struct secevent_certq *certq; /* certificates the gate refused, to the register */
-	int workers;
+	int workers;              /* each local API call is served by one */
+#define NODE_WORKERS_MAX 64
 	int db_lock_fd;           /* one daemon per database: held while it runs */
 	int db_locked;
 	atomic_int call_timeout_ms;

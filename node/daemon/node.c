@@ -46,7 +46,7 @@ static const struct schema_field node_fields[] = {
 	{ "database", SCHEMA_STRING, 1, 1024 },
 	{ "keys", SCHEMA_STRING, 0, 1024 },
 	{ "skew_seconds", SCHEMA_INT, 0, 3600 },
-	{ "workers", SCHEMA_INT, 0, 64 },
+	{ "workers", SCHEMA_INT, 0, NODE_WORKERS_MAX },
 	{ "timeout_ms", SCHEMA_INT, 0, 120000 },
 	{ "refresh_seconds", SCHEMA_INT, 0, 86400 },
 	{ "log_level", SCHEMA_STRING, 0, 8 },

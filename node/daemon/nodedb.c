@@ -83,6 +83,8 @@ static const struct db_migration node_migrations[] = {
 	{ 35, SENTLOG_FINGERPRINT_SCHEMA KEPTANSWER_SCHEMA },
 	/* the municipality learns that a recipient carried a partner's rights notice out */
 	{ 36, OUTBOX_RIGHTS_CARRIED_OUT_SCHEMA RECTIFY_REPORT_SCHEMA },
+	/* a kept consent's registrar certificate, for after a new key replaced it */
+	{ 37, THIRDPARTY_CONSENT_CERT_SCHEMA },
 };
 
 int nodedb_open(const char *path, db **out, char *err, size_t errcap)

@@ -29,6 +29,7 @@
 #include "ids.h"
 #include "local.h"
 #include "log.h"
+#include "pki.h"
 #include "schema.h"
 #include "secret.h"
 #include "secevent.h"
@@ -68,6 +69,7 @@ struct tp_decision {
 	const json_t *actor;
 	const uint8_t *consent_enc; /* source on consent: the document, encrypted */
 	size_t consent_len;
+	const char *consent_cert; /* …and its registrar's certificate it verified under */
 	const char *notice;       /* source: the facts its client's letter names (JSON) */
 };
 
@@ -82,7 +84,8 @@ static int tp_decision_insert(db *d, void *arg)
 	int rc = db_prepare(d, "INSERT OR REPLACE INTO third_party_decisions(id, case_id, party,"
 			       " source, categories, purpose, ground, motivation, motivation_hash,"
 			       " decision, decided_at, actor_id, actor_role, person, consent_enc,"
-			       " notice_facts) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", &st);
+			       " notice_facts, consent_cert) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+			       &st);
 	if (rc == 0) {
 		const char *f[] = { "id", "case", "party", "source" };
 		for (int i = 0; i < 4; i++)
@@ -110,6 +113,8 @@ static int tp_decision_insert(db *d, void *arg)
 					  SQLITE_TRANSIENT);
 		if (x->notice != NULL)
 			sqlite3_bind_text(st, 16, x->notice, -1, SQLITE_TRANSIENT);
+		if (x->consent_enc != NULL && x->consent_cert != NULL)
+			sqlite3_bind_text(st, 17, x->consent_cert, -1, SQLITE_TRANSIENT);
 		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : WN_EDB;
 	}
 	sqlite3_finalize(st);
@@ -384,7 +389,7 @@ static json_t *tp_propose(struct node *n, json_t *rq)
 	json_t *rb = envelope_body(reply);
 	mtext = motivation ? json_dumps(motivation, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	struct tp_decision x = { json_object_get(rb, "approval"), "approved", mtext, actor, NULL, 0,
-				 NULL };
+				 NULL, NULL };
 	/* the proposer that is the source itself keeps the consent it discloses
 	 * on, and the facts its client's letter names */
 	const char *source = json_string_value(json_object_get(rq, "source"));
@@ -395,8 +400,10 @@ static json_t *tp_propose(struct node *n, json_t *rq)
 		json_decref(facts);
 	}
 	if (consent_obj != NULL && (source == NULL || strcmp(source, n->ident->id) == 0) &&
-	    tp_seal_consent(n, consent_obj, &consent_enc, &x.consent_len) == 0)
+	    tp_seal_consent(n, consent_obj, &consent_enc, &x.consent_len) == 0) {
 		x.consent_enc = consent_enc;
+		x.consent_cert = n->ident->cert_pem; /* its own, which signed it again now */
+	}
 	if (db_writer_run(n->writer, tp_decision_insert, &x) != 0)
 		log_msg(WN_LOG_ERROR, "thirdparty_local", "proposal %s is registered at the broker "
 			"but could not be kept here",
@@ -416,19 +423,58 @@ out:
 	return result;
 }
 
-/* The consent a proposal rests on, as the source checks it: the registering
- * partner's document, active at the broker, covering this disclosure today. */
-static int tp_check_consent(struct node *n, const json_t *t, const json_t *object,
-			    const char *bsn, char *err, size_t errcap)
+/* Whether the certificate kept with a consent copy (PEM) verifies it: one
+ * of its registrar's, which verified it when it was kept. */
+static int tp_verify_kept(const json_t *object, const json_t *ref, const char *registrar,
+			  const char *kept, char *err, size_t errcap)
 {
-	char today[DATE_LEN + 1];
+	X509 *old = NULL;
+	char cn[PKI_ID_MAX] = "";
+	int rc = WN_ESIG;
+	if (pki_cert_from_pem(kept, &old) == 0 && pki_cert_cn(old, cn, sizeof(cn)) == 0 &&
+	    strcmp(cn, registrar) == 0)
+		rc = consentdoc_verify(object, ref, old, err, errcap);
+	X509_free(old);
+	return rc;
+}
+
+/* The registrar's signature on a consent: under its certificate in the
+ * directory now or, once a new key replaced the one it signed with, under
+ * the one kept with the copy (kept, may be NULL): what the old key signed
+ * before still verifies. *used (may be NULL): the PEM of the one in use. */
+static int tp_verify_consent(struct node *n, const json_t *t, const json_t *object,
+			     const char *kept, char **used, char *err, size_t errcap)
+{
 	struct directory *d = node_directory(n);
 	const char *registrar = json_string_value(json_object_get(object, "registered_by"));
 	struct dir_peer *reg = registrar ? directory_find(d, registrar) : NULL;
-	int max_days = d ? d->max_consent_days : 0;
-	int rc = consentdoc_verify(object, json_object_get(t, "consent"), reg ? reg->cert : NULL,
-				   err, errcap);
+	const json_t *ref = json_object_get(t, "consent");
+	int rc = consentdoc_verify(object, ref, reg ? reg->cert : NULL, err, errcap);
+	if (rc == WN_ESIG && reg != NULL && kept != NULL &&
+	    tp_verify_kept(object, ref, registrar, kept, err, errcap) == 0) {
+		log_msg(WN_LOG_INFO, "thirdparty_consent_replaced_key", "consent %s was signed with "
+			"a key of '%s' replaced since: verified with the certificate kept with it",
+			json_string_value(json_object_get(object, "id")), registrar);
+		rc = 0;
+	} else if (rc == 0 && used != NULL) {
+		rc = pki_cert_to_pem(reg->cert, used);
+	}
 	directory_release(d);
+	return rc;
+}
+
+/* The consent a proposal rests on, as the source checks it: the registering
+ * partner's document, active at the broker, covering this disclosure today.
+ * kept and used as for tp_verify_consent. */
+static int tp_check_consent(struct node *n, const json_t *t, const json_t *object,
+			    const char *bsn, const char *kept, char **used, char *err,
+			    size_t errcap)
+{
+	char today[DATE_LEN + 1];
+	struct directory *d = node_directory(n);
+	int max_days = d ? d->max_consent_days : 0;
+	directory_release(d);
+	int rc = tp_verify_consent(n, t, object, kept, used, err, errcap);
 	if (rc != 0)
 		return rc;
 	date_today_plus(0, today);
@@ -462,7 +508,8 @@ static int tp_check_profile(struct node *n, const json_t *t, const json_t *conse
  * checks that it is the person the proposal names and that the person is a
  * member of the household now. The source also checks the consent. */
 static int tp_check_approval(struct node *n, const json_t *t, uint8_t **consent_enc,
-			     size_t *consent_len, json_t **notice, char *err, size_t errcap)
+			     size_t *consent_len, char **consent_cert, json_t **notice, char *err,
+			     size_t errcap)
 {
 	const json_t *env = json_object_get(t, "proposal");
 	const char *case_id = json_string_value(json_object_get(t, "case"));
@@ -516,7 +563,8 @@ static int tp_check_approval(struct node *n, const json_t *t, uint8_t **consent_
 			snprintf(err, errcap, "the proposal rests on consent but seals no consent "
 				 "document to the source");
 			rc = WN_ECONSENT;
-		} else if ((rc = tp_check_consent(n, t, consent, bsn, err, errcap)) == 0) {
+		} else if ((rc = tp_check_consent(n, t, consent, bsn, NULL, consent_cert, err,
+						  errcap)) == 0) {
 			rc = tp_seal_consent(n, consent, consent_enc, consent_len);
 		}
 	}
@@ -536,7 +584,7 @@ static json_t *tp_approve(struct node *n, json_t *rq, const char *id)
 	uint8_t *consent_enc = NULL;
 	size_t consent_len = 0;
 	json_t *notice = NULL;
-	char *ntext = NULL;
+	char *ntext = NULL, *consent_cert = NULL;
 	int rc = tp_call(n, "thirdparty.get", NULL, NULL, json_pack("{s:s}", "approval", id), &t,
 			 err, sizeof(err));
 	json_t *approval = json_object_get(t, "approval");
@@ -548,8 +596,8 @@ static json_t *tp_approve(struct node *n, json_t *rq, const char *id)
 		rc = WN_EDENIED;
 	}
 	if (rc == 0)
-		rc = tp_check_approval(n, approval, &consent_enc, &consent_len, &notice, err,
-				       sizeof(err));
+		rc = tp_check_approval(n, approval, &consent_enc, &consent_len, &consent_cert,
+				       &notice, err, sizeof(err));
 	if (rc == 0 && notice != NULL &&
 	    (ntext = json_dumps(notice, JSON_COMPACT | JSON_SORT_KEYS)) == NULL)
 		rc = WN_ENOMEM;
@@ -558,12 +606,13 @@ static json_t *tp_approve(struct node *n, json_t *rq, const char *id)
 			     &rb, err, sizeof(err));
 	if (rc == 0) {
 		struct tp_decision x = { json_object_get(rb, "approval"), "approved", NULL, actor,
-					 consent_enc, consent_len, ntext };
+					 consent_enc, consent_len, consent_cert, ntext };
 		if (db_writer_run(n->writer, tp_decision_insert, &x) != 0)
 			log_msg(WN_LOG_ERROR, "thirdparty_local", "approval of %s is registered at "
 				"the broker but could not be kept here", id);
 	}
 	free(consent_enc);
+	free(consent_cert);
 	free(ntext);
 	json_decref(notice);
 	json_decref(t);
@@ -618,7 +667,7 @@ static json_t *tp_decide(struct node *n, const char *op, json_t *rq)
 	if (rc != 0)
 		return local_error(rc, err);
 	struct tp_decision x = { json_object_get(rb, "approval"), "rejected", NULL, actor, NULL, 0,
-				 NULL };
+				 NULL, NULL };
 	if (db_writer_run(n->writer, tp_decision_insert, &x) != 0)
 		log_msg(WN_LOG_ERROR, "thirdparty_local", "decision on %s is registered at the broker "
 			"but could not be kept here", id);
@@ -693,7 +742,8 @@ static int tp_categories_approved(const char *approved_text, const json_t *categ
 
 /* The decision row of a use: what was approved, checked against the use. */
 static int tp_check_row(struct node *n, sqlite3_stmt *st, const struct thirdparty_use *u,
-			json_t **consent, char *hash, json_t **notice, char *err, size_t errcap)
+			json_t **consent, char **kept, char *hash, json_t **notice, char *err,
+			size_t errcap)
 {
 	const char *id = u->approval;
 	if (strcmp((const char *)sqlite3_column_text(st, 5), "approved") != 0) {
@@ -726,6 +776,9 @@ static int tp_check_row(struct node *n, sqlite3_stmt *st, const struct thirdpart
 					 (size_t)sqlite3_column_bytes(st, 8), consent);
 		if (rc != 0)
 			return rc;
+		if (sqlite3_column_type(st, 10) != SQLITE_NULL &&
+		    (*kept = strdup((const char *)sqlite3_column_text(st, 10))) == NULL)
+			return WN_ENOMEM;
 	}
 	return tp_categories_approved((const char *)sqlite3_column_text(st, 4), u->categories,
 				      err, errcap);
@@ -736,11 +789,12 @@ int thirdparty_check_use(struct node *n, const struct thirdparty_use *u, char *m
 {
 	sqlite3_stmt *st = NULL;
 	json_t *consent = NULL;
+	char *kept = NULL; /* the registrar's certificate kept with the consent */
 	int rc;
 	*notice = NULL;
 	db_lock(n->db);
 	rc = db_prepare(n->db, "SELECT party, source, purpose, ground, categories, decision,"
-			       " motivation_hash, person, consent_enc, notice_facts"
+			       " motivation_hash, person, consent_enc, notice_facts, consent_cert"
 			       " FROM third_party_decisions"
 			       " WHERE id = ?", &st);
 	if (rc == 0) {
@@ -750,7 +804,7 @@ int thirdparty_check_use(struct node *n, const struct thirdparty_use *u, char *m
 				 u->approval);
 			rc = WN_EDENIED;
 		} else {
-			rc = tp_check_row(n, st, u, &consent, motivation_hash, notice, err,
+			rc = tp_check_row(n, st, u, &consent, &kept, motivation_hash, notice, err,
 					  errcap);
 		}
 	}
@@ -770,7 +824,7 @@ int thirdparty_check_use(struct node *n, const struct thirdparty_use *u, char *m
 		char version[CONSENT_VERSION_LEN + 1];
 		if (t != NULL && consentdoc_version(consent, version) == 0) {
 			json_object_set_new(json_object_get(t, "consent"), "version", json_string(version));
-			rc = tp_check_consent(n, t, consent, u->bsn, err, errcap);
+			rc = tp_check_consent(n, t, consent, u->bsn, kept, NULL, err, errcap);
 			if (rc == 0 && n->profile.lookups == PROFILE_LOOKUPS_CONSENT &&
 			    !consent_names_health(consent)) {
 				snprintf(err, errcap, "this partner discloses only on a consent that "
@@ -794,6 +848,7 @@ int thirdparty_check_use(struct node *n, const struct thirdparty_use *u, char *m
 		json_decref(*notice);
 		*notice = NULL;
 	}
+	free(kept);
 	secret_wipe_consent(consent);
 	json_decref(consent);
 	return rc;

@@ -27,6 +27,11 @@ struct node;
  * interest at stake, the legal reference), as the source keeps them. */
 #define THIRDPARTY_NOTICE_SCHEMA "ALTER TABLE third_party_decisions ADD COLUMN notice_facts TEXT;"
 
+/* The registrar's certificate (PEM) the kept consent verified under when it
+ * was kept: it still verifies the copy once the registrar's key is replaced. */
+#define THIRDPARTY_CONSENT_CERT_SCHEMA                                                  \
+	"ALTER TABLE third_party_decisions ADD COLUMN consent_cert TEXT;"
+
 /* Local API: thirdparty.propose, .declare, .approve, .reject, .list. */
 json_t *local_thirdparty(struct node *n, const char *op, json_t *rq);
 

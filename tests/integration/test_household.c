@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <sqlite3.h>
@@ -1664,6 +1665,43 @@ static void test_r19_retention_case_purged_declaration_outlives_it(void **state)
 			     "WHERE case_id='%s'", case_main), declared);
 }
 
+/* A consent a source keeps for a third-party approval still serves once
+ * its registrar's key is replaced: the copy, signed with the old key,
+ * verifies under the registrar's certificate kept with it (r20). */
+static void test_r08_third_party_consent_kept_across_rekey(void **state)
+{
+	struct fed *f = *state;
+	char consent[WN_ID_LEN + 1], id[WN_ID_LEN + 1], cwd[512], args[256];
+	wn_request_result *r = NULL;
+	char *doc = consent_doc(mother, "1985-02-03", SELF, NULL, 200, "\"weller\"");
+	assert_int_equal(consent_register(f, doc, consent), 0);
+	free(doc);
+	assert_int_equal(tp_propose(f, mother, "consent", consent, id), 0);
+	tp_approve_all(f, id);
+	assert_int_equal(dbq(f, node_db("radar"), "SELECT COUNT(*) FROM third_party_decisions "
+			     "WHERE id='%s' AND consent_enc IS NOT NULL AND consent_cert LIKE "
+			     "'-----BEGIN CERTIFICATE-----%%'", id), 1);
+	/* gemeente-heerlen's key replaced: a certificate for a new key, registered */
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	assert_int_equal(fed_sh(f, "'%s/certs/wijknet-ca' --dir ca rekey gemeente-heerlen "
+				   ">ca.out 2>&1", cwd), 0);
+	fed_stop(&f->nodes[GEMEENTE], SIGTERM);
+	snprintf(args, sizeof(args), "admin rekey gemeente-heerlen --cert "
+		 "ca/gemeente-heerlen.crt --reason 'sleutel gelekt'");
+	assert_int_equal(cli(f, "broker", args), 0);
+	assert_int_equal(fed_start_node(f, GEMEENTE), 0);
+	/* radar started again reads the directory with the new certificate only */
+	fed_stop(&f->nodes[RADAR], SIGTERM);
+	assert_int_equal(fed_start_node(f, RADAR), 0);
+	assert_int_equal(fed_wait_up(f, GEMEENTE, NNODES - 1, 20000), 0);
+	assert_int_equal(fed_wait_up(f, RADAR, NNODES - 1, 20000), 0);
+	wn_request_params p = tp_params(id, mother, "consent");
+	assert_int_equal(request_rc(f, WELLER, &p, &r, NULL), 0);
+	expect_outcome(r, "disclosed", NULL);
+	wn_request_result_free(r);
+	assert_true(fed_log_contains(f, "radar", "thirdparty_consent_replaced_key"));
+}
+
 int main(void)
 {
 	int64_t t0 = fed_test_begin();
@@ -1689,6 +1727,7 @@ int main(void)
 		cmocka_unit_test(test_r14_lawful_ground_log_lookup_needs_ground),
 		cmocka_unit_test(test_r03_pseudonym_two_cases_no_value_repeats),
 		cmocka_unit_test(test_r07_recipients_household_changes),
+		cmocka_unit_test(test_r08_third_party_consent_kept_across_rekey),
 		cmocka_unit_test(test_r19_retention_consent_kept_while_its_case_runs),
 		cmocka_unit_test(test_r19_retention_case_purged_declaration_outlives_it),
 	};

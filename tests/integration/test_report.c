@@ -2766,6 +2766,35 @@ static void test_r25_management_info_anonymous_counts(void **state)
 	assert_int_equal(cli(f, "gemeente-heerlen", "stats --month 2026/12"), 2);
 }
 
+/* A member that does not answer holds the management information no longer
+ * than the broker's deadline_ms (2000 here), though the node asks for 5000:
+ * the figures come without it, and it is named missing. */
+static void test_r25_management_info_partner_stopped_within_deadline(void **state)
+{
+	struct fed *f = *state;
+	char today[DATE_LEN + 1], month[8];
+	date_today_plus(0, today);
+	snprintf(month, sizeof(month), "%.7s", today);
+	wn_client *c = client_of(f, GEMEENTE);
+	char *text = NULL;
+	kill(f->nodes[SEVAGRAM], SIGSTOP);
+	int64_t t0 = time_mono_ms();
+	int rc = wn_stats(c, month, &ACTOR, &text);
+	int64_t took = time_mono_ms() - t0;
+	kill(f->nodes[SEVAGRAM], SIGCONT);
+	wn_client_close(c);
+	assert_int_equal(rc, 0);
+	assert_true(took < 4000);
+	json_t *s = json_loads(text, 0, NULL);
+	free(text);
+	assert_non_null(s);
+	assert_true(json_is_false(json_object_get(s, "complete")));
+	json_t *missing = json_object_get(s, "missing");
+	assert_int_equal(json_array_size(missing), 1);
+	assert_string_equal(json_string_value(json_array_get(missing, 0)), "sevagram");
+	json_decref(s);
+}
+
 int main(void)
 {
 	int64_t t0 = fed_test_begin();
@@ -2802,6 +2831,7 @@ int main(void)
 		cmocka_unit_test(test_r19_retention_duty_records_and_log_pseudonyms),
 		cmocka_unit_test(test_r19_retention_case_notifications_stay),
 		cmocka_unit_test(test_r25_management_info_anonymous_counts),
+		cmocka_unit_test(test_r25_management_info_partner_stopped_within_deadline),
 		cmocka_unit_test(test_r11_consent_age_letters_about_child_to_parents),
 		cmocka_unit_test(test_r18_rectify_status_read_by_a_professional),
 	};
