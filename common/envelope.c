@@ -121,12 +121,24 @@ int envelope_parse(const void *buf, size_t len, json_t **out, char *err, size_t 
 		snprintf(err, errcap, "malformed JSON at byte %d: %s", jerr.position, jerr.text);
 		return WN_EJSON;
 	}
-	if ((rc = envelope_check(env, err, errcap)) != 0) {
+	if ((rc = envelope_check_wire(env, err, errcap)) != 0) {
 		json_decref(env);
 		return rc;
 	}
 	*out = env;
 	return 0;
+}
+
+int envelope_check_wire(const json_t *env, char *err, size_t errcap)
+{
+	int rc = envelope_check(env, err, errcap);
+	if (rc == 0 && json_integer_value(json_object_get(env, "v")) != ENVELOPE_VERSION) {
+		snprintf(err, errcap, "field 'v': version %d is only read from copies stored "
+			 "before 0.5; a message is of version %d", ENVELOPE_VERSION_WHOLE,
+			 ENVELOPE_VERSION);
+		rc = WN_ESCHEMA;
+	}
+	return rc;
 }
 
 int envelope_check(const json_t *env, char *err, size_t errcap)

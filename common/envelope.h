@@ -35,9 +35,14 @@
  * owned by the caller (json_decref). err names what was wrong. */
 int envelope_parse(const void *buf, size_t len, json_t **out, char *err, size_t errcap);
 
-/* The same header checks on an already parsed object (e.g. an answer
- * relayed inside another message). */
+/* The same header checks on an already parsed object: a stored copy, which
+ * may be of version 1 (before 0.5). Errors: WN_ESCHEMA. */
 int envelope_check(const json_t *env, char *err, size_t errcap);
+
+/* envelope_check for a message on the wire (an answer relayed inside
+ * another message too): of today's version only, since a version 1 message
+ * carries every recipient's body to each. Errors: WN_ESCHEMA. */
+int envelope_check_wire(const json_t *env, char *err, size_t errcap);
 
 /* Creates an unsigned envelope with a fresh id and the current time.
  * *out: json_decref(). */

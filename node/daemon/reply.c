@@ -20,7 +20,7 @@ const char *reply_open(struct node *n, struct directory *d, const json_t *a, con
 	*body = NULL;
 	*refused = 0;
 	/* the answer is held to the same schema as any message */
-	if (envelope_check(a, err, sizeof(err)) != 0)
+	if (envelope_check_wire(a, err, sizeof(err)) != 0)
 		return "malformed";
 	struct dir_peer *p = directory_find(d, envelope_str(a, "from"));
 	*from = p ? p->id : NULL;

@@ -80,7 +80,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t len = 0;
 	if (id_generate(id) != 0)
 		abort();
-	json_object_set_new(env, "v", json_integer(1));
+	json_object_set_new(env, "v", json_integer(2));
 	json_object_set_new(env, "id", json_string(id));
 	json_object_set_new(env, "ts", json_integer(time_now_ms()));
 	json_object_set_new(env, "from", json_string("gemeente-heerlen"));
