@@ -81,8 +81,10 @@ static int admin_status(struct broker *b, json_t *out)
 		crl = left > 0 ? left : 0;
 	if (pki_cert_seconds_left(b->ident->cert, &left) == 0)
 		cert = left > 0 ? left : 0;
-	json_t *health = NULL;
+	json_t *health = NULL, *behind = NULL;
 	int rc = broker_health_list(b, &health);
+	if (rc == 0 && (rc = broker_audit_disputes(b, &behind)) != 0)
+		json_decref(health);
 	if (rc != 0)
 		return rc;
 	json_object_set_new(out, "broker", json_string(b->ident->id));
@@ -95,6 +97,8 @@ static int admin_status(struct broker *b, json_t *out)
 	json_object_set_new(out, "cert_seconds_left", json_integer(cert));
 	json_object_set_new(out, "warnings", admin_expiry(b));
 	json_object_set_new(out, "partners", health);
+	/* nodes that witnessed more of the audit log than it holds: a restore */
+	json_object_set_new(out, "audit_behind", behind ? behind : json_null());
 	json_object_set_new(out, "proposals", broker_member_proposals(b));
 	return 0;
 }

@@ -232,6 +232,7 @@ static int checkpoint_cosign(struct broker *b, const struct broker_request *rq, 
 	if (rc == 0) {
 		log_emit(WN_LOG_INFO, "checkpoint_cosigned",
 			 json_pack("{s:s,s:I}", "partner", rq->from->id, "size", size));
+		broker_dispute_settled(b, rq->from->id); /* it witnessed the log again */
 		rc = broker_reply(b, rq, "ok", json_pack("{s:I}", "size", size), reply);
 	}
 out:
@@ -674,6 +675,8 @@ int broker_handle_checkpoint(struct broker *b, const struct broker_request *rq, 
 		}
 		return checkpoint_witness(b, rq, reply, err, errcap);
 	}
+	if (strcmp(type, "checkpoint.dispute") == 0)
+		return broker_handle_dispute(b, rq, reply, err, errcap);
 	if (strcmp(type, "checkpoint.restored") == 0) {
 		if (schema_check(envelope_body(rq->env), restored_fields, detail, sizeof(detail)) != 0) {
 			snprintf(err, errcap, "body of '%s': %s", type, detail);

@@ -150,6 +150,14 @@ int broker_checkpoints_start(struct broker *b);
 void broker_checkpoints_stop(struct broker *b);
 int broker_handle_checkpoint(struct broker *b, const struct broker_request *rq, json_t **reply,
 			     char *err, size_t errcap);
+/* Nodes that witnessed a checkpoint the audit log no longer extends
+ * (dispute.c): checkpoint.dispute, the dispute of a node that witnessed the
+ * log again dropped, and the disputes for the operator into *out ({partners,
+ * witnessed, log_size}; NULL when there are none; json_decref()). */
+int broker_handle_dispute(struct broker *b, const struct broker_request *rq, json_t **reply,
+			  char *err, size_t errcap);
+void broker_dispute_settled(struct broker *b, const char *partner);
+int broker_audit_disputes(struct broker *b, json_t **out);
 
 /* Handles thirdparty.propose, .declare, .approve, .reject and .list. */
 int broker_handle_thirdparty(struct broker *b, const struct broker_request *rq, json_t **reply,

@@ -65,6 +65,9 @@ static void observe_gauges(void *arg, FILE *out)
 		      observe_count(b, "SELECT coalesce(sum(count), 0) FROM breaches"));
 	metrics_gauge(out, "wijknet_breaches_unassessed", "Breach entries not yet assessed.", NULL,
 		      observe_count(b, "SELECT COUNT(*) FROM breaches WHERE assessed_at IS NULL"));
+	metrics_gauge(out, "wijknet_audit_log_behind_witnesses", "Partners whose nodes witnessed "
+		      "more of the audit log than it holds (restored from an older backup?).", NULL,
+		      observe_count(b, "SELECT COUNT(*) FROM audit_disputes"));
 }
 
 static int observe_health(void *arg, char *why, size_t cap)

@@ -542,19 +542,41 @@ static int registry_dial_as(registry *r, struct registry_partner *p, int redial)
 	return 0;
 }
 
-int registry_probe(registry *r, const struct registry_partner *p, const char *address,
-		   const void *req, size_t len, int timeout_ms, char **resp, size_t *resplen,
-		   char *err, size_t errcap)
+int registry_probe_open(registry *r, const struct registry_partner *p, const char *address,
+			struct registry_probe *out, char *err, size_t errcap)
 {
-	nng_tls_config *tls = NULL;
-	rpc_client *c = NULL;
+	out->tls = NULL;
+	out->client = NULL;
 	if (r->cert_key_path == NULL) {
 		snprintf(err, errcap, "the broker has not started its connections yet");
 		return WN_ESTATE;
 	}
-	int rc = transport_tls_config_trust(&tls, 0, r->cert_key_path, r->trust, p->id, err,
+	int rc = transport_tls_config_trust(&out->tls, 0, r->cert_key_path, r->trust, p->id, err,
 					    errcap);
-	if (rc == 0 && (rc = rpc_client_open_lazy(&c, address, tls, err, errcap)) == 0) {
+	if (rc == 0)
+		rc = rpc_client_open_lazy(&out->client, address, out->tls, err, errcap);
+	if (rc != 0)
+		registry_probe_close(out);
+	return rc;
+}
+
+void registry_probe_close(struct registry_probe *pr)
+{
+	rpc_client_close(pr->client);
+	if (pr->tls != NULL)
+		nng_tls_config_free(pr->tls);
+	pr->client = NULL;
+	pr->tls = NULL;
+}
+
+int registry_probe(registry *r, const struct registry_partner *p, const char *address,
+		   const void *req, size_t len, int timeout_ms, char **resp, size_t *resplen,
+		   char *err, size_t errcap)
+{
+	struct registry_probe pr;
+	int rc = registry_probe_open(r, p, address, &pr, err, errcap);
+	if (rc == 0) {
+		rpc_client *c = pr.client;
 		rc = rpc_call(c, req, len, timeout_ms, resp, resplen);
 		if (rc != 0)
 			snprintf(err, errcap, "%s", rc == WN_ETIMEOUT
@@ -563,9 +585,7 @@ int registry_probe(registry *r, const struct registry_partner *p, const char *ad
 							      "partner's certificate)"
 							    : wn_strerror(rc));
 	}
-	rpc_client_close(c);
-	if (tls != NULL)
-		nng_tls_config_free(tls);
+	registry_probe_close(&pr);
 	return rc;
 }
 

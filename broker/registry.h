@@ -172,6 +172,17 @@ int registry_probe(registry *r, const struct registry_partner *p, const char *ad
 		   const void *req, size_t len, int timeout_ms, char **resp, size_t *resplen,
 		   char *err, size_t errcap);
 
+/* The connection of such a probe, for a caller that sends over it itself
+ * (a fan-out): dialed in the background, closed by registry_probe_close
+ * (which leaves a closed one as it is). */
+struct registry_probe {
+	rpc_client *client;
+	nng_tls_config *tls;
+};
+int registry_probe_open(registry *r, const struct registry_partner *p, const char *address,
+			struct registry_probe *out, char *err, size_t errcap);
+void registry_probe_close(struct registry_probe *pr);
+
 /* The partner moved its node: its address (tls+tcp://host:port) replaced,
  * durably with an audit entry naming who asked, and the node dialled there.
  * The previous text stays readable until registry_free(). */

@@ -168,6 +168,12 @@ static const struct db_migration broker_migrations[] = {
 	{ 15, "CREATE TABLE partner_certs (partner TEXT NOT NULL, serial TEXT NOT NULL,"
 	      " cert TEXT NOT NULL, replaced_at INTEGER NOT NULL, replaced_by TEXT NOT NULL,"
 	      " PRIMARY KEY (partner, serial));" },
+	/* a node that witnessed a checkpoint of the audit log which the log no
+	 * longer extends (a restore from an older backup): kept for the operator
+	 * until that node witnesses the log again */
+	{ 17, "CREATE TABLE audit_disputes (partner TEXT PRIMARY KEY, size INTEGER NOT NULL,"
+	      " root TEXT NOT NULL, log_size INTEGER NOT NULL, first_at INTEGER NOT NULL,"
+	      " last_at INTEGER NOT NULL);" },
 };
 
 int store_open(const char *path, db **out, char *err, size_t errcap)

@@ -173,7 +173,8 @@ typedef struct wn_partner {
 	const char *name;     /* display name */
 	const char *address;  /* directory only: node's inbound URL ("" in health) */
 	const char *status;   /* registry status: active, notice, suspended, ended, revoked */
-	const char *state;    /* health only: "up" or "down"; "unknown" while the broker,
+	const char *state;    /* health only: "up" or "down"; "suspended" when the partner is
+			       * suspended and its node answers; "unknown" while the broker,
 			       * which pings them, is out of reach */
 	int has_seal_key;     /* a verified sealing key is published */
 	double rtt_ms;        /* health only: round trip, or -1 */
@@ -190,10 +191,15 @@ typedef struct wn_partner_list {
 	long crl_seconds_left;  /* health only: the CRL in use lapses in (nextUpdate); 0 lapsed, -1 none */
 	const char *broker_error; /* health only, broker_up 0: why, else NULL */
 	int broker_refused;     /* health only: the broker answered, refusing this node (a
-				 * join pending, not in the registry, ended or revoked) */
+				 * join pending, not in the registry, suspended, ended or
+				 * revoked); or, ended or revoked, it answered so before and
+				 * now refuses this node's TLS handshake */
 	int64_t directory_fetched_at; /* health only, the broker out of reach: when the
 				       * directory whose partners are listed was fetched
 				       * (ms), else 0 */
+	int broker_audit_behind; /* health only: partners whose nodes witnessed more of the
+				  * broker's audit log than it holds now (the broker was
+				  * restored from an older backup?); 0 none */
 } wn_partner_list;
 
 /* Asks the node for the federation's health: the broker pings every active

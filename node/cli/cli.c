@@ -347,6 +347,8 @@ static int cmd_partners(wn_client *c, int health, int argc, char **argv)
 						    json_integer(l->directory_fetched_at));
 			json_object_set_new(o, "cert_seconds_left", json_integer(l->cert_seconds_left));
 			json_object_set_new(o, "crl_seconds_left", json_integer(l->crl_seconds_left));
+			json_object_set_new(o, "broker_audit_behind",
+					    json_integer(l->broker_audit_behind));
 		} else {
 			json_object_set_new(o, "policy_version", json_integer(l->policy_version));
 		}
@@ -364,19 +366,24 @@ static int cmd_partners(wn_client *c, int health, int argc, char **argv)
 		else if (l->crl_seconds_left > 0 && l->crl_seconds_left < 7L * 86400)
 			printf("WARNING: the CRL lapses in %ld hours: reissue it (wijknet-ca crl)\n",
 			       l->crl_seconds_left / 3600);
+		if (l->broker_audit_behind > 0)
+			printf("WARNING: the broker's audit log is behind what %d partner%s witnessed: "
+			       "restored from an older backup? its registry and policy went back "
+			       "with it (its operator: wijknet admin status)\n",
+			       l->broker_audit_behind, l->broker_audit_behind == 1 ? "" : "s");
 		if (l->cert_seconds_left == 0)
 			printf("ERROR: this node's certificate has lapsed\n");
 		else if (l->cert_seconds_left > 0 && l->cert_seconds_left < 7L * 86400)
 			printf("WARNING: this node's certificate lapses in %ld hours\n",
 			       l->cert_seconds_left / 3600);
-		printf("%-26s %-7s %9s  %-10s %s\n", "PARTNER", "STATE", "RTT", "STATUS", "SEAL KEY");
+		printf("%-26s %-9s %9s  %-10s %s\n", "PARTNER", "STATE", "RTT", "STATUS", "SEAL KEY");
 		size_t up = 0, expected = 0;
 		for (size_t i = 0; i < l->count; i++) {
 			wn_partner *p = &l->items[i];
 			char rtt[32] = "-";
 			if (p->rtt_ms >= 0)
 				snprintf(rtt, sizeof(rtt), "%.1f ms", p->rtt_ms);
-			printf("%-26s %-7s %9s  %-10s %s\n", p->id, p->state, rtt, p->status,
+			printf("%-26s %-9s %9s  %-10s %s\n", p->id, p->state, rtt, p->status,
 			       p->has_seal_key ? "yes" : "no");
 			expected += partner_expected_up(p);
 			up += partner_expected_up(p) && strcmp(p->state, "up") == 0;
@@ -414,7 +421,8 @@ static int cmd_partners(wn_client *c, int health, int argc, char **argv)
 			if (partner_expected_up(&l->items[i]) && strcmp(l->items[i].state, "up") != 0)
 				status = CLI_PARTIAL;
 		if ((l->crl_seconds_left >= 0 && l->crl_seconds_left < 7L * 86400) ||
-		    (l->cert_seconds_left >= 0 && l->cert_seconds_left < 7L * 86400))
+		    (l->cert_seconds_left >= 0 && l->cert_seconds_left < 7L * 86400) ||
+		    l->broker_audit_behind > 0)
 			status = CLI_PARTIAL;
 	}
 	wn_partner_list_free(l);

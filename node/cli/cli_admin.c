@@ -167,6 +167,24 @@ static void admin_time(json_int_t ms, char *out, size_t cap)
 	snprintf(out, cap, "%s", when);
 }
 
+/* Nodes that witnessed more of the audit log than it holds: said plainly,
+ * since the registry and policy went back with it. */
+static void admin_print_behind(const json_t *behind)
+{
+	size_t i, n = json_array_size(json_object_get(behind, "partners"));
+	json_t *x;
+	if (n == 0)
+		return;
+	printf("WARNING: audit log behind what %zu partner%s witnessed (", n, n == 1 ? "" : "s");
+	json_array_foreach(json_object_get(behind, "partners"), i, x)
+		printf("%s%s", i ? ", " : "", json_string_value(x));
+	printf("): a checkpoint of %lld entries, the log holds %lld: restored from an older backup? "
+	       "the registry, the policy and the entries since went back with it; restore the "
+	       "newest backup\n",
+	       (long long)json_integer_value(json_object_get(behind, "witnessed")),
+	       (long long)json_integer_value(json_object_get(behind, "log_size")));
+}
+
 static void admin_print_status(const json_t *r)
 {
 	size_t i;
@@ -193,7 +211,8 @@ static void admin_print_status(const json_t *r)
 		else
 			printf("has lapsed\n");
 	}
-	printf("%-26s %-10s %-5s %-9s %s\n", "PARTNER", "STATUS", "NODE", "CERT DAYS", "END");
+	admin_print_behind(json_object_get(r, "audit_behind"));
+	printf("%-26s %-10s %-9s %-9s %s\n", "PARTNER", "STATUS", "NODE", "CERT DAYS", "END");
 	json_array_foreach(json_object_get(r, "partners"), i, e) {
 		char end[32] = "";
 		if (json_integer_value(json_object_get(e, "end_at")) > 0)
@@ -207,7 +226,7 @@ static void admin_print_status(const json_t *r)
 				 (long long)json_integer_value(json_object_get(e,
 									"cert_seconds_left")) /
 					 86400);
-		printf("%-26s %-10s %-5s %-9s %s\n", json_string_value(json_object_get(e, "id")),
+		printf("%-26s %-10s %-9s %-9s %s\n", json_string_value(json_object_get(e, "id")),
 		       json_string_value(json_object_get(e, "status")),
 		       json_string_value(json_object_get(e, "state")), days, end);
 	}

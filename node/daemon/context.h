@@ -54,7 +54,8 @@ struct node {
 	rpc_server *localsrv;
 	struct httpd *http;       /* the operator's /metrics and /healthz, or NULL */
 
-	pthread_mutex_t lock;     /* guards dir, seal_published, stopping, broker_rc/why */
+	pthread_mutex_t lock;     /* guards dir, seal_published, stopping, broker_rc/why,
+				   * member_word */
 	pthread_mutex_t refresh_lock; /* one on-demand refresh at a time */
 	pthread_cond_t wake;
 	struct directory *dir;
@@ -64,6 +65,11 @@ struct node {
 	int stopping;
 	int broker_rc;            /* the last directory refresh: 0, or why it failed */
 	char broker_why[512];
+	/* the broker's last word that this node's membership ended or was
+	 * revoked, kept while the broker is out of reach: its TLS listener
+	 * refuses the revoked certificate, which looks like a network fault */
+	char member_word[512];
+	int64_t member_word_at;   /* when it was said (ms), 0: nothing said */
 	int64_t breach_mark;      /* the security events last raised to the broker */
 	int64_t reported_size;    /* the ledger checkpoint the broker witnessed last */
 	atomic_int witness_checked; /* this ledger is not behind what the broker witnessed:

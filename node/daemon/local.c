@@ -11,6 +11,7 @@
 
 #include "wijknet.h"
 #include "context.h"
+#include "date.h"
 #include "envelope.h"
 #include "ids.h"
 #include "local.h"
@@ -59,6 +60,33 @@ static json_t *local_health_directory(struct node *n, int64_t *fetched_at)
 	return list;
 }
 
+/* The broker out of reach, but this node known to be out of the federation:
+ * the broker said its membership ended or was revoked (its TLS listener
+ * refuses the certificate after that, which looks like a network fault), or
+ * the CRL this node holds revokes its own certificate. 1 with why set. */
+static int local_health_refused_before(struct node *n, char *why, size_t cap)
+{
+	char said[sizeof(n->member_word)], reason[256];
+	pthread_mutex_lock(&n->lock);
+	int64_t at = n->member_word_at;
+	snprintf(said, sizeof(said), "%s", n->member_word);
+	pthread_mutex_unlock(&n->lock);
+	if (at > 0) {
+		char when[DATE_TIME_LEN + 1];
+		date_time_of_ms(at, when);
+		snprintf(why, cap, "%.300s (the broker's last word, %s; not reached since: its TLS "
+			 "refuses a revoked certificate)", said, when);
+		return 1;
+	}
+	if (pki_trust_verify(n->trust, n->ident->cert, n->ident->id, reason, sizeof(reason)) ==
+	    WN_EREVOKED) {
+		snprintf(why, cap, "this node's certificate is revoked (on the federation's CRL this "
+			 "node holds): the broker refuses its TLS handshake");
+		return 1;
+	}
+	return 0;
+}
+
 static json_t *local_health(struct node *n)
 {
 	json_t *env = NULL, *reply = NULL, *result;
@@ -76,12 +104,18 @@ static json_t *local_health(struct node *n)
 	if (pki_trust_crl_seconds_left(n->trust, &left) == 0)
 		json_object_set_new(result, "crl_seconds_left", json_integer(left > 0 ? left : 0));
 	if (rc == 0) {
-		json_object_set(result, "partners",
-				json_object_get(envelope_body(reply), "partners"));
+		json_t *body = envelope_body(reply);
+		const json_t *behind = json_object_get(body, "audit_behind");
+		json_object_set(result, "partners", json_object_get(body, "partners"));
+		/* the broker's own word: nodes witnessed more of its log than it holds */
+		if (json_is_object(behind) && json_is_array(json_object_get(behind, "partners")))
+			json_object_set(result, "audit_behind", (json_t *)behind);
 	} else {
 		/* the broker answered, but not to this node: reached, and refused */
 		int refused = rc == WN_EPENDING || rc == WN_EUNKNOWN_PARTNER || rc == WN_EREVOKED ||
 			      rc == WN_EDENIED;
+		if (!refused && (refused = local_health_refused_before(n, err, sizeof(err))))
+			rc = WN_EREVOKED;
 		int64_t at = 0;
 		json_t *held = refused ? NULL : local_health_directory(n, &at);
 		json_object_set_new(result, "partners", held ? held : json_array());

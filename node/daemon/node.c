@@ -327,6 +327,34 @@ static int node_renew_cert(struct node *n, int refresh_rc, int *done, char *err,
 	return node_refresh_directory(n, err, errcap);
 }
 
+/* 1 when the broker's refusal says this membership is over (ended or
+ * revoked, not suspended): its words as broker.c puts them. */
+static int node_refusal_final(const char *why)
+{
+	static const char *const said[] = { ": it is ended", ": it is revoked",
+					    "membership ended", "membership was revoked", NULL };
+	for (size_t i = 0; said[i] != NULL; i++)
+		if (strstr(why, said[i]) != NULL)
+			return 1;
+	return 0;
+}
+
+/* Keeps (n->lock held) the broker's last word on this node's membership: an
+ * end or revocation stays until the broker answers otherwise, since it
+ * then refuses the TLS handshake and cannot say it again. */
+static void node_note_membership(struct node *n, int rc, const char *err)
+{
+	int answered = rc == 0 || rc == WN_EREVOKED || rc == WN_EPENDING ||
+		       rc == WN_EUNKNOWN_PARTNER || rc == WN_EDENIED || rc == WN_EEXPIRED;
+	if (rc == WN_EREVOKED && node_refusal_final(err)) {
+		snprintf(n->member_word, sizeof(n->member_word), "%s", err);
+		n->member_word_at = time_now_ms();
+	} else if (answered) {
+		n->member_word[0] = '\0';
+		n->member_word_at = 0;
+	}
+}
+
 static void *node_refresher_main(void *arg)
 {
 	struct node *n = arg;
@@ -351,6 +379,7 @@ static void *node_refresher_main(void *arg)
 			pthread_mutex_lock(&n->lock); /* for /healthz */
 			n->broker_rc = rc;
 			snprintf(n->broker_why, sizeof(n->broker_why), "%s", rc != 0 ? err : "");
+			node_note_membership(n, rc, err);
 			pthread_mutex_unlock(&n->lock);
 		}
 		if (rc == 0 && !published) {

@@ -75,6 +75,10 @@ static int observe_health(void *arg, char *why, size_t cap)
 	int brc = n->broker_rc;
 	char said[sizeof(n->broker_why)];
 	snprintf(said, sizeof(said), "%s", n->broker_why);
+	if (brc != 0 && n->member_word_at > 0) { /* its TLS refuses us since it said so */
+		brc = WN_EREVOKED;
+		snprintf(said, sizeof(said), "%s", n->member_word);
+	}
 	pthread_mutex_unlock(&n->lock);
 	int refused = brc == WN_EREVOKED || brc == WN_EPENDING || brc == WN_EUNKNOWN_PARTNER ||
 		      brc == WN_EDENIED;

@@ -117,6 +117,20 @@ static int witness_call(struct node *n, const char *type, json_t *body, json_t *
 	return rc;
 }
 
+/* The broker's log does not extend the checkpoint last kept: the broker is
+ * shown that checkpoint, signed by itself, so that its operator learns it
+ * (a restore from an older backup). Its answer changes nothing here. */
+static void witness_dispute(struct node *n, const json_t *last)
+{
+	char err[512] = "";
+	json_t *body = json_deep_copy(last);
+	int rc = body ? witness_call(n, "checkpoint.dispute", body, NULL, err, sizeof(err))
+		      : WN_ENOMEM;
+	if (rc != 0)
+		log_msg(WN_LOG_WARN, "witness_dispute_not_taken", "the broker did not take this "
+			"node's word that its audit log is behind: %s", err[0] ? err : wn_strerror(rc));
+}
+
 int node_witness_broker(struct node *n, char *err, size_t errcap)
 {
 	json_t *last = NULL, *rb = NULL;
@@ -186,6 +200,8 @@ int node_witness_broker(struct node *n, char *err, size_t errcap)
 		log_emit(WN_LOG_INFO, "checkpoint_witnessed", json_pack("{s:I}", "size", size));
 	}
 out:
+	if (rc == WN_ETAMPERED && last != NULL)
+		witness_dispute(n, last);
 	free(sig);
 	directory_release(d);
 	json_decref(last);

@@ -543,6 +543,8 @@ static int client_partner_list(json_t *result, int health, wn_partner_list **out
 	l->pub.broker_refused = json_is_true(json_object_get(result, "broker_refused"));
 	l->pub.directory_fetched_at =
 		(int64_t)json_integer_value(json_object_get(result, "directory_fetched_at"));
+	l->pub.broker_audit_behind = (int)json_array_size(
+		json_object_get(json_object_get(result, "audit_behind"), "partners"));
 	for (size_t i = 0; i < n; i++) {
 		json_t *e = json_array_get(arr, i);
 		wn_partner *p = &l->pub.items[i];

@@ -1479,6 +1479,76 @@ static void test_r20_integrity_backup_restore_behind_witness_refused(void **stat
 	r20_restore_stale_count(f, kept);
 }
 
+/* The broker's database put back from an older backup: the nodes witnessed
+ * more of its audit log than it now holds. They show it the checkpoint it
+ * signed, and its operator and theirs are told so plainly, with an entry in
+ * the breach register; a node's word alone is not taken. */
+static void test_r20_integrity_broker_restore_behind_witnesses_said(void **state)
+{
+	struct fed *f = *state;
+	static const wn_actor actor = { "u-9", "wijkcoach" };
+	assert_int_equal(fed_setup(f, three, 3), 0);
+	assert_int_equal(fed_config_edit(f, "broker.json", "checkpoint_seconds", "1"), 0);
+	for (size_t i = 0; i < 3; i++) {
+		char rel[64];
+		snprintf(rel, sizeof(rel), "%s.json", three[i]);
+		assert_int_equal(fed_config_edit(f, rel, "checkpoint_seconds", "1"), 0);
+	}
+	assert_int_equal(fed_start_all(f, 15000), 0);
+	assert_int_equal(cli(f, "broker", "admin backup --out bbk"), 0);
+	long kept = dbq(f, "bbk/broker.db", "SELECT COUNT(*) FROM audit_log");
+	for (int i = 0; i < 3; i++)
+		wn_lookup_result_free(lookup_by(f, 0, "999990019", &actor));
+	/* radar witnessed a checkpoint past the copy */
+	assert_int_equal(dbq_wait(f, "data/radar.db", 1, 15000, "SELECT COUNT(*) > 0 FROM"
+				  " broker_checkpoints WHERE size > %ld", kept), 1);
+	assert_int_equal(cli(f, "broker", "admin status"), 0);
+	assert_false(cli_out_has(f, "audit log behind"));
+	/* a claim not signed by the broker is refused, and nothing is kept */
+	json_t *env = NULL, *reply = NULL;
+	assert_int_equal(envelope_new1(&env, "checkpoint.dispute", "radar", "broker"), 0);
+	json_object_set_new(env, "body", json_pack("{s:I,s:s,s:I,s:s,s:s}", "size",
+						   (json_int_t)1000000, "root",
+						   "00000000000000000000000000000000"
+						   "00000000000000000000000000000000", "ts",
+						   (json_int_t)1, "origin", "wijknet:broker:audit_log",
+						   "sig", "AAAA"));
+	reply = raw_as(f, "radar", env);
+	assert_string_equal(reply_error(reply), "signature");
+	json_decref(reply);
+	json_decref(env);
+	assert_int_equal(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM audit_disputes"), 0);
+	fed_stop(&f->broker, SIGTERM);
+	assert_int_equal(fed_sh(f, "rm -f data/broker.db-wal data/broker.db-shm && "
+			       "cp bbk/broker.db data/broker.db"), 0);
+	assert_int_equal(fed_start_broker(f), 0);
+	int said = 0;
+	for (int64_t end = time_mono_ms() + 20000; !said && time_mono_ms() < end;) {
+		said = cli(f, "broker", "admin status") == 0 &&
+		       cli_out_has(f, "WARNING: audit log behind what") && cli_out_has(f, "radar");
+		if (!said)
+			sleep_ms(200);
+	}
+	if (!said)
+		fed_sh(f, "cat cli.out >&2");
+	assert_true(said);
+	assert_true(cli_out_has(f, "restored from an older backup?"));
+	assert_int_equal(cli(f, "broker", "admin status --json"), 0);
+	assert_true(cli_out_has(f, "\"audit_behind\""));
+	assert_true(dbq(f, "data/broker.db", "SELECT COUNT(*) FROM security_events WHERE"
+			" peer = 'broker' AND kind = 'tampered' AND detail LIKE '%%witnessed%%'") >= 1);
+	/* and every node's operator sees it in health (exit 3) */
+	int status = 0;
+	for (int64_t end = time_mono_ms() + 10000; time_mono_ms() < end; sleep_ms(200))
+		if ((status = cli(f, "radar", "health")) == 3 &&
+		    cli_out_has(f, "audit log is behind what"))
+			break;
+	assert_int_equal(status, 3);
+	assert_true(cli_out_has(f, "audit log is behind what"));
+	assert_int_equal(cli(f, "radar", "health --json"), 3);
+	assert_false(cli_out_has(f, "\"broker_audit_behind\": 0"));
+}
+
 /* The most digits after the point in a /metrics body's sample values (a
  * histogram's _sum aside, in microseconds): ages have some, counts none. */
 static int metrics_widest_fraction(const char *text)
@@ -1750,6 +1820,9 @@ int main(void)
 						own_setup, own_teardown),
 		cmocka_unit_test_setup_teardown(
 			test_r20_integrity_backup_restore_behind_witness_refused, own_setup,
+			own_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_r20_integrity_broker_restore_behind_witnesses_said, own_setup,
 			own_teardown),
 		cmocka_unit_test_setup_teardown(test_r20_integrity_check_names_what_is_missing,
 						own_setup, own_teardown),

@@ -570,6 +570,21 @@ static void test_r22_suspension_does_not_bypass_a_vote(void **state)
 	assert_string_equal(st, "open"); /* xonar is still a member: its vote is still needed */
 	/* its operator is told why the broker answers nothing; asking is no breach */
 	health_refused(f, "xonar", "suspended");
+	/* the others see its node up and the partner suspended, not its node down */
+	wn_client *c = client_of(f, GEMEENTE);
+	wn_partner_list *l = NULL;
+	assert_int_equal(wn_health(c, &l), 0);
+	const char *seen = "";
+	for (size_t i = 0; i < l->count; i++)
+		if (strcmp(l->items[i].id, "xonar") == 0)
+			seen = l->items[i].state;
+	assert_string_equal(seen, "suspended");
+	wn_partner_list_free(l);
+	wn_client_close(c);
+	assert_int_equal(cli(f, "gemeente-heerlen", "health --json"), 0);
+	assert_true(cli_out_has(f, "\"state\": \"suspended\""));
+	assert_int_equal(cli(f, "broker", "admin status"), 0);
+	assert_int_equal(fed_sh(f, "grep -qE '^xonar +suspended +suspended ' cli.out"), 0);
 	assert_int_equal(cli(f, "broker", "admin resume xonar --reason 'onderzoek afgerond'"), 0);
 	assert_int_equal(wait_status_everywhere(f, "xonar", "active", NNODES), 0);
 	assert_int_equal(vote(f, XONAR, id, 0), 0);
@@ -1235,6 +1250,24 @@ static void test_r20_revocation_takes_effect_everywhere(void **state)
 				    i == NNODES ? "broker" : ids[i]);
 		assert_true(refused);
 	}
+	/* its node was told, over the connection it had; once the broker's TLS
+	 * refuses its certificate (a new connection), its operator is still told
+	 * it was revoked (exit 1), not that the broker is unreachable (exit 4) */
+	until = time_mono_ms() + SETTLE_MS;
+	while (!fed_log_contains(f, "weller", "may not send: it is revoked") &&
+	       time_mono_ms() < until)
+		sleep_ms(100);
+	assert_true(fed_log_contains(f, "weller", "may not send: it is revoked"));
+	fed_stop(&f->broker, SIGTERM);
+	assert_int_equal(fed_start_broker(f), 0);
+	assert_int_equal(fed_wait_up(f, GEMEENTE, 1, 20000), 0);
+	int status = cli(f, "weller", "health");
+	if (status != 1)
+		fed_sh(f, "cat cli.out >&2");
+	assert_int_equal(status, 1);
+	assert_true(cli_out_has(f, "REFUSED") && cli_out_has(f, "revoked"));
+	assert_int_equal(cli(f, "weller", "health --json"), 1);
+	assert_true(cli_out_has(f, "\"broker_refused\": true"));
 	/* the same probe with a good partner's certificate is answered */
 	char gurl[128];
 	struct raw_peer good;
