@@ -109,6 +109,8 @@ static int broker_check_files(broker *b, const json_t *root, char *err, size_t e
 	if (rc == 0)
 		rc = config_check_writable(b->cfg, "log_file", log_path, err, errcap);
 	free(log_path);
+	if (rc == 0)
+		rc = config_check_dirs(b->cfg, "admin", b->admin_url, err, errcap);
 	if (rc != 0 || b->ca_dir == NULL)
 		return rc;
 	if ((rc = config_check_dir(b->cfg, "ca_dir", b->ca_dir, err, errcap)) != 0)
@@ -129,7 +131,8 @@ static int broker_check_files(broker *b, const json_t *root, char *err, size_t e
 static int broker_open_as(const char *config_file_path, int check_only, broker **out, char *err,
 			  size_t errcap)
 {
-	int rc;
+	int rc, db_new = 0;
+	struct file_made made = { 0 };
 	struct broker *b = calloc(1, sizeof(*b));
 	if (b == NULL)
 		return WN_ENOMEM;
@@ -240,12 +243,17 @@ static int broker_open_as(const char *config_file_path, int check_only, broker *
 	}
 	if ((rc = daemon_log_file(b->cfg, err, errcap)) != 0)
 		goto fail;
-	if ((rc = file_make_parent_dirs(b->db_path, 0700, err, errcap)) != 0 ||
-	    (rc = file_make_parent_dirs(b->admin_url, 0700, err, errcap)) != 0)
+	/* a start that fails takes away what it made */
+	if ((rc = file_make_parent_dirs(b->db_path, 0700, &made, err, errcap)) != 0 ||
+	    (rc = file_make_parent_dirs(b->admin_url, 0700, &made, err, errcap)) != 0)
 		goto fail;
+	char lock_path[4200];
+	snprintf(lock_path, sizeof(lock_path), "%s.lock", b->db_path);
+	int lock_new = !file_exists(lock_path);
 	if ((rc = file_lock_database(b->db_path, &b->db_lock_fd, err, errcap)) != 0)
 		goto fail;
 	b->db_locked = 1;
+	db_new = !file_exists(b->db_path) ? 1 + lock_new : 0; /* under the lock */
 	file_make_database_private(b->db_path); /* before SQLite makes -wal and -shm */
 	if ((rc = store_open(b->db_path, &b->db, err, errcap)) != 0)
 		goto fail;
@@ -286,10 +294,14 @@ static int broker_open_as(const char *config_file_path, int check_only, broker *
 			"taken in the Heerlen accession text (%s) while the approval rule is %s; a "
 			"federation under the Groningen covenant sets \"covenant\": \"groningen\"",
 			DECLARATION_JOIN_VERSION, POLICY_RULE_MAJORITY);
+	file_made_forget(&made);
 	*out = b;
 	return 0;
 fail:
+	if (b->db_locked)
+		(void)secevent_note_made_db(b->db, b->db_path, db_new, &made);
 	broker_close(b);
+	file_made_undo(&made); /* once the database is closed */
 	return rc;
 }
 

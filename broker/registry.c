@@ -307,6 +307,37 @@ static int registry_check_address_once(config *cfg, const json_t *partners, size
 	return 0;
 }
 
+/* Partner i is what its entry says: its certificate its own (another
+ * partner's would be seeded as this one's, its every handshake an
+ * incident) and, unless revoked, in a cluster (never asked and never
+ * asking, as a join naming none would be). */
+static int registry_check_entry(config *cfg, const json_t *partners, size_t i,
+				const struct registry_entry *e, const char *status, char *err,
+				size_t errcap)
+{
+	X509 *cert = NULL;
+	char cn[PKI_ID_MAX] = "";
+	int other = pki_cert_from_pem(e->cert_pem, &cert) != 0 ||
+		    pki_cert_cn(cert, cn, sizeof(cn)) != 0 || strcmp(cn, e->id) != 0;
+	X509_free(cert);
+	if (other) {
+		snprintf(err, errcap, "%s: in 'partners[%zu]': key 'certificate': %s is the "
+			 "certificate of '%s', not of partner '%s'", config_file(cfg), i,
+			 config_str(json_array_get(partners, i), "certificate", "?"), cn[0] ? cn : "?",
+			 e->id);
+		return WN_ECONFIG;
+	}
+	if (e->clusters != NULL && json_array_size(e->clusters) == 0 &&
+	    strcmp(status, "revoked") != 0) {
+		snprintf(err, errcap, "%s: in 'partners[%zu]': key 'clusters': partner '%s' would "
+			 "take part in no cluster: name at least one of jeugd, volwassenen, "
+			 "multiprobleem (or leave the key out for all three)", config_file(cfg), i,
+			 e->id);
+		return WN_ECONFIG;
+	}
+	return 0;
+}
+
 int registry_check_config(config *cfg, const json_t *partners, char *err, size_t errcap)
 {
 	if (partners == NULL)
@@ -328,7 +359,6 @@ int registry_check_config(config *cfg, const json_t *partners, char *err, size_t
 		char *pem = NULL;
 		rc = registry_seed_one(cfg, json_array_get(partners, i), i, &e, &status, &pem, err,
 				       errcap);
-		free(pem);
 		if (rc == 0 && e.address[0] != '\0' && transport_url_valid(e.address) != 0) {
 			snprintf(err, errcap, "%s: in 'partners[%zu]': key 'address': '%.200s' is not "
 				 "tls+tcp://host:port", config_file(cfg), i, e.address);
@@ -344,6 +374,9 @@ int registry_check_config(config *cfg, const json_t *partners, char *err, size_t
 		}
 		if (rc == 0)
 			rc = registry_check_address_once(cfg, partners, i, &e, status, err, errcap);
+		if (rc == 0)
+			rc = registry_check_entry(cfg, partners, i, &e, status, err, errcap);
+		free(pem);
 	}
 	return rc;
 }

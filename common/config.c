@@ -150,7 +150,8 @@ int daemon_log_file(config *cfg, char *err, size_t errcap)
 		snprintf(err, errcap, "out of memory");
 		return WN_ENOMEM;
 	}
-	int rc = file_make_parent_dirs(full, 0700, err, errcap);
+	/* not undone when a start fails: the log says why */
+	int rc = file_make_parent_dirs(full, 0700, NULL, err, errcap);
 	if (rc == 0)
 		rc = log_reopen(full, err, errcap);
 	free(full);
@@ -197,6 +198,23 @@ int config_check_dir(config *c, const char *key, const char *path, char *err, si
 	return WN_ECONFIG;
 }
 
+/* An entry can be made in dir, found by making a directory of a name no
+ * one else uses there and taking it away again: what the file system
+ * refuses (a read-only or virtual one, where access() says yes) is found
+ * as the start would find it, and nothing another daemon starting beside
+ * this one makes or uses is touched. NULL, or why not. */
+static const char *config_try_make_in(const char *dir, char *why, size_t cap)
+{
+	char probe[4200];
+	snprintf(probe, sizeof(probe), "%s/.wijknet-check-XXXXXX", dir);
+	if (mkdtemp(probe) == NULL) {
+		snprintf(why, cap, "refuses a new directory: %s", strerror(errno));
+		return why;
+	}
+	(void)rmdir(probe);
+	return NULL;
+}
+
 int config_check_writable(config *c, const char *key, const char *path, char *err,
 			  size_t errcap)
 {
@@ -209,6 +227,16 @@ int config_check_writable(config *c, const char *key, const char *path, char *er
 		snprintf(err, errcap, "%s: key '%s': %s: %s", c->path, key, path, why);
 		return WN_ECONFIG;
 	}
+	return config_check_dirs(c, key, path, err, errcap);
+}
+
+int config_check_dirs(config *c, const char *key, const char *path, char *err, size_t errcap)
+{
+	char why[160];
+	if (path == NULL)
+		return 0;
+	if (strncmp(path, "ipc://", 6) == 0)
+		path += 6;
 	/* the start makes the missing directories below the nearest one there is */
 	char *dir = strdup(path);
 	if (dir == NULL)
@@ -222,7 +250,8 @@ int config_check_writable(config *c, const char *key, const char *path, char *er
 	if (slash == NULL)
 		strcpy(dir, ".");
 	int rc = 0;
-	if (config_unfit(dir, S_IFDIR, W_OK | X_OK, why, sizeof(why)) != NULL) {
+	if (config_unfit(dir, S_IFDIR, W_OK | X_OK, why, sizeof(why)) != NULL ||
+	    config_try_make_in(dir, why, sizeof(why)) != NULL) {
 		snprintf(err, errcap, "%s: key '%s': %s cannot be made: %s %s", c->path, key, path,
 			 dir, why);
 		rc = WN_ECONFIG;

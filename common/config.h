@@ -38,7 +38,8 @@ char *config_path(config *c, const char *value);
 /* What --check finds before a start would: the file a key names can be read
  * (readable), the directory it names read, written and searched (dir), the
  * file the daemon writes read and written, or made below the nearest
- * directory there is (writable), the program run found as posix_spawnp
+ * directory there is, which is tried by making and removing a directory of
+ * its own there (writable), the program run found as posix_spawnp
  * would (program). path NULL: not configured, 0. Otherwise WN_ECONFIG with
  * err naming the config, the key, the path and why. */
 int config_check_readable(config *c, const char *key, const char *path, char *err,
@@ -46,6 +47,9 @@ int config_check_readable(config *c, const char *key, const char *path, char *er
 int config_check_dir(config *c, const char *key, const char *path, char *err, size_t errcap);
 int config_check_writable(config *c, const char *key, const char *path, char *err,
 			  size_t errcap);
+/* The directories above path (an ipc:// URL: its path) can be made below
+ * the nearest one there is, as the start makes them. */
+int config_check_dirs(config *c, const char *key, const char *path, char *err, size_t errcap);
 int config_check_program(config *c, const char *key, const char *name, char *err,
 			 size_t errcap);
 

@@ -128,6 +128,14 @@ void date_time_of_ms(int64_t ms, char out[DATE_TIME_LEN + 1])
 	out[DATE_TIME_LEN] = '\0';
 }
 
+void date_time_zoned_of_ms(int64_t ms, char out[DATE_TIME_ZONED_LEN + 1])
+{
+	char when[DATE_TIME_LEN + 1];
+	date_time_of_ms(ms, when);
+	int hours = (int)(date_dutch_offset_ms(date_clamp_ms(ms)) / 3600000); /* 1 or 2 */
+	snprintf(out, DATE_TIME_ZONED_LEN + 1, "%s +%02d00", when, hours);
+}
+
 void date_today_plus(int days, char out[DATE_LEN + 1])
 {
 	int64_t now = (int64_t)time(NULL) * 1000;

@@ -24,6 +24,12 @@ void date_of_ms(int64_t ms, char out[DATE_LEN + 1]);
  * the minute: what a person in the Netherlands reads on a clock. */
 void date_time_of_ms(int64_t ms, char out[DATE_TIME_LEN + 1]);
 
+#define DATE_TIME_ZONED_LEN 22 /* "YYYY-MM-DD HH:MM +0100" */
+
+/* The same with its offset from UTC (ISO 8601), for moments read where the
+ * Dutch clock is not the reader's own: a deadline told to an authority. */
+void date_time_zoned_of_ms(int64_t ms, char out[DATE_TIME_ZONED_LEN + 1]);
+
 /* Dutch civil time's offset from UTC at ms: one hour, two in EU summer
  * time (last Sunday of March to last Sunday of October, 01:00 UTC). */
 int64_t date_dutch_offset_ms(int64_t ms);

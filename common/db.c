@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "wijknet.h"
 #include "daemon.h"
@@ -163,6 +164,51 @@ void db_close(db *d)
 	pthread_mutex_destroy(&d->lock);
 	free(d->path);
 	free(d);
+}
+
+/* path as a file: URI's path: '%', '?' and '#' escaped, the rest as it is. */
+static char *db_uri_of(const char *path, int immutable)
+{
+	size_t n = strlen(path);
+	char *esc = malloc(3 * n + 1), *w = esc;
+	if (esc == NULL)
+		return NULL;
+	for (const char *p = path; *p != '\0'; p++) {
+		if (*p == '%' || *p == '?' || *p == '#')
+			w += sprintf(w, "%%%02X", (unsigned char)*p);
+		else
+			*w++ = *p;
+	}
+	*w = '\0';
+	char *uri = sqlite3_mprintf("file:%s?mode=ro%s", esc, immutable ? "&immutable=1" : "");
+	free(esc);
+	return uri;
+}
+
+int db_open_readonly(const char *path, sqlite3 **out)
+{
+	*out = NULL;
+	if (access(path, F_OK) != 0)
+		return WN_ENOTFOUND;
+	size_t n = strlen(path) + 8;
+	char *wal = malloc(n);
+	if (wal == NULL)
+		return WN_ENOMEM;
+	snprintf(wal, n, "%s-wal", path);
+	int live = access(wal, F_OK) == 0;
+	free(wal);
+	char *uri = db_uri_of(path, !live);
+	if (uri == NULL)
+		return WN_ENOMEM;
+	sqlite3 *conn = NULL;
+	int rc = sqlite3_open_v2(uri, &conn, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
+	sqlite3_free(uri);
+	if (rc != SQLITE_OK) {
+		sqlite3_close(conn);
+		return WN_EDB;
+	}
+	*out = conn;
+	return 0;
 }
 
 sqlite3 *db_handle(db *d)

@@ -23,6 +23,12 @@ int db_open(const char *path, const struct db_migration *migrations, size_t coun
 	    char *err, size_t errcap);
 void db_close(db *d);
 
+/* Opens path to read, making no file: with its -wal there (a daemon runs
+ * on it, or stopped without cleaning up), as a reader beside it; without,
+ * as a file nobody writes, so SQLite makes no -wal or -shm. *out:
+ * sqlite3_close(). WN_ENOTFOUND when path is not there, WN_EDB. */
+int db_open_readonly(const char *path, sqlite3 **out);
+
 sqlite3 *db_handle(db *d);
 const char *db_path(db *d);
 

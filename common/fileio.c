@@ -162,7 +162,51 @@ int file_lock_database(const char *db_path, int *fd, char *err, size_t errcap)
 	return rc;
 }
 
-int file_make_parent_dirs(const char *path, unsigned mode, char *err, size_t errcap)
+int file_made_note(struct file_made *made, const char *path)
+{
+	if (made == NULL)
+		return 0;
+	if (made->n >= FILE_MADE_MAX)
+		return WN_ELIMIT;
+	if ((made->path[made->n] = strdup(path)) == NULL)
+		return WN_ENOMEM;
+	made->n++;
+	return 0;
+}
+
+int file_made_note_database(struct file_made *made, const char *db_path, int lock)
+{
+	static const char *const suffix[] = { ".lock", "", "-wal", "-shm", "-journal" };
+	char path[4200];
+	int rc = 0;
+	for (size_t i = lock ? 0 : 1; rc == 0 && i < sizeof(suffix) / sizeof(suffix[0]); i++) {
+		snprintf(path, sizeof(path), "%s%s", db_path, suffix[i]);
+		rc = file_made_note(made, path);
+	}
+	return rc;
+}
+
+void file_made_undo(struct file_made *made)
+{
+	if (made == NULL)
+		return;
+	while (made->n > 0) {
+		char *p = made->path[--made->n];
+		(void)remove(p); /* a directory that is not empty stays */
+		free(p);
+	}
+}
+
+void file_made_forget(struct file_made *made)
+{
+	if (made == NULL)
+		return;
+	while (made->n > 0)
+		free(made->path[--made->n]);
+}
+
+int file_make_parent_dirs(const char *path, unsigned mode, struct file_made *made, char *err,
+			  size_t errcap)
 {
 	if (path == NULL)
 		return 0;
@@ -182,7 +226,11 @@ int file_make_parent_dirs(const char *path, unsigned mode, char *err, size_t err
 				continue;
 			char keep = *p;
 			*p = '\0';
-			if (mkdir(dir, (mode_t)mode) != 0 && errno != EEXIST) {
+			if (mkdir(dir, (mode_t)mode) == 0) {
+				if ((rc = file_made_note(made, dir)) != 0)
+					snprintf(err, errcap, "%s: more directories to make than a "
+						 "failed start could take away again", dir);
+			} else if (errno != EEXIST) {
 				snprintf(err, errcap, "%s: cannot make the directory: %s", dir,
 					 strerror(errno));
 				rc = WN_EIO;

@@ -29,9 +29,34 @@ int file_lock_exclusive(const char *path, int *fd, char *err, size_t errcap);
 /* The same for a database: its lock file is DB_PATH.lock. */
 int file_lock_database(const char *db_path, int *fd, char *err, size_t errcap);
 
+/* What a start made (directories, files), so that one that fails takes it
+ * away again; what was there before it is never noted. */
+#define FILE_MADE_MAX 32
+struct file_made {
+	size_t n;
+	char *path[FILE_MADE_MAX];
+};
+
 /* Makes the directories above path (like mkdir -p of its dirname), new ones
- * with mode; an ipc:// URL is taken as its path. 0, or WN_EIO with err. */
-int file_make_parent_dirs(const char *path, unsigned mode, char *err, size_t errcap);
+ * with mode; an ipc:// URL is taken as its path. Each one made is noted in
+ * made (NULL: not noted). 0, or WN_EIO with err. */
+int file_make_parent_dirs(const char *path, unsigned mode, struct file_made *made, char *err,
+			  size_t errcap);
+
+/* Notes path, made by the caller, in made. 0 or WN_ENOMEM (WN_ELIMIT when
+ * made is full: the path is then left behind by file_made_undo). */
+int file_made_note(struct file_made *made, const char *path);
+
+/* Notes a database this start made, with its -wal, -shm and -journal (and
+ * with lock, its lock file). */
+int file_made_note_database(struct file_made *made, const char *db_path, int lock);
+
+/* Removes what made notes, the last made first: a directory only while it
+ * is empty, so nothing another put there goes. Then forgets it. */
+void file_made_undo(struct file_made *made);
+
+/* Forgets what made notes, removing nothing (the start went on). */
+void file_made_forget(struct file_made *made);
 
 /* Takes group and others' access away from an existing file (a database
  * made by an older version, or with a lax umask); 0 when there was none. */

@@ -11,6 +11,7 @@
 #include "wijknet.h"
 #include "ids.h"
 #include "log.h"
+#include "fileio.h"
 #include "secevent.h"
 #include "envelope.h"
 #include "schema.h"
@@ -429,4 +430,14 @@ void secevent_certq_close(secevent_certq *q)
 	pthread_cond_destroy(&q->wake);
 	pthread_mutex_destroy(&q->lock);
 	free(q);
+}
+
+int secevent_note_made_db(db *d, const char *db_path, int db_new, struct file_made *made)
+{
+	int64_t events = 0;
+	if (db_new == 0 ||
+	    (d != NULL && (db_query_int64(d, "SELECT COUNT(*) FROM security_events", NULL,
+					  &events) != 0 || events > 0)))
+		return 0;
+	return file_made_note_database(made, db_path, db_new > 1) == 0;
 }

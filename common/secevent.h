@@ -113,6 +113,13 @@ int secevent_refuse(db *d, const struct rpc_peer *conn, const json_t *env, const
  * health and tests. */
 int secevent_count(db *d, const char *kind, long *out);
 
+/* A start that failed: notes the database it made (db_new 2: with its lock
+ * file) in made, to be removed once closed, unless it holds a security
+ * event (d NULL: none yet), which is kept where the breach register reads
+ * it. 1 when noted. */
+struct file_made;
+int secevent_note_made_db(db *d, const char *db_path, int db_new, struct file_made *made);
+
 #define SECEVENT_DIGEST_MAX 500 /* rows of one digest */
 
 /* The events since since_ms, one row per kind, claimed sender, address and

@@ -131,6 +131,14 @@ int node_config_check(config *cfg, char *err, size_t errcap);
  * carries; a refresh now (the broker's push); raising security events to
  * the municipality's breach register. */
 int node_trust_open(struct node *n, char *err, size_t errcap);
+/* The trust a start takes: the ca and crl files, and when the file's CRL
+ * lapsed, stored (the CRL the broker distributed; may be NULL) in its
+ * place. *out: pki_trust_free(). WN_E… with err naming the keys. */
+int node_trust_build(struct node *n, const char *stored, pki_trust **out, char *err,
+		     size_t errcap);
+/* The CRL the broker distributed, read from the database file at path
+ * before the start opens it, making no file (malloc'd; NULL: none). */
+char *node_stored_crl_at(const char *path);
 int node_offer_crl(struct node *n, const char *pem);
 void node_directory_changed(struct node *n);
 void node_raise_breaches(struct node *n);

@@ -50,26 +50,52 @@ static int node_store_crl(struct node *n, const char *pem)
 	return rc;
 }
 
-int node_trust_open(struct node *n, char *err, size_t errcap)
+char *node_stored_crl_at(const char *path)
 {
-	int rc = pki_trust_load(n->ca_path, n->crl_path, &n->trust, err, errcap);
-	char *stored = node_stored_crl(n);
+	sqlite3 *conn = NULL;
+	sqlite3_stmt *st = NULL;
+	char *pem = NULL;
+	if (db_open_readonly(path, &conn) != 0)
+		return NULL;
+	if (sqlite3_prepare_v2(conn, "SELECT pem FROM federation_crl WHERE id = 1", -1, &st,
+			       NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0) != NULL)
+		pem = strdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	sqlite3_close(conn);
+	return pem;
+}
+
+int node_trust_build(struct node *n, const char *stored, pki_trust **out, char *err,
+		     size_t errcap)
+{
+	char why[512], why2[512] = "";
+	int changed = 0;
+	*out = NULL;
+	int rc = pki_trust_load(n->ca_path, n->crl_path, out, why, sizeof(why));
 	if (rc == WN_EEXPIRED && stored != NULL) {
 		/* the file lapsed: a newer CRL the broker distributed may stand in */
-		char why[512];
-		int changed = 0;
-		if (pki_trust_load(n->ca_path, NULL, &n->trust, why, sizeof(why)) == 0 &&
-		    pki_trust_offer_crl(n->trust, stored, &changed, why, sizeof(why)) == 0) {
+		if (pki_trust_load(n->ca_path, NULL, out, why2, sizeof(why2)) == 0 &&
+		    pki_trust_offer_crl(*out, stored, &changed, why2, sizeof(why2)) == 0) {
 			rc = 0;
 		} else {
-			pki_trust_free(n->trust);
-			n->trust = NULL;
+			pki_trust_free(*out);
+			*out = NULL;
 		}
 	} else if (rc == 0 && stored != NULL) {
-		char why[512];
-		int changed = 0;
-		(void)pki_trust_offer_crl(n->trust, stored, &changed, why, sizeof(why));
+		(void)pki_trust_offer_crl(*out, stored, &changed, why2, sizeof(why2));
 	}
+	if (rc != 0)
+		snprintf(err, errcap, "%s: keys 'ca' and 'crl': %s%s%s", config_file(n->cfg), why,
+			 why2[0] ? "; the one the broker distributed does not stand in: " : "",
+			 why2);
+	return rc;
+}
+
+int node_trust_open(struct node *n, char *err, size_t errcap)
+{
+	char *stored = node_stored_crl(n);
+	int rc = node_trust_build(n, stored, &n->trust, err, errcap);
 	free(stored);
 	return rc;
 }

@@ -471,10 +471,10 @@ static void *node_refresher_main(void *arg)
 	return NULL;
 }
 
-/* The CA and the CRL files as the start reads them, before any file is made:
- * one that cannot be read, or a CRL the CA did not sign, is refused here. A
- * CRL that lapsed is left to the start, where a newer one the broker
- * distributed (kept in the database) may stand in. With check_only, the
+/* The CA and the CRL files as the start takes them, before any file is
+ * made: one that cannot be read, a CRL the CA did not sign, or one that
+ * lapsed with no newer one from the broker in the database to stand in, is
+ * refused here, by --check and the start alike. With check_only, the
  * node's own certificate is verified against them too (the start does that
  * once the database can record a refusal). */
 static int node_check_trust(struct node *n, const char *id, int check_only, char *err,
@@ -482,20 +482,12 @@ static int node_check_trust(struct node *n, const char *id, int check_only, char
 {
 	pki_trust *t = NULL;
 	char why[512];
-	int rc = pki_trust_load(n->ca_path, n->crl_path, &t, err, errcap);
-	if (rc == WN_EEXPIRED) {
-		pki_trust_free(t);
-		t = NULL;
-		rc = pki_trust_load(n->ca_path, NULL, &t, err, errcap);
-	}
-	if (rc != 0) {
-		snprintf(why, sizeof(why), "%s", err);
-		snprintf(err, errcap, "%s: keys 'ca' and 'crl': %s", config_file(n->cfg), why);
-		goto out;
-	}
-	if (check_only && (rc = pki_trust_verify(t, n->ident->cert, id, why, sizeof(why))) != 0)
+	char *stored = node_stored_crl_at(n->db_path);
+	int rc = node_trust_build(n, stored, &t, err, errcap);
+	free(stored);
+	if (rc == 0 && check_only &&
+	    (rc = pki_trust_verify(t, n->ident->cert, id, why, sizeof(why))) != 0)
 		snprintf(err, errcap, "%s: own certificate refused: %s", n->cert_path, why);
-out:
 	pki_trust_free(t);
 	return rc;
 }
@@ -511,7 +503,19 @@ static int node_check_files(struct node *n, const json_t *root, char *err, size_
 	if (rc == 0)
 		rc = config_check_writable(n->cfg, "log_file", log_path, err, errcap);
 	free(log_path);
+	if (rc == 0)
+		rc = config_check_dirs(n->cfg, "local", n->local, err, errcap);
 	return rc;
+}
+
+/* What a start that failed made goes with it: the database it made, with
+ * the key file it made, unless it holds a security event (the refusal of
+ * the node's own certificate). */
+static void node_unmake_on_fail(struct node *n, int db_new, int keys_new,
+				struct file_made *made)
+{
+	if (n->db_locked && secevent_note_made_db(n->db, n->db_path, db_new, made) && keys_new)
+		(void)file_made_note(made, n->keys_path);
 }
 
 /* Opens the node; check_only stops once the config, the profile and the
@@ -519,7 +523,8 @@ static int node_check_files(struct node *n, const json_t *root, char *err, size_
 static int node_open_as(const char *config_file_path, int check_only, node **out, char *err,
 			size_t errcap)
 {
-	int rc;
+	int rc, db_new = 0, keys_new = 0;
+	struct file_made made = { 0 };
 	struct node *n = calloc(1, sizeof(*n));
 	if (n == NULL)
 		return WN_ENOMEM;
@@ -634,14 +639,21 @@ static int node_open_as(const char *config_file_path, int check_only, node **out
 	}
 	if ((rc = daemon_log_file(n->cfg, err, errcap)) != 0)
 		goto fail;
-	/* the directories it needs are made, the owner's alone */
-	if ((rc = file_make_parent_dirs(n->db_path, 0700, err, errcap)) != 0 ||
-	    (rc = file_make_parent_dirs(n->keys_path, 0700, err, errcap)) != 0 ||
-	    (rc = file_make_parent_dirs(n->local, 0700, err, errcap)) != 0)
+	/* the directories it needs are made, the owner's alone; a start that
+	 * fails takes away what it made */
+	if ((rc = file_make_parent_dirs(n->db_path, 0700, &made, err, errcap)) != 0 ||
+	    (rc = file_make_parent_dirs(n->keys_path, 0700, &made, err, errcap)) != 0 ||
+	    (rc = file_make_parent_dirs(n->local, 0700, &made, err, errcap)) != 0)
 		goto fail;
+	char lock_path[4200];
+	snprintf(lock_path, sizeof(lock_path), "%s.lock", n->db_path);
+	int lock_new = !file_exists(lock_path);
 	if ((rc = file_lock_database(n->db_path, &n->db_lock_fd, err, errcap)) != 0)
 		goto fail;
 	n->db_locked = 1;
+	/* under the lock: no other daemon makes them now */
+	db_new = !file_exists(n->db_path) ? 1 + lock_new : 0;
+	keys_new = !file_exists(n->keys_path);
 	/* made by an older version, or under a lax umask: the owner's alone,
 	 * before SQLite makes its -wal and -shm with the database's mode */
 	file_make_database_private(n->db_path);
@@ -704,10 +716,13 @@ static int node_open_as(const char *config_file_path, int check_only, node **out
 	if (n->checkpoint_ms < 1000)
 		n->checkpoint_ms = 1000;
 	store_import_cleanup(n->db);
+	file_made_forget(&made);
 	*out = n;
 	return 0;
 fail:
+	node_unmake_on_fail(n, db_new, keys_new, &made);
 	node_close(n);
+	file_made_undo(&made); /* once the database is closed */
 	return rc;
 }
 

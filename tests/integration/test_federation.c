@@ -1106,6 +1106,18 @@ static void test_r20_integrity_files_fail_closed(void **state)
 	assert_int_equal(fed_wait_up(f, 1, 3, 10000), 0);
 }
 
+/* --check of edit.json fails saying NEEDLE (a grep pattern), and a start of
+ * it fails saying the same, making nothing. */
+static void check_and_start_refuse(struct fed *f, const char *bin, const char *needle)
+{
+	assert_int_not_equal(fed_sh(f, "'%s' --config edit.json --check 2>edit.err", bin), 0);
+	assert_int_not_equal(fed_sh(f, "timeout 20 '%s' --config edit.json 2>>edit.err", bin), 0);
+	if (fed_sh(f, "test \"$(grep -c \"%s\" edit.err)\" = 2", needle) != 0)
+		fed_sh(f, "cat edit.err >&2");
+	assert_int_equal(fed_sh(f, "test \"$(grep -c \"%s\" edit.err)\" = 2", needle), 0);
+	assert_int_equal(fed_sh(f, "ls data | grep -q fresh"), 1);
+}
+
 /* --check of a copy of CONFIG with KEY set to VALUE (JSON) fails saying
  * NEEDLE (a grep pattern), and a start of it fails as well, making nothing. */
 static void check_refuses(struct fed *f, const char *bin, const char *config, const char *key,
@@ -1113,12 +1125,16 @@ static void check_refuses(struct fed *f, const char *bin, const char *config, co
 {
 	assert_int_equal(fed_sh(f, "cp %s edit.json", config), 0);
 	assert_int_equal(fed_config_edit(f, "edit.json", key, value), 0);
-	assert_int_not_equal(fed_sh(f, "'%s' --config edit.json --check 2>edit.err", bin), 0);
-	assert_int_not_equal(fed_sh(f, "timeout 20 '%s' --config edit.json 2>>edit.err", bin), 0);
-	if (fed_sh(f, "test \"$(grep -c \"%s\" edit.err)\" = 2", needle) != 0)
-		fed_sh(f, "cat edit.err >&2");
-	assert_int_equal(fed_sh(f, "test \"$(grep -c \"%s\" edit.err)\" = 2", needle), 0);
-	assert_int_equal(fed_sh(f, "ls data | grep -q fresh"), 1);
+	check_and_start_refuse(f, bin, needle);
+}
+
+/* The same for a copy of CONFIG changed by the sed expression EDIT. */
+static void check_refuses_sed(struct fed *f, const char *bin, const char *config,
+			      const char *edit, const char *needle)
+{
+	assert_int_equal(fed_sh(f, "sed '%s' %s > edit.json && ! cmp -s %s edit.json", edit,
+			       config, config), 0);
+	check_and_start_refuse(f, bin, needle);
 }
 
 /* What an operator gets wrong before a start is said by --check and by the
@@ -1182,6 +1198,46 @@ static void test_r20_integrity_check_names_what_is_missing(void **state)
 		      "key 'log_file': .*fresh.log cannot be made: .*ca.crt is not a directory");
 	check_refuses(f, node, "fresh.json", "keys", "\"ca\"",
 		      "key 'keys': .*/ca: is not a file");
+	/* a directory the system will not make, though access() says it may be
+	 * written (a virtual file system; root): found as the start finds it */
+	check_refuses(f, node, "fresh.json", "database", "\"/proc/wn-none/fresh.db\"",
+		      "key 'database': /proc/wn-none/fresh.db cannot be made");
+	check_refuses(f, node, "fresh.json", "local", "\"ipc:///proc/wn-none/radar.sock\"",
+		      "key 'local': /proc/wn-none/radar.sock cannot be made");
+	check_refuses(f, broker, "fm.json", "log_file", "\"/proc/wn-none/broker.log\"",
+		      "key 'log_file': /proc/wn-none/broker.log cannot be made");
+	/* a CRL that lapsed, with no newer one from the broker to stand in */
+	assert_int_equal(fed_sh(f, "cd ca && WIJKNET_CA_ID=ca openssl ca -batch -config openssl.cnf"
+			       " -gencrl -crl_lastupdate 20200101000000Z -crl_nextupdate "
+			       "20200201000000Z -out lapsed.pem >/dev/null 2>&1"), 0);
+	check_refuses(f, node, "fresh.json", "crl", "\"ca/lapsed.pem\"",
+		      "keys 'ca' and 'crl': .*lapsed.pem: CRL is past its nextUpdate");
+	check_refuses(f, broker, "fm.json", "crl", "\"ca/lapsed.pem\"",
+		      "keys 'ca' and 'crl': .*lapsed.pem: CRL is past its nextUpdate");
+	/* a first start's partner with another partner's certificate, or in no
+	 * cluster: named, with why */
+	check_refuses_sed(f, broker, "fm.json", "s|\"ca/radar.crt\"|\"ca/xonar.crt\"|",
+			  "in 'partners\\[1\\]': key 'certificate': .*xonar.crt is the certificate "
+			  "of 'xonar', not of partner 'radar'");
+	check_refuses_sed(f, broker, "fm.json", "s|\"ca/radar.crt\", |\"ca/radar.crt\", "
+			  "\"clusters\": [], |", "in 'partners\\[1\\]': key 'clusters': partner "
+			  "'radar' would take part in no cluster");
+	/* a start that fails after it made something takes it away again, and
+	 * nothing that was there before: the directory of a key file, refused
+	 * by the lock of the node that runs on the database */
+	assert_int_equal(fed_sh(f, "cp radar.json edit.json"), 0);
+	assert_int_equal(fed_config_edit(f, "edit.json", "keys", "\"newkeys/radar.keys\""), 0);
+	assert_int_not_equal(fed_sh(f, "timeout 20 '%s' --config edit.json 2>edit.err", node), 0);
+	assert_int_equal(fed_sh(f, "grep -q 'another daemon runs on this database' edit.err"), 0);
+	assert_int_equal(fed_sh(f, "test ! -e newkeys && test -s data/radar.db"), 0);
+	/* a new database in a new directory, and a key file open to others */
+	assert_int_equal(fed_sh(f, "cp fresh.json edit.json"), 0);
+	assert_int_equal(fed_config_edit(f, "edit.json", "database", "\"newdb/fresh.db\""), 0);
+	assert_int_equal(fed_config_edit(f, "edit.json", "keys", "\"ca/ca.crt\""), 0);
+	assert_int_not_equal(fed_sh(f, "timeout 20 '%s' --config edit.json 2>edit.err", node), 0);
+	assert_int_equal(fed_sh(f, "grep -q 'chmod 600' edit.err"), 0);
+	assert_int_equal(fed_sh(f, "test ! -e newdb && test -s ca/ca.crt"), 0);
+	assert_int_equal(fed_wait_up(f, 1, 3, 10000), 0); /* radar runs on */
 }
 
 /* The breach register is the broker operator's: read with the broker's

@@ -1490,9 +1490,15 @@ static void test_r21_breach_flood_bounded_incident_on_top(void **state)
 	snprintf(args, sizeof(args), "breaches show %lld", (long long)id);
 	assert_int_equal(cli(f, "broker", args), 0);
 	assert_true(cli_out_has(f, "to_notify")); /* high risk: the subjects are still to be told */
-	/* moments as a person reads them, not epoch milliseconds */
-	assert_int_equal(fed_sh(f, "grep -Eq '^ *first_seen +[0-9]{4}-[0-9]{2}-[0-9]{2}' cli.out"), 0);
-	assert_int_equal(fed_sh(f, "grep -Eq '^ *assessed_at +[0-9]{4}-[0-9]{2}-[0-9]{2}' cli.out"), 0);
+	/* moments as a person reads them, not epoch milliseconds, with their
+	 * offset from UTC: the 72 hours are read by the authority too */
+	assert_int_equal(fed_sh(f, "grep -Eq '^ *first_seen +[0-9]{4}-[0-9]{2}-[0-9]{2} "
+			       "[0-9]{2}:[0-9]{2} \\+0[12]00$' cli.out"), 0);
+	assert_int_equal(fed_sh(f, "grep -Eq '^ *assessed_at +[0-9]{4}-[0-9]{2}-[0-9]{2} "
+			       "[0-9]{2}:[0-9]{2} \\+0[12]00$' cli.out"), 0);
+	assert_int_equal(cli(f, "broker", "breaches list"), 0);
+	assert_int_equal(fed_sh(f, "grep -Eq '^%lld +to_notify .* [0-9]{4}-[0-9]{2}-[0-9]{2} "
+			       "[0-9]{2}:[0-9]{2} \\+0[12]00$' cli.out", (long long)id), 0);
 	assert_false(cli_out_has(f, "done:")); /* a record shown, not an action done */
 	snprintf(args, sizeof(args), "breaches notify %lld --to subjects --text 'brief 2 dec'",
 		 (long long)id);

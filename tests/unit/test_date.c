@@ -43,6 +43,12 @@ static void r17_times_shown_are_dutch(void **state)
 	assert_string_equal(when, "2027-07-20 23:30");
 	date_time_of_ms(INT64_C(1816119000000) + 59999, when); /* the minute, not rounded */
 	assert_string_equal(when, "2027-07-20 23:30");
+	/* the breach register's moments say their offset from UTC (ISO 8601) */
+	char zoned[DATE_TIME_ZONED_LEN + 1];
+	date_time_zoned_of_ms(MS_2027_03_14_2330Z, zoned);
+	assert_string_equal(zoned, "2027-03-15 00:30 +0100");
+	date_time_zoned_of_ms(INT64_C(1816119000000), zoned);
+	assert_string_equal(zoned, "2027-07-20 23:30 +0200");
 	/* a timestamp from the wire may be anything: written as the last or first
 	 * day a date can say, without overflowing on the way */
 	date_time_of_ms(INT64_MAX, when);
