@@ -512,6 +512,8 @@ int broker_handle_message(void *arg, const struct rpc_peer *conn, const void *re
 	if (!registry_usable(p) && !broker_renewal_allowed(p, envelope_str(env, "type"))) {
 		int ce = atomic_load(&p->cert_error);
 		int code = ce ? ce : WN_EREVOKED;
+		/* a node keeps "it is ended" and "it is revoked" as its last word
+		 * (node.c, node_refusal_final): keep the wording */
 		snprintf(err, sizeof(err), "partner '%s' may not send: it is %s", from,
 			 registry_status(p));
 		const char *t = envelope_str(env, "type");

@@ -63,8 +63,10 @@ static void observe_gauges(void *arg, FILE *out)
 	metrics_group_commit(out, b->writer);
 	metrics_gauge(out, "wijknet_breach_events", "Events in the breach register.", NULL,
 		      observe_count(b, "SELECT coalesce(sum(count), 0) FROM breaches"));
-	metrics_gauge(out, "wijknet_breaches_unassessed", "Breach entries not yet assessed.", NULL,
-		      observe_count(b, "SELECT COUNT(*) FROM breaches WHERE assessed_at IS NULL"));
+	/* as breaches list counts them: a recorded refusal waits for no assessment */
+	metrics_gauge(out, "wijknet_breaches_unassessed", "Breach incidents not yet assessed.",
+		      NULL, observe_count(b, "SELECT COUNT(*) FROM breaches WHERE assessed_at IS NULL"
+					  " AND class = 'incident'"));
 	metrics_gauge(out, "wijknet_audit_log_behind_witnesses", "Partners whose nodes witnessed "
 		      "more of the audit log than it holds (restored from an older backup?).", NULL,
 		      observe_count(b, "SELECT COUNT(*) FROM audit_disputes"));

@@ -171,7 +171,7 @@ static const struct db_migration broker_migrations[] = {
 	/* a node that witnessed a checkpoint of the audit log which the log no
 	 * longer extends (a restore from an older backup): kept for the operator
 	 * until that node witnesses the log again */
-	{ 17, "CREATE TABLE audit_disputes (partner TEXT PRIMARY KEY, size INTEGER NOT NULL,"
+	{ 16, "CREATE TABLE audit_disputes (partner TEXT PRIMARY KEY, size INTEGER NOT NULL,"
 	      " root TEXT NOT NULL, log_size INTEGER NOT NULL, first_at INTEGER NOT NULL,"
 	      " last_at INTEGER NOT NULL);" },
 };

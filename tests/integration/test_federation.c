@@ -1719,8 +1719,16 @@ static void test_r21_breach_metrics_and_health_endpoints(void **state)
 	double writes = fed_metric_sum(m, "wijknet_db_committed_writes_total ");
 	assert_true(commits >= 1 && writes >= 3 && commits <= writes);
 	free(m);
+	/* a refusal recorded, which nobody assesses, beside an incident that waits */
+	db_exec_on(f, "data/broker.db", "INSERT INTO breaches(source, kind, peer, addr, day, count,"
+		   " first_seen, last_seen, subject, class) VALUES ('broker', 'denied', 'x',"
+		   " '127.0.0.1:1', '2026-12-06', 1, 0, 0, '', 'refusal'), ('broker', 'tampered',"
+		   " 'y', '127.0.0.1:2', '2026-12-06', 1, 0, 0, '', 'incident')");
 	m = http_get_when_up(bport, "/metrics");
 	assert_non_null(m);
+	assert_true(fed_metric_sum(m, "wijknet_breaches_unassessed ") ==
+		    (double)dbq(f, "data/broker.db", "SELECT COUNT(*) FROM breaches WHERE"
+				" assessed_at IS NULL AND class = 'incident'"));
 	static const char *const broker_facts[] = {
 		"wijknet_messages_total{kind=\"broker\",type=\"lookup\",outcome=\"ok\"} 3",
 		"wijknet_partners{status=\"active\"} 3", "wijknet_partners_up 3",
