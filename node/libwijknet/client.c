@@ -302,7 +302,7 @@ static int client_exchange(wn_client *c, json_t *req, json_t **reply)
 	nng_msg *msg = NULL;
 	int rv;
 	*reply = NULL;
-	if (c == NULL || req == NULL)
+	if (c == NULL || req == NULL) /* a value json_pack refused */
 		return client_inval(c);
 	client_errclear(c);
 	int item;
@@ -495,6 +495,23 @@ const char *client_json_kind(const json_t *v)
 	}
 }
 
+int client_missing(wn_client *c, const char *names, const void *const *args, size_t n)
+{
+	size_t i = 0;
+	while (i < n && args[i] != NULL)
+		i++;
+	if (i == n)
+		return 0;
+	for (size_t k = 0; k < i && names != NULL; k++) /* past the names before it */
+		if ((names = strchr(names, ',')) != NULL)
+			names += strspn(names, ", ");
+	size_t len = names != NULL ? strcspn(names, ", ") : 0;
+	if (c != NULL)
+		snprintf(client_errbuf(c), CLIENT_ERRMSG_LEN, "argument %.*s is missing (NULL)",
+			 (int)len, names != NULL ? names : "");
+	return 1;
+}
+
 int client_inval(wn_client *c)
 {
 	if (c != NULL)
@@ -567,8 +584,8 @@ static int client_list_op(wn_client *c, const char *op, int health, wn_partner_l
 {
 	if (out != NULL)
 		*out = NULL;
-	if (c == NULL || out == NULL)
-		return client_inval(c);
+	if (c == NULL || CLIENT_MISSING(c, out))
+		return WN_EINVAL;
 	json_t *req = json_pack("{s:s}", "op", op), *result = NULL;
 	int rc = client_call(c, req, &result);
 	json_decref(req);
@@ -639,8 +656,8 @@ static int client_record_json(wn_client *c, const wn_record *r, json_t **out)
 
 int wn_record_put(wn_client *c, const wn_record *r)
 {
-	if (c == NULL || r == NULL)
-		return client_inval(c);
+	if (c == NULL || CLIENT_MISSING(c, r))
+		return WN_EINVAL;
 	json_t *rec = NULL;
 	int rc = client_record_json(c, r, &rec);
 	if (rc != 0)
@@ -654,8 +671,8 @@ int wn_record_put(wn_client *c, const wn_record *r)
 
 int wn_record_received(wn_client *c, const wn_record *r, const char *request_id)
 {
-	if (c == NULL || r == NULL || request_id == NULL)
-		return client_inval(c);
+	if (c == NULL || CLIENT_MISSING(c, r, request_id))
+		return WN_EINVAL;
 	json_t *rec = NULL;
 	int rc = client_record_json(c, r, &rec);
 	if (rc != 0)
@@ -670,8 +687,8 @@ int wn_record_received(wn_client *c, const wn_record *r, const char *request_id)
 
 int wn_record_delete(wn_client *c, const char *bsn, const char *category)
 {
-	if (c == NULL || bsn == NULL || category == NULL)
-		return client_inval(c);
+	if (c == NULL || CLIENT_MISSING(c, bsn, category))
+		return WN_EINVAL;
 	json_t *req = json_pack("{s:s,s:s,s:s}", "op", "record.delete", "bsn", bsn, "category",
 				category), *result = NULL;
 	int rc = client_call(c, req, &result);
@@ -743,8 +760,8 @@ int wn_import_begin(wn_client *c, wn_import **out)
 	unsigned char raw[16];
 	if (out != NULL)
 		*out = NULL;
-	if (c == NULL || out == NULL)
-		return client_inval(c);
+	if (c == NULL || CLIENT_MISSING(c, out))
+		return WN_EINVAL;
 	wn_import *im = calloc(1, sizeof(*im));
 	if (im == NULL)
 		return WN_ENOMEM;
@@ -931,8 +948,8 @@ static int lookup_req(wn_client *c, const wn_lookup_params *p, json_t **out)
  * one refused. */
 static int lookup_args(wn_client *c, const wn_lookup_params *p, wn_lookup_result **out)
 {
-	if (c == NULL || p == NULL || out == NULL)
-		return client_inval(c);
+	if (c == NULL || CLIENT_MISSING(c, p, out))
+		return WN_EINVAL;
 	if (p->purpose == NULL)
 		return client_inval_arg(c, "argument purpose is missing (NULL)");
 	if (p->bsn == NULL && p->people == NULL)

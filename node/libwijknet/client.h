@@ -45,6 +45,16 @@ int client_dumps(const json_t *v, size_t flags, char **out);
  * c may be NULL. */
 int client_inval(wn_client *c);
 
+/* 1, with c's message naming it, when one of the n arguments in args is
+ * NULL; names holds their names as written, comma-separated. */
+int client_missing(wn_client *c, const char *names, const void *const *args, size_t n);
+
+/* Whether one of the pointer arguments listed is NULL, c's message naming
+ * the first such: CLIENT_MISSING(c, id, json_out). */
+#define CLIENT_MISSING(c, ...)                                                          \
+	client_missing((c), #__VA_ARGS__, (const void *const[]){ __VA_ARGS__ },        \
+		       sizeof((const void *const[]){ __VA_ARGS__ }) / sizeof(const void *))
+
 /* Sets the calling thread's message on c (may be NULL) to fmt, which names
  * the argument refused and why; returns WN_EINVAL. */
 int client_inval_arg(wn_client *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

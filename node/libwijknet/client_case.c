@@ -78,8 +78,8 @@ int wn_case_open(wn_client *c, const wn_case_params *p, char case_id[WN_ID_LEN +
 static int case_person_op(wn_client *c, const char *op, const char *case_id, const char *bsn,
 			  const char *reason, const char *consent_id, const wn_actor *actor)
 {
-	if (c == NULL || case_id == NULL || bsn == NULL || reason == NULL)
-		return client_inval(c);
+	if (c == NULL || CLIENT_MISSING(c, case_id, bsn, reason))
+		return WN_EINVAL;
 	json_t *req = case_req(op, case_id, actor);
 	if (req != NULL) {
 		json_object_set_new(req, "bsn", client_json_str(bsn));
@@ -99,8 +99,8 @@ int wn_case_person_add(wn_client *c, const char *case_id, const char *bsn, const
 int wn_case_person_add_consent(wn_client *c, const char *case_id, const char *bsn,
 			       const char *reason, const char *consent_id, const wn_actor *actor)
 {
-	if (consent_id == NULL)
-		return client_inval(c);
+	if (CLIENT_MISSING(c, consent_id))
+		return WN_EINVAL;
 	return case_person_op(c, "case.person.add", case_id, bsn, reason, consent_id, actor);
 }
 
@@ -132,8 +132,8 @@ int wn_case_director(wn_client *c, const char *case_id, const char *director,
 int wn_case_has_person(wn_client *c, const char *case_id, const char *bsn,
 		       const wn_actor *actor)
 {
-	if (c == NULL || case_id == NULL || bsn == NULL || actor == NULL)
-		return client_inval(c);
+	if (c == NULL || CLIENT_MISSING(c, case_id, bsn, actor))
+		return WN_EINVAL;
 	json_t *req = case_req("case.check", case_id, actor);
 	if (req != NULL)
 		json_object_set_new(req, "bsn", client_json_str(bsn));
@@ -143,8 +143,8 @@ int wn_case_has_person(wn_client *c, const char *case_id, const char *bsn,
 static int case_partner_op(wn_client *c, const char *op, const char *case_id,
 			   const char *partner, const wn_actor *actor)
 {
-	if (c == NULL || case_id == NULL)
-		return client_inval(c);
+	if (c == NULL || CLIENT_MISSING(c, case_id))
+		return WN_EINVAL;
 	json_t *req = case_req(op, case_id, actor);
 	if (req != NULL && partner != NULL)
 		json_object_set_new(req, "partner", client_json_str(partner));
@@ -153,8 +153,8 @@ static int case_partner_op(wn_client *c, const char *op, const char *case_id,
 
 int wn_case_join(wn_client *c, const char *case_id, const char *partner, const wn_actor *actor)
 {
-	if (partner == NULL)
-		return client_inval(c);
+	if (CLIENT_MISSING(c, partner))
+		return WN_EINVAL;
 	return case_partner_op(c, "case.join", case_id, partner, actor);
 }
 
@@ -177,8 +177,8 @@ int wn_cases(wn_client *c, wn_case_list **out)
 {
 	if (out != NULL)
 		*out = NULL;
-	if (c == NULL || out == NULL)
-		return client_inval(c);
+	if (c == NULL || CLIENT_MISSING(c, out))
+		return WN_EINVAL;
 	json_t *result = NULL;
 	int rc = client_op(c, json_pack("{s:s}", "op", "case.list"), &result);
 	if (rc != 0)

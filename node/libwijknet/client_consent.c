@@ -15,8 +15,8 @@ static int consent_submit(wn_client *c, const char *op, const char *document_jso
 {
 	if (consent_id != NULL)
 		consent_id[0] = '\0';
-	if (c == NULL || document_json == NULL || consent_id == NULL)
-		return client_inval(c);
+	if (c == NULL || CLIENT_MISSING(c, document_json, consent_id))
+		return WN_EINVAL;
 	json_t *doc = client_parse_object(c, "consent document", document_json);
 	if (doc == NULL)
 		return WN_EJSON;
@@ -51,8 +51,8 @@ static int consent_submit_json(wn_client *c, const char *op, const char *documen
 {
 	if (json_out != NULL)
 		*json_out = NULL;
-	if (c == NULL || document_json == NULL || json_out == NULL)
-		return client_inval(c);
+	if (c == NULL || CLIENT_MISSING(c, document_json, json_out))
+		return WN_EINVAL;
 	json_t *doc = client_parse_object(c, "consent document", document_json);
 	if (doc == NULL)
 		return WN_EJSON;
@@ -74,8 +74,8 @@ int wn_consent_refuse_json(wn_client *c, const char *document_json, const wn_act
 
 int wn_consent_revoke(wn_client *c, const char *consent_id, const wn_actor *actor)
 {
-	if (c == NULL || consent_id == NULL)
-		return client_inval(c);
+	if (c == NULL || CLIENT_MISSING(c, consent_id))
+		return WN_EINVAL;
 	json_t *req = json_pack("{s:s,s:s}", "op", "consent.revoke", "consent", consent_id);
 	return client_op(c, client_with_actor(req, actor), NULL);
 }
@@ -85,8 +85,8 @@ int wn_consent_revoke_json(wn_client *c, const char *consent_id, const wn_actor 
 {
 	if (json_out != NULL)
 		*json_out = NULL;
-	if (c == NULL || consent_id == NULL || json_out == NULL)
-		return client_inval(c);
+	if (c == NULL || CLIENT_MISSING(c, consent_id, json_out))
+		return WN_EINVAL;
 	return client_op_text(c, json_pack("{s:s,s:s}", "op", "consent.revoke", "consent",
 					   consent_id), actor, json_out);
 }

@@ -37,8 +37,8 @@ int wn_member_join(wn_client *c, const char *request_json, char **json_out)
 {
 	if (json_out != NULL)
 		*json_out = NULL;
-	if (c == NULL || request_json == NULL || json_out == NULL)
-		return client_inval(c);
+	if (c == NULL || CLIENT_MISSING(c, request_json, json_out))
+		return WN_EINVAL;
 	json_t *r = client_parse_object(c, "join request", request_json);
 	if (r == NULL)
 		return WN_EJSON;
@@ -49,8 +49,8 @@ int wn_member_status(wn_client *c, char **json_out)
 {
 	if (json_out != NULL)
 		*json_out = NULL;
-	if (c == NULL || json_out == NULL)
-		return client_inval(c);
+	if (c == NULL || CLIENT_MISSING(c, json_out))
+		return WN_EINVAL;
 	return member_call(c, json_pack("{s:s}", "op", "member.status"), json_out);
 }
 
@@ -58,8 +58,8 @@ int wn_member_withdraw(wn_client *c, char **json_out)
 {
 	if (json_out != NULL)
 		*json_out = NULL;
-	if (c == NULL || json_out == NULL)
-		return client_inval(c);
+	if (c == NULL || CLIENT_MISSING(c, json_out))
+		return WN_EINVAL;
 	return member_call(c, json_pack("{s:s}", "op", "member.withdraw"), json_out);
 }
 
@@ -67,8 +67,8 @@ int wn_member_list(wn_client *c, char **json_out)
 {
 	if (json_out != NULL)
 		*json_out = NULL;
-	if (c == NULL || json_out == NULL)
-		return client_inval(c);
+	if (c == NULL || CLIENT_MISSING(c, json_out))
+		return WN_EINVAL;
 	return member_call(c, json_pack("{s:s}", "op", "member.list"), json_out);
 }
 
@@ -77,8 +77,8 @@ int wn_member_vote(wn_client *c, const wn_actor *actor, const char *proposal, in
 {
 	if (json_out != NULL)
 		*json_out = NULL;
-	if (c == NULL || proposal == NULL || json_out == NULL)
-		return client_inval(c);
+	if (c == NULL || CLIENT_MISSING(c, proposal, json_out))
+		return WN_EINVAL;
 	json_t *req = member_req(c, "member.vote", actor);
 	if (req == NULL)
 		return WN_EINVAL; /* member_req said why */
@@ -94,8 +94,8 @@ int wn_member_notice(wn_client *c, const wn_actor *actor, int immediate, const c
 {
 	if (json_out != NULL)
 		*json_out = NULL;
-	if (c == NULL || json_out == NULL)
-		return client_inval(c);
+	if (c == NULL || CLIENT_MISSING(c, json_out))
+		return WN_EINVAL;
 	json_t *req = member_req(c, "member.notice", actor);
 	if (req == NULL)
 		return WN_EINVAL; /* member_req said why */
@@ -110,8 +110,8 @@ int wn_member_end(wn_client *c, const wn_actor *actor, const char *partner, cons
 {
 	if (json_out != NULL)
 		*json_out = NULL;
-	if (c == NULL || partner == NULL || reason == NULL || json_out == NULL)
-		return client_inval(c);
+	if (c == NULL || CLIENT_MISSING(c, partner, reason, json_out))
+		return WN_EINVAL;
 	json_t *req = member_req(c, "member.end", actor);
 	if (req == NULL)
 		return WN_EINVAL; /* member_req said why */
@@ -125,8 +125,8 @@ int wn_member_address(wn_client *c, const wn_actor *actor, const char *address,
 {
 	if (json_out != NULL)
 		*json_out = NULL;
-	if (c == NULL || address == NULL || json_out == NULL)
-		return client_inval(c);
+	if (c == NULL || CLIENT_MISSING(c, address, json_out))
+		return WN_EINVAL;
 	json_t *req = member_req(c, "member.address", actor);
 	if (req == NULL)
 		return WN_EINVAL; /* member_req said why */
@@ -139,8 +139,8 @@ int wn_policy_propose(wn_client *c, const wn_actor *actor, const char *policy_js
 {
 	if (json_out != NULL)
 		*json_out = NULL;
-	if (c == NULL || policy_json == NULL || json_out == NULL)
-		return client_inval(c);
+	if (c == NULL || CLIENT_MISSING(c, policy_json, json_out))
+		return WN_EINVAL;
 	json_t *policy = client_parse_object(c, "policy", policy_json);
 	if (policy == NULL)
 		return WN_EJSON;
@@ -159,8 +159,8 @@ static int member_withdraw_proposal(wn_client *c, const char *op, const wn_actor
 {
 	if (json_out != NULL)
 		*json_out = NULL;
-	if (c == NULL || proposal == NULL || json_out == NULL)
-		return client_inval(c);
+	if (c == NULL || CLIENT_MISSING(c, proposal, json_out))
+		return WN_EINVAL;
 	json_t *req = member_req(c, op, actor);
 	if (req == NULL)
 		return WN_EINVAL; /* member_req said why */

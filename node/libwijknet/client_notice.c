@@ -15,8 +15,8 @@ int wn_notices_list(wn_client *c, int all, const wn_actor *actor, char **json_ou
 {
 	if (json_out != NULL)
 		*json_out = NULL;
-	if (c == NULL || json_out == NULL)
-		return client_inval(c);
+	if (c == NULL || CLIENT_MISSING(c, json_out))
+		return WN_EINVAL;
 	return client_op_text(c, json_pack("{s:s,s:b}", "op", "notices.list", "all", all != 0), actor,
 			   json_out);
 }
@@ -25,8 +25,8 @@ int wn_notice_show(wn_client *c, const char *id, const wn_actor *actor, char **j
 {
 	if (json_out != NULL)
 		*json_out = NULL;
-	if (c == NULL || id == NULL || json_out == NULL)
-		return client_inval(c);
+	if (c == NULL || CLIENT_MISSING(c, id, json_out))
+		return WN_EINVAL;
 	return client_op_text(c, json_pack("{s:s,s:s}", "op", "notices.show", "id", id), actor,
 			   json_out);
 }
@@ -34,8 +34,8 @@ int wn_notice_show(wn_client *c, const char *id, const wn_actor *actor, char **j
 int wn_notice_sent(wn_client *c, const char *id, const char *on, const char *channel,
 		   const wn_actor *actor)
 {
-	if (c == NULL || id == NULL || channel == NULL)
-		return client_inval(c);
+	if (c == NULL || CLIENT_MISSING(c, id, channel))
+		return WN_EINVAL;
 	json_t *req = json_pack("{s:s,s:s,s:s}", "op", "notices.sent", "id", id, "channel",
 				channel);
 	if (req != NULL && on != NULL)
@@ -47,8 +47,8 @@ static int case_informed_op(wn_client *c, const char *case_id, const char *bsn,
 			    const char *moment, const char *on, const char *how,
 			    const char *reason, const wn_actor *actor)
 {
-	if (c == NULL || case_id == NULL || moment == NULL || how == NULL)
-		return client_inval(c);
+	if (c == NULL || CLIENT_MISSING(c, case_id, moment, how))
+		return WN_EINVAL;
 	/* the day is evidence of when they were told, given by who told them */
 	if (on == NULL)
 		return client_inval_arg(c, "argument on is missing (NULL): the day the household "
@@ -72,8 +72,8 @@ int wn_case_person_informed(wn_client *c, const char *case_id, const char *bsn,
 			    const char *moment, const char *on, const char *how,
 			    const char *reason, const wn_actor *actor)
 {
-	if (bsn == NULL)
-		return client_inval(c);
+	if (CLIENT_MISSING(c, bsn))
+		return WN_EINVAL;
 	return case_informed_op(c, case_id, bsn, moment, on, how, reason, actor);
 }
 
@@ -82,8 +82,8 @@ int wn_case_informed_show(wn_client *c, const char *case_id, const char *bsn,
 {
 	if (json_out != NULL)
 		*json_out = NULL;
-	if (c == NULL || case_id == NULL || json_out == NULL)
-		return client_inval(c);
+	if (c == NULL || CLIENT_MISSING(c, case_id, json_out))
+		return WN_EINVAL;
 	json_t *req = json_pack("{s:s,s:s}", "op", "case.informed.show", "case", case_id);
 	if (req != NULL && bsn != NULL)
 		json_object_set_new(req, "bsn", client_json_str(bsn));
@@ -94,8 +94,8 @@ int wn_rights_status(wn_client *c, const char *id, const wn_actor *actor, char *
 {
 	if (json_out != NULL)
 		*json_out = NULL;
-	if (c == NULL || json_out == NULL)
-		return client_inval(c);
+	if (c == NULL || CLIENT_MISSING(c, json_out))
+		return WN_EINVAL;
 	json_t *req = json_pack("{s:s}", "op", "rights.status");
 	if (req != NULL && id != NULL)
 		json_object_set_new(req, "id", client_json_str(id));

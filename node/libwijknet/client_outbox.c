@@ -12,8 +12,8 @@ int wn_outbox_list(wn_client *c, int failed, const wn_actor *actor, char **json_
 {
 	if (json_out != NULL)
 		*json_out = NULL;
-	if (c == NULL || json_out == NULL)
-		return client_inval(c);
+	if (c == NULL || CLIENT_MISSING(c, json_out))
+		return WN_EINVAL;
 	return client_op_text(c, json_pack("{s:s,s:b}", "op", "outbox.list", "failed", failed != 0),
 			      actor, json_out);
 }

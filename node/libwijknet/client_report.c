@@ -55,8 +55,8 @@ int wn_stats(wn_client *c, const char *month, const wn_actor *actor, char **json
 {
 	if (json_out != NULL)
 		*json_out = NULL;
-	if (c == NULL || month == NULL || json_out == NULL)
-		return client_inval(c);
+	if (c == NULL || CLIENT_MISSING(c, month, json_out))
+		return WN_EINVAL;
 	return client_op_text(c, json_pack("{s:s,s:s}", "op", "stats", "month", month), actor,
 			      json_out);
 }
@@ -65,8 +65,8 @@ int wn_backup(wn_client *c, const char *dir, const wn_actor *actor, char **json_
 {
 	if (json_out != NULL)
 		*json_out = NULL;
-	if (c == NULL || dir == NULL || json_out == NULL)
-		return client_inval(c);
+	if (c == NULL || CLIENT_MISSING(c, dir, json_out))
+		return WN_EINVAL;
 	return client_op_text(c, json_pack("{s:s,s:s}", "op", "backup", "dir", dir), actor,
 			      json_out);
 }

@@ -53,8 +53,8 @@ int wn_request(wn_client *c, const wn_request_params *p, wn_request_result **out
 {
 	if (out != NULL)
 		*out = NULL;
-	if (c == NULL || p == NULL || out == NULL)
-		return client_inval(c);
+	if (c == NULL || CLIENT_MISSING(c, p, out))
+		return WN_EINVAL;
 	if (p->deadline_ms < 0)
 		return client_inval_arg(c, "argument deadline_ms: %d is negative (0: the default)",
 					p->deadline_ms);

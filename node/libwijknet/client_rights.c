@@ -67,8 +67,8 @@ int wn_rights_ask_again(wn_client *c, const char *request_id, const char *bsn,
 {
 	if (out != NULL)
 		*out = NULL;
-	if (c == NULL || request_id == NULL || bsn == NULL || actor == NULL || out == NULL)
-		return client_inval(c);
+	if (c == NULL || CLIENT_MISSING(c, request_id, bsn, actor, out))
+		return WN_EINVAL;
 	json_t *req = json_pack("{s:s,s:s,s:s}", "op", "rights.again", "id", request_id, "bsn",
 				bsn), *result = NULL;
 	int rc = client_op(c, client_with_actor(req, actor), &result);
@@ -94,8 +94,8 @@ int wn_rights_pending(wn_client *c, wn_rights_list **out)
 {
 	if (out != NULL)
 		*out = NULL;
-	if (c == NULL || out == NULL)
-		return client_inval(c);
+	if (c == NULL || CLIENT_MISSING(c, out))
+		return WN_EINVAL;
 	json_t *result = NULL;
 	int rc = client_op(c, json_pack("{s:s}", "op", "rights.list"), &result);
 	if (rc != 0)
@@ -148,8 +148,8 @@ int wn_rights_show(wn_client *c, const char *id, const wn_actor *actor, char **j
 {
 	if (json_out != NULL)
 		*json_out = NULL;
-	if (c == NULL || id == NULL || json_out == NULL)
-		return client_inval(c);
+	if (c == NULL || CLIENT_MISSING(c, id, json_out))
+		return WN_EINVAL;
 	return client_op_text(c, json_pack("{s:s,s:s}", "op", "rights.show", "id", id), actor,
 			      json_out);
 }
@@ -158,16 +158,16 @@ int wn_rights_notices(wn_client *c, const wn_actor *actor, char **json_out)
 {
 	if (json_out != NULL)
 		*json_out = NULL;
-	if (c == NULL || json_out == NULL)
-		return client_inval(c);
+	if (c == NULL || CLIENT_MISSING(c, json_out))
+		return WN_EINVAL;
 	return client_op_text(c, json_pack("{s:s}", "op", "rights.notices"), actor, json_out);
 }
 
 int wn_rights_notice_done(wn_client *c, const char *id, const char *from, const char *note,
 			  const wn_actor *actor)
 {
-	if (c == NULL || id == NULL)
-		return client_inval(c);
+	if (c == NULL || CLIENT_MISSING(c, id))
+		return WN_EINVAL;
 	json_t *req = json_pack("{s:s,s:s}", "op", "rights.notice.done", "id", id);
 	req = client_with_actor(req, actor);
 	if (req != NULL && from != NULL)
@@ -180,8 +180,8 @@ int wn_rights_notice_done(wn_client *c, const char *id, const char *from, const 
 int wn_rights_decide(wn_client *c, const char *id, const char *decision, const char *motivation,
 		     const wn_actor *actor)
 {
-	if (c == NULL || id == NULL || decision == NULL)
-		return client_inval(c);
+	if (c == NULL || CLIENT_MISSING(c, id, decision))
+		return WN_EINVAL;
 	json_t *req = json_pack("{s:s,s:s,s:s}", "op", "rights.decide", "id", id, "decision",
 				decision);
 	req = client_with_actor(req, actor);

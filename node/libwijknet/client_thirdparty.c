@@ -15,8 +15,8 @@ int wn_thirdparty_propose(wn_client *c, const wn_thirdparty_proposal *p,
 	json_t *m = NULL;
 	if (approval_id != NULL)
 		approval_id[0] = '\0';
-	if (c == NULL || p == NULL || approval_id == NULL)
-		return client_inval(c);
+	if (c == NULL || CLIENT_MISSING(c, p, approval_id))
+		return WN_EINVAL;
 	if (p->motivation_json != NULL) {
 		if ((m = client_parse_object(c, "motivation", p->motivation_json)) == NULL)
 			return WN_EJSON;
@@ -62,8 +62,8 @@ int wn_thirdparty_declare(wn_client *c, const char *approval_id, const char *nam
 int wn_thirdparty_decide(wn_client *c, const char *approval_id, int approve,
 			 const wn_actor *actor)
 {
-	if (c == NULL || approval_id == NULL)
-		return client_inval(c);
+	if (c == NULL || CLIENT_MISSING(c, approval_id))
+		return WN_EINVAL;
 	json_t *req = json_pack("{s:s,s:s}", "op",
 				approve ? "thirdparty.approve" : "thirdparty.reject", "approval",
 				approval_id);
@@ -80,8 +80,8 @@ int wn_thirdparties(wn_client *c, wn_thirdparty_list **out)
 {
 	if (out != NULL)
 		*out = NULL;
-	if (c == NULL || out == NULL)
-		return client_inval(c);
+	if (c == NULL || CLIENT_MISSING(c, out))
+		return WN_EINVAL;
 	json_t *result = NULL;
 	int rc = client_op(c, json_pack("{s:s}", "op", "thirdparty.list"), &result);
 	if (rc != 0)

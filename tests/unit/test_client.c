@@ -149,6 +149,14 @@ static void test_r20_integrity_client_missing_argument_says_why(void **state)
 		.case_id = ID, .to = BAD, .bsn = "999990019", .categories = cats,
 		.ncategories = 1, .purpose = "intake", .ground = "consent", .consent_id = ID,
 		.actor = who }, &rq));
+	/* each missing argument named as the header names it */
+	REFUSED_NAMING("argument id is missing", wn_notice_show(client, NULL, &who, &out));
+	REFUSED_NAMING("argument json_out is missing", wn_notice_show(client, ID, &who, NULL));
+	REFUSED_NAMING("argument partner is missing", wn_case_join(client, ID, NULL, &who));
+	REFUSED_NAMING("argument bsn is missing", wn_case_person_remove(client, ID, NULL, "verhuisd",
+									 &who));
+	REFUSED_NAMING("argument reason is missing", wn_case_person_remove(client, ID, "999990019",
+									    NULL, &who));
 	/* the day a household was told is evidence: not taken to be today */
 	REFUSED_NAMING("argument on", wn_case_informed(client, ID, "before", NULL, "post", NULL,
 						       &who));
