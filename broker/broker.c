@@ -249,11 +249,11 @@ static int broker_open_as(const char *config_file_path, int check_only, broker *
 		goto fail;
 	char lock_path[4200];
 	snprintf(lock_path, sizeof(lock_path), "%s.lock", b->db_path);
-	int lock_new = !file_exists(lock_path);
+	int lock_new = !file_entry_exists(lock_path);
 	if ((rc = file_lock_database(b->db_path, &b->db_lock_fd, err, errcap)) != 0)
 		goto fail;
 	b->db_locked = 1;
-	db_new = !file_exists(b->db_path) ? 1 + lock_new : 0; /* under the lock */
+	db_new = !file_entry_exists(b->db_path) ? 1 + lock_new : 0; /* under the lock */
 	file_make_database_private(b->db_path); /* before SQLite makes -wal and -shm */
 	if ((rc = store_open(b->db_path, &b->db, err, errcap)) != 0)
 		goto fail;
@@ -300,8 +300,13 @@ static int broker_open_as(const char *config_file_path, int check_only, broker *
 fail:
 	if (b->db_locked)
 		(void)secevent_note_made_db(b->db, b->db_path, db_new, &made);
+	/* the database closed, what was made goes while the lock is still held */
+	int lock_fd = b->db_locked ? b->db_lock_fd : -1;
+	b->db_locked = 0;
 	broker_close(b);
-	file_made_undo(&made); /* once the database is closed */
+	file_made_undo(&made);
+	if (lock_fd >= 0)
+		close(lock_fd);
 	return rc;
 }
 

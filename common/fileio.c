@@ -93,6 +93,12 @@ int file_exists(const char *path)
 	return stat(path, &st) == 0;
 }
 
+int file_entry_exists(const char *path)
+{
+	struct stat st;
+	return lstat(path, &st) == 0;
+}
+
 int file_check_private(const char *path, const char *what, char *err, size_t errcap)
 {
 	struct stat st;
@@ -108,7 +114,10 @@ int file_check_private(const char *path, const char *what, char *err, size_t err
 	return 0;
 }
 
-int file_lock_exclusive(const char *path, int *fd, char *err, size_t errcap)
+/* file_lock_exclusive, taken again at most retries_left times when the
+ * file locked was removed from path meanwhile. */
+static int file_lock_exclusive_try(const char *path, int *fd, int retries_left, char *err,
+				   size_t errcap)
 {
 	int f = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (f < 0) {
@@ -124,8 +133,25 @@ int file_lock_exclusive(const char *path, int *fd, char *err, size_t errcap)
 			 : strerror(e));
 		return e == EWOULDBLOCK ? WN_ESTATE : WN_EIO;
 	}
+	/* a start that failed removes the lock file it made, holding the lock:
+	 * a lock taken on a file no longer at path is no lock, so try again */
+	struct stat held, now;
+	if (fstat(f, &held) != 0 || stat(path, &now) != 0 || held.st_dev != now.st_dev ||
+	    held.st_ino != now.st_ino) {
+		close(f);
+		if (retries_left > 0)
+			return file_lock_exclusive_try(path, fd, retries_left - 1, err, errcap);
+		snprintf(err, errcap, "%s: the lock file was removed while it was taken; "
+			 "another daemon is starting on this database", path);
+		return WN_ESTATE;
+	}
 	*fd = f;
 	return 0;
+}
+
+int file_lock_exclusive(const char *path, int *fd, char *err, size_t errcap)
+{
+	return file_lock_exclusive_try(path, fd, 3, err, errcap);
 }
 
 int file_make_private(const char *path)

@@ -17,6 +17,10 @@ int file_write_private(const char *path, const void *data, size_t len);
 /* 1 if path exists. */
 int file_exists(const char *path);
 
+/* 1 when path names anything, a symbolic link whose target is missing too:
+ * what a start that fails may not remove, since it did not make it. */
+int file_entry_exists(const char *path);
+
 /* A private key's file must be the owner's alone: WN_ECONFIG (with err)
  * when group or others may read or write it, WN_EIO when it is missing. */
 int file_check_private(const char *path, const char *what, char *err, size_t errcap);

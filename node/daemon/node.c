@@ -647,13 +647,13 @@ static int node_open_as(const char *config_file_path, int check_only, node **out
 		goto fail;
 	char lock_path[4200];
 	snprintf(lock_path, sizeof(lock_path), "%s.lock", n->db_path);
-	int lock_new = !file_exists(lock_path);
+	int lock_new = !file_entry_exists(lock_path);
 	if ((rc = file_lock_database(n->db_path, &n->db_lock_fd, err, errcap)) != 0)
 		goto fail;
 	n->db_locked = 1;
 	/* under the lock: no other daemon makes them now */
-	db_new = !file_exists(n->db_path) ? 1 + lock_new : 0;
-	keys_new = !file_exists(n->keys_path);
+	db_new = !file_entry_exists(n->db_path) ? 1 + lock_new : 0;
+	keys_new = !file_entry_exists(n->keys_path);
 	/* made by an older version, or under a lax umask: the owner's alone,
 	 * before SQLite makes its -wal and -shm with the database's mode */
 	file_make_database_private(n->db_path);
@@ -721,8 +721,13 @@ static int node_open_as(const char *config_file_path, int check_only, node **out
 	return 0;
 fail:
 	node_unmake_on_fail(n, db_new, keys_new, &made);
+	/* the database closed, what was made goes while the lock is still held */
+	int lock_fd = n->db_locked ? n->db_lock_fd : -1;
+	n->db_locked = 0;
 	node_close(n);
-	file_made_undo(&made); /* once the database is closed */
+	file_made_undo(&made);
+	if (lock_fd >= 0)
+		close(lock_fd);
 	return rc;
 }
 

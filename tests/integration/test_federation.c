@@ -1237,6 +1237,12 @@ static void test_r20_integrity_check_names_what_is_missing(void **state)
 	assert_int_not_equal(fed_sh(f, "timeout 20 '%s' --config edit.json 2>edit.err", node), 0);
 	assert_int_equal(fed_sh(f, "grep -q 'chmod 600' edit.err"), 0);
 	assert_int_equal(fed_sh(f, "test ! -e newdb && test -s ca/ca.crt"), 0);
+	/* a database that is a link to a volume not mounted: the operator's link stays */
+	assert_int_equal(fed_sh(f, "cp fresh.json edit.json && ln -s notmounted/fresh.db linked.db"),
+			 0);
+	assert_int_equal(fed_config_edit(f, "edit.json", "database", "\"linked.db\""), 0);
+	assert_int_not_equal(fed_sh(f, "timeout 20 '%s' --config edit.json 2>edit.err", node), 0);
+	assert_int_equal(fed_sh(f, "test -L linked.db"), 0);
 	assert_int_equal(fed_wait_up(f, 1, 3, 10000), 0); /* radar runs on */
 }
 
