@@ -123,6 +123,17 @@ static int witness_call(struct node *n, const char *type, json_t *body, json_t *
 static void witness_dispute(struct node *n, const json_t *last)
 {
 	char err[512] = "";
+	struct directory *d = node_directory(n);
+	/* kept under a key the broker no longer signs with: it could not tell
+	 * it from a forgery, which it records as an incident against this node */
+	int ours = d != NULL && tlog_checkpoint_verify(last, d->broker_cert) == 0;
+	directory_release(d);
+	if (!ours) {
+		log_msg(WN_LOG_WARN, "witness_dispute_not_shown", "the broker's audit log does not "
+			"extend the checkpoint this node kept, which the broker's current key did "
+			"not sign: not shown to it; tell its operator");
+		return;
+	}
 	json_t *body = json_deep_copy(last);
 	int rc = body ? witness_call(n, "checkpoint.dispute", body, NULL, err, sizeof(err))
 		      : WN_ENOMEM;
