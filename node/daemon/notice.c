@@ -680,6 +680,16 @@ static int outbox_key_missing(struct directory *d, const struct outbox_item *ite
 	return 0;
 }
 
+/* 1 when an item not delivered blocks none but itself: a source away (the
+ * broker away blocks all), or a recipient that answered it is not ready for
+ * it yet (a word that came before the decision it is about). */
+static int outbox_waits_alone(const struct outbox_item *it, const char *why)
+{
+	if (why != NULL && strcmp(why, "not_ready") == 0)
+		return 1;
+	return outbox_to_source(it) && (why == NULL || strcmp(why, "broker") != 0);
+}
+
 void outbox_flush(struct node *n)
 {
 	struct outbox_item items[16];
@@ -697,10 +707,9 @@ void outbox_flush(struct node *n)
 	/* one blocked attempt ends the round: the refresher has other work */
 	int blocked = d == NULL;
 	for (size_t i = 0; i < count; i++) {
-		/* a source away blocks none but its own; the broker away blocks all */
 		const char *why = NULL;
 		if (!blocked && outbox_deliver(n, d, &items[i], &why) == OUTBOX_RETRY &&
-		    (!outbox_to_source(&items[i]) || (why != NULL && strcmp(why, "broker") == 0)))
+		    !outbox_waits_alone(&items[i], why))
 			blocked = 1;
 		free(items[i].enc);
 	}
