@@ -203,10 +203,22 @@ int config_check_dir(config *c, const char *key, const char *path, char *err, si
  * refuses (a read-only or virtual one, where access() says yes) is found
  * as the start would find it, and nothing another daemon starting beside
  * this one makes or uses is touched. NULL, or why not. */
-static const char *config_try_make_in(const char *dir, char *why, size_t cap)
+static const char *config_try_make_in(const char *dir, int subdir, char *why, size_t cap)
 {
 	char probe[4200];
 	snprintf(probe, sizeof(probe), "%s/.wijknet-check-XXXXXX", dir);
+	/* a file where only the entry itself is made: a policy may allow files
+	 * (a database, a socket) where it allows no directories */
+	if (!subdir) {
+		int fd = mkstemp(probe);
+		if (fd < 0) {
+			snprintf(why, cap, "refuses a new file: %s", strerror(errno));
+			return why;
+		}
+		close(fd);
+		(void)unlink(probe);
+		return NULL;
+	}
 	if (mkdtemp(probe) == NULL) {
 		snprintf(why, cap, "refuses a new directory: %s", strerror(errno));
 		return why;
@@ -242,16 +254,18 @@ int config_check_dirs(config *c, const char *key, const char *path, char *err, s
 	if (dir == NULL)
 		return WN_ENOMEM;
 	char *slash;
+	int up = 0; /* directories above the entry that are missing */
 	while ((slash = strrchr(dir, '/')) != NULL) {
 		slash[slash == dir ? 1 : 0] = '\0';
 		if (access(dir, F_OK) == 0 || slash == dir)
 			break;
+		up++;
 	}
 	if (slash == NULL)
 		strcpy(dir, ".");
 	int rc = 0;
 	if (config_unfit(dir, S_IFDIR, W_OK | X_OK, why, sizeof(why)) != NULL ||
-	    config_try_make_in(dir, why, sizeof(why)) != NULL) {
+	    config_try_make_in(dir, up > 0, why, sizeof(why)) != NULL) {
 		snprintf(err, errcap, "%s: key '%s': %s cannot be made: %s %s", c->path, key, path,
 			 dir, why);
 		rc = WN_ECONFIG;
