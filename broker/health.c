@@ -9,6 +9,7 @@
 #include "wijknet.h"
 #include "context.h"
 #include "envelope.h"
+#include "ids.h"
 #include "log.h"
 #include "secevent.h"
 
@@ -72,6 +73,16 @@ static int health_suspended(const struct registry_partner *p)
 	       p->address[0] != '\0';
 }
 
+/* A suspended partner's node is dialled at most this often, whoever asks:
+ * in between, health says what the last ping found. */
+#define HEALTH_PROBE_EVERY_MS 10000
+
+/* 1 when a suspended partner's node was pinged lately: its answer stands. */
+static int health_probed_lately(const struct registry_partner *p)
+{
+	return time_now_ms() - atomic_load(&p->probe_ms) < HEALTH_PROBE_EVERY_MS;
+}
+
 /* The ping of partner i, when it is pinged: items[i] set, its id in id. */
 static void health_ping_of(struct broker *b, struct registry_partner *p, struct rpc_fan_item *it,
 			   struct registry_probe *probe, char **req, char id[33])
@@ -81,7 +92,8 @@ static void health_ping_of(struct broker *b, struct registry_partner *p, struct 
 	json_t *ping = NULL;
 	size_t len = 0;
 	if (health_suspended(p)) {
-		c = registry_probe_open(b->reg, p, p->address, probe, err, sizeof(err)) == 0
+		c = !health_probed_lately(p) && registry_probe_open(b->reg, p, p->address, probe,
+								    err, sizeof(err)) == 0
 			    ? probe->client : NULL;
 	} else if (!registry_usable(p)) {
 		c = NULL;
@@ -107,6 +119,12 @@ static json_t *health_entry(struct broker *b, struct registry_partner *p,
 	if (arc == 0)
 		arc = health_check_answer(b, p, ping_id, it->resp, it->resplen);
 	int up = arc == 0 && it->client != NULL;
+	if (health_suspended(p) && it->client == NULL && health_probed_lately(p)) {
+		up = atomic_load(&p->probe_up); /* not dialled again so soon */
+	} else if (health_suspended(p)) {
+		atomic_store(&p->probe_up, up);
+		atomic_store(&p->probe_ms, time_now_ms());
+	}
 	const char *state = !up ? "down" : health_suspended(p) ? "suspended" : "up";
 	json_t *e = json_pack("{s:s,s:s,s:s,s:s,s:b}", "id", p->id, "name", p->name, "status",
 			      registry_status(p), "state", state, "seal_key", p->has_seal);

@@ -66,6 +66,8 @@ struct registry_partner {
 	char *seal_sig;       /* partner's signature over its sealing key (b64) */
 	int has_seal;
 	_Atomic(rpc_client *) client; /* broker → node connection, NULL when not usable */
+	_Atomic int64_t probe_ms; /* suspended: when its node was last pinged by health */
+	atomic_int probe_up;      /* and whether it answered */
 	nng_tls_config *tls;
 };
 
