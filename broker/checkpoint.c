@@ -29,7 +29,7 @@ static const struct schema_field get_fields[] = {
 	{ NULL, 0, 0, 0 },
 };
 
-static const struct schema_field witness_fields[] = {
+const struct schema_field broker_checkpoint_fields[] = {
 	{ "size", SCHEMA_INT, 1, 0 },
 	{ "root", SCHEMA_STRING, 1, 64 },
 	{ "ts", SCHEMA_INT, 1, 0 },
@@ -587,7 +587,7 @@ static int checkpoint_restored(struct broker *b, const struct broker_request *rq
 	json_t *body = envelope_body(rq->env), *last = NULL;
 	json_t *cp = json_object_get(body, "checkpoint");
 	char detail[400];
-	if (cp != NULL && schema_check(cp, witness_fields, detail, sizeof(detail)) != 0) {
+	if (cp != NULL && schema_check(cp, broker_checkpoint_fields, detail, sizeof(detail)) != 0) {
 		snprintf(err, errcap, "body of 'checkpoint.restored', its checkpoint: %s", detail);
 		return WN_ESCHEMA;
 	}
@@ -669,7 +669,7 @@ int broker_handle_checkpoint(struct broker *b, const struct broker_request *rq, 
 	if (strcmp(type, "checkpoint.witnessed") == 0)
 		return checkpoint_witnessed(b, rq, reply, err, errcap);
 	if (strcmp(type, "checkpoint.witness") == 0) {
-		if (schema_check(envelope_body(rq->env), witness_fields, detail, sizeof(detail)) != 0) {
+		if (schema_check(envelope_body(rq->env), broker_checkpoint_fields, detail, sizeof(detail)) != 0) {
 			snprintf(err, errcap, "body of '%s': %s", type, detail);
 			return WN_ESCHEMA;
 		}

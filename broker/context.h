@@ -150,6 +150,9 @@ int broker_checkpoints_start(struct broker *b);
 void broker_checkpoints_stop(struct broker *b);
 int broker_handle_checkpoint(struct broker *b, const struct broker_request *rq, json_t **reply,
 			     char *err, size_t errcap);
+/* The fields of a signed checkpoint of the audit log, as a node sends one
+ * back (checkpoint.witness, checkpoint.dispute). */
+extern const struct schema_field broker_checkpoint_fields[];
 /* Nodes that witnessed a checkpoint the audit log no longer extends
  * (dispute.c): checkpoint.dispute, the dispute of a node that witnessed the
  * log again dropped, and the disputes for the operator into *out ({partners,

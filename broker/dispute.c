@@ -21,15 +21,6 @@
 #include "secevent.h"
 #include "tlog.h"
 
-static const struct schema_field dispute_fields[] = {
-	{ "size", SCHEMA_INT, 1, 0 },
-	{ "root", SCHEMA_STRING, 1, 64 },
-	{ "ts", SCHEMA_INT, 1, 0 },
-	{ "origin", SCHEMA_STRING, 1, 128 },
-	{ "sig", SCHEMA_STRING, 1, 256 },
-	{ NULL, 0, 0, 0 },
-};
-
 /* 0 when cp is a checkpoint of this broker's audit log, signed by it: a
  * node's word alone does not make the log look cut short. */
 static int dispute_is_ours(struct broker *b, const json_t *cp, char *err, size_t errcap)
@@ -97,7 +88,7 @@ int broker_handle_dispute(struct broker *b, const struct broker_request *rq, jso
 	char detail[400], root[65];
 	uint64_t have = 0;
 	int fresh = 0;
-	if (cp == NULL || schema_check(cp, dispute_fields, detail, sizeof(detail)) != 0) {
+	if (cp == NULL || schema_check(cp, broker_checkpoint_fields, detail, sizeof(detail)) != 0) {
 		snprintf(err, errcap, "body of 'checkpoint.dispute': %s", cp ? detail : "missing");
 		return WN_ESCHEMA;
 	}
