@@ -57,9 +57,11 @@ int wn_case_open(wn_client *c, const wn_case_params *p, char case_id[WN_ID_LEN +
 {
 	if (case_id != NULL)
 		case_id[0] = '\0';
-	if (c == NULL || p == NULL || p->cluster == NULL || case_id == NULL ||
-	    (p->npeople > 0 && p->people == NULL) || (p->nconsents > 0 && p->consents == NULL))
-		return client_inval(c);
+	if (c == NULL || CLIENT_MISSING(c, p, case_id) || CLIENT_MISSING(c, p->cluster))
+		return WN_EINVAL;
+	if ((p->npeople > 0 && p->people == NULL) || (p->nconsents > 0 && p->consents == NULL))
+		return client_inval_arg(c, "argument p->%s is missing (NULL) with a count above 0",
+					p->npeople > 0 && p->people == NULL ? "people" : "consents");
 	json_t *req = case_open_req(c, p), *result = NULL;
 	if (req == NULL)
 		return WN_EJSON;
@@ -113,8 +115,11 @@ int wn_case_person_remove(wn_client *c, const char *case_id, const char *bsn,
 int wn_case_director(wn_client *c, const char *case_id, const char *director,
 		     const wn_actor *regisseur, const wn_actor *actor)
 {
-	if (c == NULL || case_id == NULL || (director == NULL && regisseur == NULL))
-		return client_inval(c);
+	if (c == NULL || CLIENT_MISSING(c, case_id))
+		return WN_EINVAL;
+	if (director == NULL && regisseur == NULL)
+		return client_inval_arg(c, "arguments director and regisseur are both missing "
+					"(NULL): name one, or both");
 	json_t *req = case_req("case.director", case_id, actor);
 	if (req != NULL && director != NULL)
 		json_object_set_new(req, "director", client_json_str(director));

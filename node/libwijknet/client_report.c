@@ -20,9 +20,11 @@ int wn_report_access_page(wn_client *c, const wn_report_params *p, int page, cha
 {
 	if (json_out != NULL)
 		*json_out = NULL;
-	if (c == NULL || p == NULL || p->bsn == NULL || json_out == NULL ||
-	    (p->partners == NULL && p->npartners > 0))
-		return client_inval(c);
+	if (c == NULL || CLIENT_MISSING(c, p, json_out) || CLIENT_MISSING(c, p->bsn))
+		return WN_EINVAL;
+	if (p->partners == NULL && p->npartners > 0)
+		return client_inval_arg(c, "argument p->partners is missing (NULL) with "
+					"p->npartners %zu", p->npartners);
 	if (page < 1 || page > 10000)
 		return client_inval_arg(c, "argument page: %d is outside 1..10000", page);
 	if (p->deadline_ms < 0)

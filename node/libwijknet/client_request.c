@@ -117,9 +117,11 @@ int wn_duty_assert(wn_client *c, const char *case_id, const char *bsn, const cha
 {
 	if (assertion_id != NULL)
 		assertion_id[0] = '\0';
-	if (c == NULL || case_id == NULL || bsn == NULL || to == NULL || categories == NULL ||
-	    motivation_json == NULL || assertion_id == NULL || hours < 0)
-		return client_inval(c);
+	if (c == NULL ||
+	    CLIENT_MISSING(c, case_id, bsn, to, categories, motivation_json, assertion_id))
+		return WN_EINVAL;
+	if (hours < 0)
+		return client_inval_arg(c, "argument hours: %d is negative", hours);
 	json_t *m = client_parse_object(c, "motivation", motivation_json);
 	if (m == NULL)
 		return WN_EJSON;

@@ -42,8 +42,8 @@ int wn_rights_request(wn_client *c, const wn_rights_params *p, wn_rights_result 
 {
 	if (out != NULL)
 		*out = NULL;
-	if (c == NULL || p == NULL || out == NULL || p->bsn == NULL || p->kind == NULL)
-		return client_inval(c);
+	if (c == NULL || CLIENT_MISSING(c, p, out) || CLIENT_MISSING(c, p->bsn, p->kind))
+		return WN_EINVAL;
 	json_t *req = json_pack("{s:s,s:s,s:s}", "op", "rights.request", "bsn", p->bsn, "kind",
 				p->kind), *result = NULL;
 	if ((req = client_with_actor(req, &p->actor)) != NULL) {

@@ -49,9 +49,8 @@ int wn_thirdparty_declare(wn_client *c, const char *approval_id, const char *nam
 			  const char *organisation, const char *place, const char *signed_on,
 			  const wn_actor *actor)
 {
-	if (c == NULL || approval_id == NULL || name == NULL || organisation == NULL ||
-	    place == NULL || signed_on == NULL)
-		return client_inval(c);
+	if (c == NULL || CLIENT_MISSING(c, approval_id, name, organisation, place, signed_on))
+		return WN_EINVAL;
 	json_t *req = json_pack("{s:s,s:s,s:{s:s,s:s,s:s,s:s}}", "op", "thirdparty.declare",
 				"approval", approval_id, "declaration", "name", name,
 				"organisation", organisation, "place", place, "signed_on",

@@ -157,6 +157,13 @@ static void test_r20_integrity_client_missing_argument_says_why(void **state)
 									 &who));
 	REFUSED_NAMING("argument reason is missing", wn_case_person_remove(client, ID, "999990019",
 									    NULL, &who));
+	wn_rights_result *rr = NULL;
+	REFUSED_NAMING("argument p->bsn is missing", wn_rights_request(client, &(wn_rights_params){
+		.kind = "deletion", .actor = who }, &rr));
+	assert_null(rr);
+	char case_id[WN_ID_LEN + 1];
+	REFUSED_NAMING("argument p->cluster is missing", wn_case_open(client, &(wn_case_params){
+		.npeople = 0 }, case_id));
 	/* the day a household was told is evidence: not taken to be today */
 	REFUSED_NAMING("argument on", wn_case_informed(client, ID, "before", NULL, "post", NULL,
 						       &who));
