@@ -9,6 +9,7 @@
 #include "wijknet.h"
 #include "context.h"
 #include "envelope.h"
+#include "error.h"
 #include "ids.h"
 #include "log.h"
 #include "secevent.h"
@@ -29,6 +30,11 @@ static int health_check_answer(struct broker *b, struct registry_partner *p, con
 		rc = WN_ESIG;
 		secevent_record(b->db, WN_ESIG, p->id, envelope_str(env, "id"),
 				"health answer with an invalid signature");
+	} else if (strcmp(envelope_str(env, "type"), "error") == 0) {
+		/* its node's own word, signed: up, yet not answering (not ready) */
+		rc = error_from_name(json_string_value(json_object_get(envelope_body(env), "error")));
+		if (rc == 0)
+			rc = WN_EPROTO;
 	} else if (strcmp(envelope_str(env, "type"), "health.answer") != 0) {
 		rc = WN_EPROTO;
 	}
@@ -119,6 +125,11 @@ static json_t *health_entry(struct broker *b, struct registry_partner *p,
 	if (arc == 0)
 		arc = health_check_answer(b, p, ping_id, it->resp, it->resplen);
 	int up = arc == 0 && it->client != NULL;
+	/* a suspended partner's node that restarted has no directory, which the
+	 * broker does not give it: it says so, signed, and is up */
+	if (health_suspended(p) && arc == WN_ESTATE && it->client != NULL)
+		up = 1;
+	int measured = up && it->client != NULL;
 	if (health_suspended(p) && it->client == NULL && health_probed_lately(p)) {
 		up = atomic_load(&p->probe_up); /* not dialled again so soon */
 	} else if (health_suspended(p)) {
@@ -128,8 +139,9 @@ static json_t *health_entry(struct broker *b, struct registry_partner *p,
 	const char *state = !up ? "down" : health_suspended(p) ? "suspended" : "up";
 	json_t *e = json_pack("{s:s,s:s,s:s,s:s,s:b}", "id", p->id, "name", p->name, "status",
 			      registry_status(p), "state", state, "seal_key", p->has_seal);
-	json_object_set_new(e, "rtt_us", json_integer(up ? (json_int_t)(it->elapsed_ms * 1000)
-							 : -1));
+	json_object_set_new(e, "rtt_us", json_integer(measured ? (json_int_t)(it->elapsed_ms *
+										1000)
+							       : -1));
 	if (arc != 0 && it->client != NULL)
 		json_object_set_new(e, "reason", json_string(wn_errname(arc)));
 	int ce = atomic_load(&p->cert_error);

@@ -585,6 +585,20 @@ static void test_r22_suspension_does_not_bypass_a_vote(void **state)
 	assert_true(cli_out_has(f, "\"state\": \"suspended\""));
 	assert_int_equal(cli(f, "broker", "admin status"), 0);
 	assert_int_equal(fed_sh(f, "grep -qE '^xonar +suspended +suspended ' cli.out"), 0);
+	/* its node restarted gets no directory while suspended, and says so when
+	 * pinged: it is up all the same */
+	const char *not_ready = "grep -c inbound_not_ready logs/xonar.log";
+	fed_stop(&f->nodes[XONAR], SIGTERM);
+	assert_int_equal(fed_sh(f, "(%s || true) > nr.before", not_ready), 0);
+	assert_int_equal(fed_start_node(f, XONAR), 0);
+	int64_t end = time_mono_ms() + 30000;
+	while (fed_sh(f, "test \"$(%s)\" -gt \"$(cat nr.before)\"", not_ready) != 0 &&
+	       time_mono_ms() < end) {
+		assert_int_equal(cli(f, "broker", "admin status"), 0);
+		sleep_ms(500);
+	}
+	assert_int_equal(cli(f, "broker", "admin status"), 0);
+	assert_int_equal(fed_sh(f, "grep -qE '^xonar +suspended +suspended ' cli.out"), 0);
 	assert_int_equal(cli(f, "broker", "admin resume xonar --reason 'onderzoek afgerond'"), 0);
 	assert_int_equal(wait_status_everywhere(f, "xonar", "active", NNODES), 0);
 	assert_int_equal(vote(f, XONAR, id, 0), 0);
