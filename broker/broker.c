@@ -228,6 +228,12 @@ static int broker_open_as(const char *config_file_path, int check_only, broker *
 		rc = WN_ECONFIG;
 		goto fail;
 	}
+	if (transport_listen_check(b->listen, why, sizeof(why)) != 0) {
+		snprintf(err, errcap, "%s: key 'listen': cannot listen there: %s",
+			 config_file(b->cfg), why);
+		rc = WN_ECONFIG;
+		goto fail;
+	}
 	if ((rc = broker_check_files(b, root, err, errcap)) != 0)
 		goto fail;
 	/* a first start seeds the registry and the policy from the config:

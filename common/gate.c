@@ -242,21 +242,31 @@ static void gate_fit_descriptors(struct gate_limits *lim)
 		lim->pending_max = lim->conns_max;
 }
 
-int gate_open(gate **out, const char *host, int port, const struct gate_limits *lim,
-	      char *err, size_t errcap)
+int gate_resolve(const char *host, int port, struct addrinfo **ai, char *err, size_t errcap)
 {
-	struct addrinfo hints, *ai = NULL;
+	struct addrinfo hints;
 	char service[16];
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_PASSIVE;
 	snprintf(service, sizeof(service), "%d", port);
-	int rv = getaddrinfo(host[0] && strcmp(host, "*") != 0 ? host : NULL, service, &hints, &ai);
+	*ai = NULL;
+	int rv = getaddrinfo(host[0] && strcmp(host, "*") != 0 ? host : NULL, service, &hints, ai);
 	if (rv != 0) {
 		snprintf(err, errcap, "%s:%d: %s", host, port, gai_strerror(rv));
 		return WN_ETRANSPORT;
 	}
+	return 0;
+}
+
+int gate_open(gate **out, const char *host, int port, const struct gate_limits *lim,
+	      char *err, size_t errcap)
+{
+	struct addrinfo *ai = NULL;
+	int rv = gate_resolve(host, port, &ai, err, errcap);
+	if (rv != 0)
+		return rv;
 	gate *g = calloc(1, sizeof(*g));
 	int one = 1, rc = WN_ETRANSPORT;
 	if (g == NULL) {

@@ -57,6 +57,11 @@ void gate_limits_read(const json_t *config, struct gate_limits *lim);
 
 typedef struct gate gate;
 
+/* The addresses host:port is listened on (freeaddrinfo); a host that does
+ * not resolve is WN_ETRANSPORT, err saying why. */
+struct addrinfo;
+int gate_resolve(const char *host, int port, struct addrinfo **ai, char *err, size_t errcap);
+
 /* Listens on host:port (port 0: any) and will pass connections to
  * 127.0.0.1:backend_port once started. *out: gate_close(). */
 int gate_open(gate **out, const char *host, int port, const struct gate_limits *lim,

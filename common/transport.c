@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netdb.h>
 #include <unistd.h>
 
 #include "wijknet.h"
@@ -283,6 +284,21 @@ int transport_url_valid(const char *url)
 		      *c == '.' || *c == '-' || *c == ':' || *c == '_'))
 			return -1;
 	return 0;
+}
+
+int transport_listen_check(const char *url, char *err, size_t errcap)
+{
+	char host[256];
+	int port = 0;
+	struct addrinfo *ai = NULL;
+	if (transport_url_valid(url) != 0 || rpc_split_url(url, host, sizeof(host), &port) != 0) {
+		snprintf(err, errcap, "'%.200s' is not tls+tcp://host:port", url ? url : "");
+		return WN_EINVAL;
+	}
+	int rc = gate_resolve(host, port, &ai, err, errcap);
+	if (ai != NULL)
+		freeaddrinfo(ai);
+	return rc;
 }
 
 /* The gate on the url's address, nng's listener on a loopback port behind it. */

@@ -113,6 +113,10 @@ int transport_error(int nng_rv);
  * a name or an address ([...] for IPv6), the port 1-65535. */
 int transport_url_valid(const char *url);
 
+/* 0 when url is one a daemon can listen on: valid, its host resolving as
+ * the start resolves it. Errors: WN_EINVAL, WN_ETRANSPORT; err says why. */
+int transport_listen_check(const char *url, char *err, size_t errcap);
+
 
 
 /* One leg of a concurrent fan-out: client NULL means "not connected". */

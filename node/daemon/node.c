@@ -618,6 +618,13 @@ static int node_open_as(const char *config_file_path, int check_only, node **out
 			goto fail;
 		}
 	}
+	char where[300];
+	if (transport_listen_check(n->listen, where, sizeof(where)) != 0) {
+		snprintf(err, errcap, "%s: key 'listen': cannot listen there: %s",
+			 config_file(n->cfg), where);
+		rc = WN_ECONFIG;
+		goto fail;
+	}
 	if ((rc = node_check_trust(n, id, check_only, err, errcap)) != 0)
 		goto fail;
 	if ((rc = node_check_files(n, root, err, errcap)) != 0)

@@ -1206,6 +1206,11 @@ static void test_r20_integrity_check_names_what_is_missing(void **state)
 		      "key 'local': /proc/wn-none/radar.sock cannot be made");
 	check_refuses(f, broker, "fm.json", "log_file", "\"/proc/wn-none/broker.log\"",
 		      "key 'log_file': /proc/wn-none/broker.log cannot be made");
+	/* a listen address that names no host here */
+	check_refuses(f, node, "fresh.json", "listen", "\"tls+tcp://256.0.0.1:7701\"",
+		      "key 'listen': cannot listen there: 256.0.0.1:7701");
+	check_refuses(f, broker, "fm.json", "listen", "\"tls+tcp://256.0.0.1:7701\"",
+		      "key 'listen': cannot listen there: 256.0.0.1:7701");
 	/* a CRL that lapsed, with no newer one from the broker to stand in */
 	assert_int_equal(fed_sh(f, "cd ca && WIJKNET_CA_ID=ca openssl ca -batch -config openssl.cnf"
 			       " -gencrl -crl_lastupdate 20200101000000Z -crl_nextupdate "
