@@ -710,6 +710,25 @@ static json_t *rights_unanswered(const json_t *scope)
 	return list;
 }
 
+/* The covenant partners a request of the whole federation cannot reach
+ * now, being suspended: still members, who may hold the person's data. They
+ * are recorded unanswered, to be asked again once resumed (AVG art. 12.3). */
+static json_t *rights_held_back(struct node *n, const struct directory *d, const json_t *scope)
+{
+	json_t *list = json_array(), *x;
+	size_t i;
+	for (size_t k = 0; list != NULL && k < d->count; k++) {
+		const struct dir_peer *p = &d->peers[k];
+		int in = 0;
+		json_array_foreach(scope, i, x)
+			in |= strcmp(json_string_value(x), p->id) == 0;
+		if (!in && !p->usable && !p->incidental && p->status != NULL &&
+		    strcmp(p->status, "suspended") == 0 && strcmp(p->id, n->ident->id) != 0)
+			json_array_append_new(list, json_string(p->id));
+	}
+	return list;
+}
+
 /* Asks the partners of scope and records their answers over the
  * "unavailable" they were recorded with. Sending that fails leaves them so:
  * the request stands, to be asked again. *out: the answers, json_decref().
@@ -821,7 +840,7 @@ static json_t *rights_send(struct node *n, json_t *rq)
 	const char *bsn = json_string_value(json_object_get(rq, "bsn"));
 	const char *kind = json_string_value(json_object_get(rq, "kind"));
 	json_t *actor = json_object_get(rq, "actor"), *scope = NULL, *list = NULL;
-	json_t *sealed = NULL, *result = NULL;
+	json_t *sealed = NULL, *result = NULL, *held = NULL, *waiting = NULL;
 	struct directory *d = NULL;
 	uint8_t index[STORE_INDEX_LEN];
 	memset(index, 0, sizeof(index));
@@ -837,11 +856,16 @@ static json_t *rights_send(struct node *n, json_t *rq)
 		json_decref(members);
 		return local_error(WN_ESTATE, "no verified directory yet: is the broker reachable?");
 	}
+	int whole = members == NULL && named == NULL;
 	rc = fanout_scope(n, &d, members ? members : named, members != NULL, &scope, err,
 			  sizeof(err));
 	json_decref(members);
 	if (rc != 0)
 		goto fail;
+	if (whole && (held = rights_held_back(n, d, scope)) == NULL) {
+		rc = WN_ENOMEM;
+		goto fail;
+	}
 	sealed = rights_sealed(rq, NULL);
 	int deadline = (int)json_integer_value(json_object_get(rq, "deadline_ms"));
 	if (sealed == NULL || (rc = store_subject_index(&n->keys, bsn, index)) != 0 ||
@@ -852,6 +876,8 @@ static json_t *rights_send(struct node *n, json_t *rq)
 	/* recorded before it leaves: the client's clock starts, and a partner
 	 * never holds a request the municipality does not */
 	json_t *pending = rights_unanswered(scope);
+	waiting = rights_unanswered(held);
+	json_array_extend(pending, waiting);
 	struct rights_record rec = { n, qid, kind, rq, index, pending, NULL, NULL, "" };
 	rc = db_writer_run(n->writer, rights_record_run, &rec);
 	json_decref(pending);
@@ -866,6 +892,7 @@ static json_t *rights_send(struct node *n, json_t *rq)
 		result = rights_refused(rc, qid, err, list);
 		goto out;
 	}
+	json_array_extend(list, waiting); /* not asked: suspended, asked again later */
 	log_emit(WN_LOG_INFO, "rights_request_sent", json_pack("{s:s,s:s}", "id", qid, "kind", kind));
 	result = rights_result(qid, kind, list, n->ident->id, rec.own_status, rec.own_deadline);
 	goto out;
@@ -876,6 +903,8 @@ out:
 	secret_wipe_member(sealed, "bsn");
 	json_decref(sealed);
 	json_decref(scope);
+	json_decref(held);
+	json_decref(waiting);
 	directory_release(d);
 	return result;
 }

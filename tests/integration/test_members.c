@@ -585,6 +585,14 @@ static void test_r22_suspension_does_not_bypass_a_vote(void **state)
 	assert_true(cli_out_has(f, "\"state\": \"suspended\""));
 	assert_int_equal(cli(f, "broker", "admin status"), 0);
 	assert_int_equal(fed_sh(f, "grep -qE '^xonar +suspended +suspended ' cli.out"), 0);
+	/* a client's request to the whole federation cannot reach it now, yet it
+	 * may hold the person's data: recorded unanswered, to be asked again */
+	assert_int_equal(cli(f, "gemeente-heerlen", "rights request --bsn 999990019 --kind "
+			     "shielding --json"), 3); /* not every partner answered */
+	assert_true(cli_out_has(f, "\"xonar\""));
+	assert_int_equal(dbq(f, "data/gemeente-heerlen.db", "SELECT COUNT(*) FROM"
+			     " client_rights_partners WHERE partner = 'xonar' AND status ="
+			     " 'unavailable'"), 1);
 	/* its node restarted gets no directory while suspended, and says so when
 	 * pinged: it is up all the same */
 	const char *not_ready = "grep -c inbound_not_ready logs/xonar.log";
