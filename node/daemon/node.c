@@ -487,7 +487,8 @@ static int node_check_trust(struct node *n, const char *id, int check_only, char
 	free(stored);
 	if (rc == 0 && check_only &&
 	    (rc = pki_trust_verify(t, n->ident->cert, id, why, sizeof(why))) != 0)
-		snprintf(err, errcap, "%s: own certificate refused: %s", n->cert_path, why);
+		snprintf(err, errcap, "%s: key 'certificate': %s: this node's certificate is "
+			 "refused: %s", config_file(n->cfg), n->cert_path, why);
 	pki_trust_free(t);
 	return rc;
 }
@@ -670,7 +671,8 @@ static int node_open_as(const char *config_file_path, int check_only, node **out
 		goto fail;
 	char why[256];
 	if ((rc = pki_trust_verify(n->trust, n->ident->cert, id, why, sizeof(why))) != 0) {
-		snprintf(err, errcap, "%s: own certificate refused: %s", n->cert_path, why);
+		snprintf(err, errcap, "%s: key 'certificate': %s: this node's certificate is "
+			 "refused: %s", config_file(n->cfg), n->cert_path, why);
 		secevent_record(n->db, rc, id, NULL, err);
 		goto fail;
 	}
